@@ -1,0 +1,17 @@
+//! Domain types shared by every servq crate: identifiers, zoned timestamps, channels, contacts and
+//! agent-state intervals, each built only by parsing raw text so that a value in hand is valid.
+//! No IO and no async here.
+
+mod agent_state;
+mod contact;
+mod error;
+mod ids;
+mod time;
+mod values;
+
+pub use agent_state::{AgentStateInterval, AgentStateKind, AgentStateRecord, MAX_STATE_SECONDS};
+pub use contact::{Channel, Contact, ContactRecord, Direction};
+pub use error::{FieldError, ParseError};
+pub use ids::{AgentId, ContactId, CustomerId, Label};
+pub use time::{ZonedTime, parse_timestamp, parse_zone};
+pub use values::{Millis, parse_bool, parse_duration_ms, parse_optional_bool};

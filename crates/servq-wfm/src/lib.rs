@@ -1,0 +1,1 @@
+//! Workforce management: Erlang B/C/A and staffing; filled in by the workforce issue.
