@@ -1,0 +1,229 @@
+//! The KPI formulas and the one table ([`METRICS`]) that names them for every output: JSON keys,
+//! CSV and XLSX headers and table columns all come from here. A ratio whose denominator is zero is
+//! undefined (`None`, printed as null), never zero.
+
+use crate::counters::{ContactCounters, StateCounters};
+
+fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
+    (denominator > 0).then(|| numerator as f64 / denominator as f64)
+}
+
+fn mean_seconds(sum_ms: i64, count: i64) -> Option<f64> {
+    (count > 0).then(|| sum_ms as f64 / count as f64 / 1000.0)
+}
+
+/// 接通率 answer rate = answered / (offered − short_abandoned). (`docs/kpi.md#answer_rate`)
+pub fn answer_rate(c: &ContactCounters) -> Option<f64> {
+    ratio(c.answered, c.counted())
+}
+
+/// 服务水平 service level = answered with wait ≤ threshold / (offered − short_abandoned).
+/// (`docs/kpi.md#service_level`)
+pub fn service_level(c: &ContactCounters) -> Option<f64> {
+    ratio(c.answered_within_sl, c.counted())
+}
+
+/// 放弃率 abandon rate = (abandoned − short_abandoned) / (offered − short_abandoned).
+/// (`docs/kpi.md#abandon_rate`)
+pub fn abandon_rate(c: &ContactCounters) -> Option<f64> {
+    ratio(c.abandoned - c.short_abandoned, c.counted())
+}
+
+/// 平均答复速度 ASA = mean wait of answered contacts, in seconds. (`docs/kpi.md#asa_seconds`)
+pub fn asa_seconds(c: &ContactCounters) -> Option<f64> {
+    mean_seconds(c.wait_answered_ms, c.answered)
+}
+
+/// 平均等待时长 average wait = mean wait of all offered contacts except short abandons, seconds.
+/// (`docs/kpi.md#avg_wait_seconds`)
+pub fn avg_wait_seconds(c: &ContactCounters) -> Option<f64> {
+    mean_seconds(c.wait_counted_ms, c.counted())
+}
+
+/// 平均通话时长 average talk time over answered contacts, seconds. (`docs/kpi.md#avg_talk_seconds`)
+pub fn avg_talk_seconds(c: &ContactCounters) -> Option<f64> {
+    mean_seconds(c.talk_ms, c.answered)
+}
+
+/// Average hold time over answered contacts, seconds. (`docs/kpi.md#avg_hold_seconds`)
+pub fn avg_hold_seconds(c: &ContactCounters) -> Option<f64> {
+    mean_seconds(c.hold_ms, c.answered)
+}
+
+/// 话后处理 ACW: average wrap time over answered contacts, seconds. (`docs/kpi.md#avg_acw_seconds`)
+pub fn avg_acw_seconds(c: &ContactCounters) -> Option<f64> {
+    mean_seconds(c.wrap_ms, c.answered)
+}
+
+/// AHT = mean(talk + hold + wrap) over answered contacts, seconds. (`docs/kpi.md#aht_seconds`)
+pub fn aht_seconds(c: &ContactCounters) -> Option<f64> {
+    mean_seconds(c.talk_ms + c.hold_ms + c.wrap_ms, c.answered)
+}
+
+/// 转接率 transfer rate = transferred / answered. (`docs/kpi.md#transfer_rate`)
+pub fn transfer_rate(c: &ContactCounters) -> Option<f64> {
+    ratio(c.transferred, c.answered)
+}
+
+/// 首呼解决率 FCR (repeat-contact method) = answered contacts with a customer id and no later
+/// contact by that customer in the same category within the window / answered contacts with a
+/// customer id. (`docs/kpi.md#fcr_rate`)
+pub fn fcr_rate(c: &ContactCounters) -> Option<f64> {
+    ratio(c.fcr_resolved, c.fcr_eligible)
+}
+
+/// 问题解决率 resolution rate (agent-marked) = answered contacts marked resolved / answered contacts
+/// with the flag given. (`docs/kpi.md#resolution_rate`)
+pub fn resolution_rate(c: &ContactCounters) -> Option<f64> {
+    ratio(c.resolution_resolved, c.resolution_known)
+}
+
+/// 人员利用率 occupancy = (talk + hold + wrap state time) / (talk + hold + wrap + available).
+/// (`docs/kpi.md#occupancy`)
+pub fn occupancy(s: &StateCounters) -> Option<f64> {
+    ratio(s.handling_ms(), s.handling_ms() + s.available_ms)
+}
+
+/// Utilization = (talk + hold + wrap state time) / all logged-in state time.
+/// (`docs/kpi.md#utilization`)
+pub fn utilization(s: &StateCounters) -> Option<f64> {
+    ratio(s.handling_ms(), s.logged_ms())
+}
+
+/// A computed KPI value: an exact count, or a measure that is undefined when its denominator is 0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MetricValue {
+    /// An integer count.
+    Count(i64),
+    /// A ratio or a mean; `None` when undefined.
+    Number(Option<f64>),
+}
+
+/// One named output column.
+#[derive(Debug, Clone, Copy)]
+pub struct Metric {
+    /// The stable key name used in JSON, CSV and XLSX output (a public contract).
+    pub name: &'static str,
+    /// Computes the value; agent-state counters are `None` when the grouping or filter involves
+    /// queue, channel, category or direction, which states do not have.
+    pub compute: fn(&ContactCounters, Option<&StateCounters>) -> MetricValue,
+}
+
+macro_rules! count {
+    ($name:literal, $field:ident) => {
+        Metric { name: $name, compute: |c, _| MetricValue::Count(c.$field) }
+    };
+}
+macro_rules! contact_kpi {
+    ($name:literal, $function:ident) => {
+        Metric { name: $name, compute: |c, _| MetricValue::Number($function(c)) }
+    };
+}
+macro_rules! state_kpi {
+    ($name:literal, $function:ident) => {
+        Metric { name: $name, compute: |_, s| MetricValue::Number(s.and_then($function)) }
+    };
+}
+
+/// Every KPI output column, in output order.
+pub const METRICS: &[Metric] = &[
+    count!("offered", offered),
+    count!("answered", answered),
+    count!("abandoned", abandoned),
+    count!("short_abandoned", short_abandoned),
+    count!("answered_within_sl", answered_within_sl),
+    contact_kpi!("answer_rate", answer_rate),
+    contact_kpi!("service_level", service_level),
+    contact_kpi!("abandon_rate", abandon_rate),
+    contact_kpi!("asa_seconds", asa_seconds),
+    contact_kpi!("avg_wait_seconds", avg_wait_seconds),
+    contact_kpi!("avg_talk_seconds", avg_talk_seconds),
+    contact_kpi!("avg_hold_seconds", avg_hold_seconds),
+    contact_kpi!("avg_acw_seconds", avg_acw_seconds),
+    contact_kpi!("aht_seconds", aht_seconds),
+    count!("transferred", transferred),
+    contact_kpi!("transfer_rate", transfer_rate),
+    count!("fcr_eligible", fcr_eligible),
+    count!("fcr_resolved", fcr_resolved),
+    contact_kpi!("fcr_rate", fcr_rate),
+    contact_kpi!("resolution_rate", resolution_rate),
+    state_kpi!("occupancy", occupancy),
+    state_kpi!("utilization", utilization),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ContactFacts, KpiSettings};
+
+    fn answered(wait_s: i64) -> ContactFacts {
+        ContactFacts {
+            offered_ms: 0,
+            answered: true,
+            wait_ms: wait_s * 1000,
+            talk_ms: 100_000,
+            hold_ms: 10_000,
+            wrap_ms: 30_000,
+            transferred: false,
+            has_customer: true,
+            next_same_issue_offered_ms: None,
+            resolved: None,
+        }
+    }
+
+    fn abandoned(wait_ms: i64) -> ContactFacts {
+        ContactFacts {
+            answered: false,
+            wait_ms,
+            talk_ms: 0,
+            hold_ms: 0,
+            wrap_ms: 0,
+            has_customer: false,
+            ..answered(0)
+        }
+    }
+
+    /// Hand-computed: 4 answered (waits 0, 20, 20.001, 40 s), abandons at 4.999 s (short) and
+    /// exactly 5 s (counted), one repeat at exactly 7 days (not FCR) and one at 7 days + 1 ms (FCR).
+    #[test]
+    fn boundaries_match_the_written_definitions() {
+        let settings = KpiSettings::default();
+        let week = settings.fcr_window_ms;
+        let mut c = ContactCounters::default();
+        c.add(&ContactFacts { next_same_issue_offered_ms: Some(week), ..answered(0) }, &settings);
+        c.add(&ContactFacts { next_same_issue_offered_ms: Some(week + 1), ..answered(20) }, &settings);
+        c.add(&ContactFacts { wait_ms: 20_001, transferred: true, ..answered(0) }, &settings);
+        c.add(&ContactFacts { has_customer: false, resolved: Some(true), ..answered(40) }, &settings);
+        c.add(&abandoned(4_999), &settings);
+        c.add(&abandoned(5_000), &settings);
+        assert_eq!((c.offered, c.answered, c.abandoned, c.short_abandoned), (6, 4, 2, 1));
+        assert_eq!(c.answered_within_sl, 2);
+        assert_eq!(answer_rate(&c), Some(4.0 / 5.0));
+        assert_eq!(service_level(&c), Some(2.0 / 5.0));
+        assert_eq!(abandon_rate(&c), Some(1.0 / 5.0));
+        assert_eq!(asa_seconds(&c), Some((0.0 + 20.0 + 20.001 + 40.0) / 4.0));
+        assert_eq!(avg_wait_seconds(&c), Some((0.0 + 20.0 + 20.001 + 40.0 + 5.0) / 5.0));
+        assert_eq!(aht_seconds(&c), Some(140.0));
+        assert_eq!(transfer_rate(&c), Some(0.25));
+        assert_eq!((c.fcr_eligible, c.fcr_resolved), (3, 2));
+        assert_eq!(resolution_rate(&c), Some(1.0));
+    }
+
+    #[test]
+    fn undefined_ratios_are_none() {
+        let c = ContactCounters::default();
+        for metric in METRICS {
+            match (metric.compute)(&c, None) {
+                MetricValue::Count(n) => assert_eq!(n, 0, "{}", metric.name),
+                MetricValue::Number(value) => assert_eq!(value, None, "{}", metric.name),
+            }
+        }
+    }
+
+    #[test]
+    fn occupancy_and_utilization() {
+        let s = StateCounters { available_ms: 200, talk_ms: 500, hold_ms: 100, wrap_ms: 200, not_ready_ms: 1000 };
+        assert_eq!(occupancy(&s), Some(0.8));
+        assert_eq!(utilization(&s), Some(0.4));
+    }
+}
