@@ -1,1 +1,131 @@
-//! placeholder
+//! servq storage: the only crate that speaks SQL. One code path serves SQLite (the embedded
+//! default) and PostgreSQL through sqlx's `Any` driver; the schema is kept to types both read the
+//! same way (BIGINT, TEXT) and the few dialect differences live in this crate.
+//!
+//! Imports run in one transaction per file: rows go to a staging table, are checked, merged, and
+//! the rollups and first-contact-resolution links they touch are recomputed before commit, so a
+//! reader never sees a half-imported file and dashboards never rescan raw contacts.
+
+mod agents;
+mod import;
+mod kpi_query;
+mod rollup;
+mod settings;
+
+use std::str::FromStr;
+
+use sqlx::{
+    AnyPool, Executor,
+    any::{AnyConnectOptions, AnyPoolOptions},
+};
+
+pub use agents::AgentRecord;
+pub use import::{ContactImport, DuplicateKey, ImportSummary, StateImport};
+pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL is not one servq can use.
+    #[error("unsupported database URL '{0}' (use sqlite://FILE or postgres://USER@HOST/DB)")]
+    UnsupportedUrl(String),
+    /// The database refused or failed an operation.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Applying the schema migrations failed.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// A stored setting could not be read back.
+    #[error("stored setting '{key}' has an invalid value '{value}'")]
+    BadSetting {
+        /// Setting key.
+        key: String,
+        /// Stored text.
+        value: String,
+    },
+}
+
+/// Result type of this crate.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// A connection pool to a migrated servq database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens (creating an SQLite file on first use) and migrates the database at `url`.
+    pub async fn open(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{separator}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers (the dashboard) run while an import writes; a busy
+                        // timeout makes concurrent writers wait instead of failing.
+                        connection
+                            .execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA busy_timeout = 10000; PRAGMA cache_size = -131072;",
+                            )
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
+        }
+        Ok(Store { pool, backend })
+    }
+
+    /// The engine this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection, waiting for them to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Number of stored contacts.
+    pub async fn contact_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM contacts").fetch_one(&self.pool).await?)
+    }
+
+    /// Number of stored agent-state intervals.
+    pub async fn agent_state_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM agent_states").fetch_one(&self.pool).await?)
+    }
+}

@@ -1,0 +1,56 @@
+//! The agent roster: names and teams, used to group KPIs by team.
+
+use crate::{Result, Store, import::insert_batch};
+
+/// One agent of the roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentRecord {
+    /// The agent's id as used in contacts and states.
+    pub agent_id: String,
+    /// Display name.
+    pub name: String,
+    /// Team (班组) the agent belongs to.
+    pub team: String,
+}
+
+impl Store {
+    /// Inserts or updates agents by id, in one transaction.
+    pub async fn upsert_agents(&self, agents: &[AgentRecord]) -> Result<()> {
+        let mut transaction = self.pool.begin().await?;
+        // Later rows for the same id win, as in a spreadsheet read top to bottom.
+        let mut latest: Vec<&AgentRecord> = Vec::new();
+        let mut seen = std::collections::HashMap::new();
+        for agent in agents {
+            if let Some(&index) = seen.get(agent.agent_id.as_str()) {
+                latest[index] = agent;
+            } else {
+                seen.insert(agent.agent_id.as_str(), latest.len());
+                latest.push(agent);
+            }
+        }
+        sqlx::query("DROP TABLE IF EXISTS import_agents").execute(&mut *transaction).await?;
+        sqlx::query("CREATE TEMP TABLE import_agents (agent_id TEXT NOT NULL, name TEXT NOT NULL, team TEXT NOT NULL)")
+            .execute(&mut *transaction)
+            .await?;
+        insert_batch(&mut transaction, "INSERT INTO import_agents (agent_id, name, team)", 3, &latest, |query, a| {
+            query.bind(a.agent_id.as_str()).bind(a.name.as_str()).bind(a.team.as_str())
+        })
+        .await?;
+        sqlx::query(
+            "INSERT INTO agents (agent_id, name, team) SELECT agent_id, name, team FROM import_agents WHERE true \
+             ON CONFLICT (agent_id) DO UPDATE SET name = excluded.name, team = excluded.team",
+        )
+        .execute(&mut *transaction)
+        .await?;
+        sqlx::query("DROP TABLE import_agents").execute(&mut *transaction).await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Every agent, ordered by id.
+    pub async fn agents(&self) -> Result<Vec<AgentRecord>> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT agent_id, name, team FROM agents ORDER BY agent_id").fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|(agent_id, name, team)| AgentRecord { agent_id, name, team }).collect())
+    }
+}

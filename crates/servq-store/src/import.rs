@@ -1,0 +1,464 @@
+//! Bulk import writers. A file's rows are pushed into a staging table inside one transaction;
+//! `commit` then checks duplicates, drops rows identical to what is stored (so re-importing a
+//! file changes nothing), upserts the rest, re-links repeat contacts for FCR and recomputes the
+//! rollup buckets that changed. Dropping an import without committing rolls everything back, and
+//! so does a killed process: the transaction never committed.
+
+use servq_core::{AgentStateInterval, Contact};
+use servq_kpi::split_into_buckets;
+use sqlx::{Any, Row, Transaction, query::Query};
+
+use crate::{Result, Store, rollup};
+
+/// Rows per multi-row INSERT: large enough to amortise statement overhead, small enough to stay
+/// under SQLite's 32 766 bound parameters.
+const BATCH_ROWS: usize = 1000;
+
+/// What one committed import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImportSummary {
+    /// Rows read from the file.
+    pub rows: i64,
+    /// Rows whose key was new.
+    pub inserted: i64,
+    /// Rows whose key existed with different values.
+    pub updated: i64,
+    /// Rows identical to what was stored.
+    pub unchanged: i64,
+}
+
+/// A key that occurs more than once in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// Line of the repeated occurrence.
+    pub line: u64,
+    /// The repeated key, as text.
+    pub key: String,
+    /// Line of its first occurrence.
+    pub first_line: u64,
+}
+
+fn insert_values_sql(prefix: &str, columns: usize, rows: usize) -> String {
+    let mut sql = String::with_capacity(prefix.len() + rows * columns * 6);
+    sql.push_str(prefix);
+    sql.push_str(" VALUES ");
+    for row in 0..rows {
+        if row > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&(row * columns + column + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Executes a multi-row INSERT of `rows`, binding each with `bind`.
+pub(crate) async fn insert_batch<'a, T>(
+    connection: &mut sqlx::AnyConnection,
+    prefix: &str,
+    columns: usize,
+    rows: &'a [T],
+    bind: impl Fn(Query<'a, Any, sqlx::any::AnyArguments>, &'a T) -> Query<'a, Any, sqlx::any::AnyArguments>,
+) -> Result<()> {
+    for chunk in rows.chunks(BATCH_ROWS) {
+        let sql = insert_values_sql(prefix, columns, chunk.len());
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            query = bind(query, row);
+        }
+        query.execute(&mut *connection).await?;
+    }
+    Ok(())
+}
+
+async fn execute(connection: &mut sqlx::AnyConnection, sql: &'static str) -> Result<u64> {
+    Ok(sqlx::query(sql).execute(&mut *connection).await?.rows_affected())
+}
+
+async fn scalar(connection: &mut sqlx::AnyConnection, sql: &'static str) -> Result<i64> {
+    Ok(sqlx::query_scalar(sql).fetch_one(&mut *connection).await?)
+}
+
+const CONTACT_COLUMNS: &str = "contact_id, channel, direction, queue, customer_id, agent_id, offered_at, \
+     utc_offset_secs, answered_at, ended_at, wait_ms, talk_ms, hold_ms, wrap_ms, transferred, category, resolved";
+
+/// An open contact import; see the module docs.
+pub struct ContactImport {
+    transaction: Transaction<'static, Any>,
+    buffer: Vec<(u64, Contact)>,
+    rows: i64,
+}
+
+impl Store {
+    /// Starts a contact import in a new transaction.
+    pub async fn begin_contact_import(&self) -> Result<ContactImport> {
+        let mut transaction = self.pool.begin().await?;
+        execute(&mut transaction, "DROP TABLE IF EXISTS import_contacts").await?;
+        execute(
+            &mut transaction,
+            "CREATE TEMP TABLE import_contacts (line BIGINT NOT NULL, contact_id TEXT NOT NULL, \
+             channel TEXT NOT NULL, direction TEXT NOT NULL, queue TEXT NOT NULL, customer_id TEXT, \
+             agent_id TEXT NOT NULL, offered_at BIGINT NOT NULL, utc_offset_secs BIGINT NOT NULL, \
+             answered_at BIGINT, ended_at BIGINT, wait_ms BIGINT NOT NULL, talk_ms BIGINT NOT NULL, \
+             hold_ms BIGINT NOT NULL, wrap_ms BIGINT NOT NULL, transferred BIGINT NOT NULL, \
+             category TEXT NOT NULL, resolved BIGINT)",
+        )
+        .await?;
+        Ok(ContactImport { transaction, buffer: Vec::with_capacity(BATCH_ROWS), rows: 0 })
+    }
+}
+
+impl ContactImport {
+    /// Stages one parsed contact read from `line` of the file.
+    pub async fn push(&mut self, line: u64, contact: Contact) -> Result<()> {
+        self.buffer.push((line, contact));
+        self.rows += 1;
+        if self.buffer.len() >= BATCH_ROWS {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<()> {
+        let rows = std::mem::take(&mut self.buffer);
+        insert_batch(
+            &mut self.transaction,
+            &format!("INSERT INTO import_contacts (line, {CONTACT_COLUMNS})"),
+            18,
+            &rows,
+            |query, (line, c)| {
+                query
+                    .bind(*line as i64)
+                    .bind(c.id.as_str())
+                    .bind(c.channel.as_str())
+                    .bind(c.direction.as_str())
+                    .bind(c.queue.as_ref().map_or("", |q| q.as_str()))
+                    .bind(c.customer_id.as_ref().map(|id| id.as_str()))
+                    .bind(c.agent_id.as_ref().map_or("", |id| id.as_str()))
+                    .bind(c.offered_at.utc_ms)
+                    .bind(i64::from(c.offered_at.offset_secs))
+                    .bind(c.answered_at.map(|t| t.utc_ms))
+                    .bind(c.ended_at.map(|t| t.utc_ms))
+                    .bind(c.wait_ms())
+                    .bind(c.talk_ms)
+                    .bind(c.hold_ms)
+                    .bind(c.wrap_ms)
+                    .bind(i64::from(c.transferred))
+                    .bind(c.category.as_ref().map_or("", |q| q.as_str()))
+                    .bind(c.resolved.map(i64::from))
+            },
+        )
+        .await?;
+        self.buffer = rows;
+        self.buffer.clear();
+        Ok(())
+    }
+
+    /// Finishes staging and lists contact ids that occur more than once in the file (at most
+    /// `limit` of them) with the total count. Call before `commit`; a file with duplicates should
+    /// be dropped, not committed.
+    pub async fn duplicates(&mut self, limit: usize) -> Result<(Vec<DuplicateKey>, u64)> {
+        self.flush().await?;
+        execute(&mut self.transaction, "CREATE INDEX import_contacts_by_id ON import_contacts (contact_id)").await?;
+        let first_lines = "SELECT contact_id, MIN(line) AS first_line FROM import_contacts \
+                           GROUP BY contact_id HAVING COUNT(*) > 1";
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COALESCE(CAST(SUM(n - 1) AS BIGINT), 0) FROM (SELECT COUNT(*) AS n FROM import_contacts \
+             GROUP BY contact_id HAVING COUNT(*) > 1) d"
+        )))
+        .fetch_one(&mut *self.transaction)
+        .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT s.line, s.contact_id, f.first_line FROM import_contacts s JOIN ({first_lines}) f \
+             ON f.contact_id = s.contact_id WHERE s.line > f.first_line ORDER BY s.line LIMIT {limit}"
+        )))
+        .fetch_all(&mut *self.transaction)
+        .await?;
+        let duplicates = rows
+            .iter()
+            .map(|row| {
+                Ok(DuplicateKey {
+                    line: row.try_get::<i64, _>(0)? as u64,
+                    key: row.try_get(1)?,
+                    first_line: row.try_get::<i64, _>(2)? as u64,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok((duplicates, total as u64))
+    }
+
+    /// Merges the staged rows into the store, maintains FCR links and rollups, and commits.
+    /// Call `duplicates` first and commit only a file without them.
+    pub async fn commit(mut self, source: &str) -> Result<ImportSummary> {
+        self.flush().await?;
+        let connection: &mut sqlx::AnyConnection = &mut self.transaction;
+        let unchanged = execute(
+            connection,
+            "DELETE FROM import_contacts WHERE EXISTS (SELECT 1 FROM contacts c \
+             WHERE c.contact_id = import_contacts.contact_id \
+             AND c.channel = import_contacts.channel AND c.direction = import_contacts.direction \
+             AND c.queue = import_contacts.queue AND c.customer_id IS NOT DISTINCT FROM import_contacts.customer_id \
+             AND c.agent_id = import_contacts.agent_id AND c.offered_at = import_contacts.offered_at \
+             AND c.utc_offset_secs = import_contacts.utc_offset_secs \
+             AND c.answered_at IS NOT DISTINCT FROM import_contacts.answered_at \
+             AND c.ended_at IS NOT DISTINCT FROM import_contacts.ended_at \
+             AND c.talk_ms = import_contacts.talk_ms AND c.hold_ms = import_contacts.hold_ms \
+             AND c.wrap_ms = import_contacts.wrap_ms AND c.transferred = import_contacts.transferred \
+             AND c.category = import_contacts.category AND c.resolved IS NOT DISTINCT FROM import_contacts.resolved)",
+        )
+        .await? as i64;
+        let updated = scalar(
+            connection,
+            "SELECT COUNT(*) FROM import_contacts s JOIN contacts c ON c.contact_id = s.contact_id",
+        )
+        .await?;
+        let changed = scalar(connection, "SELECT COUNT(*) FROM import_contacts").await?;
+        if changed > 0 {
+            rollup::create_affected_tables(connection).await?;
+            // The stored versions of updated rows leave their buckets and repeat chains.
+            execute(
+                connection,
+                "INSERT INTO affected_buckets (bucket) SELECT DISTINCT (c.offered_at / 900000) * 900000 \
+                 FROM contacts c JOIN import_contacts s ON s.contact_id = c.contact_id WHERE true ON CONFLICT DO NOTHING",
+            )
+            .await?;
+            execute(
+                connection,
+                "INSERT INTO affected_issues (customer_id, category) SELECT DISTINCT c.customer_id, c.category \
+                 FROM contacts c JOIN import_contacts s ON s.contact_id = c.contact_id \
+                 WHERE c.customer_id IS NOT NULL ON CONFLICT DO NOTHING",
+            )
+            .await?;
+            execute(
+                connection,
+                "INSERT INTO contacts (contact_id, channel, direction, queue, customer_id, agent_id, offered_at, \
+                 utc_offset_secs, answered_at, ended_at, wait_ms, talk_ms, hold_ms, wrap_ms, transferred, category, \
+                 resolved, next_same_issue_at) \
+                 SELECT contact_id, channel, direction, queue, customer_id, agent_id, offered_at, \
+                 utc_offset_secs, answered_at, ended_at, wait_ms, talk_ms, hold_ms, wrap_ms, transferred, category, \
+                 resolved, CAST(NULL AS BIGINT) FROM import_contacts WHERE true \
+                 ON CONFLICT (contact_id) DO UPDATE SET channel = excluded.channel, direction = excluded.direction, \
+                 queue = excluded.queue, customer_id = excluded.customer_id, agent_id = excluded.agent_id, \
+                 offered_at = excluded.offered_at, utc_offset_secs = excluded.utc_offset_secs, \
+                 answered_at = excluded.answered_at, ended_at = excluded.ended_at, wait_ms = excluded.wait_ms, \
+                 talk_ms = excluded.talk_ms, hold_ms = excluded.hold_ms, wrap_ms = excluded.wrap_ms, \
+                 transferred = excluded.transferred, category = excluded.category, resolved = excluded.resolved, \
+                 next_same_issue_at = NULL",
+            )
+            .await?;
+            execute(
+                connection,
+                "INSERT INTO affected_buckets (bucket) SELECT DISTINCT (offered_at / 900000) * 900000 \
+                 FROM import_contacts WHERE true ON CONFLICT DO NOTHING",
+            )
+            .await?;
+            execute(
+                connection,
+                "INSERT INTO affected_issues (customer_id, category) SELECT DISTINCT customer_id, category \
+                 FROM import_contacts WHERE customer_id IS NOT NULL ON CONFLICT DO NOTHING",
+            )
+            .await?;
+            rollup::relink_repeat_contacts(connection).await?;
+            let settings = crate::settings::kpi_settings(connection).await?;
+            rollup::recompute_contact_buckets(connection, &settings).await?;
+            rollup::drop_affected_tables(connection).await?;
+        }
+        execute(connection, "DROP TABLE import_contacts").await?;
+        let summary = ImportSummary { rows: self.rows, inserted: changed - updated, updated, unchanged };
+        record_run(connection, "contacts", source, &summary).await?;
+        self.transaction.commit().await?;
+        Ok(summary)
+    }
+}
+
+async fn record_run(
+    connection: &mut sqlx::AnyConnection,
+    kind: &str,
+    source: &str,
+    summary: &ImportSummary,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO import_runs (kind, source, finished_at, rows_read, inserted, updated, unchanged) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(kind)
+    .bind(source)
+    .bind(jiff::Timestamp::now().as_millisecond())
+    .bind(summary.rows)
+    .bind(summary.inserted)
+    .bind(summary.updated)
+    .bind(summary.unchanged)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+/// An open agent-state import; keyed by (agent_id, start_at).
+pub struct StateImport {
+    transaction: Transaction<'static, Any>,
+    buffer: Vec<(u64, AgentStateInterval)>,
+    rows: i64,
+}
+
+impl Store {
+    /// Starts an agent-state import in a new transaction.
+    pub async fn begin_state_import(&self) -> Result<StateImport> {
+        let mut transaction = self.pool.begin().await?;
+        execute(&mut transaction, "DROP TABLE IF EXISTS import_states").await?;
+        execute(
+            &mut transaction,
+            "CREATE TEMP TABLE import_states (line BIGINT NOT NULL, agent_id TEXT NOT NULL, \
+             start_at BIGINT NOT NULL, end_at BIGINT NOT NULL, state TEXT NOT NULL, utc_offset_secs BIGINT NOT NULL)",
+        )
+        .await?;
+        Ok(StateImport { transaction, buffer: Vec::with_capacity(BATCH_ROWS), rows: 0 })
+    }
+}
+
+impl StateImport {
+    /// Stages one parsed interval read from `line` of the file.
+    pub async fn push(&mut self, line: u64, interval: AgentStateInterval) -> Result<()> {
+        self.buffer.push((line, interval));
+        self.rows += 1;
+        if self.buffer.len() >= BATCH_ROWS {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<()> {
+        let rows = std::mem::take(&mut self.buffer);
+        insert_batch(
+            &mut self.transaction,
+            "INSERT INTO import_states (line, agent_id, start_at, end_at, state, utc_offset_secs)",
+            6,
+            &rows,
+            |query, (line, s)| {
+                query
+                    .bind(*line as i64)
+                    .bind(s.agent_id.as_str())
+                    .bind(s.start_at.utc_ms)
+                    .bind(s.end_at.utc_ms)
+                    .bind(s.state.as_str())
+                    .bind(i64::from(s.start_at.offset_secs))
+            },
+        )
+        .await?;
+        self.buffer = rows;
+        self.buffer.clear();
+        Ok(())
+    }
+
+    /// Lists (agent_id, start_at) pairs that occur more than once in the file; see
+    /// [`ContactImport::duplicates`].
+    pub async fn duplicates(&mut self, limit: usize) -> Result<(Vec<DuplicateKey>, u64)> {
+        self.flush().await?;
+        execute(&mut self.transaction, "CREATE INDEX import_states_by_key ON import_states (agent_id, start_at)")
+            .await?;
+        let groups = "SELECT agent_id, start_at, MIN(line) AS first_line FROM import_states \
+                      GROUP BY agent_id, start_at HAVING COUNT(*) > 1";
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(CAST(SUM(n - 1) AS BIGINT), 0) FROM (SELECT COUNT(*) AS n FROM import_states \
+             GROUP BY agent_id, start_at HAVING COUNT(*) > 1) d",
+        )
+        .fetch_one(&mut *self.transaction)
+        .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT s.line, s.agent_id, s.start_at, f.first_line FROM import_states s JOIN ({groups}) f \
+             ON f.agent_id = s.agent_id AND f.start_at = s.start_at WHERE s.line > f.first_line \
+             ORDER BY s.line LIMIT {limit}"
+        )))
+        .fetch_all(&mut *self.transaction)
+        .await?;
+        let duplicates = rows
+            .iter()
+            .map(|row| {
+                let start: i64 = row.try_get(2)?;
+                let start = jiff::Timestamp::from_millisecond(start).map(|t| t.to_string()).unwrap_or_default();
+                Ok(DuplicateKey {
+                    line: row.try_get::<i64, _>(0)? as u64,
+                    key: format!("{} at {start}", row.try_get::<String, _>(1)?),
+                    first_line: row.try_get::<i64, _>(3)? as u64,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok((duplicates, total as u64))
+    }
+
+    /// Merges the staged intervals, recomputes the state rollup buckets they touch, and commits.
+    pub async fn commit(mut self, source: &str) -> Result<ImportSummary> {
+        self.flush().await?;
+        let connection: &mut sqlx::AnyConnection = &mut self.transaction;
+        let unchanged = execute(
+            connection,
+            "DELETE FROM import_states WHERE EXISTS (SELECT 1 FROM agent_states a \
+             WHERE a.agent_id = import_states.agent_id AND a.start_at = import_states.start_at \
+             AND a.end_at = import_states.end_at AND a.state = import_states.state \
+             AND a.utc_offset_secs = import_states.utc_offset_secs)",
+        )
+        .await? as i64;
+        let updated = scalar(
+            connection,
+            "SELECT COUNT(*) FROM import_states s JOIN agent_states a \
+             ON a.agent_id = s.agent_id AND a.start_at = s.start_at",
+        )
+        .await?;
+        let changed = scalar(connection, "SELECT COUNT(*) FROM import_states").await?;
+        if changed > 0 {
+            rollup::create_affected_tables(connection).await?;
+            // Buckets covered by the stored (old) and the new versions of each interval.
+            let mut buckets = Vec::new();
+            for sql in [
+                "SELECT a.start_at, a.end_at FROM agent_states a JOIN import_states s \
+                 ON a.agent_id = s.agent_id AND a.start_at = s.start_at",
+                "SELECT start_at, end_at FROM import_states",
+            ] {
+                let intervals: Vec<(i64, i64)> = sqlx::query_as(sql).fetch_all(&mut *connection).await?;
+                buckets.extend(intervals.iter().flat_map(|&(start, end)| {
+                    // A zero-length interval still names the bucket it sits in.
+                    split_into_buckets(start, end.max(start + 1)).map(|(bucket, _)| bucket)
+                }));
+            }
+            buckets.sort_unstable();
+            buckets.dedup();
+            insert_batch(connection, "INSERT INTO affected_buckets (bucket)", 1, &buckets, |query, bucket| {
+                query.bind(*bucket)
+            })
+            .await?;
+            execute(
+                connection,
+                "INSERT INTO agent_states (agent_id, start_at, end_at, state, utc_offset_secs) \
+                 SELECT agent_id, start_at, end_at, state, utc_offset_secs FROM import_states WHERE true \
+                 ON CONFLICT (agent_id, start_at) DO UPDATE SET end_at = excluded.end_at, state = excluded.state, \
+                 utc_offset_secs = excluded.utc_offset_secs",
+            )
+            .await?;
+            rollup::recompute_state_buckets(connection).await?;
+            rollup::drop_affected_tables(connection).await?;
+        }
+        execute(connection, "DROP TABLE import_states").await?;
+        let summary = ImportSummary { rows: self.rows, inserted: changed - updated, updated, unchanged };
+        record_run(connection, "agent_states", source, &summary).await?;
+        self.transaction.commit().await?;
+        Ok(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use servq_kpi::BUCKET_MS;
+
+    #[test]
+    fn values_sql_numbers_parameters_row_major() {
+        assert_eq!(insert_values_sql("INSERT INTO t (a, b)", 2, 2), "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)");
+        assert_eq!(BUCKET_MS, 900_000, "the SQL above hard-codes the bucket width");
+    }
+}

@@ -1,0 +1,61 @@
+//! Stored settings. The KPI thresholds live in the database, not in a config file, because the
+//! rollups were computed with them: changing them must rebuild the rollups in the same
+//! transaction, or dashboards would mix two definitions.
+
+use servq_kpi::KpiSettings;
+use sqlx::AnyConnection;
+
+use crate::{Result, Store, StoreError, rollup};
+
+const SHORT_ABANDON: &str = "kpi.short_abandon_ms";
+const SERVICE_LEVEL: &str = "kpi.service_level_ms";
+const FCR_WINDOW: &str = "kpi.fcr_window_ms";
+
+async fn setting(connection: &mut AnyConnection, key: &str, default: i64) -> Result<i64> {
+    let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_optional(&mut *connection)
+        .await?;
+    match value {
+        None => Ok(default),
+        Some(text) => text.parse().map_err(|_| StoreError::BadSetting { key: key.to_owned(), value: text }),
+    }
+}
+
+pub(crate) async fn kpi_settings(connection: &mut AnyConnection) -> Result<KpiSettings> {
+    let defaults = KpiSettings::default();
+    Ok(KpiSettings {
+        short_abandon_ms: setting(connection, SHORT_ABANDON, defaults.short_abandon_ms).await?,
+        service_level_ms: setting(connection, SERVICE_LEVEL, defaults.service_level_ms).await?,
+        fcr_window_ms: setting(connection, FCR_WINDOW, defaults.fcr_window_ms).await?,
+    })
+}
+
+impl Store {
+    /// The KPI thresholds the rollups are computed with.
+    pub async fn kpi_settings(&self) -> Result<KpiSettings> {
+        let mut connection = self.pool.acquire().await?;
+        kpi_settings(&mut connection).await
+    }
+
+    /// Stores new KPI thresholds and rebuilds the contact rollup with them, atomically.
+    pub async fn set_kpi_settings(&self, settings: &KpiSettings) -> Result<()> {
+        let mut transaction = self.pool.begin().await?;
+        for (key, value) in [
+            (SHORT_ABANDON, settings.short_abandon_ms),
+            (SERVICE_LEVEL, settings.service_level_ms),
+            (FCR_WINDOW, settings.fcr_window_ms),
+        ] {
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(key)
+            .bind(value.to_string())
+            .execute(&mut *transaction)
+            .await?;
+        }
+        rollup::rebuild_contact_rollup(&mut transaction, settings).await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,113 @@
+//! Store integration tests. Every test runs twice: on a fresh SQLite file and on a fresh
+//! PostgreSQL database created on the server named by `SERVQ_TEST_PG_URL` (`./test.sh` starts one).
+
+#![allow(missing_docs)] // test helpers, not a public API
+mod imports;
+mod queries;
+
+use std::future::Future;
+
+use jiff::tz::TimeZone;
+use servq_core::{AgentStateInterval, AgentStateRecord, Contact, ContactRecord};
+use servq_store::{ContactImport, ImportSummary, Store};
+
+/// Runs `test` against a fresh SQLite store and a fresh PostgreSQL store.
+pub async fn on_both_databases<F, Fut>(test: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite_url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let store = Store::open(&sqlite_url).await.unwrap();
+    test(store.clone()).await;
+    store.close().await;
+
+    let admin_url = std::env::var("SERVQ_TEST_PG_URL").expect(
+        "SERVQ_TEST_PG_URL must name a PostgreSQL server (run ./test.sh, or scripts/pg-start.sh and export its URL)",
+    );
+    let name = format!("servq_test_{}_{}", std::process::id(), rand_suffix());
+    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
+    let base = admin_url.rsplit_once('/').unwrap().0;
+    let store = Store::open(&format!("{base}/{name}")).await.unwrap();
+    test(store.clone()).await;
+    store.close().await;
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}"))).execute(&admin).await.unwrap();
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    hasher.finish()
+}
+
+/// A contact row in UTC; fields are the canonical CSV columns.
+#[derive(Clone, Copy)]
+pub struct Row {
+    pub id: &'static str,
+    pub queue: &'static str,
+    pub customer: &'static str,
+    pub agent: &'static str,
+    pub offered: &'static str,
+    pub answered: &'static str,
+    pub ended: &'static str,
+    pub talk: &'static str,
+    pub transferred: &'static str,
+    pub category: &'static str,
+}
+
+impl Row {
+    pub fn contact(&self) -> Contact {
+        let record = ContactRecord {
+            contact_id: self.id,
+            channel: "phone",
+            direction: "inbound",
+            queue: self.queue,
+            customer_id: self.customer,
+            agent_id: self.agent,
+            offered_at: self.offered,
+            answered_at: self.answered,
+            ended_at: self.ended,
+            talk_seconds: self.talk,
+            hold_seconds: "",
+            wrap_seconds: if self.answered.is_empty() { "" } else { "30" },
+            transferred: self.transferred,
+            category: self.category,
+            resolved: "",
+        };
+        Contact::parse(&record, &TimeZone::UTC).unwrap()
+    }
+}
+
+pub const BASE: Row = Row {
+    id: "c",
+    queue: "card",
+    customer: "",
+    agent: "a1",
+    offered: "2026-11-02T09:00:00Z",
+    answered: "2026-11-02T09:00:10Z",
+    ended: "2026-11-02T09:05:00Z",
+    talk: "240",
+    transferred: "0",
+    category: "balance",
+};
+
+pub async fn import(store: &Store, rows: &[Row]) -> ImportSummary {
+    let mut import: ContactImport = store.begin_contact_import().await.unwrap();
+    for (index, row) in rows.iter().enumerate() {
+        import.push(index as u64 + 2, row.contact()).await.unwrap();
+    }
+    let (duplicates, total) = import.duplicates(10).await.unwrap();
+    assert_eq!(total, 0, "{duplicates:?}");
+    import.commit("test").await.unwrap()
+}
+
+pub fn state(agent: &str, kind: &str, start: &str, end: &str) -> AgentStateInterval {
+    AgentStateInterval::parse(
+        &AgentStateRecord { agent_id: agent, state: kind, start_at: start, end_at: end },
+        &TimeZone::UTC,
+    )
+    .unwrap()
+}
