@@ -1,1 +1,111 @@
-fn main() {}
+//! The `servq` command line: imports, KPI reports, demo data and configuration. Each subcommand
+//! parses its flags into domain types at the edge and calls the store and the pure crates.
+
+mod config;
+mod demo;
+mod import;
+mod kpi;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+/// servq — customer-service quality management.
+#[derive(Debug, Parser)]
+#[command(name = "servq", version, about)]
+struct Cli {
+    #[command(flatten)]
+    config: config::ConfigArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Import a CSV or XLSX file (all-or-nothing per file; re-importing changes nothing).
+    Import(import::ImportArgs),
+    /// Report KPIs grouped by queue, agent, team, channel, category and/or time.
+    Kpi(kpi::KpiArgs),
+    /// Generate a realistic demo data set (40 agents, 3 queues, 28 days) into the database.
+    Demo(demo::DemoArgs),
+    /// Show or change configuration and stored KPI thresholds.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigAction {
+    /// Print the effective configuration and the KPI thresholds stored in the database.
+    Show,
+    /// Change the KPI thresholds stored in the database and rebuild the rollups with them.
+    SetKpi {
+        /// Abandons with a wait below this many seconds are short abandons.
+        #[arg(long)]
+        short_abandon_seconds: Option<f64>,
+        /// Answered within this many seconds meets the service level.
+        #[arg(long)]
+        service_level_seconds: Option<f64>,
+        /// A same-customer, same-category contact within this many hours is a repeat (FCR).
+        #[arg(long)]
+        fcr_window_hours: Option<f64>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SERVQ_LOG").unwrap_or_else(|_| "warn,sqlx=error".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A reader that stops early (`servq kpi | head`) is not an error.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause.downcast_ref::<serde_json::Error>().and_then(|json| json.io_error_kind())
+                == Some(std::io::ErrorKind::BrokenPipe)
+            || cause.downcast_ref::<csv::Error>().is_some_and(|csv| {
+                matches!(csv.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
+            })
+    })
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::from_args(&cli.config)?;
+    match cli.command {
+        Command::Import(args) => import::run(&config, args).await,
+        Command::Kpi(args) => kpi::run(&config, args).await,
+        Command::Demo(args) => demo::run(&config, args).await,
+        Command::Config { action: ConfigAction::Show } => config::show(&config).await,
+        Command::Config {
+            action: ConfigAction::SetKpi { short_abandon_seconds, service_level_seconds, fcr_window_hours },
+        } => config::set_kpi(&config, short_abandon_seconds, service_level_seconds, fcr_window_hours).await,
+    }
+}
+
+/// Where a command writes its report: a file, or standard output.
+pub(crate) fn output_path(output: &Option<PathBuf>) -> Option<&PathBuf> {
+    output.as_ref().filter(|path| path.as_os_str() != "-")
+}

@@ -1,0 +1,123 @@
+//! The one `Config` of the command line: database URL and the centre's time zone, layered
+//! flags over `SERVQ_*` environment variables over defaults. The database password, if the URL
+//! has one, is never printed.
+
+use anyhow::{Context, Result};
+use jiff::tz::TimeZone;
+use servq_kpi::KpiSettings;
+use servq_store::Store;
+
+/// Flags shared by every subcommand.
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// Database URL: sqlite://FILE (created on first use) or postgres://USER:PASS@HOST/DB.
+    #[arg(long, global = true, env = "SERVQ_DATABASE_URL", default_value = "sqlite://servq.db")]
+    db: String,
+    /// The centre's IANA time zone: naive timestamps in imports are read in it and reports are
+    /// bucketed in it unless a command says otherwise.
+    #[arg(long, global = true, env = "SERVQ_TZ", default_value = "Asia/Shanghai")]
+    tz: String,
+}
+
+/// Effective configuration.
+pub struct Config {
+    /// Database URL.
+    pub database_url: String,
+    /// Name of the centre's zone.
+    pub zone_name: String,
+    /// The centre's zone.
+    pub zone: TimeZone,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact(&self.database_url))
+            .field("zone_name", &self.zone_name)
+            .finish()
+    }
+}
+
+/// The URL with any password replaced by `***`.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Config {
+    /// Builds the configuration from parsed flags (which already include the environment).
+    pub fn from_args(args: &ConfigArgs) -> Result<Config> {
+        let zone = servq_core::parse_zone(&args.tz).with_context(|| "--tz / SERVQ_TZ".to_owned())?;
+        Ok(Config { database_url: args.db.clone(), zone_name: args.tz.trim().to_owned(), zone })
+    }
+
+    /// Opens the configured store.
+    pub async fn open_store(&self) -> Result<Store> {
+        Store::open(&self.database_url)
+            .await
+            .with_context(|| format!("opening database {}", redact(&self.database_url)))
+    }
+}
+
+pub async fn show(config: &Config) -> Result<std::process::ExitCode> {
+    let store = config.open_store().await?;
+    let settings = store.kpi_settings().await?;
+    println!("database_url = {}", redact(&config.database_url));
+    println!("time_zone = {}", config.zone_name);
+    println!("kpi.short_abandon_seconds = {}", settings.short_abandon_ms as f64 / 1000.0);
+    println!("kpi.service_level_seconds = {}", settings.service_level_ms as f64 / 1000.0);
+    println!("kpi.fcr_window_hours = {}", settings.fcr_window_ms as f64 / 3_600_000.0);
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+fn to_ms(value: f64, unit_ms: f64, flag: &str) -> Result<i64> {
+    anyhow::ensure!(value.is_finite() && value >= 0.0, "{flag} must be a number of 0 or more, got {value}");
+    Ok((value * unit_ms).round() as i64)
+}
+
+pub async fn set_kpi(
+    config: &Config,
+    short_abandon_seconds: Option<f64>,
+    service_level_seconds: Option<f64>,
+    fcr_window_hours: Option<f64>,
+) -> Result<std::process::ExitCode> {
+    let store = config.open_store().await?;
+    let current = store.kpi_settings().await?;
+    let settings = KpiSettings {
+        short_abandon_ms: match short_abandon_seconds {
+            Some(value) => to_ms(value, 1000.0, "--short-abandon-seconds")?,
+            None => current.short_abandon_ms,
+        },
+        service_level_ms: match service_level_seconds {
+            Some(value) => to_ms(value, 1000.0, "--service-level-seconds")?,
+            None => current.service_level_ms,
+        },
+        fcr_window_ms: match fcr_window_hours {
+            Some(value) => to_ms(value, 3_600_000.0, "--fcr-window-hours")?,
+            None => current.fcr_window_ms,
+        },
+    };
+    store.set_kpi_settings(&settings).await.context("rebuilding rollups with the new thresholds")?;
+    eprintln!("KPI thresholds stored; rollups rebuilt.");
+    show(config).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://servq:secret@db:5432/servq"), "postgres://servq:***@db:5432/servq");
+        assert_eq!(redact("postgres://servq@db/servq"), "postgres://servq@db/servq");
+        assert_eq!(redact("sqlite://servq.db"), "sqlite://servq.db");
+    }
+}

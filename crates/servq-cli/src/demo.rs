@@ -1,0 +1,384 @@
+//! `servq demo`: a realistic generated data set. Contacts arrive with a time-of-day and weekday
+//! profile, wait in one of three queues for the first free agent on shift, abandon when their
+//! patience runs out, and repeat (same customer, same category) at a realistic rate, so waits,
+//! abandons, service level, FCR and occupancy come out of the simulation rather than being drawn
+//! independently. The same generator writes CSV files for benchmarks and reference checks.
+
+use std::{path::PathBuf, process::ExitCode, time::Instant};
+
+use anyhow::{Context, Result};
+use jiff::{Span, Timestamp, civil::Date, tz::Offset};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use servq_core::{AgentStateInterval, AgentStateRecord, Contact, ContactRecord};
+use servq_store::AgentRecord;
+
+use crate::config::Config;
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Number of days to generate, ending yesterday (or at --end).
+    #[arg(long, default_value_t = 28)]
+    days: u32,
+    /// Number of agents, split over the three queues and four teams.
+    #[arg(long, default_value_t = 40)]
+    agents: u32,
+    /// Average contacts offered per weekday (weekends get 70%).
+    #[arg(long, default_value_t = 3000)]
+    daily_contacts: u32,
+    /// Last day to generate (YYYY-MM-DD); default: yesterday in the centre's zone.
+    #[arg(long)]
+    end: Option<String>,
+    /// Random seed; the same seed gives the same data.
+    #[arg(long, default_value_t = 20_261_102)]
+    seed: u64,
+    /// Write contacts.csv, agent_states.csv and agents.csv into this folder instead of the database.
+    #[arg(long)]
+    csv_out: Option<PathBuf>,
+}
+
+struct QueueSpec {
+    name: &'static str,
+    share: f64,
+    categories: &'static [&'static str],
+}
+
+const QUEUES: &[QueueSpec] = &[
+    QueueSpec { name: "card", share: 0.5, categories: &["账单查询", "挂失补卡", "额度调整", "激活开卡", "咨询-其他"] },
+    QueueSpec { name: "loan", share: 0.3, categories: &["还款", "贷款申请", "利率咨询", "咨询-其他"] },
+    QueueSpec { name: "general", share: 0.2, categories: &["积分兑换", "投诉", "网点查询", "咨询-其他"] },
+];
+const TEAMS: &[&str] = &["一组", "二组", "三组", "四组"];
+const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱"];
+const GIVEN: &[&str] = &["芳", "伟", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰", "婷", "涛", "明", "霞", "强"];
+/// Relative arrivals per hour of the day, 08:00–21:00 (business hours of the demo centre).
+const HOURLY_PROFILE: [f64; 14] = [0.6, 1.0, 1.3, 1.2, 0.8, 0.9, 1.2, 1.1, 1.0, 0.8, 0.7, 0.6, 0.5, 0.3];
+
+/// One generated contact, kept as the text a source system would export.
+struct Generated {
+    fields: [String; 15],
+}
+
+/// One agent's simulated day.
+struct AgentDay {
+    id: String,
+    queue: usize,
+    shift_start: i64,
+    shift_end: i64,
+    free_at: i64,
+    states: Vec<(i64, i64, &'static str)>,
+}
+
+fn exponential(rng: &mut StdRng, mean: f64) -> f64 {
+    -mean * (1.0 - rng.random::<f64>()).ln()
+}
+
+fn log_normal(rng: &mut StdRng, median: f64, sigma: f64) -> f64 {
+    // Box–Muller: one standard normal from two uniforms.
+    let (u1, u2) = (1.0 - rng.random::<f64>(), rng.random::<f64>());
+    let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+    median * (sigma * z).exp()
+}
+
+/// Naive local text for a "local milliseconds" instant (the simulation runs on the local clock).
+fn local_text(local_ms: i64) -> String {
+    let timestamp = Timestamp::from_millisecond(local_ms).expect("demo dates are in range");
+    Offset::UTC.to_datetime(timestamp).to_string()
+}
+
+fn seconds_text(ms: i64) -> String {
+    format!("{}", ms / 1000)
+}
+
+struct Generator {
+    rng: StdRng,
+    agents: Vec<AgentRecord>,
+    agent_queue: Vec<usize>,
+    next_contact: u64,
+    recent_issues: Vec<(String, usize, &'static str)>,
+    daily_contacts: u32,
+}
+
+impl Generator {
+    fn new(args: &DemoArgs) -> Generator {
+        let mut rng = StdRng::seed_from_u64(args.seed);
+        let n = args.agents.max(3) as usize;
+        let mut agents = Vec::with_capacity(n);
+        let mut agent_queue = Vec::with_capacity(n);
+        let mut cumulative = 0.0;
+        let mut boundaries = Vec::new();
+        for queue in QUEUES {
+            cumulative += queue.share;
+            boundaries.push((cumulative * n as f64).round() as usize);
+        }
+        for index in 0..n {
+            let queue = boundaries.iter().position(|&end| index < end).unwrap_or(QUEUES.len() - 1);
+            let name = format!(
+                "{}{}",
+                SURNAMES[rng.random_range(0..SURNAMES.len())],
+                GIVEN[rng.random_range(0..GIVEN.len())]
+            );
+            agents.push(AgentRecord {
+                agent_id: format!("A{:03}", index + 1),
+                name,
+                team: TEAMS[index % TEAMS.len()].to_owned(),
+            });
+            agent_queue.push(queue);
+        }
+        Generator {
+            rng,
+            agents,
+            agent_queue,
+            next_contact: 1,
+            recent_issues: Vec::new(),
+            daily_contacts: args.daily_contacts,
+        }
+    }
+
+    /// Simulates one day (`day_ms` = local midnight in "local ms"), returning contacts and states.
+    fn day(&mut self, day_ms: i64, weekday: i8) -> (Vec<Generated>, Vec<[String; 4]>) {
+        let rng = &mut self.rng;
+        let weekend = weekday >= 6;
+        let volume = f64::from(self.daily_contacts) * if weekend { 0.7 } else { 1.0 } * (0.85 + 0.3 * rng.random::<f64>());
+        let total_weight: f64 = HOURLY_PROFILE.iter().sum();
+        let mut arrivals: Vec<(i64, usize)> = Vec::with_capacity(volume as usize + 16);
+        for (hour, weight) in HOURLY_PROFILE.iter().enumerate() {
+            let expected = volume * weight / total_weight;
+            let count = (expected + rng.random::<f64>()).floor() as usize;
+            for _ in 0..count {
+                let at = day_ms + (8 + hour as i64) * 3_600_000 + rng.random_range(0..3_600_000);
+                let draw: f64 = rng.random();
+                let mut cumulative = 0.0;
+                let queue = QUEUES
+                    .iter()
+                    .position(|queue| {
+                        cumulative += queue.share;
+                        draw < cumulative
+                    })
+                    .unwrap_or(QUEUES.len() - 1);
+                arrivals.push((at, queue));
+            }
+        }
+        arrivals.sort_unstable();
+
+        let mut days: Vec<AgentDay> = self
+            .agents
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| !(weekend && index % 3 == 0))
+            .map(|(index, agent)| {
+                let (start_hour, end_hour) = if index % 2 == 0 { (8.0, 16.5) } else { (13.5, 22.0) };
+                let shift_start = day_ms + (start_hour * 3_600_000.0) as i64;
+                let prep_end = shift_start + 10 * 60_000;
+                AgentDay {
+                    id: agent.agent_id.clone(),
+                    queue: self.agent_queue[index],
+                    shift_start,
+                    shift_end: day_ms + (end_hour * 3_600_000.0) as i64,
+                    free_at: prep_end,
+                    states: vec![(shift_start, prep_end, "not_ready")],
+                }
+            })
+            .collect();
+
+        let mut contacts = Vec::with_capacity(arrivals.len());
+        for (offered, queue) in arrivals {
+            let channel_draw: f64 = rng.random();
+            let (channel, patience_mean, talk_median) = if channel_draw < 0.75 {
+                ("phone", 75_000.0, 170_000.0)
+            } else if channel_draw < 0.95 {
+                ("chat", 240_000.0, 330_000.0)
+            } else {
+                ("email", 3_600_000.0, 150_000.0)
+            };
+            let (customer, category) =
+                if !self.recent_issues.is_empty() && rng.random::<f64>() < 0.13 {
+                    let pick = rng.random_range(0..self.recent_issues.len());
+                    let (customer, _, category) = &self.recent_issues[pick];
+                    (customer.clone(), *category)
+                } else if rng.random::<f64>() < 0.04 {
+                    (String::new(), QUEUES[queue].categories[rng.random_range(0..QUEUES[queue].categories.len())])
+                } else {
+                    let categories = QUEUES[queue].categories;
+                    (format!("U{:07}", rng.random_range(0..2_000_000)), categories[rng.random_range(0..categories.len())])
+                };
+            let patience = exponential(rng, patience_mean) as i64 + 1_000;
+            let candidate = days
+                .iter_mut()
+                .filter(|day| day.queue == queue && day.shift_start <= offered && offered < day.shift_end)
+                .min_by_key(|day| day.free_at);
+            let id = format!("C{:010}", self.next_contact);
+            self.next_contact += 1;
+            let mut fields: [String; 15] = Default::default();
+            fields[0] = id;
+            fields[1] = channel.to_owned();
+            fields[2] = "inbound".to_owned();
+            fields[3] = QUEUES[queue].name.to_owned();
+            fields[4] = customer.clone();
+            fields[6] = local_text(offered);
+            fields[13] = category.to_owned();
+            let answer_at = candidate.as_ref().map(|day| day.free_at.max(offered));
+            match (candidate, answer_at) {
+                (Some(agent), Some(answered)) if answered - offered <= patience => {
+                    let talk = log_normal(rng, talk_median, 0.6) as i64 / 1000 * 1000 + 5_000;
+                    let hold = if rng.random::<f64>() < 0.2 { rng.random_range(10..90) * 1000 } else { 0 };
+                    let wrap = rng.random_range(15..60) * 1000;
+                    let ended = answered + talk + hold;
+                    if answered > agent.free_at {
+                        agent.states.push((agent.free_at, answered, "available"));
+                    }
+                    agent.states.push((answered, answered + talk, "talk"));
+                    if hold > 0 {
+                        agent.states.push((answered + talk, ended, "hold"));
+                    }
+                    agent.states.push((ended, ended + wrap, "wrap"));
+                    agent.free_at = ended + wrap;
+                    fields[5] = agent.id.clone();
+                    fields[7] = local_text(answered);
+                    fields[8] = local_text(ended);
+                    fields[9] = seconds_text(talk);
+                    fields[10] = seconds_text(hold);
+                    fields[11] = seconds_text(wrap);
+                    fields[12] = if rng.random::<f64>() < 0.06 { "1" } else { "0" }.to_owned();
+                    let resolved_draw: f64 = rng.random();
+                    fields[14] = if resolved_draw < 0.78 { "true" } else if resolved_draw < 0.9 { "false" } else { "" }.to_owned();
+                    if !customer.is_empty() {
+                        if self.recent_issues.len() < 4_000 {
+                            self.recent_issues.push((customer, queue, category));
+                        } else {
+                            let slot = rng.random_range(0..self.recent_issues.len());
+                            self.recent_issues[slot] = (customer, queue, category);
+                        }
+                    }
+                }
+                _ => {
+                    fields[8] = local_text(offered + patience.min(3_600_000));
+                    fields[12] = "0".to_owned();
+                }
+            }
+            contacts.push(Generated { fields });
+        }
+        let mut states = Vec::new();
+        for mut day in days {
+            if day.free_at < day.shift_end {
+                day.states.push((day.free_at, day.shift_end, "available"));
+            }
+            for (start, end, state) in day.states {
+                states.push([day.id.clone(), state.to_owned(), local_text(start), local_text(end)]);
+            }
+        }
+        (contacts, states)
+    }
+}
+
+fn first_day(args: &DemoArgs, config: &Config) -> Result<Date> {
+    let end: Date = match &args.end {
+        Some(text) => text.parse().with_context(|| format!("--end '{text}' is not a date like 2026-11-02"))?,
+        None => Timestamp::now().to_zoned(config.zone.clone()).date().yesterday()?,
+    };
+    Ok(end.checked_sub(Span::new().days(i64::from(args.days.max(1)) - 1))?)
+}
+
+pub async fn run(config: &Config, args: DemoArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let first = first_day(&args, config)?;
+    let mut generator = Generator::new(&args);
+    let days = (0..args.days.max(1)).map(|offset| first.checked_add(Span::new().days(offset)));
+
+    if let Some(folder) = &args.csv_out {
+        std::fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
+        let open = |name: &str| -> Result<csv::Writer<std::fs::File>> {
+            let path = folder.join(name);
+            csv::Writer::from_path(&path).with_context(|| format!("creating {}", path.display()))
+        };
+        let mut contacts_out = open("contacts.csv")?;
+        let mut states_out = open("agent_states.csv")?;
+        let mut agents_out = open("agents.csv")?;
+        contacts_out.write_record(servq_import::CONTACT_COLUMNS)?;
+        states_out.write_record(servq_import::STATE_COLUMNS)?;
+        agents_out.write_record(servq_import::AGENT_COLUMNS)?;
+        for agent in &generator.agents {
+            agents_out.write_record([&agent.agent_id, &agent.name, &agent.team])?;
+        }
+        let mut n_contacts = 0usize;
+        for day in days {
+            let day = day?;
+            let day_ms = day.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp().as_millisecond();
+            let (contacts, states) = generator.day(day_ms, day.weekday().to_monday_one_offset());
+            n_contacts += contacts.len();
+            for contact in contacts {
+                contacts_out.write_record(&contact.fields)?;
+            }
+            for state in states {
+                states_out.write_record(&state)?;
+            }
+        }
+        contacts_out.flush()?;
+        states_out.flush()?;
+        agents_out.flush()?;
+        eprintln!(
+            "wrote {n_contacts} contacts for {} days to {} ({:.1} s)",
+            args.days,
+            folder.display(),
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let store = config.open_store().await?;
+    store.upsert_agents(&generator.agents).await?;
+    let mut contact_import = store.begin_contact_import().await?;
+    let mut state_rows = Vec::new();
+    let mut line = 1u64;
+    for day in days {
+        let day = day?;
+        let day_ms = day.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp().as_millisecond();
+        let (contacts, states) = generator.day(day_ms, day.weekday().to_monday_one_offset());
+        for generated in contacts {
+            line += 1;
+            let f = &generated.fields;
+            let record = ContactRecord {
+                contact_id: &f[0],
+                channel: &f[1],
+                direction: &f[2],
+                queue: &f[3],
+                customer_id: &f[4],
+                agent_id: &f[5],
+                offered_at: &f[6],
+                answered_at: &f[7],
+                ended_at: &f[8],
+                talk_seconds: &f[9],
+                hold_seconds: &f[10],
+                wrap_seconds: &f[11],
+                transferred: &f[12],
+                category: &f[13],
+                resolved: &f[14],
+            };
+            let contact = Contact::parse(&record, &config.zone)
+                .map_err(|errors| anyhow::anyhow!("generated contact {} is invalid: {errors:?}", f[0]))?;
+            contact_import.push(line, contact).await?;
+        }
+        state_rows.extend(states);
+    }
+    contact_import.duplicates(1).await?;
+    let contacts = contact_import.commit("demo").await?;
+    let mut state_import = store.begin_state_import().await?;
+    for (index, [agent_id, state, start_at, end_at]) in state_rows.iter().enumerate() {
+        let record = AgentStateRecord { agent_id, state, start_at, end_at };
+        let interval = AgentStateInterval::parse(&record, &config.zone)
+            .map_err(|errors| anyhow::anyhow!("generated state is invalid: {errors:?}"))?;
+        state_import.push(index as u64 + 2, interval).await?;
+    }
+    let states = state_import.commit("demo").await?;
+    eprintln!(
+        "demo data: {} contacts ({} new), {} agent-state intervals, {} agents, {} days ending {} ({:.1} s)",
+        contacts.rows,
+        contacts.inserted,
+        states.rows,
+        generator.agents.len(),
+        args.days,
+        first.checked_add(Span::new().days(i64::from(args.days.max(1)) - 1))?,
+        started.elapsed().as_secs_f64()
+    );
+    eprintln!("try: servq kpi --by queue   or   servq kpi --by team,week --format json");
+    Ok(ExitCode::SUCCESS)
+}
