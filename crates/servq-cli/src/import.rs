@@ -202,6 +202,7 @@ async fn stage_and_commit<S: Staging>(
             Err(errors) => report.row(&path, line, &reader.columns, names, &errors),
         }
         if rows.is_multiple_of(16_384) {
+            tracing::info!(rows, "staged");
             let (done, total) = reader.progress();
             bar.set_length(total);
             bar.set_position(done);

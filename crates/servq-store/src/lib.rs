@@ -11,6 +11,8 @@ mod import;
 mod kpi_query;
 mod rollup;
 mod settings;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::str::FromStr;
 

@@ -9,7 +9,7 @@ use std::future::Future;
 
 use jiff::tz::TimeZone;
 use servq_core::{AgentStateInterval, AgentStateRecord, Contact, ContactRecord};
-use servq_store::{ContactImport, ImportSummary, Store};
+use servq_store::{ContactImport, ImportSummary, Store, testing::TestDatabase};
 
 /// Runs `test` against a fresh SQLite store and a fresh PostgreSQL store.
 pub async fn on_both_databases<F, Fut>(test: F)
@@ -17,30 +17,11 @@ where
     F: Fn(Store) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite_url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let store = Store::open(&sqlite_url).await.unwrap();
-    test(store.clone()).await;
-    store.close().await;
-
-    let admin_url = std::env::var("SERVQ_TEST_PG_URL").expect(
-        "SERVQ_TEST_PG_URL must name a PostgreSQL server (run ./test.sh, or scripts/pg-start.sh and export its URL)",
-    );
-    let name = format!("servq_test_{}_{}", std::process::id(), rand_suffix());
-    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
-    let base = admin_url.rsplit_once('/').unwrap().0;
-    let store = Store::open(&format!("{base}/{name}")).await.unwrap();
-    test(store.clone()).await;
-    store.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}"))).execute(&admin).await.unwrap();
-}
-
-fn rand_suffix() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
-    hasher.finish()
+    for database in TestDatabase::both().await {
+        let store = Store::open(&database.url).await.unwrap();
+        test(store.clone()).await;
+        store.close().await;
+    }
 }
 
 /// A contact row in UTC; fields are the canonical CSV columns.
