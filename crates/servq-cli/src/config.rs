@@ -11,7 +11,12 @@ use servq_store::Store;
 #[derive(Debug, clap::Args)]
 pub struct ConfigArgs {
     /// Database URL: sqlite://FILE (created on first use) or postgres://USER:PASS@HOST/DB.
-    #[arg(long, global = true, env = "SERVQ_DATABASE_URL", default_value = "sqlite://servq.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "SERVQ_DATABASE_URL",
+        default_value = "sqlite://servq.db"
+    )]
     db: String,
     /// The centre's IANA time zone: naive timestamps in imports are read in it and reports are
     /// bucketed in it unless a command says otherwise.
@@ -55,8 +60,13 @@ pub fn redact(url: &str) -> String {
 impl Config {
     /// Builds the configuration from parsed flags (which already include the environment).
     pub fn from_args(args: &ConfigArgs) -> Result<Config> {
-        let zone = servq_core::parse_zone(&args.tz).with_context(|| "--tz / SERVQ_TZ".to_owned())?;
-        Ok(Config { database_url: args.db.clone(), zone_name: args.tz.trim().to_owned(), zone })
+        let zone =
+            servq_core::parse_zone(&args.tz).with_context(|| "--tz / SERVQ_TZ".to_owned())?;
+        Ok(Config {
+            database_url: args.db.clone(),
+            zone_name: args.tz.trim().to_owned(),
+            zone,
+        })
     }
 
     /// Opens the configured store.
@@ -72,14 +82,26 @@ pub async fn show(config: &Config) -> Result<std::process::ExitCode> {
     let settings = store.kpi_settings().await?;
     println!("database_url = {}", redact(&config.database_url));
     println!("time_zone = {}", config.zone_name);
-    println!("kpi.short_abandon_seconds = {}", settings.short_abandon_ms as f64 / 1000.0);
-    println!("kpi.service_level_seconds = {}", settings.service_level_ms as f64 / 1000.0);
-    println!("kpi.fcr_window_hours = {}", settings.fcr_window_ms as f64 / 3_600_000.0);
+    println!(
+        "kpi.short_abandon_seconds = {}",
+        settings.short_abandon_ms as f64 / 1000.0
+    );
+    println!(
+        "kpi.service_level_seconds = {}",
+        settings.service_level_ms as f64 / 1000.0
+    );
+    println!(
+        "kpi.fcr_window_hours = {}",
+        settings.fcr_window_ms as f64 / 3_600_000.0
+    );
     Ok(std::process::ExitCode::SUCCESS)
 }
 
 fn to_ms(value: f64, unit_ms: f64, flag: &str) -> Result<i64> {
-    anyhow::ensure!(value.is_finite() && value >= 0.0, "{flag} must be a number of 0 or more, got {value}");
+    anyhow::ensure!(
+        value.is_finite() && value >= 0.0,
+        "{flag} must be a number of 0 or more, got {value}"
+    );
     Ok((value * unit_ms).round() as i64)
 }
 
@@ -105,7 +127,10 @@ pub async fn set_kpi(
             None => current.fcr_window_ms,
         },
     };
-    store.set_kpi_settings(&settings).await.context("rebuilding rollups with the new thresholds")?;
+    store
+        .set_kpi_settings(&settings)
+        .await
+        .context("rebuilding rollups with the new thresholds")?;
     eprintln!("KPI thresholds stored; rollups rebuilt.");
     show(config).await
 }
@@ -116,8 +141,14 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://servq:secret@db:5432/servq"), "postgres://servq:***@db:5432/servq");
-        assert_eq!(redact("postgres://servq@db/servq"), "postgres://servq@db/servq");
+        assert_eq!(
+            redact("postgres://servq:secret@db:5432/servq"),
+            "postgres://servq:***@db:5432/servq"
+        );
+        assert_eq!(
+            redact("postgres://servq@db/servq"),
+            "postgres://servq@db/servq"
+        );
         assert_eq!(redact("sqlite://servq.db"), "sqlite://servq.db");
     }
 }

@@ -43,15 +43,33 @@ struct QueueSpec {
 }
 
 const QUEUES: &[QueueSpec] = &[
-    QueueSpec { name: "card", share: 0.5, categories: &["账单查询", "挂失补卡", "额度调整", "激活开卡", "咨询-其他"] },
-    QueueSpec { name: "loan", share: 0.3, categories: &["还款", "贷款申请", "利率咨询", "咨询-其他"] },
-    QueueSpec { name: "general", share: 0.2, categories: &["积分兑换", "投诉", "网点查询", "咨询-其他"] },
+    QueueSpec {
+        name: "card",
+        share: 0.5,
+        categories: &["账单查询", "挂失补卡", "额度调整", "激活开卡", "咨询-其他"],
+    },
+    QueueSpec {
+        name: "loan",
+        share: 0.3,
+        categories: &["还款", "贷款申请", "利率咨询", "咨询-其他"],
+    },
+    QueueSpec {
+        name: "general",
+        share: 0.2,
+        categories: &["积分兑换", "投诉", "网点查询", "咨询-其他"],
+    },
 ];
 const TEAMS: &[&str] = &["一组", "二组", "三组", "四组"];
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱"];
-const GIVEN: &[&str] = &["芳", "伟", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰", "婷", "涛", "明", "霞", "强"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱",
+];
+const GIVEN: &[&str] = &[
+    "芳", "伟", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰", "婷", "涛", "明", "霞", "强",
+];
 /// Relative arrivals per hour of the day, 08:00–21:00 (business hours of the demo centre).
-const HOURLY_PROFILE: [f64; 14] = [0.6, 1.0, 1.3, 1.2, 0.8, 0.9, 1.2, 1.1, 1.0, 0.8, 0.7, 0.6, 0.5, 0.3];
+const HOURLY_PROFILE: [f64; 14] = [
+    0.6, 1.0, 1.3, 1.2, 0.8, 0.9, 1.2, 1.1, 1.0, 0.8, 0.7, 0.6, 0.5, 0.3,
+];
 
 /// One generated contact, kept as the text a source system would export.
 struct Generated {
@@ -111,7 +129,10 @@ impl Generator {
             boundaries.push((cumulative * n as f64).round() as usize);
         }
         for index in 0..n {
-            let queue = boundaries.iter().position(|&end| index < end).unwrap_or(QUEUES.len() - 1);
+            let queue = boundaries
+                .iter()
+                .position(|&end| index < end)
+                .unwrap_or(QUEUES.len() - 1);
             let name = format!(
                 "{}{}",
                 SURNAMES[rng.random_range(0..SURNAMES.len())],
@@ -138,7 +159,9 @@ impl Generator {
     fn day(&mut self, day_ms: i64, weekday: i8) -> (Vec<Generated>, Vec<[String; 4]>) {
         let rng = &mut self.rng;
         let weekend = weekday >= 6;
-        let volume = f64::from(self.daily_contacts) * if weekend { 0.7 } else { 1.0 } * (0.85 + 0.3 * rng.random::<f64>());
+        let volume = f64::from(self.daily_contacts)
+            * if weekend { 0.7 } else { 1.0 }
+            * (0.85 + 0.3 * rng.random::<f64>());
         let total_weight: f64 = HOURLY_PROFILE.iter().sum();
         let mut arrivals: Vec<(i64, usize)> = Vec::with_capacity(volume as usize + 16);
         for (hour, weight) in HOURLY_PROFILE.iter().enumerate() {
@@ -166,7 +189,11 @@ impl Generator {
             .enumerate()
             .filter(|(index, _)| !(weekend && index % 3 == 0))
             .map(|(index, agent)| {
-                let (start_hour, end_hour) = if index % 2 == 0 { (8.0, 16.5) } else { (13.5, 22.0) };
+                let (start_hour, end_hour) = if index % 2 == 0 {
+                    (8.0, 16.5)
+                } else {
+                    (13.5, 22.0)
+                };
                 let shift_start = day_ms + (start_hour * 3_600_000.0) as i64;
                 let prep_end = shift_start + 10 * 60_000;
                 AgentDay {
@@ -190,21 +217,30 @@ impl Generator {
             } else {
                 ("email", 3_600_000.0, 150_000.0)
             };
-            let (customer, category) =
-                if !self.recent_issues.is_empty() && rng.random::<f64>() < 0.13 {
-                    let pick = rng.random_range(0..self.recent_issues.len());
-                    let (customer, _, category) = &self.recent_issues[pick];
-                    (customer.clone(), *category)
-                } else if rng.random::<f64>() < 0.04 {
-                    (String::new(), QUEUES[queue].categories[rng.random_range(0..QUEUES[queue].categories.len())])
-                } else {
-                    let categories = QUEUES[queue].categories;
-                    (format!("U{:07}", rng.random_range(0..2_000_000)), categories[rng.random_range(0..categories.len())])
-                };
+            let (customer, category) = if !self.recent_issues.is_empty()
+                && rng.random::<f64>() < 0.13
+            {
+                let pick = rng.random_range(0..self.recent_issues.len());
+                let (customer, _, category) = &self.recent_issues[pick];
+                (customer.clone(), *category)
+            } else if rng.random::<f64>() < 0.04 {
+                (
+                    String::new(),
+                    QUEUES[queue].categories[rng.random_range(0..QUEUES[queue].categories.len())],
+                )
+            } else {
+                let categories = QUEUES[queue].categories;
+                (
+                    format!("U{:07}", rng.random_range(0..2_000_000)),
+                    categories[rng.random_range(0..categories.len())],
+                )
+            };
             let patience = exponential(rng, patience_mean) as i64 + 1_000;
             let candidate = days
                 .iter_mut()
-                .filter(|day| day.queue == queue && day.shift_start <= offered && offered < day.shift_end)
+                .filter(|day| {
+                    day.queue == queue && day.shift_start <= offered && offered < day.shift_end
+                })
                 .min_by_key(|day| day.free_at);
             let id = format!("C{:010}", self.next_contact);
             self.next_contact += 1;
@@ -220,7 +256,11 @@ impl Generator {
             match (candidate, answer_at) {
                 (Some(agent), Some(answered)) if answered - offered <= patience => {
                     let talk = log_normal(rng, talk_median, 0.6) as i64 / 1000 * 1000 + 5_000;
-                    let hold = if rng.random::<f64>() < 0.2 { rng.random_range(10..90) * 1000 } else { 0 };
+                    let hold = if rng.random::<f64>() < 0.2 {
+                        rng.random_range(10..90) * 1000
+                    } else {
+                        0
+                    };
                     let wrap = rng.random_range(15..60) * 1000;
                     let ended = answered + talk + hold;
                     if answered > agent.free_at {
@@ -240,7 +280,14 @@ impl Generator {
                     fields[11] = seconds_text(wrap);
                     fields[12] = if rng.random::<f64>() < 0.06 { "1" } else { "0" }.to_owned();
                     let resolved_draw: f64 = rng.random();
-                    fields[14] = if resolved_draw < 0.78 { "true" } else if resolved_draw < 0.9 { "false" } else { "" }.to_owned();
+                    fields[14] = if resolved_draw < 0.78 {
+                        "true"
+                    } else if resolved_draw < 0.9 {
+                        "false"
+                    } else {
+                        ""
+                    }
+                    .to_owned();
                     if !customer.is_empty() {
                         if self.recent_issues.len() < 4_000 {
                             self.recent_issues.push((customer, queue, category));
@@ -263,7 +310,12 @@ impl Generator {
                 day.states.push((day.free_at, day.shift_end, "available"));
             }
             for (start, end, state) in day.states {
-                states.push([day.id.clone(), state.to_owned(), local_text(start), local_text(end)]);
+                states.push([
+                    day.id.clone(),
+                    state.to_owned(),
+                    local_text(start),
+                    local_text(end),
+                ]);
             }
         }
         (contacts, states)
@@ -272,8 +324,13 @@ impl Generator {
 
 fn first_day(args: &DemoArgs, config: &Config) -> Result<Date> {
     let end: Date = match &args.end {
-        Some(text) => text.parse().with_context(|| format!("--end '{text}' is not a date like 2026-11-02"))?,
-        None => Timestamp::now().to_zoned(config.zone.clone()).date().yesterday()?,
+        Some(text) => text
+            .parse()
+            .with_context(|| format!("--end '{text}' is not a date like 2026-11-02"))?,
+        None => Timestamp::now()
+            .to_zoned(config.zone.clone())
+            .date()
+            .yesterday()?,
     };
     Ok(end.checked_sub(Span::new().days(i64::from(args.days.max(1)) - 1))?)
 }
@@ -285,7 +342,8 @@ pub async fn run(config: &Config, args: DemoArgs) -> Result<ExitCode> {
     let days = (0..args.days.max(1)).map(|offset| first.checked_add(Span::new().days(offset)));
 
     if let Some(folder) = &args.csv_out {
-        std::fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("creating {}", folder.display()))?;
         let open = |name: &str| -> Result<csv::Writer<std::fs::File>> {
             let path = folder.join(name);
             csv::Writer::from_path(&path).with_context(|| format!("creating {}", path.display()))
@@ -302,7 +360,10 @@ pub async fn run(config: &Config, args: DemoArgs) -> Result<ExitCode> {
         let mut n_contacts = 0usize;
         for day in days {
             let day = day?;
-            let day_ms = day.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp().as_millisecond();
+            let day_ms = day
+                .to_zoned(jiff::tz::TimeZone::UTC)?
+                .timestamp()
+                .as_millisecond();
             let (contacts, states) = generator.day(day_ms, day.weekday().to_monday_one_offset());
             n_contacts += contacts.len();
             for contact in contacts {
@@ -331,7 +392,10 @@ pub async fn run(config: &Config, args: DemoArgs) -> Result<ExitCode> {
     let mut line = 1u64;
     for day in days {
         let day = day?;
-        let day_ms = day.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp().as_millisecond();
+        let day_ms = day
+            .to_zoned(jiff::tz::TimeZone::UTC)?
+            .timestamp()
+            .as_millisecond();
         let (contacts, states) = generator.day(day_ms, day.weekday().to_monday_one_offset());
         for generated in contacts {
             line += 1;
@@ -353,8 +417,9 @@ pub async fn run(config: &Config, args: DemoArgs) -> Result<ExitCode> {
                 category: &f[13],
                 resolved: &f[14],
             };
-            let contact = Contact::parse(&record, &config.zone)
-                .map_err(|errors| anyhow::anyhow!("generated contact {} is invalid: {errors:?}", f[0]))?;
+            let contact = Contact::parse(&record, &config.zone).map_err(|errors| {
+                anyhow::anyhow!("generated contact {} is invalid: {errors:?}", f[0])
+            })?;
             contact_import.push(line, contact).await?;
         }
         state_rows.extend(states);
@@ -363,7 +428,12 @@ pub async fn run(config: &Config, args: DemoArgs) -> Result<ExitCode> {
     let contacts = contact_import.commit("demo").await?;
     let mut state_import = store.begin_state_import().await?;
     for (index, [agent_id, state, start_at, end_at]) in state_rows.iter().enumerate() {
-        let record = AgentStateRecord { agent_id, state, start_at, end_at };
+        let record = AgentStateRecord {
+            agent_id,
+            state,
+            start_at,
+            end_at,
+        };
         let interval = AgentStateInterval::parse(&record, &config.zone)
             .map_err(|errors| anyhow::anyhow!("generated state is invalid: {errors:?}"))?;
         state_import.push(index as u64 + 2, interval).await?;

@@ -10,8 +10,8 @@ use servq_core::{
     AgentId, AgentStateInterval, AgentStateRecord, Contact, ContactRecord, FieldError, Label,
 };
 use servq_import::{
-    AGENT_COLUMNS, AGENT_REQUIRED, CONTACT_COLUMNS, CONTACT_REQUIRED, ColumnIndex, ColumnMap, OpenOptions,
-    STATE_COLUMNS, STATE_REQUIRED, TableReader, TextEncoding,
+    AGENT_COLUMNS, AGENT_REQUIRED, CONTACT_COLUMNS, CONTACT_REQUIRED, ColumnIndex, ColumnMap,
+    OpenOptions, STATE_COLUMNS, STATE_REQUIRED, TableReader, TextEncoding,
 };
 use servq_store::{AgentRecord, ContactImport, DuplicateKey, ImportSummary, StateImport, Store};
 
@@ -62,7 +62,12 @@ struct ErrorReport {
 
 impl ErrorReport {
     fn new(limit: usize) -> Self {
-        Self { limit, printed: 0, errors: 0, bad_rows: 0 }
+        Self {
+            limit,
+            printed: 0,
+            errors: 0,
+            bad_rows: 0,
+        }
     }
 
     fn line(&mut self, message: String) {
@@ -73,10 +78,21 @@ impl ErrorReport {
         }
     }
 
-    fn row(&mut self, path: &str, line: u64, columns: &ColumnIndex, names: &[&str], errors: &[FieldError]) {
+    fn row(
+        &mut self,
+        path: &str,
+        line: u64,
+        columns: &ColumnIndex,
+        names: &[&str],
+        errors: &[FieldError],
+    ) {
         self.bad_rows += 1;
         for error in errors {
-            self.line(format!("{path}:{line}: {}: {}", columns.display_name(names, error.column), error.reason));
+            self.line(format!(
+                "{path}:{line}: {}: {}",
+                columns.display_name(names, error.column),
+                error.reason
+            ));
         }
     }
 
@@ -93,15 +109,25 @@ impl ErrorReport {
 
     fn fail(&self, path: &str) -> ExitCode {
         if self.errors > self.printed as u64 {
-            eprintln!("… and {} more errors not shown (--max-errors)", self.errors - self.printed as u64);
+            eprintln!(
+                "… and {} more errors not shown (--max-errors)",
+                self.errors - self.printed as u64
+            );
         }
-        eprintln!("{path}: nothing imported: {} bad row(s), {} error(s); fix them and import the file again", self.bad_rows, self.errors);
+        eprintln!(
+            "{path}: nothing imported: {} bad row(s), {} error(s); fix them and import the file again",
+            self.bad_rows, self.errors
+        );
         ExitCode::from(1)
     }
 }
 
 fn progress_bar(label: &str) -> ProgressBar {
-    let target = if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
     let bar = ProgressBar::with_draw_target(Some(0), target);
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {percent}% {elapsed_precise} eta {eta}")
@@ -210,7 +236,12 @@ async fn stage_and_commit<S: Staging>(
     }
     if report.errors == 0 {
         let (duplicates, total) = pending.duplicates(max_errors).await?;
-        report.duplicates(&path, &reader.columns.display_name(names, S::KEY_COLUMN), &duplicates, total);
+        report.duplicates(
+            &path,
+            &reader.columns.display_name(names, S::KEY_COLUMN),
+            &duplicates,
+            total,
+        );
     }
     if report.errors > 0 {
         bar.finish_and_clear();
@@ -218,7 +249,10 @@ async fn stage_and_commit<S: Staging>(
         return Ok(None);
     }
     bar.set_message(format!("merging {path}"));
-    let summary = pending.commit(&path).await.context("committing the import")?;
+    let summary = pending
+        .commit(&path)
+        .await
+        .context("committing the import")?;
     bar.finish_and_clear();
     Ok(Some(summary))
 }
@@ -238,9 +272,19 @@ pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
     if let Some(pairs) = &args.map {
         map.extend(ColumnMap::parse(pairs, columns)?);
     }
-    let encoding = TextEncoding::parse(&args.encoding)
-        .with_context(|| format!("--encoding '{}' is not one of utf-8, gbk, gb18030", args.encoding))?;
-    let options = OpenOptions { columns, required, map, encoding, sheet: args.sheet.clone() };
+    let encoding = TextEncoding::parse(&args.encoding).with_context(|| {
+        format!(
+            "--encoding '{}' is not one of utf-8, gbk, gb18030",
+            args.encoding
+        )
+    })?;
+    let options = OpenOptions {
+        columns,
+        required,
+        map,
+        encoding,
+        sheet: args.sheet.clone(),
+    };
     let reader = TableReader::open(&args.file, &options)?;
     let path = reader.path().to_owned();
     let store = config.open_store().await?;
@@ -285,7 +329,11 @@ pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn import_agents(store: &Store, mut reader: TableReader, max_errors: usize) -> Result<Option<ImportSummary>> {
+async fn import_agents(
+    store: &Store,
+    mut reader: TableReader,
+    max_errors: usize,
+) -> Result<Option<ImportSummary>> {
     let path = reader.path().to_owned();
     let mut report = ErrorReport::new(max_errors);
     let mut agents = Vec::new();
@@ -306,9 +354,11 @@ async fn import_agents(store: &Store, mut reader: TableReader, max_errors: usize
                 .unwrap_or_default()
         };
         match agent_id {
-            Some(agent_id) if errors.is_empty() => {
-                agents.push(AgentRecord { agent_id: agent_id.into_string(), name, team })
-            }
+            Some(agent_id) if errors.is_empty() => agents.push(AgentRecord {
+                agent_id: agent_id.into_string(),
+                name,
+                team,
+            }),
             _ => report.row(&path, line, &reader.columns, AGENT_COLUMNS, &errors),
         }
     }
@@ -318,5 +368,10 @@ async fn import_agents(store: &Store, mut reader: TableReader, max_errors: usize
     }
     store.upsert_agents(&agents).await?;
     let rows = agents.len() as i64;
-    Ok(Some(ImportSummary { rows, inserted: rows, updated: 0, unchanged: 0 }))
+    Ok(Some(ImportSummary {
+        rows,
+        inserted: rows,
+        updated: 0,
+        unchanged: 0,
+    }))
 }

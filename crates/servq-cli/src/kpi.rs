@@ -49,7 +49,11 @@ pub struct KpiArgs {
 
 fn parse_group_by(names: &[String]) -> Result<Vec<GroupField>> {
     let mut fields = Vec::new();
-    for name in names.iter().map(|name| name.trim()).filter(|name| !name.is_empty()) {
+    for name in names
+        .iter()
+        .map(|name| name.trim())
+        .filter(|name| !name.is_empty())
+    {
         let field = GroupField::parse(name)
             .with_context(|| format!("--by '{name}' is not one of {}", GroupField::NAMES))?;
         if fields.contains(&field) {
@@ -57,8 +61,15 @@ fn parse_group_by(names: &[String]) -> Result<Vec<GroupField>> {
         }
         fields.push(field);
     }
-    if fields.iter().filter(|field| matches!(field, GroupField::Time(_))).count() > 1 {
-        bail!("--by takes at most one time grain (interval15, interval30, hour, day, week or month)");
+    if fields
+        .iter()
+        .filter(|field| matches!(field, GroupField::Time(_)))
+        .count()
+        > 1
+    {
+        bail!(
+            "--by takes at most one time grain (interval15, interval30, hour, day, week or month)"
+        );
     }
     Ok(fields)
 }
@@ -70,9 +81,14 @@ fn parse_filters(filters: &[String]) -> Result<Vec<(Dimension, Vec<String>)>> {
             .split_once('=')
             .with_context(|| format!("--filter '{filter}' is not dimension=value"))?;
         let Some(GroupField::Dimension(dimension)) = GroupField::parse(name) else {
-            bail!("--filter '{name}' is not one of queue, agent, team, channel, category, direction");
+            bail!(
+                "--filter '{name}' is not one of queue, agent, team, channel, category, direction"
+            );
         };
-        match parsed.iter_mut().find(|(existing, _)| *existing == dimension) {
+        match parsed
+            .iter_mut()
+            .find(|(existing, _)| *existing == dimension)
+        {
             Some((_, values)) => values.push(value.trim().to_owned()),
             None => parsed.push((dimension, vec![value.trim().to_owned()])),
         }
@@ -81,9 +97,16 @@ fn parse_filters(filters: &[String]) -> Result<Vec<(Dimension, Vec<String>)>> {
 }
 
 fn day_start_ms(text: &str, zone: &TimeZone, flag: &str, add_days: i64) -> Result<i64> {
-    let date: Date = text.trim().parse().with_context(|| format!("{flag} '{text}' is not a date like 2026-11-02"))?;
-    let date = date.checked_add(Span::new().days(add_days)).with_context(|| format!("{flag} '{text}' is out of range"))?;
-    let start = date.to_zoned(zone.clone()).with_context(|| format!("{flag} '{text}' has no start in the zone"))?;
+    let date: Date = text
+        .trim()
+        .parse()
+        .with_context(|| format!("{flag} '{text}' is not a date like 2026-11-02"))?;
+    let date = date
+        .checked_add(Span::new().days(add_days))
+        .with_context(|| format!("{flag} '{text}' is out of range"))?;
+    let start = date
+        .to_zoned(zone.clone())
+        .with_context(|| format!("{flag} '{text}' has no start in the zone"))?;
     Ok(start.timestamp().as_millisecond())
 }
 
@@ -91,8 +114,16 @@ pub async fn run(config: &Config, args: KpiArgs) -> Result<ExitCode> {
     let group_by = parse_group_by(&args.by)?;
     let filters = parse_filters(&args.filter)?;
     let zone = config.zone.clone();
-    let from_ms = args.from.as_deref().map(|text| day_start_ms(text, &zone, "--from", 0)).transpose()?;
-    let to_ms = args.to.as_deref().map(|text| day_start_ms(text, &zone, "--to", 1)).transpose()?;
+    let from_ms = args
+        .from
+        .as_deref()
+        .map(|text| day_start_ms(text, &zone, "--from", 0))
+        .transpose()?;
+    let to_ms = args
+        .to
+        .as_deref()
+        .map(|text| day_start_ms(text, &zone, "--to", 1))
+        .transpose()?;
     if let (Some(from), Some(to)) = (from_ms, to_ms) {
         anyhow::ensure!(from < to, "--from must not be after --to");
     }
@@ -100,13 +131,23 @@ pub async fn run(config: &Config, args: KpiArgs) -> Result<ExitCode> {
         bail!("--format xlsx needs --output FILE.xlsx");
     }
     let store = config.open_store().await?;
-    let query = KpiQuery { group_by: group_by.clone(), from_ms, to_ms, zone, filters };
+    let query = KpiQuery {
+        group_by: group_by.clone(),
+        from_ms,
+        to_ms,
+        zone,
+        filters,
+    };
     let groups = store.kpi(&query).await?;
-    let report = Report { group_by: &group_by, groups: &groups };
+    let report = Report {
+        group_by: &group_by,
+        groups: &groups,
+    };
     match (args.format, output_path(&args.output)) {
         (Format::Xlsx, Some(path)) => report.write_xlsx(path)?,
         (format, Some(path)) => {
-            let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
             report.write(format, std::io::BufWriter::new(file))?;
         }
         (format, None) => report.write(format, std::io::stdout().lock())?,
@@ -130,11 +171,17 @@ fn metric_json(value: MetricValue) -> Value {
 
 impl Report<'_> {
     fn header(&self) -> Vec<&'static str> {
-        self.group_by.iter().map(|field| field.name()).chain(METRICS.iter().map(|metric| metric.name)).collect()
+        self.group_by
+            .iter()
+            .map(|field| field.name())
+            .chain(METRICS.iter().map(|metric| metric.name))
+            .collect()
     }
 
     fn values(group: &KpiGroup) -> impl Iterator<Item = MetricValue> + '_ {
-        METRICS.iter().map(|metric| (metric.compute)(&group.contacts, group.states.as_ref()))
+        METRICS
+            .iter()
+            .map(|metric| (metric.compute)(&group.contacts, group.states.as_ref()))
     }
 
     fn to_json(&self) -> Value {
@@ -144,7 +191,10 @@ impl Report<'_> {
             .map(|group| {
                 let mut row = Map::new();
                 for (field, key) in self.group_by.iter().zip(&group.key) {
-                    row.insert(field.name().to_owned(), key.clone().map_or(Value::Null, Value::String));
+                    row.insert(
+                        field.name().to_owned(),
+                        key.clone().map_or(Value::Null, Value::String),
+                    );
                 }
                 for (metric, value) in METRICS.iter().zip(Self::values(group)) {
                     row.insert(metric.name.to_owned(), metric_json(value));
@@ -180,13 +230,23 @@ impl Report<'_> {
                 table.load_preset(comfy_table::presets::ASCII_MARKDOWN);
                 table.set_header(self.header());
                 for group in self.groups {
-                    let keys = group.key.iter().map(|key| key.clone().unwrap_or_else(|| "-".to_owned()));
-                    let values = METRICS.iter().zip(Self::values(group)).map(|(metric, value)| match value {
-                        MetricValue::Count(count) => count.to_string(),
-                        MetricValue::Number(Some(number)) if metric.name.ends_with("_seconds") => format!("{number:.1}"),
-                        MetricValue::Number(Some(number)) => format!("{:.2}%", number * 100.0),
-                        MetricValue::Number(None) => "-".to_owned(),
-                    });
+                    let keys = group
+                        .key
+                        .iter()
+                        .map(|key| key.clone().unwrap_or_else(|| "-".to_owned()));
+                    let values = METRICS
+                        .iter()
+                        .zip(Self::values(group))
+                        .map(|(metric, value)| match value {
+                            MetricValue::Count(count) => count.to_string(),
+                            MetricValue::Number(Some(number))
+                                if metric.name.ends_with("_seconds") =>
+                            {
+                                format!("{number:.1}")
+                            }
+                            MetricValue::Number(Some(number)) => format!("{:.2}%", number * 100.0),
+                            MetricValue::Number(None) => "-".to_owned(),
+                        });
                     table.add_row(keys.chain(values).collect::<Vec<_>>());
                 }
                 writeln!(out, "{table}")?;
@@ -221,14 +281,20 @@ impl Report<'_> {
                         sheet.write_number(row, column, count as f64)?;
                     }
                     MetricValue::Number(Some(number)) => {
-                        let format = if metric.name.ends_with("_seconds") { &seconds } else { &percent };
+                        let format = if metric.name.ends_with("_seconds") {
+                            &seconds
+                        } else {
+                            &percent
+                        };
                         sheet.write_number_with_format(row, column, number, format)?;
                     }
                     MetricValue::Number(None) => {}
                 }
             }
         }
-        workbook.save(path).with_context(|| format!("writing {}", path.display()))?;
+        workbook
+            .save(path)
+            .with_context(|| format!("writing {}", path.display()))?;
         Ok(())
     }
 }

@@ -58,12 +58,16 @@ enum ConfigAction {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SERVQ_LOG").unwrap_or_else(|_| "warn,sqlx=error".into()),
+            tracing_subscriber::EnvFilter::try_from_env("SERVQ_LOG")
+                .unwrap_or_else(|_| "warn,sqlx=error".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -98,10 +102,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(&config, args).await,
         Command::Kpi(args) => kpi::run(&config, args).await,
         Command::Demo(args) => demo::run(&config, args).await,
-        Command::Config { action: ConfigAction::Show } => config::show(&config).await,
         Command::Config {
-            action: ConfigAction::SetKpi { short_abandon_seconds, service_level_seconds, fcr_window_hours },
-        } => config::set_kpi(&config, short_abandon_seconds, service_level_seconds, fcr_window_hours).await,
+            action: ConfigAction::Show,
+        } => config::show(&config).await,
+        Command::Config {
+            action:
+                ConfigAction::SetKpi {
+                    short_abandon_seconds,
+                    service_level_seconds,
+                    fcr_window_hours,
+                },
+        } => {
+            config::set_kpi(
+                &config,
+                short_abandon_seconds,
+                service_level_seconds,
+                fcr_window_hours,
+            )
+            .await
+        }
     }
 }
 

@@ -33,7 +33,10 @@ word_enum!(
 impl AgentStateKind {
     /// Whether the state counts as handling a contact (talk, hold or wrap).
     pub fn is_handling(self) -> bool {
-        matches!(self, AgentStateKind::Talk | AgentStateKind::Hold | AgentStateKind::Wrap)
+        matches!(
+            self,
+            AgentStateKind::Talk | AgentStateKind::Hold | AgentStateKind::Wrap
+        )
     }
 }
 
@@ -66,9 +69,14 @@ impl AgentStateInterval {
         let mut errors = Vec::new();
         let agent_id = keep_error(&mut errors, "agent_id", AgentId::parse(record.agent_id));
         let state = keep_error(&mut errors, "state", AgentStateKind::parse(record.state));
-        let start_at = keep_error(&mut errors, "start_at", parse_timestamp(record.start_at, zone));
+        let start_at = keep_error(
+            &mut errors,
+            "start_at",
+            parse_timestamp(record.start_at, zone),
+        );
         let end_at = keep_error(&mut errors, "end_at", parse_timestamp(record.end_at, zone));
-        let (Some(agent_id), Some(state), Some(start_at), Some(end_at)) = (agent_id, state, start_at, end_at)
+        let (Some(agent_id), Some(state), Some(start_at), Some(end_at)) =
+            (agent_id, state, start_at, end_at)
         else {
             return Err(errors);
         };
@@ -81,7 +89,12 @@ impl AgentStateInterval {
                 "is more than 24 hours after start_at (split long states or check for a missed log-out)",
             )]);
         }
-        Ok(Self { agent_id, state, start_at, end_at })
+        Ok(Self {
+            agent_id,
+            state,
+            start_at,
+            end_at,
+        })
     }
 }
 
@@ -100,9 +113,18 @@ mod tests {
         let interval = AgentStateInterval::parse(&record, &TimeZone::UTC).unwrap();
         assert_eq!(interval.state, AgentStateKind::NotReady);
         assert!(!interval.state.is_handling());
-        let reversed = AgentStateRecord { end_at: "2026-11-02 08:00:00", ..record };
-        assert_eq!(AgentStateInterval::parse(&reversed, &TimeZone::UTC).unwrap_err()[0].column, "end_at");
-        let too_long = AgentStateRecord { end_at: "2026-11-03 09:00:01", ..record };
+        let reversed = AgentStateRecord {
+            end_at: "2026-11-02 08:00:00",
+            ..record
+        };
+        assert_eq!(
+            AgentStateInterval::parse(&reversed, &TimeZone::UTC).unwrap_err()[0].column,
+            "end_at"
+        );
+        let too_long = AgentStateRecord {
+            end_at: "2026-11-03 09:00:01",
+            ..record
+        };
         assert!(AgentStateInterval::parse(&too_long, &TimeZone::UTC).is_err());
     }
 }

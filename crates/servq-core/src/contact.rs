@@ -137,7 +137,10 @@ impl Contact {
 
     /// Wait time as defined in `docs/kpi.md`: (answered_at, or ended_at when abandoned) − offered_at.
     pub fn wait_ms(&self) -> Millis {
-        let until = self.answered_at.or(self.ended_at).map_or(self.offered_at.utc_ms, |t| t.utc_ms);
+        let until = self
+            .answered_at
+            .or(self.ended_at)
+            .map_or(self.offered_at.utc_ms, |t| t.utc_ms);
         until - self.offered_at.utc_ms
     }
 
@@ -147,34 +150,79 @@ impl Contact {
         let mut errors = Vec::new();
         let optional = |text: &str| !text.trim().is_empty();
 
-        let id = keep_error(&mut errors, "contact_id", ContactId::parse(record.contact_id));
+        let id = keep_error(
+            &mut errors,
+            "contact_id",
+            ContactId::parse(record.contact_id),
+        );
         let channel = keep_error(&mut errors, "channel", Channel::parse(record.channel));
         let direction = if optional(record.direction) {
             keep_error(&mut errors, "direction", Direction::parse(record.direction))
         } else {
             Some(Direction::Inbound)
         };
-        let queue = optional(record.queue).then(|| keep_error(&mut errors, "queue", Label::parse(record.queue))).flatten();
-        let customer_id = optional(record.customer_id)
-            .then(|| keep_error(&mut errors, "customer_id", CustomerId::parse(record.customer_id)))
+        let queue = optional(record.queue)
+            .then(|| keep_error(&mut errors, "queue", Label::parse(record.queue)))
             .flatten();
-        let agent_id =
-            optional(record.agent_id).then(|| keep_error(&mut errors, "agent_id", AgentId::parse(record.agent_id))).flatten();
-        let offered_at = keep_error(&mut errors, "offered_at", parse_timestamp(record.offered_at, zone));
-        let answered_at = optional(record.answered_at)
-            .then(|| keep_error(&mut errors, "answered_at", parse_timestamp(record.answered_at, zone)));
-        let ended_at =
-            optional(record.ended_at).then(|| keep_error(&mut errors, "ended_at", parse_timestamp(record.ended_at, zone)));
-        let talk_ms = keep_error(&mut errors, "talk_seconds", parse_duration_ms(record.talk_seconds));
-        let hold_ms = keep_error(&mut errors, "hold_seconds", parse_duration_ms(record.hold_seconds));
-        let wrap_ms = keep_error(&mut errors, "wrap_seconds", parse_duration_ms(record.wrap_seconds));
+        let customer_id = optional(record.customer_id)
+            .then(|| {
+                keep_error(
+                    &mut errors,
+                    "customer_id",
+                    CustomerId::parse(record.customer_id),
+                )
+            })
+            .flatten();
+        let agent_id = optional(record.agent_id)
+            .then(|| keep_error(&mut errors, "agent_id", AgentId::parse(record.agent_id)))
+            .flatten();
+        let offered_at = keep_error(
+            &mut errors,
+            "offered_at",
+            parse_timestamp(record.offered_at, zone),
+        );
+        let answered_at = optional(record.answered_at).then(|| {
+            keep_error(
+                &mut errors,
+                "answered_at",
+                parse_timestamp(record.answered_at, zone),
+            )
+        });
+        let ended_at = optional(record.ended_at).then(|| {
+            keep_error(
+                &mut errors,
+                "ended_at",
+                parse_timestamp(record.ended_at, zone),
+            )
+        });
+        let talk_ms = keep_error(
+            &mut errors,
+            "talk_seconds",
+            parse_duration_ms(record.talk_seconds),
+        );
+        let hold_ms = keep_error(
+            &mut errors,
+            "hold_seconds",
+            parse_duration_ms(record.hold_seconds),
+        );
+        let wrap_ms = keep_error(
+            &mut errors,
+            "wrap_seconds",
+            parse_duration_ms(record.wrap_seconds),
+        );
         let transferred = keep_error(&mut errors, "transferred", parse_bool(record.transferred));
-        let category =
-            optional(record.category).then(|| keep_error(&mut errors, "category", Label::parse(record.category))).flatten();
-        let resolved = keep_error(&mut errors, "resolved", parse_optional_bool(record.resolved));
+        let category = optional(record.category)
+            .then(|| keep_error(&mut errors, "category", Label::parse(record.category)))
+            .flatten();
+        let resolved = keep_error(
+            &mut errors,
+            "resolved",
+            parse_optional_bool(record.resolved),
+        );
 
         // A failed optional value leaves `Some(None)`; the error is already recorded.
-        let (Some(id), Some(channel), Some(direction), Some(offered_at)) = (id, channel, direction, offered_at)
+        let (Some(id), Some(channel), Some(direction), Some(offered_at)) =
+            (id, channel, direction, offered_at)
         else {
             return Err(errors);
         };
@@ -210,7 +258,11 @@ impl Contact {
         if let Some(ended) = ended_at {
             let start = answered_at.unwrap_or(offered_at);
             if ended.utc_ms < start.utc_ms {
-                let what = if answered_at.is_some() { "answered_at" } else { "offered_at" };
+                let what = if answered_at.is_some() {
+                    "answered_at"
+                } else {
+                    "offered_at"
+                };
                 errors.push(FieldError::rule("ended_at", format!("is before {what}")));
             }
         }
@@ -276,7 +328,12 @@ mod tests {
 
     #[test]
     fn every_problem_in_a_row_is_reported() {
-        let bad = ContactRecord { channel: "fax", talk_seconds: "-1", offered_at: "soon", ..record() };
+        let bad = ContactRecord {
+            channel: "fax",
+            talk_seconds: "-1",
+            offered_at: "soon",
+            ..record()
+        };
         let errors = Contact::parse(&bad, &utc()).unwrap_err();
         let columns: Vec<_> = errors.iter().map(|e| e.column).collect();
         assert_eq!(columns, ["channel", "offered_at", "talk_seconds"]);
@@ -288,11 +345,25 @@ mod tests {
 
     #[test]
     fn time_order_rules() {
-        let early = ContactRecord { answered_at: "2026-11-02 08:59:00", ..record() };
-        assert_eq!(Contact::parse(&early, &utc()).unwrap_err()[0].column, "answered_at");
-        let abandoned_without_end =
-            ContactRecord { answered_at: "", ended_at: "", talk_seconds: "", hold_seconds: "", ..record() };
-        assert_eq!(Contact::parse(&abandoned_without_end, &utc()).unwrap_err()[0].column, "ended_at");
+        let early = ContactRecord {
+            answered_at: "2026-11-02 08:59:00",
+            ..record()
+        };
+        assert_eq!(
+            Contact::parse(&early, &utc()).unwrap_err()[0].column,
+            "answered_at"
+        );
+        let abandoned_without_end = ContactRecord {
+            answered_at: "",
+            ended_at: "",
+            talk_seconds: "",
+            hold_seconds: "",
+            ..record()
+        };
+        assert_eq!(
+            Contact::parse(&abandoned_without_end, &utc()).unwrap_err()[0].column,
+            "ended_at"
+        );
         let abandoned = ContactRecord {
             answered_at: "",
             ended_at: "2026-11-02 09:00:04",
@@ -304,7 +375,13 @@ mod tests {
         let contact = Contact::parse(&abandoned, &utc()).unwrap();
         assert!(!contact.is_answered());
         assert_eq!(contact.wait_ms(), 4_000);
-        let talk_without_answer = ContactRecord { answered_at: "", ..record() };
-        assert_eq!(Contact::parse(&talk_without_answer, &utc()).unwrap_err()[0].column, "answered_at");
+        let talk_without_answer = ContactRecord {
+            answered_at: "",
+            ..record()
+        };
+        assert_eq!(
+            Contact::parse(&talk_without_answer, &utc()).unwrap_err()[0].column,
+            "answered_at"
+        );
     }
 }

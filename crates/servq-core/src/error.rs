@@ -76,12 +76,18 @@ pub struct FieldError {
 impl FieldError {
     /// A field error from a typed parse error.
     pub fn new(column: &'static str, error: ParseError) -> Self {
-        Self { column, reason: error.to_string() }
+        Self {
+            column,
+            reason: error.to_string(),
+        }
     }
 
     /// A field error whose reason involves other columns of the same row.
     pub fn rule(column: &'static str, reason: impl Into<String>) -> Self {
-        Self { column, reason: reason.into() }
+        Self {
+            column,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -92,5 +98,7 @@ pub(crate) fn keep_error<T>(
     column: &'static str,
     result: Result<T, ParseError>,
 ) -> Option<T> {
-    result.map_err(|error| errors.push(FieldError::new(column, error))).ok()
+    result
+        .map_err(|error| errors.push(FieldError::new(column, error)))
+        .ok()
 }

@@ -79,7 +79,10 @@ mod tests {
         assert_eq!(ContactId::parse("  c-1 ").unwrap().as_str(), "c-1");
         assert_eq!(ContactId::parse("   "), Err(ParseError::Empty));
         let long = "x".repeat(129);
-        assert_eq!(AgentId::parse(&long), Err(ParseError::TooLong { len: 129, max: 128 }));
+        assert_eq!(
+            AgentId::parse(&long),
+            Err(ParseError::TooLong { len: 129, max: 128 })
+        );
         assert_eq!(Label::parse("信用卡").unwrap().to_string(), "信用卡");
     }
 }

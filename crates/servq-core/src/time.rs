@@ -21,7 +21,9 @@ const MAX_UTC_MS: i64 = 4_102_444_800_000;
 
 /// Looks up an IANA time-zone name such as `Asia/Shanghai`.
 pub fn parse_zone(name: &str) -> Result<TimeZone, ParseError> {
-    TimeZone::get(name.trim()).map_err(|_| ParseError::UnknownZone { value: name.to_owned() })
+    TimeZone::get(name.trim()).map_err(|_| ParseError::UnknownZone {
+        value: name.to_owned(),
+    })
 }
 
 /// Parses a timestamp written either with an explicit offset (RFC 3339, `Z` allowed) or as a
@@ -31,7 +33,9 @@ pub fn parse_zone(name: &str) -> Result<TimeZone, ParseError> {
 /// RFC 5545 does ("compatible": later offset in gaps, earlier in folds).
 pub fn parse_timestamp(text: &str, local_zone: &TimeZone) -> Result<ZonedTime, ParseError> {
     let text = text.trim();
-    let bad = || ParseError::BadTimestamp { value: text.to_owned() };
+    let bad = || ParseError::BadTimestamp {
+        value: text.to_owned(),
+    };
     if text.is_empty() {
         return Err(ParseError::Empty);
     }
@@ -45,17 +49,25 @@ pub fn parse_timestamp(text: &str, local_zone: &TimeZone) -> Result<ZonedTime, P
                 _ => None,
             })
             .unwrap_or(0);
-        ZonedTime { utc_ms: timestamp.as_millisecond(), offset_secs }
+        ZonedTime {
+            utc_ms: timestamp.as_millisecond(),
+            offset_secs,
+        }
     } else {
         let local = parse_naive(text).ok_or_else(bad)?;
-        let zoned = local_zone.to_ambiguous_zoned(local).compatible().map_err(|_| bad())?;
+        let zoned = local_zone
+            .to_ambiguous_zoned(local)
+            .compatible()
+            .map_err(|_| bad())?;
         ZonedTime {
             utc_ms: zoned.timestamp().as_millisecond(),
             offset_secs: zoned.offset().seconds(),
         }
     };
     if !(MIN_UTC_MS..MAX_UTC_MS).contains(&zoned.utc_ms) {
-        return Err(ParseError::TimestampOutOfRange { value: text.to_owned() });
+        return Err(ParseError::TimestampOutOfRange {
+            value: text.to_owned(),
+        });
     }
     Ok(zoned)
 }
@@ -64,16 +76,27 @@ fn parse_naive(text: &str) -> Option<civil::DateTime> {
     if let Ok(datetime) = text.parse::<civil::DateTime>() {
         return Some(datetime);
     }
-    const FORMATS: [&str; 4] = ["%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%dT%H:%M:%S"];
+    const FORMATS: [&str; 4] = [
+        "%Y/%m/%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%dT%H:%M:%S",
+    ];
     FORMATS.iter().find_map(|format| {
-        jiff::fmt::strtime::parse(format, text).ok()?.to_datetime().ok()
+        jiff::fmt::strtime::parse(format, text)
+            .ok()?
+            .to_datetime()
+            .ok()
     })
 }
 
 impl ZonedTime {
     /// Builds a zoned time from UTC milliseconds and an offset.
     pub fn from_parts(utc_ms: i64, offset_secs: i32) -> Self {
-        Self { utc_ms, offset_secs }
+        Self {
+            utc_ms,
+            offset_secs,
+        }
     }
 
     /// The instant as a `jiff` timestamp.
@@ -124,12 +147,20 @@ mod tests {
         // 02:30 does not exist on 2026-03-08 in New York; compatible resolution gives 03:30 EDT.
         let t = parse_timestamp("2026-03-08 02:30:00", &new_york).unwrap();
         assert_eq!(t.offset_secs, -4 * 3600);
-        assert_eq!(t.utc_ms, parse_timestamp("2026-03-08T07:30:00Z", &new_york).unwrap().utc_ms);
+        assert_eq!(
+            t.utc_ms,
+            parse_timestamp("2026-03-08T07:30:00Z", &new_york)
+                .unwrap()
+                .utc_ms
+        );
     }
 
     #[test]
     fn bad_timestamps_say_why() {
-        assert!(matches!(parse_timestamp("yesterday", &shanghai()), Err(ParseError::BadTimestamp { .. })));
+        assert!(matches!(
+            parse_timestamp("yesterday", &shanghai()),
+            Err(ParseError::BadTimestamp { .. })
+        ));
         assert!(matches!(
             parse_timestamp("1970-01-01 00:00:00", &shanghai()),
             Err(ParseError::TimestampOutOfRange { .. })

@@ -10,7 +10,9 @@ pub type Millis = i64;
 /// zero). Returns milliseconds, rounded to the nearest millisecond.
 pub fn parse_duration_ms(text: &str) -> Result<Millis, ParseError> {
     let text = text.trim();
-    let bad = || ParseError::BadDuration { value: text.to_owned() };
+    let bad = || ParseError::BadDuration {
+        value: text.to_owned(),
+    };
     if text.is_empty() {
         return Ok(0);
     }
@@ -35,7 +37,9 @@ pub fn parse_duration_ms(text: &str) -> Result<Millis, ParseError> {
         return Err(bad());
     }
     if seconds < 0.0 {
-        return Err(ParseError::NegativeDuration { value: text.to_owned() });
+        return Err(ParseError::NegativeDuration {
+            value: text.to_owned(),
+        });
     }
     Ok((seconds * 1000.0).round() as Millis)
 }
@@ -48,7 +52,9 @@ pub fn parse_optional_bool(text: &str) -> Result<Option<bool>, ParseError> {
         "" => Ok(None),
         "1" | "true" | "t" | "yes" | "y" | "是" => Ok(Some(true)),
         "0" | "false" | "f" | "no" | "n" | "否" => Ok(Some(false)),
-        _ => Err(ParseError::BadBool { value: text.to_owned() }),
+        _ => Err(ParseError::BadBool {
+            value: text.to_owned(),
+        }),
     }
 }
 
@@ -68,10 +74,22 @@ mod tests {
         assert_eq!(parse_duration_ms(" 95.5 "), Ok(95_500));
         assert_eq!(parse_duration_ms("1:35"), Ok(95_000));
         assert_eq!(parse_duration_ms("01:01:35"), Ok(3_695_000));
-        assert!(matches!(parse_duration_ms("-3"), Err(ParseError::NegativeDuration { .. })));
-        assert!(matches!(parse_duration_ms("1:75"), Err(ParseError::BadDuration { .. })));
-        assert!(matches!(parse_duration_ms("abc"), Err(ParseError::BadDuration { .. })));
-        assert!(matches!(parse_duration_ms("NaN"), Err(ParseError::BadDuration { .. })));
+        assert!(matches!(
+            parse_duration_ms("-3"),
+            Err(ParseError::NegativeDuration { .. })
+        ));
+        assert!(matches!(
+            parse_duration_ms("1:75"),
+            Err(ParseError::BadDuration { .. })
+        ));
+        assert!(matches!(
+            parse_duration_ms("abc"),
+            Err(ParseError::BadDuration { .. })
+        ));
+        assert!(matches!(
+            parse_duration_ms("NaN"),
+            Err(ParseError::BadDuration { .. })
+        ));
     }
 
     #[test]

@@ -35,7 +35,13 @@ pub const CONTACT_COLUMNS: &[&str] = &[
     "resolved",
 ];
 /// Columns a contacts file must have (the others default to empty).
-pub const CONTACT_REQUIRED: &[&str] = &["contact_id", "channel", "offered_at", "answered_at", "ended_at"];
+pub const CONTACT_REQUIRED: &[&str] = &[
+    "contact_id",
+    "channel",
+    "offered_at",
+    "answered_at",
+    "ended_at",
+];
 /// Canonical columns of an agent-states file.
 pub const STATE_COLUMNS: &[&str] = &["agent_id", "state", "start_at", "end_at"];
 /// Columns an agent-states file must have.
@@ -95,7 +101,9 @@ pub enum ReadError {
         reason: String,
     },
     /// The header lacks required columns.
-    #[error("{path}:1: missing column(s) {missing}; the header has: {found} (map other names with --map servq_name=their_name)")]
+    #[error(
+        "{path}:1: missing column(s) {missing}; the header has: {found} (map other names with --map servq_name=their_name)"
+    )]
     MissingColumns {
         /// The file.
         path: String,
@@ -118,10 +126,14 @@ impl ColumnMap {
     /// comment line in mapping files). Canonical names are checked against `columns`.
     pub fn parse(text: &str, columns: &[&str]) -> Result<ColumnMap, ReadError> {
         let mut map = HashMap::new();
-        for pair in text.split([',', '\n']).map(str::trim).filter(|p| !p.is_empty() && !p.starts_with('#')) {
-            let (ours, theirs) = pair
-                .split_once('=')
-                .ok_or_else(|| ReadError::BadMapping(format!("'{pair}' is not servq_name=their_name")))?;
+        for pair in text
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && !p.starts_with('#'))
+        {
+            let (ours, theirs) = pair.split_once('=').ok_or_else(|| {
+                ReadError::BadMapping(format!("'{pair}' is not servq_name=their_name"))
+            })?;
             let ours = ours.trim().to_ascii_lowercase();
             if !columns.contains(&ours.as_str()) {
                 return Err(ReadError::BadMapping(format!(
@@ -155,16 +167,26 @@ impl ColumnIndex {
         required: &[&str],
         map: &ColumnMap,
     ) -> Result<ColumnIndex, ReadError> {
-        let normalized: Vec<String> =
-            header.iter().map(|name| name.trim().trim_start_matches('\u{feff}').to_lowercase()).collect();
+        let normalized: Vec<String> = header
+            .iter()
+            .map(|name| name.trim().trim_start_matches('\u{feff}').to_lowercase())
+            .collect();
         let mut positions = Vec::with_capacity(columns.len());
         let mut display = Vec::with_capacity(columns.len());
         let mut missing = Vec::new();
         for &column in columns {
-            let source = map.0.get(column).map(|name| name.to_lowercase()).unwrap_or_else(|| column.to_owned());
+            let source = map
+                .0
+                .get(column)
+                .map(|name| name.to_lowercase())
+                .unwrap_or_else(|| column.to_owned());
             let position = normalized.iter().position(|name| *name == source);
             if position.is_none() && required.contains(&column) {
-                missing.push(if source == column { column.to_owned() } else { format!("{column} (mapped to '{source}')") });
+                missing.push(if source == column {
+                    column.to_owned()
+                } else {
+                    format!("{column} (mapped to '{source}')")
+                });
             }
             positions.push(position);
             display.push(match map.0.get(column) {
@@ -184,7 +206,9 @@ impl ColumnIndex {
 
     /// The text of canonical column number `column` in `row` (empty when absent).
     pub fn get<'r>(&self, row: &'r [String], column: usize) -> &'r str {
-        self.positions[column].and_then(|position| row.get(position)).map_or("", String::as_str)
+        self.positions[column]
+            .and_then(|position| row.get(position))
+            .map_or("", String::as_str)
     }
 
     /// How to name canonical column `name` in messages: the servq name, plus the source name when
@@ -229,7 +253,10 @@ pub struct OpenOptions<'a> {
 
 fn is_spreadsheet(path: &Path) -> bool {
     matches!(
-        path.extension().and_then(|ext| ext.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        path.extension()
+            .and_then(|ext| ext.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         Some("xlsx" | "xlsm" | "xls" | "xlsb" | "ods")
     )
 }
@@ -238,12 +265,21 @@ impl TableReader {
     /// Opens `path` as CSV, or as a spreadsheet when its extension says so, and matches the header.
     pub fn open(path: &Path, options: &OpenOptions<'_>) -> Result<TableReader, ReadError> {
         let display = path.display().to_string();
-        let io_error = |source| ReadError::Io { path: display.clone(), source };
+        let io_error = |source| ReadError::Io {
+            path: display.clone(),
+            source,
+        };
         if is_spreadsheet(path) {
             let rows = read_sheet(path, options.sheet.as_deref())?;
             let mut rows = rows.into_iter();
             let header = rows.next().map(|(_, header)| header).unwrap_or_default();
-            let columns = ColumnIndex::new(&display, &header, options.columns, options.required, &options.map)?;
+            let columns = ColumnIndex::new(
+                &display,
+                &header,
+                options.columns,
+                options.required,
+                &options.map,
+            )?;
             let total_units = rows.len() as u64;
             return Ok(TableReader {
                 path: display,
@@ -266,14 +302,23 @@ impl TableReader {
                 .strip_bom(true)
                 .build(BufReader::with_capacity(1 << 20, file)),
         );
-        let mut reader = csv::ReaderBuilder::new().flexible(true).buffer_capacity(1 << 20).from_reader(decoded);
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .buffer_capacity(1 << 20)
+            .from_reader(decoded);
         let header: Vec<String> = reader
             .headers()
             .map_err(|error| csv_error(&display, error))?
             .iter()
             .map(str::to_owned)
             .collect();
-        let columns = ColumnIndex::new(&display, &header, options.columns, options.required, &options.map)?;
+        let columns = ColumnIndex::new(
+            &display,
+            &header,
+            options.columns,
+            options.required,
+            &options.map,
+        )?;
         Ok(TableReader {
             path: display,
             source: Source::Csv(Box::new(reader), csv::StringRecord::new()),
@@ -292,7 +337,10 @@ impl TableReader {
     /// or rows for spreadsheets.
     pub fn progress(&self) -> (u64, u64) {
         match &self.source {
-            Source::Csv(reader, _) => (reader.position().byte().min(self.total_units), self.total_units),
+            Source::Csv(reader, _) => (
+                reader.position().byte().min(self.total_units),
+                self.total_units,
+            ),
             Source::Sheet(_) => (self.rows_read, self.total_units),
         }
     }
@@ -303,7 +351,9 @@ impl TableReader {
         loop {
             let line = match &mut self.source {
                 Source::Csv(reader, record) => {
-                    let more = reader.read_record(record).map_err(|error| csv_error(&self.path, error))?;
+                    let more = reader
+                        .read_record(record)
+                        .map_err(|error| csv_error(&self.path, error))?;
                     if !more {
                         return Ok(None);
                     }
@@ -336,25 +386,43 @@ fn csv_error(path: &str, error: csv::Error) -> ReadError {
         }
         _ => error.to_string(),
     };
-    ReadError::Csv { path: path.to_owned(), line, reason }
+    ReadError::Csv {
+        path: path.to_owned(),
+        line,
+        reason,
+    }
 }
 
 /// Reads a whole sheet as text cells with 1-based row numbers. Date cells become naive local
 /// `YYYY-MM-DD HH:MM:SS.fff` text and duration cells become seconds, so the same parsers apply.
 fn read_sheet(path: &Path, sheet: Option<&str>) -> Result<Vec<(u64, Vec<String>)>, ReadError> {
     let display = path.display().to_string();
-    let fail = |reason: String| ReadError::Spreadsheet { path: display.clone(), reason };
-    let mut workbook = calamine::open_workbook_auto(path).map_err(|error| fail(error.to_string()))?;
+    let fail = |reason: String| ReadError::Spreadsheet {
+        path: display.clone(),
+        reason,
+    };
+    let mut workbook =
+        calamine::open_workbook_auto(path).map_err(|error| fail(error.to_string()))?;
     let names = workbook.sheet_names();
     let name = match sheet {
         Some(name) => names
             .iter()
             .find(|candidate| candidate.as_str() == name)
             .cloned()
-            .ok_or_else(|| fail(format!("no sheet named '{name}'; sheets: {}", names.join(", "))))?,
-        None => names.first().cloned().ok_or_else(|| fail("the workbook has no sheets".to_owned()))?,
+            .ok_or_else(|| {
+                fail(format!(
+                    "no sheet named '{name}'; sheets: {}",
+                    names.join(", ")
+                ))
+            })?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| fail("the workbook has no sheets".to_owned()))?,
     };
-    let range = workbook.worksheet_range(&name).map_err(|error| fail(error.to_string()))?;
+    let range = workbook
+        .worksheet_range(&name)
+        .map_err(|error| fail(error.to_string()))?;
     let (first_row, first_column) = range.start().unwrap_or((0, 0));
     Ok(range
         .rows()
@@ -373,7 +441,9 @@ fn cell_text(cell: &Data) -> String {
         Data::Empty => String::new(),
         Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
         Data::Int(value) => value.to_string(),
-        Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => format!("{}", *value as i64),
+        Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => {
+            format!("{}", *value as i64)
+        }
         Data::Float(value) => value.to_string(),
         Data::Bool(value) => value.to_string(),
         Data::DateTime(datetime) if datetime.is_duration() => {
@@ -392,14 +462,27 @@ mod tests {
     use super::*;
 
     fn options(map: ColumnMap, encoding: TextEncoding) -> OpenOptions<'static> {
-        OpenOptions { columns: STATE_COLUMNS, required: STATE_REQUIRED, map, encoding, sheet: None }
+        OpenOptions {
+            columns: STATE_COLUMNS,
+            required: STATE_REQUIRED,
+            map,
+            encoding,
+            sheet: None,
+        }
     }
 
     fn read_all(reader: &mut TableReader) -> Vec<(u64, Vec<String>)> {
         let mut out = Vec::new();
         let mut row = Vec::new();
         while let Some(line) = reader.next_row(&mut row).unwrap() {
-            out.push((line, STATE_COLUMNS.iter().enumerate().map(|(i, _)| reader.columns.get(&row, i).to_owned()).collect()));
+            out.push((
+                line,
+                STATE_COLUMNS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, _)| reader.columns.get(&row, i).to_owned())
+                    .collect(),
+            ));
         }
         out
     }
@@ -416,20 +499,41 @@ mod tests {
         let map = ColumnMap::parse("agent_id=agent, start_at=begin", STATE_COLUMNS).unwrap();
         let mut reader = TableReader::open(&path, &options(map, TextEncoding::Utf8)).unwrap();
         let rows = read_all(&mut reader);
-        assert_eq!(rows[0], (2, vec!["a\n1".into(), "talk".into(), "2026-11-02 09:00".into(), "2026-11-02 09:05".into()]));
-        assert_eq!(rows[1].0, 5, "line numbers count the quoted newline and the blank row");
-        assert_eq!(reader.columns.display_name(STATE_COLUMNS, "start_at"), "start_at ('begin')");
+        assert_eq!(
+            rows[0],
+            (
+                2,
+                vec![
+                    "a\n1".into(),
+                    "talk".into(),
+                    "2026-11-02 09:00".into(),
+                    "2026-11-02 09:05".into()
+                ]
+            )
+        );
+        assert_eq!(
+            rows[1].0, 5,
+            "line numbers count the quoted newline and the blank row"
+        );
+        assert_eq!(
+            reader.columns.display_name(STATE_COLUMNS, "start_at"),
+            "start_at ('begin')"
+        );
     }
 
     #[test]
     fn gbk_files_decode_and_bad_utf8_says_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("gbk.csv");
-        let (bytes, _, _) = encoding_rs::GBK.encode("agent_id,state,start_at,end_at\n张三,talk,a,b\n");
+        let (bytes, _, _) =
+            encoding_rs::GBK.encode("agent_id,state,start_at,end_at\n张三,talk,a,b\n");
         std::fs::write(&path, &bytes).unwrap();
-        let mut reader = TableReader::open(&path, &options(ColumnMap::default(), TextEncoding::Gb18030)).unwrap();
+        let mut reader =
+            TableReader::open(&path, &options(ColumnMap::default(), TextEncoding::Gb18030))
+                .unwrap();
         assert_eq!(read_all(&mut reader)[0].1[0], "张三");
-        let mut reader = TableReader::open(&path, &options(ColumnMap::default(), TextEncoding::Utf8)).unwrap();
+        let mut reader =
+            TableReader::open(&path, &options(ColumnMap::default(), TextEncoding::Utf8)).unwrap();
         let error = reader.next_row(&mut Vec::new()).unwrap_err().to_string();
         assert!(error.contains("gbk.csv:2: is not valid UTF-8"), "{error}");
     }
@@ -439,9 +543,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.csv");
         std::fs::write(&path, "agent_id,state\n").unwrap();
-        let error = TableReader::open(&path, &options(ColumnMap::default(), TextEncoding::Utf8)).err().unwrap().to_string();
-        assert!(error.contains("m.csv:1: missing column(s) start_at, end_at; the header has: agent_id, state"), "{error}");
-        let error = ColumnMap::parse("agent=x", STATE_COLUMNS).unwrap_err().to_string();
+        let error = TableReader::open(&path, &options(ColumnMap::default(), TextEncoding::Utf8))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            error.contains(
+                "m.csv:1: missing column(s) start_at, end_at; the header has: agent_id, state"
+            ),
+            "{error}"
+        );
+        let error = ColumnMap::parse("agent=x", STATE_COLUMNS)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("'agent' is not a servq column"), "{error}");
         assert!(ColumnMap::parse("agent_id", STATE_COLUMNS).is_err());
     }
@@ -459,11 +573,25 @@ mod tests {
         sheet.write_number(1, 0, 1001.0).unwrap();
         sheet.write_string(1, 1, "talk").unwrap();
         let start = rust_xlsxwriter::ExcelDateTime::parse_from_str("2026-11-02 09:00:30").unwrap();
-        sheet.write_datetime_with_format(1, 2, &start, &format).unwrap();
+        sheet
+            .write_datetime_with_format(1, 2, &start, &format)
+            .unwrap();
         sheet.write_string(1, 3, "2026-11-02 09:05:00").unwrap();
         workbook.save(&path).unwrap();
-        let mut reader = TableReader::open(&path, &options(ColumnMap::default(), TextEncoding::Utf8)).unwrap();
+        let mut reader =
+            TableReader::open(&path, &options(ColumnMap::default(), TextEncoding::Utf8)).unwrap();
         let rows = read_all(&mut reader);
-        assert_eq!(rows, vec![(2, vec!["1001".into(), "talk".into(), "2026-11-02 09:00:30.000".into(), "2026-11-02 09:05:00".into()])]);
+        assert_eq!(
+            rows,
+            vec![(
+                2,
+                vec![
+                    "1001".into(),
+                    "talk".into(),
+                    "2026-11-02 09:00:30.000".into(),
+                    "2026-11-02 09:05:00".into()
+                ]
+            )]
+        );
     }
 }

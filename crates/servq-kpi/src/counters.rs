@@ -230,7 +230,11 @@ mod tests {
         let pieces: Vec<_> = split_into_buckets(start, start + 2 * BUCKET_MS).collect();
         assert_eq!(
             pieces,
-            vec![(999 * BUCKET_MS, 60_000), (1_000 * BUCKET_MS, BUCKET_MS), (1_001 * BUCKET_MS, BUCKET_MS - 60_000)]
+            vec![
+                (999 * BUCKET_MS, 60_000),
+                (1_000 * BUCKET_MS, BUCKET_MS),
+                (1_001 * BUCKET_MS, BUCKET_MS - 60_000)
+            ]
         );
         assert_eq!(split_into_buckets(5, 5).count(), 0);
         assert_eq!(bucket_start(-1), -BUCKET_MS);

@@ -9,11 +9,13 @@
 mod counters;
 mod metrics;
 
-pub use counters::{BUCKET_MS, ContactCounters, ContactFacts, StateCounters, bucket_start, split_into_buckets};
+pub use counters::{
+    BUCKET_MS, ContactCounters, ContactFacts, StateCounters, bucket_start, split_into_buckets,
+};
 pub use metrics::{
-    METRICS, Metric, MetricValue, abandon_rate, aht_seconds, answer_rate, asa_seconds, avg_acw_seconds,
-    avg_hold_seconds, avg_talk_seconds, avg_wait_seconds, fcr_rate, occupancy, resolution_rate, service_level,
-    transfer_rate, utilization,
+    METRICS, Metric, MetricValue, abandon_rate, aht_seconds, answer_rate, asa_seconds,
+    avg_acw_seconds, avg_hold_seconds, avg_talk_seconds, avg_wait_seconds, fcr_rate, occupancy,
+    resolution_rate, service_level, transfer_rate, utilization,
 };
 
 /// The thresholds that KPI definitions depend on. One set is stored per database and rollups are
@@ -32,6 +34,10 @@ pub struct KpiSettings {
 
 impl Default for KpiSettings {
     fn default() -> Self {
-        Self { short_abandon_ms: 5_000, service_level_ms: 20_000, fcr_window_ms: 7 * 24 * 3600 * 1000 }
+        Self {
+            short_abandon_ms: 5_000,
+            service_level_ms: 20_000,
+            fcr_window_ms: 7 * 24 * 3600 * 1000,
+        }
     }
 }

@@ -111,17 +111,26 @@ pub struct Metric {
 
 macro_rules! count {
     ($name:literal, $field:ident) => {
-        Metric { name: $name, compute: |c, _| MetricValue::Count(c.$field) }
+        Metric {
+            name: $name,
+            compute: |c, _| MetricValue::Count(c.$field),
+        }
     };
 }
 macro_rules! contact_kpi {
     ($name:literal, $function:ident) => {
-        Metric { name: $name, compute: |c, _| MetricValue::Number($function(c)) }
+        Metric {
+            name: $name,
+            compute: |c, _| MetricValue::Number($function(c)),
+        }
     };
 }
 macro_rules! state_kpi {
     ($name:literal, $function:ident) => {
-        Metric { name: $name, compute: |_, s| MetricValue::Number(s.and_then($function)) }
+        Metric {
+            name: $name,
+            compute: |_, s| MetricValue::Number(s.and_then($function)),
+        }
     };
 }
 
@@ -190,19 +199,51 @@ mod tests {
         let settings = KpiSettings::default();
         let week = settings.fcr_window_ms;
         let mut c = ContactCounters::default();
-        c.add(&ContactFacts { next_same_issue_offered_ms: Some(week), ..answered(0) }, &settings);
-        c.add(&ContactFacts { next_same_issue_offered_ms: Some(week + 1), ..answered(20) }, &settings);
-        c.add(&ContactFacts { wait_ms: 20_001, transferred: true, ..answered(0) }, &settings);
-        c.add(&ContactFacts { has_customer: false, resolved: Some(true), ..answered(40) }, &settings);
+        c.add(
+            &ContactFacts {
+                next_same_issue_offered_ms: Some(week),
+                ..answered(0)
+            },
+            &settings,
+        );
+        c.add(
+            &ContactFacts {
+                next_same_issue_offered_ms: Some(week + 1),
+                ..answered(20)
+            },
+            &settings,
+        );
+        c.add(
+            &ContactFacts {
+                wait_ms: 20_001,
+                transferred: true,
+                ..answered(0)
+            },
+            &settings,
+        );
+        c.add(
+            &ContactFacts {
+                has_customer: false,
+                resolved: Some(true),
+                ..answered(40)
+            },
+            &settings,
+        );
         c.add(&abandoned(4_999), &settings);
         c.add(&abandoned(5_000), &settings);
-        assert_eq!((c.offered, c.answered, c.abandoned, c.short_abandoned), (6, 4, 2, 1));
+        assert_eq!(
+            (c.offered, c.answered, c.abandoned, c.short_abandoned),
+            (6, 4, 2, 1)
+        );
         assert_eq!(c.answered_within_sl, 2);
         assert_eq!(answer_rate(&c), Some(4.0 / 5.0));
         assert_eq!(service_level(&c), Some(2.0 / 5.0));
         assert_eq!(abandon_rate(&c), Some(1.0 / 5.0));
         assert_eq!(asa_seconds(&c), Some((0.0 + 20.0 + 20.001 + 40.0) / 4.0));
-        assert_eq!(avg_wait_seconds(&c), Some((0.0 + 20.0 + 20.001 + 40.0 + 5.0) / 5.0));
+        assert_eq!(
+            avg_wait_seconds(&c),
+            Some((0.0 + 20.0 + 20.001 + 40.0 + 5.0) / 5.0)
+        );
         assert_eq!(aht_seconds(&c), Some(140.0));
         assert_eq!(transfer_rate(&c), Some(0.25));
         assert_eq!((c.fcr_eligible, c.fcr_resolved), (3, 2));
@@ -222,7 +263,13 @@ mod tests {
 
     #[test]
     fn occupancy_and_utilization() {
-        let s = StateCounters { available_ms: 200, talk_ms: 500, hold_ms: 100, wrap_ms: 200, not_ready_ms: 1000 };
+        let s = StateCounters {
+            available_ms: 200,
+            talk_ms: 500,
+            hold_ms: 100,
+            wrap_ms: 200,
+            not_ready_ms: 1000,
+        };
         assert_eq!(occupancy(&s), Some(0.8));
         assert_eq!(utilization(&s), Some(0.4));
     }

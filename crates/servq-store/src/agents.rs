@@ -28,13 +28,24 @@ impl Store {
                 latest.push(agent);
             }
         }
-        sqlx::query("DROP TABLE IF EXISTS import_agents").execute(&mut *transaction).await?;
+        sqlx::query("DROP TABLE IF EXISTS import_agents")
+            .execute(&mut *transaction)
+            .await?;
         sqlx::query("CREATE TEMP TABLE import_agents (agent_id TEXT NOT NULL, name TEXT NOT NULL, team TEXT NOT NULL)")
             .execute(&mut *transaction)
             .await?;
-        insert_batch(&mut transaction, "INSERT INTO import_agents (agent_id, name, team)", 3, &latest, |query, a| {
-            query.bind(a.agent_id.as_str()).bind(a.name.as_str()).bind(a.team.as_str())
-        })
+        insert_batch(
+            &mut transaction,
+            "INSERT INTO import_agents (agent_id, name, team)",
+            3,
+            &latest,
+            |query, a| {
+                query
+                    .bind(a.agent_id.as_str())
+                    .bind(a.name.as_str())
+                    .bind(a.team.as_str())
+            },
+        )
         .await?;
         sqlx::query(
             "INSERT INTO agents (agent_id, name, team) SELECT agent_id, name, team FROM import_agents WHERE true \
@@ -42,7 +53,9 @@ impl Store {
         )
         .execute(&mut *transaction)
         .await?;
-        sqlx::query("DROP TABLE import_agents").execute(&mut *transaction).await?;
+        sqlx::query("DROP TABLE import_agents")
+            .execute(&mut *transaction)
+            .await?;
         transaction.commit().await?;
         Ok(())
     }
@@ -50,7 +63,16 @@ impl Store {
     /// Every agent, ordered by id.
     pub async fn agents(&self) -> Result<Vec<AgentRecord>> {
         let rows: Vec<(String, String, String)> =
-            sqlx::query_as("SELECT agent_id, name, team FROM agents ORDER BY agent_id").fetch_all(&self.pool).await?;
-        Ok(rows.into_iter().map(|(agent_id, name, team)| AgentRecord { agent_id, name, team }).collect())
+            sqlx::query_as("SELECT agent_id, name, team FROM agents ORDER BY agent_id")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(agent_id, name, team)| AgentRecord {
+                agent_id,
+                name,
+                team,
+            })
+            .collect())
     }
 }

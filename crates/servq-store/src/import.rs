@@ -72,7 +72,10 @@ pub(crate) async fn insert_batch<'a, T>(
     prefix: &str,
     columns: usize,
     rows: &'a [T],
-    bind: impl Fn(Query<'a, Any, sqlx::any::AnyArguments>, &'a T) -> Query<'a, Any, sqlx::any::AnyArguments>,
+    bind: impl Fn(
+        Query<'a, Any, sqlx::any::AnyArguments>,
+        &'a T,
+    ) -> Query<'a, Any, sqlx::any::AnyArguments>,
 ) -> Result<()> {
     let numbered = connection.backend_name() != "SQLite";
     for chunk in rows.chunks(BATCH_ROWS) {
@@ -87,7 +90,10 @@ pub(crate) async fn insert_batch<'a, T>(
 }
 
 async fn execute(connection: &mut sqlx::AnyConnection, sql: &'static str) -> Result<u64> {
-    Ok(sqlx::query(sql).execute(&mut *connection).await?.rows_affected())
+    Ok(sqlx::query(sql)
+        .execute(&mut *connection)
+        .await?
+        .rows_affected())
 }
 
 async fn scalar(connection: &mut sqlx::AnyConnection, sql: &'static str) -> Result<i64> {
@@ -119,7 +125,11 @@ impl Store {
              category TEXT NOT NULL, resolved BIGINT)",
         )
         .await?;
-        Ok(ContactImport { transaction, buffer: Vec::with_capacity(BATCH_ROWS), rows: 0 })
+        Ok(ContactImport {
+            transaction,
+            buffer: Vec::with_capacity(BATCH_ROWS),
+            rows: 0,
+        })
     }
 }
 
@@ -174,13 +184,17 @@ impl ContactImport {
     /// be dropped, not committed.
     pub async fn duplicates(&mut self, limit: usize) -> Result<(Vec<DuplicateKey>, u64)> {
         self.flush().await?;
-        execute(&mut self.transaction, "CREATE INDEX import_contacts_by_id ON import_contacts (contact_id)").await?;
+        execute(
+            &mut self.transaction,
+            "CREATE INDEX import_contacts_by_id ON import_contacts (contact_id)",
+        )
+        .await?;
         let first_lines = "SELECT contact_id, MIN(line) AS first_line FROM import_contacts \
                            GROUP BY contact_id HAVING COUNT(*) > 1";
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        let total: i64 = sqlx::query_scalar(
             "SELECT COALESCE(CAST(SUM(n - 1) AS BIGINT), 0) FROM (SELECT COUNT(*) AS n FROM import_contacts \
-             GROUP BY contact_id HAVING COUNT(*) > 1) d"
-        )))
+             GROUP BY contact_id HAVING COUNT(*) > 1) d",
+        )
         .fetch_one(&mut *self.transaction)
         .await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -279,7 +293,12 @@ impl ContactImport {
             rollup::drop_affected_tables(connection).await?;
         }
         execute(connection, "DROP TABLE import_contacts").await?;
-        let summary = ImportSummary { rows: self.rows, inserted: changed - updated, updated, unchanged };
+        let summary = ImportSummary {
+            rows: self.rows,
+            inserted: changed - updated,
+            updated,
+            unchanged,
+        };
         record_run(connection, "contacts", source, &summary).await?;
         self.transaction.commit().await?;
         Ok(summary)
@@ -326,7 +345,11 @@ impl Store {
              start_at BIGINT NOT NULL, end_at BIGINT NOT NULL, state TEXT NOT NULL, utc_offset_secs BIGINT NOT NULL)",
         )
         .await?;
-        Ok(StateImport { transaction, buffer: Vec::with_capacity(BATCH_ROWS), rows: 0 })
+        Ok(StateImport {
+            transaction,
+            buffer: Vec::with_capacity(BATCH_ROWS),
+            rows: 0,
+        })
     }
 }
 
@@ -368,8 +391,11 @@ impl StateImport {
     /// [`ContactImport::duplicates`].
     pub async fn duplicates(&mut self, limit: usize) -> Result<(Vec<DuplicateKey>, u64)> {
         self.flush().await?;
-        execute(&mut self.transaction, "CREATE INDEX import_states_by_key ON import_states (agent_id, start_at)")
-            .await?;
+        execute(
+            &mut self.transaction,
+            "CREATE INDEX import_states_by_key ON import_states (agent_id, start_at)",
+        )
+        .await?;
         let groups = "SELECT agent_id, start_at, MIN(line) AS first_line FROM import_states \
                       GROUP BY agent_id, start_at HAVING COUNT(*) > 1";
         let total: i64 = sqlx::query_scalar(
@@ -389,7 +415,9 @@ impl StateImport {
             .iter()
             .map(|row| {
                 let start: i64 = row.try_get(2)?;
-                let start = jiff::Timestamp::from_millisecond(start).map(|t| t.to_string()).unwrap_or_default();
+                let start = jiff::Timestamp::from_millisecond(start)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default();
                 Ok(DuplicateKey {
                     line: row.try_get::<i64, _>(0)? as u64,
                     key: format!("{} at {start}", row.try_get::<String, _>(1)?),
@@ -428,7 +456,8 @@ impl StateImport {
                  ON a.agent_id = s.agent_id AND a.start_at = s.start_at",
                 "SELECT start_at, end_at FROM import_states",
             ] {
-                let intervals: Vec<(i64, i64)> = sqlx::query_as(sql).fetch_all(&mut *connection).await?;
+                let intervals: Vec<(i64, i64)> =
+                    sqlx::query_as(sql).fetch_all(&mut *connection).await?;
                 buckets.extend(intervals.iter().flat_map(|&(start, end)| {
                     // A zero-length interval still names the bucket it sits in.
                     split_into_buckets(start, end.max(start + 1)).map(|(bucket, _)| bucket)
@@ -436,9 +465,13 @@ impl StateImport {
             }
             buckets.sort_unstable();
             buckets.dedup();
-            insert_batch(connection, "INSERT INTO affected_buckets (bucket)", 1, &buckets, |query, bucket| {
-                query.bind(*bucket)
-            })
+            insert_batch(
+                connection,
+                "INSERT INTO affected_buckets (bucket)",
+                1,
+                &buckets,
+                |query, bucket| query.bind(*bucket),
+            )
             .await?;
             execute(
                 connection,
@@ -452,7 +485,12 @@ impl StateImport {
             rollup::drop_affected_tables(connection).await?;
         }
         execute(connection, "DROP TABLE import_states").await?;
-        let summary = ImportSummary { rows: self.rows, inserted: changed - updated, updated, unchanged };
+        let summary = ImportSummary {
+            rows: self.rows,
+            inserted: changed - updated,
+            updated,
+            unchanged,
+        };
         record_run(connection, "agent_states", source, &summary).await?;
         self.transaction.commit().await?;
         Ok(summary)
@@ -466,8 +504,17 @@ mod tests {
 
     #[test]
     fn values_sql_numbers_parameters_row_major() {
-        assert_eq!(insert_values_sql("INSERT INTO t (a, b)", 2, 2, true), "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)");
-        assert_eq!(insert_values_sql("INSERT INTO t (a)", 1, 2, false), "INSERT INTO t (a) VALUES (?),(?)");
-        assert_eq!(BUCKET_MS, 900_000, "the SQL above hard-codes the bucket width");
+        assert_eq!(
+            insert_values_sql("INSERT INTO t (a, b)", 2, 2, true),
+            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
+        );
+        assert_eq!(
+            insert_values_sql("INSERT INTO t (a)", 1, 2, false),
+            "INSERT INTO t (a) VALUES (?),(?)"
+        );
+        assert_eq!(
+            BUCKET_MS, 900_000,
+            "the SQL above hard-codes the bucket width"
+        );
     }
 }

@@ -100,8 +100,18 @@ impl TimeGrain {
         let local = timestamp.to_zoned(zone.clone()).datetime();
         let minute_floor = |step: i8| local.minute() - local.minute() % step;
         match self {
-            TimeGrain::Interval15 => format!("{}T{:02}:{:02}", local.date(), local.hour(), minute_floor(15)),
-            TimeGrain::Interval30 => format!("{}T{:02}:{:02}", local.date(), local.hour(), minute_floor(30)),
+            TimeGrain::Interval15 => format!(
+                "{}T{:02}:{:02}",
+                local.date(),
+                local.hour(),
+                minute_floor(15)
+            ),
+            TimeGrain::Interval30 => format!(
+                "{}T{:02}:{:02}",
+                local.date(),
+                local.hour(),
+                minute_floor(30)
+            ),
             TimeGrain::Hour => format!("{}T{:02}:00", local.date(), local.hour()),
             TimeGrain::Day => local.date().to_string(),
             TimeGrain::Week => {
@@ -128,8 +138,7 @@ pub enum GroupField {
 
 impl GroupField {
     /// Every accepted name, for help and error messages.
-    pub const NAMES: &'static str =
-        "queue, agent, team, channel, category, direction, interval15, interval30, hour, day, week, month";
+    pub const NAMES: &'static str = "queue, agent, team, channel, category, direction, interval15, interval30, hour, day, week, month";
 
     /// Parses a `--by` element.
     pub fn parse(text: &str) -> Option<GroupField> {
@@ -205,7 +214,13 @@ const CONTACT_SUMS: &[&str] = &[
     "resolution_known",
     "resolution_resolved",
 ];
-const STATE_SUMS: &[&str] = &["available_ms", "talk_ms", "hold_ms", "wrap_ms", "not_ready_ms"];
+const STATE_SUMS: &[&str] = &[
+    "available_ms",
+    "talk_ms",
+    "hold_ms",
+    "wrap_ms",
+    "not_ready_ms",
+];
 
 struct GroupedSql {
     sql: String,
@@ -220,7 +235,10 @@ fn grouped_sql(
     sums: &[&str],
     column: impl Fn(Dimension) -> &'static str,
 ) -> GroupedSql {
-    let has_time = query.group_by.iter().any(|field| matches!(field, GroupField::Time(_)));
+    let has_time = query
+        .group_by
+        .iter()
+        .any(|field| matches!(field, GroupField::Time(_)));
     let mut keys: Vec<&str> = Vec::new();
     if has_time {
         keys.push("r.bucket");
@@ -231,10 +249,22 @@ fn grouped_sql(
         }
     }
     let mut select: Vec<String> = keys.iter().map(|key| key.to_string()).collect();
-    select.extend(sums.iter().map(|sum| format!("CAST(SUM(r.{sum}) AS BIGINT)")));
-    let uses_team = query.group_by.contains(&GroupField::Dimension(Dimension::Team))
-        || query.filters.iter().any(|(dimension, _)| *dimension == Dimension::Team);
-    let join = if uses_team { " LEFT JOIN agents a ON a.agent_id = r.agent_id" } else { "" };
+    select.extend(
+        sums.iter()
+            .map(|sum| format!("CAST(SUM(r.{sum}) AS BIGINT)")),
+    );
+    let uses_team = query
+        .group_by
+        .contains(&GroupField::Dimension(Dimension::Team))
+        || query
+            .filters
+            .iter()
+            .any(|(dimension, _)| *dimension == Dimension::Team);
+    let join = if uses_team {
+        " LEFT JOIN agents a ON a.agent_id = r.agent_id"
+    } else {
+        ""
+    };
     let mut conditions = vec!["r.bucket >= $1".to_owned(), "r.bucket < $2".to_owned()];
     let mut binds = Vec::new();
     for (dimension, values) in &query.filters {
@@ -245,9 +275,17 @@ fn grouped_sql(
                 format!("${}", binds.len() + 2)
             })
             .collect();
-        conditions.push(format!("{} IN ({})", column(*dimension), placeholders.join(", ")));
+        conditions.push(format!(
+            "{} IN ({})",
+            column(*dimension),
+            placeholders.join(", ")
+        ));
     }
-    let mut sql = format!("SELECT {} FROM {table} r{join} WHERE {}", select.join(", "), conditions.join(" AND "));
+    let mut sql = format!(
+        "SELECT {} FROM {table} r{join} WHERE {}",
+        select.join(", "),
+        conditions.join(" AND ")
+    );
     if !keys.is_empty() {
         sql.push_str(" GROUP BY ");
         sql.push_str(&keys.join(", "));
@@ -258,7 +296,10 @@ fn grouped_sql(
 impl Store {
     /// Sums rollup counters per group. Groups appear in key order.
     pub async fn kpi(&self, query: &KpiQuery) -> Result<Vec<KpiGroup>> {
-        let has_time = query.group_by.iter().any(|field| matches!(field, GroupField::Time(_)));
+        let has_time = query
+            .group_by
+            .iter()
+            .any(|field| matches!(field, GroupField::Time(_)));
         let states_apply = query
             .group_by
             .iter()
@@ -269,7 +310,8 @@ impl Store {
             .chain(query.filters.iter().map(|(dimension, _)| *dimension))
             .all(|dimension| dimension.state_column().is_some());
         let mut labels: HashMap<i64, String> = HashMap::new();
-        let mut groups: BTreeMap<Vec<Option<String>>, (ContactCounters, Option<StateCounters>)> = BTreeMap::new();
+        let mut groups: BTreeMap<Vec<Option<String>>, (ContactCounters, Option<StateCounters>)> =
+            BTreeMap::new();
         let n_dimensions = query.group_by.len() - usize::from(has_time);
         // Builds the output key from a row: the time label at the grain's position, then
         // dimensions in order; an empty stored value means "none".
@@ -286,7 +328,9 @@ impl Store {
                 match field {
                     GroupField::Time(grain) => {
                         let bucket: i64 = row.try_get(0)?;
-                        let label = labels.entry(bucket).or_insert_with(|| grain.label(bucket, &query.zone));
+                        let label = labels
+                            .entry(bucket)
+                            .or_insert_with(|| grain.label(bucket, &query.zone));
                         key.push(Some(label.clone()));
                     }
                     GroupField::Dimension(_) => key.push(dimensions.next().flatten()),
@@ -298,8 +342,15 @@ impl Store {
         let to = query.to_ms.unwrap_or(i64::MAX);
         let sums_at = usize::from(has_time) + n_dimensions;
 
-        let contact_sql = grouped_sql(query, "contact_rollup", CONTACT_SUMS, Dimension::contact_column);
-        let mut sql_query = sqlx::query(sqlx::AssertSqlSafe(contact_sql.sql)).bind(from).bind(to);
+        let contact_sql = grouped_sql(
+            query,
+            "contact_rollup",
+            CONTACT_SUMS,
+            Dimension::contact_column,
+        );
+        let mut sql_query = sqlx::query(sqlx::AssertSqlSafe(contact_sql.sql))
+            .bind(from)
+            .bind(to);
         for value in &contact_sql.binds {
             sql_query = sql_query.bind(value.clone());
         }
@@ -338,7 +389,9 @@ impl Store {
             let state_sql = grouped_sql(query, "state_rollup", STATE_SUMS, |dimension| {
                 dimension.state_column().expect("checked by states_apply")
             });
-            let mut sql_query = sqlx::query(sqlx::AssertSqlSafe(state_sql.sql)).bind(from).bind(to);
+            let mut sql_query = sqlx::query(sqlx::AssertSqlSafe(state_sql.sql))
+                .bind(from)
+                .bind(to);
             for value in &state_sql.binds {
                 sql_query = sql_query.bind(value.clone());
             }
@@ -359,11 +412,23 @@ impl Store {
                     // An empty store still reports one overall row, without states.
                     continue;
                 }
-                groups.entry(key).or_default().1.get_or_insert_with(StateCounters::default).merge(&counters);
+                groups
+                    .entry(key)
+                    .or_default()
+                    .1
+                    .get_or_insert_with(StateCounters::default)
+                    .merge(&counters);
             }
         }
         // Ungrouped queries over an empty range yield one row of zeros from SUM, kept as-is.
-        Ok(groups.into_iter().map(|(key, (contacts, states))| KpiGroup { key, contacts, states }).collect())
+        Ok(groups
+            .into_iter()
+            .map(|(key, (contacts, states))| KpiGroup {
+                key,
+                contacts,
+                states,
+            })
+            .collect())
     }
 }
 
@@ -375,11 +440,20 @@ mod tests {
     fn labels_follow_the_zone_calendar() {
         let shanghai = TimeZone::get("Asia/Shanghai").unwrap();
         // 2026-11-01T16:45Z is Monday 2026-11-02 00:45 in Shanghai.
-        let ms = "2026-11-01T16:45:00Z".parse::<Timestamp>().unwrap().as_millisecond();
+        let ms = "2026-11-01T16:45:00Z"
+            .parse::<Timestamp>()
+            .unwrap()
+            .as_millisecond();
         assert_eq!(TimeGrain::Day.label(ms, &shanghai), "2026-11-02");
         assert_eq!(TimeGrain::Day.label(ms, &TimeZone::UTC), "2026-11-01");
-        assert_eq!(TimeGrain::Interval30.label(ms, &shanghai), "2026-11-02T00:30");
-        assert_eq!(TimeGrain::Interval15.label(ms, &shanghai), "2026-11-02T00:45");
+        assert_eq!(
+            TimeGrain::Interval30.label(ms, &shanghai),
+            "2026-11-02T00:30"
+        );
+        assert_eq!(
+            TimeGrain::Interval15.label(ms, &shanghai),
+            "2026-11-02T00:45"
+        );
         assert_eq!(TimeGrain::Hour.label(ms, &shanghai), "2026-11-02T00:00");
         assert_eq!(TimeGrain::Week.label(ms, &shanghai), "2026-11-02");
         assert_eq!(TimeGrain::Week.label(ms, &TimeZone::UTC), "2026-10-26");

@@ -123,11 +123,15 @@ impl Store {
 
     /// Number of stored contacts.
     pub async fn contact_count(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM contacts").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM contacts")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Number of stored agent-state intervals.
     pub async fn agent_state_count(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM agent_states").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM agent_states")
+            .fetch_one(&self.pool)
+            .await?)
     }
 }

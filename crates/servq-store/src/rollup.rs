@@ -7,7 +7,9 @@ use std::collections::{HashMap, HashSet};
 
 use futures::TryStreamExt;
 use servq_core::{AgentStateKind, MAX_STATE_SECONDS};
-use servq_kpi::{BUCKET_MS, ContactCounters, ContactFacts, KpiSettings, StateCounters, split_into_buckets};
+use servq_kpi::{
+    BUCKET_MS, ContactCounters, ContactFacts, KpiSettings, StateCounters, split_into_buckets,
+};
 use sqlx::{AnyConnection, Row};
 
 use crate::{Result, import::insert_batch};
@@ -23,7 +25,11 @@ async fn execute(connection: &mut AnyConnection, sql: &'static str) -> Result<()
 
 pub(crate) async fn create_affected_tables(connection: &mut AnyConnection) -> Result<()> {
     drop_affected_tables(connection).await?;
-    execute(connection, "CREATE TEMP TABLE affected_buckets (bucket BIGINT PRIMARY KEY)").await?;
+    execute(
+        connection,
+        "CREATE TEMP TABLE affected_buckets (bucket BIGINT PRIMARY KEY)",
+    )
+    .await?;
     execute(
         connection,
         "CREATE TEMP TABLE affected_issues (customer_id TEXT NOT NULL, category TEXT NOT NULL, \
@@ -71,7 +77,9 @@ fn bucket_ranges(sorted_buckets: &[i64]) -> Vec<(i64, i64)> {
     let mut ranges: Vec<(i64, i64)> = Vec::new();
     for &bucket in sorted_buckets {
         match ranges.last_mut() {
-            Some((low, high)) if *high == bucket && (*high - *low) < MAX_RANGE_BUCKETS * BUCKET_MS => {
+            Some((low, high))
+                if *high == bucket && (*high - *low) < MAX_RANGE_BUCKETS * BUCKET_MS =>
+            {
                 *high = bucket + BUCKET_MS;
             }
             _ => ranges.push((bucket, bucket + BUCKET_MS)),
@@ -81,15 +89,26 @@ fn bucket_ranges(sorted_buckets: &[i64]) -> Vec<(i64, i64)> {
 }
 
 async fn affected_buckets(connection: &mut AnyConnection) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar("SELECT bucket FROM affected_buckets ORDER BY bucket").fetch_all(&mut *connection).await?)
+    Ok(
+        sqlx::query_scalar("SELECT bucket FROM affected_buckets ORDER BY bucket")
+            .fetch_all(&mut *connection)
+            .await?,
+    )
 }
 
 type ContactRollupKey = (i64, String, String, String, String, String);
 
 /// Recomputes `contact_rollup` for every affected bucket from the raw contacts.
-pub(crate) async fn recompute_contact_buckets(connection: &mut AnyConnection, settings: &KpiSettings) -> Result<()> {
+pub(crate) async fn recompute_contact_buckets(
+    connection: &mut AnyConnection,
+    settings: &KpiSettings,
+) -> Result<()> {
     let buckets = affected_buckets(connection).await?;
-    execute(connection, "DELETE FROM contact_rollup WHERE bucket IN (SELECT bucket FROM affected_buckets)").await?;
+    execute(
+        connection,
+        "DELETE FROM contact_rollup WHERE bucket IN (SELECT bucket FROM affected_buckets)",
+    )
+    .await?;
     for (low, high) in bucket_ranges(&buckets) {
         let mut groups: HashMap<ContactRollupKey, ContactCounters> = HashMap::new();
         {
@@ -168,7 +187,11 @@ pub(crate) async fn recompute_contact_buckets(connection: &mut AnyConnection, se
 pub(crate) async fn recompute_state_buckets(connection: &mut AnyConnection) -> Result<()> {
     let buckets = affected_buckets(connection).await?;
     let affected: HashSet<i64> = buckets.iter().copied().collect();
-    execute(connection, "DELETE FROM state_rollup WHERE bucket IN (SELECT bucket FROM affected_buckets)").await?;
+    execute(
+        connection,
+        "DELETE FROM state_rollup WHERE bucket IN (SELECT bucket FROM affected_buckets)",
+    )
+    .await?;
     for (low, high) in bucket_ranges(&buckets) {
         let mut groups: HashMap<(i64, String), StateCounters> = HashMap::new();
         {
@@ -185,15 +208,20 @@ pub(crate) async fn recompute_state_buckets(connection: &mut AnyConnection) -> R
             while let Some(row) = rows.try_next().await? {
                 let agent: String = row.try_get(0)?;
                 let state_text: String = row.try_get(1)?;
-                let state = AgentStateKind::parse(&state_text).map_err(|_| crate::StoreError::BadSetting {
-                    key: "agent_states.state".into(),
-                    value: state_text.clone(),
+                let state = AgentStateKind::parse(&state_text).map_err(|_| {
+                    crate::StoreError::BadSetting {
+                        key: "agent_states.state".into(),
+                        value: state_text.clone(),
+                    }
                 })?;
                 let start: i64 = row.try_get(2)?;
                 let end: i64 = row.try_get(3)?;
                 for (bucket, ms) in split_into_buckets(start.max(low), end.min(high)) {
                     if affected.contains(&bucket) {
-                        groups.entry((bucket, agent.clone())).or_default().add(state, ms);
+                        groups
+                            .entry((bucket, agent.clone()))
+                            .or_default()
+                            .add(state, ms);
                     }
                 }
             }
@@ -222,7 +250,10 @@ pub(crate) async fn recompute_state_buckets(connection: &mut AnyConnection) -> R
 
 /// Marks every bucket holding a contact as affected and recomputes the contact rollup, as needed
 /// after the KPI settings change.
-pub(crate) async fn rebuild_contact_rollup(connection: &mut AnyConnection, settings: &KpiSettings) -> Result<()> {
+pub(crate) async fn rebuild_contact_rollup(
+    connection: &mut AnyConnection,
+    settings: &KpiSettings,
+) -> Result<()> {
     create_affected_tables(connection).await?;
     execute(
         connection,
@@ -241,7 +272,10 @@ mod tests {
     #[test]
     fn ranges_join_consecutive_buckets_up_to_a_day() {
         let b = BUCKET_MS;
-        assert_eq!(bucket_ranges(&[0, b, 2 * b, 5 * b]), vec![(0, 3 * b), (5 * b, 6 * b)]);
+        assert_eq!(
+            bucket_ranges(&[0, b, 2 * b, 5 * b]),
+            vec![(0, 3 * b), (5 * b, 6 * b)]
+        );
         let day: Vec<i64> = (0..100).map(|i| i * b).collect();
         assert_eq!(bucket_ranges(&day), vec![(0, 96 * b), (96 * b, 100 * b)]);
         assert!(bucket_ranges(&[]).is_empty());

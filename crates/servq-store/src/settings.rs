@@ -18,7 +18,10 @@ async fn setting(connection: &mut AnyConnection, key: &str, default: i64) -> Res
         .await?;
     match value {
         None => Ok(default),
-        Some(text) => text.parse().map_err(|_| StoreError::BadSetting { key: key.to_owned(), value: text }),
+        Some(text) => text.parse().map_err(|_| StoreError::BadSetting {
+            key: key.to_owned(),
+            value: text,
+        }),
     }
 }
 

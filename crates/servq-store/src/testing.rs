@@ -21,7 +21,12 @@ impl TestDatabase {
     pub fn sqlite() -> TestDatabase {
         let dir = tempfile::tempdir().expect("temporary folder");
         let url = format!("sqlite://{}", dir.path().join("servq.db").display());
-        TestDatabase { url, backend: Backend::Sqlite, _dir: Some(dir), pg: None }
+        TestDatabase {
+            url,
+            backend: Backend::Sqlite,
+            _dir: Some(dir),
+            pg: None,
+        }
     }
 
     /// A new empty PostgreSQL database. Panics with instructions when no server is configured:
@@ -31,14 +36,23 @@ impl TestDatabase {
             panic!("{PG_URL_VAR} must name a PostgreSQL server (run ./test.sh, or export the URL scripts/pg-start.sh prints)")
         });
         let name = format!("servq_test_{}_{}", std::process::id(), unique());
-        let admin = sqlx::PgPool::connect(&admin_url).await.expect("connecting to the test PostgreSQL server");
+        let admin = sqlx::PgPool::connect(&admin_url)
+            .await
+            .expect("connecting to the test PostgreSQL server");
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&admin)
             .await
             .expect("creating a test database");
         admin.close().await;
-        let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
-        TestDatabase { url: format!("{base}/{name}"), backend: Backend::Postgres, _dir: None, pg: Some((admin_url, name)) }
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(base, _)| base);
+        TestDatabase {
+            url: format!("{base}/{name}"),
+            backend: Backend::Postgres,
+            _dir: None,
+            pg: Some((admin_url, name)),
+        }
     }
 
     /// Both kinds, SQLite first.
@@ -52,13 +66,18 @@ impl Drop for TestDatabase {
         if let Some((admin_url, name)) = self.pg.take() {
             // Dropping runs outside any runtime the test may be inside, on a thread of its own.
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 runtime.block_on(async {
                     let admin = sqlx::PgPool::connect(&admin_url).await.ok()?;
-                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                        .execute(&admin)
-                        .await
-                        .ok()
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&admin)
+                    .await
+                    .ok()
                 })
             })
             .join();
@@ -74,6 +93,10 @@ fn unique() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
     hasher.finish()
 }

@@ -42,14 +42,28 @@ fn kpi_json(db: &TestDatabase, by: &str) -> Value {
 }
 
 fn reference(by: &str, contacts: &[&Path], states: &Path, agents: &Path) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/reference/kpi_reference.py");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/reference/kpi_reference.py");
     let mut command = Command::new("python3");
-    command.arg(script).arg("--by").arg(by).arg("--states").arg(states).arg("--agents").arg(agents);
+    command
+        .arg(script)
+        .arg("--by")
+        .arg(by)
+        .arg("--states")
+        .arg(states)
+        .arg("--agents")
+        .arg(agents);
     for file in contacts {
         command.arg("--contacts").arg(file);
     }
-    let output = command.output().expect("running python3 (./test.sh installs duckdb)");
-    assert!(output.status.success(), "reference failed: {}", stderr(&output));
+    let output = command
+        .output()
+        .expect("running python3 (./test.sh installs duckdb)");
+    assert!(
+        output.status.success(),
+        "reference failed: {}",
+        stderr(&output)
+    );
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
@@ -70,7 +84,10 @@ fn assert_same_kpis(ours: &Value, theirs: &Value, context: &str) {
                 }
                 _ => actual == expected,
             };
-            assert!(same, "{context}: {key} = {actual} but the reference says {expected}\nrow: {mine}");
+            assert!(
+                same,
+                "{context}: {key} = {actual} but the reference says {expected}\nrow: {mine}"
+            );
         }
     }
 }
@@ -106,7 +123,19 @@ fn data_set() -> DataSet {
     let out = dir.path().to_str().unwrap();
     servq_ok(
         &scratch,
-        &["demo", "--days", "9", "--daily-contacts", "700", "--agents", "20", "--end", "2026-11-10", "--csv-out", out],
+        &[
+            "demo",
+            "--days",
+            "9",
+            "--daily-contacts",
+            "700",
+            "--agents",
+            "20",
+            "--end",
+            "2026-11-10",
+            "--csv-out",
+            out,
+        ],
     );
     let edge = dir.path().join("edge.csv");
     std::fs::write(&edge, EDGE_CASES).unwrap();
@@ -123,7 +152,10 @@ fn import_data_set(db: &TestDatabase, data: &DataSet) {
     servq_ok(db, &["import", "agents", data.agents.to_str().unwrap()]);
     servq_ok(db, &["import", "contacts", data.contacts.to_str().unwrap()]);
     servq_ok(db, &["import", "contacts", data.edge.to_str().unwrap()]);
-    servq_ok(db, &["import", "agent-states", data.states.to_str().unwrap()]);
+    servq_ok(
+        db,
+        &["import", "agent-states", data.states.to_str().unwrap()],
+    );
 }
 
 #[tokio::test]
@@ -131,21 +163,52 @@ async fn kpis_match_an_independent_duckdb_computation() {
     let data = data_set();
     for db in TestDatabase::both().await {
         import_data_set(&db, &data);
-        for by in ["", "queue", "queue,day", "agent", "team,day", "channel,category", "direction,month", "agent,hour"] {
+        for by in [
+            "",
+            "queue",
+            "queue,day",
+            "agent",
+            "team,day",
+            "channel,category",
+            "direction,month",
+            "agent,hour",
+        ] {
             let ours = kpi_json(&db, by);
-            let theirs = reference(by, &[&data.contacts, &data.edge], &data.states, &data.agents);
+            let theirs = reference(
+                by,
+                &[&data.contacts, &data.edge],
+                &data.states,
+                &data.agents,
+            );
             assert_same_kpis(&ours, &theirs, &format!("{:?} --by '{by}'", db.backend));
         }
         // The boundary cases, by hand: e01 and e03 are short abandons (4 s, 4.999 s), e02 (5 s)
         // is not; e04 (20 s) meets the service level, e05 (20.001 s) does not; e06 has a repeat
         // at exactly 7 days, e08's comes 1 s later; e11 ties with e12 and has the smaller id.
-        let edge = servq_ok(&db, &["kpi", "--by", "queue", "--filter", "queue=edge", "--format", "json"]);
+        let edge = servq_ok(
+            &db,
+            &[
+                "kpi",
+                "--by",
+                "queue",
+                "--filter",
+                "queue=edge",
+                "--format",
+                "json",
+            ],
+        );
         let edge: Value = serde_json::from_slice(&edge.stdout).unwrap();
         let row = &edge["rows"][0];
-        assert_eq!((row["offered"].as_i64(), row["short_abandoned"].as_i64()), (Some(12), Some(2)));
+        assert_eq!(
+            (row["offered"].as_i64(), row["short_abandoned"].as_i64()),
+            (Some(12), Some(2))
+        );
         // Answered: e04–e08, e10–e12 (8); all but e05 within 20 s.
         assert_eq!(row["answered_within_sl"].as_i64(), Some(7));
-        assert_eq!((row["fcr_eligible"].as_i64(), row["fcr_resolved"].as_i64()), (Some(5), Some(3)));
+        assert_eq!(
+            (row["fcr_eligible"].as_i64(), row["fcr_resolved"].as_i64()),
+            (Some(5), Some(3))
+        );
         assert_eq!(row["answer_rate"].as_f64(), Some(8.0 / 10.0));
     }
 }
@@ -169,7 +232,9 @@ async fn bad_rows_are_all_reported_and_the_file_changes_nothing() {
         let report = stderr(&output);
         let path = bad.display();
         for expected in [
-            format!("{path}:14: channel: 'fax' is not one of phone, chat, email, web, social, counter"),
+            format!(
+                "{path}:14: channel: 'fax' is not one of phone, chat, email, web, social, counter"
+            ),
             format!("{path}:15: direction: 'sideways' is not one of inbound, outbound"),
             format!("{path}:15: offered_at: 'not a time' is not a timestamp"),
             format!("{path}:15: talk_seconds: '-3' is negative"),
@@ -177,7 +242,10 @@ async fn bad_rows_are_all_reported_and_the_file_changes_nothing() {
             format!("{path}:16: ended_at: is required when answered_at is empty"),
             format!("{path}: nothing imported: 3 bad row(s), 6 error(s)"),
         ] {
-            assert!(report.contains(&expected), "missing '{expected}' in:\n{report}");
+            assert!(
+                report.contains(&expected),
+                "missing '{expected}' in:\n{report}"
+            );
         }
         // A clean file whose only fault is a repeated id is refused too, naming both lines.
         let duplicate = dir.path().join("dup.csv");
@@ -186,13 +254,36 @@ async fn bad_rows_are_all_reported_and_the_file_changes_nothing() {
         std::fs::write(&duplicate, text).unwrap();
         let output = servq(&db, &["import", "contacts", duplicate.to_str().unwrap()]);
         assert_eq!(output.status.code(), Some(1));
-        let expected = format!("{}:14: contact_id: 'd03' appears again (first on line 4)", duplicate.display());
+        let expected = format!(
+            "{}:14: contact_id: 'd03' appears again (first on line 4)",
+            duplicate.display()
+        );
         assert!(stderr(&output).contains(&expected), "{}", stderr(&output));
-        assert_eq!(kpi_json(&db, "queue"), before, "a refused file must change nothing");
+        assert_eq!(
+            kpi_json(&db, "queue"),
+            before,
+            "a refused file must change nothing"
+        );
         // --max-errors caps what is printed but still counts everything.
-        let output = servq(&db, &["import", "contacts", bad.to_str().unwrap(), "--max-errors", "1"]);
+        let output = servq(
+            &db,
+            &[
+                "import",
+                "contacts",
+                bad.to_str().unwrap(),
+                "--max-errors",
+                "1",
+            ],
+        );
         let report = stderr(&output);
-        assert_eq!(report.lines().filter(|line| line.contains("bad.csv:1")).count(), 1, "{report}");
+        assert_eq!(
+            report
+                .lines()
+                .filter(|line| line.contains("bad.csv:1"))
+                .count(),
+            1,
+            "{report}"
+        );
         assert!(report.contains("and 5 more errors not shown"), "{report}");
     }
 }
@@ -203,10 +294,24 @@ async fn reimporting_a_file_changes_nothing() {
     for db in TestDatabase::both().await {
         import_data_set(&db, &data);
         let before = kpi_json(&db, "agent,day");
-        let again = servq_ok(&db, &["import", "contacts", data.contacts.to_str().unwrap()]);
-        assert!(stderr(&again).contains(" 0 new, 0 updated, "), "{}", stderr(&again));
-        let again = servq_ok(&db, &["import", "agent-states", data.states.to_str().unwrap()]);
-        assert!(stderr(&again).contains(" 0 new, 0 updated, "), "{}", stderr(&again));
+        let again = servq_ok(
+            &db,
+            &["import", "contacts", data.contacts.to_str().unwrap()],
+        );
+        assert!(
+            stderr(&again).contains(" 0 new, 0 updated, "),
+            "{}",
+            stderr(&again)
+        );
+        let again = servq_ok(
+            &db,
+            &["import", "agent-states", data.states.to_str().unwrap()],
+        );
+        assert!(
+            stderr(&again).contains(" 0 new, 0 updated, "),
+            "{}",
+            stderr(&again)
+        );
         assert_eq!(kpi_json(&db, "agent,day"), before);
     }
 }
@@ -228,16 +333,39 @@ async fn gbk_files_with_mapped_chinese_headers_import() {
     )
     .unwrap();
     let db = TestDatabase::sqlite();
-    let without = servq(&db, &["import", "contacts", file.to_str().unwrap(), "--map-file", mapping.to_str().unwrap()]);
-    assert!(stderr(&without).contains("is not valid UTF-8 (for a file saved by Chinese Excel, try --encoding gbk)"));
+    let without = servq(
+        &db,
+        &[
+            "import",
+            "contacts",
+            file.to_str().unwrap(),
+            "--map-file",
+            mapping.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        stderr(&without)
+            .contains("is not valid UTF-8 (for a file saved by Chinese Excel, try --encoding gbk)")
+    );
     servq_ok(
         &db,
-        &["import", "contacts", file.to_str().unwrap(), "--encoding", "gbk", "--map-file", mapping.to_str().unwrap()],
+        &[
+            "import",
+            "contacts",
+            file.to_str().unwrap(),
+            "--encoding",
+            "gbk",
+            "--map-file",
+            mapping.to_str().unwrap(),
+        ],
     );
     let kpis = kpi_json(&db, "queue");
     let row = &kpis["rows"][0];
     assert_eq!(row["queue"], "信用卡");
-    assert_eq!((row["offered"].as_i64(), row["answered"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(
+        (row["offered"].as_i64(), row["answered"].as_i64()),
+        (Some(2), Some(1))
+    );
     assert_eq!(row["avg_talk_seconds"].as_f64(), Some(285.0));
     assert_eq!(row["asa_seconds"].as_f64(), Some(15.0));
 }
@@ -249,16 +377,32 @@ async fn xlsx_imports_and_exports() {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
     let format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
-    for (column, name) in ["contact_id", "channel", "offered_at", "answered_at", "ended_at", "talk_seconds"].iter().enumerate() {
+    for (column, name) in [
+        "contact_id",
+        "channel",
+        "offered_at",
+        "answered_at",
+        "ended_at",
+        "talk_seconds",
+    ]
+    .iter()
+    .enumerate()
+    {
         sheet.write_string(0, column as u16, *name).unwrap();
     }
     for row in 1..=3u32 {
         sheet.write_number(row, 0, f64::from(row)).unwrap();
         sheet.write_string(row, 1, "phone").unwrap();
         let at = |s: &str| rust_xlsxwriter::ExcelDateTime::parse_from_str(s).unwrap();
-        sheet.write_datetime_with_format(row, 2, &at("2026-11-03 09:00:00"), &format).unwrap();
-        sheet.write_datetime_with_format(row, 3, &at("2026-11-03 09:00:30"), &format).unwrap();
-        sheet.write_datetime_with_format(row, 4, &at("2026-11-03 09:03:30"), &format).unwrap();
+        sheet
+            .write_datetime_with_format(row, 2, at("2026-11-03 09:00:00"), &format)
+            .unwrap();
+        sheet
+            .write_datetime_with_format(row, 3, at("2026-11-03 09:00:30"), &format)
+            .unwrap();
+        sheet
+            .write_datetime_with_format(row, 4, at("2026-11-03 09:03:30"), &format)
+            .unwrap();
         sheet.write_number(row, 5, 180.0).unwrap();
     }
     workbook.save(&file).unwrap();
@@ -268,7 +412,18 @@ async fn xlsx_imports_and_exports() {
     assert_eq!(kpis["rows"][0]["day"], "2026-11-03");
     assert_eq!(kpis["rows"][0]["asa_seconds"].as_f64(), Some(30.0));
     let report = dir.path().join("kpi.xlsx");
-    servq_ok(&db, &["kpi", "--by", "queue", "--format", "xlsx", "--output", report.to_str().unwrap()]);
+    servq_ok(
+        &db,
+        &[
+            "kpi",
+            "--by",
+            "queue",
+            "--format",
+            "xlsx",
+            "--output",
+            report.to_str().unwrap(),
+        ],
+    );
     let bytes = std::fs::read(&report).unwrap();
     assert!(bytes.starts_with(b"PK"), "an XLSX file is a zip archive");
     let refused = servq(&db, &["kpi", "--format", "xlsx"]);
@@ -280,7 +435,20 @@ async fn a_killed_import_leaves_the_database_as_before() {
     let dir = tempfile::tempdir().unwrap();
     let scratch = TestDatabase::sqlite();
     let out = dir.path().to_str().unwrap();
-    servq_ok(&scratch, &["demo", "--days", "40", "--daily-contacts", "4000", "--end", "2026-11-10", "--csv-out", out]);
+    servq_ok(
+        &scratch,
+        &[
+            "demo",
+            "--days",
+            "40",
+            "--daily-contacts",
+            "4000",
+            "--end",
+            "2026-11-10",
+            "--csv-out",
+            out,
+        ],
+    );
     let big = dir.path().join("contacts.csv");
     let edge = dir.path().join("edge.csv");
     std::fs::write(&edge, EDGE_CASES).unwrap();
@@ -296,11 +464,16 @@ async fn a_killed_import_leaves_the_database_as_before() {
             .unwrap();
         // Kill it once it has staged rows, i.e. in the middle of its transaction.
         let lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let staged = lines.map_while(Result::ok).any(|line| line.contains("staged"));
+        let staged = lines
+            .map_while(Result::ok)
+            .any(|line| line.contains("staged"));
         assert!(staged, "the import never reported staged rows");
         child.kill().unwrap();
         let status = child.wait().unwrap();
-        assert!(!status.success(), "the import must have been killed, not finished");
+        assert!(
+            !status.success(),
+            "the import must have been killed, not finished"
+        );
         assert_eq!(kpi_json(&db, "queue,day"), before, "{:?}", db.backend);
         // And the database is immediately usable for the real import.
         servq_ok(&db, &["import", "contacts", big.to_str().unwrap()]);

@@ -87,7 +87,12 @@ pub async fn import(store: &Store, rows: &[Row]) -> ImportSummary {
 
 pub fn state(agent: &str, kind: &str, start: &str, end: &str) -> AgentStateInterval {
     AgentStateInterval::parse(
-        &AgentStateRecord { agent_id: agent, state: kind, start_at: start, end_at: end },
+        &AgentStateRecord {
+            agent_id: agent,
+            state: kind,
+            start_at: start,
+            end_at: end,
+        },
         &TimeZone::UTC,
     )
     .unwrap()

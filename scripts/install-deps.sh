@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what servq's build and tests need on a fresh Debian machine: PostgreSQL (tests run on
+# it as well as SQLite), DuckDB for Python (the independent KPI reference), cargo-nextest.
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v python3 >/dev/null || missing+=(python3 python3-pip)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} (apt)" >&2
+  sudo_if_needed apt-get update -qq
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ! python3 -c 'import duckdb' 2>/dev/null; then
+  echo "installing the DuckDB reference (pip)" >&2
+  python3 -m pip install -q -r tests/reference/requirements.txt 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages -r tests/reference/requirements.txt
+fi
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "installing cargo-nextest (crates.io)" >&2
+  cargo install --locked cargo-nextest >/dev/null
+fi
