@@ -82,6 +82,7 @@ pub async fn show(config: &Config) -> Result<std::process::ExitCode> {
     let settings = store.kpi_settings().await?;
     println!("database_url = {}", redact(&config.database_url));
     println!("time_zone = {}", config.zone_name);
+    println!("centre_time_zone = {}", store.centre_zone().await?);
     println!(
         "kpi.short_abandon_seconds = {}",
         settings.short_abandon_ms as f64 / 1000.0
@@ -94,6 +95,18 @@ pub async fn show(config: &Config) -> Result<std::process::ExitCode> {
         "kpi.fcr_window_hours = {}",
         settings.fcr_window_ms as f64 / 3_600_000.0
     );
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+pub async fn set_centre_zone(config: &Config, zone: &str) -> Result<std::process::ExitCode> {
+    let parsed = servq_core::parse_zone(zone)?;
+    let name = parsed.iana_name().unwrap_or(zone.trim()).to_owned();
+    let store = config.open_store().await?;
+    store
+        .set_centre_zone(&name)
+        .await
+        .context("rebuilding daily summaries")?;
+    eprintln!("centre time zone set to {name}; daily summaries rebuilt.");
     Ok(std::process::ExitCode::SUCCESS)
 }
 

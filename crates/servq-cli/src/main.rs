@@ -41,6 +41,12 @@ enum Command {
 enum ConfigAction {
     /// Print the effective configuration and the KPI thresholds stored in the database.
     Show,
+    /// Set the centre's time zone stored in the database: daily summaries are cut at its
+    /// midnights, so day/week/month reports in that zone are served from them.
+    SetCentreZone {
+        /// IANA zone name, e.g. Asia/Shanghai.
+        zone: String,
+    },
     /// Change the KPI thresholds stored in the database and rebuild the rollups with them.
     SetKpi {
         /// Abandons with a wait below this many seconds are short abandons.
@@ -105,6 +111,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config {
             action: ConfigAction::Show,
         } => config::show(&config).await,
+        Command::Config {
+            action: ConfigAction::SetCentreZone { zone },
+        } => config::set_centre_zone(&config, &zone).await,
         Command::Config {
             action:
                 ConfigAction::SetKpi {

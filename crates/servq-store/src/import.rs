@@ -8,7 +8,11 @@ use servq_core::{AgentStateInterval, Contact};
 use servq_kpi::split_into_buckets;
 use sqlx::{Any, Row, Transaction, query::Query};
 
-use crate::{Result, Store, rollup};
+use crate::{
+    Result, Store,
+    cubes::{self, Source},
+    rollup,
+};
 
 /// Rows per multi-row INSERT: large enough to amortise statement overhead, small enough to stay
 /// under SQLite's 32 766 bound parameters.
@@ -290,6 +294,7 @@ impl ContactImport {
             rollup::relink_repeat_contacts(connection).await?;
             let settings = crate::settings::kpi_settings(connection).await?;
             rollup::recompute_contact_buckets(connection, &settings).await?;
+            cubes::refresh(connection, Source::Contacts).await?;
             rollup::drop_affected_tables(connection).await?;
         }
         execute(connection, "DROP TABLE import_contacts").await?;
@@ -482,6 +487,7 @@ impl StateImport {
             )
             .await?;
             rollup::recompute_state_buckets(connection).await?;
+            cubes::refresh(connection, Source::States).await?;
             rollup::drop_affected_tables(connection).await?;
         }
         execute(connection, "DROP TABLE import_states").await?;

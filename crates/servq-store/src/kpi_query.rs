@@ -9,7 +9,10 @@ use jiff::{Timestamp, tz::TimeZone};
 use servq_kpi::{ContactCounters, StateCounters};
 use sqlx::Row;
 
-use crate::{Result, Store};
+use crate::{
+    Result, Store,
+    cubes::{self, Source},
+};
 
 /// A non-time grouping dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,6 +38,17 @@ impl Dimension {
             Dimension::Queue => "queue",
             Dimension::Agent => "agent",
             Dimension::Team => "team",
+            Dimension::Channel => "channel",
+            Dimension::Category => "category",
+            Dimension::Direction => "direction",
+        }
+    }
+
+    /// The rollup and cube column holding this dimension (team is derived from the agent).
+    fn rollup_column(self) -> &'static str {
+        match self {
+            Dimension::Queue => "queue",
+            Dimension::Agent | Dimension::Team => "agent_id",
             Dimension::Channel => "channel",
             Dimension::Category => "category",
             Dimension::Direction => "direction",
@@ -197,7 +211,7 @@ pub struct KpiGroup {
     pub states: Option<StateCounters>,
 }
 
-const CONTACT_SUMS: &[&str] = &[
+pub(crate) const CONTACT_SUMS: &[&str] = &[
     "offered",
     "answered",
     "abandoned",
@@ -214,7 +228,7 @@ const CONTACT_SUMS: &[&str] = &[
     "resolution_known",
     "resolution_resolved",
 ];
-const STATE_SUMS: &[&str] = &[
+pub(crate) const STATE_SUMS: &[&str] = &[
     "available_ms",
     "talk_ms",
     "hold_ms",
@@ -232,6 +246,7 @@ struct GroupedSql {
 fn grouped_sql(
     query: &KpiQuery,
     table: &str,
+    time_column: &str,
     sums: &[&str],
     column: impl Fn(Dimension) -> &'static str,
 ) -> GroupedSql {
@@ -239,9 +254,10 @@ fn grouped_sql(
         .group_by
         .iter()
         .any(|field| matches!(field, GroupField::Time(_)));
+    let time_key = format!("r.{time_column}");
     let mut keys: Vec<&str> = Vec::new();
     if has_time {
-        keys.push("r.bucket");
+        keys.push(&time_key);
     }
     for field in &query.group_by {
         if let GroupField::Dimension(dimension) = field {
@@ -265,7 +281,7 @@ fn grouped_sql(
     } else {
         ""
     };
-    let mut conditions = vec!["r.bucket >= $1".to_owned(), "r.bucket < $2".to_owned()];
+    let mut conditions = vec![format!("{time_key} >= $1"), format!("{time_key} < $2")];
     let mut binds = Vec::new();
     for (dimension, values) in &query.filters {
         let placeholders: Vec<String> = values
@@ -294,6 +310,34 @@ fn grouped_sql(
 }
 
 impl Store {
+    /// Whether day cubes can answer `query` exactly: a day, week or month grain (or none), in the
+    /// centre's zone, over whole local days.
+    async fn day_cubes_apply(&self, query: &KpiQuery) -> Result<bool> {
+        let coarse = query.group_by.iter().all(|field| {
+            !matches!(
+                field,
+                GroupField::Time(TimeGrain::Interval15 | TimeGrain::Interval30 | TimeGrain::Hour)
+            )
+        });
+        if !coarse {
+            return Ok(false);
+        }
+        let mut connection = self.pool.acquire().await?;
+        let centre = cubes::centre_zone_name(&mut connection).await?;
+        if query.zone.iana_name() != Some(centre.as_str()) {
+            return Ok(false);
+        }
+        let at_midnight = |ms: Option<i64>| {
+            ms.is_none_or(|ms| {
+                Timestamp::from_millisecond(ms)
+                    .ok()
+                    .and_then(|t| t.to_zoned(query.zone.clone()).start_of_day().ok())
+                    .is_some_and(|start| start.timestamp().as_millisecond() == ms)
+            })
+        };
+        Ok(at_midnight(query.from_ms) && at_midnight(query.to_ms))
+    }
+
     /// Sums rollup counters per group. Groups appear in key order.
     pub async fn kpi(&self, query: &KpiQuery) -> Result<Vec<KpiGroup>> {
         let has_time = query
@@ -342,9 +386,34 @@ impl Store {
         let to = query.to_ms.unwrap_or(i64::MAX);
         let sums_at = usize::from(has_time) + n_dimensions;
 
+        let needed: Vec<&str> = query
+            .group_by
+            .iter()
+            .filter_map(|field| match field {
+                GroupField::Dimension(dimension) => Some(dimension.rollup_column()),
+                GroupField::Time(_) => None,
+            })
+            .chain(
+                query
+                    .filters
+                    .iter()
+                    .map(|(dimension, _)| dimension.rollup_column()),
+            )
+            .collect();
+        let day_cubes = self.day_cubes_apply(query).await?;
+        let source_of = |source: Source, fine: &'static str| {
+            day_cubes
+                .then(|| cubes::pick(source, &needed))
+                .flatten()
+                .map_or((fine, "bucket"), |cube| (cube.table, "period"))
+        };
+        let (contact_table, contact_time) = source_of(Source::Contacts, "contact_rollup");
+        let (state_table, state_time) = source_of(Source::States, "state_rollup");
+
         let contact_sql = grouped_sql(
             query,
-            "contact_rollup",
+            contact_table,
+            contact_time,
             CONTACT_SUMS,
             Dimension::contact_column,
         );
@@ -386,7 +455,7 @@ impl Store {
         drop(rows);
 
         if states_apply {
-            let state_sql = grouped_sql(query, "state_rollup", STATE_SUMS, |dimension| {
+            let state_sql = grouped_sql(query, state_table, state_time, STATE_SUMS, |dimension| {
                 dimension.state_column().expect("checked by states_apply")
             });
             let mut sql_query = sqlx::query(sqlx::AssertSqlSafe(state_sql.sql))

@@ -7,6 +7,7 @@
 //! reader never sees a half-imported file and dashboards never rescan raw contacts.
 
 mod agents;
+mod cubes;
 mod import;
 mod kpi_query;
 mod rollup;
@@ -22,6 +23,7 @@ use sqlx::{
 };
 
 pub use agents::AgentRecord;
+pub use cubes::DEFAULT_CENTRE_ZONE;
 pub use import::{ContactImport, DuplicateKey, ImportSummary, StateImport};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
 

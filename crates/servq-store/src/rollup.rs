@@ -262,6 +262,7 @@ pub(crate) async fn rebuild_contact_rollup(
     .await?;
     execute(connection, "DELETE FROM contact_rollup").await?;
     recompute_contact_buckets(connection, settings).await?;
+    crate::cubes::refresh(connection, crate::cubes::Source::Contacts).await?;
     drop_affected_tables(connection).await
 }
 

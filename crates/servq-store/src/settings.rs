@@ -5,7 +5,7 @@
 use servq_kpi::KpiSettings;
 use sqlx::AnyConnection;
 
-use crate::{Result, Store, StoreError, rollup};
+use crate::{Result, Store, StoreError, cubes, rollup};
 
 const SHORT_ABANDON: &str = "kpi.short_abandon_ms";
 const SERVICE_LEVEL: &str = "kpi.service_level_ms";
@@ -39,6 +39,29 @@ impl Store {
     pub async fn kpi_settings(&self) -> Result<KpiSettings> {
         let mut connection = self.pool.acquire().await?;
         kpi_settings(&mut connection).await
+    }
+
+    /// The centre's time zone: day cubes are cut at its midnights.
+    pub async fn centre_zone(&self) -> Result<String> {
+        let mut connection = self.pool.acquire().await?;
+        cubes::centre_zone_name(&mut connection).await
+    }
+
+    /// Changes the centre's time zone (an IANA name, checked by the caller) and rebuilds the day
+    /// cubes at the new midnights, atomically.
+    pub async fn set_centre_zone(&self, zone_name: &str) -> Result<()> {
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(cubes::CENTRE_ZONE_KEY)
+        .bind(zone_name)
+        .execute(&mut *transaction)
+        .await?;
+        cubes::rebuild(&mut transaction, cubes::Source::Contacts).await?;
+        cubes::rebuild(&mut transaction, cubes::Source::States).await?;
+        transaction.commit().await?;
+        Ok(())
     }
 
     /// Stores new KPI thresholds and rebuilds the contact rollup with them, atomically.

@@ -82,6 +82,89 @@ CREATE TABLE state_rollup (
     PRIMARY KEY (bucket, agent_id)
 );
 
+-- Day cubes: the same counters summed per day of the centre's time zone (period = UTC ms of
+-- local midnight) over fewer dimensions, so that dashboards over months read thousands of rows.
+CREATE TABLE contact_day (
+    period BIGINT NOT NULL,
+    queue TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    category TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    offered BIGINT NOT NULL,
+    answered BIGINT NOT NULL,
+    abandoned BIGINT NOT NULL,
+    short_abandoned BIGINT NOT NULL,
+    answered_within_sl BIGINT NOT NULL,
+    wait_answered_ms BIGINT NOT NULL,
+    wait_counted_ms BIGINT NOT NULL,
+    talk_ms BIGINT NOT NULL,
+    hold_ms BIGINT NOT NULL,
+    wrap_ms BIGINT NOT NULL,
+    transferred BIGINT NOT NULL,
+    fcr_eligible BIGINT NOT NULL,
+    fcr_resolved BIGINT NOT NULL,
+    resolution_known BIGINT NOT NULL,
+    resolution_resolved BIGINT NOT NULL,
+    PRIMARY KEY (period, queue, agent_id, channel, category, direction)
+);
+
+CREATE TABLE contact_day_queue (
+    period BIGINT NOT NULL,
+    queue TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    offered BIGINT NOT NULL,
+    answered BIGINT NOT NULL,
+    abandoned BIGINT NOT NULL,
+    short_abandoned BIGINT NOT NULL,
+    answered_within_sl BIGINT NOT NULL,
+    wait_answered_ms BIGINT NOT NULL,
+    wait_counted_ms BIGINT NOT NULL,
+    talk_ms BIGINT NOT NULL,
+    hold_ms BIGINT NOT NULL,
+    wrap_ms BIGINT NOT NULL,
+    transferred BIGINT NOT NULL,
+    fcr_eligible BIGINT NOT NULL,
+    fcr_resolved BIGINT NOT NULL,
+    resolution_known BIGINT NOT NULL,
+    resolution_resolved BIGINT NOT NULL,
+    PRIMARY KEY (period, queue, channel, direction)
+);
+
+CREATE TABLE contact_day_agent (
+    period BIGINT NOT NULL,
+    queue TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    offered BIGINT NOT NULL,
+    answered BIGINT NOT NULL,
+    abandoned BIGINT NOT NULL,
+    short_abandoned BIGINT NOT NULL,
+    answered_within_sl BIGINT NOT NULL,
+    wait_answered_ms BIGINT NOT NULL,
+    wait_counted_ms BIGINT NOT NULL,
+    talk_ms BIGINT NOT NULL,
+    hold_ms BIGINT NOT NULL,
+    wrap_ms BIGINT NOT NULL,
+    transferred BIGINT NOT NULL,
+    fcr_eligible BIGINT NOT NULL,
+    fcr_resolved BIGINT NOT NULL,
+    resolution_known BIGINT NOT NULL,
+    resolution_resolved BIGINT NOT NULL,
+    PRIMARY KEY (period, queue, agent_id)
+);
+
+CREATE TABLE state_day (
+    period BIGINT NOT NULL,
+    agent_id TEXT NOT NULL,
+    available_ms BIGINT NOT NULL,
+    talk_ms BIGINT NOT NULL,
+    hold_ms BIGINT NOT NULL,
+    wrap_ms BIGINT NOT NULL,
+    not_ready_ms BIGINT NOT NULL,
+    PRIMARY KEY (period, agent_id)
+);
+
 CREATE TABLE import_runs (
     id BIGSERIAL PRIMARY KEY,
     kind TEXT NOT NULL,

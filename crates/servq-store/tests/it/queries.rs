@@ -188,3 +188,65 @@ async fn time_range_is_half_open() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn day_cubes_agree_with_the_15_minute_rollups() {
+    on_both_databases(|store| async move {
+        import(&store, &rows()).await;
+        let mut pending = store.begin_state_import().await.unwrap();
+        pending
+            .push(
+                2,
+                crate::state("a2", "talk", "2026-11-01T15:50:00Z", "2026-11-01T16:20:00Z"),
+            )
+            .await
+            .unwrap();
+        pending.commit("s").await.unwrap();
+        assert_eq!(store.centre_zone().await.unwrap(), "Asia/Shanghai");
+        for groupings in [
+            &["queue", "day"][..],
+            &["agent", "week"],
+            &["team", "month"],
+            &["category"],
+            &[],
+        ] {
+            for zone in ["Asia/Shanghai", "UTC"] {
+                store.set_centre_zone(zone).await.unwrap();
+                let from_cubes = store.kpi(&query(groupings, zone)).await.unwrap();
+                let other = if zone == "UTC" {
+                    "Asia/Shanghai"
+                } else {
+                    "UTC"
+                };
+                store.set_centre_zone(other).await.unwrap();
+                let from_buckets = store.kpi(&query(groupings, zone)).await.unwrap();
+                assert_eq!(from_cubes, from_buckets, "{groupings:?} in {zone}");
+                assert!(!from_cubes.is_empty());
+            }
+        }
+        // A later import refreshes the cube days it touches.
+        store.set_centre_zone("Asia/Shanghai").await.unwrap();
+        import(
+            &store,
+            &[Row {
+                id: "late",
+                queue: "card",
+                offered: "2026-11-01T16:10:00Z",
+                answered: "2026-11-01T16:10:05Z",
+                ended: "2026-11-01T16:12:00Z",
+                ..BASE
+            }],
+        )
+        .await;
+        let by_day = store
+            .kpi(&query(&["queue", "day"], "Asia/Shanghai"))
+            .await
+            .unwrap();
+        let card_2nd = by_day
+            .iter()
+            .find(|g| g.key == vec![Some("card".into()), Some("2026-11-02".into())])
+            .unwrap();
+        assert_eq!(card_2nd.contacts.offered, 2);
+    })
+    .await;
+}

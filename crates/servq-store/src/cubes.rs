@@ -1,0 +1,240 @@
+//! Day cubes: the 15-minute rollups summed per day of the centre's time zone over fewer
+//! dimensions. A year of 15-minute rows per agent, channel and category is millions of rows; the
+//! same year per day and queue is a few thousand, which is what keeps dashboards instant. Cubes
+//! are refreshed from the 15-minute rollups (never from raw rows) for exactly the days an import
+//! touched, in the import's transaction.
+
+use std::collections::BTreeSet;
+
+use jiff::{Timestamp, tz::TimeZone};
+use sqlx::AnyConnection;
+
+use crate::{Result, StoreError};
+
+/// Which rollup a cube sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Contacts,
+    States,
+}
+
+impl Source {
+    fn table(self) -> &'static str {
+        match self {
+            Source::Contacts => "contact_rollup",
+            Source::States => "state_rollup",
+        }
+    }
+
+    pub(crate) fn sums(self) -> &'static [&'static str] {
+        match self {
+            Source::Contacts => crate::kpi_query::CONTACT_SUMS,
+            Source::States => crate::kpi_query::STATE_SUMS,
+        }
+    }
+}
+
+/// One day cube: its table and the rollup columns it keeps.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cube {
+    pub table: &'static str,
+    pub source: Source,
+    pub columns: &'static [&'static str],
+}
+
+/// Cubes in the order queries try them: the smallest that has every needed column wins.
+pub(crate) const CUBES: &[Cube] = &[
+    Cube {
+        table: "contact_day_queue",
+        source: Source::Contacts,
+        columns: &["queue", "channel", "direction"],
+    },
+    Cube {
+        table: "contact_day_agent",
+        source: Source::Contacts,
+        columns: &["queue", "agent_id"],
+    },
+    Cube {
+        table: "contact_day",
+        source: Source::Contacts,
+        columns: &["queue", "agent_id", "channel", "category", "direction"],
+    },
+    Cube {
+        table: "state_day",
+        source: Source::States,
+        columns: &["agent_id"],
+    },
+];
+
+/// The smallest cube of `source` holding every column in `needed`.
+pub(crate) fn pick(source: Source, needed: &[&str]) -> Option<&'static Cube> {
+    CUBES
+        .iter()
+        .filter(|cube| cube.source == source)
+        .find(|cube| needed.iter().all(|column| cube.columns.contains(column)))
+}
+
+/// The centre's time zone, in which cube days are cut.
+pub(crate) const CENTRE_ZONE_KEY: &str = "centre.time_zone";
+/// The default centre zone.
+pub const DEFAULT_CENTRE_ZONE: &str = "Asia/Shanghai";
+
+pub(crate) async fn centre_zone_name(connection: &mut AnyConnection) -> Result<String> {
+    let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(CENTRE_ZONE_KEY)
+        .fetch_optional(&mut *connection)
+        .await?;
+    Ok(value.unwrap_or_else(|| DEFAULT_CENTRE_ZONE.to_owned()))
+}
+
+pub(crate) async fn centre_zone(connection: &mut AnyConnection) -> Result<TimeZone> {
+    let name = centre_zone_name(connection).await?;
+    TimeZone::get(&name).map_err(|_| StoreError::BadSetting {
+        key: CENTRE_ZONE_KEY.to_owned(),
+        value: name,
+    })
+}
+
+/// The local days (start, end) in UTC ms that hold the given bucket starts.
+fn days_of(buckets: &[i64], zone: &TimeZone) -> Vec<(i64, i64)> {
+    let mut days = BTreeSet::new();
+    let mut last_day: Option<(i64, i64)> = None;
+    for &bucket in buckets {
+        if let Some((start, end)) = last_day
+            && (start..end).contains(&bucket)
+        {
+            continue;
+        }
+        let Ok(timestamp) = Timestamp::from_millisecond(bucket) else {
+            continue;
+        };
+        let zoned = timestamp.to_zoned(zone.clone());
+        let (Ok(start), Ok(next)) = (
+            zoned.start_of_day(),
+            zoned.tomorrow().and_then(|t| t.start_of_day()),
+        ) else {
+            continue;
+        };
+        let day = (
+            start.timestamp().as_millisecond(),
+            next.timestamp().as_millisecond(),
+        );
+        days.insert(day);
+        last_day = Some(day);
+    }
+    days.into_iter().collect()
+}
+
+/// Re-sums the cubes of `source` for every day holding an affected bucket.
+pub(crate) async fn refresh(connection: &mut AnyConnection, source: Source) -> Result<()> {
+    let buckets: Vec<i64> =
+        sqlx::query_scalar("SELECT bucket FROM affected_buckets ORDER BY bucket")
+            .fetch_all(&mut *connection)
+            .await?;
+    let zone = centre_zone(connection).await?;
+    let days = days_of(&buckets, &zone);
+    for cube in CUBES.iter().filter(|cube| cube.source == source) {
+        let columns = cube.columns.join(", ");
+        let sums: Vec<String> = source
+            .sums()
+            .iter()
+            .map(|sum| format!("SUM({sum})"))
+            .collect();
+        let delete = format!("DELETE FROM {} WHERE period = $1", cube.table);
+        let insert = format!(
+            "INSERT INTO {table} (period, {columns}, {sum_names}) SELECT $1, {columns}, {sums} FROM {source} \
+             WHERE bucket >= $2 AND bucket < $3 GROUP BY {columns}",
+            table = cube.table,
+            sum_names = source.sums().join(", "),
+            sums = sums.join(", "),
+            source = source.table(),
+        );
+        for &(start, end) in &days {
+            sqlx::query(sqlx::AssertSqlSafe(delete.as_str()))
+                .bind(start)
+                .execute(&mut *connection)
+                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(insert.as_str()))
+                .bind(start)
+                .bind(start)
+                .bind(end)
+                .execute(&mut *connection)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds every cube of `source` from scratch, as needed when the centre zone changes.
+pub(crate) async fn rebuild(connection: &mut AnyConnection, source: Source) -> Result<()> {
+    for cube in CUBES.iter().filter(|cube| cube.source == source) {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", cube.table)))
+            .execute(&mut *connection)
+            .await?;
+    }
+    crate::rollup::create_affected_tables(connection).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO affected_buckets (bucket) SELECT DISTINCT bucket FROM {}",
+        source.table()
+    )))
+    .execute(&mut *connection)
+    .await?;
+    refresh(connection, source).await?;
+    crate::rollup::drop_affected_tables(connection).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_smallest_sufficient_cube_is_picked() {
+        assert_eq!(
+            pick(Source::Contacts, &["queue"]).unwrap().table,
+            "contact_day_queue"
+        );
+        assert_eq!(
+            pick(Source::Contacts, &["agent_id"]).unwrap().table,
+            "contact_day_agent"
+        );
+        assert_eq!(
+            pick(Source::Contacts, &["agent_id", "category"])
+                .unwrap()
+                .table,
+            "contact_day"
+        );
+        assert_eq!(
+            pick(Source::States, &["agent_id"]).unwrap().table,
+            "state_day"
+        );
+        assert!(pick(Source::States, &["queue"]).is_none());
+    }
+
+    #[test]
+    fn days_follow_the_zone_including_daylight_saving() {
+        let shanghai = TimeZone::get("Asia/Shanghai").unwrap();
+        let at = |text: &str| text.parse::<Timestamp>().unwrap().as_millisecond();
+        let days = days_of(
+            &[
+                at("2026-11-01T15:45:00Z"),
+                at("2026-11-01T16:00:00Z"),
+                at("2026-11-02T15:45:00Z"),
+            ],
+            &shanghai,
+        );
+        assert_eq!(
+            days,
+            vec![
+                (at("2026-10-31T16:00:00Z"), at("2026-11-01T16:00:00Z")),
+                (at("2026-11-01T16:00:00Z"), at("2026-11-02T16:00:00Z"))
+            ]
+        );
+        let new_york = TimeZone::get("America/New_York").unwrap();
+        // 2026-11-01 is 25 hours long in New York.
+        let days = days_of(&[at("2026-11-01T12:00:00Z")], &new_york);
+        assert_eq!(
+            days,
+            vec![(at("2026-11-01T04:00:00Z"), at("2026-11-02T05:00:00Z"))]
+        );
+    }
+}
