@@ -5,7 +5,10 @@ use std::{io::Write, path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result, bail};
 use jiff::{Span, civil::Date, tz::TimeZone};
-use serde_json::{Map, Value, json};
+use serde::{
+    Serialize, Serializer,
+    ser::{SerializeMap, SerializeSeq},
+};
 use servq_kpi::{METRICS, MetricValue};
 use servq_store::{Dimension, GroupField, KpiGroup, KpiQuery};
 
@@ -150,7 +153,9 @@ pub async fn run(config: &Config, args: KpiArgs) -> Result<ExitCode> {
                 .with_context(|| format!("creating {}", path.display()))?;
             report.write(format, std::io::BufWriter::new(file))?;
         }
-        (format, None) => report.write(format, std::io::stdout().lock())?,
+        (format, None) => {
+            report.write(format, std::io::BufWriter::new(std::io::stdout().lock()))?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -161,11 +166,50 @@ struct Report<'a> {
     groups: &'a [KpiGroup],
 }
 
-fn metric_json(value: MetricValue) -> Value {
-    match value {
-        MetricValue::Count(count) => json!(count),
-        MetricValue::Number(Some(number)) => json!(number),
-        MetricValue::Number(None) => Value::Null,
+impl Serialize for Report<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        let names: Vec<&str> = self.group_by.iter().map(|field| field.name()).collect();
+        map.serialize_entry("group_by", &names)?;
+        map.serialize_entry("rows", &Rows(self))?;
+        map.end()
+    }
+}
+
+struct Rows<'r, 'a>(&'r Report<'a>);
+
+impl Serialize for Rows<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut rows = serializer.serialize_seq(Some(self.0.groups.len()))?;
+        for group in self.0.groups {
+            rows.serialize_element(&Row {
+                group_by: self.0.group_by,
+                group,
+            })?;
+        }
+        rows.end()
+    }
+}
+
+/// One output row: group keys in `--by` order, then every metric; undefined values are null.
+struct Row<'r> {
+    group_by: &'r [GroupField],
+    group: &'r KpiGroup,
+}
+
+impl Serialize for Row<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut row = serializer.serialize_map(Some(self.group_by.len() + METRICS.len()))?;
+        for (field, key) in self.group_by.iter().zip(&self.group.key) {
+            row.serialize_entry(field.name(), key)?;
+        }
+        for (metric, value) in METRICS.iter().zip(Report::values(self.group)) {
+            match value {
+                MetricValue::Count(count) => row.serialize_entry(metric.name, &count)?,
+                MetricValue::Number(number) => row.serialize_entry(metric.name, &number)?,
+            }
+        }
+        row.end()
     }
 }
 
@@ -184,31 +228,11 @@ impl Report<'_> {
             .map(|metric| (metric.compute)(&group.contacts, group.states.as_ref()))
     }
 
-    fn to_json(&self) -> Value {
-        let rows: Vec<Value> = self
-            .groups
-            .iter()
-            .map(|group| {
-                let mut row = Map::new();
-                for (field, key) in self.group_by.iter().zip(&group.key) {
-                    row.insert(
-                        field.name().to_owned(),
-                        key.clone().map_or(Value::Null, Value::String),
-                    );
-                }
-                for (metric, value) in METRICS.iter().zip(Self::values(group)) {
-                    row.insert(metric.name.to_owned(), metric_json(value));
-                }
-                Value::Object(row)
-            })
-            .collect();
-        json!({ "group_by": self.group_by.iter().map(|f| f.name()).collect::<Vec<_>>(), "rows": rows })
-    }
-
     fn write(&self, format: Format, mut out: impl Write) -> Result<()> {
         match format {
             Format::Json => {
-                serde_json::to_writer_pretty(&mut out, &self.to_json())?;
+                // Streamed: a report of hundreds of thousands of rows is never built in memory.
+                serde_json::to_writer(&mut out, self)?;
                 writeln!(out)?;
             }
             Format::Csv => {
@@ -253,6 +277,7 @@ impl Report<'_> {
             }
             Format::Xlsx => bail!("xlsx is written to a file"),
         }
+        out.flush()?;
         Ok(())
     }
 
