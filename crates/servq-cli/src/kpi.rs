@@ -236,7 +236,7 @@ impl Report<'_> {
                 writeln!(out)?;
             }
             Format::Csv => {
-                let mut writer = csv::Writer::from_writer(out);
+                let mut writer = csv::Writer::from_writer(&mut out);
                 writer.write_record(self.header())?;
                 for group in self.groups {
                     let keys = group.key.iter().map(|key| key.clone().unwrap_or_default());
