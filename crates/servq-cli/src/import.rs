@@ -366,12 +366,5 @@ async fn import_agents(
         report.fail(&path);
         return Ok(None);
     }
-    store.upsert_agents(&agents).await?;
-    let rows = agents.len() as i64;
-    Ok(Some(ImportSummary {
-        rows,
-        inserted: rows,
-        updated: 0,
-        unchanged: 0,
-    }))
+    Ok(Some(store.upsert_agents(&agents).await?))
 }

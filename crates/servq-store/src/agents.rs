@@ -1,6 +1,6 @@
 //! The agent roster: names and teams, used to group KPIs by team.
 
-use crate::{Result, Store, import::insert_batch};
+use crate::{ImportSummary, Result, Store, import::insert_batch};
 
 /// One agent of the roster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +15,7 @@ pub struct AgentRecord {
 
 impl Store {
     /// Inserts or updates agents by id, in one transaction.
-    pub async fn upsert_agents(&self, agents: &[AgentRecord]) -> Result<()> {
+    pub async fn upsert_agents(&self, agents: &[AgentRecord]) -> Result<ImportSummary> {
         let mut transaction = self.pool.begin().await?;
         // Later rows for the same id win, as in a spreadsheet read top to bottom.
         let mut latest: Vec<&AgentRecord> = Vec::new();
@@ -47,6 +47,18 @@ impl Store {
             },
         )
         .await?;
+        let unchanged = sqlx::query(
+            "DELETE FROM import_agents WHERE EXISTS (SELECT 1 FROM agents a WHERE a.agent_id = import_agents.agent_id \
+             AND a.name = import_agents.name AND a.team = import_agents.team)",
+        )
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected() as i64;
+        let updated: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM import_agents i JOIN agents a ON a.agent_id = i.agent_id",
+        )
+        .fetch_one(&mut *transaction)
+        .await?;
         sqlx::query(
             "INSERT INTO agents (agent_id, name, team) SELECT agent_id, name, team FROM import_agents WHERE true \
              ON CONFLICT (agent_id) DO UPDATE SET name = excluded.name, team = excluded.team",
@@ -57,7 +69,13 @@ impl Store {
             .execute(&mut *transaction)
             .await?;
         transaction.commit().await?;
-        Ok(())
+        let distinct = latest.len() as i64;
+        Ok(ImportSummary {
+            rows: agents.len() as i64,
+            inserted: distinct - unchanged - updated,
+            updated,
+            unchanged,
+        })
     }
 
     /// Every agent, ordered by id.
