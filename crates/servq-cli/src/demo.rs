@@ -155,8 +155,17 @@ impl Generator {
         }
     }
 
-    /// Simulates one day (`day_ms` = local midnight in "local ms"), returning contacts and states.
-    fn day(&mut self, day_ms: i64, weekday: i8) -> (Vec<Generated>, Vec<[String; 4]>) {
+    /// Simulates one local day, returning contacts and states. The simulation runs on the local
+    /// clock ("local ms": local midnight as if it were UTC), which is what naive output needs.
+    fn day(&mut self, date: Date) -> Result<(Vec<Generated>, Vec<[String; 4]>)> {
+        let day_ms = date
+            .to_zoned(jiff::tz::TimeZone::UTC)?
+            .timestamp()
+            .as_millisecond();
+        Ok(self.simulate_day(day_ms, date.weekday().to_monday_one_offset()))
+    }
+
+    fn simulate_day(&mut self, day_ms: i64, weekday: i8) -> (Vec<Generated>, Vec<[String; 4]>) {
         let rng = &mut self.rng;
         let weekend = weekday >= 6;
         let volume = f64::from(self.daily_contacts)
@@ -359,12 +368,7 @@ pub async fn run(config: &Config, args: DemoArgs) -> Result<ExitCode> {
         }
         let mut n_contacts = 0usize;
         for day in days {
-            let day = day?;
-            let day_ms = day
-                .to_zoned(jiff::tz::TimeZone::UTC)?
-                .timestamp()
-                .as_millisecond();
-            let (contacts, states) = generator.day(day_ms, day.weekday().to_monday_one_offset());
+            let (contacts, states) = generator.day(day?)?;
             n_contacts += contacts.len();
             for contact in contacts {
                 contacts_out.write_record(&contact.fields)?;
@@ -391,12 +395,7 @@ pub async fn run(config: &Config, args: DemoArgs) -> Result<ExitCode> {
     let mut state_rows = Vec::new();
     let mut line = 1u64;
     for day in days {
-        let day = day?;
-        let day_ms = day
-            .to_zoned(jiff::tz::TimeZone::UTC)?
-            .timestamp()
-            .as_millisecond();
-        let (contacts, states) = generator.day(day_ms, day.weekday().to_monday_one_offset());
+        let (contacts, states) = generator.day(day?)?;
         for generated in contacts {
             line += 1;
             let f = &generated.fields;

@@ -112,6 +112,85 @@ pub struct ContactCounters {
 }
 
 impl ContactCounters {
+    /// The counter names, in the order of [`ContactCounters::to_array`]; rollup columns carry
+    /// these names.
+    pub const FIELDS: [&'static str; 15] = [
+        "offered",
+        "answered",
+        "abandoned",
+        "short_abandoned",
+        "answered_within_sl",
+        "wait_answered_ms",
+        "wait_counted_ms",
+        "talk_ms",
+        "hold_ms",
+        "wrap_ms",
+        "transferred",
+        "fcr_eligible",
+        "fcr_resolved",
+        "resolution_known",
+        "resolution_resolved",
+    ];
+
+    /// The counters in [`ContactCounters::FIELDS`] order.
+    pub fn to_array(&self) -> [i64; 15] {
+        [
+            self.offered,
+            self.answered,
+            self.abandoned,
+            self.short_abandoned,
+            self.answered_within_sl,
+            self.wait_answered_ms,
+            self.wait_counted_ms,
+            self.talk_ms,
+            self.hold_ms,
+            self.wrap_ms,
+            self.transferred,
+            self.fcr_eligible,
+            self.fcr_resolved,
+            self.resolution_known,
+            self.resolution_resolved,
+        ]
+    }
+
+    /// Counters from values in [`ContactCounters::FIELDS`] order.
+    pub fn from_array(values: [i64; 15]) -> Self {
+        let [
+            offered,
+            answered,
+            abandoned,
+            short_abandoned,
+            answered_within_sl,
+            wait_answered_ms,
+            wait_counted_ms,
+            talk_ms,
+            hold_ms,
+            wrap_ms,
+            transferred,
+            fcr_eligible,
+            fcr_resolved,
+            resolution_known,
+            resolution_resolved,
+        ] = values;
+        Self {
+            offered,
+            answered,
+            abandoned,
+            short_abandoned,
+            answered_within_sl,
+            wait_answered_ms,
+            wait_counted_ms,
+            talk_ms,
+            hold_ms,
+            wrap_ms,
+            transferred,
+            fcr_eligible,
+            fcr_resolved,
+            resolution_known,
+            resolution_resolved,
+        }
+    }
+
     /// Adds one contact's contribution under `settings` (definitions in `docs/kpi.md`).
     pub fn add(&mut self, facts: &ContactFacts, settings: &KpiSettings) {
         self.offered += 1;
@@ -149,21 +228,11 @@ impl ContactCounters {
 
     /// Adds another set of counters (the sums are what make rollups composable).
     pub fn merge(&mut self, other: &ContactCounters) {
-        self.offered += other.offered;
-        self.answered += other.answered;
-        self.abandoned += other.abandoned;
-        self.short_abandoned += other.short_abandoned;
-        self.answered_within_sl += other.answered_within_sl;
-        self.wait_answered_ms += other.wait_answered_ms;
-        self.wait_counted_ms += other.wait_counted_ms;
-        self.talk_ms += other.talk_ms;
-        self.hold_ms += other.hold_ms;
-        self.wrap_ms += other.wrap_ms;
-        self.transferred += other.transferred;
-        self.fcr_eligible += other.fcr_eligible;
-        self.fcr_resolved += other.fcr_resolved;
-        self.resolution_known += other.resolution_known;
-        self.resolution_resolved += other.resolution_resolved;
+        let mut sums = self.to_array();
+        for (sum, value) in sums.iter_mut().zip(other.to_array()) {
+            *sum += value;
+        }
+        *self = Self::from_array(sums);
     }
 
     /// Offered contacts that count in rate denominators: offered − short abandons.
@@ -188,6 +257,38 @@ pub struct StateCounters {
 }
 
 impl StateCounters {
+    /// The counter names, in the order of [`StateCounters::to_array`].
+    pub const FIELDS: [&'static str; 5] = [
+        "available_ms",
+        "talk_ms",
+        "hold_ms",
+        "wrap_ms",
+        "not_ready_ms",
+    ];
+
+    /// The counters in [`StateCounters::FIELDS`] order.
+    pub fn to_array(&self) -> [i64; 5] {
+        [
+            self.available_ms,
+            self.talk_ms,
+            self.hold_ms,
+            self.wrap_ms,
+            self.not_ready_ms,
+        ]
+    }
+
+    /// Counters from values in [`StateCounters::FIELDS`] order.
+    pub fn from_array(values: [i64; 5]) -> Self {
+        let [available_ms, talk_ms, hold_ms, wrap_ms, not_ready_ms] = values;
+        Self {
+            available_ms,
+            talk_ms,
+            hold_ms,
+            wrap_ms,
+            not_ready_ms,
+        }
+    }
+
     /// Adds `ms` of time in `state`.
     pub fn add(&mut self, state: AgentStateKind, ms: i64) {
         let slot = match state {
@@ -202,11 +303,11 @@ impl StateCounters {
 
     /// Adds another set of counters.
     pub fn merge(&mut self, other: &StateCounters) {
-        self.available_ms += other.available_ms;
-        self.talk_ms += other.talk_ms;
-        self.hold_ms += other.hold_ms;
-        self.wrap_ms += other.wrap_ms;
-        self.not_ready_ms += other.not_ready_ms;
+        let mut sums = self.to_array();
+        for (sum, value) in sums.iter_mut().zip(other.to_array()) {
+            *sum += value;
+        }
+        *self = Self::from_array(sums);
     }
 
     /// Handling time: talk + hold + wrap.
@@ -223,6 +324,17 @@ impl StateCounters {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arrays_round_trip_in_field_order() {
+        let values: [i64; 15] = std::array::from_fn(|i| i as i64 + 1);
+        assert_eq!(ContactCounters::from_array(values).to_array(), values);
+        assert_eq!(ContactCounters::from_array(values).wait_counted_ms, 7);
+        assert_eq!(ContactCounters::FIELDS[6], "wait_counted_ms");
+        let states = StateCounters::from_array([1, 2, 3, 4, 5]);
+        assert_eq!((states.talk_ms, states.not_ready_ms), (2, 5));
+        assert_eq!(StateCounters::FIELDS[4], "not_ready_ms");
+    }
 
     #[test]
     fn buckets_split_intervals_exactly() {

@@ -6,7 +6,7 @@
 
 use servq_core::{AgentStateInterval, Contact};
 use servq_kpi::split_into_buckets;
-use sqlx::{Any, Row, Transaction, query::Query};
+use sqlx::{Any, Row, Transaction, any::AnyArguments, query::Query};
 
 use crate::{
     Result, Store,
@@ -104,43 +104,155 @@ async fn scalar(connection: &mut sqlx::AnyConnection, sql: &'static str) -> Resu
     Ok(sqlx::query_scalar(sql).fetch_one(&mut *connection).await?)
 }
 
-const CONTACT_COLUMNS: &str = "contact_id, channel, direction, queue, customer_id, agent_id, offered_at, \
-     utc_offset_secs, answered_at, ended_at, wait_ms, talk_ms, hold_ms, wrap_ms, transferred, category, resolved";
+mod staged {
+    use sqlx::{Any, any::AnyArguments, query::Query};
 
-/// An open contact import; see the module docs.
-pub struct ContactImport {
+    /// A row type that can be staged for import: its temporary table and how to bind it.
+    pub trait StagedRow {
+        /// Name of the staging table.
+        const TABLE: &'static str;
+        /// `CREATE TEMP TABLE` statement of the staging table; its first column is `line`.
+        const CREATE: &'static str;
+        /// The staging table's columns, `line` first.
+        const COLUMNS: &'static [&'static str];
+        /// Binds `line` and the row's values in `COLUMNS` order.
+        fn bind<'a>(
+            query: Query<'a, Any, AnyArguments>,
+            line: u64,
+            row: &'a Self,
+        ) -> Query<'a, Any, AnyArguments>;
+    }
+}
+use staged::StagedRow;
+
+impl StagedRow for Contact {
+    const TABLE: &'static str = "import_contacts";
+    const CREATE: &'static str = "CREATE TEMP TABLE import_contacts (line BIGINT NOT NULL, contact_id TEXT NOT NULL, \
+         channel TEXT NOT NULL, direction TEXT NOT NULL, queue TEXT NOT NULL, customer_id TEXT, \
+         agent_id TEXT NOT NULL, offered_at BIGINT NOT NULL, utc_offset_secs BIGINT NOT NULL, \
+         answered_at BIGINT, ended_at BIGINT, wait_ms BIGINT NOT NULL, talk_ms BIGINT NOT NULL, \
+         hold_ms BIGINT NOT NULL, wrap_ms BIGINT NOT NULL, transferred BIGINT NOT NULL, \
+         category TEXT NOT NULL, resolved BIGINT)";
+    const COLUMNS: &'static [&'static str] = &[
+        "line",
+        "contact_id",
+        "channel",
+        "direction",
+        "queue",
+        "customer_id",
+        "agent_id",
+        "offered_at",
+        "utc_offset_secs",
+        "answered_at",
+        "ended_at",
+        "wait_ms",
+        "talk_ms",
+        "hold_ms",
+        "wrap_ms",
+        "transferred",
+        "category",
+        "resolved",
+    ];
+
+    fn bind<'a>(
+        query: Query<'a, Any, AnyArguments>,
+        line: u64,
+        c: &'a Self,
+    ) -> Query<'a, Any, AnyArguments> {
+        query
+            .bind(line as i64)
+            .bind(c.id.as_str())
+            .bind(c.channel.as_str())
+            .bind(c.direction.as_str())
+            .bind(c.queue.as_ref().map_or("", |q| q.as_str()))
+            .bind(c.customer_id.as_ref().map(|id| id.as_str()))
+            .bind(c.agent_id.as_ref().map_or("", |id| id.as_str()))
+            .bind(c.offered_at.utc_ms)
+            .bind(i64::from(c.offered_at.offset_secs))
+            .bind(c.answered_at.map(|t| t.utc_ms))
+            .bind(c.ended_at.map(|t| t.utc_ms))
+            .bind(c.wait_ms())
+            .bind(c.talk_ms)
+            .bind(c.hold_ms)
+            .bind(c.wrap_ms)
+            .bind(i64::from(c.transferred))
+            .bind(c.category.as_ref().map_or("", |q| q.as_str()))
+            .bind(c.resolved.map(i64::from))
+    }
+}
+
+impl StagedRow for AgentStateInterval {
+    const TABLE: &'static str = "import_states";
+    const CREATE: &'static str = "CREATE TEMP TABLE import_states (line BIGINT NOT NULL, agent_id TEXT NOT NULL, \
+         start_at BIGINT NOT NULL, end_at BIGINT NOT NULL, state TEXT NOT NULL, utc_offset_secs BIGINT NOT NULL)";
+    const COLUMNS: &'static [&'static str] = &[
+        "line",
+        "agent_id",
+        "start_at",
+        "end_at",
+        "state",
+        "utc_offset_secs",
+    ];
+
+    fn bind<'a>(
+        query: Query<'a, Any, AnyArguments>,
+        line: u64,
+        s: &'a Self,
+    ) -> Query<'a, Any, AnyArguments> {
+        query
+            .bind(line as i64)
+            .bind(s.agent_id.as_str())
+            .bind(s.start_at.utc_ms)
+            .bind(s.end_at.utc_ms)
+            .bind(s.state.as_str())
+            .bind(i64::from(s.start_at.offset_secs))
+    }
+}
+
+/// An open import of rows of one kind; see the module docs. Dropping it rolls back.
+pub struct StagedImport<T> {
     transaction: Transaction<'static, Any>,
-    buffer: Vec<(u64, Contact)>,
+    buffer: Vec<(u64, T)>,
     rows: i64,
 }
 
+/// An open contact import.
+pub type ContactImport = StagedImport<Contact>;
+/// An open agent-state import, keyed by (agent_id, start_at).
+pub type StateImport = StagedImport<AgentStateInterval>;
+
 impl Store {
-    /// Starts a contact import in a new transaction.
-    pub async fn begin_contact_import(&self) -> Result<ContactImport> {
+    async fn begin_import<T: StagedRow>(&self) -> Result<StagedImport<T>> {
         let mut transaction = self.pool.begin().await?;
-        execute(&mut transaction, "DROP TABLE IF EXISTS import_contacts").await?;
-        execute(
-            &mut transaction,
-            "CREATE TEMP TABLE import_contacts (line BIGINT NOT NULL, contact_id TEXT NOT NULL, \
-             channel TEXT NOT NULL, direction TEXT NOT NULL, queue TEXT NOT NULL, customer_id TEXT, \
-             agent_id TEXT NOT NULL, offered_at BIGINT NOT NULL, utc_offset_secs BIGINT NOT NULL, \
-             answered_at BIGINT, ended_at BIGINT, wait_ms BIGINT NOT NULL, talk_ms BIGINT NOT NULL, \
-             hold_ms BIGINT NOT NULL, wrap_ms BIGINT NOT NULL, transferred BIGINT NOT NULL, \
-             category TEXT NOT NULL, resolved BIGINT)",
-        )
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP TABLE IF EXISTS {}",
+            T::TABLE
+        )))
+        .execute(&mut *transaction)
         .await?;
-        Ok(ContactImport {
+        execute(&mut transaction, T::CREATE).await?;
+        Ok(StagedImport {
             transaction,
             buffer: Vec::with_capacity(BATCH_ROWS),
             rows: 0,
         })
     }
+
+    /// Starts a contact import in a new transaction.
+    pub async fn begin_contact_import(&self) -> Result<ContactImport> {
+        self.begin_import().await
+    }
+
+    /// Starts an agent-state import in a new transaction.
+    pub async fn begin_state_import(&self) -> Result<StateImport> {
+        self.begin_import().await
+    }
 }
 
-impl ContactImport {
-    /// Stages one parsed contact read from `line` of the file.
-    pub async fn push(&mut self, line: u64, contact: Contact) -> Result<()> {
-        self.buffer.push((line, contact));
+impl<T: StagedRow> StagedImport<T> {
+    /// Stages one parsed row read from `line` of the file.
+    pub async fn push(&mut self, line: u64, row: T) -> Result<()> {
+        self.buffer.push((line, row));
         self.rows += 1;
         if self.buffer.len() >= BATCH_ROWS {
             self.flush().await?;
@@ -152,37 +264,19 @@ impl ContactImport {
         let rows = std::mem::take(&mut self.buffer);
         insert_batch(
             &mut self.transaction,
-            &format!("INSERT INTO import_contacts (line, {CONTACT_COLUMNS})"),
-            18,
+            &format!("INSERT INTO {} ({})", T::TABLE, T::COLUMNS.join(", ")),
+            T::COLUMNS.len(),
             &rows,
-            |query, (line, c)| {
-                query
-                    .bind(*line as i64)
-                    .bind(c.id.as_str())
-                    .bind(c.channel.as_str())
-                    .bind(c.direction.as_str())
-                    .bind(c.queue.as_ref().map_or("", |q| q.as_str()))
-                    .bind(c.customer_id.as_ref().map(|id| id.as_str()))
-                    .bind(c.agent_id.as_ref().map_or("", |id| id.as_str()))
-                    .bind(c.offered_at.utc_ms)
-                    .bind(i64::from(c.offered_at.offset_secs))
-                    .bind(c.answered_at.map(|t| t.utc_ms))
-                    .bind(c.ended_at.map(|t| t.utc_ms))
-                    .bind(c.wait_ms())
-                    .bind(c.talk_ms)
-                    .bind(c.hold_ms)
-                    .bind(c.wrap_ms)
-                    .bind(i64::from(c.transferred))
-                    .bind(c.category.as_ref().map_or("", |q| q.as_str()))
-                    .bind(c.resolved.map(i64::from))
-            },
+            |query, (line, row)| T::bind(query, *line, row),
         )
         .await?;
         self.buffer = rows;
         self.buffer.clear();
         Ok(())
     }
+}
 
+impl ContactImport {
     /// Finishes staging and lists contact ids that occur more than once in the file (at most
     /// `limit` of them) with the total count. Call before `commit`; a file with duplicates should
     /// be dropped, not committed.
@@ -332,66 +426,7 @@ async fn record_run(
     Ok(())
 }
 
-/// An open agent-state import; keyed by (agent_id, start_at).
-pub struct StateImport {
-    transaction: Transaction<'static, Any>,
-    buffer: Vec<(u64, AgentStateInterval)>,
-    rows: i64,
-}
-
-impl Store {
-    /// Starts an agent-state import in a new transaction.
-    pub async fn begin_state_import(&self) -> Result<StateImport> {
-        let mut transaction = self.pool.begin().await?;
-        execute(&mut transaction, "DROP TABLE IF EXISTS import_states").await?;
-        execute(
-            &mut transaction,
-            "CREATE TEMP TABLE import_states (line BIGINT NOT NULL, agent_id TEXT NOT NULL, \
-             start_at BIGINT NOT NULL, end_at BIGINT NOT NULL, state TEXT NOT NULL, utc_offset_secs BIGINT NOT NULL)",
-        )
-        .await?;
-        Ok(StateImport {
-            transaction,
-            buffer: Vec::with_capacity(BATCH_ROWS),
-            rows: 0,
-        })
-    }
-}
-
 impl StateImport {
-    /// Stages one parsed interval read from `line` of the file.
-    pub async fn push(&mut self, line: u64, interval: AgentStateInterval) -> Result<()> {
-        self.buffer.push((line, interval));
-        self.rows += 1;
-        if self.buffer.len() >= BATCH_ROWS {
-            self.flush().await?;
-        }
-        Ok(())
-    }
-
-    async fn flush(&mut self) -> Result<()> {
-        let rows = std::mem::take(&mut self.buffer);
-        insert_batch(
-            &mut self.transaction,
-            "INSERT INTO import_states (line, agent_id, start_at, end_at, state, utc_offset_secs)",
-            6,
-            &rows,
-            |query, (line, s)| {
-                query
-                    .bind(*line as i64)
-                    .bind(s.agent_id.as_str())
-                    .bind(s.start_at.utc_ms)
-                    .bind(s.end_at.utc_ms)
-                    .bind(s.state.as_str())
-                    .bind(i64::from(s.start_at.offset_secs))
-            },
-        )
-        .await?;
-        self.buffer = rows;
-        self.buffer.clear();
-        Ok(())
-    }
-
     /// Lists (agent_id, start_at) pairs that occur more than once in the file; see
     /// [`ContactImport::duplicates`].
     pub async fn duplicates(&mut self, limit: usize) -> Result<(Vec<DuplicateKey>, u64)> {

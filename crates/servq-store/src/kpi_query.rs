@@ -211,34 +211,37 @@ pub struct KpiGroup {
     pub states: Option<StateCounters>,
 }
 
-pub(crate) const CONTACT_SUMS: &[&str] = &[
-    "offered",
-    "answered",
-    "abandoned",
-    "short_abandoned",
-    "answered_within_sl",
-    "wait_answered_ms",
-    "wait_counted_ms",
-    "talk_ms",
-    "hold_ms",
-    "wrap_ms",
-    "transferred",
-    "fcr_eligible",
-    "fcr_resolved",
-    "resolution_known",
-    "resolution_resolved",
-];
-pub(crate) const STATE_SUMS: &[&str] = &[
-    "available_ms",
-    "talk_ms",
-    "hold_ms",
-    "wrap_ms",
-    "not_ready_ms",
-];
+pub(crate) const CONTACT_SUMS: &[&str] = &ContactCounters::FIELDS;
+pub(crate) const STATE_SUMS: &[&str] = &StateCounters::FIELDS;
 
 struct GroupedSql {
     sql: String,
     binds: Vec<String>,
+}
+
+impl GroupedSql {
+    /// The query with the time range and the filter values bound.
+    fn bind(
+        self,
+        from: i64,
+        to: i64,
+    ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+        self.binds.into_iter().fold(
+            sqlx::query(sqlx::AssertSqlSafe(self.sql))
+                .bind(from)
+                .bind(to),
+            |query, value| query.bind(value),
+        )
+    }
+}
+
+/// Reads `N` summed counters starting at column `first`; a NULL sum (no rows) is 0.
+fn sums_of<const N: usize>(row: &sqlx::any::AnyRow, first: usize) -> Result<[i64; N]> {
+    let mut values = [0; N];
+    for (index, value) in values.iter_mut().enumerate() {
+        *value = row.try_get::<Option<i64>, _>(first + index)?.unwrap_or(0);
+    }
+    Ok(values)
 }
 
 /// Builds `SELECT [bucket,] dims, sums FROM table ... GROUP BY ...`; column expressions come from
@@ -417,35 +420,10 @@ impl Store {
             CONTACT_SUMS,
             Dimension::contact_column,
         );
-        let mut sql_query = sqlx::query(sqlx::AssertSqlSafe(contact_sql.sql))
-            .bind(from)
-            .bind(to);
-        for value in &contact_sql.binds {
-            sql_query = sql_query.bind(value.clone());
-        }
-        let mut rows = sql_query.fetch(&self.pool);
+        let mut rows = contact_sql.bind(from, to).fetch(&self.pool);
         while let Some(row) = rows.try_next().await? {
             let key = key_of(&row)?;
-            let sum = |index: usize| -> Result<i64> {
-                Ok(row.try_get::<Option<i64>, _>(sums_at + index)?.unwrap_or(0))
-            };
-            let counters = ContactCounters {
-                offered: sum(0)?,
-                answered: sum(1)?,
-                abandoned: sum(2)?,
-                short_abandoned: sum(3)?,
-                answered_within_sl: sum(4)?,
-                wait_answered_ms: sum(5)?,
-                wait_counted_ms: sum(6)?,
-                talk_ms: sum(7)?,
-                hold_ms: sum(8)?,
-                wrap_ms: sum(9)?,
-                transferred: sum(10)?,
-                fcr_eligible: sum(11)?,
-                fcr_resolved: sum(12)?,
-                resolution_known: sum(13)?,
-                resolution_resolved: sum(14)?,
-            };
+            let counters = ContactCounters::from_array(sums_of(&row, sums_at)?);
             let entry = groups.entry(key).or_default();
             entry.0.merge(&counters);
             if states_apply {
@@ -458,25 +436,10 @@ impl Store {
             let state_sql = grouped_sql(query, state_table, state_time, STATE_SUMS, |dimension| {
                 dimension.state_column().expect("checked by states_apply")
             });
-            let mut sql_query = sqlx::query(sqlx::AssertSqlSafe(state_sql.sql))
-                .bind(from)
-                .bind(to);
-            for value in &state_sql.binds {
-                sql_query = sql_query.bind(value.clone());
-            }
-            let mut rows = sql_query.fetch(&self.pool);
+            let mut rows = state_sql.bind(from, to).fetch(&self.pool);
             while let Some(row) = rows.try_next().await? {
                 let key = key_of(&row)?;
-                let sum = |index: usize| -> Result<i64> {
-                    Ok(row.try_get::<Option<i64>, _>(sums_at + index)?.unwrap_or(0))
-                };
-                let counters = StateCounters {
-                    available_ms: sum(0)?,
-                    talk_ms: sum(1)?,
-                    hold_ms: sum(2)?,
-                    wrap_ms: sum(3)?,
-                    not_ready_ms: sum(4)?,
-                };
+                let counters = StateCounters::from_array(sums_of(&row, sums_at)?);
                 if counters == StateCounters::default() && !has_time && n_dimensions == 0 {
                     // An empty store still reports one overall row, without states.
                     continue;

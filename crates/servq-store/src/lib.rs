@@ -24,7 +24,7 @@ use sqlx::{
 
 pub use agents::AgentRecord;
 pub use cubes::DEFAULT_CENTRE_ZONE;
-pub use import::{ContactImport, DuplicateKey, ImportSummary, StateImport};
+pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, StateImport};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
 
 /// Everything that can go wrong in the store.

@@ -148,34 +148,21 @@ pub(crate) async fn recompute_contact_buckets(
         let rows: Vec<(ContactRollupKey, ContactCounters)> = groups.into_iter().collect();
         insert_batch(
             connection,
-            "INSERT INTO contact_rollup (bucket, queue, agent_id, channel, category, direction, offered, answered, \
-             abandoned, short_abandoned, answered_within_sl, wait_answered_ms, wait_counted_ms, talk_ms, hold_ms, \
-             wrap_ms, transferred, fcr_eligible, fcr_resolved, resolution_known, resolution_resolved)",
-            21,
+            &format!(
+                "INSERT INTO contact_rollup (bucket, queue, agent_id, channel, category, direction, {})",
+                ContactCounters::FIELDS.join(", ")
+            ),
+            6 + ContactCounters::FIELDS.len(),
             &rows,
-            |query, ((bucket, queue, agent, channel, category, direction), c)| {
-                query
+            |query, ((bucket, queue, agent, channel, category, direction), counters)| {
+                let query = query
                     .bind(*bucket)
                     .bind(queue.as_str())
                     .bind(agent.as_str())
                     .bind(channel.as_str())
                     .bind(category.as_str())
-                    .bind(direction.as_str())
-                    .bind(c.offered)
-                    .bind(c.answered)
-                    .bind(c.abandoned)
-                    .bind(c.short_abandoned)
-                    .bind(c.answered_within_sl)
-                    .bind(c.wait_answered_ms)
-                    .bind(c.wait_counted_ms)
-                    .bind(c.talk_ms)
-                    .bind(c.hold_ms)
-                    .bind(c.wrap_ms)
-                    .bind(c.transferred)
-                    .bind(c.fcr_eligible)
-                    .bind(c.fcr_resolved)
-                    .bind(c.resolution_known)
-                    .bind(c.resolution_resolved)
+                    .bind(direction.as_str());
+                counters.to_array().into_iter().fold(query, |query, value| query.bind(value))
             },
         )
         .await?;
@@ -229,18 +216,18 @@ pub(crate) async fn recompute_state_buckets(connection: &mut AnyConnection) -> R
         let rows: Vec<((i64, String), StateCounters)> = groups.into_iter().collect();
         insert_batch(
             connection,
-            "INSERT INTO state_rollup (bucket, agent_id, available_ms, talk_ms, hold_ms, wrap_ms, not_ready_ms)",
-            7,
+            &format!(
+                "INSERT INTO state_rollup (bucket, agent_id, {})",
+                StateCounters::FIELDS.join(", ")
+            ),
+            2 + StateCounters::FIELDS.len(),
             &rows,
-            |query, ((bucket, agent), s)| {
-                query
-                    .bind(*bucket)
-                    .bind(agent.as_str())
-                    .bind(s.available_ms)
-                    .bind(s.talk_ms)
-                    .bind(s.hold_ms)
-                    .bind(s.wrap_ms)
-                    .bind(s.not_ready_ms)
+            |query, ((bucket, agent), counters)| {
+                let query = query.bind(*bucket).bind(agent.as_str());
+                counters
+                    .to_array()
+                    .into_iter()
+                    .fold(query, |query, value| query.bind(value))
             },
         )
         .await?;
