@@ -29,12 +29,6 @@ pub(crate) async fn create_affected_tables(connection: &mut AnyConnection) -> Re
         connection,
         "CREATE TEMP TABLE affected_buckets (bucket BIGINT PRIMARY KEY)",
     )
-    .await?;
-    execute(
-        connection,
-        "CREATE TEMP TABLE affected_issues (customer_id TEXT NOT NULL, category TEXT NOT NULL, \
-         PRIMARY KEY (customer_id, category))",
-    )
     .await
 }
 
