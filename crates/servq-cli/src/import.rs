@@ -248,7 +248,12 @@ async fn stage_and_commit<S: Staging>(
         report.fail(&path);
         return Ok(None);
     }
-    bar.set_message(format!("merging {path}"));
+    // Merging has no countable steps: show that it is alive and for how long.
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed_precise}").expect("static template"),
+    );
+    bar.set_message(format!("merging {path} and updating KPI rollups"));
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
     let summary = pending
         .commit(&path)
         .await

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use jiff::{Timestamp, tz::TimeZone};
 use sqlx::AnyConnection;
 
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, import::insert_batch};
 
 /// Which rollup a cube sums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,35 +133,58 @@ pub(crate) async fn refresh(connection: &mut AnyConnection, source: Source) -> R
             .await?;
     let zone = centre_zone(connection).await?;
     let days = days_of(&buckets, &zone);
+    // One set-based statement per cube over all touched days, joined by range to the 15-minute
+    // rollup, instead of two statements per day.
+    sqlx::query("DROP TABLE IF EXISTS affected_days")
+        .execute(&mut *connection)
+        .await?;
+    sqlx::query(
+        "CREATE TEMP TABLE affected_days (period BIGINT PRIMARY KEY, day_end BIGINT NOT NULL)",
+    )
+    .execute(&mut *connection)
+    .await?;
+    insert_batch(
+        connection,
+        "INSERT INTO affected_days (period, day_end)",
+        2,
+        &days,
+        |query, (start, end)| query.bind(*start).bind(*end),
+    )
+    .await?;
     for cube in CUBES.iter().filter(|cube| cube.source == source) {
-        let columns = cube.columns.join(", ");
+        let columns: Vec<String> = cube
+            .columns
+            .iter()
+            .map(|column| format!("r.{column}"))
+            .collect();
         let sums: Vec<String> = source
             .sums()
             .iter()
-            .map(|sum| format!("SUM({sum})"))
+            .map(|sum| format!("SUM(r.{sum})"))
             .collect();
-        let delete = format!("DELETE FROM {} WHERE period = $1", cube.table);
-        let insert = format!(
-            "INSERT INTO {table} (period, {columns}, {sum_names}) SELECT $1, {columns}, {sums} FROM {source} \
-             WHERE bucket >= $2 AND bucket < $3 GROUP BY {columns}",
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {} WHERE period IN (SELECT period FROM affected_days)",
+            cube.table
+        )))
+        .execute(&mut *connection)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} (period, {names}, {sum_names}) SELECT d.period, {columns}, {sums} \
+             FROM affected_days d JOIN {source} r ON r.bucket >= d.period AND r.bucket < d.day_end \
+             GROUP BY d.period, {columns}",
             table = cube.table,
+            names = cube.columns.join(", "),
             sum_names = source.sums().join(", "),
+            columns = columns.join(", "),
             sums = sums.join(", "),
             source = source.table(),
-        );
-        for &(start, end) in &days {
-            sqlx::query(sqlx::AssertSqlSafe(delete.as_str()))
-                .bind(start)
-                .execute(&mut *connection)
-                .await?;
-            sqlx::query(sqlx::AssertSqlSafe(insert.as_str()))
-                .bind(start)
-                .bind(start)
-                .bind(end)
-                .execute(&mut *connection)
-                .await?;
-        }
+        )))
+        .execute(&mut *connection)
+        .await?;
     }
+    sqlx::query("DROP TABLE affected_days")
+        .execute(&mut *connection)
+        .await?;
     Ok(())
 }
 
