@@ -9,7 +9,7 @@ use serde::{
     Serialize, Serializer,
     ser::{SerializeMap, SerializeSeq},
 };
-use servq_kpi::{METRICS, MetricValue};
+use servq_kpi::{METRICS, Metric, MetricValue, Unit};
 use servq_store::{Dimension, GroupField, KpiGroup, KpiQuery};
 
 use crate::{config::Config, output_path};
@@ -45,6 +45,10 @@ pub struct KpiArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// Metrics to show, comma-separated, or `all`. Default: all, except for the table, which
+    /// shows the headline KPIs so that it fits a terminal.
+    #[arg(long, value_delimiter = ',')]
+    metrics: Vec<String>,
     /// Write to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -75,6 +79,45 @@ fn parse_group_by(names: &[String]) -> Result<Vec<GroupField>> {
         );
     }
     Ok(fields)
+}
+
+/// The headline KPIs a terminal table shows unless `--metrics` says otherwise.
+const TABLE_METRICS: &[&str] = &[
+    "offered",
+    "answer_rate",
+    "service_level",
+    "abandon_rate",
+    "asa_seconds",
+    "aht_seconds",
+    "transfer_rate",
+    "fcr_rate",
+    "occupancy",
+];
+
+fn parse_metrics(names: &[String], format: Format) -> Result<Vec<&'static Metric>> {
+    let names: Vec<&str> = names
+        .iter()
+        .map(|name| name.trim())
+        .filter(|name| !name.is_empty())
+        .collect();
+    if names.is_empty() || names == ["all"] {
+        return Ok(match format {
+            Format::Table if names.is_empty() => TABLE_METRICS
+                .iter()
+                .filter_map(|name| servq_kpi::metric(name))
+                .collect(),
+            _ => METRICS.iter().collect(),
+        });
+    }
+    names
+        .iter()
+        .map(|name| {
+            servq_kpi::metric(name).with_context(|| {
+                let known: Vec<&str> = METRICS.iter().map(|metric| metric.name).collect();
+                format!("--metrics '{name}' is not one of {}", known.join(", "))
+            })
+        })
+        .collect()
 }
 
 fn parse_filters(filters: &[String]) -> Result<Vec<(Dimension, Vec<String>)>> {
@@ -115,6 +158,7 @@ fn day_start_ms(text: &str, zone: &TimeZone, flag: &str, add_days: i64) -> Resul
 
 pub async fn run(config: &Config, args: KpiArgs) -> Result<ExitCode> {
     let group_by = parse_group_by(&args.by)?;
+    let metrics = parse_metrics(&args.metrics, args.format)?;
     let filters = parse_filters(&args.filter)?;
     let zone = config.zone.clone();
     let from_ms = args
@@ -144,6 +188,7 @@ pub async fn run(config: &Config, args: KpiArgs) -> Result<ExitCode> {
     let groups = store.kpi(&query).await?;
     let report = Report {
         group_by: &group_by,
+        metrics: &metrics,
         groups: &groups,
     };
     match (args.format, output_path(&args.output)) {
@@ -163,6 +208,7 @@ pub async fn run(config: &Config, args: KpiArgs) -> Result<ExitCode> {
 /// A computed report, ready to print in any format.
 struct Report<'a> {
     group_by: &'a [GroupField],
+    metrics: &'a [&'static Metric],
     groups: &'a [KpiGroup],
 }
 
@@ -183,7 +229,7 @@ impl Serialize for Rows<'_, '_> {
         let mut rows = serializer.serialize_seq(Some(self.0.groups.len()))?;
         for group in self.0.groups {
             rows.serialize_element(&Row {
-                group_by: self.0.group_by,
+                report: self.0,
                 group,
             })?;
         }
@@ -193,17 +239,19 @@ impl Serialize for Rows<'_, '_> {
 
 /// One output row: group keys in `--by` order, then every metric; undefined values are null.
 struct Row<'r> {
-    group_by: &'r [GroupField],
+    report: &'r Report<'r>,
     group: &'r KpiGroup,
 }
 
 impl Serialize for Row<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut row = serializer.serialize_map(Some(self.group_by.len() + METRICS.len()))?;
-        for (field, key) in self.group_by.iter().zip(&self.group.key) {
+        let report = self.report;
+        let mut row =
+            serializer.serialize_map(Some(report.group_by.len() + report.metrics.len()))?;
+        for (field, key) in report.group_by.iter().zip(&self.group.key) {
             row.serialize_entry(field.name(), key)?;
         }
-        for (metric, value) in METRICS.iter().zip(Report::values(self.group)) {
+        for (metric, value) in report.metrics.iter().zip(report.values(self.group)) {
             match value {
                 MetricValue::Count(count) => row.serialize_entry(metric.name, &count)?,
                 MetricValue::Number(number) => row.serialize_entry(metric.name, &number)?,
@@ -218,12 +266,12 @@ impl Report<'_> {
         self.group_by
             .iter()
             .map(|field| field.name())
-            .chain(METRICS.iter().map(|metric| metric.name))
+            .chain(self.metrics.iter().map(|metric| metric.name))
             .collect()
     }
 
-    fn values(group: &KpiGroup) -> impl Iterator<Item = MetricValue> + '_ {
-        METRICS
+    fn values<'g>(&'g self, group: &'g KpiGroup) -> impl Iterator<Item = MetricValue> + 'g {
+        self.metrics
             .iter()
             .map(|metric| (metric.compute)(&group.contacts, group.states.as_ref()))
     }
@@ -240,7 +288,7 @@ impl Report<'_> {
                 writer.write_record(self.header())?;
                 for group in self.groups {
                     let keys = group.key.iter().map(|key| key.clone().unwrap_or_default());
-                    let values = Self::values(group).map(|value| match value {
+                    let values = self.values(group).map(|value| match value {
                         MetricValue::Count(count) => count.to_string(),
                         MetricValue::Number(Some(number)) => number.to_string(),
                         MetricValue::Number(None) => String::new(),
@@ -258,19 +306,18 @@ impl Report<'_> {
                         .key
                         .iter()
                         .map(|key| key.clone().unwrap_or_else(|| "-".to_owned()));
-                    let values = METRICS
-                        .iter()
-                        .zip(Self::values(group))
-                        .map(|(metric, value)| match value {
-                            MetricValue::Count(count) => count.to_string(),
-                            MetricValue::Number(Some(number))
-                                if metric.name.ends_with("_seconds") =>
-                            {
-                                format!("{number:.1}")
-                            }
-                            MetricValue::Number(Some(number)) => format!("{:.2}%", number * 100.0),
-                            MetricValue::Number(None) => "-".to_owned(),
-                        });
+                    let values =
+                        self.metrics
+                            .iter()
+                            .zip(self.values(group))
+                            .map(|(metric, value)| match (value, metric.unit) {
+                                (MetricValue::Count(count), _) => count.to_string(),
+                                (MetricValue::Number(Some(number)), Unit::Ratio) => {
+                                    format!("{:.2}%", number * 100.0)
+                                }
+                                (MetricValue::Number(Some(number)), _) => format!("{number:.1}"),
+                                (MetricValue::Number(None), _) => "-".to_owned(),
+                            });
                     table.add_row(keys.chain(values).collect::<Vec<_>>());
                 }
                 writeln!(out, "{table}")?;
@@ -299,17 +346,18 @@ impl Report<'_> {
                     sheet.write_string(row, column as u16, key)?;
                 }
             }
-            for (column, (metric, value)) in METRICS.iter().zip(Self::values(group)).enumerate() {
+            for (column, (metric, value)) in self.metrics.iter().zip(self.values(group)).enumerate()
+            {
                 let column = offset + column as u16;
                 match value {
                     MetricValue::Count(count) => {
                         sheet.write_number(row, column, count as f64)?;
                     }
                     MetricValue::Number(Some(number)) => {
-                        let format = if metric.name.ends_with("_seconds") {
-                            &seconds
-                        } else {
+                        let format = if metric.unit == Unit::Ratio {
                             &percent
+                        } else {
+                            &seconds
                         };
                         sheet.write_number_with_format(row, column, number, format)?;
                     }

@@ -13,9 +13,9 @@ pub use counters::{
     BUCKET_MS, ContactCounters, ContactFacts, StateCounters, bucket_start, split_into_buckets,
 };
 pub use metrics::{
-    METRICS, Metric, MetricValue, abandon_rate, aht_seconds, answer_rate, asa_seconds,
-    avg_acw_seconds, avg_hold_seconds, avg_talk_seconds, avg_wait_seconds, fcr_rate, occupancy,
-    resolution_rate, service_level, transfer_rate, utilization,
+    METRICS, Metric, MetricValue, Unit, abandon_rate, aht_seconds, answer_rate, asa_seconds,
+    avg_acw_seconds, avg_hold_seconds, avg_talk_seconds, avg_wait_seconds, fcr_rate, metric,
+    occupancy, resolution_rate, service_level, transfer_rate, utilization,
 };
 
 /// The thresholds that KPI definitions depend on. One set is stored per database and rollups are

@@ -99,11 +99,24 @@ pub enum MetricValue {
     Number(Option<f64>),
 }
 
+/// What a metric's number means, for formatting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A count of contacts.
+    Count,
+    /// A ratio between 0 and 1.
+    Ratio,
+    /// A duration in seconds.
+    Seconds,
+}
+
 /// One named output column.
 #[derive(Debug, Clone, Copy)]
 pub struct Metric {
     /// The stable key name used in JSON, CSV and XLSX output (a public contract).
     pub name: &'static str,
+    /// What the number means.
+    pub unit: Unit,
     /// Computes the value; agent-state counters are `None` when the grouping or filter involves
     /// queue, channel, category or direction, which states do not have.
     pub compute: fn(&ContactCounters, Option<&StateCounters>) -> MetricValue,
@@ -113,14 +126,16 @@ macro_rules! count {
     ($name:literal, $field:ident) => {
         Metric {
             name: $name,
+            unit: Unit::Count,
             compute: |c, _| MetricValue::Count(c.$field),
         }
     };
 }
 macro_rules! contact_kpi {
-    ($name:literal, $function:ident) => {
+    ($name:literal, $unit:ident, $function:ident) => {
         Metric {
             name: $name,
+            unit: Unit::$unit,
             compute: |c, _| MetricValue::Number($function(c)),
         }
     };
@@ -129,9 +144,15 @@ macro_rules! state_kpi {
     ($name:literal, $function:ident) => {
         Metric {
             name: $name,
+            unit: Unit::Ratio,
             compute: |_, s| MetricValue::Number(s.and_then($function)),
         }
     };
+}
+
+/// The metric named `name`, if any.
+pub fn metric(name: &str) -> Option<&'static Metric> {
+    METRICS.iter().find(|metric| metric.name == name)
 }
 
 /// Every KPI output column, in output order.
@@ -141,21 +162,21 @@ pub const METRICS: &[Metric] = &[
     count!("abandoned", abandoned),
     count!("short_abandoned", short_abandoned),
     count!("answered_within_sl", answered_within_sl),
-    contact_kpi!("answer_rate", answer_rate),
-    contact_kpi!("service_level", service_level),
-    contact_kpi!("abandon_rate", abandon_rate),
-    contact_kpi!("asa_seconds", asa_seconds),
-    contact_kpi!("avg_wait_seconds", avg_wait_seconds),
-    contact_kpi!("avg_talk_seconds", avg_talk_seconds),
-    contact_kpi!("avg_hold_seconds", avg_hold_seconds),
-    contact_kpi!("avg_acw_seconds", avg_acw_seconds),
-    contact_kpi!("aht_seconds", aht_seconds),
+    contact_kpi!("answer_rate", Ratio, answer_rate),
+    contact_kpi!("service_level", Ratio, service_level),
+    contact_kpi!("abandon_rate", Ratio, abandon_rate),
+    contact_kpi!("asa_seconds", Seconds, asa_seconds),
+    contact_kpi!("avg_wait_seconds", Seconds, avg_wait_seconds),
+    contact_kpi!("avg_talk_seconds", Seconds, avg_talk_seconds),
+    contact_kpi!("avg_hold_seconds", Seconds, avg_hold_seconds),
+    contact_kpi!("avg_acw_seconds", Seconds, avg_acw_seconds),
+    contact_kpi!("aht_seconds", Seconds, aht_seconds),
     count!("transferred", transferred),
-    contact_kpi!("transfer_rate", transfer_rate),
+    contact_kpi!("transfer_rate", Ratio, transfer_rate),
     count!("fcr_eligible", fcr_eligible),
     count!("fcr_resolved", fcr_resolved),
-    contact_kpi!("fcr_rate", fcr_rate),
-    contact_kpi!("resolution_rate", resolution_rate),
+    contact_kpi!("fcr_rate", Ratio, fcr_rate),
+    contact_kpi!("resolution_rate", Ratio, resolution_rate),
     state_kpi!("occupancy", occupancy),
     state_kpi!("utilization", utilization),
 ];

@@ -34,10 +34,10 @@ pub enum StoreError {
     #[error("unsupported database URL '{0}' (use sqlite://FILE or postgres://USER@HOST/DB)")]
     UnsupportedUrl(String),
     /// The database refused or failed an operation.
-    #[error("database error: {0}")]
+    #[error("database error")]
     Database(#[from] sqlx::Error),
     /// Applying the schema migrations failed.
-    #[error("database migration failed: {0}")]
+    #[error("database migration failed")]
     Migration(#[from] sqlx::migrate::MigrateError),
     /// A stored setting could not be read back.
     #[error("stored setting '{key}' has an invalid value '{value}'")]

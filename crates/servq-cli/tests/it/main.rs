@@ -368,6 +368,42 @@ async fn gbk_files_with_mapped_chinese_headers_import() {
     );
     assert_eq!(row["avg_talk_seconds"].as_f64(), Some(285.0));
     assert_eq!(row["asa_seconds"].as_f64(), Some(15.0));
+    // --metrics narrows every format to the chosen columns, in the order given by servq.
+    let narrow = servq_ok(
+        &db,
+        &[
+            "kpi",
+            "--by",
+            "queue",
+            "--metrics",
+            "asa_seconds,offered",
+            "--format",
+            "json",
+        ],
+    );
+    let narrow: Value = serde_json::from_slice(&narrow.stdout).unwrap();
+    let keys: Vec<&String> = narrow["rows"][0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["queue", "asa_seconds", "offered"]);
+    let csv = servq_ok(
+        &db,
+        &[
+            "kpi",
+            "--by",
+            "queue",
+            "--metrics",
+            "answer_rate",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&csv.stdout),
+        "queue,answer_rate\n信用卡,0.5\n"
+    );
+    let table = servq_ok(&db, &["kpi", "--by", "queue"]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("| 信用卡 | 2       | 50.00%"));
+    let unknown = servq(&db, &["kpi", "--metrics", "happiness"]);
+    assert!(stderr(&unknown).contains("--metrics 'happiness' is not one of offered, answered"));
 }
 
 #[tokio::test]
