@@ -1,7 +1,7 @@
 //! Bulk import writers. A file's rows are pushed into a staging table inside one transaction;
-//! `commit` then checks duplicates, drops rows identical to what is stored (so re-importing a
-//! file changes nothing), upserts the rest, re-links repeat contacts for FCR and recomputes the
-//! rollup buckets that changed. Dropping an import without committing rolls everything back, and
+//! `duplicates` lists keys the file repeats (such a file must be dropped), and `commit` drops rows
+//! identical to what is stored (so re-importing a file changes nothing), upserts the rest,
+//! re-links repeat contacts for FCR and recomputes the rollup buckets and day cubes that changed. Dropping an import without committing rolls everything back, and
 //! so does a killed process: the transaction never committed.
 
 use servq_core::{AgentStateInterval, Contact};

@@ -39,6 +39,14 @@ pub enum StoreError {
     /// Applying the schema migrations failed.
     #[error("database migration failed")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A stored value is not one servq writes (the database was changed by hand).
+    #[error("stored {column} has an invalid value '{value}'")]
+    CorruptValue {
+        /// Table and column.
+        column: &'static str,
+        /// Stored text.
+        value: String,
+    },
     /// A stored setting could not be read back.
     #[error("stored setting '{key}' has an invalid value '{value}'")]
     BadSetting {

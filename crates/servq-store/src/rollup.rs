@@ -190,8 +190,8 @@ pub(crate) async fn recompute_state_buckets(connection: &mut AnyConnection) -> R
                 let agent: String = row.try_get(0)?;
                 let state_text: String = row.try_get(1)?;
                 let state = AgentStateKind::parse(&state_text).map_err(|_| {
-                    crate::StoreError::BadSetting {
-                        key: "agent_states.state".into(),
+                    crate::StoreError::CorruptValue {
+                        column: "agent_states.state",
                         value: state_text.clone(),
                     }
                 })?;
