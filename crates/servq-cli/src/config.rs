@@ -1,6 +1,7 @@
-//! The one `Config` of the command line: database URL and the centre's time zone, layered
-//! flags over `SERVQ_*` environment variables over defaults. The database password, if the URL
-//! has one, is never printed.
+//! The one `Config` of the command line: database URL and time zone, layered flags over
+//! `SERVQ_*` environment variables over a config file (`--config`, `SERVQ_CONFIG`, or
+//! `servq.toml` in the working folder when present) over defaults. The database password, if the
+//! URL has one, is never printed.
 
 use anyhow::{Context, Result};
 use jiff::tz::TimeZone;
@@ -10,22 +11,47 @@ use servq_store::Store;
 /// Flags shared by every subcommand.
 #[derive(Debug, clap::Args)]
 pub struct ConfigArgs {
-    /// Database URL: sqlite://FILE (created on first use) or postgres://USER:PASS@HOST/DB.
-    #[arg(
-        long,
-        global = true,
-        env = "SERVQ_DATABASE_URL",
-        default_value = "sqlite://servq.db"
-    )]
-    db: String,
-    /// The centre's IANA time zone: naive timestamps in imports are read in it and reports are
-    /// bucketed in it unless a command says otherwise.
-    #[arg(long, global = true, env = "SERVQ_TZ", default_value = "Asia/Shanghai")]
-    tz: String,
+    /// Database URL: sqlite://FILE (created on first use) or postgres://USER:PASS@HOST/DB
+    /// [default: sqlite://servq.db]
+    #[arg(long, global = true, env = "SERVQ_DATABASE_URL")]
+    db: Option<String>,
+    /// IANA time zone naive timestamps in imports are read in and reports are labelled in
+    /// [default: Asia/Shanghai]
+    #[arg(long, global = true, env = "SERVQ_TZ")]
+    tz: Option<String>,
+    /// Config file (TOML with `database_url` and `time_zone`) [default: servq.toml if present]
+    #[arg(long, global = true, env = "SERVQ_CONFIG")]
+    config: Option<std::path::PathBuf>,
+}
+
+/// The keys a config file may set.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    database_url: Option<String>,
+    time_zone: Option<String>,
+}
+
+const DEFAULT_DATABASE_URL: &str = "sqlite://servq.db";
+const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
+const DEFAULT_CONFIG_FILE: &str = "servq.toml";
+
+fn read_config_file(explicit: Option<&std::path::Path>) -> Result<(ConfigFile, Option<String>)> {
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None if std::path::Path::new(DEFAULT_CONFIG_FILE).exists() => DEFAULT_CONFIG_FILE.into(),
+        None => return Ok((ConfigFile::default(), None)),
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading config file {}", path.display()))?;
+    let file = toml::from_str(&text).with_context(|| format!("config file {}", path.display()))?;
+    Ok((file, Some(path.display().to_string())))
 }
 
 /// Effective configuration.
 pub struct Config {
+    /// The config file that was read, if any.
+    pub file: Option<String>,
     /// Database URL.
     pub database_url: String,
     /// Name of the centre's zone.
@@ -58,13 +84,26 @@ pub fn redact(url: &str) -> String {
 }
 
 impl Config {
-    /// Builds the configuration from parsed flags (which already include the environment).
+    /// Builds the configuration: flags and environment (parsed by clap) over the config file
+    /// over defaults.
     pub fn from_args(args: &ConfigArgs) -> Result<Config> {
-        let zone =
-            servq_core::parse_zone(&args.tz).with_context(|| "--tz / SERVQ_TZ".to_owned())?;
+        let (file, file_name) = read_config_file(args.config.as_deref())?;
+        let database_url = args
+            .db
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let zone_name = args
+            .tz
+            .clone()
+            .or(file.time_zone)
+            .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned());
+        let zone = servq_core::parse_zone(&zone_name)
+            .context("time zone (--tz, SERVQ_TZ or time_zone)")?;
         Ok(Config {
-            database_url: args.db.clone(),
-            zone_name: args.tz.trim().to_owned(),
+            file: file_name,
+            database_url,
+            zone_name: zone_name.trim().to_owned(),
             zone,
         })
     }
@@ -80,6 +119,10 @@ impl Config {
 pub async fn show(config: &Config) -> Result<std::process::ExitCode> {
     let store = config.open_store().await?;
     let settings = store.kpi_settings().await?;
+    println!(
+        "config_file = {}",
+        config.file.as_deref().unwrap_or("(none)")
+    );
     println!("database_url = {}", redact(&config.database_url));
     println!("time_zone = {}", config.zone_name);
     println!("centre_time_zone = {}", store.centre_zone().await?);
@@ -150,7 +193,32 @@ pub async fn set_kpi(
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{Config, ConfigArgs, redact};
+
+    #[test]
+    fn flags_win_over_the_file_which_wins_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("servq.toml");
+        std::fs::write(
+            &path,
+            "database_url = \"sqlite://from-file.db\"\ntime_zone = \"UTC\"\n",
+        )
+        .unwrap();
+        let args = ConfigArgs {
+            db: None,
+            tz: Some("Asia/Taipei".into()),
+            config: Some(path.clone()),
+        };
+        let config = Config::from_args(&args).unwrap();
+        assert_eq!(config.database_url, "sqlite://from-file.db");
+        assert_eq!(config.zone_name, "Asia/Taipei");
+        std::fs::write(&path, "database_url = 1\n").unwrap();
+        let error = format!("{:#}", Config::from_args(&args).err().unwrap());
+        assert!(error.contains("servq.toml"), "{error}");
+        std::fs::write(&path, "colour = \"red\"\n").unwrap();
+        let error = format!("{:#}", Config::from_args(&args).err().unwrap());
+        assert!(error.contains("unknown field `colour`"), "{error}");
+    }
 
     #[test]
     fn passwords_are_redacted() {
