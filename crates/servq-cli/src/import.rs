@@ -221,6 +221,16 @@ async fn stage_and_commit<S: Staging>(
     let mut rows: u64 = 0;
     while let Some(line) = reader.next_row(&mut row)? {
         rows += 1;
+        if let Some(reason) = reader.shape_error(&row) {
+            report.row(
+                &path,
+                line,
+                &reader.columns,
+                names,
+                &[FieldError::rule("row", reason)],
+            );
+            continue;
+        }
         match parse(&reader.columns, &row) {
             // Once the file is known to be bad, keep validating but stop writing.
             Ok(item) if report.errors == 0 => pending.push(line, item).await?,
@@ -344,6 +354,16 @@ async fn import_agents(
     let mut agents = Vec::new();
     let mut row = Vec::new();
     while let Some(line) = reader.next_row(&mut row)? {
+        if let Some(reason) = reader.shape_error(&row) {
+            report.row(
+                &path,
+                line,
+                &reader.columns,
+                AGENT_COLUMNS,
+                &[FieldError::rule("row", reason)],
+            );
+            continue;
+        }
         let mut errors = Vec::new();
         let agent_id = AgentId::parse(reader.columns.get(&row, 0))
             .map_err(|error| errors.push(FieldError::new("agent_id", error)))

@@ -75,7 +75,7 @@ impl TextEncoding {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The file could not be opened or read.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The file.
         path: String,
@@ -222,7 +222,8 @@ impl ColumnIndex {
 }
 
 enum Source {
-    Csv(Box<csv::Reader<Box<dyn Read>>>, csv::StringRecord),
+    /// A CSV reader, its record buffer and the number of header fields.
+    Csv(Box<csv::Reader<Box<dyn Read>>>, csv::StringRecord, usize),
     Sheet(std::vec::IntoIter<(u64, Vec<String>)>),
 }
 
@@ -321,7 +322,7 @@ impl TableReader {
         )?;
         Ok(TableReader {
             path: display,
-            source: Source::Csv(Box::new(reader), csv::StringRecord::new()),
+            source: Source::Csv(Box::new(reader), csv::StringRecord::new(), header.len()),
             columns,
             total_units,
             rows_read: 0,
@@ -337,11 +338,24 @@ impl TableReader {
     /// or rows for spreadsheets.
     pub fn progress(&self) -> (u64, u64) {
         match &self.source {
-            Source::Csv(reader, _) => (
+            Source::Csv(reader, _, _) => (
                 reader.position().byte().min(self.total_units),
                 self.total_units,
             ),
             Source::Sheet(_) => (self.rows_read, self.total_units),
+        }
+    }
+
+    /// Why `row` cannot be read column by column, if it cannot: a CSV row whose number of fields
+    /// differs from the header's usually hides an unclosed quote or a stray separator, and its
+    /// values would land in the wrong columns. (Spreadsheet rows may end early: empty cells.)
+    pub fn shape_error(&self, row: &[String]) -> Option<String> {
+        match &self.source {
+            Source::Csv(_, _, fields) if row.len() != *fields => Some(format!(
+                "has {} fields but the header has {fields} (an unclosed quote, or a comma inside an unquoted value?)",
+                row.len()
+            )),
+            _ => None,
         }
     }
 
@@ -350,7 +364,7 @@ impl TableReader {
     pub fn next_row(&mut self, row: &mut Vec<String>) -> Result<Option<u64>, ReadError> {
         loop {
             let line = match &mut self.source {
-                Source::Csv(reader, record) => {
+                Source::Csv(reader, record, _) => {
                     let more = reader
                         .read_record(record)
                         .map_err(|error| csv_error(&self.path, error))?;
@@ -536,6 +550,37 @@ mod tests {
             TableReader::open(&path, &options(ColumnMap::default(), TextEncoding::Utf8)).unwrap();
         let error = reader.next_row(&mut Vec::new()).unwrap_err().to_string();
         assert!(error.contains("gbk.csv:2: is not valid UTF-8"), "{error}");
+    }
+
+    #[test]
+    fn rows_with_the_wrong_number_of_fields_are_flagged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shape.csv");
+        std::fs::write(
+            &path,
+            "agent_id,state,start_at,end_at\na1,talk,x,y\na2,talk,x\na3,talk,\"x,y\n",
+        )
+        .unwrap();
+        let mut reader =
+            TableReader::open(&path, &options(ColumnMap::default(), TextEncoding::Utf8)).unwrap();
+        let mut row = Vec::new();
+        let mut problems = Vec::new();
+        while let Some(line) = reader.next_row(&mut row).unwrap() {
+            problems.push((line, reader.shape_error(&row)));
+        }
+        assert_eq!(problems[0], (2, None));
+        assert_eq!(problems[1].0, 3);
+        assert!(
+            problems[1]
+                .1
+                .as_deref()
+                .unwrap()
+                .starts_with("has 3 fields but the header has 4")
+        );
+        assert!(
+            problems[2].1.is_some(),
+            "an unclosed quote swallows the rest of the file"
+        );
     }
 
     #[test]

@@ -225,6 +225,7 @@ async fn bad_rows_are_all_reported_and_the_file_changes_nothing() {
         text.push_str("n13,fax,inbound,q,,,2026-11-03 10:00:00,,2026-11-03 10:00:04,,,,0,x,\n");
         text.push_str("n14,phone,sideways,q,,,not a time,,2026-11-03 10:00:04,-3,,,maybe,x,\n");
         text.push_str("n15,phone,inbound,q,,,2026-11-03 10:00:00,,,,,,0,x,\n");
+        text.push_str("n16,phone,inbound,q,,,2026-11-03 10:00:00\n");
         text.push_str("n01,phone,inbound,q,,,2026-11-03 10:00:00,,2026-11-03 10:00:04,,,,0,x,\n");
         std::fs::write(&bad, text).unwrap();
         let output = servq(&db, &["import", "contacts", bad.to_str().unwrap()]);
@@ -240,7 +241,8 @@ async fn bad_rows_are_all_reported_and_the_file_changes_nothing() {
             format!("{path}:15: talk_seconds: '-3' is negative"),
             format!("{path}:15: transferred: 'maybe' is not a yes/no value"),
             format!("{path}:16: ended_at: is required when answered_at is empty"),
-            format!("{path}: nothing imported: 3 bad row(s), 6 error(s)"),
+            format!("{path}:17: row: has 7 fields but the header has 15"),
+            format!("{path}: nothing imported: 4 bad row(s), 7 error(s)"),
         ] {
             assert!(
                 report.contains(&expected),
@@ -284,7 +286,7 @@ async fn bad_rows_are_all_reported_and_the_file_changes_nothing() {
             1,
             "{report}"
         );
-        assert!(report.contains("and 5 more errors not shown"), "{report}");
+        assert!(report.contains("and 6 more errors not shown"), "{report}");
     }
 }
 
