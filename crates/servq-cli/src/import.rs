@@ -232,9 +232,9 @@ async fn stage_and_commit<S: Staging>(
             continue;
         }
         match parse(&reader.columns, &row) {
-            // Once the file is known to be bad, keep validating but stop writing.
-            Ok(item) if report.errors == 0 => pending.push(line, item).await?,
-            Ok(_) => {}
+            // Good rows are staged even in a bad file (the transaction is dropped in the end) so
+            // that repeated keys are found in the same pass as the other errors.
+            Ok(item) => pending.push(line, item).await?,
             Err(errors) => report.row(&path, line, &reader.columns, names, &errors),
         }
         if rows.is_multiple_of(16_384) {
@@ -244,15 +244,13 @@ async fn stage_and_commit<S: Staging>(
             bar.set_position(done);
         }
     }
-    if report.errors == 0 {
-        let (duplicates, total) = pending.duplicates(max_errors).await?;
-        report.duplicates(
-            &path,
-            &reader.columns.display_name(names, S::KEY_COLUMN),
-            &duplicates,
-            total,
-        );
-    }
+    let (duplicates, total) = pending.duplicates(max_errors).await?;
+    report.duplicates(
+        &path,
+        &reader.columns.display_name(names, S::KEY_COLUMN),
+        &duplicates,
+        total,
+    );
     if report.errors > 0 {
         bar.finish_and_clear();
         report.fail(&path);

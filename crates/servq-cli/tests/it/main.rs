@@ -242,7 +242,8 @@ async fn bad_rows_are_all_reported_and_the_file_changes_nothing() {
             format!("{path}:15: transferred: 'maybe' is not a yes/no value"),
             format!("{path}:16: ended_at: is required when answered_at is empty"),
             format!("{path}:17: row: has 7 fields but the header has 15"),
-            format!("{path}: nothing imported: 4 bad row(s), 7 error(s)"),
+            format!("{path}:18: contact_id: 'n01' appears again (first on line 2)"),
+            format!("{path}: nothing imported: 5 bad row(s), 8 error(s)"),
         ] {
             assert!(
                 report.contains(&expected),
@@ -286,7 +287,7 @@ async fn bad_rows_are_all_reported_and_the_file_changes_nothing() {
             1,
             "{report}"
         );
-        assert!(report.contains("and 6 more errors not shown"), "{report}");
+        assert!(report.contains("and 7 more errors not shown"), "{report}");
     }
 }
 
