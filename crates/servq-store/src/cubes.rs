@@ -40,6 +40,9 @@ pub(crate) struct Cube {
     pub table: &'static str,
     pub source: Source,
     pub columns: &'static [&'static str],
+    /// A finer day cube this one is summed from (much smaller than the 15-minute rollup), or
+    /// `None` to sum the rollup itself.
+    pub from_cube: Option<&'static str>,
 }
 
 /// Cubes in the order queries try them: the smallest that has every needed column wins.
@@ -48,21 +51,25 @@ pub(crate) const CUBES: &[Cube] = &[
         table: "contact_day_queue",
         source: Source::Contacts,
         columns: &["queue", "channel", "direction"],
+        from_cube: Some("contact_day"),
     },
     Cube {
         table: "contact_day_agent",
         source: Source::Contacts,
         columns: &["queue", "agent_id"],
+        from_cube: Some("contact_day"),
     },
     Cube {
         table: "contact_day",
         source: Source::Contacts,
         columns: &["queue", "agent_id", "channel", "category", "direction"],
+        from_cube: None,
     },
     Cube {
         table: "state_day",
         source: Source::States,
         columns: &["agent_id"],
+        from_cube: None,
     },
 ];
 
@@ -151,7 +158,13 @@ pub(crate) async fn refresh(connection: &mut AnyConnection, source: Source) -> R
         |query, (start, end)| query.bind(*start).bind(*end),
     )
     .await?;
-    for cube in CUBES.iter().filter(|cube| cube.source == source) {
+    // Cubes summed from the rollup first, then those summed from them.
+    let cubes = CUBES.iter().filter(|cube| cube.source == source);
+    for cube in cubes
+        .clone()
+        .filter(|cube| cube.from_cube.is_none())
+        .chain(cubes.filter(|cube| cube.from_cube.is_some()))
+    {
         let columns: Vec<String> = cube
             .columns
             .iter()
@@ -168,16 +181,21 @@ pub(crate) async fn refresh(connection: &mut AnyConnection, source: Source) -> R
         )))
         .execute(&mut *connection)
         .await?;
+        let from = match cube.from_cube {
+            Some(day_cube) => format!("{day_cube} r ON r.period = d.period"),
+            None => format!(
+                "{} r ON r.bucket >= d.period AND r.bucket < d.day_end",
+                source.table()
+            ),
+        };
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO {table} (period, {names}, {sum_names}) SELECT d.period, {columns}, {sums} \
-             FROM affected_days d JOIN {source} r ON r.bucket >= d.period AND r.bucket < d.day_end \
-             GROUP BY d.period, {columns}",
+             FROM affected_days d JOIN {from} GROUP BY d.period, {columns}",
             table = cube.table,
             names = cube.columns.join(", "),
             sum_names = source.sums().join(", "),
             columns = columns.join(", "),
             sums = sums.join(", "),
-            source = source.table(),
         )))
         .execute(&mut *connection)
         .await?;

@@ -349,22 +349,29 @@ impl ContactImport {
                  FROM contacts c JOIN import_contacts s ON s.contact_id = c.contact_id WHERE true ON CONFLICT DO NOTHING",
             )
             .await?;
-            // Issues (customer × category) whose repeat chains change: those of the stored versions
-            // of updated rows and those of the new rows. Built in one set operation rather than row
-            // by row into a keyed table, which was the slowest step of a large first import.
-            execute(
+            let first_import = scalar(
                 connection,
-                "CREATE TEMP TABLE affected_issues AS \
-                 SELECT c.customer_id, c.category FROM contacts c JOIN import_contacts s ON s.contact_id = c.contact_id \
-                 WHERE c.customer_id IS NOT NULL \
-                 UNION SELECT customer_id, category FROM import_contacts WHERE customer_id IS NOT NULL",
+                "SELECT COUNT(*) FROM (SELECT 1 FROM contacts LIMIT 1) t",
             )
-            .await?;
-            execute(
-                connection,
-                "CREATE INDEX affected_issues_by_key ON affected_issues (customer_id, category)",
-            )
-            .await?;
+            .await?
+                == 0;
+            let relink_scope = if first_import {
+                rollup::RelinkScope::All
+            } else {
+                // Issues (customer × category) whose repeat chains change: those of the stored
+                // versions of updated rows and those of the new rows, in one set operation.
+                execute(
+                    connection,
+                    "CREATE TEMP TABLE affected_issues AS \
+                     SELECT c.customer_id, c.category FROM contacts c JOIN import_contacts s ON s.contact_id = c.contact_id \
+                     WHERE c.customer_id IS NOT NULL \
+                     UNION SELECT customer_id, category FROM import_contacts WHERE customer_id IS NOT NULL",
+                )
+                .await?;
+                execute(connection, "CREATE INDEX affected_issues_by_key ON affected_issues (customer_id, category)")
+                    .await?;
+                rollup::RelinkScope::AffectedIssues
+            };
             execute(
                 connection,
                 "INSERT INTO contacts (contact_id, channel, direction, queue, customer_id, agent_id, offered_at, \
@@ -388,7 +395,7 @@ impl ContactImport {
                  FROM import_contacts WHERE true ON CONFLICT DO NOTHING",
             )
             .await?;
-            rollup::relink_repeat_contacts(connection).await?;
+            rollup::relink_repeat_contacts(connection, relink_scope).await?;
             let settings = crate::settings::kpi_settings(connection).await?;
             rollup::recompute_contact_buckets(connection, &settings).await?;
             cubes::refresh(connection, Source::Contacts).await?;

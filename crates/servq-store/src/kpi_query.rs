@@ -199,6 +199,19 @@ pub struct KpiQuery {
     pub filters: Vec<(Dimension, Vec<String>)>,
 }
 
+impl KpiQuery {
+    /// Every dimension the query groups or filters by.
+    fn dimensions(&self) -> impl Iterator<Item = Dimension> + '_ {
+        self.group_by
+            .iter()
+            .filter_map(|field| match field {
+                GroupField::Dimension(dimension) => Some(*dimension),
+                GroupField::Time(_) => None,
+            })
+            .chain(self.filters.iter().map(|(dimension, _)| *dimension))
+    }
+}
+
 /// The counters of one group. `states` is `None` when the grouping or a filter uses a dimension
 /// agent states do not have (queue, channel, category, direction): occupancy is then undefined.
 #[derive(Debug, Clone, PartialEq)]
@@ -273,12 +286,8 @@ fn grouped_sql(
             .map(|sum| format!("CAST(SUM(r.{sum}) AS BIGINT)")),
     );
     let uses_team = query
-        .group_by
-        .contains(&GroupField::Dimension(Dimension::Team))
-        || query
-            .filters
-            .iter()
-            .any(|(dimension, _)| *dimension == Dimension::Team);
+        .dimensions()
+        .any(|dimension| dimension == Dimension::Team);
     let join = if uses_team {
         " LEFT JOIN agents a ON a.agent_id = r.agent_id"
     } else {
@@ -348,13 +357,7 @@ impl Store {
             .iter()
             .any(|field| matches!(field, GroupField::Time(_)));
         let states_apply = query
-            .group_by
-            .iter()
-            .filter_map(|field| match field {
-                GroupField::Dimension(dimension) => Some(*dimension),
-                GroupField::Time(_) => None,
-            })
-            .chain(query.filters.iter().map(|(dimension, _)| *dimension))
+            .dimensions()
             .all(|dimension| dimension.state_column().is_some());
         let mut labels: HashMap<i64, String> = HashMap::new();
         let mut groups: BTreeMap<Vec<Option<String>>, (ContactCounters, Option<StateCounters>)> =
@@ -389,20 +392,7 @@ impl Store {
         let to = query.to_ms.unwrap_or(i64::MAX);
         let sums_at = usize::from(has_time) + n_dimensions;
 
-        let needed: Vec<&str> = query
-            .group_by
-            .iter()
-            .filter_map(|field| match field {
-                GroupField::Dimension(dimension) => Some(dimension.rollup_column()),
-                GroupField::Time(_) => None,
-            })
-            .chain(
-                query
-                    .filters
-                    .iter()
-                    .map(|(dimension, _)| dimension.rollup_column()),
-            )
-            .collect();
+        let needed: Vec<&str> = query.dimensions().map(Dimension::rollup_column).collect();
         let day_cubes = self.day_cubes_apply(query).await?;
         let source_of = |source: Source, fine: &'static str| {
             day_cubes

@@ -37,19 +37,37 @@ pub(crate) async fn drop_affected_tables(connection: &mut AnyConnection) -> Resu
     execute(connection, "DROP TABLE IF EXISTS affected_issues").await
 }
 
-/// Recomputes `next_same_issue_at` for every contact of the affected issues and marks the buckets
-/// of contacts whose link changed. Order within an issue is (offered_at, contact_id), so of two
-/// contacts offered in the same millisecond the one with the larger id is the later.
-pub(crate) async fn relink_repeat_contacts(connection: &mut AnyConnection) -> Result<()> {
+/// Which contacts' repeat links to recompute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RelinkScope {
+    /// Those of the issues listed in the temporary table `affected_issues`.
+    AffectedIssues,
+    /// Every contact with a customer: after a first import into an empty table, where listing
+    /// the affected issues would only cost a pass over every row.
+    All,
+}
+
+/// Recomputes `next_same_issue_at` for the contacts in `scope` and marks the buckets of contacts
+/// whose link changed. Order within an issue is (offered_at, contact_id), so of two contacts
+/// offered in the same millisecond the one with the larger id is the later.
+pub(crate) async fn relink_repeat_contacts(
+    connection: &mut AnyConnection,
+    scope: RelinkScope,
+) -> Result<()> {
     execute(connection, "DROP TABLE IF EXISTS relinked").await?;
-    execute(
-        connection,
+    let contacts = match scope {
+        RelinkScope::AffectedIssues => {
+            "contacts c JOIN affected_issues k ON k.customer_id = c.customer_id AND k.category = c.category"
+        }
+        RelinkScope::All => "contacts c WHERE c.customer_id IS NOT NULL",
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "CREATE TEMP TABLE relinked AS SELECT contact_id, offered_at, next_at FROM ( \
          SELECT c.contact_id, c.offered_at, c.next_same_issue_at AS old_next, \
          LEAD(c.offered_at) OVER (PARTITION BY c.customer_id, c.category ORDER BY c.offered_at, c.contact_id) AS next_at \
-         FROM contacts c JOIN affected_issues k ON k.customer_id = c.customer_id AND k.category = c.category) w \
-         WHERE w.next_at IS DISTINCT FROM w.old_next",
-    )
+         FROM {contacts}) w WHERE w.next_at IS DISTINCT FROM w.old_next"
+    )))
+    .execute(&mut *connection)
     .await?;
     execute(
         connection,
