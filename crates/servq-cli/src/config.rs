@@ -138,6 +138,7 @@ pub async fn show(config: &Config) -> Result<std::process::ExitCode> {
         "kpi.fcr_window_hours = {}",
         settings.fcr_window_ms as f64 / 3_600_000.0
     );
+    store.close().await;
     Ok(std::process::ExitCode::SUCCESS)
 }
 
@@ -150,6 +151,7 @@ pub async fn set_centre_zone(config: &Config, zone: &str) -> Result<std::process
         .await
         .context("rebuilding daily summaries")?;
     eprintln!("centre time zone set to {name}; daily summaries rebuilt.");
+    store.close().await;
     Ok(std::process::ExitCode::SUCCESS)
 }
 
@@ -188,6 +190,7 @@ pub async fn set_kpi(
         .await
         .context("rebuilding rollups with the new thresholds")?;
     eprintln!("KPI thresholds stored; rollups rebuilt.");
+    store.close().await;
     show(config).await
 }
 

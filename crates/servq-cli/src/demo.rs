@@ -449,5 +449,6 @@ pub async fn run(config: &Config, args: DemoArgs) -> Result<ExitCode> {
         started.elapsed().as_secs_f64()
     );
     eprintln!("try: servq kpi --by queue   or   servq kpi --by team,week --format json");
+    store.close().await;
     Ok(ExitCode::SUCCESS)
 }

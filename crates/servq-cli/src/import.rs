@@ -329,6 +329,7 @@ pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
         ImportKind::Agents => import_agents(&store, reader, args.max_errors).await?,
     };
     let Some(summary) = summary else {
+        store.close().await;
         return Ok(ExitCode::from(1));
     };
     eprintln!(
@@ -339,6 +340,7 @@ pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
         summary.unchanged,
         started.elapsed().as_secs_f64()
     );
+    store.close().await;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -202,6 +202,7 @@ pub async fn run(config: &Config, args: KpiArgs) -> Result<ExitCode> {
             report.write(format, std::io::BufWriter::new(std::io::stdout().lock()))?
         }
     }
+    store.close().await;
     Ok(ExitCode::SUCCESS)
 }
 

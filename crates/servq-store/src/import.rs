@@ -211,6 +211,7 @@ impl StagedRow for AgentStateInterval {
 
 /// An open import of rows of one kind; see the module docs. Dropping it rolls back.
 pub struct StagedImport<T> {
+    store: Store,
     transaction: Transaction<'static, Any>,
     buffer: Vec<(u64, T)>,
     rows: i64,
@@ -232,6 +233,7 @@ impl Store {
         .await?;
         execute(&mut transaction, T::CREATE).await?;
         Ok(StagedImport {
+            store: self.clone(),
             transaction,
             buffer: Vec::with_capacity(BATCH_ROWS),
             rows: 0,
@@ -410,6 +412,7 @@ impl ContactImport {
         };
         record_run(connection, "contacts", source, &summary).await?;
         self.transaction.commit().await?;
+        self.store.checkpoint().await?;
         Ok(summary)
     }
 }
@@ -544,6 +547,7 @@ impl StateImport {
         };
         record_run(connection, "agent_states", source, &summary).await?;
         self.transaction.commit().await?;
+        self.store.checkpoint().await?;
         Ok(summary)
     }
 }
