@@ -132,7 +132,9 @@ impl Store {
     /// PostgreSQL needs nothing.
     pub async fn checkpoint(&self) -> Result<()> {
         if self.backend == Backend::Sqlite {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
         }
         Ok(())
     }
