@@ -134,10 +134,7 @@ fn days_of(buckets: &[i64], zone: &TimeZone) -> Vec<(i64, i64)> {
 
 /// Re-sums the cubes of `source` for every day holding an affected bucket.
 pub(crate) async fn refresh(connection: &mut AnyConnection, source: Source) -> Result<()> {
-    let buckets: Vec<i64> =
-        sqlx::query_scalar("SELECT bucket FROM affected_buckets ORDER BY bucket")
-            .fetch_all(&mut *connection)
-            .await?;
+    let buckets = crate::rollup::affected_buckets(connection).await?;
     let zone = centre_zone(connection).await?;
     let days = days_of(&buckets, &zone);
     // One set-based statement per cube over all touched days, joined by range to the 15-minute

@@ -93,7 +93,11 @@ pub(crate) async fn insert_batch<'a, T>(
     Ok(())
 }
 
-async fn execute(connection: &mut sqlx::AnyConnection, sql: &'static str) -> Result<u64> {
+/// Runs one fixed statement, giving the number of rows it changed.
+pub(crate) async fn execute(
+    connection: &mut sqlx::AnyConnection,
+    sql: &'static str,
+) -> Result<u64> {
     Ok(sqlx::query(sql)
         .execute(&mut *connection)
         .await?

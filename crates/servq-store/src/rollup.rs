@@ -12,16 +12,14 @@ use servq_kpi::{
 };
 use sqlx::{AnyConnection, Row};
 
-use crate::{Result, import::insert_batch};
+use crate::{
+    Result,
+    import::{execute, insert_batch},
+};
 
 /// Longest span of buckets recomputed by one query: one day keeps the in-memory aggregate small
 /// however large the import.
 const MAX_RANGE_BUCKETS: i64 = 96;
-
-async fn execute(connection: &mut AnyConnection, sql: &'static str) -> Result<()> {
-    sqlx::query(sql).execute(&mut *connection).await?;
-    Ok(())
-}
 
 pub(crate) async fn create_affected_tables(connection: &mut AnyConnection) -> Result<()> {
     drop_affected_tables(connection).await?;
@@ -29,12 +27,14 @@ pub(crate) async fn create_affected_tables(connection: &mut AnyConnection) -> Re
         connection,
         "CREATE TEMP TABLE affected_buckets (bucket BIGINT PRIMARY KEY)",
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 pub(crate) async fn drop_affected_tables(connection: &mut AnyConnection) -> Result<()> {
     execute(connection, "DROP TABLE IF EXISTS affected_buckets").await?;
-    execute(connection, "DROP TABLE IF EXISTS affected_issues").await
+    execute(connection, "DROP TABLE IF EXISTS affected_issues").await?;
+    Ok(())
 }
 
 /// Which contacts' repeat links to recompute.
@@ -80,7 +80,8 @@ pub(crate) async fn relink_repeat_contacts(
         "UPDATE contacts SET next_same_issue_at = r.next_at FROM relinked r WHERE contacts.contact_id = r.contact_id",
     )
     .await?;
-    execute(connection, "DROP TABLE relinked").await
+    execute(connection, "DROP TABLE relinked").await?;
+    Ok(())
 }
 
 /// Splits sorted bucket starts into half-open time ranges of consecutive buckets, each at most
@@ -100,7 +101,7 @@ fn bucket_ranges(sorted_buckets: &[i64]) -> Vec<(i64, i64)> {
     ranges
 }
 
-async fn affected_buckets(connection: &mut AnyConnection) -> Result<Vec<i64>> {
+pub(crate) async fn affected_buckets(connection: &mut AnyConnection) -> Result<Vec<i64>> {
     Ok(
         sqlx::query_scalar("SELECT bucket FROM affected_buckets ORDER BY bucket")
             .fetch_all(&mut *connection)
