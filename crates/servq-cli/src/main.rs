@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod import;
 mod kpi;
+mod staffing;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -28,6 +29,9 @@ enum Command {
     Import(import::ImportArgs),
     /// Report KPIs grouped by queue, agent, team, channel, category and/or time.
     Kpi(kpi::KpiArgs),
+    /// Agents needed for an interval (Erlang C, A or B), what-if performance of a staffing, or
+    /// a whole day forecast from the store and staffed interval by interval.
+    Staffing(staffing::StaffingArgs),
     /// Generate a realistic demo data set (40 agents, 3 queues, 28 days) into the database.
     Demo(demo::DemoArgs),
     /// Show or change configuration and stored KPI thresholds.
@@ -108,6 +112,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(&config, args).await,
         Command::Kpi(args) => kpi::run(&config, args).await,
         Command::Demo(args) => demo::run(&config, args).await,
+        Command::Staffing(args) => staffing::run(&config, args).await,
         Command::Config {
             action: ConfigAction::Show,
         } => config::show(&config).await,

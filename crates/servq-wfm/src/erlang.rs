@@ -200,7 +200,7 @@ pub fn evaluate(
         return Ok(idle(agents, threshold, model));
     }
     if agents == 0 {
-        return Err(WfmError::NoAgents);
+        return Ok(unstaffed(workload.traffic_erlangs(), threshold, model));
     }
     let blocking = erlang_b(agents, workload.traffic_erlangs());
     Ok(evaluate_with_b(
@@ -222,6 +222,27 @@ fn idle(agents: u32, service_level_seconds: f64, model: &Model) -> Performance {
         abandon_probability: matches!(model, Model::ErlangA(_)).then_some(0.0),
         blocking_probability: matches!(model, Model::ErlangB).then_some(0.0),
         stable: true,
+    }
+}
+
+/// Contacts and no agents: nobody is answered; the Erlang C queue grows without bound.
+fn unstaffed(traffic: f64, service_level_seconds: f64, model: &Model) -> Performance {
+    Performance {
+        agents: 0,
+        traffic_erlangs: traffic,
+        probability_wait: if matches!(model, Model::ErlangB) {
+            0.0
+        } else {
+            1.0
+        },
+        service_level: 0.0,
+        service_level_seconds,
+        asa_seconds: f64::INFINITY,
+        occupancy: 0.0,
+        answer_rate: 0.0,
+        abandon_probability: matches!(model, Model::ErlangA(_)).then_some(1.0),
+        blocking_probability: matches!(model, Model::ErlangB).then_some(1.0),
+        stable: !matches!(model, Model::ErlangC),
     }
 }
 
@@ -538,11 +559,10 @@ mod tests {
     }
 
     #[test]
-    fn zero_agents_with_contacts_is_an_error() {
-        assert_eq!(
-            evaluate(&first_case(), &Model::ErlangC, 0, 20.0),
-            Err(WfmError::NoAgents)
-        );
+    fn zero_agents_answer_nobody() {
+        let nobody = evaluate(&first_case(), &Model::ErlangC, 0, 20.0).unwrap();
+        assert_eq!((nobody.service_level, nobody.answer_rate), (0.0, 0.0));
+        assert!(!nobody.stable);
         let idle = Workload::new(0.0, 1800.0, 180.0).unwrap();
         let performance = evaluate(&idle, &Model::ErlangC, 0, 20.0).unwrap();
         assert_eq!(performance.service_level, 1.0);

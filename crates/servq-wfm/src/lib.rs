@@ -47,9 +47,6 @@ pub enum WfmError {
         /// The largest number of agents tried.
         limit: u32,
     },
-    /// Performance of zero agents for a queue with contacts is not defined.
-    #[error("at least one agent is needed to evaluate a queue with contacts")]
-    NoAgents,
 }
 
 /// Checks that `value` is finite and within `[low, high]`, naming it in the error.

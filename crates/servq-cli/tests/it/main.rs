@@ -8,6 +8,8 @@ use std::{
     process::{Command, Output, Stdio},
 };
 
+mod staffing;
+
 use serde_json::Value;
 use servq_store::testing::TestDatabase;
 

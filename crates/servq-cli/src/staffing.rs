@@ -1,0 +1,577 @@
+//! `servq staffing`: agents needed for one interval (or a whole forecast day from the store)
+//! under Erlang C, A or B, and what-if performance of a given staffing. The maths is in
+//! `servq-wfm`; this module parses flags, reads history and prints.
+
+use std::{collections::BTreeMap, path::PathBuf, process::ExitCode};
+
+use anyhow::{Context, Result, bail, ensure};
+use jiff::{Span, civil::Date, tz::TimeZone};
+use serde_json::{Map, Value, json};
+use servq_store::{Dimension, GroupField, KpiQuery, TimeGrain};
+use servq_wfm::{
+    Model, Patience, Performance, Staffing, StaffingPolicy, Target, Workload, evaluate,
+    forecast::{self, DayHistory},
+    required_staff, staff_with_shrinkage,
+};
+
+use crate::config::Config;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text for a terminal.
+    Table,
+    /// One JSON object (see docs/cli.md for the keys).
+    Json,
+}
+
+/// The queueing model, when not implied by the flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum ModelName {
+    /// Lost calls, no queue (needs --target-blocking or --evaluate).
+    ErlangB,
+    /// Callers wait indefinitely.
+    ErlangC,
+    /// Callers hang up after an exponential patience (needs --patience).
+    ErlangA,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StaffingArgs {
+    /// Contacts offered in the interval (not with --from-store).
+    #[arg(long, allow_negative_numbers = true)]
+    calls: Option<f64>,
+    /// Interval length in seconds (900 or 1800 with --from-store).
+    #[arg(long, default_value_t = 1800.0)]
+    interval: f64,
+    /// Average handle time in seconds (not with --from-store, which forecasts it).
+    #[arg(long)]
+    aht: Option<f64>,
+    /// Target service level: the fraction answered within --target-time, e.g. 0.8.
+    #[arg(long)]
+    target_sl: Option<f64>,
+    /// Service-level threshold in seconds.
+    #[arg(long, default_value_t = 20.0)]
+    target_time: f64,
+    /// Target average speed of answer, seconds at most.
+    #[arg(long)]
+    target_asa: Option<f64>,
+    /// Target answer rate, a fraction at least (Erlang A or B).
+    #[arg(long)]
+    target_answer_rate: Option<f64>,
+    /// Target abandon rate, a fraction at most (Erlang A).
+    #[arg(long)]
+    target_abandon_rate: Option<f64>,
+    /// Target blocking probability, a fraction at most (Erlang B).
+    #[arg(long)]
+    target_blocking: Option<f64>,
+    /// Occupancy cap, e.g. 0.85: agents are added until occupancy is at most this.
+    #[arg(long)]
+    max_occupancy: Option<f64>,
+    /// Share of paid time off the phones (breaks, training, absence), e.g. 0.3.
+    #[arg(long, default_value_t = 0.0)]
+    shrinkage: f64,
+    /// Mean caller patience in seconds: selects Erlang A.
+    #[arg(long)]
+    patience: Option<f64>,
+    /// The model; by default Erlang A with --patience, Erlang B with --target-blocking, else
+    /// Erlang C.
+    #[arg(long, value_enum)]
+    model: Option<ModelName>,
+    /// What-if: report the performance of the given agents instead of searching.
+    #[arg(long)]
+    evaluate: bool,
+    /// Agents on the phones, with --evaluate (every interval, with --from-store).
+    #[arg(long)]
+    agents: Option<u32>,
+    /// With --evaluate --from-store: a CSV with columns `interval,agents` (interval as HH:MM).
+    #[arg(long)]
+    agents_file: Option<PathBuf>,
+    /// Forecast the day given by --date from the contacts in the store, then staff each
+    /// interval.
+    #[arg(long)]
+    from_store: bool,
+    /// The day to forecast and staff (YYYY-MM-DD in the centre's time zone).
+    #[arg(long)]
+    date: Option<String>,
+    /// Weeks of history before --date that the forecast learns from.
+    #[arg(long, default_value_t = 8)]
+    history_weeks: u32,
+    /// Only contacts of these queues (comma-separated); default all inbound contacts.
+    #[arg(long, value_delimiter = ',')]
+    queue: Vec<String>,
+    /// Only contacts of these channels (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    channel: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+impl StaffingArgs {
+    fn model(&self) -> Result<Model> {
+        let patience = self
+            .patience
+            .map(Patience::seconds)
+            .transpose()
+            .context("--patience")?;
+        Ok(match (self.model, patience) {
+            (Some(ModelName::ErlangA) | None, Some(patience)) => Model::ErlangA(patience),
+            (Some(ModelName::ErlangA), None) => bail!("--model erlang_a needs --patience SECONDS"),
+            (Some(ModelName::ErlangB), None) => Model::ErlangB,
+            (Some(ModelName::ErlangC), None) => Model::ErlangC,
+            (Some(other), Some(_)) => {
+                bail!("--patience only applies to erlang_a, not {other:?}")
+            }
+            (None, None) if self.target_blocking.is_some() => Model::ErlangB,
+            (None, None) => Model::ErlangC,
+        })
+    }
+
+    fn policy(&self) -> Result<StaffingPolicy> {
+        let mut targets = Vec::new();
+        if let Some(fraction) = self.target_sl {
+            targets.push(Target::service_level(fraction, self.target_time).context("--target-sl")?);
+        }
+        if let Some(seconds) = self.target_asa {
+            targets.push(Target::max_asa(seconds).context("--target-asa")?);
+        }
+        if let Some(fraction) = self.target_answer_rate {
+            targets.push(Target::min_answer_rate(fraction).context("--target-answer-rate")?);
+        }
+        if let Some(fraction) = self.target_abandon_rate {
+            targets.push(Target::max_abandon_rate(fraction).context("--target-abandon-rate")?);
+        }
+        if let Some(fraction) = self.target_blocking {
+            targets.push(Target::max_blocking(fraction).context("--target-blocking")?);
+        }
+        if targets.is_empty() && !self.evaluate {
+            bail!(
+                "give a target (--target-sl with --target-time, --target-asa, --target-answer-rate, \
+                 --target-abandon-rate or --target-blocking), or --evaluate --agents N"
+            );
+        }
+        Ok(StaffingPolicy::new(
+            targets,
+            self.max_occupancy,
+            self.shrinkage,
+            self.target_time,
+        )?)
+    }
+}
+
+pub async fn run(config: &Config, args: StaffingArgs) -> Result<ExitCode> {
+    let model = args.model()?;
+    let policy = args.policy()?;
+    if args.evaluate {
+        ensure!(
+            args.agents.is_some() || (args.from_store && args.agents_file.is_some()),
+            "--evaluate needs --agents N (or --agents-file with --from-store)"
+        );
+    } else {
+        ensure!(
+            args.agents.is_none() && args.agents_file.is_none(),
+            "--agents and --agents-file go with --evaluate"
+        );
+    }
+    let report = if args.from_store {
+        ensure!(
+            args.calls.is_none() && args.aht.is_none(),
+            "--from-store forecasts calls and AHT: leave out --calls and --aht"
+        );
+        day_report(config, &args, &model, &policy).await?
+    } else {
+        ensure!(
+            args.date.is_none() && args.agents_file.is_none(),
+            "--date and --agents-file go with --from-store"
+        );
+        let calls = args
+            .calls
+            .context("--calls is required (or use --from-store)")?;
+        let aht = args
+            .aht
+            .context("--aht is required (or use --from-store)")?;
+        let workload = Workload::new(calls, args.interval, aht)?;
+        let staffing = staff_interval(
+            &workload,
+            &model,
+            &policy,
+            args.evaluate.then(|| args.agents.unwrap_or(0)),
+        )?;
+        let mut object = interval_json(&model, &staffing);
+        object.insert(
+            "service_level_seconds".into(),
+            number(policy.service_level_seconds()),
+        );
+        object.insert("shrinkage".into(), number(policy.shrinkage()));
+        Value::Object(object)
+    };
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Table => print_table(&report),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Searches the staffing, or with `agents` evaluates it.
+fn staff_interval(
+    workload: &Workload,
+    model: &Model,
+    policy: &StaffingPolicy,
+    agents: Option<u32>,
+) -> Result<Staffing> {
+    Ok(match agents {
+        Some(agents) => Staffing {
+            agents,
+            staff_with_shrinkage: staff_with_shrinkage(agents, policy.shrinkage()),
+            performance: evaluate(workload, model, agents, policy.service_level_seconds())?,
+        },
+        None => required_staff(workload, model, policy)?,
+    })
+}
+
+/// A float, or null where it is not finite (an unstable queue's ASA).
+fn number(value: f64) -> Value {
+    serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
+}
+
+/// The contract keys of one interval, in documented order (docs/cli.md, `servq staffing`).
+fn interval_json(model: &Model, staffing: &Staffing) -> Map<String, Value> {
+    let p: &Performance = &staffing.performance;
+    let mut object = Map::new();
+    object.insert("model".into(), json!(model.name()));
+    object.insert("traffic_erlangs".into(), number(p.traffic_erlangs));
+    object.insert("agents".into(), json!(staffing.agents));
+    object.insert(
+        "staff_with_shrinkage".into(),
+        json!(staffing.staff_with_shrinkage),
+    );
+    object.insert("probability_wait".into(), number(p.probability_wait));
+    object.insert("service_level".into(), number(p.service_level));
+    object.insert("asa_seconds".into(), number(p.asa_seconds));
+    object.insert("occupancy".into(), number(p.occupancy));
+    object.insert(
+        "abandon_probability".into(),
+        p.abandon_probability.map_or(Value::Null, number),
+    );
+    object.insert("answer_rate".into(), number(p.answer_rate));
+    object.insert(
+        "blocking_probability".into(),
+        p.blocking_probability.map_or(Value::Null, number),
+    );
+    object.insert("stable".into(), json!(p.stable));
+    object
+}
+
+/// Forecasts `--date` from the store's history and staffs every interval of it.
+async fn day_report(
+    config: &Config,
+    args: &StaffingArgs,
+    model: &Model,
+    policy: &StaffingPolicy,
+) -> Result<Value> {
+    let date_text = args
+        .date
+        .as_deref()
+        .context("--from-store needs --date YYYY-MM-DD")?;
+    let date: Date = date_text
+        .trim()
+        .parse()
+        .with_context(|| format!("--date '{date_text}' is not a date like 2026-11-30"))?;
+    let grain = if args.interval == 900.0 {
+        TimeGrain::Interval15
+    } else if args.interval == 1800.0 {
+        TimeGrain::Interval30
+    } else {
+        bail!(
+            "with --from-store, --interval must be 900 or 1800 seconds, not {}",
+            args.interval
+        )
+    };
+    ensure!(
+        args.history_weeks >= 1,
+        "--history-weeks must be at least 1"
+    );
+    let slots = (86_400.0 / args.interval) as usize;
+    let agents_by_slot = match &args.agents_file {
+        Some(path) => Some(read_agents_file(path, args.interval)?),
+        None => None,
+    };
+
+    let store = config.open_store().await?;
+    let zone_name = store.centre_zone().await?;
+    let zone =
+        TimeZone::get(&zone_name).with_context(|| format!("centre time zone {zone_name}"))?;
+    let first_day = date
+        .checked_sub(Span::new().days(i64::from(args.history_weeks) * 7))
+        .context("--date is out of range")?;
+    let day_after = date
+        .checked_add(Span::new().days(1))
+        .context("--date is out of range")?;
+    let start_ms =
+        |day: Date| -> Result<i64> { Ok(day.to_zoned(zone.clone())?.timestamp().as_millisecond()) };
+    let mut filters = vec![(Dimension::Direction, vec!["inbound".to_owned()])];
+    if !args.queue.is_empty() {
+        filters.push((Dimension::Queue, args.queue.clone()));
+    }
+    if !args.channel.is_empty() {
+        filters.push((Dimension::Channel, args.channel.clone()));
+    }
+    let groups = store
+        .kpi(&KpiQuery {
+            group_by: vec![GroupField::Time(grain)],
+            from_ms: Some(start_ms(first_day)?),
+            to_ms: Some(start_ms(day_after)?),
+            zone: zone.clone(),
+            filters,
+        })
+        .await?;
+    store.close().await;
+
+    let epoch = Date::constant(1970, 1, 1);
+    let day_number = |day: Date| -> Result<i64> { Ok(i64::from(day.since(epoch)?.get_days())) };
+    let target_day = day_number(date)?;
+    let mut days: BTreeMap<i64, DayHistory> = BTreeMap::new();
+    for group in &groups {
+        let label = group.key[0].as_deref().unwrap_or_default();
+        let (day_text, time_text) = label
+            .split_once('T')
+            .with_context(|| format!("unexpected interval label {label}"))?;
+        let day = day_number(day_text.parse()?)?;
+        let time: jiff::civil::Time = time_text.parse()?;
+        let slot = ((i64::from(time.hour()) * 3600 + i64::from(time.minute()) * 60) as f64
+            / args.interval) as usize;
+        let entry = days.entry(day).or_insert_with(|| DayHistory {
+            day,
+            offered: vec![0.0; slots],
+            handled: vec![0.0; slots],
+            handle_seconds: vec![0.0; slots],
+        });
+        let counters = &group.contacts;
+        // a repeated wall-clock hour (daylight saving ends) adds into the same slot
+        entry.offered[slot] += counters.offered as f64;
+        entry.handled[slot] += counters.answered as f64;
+        entry.handle_seconds[slot] +=
+            (counters.talk_ms + counters.hold_ms + counters.wrap_ms) as f64 / 1000.0;
+    }
+    let actual = days.remove(&target_day);
+    // History runs from the first day with contacts to the day before --date; quiet days in
+    // between are real zeros (a closed Sunday), days before the first contact are not history.
+    let first_with_data = days.keys().next().copied();
+    let history: Vec<DayHistory> = match first_with_data {
+        Some(first) => (first..target_day)
+            .map(|day| {
+                days.remove(&day).unwrap_or_else(|| DayHistory {
+                    day,
+                    offered: vec![0.0; slots],
+                    handled: vec![0.0; slots],
+                    handle_seconds: vec![0.0; slots],
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    ensure!(
+        history.len() >= forecast::MIN_HISTORY_DAYS,
+        "the store has {} day(s) of inbound contacts in the {} weeks before {date}; the forecast \
+         needs at least {} (import more history or lower the filters)",
+        history.len(),
+        args.history_weeks,
+        forecast::MIN_HISTORY_DAYS
+    );
+    let holdout = (history.len() >= forecast::MIN_HISTORY_DAYS + 7)
+        .then(|| forecast::holdout(&history, 7))
+        .transpose()?;
+    let predicted = forecast::forecast(&history, &[target_day])?.remove(0);
+
+    let mut intervals = Vec::new();
+    let (mut total_calls, mut agent_slots, mut staff_slots, mut answered_within) =
+        (0.0, 0_u64, 0_u64, 0.0);
+    for slot in 0..slots {
+        let calls = predicted.offered[slot];
+        let aht = predicted.aht_seconds[slot];
+        let start = slot_label(slot, args.interval);
+        let agents = match &agents_by_slot {
+            Some(by_slot) => Some(by_slot.get(&slot).copied().unwrap_or(0)),
+            None => args.evaluate.then(|| args.agents.unwrap_or(0)),
+        };
+        let mut object = Map::new();
+        object.insert("start".into(), json!(start));
+        object.insert("calls".into(), number(calls));
+        object.insert("aht_seconds".into(), number(aht));
+        if calls > 0.0 && aht > 0.0 {
+            let workload = Workload::new(calls, args.interval, aht)?;
+            let staffing = staff_interval(&workload, model, policy, agents)
+                .with_context(|| format!("interval {start}"))?;
+            total_calls += calls;
+            agent_slots += u64::from(staffing.agents);
+            staff_slots += u64::from(staffing.staff_with_shrinkage);
+            answered_within += calls * staffing.performance.service_level;
+            let mut values = interval_json(model, &staffing);
+            values.remove("model");
+            object.extend(values);
+        } else {
+            let agents = agents.unwrap_or(0);
+            object.insert("traffic_erlangs".into(), json!(0.0));
+            object.insert("agents".into(), json!(agents));
+            object.insert(
+                "staff_with_shrinkage".into(),
+                json!(staff_with_shrinkage(agents, policy.shrinkage())),
+            );
+            agent_slots += u64::from(agents);
+            staff_slots += u64::from(staff_with_shrinkage(agents, policy.shrinkage()));
+        }
+        if let Some(actual) = &actual {
+            object.insert("actual_calls".into(), number(actual.offered[slot]));
+        }
+        intervals.push(Value::Object(object));
+    }
+    let hours = args.interval / 3600.0;
+    let history_from = epoch
+        .checked_add(Span::new().days(history[0].day))
+        .context("history start")?;
+    Ok(json!({
+        "date": date.to_string(),
+        "time_zone": zone_name,
+        "model": model.name(),
+        "interval_seconds": args.interval,
+        "service_level_seconds": policy.service_level_seconds(),
+        "shrinkage": policy.shrinkage(),
+        "history": {
+            "from": history_from.to_string(),
+            "days": history.len(),
+        },
+        "holdout": holdout.map(|error| json!({
+            "days": error.days,
+            "intervals": error.intervals,
+            "mape_percent": error.mape,
+            "wape_percent": error.wape,
+            "daily_wape_percent": error.daily_wape,
+        })),
+        "totals": {
+            "calls": total_calls,
+            "actual_calls": actual.as_ref().map(|day| day.offered.iter().sum::<f64>()),
+            "agent_hours": agent_slots as f64 * hours,
+            "staff_hours": staff_slots as f64 * hours,
+            "service_level": (total_calls > 0.0).then(|| answered_within / total_calls),
+        },
+        "intervals": intervals,
+    }))
+}
+
+fn slot_label(slot: usize, interval: f64) -> String {
+    let minutes = (slot as f64 * interval / 60.0) as usize;
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// Reads `interval,agents` rows (interval as HH:MM on the interval grid) into agents by slot.
+fn read_agents_file(path: &PathBuf, interval: f64) -> Result<BTreeMap<usize, u32>> {
+    let name = path.display();
+    let mut reader = csv::Reader::from_path(path).with_context(|| format!("opening {name}"))?;
+    let headers = reader
+        .headers()
+        .with_context(|| format!("{name}: reading the header"))?
+        .clone();
+    let column = |wanted: &str| {
+        headers
+            .iter()
+            .position(|header| header.trim().eq_ignore_ascii_case(wanted))
+            .with_context(|| format!("{name}:1: missing column '{wanted}' (need interval,agents)"))
+    };
+    let (interval_column, agents_column) = (column("interval")?, column("agents")?);
+    let mut agents = BTreeMap::new();
+    for (index, record) in reader.records().enumerate() {
+        let line = index + 2;
+        let record = record.with_context(|| format!("{name}:{line}: unreadable row"))?;
+        let text = record.get(interval_column).unwrap_or_default().trim();
+        let time: jiff::civil::Time = text.parse().with_context(|| {
+            format!("{name}:{line}: interval: '{text}' is not a time like 09:30")
+        })?;
+        let seconds = f64::from(time.hour()) * 3600.0 + f64::from(time.minute()) * 60.0;
+        ensure!(
+            seconds % interval == 0.0 && time.second() == 0,
+            "{name}:{line}: interval: '{text}' does not start a {}-minute interval",
+            interval / 60.0
+        );
+        let value = record.get(agents_column).unwrap_or_default().trim();
+        let count: u32 = value.parse().with_context(|| {
+            format!("{name}:{line}: agents: '{value}' is not a whole number ≥ 0")
+        })?;
+        let slot = (seconds / interval) as usize;
+        ensure!(
+            agents.insert(slot, count).is_none(),
+            "{name}:{line}: interval: '{text}' appears twice"
+        );
+    }
+    Ok(agents)
+}
+
+/// Terminal output: key/value pairs for one interval, a row per interval for a day.
+fn print_table(report: &Value) {
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
+    let show = |value: &Value| match value {
+        Value::Number(number) => match number.as_f64() {
+            Some(float) if number.is_f64() => format!("{float:.4}"),
+            _ => number.to_string(),
+        },
+        Value::Null => "—".to_owned(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    match report.get("intervals").and_then(Value::as_array) {
+        None => {
+            for (key, value) in report.as_object().into_iter().flatten() {
+                table.add_row(vec![key.clone(), show(value)]);
+            }
+        }
+        Some(intervals) => {
+            let columns = [
+                "start",
+                "calls",
+                "aht_seconds",
+                "agents",
+                "staff_with_shrinkage",
+                "service_level",
+                "asa_seconds",
+                "occupancy",
+                "abandon_probability",
+                "actual_calls",
+            ];
+            table.set_header(columns);
+            for interval in intervals.iter().filter(|row| {
+                row["calls"].as_f64().unwrap_or(0.0) > 0.0
+                    || row["agents"].as_u64().unwrap_or(0) > 0
+            }) {
+                table.add_row(columns.iter().map(|column| show(&interval[*column])));
+            }
+            println!(
+                "{} {} ({}), model {}, history from {} ({} days)",
+                report["date"].as_str().unwrap_or_default(),
+                report["time_zone"].as_str().unwrap_or_default(),
+                show(&report["interval_seconds"]),
+                report["model"].as_str().unwrap_or_default(),
+                report["history"]["from"].as_str().unwrap_or_default(),
+                report["history"]["days"],
+            );
+            if let Some(holdout) = report["holdout"].as_object() {
+                println!(
+                    "forecast error on the last 7 history days: WAPE {} %, MAPE {} %, daily WAPE {} %",
+                    show(&holdout["wape_percent"]),
+                    show(&holdout["mape_percent"]),
+                    show(&holdout["daily_wape_percent"]),
+                );
+            }
+            let totals = &report["totals"];
+            println!(
+                "total: {} calls, {} agent hours, {} staff hours, service level {}",
+                show(&totals["calls"]),
+                show(&totals["agent_hours"]),
+                show(&totals["staff_hours"]),
+                show(&totals["service_level"]),
+            );
+        }
+    }
+    println!("{table}");
+}
