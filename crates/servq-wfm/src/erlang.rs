@@ -128,14 +128,12 @@ pub struct Performance {
 }
 
 /// Erlang B blocking probability for `agents` servers and `traffic` Erlangs, from the recursion
-/// B(0) = 1, B(n) = A·B(n−1) / (n + A·B(n−1)), which never forms A^N/N! and loses no accuracy
-/// for any N.
+/// B(0) = 1, B(n) = A·B(n−1) / (n + A·B(n−1)) (carried out on 1/B, see [`ErlangBSequence`]),
+/// which never forms A^N/N! and loses no accuracy for any N.
 pub fn erlang_b(agents: u32, traffic: f64) -> f64 {
     let mut sequence = ErlangBSequence::new(traffic);
-    for _ in 0..agents {
-        sequence.advance();
-    }
-    sequence.blocking
+    sequence.advance_to(agents);
+    sequence.blocking()
 }
 
 /// Erlang C probability of waiting, C = N·B / (N − A·(1 − B)) for N > A; 1 when N ≤ A (every
@@ -154,11 +152,17 @@ pub(crate) fn erlang_c_from_b(agents: u32, traffic: f64, blocking: f64) -> f64 {
 
 /// Erlang B values for n = 0, 1, 2, … agents, one step at a time: staffing searches walk up
 /// the agent count without starting over.
+///
+/// The recursion runs on the inverse, 1/B(n) = 1 + (n/A)·1/B(n−1): a multiply-add on the
+/// dependent chain instead of a division, every term positive (no cancellation, errors shrink
+/// from step to step). Once 1/B passes 1e290 it continues on B itself, the forward form, so it
+/// never overflows; B then underflows gracefully towards 0.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ErlangBSequence {
     traffic: f64,
     pub(crate) agents: u32,
-    pub(crate) blocking: f64,
+    inverse: f64,
+    forward: Option<f64>,
 }
 
 impl ErlangBSequence {
@@ -166,18 +170,54 @@ impl ErlangBSequence {
         ErlangBSequence {
             traffic,
             agents: 0,
-            blocking: 1.0,
+            inverse: 1.0,
+            forward: None,
         }
     }
 
     pub(crate) fn advance(&mut self) {
         self.agents += 1;
-        let carried = self.traffic * self.blocking;
-        self.blocking = if carried == 0.0 {
-            0.0
-        } else {
-            carried / (f64::from(self.agents) + carried)
-        };
+        let n = f64::from(self.agents);
+        match &mut self.forward {
+            None if self.traffic == 0.0 => self.forward = Some(0.0),
+            None => {
+                self.inverse = 1.0 + self.inverse * (n / self.traffic);
+                if self.inverse > 1e290 {
+                    self.forward = Some(1.0 / self.inverse);
+                }
+            }
+            Some(blocking) => {
+                let carried = self.traffic * *blocking;
+                *blocking = if carried == 0.0 {
+                    0.0
+                } else {
+                    carried / (n + carried)
+                };
+            }
+        }
+    }
+
+    /// Advances to `agents`, two steps per multiply-add where it can:
+    /// 1/B(n+1) = (1 + k₁) + k₁·k₀·1/B(n−1) with k₀ = n/A, k₁ = (n+1)/A, which halves the chain of
+    /// dependent operations that bounds the recursion's speed.
+    pub(crate) fn advance_to(&mut self, agents: u32) {
+        while self.forward.is_none() && self.traffic > 0.0 && self.agents + 2 <= agents {
+            let k0 = f64::from(self.agents + 1) / self.traffic;
+            let k1 = f64::from(self.agents + 2) / self.traffic;
+            let next = (1.0 + k1) + (k1 * k0) * self.inverse;
+            if next > 1e290 {
+                break;
+            }
+            self.inverse = next;
+            self.agents += 2;
+        }
+        while self.agents < agents {
+            self.advance();
+        }
+    }
+
+    pub(crate) fn blocking(&self) -> f64 {
+        self.forward.unwrap_or(1.0 / self.inverse)
     }
 }
 
@@ -256,7 +296,12 @@ pub(crate) fn evaluate_with_b(
 ) -> Performance {
     match model {
         Model::ErlangB => erlang_b_performance(workload, agents, blocking, service_level_seconds),
-        Model::ErlangC => erlang_c_performance(workload, agents, blocking, service_level_seconds),
+        Model::ErlangC => {
+            let decay = (-(f64::from(agents) - workload.traffic_erlangs()) * service_level_seconds
+                / workload.aht_seconds())
+            .exp();
+            erlang_c_performance(workload, agents, blocking, service_level_seconds, decay)
+        }
         Model::ErlangA(patience) => {
             erlang_a_performance(workload, *patience, agents, blocking, service_level_seconds)
         }
@@ -285,11 +330,14 @@ fn erlang_b_performance(
     }
 }
 
-fn erlang_c_performance(
+/// Erlang C with `decay` = e^{−(N−A)·t/AHT} given, which a staffing search updates by one factor
+/// per added agent instead of calling `exp` each time.
+pub(crate) fn erlang_c_performance(
     workload: &Workload,
     agents: u32,
     blocking: f64,
     service_level_seconds: f64,
+    decay: f64,
 ) -> Performance {
     let traffic = workload.traffic_erlangs();
     let n = f64::from(agents);
@@ -314,7 +362,7 @@ fn erlang_c_performance(
         agents,
         traffic_erlangs: traffic,
         probability_wait: wait,
-        service_level: 1.0 - wait * (-(n - traffic) * service_level_seconds / aht).exp(),
+        service_level: 1.0 - wait * decay,
         service_level_seconds,
         asa_seconds: wait * aht / (n - traffic),
         occupancy: traffic / n,

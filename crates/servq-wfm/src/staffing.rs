@@ -2,7 +2,9 @@
 
 use crate::{
     WfmError, check_range,
-    erlang::{ErlangBSequence, Model, Performance, Workload, evaluate_with_b},
+    erlang::{
+        ErlangBSequence, Model, Performance, Workload, erlang_c_performance, evaluate_with_b,
+    },
 };
 
 /// One service target a staffing level must meet. Built through its constructors, which check
@@ -258,22 +260,45 @@ pub fn required_staff(
         return Ok(found(0, performance));
     }
     match model {
-        // Each step of the Erlang B recursion is two flops: walk up from one agent.
+        // Each step of the Erlang B recursion is a multiply-add: walk up from one agent. Only
+        // counts that pass the occupancy cap (and, for Erlang C, exceed the traffic) are
+        // evaluated.
         Model::ErlangB | Model::ErlangC => {
             let mut sequence = ErlangBSequence::new(traffic);
             let first_stable = match model {
-                Model::ErlangC => (traffic.floor() as u32).saturating_add(1),
+                Model::ErlangC => (traffic as u32).saturating_add(1),
                 _ => 1,
             };
+            let occupancy_cap = policy.max_occupancy.unwrap_or(1.0) * (1.0 + 1e-12);
+            // e^{−(N−A)t/AHT} for the service level: one `exp` for the first candidate, then one
+            // factor e^{−t/AHT} per added agent
+            let mut decay: Option<(f64, f64)> = None;
+            // below both bounds nothing needs evaluating: jump there (truncation = floor, ≥ 0)
+            let lowest = first_stable.max((traffic / occupancy_cap) as u32);
+            sequence.advance_to(lowest.saturating_sub(1).min(SEARCH_LIMIT));
             while sequence.agents < SEARCH_LIMIT {
                 sequence.advance();
-                if sequence.agents < first_stable {
+                let agents = sequence.agents;
+                if agents < first_stable || traffic / f64::from(agents) > occupancy_cap {
                     continue;
                 }
-                let performance =
-                    evaluate_with_b(workload, model, sequence.agents, sequence.blocking, seconds);
+                let blocking = sequence.blocking();
+                let performance = if *model == Model::ErlangC {
+                    let aht = workload.aht_seconds();
+                    let (value, step) = match decay {
+                        Some((previous, step)) => (previous * step, step),
+                        None => (
+                            (-(f64::from(agents) - traffic) * seconds / aht).exp(),
+                            (-seconds / aht).exp(),
+                        ),
+                    };
+                    decay = Some((value, step));
+                    erlang_c_performance(workload, agents, blocking, seconds, value)
+                } else {
+                    evaluate_with_b(workload, model, agents, blocking, seconds)
+                };
                 if policy.is_met(&performance) {
-                    return Ok(found(sequence.agents, performance));
+                    return Ok(found(agents, performance));
                 }
             }
             Err(WfmError::Unreachable {
@@ -325,13 +350,13 @@ pub fn required_staff(
 /// that turns 14 / 0.7 into 20.000000000000004 and so 21.
 pub fn staff_with_shrinkage(agents: u32, shrinkage: f64) -> u32 {
     let exact = f64::from(agents) / (1.0 - shrinkage);
-    let nearest = exact.round();
-    let staff = if (exact - nearest).abs() <= 1e-9 * nearest.max(1.0) {
-        nearest
+    // `as` truncates; written out because f64::ceil and round are library calls on baseline x86
+    let below = exact as u32;
+    if exact - f64::from(below) <= 1e-9 * exact.max(1.0) {
+        below
     } else {
-        exact.ceil()
-    };
-    staff as u32
+        below + 1
+    }
 }
 
 #[cfg(test)]
