@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what servq's build and tests need on a fresh Debian machine: PostgreSQL (tests run on
-# it as well as SQLite), DuckDB for Python (the independent KPI reference), cargo-nextest.
+# it as well as SQLite), DuckDB and mpmath for Python (the independent KPI and Erlang references), cargo-nextest.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
