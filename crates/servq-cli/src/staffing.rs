@@ -2,7 +2,7 @@
 //! under Erlang C, A or B, and what-if performance of a given staffing. The maths is in
 //! `servq-wfm`; this module parses flags, reads history and prints.
 
-use std::{collections::BTreeMap, path::PathBuf, process::ExitCode};
+use std::{collections::BTreeMap, io::Write, path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result, bail, ensure};
 use jiff::{Span, civil::Date, tz::TimeZone};
@@ -207,9 +207,14 @@ pub async fn run(config: &Config, args: StaffingArgs) -> Result<ExitCode> {
         object.insert("shrinkage".into(), number(policy.shrinkage()));
         Value::Object(object)
     };
+    // written, not println!'d, so that `servq staffing … | head` ends quietly
+    let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Table => print_table(&report),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        Format::Table => print_table(&report, &mut out)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -448,6 +453,7 @@ async fn day_report(
             "mape_percent": error.mape,
             "wape_percent": error.wape,
             "daily_wape_percent": error.daily_wape,
+            "seasonal_naive_wape_percent": error.naive_wape,
         })),
         "totals": {
             "calls": total_calls,
@@ -508,7 +514,7 @@ fn read_agents_file(path: &PathBuf, interval: f64) -> Result<BTreeMap<usize, u32
 }
 
 /// Terminal output: key/value pairs for one interval, a row per interval for a day.
-fn print_table(report: &Value) {
+fn print_table(report: &Value, out: &mut impl Write) -> std::io::Result<()> {
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
     let show = |value: &Value| match value {
@@ -546,32 +552,37 @@ fn print_table(report: &Value) {
             }) {
                 table.add_row(columns.iter().map(|column| show(&interval[*column])));
             }
-            println!(
-                "{} {} ({}), model {}, history from {} ({} days)",
+            writeln!(
+                out,
+                "{} {} ({}-minute intervals), model {}, history from {} ({} days)",
                 report["date"].as_str().unwrap_or_default(),
                 report["time_zone"].as_str().unwrap_or_default(),
-                show(&report["interval_seconds"]),
+                report["interval_seconds"].as_f64().unwrap_or_default() / 60.0,
                 report["model"].as_str().unwrap_or_default(),
                 report["history"]["from"].as_str().unwrap_or_default(),
                 report["history"]["days"],
-            );
+            )?;
             if let Some(holdout) = report["holdout"].as_object() {
-                println!(
-                    "forecast error on the last 7 history days: WAPE {} %, MAPE {} %, daily WAPE {} %",
+                writeln!(
+                    out,
+                    "forecast error on the last 7 history days: WAPE {} % (same-day-last-week \
+                     baseline {} %), MAPE {} %, daily WAPE {} %",
                     show(&holdout["wape_percent"]),
+                    show(&holdout["seasonal_naive_wape_percent"]),
                     show(&holdout["mape_percent"]),
                     show(&holdout["daily_wape_percent"]),
-                );
+                )?;
             }
             let totals = &report["totals"];
-            println!(
+            writeln!(
+                out,
                 "total: {} calls, {} agent hours, {} staff hours, service level {}",
                 show(&totals["calls"]),
                 show(&totals["agent_hours"]),
                 show(&totals["staff_hours"]),
                 show(&totals["service_level"]),
-            );
+            )?;
         }
     }
-    println!("{table}");
+    writeln!(out, "{table}")
 }

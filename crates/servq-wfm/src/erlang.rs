@@ -128,7 +128,7 @@ pub struct Performance {
 }
 
 /// Erlang B blocking probability for `agents` servers and `traffic` Erlangs, from the recursion
-/// B(0) = 1, B(n) = A·B(n−1) / (n + A·B(n−1)) (carried out on 1/B, see [`ErlangBSequence`]),
+/// B(0) = 1, B(n) = A·B(n−1) / (n + A·B(n−1)) (carried out on 1/B, see docs/wfm.md),
 /// which never forms A^N/N! and loses no accuracy for any N.
 pub fn erlang_b(agents: u32, traffic: f64) -> f64 {
     let mut sequence = ErlangBSequence::new(traffic);

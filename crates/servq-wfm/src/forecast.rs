@@ -49,6 +49,9 @@ pub struct HoldoutError {
     pub wape: f64,
     /// The same over daily totals, in percent.
     pub daily_wape: f64,
+    /// WAPE of the seasonal naive forecast (each interval as it was a week earlier), the
+    /// baseline a forecast has to beat, in percent.
+    pub naive_wape: f64,
 }
 
 /// Weekday of a day number, 0 = Monday … 6 = Sunday.
@@ -96,8 +99,14 @@ pub fn holdout(history: &[DayHistory], holdout_days: usize) -> Result<HoldoutErr
     let fitted = fit(&train)?;
     let (mut abs_error, mut actual_sum, mut pct_sum, mut compared) = (0.0, 0.0, 0.0, 0);
     let (mut daily_abs_error, mut daily_actual) = (0.0, 0.0);
+    let mut naive_abs_error = 0.0;
     for actual in test {
         let predicted = fitted.predict(actual.day);
+        let week_before = sorted.iter().find(|day| day.day == actual.day - 7);
+        for (slot, &a) in actual.offered.iter().enumerate() {
+            let naive = week_before.map_or(0.0, |day| day.offered[slot]);
+            naive_abs_error += (naive - a).abs();
+        }
         for (&f, &a) in predicted.offered.iter().zip(&actual.offered) {
             abs_error += (f - a).abs();
             actual_sum += a;
@@ -124,6 +133,7 @@ pub fn holdout(history: &[DayHistory], holdout_days: usize) -> Result<HoldoutErr
         mape: percent(pct_sum, compared as f64),
         wape: percent(abs_error, actual_sum),
         daily_wape: percent(daily_abs_error, daily_actual),
+        naive_wape: percent(naive_abs_error, actual_sum),
     })
 }
 
@@ -383,6 +393,8 @@ mod tests {
         let error = holdout(&history, 7).unwrap();
         assert!(error.wape > 1.0 && error.wape < 8.0, "{error:?}");
         assert!(error.daily_wape < 3.0, "{error:?}");
+        // averaging weeks beats copying last week, whose noise is as large as this week's
+        assert!(error.wape < error.naive_wape, "{error:?}");
     }
 
     #[test]
