@@ -95,6 +95,9 @@ pub struct StaffingArgs {
     /// The day to forecast and staff (YYYY-MM-DD in the centre's time zone).
     #[arg(long)]
     date: Option<String>,
+    /// With --from-store: how many days from --date to forecast and staff (7 for a week).
+    #[arg(long, default_value_t = 1)]
+    days: u32,
     /// Weeks of history before --date that the forecast learns from.
     #[arg(long, default_value_t = 8)]
     history_weeks: u32,
@@ -311,8 +314,13 @@ async fn day_report(
     let first_day = date
         .checked_sub(Span::new().days(i64::from(args.history_weeks) * 7))
         .context("--date is out of range")?;
+    ensure!(
+        (1..=62).contains(&args.days),
+        "--days must be 1 to 62, not {}",
+        args.days
+    );
     let day_after = date
-        .checked_add(Span::new().days(1))
+        .checked_add(Span::new().days(i64::from(args.days)))
         .context("--date is out of range")?;
     let start_ms =
         |day: Date| -> Result<i64> { Ok(day.to_zoned(zone.clone())?.timestamp().as_millisecond()) };
@@ -337,6 +345,7 @@ async fn day_report(
     let epoch = Date::constant(1970, 1, 1);
     let day_number = |day: Date| -> Result<i64> { Ok(i64::from(day.since(epoch)?.get_days())) };
     let target_day = day_number(date)?;
+    let target_days: Vec<i64> = (target_day..target_day + i64::from(args.days)).collect();
     let mut days: BTreeMap<i64, DayHistory> = BTreeMap::new();
     for group in &groups {
         let label = group.key[0].as_deref().unwrap_or_default();
@@ -360,12 +369,13 @@ async fn day_report(
         entry.handle_seconds[slot] +=
             (counters.talk_ms + counters.hold_ms + counters.wrap_ms) as f64 / 1000.0;
     }
-    let actual = days.remove(&target_day);
-    // History runs from the first day with contacts to the day before --date; quiet days in
-    // between are real zeros (a closed Sunday), days before the first contact are not history.
+    let actuals: Vec<Option<DayHistory>> = target_days.iter().map(|day| days.remove(day)).collect();
+    // History runs from the first to the last day with contacts before --date; quiet days in
+    // between are real zeros (a closed Sunday); days outside have no data, not zero contacts.
     let first_with_data = days.keys().next().copied();
-    let history: Vec<DayHistory> = match first_with_data {
-        Some(first) => (first..target_day)
+    let last_with_data = days.keys().next_back().copied();
+    let history: Vec<DayHistory> = match (first_with_data, last_with_data) {
+        (Some(first), Some(last)) => (first..=last)
             .map(|day| {
                 days.remove(&day).unwrap_or_else(|| DayHistory {
                     day,
@@ -375,7 +385,7 @@ async fn day_report(
                 })
             })
             .collect(),
-        None => Vec::new(),
+        _ => Vec::new(),
     };
     ensure!(
         history.len() >= forecast::MIN_HISTORY_DAYS,
@@ -388,56 +398,69 @@ async fn day_report(
     let holdout = (history.len() >= forecast::MIN_HISTORY_DAYS + 7)
         .then(|| forecast::holdout(&history, 7))
         .transpose()?;
-    let predicted = forecast::forecast(&history, &[target_day])?.remove(0);
+    let predictions = forecast::forecast(&history, &target_days)?;
 
     let mut intervals = Vec::new();
     let (mut total_calls, mut agent_slots, mut staff_slots, mut answered_within) =
         (0.0, 0_u64, 0_u64, 0.0);
-    for slot in 0..slots {
-        let calls = predicted.offered[slot];
-        let aht = predicted.aht_seconds[slot];
-        let start = slot_label(slot, args.interval);
-        let agents = match &agents_by_slot {
-            Some(by_slot) => Some(by_slot.get(&slot).copied().unwrap_or(0)),
-            None => args.evaluate.then(|| args.agents.unwrap_or(0)),
-        };
-        let mut object = Map::new();
-        object.insert("start".into(), json!(start));
-        object.insert("calls".into(), number(calls));
-        object.insert("aht_seconds".into(), number(aht));
-        if calls > 0.0 && aht > 0.0 {
-            let workload = Workload::new(calls, args.interval, aht)?;
-            let staffing = staff_interval(&workload, model, policy, agents)
-                .with_context(|| format!("interval {start}"))?;
-            total_calls += calls;
-            agent_slots += u64::from(staffing.agents);
-            staff_slots += u64::from(staffing.staff_with_shrinkage);
-            answered_within += calls * staffing.performance.service_level;
-            let mut values = interval_json(model, &staffing);
-            values.remove("model");
-            object.extend(values);
-        } else {
-            let agents = agents.unwrap_or(0);
-            object.insert("traffic_erlangs".into(), json!(0.0));
-            object.insert("agents".into(), json!(agents));
-            object.insert(
-                "staff_with_shrinkage".into(),
-                json!(staff_with_shrinkage(agents, policy.shrinkage())),
-            );
-            agent_slots += u64::from(agents);
-            staff_slots += u64::from(staff_with_shrinkage(agents, policy.shrinkage()));
+    for ((predicted, actual), day) in predictions.iter().zip(&actuals).zip(&target_days) {
+        let day_date = epoch
+            .checked_add(Span::new().days(*day))
+            .context("date out of range")?
+            .to_string();
+        for slot in 0..slots {
+            let calls = predicted.offered[slot];
+            let aht = predicted.aht_seconds[slot];
+            let start = slot_label(slot, args.interval);
+            let agents = match &agents_by_slot {
+                Some(by_slot) => Some(by_slot.get(&slot).copied().unwrap_or(0)),
+                None => args.evaluate.then(|| args.agents.unwrap_or(0)),
+            };
+            let mut object = Map::new();
+            object.insert("date".into(), json!(day_date));
+            object.insert("start".into(), json!(start));
+            object.insert("calls".into(), number(calls));
+            object.insert("aht_seconds".into(), number(aht));
+            if calls > 0.0 && aht > 0.0 {
+                let workload = Workload::new(calls, args.interval, aht)?;
+                let staffing = staff_interval(&workload, model, policy, agents)
+                    .with_context(|| format!("interval {start}"))?;
+                total_calls += calls;
+                agent_slots += u64::from(staffing.agents);
+                staff_slots += u64::from(staffing.staff_with_shrinkage);
+                answered_within += calls * staffing.performance.service_level;
+                let mut values = interval_json(model, &staffing);
+                values.shift_remove("model");
+                object.extend(values);
+            } else {
+                let agents = agents.unwrap_or(0);
+                object.insert("traffic_erlangs".into(), json!(0.0));
+                object.insert("agents".into(), json!(agents));
+                object.insert(
+                    "staff_with_shrinkage".into(),
+                    json!(staff_with_shrinkage(agents, policy.shrinkage())),
+                );
+                agent_slots += u64::from(agents);
+                staff_slots += u64::from(staff_with_shrinkage(agents, policy.shrinkage()));
+            }
+            if let Some(actual) = actual {
+                object.insert("actual_calls".into(), number(actual.offered[slot]));
+            }
+            intervals.push(Value::Object(object));
         }
-        if let Some(actual) = &actual {
-            object.insert("actual_calls".into(), number(actual.offered[slot]));
-        }
-        intervals.push(Value::Object(object));
     }
+    let known_actuals: Vec<f64> = actuals
+        .iter()
+        .flatten()
+        .map(|day| day.offered.iter().sum())
+        .collect();
     let hours = args.interval / 3600.0;
     let history_from = epoch
         .checked_add(Span::new().days(history[0].day))
         .context("history start")?;
     Ok(json!({
         "date": date.to_string(),
+        "days": args.days,
         "time_zone": zone_name,
         "model": model.name(),
         "interval_seconds": args.interval,
@@ -457,7 +480,7 @@ async fn day_report(
         })),
         "totals": {
             "calls": total_calls,
-            "actual_calls": actual.as_ref().map(|day| day.offered.iter().sum::<f64>()),
+            "actual_calls": (!known_actuals.is_empty()).then(|| known_actuals.iter().sum::<f64>()),
             "agent_hours": agent_slots as f64 * hours,
             "staff_hours": staff_slots as f64 * hours,
             "service_level": (total_calls > 0.0).then(|| answered_within / total_calls),
@@ -533,7 +556,9 @@ fn print_table(report: &Value, out: &mut impl Write) -> std::io::Result<()> {
             }
         }
         Some(intervals) => {
-            let columns = [
+            let multi_day = report["days"].as_u64().unwrap_or(1) > 1;
+            let columns: Vec<&str> = [
+                "date",
                 "start",
                 "calls",
                 "aht_seconds",
@@ -544,8 +569,11 @@ fn print_table(report: &Value, out: &mut impl Write) -> std::io::Result<()> {
                 "occupancy",
                 "abandon_probability",
                 "actual_calls",
-            ];
-            table.set_header(columns);
+            ]
+            .into_iter()
+            .filter(|column| multi_day || *column != "date")
+            .collect();
+            table.set_header(&columns);
             for interval in intervals.iter().filter(|row| {
                 row["calls"].as_f64().unwrap_or(0.0) > 0.0
                     || row["agents"].as_u64().unwrap_or(0) > 0

@@ -288,6 +288,41 @@ async fn a_day_is_forecast_from_the_store_and_staffed() {
         assert_eq!(nine["staff_with_shrinkage"], single["staff_with_shrinkage"]);
         near(&monday["totals"]["calls"], 21.0, 1e-7);
 
+        // A Wednesday two days after the data ends: those two days are not history (no data),
+        // and a whole week ahead follows the weekday pattern.
+        let wednesday = day("2026-11-18");
+        assert_eq!(wednesday["history"]["days"], 21);
+        near(
+            &wednesday["intervals"][18]["calls"],
+            expected_calls(2, 0) as f64,
+            1e-7,
+        );
+        let week = staffing_json(
+            &db,
+            &[
+                "--from-store",
+                "--date",
+                "2026-11-16",
+                "--days",
+                "7",
+                "--target-sl",
+                "0.8",
+            ],
+        );
+        let intervals = week["intervals"].as_array().unwrap();
+        assert_eq!(intervals.len(), 7 * 48);
+        for (weekday, day) in intervals.chunks(48).enumerate() {
+            assert_eq!(day[0]["date"], format!("2026-11-{}", 16 + weekday));
+            for slot in 0..6 {
+                near(
+                    &day[18 + slot]["calls"],
+                    expected_calls(weekday, slot) as f64,
+                    1e-7,
+                );
+            }
+        }
+        near(&week["totals"]["calls"], 21.0 * 28.0, 1e-6);
+
         // A Saturday inside the history window: forecast from the days before, actuals shown.
         let saturday = day("2026-11-14");
         assert_eq!(saturday["history"]["days"], 19);
