@@ -128,9 +128,36 @@ pub fn ols(y: Column, predictors: &[Column], intercept: bool) -> Result<OlsFit, 
         return Err(StatsError::RankDeficient { columns: constant });
     }
 
-    let design = Mat::from_fn(n, p, |i, j| {
-        (predictors[j].values[rows[i]] - centres[j]) / lengths[j]
-    });
+    // Design columns: the constant first (with an intercept), then the centred predictors. The
+    // centre is a rounded mean, so the constant stays in the model: centring is then an exact
+    // change of coordinates whatever the rounding, and only a preconditioner.
+    let offset = usize::from(intercept);
+    let k = parameters;
+    let scale: Vec<f64> = (0..k)
+        .map(|c| {
+            if c < offset {
+                (n as f64).sqrt()
+            } else {
+                lengths[c - offset]
+            }
+        })
+        .collect();
+    let name_of = |c: usize| {
+        if c < offset {
+            "(intercept)"
+        } else {
+            predictors[c - offset].name
+        }
+    };
+    // exact design value as double-double: 1, or x − centre
+    let value = |i: usize, c: usize| {
+        if c < offset {
+            DoubleDouble::difference(1.0, 0.0)
+        } else {
+            DoubleDouble::difference(predictors[c - offset].values[rows[i]], centres[c - offset])
+        }
+    };
+    let design = Mat::from_fn(n, k, |i, c| value(i, c).value() / scale[c]);
     let qr = design.col_piv_qr();
     drop(design);
     let r = qr.thin_R().to_owned();
@@ -138,11 +165,11 @@ pub fn ols(y: Column, predictors: &[Column], intercept: bool) -> Result<OlsFit, 
     let pivot: Vec<usize> = forward.to_vec();
 
     // rank: pivots are in decreasing size
-    let tolerance = RANK_TOLERANCE * (n.max(p) as f64) * f64::EPSILON * r[(0, 0)].abs();
-    if let Some(rank) = (0..p).find(|&k| r[(k, k)].abs() <= tolerance) {
+    let tolerance = RANK_TOLERANCE * (n.max(k) as f64) * f64::EPSILON * r[(0, 0)].abs();
+    if let Some(rank) = (0..k).find(|&d| r[(d, d)].abs() <= tolerance) {
         let mut columns: Vec<String> = pivot[rank..]
             .iter()
-            .map(|&j| predictors[j].name.to_owned())
+            .map(|&c| name_of(c).to_owned())
             .collect();
         columns.sort();
         return Err(StatsError::RankDeficient { columns });
@@ -163,68 +190,85 @@ pub fn ols(y: Column, predictors: &[Column], intercept: bool) -> Result<OlsFit, 
         qr: &qr,
         r_inverse: &r_inverse,
         pivot: &pivot,
-        lengths: &lengths,
     };
     let centred_y = |i: usize| DoubleDouble::difference(y.values[rows[i]], y_centre);
-    let centred_x =
-        |i: usize, j: usize| DoubleDouble::difference(predictors[j].values[rows[i]], centres[j]);
 
     // first solution from the factorisation
     let mut rhs = Mat::from_fn(n, 1, |i, _| centred_y(i).value());
     solver.apply_qt(rhs.as_mut());
-    let scaled = solver.solve_r(&(0..p).map(|k| rhs[(k, 0)]).collect::<Vec<_>>());
-    let mut beta: Vec<f64> = (0..p).map(|j| scaled[j] / lengths[j]).collect();
+    let scaled = solver.solve_r(&(0..k).map(|d| rhs[(d, 0)]).collect::<Vec<_>>());
+    // the solution is carried in double-double too: in an ill-conditioned problem the
+    // corrections fall below an f64 ulp long before they stop mattering
+    let mut x: Vec<DoubleDouble> = (0..k)
+        .map(|c| DoubleDouble::difference(scaled[c] / scale[c], 0.0))
+        .collect();
 
-    // residuals y_c − X_c·β, exactly rounded
-    let residual_of = |beta: &[f64], i: usize, r: f64| {
+    // y_c − r − X·x in double-double (r itself carried in double-double: once the design is
+    // ill-conditioned, rounding r to f64 would cap the accuracy at about κ²·ε)
+    let residual_of = |x: &[DoubleDouble], i: usize, r: DoubleDouble| {
         let mut sum = centred_y(i);
-        sum.add(-r);
-        for (j, b) in beta.iter().enumerate() {
-            sum.add_product(centred_x(i, j), -b);
+        sum.add(-r.hi);
+        sum.add(-r.lo);
+        for (c, b) in x.iter().enumerate() {
+            let v = value(i, c);
+            sum.add_product(v, -b.hi);
+            sum.add(-v.hi * b.lo);
         }
-        sum.value()
+        sum
     };
-    let mut residuals: Vec<f64> = (0..n).map(|i| residual_of(&beta, i, 0.0)).collect();
+    let zero = DoubleDouble::default();
+    let mut residuals: Vec<DoubleDouble> = (0..n).map(|i| residual_of(&x, i, zero)).collect();
     let mut refinement_steps = 0;
     if condition_number > REFINE_ABOVE_CONDITION {
         for _ in 0..10 {
             refinement_steps += 1;
             // f = b − r − A·x and g = −Aᵀ·r, in extended precision
             let f: Vec<f64> = (0..n)
-                .map(|i| residual_of(&beta, i, residuals[i]))
+                .map(|i| residual_of(&x, i, residuals[i]).value())
                 .collect();
-            let g: Vec<f64> = (0..p)
-                .map(|j| {
+            let g: Vec<f64> = (0..k)
+                .map(|c| {
                     let mut sum = DoubleDouble::default();
                     for (i, r) in residuals.iter().enumerate() {
-                        sum.add_product(centred_x(i, j), -r);
+                        let v = value(i, c);
+                        sum.add_product(v, -r.hi);
+                        sum.add(-v.hi * r.lo);
                     }
-                    sum.value() / lengths[j]
+                    sum.value() / scale[c]
                 })
                 .collect();
             let (delta_r, delta_scaled) = solver.augmented_correction(&f, &g);
-            let mut largest_change: f64 = 0.0;
-            for j in 0..p {
-                let delta = delta_scaled[j] / lengths[j];
-                beta[j] += delta;
-                largest_change = largest_change.max((delta / beta[j]).abs());
+            let size = (0..k)
+                .map(|c| (x[c].hi * scale[c]).abs())
+                .fold(0.0, f64::max);
+            let change = delta_scaled.iter().map(|d| d.abs()).fold(0.0, f64::max) / size;
+            for c in 0..k {
+                x[c].add(delta_scaled[c] / scale[c]);
             }
             for (r, d) in residuals.iter_mut().zip(&delta_r) {
-                *r += d;
+                r.add(*d);
             }
-            if largest_change <= 4.0 * f64::EPSILON || !largest_change.is_finite() {
+            // both parts must settle: the residual can still move when the solution does not
+            let residual_size = residuals.iter().map(|r| r.hi.abs()).fold(0.0, f64::max);
+            let residual_change = delta_r.iter().map(|d| d.abs()).fold(0.0, f64::max);
+            // 1e-20: far below what the f64 answer can show, above double-double noise
+            let settled = change <= 1e-20 && residual_change <= 1e-20 * residual_size;
+            if settled || !change.is_finite() {
                 break;
             }
         }
-        // the residuals exactly for the final β
-        residuals = (0..n).map(|i| residual_of(&beta, i, 0.0)).collect();
+        // the residuals exactly for the final solution
+        residuals = (0..n).map(|i| residual_of(&x, i, zero)).collect();
     }
+    let residuals: Vec<f64> = residuals.iter().map(|r| r.value()).collect();
+    let solution = x;
+    let x: Vec<f64> = solution.iter().map(|v| v.value()).collect();
 
     let rss = compensated_sum(residuals.iter().map(|r| r * r));
     let tss = if intercept {
         let deviations: Vec<f64> = (0..n).map(|i| centred_y(i).value()).collect();
-        let offset = compensated_sum(deviations.iter().copied()) / n as f64;
-        compensated_sum(deviations.iter().map(|d| (d - offset).powi(2)))
+        let shift = compensated_sum(deviations.iter().copied()) / n as f64;
+        compensated_sum(deviations.iter().map(|d| (d - shift).powi(2)))
     } else {
         compensated_sum(rows.iter().map(|&i| y.values[i].powi(2)))
     };
@@ -233,15 +277,22 @@ pub fn ols(y: Column, predictors: &[Column], intercept: bool) -> Result<OlsFit, 
     let variance = rss / df_residual;
     let residual_std_error = variance.sqrt();
     let r_squared = 1.0 - rss / tss;
-    let adj_r_squared = 1.0 - (1.0 - r_squared) * (n - usize::from(intercept)) as f64 / df_residual;
+    let adj_r_squared = 1.0 - (1.0 - r_squared) * (n - offset) as f64 / df_residual;
     let f_statistic = ((tss - rss) / df_model) / variance;
     let f_p_value = f_upper_p(f_statistic, df_model, df_residual);
 
-    // (AᵀA)⁻¹ = P·R⁻¹·R⁻ᵀ·Pᵀ; for centred unit-length columns AᵀA is the correlation matrix
-    let mut inverse_diagonal = vec![0.0; p];
-    for (k, &j) in pivot.iter().enumerate() {
-        inverse_diagonal[j] = (k..p).map(|l| r_inverse[(k, l)].powi(2)).sum();
-    }
+    // vᵀ(AᵀA)⁻¹v = ‖R⁻ᵀ·Pᵀ·v‖², since A·P = Q·R
+    let quadratic_form = |v: &dyn Fn(usize) -> f64| -> f64 {
+        (0..k)
+            .map(|l| {
+                let w: f64 = (0..=l).map(|d| r_inverse[(d, l)] * v(pivot[d])).sum();
+                w * w
+            })
+            .sum()
+    };
+    let inverse_diagonal: Vec<f64> = (0..k)
+        .map(|c| quadratic_form(&|other| if other == c { 1.0 } else { 0.0 }))
+        .collect();
     let quantile = t_quantile(0.975, df_residual);
     let coefficient = |name: &str, estimate: f64, std_error: f64| {
         let t = estimate / std_error;
@@ -257,32 +308,36 @@ pub fn ols(y: Column, predictors: &[Column], intercept: bool) -> Result<OlsFit, 
     };
     let mut coefficients = Vec::with_capacity(parameters);
     if intercept {
+        // b₀ = ȳ_c + x₀ − Σ bⱼ·centreⱼ, a linear form v of the scaled solution
         let mut b0 = DoubleDouble::difference(y_centre, 0.0);
-        for (j, b) in beta.iter().enumerate() {
-            b0.add_product(DoubleDouble::difference(centres[j], 0.0), -b);
+        b0.add(solution[0].hi);
+        b0.add(solution[0].lo);
+        for j in 0..p {
+            let slope = solution[j + 1];
+            b0.add_product(DoubleDouble::difference(centres[j], 0.0), -slope.hi);
+            b0.add(-centres[j] * slope.lo);
         }
-        // Var(b₀) = s²·(1/n + x̄ᵀ(X_cᵀX_c)⁻¹x̄), with x̄ᵀ(X_cᵀX_c)⁻¹x̄ = ‖R⁻ᵀ·Pᵀ·D⁻¹·x̄‖²
-        let scaled_means: Vec<f64> = pivot.iter().map(|&j| centres[j] / lengths[j]).collect();
-        let quadratic: f64 = (0..p)
-            .map(|l| {
-                let w: f64 = (0..=l).map(|k| r_inverse[(k, l)] * scaled_means[k]).sum();
-                w * w
-            })
-            .sum();
-        coefficients.push(coefficient(
-            "(intercept)",
-            b0.value(),
-            (variance * (1.0 / n as f64 + quadratic)).sqrt(),
-        ));
+        let form = |c: usize| {
+            if c == 0 {
+                1.0 / scale[0]
+            } else {
+                -centres[c - 1] / scale[c]
+            }
+        };
+        let std_error = (variance * quadratic_form(&form)).sqrt();
+        coefficients.push(coefficient("(intercept)", b0.value(), std_error));
     }
     for (j, column) in predictors.iter().enumerate() {
-        let std_error = (variance * inverse_diagonal[j]).sqrt() / lengths[j];
-        coefficients.push(coefficient(column.name, beta[j], std_error));
+        let c = j + offset;
+        let std_error = (variance * inverse_diagonal[c]).sqrt() / scale[c];
+        coefficients.push(coefficient(column.name, x[c], std_error));
     }
+    // with centred unit-length columns the slope block of (AᵀA)⁻¹ is the inverse correlation
+    // matrix, whose diagonal is the VIF
     let (vif, standardized) = if intercept {
         (
-            inverse_diagonal.clone(),
-            (0..p).map(|j| beta[j] * lengths[j] / tss.sqrt()).collect(),
+            inverse_diagonal[1..].to_vec(),
+            (0..p).map(|j| x[j + 1] * lengths[j] / tss.sqrt()).collect(),
         )
     } else {
         (Vec::new(), Vec::new())
@@ -349,7 +404,6 @@ struct Solver<'a> {
     qr: &'a faer::linalg::solvers::ColPivQr<f64>,
     r_inverse: &'a Mat<f64>,
     pivot: &'a [usize],
-    lengths: &'a [f64],
 }
 
 impl Solver<'_> {
@@ -423,7 +477,6 @@ impl Solver<'_> {
             h[(k, 0)] = *value;
         }
         self.apply_q(h.as_mut());
-        let _ = self.lengths;
         ((0..n).map(|i| h[(i, 0)]).collect(), delta_x)
     }
 }
