@@ -120,7 +120,7 @@ fn parse_metrics(names: &[String], format: Format) -> Result<Vec<&'static Metric
         .collect()
 }
 
-fn parse_filters(filters: &[String]) -> Result<Vec<(Dimension, Vec<String>)>> {
+pub(crate) fn parse_filters(filters: &[String]) -> Result<Vec<(Dimension, Vec<String>)>> {
     let mut parsed: Vec<(Dimension, Vec<String>)> = Vec::new();
     for filter in filters.iter().filter(|filter| !filter.trim().is_empty()) {
         let (name, value) = filter
@@ -142,7 +142,7 @@ fn parse_filters(filters: &[String]) -> Result<Vec<(Dimension, Vec<String>)>> {
     Ok(parsed)
 }
 
-fn day_start_ms(text: &str, zone: &TimeZone, flag: &str, add_days: i64) -> Result<i64> {
+pub(crate) fn day_start_ms(text: &str, zone: &TimeZone, flag: &str, add_days: i64) -> Result<i64> {
     let date: Date = text
         .trim()
         .parse()

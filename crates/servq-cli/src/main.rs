@@ -6,6 +6,7 @@ mod demo;
 mod import;
 mod kpi;
 mod staffing;
+mod stats;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -32,6 +33,14 @@ enum Command {
     /// Agents needed for an interval (Erlang C, A or B), what-if performance of a staffing, or
     /// a whole day forecast from the store and staffed interval by interval.
     Staffing(staffing::StaffingArgs),
+    /// Statistics on the columns of a file: OLS regression, correlation matrices.
+    Stats {
+        #[command(subcommand)]
+        command: stats::StatsCommand,
+    },
+    /// Driver analysis: which measures move an outcome (e.g. CSAT), after removing collinear
+    /// and insignificant ones, with the reasons in words.
+    Drivers(stats::DriverArgs),
     /// Generate a realistic demo data set (40 agents, 3 queues, 28 days) into the database.
     Demo(demo::DemoArgs),
     /// Show or change configuration and stored KPI thresholds.
@@ -113,6 +122,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Kpi(args) => kpi::run(&config, args).await,
         Command::Demo(args) => demo::run(&config, args).await,
         Command::Staffing(args) => staffing::run(&config, args).await,
+        Command::Stats { command } => stats::run_stats(command).await,
+        Command::Drivers(args) => stats::run_drivers(&config, args).await,
         Command::Config {
             action: ConfigAction::Show,
         } => config::show(&config).await,

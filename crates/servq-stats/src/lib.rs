@@ -22,7 +22,7 @@ mod weights;
 
 pub use corr::{CorrelationMatrix, Method, correlation};
 pub use drivers::{DriverAnalysis, DriverOptions, Language, Step, drivers};
-pub use ols::{Coefficient, Column, OlsFit, ols};
+pub use ols::{Coefficient, Column, OlsFit, f_statistic_from_r_squared, ols};
 pub use pareto::{ParetoRow, Quadrant, QuadrantItem, pareto, quadrant};
 pub use weights::{RelativeWeight, relative_weights};
 

@@ -89,6 +89,13 @@ const REFINE_ABOVE_CONDITION: f64 = 1e3;
 /// A pivot below this fraction of the largest (times max(n, p)·ε) means a dependent column.
 const RANK_TOLERANCE: f64 = 10.0;
 
+/// The overall F of a model with an intercept from its R²: (R²/k) / ((1 − R²)/(n − k − 1)),
+/// for `predictors` = k and `n` observations (the form in which studies report it).
+pub fn f_statistic_from_r_squared(r_squared: f64, n: usize, predictors: usize) -> f64 {
+    let k = predictors as f64;
+    (r_squared / k) / ((1.0 - r_squared) / (n as f64 - k - 1.0))
+}
+
 /// Fits y = b₀ + Σ bⱼ·xⱼ (or without b₀) by least squares.
 pub fn ols(y: Column, predictors: &[Column], intercept: bool) -> Result<OlsFit, StatsError> {
     if predictors.is_empty() {

@@ -1,0 +1,628 @@
+//! `servq stats ols|corr` and `servq drivers`: regression, correlation and the driver procedure
+//! on columns of a CSV/XLSX file or on daily KPIs from the store. The statistics live in
+//! `servq-stats`; this module reads columns and prints.
+
+use std::{io::Write, path::PathBuf, process::ExitCode};
+
+use anyhow::{Context, Result, bail, ensure};
+use serde_json::{Map, Value, json};
+use servq_import::{ColumnMap, OpenOptions, TableReader, TextEncoding};
+use servq_kpi::{METRICS, MetricValue, Unit};
+use servq_stats::{
+    Column, CorrelationMatrix, DriverAnalysis, DriverOptions, Language, Method, OlsFit, Step,
+};
+use servq_store::{GroupField, KpiQuery, TimeGrain};
+
+use crate::{config::Config, kpi};
+
+/// Output formats of the statistics commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text for a terminal.
+    Table,
+    /// JSON (docs/cli.md gives the keys).
+    Json,
+}
+
+/// Output formats of `servq drivers`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DriverFormat {
+    /// The step log and the final model in words.
+    Text,
+    /// JSON (docs/cli.md gives the keys).
+    Json,
+}
+
+/// Language of the step log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// English.
+    En,
+    /// 简体中文.
+    Zh,
+}
+
+/// Where the data of a statistics command comes from.
+#[derive(Debug, clap::Args)]
+pub struct FileArgs {
+    /// The data: CSV (UTF-8 or --encoding gbk) or a spreadsheet; one column per variable.
+    #[arg(long)]
+    csv: PathBuf,
+    /// Text encoding of a CSV file: utf-8 (BOM allowed) or gbk/gb18030.
+    #[arg(long, default_value = "utf-8")]
+    encoding: String,
+    /// Sheet of a spreadsheet (default the first).
+    #[arg(long)]
+    sheet: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum StatsCommand {
+    /// Ordinary least squares: coefficients, standard errors, t, p, 95 % intervals, R², F, VIF.
+    Ols {
+        #[command(flatten)]
+        file: FileArgs,
+        /// The response column.
+        #[arg(long)]
+        y: String,
+        /// Predictor columns, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        x: Vec<String>,
+        /// Fit without an intercept (R² is then uncentred).
+        #[arg(long)]
+        no_intercept: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Pearson or Spearman correlation matrix with p-values (pairwise complete).
+    Corr {
+        #[command(flatten)]
+        file: FileArgs,
+        /// Columns, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        columns: Vec<String>,
+        /// pearson or spearman.
+        #[arg(long, default_value = "pearson")]
+        method: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DriverArgs {
+    /// Read the data from this file (else --from-store).
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Text encoding of a CSV file.
+    #[arg(long, default_value = "utf-8")]
+    encoding: String,
+    /// Sheet of a spreadsheet.
+    #[arg(long)]
+    sheet: Option<String>,
+    /// Use daily KPIs from the store as the data (one row per day, in the report zone).
+    #[arg(long)]
+    from_store: bool,
+    /// First day with --from-store (YYYY-MM-DD).
+    #[arg(long)]
+    from: Option<String>,
+    /// Last day with --from-store (YYYY-MM-DD, inclusive).
+    #[arg(long)]
+    to: Option<String>,
+    /// With --from-store: only rows where a dimension has one of the values (queue=card).
+    #[arg(long, value_delimiter = ',')]
+    filter: Vec<String>,
+    /// The outcome to explain: a column, or with --from-store a KPI name (e.g. service_level).
+    #[arg(long)]
+    target: String,
+    /// Candidate drivers, comma-separated (default: every other column / the headline KPIs).
+    #[arg(long, value_delimiter = ',')]
+    predictors: Vec<String>,
+    /// Predictors stay while p ≤ alpha.
+    #[arg(long, default_value_t = 0.1)]
+    alpha: f64,
+    /// A pair with |r| at least this is collinear.
+    #[arg(long, default_value_t = 0.9)]
+    collinearity: f64,
+    /// A predictor with VIF at least this is collinear.
+    #[arg(long, default_value_t = 10.0)]
+    max_vif: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: DriverFormat,
+    /// Language of the text output (JSON carries both).
+    #[arg(long, value_enum, default_value = "en")]
+    lang: Lang,
+}
+
+/// Reads named numeric columns; empty, `NA`, `null` and `-` cells are missing values (NaN);
+/// `85%` reads as 0.85. Every unreadable cell is reported as `file:line: column: reason`.
+fn read_columns(
+    file: &std::path::Path,
+    encoding: &str,
+    sheet: Option<&str>,
+    names: &[String],
+) -> Result<Vec<Vec<f64>>> {
+    let encoding = TextEncoding::parse(encoding)
+        .with_context(|| format!("--encoding '{encoding}' is not one of utf-8, gbk, gb18030"))?;
+    let lowered: Vec<String> = names
+        .iter()
+        .map(|name| name.trim().to_lowercase())
+        .collect();
+    let canonical: Vec<&str> = lowered.iter().map(String::as_str).collect();
+    let options = OpenOptions {
+        columns: &canonical,
+        required: &canonical,
+        map: ColumnMap::default(),
+        encoding,
+        sheet: sheet.map(str::to_owned),
+    };
+    let mut reader = TableReader::open(file, &options)?;
+    let mut columns = vec![Vec::new(); names.len()];
+    let mut row = Vec::new();
+    let mut errors = Vec::new();
+    while let Some(line) = reader.next_row(&mut row)? {
+        if let Some(problem) = reader.shape_error(&row) {
+            errors.push(format!("{}:{line}: {problem}", reader.path()));
+            continue;
+        }
+        for (index, name) in names.iter().enumerate() {
+            let text = reader.columns.get(&row, index).trim();
+            match parse_number(text) {
+                Some(value) => columns[index].push(value),
+                None => {
+                    errors.push(format!(
+                        "{}:{line}: {name}: '{text}' is not a number",
+                        reader.path()
+                    ));
+                    columns[index].push(f64::NAN);
+                }
+            }
+        }
+        if errors.len() > 100 {
+            break;
+        }
+    }
+    if !errors.is_empty() {
+        bail!("{}", errors.join("\n"));
+    }
+    Ok(columns)
+}
+
+fn parse_number(text: &str) -> Option<f64> {
+    if text.is_empty()
+        || matches!(
+            text.to_ascii_lowercase().as_str(),
+            "na" | "n/a" | "null" | "nan" | "-"
+        )
+    {
+        return Some(f64::NAN);
+    }
+    let value = match text.strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f64>().ok()? / 100.0,
+        None => text.parse::<f64>().ok()?,
+    };
+    value.is_finite().then_some(value)
+}
+
+/// A float, or null where it is not finite.
+fn number(value: f64) -> Value {
+    serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
+}
+
+/// The JSON contract of a fit (docs/cli.md, `servq stats ols`).
+fn fit_json(fit: &OlsFit) -> Value {
+    let coefficients: Vec<Value> = fit
+        .coefficients
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "estimate": number(c.estimate),
+                "std_error": number(c.std_error),
+                "t": number(c.t),
+                "p": number(c.p),
+                "ci_low": number(c.ci_low),
+                "ci_high": number(c.ci_high),
+            })
+        })
+        .collect();
+    let predictors = &fit.coefficients[usize::from(fit.intercept)..];
+    let named = |values: &[f64]| -> Value {
+        if values.is_empty() {
+            return Value::Null;
+        }
+        let mut map = Map::new();
+        for (c, v) in predictors.iter().zip(values) {
+            map.insert(c.name.clone(), number(*v));
+        }
+        Value::Object(map)
+    };
+    json!({
+        "n": fit.n,
+        "df_residual": fit.df_residual,
+        "coefficients": coefficients,
+        "r_squared": number(fit.r_squared),
+        "adj_r_squared": number(fit.adj_r_squared),
+        "f_statistic": number(fit.f_statistic),
+        "f_p_value": number(fit.f_p_value),
+        "residual_std_error": number(fit.residual_std_error),
+        "df_model": fit.df_model,
+        "intercept": fit.intercept,
+        "vif": named(&fit.vif),
+        "standardized": named(&fit.standardized),
+        "condition_number": number(fit.condition_number),
+    })
+}
+
+fn fit_table(fit: &OlsFit) -> String {
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
+    table.set_header([
+        "",
+        "estimate",
+        "std error",
+        "t",
+        "p",
+        "95% CI low",
+        "95% CI high",
+        "VIF",
+    ]);
+    let offset = usize::from(fit.intercept);
+    for (index, c) in fit.coefficients.iter().enumerate() {
+        let vif = index
+            .checked_sub(offset)
+            .and_then(|j| fit.vif.get(j))
+            .map_or(String::new(), |v| format!("{v:.2}"));
+        table.add_row([
+            c.name.clone(),
+            format!("{:.6}", c.estimate),
+            format!("{:.6}", c.std_error),
+            format!("{:.3}", c.t),
+            format!("{:.4}", c.p),
+            format!("{:.6}", c.ci_low),
+            format!("{:.6}", c.ci_high),
+            vif,
+        ]);
+    }
+    format!(
+        "{table}\nn = {}, R² = {:.4}, adjusted R² = {:.4}, F({}, {}) = {:.4}, p = {:.3e}, residual SE = {:.6}",
+        fit.n,
+        fit.r_squared,
+        fit.adj_r_squared,
+        fit.df_model,
+        fit.df_residual,
+        fit.f_statistic,
+        fit.f_p_value,
+        fit.residual_std_error
+    )
+}
+
+fn print(out: &mut impl Write, value: &Value) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+pub async fn run_stats(command: StatsCommand) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match command {
+        StatsCommand::Ols {
+            file,
+            y,
+            x,
+            no_intercept,
+            format,
+        } => {
+            let mut names = vec![y.clone()];
+            names.extend(x.iter().cloned());
+            let columns = read_columns(&file.csv, &file.encoding, file.sheet.as_deref(), &names)?;
+            let fit = servq_stats::ols(
+                Column {
+                    name: &y,
+                    values: &columns[0],
+                },
+                &x.iter()
+                    .zip(&columns[1..])
+                    .map(|(name, values)| Column { name, values })
+                    .collect::<Vec<_>>(),
+                !no_intercept,
+            )?;
+            match format {
+                Format::Json => print(&mut out, &fit_json(&fit))?,
+                Format::Table => writeln!(out, "{}", fit_table(&fit))?,
+            }
+        }
+        StatsCommand::Corr {
+            file,
+            columns: names,
+            method,
+            format,
+        } => {
+            let method = match method.to_ascii_lowercase().as_str() {
+                "pearson" => Method::Pearson,
+                "spearman" => Method::Spearman,
+                other => bail!("--method '{other}' is not pearson or spearman"),
+            };
+            let columns = read_columns(&file.csv, &file.encoding, file.sheet.as_deref(), &names)?;
+            let matrix = servq_stats::correlation(
+                &names
+                    .iter()
+                    .zip(&columns)
+                    .map(|(name, values)| Column { name, values })
+                    .collect::<Vec<_>>(),
+                method,
+            )?;
+            match format {
+                Format::Json => print(&mut out, &correlation_json(&matrix, method))?,
+                Format::Table => writeln!(out, "{}", correlation_table(&matrix))?,
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn correlation_json(matrix: &CorrelationMatrix, method: Method) -> Value {
+    let grid = |values: &Vec<Vec<f64>>| -> Value {
+        Value::Array(
+            values
+                .iter()
+                .map(|row| Value::Array(row.iter().map(|v| number(*v)).collect()))
+                .collect(),
+        )
+    };
+    json!({
+        "method": match method { Method::Pearson => "pearson", Method::Spearman => "spearman" },
+        "columns": matrix.names,
+        "r": grid(&matrix.r),
+        "p": grid(&matrix.p),
+        "n": matrix.n,
+    })
+}
+
+fn correlation_table(matrix: &CorrelationMatrix) -> String {
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
+    let mut header = vec![String::new()];
+    header.extend(matrix.names.iter().cloned());
+    table.set_header(header);
+    for (i, name) in matrix.names.iter().enumerate() {
+        let mut row = vec![name.clone()];
+        for j in 0..matrix.names.len() {
+            let stars = match matrix.p[i][j] {
+                _ if i == j => String::new(),
+                p if p < 0.01 => "**".into(),
+                p if p < 0.05 => "*".into(),
+                _ => String::new(),
+            };
+            row.push(format!("{:.4}{stars}", matrix.r[i][j]));
+        }
+        table.add_row(row);
+    }
+    format!("{table}\n* p < 0.05, ** p < 0.01 (two-sided)")
+}
+
+/// The KPIs `servq drivers --from-store` offers as predictors by default.
+const DEFAULT_KPI_PREDICTORS: &[&str] = &[
+    "answer_rate",
+    "service_level",
+    "abandon_rate",
+    "asa_seconds",
+    "aht_seconds",
+    "transfer_rate",
+    "fcr_rate",
+    "occupancy",
+];
+
+pub async fn run_drivers(config: &Config, args: DriverArgs) -> Result<ExitCode> {
+    let options = DriverOptions {
+        alpha: args.alpha,
+        collinearity: args.collinearity,
+        max_vif: args.max_vif,
+    };
+    let (names, columns, source) = match (&args.csv, args.from_store) {
+        (Some(path), false) => {
+            ensure!(
+                args.from.is_none() && args.to.is_none() && args.filter.is_empty(),
+                "--from, --to and --filter go with --from-store"
+            );
+            ensure!(
+                !args.predictors.is_empty(),
+                "--predictors A,B,C is required with --csv"
+            );
+            let mut names = vec![args.target.clone()];
+            names.extend(args.predictors.iter().cloned());
+            let columns = read_columns(path, &args.encoding, args.sheet.as_deref(), &names)?;
+            (names, columns, json!({"file": path}))
+        }
+        (None, true) => daily_kpis(config, &args).await?,
+        _ => bail!("give either --csv FILE or --from-store"),
+    };
+    let analysis = servq_stats::drivers(
+        Column {
+            name: &names[0],
+            values: &columns[0],
+        },
+        &names[1..]
+            .iter()
+            .zip(&columns[1..])
+            .map(|(name, values)| Column { name, values })
+            .collect::<Vec<_>>(),
+        options,
+    )?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        DriverFormat::Json => {
+            let mut value = drivers_json(&analysis);
+            value["source"] = source;
+            print(&mut out, &value)?;
+        }
+        DriverFormat::Text => {
+            let language = match args.lang {
+                Lang::En => Language::En,
+                Lang::Zh => Language::Zh,
+            };
+            for (index, step) in analysis.steps.iter().enumerate() {
+                writeln!(out, "{}. {}", index + 1, step.describe(language))?;
+            }
+            writeln!(out)?;
+            writeln!(out, "{}", analysis.equation)?;
+            writeln!(out, "{}", fit_table(&analysis.fit))?;
+            let heading = match language {
+                Language::En => "Relative importance (Johnson's relative weights, share of R²):",
+                Language::Zh => "相对重要性（Johnson 相对权重，占 R² 的比例）：",
+            };
+            writeln!(out, "{heading}")?;
+            for weight in &analysis.relative_weights {
+                writeln!(
+                    out,
+                    "  {:<20} {:>6.1}%  {}",
+                    weight.name,
+                    weight.share * 100.0,
+                    "█".repeat((weight.share * 40.0).round() as usize)
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn step_json(step: &Step) -> Value {
+    let mut value = match step {
+        Step::Start {
+            target,
+            predictors,
+            n,
+        } => {
+            json!({"kind": "start", "target": target, "predictors": predictors, "n": n})
+        }
+        Step::CollinearPair {
+            a,
+            b,
+            r,
+            f_without_a,
+            f_without_b,
+            removed,
+        } => json!({
+            "kind": "collinear_pair", "a": a, "b": b, "r": number(*r),
+            "f_without_a": number(*f_without_a), "f_without_b": number(*f_without_b), "removed": removed,
+        }),
+        Step::HighVif {
+            candidates,
+            removed,
+        } => json!({
+            "kind": "high_vif",
+            "candidates": candidates.iter().map(|(name, vif, f)| json!({"name": name, "vif": number(*vif), "f_without": number(*f)})).collect::<Vec<_>>(),
+            "removed": removed,
+        }),
+        Step::Insignificant { name, p, alpha } => {
+            json!({"kind": "insignificant", "name": name, "p": number(*p), "alpha": alpha})
+        }
+        Step::Final {
+            kept,
+            r_squared,
+            f_statistic,
+            f_p_value,
+        } => json!({
+            "kind": "final", "kept": kept, "r_squared": number(*r_squared),
+            "f_statistic": number(*f_statistic), "f_p_value": number(*f_p_value),
+        }),
+    };
+    value["text"] = json!({"en": step.describe(Language::En), "zh": step.describe(Language::Zh)});
+    value
+}
+
+fn drivers_json(analysis: &DriverAnalysis) -> Value {
+    json!({
+        "steps": analysis.steps.iter().map(step_json).collect::<Vec<_>>(),
+        "equation": analysis.equation,
+        "model": fit_json(&analysis.fit),
+        "relative_weights": analysis.relative_weights.iter().map(|w| json!({
+            "name": w.name, "weight": number(w.weight), "share": number(w.share),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// One row per day of the KPIs named by --target and --predictors, from the rollups.
+async fn daily_kpis(
+    config: &Config,
+    args: &DriverArgs,
+) -> Result<(Vec<String>, Vec<Vec<f64>>, Value)> {
+    let zone = config.zone.clone();
+    let from = args
+        .from
+        .as_deref()
+        .context("--from-store needs --from YYYY-MM-DD")?;
+    let to = args
+        .to
+        .as_deref()
+        .context("--from-store needs --to YYYY-MM-DD")?;
+    let from_ms = kpi::day_start_ms(from, &zone, "--from", 0)?;
+    let to_ms = kpi::day_start_ms(to, &zone, "--to", 1)?;
+    ensure!(from_ms < to_ms, "--from must not be after --to");
+    let predictors: Vec<String> = if args.predictors.is_empty() {
+        DEFAULT_KPI_PREDICTORS
+            .iter()
+            .filter(|name| **name != args.target)
+            .map(|name| name.to_string())
+            .collect()
+    } else {
+        args.predictors.clone()
+    };
+    let mut names = vec![args.target.clone()];
+    names.extend(predictors);
+    let metrics = names
+        .iter()
+        .map(|name| {
+            servq_kpi::metric(name)
+                .filter(|metric| metric.unit != Unit::Count)
+                .with_context(|| {
+                    let known: Vec<&str> = METRICS
+                        .iter()
+                        .filter(|m| m.unit != Unit::Count)
+                        .map(|m| m.name)
+                        .collect();
+                    format!(
+                        "'{name}' is not a KPI the store has daily values of; one of {}",
+                        known.join(", ")
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let store = config.open_store().await?;
+    let groups = store
+        .kpi(&KpiQuery {
+            group_by: vec![GroupField::Time(TimeGrain::Day)],
+            from_ms: Some(from_ms),
+            to_ms: Some(to_ms),
+            zone,
+            filters: kpi::parse_filters(&args.filter)?,
+        })
+        .await?;
+    store.close().await;
+    let mut columns = vec![Vec::with_capacity(groups.len()); names.len()];
+    for group in &groups {
+        for (column, metric) in columns.iter_mut().zip(&metrics) {
+            column.push(
+                match (metric.compute)(&group.contacts, group.states.as_ref()) {
+                    MetricValue::Number(Some(value)) => value,
+                    MetricValue::Count(count) => count as f64,
+                    MetricValue::Number(None) => f64::NAN,
+                },
+            );
+        }
+    }
+    ensure!(
+        groups.len() >= 3,
+        "the store has {} day(s) with contacts between {from} and {to}; driver analysis needs more days than predictors",
+        groups.len()
+    );
+    let days: Vec<&str> = groups.iter().filter_map(|g| g.key[0].as_deref()).collect();
+    Ok((
+        names,
+        columns,
+        json!({"store": "daily KPIs", "from": from, "to": to, "days": days.len()}),
+    ))
+}
