@@ -2,7 +2,9 @@
 //! collinear predictors keeping the more significant model, then eliminate insignificant
 //! predictors one at a time, and say what was done and why.
 
-use crate::{Column, OlsFit, RelativeWeight, StatsError, corr::pearson, ols, relative_weights};
+use faer::Mat;
+
+use crate::{Column, OlsFit, RelativeWeight, StatsError, ols, subsets::Factor, weights};
 
 /// Thresholds of the procedure.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -273,17 +275,23 @@ pub fn drivers(
         name: target.name,
         values: &y,
     };
-    let fit_of = |kept: &[usize]| {
-        let columns: Vec<Column> = kept
-            .iter()
-            .map(|&j| Column {
-                name: names[j],
-                values: &xs[j],
-            })
-            .collect();
-        ols(target, &columns, true)
+    if rows.len() < predictors.len() + 2 {
+        return Err(StatsError::NotEnoughObservations {
+            available: rows.len(),
+            needed: predictors.len() + 2,
+        });
+    }
+    // one factorisation serves every model the procedure compares
+    let factor = Factor::new(
+        &y,
+        &xs.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+        &names,
+    )?;
+    let f_of = |kept: &[usize]| {
+        factor
+            .fit(kept)
+            .map_or(f64::NEG_INFINITY, |fit| fit.f_statistic)
     };
-    let f_of = |kept: &[usize]| fit_of(kept).map_or(f64::NEG_INFINITY, |fit| fit.f_statistic);
     let without = |kept: &[usize], drop: usize| -> Vec<usize> {
         kept.iter().copied().filter(|&j| j != drop).collect()
     };
@@ -300,7 +308,7 @@ pub fn drivers(
         let mut worst: Option<(usize, usize, f64)> = None;
         for (position, &a) in kept.iter().enumerate() {
             for &b in &kept[position + 1..] {
-                let r = pearson(&xs[a], &xs[b]);
+                let r = factor.correlation(a, b);
                 if r.abs() >= options.collinearity
                     && worst.is_none_or(|(_, _, worst_r)| r.abs() > worst_r.abs())
                 {
@@ -323,19 +331,17 @@ pub fn drivers(
             kept = without(&kept, removed);
             continue;
         }
-        let candidates: Vec<(usize, f64)> = match fit_of(&kept) {
+        let candidates: Vec<(usize, f64)> = match factor.fit(&kept) {
             Ok(fit) => kept
                 .iter()
                 .zip(&fit.vif)
                 .filter(|(_, vif)| **vif >= options.max_vif)
                 .map(|(&j, &vif)| (j, vif))
                 .collect(),
-            Err(StatsError::RankDeficient { columns }) => kept
+            Err(dependent) => dependent
                 .iter()
-                .filter(|&&j| columns.iter().any(|c| c == names[j]))
-                .map(|&j| (j, f64::INFINITY))
+                .map(|&position| (kept[position], f64::INFINITY))
                 .collect(),
-            Err(other) => return Err(other),
         };
         if candidates.is_empty() {
             break;
@@ -347,8 +353,7 @@ pub fn drivers(
         let best = scored
             .iter()
             .max_by(|a, b| a.2.total_cmp(&b.2))
-            .map(|s| s.0)
-            .unwrap_or(candidates[0].0);
+            .map_or(candidates[0].0, |s| s.0);
         steps.push(Step::HighVif {
             candidates: scored
                 .iter()
@@ -360,39 +365,34 @@ pub fn drivers(
     }
 
     // 2. backward elimination
-    let fit = loop {
-        let fit = fit_of(&kept)?;
-        let worst = fit.coefficients[1..]
+    loop {
+        let Ok(fit) = factor.fit(&kept) else {
+            return Err(StatsError::RankDeficient {
+                columns: kept.iter().map(|&j| names[j].to_owned()).collect(),
+            });
+        };
+        let worst = fit
+            .p_values
             .iter()
             .zip(&kept)
-            .max_by(|a, b| a.0.p.total_cmp(&b.0.p))
-            .map(|(c, &j)| (j, c.p));
+            .max_by(|a, b| a.0.total_cmp(b.0))
+            .map(|(&p, &j)| (j, p));
         match worst {
-            Some((j, p)) if p > options.alpha && kept.len() > 1 => {
-                steps.push(Step::Insignificant {
-                    name: names[j].to_owned(),
-                    p,
-                    alpha: options.alpha,
-                });
-                kept = without(&kept, j);
-            }
             Some((j, p)) if p > options.alpha => {
                 steps.push(Step::Insignificant {
                     name: names[j].to_owned(),
                     p,
                     alpha: options.alpha,
                 });
-                return Err(StatsError::NoPredictors);
+                if kept.len() == 1 {
+                    return Err(StatsError::NoPredictors);
+                }
+                kept = without(&kept, j);
             }
-            _ => break fit,
+            _ => break,
         }
-    };
-    steps.push(Step::Final {
-        kept: kept.iter().map(|&j| names[j].to_owned()).collect(),
-        r_squared: fit.r_squared,
-        f_statistic: fit.f_statistic,
-        f_p_value: fit.f_p_value,
-    });
+    }
+    // the final model in full: the refined fit, every statistic
     let columns: Vec<Column> = kept
         .iter()
         .map(|&j| Column {
@@ -400,7 +400,26 @@ pub fn drivers(
             values: &xs[j],
         })
         .collect();
-    let relative_weights = relative_weights(target, &columns)?;
+    let fit = ols(target, &columns, true)?;
+    steps.push(Step::Final {
+        kept: kept.iter().map(|&j| names[j].to_owned()).collect(),
+        r_squared: fit.r_squared,
+        f_statistic: fit.f_statistic,
+        f_p_value: fit.f_p_value,
+    });
+    let rxx = Mat::from_fn(kept.len(), kept.len(), |a, b| {
+        if a == b {
+            1.0
+        } else {
+            factor.correlation(kept[a], kept[b])
+        }
+    });
+    let rxy: Vec<f64> = kept
+        .iter()
+        .map(|&j| factor.correlation(j, factor.target()))
+        .collect();
+    let kept_names: Vec<&str> = kept.iter().map(|&j| names[j]).collect();
+    let relative_weights = weights::from_correlations(&kept_names, &rxx, &rxy)?;
     let mut equation = format!("{} = {}", target.name, number(fit.coefficients[0].estimate));
     for coefficient in &fit.coefficients[1..] {
         let sign = if coefficient.estimate < 0.0 {

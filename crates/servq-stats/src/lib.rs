@@ -18,6 +18,7 @@ mod drivers;
 mod extended;
 mod ols;
 mod pareto;
+mod subsets;
 mod weights;
 
 pub use corr::{CorrelationMatrix, Method, correlation};

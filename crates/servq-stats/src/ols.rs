@@ -224,9 +224,23 @@ pub fn ols(y: Column, predictors: &[Column], intercept: bool) -> Result<OlsFit, 
         sum
     };
     let zero = DoubleDouble::default();
-    let mut residuals: Vec<DoubleDouble> = (0..n).map(|i| residual_of(&x, i, zero)).collect();
     let mut refinement_steps = 0;
-    if condition_number > REFINE_ABOVE_CONDITION {
+    let residuals: Vec<f64> = if condition_number <= REFINE_ABOVE_CONDITION {
+        // well-conditioned: the factorisation's answer is accurate to a few ulps, and so are
+        // plain residuals
+        let slopes: Vec<f64> = x.iter().map(|v| v.hi).collect();
+        (0..n)
+            .map(|i| {
+                let fitted: f64 = slopes
+                    .iter()
+                    .enumerate()
+                    .map(|(c, b)| value(i, c).hi * b)
+                    .sum();
+                centred_y(i).value() - fitted
+            })
+            .collect()
+    } else {
+        let mut residuals: Vec<DoubleDouble> = (0..n).map(|i| residual_of(&x, i, zero)).collect();
         for _ in 0..10 {
             refinement_steps += 1;
             // f = b − r − A·x and g = −Aᵀ·r, in extended precision
@@ -266,8 +280,8 @@ pub fn ols(y: Column, predictors: &[Column], intercept: bool) -> Result<OlsFit, 
         }
         // the residuals exactly for the final solution
         residuals = (0..n).map(|i| residual_of(&x, i, zero)).collect();
-    }
-    let residuals: Vec<f64> = residuals.iter().map(|r| r.value()).collect();
+        residuals.iter().map(|r| r.value()).collect()
+    };
     let solution = x;
     let x: Vec<f64> = solution.iter().map(|v| v.value()).collect();
 
@@ -393,7 +407,7 @@ fn complete_rows(y: Column, predictors: &[Column]) -> Result<Vec<usize>, StatsEr
 }
 
 /// The inverse of an upper-triangular matrix by back substitution.
-fn upper_inverse(r: &Mat<f64>) -> Mat<f64> {
+pub(crate) fn upper_inverse(r: &Mat<f64>) -> Mat<f64> {
     let p = r.nrows();
     let mut inverse = Mat::<f64>::zeros(p, p);
     for j in 0..p {

@@ -48,6 +48,18 @@ pub fn relative_weights(
                 .collect(),
         });
     }
+    let names: Vec<&str> = predictors.iter().map(|c| c.name).collect();
+    from_correlations(&names, &rxx, &rxy)
+}
+
+/// Relative weights from the predictors' correlation matrix `rxx` and their correlations with
+/// the target `rxy`.
+pub(crate) fn from_correlations(
+    names: &[&str],
+    rxx: &Mat<f64>,
+    rxy: &[f64],
+) -> Result<Vec<RelativeWeight>, StatsError> {
+    let p = names.len();
     let eigen = rxx
         .self_adjoint_eigen(Side::Lower)
         .map_err(|_| StatsError::NoPredictors)?;
@@ -55,7 +67,7 @@ pub fn relative_weights(
     let largest = (0..p).map(|k| values[k]).fold(0.0, f64::max);
     if (0..p).any(|k| values[k] <= largest * 1e-14) {
         return Err(StatsError::RankDeficient {
-            columns: predictors.iter().map(|c| c.name.to_owned()).collect(),
+            columns: names.iter().map(|name| name.to_string()).collect(),
         });
     }
     // Λ* = V·diag(√λ)·Vᵀ and its inverse V·diag(1/√λ)·Vᵀ
@@ -80,11 +92,11 @@ pub fn relative_weights(
         .map(|j| (0..p).map(|k| root[(j, k)].powi(2) * beta[k].powi(2)).sum())
         .collect();
     let r_squared: f64 = weights.iter().sum();
-    Ok(predictors
+    Ok(names
         .iter()
         .zip(weights)
-        .map(|(c, weight)| RelativeWeight {
-            name: c.name.to_owned(),
+        .map(|(name, weight)| RelativeWeight {
+            name: name.to_string(),
             weight,
             share: weight / r_squared,
         })

@@ -9,6 +9,7 @@ use std::{
 };
 
 mod staffing;
+mod stats;
 
 use serde_json::Value;
 use servq_store::testing::TestDatabase;
