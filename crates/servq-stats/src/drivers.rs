@@ -267,9 +267,11 @@ pub fn drivers(
                     .all(|c| c.values.get(i).is_some_and(|v| !v.is_nan()))
         })
         .collect();
-    let take = |values: &[f64]| -> Vec<f64> { rows.iter().map(|&i| values[i]).collect() };
-    let y = take(target.values);
-    let xs: Vec<Vec<f64>> = predictors.iter().map(|c| take(c.values)).collect();
+    let y = crate::ols::gather(target.values, &rows);
+    let xs: Vec<std::borrow::Cow<[f64]>> = predictors
+        .iter()
+        .map(|c| crate::ols::gather(c.values, &rows))
+        .collect();
     let names: Vec<&str> = predictors.iter().map(|c| c.name).collect();
     let target = Column {
         name: target.name,
@@ -284,7 +286,7 @@ pub fn drivers(
     // one factorisation serves every model the procedure compares
     let factor = Factor::new(
         &y,
-        &xs.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+        &xs.iter().map(|x| x.as_ref()).collect::<Vec<_>>(),
         &names,
     )?;
     let f_of = |kept: &[usize]| {

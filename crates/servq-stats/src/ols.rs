@@ -7,6 +7,8 @@
 //! arithmetic from the exact centred data, so the answer is the least-squares solution of the
 //! data as given, to about the last digit, not to cond(A)·ε.
 
+use std::borrow::Cow;
+
 use faer::{
     Mat, MatMut, Par,
     dyn_stack::{MemBuffer, MemStack},
@@ -111,19 +113,25 @@ pub fn ols(y: Column, predictors: &[Column], intercept: bool) -> Result<OlsFit, 
             needed: parameters + 1,
         });
     }
+    // the complete rows, gathered only when some are missing
+    let y_values = gather(y.values, &rows);
+    let data: Vec<Cow<[f64]>> = predictors.iter().map(|c| gather(c.values, &rows)).collect();
+    drop(rows);
+    // Centres and lengths only precondition (the constant stays in the model and the scale is
+    // undone exactly), so plain sums do.
     let mean = |values: &[f64]| {
         if intercept {
-            compensated_sum(rows.iter().map(|&i| values[i])) / n as f64
+            values.iter().sum::<f64>() / n as f64
         } else {
             0.0
         }
     };
-    let centres: Vec<f64> = predictors.iter().map(|c| mean(c.values)).collect();
-    let y_centre = mean(y.values);
-    let lengths: Vec<f64> = predictors
+    let centres: Vec<f64> = data.iter().map(|c| mean(c)).collect();
+    let y_centre = mean(&y_values);
+    let lengths: Vec<f64> = data
         .iter()
         .zip(&centres)
-        .map(|(c, m)| compensated_sum(rows.iter().map(|&i| (c.values[i] - m).powi(2))).sqrt())
+        .map(|(c, m)| c.iter().map(|v| (v - m) * (v - m)).sum::<f64>().sqrt())
         .collect();
     let constant: Vec<String> = predictors
         .iter()
@@ -161,15 +169,19 @@ pub fn ols(y: Column, predictors: &[Column], intercept: bool) -> Result<OlsFit, 
         if c < offset {
             DoubleDouble::difference(1.0, 0.0)
         } else {
-            DoubleDouble::difference(predictors[c - offset].values[rows[i]], centres[c - offset])
+            DoubleDouble::difference(data[c - offset][i], centres[c - offset])
         }
     };
-    let design = Mat::from_fn(n, k, |i, c| value(i, c).value() / scale[c]);
-    let qr = design.col_piv_qr();
-    drop(design);
-    let r = qr.thin_R().to_owned();
-    let (forward, _) = qr.P().arrays();
-    let pivot: Vec<usize> = forward.to_vec();
+    let design = Mat::from_fn(n, k, |i, c| {
+        if c < offset {
+            1.0 / scale[c]
+        } else {
+            (data[c - offset][i] - centres[c - offset]) / scale[c]
+        }
+    });
+    let qr = Householder::factor(design);
+    let r = qr.r.clone();
+    let pivot: Vec<usize> = qr.pivot.clone();
 
     // rank: pivots are in decreasing size
     let tolerance = RANK_TOLERANCE * (n.max(k) as f64) * f64::EPSILON * r[(0, 0)].abs();
@@ -198,7 +210,7 @@ pub fn ols(y: Column, predictors: &[Column], intercept: bool) -> Result<OlsFit, 
         r_inverse: &r_inverse,
         pivot: &pivot,
     };
-    let centred_y = |i: usize| DoubleDouble::difference(y.values[rows[i]], y_centre);
+    let centred_y = |i: usize| DoubleDouble::difference(y_values[i], y_centre);
 
     // first solution from the factorisation
     let mut rhs = Mat::from_fn(n, 1, |i, _| centred_y(i).value());
@@ -228,17 +240,15 @@ pub fn ols(y: Column, predictors: &[Column], intercept: bool) -> Result<OlsFit, 
     let residuals: Vec<f64> = if condition_number <= REFINE_ABOVE_CONDITION {
         // well-conditioned: the factorisation's answer is accurate to a few ulps, and so are
         // plain residuals
-        let slopes: Vec<f64> = x.iter().map(|v| v.hi).collect();
-        (0..n)
-            .map(|i| {
-                let fitted: f64 = slopes
-                    .iter()
-                    .enumerate()
-                    .map(|(c, b)| value(i, c).hi * b)
-                    .sum();
-                centred_y(i).value() - fitted
-            })
-            .collect()
+        let shift = y_centre + if intercept { x[0].hi } else { 0.0 };
+        let mut residuals: Vec<f64> = y_values.iter().map(|v| v - shift).collect();
+        for (j, column) in data.iter().enumerate() {
+            let (slope, centre) = (x[j + offset].hi, centres[j]);
+            for (r, v) in residuals.iter_mut().zip(column.iter()) {
+                *r -= (v - centre) * slope;
+            }
+        }
+        residuals
     } else {
         let mut residuals: Vec<DoubleDouble> = (0..n).map(|i| residual_of(&x, i, zero)).collect();
         for _ in 0..10 {
@@ -291,7 +301,7 @@ pub fn ols(y: Column, predictors: &[Column], intercept: bool) -> Result<OlsFit, 
         let shift = compensated_sum(deviations.iter().copied()) / n as f64;
         compensated_sum(deviations.iter().map(|d| (d - shift).powi(2)))
     } else {
-        compensated_sum(rows.iter().map(|&i| y.values[i].powi(2)))
+        compensated_sum(y_values.iter().map(|v| v * v))
     };
     let df_model = p as f64;
     let df_residual = (n - parameters) as f64;
@@ -383,6 +393,15 @@ pub fn ols(y: Column, predictors: &[Column], intercept: bool) -> Result<OlsFit, 
     })
 }
 
+/// The values at `rows`, borrowed when that is every row.
+pub(crate) fn gather<'a>(values: &'a [f64], rows: &[usize]) -> Cow<'a, [f64]> {
+    if rows.len() == values.len() {
+        Cow::Borrowed(values)
+    } else {
+        Cow::Owned(rows.iter().map(|&i| values[i]).collect())
+    }
+}
+
 /// Indices of rows where the response and every predictor are present (not NaN).
 fn complete_rows(y: Column, predictors: &[Column]) -> Result<Vec<usize>, StatsError> {
     let len = y.values.len();
@@ -400,6 +419,12 @@ fn complete_rows(y: Column, predictors: &[Column]) -> Result<Vec<usize>, StatsEr
                 row,
             });
         }
+    }
+    let any_missing = std::iter::once(&y)
+        .chain(predictors)
+        .any(|column| column.values.iter().any(|v| v.is_nan()));
+    if !any_missing {
+        return Ok((0..len).collect());
     }
     Ok((0..len)
         .filter(|&i| !y.values[i].is_nan() && predictors.iter().all(|c| !c.values[i].is_nan()))
@@ -420,24 +445,82 @@ pub(crate) fn upper_inverse(r: &Mat<f64>) -> Mat<f64> {
     inverse
 }
 
+/// A·P = Q·R by column-pivoted Householder QR, factored in place (the design is large: no
+/// copy), with Q kept as its Householder vectors.
+pub(crate) struct Householder {
+    /// The Householder vectors, unit lower trapezoidal.
+    basis: Mat<f64>,
+    /// faer's block coefficients of those vectors.
+    coefficients: Mat<f64>,
+    /// The triangular factor, k × k.
+    pub(crate) r: Mat<f64>,
+    /// Column k of R is column `pivot[k]` of A.
+    pub(crate) pivot: Vec<usize>,
+}
+
+impl Householder {
+    pub(crate) fn factor(mut a: Mat<f64>) -> Householder {
+        use faer::linalg::qr::{col_pivoting, no_pivoting};
+        let (m, n) = a.shape();
+        let size = m.min(n);
+        let block = no_pivoting::factor::recommended_block_size::<f64>(m, n);
+        let mut coefficients = Mat::<f64>::zeros(block, size);
+        let mut forward = vec![0usize; n];
+        let mut inverse = vec![0usize; n];
+        let par = faer::get_global_parallelism();
+        let mut buffer = MemBuffer::new(col_pivoting::factor::qr_in_place_scratch::<usize, f64>(
+            m,
+            n,
+            block,
+            par,
+            Default::default(),
+        ));
+        col_pivoting::factor::qr_in_place(
+            a.as_mut(),
+            coefficients.as_mut(),
+            &mut forward,
+            &mut inverse,
+            par,
+            MemStack::new(&mut buffer),
+            Default::default(),
+        );
+        let r = Mat::from_fn(size, n, |i, j| if i <= j { a[(i, j)] } else { 0.0 });
+        // what remains below the diagonal are the vectors; their diagonal is an implicit 1
+        for j in 0..n {
+            for i in 0..j.min(m) {
+                a[(i, j)] = 0.0;
+            }
+            if j < m {
+                a[(j, j)] = 1.0;
+            }
+        }
+        Householder {
+            basis: a,
+            coefficients,
+            r,
+            pivot: forward,
+        }
+    }
+}
+
 /// Solves with the factors of A·P = Q·R.
 struct Solver<'a> {
-    qr: &'a faer::linalg::solvers::ColPivQr<f64>,
+    qr: &'a Householder,
     r_inverse: &'a Mat<f64>,
     pivot: &'a [usize],
 }
 
 impl Solver<'_> {
     fn scratch(&self) -> MemBuffer {
-        let basis = self.qr.Q_basis();
+        let basis = self.qr.basis.as_ref();
         MemBuffer::new(
             householder::apply_block_householder_sequence_transpose_on_the_left_in_place_scratch::<
                 f64,
-            >(basis.nrows(), self.qr.Q_coeff().nrows(), 1)
+            >(basis.nrows(), self.qr.coefficients.as_ref().nrows(), 1)
             .or(
                 householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<f64>(
                     basis.nrows(),
-                    self.qr.Q_coeff().nrows(),
+                    self.qr.coefficients.as_ref().nrows(),
                     1,
                 ),
             ),
@@ -448,8 +531,8 @@ impl Solver<'_> {
     fn apply_qt(&self, v: MatMut<'_, f64>) {
         let mut buffer = self.scratch();
         householder::apply_block_householder_sequence_transpose_on_the_left_in_place_with_conj(
-            self.qr.Q_basis(),
-            self.qr.Q_coeff(),
+            self.qr.basis.as_ref(),
+            self.qr.coefficients.as_ref(),
             faer::Conj::No,
             v,
             Par::Seq,
@@ -461,8 +544,8 @@ impl Solver<'_> {
     fn apply_q(&self, v: MatMut<'_, f64>) {
         let mut buffer = self.scratch();
         householder::apply_block_householder_sequence_on_the_left_in_place_with_conj(
-            self.qr.Q_basis(),
-            self.qr.Q_coeff(),
+            self.qr.basis.as_ref(),
+            self.qr.coefficients.as_ref(),
             faer::Conj::No,
             v,
             Par::Seq,

@@ -5,9 +5,7 @@
 
 use faer::Mat;
 
-use crate::{
-    StatsError, distribution::t_two_sided_p, extended::compensated_sum, ols::upper_inverse,
-};
+use crate::{StatsError, distribution::t_two_sided_p, ols::upper_inverse};
 
 /// The R factor of the centred, scaled columns, the target last.
 pub(crate) struct Factor {
@@ -23,6 +21,31 @@ pub(crate) struct SubsetFit {
     pub(crate) vif: Vec<f64>,
 }
 
+/// The R of an unpivoted Householder QR, computed in the matrix's own storage.
+fn triangle_in_place(mut a: Mat<f64>) -> Mat<f64> {
+    use faer::linalg::qr::no_pivoting::factor;
+    let (m, n) = a.shape();
+    let size = m.min(n);
+    let block = factor::recommended_block_size::<f64>(m, n);
+    let mut coefficients = Mat::<f64>::zeros(block, size);
+    let par = faer::get_global_parallelism();
+    let mut buffer = faer::dyn_stack::MemBuffer::new(factor::qr_in_place_scratch::<f64>(
+        m,
+        n,
+        block,
+        par,
+        Default::default(),
+    ));
+    factor::qr_in_place(
+        a.as_mut(),
+        coefficients.as_mut(),
+        par,
+        faer::dyn_stack::MemStack::new(&mut buffer),
+        Default::default(),
+    );
+    Mat::from_fn(size, n, |i, j| if i <= j { a[(i, j)] } else { 0.0 })
+}
+
 impl Factor {
     /// Factors complete columns (no missing values); a constant column is an error by name.
     pub(crate) fn new(y: &[f64], xs: &[&[f64]], names: &[&str]) -> Result<Factor, StatsError> {
@@ -33,8 +56,12 @@ impl Factor {
         let mut lengths = Vec::with_capacity(m);
         let mut constant = Vec::new();
         for (c, values) in columns.iter().enumerate() {
-            let centre = compensated_sum(values.iter().copied()) / n as f64;
-            let length = compensated_sum(values.iter().map(|v| (v - centre).powi(2))).sqrt();
+            let centre = values.iter().sum::<f64>() / n as f64;
+            let length = values
+                .iter()
+                .map(|v| (v - centre) * (v - centre))
+                .sum::<f64>()
+                .sqrt();
             if length == 0.0 {
                 constant.push(names.get(c).map_or("the target", |name| name).to_owned());
             }
@@ -45,7 +72,7 @@ impl Factor {
             return Err(StatsError::RankDeficient { columns: constant });
         }
         let scaled = Mat::from_fn(n, m, |i, c| (columns[c][i] - centres[c]) / lengths[c]);
-        let r = scaled.qr().thin_R().to_owned();
+        let r = triangle_in_place(scaled);
         Ok(Factor {
             n,
             predictors: xs.len(),
