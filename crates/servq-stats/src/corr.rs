@@ -16,9 +16,9 @@ pub enum Method {
 pub struct CorrelationMatrix {
     /// Column names, in input order.
     pub names: Vec<String>,
-    /// r[i][j]; NaN where a column is constant over the pairs.
+    /// `r[i][j]`; NaN where a column is constant over the pairs.
     pub r: Vec<Vec<f64>>,
-    /// Two-sided p-value of r[i][j] from t = r·√((n−2)/(1−r²)) with n − 2 degrees of freedom.
+    /// Two-sided p-value of `r[i][j]` from t = r·√((n−2)/(1−r²)) with n − 2 degrees of freedom.
     pub p: Vec<Vec<f64>>,
     /// Number of rows where both columns are present.
     pub n: Vec<Vec<usize>>,
