@@ -75,6 +75,24 @@ pub enum StatsCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Pareto table of a category column: counts (or a weight column's sums), shares,
+    /// cumulative shares and the vital few.
+    Pareto {
+        #[command(flatten)]
+        file: FileArgs,
+        /// The category column (e.g. a reason code).
+        #[arg(long)]
+        column: String,
+        /// Sum this numeric column per category instead of counting rows.
+        #[arg(long)]
+        weight: Option<String>,
+        /// The vital few stay within this cumulative share.
+        #[arg(long, default_value_t = 0.8)]
+        cutoff: f64,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
     /// Pearson or Spearman correlation matrix with p-values (pairwise complete).
     Corr {
         #[command(flatten)]
@@ -189,6 +207,67 @@ fn read_columns(
         bail!("{}", errors.join("\n"));
     }
     Ok(columns)
+}
+
+/// (category, count or summed weight) per distinct value of `column`; empty categories are
+/// left out.
+fn read_categories(
+    file: &FileArgs,
+    column: &str,
+    weight: Option<&str>,
+) -> Result<Vec<(String, f64)>> {
+    let encoding = TextEncoding::parse(&file.encoding).with_context(|| {
+        format!(
+            "--encoding '{}' is not one of utf-8, gbk, gb18030",
+            file.encoding
+        )
+    })?;
+    let mut lowered = vec![column.trim().to_lowercase()];
+    if let Some(weight) = weight {
+        lowered.push(weight.trim().to_lowercase());
+    }
+    let canonical: Vec<&str> = lowered.iter().map(String::as_str).collect();
+    let options = OpenOptions {
+        columns: &canonical,
+        required: &canonical,
+        map: ColumnMap::default(),
+        encoding,
+        sheet: file.sheet.clone(),
+    };
+    let mut reader = TableReader::open(&file.csv, &options)?;
+    let mut totals: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+    let mut row = Vec::new();
+    let mut errors = Vec::new();
+    while let Some(line) = reader.next_row(&mut row)? {
+        if let Some(problem) = reader.shape_error(&row) {
+            errors.push(format!("{}:{line}: {problem}", reader.path()));
+            continue;
+        }
+        let category = reader.columns.get(&row, 0).trim().to_owned();
+        let amount = match weight {
+            None => 1.0,
+            Some(name) => {
+                let text = reader.columns.get(&row, 1).trim();
+                match parse_number(text) {
+                    Some(value) if !value.is_nan() && value >= 0.0 => value,
+                    _ => {
+                        errors.push(format!(
+                            "{}:{line}: {name}: '{text}' is not a number ≥ 0",
+                            reader.path()
+                        ));
+                        continue;
+                    }
+                }
+            }
+        };
+        if !category.is_empty() {
+            *totals.entry(category).or_default() += amount;
+        }
+    }
+    if !errors.is_empty() {
+        bail!("{}", errors.join("\n"));
+    }
+    Ok(totals.into_iter().collect())
 }
 
 fn parse_number(text: &str) -> Option<f64> {
@@ -333,6 +412,60 @@ pub async fn run_stats(command: StatsCommand) -> Result<ExitCode> {
             match format {
                 Format::Json => print(&mut out, &fit_json(&fit))?,
                 Format::Table => writeln!(out, "{}", fit_table(&fit))?,
+            }
+        }
+        StatsCommand::Pareto {
+            file,
+            column,
+            weight,
+            cutoff,
+            format,
+        } => {
+            ensure!(
+                cutoff > 0.0 && cutoff <= 1.0,
+                "--cutoff must be in (0, 1], got {cutoff}"
+            );
+            let items = read_categories(&file, &column, weight.as_deref())?;
+            let rows = servq_stats::pareto(&items, cutoff);
+            match format {
+                Format::Json => {
+                    let total: f64 = rows.iter().map(|r| r.count).sum();
+                    let value = json!({
+                        "column": column,
+                        "total": number(total),
+                        "cutoff": cutoff,
+                        "rows": rows.iter().map(|r| json!({
+                            "name": r.name, "count": number(r.count), "share": number(r.share),
+                            "cumulative_share": number(r.cumulative_share), "vital_few": r.vital_few,
+                        })).collect::<Vec<_>>(),
+                    });
+                    print(&mut out, &value)?;
+                }
+                Format::Table => {
+                    let mut table = comfy_table::Table::new();
+                    table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
+                    table.set_header([
+                        column.as_str(),
+                        "count",
+                        "share",
+                        "cumulative",
+                        "vital few",
+                    ]);
+                    for r in &rows {
+                        table.add_row([
+                            r.name.clone(),
+                            format!("{}", r.count),
+                            format!("{:.2}%", r.share * 100.0),
+                            format!("{:.2}%", r.cumulative_share * 100.0),
+                            if r.vital_few {
+                                "●".to_owned()
+                            } else {
+                                String::new()
+                            },
+                        ]);
+                    }
+                    writeln!(out, "{table}")?;
+                }
             }
         }
         StatsCommand::Corr {
