@@ -2,6 +2,7 @@
 //! agent-state intervals, each built only by parsing raw text so that a value in hand is valid.
 //! No IO and no async here.
 
+mod access;
 mod agent_state;
 mod contact;
 mod error;
@@ -9,6 +10,7 @@ mod ids;
 mod time;
 mod values;
 
+pub use access::{PERMISSIONS, Permission, Role, UnknownRole};
 pub use agent_state::{AgentStateInterval, AgentStateKind, AgentStateRecord, MAX_STATE_SECONDS};
 pub use contact::{Channel, Contact, ContactRecord, Direction};
 pub use error::{FieldError, ParseError};

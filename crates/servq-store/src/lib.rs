@@ -14,6 +14,7 @@ mod rollup;
 mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod users;
 
 use std::str::FromStr;
 
@@ -26,6 +27,7 @@ pub use agents::AgentRecord;
 pub use cubes::DEFAULT_CENTRE_ZONE;
 pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, StateImport};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
+pub use users::{Actor, AuditEntry, NewUser, UserRecord};
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +49,9 @@ pub enum StoreError {
         /// Stored text.
         value: String,
     },
+    /// A user with this name exists already.
+    #[error("the user name '{0}' is taken")]
+    UsernameTaken(String),
     /// A stored setting could not be read back.
     #[error("stored setting '{key}' has an invalid value '{value}'")]
     BadSetting {

@@ -4,6 +4,7 @@
 #![allow(missing_docs)] // test helpers, not a public API
 mod imports;
 mod queries;
+mod users;
 
 use std::future::Future;
 

@@ -1,0 +1,138 @@
+//! Roles and what each may do: the one permission matrix every surface (web pages, REST API,
+//! CLI) asks. Documented in `docs/roles.md`.
+
+use std::{fmt, str::FromStr};
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A front-line agent: sees only their own records.
+    Agent,
+    /// Runs a team or a queue: all KPIs, imports, staffing.
+    Supervisor,
+    /// Evaluates interactions: all KPIs and analyses.
+    QaInspector,
+    /// Reads everything, runs analyses, uses API tokens; changes nothing operational.
+    Analyst,
+    /// Everything, including users, settings and the audit log.
+    Admin,
+}
+
+impl Role {
+    /// Every role, least to most privileged.
+    pub const ALL: [Role; 5] = [
+        Role::Agent,
+        Role::Supervisor,
+        Role::QaInspector,
+        Role::Analyst,
+        Role::Admin,
+    ];
+
+    /// The stable name used in the database, the API and the CLI.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Supervisor => "supervisor",
+            Role::QaInspector => "qa_inspector",
+            Role::Analyst => "analyst",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Whether this role may do `permission`.
+    pub fn allows(self, permission: Permission) -> bool {
+        PERMISSIONS
+            .iter()
+            .find(|(p, _)| *p == permission)
+            .is_some_and(|(_, roles)| roles.contains(&self))
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A role name that is not one of [`Role::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a role (agent, supervisor, qa_inspector, analyst, admin)")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+
+    fn from_str(text: &str) -> Result<Role, UnknownRole> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.name() == text.trim())
+            .ok_or_else(|| UnknownRole(text.to_owned()))
+    }
+}
+
+/// Something a user may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// See KPIs of their own contacts (every role).
+    ViewOwnKpis,
+    /// See KPIs of every agent, team and queue.
+    ViewAllKpis,
+    /// Import contacts, agent states and rosters.
+    ImportData,
+    /// Staffing and forecasts.
+    PlanStaffing,
+    /// Regression and driver analysis.
+    RunAnalysis,
+    /// Create API tokens for scripts.
+    UseApiTokens,
+    /// Create users and change roles.
+    ManageUsers,
+    /// Change centre settings (time zone, KPI thresholds).
+    ManageSettings,
+    /// Read the audit log.
+    ViewAuditLog,
+}
+
+use Role::{Admin, Agent, Analyst, QaInspector, Supervisor};
+
+/// The permission matrix: for each permission, the roles that have it.
+pub const PERMISSIONS: &[(Permission, &[Role])] = &[
+    (
+        Permission::ViewOwnKpis,
+        &[Agent, Supervisor, QaInspector, Analyst, Admin],
+    ),
+    (
+        Permission::ViewAllKpis,
+        &[Supervisor, QaInspector, Analyst, Admin],
+    ),
+    (Permission::ImportData, &[Supervisor, Admin]),
+    (Permission::PlanStaffing, &[Supervisor, Analyst, Admin]),
+    (
+        Permission::RunAnalysis,
+        &[Supervisor, QaInspector, Analyst, Admin],
+    ),
+    (Permission::UseApiTokens, &[Supervisor, Analyst, Admin]),
+    (Permission::ManageUsers, &[Admin]),
+    (Permission::ManageSettings, &[Admin]),
+    (Permission::ViewAuditLog, &[Admin]),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_agents_see_only_their_own() {
+        for role in Role::ALL {
+            assert_eq!(role.name().parse::<Role>(), Ok(role));
+            assert!(role.allows(Permission::ViewOwnKpis));
+        }
+        assert!(!Role::Agent.allows(Permission::ViewAllKpis));
+        assert!(Role::Admin.allows(Permission::ViewAuditLog));
+        assert!(!Role::Analyst.allows(Permission::ImportData));
+        assert_eq!(
+            "boss".parse::<Role>().unwrap_err().to_string(),
+            "'boss' is not a role (agent, supervisor, qa_inspector, analyst, admin)"
+        );
+    }
+}
