@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod import;
 mod kpi;
+mod serve;
 mod staffing;
 mod stats;
 
@@ -41,6 +42,13 @@ enum Command {
     /// Driver analysis: which measures move an outcome (e.g. CSAT), after removing collinear
     /// and insignificant ones, with the reasons in words.
     Drivers(stats::DriverArgs),
+    /// Run the web app and REST API.
+    Serve(serve::ServeArgs),
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: serve::UserCommand,
+    },
     /// Generate a realistic demo data set (40 agents, 3 queues, 28 days) into the database.
     Demo(demo::DemoArgs),
     /// Show or change configuration and stored KPI thresholds.
@@ -122,6 +130,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Kpi(args) => kpi::run(&config, args).await,
         Command::Demo(args) => demo::run(&config, args).await,
         Command::Staffing(args) => staffing::run(&config, args).await,
+        Command::Serve(args) => serve::serve(&config, args).await,
+        Command::User { command } => serve::user(&config, command).await,
         Command::Stats { command } => stats::run_stats(command).await,
         Command::Drivers(args) => stats::run_drivers(&config, args).await,
         Command::Config {

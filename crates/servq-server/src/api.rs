@@ -1,0 +1,326 @@
+//! `/api/v1`: what the pages do, as JSON, for scripts (API tokens) and the page's own code
+//! (session + `X-CSRF-Token` for state-changing calls).
+
+use axum::{
+    Json,
+    extract::{Query, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use jiff::{Span, civil::Date, tz::TimeZone};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use servq_core::{PERMISSIONS, Permission, Role};
+use servq_kpi::{METRICS, MetricValue};
+use servq_store::{Actor, Dimension, GroupField, KpiQuery, NewUser, StoreError};
+
+use crate::{
+    AppState, Problem,
+    auth::{self, Credential, CurrentUser},
+    now_ms,
+    pages::restrict,
+};
+
+fn actor(user: &CurrentUser) -> Actor {
+    Actor {
+        user_id: Some(user.user.user_id.clone()),
+        name: user.user.username.clone(),
+    }
+}
+
+fn csrf_header(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
+}
+
+/// `GET /api/v1/me`: who is signed in, what they may do, and the CSRF token of the session.
+pub(crate) async fn me(user: CurrentUser) -> Json<Value> {
+    let permissions: Vec<String> = PERMISSIONS
+        .iter()
+        .filter(|(_, roles)| roles.contains(&user.user.role))
+        .map(|(permission, _)| format!("{permission:?}"))
+        .collect();
+    Json(json!({
+        "username": user.user.username,
+        "role": user.user.role.name(),
+        "locale": user.locale.tag(),
+        "agent_id": user.user.agent_id,
+        "permissions": permissions,
+        "csrf_token": match &user.credential {
+            Credential::Session { csrf } => Some(csrf.clone()),
+            Credential::ApiToken => None,
+        },
+    }))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct KpiParams {
+    /// Grouping fields, comma-separated (as `servq kpi --by`).
+    by: Option<String>,
+    /// First day, YYYY-MM-DD in the centre's zone.
+    from: Option<String>,
+    /// Last day, inclusive.
+    to: Option<String>,
+    /// `dimension=value`, comma-separated.
+    filter: Option<String>,
+    /// Metric names, comma-separated (default all).
+    metrics: Option<String>,
+}
+
+/// `GET /api/v1/kpi`: the same rows as `servq kpi --format json`, within the caller's rights
+/// (agents see their own contacts only).
+pub(crate) async fn kpi(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(params): Query<KpiParams>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ViewOwnKpis)?;
+    let locale = user.locale;
+    let bad = |code: &'static str, detail: String| Problem::bad_request(locale, code, detail);
+    let mut group_by = Vec::new();
+    for name in params
+        .by
+        .iter()
+        .flat_map(|b| b.split(','))
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        let field = GroupField::parse(name).ok_or_else(|| {
+            bad(
+                "unknown_group",
+                format!("by '{name}' is not one of {}", GroupField::NAMES),
+            )
+        })?;
+        group_by.push(field);
+    }
+    let mut filters: Vec<(Dimension, Vec<String>)> = Vec::new();
+    for pair in params
+        .filter
+        .iter()
+        .flat_map(|f| f.split(','))
+        .filter(|p| !p.trim().is_empty())
+    {
+        let (name, value) = pair.split_once('=').ok_or_else(|| {
+            bad(
+                "bad_filter",
+                format!("filter '{pair}' is not dimension=value"),
+            )
+        })?;
+        let Some(GroupField::Dimension(dimension)) = GroupField::parse(name.trim()) else {
+            return Err(bad(
+                "bad_filter",
+                format!("filter '{name}' is not a dimension"),
+            ));
+        };
+        match filters.iter_mut().find(|(d, _)| *d == dimension) {
+            Some((_, values)) => values.push(value.trim().to_owned()),
+            None => filters.push((dimension, vec![value.trim().to_owned()])),
+        }
+    }
+    let metrics: Vec<&servq_kpi::Metric> = match params.metrics.as_deref() {
+        None | Some("") | Some("all") => METRICS.iter().collect(),
+        Some(names) => names
+            .split(',')
+            .map(|name| {
+                servq_kpi::metric(name.trim())
+                    .ok_or_else(|| bad("unknown_metric", format!("metric '{name}' does not exist")))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let zone_name = state.store.centre_zone().await.map_err(Problem::internal)?;
+    let zone = TimeZone::get(&zone_name).map_err(Problem::internal)?;
+    let day_start = |text: &str, add: i64| -> Result<i64, Problem> {
+        let date: Date = text.trim().parse().map_err(|_| {
+            bad(
+                "bad_date",
+                format!("'{text}' is not a date like 2026-11-02"),
+            )
+        })?;
+        let date = date
+            .checked_add(Span::new().days(add))
+            .map_err(|_| bad("bad_date", format!("'{text}' is out of range")))?;
+        Ok(date
+            .to_zoned(zone.clone())
+            .map_err(Problem::internal)?
+            .timestamp()
+            .as_millisecond())
+    };
+    let from_ms = params
+        .from
+        .as_deref()
+        .map(|d| day_start(d, 0))
+        .transpose()?;
+    let to_ms = params.to.as_deref().map(|d| day_start(d, 1)).transpose()?;
+    let mut query = KpiQuery {
+        group_by: group_by.clone(),
+        from_ms,
+        to_ms,
+        zone,
+        filters,
+    };
+    restrict(&user, &mut query)?;
+    let groups = state.store.kpi(&query).await.map_err(Problem::internal)?;
+    let rows: Vec<Value> = groups
+        .iter()
+        .map(|group| {
+            let mut row = Map::new();
+            for (field, key) in group_by.iter().zip(&group.key) {
+                row.insert(field.name().to_owned(), json!(key));
+            }
+            for metric in &metrics {
+                let value = match (metric.compute)(&group.contacts, group.states.as_ref()) {
+                    MetricValue::Count(count) => json!(count),
+                    MetricValue::Number(number) => json!(number),
+                };
+                row.insert(metric.name.to_owned(), value);
+            }
+            Value::Object(row)
+        })
+        .collect();
+    Ok(Json(json!({
+        "group_by": group_by.iter().map(|f| f.name()).collect::<Vec<_>>(),
+        "time_zone": zone_name,
+        "rows": rows,
+    })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TokenRequest {
+    name: String,
+}
+
+/// `POST /api/v1/tokens`: a new API token, shown once.
+pub(crate) async fn create_token(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Json(request): Json<TokenRequest>,
+) -> Result<Response, Problem> {
+    user.require(Permission::UseApiTokens)?;
+    user.check_csrf(csrf_header(&headers))?;
+    let token = auth::new_token();
+    state
+        .store
+        .create_api_token(
+            &auth::token_hash(&token),
+            &user.user.user_id,
+            request.name.trim(),
+            &actor(&user),
+            now_ms(),
+        )
+        .await
+        .map_err(Problem::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"name": request.name.trim(), "token": token})),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/users` (administrators).
+pub(crate) async fn users(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ManageUsers)?;
+    let users = state.store.users().await.map_err(Problem::internal)?;
+    Ok(Json(json!({
+        "users": users.iter().map(|u| json!({
+            "username": u.username, "role": u.role.name(), "agent_id": u.agent_id,
+            "locale": u.locale, "disabled": u.disabled,
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewUserRequest {
+    username: String,
+    password: String,
+    role: String,
+    agent_id: Option<String>,
+}
+
+/// `POST /api/v1/users` (administrators): creates a user; audited.
+pub(crate) async fn create_user(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Json(request): Json<NewUserRequest>,
+) -> Result<Response, Problem> {
+    user.require(Permission::ManageUsers)?;
+    user.check_csrf(csrf_header(&headers))?;
+    let locale = user.locale;
+    let role: Role = request.role.parse().map_err(|e: servq_core::UnknownRole| {
+        Problem::bad_request(locale, "unknown_role", e.to_string())
+    })?;
+    if request.password.chars().count() < auth::MIN_PASSWORD_CHARS {
+        return Err(Problem::bad_request(
+            locale,
+            "weak_password",
+            format!(
+                "the password must have at least {} characters",
+                auth::MIN_PASSWORD_CHARS
+            ),
+        ));
+    }
+    if role == Role::Agent
+        && request
+            .agent_id
+            .as_deref()
+            .is_none_or(|a| a.trim().is_empty())
+    {
+        return Err(Problem::bad_request(
+            locale,
+            "agent_id_required",
+            "an agent needs the agent_id whose records they see".to_owned(),
+        ));
+    }
+    let hash = auth::hash_password(&request.password).map_err(Problem::internal)?;
+    let new = NewUser {
+        user_id: auth::new_token()[..24].to_owned(),
+        username: request.username.trim().to_owned(),
+        password_hash: hash,
+        role,
+        agent_id: request.agent_id.map(|a| a.trim().to_owned()),
+    };
+    match state.store.create_user(&new, &actor(&user), now_ms()).await {
+        Ok(()) => Ok((
+            StatusCode::CREATED,
+            Json(json!({"username": new.username, "role": role.name()})),
+        )
+            .into_response()),
+        Err(StoreError::UsernameTaken(name)) => Err(Problem::conflict(
+            "username_taken",
+            format!("'{name}' exists"),
+        )),
+        Err(other) => Err(Problem::internal(other)),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AuditParams {
+    limit: Option<i64>,
+    before: Option<i64>,
+}
+
+/// `GET /api/v1/audit` (administrators): newest first.
+pub(crate) async fn audit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(params): Query<AuditParams>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ViewAuditLog)?;
+    let limit = params.limit.unwrap_or(100).clamp(1, 1000);
+    let entries = state
+        .store
+        .audit_log(limit, params.before)
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(json!({
+        "entries": entries.iter().map(|e| json!({
+            "id": e.id,
+            "at": jiff::Timestamp::from_millisecond(e.at_ms).map(|t| t.to_string()).unwrap_or_default(),
+            "user": e.username, "action": e.action, "entity": e.entity, "entity_id": e.entity_id,
+            "detail": serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::Null),
+        })).collect::<Vec<_>>(),
+    })))
+}

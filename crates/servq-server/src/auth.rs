@@ -1,0 +1,222 @@
+//! Sign-in: argon2id passwords, database sessions behind an HttpOnly SameSite=Strict cookie, a
+//! CSRF token per session for every state-changing request, API tokens for scripts, and
+//! throttling of failed sign-ins.
+
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
+use axum::{
+    extract::{FromRequestParts, OptionalFromRequestParts},
+    http::{HeaderMap, header, request::Parts},
+};
+use rand::RngCore;
+use servq_core::Permission;
+use servq_store::UserRecord;
+use sha2::{Digest, Sha256};
+
+use crate::{AppState, Problem, i18n::Locale, now_ms};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "servq_session";
+/// How long a session lives.
+pub const SESSION_MS: i64 = 12 * 3600 * 1000;
+/// Failed sign-ins allowed per user name and address in [`THROTTLE_WINDOW_MS`].
+pub const MAX_FAILURES: i64 = 5;
+/// The throttling window.
+pub const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// An argon2id hash (PHC string) of `password` with a random salt.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?
+        .to_string())
+}
+
+/// Whether `password` matches the stored hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A random 256-bit token, hex.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The SHA-256 digest under which a token is stored.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The value of cookie `name` in the request.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// A `Set-Cookie` value for the session.
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        SESSION_MS / 1000,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// A `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie(secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// How the user proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A browser session, with its CSRF token.
+    Session {
+        /// The token forms and scripts in the page must send back.
+        csrf: String,
+    },
+    /// An API token (no CSRF: it is never sent by a browser on its own).
+    ApiToken,
+}
+
+/// The signed-in user of a request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    /// The stored user.
+    pub user: UserRecord,
+    /// Session or token.
+    pub credential: Credential,
+    /// The UI language: the user's choice, else the browser's.
+    pub locale: Locale,
+}
+
+impl CurrentUser {
+    /// Refuses with 403 unless the role has `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), Problem> {
+        if self.user.role.allows(permission) {
+            Ok(())
+        } else {
+            Err(Problem::forbidden(self.locale))
+        }
+    }
+
+    /// For a session, checks the CSRF token sent with a state-changing request.
+    pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), Problem> {
+        match &self.credential {
+            Credential::ApiToken => Ok(()),
+            Credential::Session { csrf } if sent == Some(csrf.as_str()) => Ok(()),
+            Credential::Session { .. } => Err(Problem::csrf(self.locale)),
+        }
+    }
+}
+
+/// The browser's language, for pages shown before sign-in.
+pub fn browser_locale(headers: &HeaderMap) -> Locale {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .map_or(Locale::En, Locale::negotiate)
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<CurrentUser>, Problem> {
+    let browser = browser_locale(&parts.headers);
+    let found = if let Some(token) = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+    {
+        state
+            .store
+            .api_token_user(&token_hash(token.trim()))
+            .await
+            .map_err(Problem::internal)?
+            .map(|user| (user, Credential::ApiToken))
+    } else if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
+        state
+            .store
+            .session_user(&token_hash(&token), now_ms())
+            .await
+            .map_err(Problem::internal)?
+            .map(|(user, csrf)| (user, Credential::Session { csrf }))
+    } else {
+        None
+    };
+    Ok(found.map(|(user, credential)| {
+        let locale = Locale::parse(&user.locale).unwrap_or(browser);
+        CurrentUser {
+            user,
+            credential,
+            locale,
+        }
+    }))
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        authenticate(parts, state)
+            .await?
+            .ok_or_else(|| Problem::unauthorized(browser_locale(&parts.headers)))
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for CurrentUser {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Problem> {
+        authenticate(parts, state).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_and_tokens() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("wrong", &hash));
+        let token = new_token();
+        assert_eq!(token.len(), 64);
+        assert_ne!(token, new_token());
+        assert_eq!(token_hash("abc").len(), 64);
+    }
+
+    #[test]
+    fn cookies() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            "a=1; servq_session=xyz; b=2".parse().unwrap(),
+        );
+        assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("xyz"));
+        assert!(session_cookie("t", true).contains("HttpOnly; SameSite=Strict"));
+        assert!(session_cookie("t", true).ends_with("; Secure"));
+    }
+}

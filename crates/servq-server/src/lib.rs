@@ -1,0 +1,178 @@
+//! The servq web app and REST API (`servq serve`): sign-in with roles, the KPI dashboard in
+//! zh-CN / zh-TW / en, `/api/v1` for scripts, `/healthz`. Handlers are thin: they check the
+//! permission matrix of `servq-core`, call the store and the pure crates, and render.
+
+mod api;
+pub mod auth;
+pub mod i18n;
+mod pages;
+
+use std::net::SocketAddr;
+
+use axum::{
+    Json, Router,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use serde_json::json;
+use servq_store::Store;
+
+use crate::i18n::{Locale, t};
+
+/// Shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Whether cookies get the `Secure` flag (serve behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// Milliseconds since the epoch, now.
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// An error answer: a JSON problem document (RFC 9457) with a stable `code` and a message in
+/// the user's language.
+#[derive(Debug)]
+pub struct Problem {
+    status: StatusCode,
+    code: &'static str,
+    title: String,
+    detail: Option<String>,
+}
+
+impl Problem {
+    /// 401: not signed in.
+    pub fn unauthorized(locale: Locale) -> Problem {
+        Problem {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            title: t(locale, "login.title"),
+            detail: None,
+        }
+    }
+
+    /// 403: the role lacks the permission.
+    pub fn forbidden(locale: Locale) -> Problem {
+        Problem {
+            status: StatusCode::FORBIDDEN,
+            code: "forbidden",
+            title: t(locale, "error.forbidden"),
+            detail: None,
+        }
+    }
+
+    /// 403: a state-changing request without the session's CSRF token.
+    pub fn csrf(locale: Locale) -> Problem {
+        Problem {
+            status: StatusCode::FORBIDDEN,
+            code: "csrf_token_invalid",
+            title: t(locale, "error.csrf"),
+            detail: None,
+        }
+    }
+
+    /// 400 with what is wrong.
+    pub fn bad_request(locale: Locale, code: &'static str, detail: String) -> Problem {
+        Problem {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            title: t(locale, "error.bad_request"),
+            detail: Some(detail),
+        }
+    }
+
+    /// 409: the thing exists already.
+    pub fn conflict(code: &'static str, detail: String) -> Problem {
+        Problem {
+            status: StatusCode::CONFLICT,
+            code,
+            title: "conflict".to_owned(),
+            detail: Some(detail),
+        }
+    }
+
+    /// 500: logged, not shown in detail.
+    pub fn internal(error: impl std::fmt::Display) -> Problem {
+        tracing::error!("internal error: {error}");
+        Problem {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            title: "internal error".to_owned(),
+            detail: None,
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "type": format!("https://servq.invalid/problems/{}", self.code),
+            "status": self.status.as_u16(),
+            "code": self.code,
+            "title": self.title,
+            "detail": self.detail,
+        });
+        let mut response = (self.status, Json(body)).into_response();
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+/// Every route.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/", get(pages::dashboard))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/setup", get(pages::setup_form).post(pages::setup))
+        .route("/language", post(pages::language))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/kpi", get(api::kpi))
+        .route("/api/v1/tokens", post(api::create_token))
+        .route("/api/v1/users", get(api::users).post(api::create_user))
+        .route("/api/v1/audit", get(api::audit))
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match state.store.user_count().await {
+        Ok(_) => Json(json!({"status": "ok"})).into_response(),
+        Err(error) => Problem::internal(error).into_response(),
+    }
+}
+
+/// Serves until the process is stopped. With no user in the database, prints a one-time
+/// set-up link (valid one hour) for creating the administrator in the browser.
+pub async fn serve(store: Store, addr: SocketAddr, secure_cookies: bool) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    if store.user_count().await? == 0 {
+        let token = auth::new_token();
+        store
+            .create_setup_token(&auth::token_hash(&token), now_ms() + 3600 * 1000)
+            .await?;
+        eprintln!(
+            "No user exists yet. Create the administrator within an hour at http://{local}/setup?token={token}\n\
+             (or run `servq user add NAME --role admin`)"
+        );
+    }
+    eprintln!("servq is listening on http://{local}");
+    axum::serve(
+        listener,
+        router(AppState {
+            store,
+            secure_cookies,
+        })
+        .into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,463 @@
+//! The web app over real HTTP on both databases: every route × every role against the
+//! permission matrix, agents restricted to their own records, CSRF, API tokens, sign-in
+//! throttling, sign-out, the one-time set-up link, problem documents.
+#![allow(missing_docs)]
+
+use std::net::SocketAddr;
+
+use reqwest::{Client, StatusCode, redirect::Policy};
+use serde_json::{Value, json};
+use servq_core::{Contact, ContactRecord, Permission, Role};
+use servq_server::{AppState, auth, router};
+use servq_store::{Actor, NewUser, Store, testing::TestDatabase};
+
+const PASSWORD: &str = "long enough password";
+
+async fn start(store: Store) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router(AppState {
+        store,
+        secure_cookies: false,
+    });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    format!("http://{addr}")
+}
+
+async fn add_user(store: &Store, role: Role) {
+    store
+        .create_user(
+            &NewUser {
+                user_id: format!("id-{}", role.name()),
+                username: role.name().to_owned(),
+                password_hash: auth::hash_password(PASSWORD).unwrap(),
+                role,
+                agent_id: (role == Role::Agent).then(|| "a1".to_owned()),
+            },
+            &Actor {
+                user_id: None,
+                name: "test".into(),
+            },
+            1,
+        )
+        .await
+        .unwrap();
+}
+
+fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A signed-in client and its CSRF token.
+async fn sign_in(base: &str, username: &str) -> (Client, String) {
+    let client = client();
+    let response = client
+        .post(format!("{base}/login"))
+        .form(&[("username", username), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "sign-in of {username}"
+    );
+    let me: Value = client
+        .get(format!("{base}/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (client, me["csrf_token"].as_str().unwrap().to_owned())
+}
+
+/// Three contacts: one of agent a1, two of agent a2.
+async fn import_two_agents(store: &Store) {
+    let rows = [
+        (
+            "c1",
+            "card",
+            "a1",
+            "2026-11-02T09:00:00Z",
+            "2026-11-02T09:00:10Z",
+            "2026-11-02T09:05:00Z",
+            "290",
+        ),
+        (
+            "c2",
+            "card",
+            "a2",
+            "2026-11-02T09:01:00Z",
+            "2026-11-02T09:01:30Z",
+            "2026-11-02T09:06:00Z",
+            "270",
+        ),
+        (
+            "c3",
+            "loan",
+            "a2",
+            "2026-11-02T09:02:00Z",
+            "",
+            "2026-11-02T09:03:00Z",
+            "",
+        ),
+    ];
+    let mut import = store.begin_contact_import().await.unwrap();
+    for (line, (id, queue, agent, offered, answered, ended, talk)) in rows.into_iter().enumerate() {
+        let record = ContactRecord {
+            contact_id: id,
+            channel: "phone",
+            direction: "inbound",
+            queue,
+            customer_id: "",
+            agent_id: agent,
+            offered_at: offered,
+            answered_at: answered,
+            ended_at: ended,
+            talk_seconds: talk,
+            hold_seconds: "",
+            wrap_seconds: "",
+            transferred: "",
+            category: "",
+            resolved: "",
+        };
+        let contact = Contact::parse(&record, &jiff::tz::TimeZone::UTC).unwrap();
+        import.push(line as u64 + 2, contact).await.unwrap();
+    }
+    import.commit("contacts.csv").await.unwrap();
+}
+
+#[tokio::test]
+async fn every_route_for_every_role_follows_the_permission_matrix() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        for role in Role::ALL {
+            add_user(&store, role).await;
+        }
+        let base = start(store.clone()).await;
+        // (method, path, body, permission needed; None = any signed-in user)
+        let routes: Vec<(&str, &str, Option<Value>, Option<Permission>)> = vec![
+            ("GET", "/", None, None),
+            ("GET", "/api/v1/me", None, None),
+            (
+                "GET",
+                "/api/v1/kpi?by=queue",
+                None,
+                Some(Permission::ViewOwnKpis),
+            ),
+            (
+                "POST",
+                "/api/v1/tokens",
+                Some(json!({"name": "script"})),
+                Some(Permission::UseApiTokens),
+            ),
+            ("GET", "/api/v1/users", None, Some(Permission::ManageUsers)),
+            ("GET", "/api/v1/audit", None, Some(Permission::ViewAuditLog)),
+        ];
+        for role in Role::ALL {
+            let (client, csrf) = sign_in(&base, role.name()).await;
+            for (method, path, body, permission) in &routes {
+                let request = match *method {
+                    "GET" => client.get(format!("{base}{path}")),
+                    _ => client
+                        .post(format!("{base}{path}"))
+                        .header("x-csrf-token", &csrf)
+                        .json(body.as_ref().unwrap()),
+                };
+                let status = request.send().await.unwrap().status();
+                let allowed = permission.is_none_or(|p| role.allows(p));
+                assert_eq!(
+                    status.is_success(),
+                    allowed,
+                    "{:?} {role} {method} {path}: {status}",
+                    db.backend
+                );
+                if !allowed {
+                    assert_eq!(status, StatusCode::FORBIDDEN);
+                }
+            }
+            // administrators create users; nobody else may
+            let created = client
+                .post(format!("{base}/api/v1/users"))
+                .header("x-csrf-token", &csrf)
+                .json(&json!({"username": format!("new-by-{}", role.name()), "password": PASSWORD, "role": "analyst"}))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(
+                created == StatusCode::CREATED,
+                role.allows(Permission::ManageUsers),
+                "{role}: {created}"
+            );
+        }
+        // signed out: the API answers 401 with a problem document, pages send to the sign-in
+        let anonymous = client();
+        let response = anonymous
+            .get(format!("{base}/api/v1/kpi"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["code"], "unauthorized");
+        let page = anonymous.get(format!("{base}/")).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::SEE_OTHER);
+        assert_eq!(page.headers()["location"], "/login");
+    }
+}
+
+#[tokio::test]
+async fn agents_see_only_their_own_records() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        import_two_agents(&store).await;
+        add_user(&store, Role::Agent).await;
+        add_user(&store, Role::Supervisor).await;
+        let base = start(store).await;
+        let rows = |value: Value| value["rows"].as_array().unwrap().clone();
+        let (agent, _) = sign_in(&base, "agent").await;
+        let mine: Value = agent
+            .get(format!("{base}/api/v1/kpi?by=agent&metrics=offered"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(rows(mine), vec![json!({"agent": "a1", "offered": 1})]);
+        // a filter naming someone else is replaced, not honoured
+        let other: Value = agent
+            .get(format!(
+                "{base}/api/v1/kpi?by=agent&filter=agent=a2&metrics=offered"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(rows(other), vec![json!({"agent": "a1", "offered": 1})]);
+        let (supervisor, _) = sign_in(&base, "supervisor").await;
+        let all: Value = supervisor
+            .get(format!("{base}/api/v1/kpi?by=agent&metrics=offered"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(rows(all).len(), 2);
+        let bad = supervisor
+            .get(format!("{base}/api/v1/kpi?by=planet"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        let problem: Value = bad.json().await.unwrap();
+        assert_eq!(problem["code"], "unknown_group");
+    }
+}
+
+#[tokio::test]
+async fn csrf_tokens_sign_out_throttling_and_the_setup_link() {
+    let db = TestDatabase::sqlite();
+    let store = Store::open(&db.url).await.unwrap();
+    store
+        .create_setup_token(&auth::token_hash("one-time"), i64::MAX)
+        .await
+        .unwrap();
+    let base = start(store.clone()).await;
+
+    // the set-up link creates the first administrator, once
+    let anonymous = client();
+    let created = anonymous
+        .post(format!("{base}/setup"))
+        .form(&[
+            ("token", "one-time"),
+            ("username", "admin"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let again = anonymous
+        .post(format!("{base}/setup"))
+        .form(&[
+            ("token", "one-time"),
+            ("username", "second"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::FORBIDDEN);
+
+    let (client, csrf) = sign_in(&base, "admin").await;
+    // without the CSRF token a state-changing call is refused
+    let refused = client
+        .post(format!("{base}/api/v1/tokens"))
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["code"], "csrf_token_invalid");
+    // an API token works without a session or CSRF token
+    let token: Value = client
+        .post(format!("{base}/api/v1/tokens"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": "nightly export"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let script = reqwest::Client::new();
+    let me: Value = script
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(token["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["username"], "admin");
+    assert!(me["csrf_token"].is_null());
+
+    // every change is in the audit log
+    let audit: Value = client
+        .get(format!("{base}/api/v1/audit"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<String> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["action"].as_str().unwrap(),
+                e["entity"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        actions.contains(&"create api_token".to_owned()),
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"create user".to_owned()), "{actions:?}");
+    assert!(
+        actions.contains(&"sign_in session".to_owned()),
+        "{actions:?}"
+    );
+
+    // signing out ends the session
+    let out = client
+        .post(format!("{base}/logout"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        client
+            .get(format!("{base}/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // five wrong passwords, then even the right one waits
+    let guesser = self::client();
+    for _ in 0..auth::MAX_FAILURES {
+        let wrong = guesser
+            .post(format!("{base}/login"))
+            .form(&[("username", "admin"), ("password", "wrong password")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    }
+    let blocked = guesser
+        .post(format!("{base}/login"))
+        .form(&[("username", "admin"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn pages_follow_the_language_choice() {
+    let db = TestDatabase::sqlite();
+    let store = Store::open(&db.url).await.unwrap();
+    add_user(&store, Role::Supervisor).await;
+    let base = start(store).await;
+    let login = client()
+        .get(format!("{base}/login"))
+        .header("accept-language", "zh-TW,zh;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        login.contains("lang=\"zh-TW\"") && login.contains("登入"),
+        "{login}"
+    );
+    let (client, csrf) = sign_in(&base, "supervisor").await;
+    let english = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("KPI dashboard"));
+    let switched = client
+        .post(format!("{base}/language"))
+        .form(&[("csrf", csrf.as_str()), ("locale", "zh-CN")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(switched.status(), StatusCode::SEE_OTHER);
+    let chinese = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(chinese.contains("KPI 仪表盘") && chinese.contains("lang=\"zh-CN\""));
+}
