@@ -5,6 +5,7 @@
 mod api;
 pub mod auth;
 pub mod i18n;
+mod observe;
 mod pages;
 
 use std::net::SocketAddr;
@@ -139,6 +140,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tokens", post(api::create_token))
         .route("/api/v1/users", get(api::users).post(api::create_user))
         .route("/api/v1/audit", get(api::audit))
+        .route("/metrics", get(observe::metrics))
+        .layer(axum::middleware::from_fn(observe::track))
         .with_state(state)
 }
 

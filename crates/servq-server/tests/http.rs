@@ -461,3 +461,38 @@ async fn pages_follow_the_language_choice() {
         .unwrap();
     assert!(chinese.contains("KPI 仪表盘") && chinese.contains("lang=\"zh-CN\""));
 }
+
+#[tokio::test]
+async fn health_and_prometheus_metrics() {
+    let db = TestDatabase::sqlite();
+    let store = Store::open(&db.url).await.unwrap();
+    let base = start(store).await;
+    let anonymous = client();
+    let health: Value = anonymous
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    let text = anonymous
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(
+            "servq_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("servq_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+}
