@@ -13,8 +13,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_if_needed apt-get update -qq
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-if ! python3 -c 'import duckdb, mpmath, statsmodels' 2>/dev/null; then
-  echo "installing the DuckDB, mpmath and statsmodels references (pip)" >&2
+if ! python3 -c 'import duckdb, mpmath, statsmodels, schemathesis' 2>/dev/null; then
+  echo "installing the DuckDB, mpmath, statsmodels references and schemathesis (pip)" >&2
   python3 -m pip install -q -r tests/reference/requirements.txt 2>/dev/null \
     || python3 -m pip install -q --break-system-packages -r tests/reference/requirements.txt
 fi

@@ -3,7 +3,10 @@
 
 use axum::{
     Json,
-    extract::{Query, State},
+    extract::{
+        Query, State,
+        rejection::{JsonRejection, QueryRejection},
+    },
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -33,6 +36,8 @@ fn csrf_header(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// `GET /api/v1/me`: who is signed in, what they may do, and the CSRF token of the session.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session",
+    responses((status = 200, body = crate::openapi::Me), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn me(user: CurrentUser) -> Json<Value> {
     let permissions: Vec<String> = PERMISSIONS
         .iter()
@@ -68,12 +73,23 @@ pub(crate) struct KpiParams {
 
 /// `GET /api/v1/kpi`: the same rows as `servq kpi --format json`, within the caller's rights
 /// (agents see their own contacts only).
+#[utoipa::path(get, path = "/api/v1/kpi", tag = "kpi",
+    params(
+        ("by" = Option<String>, Query, description = "Grouping fields, comma-separated: queue, agent, team, channel, category, direction, interval15, interval30, hour, day, week, month"),
+        ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD in the centre's zone"),
+        ("to" = Option<String>, Query, description = "Last day, inclusive"),
+        ("filter" = Option<String>, Query, description = "dimension=value pairs, comma-separated"),
+        ("metrics" = Option<String>, Query, description = "Metric names, comma-separated (default all)"),
+    ),
+    responses((status = 200, body = crate::openapi::KpiReport), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn kpi(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(params): Query<KpiParams>,
+    params: Result<Query<KpiParams>, QueryRejection>,
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::ViewOwnKpis)?;
+    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let locale = user.locale;
     let bad = |code: &'static str, detail: String| Problem::bad_request(locale, code, detail);
     let mut group_by = Vec::new();
@@ -144,12 +160,10 @@ pub(crate) async fn kpi(
             .timestamp()
             .as_millisecond())
     };
-    let from_ms = params
-        .from
-        .as_deref()
-        .map(|d| day_start(d, 0))
-        .transpose()?;
-    let to_ms = params.to.as_deref().map(|d| day_start(d, 1)).transpose()?;
+    // an empty parameter is an absent one
+    let given = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
+    let from_ms = given(&params.from).map(|d| day_start(&d, 0)).transpose()?;
+    let to_ms = given(&params.to).map(|d| day_start(&d, 1)).transpose()?;
     let mut query = KpiQuery {
         group_by: group_by.clone(),
         from_ms,
@@ -189,14 +203,25 @@ pub(crate) struct TokenRequest {
 }
 
 /// `POST /api/v1/tokens`: a new API token, shown once.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "session", request_body = crate::openapi::NewToken,
+    responses((status = 201, body = crate::openapi::Token), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn create_token(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Json(request): Json<TokenRequest>,
+    request: Result<Json<TokenRequest>, JsonRejection>,
 ) -> Result<Response, Problem> {
     user.require(Permission::UseApiTokens)?;
     user.check_csrf(csrf_header(&headers))?;
+    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    if request.name.trim().is_empty() {
+        return Err(Problem::bad_request(
+            user.locale,
+            "name_required",
+            "a token needs a name".to_owned(),
+        ));
+    }
     let token = auth::new_token();
     state
         .store
@@ -217,6 +242,9 @@ pub(crate) async fn create_token(
 }
 
 /// `GET /api/v1/users` (administrators).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+    responses((status = 200, body = crate::openapi::Users), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn users(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -240,14 +268,26 @@ pub(crate) struct NewUserRequest {
 }
 
 /// `POST /api/v1/users` (administrators): creates a user; audited.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = crate::openapi::NewUserBody,
+    responses((status = 201, body = crate::openapi::CreatedUser), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn create_user(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Json(request): Json<NewUserRequest>,
+    request: Result<Json<NewUserRequest>, JsonRejection>,
 ) -> Result<Response, Problem> {
     user.require(Permission::ManageUsers)?;
     user.check_csrf(csrf_header(&headers))?;
+    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    if request.username.trim().is_empty() {
+        return Err(Problem::bad_request(
+            user.locale,
+            "username_required",
+            "the user name is empty".to_owned(),
+        ));
+    }
     let locale = user.locale;
     let role: Role = request.role.parse().map_err(|e: servq_core::UnknownRole| {
         Problem::bad_request(locale, "unknown_role", e.to_string())
@@ -303,12 +343,17 @@ pub(crate) struct AuditParams {
 }
 
 /// `GET /api/v1/audit` (administrators): newest first.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "users",
+    params(("limit" = Option<i64>, Query, description = "1 to 1000, default 100"), ("before" = Option<i64>, Query, description = "Entries with a smaller id")),
+    responses((status = 200, body = crate::openapi::Audit), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn audit(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(params): Query<AuditParams>,
+    params: Result<Query<AuditParams>, QueryRejection>,
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::ViewAuditLog)?;
+    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let limit = params.limit.unwrap_or(100).clamp(1, 1000);
     let entries = state
         .store

@@ -6,6 +6,7 @@ mod api;
 pub mod auth;
 pub mod i18n;
 mod observe;
+mod openapi;
 mod pages;
 
 use std::net::SocketAddr;
@@ -86,6 +87,16 @@ impl Problem {
         }
     }
 
+    /// A request the extractors could not read (malformed JSON or query, wrong content type).
+    pub fn rejected(status: StatusCode, detail: String) -> Problem {
+        Problem {
+            status,
+            code: "invalid_request",
+            title: "invalid request".to_owned(),
+            detail: Some(detail),
+        }
+    }
+
     /// 409: the thing exists already.
     pub fn conflict(code: &'static str, detail: String) -> Problem {
         Problem {
@@ -141,15 +152,26 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/users", get(api::users).post(api::create_user))
         .route("/api/v1/audit", get(api::audit))
         .route("/metrics", get(observe::metrics))
+        .route("/api/openapi.json", get(openapi_json))
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs"))
         .layer(axum::middleware::from_fn(observe::track))
         .with_state(state)
 }
 
-async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
+    responses((status = 200, body = openapi::Health), (status = 500, body = openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Response {
     match state.store.user_count().await {
         Ok(_) => Json(json!({"status": "ok"})).into_response(),
         Err(error) => Problem::internal(error).into_response(),
     }
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    use utoipa::OpenApi;
+    Json(openapi::ApiDoc::openapi())
 }
 
 /// Serves until the process is stopped. With no user in the database, prints a one-time

@@ -496,3 +496,49 @@ async fn health_and_prometheus_metrics() {
         "{text}"
     );
 }
+
+/// schemathesis (PyPI) generates requests from /api/openapi.json against a running server with
+/// data in it: no 5xx, and every answer matches the documented status codes, content types and
+/// schemas.
+#[tokio::test]
+async fn schemathesis_finds_no_server_errors_or_schema_violations() {
+    let db = TestDatabase::sqlite();
+    let store = Store::open(&db.url).await.unwrap();
+    import_two_agents(&store).await;
+    add_user(&store, Role::Admin).await;
+    let base = start(store).await;
+    let (client, csrf) = sign_in(&base, "admin").await;
+    let token: Value = client
+        .post(format!("{base}/api/v1/tokens"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": "schemathesis"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let url = format!("{base}/api/openapi.json");
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("schemathesis")
+            .args(["run", &url, "--max-examples", "40", "--seed", "20261123"])
+            .args(["-H", &format!("Authorization: Bearer {token}")])
+            .args([
+                "--checks",
+                "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance",
+            ])
+            .env("SCHEMATHESIS_TELEMETRY", "false")
+            .output()
+            .expect("schemathesis runs (scripts/install-deps.sh installs it)")
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("passed"), "{text}");
+}
