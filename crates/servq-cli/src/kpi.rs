@@ -1,16 +1,14 @@
 //! `servq kpi`: KPIs from the rollups, grouped and filtered, as a table, CSV, JSON or XLSX.
 //! Column names come from `servq_kpi::METRICS`, the one list every output uses.
 
-use std::{io::Write, path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result, bail};
 use jiff::{Span, civil::Date, tz::TimeZone};
-use serde::{
-    Serialize, Serializer,
-    ser::{SerializeMap, SerializeSeq},
-};
-use servq_kpi::{METRICS, Metric, MetricValue, Unit};
-use servq_store::{Dimension, GroupField, KpiGroup, KpiQuery};
+use servq_kpi::{METRICS, Metric};
+use servq_store::{Dimension, GroupField, KpiQuery};
+
+use servq_server::report::{Report, ReportFormat};
 
 use crate::{config::Config, output_path};
 
@@ -25,6 +23,16 @@ pub enum Format {
     Json,
     /// An Excel workbook (needs --output).
     Xlsx,
+}
+
+impl Format {
+    fn text(self) -> ReportFormat {
+        match self {
+            Format::Table => ReportFormat::Table,
+            Format::Csv => ReportFormat::Csv,
+            Format::Json | Format::Xlsx => ReportFormat::Json,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -192,183 +200,19 @@ pub async fn run(config: &Config, args: KpiArgs) -> Result<ExitCode> {
         groups: &groups,
     };
     match (args.format, output_path(&args.output)) {
-        (Format::Xlsx, Some(path)) => report.write_xlsx(path)?,
+        (Format::Xlsx, Some(path)) => std::fs::write(path, report.xlsx()?)
+            .with_context(|| format!("writing {}", path.display()))?,
+        (Format::Xlsx, None) => bail!("--format xlsx needs --output FILE.xlsx"),
         (format, Some(path)) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("creating {}", path.display()))?;
-            report.write(format, std::io::BufWriter::new(file))?;
+            report.write(format.text(), std::io::BufWriter::new(file))?;
         }
-        (format, None) => {
-            report.write(format, std::io::BufWriter::new(std::io::stdout().lock()))?
-        }
+        (format, None) => report.write(
+            format.text(),
+            std::io::BufWriter::new(std::io::stdout().lock()),
+        )?,
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
-}
-
-/// A computed report, ready to print in any format.
-struct Report<'a> {
-    group_by: &'a [GroupField],
-    metrics: &'a [&'static Metric],
-    groups: &'a [KpiGroup],
-}
-
-impl Serialize for Report<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(2))?;
-        let names: Vec<&str> = self.group_by.iter().map(|field| field.name()).collect();
-        map.serialize_entry("group_by", &names)?;
-        map.serialize_entry("rows", &Rows(self))?;
-        map.end()
-    }
-}
-
-struct Rows<'r, 'a>(&'r Report<'a>);
-
-impl Serialize for Rows<'_, '_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut rows = serializer.serialize_seq(Some(self.0.groups.len()))?;
-        for group in self.0.groups {
-            rows.serialize_element(&Row {
-                report: self.0,
-                group,
-            })?;
-        }
-        rows.end()
-    }
-}
-
-/// One output row: group keys in `--by` order, then every metric; undefined values are null.
-struct Row<'r> {
-    report: &'r Report<'r>,
-    group: &'r KpiGroup,
-}
-
-impl Serialize for Row<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let report = self.report;
-        let mut row =
-            serializer.serialize_map(Some(report.group_by.len() + report.metrics.len()))?;
-        for (field, key) in report.group_by.iter().zip(&self.group.key) {
-            row.serialize_entry(field.name(), key)?;
-        }
-        for (metric, value) in report.metrics.iter().zip(report.values(self.group)) {
-            match value {
-                MetricValue::Count(count) => row.serialize_entry(metric.name, &count)?,
-                MetricValue::Number(number) => row.serialize_entry(metric.name, &number)?,
-            }
-        }
-        row.end()
-    }
-}
-
-impl Report<'_> {
-    fn header(&self) -> Vec<&'static str> {
-        self.group_by
-            .iter()
-            .map(|field| field.name())
-            .chain(self.metrics.iter().map(|metric| metric.name))
-            .collect()
-    }
-
-    fn values<'g>(&'g self, group: &'g KpiGroup) -> impl Iterator<Item = MetricValue> + 'g {
-        self.metrics
-            .iter()
-            .map(|metric| (metric.compute)(&group.contacts, group.states.as_ref()))
-    }
-
-    fn write(&self, format: Format, mut out: impl Write) -> Result<()> {
-        match format {
-            Format::Json => {
-                // Streamed: a report of hundreds of thousands of rows is never built in memory.
-                serde_json::to_writer(&mut out, self)?;
-                writeln!(out)?;
-            }
-            Format::Csv => {
-                let mut writer = csv::Writer::from_writer(&mut out);
-                writer.write_record(self.header())?;
-                for group in self.groups {
-                    let keys = group.key.iter().map(|key| key.clone().unwrap_or_default());
-                    let values = self.values(group).map(|value| match value {
-                        MetricValue::Count(count) => count.to_string(),
-                        MetricValue::Number(Some(number)) => number.to_string(),
-                        MetricValue::Number(None) => String::new(),
-                    });
-                    writer.write_record(keys.chain(values))?;
-                }
-                writer.flush()?;
-            }
-            Format::Table => {
-                let mut table = comfy_table::Table::new();
-                table.load_preset(comfy_table::presets::ASCII_MARKDOWN);
-                table.set_header(self.header());
-                for group in self.groups {
-                    let keys = group
-                        .key
-                        .iter()
-                        .map(|key| key.clone().unwrap_or_else(|| "-".to_owned()));
-                    let values =
-                        self.metrics
-                            .iter()
-                            .zip(self.values(group))
-                            .map(|(metric, value)| match (value, metric.unit) {
-                                (MetricValue::Count(count), _) => count.to_string(),
-                                (MetricValue::Number(Some(number)), Unit::Ratio) => {
-                                    format!("{:.2}%", number * 100.0)
-                                }
-                                (MetricValue::Number(Some(number)), _) => format!("{number:.1}"),
-                                (MetricValue::Number(None), _) => "-".to_owned(),
-                            });
-                    table.add_row(keys.chain(values).collect::<Vec<_>>());
-                }
-                writeln!(out, "{table}")?;
-            }
-            Format::Xlsx => bail!("xlsx is written to a file"),
-        }
-        out.flush()?;
-        Ok(())
-    }
-
-    fn write_xlsx(&self, path: &std::path::Path) -> Result<()> {
-        let mut workbook = rust_xlsxwriter::Workbook::new();
-        let sheet = workbook.add_worksheet_with_constant_memory()?;
-        sheet.set_name("kpi")?;
-        let bold = rust_xlsxwriter::Format::new().set_bold();
-        let percent = rust_xlsxwriter::Format::new().set_num_format("0.00%");
-        let seconds = rust_xlsxwriter::Format::new().set_num_format("0.0");
-        for (column, name) in self.header().iter().enumerate() {
-            sheet.write_string_with_format(0, column as u16, *name, &bold)?;
-        }
-        let offset = self.group_by.len() as u16;
-        for (index, group) in self.groups.iter().enumerate() {
-            let row = index as u32 + 1;
-            for (column, key) in group.key.iter().enumerate() {
-                if let Some(key) = key {
-                    sheet.write_string(row, column as u16, key)?;
-                }
-            }
-            for (column, (metric, value)) in self.metrics.iter().zip(self.values(group)).enumerate()
-            {
-                let column = offset + column as u16;
-                match value {
-                    MetricValue::Count(count) => {
-                        sheet.write_number(row, column, count as f64)?;
-                    }
-                    MetricValue::Number(Some(number)) => {
-                        let format = if metric.unit == Unit::Ratio {
-                            &percent
-                        } else {
-                            &seconds
-                        };
-                        sheet.write_number_with_format(row, column, number, format)?;
-                    }
-                    MetricValue::Number(None) => {}
-                }
-            }
-        }
-        workbook
-            .save(path)
-            .with_context(|| format!("writing {}", path.display()))?;
-        Ok(())
-    }
 }

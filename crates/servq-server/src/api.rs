@@ -7,7 +7,7 @@ use axum::{
         Query, State,
         rejection::{JsonRejection, QueryRejection},
     },
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use jiff::{Span, civil::Date, tz::TimeZone};
@@ -22,6 +22,7 @@ use crate::{
     auth::{self, Credential, CurrentUser},
     now_ms,
     pages::restrict,
+    report::{Report, ReportFormat},
 };
 
 fn actor(user: &CurrentUser) -> Actor {
@@ -69,6 +70,8 @@ pub(crate) struct KpiParams {
     filter: Option<String>,
     /// Metric names, comma-separated (default all).
     metrics: Option<String>,
+    /// json, csv or xlsx.
+    format: Option<String>,
 }
 
 /// `GET /api/v1/kpi`: the same rows as `servq kpi --format json`, within the caller's rights
@@ -80,14 +83,18 @@ pub(crate) struct KpiParams {
         ("to" = Option<String>, Query, description = "Last day, inclusive"),
         ("filter" = Option<String>, Query, description = "dimension=value pairs, comma-separated"),
         ("metrics" = Option<String>, Query, description = "Metric names, comma-separated (default all)"),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx (a download with the same columns as `servq kpi`)"),
     ),
-    responses((status = 200, body = crate::openapi::KpiReport), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+    responses((status = 200, content(
+            (crate::openapi::KpiReport = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn kpi(
     State(state): State<AppState>,
     user: CurrentUser,
     params: Result<Query<KpiParams>, QueryRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     user.require(Permission::ViewOwnKpis)?;
     let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let locale = user.locale;
@@ -173,6 +180,48 @@ pub(crate) async fn kpi(
     };
     restrict(&user, &mut query)?;
     let groups = state.store.kpi(&query).await.map_err(Problem::internal)?;
+    let report = Report {
+        group_by: &group_by,
+        metrics: &metrics,
+        groups: &groups,
+    };
+    let download = |content_type: &'static str, extension: &str, bytes: Vec<u8>| {
+        (
+            [
+                (header::CONTENT_TYPE, content_type.to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"kpi.{extension}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response()
+    };
+    match params.format.as_deref().map(str::trim) {
+        None | Some("") | Some("json") => {}
+        Some("csv") => {
+            let mut bytes = Vec::new();
+            report
+                .write(ReportFormat::Csv, &mut bytes)
+                .map_err(Problem::internal)?;
+            return Ok(download("text/csv; charset=utf-8", "csv", bytes));
+        }
+        Some("xlsx") => {
+            let bytes = report.xlsx().map_err(Problem::internal)?;
+            return Ok(download(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+                bytes,
+            ));
+        }
+        Some(other) => {
+            return Err(bad(
+                "unknown_format",
+                format!("format '{other}' is not json, csv or xlsx"),
+            ));
+        }
+    }
     let rows: Vec<Value> = groups
         .iter()
         .map(|group| {
@@ -194,7 +243,8 @@ pub(crate) async fn kpi(
         "group_by": group_by.iter().map(|f| f.name()).collect::<Vec<_>>(),
         "time_zone": zone_name,
         "rows": rows,
-    })))
+    }))
+    .into_response())
 }
 
 #[derive(Deserialize)]

@@ -8,6 +8,7 @@ pub mod i18n;
 mod observe;
 mod openapi;
 mod pages;
+pub mod report;
 
 use std::net::SocketAddr;
 

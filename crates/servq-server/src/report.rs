@@ -1,0 +1,191 @@
+//! KPI tables as JSON, CSV, an aligned text table or XLSX: the one writer behind `servq kpi`
+//! and the API's exports, so a download has the same columns and numbers as the CLI.
+
+use std::io::Write;
+
+use serde::{
+    Serialize, Serializer,
+    ser::{SerializeMap, SerializeSeq},
+};
+use servq_kpi::{Metric, MetricValue, Unit};
+use servq_store::{GroupField, KpiGroup};
+
+/// Text formats of a report (XLSX is [`Report::xlsx`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// Aligned text.
+    Table,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// `{"group_by": [...], "rows": [{...}]}`.
+    Json,
+}
+
+/// A computed report, ready to print in any format.
+pub struct Report<'a> {
+    /// Grouping fields, in output order.
+    pub group_by: &'a [GroupField],
+    /// Metrics, in output order.
+    pub metrics: &'a [&'static Metric],
+    /// The groups.
+    pub groups: &'a [KpiGroup],
+}
+
+impl Serialize for Report<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        let names: Vec<&str> = self.group_by.iter().map(|field| field.name()).collect();
+        map.serialize_entry("group_by", &names)?;
+        map.serialize_entry("rows", &Rows(self))?;
+        map.end()
+    }
+}
+
+struct Rows<'r, 'a>(&'r Report<'a>);
+
+impl Serialize for Rows<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut rows = serializer.serialize_seq(Some(self.0.groups.len()))?;
+        for group in self.0.groups {
+            rows.serialize_element(&Row {
+                report: self.0,
+                group,
+            })?;
+        }
+        rows.end()
+    }
+}
+
+/// One output row: group keys in `--by` order, then every metric; undefined values are null.
+struct Row<'r> {
+    report: &'r Report<'r>,
+    group: &'r KpiGroup,
+}
+
+impl Serialize for Row<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let report = self.report;
+        let mut row =
+            serializer.serialize_map(Some(report.group_by.len() + report.metrics.len()))?;
+        for (field, key) in report.group_by.iter().zip(&self.group.key) {
+            row.serialize_entry(field.name(), key)?;
+        }
+        for (metric, value) in report.metrics.iter().zip(report.values(self.group)) {
+            match value {
+                MetricValue::Count(count) => row.serialize_entry(metric.name, &count)?,
+                MetricValue::Number(number) => row.serialize_entry(metric.name, &number)?,
+            }
+        }
+        row.end()
+    }
+}
+
+impl Report<'_> {
+    /// Column names: the group fields, then the metrics.
+    pub fn header(&self) -> Vec<&'static str> {
+        self.group_by
+            .iter()
+            .map(|field| field.name())
+            .chain(self.metrics.iter().map(|metric| metric.name))
+            .collect()
+    }
+
+    fn values<'g>(&'g self, group: &'g KpiGroup) -> impl Iterator<Item = MetricValue> + 'g {
+        self.metrics
+            .iter()
+            .map(|metric| (metric.compute)(&group.contacts, group.states.as_ref()))
+    }
+
+    /// Writes the report as JSON, CSV or an aligned table.
+    pub fn write(&self, format: ReportFormat, mut out: impl Write) -> anyhow::Result<()> {
+        match format {
+            ReportFormat::Json => {
+                // Streamed: a report of hundreds of thousands of rows is never built in memory.
+                serde_json::to_writer(&mut out, self)?;
+                writeln!(out)?;
+            }
+            ReportFormat::Csv => {
+                let mut writer = csv::Writer::from_writer(&mut out);
+                writer.write_record(self.header())?;
+                for group in self.groups {
+                    let keys = group.key.iter().map(|key| key.clone().unwrap_or_default());
+                    let values = self.values(group).map(|value| match value {
+                        MetricValue::Count(count) => count.to_string(),
+                        MetricValue::Number(Some(number)) => number.to_string(),
+                        MetricValue::Number(None) => String::new(),
+                    });
+                    writer.write_record(keys.chain(values))?;
+                }
+                writer.flush()?;
+            }
+            ReportFormat::Table => {
+                let mut table = comfy_table::Table::new();
+                table.load_preset(comfy_table::presets::ASCII_MARKDOWN);
+                table.set_header(self.header());
+                for group in self.groups {
+                    let keys = group
+                        .key
+                        .iter()
+                        .map(|key| key.clone().unwrap_or_else(|| "-".to_owned()));
+                    let values =
+                        self.metrics
+                            .iter()
+                            .zip(self.values(group))
+                            .map(|(metric, value)| match (value, metric.unit) {
+                                (MetricValue::Count(count), _) => count.to_string(),
+                                (MetricValue::Number(Some(number)), Unit::Ratio) => {
+                                    format!("{:.2}%", number * 100.0)
+                                }
+                                (MetricValue::Number(Some(number)), _) => format!("{number:.1}"),
+                                (MetricValue::Number(None), _) => "-".to_owned(),
+                            });
+                    table.add_row(keys.chain(values).collect::<Vec<_>>());
+                }
+                writeln!(out, "{table}")?;
+            }
+        }
+        out.flush()?;
+        Ok(())
+    }
+
+    /// The report as an XLSX workbook.
+    pub fn xlsx(&self) -> anyhow::Result<Vec<u8>> {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        sheet.set_name("kpi")?;
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        let percent = rust_xlsxwriter::Format::new().set_num_format("0.00%");
+        let seconds = rust_xlsxwriter::Format::new().set_num_format("0.0");
+        for (column, name) in self.header().iter().enumerate() {
+            sheet.write_string_with_format(0, column as u16, *name, &bold)?;
+        }
+        let offset = self.group_by.len() as u16;
+        for (index, group) in self.groups.iter().enumerate() {
+            let row = index as u32 + 1;
+            for (column, key) in group.key.iter().enumerate() {
+                if let Some(key) = key {
+                    sheet.write_string(row, column as u16, key)?;
+                }
+            }
+            for (column, (metric, value)) in self.metrics.iter().zip(self.values(group)).enumerate()
+            {
+                let column = offset + column as u16;
+                match value {
+                    MetricValue::Count(count) => {
+                        sheet.write_number(row, column, count as f64)?;
+                    }
+                    MetricValue::Number(Some(number)) => {
+                        let format = if metric.unit == Unit::Ratio {
+                            &percent
+                        } else {
+                            &seconds
+                        };
+                        sheet.write_number_with_format(row, column, number, format)?;
+                    }
+                    MetricValue::Number(None) => {}
+                }
+            }
+        }
+        Ok(workbook.save_to_buffer()?)
+    }
+}
