@@ -46,7 +46,7 @@ header a,header button{color:#fff}header .spacer{flex:1}main{padding:1.2rem;max-
 table{border-collapse:collapse;background:#fff;width:100%;margin-top:1rem}td,th{padding:.35rem .6rem;border-bottom:1px solid #e3e6ea;text-align:right}\
 td:first-child,th:first-child{text-align:left}form.card{background:#fff;max-width:24rem;margin:3rem auto;padding:1.5rem;border-radius:.5rem}\
 form.card label{display:block;margin:.6rem 0 .2rem}form.card input{width:100%;padding:.4rem;box-sizing:border-box}\
-.error{color:#b00020}";
+.error{color:#b00020}tr.bottom td{background:#fde8e8}";
 
 fn page(locale: Locale, title: &str, header: &str, body: &str) -> Html<String> {
     Html(format!(
@@ -431,9 +431,113 @@ pub(crate) fn restrict(user: &CurrentUser, query: &mut KpiQuery) -> Result<(), P
     Ok(())
 }
 
+#[derive(Deserialize)]
+pub(crate) struct DashboardQuery {
+    /// Metric the agent ranking is sorted by.
+    sort: Option<String>,
+    /// asc or desc.
+    dir: Option<String>,
+}
+
+/// Metrics where a smaller value is better (the ranking's bottom is then the largest).
+const LOWER_IS_BETTER: &[&str] = &[
+    "asa_seconds",
+    "abandon_rate",
+    "aht_seconds",
+    "transfer_rate",
+];
+
+/// Columns of the agent ranking.
+const RANKING: &[&str] = &[
+    "offered",
+    "answer_rate",
+    "service_level",
+    "asa_seconds",
+    "aht_seconds",
+    "fcr_rate",
+    "occupancy",
+];
+
+/// The agent ranking: sortable by any column (links), the bottom tenth by the sort metric (at
+/// least one agent once there are five) highlighted.
+fn ranking_table(locale: Locale, groups: &[KpiGroup], sort: &str, descending: bool) -> String {
+    let mut rows: Vec<(&KpiGroup, Option<f64>)> =
+        groups.iter().map(|g| (g, metric_number(g, sort))).collect();
+    rows.sort_by(|a, b| {
+        let order =
+            a.1.unwrap_or(f64::NEG_INFINITY)
+                .total_cmp(&b.1.unwrap_or(f64::NEG_INFINITY));
+        if descending { order.reverse() } else { order }
+    });
+    // worst first by the metric's own direction, whatever the display order
+    let mut worst: Vec<(usize, f64)> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, v))| v.map(|v| (i, v)))
+        .collect();
+    worst.sort_by(|a, b| {
+        let order = a.1.total_cmp(&b.1);
+        if LOWER_IS_BETTER.contains(&sort) {
+            order.reverse()
+        } else {
+            order
+        }
+    });
+    let flagged = if worst.len() >= 5 {
+        (worst.len() / 10).max(1)
+    } else {
+        0
+    };
+    let bottom: Vec<usize> = worst.iter().take(flagged).map(|(i, _)| *i).collect();
+    let mut html = format!(
+        "<h2>{}</h2><p>{}</p><table id=\"agents\"><tr><th>{}</th>",
+        escape(&t(locale, "dashboard.by_agent")),
+        escape(&t(locale, "dashboard.bottom_note")),
+        escape(&t(locale, "dashboard.agent")),
+    );
+    for name in RANKING {
+        let next = if *name == sort && descending {
+            "asc"
+        } else {
+            "desc"
+        };
+        html.push_str(&format!(
+            "<th><a href=\"/?sort={name}&amp;dir={next}\">{}</a>{}</th>",
+            escape(&t(locale, &format!("kpi.{name}"))),
+            if *name == sort {
+                if descending { " ▼" } else { " ▲" }
+            } else {
+                ""
+            }
+        ));
+    }
+    html.push_str("</tr>");
+    for (index, (group, _)) in rows.iter().enumerate() {
+        let class = if bottom.contains(&index) {
+            " class=\"bottom\""
+        } else {
+            ""
+        };
+        html.push_str(&format!(
+            "<tr{class}><td>{}</td>",
+            escape(group.key[0].as_deref().unwrap_or("—"))
+        ));
+        for name in RANKING {
+            html.push_str(&format!(
+                "<td>{}</td>",
+                show(name, metric_number(group, name))
+            ));
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</table>");
+    html
+}
+
 pub(crate) async fn dashboard(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
+    Query(view): Query<DashboardQuery>,
 ) -> Result<Response, Problem> {
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
@@ -540,6 +644,24 @@ pub(crate) async fn dashboard(
                 body.push_str("</tr>");
             }
             body.push_str("</table>");
+            if user.user.role.allows(Permission::ViewAllKpis) {
+                let sort = view
+                    .sort
+                    .as_deref()
+                    .filter(|name| RANKING.contains(name))
+                    .unwrap_or("service_level");
+                let descending = view.dir.as_deref() != Some("asc");
+                let agents = state
+                    .store
+                    .kpi(&total(
+                        current_from,
+                        until,
+                        vec![GroupField::Dimension(Dimension::Agent)],
+                    )?)
+                    .await
+                    .map_err(Problem::internal)?;
+                body.push_str(&ranking_table(locale, &agents, sort, descending));
+            }
         }
     }
     Ok(page(
@@ -549,4 +671,49 @@ pub(crate) async fn dashboard(
         &body,
     )
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use servq_kpi::ContactCounters;
+
+    use super::*;
+
+    fn agent(id: &str, within: i64) -> KpiGroup {
+        KpiGroup {
+            key: vec![Some(id.to_owned())],
+            contacts: ContactCounters {
+                offered: 100,
+                answered: 100,
+                answered_within_sl: within,
+                ..ContactCounters::default()
+            },
+            states: None,
+        }
+    }
+
+    #[test]
+    fn ranking_sorts_and_flags_the_bottom_tenth() {
+        let groups: Vec<KpiGroup> = (0..12)
+            .map(|i| agent(&format!("a{i:02}"), 50 + i * 4))
+            .collect();
+        let html = ranking_table(Locale::En, &groups, "service_level", true);
+        let order: Vec<usize> = (0..12)
+            .map(|i| html.find(&format!(">a{i:02}<")).unwrap())
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] > w[1]), "best (a11) first");
+        // 12 agents → one flagged: the lowest service level, a00
+        assert_eq!(html.matches("class=\"bottom\"").count(), 1);
+        assert!(html.contains("<tr class=\"bottom\"><td>a00</td>"));
+        // ascending on ASA, a lower-is-better measure: still the worst one is flagged
+        let ascending = ranking_table(Locale::ZhCn, &groups, "offered", false);
+        assert!(ascending.contains("坐席"));
+        assert!(ascending.contains("dir=desc"));
+        assert!(
+            ranking_table(Locale::En, &groups[..4], "service_level", true)
+                .matches("bottom\"")
+                .count()
+                == 0
+        );
+    }
 }
