@@ -11,5 +11,8 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 cargo test --workspace --doc --locked --quiet
+# Browser tests (playwright-core + Debian chromium) against the built binary.
+cargo build --locked --quiet -p servq-cli
+SERVQ_BIN="$PWD/target/debug/servq" node --test tests/e2e/
 # Last, so that its summary line closes the run.
 cargo nextest run --workspace --locked --no-fail-fast

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what servq's build and tests need on a fresh Debian machine: PostgreSQL (tests run on
-# it as well as SQLite), DuckDB and mpmath for Python (the independent KPI and Erlang references), cargo-nextest.
+# it as well as SQLite), Debian's chromium (browser tests), the Python references (DuckDB, mpmath,
+# statsmodels) and schemathesis, the pinned npm packages of web/ (ECharts, playwright-core),
+# cargo-nextest.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +10,8 @@ sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (apt)" >&2
   sudo_if_needed apt-get update -qq
@@ -17,6 +21,10 @@ if ! python3 -c 'import duckdb, mpmath, statsmodels, schemathesis' 2>/dev/null; 
   echo "installing the DuckDB, mpmath, statsmodels references and schemathesis (pip)" >&2
   python3 -m pip install -q -r tests/reference/requirements.txt 2>/dev/null \
     || python3 -m pip install -q --break-system-packages -r tests/reference/requirements.txt
+fi
+if [ ! -d web/node_modules/playwright-core ] || [ ! -d web/node_modules/echarts ]; then
+  echo "installing the pinned npm packages of web/ (npm ci)" >&2
+  (cd web && npm ci --no-audit --no-fund --silent)
 fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "installing cargo-nextest (crates.io)" >&2

@@ -153,6 +153,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/users", get(api::users).post(api::create_user))
         .route("/api/v1/audit", get(api::audit))
         .route("/metrics", get(observe::metrics))
+        .route(pages::ECHARTS_PATH, get(pages::echarts))
         .route("/api/openapi.json", get(openapi_json))
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs"))
         .layer(axum::middleware::from_fn(observe::track))

@@ -381,6 +381,59 @@ pub(crate) async fn setup(
     Ok(Redirect::to("/login").into_response())
 }
 
+/// ECharts, pinned in web/package.json and embedded; the version in the path lets browsers
+/// cache it for good.
+pub(crate) const ECHARTS_PATH: &str = "/assets/echarts-6.1.0.min.js";
+
+pub(crate) async fn echarts() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        include_str!("../assets/echarts.min.js"),
+    )
+        .into_response()
+}
+
+/// The trend chart: offered contacts per day (bars) with service level and answer rate (lines)
+/// over the last 28 days, data inline, drawn by ECharts.
+fn trend_chart(locale: Locale, days: &[KpiGroup]) -> String {
+    let labels: Vec<&str> = days
+        .iter()
+        .map(|g| g.key[0].as_deref().unwrap_or(""))
+        .collect();
+    let series =
+        |name: &str| -> Vec<Option<f64>> { days.iter().map(|g| metric_number(g, name)).collect() };
+    let data = serde_json::json!({
+        "days": labels,
+        "offered": series("offered"),
+        "service_level": series("service_level"),
+        "answer_rate": series("answer_rate"),
+        "names": {
+            "offered": t(locale, "kpi.offered"),
+            "service_level": t(locale, "kpi.service_level"),
+            "answer_rate": t(locale, "kpi.answer_rate"),
+        },
+    });
+    // `</` cannot appear inside the JSON script element
+    let data = data.to_string().replace("</", "<\\/");
+    format!(
+        "<h2>{title}</h2><div id=\"trend\" style=\"height:320px;background:#fff;border-radius:.5rem\"></div>\
+         <script type=\"application/json\" id=\"trend-data\">{data}</script>\
+         <script src=\"{ECHARTS_PATH}\"></script>\
+         <script>(function(){{var d=JSON.parse(document.getElementById('trend-data').textContent);\
+         var c=echarts.init(document.getElementById('trend'));\
+         c.setOption({{tooltip:{{trigger:'axis'}},legend:{{}},xAxis:{{type:'category',data:d.days}},\
+         yAxis:[{{type:'value',name:d.names.offered}},{{type:'value',min:0,max:1,axisLabel:{{formatter:function(v){{return Math.round(v*100)+'%'}}}}}}],\
+         series:[{{name:d.names.offered,type:'bar',data:d.offered,itemStyle:{{color:'#a8c5e8'}}}},\
+         {{name:d.names.service_level,type:'line',yAxisIndex:1,data:d.service_level}},\
+         {{name:d.names.answer_rate,type:'line',yAxisIndex:1,data:d.answer_rate}}]}});\
+         window.servqTrend=c;window.addEventListener('resize',function(){{c.resize()}});}})();</script>",
+        title = escape(&t(locale, "dashboard.trend")),
+    )
+}
+
 /// Headline tiles of the dashboard, in order.
 const TILES: &[&str] = &[
     "offered",
@@ -644,6 +697,16 @@ pub(crate) async fn dashboard(
                 body.push_str("</tr>");
             }
             body.push_str("</table>");
+            let days = state
+                .store
+                .kpi(&total(
+                    start(28)?,
+                    until,
+                    vec![GroupField::Time(servq_store::TimeGrain::Day)],
+                )?)
+                .await
+                .map_err(Problem::internal)?;
+            body.push_str(&trend_chart(locale, &days));
             if user.user.role.allows(Permission::ViewAllKpis) {
                 let sort = view
                     .sort

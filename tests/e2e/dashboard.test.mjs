@@ -1,0 +1,103 @@
+// Browser tests of the web app: Debian's chromium driven by playwright-core (no browser
+// download). Run by ./test.sh after the Rust tests (node --test tests/e2e/), with
+// SERVQ_BIN pointing at the built `servq`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(join(root, 'web', 'package.json'));
+const { chromium } = require('playwright-core');
+const servq = process.env.SERVQ_BIN ?? join(root, 'target', 'debug', 'servq');
+const dir = mkdtempSync(join(tmpdir(), 'servq-e2e-'));
+const env = { ...process.env, SERVQ_DATABASE_URL: `sqlite://${join(dir, 'e2e.db')}`, SERVQ_TZ: 'Asia/Shanghai' };
+const password = 'e2e password 123';
+let server, base, browser;
+
+function run(args, input) {
+  return execFileSync(servq, args, { env, input, encoding: 'utf8' });
+}
+
+function day(offset) {
+  // dates in the centre's zone (Asia/Shanghai), like the dashboard's period
+  const now = new Date(Date.now() + 8 * 3600 * 1000 + offset * 86400 * 1000);
+  return now.toISOString().slice(0, 10);
+}
+
+before(async () => {
+  run(['demo', '--days', '21', '--daily-contacts', '300', '--agents', '10']);
+  run(['user', 'add', 'sup', '--role', 'supervisor'], `${password}\n`);
+  run(['user', 'add', 'agent1', '--role', 'agent', '--agent-id', 'A001'], `${password}\n`);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(servq, ['serve', '--addr', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  await new Promise((resolve, reject) => {
+    server.stderr.on('data', (chunk) => { if (String(chunk).includes('listening')) resolve(); });
+    server.on('exit', (code) => reject(new Error(`servq serve exited with ${code}`)));
+  });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+async function signIn(page, username) {
+  await page.goto(`${base}/login`);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('#sign-in');
+  await page.waitForURL(`${base}/`);
+}
+
+test('the embedded ECharts is the pinned package file', () => {
+  const embedded = readFileSync(join(root, 'crates', 'servq-server', 'assets', 'echarts.min.js'));
+  const pinned = readFileSync(join(root, 'web', 'node_modules', 'echarts', 'dist', 'echarts.min.js'));
+  assert.ok(embedded.equals(pinned));
+});
+
+test('a supervisor sees the dashboard, the chart and the CLI\'s numbers, in any language', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  assert.equal(await page.textContent('h1'), 'KPI dashboard');
+  // the tile equals `servq kpi` over the same seven days
+  const cli = JSON.parse(run(['kpi', '--from', day(-7), '--to', day(-1), '--metrics', 'service_level', '--format', 'json']));
+  const shown = Number(await page.getAttribute('[data-metric="service_level"] .value', 'data-value'));
+  assert.ok(Math.abs(shown - cli.rows[0].service_level) < 1e-12, `${shown} vs ${cli.rows[0].service_level}`);
+  // the chart rendered: a canvas, three series, 21 days of data
+  await page.waitForSelector('#trend canvas');
+  const series = await page.evaluate(() => window.servqTrend.getOption().series.map((s) => s.data.length));
+  assert.deepEqual(series, [21, 21, 21]);
+  assert.ok(await page.isVisible('#agents tr.bottom'));
+  // switch to traditional Chinese: remembered for the user
+  await Promise.all([page.waitForURL(`${base}/`), page.selectOption('#language', 'zh-TW')]);
+  assert.equal(await page.textContent('h1'), 'KPI 儀表板');
+  await page.goto(`${base}/`);
+  assert.equal(await page.getAttribute('html', 'lang'), 'zh-TW');
+  await page.click('#sign-out');
+  await page.waitForURL(`${base}/login`);
+  await context.close();
+});
+
+test('an agent sees only their own contacts and no ranking', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'agent1');
+  assert.equal(await page.textContent('h1'), 'KPI 仪表盘');
+  const cli = JSON.parse(run(['kpi', '--from', day(-7), '--to', day(-1), '--filter', 'agent=A001', '--metrics', 'offered', '--format', 'json']));
+  const shown = Number(await page.getAttribute('[data-metric="offered"] .value', 'data-value'));
+  assert.equal(shown, cli.rows[0].offered);
+  assert.equal(await page.$('#agents'), null);
+  await context.close();
+});
