@@ -81,7 +81,9 @@ test('a supervisor sees the dashboard, the chart and the CLI\'s numbers, in any 
   assert.deepEqual(series, [21, 21, 21]);
   assert.ok(await page.isVisible('#agents tr.bottom'));
   // switch to traditional Chinese: remembered for the user
-  await Promise.all([page.waitForURL(`${base}/`), page.selectOption('#language', 'zh-TW')]);
+  // the switch submits a form and reloads the same URL: wait for the new page, not the URL
+  await page.selectOption('#language', 'zh-TW');
+  await page.waitForSelector('html[lang="zh-TW"]');
   assert.equal(await page.textContent('h1'), 'KPI 儀表板');
   await page.goto(`${base}/`);
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-TW');
