@@ -69,7 +69,9 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
-const USER_COLUMNS: &str = "user_id, username, password_hash, role, locale, agent_id, disabled";
+/// The columns `user_from_row` reads, for queries that name the users table `u`.
+const USER_COLUMNS: &str =
+    "u.user_id, u.username, u.password_hash, u.role, u.locale, u.agent_id, u.disabled";
 
 fn user_from_row(row: &AnyRow) -> Result<UserRecord> {
     let role: String = row.try_get("role")?;
@@ -165,7 +167,7 @@ impl Store {
     /// The user with this sign-in name.
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"
         )))
         .bind(username)
         .fetch_optional(&self.pool)
@@ -176,7 +178,7 @@ impl Store {
     /// Every user, by name.
     pub async fn users(&self) -> Result<Vec<UserRecord>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+            "SELECT {USER_COLUMNS} FROM users u ORDER BY u.username"
         )))
         .fetch_all(&self.pool)
         .await?;
@@ -231,10 +233,6 @@ impl Store {
             "SELECT {}, s.csrf_token FROM sessions s JOIN users u ON u.user_id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
             USER_COLUMNS
-                .split(", ")
-                .map(|c| format!("u.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
         )))
         .bind(token_hash)
         .bind(now_ms)
@@ -295,10 +293,6 @@ impl Store {
             "SELECT {} FROM api_tokens t JOIN users u ON u.user_id = t.user_id \
              WHERE t.token_hash = $1 AND u.disabled = 0",
             USER_COLUMNS
-                .split(", ")
-                .map(|c| format!("u.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
         )))
         .bind(token_hash)
         .fetch_optional(&self.pool)
