@@ -14,7 +14,7 @@ use servq_wfm::{
     required_staff, staff_with_shrinkage,
 };
 
-use crate::config::Config;
+use crate::{config::Config, json_number as number};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -237,11 +237,6 @@ fn staff_interval(
         },
         None => required_staff(workload, model, policy)?,
     })
-}
-
-/// A float, or null where it is not finite (an unstable queue's ASA).
-fn number(value: f64) -> Value {
-    serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
 }
 
 /// The contract keys of one interval, in documented order (docs/cli.md, `servq staffing`).

@@ -13,7 +13,7 @@ use servq_stats::{
 };
 use servq_store::{GroupField, KpiQuery, TimeGrain};
 
-use crate::{config::Config, kpi};
+use crate::{config::Config, json_number as number, kpi};
 
 /// Output formats of the statistics commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -157,12 +157,14 @@ pub struct DriverArgs {
 
 /// Reads named numeric columns; empty, `NA`, `null` and `-` cells are missing values (NaN);
 /// `85%` reads as 0.85. Every unreadable cell is reported as `file:line: column: reason`.
-fn read_columns(
+/// Opens a CSV or spreadsheet requiring the named columns (matched case-insensitively, in
+/// `names` order for `reader.columns.get`).
+fn open_table(
     file: &std::path::Path,
     encoding: &str,
     sheet: Option<&str>,
     names: &[String],
-) -> Result<Vec<Vec<f64>>> {
+) -> Result<TableReader> {
     let encoding = TextEncoding::parse(encoding)
         .with_context(|| format!("--encoding '{encoding}' is not one of utf-8, gbk, gb18030"))?;
     let lowered: Vec<String> = names
@@ -177,7 +179,16 @@ fn read_columns(
         encoding,
         sheet: sheet.map(str::to_owned),
     };
-    let mut reader = TableReader::open(file, &options)?;
+    Ok(TableReader::open(file, &options)?)
+}
+
+fn read_columns(
+    file: &std::path::Path,
+    encoding: &str,
+    sheet: Option<&str>,
+    names: &[String],
+) -> Result<Vec<Vec<f64>>> {
+    let mut reader = open_table(file, encoding, sheet, names)?;
     let mut columns = vec![Vec::new(); names.len()];
     let mut row = Vec::new();
     let mut errors = Vec::new();
@@ -216,25 +227,9 @@ fn read_categories(
     column: &str,
     weight: Option<&str>,
 ) -> Result<Vec<(String, f64)>> {
-    let encoding = TextEncoding::parse(&file.encoding).with_context(|| {
-        format!(
-            "--encoding '{}' is not one of utf-8, gbk, gb18030",
-            file.encoding
-        )
-    })?;
-    let mut lowered = vec![column.trim().to_lowercase()];
-    if let Some(weight) = weight {
-        lowered.push(weight.trim().to_lowercase());
-    }
-    let canonical: Vec<&str> = lowered.iter().map(String::as_str).collect();
-    let options = OpenOptions {
-        columns: &canonical,
-        required: &canonical,
-        map: ColumnMap::default(),
-        encoding,
-        sheet: file.sheet.clone(),
-    };
-    let mut reader = TableReader::open(&file.csv, &options)?;
+    let mut names = vec![column.to_owned()];
+    names.extend(weight.map(str::to_owned));
+    let mut reader = open_table(&file.csv, &file.encoding, file.sheet.as_deref(), &names)?;
     let mut totals: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
     let mut row = Vec::new();
     let mut errors = Vec::new();
@@ -284,11 +279,6 @@ fn parse_number(text: &str) -> Option<f64> {
         None => text.parse::<f64>().ok()?,
     };
     value.is_finite().then_some(value)
-}
-
-/// A float, or null where it is not finite.
-fn number(value: f64) -> Value {
-    serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
 }
 
 /// The JSON contract of a fit (docs/cli.md, `servq stats ols`).
