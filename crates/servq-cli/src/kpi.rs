@@ -3,12 +3,12 @@
 
 use std::{path::PathBuf, process::ExitCode};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use jiff::{Span, civil::Date, tz::TimeZone};
 use servq_kpi::{METRICS, Metric};
 use servq_store::{Dimension, GroupField, KpiQuery};
 
-use servq_server::report::{Report, ReportFormat};
+use servq_server::report::{self, Report, ReportFormat};
 
 use crate::{config::Config, output_path};
 
@@ -63,30 +63,7 @@ pub struct KpiArgs {
 }
 
 fn parse_group_by(names: &[String]) -> Result<Vec<GroupField>> {
-    let mut fields = Vec::new();
-    for name in names
-        .iter()
-        .map(|name| name.trim())
-        .filter(|name| !name.is_empty())
-    {
-        let field = GroupField::parse(name)
-            .with_context(|| format!("--by '{name}' is not one of {}", GroupField::NAMES))?;
-        if fields.contains(&field) {
-            bail!("--by names '{name}' twice");
-        }
-        fields.push(field);
-    }
-    if fields
-        .iter()
-        .filter(|field| matches!(field, GroupField::Time(_)))
-        .count()
-        > 1
-    {
-        bail!(
-            "--by takes at most one time grain (interval15, interval30, hour, day, week or month)"
-        );
-    }
-    Ok(fields)
+    report::parse_group_by(names.iter().map(String::as_str)).map_err(|e| anyhow!("--{e}"))
 }
 
 /// The headline KPIs a terminal table shows unless `--metrics` says otherwise.
@@ -117,37 +94,11 @@ fn parse_metrics(names: &[String], format: Format) -> Result<Vec<&'static Metric
             _ => METRICS.iter().collect(),
         });
     }
-    names
-        .iter()
-        .map(|name| {
-            servq_kpi::metric(name).with_context(|| {
-                let known: Vec<&str> = METRICS.iter().map(|metric| metric.name).collect();
-                format!("--metrics '{name}' is not one of {}", known.join(", "))
-            })
-        })
-        .collect()
+    report::parse_metrics(names).map_err(|e| anyhow!("--{e}"))
 }
 
 pub(crate) fn parse_filters(filters: &[String]) -> Result<Vec<(Dimension, Vec<String>)>> {
-    let mut parsed: Vec<(Dimension, Vec<String>)> = Vec::new();
-    for filter in filters.iter().filter(|filter| !filter.trim().is_empty()) {
-        let (name, value) = filter
-            .split_once('=')
-            .with_context(|| format!("--filter '{filter}' is not dimension=value"))?;
-        let Some(GroupField::Dimension(dimension)) = GroupField::parse(name) else {
-            bail!(
-                "--filter '{name}' is not one of queue, agent, team, channel, category, direction"
-            );
-        };
-        match parsed
-            .iter_mut()
-            .find(|(existing, _)| *existing == dimension)
-        {
-            Some((_, values)) => values.push(value.trim().to_owned()),
-            None => parsed.push((dimension, vec![value.trim().to_owned()])),
-        }
-    }
-    Ok(parsed)
+    report::parse_filters(filters.iter().map(String::as_str)).map_err(|e| anyhow!("--{e}"))
 }
 
 pub(crate) fn day_start_ms(text: &str, zone: &TimeZone, flag: &str, add_days: i64) -> Result<i64> {

@@ -15,14 +15,14 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use servq_core::{PERMISSIONS, Permission, Role};
 use servq_kpi::{METRICS, MetricValue};
-use servq_store::{Actor, Dimension, GroupField, KpiQuery, NewUser, StoreError};
+use servq_store::{Actor, KpiQuery, NewUser, StoreError};
 
 use crate::{
     AppState, Problem,
     auth::{self, Credential, CurrentUser},
     now_ms,
     pages::restrict,
-    report::{Report, ReportFormat},
+    report::{self, Report, ReportFormat, RequestError},
 };
 
 fn actor(user: &CurrentUser) -> Actor {
@@ -99,55 +99,14 @@ pub(crate) async fn kpi(
     let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let locale = user.locale;
     let bad = |code: &'static str, detail: String| Problem::bad_request(locale, code, detail);
-    let mut group_by = Vec::new();
-    for name in params
-        .by
-        .iter()
-        .flat_map(|b| b.split(','))
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    {
-        let field = GroupField::parse(name).ok_or_else(|| {
-            bad(
-                "unknown_group",
-                format!("by '{name}' is not one of {}", GroupField::NAMES),
-            )
-        })?;
-        group_by.push(field);
-    }
-    let mut filters: Vec<(Dimension, Vec<String>)> = Vec::new();
-    for pair in params
-        .filter
-        .iter()
-        .flat_map(|f| f.split(','))
-        .filter(|p| !p.trim().is_empty())
-    {
-        let (name, value) = pair.split_once('=').ok_or_else(|| {
-            bad(
-                "bad_filter",
-                format!("filter '{pair}' is not dimension=value"),
-            )
-        })?;
-        let Some(GroupField::Dimension(dimension)) = GroupField::parse(name.trim()) else {
-            return Err(bad(
-                "bad_filter",
-                format!("filter '{name}' is not a dimension"),
-            ));
-        };
-        match filters.iter_mut().find(|(d, _)| *d == dimension) {
-            Some((_, values)) => values.push(value.trim().to_owned()),
-            None => filters.push((dimension, vec![value.trim().to_owned()])),
-        }
-    }
+    let request = |error: RequestError| bad(error.code(), error.to_string());
+    let group_by =
+        report::parse_group_by(params.by.iter().flat_map(|b| b.split(','))).map_err(request)?;
+    let filters =
+        report::parse_filters(params.filter.iter().flat_map(|f| f.split(','))).map_err(request)?;
     let metrics: Vec<&servq_kpi::Metric> = match params.metrics.as_deref() {
         None | Some("") | Some("all") => METRICS.iter().collect(),
-        Some(names) => names
-            .split(',')
-            .map(|name| {
-                servq_kpi::metric(name.trim())
-                    .ok_or_else(|| bad("unknown_metric", format!("metric '{name}' does not exist")))
-            })
-            .collect::<Result<_, _>>()?,
+        Some(names) => report::parse_metrics(names.split(',')).map_err(request)?,
     };
     let zone_name = state.store.centre_zone().await.map_err(Problem::internal)?;
     let zone = TimeZone::get(&zone_name).map_err(Problem::internal)?;

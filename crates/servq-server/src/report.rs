@@ -7,8 +7,105 @@ use serde::{
     Serialize, Serializer,
     ser::{SerializeMap, SerializeSeq},
 };
-use servq_kpi::{Metric, MetricValue, Unit};
-use servq_store::{GroupField, KpiGroup};
+use servq_kpi::{METRICS, Metric, MetricValue, Unit};
+use servq_store::{Dimension, GroupField, KpiGroup};
+
+/// Why the grouping, filters or metrics of a report request cannot be read. The messages name
+/// the parameter (`by`, `filter`, `metrics`); the CLI prefixes its `--`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// Not a grouping field.
+    #[error("by '{0}' is not one of {names}", names = GroupField::NAMES)]
+    UnknownGroup(String),
+    /// A grouping field given twice.
+    #[error("by names '{0}' twice")]
+    RepeatedGroup(String),
+    /// More than one of interval15 … month.
+    #[error("by takes at most one time grain (interval15, interval30, hour, day, week or month)")]
+    TwoTimeGrains,
+    /// A filter without `=`.
+    #[error("filter '{0}' is not dimension=value")]
+    FilterNotPair(String),
+    /// A filter on something that is not a dimension.
+    #[error("filter '{0}' is not one of queue, agent, team, channel, category, direction")]
+    FilterNotDimension(String),
+    /// Not a metric name.
+    #[error("metrics '{0}' is not one of {known}", known = METRICS.iter().map(|m| m.name).collect::<Vec<_>>().join(", "))]
+    UnknownMetric(String),
+}
+
+impl RequestError {
+    /// The stable code of the API's problem document.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RequestError::UnknownGroup(_) => "unknown_group",
+            RequestError::RepeatedGroup(_) => "repeated_group",
+            RequestError::TwoTimeGrains => "two_time_grains",
+            RequestError::FilterNotPair(_) | RequestError::FilterNotDimension(_) => "bad_filter",
+            RequestError::UnknownMetric(_) => "unknown_metric",
+        }
+    }
+}
+
+/// Grouping fields in order; empty names are skipped; at most one time grain.
+pub fn parse_group_by<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<GroupField>, RequestError> {
+    let mut fields = Vec::new();
+    for name in names.into_iter().map(str::trim).filter(|n| !n.is_empty()) {
+        let field =
+            GroupField::parse(name).ok_or_else(|| RequestError::UnknownGroup(name.to_owned()))?;
+        if fields.contains(&field) {
+            return Err(RequestError::RepeatedGroup(name.to_owned()));
+        }
+        fields.push(field);
+    }
+    if fields
+        .iter()
+        .filter(|field| matches!(field, GroupField::Time(_)))
+        .count()
+        > 1
+    {
+        return Err(RequestError::TwoTimeGrains);
+    }
+    Ok(fields)
+}
+
+/// `dimension=value` filters, values of one dimension gathered; empty items are skipped.
+pub fn parse_filters<'a>(
+    items: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<(Dimension, Vec<String>)>, RequestError> {
+    let mut parsed: Vec<(Dimension, Vec<String>)> = Vec::new();
+    for item in items.into_iter().filter(|item| !item.trim().is_empty()) {
+        let (name, value) = item
+            .split_once('=')
+            .ok_or_else(|| RequestError::FilterNotPair(item.to_owned()))?;
+        let Some(GroupField::Dimension(dimension)) = GroupField::parse(name) else {
+            return Err(RequestError::FilterNotDimension(name.to_owned()));
+        };
+        match parsed
+            .iter_mut()
+            .find(|(existing, _)| *existing == dimension)
+        {
+            Some((_, values)) => values.push(value.trim().to_owned()),
+            None => parsed.push((dimension, vec![value.trim().to_owned()])),
+        }
+    }
+    Ok(parsed)
+}
+
+/// Metrics by name, in the order given.
+pub fn parse_metrics<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<&'static Metric>, RequestError> {
+    names
+        .into_iter()
+        .map(|name| {
+            servq_kpi::metric(name.trim())
+                .ok_or_else(|| RequestError::UnknownMetric(name.trim().to_owned()))
+        })
+        .collect()
+}
 
 /// Text formats of a report (XLSX is [`Report::xlsx`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

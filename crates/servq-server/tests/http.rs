@@ -273,6 +273,16 @@ async fn agents_see_only_their_own_records() {
         assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
         let problem: Value = bad.json().await.unwrap();
         assert_eq!(problem["code"], "unknown_group");
+        // the API reads by/filter/metrics with the CLI's parser: one time grain at most
+        let two: Value = supervisor
+            .get(format!("{base}/api/v1/kpi?by=day,week"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(two["code"], "two_time_grains");
     }
 }
 
