@@ -197,20 +197,8 @@ impl ErlangBSequence {
         }
     }
 
-    /// Advances to `agents`, two steps per multiply-add where it can:
-    /// 1/B(n+1) = (1 + k₁) + k₁·k₀·1/B(n−1) with k₀ = n/A, k₁ = (n+1)/A, which halves the chain of
-    /// dependent operations that bounds the recursion's speed.
+    /// Advances to `agents`.
     pub(crate) fn advance_to(&mut self, agents: u32) {
-        while self.forward.is_none() && self.traffic > 0.0 && self.agents + 2 <= agents {
-            let k0 = f64::from(self.agents + 1) / self.traffic;
-            let k1 = f64::from(self.agents + 2) / self.traffic;
-            let next = (1.0 + k1) + (k1 * k0) * self.inverse;
-            if next > 1e290 {
-                break;
-            }
-            self.inverse = next;
-            self.agents += 2;
-        }
         while self.agents < agents {
             self.advance();
         }
