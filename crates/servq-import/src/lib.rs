@@ -16,6 +16,12 @@ use std::{
 use calamine::{Data, Reader as _};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
+mod pipeline;
+
+pub use pipeline::{
+    ImportKind, Outcome, Phase, PipelineError, Progress, Rejection, import_table,
+};
+
 /// Canonical columns of a contacts file, in documented order.
 pub const CONTACT_COLUMNS: &[&str] = &[
     "contact_id",
@@ -265,7 +271,17 @@ fn is_spreadsheet(path: &Path) -> bool {
 impl TableReader {
     /// Opens `path` as CSV, or as a spreadsheet when its extension says so, and matches the header.
     pub fn open(path: &Path, options: &OpenOptions<'_>) -> Result<TableReader, ReadError> {
-        let display = path.display().to_string();
+        TableReader::open_named(path, &path.display().to_string(), options)
+    }
+
+    /// Opens `path` like [`TableReader::open`], naming it `name` in messages (an uploaded file is
+    /// stored under a temporary path but reported under the name the user gave it).
+    pub fn open_named(
+        path: &Path,
+        name: &str,
+        options: &OpenOptions<'_>,
+    ) -> Result<TableReader, ReadError> {
+        let display = name.to_owned();
         let io_error = |source| ReadError::Io {
             path: display.clone(),
             source,

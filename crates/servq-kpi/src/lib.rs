@@ -8,6 +8,7 @@
 
 mod counters;
 mod metrics;
+mod subset;
 
 pub use counters::{
     BUCKET_MS, ContactCounters, ContactFacts, StateCounters, bucket_start, split_into_buckets,
@@ -17,6 +18,7 @@ pub use metrics::{
     avg_acw_seconds, avg_hold_seconds, avg_talk_seconds, avg_wait_seconds, fcr_rate, metric,
     occupancy, resolution_rate, service_level, transfer_rate, utilization,
 };
+pub use subset::{ContactSubset, counters_of};
 
 /// The thresholds that KPI definitions depend on. One set is stored per database and rollups are
 /// computed with it; changing it rebuilds the rollups.

@@ -10,7 +10,7 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use jiff::{Span, civil::Date, tz::TimeZone};
+use jiff::tz::TimeZone;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use servq_core::{PERMISSIONS, Permission, Role};
@@ -21,7 +21,8 @@ use crate::{
     AppState, Problem,
     auth::{self, Credential, CurrentUser},
     now_ms,
-    pages::restrict,
+
+    query_params,
     report::{self, Report, ReportFormat, RequestError},
 };
 
@@ -102,34 +103,15 @@ pub(crate) async fn kpi(
     let request = |error: RequestError| bad(error.code(), error.to_string());
     let group_by =
         report::parse_group_by(params.by.iter().flat_map(|b| b.split(','))).map_err(request)?;
-    let filters =
-        report::parse_filters(params.filter.iter().flat_map(|f| f.split(','))).map_err(request)?;
+    let filters = query_params::filters(locale, params.filter.as_deref())?;
     let metrics: Vec<&servq_kpi::Metric> = match params.metrics.as_deref() {
         None | Some("") | Some("all") => METRICS.iter().collect(),
         Some(names) => report::parse_metrics(names.split(',')).map_err(request)?,
     };
     let zone_name = state.store.centre_zone().await.map_err(Problem::internal)?;
     let zone = TimeZone::get(&zone_name).map_err(Problem::internal)?;
-    let day_start = |text: &str, add: i64| -> Result<i64, Problem> {
-        let date: Date = text.trim().parse().map_err(|_| {
-            bad(
-                "bad_date",
-                format!("'{text}' is not a date like 2026-11-02"),
-            )
-        })?;
-        let date = date
-            .checked_add(Span::new().days(add))
-            .map_err(|_| bad("bad_date", format!("'{text}' is out of range")))?;
-        Ok(date
-            .to_zoned(zone.clone())
-            .map_err(Problem::internal)?
-            .timestamp()
-            .as_millisecond())
-    };
-    // an empty parameter is an absent one
-    let given = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
-    let from_ms = given(&params.from).map(|d| day_start(&d, 0)).transpose()?;
-    let to_ms = given(&params.to).map(|d| day_start(&d, 1)).transpose()?;
+    let (from_ms, to_ms) =
+        query_params::day_range_ms(locale, &zone, params.from.as_deref(), params.to.as_deref())?;
     let mut query = KpiQuery {
         group_by: group_by.clone(),
         from_ms,
@@ -137,7 +119,7 @@ pub(crate) async fn kpi(
         zone,
         filters,
     };
-    restrict(&user, &mut query)?;
+    user.restrict_filters(&mut query.filters)?;
     let groups = state.store.kpi(&query).await.map_err(Problem::internal)?;
     let report = Report {
         group_by: &group_by,

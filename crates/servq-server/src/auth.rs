@@ -119,6 +119,26 @@ impl CurrentUser {
         }
     }
 
+    /// Limits `filters` to what the user may see: agents see their own contacts only (any agent
+    /// filter they send is replaced by their own agent id); others are left as they are.
+    pub fn restrict_filters(
+        &self,
+        filters: &mut Vec<(servq_store::Dimension, Vec<String>)>,
+    ) -> Result<(), Problem> {
+        if self.user.role.allows(Permission::ViewAllKpis) {
+            return Ok(());
+        }
+        self.require(Permission::ViewOwnKpis)?;
+        let agent = self
+            .user
+            .agent_id
+            .clone()
+            .ok_or_else(|| Problem::forbidden(self.locale))?;
+        filters.retain(|(dimension, _)| *dimension != servq_store::Dimension::Agent);
+        filters.push((servq_store::Dimension::Agent, vec![agent]));
+        Ok(())
+    }
+
     /// For a session, checks the CSRF token sent with a state-changing request.
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), Problem> {
         match &self.credential {

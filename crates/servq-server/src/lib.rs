@@ -1,13 +1,18 @@
 //! The servq web app and REST API (`servq serve`): sign-in with roles, the KPI dashboard in
-//! zh-CN / zh-TW / en, `/api/v1` for scripts, `/healthz`. Handlers are thin: they check the
+//! zh-CN / zh-TW / en with drill-down to contacts, imports with progress and row errors, the
+//! audit log, `/api/v1` for scripts, `/healthz`. Handlers are thin: they check the
 //! permission matrix of `servq-core`, call the store and the pure crates, and render.
 
 mod api;
 pub mod auth;
+mod dashboard;
+mod drill;
 pub mod i18n;
+mod imports;
 mod observe;
 mod openapi;
 mod pages;
+mod query_params;
 pub mod report;
 
 use std::net::SocketAddr;
@@ -98,6 +103,26 @@ impl Problem {
         }
     }
 
+    /// 404: no such thing.
+    pub fn not_found(locale: Locale) -> Problem {
+        Problem {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            title: t(locale, "error.not_found"),
+            detail: None,
+        }
+    }
+
+    /// 413: an upload over the limit.
+    pub fn too_large(detail: String) -> Problem {
+        Problem {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "too_large",
+            title: "too large".to_owned(),
+            detail: Some(detail),
+        }
+    }
+
     /// 409: the thing exists already.
     pub fn conflict(code: &'static str, detail: String) -> Problem {
         Problem {
@@ -142,7 +167,10 @@ impl IntoResponse for Problem {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/", get(pages::dashboard))
+        .route("/", get(dashboard::dashboard))
+        .route("/contacts", get(drill::contacts_page))
+        .route("/import", get(imports::import_page))
+        .route("/audit", get(pages::audit_page))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/setup", get(pages::setup_form).post(pages::setup))
@@ -152,6 +180,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tokens", post(api::create_token))
         .route("/api/v1/users", get(api::users).post(api::create_user))
         .route("/api/v1/audit", get(api::audit))
+        .route("/api/v1/contacts", get(drill::contacts_api))
+        .route(
+            "/api/v1/imports",
+            get(imports::import_jobs)
+                .post(imports::start_import)
+                .layer(axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES)),
+        )
+        .route("/api/v1/imports/{id}", get(imports::import_job))
         .route("/metrics", get(observe::metrics))
         .route(pages::ECHARTS_PATH, get(pages::echarts))
         .route("/api/openapi.json", get(openapi_json))

@@ -104,6 +104,115 @@ pub(crate) struct Audit {
     entries: Vec<AuditEntry>,
 }
 
+/// One contact of a drill-down.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ContactItem {
+    contact_id: String,
+    /// RFC 3339 in the centre's zone.
+    offered_at: String,
+    channel: String,
+    direction: String,
+    queue: String,
+    customer_id: Option<String>,
+    agent_id: String,
+    team: String,
+    category: String,
+    answered: bool,
+    wait_seconds: f64,
+    talk_seconds: f64,
+    hold_seconds: f64,
+    wrap_seconds: f64,
+    transferred: bool,
+    resolved: Option<bool>,
+    /// The subsets the contact belongs to.
+    subsets: Vec<String>,
+}
+
+/// `GET /api/v1/contacts`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ContactList {
+    subset: String,
+    time_zone: String,
+    /// Every matching contact, not just this page.
+    total: i64,
+    offset: u64,
+    limit: u64,
+    rows: Vec<ContactItem>,
+}
+
+/// `POST /api/v1/imports` form (multipart/form-data).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ImportUpload {
+    /// contacts, agent_states or agents.
+    kind: String,
+    /// The CSV or spreadsheet file.
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    file: String,
+    /// utf-8 (default), gbk or gb18030.
+    encoding: Option<String>,
+    /// servq_name=their_name pairs, comma-separated.
+    map: Option<String>,
+    /// Sheet of a spreadsheet (default: the first).
+    sheet: Option<String>,
+}
+
+/// `POST /api/v1/imports` answer.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ImportStarted {
+    id: String,
+    status: String,
+    /// Where to poll.
+    url: String,
+}
+
+/// What a committed import did.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ImportCounts {
+    rows: i64,
+    inserted: i64,
+    updated: i64,
+    unchanged: i64,
+}
+
+/// One row error.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ImportRowError {
+    line: u64,
+    column: String,
+    reason: String,
+}
+
+/// `GET /api/v1/imports/{id}`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ImportJobBody {
+    id: String,
+    kind: String,
+    file_name: String,
+    username: String,
+    /// reading, merging, imported, rejected or failed.
+    status: String,
+    finished: bool,
+    /// Bytes (CSV) or rows (spreadsheets) read.
+    done: i64,
+    total: i64,
+    rows_read: i64,
+    started_at: String,
+    finished_at: Option<String>,
+    summary: ImportCounts,
+    bad_rows: i64,
+    error_count: i64,
+    /// Why a failed import failed.
+    message: String,
+    /// The first 1 000 errors.
+    errors: Vec<ImportRowError>,
+}
+
+/// `GET /api/v1/imports`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ImportJobs {
+    imports: Vec<ImportJobBody>,
+}
+
 /// `GET /healthz`.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Health {
@@ -141,7 +250,7 @@ impl Modify for Security {
 /// The document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "servq API", description = "Customer-service quality management: KPIs, users, audit. Authenticate with `Authorization: Bearer TOKEN` (POST /api/v1/tokens) or the session cookie plus `X-CSRF-Token`."),
+    info(title = "servq API", description = "Customer-service quality management: KPIs, the contacts behind them, imports, users, audit. Authenticate with `Authorization: Bearer TOKEN` (POST /api/v1/tokens) or the session cookie plus `X-CSRF-Token`."),
     paths(
         crate::api::me,
         crate::api::kpi,
@@ -149,9 +258,13 @@ impl Modify for Security {
         crate::api::users,
         crate::api::create_user,
         crate::api::audit,
+        crate::drill::contacts_api,
+        crate::imports::start_import,
+        crate::imports::import_jobs,
+        crate::imports::import_job,
         crate::healthz,
     ),
-    components(schemas(Me, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, Health, Problem)),
+    components(schemas(Me, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, Health, Problem)),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
 )]

@@ -1,4 +1,5 @@
-//! Server-rendered pages: sign-in, first-run set-up, the KPI dashboard, the language switch.
+//! Server-rendered pages: the page frame and header, sign-in, first-run set-up, the language
+//! switch, the audit log.
 
 use std::net::SocketAddr;
 
@@ -8,11 +9,9 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use jiff::{Span, tz::TimeZone};
 use serde::Deserialize;
 use servq_core::{Permission, Role};
-use servq_kpi::{MetricValue, Unit};
-use servq_store::{Actor, Dimension, GroupField, KpiGroup, KpiQuery, NewUser};
+use servq_store::{Actor, NewUser};
 
 use crate::{
     AppState, Problem,
@@ -44,11 +43,15 @@ header a,header button{color:#fff}header .spacer{flex:1}main{padding:1.2rem;max-
 .tile{background:#fff;border-radius:.5rem;padding:.8rem;box-shadow:0 1px 2px #0002}\
 .tile .value{font-size:1.6rem;font-weight:600}.tile .change{font-size:.85rem;color:#555}\
 table{border-collapse:collapse;background:#fff;width:100%;margin-top:1rem}td,th{padding:.35rem .6rem;border-bottom:1px solid #e3e6ea;text-align:right}\
-td:first-child,th:first-child{text-align:left}form.card{background:#fff;max-width:24rem;margin:3rem auto;padding:1.5rem;border-radius:.5rem}\
+td:first-child,th:first-child{text-align:left}\
+a.tile{display:block;color:inherit;text-decoration:none}a.tile:hover{outline:2px solid #457b9d}\
+.better{color:#1b7f3b}.worse{color:#b00020}.chart{height:320px;background:#fff;border-radius:.5rem}\
+form.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;background:#fff;padding:.8rem;border-radius:.5rem}\
+.exports{font-size:.9rem}progress{width:100%}.muted{color:#666}form.card{background:#fff;max-width:24rem;margin:3rem auto;padding:1.5rem;border-radius:.5rem}\
 form.card label{display:block;margin:.6rem 0 .2rem}form.card input{width:100%;padding:.4rem;box-sizing:border-box}\
 .error{color:#b00020}tr.bottom td{background:#fde8e8}";
 
-fn page(locale: Locale, title: &str, header: &str, body: &str) -> Html<String> {
+pub(crate) fn page(locale: Locale, title: &str, header: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
@@ -59,7 +62,26 @@ fn page(locale: Locale, title: &str, header: &str, body: &str) -> Html<String> {
     ))
 }
 
-fn signed_in_header(user: &CurrentUser) -> String {
+/// Header links to the pages the user's role may open.
+fn nav_links(user: &CurrentUser) -> String {
+    let locale = user.locale;
+    [
+        (Permission::ImportData, "/import", "nav.import", "nav-import"),
+        (Permission::ViewAuditLog, "/audit", "nav.audit", "nav-audit"),
+        (Permission::ViewOwnKpis, "/api/docs/", "nav.api_docs", "nav-api"),
+    ]
+    .iter()
+    .filter(|(permission, ..)| user.user.role.allows(*permission))
+    .map(|(_, href, key, id)| {
+        format!(
+            "<a href=\"{href}\" id=\"{id}\">{}</a>",
+            escape(&t(locale, key))
+        )
+    })
+    .collect()
+}
+
+pub(crate) fn signed_in_header(user: &CurrentUser) -> String {
     let locale = user.locale;
     let csrf = match &user.credential {
         Credential::Session { csrf } => csrf.clone(),
@@ -81,13 +103,14 @@ fn signed_in_header(user: &CurrentUser) -> String {
         })
         .collect();
     format!(
-        "<header><strong>servq</strong><a href=\"/\">{dashboard}</a><span class=\"spacer\"></span>\
+        "<header><strong>servq</strong><a href=\"/\">{dashboard}</a>{links}<span class=\"spacer\"></span>\
          <form method=\"post\" action=\"/language\" id=\"language-form\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <label>{language} <select name=\"locale\" id=\"language\" onchange=\"this.form.submit()\">{options}</select></label></form>\
          <span>{signed_in_as} <b id=\"username\">{username}</b> ({role})</span>\
          <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <button type=\"submit\" id=\"sign-out\">{sign_out}</button></form></header>",
         dashboard = escape(&t(locale, "nav.dashboard")),
+        links = nav_links(user),
         language = escape(&t(locale, "app.language")),
         signed_in_as = escape(&t(locale, "nav.signed_in_as")),
         username = escape(&user.user.username),
@@ -396,387 +419,73 @@ pub(crate) async fn echarts() -> Response {
         .into_response()
 }
 
-/// The trend chart: offered contacts per day (bars) with service level and answer rate (lines)
-/// over the last 28 days, data inline, drawn by ECharts.
-fn trend_chart(locale: Locale, days: &[KpiGroup]) -> String {
-    let labels: Vec<&str> = days
-        .iter()
-        .map(|g| g.key[0].as_deref().unwrap_or(""))
-        .collect();
-    let series =
-        |name: &str| -> Vec<Option<f64>> { days.iter().map(|g| metric_number(g, name)).collect() };
-    let data = serde_json::json!({
-        "days": labels,
-        "offered": series("offered"),
-        "service_level": series("service_level"),
-        "answer_rate": series("answer_rate"),
-        "names": {
-            "offered": t(locale, "kpi.offered"),
-            "service_level": t(locale, "kpi.service_level"),
-            "answer_rate": t(locale, "kpi.answer_rate"),
-        },
-    });
-    // `</` cannot appear inside the JSON script element
-    let data = data.to_string().replace("</", "<\\/");
-    format!(
-        "<h2>{title}</h2><div id=\"trend\" style=\"height:320px;background:#fff;border-radius:.5rem\"></div>\
-         <script type=\"application/json\" id=\"trend-data\">{data}</script>\
-         <script src=\"{ECHARTS_PATH}\"></script>\
-         <script>(function(){{var d=JSON.parse(document.getElementById('trend-data').textContent);\
-         var c=echarts.init(document.getElementById('trend'));\
-         c.setOption({{tooltip:{{trigger:'axis'}},legend:{{}},xAxis:{{type:'category',data:d.days}},\
-         yAxis:[{{type:'value',name:d.names.offered}},{{type:'value',min:0,max:1,axisLabel:{{formatter:function(v){{return Math.round(v*100)+'%'}}}}}}],\
-         series:[{{name:d.names.offered,type:'bar',data:d.offered,itemStyle:{{color:'#a8c5e8'}}}},\
-         {{name:d.names.service_level,type:'line',yAxisIndex:1,data:d.service_level}},\
-         {{name:d.names.answer_rate,type:'line',yAxisIndex:1,data:d.answer_rate}}]}});\
-         window.servqTrend=c;window.addEventListener('resize',function(){{c.resize()}});}})();</script>",
-        title = escape(&t(locale, "dashboard.trend")),
-    )
-}
-
-/// Headline tiles of the dashboard, in order.
-const TILES: &[&str] = &[
-    "offered",
-    "answer_rate",
-    "service_level",
-    "asa_seconds",
-    "abandon_rate",
-    "aht_seconds",
-    "fcr_rate",
-    "occupancy",
-    "transfer_rate",
-];
-
-fn metric_number(group: &KpiGroup, name: &str) -> Option<f64> {
-    let metric = servq_kpi::metric(name)?;
-    match (metric.compute)(&group.contacts, group.states.as_ref()) {
-        MetricValue::Count(count) => Some(count as f64),
-        MetricValue::Number(value) => value,
-    }
-}
-
-fn show(name: &str, value: Option<f64>) -> String {
-    let Some(value) = value else {
-        return "—".to_owned();
-    };
-    match servq_kpi::metric(name).map(|m| m.unit) {
-        Some(Unit::Ratio) => format!("{:.1}%", value * 100.0),
-        Some(Unit::Count) => format!("{value:.0}"),
-        _ => format!("{value:.1}"),
-    }
-}
-
-/// The KPI query of the dashboard for a user: agents are restricted to their own contacts.
-pub(crate) fn restrict(user: &CurrentUser, query: &mut KpiQuery) -> Result<(), Problem> {
-    if user.user.role.allows(Permission::ViewAllKpis) {
-        return Ok(());
-    }
-    user.require(Permission::ViewOwnKpis)?;
-    let agent = user
-        .user
-        .agent_id
-        .clone()
-        .ok_or_else(|| Problem::forbidden(user.locale))?;
-    query
-        .filters
-        .retain(|(dimension, _)| *dimension != Dimension::Agent);
-    query.filters.push((Dimension::Agent, vec![agent]));
-    Ok(())
-}
 
 #[derive(Deserialize)]
-pub(crate) struct DashboardQuery {
-    /// Metric the agent ranking is sorted by.
-    sort: Option<String>,
-    /// asc or desc.
-    dir: Option<String>,
+pub(crate) struct AuditQuery {
+    before: Option<i64>,
 }
 
-/// Metrics where a smaller value is better (the ranking's bottom is then the largest).
-const LOWER_IS_BETTER: &[&str] = &[
-    "asa_seconds",
-    "abandon_rate",
-    "aht_seconds",
-    "transfer_rate",
-];
+/// Entries per page of the audit log.
+const AUDIT_PAGE_ROWS: i64 = 100;
 
-/// Columns of the agent ranking.
-const RANKING: &[&str] = &[
-    "offered",
-    "answer_rate",
-    "service_level",
-    "asa_seconds",
-    "aht_seconds",
-    "fcr_rate",
-    "occupancy",
-];
-
-/// The agent ranking: sortable by any column (links), the bottom tenth by the sort metric (at
-/// least one agent once there are five) highlighted.
-fn ranking_table(locale: Locale, groups: &[KpiGroup], sort: &str, descending: bool) -> String {
-    let mut rows: Vec<(&KpiGroup, Option<f64>)> =
-        groups.iter().map(|g| (g, metric_number(g, sort))).collect();
-    rows.sort_by(|a, b| {
-        let order =
-            a.1.unwrap_or(f64::NEG_INFINITY)
-                .total_cmp(&b.1.unwrap_or(f64::NEG_INFINITY));
-        if descending { order.reverse() } else { order }
-    });
-    // worst first by the metric's own direction, whatever the display order
-    let mut worst: Vec<(usize, f64)> = rows
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (_, v))| v.map(|v| (i, v)))
-        .collect();
-    worst.sort_by(|a, b| {
-        let order = a.1.total_cmp(&b.1);
-        if LOWER_IS_BETTER.contains(&sort) {
-            order.reverse()
-        } else {
-            order
-        }
-    });
-    let flagged = if worst.len() >= 5 {
-        (worst.len() / 10).max(1)
-    } else {
-        0
-    };
-    let bottom: Vec<usize> = worst.iter().take(flagged).map(|(i, _)| *i).collect();
-    let mut html = format!(
-        "<h2>{}</h2><p>{}</p><table id=\"agents\"><tr><th>{}</th>",
-        escape(&t(locale, "dashboard.by_agent")),
-        escape(&t(locale, "dashboard.bottom_note")),
-        escape(&t(locale, "dashboard.agent")),
-    );
-    for name in RANKING {
-        let next = if *name == sort && descending {
-            "asc"
-        } else {
-            "desc"
-        };
-        html.push_str(&format!(
-            "<th><a href=\"/?sort={name}&amp;dir={next}\">{}</a>{}</th>",
-            escape(&t(locale, &format!("kpi.{name}"))),
-            if *name == sort {
-                if descending { " ▼" } else { " ▲" }
-            } else {
-                ""
-            }
-        ));
-    }
-    html.push_str("</tr>");
-    for (index, (group, _)) in rows.iter().enumerate() {
-        let class = if bottom.contains(&index) {
-            " class=\"bottom\""
-        } else {
-            ""
-        };
-        html.push_str(&format!(
-            "<tr{class}><td>{}</td>",
-            escape(group.key[0].as_deref().unwrap_or("—"))
-        ));
-        for name in RANKING {
-            html.push_str(&format!(
-                "<td>{}</td>",
-                show(name, metric_number(group, name))
-            ));
-        }
-        html.push_str("</tr>");
-    }
-    html.push_str("</table>");
-    html
-}
-
-pub(crate) async fn dashboard(
+/// `/audit` (administrators): who created, changed or deleted what, and when, newest first.
+pub(crate) async fn audit_page(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
-    Query(view): Query<DashboardQuery>,
+    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
+    user.require(Permission::ViewAuditLog)?;
+    let Query(query) = query.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let locale = user.locale;
+    let entries = state
+        .store
+        .audit_log(AUDIT_PAGE_ROWS, query.before)
+        .await
+        .map_err(Problem::internal)?;
     let zone_name = state.store.centre_zone().await.map_err(Problem::internal)?;
-    let zone = TimeZone::get(&zone_name).map_err(Problem::internal)?;
-    let today = jiff::Timestamp::now().to_zoned(zone.clone()).date();
-    let start = |days: i64| -> Result<i64, Problem> {
-        let date = today
-            .checked_sub(Span::new().days(days))
-            .map_err(Problem::internal)?;
-        Ok(date
-            .to_zoned(zone.clone())
-            .map_err(Problem::internal)?
-            .timestamp()
-            .as_millisecond())
-    };
-    let (current_from, previous_from, until) = (start(7)?, start(14)?, start(0)?);
-    let total = |from: i64, to: i64, by: Vec<GroupField>| {
-        let mut query = KpiQuery {
-            group_by: by,
-            from_ms: Some(from),
-            to_ms: Some(to),
-            zone: zone.clone(),
-            filters: Vec::new(),
-        };
-        restrict(&user, &mut query).map(|_| query)
-    };
-    let current = state
-        .store
-        .kpi(&total(current_from, until, Vec::new())?)
-        .await
-        .map_err(Problem::internal)?;
-    let previous = state
-        .store
-        .kpi(&total(previous_from, current_from, Vec::new())?)
-        .await
-        .map_err(Problem::internal)?;
+    let zone = jiff::tz::TimeZone::get(&zone_name).map_err(Problem::internal)?;
     let mut body = format!(
-        "<h1>{}</h1><p>{}</p>",
-        escape(&t(locale, "dashboard.title")),
-        escape(&t(locale, "dashboard.period"))
+        "<h1>{}</h1><table id=\"audit\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        escape(&t(locale, "audit.title")),
+        escape(&t(locale, "audit.at")),
+        escape(&t(locale, "audit.user")),
+        escape(&t(locale, "audit.action")),
+        escape(&t(locale, "audit.entity")),
+        escape(&t(locale, "audit.entity_id")),
+        escape(&t(locale, "audit.detail")),
     );
-    match current.first() {
-        None => body.push_str(&format!(
-            "<p id=\"no-data\">{}</p>",
-            escape(&t(locale, "dashboard.no_data"))
-        )),
-        Some(now) => {
-            body.push_str("<div class=\"tiles\">");
-            for name in TILES {
-                let value = metric_number(now, name);
-                let before = previous.first().and_then(|g| metric_number(g, name));
-                body.push_str(&format!(
-                    "<div class=\"tile\" data-metric=\"{name}\"><div>{label}</div>\
-                     <div class=\"value\" data-value=\"{raw}\">{shown}</div>\
-                     <div class=\"change\">{previous_label}: {before}</div></div>",
-                    label = escape(&t(locale, &format!("kpi.{name}"))),
-                    raw = value.map_or(String::new(), |v| v.to_string()),
-                    shown = show(name, value),
-                    previous_label = escape(&t(locale, "dashboard.previous")),
-                    before = show(name, before),
-                ));
-            }
-            body.push_str("</div>");
-            let by = if user.user.role.allows(Permission::ViewAllKpis) {
-                GroupField::Dimension(Dimension::Queue)
-            } else {
-                GroupField::Dimension(Dimension::Agent)
-            };
-            let groups = state
-                .store
-                .kpi(&total(current_from, until, vec![by])?)
-                .await
-                .map_err(Problem::internal)?;
-            let heading = if user.user.role.allows(Permission::ViewAllKpis) {
-                "dashboard.by_queue"
-            } else {
-                "dashboard.own_records"
-            };
-            body.push_str(&format!(
-                "<h2>{}</h2><table id=\"groups\"><tr><th></th>",
-                escape(&t(locale, heading))
-            ));
-            for name in TILES {
-                body.push_str(&format!(
-                    "<th>{}</th>",
-                    escape(&t(locale, &format!("kpi.{name}")))
-                ));
-            }
-            body.push_str("</tr>");
-            for group in &groups {
-                body.push_str(&format!(
-                    "<tr><td>{}</td>",
-                    escape(group.key[0].as_deref().unwrap_or("—"))
-                ));
-                for name in TILES {
-                    body.push_str(&format!(
-                        "<td>{}</td>",
-                        show(name, metric_number(group, name))
-                    ));
-                }
-                body.push_str("</tr>");
-            }
-            body.push_str("</table>");
-            let days = state
-                .store
-                .kpi(&total(
-                    start(28)?,
-                    until,
-                    vec![GroupField::Time(servq_store::TimeGrain::Day)],
-                )?)
-                .await
-                .map_err(Problem::internal)?;
-            body.push_str(&trend_chart(locale, &days));
-            if user.user.role.allows(Permission::ViewAllKpis) {
-                let sort = view
-                    .sort
-                    .as_deref()
-                    .filter(|name| RANKING.contains(name))
-                    .unwrap_or("service_level");
-                let descending = view.dir.as_deref() != Some("asc");
-                let agents = state
-                    .store
-                    .kpi(&total(
-                        current_from,
-                        until,
-                        vec![GroupField::Dimension(Dimension::Agent)],
-                    )?)
-                    .await
-                    .map_err(Problem::internal)?;
-                body.push_str(&ranking_table(locale, &agents, sort, descending));
-            }
-        }
+    for entry in &entries {
+        let at = jiff::Timestamp::from_millisecond(entry.at_ms)
+            .map(|t| t.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default();
+        body.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            escape(&at),
+            escape(&entry.username),
+            escape(&entry.action),
+            escape(&entry.entity),
+            escape(&entry.entity_id),
+            escape(&entry.detail),
+        ));
+    }
+    body.push_str("</table>");
+    if entries.len() as i64 == AUDIT_PAGE_ROWS
+        && let Some(last) = entries.last()
+    {
+        body.push_str(&format!(
+            "<p><a id=\"older\" href=\"/audit?before={}\">{} →</a></p>",
+            last.id,
+            escape(&t(locale, "audit.older"))
+        ));
     }
     Ok(page(
         locale,
-        &t(locale, "dashboard.title"),
+        &t(locale, "audit.title"),
         &signed_in_header(&user),
         &body,
     )
     .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use servq_kpi::ContactCounters;
-
-    use super::*;
-
-    fn agent(id: &str, within: i64) -> KpiGroup {
-        KpiGroup {
-            key: vec![Some(id.to_owned())],
-            contacts: ContactCounters {
-                offered: 100,
-                answered: 100,
-                answered_within_sl: within,
-                ..ContactCounters::default()
-            },
-            states: None,
-        }
-    }
-
-    #[test]
-    fn ranking_sorts_and_flags_the_bottom_tenth() {
-        let groups: Vec<KpiGroup> = (0..12)
-            .map(|i| agent(&format!("a{i:02}"), 50 + i * 4))
-            .collect();
-        let html = ranking_table(Locale::En, &groups, "service_level", true);
-        let order: Vec<usize> = (0..12)
-            .map(|i| html.find(&format!(">a{i:02}<")).unwrap())
-            .collect();
-        assert!(order.windows(2).all(|w| w[0] > w[1]), "best (a11) first");
-        // 12 agents → one flagged: the lowest service level, a00
-        assert_eq!(html.matches("class=\"bottom\"").count(), 1);
-        assert!(html.contains("<tr class=\"bottom\"><td>a00</td>"));
-        // ascending on ASA, a lower-is-better measure: still the worst one is flagged
-        let ascending = ranking_table(Locale::ZhCn, &groups, "offered", false);
-        assert!(ascending.contains("坐席"));
-        assert!(ascending.contains("dir=desc"));
-        assert!(
-            ranking_table(Locale::En, &groups[..4], "service_level", true)
-                .matches("bottom\"")
-                .count()
-                == 0
-        );
-    }
 }

@@ -7,8 +7,10 @@
 //! reader never sees a half-imported file and dashboards never rescan raw contacts.
 
 mod agents;
+mod contacts;
 mod cubes;
 mod import;
+mod import_jobs;
 mod kpi_query;
 mod rollup;
 mod settings;
@@ -25,7 +27,9 @@ use sqlx::{
 
 pub use agents::AgentRecord;
 pub use cubes::DEFAULT_CENTRE_ZONE;
+pub use contacts::{ContactListQuery, ContactPage, ContactRow};
 pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, StateImport};
+pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
 pub use users::{Actor, AuditEntry, NewUser, UserRecord};
 

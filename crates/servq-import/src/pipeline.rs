@@ -1,0 +1,384 @@
+//! The import pipeline shared by `servq import` and the web app's import page: read a table row
+//! by row, parse every row into a domain type, stage the good ones in one store transaction and
+//! commit only when the whole file is clean. Every bad row is reported with its line, column and
+//! reason (the first `max_errors` kept, all counted); a rejected file writes nothing.
+
+use jiff::tz::TimeZone;
+use servq_core::{
+    AgentId, AgentStateInterval, AgentStateRecord, Contact, ContactRecord, FieldError, Label,
+};
+use servq_store::{
+    AgentRecord, ContactImport, DuplicateKey, ImportRowError, ImportSummary, StateImport, Store,
+    StoreError,
+};
+
+use crate::{
+    AGENT_COLUMNS, AGENT_REQUIRED, CONTACT_COLUMNS, CONTACT_REQUIRED, ColumnIndex, ReadError,
+    STATE_COLUMNS, STATE_REQUIRED, TableReader,
+};
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImportKind {
+    /// Contacts (calls, chats, emails, …), keyed by contact_id.
+    Contacts,
+    /// Agent-state intervals, keyed by (agent_id, start_at).
+    AgentStates,
+    /// The agent roster (agent_id, name, team), keyed by agent_id.
+    Agents,
+}
+
+impl ImportKind {
+    /// Every kind, in the order the import page offers them.
+    pub const ALL: [ImportKind; 3] = [
+        ImportKind::Contacts,
+        ImportKind::AgentStates,
+        ImportKind::Agents,
+    ];
+
+    /// The name in the API and the import log.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportKind::Contacts => "contacts",
+            ImportKind::AgentStates => "agent_states",
+            ImportKind::Agents => "agents",
+        }
+    }
+
+    /// `contacts`, `agent_states` (or the CLI's `agent-states`), `agents`.
+    pub fn parse(name: &str) -> Option<ImportKind> {
+        let name = name.trim().replace('-', "_");
+        ImportKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    /// The canonical columns of the kind.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            ImportKind::Contacts => CONTACT_COLUMNS,
+            ImportKind::AgentStates => STATE_COLUMNS,
+            ImportKind::Agents => AGENT_COLUMNS,
+        }
+    }
+
+    /// The columns a file of the kind must have.
+    pub fn required(self) -> &'static [&'static str] {
+        match self {
+            ImportKind::Contacts => CONTACT_REQUIRED,
+            ImportKind::AgentStates => STATE_REQUIRED,
+            ImportKind::Agents => AGENT_REQUIRED,
+        }
+    }
+}
+
+/// The stage an import is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Reading and staging rows; `done`/`total` count bytes (CSV) or rows (spreadsheets).
+    Reading,
+    /// The file is clean; merging it and updating the rollups (no countable steps).
+    Merging,
+}
+
+/// Progress reported while importing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// The stage.
+    pub phase: Phase,
+    /// Bytes or rows read.
+    pub done: u64,
+    /// Bytes or rows in all.
+    pub total: u64,
+    /// Rows read so far.
+    pub rows: u64,
+}
+
+/// Why a file was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rejection {
+    /// The first errors, in file order (duplicate keys after the other errors).
+    pub errors: Vec<ImportRowError>,
+    /// Every error, counted.
+    pub error_count: u64,
+    /// Rows with at least one error.
+    pub bad_rows: u64,
+}
+
+/// How an import ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The file was committed.
+    Imported(ImportSummary),
+    /// The file had bad rows; nothing was written.
+    Rejected(Rejection),
+}
+
+/// A failure that is not about the rows: the file or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The file could not be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The database failed.
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// How often (in rows) progress is reported.
+const PROGRESS_EVERY_ROWS: u64 = 4096;
+
+/// Collects row errors: keeps the first `limit`, counts all.
+struct Errors {
+    limit: usize,
+    rejection: Rejection,
+}
+
+impl Errors {
+    fn push(&mut self, line: u64, column: String, reason: String) {
+        self.rejection.error_count += 1;
+        if self.rejection.errors.len() < self.limit {
+            self.rejection.errors.push(ImportRowError {
+                line,
+                column,
+                reason,
+            });
+        }
+    }
+
+    fn row(&mut self, line: u64, columns: &ColumnIndex, names: &[&str], errors: &[FieldError]) {
+        self.rejection.bad_rows += 1;
+        for error in errors {
+            self.push(
+                line,
+                columns.display_name(names, error.column),
+                error.reason.clone(),
+            );
+        }
+    }
+
+    fn duplicates(&mut self, column: &str, duplicates: &[DuplicateKey], total: u64) {
+        for duplicate in duplicates {
+            self.push(
+                duplicate.line,
+                column.to_owned(),
+                format!(
+                    "'{}' appears again (first on line {})",
+                    duplicate.key, duplicate.first_line
+                ),
+            );
+        }
+        self.rejection.error_count += total - duplicates.len() as u64;
+        self.rejection.bad_rows += total;
+    }
+}
+
+/// A staged import of one kind of row.
+trait Staging {
+    type Item;
+    const KEY_COLUMN: &'static str;
+    async fn push(&mut self, line: u64, item: Self::Item) -> servq_store::Result<()>;
+    async fn duplicates(&mut self, limit: usize) -> servq_store::Result<(Vec<DuplicateKey>, u64)>;
+    async fn commit(self, source: &str) -> servq_store::Result<ImportSummary>;
+}
+
+impl Staging for ContactImport {
+    type Item = Contact;
+    const KEY_COLUMN: &'static str = "contact_id";
+    async fn push(&mut self, line: u64, item: Contact) -> servq_store::Result<()> {
+        ContactImport::push(self, line, item).await
+    }
+    async fn duplicates(&mut self, limit: usize) -> servq_store::Result<(Vec<DuplicateKey>, u64)> {
+        ContactImport::duplicates(self, limit).await
+    }
+    async fn commit(self, source: &str) -> servq_store::Result<ImportSummary> {
+        ContactImport::commit(self, source).await
+    }
+}
+
+impl Staging for StateImport {
+    type Item = AgentStateInterval;
+    const KEY_COLUMN: &'static str = "start_at";
+    async fn push(&mut self, line: u64, item: AgentStateInterval) -> servq_store::Result<()> {
+        StateImport::push(self, line, item).await
+    }
+    async fn duplicates(&mut self, limit: usize) -> servq_store::Result<(Vec<DuplicateKey>, u64)> {
+        StateImport::duplicates(self, limit).await
+    }
+    async fn commit(self, source: &str) -> servq_store::Result<ImportSummary> {
+        StateImport::commit(self, source).await
+    }
+}
+
+fn contact_record<'r>(columns: &ColumnIndex, row: &'r [String]) -> ContactRecord<'r> {
+    let get = |index| columns.get(row, index);
+    ContactRecord {
+        contact_id: get(0),
+        channel: get(1),
+        direction: get(2),
+        queue: get(3),
+        customer_id: get(4),
+        agent_id: get(5),
+        offered_at: get(6),
+        answered_at: get(7),
+        ended_at: get(8),
+        talk_seconds: get(9),
+        hold_seconds: get(10),
+        wrap_seconds: get(11),
+        transferred: get(12),
+        category: get(13),
+        resolved: get(14),
+    }
+}
+
+fn state_record<'r>(columns: &ColumnIndex, row: &'r [String]) -> AgentStateRecord<'r> {
+    AgentStateRecord {
+        agent_id: columns.get(row, 0),
+        state: columns.get(row, 1),
+        start_at: columns.get(row, 2),
+        end_at: columns.get(row, 3),
+    }
+}
+
+/// Imports the table `reader` holds as `kind`. Timestamps without an offset are read in `zone`.
+/// `progress` is called every few thousand rows and once before the merge.
+pub async fn import_table(
+    store: &Store,
+    reader: TableReader,
+    kind: ImportKind,
+    zone: &TimeZone,
+    max_errors: usize,
+    progress: impl FnMut(Progress),
+) -> Result<Outcome, PipelineError> {
+    let errors = Errors {
+        limit: max_errors,
+        rejection: Rejection::default(),
+    };
+    match kind {
+        ImportKind::Contacts => {
+            let pending = store.begin_contact_import().await?;
+            stage_and_commit(reader, kind, pending, errors, progress, |index, row| {
+                Contact::parse(&contact_record(index, row), zone)
+            })
+            .await
+        }
+        ImportKind::AgentStates => {
+            let pending = store.begin_state_import().await?;
+            stage_and_commit(reader, kind, pending, errors, progress, |index, row| {
+                AgentStateInterval::parse(&state_record(index, row), zone)
+            })
+            .await
+        }
+        ImportKind::Agents => import_agents(store, reader, errors, progress).await,
+    }
+}
+
+/// Reads every row, staging good ones even in a bad file (so repeated keys are found in the same
+/// pass as the other errors); a bad file's staging transaction is dropped, writing nothing.
+async fn stage_and_commit<S: Staging>(
+    mut reader: TableReader,
+    kind: ImportKind,
+    mut pending: S,
+    mut errors: Errors,
+    mut progress: impl FnMut(Progress),
+    parse: impl Fn(&ColumnIndex, &[String]) -> Result<S::Item, Vec<FieldError>>,
+) -> Result<Outcome, PipelineError> {
+    let names = kind.columns();
+    let mut row = Vec::new();
+    let mut rows: u64 = 0;
+    while let Some(line) = reader.next_row(&mut row)? {
+        rows += 1;
+        if let Some(reason) = reader.shape_error(&row) {
+            errors.row(
+                line,
+                &reader.columns,
+                names,
+                &[FieldError::rule("row", reason)],
+            );
+        } else {
+            match parse(&reader.columns, &row) {
+                Ok(item) => pending.push(line, item).await?,
+                Err(field_errors) => errors.row(line, &reader.columns, names, &field_errors),
+            }
+        }
+        if rows.is_multiple_of(PROGRESS_EVERY_ROWS) {
+            let (done, total) = reader.progress();
+            progress(Progress {
+                phase: Phase::Reading,
+                done,
+                total,
+                rows,
+            });
+        }
+    }
+    let (duplicates, total) = pending.duplicates(errors.limit).await?;
+    errors.duplicates(
+        &reader.columns.display_name(names, S::KEY_COLUMN),
+        &duplicates,
+        total,
+    );
+    if errors.rejection.error_count > 0 {
+        return Ok(Outcome::Rejected(errors.rejection));
+    }
+    let (_, total) = reader.progress();
+    progress(Progress {
+        phase: Phase::Merging,
+        done: total,
+        total,
+        rows,
+    });
+    Ok(Outcome::Imported(pending.commit(reader.path()).await?))
+}
+
+async fn import_agents(
+    store: &Store,
+    mut reader: TableReader,
+    mut errors: Errors,
+    mut progress: impl FnMut(Progress),
+) -> Result<Outcome, PipelineError> {
+    let names = AGENT_COLUMNS;
+    let mut agents = Vec::new();
+    let mut row = Vec::new();
+    while let Some(line) = reader.next_row(&mut row)? {
+        if let Some(reason) = reader.shape_error(&row) {
+            errors.row(
+                line,
+                &reader.columns,
+                names,
+                &[FieldError::rule("row", reason)],
+            );
+            continue;
+        }
+        let mut field_errors = Vec::new();
+        let agent_id = AgentId::parse(reader.columns.get(&row, 0))
+            .map_err(|error| field_errors.push(FieldError::new("agent_id", error)))
+            .ok();
+        let name = reader.columns.get(&row, 1).trim().to_owned();
+        let team_text = reader.columns.get(&row, 2);
+        let team = if team_text.trim().is_empty() {
+            String::new()
+        } else {
+            Label::parse(team_text)
+                .map(Label::into_string)
+                .map_err(|error| field_errors.push(FieldError::new("team", error)))
+                .unwrap_or_default()
+        };
+        match agent_id {
+            Some(agent_id) if field_errors.is_empty() => agents.push(AgentRecord {
+                agent_id: agent_id.into_string(),
+                name,
+                team,
+            }),
+            _ => errors.row(line, &reader.columns, names, &field_errors),
+        }
+    }
+    if errors.rejection.error_count > 0 {
+        return Ok(Outcome::Rejected(errors.rejection));
+    }
+    let (_, total) = reader.progress();
+    progress(Progress {
+        phase: Phase::Merging,
+        done: total,
+        total,
+        rows: agents.len() as u64,
+    });
+    Ok(Outcome::Imported(store.upsert_agents(&agents).await?))
+}

@@ -1,0 +1,412 @@
+//! The drill-down from a dashboard tile to the contacts behind it (`/contacts`) and the same
+//! list for scripts (`GET /api/v1/contacts`, JSON or CSV). Which contacts belong to a tile is
+//! decided by `servq-kpi` ([`ContactSubset`]), so the list's size equals the tile's counter.
+
+use axum::{
+    Json,
+    extract::{Query, State, rejection::QueryRejection},
+    http::header,
+    response::{IntoResponse, Redirect, Response},
+};
+use jiff::{Timestamp, tz::TimeZone};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use servq_kpi::ContactSubset;
+use servq_store::{ContactListQuery, ContactRow};
+
+use crate::{
+    AppState, Problem,
+    auth::CurrentUser,
+    dashboard::{DashboardQuery, View},
+    i18n::{Locale, t},
+    pages::{escape, page, signed_in_header},
+    query_params::{self, query_string},
+};
+
+/// Rows per page of the drill-down page.
+const PAGE_ROWS: usize = 50;
+/// The most rows one API call returns as JSON.
+const MAX_JSON_ROWS: usize = 1000;
+/// The most rows a CSV export holds.
+const MAX_CSV_ROWS: usize = 100_000;
+
+fn parse_subset(locale: Locale, name: Option<&str>) -> Result<ContactSubset, Problem> {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        None => Ok(ContactSubset::All),
+        Some(name) => ContactSubset::parse(name).ok_or_else(|| {
+            Problem::bad_request(
+                locale,
+                "unknown_subset",
+                format!(
+                    "subset '{name}' is not one of {}",
+                    ContactSubset::ALL.map(ContactSubset::name).join(", ")
+                ),
+            )
+        }),
+    }
+}
+
+/// A contact's time in the centre's zone, `2026-11-02T09:00:05+08:00`.
+fn zoned(ms: i64, zone: &TimeZone) -> String {
+    Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+        .unwrap_or_default()
+}
+
+fn seconds(ms: i64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+const CSV_HEADER: &[&str] = &[
+    "contact_id",
+    "offered_at",
+    "channel",
+    "direction",
+    "queue",
+    "customer_id",
+    "agent_id",
+    "team",
+    "category",
+    "answered",
+    "wait_seconds",
+    "talk_seconds",
+    "hold_seconds",
+    "wrap_seconds",
+    "transferred",
+    "resolved",
+    "subsets",
+];
+
+fn row_json(row: &ContactRow, zone: &TimeZone) -> Value {
+    json!({
+        "contact_id": row.contact_id,
+        "offered_at": zoned(row.offered_ms, zone),
+        "channel": row.channel,
+        "direction": row.direction,
+        "queue": row.queue,
+        "customer_id": row.customer_id,
+        "agent_id": row.agent_id,
+        "team": row.team,
+        "category": row.category,
+        "answered": row.answered,
+        "wait_seconds": seconds(row.wait_ms),
+        "talk_seconds": seconds(row.talk_ms),
+        "hold_seconds": seconds(row.hold_ms),
+        "wrap_seconds": seconds(row.wrap_ms),
+        "transferred": row.transferred,
+        "resolved": row.resolved,
+        "subsets": row.subsets.iter().map(|s| s.name()).collect::<Vec<_>>(),
+    })
+}
+
+fn csv_bytes(rows: &[ContactRow], zone: &TimeZone) -> Result<Vec<u8>, Problem> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(CSV_HEADER).map_err(Problem::internal)?;
+    for row in rows {
+        let flag = |b: bool| if b { "1" } else { "0" }.to_owned();
+        writer
+            .write_record([
+                row.contact_id.clone(),
+                zoned(row.offered_ms, zone),
+                row.channel.clone(),
+                row.direction.clone(),
+                row.queue.clone(),
+                row.customer_id.clone().unwrap_or_default(),
+                row.agent_id.clone(),
+                row.team.clone(),
+                row.category.clone(),
+                flag(row.answered),
+                seconds(row.wait_ms).to_string(),
+                seconds(row.talk_ms).to_string(),
+                seconds(row.hold_ms).to_string(),
+                seconds(row.wrap_ms).to_string(),
+                flag(row.transferred),
+                row.resolved.map(flag).unwrap_or_default(),
+                row.subsets
+                    .iter()
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ])
+            .map_err(Problem::internal)?;
+    }
+    writer.into_inner().map_err(Problem::internal)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ContactsParams {
+    /// First day, YYYY-MM-DD in the centre's zone.
+    from: Option<String>,
+    /// Last day, inclusive.
+    to: Option<String>,
+    /// `dimension=value`, comma-separated.
+    filter: Option<String>,
+    /// all, answered, abandoned, missed_service_level, transferred, repeated.
+    subset: Option<String>,
+    /// Matching contacts to skip.
+    offset: Option<usize>,
+    /// Most contacts to return (1–1000, default 100).
+    limit: Option<usize>,
+    /// json (default) or csv.
+    format: Option<String>,
+}
+
+/// `GET /api/v1/contacts`: the contacts of a period, filters and subset, newest first, within
+/// the caller's rights.
+#[utoipa::path(get, path = "/api/v1/contacts", tag = "kpi",
+    params(
+        ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD in the centre's zone"),
+        ("to" = Option<String>, Query, description = "Last day, inclusive"),
+        ("filter" = Option<String>, Query, description = "dimension=value pairs, comma-separated"),
+        ("subset" = Option<String>, Query, description = "all (default), answered, abandoned, missed_service_level, transferred, repeated"),
+        ("offset" = Option<usize>, Query, description = "Matching contacts to skip"),
+        ("limit" = Option<usize>, Query, description = "Most contacts to return, 1 to 1000 (default 100)"),
+        ("format" = Option<String>, Query, description = "json (default) or csv (every matching contact, at most 100 000)"),
+    ),
+    responses((status = 200, content(
+            (crate::openapi::ContactList = "application/json"),
+            (String = "text/csv"))),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn contacts_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    params: Result<Query<ContactsParams>, QueryRejection>,
+) -> Result<Response, Problem> {
+    user.require(servq_core::Permission::ViewOwnKpis)?;
+    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let locale = user.locale;
+    let zone_name = state.store.centre_zone().await.map_err(Problem::internal)?;
+    let zone = TimeZone::get(&zone_name).map_err(Problem::internal)?;
+    let (from_ms, to_ms) = query_params::day_range_ms(
+        locale,
+        &zone,
+        params.from.as_deref(),
+        params.to.as_deref(),
+    )?;
+    let mut filters = query_params::filters(locale, params.filter.as_deref())?;
+    user.restrict_filters(&mut filters)?;
+    let subset = parse_subset(locale, params.subset.as_deref())?;
+    let csv = match params.format.as_deref().map(str::trim) {
+        None | Some("") | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(Problem::bad_request(
+                locale,
+                "unknown_format",
+                format!("format '{other}' is not json or csv"),
+            ));
+        }
+    };
+    let (offset, limit) = if csv {
+        (0, MAX_CSV_ROWS)
+    } else {
+        (
+            params.offset.unwrap_or(0),
+            params.limit.unwrap_or(100).clamp(1, MAX_JSON_ROWS),
+        )
+    };
+    let page = state
+        .store
+        .contacts(&ContactListQuery {
+            from_ms,
+            to_ms,
+            filters,
+            subset,
+            offset,
+            limit,
+        })
+        .await
+        .map_err(Problem::internal)?;
+    if csv {
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"contacts.csv\"",
+                ),
+            ],
+            csv_bytes(&page.rows, &zone)?,
+        )
+            .into_response());
+    }
+    Ok(Json(json!({
+        "subset": subset.name(),
+        "time_zone": zone_name,
+        "total": page.total,
+        "offset": offset,
+        "limit": limit,
+        "rows": page.rows.iter().map(|row| row_json(row, &zone)).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ContactsPageQuery {
+    #[serde(flatten)]
+    view: DashboardQuery,
+    subset: Option<String>,
+    metric: Option<String>,
+    page: Option<String>,
+}
+
+/// `/contacts`: the drill-down page.
+pub(crate) async fn contacts_page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    query: Result<Query<ContactsPageQuery>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let Query(query) = query.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let locale = user.locale;
+    let zone_name = state.store.centre_zone().await.map_err(Problem::internal)?;
+    let zone = TimeZone::get(&zone_name).map_err(Problem::internal)?;
+    let view = View::parse(locale, &zone, &query.view)?;
+    let subset = parse_subset(locale, query.subset.as_deref())?;
+    let page_number: usize = query
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let mut filters = view.filters();
+    user.restrict_filters(&mut filters)?;
+    let list = state
+        .store
+        .contacts(&ContactListQuery {
+            from_ms: Some(query_params::day_start_ms(locale, &zone, view.from, 0)?),
+            to_ms: Some(query_params::day_start_ms(locale, &zone, view.to, 1)?),
+            filters,
+            subset,
+            offset: (page_number - 1) * PAGE_ROWS,
+            limit: PAGE_ROWS,
+        })
+        .await
+        .map_err(Problem::internal)?;
+    let metric = query
+        .metric
+        .as_deref()
+        .filter(|name| crate::dashboard::TILES.contains(name));
+    let link = |subset: ContactSubset, page_number: usize| {
+        let mut pairs = view.base_params();
+        if let Some(metric) = metric {
+            pairs.push(("metric", metric.to_owned()));
+        }
+        pairs.push(("subset", subset.name().to_owned()));
+        pairs.push(("page", page_number.to_string()));
+        format!("/contacts?{}", query_string(&pairs))
+    };
+    let title = match metric {
+        Some(metric) => t(locale, "contacts.title_for")
+            .replace("{metric}", &t(locale, &format!("kpi.{metric}"))),
+        None => t(locale, "contacts.title"),
+    };
+    let mut body = format!(
+        "<h1>{}</h1><p><a href=\"/?{}\" id=\"back\">{}</a></p><p>{}</p><p class=\"subsets\">",
+        escape(&title),
+        escape(&query_string(&view.base_params())),
+        escape(&t(locale, "contacts.back")),
+        escape(
+            &t(locale, "dashboard.period")
+                .replace("{from}", &view.from.to_string())
+                .replace("{to}", &view.to.to_string())
+                .replace("{days}", &(i64::from((view.to - view.from).get_days()) + 1).to_string())
+        ),
+    );
+    for candidate in ContactSubset::ALL {
+        let label = escape(&t(locale, &format!("subset.{}", candidate.name())));
+        if candidate == subset {
+            body.push_str(&format!("<b>{label}</b> · "));
+        } else {
+            body.push_str(&format!(
+                "<a href=\"{}\">{label}</a> · ",
+                escape(&link(candidate, 1))
+            ));
+        }
+    }
+    let mut export = view.base_params();
+    export.retain(|(key, _)| *key == "from" || *key == "to");
+    export.push(("filter", view.filter_param()));
+    export.push(("subset", subset.name().to_owned()));
+    export.push(("format", "csv".to_owned()));
+    body.push_str(&format!(
+        "<a id=\"contacts-csv\" href=\"/api/v1/contacts?{}\">CSV</a></p>\
+         <p id=\"contact-total\" data-total=\"{total}\">{count}</p>",
+        escape(&query_string(&export)),
+        total = list.total,
+        count = escape(&t(locale, "contacts.count").replace("{n}", &list.total.to_string())),
+    ));
+    body.push_str("<table id=\"contacts\"><tr>");
+    for key in [
+        "contact_id",
+        "offered_at",
+        "queue",
+        "agent",
+        "channel",
+        "category",
+        "status",
+        "wait",
+        "handle",
+        "transferred",
+        "repeated",
+    ] {
+        body.push_str(&format!(
+            "<th>{}</th>",
+            escape(&t(locale, &format!("contacts.{key}")))
+        ));
+    }
+    body.push_str("</tr>");
+    let yes = t(locale, "contacts.yes");
+    for row in &list.rows {
+        let status = if row.answered {
+            t(locale, "contacts.answered")
+        } else {
+            t(locale, "contacts.abandoned")
+        };
+        let class = if row.subsets.contains(&ContactSubset::MissedServiceLevel) {
+            " class=\"bottom\""
+        } else {
+            ""
+        };
+        body.push_str(&format!(
+            "<tr{class}><td>{id}</td><td>{at}</td><td>{queue}</td><td>{agent}</td><td>{channel}</td>\
+             <td>{category}</td><td>{status}</td><td>{wait:.1}</td><td>{handle:.0}</td><td>{transferred}</td><td>{repeated}</td></tr>",
+            id = escape(&row.contact_id),
+            at = escape(&zoned(row.offered_ms, &zone).replace('T', " ")),
+            queue = escape(&row.queue),
+            agent = escape(&row.agent_id),
+            channel = escape(&row.channel),
+            category = escape(&row.category),
+            status = escape(&status),
+            wait = seconds(row.wait_ms),
+            handle = seconds(row.talk_ms + row.hold_ms + row.wrap_ms),
+            transferred = if row.transferred { escape(&yes) } else { String::new() },
+            repeated = if row.subsets.contains(&ContactSubset::Repeated) {
+                escape(&yes)
+            } else {
+                String::new()
+            },
+        ));
+    }
+    body.push_str("</table><p class=\"pager\">");
+    if page_number > 1 {
+        body.push_str(&format!(
+            "<a id=\"previous-page\" href=\"{}\">← {}</a> ",
+            escape(&link(subset, page_number - 1)),
+            escape(&t(locale, "contacts.previous_page"))
+        ));
+    }
+    if (page_number * PAGE_ROWS) < list.total as usize {
+        body.push_str(&format!(
+            "<a id=\"next-page\" href=\"{}\">{} →</a>",
+            escape(&link(subset, page_number + 1)),
+            escape(&t(locale, "contacts.next_page"))
+        ));
+    }
+    body.push_str("</p>");
+    Ok(page(locale, &title, &signed_in_header(&user), &body).into_response())
+}

@@ -1,0 +1,562 @@
+//! Imports from the web app: `POST /api/v1/imports` takes a multipart upload (streamed to a
+//! temporary file), records a job and runs the same pipeline as `servq import` in the
+//! background; `GET /api/v1/imports/{id}` reports progress, the outcome and the row errors
+//! (file, line, column, reason); `/import` is the page that uploads with a progress bar and
+//! shows them. Jobs live in the database, so any instance can answer for any import.
+
+use axum::{
+    Json,
+    extract::{
+        Multipart, Path, Query, State,
+        multipart::MultipartRejection,
+        rejection::{PathRejection, QueryRejection},
+    },
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use servq_core::Permission;
+use servq_import::{
+    ColumnMap, ImportKind, OpenOptions, Outcome, Phase, Progress, TableReader, TextEncoding,
+};
+use servq_store::{Actor, ImportEnd, ImportJob, ImportStatus, Store};
+use tokio::io::AsyncWriteExt;
+
+use crate::{
+    AppState, Problem,
+    auth::{self, Credential, CurrentUser},
+    i18n::t,
+    now_ms,
+    pages::{escape, page, signed_in_header},
+};
+
+/// Row errors kept per import (all are counted).
+pub(crate) const MAX_KEPT_ERRORS: usize = 1000;
+/// The largest upload accepted, bytes.
+pub(crate) const MAX_UPLOAD_BYTES: usize = 4 << 30;
+/// Progress is written to the database at most this often.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+fn actor(user: &CurrentUser) -> Actor {
+    Actor {
+        user_id: Some(user.user.user_id.clone()),
+        name: user.user.username.clone(),
+    }
+}
+
+fn timestamp(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+fn job_json(job: &ImportJob) -> Value {
+    json!({
+        "id": job.job_id,
+        "kind": job.kind,
+        "file_name": job.file_name,
+        "username": job.username,
+        "status": job.status.name(),
+        "finished": job.status.is_final(),
+        "done": job.done,
+        "total": job.total,
+        "rows_read": job.rows_read,
+        "started_at": timestamp(job.started_ms),
+        "finished_at": job.finished_ms.map(timestamp),
+        "summary": {
+            "rows": job.summary.rows,
+            "inserted": job.summary.inserted,
+            "updated": job.summary.updated,
+            "unchanged": job.summary.unchanged,
+        },
+        "bad_rows": job.bad_rows,
+        "error_count": job.error_count,
+        "message": job.message,
+        "errors": job.errors.iter().map(|e| json!({
+            "line": e.line, "column": e.column, "reason": e.reason,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The last path component of an uploaded file's name, without control characters.
+fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if cleaned.is_empty() {
+        "upload.csv".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+/// The extension the reader recognises the format by (`csv` unless a spreadsheet's).
+fn extension(file_name: &str) -> &'static str {
+    let lower = file_name.to_ascii_lowercase();
+    ["xlsx", "xlsm", "xls", "xlsb", "ods"]
+        .into_iter()
+        .find(|ext| lower.ends_with(&format!(".{ext}")))
+        .unwrap_or("csv")
+}
+
+/// What the upload form sent besides the file.
+#[derive(Default)]
+struct UploadFields {
+    kind: Option<String>,
+    encoding: Option<String>,
+    map: Option<String>,
+    sheet: Option<String>,
+}
+
+/// `POST /api/v1/imports`: upload a file (multipart/form-data fields `kind`, `file`, and
+/// optionally `encoding`, `map`, `sheet`); answers 202 with the job to poll.
+#[utoipa::path(post, path = "/api/v1/imports", tag = "imports",
+    request_body(content = crate::openapi::ImportUpload, content_type = "multipart/form-data"),
+    responses((status = 202, body = crate::openapi::ImportStarted),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 413, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn start_import(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, Problem> {
+    user.require(Permission::ImportData)?;
+    user.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    let locale = user.locale;
+    let bad = |code: &'static str, detail: String| Problem::bad_request(locale, code, detail);
+    let mut multipart = multipart.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let folder = tempfile::tempdir().map_err(Problem::internal)?;
+    let mut fields = UploadFields::default();
+    let mut upload: Option<(String, std::path::PathBuf)> = None;
+    let read_error = |error: axum::extract::multipart::MultipartError| {
+        let status = error.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::too_large(format!(
+                "uploads are limited to {} bytes",
+                MAX_UPLOAD_BYTES
+            ))
+        } else {
+            Problem::rejected(status, error.body_text())
+        }
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(read_error)? {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            if upload.is_some() {
+                return Err(bad("file_required", "send one file per import".to_owned()));
+            }
+            let file_name = clean_file_name(field.file_name().unwrap_or(""));
+            let path = folder.path().join(format!("upload.{}", extension(&file_name)));
+            let mut file = tokio::fs::File::create(&path)
+                .await
+                .map_err(Problem::internal)?;
+            while let Some(chunk) = field.chunk().await.map_err(read_error)? {
+                file.write_all(&chunk).await.map_err(Problem::internal)?;
+            }
+            file.flush().await.map_err(Problem::internal)?;
+            upload = Some((file_name, path));
+        } else {
+            let text = field.text().await.map_err(read_error)?;
+            let slot = match name.as_str() {
+                "kind" => &mut fields.kind,
+                "encoding" => &mut fields.encoding,
+                "map" => &mut fields.map,
+                "sheet" => &mut fields.sheet,
+                _ => continue,
+            };
+            *slot = Some(text).filter(|t| !t.trim().is_empty());
+        }
+    }
+    let kind_name = fields.kind.unwrap_or_default();
+    let kind = ImportKind::parse(&kind_name).ok_or_else(|| {
+        bad(
+            "unknown_import_kind",
+            format!("kind '{kind_name}' is not contacts, agent_states or agents"),
+        )
+    })?;
+    let Some((file_name, path)) = upload else {
+        return Err(bad(
+            "file_required",
+            "the form has no file field".to_owned(),
+        ));
+    };
+    let encoding_name = fields.encoding.unwrap_or_else(|| "utf-8".to_owned());
+    let encoding = TextEncoding::parse(&encoding_name).ok_or_else(|| {
+        bad(
+            "unknown_encoding",
+            format!("encoding '{encoding_name}' is not one of utf-8, gbk, gb18030"),
+        )
+    })?;
+    let map = match fields.map.as_deref() {
+        None => ColumnMap::default(),
+        Some(text) => ColumnMap::parse(text, kind.columns())
+            .map_err(|error| bad("bad_map", error.to_string()))?,
+    };
+    let zone_name = state.store.centre_zone().await.map_err(Problem::internal)?;
+    let zone = TimeZone::get(&zone_name).map_err(Problem::internal)?;
+    let job_id = auth::new_token()[..32].to_owned();
+    let actor = actor(&user);
+    state
+        .store
+        .create_import_job(&job_id, &actor, kind.name(), &file_name, now_ms())
+        .await
+        .map_err(Problem::internal)?;
+    let job = Job {
+        store: state.store.clone(),
+        job_id: job_id.clone(),
+        actor,
+        kind,
+        file_name,
+        path,
+        encoding,
+        map,
+        sheet: fields.sheet,
+        zone,
+    };
+    // The reader does blocking file IO for the whole file: run it off the async workers, with
+    // the store calls driven by this runtime.
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let _folder = folder;
+        runtime.block_on(job.run());
+    });
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "id": job_id,
+            "status": ImportStatus::Reading.name(),
+            "url": format!("/api/v1/imports/{job_id}"),
+        })),
+    )
+        .into_response())
+}
+
+/// One upload being imported.
+struct Job {
+    store: Store,
+    job_id: String,
+    actor: Actor,
+    kind: ImportKind,
+    file_name: String,
+    path: std::path::PathBuf,
+    encoding: TextEncoding,
+    map: ColumnMap,
+    sheet: Option<String>,
+    zone: TimeZone,
+}
+
+impl Job {
+    async fn run(self) {
+        let (sender, mut receiver) = tokio::sync::watch::channel(None::<Progress>);
+        let writer = {
+            let store = self.store.clone();
+            let job_id = self.job_id.clone();
+            tokio::spawn(async move {
+                while receiver.changed().await.is_ok() {
+                    let latest = *receiver.borrow_and_update();
+                    if let Some(progress) = latest {
+                        let status = match progress.phase {
+                            Phase::Reading => ImportStatus::Reading,
+                            Phase::Merging => ImportStatus::Merging,
+                        };
+                        if let Err(error) = store
+                            .update_import_progress(
+                                &job_id,
+                                status,
+                                progress.done,
+                                progress.total,
+                                progress.rows,
+                                now_ms(),
+                            )
+                            .await
+                        {
+                            tracing::warn!("import {job_id}: progress not recorded: {error}");
+                        }
+                    }
+                    tokio::time::sleep(PROGRESS_EVERY).await;
+                }
+            })
+        };
+        let options = OpenOptions {
+            columns: self.kind.columns(),
+            required: self.kind.required(),
+            map: self.map.clone(),
+            encoding: self.encoding,
+            sheet: self.sheet.clone(),
+        };
+        let outcome = match TableReader::open_named(&self.path, &self.file_name, &options) {
+            Ok(reader) => servq_import::import_table(
+                &self.store,
+                reader,
+                self.kind,
+                &self.zone,
+                MAX_KEPT_ERRORS,
+                |progress| {
+                    sender.send_replace(Some(progress));
+                },
+            )
+            .await
+            .map_err(|error| error.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        drop(sender);
+        let _ = writer.await;
+        let end = match &outcome {
+            Ok(Outcome::Imported(summary)) => ImportEnd::Imported(*summary),
+            Ok(Outcome::Rejected(rejection)) => ImportEnd::Rejected {
+                bad_rows: rejection.bad_rows,
+                error_count: rejection.error_count,
+                errors: &rejection.errors,
+            },
+            Err(message) => ImportEnd::Failed(message),
+        };
+        if let Err(error) = self
+            .store
+            .finish_import_job(&self.job_id, &end, &self.actor, now_ms())
+            .await
+        {
+            tracing::error!("import {}: outcome not recorded: {error}", self.job_id);
+        }
+        if matches!(end, ImportEnd::Imported(_)) {
+            // keep SQLite's write-ahead log small after a large import
+            let _ = self.store.checkpoint().await;
+        }
+    }
+}
+
+/// `GET /api/v1/imports/{id}`: progress and outcome of an import, with its first 1 000 errors.
+#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "imports",
+    params(("id" = String, Path, description = "The id `POST /api/v1/imports` answered")),
+    responses((status = 200, body = crate::openapi::ImportJobBody),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn import_job(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ImportData)?;
+    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let job = state
+        .store
+        .import_job(&id, MAX_KEPT_ERRORS as i64)
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(user.locale))?;
+    Ok(Json(job_json(&job)))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ListParams {
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/imports`: the newest imports first (without their errors).
+#[utoipa::path(get, path = "/api/v1/imports", tag = "imports",
+    params(("limit" = Option<i64>, Query, description = "1 to 500, default 50")),
+    responses((status = 200, body = crate::openapi::ImportJobs),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn import_jobs(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ImportData)?;
+    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let jobs = state
+        .store
+        .import_jobs(params.limit.unwrap_or(50).clamp(1, 500))
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(json!({
+        "imports": jobs.iter().map(job_json).collect::<Vec<_>>(),
+    })))
+}
+
+/// UI strings the page's script needs, in the user's language.
+const SCRIPT_STRINGS: &[&str] = &[
+    "import.uploading",
+    "import.status_reading",
+    "import.status_merging",
+    "import.status_imported",
+    "import.status_rejected",
+    "import.status_failed",
+    "import.imported",
+    "import.rejected",
+    "import.upload_failed",
+    "import.more_errors",
+];
+
+const SCRIPT: &str = r#"(function(){
+var s=JSON.parse(document.getElementById('import-strings').textContent);
+var form=document.getElementById('import-form');
+var up=document.getElementById('upload-progress'),work=document.getElementById('import-progress');
+var message=document.getElementById('import-message'),errors=document.getElementById('import-errors');
+function fill(text,values){return text.replace(/\{(\w+)\}/g,function(_,k){return values[k]===undefined?'':String(values[k])})}
+function say(text,cls){message.textContent=text;message.className=cls||''}
+function render(job){
+  document.getElementById('import-status').dataset.status=job.status;
+  if(job.total>0){work.max=job.total;work.value=job.done}
+  if(job.status==='imported'){work.max=1;work.value=1;say(fill(s['import.imported'],job.summary),'better')}
+  else if(job.status==='rejected'){say(fill(s['import.rejected'],job),'error')}
+  else if(job.status==='failed'){say(s['import.status_failed']+': '+job.message,'error')}
+  else{say(s['import.status_'+job.status]+' '+job.rows_read)}
+  errors.replaceChildren();
+  (job.errors||[]).forEach(function(e){
+    var tr=document.createElement('tr');
+    [job.file_name,e.line,e.column,e.reason].forEach(function(v){var td=document.createElement('td');td.textContent=v;tr.appendChild(td)});
+    errors.appendChild(tr)});
+  errors.parentElement.hidden=!(job.errors&&job.errors.length);
+  if(job.error_count>(job.errors||[]).length){var p=document.createElement('tr');var td=document.createElement('td');td.colSpan=4;td.textContent=fill(s['import.more_errors'],{n:job.error_count-job.errors.length});p.appendChild(td);errors.appendChild(p)}
+}
+function poll(id){
+  fetch('/api/v1/imports/'+encodeURIComponent(id),{credentials:'same-origin'}).then(function(r){return r.json()}).then(function(job){
+    render(job);if(!job.finished){setTimeout(function(){poll(id)},300)}else{document.getElementById('upload').disabled=false}})
+}
+form.addEventListener('submit',function(e){
+  e.preventDefault();
+  var xhr=new XMLHttpRequest();
+  xhr.open('POST','/api/v1/imports');
+  xhr.setRequestHeader('X-CSRF-Token',form.dataset.csrf);
+  xhr.upload.onprogress=function(ev){if(ev.lengthComputable){up.max=ev.total;up.value=ev.loaded}};
+  xhr.onload=function(){
+    var body={};try{body=JSON.parse(xhr.responseText)}catch(_){}
+    if(xhr.status===202){up.max=1;up.value=1;history.replaceState(null,'','/import?job='+encodeURIComponent(body.id));poll(body.id)}
+    else{document.getElementById('upload').disabled=false;say(s['import.upload_failed']+': '+(body.detail||body.title||xhr.status),'error')}
+  };
+  xhr.onerror=function(){document.getElementById('upload').disabled=false;say(s['import.upload_failed'],'error')};
+  document.getElementById('upload').disabled=true;errors.replaceChildren();work.value=0;up.value=0;
+  say(s['import.uploading']);
+  xhr.send(new FormData(form));
+});
+var job=new URLSearchParams(location.search).get('job');if(job){poll(job)}
+})();"#;
+
+#[derive(Deserialize)]
+pub(crate) struct ImportPageQuery {
+    #[allow(dead_code)]
+    job: Option<String>,
+}
+
+/// `/import`: the upload form, the progress of the current import and the recent imports.
+pub(crate) async fn import_page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    _query: Result<Query<ImportPageQuery>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::ImportData)?;
+    let locale = user.locale;
+    let csrf = match &user.credential {
+        Credential::Session { csrf } => csrf.clone(),
+        Credential::ApiToken => String::new(),
+    };
+    let label = |key: &str| escape(&t(locale, key));
+    let kinds: String = ImportKind::ALL
+        .iter()
+        .map(|kind| {
+            format!(
+                "<option value=\"{}\">{}</option>",
+                kind.name(),
+                label(&format!("import.kind_{}", kind.name()))
+            )
+        })
+        .collect();
+    let strings: serde_json::Map<String, Value> = SCRIPT_STRINGS
+        .iter()
+        .map(|key| ((*key).to_owned(), Value::String(t(locale, key))))
+        .collect();
+    let strings = Value::Object(strings).to_string().replace("</", "<\\/");
+    let mut body = format!(
+        "<h1>{title}</h1><p>{intro}</p>\
+         <form id=\"import-form\" class=\"filters\" data-csrf=\"{csrf}\" enctype=\"multipart/form-data\">\
+         <label>{kind_label} <select name=\"kind\" id=\"import-kind\">{kinds}</select></label>\
+         <label>{encoding_label} <select name=\"encoding\" id=\"import-encoding\"><option value=\"utf-8\">UTF-8</option><option value=\"gbk\">GBK / GB18030</option></select></label>\
+         <label>{map_label} <input name=\"map\" id=\"import-map\" size=\"30\" placeholder=\"contact_id=流水号,offered_at=进线时间\"></label>\
+         <label>{file_label} <input type=\"file\" name=\"file\" id=\"import-file\" accept=\".csv,.txt,.xlsx,.xlsm,.xls,.xlsb,.ods\" required></label>\
+         <button type=\"submit\" id=\"upload\">{upload}</button></form>\
+         <div id=\"import-status\"><label>{upload_progress} <progress id=\"upload-progress\" value=\"0\" max=\"1\"></progress></label>\
+         <label>{import_progress} <progress id=\"import-progress\" value=\"0\" max=\"1\"></progress></label>\
+         <p id=\"import-message\"></p>\
+         <table hidden><thead><tr><th>{file}</th><th>{line}</th><th>{column}</th><th>{reason}</th></tr></thead><tbody id=\"import-errors\"></tbody></table></div>\
+         <script type=\"application/json\" id=\"import-strings\">{strings}</script><script>{SCRIPT}</script>",
+        title = label("import.title"),
+        intro = label("import.intro"),
+        csrf = escape(&csrf),
+        kind_label = label("import.kind"),
+        encoding_label = label("import.encoding"),
+        map_label = label("import.map"),
+        file_label = label("import.file"),
+        upload = label("import.upload"),
+        upload_progress = label("import.upload_progress"),
+        import_progress = label("import.import_progress"),
+        file = label("import.file"),
+        line = label("import.line"),
+        column = label("import.column"),
+        reason = label("import.reason"),
+    );
+    let jobs = state
+        .store
+        .import_jobs(20)
+        .await
+        .map_err(Problem::internal)?;
+    body.push_str(&format!(
+        "<h2>{}</h2><table id=\"imports\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        label("import.recent"),
+        label("import.started"),
+        label("import.user"),
+        label("import.kind"),
+        label("import.file"),
+        label("import.status"),
+        label("import.rows"),
+    ));
+    for job in &jobs {
+        body.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/import?job={}\">{}</a></td><td>{}</td><td>{}</td></tr>",
+            escape(&timestamp(job.started_ms)),
+            escape(&job.username),
+            label(&format!("import.kind_{}", job.kind)),
+            escape(&job.job_id),
+            escape(&job.file_name),
+            label(&format!("import.status_{}", job.status.name())),
+            job.rows_read,
+        ));
+    }
+    body.push_str("</table>");
+    Ok(page(locale, &t(locale, "import.title"), &signed_in_header(&user), &body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+
+    #[test]
+    fn uploaded_names_are_cleaned_and_keep_their_format() {
+        assert_eq!(clean_file_name("C:\\Users\\li\\话务.xlsx"), "话务.xlsx");
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name(""), "upload.csv");
+        assert_eq!(extension("话务.XLSX"), "xlsx");
+        assert_eq!(extension("calls.csv"), "csv");
+        assert_eq!(extension("calls"), "csv");
+    }
+
+    #[test]
+    fn the_script_strings_exist_in_every_language() {
+        for locale in Locale::ALL {
+            for key in SCRIPT_STRINGS {
+                assert_ne!(t(locale, key), *key, "{key} in {}", locale.tag());
+            }
+        }
+    }
+}
