@@ -18,9 +18,7 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 
 mod pipeline;
 
-pub use pipeline::{
-    ImportKind, Outcome, Phase, PipelineError, Progress, Rejection, import_table,
-};
+pub use pipeline::{ImportKind, Outcome, Phase, PipelineError, Progress, Rejection, import_table};
 
 /// Canonical columns of a contacts file, in documented order.
 pub const CONTACT_COLUMNS: &[&str] = &[

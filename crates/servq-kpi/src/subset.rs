@@ -76,9 +76,7 @@ impl ContactSubset {
             ContactSubset::All => one.offered == 1,
             ContactSubset::Answered => one.answered == 1,
             ContactSubset::Abandoned => one.abandoned == 1 && one.short_abandoned == 0,
-            ContactSubset::MissedServiceLevel => {
-                one.counted() == 1 && one.answered_within_sl == 0
-            }
+            ContactSubset::MissedServiceLevel => one.counted() == 1 && one.answered_within_sl == 0,
             ContactSubset::Transferred => one.transferred == 1,
             ContactSubset::Repeated => one.fcr_eligible == 1 && one.fcr_resolved == 0,
         }
@@ -188,7 +186,10 @@ mod tests {
         for (n, subset) in ContactSubset::ALL.into_iter().enumerate() {
             assert_eq!(members[n], subset.count(&total), "{}", subset.name());
         }
-        assert_eq!(ContactSubset::parse("repeated"), Some(ContactSubset::Repeated));
+        assert_eq!(
+            ContactSubset::parse("repeated"),
+            Some(ContactSubset::Repeated)
+        );
         assert_eq!(
             ContactSubset::for_metric("service_level"),
             ContactSubset::MissedServiceLevel

@@ -20,9 +20,7 @@ use servq_store::{Actor, KpiQuery, NewUser, StoreError};
 use crate::{
     AppState, Problem,
     auth::{self, Credential, CurrentUser},
-    now_ms,
-
-    query_params,
+    now_ms, query_params,
     report::{self, Report, ReportFormat, RequestError},
 };
 

@@ -115,7 +115,11 @@ pub(crate) struct View {
 }
 
 impl View {
-    pub(crate) fn parse(locale: Locale, zone: &TimeZone, query: &DashboardQuery) -> Result<View, Problem> {
+    pub(crate) fn parse(
+        locale: Locale,
+        zone: &TimeZone,
+        query: &DashboardQuery,
+    ) -> Result<View, Problem> {
         let given = |value: &Option<String>| {
             value
                 .as_deref()
@@ -306,7 +310,10 @@ fn trend_chart(locale: Locale, view: &View, periods: &[KpiGroup]) -> String {
          {{name:d.names.service_level,type:'line',yAxisIndex:1,data:d.service_level}},\
          {{name:d.names.answer_rate,type:'line',yAxisIndex:1,data:d.answer_rate}}]}});\
          window.servqTrend=c;window.addEventListener('resize',function(){{c.resize()}});}})();</script>{exports}",
-        title = escape(&t(locale, &format!("dashboard.trend_{}", view.grain.name()))),
+        title = escape(&t(
+            locale,
+            &format!("dashboard.trend_{}", view.grain.name())
+        )),
         exports = export_links(locale, view, view.grain.name(), "trend-export"),
     )
 }
@@ -430,7 +437,12 @@ async fn form(
     let groupings: Vec<(String, String)> = GROUPINGS
         .iter()
         .filter(|d| all || **d != Dimension::Agent)
-        .map(|d| (d.name().to_owned(), t(locale, &format!("dimension.{}", d.name()))))
+        .map(|d| {
+            (
+                d.name().to_owned(),
+                t(locale, &format!("dimension.{}", d.name())),
+            )
+        })
         .collect();
     html.push_str(&format!(
         "<label>{} {}</label>",
@@ -439,7 +451,12 @@ async fn form(
     ));
     let grains: Vec<(String, String)> = GRAINS
         .iter()
-        .map(|g| (g.name().to_owned(), t(locale, &format!("grain.{}", g.name()))))
+        .map(|g| {
+            (
+                g.name().to_owned(),
+                t(locale, &format!("grain.{}", g.name())),
+            )
+        })
         .collect();
     html.push_str(&format!(
         "<label>{} {}</label>",
@@ -504,10 +521,7 @@ fn tile_link(view: &View, name: &str, has_ranking: bool) -> Option<String> {
     }
     let mut pairs = view.base_params();
     pairs.push(("metric", name.to_owned()));
-    pairs.push((
-        "subset",
-        ContactSubset::for_metric(name).name().to_owned(),
-    ));
+    pairs.push(("subset", ContactSubset::for_metric(name).name().to_owned()));
     Some(format!("/contacts?{}", query_string(&pairs)))
 }
 
@@ -605,12 +619,7 @@ pub(crate) async fn dashboard(
     }
     body.push_str("</div>");
 
-    let groups = kpi(
-        from_ms,
-        to_ms,
-        vec![GroupField::Dimension(view.by)],
-    )
-    .await?;
+    let groups = kpi(from_ms, to_ms, vec![GroupField::Dimension(view.by)]).await?;
     body.push_str(&format!(
         "<h2>{}</h2><table id=\"groups\"><tr><th>{}</th>",
         escape(&t(locale, "dashboard.by_group")),
@@ -637,7 +646,12 @@ pub(crate) async fn dashboard(
         body.push_str("</tr>");
     }
     body.push_str("</table>");
-    body.push_str(&export_links(locale, &view, view.by.name(), "groups-export"));
+    body.push_str(&export_links(
+        locale,
+        &view,
+        view.by.name(),
+        "groups-export",
+    ));
 
     // sub-day grains over long periods would draw thousands of points: fall back to days
     let grain = if view.grain != TimeGrain::Day && view.days() > MAX_FINE_TREND_DAYS {
@@ -753,8 +767,9 @@ mod tests {
         assert_eq!(view.by, Dimension::Queue, "an unknown grouping falls back");
         assert_eq!(view.filter_param(), "queue=card");
         assert!(
-            view.export("agent", "csv")
-                .starts_with("/api/v1/kpi?by=agent&from=2026-11-01&to=2026-11-21&filter=queue%3Dcard")
+            view.export("agent", "csv").starts_with(
+                "/api/v1/kpi?by=agent&from=2026-11-01&to=2026-11-21&filter=queue%3Dcard"
+            )
         );
         let backwards = DashboardQuery {
             from: Some("2026-11-21".into()),

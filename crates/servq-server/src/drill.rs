@@ -49,7 +49,11 @@ fn parse_subset(locale: Locale, name: Option<&str>) -> Result<ContactSubset, Pro
 /// A contact's time in the centre's zone, `2026-11-02T09:00:05+08:00`.
 fn zoned(ms: i64, zone: &TimeZone) -> String {
     Timestamp::from_millisecond(ms)
-        .map(|t| t.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+        .map(|t| {
+            t.to_zoned(zone.clone())
+                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
@@ -179,12 +183,8 @@ pub(crate) async fn contacts_api(
     let locale = user.locale;
     let zone_name = state.store.centre_zone().await.map_err(Problem::internal)?;
     let zone = TimeZone::get(&zone_name).map_err(Problem::internal)?;
-    let (from_ms, to_ms) = query_params::day_range_ms(
-        locale,
-        &zone,
-        params.from.as_deref(),
-        params.to.as_deref(),
-    )?;
+    let (from_ms, to_ms) =
+        query_params::day_range_ms(locale, &zone, params.from.as_deref(), params.to.as_deref())?;
     let mut filters = query_params::filters(locale, params.filter.as_deref())?;
     user.restrict_filters(&mut filters)?;
     let subset = parse_subset(locale, params.subset.as_deref())?;
@@ -314,7 +314,10 @@ pub(crate) async fn contacts_page(
             &t(locale, "dashboard.period")
                 .replace("{from}", &view.from.to_string())
                 .replace("{to}", &view.to.to_string())
-                .replace("{days}", &(i64::from((view.to - view.from).get_days()) + 1).to_string())
+                .replace(
+                    "{days}",
+                    &(i64::from((view.to - view.from).get_days()) + 1).to_string()
+                )
         ),
     );
     for candidate in ContactSubset::ALL {

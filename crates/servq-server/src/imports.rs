@@ -136,10 +136,7 @@ pub(crate) async fn start_import(
     let read_error = |error: axum::extract::multipart::MultipartError| {
         let status = error.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::too_large(format!(
-                "uploads are limited to {} bytes",
-                MAX_UPLOAD_BYTES
-            ))
+            Problem::too_large(format!("uploads are limited to {} bytes", MAX_UPLOAD_BYTES))
         } else {
             Problem::rejected(status, error.body_text())
         }
@@ -151,7 +148,9 @@ pub(crate) async fn start_import(
                 return Err(bad("file_required", "send one file per import".to_owned()));
             }
             let file_name = clean_file_name(field.file_name().unwrap_or(""));
-            let path = folder.path().join(format!("upload.{}", extension(&file_name)));
+            let path = folder
+                .path()
+                .join(format!("upload.{}", extension(&file_name)));
             let mut file = tokio::fs::File::create(&path)
                 .await
                 .map_err(Problem::internal)?;
@@ -533,7 +532,13 @@ pub(crate) async fn import_page(
         ));
     }
     body.push_str("</table>");
-    Ok(page(locale, &t(locale, "import.title"), &signed_in_header(&user), &body).into_response())
+    Ok(page(
+        locale,
+        &t(locale, "import.title"),
+        &signed_in_header(&user),
+        &body,
+    )
+    .into_response())
 }
 
 #[cfg(test)]

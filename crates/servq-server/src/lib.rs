@@ -183,9 +183,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/contacts", get(drill::contacts_api))
         .route(
             "/api/v1/imports",
-            get(imports::import_jobs)
-                .post(imports::start_import)
-                .layer(axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES)),
+            get(imports::import_jobs).post(imports::start_import).layer(
+                axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES),
+            ),
         )
         .route("/api/v1/imports/{id}", get(imports::import_job))
         .route("/metrics", get(observe::metrics))

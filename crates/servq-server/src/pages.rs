@@ -66,9 +66,19 @@ pub(crate) fn page(locale: Locale, title: &str, header: &str, body: &str) -> Htm
 fn nav_links(user: &CurrentUser) -> String {
     let locale = user.locale;
     [
-        (Permission::ImportData, "/import", "nav.import", "nav-import"),
+        (
+            Permission::ImportData,
+            "/import",
+            "nav.import",
+            "nav-import",
+        ),
         (Permission::ViewAuditLog, "/audit", "nav.audit", "nav-audit"),
-        (Permission::ViewOwnKpis, "/api/docs/", "nav.api_docs", "nav-api"),
+        (
+            Permission::ViewOwnKpis,
+            "/api/docs/",
+            "nav.api_docs",
+            "nav-api",
+        ),
     ]
     .iter()
     .filter(|(permission, ..)| user.user.role.allows(*permission))
@@ -419,7 +429,6 @@ pub(crate) async fn echarts() -> Response {
         .into_response()
 }
 
-
 #[derive(Deserialize)]
 pub(crate) struct AuditQuery {
     before: Option<i64>,
@@ -459,7 +468,11 @@ pub(crate) async fn audit_page(
     );
     for entry in &entries {
         let at = jiff::Timestamp::from_millisecond(entry.at_ms)
-            .map(|t| t.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string())
+            .map(|t| {
+                t.to_zoned(zone.clone())
+                    .strftime("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            })
             .unwrap_or_default();
         body.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",

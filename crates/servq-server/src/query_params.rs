@@ -65,8 +65,9 @@ pub(crate) fn filters(
     locale: Locale,
     filter: Option<&str>,
 ) -> Result<Vec<(Dimension, Vec<String>)>, Problem> {
-    report::parse_filters(filter.iter().flat_map(|f| f.split(',')))
-        .map_err(|error: RequestError| Problem::bad_request(locale, error.code(), error.to_string()))
+    report::parse_filters(filter.iter().flat_map(|f| f.split(','))).map_err(
+        |error: RequestError| Problem::bad_request(locale, error.code(), error.to_string()),
+    )
 }
 
 /// Today's date in `zone`.

@@ -82,7 +82,10 @@ impl Store {
     pub async fn contacts(&self, query: &ContactListQuery) -> Result<ContactPage> {
         let mut connection = self.pool.acquire().await?;
         let kpi_settings = settings::kpi_settings(&mut connection).await?;
-        let mut conditions = vec!["r.offered_at >= $1".to_owned(), "r.offered_at < $2".to_owned()];
+        let mut conditions = vec![
+            "r.offered_at >= $1".to_owned(),
+            "r.offered_at < $2".to_owned(),
+        ];
         let mut binds: Vec<String> = Vec::new();
         for (dimension, values) in &query.filters {
             let placeholders: Vec<String> = values

@@ -26,8 +26,8 @@ use sqlx::{
 };
 
 pub use agents::AgentRecord;
-pub use cubes::DEFAULT_CENTRE_ZONE;
 pub use contacts::{ContactListQuery, ContactPage, ContactRow};
+pub use cubes::DEFAULT_CENTRE_ZONE;
 pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, StateImport};
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
