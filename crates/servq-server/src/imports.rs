@@ -21,7 +21,12 @@ use servq_core::Permission;
 use servq_import::{
     ColumnMap, ImportKind, OpenOptions, Outcome, Phase, Progress, TableReader, TextEncoding,
 };
-use servq_store::{Actor, ImportEnd, ImportJob, ImportStatus, Store};
+use servq_store::{Actor, Backend, ImportEnd, ImportJob, ImportStatus, Store};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
 use tokio::io::AsyncWriteExt;
 
 use crate::{
@@ -31,6 +36,50 @@ use crate::{
     now_ms,
     pages::{escape, page, signed_in_header},
 };
+
+/// The latest progress of the imports this process runs. On PostgreSQL progress is also written
+/// to the job's row, so that any instance can report it; an SQLite import holds the database's
+/// only write lock until it commits, so there progress stays in this process (which is the only
+/// one writing that file anyway).
+#[derive(Clone, Default)]
+pub(crate) struct ProgressBoard(Arc<Mutex<HashMap<String, Progress>>>);
+
+impl ProgressBoard {
+    fn set(&self, job_id: &str, progress: Progress) {
+        if let Ok(mut board) = self.0.lock() {
+            board.insert(job_id.to_owned(), progress);
+        }
+    }
+
+    fn get(&self, job_id: &str) -> Option<Progress> {
+        self.0.lock().ok()?.get(job_id).copied()
+    }
+
+    fn remove(&self, job_id: &str) {
+        if let Ok(mut board) = self.0.lock() {
+            board.remove(job_id);
+        }
+    }
+}
+
+fn status_of(phase: Phase) -> ImportStatus {
+    match phase {
+        Phase::Reading => ImportStatus::Reading,
+        Phase::Merging => ImportStatus::Merging,
+    }
+}
+
+/// An error with its causes, for the job's message.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
 
 /// Row errors kept per import (all are counted).
 pub(crate) const MAX_KEPT_ERRORS: usize = 1000;
@@ -207,6 +256,7 @@ pub(crate) async fn start_import(
         .map_err(Problem::internal)?;
     let job = Job {
         store: state.store.clone(),
+        board: state.imports.clone(),
         job_id: job_id.clone(),
         actor,
         kind,
@@ -238,6 +288,7 @@ pub(crate) async fn start_import(
 /// One upload being imported.
 struct Job {
     store: Store,
+    board: ProgressBoard,
     job_id: String,
     actor: Actor,
     kind: ImportKind,
@@ -254,28 +305,27 @@ impl Job {
         let (sender, mut receiver) = tokio::sync::watch::channel(None::<Progress>);
         let writer = {
             let store = self.store.clone();
+            let board = self.board.clone();
             let job_id = self.job_id.clone();
+            let shared = store.backend() == Backend::Postgres;
             tokio::spawn(async move {
                 while receiver.changed().await.is_ok() {
                     let latest = *receiver.borrow_and_update();
-                    if let Some(progress) = latest {
-                        let status = match progress.phase {
-                            Phase::Reading => ImportStatus::Reading,
-                            Phase::Merging => ImportStatus::Merging,
-                        };
-                        if let Err(error) = store
+                    let Some(progress) = latest else { continue };
+                    board.set(&job_id, progress);
+                    if shared
+                        && let Err(error) = store
                             .update_import_progress(
                                 &job_id,
-                                status,
+                                status_of(progress.phase),
                                 progress.done,
                                 progress.total,
                                 progress.rows,
                                 now_ms(),
                             )
                             .await
-                        {
-                            tracing::warn!("import {job_id}: progress not recorded: {error}");
-                        }
+                    {
+                        tracing::warn!("import {job_id}: progress not recorded: {error}");
                     }
                     tokio::time::sleep(PROGRESS_EVERY).await;
                 }
@@ -300,8 +350,8 @@ impl Job {
                 },
             )
             .await
-            .map_err(|error| error.to_string()),
-            Err(error) => Err(error.to_string()),
+            .map_err(|error| with_causes(&error)),
+            Err(error) => Err(with_causes(&error)),
         };
         drop(sender);
         let _ = writer.await;
@@ -321,6 +371,7 @@ impl Job {
         {
             tracing::error!("import {}: outcome not recorded: {error}", self.job_id);
         }
+        self.board.remove(&self.job_id);
         if matches!(end, ImportEnd::Imported(_)) {
             // keep SQLite's write-ahead log small after a large import
             let _ = self.store.checkpoint().await;
@@ -348,7 +399,20 @@ pub(crate) async fn import_job(
         .await
         .map_err(Problem::internal)?
         .ok_or_else(|| Problem::not_found(user.locale))?;
-    Ok(Json(job_json(&job)))
+    Ok(Json(job_json(&with_live_progress(&state, job))))
+}
+
+/// A running job with the progress this process holds for it.
+fn with_live_progress(state: &AppState, mut job: ImportJob) -> ImportJob {
+    if !job.status.is_final()
+        && let Some(progress) = state.imports.get(&job.job_id)
+    {
+        job.status = status_of(progress.phase);
+        job.done = progress.done as i64;
+        job.total = progress.total as i64;
+        job.rows_read = progress.rows as i64;
+    }
+    job
 }
 
 #[derive(Deserialize)]
@@ -376,7 +440,10 @@ pub(crate) async fn import_jobs(
         .await
         .map_err(Problem::internal)?;
     Ok(Json(json!({
-        "imports": jobs.iter().map(job_json).collect::<Vec<_>>(),
+        "imports": jobs
+            .into_iter()
+            .map(|job| job_json(&with_live_progress(&state, job)))
+            .collect::<Vec<_>>(),
     })))
 }
 

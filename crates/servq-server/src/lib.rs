@@ -35,6 +35,19 @@ pub struct AppState {
     pub store: Store,
     /// Whether cookies get the `Secure` flag (serve behind HTTPS).
     pub secure_cookies: bool,
+    /// Progress of the imports this process runs (see [`imports`]).
+    imports: imports::ProgressBoard,
+}
+
+impl AppState {
+    /// The state of a server over `store`.
+    pub fn new(store: Store, secure_cookies: bool) -> AppState {
+        AppState {
+            store,
+            secure_cookies,
+            imports: imports::ProgressBoard::default(),
+        }
+    }
 }
 
 /// Milliseconds since the epoch, now.
@@ -230,11 +243,8 @@ pub async fn serve(store: Store, addr: SocketAddr, secure_cookies: bool) -> anyh
     eprintln!("servq is listening on http://{local}");
     axum::serve(
         listener,
-        router(AppState {
-            store,
-            secure_cookies,
-        })
-        .into_make_service_with_connect_info::<SocketAddr>(),
+        router(AppState::new(store, secure_cookies))
+            .into_make_service_with_connect_info::<SocketAddr>(),
     )
     .await?;
     Ok(())

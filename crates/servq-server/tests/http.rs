@@ -12,14 +12,41 @@ use servq_server::{AppState, auth, router};
 use servq_store::{Actor, NewUser, Store, testing::TestDatabase};
 
 const PASSWORD: &str = "long enough password";
+const ROSTER: &str = "agent_id,name,team\na1,Li,north\na2,Wang,south\n";
+
+fn upload(kind: &str, file_name: &str, text: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("kind", kind.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(text.as_bytes().to_vec())
+                .file_name(file_name.to_owned()),
+        )
+}
+
+/// Polls an import until it ends.
+async fn finished_import(client: &Client, base: &str, id: &str) -> Value {
+    for _ in 0..500 {
+        let job: Value = client
+            .get(format!("{base}/api/v1/imports/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if job["finished"] == json!(true) {
+            return job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("import {id} did not end");
+}
 
 async fn start(store: Store) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = router(AppState {
-        store,
-        secure_cookies: false,
-    });
+    let app = router(AppState::new(store, false));
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -166,12 +193,37 @@ async fn every_route_for_every_role_follows_the_permission_matrix() {
             ),
             ("GET", "/api/v1/users", None, Some(Permission::ManageUsers)),
             ("GET", "/api/v1/audit", None, Some(Permission::ViewAuditLog)),
+            ("GET", "/audit", None, Some(Permission::ViewAuditLog)),
+            (
+                "GET",
+                "/contacts?subset=abandoned",
+                None,
+                Some(Permission::ViewOwnKpis),
+            ),
+            (
+                "GET",
+                "/api/v1/contacts?subset=repeated",
+                None,
+                Some(Permission::ViewOwnKpis),
+            ),
+            ("GET", "/import", None, Some(Permission::ImportData)),
+            ("GET", "/api/v1/imports", None, Some(Permission::ImportData)),
+            (
+                "UPLOAD",
+                "/api/v1/imports",
+                None,
+                Some(Permission::ImportData),
+            ),
         ];
         for role in Role::ALL {
             let (client, csrf) = sign_in(&base, role.name()).await;
             for (method, path, body, permission) in &routes {
                 let request = match *method {
                     "GET" => client.get(format!("{base}{path}")),
+                    "UPLOAD" => client
+                        .post(format!("{base}{path}"))
+                        .header("x-csrf-token", &csrf)
+                        .multipart(upload("agents", "roster.csv", ROSTER)),
                     _ => client
                         .post(format!("{base}{path}"))
                         .header("x-csrf-token", &csrf)
@@ -555,4 +607,253 @@ async fn schemathesis_finds_no_server_errors_or_schema_violations() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(text.contains("passed"), "{text}");
+}
+
+#[tokio::test]
+async fn imports_from_the_web_report_row_errors_and_commit_clean_files() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        add_user(&store, Role::Supervisor).await;
+        add_user(&store, Role::Admin).await;
+        let base = start(store.clone()).await;
+        let (client, csrf) = sign_in(&base, "supervisor").await;
+        let post = |form: reqwest::multipart::Form| {
+            client
+                .post(format!("{base}/api/v1/imports"))
+                .header("x-csrf-token", &csrf)
+                .multipart(form)
+                .send()
+        };
+        // a bad row (line 3: an offered time that is no time) and a repeated id (line 4)
+        let bad = "contact_id,channel,queue,agent_id,offered_at,answered_at,ended_at,talk_seconds\n\
+                   w1,phone,card,a1,2026-11-02 09:00:00,2026-11-02 09:00:10,2026-11-02 09:05:00,290\n\
+                   w2,phone,card,a1,yesterday,,2026-11-02 09:06:00,\n\
+                   w1,phone,card,a2,2026-11-02 09:02:00,,2026-11-02 09:03:00,\n";
+        let started = post(upload("contacts", "话务.csv", bad)).await.unwrap();
+        assert_eq!(started.status(), StatusCode::ACCEPTED, "{:?}", db.backend);
+        let started: Value = started.json().await.unwrap();
+        let job = finished_import(&client, &base, started["id"].as_str().unwrap()).await;
+        assert_eq!(job["status"], "rejected", "{job}");
+        assert_eq!(job["file_name"], "话务.csv");
+        assert_eq!(job["bad_rows"], 2);
+        let errors = job["errors"].as_array().unwrap();
+        assert_eq!(errors[0]["line"], 3);
+        assert_eq!(errors[0]["column"], "offered_at");
+        assert_eq!(errors[1]["line"], 4);
+        assert_eq!(errors[1]["column"], "contact_id");
+        assert!(
+            errors[1]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("first on line 2"),
+            "{job}"
+        );
+        assert_eq!(
+            store.contact_count().await.unwrap(),
+            0,
+            "a bad file writes nothing"
+        );
+
+        // the same file fixed imports, in the centre's zone, and the KPIs see it
+        let good = bad
+            .replace("yesterday", "2026-11-02 09:01:00")
+            .replace("\nw1,phone,card,a2", "\nw3,phone,card,a2");
+        let started: Value = post(upload("contacts", "话务.csv", &good))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let job = finished_import(&client, &base, started["id"].as_str().unwrap()).await;
+        assert_eq!(job["status"], "imported", "{job}");
+        assert_eq!(
+            job["summary"],
+            json!({"rows": 3, "inserted": 3, "updated": 0, "unchanged": 0})
+        );
+        let kpi: Value = client
+            .get(format!(
+                "{base}/api/v1/kpi?from=2026-11-02&to=2026-11-02&metrics=offered,abandoned"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(kpi["rows"][0]["offered"], 3, "{kpi}");
+        // the drill-down lists the two abandoned contacts the KPI counts
+        let drill: Value = client
+            .get(format!(
+                "{base}/api/v1/contacts?from=2026-11-02&to=2026-11-02&subset=abandoned"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(drill["total"], kpi["rows"][0]["abandoned"], "{drill}");
+        let ids: Vec<&str> = drill["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["contact_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["w3", "w2"], "newest first");
+        assert_eq!(drill["rows"][1]["offered_at"], "2026-11-02T09:01:00+08:00");
+        let csv = client
+            .get(format!(
+                "{base}/api/v1/contacts?from=2026-11-02&to=2026-11-02&subset=abandoned&format=csv"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(csv.lines().count(), 3, "{csv}");
+        assert!(csv.starts_with("contact_id,offered_at,"), "{csv}");
+        let page = client
+            .get(format!(
+                "{base}/contacts?from=2026-11-02&to=2026-11-02&metric=abandon_rate&subset=abandoned"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("data-total=\"2\""), "{page}");
+
+        // a file that is not what it claims fails with the reason, and bad forms are refused
+        let started: Value = post(upload("agent_states", "states.csv", "who,when\nx,y\n"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let job = finished_import(&client, &base, started["id"].as_str().unwrap()).await;
+        assert_eq!(job["status"], "failed");
+        assert!(
+            job["message"].as_str().unwrap().contains("missing column"),
+            "{job}"
+        );
+        let unknown: Value = post(upload("planets", "p.csv", "x\n"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(unknown["code"], "unknown_import_kind");
+        let no_file: Value = post(reqwest::multipart::Form::new().text("kind", "agents"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(no_file["code"], "file_required");
+        let no_csrf = client
+            .post(format!("{base}/api/v1/imports"))
+            .multipart(upload("agents", "roster.csv", ROSTER))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(no_csrf.status(), StatusCode::FORBIDDEN);
+        let missing = client
+            .get(format!("{base}/api/v1/imports/nope"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+        // the import list and the audit page show what happened
+        let list: Value = client
+            .get(format!("{base}/api/v1/imports"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["imports"].as_array().unwrap().len(), 3);
+        let (admin, _) = sign_in(&base, "admin").await;
+        let audit = admin
+            .get(format!("{base}/audit"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            audit.contains("<td>import</td>") && audit.contains("supervisor"),
+            "{audit}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_dashboard_follows_its_form_and_links_tiles_to_their_contacts() {
+    let db = TestDatabase::sqlite();
+    let store = Store::open(&db.url).await.unwrap();
+    store.set_centre_zone("UTC").await.unwrap();
+    import_two_agents(&store).await;
+    add_user(&store, Role::Supervisor).await;
+    add_user(&store, Role::Agent).await;
+    let base = start(store).await;
+    let (supervisor, _) = sign_in(&base, "supervisor").await;
+    let html = supervisor
+        .get(format!(
+            "{base}/?from=2026-11-02&to=2026-11-02&by=agent&grain=hour&queue=card"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // queue=card: two contacts, both answered
+    assert!(
+        html.contains(
+            "data-metric=\"offered\"><div>Offered</div><div class=\"value\" data-value=\"2\""
+        ),
+        "{html}"
+    );
+    assert!(html.contains("Trend by hour"), "{html}");
+    assert!(html.contains("href=\"/contacts?from=2026-11-02&amp;to=2026-11-02&amp;queue=card&amp;metric=service_level&amp;subset=missed_service_level\""), "{html}");
+    assert!(html.contains("/api/v1/kpi?by=agent&amp;from=2026-11-02&amp;to=2026-11-02&amp;filter=queue%3Dcard&amp;format=xlsx"), "{html}");
+    // the tile's drill-down lists the one contact that waited more than 20 s
+    let drill = supervisor
+        .get(format!("{base}/contacts?from=2026-11-02&to=2026-11-02&queue=card&metric=service_level&subset=missed_service_level"))
+        .send().await.unwrap().text().await.unwrap();
+    assert!(
+        drill.contains("data-total=\"1\"") && drill.contains("<td>c2</td>"),
+        "{drill}"
+    );
+    let export = supervisor
+        .get(format!("{base}/api/v1/kpi?by=agent&from=2026-11-02&to=2026-11-02&filter=queue%3Dcard&format=csv"))
+        .send().await.unwrap().text().await.unwrap();
+    assert_eq!(export.lines().count(), 3, "{export}");
+    // an agent's drill-down holds their own contacts whatever the link asks
+    let (agent, _) = sign_in(&base, "agent").await;
+    let mine = agent
+        .get(format!(
+            "{base}/contacts?from=2026-11-02&to=2026-11-02&agent=a2"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        mine.contains("data-total=\"1\"") && mine.contains("<td>c1</td>"),
+        "{mine}"
+    );
+    let backwards = supervisor
+        .get(format!("{base}/?from=2026-11-03&to=2026-11-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(backwards.status(), StatusCode::BAD_REQUEST);
 }
