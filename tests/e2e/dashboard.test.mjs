@@ -71,15 +71,33 @@ test('a supervisor sees the dashboard, the chart and the CLI\'s numbers, in any 
   const page = await context.newPage();
   await signIn(page, 'sup');
   assert.equal(await page.textContent('h1'), 'KPI dashboard');
-  // the tile equals `servq kpi` over the same seven days
+  // by default: the last seven days, equal to `servq kpi` over the same days
   const cli = JSON.parse(run(['kpi', '--from', day(-7), '--to', day(-1), '--metrics', 'service_level', '--format', 'json']));
   const shown = Number(await page.getAttribute('[data-metric="service_level"] .value', 'data-value'));
   assert.ok(Math.abs(shown - cli.rows[0].service_level) < 1e-12, `${shown} vs ${cli.rows[0].service_level}`);
+  // choose 21 days and one queue in the form: tiles, chart and table follow
+  await page.fill('#f-from', day(-21));
+  await page.fill('#f-to', day(-1));
+  await page.selectOption('#f-queue', 'card');
+  await page.click('#apply');
+  await page.waitForURL(/queue=card/);
+  const filtered = JSON.parse(run(['kpi', '--from', day(-21), '--to', day(-1), '--filter', 'queue=card', '--format', 'json'])).rows[0];
+  const tile = Number(await page.getAttribute('[data-metric="service_level"] .value', 'data-value'));
+  assert.ok(Math.abs(tile - filtered.service_level) < 1e-12, `${tile} vs ${filtered.service_level}`);
+  assert.equal(Number(await page.getAttribute('[data-metric="offered"] .value', 'data-value')), filtered.offered);
   // the chart rendered: a canvas, three series, 21 days of data
   await page.waitForSelector('#trend canvas');
   const series = await page.evaluate(() => window.servqTrend.getOption().series.map((s) => s.data.length));
   assert.deepEqual(series, [21, 21, 21]);
   assert.ok(await page.isVisible('#agents tr.bottom'));
+  // drill down from the service-level tile: the contacts that missed it, as many as the CLI counts
+  await page.click('[data-metric="service_level"]');
+  await page.waitForURL(/\/contacts\?/);
+  const missed = filtered.offered - filtered.short_abandoned - filtered.answered_within_sl;
+  assert.equal(Number(await page.getAttribute('#contact-total', 'data-total')), missed);
+  assert.ok((await page.$$('#contacts tr')).length > 1);
+  await page.click('#back');
+  await page.waitForSelector('[data-metric="offered"]');
   // switch to traditional Chinese: remembered for the user
   // the switch submits a form and reloads the same URL: wait for the new page, not the URL
   await page.selectOption('#language', 'zh-TW');
@@ -89,6 +107,35 @@ test('a supervisor sees the dashboard, the chart and the CLI\'s numbers, in any 
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-TW');
   await page.click('#sign-out');
   await page.waitForURL(`${base}/login`);
+  await context.close();
+});
+
+test('a supervisor uploads an import with a bad row, sees the error, then imports the fixed file', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.click('#nav-import');
+  await page.waitForURL(`${base}/import`);
+  const header = 'contact_id,channel,queue,agent_id,offered_at,answered_at,ended_at,talk_seconds';
+  const bad = `${header}\nweb-1,phone,card,A001,${day(-1)} 10:00:00,${day(-1)} 10:00:08,${day(-1)} 10:04:00,232\n`
+    + `web-2,phone,card,A001,not a time,,${day(-1)} 10:06:00,\n`;
+  await page.setInputFiles('#import-file', { name: 'calls.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+  await page.click('#upload');
+  await page.waitForSelector('#import-status[data-status="rejected"]');
+  const cells = await page.$$eval('#import-errors tr:first-child td', (tds) => tds.map((td) => td.textContent));
+  assert.equal(cells[0], 'calls.csv');
+  assert.equal(cells[1], '3');
+  assert.equal(cells[2], 'offered_at');
+  // the supervisor chose traditional Chinese in the test before: the page remembers it
+  assert.match(await page.textContent('#import-message'), /未匯入任何資料：1 列有誤/);
+  const before = JSON.parse(run(['kpi', '--from', day(-1), '--to', day(-1), '--metrics', 'offered', '--format', 'json'])).rows[0].offered;
+  await page.setInputFiles('#import-file', { name: 'calls.csv', mimeType: 'text/csv', buffer: Buffer.from(bad.replace('not a time', `${day(-1)} 10:05:00`)) });
+  await page.click('#upload');
+  await page.waitForSelector('#import-status[data-status="imported"]');
+  assert.match(await page.textContent('#import-message'), /已匯入 2 列：新增 2/);
+  assert.equal(await page.$eval('#import-progress', (p) => p.value), 1);
+  const after = JSON.parse(run(['kpi', '--from', day(-1), '--to', day(-1), '--metrics', 'offered', '--format', 'json'])).rows[0].offered;
+  assert.equal(after, before + 2);
   await context.close();
 });
 
