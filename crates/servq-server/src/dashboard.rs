@@ -43,6 +43,9 @@ const LOWER_IS_BETTER: &[&str] = &[
     "transfer_rate",
 ];
 
+/// Metrics whose rise or fall is neither good nor bad (volumes).
+const NEUTRAL: &[&str] = &["offered"];
+
 /// Columns of the agent ranking.
 const RANKING: &[&str] = &[
     "offered",
@@ -249,8 +252,8 @@ pub(crate) fn show(name: &str, value: Option<f64>) -> String {
 }
 
 /// The change from `before` to `now` in the metric's unit (percentage points for ratios), and
-/// whether it is an improvement.
-fn change(name: &str, now: Option<f64>, before: Option<f64>) -> Option<(String, bool)> {
+/// whether it is `better`, `worse` or `neutral` (volumes are neither).
+fn change(name: &str, now: Option<f64>, before: Option<f64>) -> Option<(String, &'static str)> {
     let (now, before) = (now?, before?);
     let delta = now - before;
     let text = match servq_kpi::metric(name).map(|m| m.unit) {
@@ -258,12 +261,14 @@ fn change(name: &str, now: Option<f64>, before: Option<f64>) -> Option<(String, 
         Some(Unit::Count) => format!("{delta:+.0}"),
         _ => format!("{delta:+.1} s"),
     };
-    let better = if LOWER_IS_BETTER.contains(&name) {
-        delta < 0.0
+    let judgement = if NEUTRAL.contains(&name) || delta == 0.0 {
+        "neutral"
+    } else if (delta < 0.0) == LOWER_IS_BETTER.contains(&name) {
+        "better"
     } else {
-        delta > 0.0
+        "worse"
     };
-    Some((text, better))
+    Some((text, judgement))
 }
 
 fn export_links(locale: Locale, view: &View, by: &str, id: &str) -> String {
@@ -327,8 +332,12 @@ fn ranking_table(
     descending: bool,
     link: impl Fn(&str, &str) -> String,
 ) -> String {
-    let mut rows: Vec<(&KpiGroup, Option<f64>)> =
-        groups.iter().map(|g| (g, metric_number(g, sort))).collect();
+    // contacts nobody answered carry no agent: they are not a performer to rank
+    let mut rows: Vec<(&KpiGroup, Option<f64>)> = groups
+        .iter()
+        .filter(|g| g.key[0].is_some())
+        .map(|g| (g, metric_number(g, sort)))
+        .collect();
     rows.sort_by(|a, b| {
         let order =
             a.1.unwrap_or(f64::NEG_INFINITY)
@@ -592,12 +601,7 @@ pub(crate) async fn dashboard(
         let value = metric_number(now, name);
         let before = previous.first().and_then(|g| metric_number(g, name));
         let delta = change(name, value, before)
-            .map(|(text, better)| {
-                format!(
-                    " <span class=\"{}\">({text})</span>",
-                    if better { "better" } else { "worse" }
-                )
-            })
+            .map(|(text, judgement)| format!(" <span class=\"{judgement}\">({text})</span>"))
             .unwrap_or_default();
         let (open, close) = match tile_link(&view, name, all) {
             Some(href) => (
@@ -713,10 +717,16 @@ mod tests {
 
     #[test]
     fn ranking_sorts_and_flags_the_bottom_tenth() {
-        let groups: Vec<KpiGroup> = (0..12)
+        let mut groups: Vec<KpiGroup> = (0..12)
             .map(|i| agent(&format!("a{i:02}"), 50 + i * 4))
             .collect();
+        // abandoned contacts have no agent: not ranked, not flagged
+        groups.push(KpiGroup {
+            key: vec![None],
+            ..agent("", 0)
+        });
         let html = ranking_table(Locale::En, &groups, "service_level", true, link);
+        assert!(!html.contains("<td>—</td><td>100</td>"));
         let order: Vec<usize> = (0..12)
             .map(|i| html.find(&format!(">a{i:02}<")).unwrap())
             .collect();
@@ -739,13 +749,17 @@ mod tests {
     fn changes_are_judged_by_the_metric_direction() {
         assert_eq!(
             change("service_level", Some(0.8), Some(0.75)),
-            Some(("+5.0 pt".to_owned(), true))
+            Some(("+5.0 pt".to_owned(), "better"))
         );
         assert_eq!(
             change("asa_seconds", Some(12.0), Some(10.0)),
-            Some(("+2.0 s".to_owned(), false))
+            Some(("+2.0 s".to_owned(), "worse"))
         );
         assert_eq!(change("offered", Some(10.0), None), None);
+        assert_eq!(
+            change("offered", Some(10.0), Some(4.0)),
+            Some(("+6".to_owned(), "neutral"))
+        );
     }
 
     #[test]

@@ -370,7 +370,10 @@ pub(crate) async fn contacts_page(
         } else {
             t(locale, "contacts.abandoned")
         };
-        let class = if row.subsets.contains(&ContactSubset::MissedServiceLevel) {
+        // in the lists of all or answered contacts, mark those that missed the service level
+        let class = if matches!(subset, ContactSubset::All | ContactSubset::Answered)
+            && row.subsets.contains(&ContactSubset::MissedServiceLevel)
+        {
             " class=\"bottom\""
         } else {
             ""
