@@ -105,7 +105,7 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
         Permission::ViewAllKpis,
         &[Supervisor, QaInspector, Analyst, Admin],
     ),
-    (Permission::ImportData, &[Supervisor, Admin]),
+    (Permission::ImportData, &[Supervisor, Analyst, Admin]),
     (Permission::PlanStaffing, &[Supervisor, Analyst, Admin]),
     (
         Permission::RunAnalysis,
@@ -129,7 +129,9 @@ mod tests {
         }
         assert!(!Role::Agent.allows(Permission::ViewAllKpis));
         assert!(Role::Admin.allows(Permission::ViewAuditLog));
-        assert!(!Role::Analyst.allows(Permission::ImportData));
+        // PRODUCT.md: the analyst "imports data, KPI reports, driver analysis, staffing"
+        assert!(Role::Analyst.allows(Permission::ImportData));
+        assert!(!Role::QaInspector.allows(Permission::ImportData));
         assert_eq!(
             "boss".parse::<Role>().unwrap_err().to_string(),
             "'boss' is not a role (agent, supervisor, qa_inspector, analyst, admin)"
