@@ -10,7 +10,6 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use jiff::tz::TimeZone;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use servq_core::{PERMISSIONS, Permission, Role};
@@ -106,8 +105,7 @@ pub(crate) async fn kpi(
         None | Some("") | Some("all") => METRICS.iter().collect(),
         Some(names) => report::parse_metrics(names.split(',')).map_err(request)?,
     };
-    let zone_name = state.store.centre_zone().await.map_err(Problem::internal)?;
-    let zone = TimeZone::get(&zone_name).map_err(Problem::internal)?;
+    let (zone_name, zone) = state.centre_zone().await?;
     let (from_ms, to_ms) =
         query_params::day_range_ms(locale, &zone, params.from.as_deref(), params.to.as_deref())?;
     let mut query = KpiQuery {

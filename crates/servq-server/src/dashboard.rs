@@ -544,8 +544,7 @@ pub(crate) async fn dashboard(
     };
     let Query(query) = query.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let locale = user.locale;
-    let zone_name = state.store.centre_zone().await.map_err(Problem::internal)?;
-    let zone = TimeZone::get(&zone_name).map_err(Problem::internal)?;
+    let (_, zone) = state.centre_zone().await?;
     let view = View::parse(locale, &zone, &query)?;
     let all = user.user.role.allows(Permission::ViewAllKpis);
     let mut filters = view.filters();

@@ -181,8 +181,7 @@ pub(crate) async fn contacts_api(
     user.require(servq_core::Permission::ViewOwnKpis)?;
     let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let locale = user.locale;
-    let zone_name = state.store.centre_zone().await.map_err(Problem::internal)?;
-    let zone = TimeZone::get(&zone_name).map_err(Problem::internal)?;
+    let (zone_name, zone) = state.centre_zone().await?;
     let (from_ms, to_ms) =
         query_params::day_range_ms(locale, &zone, params.from.as_deref(), params.to.as_deref())?;
     let mut filters = query_params::filters(locale, params.filter.as_deref())?;
@@ -263,8 +262,7 @@ pub(crate) async fn contacts_page(
     };
     let Query(query) = query.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let locale = user.locale;
-    let zone_name = state.store.centre_zone().await.map_err(Problem::internal)?;
-    let zone = TimeZone::get(&zone_name).map_err(Problem::internal)?;
+    let (_, zone) = state.centre_zone().await?;
     let view = View::parse(locale, &zone, &query.view)?;
     let subset = parse_subset(locale, query.subset.as_deref())?;
     let page_number: usize = query

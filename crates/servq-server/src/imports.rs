@@ -245,8 +245,7 @@ pub(crate) async fn start_import(
         Some(text) => ColumnMap::parse(text, kind.columns())
             .map_err(|error| bad("bad_map", error.to_string()))?,
     };
-    let zone_name = state.store.centre_zone().await.map_err(Problem::internal)?;
-    let zone = TimeZone::get(&zone_name).map_err(Problem::internal)?;
+    let (_, zone) = state.centre_zone().await?;
     let job_id = auth::new_token()[..32].to_owned();
     let actor = actor(&user);
     state

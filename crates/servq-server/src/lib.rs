@@ -40,6 +40,13 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The centre's time zone, by name and parsed: periods and labels follow its calendar.
+    pub(crate) async fn centre_zone(&self) -> Result<(String, jiff::tz::TimeZone), Problem> {
+        let name = self.store.centre_zone().await.map_err(Problem::internal)?;
+        let zone = jiff::tz::TimeZone::get(&name).map_err(Problem::internal)?;
+        Ok((name, zone))
+    }
+
     /// The state of a server over `store`.
     pub fn new(store: Store, secure_cookies: bool) -> AppState {
         AppState {

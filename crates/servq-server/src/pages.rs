@@ -454,8 +454,7 @@ pub(crate) async fn audit_page(
         .audit_log(AUDIT_PAGE_ROWS, query.before)
         .await
         .map_err(Problem::internal)?;
-    let zone_name = state.store.centre_zone().await.map_err(Problem::internal)?;
-    let zone = jiff::tz::TimeZone::get(&zone_name).map_err(Problem::internal)?;
+    let (_, zone) = state.centre_zone().await?;
     let mut body = format!(
         "<h1>{}</h1><table id=\"audit\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
         escape(&t(locale, "audit.title")),

@@ -86,21 +86,11 @@ impl Store {
             "r.offered_at >= $1".to_owned(),
             "r.offered_at < $2".to_owned(),
         ];
-        let mut binds: Vec<String> = Vec::new();
-        for (dimension, values) in &query.filters {
-            let placeholders: Vec<String> = values
-                .iter()
-                .map(|value| {
-                    binds.push(value.clone());
-                    format!("${}", binds.len() + 2)
-                })
-                .collect();
-            conditions.push(format!(
-                "{} IN ({})",
-                dimension.contact_column(),
-                placeholders.join(", ")
-            ));
-        }
+        let binds = crate::kpi_query::filter_conditions(
+            &query.filters,
+            Dimension::contact_column,
+            &mut conditions,
+        );
         // column expressions come from the closed `Dimension` enum; values are bound
         let sql = format!(
             "SELECT r.contact_id, r.channel, r.direction, r.queue, r.customer_id, r.agent_id, \

@@ -257,6 +257,32 @@ fn sums_of<const N: usize>(row: &sqlx::any::AnyRow, first: usize) -> Result<[i64
     Ok(values)
 }
 
+/// Appends `column IN ($3, $4, …)` for each filter to `conditions` (the time range holds `$1`
+/// and `$2`) and returns the values to bind, in placeholder order. Column expressions come from
+/// the closed `Dimension` enum; values are only ever bound.
+pub(crate) fn filter_conditions(
+    filters: &[(Dimension, Vec<String>)],
+    column: impl Fn(Dimension) -> &'static str,
+    conditions: &mut Vec<String>,
+) -> Vec<String> {
+    let mut binds = Vec::new();
+    for (dimension, values) in filters {
+        let placeholders: Vec<String> = values
+            .iter()
+            .map(|value| {
+                binds.push(value.clone());
+                format!("${}", binds.len() + 2)
+            })
+            .collect();
+        conditions.push(format!(
+            "{} IN ({})",
+            column(*dimension),
+            placeholders.join(", ")
+        ));
+    }
+    binds
+}
+
 /// Builds `SELECT [bucket,] dims, sums FROM table ... GROUP BY ...`; column expressions come from
 /// the closed `Dimension` enum and values are bound, so no user text reaches the SQL.
 fn grouped_sql(
@@ -294,21 +320,7 @@ fn grouped_sql(
         ""
     };
     let mut conditions = vec![format!("{time_key} >= $1"), format!("{time_key} < $2")];
-    let mut binds = Vec::new();
-    for (dimension, values) in &query.filters {
-        let placeholders: Vec<String> = values
-            .iter()
-            .map(|value| {
-                binds.push(value.clone());
-                format!("${}", binds.len() + 2)
-            })
-            .collect();
-        conditions.push(format!(
-            "{} IN ({})",
-            column(*dimension),
-            placeholders.join(", ")
-        ));
-    }
+    let binds = filter_conditions(&query.filters, column, &mut conditions);
     let mut sql = format!(
         "SELECT {} FROM {table} r{join} WHERE {}",
         select.join(", "),
