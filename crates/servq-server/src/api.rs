@@ -185,6 +185,39 @@ pub(crate) async fn kpi(
 }
 
 #[derive(Deserialize)]
+pub(crate) struct LocaleRequest {
+    locale: String,
+}
+
+/// `PUT /api/v1/me/locale`: the user's UI language (what the header's switch sets).
+#[utoipa::path(put, path = "/api/v1/me/locale", tag = "session", request_body = crate::openapi::LocaleBody,
+    responses((status = 200, body = crate::openapi::LocaleBody), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn set_locale(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    request: Result<Json<LocaleRequest>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.check_csrf(csrf_header(&headers))?;
+    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let locale = crate::i18n::Locale::parse(&request.locale).ok_or_else(|| {
+        Problem::bad_request(
+            user.locale,
+            "unknown_locale",
+            format!("'{}' is not en, zh-CN or zh-TW", request.locale),
+        )
+    })?;
+    state
+        .store
+        .set_user_locale(&user.user.user_id, locale.tag())
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(json!({"locale": locale.tag()})))
+}
+
+#[derive(Deserialize)]
 pub(crate) struct TokenRequest {
     name: String,
 }

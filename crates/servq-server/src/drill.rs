@@ -1,5 +1,5 @@
 //! The drill-down from a dashboard tile to the contacts behind it (`/contacts`) and the same
-//! list for scripts (`GET /api/v1/contacts`, JSON or CSV). Which contacts belong to a tile is
+//! list for scripts (`GET /api/v1/contacts`, JSON, CSV or XLSX). Which contacts belong to a tile is
 //! decided by `servq-kpi` ([`ContactSubset`]), so the list's size equals the tile's counter.
 
 use axum::{
@@ -61,7 +61,44 @@ fn seconds(ms: i64) -> f64 {
     ms as f64 / 1000.0
 }
 
-const CSV_HEADER: &[&str] = &[
+/// One value of an exported contact.
+enum Cell {
+    Text(String),
+    MaybeText(Option<String>),
+    Number(f64),
+    Flag(bool),
+    MaybeFlag(Option<bool>),
+    Names(Vec<&'static str>),
+}
+
+impl Cell {
+    fn json(&self) -> Value {
+        match self {
+            Cell::Text(text) => json!(text),
+            Cell::MaybeText(text) => json!(text),
+            Cell::Number(number) => json!(number),
+            Cell::Flag(flag) => json!(flag),
+            Cell::MaybeFlag(flag) => json!(flag),
+            Cell::Names(names) => json!(names),
+        }
+    }
+
+    /// As text in a CSV file: flags 1/0, absent values empty, names space-separated.
+    fn text(&self) -> String {
+        let flag = |b: bool| if b { "1" } else { "0" }.to_owned();
+        match self {
+            Cell::Text(text) => text.clone(),
+            Cell::MaybeText(text) => text.clone().unwrap_or_default(),
+            Cell::Number(number) => number.to_string(),
+            Cell::Flag(b) => flag(*b),
+            Cell::MaybeFlag(b) => b.map(flag).unwrap_or_default(),
+            Cell::Names(names) => names.join(" "),
+        }
+    }
+}
+
+/// The exported columns of a contact, in order: the JSON keys and the CSV/XLSX header.
+const COLUMNS: &[&str] = &[
     "contact_id",
     "offered_at",
     "channel",
@@ -81,60 +118,77 @@ const CSV_HEADER: &[&str] = &[
     "subsets",
 ];
 
+/// The values of [`COLUMNS`] for one contact.
+fn cells(row: &ContactRow, zone: &TimeZone) -> [Cell; 17] {
+    [
+        Cell::Text(row.contact_id.clone()),
+        Cell::Text(zoned(row.offered_ms, zone)),
+        Cell::Text(row.channel.clone()),
+        Cell::Text(row.direction.clone()),
+        Cell::Text(row.queue.clone()),
+        Cell::MaybeText(row.customer_id.clone()),
+        Cell::Text(row.agent_id.clone()),
+        Cell::Text(row.team.clone()),
+        Cell::Text(row.category.clone()),
+        Cell::Flag(row.answered),
+        Cell::Number(seconds(row.wait_ms)),
+        Cell::Number(seconds(row.talk_ms)),
+        Cell::Number(seconds(row.hold_ms)),
+        Cell::Number(seconds(row.wrap_ms)),
+        Cell::Flag(row.transferred),
+        Cell::MaybeFlag(row.resolved),
+        Cell::Names(row.subsets.iter().map(|s| s.name()).collect()),
+    ]
+}
+
 fn row_json(row: &ContactRow, zone: &TimeZone) -> Value {
-    json!({
-        "contact_id": row.contact_id,
-        "offered_at": zoned(row.offered_ms, zone),
-        "channel": row.channel,
-        "direction": row.direction,
-        "queue": row.queue,
-        "customer_id": row.customer_id,
-        "agent_id": row.agent_id,
-        "team": row.team,
-        "category": row.category,
-        "answered": row.answered,
-        "wait_seconds": seconds(row.wait_ms),
-        "talk_seconds": seconds(row.talk_ms),
-        "hold_seconds": seconds(row.hold_ms),
-        "wrap_seconds": seconds(row.wrap_ms),
-        "transferred": row.transferred,
-        "resolved": row.resolved,
-        "subsets": row.subsets.iter().map(|s| s.name()).collect::<Vec<_>>(),
-    })
+    let object: serde_json::Map<String, Value> = COLUMNS
+        .iter()
+        .zip(cells(row, zone))
+        .map(|(key, cell)| ((*key).to_owned(), cell.json()))
+        .collect();
+    Value::Object(object)
 }
 
 fn csv_bytes(rows: &[ContactRow], zone: &TimeZone) -> Result<Vec<u8>, Problem> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(CSV_HEADER).map_err(Problem::internal)?;
+    writer.write_record(COLUMNS).map_err(Problem::internal)?;
     for row in rows {
-        let flag = |b: bool| if b { "1" } else { "0" }.to_owned();
         writer
-            .write_record([
-                row.contact_id.clone(),
-                zoned(row.offered_ms, zone),
-                row.channel.clone(),
-                row.direction.clone(),
-                row.queue.clone(),
-                row.customer_id.clone().unwrap_or_default(),
-                row.agent_id.clone(),
-                row.team.clone(),
-                row.category.clone(),
-                flag(row.answered),
-                seconds(row.wait_ms).to_string(),
-                seconds(row.talk_ms).to_string(),
-                seconds(row.hold_ms).to_string(),
-                seconds(row.wrap_ms).to_string(),
-                flag(row.transferred),
-                row.resolved.map(flag).unwrap_or_default(),
-                row.subsets
-                    .iter()
-                    .map(|s| s.name())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ])
+            .write_record(cells(row, zone).iter().map(Cell::text))
             .map_err(Problem::internal)?;
     }
     writer.into_inner().map_err(Problem::internal)
+}
+
+fn xlsx_bytes(rows: &[ContactRow], zone: &TimeZone) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet_with_constant_memory()?;
+    sheet.set_name("contacts")?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (column, name) in COLUMNS.iter().enumerate() {
+        sheet.write_string_with_format(0, column as u16, *name, &bold)?;
+    }
+    for (index, row) in rows.iter().enumerate() {
+        for (column, cell) in cells(row, zone).iter().enumerate() {
+            let (at, column) = (index as u32 + 1, column as u16);
+            match cell {
+                Cell::Number(number) => {
+                    sheet.write_number(at, column, *number)?;
+                }
+                Cell::Flag(flag) => {
+                    sheet.write_boolean(at, column, *flag)?;
+                }
+                Cell::MaybeFlag(Some(flag)) => {
+                    sheet.write_boolean(at, column, *flag)?;
+                }
+                other => {
+                    sheet.write_string(at, column, other.text())?;
+                }
+            }
+        }
+    }
+    workbook.save_to_buffer()
 }
 
 #[derive(Deserialize)]
@@ -151,7 +205,7 @@ pub(crate) struct ContactsParams {
     offset: Option<usize>,
     /// Most contacts to return (1–1000, default 100).
     limit: Option<usize>,
-    /// json (default) or csv.
+    /// json (default), csv or xlsx.
     format: Option<String>,
 }
 
@@ -165,11 +219,12 @@ pub(crate) struct ContactsParams {
         ("subset" = Option<String>, Query, description = "all (default), answered, abandoned, missed_service_level, transferred, repeated"),
         ("offset" = Option<usize>, Query, description = "Matching contacts to skip"),
         ("limit" = Option<usize>, Query, description = "Most contacts to return, 1 to 1000 (default 100)"),
-        ("format" = Option<String>, Query, description = "json (default) or csv (every matching contact, at most 100 000)"),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx (every matching contact, at most 100 000)"),
     ),
     responses((status = 200, content(
             (crate::openapi::ContactList = "application/json"),
-            (String = "text/csv"))),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
@@ -187,18 +242,19 @@ pub(crate) async fn contacts_api(
     let mut filters = query_params::filters(locale, params.filter.as_deref())?;
     user.restrict_filters(&mut filters)?;
     let subset = parse_subset(locale, params.subset.as_deref())?;
-    let csv = match params.format.as_deref().map(str::trim) {
-        None | Some("") | Some("json") => false,
-        Some("csv") => true,
+    let export = match params.format.as_deref().map(str::trim) {
+        None | Some("") | Some("json") => None,
+        Some("csv") => Some("csv"),
+        Some("xlsx") => Some("xlsx"),
         Some(other) => {
             return Err(Problem::bad_request(
                 locale,
                 "unknown_format",
-                format!("format '{other}' is not json or csv"),
+                format!("format '{other}' is not json, csv or xlsx"),
             ));
         }
     };
-    let (offset, limit) = if csv {
+    let (offset, limit) = if export.is_some() {
         (0, MAX_CSV_ROWS)
     } else {
         (
@@ -218,16 +274,24 @@ pub(crate) async fn contacts_api(
         })
         .await
         .map_err(Problem::internal)?;
-    if csv {
+    if let Some(extension) = export {
+        let (content_type, bytes) = if extension == "csv" {
+            ("text/csv; charset=utf-8", csv_bytes(&page.rows, &zone)?)
+        } else {
+            (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                xlsx_bytes(&page.rows, &zone).map_err(Problem::internal)?,
+            )
+        };
         return Ok((
             [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_TYPE, content_type.to_owned()),
                 (
                     header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"contacts.csv\"",
+                    format!("attachment; filename=\"contacts.{extension}\""),
                 ),
             ],
-            csv_bytes(&page.rows, &zone)?,
+            bytes,
         )
             .into_response());
     }
@@ -333,11 +397,17 @@ pub(crate) async fn contacts_page(
     export.retain(|(key, _)| *key == "from" || *key == "to");
     export.push(("filter", view.filter_param()));
     export.push(("subset", subset.name().to_owned()));
+    let xlsx_link = {
+        let mut pairs = export.clone();
+        pairs.push(("format", "xlsx".to_owned()));
+        query_string(&pairs)
+    };
     export.push(("format", "csv".to_owned()));
     body.push_str(&format!(
-        "<a id=\"contacts-csv\" href=\"/api/v1/contacts?{}\">CSV</a></p>\
+        "<a id=\"contacts-csv\" href=\"/api/v1/contacts?{}\">CSV</a> · <a id=\"contacts-xlsx\" href=\"/api/v1/contacts?{}\">XLSX</a></p>\
          <p id=\"contact-total\" data-total=\"{total}\">{count}</p>",
         escape(&query_string(&export)),
+        escape(&xlsx_link),
         total = list.total,
         count = escape(&t(locale, "contacts.count").replace("{n}", &list.total.to_string())),
     ));

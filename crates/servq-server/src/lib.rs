@@ -196,6 +196,7 @@ pub fn router(state: AppState) -> Router {
         .route("/setup", get(pages::setup_form).post(pages::setup))
         .route("/language", post(pages::language))
         .route("/api/v1/me", get(api::me))
+        .route("/api/v1/me/locale", axum::routing::put(api::set_locale))
         .route("/api/v1/kpi", get(api::kpi))
         .route("/api/v1/tokens", post(api::create_token))
         .route("/api/v1/users", get(api::users).post(api::create_user))

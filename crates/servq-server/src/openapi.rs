@@ -34,6 +34,13 @@ pub(crate) struct KpiReport {
     rows: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
+/// The UI language.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LocaleBody {
+    #[schema(pattern = "^(en|zh-CN|zh-TW)$")]
+    locale: String,
+}
+
 /// `POST /api/v1/tokens` body.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct NewToken {
@@ -253,6 +260,7 @@ impl Modify for Security {
     info(title = "servq API", description = "Customer-service quality management: KPIs, the contacts behind them, imports, users, audit. Authenticate with `Authorization: Bearer TOKEN` (POST /api/v1/tokens) or the session cookie plus `X-CSRF-Token`."),
     paths(
         crate::api::me,
+        crate::api::set_locale,
         crate::api::kpi,
         crate::api::create_token,
         crate::api::users,
@@ -264,7 +272,7 @@ impl Modify for Security {
         crate::imports::import_job,
         crate::healthz,
     ),
-    components(schemas(Me, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, Health, Problem)),
+    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, Health, Problem)),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
 )]

@@ -522,6 +522,38 @@ async fn pages_follow_the_language_choice() {
         .await
         .unwrap();
     assert!(chinese.contains("KPI 仪表盘") && chinese.contains("lang=\"zh-CN\""));
+    // the same through the API
+    let set: Value = client
+        .put(format!("{base}/api/v1/me/locale"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"locale": "zh-TW"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(set["locale"], "zh-TW");
+    let me: Value = client
+        .get(format!("{base}/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["locale"], "zh-TW");
+    let bad: Value = client
+        .put(format!("{base}/api/v1/me/locale"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"locale": "fr"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bad["code"], "unknown_locale");
 }
 
 #[tokio::test]
@@ -712,6 +744,18 @@ async fn imports_from_the_web_report_row_errors_and_commit_clean_files() {
             .await
             .unwrap();
         assert_eq!(csv.lines().count(), 3, "{csv}");
+        let xlsx = client
+            .get(format!(
+                "{base}/api/v1/contacts?from=2026-11-02&to=2026-11-02&format=xlsx"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(xlsx.status(), StatusCode::OK);
+        assert!(
+            xlsx.bytes().await.unwrap().starts_with(b"PK"),
+            "an XLSX (zip) file"
+        );
         assert!(csv.starts_with("contact_id,offered_at,"), "{csv}");
         let page = client
             .get(format!(
