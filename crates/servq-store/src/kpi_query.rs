@@ -466,6 +466,23 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The values a dimension takes, sorted, for the dashboard's filter lists: queues, channels
+    /// and directions from the daily queue cube, teams and agents from the roster. Categories
+    /// are not listed (the per-category cube is large); they are typed.
+    pub async fn dimension_values(&self, dimension: Dimension) -> Result<Vec<String>> {
+        let sql = match dimension {
+            Dimension::Queue => "SELECT DISTINCT queue FROM contact_day_queue ORDER BY 1",
+            Dimension::Channel => "SELECT DISTINCT channel FROM contact_day_queue ORDER BY 1",
+            Dimension::Direction => "SELECT DISTINCT direction FROM contact_day_queue ORDER BY 1",
+            Dimension::Team => "SELECT DISTINCT team FROM agents WHERE team <> '' ORDER BY 1",
+            Dimension::Agent => "SELECT agent_id FROM agents ORDER BY 1",
+            Dimension::Category => return Ok(Vec::new()),
+        };
+        Ok(sqlx::query_scalar(sql).fetch_all(&self.pool).await?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -500,22 +517,5 @@ mod tests {
             assert_eq!(GroupField::parse(name).unwrap().name(), name);
         }
         assert_eq!(GroupField::parse("weekday"), None);
-    }
-}
-
-impl Store {
-    /// The values a dimension takes, sorted, for the dashboard's filter lists: queues, channels
-    /// and directions from the daily queue cube, teams and agents from the roster. Categories
-    /// are not listed (the per-category cube is large); they are typed.
-    pub async fn dimension_values(&self, dimension: Dimension) -> Result<Vec<String>> {
-        let sql = match dimension {
-            Dimension::Queue => "SELECT DISTINCT queue FROM contact_day_queue ORDER BY 1",
-            Dimension::Channel => "SELECT DISTINCT channel FROM contact_day_queue ORDER BY 1",
-            Dimension::Direction => "SELECT DISTINCT direction FROM contact_day_queue ORDER BY 1",
-            Dimension::Team => "SELECT DISTINCT team FROM agents WHERE team <> '' ORDER BY 1",
-            Dimension::Agent => "SELECT agent_id FROM agents ORDER BY 1",
-            Dimension::Category => return Ok(Vec::new()),
-        };
-        Ok(sqlx::query_scalar(sql).fetch_all(&self.pool).await?)
     }
 }
