@@ -68,6 +68,7 @@ impl Store {
         sqlx::query("DROP TABLE import_agents")
             .execute(&mut *transaction)
             .await?;
+        crate::cache::bump_data_version(&mut transaction).await?;
         transaction.commit().await?;
         let distinct = latest.len() as i64;
         Ok(ImportSummary {

@@ -7,7 +7,9 @@ use futures::TryStreamExt;
 use servq_kpi::{ContactFacts, ContactSubset, counters_of};
 use sqlx::Row;
 
-use crate::{Dimension, Result, Store, settings};
+use std::sync::Arc;
+
+use crate::{Dimension, Result, Store, cache::Cached, settings};
 
 /// Which contacts to list.
 #[derive(Debug, Clone)]
@@ -78,8 +80,21 @@ pub struct ContactPage {
 
 impl Store {
     /// Lists the contacts of `query`'s subset. The period is scanned in full (through the
-    /// `offered_at` index) to count the total; pages are cut from that scan.
+    /// `offered_at` index) to count the total; pages are cut from that scan. Results are cached
+    /// until the data changes.
     pub async fn contacts(&self, query: &ContactListQuery) -> Result<ContactPage> {
+        let version = self.data_version().await?;
+        let key = format!("contacts {query:?}");
+        if let Some(Cached::Contacts(page)) = self.cache.get(&key, version) {
+            return Ok(page.as_ref().clone());
+        }
+        let page = self.contacts_uncached(query).await?;
+        self.cache
+            .put(key, version, Cached::Contacts(Arc::new(page.clone())));
+        Ok(page)
+    }
+
+    async fn contacts_uncached(&self, query: &ContactListQuery) -> Result<ContactPage> {
         let mut connection = self.pool.acquire().await?;
         let kpi_settings = settings::kpi_settings(&mut connection).await?;
         let mut conditions = vec![

@@ -422,6 +422,7 @@ impl ContactImport {
             unchanged,
         };
         record_run(connection, "contacts", source, &summary).await?;
+        crate::cache::bump_data_version(&mut self.transaction).await?;
         self.transaction.commit().await?;
         self.store.checkpoint().await?;
         Ok(summary)
@@ -557,6 +558,7 @@ impl StateImport {
             unchanged,
         };
         record_run(connection, "agent_states", source, &summary).await?;
+        crate::cache::bump_data_version(&mut self.transaction).await?;
         self.transaction.commit().await?;
         self.store.checkpoint().await?;
         Ok(summary)

@@ -2,7 +2,10 @@
 //! buckets are then labelled in the requested time zone and merged here, so day, week and month
 //! boundaries follow the zone's own calendar, daylight-saving changes included.
 
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 
 use futures::TryStreamExt;
 use jiff::{Timestamp, tz::TimeZone};
@@ -11,6 +14,7 @@ use sqlx::Row;
 
 use crate::{
     Result, Store,
+    cache::Cached,
     cubes::{self, Source},
 };
 
@@ -362,8 +366,21 @@ impl Store {
         Ok(at_midnight(query.from_ms) && at_midnight(query.to_ms))
     }
 
-    /// Sums rollup counters per group. Groups appear in key order.
+    /// Sums rollup counters per group. Groups appear in key order. Results are cached until the
+    /// data changes (see `cache`).
     pub async fn kpi(&self, query: &KpiQuery) -> Result<Vec<KpiGroup>> {
+        let version = self.data_version().await?;
+        let key = format!("kpi {query:?}");
+        if let Some(Cached::Groups(groups)) = self.cache.get(&key, version) {
+            return Ok(groups.as_ref().clone());
+        }
+        let groups = self.kpi_uncached(query).await?;
+        self.cache
+            .put(key, version, Cached::Groups(Arc::new(groups.clone())));
+        Ok(groups)
+    }
+
+    async fn kpi_uncached(&self, query: &KpiQuery) -> Result<Vec<KpiGroup>> {
         let has_time = query
             .group_by
             .iter()
@@ -479,7 +496,17 @@ impl Store {
             Dimension::Agent => "SELECT agent_id FROM agents ORDER BY 1",
             Dimension::Category => return Ok(Vec::new()),
         };
-        Ok(sqlx::query_scalar(sql).fetch_all(&self.pool).await?)
+        let version = self.data_version().await?;
+        if let Some(Cached::Values(values)) = self.cache.get(sql, version) {
+            return Ok(values.as_ref().clone());
+        }
+        let values: Vec<String> = sqlx::query_scalar(sql).fetch_all(&self.pool).await?;
+        self.cache.put(
+            sql.to_owned(),
+            version,
+            Cached::Values(Arc::new(values.clone())),
+        );
+        Ok(values)
     }
 }
 

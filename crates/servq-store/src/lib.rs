@@ -7,6 +7,7 @@
 //! reader never sees a half-imported file and dashboards never rescan raw contacts.
 
 mod agents;
+mod cache;
 mod contacts;
 mod cubes;
 mod import;
@@ -83,6 +84,7 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    cache: std::sync::Arc<cache::ReportCache>,
 }
 
 impl Store {
@@ -127,7 +129,11 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            cache: Default::default(),
+        })
     }
 
     /// The engine this store runs on.

@@ -60,6 +60,7 @@ impl Store {
         .await?;
         cubes::rebuild(&mut transaction, cubes::Source::Contacts).await?;
         cubes::rebuild(&mut transaction, cubes::Source::States).await?;
+        crate::cache::bump_data_version(&mut transaction).await?;
         transaction.commit().await?;
         Ok(())
     }
@@ -81,6 +82,7 @@ impl Store {
             .await?;
         }
         rollup::rebuild_contact_rollup(&mut transaction, settings).await?;
+        crate::cache::bump_data_version(&mut transaction).await?;
         transaction.commit().await?;
         Ok(())
     }

@@ -262,3 +262,72 @@ async fn import_jobs_record_progress_outcome_and_errors_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn cached_reports_follow_every_change_of_the_data() {
+    use crate::{BASE, Row, import};
+    on_both_databases(|store| async move {
+        let by_team = KpiQuery {
+            group_by: vec![servq_store::GroupField::Dimension(Dimension::Team)],
+            from_ms: None,
+            to_ms: None,
+            zone: TimeZone::UTC,
+            filters: vec![],
+        };
+        let offered = |groups: Vec<servq_store::KpiGroup>| {
+            groups
+                .iter()
+                .map(|g| (g.key[0].clone(), g.contacts.offered))
+                .collect::<Vec<_>>()
+        };
+        import(&store, &[Row { id: "x1", ..BASE }]).await;
+        assert_eq!(offered(store.kpi(&by_team).await.unwrap()), [(None, 1)]);
+        // asked again: the same answer (from the cache)
+        assert_eq!(offered(store.kpi(&by_team).await.unwrap()), [(None, 1)]);
+        // a new import, a roster change and a threshold change each show at once
+        import(&store, &[Row { id: "x2", ..BASE }]).await;
+        assert_eq!(offered(store.kpi(&by_team).await.unwrap()), [(None, 2)]);
+        store
+            .upsert_agents(&[AgentRecord {
+                agent_id: "a1".into(),
+                name: String::new(),
+                team: "north".into(),
+            }])
+            .await
+            .unwrap();
+        assert_eq!(
+            offered(store.kpi(&by_team).await.unwrap()),
+            [(Some("north".to_owned()), 2)]
+        );
+        let missed = ContactListQuery {
+            from_ms: None,
+            to_ms: None,
+            filters: vec![],
+            subset: ContactSubset::MissedServiceLevel,
+            offset: 0,
+            limit: 10,
+        };
+        assert_eq!(
+            store.contacts(&missed).await.unwrap().total,
+            0,
+            "10 s waits meet 20 s"
+        );
+        store
+            .set_kpi_settings(&servq_kpi::KpiSettings {
+                service_level_ms: 5_000,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store.contacts(&missed).await.unwrap().total,
+            2,
+            "but not 5 s"
+        );
+        assert_eq!(
+            store.dimension_values(Dimension::Team).await.unwrap(),
+            ["north"]
+        );
+    })
+    .await;
+}
