@@ -1,1 +1,16 @@
-//! Quality inspection: scorecards and automated transcript rules; filled in by the QA issue.
+//! Quality inspection (质检) for servq: scorecards and how an evaluation is scored
+//! ([`scorecard`]), and automated transcript QA ([`rules`]): forbidden and required phrases
+//! matched across simplified and traditional Chinese, full/half width and case ([`fold`]),
+//! interruptions, long silences and over-talk.
+//!
+//! This crate does no IO: callers hand it rule text, transcripts and answers.
+
+pub mod fold;
+pub mod rules;
+pub mod scorecard;
+
+pub use fold::Folder;
+pub use rules::{
+    DEFAULT_RULES, Hit, HitKind, RuleError, RuleSet, Scanner, Speaker, Transcript, Turn,
+};
+pub use scorecard::{Answer, Item, Scale, Score, ScoreError, Scorecard, Section, mean_score};

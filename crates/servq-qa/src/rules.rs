@@ -1,0 +1,406 @@
+//! Automated transcript QA: rule sets (TOML) compiled into a [`Scanner`] that finds forbidden
+//! phrases, missing required phrases (a greeting within the first seconds, a closing within the
+//! last), interruptions, long silences and over-talk. Phrases are matched on folded text
+//! ([`Folder`]) with one Aho–Corasick automaton for all of them, so thousands of phrases cost one
+//! pass over each turn.
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use serde::{Deserialize, Serialize};
+
+use crate::fold::{Folder, original_span};
+
+/// Who speaks a turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Speaker {
+    /// The agent.
+    Agent,
+    /// The customer.
+    Customer,
+}
+
+/// One turn of a transcript.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Turn {
+    /// Who speaks.
+    pub speaker: Speaker,
+    /// Start, seconds from the start of the interaction.
+    #[serde(alias = "start_seconds")]
+    pub start: f64,
+    /// End, seconds.
+    #[serde(alias = "end_seconds")]
+    pub end: f64,
+    /// What was said.
+    pub text: String,
+}
+
+/// A transcript: the turns of one contact, in time order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transcript {
+    /// The contact it belongs to.
+    pub contact_id: String,
+    /// Turns.
+    pub turns: Vec<Turn>,
+}
+
+fn default_agent() -> Option<Speaker> {
+    Some(Speaker::Agent)
+}
+
+/// Phrases that must not be said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForbiddenRule {
+    /// Rule name, reported with each hit.
+    pub name: String,
+    /// Whose turns are checked (default the agent's).
+    #[serde(default = "default_agent")]
+    pub speaker: Option<Speaker>,
+    /// The phrases.
+    pub phrases: Vec<String>,
+}
+
+/// Phrases of which one must be said, early or late in the interaction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredRule {
+    /// Rule name.
+    pub name: String,
+    /// Whose turns count (default the agent's).
+    #[serde(default = "default_agent")]
+    pub speaker: Option<Speaker>,
+    /// Any of these.
+    pub phrases: Vec<String>,
+    /// In a turn starting within this many seconds of the first turn (a greeting).
+    pub within_first_seconds: Option<f64>,
+    /// In a turn ending within this many seconds of the last turn's end (a closing).
+    pub within_last_seconds: Option<f64>,
+}
+
+/// The agent starting while the customer still speaks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterruptionRule {
+    /// Rule name.
+    pub name: String,
+    /// The shortest overlap that counts, seconds.
+    pub min_overlap_seconds: f64,
+}
+
+/// A gap with nobody speaking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SilenceRule {
+    /// Rule name.
+    pub name: String,
+    /// The shortest gap that counts, seconds.
+    pub min_seconds: f64,
+}
+
+/// The agent taking too much of the speaking time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverTalkRule {
+    /// Rule name.
+    pub name: String,
+    /// The largest acceptable agent share of all speaking time (0–1).
+    pub max_agent_share: f64,
+}
+
+/// A rule set as written in TOML (see `default_rules.toml`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSet {
+    /// Forbidden-phrase rules.
+    #[serde(default)]
+    pub forbidden: Vec<ForbiddenRule>,
+    /// Required-phrase rules.
+    #[serde(default)]
+    pub required: Vec<RequiredRule>,
+    /// Interruption rule.
+    pub interruption: Option<InterruptionRule>,
+    /// Silence rule.
+    pub silence: Option<SilenceRule>,
+    /// Over-talk rule.
+    pub over_talk: Option<OverTalkRule>,
+}
+
+/// The rules servq ships (`default_rules.toml`, from the service rulebook).
+pub const DEFAULT_RULES: &str = include_str!("../default_rules.toml");
+
+/// Why a rule set cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    /// Not valid TOML or not the rule schema.
+    #[error("{0}")]
+    Syntax(#[from] toml::de::Error),
+    /// A rule that cannot work.
+    #[error("rule '{rule}': {reason}")]
+    Invalid {
+        /// Rule name.
+        rule: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The automaton could not be built.
+    #[error("phrase automaton: {0}")]
+    Automaton(#[from] aho_corasick::BuildError),
+}
+
+impl RuleSet {
+    /// Parses a TOML rule set.
+    pub fn parse(text: &str) -> Result<RuleSet, RuleError> {
+        Ok(toml::from_str(text)?)
+    }
+
+    /// The default rules.
+    pub fn default_rules() -> RuleSet {
+        RuleSet::parse(DEFAULT_RULES).expect("the shipped rules parse")
+    }
+}
+
+/// What a hit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HitKind {
+    /// A forbidden phrase was said.
+    ForbiddenPhrase,
+    /// None of a required rule's phrases was said where it should be.
+    RequiredPhraseMissing,
+    /// The agent started while the customer spoke.
+    Interruption,
+    /// Nobody spoke for a long time.
+    Silence,
+    /// The agent took too much of the speaking time.
+    OverTalk,
+}
+
+/// One rule hit, linked to the transcript line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    /// The rule's name.
+    pub rule: String,
+    /// What kind of hit.
+    pub kind: HitKind,
+    /// Index of the turn (0-based); `None` when the transcript has no turn to point at.
+    pub turn: Option<usize>,
+    /// Where in the interaction, seconds.
+    pub at_seconds: f64,
+    /// The words as said (a forbidden phrase), or the turn's text, or the phrases expected.
+    pub text: String,
+}
+
+/// Which rule a phrase pattern belongs to.
+#[derive(Debug, Clone, Copy)]
+enum PatternOwner {
+    Forbidden(usize),
+    Required(usize),
+}
+
+/// A compiled rule set.
+#[derive(Debug, Clone)]
+pub struct Scanner {
+    rules: RuleSet,
+    folder: Folder,
+    automaton: Option<AhoCorasick>,
+    owners: Vec<PatternOwner>,
+}
+
+impl Scanner {
+    /// Compiles `rules` (checks them, folds every phrase, builds one automaton).
+    pub fn new(rules: RuleSet) -> Result<Scanner, RuleError> {
+        let invalid = |rule: &str, reason: &str| RuleError::Invalid {
+            rule: rule.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let folder = Folder::new();
+        let mut patterns = Vec::new();
+        let mut owners = Vec::new();
+        for (index, rule) in rules.forbidden.iter().enumerate() {
+            for phrase in &rule.phrases {
+                if phrase.trim().is_empty() {
+                    return Err(invalid(&rule.name, "an empty phrase"));
+                }
+                patterns.push(folder.fold(phrase.trim()));
+                owners.push(PatternOwner::Forbidden(index));
+            }
+        }
+        for (index, rule) in rules.required.iter().enumerate() {
+            if rule.phrases.iter().all(|p| p.trim().is_empty()) {
+                return Err(invalid(&rule.name, "no phrases"));
+            }
+            if rule.within_first_seconds.is_some() == rule.within_last_seconds.is_some() {
+                return Err(invalid(
+                    &rule.name,
+                    "give exactly one of within_first_seconds and within_last_seconds",
+                ));
+            }
+            for phrase in rule.phrases.iter().filter(|p| !p.trim().is_empty()) {
+                patterns.push(folder.fold(phrase.trim()));
+                owners.push(PatternOwner::Required(index));
+            }
+        }
+        if let Some(rule) = &rules.over_talk
+            && !(0.0..=1.0).contains(&rule.max_agent_share)
+        {
+            return Err(invalid(
+                &rule.name,
+                "max_agent_share must be between 0 and 1",
+            ));
+        }
+        let automaton = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&patterns)
+                    .or_else(|_| {
+                        // very large phrase lists: a DFA may exceed its size limit
+                        AhoCorasick::builder()
+                            .match_kind(MatchKind::LeftmostLongest)
+                            .build(&patterns)
+                    })?,
+            )
+        };
+        Ok(Scanner {
+            rules,
+            folder,
+            automaton,
+            owners,
+        })
+    }
+
+    /// Every hit in `transcript`, in turn order (rules of one turn in rule order).
+    pub fn scan(&self, transcript: &Transcript) -> Vec<Hit> {
+        let turns = &transcript.turns;
+        let mut hits = Vec::new();
+        let first_start = turns.iter().map(|t| t.start).fold(f64::INFINITY, f64::min);
+        let last_end = turns
+            .iter()
+            .map(|t| t.end)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let mut required_found = vec![false; self.rules.required.len()];
+        for (index, turn) in turns.iter().enumerate() {
+            let Some(automaton) = &self.automaton else {
+                break;
+            };
+            let folded = self.folder.fold(&turn.text);
+            for found in automaton.find_iter(&folded) {
+                match self.owners[found.pattern().as_usize()] {
+                    PatternOwner::Forbidden(rule_index) => {
+                        let rule = &self.rules.forbidden[rule_index];
+                        if rule.speaker.is_none_or(|s| s == turn.speaker) {
+                            hits.push(Hit {
+                                rule: rule.name.clone(),
+                                kind: HitKind::ForbiddenPhrase,
+                                turn: Some(index),
+                                at_seconds: turn.start,
+                                text: original_span(
+                                    &turn.text,
+                                    &folded,
+                                    found.start(),
+                                    found.end(),
+                                )
+                                .to_owned(),
+                            });
+                        }
+                    }
+                    PatternOwner::Required(rule_index) => {
+                        let rule = &self.rules.required[rule_index];
+                        let in_window = match (rule.within_first_seconds, rule.within_last_seconds)
+                        {
+                            (Some(first), _) => turn.start - first_start <= first,
+                            (_, Some(last)) => last_end - turn.end <= last,
+                            _ => false,
+                        };
+                        if in_window && rule.speaker.is_none_or(|s| s == turn.speaker) {
+                            required_found[rule_index] = true;
+                        }
+                    }
+                }
+            }
+        }
+        for (rule, found) in self.rules.required.iter().zip(required_found) {
+            if found {
+                continue;
+            }
+            // point at the turn where the phrase belonged: the speaker's first or last turn
+            let speaks = |t: &&Turn| rule.speaker.is_none_or(|s| s == t.speaker);
+            let place = if rule.within_first_seconds.is_some() {
+                turns.iter().enumerate().find(|(_, t)| speaks(t))
+            } else {
+                turns.iter().enumerate().rev().find(|(_, t)| speaks(t))
+            };
+            hits.push(Hit {
+                rule: rule.name.clone(),
+                kind: HitKind::RequiredPhraseMissing,
+                turn: place.map(|(i, _)| i),
+                at_seconds: place.map_or(0.0, |(_, t)| t.start),
+                text: rule.phrases.join(" / "),
+            });
+        }
+        if let Some(rule) = &self.rules.interruption {
+            for (index, turn) in turns.iter().enumerate() {
+                if turn.speaker != Speaker::Agent {
+                    continue;
+                }
+                let overlapped = turns.iter().any(|other| {
+                    other.speaker == Speaker::Customer
+                        && other.start < turn.start
+                        && other.end - turn.start >= rule.min_overlap_seconds
+                });
+                if overlapped {
+                    hits.push(Hit {
+                        rule: rule.name.clone(),
+                        kind: HitKind::Interruption,
+                        turn: Some(index),
+                        at_seconds: turn.start,
+                        text: turn.text.clone(),
+                    });
+                }
+            }
+        }
+        if let Some(rule) = &self.rules.silence {
+            let mut spoken_until = f64::NEG_INFINITY;
+            for (index, turn) in turns.iter().enumerate() {
+                if index > 0 && turn.start - spoken_until >= rule.min_seconds {
+                    hits.push(Hit {
+                        rule: rule.name.clone(),
+                        kind: HitKind::Silence,
+                        turn: Some(index),
+                        at_seconds: spoken_until,
+                        text: turn.text.clone(),
+                    });
+                }
+                spoken_until = spoken_until.max(turn.end);
+            }
+        }
+        if let Some(rule) = &self.rules.over_talk {
+            let talk = |speaker: Speaker| -> f64 {
+                turns
+                    .iter()
+                    .filter(|t| t.speaker == speaker)
+                    .map(|t| (t.end - t.start).max(0.0))
+                    .sum()
+            };
+            let (agent, customer) = (talk(Speaker::Agent), talk(Speaker::Customer));
+            if agent + customer > 0.0 && agent / (agent + customer) > rule.max_agent_share {
+                hits.push(Hit {
+                    rule: rule.name.clone(),
+                    kind: HitKind::OverTalk,
+                    turn: None,
+                    at_seconds: first_start,
+                    text: format!("{:.0}%", agent / (agent + customer) * 100.0),
+                });
+            }
+        }
+        hits.sort_by(|a, b| {
+            a.turn
+                .unwrap_or(usize::MAX)
+                .cmp(&b.turn.unwrap_or(usize::MAX))
+        });
+        hits
+    }
+}
