@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod import;
 mod kpi;
+mod qa;
 mod serve;
 mod staffing;
 mod stats;
@@ -42,6 +43,11 @@ enum Command {
     /// Driver analysis: which measures move an outcome (e.g. CSAT), after removing collinear
     /// and insignificant ones, with the reasons in words.
     Drivers(stats::DriverArgs),
+    /// Quality inspection: automated QA of transcripts.
+    Qa {
+        #[command(subcommand)]
+        command: qa::QaCommand,
+    },
     /// Run the web app and REST API.
     Serve(serve::ServeArgs),
     /// Manage users.
@@ -130,6 +136,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Kpi(args) => kpi::run(&config, args).await,
         Command::Demo(args) => demo::run(&config, args).await,
         Command::Staffing(args) => staffing::run(&config, args).await,
+        Command::Qa { command } => qa::run(command),
         Command::Serve(args) => serve::serve(&config, args).await,
         Command::User { command } => serve::user(&config, command).await,
         Command::Stats { command } => stats::run_stats(command).await,

@@ -1,0 +1,128 @@
+//! `servq qa scan`: automated QA of transcripts (JSONL, one contact per line) against a rule
+//! set (TOML; the shipped defaults when none is given). Prints one JSON object per contact:
+//! `{"contact_id":…,"hits":[{"rule","kind","turn","at_seconds","text"}]}`, or a table.
+//! A line that is not a transcript is reported as `file:line: reason`; the others are still
+//! scanned, and the exit code is then 1.
+
+use std::{
+    io::{BufRead, BufReader, BufWriter, Write},
+    path::PathBuf,
+    process::ExitCode,
+};
+
+use anyhow::{Context, Result};
+use servq_qa::{RuleSet, Scanner, Transcript};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum QaCommand {
+    /// Scan transcripts for forbidden and missing phrases, interruptions, silences, over-talk.
+    Scan(ScanArgs),
+    /// Print the default rule set (TOML), to copy and edit.
+    DefaultRules,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ScanFormat {
+    /// One JSON object per contact per line.
+    Json,
+    /// One line per hit.
+    Table,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Rule set (TOML); default: the shipped rules (`servq qa default-rules`).
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Transcripts, JSONL: {"contact_id":…,"turns":[{"speaker":"agent|customer","start":s,"end":s,"text":…}]}.
+    #[arg(long)]
+    transcripts: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    format: ScanFormat,
+    /// Leave out contacts without hits.
+    #[arg(long)]
+    only_hits: bool,
+}
+
+pub fn run(command: QaCommand) -> Result<ExitCode> {
+    match command {
+        QaCommand::DefaultRules => {
+            print!("{}", servq_qa::DEFAULT_RULES);
+            Ok(ExitCode::SUCCESS)
+        }
+        QaCommand::Scan(args) => scan(args),
+    }
+}
+
+fn scan(args: ScanArgs) -> Result<ExitCode> {
+    let rules = match &args.rules {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading rules {}", path.display()))?;
+            RuleSet::parse(&text).with_context(|| format!("{}", path.display()))?
+        }
+        None => RuleSet::default_rules(),
+    };
+    let scanner = Scanner::new(rules).with_context(|| {
+        args.rules
+            .as_ref()
+            .map_or("the default rules".to_owned(), |p| p.display().to_string())
+    })?;
+    let file = std::fs::File::open(&args.transcripts)
+        .with_context(|| format!("opening {}", args.transcripts.display()))?;
+    let name = args.transcripts.display().to_string();
+    let reader = BufReader::with_capacity(1 << 20, file);
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut bad_lines = 0u64;
+    for (index, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("{name}:{}: reading", index + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let transcript: Transcript = match serde_json::from_str(&line) {
+            Ok(transcript) => transcript,
+            Err(error) => {
+                bad_lines += 1;
+                eprintln!("{name}:{}: {error}", index + 1);
+                continue;
+            }
+        };
+        let hits = scanner.scan(&transcript);
+        if args.only_hits && hits.is_empty() {
+            continue;
+        }
+        match args.format {
+            ScanFormat::Json => {
+                serde_json::to_writer(
+                    &mut out,
+                    &serde_json::json!({"contact_id": transcript.contact_id, "hits": hits}),
+                )?;
+                out.write_all(b"\n")?;
+            }
+            ScanFormat::Table => {
+                for hit in &hits {
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}\t{}\t{:.1}\t{}",
+                        transcript.contact_id,
+                        hit.rule,
+                        serde_json::to_value(hit.kind)?.as_str().unwrap_or(""),
+                        hit.turn.map_or("-".to_owned(), |t| t.to_string()),
+                        hit.at_seconds,
+                        hit.text
+                    )?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    if bad_lines > 0 {
+        eprintln!(
+            "{name}: {bad_lines} line(s) are not transcripts (listed above); the others were scanned"
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
