@@ -11,7 +11,29 @@ use std::{
 };
 
 use anyhow::{Context, Result};
-use servq_qa::{RuleSet, Scanner, Transcript};
+use std::borrow::Cow;
+
+use servq_qa::{RuleSet, Scanner, Speaker, TurnRef};
+
+/// A transcript line as read: text borrowed from the line where it has no escapes.
+#[derive(serde::Deserialize)]
+struct Line<'a> {
+    #[serde(borrow)]
+    contact_id: Cow<'a, str>,
+    #[serde(borrow)]
+    turns: Vec<LineTurn<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct LineTurn<'a> {
+    speaker: Speaker,
+    #[serde(alias = "start_seconds")]
+    start: f64,
+    #[serde(alias = "end_seconds")]
+    end: f64,
+    #[serde(borrow)]
+    text: Cow<'a, str>,
+}
 
 #[derive(Debug, clap::Subcommand)]
 pub enum QaCommand {
@@ -72,24 +94,42 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     let file = std::fs::File::open(&args.transcripts)
         .with_context(|| format!("opening {}", args.transcripts.display()))?;
     let name = args.transcripts.display().to_string();
-    let reader = BufReader::with_capacity(1 << 20, file);
+    let mut reader = BufReader::with_capacity(1 << 20, file);
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut bad_lines = 0u64;
-    for (index, line) in reader.lines().enumerate() {
-        let line = line.with_context(|| format!("{name}:{}: reading", index + 1))?;
+    let mut line = String::new();
+    for number in 1.. {
+        line.clear();
+        if reader
+            .read_line(&mut line)
+            .with_context(|| format!("{name}:{number}: reading"))?
+            == 0
+        {
+            break;
+        }
         if line.trim().is_empty() {
             continue;
         }
-        let transcript: Transcript = match serde_json::from_str(&line) {
+        let transcript: Line<'_> = match serde_json::from_str(&line) {
             Ok(transcript) => transcript,
             Err(error) => {
                 bad_lines += 1;
-                eprintln!("{name}:{}: {error}", index + 1);
+                eprintln!("{name}:{number}: {error}");
                 continue;
             }
         };
-        let hits = scanner.scan(&transcript);
+        let turns: Vec<TurnRef<'_>> = transcript
+            .turns
+            .iter()
+            .map(|turn| TurnRef {
+                speaker: turn.speaker,
+                start: turn.start,
+                end: turn.end,
+                text: &turn.text,
+            })
+            .collect();
+        let hits = scanner.scan_turns(&turns);
         if args.only_hits && hits.is_empty() {
             continue;
         }

@@ -61,7 +61,16 @@ impl Folder {
 
     /// `text` folded, character for character.
     pub fn fold(&self, text: &str) -> String {
-        text.chars().map(|c| self.fold_char(c)).collect()
+        let mut folded = String::with_capacity(text.len());
+        self.fold_into(text, &mut folded);
+        folded
+    }
+
+    /// `text` folded into `out` (emptied first), reusing its allocation.
+    pub fn fold_into(&self, text: &str, out: &mut String) {
+        out.clear();
+        out.reserve(text.len());
+        out.extend(text.chars().map(|c| self.fold_char(c)));
     }
 }
 

@@ -11,6 +11,6 @@ pub mod scorecard;
 
 pub use fold::Folder;
 pub use rules::{
-    DEFAULT_RULES, Hit, HitKind, RuleError, RuleSet, Scanner, Speaker, Transcript, Turn,
+    DEFAULT_RULES, Hit, HitKind, RuleError, RuleSet, Scanner, Speaker, Transcript, Turn, TurnRef,
 };
 pub use scorecard::{Answer, Item, Scale, Score, ScoreError, Scorecard, Section, mean_score};

@@ -34,6 +34,32 @@ pub struct Turn {
     pub text: String,
 }
 
+/// A turn whose text is borrowed (what [`Scanner::scan_turns`] reads; a reader of large files
+/// can parse into it without copying the text).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TurnRef<'a> {
+    /// Who speaks.
+    pub speaker: Speaker,
+    /// Start, seconds.
+    pub start: f64,
+    /// End, seconds.
+    pub end: f64,
+    /// What was said.
+    pub text: &'a str,
+}
+
+impl Turn {
+    /// The turn with its text borrowed.
+    pub fn as_ref(&self) -> TurnRef<'_> {
+        TurnRef {
+            speaker: self.speaker,
+            start: self.start,
+            end: self.end,
+            text: &self.text,
+        }
+    }
+}
+
 /// A transcript: the turns of one contact, in time order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Transcript {
@@ -204,6 +230,8 @@ pub struct Scanner {
     folder: Folder,
     automaton: Option<AhoCorasick>,
     owners: Vec<PatternOwner>,
+    /// Whether any phrase rule reads the agent's (index 0) or the customer's (1) turns.
+    phrase_speakers: [bool; 2],
 }
 
 impl Scanner {
@@ -264,17 +292,29 @@ impl Scanner {
                     })?,
             )
         };
+        let reads = |speaker: Speaker| {
+            let applies = |rule_speaker: Option<Speaker>| rule_speaker.is_none_or(|s| s == speaker);
+            rules.forbidden.iter().any(|r| applies(r.speaker))
+                || rules.required.iter().any(|r| applies(r.speaker))
+        };
+        let phrase_speakers = [reads(Speaker::Agent), reads(Speaker::Customer)];
         Ok(Scanner {
             rules,
             folder,
             automaton,
             owners,
+            phrase_speakers,
         })
     }
 
     /// Every hit in `transcript`, in turn order (rules of one turn in rule order).
     pub fn scan(&self, transcript: &Transcript) -> Vec<Hit> {
-        let turns = &transcript.turns;
+        let turns: Vec<TurnRef<'_>> = transcript.turns.iter().map(Turn::as_ref).collect();
+        self.scan_turns(&turns)
+    }
+
+    /// Every hit in `turns` (one interaction, in time order), in turn order.
+    pub fn scan_turns(&self, turns: &[TurnRef<'_>]) -> Vec<Hit> {
         let mut hits = Vec::new();
         let first_start = turns.iter().map(|t| t.start).fold(f64::INFINITY, f64::min);
         let last_end = turns
@@ -282,11 +322,16 @@ impl Scanner {
             .map(|t| t.end)
             .fold(f64::NEG_INFINITY, f64::max);
         let mut required_found = vec![false; self.rules.required.len()];
+        let mut folded = String::new();
         for (index, turn) in turns.iter().enumerate() {
             let Some(automaton) = &self.automaton else {
                 break;
             };
-            let folded = self.folder.fold(&turn.text);
+            // fold only turns some phrase rule reads
+            if !self.phrase_speakers[usize::from(turn.speaker == Speaker::Customer)] {
+                continue;
+            }
+            self.folder.fold_into(turn.text, &mut folded);
             for found in automaton.find_iter(&folded) {
                 match self.owners[found.pattern().as_usize()] {
                     PatternOwner::Forbidden(rule_index) => {
@@ -297,13 +342,8 @@ impl Scanner {
                                 kind: HitKind::ForbiddenPhrase,
                                 turn: Some(index),
                                 at_seconds: turn.start,
-                                text: original_span(
-                                    &turn.text,
-                                    &folded,
-                                    found.start(),
-                                    found.end(),
-                                )
-                                .to_owned(),
+                                text: original_span(turn.text, &folded, found.start(), found.end())
+                                    .to_owned(),
                             });
                         }
                     }
@@ -327,7 +367,7 @@ impl Scanner {
                 continue;
             }
             // point at the turn where the phrase belonged: the speaker's first or last turn
-            let speaks = |t: &&Turn| rule.speaker.is_none_or(|s| s == t.speaker);
+            let speaks = |t: &&TurnRef<'_>| rule.speaker.is_none_or(|s| s == t.speaker);
             let place = if rule.within_first_seconds.is_some() {
                 turns.iter().enumerate().find(|(_, t)| speaks(t))
             } else {
@@ -357,7 +397,7 @@ impl Scanner {
                         kind: HitKind::Interruption,
                         turn: Some(index),
                         at_seconds: turn.start,
-                        text: turn.text.clone(),
+                        text: turn.text.to_owned(),
                     });
                 }
             }
@@ -371,7 +411,7 @@ impl Scanner {
                         kind: HitKind::Silence,
                         turn: Some(index),
                         at_seconds: spoken_until,
-                        text: turn.text.clone(),
+                        text: turn.text.to_owned(),
                     });
                 }
                 spoken_until = spoken_until.max(turn.end);
