@@ -202,18 +202,7 @@ pub(crate) async fn set_locale(
 ) -> Result<Json<Value>, Problem> {
     user.check_csrf(csrf_header(&headers))?;
     let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
-    let locale = crate::i18n::Locale::parse(&request.locale).ok_or_else(|| {
-        Problem::bad_request(
-            user.locale,
-            "unknown_locale",
-            format!("'{}' is not en, zh-CN or zh-TW", request.locale),
-        )
-    })?;
-    state
-        .store
-        .set_user_locale(&user.user.user_id, locale.tag())
-        .await
-        .map_err(Problem::internal)?;
+    let locale = crate::pages::remember_locale(&state, &user, &request.locale).await?;
     Ok(Json(json!({"locale": locale.tag()})))
 }
 

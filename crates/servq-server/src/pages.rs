@@ -302,11 +302,21 @@ pub(crate) async fn language(
     Form(form): Form<LanguageForm>,
 ) -> Result<Response, Problem> {
     user.check_csrf(Some(&form.csrf))?;
-    let locale = Locale::parse(&form.locale).ok_or_else(|| {
+    remember_locale(&state, &user, &form.locale).await?;
+    Ok(Redirect::to("/").into_response())
+}
+
+/// Stores the user's choice of language (the header's switch and `PUT /api/v1/me/locale`).
+pub(crate) async fn remember_locale(
+    state: &AppState,
+    user: &CurrentUser,
+    tag: &str,
+) -> Result<Locale, Problem> {
+    let locale = Locale::parse(tag).ok_or_else(|| {
         Problem::bad_request(
             user.locale,
             "unknown_locale",
-            format!("'{}' is not en, zh-CN or zh-TW", form.locale),
+            format!("'{tag}' is not en, zh-CN or zh-TW"),
         )
     })?;
     state
@@ -314,7 +324,7 @@ pub(crate) async fn language(
         .set_user_locale(&user.user.user_id, locale.tag())
         .await
         .map_err(Problem::internal)?;
-    Ok(Redirect::to("/").into_response())
+    Ok(locale)
 }
 
 #[derive(Deserialize)]
