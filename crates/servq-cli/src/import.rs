@@ -19,14 +19,18 @@ pub enum KindArg {
     AgentStates,
     /// The agent roster (agent_id, name, team), keyed by agent_id.
     Agents,
+    /// Transcripts (JSONL, one contact per line), scanned by the automated-QA rules.
+    Transcripts,
 }
 
-impl From<KindArg> for ImportKind {
-    fn from(kind: KindArg) -> ImportKind {
-        match kind {
-            KindArg::Contacts => ImportKind::Contacts,
-            KindArg::AgentStates => ImportKind::AgentStates,
-            KindArg::Agents => ImportKind::Agents,
+impl KindArg {
+    /// The table kind, `None` for transcripts (JSONL, not a table).
+    fn table(self) -> Option<ImportKind> {
+        match self {
+            KindArg::Contacts => Some(ImportKind::Contacts),
+            KindArg::AgentStates => Some(ImportKind::AgentStates),
+            KindArg::Agents => Some(ImportKind::Agents),
+            KindArg::Transcripts => None,
         }
     }
 }
@@ -53,6 +57,9 @@ pub struct ImportArgs {
     /// Most row errors to print; all are counted.
     #[arg(long, default_value_t = 100)]
     max_errors: usize,
+    /// Transcripts: the automated-QA rule set (TOML) to scan them with; default: the shipped rules.
+    #[arg(long)]
+    rules: Option<PathBuf>,
 }
 
 fn progress_bar(label: &str) -> ProgressBar {
@@ -72,7 +79,9 @@ fn progress_bar(label: &str) -> ProgressBar {
 }
 
 pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
-    let kind = ImportKind::from(args.kind);
+    let Some(kind) = args.kind.table() else {
+        return import_transcripts(config, args).await;
+    };
     let columns = kind.columns();
     let mut map = ColumnMap::default();
     if let Some(map_file) = &args.map_file {
@@ -128,6 +137,11 @@ pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
     bar.finish_and_clear();
     let outcome = outcome?;
     store.close().await;
+    Ok(report(&path, outcome, started))
+}
+
+/// Prints what an import did (or every error of a refused file) and gives the exit code.
+fn report(path: &str, outcome: Outcome, started: Instant) -> ExitCode {
     match outcome {
         Outcome::Imported(summary) => {
             eprintln!(
@@ -138,7 +152,7 @@ pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
                 summary.unchanged,
                 started.elapsed().as_secs_f64()
             );
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
         Outcome::Rejected(rejection) => {
             for error in &rejection.errors {
@@ -155,7 +169,33 @@ pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
                 "{path}: nothing imported: {} bad row(s), {} error(s); fix them and import the file again",
                 rejection.bad_rows, rejection.error_count
             );
-            Ok(ExitCode::from(1))
+            ExitCode::from(1)
         }
     }
+}
+
+async fn import_transcripts(config: &Config, args: ImportArgs) -> Result<ExitCode> {
+    let rules = match &args.rules {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading rules {}", path.display()))?;
+            servq_qa::RuleSet::parse(&text).with_context(|| path.display().to_string())?
+        }
+        None => servq_qa::RuleSet::default_rules(),
+    };
+    let scanner = servq_qa::Scanner::new(rules)?;
+    let path = args.file.display().to_string();
+    let store = config.open_store().await?;
+    let started = Instant::now();
+    let outcome = servq_import::import_transcripts(
+        &store,
+        &args.file,
+        &path,
+        &scanner,
+        args.max_errors,
+        jiff::Timestamp::now().as_millisecond(),
+    )
+    .await?;
+    store.close().await;
+    Ok(report(&path, outcome, started))
 }

@@ -28,7 +28,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Import a CSV or XLSX file (all-or-nothing per file; re-importing changes nothing).
+    /// Import a CSV or XLSX file, or transcripts (JSONL) (all-or-nothing per file; re-importing
+    /// changes nothing).
     Import(import::ImportArgs),
     /// Report KPIs grouped by queue, agent, team, channel, category and/or time.
     Kpi(kpi::KpiArgs),

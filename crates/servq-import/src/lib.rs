@@ -17,8 +17,10 @@ use calamine::{Data, Reader as _};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
 mod pipeline;
+mod transcripts;
 
 pub use pipeline::{ImportKind, Outcome, Phase, PipelineError, Progress, Rejection, import_table};
+pub use transcripts::import_transcripts;
 
 /// Canonical columns of a contacts file, in documented order.
 pub const CONTACT_COLUMNS: &[&str] = &[

@@ -201,6 +201,19 @@ pub enum HitKind {
     OverTalk,
 }
 
+impl HitKind {
+    /// The name in JSON and in the store.
+    pub fn name(self) -> &'static str {
+        match self {
+            HitKind::ForbiddenPhrase => "forbidden_phrase",
+            HitKind::RequiredPhraseMissing => "required_phrase_missing",
+            HitKind::Interruption => "interruption",
+            HitKind::Silence => "silence",
+            HitKind::OverTalk => "over_talk",
+        }
+    }
+}
+
 /// One rule hit, linked to the transcript line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hit {

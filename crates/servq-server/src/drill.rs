@@ -447,9 +447,10 @@ pub(crate) async fn contacts_page(
             ""
         };
         body.push_str(&format!(
-            "<tr{class}><td>{id}</td><td>{at}</td><td>{queue}</td><td>{agent}</td><td>{channel}</td>\
+            "<tr{class}><td><a href=\"/contacts/{link}\">{id}</a></td><td>{at}</td><td>{queue}</td><td>{agent}</td><td>{channel}</td>\
              <td>{category}</td><td>{status}</td><td>{wait:.1}</td><td>{handle:.0}</td><td>{transferred}</td><td>{repeated}</td></tr>",
             id = escape(&row.contact_id),
+            link = query_params::path_segment(&row.contact_id),
             at = escape(&zoned(row.offered_ms, &zone).replace('T', " ")),
             queue = escape(&row.queue),
             agent = escape(&row.agent_id),

@@ -14,6 +14,7 @@ mod openapi;
 mod pages;
 mod query_params;
 pub mod report;
+mod transcript;
 
 use std::net::SocketAddr;
 
@@ -189,6 +190,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/", get(dashboard::dashboard))
         .route("/contacts", get(drill::contacts_page))
+        .route("/contacts/{id}", get(transcript::transcript_page))
         .route("/import", get(imports::import_page))
         .route("/audit", get(pages::audit_page))
         .route("/login", get(pages::login_form).post(pages::login))
@@ -202,6 +204,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/users", get(api::users).post(api::create_user))
         .route("/api/v1/audit", get(api::audit))
         .route("/api/v1/contacts", get(drill::contacts_api))
+        .route(
+            "/api/v1/contacts/{id}/transcript",
+            get(transcript::transcript_api),
+        )
         .route(
             "/api/v1/imports",
             get(imports::import_jobs).post(imports::start_import).layer(

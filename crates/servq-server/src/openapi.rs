@@ -220,6 +220,36 @@ pub(crate) struct ImportJobs {
     imports: Vec<ImportJobBody>,
 }
 
+/// One automated-QA hit.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct QaHit {
+    rule: String,
+    /// forbidden_phrase, required_phrase_missing, interruption, silence or over_talk.
+    kind: String,
+    /// Index of the turn; null for whole-interaction hits.
+    turn: Option<i64>,
+    at_seconds: f64,
+    text: String,
+}
+
+/// One turn of a transcript.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TranscriptTurn {
+    /// agent or customer.
+    speaker: String,
+    start: f64,
+    end: f64,
+    text: String,
+}
+
+/// `GET /api/v1/contacts/{id}/transcript`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TranscriptBody {
+    contact_id: String,
+    turns: Vec<TranscriptTurn>,
+    hits: Vec<QaHit>,
+}
+
 /// `GET /healthz`.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Health {
@@ -267,12 +297,13 @@ impl Modify for Security {
         crate::api::create_user,
         crate::api::audit,
         crate::drill::contacts_api,
+        crate::transcript::transcript_api,
         crate::imports::start_import,
         crate::imports::import_jobs,
         crate::imports::import_job,
         crate::healthz,
     ),
-    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, Health, Problem)),
+    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, Health, Problem)),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
 )]

@@ -871,7 +871,7 @@ async fn the_dashboard_follows_its_form_and_links_tiles_to_their_contacts() {
         .get(format!("{base}/contacts?from=2026-11-02&to=2026-11-02&queue=card&metric=service_level&subset=missed_service_level"))
         .send().await.unwrap().text().await.unwrap();
     assert!(
-        drill.contains("data-total=\"1\"") && drill.contains("<td>c2</td>"),
+        drill.contains("data-total=\"1\"") && drill.contains("<a href=\"/contacts/c2\">c2</a>"),
         "{drill}"
     );
     let export = supervisor
@@ -891,7 +891,7 @@ async fn the_dashboard_follows_its_form_and_links_tiles_to_their_contacts() {
         .await
         .unwrap();
     assert!(
-        mine.contains("data-total=\"1\"") && mine.contains("<td>c1</td>"),
+        mine.contains("data-total=\"1\"") && mine.contains(">c1</a>"),
         "{mine}"
     );
     let backwards = supervisor
@@ -900,4 +900,90 @@ async fn the_dashboard_follows_its_form_and_links_tiles_to_their_contacts() {
         .await
         .unwrap();
     assert_eq!(backwards.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn transcripts_with_their_hits_for_those_who_may_see_them() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        import_two_agents(&store).await;
+        add_user(&store, Role::Agent).await;
+        add_user(&store, Role::QaInspector).await;
+        let mut import = store.begin_transcript_import(1).await.unwrap();
+        for id in ["c1", "c2"] {
+            import
+                .push(
+                    id,
+                    r#"[{"speaker":"agent","start":0.0,"end":2.0,"text":"喂"},{"speaker":"customer","start":2.5,"end":4.0,"text":"<b>hi</b>"}]"#,
+                    &[servq_store::StoredHit {
+                        rule: "greeting".into(),
+                        kind: "required_phrase_missing".into(),
+                        turn: Some(0),
+                        at_ms: 0,
+                        text: "您好".into(),
+                    }],
+                )
+                .await
+                .unwrap();
+        }
+        import.commit().await.unwrap();
+        let base = start(store).await;
+        let (inspector, _) = sign_in(&base, "qa_inspector").await;
+        let body: Value = inspector
+            .get(format!("{base}/api/v1/contacts/c2/transcript"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["hits"][0]["kind"], "required_phrase_missing");
+        assert_eq!(body["turns"][1]["text"], "<b>hi</b>");
+        let page = inspector
+            .get(format!("{base}/contacts/c2"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("<a href=\"#turn-0\">Required phrase missing</a>"),
+            "{page}"
+        );
+        assert!(
+            page.contains("&lt;b&gt;hi&lt;/b&gt;"),
+            "text is escaped: {page}"
+        );
+        assert!(
+            page.contains("<tr id=\"turn-0\" class=\"bottom\">"),
+            "{page}"
+        );
+        let missing = inspector
+            .get(format!("{base}/api/v1/contacts/nope/transcript"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        // the agent a1 sees c1 (theirs), not c2 (a2's)
+        let (agent, _) = sign_in(&base, "agent").await;
+        let own = agent
+            .get(format!("{base}/api/v1/contacts/c1/transcript"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(own.status(), StatusCode::OK);
+        let other = agent
+            .get(format!("{base}/api/v1/contacts/c2/transcript"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), StatusCode::FORBIDDEN);
+        let other_page = agent
+            .get(format!("{base}/contacts/c2"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other_page.status(), StatusCode::FORBIDDEN);
+    }
 }

@@ -17,6 +17,7 @@ mod rollup;
 mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod transcripts;
 mod users;
 
 use std::str::FromStr;
@@ -32,6 +33,7 @@ pub use cubes::DEFAULT_CENTRE_ZONE;
 pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, StateImport};
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
+pub use transcripts::{StoredHit, StoredTranscript, TranscriptImport};
 pub use users::{Actor, AuditEntry, NewUser, UserRecord};
 
 /// Everything that can go wrong in the store.

@@ -101,3 +101,83 @@ min_seconds = 10
             .contains("这肯定不是我们的原因")
     );
 }
+
+#[tokio::test]
+async fn transcripts_import_all_or_nothing_with_their_hits() {
+    for db in TestDatabase::both().await {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("transcripts.jsonl");
+        let good = [
+            json!({"contact_id": "t1", "turns": [
+                {"speaker": "agent", "start": 0.0, "end": 3.0, "text": "您好，請問有什麼可以幫您？"},
+                {"speaker": "customer", "start": 3.5, "end": 6.0, "text": "查帳單"},
+                {"speaker": "agent", "start": 6.5, "end": 9.0, "text": "這肯定不是我們的原因。再見"}]}),
+            json!({"contact_id": "t2", "turns": [
+                {"speaker": "agent", "start": 0.0, "end": 2.0, "text": "您好"},
+                {"speaker": "agent", "start": 30.0, "end": 32.0, "text": "再见"}]}),
+        ];
+        let mut text: String = good.iter().map(|l| format!("{l}\n")).collect();
+        text.push_str("not json\n");
+        text.push_str(&format!(
+            "{}\n",
+            json!({"contact_id": "t3", "turns": [{"speaker": "agent", "start": 5.0, "end": 2.0, "text": "x"}]})
+        ));
+        text.push_str(&format!("{}\n", good[1]));
+        std::fs::write(&file, &text).unwrap();
+        let path = file.to_str().unwrap();
+        let refused = servq(&db, &["import", "transcripts", path]);
+        assert_eq!(refused.status.code(), Some(1));
+        let err = stderr(&refused);
+        assert!(
+            err.contains("transcripts.jsonl:3: json: expected ident"),
+            "{err}"
+        );
+        assert!(
+            err.contains("transcripts.jsonl:4: turns[0]: ends (2) before it starts (5)"),
+            "{err}"
+        );
+        assert!(
+            err.contains("transcripts.jsonl:5: contact_id: 't2' appears again (first on line 2)"),
+            "{err}"
+        );
+        assert!(err.contains("nothing imported: 3 bad row(s)"), "{err}");
+        let store = servq_store::Store::open(&db.url).await.unwrap();
+        assert!(
+            store.transcript("t1").await.unwrap().is_none(),
+            "a bad file writes nothing"
+        );
+
+        let good_text: String = good.iter().map(|l| format!("{l}\n")).collect();
+        std::fs::write(&file, &good_text).unwrap();
+        let imported = super::servq_ok(&db, &["import", "transcripts", path]);
+        assert!(
+            stderr(&imported).contains("imported 2 row(s): 2 new, 0 updated"),
+            "{}",
+            stderr(&imported)
+        );
+        let t1 = store.transcript("t1").await.unwrap().unwrap();
+        let hits: Vec<(&str, Option<i64>, &str)> = t1
+            .hits
+            .iter()
+            .map(|h| (h.kind.as_str(), h.turn, h.text.as_str()))
+            .collect();
+        assert_eq!(
+            hits,
+            [("forbidden_phrase", Some(2), "這肯定不是我們的原因")]
+        );
+        // t2: greeting and closing said; a 28-second silence, and only the agent speaks
+        let t2 = store.transcript("t2").await.unwrap().unwrap();
+        let kinds: Vec<&str> = t2.hits.iter().map(|h| h.kind.as_str()).collect();
+        assert_eq!(kinds, ["silence", "over_talk"]);
+        assert_eq!((t2.hits[0].turn, t2.hits[0].at_ms), (Some(1), 2000));
+        // again: the same transcripts, replaced
+        let again = super::servq_ok(&db, &["import", "transcripts", path]);
+        assert!(
+            stderr(&again).contains("0 new, 2 updated"),
+            "{}",
+            stderr(&again)
+        );
+        assert_eq!(store.transcript("t1").await.unwrap().unwrap().hits.len(), 1);
+        store.close().await;
+    }
+}
