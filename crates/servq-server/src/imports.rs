@@ -81,6 +81,9 @@ fn with_causes(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// The upload kind of transcript files (JSONL; not a table).
+const TRANSCRIPTS: &str = "transcripts";
+
 /// Row errors kept per import (all are counted).
 pub(crate) const MAX_KEPT_ERRORS: usize = 1000;
 /// The largest upload accepted, bytes.
@@ -221,12 +224,19 @@ pub(crate) async fn start_import(
         }
     }
     let kind_name = fields.kind.unwrap_or_default();
-    let kind = ImportKind::parse(&kind_name).ok_or_else(|| {
-        bad(
-            "unknown_import_kind",
-            format!("kind '{kind_name}' is not contacts, agent_states or agents"),
-        )
-    })?;
+    // a table kind, or `None` for transcripts (JSONL)
+    let kind = match ImportKind::parse(&kind_name) {
+        Some(kind) => Some(kind),
+        None if kind_name.trim() == TRANSCRIPTS => None,
+        None => {
+            return Err(bad(
+                "unknown_import_kind",
+                format!(
+                    "kind '{kind_name}' is not contacts, agent_states, agents or {TRANSCRIPTS}"
+                ),
+            ));
+        }
+    };
     let Some((file_name, path)) = upload else {
         return Err(bad(
             "file_required",
@@ -240,17 +250,23 @@ pub(crate) async fn start_import(
             format!("encoding '{encoding_name}' is not one of utf-8, gbk, gb18030"),
         )
     })?;
-    let map = match fields.map.as_deref() {
-        None => ColumnMap::default(),
-        Some(text) => ColumnMap::parse(text, kind.columns())
+    let map = match (fields.map.as_deref(), kind) {
+        (Some(text), Some(kind)) => ColumnMap::parse(text, kind.columns())
             .map_err(|error| bad("bad_map", error.to_string()))?,
+        _ => ColumnMap::default(),
     };
     let (_, zone) = state.centre_zone().await?;
     let job_id = auth::new_token()[..32].to_owned();
     let actor = actor(&user);
     state
         .store
-        .create_import_job(&job_id, &actor, kind.name(), &file_name, now_ms())
+        .create_import_job(
+            &job_id,
+            &actor,
+            kind.map_or(TRANSCRIPTS, ImportKind::name),
+            &file_name,
+            now_ms(),
+        )
         .await
         .map_err(Problem::internal)?;
     let job = Job {
@@ -290,7 +306,8 @@ struct Job {
     board: ProgressBoard,
     job_id: String,
     actor: Actor,
-    kind: ImportKind,
+    /// A table kind; `None` for transcripts.
+    kind: Option<ImportKind>,
     file_name: String,
     path: std::path::PathBuf,
     encoding: TextEncoding,
@@ -300,6 +317,48 @@ struct Job {
 }
 
 impl Job {
+    async fn import_table(
+        &self,
+        kind: ImportKind,
+        progress: impl FnMut(Progress),
+    ) -> Result<Outcome, String> {
+        let options = OpenOptions {
+            columns: kind.columns(),
+            required: kind.required(),
+            map: self.map.clone(),
+            encoding: self.encoding,
+            sheet: self.sheet.clone(),
+        };
+        let reader = TableReader::open_named(&self.path, &self.file_name, &options)
+            .map_err(|error| with_causes(&error))?;
+        servq_import::import_table(
+            &self.store,
+            reader,
+            kind,
+            &self.zone,
+            MAX_KEPT_ERRORS,
+            progress,
+        )
+        .await
+        .map_err(|error| with_causes(&error))
+    }
+
+    /// Transcripts, scanned by the shipped automated-QA rules.
+    async fn import_transcripts(&self) -> Result<Outcome, String> {
+        let scanner = servq_qa::Scanner::new(servq_qa::RuleSet::default_rules())
+            .map_err(|error| with_causes(&error))?;
+        servq_import::import_transcripts(
+            &self.store,
+            &self.path,
+            &self.file_name,
+            &scanner,
+            MAX_KEPT_ERRORS,
+            now_ms(),
+        )
+        .await
+        .map_err(|error| with_causes(&error))
+    }
+
     async fn run(self) {
         let (sender, mut receiver) = tokio::sync::watch::channel(None::<Progress>);
         let writer = {
@@ -330,27 +389,14 @@ impl Job {
                 }
             })
         };
-        let options = OpenOptions {
-            columns: self.kind.columns(),
-            required: self.kind.required(),
-            map: self.map.clone(),
-            encoding: self.encoding,
-            sheet: self.sheet.clone(),
-        };
-        let outcome = match TableReader::open_named(&self.path, &self.file_name, &options) {
-            Ok(reader) => servq_import::import_table(
-                &self.store,
-                reader,
-                self.kind,
-                &self.zone,
-                MAX_KEPT_ERRORS,
-                |progress| {
+        let outcome = match self.kind {
+            Some(kind) => {
+                self.import_table(kind, |progress| {
                     sender.send_replace(Some(progress));
-                },
-            )
-            .await
-            .map_err(|error| with_causes(&error)),
-            Err(error) => Err(with_causes(&error)),
+                })
+                .await
+            }
+            None => self.import_transcripts().await,
         };
         drop(sender);
         let _ = writer.await;
@@ -529,11 +575,12 @@ pub(crate) async fn import_page(
     let label = |key: &str| escape(&t(locale, key));
     let kinds: String = ImportKind::ALL
         .iter()
-        .map(|kind| {
+        .map(|kind| kind.name())
+        .chain([TRANSCRIPTS])
+        .map(|name| {
             format!(
-                "<option value=\"{}\">{}</option>",
-                kind.name(),
-                label(&format!("import.kind_{}", kind.name()))
+                "<option value=\"{name}\">{}</option>",
+                label(&format!("import.kind_{name}"))
             )
         })
         .collect();
@@ -548,7 +595,7 @@ pub(crate) async fn import_page(
          <label>{kind_label} <select name=\"kind\" id=\"import-kind\">{kinds}</select></label>\
          <label>{encoding_label} <select name=\"encoding\" id=\"import-encoding\"><option value=\"utf-8\">UTF-8</option><option value=\"gbk\">GBK / GB18030</option></select></label>\
          <label>{map_label} <input name=\"map\" id=\"import-map\" size=\"30\" placeholder=\"contact_id=流水号,offered_at=进线时间\"></label>\
-         <label>{file_label} <input type=\"file\" name=\"file\" id=\"import-file\" accept=\".csv,.txt,.xlsx,.xlsm,.xls,.xlsb,.ods\" required></label>\
+         <label>{file_label} <input type=\"file\" name=\"file\" id=\"import-file\" accept=\".csv,.txt,.xlsx,.xlsm,.xls,.xlsb,.ods,.jsonl,.json\" required></label>\
          <button type=\"submit\" id=\"upload\">{upload}</button></form>\
          <div id=\"import-status\"><label>{upload_progress} <progress id=\"upload-progress\" value=\"0\" max=\"1\"></progress></label>\
          <label>{import_progress} <progress id=\"import-progress\" value=\"0\" max=\"1\"></progress></label>\

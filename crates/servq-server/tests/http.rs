@@ -810,6 +810,43 @@ async fn imports_from_the_web_report_row_errors_and_commit_clean_files() {
             .unwrap();
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 
+        // transcripts (JSONL) through the same upload, scanned by the default QA rules
+        let transcript = json!({"contact_id": "w1", "turns": [
+            {"speaker": "agent", "start": 0.0, "end": 2.0, "text": "喂"},
+            {"speaker": "customer", "start": 2.5, "end": 5.0, "text": "我的卡"},
+            {"speaker": "agent", "start": 5.5, "end": 8.0, "text": "我不知道。再見"}]});
+        let started: Value = post(upload(
+            "transcripts",
+            "calls.jsonl",
+            &format!("{transcript}\n"),
+        ))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let job = finished_import(&client, &base, started["id"].as_str().unwrap()).await;
+        assert_eq!(job["status"], "imported", "{job}");
+        let view: Value = client
+            .get(format!("{base}/api/v1/contacts/w1/transcript"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let kinds: Vec<&str> = view["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            ["required_phrase_missing", "forbidden_phrase"],
+            "{view}"
+        );
+
         // the import list and the audit page show what happened
         let list: Value = client
             .get(format!("{base}/api/v1/imports"))
@@ -819,7 +856,7 @@ async fn imports_from_the_web_report_row_errors_and_commit_clean_files() {
             .json()
             .await
             .unwrap();
-        assert_eq!(list["imports"].as_array().unwrap().len(), 3);
+        assert_eq!(list["imports"].as_array().unwrap().len(), 4);
         let (admin, _) = sign_in(&base, "admin").await;
         let audit = admin
             .get(format!("{base}/audit"))
