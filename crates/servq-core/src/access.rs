@@ -91,6 +91,8 @@ pub enum Permission {
     ManageSettings,
     /// Read the audit log.
     ViewAuditLog,
+    /// Score interactions on scorecards and re-review disputed evaluations.
+    EvaluateQuality,
 }
 
 use Role::{Admin, Agent, Analyst, QaInspector, Supervisor};
@@ -115,6 +117,10 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
     (Permission::ManageUsers, &[Admin]),
     (Permission::ManageSettings, &[Admin]),
     (Permission::ViewAuditLog, &[Admin]),
+    (
+        Permission::EvaluateQuality,
+        &[Supervisor, QaInspector, Admin],
+    ),
 ];
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod api;
 pub mod auth;
 mod dashboard;
 mod drill;
+mod evaluations;
 pub mod i18n;
 mod imports;
 mod observe;
@@ -215,6 +216,24 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .route("/api/v1/imports/{id}", get(imports::import_job))
+        .route("/api/v1/scorecards/{id}", get(evaluations::scorecard))
+        .route(
+            "/api/v1/evaluations",
+            get(evaluations::list).post(evaluations::create),
+        )
+        .route("/api/v1/evaluations/{id}", get(evaluations::one))
+        .route(
+            "/api/v1/evaluations/{id}/acknowledge",
+            post(evaluations::acknowledge),
+        )
+        .route(
+            "/api/v1/evaluations/{id}/dispute",
+            post(evaluations::dispute),
+        )
+        .route(
+            "/api/v1/evaluations/{id}/rereview",
+            post(evaluations::rereview),
+        )
         .route("/metrics", get(observe::metrics))
         .route(pages::ECHARTS_PATH, get(pages::echarts))
         .route("/api/openapi.json", get(openapi_json))

@@ -250,6 +250,69 @@ pub(crate) struct TranscriptBody {
     hits: Vec<QaHit>,
 }
 
+/// `GET /api/v1/scorecards/{id}`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ScorecardBody {
+    scorecard_id: String,
+    version: i64,
+    name: String,
+    /// Sections with their items: id, name, weight, scale (binary, three_point, four_point,
+    /// five_point), critical.
+    sections: Vec<serde_json::Value>,
+}
+
+/// `POST /api/v1/evaluations` body.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct NewEvaluationBody {
+    contact_id: String,
+    /// Default `default`.
+    scorecard_id: Option<String>,
+    /// Every item id of the scorecard: a level on its scale, or "na".
+    answers: std::collections::BTreeMap<String, serde_json::Value>,
+    comments: Option<String>,
+}
+
+/// An evaluation.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EvaluationBody {
+    id: String,
+    contact_id: String,
+    agent_id: String,
+    scorecard_id: String,
+    scorecard_version: i64,
+    inspector: String,
+    /// submitted, acknowledged, disputed or rereviewed.
+    status: String,
+    /// 0–100; null when every item was N/A.
+    score: Option<f64>,
+    failed_critical: Vec<String>,
+    answers: serde_json::Value,
+    comments: String,
+    dispute_reason: String,
+    created_at: String,
+    updated_at: String,
+}
+
+/// `GET /api/v1/evaluations`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EvaluationList {
+    evaluations: Vec<EvaluationBody>,
+}
+
+/// A dispute.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DisputeBody {
+    #[schema(min_length = 1, pattern = r"\S")]
+    reason: String,
+}
+
+/// A re-review.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RereviewBody {
+    answers: std::collections::BTreeMap<String, serde_json::Value>,
+    comments: Option<String>,
+}
+
 /// `GET /healthz`.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Health {
@@ -298,12 +361,19 @@ impl Modify for Security {
         crate::api::audit,
         crate::drill::contacts_api,
         crate::transcript::transcript_api,
+        crate::evaluations::scorecard,
+        crate::evaluations::create,
+        crate::evaluations::list,
+        crate::evaluations::one,
+        crate::evaluations::acknowledge,
+        crate::evaluations::dispute,
+        crate::evaluations::rereview,
         crate::imports::start_import,
         crate::imports::import_jobs,
         crate::imports::import_job,
         crate::healthz,
     ),
-    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, Health, Problem)),
+    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, Health, Problem)),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
 )]

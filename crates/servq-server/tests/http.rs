@@ -1024,3 +1024,218 @@ async fn transcripts_with_their_hits_for_those_who_may_see_them() {
         assert_eq!(other_page.status(), StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn evaluations_go_from_inspector_to_agent_through_dispute_and_rereview() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        import_two_agents(&store).await;
+        add_user(&store, Role::Agent).await;
+        add_user(&store, Role::QaInspector).await;
+        add_user(&store, Role::Admin).await;
+        let base = start(store).await;
+        let (inspector, inspector_csrf) = sign_in(&base, "qa_inspector").await;
+        let card: Value = inspector
+            .get(format!("{base}/api/v1/scorecards/default"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(card["version"], 1);
+        assert_eq!(card["sections"][1]["items"][0]["critical"], true);
+        // the hand-computed case of servq-qa: 68.75
+        let answers = json!({"greeting": 1, "polite": 4, "tone": 5, "closing": 0, "answer": 4, "reminders": 2});
+        let post = |path: String, csrf: &str, client: &Client, body: Value| {
+            client
+                .post(format!("{base}{path}"))
+                .header("x-csrf-token", csrf.to_owned())
+                .json(&body)
+                .send()
+        };
+        let created = post(
+            "/api/v1/evaluations".into(),
+            &inspector_csrf,
+            &inspector,
+            json!({"contact_id": "c1", "answers": answers, "comments": "语气平淡"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED, "{:?}", db.backend);
+        let evaluation: Value = created.json().await.unwrap();
+        assert_eq!(
+            (
+                evaluation["agent_id"].as_str(),
+                evaluation["status"].as_str()
+            ),
+            (Some("a1"), Some("submitted"))
+        );
+        assert!(
+            (evaluation["score"].as_f64().unwrap() - 68.75).abs() < 1e-6,
+            "{evaluation}"
+        );
+        let id = evaluation["id"].as_str().unwrap().to_owned();
+        // one for a2's contact, with the reminders N/A: 73.4375
+        let other: Value = post("/api/v1/evaluations".into(), &inspector_csrf, &inspector,
+            json!({"contact_id": "c2", "answers": {"greeting": 1, "polite": 4, "tone": 5, "closing": 0, "answer": 4, "reminders": "na"}}))
+            .await.unwrap().json().await.unwrap();
+        assert!(
+            (other["score"].as_f64().unwrap() - 73.4375).abs() < 1e-6,
+            "{other}"
+        );
+        // bad requests
+        let missing: Value = post(
+            "/api/v1/evaluations".into(),
+            &inspector_csrf,
+            &inspector,
+            json!({"contact_id": "c1", "answers": {"greeting": 1}}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(missing["code"], "bad_answers");
+        assert!(
+            missing["detail"]
+                .as_str()
+                .unwrap()
+                .contains("'polite' has no answer"),
+            "{missing}"
+        );
+        let unknown = post(
+            "/api/v1/evaluations".into(),
+            &inspector_csrf,
+            &inspector,
+            json!({"contact_id": "nope", "answers": answers}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+        // the agent (a1) sees only their own, may not score, disputes, and cannot re-review
+        let (agent, agent_csrf) = sign_in(&base, "agent").await;
+        let mine: Value = agent
+            .get(format!("{base}/api/v1/evaluations"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(mine["evaluations"].as_array().unwrap().len(), 1);
+        let theirs = agent
+            .get(format!(
+                "{base}/api/v1/evaluations/{}",
+                other["id"].as_str().unwrap()
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(theirs.status(), StatusCode::FORBIDDEN);
+        let scoring = post(
+            "/api/v1/evaluations".into(),
+            &agent_csrf,
+            &agent,
+            json!({"contact_id": "c1", "answers": answers}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(scoring.status(), StatusCode::FORBIDDEN);
+        let no_reason: Value = post(
+            format!("/api/v1/evaluations/{id}/dispute"),
+            &agent_csrf,
+            &agent,
+            json!({"reason": " "}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(no_reason["code"], "reason_required");
+        let disputed: Value = post(
+            format!("/api/v1/evaluations/{id}/dispute"),
+            &agent_csrf,
+            &agent,
+            json!({"reason": "客户先挂断，结束语来不及说"}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(disputed["status"], "disputed");
+        let self_review = post(
+            format!("/api/v1/evaluations/{id}/rereview"),
+            &agent_csrf,
+            &agent,
+            json!({"answers": answers}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(self_review.status(), StatusCode::FORBIDDEN);
+        // the inspector may not acknowledge for the agent; re-reviews with the closing N/A
+        let not_theirs = post(
+            format!("/api/v1/evaluations/{id}/acknowledge"),
+            &inspector_csrf,
+            &inspector,
+            json!({}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(not_theirs.status(), StatusCode::FORBIDDEN);
+        let rereviewed: Value = post(format!("/api/v1/evaluations/{id}/rereview"), &inspector_csrf, &inspector,
+            json!({"answers": {"greeting": 1, "polite": 4, "tone": 5, "closing": "na", "answer": 4, "reminders": 2}}))
+            .await.unwrap().json().await.unwrap();
+        assert_eq!(rereviewed["status"], "rereviewed");
+        // (10 + 11.25 + 15 + 22.5 + 10) / 90 = 76.3888…
+        assert!(
+            (rereviewed["score"].as_f64().unwrap() - 68.75 / 90.0 * 100.0).abs() < 1e-6,
+            "{rereviewed}"
+        );
+        let acknowledged: Value = post(
+            format!("/api/v1/evaluations/{id}/acknowledge"),
+            &agent_csrf,
+            &agent,
+            json!({}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(acknowledged["status"], "acknowledged");
+        let again: Value = post(
+            format!("/api/v1/evaluations/{id}/acknowledge"),
+            &agent_csrf,
+            &agent,
+            json!({}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(again["code"], "wrong_status");
+        // every step is in the audit log
+        let (admin, _) = sign_in(&base, "admin").await;
+        let audit: Value = admin
+            .get(format!("{base}/api/v1/audit"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let steps: Vec<String> = audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["entity_id"] == json!(id))
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(steps, ["acknowledged", "rereviewed", "disputed", "create"]);
+    }
+}

@@ -10,6 +10,7 @@ mod agents;
 mod cache;
 mod contacts;
 mod cubes;
+mod evaluations;
 mod import;
 mod import_jobs;
 mod kpi_query;
@@ -30,6 +31,7 @@ use sqlx::{
 pub use agents::AgentRecord;
 pub use contacts::{ContactListQuery, ContactPage, ContactRow};
 pub use cubes::DEFAULT_CENTRE_ZONE;
+pub use evaluations::{Evaluation, EvaluationScore, EvaluationStatus, StoredScorecard};
 pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, StateImport};
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};

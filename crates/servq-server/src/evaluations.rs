@@ -1,0 +1,504 @@
+//! QA evaluations over the API: score a contact on a (versioned) scorecard, the agent
+//! acknowledges or disputes, an inspector re-reviews a dispute. Scores come from `servq-qa`;
+//! every step is audited.
+
+use axum::{
+    Json,
+    extract::{
+        Path, Query, State,
+        rejection::{JsonRejection, PathRejection, QueryRejection},
+    },
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use servq_core::Permission;
+use servq_qa::{Answer, Scorecard};
+use servq_store::{Actor, Evaluation, EvaluationScore, EvaluationStatus, StoredScorecard};
+
+use crate::{
+    AppState, Problem,
+    auth::{self, CurrentUser},
+    now_ms,
+};
+
+/// The scorecard evaluations use unless they name another.
+const DEFAULT_SCORECARD: &str = "default";
+
+fn actor(user: &CurrentUser) -> Actor {
+    Actor {
+        user_id: Some(user.user.user_id.clone()),
+        name: user.user.username.clone(),
+    }
+}
+
+fn csrf(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
+}
+
+/// The newest version of a scorecard; the default one is created from `servq-qa` on first use.
+async fn current_scorecard(
+    state: &AppState,
+    scorecard_id: &str,
+) -> Result<Option<(StoredScorecard, Scorecard)>, Problem> {
+    let mut stored = state
+        .store
+        .scorecard(scorecard_id, None)
+        .await
+        .map_err(Problem::internal)?;
+    if stored.is_none() && scorecard_id == DEFAULT_SCORECARD {
+        let card = Scorecard::default_scorecard();
+        let definition = serde_json::to_string(&card).map_err(Problem::internal)?;
+        state
+            .store
+            .save_scorecard(
+                DEFAULT_SCORECARD,
+                &card.name,
+                &definition,
+                &Actor {
+                    user_id: None,
+                    name: "system".to_owned(),
+                },
+                now_ms(),
+            )
+            .await
+            .map_err(Problem::internal)?;
+        stored = state
+            .store
+            .scorecard(scorecard_id, None)
+            .await
+            .map_err(Problem::internal)?;
+    }
+    stored
+        .map(|stored| {
+            let card: Scorecard =
+                serde_json::from_str(&stored.definition).map_err(Problem::internal)?;
+            Ok((stored, card))
+        })
+        .transpose()
+}
+
+/// `GET /api/v1/scorecards/{id}`: the newest version of a scorecard (`default` always exists).
+#[utoipa::path(get, path = "/api/v1/scorecards/{id}", tag = "qa",
+    params(("id" = String, Path, description = "Scorecard id; `default` is the shipped one")),
+    responses((status = 200, body = crate::openapi::ScorecardBody),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn scorecard(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ViewOwnKpis)?;
+    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let (stored, card) = current_scorecard(&state, &id)
+        .await?
+        .ok_or_else(|| Problem::not_found(user.locale))?;
+    Ok(Json(json!({
+        "scorecard_id": stored.scorecard_id,
+        "version": stored.version,
+        "name": stored.name,
+        "sections": serde_json::to_value(&card.sections).map_err(Problem::internal)?,
+    })))
+}
+
+/// Answers from JSON: `{"item": level}` with `"na"` for not applicable.
+fn parse_answers(
+    user: &CurrentUser,
+    answers: &Map<String, Value>,
+) -> Result<Vec<(String, Answer)>, Problem> {
+    answers
+        .iter()
+        .map(|(item, value)| {
+            let answer = match value {
+                Value::String(text) if text.eq_ignore_ascii_case("na") || text == "n/a" => {
+                    Answer::NotApplicable
+                }
+                Value::Number(number) => number
+                    .as_u64()
+                    .and_then(|n| u8::try_from(n).ok())
+                    .map(Answer::Level)
+                    .ok_or_else(|| bad_answer(user, item, value))?,
+                _ => return Err(bad_answer(user, item, value)),
+            };
+            Ok((item.clone(), answer))
+        })
+        .collect()
+}
+
+fn bad_answer(user: &CurrentUser, item: &str, value: &Value) -> Problem {
+    Problem::bad_request(
+        user.locale,
+        "bad_answer",
+        format!("item '{item}': {value} is not a level or \"na\""),
+    )
+}
+
+/// Scores answers on a scorecard, ready to store.
+fn scored(
+    user: &CurrentUser,
+    card: &Scorecard,
+    answers: &Map<String, Value>,
+    comments: Option<String>,
+) -> Result<(EvaluationScore, servq_qa::Score), Problem> {
+    let parsed = parse_answers(user, answers)?;
+    let borrowed: Vec<(&str, Answer)> = parsed.iter().map(|(id, a)| (id.as_str(), *a)).collect();
+    let score = card
+        .score(&borrowed)
+        .map_err(|error| Problem::bad_request(user.locale, "bad_answers", error.to_string()))?;
+    Ok((
+        EvaluationScore {
+            answers: Value::Object(answers.clone()).to_string(),
+            comments: comments.unwrap_or_default(),
+            score: score.total,
+            failed_critical: score.failed_critical.clone(),
+        },
+        score,
+    ))
+}
+
+fn evaluation_json(evaluation: &Evaluation) -> Value {
+    json!({
+        "id": evaluation.evaluation_id,
+        "contact_id": evaluation.contact_id,
+        "agent_id": evaluation.agent_id,
+        "scorecard_id": evaluation.scorecard_id,
+        "scorecard_version": evaluation.scorecard_version,
+        "inspector": evaluation.inspector,
+        "status": evaluation.status.name(),
+        "score": evaluation.score.score,
+        "failed_critical": evaluation.score.failed_critical,
+        "answers": serde_json::from_str::<Value>(&evaluation.score.answers).unwrap_or(Value::Null),
+        "comments": evaluation.score.comments,
+        "dispute_reason": evaluation.dispute_reason,
+        "created_at": jiff::Timestamp::from_millisecond(evaluation.created_ms).map(|t| t.to_string()).unwrap_or_default(),
+        "updated_at": jiff::Timestamp::from_millisecond(evaluation.updated_ms).map(|t| t.to_string()).unwrap_or_default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewEvaluation {
+    contact_id: String,
+    scorecard_id: Option<String>,
+    answers: Map<String, Value>,
+    comments: Option<String>,
+}
+
+/// `POST /api/v1/evaluations`: score a contact; the agent who handled it is taken from the
+/// contact.
+#[utoipa::path(post, path = "/api/v1/evaluations", tag = "qa", request_body = crate::openapi::NewEvaluationBody,
+    responses((status = 201, body = crate::openapi::EvaluationBody),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    request: Result<Json<NewEvaluation>, JsonRejection>,
+) -> Result<Response, Problem> {
+    user.require(Permission::EvaluateQuality)?;
+    user.check_csrf(csrf(&headers))?;
+    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let agent = state
+        .store
+        .contact_agent(&request.contact_id)
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(user.locale))?;
+    if agent.is_empty() {
+        return Err(Problem::bad_request(
+            user.locale,
+            "no_agent",
+            format!(
+                "contact '{}' was not handled by an agent",
+                request.contact_id
+            ),
+        ));
+    }
+    let scorecard_id = request.scorecard_id.as_deref().unwrap_or(DEFAULT_SCORECARD);
+    let (stored, card) = current_scorecard(&state, scorecard_id)
+        .await?
+        .ok_or_else(|| Problem::not_found(user.locale))?;
+    let (score, _) = scored(&user, &card, &request.answers, request.comments)?;
+    let id = auth::new_token()[..24].to_owned();
+    state
+        .store
+        .create_evaluation(
+            &id,
+            &request.contact_id,
+            &agent,
+            &stored,
+            &score,
+            &actor(&user),
+            now_ms(),
+        )
+        .await
+        .map_err(Problem::internal)?;
+    let evaluation = state
+        .store
+        .evaluation(&id)
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::internal("the evaluation just stored is missing"))?;
+    Ok((StatusCode::CREATED, Json(evaluation_json(&evaluation))).into_response())
+}
+
+/// The evaluation if the user may see it: agents only their own.
+async fn visible(state: &AppState, user: &CurrentUser, id: &str) -> Result<Evaluation, Problem> {
+    user.require(Permission::ViewOwnKpis)?;
+    let evaluation = state
+        .store
+        .evaluation(id)
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(user.locale))?;
+    if !user.user.role.allows(Permission::ViewAllKpis)
+        && user.user.agent_id.as_deref() != Some(evaluation.agent_id.as_str())
+    {
+        return Err(Problem::forbidden(user.locale));
+    }
+    Ok(evaluation)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ListParams {
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/evaluations`: the newest first (agents: their own).
+#[utoipa::path(get, path = "/api/v1/evaluations", tag = "qa",
+    params(("limit" = Option<i64>, Query, description = "1 to 500, default 100")),
+    responses((status = 200, body = crate::openapi::EvaluationList),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ViewOwnKpis)?;
+    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let own = (!user.user.role.allows(Permission::ViewAllKpis))
+        .then(|| user.user.agent_id.clone().unwrap_or_default());
+    let evaluations = state
+        .store
+        .evaluations(own.as_deref(), params.limit.unwrap_or(100).clamp(1, 500))
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(json!({
+        "evaluations": evaluations.iter().map(evaluation_json).collect::<Vec<_>>(),
+    })))
+}
+
+/// `GET /api/v1/evaluations/{id}`.
+#[utoipa::path(get, path = "/api/v1/evaluations/{id}", tag = "qa",
+    params(("id" = String, Path, description = "Evaluation id")),
+    responses((status = 200, body = crate::openapi::EvaluationBody),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn one(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, Problem> {
+    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    Ok(Json(evaluation_json(&visible(&state, &user, &id).await?)))
+}
+
+/// A workflow step: acknowledge, dispute or re-review.
+#[derive(Deserialize, Default)]
+pub(crate) struct StepBody {
+    reason: Option<String>,
+    answers: Option<Map<String, Value>>,
+    comments: Option<String>,
+}
+
+async fn step(
+    state: AppState,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Option<Result<Json<StepBody>, JsonRejection>>,
+    to: EvaluationStatus,
+) -> Result<Json<Value>, Problem> {
+    user.check_csrf(csrf(&headers))?;
+    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let body = match body {
+        Some(body) => {
+            body.map_err(|r| Problem::rejected(r.status(), r.body_text()))?
+                .0
+        }
+        None => StepBody::default(),
+    };
+    let evaluation = visible(&state, &user, &id).await?;
+    let locale = user.locale;
+    let own = user.user.agent_id.as_deref() == Some(evaluation.agent_id.as_str());
+    let (from, rescore, reason): (&[EvaluationStatus], _, _) = match to {
+        EvaluationStatus::Acknowledged | EvaluationStatus::Disputed if !own => {
+            return Err(Problem::forbidden(locale));
+        }
+        EvaluationStatus::Acknowledged => (
+            &[EvaluationStatus::Submitted, EvaluationStatus::Rereviewed],
+            None,
+            None,
+        ),
+        EvaluationStatus::Disputed => {
+            let reason = body
+                .reason
+                .filter(|r| !r.trim().is_empty())
+                .ok_or_else(|| {
+                    Problem::bad_request(
+                        locale,
+                        "reason_required",
+                        "a dispute needs a reason".to_owned(),
+                    )
+                })?;
+            (&[EvaluationStatus::Submitted], None, Some(reason))
+        }
+        EvaluationStatus::Rereviewed => {
+            user.require(Permission::EvaluateQuality)?;
+            let (stored, card) = current_scorecard(&state, &evaluation.scorecard_id)
+                .await?
+                .ok_or_else(|| Problem::not_found(locale))?;
+            // re-scored on the version it was first scored on
+            let card = if stored.version == evaluation.scorecard_version {
+                card
+            } else {
+                let original = state
+                    .store
+                    .scorecard(&evaluation.scorecard_id, Some(evaluation.scorecard_version))
+                    .await
+                    .map_err(Problem::internal)?
+                    .ok_or_else(|| Problem::internal("scorecard version missing"))?;
+                serde_json::from_str(&original.definition).map_err(Problem::internal)?
+            };
+            let answers = body.answers.ok_or_else(|| {
+                Problem::bad_request(
+                    locale,
+                    "bad_answers",
+                    "a re-review needs answers".to_owned(),
+                )
+            })?;
+            let (score, _) = scored(&user, &card, &answers, body.comments)?;
+            (&[EvaluationStatus::Disputed], Some(score), None)
+        }
+        EvaluationStatus::Submitted => return Err(Problem::forbidden(locale)),
+    };
+    let moved = state
+        .store
+        .advance_evaluation(
+            &id,
+            from,
+            to,
+            rescore.as_ref(),
+            reason.as_deref(),
+            &actor(&user),
+            now_ms(),
+        )
+        .await
+        .map_err(Problem::internal)?;
+    if !moved {
+        return Err(Problem::conflict(
+            "wrong_status",
+            format!(
+                "the evaluation is {}, not {}",
+                evaluation.status.name(),
+                from.iter()
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        ));
+    }
+    Ok(Json(evaluation_json(&visible(&state, &user, &id).await?)))
+}
+
+/// `POST /api/v1/evaluations/{id}/acknowledge` (the evaluated agent).
+#[utoipa::path(post, path = "/api/v1/evaluations/{id}/acknowledge", tag = "qa",
+    params(("id" = String, Path, description = "Evaluation id")),
+    responses((status = 200, body = crate::openapi::EvaluationBody),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn acknowledge(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, Problem> {
+    step(
+        state,
+        user,
+        headers,
+        id,
+        None,
+        EvaluationStatus::Acknowledged,
+    )
+    .await
+}
+
+/// `POST /api/v1/evaluations/{id}/dispute` `{"reason":…}` (the evaluated agent).
+#[utoipa::path(post, path = "/api/v1/evaluations/{id}/dispute", tag = "qa",
+    params(("id" = String, Path, description = "Evaluation id")), request_body = crate::openapi::DisputeBody,
+    responses((status = 200, body = crate::openapi::EvaluationBody),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn dispute(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<StepBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    step(
+        state,
+        user,
+        headers,
+        id,
+        Some(body),
+        EvaluationStatus::Disputed,
+    )
+    .await
+}
+
+/// `POST /api/v1/evaluations/{id}/rereview` `{"answers":{…},"comments":…}` (inspectors).
+#[utoipa::path(post, path = "/api/v1/evaluations/{id}/rereview", tag = "qa",
+    params(("id" = String, Path, description = "Evaluation id")), request_body = crate::openapi::RereviewBody,
+    responses((status = 200, body = crate::openapi::EvaluationBody),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn rereview(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<StepBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    step(
+        state,
+        user,
+        headers,
+        id,
+        Some(body),
+        EvaluationStatus::Rereviewed,
+    )
+    .await
+}

@@ -1,0 +1,348 @@
+//! Versioned scorecards and QA evaluations with their workflow. The store keeps what it is given
+//! (the scorecard as JSON, answers as JSON, the score computed by `servq-qa`); every change is
+//! audited in the same transaction and bumps the data version (QA scores feed reports).
+
+use sqlx::{Row, any::AnyRow};
+
+use crate::{Actor, Result, Store, StoreError, users};
+
+/// A stored scorecard version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredScorecard {
+    /// Id (versions share it).
+    pub scorecard_id: String,
+    /// Version, from 1.
+    pub version: i64,
+    /// Name.
+    pub name: String,
+    /// The scorecard as JSON.
+    pub definition: String,
+}
+
+/// Where an evaluation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvaluationStatus {
+    /// Scored; waiting for the agent.
+    Submitted,
+    /// The agent accepted it.
+    Acknowledged,
+    /// The agent disputed it; waiting for a re-review.
+    Disputed,
+    /// Re-scored after a dispute; waiting for the agent.
+    Rereviewed,
+}
+
+impl EvaluationStatus {
+    /// The stored and reported name.
+    pub fn name(self) -> &'static str {
+        match self {
+            EvaluationStatus::Submitted => "submitted",
+            EvaluationStatus::Acknowledged => "acknowledged",
+            EvaluationStatus::Disputed => "disputed",
+            EvaluationStatus::Rereviewed => "rereviewed",
+        }
+    }
+
+    fn parse(name: &str) -> Option<EvaluationStatus> {
+        [
+            EvaluationStatus::Submitted,
+            EvaluationStatus::Acknowledged,
+            EvaluationStatus::Disputed,
+            EvaluationStatus::Rereviewed,
+        ]
+        .into_iter()
+        .find(|status| status.name() == name)
+    }
+}
+
+/// A scored evaluation to store, or a re-scoring of one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvaluationScore {
+    /// Answers as JSON (`{"item": level or "na"}`).
+    pub answers: String,
+    /// The inspector's comments.
+    pub comments: String,
+    /// 0–100, `None` when every item was N/A.
+    pub score: Option<f64>,
+    /// Critical items below 50 %.
+    pub failed_critical: Vec<String>,
+}
+
+/// A stored evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Random id.
+    pub evaluation_id: String,
+    /// The interaction.
+    pub contact_id: String,
+    /// The agent who handled it.
+    pub agent_id: String,
+    /// Scorecard id.
+    pub scorecard_id: String,
+    /// Scorecard version scored on.
+    pub scorecard_version: i64,
+    /// Who scored it (last).
+    pub inspector: String,
+    /// Where it stands.
+    pub status: EvaluationStatus,
+    /// The score.
+    pub score: EvaluationScore,
+    /// The agent's reason, when disputed.
+    pub dispute_reason: String,
+    /// Created, UTC ms.
+    pub created_ms: i64,
+    /// Last change, UTC ms.
+    pub updated_ms: i64,
+}
+
+const EVALUATION_COLUMNS: &str = "evaluation_id, contact_id, agent_id, scorecard_id, \
+     scorecard_version, inspector, status, answers, comments, score_micro, failed_critical, \
+     dispute_reason, created_at, updated_at";
+
+fn evaluation_of(row: &AnyRow) -> Result<Evaluation> {
+    let status: String = row.try_get("status")?;
+    let failed: String = row.try_get("failed_critical")?;
+    Ok(Evaluation {
+        evaluation_id: row.try_get("evaluation_id")?,
+        contact_id: row.try_get("contact_id")?,
+        agent_id: row.try_get("agent_id")?,
+        scorecard_id: row.try_get("scorecard_id")?,
+        scorecard_version: row.try_get("scorecard_version")?,
+        inspector: row.try_get("inspector")?,
+        status: EvaluationStatus::parse(&status).ok_or(StoreError::CorruptValue {
+            column: "evaluations.status",
+            value: status,
+        })?,
+        score: EvaluationScore {
+            answers: row.try_get("answers")?,
+            comments: row.try_get("comments")?,
+            score: row
+                .try_get::<Option<i64>, _>("score_micro")?
+                .map(|micro| micro as f64 / 1e6),
+            failed_critical: failed
+                .split(',')
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        },
+        dispute_reason: row.try_get("dispute_reason")?,
+        created_ms: row.try_get("created_at")?,
+        updated_ms: row.try_get("updated_at")?,
+    })
+}
+
+fn micro(score: Option<f64>) -> Option<i64> {
+    score.map(|s| (s * 1e6).round() as i64)
+}
+
+impl Store {
+    /// The newest version of a scorecard (or the given one).
+    pub async fn scorecard(
+        &self,
+        scorecard_id: &str,
+        version: Option<i64>,
+    ) -> Result<Option<StoredScorecard>> {
+        let row = sqlx::query(
+            "SELECT scorecard_id, version, name, definition FROM scorecards \
+             WHERE scorecard_id = $1 AND ($2 < 0 OR version = $2) ORDER BY version DESC LIMIT 1",
+        )
+        .bind(scorecard_id)
+        .bind(version.unwrap_or(-1))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(StoredScorecard {
+                scorecard_id: row.try_get(0)?,
+                version: row.try_get(1)?,
+                name: row.try_get(2)?,
+                definition: row.try_get(3)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores a new version of a scorecard (version 1 for a new id); audited.
+    pub async fn save_scorecard(
+        &self,
+        scorecard_id: &str,
+        name: &str,
+        definition: &str,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<i64> {
+        let mut transaction = self.pool.begin().await?;
+        let version: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM scorecards WHERE scorecard_id = $1",
+        )
+        .bind(scorecard_id)
+        .fetch_one(&mut *transaction)
+        .await?;
+        sqlx::query(
+            "INSERT INTO scorecards (scorecard_id, version, name, definition, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(scorecard_id)
+        .bind(version)
+        .bind(name)
+        .bind(definition)
+        .bind(now_ms)
+        .execute(&mut *transaction)
+        .await?;
+        users::audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "create",
+            "scorecard",
+            &format!("{scorecard_id}@{version}"),
+            &serde_json::json!({"name": name}).to_string(),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(version)
+    }
+
+    /// Stores a new evaluation (status submitted); audited.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_evaluation(
+        &self,
+        evaluation_id: &str,
+        contact_id: &str,
+        agent_id: &str,
+        scorecard: &StoredScorecard,
+        score: &EvaluationScore,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<()> {
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO evaluations ({EVALUATION_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8, $9, $10, '', $11, $11)"
+        )))
+        .bind(evaluation_id)
+        .bind(contact_id)
+        .bind(agent_id)
+        .bind(scorecard.scorecard_id.as_str())
+        .bind(scorecard.version)
+        .bind(actor.name.as_str())
+        .bind(score.answers.as_str())
+        .bind(score.comments.as_str())
+        .bind(micro(score.score))
+        .bind(score.failed_critical.join(","))
+        .bind(now_ms)
+        .execute(&mut *transaction)
+        .await?;
+        users::audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "create",
+            "evaluation",
+            evaluation_id,
+            &serde_json::json!({"contact_id": contact_id, "score": score.score}).to_string(),
+        )
+        .await?;
+        crate::cache::bump_data_version(&mut transaction).await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// One evaluation.
+    pub async fn evaluation(&self, evaluation_id: &str) -> Result<Option<Evaluation>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {EVALUATION_COLUMNS} FROM evaluations WHERE evaluation_id = $1"
+        )))
+        .bind(evaluation_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(evaluation_of)
+        .transpose()
+    }
+
+    /// The newest evaluations first, of one agent when given.
+    pub async fn evaluations(&self, agent_id: Option<&str>, limit: i64) -> Result<Vec<Evaluation>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {EVALUATION_COLUMNS} FROM evaluations WHERE ($1 = '' OR agent_id = $1) \
+             ORDER BY created_at DESC, evaluation_id LIMIT $2"
+        )))
+        .bind(agent_id.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(evaluation_of)
+        .collect()
+    }
+
+    /// Moves an evaluation from one of `from` to `to` (with a new score on a re-review, a reason
+    /// on a dispute); false when it is not in one of `from`. Audited.
+    pub async fn advance_evaluation(
+        &self,
+        evaluation_id: &str,
+        from: &[EvaluationStatus],
+        to: EvaluationStatus,
+        rescore: Option<&EvaluationScore>,
+        dispute_reason: Option<&str>,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let mut transaction = self.pool.begin().await?;
+        let current: Option<String> =
+            sqlx::query_scalar("SELECT status FROM evaluations WHERE evaluation_id = $1")
+                .bind(evaluation_id)
+                .fetch_optional(&mut *transaction)
+                .await?;
+        let allowed = current
+            .as_deref()
+            .and_then(EvaluationStatus::parse)
+            .is_some_and(|status| from.contains(&status));
+        if !allowed {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE evaluations SET status = $1, updated_at = $2 WHERE evaluation_id = $3")
+            .bind(to.name())
+            .bind(now_ms)
+            .bind(evaluation_id)
+            .execute(&mut *transaction)
+            .await?;
+        if let Some(reason) = dispute_reason {
+            sqlx::query("UPDATE evaluations SET dispute_reason = $1 WHERE evaluation_id = $2")
+                .bind(reason)
+                .bind(evaluation_id)
+                .execute(&mut *transaction)
+                .await?;
+        }
+        if let Some(score) = rescore {
+            sqlx::query(
+                "UPDATE evaluations SET answers = $1, comments = $2, score_micro = $3, \
+                 failed_critical = $4, inspector = $5 WHERE evaluation_id = $6",
+            )
+            .bind(score.answers.as_str())
+            .bind(score.comments.as_str())
+            .bind(micro(score.score))
+            .bind(score.failed_critical.join(","))
+            .bind(actor.name.as_str())
+            .bind(evaluation_id)
+            .execute(&mut *transaction)
+            .await?;
+            crate::cache::bump_data_version(&mut transaction).await?;
+        }
+        users::audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            to.name(),
+            "evaluation",
+            evaluation_id,
+            &serde_json::json!({
+                "reason": dispute_reason,
+                "score": rescore.and_then(|s| s.score),
+            })
+            .to_string(),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+}
