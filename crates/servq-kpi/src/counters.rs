@@ -352,3 +352,21 @@ mod tests {
         assert_eq!(bucket_start(-1), -BUCKET_MS);
     }
 }
+
+/// QA evaluation sums of a group: evaluations with a score, and the sum of their scores in
+/// millionths (so that sums stay exact integers).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QaCounters {
+    /// Evaluations with a score (all-N/A ones have none).
+    pub evaluated: i64,
+    /// Σ score × 1 000 000.
+    pub score_sum_micro: i64,
+}
+
+impl QaCounters {
+    /// Adds another group's sums.
+    pub fn merge(&mut self, other: &QaCounters) {
+        self.evaluated += other.evaluated;
+        self.score_sum_micro += other.score_sum_micro;
+    }
+}

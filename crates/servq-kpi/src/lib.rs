@@ -11,12 +11,13 @@ mod metrics;
 mod subset;
 
 pub use counters::{
-    BUCKET_MS, ContactCounters, ContactFacts, StateCounters, bucket_start, split_into_buckets,
+    BUCKET_MS, ContactCounters, ContactFacts, QaCounters, StateCounters, bucket_start,
+    split_into_buckets,
 };
 pub use metrics::{
     METRICS, Metric, MetricValue, Unit, abandon_rate, aht_seconds, answer_rate, asa_seconds,
     avg_acw_seconds, avg_hold_seconds, avg_talk_seconds, avg_wait_seconds, fcr_rate, metric,
-    occupancy, resolution_rate, service_level, transfer_rate, utilization,
+    occupancy, qa_score, resolution_rate, service_level, transfer_rate, utilization,
 };
 pub use subset::{ContactSubset, counters_of};
 

@@ -2,7 +2,7 @@
 //! CSV and XLSX headers and table columns all come from here. A ratio whose denominator is zero is
 //! undefined (`None`, printed as null), never zero.
 
-use crate::counters::{ContactCounters, StateCounters};
+use crate::counters::{ContactCounters, QaCounters, StateCounters};
 
 fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
     (denominator > 0).then(|| numerator as f64 / denominator as f64)
@@ -90,6 +90,12 @@ pub fn utilization(s: &StateCounters) -> Option<f64> {
     ratio(s.handling_ms(), s.logged_ms())
 }
 
+/// 录音评分 QA score = mean score (0–100) of the scored evaluations of the group's contacts.
+/// (`docs/kpi.md#qa_score`)
+pub fn qa_score(q: &QaCounters) -> Option<f64> {
+    (q.evaluated > 0).then(|| q.score_sum_micro as f64 / q.evaluated as f64 / 1e6)
+}
+
 /// A computed KPI value: an exact count, or a measure that is undefined when its denominator is 0.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MetricValue {
@@ -108,6 +114,8 @@ pub enum Unit {
     Ratio,
     /// A duration in seconds.
     Seconds,
+    /// A score from 0 to 100.
+    Score,
 }
 
 /// One named output column.
@@ -117,9 +125,10 @@ pub struct Metric {
     pub name: &'static str,
     /// What the number means.
     pub unit: Unit,
-    /// Computes the value; agent-state counters are `None` when the grouping or filter involves
-    /// queue, channel, category or direction, which states do not have.
-    pub compute: fn(&ContactCounters, Option<&StateCounters>) -> MetricValue,
+    /// Computes the value from the group's contact, agent-state and QA counters; agent-state
+    /// counters are `None` when the grouping or filter involves queue, channel, category or
+    /// direction, which states do not have.
+    pub compute: fn(&ContactCounters, Option<&StateCounters>, &QaCounters) -> MetricValue,
 }
 
 macro_rules! count {
@@ -127,7 +136,7 @@ macro_rules! count {
         Metric {
             name: $name,
             unit: Unit::Count,
-            compute: |c, _| MetricValue::Count(c.$field),
+            compute: |c, _, _| MetricValue::Count(c.$field),
         }
     };
 }
@@ -136,7 +145,7 @@ macro_rules! contact_kpi {
         Metric {
             name: $name,
             unit: Unit::$unit,
-            compute: |c, _| MetricValue::Number($function(c)),
+            compute: |c, _, _| MetricValue::Number($function(c)),
         }
     };
 }
@@ -145,7 +154,7 @@ macro_rules! state_kpi {
         Metric {
             name: $name,
             unit: Unit::Ratio,
-            compute: |_, s| MetricValue::Number(s.and_then($function)),
+            compute: |_, s, _| MetricValue::Number(s.and_then($function)),
         }
     };
 }
@@ -179,6 +188,16 @@ pub const METRICS: &[Metric] = &[
     contact_kpi!("resolution_rate", Ratio, resolution_rate),
     state_kpi!("occupancy", occupancy),
     state_kpi!("utilization", utilization),
+    Metric {
+        name: "qa_evaluations",
+        unit: Unit::Count,
+        compute: |_, _, q| MetricValue::Count(q.evaluated),
+    },
+    Metric {
+        name: "qa_score",
+        unit: Unit::Score,
+        compute: |_, _, q| MetricValue::Number(qa_score(q)),
+    },
 ];
 
 #[cfg(test)]
@@ -275,7 +294,7 @@ mod tests {
     fn undefined_ratios_are_none() {
         let c = ContactCounters::default();
         for metric in METRICS {
-            match (metric.compute)(&c, None) {
+            match (metric.compute)(&c, None, &QaCounters::default()) {
                 MetricValue::Count(n) => assert_eq!(n, 0, "{}", metric.name),
                 MetricValue::Number(value) => assert_eq!(value, None, "{}", metric.name),
             }

@@ -167,10 +167,11 @@ pub(crate) async fn kpi(
                 row.insert(field.name().to_owned(), json!(key));
             }
             for metric in &metrics {
-                let value = match (metric.compute)(&group.contacts, group.states.as_ref()) {
-                    MetricValue::Count(count) => json!(count),
-                    MetricValue::Number(number) => json!(number),
-                };
+                let value =
+                    match (metric.compute)(&group.contacts, group.states.as_ref(), &group.qa) {
+                        MetricValue::Count(count) => json!(count),
+                        MetricValue::Number(number) => json!(number),
+                    };
                 row.insert(metric.name.to_owned(), value);
             }
             Value::Object(row)

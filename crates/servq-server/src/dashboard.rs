@@ -233,7 +233,7 @@ impl View {
 /// The value of metric `name` for a group.
 pub(crate) fn metric_number(group: &KpiGroup, name: &str) -> Option<f64> {
     let metric = servq_kpi::metric(name)?;
-    match (metric.compute)(&group.contacts, group.states.as_ref()) {
+    match (metric.compute)(&group.contacts, group.states.as_ref(), &group.qa) {
         MetricValue::Count(count) => Some(count as f64),
         MetricValue::Number(value) => value,
     }
@@ -707,6 +707,7 @@ mod tests {
                 ..ContactCounters::default()
             },
             states: None,
+            qa: servq_kpi::QaCounters::default(),
         }
     }
 

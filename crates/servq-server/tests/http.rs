@@ -1237,5 +1237,53 @@ async fn evaluations_go_from_inspector_to_agent_through_dispute_and_rereview() {
             .map(|e| e["action"].as_str().unwrap().to_owned())
             .collect();
         assert_eq!(steps, ["acknowledged", "rereviewed", "disputed", "create"]);
+        // the QA score joins the KPIs: per agent, the mean of their evaluations (re-reviewed
+        // score for a1), counted where the contact was offered
+        let kpi: Value = inspector
+            .get(format!(
+                "{base}/api/v1/kpi?by=agent,day&metrics=qa_evaluations,qa_score"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let rows = kpi["rows"].as_array().unwrap();
+        let a1 = rows.iter().find(|r| r["agent"] == "a1").unwrap();
+        assert_eq!(a1["qa_evaluations"], 1);
+        assert!(
+            (a1["qa_score"].as_f64().unwrap() - 68.75 / 90.0 * 100.0).abs() < 1e-6,
+            "{kpi}"
+        );
+        let a2 = rows.iter().find(|r| r["agent"] == "a2").unwrap();
+        assert!(
+            (a2["qa_score"].as_f64().unwrap() - 73.4375).abs() < 1e-6,
+            "{kpi}"
+        );
+        let all: Value = inspector
+            .get(format!("{base}/api/v1/kpi?metrics=qa_evaluations,qa_score"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mean = (68.75 / 90.0 * 100.0 + 73.4375) / 2.0;
+        assert_eq!(all["rows"][0]["qa_evaluations"], 2);
+        assert!(
+            (all["rows"][0]["qa_score"].as_f64().unwrap() - mean).abs() < 1e-6,
+            "{all}"
+        );
+        // an agent's KPIs carry only their own evaluations
+        let own: Value = agent
+            .get(format!("{base}/api/v1/kpi?metrics=qa_evaluations"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(own["rows"][0]["qa_evaluations"], 1);
     }
 }

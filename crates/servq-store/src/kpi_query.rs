@@ -9,7 +9,7 @@ use std::{
 
 use futures::TryStreamExt;
 use jiff::{Timestamp, tz::TimeZone};
-use servq_kpi::{ContactCounters, StateCounters};
+use servq_kpi::{ContactCounters, QaCounters, StateCounters};
 use sqlx::Row;
 
 use crate::{
@@ -226,6 +226,8 @@ pub struct KpiGroup {
     pub contacts: ContactCounters,
     /// Agent-state counters, where applicable.
     pub states: Option<StateCounters>,
+    /// QA evaluation sums of the group's contacts.
+    pub qa: QaCounters,
 }
 
 pub(crate) const CONTACT_SUMS: &[&str] = &ContactCounters::FIELDS;
@@ -471,15 +473,76 @@ impl Store {
                     .merge(&counters);
             }
         }
+        let mut qa = self.qa_sums(query, from, to, &mut key_of).await?;
         // Ungrouped queries over an empty range yield one row of zeros from SUM, kept as-is.
         Ok(groups
             .into_iter()
             .map(|(key, (contacts, states))| KpiGroup {
+                qa: qa.remove(&key).unwrap_or_default(),
                 key,
                 contacts,
                 states,
             })
             .collect())
+    }
+
+    /// QA evaluation sums per group: evaluations count where their contact was offered, with the
+    /// contact's dimensions. Evaluations are few (a handful per agent and week), so they are
+    /// read directly rather than rolled up. Groups without contacts get none.
+    async fn qa_sums(
+        &self,
+        query: &KpiQuery,
+        from: i64,
+        to: i64,
+        key_of: &mut impl FnMut(&sqlx::any::AnyRow) -> Result<Vec<Option<String>>>,
+    ) -> Result<HashMap<Vec<Option<String>>, QaCounters>> {
+        let has_time = query
+            .group_by
+            .iter()
+            .any(|field| matches!(field, GroupField::Time(_)));
+        let mut keys: Vec<&str> = Vec::new();
+        if has_time {
+            keys.push("r.offered_at");
+        }
+        for field in &query.group_by {
+            if let GroupField::Dimension(dimension) = field {
+                keys.push(dimension.contact_column());
+            }
+        }
+        let mut conditions = vec![
+            "r.offered_at >= $1".to_owned(),
+            "r.offered_at < $2".to_owned(),
+            "e.score_micro IS NOT NULL".to_owned(),
+        ];
+        let binds = filter_conditions(&query.filters, Dimension::contact_column, &mut conditions);
+        let mut select: Vec<String> = keys.iter().map(|key| key.to_string()).collect();
+        select.push("CAST(COUNT(*) AS BIGINT)".to_owned());
+        select.push("CAST(SUM(e.score_micro) AS BIGINT)".to_owned());
+        let mut sql = format!(
+            "SELECT {} FROM evaluations e JOIN contacts r ON r.contact_id = e.contact_id \
+             LEFT JOIN agents a ON a.agent_id = r.agent_id WHERE {}",
+            select.join(", "),
+            conditions.join(" AND ")
+        );
+        if !keys.is_empty() {
+            sql.push_str(" GROUP BY ");
+            sql.push_str(&keys.join(", "));
+        }
+        let statement = binds.into_iter().fold(
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from).bind(to),
+            |statement, value| statement.bind(value),
+        );
+        let mut sums: HashMap<Vec<Option<String>>, QaCounters> = HashMap::new();
+        let at = keys.len();
+        let mut rows = statement.fetch(&self.pool);
+        while let Some(row) = rows.try_next().await? {
+            let key = key_of(&row)?;
+            sums.entry(key).or_default().merge(&QaCounters {
+                evaluated: row.try_get::<Option<i64>, _>(at)?.unwrap_or(0),
+                score_sum_micro: row.try_get::<Option<i64>, _>(at + 1)?.unwrap_or(0),
+            });
+        }
+        Ok(sums)
     }
 }
 
