@@ -7,10 +7,12 @@
 
 pub mod fold;
 pub mod rules;
+pub mod sampling;
 pub mod scorecard;
 
 pub use fold::Folder;
 pub use rules::{
     DEFAULT_RULES, Hit, HitKind, RuleError, RuleSet, Scanner, Speaker, Transcript, Turn, TurnRef,
 };
+pub use sampling::{Candidate, Strategy, sample};
 pub use scorecard::{Answer, Item, Scale, Score, ScoreError, Scorecard, Section, mean_score};

@@ -502,3 +502,125 @@ pub(crate) async fn rereview(
     )
     .await
 }
+
+#[derive(Deserialize)]
+pub(crate) struct SampleRequest {
+    from: String,
+    to: String,
+    per_agent: usize,
+    strategy: String,
+    seed: Option<u64>,
+}
+
+/// `POST /api/v1/qa/sample`: a sampling plan — N answered contacts per agent from a period, at
+/// random or targeted — queued for evaluation (contacts already evaluated or queued are skipped).
+#[utoipa::path(post, path = "/api/v1/qa/sample", tag = "qa", request_body = crate::openapi::SampleBody,
+    responses((status = 201, body = crate::openapi::SampleResult),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn sample(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    request: Result<Json<SampleRequest>, JsonRejection>,
+) -> Result<Response, Problem> {
+    user.require(Permission::EvaluateQuality)?;
+    user.check_csrf(csrf(&headers))?;
+    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let locale = user.locale;
+    let strategy = servq_qa::Strategy::parse(&request.strategy).ok_or_else(|| {
+        Problem::bad_request(
+            locale,
+            "unknown_strategy",
+            format!(
+                "strategy '{}' is not random, longest_handle or rule_hits",
+                request.strategy
+            ),
+        )
+    })?;
+    if !(1..=100).contains(&request.per_agent) {
+        return Err(Problem::bad_request(
+            locale,
+            "bad_per_agent",
+            "per_agent must be 1 to 100".to_owned(),
+        ));
+    }
+    let (_, zone) = state.centre_zone().await?;
+    let (from_ms, to_ms) =
+        crate::query_params::day_range_ms(locale, &zone, Some(&request.from), Some(&request.to))?;
+    let (Some(from_ms), Some(to_ms)) = (from_ms, to_ms) else {
+        return Err(Problem::bad_request(
+            locale,
+            "bad_date",
+            "from and to are required".to_owned(),
+        ));
+    };
+    let candidates: Vec<servq_qa::Candidate> = state
+        .store
+        .sampling_candidates(from_ms, to_ms)
+        .await
+        .map_err(Problem::internal)?
+        .into_iter()
+        .map(|c| servq_qa::Candidate {
+            contact_id: c.contact_id,
+            agent_id: c.agent_id,
+            handle_ms: c.handle_ms,
+            rule_hits: c.rule_hits,
+        })
+        .collect();
+    let seed = request.seed.unwrap_or_else(|| now_ms() as u64);
+    let picks: Vec<(String, String)> =
+        servq_qa::sample(&candidates, request.per_agent, strategy, seed)
+            .into_iter()
+            .map(|c| (c.contact_id.clone(), c.agent_id.clone()))
+            .collect();
+    let plan = format!(
+        "{} {}/agent {}..{} seed {seed}",
+        strategy.name(),
+        request.per_agent,
+        request.from.trim(),
+        request.to.trim()
+    );
+    let queued = state
+        .store
+        .queue_for_evaluation(&picks, &plan, &actor(&user), now_ms())
+        .await
+        .map_err(Problem::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"plan": plan, "candidates": candidates.len(), "queued": queued})),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/qa/queue`: interactions waiting for an evaluation, oldest first.
+#[utoipa::path(get, path = "/api/v1/qa/queue", tag = "qa",
+    params(("limit" = Option<i64>, Query, description = "1 to 1000, default 200")),
+    responses((status = 200, body = crate::openapi::QueueBody),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn queue(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::EvaluateQuality)?;
+    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let items = state
+        .store
+        .evaluation_queue(params.limit.unwrap_or(200).clamp(1, 1000))
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(json!({
+        "items": items.iter().map(|item| json!({
+            "contact_id": item.contact_id,
+            "agent_id": item.agent_id,
+            "plan": item.plan,
+            "queued_at": jiff::Timestamp::from_millisecond(item.created_ms).map(|t| t.to_string()).unwrap_or_default(),
+        })).collect::<Vec<_>>(),
+    })))
+}

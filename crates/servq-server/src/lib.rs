@@ -217,6 +217,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/imports/{id}", get(imports::import_job))
         .route("/api/v1/scorecards/{id}", get(evaluations::scorecard))
+        .route("/api/v1/qa/sample", post(evaluations::sample))
+        .route("/api/v1/qa/queue", get(evaluations::queue))
         .route(
             "/api/v1/evaluations",
             get(evaluations::list).post(evaluations::create),

@@ -313,6 +313,47 @@ pub(crate) struct RereviewBody {
     comments: Option<String>,
 }
 
+/// `POST /api/v1/qa/sample` body.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SampleBody {
+    /// First day, YYYY-MM-DD in the centre's zone.
+    from: String,
+    /// Last day, inclusive.
+    to: String,
+    /// 1 to 100.
+    #[schema(minimum = 1, maximum = 100)]
+    per_agent: u32,
+    #[schema(pattern = "^(random|longest_handle|rule_hits)$")]
+    strategy: String,
+    /// For random plans: the same seed picks the same contacts.
+    seed: Option<u64>,
+}
+
+/// A sampling plan's result.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SampleResult {
+    plan: String,
+    /// Contacts that could be picked.
+    candidates: u64,
+    /// Contacts queued.
+    queued: u64,
+}
+
+/// One queued interaction.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct QueueItem {
+    contact_id: String,
+    agent_id: String,
+    plan: String,
+    queued_at: String,
+}
+
+/// `GET /api/v1/qa/queue`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct QueueBody {
+    items: Vec<QueueItem>,
+}
+
 /// `GET /healthz`.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Health {
@@ -362,6 +403,8 @@ impl Modify for Security {
         crate::drill::contacts_api,
         crate::transcript::transcript_api,
         crate::evaluations::scorecard,
+        crate::evaluations::sample,
+        crate::evaluations::queue,
         crate::evaluations::create,
         crate::evaluations::list,
         crate::evaluations::one,
@@ -373,7 +416,7 @@ impl Modify for Security {
         crate::imports::import_job,
         crate::healthz,
     ),
-    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, Health, Problem)),
+    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, Health, Problem)),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
 )]

@@ -1287,3 +1287,78 @@ async fn evaluations_go_from_inspector_to_agent_through_dispute_and_rereview() {
         assert_eq!(own["rows"][0]["qa_evaluations"], 1);
     }
 }
+
+#[tokio::test]
+async fn sampling_plans_fill_the_queue_and_evaluations_empty_it() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        store.set_centre_zone("UTC").await.unwrap();
+        import_two_agents(&store).await;
+        add_user(&store, Role::QaInspector).await;
+        add_user(&store, Role::Agent).await;
+        let base = start(store).await;
+        let (inspector, csrf) = sign_in(&base, "qa_inspector").await;
+        let sample = |body: Value| {
+            inspector
+                .post(format!("{base}/api/v1/qa/sample"))
+                .header("x-csrf-token", csrf.clone())
+                .json(&body)
+                .send()
+        };
+        let plan: Value = sample(json!({"from": "2026-11-02", "to": "2026-11-02", "per_agent": 1, "strategy": "random", "seed": 7}))
+            .await.unwrap().json().await.unwrap();
+        // c1 (a1) and c2 (a2) were answered; c3 was abandoned and has no agent
+        assert_eq!(
+            (plan["candidates"].as_u64(), plan["queued"].as_u64()),
+            (Some(2), Some(2)),
+            "{plan}"
+        );
+        let again: Value = sample(json!({"from": "2026-11-02", "to": "2026-11-02", "per_agent": 5, "strategy": "longest_handle"}))
+            .await.unwrap().json().await.unwrap();
+        assert_eq!(again["queued"], 0, "queued contacts are not picked twice");
+        let queue: Value = inspector
+            .get(format!("{base}/api/v1/qa/queue"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<&str> = queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["contact_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["c1", "c2"]);
+        let answers = json!({"greeting": 1, "polite": 5, "tone": 5, "closing": 1, "answer": 5, "reminders": 3});
+        let evaluated = inspector
+            .post(format!("{base}/api/v1/evaluations"))
+            .header("x-csrf-token", csrf.clone())
+            .json(&json!({"contact_id": "c1", "answers": answers}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(evaluated.status(), StatusCode::CREATED);
+        let queue: Value = inspector
+            .get(format!("{base}/api/v1/qa/queue"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(queue["items"].as_array().unwrap().len(), 1);
+        assert_eq!(queue["items"][0]["contact_id"], "c2");
+        let bad: Value = sample(json!({"from": "2026-11-02", "to": "2026-11-02", "per_agent": 1, "strategy": "loudest"}))
+            .await.unwrap().json().await.unwrap();
+        assert_eq!(bad["code"], "unknown_strategy");
+        let (agent, agent_csrf) = sign_in(&base, "agent").await;
+        let refused = agent
+            .post(format!("{base}/api/v1/qa/sample"))
+            .header("x-csrf-token", agent_csrf)
+            .json(&json!({"from": "2026-11-02", "to": "2026-11-02", "per_agent": 1, "strategy": "random"}))
+            .send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    }
+}

@@ -242,6 +242,12 @@ impl Store {
             &serde_json::json!({"contact_id": contact_id, "score": score.score}).to_string(),
         )
         .await?;
+        // an evaluated contact leaves the queue
+        sqlx::query("UPDATE qa_queue SET done_at = $1 WHERE contact_id = $2 AND done_at IS NULL")
+            .bind(now_ms)
+            .bind(contact_id)
+            .execute(&mut *transaction)
+            .await?;
         crate::cache::bump_data_version(&mut transaction).await?;
         transaction.commit().await?;
         Ok(())
@@ -344,5 +350,123 @@ impl Store {
         .await?;
         transaction.commit().await?;
         Ok(true)
+    }
+}
+
+/// An interaction waiting for an inspector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueItem {
+    /// The contact.
+    pub contact_id: String,
+    /// Its agent.
+    pub agent_id: String,
+    /// The plan that picked it.
+    pub plan: String,
+    /// Queued, UTC ms.
+    pub created_ms: i64,
+}
+
+/// A contact that a sampling plan may pick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SamplingCandidate {
+    /// The contact.
+    pub contact_id: String,
+    /// Its agent.
+    pub agent_id: String,
+    /// Talk + hold + wrap, ms.
+    pub handle_ms: i64,
+    /// Automated-QA hits in its transcript.
+    pub rule_hits: i64,
+}
+
+impl Store {
+    /// Answered contacts offered in `[from_ms, to_ms)`, neither evaluated nor queued yet.
+    pub async fn sampling_candidates(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<SamplingCandidate>> {
+        sqlx::query(
+            "SELECT r.contact_id, r.agent_id, r.talk_ms + r.hold_ms + r.wrap_ms, \
+             CAST(COALESCE(h.n, 0) AS BIGINT) FROM contacts r \
+             LEFT JOIN (SELECT contact_id, COUNT(*) AS n FROM qa_hits GROUP BY contact_id) h \
+               ON h.contact_id = r.contact_id \
+             WHERE r.offered_at >= $1 AND r.offered_at < $2 AND r.answered_at IS NOT NULL \
+               AND r.agent_id <> '' \
+               AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.contact_id = r.contact_id) \
+               AND NOT EXISTS (SELECT 1 FROM qa_queue q WHERE q.contact_id = r.contact_id)",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(SamplingCandidate {
+                contact_id: row.try_get(0)?,
+                agent_id: row.try_get(1)?,
+                handle_ms: row.try_get(2)?,
+                rule_hits: row.try_get(3)?,
+            })
+        })
+        .collect()
+    }
+
+    /// Queues picked contacts (ones already queued are left as they are); audited as one plan.
+    pub async fn queue_for_evaluation(
+        &self,
+        picks: &[(String, String)],
+        plan: &str,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<u64> {
+        let mut transaction = self.pool.begin().await?;
+        let mut queued = 0;
+        for (contact_id, agent_id) in picks {
+            queued += sqlx::query(
+                "INSERT INTO qa_queue (contact_id, agent_id, plan, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (contact_id) DO NOTHING",
+            )
+            .bind(contact_id.as_str())
+            .bind(agent_id.as_str())
+            .bind(plan)
+            .bind(now_ms)
+            .execute(&mut *transaction)
+            .await?
+            .rows_affected();
+        }
+        users::audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "create",
+            "qa_sample",
+            plan,
+            &serde_json::json!({"queued": queued}).to_string(),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(queued)
+    }
+
+    /// Open queue items, oldest first.
+    pub async fn evaluation_queue(&self, limit: i64) -> Result<Vec<QueueItem>> {
+        sqlx::query(
+            "SELECT contact_id, agent_id, plan, created_at FROM qa_queue WHERE done_at IS NULL \
+             ORDER BY created_at, agent_id, contact_id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(QueueItem {
+                contact_id: row.try_get(0)?,
+                agent_id: row.try_get(1)?,
+                plan: row.try_get(2)?,
+                created_ms: row.try_get(3)?,
+            })
+        })
+        .collect()
     }
 }

@@ -31,7 +31,9 @@ use sqlx::{
 pub use agents::AgentRecord;
 pub use contacts::{ContactListQuery, ContactPage, ContactRow};
 pub use cubes::DEFAULT_CENTRE_ZONE;
-pub use evaluations::{Evaluation, EvaluationScore, EvaluationStatus, StoredScorecard};
+pub use evaluations::{
+    Evaluation, EvaluationScore, EvaluationStatus, QueueItem, SamplingCandidate, StoredScorecard,
+};
 pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, StateImport};
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};

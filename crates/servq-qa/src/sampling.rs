@@ -1,0 +1,172 @@
+//! Sampling plans: which interactions inspectors score. N per agent from a period's candidates,
+//! at random (reproducible from a seed) or targeted — the longest handle times, or the
+//! interactions with the most automated-QA hits.
+
+use std::collections::BTreeMap;
+
+/// How to pick an agent's interactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Uniformly at random, the same picks for the same seed.
+    Random,
+    /// The longest handle times first.
+    LongestHandle,
+    /// The most automated-QA hits first (interactions without hits are not picked).
+    RuleHits,
+}
+
+impl Strategy {
+    /// `random`, `longest_handle` or `rule_hits`.
+    pub fn parse(name: &str) -> Option<Strategy> {
+        match name.trim() {
+            "random" => Some(Strategy::Random),
+            "longest_handle" => Some(Strategy::LongestHandle),
+            "rule_hits" => Some(Strategy::RuleHits),
+            _ => None,
+        }
+    }
+
+    /// The name in the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Random => "random",
+            Strategy::LongestHandle => "longest_handle",
+            Strategy::RuleHits => "rule_hits",
+        }
+    }
+}
+
+/// An interaction that may be sampled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The contact.
+    pub contact_id: String,
+    /// Its agent.
+    pub agent_id: String,
+    /// Talk + hold + wrap, ms.
+    pub handle_ms: i64,
+    /// Automated-QA hits in its transcript.
+    pub rule_hits: i64,
+}
+
+/// A 64-bit mix of the seed and the id (SplitMix64 over FNV-1a): a stable pseudo-random rank.
+fn rank(seed: u64, id: &str) -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+    for byte in id.bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut z = hash.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Up to `per_agent` candidates of each agent, by `strategy`; agents in id order, each agent's
+/// picks in pick order. Ties fall back to the contact id, so a plan is reproducible.
+pub fn sample(
+    candidates: &[Candidate],
+    per_agent: usize,
+    strategy: Strategy,
+    seed: u64,
+) -> Vec<&Candidate> {
+    let mut by_agent: BTreeMap<&str, Vec<&Candidate>> = BTreeMap::new();
+    for candidate in candidates {
+        if strategy == Strategy::RuleHits && candidate.rule_hits == 0 {
+            continue;
+        }
+        by_agent
+            .entry(candidate.agent_id.as_str())
+            .or_default()
+            .push(candidate);
+    }
+    let mut picked = Vec::new();
+    for (_, mut mine) in by_agent {
+        match strategy {
+            Strategy::Random => mine.sort_by_key(|c| (rank(seed, &c.contact_id), &c.contact_id)),
+            Strategy::LongestHandle => mine.sort_by(|a, b| {
+                b.handle_ms
+                    .cmp(&a.handle_ms)
+                    .then(a.contact_id.cmp(&b.contact_id))
+            }),
+            Strategy::RuleHits => mine.sort_by(|a, b| {
+                b.rule_hits
+                    .cmp(&a.rule_hits)
+                    .then(a.contact_id.cmp(&b.contact_id))
+            }),
+        }
+        picked.extend(mine.into_iter().take(per_agent));
+    }
+    picked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidates() -> Vec<Candidate> {
+        (0..40)
+            .map(|i| Candidate {
+                contact_id: format!("c{i:02}"),
+                agent_id: format!("a{}", i % 4),
+                handle_ms: (i * 37 % 11) * 1000,
+                rule_hits: i % 5,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn n_per_agent_by_each_strategy() {
+        let all = candidates();
+        let random = sample(&all, 3, Strategy::Random, 7);
+        assert_eq!(random.len(), 12);
+        for agent in ["a0", "a1", "a2", "a3"] {
+            assert_eq!(random.iter().filter(|c| c.agent_id == agent).count(), 3);
+        }
+        // the same seed gives the same picks, another seed others
+        assert_eq!(random, sample(&all, 3, Strategy::Random, 7));
+        assert_ne!(random, sample(&all, 3, Strategy::Random, 8));
+        // longest handle: a0 has c00, c04, …, c36 with handle (i·37 mod 11) s: c08 10 s, c16 9 s
+        let longest = sample(&all, 2, Strategy::LongestHandle, 0);
+        let a0: Vec<(&str, i64)> = longest
+            .iter()
+            .filter(|c| c.agent_id == "a0")
+            .map(|c| (c.contact_id.as_str(), c.handle_ms))
+            .collect();
+        assert_eq!(a0, [("c08", 10_000), ("c16", 9_000)]);
+        // rule hits: never an interaction without hits
+        let flagged = sample(&all, 10, Strategy::RuleHits, 0);
+        assert!(flagged.iter().all(|c| c.rule_hits > 0));
+        assert_eq!(flagged.len(), 32);
+        assert_eq!(
+            Strategy::parse("longest_handle"),
+            Some(Strategy::LongestHandle)
+        );
+    }
+
+    #[test]
+    fn random_picks_are_spread_evenly() {
+        let all: Vec<Candidate> = (0..2_000)
+            .map(|i| Candidate {
+                contact_id: format!("k{i}"),
+                agent_id: "a".into(),
+                handle_ms: 0,
+                rule_hits: 0,
+            })
+            .collect();
+        // over 100 seeds of 100 picks each, every candidate is picked 100 × 100/2 000 = 5 times
+        // on average
+        let mut counts = vec![0u32; 2_000];
+        for seed in 0..100 {
+            for c in sample(&all, 100, Strategy::Random, seed) {
+                counts[c.contact_id[1..].parse::<usize>().unwrap()] += 1;
+            }
+        }
+        let mean = counts.iter().sum::<u32>() as f64 / counts.len() as f64;
+        assert!((mean - 5.0).abs() < 1e-9);
+        let max = *counts.iter().max().unwrap();
+        let never = counts.iter().filter(|&&n| n == 0).count();
+        // Poisson(5): about 0.7 % never picked, nobody near 20
+        assert!(max <= 16, "no candidate is favoured: max {max}");
+        assert!(never < 40, "{never} never picked");
+    }
+}
