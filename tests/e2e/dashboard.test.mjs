@@ -33,6 +33,7 @@ before(async () => {
   run(['demo', '--days', '21', '--daily-contacts', '300', '--agents', '10']);
   run(['user', 'add', 'sup', '--role', 'supervisor'], `${password}\n`);
   run(['user', 'add', 'agent1', '--role', 'agent', '--agent-id', 'A001'], `${password}\n`);
+  run(['user', 'add', 'qa1', '--role', 'qa_inspector'], `${password}\n`);
   const port = 20000 + Math.floor(Math.random() * 20000);
   base = `http://127.0.0.1:${port}`;
   server = spawn(servq, ['serve', '--addr', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -149,4 +150,40 @@ test('an agent sees only their own contacts and no ranking', async () => {
   assert.equal(shown, cli.rows[0].offered);
   assert.equal(await page.$('#agents'), null);
   await context.close();
+});
+
+test('an inspector samples, scores a contact on the scorecard, and the agent acknowledges', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await signIn(page, 'qa1');
+  await page.click('#nav-qa');
+  await page.waitForURL(`${base}/qa`);
+  await page.fill('#sample-form input[name=from]', day(-7));
+  await page.fill('#sample-form input[name=to]', day(-1));
+  await page.fill('#sample-form input[name=per_agent]', '1');
+  await page.click('#sample');
+  await page.waitForSelector('#queue tr:nth-child(2)');
+  const queued = await page.$$eval('#queue tr', (rows) => rows.slice(1).map((r) => r.cells[1].textContent));
+  assert.equal(queued.length, 10, 'one contact for each of the ten agents');
+  const row = await page.$('#queue tr:has(td:text-is("A001"))');
+  await (await row.$('a')).click();
+  await page.waitForURL(/\/qa\/evaluate\//);
+  // every item starts at its best level; tone 3 of 5 is half: (10+15+7.5+10+30+20)/100 = 92.5
+  await page.selectOption('#item-tone', '3');
+  await page.fill('#comments', 'tone flat at times');
+  await page.click('#submit-evaluation');
+  await page.waitForURL(`${base}/qa`);
+  assert.equal(await page.textContent('#evaluations tr:nth-child(2) .score'), '92.50');
+  assert.equal((await page.$$('#queue tr')).length, 10, 'nine left in the queue, plus its header');
+  await context.close();
+
+  const agentContext = await browser.newContext({ locale: 'zh-CN' });
+  const agentPage = await agentContext.newPage();
+  await signIn(agentPage, 'agent1');
+  await agentPage.goto(`${base}/qa`);
+  assert.equal(await agentPage.textContent('#evaluations tr:nth-child(2) td:nth-child(5)'), '待坐席确认');
+  await agentPage.click('#evaluations button.acknowledge');
+  await agentPage.waitForSelector('#evaluations tr[data-status="acknowledged"]');
+  assert.equal(await agentPage.textContent('#evaluations tr:nth-child(2) td:nth-child(5)'), '已确认');
+  await agentContext.close();
 });

@@ -38,7 +38,7 @@ fn csrf(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The newest version of a scorecard; the default one is created from `servq-qa` on first use.
-async fn current_scorecard(
+pub(crate) async fn current_scorecard(
     state: &AppState,
     scorecard_id: &str,
 ) -> Result<Option<(StoredScorecard, Scorecard)>, Problem> {

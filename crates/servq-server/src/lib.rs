@@ -13,6 +13,7 @@ mod imports;
 mod observe;
 mod openapi;
 mod pages;
+mod qa_pages;
 mod query_params;
 pub mod report;
 mod transcript;
@@ -194,6 +195,8 @@ pub fn router(state: AppState) -> Router {
         .route("/contacts/{id}", get(transcript::transcript_page))
         .route("/import", get(imports::import_page))
         .route("/audit", get(pages::audit_page))
+        .route("/qa", get(qa_pages::qa_page_handler))
+        .route("/qa/evaluate/{id}", get(qa_pages::evaluate_page))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/setup", get(pages::setup_form).post(pages::setup))

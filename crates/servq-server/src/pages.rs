@@ -66,6 +66,7 @@ pub(crate) fn page(locale: Locale, title: &str, header: &str, body: &str) -> Htm
 fn nav_links(user: &CurrentUser) -> String {
     let locale = user.locale;
     [
+        (Permission::ViewOwnKpis, "/qa", "nav.qa", "nav-qa"),
         (
             Permission::ImportData,
             "/import",

@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// The transcript of `contact_id` if the user may see it: agents only their own contacts.
-async fn visible_transcript(
+pub(crate) async fn visible_transcript(
     state: &AppState,
     user: &CurrentUser,
     contact_id: &str,
@@ -99,6 +99,17 @@ pub(crate) async fn transcript_page(
         ));
         return Ok(page(locale, &title, &signed_in_header(&user), &body).into_response());
     };
+    body.push_str(&transcript_html(locale, &transcript));
+    Ok(page(locale, &title, &signed_in_header(&user), &body).into_response())
+}
+
+/// The hits (each linking to its turn) and the turns (hit ones marked) of a transcript.
+pub(crate) fn transcript_html(
+    locale: crate::i18n::Locale,
+    transcript: &StoredTranscript,
+) -> String {
+    let label = |key: &str| escape(&t(locale, key));
+    let mut body = String::new();
     body.push_str(&format!("<h2>{}</h2>", label("transcript.hits")));
     if transcript.hits.is_empty() {
         body.push_str(&format!(
@@ -149,5 +160,5 @@ pub(crate) async fn transcript_page(
         ));
     }
     body.push_str("</table>");
-    Ok(page(locale, &title, &signed_in_header(&user), &body).into_response())
+    body
 }
