@@ -5,11 +5,13 @@
 //!
 //! This crate does no IO: callers hand it rule text, transcripts and answers.
 
+pub mod calibration;
 pub mod fold;
 pub mod rules;
 pub mod sampling;
 pub mod scorecard;
 
+pub use calibration::{Deviation, Reference, deviations};
 pub use fold::Folder;
 pub use rules::{
     DEFAULT_RULES, Hit, HitKind, RuleError, RuleSet, Scanner, Speaker, Transcript, Turn, TurnRef,

@@ -624,3 +624,241 @@ pub(crate) async fn queue(
         })).collect::<Vec<_>>(),
     })))
 }
+
+#[derive(Deserialize)]
+pub(crate) struct NewCalibration {
+    contact_id: String,
+    scorecard_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CalibrationScore {
+    answers: Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CloseCalibration {
+    reference: String,
+}
+
+/// A session as JSON: while open, who has scored (not the scores: inspectors score blind);
+/// once closed, every score and its deviation from the reference.
+fn calibration_json(calibration: &servq_store::Calibration) -> Value {
+    let mut body = json!({
+        "id": calibration.calibration_id,
+        "contact_id": calibration.contact_id,
+        "scorecard_id": calibration.scorecard_id,
+        "scorecard_version": calibration.scorecard_version,
+        "created_by": calibration.created_by,
+        "status": if calibration.reference.is_some() { "closed" } else { "open" },
+        "inspectors": calibration.scores.iter().map(|(name, _, _)| name).collect::<Vec<_>>(),
+    });
+    if let Some(reference) = &calibration.reference {
+        let scores: Vec<(String, Option<f64>)> = calibration
+            .scores
+            .iter()
+            .map(|(name, _, score)| (name.clone(), *score))
+            .collect();
+        let how = if reference == "mean" {
+            servq_qa::Reference::Mean
+        } else {
+            servq_qa::Reference::Inspector(reference.clone())
+        };
+        let (reference_score, rows) = servq_qa::deviations(&scores, &how);
+        body["reference"] = json!(reference);
+        body["reference_score"] = json!(reference_score);
+        body["results"] = rows
+            .iter()
+            .map(|row| {
+                json!({"inspector": row.inspector, "score": row.score, "deviation": row.deviation})
+            })
+            .collect();
+    }
+    body
+}
+
+async fn load_calibration(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<servq_store::Calibration, Problem> {
+    state
+        .store
+        .calibration(id)
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(user.locale))
+}
+
+/// `POST /api/v1/calibrations`: opens a session on one contact.
+#[utoipa::path(post, path = "/api/v1/calibrations", tag = "qa", request_body = crate::openapi::NewCalibrationBody,
+    responses((status = 201, body = crate::openapi::CalibrationBody),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn create_calibration(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    request: Result<Json<NewCalibration>, JsonRejection>,
+) -> Result<Response, Problem> {
+    user.require(Permission::EvaluateQuality)?;
+    user.check_csrf(csrf(&headers))?;
+    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    state
+        .store
+        .contact_agent(&request.contact_id)
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(user.locale))?;
+    let scorecard_id = request.scorecard_id.as_deref().unwrap_or(DEFAULT_SCORECARD);
+    let (stored, _) = current_scorecard(&state, scorecard_id)
+        .await?
+        .ok_or_else(|| Problem::not_found(user.locale))?;
+    let id = auth::new_token()[..24].to_owned();
+    state
+        .store
+        .create_calibration(
+            &id,
+            &request.contact_id,
+            &stored.scorecard_id,
+            stored.version,
+            &actor(&user),
+            now_ms(),
+        )
+        .await
+        .map_err(Problem::internal)?;
+    let calibration = load_calibration(&state, &user, &id).await?;
+    Ok((StatusCode::CREATED, Json(calibration_json(&calibration))).into_response())
+}
+
+/// `POST /api/v1/calibrations/{id}/scores`: the caller's blind score (once per inspector).
+#[utoipa::path(post, path = "/api/v1/calibrations/{id}/scores", tag = "qa",
+    params(("id" = String, Path, description = "Calibration id")), request_body = crate::openapi::RereviewBody,
+    responses((status = 200, body = crate::openapi::CalibrationBody),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn score_calibration(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    request: Result<Json<CalibrationScore>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::EvaluateQuality)?;
+    user.check_csrf(csrf(&headers))?;
+    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let calibration = load_calibration(&state, &user, &id).await?;
+    let stored = state
+        .store
+        .scorecard(
+            &calibration.scorecard_id,
+            Some(calibration.scorecard_version),
+        )
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::internal("scorecard version missing"))?;
+    let card: Scorecard = serde_json::from_str(&stored.definition).map_err(Problem::internal)?;
+    let (score, _) = scored(&user, &card, &request.answers, None)?;
+    let added = state
+        .store
+        .add_calibration_score(
+            &id,
+            &user.user.username,
+            &score.answers,
+            score.score,
+            now_ms(),
+        )
+        .await
+        .map_err(Problem::internal)?;
+    if !added {
+        return Err(Problem::conflict(
+            "already_scored",
+            "the session is closed or you have scored it already".to_owned(),
+        ));
+    }
+    Ok(Json(calibration_json(
+        &load_calibration(&state, &user, &id).await?,
+    )))
+}
+
+/// `POST /api/v1/calibrations/{id}/close` `{"reference":"mean" or an inspector}`: ends the
+/// session and reveals every score with its deviation from the reference.
+#[utoipa::path(post, path = "/api/v1/calibrations/{id}/close", tag = "qa",
+    params(("id" = String, Path, description = "Calibration id")), request_body = crate::openapi::CloseCalibrationBody,
+    responses((status = 200, body = crate::openapi::CalibrationBody),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn close_calibration(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    request: Result<Json<CloseCalibration>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::EvaluateQuality)?;
+    user.check_csrf(csrf(&headers))?;
+    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let calibration = load_calibration(&state, &user, &id).await?;
+    let reference = request.reference.trim();
+    if reference != "mean"
+        && !calibration
+            .scores
+            .iter()
+            .any(|(name, _, _)| name == reference)
+    {
+        return Err(Problem::bad_request(
+            user.locale,
+            "bad_reference",
+            format!("reference '{reference}' is neither mean nor an inspector who scored"),
+        ));
+    }
+    if !state
+        .store
+        .close_calibration(&id, reference, &actor(&user), now_ms())
+        .await
+        .map_err(Problem::internal)?
+    {
+        return Err(Problem::conflict(
+            "closed",
+            "the session is closed already".to_owned(),
+        ));
+    }
+    Ok(Json(calibration_json(
+        &load_calibration(&state, &user, &id).await?,
+    )))
+}
+
+/// `GET /api/v1/calibrations/{id}`.
+#[utoipa::path(get, path = "/api/v1/calibrations/{id}", tag = "qa",
+    params(("id" = String, Path, description = "Calibration id")),
+    responses((status = 200, body = crate::openapi::CalibrationBody),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn calibration(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::EvaluateQuality)?;
+    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    Ok(Json(calibration_json(
+        &load_calibration(&state, &user, &id).await?,
+    )))
+}

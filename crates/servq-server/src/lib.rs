@@ -223,6 +223,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/qa/sample", post(evaluations::sample))
         .route("/api/v1/qa/queue", get(evaluations::queue))
         .route(
+            "/api/v1/calibrations",
+            post(evaluations::create_calibration),
+        )
+        .route("/api/v1/calibrations/{id}", get(evaluations::calibration))
+        .route(
+            "/api/v1/calibrations/{id}/scores",
+            post(evaluations::score_calibration),
+        )
+        .route(
+            "/api/v1/calibrations/{id}/close",
+            post(evaluations::close_calibration),
+        )
+        .route(
             "/api/v1/evaluations",
             get(evaluations::list).post(evaluations::create),
         )

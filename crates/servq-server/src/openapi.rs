@@ -354,6 +354,47 @@ pub(crate) struct QueueBody {
     items: Vec<QueueItem>,
 }
 
+/// `POST /api/v1/calibrations` body.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct NewCalibrationBody {
+    contact_id: String,
+    scorecard_id: Option<String>,
+}
+
+/// `POST /api/v1/calibrations/{id}/close` body.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CloseCalibrationBody {
+    /// `mean` or the user name of an inspector who scored.
+    reference: String,
+}
+
+/// One inspector's calibration result.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CalibrationResult {
+    inspector: String,
+    score: Option<f64>,
+    /// Score − reference score.
+    deviation: Option<f64>,
+}
+
+/// A calibration session.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CalibrationBody {
+    id: String,
+    contact_id: String,
+    scorecard_id: String,
+    scorecard_version: i64,
+    created_by: String,
+    /// open or closed.
+    status: String,
+    /// Who has scored (their scores stay hidden while open).
+    inspectors: Vec<String>,
+    /// Once closed.
+    reference: Option<String>,
+    reference_score: Option<f64>,
+    results: Option<Vec<CalibrationResult>>,
+}
+
 /// `GET /healthz`.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Health {
@@ -405,6 +446,10 @@ impl Modify for Security {
         crate::evaluations::scorecard,
         crate::evaluations::sample,
         crate::evaluations::queue,
+        crate::evaluations::create_calibration,
+        crate::evaluations::calibration,
+        crate::evaluations::score_calibration,
+        crate::evaluations::close_calibration,
         crate::evaluations::create,
         crate::evaluations::list,
         crate::evaluations::one,
@@ -416,7 +461,7 @@ impl Modify for Security {
         crate::imports::import_job,
         crate::healthz,
     ),
-    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, Health, Problem)),
+    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, NewCalibrationBody, CloseCalibrationBody, CalibrationResult, CalibrationBody, Health, Problem)),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
 )]

@@ -1362,3 +1362,150 @@ async fn sampling_plans_fill_the_queue_and_evaluations_empty_it() {
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn calibration_sessions_are_blind_until_closed_then_show_deviations() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        import_two_agents(&store).await;
+        for role in [
+            Role::QaInspector,
+            Role::Supervisor,
+            Role::Admin,
+            Role::Agent,
+        ] {
+            add_user(&store, role).await;
+        }
+        let base = start(store).await;
+        let mut inspectors = Vec::new();
+        for name in ["qa_inspector", "supervisor", "admin"] {
+            inspectors.push(sign_in(&base, name).await);
+        }
+        let post = |who: usize, path: String, body: Value| {
+            let (client, csrf) = &inspectors[who];
+            client
+                .post(format!("{base}{path}"))
+                .header("x-csrf-token", csrf.clone())
+                .json(&body)
+                .send()
+        };
+        let opened: Value = post(
+            0,
+            "/api/v1/calibrations".into(),
+            json!({"contact_id": "c1"}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(opened["status"], "open");
+        let id = opened["id"].as_str().unwrap().to_owned();
+        let best = json!({"greeting": 1, "polite": 5, "tone": 5, "closing": 1, "answer": 5, "reminders": 3});
+        let mut tone = best.clone();
+        tone["tone"] = json!(3);
+        let mut harsh = best.clone();
+        harsh["answer"] = json!(3);
+        harsh["reminders"] = json!(1);
+        // 100, 92.5 and (10 + 15 + 15 + 10 + 15 + 0) = 65
+        for (who, answers) in [(0, &best), (1, &tone), (2, &harsh)] {
+            let scored: Value = post(
+                who,
+                format!("/api/v1/calibrations/{id}/scores"),
+                json!({"answers": answers}),
+            )
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+            assert!(
+                scored.get("results").is_none_or(Value::is_null),
+                "blind while open: {scored}"
+            );
+        }
+        let twice = post(
+            0,
+            format!("/api/v1/calibrations/{id}/scores"),
+            json!({"answers": best}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(twice.status(), StatusCode::CONFLICT);
+        let open: Value = inspectors[1]
+            .0
+            .get(format!("{base}/api/v1/calibrations/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            open["inspectors"],
+            json!(["qa_inspector", "supervisor", "admin"])
+        );
+        assert!(open["results"].is_null());
+        let bad: Value = post(
+            0,
+            format!("/api/v1/calibrations/{id}/close"),
+            json!({"reference": "nobody"}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(bad["code"], "bad_reference");
+        let closed: Value = post(
+            0,
+            format!("/api/v1/calibrations/{id}/close"),
+            json!({"reference": "mean"}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let mean = (100.0 + 92.5 + 65.0) / 3.0;
+        assert!(
+            (closed["reference_score"].as_f64().unwrap() - mean).abs() < 1e-6,
+            "{closed}"
+        );
+        let deviations: Vec<f64> = closed["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["deviation"].as_f64().unwrap())
+            .collect();
+        for (got, want) in deviations
+            .iter()
+            .zip([100.0 - mean, 92.5 - mean, 65.0 - mean])
+        {
+            assert!((got - want).abs() < 1e-6, "{closed}");
+        }
+        let late = post(
+            1,
+            format!("/api/v1/calibrations/{id}/scores"),
+            json!({"answers": best}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(late.status(), StatusCode::CONFLICT);
+        let again = post(
+            0,
+            format!("/api/v1/calibrations/{id}/close"),
+            json!({"reference": "mean"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(again.status(), StatusCode::CONFLICT);
+        let (agent, _) = sign_in(&base, "agent").await;
+        let refused = agent
+            .get(format!("{base}/api/v1/calibrations/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    }
+}

@@ -8,6 +8,7 @@
 
 mod agents;
 mod cache;
+mod calibrations;
 mod contacts;
 mod cubes;
 mod evaluations;
@@ -29,6 +30,7 @@ use sqlx::{
 };
 
 pub use agents::AgentRecord;
+pub use calibrations::Calibration;
 pub use contacts::{ContactListQuery, ContactPage, ContactRow};
 pub use cubes::DEFAULT_CENTRE_ZONE;
 pub use evaluations::{
