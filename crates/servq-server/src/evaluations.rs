@@ -229,11 +229,13 @@ pub(crate) async fn create(
     state
         .store
         .create_evaluation(
-            &id,
-            &request.contact_id,
-            &agent,
-            &stored,
-            &score,
+            &servq_store::NewEvaluation {
+                evaluation_id: &id,
+                contact_id: &request.contact_id,
+                agent_id: &agent,
+                scorecard: &stored,
+                score: &score,
+            },
             &actor(&user),
             now_ms(),
         )
@@ -395,10 +397,12 @@ async fn step(
         .store
         .advance_evaluation(
             &id,
-            from,
-            to,
-            rescore.as_ref(),
-            reason.as_deref(),
+            &servq_store::EvaluationStep {
+                from,
+                to,
+                rescore: rescore.as_ref(),
+                dispute_reason: reason.as_deref(),
+            },
             &actor(&user),
             now_ms(),
         )

@@ -147,7 +147,7 @@ pub(crate) fn transcript_html(
         label("transcript.time"),
         label("transcript.text"),
     ));
-    for (index, turn) in turns_of(&transcript).iter().enumerate() {
+    for (index, turn) in turns_of(transcript).iter().enumerate() {
         let hit = transcript.hits.iter().any(|h| h.turn == Some(index as i64));
         let speaker = turn["speaker"].as_str().unwrap_or("");
         body.push_str(&format!(

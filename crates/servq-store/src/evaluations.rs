@@ -68,6 +68,34 @@ pub struct EvaluationScore {
     pub failed_critical: Vec<String>,
 }
 
+/// An evaluation to store.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvaluation<'a> {
+    /// Random id.
+    pub evaluation_id: &'a str,
+    /// The interaction.
+    pub contact_id: &'a str,
+    /// The agent who handled it.
+    pub agent_id: &'a str,
+    /// The scorecard version scored on.
+    pub scorecard: &'a StoredScorecard,
+    /// The score.
+    pub score: &'a EvaluationScore,
+}
+
+/// One step of an evaluation's workflow.
+#[derive(Debug, Clone, Copy)]
+pub struct EvaluationStep<'a> {
+    /// The states the step starts from.
+    pub from: &'a [EvaluationStatus],
+    /// The state it leads to.
+    pub to: EvaluationStatus,
+    /// A new score (a re-review).
+    pub rescore: Option<&'a EvaluationScore>,
+    /// The agent's reason (a dispute).
+    pub dispute_reason: Option<&'a str>,
+}
+
 /// A stored evaluation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
@@ -202,18 +230,20 @@ impl Store {
         Ok(version)
     }
 
-    /// Stores a new evaluation (status submitted); audited.
-    #[allow(clippy::too_many_arguments)]
+    /// Stores a new evaluation (status submitted) and closes its queue item; audited.
     pub async fn create_evaluation(
         &self,
-        evaluation_id: &str,
-        contact_id: &str,
-        agent_id: &str,
-        scorecard: &StoredScorecard,
-        score: &EvaluationScore,
+        new: &NewEvaluation<'_>,
         actor: &Actor,
         now_ms: i64,
     ) -> Result<()> {
+        let NewEvaluation {
+            evaluation_id,
+            contact_id,
+            agent_id,
+            scorecard,
+            score,
+        } = *new;
         let mut transaction = self.pool.begin().await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO evaluations ({EVALUATION_COLUMNS}) \
@@ -281,18 +311,21 @@ impl Store {
         .collect()
     }
 
-    /// Moves an evaluation from one of `from` to `to` (with a new score on a re-review, a reason
-    /// on a dispute); false when it is not in one of `from`. Audited.
+    /// Moves an evaluation along its workflow (see [`EvaluationStep`]); false when it is not in
+    /// one of the step's `from` states. Audited.
     pub async fn advance_evaluation(
         &self,
         evaluation_id: &str,
-        from: &[EvaluationStatus],
-        to: EvaluationStatus,
-        rescore: Option<&EvaluationScore>,
-        dispute_reason: Option<&str>,
+        step: &EvaluationStep<'_>,
         actor: &Actor,
         now_ms: i64,
     ) -> Result<bool> {
+        let EvaluationStep {
+            from,
+            to,
+            rescore,
+            dispute_reason,
+        } = *step;
         let mut transaction = self.pool.begin().await?;
         let current: Option<String> =
             sqlx::query_scalar("SELECT status FROM evaluations WHERE evaluation_id = $1")

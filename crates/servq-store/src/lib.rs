@@ -34,7 +34,8 @@ pub use calibrations::Calibration;
 pub use contacts::{ContactListQuery, ContactPage, ContactRow};
 pub use cubes::DEFAULT_CENTRE_ZONE;
 pub use evaluations::{
-    Evaluation, EvaluationScore, EvaluationStatus, QueueItem, SamplingCandidate, StoredScorecard,
+    Evaluation, EvaluationScore, EvaluationStatus, EvaluationStep, NewEvaluation, QueueItem,
+    SamplingCandidate, StoredScorecard,
 };
 pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, StateImport};
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
