@@ -55,6 +55,10 @@ pub struct Item {
     /// Below 50 % on a critical item zeroes the evaluation.
     #[serde(default)]
     pub critical: bool,
+    /// Automated-QA rules whose hits count against this item: when one of them hit the
+    /// interaction, the item's lowest level is suggested to the inspector.
+    #[serde(default)]
+    pub rules: Vec<String>,
 }
 
 /// A group of items.
@@ -216,6 +220,14 @@ impl Scorecard {
             weight,
             scale,
             critical,
+            // the default rules' names (default_rules.toml) that speak to the item
+            rules: match id {
+                "greeting" => vec!["greeting".to_owned()],
+                "closing" => vec!["closing".to_owned()],
+                "polite" => vec!["forbidden_phrase".to_owned()],
+                "tone" => vec!["interruption".to_owned()],
+                _ => Vec::new(),
+            },
         };
         Scorecard {
             name: "默认质检评分表 default".to_owned(),
@@ -269,6 +281,22 @@ impl Scorecard {
                 },
             ],
         }
+    }
+}
+
+impl Scorecard {
+    /// Answers suggested by automated QA: the lowest level for every item one of whose rules
+    /// hit the interaction (`hit_rules` are the names of the rules that hit). The inspector
+    /// confirms or changes them.
+    pub fn suggested_answers(&self, hit_rules: &[&str]) -> Vec<(String, Answer)> {
+        self.items()
+            .filter(|item| {
+                item.rules
+                    .iter()
+                    .any(|rule| hit_rules.contains(&rule.as_str()))
+            })
+            .map(|item| (item.id.clone(), Answer::Level(item.scale.levels().0)))
+            .collect()
     }
 }
 
@@ -350,6 +378,19 @@ mod tests {
             card.score(&answers),
             Err(ScoreError::UnknownItem("smile".into()))
         );
+    }
+
+    #[test]
+    fn rule_hits_suggest_the_lowest_level_of_their_items() {
+        let card = Scorecard::default_scorecard();
+        assert_eq!(
+            card.suggested_answers(&["greeting", "forbidden_phrase", "long_silence"]),
+            [
+                ("greeting".to_owned(), Answer::Level(0)),
+                ("polite".to_owned(), Answer::Level(1)),
+            ]
+        );
+        assert!(card.suggested_answers(&[]).is_empty());
     }
 
     #[test]

@@ -866,3 +866,66 @@ pub(crate) async fn calibration(
         &load_calibration(&state, &user, &id).await?,
     )))
 }
+
+#[derive(Deserialize)]
+pub(crate) struct CoachingParams {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The coaching list: automated-QA hits per agent and rule over a period (default the last 30
+/// days), most frequent first; agents see their own.
+pub(crate) async fn coaching_items(
+    state: &AppState,
+    user: &CurrentUser,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Vec<servq_store::CoachingItem>, Problem> {
+    user.require(Permission::ViewOwnKpis)?;
+    let (_, zone) = state.centre_zone().await?;
+    let yesterday = crate::query_params::add_days(crate::query_params::today(&zone), -1);
+    let default_from = crate::query_params::add_days(yesterday, -29).to_string();
+    let default_to = yesterday.to_string();
+    let (from_ms, to_ms) = crate::query_params::day_range_ms(
+        user.locale,
+        &zone,
+        Some(
+            from.filter(|f| !f.trim().is_empty())
+                .unwrap_or(&default_from),
+        ),
+        Some(to.filter(|t| !t.trim().is_empty()).unwrap_or(&default_to)),
+    )?;
+    let own = (!user.user.role.allows(Permission::ViewAllKpis))
+        .then(|| user.user.agent_id.clone().unwrap_or_default());
+    state
+        .store
+        .coaching_list(
+            own.as_deref(),
+            from_ms.unwrap_or(0),
+            to_ms.unwrap_or(i64::MAX),
+        )
+        .await
+        .map_err(Problem::internal)
+}
+
+/// `GET /api/v1/qa/coaching?from=&to=`.
+#[utoipa::path(get, path = "/api/v1/qa/coaching", tag = "qa",
+    params(("from" = Option<String>, Query, description = "First day (default 30 days before yesterday)"),
+        ("to" = Option<String>, Query, description = "Last day (default yesterday)")),
+    responses((status = 200, body = crate::openapi::CoachingBody),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn coaching(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    params: Result<Query<CoachingParams>, QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let items = coaching_items(&state, &user, params.from.as_deref(), params.to.as_deref()).await?;
+    Ok(Json(json!({
+        "items": items.iter().map(|item| json!({
+            "agent_id": item.agent_id, "rule": item.rule, "kind": item.kind,
+            "hits": item.hits, "contacts": item.contacts, "example_contact": item.example_contact,
+        })).collect::<Vec<_>>(),
+    })))
+}

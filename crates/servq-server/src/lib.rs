@@ -222,6 +222,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/scorecards/{id}", get(evaluations::scorecard))
         .route("/api/v1/qa/sample", post(evaluations::sample))
         .route("/api/v1/qa/queue", get(evaluations::queue))
+        .route("/api/v1/qa/coaching", get(evaluations::coaching))
         .route(
             "/api/v1/calibrations",
             post(evaluations::create_calibration),

@@ -395,6 +395,24 @@ pub(crate) struct CalibrationBody {
     results: Option<Vec<CalibrationResult>>,
 }
 
+/// One line of the coaching list.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CoachingItem {
+    agent_id: String,
+    rule: String,
+    kind: String,
+    hits: i64,
+    contacts: i64,
+    /// A contact to listen to.
+    example_contact: String,
+}
+
+/// `GET /api/v1/qa/coaching`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CoachingBody {
+    items: Vec<CoachingItem>,
+}
+
 /// `GET /healthz`.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Health {
@@ -446,6 +464,7 @@ impl Modify for Security {
         crate::evaluations::scorecard,
         crate::evaluations::sample,
         crate::evaluations::queue,
+        crate::evaluations::coaching,
         crate::evaluations::create_calibration,
         crate::evaluations::calibration,
         crate::evaluations::score_calibration,
@@ -461,7 +480,7 @@ impl Modify for Security {
         crate::imports::import_job,
         crate::healthz,
     ),
-    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, NewCalibrationBody, CloseCalibrationBody, CalibrationResult, CalibrationBody, Health, Problem)),
+    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, NewCalibrationBody, CloseCalibrationBody, CalibrationResult, CalibrationBody, CoachingItem, CoachingBody, Health, Problem)),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
 )]

@@ -183,14 +183,46 @@ pub(crate) async fn qa_page_handler(
         ));
     }
     body.push_str("</table>");
+    let coaching = crate::evaluations::coaching_items(&state, &user, None, None).await?;
+    body.push_str(&format!(
+        "<h2>{}</h2><p class=\"muted\">{}</p><table id=\"coaching\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        label("qa.coaching"),
+        label("qa.coaching_note"),
+        label("qa.agent"),
+        label("transcript.kind"),
+        label("transcript.rule"),
+        label("qa.hits"),
+        label("qa.contacts"),
+        label("qa.example"),
+    ));
+    for item in coaching.iter().take(200) {
+        body.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/contacts/{}\">{}</a></td></tr>",
+            escape(&item.agent_id),
+            label(&format!("qa_kind.{}", item.kind)),
+            escape(&item.rule),
+            item.hits,
+            item.contacts,
+            path_segment(&item.example_contact),
+            escape(&item.example_contact),
+        ));
+    }
+    body.push_str("</table>");
     Ok(qa_page(&user, &t(locale, "qa.title"), &body))
 }
 
-fn level_options(locale: Locale, scale: Scale) -> String {
+fn level_options(locale: Locale, scale: Scale, suggested: Option<u8>) -> String {
     let (low, high) = scale.levels();
     let mut options: String = (low..=high)
         .rev()
-        .map(|level| format!("<option value=\"{level}\">{level}</option>"))
+        .map(|level| {
+            let selected = if suggested == Some(level) {
+                " selected"
+            } else {
+                ""
+            };
+            format!("<option value=\"{level}\"{selected}>{level}</option>")
+        })
         .collect();
     options.push_str(&format!(
         "<option value=\"na\">{}</option>",
@@ -223,6 +255,13 @@ pub(crate) async fn evaluate_page(
     let (stored, card) = crate::evaluations::current_scorecard(&state, "default")
         .await?
         .ok_or_else(|| Problem::not_found(locale))?;
+    let transcript = crate::transcript::visible_transcript(&state, &user, &contact_id).await?;
+    // automated-QA hits pre-fill the items they speak to
+    let hit_rules: Vec<&str> = transcript
+        .iter()
+        .flat_map(|t| t.hits.iter().map(|hit| hit.rule.as_str()))
+        .collect();
+    let suggested = card.suggested_answers(&hit_rules);
     let title = t(locale, "qa.evaluate_title").replace("{id}", &contact_id);
     let mut body = format!(
         "<h1>{}</h1><p class=\"muted\">{} · v{}</p>",
@@ -249,8 +288,29 @@ pub(crate) async fn evaluate_page(
             escape(&section.name)
         ));
         for item in &section.items {
+            let suggestion = suggested.iter().find_map(|(id, answer)| match answer {
+                servq_qa::Answer::Level(level) if *id == item.id => Some(*level),
+                _ => None,
+            });
+            let note = if suggestion.is_some() {
+                format!(
+                    " <span class=\"worse suggested\">{}: {}</span>",
+                    label("qa.suggested"),
+                    escape(
+                        &item
+                            .rules
+                            .iter()
+                            .filter(|rule| hit_rules.contains(&rule.as_str()))
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                )
+            } else {
+                String::new()
+            };
             body.push_str(&format!(
-                "<tr><td>{name}{critical}</td><td>{weight}</td><td><select data-item=\"{id}\" id=\"item-{id}\">{options}</select></td></tr>",
+                "<tr><td>{name}{critical}</td><td>{weight}</td><td><select data-item=\"{id}\" id=\"item-{id}\">{options}</select>{note}</td></tr>",
                 name = escape(&item.name),
                 critical = if item.critical {
                     format!(" <b class=\"worse\">{}</b>", label("qa.critical"))
@@ -259,7 +319,7 @@ pub(crate) async fn evaluate_page(
                 },
                 weight = item.weight,
                 id = escape(&item.id),
-                options = level_options(locale, item.scale),
+                options = level_options(locale, item.scale, suggestion),
             ));
         }
         body.push_str("</table>");
@@ -270,8 +330,8 @@ pub(crate) async fn evaluate_page(
         label("qa.comments"),
         label("qa.submit")
     ));
-    match crate::transcript::visible_transcript(&state, &user, &contact_id).await? {
-        Some(transcript) => body.push_str(&crate::transcript::transcript_html(locale, &transcript)),
+    match &transcript {
+        Some(transcript) => body.push_str(&crate::transcript::transcript_html(locale, transcript)),
         None => body.push_str(&format!("<p>{}</p>", label("transcript.none"))),
     }
     Ok(qa_page(&user, &title, &body))

@@ -1022,6 +1022,58 @@ async fn transcripts_with_their_hits_for_those_who_may_see_them() {
             .await
             .unwrap();
         assert_eq!(other_page.status(), StatusCode::FORBIDDEN);
+        // the hits make the coaching list (agents: their own) and pre-fill the scorecard
+        let coaching: Value = inspector
+            .get(format!(
+                "{base}/api/v1/qa/coaching?from=2026-11-01&to=2026-11-03"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let lines: Vec<(&str, &str, i64)> = coaching["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["agent_id"].as_str().unwrap(),
+                    i["rule"].as_str().unwrap(),
+                    i["hits"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(lines, [("a1", "greeting", 1), ("a2", "greeting", 1)]);
+        let own: Value = agent
+            .get(format!(
+                "{base}/api/v1/qa/coaching?from=2026-11-01&to=2026-11-03"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(own["items"].as_array().unwrap().len(), 1);
+        assert_eq!(own["items"][0]["example_contact"], "c1");
+        let form = inspector
+            .get(format!("{base}/qa/evaluate/c1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            form.contains("<option value=\"0\" selected>0</option>"),
+            "greeting pre-filled: {form}"
+        );
+        assert!(
+            form.contains("suggested by automated QA: greeting"),
+            "{form}"
+        );
     }
 }
 

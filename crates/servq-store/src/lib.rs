@@ -40,7 +40,7 @@ pub use evaluations::{
 pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, StateImport};
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
-pub use transcripts::{StoredHit, StoredTranscript, TranscriptImport};
+pub use transcripts::{CoachingItem, StoredHit, StoredTranscript, TranscriptImport};
 pub use users::{Actor, AuditEntry, NewUser, UserRecord};
 
 /// Everything that can go wrong in the store.

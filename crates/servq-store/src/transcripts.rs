@@ -155,3 +155,57 @@ impl TranscriptImport {
         Ok(self.count)
     }
 }
+
+/// What an agent's automated-QA hits say to work on: one rule's hits over a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoachingItem {
+    /// The agent.
+    pub agent_id: String,
+    /// Rule name.
+    pub rule: String,
+    /// Hit kind.
+    pub kind: String,
+    /// Hits.
+    pub hits: i64,
+    /// Contacts with at least one.
+    pub contacts: i64,
+    /// One of those contacts, to listen to.
+    pub example_contact: String,
+}
+
+impl Store {
+    /// Automated-QA hits per agent and rule for contacts offered in `[from_ms, to_ms)`, one
+    /// agent's when given; each agent's most frequent first.
+    pub async fn coaching_list(
+        &self,
+        agent_id: Option<&str>,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<CoachingItem>> {
+        sqlx::query(
+            "SELECT r.agent_id, h.rule, h.kind, CAST(COUNT(*) AS BIGINT), \
+             CAST(COUNT(DISTINCT h.contact_id) AS BIGINT), MAX(h.contact_id) \
+             FROM qa_hits h JOIN contacts r ON r.contact_id = h.contact_id \
+             WHERE r.offered_at >= $1 AND r.offered_at < $2 AND r.agent_id <> '' \
+               AND ($3 = '' OR r.agent_id = $3) \
+             GROUP BY r.agent_id, h.rule, h.kind ORDER BY r.agent_id, 4 DESC, h.rule",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(agent_id.unwrap_or(""))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(CoachingItem {
+                agent_id: row.try_get(0)?,
+                rule: row.try_get(1)?,
+                kind: row.try_get(2)?,
+                hits: row.try_get(3)?,
+                contacts: row.try_get(4)?,
+                example_contact: row.try_get(5)?,
+            })
+        })
+        .collect()
+    }
+}
