@@ -20,7 +20,14 @@ use crate::{
 
 /// Posts JSON to the API with the session's CSRF token and reloads or moves on; shows the
 /// problem's detail otherwise.
-const SCRIPT: &str = r#"function servqPost(url, body, next) {
+const SCRIPT: &str = r#"function servqCalibrate(contact) {
+  fetch('/api/v1/calibrations', {method: 'POST', credentials: 'same-origin',
+    headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.body.dataset.csrf},
+    body: JSON.stringify({contact_id: contact})})
+  .then(function (r) { return r.json(); })
+  .then(function (c) { if (c.id) { location.href = '/qa/calibrations/' + encodeURIComponent(c.id); } });
+}
+function servqPost(url, body, next) {
   var csrf = document.body.dataset.csrf;
   fetch(url, {method: 'POST', credentials: 'same-origin',
     headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf}, body: JSON.stringify(body)})
@@ -112,12 +119,15 @@ pub(crate) async fn qa_page_handler(
             ));
             for item in &queue {
                 body.push_str(&format!(
-                    "<tr><td>{id}</td><td>{agent}</td><td>{plan}</td><td><a href=\"/qa/evaluate/{link}\">{evaluate}</a></td></tr>",
+                    "<tr><td>{id}</td><td>{agent}</td><td>{plan}</td><td><a href=\"/qa/evaluate/{link}\">{evaluate}</a> \
+                     <button class=\"calibrate\" onclick=\"servqCalibrate({json_id})\">{calibrate}</button></td></tr>",
                     id = escape(&item.contact_id),
                     agent = escape(&item.agent_id),
                     plan = escape(&item.plan),
                     link = path_segment(&item.contact_id),
                     evaluate = label("qa.evaluate"),
+                    json_id = escape(&serde_json::Value::String(item.contact_id.clone()).to_string()),
+                    calibrate = label("qa.calibrate"),
                 ));
             }
             body.push_str("</table>");
@@ -261,7 +271,6 @@ pub(crate) async fn evaluate_page(
         .iter()
         .flat_map(|t| t.hits.iter().map(|hit| hit.rule.as_str()))
         .collect();
-    let suggested = card.suggested_answers(&hit_rules);
     let title = t(locale, "qa.evaluate_title").replace("{id}", &contact_id);
     let mut body = format!(
         "<h1>{}</h1><p class=\"muted\">{} · v{}</p>",
@@ -277,13 +286,43 @@ pub(crate) async fn evaluate_page(
         None => "'/api/v1/evaluations'".to_owned(),
     };
     body.push_str(&format!(
+        "<p><label>{} <textarea name=\"comments\" id=\"comments\" rows=\"3\" cols=\"60\" form=\"evaluation-form\"></textarea></label></p>",
+        label("qa.comments")
+    ));
+    let contact = escape(&serde_json::Value::String(contact_id.clone()).to_string());
+    body.push_str(&scorecard_form(
+        locale,
+        &card,
+        &hit_rules,
+        &target,
+        &format!(",contact_id:{contact}"),
+        "'/qa'",
+    ));
+    match &transcript {
+        Some(transcript) => body.push_str(&crate::transcript::transcript_html(locale, transcript)),
+        None => body.push_str(&format!("<p>{}</p>", label("transcript.none"))),
+    }
+    Ok(qa_page(&user, &title, &body))
+}
+
+/// The scorecard's items as a form posting `{answers:{…}}` (and `extra` fields) to `target`.
+fn scorecard_form(
+    locale: Locale,
+    card: &servq_qa::Scorecard,
+    hit_rules: &[&str],
+    target: &str,
+    extra: &str,
+    next: &str,
+) -> String {
+    let suggested = card.suggested_answers(hit_rules);
+    let label = |key: &str| escape(&t(locale, key));
+    let mut html = format!(
         "<form id=\"evaluation-form\" onsubmit=\"event.preventDefault();var a={{}};\
          this.querySelectorAll('select[data-item]').forEach(function(s){{a[s.dataset.item]=s.value==='na'?'na':Number(s.value)}});\
-         servqPost({target},{{contact_id:{contact},answers:a,comments:this.comments.value}},'/qa')\">",
-        contact = escape(&serde_json::Value::String(contact_id.clone()).to_string()),
-    ));
+         servqPost({target},{{answers:a,comments:this.comments?this.comments.value:''{extra}}},{next})\">"
+    );
     for section in &card.sections {
-        body.push_str(&format!(
+        html.push_str(&format!(
             "<h2>{}</h2><table class=\"scorecard\">",
             escape(&section.name)
         ));
@@ -293,23 +332,21 @@ pub(crate) async fn evaluate_page(
                 _ => None,
             });
             let note = if suggestion.is_some() {
+                let rules: Vec<&str> = item
+                    .rules
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|rule| hit_rules.contains(rule))
+                    .collect();
                 format!(
                     " <span class=\"worse suggested\">{}: {}</span>",
                     label("qa.suggested"),
-                    escape(
-                        &item
-                            .rules
-                            .iter()
-                            .filter(|rule| hit_rules.contains(&rule.as_str()))
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
+                    escape(&rules.join(", "))
                 )
             } else {
                 String::new()
             };
-            body.push_str(&format!(
+            html.push_str(&format!(
                 "<tr><td>{name}{critical}</td><td>{weight}</td><td><select data-item=\"{id}\" id=\"item-{id}\">{options}</select>{note}</td></tr>",
                 name = escape(&item.name),
                 critical = if item.critical {
@@ -322,17 +359,130 @@ pub(crate) async fn evaluate_page(
                 options = level_options(locale, item.scale, suggestion),
             ));
         }
-        body.push_str("</table>");
+        html.push_str("</table>");
     }
-    body.push_str(&format!(
-        "<p><label>{} <textarea name=\"comments\" id=\"comments\" rows=\"3\" cols=\"60\"></textarea></label></p>\
-         <p><button type=\"submit\" id=\"submit-evaluation\">{}</button></p></form>",
-        label("qa.comments"),
+    html.push_str(&format!(
+        "<p><button type=\"submit\" id=\"submit-evaluation\">{}</button></p></form>",
         label("qa.submit")
     ));
-    match &transcript {
-        Some(transcript) => body.push_str(&crate::transcript::transcript_html(locale, transcript)),
-        None => body.push_str(&format!("<p>{}</p>", label("transcript.none"))),
+    html
+}
+
+/// `/qa/calibrations/{id}`: while open, the blind scorecard form, who has scored and the close
+/// form; once closed, every inspector's score and deviation from the reference.
+pub(crate) async fn calibration_page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::EvaluateQuality)?;
+    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let locale = user.locale;
+    let label = |key: &str| escape(&t(locale, key));
+    let calibration = state
+        .store
+        .calibration(&id)
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(locale))?;
+    let title = t(locale, "qa.calibration_title").replace("{id}", &calibration.contact_id);
+    let mut body = format!(
+        "<h1>{}</h1><p><a href=\"/contacts/{}\">{}</a></p>",
+        escape(&title),
+        path_segment(&calibration.contact_id),
+        label("transcript.turns")
+    );
+    let path = path_segment(&id);
+    match &calibration.reference {
+        None => {
+            let names: Vec<&str> = calibration
+                .scores
+                .iter()
+                .map(|(name, _, _)| name.as_str())
+                .collect();
+            body.push_str(&format!(
+                "<p id=\"scored\">{}: {}</p>",
+                label("qa.scored_by"),
+                escape(&names.join(", "))
+            ));
+            if !names.contains(&user.user.username.as_str()) {
+                let stored = state
+                    .store
+                    .scorecard(
+                        &calibration.scorecard_id,
+                        Some(calibration.scorecard_version),
+                    )
+                    .await
+                    .map_err(Problem::internal)?
+                    .ok_or_else(|| Problem::internal("scorecard version missing"))?;
+                let card: servq_qa::Scorecard =
+                    serde_json::from_str(&stored.definition).map_err(Problem::internal)?;
+                body.push_str(&scorecard_form(
+                    locale,
+                    &card,
+                    &[],
+                    &format!("'/api/v1/calibrations/{path}/scores'"),
+                    "",
+                    "null",
+                ));
+            }
+            let references: String = std::iter::once(("mean".to_owned(), t(locale, "qa.mean")))
+                .chain(names.iter().map(|n| ((*n).to_owned(), (*n).to_owned())))
+                .map(|(value, text)| {
+                    format!(
+                        "<option value=\"{}\">{}</option>",
+                        escape(&value),
+                        escape(&text)
+                    )
+                })
+                .collect();
+            body.push_str(&format!(
+                "<form id=\"close-form\" class=\"filters\" onsubmit=\"event.preventDefault();\
+                 servqPost('/api/v1/calibrations/{path}/close',{{reference:this.reference.value}})\">\
+                 <label>{} <select name=\"reference\" id=\"reference\">{references}</select></label>\
+                 <button type=\"submit\" id=\"close\">{}</button></form>",
+                label("qa.reference"),
+                label("qa.close"),
+            ));
+        }
+        Some(reference) => {
+            let scores: Vec<(String, Option<f64>)> = calibration
+                .scores
+                .iter()
+                .map(|(name, _, score)| (name.clone(), *score))
+                .collect();
+            let how = if reference == "mean" {
+                servq_qa::Reference::Mean
+            } else {
+                servq_qa::Reference::Inspector(reference.clone())
+            };
+            let (reference_score, rows) = servq_qa::deviations(&scores, &how);
+            body.push_str(&format!(
+                "<p id=\"reference-score\">{}: {} = {}</p><table id=\"calibration\"><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+                label("qa.reference"),
+                escape(&if reference == "mean" {
+                    t(locale, "qa.mean")
+                } else {
+                    reference.clone()
+                }),
+                score_text(reference_score),
+                label("qa.inspector"),
+                label("qa.score"),
+                label("qa.deviation"),
+            ));
+            for row in &rows {
+                body.push_str(&format!(
+                    "<tr><td>{}</td><td>{}</td><td class=\"deviation\">{}</td></tr>",
+                    escape(&row.inspector),
+                    score_text(row.score),
+                    row.deviation.map_or("—".to_owned(), |d| format!("{d:+.2}")),
+                ));
+            }
+            body.push_str("</table>");
+        }
     }
     Ok(qa_page(&user, &title, &body))
 }

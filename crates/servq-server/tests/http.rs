@@ -1498,6 +1498,23 @@ async fn calibration_sessions_are_blind_until_closed_then_show_deviations() {
             json!(["qa_inspector", "supervisor", "admin"])
         );
         assert!(open["results"].is_null());
+        let open_page = inspectors[1]
+            .0
+            .get(format!("{base}/qa/calibrations/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            open_page.contains("Scored so far (blind): qa_inspector, supervisor, admin"),
+            "{open_page}"
+        );
+        assert!(
+            open_page.contains("id=\"close\"") && !open_page.contains("class=\"deviation\""),
+            "{open_page}"
+        );
         let bad: Value = post(
             0,
             format!("/api/v1/calibrations/{id}/close"),
@@ -1552,6 +1569,20 @@ async fn calibration_sessions_are_blind_until_closed_then_show_deviations() {
         .await
         .unwrap();
         assert_eq!(again.status(), StatusCode::CONFLICT);
+        // the page shows the same comparison
+        let page = inspectors[0]
+            .0
+            .get(format!("{base}/qa/calibrations/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("<td>admin</td><td>65.00</td><td class=\"deviation\">-20.83</td>"),
+            "{page}"
+        );
         let (agent, _) = sign_in(&base, "agent").await;
         let refused = agent
             .get(format!("{base}/api/v1/calibrations/{id}"))
