@@ -551,17 +551,11 @@ form.addEventListener('submit',function(e){
 var job=new URLSearchParams(location.search).get('job');if(job){poll(job)}
 })();"#;
 
-#[derive(Deserialize)]
-pub(crate) struct ImportPageQuery {
-    #[allow(dead_code)]
-    job: Option<String>,
-}
-
-/// `/import`: the upload form, the progress of the current import and the recent imports.
+/// `/import`: the upload form, the progress of the current import (`?job=ID`, read by the
+/// page's script) and the recent imports.
 pub(crate) async fn import_page(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
-    _query: Result<Query<ImportPageQuery>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
