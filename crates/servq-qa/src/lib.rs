@@ -16,5 +16,5 @@ pub use fold::Folder;
 pub use rules::{
     DEFAULT_RULES, Hit, HitKind, RuleError, RuleSet, Scanner, Speaker, Transcript, Turn, TurnRef,
 };
-pub use sampling::{Candidate, Strategy, sample};
+pub use sampling::{Candidate, NEW_AGENT_DAYS, Strategy, is_new_agent, sample};
 pub use scorecard::{Answer, Item, Scale, Score, ScoreError, Scorecard, Section, mean_score};

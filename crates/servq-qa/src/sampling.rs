@@ -13,6 +13,17 @@ pub enum Strategy {
     LongestHandle,
     /// The most automated-QA hits first (interactions without hits are not picked).
     RuleHits,
+    /// Only agents new to the centre (see [`is_new_agent`]), at random.
+    NewAgents,
+}
+
+/// An agent is new while their first contact is less than this many days before the end of
+/// the sampled period.
+pub const NEW_AGENT_DAYS: i64 = 30;
+
+/// Whether an agent whose first contact was at `first_contact_ms` is new at `period_end_ms`.
+pub fn is_new_agent(first_contact_ms: i64, period_end_ms: i64) -> bool {
+    period_end_ms - first_contact_ms < NEW_AGENT_DAYS * 86_400_000
 }
 
 impl Strategy {
@@ -22,6 +33,7 @@ impl Strategy {
             "random" => Some(Strategy::Random),
             "longest_handle" => Some(Strategy::LongestHandle),
             "rule_hits" => Some(Strategy::RuleHits),
+            "new_agents" => Some(Strategy::NewAgents),
             _ => None,
         }
     }
@@ -32,6 +44,7 @@ impl Strategy {
             Strategy::Random => "random",
             Strategy::LongestHandle => "longest_handle",
             Strategy::RuleHits => "rule_hits",
+            Strategy::NewAgents => "new_agents",
         }
     }
 }
@@ -47,6 +60,8 @@ pub struct Candidate {
     pub handle_ms: i64,
     /// Automated-QA hits in its transcript.
     pub rule_hits: i64,
+    /// Whether its agent is new ([`is_new_agent`]).
+    pub new_agent: bool,
 }
 
 /// A 64-bit mix of the seed and the id (SplitMix64 over FNV-1a): a stable pseudo-random rank.
@@ -71,7 +86,9 @@ pub fn sample(
 ) -> Vec<&Candidate> {
     let mut by_agent: BTreeMap<&str, Vec<&Candidate>> = BTreeMap::new();
     for candidate in candidates {
-        if strategy == Strategy::RuleHits && candidate.rule_hits == 0 {
+        if (strategy == Strategy::RuleHits && candidate.rule_hits == 0)
+            || (strategy == Strategy::NewAgents && !candidate.new_agent)
+        {
             continue;
         }
         by_agent
@@ -82,7 +99,9 @@ pub fn sample(
     let mut picked = Vec::new();
     for (_, mut mine) in by_agent {
         match strategy {
-            Strategy::Random => mine.sort_by_key(|c| (rank(seed, &c.contact_id), &c.contact_id)),
+            Strategy::Random | Strategy::NewAgents => {
+                mine.sort_by_key(|c| (rank(seed, &c.contact_id), &c.contact_id))
+            }
             Strategy::LongestHandle => mine.sort_by(|a, b| {
                 b.handle_ms
                     .cmp(&a.handle_ms)
@@ -110,6 +129,7 @@ mod tests {
                 agent_id: format!("a{}", i % 4),
                 handle_ms: (i * 37 % 11) * 1000,
                 rule_hits: i % 5,
+                new_agent: i % 4 == 3,
             })
             .collect()
     }
@@ -151,6 +171,7 @@ mod tests {
                 agent_id: "a".into(),
                 handle_ms: 0,
                 rule_hits: 0,
+                new_agent: false,
             })
             .collect();
         // over 100 seeds of 100 picks each, every candidate is picked 100 × 100/2 000 = 5 times

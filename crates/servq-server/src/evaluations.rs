@@ -540,7 +540,7 @@ pub(crate) async fn sample(
             locale,
             "unknown_strategy",
             format!(
-                "strategy '{}' is not random, longest_handle or rule_hits",
+                "strategy '{}' is not random, longest_handle, rule_hits or new_agents",
                 request.strategy
             ),
         )
@@ -573,6 +573,7 @@ pub(crate) async fn sample(
             agent_id: c.agent_id,
             handle_ms: c.handle_ms,
             rule_hits: c.rule_hits,
+            new_agent: servq_qa::is_new_agent(c.agent_first_day_ms, to_ms),
         })
         .collect();
     let seed = request.seed.unwrap_or_else(|| now_ms() as u64);

@@ -76,7 +76,7 @@ pub(crate) async fn qa_page_handler(
         let (_, zone) = state.centre_zone().await?;
         let to = add_days(today(&zone), -1);
         let from = add_days(to, -6);
-        let strategies: String = ["random", "longest_handle", "rule_hits"]
+        let strategies: String = ["random", "longest_handle", "rule_hits", "new_agents"]
             .iter()
             .map(|s| {
                 format!(

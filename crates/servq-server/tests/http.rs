@@ -1402,6 +1402,14 @@ async fn sampling_plans_fill_the_queue_and_evaluations_empty_it() {
             .unwrap();
         assert_eq!(queue["items"].as_array().unwrap().len(), 1);
         assert_eq!(queue["items"][0]["contact_id"], "c2");
+        // both agents first took contacts on 2026-11-02: new, and c2 is still unevaluated
+        let new: Value = sample(json!({"from": "2026-11-02", "to": "2026-11-02", "per_agent": 1, "strategy": "new_agents"}))
+            .await.unwrap().json().await.unwrap();
+        assert_eq!(
+            (new["candidates"].as_u64(), new["queued"].as_u64()),
+            (Some(0), Some(0)),
+            "{new}"
+        );
         let bad: Value = sample(json!({"from": "2026-11-02", "to": "2026-11-02", "per_agent": 1, "strategy": "loudest"}))
             .await.unwrap().json().await.unwrap();
         assert_eq!(bad["code"], "unknown_strategy");

@@ -410,6 +410,8 @@ pub struct SamplingCandidate {
     pub handle_ms: i64,
     /// Automated-QA hits in its transcript.
     pub rule_hits: i64,
+    /// The start (UTC ms of local midnight) of the agent's first day with contacts.
+    pub agent_first_day_ms: i64,
 }
 
 impl Store {
@@ -421,9 +423,12 @@ impl Store {
     ) -> Result<Vec<SamplingCandidate>> {
         sqlx::query(
             "SELECT r.contact_id, r.agent_id, r.talk_ms + r.hold_ms + r.wrap_ms, \
-             CAST(COALESCE(h.n, 0) AS BIGINT) FROM contacts r \
+             CAST(COALESCE(h.n, 0) AS BIGINT), CAST(COALESCE(d.first_day, r.offered_at) AS BIGINT) \
+             FROM contacts r \
              LEFT JOIN (SELECT contact_id, COUNT(*) AS n FROM qa_hits GROUP BY contact_id) h \
                ON h.contact_id = r.contact_id \
+             LEFT JOIN (SELECT agent_id, MIN(period) AS first_day FROM contact_day_agent \
+                        GROUP BY agent_id) d ON d.agent_id = r.agent_id \
              WHERE r.offered_at >= $1 AND r.offered_at < $2 AND r.answered_at IS NOT NULL \
                AND r.agent_id <> '' \
                AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.contact_id = r.contact_id) \
@@ -440,6 +445,7 @@ impl Store {
                 agent_id: row.try_get(1)?,
                 handle_ms: row.try_get(2)?,
                 rule_hits: row.try_get(3)?,
+                agent_first_day_ms: row.try_get(4)?,
             })
         })
         .collect()
