@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use servq_core::{PERMISSIONS, Permission, Role};
 use servq_kpi::{METRICS, MetricValue};
-use servq_store::{Actor, KpiQuery, NewUser, StoreError};
+use servq_store::{KpiQuery, NewUser, StoreError};
 
 use crate::{
     AppState, Problem,
@@ -22,17 +22,6 @@ use crate::{
     now_ms, query_params,
     report::{self, Report, ReportFormat, RequestError},
 };
-
-fn actor(user: &CurrentUser) -> Actor {
-    Actor {
-        user_id: Some(user.user.user_id.clone()),
-        name: user.user.username.clone(),
-    }
-}
-
-fn csrf_header(headers: &HeaderMap) -> Option<&str> {
-    headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
-}
 
 /// `GET /api/v1/me`: who is signed in, what they may do, and the CSRF token of the session.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
@@ -50,7 +39,7 @@ pub(crate) async fn me(user: CurrentUser) -> Json<Value> {
         "agent_id": user.user.agent_id,
         "permissions": permissions,
         "csrf_token": match &user.credential {
-            Credential::Session { csrf } => Some(csrf.clone()),
+            Credential::Session { .. } => Some(user.csrf_token()),
             Credential::ApiToken => None,
         },
     }))
@@ -201,7 +190,7 @@ pub(crate) async fn set_locale(
     headers: HeaderMap,
     request: Result<Json<LocaleRequest>, JsonRejection>,
 ) -> Result<Json<Value>, Problem> {
-    user.check_csrf(csrf_header(&headers))?;
+    user.check_csrf_header(&headers)?;
     let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let locale = crate::pages::remember_locale(&state, &user, &request.locale).await?;
     Ok(Json(json!({"locale": locale.tag()})))
@@ -223,7 +212,7 @@ pub(crate) async fn create_token(
     request: Result<Json<TokenRequest>, JsonRejection>,
 ) -> Result<Response, Problem> {
     user.require(Permission::UseApiTokens)?;
-    user.check_csrf(csrf_header(&headers))?;
+    user.check_csrf_header(&headers)?;
     let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     if request.name.trim().is_empty() {
         return Err(Problem::bad_request(
@@ -239,7 +228,7 @@ pub(crate) async fn create_token(
             &auth::token_hash(&token),
             &user.user.user_id,
             request.name.trim(),
-            &actor(&user),
+            &user.actor(),
             now_ms(),
         )
         .await
@@ -289,7 +278,7 @@ pub(crate) async fn create_user(
     request: Result<Json<NewUserRequest>, JsonRejection>,
 ) -> Result<Response, Problem> {
     user.require(Permission::ManageUsers)?;
-    user.check_csrf(csrf_header(&headers))?;
+    user.check_csrf_header(&headers)?;
     let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     if request.username.trim().is_empty() {
         return Err(Problem::bad_request(
@@ -332,7 +321,7 @@ pub(crate) async fn create_user(
         role,
         agent_id: request.agent_id.map(|a| a.trim().to_owned()),
     };
-    match state.store.create_user(&new, &actor(&user), now_ms()).await {
+    match state.store.create_user(&new, &user.actor(), now_ms()).await {
         Ok(()) => Ok((
             StatusCode::CREATED,
             Json(json!({"username": new.username, "role": role.name()})),
@@ -373,7 +362,7 @@ pub(crate) async fn audit(
     Ok(Json(json!({
         "entries": entries.iter().map(|e| json!({
             "id": e.id,
-            "at": jiff::Timestamp::from_millisecond(e.at_ms).map(|t| t.to_string()).unwrap_or_default(),
+            "at": crate::rfc3339(e.at_ms),
             "user": e.username, "action": e.action, "entity": e.entity, "entity_id": e.entity_id,
             "detail": serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::Null),
         })).collect::<Vec<_>>(),

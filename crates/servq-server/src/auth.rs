@@ -139,6 +139,27 @@ impl CurrentUser {
         Ok(())
     }
 
+    /// The user as the audit log names them.
+    pub fn actor(&self) -> servq_store::Actor {
+        servq_store::Actor {
+            user_id: Some(self.user.user_id.clone()),
+            name: self.user.username.clone(),
+        }
+    }
+
+    /// The session's CSRF token, for forms and page scripts; empty for an API token.
+    pub fn csrf_token(&self) -> &str {
+        match &self.credential {
+            Credential::Session { csrf } => csrf,
+            Credential::ApiToken => "",
+        }
+    }
+
+    /// Checks the `X-CSRF-Token` header of a state-changing API call made with a session.
+    pub fn check_csrf_header(&self, headers: &HeaderMap) -> Result<(), Problem> {
+        self.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))
+    }
+
     /// For a session, checks the CSRF token sent with a state-changing request.
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), Problem> {
         match &self.credential {

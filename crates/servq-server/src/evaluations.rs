@@ -26,17 +26,6 @@ use crate::{
 /// The scorecard evaluations use unless they name another.
 const DEFAULT_SCORECARD: &str = "default";
 
-fn actor(user: &CurrentUser) -> Actor {
-    Actor {
-        user_id: Some(user.user.user_id.clone()),
-        name: user.user.username.clone(),
-    }
-}
-
-fn csrf(headers: &HeaderMap) -> Option<&str> {
-    headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
-}
-
 /// The newest version of a scorecard; the default one is created from `servq-qa` on first use.
 pub(crate) async fn current_scorecard(
     state: &AppState,
@@ -172,8 +161,8 @@ fn evaluation_json(evaluation: &Evaluation) -> Value {
         "answers": serde_json::from_str::<Value>(&evaluation.score.answers).unwrap_or(Value::Null),
         "comments": evaluation.score.comments,
         "dispute_reason": evaluation.dispute_reason,
-        "created_at": jiff::Timestamp::from_millisecond(evaluation.created_ms).map(|t| t.to_string()).unwrap_or_default(),
-        "updated_at": jiff::Timestamp::from_millisecond(evaluation.updated_ms).map(|t| t.to_string()).unwrap_or_default(),
+        "created_at": crate::rfc3339(evaluation.created_ms),
+        "updated_at": crate::rfc3339(evaluation.updated_ms),
     })
 }
 
@@ -202,7 +191,7 @@ pub(crate) async fn create(
     request: Result<Json<NewEvaluation>, JsonRejection>,
 ) -> Result<Response, Problem> {
     user.require(Permission::EvaluateQuality)?;
-    user.check_csrf(csrf(&headers))?;
+    user.check_csrf_header(&headers)?;
     let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let agent = state
         .store
@@ -236,7 +225,7 @@ pub(crate) async fn create(
                 scorecard: &stored,
                 score: &score,
             },
-            &actor(&user),
+            &user.actor(),
             now_ms(),
         )
         .await
@@ -330,7 +319,7 @@ async fn step(
     body: Option<Result<Json<StepBody>, JsonRejection>>,
     to: EvaluationStatus,
 ) -> Result<Json<Value>, Problem> {
-    user.check_csrf(csrf(&headers))?;
+    user.check_csrf_header(&headers)?;
     let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let body = match body {
         Some(body) => {
@@ -403,7 +392,7 @@ async fn step(
                 rescore: rescore.as_ref(),
                 dispute_reason: reason.as_deref(),
             },
-            &actor(&user),
+            &user.actor(),
             now_ms(),
         )
         .await
@@ -532,7 +521,7 @@ pub(crate) async fn sample(
     request: Result<Json<SampleRequest>, JsonRejection>,
 ) -> Result<Response, Problem> {
     user.require(Permission::EvaluateQuality)?;
-    user.check_csrf(csrf(&headers))?;
+    user.check_csrf_header(&headers)?;
     let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let locale = user.locale;
     let strategy = servq_qa::Strategy::parse(&request.strategy).ok_or_else(|| {
@@ -591,7 +580,7 @@ pub(crate) async fn sample(
     );
     let queued = state
         .store
-        .queue_for_evaluation(&picks, &plan, &actor(&user), now_ms())
+        .queue_for_evaluation(&picks, &plan, &user.actor(), now_ms())
         .await
         .map_err(Problem::internal)?;
     Ok((
@@ -625,7 +614,7 @@ pub(crate) async fn queue(
             "contact_id": item.contact_id,
             "agent_id": item.agent_id,
             "plan": item.plan,
-            "queued_at": jiff::Timestamp::from_millisecond(item.created_ms).map(|t| t.to_string()).unwrap_or_default(),
+            "queued_at": crate::rfc3339(item.created_ms),
         })).collect::<Vec<_>>(),
     })))
 }
@@ -646,6 +635,26 @@ pub(crate) struct CloseCalibration {
     reference: String,
 }
 
+/// A closed session's reference (`mean` or an inspector), its score and every inspector's
+/// deviation from it; `None` while the session is open.
+pub(crate) fn comparison(
+    calibration: &servq_store::Calibration,
+) -> Option<(&str, Option<f64>, Vec<servq_qa::Deviation>)> {
+    let reference = calibration.reference.as_deref()?;
+    let scores: Vec<(String, Option<f64>)> = calibration
+        .scores
+        .iter()
+        .map(|(name, _, score)| (name.clone(), *score))
+        .collect();
+    let how = if reference == "mean" {
+        servq_qa::Reference::Mean
+    } else {
+        servq_qa::Reference::Inspector(reference.to_owned())
+    };
+    let (reference_score, rows) = servq_qa::deviations(&scores, &how);
+    Some((reference, reference_score, rows))
+}
+
 /// A session as JSON: while open, who has scored (not the scores: inspectors score blind);
 /// once closed, every score and its deviation from the reference.
 fn calibration_json(calibration: &servq_store::Calibration) -> Value {
@@ -658,18 +667,7 @@ fn calibration_json(calibration: &servq_store::Calibration) -> Value {
         "status": if calibration.reference.is_some() { "closed" } else { "open" },
         "inspectors": calibration.scores.iter().map(|(name, _, _)| name).collect::<Vec<_>>(),
     });
-    if let Some(reference) = &calibration.reference {
-        let scores: Vec<(String, Option<f64>)> = calibration
-            .scores
-            .iter()
-            .map(|(name, _, score)| (name.clone(), *score))
-            .collect();
-        let how = if reference == "mean" {
-            servq_qa::Reference::Mean
-        } else {
-            servq_qa::Reference::Inspector(reference.clone())
-        };
-        let (reference_score, rows) = servq_qa::deviations(&scores, &how);
+    if let Some((reference, reference_score, rows)) = comparison(calibration) {
         body["reference"] = json!(reference);
         body["reference_score"] = json!(reference_score);
         body["results"] = rows
@@ -711,7 +709,7 @@ pub(crate) async fn create_calibration(
     request: Result<Json<NewCalibration>, JsonRejection>,
 ) -> Result<Response, Problem> {
     user.require(Permission::EvaluateQuality)?;
-    user.check_csrf(csrf(&headers))?;
+    user.check_csrf_header(&headers)?;
     let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     state
         .store
@@ -731,7 +729,7 @@ pub(crate) async fn create_calibration(
             &request.contact_id,
             &stored.scorecard_id,
             stored.version,
-            &actor(&user),
+            &user.actor(),
             now_ms(),
         )
         .await
@@ -759,7 +757,7 @@ pub(crate) async fn score_calibration(
     request: Result<Json<CalibrationScore>, JsonRejection>,
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::EvaluateQuality)?;
-    user.check_csrf(csrf(&headers))?;
+    user.check_csrf_header(&headers)?;
     let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let calibration = load_calibration(&state, &user, &id).await?;
@@ -816,7 +814,7 @@ pub(crate) async fn close_calibration(
     request: Result<Json<CloseCalibration>, JsonRejection>,
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::EvaluateQuality)?;
-    user.check_csrf(csrf(&headers))?;
+    user.check_csrf_header(&headers)?;
     let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let calibration = load_calibration(&state, &user, &id).await?;
@@ -835,7 +833,7 @@ pub(crate) async fn close_calibration(
     }
     if !state
         .store
-        .close_calibration(&id, reference, &actor(&user), now_ms())
+        .close_calibration(&id, reference, &user.actor(), now_ms())
         .await
         .map_err(Problem::internal)?
     {

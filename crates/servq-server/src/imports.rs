@@ -31,7 +31,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::{
     AppState, Problem,
-    auth::{self, Credential, CurrentUser},
+    auth::{self, CurrentUser},
     i18n::t,
     now_ms,
     pages::{escape, page, signed_in_header},
@@ -91,19 +91,6 @@ pub(crate) const MAX_UPLOAD_BYTES: usize = 4 << 30;
 /// Progress is written to the database at most this often.
 const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
-fn actor(user: &CurrentUser) -> Actor {
-    Actor {
-        user_id: Some(user.user.user_id.clone()),
-        name: user.user.username.clone(),
-    }
-}
-
-fn timestamp(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
 fn job_json(job: &ImportJob) -> Value {
     json!({
         "id": job.job_id,
@@ -115,8 +102,8 @@ fn job_json(job: &ImportJob) -> Value {
         "done": job.done,
         "total": job.total,
         "rows_read": job.rows_read,
-        "started_at": timestamp(job.started_ms),
-        "finished_at": job.finished_ms.map(timestamp),
+        "started_at": crate::rfc3339(job.started_ms),
+        "finished_at": job.finished_ms.map(crate::rfc3339),
         "summary": {
             "rows": job.summary.rows,
             "inserted": job.summary.inserted,
@@ -178,7 +165,7 @@ pub(crate) async fn start_import(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, Problem> {
     user.require(Permission::ImportData)?;
-    user.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    user.check_csrf_header(&headers)?;
     let locale = user.locale;
     let bad = |code: &'static str, detail: String| Problem::bad_request(locale, code, detail);
     let mut multipart = multipart.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
@@ -257,7 +244,7 @@ pub(crate) async fn start_import(
     };
     let (_, zone) = state.centre_zone().await?;
     let job_id = auth::new_token()[..32].to_owned();
-    let actor = actor(&user);
+    let actor = user.actor();
     state
         .store
         .create_import_job(
@@ -562,10 +549,7 @@ pub(crate) async fn import_page(
     };
     user.require(Permission::ImportData)?;
     let locale = user.locale;
-    let csrf = match &user.credential {
-        Credential::Session { csrf } => csrf.clone(),
-        Credential::ApiToken => String::new(),
-    };
+    let csrf = user.csrf_token();
     let label = |key: &str| escape(&t(locale, key));
     let kinds: String = ImportKind::ALL
         .iter()
@@ -598,7 +582,7 @@ pub(crate) async fn import_page(
          <script type=\"application/json\" id=\"import-strings\">{strings}</script><script>{SCRIPT}</script>",
         title = label("import.title"),
         intro = label("import.intro"),
-        csrf = escape(&csrf),
+        csrf = escape(csrf),
         kind_label = label("import.kind"),
         encoding_label = label("import.encoding"),
         map_label = label("import.map"),
@@ -629,7 +613,7 @@ pub(crate) async fn import_page(
     for job in &jobs {
         body.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/import?job={}\">{}</a></td><td>{}</td><td>{}</td></tr>",
-            escape(&timestamp(job.started_ms)),
+            escape(&crate::rfc3339(job.started_ms)),
             escape(&job.username),
             label(&format!("import.kind_{}", job.kind)),
             escape(&job.job_id),

@@ -60,6 +60,13 @@ impl AppState {
     }
 }
 
+/// An instant (UTC epoch ms) as RFC 3339 in UTC, as the API writes times.
+pub(crate) fn rfc3339(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
 /// Milliseconds since the epoch, now.
 pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()

@@ -15,7 +15,7 @@ use servq_store::{Actor, NewUser};
 
 use crate::{
     AppState, Problem,
-    auth::{self, Credential, CurrentUser},
+    auth::{self, CurrentUser},
     i18n::{Locale, t},
     now_ms,
 };
@@ -94,10 +94,7 @@ fn nav_links(user: &CurrentUser) -> String {
 
 pub(crate) fn signed_in_header(user: &CurrentUser) -> String {
     let locale = user.locale;
-    let csrf = match &user.credential {
-        Credential::Session { csrf } => csrf.clone(),
-        Credential::ApiToken => String::new(),
-    };
+    let csrf = user.csrf_token();
     let options: String = Locale::ALL
         .iter()
         .map(|l| {
@@ -127,7 +124,7 @@ pub(crate) fn signed_in_header(user: &CurrentUser) -> String {
         username = escape(&user.user.username),
         role = escape(&t(locale, &format!("role.{}", user.user.role.name()))),
         sign_out = escape(&t(locale, "nav.sign_out")),
-        csrf = escape(&csrf),
+        csrf = escape(csrf),
     )
 }
 

@@ -12,7 +12,7 @@ use servq_qa::Scale;
 
 use crate::{
     AppState, Problem,
-    auth::{Credential, CurrentUser},
+    auth::CurrentUser,
     i18n::{Locale, t},
     pages::{escape, page, signed_in_header},
     query_params::{add_days, path_segment, today},
@@ -38,19 +38,12 @@ function servqPost(url, body, next) {
   });
 }"#;
 
-fn csrf_of(user: &CurrentUser) -> String {
-    match &user.credential {
-        Credential::Session { csrf } => csrf.clone(),
-        Credential::ApiToken => String::new(),
-    }
-}
-
 /// The page frame with the CSRF token on `<body>` for the script.
 fn qa_page(user: &CurrentUser, title: &str, body: &str) -> Response {
     let body = format!(
         "<div id=\"qa\" data-csrf=\"{}\"></div>{body}<p id=\"qa-message\"></p>\
          <script>document.body.dataset.csrf=document.getElementById('qa').dataset.csrf;{SCRIPT}</script>",
-        escape(&csrf_of(user))
+        escape(user.csrf_token())
     );
     page(user.locale, title, &signed_in_header(user), &body).into_response()
 }
@@ -396,7 +389,7 @@ pub(crate) async fn calibration_page(
         label("transcript.turns")
     );
     let path = path_segment(&id);
-    match &calibration.reference {
+    match crate::evaluations::comparison(&calibration) {
         None => {
             let names: Vec<&str> = calibration
                 .scores
@@ -448,25 +441,14 @@ pub(crate) async fn calibration_page(
                 label("qa.close"),
             ));
         }
-        Some(reference) => {
-            let scores: Vec<(String, Option<f64>)> = calibration
-                .scores
-                .iter()
-                .map(|(name, _, score)| (name.clone(), *score))
-                .collect();
-            let how = if reference == "mean" {
-                servq_qa::Reference::Mean
-            } else {
-                servq_qa::Reference::Inspector(reference.clone())
-            };
-            let (reference_score, rows) = servq_qa::deviations(&scores, &how);
+        Some((reference, reference_score, rows)) => {
             body.push_str(&format!(
                 "<p id=\"reference-score\">{}: {} = {}</p><table id=\"calibration\"><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
                 label("qa.reference"),
                 escape(&if reference == "mean" {
                     t(locale, "qa.mean")
                 } else {
-                    reference.clone()
+                    reference.to_owned()
                 }),
                 score_text(reference_score),
                 label("qa.inspector"),

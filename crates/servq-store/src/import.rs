@@ -228,14 +228,7 @@ pub type StateImport = StagedImport<AgentStateInterval>;
 
 impl Store {
     async fn begin_import<T: StagedRow>(&self) -> Result<StagedImport<T>> {
-        // SQLite: take the write lock now. A deferred transaction reads a snapshot while it
-        // stages rows; if anything else (a sign-in, a progress update) commits meanwhile, the
-        // merge could not upgrade that snapshot to a write and the whole import would fail at
-        // its end. Other writers wait for the import instead (busy timeout).
-        let mut transaction = match self.backend {
-            crate::Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            crate::Backend::Postgres => self.pool.begin().await?,
-        };
+        let mut transaction = self.begin_long_write().await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP TABLE IF EXISTS {}",
             T::TABLE

@@ -145,6 +145,18 @@ impl Store {
         })
     }
 
+    /// A transaction for a long import. SQLite: the write lock is taken at the start. A
+    /// deferred transaction reads a snapshot while it stages rows; if anything else (a sign-in,
+    /// a progress update) commits meanwhile, the merge cannot upgrade that snapshot to a write
+    /// and the whole import would fail at its end. Other writers wait for the import instead
+    /// (busy timeout).
+    pub(crate) async fn begin_long_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// The engine this store runs on.
     pub fn backend(&self) -> Backend {
         self.backend

@@ -45,10 +45,7 @@ pub struct TranscriptImport {
 impl Store {
     /// Starts a transcript import.
     pub async fn begin_transcript_import(&self, now_ms: i64) -> Result<TranscriptImport> {
-        let transaction = match self.backend {
-            crate::Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            crate::Backend::Postgres => self.pool.begin().await?,
-        };
+        let transaction = self.begin_long_write().await?;
         Ok(TranscriptImport {
             transaction,
             now_ms,
