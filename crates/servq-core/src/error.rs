@@ -61,6 +61,16 @@ pub enum ParseError {
         /// The text given.
         value: String,
     },
+    /// The value is not a whole number inside the allowed range.
+    #[error("'{value}' is not a whole number from {min} to {max}")]
+    OutOfRange {
+        /// The text given.
+        value: String,
+        /// Smallest accepted value.
+        min: u8,
+        /// Largest accepted value.
+        max: u8,
+    },
 }
 
 /// A parse error tied to the column it was found in; one row may produce several.

@@ -7,6 +7,7 @@ mod agent_state;
 mod contact;
 mod error;
 mod ids;
+mod survey;
 mod time;
 mod values;
 
@@ -16,4 +17,8 @@ pub use contact::{Channel, Contact, ContactRecord, Direction};
 pub use error::{FieldError, ParseError};
 pub use ids::{AgentId, ContactId, CustomerId, Label};
 pub use time::{ZonedTime, parse_timestamp, parse_zone};
+pub use survey::{
+    Csat, CsatScale, Question, QuestionKind, QualityDimension, Stage, SurveyAnswers, SurveyTemplate,
+    TemplateError,
+};
 pub use values::{Millis, parse_bool, parse_duration_ms, parse_optional_bool};

@@ -9,6 +9,7 @@
 mod counters;
 mod metrics;
 mod subset;
+mod survey;
 
 pub use counters::{
     BUCKET_MS, ContactCounters, ContactFacts, QaCounters, StateCounters, bucket_start,
@@ -20,6 +21,9 @@ pub use metrics::{
     occupancy, qa_score, resolution_rate, service_level, transfer_rate, utilization,
 };
 pub use subset::{ContactSubset, counters_of};
+pub use survey::{
+    FeedbackCounters, SurveyCounters, ces, csat, csat_mean, nps, survey_response_rate,
+};
 
 /// The thresholds that KPI definitions depend on. One set is stored per database and rollups are
 /// computed with it; changing it rebuilds the rollups.

@@ -3,6 +3,7 @@
 //! undefined (`None`, printed as null), never zero.
 
 use crate::counters::{ContactCounters, QaCounters, StateCounters};
+use crate::survey::{FeedbackCounters, ces, csat, csat_mean, nps, survey_response_rate};
 
 fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
     (denominator > 0).then(|| numerator as f64 / denominator as f64)
@@ -114,8 +115,10 @@ pub enum Unit {
     Ratio,
     /// A duration in seconds.
     Seconds,
-    /// A score from 0 to 100.
+    /// A score from 0 to 100 (NPS: −100 to 100).
     Score,
+    /// A mean rating on its question's scale (CSAT 1–5, CES 1–7).
+    Rating,
 }
 
 /// One named output column.
@@ -125,10 +128,10 @@ pub struct Metric {
     pub name: &'static str,
     /// What the number means.
     pub unit: Unit,
-    /// Computes the value from the group's contact, agent-state and QA counters; agent-state
-    /// counters are `None` when the grouping or filter involves queue, channel, category or
-    /// direction, which states do not have.
-    pub compute: fn(&ContactCounters, Option<&StateCounters>, &QaCounters) -> MetricValue,
+    /// Computes the value from the group's contact, agent-state and feedback (QA, survey)
+    /// counters; agent-state counters are `None` when the grouping or filter involves queue,
+    /// channel, category or direction, which states do not have.
+    pub compute: fn(&ContactCounters, Option<&StateCounters>, &FeedbackCounters) -> MetricValue,
 }
 
 macro_rules! count {
@@ -146,6 +149,24 @@ macro_rules! contact_kpi {
             name: $name,
             unit: Unit::$unit,
             compute: |c, _, _| MetricValue::Number($function(c)),
+        }
+    };
+}
+macro_rules! survey_kpi {
+    ($name:literal, $unit:ident, $function:ident) => {
+        Metric {
+            name: $name,
+            unit: Unit::$unit,
+            compute: |_, _, f| MetricValue::Number($function(&f.survey)),
+        }
+    };
+}
+macro_rules! survey_count {
+    ($name:literal, $field:ident) => {
+        Metric {
+            name: $name,
+            unit: Unit::Count,
+            compute: |_, _, f| MetricValue::Count(f.survey.$field),
         }
     };
 }
@@ -191,13 +212,24 @@ pub const METRICS: &[Metric] = &[
     Metric {
         name: "qa_evaluations",
         unit: Unit::Count,
-        compute: |_, _, q| MetricValue::Count(q.evaluated),
+        compute: |_, _, f| MetricValue::Count(f.qa.evaluated),
     },
     Metric {
         name: "qa_score",
         unit: Unit::Score,
-        compute: |_, _, q| MetricValue::Number(qa_score(q)),
+        compute: |_, _, f| MetricValue::Number(qa_score(&f.qa)),
     },
+    survey_count!("survey_invitations", invited),
+    survey_count!("survey_responses", responses),
+    survey_kpi!("survey_response_rate", Ratio, survey_response_rate),
+    survey_count!("csat_answers", csat_answers),
+    survey_count!("csat_unsatisfied", csat_unsatisfied),
+    survey_kpi!("csat", Ratio, csat),
+    survey_kpi!("csat_mean", Rating, csat_mean),
+    survey_count!("nps_answers", nps_answers),
+    survey_kpi!("nps", Score, nps),
+    survey_count!("ces_answers", ces_answers),
+    survey_kpi!("ces", Rating, ces),
 ];
 
 #[cfg(test)]
@@ -294,7 +326,7 @@ mod tests {
     fn undefined_ratios_are_none() {
         let c = ContactCounters::default();
         for metric in METRICS {
-            match (metric.compute)(&c, None, &QaCounters::default()) {
+            match (metric.compute)(&c, None, &FeedbackCounters::default()) {
                 MetricValue::Count(n) => assert_eq!(n, 0, "{}", metric.name),
                 MetricValue::Number(value) => assert_eq!(value, None, "{}", metric.name),
             }

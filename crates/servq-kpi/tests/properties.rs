@@ -74,7 +74,7 @@ proptest! {
         }
         let states = StateCounters { available_ms: 5, talk_ms: 7, hold_ms: 1, wrap_ms: 2, not_ready_ms: 3 };
         for metric in METRICS {
-            if let (MetricValue::Number(Some(value)), Unit::Ratio) = ((metric.compute)(&counters, Some(&states), &servq_kpi::QaCounters::default()), metric.unit) {
+            if let (MetricValue::Number(Some(value)), Unit::Ratio) = ((metric.compute)(&counters, Some(&states), &servq_kpi::FeedbackCounters::default()), metric.unit) {
                 prop_assert!((0.0..=1.0).contains(&value), "{} = {}", metric.name, value);
             }
         }

@@ -10,12 +10,16 @@
 //! - [`relative_weights`]: Johnson's relative weights (non-negative, summing to R²).
 //! - [`drivers`]: the driver procedure — collinearity resolution, backward elimination — with a
 //!   step log in Chinese and English.
-//! - [`pareto`] and [`quadrant`]: the vital few and the frequency × impact matrix.
+//! - [`pareto`] and [`quadrant`]: the vital few and the frequency × impact matrix;
+//!   [`coverage_pareto`] when one case can have several reasons.
+//! - [`wilson_interval`], [`mean_interval`], [`nps_interval`]: confidence intervals of survey
+//!   measures.
 
 mod corr;
 pub mod distribution;
 mod drivers;
 mod extended;
+mod intervals;
 mod ols;
 mod pareto;
 mod subsets;
@@ -23,8 +27,11 @@ mod weights;
 
 pub use corr::{CorrelationMatrix, Method, correlation};
 pub use drivers::{DriverAnalysis, DriverOptions, Language, Step, drivers};
+pub use intervals::{Interval, mean_interval, nps_interval, wilson_interval};
 pub use ols::{Coefficient, Column, OlsFit, f_statistic_from_r_squared, ols};
-pub use pareto::{ParetoRow, Quadrant, QuadrantItem, pareto, quadrant};
+pub use pareto::{
+    CoverageRow, ParetoRow, Quadrant, QuadrantItem, coverage_pareto, pareto, quadrant,
+};
 pub use weights::{RelativeWeight, relative_weights};
 
 /// Why a statistic cannot be computed.
