@@ -5,6 +5,7 @@
 mod access;
 mod agent_state;
 mod contact;
+mod dispatch;
 mod error;
 mod ids;
 mod survey;
@@ -14,11 +15,12 @@ mod values;
 pub use access::{PERMISSIONS, Permission, Role, UnknownRole};
 pub use agent_state::{AgentStateInterval, AgentStateKind, AgentStateRecord, MAX_STATE_SECONDS};
 pub use contact::{Channel, Contact, ContactRecord, Direction};
+pub use dispatch::{DispatchRule, RuleError, SendVia, SurveyCandidate, choose_invitations};
 pub use error::{FieldError, ParseError};
 pub use ids::{AgentId, ContactId, CustomerId, Label};
 pub use time::{ZonedTime, parse_timestamp, parse_zone};
 pub use survey::{
     Csat, CsatScale, Question, QuestionKind, QualityDimension, Stage, SurveyAnswers, SurveyTemplate,
-    TemplateError,
+    MAX_COMMENT_CHARS, SURVEY_COLUMNS, SURVEY_REQUIRED, SurveyRecord, TemplateError,
 };
 pub use values::{Millis, parse_bool, parse_duration_ms, parse_optional_bool};

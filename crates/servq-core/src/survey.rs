@@ -5,7 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use jiff::tz::TimeZone;
+
 use crate::error::{FieldError, ParseError, keep_error};
+use crate::ids::{AgentId, ContactId, Label};
+use crate::time::parse_timestamp;
 
 /// How CSAT is asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +69,14 @@ impl Csat {
                     expected: "satisfied, neutral, unsatisfied (满意, 一般, 不满意) or 5, 3, 1",
                 }),
             },
+        }
+    }
+
+    /// Parses an imported answer: 1–5, or the three-level words (stored as 5/3/1).
+    pub fn parse_imported(text: &str) -> Result<Csat, ParseError> {
+        match text.trim().parse::<u8>() {
+            Ok(_) => Csat::parse(CsatScale::FivePoint, text),
+            Err(_) => Csat::parse(CsatScale::ThreeLevel, text),
         }
     }
 
@@ -378,6 +390,17 @@ impl SurveyTemplate {
         &self,
         field: impl Fn(&str) -> Option<&'a str>,
     ) -> Result<SurveyAnswers, Vec<FieldError>> {
+        let answers = self.parse_fields(field)?;
+        if answers.is_empty() {
+            return Err(vec![no_answer()]);
+        }
+        Ok(answers)
+    }
+
+    fn parse_fields<'a>(
+        &self,
+        field: impl Fn(&str) -> Option<&'a str>,
+    ) -> Result<SurveyAnswers, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut answers = SurveyAnswers::default();
         for question in &self.questions {
@@ -419,16 +442,128 @@ impl SurveyTemplate {
                 }
             }
         }
-        if errors.is_empty() && answers.is_empty() {
-            errors.push(FieldError::rule(
-                "csat",
-                "the response answers no question of the survey",
-            ));
-        }
         if errors.is_empty() {
             Ok(answers)
         } else {
             Err(errors)
+        }
+    }
+}
+
+fn no_answer() -> FieldError {
+    FieldError::rule("csat", "the response answers no question of the survey")
+}
+
+/// One survey result imported from another system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurveyRecord {
+    /// The other system's response id (re-importing it replaces the response).
+    pub response_id: Label,
+    /// The contact the response is about.
+    pub contact_id: ContactId,
+    /// When the customer answered, UTC ms.
+    pub responded_ms: i64,
+    /// The answers.
+    pub answers: SurveyAnswers,
+    /// The agent the other system credits; must agree with the contact's agent when given.
+    pub agent_id: Option<AgentId>,
+}
+
+/// Import columns of survey results, in this order.
+pub const SURVEY_COLUMNS: &[&str] = &[
+    "response_id",
+    "contact_id",
+    "responded_at",
+    "csat",
+    "nps",
+    "ces",
+    "stage_greeting",
+    "stage_understanding",
+    "stage_answer",
+    "stage_farewell",
+    "comment",
+    "agent_id",
+];
+
+/// Columns a survey-results file must have.
+pub const SURVEY_REQUIRED: &[&str] = &["response_id", "contact_id", "responded_at"];
+
+/// The questions an imported row may answer besides CSAT (parsed by [`Csat::parse_imported`]):
+/// NPS, CES, the four stages and a comment, none required on its own.
+fn import_template() -> SurveyTemplate {
+    let mut questions = vec![
+        QuestionKind::Nps,
+        QuestionKind::Ces,
+    ];
+    questions.extend(Stage::ALL.map(|stage| QuestionKind::Stage { stage }));
+    questions.push(QuestionKind::Text);
+    SurveyTemplate {
+        name: "import".to_owned(),
+        questions: questions
+            .into_iter()
+            .map(|kind| Question {
+                kind,
+                required: false,
+                dimension: None,
+            })
+            .collect(),
+    }
+}
+
+impl SurveyRecord {
+    /// Parses one imported row, looked up by column name (see [`SURVEY_COLUMNS`]); timestamps
+    /// without an offset are read in `zone`. Every bad column is reported.
+    pub fn parse<'a>(
+        field: impl Fn(&str) -> Option<&'a str>,
+        zone: &TimeZone,
+    ) -> Result<SurveyRecord, Vec<FieldError>> {
+        let text = |name: &str| field(name).unwrap_or("");
+        let mut errors = Vec::new();
+        let response_id = keep_error(&mut errors, "response_id", Label::parse(text("response_id")));
+        let contact_id = keep_error(
+            &mut errors,
+            "contact_id",
+            ContactId::parse(text("contact_id")),
+        );
+        let responded = keep_error(
+            &mut errors,
+            "responded_at",
+            parse_timestamp(text("responded_at"), zone),
+        );
+        let agent_id = match text("agent_id").trim() {
+            "" => None,
+            agent => keep_error(&mut errors, "agent_id", AgentId::parse(agent)),
+        };
+        let csat = match text("csat").trim() {
+            "" => None,
+            csat => keep_error(&mut errors, "csat", Csat::parse_imported(csat)),
+        };
+        let answers = match import_template().parse_fields(&field) {
+            Ok(mut answers) => {
+                answers.csat = csat;
+                if answers.is_empty() && errors.is_empty() {
+                    errors.push(no_answer());
+                }
+                Some(answers)
+            }
+            Err(field_errors) => {
+                errors.extend(field_errors);
+                None
+            }
+        };
+        match (response_id, contact_id, responded, answers) {
+            (Some(response_id), Some(contact_id), Some(responded), Some(answers))
+                if errors.is_empty() =>
+            {
+                Ok(SurveyRecord {
+                    response_id,
+                    contact_id,
+                    responded_ms: responded.utc_ms,
+                    answers,
+                    agent_id,
+                })
+            }
+            _ => Err(errors),
         }
     }
 }
@@ -497,6 +632,33 @@ mod tests {
             errors[2].to_string(),
             "nps: '11' is not a whole number from 0 to 10"
         );
+    }
+
+    #[test]
+    fn imported_rows_take_numbers_or_words_and_report_each_column() {
+        let zone = TimeZone::get("Asia/Shanghai").unwrap();
+        let row = |pairs: &[(&'static str, &'static str)]| {
+            let map: HashMap<&str, &str> = pairs.iter().copied().collect();
+            SurveyRecord::parse(|name| map.get(name).copied(), &zone)
+        };
+        let base = [
+            ("response_id", "R1"),
+            ("contact_id", "C1"),
+            ("responded_at", "2026-11-02 10:00:00"),
+        ];
+        let words = row(&[base[0], base[1], base[2], ("csat", "不滿意")]).unwrap();
+        assert_eq!(words.answers.csat.map(Csat::value), Some(1));
+        assert_eq!(words.responded_ms, 1_793_584_800_000);
+        let numbers = row(&[base[0], base[1], base[2], ("csat", "4"), ("nps", "10")]).unwrap();
+        assert_eq!(
+            (numbers.answers.csat.map(Csat::value), numbers.answers.nps),
+            (Some(4), Some(10))
+        );
+        let errors = row(&[("contact_id", "C1"), ("csat", "9"), ("nps", "x")]).unwrap_err();
+        let columns: Vec<_> = errors.iter().map(|error| error.column).collect();
+        assert_eq!(columns, ["response_id", "responded_at", "csat", "nps"]);
+        let empty = row(&base).unwrap_err();
+        assert_eq!(empty[0].reason, "the response answers no question of the survey");
     }
 
     #[test]
