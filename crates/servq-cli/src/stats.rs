@@ -729,7 +729,7 @@ async fn daily_kpis(
     for group in &groups {
         for (column, metric) in columns.iter_mut().zip(&metrics) {
             column.push(
-                match (metric.compute)(&group.contacts, group.states.as_ref(), &group.qa) {
+                match (metric.compute)(&group.contacts, group.states.as_ref(), &group.feedback) {
                     MetricValue::Number(Some(value)) => value,
                     MetricValue::Count(count) => count as f64,
                     MetricValue::Number(None) => f64::NAN,

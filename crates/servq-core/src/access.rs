@@ -91,8 +91,11 @@ pub enum Permission {
     ManageSettings,
     /// Read the audit log.
     ViewAuditLog,
-    /// Score interactions on scorecards and re-review disputed evaluations.
+    /// Score interactions on scorecards and re-review disputed evaluations; code the reasons of
+    /// unsatisfied survey responses.
     EvaluateQuality,
+    /// Edit survey templates, dispatch rules and the review reason lists; run the survey outbox.
+    ManageSurveys,
 }
 
 use Role::{Admin, Agent, Analyst, QaInspector, Supervisor};
@@ -121,6 +124,7 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
         Permission::EvaluateQuality,
         &[Supervisor, QaInspector, Admin],
     ),
+    (Permission::ManageSurveys, &[Supervisor, Admin]),
 ];
 
 #[cfg(test)]

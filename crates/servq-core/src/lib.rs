@@ -18,9 +18,9 @@ pub use contact::{Channel, Contact, ContactRecord, Direction};
 pub use dispatch::{DispatchRule, RuleError, SendVia, SurveyCandidate, choose_invitations};
 pub use error::{FieldError, ParseError};
 pub use ids::{AgentId, ContactId, CustomerId, Label};
-pub use time::{ZonedTime, parse_timestamp, parse_zone};
 pub use survey::{
-    Csat, CsatScale, Question, QuestionKind, QualityDimension, Stage, SurveyAnswers, SurveyTemplate,
-    MAX_COMMENT_CHARS, SURVEY_COLUMNS, SURVEY_REQUIRED, SurveyRecord, TemplateError,
+    Csat, CsatScale, MAX_COMMENT_CHARS, QualityDimension, Question, QuestionKind, SURVEY_COLUMNS,
+    SURVEY_REQUIRED, Stage, SurveyAnswers, SurveyRecord, SurveyTemplate, TemplateError,
 };
+pub use time::{ZonedTime, parse_timestamp, parse_zone};
 pub use values::{Millis, parse_bool, parse_duration_ms, parse_optional_bool};

@@ -491,10 +491,7 @@ pub const SURVEY_REQUIRED: &[&str] = &["response_id", "contact_id", "responded_a
 /// The questions an imported row may answer besides CSAT (parsed by [`Csat::parse_imported`]):
 /// NPS, CES, the four stages and a comment, none required on its own.
 fn import_template() -> SurveyTemplate {
-    let mut questions = vec![
-        QuestionKind::Nps,
-        QuestionKind::Ces,
-    ];
+    let mut questions = vec![QuestionKind::Nps, QuestionKind::Ces];
     questions.extend(Stage::ALL.map(|stage| QuestionKind::Stage { stage }));
     questions.push(QuestionKind::Text);
     SurveyTemplate {
@@ -519,7 +516,11 @@ impl SurveyRecord {
     ) -> Result<SurveyRecord, Vec<FieldError>> {
         let text = |name: &str| field(name).unwrap_or("");
         let mut errors = Vec::new();
-        let response_id = keep_error(&mut errors, "response_id", Label::parse(text("response_id")));
+        let response_id = keep_error(
+            &mut errors,
+            "response_id",
+            Label::parse(text("response_id")),
+        );
         let contact_id = keep_error(
             &mut errors,
             "contact_id",
@@ -599,9 +600,21 @@ mod tests {
             );
         }
         assert!(Csat::parse(CsatScale::ThreeLevel, "4").is_err());
-        assert!(Csat::parse(CsatScale::FivePoint, "2").unwrap().is_unsatisfied());
-        assert!(!Csat::parse(CsatScale::FivePoint, "3").unwrap().is_unsatisfied());
-        assert!(Csat::parse(CsatScale::FivePoint, "4").unwrap().is_top_two_box());
+        assert!(
+            Csat::parse(CsatScale::FivePoint, "2")
+                .unwrap()
+                .is_unsatisfied()
+        );
+        assert!(
+            !Csat::parse(CsatScale::FivePoint, "3")
+                .unwrap()
+                .is_unsatisfied()
+        );
+        assert!(
+            Csat::parse(CsatScale::FivePoint, "4")
+                .unwrap()
+                .is_top_two_box()
+        );
         assert!(Csat::parse(CsatScale::FivePoint, "6").is_err());
     }
 
@@ -658,7 +671,10 @@ mod tests {
         let columns: Vec<_> = errors.iter().map(|error| error.column).collect();
         assert_eq!(columns, ["response_id", "responded_at", "csat", "nps"]);
         let empty = row(&base).unwrap_err();
-        assert_eq!(empty[0].reason, "the response answers no question of the survey");
+        assert_eq!(
+            empty[0].reason,
+            "the response answers no question of the survey"
+        );
     }
 
     #[test]
@@ -679,7 +695,9 @@ mod tests {
         .unwrap();
         // a field the template does not ask is ignored, not an error
         assert_eq!(
-            answers(&only_nps, &[("nps", "9"), ("csat", "bad")]).unwrap().nps,
+            answers(&only_nps, &[("nps", "9"), ("csat", "bad")])
+                .unwrap()
+                .nps,
             Some(9)
         );
         assert!(answers(&only_nps, &[]).is_err());

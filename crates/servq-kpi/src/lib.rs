@@ -22,7 +22,8 @@ pub use metrics::{
 };
 pub use subset::{ContactSubset, counters_of};
 pub use survey::{
-    FeedbackCounters, SurveyCounters, ces, csat, csat_mean, nps, survey_response_rate,
+    FeedbackCounters, StageSums, StageView, SurveyCounters, ces, csat, csat_mean, nps,
+    survey_response_rate,
 };
 
 /// The thresholds that KPI definitions depend on. One set is stored per database and rollups are

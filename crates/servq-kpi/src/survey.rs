@@ -166,6 +166,106 @@ impl FeedbackCounters {
     }
 }
 
+/// Ratings (1–5) one stage of the interaction got in a group's responses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StageSums {
+    /// Responses rating the stage.
+    pub answers: i64,
+    /// Σ rating.
+    pub sum: i64,
+    /// Σ rating².
+    pub sum_squares: i64,
+    /// Ratings of 1 or 2.
+    pub low: i64,
+}
+
+impl StageSums {
+    fn add(&mut self, rating: u8) {
+        let rating = i64::from(rating);
+        self.answers += 1;
+        self.sum += rating;
+        self.sum_squares += rating * rating;
+        self.low += i64::from(rating <= 2);
+    }
+
+    /// Mean rating.
+    pub fn mean(&self) -> Option<f64> {
+        ratio(self.sum, self.answers)
+    }
+
+    /// Share of ratings of 1 or 2.
+    pub fn low_share(&self) -> Option<f64> {
+        ratio(self.low, self.answers)
+    }
+}
+
+/// The stage-rating view of a group's responses (`docs/kpi.md#stage-ratings`): each stage's
+/// ratings, and for responses rating the farewell and at least one peak stage, the peak-end
+/// estimate (peak + end) / 2 beside the plain mean of the rated stages and the CSAT of the same
+/// responses. The peak is the peak-stage rating (greeting, understanding, answer) furthest from
+/// the neutral 3, the lower one on a tie (a bad moment weighs more).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StageView {
+    /// Greeting, understanding, answer, farewell.
+    pub stages: [StageSums; 4],
+    /// Responses with a peak-end estimate.
+    pub peak_end_answers: i64,
+    /// Σ (peak + end) / 2.
+    pub peak_end_sum: f64,
+    /// Σ mean of the rated stages, over the same responses.
+    pub stage_mean_sum: f64,
+    /// Of those responses, the ones with CSAT.
+    pub csat_answers: i64,
+    /// Σ CSAT of those.
+    pub csat_sum: i64,
+}
+
+impl StageView {
+    /// Counts one response.
+    pub fn add(&mut self, answers: &SurveyAnswers) {
+        for (sums, rating) in self.stages.iter_mut().zip(answers.stages) {
+            if let Some(rating) = rating {
+                sums.add(rating);
+            }
+        }
+        let [greeting, understanding, answer, farewell] = answers.stages;
+        let peak = [greeting, understanding, answer]
+            .into_iter()
+            .flatten()
+            .max_by_key(|&rating| ((i16::from(rating) - 3).abs(), -i16::from(rating)));
+        if let (Some(peak), Some(end)) = (peak, farewell) {
+            let rated: Vec<f64> = answers
+                .stages
+                .iter()
+                .flatten()
+                .map(|&r| f64::from(r))
+                .collect();
+            self.peak_end_answers += 1;
+            self.peak_end_sum += (f64::from(peak) + f64::from(end)) / 2.0;
+            self.stage_mean_sum += rated.iter().sum::<f64>() / rated.len() as f64;
+            if let Some(csat) = answers.csat {
+                self.csat_answers += 1;
+                self.csat_sum += i64::from(csat.value());
+            }
+        }
+    }
+
+    /// Mean peak-end estimate.
+    pub fn peak_end(&self) -> Option<f64> {
+        (self.peak_end_answers > 0).then(|| self.peak_end_sum / self.peak_end_answers as f64)
+    }
+
+    /// Mean of the plain stage means over the same responses.
+    pub fn stage_mean(&self) -> Option<f64> {
+        (self.peak_end_answers > 0).then(|| self.stage_mean_sum / self.peak_end_answers as f64)
+    }
+
+    /// Mean CSAT of the same responses.
+    pub fn csat_mean(&self) -> Option<f64> {
+        ratio(self.csat_sum, self.csat_answers)
+    }
+}
+
 fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
     (denominator > 0).then(|| numerator as f64 / denominator as f64)
 }
@@ -257,5 +357,37 @@ mod tests {
             counters,
             "array round trip"
         );
+    }
+
+    /// Hand-computed: greeting 5, answer 2, farewell 4 → the peak is 5 (|5−3| = 2 > |2−3| = 1),
+    /// end 4 → 4.5; plain mean (5+2+4)/3 = 3.667. A second
+    /// response greeting 1, understanding 5, farewell 3: tie at distance 2 → the lower, 1 →
+    /// (1+3)/2 = 2.
+    #[test]
+    fn stage_view_peak_end() {
+        let mut view = StageView::default();
+        view.add(&SurveyAnswers {
+            stages: [Some(5), None, Some(2), Some(4)],
+            csat: Csat::from_stored(5),
+            ..SurveyAnswers::default()
+        });
+        view.add(&SurveyAnswers {
+            stages: [Some(1), Some(5), None, Some(3)],
+            ..SurveyAnswers::default()
+        });
+        // no farewell: counts in its stage, not in peak-end
+        view.add(&SurveyAnswers {
+            stages: [Some(2), None, None, None],
+            ..SurveyAnswers::default()
+        });
+        assert_eq!(view.peak_end_answers, 2);
+        assert_eq!(view.peak_end(), Some((4.5 + 2.0) / 2.0));
+        let plain = (11.0 / 3.0 + 3.0) / 2.0;
+        assert!((view.stage_mean().unwrap() - plain).abs() < 1e-12);
+        assert_eq!(view.csat_mean(), Some(5.0));
+        assert_eq!(view.stages[0].answers, 3);
+        assert_eq!(view.stages[0].low, 2);
+        assert_eq!(view.stages[0].mean(), Some(8.0 / 3.0));
+        assert_eq!(view.stages[1].low_share(), Some(0.0));
     }
 }

@@ -157,7 +157,8 @@ pub(crate) async fn kpi(
             }
             for metric in &metrics {
                 let value =
-                    match (metric.compute)(&group.contacts, group.states.as_ref(), &group.qa) {
+                    match (metric.compute)(&group.contacts, group.states.as_ref(), &group.feedback)
+                    {
                         MetricValue::Count(count) => json!(count),
                         MetricValue::Number(number) => json!(number),
                     };

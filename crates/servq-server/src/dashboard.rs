@@ -32,6 +32,8 @@ pub(crate) const TILES: &[&str] = &[
     "fcr_rate",
     "occupancy",
     "transfer_rate",
+    "csat",
+    "nps",
 ];
 
 /// Metrics where a smaller value is better (the ranking's bottom is then the largest, and a rise
@@ -233,7 +235,7 @@ impl View {
 /// The value of metric `name` for a group.
 pub(crate) fn metric_number(group: &KpiGroup, name: &str) -> Option<f64> {
     let metric = servq_kpi::metric(name)?;
-    match (metric.compute)(&group.contacts, group.states.as_ref(), &group.qa) {
+    match (metric.compute)(&group.contacts, group.states.as_ref(), &group.feedback) {
         MetricValue::Count(count) => Some(count as f64),
         MetricValue::Number(value) => value,
     }
@@ -247,6 +249,7 @@ pub(crate) fn show(name: &str, value: Option<f64>) -> String {
     match servq_kpi::metric(name).map(|m| m.unit) {
         Some(Unit::Ratio) => format!("{:.1}%", value * 100.0),
         Some(Unit::Count) => format!("{value:.0}"),
+        Some(Unit::Rating) => format!("{value:.2}"),
         _ => format!("{value:.1}"),
     }
 }
@@ -259,7 +262,9 @@ fn change(name: &str, now: Option<f64>, before: Option<f64>) -> Option<(String, 
     let text = match servq_kpi::metric(name).map(|m| m.unit) {
         Some(Unit::Ratio) => format!("{:+.1} pt", delta * 100.0),
         Some(Unit::Count) => format!("{delta:+.0}"),
-        _ => format!("{delta:+.1} s"),
+        Some(Unit::Seconds) => format!("{delta:+.1} s"),
+        Some(Unit::Rating) => format!("{delta:+.2}"),
+        _ => format!("{delta:+.1}"),
     };
     let judgement = if NEUTRAL.contains(&name) || delta == 0.0 {
         "neutral"
@@ -523,12 +528,16 @@ async fn form(
 }
 
 /// A link from a tile to the rows behind it: the contacts drill-down for contact measures, the
-/// agent ranking for occupancy (agent states have no contacts to list).
+/// agent ranking for occupancy (agent states have no contacts to list), the survey report for
+/// survey measures.
 fn tile_link(view: &View, name: &str, has_ranking: bool) -> Option<String> {
     if name == "occupancy" {
         return has_ranking.then(|| "#ranking".to_owned());
     }
     let mut pairs = view.base_params();
+    if crate::surveys::SURVEY_METRICS.contains(&name) {
+        return Some(format!("/surveys?{}", query_string(&pairs)));
+    }
     pairs.push(("metric", name.to_owned()));
     pairs.push(("subset", ContactSubset::for_metric(name).name().to_owned()));
     Some(format!("/contacts?{}", query_string(&pairs)))
@@ -707,7 +716,7 @@ mod tests {
                 ..ContactCounters::default()
             },
             states: None,
-            qa: servq_kpi::QaCounters::default(),
+            feedback: servq_kpi::FeedbackCounters::default(),
         }
     }
 

@@ -190,7 +190,7 @@ impl Report<'_> {
     fn values<'g>(&'g self, group: &'g KpiGroup) -> impl Iterator<Item = MetricValue> + 'g {
         self.metrics
             .iter()
-            .map(|metric| (metric.compute)(&group.contacts, group.states.as_ref(), &group.qa))
+            .map(|metric| (metric.compute)(&group.contacts, group.states.as_ref(), &group.feedback))
     }
 
     /// Writes the report as JSON, CSV or an aligned table.

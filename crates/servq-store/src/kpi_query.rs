@@ -9,7 +9,7 @@ use std::{
 
 use futures::TryStreamExt;
 use jiff::{Timestamp, tz::TimeZone};
-use servq_kpi::{ContactCounters, QaCounters, StateCounters};
+use servq_kpi::{ContactCounters, FeedbackCounters, QaCounters, StateCounters, SurveyCounters};
 use sqlx::Row;
 
 use crate::{
@@ -226,8 +226,8 @@ pub struct KpiGroup {
     pub contacts: ContactCounters,
     /// Agent-state counters, where applicable.
     pub states: Option<StateCounters>,
-    /// QA evaluation sums of the group's contacts.
-    pub qa: QaCounters,
+    /// QA evaluation and survey sums of the group's contacts.
+    pub feedback: FeedbackCounters,
 }
 
 pub(crate) const CONTACT_SUMS: &[&str] = &ContactCounters::FIELDS;
@@ -473,12 +473,12 @@ impl Store {
                     .merge(&counters);
             }
         }
-        let mut qa = self.qa_sums(query, from, to, &mut key_of).await?;
+        let mut feedback = self.feedback_sums(query, from, to, &mut key_of).await?;
         // Ungrouped queries over an empty range yield one row of zeros from SUM, kept as-is.
         Ok(groups
             .into_iter()
             .map(|(key, (contacts, states))| KpiGroup {
-                qa: qa.remove(&key).unwrap_or_default(),
+                feedback: feedback.remove(&key).unwrap_or_default(),
                 key,
                 contacts,
                 states,
@@ -486,16 +486,82 @@ impl Store {
             .collect())
     }
 
-    /// QA evaluation sums per group: evaluations count where their contact was offered, with the
-    /// contact's dimensions. Evaluations are few (a handful per agent and week), so they are
-    /// read directly rather than rolled up. Groups without contacts get none.
-    async fn qa_sums(
+    /// QA evaluation and survey sums per group. Evaluations, invitations and responses count
+    /// where their contact was offered, with the contact's dimensions (the agent credited is the
+    /// contact's agent). They are few next to contacts (a handful of evaluations per agent and
+    /// week, surveys for a sample of contacts), so they are read directly rather than rolled
+    /// up. Groups without contacts get none.
+    async fn feedback_sums(
         &self,
         query: &KpiQuery,
         from: i64,
         to: i64,
         key_of: &mut impl FnMut(&sqlx::any::AnyRow) -> Result<Vec<Option<String>>>,
-    ) -> Result<HashMap<Vec<Option<String>>, QaCounters>> {
+    ) -> Result<HashMap<Vec<Option<String>>, FeedbackCounters>> {
+        let mut sums: HashMap<Vec<Option<String>>, FeedbackCounters> = HashMap::new();
+        let qa = self
+            .sums_by_contact(
+                query,
+                (from, to),
+                key_of,
+                "(SELECT contact_id, score_micro FROM evaluations WHERE score_micro IS NOT NULL)",
+                ["COUNT(*)", "SUM(s.score_micro)"],
+            )
+            .await?;
+        for (key, [evaluated, score_sum_micro]) in qa {
+            sums.entry(key).or_default().qa.merge(&QaCounters {
+                evaluated,
+                score_sum_micro,
+            });
+        }
+        let surveys = self
+            .sums_by_contact(
+                query,
+                (from, to),
+                key_of,
+                "(SELECT contact_id, 1 AS invited, \
+                   CASE WHEN used_at IS NULL THEN 0 ELSE 1 END AS invited_responded, \
+                   0 AS response, CAST(NULL AS BIGINT) AS csat, CAST(NULL AS BIGINT) AS nps, \
+                   CAST(NULL AS BIGINT) AS ces FROM survey_invitations \
+                 UNION ALL SELECT contact_id, 0, 0, 1, csat, nps, ces FROM survey_responses)",
+                [
+                    "SUM(s.invited)",
+                    "SUM(s.invited_responded)",
+                    "SUM(s.response)",
+                    "COUNT(s.csat)",
+                    "SUM(CASE WHEN s.csat >= 4 THEN 1 ELSE 0 END)",
+                    "SUM(CASE WHEN s.csat <= 2 THEN 1 ELSE 0 END)",
+                    "SUM(s.csat)",
+                    "SUM(s.csat * s.csat)",
+                    "COUNT(s.nps)",
+                    "SUM(CASE WHEN s.nps >= 9 THEN 1 ELSE 0 END)",
+                    "SUM(CASE WHEN s.nps <= 6 THEN 1 ELSE 0 END)",
+                    "COUNT(s.ces)",
+                    "SUM(s.ces)",
+                    "SUM(s.ces * s.ces)",
+                ],
+            )
+            .await?;
+        for (key, values) in surveys {
+            sums.entry(key)
+                .or_default()
+                .survey
+                .merge(&SurveyCounters::from_array(values));
+        }
+        Ok(sums)
+    }
+
+    /// Sums `aggregates` over the rows of `source` (a sub-select with a `contact_id`, aliased
+    /// `s`) whose contact was offered in `[from, to)` and passes the filters, grouped like the
+    /// query by the contact's dimensions.
+    async fn sums_by_contact<const N: usize>(
+        &self,
+        query: &KpiQuery,
+        (from, to): (i64, i64),
+        key_of: &mut impl FnMut(&sqlx::any::AnyRow) -> Result<Vec<Option<String>>>,
+        source: &str,
+        aggregates: [&str; N],
+    ) -> Result<HashMap<Vec<Option<String>>, [i64; N]>> {
         let has_time = query
             .group_by
             .iter()
@@ -512,14 +578,16 @@ impl Store {
         let mut conditions = vec![
             "r.offered_at >= $1".to_owned(),
             "r.offered_at < $2".to_owned(),
-            "e.score_micro IS NOT NULL".to_owned(),
         ];
         let binds = filter_conditions(&query.filters, Dimension::contact_column, &mut conditions);
         let mut select: Vec<String> = keys.iter().map(|key| key.to_string()).collect();
-        select.push("CAST(COUNT(*) AS BIGINT)".to_owned());
-        select.push("CAST(SUM(e.score_micro) AS BIGINT)".to_owned());
+        select.extend(
+            aggregates
+                .iter()
+                .map(|aggregate| format!("CAST({aggregate} AS BIGINT)")),
+        );
         let mut sql = format!(
-            "SELECT {} FROM evaluations e JOIN contacts r ON r.contact_id = e.contact_id \
+            "SELECT {} FROM {source} s JOIN contacts r ON r.contact_id = s.contact_id \
              LEFT JOIN agents a ON a.agent_id = r.agent_id WHERE {}",
             select.join(", "),
             conditions.join(" AND ")
@@ -532,15 +600,16 @@ impl Store {
             sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from).bind(to),
             |statement, value| statement.bind(value),
         );
-        let mut sums: HashMap<Vec<Option<String>>, QaCounters> = HashMap::new();
+        let mut sums: HashMap<Vec<Option<String>>, [i64; N]> = HashMap::new();
         let at = keys.len();
         let mut rows = statement.fetch(&self.pool);
         while let Some(row) = rows.try_next().await? {
             let key = key_of(&row)?;
-            sums.entry(key).or_default().merge(&QaCounters {
-                evaluated: row.try_get::<Option<i64>, _>(at)?.unwrap_or(0),
-                score_sum_micro: row.try_get::<Option<i64>, _>(at + 1)?.unwrap_or(0),
-            });
+            let values: [i64; N] = sums_of(&row, at)?;
+            let entry = sums.entry(key).or_insert([0; N]);
+            for (sum, value) in entry.iter_mut().zip(values) {
+                *sum += value;
+            }
         }
         Ok(sums)
     }

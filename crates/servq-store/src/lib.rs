@@ -15,8 +15,10 @@ mod evaluations;
 mod import;
 mod import_jobs;
 mod kpi_query;
+mod reviews;
 mod rollup;
 mod settings;
+mod surveys;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod transcripts;
@@ -40,6 +42,10 @@ pub use evaluations::{
 pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, StateImport};
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
+pub use reviews::{CodingRefused, ReasonGroup, ReviewReason, ReviewTask};
+pub use surveys::{
+    Invitation, NewInvitation, NewResponse, ResponseRefused, StoredResponse, StoredSurveyTemplate,
+};
 pub use transcripts::{CoachingItem, StoredHit, StoredTranscript, TranscriptImport};
 pub use users::{Actor, AuditEntry, NewUser, UserRecord};
 

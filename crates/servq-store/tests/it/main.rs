@@ -5,6 +5,7 @@
 mod drill;
 mod imports;
 mod queries;
+mod surveys;
 mod users;
 
 use std::future::Future;
