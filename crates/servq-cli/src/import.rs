@@ -19,6 +19,9 @@ pub enum KindArg {
     AgentStates,
     /// The agent roster (agent_id, name, team), keyed by agent_id.
     Agents,
+    /// Survey results from another system (response_id, contact_id, responded_at, csat, nps,
+    /// ces, stage_*, comment, agent_id), keyed by response_id.
+    SurveyResults,
     /// Transcripts (JSONL, one contact per line), scanned by the automated-QA rules.
     Transcripts,
 }
@@ -30,6 +33,7 @@ impl KindArg {
             KindArg::Contacts => Some(ImportKind::Contacts),
             KindArg::AgentStates => Some(ImportKind::AgentStates),
             KindArg::Agents => Some(ImportKind::Agents),
+            KindArg::SurveyResults => Some(ImportKind::SurveyResults),
             KindArg::Transcripts => None,
         }
     }

@@ -17,6 +17,10 @@ pub struct ServeArgs {
     /// Mark cookies Secure (serve behind HTTPS).
     #[arg(long)]
     secure_cookies: bool,
+    /// The address customers reach survey links at (e.g. https://survey.example.com); default:
+    /// http://ADDR.
+    #[arg(long, env = "SERVQ_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -36,7 +40,7 @@ pub enum UserCommand {
 
 pub async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
     let store = config.open_store().await?;
-    servq_server::serve(store, args.addr, args.secure_cookies).await?;
+    servq_server::serve(store, args.addr, args.secure_cookies, args.public_url).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -64,6 +64,9 @@ pub struct DispatchRule {
     pub expiry_hours: u32,
     /// How the link is sent.
     pub send_via: SendVia,
+    /// Language of the message and the survey page (`en`, `zh-CN`, `zh-TW`).
+    #[serde(default = "default_locale")]
+    pub locale: String,
     /// Inactive rules are skipped.
     pub active: bool,
 }
@@ -83,6 +86,9 @@ pub enum RuleError {
     /// Empty id or template.
     #[error("rule_id and template_id are required")]
     Missing,
+    /// A language servq has no texts for.
+    #[error("locale must be en, zh-CN or zh-TW")]
+    Locale,
 }
 
 /// A closed contact that may be surveyed.
@@ -98,6 +104,10 @@ pub struct SurveyCandidate {
     pub category: String,
     /// When it closed (ended + wrap-up), UTC ms.
     pub closed_ms: i64,
+}
+
+fn default_locale() -> String {
+    "zh-CN".to_owned()
 }
 
 const MINUTE_MS: i64 = 60_000;
@@ -120,6 +130,9 @@ impl DispatchRule {
         }
         if self.expiry_hours == 0 {
             return Err(RuleError::Expiry);
+        }
+        if !["en", "zh-CN", "zh-TW"].contains(&self.locale.as_str()) {
+            return Err(RuleError::Locale);
         }
         Ok(())
     }
@@ -212,6 +225,7 @@ mod tests {
             no_repeat_days: 7,
             expiry_hours: 72,
             send_via: SendVia::Sms,
+            locale: "zh-CN".into(),
             active: true,
         }
     }

@@ -6,6 +6,7 @@
 use jiff::tz::TimeZone;
 use servq_core::{
     AgentId, AgentStateInterval, AgentStateRecord, Contact, ContactRecord, FieldError, Label,
+    SURVEY_COLUMNS, SURVEY_REQUIRED, SurveyRecord,
 };
 use servq_store::{
     AgentRecord, ContactImport, DuplicateKey, ImportRowError, ImportSummary, StateImport, Store,
@@ -26,14 +27,18 @@ pub enum ImportKind {
     AgentStates,
     /// The agent roster (agent_id, name, team), keyed by agent_id.
     Agents,
+    /// Survey results from another system, keyed by response_id; each must name a stored
+    /// contact.
+    SurveyResults,
 }
 
 impl ImportKind {
     /// Every kind, in the order the import page offers them.
-    pub const ALL: [ImportKind; 3] = [
+    pub const ALL: [ImportKind; 4] = [
         ImportKind::Contacts,
         ImportKind::AgentStates,
         ImportKind::Agents,
+        ImportKind::SurveyResults,
     ];
 
     /// The name in the API and the import log.
@@ -42,10 +47,11 @@ impl ImportKind {
             ImportKind::Contacts => "contacts",
             ImportKind::AgentStates => "agent_states",
             ImportKind::Agents => "agents",
+            ImportKind::SurveyResults => "survey_results",
         }
     }
 
-    /// `contacts`, `agent_states` (or the CLI's `agent-states`), `agents`.
+    /// `contacts`, `agent_states` (or the CLI's `agent-states`), `agents`, `survey_results`.
     pub fn parse(name: &str) -> Option<ImportKind> {
         let name = name.trim().replace('-', "_");
         ImportKind::ALL.into_iter().find(|kind| kind.name() == name)
@@ -57,6 +63,7 @@ impl ImportKind {
             ImportKind::Contacts => CONTACT_COLUMNS,
             ImportKind::AgentStates => STATE_COLUMNS,
             ImportKind::Agents => AGENT_COLUMNS,
+            ImportKind::SurveyResults => SURVEY_COLUMNS,
         }
     }
 
@@ -66,6 +73,7 @@ impl ImportKind {
             ImportKind::Contacts => CONTACT_REQUIRED,
             ImportKind::AgentStates => STATE_REQUIRED,
             ImportKind::Agents => AGENT_REQUIRED,
+            ImportKind::SurveyResults => SURVEY_REQUIRED,
         }
     }
 }
@@ -268,6 +276,9 @@ pub async fn import_table(
             .await
         }
         ImportKind::Agents => import_agents(store, reader, errors, progress).await,
+        ImportKind::SurveyResults => {
+            import_survey_results(store, reader, zone, errors, progress).await
+        }
     }
 }
 
@@ -381,4 +392,80 @@ async fn import_agents(
         rows: agents.len() as u64,
     });
     Ok(Outcome::Imported(store.upsert_agents(&agents).await?))
+}
+
+/// Survey results: every row parsed (file order), then checked against the stored contacts and
+/// written in one transaction by the store, which reports rows naming unknown contacts or
+/// another agent.
+async fn import_survey_results(
+    store: &Store,
+    mut reader: TableReader,
+    zone: &TimeZone,
+    mut errors: Errors,
+    mut progress: impl FnMut(Progress),
+) -> Result<Outcome, PipelineError> {
+    let names = SURVEY_COLUMNS;
+    let mut records = Vec::new();
+    let mut row = Vec::new();
+    let mut rows: u64 = 0;
+    while let Some(line) = reader.next_row(&mut row)? {
+        rows += 1;
+        if rows.is_multiple_of(PROGRESS_EVERY_ROWS) {
+            let (done, total) = reader.progress();
+            progress(Progress {
+                phase: Phase::Reading,
+                done,
+                total,
+                rows,
+            });
+        }
+        if let Some(reason) = reader.shape_error(&row) {
+            errors.row(
+                line,
+                &reader.columns,
+                names,
+                &[FieldError::rule("row", reason)],
+            );
+            continue;
+        }
+        let columns = &reader.columns;
+        let parsed = SurveyRecord::parse(
+            |name| {
+                names
+                    .iter()
+                    .position(|column| *column == name)
+                    .map(|index| columns.get(&row, index))
+            },
+            zone,
+        );
+        match parsed {
+            Ok(record) => records.push((line, record)),
+            Err(field_errors) => errors.row(line, columns, names, &field_errors),
+        }
+    }
+    if errors.rejection.error_count > 0 {
+        return Ok(Outcome::Rejected(errors.rejection));
+    }
+    let (_, total) = reader.progress();
+    progress(Progress {
+        phase: Phase::Merging,
+        done: total,
+        total,
+        rows,
+    });
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    match store
+        .import_survey_responses(&records, reader.path(), now_ms)
+        .await?
+    {
+        Ok(summary) => Ok(Outcome::Imported(summary)),
+        Err(row_errors) => {
+            for error in row_errors {
+                errors.rejection.bad_rows += 1;
+                let column = reader.columns.display_name(names, &error.column);
+                errors.push(error.line, column, error.reason);
+            }
+            Ok(Outcome::Rejected(errors.rejection))
+        }
+    }
 }

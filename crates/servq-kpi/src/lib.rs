@@ -16,9 +16,9 @@ pub use counters::{
     split_into_buckets,
 };
 pub use metrics::{
-    METRICS, Metric, MetricValue, Unit, abandon_rate, aht_seconds, answer_rate, asa_seconds,
-    avg_acw_seconds, avg_hold_seconds, avg_talk_seconds, avg_wait_seconds, fcr_rate, metric,
-    occupancy, qa_score, resolution_rate, service_level, transfer_rate, utilization,
+    METRICS, Metric, MetricValue, SURVEY_METRICS, Unit, abandon_rate, aht_seconds, answer_rate,
+    asa_seconds, avg_acw_seconds, avg_hold_seconds, avg_talk_seconds, avg_wait_seconds, fcr_rate,
+    metric, occupancy, qa_score, resolution_rate, service_level, transfer_rate, utilization,
 };
 pub use subset::{ContactSubset, counters_of};
 pub use survey::{

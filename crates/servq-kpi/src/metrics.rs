@@ -185,6 +185,21 @@ pub fn metric(name: &str) -> Option<&'static Metric> {
     METRICS.iter().find(|metric| metric.name == name)
 }
 
+/// The metrics computed from survey responses and invitations.
+pub const SURVEY_METRICS: &[&str] = &[
+    "survey_invitations",
+    "survey_responses",
+    "survey_response_rate",
+    "csat_answers",
+    "csat_unsatisfied",
+    "csat",
+    "csat_mean",
+    "nps_answers",
+    "nps",
+    "ces_answers",
+    "ces",
+];
+
 /// Every KPI output column, in output order.
 pub const METRICS: &[Metric] = &[
     count!("offered", offered),
@@ -320,6 +335,13 @@ mod tests {
         assert_eq!(transfer_rate(&c), Some(0.25));
         assert_eq!((c.fcr_eligible, c.fcr_resolved), (3, 2));
         assert_eq!(resolution_rate(&c), Some(1.0));
+    }
+
+    #[test]
+    fn survey_metrics_are_metrics() {
+        for name in SURVEY_METRICS {
+            assert!(metric(name).is_some(), "{name}");
+        }
     }
 
     #[test]

@@ -535,7 +535,7 @@ fn tile_link(view: &View, name: &str, has_ranking: bool) -> Option<String> {
         return has_ranking.then(|| "#ranking".to_owned());
     }
     let mut pairs = view.base_params();
-    if crate::surveys::SURVEY_METRICS.contains(&name) {
+    if servq_kpi::SURVEY_METRICS.contains(&name) {
         return Some(format!("/surveys?{}", query_string(&pairs)));
     }
     pairs.push(("metric", name.to_owned()));

@@ -16,6 +16,8 @@ mod pages;
 mod qa_pages;
 mod query_params;
 pub mod report;
+mod reviews;
+pub mod surveys;
 mod transcript;
 
 use std::net::SocketAddr;
@@ -38,8 +40,12 @@ pub struct AppState {
     pub store: Store,
     /// Whether cookies get the `Secure` flag (serve behind HTTPS).
     pub secure_cookies: bool,
+    /// The base of survey links (`https://survey.example.com`); the request's host when unset.
+    pub public_url: Option<String>,
     /// Progress of the imports this process runs (see [`imports`]).
     imports: imports::ProgressBoard,
+    /// Request counts of the public survey page.
+    survey_limiter: surveys::RateLimiter,
 }
 
 impl AppState {
@@ -55,7 +61,9 @@ impl AppState {
         AppState {
             store,
             secure_cookies,
+            public_url: None,
             imports: imports::ProgressBoard::default(),
+            survey_limiter: surveys::RateLimiter::default(),
         }
     }
 }
@@ -205,6 +213,15 @@ pub fn router(state: AppState) -> Router {
         .route("/qa", get(qa_pages::qa_page_handler))
         .route("/qa/evaluate/{id}", get(qa_pages::evaluate_page))
         .route("/qa/calibrations/{id}", get(qa_pages::calibration_page))
+        .route(
+            "/s/{token}",
+            get(surveys::survey_page).post(surveys::submit_survey),
+        )
+        .route("/surveys", get(surveys::surveys_page))
+        .route("/surveys/setup", get(reviews::setup_page))
+        .route("/reviews", get(reviews::reviews_page))
+        .route("/reviews/report", get(reviews::report_page))
+        .route("/reviews/{id}", get(reviews::review_page))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/setup", get(pages::setup_form).post(pages::setup))
@@ -261,6 +278,27 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/evaluations/{id}/rereview",
             post(evaluations::rereview),
         )
+        .route("/api/v1/survey-templates", get(surveys::templates))
+        .route(
+            "/api/v1/survey-templates/{id}",
+            axum::routing::put(surveys::save_template),
+        )
+        .route(
+            "/api/v1/survey-rules",
+            get(surveys::rules).put(surveys::save_rules),
+        )
+        .route("/api/v1/surveys/dispatch", post(surveys::dispatch))
+        .route("/api/v1/surveys/outbox", get(surveys::outbox))
+        .route("/api/v1/surveys/outbox/{id}/sent", post(surveys::mark_sent))
+        .route("/api/v1/surveys/metrics", get(surveys::metrics))
+        .route("/api/v1/reviews", get(reviews::list))
+        .route("/api/v1/reviews/report", get(reviews::report))
+        .route("/api/v1/reviews/{id}", get(reviews::one).put(reviews::code))
+        .route("/api/v1/review-reasons", get(reviews::reasons))
+        .route(
+            "/api/v1/review-reasons/{id}",
+            axum::routing::put(reviews::save_reason),
+        )
         .route("/metrics", get(observe::metrics))
         .route(pages::ECHARTS_PATH, get(pages::echarts))
         .route("/api/openapi.json", get(openapi_json))
@@ -287,7 +325,12 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 
 /// Serves until the process is stopped. With no user in the database, prints a one-time
 /// set-up link (valid one hour) for creating the administrator in the browser.
-pub async fn serve(store: Store, addr: SocketAddr, secure_cookies: bool) -> anyhow::Result<()> {
+pub async fn serve(
+    store: Store,
+    addr: SocketAddr,
+    secure_cookies: bool,
+    public_url: Option<String>,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     if store.user_count().await? == 0 {
@@ -301,10 +344,15 @@ pub async fn serve(store: Store, addr: SocketAddr, secure_cookies: bool) -> anyh
         );
     }
     eprintln!("servq is listening on http://{local}");
+    let links = public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
+    tokio::spawn(surveys::dispatch_loop(store.clone(), links));
+    let mut state = AppState::new(store, secure_cookies);
+    state.public_url = public_url;
     axum::serve(
         listener,
-        router(AppState::new(store, secure_cookies))
-            .into_make_service_with_connect_info::<SocketAddr>(),
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .await?;
     Ok(())

@@ -413,6 +413,271 @@ pub(crate) struct CoachingBody {
     items: Vec<CoachingItem>,
 }
 
+/// A survey template version.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SurveyTemplateItem {
+    id: String,
+    version: i64,
+    /// The template: name and questions (docs/surveys.md).
+    #[schema(value_type = Object)]
+    template: serde_json::Value,
+}
+
+/// `GET /api/v1/survey-templates`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SurveyTemplates {
+    templates: Vec<SurveyTemplateItem>,
+}
+
+/// A survey question.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SurveyQuestion {
+    /// csat (with `scale`: three_level or five_point), nps, ces, stage (with `stage`:
+    /// greeting, understanding, answer, farewell) or text.
+    #[schema(pattern = "^(csat|nps|ces|stage|text)$")]
+    kind: String,
+    scale: Option<String>,
+    stage: Option<String>,
+    required: Option<bool>,
+    /// response_speed, problem_solving, professionalism_attitude, process_transparency or
+    /// satisfaction_feedback.
+    dimension: Option<String>,
+}
+
+/// `PUT /api/v1/survey-templates/{id}` body.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SurveyTemplateBody {
+    #[schema(min_length = 1)]
+    name: String,
+    questions: Vec<SurveyQuestion>,
+}
+
+/// A saved version.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SavedVersion {
+    id: String,
+    version: i64,
+}
+
+/// A dispatch rule.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SurveyRule {
+    rule_id: String,
+    template_id: String,
+    channels: Vec<String>,
+    categories: Vec<String>,
+    delay_minutes: u32,
+    #[schema(maximum = 100)]
+    sample_percent: u8,
+    /// "22:00-08:00" or null.
+    quiet_hours: Option<String>,
+    no_repeat_days: u32,
+    #[schema(minimum = 1)]
+    expiry_hours: u32,
+    #[schema(pattern = "^(email|sms|webhook)$")]
+    send_via: String,
+    #[schema(pattern = "^(en|zh-CN|zh-TW)$")]
+    locale: String,
+    active: bool,
+}
+
+/// `GET/PUT /api/v1/survey-rules`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SurveyRules {
+    rules: Vec<SurveyRule>,
+}
+
+/// An invitation created by a dispatch.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DispatchedInvitation {
+    id: String,
+    contact_id: String,
+    customer_id: String,
+    send_via: String,
+    link: String,
+}
+
+/// `POST /api/v1/surveys/dispatch`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DispatchResult {
+    created: usize,
+    invitations: Vec<DispatchedInvitation>,
+}
+
+/// An invitation waiting to be sent.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct OutboxMessage {
+    id: String,
+    contact_id: String,
+    customer_id: String,
+    send_via: String,
+    /// The text to send (SMS, e-mail with the subject on the first line, or webhook JSON).
+    message: String,
+    created_at: String,
+    expires_at: String,
+}
+
+/// `GET /api/v1/surveys/outbox`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Outbox {
+    messages: Vec<OutboxMessage>,
+}
+
+/// A measure with its 95 % interval.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Estimate {
+    n: i64,
+    value: Option<f64>,
+    lower: Option<f64>,
+    upper: Option<f64>,
+}
+
+/// Survey measures of a group.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SurveyGroup {
+    key: Option<String>,
+    invitations: i64,
+    responses: i64,
+    unsatisfied: i64,
+    response_rate: Estimate,
+    /// Top-2-box share.
+    csat: Estimate,
+    csat_mean: Estimate,
+    nps: Estimate,
+    ces: Estimate,
+}
+
+/// A stage's ratings.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct StageRating {
+    stage: String,
+    n: i64,
+    mean: Option<f64>,
+    lower: Option<f64>,
+    upper: Option<f64>,
+    low_share: Option<f64>,
+}
+
+/// The peak-end estimate.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PeakEnd {
+    n: i64,
+    peak_end: Option<f64>,
+    stage_mean: Option<f64>,
+    csat_mean: Option<f64>,
+}
+
+/// `GET /api/v1/surveys/metrics`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SurveyMetrics {
+    from: String,
+    to: String,
+    group_by: Option<String>,
+    time_zone: String,
+    confidence: f64,
+    rows: Vec<SurveyGroup>,
+    total: SurveyGroup,
+    stages: Vec<StageRating>,
+    peak_end: PeakEnd,
+}
+
+/// A review reason.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReviewReasonBody {
+    id: String,
+    #[schema(pattern = "^(agent|other)$")]
+    group: String,
+    name_zh_cn: String,
+    name_zh_tw: String,
+    name_en: String,
+    position: i64,
+    active: bool,
+}
+
+/// `GET /api/v1/review-reasons`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReviewReasons {
+    reasons: Vec<ReviewReasonBody>,
+}
+
+/// A review task.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReviewTaskBody {
+    response_id: String,
+    contact_id: String,
+    agent_id: String,
+    team: String,
+    queue: String,
+    category: String,
+    responded_at: String,
+    csat: Option<u8>,
+    nps: Option<u8>,
+    ces: Option<u8>,
+    comment: String,
+    status: String,
+    inspector: String,
+    note: String,
+    reasons: Vec<String>,
+}
+
+/// `GET /api/v1/reviews`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReviewTasks {
+    tasks: Vec<ReviewTaskBody>,
+}
+
+/// `PUT /api/v1/reviews/{id}` body.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CodingBody {
+    #[schema(min_items = 1)]
+    reasons: Vec<String>,
+    note: Option<String>,
+}
+
+/// A Pareto row.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ParetoItem {
+    reason_id: String,
+    name: String,
+    calls: usize,
+    share: f64,
+    cumulative_calls: usize,
+    cumulative_share: f64,
+}
+
+/// One taxonomy's part of the report.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReasonGroupReport {
+    calls: usize,
+    items: usize,
+    pareto: Vec<ParetoItem>,
+}
+
+/// An agent's line of the report.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AgentReview {
+    agent_id: String,
+    team: String,
+    unsatisfied: usize,
+    coded: usize,
+    agent_caused: usize,
+    top_reason: Option<String>,
+}
+
+/// `GET /api/v1/reviews/report`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReviewReport {
+    week_start: String,
+    week_end: String,
+    unsatisfied: usize,
+    coded: usize,
+    open: usize,
+    both: usize,
+    agent_caused: ReasonGroupReport,
+    not_agent_caused: ReasonGroupReport,
+    agents: Vec<AgentReview>,
+}
+
 /// `GET /healthz`.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Health {
@@ -478,9 +743,23 @@ impl Modify for Security {
         crate::imports::start_import,
         crate::imports::import_jobs,
         crate::imports::import_job,
+        crate::surveys::templates,
+        crate::surveys::save_template,
+        crate::surveys::rules,
+        crate::surveys::save_rules,
+        crate::surveys::dispatch,
+        crate::surveys::outbox,
+        crate::surveys::mark_sent,
+        crate::surveys::metrics,
+        crate::reviews::list,
+        crate::reviews::one,
+        crate::reviews::code,
+        crate::reviews::report,
+        crate::reviews::reasons,
+        crate::reviews::save_reason,
         crate::healthz,
     ),
-    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, NewCalibrationBody, CloseCalibrationBody, CalibrationResult, CalibrationBody, CoachingItem, CoachingBody, Health, Problem)),
+    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, NewCalibrationBody, CloseCalibrationBody, CalibrationResult, CalibrationBody, CoachingItem, CoachingBody, SurveyTemplateItem, SurveyTemplates, SurveyQuestion, SurveyTemplateBody, SavedVersion, SurveyRule, SurveyRules, DispatchedInvitation, DispatchResult, OutboxMessage, Outbox, Estimate, SurveyGroup, StageRating, PeakEnd, SurveyMetrics, ReviewReasonBody, ReviewReasons, ReviewTaskBody, ReviewTasks, CodingBody, ParetoItem, ReasonGroupReport, AgentReview, ReviewReport, Health, Problem)),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
 )]

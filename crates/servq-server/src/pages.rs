@@ -68,6 +68,12 @@ fn nav_links(user: &CurrentUser) -> String {
     [
         (Permission::ViewOwnKpis, "/qa", "nav.qa", "nav-qa"),
         (
+            Permission::ViewOwnKpis,
+            "/surveys",
+            "nav.surveys",
+            "nav-surveys",
+        ),
+        (
             Permission::ImportData,
             "/import",
             "nav.import",

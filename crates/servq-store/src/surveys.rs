@@ -185,6 +185,7 @@ fn rule_of(row: &AnyRow) -> Result<DispatchRule> {
             column: "survey_rules.send_via",
             value: send_via,
         })?,
+        locale: row.try_get("locale")?,
         active: row.try_get::<i64, _>("active")? != 0,
     })
 }
@@ -306,8 +307,8 @@ impl Store {
             sqlx::query(
                 "INSERT INTO survey_rules (rule_id, position, template_id, channels, categories, \
                  delay_minutes, sample_percent, quiet_start_minute, quiet_end_minute, \
-                 no_repeat_days, expiry_hours, send_via, active, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                 no_repeat_days, expiry_hours, send_via, locale, active, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             )
             .bind(rule.rule_id.as_str())
             .bind(position as i64)
@@ -321,6 +322,7 @@ impl Store {
             .bind(i64::from(rule.no_repeat_days))
             .bind(i64::from(rule.expiry_hours))
             .bind(rule.send_via.name())
+            .bind(rule.locale.as_str())
             .bind(i64::from(rule.active))
             .bind(now_ms)
             .execute(&mut *transaction)

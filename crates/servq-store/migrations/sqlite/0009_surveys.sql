@@ -27,6 +27,8 @@ CREATE TABLE survey_rules (
     expiry_hours BIGINT NOT NULL,
     -- email | sms | webhook
     send_via TEXT NOT NULL,
+    -- language of the message and the survey page: en | zh-CN | zh-TW
+    locale TEXT NOT NULL,
     active BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );

@@ -137,6 +137,7 @@ async fn invitations_once_answers_once_credited_to_the_contacts_agent() {
             no_repeat_days: 7,
             expiry_hours: 72,
             send_via: SendVia::Sms,
+            locale: "zh-CN".into(),
             active: true,
         }];
         let mut c3 = candidates[0].clone();
