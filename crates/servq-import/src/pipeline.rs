@@ -443,28 +443,32 @@ async fn import_survey_results(
             Err(field_errors) => errors.row(line, columns, names, &field_errors),
         }
     }
-    if errors.rejection.error_count > 0 {
-        return Ok(Outcome::Rejected(errors.rejection));
+    let clean = errors.rejection.error_count == 0;
+    if clean {
+        let (_, total) = reader.progress();
+        progress(Progress {
+            phase: Phase::Merging,
+            done: total,
+            total,
+            rows,
+        });
     }
-    let (_, total) = reader.progress();
-    progress(Progress {
-        phase: Phase::Merging,
-        done: total,
-        total,
-        rows,
-    });
     let now_ms = jiff::Timestamp::now().as_millisecond();
+    // rows that parsed are checked against the stored contacts even in a bad file, so that
+    // one pass reports every error
     match store
-        .import_survey_responses(&records, reader.path(), now_ms)
+        .import_survey_responses(&records, reader.path(), now_ms, clean)
         .await?
     {
-        Ok(summary) => Ok(Outcome::Imported(summary)),
+        Ok(summary) if clean => Ok(Outcome::Imported(summary)),
+        Ok(_) => Ok(Outcome::Rejected(errors.rejection)),
         Err(row_errors) => {
             for error in row_errors {
                 errors.rejection.bad_rows += 1;
                 let column = reader.columns.display_name(names, &error.column);
                 errors.push(error.line, column, error.reason);
             }
+            errors.rejection.errors.sort_by_key(|error| error.line);
             Ok(Outcome::Rejected(errors.rejection))
         }
     }

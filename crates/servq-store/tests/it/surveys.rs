@@ -296,7 +296,7 @@ async fn imported_results_are_checked_against_stored_contacts_and_idempotent() {
             record(5, "r1", "c3", "2", ""),
         ];
         let errors = store
-            .import_survey_responses(&bad, "results.csv", 1)
+            .import_survey_responses(&bad, "results.csv", 1, true)
             .await
             .unwrap()
             .unwrap_err();
@@ -322,7 +322,7 @@ async fn imported_results_are_checked_against_stored_contacts_and_idempotent() {
             record(3, "r3", "c2", "2", ""),
         ];
         let summary = store
-            .import_survey_responses(&good, "results.csv", 1)
+            .import_survey_responses(&good, "results.csv", 1, true)
             .await
             .unwrap()
             .unwrap();
@@ -332,7 +332,7 @@ async fn imported_results_are_checked_against_stored_contacts_and_idempotent() {
         );
         assert_eq!(store.review_tasks(Some("open"), 10).await.unwrap().len(), 1);
         let again = store
-            .import_survey_responses(&good, "results.csv", 2)
+            .import_survey_responses(&good, "results.csv", 2, true)
             .await
             .unwrap()
             .unwrap();
@@ -340,7 +340,7 @@ async fn imported_results_are_checked_against_stored_contacts_and_idempotent() {
         // r3 corrected to satisfied: updated, its open review task goes away
         let fixed = vec![record(2, "r3", "c2", "4", "")];
         let summary = store
-            .import_survey_responses(&fixed, "fixed.csv", 3)
+            .import_survey_responses(&fixed, "fixed.csv", 3, true)
             .await
             .unwrap()
             .unwrap();
@@ -364,7 +364,7 @@ async fn reviews_are_coded_with_several_reasons_from_editable_lists() {
             record(3, "r2", "c2", "1", ""),
         ];
         store
-            .import_survey_responses(&rows, "results.csv", 1)
+            .import_survey_responses(&rows, "results.csv", 1, true)
             .await
             .unwrap()
             .unwrap();
