@@ -9,6 +9,7 @@ mod qa;
 mod serve;
 mod staffing;
 mod stats;
+mod surveys;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -48,6 +49,11 @@ enum Command {
     Qa {
         #[command(subcommand)]
         command: qa::QaCommand,
+    },
+    /// Surveys: dispatch due invitations, show or set the dispatch rules.
+    Surveys {
+        #[command(subcommand)]
+        command: surveys::SurveysCommand,
     },
     /// Run the web app and REST API.
     Serve(serve::ServeArgs),
@@ -138,6 +144,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(&config, args).await,
         Command::Staffing(args) => staffing::run(&config, args).await,
         Command::Qa { command } => qa::run(command),
+        Command::Surveys { command } => surveys::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,
         Command::User { command } => serve::user(&config, command).await,
         Command::Stats { command } => stats::run_stats(command).await,

@@ -233,6 +233,9 @@ impl Report<'_> {
                                 (MetricValue::Number(Some(number)), Unit::Ratio) => {
                                     format!("{:.2}%", number * 100.0)
                                 }
+                                (MetricValue::Number(Some(number)), Unit::Rating) => {
+                                    format!("{number:.2}")
+                                }
                                 (MetricValue::Number(Some(number)), _) => format!("{number:.1}"),
                                 (MetricValue::Number(None), _) => "-".to_owned(),
                             });

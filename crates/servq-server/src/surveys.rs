@@ -82,7 +82,7 @@ impl RateLimiter {
 
 /// The newest version of a template and its definition; the standard one is created on first
 /// use.
-pub(crate) async fn template(
+pub async fn template(
     store: &Store,
     template_id: &str,
     version: Option<i64>,
@@ -801,7 +801,8 @@ fn minute_text(minute: u16) -> String {
     format!("{:02}:{:02}", minute / 60, minute % 60)
 }
 
-pub(crate) fn rules_json(rules: &[DispatchRule]) -> Vec<Value> {
+/// Dispatch rules as the API and `servq surveys rules` show them (quiet hours as "22:00-08:00").
+pub fn rules_json(rules: &[DispatchRule]) -> Vec<Value> {
     rules
         .iter()
         .map(|rule| {
@@ -822,7 +823,7 @@ fn parse_minute(text: &str) -> Option<u16> {
 }
 
 /// Parses the rules a user sent: JSON rules with `quiet_hours` as "22:00-08:00" or null.
-pub(crate) fn parse_rules(body: &Value) -> Result<Vec<DispatchRule>, String> {
+pub fn parse_rules(body: &Value) -> Result<Vec<DispatchRule>, String> {
     let Some(items) = body.get("rules").and_then(Value::as_array) else {
         return Err("the body needs \"rules\": [ … ]".to_owned());
     };

@@ -342,7 +342,8 @@ impl Store {
         Ok(())
     }
 
-    /// Answered contacts with a customer, not yet invited, closed in `[from_ms, to_ms]`.
+    /// Answered contacts with a customer, not yet invited nor rated (an imported result counts),
+    /// closed in `[from_ms, to_ms]`.
     pub async fn survey_candidates(
         &self,
         from_ms: i64,
@@ -354,6 +355,7 @@ impl Store {
              AND answered_at IS NOT NULL AND customer_id IS NOT NULL AND customer_id <> '' \
              AND {CLOSED_AT} >= $3 AND {CLOSED_AT} <= $2 \
              AND NOT EXISTS (SELECT 1 FROM survey_invitations i WHERE i.contact_id = c.contact_id) \
+             AND NOT EXISTS (SELECT 1 FROM survey_responses s WHERE s.contact_id = c.contact_id) \
              ORDER BY closed_at, contact_id"
         )))
         .bind(from_ms - MAX_CONTACT_MS)
