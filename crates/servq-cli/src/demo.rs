@@ -530,9 +530,21 @@ async fn demo_surveys(
             "1"
         };
         let (nps, ces, stage) = match csat {
-            "5" => (rng.random_range(8..=10), rng.random_range(5..=7), rng.random_range(4..=5)),
-            "3" => (rng.random_range(5..=8), rng.random_range(3..=5), rng.random_range(3..=4)),
-            _ => (rng.random_range(0..=5), rng.random_range(1..=3), rng.random_range(1..=2)),
+            "5" => (
+                rng.random_range(8..=10),
+                rng.random_range(5..=7),
+                rng.random_range(4..=5),
+            ),
+            "3" => (
+                rng.random_range(5..=8),
+                rng.random_range(3..=5),
+                rng.random_range(3..=4),
+            ),
+            _ => (
+                rng.random_range(0..=5),
+                rng.random_range(1..=3),
+                rng.random_range(1..=2),
+            ),
         };
         let comment = if csat == "1" {
             COMPLAINTS[rng.random_range(0..COMPLAINTS.len())].to_owned()
@@ -577,9 +589,7 @@ async fn demo_surveys(
     let week_start = records
         .last()
         .map_or(now, |(_, record)| record.responded_ms - 7 * 86_400_000);
-    let tasks = store
-        .review_tasks_between(week_start, i64::MAX)
-        .await?;
+    let tasks = store.review_tasks_between(week_start, i64::MAX).await?;
     const AGENT: &[(&str, f64)] = &[
         ("flat_tone", 0.3),
         ("casual_wording", 0.22),

@@ -15,7 +15,11 @@ pub enum SurveysCommand {
     /// invitation (id, contact_id, customer_id, send_via, link, message).
     Dispatch {
         /// Where customers open the links, e.g. https://survey.example.com.
-        #[arg(long, env = "SERVQ_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        #[arg(
+            long,
+            env = "SERVQ_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
         public_url: String,
         /// Dispatch as of this moment (RFC 3339) instead of now: the delay, quiet hours and
         /// expiry are counted from it.
@@ -36,9 +40,11 @@ pub async fn run(config: &Config, command: SurveysCommand) -> Result<ExitCode> {
     match command {
         SurveysCommand::Dispatch { public_url, now } => {
             let now_ms = match now {
-                Some(text) => servq_core::parse_timestamp(&text, &config.zone)
-                    .map_err(|error| anyhow::anyhow!("--now: {error}"))?
-                    .utc_ms,
+                Some(text) => {
+                    servq_core::parse_timestamp(&text, &config.zone)
+                        .map_err(|error| anyhow::anyhow!("--now: {error}"))?
+                        .utc_ms
+                }
                 None => servq_server::now_ms(),
             };
             let created = servq_server::surveys::dispatch_due(&store, now_ms, &public_url).await?;

@@ -1,6 +1,7 @@
 //! Sampling plans: which interactions inspectors score. N per agent from a period's candidates,
-//! at random (reproducible from a seed) or targeted — the longest handle times, or the
-//! interactions with the most automated-QA hits.
+//! at random (reproducible from a seed) or targeted — the longest handle times, the
+//! interactions with the most automated-QA hits, new agents — or every interaction a customer
+//! rated unsatisfied.
 
 use std::collections::BTreeMap;
 
@@ -15,6 +16,8 @@ pub enum Strategy {
     RuleHits,
     /// Only agents new to the centre (see [`is_new_agent`]), at random.
     NewAgents,
+    /// Every interaction with an unsatisfied survey answer, whatever the number per agent.
+    Unsatisfied,
 }
 
 /// An agent is new while their first contact is less than this many days before the end of
@@ -27,13 +30,14 @@ pub fn is_new_agent(first_contact_ms: i64, period_end_ms: i64) -> bool {
 }
 
 impl Strategy {
-    /// `random`, `longest_handle` or `rule_hits`.
+    /// `random`, `longest_handle`, `rule_hits`, `new_agents` or `unsatisfied`.
     pub fn parse(name: &str) -> Option<Strategy> {
         match name.trim() {
             "random" => Some(Strategy::Random),
             "longest_handle" => Some(Strategy::LongestHandle),
             "rule_hits" => Some(Strategy::RuleHits),
             "new_agents" => Some(Strategy::NewAgents),
+            "unsatisfied" => Some(Strategy::Unsatisfied),
             _ => None,
         }
     }
@@ -45,6 +49,7 @@ impl Strategy {
             Strategy::LongestHandle => "longest_handle",
             Strategy::RuleHits => "rule_hits",
             Strategy::NewAgents => "new_agents",
+            Strategy::Unsatisfied => "unsatisfied",
         }
     }
 }
@@ -62,6 +67,8 @@ pub struct Candidate {
     pub rule_hits: i64,
     /// Whether its agent is new ([`is_new_agent`]).
     pub new_agent: bool,
+    /// Whether a customer rated it unsatisfied.
+    pub unsatisfied: bool,
 }
 
 /// A 64-bit mix of the seed and the id (SplitMix64 over FNV-1a): a stable pseudo-random rank.
@@ -76,8 +83,9 @@ fn rank(seed: u64, id: &str) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Up to `per_agent` candidates of each agent, by `strategy`; agents in id order, each agent's
-/// picks in pick order. Ties fall back to the contact id, so a plan is reproducible.
+/// Up to `per_agent` candidates of each agent, by `strategy` (every unsatisfied one for
+/// [`Strategy::Unsatisfied`]); agents in id order, each agent's picks in pick order. Ties fall
+/// back to the contact id, so a plan is reproducible.
 pub fn sample(
     candidates: &[Candidate],
     per_agent: usize,
@@ -88,6 +96,7 @@ pub fn sample(
     for candidate in candidates {
         if (strategy == Strategy::RuleHits && candidate.rule_hits == 0)
             || (strategy == Strategy::NewAgents && !candidate.new_agent)
+            || (strategy == Strategy::Unsatisfied && !candidate.unsatisfied)
         {
             continue;
         }
@@ -112,8 +121,14 @@ pub fn sample(
                     .cmp(&a.rule_hits)
                     .then(a.contact_id.cmp(&b.contact_id))
             }),
+            Strategy::Unsatisfied => mine.sort_by(|a, b| a.contact_id.cmp(&b.contact_id)),
         }
-        picked.extend(mine.into_iter().take(per_agent));
+        let take = if strategy == Strategy::Unsatisfied {
+            usize::MAX
+        } else {
+            per_agent
+        };
+        picked.extend(mine.into_iter().take(take));
     }
     picked
 }
@@ -130,8 +145,20 @@ mod tests {
                 handle_ms: (i * 37 % 11) * 1000,
                 rule_hits: i % 5,
                 new_agent: i % 4 == 3,
+                unsatisfied: i % 7 == 0,
             })
             .collect()
+    }
+
+    #[test]
+    fn every_unsatisfied_one_whatever_the_number_per_agent() {
+        let all = candidates();
+        let picked: Vec<&str> = sample(&all, 1, Strategy::Unsatisfied, 7)
+            .iter()
+            .map(|c| c.contact_id.as_str())
+            .collect();
+        // i % 7 == 0: c00, c07, c14, c21, c28, c35 — agents a0, a3, a2, a1, a0, a3
+        assert_eq!(picked, ["c00", "c28", "c21", "c14", "c07", "c35"]);
     }
 
     #[test]
@@ -172,6 +199,7 @@ mod tests {
                 handle_ms: 0,
                 rule_hits: 0,
                 new_agent: false,
+                unsatisfied: false,
             })
             .collect();
         // over 100 seeds of 100 picks each, every candidate is picked 100 × 100/2 000 = 5 times

@@ -529,7 +529,7 @@ pub(crate) async fn sample(
             locale,
             "unknown_strategy",
             format!(
-                "strategy '{}' is not random, longest_handle, rule_hits or new_agents",
+                "strategy '{}' is not random, longest_handle, rule_hits, new_agents or unsatisfied",
                 request.strategy
             ),
         )
@@ -563,6 +563,7 @@ pub(crate) async fn sample(
             handle_ms: c.handle_ms,
             rule_hits: c.rule_hits,
             new_agent: servq_qa::is_new_agent(c.agent_first_day_ms, to_ms),
+            unsatisfied: c.unsatisfied,
         })
         .collect();
     let seed = request.seed.unwrap_or_else(|| now_ms() as u64);

@@ -323,7 +323,7 @@ pub(crate) struct SampleBody {
     /// 1 to 100.
     #[schema(minimum = 1, maximum = 100)]
     per_agent: u32,
-    #[schema(pattern = "^(random|longest_handle|rule_hits|new_agents)$")]
+    #[schema(pattern = "^(random|longest_handle|rule_hits|new_agents|unsatisfied)$")]
     strategy: String,
     /// For random plans: the same seed picks the same contacts.
     seed: Option<u64>,

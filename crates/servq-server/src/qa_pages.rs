@@ -69,15 +69,21 @@ pub(crate) async fn qa_page_handler(
         let (_, zone) = state.centre_zone().await?;
         let to = add_days(today(&zone), -1);
         let from = add_days(to, -6);
-        let strategies: String = ["random", "longest_handle", "rule_hits", "new_agents"]
-            .iter()
-            .map(|s| {
-                format!(
-                    "<option value=\"{s}\">{}</option>",
-                    label(&format!("qa.strategy_{s}"))
-                )
-            })
-            .collect();
+        let strategies: String = [
+            "random",
+            "longest_handle",
+            "rule_hits",
+            "new_agents",
+            "unsatisfied",
+        ]
+        .iter()
+        .map(|s| {
+            format!(
+                "<option value=\"{s}\">{}</option>",
+                label(&format!("qa.strategy_{s}"))
+            )
+        })
+        .collect();
         body.push_str(&format!(
             "<h2>{sample}</h2><form id=\"sample-form\" class=\"filters\" onsubmit=\"event.preventDefault();\
              servqPost('/api/v1/qa/sample',{{from:this.from.value,to:this.to.value,per_agent:Number(this.per_agent.value),strategy:this.strategy.value}})\">\

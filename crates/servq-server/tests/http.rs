@@ -2072,6 +2072,29 @@ async fn surveys_go_out_once_are_answered_once_and_unsatisfied_ones_are_reviewed
             .await
             .unwrap();
         assert_eq!(&xlsx[..2], b"PK");
+        // a sampling plan of every unsatisfied interaction queues s2 alone
+        let sampled: Value = inspector
+            .post(format!("{base}/api/v1/qa/sample"))
+            .header("x-csrf-token", &inspector_csrf)
+            .json(&json!({"strategy": "unsatisfied", "per_agent": 1,
+                "from": range.split('&').next().unwrap().trim_start_matches("from="),
+                "to": week.to_string()}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(sampled["queued"], 1, "{sampled}");
+        let queue: Value = inspector
+            .get(format!("{base}/api/v1/qa/queue"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(queue["items"][0]["contact_id"], "s2", "{queue}");
         // survey results from another system through the web import
         let bad = "response_id,contact_id,responded_at,csat,agent_id\n\
                    x1,s3,2026-11-20 10:00:00,不满意,\n\

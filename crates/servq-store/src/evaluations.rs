@@ -412,6 +412,8 @@ pub struct SamplingCandidate {
     pub rule_hits: i64,
     /// The start (UTC ms of local midnight) of the agent's first day with contacts.
     pub agent_first_day_ms: i64,
+    /// Whether a customer rated the contact unsatisfied (CSAT 1–2).
+    pub unsatisfied: bool,
 }
 
 impl Store {
@@ -423,7 +425,10 @@ impl Store {
     ) -> Result<Vec<SamplingCandidate>> {
         sqlx::query(
             "SELECT r.contact_id, r.agent_id, r.talk_ms + r.hold_ms + r.wrap_ms, \
-             CAST(COALESCE(h.n, 0) AS BIGINT), CAST(COALESCE(d.first_day, r.offered_at) AS BIGINT) \
+             CAST(COALESCE(h.n, 0) AS BIGINT), CAST(COALESCE(d.first_day, r.offered_at) AS BIGINT), \
+             CAST(CASE WHEN EXISTS (SELECT 1 FROM survey_responses s \
+                                    WHERE s.contact_id = r.contact_id AND s.csat <= 2) \
+                  THEN 1 ELSE 0 END AS BIGINT) \
              FROM contacts r \
              LEFT JOIN (SELECT contact_id, COUNT(*) AS n FROM qa_hits GROUP BY contact_id) h \
                ON h.contact_id = r.contact_id \
@@ -446,6 +451,7 @@ impl Store {
                 handle_ms: row.try_get(2)?,
                 rule_hits: row.try_get(3)?,
                 agent_first_day_ms: row.try_get(4)?,
+                unsatisfied: row.try_get::<i64, _>(5)? != 0,
             })
         })
         .collect()
