@@ -387,7 +387,12 @@ pub fn drivers(
                     alpha: options.alpha,
                 });
                 if kept.len() == 1 {
-                    return Err(StatsError::NoPredictors);
+                    return Err(StatsError::NothingSignificant {
+                        target: target.name.to_owned(),
+                        last: names[j].to_owned(),
+                        p,
+                        alpha: options.alpha,
+                    });
                 }
                 kept = without(&kept, j);
             }

@@ -82,4 +82,19 @@ pub enum StatsError {
     /// A model without predictors where one is needed.
     #[error("no predictors left")]
     NoPredictors,
+    /// Backward elimination removed every predictor: none explains the target at the level.
+    #[error(
+        "no measure significantly explains {target}: the last one left, {last}, has p = {p:.4} > {alpha}; \
+         try a longer period or other measures"
+    )]
+    NothingSignificant {
+        /// The target.
+        target: String,
+        /// The last predictor removed.
+        last: String,
+        /// Its p-value.
+        p: f64,
+        /// The significance level.
+        alpha: f64,
+    },
 }

@@ -174,3 +174,38 @@ fn bad_options_are_refused() {
     .unwrap_err();
     assert_eq!(error.to_string(), "alpha must be in (0, 1], got 0");
 }
+
+#[test]
+fn a_target_nothing_explains_says_so() {
+    let mut rng = StdRng::seed_from_u64(3);
+    let y: Vec<f64> = (0..40).map(|_| normal(&mut rng)).collect();
+    let a: Vec<f64> = (0..40).map(|_| normal(&mut rng)).collect();
+    let b: Vec<f64> = (0..40).map(|_| normal(&mut rng)).collect();
+    let error = drivers(
+        Column {
+            name: "csat_mean",
+            values: &y,
+        },
+        &[
+            Column {
+                name: "noise_a",
+                values: &a,
+            },
+            Column {
+                name: "noise_b",
+                values: &b,
+            },
+        ],
+        DriverOptions::default(),
+    )
+    .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.starts_with("no measure significantly explains csat_mean: the last one left, noise_"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("> 0.1; try a longer period or other measures"),
+        "{text}"
+    );
+}

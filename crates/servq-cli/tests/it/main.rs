@@ -11,6 +11,7 @@ use std::{
 mod qa;
 mod staffing;
 mod stats;
+mod surveys;
 
 use serde_json::Value;
 use servq_store::testing::TestDatabase;
