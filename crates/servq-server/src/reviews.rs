@@ -624,18 +624,13 @@ fn app_page(user: &CurrentUser, title: &str, body: &str) -> Response {
     page(user.locale, title, &signed_in_header(user), &body).into_response()
 }
 
-fn signed_in(user: Option<CurrentUser>) -> Result<CurrentUser, Response> {
-    user.ok_or_else(|| Redirect::to("/login").into_response())
-}
-
 /// `/reviews`: open tasks first, then the latest coded ones.
 pub(crate) async fn reviews_page(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
 ) -> Result<Response, Problem> {
-    let user = match signed_in(user) {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
     };
     user.require(Permission::EvaluateQuality)?;
     let locale = user.locale;
@@ -702,9 +697,8 @@ pub(crate) async fn review_page(
     user: Option<CurrentUser>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Problem> {
-    let user = match signed_in(user) {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
     };
     user.require(Permission::EvaluateQuality)?;
     let locale = user.locale;
@@ -832,9 +826,8 @@ pub(crate) async fn report_page(
     user: Option<CurrentUser>,
     params: Result<Query<ReportParams>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    let user = match signed_in(user) {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
     };
     let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
     let report = weekly_report(&state, &user, params.week.as_deref()).await?;
@@ -937,9 +930,8 @@ pub(crate) async fn setup_page(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
 ) -> Result<Response, Problem> {
-    let user = match signed_in(user) {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
     };
     user.require(Permission::ManageSurveys)?;
     let locale = user.locale;

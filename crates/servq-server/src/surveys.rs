@@ -57,11 +57,14 @@ const ANSWERS_PER_WINDOW: u32 = 20;
 /// The rate-limit window.
 const RATE_WINDOW_MS: i64 = 10 * 60 * 1000;
 
+/// Per (client address, kind of request): the start of its window and the requests in it.
+type Windows = HashMap<(IpAddr, &'static str), (i64, u32)>;
+
 /// Fixed-window request counts per client address, kept in the process (each instance limits
 /// on its own).
 #[derive(Clone, Default)]
 pub(crate) struct RateLimiter {
-    windows: Arc<Mutex<HashMap<(IpAddr, &'static str), (i64, u32)>>>,
+    windows: Arc<Mutex<Windows>>,
 }
 
 impl RateLimiter {

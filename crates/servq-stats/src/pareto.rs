@@ -218,24 +218,24 @@ mod tests {
     /// other reasons (100, 90, 70, 50, 25, 14 items) covering calls 753..951 and some earlier.
     pub(crate) fn study_week_agent_reasons() -> Vec<Vec<&'static str>> {
         let mut cases: Vec<Vec<&'static str>> = vec![Vec::new(); 951];
-        let mut cite = |reason: &'static str, ranges: &[std::ops::Range<usize>]| {
-            for range in ranges {
-                for case in range.clone() {
-                    cases[case].push(reason);
+        let mut cite = |reason: &'static str, spans: &[(usize, usize)]| {
+            for &(start, end) in spans {
+                for case in &mut cases[start..end] {
+                    case.push(reason);
                 }
             }
         };
-        cite("语气平淡", &[0..300]);
-        cite("表达用语随意", &[300..550]);
-        cite("抢话", &[550..750]);
-        cite("不耐烦", &[750..753, 0..147]);
-        cite("处理不灵活", &[0..120]);
-        cite("业务不熟练", &[753..853]);
-        cite("解释错误", &[853..943]);
-        cite("未主动跟进", &[943..951, 0..62]);
-        cite("推诿", &[100..150]);
-        cite("未安抚情绪", &[200..225]);
-        cite("其他", &[400..414]);
+        cite("语气平淡", &[(0, 300)]);
+        cite("表达用语随意", &[(300, 550)]);
+        cite("抢话", &[(550, 750)]);
+        cite("不耐烦", &[(750, 753), (0, 147)]);
+        cite("处理不灵活", &[(0, 120)]);
+        cite("业务不熟练", &[(753, 853)]);
+        cite("解释错误", &[(853, 943)]);
+        cite("未主动跟进", &[(943, 951), (0, 62)]);
+        cite("推诿", &[(100, 150)]);
+        cite("未安抚情绪", &[(200, 225)]);
+        cite("其他", &[(400, 414)]);
         cases
     }
 }
