@@ -17,7 +17,7 @@ pub struct ServeArgs {
     /// Mark cookies Secure (serve behind HTTPS).
     #[arg(long)]
     secure_cookies: bool,
-    /// The address customers reach survey links at (e.g. https://survey.example.com); default:
+    /// The address customers reach survey links at (e.g. `https://survey.example.com`); default:
     /// http://ADDR.
     #[arg(long, env = "SERVQ_PUBLIC_URL")]
     public_url: Option<String>,

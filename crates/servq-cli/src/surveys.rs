@@ -14,7 +14,7 @@ pub enum SurveysCommand {
     /// Create the invitations due now under the stored rules; prints one JSON object per
     /// invitation (id, contact_id, customer_id, send_via, link, message).
     Dispatch {
-        /// Where customers open the links, e.g. https://survey.example.com.
+        /// Where customers open the links, e.g. `https://survey.example.com`.
         #[arg(
             long,
             env = "SERVQ_PUBLIC_URL",
