@@ -1,65 +1,25 @@
 // Browser tests of the web app: Debian's chromium driven by playwright-core (no browser
-// download). Run by ./test.sh after the Rust tests (node --test tests/e2e/), with
+// download). Run by ./test.sh (node --test tests/e2e/), with
 // SERVQ_BIN pointing at the built `servq`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, day, startServq } from './support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(join(root, 'web', 'package.json'));
-const { chromium } = require('playwright-core');
-const servq = process.env.SERVQ_BIN ?? join(root, 'target', 'debug', 'servq');
-const dir = mkdtempSync(join(tmpdir(), 'servq-e2e-'));
-const env = { ...process.env, SERVQ_DATABASE_URL: `sqlite://${join(dir, 'e2e.db')}`, SERVQ_TZ: 'Asia/Shanghai' };
-const password = 'e2e password 123';
-let server, base, browser;
-
-function run(args, input) {
-  return execFileSync(servq, args, { env, input, encoding: 'utf8' });
-}
-
-function day(offset) {
-  // dates in the centre's zone (Asia/Shanghai), like the dashboard's period
-  const now = new Date(Date.now() + 8 * 3600 * 1000 + offset * 86400 * 1000);
-  return now.toISOString().slice(0, 10);
-}
+let servq, run, base, browser, signIn;
 
 before(async () => {
-  run(['demo', '--days', '21', '--daily-contacts', '300', '--agents', '10']);
-  run(['user', 'add', 'sup', '--role', 'supervisor'], `${password}\n`);
-  run(['user', 'add', 'agent1', '--role', 'agent', '--agent-id', 'A001'], `${password}\n`);
-  run(['user', 'add', 'qa1', '--role', 'qa_inspector'], `${password}\n`);
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(servq, ['serve', '--addr', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise((resolve, reject) => {
-    server.stderr.on('data', (chunk) => { if (String(chunk).includes('listening')) resolve(); });
-    server.on('exit', (code) => reject(new Error(`servq serve exited with ${code}`)));
+  servq = await startServq({
+    demo: ['--days', '21', '--daily-contacts', '300', '--agents', '10'],
+    users: [['sup', 'supervisor'], ['agent1', 'agent', 'A001'], ['qa1', 'qa_inspector']],
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  ({ run, base, browser, signIn } = servq);
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill();
+  await servq?.stop();
 });
-
-async function signIn(page, username) {
-  await page.goto(`${base}/login`);
-  await page.fill('#username', username);
-  await page.fill('#password', password);
-  await page.click('#sign-in');
-  await page.waitForURL(`${base}/`);
-}
 
 test('the embedded ECharts is the pinned package file', () => {
   const embedded = readFileSync(join(root, 'crates', 'servq-server', 'assets', 'echarts.min.js'));

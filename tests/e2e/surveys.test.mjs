@@ -3,31 +3,11 @@
 // expired link gets a clear page. Debian's chromium driven by playwright-core.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { day, startServq } from './support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(join(root, 'web', 'package.json'));
-const { chromium } = require('playwright-core');
-const servq = process.env.SERVQ_BIN ?? join(root, 'target', 'debug', 'servq');
-const dir = mkdtempSync(join(tmpdir(), 'servq-e2e-surveys-'));
-const env = { ...process.env, SERVQ_DATABASE_URL: `sqlite://${join(dir, 'e2e.db')}`, SERVQ_TZ: 'Asia/Shanghai' };
-const password = 'e2e password 123';
-let server, base, browser;
-
-function run(args, input) {
-  return execFileSync(servq, args, { env, input, encoding: 'utf8' });
-}
-
-function day(offset) {
-  // dates in the centre's zone (Asia/Shanghai)
-  const now = new Date(Date.now() + 8 * 3600 * 1000 + offset * 86400 * 1000);
-  return now.toISOString().slice(0, 10);
-}
+let servq, run, base, browser, signIn;
 
 function dispatchAt(offset) {
   // 20:00 in Shanghai, before the demo rule's quiet hours
@@ -42,42 +22,23 @@ function surveyCounts(from, to) {
 }
 
 before(async () => {
-  run(['demo', '--days', '7', '--daily-contacts', '300', '--agents', '6']);
-  run(['user', 'add', 'sup', '--role', 'supervisor'], `${password}\n`);
-  run(['user', 'add', 'qa1', '--role', 'qa_inspector'], `${password}\n`);
-  const rules = join(dir, 'rules.json');
+  servq = await startServq({
+    demo: ['--days', '7', '--daily-contacts', '300', '--agents', '6'],
+    users: [['sup', 'supervisor'], ['qa1', 'qa_inspector']],
+  });
+  ({ run, base, browser, signIn } = servq);
+  const rules = join(servq.dir, 'rules.json');
   writeFileSync(rules, JSON.stringify({ rules: [{
     rule_id: 'after-call', template_id: 'standard', channels: [], categories: [],
     delay_minutes: 10, sample_percent: 100, quiet_hours: '21:00-08:00', no_repeat_days: 30,
     expiry_hours: 72, send_via: 'sms', locale: 'zh-TW', active: true,
   }] }));
   run(['surveys', 'rules', '--set', rules]);
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(servq, ['serve', '--addr', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise((resolve, reject) => {
-    server.stderr.on('data', (chunk) => { if (String(chunk).includes('listening')) resolve(); });
-    server.on('exit', (code) => reject(new Error(`servq serve exited with ${code}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill();
+  await servq?.stop();
 });
-
-async function signIn(page, username) {
-  await page.goto(`${base}/login`);
-  await page.fill('#username', username);
-  await page.fill('#password', password);
-  await page.click('#sign-in');
-  await page.waitForURL(`${base}/`);
-}
 
 test('a customer answers on a phone in zh-TW, it is counted and reviewed; a used or expired link is refused', async () => {
   const invitations = dispatchAt(-1);

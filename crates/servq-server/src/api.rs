@@ -83,7 +83,7 @@ pub(crate) async fn kpi(
     params: Result<Query<KpiParams>, QueryRejection>,
 ) -> Result<Response, Problem> {
     user.require(Permission::ViewOwnKpis)?;
-    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(params) = params?;
     let locale = user.locale;
     let bad = |code: &'static str, detail: String| Problem::bad_request(locale, code, detail);
     let request = |error: RequestError| bad(error.code(), error.to_string());
@@ -192,7 +192,7 @@ pub(crate) async fn set_locale(
     request: Result<Json<LocaleRequest>, JsonRejection>,
 ) -> Result<Json<Value>, Problem> {
     user.check_csrf_header(&headers)?;
-    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Json(request) = request?;
     let locale = crate::pages::remember_locale(&state, &user, &request.locale).await?;
     Ok(Json(json!({"locale": locale.tag()})))
 }
@@ -214,7 +214,7 @@ pub(crate) async fn create_token(
 ) -> Result<Response, Problem> {
     user.require(Permission::UseApiTokens)?;
     user.check_csrf_header(&headers)?;
-    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Json(request) = request?;
     if request.name.trim().is_empty() {
         return Err(Problem::bad_request(
             user.locale,
@@ -280,7 +280,7 @@ pub(crate) async fn create_user(
 ) -> Result<Response, Problem> {
     user.require(Permission::ManageUsers)?;
     user.check_csrf_header(&headers)?;
-    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Json(request) = request?;
     if request.username.trim().is_empty() {
         return Err(Problem::bad_request(
             user.locale,
@@ -353,7 +353,7 @@ pub(crate) async fn audit(
     params: Result<Query<AuditParams>, QueryRejection>,
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::ViewAuditLog)?;
-    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(params) = params?;
     let limit = params.limit.unwrap_or(100).clamp(1, 1000);
     let entries = state
         .store

@@ -551,7 +551,7 @@ pub(crate) async fn dashboard(
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let Query(query) = query.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(query) = query?;
     let locale = user.locale;
     let (_, zone) = state.centre_zone().await?;
     let view = View::parse(locale, &zone, &query)?;

@@ -234,7 +234,7 @@ pub(crate) async fn contacts_api(
     params: Result<Query<ContactsParams>, QueryRejection>,
 ) -> Result<Response, Problem> {
     user.require(servq_core::Permission::ViewOwnKpis)?;
-    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(params) = params?;
     let locale = user.locale;
     let (zone_name, zone) = state.centre_zone().await?;
     let (from_ms, to_ms) =
@@ -324,7 +324,7 @@ pub(crate) async fn contacts_page(
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let Query(query) = query.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(query) = query?;
     let locale = user.locale;
     let (_, zone) = state.centre_zone().await?;
     let view = View::parse(locale, &zone, &query.view)?;

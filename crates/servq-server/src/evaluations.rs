@@ -80,7 +80,7 @@ pub(crate) async fn scorecard(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::ViewOwnKpis)?;
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
     let (stored, card) = current_scorecard(&state, &id)
         .await?
         .ok_or_else(|| Problem::not_found(user.locale))?;
@@ -192,7 +192,7 @@ pub(crate) async fn create(
 ) -> Result<Response, Problem> {
     user.require(Permission::EvaluateQuality)?;
     user.check_csrf_header(&headers)?;
-    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Json(request) = request?;
     let agent = state
         .store
         .contact_agent(&request.contact_id)
@@ -274,7 +274,7 @@ pub(crate) async fn list(
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::ViewOwnKpis)?;
-    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(params) = params?;
     let own = (!user.user.role.allows(Permission::ViewAllKpis))
         .then(|| user.user.agent_id.clone().unwrap_or_default());
     let evaluations = state
@@ -299,7 +299,7 @@ pub(crate) async fn one(
     user: CurrentUser,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, Problem> {
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
     Ok(Json(evaluation_json(&visible(&state, &user, &id).await?)))
 }
 
@@ -320,12 +320,9 @@ async fn step(
     to: EvaluationStatus,
 ) -> Result<Json<Value>, Problem> {
     user.check_csrf_header(&headers)?;
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
     let body = match body {
-        Some(body) => {
-            body.map_err(|r| Problem::rejected(r.status(), r.body_text()))?
-                .0
-        }
+        Some(body) => body?.0,
         None => StepBody::default(),
     };
     let evaluation = visible(&state, &user, &id).await?;
@@ -522,7 +519,7 @@ pub(crate) async fn sample(
 ) -> Result<Response, Problem> {
     user.require(Permission::EvaluateQuality)?;
     user.check_csrf_header(&headers)?;
-    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Json(request) = request?;
     let locale = user.locale;
     let strategy = servq_qa::Strategy::parse(&request.strategy).ok_or_else(|| {
         Problem::bad_request(
@@ -604,7 +601,7 @@ pub(crate) async fn queue(
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::EvaluateQuality)?;
-    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(params) = params?;
     let items = state
         .store
         .evaluation_queue(params.limit.unwrap_or(200).clamp(1, 1000))
@@ -711,7 +708,7 @@ pub(crate) async fn create_calibration(
 ) -> Result<Response, Problem> {
     user.require(Permission::EvaluateQuality)?;
     user.check_csrf_header(&headers)?;
-    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Json(request) = request?;
     state
         .store
         .contact_agent(&request.contact_id)
@@ -759,8 +756,8 @@ pub(crate) async fn score_calibration(
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::EvaluateQuality)?;
     user.check_csrf_header(&headers)?;
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
-    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
+    let Json(request) = request?;
     let calibration = load_calibration(&state, &user, &id).await?;
     let stored = state
         .store
@@ -816,8 +813,8 @@ pub(crate) async fn close_calibration(
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::EvaluateQuality)?;
     user.check_csrf_header(&headers)?;
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
-    let Json(request) = request.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
+    let Json(request) = request?;
     let calibration = load_calibration(&state, &user, &id).await?;
     let reference = request.reference.trim();
     if reference != "mean"
@@ -861,7 +858,7 @@ pub(crate) async fn calibration(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::EvaluateQuality)?;
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
     Ok(Json(calibration_json(
         &load_calibration(&state, &user, &id).await?,
     )))
@@ -920,7 +917,7 @@ pub(crate) async fn coaching(
     user: CurrentUser,
     params: Result<Query<CoachingParams>, QueryRejection>,
 ) -> Result<Json<Value>, Problem> {
-    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(params) = params?;
     let items = coaching_items(&state, &user, params.from.as_deref(), params.to.as_deref()).await?;
     Ok(Json(json!({
         "items": items.iter().map(|item| json!({

@@ -168,7 +168,7 @@ pub(crate) async fn start_import(
     user.check_csrf_header(&headers)?;
     let locale = user.locale;
     let bad = |code: &'static str, detail: String| Problem::bad_request(locale, code, detail);
-    let mut multipart = multipart.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let mut multipart = multipart?;
     let folder = tempfile::tempdir().map_err(Problem::internal)?;
     let mut fields = UploadFields::default();
     let mut upload: Option<(String, std::path::PathBuf)> = None;
@@ -424,7 +424,7 @@ pub(crate) async fn import_job(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::ImportData)?;
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
     let job = state
         .store
         .import_job(&id, MAX_KEPT_ERRORS as i64)
@@ -465,7 +465,7 @@ pub(crate) async fn import_jobs(
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::ImportData)?;
-    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(params) = params?;
     let jobs = state
         .store
         .import_jobs(params.limit.unwrap_or(50).clamp(1, 500))

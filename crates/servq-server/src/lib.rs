@@ -183,6 +183,25 @@ impl Problem {
     }
 }
 
+/// A request axum could not read (path, query, form or JSON body): 4xx with axum's reason.
+macro_rules! problem_from_rejection {
+    ($($rejection:ty),*) => {$(
+        impl From<$rejection> for Problem {
+            fn from(rejection: $rejection) -> Problem {
+                Problem::rejected(rejection.status(), rejection.body_text())
+            }
+        }
+    )*};
+}
+
+problem_from_rejection!(
+    axum::extract::rejection::PathRejection,
+    axum::extract::rejection::QueryRejection,
+    axum::extract::rejection::JsonRejection,
+    axum::extract::rejection::FormRejection,
+    axum::extract::multipart::MultipartRejection
+);
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let body = json!({

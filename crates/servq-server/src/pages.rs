@@ -461,7 +461,7 @@ pub(crate) async fn audit_page(
         return Ok(Redirect::to("/login").into_response());
     };
     user.require(Permission::ViewAuditLog)?;
-    let Query(query) = query.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(query) = query?;
     let locale = user.locale;
     let entries = state
         .store

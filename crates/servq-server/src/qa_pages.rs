@@ -256,9 +256,8 @@ pub(crate) async fn evaluate_page(
         return Ok(Redirect::to("/login").into_response());
     };
     user.require(Permission::EvaluateQuality)?;
-    let Path(contact_id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
-    let axum::extract::Query(query) =
-        query.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(contact_id) = id?;
+    let axum::extract::Query(query) = query?;
     let locale = user.locale;
     let label = |key: &str| escape(&t(locale, key));
     let (stored, card) = crate::evaluations::current_scorecard(&state, "default")
@@ -378,7 +377,7 @@ pub(crate) async fn calibration_page(
         return Ok(Redirect::to("/login").into_response());
     };
     user.require(Permission::EvaluateQuality)?;
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
     let locale = user.locale;
     let label = |key: &str| escape(&t(locale, key));
     let calibration = state

@@ -80,7 +80,7 @@ pub(crate) async fn list(
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::EvaluateQuality)?;
-    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(params) = params?;
     let status = params
         .status
         .as_deref()
@@ -118,7 +118,7 @@ pub(crate) async fn one(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::EvaluateQuality)?;
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
     let task = state
         .store
         .review_task(&id)
@@ -155,8 +155,8 @@ pub(crate) async fn code(
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::EvaluateQuality)?;
     user.check_csrf_header(&headers)?;
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
-    let Json(coding) = body.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
+    let Json(coding) = body?;
     let outcome = state
         .store
         .code_review_task(
@@ -250,8 +250,8 @@ pub(crate) async fn save_reason(
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::ManageSurveys)?;
     user.check_csrf_header(&headers)?;
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
-    let Json(body) = body.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
+    let Json(body) = body?;
     let bad = |detail: &str| Problem::bad_request(user.locale, "bad_reason", detail.to_owned());
     let id = id.trim();
     if id.is_empty()
@@ -564,7 +564,7 @@ pub(crate) async fn report(
     user: CurrentUser,
     params: Result<Query<ReportParams>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(params) = params?;
     let report = weekly_report(&state, &user, params.week.as_deref()).await?;
     match params.format.as_deref().map(str::trim) {
         None | Some("") | Some("json") => Ok(Json(report.json()).into_response()),
@@ -703,7 +703,7 @@ pub(crate) async fn review_page(
     user.require(Permission::EvaluateQuality)?;
     let locale = user.locale;
     let label = |key: &str| escape(&t(locale, key));
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
     let task = state
         .store
         .review_task(&id)
@@ -829,7 +829,7 @@ pub(crate) async fn report_page(
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(params) = params?;
     let report = weekly_report(&state, &user, params.week.as_deref()).await?;
     let locale = user.locale;
     let label = |key: &str| escape(&t(locale, key));

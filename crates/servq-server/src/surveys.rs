@@ -504,38 +504,51 @@ fn survey_form(
     body
 }
 
-enum LinkState {
-    Open(Box<servq_store::Invitation>),
-    Unknown,
-    Answered,
-    Expired,
+/// An open survey link: its path (for the form and the language links), the time the request
+/// is handled at, and the invitation.
+struct OpenLink {
+    path: String,
+    now: i64,
+    invitation: Box<servq_store::Invitation>,
 }
 
-async fn link_state(state: &AppState, token: &str, now: i64) -> Result<LinkState, Problem> {
-    let invitation = state
-        .store
-        .invitation_by_token(&auth::token_hash(token))
-        .await
-        .map_err(Problem::internal)?;
-    Ok(match invitation {
-        None => LinkState::Unknown,
-        Some(invitation) if invitation.used_ms.is_some() => LinkState::Answered,
-        Some(invitation) if invitation.expires_ms <= now => LinkState::Expired,
-        Some(invitation) => LinkState::Open(Box::new(invitation)),
-    })
-}
-
-fn closed_link(locale: Locale, link: &LinkState, path: &str) -> Option<Response> {
-    match link {
-        LinkState::Open(_) => None,
-        LinkState::Unknown => Some(survey_notice(
+/// The open invitation behind a survey link, or the page to answer instead: not valid, rate
+/// limited (`kind` counts against `limit`), answered already or expired.
+async fn open_link(
+    state: &AppState,
+    peer: IpAddr,
+    locale: Locale,
+    token: Result<Path<String>, PathRejection>,
+    (kind, limit): (&'static str, u32),
+) -> Result<Result<OpenLink, Response>, Problem> {
+    let Ok(Path(token)) = token else {
+        return Ok(Err(survey_notice(
             locale,
             StatusCode::NOT_FOUND,
             "unknown",
+            "/s/",
+        )));
+    };
+    let path = format!("/s/{}", query_params::path_segment(&token));
+    let now = now_ms();
+    let refuse = |status, key| Ok(Err(survey_notice(locale, status, key, &path)));
+    if !state.survey_limiter.allow(peer, kind, limit, now) {
+        return refuse(StatusCode::TOO_MANY_REQUESTS, "busy");
+    }
+    let invitation = state
+        .store
+        .invitation_by_token(&auth::token_hash(&token))
+        .await
+        .map_err(Problem::internal)?;
+    match invitation {
+        None => refuse(StatusCode::NOT_FOUND, "unknown"),
+        Some(invitation) if invitation.used_ms.is_some() => refuse(StatusCode::GONE, "answered"),
+        Some(invitation) if invitation.expires_ms <= now => refuse(StatusCode::GONE, "expired"),
+        Some(invitation) => Ok(Ok(OpenLink {
             path,
-        )),
-        LinkState::Answered => Some(survey_notice(locale, StatusCode::GONE, "answered", path)),
-        LinkState::Expired => Some(survey_notice(locale, StatusCode::GONE, "expired", path)),
+            now,
+            invitation: Box::new(invitation),
+        })),
     }
 }
 
@@ -563,33 +576,19 @@ pub(crate) async fn survey_page(
     lang: Result<Query<LangParam>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let locale = survey_locale(&headers, lang.as_ref().ok().and_then(|q| q.lang.as_deref()));
-    let Ok(Path(token)) = token else {
-        return Ok(survey_notice(
-            locale,
-            StatusCode::NOT_FOUND,
-            "unknown",
-            "/s/",
-        ));
-    };
-    let path = format!("/s/{}", query_params::path_segment(&token));
-    let now = now_ms();
-    if !state
-        .survey_limiter
-        .allow(peer.ip(), "page", PAGE_REQUESTS_PER_WINDOW, now)
+    let OpenLink {
+        path, invitation, ..
+    } = match open_link(
+        &state,
+        peer.ip(),
+        locale,
+        token,
+        ("page", PAGE_REQUESTS_PER_WINDOW),
+    )
+    .await?
     {
-        return Ok(survey_notice(
-            locale,
-            StatusCode::TOO_MANY_REQUESTS,
-            "busy",
-            &path,
-        ));
-    }
-    let link = link_state(&state, &token, now).await?;
-    if let Some(closed) = closed_link(locale, &link, &path) {
-        return Ok(closed);
-    }
-    let LinkState::Open(invitation) = link else {
-        unreachable!("closed links returned above")
+        Ok(open) => open,
+        Err(page) => return Ok(page),
     };
     let template = invitation_template(&state, &invitation).await?;
     let body = survey_form(locale, &template, &path, &HashMap::new(), &[]);
@@ -617,33 +616,21 @@ pub(crate) async fn submit_survey(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Result<Response, Problem> {
     let locale = survey_locale(&headers, lang.as_ref().ok().and_then(|q| q.lang.as_deref()));
-    let Ok(Path(token)) = token else {
-        return Ok(survey_notice(
-            locale,
-            StatusCode::NOT_FOUND,
-            "unknown",
-            "/s/",
-        ));
-    };
-    let path = format!("/s/{}", query_params::path_segment(&token));
-    let now = now_ms();
-    if !state
-        .survey_limiter
-        .allow(peer.ip(), "answer", ANSWERS_PER_WINDOW, now)
+    let OpenLink {
+        path,
+        now,
+        invitation,
+    } = match open_link(
+        &state,
+        peer.ip(),
+        locale,
+        token,
+        ("answer", ANSWERS_PER_WINDOW),
+    )
+    .await?
     {
-        return Ok(survey_notice(
-            locale,
-            StatusCode::TOO_MANY_REQUESTS,
-            "busy",
-            &path,
-        ));
-    }
-    let link = link_state(&state, &token, now).await?;
-    if let Some(closed) = closed_link(locale, &link, &path) {
-        return Ok(closed);
-    }
-    let LinkState::Open(invitation) = link else {
-        unreachable!("closed links returned above")
+        Ok(open) => open,
+        Err(page) => return Ok(page),
     };
     let Ok(Form(given)) = form else {
         return Ok(survey_notice(
@@ -762,8 +749,8 @@ pub(crate) async fn save_template(
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::ManageSurveys)?;
     user.check_csrf_header(&headers)?;
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
-    let Json(body) = body.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
+    let Json(body) = body?;
     let id = id.trim();
     if id.is_empty() || id.chars().count() > 64 {
         return Err(bad(
@@ -884,7 +871,7 @@ pub(crate) async fn save_rules(
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::ManageSurveys)?;
     user.check_csrf_header(&headers)?;
-    let Json(body) = body.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Json(body) = body?;
     let rules = parse_rules(&body).map_err(|detail| bad(&user, "bad_rule", detail))?;
     for rule in &rules {
         let exists = template(&state.store, &rule.template_id, None)
@@ -970,7 +957,7 @@ pub(crate) async fn outbox(
     params: Result<Query<OutboxParams>, QueryRejection>,
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::ManageSurveys)?;
-    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(params) = params?;
     let limit = params.limit.unwrap_or(100).clamp(1, 1000);
     let pending = state
         .store
@@ -1002,7 +989,7 @@ pub(crate) async fn mark_sent(
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::ManageSurveys)?;
     user.check_csrf_header(&headers)?;
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
     if state
         .store
         .mark_invitation_sent(&id, now_ms())
@@ -1225,7 +1212,7 @@ pub(crate) async fn metrics(
     user: CurrentUser,
     params: Result<Query<MetricsParams>, QueryRejection>,
 ) -> Result<Json<Value>, Problem> {
-    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(params) = params?;
     Ok(Json(survey_report(&state, &user, &params).await?.json()))
 }
 
@@ -1267,7 +1254,7 @@ pub(crate) async fn surveys_page(
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let Query(params) = params.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Query(params) = params?;
     let report = survey_report(&state, &user, &params).await?;
     let locale = user.locale;
     let label = |key: &str| escape(&t(locale, key));

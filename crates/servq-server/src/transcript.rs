@@ -71,7 +71,7 @@ pub(crate) async fn transcript_api(
     user: CurrentUser,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, Problem> {
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
     let transcript = visible_transcript(&state, &user, &id)
         .await?
         .ok_or_else(|| Problem::not_found(user.locale))?;
@@ -87,7 +87,7 @@ pub(crate) async fn transcript_page(
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let Path(id) = id.map_err(|r| Problem::rejected(r.status(), r.body_text()))?;
+    let Path(id) = id?;
     let locale = user.locale;
     let label = |key: &str| escape(&t(locale, key));
     let title = t(locale, "transcript.title").replace("{id}", &id);

@@ -159,6 +159,25 @@ fn evaluation_of(row: &AnyRow) -> Result<Evaluation> {
     })
 }
 
+/// The kinds of definitions kept in versions (a new save never changes an old version).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Versioned {
+    /// QA scorecards.
+    Scorecard,
+    /// Survey templates.
+    SurveyTemplate,
+}
+
+impl Versioned {
+    /// Table, id column and audit entity name.
+    fn names(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Versioned::Scorecard => ("scorecards", "scorecard_id", "scorecard"),
+            Versioned::SurveyTemplate => ("survey_templates", "template_id", "survey_template"),
+        }
+    }
+}
+
 fn micro(score: Option<f64>) -> Option<i64> {
     score.map(|s| (s * 1e6).round() as i64)
 }
@@ -198,18 +217,41 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> Result<i64> {
-        let mut transaction = self.pool.begin().await?;
-        let version: i64 = sqlx::query_scalar(
-            "SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM scorecards WHERE scorecard_id = $1",
+        self.save_version(
+            Versioned::Scorecard,
+            scorecard_id,
+            name,
+            definition,
+            actor,
+            now_ms,
         )
-        .bind(scorecard_id)
+        .await
+    }
+
+    /// Stores `definition` as the next version of `id` (version 1 for a new id), audited in the
+    /// same transaction; returns the version.
+    pub(crate) async fn save_version(
+        &self,
+        kind: Versioned,
+        id: &str,
+        name: &str,
+        definition: &str,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<i64> {
+        let (table, key, entity) = kind.names();
+        let mut transaction = self.pool.begin().await?;
+        let version: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM {table} WHERE {key} = $1"
+        )))
+        .bind(id)
         .fetch_one(&mut *transaction)
         .await?;
-        sqlx::query(
-            "INSERT INTO scorecards (scorecard_id, version, name, definition, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(scorecard_id)
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} ({key}, version, name, definition, created_at) \
+             VALUES ($1, $2, $3, $4, $5)"
+        )))
+        .bind(id)
         .bind(version)
         .bind(name)
         .bind(definition)
@@ -221,8 +263,8 @@ impl Store {
             actor,
             now_ms,
             "create",
-            "scorecard",
-            &format!("{scorecard_id}@{version}"),
+            entity,
+            &format!("{id}@{version}"),
             &serde_json::json!({"name": name}).to_string(),
         )
         .await?;

@@ -151,6 +151,14 @@ pub(crate) fn response_of(row: &AnyRow) -> Result<StoredResponse> {
     })
 }
 
+fn template_of(row: &AnyRow) -> Result<StoredSurveyTemplate> {
+    Ok(StoredSurveyTemplate {
+        template_id: row.try_get(0)?,
+        version: row.try_get(1)?,
+        definition: row.try_get(2)?,
+    })
+}
+
 fn rule_of(row: &AnyRow) -> Result<DispatchRule> {
     let list = |text: String| -> Vec<String> {
         text.split(',')
@@ -211,14 +219,7 @@ impl Store {
         .bind(version.unwrap_or(-1))
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| {
-            Ok(StoredSurveyTemplate {
-                template_id: row.try_get(0)?,
-                version: row.try_get(1)?,
-                definition: row.try_get(2)?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(template_of).transpose()
     }
 
     /// The newest version of every template.
@@ -230,15 +231,7 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(StoredSurveyTemplate {
-                    template_id: row.try_get(0)?,
-                    version: row.try_get(1)?,
-                    definition: row.try_get(2)?,
-                })
-            })
-            .collect()
+        rows.iter().map(template_of).collect()
     }
 
     /// Stores a new version of a template (version 1 for a new id); audited.
@@ -250,37 +243,15 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> Result<i64> {
-        let mut transaction = self.pool.begin().await?;
-        let version: i64 = sqlx::query_scalar(
-            "SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM survey_templates \
-             WHERE template_id = $1",
-        )
-        .bind(template_id)
-        .fetch_one(&mut *transaction)
-        .await?;
-        sqlx::query(
-            "INSERT INTO survey_templates (template_id, version, name, definition, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(template_id)
-        .bind(version)
-        .bind(name)
-        .bind(definition)
-        .bind(now_ms)
-        .execute(&mut *transaction)
-        .await?;
-        users::audit(
-            &mut transaction,
+        self.save_version(
+            crate::evaluations::Versioned::SurveyTemplate,
+            template_id,
+            name,
+            definition,
             actor,
             now_ms,
-            "create",
-            "survey_template",
-            &format!("{template_id}@{version}"),
-            &serde_json::json!({"name": name}).to_string(),
         )
-        .await?;
-        transaction.commit().await?;
-        Ok(version)
+        .await
     }
 
     /// Dispatch rules in the order they are tried.

@@ -47,21 +47,29 @@ fn kpi_json(db: &TestDatabase, by: &str) -> Value {
 }
 
 fn reference(by: &str, contacts: &[&Path], states: &Path, agents: &Path) -> Value {
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/reference/kpi_reference.py");
-    let mut command = Command::new("python3");
-    command
-        .arg(script)
-        .arg("--by")
-        .arg(by)
-        .arg("--states")
-        .arg(states)
-        .arg("--agents")
-        .arg(agents);
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "--by".as_ref(),
+        by.as_ref(),
+        "--states".as_ref(),
+        states.as_os_str(),
+        "--agents".as_ref(),
+        agents.as_os_str(),
+    ];
     for file in contacts {
-        command.arg("--contacts").arg(file);
+        args.push("--contacts".as_ref());
+        args.push(file.as_os_str());
     }
-    let output = command
+    python_reference("kpi_reference.py", &args)
+}
+
+/// Runs an independent reference script of `tests/reference` and reads its JSON.
+fn python_reference(script: &str, args: &[&std::ffi::OsStr]) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/reference")
+        .join(script);
+    let output = Command::new("python3")
+        .arg(script)
+        .args(args)
         .output()
         .expect("running python3 (./test.sh installs duckdb)");
     assert!(

@@ -8,7 +8,7 @@ use std::{path::Path, process::Command};
 use serde_json::Value;
 use servq_store::testing::TestDatabase;
 
-use crate::{servq, servq_ok, stderr};
+use crate::{python_reference, servq, servq_ok, stderr};
 
 /// Survey results for every third answered contact with a customer of a demo data set, in both
 /// number and word form: CSAT low when the customer waited over 5 s, so that daily CSAT falls
@@ -56,21 +56,17 @@ fn survey_results(contacts: &Path) -> String {
 }
 
 fn reference(contacts: &Path, responses: &Path, by: &str) -> Value {
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/reference/survey_reference.py");
-    let output = Command::new("python3")
-        .arg(script)
-        .args(["--contacts", contacts.to_str().unwrap()])
-        .args(["--responses", responses.to_str().unwrap()])
-        .args(["--by", by])
-        .output()
-        .expect("running python3 (./test.sh installs duckdb)");
-    assert!(
-        output.status.success(),
-        "reference failed: {}",
-        stderr(&output)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    python_reference(
+        "survey_reference.py",
+        &[
+            "--contacts".as_ref(),
+            contacts.as_os_str(),
+            "--responses".as_ref(),
+            responses.as_os_str(),
+            "--by".as_ref(),
+            by.as_ref(),
+        ],
+    )
 }
 
 fn close(ours: &Value, theirs: &Value, context: &str) {
