@@ -61,7 +61,8 @@ pub struct ImportArgs {
     /// Most row errors to print; all are counted.
     #[arg(long, default_value_t = 100)]
     max_errors: usize,
-    /// Transcripts: the automated-QA rule set (TOML) to scan them with; default: the shipped rules.
+    /// Transcripts: the automated-QA rule set (TOML) to scan them with; default: the centre's
+    /// saved rule set (`servq qa rules --set`), else the shipped rules.
     #[arg(long)]
     rules: Option<PathBuf>,
 }
@@ -179,17 +180,17 @@ fn report(path: &str, outcome: Outcome, started: Instant) -> ExitCode {
 }
 
 async fn import_transcripts(config: &Config, args: ImportArgs) -> Result<ExitCode> {
+    let store = config.open_store().await?;
     let rules = match &args.rules {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading rules {}", path.display()))?;
             servq_qa::RuleSet::parse(&text).with_context(|| path.display().to_string())?
         }
-        None => servq_qa::RuleSet::default_rules(),
+        None => servq_import::centre_rules(&store).await?.1,
     };
     let scanner = servq_qa::Scanner::new(rules)?;
     let path = args.file.display().to_string();
-    let store = config.open_store().await?;
     let started = Instant::now();
     let outcome = servq_import::import_transcripts(
         &store,

@@ -143,7 +143,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Kpi(args) => kpi::run(&config, args).await,
         Command::Demo(args) => demo::run(&config, args).await,
         Command::Staffing(args) => staffing::run(&config, args).await,
-        Command::Qa { command } => qa::run(command),
+        Command::Qa { command } => qa::run(&config, command).await,
         Command::Surveys { command } => surveys::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,
         Command::User { command } => serve::user(&config, command).await,

@@ -41,6 +41,13 @@ pub enum QaCommand {
     Scan(ScanArgs),
     /// Print the default rule set (TOML), to copy and edit.
     DefaultRules,
+    /// Print the centre's rule set (the one imported transcripts are scanned with), or store a
+    /// new version of it from a TOML file (checked first).
+    Rules {
+        /// The rule set to store.
+        #[arg(long)]
+        set: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -67,13 +74,45 @@ pub struct ScanArgs {
     only_hits: bool,
 }
 
-pub fn run(command: QaCommand) -> Result<ExitCode> {
+pub async fn run(config: &crate::config::Config, command: QaCommand) -> Result<ExitCode> {
     match command {
         QaCommand::DefaultRules => {
             print!("{}", servq_qa::DEFAULT_RULES);
             Ok(ExitCode::SUCCESS)
         }
         QaCommand::Scan(args) => scan(args),
+        QaCommand::Rules { set: None } => {
+            let store = config.open_store().await?;
+            match store.qa_rules().await? {
+                Some((version, text)) => {
+                    eprintln!("rule set version {version}");
+                    print!("{text}");
+                }
+                None => {
+                    eprintln!("no rule set saved: the shipped rules are used");
+                    print!("{}", servq_qa::DEFAULT_RULES);
+                }
+            }
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        QaCommand::Rules { set: Some(path) } => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading rules {}", path.display()))?;
+            let rules = RuleSet::parse(&text).with_context(|| format!("{}", path.display()))?;
+            Scanner::new(rules).with_context(|| format!("{}", path.display()))?;
+            let store = config.open_store().await?;
+            let actor = servq_store::Actor {
+                user_id: None,
+                name: "cli".to_owned(),
+            };
+            let version = store
+                .save_qa_rules(&text, &actor, servq_server::now_ms())
+                .await?;
+            eprintln!("rule set version {version} stored; transcripts imported from now on use it");
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -96,6 +96,8 @@ pub enum Permission {
     EvaluateQuality,
     /// Edit survey templates, dispatch rules and the review reason lists; run the survey outbox.
     ManageSurveys,
+    /// Edit QA scorecards and the automated-QA rule set.
+    ManageQuality,
 }
 
 use Role::{Admin, Agent, Analyst, QaInspector, Supervisor};
@@ -125,6 +127,7 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
         &[Supervisor, QaInspector, Admin],
     ),
     (Permission::ManageSurveys, &[Supervisor, Admin]),
+    (Permission::ManageQuality, &[Supervisor, Admin]),
 ];
 
 #[cfg(test)]

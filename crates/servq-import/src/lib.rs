@@ -20,7 +20,7 @@ mod pipeline;
 mod transcripts;
 
 pub use pipeline::{ImportKind, Outcome, Phase, PipelineError, Progress, Rejection, import_table};
-pub use transcripts::import_transcripts;
+pub use transcripts::{centre_rules, import_transcripts};
 
 /// Canonical columns of a contacts file, in documented order.
 pub const CONTACT_COLUMNS: &[&str] = &[

@@ -129,6 +129,9 @@ pub enum PipelineError {
     /// The database failed.
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    /// The stored automated-QA rule set cannot be used.
+    #[error("automated-QA rules: {0}")]
+    Rules(String),
 }
 
 /// How often (in rows) progress is reported.

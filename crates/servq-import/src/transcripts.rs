@@ -131,3 +131,19 @@ pub async fn import_transcripts(
     pending.commit().await?;
     Ok(Outcome::Imported(summary))
 }
+
+/// The centre's automated-QA rules: the newest saved rule set (its version), else the shipped
+/// defaults (version `None`).
+pub async fn centre_rules(
+    store: &Store,
+) -> Result<(Option<i64>, servq_qa::RuleSet), PipelineError> {
+    match store.qa_rules().await? {
+        Some((version, text)) => {
+            let rules = servq_qa::RuleSet::parse(&text).map_err(|error| {
+                PipelineError::Rules(format!("stored rule set {version}: {error}"))
+            })?;
+            Ok((Some(version), rules))
+        }
+        None => Ok((None, servq_qa::RuleSet::default_rules())),
+    }
+}

@@ -330,10 +330,12 @@ impl Job {
         .map_err(|error| with_causes(&error))
     }
 
-    /// Transcripts, scanned by the shipped automated-QA rules.
+    /// Transcripts, scanned by the centre's automated-QA rules.
     async fn import_transcripts(&self) -> Result<Outcome, String> {
-        let scanner = servq_qa::Scanner::new(servq_qa::RuleSet::default_rules())
+        let (_, rules) = servq_import::centre_rules(&self.store)
+            .await
             .map_err(|error| with_causes(&error))?;
+        let scanner = servq_qa::Scanner::new(rules).map_err(|error| with_causes(&error))?;
         servq_import::import_transcripts(
             &self.store,
             &self.path,

@@ -14,6 +14,7 @@ mod observe;
 mod openapi;
 mod pages;
 mod qa_pages;
+mod qa_setup;
 mod query_params;
 pub mod report;
 mod reviews;
@@ -232,6 +233,11 @@ pub fn router(state: AppState) -> Router {
         .route("/qa", get(qa_pages::qa_page_handler))
         .route("/qa/evaluate/{id}", get(qa_pages::evaluate_page))
         .route("/qa/calibrations/{id}", get(qa_pages::calibration_page))
+        .route("/qa/setup", get(qa_setup::setup_page))
+        .route(
+            "/api/v1/qa/rules",
+            get(qa_setup::rules).put(qa_setup::save_rules),
+        )
         .route(
             "/s/{token}",
             get(surveys::survey_page).post(surveys::submit_survey),
@@ -263,7 +269,10 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .route("/api/v1/imports/{id}", get(imports::import_job))
-        .route("/api/v1/scorecards/{id}", get(evaluations::scorecard))
+        .route(
+            "/api/v1/scorecards/{id}",
+            get(evaluations::scorecard).put(qa_setup::save_scorecard),
+        )
         .route("/api/v1/qa/sample", post(evaluations::sample))
         .route("/api/v1/qa/queue", get(evaluations::queue))
         .route("/api/v1/qa/coaching", get(evaluations::coaching))

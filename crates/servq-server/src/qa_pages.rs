@@ -65,6 +65,12 @@ pub(crate) async fn qa_page_handler(
     let label = |key: &str| escape(&t(locale, key));
     let inspector = user.user.role.allows(Permission::EvaluateQuality);
     let mut body = format!("<h1>{}</h1>", label("qa.title"));
+    if user.user.role.allows(Permission::ManageQuality) {
+        body.push_str(&format!(
+            "<p><a href=\"/qa/setup\" id=\"qa-setup-link\">{}</a></p>",
+            label("qa_setup.link")
+        ));
+    }
     if inspector {
         let (_, zone) = state.centre_zone().await?;
         let to = add_days(today(&zone), -1);

@@ -276,6 +276,13 @@ async fn every_route_for_every_role_follows_the_permission_matrix() {
                 None,
                 Some(Permission::ViewAllKpis),
             ),
+            ("GET", "/qa/setup", None, Some(Permission::ManageQuality)),
+            (
+                "GET",
+                "/api/v1/qa/rules",
+                None,
+                Some(Permission::EvaluateQuality),
+            ),
         ];
         for role in Role::ALL {
             let (client, csrf) = sign_in(&base, role.name()).await;
@@ -2132,5 +2139,185 @@ async fn surveys_go_out_once_are_answered_once_and_unsatisfied_ones_are_reviewed
                 (5, "agent_id".to_owned())
             ]
         );
+    }
+}
+
+#[tokio::test]
+async fn rule_sets_and_scorecards_are_edited_checked_and_versioned() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        for role in [Role::Supervisor, Role::QaInspector] {
+            add_user(&store, role).await;
+        }
+        import_two_agents(&store).await;
+        let base = start(store.clone()).await;
+        let (supervisor, csrf) = sign_in(&base, "supervisor").await;
+        let put = |path: &str, body: Value| {
+            supervisor
+                .put(format!("{base}{path}"))
+                .header("x-csrf-token", &csrf)
+                .json(&body)
+                .send()
+        };
+        let shipped: Value = supervisor
+            .get(format!("{base}/api/v1/qa/rules"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(shipped["version"], Value::Null);
+        assert!(shipped["rules"].as_str().unwrap().contains("[[forbidden]]"));
+        // a syntax error names its line; an unusable rule names the rule
+        let broken = put(
+            "/api/v1/qa/rules",
+            json!({"rules": "[[forbidden]]\nname = \"x\"\nphrases = [\"a\"\n"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
+        let problem: Value = broken.json().await.unwrap();
+        assert_eq!(problem["code"], "bad_rules");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("line 3"),
+            "{problem}"
+        );
+        let unknown = put(
+            "/api/v1/qa/rules",
+            json!({"rules": "[[forbidden]]\nname = \"x\"\nphrases = [\"a\"]\nwords = 1\n"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+        let rules =
+            "[[forbidden]]\nname = \"blame\"\nspeaker = \"agent\"\nphrases = [\"不关我的事\"]\n";
+        let saved: Value = put("/api/v1/qa/rules", json!({"rules": rules}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(saved["version"], 1, "{saved}");
+        // an inspector may read it, not change it
+        let (inspector, inspector_csrf) = sign_in(&base, "qa_inspector").await;
+        let read: Value = inspector
+            .get(format!("{base}/api/v1/qa/rules"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(read["rules"], rules);
+        let refused = inspector
+            .put(format!("{base}/api/v1/qa/rules"))
+            .header("x-csrf-token", &inspector_csrf)
+            .json(&json!({"rules": rules}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        // transcripts imported from now on are scanned with the saved rules only
+        let transcript = json!({"contact_id": "c1", "turns": [
+            {"speaker": "agent", "start": 0.0, "end": 2.0, "text": "喂"},
+            {"speaker": "agent", "start": 5.5, "end": 8.0, "text": "這種事不關我的事"}]});
+        let started: Value = supervisor
+            .post(format!("{base}/api/v1/imports"))
+            .header("x-csrf-token", &csrf)
+            .multipart(upload(
+                "transcripts",
+                "calls.jsonl",
+                &format!("{transcript}\n"),
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let job = finished_import(&supervisor, &base, started["id"].as_str().unwrap()).await;
+        assert_eq!(job["status"], "imported", "{job}");
+        let view: Value = supervisor
+            .get(format!("{base}/api/v1/contacts/c1/transcript"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let rules_hit: Vec<&str> = view["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["rule"].as_str().unwrap())
+            .collect();
+        assert_eq!(rules_hit, ["blame"], "no greeting rule any more: {view}");
+
+        // scorecards: checked, then a new version that new evaluations use
+        let card: Value = supervisor
+            .get(format!("{base}/api/v1/scorecards/default"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(card["version"], 1);
+        let mut edited = card.clone();
+        edited["sections"][0]["items"][0]["weight"] = json!(0);
+        let bad = put("/api/v1/scorecards/default", edited).await.unwrap();
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        let problem: Value = bad.json().await.unwrap();
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("positive weight"),
+            "{problem}"
+        );
+        let mut edited = card.clone();
+        edited["sections"][0]["items"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"id": "empathy", "name": "Empathy", "weight": 2.0, "scale": "binary"}));
+        let saved: Value = put("/api/v1/scorecards/default", edited)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(saved["version"], 2, "{saved}");
+        let card: Value = inspector
+            .get(format!("{base}/api/v1/scorecards/default"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(card["version"], 2);
+        assert!(card.to_string().contains("\"empathy\""));
+        let page = inspector
+            .get(format!("{base}/qa/evaluate/c1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("Empathy"),
+            "the evaluation form shows the new item"
+        );
+        let setup = supervisor
+            .get(format!("{base}/qa/setup"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(setup.contains("不关我的事") && setup.contains("empathy"));
     }
 }

@@ -43,6 +43,52 @@ pub struct TranscriptImport {
 }
 
 impl Store {
+    /// The newest saved automated-QA rule set (version, TOML), if any.
+    pub async fn qa_rules(&self) -> Result<Option<(i64, String)>> {
+        let row =
+            sqlx::query("SELECT version, rules FROM qa_rule_sets ORDER BY version DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .transpose()
+    }
+
+    /// Saves a new version of the rule set (the caller has checked it); audited.
+    pub async fn save_qa_rules(
+        &self,
+        rules: &str,
+        actor: &crate::Actor,
+        now_ms: i64,
+    ) -> Result<i64> {
+        let mut transaction = self.pool.begin().await?;
+        let version: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM qa_rule_sets",
+        )
+        .fetch_one(&mut *transaction)
+        .await?;
+        sqlx::query(
+            "INSERT INTO qa_rule_sets (version, rules, created_at, created_by) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(version)
+        .bind(rules)
+        .bind(now_ms)
+        .bind(actor.name.as_str())
+        .execute(&mut *transaction)
+        .await?;
+        crate::users::audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "create",
+            "qa_rules",
+            &version.to_string(),
+            "{}",
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(version)
+    }
+
     /// Starts a transcript import.
     pub async fn begin_transcript_import(&self, now_ms: i64) -> Result<TranscriptImport> {
         let transaction = self.begin_long_write().await?;
