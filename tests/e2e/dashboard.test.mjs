@@ -147,3 +147,60 @@ test('an inspector samples, scores a contact on the scorecard, and the agent ack
   assert.equal(await agentPage.textContent('#evaluations tr:nth-child(2) td:nth-child(5)'), '已确认');
   await agentContext.close();
 });
+
+test('two inspectors calibrate blind, then see each deviation from the mean', async () => {
+  const first = await browser.newContext({ locale: 'en-US' });
+  const inspector = await first.newPage();
+  await signIn(inspector, 'qa1');
+  await inspector.goto(`${base}/qa`);
+  await inspector.click('#queue button.calibrate');
+  await inspector.waitForURL(/\/qa\/calibrations\//);
+  const url = inspector.url();
+  // tone 3 of 5 is half its 15 points: 92.50
+  await inspector.selectOption('#item-tone', '3');
+  await inspector.click('#submit-evaluation');
+  await inspector.waitForSelector('#evaluation-form', { state: 'detached' });
+  assert.match(await inspector.textContent('#scored'), /qa1/);
+
+  const second = await browser.newContext({ locale: 'en-US' });
+  const supervisor = await second.newPage();
+  await signIn(supervisor, 'sup');
+  await supervisor.goto(url);
+  // blind: who scored is shown, not their score
+  assert.match(await supervisor.textContent('#scored'), /qa1/);
+  assert.equal(await supervisor.$('#calibration'), null);
+  await supervisor.click('#submit-evaluation');
+  await supervisor.waitForSelector('#evaluation-form', { state: 'detached' });
+  await supervisor.selectOption('#reference', 'mean');
+  await supervisor.click('#close');
+  await supervisor.waitForSelector('#calibration');
+  const rows = await supervisor.$$eval('#calibration tr', (trs) => trs.slice(1).map((tr) =>
+    Array.from(tr.cells).map((cell) => cell.textContent)));
+  assert.deepEqual(rows.sort(), [['qa1', '92.50', '-3.75'], ['sup', '100.00', '+3.75']]);
+  assert.match(await supervisor.textContent('#reference-score'), /96\.25$/);
+  await inspector.goto(url);
+  assert.equal((await inspector.$$('#calibration tr')).length, 3, 'the first inspector sees the result too');
+  await first.close();
+  await second.close();
+});
+
+test('a supervisor edits the automated-QA rules; a bad rule set is refused with its line', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.goto(`${base}/qa`);
+  await page.click('#qa-setup-link');
+  await page.waitForURL(`${base}/qa/setup`);
+  const shipped = await page.inputValue('#rules-text');
+  await page.fill('#rules-text', `${shipped}\n[[forbidden]]\nname = "broken"\nphrases = [`);
+  await page.click('#save-rules');
+  await page.waitForSelector('#message.error');
+  assert.match(await page.textContent('#message'), /line \d+/);
+  await page.fill('#rules-text', `${shipped}\n[[forbidden]]\nname = "blame"\nspeaker = "agent"\nphrases = ["不关我的事"]\n`);
+  await page.click('#save-rules');
+  await page.waitForSelector('#message.ok');
+  assert.match(await page.textContent('#message'), /1$/);
+  const stored = run(['qa', 'rules']);
+  assert.match(stored, /name = "blame"/);
+  await context.close();
+});
