@@ -16,5 +16,8 @@ pub use fold::Folder;
 pub use rules::{
     DEFAULT_RULES, Hit, HitKind, RuleError, RuleSet, Scanner, Speaker, Transcript, Turn, TurnRef,
 };
-pub use sampling::{Candidate, NEW_AGENT_DAYS, Strategy, is_new_agent, sample};
+pub use sampling::{
+    COMPLAINT_WORDS, Candidate, NEW_AGENT_DAYS, Strategy, is_complaint_category, is_new_agent,
+    sample,
+};
 pub use scorecard::{Answer, Item, Scale, Score, ScoreError, Scorecard, Section, mean_score};

@@ -18,6 +18,25 @@ pub enum Strategy {
     NewAgents,
     /// Every interaction with an unsatisfied survey answer, whatever the number per agent.
     Unsatisfied,
+    /// Every interaction in a complaint category (see [`is_complaint_category`]), whatever the
+    /// number per agent.
+    Complaints,
+}
+
+/// Words that make a category a complaint category when a plan names none.
+pub const COMPLAINT_WORDS: &[&str] = &["投诉", "投訴", "complaint"];
+
+/// Whether `category` is a complaint category: one of `named` (compared without case), or, when
+/// none are named, one containing a word of [`COMPLAINT_WORDS`] (投诉, 投訴, complaint).
+pub fn is_complaint_category(category: &str, named: &[String]) -> bool {
+    let category = category.trim().to_lowercase();
+    if named.is_empty() {
+        COMPLAINT_WORDS.iter().any(|word| category.contains(word))
+    } else {
+        named
+            .iter()
+            .any(|name| name.trim().to_lowercase() == category)
+    }
 }
 
 /// An agent is new while their first contact is less than this many days before the end of
@@ -30,7 +49,7 @@ pub fn is_new_agent(first_contact_ms: i64, period_end_ms: i64) -> bool {
 }
 
 impl Strategy {
-    /// `random`, `longest_handle`, `rule_hits`, `new_agents` or `unsatisfied`.
+    /// `random`, `longest_handle`, `rule_hits`, `new_agents`, `unsatisfied` or `complaints`.
     pub fn parse(name: &str) -> Option<Strategy> {
         match name.trim() {
             "random" => Some(Strategy::Random),
@@ -38,6 +57,7 @@ impl Strategy {
             "rule_hits" => Some(Strategy::RuleHits),
             "new_agents" => Some(Strategy::NewAgents),
             "unsatisfied" => Some(Strategy::Unsatisfied),
+            "complaints" => Some(Strategy::Complaints),
             _ => None,
         }
     }
@@ -50,7 +70,13 @@ impl Strategy {
             Strategy::RuleHits => "rule_hits",
             Strategy::NewAgents => "new_agents",
             Strategy::Unsatisfied => "unsatisfied",
+            Strategy::Complaints => "complaints",
         }
+    }
+
+    /// Whether the plan takes every matching interaction rather than N per agent.
+    pub fn takes_every_match(self) -> bool {
+        matches!(self, Strategy::Unsatisfied | Strategy::Complaints)
     }
 }
 
@@ -69,6 +95,8 @@ pub struct Candidate {
     pub new_agent: bool,
     /// Whether a customer rated it unsatisfied.
     pub unsatisfied: bool,
+    /// Whether it is in a complaint category.
+    pub complaint: bool,
 }
 
 /// A 64-bit mix of the seed and the id (SplitMix64 over FNV-1a): a stable pseudo-random rank.
@@ -83,8 +111,8 @@ fn rank(seed: u64, id: &str) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Up to `per_agent` candidates of each agent, by `strategy` (every unsatisfied one for
-/// [`Strategy::Unsatisfied`]); agents in id order, each agent's picks in pick order. Ties fall
+/// Up to `per_agent` candidates of each agent, by `strategy` (every match for
+/// [`Strategy::takes_every_match`]); agents in id order, each agent's picks in pick order. Ties fall
 /// back to the contact id, so a plan is reproducible.
 pub fn sample(
     candidates: &[Candidate],
@@ -97,6 +125,7 @@ pub fn sample(
         if (strategy == Strategy::RuleHits && candidate.rule_hits == 0)
             || (strategy == Strategy::NewAgents && !candidate.new_agent)
             || (strategy == Strategy::Unsatisfied && !candidate.unsatisfied)
+            || (strategy == Strategy::Complaints && !candidate.complaint)
         {
             continue;
         }
@@ -121,9 +150,11 @@ pub fn sample(
                     .cmp(&a.rule_hits)
                     .then(a.contact_id.cmp(&b.contact_id))
             }),
-            Strategy::Unsatisfied => mine.sort_by(|a, b| a.contact_id.cmp(&b.contact_id)),
+            Strategy::Unsatisfied | Strategy::Complaints => {
+                mine.sort_by(|a, b| a.contact_id.cmp(&b.contact_id))
+            }
         }
-        let take = if strategy == Strategy::Unsatisfied {
+        let take = if strategy.takes_every_match() {
             usize::MAX
         } else {
             per_agent
@@ -146,6 +177,7 @@ mod tests {
                 rule_hits: i % 5,
                 new_agent: i % 4 == 3,
                 unsatisfied: i % 7 == 0,
+                complaint: i % 13 == 0,
             })
             .collect()
     }
@@ -159,6 +191,23 @@ mod tests {
             .collect();
         // i % 7 == 0: c00, c07, c14, c21, c28, c35 — agents a0, a3, a2, a1, a0, a3
         assert_eq!(picked, ["c00", "c28", "c21", "c14", "c07", "c35"]);
+        let complaints: Vec<&str> = sample(&all, 1, Strategy::Complaints, 7)
+            .iter()
+            .map(|c| c.contact_id.as_str())
+            .collect();
+        // i % 13 == 0: c00 (a0), c26 (a2), c13 (a1), c39 (a3)
+        assert_eq!(complaints, ["c00", "c13", "c26", "c39"]);
+    }
+
+    #[test]
+    fn complaint_categories_by_name_or_by_word() {
+        assert!(is_complaint_category("投诉", &[]));
+        assert!(is_complaint_category("服務投訴", &[]));
+        assert!(is_complaint_category("Billing complaint", &[]));
+        assert!(!is_complaint_category("账单查询", &[]));
+        let named = vec!["客诉".to_owned(), "Escalation".to_owned()];
+        assert!(is_complaint_category("escalation", &named));
+        assert!(!is_complaint_category("投诉", &named));
     }
 
     #[test]
@@ -200,6 +249,7 @@ mod tests {
                 rule_hits: 0,
                 new_agent: false,
                 unsatisfied: false,
+                complaint: false,
             })
             .collect();
         // over 100 seeds of 100 picks each, every candidate is picked 100 × 100/2 000 = 5 times

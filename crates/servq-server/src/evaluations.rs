@@ -500,6 +500,8 @@ pub(crate) struct SampleRequest {
     per_agent: usize,
     strategy: String,
     seed: Option<u64>,
+    #[serde(default)]
+    complaint_categories: Vec<String>,
 }
 
 /// `POST /api/v1/qa/sample`: a sampling plan — N answered contacts per agent from a period, at
@@ -526,7 +528,7 @@ pub(crate) async fn sample(
             locale,
             "unknown_strategy",
             format!(
-                "strategy '{}' is not random, longest_handle, rule_hits, new_agents or unsatisfied",
+                "strategy '{}' is not random, longest_handle, rule_hits, new_agents, unsatisfied or complaints",
                 request.strategy
             ),
         )
@@ -561,6 +563,7 @@ pub(crate) async fn sample(
             rule_hits: c.rule_hits,
             new_agent: servq_qa::is_new_agent(c.agent_first_day_ms, to_ms),
             unsatisfied: c.unsatisfied,
+            complaint: servq_qa::is_complaint_category(&c.category, &request.complaint_categories),
         })
         .collect();
     let seed = request.seed.unwrap_or_else(|| now_ms() as u64);

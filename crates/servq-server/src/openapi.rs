@@ -323,10 +323,13 @@ pub(crate) struct SampleBody {
     /// 1 to 100.
     #[schema(minimum = 1, maximum = 100)]
     per_agent: u32,
-    #[schema(pattern = "^(random|longest_handle|rule_hits|new_agents|unsatisfied)$")]
+    #[schema(pattern = "^(random|longest_handle|rule_hits|new_agents|unsatisfied|complaints)$")]
     strategy: String,
     /// For random plans: the same seed picks the same contacts.
     seed: Option<u64>,
+    /// For complaint plans: the complaint categories (default: categories containing 投诉,
+    /// 投訴 or complaint).
+    complaint_categories: Option<Vec<String>>,
 }
 
 /// A sampling plan's result.

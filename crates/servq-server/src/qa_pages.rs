@@ -81,6 +81,7 @@ pub(crate) async fn qa_page_handler(
             "rule_hits",
             "new_agents",
             "unsatisfied",
+            "complaints",
         ]
         .iter()
         .map(|s| {

@@ -2102,6 +2102,35 @@ async fn surveys_go_out_once_are_answered_once_and_unsatisfied_ones_are_reviewed
             .await
             .unwrap();
         assert_eq!(queue["items"][0]["contact_id"], "s2", "{queue}");
+        // complaint plans: categories with 投诉/complaint by default, or the ones named
+        let period = json!({"from": range.split('&').next().unwrap().trim_start_matches("from="),
+            "to": week.to_string()});
+        let complaints = |categories: Value| {
+            let mut body = period.clone();
+            body["strategy"] = json!("complaints");
+            body["per_agent"] = json!(1);
+            body["complaint_categories"] = categories;
+            inspector
+                .post(format!("{base}/api/v1/qa/sample"))
+                .header("x-csrf-token", &inspector_csrf)
+                .json(&body)
+                .send()
+        };
+        let none: Value = complaints(json!([])).await.unwrap().json().await.unwrap();
+        assert_eq!(
+            none["queued"], 0,
+            "billing is not a complaint category: {none}"
+        );
+        let named: Value = complaints(json!(["Billing"]))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            named["queued"], 3,
+            "s1, s3, s4 (s2 is queued already): {named}"
+        );
         // survey results from another system through the web import
         let bad = "response_id,contact_id,responded_at,csat,agent_id\n\
                    x1,s3,2026-11-20 10:00:00,不满意,\n\

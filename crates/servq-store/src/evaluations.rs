@@ -456,6 +456,8 @@ pub struct SamplingCandidate {
     pub agent_first_day_ms: i64,
     /// Whether a customer rated the contact unsatisfied (CSAT 1–2).
     pub unsatisfied: bool,
+    /// The contact's category.
+    pub category: String,
 }
 
 impl Store {
@@ -470,7 +472,7 @@ impl Store {
              CAST(COALESCE(h.n, 0) AS BIGINT), CAST(COALESCE(d.first_day, r.offered_at) AS BIGINT), \
              CAST(CASE WHEN EXISTS (SELECT 1 FROM survey_responses s \
                                     WHERE s.contact_id = r.contact_id AND s.csat <= 2) \
-                  THEN 1 ELSE 0 END AS BIGINT) \
+                  THEN 1 ELSE 0 END AS BIGINT), r.category \
              FROM contacts r \
              LEFT JOIN (SELECT contact_id, COUNT(*) AS n FROM qa_hits GROUP BY contact_id) h \
                ON h.contact_id = r.contact_id \
@@ -494,6 +496,7 @@ impl Store {
                 rule_hits: row.try_get(3)?,
                 agent_first_day_ms: row.try_get(4)?,
                 unsatisfied: row.try_get::<i64, _>(5)? != 0,
+                category: row.try_get(6)?,
             })
         })
         .collect()
