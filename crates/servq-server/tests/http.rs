@@ -1928,7 +1928,7 @@ async fn surveys_go_out_once_are_answered_once_and_unsatisfied_ones_are_reviewed
         assert!(html.contains("This survey link has expired"), "{html}");
 
         // the ratings count for the agents who handled the contacts
-        let (_, zone) = (0, jiff::tz::TimeZone::get("Asia/Shanghai").unwrap());
+        let zone = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
         let today = now.to_zoned(zone).date();
         let range = format!(
             "from={}&to={}",
