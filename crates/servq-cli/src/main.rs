@@ -3,6 +3,7 @@
 
 mod config;
 mod demo;
+mod desk;
 mod import;
 mod kpi;
 mod qa;
@@ -49,6 +50,11 @@ enum Command {
     Qa {
         #[command(subcommand)]
         command: qa::QaCommand,
+    },
+    /// Service desk: SLA escalations, the business calendar and the SLA policy.
+    Desk {
+        #[command(subcommand)]
+        command: desk::DeskCommand,
     },
     /// Surveys: dispatch due invitations, show or set the dispatch rules.
     Surveys {
@@ -145,6 +151,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Staffing(args) => staffing::run(&config, args).await,
         Command::Qa { command } => qa::run(&config, command).await,
         Command::Surveys { command } => surveys::run(&config, command).await,
+        Command::Desk { command } => desk::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,
         Command::User { command } => serve::user(&config, command).await,
         Command::Stats { command } => stats::run_stats(command).await,

@@ -98,6 +98,8 @@ pub enum Permission {
     ManageSurveys,
     /// Edit QA scorecards and the automated-QA rule set.
     ManageQuality,
+    /// Open, read and work tickets.
+    HandleTickets,
 }
 
 use Role::{Admin, Agent, Analyst, QaInspector, Supervisor};
@@ -128,6 +130,10 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
     ),
     (Permission::ManageSurveys, &[Supervisor, Admin]),
     (Permission::ManageQuality, &[Supervisor, Admin]),
+    (
+        Permission::HandleTickets,
+        &[Agent, Supervisor, QaInspector, Admin],
+    ),
 ];
 
 #[cfg(test)]

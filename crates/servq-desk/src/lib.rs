@@ -4,7 +4,9 @@
 //! Definitions in `docs/desk.md`.
 
 mod calendar;
+mod policy;
 mod sla;
 
 pub use calendar::{BusinessCalendar, CalendarError, CalendarSpec, Span, china_2025};
+pub use policy::{Priority, SlaPolicy, SlaRule};
 pub use sla::{ClockEvent, ClockState, SlaClock, SlaMetric};

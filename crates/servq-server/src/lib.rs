@@ -6,6 +6,7 @@
 mod api;
 pub mod auth;
 mod dashboard;
+pub mod desk;
 mod drill;
 mod evaluations;
 pub mod i18n;
@@ -306,6 +307,8 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/evaluations/{id}/rereview",
             post(evaluations::rereview),
         )
+        .route("/api/v1/tickets", get(desk::list).post(desk::create))
+        .route("/api/v1/tickets/{id}", get(desk::one))
         .route("/api/v1/survey-templates", get(surveys::templates))
         .route(
             "/api/v1/survey-templates/{id}",
@@ -376,6 +379,7 @@ pub async fn serve(
         .clone()
         .unwrap_or_else(|| format!("http://{local}"));
     tokio::spawn(surveys::dispatch_loop(store.clone(), links));
+    tokio::spawn(desk::escalation_loop(store.clone()));
     let mut state = AppState::new(store, secure_cookies);
     state.public_url = public_url;
     axum::serve(

@@ -416,6 +416,63 @@ pub(crate) struct CoachingBody {
     items: Vec<CoachingItem>,
 }
 
+/// `POST /api/v1/tickets` body.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct NewTicketBody {
+    /// after_sales, complaint or consult (default consult).
+    #[schema(pattern = "^(after_sales|complaint|consult)$")]
+    ticket_type: Option<String>,
+    #[schema(min_length = 1, pattern = r"\S")]
+    category: String,
+    /// urgent, high, normal (default) or low.
+    #[schema(pattern = "^(urgent|high|normal|low)$")]
+    priority: Option<String>,
+    #[schema(min_length = 1, pattern = r"\S")]
+    subject: String,
+    description: Option<String>,
+    #[schema(min_length = 1, pattern = r"\S")]
+    customer_id: String,
+    segment: Option<String>,
+    channel: Option<String>,
+    contact_id: Option<String>,
+    team: Option<String>,
+}
+
+/// A created ticket.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CreatedTicket {
+    id: String,
+    /// For the customer's status page; shown once.
+    status_token: String,
+}
+
+/// A ticket.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TicketBody {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    category: String,
+    priority: String,
+    subject: String,
+    customer_id: String,
+    segment: String,
+    channel: String,
+    team: String,
+    assignee: String,
+    stage: String,
+    status: String,
+    created_at: String,
+    first_response_at: Option<String>,
+    resolved_at: Option<String>,
+}
+
+/// `GET /api/v1/tickets`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TicketList {
+    tickets: Vec<TicketBody>,
+}
+
 /// The automated-QA rule set.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct QaRulesBody {
@@ -755,6 +812,9 @@ impl Modify for Security {
         crate::imports::start_import,
         crate::imports::import_jobs,
         crate::imports::import_job,
+        crate::desk::create,
+        crate::desk::list,
+        crate::desk::one,
         crate::qa_setup::rules,
         crate::qa_setup::save_rules,
         crate::qa_setup::save_scorecard,
@@ -774,7 +834,7 @@ impl Modify for Security {
         crate::reviews::save_reason,
         crate::healthz,
     ),
-    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, NewCalibrationBody, CloseCalibrationBody, CalibrationResult, CalibrationBody, CoachingItem, CoachingBody, QaRulesBody, SurveyTemplateItem, SurveyTemplates, SurveyQuestion, SurveyTemplateBody, SavedVersion, SurveyRule, SurveyRules, DispatchedInvitation, DispatchResult, OutboxMessage, Outbox, Estimate, SurveyGroup, StageRating, PeakEnd, SurveyMetrics, ReviewReasonBody, ReviewReasons, ReviewTaskBody, ReviewTasks, CodingBody, ParetoItem, ReasonGroupReport, AgentReview, ReviewReport, Health, Problem)),
+    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, NewCalibrationBody, CloseCalibrationBody, CalibrationResult, CalibrationBody, CoachingItem, CoachingBody, NewTicketBody, CreatedTicket, TicketBody, TicketList, QaRulesBody, SurveyTemplateItem, SurveyTemplates, SurveyQuestion, SurveyTemplateBody, SavedVersion, SurveyRule, SurveyRules, DispatchedInvitation, DispatchResult, OutboxMessage, Outbox, Estimate, SurveyGroup, StageRating, PeakEnd, SurveyMetrics, ReviewReasonBody, ReviewReasons, ReviewTaskBody, ReviewTasks, CodingBody, ParetoItem, ReasonGroupReport, AgentReview, ReviewReport, Health, Problem)),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
 )]

@@ -21,6 +21,7 @@ mod settings;
 mod surveys;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tickets;
 mod transcripts;
 mod users;
 
@@ -46,6 +47,7 @@ pub use reviews::{CodingRefused, ReasonGroup, ReviewReason, ReviewTask};
 pub use surveys::{
     Invitation, NewInvitation, NewResponse, ResponseRefused, StoredResponse, StoredSurveyTemplate,
 };
+pub use tickets::{ClockRow, DeskTable, EscalationPass, NewTicket, Ticket};
 pub use transcripts::{CoachingItem, StoredHit, StoredTranscript, TranscriptImport};
 pub use users::{Actor, AuditEntry, NewUser, UserRecord};
 

@@ -86,4 +86,44 @@ impl Store {
         transaction.commit().await?;
         Ok(())
     }
+
+    /// A text setting (JSON documents such as the desk calendar), if set.
+    pub async fn text_setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Sets a text setting (checked by the caller); audited.
+    pub async fn set_text_setting(
+        &self,
+        key: &str,
+        value: &str,
+        actor: &crate::Actor,
+        now_ms: i64,
+    ) -> Result<()> {
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&mut *transaction)
+        .await?;
+        crate::users::audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "update",
+            "setting",
+            key,
+            "{}",
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
 }

@@ -8,6 +8,7 @@ use std::{
     process::{Command, Output, Stdio},
 };
 
+mod desk;
 mod qa;
 mod staffing;
 mod stats;

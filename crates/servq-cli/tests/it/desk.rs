@@ -1,0 +1,111 @@
+//! SLA escalation exactly once: 1 000 tickets breaching in the same minute, escalated by two
+//! `servq desk escalate` processes at the same time on one database, give exactly 1 000
+//! escalations (and events, notifications, outbox messages) — then 1 000 warnings later.
+
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use servq_desk::CalendarSpec;
+use servq_server::desk::{CALENDAR_KEY, TicketRequest, open_ticket};
+use servq_store::{Actor, DeskTable, Store, testing::TestDatabase};
+
+fn escalate_twice_at_once(db: &TestDatabase, now: &str) -> (u64, u64) {
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_servq"))
+            .args(["desk", "escalate", "--now", now])
+            .env("SERVQ_DATABASE_URL", &db.url)
+            .env_remove("SERVQ_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting servq")
+    };
+    let (first, second) = (spawn(), spawn());
+    let mut totals = (0, 0);
+    for child in [first, second] {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let counts: Value = serde_json::from_slice(&output.stdout).unwrap();
+        totals.0 += counts["breaches"].as_u64().unwrap();
+        totals.1 += counts["warnings"].as_u64().unwrap();
+    }
+    totals
+}
+
+#[tokio::test]
+async fn a_thousand_breaches_in_one_minute_escalate_exactly_once_with_two_processes() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        let actor = Actor {
+            user_id: None,
+            name: "test".to_owned(),
+        };
+        // open around the clock, so that deadlines are plain arithmetic here
+        let always = CalendarSpec {
+            week: std::array::from_fn(|_| vec!["00:00-24:00".to_owned()]),
+            ..CalendarSpec::office_hours("Asia/Shanghai")
+        };
+        store
+            .set_text_setting(
+                CALENDAR_KEY,
+                &serde_json::to_string(&always).unwrap(),
+                &actor,
+                1,
+            )
+            .await
+            .unwrap();
+        let created: jiff::Timestamp = "2026-11-02T10:00:00Z".parse().unwrap();
+        for index in 0..1000 {
+            let request = TicketRequest {
+                ticket_type: "complaint".into(),
+                category: "billing".into(),
+                priority: "urgent".into(),
+                subject: format!("ticket {index}"),
+                description: String::new(),
+                customer_id: format!("u{index}"),
+                segment: String::new(),
+                channel: "phone".into(),
+                contact_id: None,
+                team: "care".into(),
+            };
+            // spread over one second: they all breach in the same minute
+            let at = created + jiff::SignedDuration::from_millis(index);
+            open_ticket(&store, &request, &actor, at).await.unwrap();
+        }
+        // urgent: first response within 30 minutes; nothing is due before
+        assert_eq!(
+            escalate_twice_at_once(&db, "2026-11-02T10:20:00Z"),
+            (0, 0),
+            "{:?}",
+            db.backend
+        );
+        // 10:30:30 — every first-response clock is past its deadline (warnings folded in)
+        assert_eq!(
+            escalate_twice_at_once(&db, "2026-11-02T10:30:30Z"),
+            (1000, 0)
+        );
+        assert_eq!(store.escalation_counts().await.unwrap(), (0, 1000));
+        assert_eq!(
+            store.desk_count(DeskTable::BreachEvents).await.unwrap(),
+            1000
+        );
+        assert_eq!(
+            store.desk_count(DeskTable::Notifications).await.unwrap(),
+            1000
+        );
+        assert_eq!(store.desk_count(DeskTable::Outbox).await.unwrap(), 2000);
+        // again: nothing new
+        assert_eq!(escalate_twice_at_once(&db, "2026-11-02T10:31:00Z"), (0, 0));
+        // resolution within 8 hours warns at 80 % (6 h 24 min)
+        assert_eq!(
+            escalate_twice_at_once(&db, "2026-11-02T16:25:00Z"),
+            (0, 1000)
+        );
+        assert_eq!(store.escalation_counts().await.unwrap(), (1000, 1000));
+        store.close().await;
+    }
+}
