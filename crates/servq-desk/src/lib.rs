@@ -4,9 +4,19 @@
 //! Definitions in `docs/desk.md`.
 
 mod calendar;
+mod kpi;
 mod policy;
 mod sla;
+mod ticket;
 
 pub use calendar::{BusinessCalendar, CalendarError, CalendarSpec, Span, china_2025};
+pub use kpi::{
+    AGED_BACKLOG_MS, TicketCounters, complaint_rate, complaints_in_24h_rate,
+    first_response_seconds, resolution_seconds, sla_attainment, ticket_resolution_rate,
+};
 pub use policy::{Priority, SlaPolicy, SlaRule};
 pub use sla::{ClockEvent, ClockState, SlaClock, SlaMetric};
+pub use ticket::{
+    ClockOp, DEFAULT_CATEGORIES, TicketAction, TicketStatus, TransitionError, Workflow,
+    WorkflowStage, default_workflows, transition,
+};

@@ -82,6 +82,8 @@ impl SlaRule {
             SlaMetric::FirstResponse => self.first_response_minutes,
             SlaMetric::NextResponse => self.next_response_minutes,
             SlaMetric::Resolution => self.resolution_minutes,
+            // stage limits come from the workflow
+            SlaMetric::Stage => 0,
         };
         i64::from(minutes) * 60_000
     }

@@ -18,14 +18,17 @@ pub enum SlaMetric {
     NextResponse,
     /// From creation to resolution.
     Resolution,
+    /// The time limit of the ticket's current workflow stage.
+    Stage,
 }
 
 impl SlaMetric {
     /// Every metric.
-    pub const ALL: [SlaMetric; 3] = [
+    pub const ALL: [SlaMetric; 4] = [
         SlaMetric::FirstResponse,
         SlaMetric::NextResponse,
         SlaMetric::Resolution,
+        SlaMetric::Stage,
     ];
 
     /// Stored name.
@@ -34,6 +37,7 @@ impl SlaMetric {
             SlaMetric::FirstResponse => "first_response",
             SlaMetric::NextResponse => "next_response",
             SlaMetric::Resolution => "resolution",
+            SlaMetric::Stage => "stage",
         }
     }
 
@@ -185,6 +189,16 @@ impl SlaClock {
     /// Resumes a paused clock.
     pub fn resume(&mut self, at: Timestamp) -> Option<ClockEvent> {
         (self.state == ClockState::Paused).then(|| {
+            self.running_since = Some(at);
+            self.state = ClockState::Running;
+            ClockEvent::Resumed
+        })
+    }
+
+    /// Runs a stopped clock again (its ticket was reopened), keeping the time used and a
+    /// breach.
+    pub fn reopen(&mut self, at: Timestamp) -> Option<ClockEvent> {
+        matches!(self.state, ClockState::Met | ClockState::Breached).then(|| {
             self.running_since = Some(at);
             self.state = ClockState::Running;
             ClockEvent::Resumed

@@ -16,8 +16,11 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use servq_core::Permission;
-use servq_desk::{BusinessCalendar, CalendarSpec, Priority, SlaClock, SlaMetric, SlaPolicy};
-use servq_store::{Actor, ClockRow, EscalationPass, NewTicket, Store};
+use servq_desk::{
+    BusinessCalendar, CalendarSpec, ClockEvent, ClockOp, ClockState, Priority, SlaClock, SlaMetric,
+    SlaPolicy, TicketAction, TicketStatus, Workflow, default_workflows, transition,
+};
+use servq_store::{Actor, ClockRow, EscalationPass, NewTicket, ReturnVisit, Store, TicketChange};
 
 use crate::{
     AppState, Problem,
@@ -120,12 +123,12 @@ fn web() -> String {
     "web".to_owned()
 }
 
-/// The ticket types and their first workflow stage.
-pub const TICKET_TYPES: &[(&str, &str)] = &[
-    ("after_sales", "reception"),
-    ("complaint", "reception"),
-    ("consult", "answering"),
-];
+/// The workflow of a ticket type.
+pub fn workflow(ticket_type: &str) -> Option<Workflow> {
+    default_workflows()
+        .into_iter()
+        .find(|workflow| workflow.ticket_type == ticket_type)
+}
 
 /// Opens a ticket at `now`: first-response and resolution clocks start on the calendar with
 /// the targets of the first matching SLA rule. Returns the id and the status-page token (shown
@@ -142,16 +145,13 @@ pub async fn open_ticket(
             request.priority
         )
     })?;
-    let stage = TICKET_TYPES
-        .iter()
-        .find(|(name, _)| *name == request.ticket_type)
-        .map(|(_, stage)| *stage)
-        .ok_or_else(|| {
-            format!(
-                "ticket_type '{}' is not after_sales, complaint or consult",
-                request.ticket_type
-            )
-        })?;
+    let workflow = workflow(&request.ticket_type).ok_or_else(|| {
+        format!(
+            "ticket_type '{}' is not after_sales, complaint or consult",
+            request.ticket_type
+        )
+    })?;
+    let first_stage = &workflow.stages[0];
     for (field, value) in [
         ("subject", &request.subject),
         ("category", &request.category),
@@ -165,13 +165,19 @@ pub async fn open_ticket(
     let rule = policy
         .rule_for(priority, &request.category, &request.segment)
         .ok_or_else(|| "no SLA rule matches the ticket".to_owned())?;
-    let clocks = [SlaMetric::FirstResponse, SlaMetric::Resolution]
+    let mut clocks: Vec<ClockRow> = [SlaMetric::FirstResponse, SlaMetric::Resolution]
         .into_iter()
         .map(|metric| {
             let (clock, _) = SlaClock::start(metric, rule.target_ms(metric), now);
             clock_row(&clock, &rule.name, &calendar, &policy)
         })
         .collect();
+    let (stage_clock, _) = SlaClock::start(
+        SlaMetric::Stage,
+        i64::from(first_stage.limit_minutes) * 60_000,
+        now,
+    );
+    clocks.push(clock_row(&stage_clock, &first_stage.id, &calendar, &policy));
     let ticket_id = format!(
         "T{}-{}",
         now.to_zoned(calendar.zone().clone())
@@ -195,7 +201,7 @@ pub async fn open_ticket(
                 contact_id: request.contact_id.clone(),
                 team: request.team.trim().to_owned(),
                 assignee: String::new(),
-                stage: stage.to_owned(),
+                stage: first_stage.id.clone(),
                 status_token_hash: auth::token_hash(&token),
                 clocks,
             },
@@ -333,15 +339,480 @@ pub(crate) async fn one(
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::HandleTickets)?;
     let Path(id) = id?;
+    ticket_detail(&state, &user, &id).await
+}
+
+/// A stored clock back as a `servq-desk` clock.
+fn clock_of_row(row: &ClockRow) -> Option<SlaClock> {
+    Some(SlaClock {
+        metric: SlaMetric::parse(&row.metric)?,
+        target_ms: row.target_ms,
+        used_ms: row.used_ms,
+        running_since: row
+            .running_since
+            .and_then(|ms| Timestamp::from_millisecond(ms).ok()),
+        state: ClockState::parse(&row.state)?,
+        breached: row.breached,
+    })
+}
+
+/// Why a ticket change was refused.
+#[derive(Debug)]
+pub enum ChangeRefused {
+    /// No such ticket.
+    NotFound,
+    /// The change does not fit (wrong status, unknown stage, complaint without return visit).
+    Invalid(String),
+    /// Someone changed the ticket meanwhile.
+    Conflict,
+}
+
+fn event_name(event: ClockEvent) -> &'static str {
+    event.name()
+}
+
+/// Applies `action` to a ticket at `now`: the status moves, the clocks follow (servq-desk's
+/// `transition`), and everything is stored in one transaction. A complaint closes only after
+/// its return visit.
+pub async fn act(
+    store: &Store,
+    ticket_id: &str,
+    action: TicketAction,
+    note: &str,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<(), ChangeRefused> {
+    let internal = |e: servq_store::StoreError| ChangeRefused::Invalid(e.to_string());
+    let ticket = store
+        .ticket(ticket_id)
+        .await
+        .map_err(internal)?
+        .ok_or(ChangeRefused::NotFound)?;
+    let status = TicketStatus::parse(&ticket.status)
+        .ok_or_else(|| ChangeRefused::Invalid(format!("unknown status {}", ticket.status)))?;
+    let (next, ops) =
+        transition(status, action).map_err(|e| ChangeRefused::Invalid(e.to_string()))?;
+    if action == TicketAction::Close
+        && ticket.ticket_type == "complaint"
+        && store
+            .return_visit(ticket_id)
+            .await
+            .map_err(internal)?
+            .is_none()
+    {
+        return Err(ChangeRefused::Invalid(
+            "a complaint closes only after its return visit (回访) is recorded".to_owned(),
+        ));
+    }
+    let (calendar, policy) = desk_config(store)
+        .await
+        .map_err(|e| ChangeRefused::Invalid(e.to_string()))?;
+    let rows = store.ticket_clocks(ticket_id).await.map_err(internal)?;
+    let mut changed: Vec<ClockRow> = Vec::new();
+    let mut events: Vec<(String, &'static str)> = Vec::new();
+    for op in ops {
+        let metric = match op {
+            ClockOp::Start(m)
+            | ClockOp::Stop(m)
+            | ClockOp::Pause(m)
+            | ClockOp::Resume(m)
+            | ClockOp::Reopen(m) => m,
+        };
+        let stored = rows.iter().find(|row| row.metric == metric.name());
+        let mut clock = stored.and_then(clock_of_row);
+        let rule = stored.map_or_else(String::new, |row| row.rule.clone());
+        let fired: Vec<ClockEvent> = match (op, clock.as_mut()) {
+            (ClockOp::Start(_), _) => {
+                let rule_for = policy.rule_for(
+                    Priority::parse(&ticket.priority).unwrap_or(Priority::Normal),
+                    &ticket.category,
+                    &ticket.segment,
+                );
+                let Some(rule_for) = rule_for else { continue };
+                let (fresh, started) = SlaClock::start(metric, rule_for.target_ms(metric), now);
+                changed.push(clock_row(&fresh, &rule_for.name, &calendar, &policy));
+                events.push((metric.name().to_owned(), event_name(started)));
+                continue;
+            }
+            (_, None) => continue,
+            (ClockOp::Stop(_), Some(clock)) => clock.stop(&calendar, now),
+            (ClockOp::Pause(_), Some(clock)) => clock.pause(&calendar, now),
+            (ClockOp::Resume(_), Some(clock)) => clock.resume(now).into_iter().collect(),
+            (ClockOp::Reopen(_), Some(clock)) => clock.reopen(now).into_iter().collect(),
+        };
+        if fired.is_empty() {
+            continue;
+        }
+        let clock = clock.expect("events come from a clock");
+        let mut row = clock_row(&clock, &rule, &calendar, &policy);
+        if let Some(stored) = stored {
+            // a warning or breach already fired stays fired
+            row.warned = stored.warned;
+        }
+        changed.push(row);
+        events.extend(
+            fired
+                .into_iter()
+                .map(|e| (metric.name().to_owned(), event_name(e))),
+        );
+    }
+    let detail = if note.trim().is_empty() {
+        action.name().to_owned()
+    } else {
+        format!("{}: {}", action.name(), note.trim())
+    };
+    let applied = store
+        .apply_ticket_change(
+            &TicketChange {
+                ticket_id,
+                from_status: status.name(),
+                status: next.name(),
+                stage: None,
+                first_response: matches!(action, TicketAction::Reply | TicketAction::Resolve),
+                resolved: match action {
+                    TicketAction::Resolve => Some(true),
+                    TicketAction::Reopen | TicketAction::CustomerReply
+                        if status == TicketStatus::Resolved =>
+                    {
+                        Some(false)
+                    }
+                    _ => None,
+                },
+                closed: action == TicketAction::Close,
+                clocks: &changed,
+                sla_events: &events,
+                event: (action.name(), &detail),
+                public: !matches!(action, TicketAction::CustomerReply),
+            },
+            actor,
+            now.as_millisecond(),
+        )
+        .await
+        .map_err(internal)?;
+    if applied {
+        Ok(())
+    } else {
+        Err(ChangeRefused::Conflict)
+    }
+}
+
+/// Moves a ticket to a stage of its workflow (the next one when `stage` is `None`): the stage
+/// clock restarts with the new stage's limit.
+pub async fn move_stage(
+    store: &Store,
+    ticket_id: &str,
+    stage: Option<&str>,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<String, ChangeRefused> {
+    let internal = |e: servq_store::StoreError| ChangeRefused::Invalid(e.to_string());
+    let ticket = store
+        .ticket(ticket_id)
+        .await
+        .map_err(internal)?
+        .ok_or(ChangeRefused::NotFound)?;
+    if matches!(ticket.status.as_str(), "resolved" | "closed") {
+        return Err(ChangeRefused::Invalid(format!(
+            "a {} ticket stays in its stage",
+            ticket.status
+        )));
+    }
+    let workflow = workflow(&ticket.ticket_type)
+        .ok_or_else(|| ChangeRefused::Invalid("no workflow for the ticket type".to_owned()))?;
+    let target = match stage {
+        Some(id) => workflow.stage(id).ok_or_else(|| {
+            ChangeRefused::Invalid(format!(
+                "'{id}' is not a stage of {}: {}",
+                ticket.ticket_type,
+                workflow
+                    .stages
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?,
+        None => workflow
+            .next(&ticket.stage)
+            .ok_or_else(|| ChangeRefused::Invalid(format!("{} is the last stage", ticket.stage)))?,
+    };
+    let (calendar, policy) = desk_config(store)
+        .await
+        .map_err(|e| ChangeRefused::Invalid(e.to_string()))?;
+    let mut events: Vec<(String, &'static str)> = Vec::new();
+    let mut clocks = Vec::new();
+    if let Some(mut old) = store
+        .ticket_clocks(ticket_id)
+        .await
+        .map_err(internal)?
+        .iter()
+        .find(|row| row.metric == SlaMetric::Stage.name())
+        .and_then(clock_of_row)
+    {
+        events.extend(
+            old.stop(&calendar, now)
+                .into_iter()
+                .map(|e| (SlaMetric::Stage.name().to_owned(), event_name(e))),
+        );
+    }
+    let (mut fresh, started) = SlaClock::start(
+        SlaMetric::Stage,
+        i64::from(target.limit_minutes) * 60_000,
+        now,
+    );
+    if ticket.status == "waiting_customer" {
+        fresh.pause(&calendar, now);
+    }
+    events.push((SlaMetric::Stage.name().to_owned(), event_name(started)));
+    clocks.push(clock_row(&fresh, &target.id, &calendar, &policy));
+    let applied = store
+        .apply_ticket_change(
+            &TicketChange {
+                ticket_id,
+                from_status: &ticket.status,
+                status: &ticket.status,
+                stage: Some(&target.id),
+                first_response: false,
+                resolved: None,
+                closed: false,
+                clocks: &clocks,
+                sla_events: &events,
+                event: ("stage", &target.id),
+                public: true,
+            },
+            actor,
+            now.as_millisecond(),
+        )
+        .await
+        .map_err(internal)?;
+    if applied {
+        Ok(target.id.clone())
+    } else {
+        Err(ChangeRefused::Conflict)
+    }
+}
+
+/// Records a complaint's return visit (outcome satisfied, unsatisfied or unreachable, and a
+/// root-cause tag).
+pub async fn return_visit(
+    store: &Store,
+    ticket_id: &str,
+    outcome: &str,
+    root_cause: &str,
+    note: &str,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<(), ChangeRefused> {
+    let internal = |e: servq_store::StoreError| ChangeRefused::Invalid(e.to_string());
+    let ticket = store
+        .ticket(ticket_id)
+        .await
+        .map_err(internal)?
+        .ok_or(ChangeRefused::NotFound)?;
+    if ticket.ticket_type != "complaint" {
+        return Err(ChangeRefused::Invalid(
+            "return visits are recorded on complaints".to_owned(),
+        ));
+    }
+    if !["satisfied", "unsatisfied", "unreachable"].contains(&outcome) {
+        return Err(ChangeRefused::Invalid(format!(
+            "outcome '{outcome}' is not satisfied, unsatisfied or unreachable"
+        )));
+    }
+    if root_cause.trim().is_empty() {
+        return Err(ChangeRefused::Invalid("root_cause is required".to_owned()));
+    }
+    store
+        .record_return_visit(
+            ticket_id,
+            &ReturnVisit {
+                visited_ms: now.as_millisecond(),
+                outcome: outcome.to_owned(),
+                root_cause: root_cause.trim().to_owned(),
+                note: note.trim().to_owned(),
+                visited_by: actor.name.clone(),
+            },
+            actor,
+            now.as_millisecond(),
+        )
+        .await
+        .map_err(internal)
+}
+
+fn refused(user: &CurrentUser, refused: ChangeRefused) -> Problem {
+    match refused {
+        ChangeRefused::NotFound => Problem::not_found(user.locale),
+        ChangeRefused::Invalid(detail) => {
+            Problem::bad_request(user.locale, "bad_ticket_change", detail)
+        }
+        ChangeRefused::Conflict => Problem::conflict(
+            "ticket_changed",
+            "the ticket changed meanwhile; reload it and try again".to_owned(),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ActionBody {
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /api/v1/tickets/{id}/actions` `{"action": "reply|customer_reply|wait_on_customer|resolve|close|reopen", "note": …}`.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/actions", tag = "desk",
+    params(("id" = String, Path, description = "Ticket id")),
+    request_body = crate::openapi::TicketActionBody,
+    responses((status = 200, body = crate::openapi::TicketBody),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn action(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<ActionBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::HandleTickets)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id?;
+    let Json(body) = body?;
+    let action = TicketAction::parse(body.action.trim()).ok_or_else(|| {
+        Problem::bad_request(
+            user.locale,
+            "bad_ticket_change",
+            format!(
+                "action '{}' is not reply, customer_reply, wait_on_customer, resolve, close or reopen",
+                body.action
+            ),
+        )
+    })?;
+    act(
+        &state.store,
+        &id,
+        action,
+        &body.note,
+        &user.actor(),
+        Timestamp::now(),
+    )
+    .await
+    .map_err(|r| refused(&user, r))?;
+    ticket_detail(&state, &user, &id).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StageBody {
+    stage: Option<String>,
+}
+
+/// `POST /api/v1/tickets/{id}/stage` `{"stage": …}` (omit it for the next stage).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/stage", tag = "desk",
+    params(("id" = String, Path, description = "Ticket id")),
+    request_body = crate::openapi::StageChangeBody,
+    responses((status = 200, body = crate::openapi::TicketBody),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn stage(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<StageBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::HandleTickets)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id?;
+    let Json(body) = body?;
+    let stage = body
+        .stage
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    move_stage(&state.store, &id, stage, &user.actor(), Timestamp::now())
+        .await
+        .map_err(|r| refused(&user, r))?;
+    ticket_detail(&state, &user, &id).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct VisitBody {
+    outcome: String,
+    root_cause: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `PUT /api/v1/tickets/{id}/return-visit` `{"outcome": "satisfied|unsatisfied|unreachable", "root_cause": …, "note": …}`.
+#[utoipa::path(put, path = "/api/v1/tickets/{id}/return-visit", tag = "desk",
+    params(("id" = String, Path, description = "Ticket id")),
+    request_body = crate::openapi::ReturnVisitBody,
+    responses((status = 200, body = crate::openapi::TicketBody),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn visit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<VisitBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::HandleTickets)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id?;
+    let Json(body) = body?;
+    return_visit(
+        &state.store,
+        &id,
+        body.outcome.trim(),
+        &body.root_cause,
+        &body.note,
+        &user.actor(),
+        Timestamp::now(),
+    )
+    .await
+    .map_err(|r| refused(&user, r))?;
+    ticket_detail(&state, &user, &id).await
+}
+
+/// A ticket with its clocks, history and return visit.
+async fn ticket_detail(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Json<Value>, Problem> {
     let ticket = state
         .store
-        .ticket(&id)
+        .ticket(id)
         .await
         .map_err(Problem::internal)?
         .ok_or_else(|| Problem::not_found(user.locale))?;
     let clocks = state
         .store
-        .ticket_clocks(&id)
+        .ticket_clocks(id)
+        .await
+        .map_err(Problem::internal)?;
+    let events = state
+        .store
+        .ticket_events(id)
+        .await
+        .map_err(Problem::internal)?;
+    let visit = state
+        .store
+        .return_visit(id)
         .await
         .map_err(Problem::internal)?;
     let mut body = ticket_json(&ticket);
@@ -355,5 +826,238 @@ pub(crate) async fn one(
             })
         })
         .collect();
+    body["history"] = events
+        .iter()
+        .map(|e| json!({"at": crate::rfc3339(e.at_ms), "actor": e.actor, "kind": e.kind, "detail": e.detail}))
+        .collect();
+    body["return_visit"] = visit.map_or(Value::Null, |v| {
+        json!({"at": crate::rfc3339(v.visited_ms), "outcome": v.outcome, "root_cause": v.root_cause,
+            "note": v.note, "by": v.visited_by})
+    });
     Ok(Json(body))
+}
+
+/// `GET /t/{token}`: the customer's status page — no sign-in, the token (≥ 128 bits) is the
+/// key: the stage, the next step, the expected time and the public history.
+pub(crate) async fn status_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    token: Result<Path<String>, PathRejection>,
+    lang: Result<Query<crate::surveys::LangParam>, QueryRejection>,
+) -> Result<Response, Problem> {
+    use crate::{i18n::t, pages::escape};
+    let locale = crate::surveys::survey_locale(&headers, lang.as_ref().ok().and_then(|q| q.lang()));
+    let label = |key: &str| escape(&t(locale, key));
+    let ticket = match token {
+        Ok(Path(token)) => state
+            .store
+            .ticket_by_token(&auth::token_hash(&token))
+            .await
+            .map_err(Problem::internal)?
+            .map(|ticket| (token, ticket)),
+        Err(_) => None,
+    };
+    let Some((token, ticket)) = ticket else {
+        let title = t(locale, "desk.unknown_title");
+        let body = format!(
+            "<h1 id=\"notice\">{}</h1><p>{}</p>",
+            escape(&title),
+            label("desk.unknown")
+        );
+        return Ok((
+            StatusCode::NOT_FOUND,
+            axum::response::Html(crate::surveys::survey_html(locale, &title, "/t/", &body)),
+        )
+            .into_response());
+    };
+    let path = format!("/t/{}", crate::query_params::path_segment(&token));
+    let clocks = state
+        .store
+        .ticket_clocks(&ticket.ticket_id)
+        .await
+        .map_err(Problem::internal)?;
+    let (calendar, _) = desk_config(&state.store).await.map_err(Problem::internal)?;
+    let when = |ms: i64| {
+        Timestamp::from_millisecond(ms)
+            .map(|t| {
+                t.to_zoned(calendar.zone().clone())
+                    .strftime("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    let next =
+        workflow(&ticket.ticket_type).and_then(|w| w.next(&ticket.stage).map(|s| s.id.clone()));
+    let expected = clocks
+        .iter()
+        .find(|c| c.metric == "resolution")
+        .and_then(|c| c.due_ms);
+    let mut body = format!(
+        "<h1>{title}</h1><p id=\"ticket-id\">{id_label}: {id}</p><p>{subject}</p>\
+         <dl id=\"status\"><dt>{status_label}</dt><dd id=\"ticket-status\" data-status=\"{status}\">{status_text}</dd>\
+         <dt>{stage_label}</dt><dd id=\"ticket-stage\" data-stage=\"{stage}\">{stage_text}</dd>\
+         <dt>{next_label}</dt><dd id=\"next-step\">{next_text}</dd>",
+        title = label("desk.status_title"),
+        id_label = label("desk.ticket"),
+        id = escape(&ticket.ticket_id),
+        subject = escape(&ticket.subject),
+        status_label = label("desk.status"),
+        status = escape(&ticket.status),
+        status_text = label(&format!("desk.status_{}", ticket.status)),
+        stage_label = label("desk.stage"),
+        stage = escape(&ticket.stage),
+        stage_text = label(&format!("desk.stage_{}", ticket.stage)),
+        next_label = label("desk.next_step"),
+        next_text = match (&next, ticket.status.as_str()) {
+            (_, "resolved" | "closed") => label("desk.done"),
+            (Some(next), _) => label(&format!("desk.stage_{next}")),
+            (None, _) => label("desk.finishing"),
+        },
+    );
+    if let (Some(due), "open" | "waiting_customer") = (expected, ticket.status.as_str()) {
+        body.push_str(&format!(
+            "<dt>{}</dt><dd id=\"expected\">{}</dd>",
+            label("desk.expected"),
+            escape(&when(due))
+        ));
+    }
+    body.push_str(&format!(
+        "</dl><h2>{}</h2><ol id=\"history\">",
+        label("desk.history")
+    ));
+    for event in state
+        .store
+        .ticket_events(&ticket.ticket_id)
+        .await
+        .map_err(Problem::internal)?
+        .iter()
+        .filter(|e| e.public || e.kind == "created")
+    {
+        let text = match event.kind.as_str() {
+            "stage" => label(&format!("desk.stage_{}", event.detail)),
+            kind => label(&format!("desk.event_{kind}")),
+        };
+        body.push_str(&format!(
+            "<li><time>{}</time> {}</li>",
+            escape(&when(event.at_ms)),
+            text
+        ));
+    }
+    body.push_str("</ol>");
+    let mut response = axum::response::Html(crate::surveys::survey_html(
+        locale,
+        &t(locale, "desk.status_title"),
+        &path,
+        &body,
+    ))
+    .into_response();
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct KpiParams {
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<String>,
+}
+
+fn counters_json(key: Option<&str>, c: &servq_desk::TicketCounters) -> Value {
+    json!({
+        "key": key,
+        "created": c.created, "resolved": c.resolved, "backlog": c.backlog,
+        "aged_backlog": c.aged_backlog, "complaints": c.complaints,
+        "first_response_seconds": servq_desk::first_response_seconds(c),
+        "resolution_seconds": servq_desk::resolution_seconds(c),
+        "resolution_rate": servq_desk::ticket_resolution_rate(c),
+        "complaints_in_24h_rate": servq_desk::complaints_in_24h_rate(c),
+        "sla_attainment": servq_desk::sla_attainment(c),
+    })
+}
+
+/// `GET /api/v1/desk/kpi?from=&to=&by=team|category|priority|type|assignee|channel`: ticket
+/// KPIs of the tickets created in the period (business-time response and resolution, SLA
+/// attainment, complaints within 24 h) and the backlog at its end; the total also has the
+/// complaint rate against the contacts offered.
+#[utoipa::path(get, path = "/api/v1/desk/kpi", tag = "desk",
+    params(("from" = Option<String>, Query, description = "First day (default: 7 days before yesterday)"),
+        ("to" = Option<String>, Query, description = "Last day (default: yesterday)"),
+        ("by" = Option<String>, Query, description = "team, category, priority, type, assignee or channel")),
+    responses((status = 200, body = crate::openapi::TicketKpis),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn kpi(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    params: Result<Query<KpiParams>, QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    use crate::query_params::{add_days, day_start_ms, parse_date, today};
+    user.require(Permission::ViewAllKpis)?;
+    let Query(params) = params?;
+    let (_, zone) = state.centre_zone().await?;
+    let given = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+    let to = match given(&params.to) {
+        Some(text) => parse_date(user.locale, &text)?,
+        None => add_days(today(&zone), -1),
+    };
+    let from = match given(&params.from) {
+        Some(text) => parse_date(user.locale, &text)?,
+        None => add_days(to, -6),
+    };
+    let group = match given(&params.by) {
+        None => None,
+        Some(name) => Some(servq_store::TicketGroup::parse(&name).ok_or_else(|| {
+            Problem::bad_request(
+                user.locale,
+                "unknown_group",
+                format!("'{name}' is not team, category, priority, type, assignee or channel"),
+            )
+        })?),
+    };
+    let from_ms = day_start_ms(user.locale, &zone, from, 0)?;
+    let to_ms = day_start_ms(user.locale, &zone, to, 1)?;
+    let rows = state
+        .store
+        .ticket_counters(from_ms, to_ms, group, servq_desk::AGED_BACKLOG_MS)
+        .await
+        .map_err(Problem::internal)?;
+    let total = state
+        .store
+        .ticket_counters(from_ms, to_ms, None, servq_desk::AGED_BACKLOG_MS)
+        .await
+        .map_err(Problem::internal)?
+        .into_iter()
+        .next()
+        .map(|(_, counters)| counters)
+        .unwrap_or_default();
+    let offered = state
+        .store
+        .kpi(&servq_store::KpiQuery {
+            group_by: Vec::new(),
+            from_ms: Some(from_ms),
+            to_ms: Some(to_ms),
+            zone,
+            filters: Vec::new(),
+        })
+        .await
+        .map_err(Problem::internal)?
+        .first()
+        .map_or(0, |group| group.contacts.offered);
+    let mut total_json = counters_json(None, &total);
+    total_json["complaint_rate"] = json!(servq_desk::complaint_rate(&total, offered));
+    total_json["contacts_offered"] = json!(offered);
+    Ok(Json(json!({
+        "from": from.to_string(), "to": to.to_string(),
+        "group_by": group.map(|g| g.name()),
+        "rows": if group.is_some() {
+            rows.iter().map(|(key, c)| counters_json(key.as_deref(), c)).collect::<Vec<_>>()
+        } else {
+            Vec::new()
+        },
+        "total": total_json,
+    })))
 }

@@ -243,6 +243,7 @@ pub fn router(state: AppState) -> Router {
             "/s/{token}",
             get(surveys::survey_page).post(surveys::submit_survey),
         )
+        .route("/t/{token}", get(desk::status_page))
         .route("/surveys", get(surveys::surveys_page))
         .route("/surveys/setup", get(reviews::setup_page))
         .route("/reviews", get(reviews::reviews_page))
@@ -309,6 +310,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/tickets", get(desk::list).post(desk::create))
         .route("/api/v1/tickets/{id}", get(desk::one))
+        .route("/api/v1/desk/kpi", get(desk::kpi))
+        .route("/api/v1/tickets/{id}/actions", post(desk::action))
+        .route("/api/v1/tickets/{id}/stage", post(desk::stage))
+        .route(
+            "/api/v1/tickets/{id}/return-visit",
+            axum::routing::put(desk::visit),
+        )
         .route("/api/v1/survey-templates", get(surveys::templates))
         .route(
             "/api/v1/survey-templates/{id}",

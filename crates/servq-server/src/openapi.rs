@@ -467,6 +467,58 @@ pub(crate) struct TicketBody {
     resolved_at: Option<String>,
 }
 
+/// `POST /api/v1/tickets/{id}/actions` body.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TicketActionBody {
+    #[schema(pattern = "^(reply|customer_reply|wait_on_customer|resolve|close|reopen)$")]
+    action: String,
+    note: Option<String>,
+}
+
+/// `POST /api/v1/tickets/{id}/stage` body.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct StageChangeBody {
+    /// A stage of the ticket type's workflow; omitted: the next one.
+    stage: Option<String>,
+}
+
+/// `PUT /api/v1/tickets/{id}/return-visit` body.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReturnVisitBody {
+    #[schema(pattern = "^(satisfied|unsatisfied|unreachable)$")]
+    outcome: String,
+    #[schema(min_length = 1, pattern = r"\S")]
+    root_cause: String,
+    note: Option<String>,
+}
+
+/// Ticket KPIs of a group.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TicketKpiRow {
+    key: Option<String>,
+    created: i64,
+    resolved: i64,
+    backlog: i64,
+    aged_backlog: i64,
+    complaints: i64,
+    first_response_seconds: Option<f64>,
+    resolution_seconds: Option<f64>,
+    resolution_rate: Option<f64>,
+    complaints_in_24h_rate: Option<f64>,
+    sla_attainment: Option<f64>,
+}
+
+/// `GET /api/v1/desk/kpi`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TicketKpis {
+    from: String,
+    to: String,
+    group_by: Option<String>,
+    rows: Vec<TicketKpiRow>,
+    /// Also `complaint_rate` and `contacts_offered`.
+    total: TicketKpiRow,
+}
+
 /// `GET /api/v1/tickets`.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct TicketList {
@@ -815,6 +867,10 @@ impl Modify for Security {
         crate::desk::create,
         crate::desk::list,
         crate::desk::one,
+        crate::desk::action,
+        crate::desk::stage,
+        crate::desk::visit,
+        crate::desk::kpi,
         crate::qa_setup::rules,
         crate::qa_setup::save_rules,
         crate::qa_setup::save_scorecard,
@@ -834,7 +890,7 @@ impl Modify for Security {
         crate::reviews::save_reason,
         crate::healthz,
     ),
-    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, NewCalibrationBody, CloseCalibrationBody, CalibrationResult, CalibrationBody, CoachingItem, CoachingBody, NewTicketBody, CreatedTicket, TicketBody, TicketList, QaRulesBody, SurveyTemplateItem, SurveyTemplates, SurveyQuestion, SurveyTemplateBody, SavedVersion, SurveyRule, SurveyRules, DispatchedInvitation, DispatchResult, OutboxMessage, Outbox, Estimate, SurveyGroup, StageRating, PeakEnd, SurveyMetrics, ReviewReasonBody, ReviewReasons, ReviewTaskBody, ReviewTasks, CodingBody, ParetoItem, ReasonGroupReport, AgentReview, ReviewReport, Health, Problem)),
+    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, NewCalibrationBody, CloseCalibrationBody, CalibrationResult, CalibrationBody, CoachingItem, CoachingBody, NewTicketBody, CreatedTicket, TicketBody, TicketList, TicketActionBody, StageChangeBody, ReturnVisitBody, TicketKpiRow, TicketKpis, QaRulesBody, SurveyTemplateItem, SurveyTemplates, SurveyQuestion, SurveyTemplateBody, SavedVersion, SurveyRule, SurveyRules, DispatchedInvitation, DispatchResult, OutboxMessage, Outbox, Estimate, SurveyGroup, StageRating, PeakEnd, SurveyMetrics, ReviewReasonBody, ReviewReasons, ReviewTaskBody, ReviewTasks, CodingBody, ParetoItem, ReasonGroupReport, AgentReview, ReviewReport, Health, Problem)),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
 )]

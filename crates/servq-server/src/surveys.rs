@@ -279,7 +279,14 @@ pub(crate) struct LangParam {
     lang: Option<String>,
 }
 
-fn survey_locale(headers: &HeaderMap, lang: Option<&str>) -> Locale {
+impl LangParam {
+    /// The `lang` parameter.
+    pub(crate) fn lang(&self) -> Option<&str> {
+        self.lang.as_deref()
+    }
+}
+
+pub(crate) fn survey_locale(headers: &HeaderMap, lang: Option<&str>) -> Locale {
     lang.and_then(Locale::parse).unwrap_or_else(|| {
         Locale::negotiate(
             headers
@@ -306,7 +313,7 @@ button{width:100%;min-height:3rem;font-size:1.05rem;border:0;border-radius:10px;
 .errors{background:#fdecea;color:#8a1c12;border-radius:8px;padding:.6rem 1rem}.required{color:#b3261e}\
 .trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}";
 
-fn survey_html(locale: Locale, title: &str, path: &str, body: &str) -> String {
+pub(crate) fn survey_html(locale: Locale, title: &str, path: &str, body: &str) -> String {
     let languages: String = Locale::ALL
         .iter()
         .map(|l| {

@@ -279,6 +279,18 @@ async fn every_route_for_every_role_follows_the_permission_matrix() {
             ("GET", "/qa/setup", None, Some(Permission::ManageQuality)),
             (
                 "GET",
+                "/api/v1/tickets",
+                None,
+                Some(Permission::HandleTickets),
+            ),
+            (
+                "GET",
+                "/api/v1/desk/kpi",
+                None,
+                Some(Permission::ViewAllKpis),
+            ),
+            (
+                "GET",
                 "/api/v1/qa/rules",
                 None,
                 Some(Permission::EvaluateQuality),
@@ -2348,5 +2360,212 @@ async fn rule_sets_and_scorecards_are_edited_checked_and_versioned() {
             .await
             .unwrap();
         assert!(setup.contains("不关我的事") && setup.contains("empathy"));
+    }
+}
+
+#[tokio::test]
+async fn a_complaint_goes_through_its_workflow_with_clocks_a_status_page_and_a_return_visit() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        add_user(&store, Role::Supervisor).await;
+        add_user(&store, Role::Analyst).await;
+        let base = start(store.clone()).await;
+        let (agent, csrf) = sign_in(&base, "supervisor").await;
+        let post = |path: String, body: Value| {
+            agent
+                .post(format!("{base}{path}"))
+                .header("x-csrf-token", &csrf)
+                .json(&body)
+                .send()
+        };
+        let bad = post(
+            "/api/v1/tickets".into(),
+            json!({"ticket_type": "complaint", "category": "billing", "priority": "critical",
+                "subject": "x", "customer_id": "u1"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        let problem: Value = bad.json().await.unwrap();
+        assert_eq!(
+            problem["detail"],
+            "priority 'critical' is not urgent, high, normal or low"
+        );
+        let created = post(
+            "/api/v1/tickets".into(),
+            json!({"ticket_type": "complaint", "category": "billing", "priority": "high",
+                "subject": "扣款两次", "customer_id": "u1", "channel": "phone"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let created: Value = created.json().await.unwrap();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let token = created["status_token"].as_str().unwrap().to_owned();
+        assert!(token.len() >= 32, "at least 128 bits");
+        let get = |id: String| {
+            let agent = agent.clone();
+            let base = base.clone();
+            async move {
+                agent
+                    .get(format!("{base}/api/v1/tickets/{id}"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json::<Value>()
+                    .await
+                    .unwrap()
+            }
+        };
+        let clock = |ticket: &Value, metric: &str| {
+            ticket["sla"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["metric"] == metric)
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let ticket = get(id.clone()).await;
+        assert_eq!(
+            (ticket["stage"].as_str(), ticket["status"].as_str()),
+            (Some("reception"), Some("open"))
+        );
+        assert_eq!(clock(&ticket, "first_response")["target_minutes"], 60);
+        assert_eq!(clock(&ticket, "resolution")["target_minutes"], 960);
+        assert_eq!(clock(&ticket, "stage")["target_minutes"], 30);
+        // the customer's status page: no sign-in
+        let page = client()
+            .get(format!("{base}/t/{token}?lang=zh-CN"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("data-stage=\"reception\">受理"), "{html}");
+        assert!(
+            html.contains("<dd id=\"next-step\">调查核实</dd>"),
+            "{html}"
+        );
+        assert!(html.contains("id=\"expected\""));
+        let unknown = client()
+            .get(format!("{base}/t/{}", "0".repeat(64)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+        let act = |action: &str| {
+            post(
+                format!("/api/v1/tickets/{id}/actions"),
+                json!({"action": action}),
+            )
+        };
+        let refused = act("close").await.unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        let problem: Value = refused.json().await.unwrap();
+        assert_eq!(
+            problem["detail"],
+            "a ticket that is open cannot take 'close'"
+        );
+        assert_eq!(act("reply").await.unwrap().status(), StatusCode::OK);
+        let ticket = get(id.clone()).await;
+        assert_eq!(clock(&ticket, "first_response")["state"], "met");
+        assert!(ticket["first_response_at"].is_string());
+        let waiting: Value = act("wait_on_customer").await.unwrap().json().await.unwrap();
+        assert_eq!(waiting["status"], "waiting_customer");
+        assert_eq!(clock(&waiting, "resolution")["state"], "paused");
+        assert_eq!(clock(&waiting, "resolution")["due_at"], Value::Null);
+        assert_eq!(clock(&waiting, "stage")["state"], "paused");
+        let back: Value = act("customer_reply").await.unwrap().json().await.unwrap();
+        assert_eq!(back["status"], "open");
+        assert_eq!(clock(&back, "resolution")["state"], "running");
+        assert_eq!(clock(&back, "next_response")["state"], "running");
+        // stages follow the complaint workflow
+        let wrong = post(
+            format!("/api/v1/tickets/{id}/stage"),
+            json!({"stage": "repair_parts"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
+        let problem: Value = wrong.json().await.unwrap();
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("reception, investigation, handling, return_visit")
+        );
+        let moved: Value = post(format!("/api/v1/tickets/{id}/stage"), json!({}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(moved["stage"], "investigation");
+        assert_eq!(clock(&moved, "stage")["rule"], "investigation");
+        assert_eq!(clock(&moved, "stage")["target_minutes"], 240);
+        let resolved: Value = act("resolve").await.unwrap().json().await.unwrap();
+        assert_eq!(resolved["status"], "resolved");
+        for metric in ["resolution", "next_response", "stage"] {
+            assert_eq!(clock(&resolved, metric)["state"], "met", "{metric}");
+        }
+        // a complaint closes only after its return visit
+        let early = act("close").await.unwrap();
+        assert_eq!(early.status(), StatusCode::BAD_REQUEST);
+        let problem: Value = early.json().await.unwrap();
+        assert!(problem["detail"].as_str().unwrap().contains("回访"));
+        let visit = |outcome: &str| {
+            agent
+                .put(format!("{base}/api/v1/tickets/{id}/return-visit"))
+                .header("x-csrf-token", &csrf)
+                .json(&json!({"outcome": outcome, "root_cause": "duplicate_debit", "note": "refunded"}))
+                .send()
+        };
+        assert_eq!(
+            visit("happy").await.unwrap().status(),
+            StatusCode::BAD_REQUEST
+        );
+        let visited: Value = visit("satisfied").await.unwrap().json().await.unwrap();
+        assert_eq!(visited["return_visit"]["outcome"], "satisfied");
+        let closed: Value = act("close").await.unwrap().json().await.unwrap();
+        assert_eq!(closed["status"], "closed");
+        let html = client()
+            .get(format!("{base}/t/{token}?lang=en"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("data-status=\"closed\">Closed"), "{html}");
+        assert!(
+            html.contains("Investigation"),
+            "the history shows the stage: {html}"
+        );
+        // ticket KPIs: one complaint created today, resolved within 24 h, every clock in time
+        let (analyst, _) = sign_in(&base, "analyst").await;
+        let today = jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
+            .date();
+        let kpi: Value = analyst
+            .get(format!(
+                "{base}/api/v1/desk/kpi?from={today}&to={today}&by=category"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let total = &kpi["total"];
+        assert_eq!(total["created"], 1, "{kpi}");
+        assert_eq!(total["resolved"], 1);
+        assert_eq!(total["backlog"], 0);
+        assert_eq!(total["complaints"], 1);
+        assert_eq!(total["complaints_in_24h_rate"], 1.0);
+        assert_eq!(total["sla_attainment"], 1.0);
+        assert_eq!(total["resolution_rate"], 1.0);
+        assert_eq!(kpi["rows"][0]["key"], "billing");
     }
 }

@@ -47,7 +47,10 @@ pub use reviews::{CodingRefused, ReasonGroup, ReviewReason, ReviewTask};
 pub use surveys::{
     Invitation, NewInvitation, NewResponse, ResponseRefused, StoredResponse, StoredSurveyTemplate,
 };
-pub use tickets::{ClockRow, DeskTable, EscalationPass, NewTicket, Ticket};
+pub use tickets::{
+    ClockRow, DeskTable, EscalationPass, NewTicket, ReturnVisit, Ticket, TicketChange, TicketEvent,
+    TicketGroup,
+};
 pub use transcripts::{CoachingItem, StoredHit, StoredTranscript, TranscriptImport};
 pub use users::{Actor, AuditEntry, NewUser, UserRecord};
 

@@ -474,3 +474,356 @@ pub enum DeskTable {
     /// Outbox messages.
     Outbox,
 }
+
+/// A change to a ticket, applied in one transaction: its status (only if it still has the
+/// status the change was computed from), stage, response/resolution times, clocks, SLA events
+/// and a history event.
+#[derive(Debug, Clone)]
+pub struct TicketChange<'a> {
+    /// The ticket.
+    pub ticket_id: &'a str,
+    /// The status the change was computed from.
+    pub from_status: &'a str,
+    /// The new status.
+    pub status: &'a str,
+    /// A new workflow stage.
+    pub stage: Option<&'a str>,
+    /// Set the first response time (if not set yet).
+    pub first_response: bool,
+    /// Set (`Some(true)`) or clear (`Some(false)`) the resolved time.
+    pub resolved: Option<bool>,
+    /// Set the closed time.
+    pub closed: bool,
+    /// Clocks to store (replacing the same metrics).
+    pub clocks: &'a [ClockRow],
+    /// SLA events (metric, kind).
+    pub sla_events: &'a [(String, &'static str)],
+    /// History event kind and detail.
+    pub event: (&'a str, &'a str),
+    /// Whether the customer sees the event on the status page.
+    pub public: bool,
+}
+
+/// A history entry of a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketEvent {
+    /// When, UTC ms.
+    pub at_ms: i64,
+    /// Who.
+    pub actor: String,
+    /// created, note, reply, status, stage, …
+    pub kind: String,
+    /// Text.
+    pub detail: String,
+    /// Shown on the status page.
+    pub public: bool,
+}
+
+/// A complaint's return visit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnVisit {
+    /// When, UTC ms.
+    pub visited_ms: i64,
+    /// satisfied, unsatisfied or unreachable.
+    pub outcome: String,
+    /// Root-cause tag.
+    pub root_cause: String,
+    /// Note.
+    pub note: String,
+    /// Who visited.
+    pub visited_by: String,
+}
+
+impl Store {
+    /// Applies a change; `false` (nothing written) when the ticket no longer has `from_status`
+    /// (someone else changed it first) or does not exist.
+    pub async fn apply_ticket_change(
+        &self,
+        change: &TicketChange<'_>,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let mut transaction = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE tickets SET status = $1, stage = COALESCE($2, stage), \
+             first_response_at = CASE WHEN $3 = 1 THEN COALESCE(first_response_at, $4) ELSE first_response_at END, \
+             resolved_at = CASE WHEN $5 = 1 THEN $4 WHEN $5 = 0 THEN NULL ELSE resolved_at END, \
+             closed_at = CASE WHEN $6 = 1 THEN $4 ELSE closed_at END, updated_at = $4 \
+             WHERE ticket_id = $7 AND status = $8",
+        )
+        .bind(change.status)
+        .bind(change.stage)
+        .bind(i64::from(change.first_response))
+        .bind(now_ms)
+        .bind(change.resolved.map_or(-1, i64::from))
+        .bind(i64::from(change.closed))
+        .bind(change.ticket_id)
+        .bind(change.from_status)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+        if updated != 1 {
+            return Ok(false);
+        }
+        for clock in change.clocks {
+            put_clock(&mut transaction, change.ticket_id, clock).await?;
+        }
+        for (metric, kind) in change.sla_events {
+            sla_event(&mut transaction, change.ticket_id, metric, kind, now_ms).await?;
+        }
+        sqlx::query(
+            "INSERT INTO ticket_events (ticket_id, at, actor, kind, detail, public) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(change.ticket_id)
+        .bind(now_ms)
+        .bind(actor.name.as_str())
+        .bind(change.event.0)
+        .bind(change.event.1)
+        .bind(i64::from(change.public))
+        .execute(&mut *transaction)
+        .await?;
+        crate::cache::bump_data_version(&mut transaction).await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    /// A ticket's history, oldest first.
+    pub async fn ticket_events(&self, ticket_id: &str) -> Result<Vec<TicketEvent>> {
+        let rows = sqlx::query(
+            "SELECT at, actor, kind, detail, public FROM ticket_events WHERE ticket_id = $1 \
+             ORDER BY at, id",
+        )
+        .bind(ticket_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(TicketEvent {
+                    at_ms: row.try_get(0)?,
+                    actor: row.try_get(1)?,
+                    kind: row.try_get(2)?,
+                    detail: row.try_get(3)?,
+                    public: row.try_get::<i64, _>(4)? != 0,
+                })
+            })
+            .collect()
+    }
+
+    /// The ticket whose status-page token hashes to `token_hash`.
+    pub async fn ticket_by_token(&self, token_hash: &str) -> Result<Option<Ticket>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE status_token_hash = $1"
+        )))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(ticket_of)
+        .transpose()
+    }
+
+    /// Records (or corrects) a complaint's return visit; audited.
+    pub async fn record_return_visit(
+        &self,
+        ticket_id: &str,
+        visit: &ReturnVisit,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<()> {
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query("DELETE FROM return_visits WHERE ticket_id = $1")
+            .bind(ticket_id)
+            .execute(&mut *transaction)
+            .await?;
+        sqlx::query(
+            "INSERT INTO return_visits (ticket_id, visited_at, outcome, root_cause, note, visited_by) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(ticket_id)
+        .bind(visit.visited_ms)
+        .bind(visit.outcome.as_str())
+        .bind(visit.root_cause.as_str())
+        .bind(visit.note.as_str())
+        .bind(visit.visited_by.as_str())
+        .execute(&mut *transaction)
+        .await?;
+        event(
+            &mut transaction,
+            ticket_id,
+            now_ms,
+            &actor.name,
+            "return_visit",
+            &format!("{}: {}", visit.outcome, visit.root_cause),
+        )
+        .await?;
+        users::audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "return_visit",
+            "ticket",
+            ticket_id,
+            &serde_json::json!({"outcome": visit.outcome, "root_cause": visit.root_cause})
+                .to_string(),
+        )
+        .await?;
+        crate::cache::bump_data_version(&mut transaction).await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// A complaint's return visit, if recorded.
+    pub async fn return_visit(&self, ticket_id: &str) -> Result<Option<ReturnVisit>> {
+        let row = sqlx::query(
+            "SELECT visited_at, outcome, root_cause, note, visited_by FROM return_visits \
+             WHERE ticket_id = $1",
+        )
+        .bind(ticket_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(ReturnVisit {
+                visited_ms: row.try_get(0)?,
+                outcome: row.try_get(1)?,
+                root_cause: row.try_get(2)?,
+                note: row.try_get(3)?,
+                visited_by: row.try_get(4)?,
+            })
+        })
+        .transpose()
+    }
+}
+
+/// What ticket KPIs group by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketGroup {
+    /// Team (skill group).
+    Team,
+    /// Category.
+    Category,
+    /// Priority.
+    Priority,
+    /// Ticket type.
+    TicketType,
+    /// Assigned agent.
+    Assignee,
+    /// Channel.
+    Channel,
+}
+
+impl TicketGroup {
+    /// The name in the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            TicketGroup::Team => "team",
+            TicketGroup::Category => "category",
+            TicketGroup::Priority => "priority",
+            TicketGroup::TicketType => "type",
+            TicketGroup::Assignee => "assignee",
+            TicketGroup::Channel => "channel",
+        }
+    }
+
+    /// A name back.
+    pub fn parse(name: &str) -> Option<TicketGroup> {
+        [
+            TicketGroup::Team,
+            TicketGroup::Category,
+            TicketGroup::Priority,
+            TicketGroup::TicketType,
+            TicketGroup::Assignee,
+            TicketGroup::Channel,
+        ]
+        .into_iter()
+        .find(|g| g.name() == name.trim())
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            TicketGroup::Team => "t.team",
+            TicketGroup::Category => "t.category",
+            TicketGroup::Priority => "t.priority",
+            TicketGroup::TicketType => "t.ticket_type",
+            TicketGroup::Assignee => "t.assignee",
+            TicketGroup::Channel => "t.channel",
+        }
+    }
+}
+
+impl Store {
+    /// Ticket counters per group: tickets created in `[from_ms, to_ms)` with their responses,
+    /// resolutions, complaints and SLA outcomes, and the backlog open at `to_ms` (aged: open
+    /// longer than `aged_ms`).
+    pub async fn ticket_counters(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        group: Option<TicketGroup>,
+        aged_ms: i64,
+    ) -> Result<Vec<(Option<String>, servq_desk::TicketCounters)>> {
+        let key = group.map_or("''", TicketGroup::column);
+        // PostgreSQL refuses GROUP BY a constant
+        let group_by = group.map_or(String::new(), |g| format!(" GROUP BY {}", g.column()));
+        // the order of servq_desk::TicketCounters::FIELDS (backlog apart)
+        let sums = [
+            "COUNT(*)",
+            "SUM(CASE WHEN t.resolved_at IS NOT NULL THEN 1 ELSE 0 END)",
+            "SUM(CASE WHEN f.state IN ('met', 'breached') THEN 1 ELSE 0 END)",
+            "SUM(CASE WHEN f.state IN ('met', 'breached') THEN f.used_ms ELSE 0 END)",
+            "SUM(CASE WHEN t.resolved_at IS NOT NULL AND r.state IN ('met', 'breached') \
+                 THEN r.used_ms ELSE 0 END)",
+            "SUM(CASE WHEN t.ticket_type = 'complaint' THEN 1 ELSE 0 END)",
+            "SUM(CASE WHEN t.ticket_type = 'complaint' AND t.resolved_at IS NOT NULL \
+                 AND t.resolved_at - t.created_at <= 86400000 THEN 1 ELSE 0 END)",
+            "SUM(CASE WHEN f.state = 'met' THEN 1 ELSE 0 END) \
+                 + SUM(CASE WHEN r.state = 'met' THEN 1 ELSE 0 END)",
+            "SUM(CASE WHEN f.breached = 1 THEN 1 ELSE 0 END) \
+                 + SUM(CASE WHEN r.breached = 1 THEN 1 ELSE 0 END)",
+        ]
+        .map(|sum| format!("CAST(COALESCE({sum}, 0) AS BIGINT)"))
+        .join(", ");
+        let created_sql = format!(
+            "SELECT {key}, {sums} FROM tickets t \
+             LEFT JOIN sla_clocks f ON f.ticket_id = t.ticket_id AND f.metric = 'first_response' \
+             LEFT JOIN sla_clocks r ON r.ticket_id = t.ticket_id AND r.metric = 'resolution' \
+             WHERE t.created_at >= $1 AND t.created_at < $2{group_by}"
+        );
+        let backlog_sql = format!(
+            "SELECT {key}, COUNT(*), CAST(COALESCE(SUM(CASE WHEN t.created_at < $2 THEN 1 ELSE 0 END), 0) AS BIGINT) FROM tickets t \
+             WHERE t.created_at < $1 AND (t.resolved_at IS NULL OR t.resolved_at >= $1) \
+               AND (t.closed_at IS NULL OR t.closed_at >= $1){group_by}"
+        );
+        let mut groups: std::collections::BTreeMap<String, [i64; 11]> = Default::default();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(created_sql))
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_all(&self.pool)
+            .await?;
+        for row in &rows {
+            let entry = groups.entry(row.try_get(0)?).or_default();
+            for (index, value) in entry.iter_mut().take(9).enumerate() {
+                *value = row.try_get::<i64, _>(index + 1)?;
+            }
+        }
+        let rows = sqlx::query(sqlx::AssertSqlSafe(backlog_sql))
+            .bind(to_ms)
+            .bind(to_ms - aged_ms)
+            .fetch_all(&self.pool)
+            .await?;
+        for row in &rows {
+            let entry = groups.entry(row.try_get(0)?).or_default();
+            entry[9] = row.try_get::<i64, _>(1)?;
+            entry[10] = row.try_get::<Option<i64>, _>(2)?.unwrap_or(0);
+        }
+        Ok(groups
+            .into_iter()
+            .map(|(key, values)| {
+                (
+                    group.map(|_| key),
+                    servq_desk::TicketCounters::from_array(values),
+                )
+            })
+            .collect())
+    }
+}

@@ -61,7 +61,7 @@ async fn a_thousand_breaches_in_one_minute_escalate_exactly_once_with_two_proces
         let created: jiff::Timestamp = "2026-11-02T10:00:00Z".parse().unwrap();
         for index in 0..1000 {
             let request = TicketRequest {
-                ticket_type: "complaint".into(),
+                ticket_type: "consult".into(),
                 category: "billing".into(),
                 priority: "urgent".into(),
                 subject: format!("ticket {index}"),
@@ -76,7 +76,7 @@ async fn a_thousand_breaches_in_one_minute_escalate_exactly_once_with_two_proces
             let at = created + jiff::SignedDuration::from_millis(index);
             open_ticket(&store, &request, &actor, at).await.unwrap();
         }
-        // urgent: first response within 30 minutes; nothing is due before
+        // urgent consults: first response within 30 minutes; nothing is due before
         assert_eq!(
             escalate_twice_at_once(&db, "2026-11-02T10:20:00Z"),
             (0, 0),
@@ -100,12 +100,17 @@ async fn a_thousand_breaches_in_one_minute_escalate_exactly_once_with_two_proces
         assert_eq!(store.desk_count(DeskTable::Outbox).await.unwrap(), 2000);
         // again: nothing new
         assert_eq!(escalate_twice_at_once(&db, "2026-11-02T10:31:00Z"), (0, 0));
-        // resolution within 8 hours warns at 80 % (6 h 24 min)
+        // 16:25: the answering stage (4 h) breached at 14:00 and resolution (8 h) warns at 80 %
+        // (6 h 24 min) — one of each per ticket
         assert_eq!(
             escalate_twice_at_once(&db, "2026-11-02T16:25:00Z"),
-            (0, 1000)
+            (1000, 1000)
         );
-        assert_eq!(store.escalation_counts().await.unwrap(), (1000, 1000));
+        assert_eq!(store.escalation_counts().await.unwrap(), (1000, 2000));
+        assert_eq!(
+            store.desk_count(DeskTable::BreachEvents).await.unwrap(),
+            2000
+        );
         store.close().await;
     }
 }
