@@ -204,3 +204,49 @@ test('a supervisor edits the automated-QA rules; a bad rule set is refused with 
   assert.match(stored, /name = "blame"/);
   await context.close();
 });
+
+test('a supervisor opens a complaint, works it through its stages and return visit; the customer follows it', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.click('#nav-tickets');
+  await page.waitForURL(`${base}/tickets`);
+  await page.selectOption('#t-type', 'complaint');
+  await page.fill('#t-category', 'bill_query');
+  await page.selectOption('#t-priority', 'high');
+  await page.fill('#t-customer', 'C-1001');
+  await page.fill('#t-subject', 'Charged twice');
+  await page.click('#create-ticket');
+  await page.waitForURL(/\/tickets\/T\d{8}-/);
+  const statusPath = await page.getAttribute('#status-link a', 'href');
+  assert.match(statusPath, /^\/t\/[0-9a-f]{64}$/);
+  assert.equal(await page.getAttribute('#sla tr[data-metric="first_response"]', 'data-state'), 'running');
+  await page.fill('#note', 'called back, refund requested');
+  await page.click('#action-reply');
+  await page.waitForSelector('#sla tr[data-metric="first_response"][data-state="met"]');
+  await page.selectOption('#stage-select', 'handling');
+  await page.click('#move-stage');
+  await page.waitForSelector('#stage[data-stage="handling"]');
+  assert.equal(await page.getAttribute('#sla tr[data-metric="stage"]', 'data-state'), 'running');
+  await page.click('#action-resolve');
+  await page.waitForSelector('#status[data-status="resolved"]');
+  // closing waits for the return visit
+  assert.equal(await page.$('#action-close') !== null, true);
+  await page.click('#action-close');
+  await page.waitForSelector('#message.error');
+  assert.match(await page.textContent('#message'), /回访/);
+  await page.fill('#visit-form input[name=root_cause]', 'duplicate debit');
+  await page.click('#save-visit');
+  await page.waitForSelector('#return-visit[data-outcome="satisfied"]');
+  await page.click('#action-close');
+  await page.waitForSelector('#status[data-status="closed"]');
+  await context.close();
+
+  // the customer, on a phone, in traditional Chinese, without signing in
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-TW' });
+  const status = await phone.newPage();
+  await status.goto(`${base}${statusPath}`);
+  assert.equal(await status.textContent('#ticket-status'), '已結案');
+  assert.match(await status.textContent('#history'), /處理/);
+  await phone.close();
+});

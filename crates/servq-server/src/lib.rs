@@ -7,6 +7,7 @@ mod api;
 pub mod auth;
 mod dashboard;
 pub mod desk;
+mod desk_pages;
 mod drill;
 mod evaluations;
 pub mod i18n;
@@ -245,6 +246,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/t/{token}", get(desk::status_page))
         .route("/surveys", get(surveys::surveys_page))
+        .route("/tickets", get(desk_pages::tickets_page))
+        .route("/tickets/{id}", get(desk_pages::ticket_page))
         .route("/surveys/setup", get(reviews::setup_page))
         .route("/reviews", get(reviews::reviews_page))
         .route("/reviews/report", get(reviews::report_page))

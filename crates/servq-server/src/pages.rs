@@ -74,6 +74,12 @@ fn nav_links(user: &CurrentUser) -> String {
             "nav-surveys",
         ),
         (
+            Permission::HandleTickets,
+            "/tickets",
+            "nav.tickets",
+            "nav-tickets",
+        ),
+        (
             Permission::ImportData,
             "/import",
             "nav.import",

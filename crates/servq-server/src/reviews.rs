@@ -599,7 +599,7 @@ pub(crate) async fn report(
 
 /// Sends JSON with the session's CSRF token, then reloads or moves on; shows the problem's
 /// detail otherwise.
-const SCRIPT: &str = r#"function servqSend(method, url, body, next) {
+pub(crate) const SCRIPT: &str = r#"function servqSend(method, url, body, next) {
   fetch(url, {method: method, credentials: 'same-origin',
     headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.getElementById('csrf').dataset.csrf},
     body: JSON.stringify(body)})
@@ -615,7 +615,7 @@ function servqJson(id) {
   catch (e) { var m = document.getElementById('message'); m.textContent = e.message; m.className = 'error'; return null; }
 }"#;
 
-fn app_page(user: &CurrentUser, title: &str, body: &str) -> Response {
+pub(crate) fn app_page(user: &CurrentUser, title: &str, body: &str) -> Response {
     let body = format!(
         "<div id=\"csrf\" data-csrf=\"{}\"></div>{body}<p id=\"message\" role=\"status\" data-saved=\"{}\"></p><script>{SCRIPT}</script>",
         escape(user.csrf_token()),
