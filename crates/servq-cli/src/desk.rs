@@ -29,6 +29,12 @@ pub enum DeskCommand {
         #[arg(long)]
         set: Option<PathBuf>,
     },
+    /// Print the routing rules and assignment strategy (JSON), or store them from a file.
+    Routing {
+        /// The routing to store.
+        #[arg(long)]
+        set: Option<PathBuf>,
+    },
 }
 
 fn cli() -> Actor {
@@ -55,6 +61,33 @@ pub async fn run(config: &Config, command: DeskCommand) -> Result<ExitCode> {
                 "{}",
                 serde_json::json!({"breaches": pass.breaches, "warnings": pass.warnings})
             );
+        }
+        DeskCommand::Routing { set: None } => {
+            let routing = servq_server::desk::routing(&store).await?;
+            println!("{}", serde_json::to_string_pretty(&routing)?);
+        }
+        DeskCommand::Routing { set: Some(path) } => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let routing: servq_desk::Routing = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a routing", path.display()))?;
+            anyhow::ensure!(
+                routing
+                    .rules
+                    .iter()
+                    .all(|rule| !rule.team.trim().is_empty()),
+                "{}: every routing rule needs a team",
+                path.display()
+            );
+            store
+                .set_text_setting(
+                    servq_server::desk::ROUTING_KEY,
+                    &serde_json::to_string(&routing)?,
+                    &cli(),
+                    servq_server::now_ms(),
+                )
+                .await?;
+            eprintln!("routing stored; new tickets use it");
         }
         DeskCommand::Calendar { set: None } | DeskCommand::Policy { set: None } => {
             let (key, default) = match command {

@@ -100,6 +100,8 @@ pub enum Permission {
     ManageQuality,
     /// Open, read and work tickets.
     HandleTickets,
+    /// Change the business calendar, the SLA policy and the routing rules.
+    ManageDesk,
 }
 
 use Role::{Admin, Agent, Analyst, QaInspector, Supervisor};
@@ -134,6 +136,7 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
         Permission::HandleTickets,
         &[Agent, Supervisor, QaInspector, Admin],
     ),
+    (Permission::ManageDesk, &[Supervisor, Admin]),
 ];
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 mod calendar;
 mod kpi;
 mod policy;
+mod routing;
 mod sla;
 mod ticket;
 
@@ -15,6 +16,7 @@ pub use kpi::{
     first_response_seconds, resolution_seconds, sla_attainment, ticket_resolution_rate,
 };
 pub use policy::{Priority, SlaPolicy, SlaRule};
+pub use routing::{Assignment, Routing, RoutingRule};
 pub use sla::{ClockEvent, ClockState, SlaClock, SlaMetric};
 pub use ticket::{
     ClockOp, DEFAULT_CATEGORIES, TicketAction, TicketStatus, TransitionError, Workflow,

@@ -25,12 +25,41 @@ use servq_store::{Actor, ClockRow, EscalationPass, NewTicket, ReturnVisit, Store
 use crate::{
     AppState, Problem,
     auth::{self, CurrentUser},
+    now_ms,
 };
 
 /// Settings key of the business calendar (JSON, `servq_desk::CalendarSpec`).
 pub const CALENDAR_KEY: &str = "desk.calendar";
 /// Settings key of the SLA policy (JSON, `servq_desk::SlaPolicy`).
 pub const POLICY_KEY: &str = "desk.sla_policy";
+/// Settings key of the routing rules (JSON, `servq_desk::Routing`).
+pub const ROUTING_KEY: &str = "desk.routing";
+
+/// The routing rules and assignment strategy: as stored, else none (round-robin within the
+/// team a ticket names).
+pub async fn routing(store: &Store) -> anyhow::Result<servq_desk::Routing> {
+    Ok(match store.text_setting(ROUTING_KEY).await? {
+        Some(json) => serde_json::from_str(&json)?,
+        None => servq_desk::Routing::default(),
+    })
+}
+
+/// The agent of `team` a new ticket goes to under the routing's assignment strategy.
+pub async fn assignee_for(
+    store: &Store,
+    routing: &servq_desk::Routing,
+    team: &str,
+) -> anyhow::Result<String> {
+    if team.is_empty() {
+        return Ok(String::new());
+    }
+    let load = store.team_load(team).await?;
+    let last = store.last_assignee(team).await?;
+    Ok(routing
+        .pick_agent(&load, last.as_deref())
+        .unwrap_or_default()
+        .to_owned())
+}
 
 /// The centre's calendar and SLA policy: as stored, else Monday–Friday 09:00–18:00 in the
 /// centre's zone and the standard policy.
@@ -162,6 +191,18 @@ pub async fn open_ticket(
         }
     }
     let (calendar, policy) = desk_config(store).await.map_err(|e| e.to_string())?;
+    let routing = routing(store).await.map_err(|e| e.to_string())?;
+    let team = if request.team.trim().is_empty() {
+        routing
+            .team_for(&request.category, &request.channel, &request.segment)
+            .unwrap_or("")
+            .to_owned()
+    } else {
+        request.team.trim().to_owned()
+    };
+    let assignee = assignee_for(store, &routing, &team)
+        .await
+        .map_err(|e| e.to_string())?;
     let rule = policy
         .rule_for(priority, &request.category, &request.segment)
         .ok_or_else(|| "no SLA rule matches the ticket".to_owned())?;
@@ -199,8 +240,8 @@ pub async fn open_ticket(
                 segment: request.segment.trim().to_owned(),
                 channel: request.channel.trim().to_owned(),
                 contact_id: request.contact_id.clone(),
-                team: request.team.trim().to_owned(),
-                assignee: String::new(),
+                team,
+                assignee,
                 stage: first_stage.id.clone(),
                 status_token_hash: auth::token_hash(&token),
                 clocks,
@@ -1060,4 +1101,230 @@ pub(crate) async fn kpi(
         },
         "total": total_json,
     })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NoteBody {
+    text: String,
+    #[serde(default = "internal_default")]
+    internal: bool,
+}
+
+fn internal_default() -> bool {
+    true
+}
+
+/// `POST /api/v1/tickets/{id}/notes` `{"text": …, "internal": true}`: a note in the history
+/// (internal notes stay off the customer's status page).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/notes", tag = "desk",
+    params(("id" = String, Path, description = "Ticket id")),
+    request_body = crate::openapi::NoteBody,
+    responses((status = 200, body = crate::openapi::TicketBody),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn note(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<NoteBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::HandleTickets)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id?;
+    let Json(body) = body?;
+    let text = body.text.trim();
+    if text.is_empty() || text.chars().count() > 10_000 {
+        return Err(Problem::bad_request(
+            user.locale,
+            "bad_ticket_change",
+            "a note needs 1 to 10 000 characters".to_owned(),
+        ));
+    }
+    let added = state
+        .store
+        .add_ticket_note(&id, text, !body.internal, &user.actor(), now_ms())
+        .await
+        .map_err(Problem::internal)?;
+    if !added {
+        return Err(Problem::not_found(user.locale));
+    }
+    ticket_detail(&state, &user, &id).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TransferBody {
+    team: String,
+    #[serde(default)]
+    assignee: String,
+}
+
+/// `POST /api/v1/tickets/{id}/transfer` `{"team": …, "assignee": …}`: to another team (skill
+/// group or department) or agent, keeping the history and the SLA clocks; without an assignee
+/// the team's assignment strategy picks one.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/transfer", tag = "desk",
+    params(("id" = String, Path, description = "Ticket id")),
+    request_body = crate::openapi::TransferBody,
+    responses((status = 200, body = crate::openapi::TicketBody),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn transfer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<TransferBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::HandleTickets)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id?;
+    let Json(body) = body?;
+    let bad = |detail: String| Problem::bad_request(user.locale, "bad_ticket_change", detail);
+    let team = body.team.trim();
+    if team.is_empty() {
+        return Err(bad("team is required".to_owned()));
+    }
+    let load = state
+        .store
+        .team_load(team)
+        .await
+        .map_err(Problem::internal)?;
+    if load.is_empty() {
+        return Err(bad(format!("team '{team}' has no agents in the roster")));
+    }
+    let assignee = match body.assignee.trim() {
+        "" => {
+            let routing = routing(&state.store).await.map_err(Problem::internal)?;
+            assignee_for(&state.store, &routing, team)
+                .await
+                .map_err(Problem::internal)?
+        }
+        agent if load.iter().any(|(id, _)| id == agent) => agent.to_owned(),
+        agent => return Err(bad(format!("agent '{agent}' is not in team '{team}'"))),
+    };
+    let moved = state
+        .store
+        .assign_ticket(&id, team, &assignee, &user.actor(), now_ms())
+        .await
+        .map_err(Problem::internal)?;
+    if !moved {
+        return Err(Problem::not_found(user.locale));
+    }
+    ticket_detail(&state, &user, &id).await
+}
+
+/// `GET /api/v1/desk/config`: the business calendar, the SLA policy and the routing.
+#[utoipa::path(get, path = "/api/v1/desk/config", tag = "desk",
+    responses((status = 200, body = crate::openapi::DeskConfig),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn config(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::HandleTickets)?;
+    let calendar: CalendarSpec = match state
+        .store
+        .text_setting(CALENDAR_KEY)
+        .await
+        .map_err(Problem::internal)?
+    {
+        Some(json) => serde_json::from_str(&json).map_err(Problem::internal)?,
+        None => CalendarSpec::office_hours(&state.centre_zone().await?.0),
+    };
+    let policy: SlaPolicy = match state
+        .store
+        .text_setting(POLICY_KEY)
+        .await
+        .map_err(Problem::internal)?
+    {
+        Some(json) => serde_json::from_str(&json).map_err(Problem::internal)?,
+        None => SlaPolicy::standard(),
+    };
+    let routing = routing(&state.store).await.map_err(Problem::internal)?;
+    Ok(Json(
+        json!({"calendar": calendar, "policy": policy, "routing": routing}),
+    ))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ConfigBody {
+    calendar: Option<Value>,
+    policy: Option<Value>,
+    routing: Option<Value>,
+}
+
+/// `PUT /api/v1/desk/config` `{"calendar"?, "policy"?, "routing"?}`: each part given is checked
+/// and stored; new and resumed clocks and new tickets use them.
+#[utoipa::path(put, path = "/api/v1/desk/config", tag = "desk",
+    request_body = crate::openapi::DeskConfig,
+    responses((status = 200, body = crate::openapi::DeskConfig),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn set_config(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    body: Result<Json<ConfigBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ManageDesk)?;
+    user.check_csrf_header(&headers)?;
+    let Json(body) = body?;
+    let bad = |part: &str, detail: String| {
+        Problem::bad_request(user.locale, "bad_desk_config", format!("{part}: {detail}"))
+    };
+    let mut updates: Vec<(&str, String)> = Vec::new();
+    if let Some(value) = body.calendar {
+        let spec: CalendarSpec =
+            serde_json::from_value(value).map_err(|e| bad("calendar", e.to_string()))?;
+        BusinessCalendar::new(&spec).map_err(|e| bad("calendar", e.to_string()))?;
+        updates.push((
+            CALENDAR_KEY,
+            serde_json::to_string(&spec).map_err(Problem::internal)?,
+        ));
+    }
+    if let Some(value) = body.policy {
+        let policy: SlaPolicy =
+            serde_json::from_value(value).map_err(|e| bad("policy", e.to_string()))?;
+        if policy.rules.is_empty() || policy.warn_at_percent > 100 {
+            return Err(bad(
+                "policy",
+                "needs at least one rule and warn_at_percent from 0 to 100".to_owned(),
+            ));
+        }
+        updates.push((
+            POLICY_KEY,
+            serde_json::to_string(&policy).map_err(Problem::internal)?,
+        ));
+    }
+    if let Some(value) = body.routing {
+        let routing: servq_desk::Routing =
+            serde_json::from_value(value).map_err(|e| bad("routing", e.to_string()))?;
+        if routing.rules.iter().any(|rule| rule.team.trim().is_empty()) {
+            return Err(bad("routing", "every rule needs a team".to_owned()));
+        }
+        updates.push((
+            ROUTING_KEY,
+            serde_json::to_string(&routing).map_err(Problem::internal)?,
+        ));
+    }
+    for (key, value) in updates {
+        state
+            .store
+            .set_text_setting(key, &value, &user.actor(), now_ms())
+            .await
+            .map_err(Problem::internal)?;
+    }
+    config(State(state), user).await
 }

@@ -324,6 +324,47 @@ pub(crate) async fn ticket_page(
             ));
         }
     }
+    // notes and transfers
+    let teams = state
+        .store
+        .dimension_values(servq_store::Dimension::Team)
+        .await
+        .map_err(Problem::internal)?;
+    let team_options: String = teams
+        .iter()
+        .map(|team| {
+            format!(
+                "<option value=\"{t}\"{sel}>{t}</option>",
+                t = escape(team),
+                sel = if *team == ticket.team {
+                    " selected"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
+    body.push_str(&format!(
+        "<p id=\"assignment\">{}: {} · {}: {}</p>\
+         <form id=\"transfer-form\" class=\"filters\" onsubmit=\"event.preventDefault(); servqSend('POST', '/api/v1/tickets/{path}/transfer', {{team: this.team.value, assignee: this.assignee.value}}, location.pathname)\">\
+         <label>{} <select name=\"team\" id=\"transfer-team\">{team_options}</select></label>\
+         <label>{} <input name=\"assignee\" id=\"transfer-assignee\" size=\"8\"></label>\
+         <button type=\"submit\" id=\"transfer\">{}</button></form>\
+         <form id=\"note-form\" class=\"filters\" onsubmit=\"event.preventDefault(); servqSend('POST', '/api/v1/tickets/{path}/notes', {{text: this.text.value, internal: !this.public.checked}}, location.pathname)\">\
+         <label>{} <input name=\"text\" id=\"note-text\" size=\"50\" required></label>\
+         <label><input type=\"checkbox\" name=\"public\"> {}</label>\
+         <button type=\"submit\" id=\"add-note\">{}</button></form>",
+        label("dimension.team"),
+        escape(&ticket.team),
+        label("tickets.assignee"),
+        escape(&ticket.assignee),
+        label("dimension.team"),
+        label("tickets.assignee"),
+        label("tickets.transfer"),
+        label("tickets.note"),
+        label("tickets.public_note"),
+        label("tickets.add_note"),
+    ));
     if ticket.ticket_type == "complaint" {
         let visit = state
             .store

@@ -314,8 +314,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tickets", get(desk::list).post(desk::create))
         .route("/api/v1/tickets/{id}", get(desk::one))
         .route("/api/v1/desk/kpi", get(desk::kpi))
+        .route(
+            "/api/v1/desk/config",
+            get(desk::config).put(desk::set_config),
+        )
         .route("/api/v1/tickets/{id}/actions", post(desk::action))
         .route("/api/v1/tickets/{id}/stage", post(desk::stage))
+        .route("/api/v1/tickets/{id}/notes", post(desk::note))
+        .route("/api/v1/tickets/{id}/transfer", post(desk::transfer))
         .route(
             "/api/v1/tickets/{id}/return-visit",
             axum::routing::put(desk::visit),

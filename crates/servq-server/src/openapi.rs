@@ -475,6 +475,40 @@ pub(crate) struct TicketActionBody {
     note: Option<String>,
 }
 
+/// The desk's configuration (docs/desk.md).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DeskConfig {
+    /// time_zone, week (7 lists of "HH:MM-HH:MM"), holidays, workdays, duty.
+    #[schema(value_type = Object)]
+    calendar: serde_json::Value,
+    /// rules (name, priorities, categories, segments, first_response_minutes,
+    /// next_response_minutes, resolution_minutes) and warn_at_percent.
+    #[schema(value_type = Object)]
+    policy: serde_json::Value,
+    /// rules (categories, channels, segments, team) and assignment (round_robin,
+    /// least_loaded, none).
+    #[schema(value_type = Object)]
+    routing: serde_json::Value,
+}
+
+/// `POST /api/v1/tickets/{id}/notes` body.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct NoteBody {
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    text: String,
+    /// Default true: not shown on the status page.
+    internal: Option<bool>,
+}
+
+/// `POST /api/v1/tickets/{id}/transfer` body.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TransferBody {
+    #[schema(min_length = 1, pattern = r"\S")]
+    team: String,
+    /// An agent of the team; empty: the team's assignment strategy picks.
+    assignee: Option<String>,
+}
+
 /// `POST /api/v1/tickets/{id}/stage` body.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct StageChangeBody {
@@ -870,7 +904,11 @@ impl Modify for Security {
         crate::desk::action,
         crate::desk::stage,
         crate::desk::visit,
+        crate::desk::note,
+        crate::desk::transfer,
         crate::desk::kpi,
+        crate::desk::config,
+        crate::desk::set_config,
         crate::qa_setup::rules,
         crate::qa_setup::save_rules,
         crate::qa_setup::save_scorecard,
@@ -890,7 +928,7 @@ impl Modify for Security {
         crate::reviews::save_reason,
         crate::healthz,
     ),
-    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, NewCalibrationBody, CloseCalibrationBody, CalibrationResult, CalibrationBody, CoachingItem, CoachingBody, NewTicketBody, CreatedTicket, TicketBody, TicketList, TicketActionBody, StageChangeBody, ReturnVisitBody, TicketKpiRow, TicketKpis, QaRulesBody, SurveyTemplateItem, SurveyTemplates, SurveyQuestion, SurveyTemplateBody, SavedVersion, SurveyRule, SurveyRules, DispatchedInvitation, DispatchResult, OutboxMessage, Outbox, Estimate, SurveyGroup, StageRating, PeakEnd, SurveyMetrics, ReviewReasonBody, ReviewReasons, ReviewTaskBody, ReviewTasks, CodingBody, ParetoItem, ReasonGroupReport, AgentReview, ReviewReport, Health, Problem)),
+    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, NewCalibrationBody, CloseCalibrationBody, CalibrationResult, CalibrationBody, CoachingItem, CoachingBody, NewTicketBody, CreatedTicket, TicketBody, TicketList, TicketActionBody, DeskConfig, NoteBody, TransferBody, StageChangeBody, ReturnVisitBody, TicketKpiRow, TicketKpis, QaRulesBody, SurveyTemplateItem, SurveyTemplates, SurveyQuestion, SurveyTemplateBody, SavedVersion, SurveyRule, SurveyRules, DispatchedInvitation, DispatchResult, OutboxMessage, Outbox, Estimate, SurveyGroup, StageRating, PeakEnd, SurveyMetrics, ReviewReasonBody, ReviewReasons, ReviewTaskBody, ReviewTasks, CodingBody, ParetoItem, ReasonGroupReport, AgentReview, ReviewReport, Health, Problem)),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
 )]

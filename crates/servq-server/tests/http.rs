@@ -291,6 +291,12 @@ async fn every_route_for_every_role_follows_the_permission_matrix() {
             ),
             (
                 "GET",
+                "/api/v1/desk/config",
+                None,
+                Some(Permission::HandleTickets),
+            ),
+            (
+                "GET",
                 "/api/v1/qa/rules",
                 None,
                 Some(Permission::EvaluateQuality),
@@ -2567,5 +2573,209 @@ async fn a_complaint_goes_through_its_workflow_with_clocks_a_status_page_and_a_r
         assert_eq!(total["sla_attainment"], 1.0);
         assert_eq!(total["resolution_rate"], 1.0);
         assert_eq!(kpi["rows"][0]["key"], "billing");
+    }
+}
+
+#[tokio::test]
+async fn tickets_are_routed_assigned_in_turn_or_by_load_and_transferred_with_their_history() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        add_user(&store, Role::Supervisor).await;
+        add_user(&store, Role::Agent).await;
+        let roster: Vec<servq_store::AgentRecord> = [
+            ("a1", "care"),
+            ("a2", "care"),
+            ("a3", "care"),
+            ("b1", "billing"),
+        ]
+        .iter()
+        .map(|(id, team)| servq_store::AgentRecord {
+            agent_id: (*id).into(),
+            name: String::new(),
+            team: (*team).into(),
+        })
+        .collect();
+        store.upsert_agents(&roster).await.unwrap();
+        let base = start(store.clone()).await;
+        let (supervisor, csrf) = sign_in(&base, "supervisor").await;
+        let put_config = |body: Value| {
+            supervisor
+                .put(format!("{base}/api/v1/desk/config"))
+                .header("x-csrf-token", &csrf)
+                .json(&body)
+                .send()
+        };
+        let bad = put_config(json!({"calendar": {"time_zone": "Asia/Shanghai",
+            "week": [["18:00-09:00"], [], [], [], [], [], []]}}))
+        .await
+        .unwrap();
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        let problem: Value = bad.json().await.unwrap();
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("calendar: "),
+            "{problem}"
+        );
+        let routing = json!({"rules": [
+            {"categories": ["credit_limit"], "team": "billing"},
+            {"team": "care"}], "assignment": "round_robin"});
+        let saved: Value = put_config(json!({"routing": routing}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(saved["routing"]["assignment"], "round_robin");
+        // an agent may read the configuration, not change it
+        let (agent, agent_csrf) = sign_in(&base, "agent").await;
+        let refused = agent
+            .put(format!("{base}/api/v1/desk/config"))
+            .header("x-csrf-token", &agent_csrf)
+            .json(&json!({"routing": routing}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+        let open = |category: &str, customer: &str| {
+            supervisor
+                .post(format!("{base}/api/v1/tickets"))
+                .header("x-csrf-token", &csrf)
+                .json(&json!({"category": category, "subject": "help", "customer_id": customer}))
+                .send()
+        };
+        let mut ids = Vec::new();
+        let mut assignees = Vec::new();
+        for (index, category) in [
+            "bill_query",
+            "bill_query",
+            "bill_query",
+            "bill_query",
+            "credit_limit",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let created: Value = open(category, &format!("u{index}"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let id = created["id"].as_str().unwrap().to_owned();
+            let ticket: Value = supervisor
+                .get(format!("{base}/api/v1/tickets/{id}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assignees.push((
+                ticket["team"].as_str().unwrap().to_owned(),
+                ticket["assignee"].as_str().unwrap().to_owned(),
+            ));
+            ids.push(id);
+        }
+        let pairs: Vec<(&str, &str)> = assignees
+            .iter()
+            .map(|(t, a)| (t.as_str(), a.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("care", "a1"),
+                ("care", "a2"),
+                ("care", "a3"),
+                ("care", "a1"),
+                ("billing", "b1")
+            ]
+        );
+        // least-loaded: a1 has two open tickets, a2 and a3 one each → a2
+        put_config(json!({"routing": {"rules": routing["rules"], "assignment": "least_loaded"}}))
+            .await
+            .unwrap();
+        let created: Value = open("bill_query", "u9")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ticket: Value = supervisor
+            .get(format!(
+                "{base}/api/v1/tickets/{}",
+                created["id"].as_str().unwrap()
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(ticket["assignee"], "a2");
+
+        // transfer to billing keeps the clocks and records the move
+        let before: Value = supervisor
+            .get(format!("{base}/api/v1/tickets/{}", ids[0]))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let transfer = |body: Value| {
+            supervisor
+                .post(format!("{base}/api/v1/tickets/{}/transfer", ids[0]))
+                .header("x-csrf-token", &csrf)
+                .json(&body)
+                .send()
+        };
+        let nobody = transfer(json!({"team": "nobody"})).await.unwrap();
+        assert_eq!(nobody.status(), StatusCode::BAD_REQUEST);
+        let stranger = transfer(json!({"team": "billing", "assignee": "a1"}))
+            .await
+            .unwrap();
+        assert_eq!(stranger.status(), StatusCode::BAD_REQUEST);
+        let moved: Value = transfer(json!({"team": "billing"}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (moved["team"].as_str(), moved["assignee"].as_str()),
+            (Some("billing"), Some("b1"))
+        );
+        assert_eq!(
+            moved["sla"], before["sla"],
+            "progress and deadlines are kept"
+        );
+        let last = moved["history"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["kind"], "transfer");
+        assert_eq!(last["detail"], "care → billing b1");
+        // notes: internal ones stay off the customer's page
+        let note = |text: &str, internal: bool| {
+            supervisor
+                .post(format!("{base}/api/v1/tickets/{}/notes", ids[0]))
+                .header("x-csrf-token", &csrf)
+                .json(&json!({"text": text, "internal": internal}))
+                .send()
+        };
+        assert_eq!(
+            note("  ", true).await.unwrap().status(),
+            StatusCode::BAD_REQUEST
+        );
+        let noted: Value = note("customer is a lawyer", true)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            noted["history"].as_array().unwrap().last().unwrap()["detail"],
+            "customer is a lawyer"
+        );
     }
 }

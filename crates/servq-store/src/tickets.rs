@@ -886,3 +886,115 @@ impl Store {
         Ok((contacts, tickets))
     }
 }
+
+impl Store {
+    /// The agents of a team (from the roster) with their open tickets (open or waiting).
+    pub async fn team_load(&self, team: &str) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT a.agent_id, CAST(COUNT(t.ticket_id) AS BIGINT) FROM agents a \
+             LEFT JOIN tickets t ON t.assignee = a.agent_id \
+               AND t.status IN ('open', 'waiting_customer') \
+             WHERE a.team = $1 GROUP BY a.agent_id ORDER BY a.agent_id",
+        )
+        .bind(team)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .collect()
+    }
+
+    /// The agent who got the team's latest assigned ticket.
+    pub async fn last_assignee(&self, team: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT assignee FROM tickets WHERE team = $1 AND assignee <> '' \
+             ORDER BY created_at DESC, ticket_id DESC LIMIT 1",
+        )
+        .bind(team)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Moves a ticket to a team and/or an agent, keeping its history and clocks: the change is
+    /// a history event (`assign`, or `transfer` when the team changes). `false` if no such
+    /// ticket.
+    pub async fn assign_ticket(
+        &self,
+        ticket_id: &str,
+        team: &str,
+        assignee: &str,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let mut transaction = self.pool.begin().await?;
+        let before: Option<String> =
+            sqlx::query_scalar("SELECT team FROM tickets WHERE ticket_id = $1")
+                .bind(ticket_id)
+                .fetch_optional(&mut *transaction)
+                .await?;
+        let Some(before) = before else {
+            return Ok(false);
+        };
+        sqlx::query(
+            "UPDATE tickets SET team = $1, assignee = $2, updated_at = $3 WHERE ticket_id = $4",
+        )
+        .bind(team)
+        .bind(assignee)
+        .bind(now_ms)
+        .bind(ticket_id)
+        .execute(&mut *transaction)
+        .await?;
+        let (kind, detail) = if before == team {
+            ("assign", assignee.to_owned())
+        } else {
+            (
+                "transfer",
+                format!("{before} → {team} {assignee}").trim().to_owned(),
+            )
+        };
+        event(
+            &mut transaction,
+            ticket_id,
+            now_ms,
+            &actor.name,
+            kind,
+            &detail,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    /// Adds a note to a ticket's history (internal notes are not shown on the status page).
+    /// `false` if no such ticket.
+    pub async fn add_ticket_note(
+        &self,
+        ticket_id: &str,
+        text: &str,
+        public: bool,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let updated = sqlx::query("UPDATE tickets SET updated_at = $1 WHERE ticket_id = $2")
+            .bind(now_ms)
+            .bind(ticket_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if updated != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO ticket_events (ticket_id, at, actor, kind, detail, public) \
+             VALUES ($1, $2, $3, 'note', $4, $5)",
+        )
+        .bind(ticket_id)
+        .bind(now_ms)
+        .bind(actor.name.as_str())
+        .bind(text)
+        .bind(i64::from(public))
+        .execute(&self.pool)
+        .await?;
+        Ok(true)
+    }
+}
