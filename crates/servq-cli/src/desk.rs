@@ -29,6 +29,12 @@ pub enum DeskCommand {
         #[arg(long)]
         set: Option<PathBuf>,
     },
+    /// Send the outbox messages due now (escalation e-mails and webhooks), as every server does
+    /// each 30 seconds. Prints the counts as JSON.
+    SendOutbox {
+        #[command(flatten)]
+        outbox: crate::serve::OutboxArgs,
+    },
     /// Print the routing rules and assignment strategy (JSON), or store them from a file.
     Routing {
         /// The routing to store.
@@ -60,6 +66,15 @@ pub async fn run(config: &Config, command: DeskCommand) -> Result<ExitCode> {
             println!(
                 "{}",
                 serde_json::json!({"breaches": pass.breaches, "warnings": pass.warnings})
+            );
+        }
+        DeskCommand::SendOutbox { outbox } => {
+            let config = outbox.config()?;
+            let delivery =
+                servq_server::outbox::deliver_due(&store, &config, servq_server::now_ms()).await?;
+            println!(
+                "{}",
+                serde_json::json!({"sent": delivery.sent, "failed": delivery.failed})
             );
         }
         DeskCommand::Routing { set: None } => {

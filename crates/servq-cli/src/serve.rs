@@ -21,6 +21,80 @@ pub struct ServeArgs {
     /// http://ADDR.
     #[arg(long, env = "SERVQ_PUBLIC_URL")]
     public_url: Option<String>,
+    #[command(flatten)]
+    outbox: OutboxArgs,
+}
+
+/// Where escalation e-mails and webhooks go (`servq serve`, `servq desk send-outbox`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutboxArgs {
+    /// SMTP server for escalation e-mails (none: e-mails wait in the outbox).
+    #[arg(long, env = "SERVQ_SMTP_HOST")]
+    smtp_host: Option<String>,
+    /// SMTP port.
+    #[arg(long, env = "SERVQ_SMTP_PORT", default_value_t = 587)]
+    smtp_port: u16,
+    /// SMTP security: none, starttls or tls.
+    #[arg(long, env = "SERVQ_SMTP_TLS", default_value = "starttls")]
+    smtp_tls: String,
+    /// SMTP user.
+    #[arg(long, env = "SERVQ_SMTP_USER")]
+    smtp_user: Option<String>,
+    /// SMTP password (prefer the environment variable).
+    #[arg(long, env = "SERVQ_SMTP_PASSWORD", hide_env_values = true)]
+    smtp_password: Option<String>,
+    /// Sender of escalation e-mails.
+    #[arg(
+        long,
+        env = "SERVQ_EMAIL_FROM",
+        default_value = "servq <servq@localhost>"
+    )]
+    email_from: String,
+    /// Recipients of escalation e-mails, comma-separated.
+    #[arg(long, env = "SERVQ_ESCALATION_EMAIL", value_delimiter = ',')]
+    escalation_email: Vec<String>,
+    /// URL escalation webhooks are POSTed to (none: webhooks wait in the outbox).
+    #[arg(long, env = "SERVQ_WEBHOOK_URL")]
+    webhook_url: Option<String>,
+    /// Secret of the webhooks' HMAC-SHA256 signature.
+    #[arg(
+        long,
+        env = "SERVQ_WEBHOOK_SECRET",
+        default_value = "",
+        hide_env_values = true
+    )]
+    webhook_secret: String,
+}
+
+impl OutboxArgs {
+    /// The server's outbox configuration.
+    pub fn config(&self) -> Result<servq_server::outbox::OutboxConfig> {
+        let smtp_tls = servq_server::outbox::SmtpTls::parse(&self.smtp_tls).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--smtp-tls '{}' is not none, starttls or tls",
+                self.smtp_tls
+            )
+        })?;
+        ensure!(
+            self.webhook_url.is_none() || !self.webhook_secret.is_empty(),
+            "--webhook-url needs --webhook-secret (SERVQ_WEBHOOK_SECRET) to sign the webhooks"
+        );
+        Ok(servq_server::outbox::OutboxConfig {
+            smtp_host: self.smtp_host.clone(),
+            smtp_port: self.smtp_port,
+            smtp_tls,
+            smtp_credentials: self.smtp_user.clone().zip(self.smtp_password.clone()),
+            email_from: self.email_from.clone(),
+            email_to: self
+                .escalation_email
+                .iter()
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty())
+                .collect(),
+            webhook_url: self.webhook_url.clone(),
+            webhook_secret: self.webhook_secret.clone(),
+        })
+    }
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -40,7 +114,15 @@ pub enum UserCommand {
 
 pub async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
     let store = config.open_store().await?;
-    servq_server::serve(store, args.addr, args.secure_cookies, args.public_url).await?;
+    let outbox = args.outbox.config()?;
+    servq_server::serve(
+        store,
+        args.addr,
+        args.secure_cookies,
+        args.public_url,
+        outbox,
+    )
+    .await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -14,6 +14,7 @@ pub mod i18n;
 mod imports;
 mod observe;
 mod openapi;
+pub mod outbox;
 mod pages;
 mod qa_pages;
 mod qa_setup;
@@ -378,6 +379,7 @@ pub async fn serve(
     addr: SocketAddr,
     secure_cookies: bool,
     public_url: Option<String>,
+    outbox: outbox::OutboxConfig,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
@@ -397,6 +399,7 @@ pub async fn serve(
         .unwrap_or_else(|| format!("http://{local}"));
     tokio::spawn(surveys::dispatch_loop(store.clone(), links));
     tokio::spawn(desk::escalation_loop(store.clone()));
+    tokio::spawn(outbox::delivery_loop(store.clone(), outbox));
     let mut state = AppState::new(store, secure_cookies);
     state.public_url = public_url;
     axum::serve(

@@ -998,3 +998,120 @@ impl Store {
         Ok(true)
     }
 }
+
+/// An outbox message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    /// Id.
+    pub id: i64,
+    /// `email` or `webhook`.
+    pub channel: String,
+    /// Recipient (an address list name for e-mails).
+    pub recipient: String,
+    /// Subject.
+    pub subject: String,
+    /// Body (JSON for webhooks).
+    pub body: String,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+}
+
+impl Store {
+    /// Claims up to `limit` unsent messages of `channels` due at `now_ms` with fewer than
+    /// `max_attempts` attempts: each claimed message counts an attempt and is not due again
+    /// for `lease_ms`, so another server does not send it meanwhile.
+    pub async fn claim_outbox(
+        &self,
+        channels: &[&str],
+        now_ms: i64,
+        limit: i64,
+        lease_ms: i64,
+        max_attempts: i64,
+    ) -> Result<Vec<OutboxMessage>> {
+        if channels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut transaction = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let placeholders: Vec<String> =
+            (0..channels.len()).map(|i| format!("${}", i + 4)).collect();
+        let sql = format!(
+            "SELECT id, channel, recipient, subject, body, attempts FROM outbox \
+             WHERE sent_at IS NULL AND send_after <= $1 AND attempts < $2 \
+               AND channel IN ({}) ORDER BY send_after, id LIMIT $3{lock}",
+            placeholders.join(", ")
+        );
+        let rows = channels
+            .iter()
+            .fold(
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(now_ms)
+                    .bind(max_attempts)
+                    .bind(limit),
+                |query, channel| query.bind(*channel),
+            )
+            .fetch_all(&mut *transaction)
+            .await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let message = OutboxMessage {
+                id: row.try_get(0)?,
+                channel: row.try_get(1)?,
+                recipient: row.try_get(2)?,
+                subject: row.try_get(3)?,
+                body: row.try_get(4)?,
+                attempts: row.try_get::<i64, _>(5)? + 1,
+            };
+            sqlx::query("UPDATE outbox SET attempts = $1, send_after = $2 WHERE id = $3")
+                .bind(message.attempts)
+                .bind(now_ms + lease_ms)
+                .bind(message.id)
+                .execute(&mut *transaction)
+                .await?;
+            claimed.push(message);
+        }
+        transaction.commit().await?;
+        Ok(claimed)
+    }
+
+    /// Marks a message sent.
+    pub async fn outbox_sent(&self, id: i64, now_ms: i64) -> Result<()> {
+        sqlx::query("UPDATE outbox SET sent_at = $1, last_error = '' WHERE id = $2")
+            .bind(now_ms)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt and when to try again.
+    pub async fn outbox_failed(&self, id: i64, error: &str, retry_at_ms: i64) -> Result<()> {
+        sqlx::query("UPDATE outbox SET last_error = $1, send_after = $2 WHERE id = $3")
+            .bind(error)
+            .bind(retry_at_ms)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Outbox messages by state: (sent, waiting, given up after `max_attempts`).
+    pub async fn outbox_counts(&self, max_attempts: i64) -> Result<(i64, i64, i64)> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN sent_at IS NULL AND attempts < $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN sent_at IS NULL AND attempts >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM outbox",
+        )
+        .bind(max_attempts)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+    }
+}

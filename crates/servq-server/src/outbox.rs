@@ -1,0 +1,252 @@
+//! Sending the outbox (`docs/desk.md#sending`): escalation e-mails over SMTP (lettre) to the
+//! configured addresses, and webhooks POSTed as JSON with an HMAC-SHA256 signature of the
+//! timestamp and body. A failed attempt is retried with a growing delay (1, 2, 4 … minutes, at
+//! most an hour) up to [`MAX_ATTEMPTS`]; several servers share the work without sending a
+//! message twice (each claim holds a message for a lease).
+
+use hmac::{Hmac, Mac};
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    transport::smtp::authentication::Credentials,
+};
+use servq_store::{OutboxMessage, Store};
+use sha2::Sha256;
+
+/// Attempts before a message is given up (it stays in the outbox with its last error).
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// How long a claimed message is reserved for the server sending it.
+const LEASE_MS: i64 = 5 * 60_000;
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SmtpTls {
+    /// Plain (a local relay).
+    None,
+    /// STARTTLS on a plain connection (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the start (port 465).
+    Tls,
+}
+
+impl SmtpTls {
+    /// `none`, `starttls` or `tls`.
+    pub fn parse(name: &str) -> Option<SmtpTls> {
+        match name.trim() {
+            "none" => Some(SmtpTls::None),
+            "starttls" => Some(SmtpTls::Starttls),
+            "tls" => Some(SmtpTls::Tls),
+            _ => None,
+        }
+    }
+}
+
+/// Where escalation messages go.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxConfig {
+    /// SMTP server host; no e-mails are sent without one.
+    pub smtp_host: Option<String>,
+    /// SMTP port.
+    pub smtp_port: u16,
+    /// SMTP security.
+    pub smtp_tls: SmtpTls,
+    /// SMTP user and password, if the server wants them.
+    pub smtp_credentials: Option<(String, String)>,
+    /// Sender address.
+    pub email_from: String,
+    /// Recipients of escalation e-mails.
+    pub email_to: Vec<String>,
+    /// Webhook URL; no webhooks are sent without one.
+    pub webhook_url: Option<String>,
+    /// Secret of the webhook signature.
+    pub webhook_secret: String,
+}
+
+/// What one sending pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Messages sent.
+    pub sent: u64,
+    /// Attempts that failed (retried later).
+    pub failed: u64,
+}
+
+/// The signature header value of a webhook body: `sha256=` + hex HMAC-SHA256 of
+/// `"{timestamp}.{body}"` with the shared secret.
+pub fn webhook_signature(secret: &str, timestamp: i64, body: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Delay before the next attempt after `attempts` failed ones: 1, 2, 4 … minutes, at most 60.
+pub fn retry_delay_ms(attempts: i64) -> i64 {
+    let minutes = 1_i64 << (attempts - 1).clamp(0, 6);
+    minutes.min(60) * 60_000
+}
+
+fn smtp(config: &OutboxConfig) -> anyhow::Result<Option<AsyncSmtpTransport<Tokio1Executor>>> {
+    let Some(host) = config.smtp_host.as_deref() else {
+        return Ok(None);
+    };
+    let mut builder = match config.smtp_tls {
+        SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+        SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)?,
+        SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)?,
+    }
+    .port(config.smtp_port);
+    if let Some((user, password)) = &config.smtp_credentials {
+        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+    }
+    Ok(Some(builder.build()))
+}
+
+async fn send_email(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    config: &OutboxConfig,
+    message: &OutboxMessage,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !config.email_to.is_empty(),
+        "no escalation e-mail recipients configured"
+    );
+    let mut builder = Message::builder()
+        .from(config.email_from.parse()?)
+        .subject(message.subject.clone());
+    for to in &config.email_to {
+        builder = builder.to(to.parse()?);
+    }
+    let email = builder.body(format!("{}\n\n{}\n", message.subject, message.body))?;
+    transport.send(email).await?;
+    Ok(())
+}
+
+async fn send_webhook(
+    client: &reqwest::Client,
+    config: &OutboxConfig,
+    message: &OutboxMessage,
+    now_ms: i64,
+) -> anyhow::Result<()> {
+    let url = config
+        .webhook_url
+        .as_deref()
+        .ok_or_else(|| anyhow::anyhow!("no webhook URL configured"))?;
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("x-servq-timestamp", now_ms.to_string())
+        .header(
+            "x-servq-signature",
+            webhook_signature(&config.webhook_secret, now_ms, &message.body),
+        )
+        .header("x-servq-delivery", message.id.to_string())
+        .body(message.body.clone())
+        .timeout(std::time::Duration::from_secs(10))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "the webhook answered {}",
+        response.status()
+    );
+    Ok(())
+}
+
+/// Sends what is due at `now_ms` on the configured channels.
+pub async fn deliver_due(
+    store: &Store,
+    config: &OutboxConfig,
+    now_ms: i64,
+) -> anyhow::Result<Delivery> {
+    let transport = smtp(config)?;
+    let mut channels = Vec::new();
+    if transport.is_some() {
+        channels.push("email");
+    }
+    if config.webhook_url.is_some() {
+        channels.push("webhook");
+    }
+    let client = reqwest::Client::new();
+    let mut delivery = Delivery::default();
+    loop {
+        let claimed = store
+            .claim_outbox(&channels, now_ms, 100, LEASE_MS, MAX_ATTEMPTS)
+            .await?;
+        if claimed.is_empty() {
+            break;
+        }
+        for message in &claimed {
+            let outcome = match (message.channel.as_str(), &transport) {
+                ("email", Some(transport)) => send_email(transport, config, message).await,
+                ("webhook", _) => send_webhook(&client, config, message, now_ms).await,
+                (channel, _) => Err(anyhow::anyhow!("no sender for channel {channel}")),
+            };
+            match outcome {
+                Ok(()) => {
+                    store.outbox_sent(message.id, now_ms).await?;
+                    delivery.sent += 1;
+                }
+                Err(error) => {
+                    tracing::warn!(
+                        "outbox message {} ({}), attempt {}: {error:#}",
+                        message.id,
+                        message.channel,
+                        message.attempts
+                    );
+                    store
+                        .outbox_failed(
+                            message.id,
+                            &format!("{error:#}"),
+                            now_ms + retry_delay_ms(message.attempts),
+                        )
+                        .await?;
+                    delivery.failed += 1;
+                }
+            }
+        }
+    }
+    Ok(delivery)
+}
+
+/// Runs [`deliver_due`] every 30 seconds until the process ends.
+pub async fn delivery_loop(store: Store, config: OutboxConfig) {
+    if config.smtp_host.is_none() && config.webhook_url.is_none() {
+        return;
+    }
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(30));
+    loop {
+        ticks.tick().await;
+        if let Err(error) = deliver_due(&store, &config, crate::now_ms()).await {
+            tracing::error!("outbox delivery failed: {error:#}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_and_backoff() {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?"
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"Jefe").unwrap();
+        mac.update(b"what do ya want for nothing?");
+        assert_eq!(
+            hex::encode(mac.finalize().into_bytes()),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(
+            webhook_signature("Jefe", 1, "x"),
+            webhook_signature("Jefe", 1, "x")
+        );
+        assert_ne!(
+            webhook_signature("Jefe", 1, "x"),
+            webhook_signature("Jefe", 2, "x")
+        );
+        assert_eq!(retry_delay_ms(1), 60_000);
+        assert_eq!(retry_delay_ms(3), 240_000);
+        assert_eq!(retry_delay_ms(20), 3_600_000);
+    }
+}
