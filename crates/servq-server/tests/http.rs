@@ -1182,7 +1182,7 @@ async fn evaluations_go_from_inspector_to_agent_through_dispute_and_rereview() {
             .json()
             .await
             .unwrap();
-        assert_eq!(card["version"], 1);
+        assert_eq!(card["version"], 1, "{card}");
         assert_eq!(card["sections"][1]["items"][0]["critical"], true);
         // the hand-computed case of servq-qa: 68.75
         let answers = json!({"greeting": 1, "polite": 4, "tone": 5, "closing": 0, "answer": 4, "reminders": 2});
@@ -2310,7 +2310,7 @@ async fn rule_sets_and_scorecards_are_edited_checked_and_versioned() {
             .json()
             .await
             .unwrap();
-        assert_eq!(card["version"], 1);
+        assert_eq!(card["version"], 1, "{card}");
         let mut edited = card.clone();
         edited["sections"][0]["items"][0]["weight"] = json!(0);
         let bad = put("/api/v1/scorecards/default", edited).await.unwrap();

@@ -16,7 +16,7 @@ pub struct AgentRecord {
 impl Store {
     /// Inserts or updates agents by id, in one transaction.
     pub async fn upsert_agents(&self, agents: &[AgentRecord]) -> Result<ImportSummary> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         // Later rows for the same id win, as in a spreadsheet read top to bottom.
         let mut latest: Vec<&AgentRecord> = Vec::new();
         let mut seen = std::collections::HashMap::new();

@@ -35,7 +35,7 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> Result<()> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO calibrations (calibration_id, contact_id, scorecard_id, scorecard_version, \
              created_by, reference, created_at) VALUES ($1, $2, $3, $4, $5, '', $6)",
@@ -97,7 +97,7 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> Result<bool> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         let closed = sqlx::query(
             "UPDATE calibrations SET reference = $1, closed_at = $2 \
              WHERE calibration_id = $3 AND closed_at IS NULL",

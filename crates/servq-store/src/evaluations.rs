@@ -240,7 +240,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<i64> {
         let (table, key, entity) = kind.names();
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         let version: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM {table} WHERE {key} = $1"
         )))
@@ -286,7 +286,7 @@ impl Store {
             scorecard,
             score,
         } = *new;
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO evaluations ({EVALUATION_COLUMNS}) \
              VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8, $9, $10, '', $11, $11)"
@@ -368,7 +368,7 @@ impl Store {
             rescore,
             dispute_reason,
         } = *step;
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         let current: Option<String> =
             sqlx::query_scalar("SELECT status FROM evaluations WHERE evaluation_id = $1")
                 .bind(evaluation_id)
@@ -510,7 +510,7 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> Result<u64> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         let mut queued = 0;
         for (contact_id, agent_id) in picks {
             queued += sqlx::query(

@@ -228,7 +228,7 @@ pub type StateImport = StagedImport<AgentStateInterval>;
 
 impl Store {
     async fn begin_import<T: StagedRow>(&self) -> Result<StagedImport<T>> {
-        let mut transaction = self.begin_long_write().await?;
+        let mut transaction = self.begin_write().await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP TABLE IF EXISTS {}",
             T::TABLE

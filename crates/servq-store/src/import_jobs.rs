@@ -208,7 +208,7 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> Result<()> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         let (status, summary, bad_rows, error_count, message) = match end {
             ImportEnd::Imported(summary) => (ImportStatus::Imported, *summary, 0, 0, ""),
             ImportEnd::Rejected {

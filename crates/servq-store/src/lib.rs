@@ -156,12 +156,12 @@ impl Store {
         })
     }
 
-    /// A transaction for a long import. SQLite: the write lock is taken at the start. A
-    /// deferred transaction reads a snapshot while it stages rows; if anything else (a sign-in,
-    /// a progress update) commits meanwhile, the merge cannot upgrade that snapshot to a write
-    /// and the whole import would fail at its end. Other writers wait for the import instead
-    /// (busy timeout).
-    pub(crate) async fn begin_long_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    /// A write transaction. SQLite: the write lock is taken at the start (BEGIN IMMEDIATE). A
+    /// deferred transaction that reads before it writes cannot upgrade its snapshot when anything
+    /// else (a sign-in, an import's progress) committed meanwhile: it fails at once with "database
+    /// is locked" instead of waiting — a rare failed save under load, or a whole import failing
+    /// at its end. Other writers wait instead (busy timeout).
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,

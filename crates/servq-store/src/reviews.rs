@@ -154,7 +154,7 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> Result<()> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO review_reasons (reason_id, reason_group, name_zh_cn, name_zh_tw, \
              name_en, position, active) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -235,7 +235,7 @@ impl Store {
         if reason_ids.is_empty() {
             return Ok(Err(CodingRefused::NoReason));
         }
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         for reason_id in reason_ids {
             let active: Option<i64> =
                 sqlx::query_scalar("SELECT active FROM review_reasons WHERE reason_id = $1")

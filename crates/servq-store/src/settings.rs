@@ -50,7 +50,7 @@ impl Store {
     /// Changes the centre's time zone (an IANA name, checked by the caller) and rebuilds the day
     /// cubes at the new midnights, atomically.
     pub async fn set_centre_zone(&self, zone_name: &str) -> Result<()> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
@@ -67,7 +67,7 @@ impl Store {
 
     /// Stores new KPI thresholds and rebuilds the contact rollup with them, atomically.
     pub async fn set_kpi_settings(&self, settings: &KpiSettings) -> Result<()> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         for (key, value) in [
             (SHORT_ABANDON, settings.short_abandon_ms),
             (SERVICE_LEVEL, settings.service_level_ms),
@@ -105,7 +105,7 @@ impl Store {
         actor: &crate::Actor,
         now_ms: i64,
     ) -> Result<()> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )

@@ -269,7 +269,7 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> Result<()> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         sqlx::query("DELETE FROM survey_rules")
             .execute(&mut *transaction)
             .await?;
@@ -368,7 +368,7 @@ impl Store {
         invitations: &[NewInvitation],
         now_ms: i64,
     ) -> Result<Vec<String>> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         let mut created = Vec::new();
         for invitation in invitations {
             let result = sqlx::query(
@@ -451,7 +451,7 @@ impl Store {
         response: &NewResponse<'_>,
         now_ms: i64,
     ) -> Result<std::result::Result<(), ResponseRefused>> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         if let Some(invitation_id) = response.invitation_id {
             let used = sqlx::query(
                 "UPDATE survey_invitations SET used_at = $1 \
@@ -541,7 +541,7 @@ impl Store {
         now_ms: i64,
         commit: bool,
     ) -> Result<std::result::Result<ImportSummary, Vec<ImportRowError>>> {
-        let mut transaction = self.begin_long_write().await?;
+        let mut transaction = self.begin_write().await?;
         let mut errors = Vec::new();
         let mut first_line: HashMap<&str, u64> = HashMap::new();
         let mut agents: HashMap<String, Option<String>> = HashMap::new();

@@ -228,7 +228,7 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> Result<()> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO tickets (ticket_id, ticket_type, category, priority, subject, description, \
              customer_id, segment, channel, contact_id, team, assignee, stage, status, \
@@ -342,10 +342,7 @@ impl Store {
     ) -> Result<EscalationPass> {
         let mut pass = EscalationPass::default();
         loop {
-            let mut transaction = match self.backend {
-                Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-                Backend::Postgres => self.pool.begin().await?,
-            };
+            let mut transaction = self.begin_write().await?;
             let lock = match self.backend {
                 Backend::Postgres => " FOR UPDATE SKIP LOCKED",
                 Backend::Sqlite => "",
@@ -543,7 +540,7 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> Result<bool> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         let updated = sqlx::query(
             "UPDATE tickets SET status = $1, stage = COALESCE($2, stage), \
              first_response_at = CASE WHEN $3 = 1 THEN COALESCE(first_response_at, $4) ELSE first_response_at END, \
@@ -631,7 +628,7 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> Result<()> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         sqlx::query("DELETE FROM return_visits WHERE ticket_id = $1")
             .bind(ticket_id)
             .execute(&mut *transaction)
@@ -926,7 +923,7 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> Result<bool> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         let before: Option<String> =
             sqlx::query_scalar("SELECT team FROM tickets WHERE ticket_id = $1")
                 .bind(ticket_id)
@@ -1031,10 +1028,7 @@ impl Store {
         if channels.is_empty() {
             return Ok(Vec::new());
         }
-        let mut transaction = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
+        let mut transaction = self.begin_write().await?;
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",

@@ -60,7 +60,7 @@ impl Store {
         actor: &crate::Actor,
         now_ms: i64,
     ) -> Result<i64> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         let version: i64 = sqlx::query_scalar(
             "SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM qa_rule_sets",
         )
@@ -91,7 +91,7 @@ impl Store {
 
     /// Starts a transcript import.
     pub async fn begin_transcript_import(&self, now_ms: i64) -> Result<TranscriptImport> {
-        let transaction = self.begin_long_write().await?;
+        let transaction = self.begin_write().await?;
         Ok(TranscriptImport {
             transaction,
             now_ms,

@@ -117,7 +117,7 @@ pub(crate) async fn audit(
 impl Store {
     /// Creates a user and audits it, in one transaction. A taken username is an error.
     pub async fn create_user(&self, user: &NewUser, actor: &Actor, now_ms: i64) -> Result<()> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1")
             .bind(user.username.as_str())
             .fetch_one(&mut *transaction)
@@ -204,7 +204,7 @@ impl Store {
         now_ms: i64,
         expires_ms: i64,
     ) -> Result<()> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now_ms)
             .execute(&mut *transaction)
@@ -262,7 +262,7 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> Result<()> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
         )
