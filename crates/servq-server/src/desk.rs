@@ -856,7 +856,13 @@ async fn ticket_detail(
         .return_visit(id)
         .await
         .map_err(Problem::internal)?;
+    let attachments = state
+        .store
+        .attachments(id)
+        .await
+        .map_err(Problem::internal)?;
     let mut body = ticket_json(&ticket);
+    body["attachments"] = attachments.iter().map(|a| attachment_json(id, a)).collect();
     body["sla"] = clocks
         .iter()
         .map(|clock| {
@@ -1327,4 +1333,184 @@ pub(crate) async fn set_config(
             .map_err(Problem::internal)?;
     }
     config(State(state), user).await
+}
+
+/// Largest attachment accepted.
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// The type of a file from its first bytes (never from its name or the browser's claim).
+pub fn sniff_content_type(data: &[u8]) -> &'static str {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+        (b"\xff\xd8\xff", "image/jpeg"),
+        (b"GIF87a", "image/gif"),
+        (b"GIF89a", "image/gif"),
+        (b"%PDF-", "application/pdf"),
+        (b"PK\x03\x04", "application/zip"),
+    ];
+    SIGNATURES
+        .iter()
+        .find(|(magic, _)| data.starts_with(magic))
+        .map(|(_, kind)| *kind)
+        .unwrap_or_else(|| {
+            if !data.contains(&0) && std::str::from_utf8(data).is_ok() {
+                "text/plain"
+            } else {
+                "application/octet-stream"
+            }
+        })
+}
+
+/// `POST /api/v1/tickets/{id}/attachments` (multipart, field `file`, at most 10 MiB).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", tag = "desk",
+    params(("id" = String, Path, description = "Ticket id")),
+    request_body(content = crate::openapi::AttachmentUpload, content_type = "multipart/form-data"),
+    responses((status = 201, body = crate::openapi::AttachmentBody),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 413, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn attach(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, Problem> {
+    user.require(Permission::HandleTickets)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id?;
+    let mut multipart = multipart?;
+    let too_large = || {
+        Problem::too_large(format!(
+            "attachments are limited to {MAX_ATTACHMENT_BYTES} bytes"
+        ))
+    };
+    let read_error = |error: axum::extract::multipart::MultipartError| {
+        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            Problem::rejected(error.status(), error.body_text())
+        }
+    };
+    let mut upload: Option<(String, Vec<u8>)> = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(read_error)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = crate::imports::clean_file_name(field.file_name().unwrap_or(""), "attachment");
+        let mut data = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(read_error)? {
+            if data.len() + chunk.len() > MAX_ATTACHMENT_BYTES {
+                return Err(too_large());
+            }
+            data.extend_from_slice(&chunk);
+        }
+        upload = Some((name, data));
+    }
+    let Some((file_name, data)) = upload else {
+        return Err(Problem::bad_request(
+            user.locale,
+            "file_required",
+            "send the file in the multipart field 'file'".to_owned(),
+        ));
+    };
+    if data.is_empty() {
+        return Err(Problem::bad_request(
+            user.locale,
+            "file_required",
+            "the file is empty".to_owned(),
+        ));
+    }
+    use sha2::Digest;
+    let attachment = servq_store::Attachment {
+        attachment_id: auth::new_token()[..24].to_owned(),
+        file_name,
+        content_type: sniff_content_type(&data).to_owned(),
+        size_bytes: data.len() as i64,
+        sha256: hex::encode(sha2::Sha256::digest(&data)),
+        uploaded_by: user.user.username.clone(),
+        uploaded_ms: now_ms(),
+    };
+    let added = state
+        .store
+        .add_attachment(&id, &attachment, &data, &user.actor())
+        .await
+        .map_err(Problem::internal)?;
+    if !added {
+        return Err(Problem::not_found(user.locale));
+    }
+    Ok((StatusCode::CREATED, Json(attachment_json(&id, &attachment))).into_response())
+}
+
+fn attachment_json(ticket_id: &str, a: &servq_store::Attachment) -> Value {
+    json!({
+        "id": a.attachment_id, "file_name": a.file_name, "content_type": a.content_type,
+        "size_bytes": a.size_bytes, "sha256": a.sha256, "uploaded_by": a.uploaded_by,
+        "uploaded_at": crate::rfc3339(a.uploaded_ms),
+        "url": format!("/api/v1/tickets/{}/attachments/{}",
+            crate::query_params::path_segment(ticket_id), a.attachment_id),
+    })
+}
+
+/// `GET /api/v1/tickets/{id}/attachments/{attachment}`: the file, always as a download
+/// (`application/octet-stream`, `nosniff`, a sandboxing CSP), so a browser never renders it.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/attachments/{attachment}", tag = "desk",
+    params(("id" = String, Path, description = "Ticket id"),
+        ("attachment" = String, Path, description = "Attachment id")),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn download(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ids: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, Problem> {
+    user.require(Permission::HandleTickets)?;
+    let Path((id, attachment_id)) = ids?;
+    let (attachment, data) = state
+        .store
+        .attachment(&id, &attachment_id)
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(user.locale))?;
+    let ascii: String = attachment
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/octet-stream".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+                    crate::query_params::path_segment(&attachment.file_name)
+                ),
+            ),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                "sandbox".to_owned(),
+            ),
+        ],
+        data,
+    )
+        .into_response())
 }

@@ -396,6 +396,36 @@ pub(crate) async fn ticket_page(
             )),
         }
     }
+    // attachments
+    body.push_str(&format!(
+        "<h2>{}</h2><ul id=\"attachments\">",
+        label("tickets.attachments")
+    ));
+    for attachment in state
+        .store
+        .attachments(&ticket.ticket_id)
+        .await
+        .map_err(Problem::internal)?
+    {
+        body.push_str(&format!(
+            "<li><a href=\"/api/v1/tickets/{path}/attachments/{}\">{}</a> ({} KB, {})</li>",
+            escape(&attachment.attachment_id),
+            escape(&attachment.file_name),
+            (attachment.size_bytes + 1023) / 1024,
+            escape(&attachment.uploaded_by),
+        ));
+    }
+    body.push_str(&format!(
+        "</ul><form id=\"attach-form\" class=\"filters\" onsubmit=\"event.preventDefault(); var d = new FormData(this); \
+         fetch('/api/v1/tickets/{path}/attachments', {{method: 'POST', credentials: 'same-origin', headers: {{'X-CSRF-Token': document.getElementById('csrf').dataset.csrf}}, body: d}})\
+         .then(function (r) {{ return r.json().then(function (j) {{ return [r.ok, j]; }}); }})\
+         .then(function (p) {{ if (p[0]) {{ location.reload(); }} else {{ var m = document.getElementById('message'); m.textContent = (p[1].detail || p[1].title || ''); m.className = 'error'; }} }})\">\
+         <label>{} <input type=\"file\" name=\"file\" id=\"attach-file\" required></label>\
+         <button type=\"submit\" id=\"attach\">{}</button> <small>{}</small></form>",
+        label("tickets.file"),
+        label("tickets.upload"),
+        label("tickets.attachment_limit"),
+    ));
     // history
     body.push_str(&format!(
         "<h2>{}</h2><ol id=\"history\">",

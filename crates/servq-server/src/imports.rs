@@ -120,11 +120,13 @@ fn job_json(job: &ImportJob) -> Value {
 }
 
 /// The last path component of an uploaded file's name, without control characters.
-fn clean_file_name(name: &str) -> String {
+/// An uploaded file's name without any folder part or control characters, at most 200
+/// characters; `default` when nothing is left.
+pub(crate) fn clean_file_name(name: &str, default: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
     let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
-    if cleaned.is_empty() {
-        "upload.csv".to_owned()
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
+        default.to_owned()
     } else {
         cleaned
     }
@@ -186,7 +188,7 @@ pub(crate) async fn start_import(
             if upload.is_some() {
                 return Err(bad("file_required", "send one file per import".to_owned()));
             }
-            let file_name = clean_file_name(field.file_name().unwrap_or(""));
+            let file_name = clean_file_name(field.file_name().unwrap_or(""), "upload.csv");
             let path = folder
                 .path()
                 .join(format!("upload.{}", extension(&file_name)));
@@ -641,9 +643,12 @@ mod tests {
 
     #[test]
     fn uploaded_names_are_cleaned_and_keep_their_format() {
-        assert_eq!(clean_file_name("C:\\Users\\li\\话务.xlsx"), "话务.xlsx");
-        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_file_name(""), "upload.csv");
+        assert_eq!(
+            clean_file_name("C:\\Users\\li\\话务.xlsx", "upload.csv"),
+            "话务.xlsx"
+        );
+        assert_eq!(clean_file_name("../../etc/passwd", "upload.csv"), "passwd");
+        assert_eq!(clean_file_name("", "upload.csv"), "upload.csv");
         assert_eq!(extension("话务.XLSX"), "xlsx");
         assert_eq!(extension("calls.csv"), "csv");
         assert_eq!(extension("calls"), "csv");

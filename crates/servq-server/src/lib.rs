@@ -324,6 +324,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tickets/{id}/notes", post(desk::note))
         .route("/api/v1/tickets/{id}/transfer", post(desk::transfer))
         .route(
+            "/api/v1/tickets/{id}/attachments",
+            post(desk::attach).layer(axum::extract::DefaultBodyLimit::max(
+                desk::MAX_ATTACHMENT_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
+            "/api/v1/tickets/{id}/attachments/{attachment}",
+            get(desk::download),
+        )
+        .route(
             "/api/v1/tickets/{id}/return-visit",
             axum::routing::put(desk::visit),
         )

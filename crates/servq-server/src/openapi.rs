@@ -491,6 +491,28 @@ pub(crate) struct DeskConfig {
     routing: serde_json::Value,
 }
 
+/// `POST /api/v1/tickets/{id}/attachments` form.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AttachmentUpload {
+    /// The file, at most 10 MiB.
+    #[schema(value_type = String, format = Binary)]
+    file: String,
+}
+
+/// A stored attachment.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AttachmentBody {
+    id: String,
+    file_name: String,
+    /// Recognised from the first bytes.
+    content_type: String,
+    size_bytes: i64,
+    sha256: String,
+    uploaded_by: String,
+    uploaded_at: String,
+    url: String,
+}
+
 /// `POST /api/v1/tickets/{id}/notes` body.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct NoteBody {
@@ -906,6 +928,8 @@ impl Modify for Security {
         crate::desk::visit,
         crate::desk::note,
         crate::desk::transfer,
+        crate::desk::attach,
+        crate::desk::download,
         crate::desk::kpi,
         crate::desk::config,
         crate::desk::set_config,
@@ -928,7 +952,7 @@ impl Modify for Security {
         crate::reviews::save_reason,
         crate::healthz,
     ),
-    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, NewCalibrationBody, CloseCalibrationBody, CalibrationResult, CalibrationBody, CoachingItem, CoachingBody, NewTicketBody, CreatedTicket, TicketBody, TicketList, TicketActionBody, DeskConfig, NoteBody, TransferBody, StageChangeBody, ReturnVisitBody, TicketKpiRow, TicketKpis, QaRulesBody, SurveyTemplateItem, SurveyTemplates, SurveyQuestion, SurveyTemplateBody, SavedVersion, SurveyRule, SurveyRules, DispatchedInvitation, DispatchResult, OutboxMessage, Outbox, Estimate, SurveyGroup, StageRating, PeakEnd, SurveyMetrics, ReviewReasonBody, ReviewReasons, ReviewTaskBody, ReviewTasks, CodingBody, ParetoItem, ReasonGroupReport, AgentReview, ReviewReport, Health, Problem)),
+    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, NewCalibrationBody, CloseCalibrationBody, CalibrationResult, CalibrationBody, CoachingItem, CoachingBody, NewTicketBody, CreatedTicket, TicketBody, TicketList, TicketActionBody, AttachmentUpload, AttachmentBody, DeskConfig, NoteBody, TransferBody, StageChangeBody, ReturnVisitBody, TicketKpiRow, TicketKpis, QaRulesBody, SurveyTemplateItem, SurveyTemplates, SurveyQuestion, SurveyTemplateBody, SavedVersion, SurveyRule, SurveyRules, DispatchedInvitation, DispatchResult, OutboxMessage, Outbox, Estimate, SurveyGroup, StageRating, PeakEnd, SurveyMetrics, ReviewReasonBody, ReviewReasons, ReviewTaskBody, ReviewTasks, CodingBody, ParetoItem, ReasonGroupReport, AgentReview, ReviewReport, Health, Problem)),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
 )]

@@ -2779,3 +2779,87 @@ async fn tickets_are_routed_assigned_in_turn_or_by_load_and_transferred_with_the
         );
     }
 }
+
+#[tokio::test]
+async fn attachments_are_size_limited_typed_by_content_and_always_downloaded() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        add_user(&store, Role::Supervisor).await;
+        let base = start(store.clone()).await;
+        let (supervisor, csrf) = sign_in(&base, "supervisor").await;
+        let created: Value = supervisor
+            .post(format!("{base}/api/v1/tickets"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"category": "bill_query", "subject": "receipt", "customer_id": "u1"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let upload = |ticket: &str, name: &str, bytes: Vec<u8>| {
+            let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+            supervisor
+                .post(format!("{base}/api/v1/tickets/{ticket}/attachments"))
+                .header("x-csrf-token", &csrf)
+                .multipart(reqwest::multipart::Form::new().part("file", part))
+                .send()
+        };
+        // a PNG whose name tries to climb out and to look like a page
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend_from_slice(&[7u8; 100]);
+        let stored = upload(&id, "../../evil.html", png.clone()).await.unwrap();
+        assert_eq!(stored.status(), StatusCode::CREATED);
+        let stored: Value = stored.json().await.unwrap();
+        assert_eq!(stored["file_name"], "evil.html");
+        assert_eq!(stored["content_type"], "image/png");
+        assert_eq!(stored["size_bytes"], 108);
+        let file = supervisor
+            .get(format!("{base}{}", stored["url"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(file.headers()["content-type"], "application/octet-stream");
+        assert!(
+            file.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment;")
+        );
+        assert_eq!(file.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(file.headers()["content-security-policy"], "sandbox");
+        assert_eq!(file.bytes().await.unwrap().to_vec(), png);
+        let ticket: Value = supervisor
+            .get(format!("{base}/api/v1/tickets/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(ticket["attachments"][0]["sha256"], stored["sha256"]);
+        // too large, empty, unknown ticket
+        let big = upload(&id, "big.bin", vec![0u8; 10 * 1024 * 1024 + 1])
+            .await
+            .unwrap();
+        assert_eq!(big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let empty = upload(&id, "empty.txt", Vec::new()).await.unwrap();
+        assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
+        let unknown = upload("nope", "a.txt", b"hi".to_vec()).await.unwrap();
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+        let text: Value = upload(&id, "note.txt", "你好".as_bytes().to_vec())
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(text["content_type"], "text/plain");
+        let missing = supervisor
+            .get(format!("{base}/api/v1/tickets/{id}/attachments/nope"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    }
+}

@@ -48,8 +48,8 @@ pub use surveys::{
     Invitation, NewInvitation, NewResponse, ResponseRefused, StoredResponse, StoredSurveyTemplate,
 };
 pub use tickets::{
-    ClockRow, CustomerContact, DeskTable, EscalationPass, NewTicket, OutboxMessage, ReturnVisit,
-    Ticket, TicketChange, TicketEvent, TicketGroup,
+    Attachment, ClockRow, CustomerContact, DeskTable, EscalationPass, NewTicket, OutboxMessage,
+    ReturnVisit, Ticket, TicketChange, TicketEvent, TicketGroup,
 };
 pub use transcripts::{CoachingItem, StoredHit, StoredTranscript, TranscriptImport};
 pub use users::{Actor, AuditEntry, NewUser, UserRecord};

@@ -1109,3 +1109,114 @@ impl Store {
         Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
     }
 }
+
+/// A file attached to a ticket (without its bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// Id.
+    pub attachment_id: String,
+    /// Cleaned file name.
+    pub file_name: String,
+    /// The type recognised from its first bytes.
+    pub content_type: String,
+    /// Size.
+    pub size_bytes: i64,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// Who uploaded it.
+    pub uploaded_by: String,
+    /// When, UTC ms.
+    pub uploaded_ms: i64,
+}
+
+fn attachment_of(row: &AnyRow) -> Result<Attachment> {
+    Ok(Attachment {
+        attachment_id: row.try_get(0)?,
+        file_name: row.try_get(1)?,
+        content_type: row.try_get(2)?,
+        size_bytes: row.try_get(3)?,
+        sha256: row.try_get(4)?,
+        uploaded_by: row.try_get(5)?,
+        uploaded_ms: row.try_get(6)?,
+    })
+}
+
+const ATTACHMENT_COLUMNS: &str =
+    "attachment_id, file_name, content_type, size_bytes, sha256, uploaded_by, uploaded_at";
+
+impl Store {
+    /// Attaches a file to a ticket with a history entry; `false` if no such ticket.
+    pub async fn add_attachment(
+        &self,
+        ticket_id: &str,
+        attachment: &Attachment,
+        data: &[u8],
+        actor: &Actor,
+    ) -> Result<bool> {
+        let mut transaction = self.begin_write().await?;
+        let exists: Option<String> =
+            sqlx::query_scalar("SELECT ticket_id FROM tickets WHERE ticket_id = $1")
+                .bind(ticket_id)
+                .fetch_optional(&mut *transaction)
+                .await?;
+        if exists.is_none() {
+            return Ok(false);
+        }
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO ticket_attachments (ticket_id, {ATTACHMENT_COLUMNS}, data) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        )))
+        .bind(ticket_id)
+        .bind(attachment.attachment_id.as_str())
+        .bind(attachment.file_name.as_str())
+        .bind(attachment.content_type.as_str())
+        .bind(attachment.size_bytes)
+        .bind(attachment.sha256.as_str())
+        .bind(attachment.uploaded_by.as_str())
+        .bind(attachment.uploaded_ms)
+        .bind(data.to_vec())
+        .execute(&mut *transaction)
+        .await?;
+        event(
+            &mut transaction,
+            ticket_id,
+            attachment.uploaded_ms,
+            &actor.name,
+            "attachment",
+            &attachment.file_name,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    /// A ticket's attachments, oldest first.
+    pub async fn attachments(&self, ticket_id: &str) -> Result<Vec<Attachment>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM ticket_attachments WHERE ticket_id = $1 \
+             ORDER BY uploaded_at, attachment_id"
+        )))
+        .bind(ticket_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(attachment_of).collect()
+    }
+
+    /// One attachment of a ticket with its bytes.
+    pub async fn attachment(
+        &self,
+        ticket_id: &str,
+        attachment_id: &str,
+    ) -> Result<Option<(Attachment, Vec<u8>)>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ATTACHMENT_COLUMNS}, data FROM ticket_attachments \
+             WHERE ticket_id = $1 AND attachment_id = $2"
+        )))
+        .bind(ticket_id)
+        .bind(attachment_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| Ok((attachment_of(&row)?, row.try_get::<Vec<u8>, _>(7)?)))
+            .transpose()
+    }
+}
