@@ -2573,6 +2573,18 @@ async fn a_complaint_goes_through_its_workflow_with_clocks_a_status_page_and_a_r
         assert_eq!(total["sla_attainment"], 1.0);
         assert_eq!(total["resolution_rate"], 1.0);
         assert_eq!(kpi["rows"][0]["key"], "billing");
+        // and on the dashboard, for those who see every KPI
+        let dashboard = analyst
+            .get(format!("{base}/?from={today}&to={today}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(dashboard.contains("id=\"desk-tiles\""), "{dashboard}");
+        assert!(dashboard.contains("data-metric=\"sla_attainment\"><div>"));
+        assert!(dashboard.contains(">100.0%</div>"));
     }
 }
 
