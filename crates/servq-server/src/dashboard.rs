@@ -703,6 +703,64 @@ pub(crate) async fn dashboard(
     .into_response())
 }
 
+/// The service desk's tiles for the period (tickets created in it, the backlog at its end),
+/// linking to the tickets; nothing when the desk has no tickets.
+async fn desk_tiles(
+    state: &AppState,
+    locale: crate::i18n::Locale,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<String, Problem> {
+    let counters = state
+        .store
+        .ticket_counters(from_ms, to_ms, None, servq_desk::AGED_BACKLOG_MS)
+        .await
+        .map_err(Problem::internal)?
+        .into_iter()
+        .next()
+        .map(|(_, c)| c)
+        .unwrap_or_default();
+    if counters.created == 0 && counters.backlog == 0 {
+        return Ok(String::new());
+    }
+    let percent = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{:.1}%", v * 100.0));
+    let minutes = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{:.0} min", v / 60.0));
+    let tiles = [
+        ("tickets_created", counters.created.to_string()),
+        ("backlog", counters.backlog.to_string()),
+        ("aged_backlog", counters.aged_backlog.to_string()),
+        (
+            "first_response",
+            minutes(servq_desk::first_response_seconds(&counters)),
+        ),
+        (
+            "ticket_resolution_rate",
+            percent(servq_desk::ticket_resolution_rate(&counters)),
+        ),
+        (
+            "complaints_in_24h",
+            percent(servq_desk::complaints_in_24h_rate(&counters)),
+        ),
+        (
+            "sla_attainment",
+            percent(servq_desk::sla_attainment(&counters)),
+        ),
+    ];
+    let mut html = format!(
+        "<h2>{}</h2><div class=\"tiles\" id=\"desk-tiles\">",
+        escape(&t(locale, "dashboard.desk"))
+    );
+    for (name, shown) in tiles {
+        html.push_str(&format!(
+            "<a class=\"tile\" href=\"/tickets\" data-metric=\"{name}\"><div>{}</div><div class=\"value\">{}</div></a>",
+            escape(&t(locale, &format!("dashboard.desk_{name}"))),
+            escape(&shown),
+        ));
+    }
+    html.push_str("</div>");
+    Ok(html)
+}
+
 #[cfg(test)]
 mod tests {
     use servq_kpi::ContactCounters;
@@ -804,62 +862,4 @@ mod tests {
         };
         assert!(View::parse(Locale::En, &zone, &backwards).is_err());
     }
-}
-
-/// The service desk's tiles for the period (tickets created in it, the backlog at its end),
-/// linking to the tickets; nothing when the desk has no tickets.
-async fn desk_tiles(
-    state: &AppState,
-    locale: crate::i18n::Locale,
-    from_ms: i64,
-    to_ms: i64,
-) -> Result<String, Problem> {
-    let counters = state
-        .store
-        .ticket_counters(from_ms, to_ms, None, servq_desk::AGED_BACKLOG_MS)
-        .await
-        .map_err(Problem::internal)?
-        .into_iter()
-        .next()
-        .map(|(_, c)| c)
-        .unwrap_or_default();
-    if counters.created == 0 && counters.backlog == 0 {
-        return Ok(String::new());
-    }
-    let percent = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{:.1}%", v * 100.0));
-    let minutes = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{:.0} min", v / 60.0));
-    let tiles = [
-        ("tickets_created", counters.created.to_string()),
-        ("backlog", counters.backlog.to_string()),
-        ("aged_backlog", counters.aged_backlog.to_string()),
-        (
-            "first_response",
-            minutes(servq_desk::first_response_seconds(&counters)),
-        ),
-        (
-            "ticket_resolution_rate",
-            percent(servq_desk::ticket_resolution_rate(&counters)),
-        ),
-        (
-            "complaints_in_24h",
-            percent(servq_desk::complaints_in_24h_rate(&counters)),
-        ),
-        (
-            "sla_attainment",
-            percent(servq_desk::sla_attainment(&counters)),
-        ),
-    ];
-    let mut html = format!(
-        "<h2>{}</h2><div class=\"tiles\" id=\"desk-tiles\">",
-        escape(&t(locale, "dashboard.desk"))
-    );
-    for (name, shown) in tiles {
-        html.push_str(&format!(
-            "<a class=\"tile\" href=\"/tickets\" data-metric=\"{name}\"><div>{}</div><div class=\"value\">{}</div></a>",
-            escape(&t(locale, &format!("dashboard.desk_{name}"))),
-            escape(&shown),
-        ));
-    }
-    html.push_str("</div>");
-    Ok(html)
 }
