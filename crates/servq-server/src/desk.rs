@@ -267,12 +267,22 @@ pub async fn escalate(store: &Store, now: Timestamp) -> anyhow::Result<Escalatio
     Ok(store.escalate_due(ms(now), 500, &notify_at).await?)
 }
 
+/// The time escalation passes run at: now, or the fixed instant in `SERVQ_ESCALATION_CLOCK`
+/// (RFC 3339) — a test-controlled clock for running several real servers against one
+/// database at a chosen moment.
+pub fn escalation_clock() -> Timestamp {
+    std::env::var("SERVQ_ESCALATION_CLOCK")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or_else(Timestamp::now)
+}
+
 /// Runs [`escalate`] every minute until the process ends.
 pub async fn escalation_loop(store: Store) {
     let mut ticks = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         ticks.tick().await;
-        match escalate(&store, Timestamp::now()).await {
+        match escalate(&store, escalation_clock()).await {
             Ok(pass) if pass.breaches + pass.warnings > 0 => tracing::info!(
                 "SLA escalations: {} breaches, {} warnings",
                 pass.breaches,

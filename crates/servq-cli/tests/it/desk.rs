@@ -114,3 +114,86 @@ async fn a_thousand_breaches_in_one_minute_escalate_exactly_once_with_two_proces
         store.close().await;
     }
 }
+
+/// The same with two real `servq serve` processes on one PostgreSQL, their escalation loops
+/// running at a test-controlled instant (`SERVQ_ESCALATION_CLOCK`).
+#[tokio::test]
+async fn two_servers_on_one_postgresql_escalate_a_thousand_breaches_exactly_once() {
+    let db = TestDatabase::postgres().await;
+    let store = Store::open(&db.url).await.unwrap();
+    let actor = Actor {
+        user_id: None,
+        name: "test".to_owned(),
+    };
+    let always = CalendarSpec {
+        week: std::array::from_fn(|_| vec!["00:00-24:00".to_owned()]),
+        ..CalendarSpec::office_hours("Asia/Shanghai")
+    };
+    store
+        .set_text_setting(
+            CALENDAR_KEY,
+            &serde_json::to_string(&always).unwrap(),
+            &actor,
+            1,
+        )
+        .await
+        .unwrap();
+    let created: jiff::Timestamp = "2026-11-02T10:00:00Z".parse().unwrap();
+    for index in 0..1000 {
+        let request = TicketRequest {
+            ticket_type: "consult".into(),
+            category: "billing".into(),
+            priority: "urgent".into(),
+            subject: format!("ticket {index}"),
+            description: String::new(),
+            customer_id: format!("u{index}"),
+            segment: String::new(),
+            channel: "phone".into(),
+            contact_id: None,
+            team: String::new(),
+        };
+        let at = created + jiff::SignedDuration::from_millis(index);
+        open_ticket(&store, &request, &actor, at).await.unwrap();
+    }
+    let serve = || {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Command::new(env!("CARGO_BIN_EXE_servq"))
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .env("SERVQ_DATABASE_URL", &db.url)
+            .env("SERVQ_ESCALATION_CLOCK", "2026-11-02T10:30:30Z")
+            .env_remove("SERVQ_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting servq serve")
+    };
+    let mut servers = [serve(), serve()];
+    // both loops fire at start; wait until the breaches are in and nothing moves any more
+    let mut last = (-1, -1);
+    for _ in 0..600 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let counts = store.escalation_counts().await.unwrap();
+        if counts.1 == 1000 && counts == last {
+            break;
+        }
+        last = counts;
+    }
+    for server in &mut servers {
+        server.kill().unwrap();
+        server.wait().unwrap();
+    }
+    assert_eq!(store.escalation_counts().await.unwrap(), (0, 1000));
+    assert_eq!(
+        store.desk_count(DeskTable::BreachEvents).await.unwrap(),
+        1000
+    );
+    assert_eq!(
+        store.desk_count(DeskTable::Notifications).await.unwrap(),
+        1000
+    );
+    store.close().await;
+}
