@@ -4,6 +4,7 @@
 //! Definitions in `docs/desk.md`.
 
 mod calendar;
+mod categories;
 mod kpi;
 mod policy;
 mod routing;
@@ -11,6 +12,9 @@ mod sla;
 mod ticket;
 
 pub use calendar::{BusinessCalendar, CalendarError, CalendarSpec, Span, china_2025};
+pub use categories::{
+    Category, CategoryError, check_categories, contains_category, default_categories, flatten,
+};
 pub use kpi::{
     AGED_BACKLOG_MS, TicketCounters, complaint_rate, complaints_in_24h_rate,
     first_response_seconds, resolution_seconds, sla_attainment, ticket_resolution_rate,

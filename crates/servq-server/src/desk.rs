@@ -35,6 +35,17 @@ pub const POLICY_KEY: &str = "desk.sla_policy";
 /// Settings key of the routing rules (JSON, `servq_desk::Routing`).
 pub const ROUTING_KEY: &str = "desk.routing";
 
+/// Settings key of the category tree (JSON, `servq_desk::Category` list).
+pub const CATEGORIES_KEY: &str = "desk.categories";
+
+/// The category tree: as stored, else the default one.
+pub async fn categories(store: &Store) -> anyhow::Result<Vec<servq_desk::Category>> {
+    Ok(match store.text_setting(CATEGORIES_KEY).await? {
+        Some(json) => serde_json::from_str(&json)?,
+        None => servq_desk::default_categories(),
+    })
+}
+
 /// The routing rules and assignment strategy: as stored, else none (round-robin within the
 /// team a ticket names).
 pub async fn routing(store: &Store) -> anyhow::Result<servq_desk::Routing> {
@@ -189,6 +200,13 @@ pub async fn open_ticket(
         if value.trim().is_empty() {
             return Err(format!("{field} is required"));
         }
+    }
+    let tree = categories(store).await.map_err(|e| e.to_string())?;
+    if !servq_desk::contains_category(&tree, request.category.trim()) {
+        return Err(format!(
+            "category '{}' is not in the category tree (GET /api/v1/desk/categories)",
+            request.category.trim()
+        ));
     }
     let (calendar, policy) = desk_config(store).await.map_err(|e| e.to_string())?;
     let routing = routing(store).await.map_err(|e| e.to_string())?;
@@ -1523,4 +1541,62 @@ pub(crate) async fn download(
         data,
     )
         .into_response())
+}
+
+/// `GET /api/v1/desk/categories`: the category tree.
+#[utoipa::path(get, path = "/api/v1/desk/categories", tag = "desk",
+    responses((status = 200, body = crate::openapi::CategoryTree),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn get_categories(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::HandleTickets)?;
+    let tree = categories(&state.store).await.map_err(Problem::internal)?;
+    Ok(Json(json!({"categories": tree})))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CategoriesBody {
+    categories: Vec<servq_desk::Category>,
+}
+
+/// `PUT /api/v1/desk/categories` `{"categories": [...]}`: replaces the tree (checked first:
+/// unique ids, names in every language, at most three levels). Tickets keep their category ids.
+#[utoipa::path(put, path = "/api/v1/desk/categories", tag = "desk",
+    request_body = crate::openapi::CategoryTree,
+    responses((status = 200, body = crate::openapi::CategoryTree),
+        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn put_categories(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    body: Result<Json<CategoriesBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ManageDesk)?;
+    user.check_csrf_header(&headers)?;
+    let Json(body) = body?;
+    servq_desk::check_categories(&body.categories).map_err(|error| {
+        Problem::bad_request(
+            user.locale,
+            "bad_desk_config",
+            format!("categories: {error}"),
+        )
+    })?;
+    state
+        .store
+        .set_text_setting(
+            CATEGORIES_KEY,
+            &serde_json::to_string(&body.categories).map_err(Problem::internal)?,
+            &user.actor(),
+            now_ms(),
+        )
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(json!({"categories": body.categories})))
 }

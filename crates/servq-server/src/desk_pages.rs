@@ -13,7 +13,7 @@ use axum::{
 use jiff::Timestamp;
 use serde::Deserialize;
 use servq_core::Permission;
-use servq_desk::{DEFAULT_CATEGORIES, Priority, TicketAction, TicketStatus, transition};
+use servq_desk::{Priority, TicketAction, TicketStatus, transition};
 
 use crate::{
     AppState, Problem,
@@ -82,12 +82,17 @@ pub(crate) async fn tickets_page(
             )
         })
         .collect();
-    let categories: String = DEFAULT_CATEGORIES
+    let tree = crate::desk::categories(&state.store)
+        .await
+        .map_err(Problem::internal)?;
+    let categories: String = servq_desk::flatten(&tree)
         .iter()
-        .map(|c| {
+        .filter(|(_, node)| node.children.is_empty())
+        .map(|(_, node)| {
             format!(
-                "<option value=\"{c}\">{}</option>",
-                label(&format!("tickets.category_{c}"))
+                "<option value=\"{}\">{}</option>",
+                escape(&node.id),
+                escape(node.name(locale.tag()))
             )
         })
         .collect();

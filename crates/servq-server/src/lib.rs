@@ -316,6 +316,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tickets/{id}", get(desk::one))
         .route("/api/v1/desk/kpi", get(desk::kpi))
         .route(
+            "/api/v1/desk/categories",
+            get(desk::get_categories).put(desk::put_categories),
+        )
+        .route(
             "/api/v1/desk/config",
             get(desk::config).put(desk::set_config),
         )

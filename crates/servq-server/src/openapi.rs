@@ -513,6 +513,25 @@ pub(crate) struct AttachmentBody {
     url: String,
 }
 
+/// A node of the category tree.
+#[derive(Serialize, ToSchema)]
+#[schema(no_recursion)]
+pub(crate) struct CategoryNode {
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
+    id: String,
+    name_zh_cn: String,
+    name_zh_tw: String,
+    name_en: String,
+    /// Sub-categories (at most three levels).
+    children: Option<Vec<CategoryNode>>,
+}
+
+/// `GET/PUT /api/v1/desk/categories`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CategoryTree {
+    categories: Vec<CategoryNode>,
+}
+
 /// `POST /api/v1/tickets/{id}/notes` body.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct NoteBody {
@@ -931,6 +950,8 @@ impl Modify for Security {
         crate::desk::attach,
         crate::desk::download,
         crate::desk::kpi,
+        crate::desk::get_categories,
+        crate::desk::put_categories,
         crate::desk::config,
         crate::desk::set_config,
         crate::qa_setup::rules,
@@ -952,7 +973,7 @@ impl Modify for Security {
         crate::reviews::save_reason,
         crate::healthz,
     ),
-    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, NewCalibrationBody, CloseCalibrationBody, CalibrationResult, CalibrationBody, CoachingItem, CoachingBody, NewTicketBody, CreatedTicket, TicketBody, TicketList, TicketActionBody, AttachmentUpload, AttachmentBody, DeskConfig, NoteBody, TransferBody, StageChangeBody, ReturnVisitBody, TicketKpiRow, TicketKpis, QaRulesBody, SurveyTemplateItem, SurveyTemplates, SurveyQuestion, SurveyTemplateBody, SavedVersion, SurveyRule, SurveyRules, DispatchedInvitation, DispatchResult, OutboxMessage, Outbox, Estimate, SurveyGroup, StageRating, PeakEnd, SurveyMetrics, ReviewReasonBody, ReviewReasons, ReviewTaskBody, ReviewTasks, CodingBody, ParetoItem, ReasonGroupReport, AgentReview, ReviewReport, Health, Problem)),
+    components(schemas(Me, LocaleBody, KpiReport, NewToken, Token, UserSummary, Users, NewUserBody, CreatedUser, AuditEntry, Audit, ContactItem, ContactList, ImportUpload, ImportStarted, ImportCounts, ImportRowError, ImportJobBody, ImportJobs, QaHit, TranscriptTurn, TranscriptBody, ScorecardBody, NewEvaluationBody, EvaluationBody, EvaluationList, DisputeBody, RereviewBody, SampleBody, SampleResult, QueueItem, QueueBody, NewCalibrationBody, CloseCalibrationBody, CalibrationResult, CalibrationBody, CoachingItem, CoachingBody, NewTicketBody, CreatedTicket, TicketBody, TicketList, TicketActionBody, CategoryNode, CategoryTree, AttachmentUpload, AttachmentBody, DeskConfig, NoteBody, TransferBody, StageChangeBody, ReturnVisitBody, TicketKpiRow, TicketKpis, QaRulesBody, SurveyTemplateItem, SurveyTemplates, SurveyQuestion, SurveyTemplateBody, SavedVersion, SurveyRule, SurveyRules, DispatchedInvitation, DispatchResult, OutboxMessage, Outbox, Estimate, SurveyGroup, StageRating, PeakEnd, SurveyMetrics, ReviewReasonBody, ReviewReasons, ReviewTaskBody, ReviewTasks, CodingBody, ParetoItem, ReasonGroupReport, AgentReview, ReviewReport, Health, Problem)),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
 )]

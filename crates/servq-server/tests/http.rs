@@ -2785,6 +2785,41 @@ async fn tickets_are_routed_assigned_in_turn_or_by_load_and_transferred_with_the
             .json()
             .await
             .unwrap();
+        // the category tree: tickets must use it; supervisors edit it
+        let tree: Value = supervisor
+            .get(format!("{base}/api/v1/desk/categories"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            tree["categories"][0]["children"].as_array().unwrap().len(),
+            18
+        );
+        let unknown = open("warranty", "u20").await.unwrap();
+        assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+        let put_tree = |body: Value| {
+            supervisor
+                .put(format!("{base}/api/v1/desk/categories"))
+                .header("x-csrf-token", &csrf)
+                .json(&body)
+                .send()
+        };
+        let node = |id: &str| json!({"id": id, "name_zh_cn": "保修", "name_zh_tw": "保固", "name_en": "Warranty"});
+        let repeated = put_tree(json!({"categories": [node("warranty"), node("warranty")]}))
+            .await
+            .unwrap();
+        assert_eq!(repeated.status(), StatusCode::BAD_REQUEST);
+        let saved = put_tree(json!({"categories": [node("warranty")]}))
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), StatusCode::OK);
+        assert_eq!(
+            open("warranty", "u21").await.unwrap().status(),
+            StatusCode::CREATED
+        );
         assert_eq!(
             noted["history"].as_array().unwrap().last().unwrap()["detail"],
             "customer is a lawyer"
