@@ -199,7 +199,6 @@ test('a supervisor edits the automated-QA rules; a bad rule set is refused with 
   await page.fill('#rules-text', `${shipped}\n[[forbidden]]\nname = "blame"\nspeaker = "agent"\nphrases = ["不关我的事"]\n`);
   await page.click('#save-rules');
   await page.waitForSelector('#message.ok');
-  assert.match(await page.textContent('#message'), /1$/);
   const stored = run(['qa', 'rules']);
   assert.match(stored, /name = "blame"/);
   await context.close();

@@ -17,12 +17,8 @@ use servq_core::Permission;
 use servq_qa::{RuleSet, Scanner, Scorecard};
 
 use crate::{
-    AppState, Problem,
-    auth::CurrentUser,
-    evaluations::current_scorecard,
-    i18n::t,
-    now_ms,
-    pages::{escape, page, signed_in_header},
+    AppState, Problem, auth::CurrentUser, evaluations::current_scorecard, i18n::t, now_ms,
+    pages::escape,
 };
 
 /// `GET /api/v1/qa/rules`: the rule set imported transcripts are scanned with.
@@ -155,22 +151,13 @@ pub(crate) async fn setup_page(
     }
     let card_text = serde_json::to_string_pretty(&card_json).map_err(Problem::internal)?;
     let body = format!(
-        "<div id=\"csrf\" data-csrf=\"{csrf}\"></div><h1>{title}</h1>\
+        "<h1>{title}</h1>\
          <h2>{rules_title}</h2><p id=\"rules-version\">{rules_version}</p><p>{rules_help}</p>\
          <textarea id=\"rules-text\" rows=\"22\" cols=\"100\" spellcheck=\"false\">{rules}</textarea>\
-         <p><button type=\"button\" id=\"save-rules\" onclick=\"servqSave('/api/v1/qa/rules', {{rules: document.getElementById('rules-text').value}})\">{save}</button></p>\
+         <p><button type=\"button\" id=\"save-rules\" onclick=\"servqSend('PUT', '/api/v1/qa/rules', {{rules: document.getElementById('rules-text').value}})\">{save}</button></p>\
          <h2>{card_title}</h2><p id=\"card-version\">{card_version}</p><p>{card_help}</p>\
          <textarea id=\"card-json\" rows=\"22\" cols=\"100\" spellcheck=\"false\">{card_text}</textarea>\
-         <p><button type=\"button\" id=\"save-card\" onclick=\"var b; try {{ b = JSON.parse(document.getElementById('card-json').value); }} catch (e) {{ var m = document.getElementById('message'); m.textContent = e.message; m.className = 'error'; return; }} servqSave('/api/v1/scorecards/default', b)\">{save}</button></p>\
-         <p id=\"message\" role=\"status\" data-saved=\"{saved}\"></p>\
-         <script>function servqSave(url, body) {{\
-           fetch(url, {{method: 'PUT', credentials: 'same-origin', headers: {{'Content-Type': 'application/json', 'X-CSRF-Token': document.getElementById('csrf').dataset.csrf}}, body: JSON.stringify(body)}})\
-           .then(function (r) {{ return r.json().then(function (j) {{ return [r.ok, j]; }}); }})\
-           .then(function (p) {{ var m = document.getElementById('message');\
-             if (p[0]) {{ m.textContent = m.dataset.saved + ' ' + p[1].version; m.className = 'ok'; }}\
-             else {{ m.textContent = (p[1].detail || p[1].title || ''); m.className = 'error'; }} }});\
-         }}</script>",
-        csrf = escape(user.csrf_token()),
+         <p><button type=\"button\" id=\"save-card\" onclick=\"var b = servqJson('card-json'); if (b) servqSend('PUT', '/api/v1/scorecards/default', b)\">{save}</button></p>",
         title = label("qa_setup.title"),
         rules_title = label("qa_setup.rules_title"),
         rules_version = match version {
@@ -186,13 +173,10 @@ pub(crate) async fn setup_page(
             escape(&t(locale, "qa_setup.version").replace("{n}", &stored.version.to_string())),
         card_help = label("qa_setup.card_help"),
         card_text = escape(&card_text),
-        saved = label("qa_setup.saved"),
     );
-    Ok(page(
-        locale,
+    Ok(crate::reviews::app_page(
+        &user,
         &t(locale, "qa_setup.title"),
-        &signed_in_header(&user),
         &body,
-    )
-    .into_response())
+    ))
 }

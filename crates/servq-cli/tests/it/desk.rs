@@ -36,46 +36,52 @@ fn escalate_twice_at_once(db: &TestDatabase, now: &str) -> (u64, u64) {
     totals
 }
 
+/// 1 000 urgent consults created within one second from 2026-11-02T10:00Z, on a calendar open
+/// around the clock (so deadlines are plain arithmetic here): first response due at 10:30.
+async fn thousand_urgent_consults(store: &Store) {
+    let actor = Actor {
+        user_id: None,
+        name: "test".to_owned(),
+    };
+    // open around the clock, so that deadlines are plain arithmetic here
+    let always = CalendarSpec {
+        week: std::array::from_fn(|_| vec!["00:00-24:00".to_owned()]),
+        ..CalendarSpec::office_hours("Asia/Shanghai")
+    };
+    store
+        .set_text_setting(
+            CALENDAR_KEY,
+            &serde_json::to_string(&always).unwrap(),
+            &actor,
+            1,
+        )
+        .await
+        .unwrap();
+    let created: jiff::Timestamp = "2026-11-02T10:00:00Z".parse().unwrap();
+    for index in 0..1000 {
+        let request = TicketRequest {
+            ticket_type: "consult".into(),
+            category: "billing".into(),
+            priority: "urgent".into(),
+            subject: format!("ticket {index}"),
+            description: String::new(),
+            customer_id: format!("u{index}"),
+            segment: String::new(),
+            channel: "phone".into(),
+            contact_id: None,
+            team: "care".into(),
+        };
+        // spread over one second: they all breach in the same minute
+        let at = created + jiff::SignedDuration::from_millis(index);
+        open_ticket(store, &request, &actor, at).await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn a_thousand_breaches_in_one_minute_escalate_exactly_once_with_two_processes() {
     for db in TestDatabase::both().await {
         let store = Store::open(&db.url).await.unwrap();
-        let actor = Actor {
-            user_id: None,
-            name: "test".to_owned(),
-        };
-        // open around the clock, so that deadlines are plain arithmetic here
-        let always = CalendarSpec {
-            week: std::array::from_fn(|_| vec!["00:00-24:00".to_owned()]),
-            ..CalendarSpec::office_hours("Asia/Shanghai")
-        };
-        store
-            .set_text_setting(
-                CALENDAR_KEY,
-                &serde_json::to_string(&always).unwrap(),
-                &actor,
-                1,
-            )
-            .await
-            .unwrap();
-        let created: jiff::Timestamp = "2026-11-02T10:00:00Z".parse().unwrap();
-        for index in 0..1000 {
-            let request = TicketRequest {
-                ticket_type: "consult".into(),
-                category: "billing".into(),
-                priority: "urgent".into(),
-                subject: format!("ticket {index}"),
-                description: String::new(),
-                customer_id: format!("u{index}"),
-                segment: String::new(),
-                channel: "phone".into(),
-                contact_id: None,
-                team: "care".into(),
-            };
-            // spread over one second: they all breach in the same minute
-            let at = created + jiff::SignedDuration::from_millis(index);
-            open_ticket(&store, &request, &actor, at).await.unwrap();
-        }
+        thousand_urgent_consults(&store).await;
         // urgent consults: first response within 30 minutes; nothing is due before
         assert_eq!(
             escalate_twice_at_once(&db, "2026-11-02T10:20:00Z"),
@@ -121,40 +127,7 @@ async fn a_thousand_breaches_in_one_minute_escalate_exactly_once_with_two_proces
 async fn two_servers_on_one_postgresql_escalate_a_thousand_breaches_exactly_once() {
     let db = TestDatabase::postgres().await;
     let store = Store::open(&db.url).await.unwrap();
-    let actor = Actor {
-        user_id: None,
-        name: "test".to_owned(),
-    };
-    let always = CalendarSpec {
-        week: std::array::from_fn(|_| vec!["00:00-24:00".to_owned()]),
-        ..CalendarSpec::office_hours("Asia/Shanghai")
-    };
-    store
-        .set_text_setting(
-            CALENDAR_KEY,
-            &serde_json::to_string(&always).unwrap(),
-            &actor,
-            1,
-        )
-        .await
-        .unwrap();
-    let created: jiff::Timestamp = "2026-11-02T10:00:00Z".parse().unwrap();
-    for index in 0..1000 {
-        let request = TicketRequest {
-            ticket_type: "consult".into(),
-            category: "billing".into(),
-            priority: "urgent".into(),
-            subject: format!("ticket {index}"),
-            description: String::new(),
-            customer_id: format!("u{index}"),
-            segment: String::new(),
-            channel: "phone".into(),
-            contact_id: None,
-            team: String::new(),
-        };
-        let at = created + jiff::SignedDuration::from_millis(index);
-        open_ticket(&store, &request, &actor, at).await.unwrap();
-    }
+    thousand_urgent_consults(&store).await;
     let serve = || {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
