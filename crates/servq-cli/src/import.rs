@@ -24,6 +24,10 @@ pub enum KindArg {
     SurveyResults,
     /// Transcripts (JSONL, one contact per line), scanned by the automated-QA rules.
     Transcripts,
+    /// Tickets from another system (ticket_id, ticket_type, category, priority, subject,
+    /// description, customer_id, segment, channel, team, assignee, created_at), keyed by
+    /// ticket_id; SLA clocks start at created_at.
+    Tickets,
 }
 
 impl KindArg {
@@ -34,7 +38,7 @@ impl KindArg {
             KindArg::AgentStates => Some(ImportKind::AgentStates),
             KindArg::Agents => Some(ImportKind::Agents),
             KindArg::SurveyResults => Some(ImportKind::SurveyResults),
-            KindArg::Transcripts => None,
+            KindArg::Transcripts | KindArg::Tickets => None,
         }
     }
 }
@@ -84,6 +88,9 @@ fn progress_bar(label: &str) -> ProgressBar {
 }
 
 pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
+    if matches!(args.kind, KindArg::Tickets) {
+        return import_tickets(config, args).await;
+    }
     let Some(kind) = args.kind.table() else {
         return import_transcripts(config, args).await;
     };
@@ -203,4 +210,161 @@ async fn import_transcripts(config: &Config, args: ImportArgs) -> Result<ExitCod
     .await?;
     store.close().await;
     Ok(report(&path, outcome, started))
+}
+
+/// Ticket import columns, in this order.
+const TICKET_COLUMNS: &[&str] = &[
+    "ticket_id",
+    "ticket_type",
+    "category",
+    "priority",
+    "subject",
+    "description",
+    "customer_id",
+    "segment",
+    "channel",
+    "team",
+    "assignee",
+    "created_at",
+];
+
+/// Columns a ticket file must have.
+const TICKET_REQUIRED: &[&str] = &[
+    "ticket_id",
+    "category",
+    "subject",
+    "customer_id",
+    "created_at",
+];
+
+/// Tickets from another system, all-or-nothing: every row is checked (the same rules as tickets
+/// opened in the app, ids unique in the file, a time stamp) and every problem reported as
+/// `file:line: column: reason`; a clean file is stored in one transaction with its SLA clocks
+/// started at each ticket's `created_at`. Ids stored already are left as they are.
+async fn import_tickets(config: &Config, args: ImportArgs) -> Result<ExitCode> {
+    let mut map = ColumnMap::default();
+    if let Some(map_file) = &args.map_file {
+        let text = std::fs::read_to_string(map_file)
+            .with_context(|| format!("reading mapping file {}", map_file.display()))?;
+        map.extend(ColumnMap::parse(&text, TICKET_COLUMNS)?);
+    }
+    if let Some(pairs) = &args.map {
+        map.extend(ColumnMap::parse(pairs, TICKET_COLUMNS)?);
+    }
+    let encoding = TextEncoding::parse(&args.encoding).with_context(|| {
+        format!(
+            "--encoding '{}' is not one of utf-8, gbk, gb18030",
+            args.encoding
+        )
+    })?;
+    let options = OpenOptions {
+        columns: TICKET_COLUMNS,
+        required: TICKET_REQUIRED,
+        map,
+        encoding,
+        sheet: args.sheet.clone(),
+    };
+    let mut reader = TableReader::open(&args.file, &options)?;
+    let path = reader.path().to_owned();
+    let store = config.open_store().await?;
+    let setup = servq_server::desk::DeskSetup::load(&store).await?;
+    let started = Instant::now();
+    let mut errors: Vec<(u64, String, String)> = Vec::new();
+    let mut seen: std::collections::HashMap<String, u64> = Default::default();
+    let mut tickets = Vec::new();
+    let mut row = Vec::new();
+    while let Some(line) = reader.next_row(&mut row)? {
+        if let Some(reason) = reader.shape_error(&row) {
+            errors.push((line, "row".to_owned(), reason));
+            continue;
+        }
+        let get = |name: &str| {
+            let index = TICKET_COLUMNS
+                .iter()
+                .position(|c| *c == name)
+                .expect("known column");
+            reader.columns.get(&row, index).trim().to_owned()
+        };
+        let column = |name: &str| reader.columns.display_name(TICKET_COLUMNS, name);
+        let or = |value: String, default: &str| {
+            if value.is_empty() {
+                default.to_owned()
+            } else {
+                value
+            }
+        };
+        let request = servq_server::desk::TicketRequest {
+            ticket_type: or(get("ticket_type"), "consult"),
+            category: get("category"),
+            priority: or(get("priority"), "normal"),
+            subject: get("subject"),
+            description: get("description"),
+            customer_id: get("customer_id"),
+            segment: get("segment"),
+            channel: or(get("channel"), "import"),
+            contact_id: None,
+            team: get("team"),
+        };
+        let mut row_errors: Vec<(String, String)> = setup
+            .check(&request)
+            .into_iter()
+            .map(|(field, reason)| (column(field), reason))
+            .collect();
+        let id = get("ticket_id");
+        if id.is_empty() || id.chars().count() > 64 {
+            row_errors.push((
+                column("ticket_id"),
+                "must have 1 to 64 characters".to_owned(),
+            ));
+        } else if let Some(first) = seen.insert(id.clone(), line) {
+            row_errors.push((
+                column("ticket_id"),
+                format!("'{id}' appears again (first on line {first})"),
+            ));
+        }
+        let created = servq_core::parse_timestamp(&get("created_at"), &config.zone)
+            .map_err(|error| row_errors.push((column("created_at"), error.to_string())))
+            .ok();
+        if !row_errors.is_empty() {
+            errors.extend(row_errors.into_iter().map(|(c, r)| (line, c, r)));
+            continue;
+        }
+        let created = jiff::Timestamp::from_millisecond(created.expect("checked").utc_ms)?;
+        let team = setup.team_for(&request);
+        match setup.prepare(id, &request, (team, get("assignee")), created) {
+            Ok((ticket, _token)) => tickets.push((ticket, created.as_millisecond())),
+            Err(reason) => errors.push((line, "row".to_owned(), reason)),
+        }
+    }
+    if !errors.is_empty() {
+        for (line, column, reason) in errors.iter().take(args.max_errors) {
+            eprintln!("{path}:{line}: {column}: {reason}");
+        }
+        if errors.len() > args.max_errors {
+            eprintln!(
+                "… and {} more errors not shown (--max-errors)",
+                errors.len() - args.max_errors
+            );
+        }
+        eprintln!(
+            "{path}: nothing imported: {} error(s); fix them and import the file again",
+            errors.len()
+        );
+        store.close().await;
+        return Ok(ExitCode::from(1));
+    }
+    let actor = servq_store::Actor {
+        user_id: None,
+        name: "import".to_owned(),
+    };
+    let (created, existing) = store
+        .import_tickets(&tickets, &path, &actor, servq_server::now_ms())
+        .await?;
+    eprintln!(
+        "{path}: imported {} ticket(s): {created} new, {existing} unchanged ({:.1} s)",
+        tickets.len(),
+        started.elapsed().as_secs_f64()
+    );
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
 }

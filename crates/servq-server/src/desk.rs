@@ -170,85 +170,112 @@ pub fn workflow(ticket_type: &str) -> Option<Workflow> {
         .find(|workflow| workflow.ticket_type == ticket_type)
 }
 
-/// Opens a ticket at `now`: first-response and resolution clocks start on the calendar with
-/// the targets of the first matching SLA rule. Returns the id and the status-page token (shown
-/// once: only its hash is stored).
-pub async fn open_ticket(
-    store: &Store,
-    request: &TicketRequest,
-    actor: &Actor,
-    now: Timestamp,
-) -> Result<(String, String), String> {
-    let priority = Priority::parse(&request.priority).ok_or_else(|| {
-        format!(
-            "priority '{}' is not urgent, high, normal or low",
-            request.priority
-        )
-    })?;
-    let workflow = workflow(&request.ticket_type).ok_or_else(|| {
-        format!(
-            "ticket_type '{}' is not after_sales, complaint or consult",
-            request.ticket_type
-        )
-    })?;
-    let first_stage = &workflow.stages[0];
-    for (field, value) in [
-        ("subject", &request.subject),
-        ("category", &request.category),
-        ("customer_id", &request.customer_id),
-    ] {
-        if value.trim().is_empty() {
-            return Err(format!("{field} is required"));
-        }
-    }
-    let tree = categories(store).await.map_err(|e| e.to_string())?;
-    if !servq_desk::contains_category(&tree, request.category.trim()) {
-        return Err(format!(
-            "category '{}' is not in the category tree (GET /api/v1/desk/categories)",
-            request.category.trim()
-        ));
-    }
-    let (calendar, policy) = desk_config(store).await.map_err(|e| e.to_string())?;
-    let routing = routing(store).await.map_err(|e| e.to_string())?;
-    let team = if request.team.trim().is_empty() {
-        routing
-            .team_for(&request.category, &request.channel, &request.segment)
-            .unwrap_or("")
-            .to_owned()
-    } else {
-        request.team.trim().to_owned()
-    };
-    let assignee = assignee_for(store, &routing, &team)
-        .await
-        .map_err(|e| e.to_string())?;
-    let rule = policy
-        .rule_for(priority, &request.category, &request.segment)
-        .ok_or_else(|| "no SLA rule matches the ticket".to_owned())?;
-    let mut clocks: Vec<ClockRow> = [SlaMetric::FirstResponse, SlaMetric::Resolution]
-        .into_iter()
-        .map(|metric| {
-            let (clock, _) = SlaClock::start(metric, rule.target_ms(metric), now);
-            clock_row(&clock, &rule.name, &calendar, &policy)
+/// What opening tickets needs from the store, read once (a file import opens many).
+pub struct DeskSetup {
+    tree: Vec<servq_desk::Category>,
+    calendar: BusinessCalendar,
+    policy: SlaPolicy,
+    routing: servq_desk::Routing,
+}
+
+impl DeskSetup {
+    /// The category tree, calendar, SLA policy and routing as stored.
+    pub async fn load(store: &Store) -> anyhow::Result<DeskSetup> {
+        let (calendar, policy) = desk_config(store).await?;
+        Ok(DeskSetup {
+            tree: categories(store).await?,
+            calendar,
+            policy,
+            routing: routing(store).await?,
         })
-        .collect();
-    let (stage_clock, _) = SlaClock::start(
-        SlaMetric::Stage,
-        i64::from(first_stage.limit_minutes) * 60_000,
-        now,
-    );
-    clocks.push(clock_row(&stage_clock, &first_stage.id, &calendar, &policy));
-    let ticket_id = format!(
-        "T{}-{}",
-        now.to_zoned(calendar.zone().clone())
-            .date()
-            .strftime("%Y%m%d"),
-        &auth::new_token()[..8]
-    );
-    let token = auth::new_token();
-    store
-        .create_ticket(
-            &NewTicket {
-                ticket_id: ticket_id.clone(),
+    }
+
+    /// Every problem of a ticket request, as (field, reason).
+    pub fn check(&self, request: &TicketRequest) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        if Priority::parse(&request.priority).is_none() {
+            problems.push((
+                "priority",
+                format!(
+                    "priority '{}' is not urgent, high, normal or low",
+                    request.priority
+                ),
+            ));
+        }
+        if workflow(&request.ticket_type).is_none() {
+            problems.push((
+                "ticket_type",
+                format!(
+                    "ticket_type '{}' is not after_sales, complaint or consult",
+                    request.ticket_type
+                ),
+            ));
+        }
+        for (field, value) in [
+            ("subject", &request.subject),
+            ("category", &request.category),
+            ("customer_id", &request.customer_id),
+        ] {
+            if value.trim().is_empty() {
+                problems.push((field, format!("{field} is required")));
+            }
+        }
+        if !request.category.trim().is_empty()
+            && !servq_desk::contains_category(&self.tree, request.category.trim())
+        {
+            problems.push((
+                "category",
+                format!(
+                    "category '{}' is not in the category tree (GET /api/v1/desk/categories)",
+                    request.category.trim()
+                ),
+            ));
+        }
+        problems
+    }
+
+    /// The ticket to store for a checked request opened at `now`, with its started clocks and a
+    /// new status token (returned: only its hash is stored). `team`/`assignee` are the routed
+    /// ones (see [`assignee_for`]).
+    pub fn prepare(
+        &self,
+        ticket_id: String,
+        request: &TicketRequest,
+        (team, assignee): (String, String),
+        now: Timestamp,
+    ) -> Result<(NewTicket, String), String> {
+        if let Some((_, reason)) = self.check(request).into_iter().next() {
+            return Err(reason);
+        }
+        let priority = Priority::parse(&request.priority).expect("checked");
+        let workflow = workflow(&request.ticket_type).expect("checked");
+        let first_stage = &workflow.stages[0];
+        let rule = self
+            .policy
+            .rule_for(priority, &request.category, &request.segment)
+            .ok_or_else(|| "no SLA rule matches the ticket".to_owned())?;
+        let mut clocks: Vec<ClockRow> = [SlaMetric::FirstResponse, SlaMetric::Resolution]
+            .into_iter()
+            .map(|metric| {
+                let (clock, _) = SlaClock::start(metric, rule.target_ms(metric), now);
+                clock_row(&clock, &rule.name, &self.calendar, &self.policy)
+            })
+            .collect();
+        let (stage_clock, _) = SlaClock::start(
+            SlaMetric::Stage,
+            i64::from(first_stage.limit_minutes) * 60_000,
+            now,
+        );
+        clocks.push(clock_row(
+            &stage_clock,
+            &first_stage.id,
+            &self.calendar,
+            &self.policy,
+        ));
+        let token = auth::new_token();
+        Ok((
+            NewTicket {
+                ticket_id,
                 ticket_type: request.ticket_type.clone(),
                 category: request.category.trim().to_owned(),
                 priority: priority.name().to_owned(),
@@ -264,9 +291,50 @@ pub async fn open_ticket(
                 status_token_hash: auth::token_hash(&token),
                 clocks,
             },
-            actor,
-            ms(now),
-        )
+            token,
+        ))
+    }
+
+    /// The team of a request: its own, else the routing's.
+    pub fn team_for(&self, request: &TicketRequest) -> String {
+        if request.team.trim().is_empty() {
+            self.routing
+                .team_for(&request.category, &request.channel, &request.segment)
+                .unwrap_or("")
+                .to_owned()
+        } else {
+            request.team.trim().to_owned()
+        }
+    }
+}
+
+/// Opens a ticket at `now`: first-response, resolution and stage clocks start on the calendar
+/// with the targets of the first matching SLA rule; routed to a team and assigned by the
+/// routing. Returns the id and the status-page token (shown once: only its hash is stored).
+pub async fn open_ticket(
+    store: &Store,
+    request: &TicketRequest,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<(String, String), String> {
+    let setup = DeskSetup::load(store).await.map_err(|e| e.to_string())?;
+    if let Some((_, reason)) = setup.check(request).into_iter().next() {
+        return Err(reason);
+    }
+    let team = setup.team_for(request);
+    let assignee = assignee_for(store, &setup.routing, &team)
+        .await
+        .map_err(|e| e.to_string())?;
+    let ticket_id = format!(
+        "T{}-{}",
+        now.to_zoned(setup.calendar.zone().clone())
+            .date()
+            .strftime("%Y%m%d"),
+        &auth::new_token()[..8]
+    );
+    let (ticket, token) = setup.prepare(ticket_id.clone(), request, (team, assignee), now)?;
+    store
+        .create_ticket(&ticket, actor, ms(now))
         .await
         .map_err(|e| e.to_string())?;
     Ok((ticket_id, token))

@@ -219,6 +219,58 @@ async fn put_clock(
     Ok(())
 }
 
+async fn insert_ticket(
+    connection: &mut sqlx::AnyConnection,
+    ticket: &NewTicket,
+    actor: &Actor,
+    created_ms: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO tickets (ticket_id, ticket_type, category, priority, subject, description, \
+         customer_id, segment, channel, contact_id, team, assignee, stage, status, \
+         status_token_hash, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $15, $15)",
+    )
+    .bind(ticket.ticket_id.as_str())
+    .bind(ticket.ticket_type.as_str())
+    .bind(ticket.category.as_str())
+    .bind(ticket.priority.as_str())
+    .bind(ticket.subject.as_str())
+    .bind(ticket.description.as_str())
+    .bind(ticket.customer_id.as_str())
+    .bind(ticket.segment.as_str())
+    .bind(ticket.channel.as_str())
+    .bind(ticket.contact_id.as_deref())
+    .bind(ticket.team.as_str())
+    .bind(ticket.assignee.as_str())
+    .bind(ticket.stage.as_str())
+    .bind(ticket.status_token_hash.as_str())
+    .bind(created_ms)
+    .execute(&mut *connection)
+    .await?;
+    event(
+        connection,
+        &ticket.ticket_id,
+        created_ms,
+        &actor.name,
+        "created",
+        &ticket.subject,
+    )
+    .await?;
+    for clock in &ticket.clocks {
+        put_clock(connection, &ticket.ticket_id, clock).await?;
+        sla_event(
+            connection,
+            &ticket.ticket_id,
+            &clock.metric,
+            "start",
+            created_ms,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Creates a ticket with its history's first event and its started clocks (each with a
     /// `start` SLA event); audited.
@@ -229,49 +281,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<()> {
         let mut transaction = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO tickets (ticket_id, ticket_type, category, priority, subject, description, \
-             customer_id, segment, channel, contact_id, team, assignee, stage, status, \
-             status_token_hash, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $15, $15)",
-        )
-        .bind(ticket.ticket_id.as_str())
-        .bind(ticket.ticket_type.as_str())
-        .bind(ticket.category.as_str())
-        .bind(ticket.priority.as_str())
-        .bind(ticket.subject.as_str())
-        .bind(ticket.description.as_str())
-        .bind(ticket.customer_id.as_str())
-        .bind(ticket.segment.as_str())
-        .bind(ticket.channel.as_str())
-        .bind(ticket.contact_id.as_deref())
-        .bind(ticket.team.as_str())
-        .bind(ticket.assignee.as_str())
-        .bind(ticket.stage.as_str())
-        .bind(ticket.status_token_hash.as_str())
-        .bind(now_ms)
-        .execute(&mut *transaction)
-        .await?;
-        event(
-            &mut transaction,
-            &ticket.ticket_id,
-            now_ms,
-            &actor.name,
-            "created",
-            &ticket.subject,
-        )
-        .await?;
-        for clock in &ticket.clocks {
-            put_clock(&mut transaction, &ticket.ticket_id, clock).await?;
-            sla_event(
-                &mut transaction,
-                &ticket.ticket_id,
-                &clock.metric,
-                "start",
-                now_ms,
-            )
-            .await?;
-        }
+        insert_ticket(&mut transaction, ticket, actor, now_ms).await?;
         users::audit(
             &mut transaction,
             actor,
@@ -286,6 +296,45 @@ impl Store {
         crate::cache::bump_data_version(&mut transaction).await?;
         transaction.commit().await?;
         Ok(())
+    }
+
+    /// Creates imported tickets (each created at its own time) in one transaction; ids that
+    /// exist already are left as they are. Returns (created, already there); audited once.
+    pub async fn import_tickets(
+        &self,
+        tickets: &[(NewTicket, i64)],
+        source: &str,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<(i64, i64)> {
+        let mut transaction = self.begin_write().await?;
+        let (mut created, mut existing) = (0, 0);
+        for (ticket, created_ms) in tickets {
+            let there: Option<String> =
+                sqlx::query_scalar("SELECT ticket_id FROM tickets WHERE ticket_id = $1")
+                    .bind(ticket.ticket_id.as_str())
+                    .fetch_optional(&mut *transaction)
+                    .await?;
+            if there.is_some() {
+                existing += 1;
+                continue;
+            }
+            insert_ticket(&mut transaction, ticket, actor, *created_ms).await?;
+            created += 1;
+        }
+        users::audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "import",
+            "tickets",
+            source,
+            &serde_json::json!({"created": created, "unchanged": existing}).to_string(),
+        )
+        .await?;
+        crate::cache::bump_data_version(&mut transaction).await?;
+        transaction.commit().await?;
+        Ok((created, existing))
     }
 
     /// One ticket.

@@ -9,6 +9,8 @@ use servq_desk::CalendarSpec;
 use servq_server::desk::{CALENDAR_KEY, TicketRequest, open_ticket};
 use servq_store::{Actor, DeskTable, Store, testing::TestDatabase};
 
+use crate::{servq, servq_ok, stderr};
+
 fn escalate_twice_at_once(db: &TestDatabase, now: &str) -> (u64, u64) {
     let spawn = || {
         Command::new(env!("CARGO_BIN_EXE_servq"))
@@ -169,4 +171,71 @@ async fn two_servers_on_one_postgresql_escalate_a_thousand_breaches_exactly_once
         1000
     );
     store.close().await;
+}
+
+/// Tickets from another system: every bad row reported, nothing stored; a clean file stored in
+/// one go with clocks started at each ticket's creation; importing it again changes nothing.
+#[tokio::test]
+async fn tickets_import_all_or_nothing_with_their_clocks_from_created_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "ticket_id,ticket_type,category,priority,subject,customer_id,created_at\n\
+         X1,complaint,billing,high,charged twice,u1,2026-11-02 17:59:00\n\
+         X2,complaint,nowhere,critical,?,u2,2026-11-02 09:00:00\n\
+         X1,consult,bill_query,normal,again,u3,yesterday\n",
+    )
+    .unwrap();
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "ticket_id,ticket_type,category,priority,subject,customer_id,created_at\n\
+         X1,complaint,billing,high,charged twice,u1,2026-11-06 17:59:00\n\
+         X2,consult,bill_query,normal,bill question,u2,2026-11-02 09:00:00\n",
+    )
+    .unwrap();
+    for db in TestDatabase::both().await {
+        let refused = servq(&db, &["import", "tickets", bad.to_str().unwrap()]);
+        assert_eq!(refused.status.code(), Some(1));
+        let report = stderr(&refused);
+        let file = bad.to_str().unwrap();
+        for expected in [
+            format!("{file}:3: priority: priority 'critical' is not urgent, high, normal or low"),
+            format!("{file}:3: category: category 'nowhere' is not in the category tree"),
+            format!("{file}:4: ticket_id: 'X1' appears again (first on line 2)"),
+            format!("{file}:4: created_at:"),
+        ] {
+            assert!(report.contains(&expected), "{expected}\n{report}");
+        }
+        let store = Store::open(&db.url).await.unwrap();
+        assert!(
+            store.ticket("X1").await.unwrap().is_none(),
+            "nothing stored"
+        );
+        let imported = servq_ok(&db, &["import", "tickets", good.to_str().unwrap()]);
+        assert!(
+            stderr(&imported).contains("2 new, 0 unchanged"),
+            "{}",
+            stderr(&imported)
+        );
+        let again = servq_ok(&db, &["import", "tickets", good.to_str().unwrap()]);
+        assert!(
+            stderr(&again).contains("0 new, 2 unchanged"),
+            "{}",
+            stderr(&again)
+        );
+        // X1: Friday 17:59 in Shanghai, high priority: first response within 60 business
+        // minutes of Monday–Friday 09:00–18:00 → Monday 09:59
+        let clocks = store.ticket_clocks("X1").await.unwrap();
+        let first = clocks
+            .iter()
+            .find(|c| c.metric == "first_response")
+            .unwrap();
+        let due: jiff::Timestamp = "2026-11-09T01:59:00Z".parse().unwrap();
+        assert_eq!(first.due_ms, Some(due.as_millisecond()));
+        let ticket = store.ticket("X1").await.unwrap().unwrap();
+        assert_eq!(ticket.stage, "reception");
+        store.close().await;
+    }
 }
