@@ -216,6 +216,15 @@ pub(crate) async fn ticket_page(
     let (calendar, _) = desk_config(&state.store).await.map_err(Problem::internal)?;
     let zone = calendar.zone().clone();
     let path = path_segment(&ticket.ticket_id);
+    let tree = crate::desk::categories(&state.store)
+        .await
+        .map_err(Problem::internal)?;
+    let category_name = servq_desk::flatten(&tree)
+        .iter()
+        .find(|(_, node)| node.id == ticket.category)
+        .map_or(ticket.category.clone(), |(_, node)| {
+            format!("{} ({})", node.name(locale.tag()), ticket.category)
+        });
     let mut body = format!(
         "<h1>{} {}</h1><p id=\"ticket-subject\">{}</p>",
         label("tickets.ticket"),
@@ -246,7 +255,7 @@ pub(crate) async fn ticket_page(
         label("tickets.customer"),
         escape(&ticket.customer_id),
         label("dimension.category"),
-        escape(&ticket.category),
+        escape(&category_name),
         label("tickets.created"),
         local_time(&zone, Some(ticket.created_ms)),
     ));

@@ -303,7 +303,7 @@ nav.lang{text-align:right;font-size:.9rem}nav.lang a{margin-left:.6rem;color:#1f
 fieldset{border:0;background:#fff;border-radius:10px;margin:0 0 1rem;padding:.8rem 1rem}\
 legend{font-weight:600;padding:0;margin-bottom:.4rem;float:left;width:100%}\
 .choices{clear:both;display:flex;flex-wrap:wrap;gap:.4rem}\
-.choices label{display:inline-flex;align-items:center;justify-content:center;min-width:2.75rem;min-height:2.75rem;padding:0 .7rem;border:1px solid #b8c0cc;border-radius:8px;background:#fff;cursor:pointer}\
+.choices label{display:inline-flex;align-items:center;justify-content:center;flex:1 0 2.75rem;box-sizing:border-box;min-width:2.75rem;min-height:2.75rem;padding:0 .4rem;border:1px solid #b8c0cc;border-radius:8px;background:#fff;cursor:pointer}\
 .choices input{position:absolute;opacity:0;width:1px;height:1px}\
 .choices input:checked+span{font-weight:700}.choices label:has(input:checked){background:#1f5fbf;color:#fff;border-color:#1f5fbf}\
 .choices input:focus-visible+span{outline:3px solid #f5a623;outline-offset:3px}\
