@@ -1020,15 +1020,7 @@ pub(crate) async fn status_page(
         .await
         .map_err(Problem::internal)?;
     let (calendar, _) = desk_config(&state.store).await.map_err(Problem::internal)?;
-    let when = |ms: i64| {
-        Timestamp::from_millisecond(ms)
-            .map(|t| {
-                t.to_zoned(calendar.zone().clone())
-                    .strftime("%Y-%m-%d %H:%M")
-                    .to_string()
-            })
-            .unwrap_or_default()
-    };
+    let when = |ms: i64| crate::desk_pages::local_time(calendar.zone(), Some(ms));
     let next =
         workflow(&ticket.ticket_type).and_then(|w| w.next(&ticket.stage).map(|s| s.id.clone()));
     let expected = clocks

@@ -30,10 +30,11 @@ pub(crate) struct ListParams {
     status: Option<String>,
 }
 
-fn local_time(state_zone: &jiff::tz::TimeZone, ms: Option<i64>) -> String {
+/// A time as the desk's pages show it: minutes in `zone`, "—" when there is none.
+pub(crate) fn local_time(zone: &jiff::tz::TimeZone, ms: Option<i64>) -> String {
     ms.and_then(|ms| Timestamp::from_millisecond(ms).ok())
         .map_or("—".to_owned(), |t| {
-            t.to_zoned(state_zone.clone())
+            t.to_zoned(zone.clone())
                 .strftime("%Y-%m-%d %H:%M")
                 .to_string()
         })
