@@ -502,6 +502,22 @@ pub enum ChangeRefused {
     Invalid(String),
     /// Someone changed the ticket meanwhile.
     Conflict,
+    /// The database or the desk's settings failed.
+    Failed(String),
+}
+
+impl From<servq_store::StoreError> for ChangeRefused {
+    fn from(error: servq_store::StoreError) -> Self {
+        ChangeRefused::Failed(error.to_string())
+    }
+}
+
+/// The ticket `ticket_id`, or why a change to it cannot start.
+async fn load_ticket(store: &Store, ticket_id: &str) -> Result<servq_store::Ticket, ChangeRefused> {
+    store
+        .ticket(ticket_id)
+        .await?
+        .ok_or(ChangeRefused::NotFound)
 }
 
 fn event_name(event: ClockEvent) -> &'static str {
@@ -519,23 +535,14 @@ pub async fn act(
     actor: &Actor,
     now: Timestamp,
 ) -> Result<(), ChangeRefused> {
-    let internal = |e: servq_store::StoreError| ChangeRefused::Invalid(e.to_string());
-    let ticket = store
-        .ticket(ticket_id)
-        .await
-        .map_err(internal)?
-        .ok_or(ChangeRefused::NotFound)?;
+    let ticket = load_ticket(store, ticket_id).await?;
     let status = TicketStatus::parse(&ticket.status)
         .ok_or_else(|| ChangeRefused::Invalid(format!("unknown status {}", ticket.status)))?;
     let (next, ops) =
         transition(status, action).map_err(|e| ChangeRefused::Invalid(e.to_string()))?;
     if action == TicketAction::Close
         && ticket.ticket_type == "complaint"
-        && store
-            .return_visit(ticket_id)
-            .await
-            .map_err(internal)?
-            .is_none()
+        && store.return_visit(ticket_id).await?.is_none()
     {
         return Err(ChangeRefused::Invalid(
             "a complaint closes only after its return visit (回访) is recorded".to_owned(),
@@ -543,8 +550,8 @@ pub async fn act(
     }
     let (calendar, policy) = desk_config(store)
         .await
-        .map_err(|e| ChangeRefused::Invalid(e.to_string()))?;
-    let rows = store.ticket_clocks(ticket_id).await.map_err(internal)?;
+        .map_err(|e| ChangeRefused::Failed(e.to_string()))?;
+    let rows = store.ticket_clocks(ticket_id).await?;
     let mut changed: Vec<ClockRow> = Vec::new();
     let mut events: Vec<(String, &'static str)> = Vec::new();
     for op in ops {
@@ -624,8 +631,7 @@ pub async fn act(
             actor,
             now.as_millisecond(),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
     if applied {
         Ok(())
     } else {
@@ -642,12 +648,7 @@ pub async fn move_stage(
     actor: &Actor,
     now: Timestamp,
 ) -> Result<String, ChangeRefused> {
-    let internal = |e: servq_store::StoreError| ChangeRefused::Invalid(e.to_string());
-    let ticket = store
-        .ticket(ticket_id)
-        .await
-        .map_err(internal)?
-        .ok_or(ChangeRefused::NotFound)?;
+    let ticket = load_ticket(store, ticket_id).await?;
     if matches!(ticket.status.as_str(), "resolved" | "closed") {
         return Err(ChangeRefused::Invalid(format!(
             "a {} ticket stays in its stage",
@@ -675,13 +676,12 @@ pub async fn move_stage(
     };
     let (calendar, policy) = desk_config(store)
         .await
-        .map_err(|e| ChangeRefused::Invalid(e.to_string()))?;
+        .map_err(|e| ChangeRefused::Failed(e.to_string()))?;
     let mut events: Vec<(String, &'static str)> = Vec::new();
     let mut clocks = Vec::new();
     if let Some(mut old) = store
         .ticket_clocks(ticket_id)
-        .await
-        .map_err(internal)?
+        .await?
         .iter()
         .find(|row| row.metric == SlaMetric::Stage.name())
         .and_then(clock_of_row)
@@ -720,8 +720,7 @@ pub async fn move_stage(
             actor,
             now.as_millisecond(),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
     if applied {
         Ok(target.id.clone())
     } else {
@@ -740,12 +739,7 @@ pub async fn return_visit(
     actor: &Actor,
     now: Timestamp,
 ) -> Result<(), ChangeRefused> {
-    let internal = |e: servq_store::StoreError| ChangeRefused::Invalid(e.to_string());
-    let ticket = store
-        .ticket(ticket_id)
-        .await
-        .map_err(internal)?
-        .ok_or(ChangeRefused::NotFound)?;
+    let ticket = load_ticket(store, ticket_id).await?;
     if ticket.ticket_type != "complaint" {
         return Err(ChangeRefused::Invalid(
             "return visits are recorded on complaints".to_owned(),
@@ -772,8 +766,8 @@ pub async fn return_visit(
             actor,
             now.as_millisecond(),
         )
-        .await
-        .map_err(internal)
+        .await?;
+    Ok(())
 }
 
 fn refused(user: &CurrentUser, refused: ChangeRefused) -> Problem {
@@ -782,6 +776,7 @@ fn refused(user: &CurrentUser, refused: ChangeRefused) -> Problem {
         ChangeRefused::Invalid(detail) => {
             Problem::bad_request(user.locale, "bad_ticket_change", detail)
         }
+        ChangeRefused::Failed(detail) => Problem::internal(detail),
         ChangeRefused::Conflict => Problem::conflict(
             "ticket_changed",
             "the ticket changed meanwhile; reload it and try again".to_owned(),
