@@ -104,20 +104,13 @@ pub async fn run(config: &Config, command: DeskCommand) -> Result<ExitCode> {
                 .await?;
             eprintln!("routing stored; new tickets use it");
         }
-        DeskCommand::Calendar { set: None } | DeskCommand::Policy { set: None } => {
-            let (key, default) = match command {
-                DeskCommand::Calendar { .. } => (
-                    servq_server::desk::CALENDAR_KEY,
-                    serde_json::to_string_pretty(&servq_desk::CalendarSpec::office_hours(
-                        &store.centre_zone().await?,
-                    ))?,
-                ),
-                _ => (
-                    servq_server::desk::POLICY_KEY,
-                    serde_json::to_string_pretty(&servq_desk::SlaPolicy::standard())?,
-                ),
-            };
-            println!("{}", store.text_setting(key).await?.unwrap_or(default));
+        DeskCommand::Calendar { set: None } => {
+            let spec = servq_server::desk::calendar_spec(&store).await?;
+            println!("{}", serde_json::to_string_pretty(&spec)?);
+        }
+        DeskCommand::Policy { set: None } => {
+            let policy = servq_server::desk::sla_policy(&store).await?;
+            println!("{}", serde_json::to_string_pretty(&policy)?);
         }
         DeskCommand::Calendar { set: Some(path) } => {
             let text = std::fs::read_to_string(&path)

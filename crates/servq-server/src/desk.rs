@@ -72,18 +72,29 @@ pub async fn assignee_for(
         .to_owned())
 }
 
-/// The centre's calendar and SLA policy: as stored, else Monday–Friday 09:00–18:00 in the
-/// centre's zone and the standard policy.
-pub async fn desk_config(store: &Store) -> anyhow::Result<(BusinessCalendar, SlaPolicy)> {
-    let spec = match store.text_setting(CALENDAR_KEY).await? {
+/// The business calendar as configured: as stored, else Monday–Friday 09:00–18:00 in the
+/// centre's zone.
+pub async fn calendar_spec(store: &Store) -> anyhow::Result<CalendarSpec> {
+    Ok(match store.text_setting(CALENDAR_KEY).await? {
         Some(json) => serde_json::from_str(&json)?,
         None => CalendarSpec::office_hours(&store.centre_zone().await?),
-    };
-    let policy = match store.text_setting(POLICY_KEY).await? {
+    })
+}
+
+/// The SLA policy: as stored, else the standard one.
+pub async fn sla_policy(store: &Store) -> anyhow::Result<SlaPolicy> {
+    Ok(match store.text_setting(POLICY_KEY).await? {
         Some(json) => serde_json::from_str(&json)?,
         None => SlaPolicy::standard(),
-    };
-    Ok((BusinessCalendar::new(&spec)?, policy))
+    })
+}
+
+/// The centre's calendar (parsed) and SLA policy.
+pub async fn desk_config(store: &Store) -> anyhow::Result<(BusinessCalendar, SlaPolicy)> {
+    Ok((
+        BusinessCalendar::new(&calendar_spec(store).await?)?,
+        sla_policy(store).await?,
+    ))
 }
 
 fn ms(at: Timestamp) -> i64 {
@@ -1320,24 +1331,10 @@ pub(crate) async fn config(
     user: CurrentUser,
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::HandleTickets)?;
-    let calendar: CalendarSpec = match state
-        .store
-        .text_setting(CALENDAR_KEY)
+    let calendar = calendar_spec(&state.store)
         .await
-        .map_err(Problem::internal)?
-    {
-        Some(json) => serde_json::from_str(&json).map_err(Problem::internal)?,
-        None => CalendarSpec::office_hours(&state.centre_zone().await?.0),
-    };
-    let policy: SlaPolicy = match state
-        .store
-        .text_setting(POLICY_KEY)
-        .await
-        .map_err(Problem::internal)?
-    {
-        Some(json) => serde_json::from_str(&json).map_err(Problem::internal)?,
-        None => SlaPolicy::standard(),
-    };
+        .map_err(Problem::internal)?;
+    let policy = sla_policy(&state.store).await.map_err(Problem::internal)?;
     let routing = routing(&state.store).await.map_err(Problem::internal)?;
     Ok(Json(
         json!({"calendar": calendar, "policy": policy, "routing": routing}),
