@@ -226,6 +226,10 @@ const TICKET_COLUMNS: &[&str] = &[
     "team",
     "assignee",
     "created_at",
+    "status",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
 ];
 
 /// Columns a ticket file must have.
@@ -322,16 +326,55 @@ async fn import_tickets(config: &Config, args: ImportArgs) -> Result<ExitCode> {
                 format!("'{id}' appears again (first on line {first})"),
             ));
         }
-        let created = servq_core::parse_timestamp(&get("created_at"), &config.zone)
-            .map_err(|error| row_errors.push((column("created_at"), error.to_string())))
-            .ok();
+        let mut time = |name: &str, required: bool| -> Option<jiff::Timestamp> {
+            let text = get(name);
+            if text.is_empty() && !required {
+                return None;
+            }
+            servq_core::parse_timestamp(&text, &config.zone)
+                .map_err(|error| row_errors.push((column(name), error.to_string())))
+                .ok()
+                .and_then(|at| jiff::Timestamp::from_millisecond(at.utc_ms).ok())
+        };
+        let created = time("created_at", true);
+        let first_response = time("first_response_at", false);
+        let resolved = time("resolved_at", false);
+        let closed = time("closed_at", false);
+        let status_text = or(get("status"), "open");
+        let status = servq_desk::TicketStatus::parse(&status_text).unwrap_or_else(|| {
+            row_errors.push((
+                column("status"),
+                format!("status '{status_text}' is not open, resolved or closed"),
+            ));
+            servq_desk::TicketStatus::Open
+        });
+        let history = servq_server::desk::TicketHistory {
+            status,
+            first_response,
+            resolved,
+            closed,
+        };
+        if let Some(created) = created {
+            row_errors.extend(
+                history
+                    .problems(created)
+                    .into_iter()
+                    .map(|(field, reason)| (column(field), reason)),
+            );
+        }
         if !row_errors.is_empty() {
             errors.extend(row_errors.into_iter().map(|(c, r)| (line, c, r)));
             continue;
         }
-        let created = jiff::Timestamp::from_millisecond(created.expect("checked").utc_ms)?;
+        let created = created.expect("checked");
         let team = setup.team_for(&request);
-        match setup.prepare(id, &request, (team, get("assignee")), created) {
+        match setup.prepare(
+            id,
+            &request,
+            (team, get("assignee")),
+            created,
+            &history.completed(),
+        ) {
             Ok((ticket, _token)) => tickets.push((ticket, created.as_millisecond())),
             Err(reason) => errors.push((line, "row".to_owned(), reason)),
         }

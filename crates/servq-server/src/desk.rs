@@ -181,6 +181,94 @@ pub fn workflow(ticket_type: &str) -> Option<Workflow> {
         .find(|workflow| workflow.ticket_type == ticket_type)
 }
 
+/// How far an imported ticket got in the system it comes from: its status and when it was
+/// first answered, resolved and closed. A new ticket has the default (open, nothing yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketHistory {
+    /// open, resolved or closed.
+    pub status: TicketStatus,
+    /// First agent response.
+    pub first_response: Option<Timestamp>,
+    /// Resolved (required when resolved or closed).
+    pub resolved: Option<Timestamp>,
+    /// Closed (a closed ticket without it closed when it was resolved).
+    pub closed: Option<Timestamp>,
+}
+
+impl Default for TicketHistory {
+    fn default() -> Self {
+        TicketHistory {
+            status: TicketStatus::Open,
+            first_response: None,
+            resolved: None,
+            closed: None,
+        }
+    }
+}
+
+impl TicketHistory {
+    /// Every problem of an imported ticket's history, as (field, reason): the status must be
+    /// open, resolved or closed; a resolved or closed ticket needs its resolution time and an
+    /// open one has none; nothing happens before the ticket was created, and a ticket closes
+    /// after it was resolved.
+    pub fn problems(&self, created: Timestamp) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        let finished = matches!(self.status, TicketStatus::Resolved | TicketStatus::Closed);
+        if self.status == TicketStatus::WaitingCustomer {
+            problems.push((
+                "status",
+                "status 'waiting_customer' cannot be imported (open, resolved or closed)"
+                    .to_owned(),
+            ));
+        }
+        if finished && self.resolved.is_none() {
+            problems.push((
+                "resolved_at",
+                format!("a {} ticket needs resolved_at", self.status.name()),
+            ));
+        }
+        if !finished {
+            for (field, value) in [("resolved_at", self.resolved), ("closed_at", self.closed)] {
+                if value.is_some() {
+                    problems.push((
+                        field,
+                        format!("an {} ticket has no {field}", self.status.name()),
+                    ));
+                }
+            }
+        }
+        if self.status == TicketStatus::Resolved && self.closed.is_some() {
+            problems.push((
+                "closed_at",
+                "a resolved ticket has no closed_at (status closed)".to_owned(),
+            ));
+        }
+        for (field, value) in [
+            ("first_response_at", self.first_response),
+            ("resolved_at", self.resolved),
+            ("closed_at", self.closed),
+        ] {
+            if value.is_some_and(|at| at < created) {
+                problems.push((field, format!("{field} is before created_at")));
+            }
+        }
+        if let (Some(resolved), Some(closed)) = (self.resolved, self.closed)
+            && closed < resolved
+        {
+            problems.push(("closed_at", "closed_at is before resolved_at".to_owned()));
+        }
+        problems
+    }
+
+    /// The history with a closed ticket's closing time filled in (its resolution time).
+    pub fn completed(mut self) -> TicketHistory {
+        if self.status == TicketStatus::Closed && self.closed.is_none() {
+            self.closed = self.resolved;
+        }
+        self
+    }
+}
+
 /// What opening tickets needs from the store, read once (a file import opens many).
 pub struct DeskSetup {
     tree: Vec<servq_desk::Category>,
@@ -247,13 +335,17 @@ impl DeskSetup {
 
     /// The ticket to store for a checked request opened at `now`, with its started clocks and a
     /// new status token (returned: only its hash is stored). `team`/`assignee` are the routed
-    /// ones (see [`assignee_for`]).
+    /// ones (see [`assignee_for`]). An imported ticket's `history` (checked with
+    /// [`TicketHistory::problems`]) stops its clocks where they stopped in the system it comes
+    /// from: first response at the first response (or the resolution), resolution and stage at
+    /// the resolution, each met or breached on the calendar.
     pub fn prepare(
         &self,
         ticket_id: String,
         request: &TicketRequest,
         (team, assignee): (String, String),
         now: Timestamp,
+        history: &TicketHistory,
     ) -> Result<(NewTicket, String), String> {
         if let Some((_, reason)) = self.check(request).into_iter().next() {
             return Err(reason);
@@ -265,24 +357,43 @@ impl DeskSetup {
             .policy
             .rule_for(priority, &request.category, &request.segment)
             .ok_or_else(|| "no SLA rule matches the ticket".to_owned())?;
-        let mut clocks: Vec<ClockRow> = [SlaMetric::FirstResponse, SlaMetric::Resolution]
-            .into_iter()
-            .map(|metric| {
-                let (clock, _) = SlaClock::start(metric, rule.target_ms(metric), now);
-                clock_row(&clock, &rule.name, &self.calendar, &self.policy)
-            })
-            .collect();
-        let (stage_clock, _) = SlaClock::start(
-            SlaMetric::Stage,
-            i64::from(first_stage.limit_minutes) * 60_000,
-            now,
-        );
-        clocks.push(clock_row(
-            &stage_clock,
-            &first_stage.id,
-            &self.calendar,
-            &self.policy,
-        ));
+        let mut sla_events = Vec::new();
+        let mut clocks = Vec::new();
+        for (metric, target_ms, rule_name, stops_at) in [
+            (
+                SlaMetric::FirstResponse,
+                rule.target_ms(SlaMetric::FirstResponse),
+                &rule.name,
+                history.first_response.or(history.resolved),
+            ),
+            (
+                SlaMetric::Resolution,
+                rule.target_ms(SlaMetric::Resolution),
+                &rule.name,
+                history.resolved,
+            ),
+            (
+                SlaMetric::Stage,
+                i64::from(first_stage.limit_minutes) * 60_000,
+                &first_stage.id,
+                history.resolved,
+            ),
+        ] {
+            let (mut clock, started) = SlaClock::start(metric, target_ms, now);
+            sla_events.push((metric.name().to_owned(), started.name().to_owned(), ms(now)));
+            if let Some(at) = stops_at {
+                for event in clock.stop(&self.calendar, at) {
+                    sla_events.push((metric.name().to_owned(), event.name().to_owned(), ms(at)));
+                }
+            }
+            clocks.push(clock_row(&clock, rule_name, &self.calendar, &self.policy));
+        }
+        let finished = history.resolved.is_some();
+        let stage = if finished {
+            workflow.stages.last().unwrap_or(first_stage)
+        } else {
+            first_stage
+        };
         let token = auth::new_token();
         Ok((
             NewTicket {
@@ -298,9 +409,14 @@ impl DeskSetup {
                 contact_id: request.contact_id.clone(),
                 team,
                 assignee,
-                stage: first_stage.id.clone(),
+                stage: stage.id.clone(),
+                status: history.status.name().to_owned(),
                 status_token_hash: auth::token_hash(&token),
                 clocks,
+                sla_events,
+                first_response_ms: history.first_response.map(ms),
+                resolved_ms: history.resolved.map(ms),
+                closed_ms: history.closed.map(ms),
             },
             token,
         ))
@@ -343,7 +459,13 @@ pub async fn open_ticket(
             .strftime("%Y%m%d"),
         &auth::new_token()[..8]
     );
-    let (ticket, token) = setup.prepare(ticket_id.clone(), request, (team, assignee), now)?;
+    let (ticket, token) = setup.prepare(
+        ticket_id.clone(),
+        request,
+        (team, assignee),
+        now,
+        &TicketHistory::default(),
+    )?;
     store
         .create_ticket(&ticket, actor, ms(now))
         .await

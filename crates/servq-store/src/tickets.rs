@@ -60,12 +60,22 @@ pub struct NewTicket {
     pub team: String,
     /// Assigned agent, empty if none.
     pub assignee: String,
-    /// First workflow stage.
+    /// Workflow stage: the first one, or the last of a finished imported ticket.
     pub stage: String,
+    /// open, or for an imported ticket also resolved or closed.
+    pub status: String,
     /// SHA-256 of the customer's status-page token.
     pub status_token_hash: String,
-    /// Its SLA clocks, started.
+    /// Its SLA clocks: started, or stopped at an imported ticket's response and resolution.
     pub clocks: Vec<ClockRow>,
+    /// SLA events to store with it: (metric, `start`/`met`/`breached`, UTC ms).
+    pub sla_events: Vec<(String, String, i64)>,
+    /// First agent response (imported tickets), UTC ms.
+    pub first_response_ms: Option<i64>,
+    /// Resolved (imported tickets), UTC ms.
+    pub resolved_ms: Option<i64>,
+    /// Closed (imported tickets), UTC ms.
+    pub closed_ms: Option<i64>,
 }
 
 /// A stored ticket.
@@ -219,55 +229,131 @@ async fn put_clock(
     Ok(())
 }
 
-async fn insert_ticket(
+const INSERT_TICKET: &str = "INSERT INTO tickets (ticket_id, ticket_type, category, priority, \
+     subject, description, customer_id, segment, channel, contact_id, team, assignee, stage, status, \
+     status_token_hash, created_at, first_response_at, resolved_at, closed_at, updated_at)";
+const TICKET_INSERT_COLUMNS: usize = 20;
+
+fn bind_ticket<'a>(
+    query: sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments>,
+    (ticket, created_ms): &'a (NewTicket, i64),
+) -> sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments> {
+    let updated_ms = [
+        ticket.closed_ms,
+        ticket.resolved_ms,
+        ticket.first_response_ms,
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or(*created_ms);
+    query
+        .bind(ticket.ticket_id.as_str())
+        .bind(ticket.ticket_type.as_str())
+        .bind(ticket.category.as_str())
+        .bind(ticket.priority.as_str())
+        .bind(ticket.subject.as_str())
+        .bind(ticket.description.as_str())
+        .bind(ticket.customer_id.as_str())
+        .bind(ticket.segment.as_str())
+        .bind(ticket.channel.as_str())
+        .bind(ticket.contact_id.as_deref())
+        .bind(ticket.team.as_str())
+        .bind(ticket.assignee.as_str())
+        .bind(ticket.stage.as_str())
+        .bind(ticket.status.as_str())
+        .bind(ticket.status_token_hash.as_str())
+        .bind(*created_ms)
+        .bind(ticket.first_response_ms)
+        .bind(ticket.resolved_ms)
+        .bind(ticket.closed_ms)
+        .bind(updated_ms)
+}
+
+/// Writes new tickets (each created at its own time) with their first history event, clocks
+/// and SLA events, a few multi-row statements per thousand tickets.
+async fn insert_tickets(
     connection: &mut sqlx::AnyConnection,
-    ticket: &NewTicket,
+    tickets: &[(NewTicket, i64)],
     actor: &Actor,
-    created_ms: i64,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO tickets (ticket_id, ticket_type, category, priority, subject, description, \
-         customer_id, segment, channel, contact_id, team, assignee, stage, status, \
-         status_token_hash, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $15, $15)",
-    )
-    .bind(ticket.ticket_id.as_str())
-    .bind(ticket.ticket_type.as_str())
-    .bind(ticket.category.as_str())
-    .bind(ticket.priority.as_str())
-    .bind(ticket.subject.as_str())
-    .bind(ticket.description.as_str())
-    .bind(ticket.customer_id.as_str())
-    .bind(ticket.segment.as_str())
-    .bind(ticket.channel.as_str())
-    .bind(ticket.contact_id.as_deref())
-    .bind(ticket.team.as_str())
-    .bind(ticket.assignee.as_str())
-    .bind(ticket.stage.as_str())
-    .bind(ticket.status_token_hash.as_str())
-    .bind(created_ms)
-    .execute(&mut *connection)
-    .await?;
-    event(
+    crate::import::insert_batch(
         connection,
-        &ticket.ticket_id,
-        created_ms,
-        &actor.name,
-        "created",
-        &ticket.subject,
+        INSERT_TICKET,
+        TICKET_INSERT_COLUMNS,
+        tickets,
+        bind_ticket,
     )
     .await?;
-    for clock in &ticket.clocks {
-        put_clock(connection, &ticket.ticket_id, clock).await?;
-        sla_event(
-            connection,
-            &ticket.ticket_id,
-            &clock.metric,
-            "start",
-            created_ms,
-        )
-        .await?;
-    }
+    crate::import::insert_batch(
+        connection,
+        "INSERT INTO ticket_events (ticket_id, at, actor, kind, detail)",
+        5,
+        tickets,
+        |query, (ticket, created_ms)| {
+            query
+                .bind(ticket.ticket_id.as_str())
+                .bind(*created_ms)
+                .bind(actor.name.as_str())
+                .bind("created")
+                .bind(ticket.subject.as_str())
+        },
+    )
+    .await?;
+    let clocks: Vec<(&str, &ClockRow)> = tickets
+        .iter()
+        .flat_map(|(ticket, _)| {
+            ticket
+                .clocks
+                .iter()
+                .map(|clock| (ticket.ticket_id.as_str(), clock))
+        })
+        .collect();
+    crate::import::insert_batch(
+        connection,
+        "INSERT INTO sla_clocks (ticket_id, metric, rule, target_ms, used_ms, running_since, \
+         due_at, warn_at, state, breached, warned)",
+        11,
+        &clocks,
+        |query, (ticket_id, clock)| {
+            query
+                .bind(*ticket_id)
+                .bind(clock.metric.as_str())
+                .bind(clock.rule.as_str())
+                .bind(clock.target_ms)
+                .bind(clock.used_ms)
+                .bind(clock.running_since)
+                .bind(clock.due_ms)
+                .bind(clock.warn_ms)
+                .bind(clock.state.as_str())
+                .bind(i64::from(clock.breached))
+                .bind(i64::from(clock.warned))
+        },
+    )
+    .await?;
+    let events: Vec<(&str, &(String, String, i64))> = tickets
+        .iter()
+        .flat_map(|(ticket, _)| {
+            ticket
+                .sla_events
+                .iter()
+                .map(|event| (ticket.ticket_id.as_str(), event))
+        })
+        .collect();
+    crate::import::insert_batch(
+        connection,
+        "INSERT INTO sla_events (ticket_id, metric, kind, at)",
+        4,
+        &events,
+        |query, (ticket_id, (metric, kind, at))| {
+            query
+                .bind(*ticket_id)
+                .bind(metric.as_str())
+                .bind(kind.as_str())
+                .bind(*at)
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -281,7 +367,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<()> {
         let mut transaction = self.begin_write().await?;
-        insert_ticket(&mut transaction, ticket, actor, now_ms).await?;
+        insert_tickets(&mut transaction, &[(ticket.clone(), now_ms)], actor).await?;
         users::audit(
             &mut transaction,
             actor,
@@ -308,20 +394,34 @@ impl Store {
         now_ms: i64,
     ) -> Result<(i64, i64)> {
         let mut transaction = self.begin_write().await?;
-        let (mut created, mut existing) = (0, 0);
-        for (ticket, created_ms) in tickets {
-            let there: Option<String> =
-                sqlx::query_scalar("SELECT ticket_id FROM tickets WHERE ticket_id = $1")
-                    .bind(ticket.ticket_id.as_str())
-                    .fetch_optional(&mut *transaction)
-                    .await?;
-            if there.is_some() {
-                existing += 1;
-                continue;
+        let mut stored = std::collections::HashSet::new();
+        let numbered = self.backend() != Backend::Sqlite;
+        for chunk in tickets.chunks(1000) {
+            let placeholders = (1..=chunk.len())
+                .map(|n| {
+                    if numbered {
+                        format!("${n}")
+                    } else {
+                        "?".to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+            let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
+                "SELECT ticket_id FROM tickets WHERE ticket_id IN ({placeholders})"
+            )));
+            for (ticket, _) in chunk {
+                query = query.bind(ticket.ticket_id.as_str());
             }
-            insert_ticket(&mut transaction, ticket, actor, *created_ms).await?;
-            created += 1;
+            stored.extend(query.fetch_all(&mut *transaction).await?);
         }
+        let new: Vec<(NewTicket, i64)> = tickets
+            .iter()
+            .filter(|(ticket, _)| !stored.contains(&ticket.ticket_id))
+            .cloned()
+            .collect();
+        insert_tickets(&mut transaction, &new, actor).await?;
+        let (created, existing) = (new.len() as i64, (tickets.len() - new.len()) as i64);
         users::audit(
             &mut transaction,
             actor,
