@@ -510,6 +510,10 @@ pub async fn escalation_loop(store: Store) {
             Ok(_) => {}
             Err(error) => tracing::error!("SLA escalation failed: {error:#}"),
         }
+        // keeps the ticket cube's change log short on a busy desk nobody reports on
+        if let Err(error) = store.refresh_ticket_cube().await {
+            tracing::error!("ticket KPI cube refresh failed: {error:#}");
+        }
     }
 }
 

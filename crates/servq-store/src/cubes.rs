@@ -103,7 +103,7 @@ pub(crate) async fn centre_zone(connection: &mut AnyConnection) -> Result<TimeZo
 }
 
 /// The local days (start, end) in UTC ms that hold the given bucket starts.
-fn days_of(buckets: &[i64], zone: &TimeZone) -> Vec<(i64, i64)> {
+pub(crate) fn days_of(buckets: &[i64], zone: &TimeZone) -> Vec<(i64, i64)> {
     let mut days = BTreeSet::new();
     let mut last_day: Option<(i64, i64)> = None;
     for &bucket in buckets {

@@ -21,6 +21,7 @@ mod settings;
 mod surveys;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod ticket_cube;
 mod tickets;
 mod transcripts;
 mod users;

@@ -60,6 +60,7 @@ impl Store {
         .await?;
         cubes::rebuild(&mut transaction, cubes::Source::Contacts).await?;
         cubes::rebuild(&mut transaction, cubes::Source::States).await?;
+        crate::ticket_cube::mark_all(&mut transaction).await?;
         crate::cache::bump_data_version(&mut transaction).await?;
         transaction.commit().await?;
         Ok(())

@@ -354,6 +354,13 @@ async fn insert_tickets(
         },
     )
     .await?;
+    crate::ticket_cube::mark_instants(
+        connection,
+        tickets.iter().flat_map(|(ticket, created_ms)| {
+            std::iter::once(*created_ms).chain(ticket.resolved_ms)
+        }),
+    )
+    .await?;
     Ok(())
 }
 
@@ -546,6 +553,7 @@ impl Store {
                 }
                 if is_breach {
                     pass.breaches += 1;
+                    crate::ticket_cube::mark_ticket(&mut transaction, &ticket_id).await?;
                     sla_event(&mut transaction, &ticket_id, &metric, "breached", now_ms).await?;
                 } else {
                     pass.warnings += 1;
@@ -690,11 +698,13 @@ impl Store {
         now_ms: i64,
     ) -> Result<bool> {
         let mut transaction = self.begin_write().await?;
+        crate::ticket_cube::mark_ticket(&mut transaction, change.ticket_id).await?;
         let updated = sqlx::query(
             "UPDATE tickets SET status = $1, stage = COALESCE($2, stage), \
              first_response_at = CASE WHEN $3 = 1 THEN COALESCE(first_response_at, $4) ELSE first_response_at END, \
              resolved_at = CASE WHEN $5 = 1 THEN $4 WHEN $5 = 0 THEN NULL ELSE resolved_at END, \
-             closed_at = CASE WHEN $6 = 1 THEN $4 ELSE closed_at END, updated_at = $4 \
+             closed_at = CASE WHEN $6 = 1 THEN $4 WHEN $5 = 0 THEN NULL ELSE closed_at END, \
+             updated_at = $4 \
              WHERE ticket_id = $7 AND status = $8",
         )
         .bind(change.status)
@@ -711,6 +721,7 @@ impl Store {
         if updated != 1 {
             return Ok(false);
         }
+        crate::ticket_cube::mark_ticket(&mut transaction, change.ticket_id).await?;
         for clock in change.clocks {
             put_clock(&mut transaction, change.ticket_id, clock).await?;
         }
@@ -898,10 +909,11 @@ impl TicketGroup {
 }
 
 impl Store {
-    /// Ticket counters per group: tickets created in `[from_ms, to_ms)` with their responses,
-    /// resolutions, complaints and SLA outcomes, and the backlog open at `to_ms` (aged: open
-    /// longer than `aged_ms`).
-    pub async fn ticket_counters(
+    /// Ticket counters per group counted from every ticket (the definition the day cube of
+    /// [`Store::ticket_counters`] must reproduce): tickets created in `[from_ms, to_ms)` with
+    /// their responses, resolutions, complaints and SLA outcomes, and the backlog open at
+    /// `to_ms` (aged: open longer than `aged_ms`).
+    pub async fn ticket_counters_live(
         &self,
         from_ms: i64,
         to_ms: i64,
@@ -1081,6 +1093,7 @@ impl Store {
         let Some(before) = before else {
             return Ok(false);
         };
+        crate::ticket_cube::mark_ticket(&mut transaction, ticket_id).await?;
         sqlx::query(
             "UPDATE tickets SET team = $1, assignee = $2, updated_at = $3 WHERE ticket_id = $4",
         )

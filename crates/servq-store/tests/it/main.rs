@@ -6,6 +6,7 @@ mod drill;
 mod imports;
 mod queries;
 mod surveys;
+mod tickets;
 mod users;
 
 use std::future::Future;

@@ -1,0 +1,341 @@
+//! Ticket KPIs from a day cube (migration 0014). A year of tickets is a million rows; the
+//! dashboard and `GET /api/v1/desk/kpi` read a few thousand cube rows instead.
+//!
+//! Writes log the instants they touched (a ticket's creation and resolution, before and after
+//! the change) in `ticket_cube_dirty`, an append-only log, so concurrent writers never wait on
+//! one another. A report first takes the log (`DELETE … RETURNING`: an entry whose writer has
+//! not committed yet is not seen and stays for the next report) and re-sums the local days it
+//! names from the tickets, in one transaction serialised by SQLite's write lock or a PostgreSQL
+//! advisory lock.
+
+use std::collections::BTreeMap;
+
+use jiff::{Timestamp, tz::TimeZone};
+use sqlx::{AnyConnection, Row};
+
+use crate::{Backend, Result, Store, TicketGroup, cubes, import::insert_batch};
+
+/// Log entries are 15-minute buckets: every zone offset is a multiple of 15 minutes, so a
+/// bucket lies in one local day.
+const BUCKET_MS: i64 = 900_000;
+
+/// Serialises cube refreshes on PostgreSQL (an arbitrary key of `pg_advisory_xact_lock`).
+const REFRESH_LOCK: i64 = 0x7365_7276_7164_6b31;
+
+/// The cube's groups: `dim` value and the ticket column it groups by ('' = every ticket).
+const DIMS: [(&str, &str); 7] = [
+    ("", "''"),
+    ("team", "t.team"),
+    ("category", "t.category"),
+    ("priority", "t.priority"),
+    ("type", "t.ticket_type"),
+    ("assignee", "t.assignee"),
+    ("channel", "t.channel"),
+];
+
+/// The counters summed per created day, in `servq_desk::TicketCounters::FIELDS` order (backlog
+/// apart), as SQL over a ticket `t` and its first-response `f` and resolution `r` clocks.
+const CREATED_SUMS: [(&str, &str); 9] = [
+    ("created", "COUNT(*)"),
+    (
+        "resolved",
+        "SUM(CASE WHEN t.resolved_at IS NOT NULL THEN 1 ELSE 0 END)",
+    ),
+    (
+        "responded",
+        "SUM(CASE WHEN f.state IN ('met', 'breached') THEN 1 ELSE 0 END)",
+    ),
+    (
+        "first_response_ms",
+        "SUM(CASE WHEN f.state IN ('met', 'breached') THEN f.used_ms ELSE 0 END)",
+    ),
+    (
+        "resolution_ms",
+        "SUM(CASE WHEN t.resolved_at IS NOT NULL AND r.state IN ('met', 'breached') \
+         THEN r.used_ms ELSE 0 END)",
+    ),
+    (
+        "complaints",
+        "SUM(CASE WHEN t.ticket_type = 'complaint' THEN 1 ELSE 0 END)",
+    ),
+    (
+        "complaints_in_24h",
+        "SUM(CASE WHEN t.ticket_type = 'complaint' AND t.resolved_at IS NOT NULL \
+         AND t.resolved_at - t.created_at <= 86400000 THEN 1 ELSE 0 END)",
+    ),
+    (
+        "sla_met",
+        "SUM(CASE WHEN f.state = 'met' THEN 1 ELSE 0 END) \
+         + SUM(CASE WHEN r.state = 'met' THEN 1 ELSE 0 END)",
+    ),
+    (
+        "sla_breached",
+        "SUM(CASE WHEN f.breached = 1 THEN 1 ELSE 0 END) \
+         + SUM(CASE WHEN r.breached = 1 THEN 1 ELSE 0 END)",
+    ),
+];
+
+const CLOCK_JOINS: &str = "LEFT JOIN sla_clocks f ON f.ticket_id = t.ticket_id \
+     AND f.metric = 'first_response' \
+     LEFT JOIN sla_clocks r ON r.ticket_id = t.ticket_id AND r.metric = 'resolution'";
+
+/// Logs a ticket's creation and resolution instants (call before and after changing it, in the
+/// same transaction, so both its old and new days are re-summed).
+pub(crate) async fn mark_ticket(connection: &mut AnyConnection, ticket_id: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO ticket_cube_dirty (at) SELECT created_at FROM tickets WHERE ticket_id = $1 \
+         UNION ALL SELECT resolved_at FROM tickets WHERE ticket_id = $1 AND resolved_at IS NOT NULL",
+    )
+    .bind(ticket_id)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Logs instants (an import's creations and resolutions), one entry per 15-minute bucket.
+pub(crate) async fn mark_instants(
+    connection: &mut AnyConnection,
+    instants: impl IntoIterator<Item = i64>,
+) -> Result<()> {
+    let mut buckets: Vec<i64> = instants
+        .into_iter()
+        .map(|at| at - at.rem_euclid(BUCKET_MS))
+        .collect();
+    buckets.sort_unstable();
+    buckets.dedup();
+    insert_batch(
+        connection,
+        "INSERT INTO ticket_cube_dirty (at)",
+        1,
+        &buckets,
+        |query, at| query.bind(*at),
+    )
+    .await
+}
+
+/// Empties the cube and logs every ticket's days (the centre's zone changed: days are cut at
+/// other midnights).
+pub(crate) async fn mark_all(connection: &mut AnyConnection) -> Result<()> {
+    sqlx::query("DELETE FROM ticket_day_cube")
+        .execute(&mut *connection)
+        .await?;
+    sqlx::query(
+        "INSERT INTO ticket_cube_dirty (at) \
+         SELECT DISTINCT created_at - created_at % 900000 FROM tickets \
+         UNION SELECT DISTINCT resolved_at - resolved_at % 900000 FROM tickets \
+         WHERE resolved_at IS NOT NULL",
+    )
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Re-sums the days the log names and empties it (what it took of it).
+async fn refresh(connection: &mut AnyConnection) -> Result<()> {
+    let instants: Vec<i64> = sqlx::query_scalar("DELETE FROM ticket_cube_dirty RETURNING at")
+        .fetch_all(&mut *connection)
+        .await?;
+    if instants.is_empty() {
+        return Ok(());
+    }
+    let mut buckets: Vec<i64> = instants
+        .into_iter()
+        .map(|at| at - at.rem_euclid(BUCKET_MS))
+        .collect();
+    buckets.sort_unstable();
+    buckets.dedup();
+    let zone = cubes::centre_zone(connection).await?;
+    let days = cubes::days_of(&buckets, &zone);
+    sqlx::query("DROP TABLE IF EXISTS ticket_days")
+        .execute(&mut *connection)
+        .await?;
+    sqlx::query(
+        "CREATE TEMP TABLE ticket_days (period BIGINT PRIMARY KEY, day_end BIGINT NOT NULL)",
+    )
+    .execute(&mut *connection)
+    .await?;
+    insert_batch(
+        connection,
+        "INSERT INTO ticket_days (period, day_end)",
+        2,
+        &days,
+        |query, (start, end)| query.bind(*start).bind(*end),
+    )
+    .await?;
+    sqlx::query("DELETE FROM ticket_day_cube WHERE day_start IN (SELECT period FROM ticket_days)")
+        .execute(&mut *connection)
+        .await?;
+    let names = CREATED_SUMS.map(|(name, _)| name).join(", ");
+    let sums = CREATED_SUMS
+        .map(|(_, sum)| format!("CAST(COALESCE({sum}, 0) AS BIGINT)"))
+        .join(", ");
+    let zeros = CREATED_SUMS.map(|_| "0").join(", ");
+    for (dim, column) in DIMS {
+        // PostgreSQL refuses GROUP BY a constant
+        let group = if dim.is_empty() {
+            String::new()
+        } else {
+            format!(", {column}")
+        };
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO ticket_day_cube (day_start, dim, key, {names}, left_backlog) \
+             SELECT d.period, '{dim}', {column}, {sums}, 0 FROM ticket_days d \
+             JOIN tickets t ON t.created_at >= d.period AND t.created_at < d.day_end \
+             {CLOCK_JOINS} GROUP BY d.period{group}"
+        )))
+        .execute(&mut *connection)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO ticket_day_cube (day_start, dim, key, {names}, left_backlog) \
+             SELECT d.period, '{dim}', {column}, {zeros}, COUNT(*) FROM ticket_days d \
+             JOIN tickets t ON t.resolved_at >= d.period AND t.resolved_at < d.day_end \
+             GROUP BY d.period{group} \
+             ON CONFLICT (dim, day_start, key) DO UPDATE SET left_backlog = excluded.left_backlog"
+        )))
+        .execute(&mut *connection)
+        .await?;
+    }
+    sqlx::query("DROP TABLE ticket_days")
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
+/// The start of the local day holding `at`.
+fn day_start(at_ms: i64, zone: &TimeZone) -> Option<i64> {
+    let zoned = Timestamp::from_millisecond(at_ms)
+        .ok()?
+        .to_zoned(zone.clone());
+    Some(zoned.start_of_day().ok()?.timestamp().as_millisecond())
+}
+
+impl Store {
+    /// Brings the ticket cube up to date with every committed change (a no-op when nothing
+    /// changed). Reports call it first; the escalation loop calls it every minute so that a
+    /// busy desk's log stays short.
+    pub async fn refresh_ticket_cube(&self) -> Result<()> {
+        let pending: Option<i64> = sqlx::query_scalar("SELECT id FROM ticket_cube_dirty LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        if pending.is_none() {
+            return Ok(());
+        }
+        let mut transaction = self.begin_write().await?;
+        if self.backend() == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(REFRESH_LOCK)
+                .execute(&mut *transaction)
+                .await?;
+        }
+        refresh(&mut transaction).await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Ticket counters per group (see [`Store::ticket_counters_live`] for the definitions),
+    /// read from the day cube when `[from_ms, to_ms)` are local midnights of the centre's zone
+    /// (as every report asks), else counted from the tickets.
+    pub async fn ticket_counters(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        group: Option<TicketGroup>,
+        aged_ms: i64,
+    ) -> Result<Vec<(Option<String>, servq_desk::TicketCounters)>> {
+        let zone = {
+            let mut connection = self.pool.acquire().await?;
+            cubes::centre_zone(&mut connection).await?
+        };
+        let aged_from = to_ms - aged_ms;
+        let (Some(aged_day), true) = (
+            day_start(aged_from, &zone),
+            day_start(from_ms, &zone) == Some(from_ms) && day_start(to_ms, &zone) == Some(to_ms),
+        ) else {
+            return self
+                .ticket_counters_live(from_ms, to_ms, group, aged_ms)
+                .await;
+        };
+        self.refresh_ticket_cube().await?;
+        let dim = group.map_or("", TicketGroup::name);
+        let column = DIMS
+            .iter()
+            .find(|(name, _)| *name == dim)
+            .map_or("''", |(_, column)| column);
+        let mut groups: BTreeMap<String, [i64; 11]> = BTreeMap::new();
+        let sums = CREATED_SUMS
+            .map(|(name, _)| format!("CAST(COALESCE(SUM({name}), 0) AS BIGINT)"))
+            .join(", ");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT key, {sums} FROM ticket_day_cube WHERE dim = $1 AND day_start >= $2 \
+             AND day_start < $3 GROUP BY key"
+        )))
+        .bind(dim)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &rows {
+            let entry = groups.entry(row.try_get(0)?).or_default();
+            for (index, value) in entry.iter_mut().take(9).enumerate() {
+                *value = row.try_get(index + 1)?;
+            }
+        }
+        // backlog at to = created before it − resolved before it; aged: created before
+        // to − aged and not resolved before to, the part after aged_day's midnight counted
+        // from the tickets of those last days
+        let rows = sqlx::query(
+            "SELECT key, CAST(COALESCE(SUM(created - left_backlog), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN day_start < $3 THEN created ELSE 0 END) \
+             - SUM(left_backlog), 0) AS BIGINT) \
+             FROM ticket_day_cube WHERE dim = $1 AND day_start < $2 GROUP BY key",
+        )
+        .bind(dim)
+        .bind(to_ms)
+        .bind(aged_day)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &rows {
+            let key: String = row.try_get(0)?;
+            let (backlog, aged): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
+            if backlog != 0 || aged != 0 || groups.contains_key(&key) {
+                let entry = groups.entry(key).or_default();
+                entry[9] = backlog;
+                entry[10] = aged;
+            }
+        }
+        let group_by = if dim.is_empty() {
+            String::new()
+        } else {
+            format!(" GROUP BY {column}")
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {column}, CAST(COALESCE(SUM(CASE WHEN t.created_at < $3 THEN 1 \
+             WHEN t.resolved_at IS NOT NULL AND t.resolved_at < $2 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM tickets t WHERE t.created_at >= $1 AND t.created_at < $2{group_by}"
+        )))
+        .bind(aged_day)
+        .bind(to_ms)
+        .bind(aged_from)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &rows {
+            let recent: i64 = row.try_get(1)?;
+            if recent != 0 {
+                groups.entry(row.try_get(0)?).or_default()[10] += recent;
+            }
+        }
+        if group.is_none() {
+            groups.entry(String::new()).or_default();
+        }
+        Ok(groups
+            .into_iter()
+            .filter(|(_, values)| group.is_none() || values.iter().any(|v| *v != 0))
+            .map(|(key, values)| {
+                (
+                    group.map(|_| key),
+                    servq_desk::TicketCounters::from_array(values),
+                )
+            })
+            .collect())
+    }
+}
