@@ -1,5 +1,5 @@
 //! `servq desk`: the service desk from the command line — one escalation pass (as every server
-//! runs each minute), and the business calendar and SLA policy as JSON.
+//! runs each minute), and the business calendar, SLA policy, routing and workflows as JSON.
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -38,6 +38,13 @@ pub enum DeskCommand {
     /// Print the routing rules and assignment strategy (JSON), or store them from a file.
     Routing {
         /// The routing to store.
+        #[arg(long)]
+        set: Option<PathBuf>,
+    },
+    /// Print the workflows of the ticket types (JSON), or store them from a file (checked
+    /// first: every problem is listed).
+    Workflows {
+        /// The workflows to store.
         #[arg(long)]
         set: Option<PathBuf>,
     },
@@ -103,6 +110,20 @@ pub async fn run(config: &Config, command: DeskCommand) -> Result<ExitCode> {
                 )
                 .await?;
             eprintln!("routing stored; new tickets use it");
+        }
+        DeskCommand::Workflows { set: None } => {
+            let workflows = servq_server::desk::workflows(&store).await?;
+            println!("{}", serde_json::to_string_pretty(&workflows)?);
+        }
+        DeskCommand::Workflows { set: Some(path) } => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let workflows: Vec<servq_desk::Workflow> = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a list of workflows", path.display()))?;
+            servq_server::desk::store_workflows(&store, &workflows, &cli())
+                .await
+                .map_err(|problems| anyhow::anyhow!("{}: {problems}", path.display()))?;
+            eprintln!("workflows stored; new tickets and stage moves use them");
         }
         DeskCommand::Calendar { set: None } => {
             let spec = servq_server::desk::calendar_spec(&store).await?;

@@ -1,6 +1,8 @@
 //! Ticket life cycle (`docs/desk.md#life-cycle`): statuses, what each action does to them and to
 //! the SLA clocks, and the workflows (stages with time limits) of each ticket type.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::sla::SlaMetric;
@@ -168,10 +170,97 @@ pub fn transition(
 /// One stage of a workflow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkflowStage {
-    /// Id (also the i18n key of its name).
+    /// Id (the default stages' names are in the i18n catalogue under `desk.stage_{id}`).
     pub id: String,
     /// Time limit in business minutes while the ticket is in the stage.
     pub limit_minutes: u32,
+    /// Names by locale (`zh-CN`, `zh-TW`, `en`), required for a stage the catalogue does not
+    /// name; a given name wins over the catalogue's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<String, String>,
+}
+
+/// Stage ids the i18n catalogue names (the default workflows' stages).
+pub const CATALOGUE_STAGES: [&str; 10] = [
+    "reception",
+    "diagnosis",
+    "repair_parts",
+    "feedback_follow_up",
+    "satisfaction_survey",
+    "investigation",
+    "handling",
+    "return_visit",
+    "answering",
+    "follow_up",
+];
+
+/// The locales every custom stage needs a name in.
+pub const STAGE_NAME_LOCALES: [&str; 3] = ["zh-CN", "zh-TW", "en"];
+
+/// The longest stage limit accepted: a year of business minutes.
+pub const MAX_STAGE_MINUTES: u32 = 525_600;
+
+fn is_identifier(text: &str, max: usize) -> bool {
+    !text.is_empty()
+        && text.len() <= max
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Every problem of a set of workflows (empty when it can be used): at least one workflow,
+/// ticket types and stage ids of lower-case letters, digits and `_`, unique; at least one
+/// stage each; limits from 1 minute to [`MAX_STAGE_MINUTES`]; names in zh-CN, zh-TW and en for
+/// stages the catalogue does not name.
+pub fn check_workflows(workflows: &[Workflow]) -> Vec<String> {
+    let mut problems = Vec::new();
+    if workflows.is_empty() {
+        problems.push("at least one workflow is needed".to_owned());
+    }
+    let mut types = std::collections::BTreeSet::new();
+    for workflow in workflows {
+        let kind = &workflow.ticket_type;
+        if !is_identifier(kind, 32) {
+            problems.push(format!(
+                "ticket type '{kind}': use 1 to 32 lower-case letters, digits or _"
+            ));
+        }
+        if !types.insert(kind.as_str()) {
+            problems.push(format!("ticket type '{kind}' appears twice"));
+        }
+        if workflow.stages.is_empty() {
+            problems.push(format!("{kind}: a workflow needs at least one stage"));
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for stage in &workflow.stages {
+            let id = &stage.id;
+            if !is_identifier(id, 40) {
+                problems.push(format!(
+                    "{kind}: stage '{id}': use 1 to 40 lower-case letters, digits or _"
+                ));
+            }
+            if !ids.insert(id.as_str()) {
+                problems.push(format!("{kind}: stage '{id}' appears twice"));
+            }
+            if !(1..=MAX_STAGE_MINUTES).contains(&stage.limit_minutes) {
+                problems.push(format!(
+                    "{kind}: stage '{id}': limit_minutes must be 1 to {MAX_STAGE_MINUTES}"
+                ));
+            }
+            if !CATALOGUE_STAGES.contains(&id.as_str()) {
+                for locale in STAGE_NAME_LOCALES {
+                    if stage
+                        .names
+                        .get(locale)
+                        .is_none_or(|name| name.trim().is_empty())
+                    {
+                        problems.push(format!("{kind}: stage '{id}' needs a name in {locale}"));
+                    }
+                }
+            }
+        }
+    }
+    problems
 }
 
 /// The stages of a ticket type, in order.
@@ -194,6 +283,11 @@ impl Workflow {
     pub fn stage(&self, stage: &str) -> Option<&WorkflowStage> {
         self.stages.iter().find(|s| s.id == stage)
     }
+
+    /// A stage's own name in `locale`, if the workflow gives one.
+    pub fn stage_name(&self, stage: &str, locale: &str) -> Option<&str> {
+        self.stage(stage)?.names.get(locale).map(String::as_str)
+    }
 }
 
 /// The default workflows (reference.md): after-sales reception → diagnosis → repair and spare
@@ -207,6 +301,7 @@ pub fn default_workflows() -> Vec<Workflow> {
             .map(|(id, limit_minutes)| WorkflowStage {
                 id: (*id).to_owned(),
                 limit_minutes: *limit_minutes,
+                names: BTreeMap::new(),
             })
             .collect(),
     };
@@ -299,5 +394,41 @@ mod tests {
         assert_eq!(after_sales.next("satisfaction_survey"), None);
         assert_eq!(DEFAULT_CATEGORIES.len(), 18);
         assert_eq!(DEFAULT_CATEGORIES[17], "consult_other");
+    }
+
+    #[test]
+    fn the_default_workflows_pass_their_check_and_bad_ones_are_named() {
+        assert!(check_workflows(&default_workflows()).is_empty());
+        let mut bad = default_workflows();
+        bad[0].stages[1].limit_minutes = 0;
+        bad[1].stages.push(WorkflowStage {
+            id: "reception".to_owned(),
+            limit_minutes: 10,
+            names: BTreeMap::new(),
+        });
+        bad[2].stages.push(WorkflowStage {
+            id: "callback".to_owned(),
+            limit_minutes: 60,
+            names: BTreeMap::from([("en".to_owned(), "Call back".to_owned())]),
+        });
+        bad.push(Workflow {
+            ticket_type: "Repair".to_owned(),
+            stages: Vec::new(),
+        });
+        assert_eq!(
+            check_workflows(&bad),
+            vec![
+                "after_sales: stage 'diagnosis': limit_minutes must be 1 to 525600",
+                "complaint: stage 'reception' appears twice",
+                "consult: stage 'callback' needs a name in zh-CN",
+                "consult: stage 'callback' needs a name in zh-TW",
+                "ticket type 'Repair': use 1 to 32 lower-case letters, digits or _",
+                "Repair: a workflow needs at least one stage",
+            ]
+        );
+        assert_eq!(
+            check_workflows(&[]),
+            vec!["at least one workflow is needed"]
+        );
     }
 }

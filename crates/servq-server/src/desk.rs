@@ -174,11 +174,78 @@ fn web() -> String {
     "web".to_owned()
 }
 
+/// Settings key of the workflows (JSON, `servq_desk::Workflow` list).
+pub const WORKFLOWS_KEY: &str = "desk.workflows";
+
+/// The workflows of the ticket types: as stored, else the defaults (after-sales, complaint,
+/// consult).
+pub async fn workflows(store: &Store) -> anyhow::Result<Vec<Workflow>> {
+    Ok(match store.text_setting(WORKFLOWS_KEY).await? {
+        Some(json) => serde_json::from_str(&json)?,
+        None => default_workflows(),
+    })
+}
+
 /// The workflow of a ticket type.
-pub fn workflow(ticket_type: &str) -> Option<Workflow> {
-    default_workflows()
-        .into_iter()
+pub fn find_workflow<'a>(workflows: &'a [Workflow], ticket_type: &str) -> Option<&'a Workflow> {
+    workflows
+        .iter()
         .find(|workflow| workflow.ticket_type == ticket_type)
+}
+
+/// A stage's name for people: the workflow's own name in the locale, else the catalogue's.
+pub fn stage_label(
+    locale: crate::i18n::Locale,
+    workflows: &[Workflow],
+    ticket_type: &str,
+    stage: &str,
+) -> String {
+    find_workflow(workflows, ticket_type)
+        .and_then(|workflow| workflow.stage_name(stage, locale.tag()))
+        .map_or_else(
+            || crate::i18n::t(locale, &format!("desk.stage_{stage}")),
+            str::to_owned,
+        )
+}
+
+/// A ticket type's name for people: the catalogue's, else its id (a type added by the centre).
+pub fn type_label(locale: crate::i18n::Locale, ticket_type: &str) -> String {
+    let key = format!("tickets.type_{ticket_type}");
+    let name = crate::i18n::t(locale, &key);
+    if name == key {
+        ticket_type.to_owned()
+    } else {
+        name
+    }
+}
+
+/// Checks workflows and stores them (new tickets and stage moves use them). Refused, with
+/// every reason, when they cannot be used or drop a ticket type that stored tickets have.
+pub async fn store_workflows(
+    store: &Store,
+    workflows: &[Workflow],
+    actor: &Actor,
+) -> Result<(), String> {
+    let mut problems = servq_desk::check_workflows(workflows);
+    let in_use = store
+        .ticket_types()
+        .await
+        .map_err(|error| error.to_string())?;
+    for ticket_type in in_use {
+        if find_workflow(workflows, &ticket_type).is_none() {
+            problems.push(format!(
+                "ticket type '{ticket_type}' has tickets: keep its workflow"
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("; "));
+    }
+    let json = serde_json::to_string(workflows).map_err(|error| error.to_string())?;
+    store
+        .set_text_setting(WORKFLOWS_KEY, &json, actor, now_ms())
+        .await
+        .map_err(|error| error.to_string())
 }
 
 /// How far an imported ticket got in the system it comes from: its status and when it was
@@ -275,6 +342,7 @@ pub struct DeskSetup {
     calendar: BusinessCalendar,
     policy: SlaPolicy,
     routing: servq_desk::Routing,
+    workflows: Vec<Workflow>,
 }
 
 impl DeskSetup {
@@ -286,6 +354,7 @@ impl DeskSetup {
             calendar,
             policy,
             routing: routing(store).await?,
+            workflows: workflows(store).await?,
         })
     }
 
@@ -301,12 +370,17 @@ impl DeskSetup {
                 ),
             ));
         }
-        if workflow(&request.ticket_type).is_none() {
+        if find_workflow(&self.workflows, &request.ticket_type).is_none() {
             problems.push((
                 "ticket_type",
                 format!(
-                    "ticket_type '{}' is not after_sales, complaint or consult",
-                    request.ticket_type
+                    "ticket_type '{}' is not {}",
+                    request.ticket_type,
+                    self.workflows
+                        .iter()
+                        .map(|w| w.ticket_type.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
@@ -351,7 +425,7 @@ impl DeskSetup {
             return Err(reason);
         }
         let priority = Priority::parse(&request.priority).expect("checked");
-        let workflow = workflow(&request.ticket_type).expect("checked");
+        let workflow = find_workflow(&self.workflows, &request.ticket_type).expect("checked");
         let first_stage = &workflow.stages[0];
         let rule = self
             .policy
@@ -437,7 +511,7 @@ impl DeskSetup {
 
 /// Opens a ticket at `now`: first-response, resolution and stage clocks start on the calendar
 /// with the targets of the first matching SLA rule; routed to a team and assigned by the
-/// routing. Returns the id and the status-page token (shown once: only its hash is stored).
+/// routing (simultaneous tickets of a team take turns, however many servers run). Returns the id and the status-page token (shown once: only its hash is stored).
 pub async fn open_ticket(
     store: &Store,
     request: &TicketRequest,
@@ -449,9 +523,6 @@ pub async fn open_ticket(
         return Err(reason);
     }
     let team = setup.team_for(request);
-    let assignee = assignee_for(store, &setup.routing, &team)
-        .await
-        .map_err(|e| e.to_string())?;
     let ticket_id = format!(
         "T{}-{}",
         now.to_zoned(setup.calendar.zone().clone())
@@ -462,12 +533,16 @@ pub async fn open_ticket(
     let (ticket, token) = setup.prepare(
         ticket_id.clone(),
         request,
-        (team, assignee),
+        (team, String::new()),
         now,
         &TicketHistory::default(),
     )?;
+    // the agent is picked inside the creating transaction, under the team's lock
+    let pick = |load: &[(String, i64)], last: Option<&str>| {
+        setup.routing.pick_agent(load, last).map(str::to_owned)
+    };
     store
-        .create_ticket(&ticket, actor, ms(now))
+        .create_ticket(&ticket, actor, ms(now), Some(&pick))
         .await
         .map_err(|e| e.to_string())?;
     Ok((ticket_id, token))
@@ -792,7 +867,10 @@ pub async fn move_stage(
             ticket.status
         )));
     }
-    let workflow = workflow(&ticket.ticket_type)
+    let workflows = workflows(store)
+        .await
+        .map_err(|error| ChangeRefused::Failed(error.to_string()))?;
+    let workflow = find_workflow(&workflows, &ticket.ticket_type)
         .ok_or_else(|| ChangeRefused::Invalid("no workflow for the ticket type".to_owned()))?;
     let target = match stage {
         Some(id) => workflow.stage(id).ok_or_else(|| {
@@ -1153,8 +1231,11 @@ pub(crate) async fn status_page(
         .map_err(Problem::internal)?;
     let (calendar, _) = desk_config(&state.store).await.map_err(Problem::internal)?;
     let when = |ms: i64| crate::desk_pages::local_time(calendar.zone(), Some(ms));
-    let next =
-        workflow(&ticket.ticket_type).and_then(|w| w.next(&ticket.stage).map(|s| s.id.clone()));
+    let workflows = workflows(&state.store).await.map_err(Problem::internal)?;
+    let next = find_workflow(&workflows, &ticket.ticket_type)
+        .and_then(|w| w.next(&ticket.stage).map(|s| s.id.clone()));
+    let stage_name =
+        |stage: &str| escape(&stage_label(locale, &workflows, &ticket.ticket_type, stage));
     let expected = clocks
         .iter()
         .find(|c| c.metric == "resolution")
@@ -1173,11 +1254,11 @@ pub(crate) async fn status_page(
         status_text = label(&format!("desk.status_{}", ticket.status)),
         stage_label = label("desk.stage"),
         stage = escape(&ticket.stage),
-        stage_text = label(&format!("desk.stage_{}", ticket.stage)),
+        stage_text = stage_name(&ticket.stage),
         next_label = label("desk.next_step"),
         next_text = match (&next, ticket.status.as_str()) {
             (_, "resolved" | "closed") => label("desk.done"),
-            (Some(next), _) => label(&format!("desk.stage_{next}")),
+            (Some(next), _) => stage_name(next),
             (None, _) => label("desk.finishing"),
         },
     );
@@ -1462,8 +1543,9 @@ pub(crate) async fn config(
         .map_err(Problem::internal)?;
     let policy = sla_policy(&state.store).await.map_err(Problem::internal)?;
     let routing = routing(&state.store).await.map_err(Problem::internal)?;
+    let workflows = workflows(&state.store).await.map_err(Problem::internal)?;
     Ok(Json(
-        json!({"calendar": calendar, "policy": policy, "routing": routing}),
+        json!({"calendar": calendar, "policy": policy, "routing": routing, "workflows": workflows}),
     ))
 }
 
@@ -1472,10 +1554,12 @@ pub(crate) struct ConfigBody {
     calendar: Option<Value>,
     policy: Option<Value>,
     routing: Option<Value>,
+    workflows: Option<Value>,
 }
 
-/// `PUT /api/v1/desk/config` `{"calendar"?, "policy"?, "routing"?}`: each part given is checked
-/// and stored; new and resumed clocks and new tickets use them.
+/// `PUT /api/v1/desk/config` `{"calendar"?, "policy"?, "routing"?, "workflows"?}`: each part
+/// given is checked and stored (all or none); new and resumed clocks, new tickets and stage
+/// moves use them.
 #[utoipa::path(put, path = "/api/v1/desk/config", tag = "desk",
     request_body = crate::openapi::DeskConfig,
     responses((status = 200, body = crate::openapi::DeskConfig),
@@ -1530,6 +1614,18 @@ pub(crate) async fn set_config(
             ROUTING_KEY,
             serde_json::to_string(&routing).map_err(Problem::internal)?,
         ));
+    }
+    let workflows = body
+        .workflows
+        .map(|value| {
+            serde_json::from_value::<Vec<Workflow>>(value)
+                .map_err(|e| bad("workflows", e.to_string()))
+        })
+        .transpose()?;
+    if let Some(workflows) = &workflows {
+        store_workflows(&state.store, workflows, &user.actor())
+            .await
+            .map_err(|detail| bad("workflows", detail))?;
     }
     for (key, value) in updates {
         state

@@ -18,7 +18,7 @@ use servq_desk::{Priority, TicketAction, TicketStatus, transition};
 use crate::{
     AppState, Problem,
     auth::CurrentUser,
-    desk::{desk_config, workflow},
+    desk::{desk_config, stage_label, type_label, workflows},
     i18n::t,
     pages::escape,
     query_params::path_segment,
@@ -59,12 +59,20 @@ pub(crate) async fn tickets_page(
         .map(str::trim)
         .filter(|s| TicketStatus::parse(s).is_some());
     let (_, zone) = state.centre_zone().await?;
-    let types: String = ["consult", "after_sales", "complaint"]
+    let workflows = workflows(&state.store).await.map_err(Problem::internal)?;
+    let types: String = workflows
         .iter()
-        .map(|name| {
+        .map(|workflow| {
             format!(
-                "<option value=\"{name}\">{}</option>",
-                label(&format!("tickets.type_{name}"))
+                "<option value=\"{name}\"{selected}>{}</option>",
+                escape(&type_label(locale, &workflow.ticket_type)),
+                name = escape(&workflow.ticket_type),
+                // the API's default type
+                selected = if workflow.ticket_type == "consult" {
+                    " selected"
+                } else {
+                    ""
+                },
             )
         })
         .collect();
@@ -169,12 +177,12 @@ pub(crate) async fn tickets_page(
             id = escape(&ticket.ticket_id),
             href = path_segment(&ticket.ticket_id),
             status = escape(&ticket.status),
-            kind = label(&format!("tickets.type_{}", ticket.ticket_type)),
+            kind = escape(&type_label(locale, &ticket.ticket_type)),
             subject = escape(&ticket.subject),
             customer = escape(&ticket.customer_id),
             priority = label(&format!("tickets.priority_{}", ticket.priority)),
             status_text = label(&format!("desk.status_{}", ticket.status)),
-            stage = label(&format!("desk.stage_{}", ticket.stage)),
+            stage = escape(&stage_label(locale, &workflows, &ticket.ticket_type, &ticket.stage)),
             created = local_time(&zone, Some(ticket.created_ms)),
         ));
     }
@@ -220,6 +228,7 @@ pub(crate) async fn ticket_page(
     let tree = crate::desk::categories(&state.store)
         .await
         .map_err(Problem::internal)?;
+    let workflows = workflows(&state.store).await.map_err(Problem::internal)?;
     let category_name = servq_desk::flatten(&tree)
         .iter()
         .find(|(_, node)| node.id == ticket.category)
@@ -244,7 +253,7 @@ pub(crate) async fn ticket_page(
          <tr><th>{}</th><td data-status=\"{}\" id=\"status\">{}</td></tr><tr><th>{}</th><td id=\"stage\" data-stage=\"{}\">{}</td></tr>\
          <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr></table>",
         label("tickets.type"),
-        label(&format!("tickets.type_{}", ticket.ticket_type)),
+        escape(&type_label(locale, &ticket.ticket_type)),
         label("tickets.priority"),
         label(&format!("tickets.priority_{}", ticket.priority)),
         label("desk.status"),
@@ -252,7 +261,7 @@ pub(crate) async fn ticket_page(
         label(&format!("desk.status_{}", ticket.status)),
         label("desk.stage"),
         escape(&ticket.stage),
-        label(&format!("desk.stage_{}", ticket.stage)),
+        escape(&stage_label(locale, &workflows, &ticket.ticket_type, &ticket.stage)),
         label("tickets.customer"),
         escape(&ticket.customer_id),
         label("dimension.category"),
@@ -313,7 +322,7 @@ pub(crate) async fn ticket_page(
         }
         body.push_str("</p>");
         if matches!(status, TicketStatus::Open | TicketStatus::WaitingCustomer)
-            && let Some(flow) = workflow(&ticket.ticket_type)
+            && let Some(flow) = crate::desk::find_workflow(&workflows, &ticket.ticket_type)
         {
             let options: String = flow
                 .stages
@@ -321,7 +330,7 @@ pub(crate) async fn ticket_page(
                 .map(|s| {
                     format!(
                         "<option value=\"{id}\"{sel}>{}</option>",
-                        label(&format!("desk.stage_{}", s.id)),
+                        escape(&stage_label(locale, &workflows, &ticket.ticket_type, &s.id)),
                         id = escape(&s.id),
                         sel = if s.id == ticket.stage {
                             " selected"

@@ -489,6 +489,10 @@ pub(crate) struct DeskConfig {
     /// least_loaded, none).
     #[schema(value_type = Object)]
     routing: serde_json::Value,
+    /// One per ticket type: ticket_type and stages (id, limit_minutes, names by locale —
+    /// required for stages the catalogue does not name).
+    #[schema(value_type = Vec<Object>)]
+    workflows: Vec<serde_json::Value>,
 }
 
 /// `POST /api/v1/tickets/{id}/attachments` form.

@@ -2827,6 +2827,195 @@ async fn tickets_are_routed_assigned_in_turn_or_by_load_and_transferred_with_the
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_tickets_take_turns() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        add_user(&store, Role::Supervisor).await;
+        let roster: Vec<servq_store::AgentRecord> = ["a1", "a2", "a3"]
+            .iter()
+            .map(|id| servq_store::AgentRecord {
+                agent_id: (*id).into(),
+                name: String::new(),
+                team: "care".into(),
+            })
+            .collect();
+        store.upsert_agents(&roster).await.unwrap();
+        let base = start(store.clone()).await;
+        let (supervisor, csrf) = sign_in(&base, "supervisor").await;
+        // 30 tickets for the team, all sent at once
+        let sent: Vec<_> = (0..30)
+            .map(|n| {
+                let request = supervisor
+                    .post(format!("{base}/api/v1/tickets"))
+                    .header("x-csrf-token", &csrf)
+                    .json(&json!({"category": "bill_query", "subject": "fee",
+                        "customer_id": format!("c{n}"), "team": "care"}))
+                    .send();
+                tokio::spawn(request)
+            })
+            .collect();
+        for handle in sent {
+            assert_eq!(handle.await.unwrap().unwrap().status(), StatusCode::CREATED);
+        }
+        let load = store.team_load("care").await.unwrap();
+        assert_eq!(
+            load,
+            [
+                ("a1".to_owned(), 10),
+                ("a2".to_owned(), 10),
+                ("a3".to_owned(), 10)
+            ],
+            "round-robin under simultaneous creation"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_centre_adds_a_ticket_type_with_its_own_stages_and_names() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        add_user(&store, Role::Supervisor).await;
+        let base = start(store.clone()).await;
+        let (supervisor, csrf) = sign_in(&base, "supervisor").await;
+        let put_config = |body: Value| {
+            supervisor
+                .put(format!("{base}/api/v1/desk/config"))
+                .header("x-csrf-token", &csrf)
+                .json(&body)
+                .send()
+        };
+        let config: Value = supervisor
+            .get(format!("{base}/api/v1/desk/config"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut workflows = config["workflows"].as_array().unwrap().clone();
+        assert_eq!(
+            workflows
+                .iter()
+                .map(|w| w["ticket_type"].as_str().unwrap())
+                .collect::<Vec<_>>(),
+            ["after_sales", "complaint", "consult"]
+        );
+        // a consult ticket exists: its type cannot be dropped
+        let opened = supervisor
+            .post(format!("{base}/api/v1/tickets"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"category": "bill_query", "subject": "fee", "customer_id": "c1"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(opened.status(), StatusCode::CREATED);
+        let installation = json!({"ticket_type": "installation", "stages": [
+            {"id": "booking", "limit_minutes": 60,
+             "names": {"zh-CN": "预约上门", "zh-TW": "預約上門", "en": "Booking a visit"}},
+            {"id": "on_site", "limit_minutes": 480, "names": {"en": "On site"}},
+            {"id": "on_site", "limit_minutes": 0}]});
+        let refused = put_config(json!({"workflows": [installation]}))
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        let detail = refused.json::<Value>().await.unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for reason in [
+            "workflows: installation: stage 'on_site' needs a name in zh-CN",
+            "installation: stage 'on_site' appears twice",
+            "installation: stage 'on_site': limit_minutes must be 1 to 525600",
+            "ticket type 'consult' has tickets: keep its workflow",
+        ] {
+            assert!(detail.contains(reason), "{reason} missing from {detail}");
+        }
+        let installation = json!({"ticket_type": "installation", "stages": [
+            {"id": "booking", "limit_minutes": 60,
+             "names": {"zh-CN": "预约上门", "zh-TW": "預約上門", "en": "Booking a visit"}},
+            {"id": "on_site", "limit_minutes": 480,
+             "names": {"zh-CN": "上门安装", "zh-TW": "到府安裝", "en": "Installing on site"}},
+            {"id": "follow_up", "limit_minutes": 480}]});
+        workflows.push(installation);
+        let saved = put_config(json!({"workflows": workflows})).await.unwrap();
+        assert_eq!(saved.status(), StatusCode::OK);
+        // a ticket of the new type starts in its first stage with that stage's limit
+        let created: Value = supervisor
+            .post(format!("{base}/api/v1/tickets"))
+            .header("x-csrf-token", &csrf)
+            .json(
+                &json!({"ticket_type": "installation", "category": "installation",
+                "subject": "install the router", "customer_id": "c2"}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().expect("created").to_owned();
+        let ticket: Value = supervisor
+            .get(format!("{base}/api/v1/tickets/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(ticket["stage"], "booking");
+        let stage_clock = ticket["sla"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["metric"] == "stage")
+            .unwrap()
+            .clone();
+        assert_eq!(stage_clock["target_minutes"], 60, "{stage_clock}");
+        // next stage, named in the page by the workflow's own name
+        let moved = supervisor
+            .post(format!("{base}/api/v1/tickets/{id}/stage"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(moved.status(), StatusCode::OK);
+        let page = supervisor
+            .get(format!("{base}/tickets/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("data-stage=\"on_site\">Installing on site<"),
+            "{page}"
+        );
+        // an unknown type names the configured ones
+        let unknown = supervisor
+            .post(format!("{base}/api/v1/tickets"))
+            .header("x-csrf-token", &csrf)
+            .json(
+                &json!({"ticket_type": "repair", "category": "bill_query", "subject": "x",
+                "customer_id": "c3"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+        assert!(
+            unknown.json::<Value>().await.unwrap()["detail"]
+                .as_str()
+                .unwrap()
+                .contains(
+                    "ticket_type 'repair' is not after_sales, complaint, consult, installation"
+                )
+        );
+    }
+}
+
 #[tokio::test]
 async fn attachments_are_size_limited_typed_by_content_and_always_downloaded() {
     for db in TestDatabase::both().await {

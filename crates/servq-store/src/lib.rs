@@ -50,7 +50,7 @@ pub use surveys::{
 };
 pub use tickets::{
     Attachment, ClockRow, CustomerContact, DeskTable, EscalationPass, NewTicket, OutboxMessage,
-    ReturnVisit, Ticket, TicketChange, TicketEvent, TicketGroup,
+    PickAgent, ReturnVisit, Ticket, TicketChange, TicketEvent, TicketGroup,
 };
 pub use transcripts::{CoachingItem, StoredHit, StoredTranscript, TranscriptImport};
 pub use users::{Actor, AuditEntry, NewUser, UserRecord};

@@ -364,16 +364,84 @@ async fn insert_tickets(
     Ok(())
 }
 
+/// Picks the agent of a team for a new ticket from the team's agents with their open tickets
+/// and the agent who got the team's previous ticket (see `servq_desk::Routing::pick_agent`).
+pub type PickAgent<'a> =
+    dyn Fn(&[(String, i64)], Option<&str>) -> Option<String> + Send + Sync + 'a;
+
+async fn team_load(connection: &mut sqlx::AnyConnection, team: &str) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT a.agent_id, CAST(COUNT(t.ticket_id) AS BIGINT) FROM agents a \
+         LEFT JOIN tickets t ON t.assignee = a.agent_id \
+           AND t.status IN ('open', 'waiting_customer') \
+         WHERE a.team = $1 GROUP BY a.agent_id ORDER BY a.agent_id",
+    )
+    .bind(team)
+    .fetch_all(connection)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect()
+}
+
+async fn last_assignee(connection: &mut sqlx::AnyConnection, team: &str) -> Result<Option<String>> {
+    let recorded: Option<String> =
+        sqlx::query_scalar("SELECT last_assignee FROM team_assignments WHERE team = $1")
+            .bind(team)
+            .fetch_optional(&mut *connection)
+            .await?;
+    if recorded.is_some() {
+        return Ok(recorded);
+    }
+    // tickets assigned before the record existed (schema v13)
+    Ok(sqlx::query_scalar(
+        "SELECT assignee FROM tickets WHERE team = $1 AND assignee <> '' \
+         ORDER BY created_at DESC, ticket_id DESC LIMIT 1",
+    )
+    .bind(team)
+    .fetch_optional(connection)
+    .await?)
+}
+
 impl Store {
     /// Creates a ticket with its history's first event and its started clocks (each with a
-    /// `start` SLA event); audited.
+    /// `start` SLA event); audited. With `assign`, a ticket of a team without an assignee gets
+    /// the agent `assign` picks from the team's agents with their open tickets and the agent
+    /// who got the team's previous ticket — read and written under a per-team lock, so
+    /// simultaneous tickets (on any number of servers) take turns. Returns the assignee.
     pub async fn create_ticket(
         &self,
         ticket: &NewTicket,
         actor: &Actor,
         now_ms: i64,
-    ) -> Result<()> {
+        assign: Option<&PickAgent<'_>>,
+    ) -> Result<String> {
         let mut transaction = self.begin_write().await?;
+        let mut ticket = ticket.clone();
+        if let Some(pick) = assign
+            && !ticket.team.is_empty()
+            && ticket.assignee.is_empty()
+        {
+            if self.backend() == Backend::Postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext('servq.team.' || $1))")
+                    .bind(ticket.team.as_str())
+                    .execute(&mut *transaction)
+                    .await?;
+            }
+            let load = team_load(&mut transaction, &ticket.team).await?;
+            let last = last_assignee(&mut transaction, &ticket.team).await?;
+            ticket.assignee = pick(&load, last.as_deref()).unwrap_or_default();
+            if !ticket.assignee.is_empty() {
+                sqlx::query(
+                    "INSERT INTO team_assignments (team, last_assignee) VALUES ($1, $2) \
+                     ON CONFLICT (team) DO UPDATE SET last_assignee = excluded.last_assignee",
+                )
+                .bind(ticket.team.as_str())
+                .bind(ticket.assignee.as_str())
+                .execute(&mut *transaction)
+                .await?;
+            }
+        }
         insert_tickets(&mut transaction, &[(ticket.clone(), now_ms)], actor).await?;
         users::audit(
             &mut transaction,
@@ -388,7 +456,7 @@ impl Store {
         .await?;
         crate::cache::bump_data_version(&mut transaction).await?;
         transaction.commit().await?;
-        Ok(())
+        Ok(ticket.assignee)
     }
 
     /// Creates imported tickets (each created at its own time) in one transaction; ids that
@@ -474,6 +542,15 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(ticket_of).collect()
+    }
+
+    /// The ticket types stored tickets have.
+    pub async fn ticket_types(&self) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT ticket_type FROM tickets ORDER BY ticket_type")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// A ticket's clocks.
@@ -1046,31 +1123,16 @@ impl Store {
 }
 
 impl Store {
-    /// The agents of a team (from the roster) with their open tickets (open or waiting).
+    /// A team's agents (the roster) with their open tickets.
     pub async fn team_load(&self, team: &str) -> Result<Vec<(String, i64)>> {
-        let rows = sqlx::query(
-            "SELECT a.agent_id, CAST(COUNT(t.ticket_id) AS BIGINT) FROM agents a \
-             LEFT JOIN tickets t ON t.assignee = a.agent_id \
-               AND t.status IN ('open', 'waiting_customer') \
-             WHERE a.team = $1 GROUP BY a.agent_id ORDER BY a.agent_id",
-        )
-        .bind(team)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-            .collect()
+        let mut connection = self.pool.acquire().await?;
+        team_load(&mut connection, team).await
     }
 
     /// The agent who got the team's latest assigned ticket.
     pub async fn last_assignee(&self, team: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT assignee FROM tickets WHERE team = $1 AND assignee <> '' \
-             ORDER BY created_at DESC, ticket_id DESC LIMIT 1",
-        )
-        .bind(team)
-        .fetch_optional(&self.pool)
-        .await?)
+        let mut connection = self.pool.acquire().await?;
+        last_assignee(&mut connection, team).await
     }
 
     /// Moves a ticket to a team and/or an agent, keeping its history and clocks: the change is

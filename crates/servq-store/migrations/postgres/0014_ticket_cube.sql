@@ -32,3 +32,13 @@ UPDATE tickets SET closed_at = NULL WHERE resolved_at IS NULL;
 INSERT INTO ticket_cube_dirty (at)
     SELECT DISTINCT created_at - created_at % 900000 FROM tickets
     UNION SELECT DISTINCT resolved_at - resolved_at % 900000 FROM tickets WHERE resolved_at IS NOT NULL;
+-- an agent's open tickets (least-loaded assignment, team load) without reading every ticket
+CREATE INDEX tickets_assignee ON tickets (assignee, status);
+-- the team's latest assignee (round-robin)
+CREATE INDEX tickets_team ON tickets (team, created_at);
+-- round-robin: the agent who got each team's latest ticket (written under the team's lock when
+-- a ticket is created; tickets of one millisecond keep their order)
+CREATE TABLE team_assignments (
+    team TEXT PRIMARY KEY,
+    last_assignee TEXT NOT NULL
+);

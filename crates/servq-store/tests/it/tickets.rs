@@ -276,7 +276,7 @@ async fn the_ticket_cube_answers_what_the_tickets_say() {
         // a new ticket today shows at once
         let (late, created_ms) = ticket("T999", true, "care", MONDAY + 19 * DAY + HOUR, None);
         store
-            .create_ticket(&late, &actor(), created_ms)
+            .create_ticket(&late, &actor(), created_ms, None)
             .await
             .unwrap();
         assert_cube_is_live(&store, "after one more ticket").await;
@@ -325,7 +325,7 @@ async fn backlog_and_aged_backlog_by_hand() {
             .import_tickets(&tickets, "test", &actor(), MONDAY + 7 * DAY)
             .await
             .unwrap();
-        let total = |rows: Vec<(Option<String>, TicketCounters)>| rows[0].1.clone();
+        let total = |rows: Vec<(Option<String>, TicketCounters)>| rows[0].1;
 
         // Monday..Wednesday (to = Thursday 00:00): A and B created; backlog A and B; aged (before
         // Monday 00:00) none
