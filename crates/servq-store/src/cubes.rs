@@ -132,6 +132,30 @@ pub(crate) fn days_of(buckets: &[i64], zone: &TimeZone) -> Vec<(i64, i64)> {
     days.into_iter().collect()
 }
 
+/// (Re)creates the temporary table `name` (period, day_end) holding `days` (UTC ms).
+pub(crate) async fn days_table(
+    connection: &mut AnyConnection,
+    name: &str,
+    days: &[(i64, i64)],
+) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS {name}")))
+        .execute(&mut *connection)
+        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE TEMP TABLE {name} (period BIGINT PRIMARY KEY, day_end BIGINT NOT NULL)"
+    )))
+    .execute(&mut *connection)
+    .await?;
+    insert_batch(
+        connection,
+        &format!("INSERT INTO {name} (period, day_end)"),
+        2,
+        days,
+        |query, (start, end)| query.bind(*start).bind(*end),
+    )
+    .await
+}
+
 /// Re-sums the cubes of `source` for every day holding an affected bucket.
 pub(crate) async fn refresh(connection: &mut AnyConnection, source: Source) -> Result<()> {
     let buckets = crate::rollup::affected_buckets(connection).await?;
@@ -139,22 +163,7 @@ pub(crate) async fn refresh(connection: &mut AnyConnection, source: Source) -> R
     let days = days_of(&buckets, &zone);
     // One set-based statement per cube over all touched days, joined by range to the 15-minute
     // rollup, instead of two statements per day.
-    sqlx::query("DROP TABLE IF EXISTS affected_days")
-        .execute(&mut *connection)
-        .await?;
-    sqlx::query(
-        "CREATE TEMP TABLE affected_days (period BIGINT PRIMARY KEY, day_end BIGINT NOT NULL)",
-    )
-    .execute(&mut *connection)
-    .await?;
-    insert_batch(
-        connection,
-        "INSERT INTO affected_days (period, day_end)",
-        2,
-        &days,
-        |query, (start, end)| query.bind(*start).bind(*end),
-    )
-    .await?;
+    days_table(connection, "affected_days", &days).await?;
     // Cubes summed from the rollup first, then those summed from them.
     let cubes = CUBES.iter().filter(|cube| cube.source == source);
     for cube in cubes

@@ -33,9 +33,10 @@ const DIMS: [(&str, &str); 7] = [
     ("channel", "t.channel"),
 ];
 
-/// The counters summed per created day, in `servq_desk::TicketCounters::FIELDS` order (backlog
+/// The counters of the tickets created in a period — the one definition the cube and
+/// `Store::ticket_counters_live` share — in `servq_desk::TicketCounters::FIELDS` order (backlog
 /// apart), as SQL over a ticket `t` and its first-response `f` and resolution `r` clocks.
-const CREATED_SUMS: [(&str, &str); 9] = [
+pub(crate) const CREATED_SUMS: [(&str, &str); 9] = [
     ("created", "COUNT(*)"),
     (
         "resolved",
@@ -75,7 +76,7 @@ const CREATED_SUMS: [(&str, &str); 9] = [
     ),
 ];
 
-const CLOCK_JOINS: &str = "LEFT JOIN sla_clocks f ON f.ticket_id = t.ticket_id \
+pub(crate) const CLOCK_JOINS: &str = "LEFT JOIN sla_clocks f ON f.ticket_id = t.ticket_id \
      AND f.metric = 'first_response' \
      LEFT JOIN sla_clocks r ON r.ticket_id = t.ticket_id AND r.metric = 'resolution'";
 
@@ -146,22 +147,7 @@ async fn refresh(connection: &mut AnyConnection) -> Result<()> {
     buckets.dedup();
     let zone = cubes::centre_zone(connection).await?;
     let days = cubes::days_of(&buckets, &zone);
-    sqlx::query("DROP TABLE IF EXISTS ticket_days")
-        .execute(&mut *connection)
-        .await?;
-    sqlx::query(
-        "CREATE TEMP TABLE ticket_days (period BIGINT PRIMARY KEY, day_end BIGINT NOT NULL)",
-    )
-    .execute(&mut *connection)
-    .await?;
-    insert_batch(
-        connection,
-        "INSERT INTO ticket_days (period, day_end)",
-        2,
-        &days,
-        |query, (start, end)| query.bind(*start).bind(*end),
-    )
-    .await?;
+    cubes::days_table(connection, "ticket_days", &days).await?;
     sqlx::query("DELETE FROM ticket_day_cube WHERE day_start IN (SELECT period FROM ticket_days)")
         .execute(&mut *connection)
         .await?;

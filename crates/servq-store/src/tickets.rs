@@ -208,25 +208,36 @@ async fn put_clock(
         .bind(clock.metric.as_str())
         .execute(&mut *connection)
         .await?;
-    sqlx::query(
+    insert_clocks(connection, &[(ticket_id, clock)]).await
+}
+
+/// Writes clocks (ticket id, clock), a thousand a statement.
+async fn insert_clocks(
+    connection: &mut sqlx::AnyConnection,
+    clocks: &[(&str, &ClockRow)],
+) -> Result<()> {
+    crate::import::insert_batch(
+        connection,
         "INSERT INTO sla_clocks (ticket_id, metric, rule, target_ms, used_ms, running_since, \
-         due_at, warn_at, state, breached, warned) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         due_at, warn_at, state, breached, warned)",
+        11,
+        clocks,
+        |query, (ticket_id, clock)| {
+            query
+                .bind(*ticket_id)
+                .bind(clock.metric.as_str())
+                .bind(clock.rule.as_str())
+                .bind(clock.target_ms)
+                .bind(clock.used_ms)
+                .bind(clock.running_since)
+                .bind(clock.due_ms)
+                .bind(clock.warn_ms)
+                .bind(clock.state.as_str())
+                .bind(i64::from(clock.breached))
+                .bind(i64::from(clock.warned))
+        },
     )
-    .bind(ticket_id)
-    .bind(clock.metric.as_str())
-    .bind(clock.rule.as_str())
-    .bind(clock.target_ms)
-    .bind(clock.used_ms)
-    .bind(clock.running_since)
-    .bind(clock.due_ms)
-    .bind(clock.warn_ms)
-    .bind(clock.state.as_str())
-    .bind(i64::from(clock.breached))
-    .bind(i64::from(clock.warned))
-    .execute(connection)
-    .await?;
-    Ok(())
+    .await
 }
 
 const INSERT_TICKET: &str = "INSERT INTO tickets (ticket_id, ticket_type, category, priority, \
@@ -309,28 +320,7 @@ async fn insert_tickets(
                 .map(|clock| (ticket.ticket_id.as_str(), clock))
         })
         .collect();
-    crate::import::insert_batch(
-        connection,
-        "INSERT INTO sla_clocks (ticket_id, metric, rule, target_ms, used_ms, running_since, \
-         due_at, warn_at, state, breached, warned)",
-        11,
-        &clocks,
-        |query, (ticket_id, clock)| {
-            query
-                .bind(*ticket_id)
-                .bind(clock.metric.as_str())
-                .bind(clock.rule.as_str())
-                .bind(clock.target_ms)
-                .bind(clock.used_ms)
-                .bind(clock.running_since)
-                .bind(clock.due_ms)
-                .bind(clock.warn_ms)
-                .bind(clock.state.as_str())
-                .bind(i64::from(clock.breached))
-                .bind(i64::from(clock.warned))
-        },
-    )
-    .await?;
+    insert_clocks(connection, &clocks).await?;
     let events: Vec<(&str, &(String, String, i64))> = tickets
         .iter()
         .flat_map(|(ticket, _)| {
@@ -1001,28 +991,13 @@ impl Store {
         // PostgreSQL refuses GROUP BY a constant
         let group_by = group.map_or(String::new(), |g| format!(" GROUP BY {}", g.column()));
         // the order of servq_desk::TicketCounters::FIELDS (backlog apart)
-        let sums = [
-            "COUNT(*)",
-            "SUM(CASE WHEN t.resolved_at IS NOT NULL THEN 1 ELSE 0 END)",
-            "SUM(CASE WHEN f.state IN ('met', 'breached') THEN 1 ELSE 0 END)",
-            "SUM(CASE WHEN f.state IN ('met', 'breached') THEN f.used_ms ELSE 0 END)",
-            "SUM(CASE WHEN t.resolved_at IS NOT NULL AND r.state IN ('met', 'breached') \
-                 THEN r.used_ms ELSE 0 END)",
-            "SUM(CASE WHEN t.ticket_type = 'complaint' THEN 1 ELSE 0 END)",
-            "SUM(CASE WHEN t.ticket_type = 'complaint' AND t.resolved_at IS NOT NULL \
-                 AND t.resolved_at - t.created_at <= 86400000 THEN 1 ELSE 0 END)",
-            "SUM(CASE WHEN f.state = 'met' THEN 1 ELSE 0 END) \
-                 + SUM(CASE WHEN r.state = 'met' THEN 1 ELSE 0 END)",
-            "SUM(CASE WHEN f.breached = 1 THEN 1 ELSE 0 END) \
-                 + SUM(CASE WHEN r.breached = 1 THEN 1 ELSE 0 END)",
-        ]
-        .map(|sum| format!("CAST(COALESCE({sum}, 0) AS BIGINT)"))
-        .join(", ");
+        let sums = crate::ticket_cube::CREATED_SUMS
+            .map(|(_, sum)| format!("CAST(COALESCE({sum}, 0) AS BIGINT)"))
+            .join(", ");
         let created_sql = format!(
-            "SELECT {key}, {sums} FROM tickets t \
-             LEFT JOIN sla_clocks f ON f.ticket_id = t.ticket_id AND f.metric = 'first_response' \
-             LEFT JOIN sla_clocks r ON r.ticket_id = t.ticket_id AND r.metric = 'resolution' \
-             WHERE t.created_at >= $1 AND t.created_at < $2{group_by}"
+            "SELECT {key}, {sums} FROM tickets t {} \
+             WHERE t.created_at >= $1 AND t.created_at < $2{group_by}",
+            crate::ticket_cube::CLOCK_JOINS
         );
         let backlog_sql = format!(
             "SELECT {key}, COUNT(*), CAST(COALESCE(SUM(CASE WHEN t.created_at < $2 THEN 1 ELSE 0 END), 0) AS BIGINT) FROM tickets t \
