@@ -131,13 +131,27 @@ pub(crate) async fn mark_all(connection: &mut AnyConnection) -> Result<()> {
     Ok(())
 }
 
-/// Re-sums the days the log names and empties it (what it took of it).
-async fn refresh(connection: &mut AnyConnection) -> Result<()> {
-    let instants: Vec<i64> = sqlx::query_scalar("DELETE FROM ticket_cube_dirty RETURNING at")
-        .fetch_all(&mut *connection)
+/// How much of the log one refresh transaction takes: the entries within this span of the
+/// oldest, so that re-summing a year after an import holds the write lock for a week's tickets
+/// at a time, never long enough to make other writers time out.
+const REFRESH_SPAN_MS: i64 = 7 * 24 * 3_600_000;
+
+/// Re-sums the days named by the log's entries of the week from its oldest one and removes
+/// them; `false` when the log was empty.
+async fn refresh(connection: &mut AnyConnection) -> Result<bool> {
+    let oldest: Option<i64> = sqlx::query_scalar("SELECT MIN(at) FROM ticket_cube_dirty")
+        .fetch_one(&mut *connection)
         .await?;
+    let Some(oldest) = oldest else {
+        return Ok(false);
+    };
+    let instants: Vec<i64> =
+        sqlx::query_scalar("DELETE FROM ticket_cube_dirty WHERE at < $1 RETURNING at")
+            .bind(oldest + REFRESH_SPAN_MS)
+            .fetch_all(&mut *connection)
+            .await?;
     if instants.is_empty() {
-        return Ok(());
+        return Ok(true);
     }
     let mut buckets: Vec<i64> = instants
         .into_iter()
@@ -184,7 +198,7 @@ async fn refresh(connection: &mut AnyConnection) -> Result<()> {
     sqlx::query("DROP TABLE ticket_days")
         .execute(&mut *connection)
         .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// The start of the local day holding `at`.
@@ -197,25 +211,30 @@ fn day_start(at_ms: i64, zone: &TimeZone) -> Option<i64> {
 
 impl Store {
     /// Brings the ticket cube up to date with every committed change (a no-op when nothing
-    /// changed). Reports call it first; the escalation loop calls it every minute so that a
-    /// busy desk's log stays short.
+    /// changed), a week of the log per transaction. Reports call it first, imports at their
+    /// end, and the escalation loop every minute so that a busy desk's log stays short.
     pub async fn refresh_ticket_cube(&self) -> Result<()> {
-        let pending: Option<i64> = sqlx::query_scalar("SELECT id FROM ticket_cube_dirty LIMIT 1")
-            .fetch_optional(&self.pool)
-            .await?;
-        if pending.is_none() {
-            return Ok(());
+        loop {
+            let pending: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM ticket_cube_dirty LIMIT 1")
+                    .fetch_optional(&self.pool)
+                    .await?;
+            if pending.is_none() {
+                return Ok(());
+            }
+            let mut transaction = self.begin_write().await?;
+            if self.backend() == Backend::Postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(REFRESH_LOCK)
+                    .execute(&mut *transaction)
+                    .await?;
+            }
+            let more = refresh(&mut transaction).await?;
+            transaction.commit().await?;
+            if !more {
+                return Ok(());
+            }
         }
-        let mut transaction = self.begin_write().await?;
-        if self.backend() == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(REFRESH_LOCK)
-                .execute(&mut *transaction)
-                .await?;
-        }
-        refresh(&mut transaction).await?;
-        transaction.commit().await?;
-        Ok(())
     }
 
     /// Ticket counters per group (see [`Store::ticket_counters_live`] for the definitions),

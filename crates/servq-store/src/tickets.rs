@@ -499,6 +499,8 @@ impl Store {
         .await?;
         crate::cache::bump_data_version(&mut transaction).await?;
         transaction.commit().await?;
+        // the import pays for summing its days, not the first report after it
+        self.refresh_ticket_cube().await?;
         Ok((created, existing))
     }
 
