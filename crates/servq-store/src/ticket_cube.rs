@@ -136,70 +136,153 @@ pub(crate) async fn mark_all(connection: &mut AnyConnection) -> Result<()> {
 /// at a time, never long enough to make other writers time out.
 const REFRESH_SPAN_MS: i64 = 7 * 24 * 3_600_000;
 
-/// Re-sums the days named by the log's entries of the week from its oldest one and removes
-/// them; `false` when the log was empty.
-async fn refresh(connection: &mut AnyConnection) -> Result<bool> {
+/// One refresh step: the log entries taken (ids) and the local days they name.
+struct Step {
+    ids: Vec<i64>,
+    days: Vec<(i64, i64)>,
+}
+
+/// The log's entries of the week from its oldest one and their days; `None` when the log is
+/// empty.
+async fn next_step(connection: &mut AnyConnection) -> Result<Option<Step>> {
     let oldest: Option<i64> = sqlx::query_scalar("SELECT MIN(at) FROM ticket_cube_dirty")
         .fetch_one(&mut *connection)
         .await?;
     let Some(oldest) = oldest else {
-        return Ok(false);
+        return Ok(None);
     };
-    let instants: Vec<i64> =
-        sqlx::query_scalar("DELETE FROM ticket_cube_dirty WHERE at < $1 RETURNING at")
-            .bind(oldest + REFRESH_SPAN_MS)
-            .fetch_all(&mut *connection)
-            .await?;
-    if instants.is_empty() {
-        return Ok(true);
+    let entries = sqlx::query("SELECT id, at FROM ticket_cube_dirty WHERE at < $1")
+        .bind(oldest + REFRESH_SPAN_MS)
+        .fetch_all(&mut *connection)
+        .await?;
+    let mut ids = Vec::with_capacity(entries.len());
+    let mut buckets = Vec::with_capacity(entries.len());
+    for entry in &entries {
+        ids.push(entry.try_get::<i64, _>(0)?);
+        let at: i64 = entry.try_get(1)?;
+        buckets.push(at - at.rem_euclid(BUCKET_MS));
     }
-    let mut buckets: Vec<i64> = instants
-        .into_iter()
-        .map(|at| at - at.rem_euclid(BUCKET_MS))
-        .collect();
     buckets.sort_unstable();
     buckets.dedup();
     let zone = cubes::centre_zone(connection).await?;
-    let days = cubes::days_of(&buckets, &zone);
-    cubes::days_table(connection, "ticket_days", &days).await?;
-    sqlx::query("DELETE FROM ticket_day_cube WHERE day_start IN (SELECT period FROM ticket_days)")
-        .execute(&mut *connection)
-        .await?;
-    let names = CREATED_SUMS.map(|(name, _)| name).join(", ");
+    Ok(Some(Step {
+        ids,
+        days: cubes::days_of(&buckets, &zone),
+    }))
+}
+
+/// A cube row: (day start, dim, key) and the counters in `CREATED_SUMS` order, then the
+/// tickets resolved that day.
+type CubeRows = BTreeMap<(i64, &'static str, String), [i64; 10]>;
+
+/// Sums the days from the tickets (reads only).
+async fn sum_days(connection: &mut AnyConnection, days: &[(i64, i64)]) -> Result<CubeRows> {
     let sums = CREATED_SUMS
         .map(|(_, sum)| format!("CAST(COALESCE({sum}, 0) AS BIGINT)"))
         .join(", ");
-    let zeros = CREATED_SUMS.map(|_| "0").join(", ");
-    for (dim, column) in DIMS {
-        // PostgreSQL refuses GROUP BY a constant
-        let group = if dim.is_empty() {
-            String::new()
-        } else {
-            format!(", {column}")
-        };
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO ticket_day_cube (day_start, dim, key, {names}, left_backlog) \
-             SELECT d.period, '{dim}', {column}, {sums}, 0 FROM ticket_days d \
-             JOIN tickets t ON t.created_at >= d.period AND t.created_at < d.day_end \
-             {CLOCK_JOINS} GROUP BY d.period{group}"
-        )))
-        .execute(&mut *connection)
-        .await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO ticket_day_cube (day_start, dim, key, {names}, left_backlog) \
-             SELECT d.period, '{dim}', {column}, {zeros}, COUNT(*) FROM ticket_days d \
-             JOIN tickets t ON t.resolved_at >= d.period AND t.resolved_at < d.day_end \
-             GROUP BY d.period{group} \
-             ON CONFLICT (dim, day_start, key) DO UPDATE SET left_backlog = excluded.left_backlog"
-        )))
-        .execute(&mut *connection)
-        .await?;
+    let mut rows = CubeRows::new();
+    for &(start, end) in days {
+        for (dim, column) in DIMS {
+            // PostgreSQL refuses GROUP BY a constant
+            let group = if dim.is_empty() {
+                String::new()
+            } else {
+                format!(" GROUP BY {column}")
+            };
+            let created = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {column}, {sums} FROM tickets t {CLOCK_JOINS} \
+                 WHERE t.created_at >= $1 AND t.created_at < $2{group}"
+            )))
+            .bind(start)
+            .bind(end)
+            .fetch_all(&mut *connection)
+            .await?;
+            for row in &created {
+                let count: i64 = row.try_get(1)?;
+                if count == 0 {
+                    continue; // the ungrouped sum of an empty day
+                }
+                let entry = rows.entry((start, dim, row.try_get(0)?)).or_default();
+                for (index, value) in entry.iter_mut().take(9).enumerate() {
+                    *value = row.try_get(index + 1)?;
+                }
+            }
+            let resolved = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {column}, COUNT(*) FROM tickets t \
+                 WHERE t.resolved_at >= $1 AND t.resolved_at < $2{group}"
+            )))
+            .bind(start)
+            .bind(end)
+            .fetch_all(&mut *connection)
+            .await?;
+            for row in &resolved {
+                let count: i64 = row.try_get(1)?;
+                if count > 0 {
+                    rows.entry((start, dim, row.try_get(0)?)).or_default()[9] = count;
+                }
+            }
+        }
     }
-    sqlx::query("DROP TABLE ticket_days")
-        .execute(&mut *connection)
-        .await?;
-    Ok(true)
+    Ok(rows)
 }
+
+/// Replaces the cube rows of the days and removes the log entries that named them.
+async fn write_step(connection: &mut AnyConnection, step: &Step, rows: &CubeRows) -> Result<()> {
+    for (start, _) in &step.days {
+        sqlx::query("DELETE FROM ticket_day_cube WHERE day_start = $1")
+            .bind(*start)
+            .execute(&mut *connection)
+            .await?;
+    }
+    let names = CREATED_SUMS.map(|(name, _)| name).join(", ");
+    let rows: Vec<_> = rows.iter().collect();
+    insert_batch(
+        connection,
+        &format!("INSERT INTO ticket_day_cube (day_start, dim, key, {names}, left_backlog)"),
+        13,
+        &rows,
+        |query, ((day, dim, key), values)| {
+            values.iter().fold(
+                query.bind(*day).bind(*dim).bind(key.as_str()),
+                |query, value| query.bind(*value),
+            )
+        },
+    )
+    .await?;
+    let numbered = connection.backend_name() != "SQLite";
+    for chunk in step.ids.chunks(1000) {
+        let placeholders = (1..=chunk.len())
+            .map(|n| {
+                if numbered {
+                    format!("${n}")
+                } else {
+                    "?".to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM ticket_cube_dirty WHERE id IN ({placeholders})"
+        )));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *connection).await?;
+    }
+    Ok(())
+}
+
+/// The number of refresh steps written so far (SQLite: a refresh that summed from an older
+/// snapshot than the last one written must not overwrite it).
+async fn cube_version(connection: &mut AnyConnection) -> Result<i64> {
+    let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(CUBE_VERSION_KEY)
+        .fetch_optional(connection)
+        .await?;
+    Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+const CUBE_VERSION_KEY: &str = "desk.ticket_cube_version";
 
 /// The start of the local day holding `at`.
 fn day_start(at_ms: i64, zone: &TimeZone) -> Option<i64> {
@@ -211,8 +294,14 @@ fn day_start(at_ms: i64, zone: &TimeZone) -> Option<i64> {
 
 impl Store {
     /// Brings the ticket cube up to date with every committed change (a no-op when nothing
-    /// changed), a week of the log per transaction. Reports call it first, imports at their
-    /// end, and the escalation loop every minute so that a busy desk's log stays short.
+    /// changed), a week of the log at a time. Reports call it first, imports at their end, and
+    /// the escalation loop every minute so that a busy desk's log stays short.
+    ///
+    /// PostgreSQL sums and writes in one transaction under an advisory lock (readers and
+    /// ticket writers never wait on it). SQLite sums in a read transaction — its snapshot —
+    /// and then only writes the sums under the write lock, so tickets keep being written
+    /// while a day is summed; a step whose snapshot is older than the last one written is
+    /// summed again.
     pub async fn refresh_ticket_cube(&self) -> Result<()> {
         loop {
             let pending: Option<i64> =
@@ -222,18 +311,41 @@ impl Store {
             if pending.is_none() {
                 return Ok(());
             }
-            let mut transaction = self.begin_write().await?;
             if self.backend() == Backend::Postgres {
+                let mut transaction = self.begin_write().await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(REFRESH_LOCK)
                     .execute(&mut *transaction)
                     .await?;
+                let Some(step) = next_step(&mut transaction).await? else {
+                    return Ok(());
+                };
+                let rows = sum_days(&mut transaction, &step.days).await?;
+                write_step(&mut transaction, &step, &rows).await?;
+                transaction.commit().await?;
+                continue;
             }
-            let more = refresh(&mut transaction).await?;
-            transaction.commit().await?;
-            if !more {
+            let mut snapshot = self.pool.begin().await?;
+            let version = cube_version(&mut snapshot).await?;
+            let Some(step) = next_step(&mut snapshot).await? else {
                 return Ok(());
+            };
+            let rows = sum_days(&mut snapshot, &step.days).await?;
+            snapshot.commit().await?;
+            let mut transaction = self.begin_write().await?;
+            if cube_version(&mut transaction).await? != version {
+                continue; // another refresh wrote newer sums meanwhile
             }
+            write_step(&mut transaction, &step, &rows).await?;
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(CUBE_VERSION_KEY)
+            .bind((version + 1).to_string())
+            .execute(&mut *transaction)
+            .await?;
+            transaction.commit().await?;
         }
     }
 
