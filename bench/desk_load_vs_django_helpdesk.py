@@ -161,13 +161,29 @@ def wrk_script(directory, name, method="GET", body=None, headers=None):
     return path
 
 
-def load(create, listing, connections, duration):
+def load(create, listing, connections, duration, drained):
     """Three phases: every connection creating, every connection listing, then half and half at
-    the same time."""
-    phases = {"create_only": wrk_all([create], connections, duration)["create"],
-              "list_only": wrk_all([listing], connections, duration)["create"]}
+    the same time. Before each, `drained()` waits until the server has answered what wrk left
+    queued when it stopped (a slow server is still working through it)."""
+    drained()
+    phases = {"create_only": wrk_all([create], connections, duration)["create"]}
+    drained()
+    phases["list_only"] = wrk_all([listing], connections, duration)["create"]
+    drained()
     phases.update(wrk_all([create, listing], connections // 2, duration))
     return phases
+
+
+def drainer(url, headers):
+    """Waits for one answer from `url`: queued behind whatever the server still has to do."""
+    def drained():
+        started = time.perf_counter()
+        request(url, headers=headers)
+        waited = time.perf_counter() - started
+        if waited > 1:
+            print(f"  (waited {waited:.0f} s for the server to finish the previous phase's requests)",
+                  flush=True)
+    return drained
 
 
 def wrk_all(targets, connections, duration):
@@ -250,7 +266,8 @@ def servq_side(kind, csv_path, pg_url, tmp, args):
         listing = wrk_script(tmp, f"servq-{kind}-list", headers=auth)
         figures = load((f"{base}/api/v1/tickets", create),
                        (f"{base}/api/v1/tickets?status=open&limit=25", listing),
-                       args.connections, args.duration)
+                       args.connections, args.duration,
+                       drainer(f"{base}/api/v1/tickets?status=open&limit=1", auth))
         # the day's thousands of new tickets are re-summed into the cube by this request
         _, after_ms = request(f"{base}/api/v1/desk/kpi?from=2025-11-24&to=2026-11-24", headers=auth)
     finally:
@@ -307,7 +324,8 @@ def django_side(csv_path, pg_url, tmp, args):
         create = wrk_script(tmp, "django-create", "POST", json.dumps(body),
                             {**auth, "Content-Type": "application/json"})
         listing = wrk_script(tmp, "django-list", headers=cookie)
-        figures = load((f"{base}/api/tickets/", create), (list_url, listing), args.connections, args.duration)
+        figures = load((f"{base}/api/tickets/", create), (list_url, listing), args.connections, args.duration,
+                       drainer(f"{base}/login/", {}))
         # the REST list endpoint, once, for the note (it reads every accessible ticket)
         try:
             _, rest_list_ms = request(f"{base}/api/tickets/?status=1", headers=auth)
@@ -335,6 +353,10 @@ def check(name, side):
     # connections cut mid-request), never fewer
     if side["grown"] < creates:
         sys.exit(f"{name}: wrk counted {creates} creates, the store grew by {side['grown']}")
+
+
+def ratio(a, b):
+    return f"{a / b:.1f}×" if b else "∞ (the peer answered none)"
 
 
 PHASES = {"create_only": "create alone", "list_only": "list alone", "create": "create (mixed)",
@@ -388,7 +410,7 @@ def main():
             if side is peer:
                 continue
             print(f"  {name:26}" + ";".join(
-                f" {label} {side[op]['rps'] / peer[op]['rps']:.1f}× / {peer[op]['p99_ms'] / side[op]['p99_ms']:.1f}×"
+                f" {label} {ratio(side[op]['rps'], peer[op]['rps'])} / {ratio(peer[op]['p99_ms'], side[op]['p99_ms'])}"
                 for op, label in PHASES.items()))
         rest = peer["rest_list_ms"]
         rest = rest if isinstance(rest, str) else f"{rest:.0f} ms"

@@ -511,7 +511,8 @@ impl DeskSetup {
 
 /// Opens a ticket at `now`: first-response, resolution and stage clocks start on the calendar
 /// with the targets of the first matching SLA rule; routed to a team and assigned by the
-/// routing (simultaneous tickets of a team take turns, however many servers run). Returns the id and the status-page token (shown once: only its hash is stored).
+/// routing (simultaneous tickets of a team take turns, however many servers run). Returns the
+/// id and the status-page token (shown once: only its hash is stored).
 pub async fn open_ticket(
     store: &Store,
     request: &TicketRequest,
@@ -523,29 +524,40 @@ pub async fn open_ticket(
         return Err(reason);
     }
     let team = setup.team_for(request);
-    let ticket_id = format!(
-        "T{}-{}",
-        now.to_zoned(setup.calendar.zone().clone())
-            .date()
-            .strftime("%Y%m%d"),
-        &auth::new_token()[..8]
-    );
-    let (ticket, token) = setup.prepare(
-        ticket_id.clone(),
-        request,
-        (team, String::new()),
-        now,
-        &TicketHistory::default(),
-    )?;
+    let day = now
+        .to_zoned(setup.calendar.zone().clone())
+        .date()
+        .strftime("%Y%m%d")
+        .to_string();
     // the agent is picked inside the creating transaction, under the team's lock
     let pick = |load: &[(String, i64)], last: Option<&str>| {
         setup.routing.pick_agent(load, last).map(str::to_owned)
     };
-    store
-        .create_ticket(&ticket, actor, ms(now), Some(&pick))
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok((ticket_id, token))
+    // 48 random bits a day: two tickets of one day share an id about once in 5 000 days at
+    // 100 000 tickets a day; then the second draws again
+    for _ in 0..3 {
+        let ticket_id = format!("T{day}-{}", &auth::new_token()[..12]);
+        let (ticket, token) = setup.prepare(
+            ticket_id.clone(),
+            request,
+            (team.clone(), String::new()),
+            now,
+            &TicketHistory::default(),
+        )?;
+        match store
+            .create_ticket(&ticket, actor, ms(now), Some(&pick))
+            .await
+        {
+            Ok(_) => return Ok((ticket_id, token)),
+            Err(error) => {
+                let taken = store.ticket(&ticket_id).await.map_err(|e| e.to_string())?;
+                if taken.is_none() {
+                    return Err(error.to_string());
+                }
+            }
+        }
+    }
+    Err("no free ticket id after three draws".to_owned())
 }
 
 /// One escalation pass at `now`: breaches and warnings fire once each; notifications wait for
