@@ -178,7 +178,8 @@ def drainer(url, headers):
     """Waits for one answer from `url`: queued behind whatever the server still has to do."""
     def drained():
         started = time.perf_counter()
-        request(url, headers=headers)
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=600) as answer:
+            answer.read()
         waited = time.perf_counter() - started
         if waited > 1:
             print(f"  (waited {waited:.0f} s for the server to finish the previous phase's requests)",
