@@ -55,21 +55,12 @@ pub async fn routing(store: &Store) -> anyhow::Result<servq_desk::Routing> {
     })
 }
 
-/// The agent of `team` a new ticket goes to under the routing's assignment strategy.
-pub async fn assignee_for(
-    store: &Store,
+/// The routing's assignment strategy as the store's agent picker (the store calls it inside
+/// the transaction that assigns, under the team's lock).
+fn picker(
     routing: &servq_desk::Routing,
-    team: &str,
-) -> anyhow::Result<String> {
-    if team.is_empty() {
-        return Ok(String::new());
-    }
-    let load = store.team_load(team).await?;
-    let last = store.last_assignee(team).await?;
-    Ok(routing
-        .pick_agent(&load, last.as_deref())
-        .unwrap_or_default()
-        .to_owned())
+) -> impl Fn(&[(String, i64)], Option<&str>) -> Option<String> + Send + Sync + '_ {
+    |load, last| routing.pick_agent(load, last).map(str::to_owned)
 }
 
 /// The business calendar as configured: as stored, else Monday–Friday 09:00–18:00 in the
@@ -409,7 +400,7 @@ impl DeskSetup {
 
     /// The ticket to store for a checked request opened at `now`, with its started clocks and a
     /// new status token (returned: only its hash is stored). `team`/`assignee` are the routed
-    /// ones (see [`assignee_for`]). An imported ticket's `history` (checked with
+    /// ones (the store picks the agent when it writes the ticket). An imported ticket's `history` (checked with
     /// [`TicketHistory::problems`]) stops its clocks where they stopped in the system it comes
     /// from: first response at the first response (or the resolution), resolution and stage at
     /// the resolution, each met or breached on the calendar.
@@ -520,9 +511,6 @@ pub async fn open_ticket(
     now: Timestamp,
 ) -> Result<(String, String), String> {
     let setup = DeskSetup::load(store).await.map_err(|e| e.to_string())?;
-    if let Some((_, reason)) = setup.check(request).into_iter().next() {
-        return Err(reason);
-    }
     let team = setup.team_for(request);
     let day = now
         .to_zoned(setup.calendar.zone().clone())
@@ -530,9 +518,7 @@ pub async fn open_ticket(
         .strftime("%Y%m%d")
         .to_string();
     // the agent is picked inside the creating transaction, under the team's lock
-    let pick = |load: &[(String, i64)], last: Option<&str>| {
-        setup.routing.pick_agent(load, last).map(str::to_owned)
-    };
+    let pick = picker(&setup.routing);
     // 48 random bits a day: two tickets of one day share an id about once in 5 000 days at
     // 100 000 tickets a day; then the second draws again
     for _ in 0..3 {
@@ -1519,24 +1505,18 @@ pub(crate) async fn transfer(
     if load.is_empty() {
         return Err(bad(format!("team '{team}' has no agents in the roster")));
     }
-    let assignee = match body.assignee.trim() {
-        "" => {
-            let routing = routing(&state.store).await.map_err(Problem::internal)?;
-            assignee_for(&state.store, &routing, team)
-                .await
-                .map_err(Problem::internal)?
-        }
-        agent if load.iter().any(|(id, _)| id == agent) => agent.to_owned(),
-        agent => return Err(bad(format!("agent '{agent}' is not in team '{team}'"))),
-    };
-    let moved = state
-        .store
-        .assign_ticket(&id, team, &assignee, &user.actor(), now_ms())
-        .await
-        .map_err(Problem::internal)?;
-    if !moved {
-        return Err(Problem::not_found(user.locale));
+    let assignee = body.assignee.trim();
+    if !assignee.is_empty() && !load.iter().any(|(id, _)| id == assignee) {
+        return Err(bad(format!("agent '{assignee}' is not in team '{team}'")));
     }
+    let routing = routing(&state.store).await.map_err(Problem::internal)?;
+    let pick = picker(&routing);
+    state
+        .store
+        .assign_ticket(&id, team, assignee, Some(&pick), &user.actor(), now_ms())
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(user.locale))?;
     ticket_detail(&state, &user, &id).await
 }
 

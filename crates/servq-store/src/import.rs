@@ -70,6 +70,21 @@ fn insert_values_sql(prefix: &str, columns: usize, rows: usize, numbered: bool) 
     sql
 }
 
+/// `count` bind placeholders separated by commas, for an `IN (…)` list: `?` on SQLite, `$N` on
+/// PostgreSQL (see [`insert_values_sql`]).
+pub(crate) fn placeholders(count: usize, numbered: bool) -> String {
+    (1..=count)
+        .map(|n| {
+            if numbered {
+                format!("${n}")
+            } else {
+                "?".to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Executes a multi-row INSERT of `rows`, binding each with `bind`.
 pub(crate) async fn insert_batch<'a, T>(
     connection: &mut sqlx::AnyConnection,

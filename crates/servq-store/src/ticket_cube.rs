@@ -93,17 +93,23 @@ pub(crate) async fn mark_ticket(connection: &mut AnyConnection, ticket_id: &str)
     Ok(())
 }
 
-/// Logs instants (an import's creations and resolutions), one entry per 15-minute bucket.
-pub(crate) async fn mark_instants(
-    connection: &mut AnyConnection,
-    instants: impl IntoIterator<Item = i64>,
-) -> Result<()> {
+/// The distinct 15-minute buckets of instants, in order.
+fn buckets(instants: impl IntoIterator<Item = i64>) -> Vec<i64> {
     let mut buckets: Vec<i64> = instants
         .into_iter()
         .map(|at| at - at.rem_euclid(BUCKET_MS))
         .collect();
     buckets.sort_unstable();
     buckets.dedup();
+    buckets
+}
+
+/// Logs instants (an import's creations and resolutions), one entry per 15-minute bucket.
+pub(crate) async fn mark_instants(
+    connection: &mut AnyConnection,
+    instants: impl IntoIterator<Item = i64>,
+) -> Result<()> {
+    let buckets = buckets(instants);
     insert_batch(
         connection,
         "INSERT INTO ticket_cube_dirty (at)",
@@ -156,18 +162,15 @@ async fn next_step(connection: &mut AnyConnection) -> Result<Option<Step>> {
         .fetch_all(&mut *connection)
         .await?;
     let mut ids = Vec::with_capacity(entries.len());
-    let mut buckets = Vec::with_capacity(entries.len());
+    let mut instants = Vec::with_capacity(entries.len());
     for entry in &entries {
         ids.push(entry.try_get::<i64, _>(0)?);
-        let at: i64 = entry.try_get(1)?;
-        buckets.push(at - at.rem_euclid(BUCKET_MS));
+        instants.push(entry.try_get::<i64, _>(1)?);
     }
-    buckets.sort_unstable();
-    buckets.dedup();
     let zone = cubes::centre_zone(connection).await?;
     Ok(Some(Step {
         ids,
-        days: cubes::days_of(&buckets, &zone),
+        days: cubes::days_of(&buckets(instants), &zone),
     }))
 }
 
@@ -251,16 +254,7 @@ async fn write_step(connection: &mut AnyConnection, step: &Step, rows: &CubeRows
     .await?;
     let numbered = connection.backend_name() != "SQLite";
     for chunk in step.ids.chunks(1000) {
-        let placeholders = (1..=chunk.len())
-            .map(|n| {
-                if numbered {
-                    format!("${n}")
-                } else {
-                    "?".to_owned()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(",");
+        let placeholders = crate::import::placeholders(chunk.len(), numbered);
         let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "DELETE FROM ticket_cube_dirty WHERE id IN ({placeholders})"
         )));

@@ -374,6 +374,39 @@ async fn team_load(connection: &mut sqlx::AnyConnection, team: &str) -> Result<V
         .collect()
 }
 
+/// The agent of `team` `pick` chooses, under the team's lock (a PostgreSQL advisory lock;
+/// SQLite's write lock is held already), recorded as the team's latest assignee so that
+/// simultaneous tickets — on any number of servers — take turns. Empty for no team.
+async fn pick_in_team(
+    connection: &mut sqlx::AnyConnection,
+    team: &str,
+    pick: &PickAgent<'_>,
+) -> Result<String> {
+    if team.is_empty() {
+        return Ok(String::new());
+    }
+    if connection.backend_name() != "SQLite" {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('servq.team.' || $1))")
+            .bind(team)
+            .execute(&mut *connection)
+            .await?;
+    }
+    let load = team_load(connection, team).await?;
+    let last = last_assignee(connection, team).await?;
+    let assignee = pick(&load, last.as_deref()).unwrap_or_default();
+    if !assignee.is_empty() {
+        sqlx::query(
+            "INSERT INTO team_assignments (team, last_assignee) VALUES ($1, $2) \
+             ON CONFLICT (team) DO UPDATE SET last_assignee = excluded.last_assignee",
+        )
+        .bind(team)
+        .bind(assignee.as_str())
+        .execute(connection)
+        .await?;
+    }
+    Ok(assignee)
+}
+
 async fn last_assignee(connection: &mut sqlx::AnyConnection, team: &str) -> Result<Option<String>> {
     let recorded: Option<String> =
         sqlx::query_scalar("SELECT last_assignee FROM team_assignments WHERE team = $1")
@@ -409,28 +442,9 @@ impl Store {
         let mut transaction = self.begin_write().await?;
         let mut ticket = ticket.clone();
         if let Some(pick) = assign
-            && !ticket.team.is_empty()
             && ticket.assignee.is_empty()
         {
-            if self.backend() == Backend::Postgres {
-                sqlx::query("SELECT pg_advisory_xact_lock(hashtext('servq.team.' || $1))")
-                    .bind(ticket.team.as_str())
-                    .execute(&mut *transaction)
-                    .await?;
-            }
-            let load = team_load(&mut transaction, &ticket.team).await?;
-            let last = last_assignee(&mut transaction, &ticket.team).await?;
-            ticket.assignee = pick(&load, last.as_deref()).unwrap_or_default();
-            if !ticket.assignee.is_empty() {
-                sqlx::query(
-                    "INSERT INTO team_assignments (team, last_assignee) VALUES ($1, $2) \
-                     ON CONFLICT (team) DO UPDATE SET last_assignee = excluded.last_assignee",
-                )
-                .bind(ticket.team.as_str())
-                .bind(ticket.assignee.as_str())
-                .execute(&mut *transaction)
-                .await?;
-            }
+            ticket.assignee = pick_in_team(&mut transaction, &ticket.team, pick).await?;
         }
         insert_tickets(&mut transaction, &[(ticket.clone(), now_ms)], actor).await?;
         users::audit(
@@ -462,16 +476,7 @@ impl Store {
         let mut stored = std::collections::HashSet::new();
         let numbered = self.backend() != Backend::Sqlite;
         for chunk in tickets.chunks(1000) {
-            let placeholders = (1..=chunk.len())
-                .map(|n| {
-                    if numbered {
-                        format!("${n}")
-                    } else {
-                        "?".to_owned()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(",");
+            let placeholders = crate::import::placeholders(chunk.len(), numbered);
             let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
                 "SELECT ticket_id FROM tickets WHERE ticket_id IN ({placeholders})"
             )));
@@ -1106,23 +1111,19 @@ impl Store {
         team_load(&mut connection, team).await
     }
 
-    /// The agent who got the team's latest assigned ticket.
-    pub async fn last_assignee(&self, team: &str) -> Result<Option<String>> {
-        let mut connection = self.pool.acquire().await?;
-        last_assignee(&mut connection, team).await
-    }
-
     /// Moves a ticket to a team and/or an agent, keeping its history and clocks: the change is
-    /// a history event (`assign`, or `transfer` when the team changes). `false` if no such
-    /// ticket.
+    /// a history event (`assign`, or `transfer` when the team changes). Without an assignee,
+    /// `assign` picks one as for a new ticket (same lock, same turn). Returns the assignee, or
+    /// `None` if no such ticket.
     pub async fn assign_ticket(
         &self,
         ticket_id: &str,
         team: &str,
         assignee: &str,
+        assign: Option<&PickAgent<'_>>,
         actor: &Actor,
         now_ms: i64,
-    ) -> Result<bool> {
+    ) -> Result<Option<String>> {
         let mut transaction = self.begin_write().await?;
         let before: Option<String> =
             sqlx::query_scalar("SELECT team FROM tickets WHERE ticket_id = $1")
@@ -1130,8 +1131,13 @@ impl Store {
                 .fetch_optional(&mut *transaction)
                 .await?;
         let Some(before) = before else {
-            return Ok(false);
+            return Ok(None);
         };
+        let assignee = match assign {
+            Some(pick) if assignee.is_empty() => pick_in_team(&mut transaction, team, pick).await?,
+            _ => assignee.to_owned(),
+        };
+        let assignee = assignee.as_str();
         crate::ticket_cube::mark_ticket(&mut transaction, ticket_id).await?;
         sqlx::query(
             "UPDATE tickets SET team = $1, assignee = $2, updated_at = $3 WHERE ticket_id = $4",
@@ -1160,7 +1166,7 @@ impl Store {
         )
         .await?;
         transaction.commit().await?;
-        Ok(true)
+        Ok(Some(assignee.to_owned()))
     }
 
     /// Adds a note to a ticket's history (internal notes are not shown on the status page).

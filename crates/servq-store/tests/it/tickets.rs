@@ -252,9 +252,10 @@ async fn the_ticket_cube_answers_what_the_tickets_say() {
                 (2, _) => {
                     assert!(
                         store
-                            .assign_ticket(id, "vip", "vip-9", &actor(), now)
+                            .assign_ticket(id, "vip", "vip-9", None, &actor(), now)
                             .await
                             .unwrap()
+                            .is_some()
                     );
                 }
                 _ => {}
