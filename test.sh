@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh
+# A clean clone gains nothing from incremental caches; they would only take disk.
+if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
 SERVQ_TEST_PG_URL="$(scripts/pg-start.sh)"
 export SERVQ_TEST_PG_URL
 echo "PostgreSQL for tests: $SERVQ_TEST_PG_URL" >&2
