@@ -373,7 +373,7 @@ def main():
     parser.add_argument("--skip-django", action="store_true")
     parser.add_argument("--workdir", default=str(ROOT / "bench" / "out"))
     args = parser.parse_args()
-    if not SERVQ.exists():
+    if [k for k in args.servq_db.split(",") if k] and not SERVQ.exists():
         sys.exit("build first: cargo build --release -p servq-cli")
     ensure_tools()
     pg_url = run([ROOT / "scripts" / "pg-start.sh"]).strip()

@@ -83,6 +83,57 @@ fn with_causes(error: &dyn std::error::Error) -> String {
 
 /// The upload kind of transcript files (JSONL; not a table).
 const TRANSCRIPTS: &str = "transcripts";
+/// The upload kind of ticket tables (checked against the desk set-up, not a pipeline kind).
+const TICKETS: &str = "tickets";
+
+/// What an upload holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UploadKind {
+    /// A table the import pipeline reads.
+    Table(ImportKind),
+    /// Tickets from another system (`docs/desk.md#import`).
+    Tickets,
+    /// Transcripts (JSONL).
+    Transcripts,
+}
+
+impl UploadKind {
+    fn parse(name: &str) -> Option<UploadKind> {
+        match name.trim() {
+            TICKETS => Some(UploadKind::Tickets),
+            TRANSCRIPTS => Some(UploadKind::Transcripts),
+            other => ImportKind::parse(other).map(UploadKind::Table),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            UploadKind::Table(kind) => kind.name(),
+            UploadKind::Tickets => TICKETS,
+            UploadKind::Transcripts => TRANSCRIPTS,
+        }
+    }
+
+    /// Every kind, in the order the import page offers them.
+    fn all() -> impl Iterator<Item = UploadKind> {
+        ImportKind::ALL
+            .into_iter()
+            .map(UploadKind::Table)
+            .chain([UploadKind::Tickets, UploadKind::Transcripts])
+    }
+
+    /// The columns of a table kind (with the required ones); `None` for transcripts.
+    fn columns(self) -> Option<(&'static [&'static str], &'static [&'static str])> {
+        match self {
+            UploadKind::Table(kind) => Some((kind.columns(), kind.required())),
+            UploadKind::Tickets => Some((
+                crate::desk_import::TICKET_COLUMNS,
+                crate::desk_import::TICKET_REQUIRED,
+            )),
+            UploadKind::Transcripts => None,
+        }
+    }
+}
 
 /// Row errors kept per import (all are counted).
 pub(crate) const MAX_KEPT_ERRORS: usize = 1000;
@@ -213,18 +264,12 @@ pub(crate) async fn start_import(
         }
     }
     let kind_name = fields.kind.unwrap_or_default();
-    // a table kind, or `None` for transcripts (JSONL)
-    let kind = match ImportKind::parse(&kind_name) {
-        Some(kind) => Some(kind),
-        None if kind_name.trim() == TRANSCRIPTS => None,
-        None => {
-            return Err(bad(
-                "unknown_import_kind",
-                format!(
-                    "kind '{kind_name}' is not contacts, agent_states, agents or {TRANSCRIPTS}"
-                ),
-            ));
-        }
+    let Some(kind) = UploadKind::parse(&kind_name) else {
+        let known: Vec<&str> = UploadKind::all().map(UploadKind::name).collect();
+        return Err(bad(
+            "unknown_import_kind",
+            format!("kind '{kind_name}' is not one of {}", known.join(", ")),
+        ));
     };
     let Some((file_name, path)) = upload else {
         return Err(bad(
@@ -239,9 +284,10 @@ pub(crate) async fn start_import(
             format!("encoding '{encoding_name}' is not one of utf-8, gbk, gb18030"),
         )
     })?;
-    let map = match (fields.map.as_deref(), kind) {
-        (Some(text), Some(kind)) => ColumnMap::parse(text, kind.columns())
-            .map_err(|error| bad("bad_map", error.to_string()))?,
+    let map = match (fields.map.as_deref(), kind.columns()) {
+        (Some(text), Some((columns, _))) => {
+            ColumnMap::parse(text, columns).map_err(|error| bad("bad_map", error.to_string()))?
+        }
         _ => ColumnMap::default(),
     };
     let (_, zone) = state.centre_zone().await?;
@@ -249,13 +295,7 @@ pub(crate) async fn start_import(
     let actor = user.actor();
     state
         .store
-        .create_import_job(
-            &job_id,
-            &actor,
-            kind.map_or(TRANSCRIPTS, ImportKind::name),
-            &file_name,
-            now_ms(),
-        )
+        .create_import_job(&job_id, &actor, kind.name(), &file_name, now_ms())
         .await
         .map_err(Problem::internal)?;
     let job = Job {
@@ -295,8 +335,7 @@ struct Job {
     board: ProgressBoard,
     job_id: String,
     actor: Actor,
-    /// A table kind; `None` for transcripts.
-    kind: Option<ImportKind>,
+    kind: UploadKind,
     file_name: String,
     path: std::path::PathBuf,
     encoding: TextEncoding,
@@ -306,20 +345,24 @@ struct Job {
 }
 
 impl Job {
+    fn open_table(&self, (columns, required): (&[&str], &[&str])) -> Result<TableReader, String> {
+        let options = OpenOptions {
+            columns,
+            required,
+            map: self.map.clone(),
+            encoding: self.encoding,
+            sheet: self.sheet.clone(),
+        };
+        TableReader::open_named(&self.path, &self.file_name, &options)
+            .map_err(|error| with_causes(&error))
+    }
+
     async fn import_table(
         &self,
         kind: ImportKind,
         progress: impl FnMut(Progress),
     ) -> Result<Outcome, String> {
-        let options = OpenOptions {
-            columns: kind.columns(),
-            required: kind.required(),
-            map: self.map.clone(),
-            encoding: self.encoding,
-            sheet: self.sheet.clone(),
-        };
-        let reader = TableReader::open_named(&self.path, &self.file_name, &options)
-            .map_err(|error| with_causes(&error))?;
+        let reader = self.open_table((kind.columns(), kind.required()))?;
         servq_import::import_table(
             &self.store,
             reader,
@@ -330,6 +373,24 @@ impl Job {
         )
         .await
         .map_err(|error| with_causes(&error))
+    }
+
+    /// Tickets, checked against the desk's categories, workflows and teams.
+    async fn import_tickets(&self, progress: impl FnMut(Progress)) -> Result<Outcome, String> {
+        let reader = self.open_table((
+            crate::desk_import::TICKET_COLUMNS,
+            crate::desk_import::TICKET_REQUIRED,
+        ))?;
+        crate::desk_import::import_ticket_table(
+            &self.store,
+            reader,
+            &self.zone,
+            MAX_KEPT_ERRORS,
+            &self.actor,
+            progress,
+        )
+        .await
+        .map_err(|error| format!("{error:#}"))
     }
 
     /// Transcripts, scanned by the centre's automated-QA rules.
@@ -380,14 +441,13 @@ impl Job {
                 }
             })
         };
+        let report = |progress| {
+            sender.send_replace(Some(progress));
+        };
         let outcome = match self.kind {
-            Some(kind) => {
-                self.import_table(kind, |progress| {
-                    sender.send_replace(Some(progress));
-                })
-                .await
-            }
-            None => self.import_transcripts().await,
+            UploadKind::Table(kind) => self.import_table(kind, report).await,
+            UploadKind::Tickets => self.import_tickets(report).await,
+            UploadKind::Transcripts => self.import_transcripts().await,
         };
         drop(sender);
         let _ = writer.await;
@@ -555,10 +615,8 @@ pub(crate) async fn import_page(
     let locale = user.locale;
     let csrf = user.csrf_token();
     let label = |key: &str| escape(&t(locale, key));
-    let kinds: String = ImportKind::ALL
-        .iter()
-        .map(|kind| kind.name())
-        .chain([TRANSCRIPTS])
+    let kinds: String = UploadKind::all()
+        .map(UploadKind::name)
         .map(|name| {
             format!(
                 "<option value=\"{name}\">{}</option>",

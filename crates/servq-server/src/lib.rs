@@ -7,6 +7,7 @@ mod api;
 pub mod auth;
 mod dashboard;
 pub mod desk;
+pub mod desk_import;
 mod desk_pages;
 mod drill;
 mod evaluations;

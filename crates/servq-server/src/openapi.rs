@@ -150,7 +150,7 @@ pub(crate) struct ContactList {
 /// `POST /api/v1/imports` form (multipart/form-data).
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ImportUpload {
-    /// contacts, agent_states or agents.
+    /// contacts, agent_states, agents, survey_results, tickets or transcripts.
     kind: String,
     /// The CSV or spreadsheet file.
     #[schema(format = Binary, content_media_type = "application/octet-stream")]

@@ -3099,3 +3099,132 @@ async fn attachments_are_size_limited_typed_by_content_and_always_downloaded() {
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     }
 }
+
+/// Tickets uploaded on the import page: a bad file is refused with every problem by line and
+/// column (the other help desk's headers named through the mapping) and writes nothing; the
+/// clean file stores its tickets with their history, once.
+#[tokio::test]
+async fn tickets_from_another_help_desk_are_imported_from_the_web() {
+    let headers = "单号,类型,分类,优先级,标题,客户,创建时间,状态,首次响应,解决时间";
+    let map = "ticket_id=单号,ticket_type=类型,category=分类,priority=优先级,subject=标题,\
+               customer_id=客户,created_at=创建时间,status=状态,first_response_at=首次响应,\
+               resolved_at=解决时间";
+    let bad = format!(
+        "{headers}\n\
+         W1,complaint,billing,high,charged twice,u1,2026-11-02 17:59:00,open,,\n\
+         W2,consult,nowhere,critical,fee,u2,2026-11-02 09:00:00,open,,\n\
+         W3,consult,bill_query,normal,fee,u3,2026-11-03 09:00:00,resolved,,\n\
+         W1,consult,bill_query,normal,again,u4,2026-11-03 10:00:00,open,,\n"
+    );
+    let good = format!(
+        "{headers}\n\
+         W1,complaint,billing,high,charged twice,u1,2026-11-02 17:59:00,open,,\n\
+         W3,consult,bill_query,normal,fee,u3,2026-11-03 09:00:00,resolved,2026-11-03 09:10:00,2026-11-03 11:00:00\n"
+    );
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        add_user(&store, Role::Analyst).await;
+        let base = start(store.clone()).await;
+        let (analyst, csrf) = sign_in(&base, "analyst").await;
+        let send = |text: &str| {
+            analyst
+                .post(format!("{base}/api/v1/imports"))
+                .header("x-csrf-token", &csrf)
+                .multipart(upload("tickets", "旧系统工单.csv", text).text("map", map))
+                .send()
+        };
+        let started = send(&bad).await.unwrap();
+        assert_eq!(started.status(), StatusCode::ACCEPTED);
+        let id = started.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let job = finished_import(&analyst, &base, &id).await;
+        assert_eq!(job["status"], "rejected", "{job}");
+        assert_eq!(job["kind"], "tickets");
+        assert_eq!(job["bad_rows"], 3, "{job}");
+        let errors: Vec<(i64, String, String)> = job["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["line"].as_i64().unwrap(),
+                    e["column"].as_str().unwrap().to_owned(),
+                    e["reason"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        for (line, column, reason) in [
+            (
+                3,
+                "category ('分类')",
+                "category 'nowhere' is not in the category tree",
+            ),
+            (
+                3,
+                "priority ('优先级')",
+                "priority 'critical' is not urgent, high, normal or low",
+            ),
+            (
+                4,
+                "resolved_at ('解决时间')",
+                "a resolved ticket needs resolved_at",
+            ),
+            (
+                5,
+                "ticket_id ('单号')",
+                "'W1' appears again (first on line 2)",
+            ),
+        ] {
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e.0 == line && e.1 == column && e.2.starts_with(reason)),
+                "{line} {column} {reason}: {errors:?}"
+            );
+        }
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(
+            store.ticket("W1").await.unwrap().is_none(),
+            "nothing stored"
+        );
+
+        let id = send(&good).await.unwrap().json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let job = finished_import(&analyst, &base, &id).await;
+        assert_eq!(job["status"], "imported", "{job}");
+        assert_eq!(job["summary"]["inserted"], 2, "{job}");
+        let resolved = store.ticket("W3").await.unwrap().unwrap();
+        assert_eq!(resolved.status, "resolved");
+        let at = |text: &str| text.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+        // 11:00 in the centre's zone (Asia/Shanghai)
+        assert_eq!(resolved.resolved_ms, Some(at("2026-11-03T03:00:00Z")));
+        assert_eq!(resolved.first_response_ms, Some(at("2026-11-03T01:10:00Z")));
+        assert_eq!(
+            store.ticket("W1").await.unwrap().unwrap().stage,
+            "reception"
+        );
+        let id = send(&good).await.unwrap().json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let again = finished_import(&analyst, &base, &id).await;
+        assert_eq!(again["summary"]["unchanged"], 2, "{again}");
+        assert_eq!(again["summary"]["inserted"], 0, "{again}");
+        // the page offers the kind in the user's language
+        let page = analyst
+            .get(format!("{base}/import"))
+            .header("accept-language", "zh-CN")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("<option value=\"tickets\">"), "{page}");
+        store.close().await;
+    }
+}

@@ -215,13 +215,13 @@ async fn tickets_import_all_or_nothing_with_their_clocks_from_created_at() {
         );
         let imported = servq_ok(&db, &["import", "tickets", good.to_str().unwrap()]);
         assert!(
-            stderr(&imported).contains("2 new, 0 unchanged"),
+            stderr(&imported).contains("2 new, 0 updated, 0 unchanged"),
             "{}",
             stderr(&imported)
         );
         let again = servq_ok(&db, &["import", "tickets", good.to_str().unwrap()]);
         assert!(
-            stderr(&again).contains("0 new, 2 unchanged"),
+            stderr(&again).contains("0 new, 0 updated, 2 unchanged"),
             "{}",
             stderr(&again)
         );
