@@ -137,6 +137,59 @@ pub enum PipelineError {
 /// How often (in rows) progress is reported.
 const PROGRESS_EVERY_ROWS: u64 = 4096;
 
+impl Progress {
+    /// Where `reader` is after `rows` rows, once every few thousand rows; `None` in between.
+    pub fn every_few_rows(reader: &TableReader, rows: u64) -> Option<Progress> {
+        rows.is_multiple_of(PROGRESS_EVERY_ROWS).then(|| {
+            let (done, total) = reader.progress();
+            Progress {
+                phase: Phase::Reading,
+                done,
+                total,
+                rows,
+            }
+        })
+    }
+
+    /// The whole file read (`rows` rows): the write begins.
+    pub fn merging(reader: &TableReader, rows: u64) -> Progress {
+        let (_, total) = reader.progress();
+        Progress {
+            phase: Phase::Merging,
+            done: total,
+            total,
+            rows,
+        }
+    }
+}
+
+impl Rejection {
+    /// Counts one problem, keeping it if fewer than `limit` are kept.
+    pub fn push_error(&mut self, line: u64, column: String, reason: String, limit: usize) {
+        self.error_count += 1;
+        if self.errors.len() < limit {
+            self.errors.push(ImportRowError {
+                line,
+                column,
+                reason,
+            });
+        }
+    }
+
+    /// Counts a bad row with its problems as (column, reason).
+    pub fn add_row(
+        &mut self,
+        line: u64,
+        problems: impl IntoIterator<Item = (String, String)>,
+        limit: usize,
+    ) {
+        self.bad_rows += 1;
+        for (column, reason) in problems {
+            self.push_error(line, column, reason, limit);
+        }
+    }
+}
+
 /// Collects row errors: keeps the first `limit`, counts all.
 struct Errors {
     limit: usize,
@@ -145,25 +198,17 @@ struct Errors {
 
 impl Errors {
     fn push(&mut self, line: u64, column: String, reason: String) {
-        self.rejection.error_count += 1;
-        if self.rejection.errors.len() < self.limit {
-            self.rejection.errors.push(ImportRowError {
-                line,
-                column,
-                reason,
-            });
-        }
+        self.rejection.push_error(line, column, reason, self.limit);
     }
 
     fn row(&mut self, line: u64, columns: &ColumnIndex, names: &[&str], errors: &[FieldError]) {
-        self.rejection.bad_rows += 1;
-        for error in errors {
-            self.push(
-                line,
+        let problems = errors.iter().map(|error| {
+            (
                 columns.display_name(names, error.column),
                 error.reason.clone(),
-            );
-        }
+            )
+        });
+        self.rejection.add_row(line, problems, self.limit);
     }
 
     fn duplicates(&mut self, column: &str, duplicates: &[DuplicateKey], total: u64) {
@@ -313,14 +358,8 @@ async fn stage_and_commit<S: Staging>(
                 Err(field_errors) => errors.row(line, &reader.columns, names, &field_errors),
             }
         }
-        if rows.is_multiple_of(PROGRESS_EVERY_ROWS) {
-            let (done, total) = reader.progress();
-            progress(Progress {
-                phase: Phase::Reading,
-                done,
-                total,
-                rows,
-            });
+        if let Some(now) = Progress::every_few_rows(&reader, rows) {
+            progress(now);
         }
     }
     let (duplicates, total) = pending.duplicates(errors.limit).await?;
@@ -332,13 +371,7 @@ async fn stage_and_commit<S: Staging>(
     if errors.rejection.error_count > 0 {
         return Ok(Outcome::Rejected(errors.rejection));
     }
-    let (_, total) = reader.progress();
-    progress(Progress {
-        phase: Phase::Merging,
-        done: total,
-        total,
-        rows,
-    });
+    progress(Progress::merging(&reader, rows));
     Ok(Outcome::Imported(pending.commit(reader.path()).await?))
 }
 
@@ -387,13 +420,7 @@ async fn import_agents(
     if errors.rejection.error_count > 0 {
         return Ok(Outcome::Rejected(errors.rejection));
     }
-    let (_, total) = reader.progress();
-    progress(Progress {
-        phase: Phase::Merging,
-        done: total,
-        total,
-        rows: agents.len() as u64,
-    });
+    progress(Progress::merging(&reader, agents.len() as u64));
     Ok(Outcome::Imported(store.upsert_agents(&agents).await?))
 }
 
@@ -413,14 +440,8 @@ async fn import_survey_results(
     let mut rows: u64 = 0;
     while let Some(line) = reader.next_row(&mut row)? {
         rows += 1;
-        if rows.is_multiple_of(PROGRESS_EVERY_ROWS) {
-            let (done, total) = reader.progress();
-            progress(Progress {
-                phase: Phase::Reading,
-                done,
-                total,
-                rows,
-            });
+        if let Some(now) = Progress::every_few_rows(&reader, rows) {
+            progress(now);
         }
         if let Some(reason) = reader.shape_error(&row) {
             errors.row(
@@ -448,13 +469,7 @@ async fn import_survey_results(
     }
     let clean = errors.rejection.error_count == 0;
     if clean {
-        let (_, total) = reader.progress();
-        progress(Progress {
-            phase: Phase::Merging,
-            done: total,
-            total,
-            rows,
-        });
+        progress(Progress::merging(&reader, rows));
     }
     let now_ms = jiff::Timestamp::now().as_millisecond();
     // rows that parsed are checked against the stored contacts even in a bad file, so that

@@ -10,7 +10,7 @@ use std::{
 };
 
 use servq_qa::{Scanner, Transcript};
-use servq_store::{ImportRowError, ImportSummary, Store, StoredHit};
+use servq_store::{ImportSummary, Store, StoredHit};
 
 use crate::{Outcome, PipelineError, ReadError, Rejection};
 
@@ -59,15 +59,7 @@ pub async fn import_transcripts(
     let mut line = String::new();
     let mut number = 0u64;
     let reject = |rejection: &mut Rejection, line: u64, column: String, reason: String| {
-        rejection.bad_rows += 1;
-        rejection.error_count += 1;
-        if rejection.errors.len() < max_errors {
-            rejection.errors.push(ImportRowError {
-                line,
-                column,
-                reason,
-            });
-        }
+        rejection.add_row(line, [(column, reason)], max_errors);
     };
     loop {
         line.clear();

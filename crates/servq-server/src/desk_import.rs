@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use jiff::{Timestamp, tz::TimeZone};
-use servq_import::{Outcome, Phase, Progress, Rejection, TableReader};
-use servq_store::{Actor, ImportRowError, ImportSummary, Store};
+use servq_import::{Outcome, Progress, Rejection, TableReader};
+use servq_store::{Actor, ImportSummary, Store};
 
 use crate::desk::{DeskSetup, TicketHistory, TicketRequest};
 
@@ -41,9 +41,6 @@ pub const TICKET_REQUIRED: &[&str] = &[
     "created_at",
 ];
 
-/// How often (in rows) progress is reported while reading.
-const PROGRESS_EVERY_ROWS: u64 = 4096;
-
 /// Reads the ticket table `reader` holds (time stamps without an offset are read in `zone`) and
 /// stores it if every row is good; otherwise reports the first `max_errors` problems (all
 /// counted) and writes nothing. `progress` is called while reading and once before the write.
@@ -63,14 +60,8 @@ pub async fn import_ticket_table(
     let mut rows: u64 = 0;
     while let Some(line) = reader.next_row(&mut row)? {
         rows += 1;
-        if rows.is_multiple_of(PROGRESS_EVERY_ROWS) {
-            let (done, total) = reader.progress();
-            progress(Progress {
-                phase: Phase::Reading,
-                done,
-                total,
-                rows,
-            });
+        if let Some(now) = Progress::every_few_rows(&reader, rows) {
+            progress(now);
         }
         let row_errors = match reader.shape_error(&row) {
             Some(reason) => vec![("row".to_owned(), reason)],
@@ -82,28 +73,12 @@ pub async fn import_ticket_table(
                 Err(errors) => errors,
             },
         };
-        rejection.bad_rows += 1;
-        for (column, reason) in row_errors {
-            rejection.error_count += 1;
-            if rejection.errors.len() < max_errors {
-                rejection.errors.push(ImportRowError {
-                    line,
-                    column,
-                    reason,
-                });
-            }
-        }
+        rejection.add_row(line, row_errors, max_errors);
     }
     if rejection.error_count > 0 {
         return Ok(Outcome::Rejected(rejection));
     }
-    let (_, total) = reader.progress();
-    progress(Progress {
-        phase: Phase::Merging,
-        done: total,
-        total,
-        rows,
-    });
+    progress(Progress::merging(&reader, rows));
     let (created, existing) = store
         .import_tickets(&tickets, reader.path(), actor, crate::now_ms())
         .await?;

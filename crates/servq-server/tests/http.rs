@@ -3126,20 +3126,22 @@ async fn tickets_from_another_help_desk_are_imported_from_the_web() {
         add_user(&store, Role::Analyst).await;
         let base = start(store.clone()).await;
         let (analyst, csrf) = sign_in(&base, "analyst").await;
-        let send = |text: &str| {
-            analyst
+        let import = async |text: &str| {
+            let started = analyst
                 .post(format!("{base}/api/v1/imports"))
                 .header("x-csrf-token", &csrf)
                 .multipart(upload("tickets", "旧系统工单.csv", text).text("map", map))
                 .send()
+                .await
+                .unwrap();
+            assert_eq!(started.status(), StatusCode::ACCEPTED);
+            let id = started.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            finished_import(&analyst, &base, &id).await
         };
-        let started = send(&bad).await.unwrap();
-        assert_eq!(started.status(), StatusCode::ACCEPTED);
-        let id = started.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let job = finished_import(&analyst, &base, &id).await;
+        let job = import(&bad).await;
         assert_eq!(job["status"], "rejected", "{job}");
         assert_eq!(job["kind"], "tickets");
         assert_eq!(job["bad_rows"], 3, "{job}");
@@ -3190,11 +3192,7 @@ async fn tickets_from_another_help_desk_are_imported_from_the_web() {
             "nothing stored"
         );
 
-        let id = send(&good).await.unwrap().json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let job = finished_import(&analyst, &base, &id).await;
+        let job = import(&good).await;
         assert_eq!(job["status"], "imported", "{job}");
         assert_eq!(job["summary"]["inserted"], 2, "{job}");
         let resolved = store.ticket("W3").await.unwrap().unwrap();
@@ -3207,11 +3205,7 @@ async fn tickets_from_another_help_desk_are_imported_from_the_web() {
             store.ticket("W1").await.unwrap().unwrap().stage,
             "reception"
         );
-        let id = send(&good).await.unwrap().json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let again = finished_import(&analyst, &base, &id).await;
+        let again = import(&good).await;
         assert_eq!(again["summary"]["unchanged"], 2, "{again}");
         assert_eq!(again["summary"]["inserted"], 0, "{again}");
         // the page offers the kind in the user's language
