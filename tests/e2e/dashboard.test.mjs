@@ -249,3 +249,42 @@ test('a supervisor opens a complaint, works it through its stages and return vis
   assert.match(await status.textContent('#history'), /處理/);
   await phone.close();
 });
+
+test('a supervisor adds a category and is shown every problem of a bad workflow on the desk set-up page', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.goto(`${base}/tickets`);
+  await page.click('#desk-setup-link');
+  await page.waitForURL(`${base}/desk/setup`);
+  assert.match(await page.textContent('h1'), /工单设置/);
+  const tree = JSON.parse(await page.inputValue('#categories-json'));
+  const consult = tree.find((node) => node.id === 'consult');
+  assert.ok(consult, 'the default tree has the consult group');
+  consult.children.push({ id: 'ecny_wallet', name_zh_cn: '数字人民币钱包', name_zh_tw: '數位人民幣錢包', name_en: 'e-CNY wallet' });
+  await page.fill('#categories-json', JSON.stringify(tree, null, 2));
+  await page.click('#save-categories');
+  await page.waitForSelector('#message.ok');
+
+  const flows = JSON.parse(await page.inputValue('#workflows-json'));
+  flows.find((flow) => flow.ticket_type === 'after_sales').stages[1].limit_minutes = 0;
+  flows.push({ ticket_type: 'installation', stages: [{ id: 'booking', limit_minutes: 60 }] });
+  await page.fill('#workflows-json', JSON.stringify(flows));
+  await page.click('#save-workflows');
+  await page.waitForSelector('#message.error');
+  const problem = await page.textContent('#message');
+  assert.match(problem, /after_sales: stage 'diagnosis': limit_minutes must be 1 to 525600/);
+  assert.match(problem, /installation: stage 'booking'/, 'the second problem is named too');
+  // not JSON at all: said in the page, nothing sent
+  await page.evaluate(() => { const m = document.getElementById('message'); m.className = ''; m.textContent = ''; });
+  await page.fill('#routing-json', '{"rules": [');
+  await page.click('#save-routing');
+  await page.waitForSelector('#message.error');
+  assert.match(await page.textContent('#message'), /JSON/);
+
+  await page.goto(`${base}/tickets`);
+  assert.equal(await page.getAttribute('#categories option[value="ecny_wallet"]', 'value'), 'ecny_wallet');
+  const types = await page.$$eval('#t-type option', (options) => options.map((o) => o.value));
+  assert.ok(!types.includes('installation'), 'the refused workflows were not stored');
+  await context.close();
+});

@@ -105,8 +105,16 @@ pub(crate) async fn tickets_page(
             )
         })
         .collect();
+    let setup_link = if user.user.role.allows(Permission::ManageDesk) {
+        format!(
+            "<p><a href=\"/desk/setup\" id=\"desk-setup-link\">{}</a></p>",
+            label("desk_setup.link")
+        )
+    } else {
+        String::new()
+    };
     let mut body = format!(
-        "<h1>{title}</h1><h2>{new}</h2>\
+        "<h1>{title}</h1>{setup_link}<h2>{new}</h2>\
          <form id=\"new-ticket\" class=\"filters\" onsubmit=\"event.preventDefault(); var f = this; \
            servqCreate({{ticket_type: f.ticket_type.value, category: f.category.value, priority: f.priority.value, \
            subject: f.subject.value, description: f.description.value, customer_id: f.customer_id.value, \
@@ -505,4 +513,77 @@ pub(crate) async fn ticket_page(
     }
     body.push_str("</table>");
     Ok(app_page(&user, &t(locale, "tickets.ticket"), &body))
+}
+
+/// The parts of the desk set-up edited on `/desk/setup`: (id, the `PUT` that stores it, the key
+/// of its body). Categories have their own route; the others go to `/api/v1/desk/config`.
+const SETUP_PARTS: [(&str, &str, &str); 5] = [
+    ("categories", "/api/v1/desk/categories", "categories"),
+    ("workflows", "/api/v1/desk/config", "workflows"),
+    ("policy", "/api/v1/desk/config", "policy"),
+    ("routing", "/api/v1/desk/config", "routing"),
+    ("calendar", "/api/v1/desk/config", "calendar"),
+];
+
+/// `/desk/setup`: the category tree, workflows, SLA policy, routing and business calendar as
+/// JSON, each saved through the API that checks it (every problem named, nothing stored then).
+pub(crate) async fn setup_page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::ManageDesk)?;
+    let locale = user.locale;
+    let label = |key: &str| escape(&t(locale, key));
+    let store = &state.store;
+    let pretty = |value: serde_json::Result<serde_json::Value>| {
+        value
+            .and_then(|value| serde_json::to_string_pretty(&value))
+            .map_err(Problem::internal)
+    };
+    let texts = [
+        pretty(serde_json::to_value(
+            crate::desk::categories(store)
+                .await
+                .map_err(Problem::internal)?,
+        ))?,
+        pretty(serde_json::to_value(
+            workflows(store).await.map_err(Problem::internal)?,
+        ))?,
+        pretty(serde_json::to_value(
+            crate::desk::sla_policy(store)
+                .await
+                .map_err(Problem::internal)?,
+        ))?,
+        pretty(serde_json::to_value(
+            crate::desk::routing(store)
+                .await
+                .map_err(Problem::internal)?,
+        ))?,
+        pretty(serde_json::to_value(
+            crate::desk::calendar_spec(store)
+                .await
+                .map_err(Problem::internal)?,
+        ))?,
+    ];
+    let mut body = format!(
+        "<h1>{}</h1><p>{}</p>",
+        label("desk_setup.title"),
+        label("desk_setup.intro")
+    );
+    for ((part, url, key), text) in SETUP_PARTS.iter().zip(texts) {
+        body.push_str(&format!(
+            "<h2>{title}</h2><p>{help}</p>\
+             <textarea id=\"{part}-json\" rows=\"18\" cols=\"100\" spellcheck=\"false\">{text}</textarea>\
+             <p><button type=\"button\" id=\"save-{part}\" onclick=\"var v = servqJson('{part}-json'); \
+             if (v !== null) servqSend('PUT', '{url}', {{'{key}': v}})\">{save}</button></p>",
+            title = label(&format!("desk_setup.{part}_title")),
+            help = label(&format!("desk_setup.{part}_help")),
+            text = escape(&text),
+            save = label("reviews.save"),
+        ));
+    }
+    Ok(app_page(&user, &t(locale, "desk_setup.title"), &body))
 }

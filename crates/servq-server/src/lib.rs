@@ -249,6 +249,7 @@ pub fn router(state: AppState) -> Router {
         .route("/t/{token}", get(desk::status_page))
         .route("/surveys", get(surveys::surveys_page))
         .route("/tickets", get(desk_pages::tickets_page))
+        .route("/desk/setup", get(desk_pages::setup_page))
         .route("/tickets/{id}", get(desk_pages::ticket_page))
         .route("/surveys/setup", get(reviews::setup_page))
         .route("/reviews", get(reviews::reviews_page))

@@ -277,6 +277,7 @@ async fn every_route_for_every_role_follows_the_permission_matrix() {
                 Some(Permission::ViewAllKpis),
             ),
             ("GET", "/qa/setup", None, Some(Permission::ManageQuality)),
+            ("GET", "/desk/setup", None, Some(Permission::ManageDesk)),
             (
                 "GET",
                 "/api/v1/tickets",
