@@ -255,6 +255,10 @@ test('a supervisor adds a category and is shown every problem of a bad workflow 
   const page = await context.newPage();
   await signIn(page, 'sup');
   await page.goto(`${base}/tickets`);
+  // an earlier test left this user's language at zh-TW
+  await page.selectOption('#language', 'zh-CN');
+  await page.waitForSelector('html[lang="zh-CN"]');
+  await page.goto(`${base}/tickets`);
   await page.click('#desk-setup-link');
   await page.waitForURL(`${base}/desk/setup`);
   assert.match(await page.textContent('h1'), /工单设置/);
