@@ -525,6 +525,12 @@ const SETUP_PARTS: [(&str, &str, &str); 5] = [
     ("calendar", "/api/v1/desk/config", "calendar"),
 ];
 
+/// A stored setting as indented JSON for its edit box.
+fn pretty_json<T: serde::Serialize>(value: anyhow::Result<T>) -> Result<String, Problem> {
+    let value = value.map_err(Problem::internal)?;
+    serde_json::to_string_pretty(&value).map_err(Problem::internal)
+}
+
 /// `/desk/setup`: the category tree, workflows, SLA policy, routing and business calendar as
 /// JSON, each saved through the API that checks it (every problem named, nothing stored then).
 pub(crate) async fn setup_page(
@@ -538,35 +544,12 @@ pub(crate) async fn setup_page(
     let locale = user.locale;
     let label = |key: &str| escape(&t(locale, key));
     let store = &state.store;
-    let pretty = |value: serde_json::Result<serde_json::Value>| {
-        value
-            .and_then(|value| serde_json::to_string_pretty(&value))
-            .map_err(Problem::internal)
-    };
     let texts = [
-        pretty(serde_json::to_value(
-            crate::desk::categories(store)
-                .await
-                .map_err(Problem::internal)?,
-        ))?,
-        pretty(serde_json::to_value(
-            workflows(store).await.map_err(Problem::internal)?,
-        ))?,
-        pretty(serde_json::to_value(
-            crate::desk::sla_policy(store)
-                .await
-                .map_err(Problem::internal)?,
-        ))?,
-        pretty(serde_json::to_value(
-            crate::desk::routing(store)
-                .await
-                .map_err(Problem::internal)?,
-        ))?,
-        pretty(serde_json::to_value(
-            crate::desk::calendar_spec(store)
-                .await
-                .map_err(Problem::internal)?,
-        ))?,
+        pretty_json(crate::desk::categories(store).await)?,
+        pretty_json(workflows(store).await)?,
+        pretty_json(crate::desk::sla_policy(store).await)?,
+        pretty_json(crate::desk::routing(store).await)?,
+        pretty_json(crate::desk::calendar_spec(store).await)?,
     ];
     let mut body = format!(
         "<h1>{}</h1><p>{}</p>",
