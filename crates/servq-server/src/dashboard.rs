@@ -713,13 +713,9 @@ async fn desk_tiles(
 ) -> Result<String, Problem> {
     let counters = state
         .store
-        .ticket_counters(from_ms, to_ms, None, servq_desk::AGED_BACKLOG_MS)
+        .ticket_totals(from_ms, to_ms, servq_desk::AGED_BACKLOG_MS)
         .await
-        .map_err(Problem::internal)?
-        .into_iter()
-        .next()
-        .map(|(_, c)| c)
-        .unwrap_or_default();
+        .map_err(Problem::internal)?;
     if counters.created == 0 && counters.backlog == 0 {
         return Ok(String::new());
     }

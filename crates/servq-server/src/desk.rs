@@ -1373,13 +1373,9 @@ pub(crate) async fn kpi(
         .map_err(Problem::internal)?;
     let total = state
         .store
-        .ticket_counters(from_ms, to_ms, None, servq_desk::AGED_BACKLOG_MS)
+        .ticket_totals(from_ms, to_ms, servq_desk::AGED_BACKLOG_MS)
         .await
-        .map_err(Problem::internal)?
-        .into_iter()
-        .next()
-        .map(|(_, counters)| counters)
-        .unwrap_or_default();
+        .map_err(Problem::internal)?;
     let offered = state
         .store
         .kpi(&servq_store::KpiQuery {

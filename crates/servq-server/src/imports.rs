@@ -345,7 +345,12 @@ struct Job {
 }
 
 impl Job {
-    fn open_table(&self, (columns, required): (&[&str], &[&str])) -> Result<TableReader, String> {
+    /// The upload as a table of its kind's columns (table kinds only).
+    fn open_table(&self) -> Result<TableReader, String> {
+        let (columns, required) = self
+            .kind
+            .columns()
+            .ok_or_else(|| format!("{} is not a table", self.kind.name()))?;
         let options = OpenOptions {
             columns,
             required,
@@ -362,7 +367,7 @@ impl Job {
         kind: ImportKind,
         progress: impl FnMut(Progress),
     ) -> Result<Outcome, String> {
-        let reader = self.open_table((kind.columns(), kind.required()))?;
+        let reader = self.open_table()?;
         servq_import::import_table(
             &self.store,
             reader,
@@ -377,10 +382,7 @@ impl Job {
 
     /// Tickets, checked against the desk's categories, workflows and teams.
     async fn import_tickets(&self, progress: impl FnMut(Progress)) -> Result<Outcome, String> {
-        let reader = self.open_table((
-            crate::desk_import::TICKET_COLUMNS,
-            crate::desk_import::TICKET_REQUIRED,
-        ))?;
+        let reader = self.open_table()?;
         crate::desk_import::import_ticket_table(
             &self.store,
             reader,

@@ -15,6 +15,15 @@ use sqlx::{AnyConnection, Row};
 
 use crate::{Backend, Result, Store, TicketGroup, cubes, import::insert_batch};
 
+/// Reads the [`CREATED_SUMS`] of a row (columns 1.. after the group key) into the first slots of
+/// a cube row or a counters array (`servq_desk::TicketCounters::from_array` order).
+pub(crate) fn read_created_sums(row: &sqlx::any::AnyRow, counters: &mut [i64]) -> Result<()> {
+    for (index, value) in counters.iter_mut().take(CREATED_SUMS.len()).enumerate() {
+        *value = row.try_get(index + 1)?;
+    }
+    Ok(())
+}
+
 /// Log entries are 15-minute buckets: every zone offset is a multiple of 15 minutes, so a
 /// bucket lies in one local day.
 const BUCKET_MS: i64 = 900_000;
@@ -205,10 +214,7 @@ async fn sum_days(connection: &mut AnyConnection, days: &[(i64, i64)]) -> Result
                 if count == 0 {
                     continue; // the ungrouped sum of an empty day
                 }
-                let entry = rows.entry((start, dim, row.try_get(0)?)).or_default();
-                for (index, value) in entry.iter_mut().take(9).enumerate() {
-                    *value = row.try_get(index + 1)?;
-                }
+                read_created_sums(row, rows.entry((start, dim, row.try_get(0)?)).or_default())?;
             }
             let resolved = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {column}, COUNT(*) FROM tickets t \
@@ -343,6 +349,23 @@ impl Store {
         }
     }
 
+    /// The counters of all tickets for `[from_ms, to_ms)` (one row of [`Store::ticket_counters`]
+    /// without a group).
+    pub async fn ticket_totals(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        aged_ms: i64,
+    ) -> Result<servq_desk::TicketCounters> {
+        Ok(self
+            .ticket_counters(from_ms, to_ms, None, aged_ms)
+            .await?
+            .into_iter()
+            .next()
+            .map(|(_, counters)| counters)
+            .unwrap_or_default())
+    }
+
     /// Ticket counters per group (see [`Store::ticket_counters_live`] for the definitions),
     /// read from the day cube when `[from_ms, to_ms)` are local midnights of the centre's zone
     /// (as every report asks), else counted from the tickets.
@@ -386,10 +409,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         for row in &rows {
-            let entry = groups.entry(row.try_get(0)?).or_default();
-            for (index, value) in entry.iter_mut().take(9).enumerate() {
-                *value = row.try_get(index + 1)?;
-            }
+            read_created_sums(row, groups.entry(row.try_get(0)?).or_default())?;
         }
         // backlog at to = created before it − resolved before it; aged: created before
         // to − aged and not resolved before to, the part after aged_day's midnight counted

@@ -1018,10 +1018,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         for row in &rows {
-            let entry = groups.entry(row.try_get(0)?).or_default();
-            for (index, value) in entry.iter_mut().take(9).enumerate() {
-                *value = row.try_get::<i64, _>(index + 1)?;
-            }
+            crate::ticket_cube::read_created_sums(row, groups.entry(row.try_get(0)?).or_default())?;
         }
         let rows = sqlx::query(sqlx::AssertSqlSafe(backlog_sql))
             .bind(to_ms)
