@@ -292,3 +292,21 @@ test('a supervisor adds a category and is shown every problem of a bad workflow 
   assert.ok(!types.includes('installation'), 'the refused workflows were not stored');
   await context.close();
 });
+
+test('the API docs page loads the OpenAPI document and lists its operations', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.click('#nav-api');
+  await page.waitForURL(/\/api\/docs\//);
+  // Swagger UI fetches /api/openapi.json and renders one block per operation
+  await page.waitForSelector('.opblock', { timeout: 15000 });
+  const spec = await (await page.request.get(`${base}/api/openapi.json`)).json();
+  const operations = Object.values(spec.paths).reduce((n, item) => n + Object.keys(item).length, 0);
+  assert.ok(operations > 50, `the document has ${operations} operations`);
+  const shown = await page.$$eval('.opblock', (blocks) => blocks.length);
+  assert.equal(shown, operations, 'every documented operation is shown');
+  assert.ok(await page.isVisible('text=/api/v1/tickets/{id}/return-visit'));
+  assert.equal(await page.$('text=No API definition provided'), null);
+  await context.close();
+});

@@ -655,7 +655,7 @@ async fn demo_surveys(
         active: true,
     };
     if store.survey_rules().await?.is_empty() {
-        servq_server::surveys::template(store, "standard", None).await?;
+        servq_app::surveys::template(store, "standard", None).await?;
         store.set_survey_rules(&[rule], &inspector, now).await?;
     }
     let unsatisfied = records

@@ -4,7 +4,11 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result};
-use servq_store::Actor;
+use servq_app::{
+    cli_actor,
+    desk::{self, DeskSettingsUpdate, SettingsRefused},
+    now_ms, outbox,
+};
 
 use crate::config::Config;
 
@@ -50,13 +54,6 @@ pub enum DeskCommand {
     },
 }
 
-fn cli() -> Actor {
-    Actor {
-        user_id: None,
-        name: "cli".to_owned(),
-    }
-}
-
 pub async fn run(config: &Config, command: DeskCommand) -> Result<ExitCode> {
     let store = config.open_store().await?;
     match command {
@@ -69,7 +66,7 @@ pub async fn run(config: &Config, command: DeskCommand) -> Result<ExitCode> {
                 )?,
                 None => jiff::Timestamp::now(),
             };
-            let pass = servq_server::desk::escalate(&store, now).await?;
+            let pass = desk::escalate(&store, now).await?;
             println!(
                 "{}",
                 serde_json::json!({"breaches": pass.breaches, "warnings": pass.warnings})
@@ -78,98 +75,86 @@ pub async fn run(config: &Config, command: DeskCommand) -> Result<ExitCode> {
         DeskCommand::SendOutbox { outbox } => {
             let config = outbox.config()?;
             let delivery =
-                servq_server::outbox::deliver_due(&store, &config, servq_server::now_ms()).await?;
+                outbox::deliver_due(&store, &config, now_ms()).await?;
             println!(
                 "{}",
                 serde_json::json!({"sent": delivery.sent, "failed": delivery.failed})
             );
         }
         DeskCommand::Routing { set: None } => {
-            let routing = servq_server::desk::routing(&store).await?;
+            let routing = desk::routing(&store).await?;
             println!("{}", serde_json::to_string_pretty(&routing)?);
         }
         DeskCommand::Routing { set: Some(path) } => {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let routing: servq_desk::Routing = serde_json::from_str(&text)
-                .with_context(|| format!("{}: not a routing", path.display()))?;
-            anyhow::ensure!(
-                routing
-                    .rules
-                    .iter()
-                    .all(|rule| !rule.team.trim().is_empty()),
-                "{}: every routing rule needs a team",
-                path.display()
-            );
-            store
-                .set_text_setting(
-                    servq_server::desk::ROUTING_KEY,
-                    &serde_json::to_string(&routing)?,
-                    &cli(),
-                    servq_server::now_ms(),
-                )
-                .await?;
+            let routing = read_json(&path, "a routing")?;
+            save(&store, &path, DeskSettingsUpdate {
+                routing: Some(routing),
+                ..DeskSettingsUpdate::default()
+            })
+            .await?;
             eprintln!("routing stored; new tickets use it");
         }
         DeskCommand::Workflows { set: None } => {
-            let workflows = servq_server::desk::workflows(&store).await?;
+            let workflows = desk::workflows(&store).await?;
             println!("{}", serde_json::to_string_pretty(&workflows)?);
         }
         DeskCommand::Workflows { set: Some(path) } => {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let workflows: Vec<servq_desk::Workflow> = serde_json::from_str(&text)
-                .with_context(|| format!("{}: not a list of workflows", path.display()))?;
-            servq_server::desk::store_workflows(&store, &workflows, &cli())
-                .await
-                .map_err(|problems| anyhow::anyhow!("{}: {problems}", path.display()))?;
+            let workflows = read_json(&path, "a list of workflows")?;
+            save(&store, &path, DeskSettingsUpdate {
+                workflows: Some(workflows),
+                ..DeskSettingsUpdate::default()
+            })
+            .await?;
             eprintln!("workflows stored; new tickets and stage moves use them");
         }
         DeskCommand::Calendar { set: None } => {
-            let spec = servq_server::desk::calendar_spec(&store).await?;
+            let spec = desk::calendar_spec(&store).await?;
             println!("{}", serde_json::to_string_pretty(&spec)?);
         }
         DeskCommand::Policy { set: None } => {
-            let policy = servq_server::desk::sla_policy(&store).await?;
+            let policy = desk::sla_policy(&store).await?;
             println!("{}", serde_json::to_string_pretty(&policy)?);
         }
         DeskCommand::Calendar { set: Some(path) } => {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let spec: servq_desk::CalendarSpec = serde_json::from_str(&text)
-                .with_context(|| format!("{}: not a calendar", path.display()))?;
-            servq_desk::BusinessCalendar::new(&spec).with_context(|| path.display().to_string())?;
-            store
-                .set_text_setting(
-                    servq_server::desk::CALENDAR_KEY,
-                    &serde_json::to_string(&spec)?,
-                    &cli(),
-                    servq_server::now_ms(),
-                )
-                .await?;
+            let calendar = read_json(&path, "a calendar")?;
+            save(&store, &path, DeskSettingsUpdate {
+                calendar: Some(calendar),
+                ..DeskSettingsUpdate::default()
+            })
+            .await?;
             eprintln!("calendar stored; new and resumed SLA clocks use it");
         }
         DeskCommand::Policy { set: Some(path) } => {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let policy: servq_desk::SlaPolicy = serde_json::from_str(&text)
-                .with_context(|| format!("{}: not an SLA policy", path.display()))?;
-            anyhow::ensure!(
-                !policy.rules.is_empty(),
-                "{}: an SLA policy needs at least one rule",
-                path.display()
-            );
-            store
-                .set_text_setting(
-                    servq_server::desk::POLICY_KEY,
-                    &serde_json::to_string(&policy)?,
-                    &cli(),
-                    servq_server::now_ms(),
-                )
-                .await?;
+            let policy = read_json(&path, "an SLA policy")?;
+            save(&store, &path, DeskSettingsUpdate {
+                policy: Some(policy),
+                ..DeskSettingsUpdate::default()
+            })
+            .await?;
             eprintln!("SLA policy stored; new tickets use it");
         }
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A settings file read as `what` (named in the error when it is not).
+fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path, what: &str) -> Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{}: not {what}", path.display()))
+}
+
+/// Stores a settings change checked by the app; every problem is named after the file.
+async fn save(
+    store: &servq_store::Store,
+    path: &std::path::Path,
+    update: DeskSettingsUpdate,
+) -> Result<()> {
+    desk::save_settings(store, &update, &cli_actor())
+        .await
+        .map_err(|refused| match refused {
+            SettingsRefused::Invalid(_) => anyhow::anyhow!("{}: {refused}", path.display()),
+            SettingsRefused::Failed(error) => error,
+        })
 }

@@ -6,48 +6,31 @@ use std::{io::IsTerminal, path::PathBuf, process::ExitCode, time::Instant};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use servq_import::{ColumnMap, ImportKind, OpenOptions, Outcome, Phase, TableReader, TextEncoding};
+use servq_app::imports::{FileImport, FileKind, TableOptions, import_file};
+use servq_import::{ColumnMap, Outcome, Phase, TextEncoding};
 
 use crate::config::Config;
 
-/// What a file holds (the names of [`ImportKind`]).
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum KindArg {
-    /// Contacts (calls, chats, emails, …), keyed by contact_id.
-    Contacts,
-    /// Agent-state intervals, keyed by (agent_id, start_at).
-    AgentStates,
-    /// The agent roster (agent_id, name, team), keyed by agent_id.
-    Agents,
-    /// Survey results from another system (response_id, contact_id, responded_at, csat, nps,
-    /// ces, stage_*, comment, agent_id), keyed by response_id.
-    SurveyResults,
-    /// Transcripts (JSONL, one contact per line), scanned by the automated-QA rules.
-    Transcripts,
-    /// Tickets from another system (ticket_id, ticket_type, category, priority, subject,
-    /// description, customer_id, segment, channel, team, assignee, created_at), keyed by
-    /// ticket_id; SLA clocks start at created_at.
-    Tickets,
-}
-
-impl KindArg {
-    /// The table kind, `None` for transcripts (JSONL, not a table).
-    fn table(self) -> Option<ImportKind> {
-        match self {
-            KindArg::Contacts => Some(ImportKind::Contacts),
-            KindArg::AgentStates => Some(ImportKind::AgentStates),
-            KindArg::Agents => Some(ImportKind::Agents),
-            KindArg::SurveyResults => Some(ImportKind::SurveyResults),
-            KindArg::Transcripts | KindArg::Tickets => None,
+/// The kinds of file, with their help texts, for clap.
+fn file_kind_parser() -> impl clap::builder::TypedValueParser<Value = FileKind> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(FileKind::ALL.map(|kind| {
+        let value = PossibleValue::new(kind.name()).help(kind.about());
+        // the command line has always written agent-states and survey-results
+        if kind.name().contains('_') {
+            value.alias(kind.name().replace('_', "-"))
+        } else {
+            value
         }
-    }
+    }))
+    .try_map(|name| FileKind::parse(&name).ok_or_else(|| format!("no file kind '{name}'")))
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
     /// What the file holds.
-    #[arg(value_enum)]
-    kind: KindArg,
+    #[arg(value_parser = file_kind_parser())]
+    kind: FileKind,
     /// CSV or XLSX file.
     file: PathBuf,
     /// Column mapping for other systems' exports: servq_name=their_name,...
@@ -88,22 +71,16 @@ fn progress_bar(label: &str) -> ProgressBar {
 }
 
 pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
-    let (columns, required) = match args.kind.table() {
-        Some(kind) => (kind.columns(), kind.required()),
-        None if matches!(args.kind, KindArg::Tickets) => (
-            servq_server::desk_import::TICKET_COLUMNS,
-            servq_server::desk_import::TICKET_REQUIRED,
-        ),
-        None => return import_transcripts(config, args).await,
-    };
     let mut map = ColumnMap::default();
-    if let Some(map_file) = &args.map_file {
-        let text = std::fs::read_to_string(map_file)
-            .with_context(|| format!("reading mapping file {}", map_file.display()))?;
-        map.extend(ColumnMap::parse(&text, columns)?);
-    }
-    if let Some(pairs) = &args.map {
-        map.extend(ColumnMap::parse(pairs, columns)?);
+    if let Some((columns, _)) = args.kind.columns() {
+        if let Some(map_file) = &args.map_file {
+            let text = std::fs::read_to_string(map_file)
+                .with_context(|| format!("reading mapping file {}", map_file.display()))?;
+            map.extend(ColumnMap::parse(&text, columns)?);
+        }
+        if let Some(pairs) = &args.map {
+            map.extend(ColumnMap::parse(pairs, columns)?);
+        }
     }
     let encoding = TextEncoding::parse(&args.encoding).with_context(|| {
         format!(
@@ -111,15 +88,15 @@ pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
             args.encoding
         )
     })?;
-    let options = OpenOptions {
-        columns,
-        required,
-        map,
-        encoding,
-        sheet: args.sheet.clone(),
+    let rules = match &args.rules {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading rules {}", path.display()))?;
+            Some(servq_qa::RuleSet::parse(&text).with_context(|| path.display().to_string())?)
+        }
+        None => None,
     };
-    let reader = TableReader::open(&args.file, &options)?;
-    let path = reader.path().to_owned();
+    let path = args.file.display().to_string();
     let store = config.open_store().await?;
     let started = Instant::now();
     let bar = progress_bar(&format!("reading {path}"));
@@ -139,32 +116,32 @@ pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
             bar.enable_steady_tick(std::time::Duration::from_millis(200));
         }
     };
-    let outcome = match args.kind.table() {
-        Some(kind) => {
-            servq_import::import_table(&store, reader, kind, &config.zone, args.max_errors, show)
-                .await
-                .map_err(anyhow::Error::from)
-        }
-        None => {
-            let actor = servq_store::Actor {
-                user_id: None,
-                name: "import".to_owned(),
-            };
-            servq_server::desk_import::import_ticket_table(
-                &store,
-                reader,
-                &config.zone,
-                args.max_errors,
-                &actor,
-                show,
-            )
-            .await
-        }
+    let actor = servq_store::Actor {
+        user_id: None,
+        name: "import".to_owned(),
     };
+    let outcome = import_file(
+        &store,
+        FileImport {
+            kind: args.kind,
+            path: &args.file,
+            name: &path,
+            table: TableOptions {
+                map,
+                encoding,
+                sheet: args.sheet.clone(),
+            },
+            zone: &config.zone,
+            max_errors: args.max_errors,
+            actor: &actor,
+            rules,
+        },
+        show,
+    )
+    .await;
     bar.finish_and_clear();
-    let outcome = outcome?;
     store.close().await;
-    Ok(report(&path, outcome, started))
+    Ok(report(&path, outcome?, started))
 }
 
 /// Prints what an import did (or every error of a refused file) and gives the exit code.
@@ -199,30 +176,4 @@ fn report(path: &str, outcome: Outcome, started: Instant) -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-async fn import_transcripts(config: &Config, args: ImportArgs) -> Result<ExitCode> {
-    let store = config.open_store().await?;
-    let rules = match &args.rules {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading rules {}", path.display()))?;
-            servq_qa::RuleSet::parse(&text).with_context(|| path.display().to_string())?
-        }
-        None => servq_import::centre_rules(&store).await?.1,
-    };
-    let scanner = servq_qa::Scanner::new(rules)?;
-    let path = args.file.display().to_string();
-    let started = Instant::now();
-    let outcome = servq_import::import_transcripts(
-        &store,
-        &args.file,
-        &path,
-        &scanner,
-        args.max_errors,
-        jiff::Timestamp::now().as_millisecond(),
-    )
-    .await?;
-    store.close().await;
-    Ok(report(&path, outcome, started))
 }

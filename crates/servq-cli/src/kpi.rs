@@ -8,7 +8,7 @@ use jiff::{Span, civil::Date, tz::TimeZone};
 use servq_kpi::{METRICS, Metric};
 use servq_store::{Dimension, GroupField, KpiQuery};
 
-use servq_server::report::{self, Report, ReportFormat};
+use servq_app::report::{self, Report, ReportFormat};
 
 use crate::{config::Config, output_path};
 

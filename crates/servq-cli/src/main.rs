@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod desk;
 mod import;
+mod jobs;
 mod kpi;
 mod qa;
 mod serve;
@@ -60,6 +61,11 @@ enum Command {
     Surveys {
         #[command(subcommand)]
         command: surveys::SurveysCommand,
+    },
+    /// Background jobs: list them, or run one now (`servq serve` runs them on schedule).
+    Jobs {
+        #[command(subcommand)]
+        command: jobs::JobsCommand,
     },
     /// Run the web app and REST API.
     Serve(serve::ServeArgs),
@@ -152,6 +158,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Qa { command } => qa::run(&config, command).await,
         Command::Surveys { command } => surveys::run(&config, command).await,
         Command::Desk { command } => desk::run(&config, command).await,
+        Command::Jobs { command } => jobs::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,
         Command::User { command } => serve::user(&config, command).await,
         Command::Stats { command } => stats::run_stats(command).await,

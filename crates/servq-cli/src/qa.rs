@@ -102,12 +102,8 @@ pub async fn run(config: &crate::config::Config, command: QaCommand) -> Result<E
             let rules = RuleSet::parse(&text).with_context(|| format!("{}", path.display()))?;
             Scanner::new(rules).with_context(|| format!("{}", path.display()))?;
             let store = config.open_store().await?;
-            let actor = servq_store::Actor {
-                user_id: None,
-                name: "cli".to_owned(),
-            };
             let version = store
-                .save_qa_rules(&text, &actor, servq_server::now_ms())
+                .save_qa_rules(&text, &servq_app::cli_actor(), servq_app::now_ms())
                 .await?;
             eprintln!("rule set version {version} stored; transcripts imported from now on use it");
             store.close().await;

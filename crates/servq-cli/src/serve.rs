@@ -3,9 +3,11 @@
 use std::{io::BufRead, net::SocketAddr, process::ExitCode};
 
 use anyhow::{Context, Result, ensure};
-use servq_core::Role;
-use servq_server::auth;
-use servq_store::{Actor, NewUser};
+use servq_app::{
+    cli_actor,
+    outbox::{OutboxConfig, SmtpTls},
+    users::{self, UserRefused, UserRequest},
+};
 
 use crate::config::Config;
 
@@ -68,8 +70,8 @@ pub struct OutboxArgs {
 
 impl OutboxArgs {
     /// The server's outbox configuration.
-    pub fn config(&self) -> Result<servq_server::outbox::OutboxConfig> {
-        let smtp_tls = servq_server::outbox::SmtpTls::parse(&self.smtp_tls).ok_or_else(|| {
+    pub fn config(&self) -> Result<OutboxConfig> {
+        let smtp_tls = SmtpTls::parse(&self.smtp_tls).ok_or_else(|| {
             anyhow::anyhow!(
                 "--smtp-tls '{}' is not none, starttls or tls",
                 self.smtp_tls
@@ -79,7 +81,7 @@ impl OutboxArgs {
             self.webhook_url.is_none() || !self.webhook_secret.is_empty(),
             "--webhook-url needs --webhook-secret (SERVQ_WEBHOOK_SECRET) to sign the webhooks"
         );
-        Ok(servq_server::outbox::OutboxConfig {
+        Ok(OutboxConfig {
             smtp_host: self.smtp_host.clone(),
             smtp_port: self.smtp_port,
             smtp_tls,
@@ -133,11 +135,6 @@ pub async fn user(config: &Config, command: UserCommand) -> Result<ExitCode> {
             role,
             agent_id,
         } => {
-            let role: Role = role.parse()?;
-            ensure!(
-                role != Role::Agent || agent_id.is_some(),
-                "an agent needs --agent-id (the agent whose records they see)"
-            );
             if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
                 eprint!("password for {username}: ");
             }
@@ -146,32 +143,35 @@ pub async fn user(config: &Config, command: UserCommand) -> Result<ExitCode> {
                 .lock()
                 .read_line(&mut password)
                 .context("reading the password from standard input")?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            ensure!(
-                password.chars().count() >= auth::MIN_PASSWORD_CHARS,
-                "the password must have at least {} characters",
-                auth::MIN_PASSWORD_CHARS
-            );
+            let request = UserRequest {
+                username,
+                password: password.trim_end_matches(['\r', '\n']).to_owned(),
+                role,
+                agent_id,
+            };
+            let refused = |refused: UserRefused| match refused {
+                UserRefused::Failed(error) => error,
+                refused => anyhow::anyhow!("{}", cli_words(&refused)),
+            };
+            // the request's own problems first: no store is opened for a refused user
+            let user = users::check_user(&request).map_err(refused)?;
             let store = config.open_store().await?;
-            store
-                .create_user(
-                    &NewUser {
-                        user_id: auth::new_token()[..24].to_owned(),
-                        username: username.trim().to_owned(),
-                        password_hash: auth::hash_password(password)?,
-                        role,
-                        agent_id,
-                    },
-                    &Actor {
-                        user_id: None,
-                        name: "cli".to_owned(),
-                    },
-                    jiff::Timestamp::now().as_millisecond(),
-                )
-                .await?;
+            let stored = users::store_user(&store, &user, &cli_actor()).await;
             store.close().await;
+            stored.map_err(refused)?;
+            let (role, username) = (user.role, user.username);
             eprintln!("created {role} {username}");
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// A refusal in the command line's words (flags where the API says fields).
+fn cli_words(refused: &UserRefused) -> String {
+    match refused {
+        UserRefused::AgentIdRequired => {
+            "an agent needs --agent-id (the agent whose records they see)".to_owned()
+        }
+        other => other.to_string(),
     }
 }

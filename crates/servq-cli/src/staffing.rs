@@ -5,12 +5,13 @@
 use std::{collections::BTreeMap, io::Write, path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result, bail, ensure};
-use jiff::{Span, civil::Date, tz::TimeZone};
+use jiff::civil::Date;
 use serde_json::{Map, Value, json};
-use servq_store::{Dimension, GroupField, KpiQuery, TimeGrain};
+use servq_app::staffing::{HistoryRequest, StoreHistory, day_date, interval_history};
+use servq_store::TimeGrain;
 use servq_wfm::{
     Model, Patience, Performance, Staffing, StaffingPolicy, Target, Workload, evaluate,
-    forecast::{self, DayHistory},
+    forecast,
     required_staff, staff_with_shrinkage,
 };
 
@@ -301,95 +302,31 @@ async fn day_report(
         Some(path) => Some(read_agents_file(path, args.interval)?),
         None => None,
     };
-
-    let store = config.open_store().await?;
-    let zone_name = store.centre_zone().await?;
-    let zone =
-        TimeZone::get(&zone_name).with_context(|| format!("centre time zone {zone_name}"))?;
-    let first_day = date
-        .checked_sub(Span::new().days(i64::from(args.history_weeks) * 7))
-        .context("--date is out of range")?;
     ensure!(
         (1..=62).contains(&args.days),
         "--days must be 1 to 62, not {}",
         args.days
     );
-    let day_after = date
-        .checked_add(Span::new().days(i64::from(args.days)))
-        .context("--date is out of range")?;
-    let start_ms =
-        |day: Date| -> Result<i64> { Ok(day.to_zoned(zone.clone())?.timestamp().as_millisecond()) };
-    let mut filters = vec![(Dimension::Direction, vec!["inbound".to_owned()])];
-    if !args.queue.is_empty() {
-        filters.push((Dimension::Queue, args.queue.clone()));
-    }
-    if !args.channel.is_empty() {
-        filters.push((Dimension::Channel, args.channel.clone()));
-    }
-    let groups = store
-        .kpi(&KpiQuery {
-            group_by: vec![GroupField::Time(grain)],
-            from_ms: Some(start_ms(first_day)?),
-            to_ms: Some(start_ms(day_after)?),
-            zone: zone.clone(),
-            filters,
-        })
-        .await?;
+    let store = config.open_store().await?;
+    let read = interval_history(
+        &store,
+        &HistoryRequest {
+            date,
+            days: args.days,
+            history_weeks: args.history_weeks,
+            grain,
+            queues: args.queue.clone(),
+            channels: args.channel.clone(),
+        },
+    )
+    .await;
     store.close().await;
-
-    let epoch = Date::constant(1970, 1, 1);
-    let day_number = |day: Date| -> Result<i64> { Ok(i64::from(day.since(epoch)?.get_days())) };
-    let target_day = day_number(date)?;
-    let target_days: Vec<i64> = (target_day..target_day + i64::from(args.days)).collect();
-    let mut days: BTreeMap<i64, DayHistory> = BTreeMap::new();
-    for group in &groups {
-        let label = group.key[0].as_deref().unwrap_or_default();
-        let (day_text, time_text) = label
-            .split_once('T')
-            .with_context(|| format!("unexpected interval label {label}"))?;
-        let day = day_number(day_text.parse()?)?;
-        let time: jiff::civil::Time = time_text.parse()?;
-        let slot = ((i64::from(time.hour()) * 3600 + i64::from(time.minute()) * 60) as f64
-            / args.interval) as usize;
-        let entry = days.entry(day).or_insert_with(|| DayHistory {
-            day,
-            offered: vec![0.0; slots],
-            handled: vec![0.0; slots],
-            handle_seconds: vec![0.0; slots],
-        });
-        let counters = &group.contacts;
-        // a repeated wall-clock hour (daylight saving ends) adds into the same slot
-        entry.offered[slot] += counters.offered as f64;
-        entry.handled[slot] += counters.answered as f64;
-        entry.handle_seconds[slot] +=
-            (counters.talk_ms + counters.hold_ms + counters.wrap_ms) as f64 / 1000.0;
-    }
-    let actuals: Vec<Option<DayHistory>> = target_days.iter().map(|day| days.remove(day)).collect();
-    // History runs from the first to the last day with contacts before --date; quiet days in
-    // between are real zeros (a closed Sunday); days outside have no data, not zero contacts.
-    let first_with_data = days.keys().next().copied();
-    let last_with_data = days.keys().next_back().copied();
-    let history: Vec<DayHistory> = match (first_with_data, last_with_data) {
-        (Some(first), Some(last)) => (first..=last)
-            .map(|day| {
-                days.remove(&day).unwrap_or_else(|| DayHistory {
-                    day,
-                    offered: vec![0.0; slots],
-                    handled: vec![0.0; slots],
-                    handle_seconds: vec![0.0; slots],
-                })
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    ensure!(
-        history.len() >= forecast::MIN_HISTORY_DAYS,
-        "the store has {} day(s) of inbound contacts in the {} weeks before {date}; the forecast \
-         needs at least {} (import more history or lower the filters)",
-        history.len(),
-        args.history_weeks,
-        forecast::MIN_HISTORY_DAYS
-    );
+    let StoreHistory {
+        zone_name,
+        history,
+        target_days,
+        actuals,
+    } = read?;
     let holdout = (history.len() >= forecast::MIN_HISTORY_DAYS + 7)
         .then(|| forecast::holdout(&history, 7))
         .transpose()?;
@@ -399,10 +336,7 @@ async fn day_report(
     let (mut total_calls, mut agent_slots, mut staff_slots, mut answered_within) =
         (0.0, 0_u64, 0_u64, 0.0);
     for ((predicted, actual), day) in predictions.iter().zip(&actuals).zip(&target_days) {
-        let day_date = epoch
-            .checked_add(Span::new().days(*day))
-            .context("date out of range")?
-            .to_string();
+        let day_date = day_date(*day)?.to_string();
         for slot in 0..slots {
             let calls = predicted.offered[slot];
             let aht = predicted.aht_seconds[slot];
@@ -450,9 +384,7 @@ async fn day_report(
         .map(|day| day.offered.iter().sum())
         .collect();
     let hours = args.interval / 3600.0;
-    let history_from = epoch
-        .checked_add(Span::new().days(history[0].day))
-        .context("history start")?;
+    let history_from = day_date(history[0].day)?;
     Ok(json!({
         "date": date.to_string(),
         "days": args.days,

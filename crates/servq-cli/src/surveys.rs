@@ -5,7 +5,6 @@ use std::{io::Write, path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result};
 use serde_json::json;
-use servq_store::Actor;
 
 use crate::config::Config;
 
@@ -45,9 +44,9 @@ pub async fn run(config: &Config, command: SurveysCommand) -> Result<ExitCode> {
                         .map_err(|error| anyhow::anyhow!("--now: {error}"))?
                         .utc_ms
                 }
-                None => servq_server::now_ms(),
+                None => servq_app::now_ms(),
             };
-            let created = servq_server::surveys::dispatch_due(&store, now_ms, &public_url).await?;
+            let created = servq_app::surveys::dispatch_due(&store, now_ms, &public_url).await?;
             let mut out = std::io::stdout().lock();
             for invitation in &created {
                 writeln!(
@@ -67,7 +66,7 @@ pub async fn run(config: &Config, command: SurveysCommand) -> Result<ExitCode> {
             println!(
                 "{}",
                 serde_json::to_string_pretty(
-                    &json!({"rules": servq_server::surveys::rules_json(&rules)})
+                    &json!({"rules": servq_app::surveys::rules_json(&rules)})
                 )?
             );
         }
@@ -76,26 +75,14 @@ pub async fn run(config: &Config, command: SurveysCommand) -> Result<ExitCode> {
                 .with_context(|| format!("reading {}", path.display()))?;
             let value: serde_json::Value = serde_json::from_str(&text)
                 .with_context(|| format!("{}: not JSON", path.display()))?;
-            let rules = servq_server::surveys::parse_rules(&value)
-                .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
-            for rule in &rules {
-                anyhow::ensure!(
-                    servq_server::surveys::template(&store, &rule.template_id, None)
-                        .await?
-                        .is_some(),
-                    "{}: rule '{}' names no stored template '{}'",
-                    path.display(),
-                    rule.rule_id,
-                    rule.template_id
-                );
-            }
-            let actor = Actor {
-                user_id: None,
-                name: "cli".to_owned(),
-            };
-            store
-                .set_survey_rules(&rules, &actor, servq_server::now_ms())
-                .await?;
+            let rules = servq_app::surveys::save_rules(&store, &value, &servq_app::cli_actor())
+                .await
+                .map_err(|refused| match refused {
+                    servq_app::surveys::RulesRefused::Invalid(detail) => {
+                        anyhow::anyhow!("{}: {detail}", path.display())
+                    }
+                    servq_app::surveys::RulesRefused::Failed(error) => error,
+                })?;
             eprintln!("{} dispatch rules stored", rules.len());
         }
     }

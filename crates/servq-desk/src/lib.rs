@@ -23,7 +23,7 @@ pub use policy::{Priority, SlaPolicy, SlaRule};
 pub use routing::{Assignment, Routing, RoutingRule};
 pub use sla::{ClockEvent, ClockState, SlaClock, SlaMetric};
 pub use ticket::{
-    CATALOGUE_STAGES, ClockOp, DEFAULT_CATEGORIES, MAX_STAGE_MINUTES, STAGE_NAME_LOCALES,
-    TicketAction, TicketStatus, TransitionError, Workflow, WorkflowStage, check_workflows,
+    CATALOGUE_STAGES, COMPLAINT, ClockOp, DEFAULT_CATEGORIES, MAX_STAGE_MINUTES, STAGE_NAME_LOCALES,
+    ReturnVisitOutcome, TicketAction, TicketStatus, TransitionError, Workflow, WorkflowStage, check_workflows,
     default_workflows, transition,
 };

@@ -94,8 +94,17 @@ impl SlaRule {
 pub struct SlaPolicy {
     /// Rules, first match wins; the last should match everything.
     pub rules: Vec<SlaRule>,
-    /// Warn the supervisor when a running clock has used this share of its target (0 = never).
+    /// Warn the supervisor when a running clock has used this share of its target (1–99;
+    /// 80 when left out).
+    #[serde(default = "default_warn_at_percent")]
     pub warn_at_percent: u8,
+}
+
+/// The warning point of a policy that does not name one.
+pub const DEFAULT_WARN_AT_PERCENT: u8 = 80;
+
+fn default_warn_at_percent() -> u8 {
+    DEFAULT_WARN_AT_PERCENT
 }
 
 impl SlaPolicy {
@@ -106,9 +115,39 @@ impl SlaPolicy {
             .find(|rule| rule.applies(priority, category, segment))
     }
 
+    /// Every reason the policy cannot be used: it needs a rule, every rule a name and targets
+    /// of at least a minute, and `warn_at_percent` from 1 to 99 (100 would never warn).
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.rules.is_empty() {
+            problems.push("an SLA policy needs at least one rule".to_owned());
+        }
+        if !(1..=99).contains(&self.warn_at_percent) {
+            problems.push(format!(
+                "warn_at_percent must be 1 to 99, not {}",
+                self.warn_at_percent
+            ));
+        }
+        for (index, rule) in self.rules.iter().enumerate() {
+            if rule.name.trim().is_empty() {
+                problems.push(format!("rules[{index}]: a rule needs a name"));
+            }
+            for (field, minutes) in [
+                ("first_response_minutes", rule.first_response_minutes),
+                ("next_response_minutes", rule.next_response_minutes),
+                ("resolution_minutes", rule.resolution_minutes),
+            ] {
+                if minutes == 0 {
+                    problems.push(format!("rules[{index}]: {field} must be at least 1"));
+                }
+            }
+        }
+        problems
+    }
+
     /// The business time after which a clock of `target_ms` warns.
     pub fn warn_after_ms(&self, target_ms: i64) -> Option<i64> {
-        (self.warn_at_percent > 0 && self.warn_at_percent < 100)
+        (1..=99).contains(&self.warn_at_percent)
             .then(|| target_ms * i64::from(self.warn_at_percent) / 100)
     }
 
@@ -133,7 +172,7 @@ impl SlaPolicy {
                 rule("normal", &[Priority::Normal], &[], [240, 480, 1620]),
                 rule("low", &[], &[], [480, 960, 2700]),
             ],
-            warn_at_percent: 80,
+            warn_at_percent: DEFAULT_WARN_AT_PERCENT,
         }
     }
 }
@@ -141,6 +180,29 @@ impl SlaPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warn_at_percent_defaults_to_80_and_must_be_1_to_99() {
+        let rules = serde_json::to_value(&SlaPolicy::standard().rules).unwrap();
+        let policy: SlaPolicy = serde_json::from_value(serde_json::json!({ "rules": rules })).unwrap();
+        assert_eq!(policy.warn_at_percent, 80);
+        assert!(policy.problems().is_empty());
+        for bad in [0, 100, 150] {
+            let policy = SlaPolicy {
+                warn_at_percent: bad,
+                ..SlaPolicy::standard()
+            };
+            assert_eq!(
+                policy.problems(),
+                [format!("warn_at_percent must be 1 to 99, not {bad}")]
+            );
+        }
+        let empty = SlaPolicy {
+            rules: Vec::new(),
+            warn_at_percent: 80,
+        };
+        assert_eq!(empty.problems(), ["an SLA policy needs at least one rule"]);
+    }
 
     #[test]
     fn the_first_matching_rule_decides() {

@@ -50,6 +50,16 @@ fn listed(list: &[String], value: &str) -> bool {
 }
 
 impl Routing {
+    /// Every reason the routing cannot be used: each rule needs a team.
+    pub fn problems(&self) -> Vec<String> {
+        self.rules
+            .iter()
+            .enumerate()
+            .filter(|(_, rule)| rule.team.trim().is_empty())
+            .map(|(index, _)| format!("rules[{index}]: every routing rule needs a team"))
+            .collect()
+    }
+
     /// The team of a ticket: the first matching rule's, else `None`.
     pub fn team_for(&self, category: &str, channel: &str, segment: &str) -> Option<&str> {
         self.rules

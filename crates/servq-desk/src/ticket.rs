@@ -7,6 +7,47 @@ use serde::{Deserialize, Serialize};
 
 use crate::sla::SlaMetric;
 
+/// The ticket type of complaints: a complaint closes only after its return visit, and the
+/// complaint measures count it.
+pub const COMPLAINT: &str = "complaint";
+
+/// How a complaint's return visit (回访) went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnVisitOutcome {
+    /// The customer is satisfied with the handling.
+    Satisfied,
+    /// The customer is not satisfied.
+    Unsatisfied,
+    /// The customer could not be reached.
+    Unreachable,
+}
+
+impl ReturnVisitOutcome {
+    /// Every outcome, in the order forms offer them.
+    pub const ALL: [ReturnVisitOutcome; 3] = [
+        ReturnVisitOutcome::Satisfied,
+        ReturnVisitOutcome::Unsatisfied,
+        ReturnVisitOutcome::Unreachable,
+    ];
+
+    /// Stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReturnVisitOutcome::Satisfied => "satisfied",
+            ReturnVisitOutcome::Unsatisfied => "unsatisfied",
+            ReturnVisitOutcome::Unreachable => "unreachable",
+        }
+    }
+
+    /// A stored or submitted name back.
+    pub fn parse(name: &str) -> Option<ReturnVisitOutcome> {
+        ReturnVisitOutcome::ALL
+            .into_iter()
+            .find(|outcome| outcome.name() == name.trim())
+    }
+}
+
 /// Where a ticket stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -317,7 +358,7 @@ pub fn default_workflows() -> Vec<Workflow> {
             ],
         ),
         workflow(
-            "complaint",
+            COMPLAINT,
             &[
                 ("reception", 30),
                 ("investigation", 240),

@@ -58,9 +58,10 @@ pub const AGENT_COLUMNS: &[&str] = &["agent_id", "name", "team"];
 pub const AGENT_REQUIRED: &[&str] = &["agent_id"];
 
 /// Text encodings of CSV files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TextEncoding {
     /// UTF-8; a byte-order mark is skipped.
+    #[default]
     Utf8,
     /// GBK / GB18030 (Chinese Excel's "CSV" default); GB18030 is a superset of GBK.
     Gb18030,

@@ -12,15 +12,18 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use servq_core::{PERMISSIONS, Permission, Role};
+use servq_core::{PERMISSIONS, Permission};
 use servq_kpi::{METRICS, MetricValue};
-use servq_store::{KpiQuery, NewUser, StoreError};
+use servq_app::{
+    report::{self, Report, ReportFormat, RequestError},
+    users::{self, UserRefused, UserRequest},
+};
+use servq_store::KpiQuery;
 
 use crate::{
     AppState, Problem,
-    auth::{self, Credential, CurrentUser},
-    now_ms, query_params,
-    report::{self, Report, ReportFormat, RequestError},
+    auth::{Credential, CurrentUser},
+    query_params,
 };
 
 /// `GET /api/v1/me`: who is signed in, what they may do, and the CSRF token of the session.
@@ -215,25 +218,21 @@ pub(crate) async fn create_token(
     user.require(Permission::UseApiTokens)?;
     user.check_csrf_header(&headers)?;
     let Json(request) = request?;
-    if request.name.trim().is_empty() {
-        return Err(Problem::bad_request(
+    let token = users::create_api_token(
+        &state.store,
+        &user.user.user_id,
+        &request.name,
+        &user.actor(),
+    )
+    .await
+    .map_err(Problem::internal)?
+    .ok_or_else(|| {
+        Problem::bad_request(
             user.locale,
             "name_required",
             "a token needs a name".to_owned(),
-        ));
-    }
-    let token = auth::new_token();
-    state
-        .store
-        .create_api_token(
-            &auth::token_hash(&token),
-            &user.user.user_id,
-            request.name.trim(),
-            &user.actor(),
-            now_ms(),
         )
-        .await
-        .map_err(Problem::internal)?;
+    })?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"name": request.name.trim(), "token": token})),
@@ -281,58 +280,27 @@ pub(crate) async fn create_user(
     user.require(Permission::ManageUsers)?;
     user.check_csrf_header(&headers)?;
     let Json(request) = request?;
-    if request.username.trim().is_empty() {
-        return Err(Problem::bad_request(
-            user.locale,
-            "username_required",
-            "the user name is empty".to_owned(),
-        ));
-    }
-    let locale = user.locale;
-    let role: Role = request.role.parse().map_err(|e: servq_core::UnknownRole| {
-        Problem::bad_request(locale, "unknown_role", e.to_string())
-    })?;
-    if request.password.chars().count() < auth::MIN_PASSWORD_CHARS {
-        return Err(Problem::bad_request(
-            locale,
-            "weak_password",
-            format!(
-                "the password must have at least {} characters",
-                auth::MIN_PASSWORD_CHARS
-            ),
-        ));
-    }
-    if role == Role::Agent
-        && request
-            .agent_id
-            .as_deref()
-            .is_none_or(|a| a.trim().is_empty())
-    {
-        return Err(Problem::bad_request(
-            locale,
-            "agent_id_required",
-            "an agent needs the agent_id whose records they see".to_owned(),
-        ));
-    }
-    let hash = auth::hash_password(&request.password).map_err(Problem::internal)?;
-    let new = NewUser {
-        user_id: auth::new_token()[..24].to_owned(),
-        username: request.username.trim().to_owned(),
-        password_hash: hash,
-        role,
-        agent_id: request.agent_id.map(|a| a.trim().to_owned()),
+    let request = UserRequest {
+        username: request.username,
+        password: request.password,
+        role: request.role,
+        agent_id: request.agent_id,
     };
-    match state.store.create_user(&new, &user.actor(), now_ms()).await {
-        Ok(()) => Ok((
+    match users::create_user(&state.store, &request, &user.actor()).await {
+        Ok(new) => Ok((
             StatusCode::CREATED,
-            Json(json!({"username": new.username, "role": role.name()})),
+            Json(json!({"username": new.username, "role": new.role.name()})),
         )
             .into_response()),
-        Err(StoreError::UsernameTaken(name)) => Err(Problem::conflict(
-            "username_taken",
-            format!("'{name}' exists"),
+        Err(UserRefused::Failed(error)) => Err(Problem::internal(format!("{error:#}"))),
+        Err(refused @ UserRefused::UsernameTaken(_)) => {
+            Err(Problem::conflict(refused.code(), refused.to_string()))
+        }
+        Err(refused) => Err(Problem::bad_request(
+            user.locale,
+            refused.code(),
+            refused.to_string(),
         )),
-        Err(other) => Err(Problem::internal(other)),
     }
 }
 

@@ -2,60 +2,21 @@
 //! CSRF token per session for every state-changing request, API tokens for scripts, and
 //! throttling of failed sign-ins.
 
-use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
 use axum::{
     extract::{FromRequestParts, OptionalFromRequestParts},
     http::{HeaderMap, header, request::Parts},
 };
-use rand::RngCore;
 use servq_core::Permission;
 use servq_store::UserRecord;
-use sha2::{Digest, Sha256};
 
 use crate::{AppState, Problem, i18n::Locale, now_ms};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "servq_session";
-/// How long a session lives.
-pub const SESSION_MS: i64 = 12 * 3600 * 1000;
-/// Failed sign-ins allowed per user name and address in [`THROTTLE_WINDOW_MS`].
-pub const MAX_FAILURES: i64 = 5;
-/// The throttling window.
-pub const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
-/// The shortest password accepted.
-pub const MIN_PASSWORD_CHARS: usize = 10;
-
-/// An argon2id hash (PHC string) of `password` with a random salt.
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?
-        .to_string())
-}
-
-/// Whether `password` matches the stored hash.
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
-}
-
-/// A random 256-bit token, hex.
-pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// The SHA-256 digest under which a token is stored.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use servq_app::users::{
+    MAX_FAILURES, MIN_PASSWORD_CHARS, SESSION_MS, THROTTLE_WINDOW_MS, hash_password, new_token,
+    token_hash, verify_password,
+};
 
 /// The value of cookie `name` in the request.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -15,10 +15,12 @@ use serde::Deserialize;
 use servq_core::Permission;
 use servq_desk::{Priority, TicketAction, TicketStatus, transition};
 
+use servq_app::desk::{desk_config, workflows};
+
 use crate::{
     AppState, Problem,
     auth::CurrentUser,
-    desk::{desk_config, stage_label, type_label, workflows},
+    desk::{stage_label, type_label},
     i18n::t,
     pages::escape,
     query_params::path_segment,
@@ -91,7 +93,7 @@ pub(crate) async fn tickets_page(
             )
         })
         .collect();
-    let tree = crate::desk::categories(&state.store)
+    let tree = servq_app::desk::categories(&state.store)
         .await
         .map_err(Problem::internal)?;
     let categories: String = servq_desk::flatten(&tree)
@@ -233,7 +235,7 @@ pub(crate) async fn ticket_page(
     let (calendar, _) = desk_config(&state.store).await.map_err(Problem::internal)?;
     let zone = calendar.zone().clone();
     let path = path_segment(&ticket.ticket_id);
-    let tree = crate::desk::categories(&state.store)
+    let tree = servq_app::desk::categories(&state.store)
         .await
         .map_err(Problem::internal)?;
     let workflows = workflows(&state.store).await.map_err(Problem::internal)?;
@@ -330,7 +332,7 @@ pub(crate) async fn ticket_page(
         }
         body.push_str("</p>");
         if matches!(status, TicketStatus::Open | TicketStatus::WaitingCustomer)
-            && let Some(flow) = crate::desk::find_workflow(&workflows, &ticket.ticket_type)
+            && let Some(flow) = servq_app::desk::find_workflow(&workflows, &ticket.ticket_type)
         {
             let options: String = flow
                 .stages
@@ -397,7 +399,7 @@ pub(crate) async fn ticket_page(
         label("tickets.public_note"),
         label("tickets.add_note"),
     ));
-    if ticket.ticket_type == "complaint" {
+    if ticket.ticket_type == servq_desk::COMPLAINT {
         let visit = state
             .store
             .return_visit(&ticket.ticket_id)
@@ -545,11 +547,11 @@ pub(crate) async fn setup_page(
     let label = |key: &str| escape(&t(locale, key));
     let store = &state.store;
     let texts = [
-        pretty_json(crate::desk::categories(store).await)?,
+        pretty_json(servq_app::desk::categories(store).await)?,
         pretty_json(workflows(store).await)?,
-        pretty_json(crate::desk::sla_policy(store).await)?,
-        pretty_json(crate::desk::routing(store).await)?,
-        pretty_json(crate::desk::calendar_spec(store).await)?,
+        pretty_json(servq_app::desk::sla_policy(store).await)?,
+        pretty_json(servq_app::desk::routing(store).await)?,
+        pretty_json(servq_app::desk::calendar_spec(store).await)?,
     ];
     let mut body = format!(
         "<h1>{}</h1><p>{}</p>",

@@ -18,9 +18,8 @@ use jiff::tz::TimeZone;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use servq_core::Permission;
-use servq_import::{
-    ColumnMap, ImportKind, OpenOptions, Outcome, Phase, Progress, TableReader, TextEncoding,
-};
+use servq_app::imports::{FileImport, FileKind, TableOptions, import_file};
+use servq_import::{ColumnMap, Outcome, Phase, Progress, TextEncoding};
 use servq_store::{Actor, Backend, ImportEnd, ImportJob, ImportStatus, Store};
 use std::{
     collections::HashMap,
@@ -66,72 +65,6 @@ fn status_of(phase: Phase) -> ImportStatus {
     match phase {
         Phase::Reading => ImportStatus::Reading,
         Phase::Merging => ImportStatus::Merging,
-    }
-}
-
-/// An error with its causes, for the job's message.
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-/// The upload kind of transcript files (JSONL; not a table).
-const TRANSCRIPTS: &str = "transcripts";
-/// The upload kind of ticket tables (checked against the desk set-up, not a pipeline kind).
-const TICKETS: &str = "tickets";
-
-/// What an upload holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum UploadKind {
-    /// A table the import pipeline reads.
-    Table(ImportKind),
-    /// Tickets from another system (`docs/desk.md#import`).
-    Tickets,
-    /// Transcripts (JSONL).
-    Transcripts,
-}
-
-impl UploadKind {
-    fn parse(name: &str) -> Option<UploadKind> {
-        match name.trim() {
-            TICKETS => Some(UploadKind::Tickets),
-            TRANSCRIPTS => Some(UploadKind::Transcripts),
-            other => ImportKind::parse(other).map(UploadKind::Table),
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            UploadKind::Table(kind) => kind.name(),
-            UploadKind::Tickets => TICKETS,
-            UploadKind::Transcripts => TRANSCRIPTS,
-        }
-    }
-
-    /// Every kind, in the order the import page offers them.
-    fn all() -> impl Iterator<Item = UploadKind> {
-        ImportKind::ALL
-            .into_iter()
-            .map(UploadKind::Table)
-            .chain([UploadKind::Tickets, UploadKind::Transcripts])
-    }
-
-    /// The columns of a table kind (with the required ones); `None` for transcripts.
-    fn columns(self) -> Option<(&'static [&'static str], &'static [&'static str])> {
-        match self {
-            UploadKind::Table(kind) => Some((kind.columns(), kind.required())),
-            UploadKind::Tickets => Some((
-                crate::desk_import::TICKET_COLUMNS,
-                crate::desk_import::TICKET_REQUIRED,
-            )),
-            UploadKind::Transcripts => None,
-        }
     }
 }
 
@@ -264,8 +197,8 @@ pub(crate) async fn start_import(
         }
     }
     let kind_name = fields.kind.unwrap_or_default();
-    let Some(kind) = UploadKind::parse(&kind_name) else {
-        let known: Vec<&str> = UploadKind::all().map(UploadKind::name).collect();
+    let Some(kind) = FileKind::parse(&kind_name) else {
+        let known: Vec<&str> = FileKind::ALL.into_iter().map(FileKind::name).collect();
         return Err(bad(
             "unknown_import_kind",
             format!("kind '{kind_name}' is not one of {}", known.join(", ")),
@@ -335,7 +268,7 @@ struct Job {
     board: ProgressBoard,
     job_id: String,
     actor: Actor,
-    kind: UploadKind,
+    kind: FileKind,
     file_name: String,
     path: std::path::PathBuf,
     encoding: TextEncoding,
@@ -345,72 +278,28 @@ struct Job {
 }
 
 impl Job {
-    /// The upload as a table of its kind's columns (table kinds only).
-    fn open_table(&self) -> Result<TableReader, String> {
-        let (columns, required) = self
-            .kind
-            .columns()
-            .ok_or_else(|| format!("{} is not a table", self.kind.name()))?;
-        let options = OpenOptions {
-            columns,
-            required,
-            map: self.map.clone(),
-            encoding: self.encoding,
-            sheet: self.sheet.clone(),
-        };
-        TableReader::open_named(&self.path, &self.file_name, &options)
-            .map_err(|error| with_causes(&error))
-    }
-
-    async fn import_table(
-        &self,
-        kind: ImportKind,
-        progress: impl FnMut(Progress),
-    ) -> Result<Outcome, String> {
-        let reader = self.open_table()?;
-        servq_import::import_table(
+    /// Imports the upload with the pipeline `servq import` uses.
+    async fn import(&self, progress: impl FnMut(Progress)) -> Result<Outcome, String> {
+        import_file(
             &self.store,
-            reader,
-            kind,
-            &self.zone,
-            MAX_KEPT_ERRORS,
-            progress,
-        )
-        .await
-        .map_err(|error| with_causes(&error))
-    }
-
-    /// Tickets, checked against the desk's categories, workflows and teams.
-    async fn import_tickets(&self, progress: impl FnMut(Progress)) -> Result<Outcome, String> {
-        let reader = self.open_table()?;
-        crate::desk_import::import_ticket_table(
-            &self.store,
-            reader,
-            &self.zone,
-            MAX_KEPT_ERRORS,
-            &self.actor,
+            FileImport {
+                kind: self.kind,
+                path: &self.path,
+                name: &self.file_name,
+                table: TableOptions {
+                    map: self.map.clone(),
+                    encoding: self.encoding,
+                    sheet: self.sheet.clone(),
+                },
+                zone: &self.zone,
+                max_errors: MAX_KEPT_ERRORS,
+                actor: &self.actor,
+                rules: None,
+            },
             progress,
         )
         .await
         .map_err(|error| format!("{error:#}"))
-    }
-
-    /// Transcripts, scanned by the centre's automated-QA rules.
-    async fn import_transcripts(&self) -> Result<Outcome, String> {
-        let (_, rules) = servq_import::centre_rules(&self.store)
-            .await
-            .map_err(|error| with_causes(&error))?;
-        let scanner = servq_qa::Scanner::new(rules).map_err(|error| with_causes(&error))?;
-        servq_import::import_transcripts(
-            &self.store,
-            &self.path,
-            &self.file_name,
-            &scanner,
-            MAX_KEPT_ERRORS,
-            now_ms(),
-        )
-        .await
-        .map_err(|error| with_causes(&error))
     }
 
     async fn run(self) {
@@ -446,11 +335,7 @@ impl Job {
         let report = |progress| {
             sender.send_replace(Some(progress));
         };
-        let outcome = match self.kind {
-            UploadKind::Table(kind) => self.import_table(kind, report).await,
-            UploadKind::Tickets => self.import_tickets(report).await,
-            UploadKind::Transcripts => self.import_transcripts().await,
-        };
+        let outcome = self.import(report).await;
         drop(sender);
         let _ = writer.await;
         let end = match &outcome {
@@ -617,8 +502,8 @@ pub(crate) async fn import_page(
     let locale = user.locale;
     let csrf = user.csrf_token();
     let label = |key: &str| escape(&t(locale, key));
-    let kinds: String = UploadKind::all()
-        .map(UploadKind::name)
+    let kinds: String = FileKind::ALL.into_iter()
+        .map(FileKind::name)
         .map(|name| {
             format!(
                 "<option value=\"{name}\">{}</option>",

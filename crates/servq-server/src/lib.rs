@@ -7,22 +7,18 @@ mod api;
 pub mod auth;
 mod dashboard;
 pub mod desk;
-pub mod desk_import;
 mod desk_pages;
 mod drill;
 mod evaluations;
-pub mod i18n;
 mod imports;
 mod observe;
 mod openapi;
-pub mod outbox;
 mod pages;
 mod qa_pages;
 mod qa_setup;
 mod query_params;
-pub mod report;
 mod reviews;
-pub mod surveys;
+mod surveys;
 mod transcript;
 
 use std::net::SocketAddr;
@@ -31,10 +27,14 @@ use axum::{
     Json, Router,
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{MethodRouter, get, post},
 };
 use serde_json::json;
 use servq_store::Store;
+
+pub use servq_app::{i18n, now_ms};
+use utoipa::OpenApi;
+use servq_app::{jobs, outbox, rfc3339};
 
 use crate::i18n::{Locale, t};
 
@@ -71,18 +71,6 @@ impl AppState {
             survey_limiter: surveys::RateLimiter::default(),
         }
     }
-}
-
-/// An instant (UTC epoch ms) as RFC 3339 in UTC, as the API writes times.
-pub(crate) fn rfc3339(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
-/// Milliseconds since the epoch, now.
-pub fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
 }
 
 /// An error answer: a JSON problem document (RFC 9457) with a stable `code` and a message in
@@ -239,10 +227,6 @@ pub fn router(state: AppState) -> Router {
         .route("/qa/calibrations/{id}", get(qa_pages::calibration_page))
         .route("/qa/setup", get(qa_setup::setup_page))
         .route(
-            "/api/v1/qa/rules",
-            get(qa_setup::rules).put(qa_setup::save_rules),
-        )
-        .route(
             "/s/{token}",
             get(surveys::survey_page).post(surveys::submit_survey),
         )
@@ -259,117 +243,80 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::logout))
         .route("/setup", get(pages::setup_form).post(pages::setup))
         .route("/language", post(pages::language))
-        .route("/api/v1/me", get(api::me))
-        .route("/api/v1/me/locale", axum::routing::put(api::set_locale))
-        .route("/api/v1/kpi", get(api::kpi))
-        .route("/api/v1/tokens", post(api::create_token))
-        .route("/api/v1/users", get(api::users).post(api::create_user))
-        .route("/api/v1/audit", get(api::audit))
-        .route("/api/v1/contacts", get(drill::contacts_api))
-        .route(
-            "/api/v1/contacts/{id}/transcript",
-            get(transcript::transcript_api),
-        )
-        .route(
-            "/api/v1/imports",
-            get(imports::import_jobs).post(imports::start_import).layer(
-                axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES),
-            ),
-        )
-        .route("/api/v1/imports/{id}", get(imports::import_job))
-        .route(
-            "/api/v1/scorecards/{id}",
-            get(evaluations::scorecard).put(qa_setup::save_scorecard),
-        )
-        .route("/api/v1/qa/sample", post(evaluations::sample))
-        .route("/api/v1/qa/queue", get(evaluations::queue))
-        .route("/api/v1/qa/coaching", get(evaluations::coaching))
-        .route(
-            "/api/v1/calibrations",
-            post(evaluations::create_calibration),
-        )
-        .route("/api/v1/calibrations/{id}", get(evaluations::calibration))
-        .route(
-            "/api/v1/calibrations/{id}/scores",
-            post(evaluations::score_calibration),
-        )
-        .route(
-            "/api/v1/calibrations/{id}/close",
-            post(evaluations::close_calibration),
-        )
-        .route(
-            "/api/v1/evaluations",
-            get(evaluations::list).post(evaluations::create),
-        )
-        .route("/api/v1/evaluations/{id}", get(evaluations::one))
-        .route(
-            "/api/v1/evaluations/{id}/acknowledge",
-            post(evaluations::acknowledge),
-        )
-        .route(
-            "/api/v1/evaluations/{id}/dispute",
-            post(evaluations::dispute),
-        )
-        .route(
-            "/api/v1/evaluations/{id}/rereview",
-            post(evaluations::rereview),
-        )
-        .route("/api/v1/tickets", get(desk::list).post(desk::create))
-        .route("/api/v1/tickets/{id}", get(desk::one))
-        .route("/api/v1/desk/kpi", get(desk::kpi))
-        .route(
-            "/api/v1/desk/categories",
-            get(desk::get_categories).put(desk::put_categories),
-        )
-        .route(
-            "/api/v1/desk/config",
-            get(desk::config).put(desk::set_config),
-        )
-        .route("/api/v1/tickets/{id}/actions", post(desk::action))
-        .route("/api/v1/tickets/{id}/stage", post(desk::stage))
-        .route("/api/v1/tickets/{id}/notes", post(desk::note))
-        .route("/api/v1/tickets/{id}/transfer", post(desk::transfer))
-        .route(
-            "/api/v1/tickets/{id}/attachments",
-            post(desk::attach).layer(axum::extract::DefaultBodyLimit::max(
-                desk::MAX_ATTACHMENT_BYTES + 64 * 1024,
-            )),
-        )
-        .route(
-            "/api/v1/tickets/{id}/attachments/{attachment}",
-            get(desk::download),
-        )
-        .route(
-            "/api/v1/tickets/{id}/return-visit",
-            axum::routing::put(desk::visit),
-        )
-        .route("/api/v1/survey-templates", get(surveys::templates))
-        .route(
-            "/api/v1/survey-templates/{id}",
-            axum::routing::put(surveys::save_template),
-        )
-        .route(
-            "/api/v1/survey-rules",
-            get(surveys::rules).put(surveys::save_rules),
-        )
-        .route("/api/v1/surveys/dispatch", post(surveys::dispatch))
-        .route("/api/v1/surveys/outbox", get(surveys::outbox))
-        .route("/api/v1/surveys/outbox/{id}/sent", post(surveys::mark_sent))
-        .route("/api/v1/surveys/metrics", get(surveys::metrics))
-        .route("/api/v1/reviews", get(reviews::list))
-        .route("/api/v1/reviews/report", get(reviews::report))
-        .route("/api/v1/reviews/{id}", get(reviews::one).put(reviews::code))
-        .route("/api/v1/review-reasons", get(reviews::reasons))
-        .route(
-            "/api/v1/review-reasons/{id}",
-            axum::routing::put(reviews::save_reason),
-        )
+        .merge(api_router())
         .route("/metrics", get(observe::metrics))
         .route(pages::ECHARTS_PATH, get(pages::echarts))
-        .route("/api/openapi.json", get(openapi_json))
-        .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs"))
+        // the UI loads the document from the URL it serves it at
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/api/docs")
+                .url("/api/openapi.json", openapi::ApiDoc::openapi()),
+        )
         .layer(axum::middleware::from_fn(observe::track))
         .with_state(state)
+}
+
+/// Every `/api/v1` route as (path, handlers): the router is built from this list and the
+/// OpenAPI completeness test walks it, so a route cannot be left out of the document unseen.
+pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    use axum::routing::put;
+    vec![
+        ("/api/v1/qa/rules", get(qa_setup::rules).put(qa_setup::save_rules)),
+        ("/api/v1/me", get(api::me)),
+        ("/api/v1/me/locale", put(api::set_locale)),
+        ("/api/v1/kpi", get(api::kpi)),
+        ("/api/v1/tokens", post(api::create_token)),
+        ("/api/v1/users", get(api::users).post(api::create_user)),
+        ("/api/v1/audit", get(api::audit)),
+        ("/api/v1/contacts", get(drill::contacts_api)),
+        ("/api/v1/contacts/{id}/transcript", get(transcript::transcript_api)),
+        ("/api/v1/imports", get(imports::import_jobs).post(imports::start_import).layer( axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES), )),
+        ("/api/v1/imports/{id}", get(imports::import_job)),
+        ("/api/v1/scorecards/{id}", get(evaluations::scorecard).put(qa_setup::save_scorecard)),
+        ("/api/v1/qa/sample", post(evaluations::sample)),
+        ("/api/v1/qa/queue", get(evaluations::queue)),
+        ("/api/v1/qa/coaching", get(evaluations::coaching)),
+        ("/api/v1/calibrations", post(evaluations::create_calibration)),
+        ("/api/v1/calibrations/{id}", get(evaluations::calibration)),
+        ("/api/v1/calibrations/{id}/scores", post(evaluations::score_calibration)),
+        ("/api/v1/calibrations/{id}/close", post(evaluations::close_calibration)),
+        ("/api/v1/evaluations", get(evaluations::list).post(evaluations::create)),
+        ("/api/v1/evaluations/{id}", get(evaluations::one)),
+        ("/api/v1/evaluations/{id}/acknowledge", post(evaluations::acknowledge)),
+        ("/api/v1/evaluations/{id}/dispute", post(evaluations::dispute)),
+        ("/api/v1/evaluations/{id}/rereview", post(evaluations::rereview)),
+        ("/api/v1/tickets", get(desk::list).post(desk::create)),
+        ("/api/v1/tickets/{id}", get(desk::one)),
+        ("/api/v1/desk/kpi", get(desk::kpi)),
+        ("/api/v1/desk/categories", get(desk::get_categories).put(desk::put_categories)),
+        ("/api/v1/desk/config", get(desk::config).put(desk::set_config)),
+        ("/api/v1/tickets/{id}/actions", post(desk::action)),
+        ("/api/v1/tickets/{id}/stage", post(desk::stage)),
+        ("/api/v1/tickets/{id}/notes", post(desk::note)),
+        ("/api/v1/tickets/{id}/transfer", post(desk::transfer)),
+        ("/api/v1/tickets/{id}/attachments", post(desk::attach).layer(axum::extract::DefaultBodyLimit::max( desk::MAX_ATTACHMENT_BYTES + 64 * 1024, ))),
+        ("/api/v1/tickets/{id}/attachments/{attachment}", get(desk::download)),
+        ("/api/v1/tickets/{id}/return-visit", put(desk::visit)),
+        ("/api/v1/survey-templates", get(surveys::templates)),
+        ("/api/v1/survey-templates/{id}", put(surveys::save_template)),
+        ("/api/v1/survey-rules", get(surveys::rules).put(surveys::put_rules)),
+        ("/api/v1/surveys/dispatch", post(surveys::dispatch)),
+        ("/api/v1/surveys/outbox", get(surveys::outbox)),
+        ("/api/v1/surveys/outbox/{id}/sent", post(surveys::mark_sent)),
+        ("/api/v1/surveys/metrics", get(surveys::metrics)),
+        ("/api/v1/reviews", get(reviews::list)),
+        ("/api/v1/reviews/report", get(reviews::report)),
+        ("/api/v1/reviews/{id}", get(reviews::one).put(reviews::code)),
+        ("/api/v1/review-reasons", get(reviews::reasons)),
+        ("/api/v1/review-reasons/{id}", put(reviews::save_reason)),
+    ]
+}
+
+fn api_router() -> Router<AppState> {
+    api_routes()
+        .into_iter()
+        .fold(Router::new(), |router, (path, handlers)| {
+            router.route(path, handlers)
+        })
 }
 
 #[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
@@ -383,10 +330,6 @@ pub(crate) async fn healthz(
     }
 }
 
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    use utoipa::OpenApi;
-    Json(openapi::ApiDoc::openapi())
-}
 
 /// Serves until the process is stopped. With no user in the database, prints a one-time
 /// set-up link (valid one hour) for creating the administrator in the browser.
@@ -413,9 +356,11 @@ pub async fn serve(
     let links = public_url
         .clone()
         .unwrap_or_else(|| format!("http://{local}"));
-    tokio::spawn(surveys::dispatch_loop(store.clone(), links));
-    tokio::spawn(desk::escalation_loop(store.clone()));
-    tokio::spawn(outbox::delivery_loop(store.clone(), outbox));
+    jobs::start(jobs::JobContext {
+        store: store.clone(),
+        public_url: links,
+        outbox,
+    });
     let mut state = AppState::new(store, secure_cookies);
     state.public_url = public_url;
     axum::serve(
@@ -424,4 +369,102 @@ pub async fn serve(
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod openapi_completeness {
+    //! The OpenAPI document and the router describe the same API: every `/api/v1` route (with
+    //! each method it answers) is documented, and every documented operation has a route.
+
+    use std::collections::BTreeSet;
+
+    use axum::{
+        body::Body,
+        http::{Method, Request, StatusCode},
+    };
+    use servq_store::{Store, testing::TestDatabase};
+    use tower::ServiceExt;
+    use utoipa::OpenApi;
+
+    use super::{AppState, api_routes, openapi::ApiDoc, router};
+
+    const METHODS: [Method; 5] = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+    ];
+
+    /// `/api/v1/tickets/{id}` with a value in every parameter.
+    fn concrete(path: &str) -> String {
+        let mut out = String::new();
+        let mut in_parameter = false;
+        for c in path.chars() {
+            match c {
+                '{' => in_parameter = true,
+                '}' => {
+                    in_parameter = false;
+                    out.push_str("x1");
+                }
+                _ if in_parameter => {}
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    fn documented() -> BTreeSet<(String, String)> {
+        let doc = ApiDoc::openapi();
+        let mut operations = BTreeSet::new();
+        for (path, item) in &doc.paths.paths {
+            for (method, operation) in [
+                ("GET", &item.get),
+                ("POST", &item.post),
+                ("PUT", &item.put),
+                ("DELETE", &item.delete),
+                ("PATCH", &item.patch),
+            ] {
+                if operation.is_some() {
+                    operations.insert((method.to_owned(), path.clone()));
+                }
+            }
+        }
+        operations
+    }
+
+    #[tokio::test]
+    async fn every_api_route_is_documented_and_every_documented_operation_routes() {
+        let database = TestDatabase::sqlite();
+        let store = Store::open(&database.url).await.unwrap();
+        let app = router(AppState::new(store.clone(), false));
+        let mut paths: Vec<&str> = api_routes().into_iter().map(|(path, _)| path).collect();
+        paths.push("/healthz");
+        let mut routed = BTreeSet::new();
+        for path in paths {
+            for method in METHODS {
+                let request = Request::builder()
+                    .method(method.clone())
+                    .uri(concrete(path))
+                    .body(Body::empty())
+                    .unwrap();
+                let status = app.clone().oneshot(request).await.unwrap().status();
+                // a path without the method answers 405; an unknown path the fallback's 404
+                // (signed out, a known route answers 401 before it looks anything up)
+                if status != StatusCode::METHOD_NOT_ALLOWED && status != StatusCode::NOT_FOUND {
+                    routed.insert((method.as_str().to_owned(), path.to_owned()));
+                }
+            }
+        }
+        let documented = documented();
+        let undocumented: Vec<_> = routed.difference(&documented).collect();
+        let unrouted: Vec<_> = documented.difference(&routed).collect();
+        assert!(
+            undocumented.is_empty() && unrouted.is_empty(),
+            "routes missing from the OpenAPI document: {undocumented:?}; \
+             documented operations without a route: {unrouted:?}"
+        );
+        assert!(routed.len() > 50, "{routed:?}");
+        store.close().await;
+    }
 }

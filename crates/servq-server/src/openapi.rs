@@ -964,7 +964,7 @@ impl Modify for Security {
         crate::surveys::templates,
         crate::surveys::save_template,
         crate::surveys::rules,
-        crate::surveys::save_rules,
+        crate::surveys::put_rules,
         crate::surveys::dispatch,
         crate::surveys::outbox,
         crate::surveys::mark_sent,

@@ -11,7 +11,8 @@ use axum::{
 };
 use serde::Deserialize;
 use servq_core::{Permission, Role};
-use servq_store::{Actor, NewUser};
+use servq_app::users::{self, UserRefused, UserRequest};
+use servq_store::Actor;
 
 use crate::{
     AppState, Problem,
@@ -20,7 +21,8 @@ use crate::{
     now_ms,
 };
 
-/// Escapes text for HTML element content and attribute values.
+/// Escapes text for HTML element content and attribute values (for the pages still assembled in
+/// Rust; templates escape by themselves).
 pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -36,7 +38,7 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;background:#f5f6f8;color:#1d2330}\
+pub(crate) const STYLE: &str = "body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;background:#f5f6f8;color:#1d2330}\
 header{display:flex;gap:1rem;align-items:center;padding:.6rem 1.2rem;background:#1d3557;color:#fff}\
 header a,header button{color:#fff}header .spacer{flex:1}main{padding:1.2rem;max-width:72rem;margin:auto}\
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.8rem}\
@@ -51,93 +53,102 @@ form.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;backgrou
 form.card label{display:block;margin:.6rem 0 .2rem}form.card input{width:100%;padding:.4rem;box-sizing:border-box}\
 .error{color:#b00020}tr.bottom td{background:#fde8e8}";
 
-pub(crate) fn page(locale: Locale, title: &str, header: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{title} · servq</title><style>{STYLE}</style></head>\
-         <body>{header}<main>{body}</main></body></html>",
-        lang = locale.tag(),
-        title = escape(title),
-    ))
+/// The catalogue in one language, as templates use it: `{{ i18n.t("login.title") }}`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Text {
+    /// The page's language.
+    pub(crate) locale: Locale,
 }
 
-/// Header links to the pages the user's role may open.
-fn nav_links(user: &CurrentUser) -> String {
-    let locale = user.locale;
-    [
-        (Permission::ViewOwnKpis, "/qa", "nav.qa", "nav-qa"),
-        (
-            Permission::ViewOwnKpis,
-            "/surveys",
-            "nav.surveys",
-            "nav-surveys",
-        ),
-        (
-            Permission::HandleTickets,
-            "/tickets",
-            "nav.tickets",
-            "nav-tickets",
-        ),
-        (
-            Permission::ImportData,
-            "/import",
-            "nav.import",
-            "nav-import",
-        ),
-        (Permission::ViewAuditLog, "/audit", "nav.audit", "nav-audit"),
-        (
-            Permission::ViewOwnKpis,
-            "/api/docs/",
-            "nav.api_docs",
-            "nav-api",
-        ),
-    ]
-    .iter()
-    .filter(|(permission, ..)| user.user.role.allows(*permission))
-    .map(|(_, href, key, id)| {
-        format!(
-            "<a href=\"{href}\" id=\"{id}\">{}</a>",
-            escape(&t(locale, key))
-        )
-    })
-    .collect()
+impl Text {
+    pub(crate) fn new(locale: Locale) -> Text {
+        Text { locale }
+    }
+
+    /// The text of `key` in the page's language.
+    pub(crate) fn t(&self, key: &str) -> String {
+        t(self.locale, key)
+    }
+
+    /// The language tag for `<html lang>`.
+    pub(crate) fn tag(&self) -> &'static str {
+        self.locale.tag()
+    }
 }
+
+/// Renders a template into a page; a template that fails to render is a logged 500.
+pub(crate) fn render(template: &impl askama::Template) -> Result<Html<String>, Problem> {
+    template.render().map(Html).map_err(Problem::internal)
+}
+
+/// A page whose body is still assembled in Rust, in the common frame.
+#[derive(askama::Template)]
+#[template(path = "frame.html")]
+struct Frame<'a> {
+    i18n: Text,
+    title: &'a str,
+    header: &'a str,
+    body: &'a str,
+}
+
+pub(crate) fn page(locale: Locale, title: &str, header: &str, body: &str) -> Html<String> {
+    let frame = Frame {
+        i18n: Text::new(locale),
+        title,
+        header,
+        body,
+    };
+    render(&frame).unwrap_or_else(|_| Html(String::new()))
+}
+
+/// A link of the header's navigation.
+struct NavLink {
+    href: &'static str,
+    id: &'static str,
+    label_key: &'static str,
+}
+
+/// The header of signed-in pages: the links the user's role may open, the language switch,
+/// who is signed in, and signing out.
+#[derive(askama::Template)]
+#[template(path = "header.html")]
+struct Header<'a> {
+    i18n: Text,
+    links: Vec<NavLink>,
+    languages: [Locale; 3],
+    csrf: &'a str,
+    username: &'a str,
+    role_key: String,
+}
+
+/// The pages in the header, each with the permission that opens it.
+const NAV_LINKS: [(Permission, &str, &str, &str); 6] = [
+    (Permission::ViewOwnKpis, "/qa", "nav.qa", "nav-qa"),
+    (Permission::ViewOwnKpis, "/surveys", "nav.surveys", "nav-surveys"),
+    (Permission::HandleTickets, "/tickets", "nav.tickets", "nav-tickets"),
+    (Permission::ImportData, "/import", "nav.import", "nav-import"),
+    (Permission::ViewAuditLog, "/audit", "nav.audit", "nav-audit"),
+    (Permission::ViewOwnKpis, "/api/docs/", "nav.api_docs", "nav-api"),
+];
 
 pub(crate) fn signed_in_header(user: &CurrentUser) -> String {
-    let locale = user.locale;
-    let csrf = user.csrf_token();
-    let options: String = Locale::ALL
-        .iter()
-        .map(|l| {
-            format!(
-                "<option value=\"{tag}\"{selected}>{name}</option>",
-                tag = l.tag(),
-                selected = if *l == locale { " selected" } else { "" },
-                name = match l {
-                    Locale::En => "English",
-                    Locale::ZhCn => "简体中文",
-                    Locale::ZhTw => "繁體中文",
-                }
-            )
-        })
-        .collect();
-    format!(
-        "<header><strong>servq</strong><a href=\"/\">{dashboard}</a>{links}<span class=\"spacer\"></span>\
-         <form method=\"post\" action=\"/language\" id=\"language-form\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <label>{language} <select name=\"locale\" id=\"language\" onchange=\"this.form.submit()\">{options}</select></label></form>\
-         <span>{signed_in_as} <b id=\"username\">{username}</b> ({role})</span>\
-         <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <button type=\"submit\" id=\"sign-out\">{sign_out}</button></form></header>",
-        dashboard = escape(&t(locale, "nav.dashboard")),
-        links = nav_links(user),
-        language = escape(&t(locale, "app.language")),
-        signed_in_as = escape(&t(locale, "nav.signed_in_as")),
-        username = escape(&user.user.username),
-        role = escape(&t(locale, &format!("role.{}", user.user.role.name()))),
-        sign_out = escape(&t(locale, "nav.sign_out")),
-        csrf = escape(csrf),
-    )
+    let header = Header {
+        i18n: Text::new(user.locale),
+        links: NAV_LINKS
+            .iter()
+            .filter(|(permission, ..)| user.user.role.allows(*permission))
+            .map(|(_, href, label_key, id)| NavLink {
+                href,
+                id,
+                label_key,
+            })
+            .collect(),
+        languages: Locale::ALL,
+        csrf: user.csrf_token(),
+        username: &user.user.username,
+        role_key: format!("role.{}", user.user.role.name()),
+    };
+    askama::Template::render(&header).unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -145,30 +156,21 @@ pub(crate) struct LangQuery {
     lang: Option<String>,
 }
 
+#[derive(askama::Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    i18n: Text,
+    title: String,
+    error: Option<&'a str>,
+}
+
 fn login_page(locale: Locale, error: Option<&str>) -> Html<String> {
-    let error = error
-        .map(|key| {
-            format!(
-                "<p class=\"error\" id=\"login-error\">{}</p>",
-                escape(&t(locale, key))
-            )
-        })
-        .unwrap_or_default();
-    page(
-        locale,
-        &t(locale, "login.title"),
-        "",
-        &format!(
-            "<form class=\"card\" method=\"post\" action=\"/login\"><h1>{title}</h1>{error}\
-             <label for=\"username\">{username}</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required>\
-             <label for=\"password\">{password}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-             <p><button type=\"submit\" id=\"sign-in\">{submit}</button></p></form>",
-            title = escape(&t(locale, "login.title")),
-            username = escape(&t(locale, "login.username")),
-            password = escape(&t(locale, "login.password")),
-            submit = escape(&t(locale, "login.submit")),
-        ),
-    )
+    let login = LoginPage {
+        i18n: Text::new(locale),
+        title: t(locale, "login.title"),
+        error,
+    };
+    render(&login).unwrap_or_else(|_| Html(String::new()))
 }
 
 pub(crate) async fn login_form(headers: HeaderMap, Query(query): Query<LangQuery>) -> Html<String> {
@@ -342,28 +344,23 @@ pub(crate) struct SetupQuery {
     token: Option<String>,
 }
 
+#[derive(askama::Template)]
+#[template(path = "setup.html")]
+struct SetupPage<'a> {
+    i18n: Text,
+    title: String,
+    token: &'a str,
+    error: Option<&'a str>,
+}
+
 fn setup_page(locale: Locale, token: &str, error: Option<&str>) -> Html<String> {
-    let error = error
-        .map(|key| format!("<p class=\"error\">{}</p>", escape(&t(locale, key))))
-        .unwrap_or_default();
-    page(
-        locale,
-        &t(locale, "setup.title"),
-        "",
-        &format!(
-            "<form class=\"card\" method=\"post\" action=\"/setup\"><h1>{title}</h1><p>{intro}</p>{error}\
-             <input type=\"hidden\" name=\"token\" value=\"{token}\">\
-             <label for=\"username\">{username}</label><input id=\"username\" name=\"username\" required>\
-             <label for=\"password\">{password}</label><input id=\"password\" name=\"password\" type=\"password\" minlength=\"10\" required>\
-             <p><button type=\"submit\">{submit}</button></p></form>",
-            title = escape(&t(locale, "setup.title")),
-            intro = escape(&t(locale, "setup.intro")),
-            token = escape(token),
-            username = escape(&t(locale, "login.username")),
-            password = escape(&t(locale, "login.password")),
-            submit = escape(&t(locale, "setup.submit")),
-        ),
-    )
+    let setup = SetupPage {
+        i18n: Text::new(locale),
+        title: t(locale, "setup.title"),
+        token,
+        error,
+    };
+    render(&setup).unwrap_or_else(|_| Html(String::new()))
 }
 
 pub(crate) async fn setup_form(
@@ -390,13 +387,23 @@ pub(crate) async fn setup(
     Form(form): Form<SetupForm>,
 ) -> Result<Response, Problem> {
     let locale = auth::browser_locale(&headers);
-    if form.password.chars().count() < auth::MIN_PASSWORD_CHARS || form.username.trim().is_empty() {
-        return Ok((
-            StatusCode::BAD_REQUEST,
-            setup_page(locale, &form.token, Some("setup.weak_password")),
-        )
-            .into_response());
-    }
+    let request = UserRequest {
+        username: form.username,
+        password: form.password,
+        role: Role::Admin.name().to_owned(),
+        agent_id: None,
+    };
+    let user = match users::check_user(&request) {
+        Ok(user) => user,
+        Err(UserRefused::Failed(error)) => return Err(Problem::internal(format!("{error:#}"))),
+        Err(_) => {
+            return Ok((
+                StatusCode::BAD_REQUEST,
+                setup_page(locale, &form.token, Some("setup.weak_password")),
+            )
+                .into_response());
+        }
+    };
     let now = now_ms();
     let has_users = state.store.user_count().await.map_err(Problem::internal)? > 0;
     if has_users
@@ -412,25 +419,13 @@ pub(crate) async fn setup(
         )
             .into_response());
     }
-    let hash = auth::hash_password(&form.password).map_err(Problem::internal)?;
-    state
-        .store
-        .create_user(
-            &NewUser {
-                user_id: auth::new_token()[..24].to_owned(),
-                username: form.username.trim().to_owned(),
-                password_hash: hash,
-                role: Role::Admin,
-                agent_id: None,
-            },
-            &Actor {
-                user_id: None,
-                name: "setup link".to_owned(),
-            },
-            now,
-        )
+    let actor = Actor {
+        user_id: None,
+        name: "setup link".to_owned(),
+    };
+    users::store_user(&state.store, &user, &actor)
         .await
-        .map_err(Problem::internal)?;
+        .map_err(|refused| Problem::internal(refused.to_string()))?;
     Ok(Redirect::to("/login").into_response())
 }
 
@@ -457,6 +452,29 @@ pub(crate) struct AuditQuery {
 /// Entries per page of the audit log.
 const AUDIT_PAGE_ROWS: i64 = 100;
 
+/// An audit entry with its time in the centre's zone.
+struct AuditRow {
+    at: String,
+    entry: servq_store::AuditEntry,
+}
+
+impl std::ops::Deref for AuditRow {
+    type Target = servq_store::AuditEntry;
+    fn deref(&self) -> &Self::Target {
+        &self.entry
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    entries: Vec<AuditRow>,
+    older: Option<i64>,
+}
+
 /// `/audit` (administrators): who created, changed or deleted what, and when, newest first.
 pub(crate) async fn audit_page(
     State(state): State<AppState>,
@@ -475,49 +493,28 @@ pub(crate) async fn audit_page(
         .await
         .map_err(Problem::internal)?;
     let (_, zone) = state.centre_zone().await?;
-    let mut body = format!(
-        "<h1>{}</h1><table id=\"audit\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        escape(&t(locale, "audit.title")),
-        escape(&t(locale, "audit.at")),
-        escape(&t(locale, "audit.user")),
-        escape(&t(locale, "audit.action")),
-        escape(&t(locale, "audit.entity")),
-        escape(&t(locale, "audit.entity_id")),
-        escape(&t(locale, "audit.detail")),
-    );
-    for entry in &entries {
-        let at = jiff::Timestamp::from_millisecond(entry.at_ms)
-            .map(|t| {
-                t.to_zoned(zone.clone())
-                    .strftime("%Y-%m-%d %H:%M:%S")
-                    .to_string()
-            })
-            .unwrap_or_default();
-        body.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            escape(&at),
-            escape(&entry.username),
-            escape(&entry.action),
-            escape(&entry.entity),
-            escape(&entry.entity_id),
-            escape(&entry.detail),
-        ));
-    }
-    body.push_str("</table>");
-    if entries.len() as i64 == AUDIT_PAGE_ROWS
-        && let Some(last) = entries.last()
-    {
-        body.push_str(&format!(
-            "<p><a id=\"older\" href=\"/audit?before={}\">{} →</a></p>",
-            last.id,
-            escape(&t(locale, "audit.older"))
-        ));
-    }
-    Ok(page(
-        locale,
-        &t(locale, "audit.title"),
-        &signed_in_header(&user),
-        &body,
-    )
-    .into_response())
+    let older = (entries.len() as i64 == AUDIT_PAGE_ROWS)
+        .then(|| entries.last().map(|last| last.id))
+        .flatten();
+    let rows = entries
+        .into_iter()
+        .map(|entry| AuditRow {
+            at: jiff::Timestamp::from_millisecond(entry.at_ms)
+                .map(|at| {
+                    at.to_zoned(zone.clone())
+                        .strftime("%Y-%m-%d %H:%M:%S")
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            entry,
+        })
+        .collect();
+    let audit = AuditPage {
+        i18n: Text::new(locale),
+        title: t(locale, "audit.title"),
+        header: signed_in_header(&user),
+        entries: rows,
+        older,
+    };
+    Ok(render(&audit)?    .into_response())
 }

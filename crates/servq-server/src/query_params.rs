@@ -4,11 +4,9 @@
 use jiff::{Span, civil::Date, tz::TimeZone};
 use servq_store::Dimension;
 
-use crate::{
-    Problem,
-    i18n::Locale,
-    report::{self, RequestError},
-};
+use servq_app::report::{self, RequestError};
+
+use crate::{Problem, i18n::Locale};
 
 /// A date given as `YYYY-MM-DD`.
 pub(crate) fn parse_date(locale: Locale, text: &str) -> Result<Date, Problem> {

@@ -21,6 +21,8 @@ use servq_core::{Permission, Stage};
 use servq_stats::{CoverageRow, coverage_pareto};
 use servq_store::{CodingRefused, ReasonGroup, ReviewReason, ReviewTask};
 
+use servq_app::surveys::STANDARD_TEMPLATE;
+
 use crate::{
     AppState, Problem,
     auth::CurrentUser,
@@ -28,7 +30,7 @@ use crate::{
     now_ms,
     pages::{escape, page, signed_in_header},
     query_params::{self, add_days, path_segment, today},
-    surveys::{STANDARD_TEMPLATE, csat_words},
+    surveys::csat_words,
 };
 
 fn task_json(task: &ReviewTask) -> Value {
@@ -936,7 +938,7 @@ pub(crate) async fn setup_page(
     user.require(Permission::ManageSurveys)?;
     let locale = user.locale;
     let label = |key: &str| escape(&t(locale, key));
-    let (_, template) = crate::surveys::template(&state.store, STANDARD_TEMPLATE, None)
+    let (_, template) = servq_app::surveys::template(&state.store, STANDARD_TEMPLATE, None)
         .await
         .map_err(Problem::internal)?
         .ok_or_else(|| Problem::internal("the standard template is missing"))?;
@@ -947,7 +949,7 @@ pub(crate) async fn setup_page(
         .await
         .map_err(Problem::internal)?;
     let rules_json =
-        serde_json::to_string_pretty(&json!({"rules": crate::surveys::rules_json(&rules)}))
+        serde_json::to_string_pretty(&json!({"rules": servq_app::surveys::rules_json(&rules)}))
             .map_err(Problem::internal)?;
     let mut body = format!(
         "<h1>{title}</h1><h2>{template_title}</h2><p>{template_help}</p>\

@@ -1,6 +1,6 @@
 //! The agent roster: names and teams, used to group KPIs by team.
 
-use crate::{ImportSummary, Result, Store, import::insert_batch};
+use crate::{ImportSummary, Result, Store, sql::insert_batch};
 
 /// One agent of the roster.
 #[derive(Debug, Clone, PartialEq, Eq)]

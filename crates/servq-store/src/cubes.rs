@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use jiff::{Timestamp, tz::TimeZone};
 use sqlx::AnyConnection;
 
-use crate::{Result, StoreError, import::insert_batch};
+use crate::{Result, StoreError, sql::insert_batch};
 
 /// Which rollup a cube sums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -255,7 +255,7 @@ impl Store {
         }
         if let ImportEnd::Rejected { errors, .. } = end {
             for chunk in errors.chunks(500) {
-                crate::import::insert_batch(
+                crate::sql::insert_batch(
                     &mut transaction,
                     "INSERT INTO import_job_errors (job_id, seq, line, column_name, reason)",
                     5,

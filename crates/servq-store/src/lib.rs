@@ -14,10 +14,13 @@ mod cubes;
 mod evaluations;
 mod import;
 mod import_jobs;
+mod jobs;
 mod kpi_query;
 mod reviews;
 mod rollup;
+mod schema;
 mod settings;
+mod sql;
 mod surveys;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -53,6 +56,8 @@ pub use tickets::{
     PickAgent, ReturnVisit, Ticket, TicketChange, TicketEvent, TicketGroup,
 };
 pub use transcripts::{CoachingItem, StoredHit, StoredTranscript, TranscriptImport};
+pub use jobs::{JobRun, JobRunStatus, SignInPurge};
+pub use schema::{ColumnSchema, TableSchema};
 pub use users::{Actor, AuditEntry, NewUser, UserRecord};
 
 /// Everything that can go wrong in the store.

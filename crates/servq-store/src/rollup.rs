@@ -14,7 +14,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::{
     Result,
-    import::{execute, insert_batch},
+    sql::{execute, insert_batch},
 };
 
 /// Longest span of buckets recomputed by one query: one day keeps the in-memory aggregate small

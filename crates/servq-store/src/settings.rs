@@ -98,7 +98,7 @@ impl Store {
         )
     }
 
-    /// Sets a text setting (checked by the caller); audited.
+    /// Stores one text setting (JSON the caller checked) and audits it.
     pub async fn set_text_setting(
         &self,
         key: &str,
@@ -106,24 +106,37 @@ impl Store {
         actor: &crate::Actor,
         now_ms: i64,
     ) -> Result<()> {
+        self.set_text_settings(&[(key, value.to_owned())], actor, now_ms)
+            .await
+    }
+
+    /// Stores several text settings in one transaction (all or none), each audited.
+    pub async fn set_text_settings(
+        &self,
+        settings: &[(&str, String)],
+        actor: &crate::Actor,
+        now_ms: i64,
+    ) -> Result<()> {
         let mut transaction = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&mut *transaction)
-        .await?;
-        crate::users::audit(
-            &mut transaction,
-            actor,
-            now_ms,
-            "update",
-            "setting",
-            key,
-            "{}",
-        )
-        .await?;
+        for (key, value) in settings {
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(*key)
+            .bind(value)
+            .execute(&mut *transaction)
+            .await?;
+            crate::users::audit(
+                &mut transaction,
+                actor,
+                now_ms,
+                "update",
+                "setting",
+                key,
+                "{}",
+            )
+            .await?;
+        }
         transaction.commit().await?;
         Ok(())
     }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use jiff::{Timestamp, tz::TimeZone};
 use sqlx::{AnyConnection, Row};
 
-use crate::{Backend, Result, Store, TicketGroup, cubes, import::insert_batch};
+use crate::{Backend, Result, Store, TicketGroup, cubes, sql::insert_batch};
 
 /// Reads the [`CREATED_SUMS`] of a row (columns 1.. after the group key) into the first slots of
 /// a cube row or a counters array (`servq_desk::TicketCounters::from_array` order).
@@ -24,9 +24,6 @@ pub(crate) fn read_created_sums(row: &sqlx::any::AnyRow, counters: &mut [i64]) -
     Ok(())
 }
 
-/// Log entries are 15-minute buckets: every zone offset is a multiple of 15 minutes, so a
-/// bucket lies in one local day.
-const BUCKET_MS: i64 = 900_000;
 
 /// Serialises cube refreshes on PostgreSQL (an arbitrary key of `pg_advisory_xact_lock`).
 const REFRESH_LOCK: i64 = 0x7365_7276_7164_6b31;
@@ -102,11 +99,12 @@ pub(crate) async fn mark_ticket(connection: &mut AnyConnection, ticket_id: &str)
     Ok(())
 }
 
-/// The distinct 15-minute buckets of instants, in order.
+/// The distinct 15-minute buckets of instants, in order (log entries are the KPI rollups'
+/// buckets: every zone offset is a multiple of 15 minutes, so a bucket lies in one local day).
 fn buckets(instants: impl IntoIterator<Item = i64>) -> Vec<i64> {
     let mut buckets: Vec<i64> = instants
         .into_iter()
-        .map(|at| at - at.rem_euclid(BUCKET_MS))
+        .map(servq_kpi::bucket_start)
         .collect();
     buckets.sort_unstable();
     buckets.dedup();
@@ -260,7 +258,7 @@ async fn write_step(connection: &mut AnyConnection, step: &Step, rows: &CubeRows
     .await?;
     let numbered = connection.backend_name() != "SQLite";
     for chunk in step.ids.chunks(1000) {
-        let placeholders = crate::import::placeholders(chunk.len(), numbered);
+        let placeholders = crate::sql::placeholders(chunk.len(), numbered);
         let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "DELETE FROM ticket_cube_dirty WHERE id IN ({placeholders})"
         )));
@@ -468,5 +466,19 @@ impl Store {
                 )
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod complaint_type_tests {
+    /// The SQL counts complaints by the ticket type `servq-desk` defines; a renamed type must
+    /// not silently count none.
+    #[test]
+    fn complaint_sums_use_the_desks_complaint_type() {
+        let literal = format!("t.ticket_type = '{}'", servq_desk::COMPLAINT);
+        for (name, sql) in &super::CREATED_SUMS[5..7] {
+            assert!(name.starts_with("complaints"), "{name}");
+            assert!(sql.contains(&literal), "{name}: {sql}");
+        }
     }
 }

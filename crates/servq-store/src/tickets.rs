@@ -216,7 +216,7 @@ async fn insert_clocks(
     connection: &mut sqlx::AnyConnection,
     clocks: &[(&str, &ClockRow)],
 ) -> Result<()> {
-    crate::import::insert_batch(
+    crate::sql::insert_batch(
         connection,
         "INSERT INTO sla_clocks (ticket_id, metric, rule, target_ms, used_ms, running_since, \
          due_at, warn_at, state, breached, warned)",
@@ -288,7 +288,7 @@ async fn insert_tickets(
     tickets: &[(NewTicket, i64)],
     actor: &Actor,
 ) -> Result<()> {
-    crate::import::insert_batch(
+    crate::sql::insert_batch(
         connection,
         INSERT_TICKET,
         TICKET_INSERT_COLUMNS,
@@ -296,7 +296,7 @@ async fn insert_tickets(
         bind_ticket,
     )
     .await?;
-    crate::import::insert_batch(
+    crate::sql::insert_batch(
         connection,
         "INSERT INTO ticket_events (ticket_id, at, actor, kind, detail)",
         5,
@@ -330,7 +330,7 @@ async fn insert_tickets(
                 .map(|event| (ticket.ticket_id.as_str(), event))
         })
         .collect();
-    crate::import::insert_batch(
+    crate::sql::insert_batch(
         connection,
         "INSERT INTO sla_events (ticket_id, metric, kind, at)",
         4,
@@ -476,7 +476,7 @@ impl Store {
         let mut stored = std::collections::HashSet::new();
         let numbered = self.backend() != Backend::Sqlite;
         for chunk in tickets.chunks(1000) {
-            let placeholders = crate::import::placeholders(chunk.len(), numbered);
+            let placeholders = crate::sql::placeholders(chunk.len(), numbered);
             let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
                 "SELECT ticket_id FROM tickets WHERE ticket_id IN ({placeholders})"
             )));

@@ -170,7 +170,7 @@ impl TranscriptImport {
             .execute(&mut *self.transaction)
             .await?;
         if !hits.is_empty() {
-            crate::import::insert_batch(
+            crate::sql::insert_batch(
                 &mut self.transaction,
                 "INSERT INTO qa_hits (contact_id, seq, rule, kind, turn, at_ms, text)",
                 7,

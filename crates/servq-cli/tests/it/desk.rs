@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 use servq_desk::CalendarSpec;
-use servq_server::desk::{CALENDAR_KEY, TicketRequest, open_ticket};
+use servq_app::desk::{CALENDAR_KEY, TicketRequest, open_ticket};
 use servq_store::{Actor, DeskTable, Store, testing::TestDatabase};
 
 use crate::{servq, servq_ok, stderr};
@@ -124,7 +124,7 @@ async fn a_thousand_breaches_in_one_minute_escalate_exactly_once_with_two_proces
 }
 
 /// The same with two real `servq serve` processes on one PostgreSQL, their escalation loops
-/// running at a test-controlled instant (`SERVQ_ESCALATION_CLOCK`).
+/// running at a test-controlled instant (`SERVQ_JOBS_CLOCK`).
 #[tokio::test]
 async fn two_servers_on_one_postgresql_escalate_a_thousand_breaches_exactly_once() {
     let db = TestDatabase::postgres().await;
@@ -139,7 +139,7 @@ async fn two_servers_on_one_postgresql_escalate_a_thousand_breaches_exactly_once
         Command::new(env!("CARGO_BIN_EXE_servq"))
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .env("SERVQ_DATABASE_URL", &db.url)
-            .env("SERVQ_ESCALATION_CLOCK", "2026-11-02T10:30:30Z")
+            .env("SERVQ_JOBS_CLOCK", "2026-11-02T10:30:30Z")
             .env_remove("SERVQ_LOG")
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -9,6 +9,7 @@ use std::{
 };
 
 mod desk;
+mod jobs;
 mod qa;
 mod staffing;
 mod stats;

@@ -5,6 +5,7 @@
 mod drill;
 mod imports;
 mod queries;
+mod schema;
 mod surveys;
 mod tickets;
 mod users;

@@ -210,20 +210,6 @@ pub async fn deliver_due(
     Ok(delivery)
 }
 
-/// Runs [`deliver_due`] every 30 seconds until the process ends.
-pub async fn delivery_loop(store: Store, config: OutboxConfig) {
-    if config.smtp_host.is_none() && config.webhook_url.is_none() {
-        return;
-    }
-    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(30));
-    loop {
-        ticks.tick().await;
-        if let Err(error) = deliver_due(&store, &config, crate::now_ms()).await {
-            tracing::error!("outbox delivery failed: {error:#}");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use axum::{Router, body::Bytes, http::HeaderMap, http::StatusCode, routing::post};
-use servq_server::{
+use servq_app::{
     desk::{CALENDAR_KEY, TicketRequest, escalate, open_ticket},
     outbox::{MAX_ATTEMPTS, OutboxConfig, SmtpTls, deliver_due, webhook_signature},
 };

@@ -28,6 +28,15 @@ impl Locale {
         }
     }
 
+    /// The language's name in itself, for the language switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Locale::En => "English",
+            Locale::ZhCn => "简体中文",
+            Locale::ZhTw => "繁體中文",
+        }
+    }
+
     /// A stored or submitted tag, matched case-insensitively.
     pub fn parse(tag: &str) -> Option<Locale> {
         Locale::ALL

@@ -1,0 +1,958 @@
+//! The service desk's use cases: the desk's settings (calendar, SLA policy, routing,
+//! workflows, category tree) loaded as typed values and checked once before they are stored;
+//! opening a ticket with its SLA clocks (deadlines from the centre's business calendar and SLA
+//! policy, `servq-desk`) and the customer's status token; ticket actions, stage moves, return
+//! visits and transfers; and the escalation pass every server runs each minute (each escalation
+//! fires once however many servers run). The web app, the API and `servq desk` all call these.
+
+use jiff::Timestamp;
+use serde::Deserialize;
+use servq_desk::{
+    BusinessCalendar, CalendarSpec, ClockEvent, ClockOp, ClockState, Priority, SlaClock, SlaMetric,
+    SlaPolicy, TicketAction, TicketStatus, Workflow, default_workflows, transition,
+};
+use servq_store::{Actor, ClockRow, EscalationPass, NewTicket, ReturnVisit, Store, TicketChange};
+
+use crate::{now_ms, users};
+
+/// Settings key of the business calendar (JSON, `servq_desk::CalendarSpec`).
+pub const CALENDAR_KEY: &str = "desk.calendar";
+/// Settings key of the SLA policy (JSON, `servq_desk::SlaPolicy`).
+pub const POLICY_KEY: &str = "desk.sla_policy";
+/// Settings key of the routing rules (JSON, `servq_desk::Routing`).
+pub const ROUTING_KEY: &str = "desk.routing";
+
+/// Settings key of the category tree (JSON, `servq_desk::Category` list).
+pub const CATEGORIES_KEY: &str = "desk.categories";
+
+/// The category tree: as stored, else the default one.
+pub async fn categories(store: &Store) -> anyhow::Result<Vec<servq_desk::Category>> {
+    Ok(match store.text_setting(CATEGORIES_KEY).await? {
+        Some(json) => serde_json::from_str(&json)?,
+        None => servq_desk::default_categories(),
+    })
+}
+
+/// The routing rules and assignment strategy: as stored, else none (round-robin within the
+/// team a ticket names).
+pub async fn routing(store: &Store) -> anyhow::Result<servq_desk::Routing> {
+    Ok(match store.text_setting(ROUTING_KEY).await? {
+        Some(json) => serde_json::from_str(&json)?,
+        None => servq_desk::Routing::default(),
+    })
+}
+
+/// The routing's assignment strategy as the store's agent picker (the store calls it inside
+/// the transaction that assigns, under the team's lock).
+fn picker(
+    routing: &servq_desk::Routing,
+) -> impl Fn(&[(String, i64)], Option<&str>) -> Option<String> + Send + Sync + '_ {
+    |load, last| routing.pick_agent(load, last).map(str::to_owned)
+}
+
+/// The business calendar as configured: as stored, else Monday–Friday 09:00–18:00 in the
+/// centre's zone.
+pub async fn calendar_spec(store: &Store) -> anyhow::Result<CalendarSpec> {
+    Ok(match store.text_setting(CALENDAR_KEY).await? {
+        Some(json) => serde_json::from_str(&json)?,
+        None => CalendarSpec::office_hours(&store.centre_zone().await?),
+    })
+}
+
+/// The SLA policy: as stored, else the standard one.
+pub async fn sla_policy(store: &Store) -> anyhow::Result<SlaPolicy> {
+    Ok(match store.text_setting(POLICY_KEY).await? {
+        Some(json) => serde_json::from_str(&json)?,
+        None => SlaPolicy::standard(),
+    })
+}
+
+/// The centre's calendar (parsed) and SLA policy.
+pub async fn desk_config(store: &Store) -> anyhow::Result<(BusinessCalendar, SlaPolicy)> {
+    Ok((
+        BusinessCalendar::new(&calendar_spec(store).await?)?,
+        sla_policy(store).await?,
+    ))
+}
+
+fn ms(at: Timestamp) -> i64 {
+    at.as_millisecond()
+}
+
+/// A stored clock from a running `servq-desk` clock: its deadline and warning time computed on
+/// the calendar.
+pub fn clock_row(
+    clock: &SlaClock,
+    rule: &str,
+    calendar: &BusinessCalendar,
+    policy: &SlaPolicy,
+) -> ClockRow {
+    let since = clock.running_since;
+    let warn_ms = since
+        .zip(policy.warn_after_ms(clock.target_ms))
+        .and_then(|(since, after)| {
+            (after > clock.used_ms)
+                .then(|| calendar.add_business_ms(since, after - clock.used_ms))
+                .flatten()
+                .map(ms)
+        });
+    ClockRow {
+        metric: clock.metric.name().to_owned(),
+        rule: rule.to_owned(),
+        target_ms: clock.target_ms,
+        used_ms: clock.used_ms,
+        running_since: since.map(ms),
+        due_ms: clock.due(calendar).map(ms),
+        warn_ms,
+        state: clock.state.name().to_owned(),
+        breached: clock.breached,
+        warned: false,
+    }
+}
+
+/// A ticket to open.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TicketRequest {
+    /// after_sales, complaint or consult.
+    #[serde(default = "consult")]
+    pub ticket_type: String,
+    /// Category.
+    pub category: String,
+    /// urgent, high, normal or low.
+    #[serde(default = "normal")]
+    pub priority: String,
+    /// Subject.
+    pub subject: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Customer.
+    pub customer_id: String,
+    /// Segment (e.g. VIP).
+    #[serde(default)]
+    pub segment: String,
+    /// Channel.
+    #[serde(default = "web")]
+    pub channel: String,
+    /// The contact it came from.
+    #[serde(default)]
+    pub contact_id: Option<String>,
+    /// Team it is routed to.
+    #[serde(default)]
+    pub team: String,
+}
+
+fn consult() -> String {
+    "consult".to_owned()
+}
+fn normal() -> String {
+    "normal".to_owned()
+}
+fn web() -> String {
+    "web".to_owned()
+}
+
+/// Settings key of the workflows (JSON, `servq_desk::Workflow` list).
+pub const WORKFLOWS_KEY: &str = "desk.workflows";
+
+/// The workflows of the ticket types: as stored, else the defaults (after-sales, complaint,
+/// consult).
+pub async fn workflows(store: &Store) -> anyhow::Result<Vec<Workflow>> {
+    Ok(match store.text_setting(WORKFLOWS_KEY).await? {
+        Some(json) => serde_json::from_str(&json)?,
+        None => default_workflows(),
+    })
+}
+
+/// The workflow of a ticket type.
+pub fn find_workflow<'a>(workflows: &'a [Workflow], ticket_type: &str) -> Option<&'a Workflow> {
+    workflows
+        .iter()
+        .find(|workflow| workflow.ticket_type == ticket_type)
+}
+
+/// Changes to the desk's settings: each part given replaces the stored one.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DeskSettingsUpdate {
+    /// The business calendar.
+    #[serde(default)]
+    pub calendar: Option<CalendarSpec>,
+    /// The SLA policy.
+    #[serde(default)]
+    pub policy: Option<SlaPolicy>,
+    /// The routing rules and assignment strategy.
+    #[serde(default)]
+    pub routing: Option<servq_desk::Routing>,
+    /// The workflows of the ticket types.
+    #[serde(default)]
+    pub workflows: Option<Vec<Workflow>>,
+    /// The category tree.
+    #[serde(default)]
+    pub categories: Option<Vec<servq_desk::Category>>,
+}
+
+/// Why desk settings were not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsRefused {
+    /// What is wrong, as (part, reason): every problem of every part.
+    #[error("{}", .0.iter().map(|(part, reason)| format!("{part}: {reason}")).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<(&'static str, String)>),
+    /// The store failed (a server error, not the request's fault).
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+impl From<servq_store::StoreError> for SettingsRefused {
+    fn from(error: servq_store::StoreError) -> Self {
+        SettingsRefused::Failed(error.into())
+    }
+}
+
+/// Every problem of a settings change, as (part, reason): the calendar must build, the policy
+/// and routing pass their checks (`servq-desk`), the workflows too and keep every ticket type
+/// that stored tickets have, and the category tree must be well formed.
+pub async fn settings_problems(
+    store: &Store,
+    update: &DeskSettingsUpdate,
+) -> Result<Vec<(&'static str, String)>, SettingsRefused> {
+    let mut problems: Vec<(&'static str, String)> = Vec::new();
+    if let Some(spec) = &update.calendar
+        && let Err(error) = BusinessCalendar::new(spec)
+    {
+        problems.push(("calendar", error.to_string()));
+    }
+    if let Some(policy) = &update.policy {
+        problems.extend(policy.problems().into_iter().map(|p| ("policy", p)));
+    }
+    if let Some(routing) = &update.routing {
+        problems.extend(routing.problems().into_iter().map(|p| ("routing", p)));
+    }
+    if let Some(workflows) = &update.workflows {
+        problems.extend(
+            servq_desk::check_workflows(workflows)
+                .into_iter()
+                .map(|p| ("workflows", p)),
+        );
+        for ticket_type in store.ticket_types().await? {
+            if find_workflow(workflows, &ticket_type).is_none() {
+                problems.push((
+                    "workflows",
+                    format!("ticket type '{ticket_type}' has tickets: keep its workflow"),
+                ));
+            }
+        }
+    }
+    if let Some(tree) = &update.categories
+        && let Err(error) = servq_desk::check_categories(tree)
+    {
+        problems.push(("categories", error.to_string()));
+    }
+    Ok(problems)
+}
+
+/// Checks a settings change and stores every part of it in one transaction, or nothing with
+/// every problem named. New tickets, stage moves and new or resumed clocks use them.
+pub async fn save_settings(
+    store: &Store,
+    update: &DeskSettingsUpdate,
+    actor: &Actor,
+) -> Result<(), SettingsRefused> {
+    let problems = settings_problems(store, update).await?;
+    if !problems.is_empty() {
+        return Err(SettingsRefused::Invalid(problems));
+    }
+    fn json(value: &impl serde::Serialize) -> anyhow::Result<String> {
+        Ok(serde_json::to_string(value)?)
+    }
+    let mut settings: Vec<(&str, String)> = Vec::new();
+    if let Some(calendar) = &update.calendar {
+        settings.push((CALENDAR_KEY, json(calendar)?));
+    }
+    if let Some(policy) = &update.policy {
+        settings.push((POLICY_KEY, json(policy)?));
+    }
+    if let Some(routing) = &update.routing {
+        settings.push((ROUTING_KEY, json(routing)?));
+    }
+    if let Some(workflows) = &update.workflows {
+        settings.push((WORKFLOWS_KEY, json(workflows)?));
+    }
+    if let Some(categories) = &update.categories {
+        settings.push((CATEGORIES_KEY, json(categories)?));
+    }
+    store.set_text_settings(&settings, actor, now_ms()).await?;
+    Ok(())
+}
+
+/// How far an imported ticket got in the system it comes from: its status and when it was
+/// first answered, resolved and closed. A new ticket has the default (open, nothing yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketHistory {
+    /// open, resolved or closed.
+    pub status: TicketStatus,
+    /// First agent response.
+    pub first_response: Option<Timestamp>,
+    /// Resolved (required when resolved or closed).
+    pub resolved: Option<Timestamp>,
+    /// Closed (a closed ticket without it closed when it was resolved).
+    pub closed: Option<Timestamp>,
+}
+
+impl Default for TicketHistory {
+    fn default() -> Self {
+        TicketHistory {
+            status: TicketStatus::Open,
+            first_response: None,
+            resolved: None,
+            closed: None,
+        }
+    }
+}
+
+impl TicketHistory {
+    /// Every problem of an imported ticket's history, as (field, reason): the status must be
+    /// open, resolved or closed; a resolved or closed ticket needs its resolution time and an
+    /// open one has none; nothing happens before the ticket was created, and a ticket closes
+    /// after it was resolved.
+    pub fn problems(&self, created: Timestamp) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        let finished = matches!(self.status, TicketStatus::Resolved | TicketStatus::Closed);
+        if self.status == TicketStatus::WaitingCustomer {
+            problems.push((
+                "status",
+                "status 'waiting_customer' cannot be imported (open, resolved or closed)"
+                    .to_owned(),
+            ));
+        }
+        if finished && self.resolved.is_none() {
+            problems.push((
+                "resolved_at",
+                format!("a {} ticket needs resolved_at", self.status.name()),
+            ));
+        }
+        if !finished {
+            for (field, value) in [("resolved_at", self.resolved), ("closed_at", self.closed)] {
+                if value.is_some() {
+                    problems.push((
+                        field,
+                        format!("an {} ticket has no {field}", self.status.name()),
+                    ));
+                }
+            }
+        }
+        if self.status == TicketStatus::Resolved && self.closed.is_some() {
+            problems.push((
+                "closed_at",
+                "a resolved ticket has no closed_at (status closed)".to_owned(),
+            ));
+        }
+        for (field, value) in [
+            ("first_response_at", self.first_response),
+            ("resolved_at", self.resolved),
+            ("closed_at", self.closed),
+        ] {
+            if value.is_some_and(|at| at < created) {
+                problems.push((field, format!("{field} is before created_at")));
+            }
+        }
+        if let (Some(resolved), Some(closed)) = (self.resolved, self.closed)
+            && closed < resolved
+        {
+            problems.push(("closed_at", "closed_at is before resolved_at".to_owned()));
+        }
+        problems
+    }
+
+    /// The history with a closed ticket's closing time filled in (its resolution time).
+    pub fn completed(mut self) -> TicketHistory {
+        if self.status == TicketStatus::Closed && self.closed.is_none() {
+            self.closed = self.resolved;
+        }
+        self
+    }
+}
+
+/// What opening tickets needs from the store, read once (a file import opens many).
+pub struct DeskSetup {
+    tree: Vec<servq_desk::Category>,
+    calendar: BusinessCalendar,
+    policy: SlaPolicy,
+    routing: servq_desk::Routing,
+    workflows: Vec<Workflow>,
+}
+
+impl DeskSetup {
+    /// The category tree, calendar, SLA policy and routing as stored.
+    pub async fn load(store: &Store) -> anyhow::Result<DeskSetup> {
+        let (calendar, policy) = desk_config(store).await?;
+        Ok(DeskSetup {
+            tree: categories(store).await?,
+            calendar,
+            policy,
+            routing: routing(store).await?,
+            workflows: workflows(store).await?,
+        })
+    }
+
+    /// Every problem of a ticket request, as (field, reason).
+    pub fn check(&self, request: &TicketRequest) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        if Priority::parse(&request.priority).is_none() {
+            problems.push((
+                "priority",
+                format!(
+                    "priority '{}' is not urgent, high, normal or low",
+                    request.priority
+                ),
+            ));
+        }
+        if find_workflow(&self.workflows, &request.ticket_type).is_none() {
+            problems.push((
+                "ticket_type",
+                format!(
+                    "ticket_type '{}' is not {}",
+                    request.ticket_type,
+                    self.workflows
+                        .iter()
+                        .map(|w| w.ticket_type.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        for (field, value) in [
+            ("subject", &request.subject),
+            ("category", &request.category),
+            ("customer_id", &request.customer_id),
+        ] {
+            if value.trim().is_empty() {
+                problems.push((field, format!("{field} is required")));
+            }
+        }
+        if !request.category.trim().is_empty()
+            && !servq_desk::contains_category(&self.tree, request.category.trim())
+        {
+            problems.push((
+                "category",
+                format!(
+                    "category '{}' is not in the category tree (GET /api/v1/desk/categories)",
+                    request.category.trim()
+                ),
+            ));
+        }
+        problems
+    }
+
+    /// The ticket to store for a checked request opened at `now`, with its started clocks and a
+    /// new status token (returned: only its hash is stored). `team`/`assignee` are the routed
+    /// ones (the store picks the agent when it writes the ticket). An imported ticket's `history` (checked with
+    /// [`TicketHistory::problems`]) stops its clocks where they stopped in the system it comes
+    /// from: first response at the first response (or the resolution), resolution and stage at
+    /// the resolution, each met or breached on the calendar.
+    pub fn prepare(
+        &self,
+        ticket_id: String,
+        request: &TicketRequest,
+        (team, assignee): (String, String),
+        now: Timestamp,
+        history: &TicketHistory,
+    ) -> Result<(NewTicket, String), String> {
+        if let Some((_, reason)) = self.check(request).into_iter().next() {
+            return Err(reason);
+        }
+        let priority = Priority::parse(&request.priority).expect("checked");
+        let workflow = find_workflow(&self.workflows, &request.ticket_type).expect("checked");
+        let first_stage = &workflow.stages[0];
+        let rule = self
+            .policy
+            .rule_for(priority, &request.category, &request.segment)
+            .ok_or_else(|| "no SLA rule matches the ticket".to_owned())?;
+        let mut sla_events = Vec::new();
+        let mut clocks = Vec::new();
+        for (metric, target_ms, rule_name, stops_at) in [
+            (
+                SlaMetric::FirstResponse,
+                rule.target_ms(SlaMetric::FirstResponse),
+                &rule.name,
+                history.first_response.or(history.resolved),
+            ),
+            (
+                SlaMetric::Resolution,
+                rule.target_ms(SlaMetric::Resolution),
+                &rule.name,
+                history.resolved,
+            ),
+            (
+                SlaMetric::Stage,
+                i64::from(first_stage.limit_minutes) * 60_000,
+                &first_stage.id,
+                history.resolved,
+            ),
+        ] {
+            let (mut clock, started) = SlaClock::start(metric, target_ms, now);
+            sla_events.push((metric.name().to_owned(), started.name().to_owned(), ms(now)));
+            if let Some(at) = stops_at {
+                for event in clock.stop(&self.calendar, at) {
+                    sla_events.push((metric.name().to_owned(), event.name().to_owned(), ms(at)));
+                }
+            }
+            clocks.push(clock_row(&clock, rule_name, &self.calendar, &self.policy));
+        }
+        let finished = history.resolved.is_some();
+        let stage = if finished {
+            workflow.stages.last().unwrap_or(first_stage)
+        } else {
+            first_stage
+        };
+        let token = users::new_token();
+        Ok((
+            NewTicket {
+                ticket_id,
+                ticket_type: request.ticket_type.clone(),
+                category: request.category.trim().to_owned(),
+                priority: priority.name().to_owned(),
+                subject: request.subject.trim().to_owned(),
+                description: request.description.clone(),
+                customer_id: request.customer_id.trim().to_owned(),
+                segment: request.segment.trim().to_owned(),
+                channel: request.channel.trim().to_owned(),
+                contact_id: request.contact_id.clone(),
+                team,
+                assignee,
+                stage: stage.id.clone(),
+                status: history.status.name().to_owned(),
+                status_token_hash: users::token_hash(&token),
+                clocks,
+                sla_events,
+                first_response_ms: history.first_response.map(ms),
+                resolved_ms: history.resolved.map(ms),
+                closed_ms: history.closed.map(ms),
+            },
+            token,
+        ))
+    }
+
+    /// The team of a request: its own, else the routing's.
+    pub fn team_for(&self, request: &TicketRequest) -> String {
+        if request.team.trim().is_empty() {
+            self.routing
+                .team_for(&request.category, &request.channel, &request.segment)
+                .unwrap_or("")
+                .to_owned()
+        } else {
+            request.team.trim().to_owned()
+        }
+    }
+}
+
+/// Opens a ticket at `now`: first-response, resolution and stage clocks start on the calendar
+/// with the targets of the first matching SLA rule; routed to a team and assigned by the
+/// routing (simultaneous tickets of a team take turns, however many servers run). Returns the
+/// id and the status-page token (shown once: only its hash is stored).
+pub async fn open_ticket(
+    store: &Store,
+    request: &TicketRequest,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<(String, String), String> {
+    let setup = DeskSetup::load(store).await.map_err(|e| e.to_string())?;
+    let team = setup.team_for(request);
+    let day = now
+        .to_zoned(setup.calendar.zone().clone())
+        .date()
+        .strftime("%Y%m%d")
+        .to_string();
+    // the agent is picked inside the creating transaction, under the team's lock
+    let pick = picker(&setup.routing);
+    // 48 random bits a day: two tickets of one day share an id about once in 5 000 days at
+    // 100 000 tickets a day; then the second draws again
+    for _ in 0..3 {
+        let ticket_id = format!("T{day}-{}", &users::new_token()[..12]);
+        let (ticket, token) = setup.prepare(
+            ticket_id.clone(),
+            request,
+            (team.clone(), String::new()),
+            now,
+            &TicketHistory::default(),
+        )?;
+        match store
+            .create_ticket(&ticket, actor, ms(now), Some(&pick))
+            .await
+        {
+            Ok(_) => return Ok((ticket_id, token)),
+            Err(error) => {
+                let taken = store.ticket(&ticket_id).await.map_err(|e| e.to_string())?;
+                if taken.is_none() {
+                    return Err(error.to_string());
+                }
+            }
+        }
+    }
+    Err("no free ticket id after three draws".to_owned())
+}
+
+/// One escalation pass at `now`: breaches and warnings fire once each; notifications wait for
+/// the next business or duty moment of the calendar (no mail at night without night duty).
+pub async fn escalate(store: &Store, now: Timestamp) -> anyhow::Result<EscalationPass> {
+    let (calendar, _) = desk_config(store).await?;
+    let notify_at = move |at: i64| {
+        Timestamp::from_millisecond(at)
+            .ok()
+            .and_then(|t| calendar.next_staffed(t))
+            .map_or(at, ms)
+    };
+    Ok(store.escalate_due(ms(now), 500, &notify_at).await?)
+}
+
+/// A stored clock back as a `servq-desk` clock.
+fn clock_of_row(row: &ClockRow) -> Option<SlaClock> {
+    Some(SlaClock {
+        metric: SlaMetric::parse(&row.metric)?,
+        target_ms: row.target_ms,
+        used_ms: row.used_ms,
+        running_since: row
+            .running_since
+            .and_then(|ms| Timestamp::from_millisecond(ms).ok()),
+        state: ClockState::parse(&row.state)?,
+        breached: row.breached,
+    })
+}
+
+/// Why a ticket change was refused.
+#[derive(Debug)]
+pub enum ChangeRefused {
+    /// No such ticket.
+    NotFound,
+    /// The change does not fit (wrong status, unknown stage, complaint without return visit).
+    Invalid(String),
+    /// Someone changed the ticket meanwhile.
+    Conflict,
+    /// The database or the desk's settings failed.
+    Failed(String),
+}
+
+impl From<servq_store::StoreError> for ChangeRefused {
+    fn from(error: servq_store::StoreError) -> Self {
+        ChangeRefused::Failed(error.to_string())
+    }
+}
+
+/// The ticket `ticket_id`, or why a change to it cannot start.
+async fn load_ticket(store: &Store, ticket_id: &str) -> Result<servq_store::Ticket, ChangeRefused> {
+    store
+        .ticket(ticket_id)
+        .await?
+        .ok_or(ChangeRefused::NotFound)
+}
+
+fn event_name(event: ClockEvent) -> &'static str {
+    event.name()
+}
+
+/// Applies `action` to a ticket at `now`: the status moves, the clocks follow (servq-desk's
+/// `transition`), and everything is stored in one transaction. A complaint closes only after
+/// its return visit.
+pub async fn act(
+    store: &Store,
+    ticket_id: &str,
+    action: TicketAction,
+    note: &str,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<(), ChangeRefused> {
+    let ticket = load_ticket(store, ticket_id).await?;
+    let status = TicketStatus::parse(&ticket.status)
+        .ok_or_else(|| ChangeRefused::Invalid(format!("unknown status {}", ticket.status)))?;
+    let (next, ops) =
+        transition(status, action).map_err(|e| ChangeRefused::Invalid(e.to_string()))?;
+    if action == TicketAction::Close
+        && ticket.ticket_type == servq_desk::COMPLAINT
+        && store.return_visit(ticket_id).await?.is_none()
+    {
+        return Err(ChangeRefused::Invalid(
+            "a complaint closes only after its return visit (回访) is recorded".to_owned(),
+        ));
+    }
+    let (calendar, policy) = desk_config(store)
+        .await
+        .map_err(|e| ChangeRefused::Failed(e.to_string()))?;
+    let rows = store.ticket_clocks(ticket_id).await?;
+    let mut changed: Vec<ClockRow> = Vec::new();
+    let mut events: Vec<(String, &'static str)> = Vec::new();
+    for op in ops {
+        let metric = match op {
+            ClockOp::Start(m)
+            | ClockOp::Stop(m)
+            | ClockOp::Pause(m)
+            | ClockOp::Resume(m)
+            | ClockOp::Reopen(m) => m,
+        };
+        let stored = rows.iter().find(|row| row.metric == metric.name());
+        let mut clock = stored.and_then(clock_of_row);
+        let rule = stored.map_or_else(String::new, |row| row.rule.clone());
+        let fired: Vec<ClockEvent> = match (op, clock.as_mut()) {
+            (ClockOp::Start(_), _) => {
+                let rule_for = policy.rule_for(
+                    Priority::parse(&ticket.priority).unwrap_or(Priority::Normal),
+                    &ticket.category,
+                    &ticket.segment,
+                );
+                let Some(rule_for) = rule_for else { continue };
+                let (fresh, started) = SlaClock::start(metric, rule_for.target_ms(metric), now);
+                changed.push(clock_row(&fresh, &rule_for.name, &calendar, &policy));
+                events.push((metric.name().to_owned(), event_name(started)));
+                continue;
+            }
+            (_, None) => continue,
+            (ClockOp::Stop(_), Some(clock)) => clock.stop(&calendar, now),
+            (ClockOp::Pause(_), Some(clock)) => clock.pause(&calendar, now),
+            (ClockOp::Resume(_), Some(clock)) => clock.resume(now).into_iter().collect(),
+            (ClockOp::Reopen(_), Some(clock)) => clock.reopen(now).into_iter().collect(),
+        };
+        if fired.is_empty() {
+            continue;
+        }
+        let clock = clock.expect("events come from a clock");
+        let mut row = clock_row(&clock, &rule, &calendar, &policy);
+        if let Some(stored) = stored {
+            // a warning or breach already fired stays fired
+            row.warned = stored.warned;
+        }
+        changed.push(row);
+        events.extend(
+            fired
+                .into_iter()
+                .map(|e| (metric.name().to_owned(), event_name(e))),
+        );
+    }
+    let detail = if note.trim().is_empty() {
+        action.name().to_owned()
+    } else {
+        format!("{}: {}", action.name(), note.trim())
+    };
+    let applied = store
+        .apply_ticket_change(
+            &TicketChange {
+                ticket_id,
+                from_status: status.name(),
+                status: next.name(),
+                stage: None,
+                first_response: matches!(action, TicketAction::Reply | TicketAction::Resolve),
+                resolved: match action {
+                    TicketAction::Resolve => Some(true),
+                    TicketAction::Reopen | TicketAction::CustomerReply
+                        if status == TicketStatus::Resolved =>
+                    {
+                        Some(false)
+                    }
+                    _ => None,
+                },
+                closed: action == TicketAction::Close,
+                clocks: &changed,
+                sla_events: &events,
+                event: (action.name(), &detail),
+                public: !matches!(action, TicketAction::CustomerReply),
+            },
+            actor,
+            now.as_millisecond(),
+        )
+        .await?;
+    if applied {
+        Ok(())
+    } else {
+        Err(ChangeRefused::Conflict)
+    }
+}
+
+/// Moves a ticket to a stage of its workflow (the next one when `stage` is `None`): the stage
+/// clock restarts with the new stage's limit.
+pub async fn move_stage(
+    store: &Store,
+    ticket_id: &str,
+    stage: Option<&str>,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<String, ChangeRefused> {
+    let ticket = load_ticket(store, ticket_id).await?;
+    if matches!(ticket.status.as_str(), "resolved" | "closed") {
+        return Err(ChangeRefused::Invalid(format!(
+            "a {} ticket stays in its stage",
+            ticket.status
+        )));
+    }
+    let workflows = workflows(store)
+        .await
+        .map_err(|error| ChangeRefused::Failed(error.to_string()))?;
+    let workflow = find_workflow(&workflows, &ticket.ticket_type)
+        .ok_or_else(|| ChangeRefused::Invalid("no workflow for the ticket type".to_owned()))?;
+    let target = match stage {
+        Some(id) => workflow.stage(id).ok_or_else(|| {
+            ChangeRefused::Invalid(format!(
+                "'{id}' is not a stage of {}: {}",
+                ticket.ticket_type,
+                workflow
+                    .stages
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?,
+        None => workflow
+            .next(&ticket.stage)
+            .ok_or_else(|| ChangeRefused::Invalid(format!("{} is the last stage", ticket.stage)))?,
+    };
+    let (calendar, policy) = desk_config(store)
+        .await
+        .map_err(|e| ChangeRefused::Failed(e.to_string()))?;
+    let mut events: Vec<(String, &'static str)> = Vec::new();
+    let mut clocks = Vec::new();
+    if let Some(mut old) = store
+        .ticket_clocks(ticket_id)
+        .await?
+        .iter()
+        .find(|row| row.metric == SlaMetric::Stage.name())
+        .and_then(clock_of_row)
+    {
+        events.extend(
+            old.stop(&calendar, now)
+                .into_iter()
+                .map(|e| (SlaMetric::Stage.name().to_owned(), event_name(e))),
+        );
+    }
+    let (mut fresh, started) = SlaClock::start(
+        SlaMetric::Stage,
+        i64::from(target.limit_minutes) * 60_000,
+        now,
+    );
+    if ticket.status == "waiting_customer" {
+        fresh.pause(&calendar, now);
+    }
+    events.push((SlaMetric::Stage.name().to_owned(), event_name(started)));
+    clocks.push(clock_row(&fresh, &target.id, &calendar, &policy));
+    let applied = store
+        .apply_ticket_change(
+            &TicketChange {
+                ticket_id,
+                from_status: &ticket.status,
+                status: &ticket.status,
+                stage: Some(&target.id),
+                first_response: false,
+                resolved: None,
+                closed: false,
+                clocks: &clocks,
+                sla_events: &events,
+                event: ("stage", &target.id),
+                public: true,
+            },
+            actor,
+            now.as_millisecond(),
+        )
+        .await?;
+    if applied {
+        Ok(target.id.clone())
+    } else {
+        Err(ChangeRefused::Conflict)
+    }
+}
+
+/// Records a complaint's return visit (outcome satisfied, unsatisfied or unreachable, and a
+/// root-cause tag).
+pub async fn return_visit(
+    store: &Store,
+    ticket_id: &str,
+    outcome: servq_desk::ReturnVisitOutcome,
+    root_cause: &str,
+    note: &str,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<(), ChangeRefused> {
+    let ticket = load_ticket(store, ticket_id).await?;
+    if ticket.ticket_type != servq_desk::COMPLAINT {
+        return Err(ChangeRefused::Invalid(
+            "return visits are recorded on complaints".to_owned(),
+        ));
+    }
+    if root_cause.trim().is_empty() {
+        return Err(ChangeRefused::Invalid("root_cause is required".to_owned()));
+    }
+    store
+        .record_return_visit(
+            ticket_id,
+            &ReturnVisit {
+                visited_ms: now.as_millisecond(),
+                outcome: outcome.name().to_owned(),
+                root_cause: root_cause.trim().to_owned(),
+                note: note.trim().to_owned(),
+                visited_by: actor.name.clone(),
+            },
+            actor,
+            now.as_millisecond(),
+        )
+        .await?;
+    Ok(())
+}
+
+
+/// The longest note, in characters.
+pub const MAX_NOTE_CHARS: usize = 10_000;
+
+/// Adds a note to a ticket's history (an internal note stays off the customer's status page).
+pub async fn add_note(
+    store: &Store,
+    ticket_id: &str,
+    text: &str,
+    internal: bool,
+    actor: &Actor,
+) -> Result<(), ChangeRefused> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MAX_NOTE_CHARS {
+        return Err(ChangeRefused::Invalid(
+            "a note needs 1 to 10 000 characters".to_owned(),
+        ));
+    }
+    if store
+        .add_ticket_note(ticket_id, text, !internal, actor, now_ms())
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(ChangeRefused::NotFound)
+    }
+}
+
+/// Transfers a ticket to another team (skill group or department) or agent, keeping its
+/// history and SLA clocks; without an assignee the team's assignment strategy picks one.
+pub async fn transfer(
+    store: &Store,
+    ticket_id: &str,
+    team: &str,
+    assignee: &str,
+    actor: &Actor,
+) -> Result<(), ChangeRefused> {
+    let team = team.trim();
+    if team.is_empty() {
+        return Err(ChangeRefused::Invalid("team is required".to_owned()));
+    }
+    let load = store.team_load(team).await?;
+    if load.is_empty() {
+        return Err(ChangeRefused::Invalid(format!(
+            "team '{team}' has no agents in the roster"
+        )));
+    }
+    let assignee = assignee.trim();
+    if !assignee.is_empty() && !load.iter().any(|(id, _)| id == assignee) {
+        return Err(ChangeRefused::Invalid(format!(
+            "agent '{assignee}' is not in team '{team}'"
+        )));
+    }
+    let routing = routing(store)
+        .await
+        .map_err(|error| ChangeRefused::Failed(error.to_string()))?;
+    let pick = picker(&routing);
+    store
+        .assign_ticket(ticket_id, team, assignee, Some(&pick), actor, now_ms())
+        .await?
+        .ok_or(ChangeRefused::NotFound)?;
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! Importing a file of any kind — the one entry `servq import` and the web app's background
+//! imports share: the kinds a person can upload, their columns, and the import itself (tables
+//! through the `servq-import` pipeline, tickets through the desk's checks, transcripts scanned
+//! by the automated-QA rules).
+
+use std::path::Path;
+
+use anyhow::Result;
+use jiff::tz::TimeZone;
+use servq_import::{ColumnMap, ImportKind, OpenOptions, Outcome, Progress, TableReader, TextEncoding};
+use servq_store::{Actor, Store};
+
+use crate::desk_import;
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    /// A table the import pipeline reads (contacts, agent states, the roster, survey results).
+    Table(ImportKind),
+    /// Tickets from another help desk (`docs/desk.md#import`).
+    Tickets,
+    /// Transcripts (JSONL, one contact per line).
+    Transcripts,
+}
+
+impl FileKind {
+    /// Every kind, in the order the import page and `servq import --help` offer them.
+    pub const ALL: [FileKind; 6] = [
+        FileKind::Table(ImportKind::Contacts),
+        FileKind::Table(ImportKind::AgentStates),
+        FileKind::Table(ImportKind::Agents),
+        FileKind::Table(ImportKind::SurveyResults),
+        FileKind::Tickets,
+        FileKind::Transcripts,
+    ];
+
+    /// The name in the API, the CLI and the import log.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileKind::Table(kind) => kind.name(),
+            FileKind::Tickets => "tickets",
+            FileKind::Transcripts => "transcripts",
+        }
+    }
+
+    /// A kind by name (`agent-states` is read as `agent_states`).
+    pub fn parse(name: &str) -> Option<FileKind> {
+        let name = name.trim().replace('-', "_");
+        FileKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    /// What the kind holds, for help texts.
+    pub fn about(self) -> &'static str {
+        match self {
+            FileKind::Table(ImportKind::Contacts) => {
+                "contacts (calls, chats, e-mails, …), keyed by contact_id"
+            }
+            FileKind::Table(ImportKind::AgentStates) => {
+                "agent-state intervals, keyed by (agent_id, start_at)"
+            }
+            FileKind::Table(ImportKind::Agents) => {
+                "the agent roster (agent_id, name, team), keyed by agent_id"
+            }
+            FileKind::Table(ImportKind::SurveyResults) => {
+                "survey results from another system, keyed by response_id"
+            }
+            FileKind::Tickets => {
+                "tickets from another help desk with their history, keyed by ticket_id"
+            }
+            FileKind::Transcripts => "transcripts (JSONL), scanned by the automated-QA rules",
+        }
+    }
+
+    /// The columns of a table kind and the required ones; `None` for transcripts.
+    pub fn columns(self) -> Option<(&'static [&'static str], &'static [&'static str])> {
+        match self {
+            FileKind::Table(kind) => Some((kind.columns(), kind.required())),
+            FileKind::Tickets => Some((desk_import::TICKET_COLUMNS, desk_import::TICKET_REQUIRED)),
+            FileKind::Transcripts => None,
+        }
+    }
+}
+
+/// How to read a table file.
+#[derive(Debug, Clone, Default)]
+pub struct TableOptions {
+    /// Canonical column → the file's column.
+    pub map: ColumnMap,
+    /// Text encoding of a CSV file.
+    pub encoding: TextEncoding,
+    /// Sheet of a spreadsheet (default: the first).
+    pub sheet: Option<String>,
+}
+
+/// A file to import.
+pub struct FileImport<'a> {
+    /// What it holds.
+    pub kind: FileKind,
+    /// Where it is.
+    pub path: &'a Path,
+    /// Its name in messages (an upload is kept under a temporary path).
+    pub name: &'a str,
+    /// How to read a table.
+    pub table: TableOptions,
+    /// The zone of times written without an offset.
+    pub zone: &'a TimeZone,
+    /// Most row errors kept (all are counted).
+    pub max_errors: usize,
+    /// Who imports (tickets record it in their history).
+    pub actor: &'a Actor,
+    /// Transcripts: the rule set to scan with; `None`: the centre's saved one, else the
+    /// shipped rules.
+    pub rules: Option<servq_qa::RuleSet>,
+}
+
+/// Imports a file all or nothing: `Imported` with its counts, or `Rejected` with every row
+/// error (nothing stored). `progress` hears how far a table import got.
+pub async fn import_file(
+    store: &Store,
+    file: FileImport<'_>,
+    progress: impl FnMut(Progress),
+) -> Result<Outcome> {
+    let Some((columns, required)) = file.kind.columns() else {
+        let rules = match file.rules {
+            Some(rules) => rules,
+            None => servq_import::centre_rules(store).await?.1,
+        };
+        let scanner = servq_qa::Scanner::new(rules)?;
+        return Ok(servq_import::import_transcripts(
+            store,
+            file.path,
+            file.name,
+            &scanner,
+            file.max_errors,
+            crate::now_ms(),
+        )
+        .await?);
+    };
+    let options = OpenOptions {
+        columns,
+        required,
+        map: file.table.map,
+        encoding: file.table.encoding,
+        sheet: file.table.sheet,
+    };
+    let reader = TableReader::open_named(file.path, file.name, &options)?;
+    match file.kind {
+        FileKind::Table(kind) => Ok(servq_import::import_table(
+            store,
+            reader,
+            kind,
+            file.zone,
+            file.max_errors,
+            progress,
+        )
+        .await?),
+        _ => {
+            desk_import::import_ticket_table(
+                store,
+                reader,
+                file.zone,
+                file.max_errors,
+                file.actor,
+                progress,
+            )
+            .await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_reads_back_by_name() {
+        for kind in FileKind::ALL {
+            assert_eq!(FileKind::parse(kind.name()), Some(kind));
+        }
+        assert_eq!(
+            FileKind::parse("agent-states"),
+            Some(FileKind::Table(ImportKind::AgentStates))
+        );
+        assert_eq!(FileKind::parse("calls"), None);
+        assert!(FileKind::Transcripts.columns().is_none());
+    }
+}

@@ -1,0 +1,460 @@
+//! Background work, started by `servq serve` and run by hand with `servq jobs run`.
+//!
+//! Two kinds of job:
+//! - **loops** run every few seconds on every server; the work they do claims itself (an
+//!   escalation or an invitation fires once under row locks), so any number of servers may run
+//!   them;
+//! - **scheduled** jobs run once per period of a cron pattern in the centre's time zone. A
+//!   period is claimed by inserting its `job_runs` row, so it runs on one server only. After
+//!   downtime the missed periods catch up once each, oldest first, up to the job's cap; older
+//!   ones are recorded as skipped. A job that has never run starts with its latest period.
+//!
+//! `SERVQ_JOBS_CLOCK` (an RFC 3339 instant; unset in production) fixes "now" for tests that
+//! start real servers.
+
+use std::{str::FromStr, time::Duration};
+
+use anyhow::{Context, Result, bail};
+use croner::Cron;
+use jiff::{Timestamp, Zoned, civil::DateTime, tz::TimeZone};
+use servq_store::{JobRunStatus, Store};
+
+use crate::{desk, now_ms, outbox, surveys};
+
+/// How often a server looks for due periods of the scheduled jobs.
+const SCHEDULER_TICK: Duration = Duration::from_secs(30);
+
+/// A job's schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule {
+    /// Every so many seconds, on every server.
+    Every(u64),
+    /// Once per period of a cron pattern (minute hour day-of-month month day-of-week) in the
+    /// centre's zone, across all servers; after downtime at most `catch_up` missed periods run.
+    Cron {
+        /// The pattern, e.g. `30 3 * * *` (every day at 03:30).
+        pattern: &'static str,
+        /// How many missed periods run after downtime (older ones are skipped).
+        catch_up: usize,
+    },
+}
+
+impl std::fmt::Display for Schedule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Schedule::Every(seconds) => write!(f, "every {seconds} s on each server"),
+            Schedule::Cron { pattern, catch_up } => {
+                write!(f, "cron '{pattern}' (centre's zone), catch up {catch_up}")
+            }
+        }
+    }
+}
+
+/// The default number of missed periods a scheduled job catches up.
+pub const DEFAULT_CATCH_UP: usize = 3;
+
+/// Every job servq runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// SLA breaches and warnings fire once each; the ticket KPI cube is kept current.
+    Escalation,
+    /// Survey invitations due under the dispatch rules.
+    SurveyDispatch,
+    /// E-mails and webhooks waiting in the outbox (only when SMTP or a webhook URL is set).
+    OutboxDelivery,
+    /// Expired sessions, set-up tokens and old failed sign-ins are removed.
+    SignInPurge,
+}
+
+impl Job {
+    /// Every job, in the order `servq jobs list` shows them.
+    pub const ALL: [Job; 4] = [
+        Job::Escalation,
+        Job::SurveyDispatch,
+        Job::OutboxDelivery,
+        Job::SignInPurge,
+    ];
+
+    /// The job's name (`servq jobs run NAME`, `job_runs.job`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::Escalation => "sla-escalation",
+            Job::SurveyDispatch => "survey-dispatch",
+            Job::OutboxDelivery => "outbox-delivery",
+            Job::SignInPurge => "sign-in-purge",
+        }
+    }
+
+    /// What it does, for `servq jobs list`.
+    pub fn about(self) -> &'static str {
+        match self {
+            Job::Escalation => "fires due SLA breaches and warnings once; refreshes ticket KPIs",
+            Job::SurveyDispatch => "creates the survey invitations due under the dispatch rules",
+            Job::OutboxDelivery => "sends waiting e-mails and webhooks (SMTP or webhook URL set)",
+            Job::SignInPurge => {
+                "removes expired sessions and set-up tokens and old failed sign-ins"
+            }
+        }
+    }
+
+    /// When it runs.
+    pub fn schedule(self) -> Schedule {
+        match self {
+            Job::Escalation | Job::SurveyDispatch => Schedule::Every(60),
+            Job::OutboxDelivery => Schedule::Every(30),
+            Job::SignInPurge => Schedule::Cron {
+                pattern: "30 3 * * *",
+                catch_up: DEFAULT_CATCH_UP,
+            },
+        }
+    }
+
+    /// The job called `name`.
+    pub fn parse(name: &str) -> Option<Job> {
+        Job::ALL.into_iter().find(|job| job.name() == name.trim())
+    }
+}
+
+/// What jobs need besides the store.
+#[derive(Debug, Clone)]
+pub struct JobContext {
+    /// The database.
+    pub store: Store,
+    /// Where survey links point.
+    pub public_url: String,
+    /// SMTP and webhook settings of the outbox.
+    pub outbox: outbox::OutboxConfig,
+}
+
+/// Now: the real time, or the instant in `SERVQ_JOBS_CLOCK` (tests).
+pub fn clock() -> Timestamp {
+    std::env::var("SERVQ_JOBS_CLOCK")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or_else(Timestamp::now)
+}
+
+/// Runs one pass of `job` at `now`; for a scheduled job `period` is the period's scheduled
+/// local time. Returns what it did, in a line.
+pub async fn run_once(context: &JobContext, job: Job, now: Timestamp) -> Result<String> {
+    let store = &context.store;
+    Ok(match job {
+        Job::Escalation => {
+            let pass = desk::escalate(store, now).await?;
+            // keeps the ticket cube's change log short on a busy desk nobody reports on
+            store.refresh_ticket_cube().await?;
+            format!("{} breaches, {} warnings", pass.breaches, pass.warnings)
+        }
+        Job::SurveyDispatch => {
+            let created =
+                surveys::dispatch_due(store, now.as_millisecond(), &context.public_url).await?;
+            format!("{} invitations", created.len())
+        }
+        Job::OutboxDelivery => {
+            let delivery =
+                outbox::deliver_due(store, &context.outbox, now.as_millisecond()).await?;
+            format!("{} sent, {} failed", delivery.sent, delivery.failed)
+        }
+        Job::SignInPurge => {
+            let now_ms = now.as_millisecond();
+            let purge = store
+                .purge_sign_ins(now_ms, now_ms - crate::users::THROTTLE_WINDOW_MS)
+                .await?;
+            format!(
+                "{} sessions, {} failed sign-ins, {} set-up tokens removed",
+                purge.sessions, purge.login_failures, purge.setup_tokens
+            )
+        }
+    })
+}
+
+/// A period of a scheduled job: its key (local time `2026-12-01T03:30`) and when it was due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    /// The key stored in `job_runs.period`.
+    pub key: String,
+    /// When it was due.
+    pub at: Zoned,
+}
+
+impl Period {
+    fn of(at: Zoned) -> Period {
+        Period {
+            key: at.strftime("%Y-%m-%dT%H:%M").to_string(),
+            at,
+        }
+    }
+
+    /// A period named by a person: a local time like `2026-12-01T03:30` (or a date, for the
+    /// start of that day) in the centre's zone.
+    pub fn parse(text: &str, zone: &TimeZone) -> Result<Period> {
+        let text = text.trim();
+        let civil: DateTime = match text.parse::<DateTime>() {
+            Ok(civil) => civil,
+            Err(_) => text
+                .parse::<jiff::civil::Date>()
+                .with_context(|| format!("period '{text}' is not a local time like 2026-12-01T03:30"))?
+                .to_datetime(jiff::civil::Time::midnight()),
+        };
+        Ok(Period::of(civil.to_zoned(zone.clone())?))
+    }
+}
+
+/// What happened to one period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeriodOutcome {
+    /// This server ran it.
+    Ran {
+        /// The period.
+        period: String,
+        /// What the job said, or why it failed.
+        detail: String,
+        /// Whether it failed.
+        failed: bool,
+    },
+    /// Missed beyond the catch-up cap.
+    Skipped(String),
+}
+
+/// The periods of `pattern` due at `now` in `zone` that have no record yet: those after
+/// `latest_ms` (every one, oldest first), or only the latest when the job never ran. Returns
+/// (to skip, to run): all but the newest `catch_up` are skipped.
+pub fn due_periods(
+    pattern: &str,
+    zone: &TimeZone,
+    latest_ms: Option<i64>,
+    now: Timestamp,
+    catch_up: usize,
+) -> Result<(Vec<Period>, Vec<Period>)> {
+    let cron = Cron::from_str(pattern).with_context(|| format!("cron pattern '{pattern}'"))?;
+    let now = now.to_zoned(zone.clone());
+    let Some(latest_ms) = latest_ms else {
+        let latest = cron.find_previous_occurrence(&now, true).ok();
+        return Ok((Vec::new(), latest.into_iter().map(Period::of).collect()));
+    };
+    let after = Timestamp::from_millisecond(latest_ms)?.to_zoned(zone.clone());
+    let mut due: Vec<Period> = Vec::new();
+    // a year of a minutely pattern is the most that is worth listing
+    for at in cron.iter_after(after).take(600_000) {
+        if at > now {
+            break;
+        }
+        due.push(Period::of(at));
+    }
+    let run = due.split_off(due.len().saturating_sub(catch_up));
+    Ok((due, run))
+}
+
+/// Runs the due periods of a scheduled job at `now` that no server has claimed.
+pub async fn run_due(context: &JobContext, job: Job, now: Timestamp) -> Result<Vec<PeriodOutcome>> {
+    let Schedule::Cron { pattern, catch_up } = job.schedule() else {
+        bail!("{} is a loop, not a scheduled job", job.name());
+    };
+    let store = &context.store;
+    let zone = TimeZone::get(&store.centre_zone().await?)?;
+    let latest = store.latest_job_period_ms(job.name()).await?;
+    let (skip, run) = due_periods(pattern, &zone, latest, now, catch_up)?;
+    let mut outcomes = Vec::new();
+    for period in skip {
+        let at = period.at.timestamp().as_millisecond();
+        if store.skip_job_run(job.name(), &period.key, at, now_ms()).await? {
+            outcomes.push(PeriodOutcome::Skipped(period.key));
+        }
+    }
+    for period in run {
+        if let Some(outcome) = run_period(context, job, &period, now).await? {
+            outcomes.push(outcome);
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Claims and runs one period of a scheduled job; `None` when another run has it already.
+pub async fn run_period(
+    context: &JobContext,
+    job: Job,
+    period: &Period,
+    now: Timestamp,
+) -> Result<Option<PeriodOutcome>> {
+    let store = &context.store;
+    let at = period.at.timestamp().as_millisecond();
+    if !store
+        .claim_job_run(job.name(), &period.key, at, now_ms())
+        .await?
+    {
+        return Ok(None);
+    }
+    let (status, detail) = match run_once(context, job, now).await {
+        Ok(detail) => (JobRunStatus::Done, detail),
+        Err(error) => (JobRunStatus::Failed, format!("{error:#}")),
+    };
+    store
+        .finish_job_run(job.name(), &period.key, status, &detail, now_ms())
+        .await?;
+    Ok(Some(PeriodOutcome::Ran {
+        period: period.key.clone(),
+        failed: status == JobRunStatus::Failed,
+        detail,
+    }))
+}
+
+/// Starts every job on this server: each loop on its own interval, and one scheduler for the
+/// scheduled jobs. Returns at once; the tasks run until the process ends.
+pub fn start(context: JobContext) {
+    for job in Job::ALL {
+        match job.schedule() {
+            Schedule::Every(seconds) => {
+                if job == Job::OutboxDelivery
+                    && context.outbox.smtp_host.is_none()
+                    && context.outbox.webhook_url.is_none()
+                {
+                    continue;
+                }
+                let context = context.clone();
+                tokio::spawn(async move {
+                    let mut ticks = tokio::time::interval(Duration::from_secs(seconds));
+                    loop {
+                        ticks.tick().await;
+                        match run_once(&context, job, clock()).await {
+                            Ok(detail) => tracing::debug!("{}: {detail}", job.name()),
+                            Err(error) => tracing::error!("{} failed: {error:#}", job.name()),
+                        }
+                    }
+                });
+            }
+            Schedule::Cron { .. } => {}
+        }
+    }
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(SCHEDULER_TICK);
+        loop {
+            ticks.tick().await;
+            for job in Job::ALL {
+                if !matches!(job.schedule(), Schedule::Cron { .. }) {
+                    continue;
+                }
+                match run_due(&context, job, clock()).await {
+                    Ok(outcomes) => {
+                        for outcome in outcomes {
+                            match outcome {
+                                PeriodOutcome::Ran {
+                                    period,
+                                    detail,
+                                    failed: false,
+                                } => tracing::info!("{} {period}: {detail}", job.name()),
+                                PeriodOutcome::Ran { period, detail, .. } => {
+                                    tracing::error!("{} {period} failed: {detail}", job.name())
+                                }
+                                PeriodOutcome::Skipped(period) => tracing::warn!(
+                                    "{} {period} skipped (missed beyond the catch-up cap)",
+                                    job.name()
+                                ),
+                            }
+                        }
+                    }
+                    Err(error) => tracing::error!("{} scheduler failed: {error:#}", job.name()),
+                }
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shanghai() -> TimeZone {
+        TimeZone::get("Asia/Shanghai").unwrap()
+    }
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    fn keys(periods: &[Period]) -> Vec<&str> {
+        periods.iter().map(|p| p.key.as_str()).collect()
+    }
+
+    #[test]
+    fn a_job_that_never_ran_starts_with_its_latest_period() {
+        // 2026-12-02 05:00 in Shanghai: today's 03:30 is the latest
+        let (skip, run) =
+            due_periods("30 3 * * *", &shanghai(), None, at("2026-12-01T21:00:00Z"), 3).unwrap();
+        assert!(skip.is_empty());
+        assert_eq!(keys(&run), ["2026-12-02T03:30"]);
+        // 03:29 local: yesterday's
+        let (_, run) =
+            due_periods("30 3 * * *", &shanghai(), None, at("2026-12-01T19:29:00Z"), 3).unwrap();
+        assert_eq!(keys(&run), ["2026-12-01T03:30"]);
+    }
+
+    #[test]
+    fn missed_periods_catch_up_once_each_up_to_the_cap() {
+        let zone = shanghai();
+        let last = Period::parse("2026-11-25T03:30", &zone).unwrap();
+        let last_ms = last.at.timestamp().as_millisecond();
+        // down from the 25th to the 2nd at 05:00: 26th … 2nd are 7 periods
+        let (skip, run) =
+            due_periods("30 3 * * *", &zone, Some(last_ms), at("2026-12-01T21:00:00Z"), 3).unwrap();
+        assert_eq!(
+            keys(&skip),
+            ["2026-11-26T03:30", "2026-11-27T03:30", "2026-11-28T03:30", "2026-11-29T03:30"]
+        );
+        assert_eq!(
+            keys(&run),
+            ["2026-11-30T03:30", "2026-12-01T03:30", "2026-12-02T03:30"]
+        );
+        // nothing new due: nothing to do
+        let today = Period::parse("2026-12-02T03:30", &zone).unwrap();
+        let (skip, run) = due_periods(
+            "30 3 * * *",
+            &zone,
+            Some(today.at.timestamp().as_millisecond()),
+            at("2026-12-01T21:00:00Z"),
+            3,
+        )
+        .unwrap();
+        assert!(skip.is_empty() && run.is_empty());
+    }
+
+    #[test]
+    fn periods_follow_the_local_calendar_across_daylight_saving() {
+        // New York springs forward on 2026-03-08: 02:30 does not exist that day
+        let zone = TimeZone::get("America/New_York").unwrap();
+        let last = Period::parse("2026-03-06T02:30", &zone).unwrap();
+        let (_, run) = due_periods(
+            "30 2 * * *",
+            &zone,
+            Some(last.at.timestamp().as_millisecond()),
+            at("2026-03-10T12:00:00Z"),
+            10,
+        )
+        .unwrap();
+        let local: Vec<String> = run
+            .iter()
+            .map(|p| p.at.strftime("%m-%d %H:%M %z").to_string())
+            .collect();
+        assert_eq!(local[0], "03-07 02:30 -0500");
+        assert_eq!(local.last().unwrap(), "03-10 02:30 -0400");
+        assert_eq!(run.len(), 4, "{local:?}");
+    }
+
+    #[test]
+    fn periods_are_read_as_local_times() {
+        let period = Period::parse("2026-12-01", &shanghai()).unwrap();
+        assert_eq!(period.key, "2026-12-01T00:00");
+        assert_eq!(period.at.timestamp(), at("2026-11-30T16:00:00Z"));
+        assert!(Period::parse("yesterday", &shanghai()).is_err());
+    }
+
+    #[test]
+    fn every_job_has_a_unique_name_and_a_valid_schedule() {
+        for job in Job::ALL {
+            assert_eq!(Job::parse(job.name()), Some(job));
+            if let Schedule::Cron { pattern, .. } = job.schedule() {
+                assert!(Cron::from_str(pattern).is_ok(), "{pattern}");
+            }
+        }
+        assert_eq!(Job::parse("nope"), None);
+    }
+}

@@ -1,0 +1,56 @@
+//! servq's use cases: what a person or a schedule asks the system to do, called alike by the
+//! web app (`servq-server`), the command line (`servq-cli`) and the background jobs. A use
+//! case loads the settings it needs as typed values, applies the rules of the pure crates and
+//! stores the result through `servq-store`; it knows nothing of HTTP or terminals.
+//!
+//! - [`desk`]: the desk's settings, tickets, their clocks and the escalation pass;
+//!   [`desk_import`]: tickets from another help desk's files.
+//! - [`imports`]: importing a file of any kind (tables, tickets, transcripts).
+//! - [`surveys`]: the standard template and survey dispatch.
+//! - [`outbox`]: delivery of e-mails and webhooks written by other use cases.
+//! - [`report`]: KPI tables as JSON, CSV, text or XLSX.
+//! - [`users`]: users, passwords and tokens.
+//! - [`staffing`]: interval history from the store for the forecast.
+//! - [`jobs`]: the background loops and scheduled jobs `servq serve` starts.
+//! - [`i18n`]: the text catalogue (zh-CN, zh-TW, en) for pages and for what the app writes.
+
+pub mod desk;
+pub mod desk_import;
+pub mod i18n;
+pub mod imports;
+pub mod jobs;
+pub mod outbox;
+pub mod report;
+pub mod staffing;
+pub mod surveys;
+pub mod users;
+
+use servq_store::Actor;
+
+/// Milliseconds since the epoch, now.
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// An instant (UTC epoch ms) as RFC 3339 in UTC, as the API and messages write times.
+pub fn rfc3339(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// The actor of what the system does by itself (scheduled jobs, first-use defaults).
+pub fn system_actor() -> Actor {
+    Actor {
+        user_id: None,
+        name: "system".to_owned(),
+    }
+}
+
+/// The actor of what the command line does.
+pub fn cli_actor() -> Actor {
+    Actor {
+        user_id: None,
+        name: "cli".to_owned(),
+    }
+}
