@@ -17,7 +17,7 @@ use crate::{
     AppState, Problem,
     auth::CurrentUser,
     i18n::{Locale, t},
-    pages::{ECHARTS_PATH, escape, page, signed_in_header},
+    pages::{Text, render, signed_in_header},
     query_params::{self, add_days, query_string, today},
 };
 
@@ -276,18 +276,33 @@ fn change(name: &str, now: Option<f64>, before: Option<f64>) -> Option<(String, 
     Some((text, judgement))
 }
 
-fn export_links(locale: Locale, view: &View, by: &str, id: &str) -> String {
-    format!(
-        "<p class=\"exports\">{label}: <a id=\"{id}-csv\" href=\"{csv}\">CSV</a> · <a id=\"{id}-xlsx\" href=\"{xlsx}\">XLSX</a></p>",
-        label = escape(&t(locale, "dashboard.export")),
-        csv = escape(&view.export(by, "csv")),
-        xlsx = escape(&view.export(by, "xlsx")),
-    )
+/// The CSV and XLSX exports of a table.
+pub(crate) struct Exports {
+    csv: String,
+    xlsx: String,
 }
 
-/// The trend chart: offered contacts per period (bars) with service level and answer rate
-/// (lines), data inline, drawn by ECharts.
-fn trend_chart(locale: Locale, view: &View, periods: &[KpiGroup]) -> String {
+fn exports(view: &View, by: &str) -> Exports {
+    Exports {
+        csv: view.export(by, "csv"),
+        xlsx: view.export(by, "xlsx"),
+    }
+}
+
+/// Draws the trend chart from the JSON in `#trend-data`: offered contacts per period (bars) with
+/// service level and answer rate (lines), by ECharts.
+pub(crate) const TREND_SCRIPT: &str = "(function(){var d=JSON.parse(document.getElementById('trend-data').textContent);\
+var c=echarts.init(document.getElementById('trend'));\
+c.setOption({tooltip:{trigger:'axis'},legend:{},xAxis:{type:'category',data:d.periods},\
+yAxis:[{type:'value',name:d.names.offered},{type:'value',min:0,max:1,axisLabel:{formatter:function(v){return Math.round(v*100)+'%'}}}],\
+series:[{name:d.names.offered,type:'bar',data:d.offered,itemStyle:{color:'#a8c5e8'}},\
+{name:d.names.service_level,type:'line',yAxisIndex:1,data:d.service_level},\
+{name:d.names.answer_rate,type:'line',yAxisIndex:1,data:d.answer_rate}]});\
+window.servqTrend=c;window.addEventListener('resize',function(){c.resize()});})();";
+
+/// The trend chart's data: the periods with offered contacts, service level and answer rate,
+/// as JSON safe inside a script element.
+fn trend_data(locale: Locale, periods: &[KpiGroup]) -> String {
     let labels: Vec<&str> = periods
         .iter()
         .map(|g| g.key[0].as_deref().unwrap_or(""))
@@ -307,36 +322,39 @@ fn trend_chart(locale: Locale, view: &View, periods: &[KpiGroup]) -> String {
         },
     });
     // `</` cannot appear inside the JSON script element
-    let data = data.to_string().replace("</", "<\\/");
-    format!(
-        "<h2>{title}</h2><div id=\"trend\" class=\"chart\"></div>\
-         <script type=\"application/json\" id=\"trend-data\">{data}</script>\
-         <script src=\"{ECHARTS_PATH}\"></script>\
-         <script>(function(){{var d=JSON.parse(document.getElementById('trend-data').textContent);\
-         var c=echarts.init(document.getElementById('trend'));\
-         c.setOption({{tooltip:{{trigger:'axis'}},legend:{{}},xAxis:{{type:'category',data:d.periods}},\
-         yAxis:[{{type:'value',name:d.names.offered}},{{type:'value',min:0,max:1,axisLabel:{{formatter:function(v){{return Math.round(v*100)+'%'}}}}}}],\
-         series:[{{name:d.names.offered,type:'bar',data:d.offered,itemStyle:{{color:'#a8c5e8'}}}},\
-         {{name:d.names.service_level,type:'line',yAxisIndex:1,data:d.service_level}},\
-         {{name:d.names.answer_rate,type:'line',yAxisIndex:1,data:d.answer_rate}}]}});\
-         window.servqTrend=c;window.addEventListener('resize',function(){{c.resize()}});}})();</script>{exports}",
-        title = escape(&t(
-            locale,
-            &format!("dashboard.trend_{}", view.grain.name())
-        )),
-        exports = export_links(locale, view, view.grain.name(), "trend-export"),
-    )
+    data.to_string().replace("</", "<\\/")
+}
+
+/// A sortable column of the ranking.
+pub(crate) struct RankingColumn {
+    name: &'static str,
+    href: String,
+    arrow: &'static str,
+}
+
+/// An agent's row of the ranking.
+pub(crate) struct RankingRow {
+    agent: String,
+    values: Vec<String>,
+    bottom: bool,
+}
+
+/// The agent ranking.
+pub(crate) struct Ranking {
+    columns: Vec<RankingColumn>,
+    rows: Vec<RankingRow>,
+    exports: Exports,
 }
 
 /// The agent ranking: sortable by any column (links), the bottom tenth by the sort metric (at
-/// least one agent once there are five) highlighted.
-fn ranking_table(
-    locale: Locale,
+/// least one agent once there are five) flagged.
+fn ranking(
     groups: &[KpiGroup],
     sort: &str,
     descending: bool,
     link: impl Fn(&str, &str) -> String,
-) -> String {
+    exports: Exports,
+) -> Ranking {
     // contacts nobody answered carry no agent: they are not a performer to rank
     let mut rows: Vec<(&KpiGroup, Option<f64>)> = groups
         .iter()
@@ -369,86 +387,86 @@ fn ranking_table(
         0
     };
     let bottom: Vec<usize> = worst.iter().take(flagged).map(|(i, _)| *i).collect();
-    let mut html = format!(
-        "<h2 id=\"ranking\">{}</h2><p>{}</p><table id=\"agents\"><tr><th>{}</th>",
-        escape(&t(locale, "dashboard.by_agent")),
-        escape(&t(locale, "dashboard.bottom_note")),
-        escape(&t(locale, "dashboard.agent")),
-    );
-    for name in RANKING {
-        let next = if *name == sort && descending {
-            "asc"
-        } else {
-            "desc"
-        };
-        html.push_str(&format!(
-            "<th><a href=\"{}\">{}</a>{}</th>",
-            escape(&link(name, next)),
-            escape(&t(locale, &format!("kpi.{name}"))),
-            if *name == sort {
-                if descending { " ▼" } else { " ▲" }
-            } else {
-                ""
-            }
-        ));
+    Ranking {
+        columns: RANKING
+            .iter()
+            .map(|name| RankingColumn {
+                name,
+                href: link(
+                    name,
+                    if *name == sort && descending {
+                        "asc"
+                    } else {
+                        "desc"
+                    },
+                ),
+                arrow: match (*name == sort, descending) {
+                    (false, _) => "",
+                    (true, true) => " ▼",
+                    (true, false) => " ▲",
+                },
+            })
+            .collect(),
+        rows: rows
+            .iter()
+            .enumerate()
+            .map(|(index, (group, _))| RankingRow {
+                agent: group.key[0].clone().unwrap_or_else(|| "—".to_owned()),
+                values: RANKING
+                    .iter()
+                    .map(|name| show(name, metric_number(group, name)))
+                    .collect(),
+                bottom: bottom.contains(&index),
+            })
+            .collect(),
+        exports,
     }
-    html.push_str("</tr>");
-    for (index, (group, _)) in rows.iter().enumerate() {
-        let class = if bottom.contains(&index) {
-            " class=\"bottom\""
-        } else {
-            ""
-        };
-        html.push_str(&format!(
-            "<tr{class}><td>{}</td>",
-            escape(group.key[0].as_deref().unwrap_or("—"))
-        ));
-        for name in RANKING {
-            html.push_str(&format!(
-                "<td>{}</td>",
-                show(name, metric_number(group, name))
-            ));
-        }
-        html.push_str("</tr>");
-    }
-    html.push_str("</table>");
-    html
+}
+
+/// An option of a select.
+pub(crate) struct SelectOption {
+    value: String,
+    text: String,
+    selected: bool,
+}
+
+fn options(choices: Vec<(String, String)>, selected: &str) -> Vec<SelectOption> {
+    choices
+        .into_iter()
+        .map(|(value, text)| SelectOption {
+            selected: value == selected,
+            value,
+            text,
+        })
+        .collect()
+}
+
+/// A filter control: a select of the known values, or a text input.
+pub(crate) struct FilterControl {
+    name: &'static str,
+    options: Option<Vec<SelectOption>>,
+    value: String,
 }
 
 /// The filter form: period, grouping, trend grain and a control per filter dimension.
+pub(crate) struct FilterForm {
+    from: Date,
+    to: Date,
+    groupings: Vec<SelectOption>,
+    grains: Vec<SelectOption>,
+    filters: Vec<FilterControl>,
+    sort: Option<String>,
+}
+
 async fn form(
     state: &AppState,
     user: &CurrentUser,
     view: &View,
     sort: Option<&str>,
-) -> Result<String, Problem> {
+) -> Result<FilterForm, Problem> {
     let locale = user.locale;
     let all = user.user.role.allows(Permission::ViewAllKpis);
-    let label = |key: &str| escape(&t(locale, key));
-    let select = |name: &str, options: &[(String, String)], selected: &str| {
-        let options: String = options
-            .iter()
-            .map(|(value, text)| {
-                format!(
-                    "<option value=\"{}\"{}>{}</option>",
-                    escape(value),
-                    if value == selected { " selected" } else { "" },
-                    escape(text)
-                )
-            })
-            .collect();
-        format!("<select name=\"{name}\" id=\"f-{name}\">{options}</select>")
-    };
-    let mut html = format!(
-        "<form method=\"get\" action=\"/\" id=\"filters\" class=\"filters\">\
-         <label>{from_label} <input type=\"date\" name=\"from\" id=\"f-from\" value=\"{from}\" required></label>\
-         <label>{to_label} <input type=\"date\" name=\"to\" id=\"f-to\" value=\"{to}\" required></label>",
-        from_label = label("dashboard.from"),
-        to_label = label("dashboard.to"),
-        from = view.from,
-        to = view.to,
-    );
-    let groupings: Vec<(String, String)> = GROUPINGS
+    let groupings = GROUPINGS
         .iter()
         .filter(|d| all || **d != Dimension::Agent)
         .map(|d| {
@@ -458,12 +476,7 @@ async fn form(
             )
         })
         .collect();
-    html.push_str(&format!(
-        "<label>{} {}</label>",
-        label("dashboard.group_by"),
-        select("by", &groupings, view.by.name())
-    ));
-    let grains: Vec<(String, String)> = GRAINS
+    let grains = GRAINS
         .iter()
         .map(|g| {
             (
@@ -472,25 +485,20 @@ async fn form(
             )
         })
         .collect();
-    html.push_str(&format!(
-        "<label>{} {}</label>",
-        label("dashboard.grain"),
-        select("grain", &grains, view.grain.name())
-    ));
+    let mut filters = Vec::new();
     for dimension in FILTERS {
         if *dimension == Dimension::Agent && !all {
             continue;
         }
-        let name = dimension.name();
         let current = view
             .chosen
             .iter()
             .find(|(d, _)| d == dimension)
             .map_or("", |(_, v)| v.as_str());
-        let control = match dimension {
+        let choices = match dimension {
             Dimension::Queue | Dimension::Team | Dimension::Channel => {
-                let mut options = vec![(String::new(), t(locale, "dashboard.any"))];
-                options.extend(
+                let mut choices = vec![(String::new(), t(locale, "dashboard.any"))];
+                choices.extend(
                     state
                         .store
                         .dimension_values(*dimension)
@@ -499,32 +507,27 @@ async fn form(
                         .into_iter()
                         .map(|v| (v.clone(), v)),
                 );
-                if !current.is_empty() && !options.iter().any(|(v, _)| v == current) {
-                    options.push((current.to_owned(), current.to_owned()));
+                if !current.is_empty() && !choices.iter().any(|(v, _)| v == current) {
+                    choices.push((current.to_owned(), current.to_owned()));
                 }
-                select(name, &options, current)
+                Some(options(choices, current))
             }
-            _ => format!(
-                "<input name=\"{name}\" id=\"f-{name}\" value=\"{}\" size=\"8\">",
-                escape(current)
-            ),
+            _ => None,
         };
-        html.push_str(&format!(
-            "<label>{} {control}</label>",
-            label(&format!("dimension.{name}"))
-        ));
+        filters.push(FilterControl {
+            name: dimension.name(),
+            options: choices,
+            value: current.to_owned(),
+        });
     }
-    if let Some(sort) = sort {
-        html.push_str(&format!(
-            "<input type=\"hidden\" name=\"sort\" value=\"{}\">",
-            escape(sort)
-        ));
-    }
-    html.push_str(&format!(
-        "<button type=\"submit\" id=\"apply\">{}</button></form>",
-        label("dashboard.apply")
-    ));
-    Ok(html)
+    Ok(FilterForm {
+        from: view.from,
+        to: view.to,
+        groupings: options(groupings, view.by.name()),
+        grains: options(grains, view.grain.name()),
+        filters,
+        sort: sort.map(str::to_owned),
+    })
 }
 
 /// A link from a tile to the rows behind it: the contacts drill-down for contact measures, the
@@ -580,93 +583,55 @@ pub(crate) async fn dashboard(
         .filter(|name| RANKING.contains(name))
         .unwrap_or("service_level");
     let descending = query.dir.as_deref() != Some("asc");
-    let mut body = format!(
-        "<h1>{}</h1>{}<p id=\"period\">{}</p>",
-        escape(&t(locale, "dashboard.title")),
-        form(&state, &user, &view, query.sort.as_deref()).await?,
-        escape(
-            &t(locale, "dashboard.period")
-                .replace("{from}", &view.from.to_string())
-                .replace("{to}", &view.to.to_string())
-                .replace("{days}", &view.days().to_string())
-        ),
-    );
-    let Some(now) = current.first() else {
-        body.push_str(&format!(
-            "<p id=\"no-data\">{}</p>",
-            escape(&t(locale, "dashboard.no_data"))
-        ));
-        return Ok(page(
-            locale,
-            &t(locale, "dashboard.title"),
-            &signed_in_header(&user),
-            &body,
-        )
-        .into_response());
+    let mut page = DashboardPage {
+        i18n: Text::new(locale),
+        title: t(locale, "dashboard.title"),
+        header: signed_in_header(&user),
+        form: form(&state, &user, &view, query.sort.as_deref()).await?,
+        period: t(locale, "dashboard.period")
+            .replace("{from}", &view.from.to_string())
+            .replace("{to}", &view.to.to_string())
+            .replace("{days}", &view.days().to_string()),
+        tiles: TILES,
+        content: None,
     };
-    body.push_str("<div class=\"tiles\">");
-    for name in TILES {
-        let value = metric_number(now, name);
-        let before = previous.first().and_then(|g| metric_number(g, name));
-        let delta = change(name, value, before)
-            .map(|(text, judgement)| format!(" <span class=\"{judgement}\">({text})</span>"))
-            .unwrap_or_default();
-        let (open, close) = match tile_link(&view, name, all) {
-            Some(href) => (
-                format!("<a class=\"tile\" href=\"{}\"", escape(&href)),
-                "</a>",
-            ),
-            None => ("<div class=\"tile\"".to_owned(), "</div>"),
-        };
-        body.push_str(&format!(
-            "{open} data-metric=\"{name}\"><div>{label}</div>\
-             <div class=\"value\" data-value=\"{raw}\">{shown}</div>\
-             <div class=\"change\">{previous_label}: {before_shown}{delta}</div>{close}",
-            label = escape(&t(locale, &format!("kpi.{name}"))),
-            raw = value.map_or(String::new(), |v| v.to_string()),
-            shown = show(name, value),
-            previous_label = escape(&t(locale, "dashboard.previous")),
-            before_shown = show(name, before),
-        ));
-    }
-    body.push_str("</div>");
-    if all {
-        body.push_str(&desk_tiles(&state, locale, from_ms, to_ms).await?);
-    }
-
-    let groups = kpi(from_ms, to_ms, vec![GroupField::Dimension(view.by)]).await?;
-    body.push_str(&format!(
-        "<h2>{}</h2><table id=\"groups\"><tr><th>{}</th>",
-        escape(&t(locale, "dashboard.by_group")),
-        escape(&t(locale, &format!("dimension.{}", view.by.name())))
-    ));
-    for name in TILES {
-        body.push_str(&format!(
-            "<th>{}</th>",
-            escape(&t(locale, &format!("kpi.{name}")))
-        ));
-    }
-    body.push_str("</tr>");
-    for group in &groups {
-        body.push_str(&format!(
-            "<tr><td>{}</td>",
-            escape(group.key[0].as_deref().unwrap_or("—"))
-        ));
-        for name in TILES {
-            body.push_str(&format!(
-                "<td>{}</td>",
-                show(name, metric_number(group, name))
-            ));
-        }
-        body.push_str("</tr>");
-    }
-    body.push_str("</table>");
-    body.push_str(&export_links(
-        locale,
-        &view,
-        view.by.name(),
-        "groups-export",
-    ));
+    let Some(now) = current.first() else {
+        return Ok(render(&page)?.into_response());
+    };
+    let tiles = TILES
+        .iter()
+        .map(|name| {
+            let value = metric_number(now, name);
+            let before = previous.first().and_then(|g| metric_number(g, name));
+            Tile {
+                name,
+                href: tile_link(&view, name, all),
+                raw: value.map_or(String::new(), |v| v.to_string()),
+                shown: show(name, value),
+                before: show(name, before),
+                change: change(name, value, before),
+            }
+        })
+        .collect();
+    let desk_tiles = if all {
+        desk_tiles(&state, from_ms, to_ms).await?
+    } else {
+        None
+    };
+    let groups = kpi(from_ms, to_ms, vec![GroupField::Dimension(view.by)])
+        .await?
+        .iter()
+        .map(|group| {
+            (
+                group.key[0].clone().unwrap_or_else(|| "—".to_owned()),
+                TILES
+                    .iter()
+                    .map(|name| show(name, metric_number(group, name)))
+                    .collect(),
+            )
+        })
+        .collect();
+    let group_exports = exports(&view, view.by.name());
 
     // sub-day grains over long periods would draw thousands of points: fall back to days
     let grain = if view.grain != TimeGrain::Day && view.days() > MAX_FINE_TREND_DAYS {
@@ -676,52 +641,90 @@ pub(crate) async fn dashboard(
     };
     let view = View { grain, ..view };
     let periods = kpi(from_ms, to_ms, vec![GroupField::Time(grain)]).await?;
-    body.push_str(&trend_chart(locale, &view, &periods));
-
-    if all {
+    let ranking = if all {
         let agents = kpi(
             from_ms,
             to_ms,
             vec![GroupField::Dimension(Dimension::Agent)],
         )
         .await?;
-        body.push_str(&ranking_table(
-            locale,
+        Some(ranking(
             &agents,
             sort,
             descending,
             |name, dir| view.link(&[("sort", name.to_owned()), ("dir", dir.to_owned())]),
-        ));
-        body.push_str(&export_links(locale, &view, "agent", "agents-export"));
-    }
-    Ok(page(
-        locale,
-        &t(locale, "dashboard.title"),
-        &signed_in_header(&user),
-        &body,
-    )
-    .into_response())
+            exports(&view, "agent"),
+        ))
+    } else {
+        None
+    };
+    page.content = Some(DashboardContent {
+        tiles,
+        desk_tiles,
+        by: view.by.name(),
+        groups,
+        group_exports,
+        trend_title_key: format!("dashboard.trend_{}", view.grain.name()),
+        trend_data: trend_data(locale, &periods),
+        trend_exports: exports(&view, view.grain.name()),
+        ranking,
+    });
+    Ok(render(&page)?.into_response())
+}
+
+/// A KPI tile: the value, the previous period's and the change, linking to what is behind it.
+pub(crate) struct Tile {
+    name: &'static str,
+    href: Option<String>,
+    raw: String,
+    shown: String,
+    before: String,
+    change: Option<(String, &'static str)>,
+}
+
+/// What the dashboard shows when the period has contacts.
+pub(crate) struct DashboardContent {
+    tiles: Vec<Tile>,
+    desk_tiles: Option<Vec<(&'static str, String)>>,
+    by: &'static str,
+    groups: Vec<(String, Vec<String>)>,
+    group_exports: Exports,
+    trend_title_key: String,
+    trend_data: String,
+    trend_exports: Exports,
+    ranking: Option<Ranking>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    form: FilterForm,
+    period: String,
+    tiles: &'static [&'static str],
+    content: Option<DashboardContent>,
 }
 
 /// The service desk's tiles for the period (tickets created in it, the backlog at its end),
 /// linking to the tickets; nothing when the desk has no tickets.
 async fn desk_tiles(
     state: &AppState,
-    locale: crate::i18n::Locale,
     from_ms: i64,
     to_ms: i64,
-) -> Result<String, Problem> {
+) -> Result<Option<Vec<(&'static str, String)>>, Problem> {
     let counters = state
         .store
         .ticket_totals(from_ms, to_ms, servq_desk::AGED_BACKLOG_MS)
         .await
         .map_err(Problem::internal)?;
     if counters.created == 0 && counters.backlog == 0 {
-        return Ok(String::new());
+        return Ok(None);
     }
     let percent = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{:.1}%", v * 100.0));
     let minutes = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{:.0} min", v / 60.0));
-    let tiles = [
+    Ok(Some(vec![
         ("tickets_created", counters.created.to_string()),
         ("backlog", counters.backlog.to_string()),
         ("aged_backlog", counters.aged_backlog.to_string()),
@@ -741,20 +744,7 @@ async fn desk_tiles(
             "sla_attainment",
             percent(servq_desk::sla_attainment(&counters)),
         ),
-    ];
-    let mut html = format!(
-        "<h2>{}</h2><div class=\"tiles\" id=\"desk-tiles\">",
-        escape(&t(locale, "dashboard.desk"))
-    );
-    for (name, shown) in tiles {
-        html.push_str(&format!(
-            "<a class=\"tile\" href=\"/tickets\" data-metric=\"{name}\"><div>{}</div><div class=\"value\">{}</div></a>",
-            escape(&t(locale, &format!("dashboard.desk_{name}"))),
-            escape(&shown),
-        ));
-    }
-    html.push_str("</div>");
-    Ok(html)
+    ]))
 }
 
 #[cfg(test)]
@@ -781,6 +771,13 @@ mod tests {
         format!("/?sort={name}&dir={dir}")
     }
 
+    fn no_exports() -> Exports {
+        Exports {
+            csv: String::new(),
+            xlsx: String::new(),
+        }
+    }
+
     #[test]
     fn ranking_sorts_and_flags_the_bottom_tenth() {
         let mut groups: Vec<KpiGroup> = (0..12)
@@ -791,23 +788,31 @@ mod tests {
             key: vec![None],
             ..agent("", 0)
         });
-        let html = ranking_table(Locale::En, &groups, "service_level", true, link);
-        assert!(!html.contains("<td>—</td><td>100</td>"));
-        let order: Vec<usize> = (0..12)
-            .map(|i| html.find(&format!(">a{i:02}<")).unwrap())
-            .collect();
-        assert!(order.windows(2).all(|w| w[0] > w[1]), "best (a11) first");
+        let table = ranking(&groups, "service_level", true, link, no_exports());
+        let agents: Vec<&str> = table.rows.iter().map(|row| row.agent.as_str()).collect();
+        let best_first: Vec<String> = (0..12).rev().map(|i| format!("a{i:02}")).collect();
+        assert_eq!(agents, best_first, "best (a11) first, no agentless row");
         // 12 agents → one flagged: the lowest service level, a00
-        assert_eq!(html.matches("class=\"bottom\"").count(), 1);
-        assert!(html.contains("<tr class=\"bottom\"><td>a00</td>"));
-        let ascending = ranking_table(Locale::ZhCn, &groups, "offered", false, link);
-        assert!(ascending.contains("坐席"));
-        assert!(ascending.contains("dir=desc"));
-        assert_eq!(
-            ranking_table(Locale::En, &groups[..4], "service_level", true, link)
-                .matches("bottom\"")
-                .count(),
-            0
+        let flagged: Vec<&str> = table
+            .rows
+            .iter()
+            .filter(|row| row.bottom)
+            .map(|row| row.agent.as_str())
+            .collect();
+        assert_eq!(flagged, ["a00"]);
+        let sorted = table
+            .columns
+            .iter()
+            .find(|column| column.name == "service_level")
+            .unwrap();
+        assert_eq!((sorted.arrow, sorted.href.as_str()), (" ▼", "/?sort=service_level&dir=asc"));
+        let ascending = ranking(&groups, "offered", false, link, no_exports());
+        assert!(ascending.columns.iter().all(|column| column.href.ends_with("dir=desc")));
+        assert!(
+            ranking(&groups[..4], "service_level", true, link, no_exports())
+                .rows
+                .iter()
+                .all(|row| !row.bottom)
         );
     }
 

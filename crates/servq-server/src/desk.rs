@@ -22,7 +22,9 @@ use servq_app::desk::*;
 use crate::{
     AppState, Problem,
     auth::{self, CurrentUser},
+    i18n::{Locale, t},
     now_ms,
+    pages::{Text, render},
 };
 
 /// A stage's name for people: the workflow's own name in the locale, else the catalogue's.
@@ -373,9 +375,7 @@ pub(crate) async fn status_page(
     token: Result<Path<String>, PathRejection>,
     lang: Result<Query<crate::surveys::LangParam>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    use crate::{i18n::t, pages::escape};
     let locale = crate::surveys::survey_locale(&headers, lang.as_ref().ok().and_then(|q| q.lang()));
-    let label = |key: &str| escape(&t(locale, key));
     let ticket = match token {
         Ok(Path(token)) => state
             .store
@@ -386,19 +386,15 @@ pub(crate) async fn status_page(
         Err(_) => None,
     };
     let Some((token, ticket)) = ticket else {
-        let title = t(locale, "desk.unknown_title");
-        let body = format!(
-            "<h1 id=\"notice\">{}</h1><p>{}</p>",
-            escape(&title),
-            label("desk.unknown")
-        );
-        return Ok((
-            StatusCode::NOT_FOUND,
-            axum::response::Html(crate::surveys::survey_html(locale, &title, "/t/", &body)),
-        )
-            .into_response());
+        let page = TicketStatusPage {
+            i18n: Text::new(locale),
+            languages: Locale::ALL,
+            title: t(locale, "desk.unknown_title"),
+            path: "/t/".to_owned(),
+            ticket: None,
+        };
+        return Ok((StatusCode::NOT_FOUND, render(&page)?).into_response());
     };
-    let path = format!("/t/{}", crate::query_params::path_segment(&token));
     let clocks = state
         .store
         .ticket_clocks(&ticket.ticket_id)
@@ -409,76 +405,78 @@ pub(crate) async fn status_page(
     let workflows = workflows(&state.store).await.map_err(Problem::internal)?;
     let next = find_workflow(&workflows, &ticket.ticket_type)
         .and_then(|w| w.next(&ticket.stage).map(|s| s.id.clone()));
-    let stage_name =
-        |stage: &str| escape(&stage_label(locale, &workflows, &ticket.ticket_type, stage));
+    let stage_name = |stage: &str| stage_label(locale, &workflows, &ticket.ticket_type, stage);
     let expected = clocks
         .iter()
         .find(|c| c.metric == "resolution")
-        .and_then(|c| c.due_ms);
-    let mut body = format!(
-        "<h1>{title}</h1><p id=\"ticket-id\">{id_label}: {id}</p><p>{subject}</p>\
-         <dl id=\"status\"><dt>{status_label}</dt><dd id=\"ticket-status\" data-status=\"{status}\">{status_text}</dd>\
-         <dt>{stage_label}</dt><dd id=\"ticket-stage\" data-stage=\"{stage}\">{stage_text}</dd>\
-         <dt>{next_label}</dt><dd id=\"next-step\">{next_text}</dd>",
-        title = label("desk.status_title"),
-        id_label = label("desk.ticket"),
-        id = escape(&ticket.ticket_id),
-        subject = escape(&ticket.subject),
-        status_label = label("desk.status"),
-        status = escape(&ticket.status),
-        status_text = label(&format!("desk.status_{}", ticket.status)),
-        stage_label = label("desk.stage"),
-        stage = escape(&ticket.stage),
-        stage_text = stage_name(&ticket.stage),
-        next_label = label("desk.next_step"),
-        next_text = match (&next, ticket.status.as_str()) {
-            (_, "resolved" | "closed") => label("desk.done"),
-            (Some(next), _) => stage_name(next),
-            (None, _) => label("desk.finishing"),
-        },
-    );
-    if let (Some(due), "open" | "waiting_customer") = (expected, ticket.status.as_str()) {
-        body.push_str(&format!(
-            "<dt>{}</dt><dd id=\"expected\">{}</dd>",
-            label("desk.expected"),
-            escape(&when(due))
-        ));
-    }
-    body.push_str(&format!(
-        "</dl><h2>{}</h2><ol id=\"history\">",
-        label("desk.history")
-    ));
-    for event in state
+        .and_then(|c| c.due_ms)
+        .filter(|_| matches!(ticket.status.as_str(), "open" | "waiting_customer"))
+        .map(when);
+    let history = state
         .store
         .ticket_events(&ticket.ticket_id)
         .await
         .map_err(Problem::internal)?
         .iter()
         .filter(|e| e.public || e.kind == "created")
-    {
-        let text = match event.kind.as_str() {
-            "stage" => label(&format!("desk.stage_{}", event.detail)),
-            kind => label(&format!("desk.event_{kind}")),
-        };
-        body.push_str(&format!(
-            "<li><time>{}</time> {}</li>",
-            escape(&when(event.at_ms)),
-            text
-        ));
-    }
-    body.push_str("</ol>");
-    let mut response = axum::response::Html(crate::surveys::survey_html(
-        locale,
-        &t(locale, "desk.status_title"),
-        &path,
-        &body,
-    ))
-    .into_response();
+        .map(|event| {
+            let key = match event.kind.as_str() {
+                "stage" => format!("desk.stage_{}", event.detail),
+                kind => format!("desk.event_{kind}"),
+            };
+            (when(event.at_ms), key)
+        })
+        .collect();
+    let status = TicketStatusView {
+        next_step: match (&next, ticket.status.as_str()) {
+            (_, "resolved" | "closed") => t(locale, "desk.done"),
+            (Some(next), _) => stage_name(next),
+            (None, _) => t(locale, "desk.finishing"),
+        },
+        stage_name: stage_name(&ticket.stage),
+        expected,
+        history,
+        ticket_id: ticket.ticket_id,
+        subject: ticket.subject,
+        status: ticket.status,
+        stage: ticket.stage,
+    };
+    let page = TicketStatusPage {
+        i18n: Text::new(locale),
+        languages: Locale::ALL,
+        title: t(locale, "desk.status_title"),
+        path: format!("/t/{}", crate::query_params::path_segment(&token)),
+        ticket: Some(status),
+    };
+    let mut response = render(&page)?.into_response();
     response.headers_mut().insert(
         axum::http::header::CACHE_CONTROL,
         axum::http::HeaderValue::from_static("no-store"),
     );
     Ok(response)
+}
+
+/// What the customer sees of a ticket.
+struct TicketStatusView {
+    ticket_id: String,
+    subject: String,
+    status: String,
+    stage: String,
+    stage_name: String,
+    next_step: String,
+    expected: Option<String>,
+    /// (local time, catalogue key) of each public event.
+    history: Vec<(String, String)>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "ticket_status.html")]
+struct TicketStatusPage {
+    i18n: Text,
+    languages: [Locale; 3],
+    title: String,
+    path: String,
+    ticket: Option<TicketStatusView>,
 }
 
 #[derive(Deserialize)]

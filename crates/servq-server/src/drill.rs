@@ -19,7 +19,7 @@ use crate::{
     auth::CurrentUser,
     dashboard::{DashboardQuery, View},
     i18n::{Locale, t},
-    pages::{escape, page, signed_in_header},
+    pages::{Text, render, signed_in_header},
     query_params::{self, query_string},
 };
 
@@ -367,121 +367,129 @@ pub(crate) async fn contacts_page(
             .replace("{metric}", &t(locale, &format!("kpi.{metric}"))),
         None => t(locale, "contacts.title"),
     };
-    let mut body = format!(
-        "<h1>{}</h1><p><a href=\"/?{}\" id=\"back\">{}</a></p><p>{}</p><p class=\"subsets\">",
-        escape(&title),
-        escape(&query_string(&view.base_params())),
-        escape(&t(locale, "contacts.back")),
-        escape(
-            &t(locale, "dashboard.period")
-                .replace("{from}", &view.from.to_string())
-                .replace("{to}", &view.to.to_string())
-                .replace(
-                    "{days}",
-                    &(i64::from((view.to - view.from).get_days()) + 1).to_string()
-                )
-        ),
-    );
-    for candidate in ContactSubset::ALL {
-        let label = escape(&t(locale, &format!("subset.{}", candidate.name())));
-        if candidate == subset {
-            body.push_str(&format!("<b>{label}</b> · "));
-        } else {
-            body.push_str(&format!(
-                "<a href=\"{}\">{label}</a> · ",
-                escape(&link(candidate, 1))
-            ));
-        }
-    }
     let mut export = view.base_params();
     export.retain(|(key, _)| *key == "from" || *key == "to");
     export.push(("filter", view.filter_param()));
     export.push(("subset", subset.name().to_owned()));
-    let xlsx_link = {
+    let xlsx_query = {
         let mut pairs = export.clone();
         pairs.push(("format", "xlsx".to_owned()));
         query_string(&pairs)
     };
     export.push(("format", "csv".to_owned()));
-    body.push_str(&format!(
-        "<a id=\"contacts-csv\" href=\"/api/v1/contacts?{}\">CSV</a> · <a id=\"contacts-xlsx\" href=\"/api/v1/contacts?{}\">XLSX</a></p>\
-         <p id=\"contact-total\" data-total=\"{total}\">{count}</p>",
-        escape(&query_string(&export)),
-        escape(&xlsx_link),
-        total = list.total,
-        count = escape(&t(locale, "contacts.count").replace("{n}", &list.total.to_string())),
-    ));
-    body.push_str("<table id=\"contacts\"><tr>");
-    for key in [
-        "contact_id",
-        "offered_at",
-        "queue",
-        "agent",
-        "channel",
-        "category",
-        "status",
-        "wait",
-        "handle",
-        "transferred",
-        "repeated",
-    ] {
-        body.push_str(&format!(
-            "<th>{}</th>",
-            escape(&t(locale, &format!("contacts.{key}")))
-        ));
-    }
-    body.push_str("</tr>");
-    let yes = t(locale, "contacts.yes");
-    for row in &list.rows {
-        let status = if row.answered {
-            t(locale, "contacts.answered")
-        } else {
-            t(locale, "contacts.abandoned")
-        };
-        // in the lists of all or answered contacts, mark those that missed the service level
-        let class = if matches!(subset, ContactSubset::All | ContactSubset::Answered)
-            && row.subsets.contains(&ContactSubset::MissedServiceLevel)
-        {
-            " class=\"bottom\""
-        } else {
-            ""
-        };
-        body.push_str(&format!(
-            "<tr{class}><td><a href=\"/contacts/{link}\">{id}</a></td><td>{at}</td><td>{queue}</td><td>{agent}</td><td>{channel}</td>\
-             <td>{category}</td><td>{status}</td><td>{wait:.1}</td><td>{handle:.0}</td><td>{transferred}</td><td>{repeated}</td></tr>",
-            id = escape(&row.contact_id),
-            link = query_params::path_segment(&row.contact_id),
-            at = escape(&zoned(row.offered_ms, &zone).replace('T', " ")),
-            queue = escape(&row.queue),
-            agent = escape(&row.agent_id),
-            channel = escape(&row.channel),
-            category = escape(&row.category),
-            status = escape(&status),
-            wait = seconds(row.wait_ms),
-            handle = seconds(row.talk_ms + row.hold_ms + row.wrap_ms),
-            transferred = if row.transferred { escape(&yes) } else { String::new() },
-            repeated = if row.subsets.contains(&ContactSubset::Repeated) {
-                escape(&yes)
-            } else {
-                String::new()
-            },
-        ));
-    }
-    body.push_str("</table><p class=\"pager\">");
-    if page_number > 1 {
-        body.push_str(&format!(
-            "<a id=\"previous-page\" href=\"{}\">← {}</a> ",
-            escape(&link(subset, page_number - 1)),
-            escape(&t(locale, "contacts.previous_page"))
-        ));
-    }
-    if (page_number * PAGE_ROWS) < list.total as usize {
-        body.push_str(&format!(
-            "<a id=\"next-page\" href=\"{}\">{} →</a>",
-            escape(&link(subset, page_number + 1)),
-            escape(&t(locale, "contacts.next_page"))
-        ));
-    }
-    body.push_str("</p>");
-    Ok(page(locale, &title, &signed_in_header(&user), &body).into_response())
+    let rows = list
+        .rows
+        .iter()
+        .map(|row| ContactLine {
+            link: query_params::path_segment(&row.contact_id),
+            contact_id: &row.contact_id,
+            at: zoned(row.offered_ms, &zone).replace('T', " "),
+            queue: &row.queue,
+            agent: &row.agent_id,
+            channel: &row.channel,
+            category: &row.category,
+            status: t(
+                locale,
+                if row.answered {
+                    "contacts.answered"
+                } else {
+                    "contacts.abandoned"
+                },
+            ),
+            wait: seconds(row.wait_ms),
+            handle: seconds(row.talk_ms + row.hold_ms + row.wrap_ms),
+            transferred: row.transferred,
+            repeated: row.subsets.contains(&ContactSubset::Repeated),
+            // in the lists of all or answered contacts, mark those that missed the service level
+            missed_service_level: matches!(subset, ContactSubset::All | ContactSubset::Answered)
+                && row.subsets.contains(&ContactSubset::MissedServiceLevel),
+        })
+        .collect();
+    let page = ContactsPage {
+        i18n: Text::new(locale),
+        header: signed_in_header(&user),
+        back_query: query_string(&view.base_params()),
+        period: t(locale, "dashboard.period")
+            .replace("{from}", &view.from.to_string())
+            .replace("{to}", &view.to.to_string())
+            .replace(
+                "{days}",
+                &(i64::from((view.to - view.from).get_days()) + 1).to_string(),
+            ),
+        subsets: ContactSubset::ALL
+            .into_iter()
+            .map(|candidate| SubsetLink {
+                label_key: format!("subset.{}", candidate.name()),
+                current: candidate == subset,
+                href: link(candidate, 1),
+            })
+            .collect(),
+        csv_query: query_string(&export),
+        xlsx_query,
+        total: list.total,
+        count: t(locale, "contacts.count").replace("{n}", &list.total.to_string()),
+        columns: PAGE_COLUMNS.map(|key| format!("contacts.{key}")),
+        rows,
+        previous: (page_number > 1).then(|| link(subset, page_number - 1)),
+        next: ((page_number * PAGE_ROWS) < list.total as usize)
+            .then(|| link(subset, page_number + 1)),
+        title,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// The columns of the page's table.
+const PAGE_COLUMNS: [&str; 11] = [
+    "contact_id",
+    "offered_at",
+    "queue",
+    "agent",
+    "channel",
+    "category",
+    "status",
+    "wait",
+    "handle",
+    "transferred",
+    "repeated",
+];
+
+struct SubsetLink {
+    label_key: String,
+    current: bool,
+    href: String,
+}
+
+struct ContactLine<'a> {
+    link: String,
+    contact_id: &'a str,
+    at: String,
+    queue: &'a str,
+    agent: &'a str,
+    channel: &'a str,
+    category: &'a str,
+    status: String,
+    wait: f64,
+    handle: f64,
+    transferred: bool,
+    repeated: bool,
+    missed_service_level: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "contacts.html")]
+struct ContactsPage<'a> {
+    i18n: Text,
+    title: String,
+    header: String,
+    back_query: String,
+    period: String,
+    subsets: Vec<SubsetLink>,
+    csv_query: String,
+    xlsx_query: String,
+    total: i64,
+    count: String,
+    columns: [String; 11],
+    rows: Vec<ContactLine<'a>>,
+    previous: Option<String>,
+    next: Option<String>,
 }

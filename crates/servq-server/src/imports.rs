@@ -33,7 +33,7 @@ use crate::{
     auth::{self, CurrentUser},
     i18n::t,
     now_ms,
-    pages::{escape, page, signed_in_header},
+    pages::{Text, render, signed_in_header},
 };
 
 /// The latest progress of the imports this process runs. On PostgreSQL progress is also written
@@ -444,7 +444,7 @@ const SCRIPT_STRINGS: &[&str] = &[
     "import.more_errors",
 ];
 
-const SCRIPT: &str = r#"(function(){
+pub(crate) const SCRIPT: &str = r#"(function(){
 var s=JSON.parse(document.getElementById('import-strings').textContent);
 var form=document.getElementById('import-form');
 var up=document.getElementById('upload-progress'),work=document.getElementById('import-progress');
@@ -500,85 +500,39 @@ pub(crate) async fn import_page(
     };
     user.require(Permission::ImportData)?;
     let locale = user.locale;
-    let csrf = user.csrf_token();
-    let label = |key: &str| escape(&t(locale, key));
-    let kinds: String = FileKind::ALL.into_iter()
-        .map(FileKind::name)
-        .map(|name| {
-            format!(
-                "<option value=\"{name}\">{}</option>",
-                label(&format!("import.kind_{name}"))
-            )
-        })
-        .collect();
     let strings: serde_json::Map<String, Value> = SCRIPT_STRINGS
         .iter()
         .map(|key| ((*key).to_owned(), Value::String(t(locale, key))))
         .collect();
+    // JSON inside <script>: a "</" in a translation must not end the element
     let strings = Value::Object(strings).to_string().replace("</", "<\\/");
-    let mut body = format!(
-        "<h1>{title}</h1><p>{intro}</p>\
-         <form id=\"import-form\" class=\"filters\" data-csrf=\"{csrf}\" enctype=\"multipart/form-data\">\
-         <label>{kind_label} <select name=\"kind\" id=\"import-kind\">{kinds}</select></label>\
-         <label>{encoding_label} <select name=\"encoding\" id=\"import-encoding\"><option value=\"utf-8\">UTF-8</option><option value=\"gbk\">GBK / GB18030</option></select></label>\
-         <label>{map_label} <input name=\"map\" id=\"import-map\" size=\"30\" placeholder=\"contact_id=流水号,offered_at=进线时间\"></label>\
-         <label>{file_label} <input type=\"file\" name=\"file\" id=\"import-file\" accept=\".csv,.txt,.xlsx,.xlsm,.xls,.xlsb,.ods,.jsonl,.json\" required></label>\
-         <button type=\"submit\" id=\"upload\">{upload}</button></form>\
-         <div id=\"import-status\"><label>{upload_progress} <progress id=\"upload-progress\" value=\"0\" max=\"1\"></progress></label>\
-         <label>{import_progress} <progress id=\"import-progress\" value=\"0\" max=\"1\"></progress></label>\
-         <p id=\"import-message\"></p>\
-         <table hidden><thead><tr><th>{file}</th><th>{line}</th><th>{column}</th><th>{reason}</th></tr></thead><tbody id=\"import-errors\"></tbody></table></div>\
-         <script type=\"application/json\" id=\"import-strings\">{strings}</script><script>{SCRIPT}</script>",
-        title = label("import.title"),
-        intro = label("import.intro"),
-        csrf = escape(csrf),
-        kind_label = label("import.kind"),
-        encoding_label = label("import.encoding"),
-        map_label = label("import.map"),
-        file_label = label("import.file"),
-        upload = label("import.upload"),
-        upload_progress = label("import.upload_progress"),
-        import_progress = label("import.import_progress"),
-        file = label("import.file"),
-        line = label("import.line"),
-        column = label("import.column"),
-        reason = label("import.reason"),
-    );
     let jobs = state
         .store
         .import_jobs(20)
         .await
         .map_err(Problem::internal)?;
-    body.push_str(&format!(
-        "<h2>{}</h2><table id=\"imports\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        label("import.recent"),
-        label("import.started"),
-        label("import.user"),
-        label("import.kind"),
-        label("import.file"),
-        label("import.status"),
-        label("import.rows"),
-    ));
-    for job in &jobs {
-        body.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/import?job={}\">{}</a></td><td>{}</td><td>{}</td></tr>",
-            escape(&crate::rfc3339(job.started_ms)),
-            escape(&job.username),
-            label(&format!("import.kind_{}", job.kind)),
-            escape(&job.job_id),
-            escape(&job.file_name),
-            label(&format!("import.status_{}", job.status.name())),
-            job.rows_read,
-        ));
-    }
-    body.push_str("</table>");
-    Ok(page(
-        locale,
-        &t(locale, "import.title"),
-        &signed_in_header(&user),
-        &body,
-    )
-    .into_response())
+    let page = ImportPage {
+        i18n: Text::new(locale),
+        title: t(locale, "import.title"),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token(),
+        kinds: FileKind::ALL.map(FileKind::name),
+        strings,
+        jobs,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(askama::Template)]
+#[template(path = "import.html")]
+struct ImportPage<'a> {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: &'a str,
+    kinds: [&'static str; 6],
+    strings: String,
+    jobs: Vec<ImportJob>,
 }
 
 #[cfg(test)]

@@ -66,8 +66,8 @@ impl Text {
     }
 
     /// The text of `key` in the page's language.
-    pub(crate) fn t(&self, key: &str) -> String {
-        t(self.locale, key)
+    pub(crate) fn t(&self, key: impl AsRef<str>) -> String {
+        t(self.locale, key.as_ref())
     }
 
     /// The language tag for `<html lang>`.

@@ -18,7 +18,7 @@ use servq_qa::{RuleSet, Scanner, Scorecard};
 
 use crate::{
     AppState, Problem, auth::CurrentUser, evaluations::current_scorecard, i18n::t, now_ms,
-    pages::escape,
+    pages::{Text, render, signed_in_header},
 };
 
 /// `GET /api/v1/qa/rules`: the rule set imported transcripts are scanned with.
@@ -140,7 +140,6 @@ pub(crate) async fn setup_page(
     };
     user.require(Permission::ManageQuality)?;
     let locale = user.locale;
-    let label = |key: &str| escape(&t(locale, key));
     let (version, rules) = current_rules(&state).await?;
     let (stored, card) = current_scorecard(&state, "default")
         .await?
@@ -149,34 +148,32 @@ pub(crate) async fn setup_page(
     if let Some(object) = card_json.as_object_mut() {
         object.remove("version");
     }
-    let card_text = serde_json::to_string_pretty(&card_json).map_err(Problem::internal)?;
-    let body = format!(
-        "<h1>{title}</h1>\
-         <h2>{rules_title}</h2><p id=\"rules-version\">{rules_version}</p><p>{rules_help}</p>\
-         <textarea id=\"rules-text\" rows=\"22\" cols=\"100\" spellcheck=\"false\">{rules}</textarea>\
-         <p><button type=\"button\" id=\"save-rules\" onclick=\"servqSend('PUT', '/api/v1/qa/rules', {{rules: document.getElementById('rules-text').value}})\">{save}</button></p>\
-         <h2>{card_title}</h2><p id=\"card-version\">{card_version}</p><p>{card_help}</p>\
-         <textarea id=\"card-json\" rows=\"22\" cols=\"100\" spellcheck=\"false\">{card_text}</textarea>\
-         <p><button type=\"button\" id=\"save-card\" onclick=\"var b = servqJson('card-json'); if (b) servqSend('PUT', '/api/v1/scorecards/default', b)\">{save}</button></p>",
-        title = label("qa_setup.title"),
-        rules_title = label("qa_setup.rules_title"),
-        rules_version = match version {
-            Some(version) =>
-                escape(&t(locale, "qa_setup.version").replace("{n}", &version.to_string())),
-            None => label("qa_setup.shipped_rules"),
+    let version_text = |n: i64| t(locale, "qa_setup.version").replace("{n}", &n.to_string());
+    let page = QaSetupPage {
+        i18n: Text::new(locale),
+        title: t(locale, "qa_setup.title"),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token(),
+        rules_version: match version {
+            Some(version) => version_text(version),
+            None => t(locale, "qa_setup.shipped_rules"),
         },
-        rules_help = label("qa_setup.rules_help"),
-        rules = escape(&rules),
-        save = label("reviews.save"),
-        card_title = label("qa_setup.card_title"),
-        card_version =
-            escape(&t(locale, "qa_setup.version").replace("{n}", &stored.version.to_string())),
-        card_help = label("qa_setup.card_help"),
-        card_text = escape(&card_text),
-    );
-    Ok(crate::reviews::app_page(
-        &user,
-        &t(locale, "qa_setup.title"),
-        &body,
-    ))
+        rules,
+        card_version: version_text(stored.version),
+        card_text: serde_json::to_string_pretty(&card_json).map_err(Problem::internal)?,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(askama::Template)]
+#[template(path = "qa_setup.html")]
+struct QaSetupPage<'a> {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: &'a str,
+    rules_version: String,
+    rules: String,
+    card_version: String,
+    card_text: String,
 }

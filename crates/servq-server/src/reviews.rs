@@ -28,7 +28,7 @@ use crate::{
     auth::CurrentUser,
     i18n::{Locale, t},
     now_ms,
-    pages::{escape, page, signed_in_header},
+    pages::{Text, escape, render, signed_in_header},
     query_params::{self, add_days, path_segment, today},
     surveys::csat_words,
 };
@@ -618,12 +618,28 @@ function servqJson(id) {
 }"#;
 
 pub(crate) fn app_page(user: &CurrentUser, title: &str, body: &str) -> Response {
-    let body = format!(
-        "<div id=\"csrf\" data-csrf=\"{}\"></div>{body}<p id=\"message\" role=\"status\" data-saved=\"{}\"></p><script>{SCRIPT}</script>",
-        escape(user.csrf_token()),
-        escape(&t(user.locale, "reviews.saved")),
-    );
-    page(user.locale, title, &signed_in_header(user), &body).into_response()
+    let frame = AppFrame {
+        i18n: Text::new(user.locale),
+        title,
+        header: signed_in_header(user),
+        csrf: user.csrf_token(),
+        body,
+    };
+    match render(&frame) {
+        Ok(page) => page.into_response(),
+        Err(problem) => problem.into_response(),
+    }
+}
+
+/// An app page whose content is still assembled in Rust.
+#[derive(askama::Template)]
+#[template(path = "app_frame.html")]
+struct AppFrame<'a> {
+    i18n: Text,
+    title: &'a str,
+    header: String,
+    csrf: &'a str,
+    body: &'a str,
 }
 
 /// `/reviews`: open tasks first, then the latest coded ones.

@@ -36,7 +36,7 @@ use crate::{
     auth::{self, CurrentUser},
     i18n::{Locale, t},
     now_ms,
-    pages::{escape, page, signed_in_header},
+    pages::{Text, escape, page, signed_in_header},
     query_params::{self, add_days, query_string, today},
 };
 
@@ -105,7 +105,7 @@ pub(crate) fn survey_locale(headers: &HeaderMap, lang: Option<&str>) -> Locale {
     })
 }
 
-const SURVEY_STYLE: &str = "body{font-family:system-ui,'PingFang SC','PingFang TC','Microsoft YaHei',sans-serif;margin:0;background:#f5f6f8;color:#1d2330;font-size:17px;line-height:1.5}\
+pub(crate) const SURVEY_STYLE: &str = "body{font-family:system-ui,'PingFang SC','PingFang TC','Microsoft YaHei',sans-serif;margin:0;background:#f5f6f8;color:#1d2330;font-size:17px;line-height:1.5}\
 main{max-width:36rem;margin:0 auto;padding:1rem}h1{font-size:1.35rem}\
 nav.lang{text-align:right;font-size:.9rem}nav.lang a{margin-left:.6rem;color:#1f5fbf}\
 fieldset{border:0;background:#fff;border-radius:10px;margin:0 0 1rem;padding:.8rem 1rem}\
@@ -122,38 +122,25 @@ button{width:100%;min-height:3rem;font-size:1.05rem;border:0;border-radius:10px;
 .trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}";
 
 pub(crate) fn survey_html(locale: Locale, title: &str, path: &str, body: &str) -> String {
-    let languages: String = Locale::ALL
-        .iter()
-        .map(|l| {
-            let name = match l {
-                Locale::ZhCn => "简体中文",
-                Locale::ZhTw => "繁體中文",
-                Locale::En => "English",
-            };
-            if *l == locale {
-                format!("<strong lang=\"{}\">{name}</strong>", l.tag())
-            } else {
-                format!(
-                    "<a href=\"{}?lang={}\" lang=\"{}\" hreflang=\"{}\">{name}</a>",
-                    escape(path),
-                    l.tag(),
-                    l.tag(),
-                    l.tag()
-                )
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
-    format!(
-        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <meta name=\"robots\" content=\"noindex\"><meta name=\"referrer\" content=\"no-referrer\">\
-         <title>{title}</title><style>{SURVEY_STYLE}</style></head>\
-         <body><main><nav class=\"lang\" aria-label=\"{lang_label}\">{languages}</nav>{body}</main></body></html>",
-        lang = locale.tag(),
-        title = escape(title),
-        lang_label = escape(&t(locale, "survey.language")),
-    )
+    let frame = PublicFrame {
+        i18n: Text::new(locale),
+        languages: Locale::ALL,
+        title,
+        path,
+        body,
+    };
+    askama::Template::render(&frame).unwrap_or_default()
+}
+
+/// A public page whose body is still assembled in Rust.
+#[derive(askama::Template)]
+#[template(path = "public_frame.html")]
+struct PublicFrame<'a> {
+    i18n: Text,
+    languages: [Locale; 3],
+    title: &'a str,
+    path: &'a str,
+    body: &'a str,
 }
 
 /// A page telling the customer why the link cannot be used.

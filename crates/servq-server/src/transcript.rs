@@ -14,7 +14,7 @@ use crate::{
     AppState, Problem,
     auth::CurrentUser,
     i18n::t,
-    pages::{escape, page, signed_in_header},
+    pages::{Text, render, signed_in_header},
 };
 
 /// The transcript of `contact_id` if the user may see it: agents only their own contacts.
@@ -89,18 +89,48 @@ pub(crate) async fn transcript_page(
     };
     let Path(id) = id?;
     let locale = user.locale;
-    let label = |key: &str| escape(&t(locale, key));
-    let title = t(locale, "transcript.title").replace("{id}", &id);
-    let mut body = format!("<h1>{}</h1>", escape(&title));
-    let Some(transcript) = visible_transcript(&state, &user, &id).await? else {
-        body.push_str(&format!(
-            "<p id=\"no-transcript\">{}</p>",
-            label("transcript.none")
-        ));
-        return Ok(page(locale, &title, &signed_in_header(&user), &body).into_response());
+    let transcript = visible_transcript(&state, &user, &id).await?;
+    let page = TranscriptPage {
+        i18n: Text::new(locale),
+        title: t(locale, "transcript.title").replace("{id}", &id),
+        header: signed_in_header(&user),
+        transcript: transcript.map(|transcript| transcript_html(locale, &transcript)),
     };
-    body.push_str(&transcript_html(locale, &transcript));
-    Ok(page(locale, &title, &signed_in_header(&user), &body).into_response())
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(askama::Template)]
+#[template(path = "transcript.html")]
+struct TranscriptPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    transcript: Option<String>,
+}
+
+struct HitRow<'a> {
+    kind: &'a str,
+    kind_key: String,
+    turn: Option<i64>,
+    rule: &'a str,
+    seconds: f64,
+    text: &'a str,
+}
+
+struct TurnRow {
+    hit: bool,
+    speaker_key: String,
+    start: f64,
+    end: f64,
+    text: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "transcript_part.html")]
+struct TranscriptPart<'a> {
+    i18n: Text,
+    hits: Vec<HitRow<'a>>,
+    turns: Vec<TurnRow>,
 }
 
 /// The hits (each linking to its turn) and the turns (hit ones marked) of a transcript.
@@ -108,57 +138,38 @@ pub(crate) fn transcript_html(
     locale: crate::i18n::Locale,
     transcript: &StoredTranscript,
 ) -> String {
-    let label = |key: &str| escape(&t(locale, key));
-    let mut body = String::new();
-    body.push_str(&format!("<h2>{}</h2>", label("transcript.hits")));
-    if transcript.hits.is_empty() {
-        body.push_str(&format!(
-            "<p id=\"no-hits\">{}</p>",
-            label("transcript.no_hits")
-        ));
-    } else {
-        body.push_str(&format!(
-            "<table id=\"hits\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            label("transcript.kind"),
-            label("transcript.rule"),
-            label("transcript.time"),
-            label("transcript.text"),
-        ));
-        for hit in &transcript.hits {
-            let kind = label(&format!("qa_kind.{}", hit.kind));
-            let kind = match hit.turn {
-                Some(turn) => format!("<a href=\"#turn-{turn}\">{kind}</a>"),
-                None => kind,
-            };
-            body.push_str(&format!(
-                "<tr data-kind=\"{}\"><td>{kind}</td><td>{}</td><td>{:.1}</td><td>{}</td></tr>",
-                escape(&hit.kind),
-                escape(&hit.rule),
-                hit.at_ms as f64 / 1000.0,
-                escape(&hit.text),
-            ));
-        }
-        body.push_str("</table>");
-    }
-    body.push_str(&format!(
-        "<h2>{}</h2><table id=\"turns\"><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        label("transcript.turns"),
-        label("transcript.speaker"),
-        label("transcript.time"),
-        label("transcript.text"),
-    ));
-    for (index, turn) in turns_of(transcript).iter().enumerate() {
-        let hit = transcript.hits.iter().any(|h| h.turn == Some(index as i64));
-        let speaker = turn["speaker"].as_str().unwrap_or("");
-        body.push_str(&format!(
-            "<tr id=\"turn-{index}\"{}><td>{index}</td><td>{}</td><td>{:.1}–{:.1}</td><td>{}</td></tr>",
-            if hit { " class=\"bottom\"" } else { "" },
-            label(&format!("transcript.{speaker}")),
-            turn["start"].as_f64().unwrap_or(0.0),
-            turn["end"].as_f64().unwrap_or(0.0),
-            escape(turn["text"].as_str().unwrap_or("")),
-        ));
-    }
-    body.push_str("</table>");
-    body
+    let turns = turns_of(transcript)
+        .iter()
+        .enumerate()
+        .map(|(index, turn)| TurnRow {
+            hit: transcript
+                .hits
+                .iter()
+                .any(|hit| hit.turn == Some(index as i64)),
+            speaker_key: format!(
+                "transcript.{}",
+                turn["speaker"].as_str().unwrap_or_default()
+            ),
+            start: turn["start"].as_f64().unwrap_or(0.0),
+            end: turn["end"].as_f64().unwrap_or(0.0),
+            text: turn["text"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect();
+    let part = TranscriptPart {
+        i18n: Text::new(locale),
+        hits: transcript
+            .hits
+            .iter()
+            .map(|hit| HitRow {
+                kind: &hit.kind,
+                kind_key: format!("qa_kind.{}", hit.kind),
+                turn: hit.turn,
+                rule: &hit.rule,
+                seconds: hit.at_ms as f64 / 1000.0,
+                text: &hit.text,
+            })
+            .collect(),
+        turns,
+    };
+    askama::Template::render(&part).unwrap_or_default()
 }
