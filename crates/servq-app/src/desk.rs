@@ -8,8 +8,8 @@
 use jiff::Timestamp;
 use serde::Deserialize;
 use servq_desk::{
-    BusinessCalendar, CalendarSpec, ClockEvent, ClockOp, ClockState, Priority, SlaClock, SlaMetric,
-    SlaPolicy, TicketAction, TicketStatus, Workflow, default_workflows, transition,
+    BusinessCalendar, CalendarSpec, ClockEvent, ClockOp, Priority, SlaClock, SlaMetric, SlaPolicy,
+    TicketAction, TicketStatus, TicketType, Workflow, default_workflows, transition,
 };
 use servq_store::{Actor, ClockRow, EscalationPass, NewTicket, ReturnVisit, Store, TicketChange};
 
@@ -97,14 +97,14 @@ pub fn clock_row(
                 .map(ms)
         });
     ClockRow {
-        metric: clock.metric.name().to_owned(),
+        metric: clock.metric,
         rule: rule.to_owned(),
         target_ms: clock.target_ms,
         used_ms: clock.used_ms,
         running_since: since.map(ms),
         due_ms: clock.due(calendar).map(ms),
         warn_ms,
-        state: clock.state.name().to_owned(),
+        state: clock.state,
         breached: clock.breached,
         warned: false,
     }
@@ -372,6 +372,15 @@ impl TicketHistory {
     }
 }
 
+/// A ticket request that passed [`DeskSetup::check`]: its priority, type and workflow parsed.
+#[derive(Debug, Clone)]
+pub struct CheckedTicket<'a> {
+    request: &'a TicketRequest,
+    priority: Priority,
+    ticket_type: TicketType,
+    workflow: &'a Workflow,
+}
+
 /// What opening tickets needs from the store, read once (a file import opens many).
 pub struct DeskSetup {
     tree: Vec<servq_desk::Category>,
@@ -394,10 +403,15 @@ impl DeskSetup {
         })
     }
 
-    /// Every problem of a ticket request, as (field, reason).
-    pub fn check(&self, request: &TicketRequest) -> Vec<(&'static str, String)> {
+    /// The request with its priority, type and workflow parsed, or every problem of it as
+    /// (field, reason).
+    pub fn check<'a>(
+        &'a self,
+        request: &'a TicketRequest,
+    ) -> Result<CheckedTicket<'a>, Vec<(&'static str, String)>> {
         let mut problems = Vec::new();
-        if Priority::parse(&request.priority).is_none() {
+        let priority = Priority::parse(&request.priority);
+        if priority.is_none() {
             problems.push((
                 "priority",
                 format!(
@@ -406,7 +420,8 @@ impl DeskSetup {
                 ),
             ));
         }
-        if find_workflow(&self.workflows, &request.ticket_type).is_none() {
+        let workflow = find_workflow(&self.workflows, &request.ticket_type);
+        if workflow.is_none() {
             problems.push((
                 "ticket_type",
                 format!(
@@ -440,7 +455,18 @@ impl DeskSetup {
                 ),
             ));
         }
-        problems
+        let ticket_type = TicketType::parse(&request.ticket_type);
+        match (priority, workflow, ticket_type) {
+            (Some(priority), Some(workflow), Some(ticket_type)) if problems.is_empty() => {
+                Ok(CheckedTicket {
+                    request,
+                    priority,
+                    ticket_type,
+                    workflow,
+                })
+            }
+            _ => Err(problems),
+        }
     }
 
     /// The ticket to store for a checked request opened at `now`, with its started clocks and a
@@ -452,16 +478,17 @@ impl DeskSetup {
     pub fn prepare(
         &self,
         ticket_id: String,
-        request: &TicketRequest,
+        checked: &CheckedTicket<'_>,
         (team, assignee): (String, String),
         now: Timestamp,
         history: &TicketHistory,
     ) -> Result<(NewTicket, String), String> {
-        if let Some((_, reason)) = self.check(request).into_iter().next() {
-            return Err(reason);
-        }
-        let priority = Priority::parse(&request.priority).expect("checked");
-        let workflow = find_workflow(&self.workflows, &request.ticket_type).expect("checked");
+        let CheckedTicket {
+            request,
+            priority,
+            ref ticket_type,
+            workflow,
+        } = *checked;
         let first_stage = &workflow.stages[0];
         let rule = self
             .policy
@@ -490,10 +517,10 @@ impl DeskSetup {
             ),
         ] {
             let (mut clock, started) = SlaClock::start(metric, target_ms, now);
-            sla_events.push((metric.name().to_owned(), started.name().to_owned(), ms(now)));
+            sla_events.push((metric, started, ms(now)));
             if let Some(at) = stops_at {
                 for event in clock.stop(&self.calendar, at) {
-                    sla_events.push((metric.name().to_owned(), event.name().to_owned(), ms(at)));
+                    sla_events.push((metric, event, ms(at)));
                 }
             }
             clocks.push(clock_row(&clock, rule_name, &self.calendar, &self.policy));
@@ -508,9 +535,9 @@ impl DeskSetup {
         Ok((
             NewTicket {
                 ticket_id,
-                ticket_type: request.ticket_type.clone(),
+                ticket_type: ticket_type.clone(),
                 category: request.category.trim().to_owned(),
-                priority: priority.name().to_owned(),
+                priority,
                 subject: request.subject.trim().to_owned(),
                 description: request.description.clone(),
                 customer_id: request.customer_id.trim().to_owned(),
@@ -520,7 +547,7 @@ impl DeskSetup {
                 team,
                 assignee,
                 stage: stage.id.clone(),
-                status: history.status.name().to_owned(),
+                status: history.status,
                 status_token_hash: users::token_hash(&token),
                 clocks,
                 sla_events,
@@ -545,6 +572,17 @@ impl DeskSetup {
     }
 }
 
+/// Why a ticket was not opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenRefused {
+    /// The request is not a ticket the desk can take (every problem, `field: reason`).
+    #[error("{}", .0.iter().map(|(field, reason)| format!("{field}: {reason}")).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<(&'static str, String)>),
+    /// The store or the desk's settings failed (a server error).
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
 /// Opens a ticket at `now`: first-response, resolution and stage clocks start on the calendar
 /// with the targets of the first matching SLA rule; routed to a team and assigned by the
 /// routing (simultaneous tickets of a team take turns, however many servers run). Returns the
@@ -554,8 +592,9 @@ pub async fn open_ticket(
     request: &TicketRequest,
     actor: &Actor,
     now: Timestamp,
-) -> Result<(String, String), String> {
-    let setup = DeskSetup::load(store).await.map_err(|e| e.to_string())?;
+) -> Result<(String, String), OpenRefused> {
+    let setup = DeskSetup::load(store).await?;
+    let checked = setup.check(request).map_err(OpenRefused::Invalid)?;
     let team = setup.team_for(request);
     let day = now
         .to_zoned(setup.calendar.zone().clone())
@@ -568,27 +607,34 @@ pub async fn open_ticket(
     // 100 000 tickets a day; then the second draws again
     for _ in 0..3 {
         let ticket_id = format!("T{day}-{}", &users::new_token()[..12]);
-        let (ticket, token) = setup.prepare(
-            ticket_id.clone(),
-            request,
-            (team.clone(), String::new()),
-            now,
-            &TicketHistory::default(),
-        )?;
+        let (ticket, token) = setup
+            .prepare(
+                ticket_id.clone(),
+                &checked,
+                (team.clone(), String::new()),
+                now,
+                &TicketHistory::default(),
+            )
+            .map_err(|reason| OpenRefused::Invalid(vec![("ticket", reason)]))?;
         match store
             .create_ticket(&ticket, actor, ms(now), Some(&pick))
             .await
         {
             Ok(_) => return Ok((ticket_id, token)),
             Err(error) => {
-                let taken = store.ticket(&ticket_id).await.map_err(|e| e.to_string())?;
+                let taken = store
+                    .ticket(&ticket_id)
+                    .await
+                    .map_err(anyhow::Error::from)?;
                 if taken.is_none() {
-                    return Err(error.to_string());
+                    return Err(OpenRefused::Failed(error.into()));
                 }
             }
         }
     }
-    Err("no free ticket id after three draws".to_owned())
+    Err(OpenRefused::Failed(anyhow::anyhow!(
+        "no free ticket id after three draws"
+    )))
 }
 
 /// One escalation pass at `now`: breaches and warnings fire once each; notifications wait for
@@ -605,17 +651,17 @@ pub async fn escalate(store: &Store, now: Timestamp) -> anyhow::Result<Escalatio
 }
 
 /// A stored clock back as a `servq-desk` clock.
-fn clock_of_row(row: &ClockRow) -> Option<SlaClock> {
-    Some(SlaClock {
-        metric: SlaMetric::parse(&row.metric)?,
+fn clock_of_row(row: &ClockRow) -> SlaClock {
+    SlaClock {
+        metric: row.metric,
         target_ms: row.target_ms,
         used_ms: row.used_ms,
         running_since: row
             .running_since
             .and_then(|ms| Timestamp::from_millisecond(ms).ok()),
-        state: ClockState::parse(&row.state)?,
+        state: row.state,
         breached: row.breached,
-    })
+    }
 }
 
 /// Why a ticket change was refused.
@@ -645,10 +691,6 @@ async fn load_ticket(store: &Store, ticket_id: &str) -> Result<servq_store::Tick
         .ok_or(ChangeRefused::NotFound)
 }
 
-fn event_name(event: ClockEvent) -> &'static str {
-    event.name()
-}
-
 /// Applies `action` to a ticket at `now`: the status moves, the clocks follow (servq-desk's
 /// `transition`), and everything is stored in one transaction. A complaint closes only after
 /// its return visit.
@@ -661,12 +703,11 @@ pub async fn act(
     now: Timestamp,
 ) -> Result<(), ChangeRefused> {
     let ticket = load_ticket(store, ticket_id).await?;
-    let status = TicketStatus::parse(&ticket.status)
-        .ok_or_else(|| ChangeRefused::Invalid(format!("unknown status {}", ticket.status)))?;
+    let status = ticket.status;
     let (next, ops) =
         transition(status, action).map_err(|e| ChangeRefused::Invalid(e.to_string()))?;
     if action == TicketAction::Close
-        && ticket.ticket_type == servq_desk::COMPLAINT
+        && ticket.ticket_type.is_complaint()
         && store.return_visit(ticket_id).await?.is_none()
     {
         return Err(ChangeRefused::Invalid(
@@ -678,7 +719,7 @@ pub async fn act(
         .map_err(|e| ChangeRefused::Failed(e.to_string()))?;
     let rows = store.ticket_clocks(ticket_id).await?;
     let mut changed: Vec<ClockRow> = Vec::new();
-    let mut events: Vec<(String, &'static str)> = Vec::new();
+    let mut events: Vec<(SlaMetric, ClockEvent)> = Vec::new();
     for op in ops {
         let metric = match op {
             ClockOp::Start(m)
@@ -687,43 +728,34 @@ pub async fn act(
             | ClockOp::Resume(m)
             | ClockOp::Reopen(m) => m,
         };
-        let stored = rows.iter().find(|row| row.metric == metric.name());
-        let mut clock = stored.and_then(clock_of_row);
-        let rule = stored.map_or_else(String::new, |row| row.rule.clone());
-        let fired: Vec<ClockEvent> = match (op, clock.as_mut()) {
-            (ClockOp::Start(_), _) => {
-                let rule_for = policy.rule_for(
-                    Priority::parse(&ticket.priority).unwrap_or(Priority::Normal),
-                    &ticket.category,
-                    &ticket.segment,
-                );
-                let Some(rule_for) = rule_for else { continue };
-                let (fresh, started) = SlaClock::start(metric, rule_for.target_ms(metric), now);
-                changed.push(clock_row(&fresh, &rule_for.name, &calendar, &policy));
-                events.push((metric.name().to_owned(), event_name(started)));
-                continue;
-            }
-            (_, None) => continue,
-            (ClockOp::Stop(_), Some(clock)) => clock.stop(&calendar, now),
-            (ClockOp::Pause(_), Some(clock)) => clock.pause(&calendar, now),
-            (ClockOp::Resume(_), Some(clock)) => clock.resume(now).into_iter().collect(),
-            (ClockOp::Reopen(_), Some(clock)) => clock.reopen(now).into_iter().collect(),
+        let stored = rows.iter().find(|row| row.metric == metric);
+        if let ClockOp::Start(_) = op {
+            let rule_for = policy.rule_for(ticket.priority, &ticket.category, &ticket.segment);
+            let Some(rule_for) = rule_for else { continue };
+            let (fresh, started) = SlaClock::start(metric, rule_for.target_ms(metric), now);
+            changed.push(clock_row(&fresh, &rule_for.name, &calendar, &policy));
+            events.push((metric, started));
+            continue;
+        }
+        // a clock the ticket never had (a metric its type does not time) has nothing to change
+        let Some(stored) = stored else { continue };
+        let mut clock = clock_of_row(stored);
+        let rule = stored.rule.clone();
+        let fired: Vec<ClockEvent> = match op {
+            ClockOp::Start(_) => continue,
+            ClockOp::Stop(_) => clock.stop(&calendar, now),
+            ClockOp::Pause(_) => clock.pause(&calendar, now),
+            ClockOp::Resume(_) => clock.resume(now).into_iter().collect(),
+            ClockOp::Reopen(_) => clock.reopen(now).into_iter().collect(),
         };
         if fired.is_empty() {
             continue;
         }
-        let clock = clock.expect("events come from a clock");
         let mut row = clock_row(&clock, &rule, &calendar, &policy);
-        if let Some(stored) = stored {
-            // a warning or breach already fired stays fired
-            row.warned = stored.warned;
-        }
+        // a warning or breach already fired stays fired
+        row.warned = stored.warned;
         changed.push(row);
-        events.extend(
-            fired
-                .into_iter()
-                .map(|e| (metric.name().to_owned(), event_name(e))),
-        );
+        events.extend(fired.into_iter().map(|event| (metric, event)));
     }
     let detail = if note.trim().is_empty() {
         action.name().to_owned()
@@ -734,8 +766,8 @@ pub async fn act(
         .apply_ticket_change(
             &TicketChange {
                 ticket_id,
-                from_status: status.name(),
-                status: next.name(),
+                from_status: status,
+                status: next,
                 stage: None,
                 first_response: matches!(action, TicketAction::Reply | TicketAction::Resolve),
                 resolved: match action {
@@ -774,7 +806,7 @@ pub async fn move_stage(
     now: Timestamp,
 ) -> Result<String, ChangeRefused> {
     let ticket = load_ticket(store, ticket_id).await?;
-    if matches!(ticket.status.as_str(), "resolved" | "closed") {
+    if matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed) {
         return Err(ChangeRefused::Invalid(format!(
             "a {} ticket stays in its stage",
             ticket.status
@@ -783,7 +815,7 @@ pub async fn move_stage(
     let workflows = workflows(store)
         .await
         .map_err(|error| ChangeRefused::Failed(error.to_string()))?;
-    let workflow = find_workflow(&workflows, &ticket.ticket_type)
+    let workflow = find_workflow(&workflows, ticket.ticket_type.name())
         .ok_or_else(|| ChangeRefused::Invalid("no workflow for the ticket type".to_owned()))?;
     let target = match stage {
         Some(id) => workflow.stage(id).ok_or_else(|| {
@@ -805,19 +837,19 @@ pub async fn move_stage(
     let (calendar, policy) = desk_config(store)
         .await
         .map_err(|e| ChangeRefused::Failed(e.to_string()))?;
-    let mut events: Vec<(String, &'static str)> = Vec::new();
+    let mut events: Vec<(SlaMetric, ClockEvent)> = Vec::new();
     let mut clocks = Vec::new();
     if let Some(mut old) = store
         .ticket_clocks(ticket_id)
         .await?
         .iter()
-        .find(|row| row.metric == SlaMetric::Stage.name())
-        .and_then(clock_of_row)
+        .find(|row| row.metric == SlaMetric::Stage)
+        .map(clock_of_row)
     {
         events.extend(
             old.stop(&calendar, now)
                 .into_iter()
-                .map(|e| (SlaMetric::Stage.name().to_owned(), event_name(e))),
+                .map(|event| (SlaMetric::Stage, event)),
         );
     }
     let (mut fresh, started) = SlaClock::start(
@@ -825,17 +857,17 @@ pub async fn move_stage(
         i64::from(target.limit_minutes) * 60_000,
         now,
     );
-    if ticket.status == "waiting_customer" {
+    if ticket.status == TicketStatus::WaitingCustomer {
         fresh.pause(&calendar, now);
     }
-    events.push((SlaMetric::Stage.name().to_owned(), event_name(started)));
+    events.push((SlaMetric::Stage, started));
     clocks.push(clock_row(&fresh, &target.id, &calendar, &policy));
     let applied = store
         .apply_ticket_change(
             &TicketChange {
                 ticket_id,
-                from_status: &ticket.status,
-                status: &ticket.status,
+                from_status: ticket.status,
+                status: ticket.status,
                 stage: Some(&target.id),
                 first_response: false,
                 resolved: None,
@@ -868,7 +900,7 @@ pub async fn return_visit(
     now: Timestamp,
 ) -> Result<(), ChangeRefused> {
     let ticket = load_ticket(store, ticket_id).await?;
-    if ticket.ticket_type != servq_desk::COMPLAINT {
+    if !ticket.ticket_type.is_complaint() {
         return Err(ChangeRefused::Invalid(
             "return visits are recorded on complaints".to_owned(),
         ));
@@ -892,7 +924,6 @@ pub async fn return_visit(
         .await?;
     Ok(())
 }
-
 
 /// The longest note, in characters.
 pub const MAX_NOTE_CHARS: usize = 10_000;

@@ -126,11 +126,14 @@ fn ticket_of(
         contact_id: None,
         team: get("team"),
     };
-    let mut errors: Vec<(String, String)> = setup
-        .check(&request)
-        .into_iter()
-        .map(|(field, reason)| (column(field), reason))
-        .collect();
+    let checked = setup.check(&request);
+    let mut errors: Vec<(String, String)> = match &checked {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems
+            .iter()
+            .map(|(field, reason)| (column(field), reason.clone()))
+            .collect(),
+    };
     let id = get("ticket_id");
     if id.is_empty() || id.chars().count() > 64 {
         errors.push((
@@ -181,14 +184,14 @@ fn ticket_of(
                 .map(|(field, reason)| (column(field), reason)),
         );
     }
-    let Some(created) = created.filter(|_| errors.is_empty()) else {
+    let (Some(created), Ok(checked)) = (created.filter(|_| errors.is_empty()), checked) else {
         return Err(errors);
     };
     let team = setup.team_for(&request);
     setup
         .prepare(
             id,
-            &request,
+            &checked,
             (team, get("assignee")),
             created,
             &history.completed(),

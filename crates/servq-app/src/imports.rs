@@ -7,7 +7,9 @@ use std::path::Path;
 
 use anyhow::Result;
 use jiff::tz::TimeZone;
-use servq_import::{ColumnMap, ImportKind, OpenOptions, Outcome, Progress, TableReader, TextEncoding};
+use servq_import::{
+    ColumnMap, ImportKind, OpenOptions, Outcome, Progress, TableReader, TextEncoding,
+};
 use servq_store::{Actor, Store};
 
 use crate::desk_import;

@@ -193,7 +193,9 @@ impl Period {
             Ok(civil) => civil,
             Err(_) => text
                 .parse::<jiff::civil::Date>()
-                .with_context(|| format!("period '{text}' is not a local time like 2026-12-01T03:30"))?
+                .with_context(|| {
+                    format!("period '{text}' is not a local time like 2026-12-01T03:30")
+                })?
                 .to_datetime(jiff::civil::Time::midnight()),
         };
         Ok(Period::of(civil.to_zoned(zone.clone())?))
@@ -257,7 +259,10 @@ pub async fn run_due(context: &JobContext, job: Job, now: Timestamp) -> Result<V
     let mut outcomes = Vec::new();
     for period in skip {
         let at = period.at.timestamp().as_millisecond();
-        if store.skip_job_run(job.name(), &period.key, at, now_ms()).await? {
+        if store
+            .skip_job_run(job.name(), &period.key, at, now_ms())
+            .await?
+        {
             outcomes.push(PeriodOutcome::Skipped(period.key));
         }
     }
@@ -378,13 +383,25 @@ mod tests {
     #[test]
     fn a_job_that_never_ran_starts_with_its_latest_period() {
         // 2026-12-02 05:00 in Shanghai: today's 03:30 is the latest
-        let (skip, run) =
-            due_periods("30 3 * * *", &shanghai(), None, at("2026-12-01T21:00:00Z"), 3).unwrap();
+        let (skip, run) = due_periods(
+            "30 3 * * *",
+            &shanghai(),
+            None,
+            at("2026-12-01T21:00:00Z"),
+            3,
+        )
+        .unwrap();
         assert!(skip.is_empty());
         assert_eq!(keys(&run), ["2026-12-02T03:30"]);
         // 03:29 local: yesterday's
-        let (_, run) =
-            due_periods("30 3 * * *", &shanghai(), None, at("2026-12-01T19:29:00Z"), 3).unwrap();
+        let (_, run) = due_periods(
+            "30 3 * * *",
+            &shanghai(),
+            None,
+            at("2026-12-01T19:29:00Z"),
+            3,
+        )
+        .unwrap();
         assert_eq!(keys(&run), ["2026-12-01T03:30"]);
     }
 
@@ -394,11 +411,22 @@ mod tests {
         let last = Period::parse("2026-11-25T03:30", &zone).unwrap();
         let last_ms = last.at.timestamp().as_millisecond();
         // down from the 25th to the 2nd at 05:00: 26th … 2nd are 7 periods
-        let (skip, run) =
-            due_periods("30 3 * * *", &zone, Some(last_ms), at("2026-12-01T21:00:00Z"), 3).unwrap();
+        let (skip, run) = due_periods(
+            "30 3 * * *",
+            &zone,
+            Some(last_ms),
+            at("2026-12-01T21:00:00Z"),
+            3,
+        )
+        .unwrap();
         assert_eq!(
             keys(&skip),
-            ["2026-11-26T03:30", "2026-11-27T03:30", "2026-11-28T03:30", "2026-11-29T03:30"]
+            [
+                "2026-11-26T03:30",
+                "2026-11-27T03:30",
+                "2026-11-28T03:30",
+                "2026-11-29T03:30"
+            ]
         );
         assert_eq!(
             keys(&run),

@@ -254,7 +254,6 @@ pub fn parse_rules(body: &Value) -> Result<Vec<DispatchRule>, String> {
     Ok(rules)
 }
 
-
 /// Why dispatch rules were not stored.
 #[derive(Debug, thiserror::Error)]
 pub enum RulesRefused {

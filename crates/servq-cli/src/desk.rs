@@ -74,8 +74,7 @@ pub async fn run(config: &Config, command: DeskCommand) -> Result<ExitCode> {
         }
         DeskCommand::SendOutbox { outbox } => {
             let config = outbox.config()?;
-            let delivery =
-                outbox::deliver_due(&store, &config, now_ms()).await?;
+            let delivery = outbox::deliver_due(&store, &config, now_ms()).await?;
             println!(
                 "{}",
                 serde_json::json!({"sent": delivery.sent, "failed": delivery.failed})
@@ -87,10 +86,14 @@ pub async fn run(config: &Config, command: DeskCommand) -> Result<ExitCode> {
         }
         DeskCommand::Routing { set: Some(path) } => {
             let routing = read_json(&path, "a routing")?;
-            save(&store, &path, DeskSettingsUpdate {
-                routing: Some(routing),
-                ..DeskSettingsUpdate::default()
-            })
+            save(
+                &store,
+                &path,
+                DeskSettingsUpdate {
+                    routing: Some(routing),
+                    ..DeskSettingsUpdate::default()
+                },
+            )
             .await?;
             eprintln!("routing stored; new tickets use it");
         }
@@ -100,10 +103,14 @@ pub async fn run(config: &Config, command: DeskCommand) -> Result<ExitCode> {
         }
         DeskCommand::Workflows { set: Some(path) } => {
             let workflows = read_json(&path, "a list of workflows")?;
-            save(&store, &path, DeskSettingsUpdate {
-                workflows: Some(workflows),
-                ..DeskSettingsUpdate::default()
-            })
+            save(
+                &store,
+                &path,
+                DeskSettingsUpdate {
+                    workflows: Some(workflows),
+                    ..DeskSettingsUpdate::default()
+                },
+            )
             .await?;
             eprintln!("workflows stored; new tickets and stage moves use them");
         }
@@ -117,19 +124,27 @@ pub async fn run(config: &Config, command: DeskCommand) -> Result<ExitCode> {
         }
         DeskCommand::Calendar { set: Some(path) } => {
             let calendar = read_json(&path, "a calendar")?;
-            save(&store, &path, DeskSettingsUpdate {
-                calendar: Some(calendar),
-                ..DeskSettingsUpdate::default()
-            })
+            save(
+                &store,
+                &path,
+                DeskSettingsUpdate {
+                    calendar: Some(calendar),
+                    ..DeskSettingsUpdate::default()
+                },
+            )
             .await?;
             eprintln!("calendar stored; new and resumed SLA clocks use it");
         }
         DeskCommand::Policy { set: Some(path) } => {
             let policy = read_json(&path, "an SLA policy")?;
-            save(&store, &path, DeskSettingsUpdate {
-                policy: Some(policy),
-                ..DeskSettingsUpdate::default()
-            })
+            save(
+                &store,
+                &path,
+                DeskSettingsUpdate {
+                    policy: Some(policy),
+                    ..DeskSettingsUpdate::default()
+                },
+            )
             .await?;
             eprintln!("SLA policy stored; new tickets use it");
         }

@@ -91,7 +91,10 @@ async fn run_job(
             let zone = jiff::tz::TimeZone::get(&context.store.centre_zone().await?)?;
             let period = Period::parse(text, &zone)?;
             if again {
-                context.store.forget_job_run(job.name(), &period.key).await?;
+                context
+                    .store
+                    .forget_job_run(job.name(), &period.key)
+                    .await?;
             }
             match jobs::run_period(context, job, &period, now).await? {
                 Some(outcome) => vec![outcome],
@@ -163,7 +166,10 @@ async fn list(config: &Config, format: &str) -> Result<ExitCode> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&json!({ "jobs": jobs }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "jobs": jobs }))?
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let mut table = comfy_table::Table::new();

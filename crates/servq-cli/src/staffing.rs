@@ -10,8 +10,7 @@ use serde_json::{Map, Value, json};
 use servq_app::staffing::{HistoryRequest, StoreHistory, day_date, interval_history};
 use servq_store::TimeGrain;
 use servq_wfm::{
-    Model, Patience, Performance, Staffing, StaffingPolicy, Target, Workload, evaluate,
-    forecast,
+    Model, Patience, Performance, Staffing, StaffingPolicy, Target, Workload, evaluate, forecast,
     required_staff, staff_with_shrinkage,
 };
 

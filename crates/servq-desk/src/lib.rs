@@ -11,6 +11,27 @@ mod routing;
 mod sla;
 mod ticket;
 
+/// Writes a stored name (`name()`) for the enums stored as text, so pages and messages print
+/// them like the store keeps them.
+macro_rules! display_by_name {
+    ($($kind:ty),*) => {$(
+        impl std::fmt::Display for $kind {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    )*};
+}
+
+display_by_name!(
+    Priority,
+    TicketStatus,
+    TicketAction,
+    SlaMetric,
+    ClockState,
+    ReturnVisitOutcome
+);
+
 pub use calendar::{BusinessCalendar, CalendarError, CalendarSpec, Span, china_2025};
 pub use categories::{
     Category, CategoryError, check_categories, contains_category, default_categories, flatten,
@@ -23,7 +44,7 @@ pub use policy::{Priority, SlaPolicy, SlaRule};
 pub use routing::{Assignment, Routing, RoutingRule};
 pub use sla::{ClockEvent, ClockState, SlaClock, SlaMetric};
 pub use ticket::{
-    CATALOGUE_STAGES, COMPLAINT, ClockOp, DEFAULT_CATEGORIES, MAX_STAGE_MINUTES, STAGE_NAME_LOCALES,
-    ReturnVisitOutcome, TicketAction, TicketStatus, TransitionError, Workflow, WorkflowStage, check_workflows,
-    default_workflows, transition,
+    CATALOGUE_STAGES, COMPLAINT, ClockOp, DEFAULT_CATEGORIES, MAX_STAGE_MINUTES,
+    ReturnVisitOutcome, STAGE_NAME_LOCALES, TicketAction, TicketStatus, TicketType,
+    TransitionError, Workflow, WorkflowStage, check_workflows, default_workflows, transition,
 };

@@ -147,7 +147,8 @@ impl SlaPolicy {
 
     /// The business time after which a clock of `target_ms` warns.
     pub fn warn_after_ms(&self, target_ms: i64) -> Option<i64> {
-        (1..=99).contains(&self.warn_at_percent)
+        (1..=99)
+            .contains(&self.warn_at_percent)
             .then(|| target_ms * i64::from(self.warn_at_percent) / 100)
     }
 
@@ -184,7 +185,8 @@ mod tests {
     #[test]
     fn warn_at_percent_defaults_to_80_and_must_be_1_to_99() {
         let rules = serde_json::to_value(&SlaPolicy::standard().rules).unwrap();
-        let policy: SlaPolicy = serde_json::from_value(serde_json::json!({ "rules": rules })).unwrap();
+        let policy: SlaPolicy =
+            serde_json::from_value(serde_json::json!({ "rules": rules })).unwrap();
         assert_eq!(policy.warn_at_percent, 80);
         assert!(policy.problems().is_empty());
         for bad in [0, 100, 150] {

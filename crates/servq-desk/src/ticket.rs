@@ -11,6 +11,47 @@ use crate::sla::SlaMetric;
 /// complaint measures count it.
 pub const COMPLAINT: &str = "complaint";
 
+/// A ticket type: one of the workflows' types (after_sales, complaint, consult, or one the
+/// centre added). The set is configuration, so it is a checked name rather than an enum.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TicketType(String);
+
+impl TicketType {
+    /// A stored or submitted type: letters, digits, `_` and `-`, 1 to 64 characters.
+    pub fn parse(name: &str) -> Option<TicketType> {
+        let name = name.trim();
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        valid.then(|| TicketType(name.to_owned()))
+    }
+
+    /// The type's name.
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether tickets of this type are complaints (return visit, complaint measures).
+    pub fn is_complaint(&self) -> bool {
+        self.0 == COMPLAINT
+    }
+}
+
+impl std::fmt::Display for TicketType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for TicketType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
 /// How a complaint's return visit (回访) went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

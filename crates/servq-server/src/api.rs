@@ -12,12 +12,12 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use servq_core::{PERMISSIONS, Permission};
-use servq_kpi::{METRICS, MetricValue};
 use servq_app::{
     report::{self, Report, ReportFormat, RequestError},
     users::{self, UserRefused, UserRequest},
 };
+use servq_core::{PERMISSIONS, Permission};
+use servq_kpi::{METRICS, MetricValue};
 use servq_store::KpiQuery;
 
 use crate::{

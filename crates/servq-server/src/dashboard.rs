@@ -805,9 +805,17 @@ mod tests {
             .iter()
             .find(|column| column.name == "service_level")
             .unwrap();
-        assert_eq!((sorted.arrow, sorted.href.as_str()), (" ▼", "/?sort=service_level&dir=asc"));
+        assert_eq!(
+            (sorted.arrow, sorted.href.as_str()),
+            (" ▼", "/?sort=service_level&dir=asc")
+        );
         let ascending = ranking(&groups, "offered", false, link, no_exports());
-        assert!(ascending.columns.iter().all(|column| column.href.ends_with("dir=desc")));
+        assert!(
+            ascending
+                .columns
+                .iter()
+                .all(|column| column.href.ends_with("dir=desc"))
+        );
         assert!(
             ranking(&groups[..4], "service_level", true, link, no_exports())
                 .rows

@@ -15,7 +15,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use servq_core::Permission;
-use servq_desk::{TicketAction, Workflow};
+use servq_desk::{TicketAction, TicketStatus, Workflow};
 
 use servq_app::desk::*;
 
@@ -73,7 +73,13 @@ pub(crate) async fn create(
     let Json(request) = body?;
     let (id, token) = open_ticket(&state.store, &request, &user.actor(), Timestamp::now())
         .await
-        .map_err(|detail| Problem::bad_request(user.locale, "bad_ticket", detail))?;
+        .map_err(|refused| match refused {
+            OpenRefused::Invalid(_) => {
+                Problem::bad_request(user.locale, "bad_ticket", refused.to_string())
+            }
+            // a store failure is the server's fault: logged, a 500
+            OpenRefused::Failed(error) => Problem::internal(format!("{error:#}")),
+        })?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"id": id, "status_token": token})),
@@ -403,14 +409,20 @@ pub(crate) async fn status_page(
     let (calendar, _) = desk_config(&state.store).await.map_err(Problem::internal)?;
     let when = |ms: i64| crate::desk_pages::local_time(calendar.zone(), Some(ms));
     let workflows = workflows(&state.store).await.map_err(Problem::internal)?;
-    let next = find_workflow(&workflows, &ticket.ticket_type)
+    let next = find_workflow(&workflows, ticket.ticket_type.name())
         .and_then(|w| w.next(&ticket.stage).map(|s| s.id.clone()));
-    let stage_name = |stage: &str| stage_label(locale, &workflows, &ticket.ticket_type, stage);
+    let stage_name =
+        |stage: &str| stage_label(locale, &workflows, ticket.ticket_type.name(), stage);
     let expected = clocks
         .iter()
-        .find(|c| c.metric == "resolution")
+        .find(|c| c.metric == servq_desk::SlaMetric::Resolution)
         .and_then(|c| c.due_ms)
-        .filter(|_| matches!(ticket.status.as_str(), "open" | "waiting_customer"))
+        .filter(|_| {
+            matches!(
+                ticket.status,
+                TicketStatus::Open | TicketStatus::WaitingCustomer
+            )
+        })
         .map(when);
     let history = state
         .store
@@ -428,8 +440,8 @@ pub(crate) async fn status_page(
         })
         .collect();
     let status = TicketStatusView {
-        next_step: match (&next, ticket.status.as_str()) {
-            (_, "resolved" | "closed") => t(locale, "desk.done"),
+        next_step: match (&next, ticket.status) {
+            (_, TicketStatus::Resolved | TicketStatus::Closed) => t(locale, "desk.done"),
             (Some(next), _) => stage_name(next),
             (None, _) => t(locale, "desk.finishing"),
         },
@@ -460,7 +472,7 @@ pub(crate) async fn status_page(
 struct TicketStatusView {
     ticket_id: String,
     subject: String,
-    status: String,
+    status: TicketStatus,
     stage: String,
     stage_name: String,
     next_step: String,
@@ -962,4 +974,3 @@ pub(crate) async fn put_categories(
     let body = json!({"categories": update.categories});
     Ok(Json(body))
 }
-

@@ -104,12 +104,12 @@ pub(crate) async fn tickets_page(
             .map(|ticket| TicketLine {
                 id: ticket.ticket_id.clone(),
                 href: path_segment(&ticket.ticket_id),
-                status: ticket.status.clone(),
-                kind: type_label(locale, &ticket.ticket_type),
+                status: ticket.status,
+                kind: type_label(locale, ticket.ticket_type.name()),
                 subject: ticket.subject.clone(),
                 customer: ticket.customer_id.clone(),
-                priority: ticket.priority.clone(),
-                stage: stage_label(locale, &workflows, &ticket.ticket_type, &ticket.stage),
+                priority: ticket.priority,
+                stage: stage_label(locale, &workflows, ticket.ticket_type.name(), &ticket.stage),
                 created: local_time(&zone, Some(ticket.created_ms)),
             })
             .collect(),
@@ -136,11 +136,11 @@ pub(crate) const ATTACH_SCRIPT: &str = "function servqAttach(form) {\
 struct TicketLine {
     id: String,
     href: String,
-    status: String,
+    status: TicketStatus,
     kind: String,
     subject: String,
     customer: String,
-    priority: String,
+    priority: Priority,
     stage: String,
     created: String,
 }
@@ -216,31 +216,29 @@ pub(crate) async fn ticket_page(
         })
         .collect();
     // actions the status allows, and the stages to move to while it is worked on
-    let status = TicketStatus::parse(&ticket.status);
-    let actions = status.map(|status| {
-        [
-            TicketAction::Reply,
-            TicketAction::CustomerReply,
-            TicketAction::WaitOnCustomer,
-            TicketAction::Resolve,
-            TicketAction::Close,
-            TicketAction::Reopen,
-        ]
-        .into_iter()
-        .filter(|action| transition(status, *action).is_ok())
-        .map(TicketAction::name)
-        .collect()
-    });
+    let status = ticket.status;
+    let actions: Vec<&'static str> = [
+        TicketAction::Reply,
+        TicketAction::CustomerReply,
+        TicketAction::WaitOnCustomer,
+        TicketAction::Resolve,
+        TicketAction::Close,
+        TicketAction::Reopen,
+    ]
+    .into_iter()
+    .filter(|action| transition(status, *action).is_ok())
+    .map(TicketAction::name)
+    .collect();
     let stages = match status {
-        Some(TicketStatus::Open | TicketStatus::WaitingCustomer) => {
-            servq_app::desk::find_workflow(&workflows, &ticket.ticket_type)
+        TicketStatus::Open | TicketStatus::WaitingCustomer => {
+            servq_app::desk::find_workflow(&workflows, ticket.ticket_type.name())
                 .map(|flow| {
                     flow.stages
                         .iter()
                         .map(|s| {
                             (
                                 s.id.clone(),
-                                stage_label(locale, &workflows, &ticket.ticket_type, &s.id),
+                                stage_label(locale, &workflows, ticket.ticket_type.name(), &s.id),
                                 s.id == ticket.stage,
                             )
                         })
@@ -255,7 +253,7 @@ pub(crate) async fn ticket_page(
         .dimension_values(servq_store::Dimension::Team)
         .await
         .map_err(Problem::internal)?;
-    let complaint = ticket.ticket_type == servq_desk::COMPLAINT;
+    let complaint = ticket.ticket_type.is_complaint();
     let visit = if complaint {
         state
             .store
@@ -300,8 +298,8 @@ pub(crate) async fn ticket_page(
             .as_deref()
             .filter(|token| !token.is_empty())
             .map(path_segment),
-        kind: type_label(locale, &ticket.ticket_type),
-        stage_name: stage_label(locale, &workflows, &ticket.ticket_type, &ticket.stage),
+        kind: type_label(locale, ticket.ticket_type.name()),
+        stage_name: stage_label(locale, &workflows, ticket.ticket_type.name(), &ticket.stage),
         category_name,
         created: local_time(&zone, Some(ticket.created_ms)),
         clocks,
@@ -325,7 +323,7 @@ pub(crate) async fn ticket_page(
                 href: path_segment(&other.ticket_id),
                 created: local_time(&zone, Some(other.created_ms)),
                 subject: other.subject.clone(),
-                status: other.status.clone(),
+                status: other.status,
             })
             .collect(),
         contacts: contacts
@@ -346,8 +344,8 @@ pub(crate) async fn ticket_page(
 }
 
 struct ClockLine {
-    metric: String,
-    state: String,
+    metric: servq_desk::SlaMetric,
+    state: servq_desk::ClockState,
     target_minutes: i64,
     used_minutes: i64,
     due: String,
@@ -366,7 +364,7 @@ struct OtherTicket {
     href: String,
     created: String,
     subject: String,
-    status: String,
+    status: TicketStatus,
 }
 
 struct ContactLine {
@@ -396,7 +394,7 @@ struct TicketPage<'a> {
     category_name: String,
     created: String,
     clocks: Vec<ClockLine>,
-    actions: Option<Vec<&'static str>>,
+    actions: Vec<&'static str>,
     /// (stage, name, current)
     stages: Vec<(String, String, bool)>,
     teams: Vec<String>,

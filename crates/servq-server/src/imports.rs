@@ -17,8 +17,8 @@ use axum::{
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use servq_core::Permission;
 use servq_app::imports::{FileImport, FileKind, TableOptions, import_file};
+use servq_core::Permission;
 use servq_import::{ColumnMap, Outcome, Phase, Progress, TextEncoding};
 use servq_store::{Actor, Backend, ImportEnd, ImportJob, ImportStatus, Store};
 use std::{

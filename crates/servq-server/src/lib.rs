@@ -33,8 +33,8 @@ use serde_json::json;
 use servq_store::Store;
 
 pub use servq_app::{i18n, now_ms};
-use utoipa::OpenApi;
 use servq_app::{jobs, outbox, rfc3339};
+use utoipa::OpenApi;
 
 use crate::i18n::{Locale, t};
 
@@ -260,7 +260,10 @@ pub fn router(state: AppState) -> Router {
 pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     use axum::routing::put;
     vec![
-        ("/api/v1/qa/rules", get(qa_setup::rules).put(qa_setup::save_rules)),
+        (
+            "/api/v1/qa/rules",
+            get(qa_setup::rules).put(qa_setup::save_rules),
+        ),
         ("/api/v1/me", get(api::me)),
         ("/api/v1/me/locale", put(api::set_locale)),
         ("/api/v1/kpi", get(api::kpi)),
@@ -268,37 +271,86 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/users", get(api::users).post(api::create_user)),
         ("/api/v1/audit", get(api::audit)),
         ("/api/v1/contacts", get(drill::contacts_api)),
-        ("/api/v1/contacts/{id}/transcript", get(transcript::transcript_api)),
-        ("/api/v1/imports", get(imports::import_jobs).post(imports::start_import).layer( axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES), )),
+        (
+            "/api/v1/contacts/{id}/transcript",
+            get(transcript::transcript_api),
+        ),
+        (
+            "/api/v1/imports",
+            get(imports::import_jobs).post(imports::start_import).layer(
+                axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES),
+            ),
+        ),
         ("/api/v1/imports/{id}", get(imports::import_job)),
-        ("/api/v1/scorecards/{id}", get(evaluations::scorecard).put(qa_setup::save_scorecard)),
+        (
+            "/api/v1/scorecards/{id}",
+            get(evaluations::scorecard).put(qa_setup::save_scorecard),
+        ),
         ("/api/v1/qa/sample", post(evaluations::sample)),
         ("/api/v1/qa/queue", get(evaluations::queue)),
         ("/api/v1/qa/coaching", get(evaluations::coaching)),
-        ("/api/v1/calibrations", post(evaluations::create_calibration)),
+        (
+            "/api/v1/calibrations",
+            post(evaluations::create_calibration),
+        ),
         ("/api/v1/calibrations/{id}", get(evaluations::calibration)),
-        ("/api/v1/calibrations/{id}/scores", post(evaluations::score_calibration)),
-        ("/api/v1/calibrations/{id}/close", post(evaluations::close_calibration)),
-        ("/api/v1/evaluations", get(evaluations::list).post(evaluations::create)),
+        (
+            "/api/v1/calibrations/{id}/scores",
+            post(evaluations::score_calibration),
+        ),
+        (
+            "/api/v1/calibrations/{id}/close",
+            post(evaluations::close_calibration),
+        ),
+        (
+            "/api/v1/evaluations",
+            get(evaluations::list).post(evaluations::create),
+        ),
         ("/api/v1/evaluations/{id}", get(evaluations::one)),
-        ("/api/v1/evaluations/{id}/acknowledge", post(evaluations::acknowledge)),
-        ("/api/v1/evaluations/{id}/dispute", post(evaluations::dispute)),
-        ("/api/v1/evaluations/{id}/rereview", post(evaluations::rereview)),
+        (
+            "/api/v1/evaluations/{id}/acknowledge",
+            post(evaluations::acknowledge),
+        ),
+        (
+            "/api/v1/evaluations/{id}/dispute",
+            post(evaluations::dispute),
+        ),
+        (
+            "/api/v1/evaluations/{id}/rereview",
+            post(evaluations::rereview),
+        ),
         ("/api/v1/tickets", get(desk::list).post(desk::create)),
         ("/api/v1/tickets/{id}", get(desk::one)),
         ("/api/v1/desk/kpi", get(desk::kpi)),
-        ("/api/v1/desk/categories", get(desk::get_categories).put(desk::put_categories)),
-        ("/api/v1/desk/config", get(desk::config).put(desk::set_config)),
+        (
+            "/api/v1/desk/categories",
+            get(desk::get_categories).put(desk::put_categories),
+        ),
+        (
+            "/api/v1/desk/config",
+            get(desk::config).put(desk::set_config),
+        ),
         ("/api/v1/tickets/{id}/actions", post(desk::action)),
         ("/api/v1/tickets/{id}/stage", post(desk::stage)),
         ("/api/v1/tickets/{id}/notes", post(desk::note)),
         ("/api/v1/tickets/{id}/transfer", post(desk::transfer)),
-        ("/api/v1/tickets/{id}/attachments", post(desk::attach).layer(axum::extract::DefaultBodyLimit::max( desk::MAX_ATTACHMENT_BYTES + 64 * 1024, ))),
-        ("/api/v1/tickets/{id}/attachments/{attachment}", get(desk::download)),
+        (
+            "/api/v1/tickets/{id}/attachments",
+            post(desk::attach).layer(axum::extract::DefaultBodyLimit::max(
+                desk::MAX_ATTACHMENT_BYTES + 64 * 1024,
+            )),
+        ),
+        (
+            "/api/v1/tickets/{id}/attachments/{attachment}",
+            get(desk::download),
+        ),
         ("/api/v1/tickets/{id}/return-visit", put(desk::visit)),
         ("/api/v1/survey-templates", get(surveys::templates)),
         ("/api/v1/survey-templates/{id}", put(surveys::save_template)),
-        ("/api/v1/survey-rules", get(surveys::rules).put(surveys::put_rules)),
+        (
+            "/api/v1/survey-rules",
+            get(surveys::rules).put(surveys::put_rules),
+        ),
         ("/api/v1/surveys/dispatch", post(surveys::dispatch)),
         ("/api/v1/surveys/outbox", get(surveys::outbox)),
         ("/api/v1/surveys/outbox/{id}/sent", post(surveys::mark_sent)),
@@ -329,7 +381,6 @@ pub(crate) async fn healthz(
         Err(error) => Problem::internal(error).into_response(),
     }
 }
-
 
 /// Serves until the process is stopped. With no user in the database, prints a one-time
 /// set-up link (valid one hour) for creating the administrator in the browser.

@@ -10,8 +10,8 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
-use servq_core::{Permission, Role};
 use servq_app::users::{self, UserRefused, UserRequest};
+use servq_core::{Permission, Role};
 use servq_store::Actor;
 
 use crate::{
@@ -20,23 +20,6 @@ use crate::{
     i18n::{Locale, t},
     now_ms,
 };
-
-/// Escapes text for HTML element content and attribute values (for the pages still assembled in
-/// Rust; templates escape by themselves).
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 pub(crate) const STYLE: &str = "body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;background:#f5f6f8;color:#1d2330}\
 header{display:flex;gap:1rem;align-items:center;padding:.6rem 1.2rem;background:#1d3557;color:#fff}\
@@ -81,26 +64,6 @@ pub(crate) fn render(template: &impl askama::Template) -> Result<Html<String>, P
     template.render().map(Html).map_err(Problem::internal)
 }
 
-/// A page whose body is still assembled in Rust, in the common frame.
-#[derive(askama::Template)]
-#[template(path = "frame.html")]
-struct Frame<'a> {
-    i18n: Text,
-    title: &'a str,
-    header: &'a str,
-    body: &'a str,
-}
-
-pub(crate) fn page(locale: Locale, title: &str, header: &str, body: &str) -> Html<String> {
-    let frame = Frame {
-        i18n: Text::new(locale),
-        title,
-        header,
-        body,
-    };
-    render(&frame).unwrap_or_else(|_| Html(String::new()))
-}
-
 /// A link of the header's navigation.
 struct NavLink {
     href: &'static str,
@@ -124,11 +87,31 @@ struct Header<'a> {
 /// The pages in the header, each with the permission that opens it.
 const NAV_LINKS: [(Permission, &str, &str, &str); 6] = [
     (Permission::ViewOwnKpis, "/qa", "nav.qa", "nav-qa"),
-    (Permission::ViewOwnKpis, "/surveys", "nav.surveys", "nav-surveys"),
-    (Permission::HandleTickets, "/tickets", "nav.tickets", "nav-tickets"),
-    (Permission::ImportData, "/import", "nav.import", "nav-import"),
+    (
+        Permission::ViewOwnKpis,
+        "/surveys",
+        "nav.surveys",
+        "nav-surveys",
+    ),
+    (
+        Permission::HandleTickets,
+        "/tickets",
+        "nav.tickets",
+        "nav-tickets",
+    ),
+    (
+        Permission::ImportData,
+        "/import",
+        "nav.import",
+        "nav-import",
+    ),
     (Permission::ViewAuditLog, "/audit", "nav.audit", "nav-audit"),
-    (Permission::ViewOwnKpis, "/api/docs/", "nav.api_docs", "nav-api"),
+    (
+        Permission::ViewOwnKpis,
+        "/api/docs/",
+        "nav.api_docs",
+        "nav-api",
+    ),
 ];
 
 pub(crate) fn signed_in_header(user: &CurrentUser) -> String {
@@ -516,5 +499,5 @@ pub(crate) async fn audit_page(
         entries: rows,
         older,
     };
-    Ok(render(&audit)?    .into_response())
+    Ok(render(&audit)?.into_response())
 }

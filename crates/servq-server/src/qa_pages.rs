@@ -13,14 +13,14 @@ use servq_qa::Scale;
 use crate::{
     AppState, Problem,
     auth::CurrentUser,
-    i18n::{Locale, t},
-    pages::{escape, page, signed_in_header},
+    i18n::t,
+    pages::{Text, render, signed_in_header},
     query_params::{add_days, path_segment, today},
 };
 
 /// Posts JSON to the API with the session's CSRF token and reloads or moves on; shows the
 /// problem's detail otherwise.
-const SCRIPT: &str = r#"function servqCalibrate(contact) {
+pub(crate) const SCRIPT: &str = r#"function servqCalibrate(contact) {
   fetch('/api/v1/calibrations', {method: 'POST', credentials: 'same-origin',
     headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.body.dataset.csrf},
     body: JSON.stringify({contact_id: contact})})
@@ -38,18 +38,84 @@ function servqPost(url, body, next) {
   });
 }"#;
 
-/// The page frame with the CSRF token on `<body>` for the script.
-fn qa_page(user: &CurrentUser, title: &str, body: &str) -> Response {
-    let body = format!(
-        "<div id=\"qa\" data-csrf=\"{}\"></div>{body}<p id=\"qa-message\"></p>\
-         <script>document.body.dataset.csrf=document.getElementById('qa').dataset.csrf;{SCRIPT}</script>",
-        escape(user.csrf_token())
-    );
-    page(user.locale, title, &signed_in_header(user), &body).into_response()
-}
-
 fn score_text(score: Option<f64>) -> String {
     score.map_or("—".to_owned(), |s| format!("{s:.2}"))
+}
+
+/// The sampling strategies, in the order the form offers them.
+const STRATEGIES: [&str; 6] = [
+    "random",
+    "longest_handle",
+    "rule_hits",
+    "new_agents",
+    "unsatisfied",
+    "complaints",
+];
+
+/// `/qa` (`qa_index.html`).
+#[derive(askama::Template)]
+#[template(path = "qa_index.html")]
+struct QaIndexPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    /// The link to `/qa/setup`, for those who manage quality.
+    setup_link: bool,
+    /// The sampling form and the queue, for inspectors.
+    inspector: Option<InspectorPart>,
+    /// `qa.my_evaluations` for agents, `qa.evaluations` for everyone else.
+    evaluations_key: &'static str,
+    evaluations: Vec<EvaluationRow>,
+    /// The dispute prompt, ready for a single-quoted JavaScript string.
+    dispute_prompt: String,
+    coaching: Vec<CoachingRow>,
+}
+
+struct InspectorPart {
+    /// The sampling form's default period.
+    from: String,
+    to: String,
+    strategies: Vec<&'static str>,
+    queue: Vec<QueueRow>,
+}
+
+struct QueueRow {
+    contact_id: String,
+    agent: String,
+    plan: String,
+    /// The contact as a path segment.
+    link: String,
+    /// The contact as a JSON string, for `servqCalibrate(…)`.
+    json_id: String,
+}
+
+struct EvaluationRow {
+    id: String,
+    status: &'static str,
+    /// The contact as a path segment.
+    link: String,
+    contact: String,
+    agent: String,
+    inspector: String,
+    score: String,
+    comments: String,
+    /// The agent's reason, when disputed.
+    reason: Option<String>,
+    acknowledge: bool,
+    dispute: bool,
+    rereview: bool,
+}
+
+struct CoachingRow {
+    agent: String,
+    kind: String,
+    rule: String,
+    hits: i64,
+    contacts: i64,
+    /// The example contact as a path segment.
+    link: String,
+    example: String,
 }
 
 /// `/qa`.
@@ -62,83 +128,34 @@ pub(crate) async fn qa_page_handler(
     };
     user.require(Permission::ViewOwnKpis)?;
     let locale = user.locale;
-    let label = |key: &str| escape(&t(locale, key));
     let inspector = user.user.role.allows(Permission::EvaluateQuality);
-    let mut body = format!("<h1>{}</h1>", label("qa.title"));
-    if user.user.role.allows(Permission::ManageQuality) {
-        body.push_str(&format!(
-            "<p><a href=\"/qa/setup\" id=\"qa-setup-link\">{}</a></p>",
-            label("qa_setup.link")
-        ));
-    }
-    if inspector {
+    let inspector_part = if inspector {
         let (_, zone) = state.centre_zone().await?;
         let to = add_days(today(&zone), -1);
         let from = add_days(to, -6);
-        let strategies: String = [
-            "random",
-            "longest_handle",
-            "rule_hits",
-            "new_agents",
-            "unsatisfied",
-            "complaints",
-        ]
-        .iter()
-        .map(|s| {
-            format!(
-                "<option value=\"{s}\">{}</option>",
-                label(&format!("qa.strategy_{s}"))
-            )
-        })
-        .collect();
-        body.push_str(&format!(
-            "<h2>{sample}</h2><form id=\"sample-form\" class=\"filters\" onsubmit=\"event.preventDefault();\
-             servqPost('/api/v1/qa/sample',{{from:this.from.value,to:this.to.value,per_agent:Number(this.per_agent.value),strategy:this.strategy.value}})\">\
-             <label>{from_label} <input type=\"date\" name=\"from\" value=\"{from}\" required></label>\
-             <label>{to_label} <input type=\"date\" name=\"to\" value=\"{to}\" required></label>\
-             <label>{per_agent} <input type=\"number\" name=\"per_agent\" value=\"3\" min=\"1\" max=\"100\" required></label>\
-             <label>{strategy} <select name=\"strategy\">{strategies}</select></label>\
-             <button type=\"submit\" id=\"sample\">{sample}</button></form>",
-            sample = label("qa.sample"),
-            from_label = label("dashboard.from"),
-            to_label = label("dashboard.to"),
-            per_agent = label("qa.per_agent"),
-            strategy = label("qa.strategy"),
-        ));
         let queue = state
             .store
             .evaluation_queue(200)
             .await
             .map_err(Problem::internal)?;
-        body.push_str(&format!("<h2>{}</h2>", label("qa.queue")));
-        if queue.is_empty() {
-            body.push_str(&format!(
-                "<p id=\"queue-empty\">{}</p>",
-                label("qa.queue_empty")
-            ));
-        } else {
-            body.push_str(&format!(
-                "<table id=\"queue\"><tr><th>{}</th><th>{}</th><th>{}</th><th></th></tr>",
-                label("qa.contact"),
-                label("qa.agent"),
-                label("qa.plan")
-            ));
-            for item in &queue {
-                body.push_str(&format!(
-                    "<tr><td>{id}</td><td>{agent}</td><td>{plan}</td><td><a href=\"/qa/evaluate/{link}\">{evaluate}</a> \
-                     <button class=\"calibrate\" onclick=\"servqCalibrate({json_id})\">{calibrate}</button></td></tr>",
-                    id = escape(&item.contact_id),
-                    agent = escape(&item.agent_id),
-                    plan = escape(&item.plan),
-                    link = path_segment(&item.contact_id),
-                    evaluate = label("qa.evaluate"),
-                    json_id = escape(&serde_json::Value::String(item.contact_id.clone()).to_string()),
-                    calibrate = label("qa.calibrate"),
-                ));
-            }
-            body.push_str("</table>");
-        }
-    }
+        Some(InspectorPart {
+            from: from.to_string(),
+            to: to.to_string(),
+            strategies: STRATEGIES.to_vec(),
+            queue: queue
+                .iter()
+                .map(|item| QueueRow {
+                    contact_id: item.contact_id.clone(),
+                    agent: item.agent_id.clone(),
+                    plan: item.plan.clone(),
+                    link: path_segment(&item.contact_id),
+                    json_id: serde_json::Value::String(item.contact_id.clone()).to_string(),
+                })
+                .collect(),
+        })
+    } else {
+        None
+    };
     let own = (!user.user.role.allows(Permission::ViewAllKpis))
         .then(|| user.user.agent_id.clone().unwrap_or_default());
     let evaluations = state
@@ -146,110 +163,173 @@ pub(crate) async fn qa_page_handler(
         .evaluations(own.as_deref(), 100)
         .await
         .map_err(Problem::internal)?;
-    body.push_str(&format!(
-        "<h2>{}</h2><table id=\"evaluations\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>",
-        label(if own.is_some() { "qa.my_evaluations" } else { "qa.evaluations" }),
-        label("qa.contact"),
-        label("qa.agent"),
-        label("qa.inspector"),
-        label("qa.score"),
-        label("qa.status"),
-        label("qa.comments"),
-    ));
-    for evaluation in &evaluations {
-        let mine = user.user.agent_id.as_deref() == Some(evaluation.agent_id.as_str());
-        let id = escape(&evaluation.evaluation_id);
-        let status = evaluation.status.name();
-        let mut actions = String::new();
-        if mine && matches!(status, "submitted" | "rereviewed") {
-            actions.push_str(&format!(
-                "<button class=\"acknowledge\" onclick=\"servqPost('/api/v1/evaluations/{id}/acknowledge',{{}})\">{}</button> ",
-                label("qa.acknowledge")
-            ));
-        }
-        if mine && status == "submitted" {
-            actions.push_str(&format!(
-                "<button class=\"dispute\" onclick=\"var r=prompt('{prompt}');if(r){{servqPost('/api/v1/evaluations/{id}/dispute',{{reason:r}})}}\">{}</button>",
-                label("qa.dispute"),
-                prompt = label("qa.dispute_reason").replace('\'', "\\'"),
-            ));
-        }
-        if inspector && status == "disputed" {
-            actions.push_str(&format!(
-                "<a href=\"/qa/evaluate/{}?rereview={id}\">{}</a>",
-                path_segment(&evaluation.contact_id),
-                label("qa.rereview")
-            ));
-        }
-        body.push_str(&format!(
-            "<tr data-status=\"{status}\"><td><a href=\"/contacts/{link}\">{contact}</a></td><td>{agent}</td><td>{inspector_name}</td>\
-             <td class=\"score\">{score}</td><td>{status_label}</td><td>{comments}{reason}</td><td>{actions}</td></tr>",
-            link = path_segment(&evaluation.contact_id),
-            contact = escape(&evaluation.contact_id),
-            agent = escape(&evaluation.agent_id),
-            inspector_name = escape(&evaluation.inspector),
-            score = score_text(evaluation.score.score),
-            status_label = label(&format!("qa.status_{status}")),
-            comments = escape(&evaluation.score.comments),
-            reason = if evaluation.dispute_reason.is_empty() {
-                String::new()
-            } else {
-                format!(" <i>{}</i>", escape(&evaluation.dispute_reason))
-            },
-        ));
-    }
-    body.push_str("</table>");
-    let coaching = crate::evaluations::coaching_items(&state, &user, None, None).await?;
-    body.push_str(&format!(
-        "<h2>{}</h2><p class=\"muted\">{}</p><table id=\"coaching\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        label("qa.coaching"),
-        label("qa.coaching_note"),
-        label("qa.agent"),
-        label("transcript.kind"),
-        label("transcript.rule"),
-        label("qa.hits"),
-        label("qa.contacts"),
-        label("qa.example"),
-    ));
-    for item in coaching.iter().take(200) {
-        body.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/contacts/{}\">{}</a></td></tr>",
-            escape(&item.agent_id),
-            label(&format!("qa_kind.{}", item.kind)),
-            escape(&item.rule),
-            item.hits,
-            item.contacts,
-            path_segment(&item.example_contact),
-            escape(&item.example_contact),
-        ));
-    }
-    body.push_str("</table>");
-    Ok(qa_page(&user, &t(locale, "qa.title"), &body))
-}
-
-fn level_options(locale: Locale, scale: Scale, suggested: Option<u8>) -> String {
-    let (low, high) = scale.levels();
-    let mut options: String = (low..=high)
-        .rev()
-        .map(|level| {
-            let selected = if suggested == Some(level) {
-                " selected"
-            } else {
-                ""
-            };
-            format!("<option value=\"{level}\"{selected}>{level}</option>")
+    let evaluations: Vec<EvaluationRow> = evaluations
+        .iter()
+        .map(|evaluation| {
+            let mine = user.user.agent_id.as_deref() == Some(evaluation.agent_id.as_str());
+            let status = evaluation.status.name();
+            EvaluationRow {
+                id: evaluation.evaluation_id.clone(),
+                status,
+                link: path_segment(&evaluation.contact_id),
+                contact: evaluation.contact_id.clone(),
+                agent: evaluation.agent_id.clone(),
+                inspector: evaluation.inspector.clone(),
+                score: score_text(evaluation.score.score),
+                comments: evaluation.score.comments.clone(),
+                reason: (!evaluation.dispute_reason.is_empty())
+                    .then(|| evaluation.dispute_reason.clone()),
+                acknowledge: mine && matches!(status, "submitted" | "rereviewed"),
+                dispute: mine && status == "submitted",
+                rereview: inspector && status == "disputed",
+            }
         })
         .collect();
-    options.push_str(&format!(
-        "<option value=\"na\">{}</option>",
-        escape(&t(locale, "qa.na"))
-    ));
-    options
+    let coaching = crate::evaluations::coaching_items(&state, &user, None, None).await?;
+    let coaching: Vec<CoachingRow> = coaching
+        .iter()
+        .take(200)
+        .map(|item| CoachingRow {
+            agent: item.agent_id.clone(),
+            kind: item.kind.clone(),
+            rule: item.rule.clone(),
+            hits: item.hits,
+            contacts: item.contacts,
+            link: path_segment(&item.example_contact),
+            example: item.example_contact.clone(),
+        })
+        .collect();
+    let page = QaIndexPage {
+        i18n: Text::new(locale),
+        title: t(locale, "qa.title"),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
+        setup_link: user.user.role.allows(Permission::ManageQuality),
+        inspector: inspector_part,
+        evaluations_key: if own.is_some() {
+            "qa.my_evaluations"
+        } else {
+            "qa.evaluations"
+        },
+        evaluations,
+        dispute_prompt: t(locale, "qa.dispute_reason").replace('\'', "\\'"),
+        coaching,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// A scorecard as a form posting `{answers:{…}, comments}` (and `contact_id` when given) to
+/// `target` (`qa_macros.html`, `scorecard_form`).
+struct ScorecardForm {
+    /// The URL the answers are posted to.
+    target: String,
+    /// The contact as a JSON string, sent as `contact_id` (a new evaluation).
+    contact_json: Option<String>,
+    /// Where to go once saved; `None` reloads the page.
+    next: Option<&'static str>,
+    sections: Vec<FormSection>,
+}
+
+struct FormSection {
+    name: String,
+    items: Vec<FormItem>,
+}
+
+struct FormItem {
+    id: String,
+    name: String,
+    critical: bool,
+    weight: String,
+    /// The scale's levels, highest first (N/A follows them).
+    levels: Vec<Level>,
+    /// The automated-QA rules that hit, when they suggest the lowest level.
+    suggested: Option<String>,
+}
+
+struct Level {
+    value: u8,
+    selected: bool,
+}
+
+fn levels(scale: Scale, suggested: Option<u8>) -> Vec<Level> {
+    let (low, high) = scale.levels();
+    (low..=high)
+        .rev()
+        .map(|level| Level {
+            value: level,
+            selected: suggested == Some(level),
+        })
+        .collect()
+}
+
+/// The scorecard's items as a form, with the levels that automated-QA hits suggest selected.
+fn scorecard_form(
+    card: &servq_qa::Scorecard,
+    hit_rules: &[&str],
+    target: String,
+    contact_json: Option<String>,
+    next: Option<&'static str>,
+) -> ScorecardForm {
+    let suggested = card.suggested_answers(hit_rules);
+    let sections = card
+        .sections
+        .iter()
+        .map(|section| FormSection {
+            name: section.name.clone(),
+            items: section
+                .items
+                .iter()
+                .map(|item| {
+                    let suggestion = suggested.iter().find_map(|(id, answer)| match answer {
+                        servq_qa::Answer::Level(level) if *id == item.id => Some(*level),
+                        _ => None,
+                    });
+                    let rules = suggestion.map(|_| {
+                        item.rules
+                            .iter()
+                            .map(String::as_str)
+                            .filter(|rule| hit_rules.contains(rule))
+                            .collect::<Vec<&str>>()
+                            .join(", ")
+                    });
+                    FormItem {
+                        id: item.id.clone(),
+                        name: item.name.clone(),
+                        critical: item.critical,
+                        weight: item.weight.to_string(),
+                        levels: levels(item.scale, suggestion),
+                        suggested: rules,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    ScorecardForm {
+        target,
+        contact_json,
+        next,
+        sections,
+    }
 }
 
 #[derive(serde::Deserialize)]
 pub(crate) struct EvaluateQuery {
     rereview: Option<String>,
+}
+
+/// `/qa/evaluate/{contact}` (`qa_evaluate.html`).
+#[derive(askama::Template)]
+#[template(path = "qa_evaluate.html")]
+struct EvaluatePage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    card_name: String,
+    card_version: i64,
+    form: ScorecardForm,
+    /// The transcript, rendered.
+    transcript: Option<String>,
 }
 
 /// `/qa/evaluate/{contact}` (`?rereview=ID` re-scores a disputed evaluation).
@@ -266,7 +346,6 @@ pub(crate) async fn evaluate_page(
     let Path(contact_id) = id?;
     let axum::extract::Query(query) = query?;
     let locale = user.locale;
-    let label = |key: &str| escape(&t(locale, key));
     let (stored, card) = crate::evaluations::current_scorecard(&state, "default")
         .await?
         .ok_or_else(|| Problem::not_found(locale))?;
@@ -276,101 +355,64 @@ pub(crate) async fn evaluate_page(
         .iter()
         .flat_map(|t| t.hits.iter().map(|hit| hit.rule.as_str()))
         .collect();
-    let title = t(locale, "qa.evaluate_title").replace("{id}", &contact_id);
-    let mut body = format!(
-        "<h1>{}</h1><p class=\"muted\">{} · v{}</p>",
-        escape(&title),
-        escape(&stored.name),
-        stored.version
-    );
     let target = match &query.rereview {
-        Some(evaluation) => format!(
-            "'/api/v1/evaluations/{}/rereview'",
-            escape(&path_segment(evaluation))
-        ),
-        None => "'/api/v1/evaluations'".to_owned(),
+        Some(evaluation) => format!("/api/v1/evaluations/{}/rereview", path_segment(evaluation)),
+        None => "/api/v1/evaluations".to_owned(),
     };
-    body.push_str(&format!(
-        "<p><label>{} <textarea name=\"comments\" id=\"comments\" rows=\"3\" cols=\"60\" form=\"evaluation-form\"></textarea></label></p>",
-        label("qa.comments")
-    ));
-    let contact = escape(&serde_json::Value::String(contact_id.clone()).to_string());
-    body.push_str(&scorecard_form(
-        locale,
-        &card,
-        &hit_rules,
-        &target,
-        &format!(",contact_id:{contact}"),
-        "'/qa'",
-    ));
-    match &transcript {
-        Some(transcript) => body.push_str(&crate::transcript::transcript_html(locale, transcript)),
-        None => body.push_str(&format!("<p>{}</p>", label("transcript.none"))),
-    }
-    Ok(qa_page(&user, &title, &body))
+    let contact_json = serde_json::Value::String(contact_id.clone()).to_string();
+    let form = scorecard_form(&card, &hit_rules, target, Some(contact_json), Some("/qa"));
+    let page = EvaluatePage {
+        i18n: Text::new(locale),
+        title: t(locale, "qa.evaluate_title").replace("{id}", &contact_id),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
+        card_name: stored.name.clone(),
+        card_version: stored.version,
+        form,
+        transcript: transcript
+            .as_ref()
+            .map(|transcript| crate::transcript::transcript_html(locale, transcript)),
+    };
+    Ok(render(&page)?.into_response())
 }
 
-/// The scorecard's items as a form posting `{answers:{…}}` (and `extra` fields) to `target`.
-fn scorecard_form(
-    locale: Locale,
-    card: &servq_qa::Scorecard,
-    hit_rules: &[&str],
-    target: &str,
-    extra: &str,
-    next: &str,
-) -> String {
-    let suggested = card.suggested_answers(hit_rules);
-    let label = |key: &str| escape(&t(locale, key));
-    let mut html = format!(
-        "<form id=\"evaluation-form\" onsubmit=\"event.preventDefault();var a={{}};\
-         this.querySelectorAll('select[data-item]').forEach(function(s){{a[s.dataset.item]=s.value==='na'?'na':Number(s.value)}});\
-         servqPost({target},{{answers:a,comments:this.comments?this.comments.value:''{extra}}},{next})\">"
-    );
-    for section in &card.sections {
-        html.push_str(&format!(
-            "<h2>{}</h2><table class=\"scorecard\">",
-            escape(&section.name)
-        ));
-        for item in &section.items {
-            let suggestion = suggested.iter().find_map(|(id, answer)| match answer {
-                servq_qa::Answer::Level(level) if *id == item.id => Some(*level),
-                _ => None,
-            });
-            let note = if suggestion.is_some() {
-                let rules: Vec<&str> = item
-                    .rules
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|rule| hit_rules.contains(rule))
-                    .collect();
-                format!(
-                    " <span class=\"worse suggested\">{}: {}</span>",
-                    label("qa.suggested"),
-                    escape(&rules.join(", "))
-                )
-            } else {
-                String::new()
-            };
-            html.push_str(&format!(
-                "<tr><td>{name}{critical}</td><td>{weight}</td><td><select data-item=\"{id}\" id=\"item-{id}\">{options}</select>{note}</td></tr>",
-                name = escape(&item.name),
-                critical = if item.critical {
-                    format!(" <b class=\"worse\">{}</b>", label("qa.critical"))
-                } else {
-                    String::new()
-                },
-                weight = item.weight,
-                id = escape(&item.id),
-                options = level_options(locale, item.scale, suggestion),
-            ));
-        }
-        html.push_str("</table>");
-    }
-    html.push_str(&format!(
-        "<p><button type=\"submit\" id=\"submit-evaluation\">{}</button></p></form>",
-        label("qa.submit")
-    ));
-    html
+/// `/qa/calibrations/{id}` (`qa_calibration.html`).
+#[derive(askama::Template)]
+#[template(path = "qa_calibration.html")]
+struct CalibrationPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    /// The contact as a path segment.
+    contact_link: String,
+    /// While open.
+    open: Option<OpenCalibration>,
+    /// Once closed.
+    closed: Option<ClosedCalibration>,
+}
+
+struct OpenCalibration {
+    /// Who has scored so far, joined.
+    scored_by: String,
+    /// The blind scorecard form, until the user has scored.
+    form: Option<ScorecardForm>,
+    /// The calibration id as a path segment.
+    path: String,
+    /// The close form's references: (value, text), the mean first.
+    references: Vec<(String, String)>,
+}
+
+struct ClosedCalibration {
+    reference: String,
+    reference_score: String,
+    rows: Vec<DeviationRow>,
+}
+
+struct DeviationRow {
+    inspector: String,
+    score: String,
+    deviation: String,
 }
 
 /// `/qa/calibrations/{id}`: while open, the blind scorecard form, who has scored and the close
@@ -386,7 +428,6 @@ pub(crate) async fn calibration_page(
     user.require(Permission::EvaluateQuality)?;
     let Path(id) = id?;
     let locale = user.locale;
-    let label = |key: &str| escape(&t(locale, key));
     let calibration = state
         .store
         .calibration(&id)
@@ -394,26 +435,17 @@ pub(crate) async fn calibration_page(
         .map_err(Problem::internal)?
         .ok_or_else(|| Problem::not_found(locale))?;
     let title = t(locale, "qa.calibration_title").replace("{id}", &calibration.contact_id);
-    let mut body = format!(
-        "<h1>{}</h1><p><a href=\"/contacts/{}\">{}</a></p>",
-        escape(&title),
-        path_segment(&calibration.contact_id),
-        label("transcript.turns")
-    );
     let path = path_segment(&id);
-    match crate::evaluations::comparison(&calibration) {
+    let (open, closed) = match crate::evaluations::comparison(&calibration) {
         None => {
             let names: Vec<&str> = calibration
                 .scores
                 .iter()
                 .map(|(name, _, _)| name.as_str())
                 .collect();
-            body.push_str(&format!(
-                "<p id=\"scored\">{}: {}</p>",
-                label("qa.scored_by"),
-                escape(&names.join(", "))
-            ));
-            if !names.contains(&user.user.username.as_str()) {
+            let form = if names.contains(&user.user.username.as_str()) {
+                None
+            } else {
                 let stored = state
                     .store
                     .scorecard(
@@ -425,58 +457,54 @@ pub(crate) async fn calibration_page(
                     .ok_or_else(|| Problem::internal("scorecard version missing"))?;
                 let card: servq_qa::Scorecard =
                     serde_json::from_str(&stored.definition).map_err(Problem::internal)?;
-                body.push_str(&scorecard_form(
-                    locale,
+                Some(scorecard_form(
                     &card,
                     &[],
-                    &format!("'/api/v1/calibrations/{path}/scores'"),
-                    "",
-                    "null",
-                ));
-            }
-            let references: String = std::iter::once(("mean".to_owned(), t(locale, "qa.mean")))
-                .chain(names.iter().map(|n| ((*n).to_owned(), (*n).to_owned())))
-                .map(|(value, text)| {
-                    format!(
-                        "<option value=\"{}\">{}</option>",
-                        escape(&value),
-                        escape(&text)
-                    )
-                })
-                .collect();
-            body.push_str(&format!(
-                "<form id=\"close-form\" class=\"filters\" onsubmit=\"event.preventDefault();\
-                 servqPost('/api/v1/calibrations/{path}/close',{{reference:this.reference.value}})\">\
-                 <label>{} <select name=\"reference\" id=\"reference\">{references}</select></label>\
-                 <button type=\"submit\" id=\"close\">{}</button></form>",
-                label("qa.reference"),
-                label("qa.close"),
-            ));
+                    format!("/api/v1/calibrations/{path}/scores"),
+                    None,
+                    None,
+                ))
+            };
+            let references: Vec<(String, String)> =
+                std::iter::once(("mean".to_owned(), t(locale, "qa.mean")))
+                    .chain(names.iter().map(|n| ((*n).to_owned(), (*n).to_owned())))
+                    .collect();
+            let open = OpenCalibration {
+                scored_by: names.join(", "),
+                form,
+                path,
+                references,
+            };
+            (Some(open), None)
         }
         Some((reference, reference_score, rows)) => {
-            body.push_str(&format!(
-                "<p id=\"reference-score\">{}: {} = {}</p><table id=\"calibration\"><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
-                label("qa.reference"),
-                escape(&if reference == "mean" {
+            let closed = ClosedCalibration {
+                reference: if reference == "mean" {
                     t(locale, "qa.mean")
                 } else {
                     reference.to_owned()
-                }),
-                score_text(reference_score),
-                label("qa.inspector"),
-                label("qa.score"),
-                label("qa.deviation"),
-            ));
-            for row in &rows {
-                body.push_str(&format!(
-                    "<tr><td>{}</td><td>{}</td><td class=\"deviation\">{}</td></tr>",
-                    escape(&row.inspector),
-                    score_text(row.score),
-                    row.deviation.map_or("—".to_owned(), |d| format!("{d:+.2}")),
-                ));
-            }
-            body.push_str("</table>");
+                },
+                reference_score: score_text(reference_score),
+                rows: rows
+                    .iter()
+                    .map(|row| DeviationRow {
+                        inspector: row.inspector.clone(),
+                        score: score_text(row.score),
+                        deviation: row.deviation.map_or("—".to_owned(), |d| format!("{d:+.2}")),
+                    })
+                    .collect(),
+            };
+            (None, Some(closed))
         }
-    }
-    Ok(qa_page(&user, &title, &body))
+    };
+    let page = CalibrationPage {
+        i18n: Text::new(locale),
+        title,
+        header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
+        contact_link: path_segment(&calibration.contact_id),
+        open,
+        closed,
+    };
+    Ok(render(&page)?.into_response())
 }

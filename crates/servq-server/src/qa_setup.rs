@@ -17,7 +17,11 @@ use servq_core::Permission;
 use servq_qa::{RuleSet, Scanner, Scorecard};
 
 use crate::{
-    AppState, Problem, auth::CurrentUser, evaluations::current_scorecard, i18n::t, now_ms,
+    AppState, Problem,
+    auth::CurrentUser,
+    evaluations::current_scorecard,
+    i18n::t,
+    now_ms,
     pages::{Text, render, signed_in_header},
 };
 

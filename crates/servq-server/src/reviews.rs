@@ -28,7 +28,7 @@ use crate::{
     auth::CurrentUser,
     i18n::{Locale, t},
     now_ms,
-    pages::{Text, escape, render, signed_in_header},
+    pages::{Text, render, signed_in_header},
     query_params::{self, add_days, path_segment, today},
     surveys::csat_words,
 };
@@ -617,31 +617,6 @@ function servqJson(id) {
   catch (e) { var m = document.getElementById('message'); m.textContent = e.message; m.className = 'error'; return null; }
 }"#;
 
-pub(crate) fn app_page(user: &CurrentUser, title: &str, body: &str) -> Response {
-    let frame = AppFrame {
-        i18n: Text::new(user.locale),
-        title,
-        header: signed_in_header(user),
-        csrf: user.csrf_token(),
-        body,
-    };
-    match render(&frame) {
-        Ok(page) => page.into_response(),
-        Err(problem) => problem.into_response(),
-    }
-}
-
-/// An app page whose content is still assembled in Rust.
-#[derive(askama::Template)]
-#[template(path = "app_frame.html")]
-struct AppFrame<'a> {
-    i18n: Text,
-    title: &'a str,
-    header: String,
-    csrf: &'a str,
-    body: &'a str,
-}
-
 /// `/reviews`: open tasks first, then the latest coded ones.
 pub(crate) async fn reviews_page(
     State(state): State<AppState>,
@@ -652,24 +627,11 @@ pub(crate) async fn reviews_page(
     };
     user.require(Permission::EvaluateQuality)?;
     let locale = user.locale;
-    let label = |key: &str| escape(&t(locale, key));
     let tasks = state
         .store
         .review_tasks(None, 300)
         .await
         .map_err(Problem::internal)?;
-    let mut body = format!(
-        "<h1>{}</h1><p>{} · <a href=\"/reviews/report\" id=\"report-link\">{}</a></p>\
-         <table id=\"tasks\"><tr><th>{}</th><th>{}</th><th>{}</th><th>CSAT</th><th>{}</th><th>{}</th></tr>",
-        label("reviews.title"),
-        label("reviews.intro"),
-        label("reviews.report_title"),
-        label("reviews.status"),
-        label("contacts.contact_id"),
-        label("dimension.agent"),
-        label("reviews.comment"),
-        label("reviews.reasons"),
-    );
     let reasons = state
         .store
         .review_reasons()
@@ -679,34 +641,57 @@ pub(crate) async fn reviews_page(
         .iter()
         .map(|r| (r.reason_id.as_str(), r.name(locale.tag())))
         .collect();
-    for task in &tasks {
-        let id = &task.response.response_id;
-        body.push_str(&format!(
-            "<tr data-response=\"{rid}\" data-status=\"{status}\"><td><a href=\"/reviews/{href}\">{status_text}</a></td>\
-             <td>{contact}</td><td>{agent}</td><td>{csat}</td><td>{comment}</td><td>{reasons}</td></tr>",
-            rid = escape(id),
-            href = path_segment(id),
-            status = escape(&task.status),
-            status_text = label(&format!("reviews.status_{}", task.status)),
-            contact = escape(&task.response.contact_id),
-            agent = escape(&task.response.agent_id),
-            csat = escape(&csat_words(locale, task.response.answers.csat)),
-            comment = escape(&task.response.answers.comment),
-            reasons = escape(
-                &task
-                    .reasons
-                    .iter()
-                    .map(|r| names.get(r.as_str()).copied().unwrap_or(r))
-                    .collect::<Vec<_>>()
-                    .join("、")
-            ),
-        ));
-    }
-    body.push_str("</table>");
-    if tasks.is_empty() {
-        body.push_str(&format!("<p id=\"no-tasks\">{}</p>", label("reviews.none")));
-    }
-    Ok(app_page(&user, &t(locale, "reviews.title"), &body))
+    let tasks: Vec<TaskRow> = tasks
+        .iter()
+        .map(|task| TaskRow {
+            response_id: task.response.response_id.clone(),
+            href: path_segment(&task.response.response_id),
+            status: task.status.clone(),
+            contact_id: task.response.contact_id.clone(),
+            agent_id: task.response.agent_id.clone(),
+            csat: csat_words(locale, task.response.answers.csat),
+            comment: task.response.answers.comment.clone(),
+            reasons: task
+                .reasons
+                .iter()
+                .map(|r| names.get(r.as_str()).copied().unwrap_or(r.as_str()))
+                .collect::<Vec<_>>()
+                .join("、"),
+        })
+        .collect();
+    let page = ReviewListPage {
+        i18n: Text::new(locale),
+        title: t(locale, "reviews.title"),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token(),
+        tasks,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// One line of the task list.
+struct TaskRow {
+    response_id: String,
+    /// The response id as a path segment.
+    href: String,
+    /// `open` or `coded`.
+    status: String,
+    contact_id: String,
+    agent_id: String,
+    csat: String,
+    comment: String,
+    /// The reasons' names in the page's language.
+    reasons: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "review_list.html")]
+struct ReviewListPage<'a> {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: &'a str,
+    tasks: Vec<TaskRow>,
 }
 
 /// `/reviews/{id}`: the interaction, its transcript and answers, and the reason form.
@@ -720,7 +705,6 @@ pub(crate) async fn review_page(
     };
     user.require(Permission::EvaluateQuality)?;
     let locale = user.locale;
-    let label = |key: &str| escape(&t(locale, key));
     let Path(id) = id?;
     let task = state
         .store
@@ -729,113 +713,119 @@ pub(crate) async fn review_page(
         .map_err(Problem::internal)?
         .ok_or_else(|| Problem::not_found(locale))?;
     let answers = &task.response.answers;
-    let mut body = format!(
-        "<h1>{}</h1><table id=\"facts\">\
-         <tr><th>{}</th><td><a href=\"/contacts/{}\">{}</a></td></tr>\
-         <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr>\
-         <tr><th>{}</th><td>{}</td></tr><tr><th>CSAT</th><td id=\"csat\">{}</td></tr>",
-        label("reviews.task_title"),
-        label("contacts.contact_id"),
-        path_segment(&task.response.contact_id),
-        escape(&task.response.contact_id),
-        label("dimension.agent"),
-        escape(&task.response.agent_id),
-        label("dimension.queue"),
-        escape(&task.queue),
-        label("dimension.category"),
-        escape(&task.category),
-        escape(&csat_words(locale, answers.csat)),
-    );
-    for (name, value) in [("NPS", answers.nps), ("CES", answers.ces)] {
-        if let Some(value) = value {
-            body.push_str(&format!("<tr><th>{name}</th><td>{value}</td></tr>"));
-        }
-    }
+    let mut ratings: Vec<(String, String)> = [("NPS", answers.nps), ("CES", answers.ces)]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|value| (name.to_owned(), value.to_string())))
+        .collect();
     for stage in Stage::ALL {
         if let Some(rating) = answers.stage(stage) {
-            body.push_str(&format!(
-                "<tr><th>{}</th><td>{rating}</td></tr>",
-                label(&format!("surveys.stage_{}", stage.name()))
+            ratings.push((
+                t(locale, &format!("surveys.stage_{}", stage.name())),
+                rating.to_string(),
             ));
         }
     }
-    body.push_str(&format!(
-        "<tr><th>{}</th><td id=\"comment\">{}</td></tr></table>",
-        label("reviews.comment"),
-        escape(&answers.comment)
-    ));
     let reasons = state
         .store
         .review_reasons()
         .await
         .map_err(Problem::internal)?;
-    body.push_str("<form id=\"coding\" onsubmit=\"return false\">");
-    for (group, key) in [
+    let fieldsets: Vec<ReasonFieldset> = [
         (ReasonGroup::Agent, "reviews.agent_reasons"),
         (ReasonGroup::Other, "reviews.other_reasons"),
-    ] {
-        body.push_str(&format!("<fieldset><legend>{}</legend>", label(key)));
-        for reason in reasons
+    ]
+    .into_iter()
+    .map(|(group, legend_key)| ReasonFieldset {
+        legend_key,
+        reasons: reasons
             .iter()
             .filter(|r| r.group == group && (r.active || task.reasons.contains(&r.reason_id)))
-        {
-            body.push_str(&format!(
-                "<label class=\"reason\"><input type=\"checkbox\" name=\"reason\" value=\"{}\"{}> {}</label> ",
-                escape(&reason.reason_id),
-                if task.reasons.contains(&reason.reason_id) { " checked" } else { "" },
-                escape(reason.name(locale.tag())),
-            ));
-        }
-        body.push_str("</fieldset>");
-    }
-    body.push_str(&format!(
-        "<label>{} <textarea id=\"note\" rows=\"3\" cols=\"60\">{}</textarea></label>\
-         <p><button type=\"button\" id=\"save-coding\" onclick=\"servqSend('PUT', '/api/v1/reviews/{}', \
-         {{reasons: Array.prototype.map.call(document.querySelectorAll('#coding input[name=reason]:checked'), function (i) {{ return i.value; }}), \
-         note: document.getElementById('note').value}}, '/reviews')\">{}</button></p></form>",
-        label("reviews.note"),
-        escape(&task.note),
-        escape(&path_segment(&task.response.response_id)),
-        label("reviews.save"),
-    ));
-    match state
+            .map(|reason| ReasonChoice {
+                id: reason.reason_id.clone(),
+                name: reason.name(locale.tag()).to_owned(),
+                checked: task.reasons.contains(&reason.reason_id),
+            })
+            .collect(),
+    })
+    .collect();
+    let transcript = state
         .store
         .transcript(&task.response.contact_id)
         .await
         .map_err(Problem::internal)?
-    {
-        Some(transcript) => body.push_str(&crate::transcript::transcript_html(locale, &transcript)),
-        None => body.push_str(&format!(
-            "<p id=\"no-transcript\">{}</p>",
-            label("reviews.no_transcript")
-        )),
-    }
-    Ok(app_page(&user, &t(locale, "reviews.task_title"), &body))
+        .map(|transcript| crate::transcript::transcript_html(locale, &transcript));
+    let page = ReviewTaskPage {
+        i18n: Text::new(locale),
+        title: t(locale, "reviews.task_title"),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token(),
+        contact_href: path_segment(&task.response.contact_id),
+        contact_id: task.response.contact_id.clone(),
+        agent_id: task.response.agent_id.clone(),
+        queue: task.queue.clone(),
+        category: task.category.clone(),
+        csat: csat_words(locale, answers.csat),
+        ratings,
+        comment: answers.comment.clone(),
+        fieldsets,
+        note: task.note.clone(),
+        response_href: path_segment(&task.response.response_id),
+        transcript,
+    };
+    Ok(render(&page)?.into_response())
 }
 
-fn pareto_table(report: &WeeklyReport, group: &GroupReport, id: &str, locale: Locale) -> String {
-    let label = |key: &str| escape(&t(locale, key));
-    let mut html = format!(
-        "<table id=\"{id}\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        label("reviews.reason"),
-        label("reviews.calls"),
-        label("reviews.share"),
-        label("reviews.cumulative_calls"),
-        label("reviews.cumulative_share"),
-    );
-    for row in &group.pareto {
-        html.push_str(&format!(
-            "<tr data-reason=\"{}\"><td>{}</td><td>{}</td><td>{:.2}%</td><td>{}</td><td>{:.2}%</td></tr>",
-            escape(&row.name),
-            escape(report.name(&row.name)),
-            row.cases,
-            row.share * 100.0,
-            row.cumulative_cases,
-            row.cumulative_share * 100.0,
-        ));
-    }
-    html.push_str("</table>");
-    html
+/// One taxonomy's checkboxes on the coding form.
+struct ReasonFieldset {
+    legend_key: &'static str,
+    reasons: Vec<ReasonChoice>,
+}
+
+struct ReasonChoice {
+    id: String,
+    /// In the page's language.
+    name: String,
+    checked: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "review_task.html")]
+struct ReviewTaskPage<'a> {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: &'a str,
+    /// The contact id as a path segment.
+    contact_href: String,
+    contact_id: String,
+    agent_id: String,
+    queue: String,
+    category: String,
+    csat: String,
+    /// NPS, CES and the stage ratings given: (label, rating).
+    ratings: Vec<(String, String)>,
+    comment: String,
+    fieldsets: Vec<ReasonFieldset>,
+    note: String,
+    /// The response id as a path segment.
+    response_href: String,
+    /// The rendered transcript, if the contact has one.
+    transcript: Option<String>,
+}
+
+fn pareto_rows(report: &WeeklyReport, group: &GroupReport) -> Vec<ParetoRow> {
+    group
+        .pareto
+        .iter()
+        .map(|row| ParetoRow {
+            reason_id: row.name.clone(),
+            name: report.name(&row.name).to_owned(),
+            calls: row.cases,
+            share: format!("{:.2}%", row.share * 100.0),
+            cumulative_calls: row.cumulative_cases,
+            cumulative_share: format!("{:.2}%", row.cumulative_share * 100.0),
+        })
+        .collect()
 }
 
 /// `/reviews/report?week=`: the weekly review report.
@@ -850,97 +840,105 @@ pub(crate) async fn report_page(
     let Query(params) = params?;
     let report = weekly_report(&state, &user, params.week.as_deref()).await?;
     let locale = user.locale;
-    let label = |key: &str| escape(&t(locale, key));
-    let mut body = format!(
-        "<h1>{}</h1><form class=\"filters\" method=\"get\" action=\"/reviews/report\">\
-         <label>{} <input type=\"date\" name=\"week\" value=\"{}\"></label>\
-         <button type=\"submit\">{}</button></form>\
-         <p>{} – {} · <a id=\"xlsx\" href=\"/api/v1/reviews/report?week={}&amp;format=xlsx\">XLSX</a></p>",
-        label("reviews.report_title"),
-        label("reviews.week"),
-        report.start,
-        label("dashboard.apply"),
-        report.start,
-        add_days(report.start, 6),
-        report.start,
-    );
-    body.push_str(&format!(
-        "<table id=\"counts\"><tr><th>{}</th><td data-count=\"unsatisfied\">{}</td></tr>\
-         <tr><th>{}</th><td data-count=\"coded\">{}</td></tr>\
-         <tr><th>{}</th><td data-count=\"agent_calls\">{}</td></tr>\
-         <tr><th>{}</th><td data-count=\"agent_items\">{}</td></tr>\
-         <tr><th>{}</th><td data-count=\"other_calls\">{}</td></tr>\
-         <tr><th>{}</th><td data-count=\"other_items\">{}</td></tr>\
-         <tr><th>{}</th><td data-count=\"both\">{}</td></tr></table>",
-        label("reviews.unsatisfied"),
-        report.unsatisfied,
-        label("reviews.coded"),
-        report.coded,
-        label("reviews.agent_calls"),
-        report.agent.calls,
-        label("reviews.agent_items"),
-        report.agent.items,
-        label("reviews.other_calls"),
-        report.other.calls,
-        label("reviews.other_items"),
-        report.other.items,
-        label("reviews.both"),
-        report.both,
-    ));
-    if let Some(fifth) = report
-        .agent
-        .pareto
-        .get(4.min(report.agent.pareto.len().saturating_sub(1)))
-    {
-        let top = report.agent.pareto.len().min(5);
-        body.push_str(&format!(
-            "<p id=\"top-five\">{}</p>",
-            escape(
-                &t(locale, "reviews.top_summary")
-                    .replace("{k}", &top.to_string())
-                    .replace("{calls}", &fifth.cumulative_cases.to_string())
-                    .replace("{total}", &report.agent.calls.to_string())
-                    .replace("{share}", &format!("{:.2}", fifth.cumulative_share * 100.0))
-            )
-        ));
-    }
-    body.push_str(&format!("<h2>{}</h2>", label("reviews.agent_reasons")));
-    body.push_str(&pareto_table(
-        &report,
-        &report.agent,
-        "agent-pareto",
-        locale,
-    ));
-    body.push_str(&format!("<h2>{}</h2>", label("reviews.other_reasons")));
-    body.push_str(&pareto_table(
-        &report,
-        &report.other,
-        "other-pareto",
-        locale,
-    ));
-    body.push_str(&format!(
-        "<h2>{}</h2><table id=\"agents\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        label("reviews.by_agent"),
-        label("dimension.agent"),
-        label("dimension.team"),
-        label("reviews.unsatisfied"),
-        label("reviews.coded"),
-        label("reviews.agent_calls"),
-        label("reviews.top_reason"),
-    ));
-    for (agent, line) in &report.agents {
-        body.push_str(&format!(
-            "<tr data-agent=\"{a}\"><td>{a}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&line.team),
-            line.unsatisfied,
-            line.coded,
-            line.agent_caused,
-            escape(&report.top_reason(line).unwrap_or_default()),
-            a = escape(agent),
-        ));
-    }
-    body.push_str("</table>");
-    Ok(app_page(&user, &t(locale, "reviews.report_title"), &body))
+    let agent_pareto = &report.agent.pareto;
+    let top_summary = agent_pareto
+        .get(4.min(agent_pareto.len().saturating_sub(1)))
+        .map(|fifth| {
+            t(locale, "reviews.top_summary")
+                .replace("{k}", &agent_pareto.len().min(5).to_string())
+                .replace("{calls}", &fifth.cumulative_cases.to_string())
+                .replace("{total}", &report.agent.calls.to_string())
+                .replace("{share}", &format!("{:.2}", fifth.cumulative_share * 100.0))
+        });
+    let page = ReviewReportPage {
+        i18n: Text::new(locale),
+        title: t(locale, "reviews.report_title"),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token(),
+        week_start: report.start.to_string(),
+        week_end: add_days(report.start, 6).to_string(),
+        counts: vec![
+            ("unsatisfied", report.unsatisfied),
+            ("coded", report.coded),
+            ("agent_calls", report.agent.calls),
+            ("agent_items", report.agent.items),
+            ("other_calls", report.other.calls),
+            ("other_items", report.other.items),
+            ("both", report.both),
+        ],
+        top_summary,
+        paretos: vec![
+            ParetoTable {
+                heading_key: "reviews.agent_reasons",
+                id: "agent-pareto",
+                rows: pareto_rows(&report, &report.agent),
+            },
+            ParetoTable {
+                heading_key: "reviews.other_reasons",
+                id: "other-pareto",
+                rows: pareto_rows(&report, &report.other),
+            },
+        ],
+        agents: report
+            .agents
+            .iter()
+            .map(|(agent, line)| AgentRow {
+                agent_id: agent.clone(),
+                team: line.team.clone(),
+                unsatisfied: line.unsatisfied,
+                coded: line.coded,
+                agent_caused: line.agent_caused,
+                top_reason: report.top_reason(line).unwrap_or_default(),
+            })
+            .collect(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// One taxonomy's Pareto table on the report page.
+struct ParetoTable {
+    heading_key: &'static str,
+    /// The table's element id.
+    id: &'static str,
+    rows: Vec<ParetoRow>,
+}
+
+struct ParetoRow {
+    reason_id: String,
+    /// In the page's language.
+    name: String,
+    calls: usize,
+    /// Percent with two decimals and the sign.
+    share: String,
+    cumulative_calls: usize,
+    /// Percent with two decimals and the sign.
+    cumulative_share: String,
+}
+
+struct AgentRow {
+    agent_id: String,
+    team: String,
+    unsatisfied: usize,
+    coded: usize,
+    agent_caused: usize,
+    top_reason: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "review_report.html")]
+struct ReviewReportPage<'a> {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: &'a str,
+    week_start: String,
+    week_end: String,
+    /// (name, count); the label is `reviews.{name}`.
+    counts: Vec<(&'static str, usize)>,
+    /// "The top k reasons explain …", when any agent-caused reason was given.
+    top_summary: Option<String>,
+    paretos: Vec<ParetoTable>,
+    agents: Vec<AgentRow>,
 }
 
 /// `/surveys/setup`: the standard template, the dispatch rules and the reason lists.
@@ -953,7 +951,6 @@ pub(crate) async fn setup_page(
     };
     user.require(Permission::ManageSurveys)?;
     let locale = user.locale;
-    let label = |key: &str| escape(&t(locale, key));
     let (_, template) = servq_app::surveys::template(&state.store, STANDARD_TEMPLATE, None)
         .await
         .map_err(Problem::internal)?
@@ -967,72 +964,83 @@ pub(crate) async fn setup_page(
     let rules_json =
         serde_json::to_string_pretty(&json!({"rules": servq_app::surveys::rules_json(&rules)}))
             .map_err(Problem::internal)?;
-    let mut body = format!(
-        "<h1>{title}</h1><h2>{template_title}</h2><p>{template_help}</p>\
-         <textarea id=\"template-json\" rows=\"16\" cols=\"90\" spellcheck=\"false\">{template_json}</textarea>\
-         <p><button type=\"button\" id=\"save-template\" onclick=\"var b = servqJson('template-json'); if (b) servqSend('PUT', '/api/v1/survey-templates/{STANDARD_TEMPLATE}', b)\">{save}</button></p>\
-         <h2>{rules_title}</h2><p>{rules_help}</p>\
-         <textarea id=\"rules-json\" rows=\"16\" cols=\"90\" spellcheck=\"false\">{rules_json}</textarea>\
-         <p><button type=\"button\" id=\"save-rules\" onclick=\"var b = servqJson('rules-json'); if (b) servqSend('PUT', '/api/v1/survey-rules', b)\">{save}</button></p>\
-         <h2>{reasons_title}</h2><table id=\"reasons\"><tr><th>id</th><th>{group}</th><th>简体中文</th><th>繁體中文</th><th>English</th><th>{position}</th><th>{active}</th><th></th></tr>",
-        title = label("surveys.setup_title"),
-        template_title = label("surveys.template_title"),
-        template_help = label("surveys.template_help"),
-        template_json = escape(&template_json),
-        save = label("reviews.save"),
-        rules_title = label("surveys.rules_title"),
-        rules_help = label("surveys.rules_help"),
-        rules_json = escape(&rules_json),
-        reasons_title = label("surveys.reasons_title"),
-        group = label("surveys.reason_group"),
-        position = label("surveys.position"),
-        active = label("surveys.active"),
-    );
     let reasons = state
         .store
         .review_reasons()
         .await
         .map_err(Problem::internal)?;
+    // the existing reasons, then an empty line for a new one
     let row = |reason: Option<&ReviewReason>, index: usize| {
-        let value = |f: fn(&ReviewReason) -> &str| escape(reason.map_or("", f));
+        let value = |f: fn(&ReviewReason) -> &str| reason.map_or("", f).to_owned();
         let group = reason.map_or(ReasonGroup::Agent, |r| r.group);
-        let options: String = [ReasonGroup::Agent, ReasonGroup::Other]
-            .iter()
-            .map(|g| {
-                format!(
-                    "<option value=\"{}\"{}>{}</option>",
-                    g.name(),
-                    if *g == group { " selected" } else { "" },
-                    label(&format!("surveys.group_{}", g.name()))
-                )
-            })
-            .collect();
-        format!(
-            "<tr id=\"reason-{index}\"><td><input name=\"id\" value=\"{id}\" size=\"16\"{readonly}></td>\
-             <td><select name=\"group\">{options}</select></td>\
-             <td><input name=\"name_zh_cn\" value=\"{cn}\"></td><td><input name=\"name_zh_tw\" value=\"{tw}\"></td>\
-             <td><input name=\"name_en\" value=\"{en}\"></td><td><input name=\"position\" type=\"number\" value=\"{position}\" style=\"width:4em\"></td>\
-             <td><input name=\"active\" type=\"checkbox\"{checked}></td>\
-             <td><button type=\"button\" onclick=\"var r = document.getElementById('reason-{index}'); var v = function (n) {{ return r.querySelector('[name=' + n + ']'); }}; \
-             servqSend('PUT', '/api/v1/review-reasons/' + encodeURIComponent(v('id').value.trim()), {{group: v('group').value, name_zh_cn: v('name_zh_cn').value, name_zh_tw: v('name_zh_tw').value, name_en: v('name_en').value, position: Number(v('position').value || 0), active: v('active').checked}})\">{save}</button></td></tr>",
-            id = value(|r| &r.reason_id),
-            readonly = if reason.is_some() { " readonly" } else { "" },
-            cn = value(|r| &r.name_zh_cn),
-            tw = value(|r| &r.name_zh_tw),
-            en = value(|r| &r.name_en),
-            position = reason.map_or(reasons.len() as i64 + 1, |r| r.position),
-            checked = if reason.is_none_or(|r| r.active) {
-                " checked"
-            } else {
-                ""
-            },
-            save = label("reviews.save"),
-        )
+        ReasonRow {
+            index,
+            id: value(|r| &r.reason_id),
+            readonly: reason.is_some(),
+            groups: [ReasonGroup::Agent, ReasonGroup::Other]
+                .into_iter()
+                .map(|g| GroupOption {
+                    value: g.name(),
+                    selected: g == group,
+                })
+                .collect(),
+            name_zh_cn: value(|r| &r.name_zh_cn),
+            name_zh_tw: value(|r| &r.name_zh_tw),
+            name_en: value(|r| &r.name_en),
+            position: reason.map_or(reasons.len() as i64 + 1, |r| r.position),
+            active: reason.is_none_or(|r| r.active),
+        }
     };
-    for (index, reason) in reasons.iter().enumerate() {
-        body.push_str(&row(Some(reason), index));
-    }
-    body.push_str(&row(None, reasons.len()));
-    body.push_str("</table>");
-    Ok(app_page(&user, &t(locale, "surveys.setup_title"), &body))
+    let mut rows: Vec<ReasonRow> = reasons
+        .iter()
+        .enumerate()
+        .map(|(index, reason)| row(Some(reason), index))
+        .collect();
+    rows.push(row(None, reasons.len()));
+    let page = SurveysSetupPage {
+        i18n: Text::new(locale),
+        title: t(locale, "surveys.setup_title"),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token(),
+        template_id: STANDARD_TEMPLATE,
+        template_json,
+        rules_json,
+        reasons: rows,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// One editable reason (or the empty line for a new one) on the set-up page.
+struct ReasonRow {
+    /// Numbers the line's element id `reason-{index}`.
+    index: usize,
+    id: String,
+    /// Existing reasons keep their id.
+    readonly: bool,
+    groups: Vec<GroupOption>,
+    name_zh_cn: String,
+    name_zh_tw: String,
+    name_en: String,
+    position: i64,
+    active: bool,
+}
+
+/// A taxonomy in a reason's group select; the label is `surveys.group_{value}`.
+struct GroupOption {
+    value: &'static str,
+    selected: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "surveys_setup.html")]
+struct SurveysSetupPage<'a> {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: &'a str,
+    /// The standard template's id, in its save URL.
+    template_id: &'static str,
+    template_json: String,
+    rules_json: String,
+    reasons: Vec<ReasonRow>,
 }

@@ -16,18 +16,14 @@ use axum::{
         rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection},
     },
     http::{HeaderMap, StatusCode, header},
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
-use servq_core::{
-    Csat, CsatScale, Permission, QuestionKind, Stage, SurveyTemplate,
-};
+use servq_core::{Csat, CsatScale, Permission, QuestionKind, Stage, SurveyTemplate};
 use servq_kpi::{StageView, SurveyCounters, ces, csat, csat_mean, nps, survey_response_rate};
 use servq_stats::{Interval, mean_interval, nps_interval, wilson_interval};
-use servq_store::{
-    GroupField, KpiQuery, NewResponse, ResponseRefused,
-};
+use servq_store::{GroupField, KpiQuery, NewResponse, ResponseRefused};
 
 use servq_app::surveys::*;
 
@@ -36,14 +32,12 @@ use crate::{
     auth::{self, CurrentUser},
     i18n::{Locale, t},
     now_ms,
-    pages::{Text, escape, page, signed_in_header},
+    pages::{Text, render, signed_in_header},
     query_params::{self, add_days, query_string, today},
 };
 
-
 /// Confidence of the intervals the report shows.
 const CONFIDENCE: f64 = 0.95;
-
 
 /// Survey-page requests allowed per address and window; more get 429.
 const PAGE_REQUESTS_PER_WINDOW: u32 = 60;
@@ -77,7 +71,6 @@ impl RateLimiter {
         entry.1 <= limit
     }
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // The public survey page
@@ -121,37 +114,31 @@ button{width:100%;min-height:3rem;font-size:1.05rem;border:0;border-radius:10px;
 .errors{background:#fdecea;color:#8a1c12;border-radius:8px;padding:.6rem 1rem}.required{color:#b3261e}\
 .trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}";
 
-pub(crate) fn survey_html(locale: Locale, title: &str, path: &str, body: &str) -> String {
-    let frame = PublicFrame {
-        i18n: Text::new(locale),
-        languages: Locale::ALL,
-        title,
-        path,
-        body,
-    };
-    askama::Template::render(&frame).unwrap_or_default()
-}
-
-/// A public page whose body is still assembled in Rust.
+/// A page telling the customer why the link cannot be used, or thanking for the answers.
 #[derive(askama::Template)]
-#[template(path = "public_frame.html")]
-struct PublicFrame<'a> {
+#[template(path = "survey_notice.html")]
+struct SurveyNoticePage {
     i18n: Text,
     languages: [Locale; 3],
-    title: &'a str,
-    path: &'a str,
-    body: &'a str,
+    title: String,
+    path: String,
+    /// The notice's text key: `survey.{key}` under the title `survey.{key}_title`.
+    key: String,
 }
 
 /// A page telling the customer why the link cannot be used.
 fn survey_notice(locale: Locale, status: StatusCode, key: &str, path: &str) -> Response {
-    let title = t(locale, &format!("survey.{key}_title"));
-    let body = format!(
-        "<h1 id=\"notice\" data-notice=\"{key}\">{}</h1><p>{}</p>",
-        escape(&title),
-        escape(&t(locale, &format!("survey.{key}")))
-    );
-    let mut response = (status, Html(survey_html(locale, &title, path, &body))).into_response();
+    let page = SurveyNoticePage {
+        i18n: Text::new(locale),
+        languages: Locale::ALL,
+        title: t(locale, &format!("survey.{key}_title")),
+        path: path.to_owned(),
+        key: key.to_owned(),
+    };
+    let mut response = match render(&page) {
+        Ok(html) => (status, html).into_response(),
+        Err(problem) => return problem.into_response(),
+    };
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
@@ -208,102 +195,110 @@ fn scale_hint(locale: Locale, kind: QuestionKind) -> Option<(String, String)> {
     }
 }
 
+/// An answer of the form that needs fixing.
+struct ErrorView {
+    /// The question's field (its fieldset is `q-{column}`).
+    column: &'static str,
+    question: String,
+    reason: String,
+}
+
+/// A choice of a rating question.
+struct ChoiceView {
+    value: String,
+    label: String,
+    checked: bool,
+    /// The first choice of a required question carries `required`.
+    required: bool,
+}
+
+/// A question of the survey form.
+struct QuestionView {
+    field: &'static str,
+    text: String,
+    required: bool,
+    invalid: bool,
+    /// For the free-text question: the text given so far (a text box instead of choices).
+    comment: Option<String>,
+    choices: Vec<ChoiceView>,
+    /// The words at the low and high ends of a numeric scale.
+    hint: Option<(String, String)>,
+}
+
+/// The survey form, with what was given and the reasons it was refused.
+#[derive(askama::Template)]
+#[template(path = "survey_form.html")]
+struct SurveyFormPage {
+    i18n: Text,
+    languages: [Locale; 3],
+    title: String,
+    path: String,
+    errors: Vec<ErrorView>,
+    questions: Vec<QuestionView>,
+    max_comment_chars: usize,
+}
+
 fn survey_form(
     locale: Locale,
     template: &SurveyTemplate,
     path: &str,
     given: &HashMap<String, String>,
     errors: &[servq_core::FieldError],
-) -> String {
-    let mut body = format!(
-        "<h1>{}</h1><p>{}</p>",
-        escape(&t(locale, "survey.title")),
-        escape(&t(locale, "survey.intro"))
-    );
-    if !errors.is_empty() {
-        body.push_str(&format!(
-            "<div class=\"errors\" role=\"alert\" id=\"errors\"><p>{}</p><ul>",
-            escape(&t(locale, "survey.fix"))
-        ));
-        for error in errors {
-            let question = template
+) -> SurveyFormPage {
+    let error_views = errors
+        .iter()
+        .map(|error| ErrorView {
+            column: error.column,
+            question: template
                 .questions
                 .iter()
                 .find(|q| q.kind.field() == error.column)
                 .map(|q| t(locale, &question_key(q.kind)))
-                .unwrap_or_else(|| error.column.to_owned());
-            let reason = if error.reason == servq_core::ParseError::Empty.to_string() {
+                .unwrap_or_else(|| error.column.to_owned()),
+            reason: if error.reason == servq_core::ParseError::Empty.to_string() {
                 t(locale, "survey.missing")
             } else {
                 error.reason.clone()
-            };
-            body.push_str(&format!(
-                "<li><a href=\"#q-{}\">{}</a>: {}</li>",
-                error.column,
-                escape(&question),
-                escape(&reason)
-            ));
-        }
-        body.push_str("</ul></div>");
+            },
+        })
+        .collect();
+    let questions = template
+        .questions
+        .iter()
+        .map(|question| {
+            let field = question.kind.field();
+            let given = given.get(field);
+            let choices = choices(locale, question.kind)
+                .into_iter()
+                .enumerate()
+                .map(|(index, (value, label))| ChoiceView {
+                    checked: given.is_some_and(|g| *g == value),
+                    required: question.required && index == 0,
+                    value,
+                    label,
+                })
+                .collect();
+            QuestionView {
+                field,
+                text: t(locale, &question_key(question.kind)),
+                required: question.required,
+                invalid: errors.iter().any(|e| e.column == field),
+                comment: (question.kind == QuestionKind::Text)
+                    .then(|| given.cloned().unwrap_or_default()),
+                choices,
+                hint: scale_hint(locale, question.kind),
+            }
+        })
+        .collect();
+    SurveyFormPage {
+        i18n: Text::new(locale),
+        languages: Locale::ALL,
+        title: t(locale, "survey.title"),
+        path: path.to_owned(),
+        errors: error_views,
+        questions,
+        max_comment_chars: servq_core::MAX_COMMENT_CHARS,
     }
-    body.push_str(&format!(
-        "<form method=\"post\" action=\"{}\" id=\"survey\">",
-        escape(path)
-    ));
-    for question in &template.questions {
-        let field = question.kind.field();
-        let text = t(locale, &question_key(question.kind));
-        let mark = if question.required {
-            format!(
-                " <span class=\"required\" aria-hidden=\"true\">*</span><span class=\"trap\">{}</span>",
-                escape(&t(locale, "survey.required"))
-            )
-        } else {
-            String::new()
-        };
-        let invalid = errors.iter().any(|e| e.column == field);
-        if question.kind == QuestionKind::Text {
-            body.push_str(&format!(
-                "<fieldset id=\"q-{field}\"><legend><label for=\"f-{field}\">{}{mark}</label></legend>\
-                 <textarea id=\"f-{field}\" name=\"{field}\" maxlength=\"{}\">{}</textarea></fieldset>",
-                escape(&text),
-                servq_core::MAX_COMMENT_CHARS,
-                escape(given.get(field).map(String::as_str).unwrap_or("")),
-            ));
-            continue;
-        }
-        body.push_str(&format!(
-            "<fieldset id=\"q-{field}\" role=\"radiogroup\"{}{}><legend>{}{mark}</legend><div class=\"choices\">",
-            if question.required { " aria-required=\"true\"" } else { "" },
-            if invalid { " aria-invalid=\"true\"" } else { "" },
-            escape(&text),
-        ));
-        for (index, (value, label)) in choices(locale, question.kind).iter().enumerate() {
-            let checked = given.get(field).is_some_and(|g| g == value);
-            body.push_str(&format!(
-                "<label><input type=\"radio\" name=\"{field}\" value=\"{value}\"{}{}><span>{}</span></label>",
-                if checked { " checked" } else { "" },
-                if question.required && index == 0 { " required" } else { "" },
-                escape(label)
-            ));
-        }
-        body.push_str("</div>");
-        if let Some((low, high)) = scale_hint(locale, question.kind) {
-            body.push_str(&format!(
-                "<div class=\"hint\" aria-hidden=\"true\"><span>{}</span><span>{}</span></div>",
-                escape(&low),
-                escape(&high)
-            ));
-        }
-        body.push_str("</fieldset>");
-    }
-    // left empty by people; bots fill every field
-    body.push_str(&format!(
-        "<div class=\"trap\" aria-hidden=\"true\"><label>Website <input name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></label></div>\
-         <button type=\"submit\" id=\"send\">{}</button></form>",
-        escape(&t(locale, "survey.send"))
-    ));
-    body
 }
 
 /// An open survey link: its path (for the form and the language links), the time the request
@@ -393,14 +388,8 @@ pub(crate) async fn survey_page(
         Err(page) => return Ok(page),
     };
     let template = invitation_template(&state, &invitation).await?;
-    let body = survey_form(locale, &template, &path, &HashMap::new(), &[]);
-    let mut response = Html(survey_html(
-        locale,
-        &t(locale, "survey.title"),
-        &path,
-        &body,
-    ))
-    .into_response();
+    let page = survey_form(locale, &template, &path, &HashMap::new(), &[]);
+    let mut response = render(&page)?.into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
@@ -454,17 +443,8 @@ pub(crate) async fn submit_survey(
     let answers = match template.parse_answers(|name| given.get(name).map(String::as_str)) {
         Ok(answers) => answers,
         Err(errors) => {
-            let body = survey_form(locale, &template, &path, &given, &errors);
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Html(survey_html(
-                    locale,
-                    &t(locale, "survey.title"),
-                    &path,
-                    &body,
-                )),
-            )
-                .into_response());
+            let page = survey_form(locale, &template, &path, &given, &errors);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
     };
     let stored = state
@@ -943,17 +923,41 @@ fn number(value: Option<f64>, decimals: usize, percent: bool) -> String {
     }
 }
 
-/// A value with its interval as shown in a table cell.
-fn with_interval(item: &Value, decimals: usize, percent: bool) -> String {
-    let value = number(item["value"].as_f64(), decimals, percent);
-    match (item["lower"].as_f64(), item["upper"].as_f64()) {
-        (Some(lower), Some(upper)) => format!(
-            "<span class=\"value\">{value}</span> <small>[{}, {}]</small>",
-            number(Some(lower), decimals, percent),
-            number(Some(upper), decimals, percent)
-        ),
-        _ => format!("<span class=\"value\">{value}</span>"),
+/// A value with its interval, as a tile or a table cell shows it.
+struct Shown {
+    value: String,
+    /// The ends of the interval, when there is one.
+    interval: Option<(String, String)>,
+}
+
+fn shown(
+    value: Option<f64>,
+    lower: Option<f64>,
+    upper: Option<f64>,
+    decimals: usize,
+    percent: bool,
+) -> Shown {
+    Shown {
+        value: number(value, decimals, percent),
+        interval: match (lower, upper) {
+            (Some(lower), Some(upper)) => Some((
+                number(Some(lower), decimals, percent),
+                number(Some(upper), decimals, percent),
+            )),
+            _ => None,
+        },
     }
+}
+
+/// A measure of the report's JSON (`{"value", "lower", "upper"}`) as shown.
+fn with_interval(item: &Value, decimals: usize, percent: bool) -> Shown {
+    shown(
+        item["value"].as_f64(),
+        item["lower"].as_f64(),
+        item["upper"].as_f64(),
+        decimals,
+        percent,
+    )
 }
 
 const MEASURES: [(&str, usize, bool); 5] = [
@@ -963,6 +967,77 @@ const MEASURES: [(&str, usize, bool); 5] = [
     ("ces", 2, false),
     ("response_rate", 1, true),
 ];
+
+/// A choice of the grouping.
+struct ByOption {
+    value: &'static str,
+    text: String,
+    selected: bool,
+}
+
+/// A tile of the period's totals.
+struct TileView {
+    name: &'static str,
+    /// The value unrounded (empty without answers).
+    raw: String,
+    n: String,
+    shown: Shown,
+}
+
+/// A row of the groups table.
+struct GroupRow {
+    key: String,
+    responses: String,
+    unsatisfied: String,
+    /// One per measure.
+    values: Vec<Shown>,
+}
+
+/// The groups table, when the report is grouped.
+struct Groups {
+    /// The grouping's name.
+    by: &'static str,
+    rows: Vec<GroupRow>,
+}
+
+/// A row of the stage-rating table.
+struct StageRow {
+    name: String,
+    n: String,
+    mean: Shown,
+    low_share: String,
+}
+
+/// The peak-end line under the stage ratings.
+struct PeakEndView {
+    peak_end: String,
+    stage_mean: String,
+    csat_mean: String,
+    n: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "surveys.html")]
+struct SurveysPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    from: String,
+    to: String,
+    by_options: Vec<ByOption>,
+    /// Links to the reviews and their report (for quality inspectors).
+    review_links: bool,
+    /// The link to the survey setup, after the review links.
+    setup_link: bool,
+    tiles: Vec<TileView>,
+    responses: String,
+    unsatisfied: String,
+    measures: [&'static str; 5],
+    groups: Option<Groups>,
+    stages: Vec<StageRow>,
+    peak_end: PeakEndView,
+    api: String,
+}
 
 /// `/surveys`: the survey report page.
 pub(crate) async fn surveys_page(
@@ -976,152 +1051,104 @@ pub(crate) async fn surveys_page(
     let Query(params) = params?;
     let report = survey_report(&state, &user, &params).await?;
     let locale = user.locale;
-    let label = |key: &str| escape(&t(locale, key));
     let data = report.json();
-    let by_options: String = [
+    let by_name = report.by.map(|b| b.name()).unwrap_or("");
+    let by_options = [
         "", "agent", "team", "queue", "category", "channel", "day", "week",
     ]
-    .iter()
-    .map(|name| {
-        let selected = report.by.map(|b| b.name()).unwrap_or("") == *name;
-        let text = if name.is_empty() {
-            label("surveys.no_grouping")
+    .into_iter()
+    .map(|name| ByOption {
+        value: name,
+        text: if name.is_empty() {
+            t(locale, "surveys.no_grouping")
         } else {
-            label(&format!("surveys.by_{name}"))
-        };
-        format!(
-            "<option value=\"{name}\"{}>{text}</option>",
-            if selected { " selected" } else { "" }
-        )
+            t(locale, &format!("surveys.by_{name}"))
+        },
+        selected: by_name == name,
     })
     .collect();
-    let mut body = format!(
-        "<h1>{title}</h1><form class=\"filters\" method=\"get\" action=\"/surveys\">\
-         <label>{from_label} <input type=\"date\" name=\"from\" value=\"{from}\"></label>\
-         <label>{to_label} <input type=\"date\" name=\"to\" value=\"{to}\"></label>\
-         <label>{by_label} <select name=\"by\">{by_options}</select></label>\
-         <button type=\"submit\">{apply}</button></form>",
-        title = label("surveys.title"),
-        from_label = label("dashboard.from"),
-        to_label = label("dashboard.to"),
-        from = report.from,
-        to = report.to,
-        by_label = label("surveys.group_by"),
-        apply = label("dashboard.apply"),
-    );
-    if user.user.role.allows(Permission::EvaluateQuality) {
-        body.push_str(&format!(
-            "<p><a href=\"/reviews\" id=\"reviews-link\">{}</a> · <a href=\"/reviews/report\">{}</a>",
-            label("reviews.title"),
-            label("reviews.report_title")
-        ));
-        if user.user.role.allows(Permission::ManageSurveys) {
-            body.push_str(&format!(
-                " · <a href=\"/surveys/setup\">{}</a>",
-                label("surveys.setup_title")
-            ));
-        }
-        body.push_str("</p>");
-    }
     let total = &data["total"];
-    body.push_str("<div class=\"tiles\">");
-    for (name, decimals, percent) in MEASURES {
-        body.push_str(&format!(
-            "<div class=\"tile\" data-metric=\"{name}\" data-value=\"{raw}\" data-n=\"{n}\"><div>{text}</div><div class=\"value\">{shown}</div><div class=\"change\">n = {n}</div></div>",
-            raw = total[name]["value"].as_f64().map_or(String::new(), |v| v.to_string()),
-            n = total[name]["n"],
-            text = label(&format!("surveys.{name}")),
-            shown = with_interval(&total[name], decimals, percent),
-        ));
-    }
-    body.push_str(&format!(
-        "<div class=\"tile\" data-metric=\"responses\" data-value=\"{n}\"><div>{}</div><div class=\"value\">{n}</div><div class=\"change\">{}: {}</div></div></div>",
-        label("surveys.responses"),
-        label("surveys.unsatisfied"),
-        total["unsatisfied"],
-        n = total["responses"],
-    ));
-    body.push_str(&format!(
-        "<p><small>{}</small></p>",
-        label("surveys.interval_note")
-    ));
-    if let Some(by) = report.by {
-        body.push_str(&format!(
-            "<table id=\"survey-groups\"><tr><th>{}</th><th>{}</th><th>{}</th>",
-            label(&format!("surveys.by_{}", by.name())),
-            label("surveys.responses"),
-            label("surveys.unsatisfied"),
-        ));
-        for (name, ..) in MEASURES {
-            body.push_str(&format!("<th>{}</th>", label(&format!("surveys.{name}"))));
-        }
-        body.push_str("</tr>");
-        for row in data["rows"].as_array().into_iter().flatten() {
-            body.push_str(&format!(
-                "<tr data-key=\"{key}\"><td>{key}</td><td>{}</td><td>{}</td>",
-                row["responses"],
-                row["unsatisfied"],
-                key = escape(row["key"].as_str().unwrap_or("—")),
-            ));
-            for (name, decimals, percent) in MEASURES {
-                body.push_str(&format!(
-                    "<td>{}</td>",
-                    with_interval(&row[name], decimals, percent)
-                ));
-            }
-            body.push_str("</tr>");
-        }
-        body.push_str("</table>");
-    }
-    body.push_str(&format!(
-        "<h2>{}</h2><p>{}</p><table id=\"stages\"><tr><th>{}</th><th>n</th><th>{}</th><th>{}</th></tr>",
-        label("surveys.stages_title"),
-        label("surveys.stages_intro"),
-        label("surveys.stage"),
-        label("surveys.stage_mean"),
-        label("surveys.low_share"),
-    ));
-    for stage in data["stages"].as_array().into_iter().flatten() {
-        let name = stage["stage"].as_str().unwrap_or("");
-        let item =
-            json!({"value": stage["mean"], "lower": stage["lower"], "upper": stage["upper"]});
-        body.push_str(&format!(
-            "<tr data-stage=\"{name}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            label(&format!("surveys.stage_{name}")),
-            stage["n"],
-            with_interval(&item, 2, false),
-            number(stage["low_share"].as_f64(), 1, true),
-        ));
-    }
-    let peak_end = &data["peak_end"];
-    body.push_str(&format!(
-        "</table><p id=\"peak-end\">{}: {} · {}: {} · CSAT: {} (n = {})</p>",
-        label("surveys.peak_end"),
-        number(peak_end["peak_end"].as_f64(), 2, false),
-        label("surveys.stage_average"),
-        number(peak_end["stage_mean"].as_f64(), 2, false),
-        number(peak_end["csat_mean"].as_f64(), 2, false),
-        peak_end["n"],
-    ));
-    let api = format!(
-        "/api/v1/surveys/metrics?{}",
-        query_string(&[
-            ("from", report.from.to_string()),
-            ("to", report.to.to_string()),
-            (
-                "by",
-                report.by.map(|b| b.name().to_owned()).unwrap_or_default()
+    let tiles = MEASURES
+        .iter()
+        .map(|&(name, decimals, percent)| TileView {
+            name,
+            raw: total[name]["value"]
+                .as_f64()
+                .map_or(String::new(), |v| v.to_string()),
+            n: total[name]["n"].to_string(),
+            shown: with_interval(&total[name], decimals, percent),
+        })
+        .collect();
+    let groups = report.by.map(|by| Groups {
+        by: by.name(),
+        rows: data["rows"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|row| GroupRow {
+                key: row["key"].as_str().unwrap_or("—").to_owned(),
+                responses: row["responses"].to_string(),
+                unsatisfied: row["unsatisfied"].to_string(),
+                values: MEASURES
+                    .iter()
+                    .map(|&(name, decimals, percent)| with_interval(&row[name], decimals, percent))
+                    .collect(),
+            })
+            .collect(),
+    });
+    let stages = data["stages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|stage| StageRow {
+            name: stage["stage"].as_str().unwrap_or("").to_owned(),
+            n: stage["n"].to_string(),
+            mean: shown(
+                stage["mean"].as_f64(),
+                stage["lower"].as_f64(),
+                stage["upper"].as_f64(),
+                2,
+                false,
             ),
-        ])
-    );
-    body.push_str(&format!("<p><a href=\"{}\">JSON</a></p>", escape(&api)));
-    Ok(page(
-        locale,
-        &t(locale, "surveys.title"),
-        &signed_in_header(&user),
-        &body,
-    )
-    .into_response())
+            low_share: number(stage["low_share"].as_f64(), 1, true),
+        })
+        .collect();
+    let peak_end = &data["peak_end"];
+    let review_links = user.user.role.allows(Permission::EvaluateQuality);
+    let page = SurveysPage {
+        i18n: Text::new(locale),
+        title: t(locale, "surveys.title"),
+        header: signed_in_header(&user),
+        from: report.from.to_string(),
+        to: report.to.to_string(),
+        by_options,
+        review_links,
+        setup_link: review_links && user.user.role.allows(Permission::ManageSurveys),
+        tiles,
+        responses: total["responses"].to_string(),
+        unsatisfied: total["unsatisfied"].to_string(),
+        measures: MEASURES.map(|(name, ..)| name),
+        groups,
+        stages,
+        peak_end: PeakEndView {
+            peak_end: number(peak_end["peak_end"].as_f64(), 2, false),
+            stage_mean: number(peak_end["stage_mean"].as_f64(), 2, false),
+            csat_mean: number(peak_end["csat_mean"].as_f64(), 2, false),
+            n: peak_end["n"].to_string(),
+        },
+        api: format!(
+            "/api/v1/surveys/metrics?{}",
+            query_string(&[
+                ("from", report.from.to_string()),
+                ("to", report.to.to_string()),
+                (
+                    "by",
+                    report.by.map(|b| b.name().to_owned()).unwrap_or_default()
+                ),
+            ])
+        ),
+    };
+    Ok(render(&page)?.into_response())
 }
 
 /// The answer a stored CSAT value stands for, in words.

@@ -202,7 +202,11 @@ impl Store {
 
     /// Removes expired sessions and set-up tokens and the failed sign-ins recorded before
     /// `failures_before_ms` (older than the throttling window, they no longer count).
-    pub async fn purge_sign_ins(&self, now_ms: i64, failures_before_ms: i64) -> Result<SignInPurge> {
+    pub async fn purge_sign_ins(
+        &self,
+        now_ms: i64,
+        failures_before_ms: i64,
+    ) -> Result<SignInPurge> {
         let mut transaction = self.begin_write().await?;
         let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now_ms)

@@ -46,8 +46,10 @@ pub use evaluations::{
 };
 pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, StateImport};
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
+pub use jobs::{JobRun, JobRunStatus, SignInPurge};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
 pub use reviews::{CodingRefused, ReasonGroup, ReviewReason, ReviewTask};
+pub use schema::{ColumnSchema, TableSchema};
 pub use surveys::{
     Invitation, NewInvitation, NewResponse, ResponseRefused, StoredResponse, StoredSurveyTemplate,
 };
@@ -56,8 +58,6 @@ pub use tickets::{
     PickAgent, ReturnVisit, Ticket, TicketChange, TicketEvent, TicketGroup,
 };
 pub use transcripts::{CoachingItem, StoredHit, StoredTranscript, TranscriptImport};
-pub use jobs::{JobRun, JobRunStatus, SignInPurge};
-pub use schema::{ColumnSchema, TableSchema};
 pub use users::{Actor, AuditEntry, NewUser, UserRecord};
 
 /// Everything that can go wrong in the store.

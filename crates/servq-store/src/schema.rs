@@ -94,12 +94,11 @@ impl Store {
             for row in &indexes {
                 let name: String = row.try_get("name")?;
                 let unique: i64 = row.try_get("is_unique")?;
-                let columns: Vec<String> = sqlx::query_scalar(
-                    "SELECT name FROM pragma_index_info($1) ORDER BY seqno",
-                )
-                .bind(&name)
-                .fetch_all(&self.pool)
-                .await?;
+                let columns: Vec<String> =
+                    sqlx::query_scalar("SELECT name FROM pragma_index_info($1) ORDER BY seqno")
+                        .bind(&name)
+                        .fetch_all(&self.pool)
+                        .await?;
                 entry.indexes.insert(name, (unique != 0, columns));
             }
             schema.insert(table, entry);
@@ -161,10 +160,7 @@ impl Store {
                 let unique: i32 = row.try_get("is_unique")?;
                 entry.indexes.insert(
                     row.try_get("name")?,
-                    (
-                        unique != 0,
-                        columns.split(',').map(str::to_owned).collect(),
-                    ),
+                    (unique != 0, columns.split(',').map(str::to_owned).collect()),
                 );
             }
             schema.insert(table, entry);

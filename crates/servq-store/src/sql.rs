@@ -12,7 +12,12 @@ pub(crate) const BATCH_ROWS: usize = 1000;
 /// Builds `prefix VALUES (…),(…)`. SQLite gets anonymous `?` placeholders: its parser looks up
 /// each named or `$N` parameter in a linear list, which makes a 20 000-parameter statement take
 /// a second to prepare; PostgreSQL needs `$N`.
-pub(crate) fn insert_values_sql(prefix: &str, columns: usize, rows: usize, numbered: bool) -> String {
+pub(crate) fn insert_values_sql(
+    prefix: &str,
+    columns: usize,
+    rows: usize,
+    numbered: bool,
+) -> String {
     let mut sql = String::with_capacity(prefix.len() + rows * columns * 6);
     sql.push_str(prefix);
     sql.push_str(" VALUES ");

@@ -24,7 +24,6 @@ pub(crate) fn read_created_sums(row: &sqlx::any::AnyRow, counters: &mut [i64]) -
     Ok(())
 }
 
-
 /// Serialises cube refreshes on PostgreSQL (an arbitrary key of `pg_advisory_xact_lock`).
 const REFRESH_LOCK: i64 = 0x7365_7276_7164_6b31;
 
@@ -102,10 +101,7 @@ pub(crate) async fn mark_ticket(connection: &mut AnyConnection, ticket_id: &str)
 /// The distinct 15-minute buckets of instants, in order (log entries are the KPI rollups'
 /// buckets: every zone offset is a multiple of 15 minutes, so a bucket lies in one local day).
 fn buckets(instants: impl IntoIterator<Item = i64>) -> Vec<i64> {
-    let mut buckets: Vec<i64> = instants
-        .into_iter()
-        .map(servq_kpi::bucket_start)
-        .collect();
+    let mut buckets: Vec<i64> = instants.into_iter().map(servq_kpi::bucket_start).collect();
     buckets.sort_unstable();
     buckets.dedup();
     buckets

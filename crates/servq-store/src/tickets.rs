@@ -4,15 +4,45 @@
 //! `escalations` makes a second claim a no-op, and on PostgreSQL `FOR UPDATE SKIP LOCKED` lets
 //! several servers share the work without waiting on each other.
 
+use servq_desk::{ClockEvent, ClockState, Priority, SlaMetric, TicketStatus, TicketType};
 use sqlx::{Row, any::AnyRow};
 
-use crate::{Actor, Backend, Result, Store, users};
+use crate::{Actor, Backend, Result, Store, StoreError, users};
+
+/// A stored text read back as its type; a value servq never writes is a corrupt row, not a
+/// default.
+fn parsed<T>(
+    row: &AnyRow,
+    column: &'static str,
+    index: usize,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T> {
+    let text: String = row.try_get(index)?;
+    parse(&text).ok_or(StoreError::CorruptValue {
+        column,
+        value: text,
+    })
+}
+
+/// [`parsed`] for a column read by name.
+fn parsed_named<T>(
+    row: &AnyRow,
+    column: &'static str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T> {
+    let name = column.rsplit('.').next().unwrap_or(column);
+    let text: String = row.try_get(name)?;
+    parse(&text).ok_or(StoreError::CorruptValue {
+        column,
+        value: text,
+    })
+}
 
 /// A clock to store with a new or changed ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClockRow {
-    /// `first_response`, `next_response` or `resolution`.
-    pub metric: String,
+    /// What the clock measures.
+    pub metric: SlaMetric,
     /// The SLA rule that set the target.
     pub rule: String,
     /// Target, business ms.
@@ -25,8 +55,8 @@ pub struct ClockRow {
     pub due_ms: Option<i64>,
     /// Warning time while running.
     pub warn_ms: Option<i64>,
-    /// `running`, `paused`, `met` or `breached`.
-    pub state: String,
+    /// Running, paused, met or breached.
+    pub state: ClockState,
     /// Breached (also while still running).
     pub breached: bool,
     /// The warning fired.
@@ -39,11 +69,11 @@ pub struct NewTicket {
     /// Id (e.g. T20261124-0001 or random).
     pub ticket_id: String,
     /// after_sales, complaint, consult, …
-    pub ticket_type: String,
+    pub ticket_type: TicketType,
     /// Category.
     pub category: String,
-    /// urgent, high, normal, low.
-    pub priority: String,
+    /// Priority.
+    pub priority: Priority,
     /// Subject.
     pub subject: String,
     /// Description.
@@ -62,14 +92,14 @@ pub struct NewTicket {
     pub assignee: String,
     /// Workflow stage: the first one, or the last of a finished imported ticket.
     pub stage: String,
-    /// open, or for an imported ticket also resolved or closed.
-    pub status: String,
+    /// Open, or for an imported ticket also resolved or closed.
+    pub status: TicketStatus,
     /// SHA-256 of the customer's status-page token.
     pub status_token_hash: String,
     /// Its SLA clocks: started, or stopped at an imported ticket's response and resolution.
     pub clocks: Vec<ClockRow>,
     /// SLA events to store with it: (metric, `start`/`met`/`breached`, UTC ms).
-    pub sla_events: Vec<(String, String, i64)>,
+    pub sla_events: Vec<(SlaMetric, ClockEvent, i64)>,
     /// First agent response (imported tickets), UTC ms.
     pub first_response_ms: Option<i64>,
     /// Resolved (imported tickets), UTC ms.
@@ -84,11 +114,11 @@ pub struct Ticket {
     /// Id.
     pub ticket_id: String,
     /// Type.
-    pub ticket_type: String,
+    pub ticket_type: TicketType,
     /// Category.
     pub category: String,
     /// Priority.
-    pub priority: String,
+    pub priority: Priority,
     /// Subject.
     pub subject: String,
     /// Customer.
@@ -103,8 +133,8 @@ pub struct Ticket {
     pub assignee: String,
     /// Workflow stage.
     pub stage: String,
-    /// open, waiting_customer, resolved, closed.
-    pub status: String,
+    /// Where it stands.
+    pub status: TicketStatus,
     /// Created, UTC ms.
     pub created_ms: i64,
     /// First agent response.
@@ -128,9 +158,9 @@ const TICKET_COLUMNS: &str = "ticket_id, ticket_type, category, priority, subjec
 fn ticket_of(row: &AnyRow) -> Result<Ticket> {
     Ok(Ticket {
         ticket_id: row.try_get(0)?,
-        ticket_type: row.try_get(1)?,
+        ticket_type: parsed(row, "tickets.ticket_type", 1, TicketType::parse)?,
         category: row.try_get(2)?,
-        priority: row.try_get(3)?,
+        priority: parsed(row, "tickets.priority", 3, Priority::parse)?,
         subject: row.try_get(4)?,
         customer_id: row.try_get(5)?,
         segment: row.try_get(6)?,
@@ -138,7 +168,7 @@ fn ticket_of(row: &AnyRow) -> Result<Ticket> {
         team: row.try_get(8)?,
         assignee: row.try_get(9)?,
         stage: row.try_get(10)?,
-        status: row.try_get(11)?,
+        status: parsed(row, "tickets.status", 11, TicketStatus::parse)?,
         created_ms: row.try_get(12)?,
         first_response_ms: row.try_get(13)?,
         resolved_ms: row.try_get(14)?,
@@ -147,14 +177,14 @@ fn ticket_of(row: &AnyRow) -> Result<Ticket> {
 
 fn clock_of(row: &AnyRow) -> Result<ClockRow> {
     Ok(ClockRow {
-        metric: row.try_get("metric")?,
+        metric: parsed_named(row, "sla_clocks.metric", SlaMetric::parse)?,
         rule: row.try_get("rule")?,
         target_ms: row.try_get("target_ms")?,
         used_ms: row.try_get("used_ms")?,
         running_since: row.try_get("running_since")?,
         due_ms: row.try_get("due_at")?,
         warn_ms: row.try_get("warn_at")?,
-        state: row.try_get("state")?,
+        state: parsed_named(row, "sla_clocks.state", ClockState::parse)?,
         breached: row.try_get::<i64, _>("breached")? != 0,
         warned: row.try_get::<i64, _>("warned")? != 0,
     })
@@ -184,14 +214,14 @@ async fn event(
 async fn sla_event(
     connection: &mut sqlx::AnyConnection,
     ticket_id: &str,
-    metric: &str,
-    kind: &str,
+    metric: SlaMetric,
+    kind: ClockEvent,
     at: i64,
 ) -> Result<()> {
     sqlx::query("INSERT INTO sla_events (ticket_id, metric, kind, at) VALUES ($1, $2, $3, $4)")
         .bind(ticket_id)
-        .bind(metric)
-        .bind(kind)
+        .bind(metric.name())
+        .bind(kind.name())
         .bind(at)
         .execute(connection)
         .await?;
@@ -205,7 +235,7 @@ async fn put_clock(
 ) -> Result<()> {
     sqlx::query("DELETE FROM sla_clocks WHERE ticket_id = $1 AND metric = $2")
         .bind(ticket_id)
-        .bind(clock.metric.as_str())
+        .bind(clock.metric.name())
         .execute(&mut *connection)
         .await?;
     insert_clocks(connection, &[(ticket_id, clock)]).await
@@ -225,14 +255,14 @@ async fn insert_clocks(
         |query, (ticket_id, clock)| {
             query
                 .bind(*ticket_id)
-                .bind(clock.metric.as_str())
+                .bind(clock.metric.name())
                 .bind(clock.rule.as_str())
                 .bind(clock.target_ms)
                 .bind(clock.used_ms)
                 .bind(clock.running_since)
                 .bind(clock.due_ms)
                 .bind(clock.warn_ms)
-                .bind(clock.state.as_str())
+                .bind(clock.state.name())
                 .bind(i64::from(clock.breached))
                 .bind(i64::from(clock.warned))
         },
@@ -260,9 +290,9 @@ fn bind_ticket<'a>(
     .unwrap_or(*created_ms);
     query
         .bind(ticket.ticket_id.as_str())
-        .bind(ticket.ticket_type.as_str())
+        .bind(ticket.ticket_type.name())
         .bind(ticket.category.as_str())
-        .bind(ticket.priority.as_str())
+        .bind(ticket.priority.name())
         .bind(ticket.subject.as_str())
         .bind(ticket.description.as_str())
         .bind(ticket.customer_id.as_str())
@@ -272,7 +302,7 @@ fn bind_ticket<'a>(
         .bind(ticket.team.as_str())
         .bind(ticket.assignee.as_str())
         .bind(ticket.stage.as_str())
-        .bind(ticket.status.as_str())
+        .bind(ticket.status.name())
         .bind(ticket.status_token_hash.as_str())
         .bind(*created_ms)
         .bind(ticket.first_response_ms)
@@ -321,7 +351,7 @@ async fn insert_tickets(
         })
         .collect();
     insert_clocks(connection, &clocks).await?;
-    let events: Vec<(&str, &(String, String, i64))> = tickets
+    let events: Vec<(&str, &(SlaMetric, ClockEvent, i64))> = tickets
         .iter()
         .flat_map(|(ticket, _)| {
             ticket
@@ -338,8 +368,8 @@ async fn insert_tickets(
         |query, (ticket_id, (metric, kind, at))| {
             query
                 .bind(*ticket_id)
-                .bind(metric.as_str())
-                .bind(kind.as_str())
+                .bind(metric.name())
+                .bind(kind.name())
                 .bind(*at)
         },
     )
@@ -454,7 +484,7 @@ impl Store {
             "create",
             "ticket",
             &ticket.ticket_id,
-            &serde_json::json!({"type": ticket.ticket_type, "priority": ticket.priority})
+            &serde_json::json!({"type": ticket.ticket_type, "priority": ticket.priority.name()})
                 .to_string(),
         )
         .await?;
@@ -594,7 +624,7 @@ impl Store {
             let notify = notify_at(now_ms);
             for row in &due {
                 let ticket_id: String = row.try_get(0)?;
-                let metric: String = row.try_get(1)?;
+                let metric = parsed(row, "sla_clocks.metric", 1, SlaMetric::parse)?;
                 let due_at: Option<i64> = row.try_get(2)?;
                 let breached: i64 = row.try_get(4)?;
                 let is_breach = breached == 0 && due_at.is_some_and(|due| due < now_ms);
@@ -604,7 +634,7 @@ impl Store {
                      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ticket_id, metric, level) DO NOTHING",
                 )
                 .bind(ticket_id.as_str())
-                .bind(metric.as_str())
+                .bind(metric.name())
                 .bind(level)
                 .bind(now_ms)
                 .bind(notify)
@@ -619,7 +649,7 @@ impl Store {
                 )
                 .bind(i64::from(is_breach))
                 .bind(ticket_id.as_str())
-                .bind(metric.as_str())
+                .bind(metric.name())
                 .execute(&mut *transaction)
                 .await?;
                 if !fired {
@@ -628,7 +658,14 @@ impl Store {
                 if is_breach {
                     pass.breaches += 1;
                     crate::ticket_cube::mark_ticket(&mut transaction, &ticket_id).await?;
-                    sla_event(&mut transaction, &ticket_id, &metric, "breached", now_ms).await?;
+                    sla_event(
+                        &mut transaction,
+                        &ticket_id,
+                        metric,
+                        ClockEvent::Breached,
+                        now_ms,
+                    )
+                    .await?;
                 } else {
                     pass.warnings += 1;
                 }
@@ -711,9 +748,9 @@ pub struct TicketChange<'a> {
     /// The ticket.
     pub ticket_id: &'a str,
     /// The status the change was computed from.
-    pub from_status: &'a str,
+    pub from_status: TicketStatus,
     /// The new status.
-    pub status: &'a str,
+    pub status: TicketStatus,
     /// A new workflow stage.
     pub stage: Option<&'a str>,
     /// Set the first response time (if not set yet).
@@ -725,7 +762,7 @@ pub struct TicketChange<'a> {
     /// Clocks to store (replacing the same metrics).
     pub clocks: &'a [ClockRow],
     /// SLA events (metric, kind).
-    pub sla_events: &'a [(String, &'static str)],
+    pub sla_events: &'a [(SlaMetric, ClockEvent)],
     /// History event kind and detail.
     pub event: (&'a str, &'a str),
     /// Whether the customer sees the event on the status page.
@@ -781,14 +818,14 @@ impl Store {
              updated_at = $4 \
              WHERE ticket_id = $7 AND status = $8",
         )
-        .bind(change.status)
+        .bind(change.status.name())
         .bind(change.stage)
         .bind(i64::from(change.first_response))
         .bind(now_ms)
         .bind(change.resolved.map_or(-1, i64::from))
         .bind(i64::from(change.closed))
         .bind(change.ticket_id)
-        .bind(change.from_status)
+        .bind(change.from_status.name())
         .execute(&mut *transaction)
         .await?
         .rows_affected();
@@ -800,7 +837,7 @@ impl Store {
             put_clock(&mut transaction, change.ticket_id, clock).await?;
         }
         for (metric, kind) in change.sla_events {
-            sla_event(&mut transaction, change.ticket_id, metric, kind, now_ms).await?;
+            sla_event(&mut transaction, change.ticket_id, *metric, *kind, now_ms).await?;
         }
         sqlx::query(
             "INSERT INTO ticket_events (ticket_id, at, actor, kind, detail, public) \

@@ -5,8 +5,8 @@
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use servq_desk::CalendarSpec;
 use servq_app::desk::{CALENDAR_KEY, TicketRequest, open_ticket};
+use servq_desk::CalendarSpec;
 use servq_store::{Actor, DeskTable, Store, testing::TestDatabase};
 
 use crate::{servq, servq_ok, stderr};
@@ -230,7 +230,7 @@ async fn tickets_import_all_or_nothing_with_their_clocks_from_created_at() {
         let clocks = store.ticket_clocks("X1").await.unwrap();
         let first = clocks
             .iter()
-            .find(|c| c.metric == "first_response")
+            .find(|c| c.metric == servq_desk::SlaMetric::FirstResponse)
             .unwrap();
         let due: jiff::Timestamp = "2026-11-09T01:59:00Z".parse().unwrap();
         assert_eq!(first.due_ms, Some(due.as_millisecond()));

@@ -43,14 +43,22 @@ fn periods(lines: &[Value], status: &str) -> Vec<String> {
 async fn scheduled_periods_run_once_catch_up_to_the_cap_and_skip_older_ones() {
     for db in TestDatabase::both().await {
         // 2026-12-02 09:00 in Shanghai (the default centre zone): today's 03:30 is due
-        let first = lines(&jobs(&db, "2026-12-02T01:00:00Z", &["run", "sign-in-purge"]));
+        let first = lines(&jobs(
+            &db,
+            "2026-12-02T01:00:00Z",
+            &["run", "sign-in-purge"],
+        ));
         assert_eq!(periods(&first, "done"), ["2026-12-02T03:30"], "{first:?}");
         // the same moment again: nothing due
         let again = jobs(&db, "2026-12-02T01:00:00Z", &["run", "sign-in-purge"]);
         assert!(lines(&again).is_empty());
         assert!(String::from_utf8_lossy(&again.stderr).contains("no period due"));
         // down five days: the last three periods run, the two before are skipped
-        let later = lines(&jobs(&db, "2026-12-07T01:00:00Z", &["run", "sign-in-purge"]));
+        let later = lines(&jobs(
+            &db,
+            "2026-12-07T01:00:00Z",
+            &["run", "sign-in-purge"],
+        ));
         assert_eq!(
             periods(&later, "skipped"),
             ["2026-12-03T03:30", "2026-12-04T03:30"]
@@ -74,7 +82,13 @@ async fn scheduled_periods_run_once_catch_up_to_the_cap_and_skip_older_ones() {
         let rerun = lines(&jobs(
             &db,
             "2026-12-07T01:00:00Z",
-            &["run", "sign-in-purge", "--period", "2026-12-04T03:30", "--again"],
+            &[
+                "run",
+                "sign-in-purge",
+                "--period",
+                "2026-12-04T03:30",
+                "--again",
+            ],
         ));
         assert_eq!(periods(&rerun, "done"), ["2026-12-04T03:30"]);
         let list: Value = serde_json::from_slice(
@@ -91,7 +105,12 @@ async fn scheduled_periods_run_once_catch_up_to_the_cap_and_skip_older_ones() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|run| (run["period"].as_str().unwrap(), run["status"].as_str().unwrap()))
+            .map(|run| {
+                (
+                    run["period"].as_str().unwrap(),
+                    run["status"].as_str().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(
             runs,
@@ -201,10 +220,7 @@ async fn the_sign_in_purge_removes_expired_sessions_and_old_failures_only() {
                 .is_none()
         );
         assert_eq!(
-            store
-                .login_failures_since("li|127.0.0.1", 0)
-                .await
-                .unwrap(),
+            store.login_failures_since("li|127.0.0.1", 0).await.unwrap(),
             1
         );
         store.close().await;

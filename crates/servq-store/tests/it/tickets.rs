@@ -2,7 +2,9 @@
 //! (`ticket_counters_live`), after creations, imports with history, resolutions, reopenings,
 //! transfers and escalations, on both databases; and a small desk worked by hand.
 
-use servq_desk::{AGED_BACKLOG_MS, TicketCounters};
+use servq_desk::{
+    AGED_BACKLOG_MS, ClockState, Priority, SlaMetric, TicketCounters, TicketStatus, TicketType,
+};
 use servq_store::{Actor, ClockRow, NewTicket, Store, TicketChange, TicketGroup};
 
 use crate::on_both_databases;
@@ -22,14 +24,14 @@ fn actor() -> Actor {
 fn clock(metric: &str, state: &str, used_ms: i64, target_ms: i64, start: i64) -> ClockRow {
     let running = state == "running";
     ClockRow {
-        metric: metric.to_owned(),
+        metric: SlaMetric::parse(metric).unwrap(),
         rule: "normal".to_owned(),
         target_ms,
         used_ms,
         running_since: running.then_some(start),
         due_ms: running.then_some(start + target_ms),
         warn_ms: None,
-        state: state.to_owned(),
+        state: ClockState::parse(state).unwrap(),
         breached: state == "breached",
         warned: false,
     }
@@ -69,9 +71,10 @@ fn ticket(
     (
         NewTicket {
             ticket_id: id.to_owned(),
-            ticket_type: if complaint { "complaint" } else { "consult" }.to_owned(),
+            ticket_type: TicketType::parse(if complaint { "complaint" } else { "consult" })
+                .unwrap(),
             category: if complaint { "billing" } else { "bill_query" }.to_owned(),
-            priority: "normal".to_owned(),
+            priority: Priority::Normal,
             subject: format!("subject {id}"),
             description: String::new(),
             customer_id: format!("C{id}"),
@@ -82,11 +85,10 @@ fn ticket(
             assignee: format!("{team}-1"),
             stage: "answering".to_owned(),
             status: if resolve_after.is_some() {
-                "resolved"
+                TicketStatus::Resolved
             } else {
-                "open"
-            }
-            .to_owned(),
+                TicketStatus::Open
+            },
             status_token_hash: format!("hash-{id}"),
             clocks: vec![first, resolution],
             sla_events: Vec::new(),
@@ -189,13 +191,13 @@ async fn the_ticket_cube_answers_what_the_tickets_say() {
         let now = MONDAY + 30 * DAY;
         for (n, (ticket, _)) in tickets.iter().enumerate() {
             let id = ticket.ticket_id.as_str();
-            match (n % 7, ticket.status.as_str()) {
-                (0, "open") => {
+            match (n % 7, ticket.status) {
+                (0, TicketStatus::Open) => {
                     let clocks = [clock("resolution", "breached", 30 * HOUR, 8 * HOUR, 0)];
                     let change = TicketChange {
                         ticket_id: id,
-                        from_status: "open",
-                        status: "resolved",
+                        from_status: TicketStatus::Open,
+                        status: TicketStatus::Resolved,
                         stage: None,
                         first_response: true,
                         resolved: Some(true),
@@ -212,11 +214,11 @@ async fn the_ticket_cube_answers_what_the_tickets_say() {
                             .unwrap()
                     );
                 }
-                (1, "resolved") => {
+                (1, TicketStatus::Resolved) => {
                     let closed = TicketChange {
                         ticket_id: id,
-                        from_status: "resolved",
-                        status: "closed",
+                        from_status: TicketStatus::Resolved,
+                        status: TicketStatus::Closed,
                         stage: None,
                         first_response: false,
                         resolved: None,
@@ -234,8 +236,8 @@ async fn the_ticket_cube_answers_what_the_tickets_say() {
                     );
                     let clocks = [clock("resolution", "running", 3 * HOUR, 8 * HOUR, now)];
                     let reopened = TicketChange {
-                        from_status: "closed",
-                        status: "open",
+                        from_status: TicketStatus::Closed,
+                        status: TicketStatus::Open,
                         closed: false,
                         resolved: Some(false),
                         clocks: &clocks,
