@@ -575,8 +575,9 @@ impl DeskSetup {
 /// Why a ticket was not opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenRefused {
-    /// The request is not a ticket the desk can take (every problem, `field: reason`).
-    #[error("{}", .0.iter().map(|(field, reason)| format!("{field}: {reason}")).collect::<Vec<_>>().join("; "))]
+    /// The request is not a ticket the desk can take: every problem as (field, reason); the
+    /// reasons name their field, so the message is the reasons joined.
+    #[error("{}", .0.iter().map(|(_, reason)| reason.as_str()).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<(&'static str, String)>),
     /// The store or the desk's settings failed (a server error).
     #[error(transparent)]

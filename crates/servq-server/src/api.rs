@@ -10,7 +10,7 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use servq_app::{
     report::{self, Report, ReportFormat, RequestError},
@@ -26,26 +26,42 @@ use crate::{
     query_params,
 };
 
+/// `GET /api/v1/me`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Me {
+    username: String,
+    /// agent, supervisor, qa_inspector, analyst or admin.
+    role: String,
+    /// en, zh-CN or zh-TW.
+    locale: String,
+    agent_id: Option<String>,
+    /// Permission names from the matrix in docs/roles.md.
+    permissions: Vec<String>,
+    /// Send as `X-CSRF-Token` with state-changing calls made with the session cookie; null for
+    /// API tokens.
+    csrf_token: Option<String>,
+}
+
 /// `GET /api/v1/me`: who is signed in, what they may do, and the CSRF token of the session.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
-    responses((status = 200, body = crate::openapi::Me), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json")))]
-pub(crate) async fn me(user: CurrentUser) -> Json<Value> {
+    responses((status = 200, body = Me), (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn me(user: CurrentUser) -> Json<Me> {
     let permissions: Vec<String> = PERMISSIONS
         .iter()
         .filter(|(_, roles)| roles.contains(&user.user.role))
         .map(|(permission, _)| format!("{permission:?}"))
         .collect();
-    Json(json!({
-        "username": user.user.username,
-        "role": user.user.role.name(),
-        "locale": user.locale.tag(),
-        "agent_id": user.user.agent_id,
-        "permissions": permissions,
-        "csrf_token": match &user.credential {
-            Credential::Session { .. } => Some(user.csrf_token()),
+    Json(Me {
+        username: user.user.username.clone(),
+        role: user.user.role.name().to_owned(),
+        locale: user.locale.tag().to_owned(),
+        agent_id: user.user.agent_id.clone(),
+        permissions,
+        csrf_token: match &user.credential {
+            Credential::Session { .. } => Some(user.csrf_token().to_owned()),
             Credential::ApiToken => None,
         },
-    }))
+    })
 }
 
 #[derive(Deserialize)]
@@ -64,6 +80,16 @@ pub(crate) struct KpiParams {
     format: Option<String>,
 }
 
+/// `GET /api/v1/kpi`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct KpiReport {
+    group_by: Vec<String>,
+    time_zone: String,
+    /// One object per group: the group keys, then each requested metric (numbers, or null
+    /// where undefined).
+    rows: Vec<Map<String, Value>>,
+}
+
 /// `GET /api/v1/kpi`: the same rows as `servq kpi --format json`, within the caller's rights
 /// (agents see their own contacts only).
 #[utoipa::path(get, path = "/api/v1/kpi", tag = "kpi",
@@ -76,10 +102,10 @@ pub(crate) struct KpiParams {
         ("format" = Option<String>, Query, description = "json (default), csv or xlsx (a download with the same columns as `servq kpi`)"),
     ),
     responses((status = 200, content(
-            (crate::openapi::KpiReport = "application/json"),
+            (KpiReport = "application/json"),
             (String = "text/csv"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn kpi(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -151,7 +177,7 @@ pub(crate) async fn kpi(
             ));
         }
     }
-    let rows: Vec<Value> = groups
+    let rows: Vec<Map<String, Value>> = groups
         .iter()
         .map(|group| {
             let mut row = Map::new();
@@ -167,53 +193,66 @@ pub(crate) async fn kpi(
                     };
                 row.insert(metric.name.to_owned(), value);
             }
-            Value::Object(row)
+            row
         })
         .collect();
-    Ok(Json(json!({
-        "group_by": group_by.iter().map(|f| f.name()).collect::<Vec<_>>(),
-        "time_zone": zone_name,
-        "rows": rows,
-    }))
+    Ok(Json(KpiReport {
+        group_by: group_by.iter().map(|f| f.name().to_owned()).collect(),
+        time_zone: zone_name,
+        rows,
+    })
     .into_response())
 }
 
-#[derive(Deserialize)]
-pub(crate) struct LocaleRequest {
+/// The UI language.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+pub(crate) struct LocaleBody {
+    #[schema(pattern = "^(en|zh-CN|zh-TW)$")]
     locale: String,
 }
 
 /// `PUT /api/v1/me/locale`: the user's UI language (what the header's switch sets).
-#[utoipa::path(put, path = "/api/v1/me/locale", tag = "session", request_body = crate::openapi::LocaleBody,
-    responses((status = 200, body = crate::openapi::LocaleBody), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(put, path = "/api/v1/me/locale", tag = "session", request_body = LocaleBody,
+    responses((status = 200, body = LocaleBody), (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn set_locale(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    request: Result<Json<LocaleRequest>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+    request: Result<Json<LocaleBody>, JsonRejection>,
+) -> Result<Json<LocaleBody>, Problem> {
     user.check_csrf_header(&headers)?;
     let Json(request) = request?;
     let locale = crate::pages::remember_locale(&state, &user, &request.locale).await?;
-    Ok(Json(json!({"locale": locale.tag()})))
+    Ok(Json(LocaleBody {
+        locale: locale.tag().to_owned(),
+    }))
 }
 
-#[derive(Deserialize)]
-pub(crate) struct TokenRequest {
+/// `POST /api/v1/tokens` body.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct NewToken {
+    #[schema(min_length = 1, pattern = r"\S")]
     name: String,
 }
 
+/// A token, shown once.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Token {
+    name: String,
+    token: String,
+}
+
 /// `POST /api/v1/tokens`: a new API token, shown once.
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "session", request_body = crate::openapi::NewToken,
-    responses((status = 201, body = crate::openapi::Token), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "session", request_body = NewToken,
+    responses((status = 201, body = Token), (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn create_token(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    request: Result<Json<TokenRequest>, JsonRejection>,
+    request: Result<Json<NewToken>, JsonRejection>,
 ) -> Result<Response, Problem> {
     user.require(Permission::UseApiTokens)?;
     user.check_csrf_header(&headers)?;
@@ -235,47 +274,85 @@ pub(crate) async fn create_token(
     })?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"name": request.name.trim(), "token": token})),
+        Json(Token {
+            name: request.name.trim().to_owned(),
+            token,
+        }),
     )
         .into_response())
 }
 
+/// A user as listed.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct UserSummary {
+    username: String,
+    role: String,
+    agent_id: Option<String>,
+    locale: String,
+    disabled: bool,
+}
+
+/// `GET /api/v1/users`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Users {
+    users: Vec<UserSummary>,
+}
+
 /// `GET /api/v1/users` (administrators).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users",
-    responses((status = 200, body = crate::openapi::Users), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Users), (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn users(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Users>, Problem> {
     user.require(Permission::ManageUsers)?;
     let users = state.store.users().await.map_err(Problem::internal)?;
-    Ok(Json(json!({
-        "users": users.iter().map(|u| json!({
-            "username": u.username, "role": u.role.name(), "agent_id": u.agent_id,
-            "locale": u.locale, "disabled": u.disabled,
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(Users {
+        users: users
+            .into_iter()
+            .map(|u| UserSummary {
+                username: u.username,
+                role: u.role.name().to_owned(),
+                agent_id: u.agent_id,
+                locale: u.locale,
+                disabled: u.disabled,
+            })
+            .collect(),
+    }))
 }
 
-#[derive(Deserialize)]
-pub(crate) struct NewUserRequest {
+/// `POST /api/v1/users` body.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct NewUserBody {
+    #[schema(min_length = 1, pattern = r"\S")]
     username: String,
+    /// At least 10 characters.
+    #[schema(min_length = 10)]
     password: String,
+    #[schema(pattern = "^(agent|supervisor|qa_inspector|analyst|admin)$")]
     role: String,
+    /// Required for the agent role.
     agent_id: Option<String>,
 }
 
+/// A created user.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct CreatedUser {
+    username: String,
+    role: String,
+}
+
 /// `POST /api/v1/users` (administrators): creates a user; audited.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = crate::openapi::NewUserBody,
-    responses((status = 201, body = crate::openapi::CreatedUser), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserBody,
+    responses((status = 201, body = CreatedUser), (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn create_user(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    request: Result<Json<NewUserRequest>, JsonRejection>,
+    request: Result<Json<NewUserBody>, JsonRejection>,
 ) -> Result<Response, Problem> {
     user.require(Permission::ManageUsers)?;
     user.check_csrf_header(&headers)?;
@@ -289,7 +366,10 @@ pub(crate) async fn create_user(
     match users::create_user(&state.store, &request, &user.actor()).await {
         Ok(new) => Ok((
             StatusCode::CREATED,
-            Json(json!({"username": new.username, "role": new.role.name()})),
+            Json(CreatedUser {
+                role: new.role.name().to_owned(),
+                username: new.username,
+            }),
         )
             .into_response()),
         Err(UserRefused::Failed(error)) => Err(Problem::internal(format!("{error:#}"))),
@@ -310,16 +390,49 @@ pub(crate) struct AuditParams {
     before: Option<i64>,
 }
 
+/// One audit entry.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct AuditEntry {
+    id: i64,
+    /// RFC 3339, UTC.
+    at: String,
+    user: String,
+    action: String,
+    entity: String,
+    entity_id: String,
+    detail: Value,
+}
+
+impl From<servq_store::AuditEntry> for AuditEntry {
+    fn from(entry: servq_store::AuditEntry) -> Self {
+        AuditEntry {
+            id: entry.id,
+            at: crate::rfc3339(entry.at_ms),
+            detail: serde_json::from_str::<Value>(&entry.detail).unwrap_or(Value::Null),
+            user: entry.username,
+            action: entry.action,
+            entity: entry.entity,
+            entity_id: entry.entity_id,
+        }
+    }
+}
+
+/// `GET /api/v1/audit`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Audit {
+    entries: Vec<AuditEntry>,
+}
+
 /// `GET /api/v1/audit` (administrators): newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "users",
     params(("limit" = Option<i64>, Query, description = "1 to 1000, default 100"), ("before" = Option<i64>, Query, description = "Entries with a smaller id")),
-    responses((status = 200, body = crate::openapi::Audit), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Audit), (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn audit(
     State(state): State<AppState>,
     user: CurrentUser,
     params: Result<Query<AuditParams>, QueryRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Audit>, Problem> {
     user.require(Permission::ViewAuditLog)?;
     let Query(params) = params?;
     let limit = params.limit.unwrap_or(100).clamp(1, 1000);
@@ -328,12 +441,7 @@ pub(crate) async fn audit(
         .audit_log(limit, params.before)
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(json!({
-        "entries": entries.iter().map(|e| json!({
-            "id": e.id,
-            "at": crate::rfc3339(e.at_ms),
-            "user": e.username, "action": e.action, "entity": e.entity, "entity_id": e.entity_id,
-            "detail": serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::Null),
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(Audit {
+        entries: entries.into_iter().map(AuditEntry::from).collect(),
+    }))
 }

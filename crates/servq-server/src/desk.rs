@@ -12,8 +12,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use jiff::Timestamp;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use servq_core::Permission;
 use servq_desk::{TicketAction, TicketStatus, Workflow};
 
@@ -53,24 +53,96 @@ pub fn type_label(locale: crate::i18n::Locale, ticket_type: &str) -> String {
     }
 }
 
+/// `POST /api/v1/tickets` body (the wire form of `servq_app::desk::TicketRequest`).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct NewTicketBody {
+    /// after_sales, complaint or consult (default consult).
+    #[serde(default = "consult")]
+    #[schema(default = "consult", pattern = "^(after_sales|complaint|consult)$")]
+    ticket_type: String,
+    #[schema(min_length = 1, pattern = r"\S")]
+    category: String,
+    /// urgent, high, normal (default) or low.
+    #[serde(default = "normal")]
+    #[schema(default = "normal", pattern = "^(urgent|high|normal|low)$")]
+    priority: String,
+    #[schema(min_length = 1, pattern = r"\S")]
+    subject: String,
+    #[serde(default)]
+    description: String,
+    #[schema(min_length = 1, pattern = r"\S")]
+    customer_id: String,
+    /// Customer segment (e.g. VIP).
+    #[serde(default)]
+    segment: String,
+    /// Default web.
+    #[serde(default = "web")]
+    #[schema(default = "web")]
+    channel: String,
+    /// The contact it came from.
+    #[serde(default)]
+    contact_id: Option<String>,
+    /// Team it is routed to; empty: the routing picks.
+    #[serde(default)]
+    team: String,
+}
+
+fn consult() -> String {
+    "consult".to_owned()
+}
+
+fn normal() -> String {
+    "normal".to_owned()
+}
+
+fn web() -> String {
+    "web".to_owned()
+}
+
+impl From<NewTicketBody> for TicketRequest {
+    fn from(body: NewTicketBody) -> TicketRequest {
+        TicketRequest {
+            ticket_type: body.ticket_type,
+            category: body.category,
+            priority: body.priority,
+            subject: body.subject,
+            description: body.description,
+            customer_id: body.customer_id,
+            segment: body.segment,
+            channel: body.channel,
+            contact_id: body.contact_id,
+            team: body.team,
+        }
+    }
+}
+
+/// A created ticket.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct CreatedTicket {
+    id: String,
+    /// For the customer's status page; shown once.
+    status_token: String,
+}
+
 /// `POST /api/v1/tickets`: opens a ticket with its SLA clocks.
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "desk",
-    request_body = crate::openapi::NewTicketBody,
-    responses((status = 201, body = crate::openapi::CreatedTicket),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body = NewTicketBody,
+    responses((status = 201, body = CreatedTicket),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    body: Result<Json<TicketRequest>, JsonRejection>,
-) -> Result<Response, Problem> {
+    body: Result<Json<NewTicketBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<CreatedTicket>), Problem> {
     user.require(Permission::HandleTickets)?;
     user.check_csrf_header(&headers)?;
-    let Json(request) = body?;
+    let Json(body) = body?;
+    let request = TicketRequest::from(body);
     let (id, token) = open_ticket(&state.store, &request, &user.actor(), Timestamp::now())
         .await
         .map_err(|refused| match refused {
@@ -82,9 +154,11 @@ pub(crate) async fn create(
         })?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": id, "status_token": token})),
-    )
-        .into_response())
+        Json(CreatedTicket {
+            id,
+            status_token: token,
+        }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -94,16 +168,58 @@ pub(crate) struct ListParams {
     offset: Option<i64>,
 }
 
-fn ticket_json(ticket: &servq_store::Ticket) -> Value {
-    json!({
-        "id": ticket.ticket_id, "type": ticket.ticket_type, "category": ticket.category,
-        "priority": ticket.priority, "subject": ticket.subject, "customer_id": ticket.customer_id,
-        "segment": ticket.segment, "channel": ticket.channel, "team": ticket.team,
-        "assignee": ticket.assignee, "stage": ticket.stage, "status": ticket.status,
-        "created_at": crate::rfc3339(ticket.created_ms),
-        "first_response_at": ticket.first_response_ms.map(crate::rfc3339),
-        "resolved_at": ticket.resolved_ms.map(crate::rfc3339),
-    })
+/// A ticket.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TicketBody {
+    id: String,
+    /// The ticket type: after_sales, complaint, consult or one the centre added.
+    #[serde(rename = "type")]
+    kind: String,
+    category: String,
+    /// urgent, high, normal or low.
+    priority: String,
+    subject: String,
+    customer_id: String,
+    segment: String,
+    channel: String,
+    team: String,
+    assignee: String,
+    /// The workflow stage.
+    stage: String,
+    /// open, waiting_customer, resolved or closed.
+    status: String,
+    /// RFC 3339, UTC.
+    created_at: String,
+    first_response_at: Option<String>,
+    resolved_at: Option<String>,
+}
+
+impl From<&servq_store::Ticket> for TicketBody {
+    fn from(ticket: &servq_store::Ticket) -> TicketBody {
+        TicketBody {
+            id: ticket.ticket_id.clone(),
+            kind: ticket.ticket_type.name().to_owned(),
+            category: ticket.category.clone(),
+            priority: ticket.priority.name().to_owned(),
+            subject: ticket.subject.clone(),
+            customer_id: ticket.customer_id.clone(),
+            segment: ticket.segment.clone(),
+            channel: ticket.channel.clone(),
+            team: ticket.team.clone(),
+            assignee: ticket.assignee.clone(),
+            stage: ticket.stage.clone(),
+            status: ticket.status.name().to_owned(),
+            created_at: crate::rfc3339(ticket.created_ms),
+            first_response_at: ticket.first_response_ms.map(crate::rfc3339),
+            resolved_at: ticket.resolved_ms.map(crate::rfc3339),
+        }
+    }
+}
+
+/// `GET /api/v1/tickets`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TicketList {
+    tickets: Vec<TicketBody>,
 }
 
 /// `GET /api/v1/tickets?status=&limit=&offset=`: newest first.
@@ -111,15 +227,15 @@ fn ticket_json(ticket: &servq_store::Ticket) -> Value {
     params(("status" = Option<String>, Query, description = "open, waiting_customer, resolved or closed"),
         ("limit" = Option<i64>, Query, description = "1 to 500, default 50"),
         ("offset" = Option<i64>, Query, description = "default 0")),
-    responses((status = 200, body = crate::openapi::TicketList),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TicketList),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<TicketList>, Problem> {
     user.require(Permission::HandleTickets)?;
     let Query(params) = params?;
     let status = params
@@ -136,23 +252,23 @@ pub(crate) async fn list(
         )
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(
-        json!({"tickets": tickets.iter().map(ticket_json).collect::<Vec<_>>()}),
-    ))
+    Ok(Json(TicketList {
+        tickets: tickets.iter().map(TicketBody::from).collect(),
+    }))
 }
 
 /// `GET /api/v1/tickets/{id}`: the ticket and its SLA clocks.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "desk",
     params(("id" = String, Path, description = "Ticket id")),
-    responses((status = 200, body = crate::openapi::TicketBody),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TicketDetail),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn one(
     State(state): State<AppState>,
     user: CurrentUser,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<TicketDetail>, Problem> {
     user.require(Permission::HandleTickets)?;
     let Path(id) = id?;
     ticket_detail(&state, &user, &id).await
@@ -172,9 +288,12 @@ fn refused(user: &CurrentUser, refused: ChangeRefused) -> Problem {
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ActionBody {
+/// `POST /api/v1/tickets/{id}/actions` body.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct TicketActionBody {
+    #[schema(pattern = "^(reply|customer_reply|wait_on_customer|resolve|close|reopen)$")]
     action: String,
+    /// Default empty.
     #[serde(default)]
     note: String,
 }
@@ -182,22 +301,22 @@ pub(crate) struct ActionBody {
 /// `POST /api/v1/tickets/{id}/actions` `{"action": "reply|customer_reply|wait_on_customer|resolve|close|reopen", "note": …}`.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/actions", tag = "desk",
     params(("id" = String, Path, description = "Ticket id")),
-    request_body = crate::openapi::TicketActionBody,
-    responses((status = 200, body = crate::openapi::TicketBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body = TicketActionBody,
+    responses((status = 200, body = TicketDetail),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn action(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-    body: Result<Json<ActionBody>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+    body: Result<Json<TicketActionBody>, JsonRejection>,
+) -> Result<Json<TicketDetail>, Problem> {
     user.require(Permission::HandleTickets)?;
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
@@ -225,30 +344,32 @@ pub(crate) async fn action(
     ticket_detail(&state, &user, &id).await
 }
 
-#[derive(Deserialize)]
-pub(crate) struct StageBody {
+/// `POST /api/v1/tickets/{id}/stage` body.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct StageChangeBody {
+    /// A stage of the ticket type's workflow; omitted: the next one.
     stage: Option<String>,
 }
 
 /// `POST /api/v1/tickets/{id}/stage` `{"stage": …}` (omit it for the next stage).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/stage", tag = "desk",
     params(("id" = String, Path, description = "Ticket id")),
-    request_body = crate::openapi::StageChangeBody,
-    responses((status = 200, body = crate::openapi::TicketBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body = StageChangeBody,
+    responses((status = 200, body = TicketDetail),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn stage(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-    body: Result<Json<StageBody>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+    body: Result<Json<StageChangeBody>, JsonRejection>,
+) -> Result<Json<TicketDetail>, Problem> {
     user.require(Permission::HandleTickets)?;
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
@@ -264,10 +385,15 @@ pub(crate) async fn stage(
     ticket_detail(&state, &user, &id).await
 }
 
-#[derive(Deserialize)]
-pub(crate) struct VisitBody {
+/// `PUT /api/v1/tickets/{id}/return-visit` body.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct ReturnVisitBody {
+    #[schema(pattern = "^(satisfied|unsatisfied|unreachable)$")]
     outcome: String,
+    /// Root-cause tag.
+    #[schema(min_length = 1, pattern = r"\S")]
     root_cause: String,
+    /// Default empty.
     #[serde(default)]
     note: String,
 }
@@ -275,21 +401,21 @@ pub(crate) struct VisitBody {
 /// `PUT /api/v1/tickets/{id}/return-visit` `{"outcome": "satisfied|unsatisfied|unreachable", "root_cause": …, "note": …}`.
 #[utoipa::path(put, path = "/api/v1/tickets/{id}/return-visit", tag = "desk",
     params(("id" = String, Path, description = "Ticket id")),
-    request_body = crate::openapi::ReturnVisitBody,
-    responses((status = 200, body = crate::openapi::TicketBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body = ReturnVisitBody,
+    responses((status = 200, body = TicketDetail),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn visit(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-    body: Result<Json<VisitBody>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+    body: Result<Json<ReturnVisitBody>, JsonRejection>,
+) -> Result<Json<TicketDetail>, Problem> {
     user.require(Permission::HandleTickets)?;
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
@@ -318,12 +444,103 @@ pub(crate) async fn visit(
     ticket_detail(&state, &user, &id).await
 }
 
+/// A ticket with its attachments, SLA clocks, history and return visit.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TicketDetail {
+    #[serde(flatten)]
+    ticket: TicketBody,
+    attachments: Vec<AttachmentBody>,
+    sla: Vec<TicketSlaClock>,
+    history: Vec<TicketEventBody>,
+    /// Complaints only, once the customer was visited; else null.
+    return_visit: Option<TicketReturnVisit>,
+}
+
+/// One SLA clock of a ticket.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TicketSlaClock {
+    /// first_response, next_response, resolution or stage.
+    metric: String,
+    /// The SLA rule that set the target.
+    rule: String,
+    /// running, paused, met or breached.
+    state: String,
+    /// Business minutes.
+    target_minutes: i64,
+    /// Business minutes used before the current run.
+    used_minutes: i64,
+    /// RFC 3339, UTC; while running.
+    due_at: Option<String>,
+    breached: bool,
+}
+
+impl From<&servq_store::ClockRow> for TicketSlaClock {
+    fn from(clock: &servq_store::ClockRow) -> TicketSlaClock {
+        TicketSlaClock {
+            metric: clock.metric.name().to_owned(),
+            rule: clock.rule.clone(),
+            state: clock.state.name().to_owned(),
+            target_minutes: clock.target_ms / 60_000,
+            used_minutes: clock.used_ms / 60_000,
+            due_at: clock.due_ms.map(crate::rfc3339),
+            breached: clock.breached,
+        }
+    }
+}
+
+/// One entry of a ticket's history.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TicketEventBody {
+    /// RFC 3339, UTC.
+    at: String,
+    actor: String,
+    /// created, note, reply, status, stage, …
+    kind: String,
+    detail: String,
+}
+
+impl From<&servq_store::TicketEvent> for TicketEventBody {
+    fn from(event: &servq_store::TicketEvent) -> TicketEventBody {
+        TicketEventBody {
+            at: crate::rfc3339(event.at_ms),
+            actor: event.actor.clone(),
+            kind: event.kind.clone(),
+            detail: event.detail.clone(),
+        }
+    }
+}
+
+/// A complaint's return visit.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TicketReturnVisit {
+    /// RFC 3339, UTC.
+    at: String,
+    /// satisfied, unsatisfied or unreachable.
+    outcome: String,
+    root_cause: String,
+    note: String,
+    /// Who visited.
+    by: String,
+}
+
+impl From<servq_store::ReturnVisit> for TicketReturnVisit {
+    fn from(visit: servq_store::ReturnVisit) -> TicketReturnVisit {
+        TicketReturnVisit {
+            at: crate::rfc3339(visit.visited_ms),
+            outcome: visit.outcome,
+            root_cause: visit.root_cause,
+            note: visit.note,
+            by: visit.visited_by,
+        }
+    }
+}
+
 /// A ticket with its clocks, history and return visit.
 async fn ticket_detail(
     state: &AppState,
     user: &CurrentUser,
     id: &str,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<TicketDetail>, Problem> {
     let ticket = state
         .store
         .ticket(id)
@@ -350,27 +567,16 @@ async fn ticket_detail(
         .attachments(id)
         .await
         .map_err(Problem::internal)?;
-    let mut body = ticket_json(&ticket);
-    body["attachments"] = attachments.iter().map(|a| attachment_json(id, a)).collect();
-    body["sla"] = clocks
-        .iter()
-        .map(|clock| {
-            json!({
-                "metric": clock.metric, "rule": clock.rule, "state": clock.state,
-                "target_minutes": clock.target_ms / 60_000, "used_minutes": clock.used_ms / 60_000,
-                "due_at": clock.due_ms.map(crate::rfc3339), "breached": clock.breached,
-            })
-        })
-        .collect();
-    body["history"] = events
-        .iter()
-        .map(|e| json!({"at": crate::rfc3339(e.at_ms), "actor": e.actor, "kind": e.kind, "detail": e.detail}))
-        .collect();
-    body["return_visit"] = visit.map_or(Value::Null, |v| {
-        json!({"at": crate::rfc3339(v.visited_ms), "outcome": v.outcome, "root_cause": v.root_cause,
-            "note": v.note, "by": v.visited_by})
-    });
-    Ok(Json(body))
+    Ok(Json(TicketDetail {
+        ticket: TicketBody::from(&ticket),
+        attachments: attachments
+            .iter()
+            .map(|a| AttachmentBody::new(id, a))
+            .collect(),
+        sla: clocks.iter().map(TicketSlaClock::from).collect(),
+        history: events.iter().map(TicketEventBody::from).collect(),
+        return_visit: visit.map(TicketReturnVisit::from),
+    }))
 }
 
 /// `GET /t/{token}`: the customer's status page — no sign-in, the token (≥ 128 bits) is the
@@ -498,17 +704,62 @@ pub(crate) struct KpiParams {
     by: Option<String>,
 }
 
-fn counters_json(key: Option<&str>, c: &servq_desk::TicketCounters) -> Value {
-    json!({
-        "key": key,
-        "created": c.created, "resolved": c.resolved, "backlog": c.backlog,
-        "aged_backlog": c.aged_backlog, "complaints": c.complaints,
-        "first_response_seconds": servq_desk::first_response_seconds(c),
-        "resolution_seconds": servq_desk::resolution_seconds(c),
-        "resolution_rate": servq_desk::ticket_resolution_rate(c),
-        "complaints_in_24h_rate": servq_desk::complaints_in_24h_rate(c),
-        "sla_attainment": servq_desk::sla_attainment(c),
-    })
+/// Ticket KPIs of a group.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TicketKpiRow {
+    /// The group's value; null for the total.
+    key: Option<String>,
+    created: i64,
+    resolved: i64,
+    backlog: i64,
+    aged_backlog: i64,
+    complaints: i64,
+    first_response_seconds: Option<f64>,
+    resolution_seconds: Option<f64>,
+    resolution_rate: Option<f64>,
+    complaints_in_24h_rate: Option<f64>,
+    sla_attainment: Option<f64>,
+}
+
+impl TicketKpiRow {
+    fn new(key: Option<&str>, c: &servq_desk::TicketCounters) -> TicketKpiRow {
+        TicketKpiRow {
+            key: key.map(str::to_owned),
+            created: c.created,
+            resolved: c.resolved,
+            backlog: c.backlog,
+            aged_backlog: c.aged_backlog,
+            complaints: c.complaints,
+            first_response_seconds: servq_desk::first_response_seconds(c),
+            resolution_seconds: servq_desk::resolution_seconds(c),
+            resolution_rate: servq_desk::ticket_resolution_rate(c),
+            complaints_in_24h_rate: servq_desk::complaints_in_24h_rate(c),
+            sla_attainment: servq_desk::sla_attainment(c),
+        }
+    }
+}
+
+/// The ticket KPIs of every ticket of the period, with the complaint rate.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TicketKpiTotal {
+    #[serde(flatten)]
+    counters: TicketKpiRow,
+    /// Complaints per contact offered.
+    complaint_rate: Option<f64>,
+    contacts_offered: i64,
+}
+
+/// `GET /api/v1/desk/kpi`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TicketKpis {
+    /// YYYY-MM-DD.
+    from: String,
+    /// YYYY-MM-DD.
+    to: String,
+    group_by: Option<String>,
+    /// One per group; empty without `by`.
+    rows: Vec<TicketKpiRow>,
+    total: TicketKpiTotal,
 }
 
 /// `GET /api/v1/desk/kpi?from=&to=&by=team|category|priority|type|assignee|channel`: ticket
@@ -519,15 +770,15 @@ fn counters_json(key: Option<&str>, c: &servq_desk::TicketCounters) -> Value {
     params(("from" = Option<String>, Query, description = "First day (default: 7 days before yesterday)"),
         ("to" = Option<String>, Query, description = "Last day (default: yesterday)"),
         ("by" = Option<String>, Query, description = "team, category, priority, type, assignee or channel")),
-    responses((status = 200, body = crate::openapi::TicketKpis),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TicketKpis),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn kpi(
     State(state): State<AppState>,
     user: CurrentUser,
     params: Result<Query<KpiParams>, QueryRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<TicketKpis>, Problem> {
     use crate::query_params::{add_days, day_start_ms, parse_date, today};
     user.require(Permission::ViewAllKpis)?;
     let Query(params) = params?;
@@ -576,25 +827,33 @@ pub(crate) async fn kpi(
         .map_err(Problem::internal)?
         .first()
         .map_or(0, |group| group.contacts.offered);
-    let mut total_json = counters_json(None, &total);
-    total_json["complaint_rate"] = json!(servq_desk::complaint_rate(&total, offered));
-    total_json["contacts_offered"] = json!(offered);
-    Ok(Json(json!({
-        "from": from.to_string(), "to": to.to_string(),
-        "group_by": group.map(|g| g.name()),
-        "rows": if group.is_some() {
-            rows.iter().map(|(key, c)| counters_json(key.as_deref(), c)).collect::<Vec<_>>()
+    Ok(Json(TicketKpis {
+        from: from.to_string(),
+        to: to.to_string(),
+        group_by: group.map(|g| g.name().to_owned()),
+        rows: if group.is_some() {
+            rows.iter()
+                .map(|(key, c)| TicketKpiRow::new(key.as_deref(), c))
+                .collect()
         } else {
             Vec::new()
         },
-        "total": total_json,
-    })))
+        total: TicketKpiTotal {
+            counters: TicketKpiRow::new(None, &total),
+            complaint_rate: servq_desk::complaint_rate(&total, offered),
+            contacts_offered: offered,
+        },
+    }))
 }
 
-#[derive(Deserialize)]
+/// `POST /api/v1/tickets/{id}/notes` body.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct NoteBody {
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     text: String,
+    /// Default true: not shown on the status page.
     #[serde(default = "internal_default")]
+    #[schema(default = true)]
     internal: bool,
 }
 
@@ -606,21 +865,21 @@ fn internal_default() -> bool {
 /// (internal notes stay off the customer's status page).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/notes", tag = "desk",
     params(("id" = String, Path, description = "Ticket id")),
-    request_body = crate::openapi::NoteBody,
-    responses((status = 200, body = crate::openapi::TicketBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body = NoteBody,
+    responses((status = 200, body = TicketDetail),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn note(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
     body: Result<Json<NoteBody>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<TicketDetail>, Problem> {
     user.require(Permission::HandleTickets)?;
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
@@ -631,9 +890,12 @@ pub(crate) async fn note(
     ticket_detail(&state, &user, &id).await
 }
 
-#[derive(Deserialize)]
+/// `POST /api/v1/tickets/{id}/transfer` body.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct TransferBody {
+    #[schema(min_length = 1, pattern = r"\S")]
     team: String,
+    /// An agent of the team; empty (the default): the team's assignment strategy picks.
     #[serde(default)]
     assignee: String,
 }
@@ -643,21 +905,21 @@ pub(crate) struct TransferBody {
 /// the team's assignment strategy picks one.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/transfer", tag = "desk",
     params(("id" = String, Path, description = "Ticket id")),
-    request_body = crate::openapi::TransferBody,
-    responses((status = 200, body = crate::openapi::TicketBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body = TransferBody,
+    responses((status = 200, body = TicketDetail),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn transfer(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
     body: Result<Json<TransferBody>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<TicketDetail>, Problem> {
     user.require(Permission::HandleTickets)?;
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
@@ -668,15 +930,65 @@ pub(crate) async fn transfer(
     ticket_detail(&state, &user, &id).await
 }
 
+/// The desk's configuration (docs/desk.md).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct DeskConfig {
+    /// time_zone, week (7 lists of "HH:MM-HH:MM"), holidays, workdays, duty.
+    #[schema(value_type = Object)]
+    calendar: Value,
+    /// rules (name, priorities, categories, segments, first_response_minutes,
+    /// next_response_minutes, resolution_minutes) and warn_at_percent.
+    #[schema(value_type = Object)]
+    policy: Value,
+    /// rules (categories, channels, segments, team) and assignment (round_robin,
+    /// least_loaded, none).
+    #[schema(value_type = Object)]
+    routing: Value,
+    /// One per ticket type: ticket_type and stages (id, limit_minutes, names by locale —
+    /// required for stages the catalogue does not name).
+    #[schema(value_type = Vec<Object>)]
+    workflows: Value,
+}
+
+/// `PUT /api/v1/desk/config` body: the parts to replace (docs/desk.md), each read and checked
+/// on its own so that a malformed part is named; a part omitted or null stays as it is.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct DeskConfigUpdate {
+    /// time_zone, week (7 lists of "HH:MM-HH:MM"), holidays, workdays, duty.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    calendar: Option<Value>,
+    /// rules (name, priorities, categories, segments, first_response_minutes,
+    /// next_response_minutes, resolution_minutes) and warn_at_percent.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    policy: Option<Value>,
+    /// rules (categories, channels, segments, team) and assignment (round_robin,
+    /// least_loaded, none).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    routing: Option<Value>,
+    /// One per ticket type: ticket_type and stages (id, limit_minutes, names by locale —
+    /// required for stages the catalogue does not name).
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<Object>>)]
+    workflows: Option<Value>,
+}
+
+/// A stored setting as JSON (serializing it does not fail; if it did, a logged 500).
+fn setting_json<T: Serialize>(setting: &T) -> Result<Value, Problem> {
+    serde_json::to_value(setting).map_err(Problem::internal)
+}
+
 /// `GET /api/v1/desk/config`: the business calendar, the SLA policy and the routing.
 #[utoipa::path(get, path = "/api/v1/desk/config", tag = "desk",
-    responses((status = 200, body = crate::openapi::DeskConfig),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = DeskConfig),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn config(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<DeskConfig>, Problem> {
     user.require(Permission::HandleTickets)?;
     let calendar = calendar_spec(&state.store)
         .await
@@ -684,28 +996,31 @@ pub(crate) async fn config(
     let policy = sla_policy(&state.store).await.map_err(Problem::internal)?;
     let routing = routing(&state.store).await.map_err(Problem::internal)?;
     let workflows = workflows(&state.store).await.map_err(Problem::internal)?;
-    Ok(Json(
-        json!({"calendar": calendar, "policy": policy, "routing": routing, "workflows": workflows}),
-    ))
+    Ok(Json(DeskConfig {
+        calendar: setting_json(&calendar)?,
+        policy: setting_json(&policy)?,
+        routing: setting_json(&routing)?,
+        workflows: setting_json(&workflows)?,
+    }))
 }
 
 /// `PUT /api/v1/desk/config` `{"calendar"?, "policy"?, "routing"?, "workflows"?}`: each part
 /// given is checked and stored (all or none); new and resumed clocks, new tickets and stage
 /// moves use them.
 #[utoipa::path(put, path = "/api/v1/desk/config", tag = "desk",
-    request_body = crate::openapi::DeskConfig,
-    responses((status = 200, body = crate::openapi::DeskConfig),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body = DeskConfigUpdate,
+    responses((status = 200, body = DeskConfig),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn set_config(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    body: Result<Json<Value>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+    body: Result<Json<DeskConfigUpdate>, JsonRejection>,
+) -> Result<Json<DeskConfig>, Problem> {
     user.require(Permission::ManageDesk)?;
     user.check_csrf_header(&headers)?;
     let Json(body) = body?;
@@ -713,19 +1028,19 @@ pub(crate) async fn set_config(
     let mut update = DeskSettingsUpdate::default();
     let mut problems: Vec<(&'static str, String)> = Vec::new();
     fn part<T: serde::de::DeserializeOwned>(
-        body: &Value,
+        value: Option<Value>,
         name: &'static str,
         problems: &mut Vec<(&'static str, String)>,
     ) -> Option<T> {
-        let value = body.get(name).filter(|value| !value.is_null())?;
-        serde_json::from_value(value.clone())
+        // an omitted part and a null one are both None here
+        serde_json::from_value(value?)
             .map_err(|error| problems.push((name, error.to_string())))
             .ok()
     }
-    update.calendar = part(&body, "calendar", &mut problems);
-    update.policy = part(&body, "policy", &mut problems);
-    update.routing = part(&body, "routing", &mut problems);
-    update.workflows = part(&body, "workflows", &mut problems);
+    update.calendar = part(body.calendar, "calendar", &mut problems);
+    update.policy = part(body.policy, "policy", &mut problems);
+    update.routing = part(body.routing, "routing", &mut problems);
+    update.workflows = part(body.workflows, "workflows", &mut problems);
     if !problems.is_empty() {
         return Err(settings_refused(&user, SettingsRefused::Invalid(problems)));
     }
@@ -772,24 +1087,68 @@ pub fn sniff_content_type(data: &[u8]) -> &'static str {
         })
 }
 
+/// `POST /api/v1/tickets/{id}/attachments` form (only documents the multipart body).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct AttachmentUpload {
+    /// The file, at most 10 MiB.
+    #[schema(value_type = String, format = Binary)]
+    file: String,
+}
+
+/// A stored attachment.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct AttachmentBody {
+    id: String,
+    file_name: String,
+    /// Recognised from the first bytes.
+    content_type: String,
+    size_bytes: i64,
+    /// Hex.
+    sha256: String,
+    uploaded_by: String,
+    /// RFC 3339, UTC.
+    uploaded_at: String,
+    /// Where to download it.
+    url: String,
+}
+
+impl AttachmentBody {
+    fn new(ticket_id: &str, a: &servq_store::Attachment) -> AttachmentBody {
+        AttachmentBody {
+            id: a.attachment_id.clone(),
+            file_name: a.file_name.clone(),
+            content_type: a.content_type.clone(),
+            size_bytes: a.size_bytes,
+            sha256: a.sha256.clone(),
+            uploaded_by: a.uploaded_by.clone(),
+            uploaded_at: crate::rfc3339(a.uploaded_ms),
+            url: format!(
+                "/api/v1/tickets/{}/attachments/{}",
+                crate::query_params::path_segment(ticket_id),
+                a.attachment_id
+            ),
+        }
+    }
+}
+
 /// `POST /api/v1/tickets/{id}/attachments` (multipart, field `file`, at most 10 MiB).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", tag = "desk",
     params(("id" = String, Path, description = "Ticket id")),
-    request_body(content = crate::openapi::AttachmentUpload, content_type = "multipart/form-data"),
-    responses((status = 201, body = crate::openapi::AttachmentBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 413, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
+    responses((status = 201, body = AttachmentBody),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 413, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn attach(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<Response, Problem> {
+) -> Result<(StatusCode, Json<AttachmentBody>), Problem> {
     user.require(Permission::HandleTickets)?;
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
@@ -853,17 +1212,10 @@ pub(crate) async fn attach(
     if !added {
         return Err(Problem::not_found(user.locale));
     }
-    Ok((StatusCode::CREATED, Json(attachment_json(&id, &attachment))).into_response())
-}
-
-fn attachment_json(ticket_id: &str, a: &servq_store::Attachment) -> Value {
-    json!({
-        "id": a.attachment_id, "file_name": a.file_name, "content_type": a.content_type,
-        "size_bytes": a.size_bytes, "sha256": a.sha256, "uploaded_by": a.uploaded_by,
-        "uploaded_at": crate::rfc3339(a.uploaded_ms),
-        "url": format!("/api/v1/tickets/{}/attachments/{}",
-            crate::query_params::path_segment(ticket_id), a.attachment_id),
-    })
+    Ok((
+        StatusCode::CREATED,
+        Json(AttachmentBody::new(&id, &attachment)),
+    ))
 }
 
 /// `GET /api/v1/tickets/{id}/attachments/{attachment}`: the file, always as a download
@@ -872,9 +1224,9 @@ fn attachment_json(ticket_id: &str, a: &servq_store::Attachment) -> Value {
     params(("id" = String, Path, description = "Ticket id"),
         ("attachment" = String, Path, description = "Attachment id")),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn download(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -926,51 +1278,109 @@ pub(crate) async fn download(
         .into_response())
 }
 
+/// A node of the category tree (the wire form of `servq_desk::Category`).
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(no_recursion)]
+pub(crate) struct CategoryNode {
+    /// Stable id (stored on tickets).
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
+    id: String,
+    name_zh_cn: String,
+    name_zh_tw: String,
+    name_en: String,
+    /// Sub-categories (at most three levels); omitted when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    children: Vec<CategoryNode>,
+}
+
+impl From<&servq_desk::Category> for CategoryNode {
+    fn from(category: &servq_desk::Category) -> CategoryNode {
+        CategoryNode {
+            id: category.id.clone(),
+            name_zh_cn: category.name_zh_cn.clone(),
+            name_zh_tw: category.name_zh_tw.clone(),
+            name_en: category.name_en.clone(),
+            children: category.children.iter().map(CategoryNode::from).collect(),
+        }
+    }
+}
+
+impl From<CategoryNode> for servq_desk::Category {
+    fn from(node: CategoryNode) -> servq_desk::Category {
+        servq_desk::Category {
+            id: node.id,
+            name_zh_cn: node.name_zh_cn,
+            name_zh_tw: node.name_zh_tw,
+            name_en: node.name_en,
+            children: node
+                .children
+                .into_iter()
+                .map(servq_desk::Category::from)
+                .collect(),
+        }
+    }
+}
+
+/// `GET/PUT /api/v1/desk/categories`.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub(crate) struct CategoryTree {
+    categories: Vec<CategoryNode>,
+}
+
+impl CategoryTree {
+    fn of(tree: &[servq_desk::Category]) -> CategoryTree {
+        CategoryTree {
+            categories: tree.iter().map(CategoryNode::from).collect(),
+        }
+    }
+}
+
 /// `GET /api/v1/desk/categories`: the category tree.
 #[utoipa::path(get, path = "/api/v1/desk/categories", tag = "desk",
-    responses((status = 200, body = crate::openapi::CategoryTree),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = CategoryTree),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn get_categories(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<CategoryTree>, Problem> {
     user.require(Permission::HandleTickets)?;
     let tree = categories(&state.store).await.map_err(Problem::internal)?;
-    Ok(Json(json!({"categories": tree})))
-}
-
-#[derive(Deserialize)]
-pub(crate) struct CategoriesBody {
-    categories: Vec<servq_desk::Category>,
+    Ok(Json(CategoryTree::of(&tree)))
 }
 
 /// `PUT /api/v1/desk/categories` `{"categories": [...]}`: replaces the tree (checked first:
 /// unique ids, names in every language, at most three levels). Tickets keep their category ids.
 #[utoipa::path(put, path = "/api/v1/desk/categories", tag = "desk",
-    request_body = crate::openapi::CategoryTree,
-    responses((status = 200, body = crate::openapi::CategoryTree),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body = CategoryTree,
+    responses((status = 200, body = CategoryTree),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn put_categories(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    body: Result<Json<CategoriesBody>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+    body: Result<Json<CategoryTree>, JsonRejection>,
+) -> Result<Json<CategoryTree>, Problem> {
     user.require(Permission::ManageDesk)?;
     user.check_csrf_header(&headers)?;
     let Json(body) = body?;
     let update = DeskSettingsUpdate {
-        categories: Some(body.categories),
+        categories: Some(
+            body.categories
+                .into_iter()
+                .map(servq_desk::Category::from)
+                .collect(),
+        ),
         ..DeskSettingsUpdate::default()
     };
     save_settings(&state.store, &update, &user.actor())
         .await
         .map_err(|refused| settings_refused(&user, refused))?;
-    let body = json!({"categories": update.categories});
-    Ok(Json(body))
+    Ok(Json(CategoryTree::of(
+        update.categories.as_deref().unwrap_or_default(),
+    )))
 }

@@ -9,8 +9,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use jiff::{Timestamp, tz::TimeZone};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use servq_kpi::ContactSubset;
 use servq_store::{ContactListQuery, ContactRow};
 
@@ -72,17 +71,6 @@ enum Cell {
 }
 
 impl Cell {
-    fn json(&self) -> Value {
-        match self {
-            Cell::Text(text) => json!(text),
-            Cell::MaybeText(text) => json!(text),
-            Cell::Number(number) => json!(number),
-            Cell::Flag(flag) => json!(flag),
-            Cell::MaybeFlag(flag) => json!(flag),
-            Cell::Names(names) => json!(names),
-        }
-    }
-
     /// As text in a CSV file: flags 1/0, absent values empty, names space-separated.
     fn text(&self) -> String {
         let flag = |b: bool| if b { "1" } else { "0" }.to_owned();
@@ -97,7 +85,8 @@ impl Cell {
     }
 }
 
-/// The exported columns of a contact, in order: the JSON keys and the CSV/XLSX header.
+/// The exported columns of a contact, in order: the CSV/XLSX header, and the JSON keys of
+/// [`ContactItem`] (whose fields are in the same order).
 const COLUMNS: &[&str] = &[
     "contact_id",
     "offered_at",
@@ -141,13 +130,64 @@ fn cells(row: &ContactRow, zone: &TimeZone) -> [Cell; 17] {
     ]
 }
 
-fn row_json(row: &ContactRow, zone: &TimeZone) -> Value {
-    let object: serde_json::Map<String, Value> = COLUMNS
-        .iter()
-        .zip(cells(row, zone))
-        .map(|(key, cell)| ((*key).to_owned(), cell.json()))
-        .collect();
-    Value::Object(object)
+/// One contact of a drill-down.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ContactItem {
+    contact_id: String,
+    /// RFC 3339 in the centre's zone.
+    offered_at: String,
+    channel: String,
+    direction: String,
+    queue: String,
+    customer_id: Option<String>,
+    agent_id: String,
+    team: String,
+    category: String,
+    answered: bool,
+    wait_seconds: f64,
+    talk_seconds: f64,
+    hold_seconds: f64,
+    wrap_seconds: f64,
+    transferred: bool,
+    resolved: Option<bool>,
+    /// The subsets the contact belongs to.
+    subsets: Vec<String>,
+}
+
+impl ContactItem {
+    fn new(row: &ContactRow, zone: &TimeZone) -> ContactItem {
+        ContactItem {
+            contact_id: row.contact_id.clone(),
+            offered_at: zoned(row.offered_ms, zone),
+            channel: row.channel.clone(),
+            direction: row.direction.clone(),
+            queue: row.queue.clone(),
+            customer_id: row.customer_id.clone(),
+            agent_id: row.agent_id.clone(),
+            team: row.team.clone(),
+            category: row.category.clone(),
+            answered: row.answered,
+            wait_seconds: seconds(row.wait_ms),
+            talk_seconds: seconds(row.talk_ms),
+            hold_seconds: seconds(row.hold_ms),
+            wrap_seconds: seconds(row.wrap_ms),
+            transferred: row.transferred,
+            resolved: row.resolved,
+            subsets: row.subsets.iter().map(|s| s.name().to_owned()).collect(),
+        }
+    }
+}
+
+/// `GET /api/v1/contacts`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ContactList {
+    subset: String,
+    time_zone: String,
+    /// Every matching contact, not just this page.
+    total: i64,
+    offset: u64,
+    limit: u64,
+    rows: Vec<ContactItem>,
 }
 
 fn csv_bytes(rows: &[ContactRow], zone: &TimeZone) -> Result<Vec<u8>, Problem> {
@@ -222,12 +262,12 @@ pub(crate) struct ContactsParams {
         ("format" = Option<String>, Query, description = "json (default), csv or xlsx (every matching contact, at most 100 000)"),
     ),
     responses((status = 200, content(
-            (crate::openapi::ContactList = "application/json"),
+            (ContactList = "application/json"),
             (String = "text/csv"),
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn contacts_api(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -295,14 +335,18 @@ pub(crate) async fn contacts_api(
         )
             .into_response());
     }
-    Ok(Json(json!({
-        "subset": subset.name(),
-        "time_zone": zone_name,
-        "total": page.total,
-        "offset": offset,
-        "limit": limit,
-        "rows": page.rows.iter().map(|row| row_json(row, &zone)).collect::<Vec<_>>(),
-    }))
+    Ok(Json(ContactList {
+        subset: subset.name().to_owned(),
+        time_zone: zone_name,
+        total: page.total,
+        offset: offset as u64,
+        limit: limit as u64,
+        rows: page
+            .rows
+            .iter()
+            .map(|row| ContactItem::new(row, &zone))
+            .collect(),
+    })
     .into_response())
 }
 
@@ -492,4 +536,43 @@ struct ContactsPage<'a> {
     rows: Vec<ContactLine<'a>>,
     previous: Option<String>,
     next: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_json_keys_are_the_export_columns() {
+        let row = ContactRow {
+            contact_id: "c1".to_owned(),
+            channel: "voice".to_owned(),
+            direction: "inbound".to_owned(),
+            queue: "q".to_owned(),
+            customer_id: None,
+            agent_id: "a1".to_owned(),
+            team: String::new(),
+            offered_ms: 0,
+            utc_offset_secs: 0,
+            answered: true,
+            wait_ms: 1500,
+            talk_ms: 0,
+            hold_ms: 0,
+            wrap_ms: 0,
+            transferred: false,
+            category: String::new(),
+            resolved: None,
+            subsets: vec![ContactSubset::All],
+        };
+        let item = serde_json::to_value(ContactItem::new(&row, &TimeZone::UTC)).unwrap();
+        let keys: Vec<&str> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, COLUMNS);
+        assert_eq!(item["customer_id"], serde_json::Value::Null);
+        assert_eq!(item["wait_seconds"], 1.5);
+    }
 }

@@ -9,13 +9,13 @@ use axum::{
         rejection::{JsonRejection, PathRejection, QueryRejection},
     },
     http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
 };
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use servq_core::Permission;
 use servq_qa::{Answer, Scorecard};
 use servq_store::{Actor, Evaluation, EvaluationScore, EvaluationStatus, StoredScorecard};
+use utoipa::ToSchema;
 
 use crate::{
     AppState, Problem,
@@ -68,28 +68,45 @@ pub(crate) async fn current_scorecard(
         .transpose()
 }
 
+/// `GET /api/v1/scorecards/{id}`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ScorecardBody {
+    scorecard_id: String,
+    version: i64,
+    name: String,
+    /// Sections with their items: id, name, weight, scale (binary, three_point, four_point,
+    /// five_point), critical.
+    sections: Vec<Value>,
+}
+
 /// `GET /api/v1/scorecards/{id}`: the newest version of a scorecard (`default` always exists).
 #[utoipa::path(get, path = "/api/v1/scorecards/{id}", tag = "qa",
     params(("id" = String, Path, description = "Scorecard id; `default` is the shipped one")),
-    responses((status = 200, body = crate::openapi::ScorecardBody),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ScorecardBody),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn scorecard(
     State(state): State<AppState>,
     user: CurrentUser,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ScorecardBody>, Problem> {
     user.require(Permission::ViewOwnKpis)?;
     let Path(id) = id?;
     let (stored, card) = current_scorecard(&state, &id)
         .await?
         .ok_or_else(|| Problem::not_found(user.locale))?;
-    Ok(Json(json!({
-        "scorecard_id": stored.scorecard_id,
-        "version": stored.version,
-        "name": stored.name,
-        "sections": serde_json::to_value(&card.sections).map_err(Problem::internal)?,
-    })))
+    let sections = card
+        .sections
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Problem::internal)?;
+    Ok(Json(ScorecardBody {
+        scorecard_id: stored.scorecard_id,
+        version: stored.version,
+        name: stored.name,
+        sections,
+    }))
 }
 
 /// Answers from JSON: `{"item": level}` with `"na"` for not applicable.
@@ -147,49 +164,76 @@ fn scored(
     ))
 }
 
-fn evaluation_json(evaluation: &Evaluation) -> Value {
-    json!({
-        "id": evaluation.evaluation_id,
-        "contact_id": evaluation.contact_id,
-        "agent_id": evaluation.agent_id,
-        "scorecard_id": evaluation.scorecard_id,
-        "scorecard_version": evaluation.scorecard_version,
-        "inspector": evaluation.inspector,
-        "status": evaluation.status.name(),
-        "score": evaluation.score.score,
-        "failed_critical": evaluation.score.failed_critical,
-        "answers": serde_json::from_str::<Value>(&evaluation.score.answers).unwrap_or(Value::Null),
-        "comments": evaluation.score.comments,
-        "dispute_reason": evaluation.dispute_reason,
-        "created_at": crate::rfc3339(evaluation.created_ms),
-        "updated_at": crate::rfc3339(evaluation.updated_ms),
-    })
+/// An evaluation.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EvaluationBody {
+    id: String,
+    contact_id: String,
+    agent_id: String,
+    scorecard_id: String,
+    scorecard_version: i64,
+    inspector: String,
+    /// submitted, acknowledged, disputed or rereviewed.
+    status: String,
+    /// 0–100; null when every item was N/A.
+    score: Option<f64>,
+    failed_critical: Vec<String>,
+    answers: Value,
+    comments: String,
+    dispute_reason: String,
+    created_at: String,
+    updated_at: String,
 }
 
-#[derive(Deserialize)]
-pub(crate) struct NewEvaluation {
+impl From<&Evaluation> for EvaluationBody {
+    fn from(evaluation: &Evaluation) -> EvaluationBody {
+        EvaluationBody {
+            id: evaluation.evaluation_id.clone(),
+            contact_id: evaluation.contact_id.clone(),
+            agent_id: evaluation.agent_id.clone(),
+            scorecard_id: evaluation.scorecard_id.clone(),
+            scorecard_version: evaluation.scorecard_version,
+            inspector: evaluation.inspector.clone(),
+            status: evaluation.status.name().to_owned(),
+            score: evaluation.score.score,
+            failed_critical: evaluation.score.failed_critical.clone(),
+            answers: serde_json::from_str::<Value>(&evaluation.score.answers)
+                .unwrap_or(Value::Null),
+            comments: evaluation.score.comments.clone(),
+            dispute_reason: evaluation.dispute_reason.clone(),
+            created_at: crate::rfc3339(evaluation.created_ms),
+            updated_at: crate::rfc3339(evaluation.updated_ms),
+        }
+    }
+}
+
+/// `POST /api/v1/evaluations` body.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct NewEvaluationBody {
     contact_id: String,
+    /// Default `default`.
     scorecard_id: Option<String>,
+    /// Every item id of the scorecard: a level on its scale, or "na".
     answers: Map<String, Value>,
     comments: Option<String>,
 }
 
 /// `POST /api/v1/evaluations`: score a contact; the agent who handled it is taken from the
 /// contact.
-#[utoipa::path(post, path = "/api/v1/evaluations", tag = "qa", request_body = crate::openapi::NewEvaluationBody,
-    responses((status = 201, body = crate::openapi::EvaluationBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/evaluations", tag = "qa", request_body = NewEvaluationBody,
+    responses((status = 201, body = EvaluationBody),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    request: Result<Json<NewEvaluation>, JsonRejection>,
-) -> Result<Response, Problem> {
+    request: Result<Json<NewEvaluationBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<EvaluationBody>), Problem> {
     user.require(Permission::EvaluateQuality)?;
     user.check_csrf_header(&headers)?;
     let Json(request) = request?;
@@ -236,7 +280,7 @@ pub(crate) async fn create(
         .await
         .map_err(Problem::internal)?
         .ok_or_else(|| Problem::internal("the evaluation just stored is missing"))?;
-    Ok((StatusCode::CREATED, Json(evaluation_json(&evaluation))).into_response())
+    Ok((StatusCode::CREATED, Json(EvaluationBody::from(&evaluation))))
 }
 
 /// The evaluation if the user may see it: agents only their own.
@@ -261,18 +305,24 @@ pub(crate) struct ListParams {
     limit: Option<i64>,
 }
 
+/// `GET /api/v1/evaluations`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EvaluationList {
+    evaluations: Vec<EvaluationBody>,
+}
+
 /// `GET /api/v1/evaluations`: the newest first (agents: their own).
 #[utoipa::path(get, path = "/api/v1/evaluations", tag = "qa",
     params(("limit" = Option<i64>, Query, description = "1 to 500, default 100")),
-    responses((status = 200, body = crate::openapi::EvaluationList),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = EvaluationList),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<EvaluationList>, Problem> {
     user.require(Permission::ViewOwnKpis)?;
     let Query(params) = params?;
     let own = (!user.user.role.allows(Permission::ViewAllKpis))
@@ -282,30 +332,50 @@ pub(crate) async fn list(
         .evaluations(own.as_deref(), params.limit.unwrap_or(100).clamp(1, 500))
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(json!({
-        "evaluations": evaluations.iter().map(evaluation_json).collect::<Vec<_>>(),
-    })))
+    Ok(Json(EvaluationList {
+        evaluations: evaluations.iter().map(EvaluationBody::from).collect(),
+    }))
 }
 
 /// `GET /api/v1/evaluations/{id}`.
 #[utoipa::path(get, path = "/api/v1/evaluations/{id}", tag = "qa",
     params(("id" = String, Path, description = "Evaluation id")),
-    responses((status = 200, body = crate::openapi::EvaluationBody),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = EvaluationBody),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn one(
     State(state): State<AppState>,
     user: CurrentUser,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<EvaluationBody>, Problem> {
     let Path(id) = id?;
-    Ok(Json(evaluation_json(&visible(&state, &user, &id).await?)))
+    Ok(Json(EvaluationBody::from(
+        &visible(&state, &user, &id).await?,
+    )))
 }
 
-/// A workflow step: acknowledge, dispute or re-review.
-#[derive(Deserialize, Default)]
-pub(crate) struct StepBody {
+/// A dispute.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct DisputeBody {
+    /// Why the agent disagrees; a missing or blank reason is refused (400 reason_required).
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
+    reason: Option<String>,
+}
+
+/// A re-review.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct RereviewBody {
+    /// Every item id of the scorecard: a level on its scale, or "na"; missing answers are
+    /// refused (400 bad_answers).
+    #[schema(value_type = Map<String, Value>)]
+    answers: Option<Map<String, Value>>,
+    comments: Option<String>,
+}
+
+/// What a workflow step brings: a dispute's reason, a re-review's answers and comments.
+#[derive(Default)]
+struct StepInput {
     reason: Option<String>,
     answers: Option<Map<String, Value>>,
     comments: Option<String>,
@@ -316,14 +386,14 @@ async fn step(
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-    body: Option<Result<Json<StepBody>, JsonRejection>>,
+    body: Option<Result<StepInput, JsonRejection>>,
     to: EvaluationStatus,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<EvaluationBody>, Problem> {
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
     let body = match body {
-        Some(body) => body?.0,
-        None => StepBody::default(),
+        Some(body) => body?,
+        None => StepInput::default(),
     };
     let evaluation = visible(&state, &user, &id).await?;
     let locale = user.locale;
@@ -407,23 +477,25 @@ async fn step(
             ),
         ));
     }
-    Ok(Json(evaluation_json(&visible(&state, &user, &id).await?)))
+    Ok(Json(EvaluationBody::from(
+        &visible(&state, &user, &id).await?,
+    )))
 }
 
 /// `POST /api/v1/evaluations/{id}/acknowledge` (the evaluated agent).
 #[utoipa::path(post, path = "/api/v1/evaluations/{id}/acknowledge", tag = "qa",
     params(("id" = String, Path, description = "Evaluation id")),
-    responses((status = 200, body = crate::openapi::EvaluationBody),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = EvaluationBody),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn acknowledge(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<EvaluationBody>, Problem> {
     step(
         state,
         user,
@@ -437,22 +509,26 @@ pub(crate) async fn acknowledge(
 
 /// `POST /api/v1/evaluations/{id}/dispute` `{"reason":…}` (the evaluated agent).
 #[utoipa::path(post, path = "/api/v1/evaluations/{id}/dispute", tag = "qa",
-    params(("id" = String, Path, description = "Evaluation id")), request_body = crate::openapi::DisputeBody,
-    responses((status = 200, body = crate::openapi::EvaluationBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    params(("id" = String, Path, description = "Evaluation id")), request_body = DisputeBody,
+    responses((status = 200, body = EvaluationBody),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn dispute(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-    body: Result<Json<StepBody>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+    body: Result<Json<DisputeBody>, JsonRejection>,
+) -> Result<Json<EvaluationBody>, Problem> {
+    let body = body.map(|Json(body)| StepInput {
+        reason: body.reason,
+        ..StepInput::default()
+    });
     step(
         state,
         user,
@@ -466,22 +542,27 @@ pub(crate) async fn dispute(
 
 /// `POST /api/v1/evaluations/{id}/rereview` `{"answers":{…},"comments":…}` (inspectors).
 #[utoipa::path(post, path = "/api/v1/evaluations/{id}/rereview", tag = "qa",
-    params(("id" = String, Path, description = "Evaluation id")), request_body = crate::openapi::RereviewBody,
-    responses((status = 200, body = crate::openapi::EvaluationBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    params(("id" = String, Path, description = "Evaluation id")), request_body = RereviewBody,
+    responses((status = 200, body = EvaluationBody),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn rereview(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-    body: Result<Json<StepBody>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+    body: Result<Json<RereviewBody>, JsonRejection>,
+) -> Result<Json<EvaluationBody>, Problem> {
+    let body = body.map(|Json(body)| StepInput {
+        answers: body.answers,
+        comments: body.comments,
+        ..StepInput::default()
+    });
     step(
         state,
         user,
@@ -493,32 +574,51 @@ pub(crate) async fn rereview(
     .await
 }
 
-#[derive(Deserialize)]
-pub(crate) struct SampleRequest {
+/// `POST /api/v1/qa/sample` body.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct SampleBody {
+    /// First day, YYYY-MM-DD in the centre's zone.
     from: String,
+    /// Last day, inclusive.
     to: String,
+    /// 1 to 100.
+    #[schema(minimum = 1, maximum = 100)]
     per_agent: usize,
+    #[schema(pattern = "^(random|longest_handle|rule_hits|new_agents|unsatisfied|complaints)$")]
     strategy: String,
+    /// For random plans: the same seed picks the same contacts.
     seed: Option<u64>,
+    /// For complaint plans: the complaint categories (default: categories containing 投诉,
+    /// 投訴 or complaint).
     #[serde(default)]
     complaint_categories: Vec<String>,
 }
 
+/// A sampling plan's result.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SampleResult {
+    plan: String,
+    /// Contacts that could be picked.
+    candidates: usize,
+    /// Contacts queued.
+    queued: u64,
+}
+
 /// `POST /api/v1/qa/sample`: a sampling plan — N answered contacts per agent from a period, at
 /// random or targeted — queued for evaluation (contacts already evaluated or queued are skipped).
-#[utoipa::path(post, path = "/api/v1/qa/sample", tag = "qa", request_body = crate::openapi::SampleBody,
-    responses((status = 201, body = crate::openapi::SampleResult),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/qa/sample", tag = "qa", request_body = SampleBody,
+    responses((status = 201, body = SampleResult),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn sample(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    request: Result<Json<SampleRequest>, JsonRejection>,
-) -> Result<Response, Problem> {
+    request: Result<Json<SampleBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<SampleResult>), Problem> {
     user.require(Permission::EvaluateQuality)?;
     user.check_csrf_header(&headers)?;
     let Json(request) = request?;
@@ -586,23 +686,41 @@ pub(crate) async fn sample(
         .map_err(Problem::internal)?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"plan": plan, "candidates": candidates.len(), "queued": queued})),
-    )
-        .into_response())
+        Json(SampleResult {
+            plan,
+            candidates: candidates.len(),
+            queued,
+        }),
+    ))
+}
+
+/// One queued interaction.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct QueueItem {
+    contact_id: String,
+    agent_id: String,
+    plan: String,
+    queued_at: String,
+}
+
+/// `GET /api/v1/qa/queue`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct QueueBody {
+    items: Vec<QueueItem>,
 }
 
 /// `GET /api/v1/qa/queue`: interactions waiting for an evaluation, oldest first.
 #[utoipa::path(get, path = "/api/v1/qa/queue", tag = "qa",
     params(("limit" = Option<i64>, Query, description = "1 to 1000, default 200")),
-    responses((status = 200, body = crate::openapi::QueueBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = QueueBody),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn queue(
     State(state): State<AppState>,
     user: CurrentUser,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<QueueBody>, Problem> {
     user.require(Permission::EvaluateQuality)?;
     let Query(params) = params?;
     let items = state
@@ -610,30 +728,72 @@ pub(crate) async fn queue(
         .evaluation_queue(params.limit.unwrap_or(200).clamp(1, 1000))
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(json!({
-        "items": items.iter().map(|item| json!({
-            "contact_id": item.contact_id,
-            "agent_id": item.agent_id,
-            "plan": item.plan,
-            "queued_at": crate::rfc3339(item.created_ms),
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(QueueBody {
+        items: items
+            .into_iter()
+            .map(|item| QueueItem {
+                queued_at: crate::rfc3339(item.created_ms),
+                contact_id: item.contact_id,
+                agent_id: item.agent_id,
+                plan: item.plan,
+            })
+            .collect(),
+    }))
 }
 
-#[derive(Deserialize)]
-pub(crate) struct NewCalibration {
+/// `POST /api/v1/calibrations` body.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct NewCalibrationBody {
     contact_id: String,
+    /// Default `default`.
     scorecard_id: Option<String>,
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CalibrationScore {
+/// `POST /api/v1/calibrations/{id}/scores` body.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct CalibrationScoreBody {
+    /// Every item id of the scorecard: a level on its scale, or "na".
     answers: Map<String, Value>,
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CloseCalibration {
+/// `POST /api/v1/calibrations/{id}/close` body.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct CloseCalibrationBody {
+    /// `mean` or the user name of an inspector who scored.
     reference: String,
+}
+
+/// One inspector's calibration result.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CalibrationResult {
+    inspector: String,
+    score: Option<f64>,
+    /// Score − reference score.
+    deviation: Option<f64>,
+}
+
+/// A calibration session.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CalibrationBody {
+    id: String,
+    contact_id: String,
+    scorecard_id: String,
+    scorecard_version: i64,
+    created_by: String,
+    /// open or closed.
+    status: String,
+    /// Who has scored (their scores stay hidden while open).
+    inspectors: Vec<String>,
+    /// Once closed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference: Option<String>,
+    /// Once closed (null when no score could be compared).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>)]
+    reference_score: Option<Option<f64>>,
+    /// Once closed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    results: Option<Vec<CalibrationResult>>,
 }
 
 /// A closed session's reference (`mean` or an inspector), its score and every inspector's
@@ -656,29 +816,46 @@ pub(crate) fn comparison(
     Some((reference, reference_score, rows))
 }
 
-/// A session as JSON: while open, who has scored (not the scores: inspectors score blind);
-/// once closed, every score and its deviation from the reference.
-fn calibration_json(calibration: &servq_store::Calibration) -> Value {
-    let mut body = json!({
-        "id": calibration.calibration_id,
-        "contact_id": calibration.contact_id,
-        "scorecard_id": calibration.scorecard_id,
-        "scorecard_version": calibration.scorecard_version,
-        "created_by": calibration.created_by,
-        "status": if calibration.reference.is_some() { "closed" } else { "open" },
-        "inspectors": calibration.scores.iter().map(|(name, _, _)| name).collect::<Vec<_>>(),
-    });
-    if let Some((reference, reference_score, rows)) = comparison(calibration) {
-        body["reference"] = json!(reference);
-        body["reference_score"] = json!(reference_score);
-        body["results"] = rows
-            .iter()
-            .map(|row| {
-                json!({"inspector": row.inspector, "score": row.score, "deviation": row.deviation})
-            })
-            .collect();
+/// A session: while open, who has scored (not the scores: inspectors score blind); once
+/// closed, every score and its deviation from the reference.
+impl From<&servq_store::Calibration> for CalibrationBody {
+    fn from(calibration: &servq_store::Calibration) -> CalibrationBody {
+        let mut body = CalibrationBody {
+            id: calibration.calibration_id.clone(),
+            contact_id: calibration.contact_id.clone(),
+            scorecard_id: calibration.scorecard_id.clone(),
+            scorecard_version: calibration.scorecard_version,
+            created_by: calibration.created_by.clone(),
+            status: if calibration.reference.is_some() {
+                "closed"
+            } else {
+                "open"
+            }
+            .to_owned(),
+            inspectors: calibration
+                .scores
+                .iter()
+                .map(|(name, _, _)| name.clone())
+                .collect(),
+            reference: None,
+            reference_score: None,
+            results: None,
+        };
+        if let Some((reference, reference_score, rows)) = comparison(calibration) {
+            body.reference = Some(reference.to_owned());
+            body.reference_score = Some(reference_score);
+            body.results = Some(
+                rows.into_iter()
+                    .map(|row| CalibrationResult {
+                        inspector: row.inspector,
+                        score: row.score,
+                        deviation: row.deviation,
+                    })
+                    .collect(),
+            );
+        }
+        body
     }
-    body
 }
 
 async fn load_calibration(
@@ -695,20 +872,20 @@ async fn load_calibration(
 }
 
 /// `POST /api/v1/calibrations`: opens a session on one contact.
-#[utoipa::path(post, path = "/api/v1/calibrations", tag = "qa", request_body = crate::openapi::NewCalibrationBody,
-    responses((status = 201, body = crate::openapi::CalibrationBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/calibrations", tag = "qa", request_body = NewCalibrationBody,
+    responses((status = 201, body = CalibrationBody),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn create_calibration(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    request: Result<Json<NewCalibration>, JsonRejection>,
-) -> Result<Response, Problem> {
+    request: Result<Json<NewCalibrationBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<CalibrationBody>), Problem> {
     user.require(Permission::EvaluateQuality)?;
     user.check_csrf_header(&headers)?;
     let Json(request) = request?;
@@ -736,27 +913,31 @@ pub(crate) async fn create_calibration(
         .await
         .map_err(Problem::internal)?;
     let calibration = load_calibration(&state, &user, &id).await?;
-    Ok((StatusCode::CREATED, Json(calibration_json(&calibration))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(CalibrationBody::from(&calibration)),
+    ))
 }
 
 /// `POST /api/v1/calibrations/{id}/scores`: the caller's blind score (once per inspector).
 #[utoipa::path(post, path = "/api/v1/calibrations/{id}/scores", tag = "qa",
-    params(("id" = String, Path, description = "Calibration id")), request_body = crate::openapi::RereviewBody,
-    responses((status = 200, body = crate::openapi::CalibrationBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    params(("id" = String, Path, description = "Calibration id")),
+    request_body = CalibrationScoreBody,
+    responses((status = 200, body = CalibrationBody),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn score_calibration(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-    request: Result<Json<CalibrationScore>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+    request: Result<Json<CalibrationScoreBody>, JsonRejection>,
+) -> Result<Json<CalibrationBody>, Problem> {
     user.require(Permission::EvaluateQuality)?;
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
@@ -790,7 +971,7 @@ pub(crate) async fn score_calibration(
             "the session is closed or you have scored it already".to_owned(),
         ));
     }
-    Ok(Json(calibration_json(
+    Ok(Json(CalibrationBody::from(
         &load_calibration(&state, &user, &id).await?,
     )))
 }
@@ -798,22 +979,23 @@ pub(crate) async fn score_calibration(
 /// `POST /api/v1/calibrations/{id}/close` `{"reference":"mean" or an inspector}`: ends the
 /// session and reveals every score with its deviation from the reference.
 #[utoipa::path(post, path = "/api/v1/calibrations/{id}/close", tag = "qa",
-    params(("id" = String, Path, description = "Calibration id")), request_body = crate::openapi::CloseCalibrationBody,
-    responses((status = 200, body = crate::openapi::CalibrationBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    params(("id" = String, Path, description = "Calibration id")),
+    request_body = CloseCalibrationBody,
+    responses((status = 200, body = CalibrationBody),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn close_calibration(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-    request: Result<Json<CloseCalibration>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+    request: Result<Json<CloseCalibrationBody>, JsonRejection>,
+) -> Result<Json<CalibrationBody>, Problem> {
     user.require(Permission::EvaluateQuality)?;
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
@@ -843,7 +1025,7 @@ pub(crate) async fn close_calibration(
             "the session is closed already".to_owned(),
         ));
     }
-    Ok(Json(calibration_json(
+    Ok(Json(CalibrationBody::from(
         &load_calibration(&state, &user, &id).await?,
     )))
 }
@@ -851,18 +1033,18 @@ pub(crate) async fn close_calibration(
 /// `GET /api/v1/calibrations/{id}`.
 #[utoipa::path(get, path = "/api/v1/calibrations/{id}", tag = "qa",
     params(("id" = String, Path, description = "Calibration id")),
-    responses((status = 200, body = crate::openapi::CalibrationBody),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = CalibrationBody),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn calibration(
     State(state): State<AppState>,
     user: CurrentUser,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<CalibrationBody>, Problem> {
     user.require(Permission::EvaluateQuality)?;
     let Path(id) = id?;
-    Ok(Json(calibration_json(
+    Ok(Json(CalibrationBody::from(
         &load_calibration(&state, &user, &id).await?,
     )))
 }
@@ -908,24 +1090,49 @@ pub(crate) async fn coaching_items(
         .map_err(Problem::internal)
 }
 
+/// One line of the coaching list.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CoachingItem {
+    agent_id: String,
+    rule: String,
+    kind: String,
+    hits: i64,
+    contacts: i64,
+    /// A contact to listen to.
+    example_contact: String,
+}
+
+/// `GET /api/v1/qa/coaching`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CoachingBody {
+    items: Vec<CoachingItem>,
+}
+
 /// `GET /api/v1/qa/coaching?from=&to=`.
 #[utoipa::path(get, path = "/api/v1/qa/coaching", tag = "qa",
     params(("from" = Option<String>, Query, description = "First day (default 30 days before yesterday)"),
         ("to" = Option<String>, Query, description = "Last day (default yesterday)")),
-    responses((status = 200, body = crate::openapi::CoachingBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = CoachingBody),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn coaching(
     State(state): State<AppState>,
     user: CurrentUser,
     params: Result<Query<CoachingParams>, QueryRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<CoachingBody>, Problem> {
     let Query(params) = params?;
     let items = coaching_items(&state, &user, params.from.as_deref(), params.to.as_deref()).await?;
-    Ok(Json(json!({
-        "items": items.iter().map(|item| json!({
-            "agent_id": item.agent_id, "rule": item.rule, "kind": item.kind,
-            "hits": item.hits, "contacts": item.contacts, "example_contact": item.example_contact,
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(CoachingBody {
+        items: items
+            .into_iter()
+            .map(|item| CoachingItem {
+                agent_id: item.agent_id,
+                rule: item.rule,
+                kind: item.kind,
+                hits: item.hits,
+                contacts: item.contacts,
+                example_contact: item.example_contact,
+            })
+            .collect(),
+    }))
 }

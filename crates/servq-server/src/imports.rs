@@ -15,8 +15,8 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use jiff::tz::TimeZone;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use servq_app::imports::{FileImport, FileKind, TableOptions, import_file};
 use servq_core::Permission;
 use servq_import::{ColumnMap, Outcome, Phase, Progress, TextEncoding};
@@ -75,32 +75,88 @@ pub(crate) const MAX_UPLOAD_BYTES: usize = 4 << 30;
 /// Progress is written to the database at most this often.
 const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
-fn job_json(job: &ImportJob) -> Value {
-    json!({
-        "id": job.job_id,
-        "kind": job.kind,
-        "file_name": job.file_name,
-        "username": job.username,
-        "status": job.status.name(),
-        "finished": job.status.is_final(),
-        "done": job.done,
-        "total": job.total,
-        "rows_read": job.rows_read,
-        "started_at": crate::rfc3339(job.started_ms),
-        "finished_at": job.finished_ms.map(crate::rfc3339),
-        "summary": {
-            "rows": job.summary.rows,
-            "inserted": job.summary.inserted,
-            "updated": job.summary.updated,
-            "unchanged": job.summary.unchanged,
-        },
-        "bad_rows": job.bad_rows,
-        "error_count": job.error_count,
-        "message": job.message,
-        "errors": job.errors.iter().map(|e| json!({
-            "line": e.line, "column": e.column, "reason": e.reason,
-        })).collect::<Vec<_>>(),
-    })
+/// What a committed import did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ImportCounts {
+    rows: i64,
+    inserted: i64,
+    updated: i64,
+    unchanged: i64,
+}
+
+/// One row error.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ImportRowError {
+    line: u64,
+    column: String,
+    reason: String,
+}
+
+/// `GET /api/v1/imports/{id}`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ImportJobBody {
+    id: String,
+    kind: String,
+    file_name: String,
+    username: String,
+    /// reading, merging, imported, rejected or failed.
+    status: String,
+    finished: bool,
+    /// Bytes (CSV) or rows (spreadsheets) read.
+    done: i64,
+    total: i64,
+    rows_read: i64,
+    started_at: String,
+    finished_at: Option<String>,
+    summary: ImportCounts,
+    bad_rows: i64,
+    error_count: i64,
+    /// Why a failed import failed.
+    message: String,
+    /// The first 1 000 errors.
+    errors: Vec<ImportRowError>,
+}
+
+impl From<&ImportJob> for ImportJobBody {
+    fn from(job: &ImportJob) -> Self {
+        ImportJobBody {
+            id: job.job_id.clone(),
+            kind: job.kind.clone(),
+            file_name: job.file_name.clone(),
+            username: job.username.clone(),
+            status: job.status.name().to_owned(),
+            finished: job.status.is_final(),
+            done: job.done,
+            total: job.total,
+            rows_read: job.rows_read,
+            started_at: crate::rfc3339(job.started_ms),
+            finished_at: job.finished_ms.map(crate::rfc3339),
+            summary: ImportCounts {
+                rows: job.summary.rows,
+                inserted: job.summary.inserted,
+                updated: job.summary.updated,
+                unchanged: job.summary.unchanged,
+            },
+            bad_rows: job.bad_rows,
+            error_count: job.error_count,
+            message: job.message.clone(),
+            errors: job
+                .errors
+                .iter()
+                .map(|e| ImportRowError {
+                    line: e.line,
+                    column: e.column.clone(),
+                    reason: e.reason.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `GET /api/v1/imports`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ImportJobs {
+    imports: Vec<ImportJobBody>,
 }
 
 /// The last path component of an uploaded file's name, without control characters.
@@ -125,25 +181,48 @@ fn extension(file_name: &str) -> &'static str {
         .unwrap_or("csv")
 }
 
-/// What the upload form sent besides the file.
-#[derive(Default)]
-struct UploadFields {
+// The handler fills this from the multipart fields; `file` holds the uploaded file's cleaned
+// name and the temporary path it was streamed to.
+/// `POST /api/v1/imports` form (multipart/form-data).
+#[derive(Default, utoipa::ToSchema)]
+pub(crate) struct ImportUpload {
+    /// contacts, agent_states, agents, survey_results, tickets or transcripts.
+    #[schema(value_type = String)]
     kind: Option<String>,
+    /// The CSV or spreadsheet file.
+    #[schema(
+        value_type = String,
+        format = Binary,
+        content_media_type = "application/octet-stream"
+    )]
+    file: Option<(String, std::path::PathBuf)>,
+    /// utf-8 (default), gbk or gb18030.
     encoding: Option<String>,
+    /// servq_name=their_name pairs, comma-separated.
     map: Option<String>,
+    /// Sheet of a spreadsheet (default: the first).
     sheet: Option<String>,
+}
+
+/// `POST /api/v1/imports` answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ImportStarted {
+    id: String,
+    status: String,
+    /// Where to poll.
+    url: String,
 }
 
 /// `POST /api/v1/imports`: upload a file (multipart/form-data fields `kind`, `file`, and
 /// optionally `encoding`, `map`, `sheet`); answers 202 with the job to poll.
 #[utoipa::path(post, path = "/api/v1/imports", tag = "imports",
-    request_body(content = crate::openapi::ImportUpload, content_type = "multipart/form-data"),
-    responses((status = 202, body = crate::openapi::ImportStarted),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 413, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body(content = ImportUpload, content_type = "multipart/form-data"),
+    responses((status = 202, body = ImportStarted),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 413, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn start_import(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -156,8 +235,7 @@ pub(crate) async fn start_import(
     let bad = |code: &'static str, detail: String| Problem::bad_request(locale, code, detail);
     let mut multipart = multipart?;
     let folder = tempfile::tempdir().map_err(Problem::internal)?;
-    let mut fields = UploadFields::default();
-    let mut upload: Option<(String, std::path::PathBuf)> = None;
+    let mut fields = ImportUpload::default();
     let read_error = |error: axum::extract::multipart::MultipartError| {
         let status = error.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -169,7 +247,7 @@ pub(crate) async fn start_import(
     while let Some(mut field) = multipart.next_field().await.map_err(read_error)? {
         let name = field.name().unwrap_or("").to_owned();
         if name == "file" {
-            if upload.is_some() {
+            if fields.file.is_some() {
                 return Err(bad("file_required", "send one file per import".to_owned()));
             }
             let file_name = clean_file_name(field.file_name().unwrap_or(""), "upload.csv");
@@ -183,7 +261,7 @@ pub(crate) async fn start_import(
                 file.write_all(&chunk).await.map_err(Problem::internal)?;
             }
             file.flush().await.map_err(Problem::internal)?;
-            upload = Some((file_name, path));
+            fields.file = Some((file_name, path));
         } else {
             let text = field.text().await.map_err(read_error)?;
             let slot = match name.as_str() {
@@ -204,7 +282,7 @@ pub(crate) async fn start_import(
             format!("kind '{kind_name}' is not one of {}", known.join(", ")),
         ));
     };
-    let Some((file_name, path)) = upload else {
+    let Some((file_name, path)) = fields.file else {
         return Err(bad(
             "file_required",
             "the form has no file field".to_owned(),
@@ -253,11 +331,11 @@ pub(crate) async fn start_import(
     });
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({
-            "id": job_id,
-            "status": ImportStatus::Reading.name(),
-            "url": format!("/api/v1/imports/{job_id}"),
-        })),
+        Json(ImportStarted {
+            url: format!("/api/v1/imports/{job_id}"),
+            id: job_id,
+            status: ImportStatus::Reading.name().to_owned(),
+        }),
     )
         .into_response())
 }
@@ -365,15 +443,15 @@ impl Job {
 /// `GET /api/v1/imports/{id}`: progress and outcome of an import, with its first 1 000 errors.
 #[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "imports",
     params(("id" = String, Path, description = "The id `POST /api/v1/imports` answered")),
-    responses((status = 200, body = crate::openapi::ImportJobBody),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ImportJobBody),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn import_job(
     State(state): State<AppState>,
     user: CurrentUser,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ImportJobBody>, Problem> {
     user.require(Permission::ImportData)?;
     let Path(id) = id?;
     let job = state
@@ -382,7 +460,7 @@ pub(crate) async fn import_job(
         .await
         .map_err(Problem::internal)?
         .ok_or_else(|| Problem::not_found(user.locale))?;
-    Ok(Json(job_json(&with_live_progress(&state, job))))
+    Ok(Json(ImportJobBody::from(&with_live_progress(&state, job))))
 }
 
 /// A running job with the progress this process holds for it.
@@ -406,15 +484,15 @@ pub(crate) struct ListParams {
 /// `GET /api/v1/imports`: the newest imports first (without their errors).
 #[utoipa::path(get, path = "/api/v1/imports", tag = "imports",
     params(("limit" = Option<i64>, Query, description = "1 to 500, default 50")),
-    responses((status = 200, body = crate::openapi::ImportJobs),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ImportJobs),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn import_jobs(
     State(state): State<AppState>,
     user: CurrentUser,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ImportJobs>, Problem> {
     user.require(Permission::ImportData)?;
     let Query(params) = params?;
     let jobs = state
@@ -422,12 +500,12 @@ pub(crate) async fn import_jobs(
         .import_jobs(params.limit.unwrap_or(50).clamp(1, 500))
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(json!({
-        "imports": jobs
+    Ok(Json(ImportJobs {
+        imports: jobs
             .into_iter()
-            .map(|job| job_json(&with_live_progress(&state, job)))
-            .collect::<Vec<_>>(),
-    })))
+            .map(|job| ImportJobBody::from(&with_live_progress(&state, job)))
+            .collect(),
+    }))
 }
 
 /// UI strings the page's script needs, in the user's language.

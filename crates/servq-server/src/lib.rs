@@ -195,15 +195,32 @@ problem_from_rejection!(
     axum::extract::multipart::MultipartRejection
 );
 
+/// An error as the API writes it (RFC 9457 problem document) with a stable `code`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Problem)]
+pub(crate) struct ProblemDocument {
+    /// `https://servq.invalid/problems/{code}`.
+    #[serde(rename = "type")]
+    kind: String,
+    /// The HTTP status.
+    status: u16,
+    /// Stable, for scripts.
+    code: &'static str,
+    /// In the user's language.
+    title: String,
+    /// What exactly is wrong, when the request's fault.
+    detail: Option<String>,
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let body = json!({
-            "type": format!("https://servq.invalid/problems/{}", self.code),
-            "status": self.status.as_u16(),
-            "code": self.code,
-            "title": self.title,
-            "detail": self.detail,
-        });
+        let body = ProblemDocument {
+            kind: format!("https://servq.invalid/problems/{}", self.code),
+            status: self.status.as_u16(),
+            code: self.code,
+            title: self.title,
+            detail: self.detail,
+        };
         let mut response = (self.status, Json(body)).into_response();
         response.headers_mut().insert(
             axum::http::header::CONTENT_TYPE,
@@ -371,13 +388,23 @@ fn api_router() -> Router<AppState> {
         })
 }
 
+/// `GET /healthz`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct HealthStatus {
+    /// Always `ok` (a failing database answers 500 with a problem document).
+    status: String,
+}
+
 #[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
-    responses((status = 200, body = openapi::Health), (status = 500, body = openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = HealthStatus), (status = 500, body = ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Response {
     match state.store.user_count().await {
-        Ok(_) => Json(json!({"status": "ok"})).into_response(),
+        Ok(_) => Json(HealthStatus {
+            status: "ok".to_owned(),
+        })
+        .into_response(),
         Err(error) => Problem::internal(error).into_response(),
     }
 }

@@ -11,10 +11,11 @@ use axum::{
     http::HeaderMap,
     response::{IntoResponse, Redirect, Response},
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use servq_core::Permission;
 use servq_qa::{RuleSet, Scanner, Scorecard};
+use utoipa::ToSchema;
 
 use crate::{
     AppState, Problem,
@@ -25,18 +26,30 @@ use crate::{
     pages::{Text, render, signed_in_header},
 };
 
+/// The automated-QA rule set.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct QaRulesBody {
+    /// Null while the shipped rules are used.
+    version: Option<i64>,
+    /// TOML (docs/qa.md).
+    rules: String,
+}
+
 /// `GET /api/v1/qa/rules`: the rule set imported transcripts are scanned with.
 #[utoipa::path(get, path = "/api/v1/qa/rules", tag = "qa",
-    responses((status = 200, body = crate::openapi::QaRulesBody),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = QaRulesBody),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn rules(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<QaRulesBody>, Problem> {
     user.require(Permission::EvaluateQuality)?;
     let (version, text) = current_rules(&state).await?;
-    Ok(Json(json!({"version": version, "rules": text})))
+    Ok(Json(QaRulesBody {
+        version,
+        rules: text,
+    }))
 }
 
 async fn current_rules(state: &AppState) -> Result<(Option<i64>, String), Problem> {
@@ -48,27 +61,29 @@ async fn current_rules(state: &AppState) -> Result<(Option<i64>, String), Proble
     )
 }
 
-#[derive(Deserialize)]
-pub(crate) struct RulesBody {
+/// `PUT /api/v1/qa/rules` body: a new version of the rule set.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct QaRulesUpdate {
+    /// TOML (docs/qa.md).
     rules: String,
 }
 
 /// `PUT /api/v1/qa/rules` `{"rules": "TOML"}`: checks the rule set (syntax with its line, every
 /// rule usable) and stores it as a new version.
 #[utoipa::path(put, path = "/api/v1/qa/rules", tag = "qa",
-    request_body = crate::openapi::QaRulesBody,
-    responses((status = 200, body = crate::openapi::QaRulesBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body = QaRulesUpdate,
+    responses((status = 200, body = QaRulesBody),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn save_rules(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    body: Result<Json<RulesBody>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+    body: Result<Json<QaRulesUpdate>, JsonRejection>,
+) -> Result<Json<QaRulesBody>, Problem> {
     user.require(Permission::ManageQuality)?;
     user.check_csrf_header(&headers)?;
     let Json(body) = body?;
@@ -80,32 +95,58 @@ pub(crate) async fn save_rules(
         .save_qa_rules(&body.rules, &user.actor(), now_ms())
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(json!({"version": version, "rules": body.rules})))
+    Ok(Json(QaRulesBody {
+        version: Some(version),
+        rules: body.rules,
+    }))
+}
+
+/// `PUT /api/v1/scorecards/{id}` body: a scorecard as `GET` answers it; a `scorecard_id` or
+/// `version` in it is ignored (the stored versions decide the next one).
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct NewScorecardVersion {
+    name: String,
+    /// Sections with their items: id, name, weight, scale (binary, three_point, four_point,
+    /// five_point), critical.
+    sections: Vec<Value>,
+}
+
+/// A saved scorecard version.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SavedScorecard {
+    id: String,
+    version: i64,
 }
 
 /// `PUT /api/v1/scorecards/{id}`: a new version of a scorecard (sections, items, weights,
 /// scales, critical flags), checked first.
 #[utoipa::path(put, path = "/api/v1/scorecards/{id}", tag = "qa",
     params(("id" = String, Path, description = "Scorecard id; `default` is the one evaluations use")),
-    request_body = crate::openapi::ScorecardBody,
-    responses((status = 200, body = crate::openapi::SavedVersion),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body = NewScorecardVersion,
+    responses((status = 200, body = SavedScorecard),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn save_scorecard(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-    body: Result<Json<Value>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+    body: Result<Json<NewScorecardVersion>, JsonRejection>,
+) -> Result<Json<SavedScorecard>, Problem> {
     user.require(Permission::ManageQuality)?;
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
-    let Json(mut body) = body?;
     let bad = |detail: String| Problem::bad_request(user.locale, "bad_scorecard", detail);
+    // JSON that is no scorecard is refused as a bad scorecard, as when a check below fails
+    let Json(body) = body.map_err(|rejection| match rejection {
+        JsonRejection::JsonDataError(error) => {
+            bad(format!("not a scorecard: {}", error.body_text()))
+        }
+        rejection => Problem::from(rejection),
+    })?;
     let id = id.trim();
     if id.is_empty() || id.chars().count() > 64 {
         return Err(bad("the id must have 1 to 64 characters".to_owned()));
@@ -113,12 +154,12 @@ pub(crate) async fn save_scorecard(
     let current = current_scorecard(&state, id).await?;
     let next = current.as_ref().map_or(1, |(stored, _)| stored.version + 1);
     // the stored version decides; the body need not carry one
-    if let Some(object) = body.as_object_mut() {
-        object.insert("version".to_owned(), json!(next));
-        object.remove("scorecard_id");
-    }
-    let card: Scorecard =
-        serde_json::from_value(body).map_err(|error| bad(format!("not a scorecard: {error}")))?;
+    let card: Scorecard = serde_json::from_value(json!({
+        "name": body.name,
+        "version": next,
+        "sections": body.sections,
+    }))
+    .map_err(|error| bad(format!("not a scorecard: {error}")))?;
     if card.name.trim().is_empty() || card.items().next().is_none() {
         return Err(bad(
             "a scorecard needs a name and at least one item".to_owned()
@@ -131,7 +172,10 @@ pub(crate) async fn save_scorecard(
         .save_scorecard(id, &card.name, &definition, &user.actor(), now_ms())
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(json!({"id": id, "version": version})))
+    Ok(Json(SavedScorecard {
+        id: id.to_owned(),
+        version,
+    }))
 }
 
 /// `/qa/setup`: the rule set and the default scorecard, edited in place.

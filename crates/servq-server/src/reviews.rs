@@ -15,8 +15,8 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use jiff::civil::{Date, Weekday};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use servq_core::{Permission, Stage};
 use servq_stats::{CoverageRow, coverage_pareto};
 use servq_store::{CodingRefused, ReasonGroup, ReviewReason, ReviewTask};
@@ -33,33 +33,94 @@ use crate::{
     surveys::csat_words,
 };
 
-fn task_json(task: &ReviewTask) -> Value {
-    let answers = &task.response.answers;
-    json!({
-        "response_id": task.response.response_id,
-        "contact_id": task.response.contact_id,
-        "agent_id": task.response.agent_id,
-        "team": task.team,
-        "queue": task.queue,
-        "category": task.category,
-        "responded_at": crate::rfc3339(task.response.responded_ms),
-        "csat": answers.csat.map(|c| c.value()),
-        "nps": answers.nps,
-        "ces": answers.ces,
-        "comment": answers.comment,
-        "status": task.status,
-        "inspector": task.inspector,
-        "note": task.note,
-        "reasons": task.reasons,
-    })
+/// A review task.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ReviewTaskBody {
+    /// The unsatisfied response (the task's id).
+    response_id: String,
+    contact_id: String,
+    agent_id: String,
+    team: String,
+    queue: String,
+    category: String,
+    responded_at: String,
+    /// CSAT on the 1–5 scale.
+    csat: Option<u8>,
+    nps: Option<u8>,
+    ces: Option<u8>,
+    comment: String,
+    /// `open` or `coded`.
+    status: String,
+    /// Who coded it.
+    inspector: String,
+    note: String,
+    /// Reason ids coded.
+    reasons: Vec<String>,
 }
 
-fn reason_json(reason: &ReviewReason) -> Value {
-    json!({
-        "id": reason.reason_id, "group": reason.group.name(),
-        "name_zh_cn": reason.name_zh_cn, "name_zh_tw": reason.name_zh_tw, "name_en": reason.name_en,
-        "position": reason.position, "active": reason.active,
-    })
+impl From<&ReviewTask> for ReviewTaskBody {
+    fn from(task: &ReviewTask) -> Self {
+        let answers = &task.response.answers;
+        ReviewTaskBody {
+            response_id: task.response.response_id.clone(),
+            contact_id: task.response.contact_id.clone(),
+            agent_id: task.response.agent_id.clone(),
+            team: task.team.clone(),
+            queue: task.queue.clone(),
+            category: task.category.clone(),
+            responded_at: crate::rfc3339(task.response.responded_ms),
+            csat: answers.csat.map(|c| c.value()),
+            nps: answers.nps,
+            ces: answers.ces,
+            comment: answers.comment.clone(),
+            status: task.status.clone(),
+            inspector: task.inspector.clone(),
+            note: task.note.clone(),
+            reasons: task.reasons.clone(),
+        }
+    }
+}
+
+/// `GET /api/v1/reviews`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ReviewTasks {
+    tasks: Vec<ReviewTaskBody>,
+}
+
+/// A review reason.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ReviewReasonBody {
+    id: String,
+    /// The taxonomy: agent (caused by the agent) or other.
+    #[schema(pattern = "^(agent|other)$")]
+    group: String,
+    name_zh_cn: String,
+    name_zh_tw: String,
+    name_en: String,
+    /// Order within its group.
+    position: i64,
+    /// Retired reasons stay on coded tasks but are not offered.
+    active: bool,
+}
+
+impl From<&ReviewReason> for ReviewReasonBody {
+    fn from(reason: &ReviewReason) -> Self {
+        ReviewReasonBody {
+            id: reason.reason_id.clone(),
+            group: reason.group.name().to_owned(),
+            name_zh_cn: reason.name_zh_cn.clone(),
+            name_zh_tw: reason.name_zh_tw.clone(),
+            name_en: reason.name_en.clone(),
+            position: reason.position,
+            active: reason.active,
+        }
+    }
+}
+
+/// `GET /api/v1/review-reasons`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ReviewReasons {
+    reasons: Vec<ReviewReasonBody>,
 }
 
 #[derive(Deserialize)]
@@ -72,15 +133,15 @@ pub(crate) struct ListParams {
 #[utoipa::path(get, path = "/api/v1/reviews", tag = "surveys",
     params(("status" = Option<String>, Query, description = "open or coded (default: both)"),
         ("limit" = Option<i64>, Query, description = "At most this many (default 200, max 1000)")),
-    responses((status = 200, body = crate::openapi::ReviewTasks),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ReviewTasks),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ReviewTasks>, Problem> {
     user.require(Permission::EvaluateQuality)?;
     let Query(params) = params?;
     let status = params
@@ -102,23 +163,23 @@ pub(crate) async fn list(
         .review_tasks(status, params.limit.unwrap_or(200).clamp(1, 1000))
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(
-        json!({"tasks": tasks.iter().map(task_json).collect::<Vec<_>>()}),
-    ))
+    Ok(Json(ReviewTasks {
+        tasks: tasks.iter().map(ReviewTaskBody::from).collect(),
+    }))
 }
 
 /// `GET /api/v1/reviews/{id}` (id = the response id).
 #[utoipa::path(get, path = "/api/v1/reviews/{id}", tag = "surveys",
     params(("id" = String, Path, description = "Response id")),
-    responses((status = 200, body = crate::openapi::ReviewTaskBody),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ReviewTaskBody),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn one(
     State(state): State<AppState>,
     user: CurrentUser,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ReviewTaskBody>, Problem> {
     user.require(Permission::EvaluateQuality)?;
     let Path(id) = id?;
     let task = state
@@ -127,12 +188,16 @@ pub(crate) async fn one(
         .await
         .map_err(Problem::internal)?
         .ok_or_else(|| Problem::not_found(user.locale))?;
-    Ok(Json(task_json(&task)))
+    Ok(Json(ReviewTaskBody::from(&task)))
 }
 
-#[derive(Deserialize)]
-pub(crate) struct Coding {
+/// `PUT /api/v1/reviews/{id}` body.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct CodingBody {
+    /// Reason ids (active reasons of either taxonomy); at least one.
+    #[schema(min_items = 1)]
     reasons: Vec<String>,
+    /// The inspector's note (default empty).
     #[serde(default)]
     note: String,
 }
@@ -140,21 +205,21 @@ pub(crate) struct Coding {
 /// `PUT /api/v1/reviews/{id}` `{"reasons": [...], "note": …}`: codes (or recodes) a task.
 #[utoipa::path(put, path = "/api/v1/reviews/{id}", tag = "surveys",
     params(("id" = String, Path, description = "Response id")),
-    request_body = crate::openapi::CodingBody,
-    responses((status = 200, body = crate::openapi::ReviewTaskBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body = CodingBody,
+    responses((status = 200, body = ReviewTaskBody),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn code(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-    body: Result<Json<Coding>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+    body: Result<Json<CodingBody>, JsonRejection>,
+) -> Result<Json<ReviewTaskBody>, Problem> {
     user.require(Permission::EvaluateQuality)?;
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
@@ -194,37 +259,45 @@ pub(crate) async fn code(
         .await
         .map_err(Problem::internal)?
         .ok_or_else(|| Problem::not_found(user.locale))?;
-    Ok(Json(task_json(&task)))
+    Ok(Json(ReviewTaskBody::from(&task)))
 }
 
 /// `GET /api/v1/review-reasons`: both taxonomies, retired reasons included.
 #[utoipa::path(get, path = "/api/v1/review-reasons", tag = "surveys",
-    responses((status = 200, body = crate::openapi::ReviewReasons),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ReviewReasons),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn reasons(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ReviewReasons>, Problem> {
     user.require(Permission::EvaluateQuality)?;
     let reasons = state
         .store
         .review_reasons()
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(
-        json!({"reasons": reasons.iter().map(reason_json).collect::<Vec<_>>()}),
-    ))
+    Ok(Json(ReviewReasons {
+        reasons: reasons.iter().map(ReviewReasonBody::from).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ReasonBody {
+/// `PUT /api/v1/review-reasons/{id}` body.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct ReviewReasonInput {
+    /// The taxonomy: agent (caused by the agent) or other.
+    #[schema(pattern = "^(agent|other)$")]
     group: String,
+    /// Name in simplified Chinese, 1 to 200 characters.
     name_zh_cn: String,
+    /// Name in traditional Chinese, 1 to 200 characters.
     name_zh_tw: String,
+    /// Name in English, 1 to 200 characters.
     name_en: String,
+    /// Order within its group (default 0).
     #[serde(default)]
     position: i64,
+    /// false retires the reason (default true).
     #[serde(default = "yes")]
     active: bool,
 }
@@ -236,20 +309,20 @@ fn yes() -> bool {
 /// `PUT /api/v1/review-reasons/{id}`: adds or changes a reason; `active: false` retires it.
 #[utoipa::path(put, path = "/api/v1/review-reasons/{id}", tag = "surveys",
     params(("id" = String, Path, description = "Reason id")),
-    request_body = crate::openapi::ReviewReasonBody,
-    responses((status = 200, body = crate::openapi::ReviewReasonBody),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body = ReviewReasonInput,
+    responses((status = 200, body = ReviewReasonBody),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn save_reason(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-    body: Result<Json<ReasonBody>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+    body: Result<Json<ReviewReasonInput>, JsonRejection>,
+) -> Result<Json<ReviewReasonBody>, Problem> {
     user.require(Permission::ManageSurveys)?;
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
@@ -289,7 +362,7 @@ pub(crate) async fn save_reason(
         .save_review_reason(&reason, &user.actor(), now_ms())
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(reason_json(&reason)))
+    Ok(Json(ReviewReasonBody::from(&reason)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -412,34 +485,49 @@ impl WeeklyReport {
             .map(|(reason, _)| self.name(reason).to_owned())
     }
 
-    fn group_json(&self, group: &GroupReport) -> Value {
-        json!({
-            "calls": group.calls,
-            "items": group.items,
-            "pareto": group.pareto.iter().map(|row| json!({
-                "reason_id": row.name, "name": self.name(&row.name), "calls": row.cases,
-                "share": row.share, "cumulative_calls": row.cumulative_cases,
-                "cumulative_share": row.cumulative_share,
-            })).collect::<Vec<_>>(),
-        })
+    fn group_body(&self, group: &GroupReport) -> ReasonGroupReport {
+        ReasonGroupReport {
+            calls: group.calls,
+            items: group.items,
+            pareto: group
+                .pareto
+                .iter()
+                .map(|row| ParetoItem {
+                    reason_id: row.name.clone(),
+                    name: self.name(&row.name).to_owned(),
+                    calls: row.cases,
+                    share: row.share,
+                    cumulative_calls: row.cumulative_cases,
+                    cumulative_share: row.cumulative_share,
+                })
+                .collect(),
+        }
     }
 
-    fn json(&self) -> Value {
-        json!({
-            "week_start": self.start.to_string(),
-            "week_end": add_days(self.start, 6).to_string(),
-            "unsatisfied": self.unsatisfied,
-            "coded": self.coded,
-            "open": self.unsatisfied - self.coded,
-            "both": self.both,
-            "agent_caused": self.group_json(&self.agent),
-            "not_agent_caused": self.group_json(&self.other),
-            "agents": self.agents.iter().map(|(agent, line)| json!({
-                "agent_id": agent, "team": line.team, "unsatisfied": line.unsatisfied,
-                "coded": line.coded, "agent_caused": line.agent_caused,
-                "top_reason": self.top_reason(line),
-            })).collect::<Vec<_>>(),
-        })
+    /// The report as `GET /api/v1/reviews/report` writes it.
+    fn body(&self) -> ReviewReport {
+        ReviewReport {
+            week_start: self.start.to_string(),
+            week_end: add_days(self.start, 6).to_string(),
+            unsatisfied: self.unsatisfied,
+            coded: self.coded,
+            open: self.unsatisfied - self.coded,
+            both: self.both,
+            agent_caused: self.group_body(&self.agent),
+            not_agent_caused: self.group_body(&self.other),
+            agents: self
+                .agents
+                .iter()
+                .map(|(agent, line)| AgentReview {
+                    agent_id: agent.clone(),
+                    team: line.team.clone(),
+                    unsatisfied: line.unsatisfied,
+                    coded: line.coded,
+                    agent_caused: line.agent_caused,
+                    top_reason: self.top_reason(line),
+                })
+                .collect(),
+        }
     }
 
     fn xlsx(&self, locale: Locale) -> anyhow::Result<Vec<u8>> {
@@ -517,6 +605,59 @@ impl WeeklyReport {
     }
 }
 
+/// A Pareto row.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ParetoItem {
+    reason_id: String,
+    /// In the user's language.
+    name: String,
+    /// Calls citing it.
+    calls: usize,
+    /// calls / calls with a reason of the taxonomy.
+    share: f64,
+    /// Calls citing this reason or a more frequent one.
+    cumulative_calls: usize,
+    cumulative_share: f64,
+}
+
+/// One taxonomy's part of the report.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ReasonGroupReport {
+    /// Coded calls with at least one reason of the taxonomy.
+    calls: usize,
+    /// Reasons given (a call may give several).
+    items: usize,
+    pareto: Vec<ParetoItem>,
+}
+
+/// An agent's line of the report.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct AgentReview {
+    agent_id: String,
+    team: String,
+    unsatisfied: usize,
+    coded: usize,
+    /// Coded calls with an agent-caused reason.
+    agent_caused: usize,
+    /// The most frequent agent-caused reason, in the user's language.
+    top_reason: Option<String>,
+}
+
+/// `GET /api/v1/reviews/report`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ReviewReport {
+    week_start: String,
+    week_end: String,
+    unsatisfied: usize,
+    coded: usize,
+    open: usize,
+    /// Coded calls with reasons of both taxonomies.
+    both: usize,
+    agent_caused: ReasonGroupReport,
+    not_agent_caused: ReasonGroupReport,
+    agents: Vec<AgentReview>,
+}
+
 #[derive(Deserialize)]
 pub(crate) struct ReportParams {
     week: Option<String>,
@@ -557,10 +698,10 @@ async fn weekly_report(
 #[utoipa::path(get, path = "/api/v1/reviews/report", tag = "surveys",
     params(("week" = Option<String>, Query, description = "Any day of the week (default: last week)"),
         ("format" = Option<String>, Query, description = "json (default) or xlsx")),
-    responses((status = 200, body = crate::openapi::ReviewReport),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ReviewReport),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn report(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -569,7 +710,7 @@ pub(crate) async fn report(
     let Query(params) = params?;
     let report = weekly_report(&state, &user, params.week.as_deref()).await?;
     match params.format.as_deref().map(str::trim) {
-        None | Some("") | Some("json") => Ok(Json(report.json()).into_response()),
+        None | Some("") | Some("json") => Ok(Json(report.body()).into_response()),
         Some("xlsx") => {
             let bytes = report.xlsx(user.locale).map_err(Problem::internal)?;
             Ok((

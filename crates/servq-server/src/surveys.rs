@@ -18,9 +18,9 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use serde::Deserialize;
-use serde_json::{Value, json};
-use servq_core::{Csat, CsatScale, Permission, QuestionKind, Stage, SurveyTemplate};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use servq_core::{Csat, CsatScale, DispatchRule, Permission, QuestionKind, Stage, SurveyTemplate};
 use servq_kpi::{StageView, SurveyCounters, ces, csat, csat_mean, nps, survey_response_rate};
 use servq_stats::{Interval, mean_interval, nps_interval, wilson_interval};
 use servq_store::{GroupField, KpiQuery, NewResponse, ResponseRefused};
@@ -481,15 +481,31 @@ fn bad(user: &CurrentUser, code: &'static str, detail: impl Into<String>) -> Pro
     Problem::bad_request(user.locale, code, detail.into())
 }
 
+/// A survey template version.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SurveyTemplateItem {
+    id: String,
+    version: i64,
+    /// The template: name and questions (docs/surveys.md).
+    #[schema(value_type = Object)]
+    template: Value,
+}
+
+/// `GET /api/v1/survey-templates`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SurveyTemplates {
+    templates: Vec<SurveyTemplateItem>,
+}
+
 /// `GET /api/v1/survey-templates`: the newest version of each template.
 #[utoipa::path(get, path = "/api/v1/survey-templates", tag = "surveys",
-    responses((status = 200, body = crate::openapi::SurveyTemplates),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SurveyTemplates),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn templates(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<SurveyTemplates>, Problem> {
     user.require(Permission::ManageSurveys)?;
     template(&state.store, STANDARD_TEMPLATE, None)
         .await
@@ -499,36 +515,75 @@ pub(crate) async fn templates(
         .survey_templates()
         .await
         .map_err(Problem::internal)?;
-    let templates: Vec<Value> = stored
+    let templates = stored
         .iter()
-        .map(|stored| {
-            json!({
-                "id": stored.template_id,
-                "version": stored.version,
-                "template": serde_json::from_str::<Value>(&stored.definition).unwrap_or(Value::Null),
-            })
+        .map(|stored| SurveyTemplateItem {
+            id: stored.template_id.clone(),
+            version: stored.version,
+            template: serde_json::from_str::<Value>(&stored.definition).unwrap_or(Value::Null),
         })
         .collect();
-    Ok(Json(json!({ "templates": templates })))
+    Ok(Json(SurveyTemplates { templates }))
+}
+
+/// A survey question.
+#[allow(dead_code)] // documents the body; the handler parses it with SurveyTemplate::from_json
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct SurveyQuestion {
+    /// csat (with `scale`: three_level or five_point), nps, ces, stage (with `stage`:
+    /// greeting, understanding, answer, farewell) or text.
+    #[schema(pattern = "^(csat|nps|ces|stage|text)$")]
+    kind: String,
+    /// For csat: three_level or five_point.
+    scale: Option<String>,
+    /// For stage: greeting, understanding, answer or farewell.
+    stage: Option<String>,
+    /// Whether an answer must be given (default false).
+    #[serde(default)]
+    required: bool,
+    /// response_speed, problem_solving, professionalism_attitude, process_transparency or
+    /// satisfaction_feedback.
+    #[serde(default)]
+    dimension: Option<String>,
+}
+
+/// `PUT /api/v1/survey-templates/{id}` body. The handler reads it as free JSON and checks it
+/// with `SurveyTemplate::from_json` (a 400 `bad_template` names what is wrong); this type
+/// documents its shape.
+#[allow(dead_code)] // documents the body; the handler parses it with SurveyTemplate::from_json
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct SurveyTemplateBody {
+    /// Shown to the customer as the survey's title.
+    #[schema(min_length = 1)]
+    name: String,
+    /// The questions, in the order shown.
+    questions: Vec<SurveyQuestion>,
+}
+
+/// A saved version.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SavedVersion {
+    id: String,
+    version: i64,
 }
 
 /// `PUT /api/v1/survey-templates/{id}`: stores a new version.
 #[utoipa::path(put, path = "/api/v1/survey-templates/{id}", tag = "surveys",
     params(("id" = String, Path, description = "Template id")),
-    request_body = crate::openapi::SurveyTemplateBody,
-    responses((status = 200, body = crate::openapi::SavedVersion),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body = SurveyTemplateBody,
+    responses((status = 200, body = SavedVersion),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn save_template(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
     body: Result<Json<Value>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<SavedVersion>, Problem> {
     user.require(Permission::ManageSurveys)?;
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
@@ -548,42 +603,156 @@ pub(crate) async fn save_template(
         .save_survey_template(id, &parsed.name, &parsed.to_json(), &user.actor(), now_ms())
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(json!({"id": id, "version": version})))
+    Ok(Json(SavedVersion {
+        id: id.to_owned(),
+        version,
+    }))
+}
+
+/// A dispatch rule as the API shows it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SurveyRule {
+    rule_id: String,
+    /// The survey template sent.
+    template_id: String,
+    /// Channels it applies to; empty = every channel.
+    channels: Vec<String>,
+    /// Categories it applies to; empty = every category.
+    categories: Vec<String>,
+    /// Minutes after the contact closed before the invitation is created.
+    delay_minutes: u32,
+    /// Share of matching contacts surveyed, 0–100 %.
+    #[schema(maximum = 100)]
+    sample_percent: u8,
+    /// "22:00-08:00" or null.
+    quiet_hours: Option<String>,
+    /// A customer surveyed within this many days gets no new survey.
+    no_repeat_days: u32,
+    /// Hours the link stays valid.
+    #[schema(minimum = 1)]
+    expiry_hours: u32,
+    #[schema(pattern = "^(email|sms|webhook)$")]
+    send_via: String,
+    #[schema(pattern = "^(en|zh-CN|zh-TW)$")]
+    locale: String,
+    active: bool,
+}
+
+impl From<&DispatchRule> for SurveyRule {
+    /// The rule as `servq_app::surveys::rules_json` writes it (quiet hours as "22:00-08:00").
+    fn from(rule: &DispatchRule) -> Self {
+        let minute = |minute: u16| format!("{:02}:{:02}", minute / 60, minute % 60);
+        SurveyRule {
+            rule_id: rule.rule_id.clone(),
+            template_id: rule.template_id.clone(),
+            channels: rule.channels.clone(),
+            categories: rule.categories.clone(),
+            delay_minutes: rule.delay_minutes,
+            sample_percent: rule.sample_percent,
+            quiet_hours: rule
+                .quiet_hours
+                .map(|(start, end)| format!("{}-{}", minute(start), minute(end))),
+            no_repeat_days: rule.no_repeat_days,
+            expiry_hours: rule.expiry_hours,
+            send_via: rule.send_via.name().to_owned(),
+            locale: rule.locale.clone(),
+            active: rule.active,
+        }
+    }
+}
+
+/// `GET/PUT /api/v1/survey-rules`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SurveyRules {
+    rules: Vec<SurveyRule>,
+}
+
+impl SurveyRules {
+    fn from_rules(rules: &[DispatchRule]) -> Self {
+        SurveyRules {
+            rules: rules.iter().map(SurveyRule::from).collect(),
+        }
+    }
+}
+
+/// A dispatch rule as sent.
+#[allow(dead_code)] // documents the body; the handler parses it with save_rules
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct SurveyRuleInput {
+    rule_id: String,
+    /// The survey template sent (must exist).
+    template_id: String,
+    /// Channels it applies to; empty or missing = every channel.
+    #[serde(default)]
+    channels: Vec<String>,
+    /// Categories it applies to; empty or missing = every category.
+    #[serde(default)]
+    categories: Vec<String>,
+    /// Minutes after the contact closed before the invitation is created.
+    delay_minutes: u32,
+    /// Share of matching contacts surveyed, 0–100 %.
+    #[schema(maximum = 100)]
+    sample_percent: u8,
+    /// "22:00-08:00", or null / empty / missing for none.
+    #[serde(default)]
+    quiet_hours: Option<String>,
+    /// A customer surveyed within this many days gets no new survey.
+    no_repeat_days: u32,
+    /// Hours the link stays valid.
+    #[schema(minimum = 1)]
+    expiry_hours: u32,
+    #[schema(pattern = "^(email|sms|webhook)$")]
+    send_via: String,
+    /// Language of the message and the survey page (default zh-CN).
+    #[serde(default)]
+    #[schema(pattern = "^(en|zh-CN|zh-TW)$")]
+    locale: String,
+    active: bool,
+}
+
+/// `PUT /api/v1/survey-rules` body. The handler reads it as free JSON and parses it with
+/// `servq_app::surveys::save_rules` (a 400 `bad_rule` names the rule at fault); this type
+/// documents its shape.
+#[allow(dead_code)] // documents the body; the handler parses it with save_rules
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct SurveyRulesBody {
+    /// The rules, tried in order.
+    rules: Vec<SurveyRuleInput>,
 }
 
 /// `GET /api/v1/survey-rules`.
 #[utoipa::path(get, path = "/api/v1/survey-rules", tag = "surveys",
-    responses((status = 200, body = crate::openapi::SurveyRules),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SurveyRules),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn rules(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<SurveyRules>, Problem> {
     user.require(Permission::ManageSurveys)?;
     let rules = state
         .store
         .survey_rules()
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(json!({ "rules": rules_json(&rules) })))
+    Ok(Json(SurveyRules::from_rules(&rules)))
 }
 
 /// `PUT /api/v1/survey-rules` `{"rules": [...]}`: replaces the dispatch rules (tried in order).
 #[utoipa::path(put, path = "/api/v1/survey-rules", tag = "surveys",
-    request_body = crate::openapi::SurveyRules,
-    responses((status = 200, body = crate::openapi::SurveyRules),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 415, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    request_body = SurveyRulesBody,
+    responses((status = 200, body = SurveyRules),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn put_rules(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     body: Result<Json<Value>, JsonRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<SurveyRules>, Problem> {
     user.require(Permission::ManageSurveys)?;
     user.check_csrf_header(&headers)?;
     let Json(body) = body?;
@@ -593,7 +762,7 @@ pub(crate) async fn put_rules(
             RulesRefused::Invalid(detail) => bad(&user, "bad_rule", detail),
             RulesRefused::Failed(error) => Problem::internal(format!("{error:#}")),
         })?;
-    Ok(Json(json!({ "rules": rules_json(&rules) })))
+    Ok(Json(SurveyRules::from_rules(&rules)))
 }
 
 /// The base of survey links: the configured public URL, else this request's host.
@@ -612,29 +781,57 @@ fn public_url(state: &AppState, headers: &HeaderMap) -> String {
     })
 }
 
+/// An invitation created by a dispatch.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct DispatchedInvitation {
+    id: String,
+    contact_id: String,
+    customer_id: String,
+    /// email, sms or webhook.
+    send_via: String,
+    /// The survey link (shown once: only the token's hash is stored).
+    link: String,
+}
+
+impl From<&Dispatched> for DispatchedInvitation {
+    fn from(d: &Dispatched) -> Self {
+        DispatchedInvitation {
+            id: d.invitation_id.clone(),
+            contact_id: d.contact_id.clone(),
+            customer_id: d.customer_id.clone(),
+            send_via: d.send_via.to_owned(),
+            link: d.link.clone(),
+        }
+    }
+}
+
+/// `POST /api/v1/surveys/dispatch`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct DispatchResult {
+    created: usize,
+    invitations: Vec<DispatchedInvitation>,
+}
+
 /// `POST /api/v1/surveys/dispatch`: creates the invitations due now (the server also does this
 /// every minute); returns them with their links.
 #[utoipa::path(post, path = "/api/v1/surveys/dispatch", tag = "surveys",
-    responses((status = 200, body = crate::openapi::DispatchResult),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = DispatchResult),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn dispatch(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<DispatchResult>, Problem> {
     user.require(Permission::ManageSurveys)?;
     user.check_csrf_header(&headers)?;
     let created = dispatch_due(&state.store, now_ms(), &public_url(&state, &headers))
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(json!({
-        "created": created.len(),
-        "invitations": created.iter().map(|d| json!({
-            "id": d.invitation_id, "contact_id": d.contact_id, "customer_id": d.customer_id,
-            "send_via": d.send_via, "link": d.link,
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(DispatchResult {
+        created: created.len(),
+        invitations: created.iter().map(DispatchedInvitation::from).collect(),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -642,19 +839,53 @@ pub(crate) struct OutboxParams {
     limit: Option<i64>,
 }
 
+/// An invitation waiting to be sent.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct OutboxMessage {
+    id: String,
+    contact_id: String,
+    customer_id: String,
+    /// email, sms or webhook.
+    send_via: String,
+    /// The text to send (SMS, e-mail with the subject on the first line, or webhook JSON).
+    message: String,
+    created_at: String,
+    expires_at: String,
+}
+
+impl From<&servq_store::Invitation> for OutboxMessage {
+    fn from(i: &servq_store::Invitation) -> Self {
+        OutboxMessage {
+            id: i.invitation_id.clone(),
+            contact_id: i.contact_id.clone(),
+            customer_id: i.customer_id.clone(),
+            send_via: i.send_via.clone(),
+            message: i.message.clone(),
+            created_at: crate::rfc3339(i.created_ms),
+            expires_at: crate::rfc3339(i.expires_ms),
+        }
+    }
+}
+
+/// `GET /api/v1/surveys/outbox`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Outbox {
+    messages: Vec<OutboxMessage>,
+}
+
 /// `GET /api/v1/surveys/outbox?limit=`: invitations not yet sent, oldest first, with the text
 /// to send (for an e-mail, SMS or webhook sender).
 #[utoipa::path(get, path = "/api/v1/surveys/outbox", tag = "surveys",
     params(("limit" = Option<i64>, Query, description = "At most this many (default 100, max 1000)")),
-    responses((status = 200, body = crate::openapi::Outbox),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Outbox),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn outbox(
     State(state): State<AppState>,
     user: CurrentUser,
     params: Result<Query<OutboxParams>, QueryRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Outbox>, Problem> {
     user.require(Permission::ManageSurveys)?;
     let Query(params) = params?;
     let limit = params.limit.unwrap_or(100).clamp(1, 1000);
@@ -663,29 +894,33 @@ pub(crate) async fn outbox(
         .unsent_invitations(limit)
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(json!({
-        "messages": pending.iter().map(|i| json!({
-            "id": i.invitation_id, "contact_id": i.contact_id, "customer_id": i.customer_id,
-            "send_via": i.send_via, "message": i.message,
-            "created_at": crate::rfc3339(i.created_ms), "expires_at": crate::rfc3339(i.expires_ms),
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(Outbox {
+        messages: pending.iter().map(OutboxMessage::from).collect(),
+    }))
+}
+
+/// `POST /api/v1/surveys/outbox/{id}/sent` answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct InvitationSent {
+    /// Always `sent`.
+    #[schema(example = "sent")]
+    status: String,
 }
 
 /// `POST /api/v1/surveys/outbox/{id}/sent`: the sender delivered it; its text (with the link)
 /// is forgotten.
 #[utoipa::path(post, path = "/api/v1/surveys/outbox/{id}/sent", tag = "surveys",
     params(("id" = String, Path, description = "Invitation id")),
-    responses((status = 200, body = crate::openapi::Health),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = InvitationSent),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn mark_sent(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<InvitationSent>, Problem> {
     user.require(Permission::ManageSurveys)?;
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
@@ -695,7 +930,9 @@ pub(crate) async fn mark_sent(
         .await
         .map_err(Problem::internal)?
     {
-        Ok(Json(json!({"status": "sent"})))
+        Ok(Json(InvitationSent {
+            status: "sent".to_owned(),
+        }))
     } else {
         Err(Problem::not_found(user.locale))
     }
@@ -728,35 +965,127 @@ pub(crate) struct SurveyReport {
     stages: StageView,
 }
 
-fn interval_json(value: Option<f64>, interval: Option<Interval>, n: i64) -> Value {
-    json!({
-        "n": n, "value": value,
-        "lower": interval.map(|i| i.lower), "upper": interval.map(|i| i.upper),
-    })
+/// A measure with its 95 % interval.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Estimate {
+    /// Answers (or invitations, for the response rate) it is over.
+    n: i64,
+    value: Option<f64>,
+    lower: Option<f64>,
+    upper: Option<f64>,
 }
 
-fn counters_json(key: Option<&str>, s: &SurveyCounters) -> Value {
-    json!({
-        "key": key,
-        "invitations": s.invited,
-        "responses": s.responses,
-        "unsatisfied": s.csat_unsatisfied,
-        "response_rate": interval_json(survey_response_rate(s),
-            wilson_interval(s.invited_responded, s.invited, CONFIDENCE), s.invited),
-        "csat": interval_json(csat(s), wilson_interval(s.csat_top2, s.csat_answers, CONFIDENCE),
-            s.csat_answers),
-        "csat_mean": interval_json(csat_mean(s), mean_interval(s.csat_answers, s.csat_sum as f64,
-            s.csat_sum_squares as f64, CONFIDENCE), s.csat_answers),
-        "nps": interval_json(nps(s), nps_interval(s.nps_promoters, s.nps_detractors,
-            s.nps_answers, CONFIDENCE), s.nps_answers),
-        "ces": interval_json(ces(s), mean_interval(s.ces_answers, s.ces_sum as f64,
-            s.ces_sum_squares as f64, CONFIDENCE), s.ces_answers),
-    })
+impl Estimate {
+    fn new(value: Option<f64>, interval: Option<Interval>, n: i64) -> Self {
+        Estimate {
+            n,
+            value,
+            lower: interval.map(|i| i.lower),
+            upper: interval.map(|i| i.upper),
+        }
+    }
+}
+
+/// Survey measures of a group.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SurveyGroup {
+    /// The group's key; null for the total.
+    key: Option<String>,
+    invitations: i64,
+    responses: i64,
+    unsatisfied: i64,
+    response_rate: Estimate,
+    /// Top-2-box share.
+    csat: Estimate,
+    csat_mean: Estimate,
+    nps: Estimate,
+    ces: Estimate,
+}
+
+impl SurveyGroup {
+    fn new(key: Option<&str>, s: &SurveyCounters) -> Self {
+        SurveyGroup {
+            key: key.map(str::to_owned),
+            invitations: s.invited,
+            responses: s.responses,
+            unsatisfied: s.csat_unsatisfied,
+            response_rate: Estimate::new(
+                survey_response_rate(s),
+                wilson_interval(s.invited_responded, s.invited, CONFIDENCE),
+                s.invited,
+            ),
+            csat: Estimate::new(
+                csat(s),
+                wilson_interval(s.csat_top2, s.csat_answers, CONFIDENCE),
+                s.csat_answers,
+            ),
+            csat_mean: Estimate::new(
+                csat_mean(s),
+                mean_interval(
+                    s.csat_answers,
+                    s.csat_sum as f64,
+                    s.csat_sum_squares as f64,
+                    CONFIDENCE,
+                ),
+                s.csat_answers,
+            ),
+            nps: Estimate::new(
+                nps(s),
+                nps_interval(s.nps_promoters, s.nps_detractors, s.nps_answers, CONFIDENCE),
+                s.nps_answers,
+            ),
+            ces: Estimate::new(
+                ces(s),
+                mean_interval(
+                    s.ces_answers,
+                    s.ces_sum as f64,
+                    s.ces_sum_squares as f64,
+                    CONFIDENCE,
+                ),
+                s.ces_answers,
+            ),
+        }
+    }
+}
+
+/// A stage's ratings.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct StageRating {
+    stage: String,
+    n: i64,
+    mean: Option<f64>,
+    lower: Option<f64>,
+    upper: Option<f64>,
+    low_share: Option<f64>,
+}
+
+/// The peak-end estimate.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct PeakEnd {
+    n: i64,
+    peak_end: Option<f64>,
+    stage_mean: Option<f64>,
+    csat_mean: Option<f64>,
+}
+
+/// `GET /api/v1/surveys/metrics`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SurveyMetrics {
+    from: String,
+    to: String,
+    group_by: Option<String>,
+    time_zone: String,
+    confidence: f64,
+    rows: Vec<SurveyGroup>,
+    total: SurveyGroup,
+    stages: Vec<StageRating>,
+    peak_end: PeakEnd,
 }
 
 impl SurveyReport {
-    fn json(&self) -> Value {
-        let stages: Vec<Value> = Stage::ALL
+    /// The report as `GET /api/v1/surveys/metrics` writes it.
+    fn metrics(&self) -> SurveyMetrics {
+        let stages = Stage::ALL
             .iter()
             .zip(&self.stages.stages)
             .map(|(stage, sums)| {
@@ -766,29 +1095,41 @@ impl SurveyReport {
                     sums.sum_squares as f64,
                     CONFIDENCE,
                 );
-                json!({
-                    "stage": stage.name(), "n": sums.answers, "mean": sums.mean(),
-                    "lower": interval.map(|i| i.lower), "upper": interval.map(|i| i.upper),
-                    "low_share": sums.low_share(),
-                })
+                StageRating {
+                    stage: stage.name().to_owned(),
+                    n: sums.answers,
+                    mean: sums.mean(),
+                    lower: interval.map(|i| i.lower),
+                    upper: interval.map(|i| i.upper),
+                    low_share: sums.low_share(),
+                }
             })
             .collect();
-        json!({
-            "from": self.from.to_string(),
-            "to": self.to.to_string(),
-            "group_by": self.by.map(|by| by.name()),
-            "time_zone": self.zone,
-            "confidence": CONFIDENCE,
-            "rows": self.rows.iter().map(|(key, s)| counters_json(key.as_deref(), s)).collect::<Vec<_>>(),
-            "total": counters_json(None, &self.total),
-            "stages": stages,
-            "peak_end": {
-                "n": self.stages.peak_end_answers,
-                "peak_end": self.stages.peak_end(),
-                "stage_mean": self.stages.stage_mean(),
-                "csat_mean": self.stages.csat_mean(),
+        SurveyMetrics {
+            from: self.from.to_string(),
+            to: self.to.to_string(),
+            group_by: self.by.map(|by| by.name().to_owned()),
+            time_zone: self.zone.clone(),
+            confidence: CONFIDENCE,
+            rows: self
+                .rows
+                .iter()
+                .map(|(key, s)| SurveyGroup::new(key.as_deref(), s))
+                .collect(),
+            total: SurveyGroup::new(None, &self.total),
+            stages,
+            peak_end: PeakEnd {
+                n: self.stages.peak_end_answers,
+                peak_end: self.stages.peak_end(),
+                stage_mean: self.stages.stage_mean(),
+                csat_mean: self.stages.csat_mean(),
             },
-        })
+        }
+    }
+
+    /// The report's JSON, as the survey report page reads it.
+    fn json(&self) -> Value {
+        serde_json::to_value(self.metrics()).unwrap_or_default()
     }
 }
 
@@ -903,16 +1244,16 @@ pub(crate) async fn survey_report(
         ("to" = Option<String>, Query, description = "Last day (default: yesterday)"),
         ("by" = Option<String>, Query, description = "agent, team, queue, channel, category, direction, day, week, month, …"),
         ("filter" = Option<String>, Query, description = "dimension=value, comma-separated")),
-    responses((status = 200, body = crate::openapi::SurveyMetrics),
-        (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SurveyMetrics),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn metrics(
     State(state): State<AppState>,
     user: CurrentUser,
     params: Result<Query<MetricsParams>, QueryRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<SurveyMetrics>, Problem> {
     let Query(params) = params?;
-    Ok(Json(survey_report(&state, &user, &params).await?.json()))
+    Ok(Json(survey_report(&state, &user, &params).await?.metrics()))
 }
 
 fn number(value: Option<f64>, decimals: usize, percent: bool) -> String {

@@ -6,9 +6,9 @@ use axum::{
     extract::{Path, State, rejection::PathRejection},
     response::{IntoResponse, Redirect, Response},
 };
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use servq_core::Permission;
-use servq_store::StoredTranscript;
+use servq_store::{StoredHit, StoredTranscript};
 
 use crate::{
     AppState, Problem,
@@ -41,41 +41,80 @@ pub(crate) async fn visible_transcript(
         .map_err(Problem::internal)
 }
 
-fn turns_of(transcript: &StoredTranscript) -> Vec<Value> {
-    serde_json::from_str(&transcript.turns_json).unwrap_or_default()
+/// One automated-QA hit.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct QaHit {
+    rule: String,
+    /// forbidden_phrase, required_phrase_missing, interruption, silence or over_talk.
+    kind: String,
+    /// Index of the turn; null for whole-interaction hits.
+    turn: Option<i64>,
+    at_seconds: f64,
+    text: String,
 }
 
-fn transcript_json(transcript: &StoredTranscript) -> Value {
-    json!({
-        "contact_id": transcript.contact_id,
-        "turns": turns_of(transcript),
-        "hits": transcript.hits.iter().map(|hit| json!({
-            "rule": hit.rule,
-            "kind": hit.kind,
-            "turn": hit.turn,
-            "at_seconds": hit.at_ms as f64 / 1000.0,
-            "text": hit.text,
-        })).collect::<Vec<_>>(),
-    })
+impl From<&StoredHit> for QaHit {
+    fn from(hit: &StoredHit) -> Self {
+        QaHit {
+            rule: hit.rule.clone(),
+            kind: hit.kind.clone(),
+            turn: hit.turn,
+            at_seconds: hit.at_ms as f64 / 1000.0,
+            text: hit.text.clone(),
+        }
+    }
+}
+
+// Parsed from the stored turns, which the import writes from `servq_qa::Turn`.
+/// One turn of a transcript.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub(crate) struct TranscriptTurn {
+    /// agent or customer.
+    speaker: String,
+    start: f64,
+    end: f64,
+    text: String,
+}
+
+/// `GET /api/v1/contacts/{id}/transcript`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TranscriptBody {
+    contact_id: String,
+    turns: Vec<TranscriptTurn>,
+    hits: Vec<QaHit>,
+}
+
+impl From<&StoredTranscript> for TranscriptBody {
+    fn from(transcript: &StoredTranscript) -> Self {
+        TranscriptBody {
+            contact_id: transcript.contact_id.clone(),
+            turns: turns_of(transcript),
+            hits: transcript.hits.iter().map(QaHit::from).collect(),
+        }
+    }
+}
+
+fn turns_of(transcript: &StoredTranscript) -> Vec<TranscriptTurn> {
+    serde_json::from_str(&transcript.turns_json).unwrap_or_default()
 }
 
 /// `GET /api/v1/contacts/{id}/transcript`: the turns and the automated-QA hits.
 #[utoipa::path(get, path = "/api/v1/contacts/{id}/transcript", tag = "qa",
     params(("id" = String, Path, description = "The contact's id")),
-    responses((status = 200, body = crate::openapi::TranscriptBody),
-        (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TranscriptBody),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn transcript_api(
     State(state): State<AppState>,
     user: CurrentUser,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<TranscriptBody>, Problem> {
     let Path(id) = id?;
     let transcript = visible_transcript(&state, &user, &id)
         .await?
         .ok_or_else(|| Problem::not_found(user.locale))?;
-    Ok(Json(transcript_json(&transcript)))
+    Ok(Json(TranscriptBody::from(&transcript)))
 }
 
 /// `/contacts/{id}`: the transcript, hits listed first and marked on their turns.
@@ -139,20 +178,17 @@ pub(crate) fn transcript_html(
     transcript: &StoredTranscript,
 ) -> String {
     let turns = turns_of(transcript)
-        .iter()
+        .into_iter()
         .enumerate()
         .map(|(index, turn)| TurnRow {
             hit: transcript
                 .hits
                 .iter()
                 .any(|hit| hit.turn == Some(index as i64)),
-            speaker_key: format!(
-                "transcript.{}",
-                turn["speaker"].as_str().unwrap_or_default()
-            ),
-            start: turn["start"].as_f64().unwrap_or(0.0),
-            end: turn["end"].as_f64().unwrap_or(0.0),
-            text: turn["text"].as_str().unwrap_or_default().to_owned(),
+            speaker_key: format!("transcript.{}", turn.speaker),
+            start: turn.start,
+            end: turn.end,
+            text: turn.text,
         })
         .collect();
     let part = TranscriptPart {

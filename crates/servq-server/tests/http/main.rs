@@ -1,0 +1,11 @@
+//! The web app over real HTTP on both databases, one module per area; `support` has the
+//! [`support::TestApp`] every test starts from.
+#![allow(missing_docs)]
+
+mod access;
+mod desk;
+mod imports;
+mod qa;
+mod reports;
+mod support;
+mod surveys;

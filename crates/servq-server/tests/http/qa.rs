@@ -1,0 +1,725 @@
+//! Quality inspection over HTTP: evaluations with dispute and re-review, sampling plans and the
+//! queue, blind calibration, rule sets and scorecards edited and versioned.
+
+use crate::support::*;
+
+#[tokio::test]
+async fn evaluations_go_from_inspector_to_agent_through_dispute_and_rereview() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        import_two_agents(&store).await;
+        add_user(&store, Role::Agent).await;
+        add_user(&store, Role::QaInspector).await;
+        add_user(&store, Role::Admin).await;
+        let base = start(store).await;
+        let (inspector, inspector_csrf) = sign_in(&base, "qa_inspector").await;
+        let card: Value = inspector
+            .get(format!("{base}/api/v1/scorecards/default"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(card["version"], 1, "{card}");
+        assert_eq!(card["sections"][1]["items"][0]["critical"], true);
+        // the hand-computed case of servq-qa: 68.75
+        let answers = json!({"greeting": 1, "polite": 4, "tone": 5, "closing": 0, "answer": 4, "reminders": 2});
+        let post = |path: String, csrf: &str, client: &Client, body: Value| {
+            client
+                .post(format!("{base}{path}"))
+                .header("x-csrf-token", csrf.to_owned())
+                .json(&body)
+                .send()
+        };
+        let created = post(
+            "/api/v1/evaluations".into(),
+            &inspector_csrf,
+            &inspector,
+            json!({"contact_id": "c1", "answers": answers, "comments": "语气平淡"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED, "{:?}", db.backend);
+        let evaluation: Value = created.json().await.unwrap();
+        assert_eq!(
+            (
+                evaluation["agent_id"].as_str(),
+                evaluation["status"].as_str()
+            ),
+            (Some("a1"), Some("submitted"))
+        );
+        assert!(
+            (evaluation["score"].as_f64().unwrap() - 68.75).abs() < 1e-6,
+            "{evaluation}"
+        );
+        let id = evaluation["id"].as_str().unwrap().to_owned();
+        // one for a2's contact, with the reminders N/A: 73.4375
+        let other: Value = post("/api/v1/evaluations".into(), &inspector_csrf, &inspector,
+            json!({"contact_id": "c2", "answers": {"greeting": 1, "polite": 4, "tone": 5, "closing": 0, "answer": 4, "reminders": "na"}}))
+            .await.unwrap().json().await.unwrap();
+        assert!(
+            (other["score"].as_f64().unwrap() - 73.4375).abs() < 1e-6,
+            "{other}"
+        );
+        // bad requests
+        let missing: Value = post(
+            "/api/v1/evaluations".into(),
+            &inspector_csrf,
+            &inspector,
+            json!({"contact_id": "c1", "answers": {"greeting": 1}}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(missing["code"], "bad_answers");
+        assert!(
+            missing["detail"]
+                .as_str()
+                .unwrap()
+                .contains("'polite' has no answer"),
+            "{missing}"
+        );
+        let unknown = post(
+            "/api/v1/evaluations".into(),
+            &inspector_csrf,
+            &inspector,
+            json!({"contact_id": "nope", "answers": answers}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+        // the agent (a1) sees only their own, may not score, disputes, and cannot re-review
+        let (agent, agent_csrf) = sign_in(&base, "agent").await;
+        let mine: Value = agent
+            .get(format!("{base}/api/v1/evaluations"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(mine["evaluations"].as_array().unwrap().len(), 1);
+        let theirs = agent
+            .get(format!(
+                "{base}/api/v1/evaluations/{}",
+                other["id"].as_str().unwrap()
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(theirs.status(), StatusCode::FORBIDDEN);
+        let scoring = post(
+            "/api/v1/evaluations".into(),
+            &agent_csrf,
+            &agent,
+            json!({"contact_id": "c1", "answers": answers}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(scoring.status(), StatusCode::FORBIDDEN);
+        let no_reason: Value = post(
+            format!("/api/v1/evaluations/{id}/dispute"),
+            &agent_csrf,
+            &agent,
+            json!({"reason": " "}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(no_reason["code"], "reason_required");
+        let disputed: Value = post(
+            format!("/api/v1/evaluations/{id}/dispute"),
+            &agent_csrf,
+            &agent,
+            json!({"reason": "客户先挂断，结束语来不及说"}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(disputed["status"], "disputed");
+        let self_review = post(
+            format!("/api/v1/evaluations/{id}/rereview"),
+            &agent_csrf,
+            &agent,
+            json!({"answers": answers}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(self_review.status(), StatusCode::FORBIDDEN);
+        // the inspector may not acknowledge for the agent; re-reviews with the closing N/A
+        let not_theirs = post(
+            format!("/api/v1/evaluations/{id}/acknowledge"),
+            &inspector_csrf,
+            &inspector,
+            json!({}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(not_theirs.status(), StatusCode::FORBIDDEN);
+        let rereviewed: Value = post(format!("/api/v1/evaluations/{id}/rereview"), &inspector_csrf, &inspector,
+            json!({"answers": {"greeting": 1, "polite": 4, "tone": 5, "closing": "na", "answer": 4, "reminders": 2}}))
+            .await.unwrap().json().await.unwrap();
+        assert_eq!(rereviewed["status"], "rereviewed");
+        // (10 + 11.25 + 15 + 22.5 + 10) / 90 = 76.3888…
+        assert!(
+            (rereviewed["score"].as_f64().unwrap() - 68.75 / 90.0 * 100.0).abs() < 1e-6,
+            "{rereviewed}"
+        );
+        let acknowledged: Value = post(
+            format!("/api/v1/evaluations/{id}/acknowledge"),
+            &agent_csrf,
+            &agent,
+            json!({}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(acknowledged["status"], "acknowledged");
+        let again: Value = post(
+            format!("/api/v1/evaluations/{id}/acknowledge"),
+            &agent_csrf,
+            &agent,
+            json!({}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(again["code"], "wrong_status");
+        // every step is in the audit log
+        let (admin, _) = sign_in(&base, "admin").await;
+        let audit: Value = admin
+            .get(format!("{base}/api/v1/audit"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let steps: Vec<String> = audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["entity_id"] == json!(id))
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(steps, ["acknowledged", "rereviewed", "disputed", "create"]);
+        // the QA score joins the KPIs: per agent, the mean of their evaluations (re-reviewed
+        // score for a1), counted where the contact was offered
+        let kpi: Value = inspector
+            .get(format!(
+                "{base}/api/v1/kpi?by=agent,day&metrics=qa_evaluations,qa_score"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let rows = kpi["rows"].as_array().unwrap();
+        let a1 = rows.iter().find(|r| r["agent"] == "a1").unwrap();
+        assert_eq!(a1["qa_evaluations"], 1);
+        assert!(
+            (a1["qa_score"].as_f64().unwrap() - 68.75 / 90.0 * 100.0).abs() < 1e-6,
+            "{kpi}"
+        );
+        let a2 = rows.iter().find(|r| r["agent"] == "a2").unwrap();
+        assert!(
+            (a2["qa_score"].as_f64().unwrap() - 73.4375).abs() < 1e-6,
+            "{kpi}"
+        );
+        let all: Value = inspector
+            .get(format!("{base}/api/v1/kpi?metrics=qa_evaluations,qa_score"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mean = (68.75 / 90.0 * 100.0 + 73.4375) / 2.0;
+        assert_eq!(all["rows"][0]["qa_evaluations"], 2);
+        assert!(
+            (all["rows"][0]["qa_score"].as_f64().unwrap() - mean).abs() < 1e-6,
+            "{all}"
+        );
+        // an agent's KPIs carry only their own evaluations
+        let own: Value = agent
+            .get(format!("{base}/api/v1/kpi?metrics=qa_evaluations"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(own["rows"][0]["qa_evaluations"], 1);
+    }
+}
+
+#[tokio::test]
+async fn sampling_plans_fill_the_queue_and_evaluations_empty_it() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        store.set_centre_zone("UTC").await.unwrap();
+        import_two_agents(&store).await;
+        add_user(&store, Role::QaInspector).await;
+        add_user(&store, Role::Agent).await;
+        let base = start(store).await;
+        let (inspector, csrf) = sign_in(&base, "qa_inspector").await;
+        let sample = |body: Value| {
+            inspector
+                .post(format!("{base}/api/v1/qa/sample"))
+                .header("x-csrf-token", csrf.clone())
+                .json(&body)
+                .send()
+        };
+        let plan: Value = sample(json!({"from": "2026-11-02", "to": "2026-11-02", "per_agent": 1, "strategy": "random", "seed": 7}))
+            .await.unwrap().json().await.unwrap();
+        // c1 (a1) and c2 (a2) were answered; c3 was abandoned and has no agent
+        assert_eq!(
+            (plan["candidates"].as_u64(), plan["queued"].as_u64()),
+            (Some(2), Some(2)),
+            "{plan}"
+        );
+        let again: Value = sample(json!({"from": "2026-11-02", "to": "2026-11-02", "per_agent": 5, "strategy": "longest_handle"}))
+            .await.unwrap().json().await.unwrap();
+        assert_eq!(again["queued"], 0, "queued contacts are not picked twice");
+        let queue: Value = inspector
+            .get(format!("{base}/api/v1/qa/queue"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<&str> = queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["contact_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["c1", "c2"]);
+        let answers = json!({"greeting": 1, "polite": 5, "tone": 5, "closing": 1, "answer": 5, "reminders": 3});
+        let evaluated = inspector
+            .post(format!("{base}/api/v1/evaluations"))
+            .header("x-csrf-token", csrf.clone())
+            .json(&json!({"contact_id": "c1", "answers": answers}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(evaluated.status(), StatusCode::CREATED);
+        let queue: Value = inspector
+            .get(format!("{base}/api/v1/qa/queue"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(queue["items"].as_array().unwrap().len(), 1);
+        assert_eq!(queue["items"][0]["contact_id"], "c2");
+        // both agents first took contacts on 2026-11-02: new, and c2 is still unevaluated
+        let new: Value = sample(json!({"from": "2026-11-02", "to": "2026-11-02", "per_agent": 1, "strategy": "new_agents"}))
+            .await.unwrap().json().await.unwrap();
+        assert_eq!(
+            (new["candidates"].as_u64(), new["queued"].as_u64()),
+            (Some(0), Some(0)),
+            "{new}"
+        );
+        let bad: Value = sample(json!({"from": "2026-11-02", "to": "2026-11-02", "per_agent": 1, "strategy": "loudest"}))
+            .await.unwrap().json().await.unwrap();
+        assert_eq!(bad["code"], "unknown_strategy");
+        let (agent, agent_csrf) = sign_in(&base, "agent").await;
+        let refused = agent
+            .post(format!("{base}/api/v1/qa/sample"))
+            .header("x-csrf-token", agent_csrf)
+            .json(&json!({"from": "2026-11-02", "to": "2026-11-02", "per_agent": 1, "strategy": "random"}))
+            .send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn calibration_sessions_are_blind_until_closed_then_show_deviations() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        import_two_agents(&store).await;
+        for role in [
+            Role::QaInspector,
+            Role::Supervisor,
+            Role::Admin,
+            Role::Agent,
+        ] {
+            add_user(&store, role).await;
+        }
+        let base = start(store).await;
+        let mut inspectors = Vec::new();
+        for name in ["qa_inspector", "supervisor", "admin"] {
+            inspectors.push(sign_in(&base, name).await);
+        }
+        let post = |who: usize, path: String, body: Value| {
+            let (client, csrf) = &inspectors[who];
+            client
+                .post(format!("{base}{path}"))
+                .header("x-csrf-token", csrf.clone())
+                .json(&body)
+                .send()
+        };
+        let opened: Value = post(
+            0,
+            "/api/v1/calibrations".into(),
+            json!({"contact_id": "c1"}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(opened["status"], "open");
+        let id = opened["id"].as_str().unwrap().to_owned();
+        let best = json!({"greeting": 1, "polite": 5, "tone": 5, "closing": 1, "answer": 5, "reminders": 3});
+        let mut tone = best.clone();
+        tone["tone"] = json!(3);
+        let mut harsh = best.clone();
+        harsh["answer"] = json!(3);
+        harsh["reminders"] = json!(1);
+        // 100, 92.5 and (10 + 15 + 15 + 10 + 15 + 0) = 65
+        for (who, answers) in [(0, &best), (1, &tone), (2, &harsh)] {
+            let scored: Value = post(
+                who,
+                format!("/api/v1/calibrations/{id}/scores"),
+                json!({"answers": answers}),
+            )
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+            assert!(
+                scored.get("results").is_none_or(Value::is_null),
+                "blind while open: {scored}"
+            );
+        }
+        let twice = post(
+            0,
+            format!("/api/v1/calibrations/{id}/scores"),
+            json!({"answers": best}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(twice.status(), StatusCode::CONFLICT);
+        let open: Value = inspectors[1]
+            .0
+            .get(format!("{base}/api/v1/calibrations/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        // listed in scoring order (scores within one millisecond by name)
+        let mut names: Vec<&str> = open["inspectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names, ["admin", "qa_inspector", "supervisor"]);
+        assert!(open["results"].is_null());
+        let open_page = inspectors[1]
+            .0
+            .get(format!("{base}/qa/calibrations/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let scored_line = open_page
+            .split("<p id=\"scored\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</p>").next())
+            .unwrap_or("");
+        assert!(
+            scored_line.starts_with("Scored so far (blind): "),
+            "{open_page}"
+        );
+        for name in ["qa_inspector", "supervisor", "admin"] {
+            assert!(scored_line.contains(name), "{scored_line}");
+        }
+        assert!(
+            open_page.contains("id=\"close\"") && !open_page.contains("class=\"deviation\""),
+            "{open_page}"
+        );
+        let bad: Value = post(
+            0,
+            format!("/api/v1/calibrations/{id}/close"),
+            json!({"reference": "nobody"}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(bad["code"], "bad_reference");
+        let closed: Value = post(
+            0,
+            format!("/api/v1/calibrations/{id}/close"),
+            json!({"reference": "mean"}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let mean = (100.0 + 92.5 + 65.0) / 3.0;
+        assert!(
+            (closed["reference_score"].as_f64().unwrap() - mean).abs() < 1e-6,
+            "{closed}"
+        );
+        for (inspector, score) in [
+            ("qa_inspector", 100.0),
+            ("supervisor", 92.5),
+            ("admin", 65.0),
+        ] {
+            let row = closed["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["inspector"] == inspector)
+                .unwrap();
+            assert!(
+                (row["deviation"].as_f64().unwrap() - (score - mean)).abs() < 1e-6,
+                "{closed}"
+            );
+        }
+        let late = post(
+            1,
+            format!("/api/v1/calibrations/{id}/scores"),
+            json!({"answers": best}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(late.status(), StatusCode::CONFLICT);
+        let again = post(
+            0,
+            format!("/api/v1/calibrations/{id}/close"),
+            json!({"reference": "mean"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(again.status(), StatusCode::CONFLICT);
+        // the page shows the same comparison
+        let page = inspectors[0]
+            .0
+            .get(format!("{base}/qa/calibrations/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("<td>admin</td><td>65.00</td><td class=\"deviation\">-20.83</td>"),
+            "{page}"
+        );
+        let (agent, _) = sign_in(&base, "agent").await;
+        let refused = agent
+            .get(format!("{base}/api/v1/calibrations/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn rule_sets_and_scorecards_are_edited_checked_and_versioned() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        for role in [Role::Supervisor, Role::QaInspector] {
+            add_user(&store, role).await;
+        }
+        import_two_agents(&store).await;
+        let base = start(store.clone()).await;
+        let (supervisor, csrf) = sign_in(&base, "supervisor").await;
+        let put = |path: &str, body: Value| {
+            supervisor
+                .put(format!("{base}{path}"))
+                .header("x-csrf-token", &csrf)
+                .json(&body)
+                .send()
+        };
+        let shipped: Value = supervisor
+            .get(format!("{base}/api/v1/qa/rules"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(shipped["version"], Value::Null);
+        assert!(shipped["rules"].as_str().unwrap().contains("[[forbidden]]"));
+        // a syntax error names its line; an unusable rule names the rule
+        let broken = put(
+            "/api/v1/qa/rules",
+            json!({"rules": "[[forbidden]]\nname = \"x\"\nphrases = [\"a\"\n"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
+        let problem: Value = broken.json().await.unwrap();
+        assert_eq!(problem["code"], "bad_rules");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("line 3"),
+            "{problem}"
+        );
+        let unknown = put(
+            "/api/v1/qa/rules",
+            json!({"rules": "[[forbidden]]\nname = \"x\"\nphrases = [\"a\"]\nwords = 1\n"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+        let rules =
+            "[[forbidden]]\nname = \"blame\"\nspeaker = \"agent\"\nphrases = [\"不关我的事\"]\n";
+        let saved: Value = put("/api/v1/qa/rules", json!({"rules": rules}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(saved["version"], 1, "{saved}");
+        // an inspector may read it, not change it
+        let (inspector, inspector_csrf) = sign_in(&base, "qa_inspector").await;
+        let read: Value = inspector
+            .get(format!("{base}/api/v1/qa/rules"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(read["rules"], rules);
+        let refused = inspector
+            .put(format!("{base}/api/v1/qa/rules"))
+            .header("x-csrf-token", &inspector_csrf)
+            .json(&json!({"rules": rules}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        // transcripts imported from now on are scanned with the saved rules only
+        let transcript = json!({"contact_id": "c1", "turns": [
+            {"speaker": "agent", "start": 0.0, "end": 2.0, "text": "喂"},
+            {"speaker": "agent", "start": 5.5, "end": 8.0, "text": "這種事不關我的事"}]});
+        let started: Value = supervisor
+            .post(format!("{base}/api/v1/imports"))
+            .header("x-csrf-token", &csrf)
+            .multipart(upload(
+                "transcripts",
+                "calls.jsonl",
+                &format!("{transcript}\n"),
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let job = finished_import(&supervisor, &base, started["id"].as_str().unwrap()).await;
+        assert_eq!(job["status"], "imported", "{job}");
+        let view: Value = supervisor
+            .get(format!("{base}/api/v1/contacts/c1/transcript"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let rules_hit: Vec<&str> = view["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["rule"].as_str().unwrap())
+            .collect();
+        assert_eq!(rules_hit, ["blame"], "no greeting rule any more: {view}");
+
+        // scorecards: checked, then a new version that new evaluations use
+        let card: Value = supervisor
+            .get(format!("{base}/api/v1/scorecards/default"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(card["version"], 1, "{card}");
+        let mut edited = card.clone();
+        edited["sections"][0]["items"][0]["weight"] = json!(0);
+        let bad = put("/api/v1/scorecards/default", edited).await.unwrap();
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        let problem: Value = bad.json().await.unwrap();
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("positive weight"),
+            "{problem}"
+        );
+        let mut edited = card.clone();
+        edited["sections"][0]["items"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"id": "empathy", "name": "Empathy", "weight": 2.0, "scale": "binary"}));
+        let saved: Value = put("/api/v1/scorecards/default", edited)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(saved["version"], 2, "{saved}");
+        let card: Value = inspector
+            .get(format!("{base}/api/v1/scorecards/default"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(card["version"], 2);
+        assert!(card.to_string().contains("\"empathy\""));
+        let page = inspector
+            .get(format!("{base}/qa/evaluate/c1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("Empathy"),
+            "the evaluation form shows the new item"
+        );
+        let setup = supervisor
+            .get(format!("{base}/qa/setup"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(setup.contains("不关我的事") && setup.contains("empathy"));
+    }
+}
