@@ -37,7 +37,7 @@ pub enum JobsCommand {
         )]
         public_url: String,
         #[command(flatten)]
-        outbox: crate::serve::OutboxArgs,
+        outbox: Box<crate::serve::OutboxArgs>,
     },
 }
 

@@ -29,7 +29,6 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{MethodRouter, get, post},
 };
-use serde_json::json;
 use servq_store::Store;
 
 pub use servq_app::{i18n, now_ms};

@@ -53,7 +53,7 @@ impl Text {
         t(self.locale, key.as_ref())
     }
 
-    /// The language tag for `<html lang>`.
+    /// The language tag of the page (the `lang` attribute of its root element).
     pub(crate) fn tag(&self) -> &'static str {
         self.locale.tag()
     }
