@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what servq's build and tests need on a fresh Debian machine: PostgreSQL (tests run on
 # it as well as SQLite), Debian's chromium (browser tests), the Python references (DuckDB, mpmath,
-# statsmodels) and schemathesis, the pinned npm packages of web/ (ECharts, playwright-core),
+# statsmodels) and schemathesis, the pinned npm packages of web/ (ECharts, playwright-core), a
+# Chinese font (screenshots),
 # cargo-nextest.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
@@ -11,6 +12,8 @@ missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# Chinese glyphs for the browser tests' screenshots (and later PDF reports): a static font
+fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei)
 command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (apt)" >&2
