@@ -191,16 +191,18 @@ fn minute_text(minute: u16) -> String {
     format!("{:02}:{:02}", minute / 60, minute % 60)
 }
 
+/// Quiet hours as people write them: "22:00-08:00".
+pub fn quiet_hours_text(quiet_hours: Option<(u16, u16)>) -> Option<String> {
+    quiet_hours.map(|(start, end)| format!("{}-{}", minute_text(start), minute_text(end)))
+}
+
 /// Dispatch rules as the API and `servq surveys rules` show them (quiet hours as "22:00-08:00").
 pub fn rules_json(rules: &[DispatchRule]) -> Vec<Value> {
     rules
         .iter()
         .map(|rule| {
             let mut value = serde_json::to_value(rule).unwrap_or(Value::Null);
-            value["quiet_hours"] = match rule.quiet_hours {
-                Some((start, end)) => json!(format!("{}-{}", minute_text(start), minute_text(end))),
-                None => Value::Null,
-            };
+            value["quiet_hours"] = json!(quiet_hours_text(rule.quiet_hours));
             value
         })
         .collect()

@@ -641,7 +641,6 @@ pub(crate) struct SurveyRule {
 impl From<&DispatchRule> for SurveyRule {
     /// The rule as `servq_app::surveys::rules_json` writes it (quiet hours as "22:00-08:00").
     fn from(rule: &DispatchRule) -> Self {
-        let minute = |minute: u16| format!("{:02}:{:02}", minute / 60, minute % 60);
         SurveyRule {
             rule_id: rule.rule_id.clone(),
             template_id: rule.template_id.clone(),
@@ -649,9 +648,7 @@ impl From<&DispatchRule> for SurveyRule {
             categories: rule.categories.clone(),
             delay_minutes: rule.delay_minutes,
             sample_percent: rule.sample_percent,
-            quiet_hours: rule
-                .quiet_hours
-                .map(|(start, end)| format!("{}-{}", minute(start), minute(end))),
+            quiet_hours: servq_app::surveys::quiet_hours_text(rule.quiet_hours),
             no_repeat_days: rule.no_repeat_days,
             expiry_hours: rule.expiry_hours,
             send_via: rule.send_via.name().to_owned(),
