@@ -179,6 +179,8 @@ pub(crate) struct TicketBody {
     /// urgent, high, normal or low.
     priority: String,
     subject: String,
+    /// What the customer asked, as they told it (never on the status page).
+    description: String,
     customer_id: String,
     segment: String,
     channel: String,
@@ -202,6 +204,7 @@ impl From<&servq_store::Ticket> for TicketBody {
             category: ticket.category.clone(),
             priority: ticket.priority.name().to_owned(),
             subject: ticket.subject.clone(),
+            description: ticket.description.clone(),
             customer_id: ticket.customer_id.clone(),
             segment: ticket.segment.clone(),
             channel: ticket.channel.clone(),

@@ -34,7 +34,7 @@ a.tile{display:block;color:inherit;text-decoration:none}a.tile:hover{outline:2px
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;background:#fff;padding:.8rem;border-radius:.5rem}\
 .exports{font-size:.9rem}progress{width:100%}.muted{color:#666}form.card{background:#fff;max-width:24rem;margin:3rem auto;padding:1.5rem;border-radius:.5rem}\
 form.card label{display:block;margin:.6rem 0 .2rem}form.card input{width:100%;padding:.4rem;box-sizing:border-box}\
-.error{color:#b00020}tr.bottom td{background:#fde8e8}";
+.error{color:#b00020}tr.bottom td{background:#fde8e8}.description{white-space:pre-wrap;background:#fff;padding:.6rem .8rem;border-radius:.5rem}";
 
 /// The catalogue in one language, as templates use it: `{{ i18n.t("login.title") }}`.
 #[derive(Debug, Clone, Copy)]

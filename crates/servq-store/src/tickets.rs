@@ -121,6 +121,8 @@ pub struct Ticket {
     pub priority: Priority,
     /// Subject.
     pub subject: String,
+    /// What the customer asked, as they told it.
+    pub description: String,
     /// Customer.
     pub customer_id: String,
     /// Segment.
@@ -153,7 +155,8 @@ pub struct EscalationPass {
 }
 
 const TICKET_COLUMNS: &str = "ticket_id, ticket_type, category, priority, subject, customer_id, \
-     segment, channel, team, assignee, stage, status, created_at, first_response_at, resolved_at";
+     segment, channel, team, assignee, stage, status, created_at, first_response_at, resolved_at, \
+     description";
 
 fn ticket_of(row: &AnyRow) -> Result<Ticket> {
     Ok(Ticket {
@@ -172,6 +175,7 @@ fn ticket_of(row: &AnyRow) -> Result<Ticket> {
         created_ms: row.try_get(12)?,
         first_response_ms: row.try_get(13)?,
         resolved_ms: row.try_get(14)?,
+        description: row.try_get(15)?,
     })
 }
 

@@ -798,3 +798,36 @@ async fn a_ticket_with_several_problems_is_refused_naming_each() {
         assert!(page.contains("id=\"no-tickets\""), "nothing stored: {page}");
     }
 }
+
+/// A ticket's description is what the customer told us: stored, and shown on the ticket's API
+/// answer and page (escaped, its lines kept); never on the customer's status page.
+#[tokio::test]
+async fn a_tickets_description_is_shown_to_the_desk_and_kept_off_the_status_page() {
+    for app in TestApp::on_both_databases().await {
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        let description = "扣了两次 <b>299 元</b>\n第二行: =HYPERLINK(\"x\")";
+        let (status, created) = supervisor
+            .post_json(
+                "/api/v1/tickets",
+                &json!({"ticket_type": "consult", "category": "bill_query",
+                    "subject": "重复扣费", "customer_id": "C9", "description": description}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let id = created["id"].as_str().unwrap();
+        let (_, ticket) = supervisor.get_json(&format!("/api/v1/tickets/{id}")).await;
+        assert_eq!(ticket["description"], description);
+        let (_, list) = supervisor.get_json("/api/v1/tickets").await;
+        assert_eq!(list["tickets"][0]["description"], description);
+        let (_, page) = supervisor.get_text(&format!("/tickets/{id}")).await;
+        assert!(
+            page.contains("id=\"ticket-description\"")
+                && page.contains("扣了两次 &#60;b&#62;299 元&#60;/b&#62;")
+                && !page.contains("<b>299"),
+            "{page}"
+        );
+        let token = created["status_token"].as_str().unwrap();
+        let (_, status_page) = supervisor.get_text(&format!("/t/{token}")).await;
+        assert!(!status_page.contains("扣了两次"), "{status_page}");
+    }
+}
