@@ -110,46 +110,38 @@ pub fn clock_row(
     }
 }
 
-/// A ticket to open.
-#[derive(Debug, Clone, Deserialize)]
+/// A ticket to open, as a person or another system gave it (checked by [`DeskSetup::check`]).
+#[derive(Debug, Clone)]
 pub struct TicketRequest {
-    /// after_sales, complaint or consult.
-    #[serde(default = "consult")]
+    /// after_sales, complaint, consult or a type the centre added.
     pub ticket_type: String,
     /// Category.
     pub category: String,
     /// urgent, high, normal or low.
-    #[serde(default = "normal")]
     pub priority: String,
     /// Subject.
     pub subject: String,
     /// Description.
-    #[serde(default)]
     pub description: String,
     /// Customer.
     pub customer_id: String,
     /// Segment (e.g. VIP).
-    #[serde(default)]
     pub segment: String,
     /// Channel.
-    #[serde(default = "web")]
     pub channel: String,
     /// The contact it came from.
-    #[serde(default)]
     pub contact_id: Option<String>,
     /// Team it is routed to.
-    #[serde(default)]
     pub team: String,
 }
 
-fn consult() -> String {
-    "consult".to_owned()
-}
-fn normal() -> String {
-    "normal".to_owned()
-}
-fn web() -> String {
-    "web".to_owned()
+impl TicketRequest {
+    /// The type of a request that names none (the API, imports, the ticket form).
+    pub const DEFAULT_TYPE: &str = "consult";
+    /// The priority of a request that names none.
+    pub const DEFAULT_PRIORITY: Priority = Priority::Normal;
+    /// The channel of an API request that names none.
+    pub const DEFAULT_CHANNEL: &str = "web";
 }
 
 /// Settings key of the workflows (JSON, `servq_desk::Workflow` list).

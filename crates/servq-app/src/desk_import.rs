@@ -115,9 +115,9 @@ fn ticket_of(
         }
     };
     let request = TicketRequest {
-        ticket_type: or(get("ticket_type"), "consult"),
+        ticket_type: or(get("ticket_type"), TicketRequest::DEFAULT_TYPE),
         category: get("category"),
-        priority: or(get("priority"), "normal"),
+        priority: or(get("priority"), TicketRequest::DEFAULT_PRIORITY.name()),
         subject: get("subject"),
         description: get("description"),
         customer_id: get("customer_id"),

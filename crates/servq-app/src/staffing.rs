@@ -14,7 +14,7 @@ use servq_wfm::forecast::{self, DayHistory};
 pub struct HistoryRequest {
     /// The first day to forecast.
     pub date: Date,
-    /// How many days from `date` (1 to 62).
+    /// How many days from `date` (1 to [`MAX_FORECAST_DAYS`]).
     pub days: u32,
     /// Weeks of history before `date` (at least 1).
     pub history_weeks: u32,
@@ -24,6 +24,35 @@ pub struct HistoryRequest {
     pub queues: Vec<String>,
     /// Only these channels (empty: all).
     pub channels: Vec<String>,
+}
+
+/// The longest forecast, in days.
+pub const MAX_FORECAST_DAYS: u32 = 62;
+
+/// Why a history request cannot be read. The messages name the parameter as the command line
+/// spells it; `servq staffing` prefixes its `--`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HistoryRequestError {
+    /// A forecast of no days or of more than [`MAX_FORECAST_DAYS`].
+    #[error("days must be 1 to {MAX_FORECAST_DAYS}, not {0}")]
+    Days(u32),
+    /// No weeks of history.
+    #[error("history-weeks must be at least 1")]
+    HistoryWeeks,
+}
+
+impl HistoryRequest {
+    /// Whether the request can be read: 1 to [`MAX_FORECAST_DAYS`] days, at least a week of
+    /// history.
+    pub fn check(&self) -> Result<(), HistoryRequestError> {
+        if !(1..=MAX_FORECAST_DAYS).contains(&self.days) {
+            return Err(HistoryRequestError::Days(self.days));
+        }
+        if self.history_weeks < 1 {
+            return Err(HistoryRequestError::HistoryWeeks);
+        }
+        Ok(())
+    }
 }
 
 /// The history read, in days since 1970-01-01 of the centre's calendar.
@@ -63,15 +92,7 @@ pub async fn interval_history(store: &Store, request: &HistoryRequest) -> Result
         TimeGrain::Interval30 => 1800,
         other => anyhow::bail!("a staffing history has 15- or 30-minute intervals, not {other:?}"),
     };
-    ensure!(
-        request.history_weeks >= 1,
-        "the history needs at least 1 week"
-    );
-    ensure!(
-        (1..=62).contains(&request.days),
-        "a forecast covers 1 to 62 days, not {}",
-        request.days
-    );
+    request.check()?;
     let slots = (86_400 / interval_seconds) as usize;
     let zone_name = store.centre_zone().await?;
     let zone =

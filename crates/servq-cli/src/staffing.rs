@@ -292,33 +292,24 @@ async fn day_report(
             args.interval
         )
     };
-    ensure!(
-        args.history_weeks >= 1,
-        "--history-weeks must be at least 1"
-    );
+    let request = HistoryRequest {
+        date,
+        days: args.days,
+        history_weeks: args.history_weeks,
+        grain,
+        queues: args.queue.clone(),
+        channels: args.channel.clone(),
+    };
+    request
+        .check()
+        .map_err(|error| anyhow::anyhow!("--{error}"))?;
     let slots = (86_400.0 / args.interval) as usize;
     let agents_by_slot = match &args.agents_file {
         Some(path) => Some(read_agents_file(path, args.interval)?),
         None => None,
     };
-    ensure!(
-        (1..=62).contains(&args.days),
-        "--days must be 1 to 62, not {}",
-        args.days
-    );
     let store = config.open_store().await?;
-    let read = interval_history(
-        &store,
-        &HistoryRequest {
-            date,
-            days: args.days,
-            history_weeks: args.history_weeks,
-            grain,
-            queues: args.queue.clone(),
-            channels: args.channel.clone(),
-        },
-    )
-    .await;
+    let read = interval_history(&store, &request).await;
     store.close().await;
     let StoreHistory {
         zone_name,

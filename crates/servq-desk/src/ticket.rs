@@ -104,6 +104,14 @@ pub enum TicketStatus {
 }
 
 impl TicketStatus {
+    /// Every status, in the order of a ticket's life.
+    pub const ALL: [TicketStatus; 4] = [
+        TicketStatus::Open,
+        TicketStatus::WaitingCustomer,
+        TicketStatus::Resolved,
+        TicketStatus::Closed,
+    ];
+
     /// Stored name.
     pub fn name(self) -> &'static str {
         match self {
@@ -116,14 +124,7 @@ impl TicketStatus {
 
     /// A stored name back.
     pub fn parse(name: &str) -> Option<TicketStatus> {
-        [
-            TicketStatus::Open,
-            TicketStatus::WaitingCustomer,
-            TicketStatus::Resolved,
-            TicketStatus::Closed,
-        ]
-        .into_iter()
-        .find(|s| s.name() == name)
+        TicketStatus::ALL.into_iter().find(|s| s.name() == name)
     }
 }
 
@@ -146,6 +147,16 @@ pub enum TicketAction {
 }
 
 impl TicketAction {
+    /// Every action, in the order the ticket page offers them.
+    pub const ALL: [TicketAction; 6] = [
+        TicketAction::Reply,
+        TicketAction::CustomerReply,
+        TicketAction::WaitOnCustomer,
+        TicketAction::Resolve,
+        TicketAction::Close,
+        TicketAction::Reopen,
+    ];
+
     /// The name in the API.
     pub fn name(self) -> &'static str {
         match self {
@@ -160,16 +171,7 @@ impl TicketAction {
 
     /// A name back.
     pub fn parse(name: &str) -> Option<TicketAction> {
-        [
-            TicketAction::Reply,
-            TicketAction::CustomerReply,
-            TicketAction::WaitOnCustomer,
-            TicketAction::Resolve,
-            TicketAction::Close,
-            TicketAction::Reopen,
-        ]
-        .into_iter()
-        .find(|a| a.name() == name)
+        TicketAction::ALL.into_iter().find(|a| a.name() == name)
     }
 }
 

@@ -88,15 +88,15 @@ pub(crate) struct NewTicketBody {
 }
 
 fn consult() -> String {
-    "consult".to_owned()
+    TicketRequest::DEFAULT_TYPE.to_owned()
 }
 
 fn normal() -> String {
-    "normal".to_owned()
+    TicketRequest::DEFAULT_PRIORITY.name().to_owned()
 }
 
 fn web() -> String {
-    "web".to_owned()
+    TicketRequest::DEFAULT_CHANNEL.to_owned()
 }
 
 impl From<NewTicketBody> for TicketRequest {

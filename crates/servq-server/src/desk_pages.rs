@@ -15,7 +15,7 @@ use serde::Deserialize;
 use servq_core::Permission;
 use servq_desk::{Priority, TicketAction, TicketStatus, transition};
 
-use servq_app::desk::{desk_config, workflows};
+use servq_app::desk::{TicketRequest, desk_config, workflows};
 
 use crate::{
     AppState, Problem,
@@ -81,7 +81,7 @@ pub(crate) async fn tickets_page(
                     workflow.ticket_type.clone(),
                     type_label(locale, &workflow.ticket_type),
                     // the API's default type
-                    workflow.ticket_type == "consult",
+                    workflow.ticket_type == TicketRequest::DEFAULT_TYPE,
                 )
             })
             .collect(),
@@ -91,11 +91,12 @@ pub(crate) async fn tickets_page(
             .map(|(_, node)| (node.id.clone(), node.name(locale.tag()).to_owned()))
             .collect(),
         priorities: Priority::ALL,
+        default_priority: TicketRequest::DEFAULT_PRIORITY,
         status_links: std::iter::once(("", "dashboard.any".to_owned()))
             .chain(
-                ["open", "waiting_customer", "resolved", "closed"]
+                TicketStatus::ALL
                     .iter()
-                    .map(|s| (*s, format!("desk.status_{s}"))),
+                    .map(|s| (s.name(), format!("desk.status_{s}"))),
             )
             .map(|(value, key)| (value, key, status.unwrap_or("") == value))
             .collect(),
@@ -158,6 +159,8 @@ struct TicketsPage<'a> {
     /// (id, name) of the leaf categories
     categories: Vec<(String, String)>,
     priorities: [Priority; 4],
+    /// Selected in the form: the API's default.
+    default_priority: Priority,
     /// (status, catalogue key, current)
     status_links: Vec<(&'static str, String, bool)>,
     tickets: Vec<TicketLine>,
@@ -217,18 +220,11 @@ pub(crate) async fn ticket_page(
         .collect();
     // actions the status allows, and the stages to move to while it is worked on
     let status = ticket.status;
-    let actions: Vec<&'static str> = [
-        TicketAction::Reply,
-        TicketAction::CustomerReply,
-        TicketAction::WaitOnCustomer,
-        TicketAction::Resolve,
-        TicketAction::Close,
-        TicketAction::Reopen,
-    ]
-    .into_iter()
-    .filter(|action| transition(status, *action).is_ok())
-    .map(TicketAction::name)
-    .collect();
+    let actions: Vec<&'static str> = TicketAction::ALL
+        .into_iter()
+        .filter(|action| transition(status, *action).is_ok())
+        .map(TicketAction::name)
+        .collect();
     let stages = match status {
         TicketStatus::Open | TicketStatus::WaitingCustomer => {
             servq_app::desk::find_workflow(&workflows, ticket.ticket_type.name())

@@ -208,11 +208,7 @@ impl Store {
         failures_before_ms: i64,
     ) -> Result<SignInPurge> {
         let mut transaction = self.begin_write().await?;
-        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now_ms)
-            .execute(&mut *transaction)
-            .await?
-            .rows_affected();
+        let sessions = crate::users::delete_expired_sessions(&mut transaction, now_ms).await?;
         let login_failures = sqlx::query("DELETE FROM login_failures WHERE at < $1")
             .bind(failures_before_ms)
             .execute(&mut *transaction)

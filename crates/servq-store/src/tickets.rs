@@ -9,29 +9,15 @@ use sqlx::{Row, any::AnyRow};
 
 use crate::{Actor, Backend, Result, Store, StoreError, users};
 
-/// A stored text read back as its type; a value servq never writes is a corrupt row, not a
-/// default.
-fn parsed<T>(
+/// A stored text read back as its type (the column by position or by name); a value servq never
+/// writes is a corrupt row, not a default.
+fn parsed<T, I: sqlx::ColumnIndex<AnyRow>>(
     row: &AnyRow,
     column: &'static str,
-    index: usize,
+    index: I,
     parse: impl Fn(&str) -> Option<T>,
 ) -> Result<T> {
     let text: String = row.try_get(index)?;
-    parse(&text).ok_or(StoreError::CorruptValue {
-        column,
-        value: text,
-    })
-}
-
-/// [`parsed`] for a column read by name.
-fn parsed_named<T>(
-    row: &AnyRow,
-    column: &'static str,
-    parse: impl Fn(&str) -> Option<T>,
-) -> Result<T> {
-    let name = column.rsplit('.').next().unwrap_or(column);
-    let text: String = row.try_get(name)?;
     parse(&text).ok_or(StoreError::CorruptValue {
         column,
         value: text,
@@ -181,14 +167,14 @@ fn ticket_of(row: &AnyRow) -> Result<Ticket> {
 
 fn clock_of(row: &AnyRow) -> Result<ClockRow> {
     Ok(ClockRow {
-        metric: parsed_named(row, "sla_clocks.metric", SlaMetric::parse)?,
+        metric: parsed(row, "sla_clocks.metric", "metric", SlaMetric::parse)?,
         rule: row.try_get("rule")?,
         target_ms: row.try_get("target_ms")?,
         used_ms: row.try_get("used_ms")?,
         running_since: row.try_get("running_since")?,
         due_ms: row.try_get("due_at")?,
         warn_ms: row.try_get("warn_at")?,
-        state: parsed_named(row, "sla_clocks.state", ClockState::parse)?,
+        state: parsed(row, "sla_clocks.state", "state", ClockState::parse)?,
         breached: row.try_get::<i64, _>("breached")? != 0,
         warned: row.try_get::<i64, _>("warned")? != 0,
     })

@@ -205,10 +205,7 @@ impl Store {
         expires_ms: i64,
     ) -> Result<()> {
         let mut transaction = self.begin_write().await?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now_ms)
-            .execute(&mut *transaction)
-            .await?;
+        delete_expired_sessions(&mut transaction, now_ms).await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -399,4 +396,17 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Removes the sessions expired at `now_ms` (at each sign-in and in the daily purge); the number
+/// removed.
+pub(crate) async fn delete_expired_sessions(
+    connection: &mut sqlx::AnyConnection,
+    now_ms: i64,
+) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now_ms)
+        .execute(connection)
+        .await?
+        .rows_affected())
 }
