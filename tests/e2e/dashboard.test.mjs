@@ -125,7 +125,7 @@ test('an inspector samples, scores a contact on the scorecard, and the agent ack
   await page.waitForSelector('#queue tr:nth-child(2)');
   const queued = await page.$$eval('#queue tr', (rows) => rows.slice(1).map((r) => r.cells[1].textContent));
   assert.equal(queued.length, 10, 'one contact for each of the ten agents');
-  const row = await page.$('#queue tr:has(td:text-is("A001"))');
+  const row = await page.$('#queue tr:has(td:has-text("(A001)"))');
   await (await row.$('a')).click();
   await page.waitForURL(/\/qa\/evaluate\//);
   // every item starts at its best level; tone 3 of 5 is half: (10+15+7.5+10+30+20)/100 = 92.5
@@ -145,6 +145,67 @@ test('an inspector samples, scores a contact on the scorecard, and the agent ack
   await agentPage.click('#evaluations button.acknowledge');
   await agentPage.waitForSelector('#evaluations tr[data-status="acknowledged"]');
   assert.equal(await agentPage.textContent('#evaluations tr:nth-child(2) td:nth-child(5)'), '已确认');
+  await agentContext.close();
+});
+
+test('an agent disputes in a form; the re-review starts from the original answers and keeps both scorings', async () => {
+  const inspectorContext = await browser.newContext({ locale: 'zh-CN' });
+  const inspector = await inspectorContext.newPage();
+  await signIn(inspector, 'qa1');
+  await inspector.goto(`${base}/qa`);
+  await inspector.fill('#sample-form input[name=from]', day(-14));
+  await inspector.fill('#sample-form input[name=to]', day(-8));
+  await inspector.fill('#sample-form input[name=per_agent]', '1');
+  await inspector.click('#sample');
+  await inspector.waitForSelector('#queue tr:has(td:has-text("(A001)"))');
+  await inspector.click('#queue tr:has(td:has-text("(A001)")) a');
+  await inspector.waitForURL(/\/qa\/evaluate\//);
+  const contactPath = new URL(inspector.url()).pathname;
+  // the worst tone (1 of 5, no points) and the lowest reminders
+  await inspector.selectOption('#item-tone', '1');
+  await inspector.selectOption('#item-reminders', 'na');
+  await inspector.fill('#comments', '语气生硬');
+  await inspector.click('#submit-evaluation');
+  await inspector.waitForURL(`${base}/qa`);
+  // the same contact cannot be scored a second time: its page leads to the evaluation
+  await inspector.goto(`${base}${contactPath}`);
+  await inspector.waitForSelector('#already-evaluated');
+
+  const agentContext = await browser.newContext({ locale: 'zh-CN' });
+  const agent = await agentContext.newPage();
+  await signIn(agent, 'agent1');
+  await agent.goto(`${base}/qa`);
+  await agent.click('#evaluations tr[data-status="submitted"] a.dispute');
+  await agent.waitForURL(/\/qa\/evaluations\//);
+  const evaluationUrl = agent.url().replace(/#.*$/, '');
+  await agent.fill('#dispute-text', '客户情绪激动，我一直保持礼貌');
+  await agent.click('#dispute');
+  await agent.waitForSelector('#evaluation-status[data-status="disputed"]');
+
+  await inspector.goto(evaluationUrl);
+  assert.match(await inspector.textContent('#dispute-reason'), /客户情绪激动/);
+  // the form starts from the original answers and comment, not from defaults
+  assert.equal(await inspector.inputValue('#item-tone'), '1');
+  assert.equal(await inspector.inputValue('#item-reminders'), 'na');
+  assert.equal(await inspector.inputValue('#comments'), '语气生硬');
+  const original = await inspector.textContent('#evaluation-score');
+  await inspector.selectOption('#item-tone', '5');
+  // a reason is required
+  await inspector.click('#submit-evaluation');
+  assert.equal(await inspector.$eval('#rereview-reason', (el) => el.validity.valueMissing), true);
+  await inspector.fill('#rereview-reason', '复听录音，语气正常');
+  await inspector.click('#submit-evaluation');
+  await inspector.waitForSelector('#evaluation-status[data-status="rereviewed"]');
+  assert.equal(await inspector.textContent('#evaluation-comments'), '语气生硬');
+  const history = await inspector.$$eval('#revisions tbody tr', (rows) =>
+    rows.map((row) => Array.from(row.cells).map((cell) => cell.textContent)));
+  assert.equal(history.length, 2);
+  assert.equal(history[0][3], original);
+  assert.equal(history[1][4], '复听录音，语气正常');
+  assert.match(history[1][5], /1 \/ 5 → 5 \/ 5/);
+  // the reminders item the re-review did not touch stayed not applicable
+  assert.match(await inspector.textContent('#answers'), /不适用/);
+  await inspectorContext.close();
   await agentContext.close();
 });
 

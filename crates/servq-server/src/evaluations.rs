@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 use crate::{
     AppState, Problem,
     auth::{self, CurrentUser},
+    i18n::t,
     now_ms,
 };
 
@@ -183,6 +184,55 @@ pub(crate) struct EvaluationBody {
     dispute_reason: String,
     created_at: String,
     updated_at: String,
+    /// Every scoring, the first first (only when one evaluation is read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revisions: Option<Vec<RevisionBody>>,
+}
+
+/// One scoring of an evaluation: revision 1 is the inspector's first, each re-review adds one.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RevisionBody {
+    revision: i64,
+    inspector: String,
+    /// 0–100; null when every item was N/A.
+    score: Option<f64>,
+    failed_critical: Vec<String>,
+    answers: Value,
+    comments: String,
+    /// Why the scoring changed (the re-review's reason); empty for the first.
+    reason: String,
+    created_at: String,
+}
+
+impl From<&servq_store::EvaluationRevision> for RevisionBody {
+    fn from(revision: &servq_store::EvaluationRevision) -> RevisionBody {
+        RevisionBody {
+            revision: revision.revision,
+            inspector: revision.inspector.clone(),
+            score: revision.score.score,
+            failed_critical: revision.score.failed_critical.clone(),
+            answers: serde_json::from_str::<Value>(&revision.score.answers).unwrap_or(Value::Null),
+            comments: revision.score.comments.clone(),
+            reason: revision.reason.clone(),
+            created_at: crate::rfc3339(revision.created_ms),
+        }
+    }
+}
+
+/// An evaluation with its history, as `GET /api/v1/evaluations/{id}` and the workflow steps
+/// answer it.
+async fn with_revisions(
+    state: &AppState,
+    evaluation: &Evaluation,
+) -> Result<EvaluationBody, Problem> {
+    let revisions = state
+        .store
+        .evaluation_revisions(&evaluation.evaluation_id)
+        .await
+        .map_err(Problem::internal)?;
+    let mut body = EvaluationBody::from(evaluation);
+    body.revisions = Some(revisions.iter().map(RevisionBody::from).collect());
+    Ok(body)
 }
 
 impl From<&Evaluation> for EvaluationBody {
@@ -203,6 +253,7 @@ impl From<&Evaluation> for EvaluationBody {
             dispute_reason: evaluation.dispute_reason.clone(),
             created_at: crate::rfc3339(evaluation.created_ms),
             updated_at: crate::rfc3339(evaluation.updated_ms),
+            revisions: None,
         }
     }
 }
@@ -219,13 +270,15 @@ pub(crate) struct NewEvaluationBody {
 }
 
 /// `POST /api/v1/evaluations`: score a contact; the agent who handled it is taken from the
-/// contact.
+/// contact. A contact is evaluated once per scorecard: a second evaluation is refused with 409
+/// `already_evaluated` (change the first through a dispute and re-review).
 #[utoipa::path(post, path = "/api/v1/evaluations", tag = "qa", request_body = NewEvaluationBody,
     responses((status = 201, body = EvaluationBody),
         (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn create(
@@ -259,7 +312,7 @@ pub(crate) async fn create(
         .ok_or_else(|| Problem::not_found(user.locale))?;
     let (score, _) = scored(&user, &card, &request.answers, request.comments)?;
     let id = auth::new_token()[..24].to_owned();
-    state
+    let created = state
         .store
         .create_evaluation(
             &servq_store::NewEvaluation {
@@ -274,6 +327,9 @@ pub(crate) async fn create(
         )
         .await
         .map_err(Problem::internal)?;
+    if let servq_store::EvaluationCreated::AlreadyEvaluated(existing) = created {
+        return Err(already_evaluated(&user, &request.contact_id, &existing));
+    }
     let evaluation = state
         .store
         .evaluation(&id)
@@ -283,8 +339,24 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(EvaluationBody::from(&evaluation))))
 }
 
+/// 409: the contact has an evaluation on this scorecard already.
+pub(crate) fn already_evaluated(user: &CurrentUser, contact_id: &str, existing: &str) -> Problem {
+    Problem::conflict(
+        "already_evaluated",
+        format!(
+            "contact '{contact_id}' already has evaluation {existing} on this scorecard; \
+             change it through a dispute and re-review"
+        ),
+    )
+    .with_message(user.locale, "already_evaluated", &[("id", contact_id)])
+}
+
 /// The evaluation if the user may see it: agents only their own.
-async fn visible(state: &AppState, user: &CurrentUser, id: &str) -> Result<Evaluation, Problem> {
+pub(crate) async fn visible(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Evaluation, Problem> {
     user.require(Permission::ViewOwnKpis)?;
     let evaluation = state
         .store
@@ -350,9 +422,8 @@ pub(crate) async fn one(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<EvaluationBody>, Problem> {
     let Path(id) = id?;
-    Ok(Json(EvaluationBody::from(
-        &visible(&state, &user, &id).await?,
-    )))
+    let evaluation = visible(&state, &user, &id).await?;
+    Ok(Json(with_revisions(&state, &evaluation).await?))
 }
 
 /// A dispute.
@@ -363,22 +434,44 @@ pub(crate) struct DisputeBody {
     reason: Option<String>,
 }
 
-/// A re-review.
+/// A re-review. It starts from the evaluation's current answers: items not given keep their
+/// answer, missing comments keep the comments. The scoring before it stays in the history.
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct RereviewBody {
-    /// Every item id of the scorecard: a level on its scale, or "na"; missing answers are
-    /// refused (400 bad_answers).
-    #[schema(value_type = Map<String, Value>)]
-    answers: Option<Map<String, Value>>,
+    /// Why the score changes (or why it stands); a missing or blank reason is refused (400
+    /// reason_required).
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
+    reason: Option<String>,
+    /// The items to change: item id → a level on its scale, or "na".
+    #[serde(default)]
+    answers: Map<String, Value>,
+    /// The new comments; the current ones are kept when missing.
     comments: Option<String>,
 }
 
-/// What a workflow step brings: a dispute's reason, a re-review's answers and comments.
+/// What a workflow step brings: a dispute's or a re-review's reason, a re-review's answers and
+/// comments.
 #[derive(Default)]
 struct StepInput {
     reason: Option<String>,
-    answers: Option<Map<String, Value>>,
+    answers: Map<String, Value>,
     comments: Option<String>,
+}
+
+/// A reason that is there and not blank, or 400 reason_required.
+fn required_reason(
+    user: &CurrentUser,
+    reason: Option<String>,
+    what: &str,
+) -> Result<String, Problem> {
+    reason.filter(|r| !r.trim().is_empty()).ok_or_else(|| {
+        Problem::bad_request(
+            user.locale,
+            "reason_required",
+            format!("{what} needs a reason"),
+        )
+        .with_message(user.locale, "reason_required", &[])
+    })
 }
 
 async fn step(
@@ -408,16 +501,7 @@ async fn step(
             None,
         ),
         EvaluationStatus::Disputed => {
-            let reason = body
-                .reason
-                .filter(|r| !r.trim().is_empty())
-                .ok_or_else(|| {
-                    Problem::bad_request(
-                        locale,
-                        "reason_required",
-                        "a dispute needs a reason".to_owned(),
-                    )
-                })?;
+            let reason = required_reason(&user, body.reason, "a dispute")?;
             (&[EvaluationStatus::Submitted], None, Some(reason))
         }
         EvaluationStatus::Rereviewed => {
@@ -437,15 +521,18 @@ async fn step(
                     .ok_or_else(|| Problem::internal("scorecard version missing"))?;
                 serde_json::from_str(&original.definition).map_err(Problem::internal)?
             };
-            let answers = body.answers.ok_or_else(|| {
-                Problem::bad_request(
-                    locale,
-                    "bad_answers",
-                    "a re-review needs answers".to_owned(),
-                )
-            })?;
-            let (score, _) = scored(&user, &card, &answers, body.comments)?;
-            (&[EvaluationStatus::Disputed], Some(score), None)
+            let reason = required_reason(&user, body.reason, "a re-review")?;
+            // the re-review starts from the current answers and comments
+            let mut answers = match serde_json::from_str::<Value>(&evaluation.score.answers) {
+                Ok(Value::Object(current)) => current,
+                _ => return Err(Problem::internal("stored answers are not an object")),
+            };
+            answers.extend(body.answers);
+            let comments = body
+                .comments
+                .unwrap_or_else(|| evaluation.score.comments.clone());
+            let (score, _) = scored(&user, &card, &answers, Some(comments))?;
+            (&[EvaluationStatus::Disputed], Some((score, reason)), None)
         }
         EvaluationStatus::Submitted => return Err(Problem::forbidden(locale)),
     };
@@ -456,8 +543,9 @@ async fn step(
             &servq_store::EvaluationStep {
                 from,
                 to,
-                rescore: rescore.as_ref(),
+                rescore: rescore.as_ref().map(|(score, _)| score),
                 dispute_reason: reason.as_deref(),
+                rescore_reason: rescore.as_ref().map(|(_, reason)| reason.as_str()),
             },
             &user.actor(),
             now_ms(),
@@ -475,11 +563,18 @@ async fn step(
                     .collect::<Vec<_>>()
                     .join(" or ")
             ),
+        )
+        .with_message(
+            locale,
+            "evaluation_wrong_status",
+            &[(
+                "status",
+                &t(locale, &format!("qa.status_{}", evaluation.status.name())),
+            )],
         ));
     }
-    Ok(Json(EvaluationBody::from(
-        &visible(&state, &user, &id).await?,
-    )))
+    let evaluation = visible(&state, &user, &id).await?;
+    Ok(Json(with_revisions(&state, &evaluation).await?))
 }
 
 /// `POST /api/v1/evaluations/{id}/acknowledge` (the evaluated agent).
@@ -540,7 +635,9 @@ pub(crate) async fn dispute(
     .await
 }
 
-/// `POST /api/v1/evaluations/{id}/rereview` `{"answers":{…},"comments":…}` (inspectors).
+/// `POST /api/v1/evaluations/{id}/rereview` `{"reason":…,"answers":{…},"comments":…}`
+/// (inspectors): re-scores a disputed evaluation from its current answers; the earlier scoring
+/// stays in `revisions`.
 #[utoipa::path(post, path = "/api/v1/evaluations/{id}/rereview", tag = "qa",
     params(("id" = String, Path, description = "Evaluation id")), request_body = RereviewBody,
     responses((status = 200, body = EvaluationBody),
@@ -559,9 +656,9 @@ pub(crate) async fn rereview(
     body: Result<Json<RereviewBody>, JsonRejection>,
 ) -> Result<Json<EvaluationBody>, Problem> {
     let body = body.map(|Json(body)| StepInput {
+        reason: body.reason,
         answers: body.answers,
         comments: body.comments,
-        ..StepInput::default()
     });
     step(
         state,

@@ -557,7 +557,7 @@ form.addEventListener('submit',function(e){
   xhr.onload=function(){
     var body={};try{body=JSON.parse(xhr.responseText)}catch(_){}
     if(xhr.status===202){up.max=1;up.value=1;history.replaceState(null,'','/import?job='+encodeURIComponent(body.id));poll(body.id)}
-    else{document.getElementById('upload').disabled=false;say(s['import.upload_failed']+': '+(body.detail||body.title||xhr.status),'error')}
+    else{document.getElementById('upload').disabled=false;say(s['import.upload_failed']+': '+(body.message||body.detail||body.title||xhr.status),'error')}
   };
   xhr.onerror=function(){document.getElementById('upload').disabled=false;say(s['import.upload_failed'],'error')};
   document.getElementById('upload').disabled=true;errors.replaceChildren();work.value=0;up.value=0;

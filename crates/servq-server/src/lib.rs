@@ -80,9 +80,22 @@ pub struct Problem {
     code: &'static str,
     title: String,
     detail: Option<String>,
+    /// What a person reads, in their language (from the catalogue's `problem` section).
+    message: Option<String>,
 }
 
 impl Problem {
+    /// The sentence a person reads: the catalogue's `problem.{key}` in `locale` with each
+    /// `{name}` replaced by its value. Pages show it instead of the English `detail`.
+    pub fn with_message(mut self, locale: Locale, key: &str, values: &[(&str, &str)]) -> Problem {
+        let mut text = t(locale, &format!("problem.{key}"));
+        for (name, value) in values {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        self.message = Some(text);
+        self
+    }
+
     /// 401: not signed in.
     pub fn unauthorized(locale: Locale) -> Problem {
         Problem {
@@ -90,6 +103,7 @@ impl Problem {
             code: "unauthorized",
             title: t(locale, "login.title"),
             detail: None,
+            message: None,
         }
     }
 
@@ -100,6 +114,7 @@ impl Problem {
             code: "forbidden",
             title: t(locale, "error.forbidden"),
             detail: None,
+            message: None,
         }
     }
 
@@ -110,6 +125,7 @@ impl Problem {
             code: "csrf_token_invalid",
             title: t(locale, "error.csrf"),
             detail: None,
+            message: None,
         }
     }
 
@@ -120,6 +136,7 @@ impl Problem {
             code,
             title: t(locale, "error.bad_request"),
             detail: Some(detail),
+            message: None,
         }
     }
 
@@ -130,6 +147,7 @@ impl Problem {
             code: "invalid_request",
             title: "invalid request".to_owned(),
             detail: Some(detail),
+            message: None,
         }
     }
 
@@ -140,6 +158,7 @@ impl Problem {
             code: "not_found",
             title: t(locale, "error.not_found"),
             detail: None,
+            message: None,
         }
     }
 
@@ -150,6 +169,7 @@ impl Problem {
             code: "too_large",
             title: "too large".to_owned(),
             detail: Some(detail),
+            message: None,
         }
     }
 
@@ -160,6 +180,7 @@ impl Problem {
             code,
             title: "conflict".to_owned(),
             detail: Some(detail),
+            message: None,
         }
     }
 
@@ -171,6 +192,7 @@ impl Problem {
             code: "internal",
             title: "internal error".to_owned(),
             detail: None,
+            message: None,
         }
     }
 }
@@ -207,8 +229,11 @@ pub(crate) struct ProblemDocument {
     code: &'static str,
     /// In the user's language.
     title: String,
-    /// What exactly is wrong, when the request's fault.
+    /// What exactly is wrong, when the request's fault (English, for scripts and logs).
     detail: Option<String>,
+    /// The same for a person, in the user's language, where the catalogue has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
 }
 
 impl IntoResponse for Problem {
@@ -219,6 +244,7 @@ impl IntoResponse for Problem {
             code: self.code,
             title: self.title,
             detail: self.detail,
+            message: self.message,
         };
         let mut response = (self.status, Json(body)).into_response();
         response.headers_mut().insert(
@@ -240,6 +266,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(pages::audit_page))
         .route("/qa", get(qa_pages::qa_page_handler))
         .route("/qa/evaluate/{id}", get(qa_pages::evaluate_page))
+        .route("/qa/evaluations/{id}", get(qa_pages::evaluation_page))
         .route("/qa/calibrations/{id}", get(qa_pages::calibration_page))
         .route("/qa/setup", get(qa_setup::setup_page))
         .route(

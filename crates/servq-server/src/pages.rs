@@ -59,6 +59,33 @@ impl Text {
     }
 }
 
+/// Agents' names from the roster, to show an agent as "name (id)" wherever pages list agents.
+pub(crate) struct AgentNames {
+    names: std::collections::HashMap<String, String>,
+}
+
+impl AgentNames {
+    /// The roster as it is now.
+    pub(crate) async fn load(state: &crate::AppState) -> Result<AgentNames, Problem> {
+        let agents = state.store.agents().await.map_err(Problem::internal)?;
+        Ok(AgentNames {
+            names: agents
+                .into_iter()
+                .filter(|agent| !agent.name.is_empty())
+                .map(|agent| (agent.agent_id, agent.name))
+                .collect(),
+        })
+    }
+
+    /// "name (id)", or the id alone for an agent without a name on the roster.
+    pub(crate) fn label(&self, agent_id: &str) -> String {
+        match self.names.get(agent_id) {
+            Some(name) => format!("{name} ({agent_id})"),
+            None => agent_id.to_owned(),
+        }
+    }
+}
+
 /// Renders a template into a page; a template that fails to render is a logged 500.
 pub(crate) fn render(template: &impl askama::Template) -> Result<Html<String>, Problem> {
     template.render().map(Html).map_err(Problem::internal)

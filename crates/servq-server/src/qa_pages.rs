@@ -34,7 +34,7 @@ function servqPost(url, body, next) {
   .then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })
   .then(function (p) {
     if (p[0]) { if (next) { location.href = next; } else { location.reload(); } }
-    else { var m = document.getElementById('qa-message'); m.textContent = (p[1].detail || p[1].title || ''); m.className = 'error'; }
+    else { var m = document.getElementById('qa-message'); m.textContent = (p[1].message || p[1].detail || p[1].title || ''); m.className = 'error'; }
   });
 }"#;
 
@@ -67,8 +67,6 @@ struct QaIndexPage {
     /// `qa.my_evaluations` for agents, `qa.evaluations` for everyone else.
     evaluations_key: &'static str,
     evaluations: Vec<EvaluationRow>,
-    /// The dispute prompt, ready for a single-quoted JavaScript string.
-    dispute_prompt: String,
     coaching: Vec<CoachingRow>,
 }
 
@@ -92,6 +90,8 @@ struct QueueRow {
 
 struct EvaluationRow {
     id: String,
+    /// The evaluation as a path segment.
+    path: String,
     status: &'static str,
     /// The contact as a path segment.
     link: String,
@@ -128,6 +128,7 @@ pub(crate) async fn qa_page_handler(
     };
     user.require(Permission::ViewOwnKpis)?;
     let locale = user.locale;
+    let names = crate::pages::AgentNames::load(&state).await?;
     let inspector = user.user.role.allows(Permission::EvaluateQuality);
     let inspector_part = if inspector {
         let (_, zone) = state.centre_zone().await?;
@@ -146,7 +147,7 @@ pub(crate) async fn qa_page_handler(
                 .iter()
                 .map(|item| QueueRow {
                     contact_id: item.contact_id.clone(),
-                    agent: item.agent_id.clone(),
+                    agent: names.label(&item.agent_id),
                     plan: item.plan.clone(),
                     link: path_segment(&item.contact_id),
                     json_id: serde_json::Value::String(item.contact_id.clone()).to_string(),
@@ -170,10 +171,11 @@ pub(crate) async fn qa_page_handler(
             let status = evaluation.status.name();
             EvaluationRow {
                 id: evaluation.evaluation_id.clone(),
+                path: path_segment(&evaluation.evaluation_id),
                 status,
                 link: path_segment(&evaluation.contact_id),
                 contact: evaluation.contact_id.clone(),
-                agent: evaluation.agent_id.clone(),
+                agent: names.label(&evaluation.agent_id),
                 inspector: evaluation.inspector.clone(),
                 score: score_text(evaluation.score.score),
                 comments: evaluation.score.comments.clone(),
@@ -190,7 +192,7 @@ pub(crate) async fn qa_page_handler(
         .iter()
         .take(200)
         .map(|item| CoachingRow {
-            agent: item.agent_id.clone(),
+            agent: names.label(&item.agent_id),
             kind: item.kind.clone(),
             rule: item.rule.clone(),
             hits: item.hits,
@@ -212,7 +214,6 @@ pub(crate) async fn qa_page_handler(
             "qa.evaluations"
         },
         evaluations,
-        dispute_prompt: t(locale, "qa.dispute_reason").replace('\'', "\\'"),
         coaching,
     };
     Ok(render(&page)?.into_response())
@@ -244,6 +245,8 @@ struct FormItem {
     levels: Vec<Level>,
     /// The automated-QA rules that hit, when they suggest the lowest level.
     suggested: Option<String>,
+    /// Not applicable is the chosen answer.
+    na_selected: bool,
 }
 
 struct Level {
@@ -262,14 +265,26 @@ fn levels(scale: Scale, suggested: Option<u8>) -> Vec<Level> {
         .collect()
 }
 
-/// The scorecard's items as a form, with the levels that automated-QA hits suggest selected.
+/// What a scorecard form starts from.
+enum Preset<'a> {
+    /// A new scoring: the levels that automated-QA hits suggest are selected.
+    Suggested(&'a [&'a str]),
+    /// A re-review: the evaluation's current answers are selected.
+    Current(&'a serde_json::Map<String, serde_json::Value>),
+}
+
+/// The scorecard's items as a form, with the answers of `preset` selected.
 fn scorecard_form(
     card: &servq_qa::Scorecard,
-    hit_rules: &[&str],
+    preset: Preset<'_>,
     target: String,
     contact_json: Option<String>,
     next: Option<&'static str>,
 ) -> ScorecardForm {
+    let hit_rules: &[&str] = match preset {
+        Preset::Suggested(rules) => rules,
+        Preset::Current(_) => &[],
+    };
     let suggested = card.suggested_answers(hit_rules);
     let sections = card
         .sections
@@ -292,13 +307,24 @@ fn scorecard_form(
                             .collect::<Vec<&str>>()
                             .join(", ")
                     });
+                    let (chosen, na_selected) = match preset {
+                        Preset::Suggested(_) => (suggestion, false),
+                        Preset::Current(answers) => match answers.get(&item.id) {
+                            Some(serde_json::Value::Number(level)) => {
+                                (level.as_u64().and_then(|l| u8::try_from(l).ok()), false)
+                            }
+                            Some(serde_json::Value::String(_)) => (None, true),
+                            _ => (None, false),
+                        },
+                    };
                     FormItem {
                         id: item.id.clone(),
                         name: item.name.clone(),
                         critical: item.critical,
                         weight: item.weight.to_string(),
-                        levels: levels(item.scale, suggestion),
+                        levels: levels(item.scale, chosen),
                         suggested: rules,
+                        na_selected,
                     }
                 })
                 .collect(),
@@ -314,6 +340,7 @@ fn scorecard_form(
 
 #[derive(serde::Deserialize)]
 pub(crate) struct EvaluateQuery {
+    /// An old link to a re-review: it moves to the evaluation's page.
     rereview: Option<String>,
 }
 
@@ -332,7 +359,8 @@ struct EvaluatePage {
     transcript: Option<String>,
 }
 
-/// `/qa/evaluate/{contact}` (`?rereview=ID` re-scores a disputed evaluation).
+/// `/qa/evaluate/{contact}`: the scorecard form for a contact not yet evaluated; a contact that
+/// has its evaluation moves to that evaluation's page (where a dispute is re-reviewed).
 pub(crate) async fn evaluate_page(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
@@ -346,21 +374,41 @@ pub(crate) async fn evaluate_page(
     let Path(contact_id) = id?;
     let axum::extract::Query(query) = query?;
     let locale = user.locale;
+    if let Some(evaluation) = &query.rereview {
+        return Ok(
+            Redirect::to(&format!("/qa/evaluations/{}", path_segment(evaluation))).into_response(),
+        );
+    }
     let (stored, card) = crate::evaluations::current_scorecard(&state, "default")
         .await?
         .ok_or_else(|| Problem::not_found(locale))?;
+    if let Some(existing) = state
+        .store
+        .evaluation_of_contact(&contact_id, &stored.scorecard_id)
+        .await
+        .map_err(Problem::internal)?
+    {
+        return Ok(Redirect::to(&format!(
+            "/qa/evaluations/{}?already=1",
+            path_segment(&existing.evaluation_id)
+        ))
+        .into_response());
+    }
     let transcript = crate::transcript::visible_transcript(&state, &user, &contact_id).await?;
     // automated-QA hits pre-fill the items they speak to
     let hit_rules: Vec<&str> = transcript
         .iter()
         .flat_map(|t| t.hits.iter().map(|hit| hit.rule.as_str()))
         .collect();
-    let target = match &query.rereview {
-        Some(evaluation) => format!("/api/v1/evaluations/{}/rereview", path_segment(evaluation)),
-        None => "/api/v1/evaluations".to_owned(),
-    };
+    let target = "/api/v1/evaluations".to_owned();
     let contact_json = serde_json::Value::String(contact_id.clone()).to_string();
-    let form = scorecard_form(&card, &hit_rules, target, Some(contact_json), Some("/qa"));
+    let form = scorecard_form(
+        &card,
+        Preset::Suggested(&hit_rules),
+        target,
+        Some(contact_json),
+        Some("/qa"),
+    );
     let page = EvaluatePage {
         i18n: Text::new(locale),
         title: t(locale, "qa.evaluate_title").replace("{id}", &contact_id),
@@ -369,6 +417,235 @@ pub(crate) async fn evaluate_page(
         card_name: stored.name.clone(),
         card_version: stored.version,
         form,
+        transcript: transcript
+            .as_ref()
+            .map(|transcript| crate::transcript::transcript_html(locale, transcript)),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct EvaluationQuery {
+    /// Arrived from the scorecard form of a contact already evaluated.
+    already: Option<String>,
+}
+
+/// `/qa/evaluations/{id}` (`qa_evaluation.html`).
+#[derive(askama::Template)]
+#[template(path = "qa_evaluation.html")]
+struct EvaluationPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    /// Shown when the user came to evaluate a contact that already has this evaluation.
+    already: bool,
+    contact: String,
+    /// The contact as a path segment.
+    contact_link: String,
+    agent: String,
+    inspector: String,
+    status: &'static str,
+    score: String,
+    failed_critical: String,
+    card: String,
+    created: String,
+    dispute_reason: Option<String>,
+    comments: String,
+    answers: Vec<AnswerRow>,
+    revisions: Vec<RevisionRow>,
+    /// The evaluation id as a path segment, for the workflow's API calls.
+    path: String,
+    /// The agent's own evaluation, waiting for them: acknowledge (and dispute when submitted).
+    acknowledge: bool,
+    dispute: bool,
+    /// A disputed evaluation, for inspectors: the scorecard form from the current answers.
+    rereview: Option<ScorecardForm>,
+    /// The transcript, rendered.
+    transcript: Option<String>,
+}
+
+struct AnswerRow {
+    section: String,
+    item: String,
+    answer: String,
+    /// The answer is below half of its scale.
+    low: bool,
+}
+
+struct RevisionRow {
+    revision: i64,
+    time: String,
+    inspector: String,
+    score: String,
+    reason: String,
+    /// "item: before → after", joined; empty for the first.
+    changes: String,
+}
+
+/// An answer as the page shows it: `level / highest`, or not applicable.
+fn answer_text(
+    locale: crate::i18n::Locale,
+    item: &servq_qa::Item,
+    answer: Option<&serde_json::Value>,
+) -> (String, bool) {
+    let (_, high) = item.scale.levels();
+    match answer {
+        Some(serde_json::Value::Number(level)) => {
+            let level = level.as_u64().and_then(|l| u8::try_from(l).ok());
+            let low = level
+                .and_then(|l| item.scale.fraction(l))
+                .is_some_and(|f| f < 0.5);
+            (
+                level.map_or("?".to_owned(), |l| format!("{l} / {high}")),
+                low,
+            )
+        }
+        Some(_) => (t(locale, "qa.na"), false),
+        None => ("—".to_owned(), false),
+    }
+}
+
+fn answers_of(text: &str) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::from_str(text) {
+        Ok(serde_json::Value::Object(answers)) => answers,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// `/qa/evaluations/{id}`: one evaluation — its answers item by item, the agent's dispute, the
+/// history of every scoring with its reason — and the next step for whoever may take it
+/// (acknowledge or dispute for the agent, re-review from the current answers for inspectors).
+pub(crate) async fn evaluation_page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    id: Result<Path<String>, PathRejection>,
+    query: Result<axum::extract::Query<EvaluationQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let Path(id) = id?;
+    let axum::extract::Query(query) = query?;
+    let locale = user.locale;
+    let evaluation = crate::evaluations::visible(&state, &user, &id).await?;
+    let stored = state
+        .store
+        .scorecard(&evaluation.scorecard_id, Some(evaluation.scorecard_version))
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::internal("scorecard version missing"))?;
+    let card: servq_qa::Scorecard =
+        serde_json::from_str(&stored.definition).map_err(Problem::internal)?;
+    let revisions = state
+        .store
+        .evaluation_revisions(&evaluation.evaluation_id)
+        .await
+        .map_err(Problem::internal)?;
+    let (_, zone) = state.centre_zone().await?;
+    let names = crate::pages::AgentNames::load(&state).await?;
+    let current = answers_of(&evaluation.score.answers);
+    let item_name = |item_id: &str| {
+        card.items()
+            .find(|item| item.id == item_id)
+            .map_or(item_id.to_owned(), |item| item.name.clone())
+    };
+    let answers = card
+        .sections
+        .iter()
+        .flat_map(|section| {
+            section.items.iter().map(|item| {
+                let (answer, low) = answer_text(locale, item, current.get(&item.id));
+                AnswerRow {
+                    section: section.name.clone(),
+                    item: item.name.clone(),
+                    answer,
+                    low,
+                }
+            })
+        })
+        .collect();
+    let mut previous: Option<serde_json::Map<String, serde_json::Value>> = None;
+    let revisions = revisions
+        .iter()
+        .map(|revision| {
+            let these = answers_of(&revision.score.answers);
+            let changes = previous
+                .as_ref()
+                .map(|before| {
+                    card.items()
+                        .filter(|item| before.get(&item.id) != these.get(&item.id))
+                        .map(|item| {
+                            let (from, _) = answer_text(locale, item, before.get(&item.id));
+                            let (to, _) = answer_text(locale, item, these.get(&item.id));
+                            format!("{}: {from} → {to}", item_name(&item.id))
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default();
+            previous = Some(these);
+            RevisionRow {
+                revision: revision.revision,
+                time: crate::desk_pages::local_time(&zone, Some(revision.created_ms)),
+                inspector: revision.inspector.clone(),
+                score: score_text(revision.score.score),
+                reason: revision.reason.clone(),
+                changes,
+            }
+        })
+        .collect();
+    let mine = user.user.agent_id.as_deref() == Some(evaluation.agent_id.as_str());
+    let status = evaluation.status;
+    let path = path_segment(&evaluation.evaluation_id);
+    let rereview = (user.user.role.allows(Permission::EvaluateQuality)
+        && status == servq_store::EvaluationStatus::Disputed)
+        .then(|| {
+            scorecard_form(
+                &card,
+                Preset::Current(&current),
+                format!("/api/v1/evaluations/{path}/rereview"),
+                None,
+                None,
+            )
+        });
+    let transcript =
+        crate::transcript::visible_transcript(&state, &user, &evaluation.contact_id).await?;
+    let page = EvaluationPage {
+        i18n: Text::new(locale),
+        title: t(locale, "qa.evaluation_title").replace("{id}", &evaluation.contact_id),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
+        already: query.already.is_some(),
+        contact: evaluation.contact_id.clone(),
+        contact_link: path_segment(&evaluation.contact_id),
+        agent: names.label(&evaluation.agent_id),
+        inspector: evaluation.inspector.clone(),
+        status: status.name(),
+        score: score_text(evaluation.score.score),
+        failed_critical: evaluation
+            .score
+            .failed_critical
+            .iter()
+            .map(|item| item_name(item))
+            .collect::<Vec<_>>()
+            .join(", "),
+        card: format!("{} · v{}", stored.name, stored.version),
+        created: crate::desk_pages::local_time(&zone, Some(evaluation.created_ms)),
+        dispute_reason: (!evaluation.dispute_reason.is_empty())
+            .then(|| evaluation.dispute_reason.clone()),
+        comments: evaluation.score.comments.clone(),
+        answers,
+        revisions,
+        path,
+        acknowledge: mine
+            && matches!(
+                status,
+                servq_store::EvaluationStatus::Submitted
+                    | servq_store::EvaluationStatus::Rereviewed
+            ),
+        dispute: mine && status == servq_store::EvaluationStatus::Submitted,
+        rereview,
         transcript: transcript
             .as_ref()
             .map(|transcript| crate::transcript::transcript_html(locale, transcript)),
@@ -459,7 +736,7 @@ pub(crate) async fn calibration_page(
                     serde_json::from_str(&stored.definition).map_err(Problem::internal)?;
                 Some(scorecard_form(
                     &card,
-                    &[],
+                    Preset::Suggested(&[]),
                     format!("/api/v1/calibrations/{path}/scores"),
                     None,
                     None,

@@ -750,7 +750,7 @@ pub(crate) const SCRIPT: &str = r#"function servqSend(method, url, body, next) {
   .then(function (p) {
     var m = document.getElementById('message');
     if (p[0]) { if (next) { location.href = next; } else { m.textContent = m.dataset.saved; m.className = 'ok'; } }
-    else { m.textContent = (p[1].detail || p[1].title || ''); m.className = 'error'; }
+    else { m.textContent = (p[1].message || p[1].detail || p[1].title || ''); m.className = 'error'; }
   });
 }
 function servqJson(id) {

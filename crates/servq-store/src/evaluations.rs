@@ -94,6 +94,32 @@ pub struct EvaluationStep<'a> {
     pub rescore: Option<&'a EvaluationScore>,
     /// The agent's reason (a dispute).
     pub dispute_reason: Option<&'a str>,
+    /// The inspector's reason for a new score (a re-review), kept with the revision.
+    pub rescore_reason: Option<&'a str>,
+}
+
+/// One scoring of an evaluation: revision 1 is the first, each re-review adds one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvaluationRevision {
+    /// From 1.
+    pub revision: i64,
+    /// Who scored it.
+    pub inspector: String,
+    /// The scoring.
+    pub score: EvaluationScore,
+    /// Why the scoring changed (empty for the first).
+    pub reason: String,
+    /// When, UTC ms.
+    pub created_ms: i64,
+}
+
+/// What storing a new evaluation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvaluationCreated {
+    /// Stored.
+    Created,
+    /// The contact already has an evaluation on this scorecard (its id); nothing was stored.
+    AlreadyEvaluated(String),
 }
 
 /// A stored evaluation.
@@ -127,9 +153,25 @@ const EVALUATION_COLUMNS: &str = "evaluation_id, contact_id, agent_id, scorecard
      scorecard_version, inspector, status, answers, comments, score_micro, failed_critical, \
      dispute_reason, created_at, updated_at";
 
+/// The scoring columns (`answers`, `comments`, `score_micro`, `failed_critical`) of a row.
+fn score_of(row: &AnyRow) -> Result<EvaluationScore> {
+    let failed: String = row.try_get("failed_critical")?;
+    Ok(EvaluationScore {
+        answers: row.try_get("answers")?,
+        comments: row.try_get("comments")?,
+        score: row
+            .try_get::<Option<i64>, _>("score_micro")?
+            .map(|micro| micro as f64 / 1e6),
+        failed_critical: failed
+            .split(',')
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
 fn evaluation_of(row: &AnyRow) -> Result<Evaluation> {
     let status: String = row.try_get("status")?;
-    let failed: String = row.try_get("failed_critical")?;
     Ok(Evaluation {
         evaluation_id: row.try_get("evaluation_id")?,
         contact_id: row.try_get("contact_id")?,
@@ -141,18 +183,7 @@ fn evaluation_of(row: &AnyRow) -> Result<Evaluation> {
             column: "evaluations.status",
             value: status,
         })?,
-        score: EvaluationScore {
-            answers: row.try_get("answers")?,
-            comments: row.try_get("comments")?,
-            score: row
-                .try_get::<Option<i64>, _>("score_micro")?
-                .map(|micro| micro as f64 / 1e6),
-            failed_critical: failed
-                .split(',')
-                .filter(|id| !id.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        },
+        score: score_of(row)?,
         dispute_reason: row.try_get("dispute_reason")?,
         created_ms: row.try_get("created_at")?,
         updated_ms: row.try_get("updated_at")?,
@@ -272,13 +303,16 @@ impl Store {
         Ok(version)
     }
 
-    /// Stores a new evaluation (status submitted) and closes its queue item; audited.
+    /// Stores a new evaluation (status submitted) with its first revision and closes its queue
+    /// item; audited. A contact is evaluated once per scorecard: when it already has an
+    /// evaluation on `scorecard`, nothing is stored (a unique index keeps this true under races
+    /// on either engine).
     pub async fn create_evaluation(
         &self,
         new: &NewEvaluation<'_>,
         actor: &Actor,
         now_ms: i64,
-    ) -> Result<()> {
+    ) -> Result<EvaluationCreated> {
         let NewEvaluation {
             evaluation_id,
             contact_id,
@@ -287,9 +321,10 @@ impl Store {
             score,
         } = *new;
         let mut transaction = self.begin_write().await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO evaluations ({EVALUATION_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8, $9, $10, '', $11, $11)"
+             VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8, $9, $10, '', $11, $11) \
+             ON CONFLICT (contact_id, scorecard_id) DO NOTHING"
         )))
         .bind(evaluation_id)
         .bind(contact_id)
@@ -303,7 +338,19 @@ impl Store {
         .bind(score.failed_critical.join(","))
         .bind(now_ms)
         .execute(&mut *transaction)
-        .await?;
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            let existing: String = sqlx::query_scalar(
+                "SELECT evaluation_id FROM evaluations WHERE contact_id = $1 AND scorecard_id = $2",
+            )
+            .bind(contact_id)
+            .bind(scorecard.scorecard_id.as_str())
+            .fetch_one(&mut *transaction)
+            .await?;
+            return Ok(EvaluationCreated::AlreadyEvaluated(existing));
+        }
+        insert_revision(&mut transaction, evaluation_id, 1, actor, score, "", now_ms).await?;
         users::audit(
             &mut transaction,
             actor,
@@ -322,7 +369,50 @@ impl Store {
             .await?;
         crate::cache::bump_data_version(&mut transaction).await?;
         transaction.commit().await?;
-        Ok(())
+        Ok(EvaluationCreated::Created)
+    }
+
+    /// The evaluation of a contact on a scorecard, if there is one.
+    pub async fn evaluation_of_contact(
+        &self,
+        contact_id: &str,
+        scorecard_id: &str,
+    ) -> Result<Option<Evaluation>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {EVALUATION_COLUMNS} FROM evaluations WHERE contact_id = $1 AND scorecard_id = $2"
+        )))
+        .bind(contact_id)
+        .bind(scorecard_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(evaluation_of)
+        .transpose()
+    }
+
+    /// Every scoring of an evaluation, the first first.
+    pub async fn evaluation_revisions(
+        &self,
+        evaluation_id: &str,
+    ) -> Result<Vec<EvaluationRevision>> {
+        sqlx::query(
+            "SELECT revision, inspector, answers, comments, score_micro, failed_critical, reason, \
+             created_at FROM evaluation_revisions WHERE evaluation_id = $1 ORDER BY revision",
+        )
+        .bind(evaluation_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(EvaluationRevision {
+                revision: row.try_get("revision")?,
+                inspector: row.try_get("inspector")?,
+                score: score_of(row)?,
+                reason: row.try_get("reason")?,
+                created_ms: row.try_get("created_at")?,
+            })
+        })
+        .collect()
     }
 
     /// One evaluation.
@@ -367,6 +457,7 @@ impl Store {
             to,
             rescore,
             dispute_reason,
+            rescore_reason,
         } = *step;
         let mut transaction = self.begin_write().await?;
         let current: Option<String> =
@@ -407,6 +498,24 @@ impl Store {
             .bind(evaluation_id)
             .execute(&mut *transaction)
             .await?;
+            let revision: i64 = sqlx::query_scalar(
+                "SELECT CAST(COALESCE(MAX(revision), 0) + 1 AS BIGINT) FROM evaluation_revisions \
+                 WHERE evaluation_id = $1",
+            )
+            .bind(evaluation_id)
+            .fetch_one(&mut *transaction)
+            .await?;
+            let reason = rescore_reason.unwrap_or("");
+            insert_revision(
+                &mut transaction,
+                evaluation_id,
+                revision,
+                actor,
+                score,
+                reason,
+                now_ms,
+            )
+            .await?;
             crate::cache::bump_data_version(&mut transaction).await?;
         }
         users::audit(
@@ -417,7 +526,7 @@ impl Store {
             "evaluation",
             evaluation_id,
             &serde_json::json!({
-                "reason": dispute_reason,
+                "reason": dispute_reason.or(rescore_reason),
                 "score": rescore.and_then(|s| s.score),
             })
             .to_string(),
@@ -426,6 +535,35 @@ impl Store {
         transaction.commit().await?;
         Ok(true)
     }
+}
+
+/// Appends one scoring to an evaluation's history.
+async fn insert_revision(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    evaluation_id: &str,
+    revision: i64,
+    actor: &Actor,
+    score: &EvaluationScore,
+    reason: &str,
+    now_ms: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO evaluation_revisions (evaluation_id, revision, inspector, answers, comments, \
+         score_micro, failed_critical, reason, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(evaluation_id)
+    .bind(revision)
+    .bind(actor.name.as_str())
+    .bind(score.answers.as_str())
+    .bind(score.comments.as_str())
+    .bind(micro(score.score))
+    .bind(score.failed_critical.join(","))
+    .bind(reason)
+    .bind(now_ms)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
 }
 
 /// An interaction waiting for an inspector.

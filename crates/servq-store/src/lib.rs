@@ -41,8 +41,8 @@ pub use calibrations::Calibration;
 pub use contacts::{ContactListQuery, ContactPage, ContactRow};
 pub use cubes::DEFAULT_CENTRE_ZONE;
 pub use evaluations::{
-    Evaluation, EvaluationScore, EvaluationStatus, EvaluationStep, NewEvaluation, QueueItem,
-    SamplingCandidate, StoredScorecard,
+    Evaluation, EvaluationCreated, EvaluationRevision, EvaluationScore, EvaluationStatus,
+    EvaluationStep, NewEvaluation, QueueItem, SamplingCandidate, StoredScorecard,
 };
 pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, StateImport};
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};

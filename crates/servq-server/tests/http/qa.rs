@@ -164,14 +164,88 @@ async fn evaluations_go_from_inspector_to_agent_through_dispute_and_rereview() {
         .await
         .unwrap();
         assert_eq!(not_theirs.status(), StatusCode::FORBIDDEN);
-        let rereviewed: Value = post(format!("/api/v1/evaluations/{id}/rereview"), &inspector_csrf, &inspector,
-            json!({"answers": {"greeting": 1, "polite": 4, "tone": 5, "closing": "na", "answer": 4, "reminders": 2}}))
-            .await.unwrap().json().await.unwrap();
-        assert_eq!(rereviewed["status"], "rereviewed");
+        // a re-review needs a reason, and starts from the current answers and comments: only
+        // the closing item changes (to N/A); the rest and the comment are kept
+        let no_reason: Value = post(
+            format!("/api/v1/evaluations/{id}/rereview"),
+            &inspector_csrf,
+            &inspector,
+            json!({"answers": {"closing": "na"}}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(no_reason["code"], "reason_required", "{no_reason}");
+        assert!(no_reason["message"].as_str().is_some(), "{no_reason}");
+        let rereviewed: Value = post(
+            format!("/api/v1/evaluations/{id}/rereview"),
+            &inspector_csrf,
+            &inspector,
+            json!({"reason": "录音证实客户先挂断", "answers": {"closing": "na"}}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(rereviewed["status"], "rereviewed", "{rereviewed}");
         // (10 + 11.25 + 15 + 22.5 + 10) / 90 = 76.3888…
         assert!(
             (rereviewed["score"].as_f64().unwrap() - 68.75 / 90.0 * 100.0).abs() < 1e-6,
             "{rereviewed}"
+        );
+        assert_eq!(rereviewed["comments"], "语气平淡", "{rereviewed}");
+        assert_eq!(
+            rereviewed["answers"],
+            json!({"greeting": 1, "polite": 4, "tone": 5, "closing": "na", "answer": 4, "reminders": 2})
+        );
+        // both scorings are kept: the original and the re-review with its reason
+        let revisions = rereviewed["revisions"].as_array().unwrap();
+        assert_eq!(revisions.len(), 2, "{rereviewed}");
+        assert_eq!(revisions[0]["answers"], answers);
+        assert!((revisions[0]["score"].as_f64().unwrap() - 68.75).abs() < 1e-6);
+        assert_eq!(revisions[0]["reason"], "");
+        assert_eq!(revisions[1]["reason"], "录音证实客户先挂断");
+        assert_eq!(revisions[1]["inspector"], "qa_inspector");
+        // a second evaluation of the same contact on the same scorecard is refused: it would
+        // count twice in qa_score
+        let twice = post(
+            "/api/v1/evaluations".into(),
+            &inspector_csrf,
+            &inspector,
+            json!({"contact_id": "c1", "answers": answers}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(twice.status(), StatusCode::CONFLICT);
+        let twice: Value = twice.json().await.unwrap();
+        assert_eq!(twice["code"], "already_evaluated", "{twice}");
+        // the evaluate page of an evaluated contact leads to its evaluation
+        let page = inspector
+            .get(format!("{base}/qa/evaluate/c1"))
+            .send()
+            .await
+            .unwrap();
+        let location = page.headers()["location"].to_str().unwrap().to_owned();
+        assert_eq!(location, format!("/qa/evaluations/{id}?already=1"));
+        let html = inspector
+            .get(format!("{base}{location}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("id=\"already-evaluated\""), "{html}");
+        assert!(
+            html.contains("录音证实客户先挂断"),
+            "the history shows the reason"
+        );
+        assert!(
+            html.contains("客户先挂断，结束语来不及说"),
+            "the dispute is shown"
         );
         let acknowledged: Value = post(
             format!("/api/v1/evaluations/{id}/acknowledge"),
