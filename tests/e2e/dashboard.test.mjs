@@ -209,6 +209,47 @@ test('an agent disputes in a form; the re-review starts from the original answer
   await agentContext.close();
 });
 
+test('every review task is reachable: newest first, counted per status, filtered and paged', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'qa1');
+  await page.goto(`${base}/reviews`);
+  const count = async (nth) => Number((await page.textContent(`#status-tabs a:nth-child(${nth}) .count`)).replace(/,/g, ''));
+  const [total, open, coded] = [await count(1), await count(2), await count(3)];
+  assert.equal(open + coded, total);
+  const api = await page.evaluate(async () => (await (await fetch('/api/v1/reviews?limit=1000')).json()));
+  assert.equal(api.tasks.length, total);
+  assert.ok(total > 100, `the e2e demo makes more than two pages of tasks (${total})`);
+  // walk every page: each task once, newest answer first
+  const seen = [];
+  for (;;) {
+    seen.push(...await page.$$eval('#tasks tbody tr', (rows) => rows.map((r) => [r.dataset.response, r.cells[1].textContent])));
+    const next = await page.$('#page-next');
+    if (!next) break;
+    await Promise.all([page.waitForNavigation(), next.click()]);
+  }
+  assert.equal(new Set(seen.map(([id]) => id)).size, total);
+  const times = seen.map(([, time]) => time);
+  assert.deepEqual(times, [...times].sort().reverse());
+  assert.deepEqual(seen.map(([id]) => id), api.tasks.map((task) => task.response_id));
+  // the open tab lists only open tasks; an agent filter by name keeps to that agent
+  await page.goto(`${base}/reviews`);
+  await Promise.all([page.waitForNavigation(), page.click('#status-tabs a:nth-child(2)')]);
+  assert.deepEqual([...new Set(await page.$$eval('#tasks tbody tr', (rows) => rows.map((r) => r.dataset.status)))], ['open']);
+  const agent = (await page.textContent('#tasks tbody tr:first-child td:nth-child(4)')).trim();
+  const name = agent.replace(/ \(.*\)$/, '');
+  await page.fill('#review-filters input[name=agent]', name);
+  await Promise.all([page.waitForNavigation(), page.click('#filter')]);
+  const agents = await page.$$eval('#tasks tbody tr', (rows) => rows.map((r) => r.cells[3].textContent));
+  assert.ok(agents.length > 0);
+  assert.deepEqual([...new Set(agents)], [agent]);
+  assert.match(page.url(), /status=open/);
+  // a bad date is said on the page, in the user's language, not as a raw error
+  await page.goto(`${base}/reviews?from=yesterday`);
+  await page.waitForSelector('#filter-problem');
+  await context.close();
+});
+
 test('two inspectors calibrate blind, then see each deviation from the mean', async () => {
   const first = await browser.newContext({ locale: 'en-US' });
   const inspector = await first.newPage();

@@ -96,6 +96,14 @@ impl Problem {
         self
     }
 
+    /// What a page shows a person: the localized message, else the detail, else the title.
+    pub(crate) fn message_or_detail(&self) -> String {
+        self.message
+            .clone()
+            .or_else(|| self.detail.clone())
+            .unwrap_or_else(|| self.title.clone())
+    }
+
     /// 401: not signed in.
     pub fn unauthorized(locale: Locale) -> Problem {
         Problem {

@@ -59,6 +59,22 @@ impl Text {
     }
 }
 
+/// A count with thousands separators (`1,079`), as zh-CN, zh-TW and en all write them.
+pub(crate) fn thousands(value: i64) -> String {
+    let digits = value.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if value < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
 /// Agents' names from the roster, to show an agent as "name (id)" wherever pages list agents.
 pub(crate) struct AgentNames {
     names: std::collections::HashMap<String, String>,
@@ -527,4 +543,20 @@ pub(crate) async fn audit_page(
         older,
     };
     Ok(render(&audit)?.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_separators() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1_079, "1,079"),
+            (-1_234_567, "-1,234,567"),
+        ];
+        for (value, text) in cases {
+            assert_eq!(super::thousands(value), text);
+        }
+    }
 }

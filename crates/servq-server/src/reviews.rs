@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use servq_core::{Permission, Stage};
 use servq_stats::{CoverageRow, coverage_pareto};
-use servq_store::{CodingRefused, ReasonGroup, ReviewReason, ReviewTask};
+use servq_store::{
+    CodingRefused, ReasonGroup, ReviewReason, ReviewStatus, ReviewTask, ReviewTaskQuery,
+};
 
 use servq_app::surveys::STANDARD_TEMPLATE;
 
@@ -73,7 +75,7 @@ impl From<&ReviewTask> for ReviewTaskBody {
             nps: answers.nps,
             ces: answers.ces,
             comment: answers.comment.clone(),
-            status: task.status.clone(),
+            status: task.status.name().to_owned(),
             inspector: task.inspector.clone(),
             note: task.note.clone(),
             reasons: task.reasons.clone(),
@@ -81,10 +83,17 @@ impl From<&ReviewTask> for ReviewTaskBody {
     }
 }
 
-/// `GET /api/v1/reviews`.
+/// `GET /api/v1/reviews`: one page of tasks and the matching counts per status.
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ReviewTasks {
+    /// Newest answer first.
     tasks: Vec<ReviewTaskBody>,
+    /// Open tasks matching the filters other than `status`.
+    open: i64,
+    /// Coded tasks matching the filters other than `status`.
+    coded: i64,
+    offset: i64,
+    limit: i64,
 }
 
 /// A review reason.
@@ -123,15 +132,71 @@ pub(crate) struct ReviewReasons {
     reasons: Vec<ReviewReasonBody>,
 }
 
-#[derive(Deserialize)]
+/// The review list's filters, the same for the API and `/reviews`.
+#[derive(Deserialize, Default)]
 pub(crate) struct ListParams {
     status: Option<String>,
+    agent: Option<String>,
+    reason: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    offset: Option<i64>,
     limit: Option<i64>,
 }
 
-/// `GET /api/v1/reviews?status=open|coded&limit=`.
+/// The most tasks one request lists.
+const MAX_TASKS: i64 = 1000;
+
+/// The store's query for `params`; a bad status or date is a 400 naming it.
+async fn task_query(
+    state: &AppState,
+    user: &CurrentUser,
+    params: &ListParams,
+    default_limit: i64,
+) -> Result<ReviewTaskQuery, Problem> {
+    let given = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let status = match given(&params.status) {
+        None => None,
+        Some(name) => Some(ReviewStatus::parse(&name).ok_or_else(|| {
+            Problem::bad_request(
+                user.locale,
+                "bad_status",
+                format!("status '{name}' is not open or coded"),
+            )
+        })?),
+    };
+    let (_, zone) = state.centre_zone().await?;
+    let (from_ms, to_ms) = query_params::day_range_ms(
+        user.locale,
+        &zone,
+        params.from.as_deref(),
+        params.to.as_deref(),
+    )?;
+    Ok(ReviewTaskQuery {
+        status,
+        agent: given(&params.agent).unwrap_or_default(),
+        reason: given(&params.reason).unwrap_or_default(),
+        from_ms,
+        to_ms,
+        offset: params.offset.unwrap_or(0).max(0),
+        limit: params.limit.unwrap_or(default_limit).clamp(1, MAX_TASKS),
+    })
+}
+
+/// `GET /api/v1/reviews?status=&agent=&reason=&from=&to=&offset=&limit=`.
 #[utoipa::path(get, path = "/api/v1/reviews", tag = "surveys",
     params(("status" = Option<String>, Query, description = "open or coded (default: both)"),
+        ("agent" = Option<String>, Query, description = "An agent id, or part of an agent's name"),
+        ("reason" = Option<String>, Query, description = "Only tasks coded with this reason id"),
+        ("from" = Option<String>, Query, description = "First day of the answers, YYYY-MM-DD in the centre's zone"),
+        ("to" = Option<String>, Query, description = "Last day of the answers, inclusive"),
+        ("offset" = Option<i64>, Query, description = "Skip this many (default 0)"),
         ("limit" = Option<i64>, Query, description = "At most this many (default 200, max 1000)")),
     responses((status = 200, body = ReviewTasks),
         (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
@@ -144,27 +209,18 @@ pub(crate) async fn list(
 ) -> Result<Json<ReviewTasks>, Problem> {
     user.require(Permission::EvaluateQuality)?;
     let Query(params) = params?;
-    let status = params
-        .status
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    if let Some(status) = status
-        && !["open", "coded"].contains(&status)
-    {
-        return Err(Problem::bad_request(
-            user.locale,
-            "bad_status",
-            format!("status '{status}' is not open or coded"),
-        ));
-    }
-    let tasks = state
+    let query = task_query(&state, &user, &params, 200).await?;
+    let page = state
         .store
-        .review_tasks(status, params.limit.unwrap_or(200).clamp(1, 1000))
+        .review_task_page(&query)
         .await
         .map_err(Problem::internal)?;
     Ok(Json(ReviewTasks {
-        tasks: tasks.iter().map(ReviewTaskBody::from).collect(),
+        tasks: page.tasks.iter().map(ReviewTaskBody::from).collect(),
+        open: page.open,
+        coded: page.coded,
+        offset: query.offset,
+        limit: query.limit,
     }))
 }
 
@@ -412,7 +468,10 @@ impl WeeklyReport {
                 )
             })
             .collect();
-        let coded: Vec<&ReviewTask> = tasks.iter().filter(|task| task.status == "coded").collect();
+        let coded: Vec<&ReviewTask> = tasks
+            .iter()
+            .filter(|task| task.status == ReviewStatus::Coded)
+            .collect();
         let of_group = |group: ReasonGroup| -> Vec<Vec<&str>> {
             coded
                 .iter()
@@ -449,7 +508,7 @@ impl WeeklyReport {
                     reasons: BTreeMap::new(),
                 });
             line.unsatisfied += 1;
-            if task.status == "coded" {
+            if task.status == ReviewStatus::Coded {
                 line.coded += 1;
                 let own: Vec<&String> = task
                     .reasons
@@ -758,19 +817,42 @@ function servqJson(id) {
   catch (e) { var m = document.getElementById('message'); m.textContent = e.message; m.className = 'error'; return null; }
 }"#;
 
-/// `/reviews`: open tasks first, then the latest coded ones.
+/// Tasks on one page of `/reviews`.
+const PAGE_SIZE: i64 = 50;
+
+/// `/reviews`: every task, newest answer first, 50 to a page, with the counts per status as
+/// tabs and filters by agent (id or name), reason and days; a bad filter value is shown on the
+/// page beside the form.
 pub(crate) async fn reviews_page(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
+    params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
     user.require(Permission::EvaluateQuality)?;
     let locale = user.locale;
-    let tasks = state
+    let Query(params) = params?;
+    let page_number = params.offset.unwrap_or(0).max(0) / PAGE_SIZE + 1;
+    let (query, problem) = match task_query(&state, &user, &params, PAGE_SIZE).await {
+        Ok(query) => (query, None),
+        Err(problem) => (
+            ReviewTaskQuery {
+                limit: PAGE_SIZE,
+                ..ReviewTaskQuery::default()
+            },
+            Some(problem.message_or_detail()),
+        ),
+    };
+    let query = ReviewTaskQuery {
+        limit: PAGE_SIZE,
+        offset: (page_number - 1) * PAGE_SIZE,
+        ..query
+    };
+    let found = state
         .store
-        .review_tasks(None, 300)
+        .review_task_page(&query)
         .await
         .map_err(Problem::internal)?;
     let reasons = state
@@ -778,18 +860,22 @@ pub(crate) async fn reviews_page(
         .review_reasons()
         .await
         .map_err(Problem::internal)?;
+    let agents = crate::pages::AgentNames::load(&state).await?;
+    let (_, zone) = state.centre_zone().await?;
     let names: HashMap<&str, &str> = reasons
         .iter()
         .map(|r| (r.reason_id.as_str(), r.name(locale.tag())))
         .collect();
-    let tasks: Vec<TaskRow> = tasks
+    let tasks: Vec<TaskRow> = found
+        .tasks
         .iter()
         .map(|task| TaskRow {
             response_id: task.response.response_id.clone(),
             href: path_segment(&task.response.response_id),
-            status: task.status.clone(),
+            status: task.status.name(),
+            responded: crate::desk_pages::local_time(&zone, Some(task.response.responded_ms)),
             contact_id: task.response.contact_id.clone(),
-            agent_id: task.response.agent_id.clone(),
+            agent: agents.label(&task.response.agent_id),
             csat: csat_words(locale, task.response.answers.csat),
             comment: task.response.answers.comment.clone(),
             reasons: task
@@ -800,12 +886,81 @@ pub(crate) async fn reviews_page(
                 .join("、"),
         })
         .collect();
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    let filters = ReviewFilters {
+        status: text(&params.status),
+        agent: text(&params.agent),
+        reason: text(&params.reason),
+        from: text(&params.from),
+        to: text(&params.to),
+    };
+    let matching = match query.status {
+        Some(ReviewStatus::Open) => found.open,
+        Some(ReviewStatus::Coded) => found.coded,
+        None => found.open + found.coded,
+    };
+    let pages = ((matching + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let link = |status: &str, page: i64| {
+        let mut pairs: Vec<(&str, String)> = vec![];
+        if !status.is_empty() {
+            pairs.push(("status", status.to_owned()));
+        }
+        for (key, value) in [
+            ("agent", &filters.agent),
+            ("reason", &filters.reason),
+            ("from", &filters.from),
+            ("to", &filters.to),
+        ] {
+            if !value.is_empty() {
+                pairs.push((key, value.clone()));
+            }
+        }
+        if page > 1 {
+            pairs.push(("offset", ((page - 1) * PAGE_SIZE).to_string()));
+        }
+        format!("/reviews?{}", query_params::query_string(&pairs))
+    };
+    let current_status = query.status.map_or("", ReviewStatus::name);
+    let tabs = [
+        ("", found.open + found.coded),
+        ("open", found.open),
+        ("coded", found.coded),
+    ]
+    .into_iter()
+    .map(|(status, count)| StatusTab {
+        label_key: if status.is_empty() {
+            "reviews.all".to_owned()
+        } else {
+            format!("reviews.status_{status}")
+        },
+        count: crate::pages::thousands(count),
+        href: link(status, 1),
+        current: status == current_status,
+    })
+    .collect();
+    let previous = (page_number > 1).then(|| link(current_status, page_number - 1));
+    let next = (page_number < pages).then(|| link(current_status, page_number + 1));
+    let first = (page_number > 2).then(|| link(current_status, 1));
+    let last = (page_number + 1 < pages).then(|| link(current_status, pages));
     let page = ReviewListPage {
         i18n: Text::new(locale),
         title: t(locale, "reviews.title"),
         header: signed_in_header(&user),
         csrf: user.csrf_token(),
         tasks,
+        tabs,
+        reasons: reasons
+            .iter()
+            .map(|r| (r.reason_id.clone(), r.name(locale.tag()).to_owned()))
+            .collect(),
+        filters,
+        problem,
+        page_number,
+        pages,
+        previous,
+        next,
+        first,
+        last,
     };
     Ok(render(&page)?.into_response())
 }
@@ -815,14 +970,33 @@ struct TaskRow {
     response_id: String,
     /// The response id as a path segment.
     href: String,
-    /// `open` or `coded`.
-    status: String,
+    status: &'static str,
+    /// When the customer answered, in the centre's zone.
+    responded: String,
     contact_id: String,
-    agent_id: String,
+    /// "name (id)".
+    agent: String,
     csat: String,
     comment: String,
     /// The reasons' names in the page's language.
     reasons: String,
+}
+
+/// A status tab of the list: all, open, coded — each with its count.
+struct StatusTab {
+    label_key: String,
+    count: String,
+    href: String,
+    current: bool,
+}
+
+/// The filters as given, to refill the form.
+struct ReviewFilters {
+    status: String,
+    agent: String,
+    reason: String,
+    from: String,
+    to: String,
 }
 
 #[derive(askama::Template)]
@@ -833,6 +1007,18 @@ struct ReviewListPage<'a> {
     header: String,
     csrf: &'a str,
     tasks: Vec<TaskRow>,
+    tabs: Vec<StatusTab>,
+    /// (id, name) of every reason, for the filter.
+    reasons: Vec<(String, String)>,
+    filters: ReviewFilters,
+    /// A filter that could not be read, said in the user's language.
+    problem: Option<String>,
+    page_number: i64,
+    pages: i64,
+    previous: Option<String>,
+    next: Option<String>,
+    first: Option<String>,
+    last: Option<String>,
 }
 
 /// `/reviews/{id}`: the interaction, its transcript and answers, and the reason form.

@@ -48,7 +48,10 @@ pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, State
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
 pub use jobs::{JobRun, JobRunStatus, SignInPurge};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
-pub use reviews::{CodingRefused, ReasonGroup, ReviewReason, ReviewTask};
+pub use reviews::{
+    CodingRefused, ReasonGroup, ReviewReason, ReviewStatus, ReviewTask, ReviewTaskPage,
+    ReviewTaskQuery,
+};
 pub use schema::{ColumnSchema, TableSchema};
 pub use surveys::{
     Invitation, NewInvitation, NewResponse, ResponseRefused, StoredResponse, StoredSurveyTemplate,

@@ -75,8 +75,8 @@ pub struct ReviewTask {
     pub category: String,
     /// Opened, UTC ms.
     pub opened_ms: i64,
-    /// `open` or `coded`.
-    pub status: String,
+    /// Open or coded.
+    pub status: ReviewStatus,
     /// Who coded it.
     pub inspector: String,
     /// The inspector's note.
@@ -85,6 +85,63 @@ pub struct ReviewTask {
     pub coded_ms: Option<i64>,
     /// Reason ids coded.
     pub reasons: Vec<String>,
+}
+
+/// Where a review task stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewStatus {
+    /// Waiting for an inspector.
+    Open,
+    /// Reasons chosen.
+    Coded,
+}
+
+impl ReviewStatus {
+    /// Both, in the order lists show them.
+    pub const ALL: [ReviewStatus; 2] = [ReviewStatus::Open, ReviewStatus::Coded];
+
+    /// The stored and reported name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReviewStatus::Open => "open",
+            ReviewStatus::Coded => "coded",
+        }
+    }
+
+    /// `open` or `coded`.
+    pub fn parse(name: &str) -> Option<ReviewStatus> {
+        ReviewStatus::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// Which review tasks to list.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewTaskQuery {
+    /// Only this status.
+    pub status: Option<ReviewStatus>,
+    /// An agent id (exact) or a part of an agent's name; empty for all.
+    pub agent: String,
+    /// Only tasks coded with this reason id; empty for all.
+    pub reason: String,
+    /// Answers from this time on (UTC ms).
+    pub from_ms: Option<i64>,
+    /// Answers before this time (UTC ms).
+    pub to_ms: Option<i64>,
+    /// Skip this many.
+    pub offset: i64,
+    /// At most this many.
+    pub limit: i64,
+}
+
+/// A page of review tasks with the matching counts per status.
+#[derive(Debug, Clone)]
+pub struct ReviewTaskPage {
+    /// The page, newest answer first.
+    pub tasks: Vec<ReviewTask>,
+    /// Matching open tasks (whatever the status filter).
+    pub open: i64,
+    /// Matching coded tasks.
+    pub coded: i64,
 }
 
 /// Why coding a task was refused.
@@ -129,7 +186,13 @@ fn task_of(row: &AnyRow) -> Result<ReviewTask> {
         queue: row.try_get("queue")?,
         category: row.try_get("category")?,
         opened_ms: row.try_get("opened_at")?,
-        status: row.try_get("status")?,
+        status: {
+            let status: String = row.try_get("status")?;
+            ReviewStatus::parse(&status).ok_or(StoreError::CorruptValue {
+                column: "review_tasks.status",
+                value: status,
+            })?
+        },
         inspector: row.try_get("inspector")?,
         note: row.try_get("note")?,
         coded_ms: row.try_get("coded_at")?,
@@ -185,20 +248,90 @@ impl Store {
         Ok(())
     }
 
-    /// Review tasks, oldest open first, then the newest coded; `status` filters (`open`,
-    /// `coded`).
-    pub async fn review_tasks(&self, status: Option<&str>, limit: i64) -> Result<Vec<ReviewTask>> {
+    /// One page of review tasks matching `query`, newest answer first, with the number of
+    /// matching tasks in each status (so a list shows "open 1 079 · coded 312" and pages).
+    pub async fn review_task_page(&self, query: &ReviewTaskQuery) -> Result<ReviewTaskPage> {
+        // the filters other than status, shared by the page and the counts ($2–$6)
+        const FILTERS: &str = "($2 = '' OR r.agent_id = $2 OR a.name LIKE $3) \
+             AND ($4 = '' OR EXISTS (SELECT 1 FROM review_task_reasons rr \
+                  WHERE rr.response_id = t.response_id AND rr.reason_id = $4)) \
+             AND r.responded_at >= $5 AND r.responded_at < $6";
+        let agent = query.agent.trim();
+        let agent_like = if agent.is_empty() {
+            String::new()
+        } else {
+            format!("%{}%", agent.replace(['%', '_'], ""))
+        };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{TASK_SELECT} WHERE ($1 = '' OR t.status = $1) \
-             ORDER BY CASE WHEN t.status = 'open' THEN 0 ELSE 1 END, \
-             CASE WHEN t.status = 'open' THEN t.opened_at ELSE -t.coded_at END, t.response_id \
-             LIMIT $2"
+            "{TASK_SELECT} WHERE ($1 = '' OR t.status = $1) AND {FILTERS} \
+             ORDER BY r.responded_at DESC, t.response_id LIMIT $7 OFFSET $8"
         )))
-        .bind(status.unwrap_or(""))
-        .bind(limit)
+        .bind(query.status.map_or("", ReviewStatus::name))
+        .bind(agent)
+        .bind(agent_like.as_str())
+        .bind(query.reason.as_str())
+        .bind(query.from_ms.unwrap_or(i64::MIN))
+        .bind(query.to_ms.unwrap_or(i64::MAX))
+        .bind(query.limit)
+        .bind(query.offset)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(task_of).collect()
+        let mut tasks: Vec<ReviewTask> = rows.iter().map(task_of).collect::<Result<_>>()?;
+        self.attach_reasons(&mut tasks).await?;
+        let counts: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT t.status, CAST(COUNT(*) AS BIGINT) FROM review_tasks t \
+             JOIN survey_responses r ON r.response_id = t.response_id \
+             LEFT JOIN agents a ON a.agent_id = r.agent_id \
+             WHERE $1 = $1 AND {FILTERS} GROUP BY t.status"
+        )))
+        .bind("")
+        .bind(agent)
+        .bind(agent_like.as_str())
+        .bind(query.reason.as_str())
+        .bind(query.from_ms.unwrap_or(i64::MIN))
+        .bind(query.to_ms.unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        let count = |status: ReviewStatus| {
+            counts
+                .iter()
+                .find(|(name, _)| name == status.name())
+                .map_or(0, |(_, n)| *n)
+        };
+        Ok(ReviewTaskPage {
+            tasks,
+            open: count(ReviewStatus::Open),
+            coded: count(ReviewStatus::Coded),
+        })
+    }
+
+    /// Fills each task's coded reasons (one query for all of them).
+    async fn attach_reasons(&self, tasks: &mut [ReviewTask]) -> Result<()> {
+        if tasks.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<&str> = tasks
+            .iter()
+            .map(|t| t.response.response_id.as_str())
+            .collect();
+        let sql = format!(
+            "SELECT response_id, reason_id FROM review_task_reasons WHERE response_id IN ({}) \
+             ORDER BY response_id, reason_id",
+            crate::sql::placeholders(ids.len(), true)
+        );
+        let mut select = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+        for id in &ids {
+            select = select.bind(*id);
+        }
+        let pairs = select.fetch_all(&self.pool).await?;
+        for task in tasks.iter_mut() {
+            task.reasons = pairs
+                .iter()
+                .filter(|(id, _)| *id == task.response.response_id)
+                .map(|(_, reason)| reason.clone())
+                .collect();
+        }
+        Ok(())
     }
 
     /// One task with its reasons.

@@ -7,10 +7,23 @@ use servq_core::{Csat, SendVia, SurveyAnswers, SurveyRecord, choose_invitations}
 use servq_kpi::{csat, csat_mean, nps, survey_response_rate};
 use servq_store::{
     Actor, CodingRefused, Dimension, GroupField, KpiQuery, NewInvitation, NewResponse,
-    ResponseRefused, Store,
+    ResponseRefused, ReviewStatus, ReviewTask, ReviewTaskQuery, Store,
 };
 
 use crate::{BASE, Row, import, on_both_databases};
+
+/// Up to ten review tasks, newest answer first.
+async fn review_tasks(store: &Store, status: Option<ReviewStatus>) -> Vec<ReviewTask> {
+    store
+        .review_task_page(&ReviewTaskQuery {
+            status,
+            limit: 10,
+            ..ReviewTaskQuery::default()
+        })
+        .await
+        .unwrap()
+        .tasks
+}
 
 fn actor(name: &str) -> Actor {
     Actor {
@@ -179,7 +192,7 @@ async fn invitations_once_answers_once_credited_to_the_contacts_agent() {
         let stored = store.survey_response("i-c2").await.unwrap().unwrap();
         assert_eq!(stored.agent_id, "a2");
         assert_eq!(stored.answers, unsatisfied);
-        let tasks = store.review_tasks(Some("open"), 10).await.unwrap();
+        let tasks = review_tasks(&store, Some(ReviewStatus::Open)).await;
         assert_eq!(tasks.len(), 1);
         assert_eq!(tasks[0].response.response_id, "i-c2");
         assert_eq!(tasks[0].queue, "card");
@@ -199,7 +212,7 @@ async fn invitations_once_answers_once_credited_to_the_contacts_agent() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(store.review_tasks(None, 10).await.unwrap().len(), 1);
+        assert_eq!(review_tasks(&store, None).await.len(), 1);
         assert_eq!(
             store
                 .record_survey_response(
@@ -330,7 +343,10 @@ async fn imported_results_are_checked_against_stored_contacts_and_idempotent() {
             (summary.inserted, summary.updated, summary.unchanged),
             (2, 0, 0)
         );
-        assert_eq!(store.review_tasks(Some("open"), 10).await.unwrap().len(), 1);
+        assert_eq!(
+            review_tasks(&store, Some(ReviewStatus::Open)).await.len(),
+            1
+        );
         let again = store
             .import_survey_responses(&good, "results.csv", 2, true)
             .await
@@ -345,7 +361,7 @@ async fn imported_results_are_checked_against_stored_contacts_and_idempotent() {
             .unwrap()
             .unwrap();
         assert_eq!(summary.updated, 1);
-        assert!(store.review_tasks(None, 10).await.unwrap().is_empty());
+        assert!(review_tasks(&store, None).await.is_empty());
         let stored = store.survey_response("r1").await.unwrap().unwrap();
         assert_eq!(
             (stored.answers.csat.map(Csat::value), stored.source.as_str()),
@@ -431,7 +447,7 @@ async fn reviews_are_coded_with_several_reasons_from_editable_lists() {
         ));
 
         let task = store.review_task("r1").await.unwrap().unwrap();
-        assert_eq!(task.status, "coded");
+        assert_eq!(task.status, ReviewStatus::Coded);
         assert_eq!(task.inspector, "qa1");
         assert_eq!(task.reasons, ["flat_tone", "interrupting", "policy"]);
         let week = store
@@ -447,6 +463,69 @@ async fn reviews_are_coded_with_several_reasons_from_editable_lists() {
                 .unwrap()
                 .is_empty()
         );
+
+        // the list: filters, counts per status, paging
+        let page = |query: ReviewTaskQuery| {
+            let store = store.clone();
+            async move {
+                let page = store
+                    .review_task_page(&ReviewTaskQuery {
+                        limit: query.limit.max(1),
+                        ..query
+                    })
+                    .await
+                    .unwrap();
+                let ids: Vec<String> = page
+                    .tasks
+                    .iter()
+                    .map(|t| t.response.response_id.clone())
+                    .collect();
+                (ids, page.open, page.coded, page.tasks)
+            }
+        };
+        let (ids, open, coded, tasks) = page(ReviewTaskQuery {
+            limit: 10,
+            ..ReviewTaskQuery::default()
+        })
+        .await;
+        assert_eq!((ids, open, coded), (vec!["r1".into(), "r2".into()], 0, 2));
+        assert_eq!(tasks[0].reasons, ["flat_tone", "interrupting", "policy"]);
+        assert_eq!(tasks[1].reasons, ["no_empathy"]);
+        let (ids, ..) = page(ReviewTaskQuery {
+            limit: 1,
+            offset: 1,
+            ..ReviewTaskQuery::default()
+        })
+        .await;
+        assert_eq!(ids, ["r2"]);
+        let (ids, _, coded, _) = page(ReviewTaskQuery {
+            reason: "flat_tone".into(),
+            limit: 10,
+            ..ReviewTaskQuery::default()
+        })
+        .await;
+        assert_eq!((ids, coded), (vec!["r1".into()], 1));
+        let (ids, ..) = page(ReviewTaskQuery {
+            agent: "a2".into(),
+            limit: 10,
+            ..ReviewTaskQuery::default()
+        })
+        .await;
+        assert_eq!(ids, ["r2"]);
+        let (ids, _, coded, _) = page(ReviewTaskQuery {
+            from_ms: Some(ms("2026-11-04T00:00:00Z")),
+            limit: 10,
+            ..ReviewTaskQuery::default()
+        })
+        .await;
+        assert_eq!((ids.len(), coded), (0, 0));
+        let (ids, ..) = page(ReviewTaskQuery {
+            status: Some(ReviewStatus::Open),
+            limit: 10,
+            ..ReviewTaskQuery::default()
+        })
+        .await;
+        assert!(ids.is_empty());
     })
     .await;
 }
