@@ -325,9 +325,15 @@ test('a supervisor opens a complaint, works it through its stages and return vis
   await page.fill('#note', 'called back, refund requested');
   await page.click('#action-reply');
   await page.waitForSelector('#sla tr[data-metric="first_response"][data-state="met"]');
+  // skipping the investigation needs a reason, said beside the stage control
   await page.selectOption('#stage-select', 'handling');
   await page.click('#move-stage');
+  await page.waitForSelector('#message.error');
+  assert.match(await page.textContent('#message'), /reason|理由/);
+  await page.fill('#stage-reason', 'investigated on the first call');
+  await page.click('#move-stage');
   await page.waitForSelector('#stage[data-stage="handling"]');
+  assert.match(await page.textContent('#history'), /investigated on the first call/);
   assert.equal(await page.getAttribute('#sla tr[data-metric="stage"]', 'data-state'), 'running');
   await page.click('#action-resolve');
   await page.waitForSelector('#status[data-status="resolved"]');
@@ -335,10 +341,17 @@ test('a supervisor opens a complaint, works it through its stages and return vis
   assert.equal(await page.$('#action-close') !== null, true);
   await page.click('#action-close');
   await page.waitForSelector('#message.error');
-  assert.match(await page.textContent('#message'), /回访/);
+  assert.match(await page.textContent('#message'), /return visit|回访/);
   await page.fill('#visit-form input[name=root_cause]', 'duplicate debit');
   await page.click('#save-visit');
   await page.waitForSelector('#return-visit[data-outcome="satisfied"]');
+  // still in handling: a complaint closes only in its last stage, the return visit
+  await page.click('#action-close');
+  await page.waitForSelector('#message.error');
+  assert.match(await page.textContent('#message'), /last stage|最后一个环节|最後一個環節/);
+  assert.equal(await page.inputValue('#stage-select'), 'return_visit', 'the next stage is offered');
+  await page.click('#move-stage');
+  await page.waitForSelector('#stage[data-stage="return_visit"]');
   await page.click('#action-close');
   await page.waitForSelector('#status[data-status="closed"]');
   await context.close();

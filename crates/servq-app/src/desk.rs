@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use servq_desk::{
     BusinessCalendar, CalendarSpec, ClockEvent, ClockOp, Priority, SlaClock, SlaMetric, SlaPolicy,
-    TicketAction, TicketStatus, TicketType, Workflow, default_workflows, transition,
+    StageMove, TicketAction, TicketStatus, TicketType, Workflow, default_workflows, transition,
 };
 use servq_store::{Actor, ClockRow, EscalationPass, NewTicket, ReturnVisit, Store, TicketChange};
 
@@ -657,11 +657,68 @@ fn clock_of_row(row: &ClockRow) -> SlaClock {
     }
 }
 
+/// A desk rule a change would break. Each has a stable code; pages say it from the catalogue
+/// (`problem.{code}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeskRule {
+    /// A complaint closes only after its return visit (回访) is recorded.
+    ReturnVisitMissing,
+    /// A ticket closes only in its workflow's last stage.
+    NotInLastStage {
+        /// The ticket's stage.
+        stage: String,
+        /// The workflow's last stage.
+        last: String,
+    },
+    /// Skipping stages or going back to an earlier one needs a reason.
+    StageReasonRequired {
+        /// The ticket's stage.
+        from: String,
+        /// The stage asked for.
+        to: String,
+    },
+}
+
+impl DeskRule {
+    /// The stable code (API `code`, catalogue key `problem.{code}`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            DeskRule::ReturnVisitMissing => "return_visit_missing",
+            DeskRule::NotInLastStage { .. } => "not_in_last_stage",
+            DeskRule::StageReasonRequired { .. } => "stage_reason_required",
+        }
+    }
+}
+
+impl std::fmt::Display for DeskRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeskRule::ReturnVisitMissing => {
+                write!(
+                    f,
+                    "a complaint closes only after its return visit (回访) is recorded"
+                )
+            }
+            DeskRule::NotInLastStage { stage, last } => write!(
+                f,
+                "the ticket is in stage {stage}; it closes only in the last stage, {last} \
+                 (move through the stages, or skip them with a reason)"
+            ),
+            DeskRule::StageReasonRequired { from, to } => write!(
+                f,
+                "moving from {from} to {to} skips stages or goes back: give a reason"
+            ),
+        }
+    }
+}
+
 /// Why a ticket change was refused.
 #[derive(Debug)]
 pub enum ChangeRefused {
     /// No such ticket.
     NotFound,
+    /// A desk rule forbids it.
+    Rule(DeskRule),
     /// The change does not fit (wrong status, unknown stage, complaint without return visit).
     Invalid(String),
     /// Someone changed the ticket meanwhile.
@@ -699,13 +756,22 @@ pub async fn act(
     let status = ticket.status;
     let (next, ops) =
         transition(status, action).map_err(|e| ChangeRefused::Invalid(e.to_string()))?;
-    if action == TicketAction::Close
-        && ticket.ticket_type.is_complaint()
-        && store.return_visit(ticket_id).await?.is_none()
-    {
-        return Err(ChangeRefused::Invalid(
-            "a complaint closes only after its return visit (回访) is recorded".to_owned(),
-        ));
+    if action == TicketAction::Close {
+        if ticket.ticket_type.is_complaint() && store.return_visit(ticket_id).await?.is_none() {
+            return Err(ChangeRefused::Rule(DeskRule::ReturnVisitMissing));
+        }
+        let workflows = workflows(store)
+            .await
+            .map_err(|error| ChangeRefused::Failed(error.to_string()))?;
+        if let Some(last) =
+            find_workflow(&workflows, ticket.ticket_type.name()).and_then(Workflow::last)
+            && last.id != ticket.stage
+        {
+            return Err(ChangeRefused::Rule(DeskRule::NotInLastStage {
+                stage: ticket.stage.clone(),
+                last: last.id.clone(),
+            }));
+        }
     }
     let (calendar, policy) = desk_config(store)
         .await
@@ -777,6 +843,7 @@ pub async fn act(
                 sla_events: &events,
                 event: (action.name(), &detail),
                 public: !matches!(action, TicketAction::CustomerReply),
+                internal_reason: None,
             },
             actor,
             now.as_millisecond(),
@@ -790,16 +857,19 @@ pub async fn act(
 }
 
 /// Moves a ticket to a stage of its workflow (the next one when `stage` is `None`): the stage
-/// clock restarts with the new stage's limit.
+/// clock restarts with the new stage's limit. Skipping stages or going back needs a `reason`,
+/// kept in the history with the stages skipped. A resolved ticket still moves (its return visit
+/// comes after resolving); a closed one does not.
 pub async fn move_stage(
     store: &Store,
     ticket_id: &str,
     stage: Option<&str>,
+    reason: &str,
     actor: &Actor,
     now: Timestamp,
 ) -> Result<String, ChangeRefused> {
     let ticket = load_ticket(store, ticket_id).await?;
-    if matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed) {
+    if ticket.status == TicketStatus::Closed {
         return Err(ChangeRefused::Invalid(format!(
             "a {} ticket stays in its stage",
             ticket.status
@@ -826,6 +896,30 @@ pub async fn move_stage(
         None => workflow
             .next(&ticket.stage)
             .ok_or_else(|| ChangeRefused::Invalid(format!("{} is the last stage", ticket.stage)))?,
+    };
+    let reason = reason.trim();
+    let why = match workflow.stage_move(&ticket.stage, &target.id) {
+        Some(StageMove::Same) => {
+            return Err(ChangeRefused::Invalid(format!(
+                "the ticket is in stage {} already",
+                target.id
+            )));
+        }
+        Some(moved) if moved.needs_reason() && reason.is_empty() => {
+            return Err(ChangeRefused::Rule(DeskRule::StageReasonRequired {
+                from: ticket.stage.clone(),
+                to: target.id.clone(),
+            }));
+        }
+        Some(StageMove::Skip(skipped)) => Some(format!(
+            "{} → {} (skipped {}): {reason}",
+            ticket.stage,
+            target.id,
+            skipped.join(", ")
+        )),
+        Some(StageMove::Back) => Some(format!("{} → {}: {reason}", ticket.stage, target.id)),
+        _ if reason.is_empty() => None,
+        _ => Some(format!("{} → {}: {reason}", ticket.stage, target.id)),
     };
     let (calendar, policy) = desk_config(store)
         .await
@@ -869,6 +963,7 @@ pub async fn move_stage(
                 sla_events: &events,
                 event: ("stage", &target.id),
                 public: true,
+                internal_reason: why.as_deref(),
             },
             actor,
             now.as_millisecond(),

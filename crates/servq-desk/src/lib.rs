@@ -45,6 +45,6 @@ pub use routing::{Assignment, Routing, RoutingRule};
 pub use sla::{ClockEvent, ClockState, SlaClock, SlaMetric};
 pub use ticket::{
     CATALOGUE_STAGES, COMPLAINT, ClockOp, DEFAULT_CATEGORIES, MAX_STAGE_MINUTES,
-    ReturnVisitOutcome, STAGE_NAME_LOCALES, TicketAction, TicketStatus, TicketType,
+    ReturnVisitOutcome, STAGE_NAME_LOCALES, StageMove, TicketAction, TicketStatus, TicketType,
     TransitionError, Workflow, WorkflowStage, check_workflows, default_workflows, transition,
 };

@@ -208,7 +208,7 @@ pub struct TransitionError {
 /// | customer_reply | open, waiting, resolved | open | start next response; resume (stage too) / reopen resolution |
 /// | wait_on_customer | open | waiting | pause resolution, next response and stage |
 /// | resolve | open, waiting | resolved | stop every clock |
-/// | close | resolved | closed | — |
+/// | close | resolved | closed | stop stage |
 /// | reopen | resolved, closed | open | reopen resolution |
 pub fn transition(
     status: TicketStatus,
@@ -245,7 +245,8 @@ pub fn transition(
                 Stop(Stage),
             ],
         ),
-        (S::Resolved, A::Close) => (S::Closed, Vec::new()),
+        // a stage entered after resolving (the return visit) ends with the ticket
+        (S::Resolved, A::Close) => (S::Closed, vec![Stop(Stage)]),
         (S::Resolved | S::Closed, A::Reopen) => (S::Open, vec![Reopen(Resolution)]),
         _ => return refused,
     })
@@ -372,6 +373,54 @@ impl Workflow {
     pub fn stage_name(&self, stage: &str, locale: &str) -> Option<&str> {
         self.stage(stage)?.names.get(locale).map(String::as_str)
     }
+
+    /// The stage a ticket must reach before it closes.
+    pub fn last(&self) -> Option<&WorkflowStage> {
+        self.stages.last()
+    }
+
+    /// How moving from stage `from` to stage `to` relates to the workflow's order; `None` when
+    /// `to` is not a stage of it. A ticket whose stage has left the workflow (the workflow was
+    /// edited) moves anywhere as to its next stage.
+    pub fn stage_move(&self, from: &str, to: &str) -> Option<StageMove> {
+        let target = self.stages.iter().position(|s| s.id == to)?;
+        let Some(current) = self.stages.iter().position(|s| s.id == from) else {
+            return Some(StageMove::Next);
+        };
+        Some(match target.cmp(&current) {
+            std::cmp::Ordering::Equal => StageMove::Same,
+            std::cmp::Ordering::Less => StageMove::Back,
+            std::cmp::Ordering::Greater if target == current + 1 => StageMove::Next,
+            std::cmp::Ordering::Greater => StageMove::Skip(
+                self.stages[current + 1..target]
+                    .iter()
+                    .map(|s| s.id.clone())
+                    .collect(),
+            ),
+        })
+    }
+}
+
+/// A stage move against the workflow's order. The rule (docs/desk.md): stages are passed in
+/// order; skipping stages or going back is allowed with a reason, kept in the ticket's history;
+/// a ticket closes only in its workflow's last stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StageMove {
+    /// The next stage: no reason needed.
+    Next,
+    /// Forward past these stages: a reason is required.
+    Skip(Vec<String>),
+    /// Back to an earlier stage (rework): a reason is required.
+    Back,
+    /// The stage it is in: nothing to do.
+    Same,
+}
+
+impl StageMove {
+    /// Whether the move needs a reason.
+    pub fn needs_reason(&self) -> bool {
+        matches!(self, StageMove::Skip(_) | StageMove::Back)
+    }
 }
 
 /// The default workflows (reference.md): after-sales reception → diagnosis → repair and spare
@@ -467,6 +516,30 @@ mod tests {
             "a ticket that is closed cannot take 'resolve'"
         );
         assert!(transition(TicketStatus::Open, TicketAction::Close).is_err());
+    }
+
+    #[test]
+    fn stage_moves_follow_the_workflows_order() {
+        let complaint = default_workflows()
+            .into_iter()
+            .find(|w| w.ticket_type == COMPLAINT)
+            .unwrap();
+        let moved = |from, to| complaint.stage_move(from, to);
+        assert_eq!(moved("reception", "investigation"), Some(StageMove::Next));
+        assert_eq!(
+            moved("reception", "return_visit"),
+            Some(StageMove::Skip(vec![
+                "investigation".to_owned(),
+                "handling".to_owned()
+            ]))
+        );
+        assert_eq!(moved("handling", "reception"), Some(StageMove::Back));
+        assert_eq!(moved("handling", "handling"), Some(StageMove::Same));
+        assert_eq!(moved("handling", "nowhere"), None);
+        assert_eq!(moved("retired_stage", "handling"), Some(StageMove::Next));
+        assert!(StageMove::Skip(vec![]).needs_reason() && StageMove::Back.needs_reason());
+        assert!(!StageMove::Next.needs_reason());
+        assert_eq!(complaint.last().unwrap().id, "return_visit");
     }
 
     #[test]

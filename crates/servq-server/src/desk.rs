@@ -280,6 +280,31 @@ pub(crate) async fn one(
 fn refused(user: &CurrentUser, refused: ChangeRefused) -> Problem {
     match refused {
         ChangeRefused::NotFound => Problem::not_found(user.locale),
+        ChangeRefused::Rule(rule) => {
+            let stage = |id: &str| {
+                let key = format!("desk.stage_{id}");
+                let name = crate::i18n::t(user.locale, &key);
+                if name == key { id.to_owned() } else { name }
+            };
+            let values: Vec<(&str, String)> = match &rule {
+                DeskRule::ReturnVisitMissing => Vec::new(),
+                DeskRule::NotInLastStage {
+                    stage: current,
+                    last,
+                } => {
+                    vec![("stage", stage(current)), ("last", stage(last))]
+                }
+                DeskRule::StageReasonRequired { from, to } => {
+                    vec![("from", stage(from)), ("to", stage(to))]
+                }
+            };
+            let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            Problem::bad_request(user.locale, rule.code(), rule.to_string()).with_message(
+                user.locale,
+                rule.code(),
+                &values,
+            )
+        }
         ChangeRefused::Invalid(detail) => {
             Problem::bad_request(user.locale, "bad_ticket_change", detail)
         }
@@ -352,6 +377,10 @@ pub(crate) async fn action(
 pub(crate) struct StageChangeBody {
     /// A stage of the ticket type's workflow; omitted: the next one.
     stage: Option<String>,
+    /// Why stages are skipped or the ticket goes back; required then (400
+    /// stage_reason_required), kept in the desk's history (not shown to the customer).
+    #[serde(default)]
+    reason: String,
 }
 
 /// `POST /api/v1/tickets/{id}/stage` `{"stage": …}` (omit it for the next stage).
@@ -382,9 +411,16 @@ pub(crate) async fn stage(
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty());
-    move_stage(&state.store, &id, stage, &user.actor(), Timestamp::now())
-        .await
-        .map_err(|r| refused(&user, r))?;
+    move_stage(
+        &state.store,
+        &id,
+        stage,
+        &body.reason,
+        &user.actor(),
+        Timestamp::now(),
+    )
+    .await
+    .map_err(|r| refused(&user, r))?;
     ticket_detail(&state, &user, &id).await
 }
 

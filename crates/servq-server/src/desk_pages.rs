@@ -225,17 +225,21 @@ pub(crate) async fn ticket_page(
         .filter(|action| transition(status, *action).is_ok())
         .map(TicketAction::name)
         .collect();
+    // the next stage is offered first-hand; a resolved ticket still moves (to its return visit)
     let stages = match status {
-        TicketStatus::Open | TicketStatus::WaitingCustomer => {
+        TicketStatus::Open | TicketStatus::WaitingCustomer | TicketStatus::Resolved => {
             servq_app::desk::find_workflow(&workflows, ticket.ticket_type.name())
                 .map(|flow| {
+                    let preselected = flow
+                        .next(&ticket.stage)
+                        .map_or(ticket.stage.as_str(), |next| next.id.as_str());
                     flow.stages
                         .iter()
                         .map(|s| {
                             (
                                 s.id.clone(),
                                 stage_label(locale, &workflows, ticket.ticket_type.name(), &s.id),
-                                s.id == ticket.stage,
+                                s.id == preselected,
                             )
                         })
                         .collect()

@@ -757,6 +757,9 @@ pub struct TicketChange<'a> {
     pub event: (&'a str, &'a str),
     /// Whether the customer sees the event on the status page.
     pub public: bool,
+    /// Why, for the desk only: kept as a second, internal event (`stage_reason`) — a skipped
+    /// stage's reason must not reach the customer's status page with the stage.
+    pub internal_reason: Option<&'a str>,
 }
 
 /// A history entry of a ticket.
@@ -841,6 +844,18 @@ impl Store {
         .bind(i64::from(change.public))
         .execute(&mut *transaction)
         .await?;
+        if let Some(reason) = change.internal_reason {
+            sqlx::query(
+                "INSERT INTO ticket_events (ticket_id, at, actor, kind, detail, public) \
+                 VALUES ($1, $2, $3, 'stage_reason', $4, 0)",
+            )
+            .bind(change.ticket_id)
+            .bind(now_ms)
+            .bind(actor.name.as_str())
+            .bind(reason)
+            .execute(&mut *transaction)
+            .await?;
+        }
         crate::cache::bump_data_version(&mut transaction).await?;
         transaction.commit().await?;
         Ok(true)

@@ -168,6 +168,33 @@ async fn a_complaint_goes_through_its_workflow_with_clocks_a_status_page_and_a_r
         );
         let visited: Value = visit("satisfied").await.unwrap().json().await.unwrap();
         assert_eq!(visited["return_visit"]["outcome"], "satisfied");
+        // it closes only in the workflow's last stage: still in investigation, refused
+        let not_last: Value = act("close").await.unwrap().json().await.unwrap();
+        assert_eq!(not_last["code"], "not_in_last_stage", "{not_last}");
+        assert!(
+            not_last["message"]
+                .as_str()
+                .unwrap()
+                .contains("Return visit"),
+            "{not_last}"
+        );
+        // skipping handling needs a reason; with one, the move is made and the reason kept
+        // for the desk, not the customer
+        let skip = |reason: &str| {
+            post(
+                format!("/api/v1/tickets/{id}/stage"),
+                json!({"stage": "return_visit", "reason": reason}),
+            )
+        };
+        let no_reason: Value = skip(" ").await.unwrap().json().await.unwrap();
+        assert_eq!(no_reason["code"], "stage_reason_required", "{no_reason}");
+        let skipped: Value = skip("客户已在调查时接受退款")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(skipped["stage"], "return_visit", "{skipped}");
         let closed: Value = act("close").await.unwrap().json().await.unwrap();
         assert_eq!(closed["status"], "closed");
         let html = client()
@@ -182,6 +209,24 @@ async fn a_complaint_goes_through_its_workflow_with_clocks_a_status_page_and_a_r
         assert!(
             html.contains("Investigation"),
             "the history shows the stage: {html}"
+        );
+        assert!(
+            !html.contains("退款"),
+            "the skip reason stays internal: {html}"
+        );
+        let desk_page = agent
+            .get(format!("{base}/tickets/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            desk_page.contains(
+                "investigation → return_visit (skipped handling): 客户已在调查时接受退款"
+            ),
+            "{desk_page}"
         );
         // ticket KPIs: one complaint created today, resolved within 24 h, every clock in time
         let (analyst, _) = sign_in(&base, "analyst").await;

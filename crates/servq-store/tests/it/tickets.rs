@@ -206,6 +206,7 @@ async fn the_ticket_cube_answers_what_the_tickets_say() {
                         sla_events: &[],
                         event: ("status", "resolved"),
                         public: true,
+                        internal_reason: None,
                     };
                     assert!(
                         store
@@ -227,6 +228,7 @@ async fn the_ticket_cube_answers_what_the_tickets_say() {
                         sla_events: &[],
                         event: ("status", "closed"),
                         public: true,
+                        internal_reason: None,
                     };
                     assert!(
                         store
