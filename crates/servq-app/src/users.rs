@@ -81,6 +81,15 @@ pub enum UserRefused {
     /// The name is taken.
     #[error("'{0}' exists")]
     UsernameTaken(String),
+    /// No user has this name.
+    #[error("no user '{0}'")]
+    UnknownUser(String),
+    /// The change would leave no enabled administrator.
+    #[error("the last enabled administrator cannot be disabled or given another role")]
+    LastAdmin,
+    /// The current password given is not the user's.
+    #[error("the current password is wrong")]
+    WrongPassword,
     /// The store failed (a server error, not the request's fault).
     #[error(transparent)]
     Failed(anyhow::Error),
@@ -95,6 +104,9 @@ impl UserRefused {
             UserRefused::WeakPassword => "weak_password",
             UserRefused::AgentIdRequired => "agent_id_required",
             UserRefused::UsernameTaken(_) => "username_taken",
+            UserRefused::UnknownUser(_) => "unknown_user",
+            UserRefused::LastAdmin => "last_admin",
+            UserRefused::WrongPassword => "wrong_password",
             UserRefused::Failed(_) => "internal",
         }
     }
@@ -148,23 +160,208 @@ pub async fn store_user(store: &Store, user: &NewUser, actor: &Actor) -> Result<
     }
 }
 
-/// A new API token for `user_id`, named `name` (required): returns the token, shown once; only
-/// its hash is stored.
+/// A change to a user as an administrator asks for it; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserUpdate {
+    /// A role name.
+    pub role: Option<String>,
+    /// A new password (a reset: the user's sessions end).
+    pub password: Option<String>,
+    /// Disable (sessions end, tokens stop) or enable.
+    pub disabled: Option<bool>,
+    /// The agent whose records an agent user sees; blank removes it.
+    pub agent_id: Option<String>,
+    /// The teams the user supervises (replacing the ones they had); blanks are dropped.
+    pub teams: Option<Vec<String>>,
+}
+
+/// Checks and applies an administrator's change to user `username`; audited as `actor`.
+pub async fn update_user(
+    store: &Store,
+    username: &str,
+    update: &UserUpdate,
+    actor: &Actor,
+) -> Result<servq_store::UserRecord, UserRefused> {
+    let failed = |error: StoreError| UserRefused::Failed(error.into());
+    let user = store
+        .user_by_username(username.trim())
+        .await
+        .map_err(failed)?
+        .ok_or_else(|| UserRefused::UnknownUser(username.trim().to_owned()))?;
+    let role: Option<Role> = update.role.as_deref().map(str::parse).transpose()?;
+    let password_hash = match &update.password {
+        Some(password) if password.chars().count() < MIN_PASSWORD_CHARS => {
+            return Err(UserRefused::WeakPassword);
+        }
+        Some(password) => Some(hash_password(password).map_err(UserRefused::Failed)?),
+        None => None,
+    };
+    let agent_id = update.agent_id.as_deref().map(|agent| {
+        let agent = agent.trim();
+        (!agent.is_empty()).then(|| agent.to_owned())
+    });
+    let agent_after = agent_id.clone().unwrap_or_else(|| user.agent_id.clone());
+    if role.unwrap_or(user.role) == Role::Agent && agent_after.is_none() {
+        return Err(UserRefused::AgentIdRequired);
+    }
+    let teams = update.teams.as_ref().map(|teams| {
+        let mut teams: Vec<String> = teams
+            .iter()
+            .map(|team| team.trim().to_owned())
+            .filter(|team| !team.is_empty())
+            .collect();
+        teams.sort();
+        teams.dedup();
+        teams
+    });
+    let change = servq_store::UserChange {
+        role,
+        end_sessions: update.disabled == Some(true) || password_hash.is_some(),
+        password_hash,
+        disabled: update.disabled,
+        agent_id,
+        teams,
+    };
+    match store
+        .change_user(&user.user_id, &change, actor, now_ms())
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::LastAdmin) => return Err(UserRefused::LastAdmin),
+        Err(other) => return Err(failed(other)),
+    }
+    store
+        .user_by_id(&user.user_id)
+        .await
+        .map_err(failed)?
+        .ok_or_else(|| UserRefused::UnknownUser(user.username.clone()))
+}
+
+/// A user changes their own password: the current one must match; their other sessions end
+/// (`keep_session_hash` is the one they are using, if any).
+pub async fn change_own_password(
+    store: &Store,
+    user: &servq_store::UserRecord,
+    current: &str,
+    new: &str,
+    keep_session_hash: Option<&str>,
+) -> Result<(), UserRefused> {
+    if !verify_password(current, &user.password_hash) {
+        return Err(UserRefused::WrongPassword);
+    }
+    if new.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(UserRefused::WeakPassword);
+    }
+    let failed = |error: StoreError| UserRefused::Failed(error.into());
+    let change = servq_store::UserChange {
+        password_hash: Some(hash_password(new).map_err(UserRefused::Failed)?),
+        ..servq_store::UserChange::default()
+    };
+    let actor = Actor {
+        user_id: Some(user.user_id.clone()),
+        name: user.username.clone(),
+    };
+    store
+        .change_user(&user.user_id, &change, &actor, now_ms())
+        .await
+        .map_err(failed)?;
+    store
+        .end_other_sessions(&user.user_id, keep_session_hash.unwrap_or(""))
+        .await
+        .map_err(failed)?;
+    Ok(())
+}
+
+/// How long a new API token lives unless told otherwise.
+pub const TOKEN_DAYS_DEFAULT: i64 = 90;
+/// The longest life a token may be given.
+pub const TOKEN_DAYS_MAX: i64 = 365;
+
+/// An API token to make.
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    /// The user it acts as.
+    pub user_id: String,
+    /// What it is for (required).
+    pub name: String,
+    /// Days it lives: 1 to [`TOKEN_DAYS_MAX`], default [`TOKEN_DAYS_DEFAULT`].
+    pub expires_days: Option<i64>,
+    /// Only reading requests (GET) are allowed.
+    pub read_only: bool,
+}
+
+/// A token just made: the secret, shown once.
+#[derive(Debug, Clone)]
+pub struct CreatedToken {
+    /// The secret.
+    pub token: String,
+    /// Its public id.
+    pub token_id: String,
+    /// When it stops working, UTC ms.
+    pub expires_ms: i64,
+}
+
+/// Why a token was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenRefused {
+    /// No name.
+    #[error("a token needs a name")]
+    NameRequired,
+    /// An expiry out of range.
+    #[error("a token lives 1 to {TOKEN_DAYS_MAX} days, not {0}")]
+    BadExpiry(i64),
+    /// The store failed.
+    #[error(transparent)]
+    Failed(#[from] StoreError),
+}
+
+impl TokenRefused {
+    /// A stable code for the API's problem documents.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TokenRefused::NameRequired => "name_required",
+            TokenRefused::BadExpiry(_) => "bad_expiry",
+            TokenRefused::Failed(_) => "internal",
+        }
+    }
+}
+
+/// A new API token: the secret is returned once; only its hash is stored. Audited.
 pub async fn create_api_token(
     store: &Store,
-    user_id: &str,
-    name: &str,
+    request: &TokenRequest,
     actor: &Actor,
-) -> Result<Option<String>, StoreError> {
-    let name = name.trim();
+) -> Result<CreatedToken, TokenRefused> {
+    let name = request.name.trim();
     if name.is_empty() {
-        return Ok(None);
+        return Err(TokenRefused::NameRequired);
+    }
+    let days = request.expires_days.unwrap_or(TOKEN_DAYS_DEFAULT);
+    if !(1..=TOKEN_DAYS_MAX).contains(&days) {
+        return Err(TokenRefused::BadExpiry(days));
     }
     let token = new_token();
+    let hash = token_hash(&token);
+    let now = now_ms();
+    let expires_ms = now + days * 86_400_000;
     store
-        .create_api_token(&token_hash(&token), user_id, name, actor, now_ms())
+        .create_api_token(
+            &servq_store::NewApiToken {
+                token_hash: &hash,
+                user_id: &request.user_id,
+                name,
+                expires_ms: Some(expires_ms),
+                read_only: request.read_only,
+            },
+            actor,
+            now,
+        )
         .await?;
-    Ok(Some(token))
+    Ok(CreatedToken {
+        token_id: servq_store::token_id_of(&hash).to_owned(),
+        token,
+        expires_ms,
+    })
 }
 
 #[cfg(test)]

@@ -7,15 +7,12 @@ use axum::{
         Query, State,
         rejection::{JsonRejection, QueryRejection},
     },
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use servq_app::{
-    report::{self, Report, ReportFormat, RequestError},
-    users::{self, UserRefused, UserRequest},
-};
+use servq_app::report::{self, Report, ReportFormat, RequestError};
 use servq_core::{PERMISSIONS, Permission};
 use servq_kpi::{METRICS, MetricValue};
 use servq_store::KpiQuery;
@@ -59,7 +56,7 @@ pub(crate) async fn me(user: CurrentUser) -> Json<Me> {
         permissions,
         csrf_token: match &user.credential {
             Credential::Session { .. } => Some(user.csrf_token().to_owned()),
-            Credential::ApiToken => None,
+            Credential::ApiToken { .. } => None,
         },
     })
 }
@@ -228,160 +225,6 @@ pub(crate) async fn set_locale(
     Ok(Json(LocaleBody {
         locale: locale.tag().to_owned(),
     }))
-}
-
-/// `POST /api/v1/tokens` body.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct NewToken {
-    #[schema(min_length = 1, pattern = r"\S")]
-    name: String,
-}
-
-/// A token, shown once.
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct Token {
-    name: String,
-    token: String,
-}
-
-/// `POST /api/v1/tokens`: a new API token, shown once.
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "session", request_body = NewToken,
-    responses((status = 201, body = Token), (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
-        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
-pub(crate) async fn create_token(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    headers: HeaderMap,
-    request: Result<Json<NewToken>, JsonRejection>,
-) -> Result<Response, Problem> {
-    user.require(Permission::UseApiTokens)?;
-    user.check_csrf_header(&headers)?;
-    let Json(request) = request?;
-    let token = users::create_api_token(
-        &state.store,
-        &user.user.user_id,
-        &request.name,
-        &user.actor(),
-    )
-    .await
-    .map_err(Problem::internal)?
-    .ok_or_else(|| {
-        Problem::bad_request(
-            user.locale,
-            "name_required",
-            "a token needs a name".to_owned(),
-        )
-    })?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Token {
-            name: request.name.trim().to_owned(),
-            token,
-        }),
-    )
-        .into_response())
-}
-
-/// A user as listed.
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct UserSummary {
-    username: String,
-    role: String,
-    agent_id: Option<String>,
-    locale: String,
-    disabled: bool,
-}
-
-/// `GET /api/v1/users`.
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct Users {
-    users: Vec<UserSummary>,
-}
-
-/// `GET /api/v1/users` (administrators).
-#[utoipa::path(get, path = "/api/v1/users", tag = "users",
-    responses((status = 200, body = Users), (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
-        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
-pub(crate) async fn users(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> Result<Json<Users>, Problem> {
-    user.require(Permission::ManageUsers)?;
-    let users = state.store.users().await.map_err(Problem::internal)?;
-    Ok(Json(Users {
-        users: users
-            .into_iter()
-            .map(|u| UserSummary {
-                username: u.username,
-                role: u.role.name().to_owned(),
-                agent_id: u.agent_id,
-                locale: u.locale,
-                disabled: u.disabled,
-            })
-            .collect(),
-    }))
-}
-
-/// `POST /api/v1/users` body.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct NewUserBody {
-    #[schema(min_length = 1, pattern = r"\S")]
-    username: String,
-    /// At least 10 characters.
-    #[schema(min_length = 10)]
-    password: String,
-    #[schema(pattern = "^(agent|supervisor|qa_inspector|analyst|admin)$")]
-    role: String,
-    /// Required for the agent role.
-    agent_id: Option<String>,
-}
-
-/// A created user.
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct CreatedUser {
-    username: String,
-    role: String,
-}
-
-/// `POST /api/v1/users` (administrators): creates a user; audited.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserBody,
-    responses((status = 201, body = CreatedUser), (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
-        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"), (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
-pub(crate) async fn create_user(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    headers: HeaderMap,
-    request: Result<Json<NewUserBody>, JsonRejection>,
-) -> Result<Response, Problem> {
-    user.require(Permission::ManageUsers)?;
-    user.check_csrf_header(&headers)?;
-    let Json(request) = request?;
-    let request = UserRequest {
-        username: request.username,
-        password: request.password,
-        role: request.role,
-        agent_id: request.agent_id,
-    };
-    match users::create_user(&state.store, &request, &user.actor()).await {
-        Ok(new) => Ok((
-            StatusCode::CREATED,
-            Json(CreatedUser {
-                role: new.role.name().to_owned(),
-                username: new.username,
-            }),
-        )
-            .into_response()),
-        Err(UserRefused::Failed(error)) => Err(Problem::internal(format!("{error:#}"))),
-        Err(refused @ UserRefused::UsernameTaken(_)) => {
-            Err(Problem::conflict(refused.code(), refused.to_string()))
-        }
-        Err(refused) => Err(Problem::bad_request(
-            user.locale,
-            refused.code(),
-            refused.to_string(),
-        )),
-    }
 }
 
 #[derive(Deserialize)]

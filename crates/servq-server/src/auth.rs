@@ -4,7 +4,7 @@
 
 use axum::{
     extract::{FromRequestParts, OptionalFromRequestParts},
-    http::{HeaderMap, header, request::Parts},
+    http::{HeaderMap, Method, header, request::Parts},
 };
 use servq_core::Permission;
 use servq_store::UserRecord;
@@ -54,9 +54,14 @@ pub enum Credential {
     Session {
         /// The token forms and scripts in the page must send back.
         csrf: String,
+        /// The session's stored hash (kept when the user changes their own password).
+        hash: String,
     },
     /// An API token (no CSRF: it is never sent by a browser on its own).
-    ApiToken,
+    ApiToken {
+        /// Only reading requests are let through.
+        read_only: bool,
+    },
 }
 
 /// The signed-in user of a request.
@@ -111,8 +116,8 @@ impl CurrentUser {
     /// The session's CSRF token, for forms and page scripts; empty for an API token.
     pub fn csrf_token(&self) -> &str {
         match &self.credential {
-            Credential::Session { csrf } => csrf,
-            Credential::ApiToken => "",
+            Credential::Session { csrf, .. } => csrf,
+            Credential::ApiToken { .. } => "",
         }
     }
 
@@ -124,8 +129,8 @@ impl CurrentUser {
     /// For a session, checks the CSRF token sent with a state-changing request.
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), Problem> {
         match &self.credential {
-            Credential::ApiToken => Ok(()),
-            Credential::Session { csrf } if sent == Some(csrf.as_str()) => Ok(()),
+            Credential::ApiToken { .. } => Ok(()),
+            Credential::Session { csrf, .. } if sent == Some(csrf.as_str()) => Ok(()),
             Credential::Session { .. } => Err(Problem::csrf(self.locale)),
         }
     }
@@ -147,19 +152,27 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<CurrentU
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
     {
-        state
+        let found = state
             .store
-            .api_token_user(&token_hash(token.trim()))
+            .api_token_user(&token_hash(token.trim()), now_ms())
             .await
-            .map_err(Problem::internal)?
-            .map(|user| (user, Credential::ApiToken))
+            .map_err(Problem::internal)?;
+        // a read-only token reads: anything but GET and HEAD is refused before any handler
+        if let Some((user, true)) = &found
+            && !matches!(parts.method, Method::GET | Method::HEAD)
+        {
+            let locale = Locale::parse(&user.locale).unwrap_or(browser);
+            return Err(Problem::forbidden(locale).with_message(locale, "read_only_token", &[]));
+        }
+        found.map(|(user, read_only)| (user, Credential::ApiToken { read_only }))
     } else if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
+        let hash = token_hash(&token);
         state
             .store
-            .session_user(&token_hash(&token), now_ms())
+            .session_user(&hash, now_ms())
             .await
             .map_err(Problem::internal)?
-            .map(|(user, csrf)| (user, Credential::Session { csrf }))
+            .map(|(user, csrf)| (user, Credential::Session { csrf, hash }))
     } else {
         None
     };

@@ -118,21 +118,6 @@ pub(crate) async fn tickets_page(
     Ok(render(&page)?.into_response())
 }
 
-/// Opens a ticket through the API and goes to it (with its status link), or shows the problem.
-pub(crate) const CREATE_SCRIPT: &str = "function servqCreate(body) {\
-  fetch('/api/v1/tickets', {method: 'POST', credentials: 'same-origin', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.getElementById('csrf').dataset.csrf}, body: JSON.stringify(body)})\
-  .then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })\
-  .then(function (p) { if (p[0]) { location.href = '/tickets/' + encodeURIComponent(p[1].id) + '?token=' + encodeURIComponent(p[1].status_token); }\
-    else { var m = document.getElementById('message'); m.textContent = (p[1].message || p[1].detail || p[1].title || ''); m.className = 'error'; } });\
-}";
-
-/// Uploads the attachment form's file to its `data-url`, then reloads, or shows the problem.
-pub(crate) const ATTACH_SCRIPT: &str = "function servqAttach(form) {\
-  fetch(form.dataset.url, {method: 'POST', credentials: 'same-origin', headers: {'X-CSRF-Token': document.getElementById('csrf').dataset.csrf}, body: new FormData(form)})\
-  .then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })\
-  .then(function (p) { if (p[0]) { location.reload(); } else { var m = document.getElementById('message'); m.textContent = (p[1].message || p[1].detail || p[1].title || ''); m.className = 'error'; } });\
-}";
-
 /// A ticket in the list.
 struct TicketLine {
     id: String,

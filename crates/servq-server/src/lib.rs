@@ -3,6 +3,8 @@
 //! audit log, `/api/v1` for scripts, `/healthz`. Handlers are thin: they check the
 //! permission matrix of `servq-core`, call the store and the pure crates, and render.
 
+mod admin;
+mod admin_pages;
 mod api;
 pub mod auth;
 mod dashboard;
@@ -272,6 +274,8 @@ pub fn router(state: AppState) -> Router {
         .route("/contacts/{id}", get(transcript::transcript_page))
         .route("/import", get(imports::import_page))
         .route("/audit", get(pages::audit_page))
+        .route("/admin/users", get(admin_pages::users_page))
+        .route("/account", get(admin_pages::account_page))
         .route("/qa", get(qa_pages::qa_page_handler))
         .route("/qa/evaluate/{id}", get(qa_pages::evaluate_page))
         .route("/qa/evaluations/{id}", get(qa_pages::evaluation_page))
@@ -318,8 +322,20 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/me", get(api::me)),
         ("/api/v1/me/locale", put(api::set_locale)),
         ("/api/v1/kpi", get(api::kpi)),
-        ("/api/v1/tokens", post(api::create_token)),
-        ("/api/v1/users", get(api::users).post(api::create_user)),
+        (
+            "/api/v1/tokens",
+            get(admin::tokens).post(admin::create_token),
+        ),
+        (
+            "/api/v1/tokens/{id}",
+            axum::routing::delete(admin::revoke_token),
+        ),
+        ("/api/v1/users", get(admin::users).post(admin::create_user)),
+        (
+            "/api/v1/users/{username}",
+            axum::routing::patch(admin::change_user),
+        ),
+        ("/api/v1/me/password", post(admin::change_password)),
         ("/api/v1/audit", get(api::audit)),
         ("/api/v1/contacts", get(drill::contacts_api)),
         (

@@ -36,6 +36,10 @@ form.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;backgrou
 form.card label{display:block;margin:.6rem 0 .2rem}form.card input{width:100%;padding:.4rem;box-sizing:border-box}\
 .error{color:#b00020}tr.bottom td{background:#fde8e8}.description{white-space:pre-wrap;background:#fff;padding:.6rem .8rem;border-radius:.5rem}";
 
+/// The script of signed-in pages (`assets/app.js`): one place for sending to the API and saying
+/// the answer.
+pub(crate) const SCRIPT: &str = include_str!("../assets/app.js");
+
 /// The catalogue in one language, as templates use it: `{{ i18n.t("login.title") }}`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Text {
@@ -128,7 +132,7 @@ struct Header<'a> {
 }
 
 /// The pages in the header, each with the permission that opens it.
-const NAV_LINKS: [(Permission, &str, &str, &str); 6] = [
+const NAV_LINKS: [(Permission, &str, &str, &str); 7] = [
     (Permission::ViewOwnKpis, "/qa", "nav.qa", "nav-qa"),
     (
         Permission::ViewOwnKpis,
@@ -149,6 +153,12 @@ const NAV_LINKS: [(Permission, &str, &str, &str); 6] = [
         "nav-import",
     ),
     (Permission::ViewAuditLog, "/audit", "nav.audit", "nav-audit"),
+    (
+        Permission::ManageUsers,
+        "/admin/users",
+        "nav.users",
+        "nav-users",
+    ),
     (
         Permission::ViewOwnKpis,
         "/api/docs/",

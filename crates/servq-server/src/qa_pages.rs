@@ -18,26 +18,6 @@ use crate::{
     query_params::{add_days, path_segment, today},
 };
 
-/// Posts JSON to the API with the session's CSRF token and reloads or moves on; shows the
-/// problem's detail otherwise.
-pub(crate) const SCRIPT: &str = r#"function servqCalibrate(contact) {
-  fetch('/api/v1/calibrations', {method: 'POST', credentials: 'same-origin',
-    headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.body.dataset.csrf},
-    body: JSON.stringify({contact_id: contact})})
-  .then(function (r) { return r.json(); })
-  .then(function (c) { if (c.id) { location.href = '/qa/calibrations/' + encodeURIComponent(c.id); } });
-}
-function servqPost(url, body, next) {
-  var csrf = document.body.dataset.csrf;
-  fetch(url, {method: 'POST', credentials: 'same-origin',
-    headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf}, body: JSON.stringify(body)})
-  .then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })
-  .then(function (p) {
-    if (p[0]) { if (next) { location.href = next; } else { location.reload(); } }
-    else { var m = document.getElementById('qa-message'); m.textContent = (p[1].message || p[1].detail || p[1].title || ''); m.className = 'error'; }
-  });
-}"#;
-
 fn score_text(score: Option<f64>) -> String {
     score.map_or("—".to_owned(), |s| format!("{s:.2}"))
 }

@@ -799,24 +799,6 @@ pub(crate) async fn report(
 // ---------------------------------------------------------------------------------------------
 // Pages
 
-/// Sends JSON with the session's CSRF token, then reloads or moves on; shows the problem's
-/// detail otherwise.
-pub(crate) const SCRIPT: &str = r#"function servqSend(method, url, body, next) {
-  fetch(url, {method: method, credentials: 'same-origin',
-    headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.getElementById('csrf').dataset.csrf},
-    body: JSON.stringify(body)})
-  .then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })
-  .then(function (p) {
-    var m = document.getElementById('message');
-    if (p[0]) { if (next) { location.href = next; } else { m.textContent = m.dataset.saved; m.className = 'ok'; } }
-    else { m.textContent = (p[1].message || p[1].detail || p[1].title || ''); m.className = 'error'; }
-  });
-}
-function servqJson(id) {
-  try { return JSON.parse(document.getElementById(id).value); }
-  catch (e) { var m = document.getElementById('message'); m.textContent = e.message; m.className = 'error'; return null; }
-}"#;
-
 /// Tasks on one page of `/reviews`.
 const PAGE_SIZE: i64 = 50;
 

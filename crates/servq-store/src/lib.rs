@@ -61,7 +61,9 @@ pub use tickets::{
     PickAgent, ReturnVisit, Ticket, TicketChange, TicketEvent, TicketGroup,
 };
 pub use transcripts::{CoachingItem, StoredHit, StoredTranscript, TranscriptImport};
-pub use users::{Actor, AuditEntry, NewUser, UserRecord};
+pub use users::{
+    Actor, ApiTokenRecord, AuditEntry, NewApiToken, NewUser, UserChange, UserRecord, token_id_of,
+};
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +88,9 @@ pub enum StoreError {
     /// A user with this name exists already.
     #[error("the user name '{0}' is taken")]
     UsernameTaken(String),
+    /// The change would leave no enabled administrator.
+    #[error("the last enabled administrator cannot be disabled or given another role")]
+    LastAdmin,
     /// A stored setting could not be read back.
     #[error("stored setting '{key}' has an invalid value '{value}'")]
     BadSetting {

@@ -41,6 +41,66 @@ pub struct NewUser {
     pub agent_id: Option<String>,
 }
 
+/// A change to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    /// A new role.
+    pub role: Option<Role>,
+    /// A new argon2id password hash.
+    pub password_hash: Option<String>,
+    /// Disable (true) or enable (false).
+    pub disabled: Option<bool>,
+    /// A new agent id (`Some(None)` removes it).
+    pub agent_id: Option<Option<String>>,
+    /// The teams the user supervises (replacing the ones they had).
+    pub teams: Option<Vec<String>>,
+    /// End every session of the user (a disabled user or a password reset by an administrator).
+    pub end_sessions: bool,
+}
+
+/// An API token to store.
+#[derive(Debug, Clone, Copy)]
+pub struct NewApiToken<'a> {
+    /// SHA-256 of the secret, hex.
+    pub token_hash: &'a str,
+    /// The user it acts as.
+    pub user_id: &'a str,
+    /// What it is for.
+    pub name: &'a str,
+    /// When it stops working, UTC ms.
+    pub expires_ms: Option<i64>,
+    /// Only reading requests (GET) are allowed.
+    pub read_only: bool,
+}
+
+/// A stored API token, as it is listed (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenRecord {
+    /// Public id: the first 12 hex digits of the secret's SHA-256.
+    pub token_id: String,
+    /// The user it acts as.
+    pub user_id: String,
+    /// Their sign-in name.
+    pub username: String,
+    /// What it is for.
+    pub name: String,
+    /// Who made it.
+    pub created_by: String,
+    /// Made, UTC ms.
+    pub created_ms: i64,
+    /// Stops working, UTC ms; `None` never (tokens made before schema v17).
+    pub expires_ms: Option<i64>,
+    /// Read-only scope.
+    pub read_only: bool,
+    /// Revoked, UTC ms.
+    pub revoked_ms: Option<i64>,
+}
+
+/// The public id of a token: the first 12 hex digits of its hash.
+pub fn token_id_of(token_hash: &str) -> &str {
+    &token_hash[..12.min(token_hash.len())]
+}
+
 /// Who did something, for the audit log.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -253,30 +313,40 @@ impl Store {
     /// Stores an API token for a user and audits it.
     pub async fn create_api_token(
         &self,
-        token_hash: &str,
-        user_id: &str,
-        name: &str,
+        token: &NewApiToken<'_>,
         actor: &Actor,
         now_ms: i64,
     ) -> Result<()> {
         let mut transaction = self.begin_write().await?;
+        let token_id = token_id_of(token.token_hash);
         sqlx::query(
-            "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO api_tokens (token_hash, user_id, name, created_at, token_id, expires_at, \
+             read_only, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(name)
+        .bind(token.token_hash)
+        .bind(token.user_id)
+        .bind(token.name)
         .bind(now_ms)
+        .bind(token_id)
+        .bind(token.expires_ms)
+        .bind(i64::from(token.read_only))
+        .bind(actor.name.as_str())
         .execute(&mut *transaction)
         .await?;
-        let detail = serde_json::json!({ "name": name }).to_string();
+        let detail = serde_json::json!({
+            "name": token.name,
+            "user_id": token.user_id,
+            "expires_at": token.expires_ms,
+            "read_only": token.read_only,
+        })
+        .to_string();
         audit(
             &mut transaction,
             actor,
             now_ms,
             "create",
             "api_token",
-            &token_hash[..12.min(token_hash.len())],
+            token_id,
             &detail,
         )
         .await?;
@@ -284,17 +354,233 @@ impl Store {
         Ok(())
     }
 
-    /// The user an API token belongs to.
-    pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<UserRecord>> {
+    /// The user an API token acts as, and whether it is read-only: none for an unknown,
+    /// revoked or expired token, or a disabled user.
+    pub async fn api_token_user(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(UserRecord, bool)>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {} FROM api_tokens t JOIN users u ON u.user_id = t.user_id \
-             WHERE t.token_hash = $1 AND u.disabled = 0",
+            "SELECT {}, t.read_only FROM api_tokens t JOIN users u ON u.user_id = t.user_id \
+             WHERE t.token_hash = $1 AND u.disabled = 0 AND t.revoked_at IS NULL \
+               AND (t.expires_at IS NULL OR t.expires_at > $2)",
             USER_COLUMNS
         )))
         .bind(token_hash)
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok((
+                user_from_row(&row)?,
+                row.try_get::<i64, _>("read_only")? != 0,
+            ))
+        })
+        .transpose()
+    }
+
+    /// API tokens, newest first: one user's, or everyone's.
+    pub async fn api_tokens(&self, user_id: Option<&str>) -> Result<Vec<ApiTokenRecord>> {
+        sqlx::query(
+            "SELECT t.token_id, t.user_id, u.username, t.name, t.created_by, t.created_at, \
+             t.expires_at, t.read_only, t.revoked_at FROM api_tokens t \
+             JOIN users u ON u.user_id = t.user_id WHERE ($1 = '' OR t.user_id = $1) \
+             ORDER BY t.created_at DESC, t.token_id",
+        )
+        .bind(user_id.unwrap_or(""))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(ApiTokenRecord {
+                token_id: row.try_get("token_id")?,
+                user_id: row.try_get("user_id")?,
+                username: row.try_get("username")?,
+                name: row.try_get("name")?,
+                created_by: row.try_get("created_by")?,
+                created_ms: row.try_get("created_at")?,
+                expires_ms: row.try_get("expires_at")?,
+                read_only: row.try_get::<i64, _>("read_only")? != 0,
+                revoked_ms: row.try_get("revoked_at")?,
+            })
+        })
+        .collect()
+    }
+
+    /// Revokes a token by its public id — only one of `owner`'s when given; false when there is
+    /// no such live token. Audited.
+    pub async fn revoke_api_token(
+        &self,
+        token_id: &str,
+        owner: Option<&str>,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let mut transaction = self.begin_write().await?;
+        let revoked = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE token_id = $2 AND revoked_at IS NULL \
+             AND ($3 = '' OR user_id = $3)",
+        )
+        .bind(now_ms)
+        .bind(token_id)
+        .bind(owner.unwrap_or(""))
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+        if revoked == 0 {
+            return Ok(false);
+        }
+        audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "revoke",
+            "api_token",
+            token_id,
+            "{}",
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    /// The user with this id.
+    pub async fn user_by_id(&self, user_id: &str) -> Result<Option<UserRecord>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.user_id = $1"
+        )))
+        .bind(user_id)
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// The teams each user supervises: (user id, team), by user then team.
+    pub async fn user_teams(&self) -> Result<Vec<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT user_id, team FROM user_teams ORDER BY user_id, team")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Changes a user in one transaction, audited (`update` on `user`, with what changed —
+    /// never the hash). Refused with [`StoreError::LastAdmin`] when it would leave no enabled
+    /// administrator.
+    pub async fn change_user(
+        &self,
+        user_id: &str,
+        change: &UserChange,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<()> {
+        let mut transaction = self.begin_write().await?;
+        let current = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.user_id = $1"
+        )))
+        .bind(user_id)
+        .fetch_optional(&mut *transaction)
+        .await?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()?
+        .ok_or_else(|| StoreError::CorruptValue {
+            column: "users.user_id",
+            value: user_id.to_owned(),
+        })?;
+        let stays_admin = change.role.unwrap_or(current.role) == Role::Admin
+            && !change.disabled.unwrap_or(current.disabled);
+        if current.role == Role::Admin && !current.disabled && !stays_admin {
+            let others: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND user_id <> $1",
+            )
+            .bind(user_id)
+            .fetch_one(&mut *transaction)
+            .await?;
+            if others == 0 {
+                return Err(StoreError::LastAdmin);
+            }
+        }
+        let mut detail = serde_json::Map::new();
+        if let Some(role) = change.role {
+            sqlx::query("UPDATE users SET role = $1 WHERE user_id = $2")
+                .bind(role.name())
+                .bind(user_id)
+                .execute(&mut *transaction)
+                .await?;
+            detail.insert("role".into(), role.name().into());
+        }
+        if let Some(hash) = &change.password_hash {
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE user_id = $2")
+                .bind(hash.as_str())
+                .bind(user_id)
+                .execute(&mut *transaction)
+                .await?;
+            detail.insert("password".into(), "changed".into());
+        }
+        if let Some(disabled) = change.disabled {
+            sqlx::query("UPDATE users SET disabled = $1 WHERE user_id = $2")
+                .bind(i64::from(disabled))
+                .bind(user_id)
+                .execute(&mut *transaction)
+                .await?;
+            detail.insert("disabled".into(), disabled.into());
+        }
+        if let Some(agent_id) = &change.agent_id {
+            sqlx::query("UPDATE users SET agent_id = $1 WHERE user_id = $2")
+                .bind(agent_id.as_deref())
+                .bind(user_id)
+                .execute(&mut *transaction)
+                .await?;
+            detail.insert("agent_id".into(), agent_id.clone().into());
+        }
+        if let Some(teams) = &change.teams {
+            sqlx::query("DELETE FROM user_teams WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *transaction)
+                .await?;
+            for team in teams {
+                sqlx::query(
+                    "INSERT INTO user_teams (user_id, team) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                )
+                .bind(user_id)
+                .bind(team.as_str())
+                .execute(&mut *transaction)
+                .await?;
+            }
+            detail.insert("teams".into(), teams.clone().into());
+        }
+        if change.end_sessions {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *transaction)
+                .await?;
+        }
+        audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "update",
+            "user",
+            user_id,
+            &serde_json::Value::Object(detail).to_string(),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Ends every session of a user but `keep` (the one that changed its own password).
+    pub async fn end_other_sessions(&self, user_id: &str, keep_hash: &str) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                .bind(user_id)
+                .bind(keep_hash)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
     }
 
     /// Counts a failed sign-in under `key` (user name and address).

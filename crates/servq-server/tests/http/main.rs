@@ -3,6 +3,7 @@
 #![allow(missing_docs)]
 
 mod access;
+mod admin;
 mod desk;
 mod imports;
 mod qa;

@@ -110,6 +110,16 @@ impl Session {
         self.send(Method::PUT, path, Some(body)).await
     }
 
+    /// `PATCH path` with a JSON body and the CSRF token.
+    pub async fn patch_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+
+    /// `DELETE path` with the CSRF token.
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::DELETE, path, None).await
+    }
+
     async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> (StatusCode, Value) {
         let mut request = self
             .client

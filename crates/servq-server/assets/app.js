@@ -1,0 +1,64 @@
+// The script of servq's signed-in pages (inlined by app_layout.html): sends JSON, or a form's
+// files, to the API with the session's CSRF token, then reloads, moves on or says "saved"; a
+// refusal is said in the user's language (the problem's `message`, else its `detail`) in the
+// page's status line.
+function servqCsrf() { return document.getElementById('csrf').dataset.csrf; }
+function servqSay(text, kind) {
+  var m = document.getElementById('message');
+  m.textContent = text;
+  m.className = kind;
+}
+function servqProblem(problem) {
+  servqSay(problem.message || problem.detail || problem.title || '', 'error');
+}
+// Resolves to [ok, body]; a 204 has an empty body, a non-JSON answer becomes a problem.
+function servqRequest(method, url, body) {
+  var headers = {'X-CSRF-Token': servqCsrf()};
+  var payload = body;
+  if (!(body instanceof FormData)) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  return fetch(url, {method: method, credentials: 'same-origin', headers: headers, body: payload})
+    .then(function (r) {
+      var read = r.status === 204 ? Promise.resolve({})
+        : r.json().catch(function () { return {title: r.status + ' ' + r.statusText}; });
+      return read.then(function (j) { return [r.ok, j]; });
+    });
+}
+// `next`: a URL to go to, true to reload, nothing to stay and say "saved".
+function servqSend(method, url, body, next) {
+  return servqRequest(method, url, body).then(function (p) {
+    if (!p[0]) { servqProblem(p[1]); return null; }
+    if (typeof next === 'string') { location.href = next; }
+    else if (next === true) { location.reload(); }
+    else { servqSay(document.getElementById('message').dataset.saved, 'ok'); }
+    return p[1];
+  });
+}
+function servqPost(url, body, next) { return servqSend('POST', url, body, next || true); }
+function servqJson(id) {
+  try { return JSON.parse(document.getElementById(id).value); }
+  catch (e) { servqSay(e.message, 'error'); return null; }
+}
+// Opens a calibration session on a contact and goes to it.
+function servqCalibrate(contact) {
+  servqRequest('POST', '/api/v1/calibrations', {contact_id: contact}).then(function (p) {
+    if (p[0]) { location.href = '/qa/calibrations/' + encodeURIComponent(p[1].id); }
+    else { servqProblem(p[1]); }
+  });
+}
+// Opens a ticket and goes to it with its status link.
+function servqCreate(body) {
+  servqRequest('POST', '/api/v1/tickets', body).then(function (p) {
+    if (p[0]) {
+      location.href = '/tickets/' + encodeURIComponent(p[1].id) + '?token=' + encodeURIComponent(p[1].status_token);
+    } else { servqProblem(p[1]); }
+  });
+}
+// Uploads a form's file to its data-url, then reloads.
+function servqAttach(form) { servqSend('POST', form.dataset.url, new FormData(form), true); }
+// Copies the text of element `id` and says so.
+function servqCopy(id, said) {
+  navigator.clipboard.writeText(document.getElementById(id).textContent).then(function () { servqSay(said, 'ok'); });
+}

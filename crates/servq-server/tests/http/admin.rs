@@ -1,0 +1,292 @@
+//! Administration over HTTP: users changed and disabled (their session and tokens stop at the
+//! next request), the last administrator kept, one's own password, and API tokens with expiry,
+//! read-only scope and revocation.
+
+use crate::support::*;
+
+/// A bearer-token client's answer: status and JSON.
+async fn with_token(method: reqwest::Method, url: String, token: &str) -> (StatusCode, Value) {
+    let response = client()
+        .request(method, url)
+        .bearer_auth(token)
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn users_are_changed_and_disabled_and_one_admin_always_stays() {
+    for app in TestApp::on_both_databases().await {
+        let admin = app.sign_in_as(Role::Admin).await;
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        let (status, _) = supervisor.get_json("/api/v1/me").await;
+        assert_eq!(status, StatusCode::OK);
+        // a supervisor's token, made from their session
+        let (status, token) = supervisor
+            .post_json("/api/v1/tokens", &json!({"name": "nightly export"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{token}");
+        let secret = token["token"].as_str().unwrap().to_owned();
+        let me = format!("{}/api/v1/me", app.base);
+        assert_eq!(
+            with_token(reqwest::Method::GET, me.clone(), &secret)
+                .await
+                .0,
+            StatusCode::OK
+        );
+
+        // change role and teams; agents need an agent id
+        let (status, changed) = admin
+            .patch_json(
+                "/api/v1/users/supervisor",
+                &json!({"role": "analyst", "teams": ["二组", " 一组 ", ""]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+        assert_eq!(changed["role"], "analyst");
+        assert_eq!(changed["teams"], json!(["一组", "二组"]));
+        let (status, refused) = admin
+            .patch_json("/api/v1/users/supervisor", &json!({"role": "agent"}))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(refused["code"], "agent_id_required");
+        let (status, _) = admin
+            .patch_json("/api/v1/users/nobody", &json!({"disabled": true}))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // disabled: the session and the token stop at the next request
+        let (status, _) = admin
+            .patch_json("/api/v1/users/supervisor", &json!({"disabled": true}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            supervisor.get_json("/api/v1/me").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            with_token(reqwest::Method::GET, me.clone(), &secret)
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+        let (status, _) = admin
+            .patch_json("/api/v1/users/supervisor", &json!({"disabled": false}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            with_token(reqwest::Method::GET, me.clone(), &secret)
+                .await
+                .0,
+            StatusCode::OK,
+            "re-enabled: the token works again"
+        );
+        // the only admin cannot be disabled or demoted
+        let (status, last) = admin
+            .patch_json("/api/v1/users/admin", &json!({"disabled": true}))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{last}");
+        assert_eq!(last["code"], "last_admin");
+        assert!(last["message"].as_str().is_some());
+        let (status, _) = admin
+            .patch_json("/api/v1/users/admin", &json!({"role": "analyst"}))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        // a non-admin may not manage users
+        let (status, _) = supervisor
+            .patch_json("/api/v1/users/admin", &json!({"disabled": true}))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "signed out by the disable"
+        );
+
+        // the users page lists them for the admin; others get 403
+        let (status, page) = admin.get_text("/admin/users").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("data-user=\"supervisor\""), "{page}");
+        let analyst = app.sign_in_as(Role::Analyst).await;
+        assert_eq!(
+            analyst.get_text("/admin/users").await.0,
+            StatusCode::FORBIDDEN
+        );
+        // every change is in the audit log, never a password hash
+        let (_, audit) = admin.get_json("/api/v1/audit?limit=50").await;
+        let updates = audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "update" && e["entity"] == "user")
+            .count();
+        assert_eq!(updates, 3);
+        assert!(!audit.to_string().contains("argon2"));
+    }
+}
+
+#[tokio::test]
+async fn passwords_change_with_the_current_one_and_end_other_sessions() {
+    for app in TestApp::on_both_databases().await {
+        let first = app.sign_in_as(Role::QaInspector).await;
+        let (second, _) = sign_in(&app.base, "qa_inspector").await;
+        let (status, wrong) = first
+            .post_json(
+                "/api/v1/me/password",
+                &json!({"current_password": "not it at all", "new_password": "a brand new password"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(wrong["code"], "wrong_password");
+        let (status, weak) = first
+            .post_json(
+                "/api/v1/me/password",
+                &json!({"current_password": PASSWORD, "new_password": "short"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(weak["code"], "weak_password");
+        let (status, _) = first
+            .post_json(
+                "/api/v1/me/password",
+                &json!({"current_password": PASSWORD, "new_password": "a brand new password"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        // this session goes on; the other one ended; the new password signs in
+        assert_eq!(first.get_json("/api/v1/me").await.0, StatusCode::OK);
+        let (status, _) = second
+            .get(format!("{}/api/v1/me", app.base))
+            .send()
+            .await
+            .map(|r| (r.status(), ()))
+            .unwrap();
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let fresh = client();
+        let response = fresh
+            .post(format!("{}/login", app.base))
+            .form(&[
+                ("username", "qa_inspector"),
+                ("password", "a brand new password"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        // the account page is everyone's
+        let (status, page) = first.get_text("/account").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("id=\"password-form\""));
+    }
+}
+
+#[tokio::test]
+async fn tokens_expire_can_be_read_only_are_listed_without_secrets_and_revoked() {
+    for app in TestApp::on_both_databases().await {
+        let admin = app.sign_in_as(Role::Admin).await;
+        let analyst = app.sign_in_as(Role::Analyst).await;
+        for days in [0, 366] {
+            let (status, refused) = analyst
+                .post_json(
+                    "/api/v1/tokens",
+                    &json!({"name": "x", "expires_in_days": days}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+            assert_eq!(refused["code"], "bad_expiry");
+        }
+        let (status, refused) = analyst
+            .post_json("/api/v1/tokens", &json!({"name": "  "}))
+            .await;
+        assert_eq!(
+            (status, refused["code"].clone()),
+            (StatusCode::BAD_REQUEST, json!("name_required"))
+        );
+        // only administrators make tokens for others
+        let (status, _) = analyst
+            .post_json("/api/v1/tokens", &json!({"name": "x", "username": "admin"}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, made) = analyst
+            .post_json(
+                "/api/v1/tokens",
+                &json!({"name": "dashboard screen", "read_only": true, "expires_in_days": 30}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        let secret = made["token"].as_str().unwrap().to_owned();
+        let id = made["id"].as_str().unwrap().to_owned();
+        assert_eq!(made["read_only"], true);
+        let expires: jiff::Timestamp = made["expires_at"].as_str().unwrap().parse().unwrap();
+        let days = (expires - jiff::Timestamp::now())
+            .total(jiff::Unit::Hour)
+            .unwrap()
+            / 24.0;
+        assert!((29.9..30.1).contains(&days), "{days}");
+        // read-only: reads pass, writes are refused before any handler
+        let base = &app.base;
+        assert_eq!(
+            with_token(reqwest::Method::GET, format!("{base}/api/v1/kpi"), &secret)
+                .await
+                .0,
+            StatusCode::OK
+        );
+        let (status, refused) = with_token(
+            reqwest::Method::POST,
+            format!("{base}/api/v1/tokens"),
+            &secret,
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(refused["code"], "forbidden");
+        // a read-write token cannot make tokens either
+        let (_, writer) = admin
+            .post_json(
+                "/api/v1/tokens",
+                &json!({"name": "etl", "username": "analyst"}),
+            )
+            .await;
+        let writer_secret = writer["token"].as_str().unwrap().to_owned();
+        let (status, _) = with_token(
+            reqwest::Method::POST,
+            format!("{base}/api/v1/tokens"),
+            &writer_secret,
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        // listed without secrets: the analyst sees their two, the admin everyone's
+        let (_, mine) = analyst.get_json("/api/v1/tokens").await;
+        assert_eq!(mine["tokens"].as_array().unwrap().len(), 2, "{mine}");
+        assert!(!mine.to_string().contains(&secret));
+        assert_eq!(mine["tokens"][0]["created_by"], "admin");
+        let (_, everyone) = admin.get_json("/api/v1/tokens").await;
+        assert_eq!(everyone["tokens"].as_array().unwrap().len(), 2);
+        // revoked: refused at once; once only; not someone else's
+        let (_, own) = admin
+            .post_json("/api/v1/tokens", &json!({"name": "admin's own"}))
+            .await;
+        let (status, _) = analyst
+            .delete(&format!("/api/v1/tokens/{}", own["id"].as_str().unwrap()))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = analyst.delete(&format!("/api/v1/tokens/{id}")).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(
+            with_token(reqwest::Method::GET, format!("{base}/api/v1/kpi"), &secret)
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+        let (status, _) = analyst.delete(&format!("/api/v1/tokens/{id}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, page) = analyst.get_text("/account").await;
+        assert!(
+            page.contains(&format!("data-token=\"{id}\" data-state=\"revoked\"")),
+            "{page}"
+        );
+        assert!(!page.contains(&secret));
+    }
+}
