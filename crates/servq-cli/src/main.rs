@@ -1,6 +1,7 @@
 //! The `servq` command line: imports, KPI reports, demo data and configuration. Each subcommand
 //! parses its flags into domain types at the edge and calls the store and the pure crates.
 
+mod admin;
 mod config;
 mod demo;
 mod desk;
@@ -69,10 +70,15 @@ enum Command {
     },
     /// Run the web app and REST API.
     Serve(serve::ServeArgs),
-    /// Manage users.
+    /// Manage users: add, list, disable, enable, set-role, set-password, set-team.
     User {
         #[command(subcommand)]
-        command: serve::UserCommand,
+        command: admin::UserCommand,
+    },
+    /// API tokens for scripts: create (the secret is shown once), list and revoke them.
+    Token {
+        #[command(subcommand)]
+        command: admin::TokenCommand,
     },
     /// Generate a realistic demo data set (40 agents, 3 queues, 28 days) into the database.
     Demo(demo::DemoArgs),
@@ -160,7 +166,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Desk { command } => desk::run(&config, command).await,
         Command::Jobs { command } => jobs::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,
-        Command::User { command } => serve::user(&config, command).await,
+        Command::User { command } => admin::user(&config, command).await,
+        Command::Token { command } => admin::token(&config, command).await,
         Command::Stats { command } => stats::run_stats(command).await,
         Command::Drivers(args) => stats::run_drivers(&config, args).await,
         Command::Config {

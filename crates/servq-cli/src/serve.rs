@@ -1,13 +1,9 @@
-//! `servq serve` and `servq user add`: the web app, and users from the command line.
+//! `servq serve`: the web app and REST API (users and tokens from the command line: `admin.rs`).
 
-use std::{io::BufRead, net::SocketAddr, process::ExitCode};
+use std::{net::SocketAddr, process::ExitCode};
 
-use anyhow::{Context, Result, ensure};
-use servq_app::{
-    cli_actor,
-    outbox::{OutboxConfig, SmtpTls},
-    users::{self, UserRefused, UserRequest},
-};
+use anyhow::{Result, ensure};
+use servq_app::outbox::{OutboxConfig, SmtpTls};
 
 use crate::config::Config;
 
@@ -99,21 +95,6 @@ impl OutboxArgs {
     }
 }
 
-#[derive(Debug, clap::Subcommand)]
-pub enum UserCommand {
-    /// Create a user; the password is read from the first line of standard input.
-    Add {
-        /// Sign-in name.
-        username: String,
-        /// agent, supervisor, qa_inspector, analyst or admin.
-        #[arg(long)]
-        role: String,
-        /// For an agent: the agent id whose records they see.
-        #[arg(long)]
-        agent_id: Option<String>,
-    },
-}
-
 pub async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
     let store = config.open_store().await?;
     let outbox = args.outbox.config()?;
@@ -126,52 +107,4 @@ pub async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
     )
     .await?;
     Ok(ExitCode::SUCCESS)
-}
-
-pub async fn user(config: &Config, command: UserCommand) -> Result<ExitCode> {
-    match command {
-        UserCommand::Add {
-            username,
-            role,
-            agent_id,
-        } => {
-            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-                eprint!("password for {username}: ");
-            }
-            let mut password = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut password)
-                .context("reading the password from standard input")?;
-            let request = UserRequest {
-                username,
-                password: password.trim_end_matches(['\r', '\n']).to_owned(),
-                role,
-                agent_id,
-            };
-            let refused = |refused: UserRefused| match refused {
-                UserRefused::Failed(error) => error,
-                refused => anyhow::anyhow!("{}", cli_words(&refused)),
-            };
-            // the request's own problems first: no store is opened for a refused user
-            let user = users::check_user(&request).map_err(refused)?;
-            let store = config.open_store().await?;
-            let stored = users::store_user(&store, &user, &cli_actor()).await;
-            store.close().await;
-            stored.map_err(refused)?;
-            let (role, username) = (user.role, user.username);
-            eprintln!("created {role} {username}");
-            Ok(ExitCode::SUCCESS)
-        }
-    }
-}
-
-/// A refusal in the command line's words (flags where the API says fields).
-fn cli_words(refused: &UserRefused) -> String {
-    match refused {
-        UserRefused::AgentIdRequired => {
-            "an agent needs --agent-id (the agent whose records they see)".to_owned()
-        }
-        other => other.to_string(),
-    }
 }

@@ -84,6 +84,8 @@ pub struct Problem {
     detail: Option<String>,
     /// What a person reads, in their language (from the catalogue's `problem` section).
     message: Option<String>,
+    /// The language the title and message are in, when known (an HTML error page follows it).
+    locale: Option<Locale>,
 }
 
 impl Problem {
@@ -95,6 +97,7 @@ impl Problem {
             text = text.replace(&format!("{{{name}}}"), value);
         }
         self.message = Some(text);
+        self.locale = Some(locale);
         self
     }
 
@@ -114,6 +117,7 @@ impl Problem {
             title: t(locale, "login.title"),
             detail: None,
             message: None,
+            locale: Some(locale),
         }
     }
 
@@ -125,6 +129,7 @@ impl Problem {
             title: t(locale, "error.forbidden"),
             detail: None,
             message: None,
+            locale: Some(locale),
         }
     }
 
@@ -136,6 +141,7 @@ impl Problem {
             title: t(locale, "error.csrf"),
             detail: None,
             message: None,
+            locale: Some(locale),
         }
     }
 
@@ -147,6 +153,7 @@ impl Problem {
             title: t(locale, "error.bad_request"),
             detail: Some(detail),
             message: None,
+            locale: Some(locale),
         }
     }
 
@@ -158,6 +165,7 @@ impl Problem {
             title: "invalid request".to_owned(),
             detail: Some(detail),
             message: None,
+            locale: None,
         }
     }
 
@@ -169,6 +177,7 @@ impl Problem {
             title: t(locale, "error.not_found"),
             detail: None,
             message: None,
+            locale: Some(locale),
         }
     }
 
@@ -180,6 +189,7 @@ impl Problem {
             title: "too large".to_owned(),
             detail: Some(detail),
             message: None,
+            locale: None,
         }
     }
 
@@ -191,6 +201,7 @@ impl Problem {
             title: "conflict".to_owned(),
             detail: Some(detail),
             message: None,
+            locale: None,
         }
     }
 
@@ -203,6 +214,7 @@ impl Problem {
             title: "internal error".to_owned(),
             detail: None,
             message: None,
+            locale: None,
         }
     }
 }
@@ -257,6 +269,9 @@ impl IntoResponse for Problem {
             message: self.message,
         };
         let mut response = (self.status, Json(body)).into_response();
+        if let Some(locale) = self.locale {
+            response.extensions_mut().insert(locale);
+        }
         response.headers_mut().insert(
             axum::http::header::CONTENT_TYPE,
             axum::http::HeaderValue::from_static("application/problem+json"),
@@ -306,6 +321,8 @@ pub fn router(state: AppState) -> Router {
             utoipa_swagger_ui::SwaggerUi::new("/api/docs")
                 .url("/api/openapi.json", openapi::ApiDoc::openapi()),
         )
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(pages::html_errors))
         .layer(axum::middleware::from_fn(observe::track))
         .with_state(state)
 }

@@ -555,6 +555,83 @@ pub(crate) async fn audit_page(
     Ok(render(&audit)?.into_response())
 }
 
+/// An unknown path: 404 (an HTML page for browsers, a problem document under `/api/`).
+pub(crate) async fn not_found(headers: axum::http::HeaderMap) -> Problem {
+    Problem::not_found(crate::auth::browser_locale(&headers))
+}
+
+/// The error page (`error.html`): what went wrong in the user's language and a way back.
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    i18n: Text,
+    title: String,
+    status: u16,
+    /// The problem's title, in the user's language.
+    heading: String,
+    /// What exactly, when the problem says it.
+    message: Option<String>,
+}
+
+/// Turns a problem answered on a page route into an HTML page: a person who follows a stale link
+/// or lacks a permission sees a page with a way back, not a JSON document. `/api/` keeps RFC 9457
+/// JSON; other answers pass unchanged.
+pub(crate) async fn html_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path();
+    let page_route = !(path.starts_with("/api/") || path == "/metrics" || path == "/healthz");
+    let browser = crate::auth::browser_locale(request.headers());
+    let response = next.run(request).await;
+    let problem = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|kind| kind.as_bytes().starts_with(b"application/problem+json"));
+    if !page_route || !problem {
+        return response;
+    }
+    let status = response.status();
+    let locale = response
+        .extensions()
+        .get::<Locale>()
+        .copied()
+        .unwrap_or(browser);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    let document: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let text = |key: &str| {
+        document[key]
+            .as_str()
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned)
+    };
+    // the status's own words where the problem's title is generic or English
+    let heading = match status.as_u16() {
+        401 => t(locale, "error.unauthorized"),
+        403 => t(locale, "error.forbidden"),
+        404 => t(locale, "error.not_found"),
+        500..=599 => t(locale, "error.internal"),
+        _ => text("title").unwrap_or_else(|| t(locale, "error.bad_request")),
+    };
+    let message = text("message").or_else(|| {
+        // an English detail is shown only on English pages
+        (locale == Locale::En).then(|| text("detail")).flatten()
+    });
+    let page = ErrorPage {
+        i18n: Text::new(locale),
+        title: format!("{} · {heading}", status.as_u16()),
+        status: status.as_u16(),
+        heading,
+        message,
+    };
+    match askama::Template::render(&page) {
+        Ok(html) => (status, axum::response::Html(html)).into_response(),
+        Err(error) => Problem::internal(error).into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -8,6 +8,7 @@ use std::{
     process::{Command, Output, Stdio},
 };
 
+mod admin;
 mod desk;
 mod jobs;
 mod qa;

@@ -290,3 +290,53 @@ async fn tokens_expire_can_be_read_only_are_listed_without_secrets_and_revoked()
         assert!(!page.contains(&secret));
     }
 }
+
+#[tokio::test]
+async fn errors_on_pages_are_localized_pages_and_the_api_keeps_problem_documents() {
+    let database = TestDatabase::sqlite();
+    let app = TestApp::spawn(Store::open(&database.url).await.unwrap()).await;
+    let get = |path: &str, language: &str| {
+        client()
+            .get(format!("{}{path}", app.base))
+            .header("accept-language", language.to_owned())
+            .send()
+    };
+    let page = get("/no/such/page", "zh-CN,zh;q=0.9").await.unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\""), "{html}");
+    assert!(html.contains("未找到"), "{html}");
+    assert!(html.contains("id=\"error-home\""), "a way back: {html}");
+    let traditional = get("/no/such/page", "zh-TW")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(traditional.contains("回到首頁"), "{traditional}");
+    let api = get("/api/v1/no-such-thing", "zh-CN").await.unwrap();
+    assert_eq!(api.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        api.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    // a page the role may not open: 403 as a page in the user's language
+    app.add_user(Role::Agent).await;
+    let (agent, _) = sign_in(&app.base, "agent").await;
+    let forbidden = agent
+        .get(format!("{}/admin/users", app.base))
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+    let html = forbidden.text().await.unwrap();
+    assert!(html.contains("您无权访问此内容"), "{html}");
+    assert!(html.contains("data-status=\"403\""), "{html}");
+}
