@@ -12,7 +12,7 @@ let servq, run, base, browser, signIn;
 before(async () => {
   servq = await startServq({
     demo: ['--days', '21', '--daily-contacts', '300', '--agents', '10'],
-    users: [['sup', 'supervisor'], ['agent1', 'agent', 'A001'], ['qa1', 'qa_inspector']],
+    users: [['sup', 'supervisor'], ['agent1', 'agent', 'A001'], ['qa1', 'qa_inspector'], ['admin1', 'admin']],
   });
   ({ run, base, browser, signIn } = servq);
 });
@@ -425,4 +425,43 @@ test('the API docs page loads the OpenAPI document and lists its operations', as
   assert.ok(paths.includes('/api/v1/tickets/{id}/return-visit'), `${paths.length} paths shown`);
   assert.equal(await page.$('text=No API definition provided'), null);
   await context.close();
+});
+
+test('an administrator disables a user: their open session is refused at the next request; errors are pages', async () => {
+  const agentContext = await browser.newContext({ locale: 'zh-CN' });
+  const agent = await agentContext.newPage();
+  await signIn(agent, 'agent1');
+  await agent.goto(`${base}/qa`);
+  assert.equal(new URL(agent.url()).pathname, '/qa');
+
+  const adminContext = await browser.newContext({ locale: 'zh-CN' });
+  const admin = await adminContext.newPage();
+  admin.on('dialog', (dialog) => dialog.accept());
+  await signIn(admin, 'admin1');
+  await admin.click('#nav-users');
+  await admin.waitForURL(`${base}/admin/users`);
+  await admin.click('#users tr[data-user="agent1"] button.disable-user');
+  await admin.waitForSelector('#users tr[data-user="agent1"][data-disabled="true"]');
+
+  // the agent's next click: signed out, back at the sign-in page
+  await agent.goto(`${base}/qa`);
+  assert.equal(new URL(agent.url()).pathname, '/login');
+
+  await admin.click('#users tr[data-user="agent1"] button.enable-user');
+  await admin.waitForSelector('#users tr[data-user="agent1"][data-disabled="false"]');
+  // the last administrator cannot be disabled: the page has no button for oneself
+  assert.equal(await admin.$('#users tr[data-user="admin1"] button.disable-user'), null);
+
+  // a page the role may not open, and a path that does not exist: pages in the user's language
+  await signIn(agent, 'agent1');
+  const forbidden = await agent.goto(`${base}/admin/users`);
+  assert.equal(forbidden.status(), 403);
+  assert.match(await agent.textContent('#error-page h1'), /无权/);
+  const missing = await agent.goto(`${base}/no/such/page`);
+  assert.equal(missing.status(), 404);
+  assert.match(await agent.textContent('#error-page h1'), /未找到/);
+  await agent.click('#error-home');
+  await agent.waitForURL(`${base}/`);
+  await agentContext.close();
+  await adminContext.close();
 });
