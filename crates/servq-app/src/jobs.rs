@@ -64,14 +64,17 @@ pub enum Job {
     OutboxDelivery,
     /// Expired sessions, set-up tokens and old failed sign-ins are removed.
     SignInPurge,
+    /// New evaluations, disputes, assignments and SLA escalations become notifications.
+    Notify,
 }
 
 impl Job {
     /// Every job, in the order `servq jobs list` shows them.
-    pub const ALL: [Job; 4] = [
+    pub const ALL: [Job; 5] = [
         Job::Escalation,
         Job::SurveyDispatch,
         Job::OutboxDelivery,
+        Job::Notify,
         Job::SignInPurge,
     ];
 
@@ -82,6 +85,7 @@ impl Job {
             Job::SurveyDispatch => "survey-dispatch",
             Job::OutboxDelivery => "outbox-delivery",
             Job::SignInPurge => "sign-in-purge",
+            Job::Notify => "notify",
         }
     }
 
@@ -94,6 +98,9 @@ impl Job {
             Job::SignInPurge => {
                 "removes expired sessions and set-up tokens and old failed sign-ins"
             }
+            Job::Notify => {
+                "turns new evaluations, disputes, assignments and SLA escalations into notifications"
+            }
         }
     }
 
@@ -102,6 +109,7 @@ impl Job {
         match self {
             Job::Escalation | Job::SurveyDispatch => Schedule::Every(60),
             Job::OutboxDelivery => Schedule::Every(30),
+            Job::Notify => Schedule::Every(15),
             Job::SignInPurge => Schedule::Cron {
                 pattern: "30 3 * * *",
                 catch_up: DEFAULT_CATCH_UP,
@@ -154,6 +162,10 @@ pub async fn run_once(context: &JobContext, job: Job, now: Timestamp) -> Result<
             let delivery =
                 outbox::deliver_due(store, &context.outbox, now.as_millisecond()).await?;
             format!("{} sent, {} failed", delivery.sent, delivery.failed)
+        }
+        Job::Notify => {
+            let recorded = crate::notifications::pass(store, now.as_millisecond()).await?;
+            format!("{recorded} notifications")
         }
         Job::SignInPurge => {
             let now_ms = now.as_millisecond();

@@ -19,6 +19,7 @@ pub mod desk_import;
 pub mod i18n;
 pub mod imports;
 pub mod jobs;
+pub mod notifications;
 pub mod outbox;
 pub mod report;
 pub mod staffing;
@@ -53,4 +54,17 @@ pub fn cli_actor() -> Actor {
         user_id: None,
         name: "cli".to_owned(),
     }
+}
+
+/// `text` as one URL path segment: every byte but the unreserved ones percent-encoded.
+pub fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

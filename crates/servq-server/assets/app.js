@@ -62,3 +62,25 @@ function servqAttach(form) { servqSend('POST', form.dataset.url, new FormData(fo
 function servqCopy(id, said) {
   navigator.clipboard.writeText(document.getElementById(id).textContent).then(function () { servqSay(said, 'ok'); });
 }
+// The header's bell: the unread count, fetched once the page is shown.
+(function () {
+  var count = document.getElementById('bell-count');
+  if (!count) { return; }
+  fetch('/api/v1/notifications?unread=true&limit=0', {credentials: 'same-origin'})
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (list) {
+      if (list && list.unread > 0) { count.textContent = list.unread > 99 ? '99+' : String(list.unread); count.hidden = false; }
+    });
+})();
+// The header marks the page the user is on (the longest link that starts the path).
+(function () {
+  var links = Array.from(document.querySelectorAll('header nav a'));
+  var path = location.pathname;
+  var best = null;
+  links.forEach(function (link) {
+    var href = link.getAttribute('href');
+    var here = href === '/' ? path === '/' : path === href || path.indexOf(href.replace(/\/$/, '') + '/') === 0;
+    if (here && (!best || href.length > best.getAttribute('href').length)) { best = link; }
+  });
+  if (best) { best.setAttribute('aria-current', 'page'); }
+})();

@@ -152,6 +152,7 @@ pub(crate) async fn create(
             // a store failure is the server's fault: logged, a 500
             OpenRefused::Failed(error) => Problem::internal(format!("{error:#}")),
         })?;
+    crate::notifications::notify_now(&state).await;
     Ok((
         StatusCode::CREATED,
         Json(CreatedTicket {
@@ -966,6 +967,7 @@ pub(crate) async fn transfer(
     servq_app::desk::transfer(&state.store, &id, &body.team, &body.assignee, &user.actor())
         .await
         .map_err(|r| refused(&user, r))?;
+    crate::notifications::notify_now(&state).await;
     ticket_detail(&state, &user, &id).await
 }
 

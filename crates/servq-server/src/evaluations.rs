@@ -336,6 +336,7 @@ pub(crate) async fn create(
         .await
         .map_err(Problem::internal)?
         .ok_or_else(|| Problem::internal("the evaluation just stored is missing"))?;
+    crate::notifications::notify_now(&state).await;
     Ok((StatusCode::CREATED, Json(EvaluationBody::from(&evaluation))))
 }
 
@@ -422,6 +423,7 @@ pub(crate) async fn one(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<EvaluationBody>, Problem> {
     let Path(id) = id?;
+    crate::notifications::notify_now(&state).await;
     let evaluation = visible(&state, &user, &id).await?;
     Ok(Json(with_revisions(&state, &evaluation).await?))
 }
@@ -573,6 +575,7 @@ async fn step(
             )],
         ));
     }
+    crate::notifications::notify_now(&state).await;
     let evaluation = visible(&state, &user, &id).await?;
     Ok(Json(with_revisions(&state, &evaluation).await?))
 }

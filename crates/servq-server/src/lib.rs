@@ -13,6 +13,7 @@ mod desk_pages;
 mod drill;
 mod evaluations;
 mod imports;
+mod notifications;
 mod observe;
 mod openapi;
 mod pages;
@@ -291,6 +292,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(pages::audit_page))
         .route("/admin/users", get(admin_pages::users_page))
         .route("/account", get(admin_pages::account_page))
+        .route("/notifications", get(notifications::page))
         .route("/qa", get(qa_pages::qa_page_handler))
         .route("/qa/evaluate/{id}", get(qa_pages::evaluate_page))
         .route("/qa/evaluations/{id}", get(qa_pages::evaluation_page))
@@ -353,6 +355,12 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             axum::routing::patch(admin::change_user),
         ),
         ("/api/v1/me/password", post(admin::change_password)),
+        ("/api/v1/notifications", get(notifications::list)),
+        ("/api/v1/notifications/read", post(notifications::mark_read)),
+        (
+            "/api/v1/me/notifications",
+            get(notifications::settings).put(notifications::set_settings),
+        ),
         ("/api/v1/audit", get(api::audit)),
         ("/api/v1/contacts", get(drill::contacts_api)),
         (

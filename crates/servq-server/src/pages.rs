@@ -21,20 +21,7 @@ use crate::{
     now_ms,
 };
 
-pub(crate) const STYLE: &str = "body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;background:#f5f6f8;color:#1d2330}\
-header{display:flex;gap:1rem;align-items:center;padding:.6rem 1.2rem;background:#1d3557;color:#fff}\
-header a,header button{color:#fff}header .spacer{flex:1}main{padding:1.2rem;max-width:72rem;margin:auto}\
-.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.8rem}\
-.tile{background:#fff;border-radius:.5rem;padding:.8rem;box-shadow:0 1px 2px #0002}\
-.tile .value{font-size:1.6rem;font-weight:600}.tile .change{font-size:.85rem;color:#555}\
-table{border-collapse:collapse;background:#fff;width:100%;margin-top:1rem}td,th{padding:.35rem .6rem;border-bottom:1px solid #e3e6ea;text-align:right}\
-td:first-child,th:first-child{text-align:left}\
-a.tile{display:block;color:inherit;text-decoration:none}a.tile:hover{outline:2px solid #457b9d}\
-.better{color:#1b7f3b}.worse{color:#b00020}.chart{height:320px;background:#fff;border-radius:.5rem}\
-form.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;background:#fff;padding:.8rem;border-radius:.5rem}\
-.exports{font-size:.9rem}progress{width:100%}.muted{color:#666}form.card{background:#fff;max-width:24rem;margin:3rem auto;padding:1.5rem;border-radius:.5rem}\
-form.card label{display:block;margin:.6rem 0 .2rem}form.card input{width:100%;padding:.4rem;box-sizing:border-box}\
-.error{color:#b00020}tr.bottom td{background:#fde8e8}.description{white-space:pre-wrap;background:#fff;padding:.6rem .8rem;border-radius:.5rem}";
+pub(crate) const STYLE: &str = include_str!("../assets/app.css");
 
 /// The script of signed-in pages (`assets/app.js`): one place for sending to the API and saying
 /// the answer.

@@ -83,15 +83,4 @@ pub(crate) fn query_string(pairs: &[(&str, String)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
-/// `text` as one URL path segment: every byte but the unreserved ones percent-encoded.
-pub(crate) fn path_segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
+pub(crate) use servq_app::path_segment;

@@ -27,6 +27,7 @@ pub mod testing;
 mod ticket_cube;
 mod tickets;
 mod transcripts;
+mod user_notifications;
 mod users;
 
 use std::str::FromStr;
@@ -61,6 +62,10 @@ pub use tickets::{
     PickAgent, ReturnVisit, Ticket, TicketChange, TicketEvent, TicketGroup,
 };
 pub use transcripts::{CoachingItem, StoredHit, StoredTranscript, TranscriptImport};
+pub use user_notifications::{
+    NewNotification, NotificationEmail, NotificationPref, NotificationSource, SourceEvent,
+    StoredNotification,
+};
 pub use users::{
     Actor, ApiTokenRecord, AuditEntry, NewApiToken, NewUser, UserChange, UserRecord, token_id_of,
 };

@@ -661,12 +661,14 @@ impl Store {
                 }
                 let text = format!("{level}: ticket {ticket_id} {metric}");
                 sqlx::query(
-                    "INSERT INTO notifications (audience, ticket_id, text, created_at) \
-                     VALUES ('supervisor', $1, $2, $3)",
+                    "INSERT INTO notifications (audience, ticket_id, text, created_at, level, \
+                     metric) VALUES ('supervisor', $1, $2, $3, $4, $5)",
                 )
                 .bind(ticket_id.as_str())
                 .bind(text.as_str())
                 .bind(now_ms)
+                .bind(level)
+                .bind(metric.name())
                 .execute(&mut *transaction)
                 .await?;
                 for channel in ["email", "webhook"] {

@@ -24,6 +24,8 @@ pub struct UserRecord {
     pub agent_id: Option<String>,
     /// Disabled users cannot sign in.
     pub disabled: bool,
+    /// Where e-mail notifications go; empty for none.
+    pub email: String,
 }
 
 /// A user to create.
@@ -131,7 +133,7 @@ pub struct AuditEntry {
 
 /// The columns `user_from_row` reads, for queries that name the users table `u`.
 const USER_COLUMNS: &str =
-    "u.user_id, u.username, u.password_hash, u.role, u.locale, u.agent_id, u.disabled";
+    "u.user_id, u.username, u.password_hash, u.role, u.locale, u.agent_id, u.disabled, u.email";
 
 fn user_from_row(row: &AnyRow) -> Result<UserRecord> {
     let role: String = row.try_get("role")?;
@@ -146,6 +148,7 @@ fn user_from_row(row: &AnyRow) -> Result<UserRecord> {
         locale: row.try_get("locale")?,
         agent_id: row.try_get("agent_id")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
+        email: row.try_get("email")?,
     })
 }
 

@@ -6,6 +6,7 @@ mod access;
 mod admin;
 mod desk;
 mod imports;
+mod notifications;
 mod qa;
 mod reports;
 mod support;

@@ -1,0 +1,259 @@
+//! Who is told what: a pass turns new events into notifications for people — a new or
+//! re-reviewed evaluation for the agent, a dispute for the inspector who scored it, a ticket
+//! created for or transferred to me, SLA warnings and breaches for the ticket's assignee and the
+//! supervisors (those with supervised teams only for tickets of their teams) — in the app and,
+//! when the user chose it and gave an address, by e-mail through the outbox. The pass runs in
+//! the jobs loop and right after the API actions that notify; it is safe to run anywhere at
+//! once (the store records each (user, event) once).
+
+use anyhow::Result;
+use serde_json::json;
+use servq_core::Role;
+use servq_store::{
+    NewNotification, NotificationEmail, NotificationSource, SourceEvent, Store, UserRecord,
+};
+
+use crate::i18n::{Locale, t};
+
+/// The kinds of notification, each with its catalogue text `notify.{name}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    /// A new evaluation of my contact.
+    EvaluationNew,
+    /// The agent disputed an evaluation I scored.
+    EvaluationDisputed,
+    /// My disputed evaluation was re-reviewed.
+    EvaluationRereviewed,
+    /// A ticket was created for or transferred to me.
+    TicketAssigned,
+    /// A ticket's SLA clock passed its warning point.
+    SlaWarning,
+    /// A ticket's SLA clock passed its deadline.
+    SlaBreach,
+}
+
+impl NotificationKind {
+    /// Every kind, in the order the preferences show them.
+    pub const ALL: [NotificationKind; 6] = [
+        NotificationKind::EvaluationNew,
+        NotificationKind::EvaluationDisputed,
+        NotificationKind::EvaluationRereviewed,
+        NotificationKind::TicketAssigned,
+        NotificationKind::SlaWarning,
+        NotificationKind::SlaBreach,
+    ];
+
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            NotificationKind::EvaluationNew => "evaluation_new",
+            NotificationKind::EvaluationDisputed => "evaluation_disputed",
+            NotificationKind::EvaluationRereviewed => "evaluation_rereviewed",
+            NotificationKind::TicketAssigned => "ticket_assigned",
+            NotificationKind::SlaWarning => "sla_warning",
+            NotificationKind::SlaBreach => "sla_breach",
+        }
+    }
+
+    /// The kind called `name`.
+    pub fn parse(name: &str) -> Option<NotificationKind> {
+        NotificationKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The page a notification of this kind about `subject` opens.
+    pub fn link(self, subject: &str) -> String {
+        let segment = crate::path_segment(subject);
+        match self {
+            NotificationKind::EvaluationNew
+            | NotificationKind::EvaluationDisputed
+            | NotificationKind::EvaluationRereviewed => format!("/qa/evaluations/{segment}"),
+            _ => format!("/tickets/{segment}"),
+        }
+    }
+}
+
+/// A notification's text in `locale`: the catalogue's `notify.{kind}` with its values.
+pub fn text(locale: Locale, kind: &str, detail: &str) -> String {
+    let mut text = t(locale, &format!("notify.{kind}"));
+    if let Ok(serde_json::Value::Object(values)) = serde_json::from_str(detail) {
+        for (name, value) in values {
+            let value = match (name.as_str(), value.as_str()) {
+                ("metric", Some(metric)) => t(locale, &format!("tickets.sla_{metric}")),
+                (_, Some(text)) => text.to_owned(),
+                _ => value.to_string(),
+            };
+            text = text.replace(&format!("{{{name}}}"), &value);
+        }
+    }
+    text
+}
+
+/// Events read per source in one pass.
+const BATCH: i64 = 2_000;
+
+/// How far back the first pass ever looks: older events are history, not news.
+const FIRST_PASS_LOOKBACK_MS: i64 = 15 * 60 * 1000;
+
+/// One pass: notifications for the events since the last pass; the number recorded. The first
+/// pass ever starts from the events of the last quarter hour (history is not announced; what
+/// happened while the server started is).
+pub async fn pass(store: &Store, now_ms: i64) -> Result<u64> {
+    let cursors = match store.notification_cursors().await? {
+        Some(cursors) => cursors,
+        None => {
+            store
+                .notification_heads(now_ms - FIRST_PASS_LOOKBACK_MS)
+                .await?
+        }
+    };
+    let events = store.notification_events(&cursors, BATCH).await?;
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let mut next = cursors.clone();
+    for event in &events {
+        let index = NotificationSource::ALL
+            .iter()
+            .position(|s| *s == event.source)
+            .unwrap_or(0);
+        next[index] = next[index].max(event.id);
+    }
+    let users: Vec<UserRecord> = store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|user| !user.disabled)
+        .collect();
+    let teams = store.user_teams().await?;
+    let prefs = store.notification_prefs().await?;
+    let mut notifications = Vec::new();
+    let mut emails = Vec::new();
+    for event in &events {
+        for (user, kind, detail) in recipients(store, &users, &teams, event).await? {
+            let pref = prefs
+                .iter()
+                .find(|p| p.user_id == user.user_id && p.kind == kind.name());
+            let (in_app, by_email) = pref.map_or((true, false), |p| (p.in_app, p.email));
+            let detail = detail.to_string();
+            if in_app {
+                notifications.push(NewNotification {
+                    user_id: user.user_id.clone(),
+                    kind: kind.name().to_owned(),
+                    source: event.source,
+                    source_id: event.id,
+                    subject_id: event.subject_id.clone(),
+                    detail: detail.clone(),
+                    created_ms: event.at_ms,
+                });
+            }
+            if by_email && !user.email.is_empty() {
+                let locale = Locale::parse(&user.locale).unwrap_or(Locale::ZhCn);
+                let line = text(locale, kind.name(), &detail);
+                emails.push(NotificationEmail {
+                    recipient: user.email.clone(),
+                    subject: format!("servq: {line}"),
+                    body: format!("{line}\n\n{}\n", kind.link(&event.subject_id)),
+                });
+            }
+        }
+    }
+    Ok(store
+        .record_notifications(&notifications, &emails, &next, now_ms)
+        .await?)
+}
+
+/// Who is told about `event`, of what kind, with which values.
+async fn recipients<'a>(
+    store: &Store,
+    users: &'a [UserRecord],
+    teams: &[(String, String)],
+    event: &SourceEvent,
+) -> Result<Vec<(&'a UserRecord, NotificationKind, serde_json::Value)>> {
+    let agents_users = |agent: &str| {
+        users
+            .iter()
+            .filter(|u| u.agent_id.as_deref() == Some(agent))
+            .collect::<Vec<_>>()
+    };
+    Ok(match event.source {
+        NotificationSource::Audit => {
+            let Some(evaluation) = store.evaluation(&event.subject_id).await? else {
+                return Ok(Vec::new());
+            };
+            let values = json!({
+                "contact": evaluation.contact_id,
+                "score": evaluation.score.score.map_or("—".to_owned(), |s| format!("{s:.2}")),
+                "agent": evaluation.agent_id,
+            });
+            let (kind, people) = match event.what.as_str() {
+                "create" => (
+                    NotificationKind::EvaluationNew,
+                    agents_users(&evaluation.agent_id),
+                ),
+                "rereviewed" => (
+                    NotificationKind::EvaluationRereviewed,
+                    agents_users(&evaluation.agent_id),
+                ),
+                "disputed" => (
+                    NotificationKind::EvaluationDisputed,
+                    users
+                        .iter()
+                        .filter(|u| u.username == evaluation.inspector)
+                        .collect(),
+                ),
+                _ => return Ok(Vec::new()),
+            };
+            people
+                .into_iter()
+                .map(|user| (user, kind, values.clone()))
+                .collect()
+        }
+        NotificationSource::TicketEvent => {
+            let Some(ticket) = store.ticket(&event.subject_id).await? else {
+                return Ok(Vec::new());
+            };
+            if ticket.assignee.is_empty() {
+                return Ok(Vec::new());
+            }
+            let values = json!({"ticket": ticket.ticket_id, "subject": ticket.subject});
+            agents_users(&ticket.assignee)
+                .into_iter()
+                .map(|user| (user, NotificationKind::TicketAssigned, values.clone()))
+                .collect()
+        }
+        NotificationSource::Escalation => {
+            let Some(ticket) = store.ticket(&event.subject_id).await? else {
+                return Ok(Vec::new());
+            };
+            let kind = if event.what == "breach" {
+                NotificationKind::SlaBreach
+            } else {
+                NotificationKind::SlaWarning
+            };
+            let values = json!({
+                "ticket": ticket.ticket_id,
+                "subject": ticket.subject,
+                "metric": event.metric,
+            });
+            // supervisors: all of them, or only those supervising the ticket's team when they
+            // have teams; and the assignee
+            let supervises = |user: &UserRecord| {
+                let theirs: Vec<&str> = teams
+                    .iter()
+                    .filter(|(id, _)| *id == user.user_id)
+                    .map(|(_, team)| team.as_str())
+                    .collect();
+                theirs.is_empty() || theirs.contains(&ticket.team.as_str())
+            };
+            users
+                .iter()
+                .filter(|u| {
+                    (u.role == Role::Supervisor && supervises(u))
+                        || (!ticket.assignee.is_empty()
+                            && u.agent_id.as_deref() == Some(ticket.assignee.as_str()))
+                })
+                .map(|user| (user, kind, values.clone()))
+                .collect()
+        }
+    })
+}
