@@ -1,0 +1,59 @@
+// Screenshots of every staff page in zh-CN at 1366 and 390 px into docs/screenshots/ (PNG, the
+// first screen of each page), over a fresh demo store: `node scripts/screenshots.mjs` after
+// `cargo build` (SERVQ_BIN picks another binary). Look at them before a UI change lands.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, startServq, day } from '../tests/e2e/support.mjs';
+
+const out = join(root, 'docs', 'screenshots');
+mkdirSync(out, { recursive: true });
+const servq = await startServq({
+  demo: ['--days', '14', '--daily-contacts', '300', '--agents', '12'],
+  users: [['admin', 'admin'], ['agent1', 'agent', 'A001']],
+});
+const { base, browser, signIn } = servq;
+
+// some work in flight, so the pages have something to show
+const setup = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+await signIn(setup, 'admin');
+const ids = await setup.evaluate(async ({ from, to }) => {
+  const me = await (await fetch('/api/v1/me')).json();
+  const post = async (url, body) => (await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify(body) })).json();
+  await fetch('/api/v1/me/locale', { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify({ locale: 'zh-CN' }) });
+  await post('/api/v1/qa/sample', { from, to, per_agent: 2, strategy: 'random', seed: 7 });
+  const queue = await (await fetch('/api/v1/qa/queue')).json();
+  const a001 = queue.items.find((item) => item.agent_id === 'A001') ?? queue.items[0];
+  const evaluation = await post('/api/v1/evaluations', { contact_id: a001.contact_id, answers: { greeting: 1, polite: 4, tone: 2, closing: 1, answer: 5, reminders: 'na' }, comments: '语气偏平淡，结束语完整' });
+  const ticket = await post('/api/v1/tickets', { ticket_type: 'complaint', category: 'bill_query', priority: 'high', subject: '账单重复扣费', customer_id: 'C-1001', description: '客户称 11 月账单重复扣款两次，要求退款。' });
+  const reviews = await (await fetch('/api/v1/reviews?limit=1')).json();
+  return { evaluation: evaluation.id, contact: a001.contact_id, ticket: ticket.id, review: reviews.tasks[0]?.response_id };
+}, { from: day(-7), to: day(-1) });
+
+const staff = [
+  ['dashboard', '/'], ['contacts', `/contacts?from=${day(-7)}&to=${day(-1)}`], ['contact', `/contacts/${ids.contact}`],
+  ['tickets', '/tickets'], ['ticket', `/tickets/${ids.ticket}`], ['desk_setup', '/desk/setup'],
+  ['qa', '/qa'], ['qa_evaluate', `/qa/evaluate/${ids.contact}`], ['qa_evaluation', `/qa/evaluations/${ids.evaluation}`], ['qa_setup', '/qa/setup'],
+  ['surveys', '/surveys'], ['surveys_setup', '/surveys/setup'], ['reviews', '/reviews'], ['review', `/reviews/${ids.review}`], ['reviews_report', '/reviews/report'],
+  ['import', '/import'], ['audit', '/audit'], ['users', '/admin/users'], ['account', '/account'], ['notifications', '/notifications'], ['not_found', '/no/such/page'],
+];
+for (const width of [1366, 390]) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width, height: width > 500 ? 900 : 844 } });
+  const page = await context.newPage();
+  await signIn(page, 'admin');
+  for (const [name, path] of staff) {
+    await page.goto(`${base}${path}`);
+    await page.waitForLoadState('networkidle');
+    await page.screenshot({ path: join(out, `${name}-${width}.png`) });
+  }
+  // the agent's own view of their evaluation and notifications
+  const agent = await (await browser.newContext({ locale: 'zh-CN', viewport: { width, height: width > 500 ? 900 : 844 } })).newPage();
+  await signIn(agent, 'agent1');
+  for (const [name, path] of [['agent_qa', '/qa'], ['agent_notifications', '/notifications']]) {
+    await agent.goto(`${base}${path}`);
+    await agent.waitForLoadState('networkidle');
+    await agent.screenshot({ path: join(out, `${name}-${width}.png`) });
+  }
+  await context.close();
+}
+await servq.stop();
+console.log(`screenshots in ${out}`);
