@@ -174,6 +174,11 @@ test('an agent disputes in a form; the re-review starts from the original answer
   const agentContext = await browser.newContext({ locale: 'zh-CN' });
   const agent = await agentContext.newPage();
   await signIn(agent, 'agent1');
+  // the bell tells the agent of the new evaluation; the notification leads to it
+  await agent.waitForSelector('#bell-count:not([hidden])');
+  await agent.click('#bell');
+  await agent.waitForURL(`${base}/notifications`);
+  assert.match(await agent.textContent('#notifications li:first-child'), /已完成质检/);
   await agent.goto(`${base}/qa`);
   await agent.click('#evaluations tr[data-status="submitted"] a.dispute');
   await agent.waitForURL(/\/qa\/evaluations\//);
@@ -341,7 +346,7 @@ test('a supervisor opens a complaint, works it through its stages and return vis
   assert.equal(await page.$('#action-close') !== null, true);
   await page.click('#action-close');
   await page.waitForSelector('#message.error');
-  assert.match(await page.textContent('#message'), /return visit|回访/);
+  assert.match(await page.textContent('#message'), /return visit|回访|回訪/);
   await page.fill('#visit-form input[name=root_cause]', 'duplicate debit');
   await page.click('#save-visit');
   await page.waitForSelector('#return-visit[data-outcome="satisfied"]');
