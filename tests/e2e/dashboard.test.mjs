@@ -325,6 +325,11 @@ test('a supervisor opens a complaint, works it through its stages and return vis
   await page.click('#create-ticket');
   await page.waitForURL(/\/tickets\/T\d{8}-/);
   const statusPath = await page.getAttribute('#status-link a', 'href');
+  const ticketPath = new URL(page.url()).pathname;
+  // the header's search finds it by words of its subject, in any case and order
+  await page.fill('#search-q', 'TWICE charged');
+  await page.press('#search-q', 'Enter');
+  await page.waitForURL(`${base}${ticketPath}`);
   assert.match(statusPath, /^\/t\/[0-9a-f]{64}$/);
   assert.equal(await page.getAttribute('#sla tr[data-metric="first_response"]', 'data-state'), 'running');
   await page.fill('#note', 'called back, refund requested');

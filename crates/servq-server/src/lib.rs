@@ -21,6 +21,7 @@ mod qa_pages;
 mod qa_setup;
 mod query_params;
 mod reviews;
+mod search;
 mod surveys;
 mod transcript;
 
@@ -293,6 +294,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users", get(admin_pages::users_page))
         .route("/account", get(admin_pages::account_page))
         .route("/notifications", get(notifications::page))
+        .route("/search", get(search::page))
         .route("/qa", get(qa_pages::qa_page_handler))
         .route("/qa/evaluate/{id}", get(qa_pages::evaluate_page))
         .route("/qa/evaluations/{id}", get(qa_pages::evaluation_page))
@@ -356,6 +358,7 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         ("/api/v1/me/password", post(admin::change_password)),
         ("/api/v1/notifications", get(notifications::list)),
+        ("/api/v1/search", get(search::api)),
         ("/api/v1/notifications/read", post(notifications::mark_read)),
         (
             "/api/v1/me/notifications",

@@ -19,6 +19,7 @@ mod kpi_query;
 mod reviews;
 mod rollup;
 mod schema;
+mod search;
 mod settings;
 mod sql;
 mod surveys;
@@ -54,6 +55,7 @@ pub use reviews::{
     ReviewTaskQuery,
 };
 pub use schema::{ColumnSchema, TableSchema};
+pub use search::{ContactHit, SearchHits, SearchQuery, TicketHit};
 pub use surveys::{
     Invitation, NewInvitation, NewResponse, ResponseRefused, StoredResponse, StoredSurveyTemplate,
 };

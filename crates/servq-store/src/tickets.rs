@@ -11,7 +11,7 @@ use crate::{Actor, Backend, Result, Store, StoreError, users};
 
 /// A stored text read back as its type (the column by position or by name); a value servq never
 /// writes is a corrupt row, not a default.
-fn parsed<T, I: sqlx::ColumnIndex<AnyRow>>(
+pub(crate) fn parsed<T, I: sqlx::ColumnIndex<AnyRow>>(
     row: &AnyRow,
     column: &'static str,
     index: I,

@@ -9,5 +9,6 @@ mod imports;
 mod notifications;
 mod qa;
 mod reports;
+mod search;
 mod support;
 mod surveys;
