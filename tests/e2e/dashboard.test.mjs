@@ -418,6 +418,56 @@ test('a supervisor adds a category and is shown every problem of a bad workflow 
   await context.close();
 });
 
+test('a supervisor edits the scorecard and the business calendar in forms, without typing JSON', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.goto(`${base}/qa/setup`);
+  await page.waitForSelector('#card-editor .card-section');
+  const lastSection = page.locator('#card-editor .card-section').last();
+  await lastSection.locator('button.add-item').click();
+  const row = lastSection.locator('tr.card-item').last();
+  // an item without an id is refused, and said beside the editor
+  await row.locator('.item-name').fill('共情表达');
+  await page.click('#save-card-form');
+  await page.waitForSelector('#card-editor .field-error:not(:empty)');
+  await row.locator('.item-id').fill('empathy');
+  await row.locator('.item-weight').fill('5');
+  await row.locator('.item-scale').selectOption('three_point');
+  await page.click('#save-card-form');
+  await page.waitForLoadState('load');
+  await page.waitForSelector('#card-editor .card-section');
+  const card = await page.evaluate(async () => (await fetch('/api/v1/scorecards/default')).json());
+  const empathy = card.sections.flatMap((section) => section.items).find((item) => item.id === 'empathy');
+  assert.deepEqual([empathy.name, empathy.weight, empathy.scale], ['共情表达', 5, 'three_point']);
+  assert.ok(card.version >= 2);
+
+  await page.goto(`${base}/desk/setup`);
+  await page.waitForSelector('#calendar-editor #cal-grid');
+  await page.selectOption('#cal-year', '2026');
+  await page.click('#cal-import');
+  assert.match(await page.textContent('#cal-counts'), /33.*6/);
+  // the import shows January 2026; go to March and make the 2nd a holiday
+  await page.click('#cal-next');
+  await page.click('#cal-next');
+  await page.click('#cal-grid button[data-date="2026-03-02"]');
+  assert.match(await page.getAttribute('#cal-grid button[data-date="2026-03-02"]', 'class'), /holiday/);
+  // a bad span is refused with the reason beside the calendar
+  await page.fill('#cal-week tr[data-day="5"] .cal-hours', '25:00-26:00');
+  await page.click('#save-calendar-form');
+  await page.waitForSelector('#calendar-editor .field-error:not(:empty)');
+  await page.fill('#cal-week tr[data-day="5"] .cal-hours', '09:00-12:00');
+  await page.click('#save-calendar-form');
+  await page.waitForLoadState('load');
+  await page.waitForSelector('#calendar-editor #cal-grid');
+  const config = await page.evaluate(async () => (await fetch('/api/v1/desk/config')).json());
+  assert.ok(config.calendar.holidays.includes('2026-03-02'));
+  assert.ok(config.calendar.holidays.includes('2026-02-17'));
+  assert.ok(config.calendar.workdays.includes('2026-02-28'));
+  assert.deepEqual(config.calendar.week[5], ['09:00-12:00']);
+  await context.close();
+});
+
 test('the API docs page loads the OpenAPI document and lists its operations', async () => {
   const context = await browser.newContext({ locale: 'zh-CN' });
   const page = await context.newPage();

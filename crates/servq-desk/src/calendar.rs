@@ -269,6 +269,43 @@ fn weekday_index(weekday: Weekday) -> usize {
     weekday.to_monday_zero_offset() as usize
 }
 
+/// The years whose national schedule servq ships (`china_schedule`).
+pub const CHINA_SCHEDULE_YEARS: [i16; 2] = [2025, 2026];
+
+/// The published national holiday schedule of `year` (holidays, make-up workdays), if servq
+/// ships it.
+pub fn china_schedule(year: i16) -> Option<(Vec<Date>, Vec<Date>)> {
+    match year {
+        2025 => Some(china_2025()),
+        2026 => Some(china_2026()),
+        _ => None,
+    }
+}
+
+/// The State Council's 2026 schedule (国务院办公厅关于2026年部分节假日安排的通知, 2025-11-04):
+/// 33 days off in seven holidays and six weekend days worked.
+pub fn china_2026() -> (Vec<Date>, Vec<Date>) {
+    let date = |m: i8, d: i8| Date::new(2026, m, d).expect("valid date");
+    let range = |m: i8, from: i8, to: i8| (from..=to).map(move |d| date(m, d));
+    let holidays = range(1, 1, 3)
+        .chain(range(2, 15, 23))
+        .chain(range(4, 4, 6))
+        .chain(range(5, 1, 5))
+        .chain(range(6, 19, 21))
+        .chain(range(9, 25, 27))
+        .chain(range(10, 1, 7))
+        .collect();
+    let workdays = vec![
+        date(1, 4),
+        date(2, 14),
+        date(2, 28),
+        date(5, 9),
+        date(9, 20),
+        date(10, 10),
+    ];
+    (holidays, workdays)
+}
+
 /// Public holidays and make-up workdays as published, for a calendar's `holidays` and
 /// `workdays`: the State Council's 2025 schedule (国务院办公厅关于2025年部分节假日安排的通知,
 /// 国办发明电〔2024〕12号, 2024-11-12).
@@ -292,4 +329,31 @@ pub fn china_2025() -> (Vec<Date>, Vec<Date>) {
         date(10, 11),
     ];
     (holidays, workdays)
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::*;
+
+    #[test]
+    fn the_2026_schedule_as_published() {
+        let (holidays, workdays) = china_schedule(2026).unwrap();
+        assert_eq!((holidays.len(), workdays.len()), (33, 6));
+        // every make-up workday is a weekend day, and no holiday is one
+        for day in &workdays {
+            assert!(
+                matches!(
+                    day.weekday(),
+                    jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+                ),
+                "{day}"
+            );
+            assert!(!holidays.contains(day));
+        }
+        assert!(
+            holidays.contains(&Date::new(2026, 2, 17).unwrap()),
+            "春节 (正月初一)"
+        );
+        assert!(china_schedule(2024).is_none());
+    }
 }

@@ -32,7 +32,10 @@ display_by_name!(
     ReturnVisitOutcome
 );
 
-pub use calendar::{BusinessCalendar, CalendarError, CalendarSpec, Span, china_2025};
+pub use calendar::{
+    BusinessCalendar, CHINA_SCHEDULE_YEARS, CalendarError, CalendarSpec, Span, china_2025,
+    china_2026, china_schedule,
+};
 pub use categories::{
     Category, CategoryError, check_categories, contains_category, default_categories, flatten,
 };

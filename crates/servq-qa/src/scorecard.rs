@@ -117,6 +117,15 @@ pub enum ScoreError {
     /// Two items share an id.
     #[error("item id '{0}' is used twice")]
     DuplicateItem(String),
+    /// An item without an id (answers could not name it).
+    #[error("item '{0}' needs an id")]
+    BlankItemId(String),
+    /// An item without a name.
+    #[error("item '{0}' needs a name")]
+    BlankItemName(String),
+    /// A section without a name (its 1-based position).
+    #[error("section {0} needs a name")]
+    BlankSectionName(usize),
 }
 
 /// A scored evaluation.
@@ -133,8 +142,17 @@ pub struct Score {
 impl Scorecard {
     /// Checks weights and ids.
     pub fn validate(&self) -> Result<(), ScoreError> {
+        if let Some(position) = self.sections.iter().position(|s| s.name.trim().is_empty()) {
+            return Err(ScoreError::BlankSectionName(position + 1));
+        }
         let mut seen = std::collections::HashSet::new();
         for item in self.items() {
+            if item.id.trim().is_empty() {
+                return Err(ScoreError::BlankItemId(item.name.clone()));
+            }
+            if item.name.trim().is_empty() {
+                return Err(ScoreError::BlankItemName(item.id.clone()));
+            }
             if !(item.weight.is_finite() && item.weight > 0.0) {
                 return Err(ScoreError::BadWeight(item.id.clone()));
             }
@@ -378,6 +396,23 @@ mod tests {
             card.score(&answers),
             Err(ScoreError::UnknownItem("smile".into()))
         );
+    }
+
+    #[test]
+    fn blank_ids_and_names_are_refused() {
+        let mut card = Scorecard::default_scorecard();
+        card.sections[1].items[0].id = "  ".into();
+        assert!(matches!(card.validate(), Err(ScoreError::BlankItemId(_))));
+        let mut card = Scorecard::default_scorecard();
+        card.sections[0].items[1].name = String::new();
+        assert_eq!(
+            card.validate(),
+            Err(ScoreError::BlankItemName("polite".into()))
+        );
+        let mut card = Scorecard::default_scorecard();
+        card.sections[1].name = " ".into();
+        assert_eq!(card.validate(), Err(ScoreError::BlankSectionName(2)));
+        assert_eq!(Scorecard::default_scorecard().validate(), Ok(()));
     }
 
     #[test]

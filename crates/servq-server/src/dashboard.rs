@@ -322,7 +322,7 @@ fn trend_data(locale: Locale, periods: &[KpiGroup]) -> String {
         },
     });
     // `</` cannot appear inside the JSON script element
-    data.to_string().replace("</", "<\\/")
+    crate::pages::script_json(&data)
 }
 
 /// A sortable column of the ranking.

@@ -403,10 +403,17 @@ const SETUP_PARTS: [(&str, &str, &str); 5] = [
     ("calendar", "/api/v1/desk/config", "calendar"),
 ];
 
-/// A stored setting as indented JSON for its edit box.
-fn pretty_json<T: serde::Serialize>(value: anyhow::Result<T>) -> Result<String, Problem> {
-    let value = value.map_err(Problem::internal)?;
-    serde_json::to_string_pretty(&value).map_err(Problem::internal)
+/// A stored setting as JSON: indented for its edit box, and as a script island for its form
+/// editor.
+fn setting_json<T: serde::Serialize>(
+    value: anyhow::Result<T>,
+) -> Result<(String, String), Problem> {
+    let value =
+        serde_json::to_value(value.map_err(Problem::internal)?).map_err(Problem::internal)?;
+    Ok((
+        serde_json::to_string_pretty(&value).map_err(Problem::internal)?,
+        crate::pages::script_json(&value),
+    ))
 }
 
 /// `/desk/setup`: the category tree, workflows, SLA policy, routing and business calendar as
@@ -422,12 +429,26 @@ pub(crate) async fn setup_page(
     let locale = user.locale;
     let store = &state.store;
     let texts = [
-        pretty_json(servq_app::desk::categories(store).await)?,
-        pretty_json(workflows(store).await)?,
-        pretty_json(servq_app::desk::sla_policy(store).await)?,
-        pretty_json(servq_app::desk::routing(store).await)?,
-        pretty_json(servq_app::desk::calendar_spec(store).await)?,
+        setting_json(servq_app::desk::categories(store).await)?,
+        setting_json(workflows(store).await)?,
+        setting_json(servq_app::desk::sla_policy(store).await)?,
+        setting_json(servq_app::desk::routing(store).await)?,
+        setting_json(servq_app::desk::calendar_spec(store).await)?,
     ];
+    // the national schedules the calendar editor imports: {"2026": {"holidays", "workdays"}}
+    let schedules: serde_json::Map<String, serde_json::Value> = servq_desk::CHINA_SCHEDULE_YEARS
+        .iter()
+        .filter_map(|year| {
+            let (holidays, workdays) = servq_desk::china_schedule(*year)?;
+            let days = |dates: Vec<jiff::civil::Date>| {
+                dates.iter().map(|d| d.to_string()).collect::<Vec<_>>()
+            };
+            Some((
+                year.to_string(),
+                serde_json::json!({"holidays": days(holidays), "workdays": days(workdays)}),
+            ))
+        })
+        .collect();
     let page = DeskSetupPage {
         i18n: Text::new(locale),
         title: t(locale, "desk_setup.title"),
@@ -436,8 +457,16 @@ pub(crate) async fn setup_page(
         parts: SETUP_PARTS
             .iter()
             .zip(texts)
-            .map(|((id, url, key), text)| SetupPart { id, url, key, text })
+            .map(|((id, url, key), (text, island))| SetupPart {
+                id,
+                url,
+                key,
+                text,
+                island,
+            })
             .collect(),
+        schedules: crate::pages::script_json(&serde_json::Value::Object(schedules)),
+        editor_strings: crate::pages::catalogue_island(locale, "editor."),
     };
     Ok(render(&page)?.into_response())
 }
@@ -448,6 +477,8 @@ struct SetupPart {
     url: &'static str,
     key: &'static str,
     text: String,
+    /// The same as a script island, for a form editor.
+    island: String,
 }
 
 #[derive(askama::Template)]
@@ -458,4 +489,8 @@ struct DeskSetupPage<'a> {
     header: String,
     csrf: &'a str,
     parts: Vec<SetupPart>,
+    /// National holiday schedules by year, for the calendar editor.
+    schedules: String,
+    /// The editors' texts.
+    editor_strings: String,
 }

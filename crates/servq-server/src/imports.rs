@@ -583,7 +583,7 @@ pub(crate) async fn import_page(
         .map(|key| ((*key).to_owned(), Value::String(t(locale, key))))
         .collect();
     // JSON inside <script>: a "</" in a translation must not end the element
-    let strings = Value::Object(strings).to_string().replace("</", "<\\/");
+    let strings = crate::pages::script_json(&Value::Object(strings));
     let jobs = state
         .store
         .import_jobs(20)

@@ -50,6 +50,27 @@ impl Text {
     }
 }
 
+/// JSON for a `<script type="application/json">` island: a `</` in it must not end the element.
+pub(crate) fn script_json(value: &serde_json::Value) -> String {
+    value.to_string().replace("</", "<\\/")
+}
+
+/// The catalogue entries under `prefix` (`editor.` → `{"save": …}`) in `locale`, as a script
+/// island for page scripts.
+pub(crate) fn catalogue_island(locale: Locale, prefix: &str) -> String {
+    let entries: serde_json::Map<String, serde_json::Value> = crate::i18n::keys(locale)
+        .into_iter()
+        .filter_map(|key| {
+            let short = key.strip_prefix(prefix)?.to_owned();
+            Some((short, serde_json::Value::String(t(locale, &key))))
+        })
+        .collect();
+    script_json(&serde_json::Value::Object(entries))
+}
+
+/// The form editors of the set-up pages (`assets/editors.js`).
+pub(crate) const EDITORS_SCRIPT: &str = include_str!("../assets/editors.js");
+
 /// A count with thousands separators (`1,079`), as zh-CN, zh-TW and en all write them.
 pub(crate) fn thousands(value: i64) -> String {
     let digits = value.unsigned_abs().to_string();

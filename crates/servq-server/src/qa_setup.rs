@@ -209,6 +209,8 @@ pub(crate) async fn setup_page(
         rules,
         card_version: version_text(stored.version),
         card_text: serde_json::to_string_pretty(&card_json).map_err(Problem::internal)?,
+        card_island: crate::pages::script_json(&card_json),
+        editor_strings: crate::pages::catalogue_island(locale, "editor."),
     };
     Ok(render(&page)?.into_response())
 }
@@ -224,4 +226,8 @@ struct QaSetupPage<'a> {
     rules: String,
     card_version: String,
     card_text: String,
+    /// The scorecard for the form editor.
+    card_island: String,
+    /// The editor's texts.
+    editor_strings: String,
 }

@@ -1,0 +1,242 @@
+// Form editors of the set-up pages: the scorecard (sections, items, weights, scales, critical
+// items, automated-QA rules) and the business calendar (weekly hours, duty, holidays and make-up
+// workdays on a month grid, the national schedule importable). Each builds the same JSON the
+// "advanced" box holds and saves it through the API, which checks it; a refusal is said beside
+// the editor and in the status line. Texts come from the page (`#editor-strings`).
+var servqText = (function () {
+  var island = document.getElementById('editor-strings');
+  var strings = island ? JSON.parse(island.textContent) : {};
+  return function (key) { return strings[key] || key; };
+})();
+
+function servqEl(tag, attributes, children) {
+  var el = document.createElement(tag);
+  Object.keys(attributes || {}).forEach(function (name) {
+    if (name === 'text') { el.textContent = attributes[name]; }
+    else if (name === 'checked') { el.checked = attributes[name]; }
+    else if (name === 'value') { el.value = attributes[name]; }
+    else if (name.indexOf('on') === 0) { el.addEventListener(name.slice(2), attributes[name]); }
+    else { el.setAttribute(name, attributes[name]); }
+  });
+  (children || []).forEach(function (child) { el.appendChild(child); });
+  return el;
+}
+
+function servqSaveFrom(editor, method, url, body, next) {
+  var error = editor.querySelector('.field-error');
+  error.textContent = '';
+  servqRequest(method, url, body).then(function (p) {
+    if (p[0]) {
+      if (next) { location.href = next; } else { servqSay(document.getElementById('message').dataset.saved, 'ok'); }
+    } else {
+      error.textContent = p[1].message || p[1].detail || p[1].title || '';
+      servqProblem(p[1]);
+    }
+  });
+}
+
+// Moves a row or block up (-1) or down (+1) among its siblings.
+function servqMove(node, step) {
+  var parent = node.parentNode;
+  if (step < 0 && node.previousElementSibling) { parent.insertBefore(node, node.previousElementSibling); }
+  if (step > 0 && node.nextElementSibling) { parent.insertBefore(node.nextElementSibling, node); }
+}
+
+function servqOrderButtons(node) {
+  return [
+    servqEl('button', {type: 'button', class: 'secondary small', 'aria-label': servqText('up'), text: '↑', onclick: function () { servqMove(node(), -1); }}),
+    servqEl('button', {type: 'button', class: 'secondary small', 'aria-label': servqText('down'), text: '↓', onclick: function () { servqMove(node(), 1); }}),
+    servqEl('button', {type: 'button', class: 'danger small', 'aria-label': servqText('remove'), text: '×', onclick: function () { var n = node(); n.parentNode.removeChild(n); }})
+  ];
+}
+
+// --- the scorecard -------------------------------------------------------------------------
+
+var SERVQ_SCALES = ['binary', 'three_point', 'four_point', 'five_point'];
+
+function servqItemRow(item) {
+  var row;
+  var scale = servqEl('select', {class: 'item-scale', 'aria-label': servqText('scale')},
+    SERVQ_SCALES.map(function (name) {
+      var option = servqEl('option', {value: name, text: servqText('scale_' + name)});
+      option.selected = item.scale === name;
+      return option;
+    }));
+  row = servqEl('tr', {class: 'card-item'}, [
+    servqEl('td', {}, [servqEl('input', {class: 'item-id', size: '10', value: item.id || '', 'aria-label': servqText('item_id'), required: 'required'})]),
+    servqEl('td', {}, [servqEl('input', {class: 'item-name', size: '28', value: item.name || '', 'aria-label': servqText('item_name'), required: 'required'})]),
+    servqEl('td', {}, [servqEl('input', {class: 'item-weight', type: 'number', min: '0', step: 'any', value: item.weight === undefined ? 10 : item.weight, 'aria-label': servqText('weight'), style: 'width:5rem'})]),
+    servqEl('td', {}, [scale]),
+    servqEl('td', {}, [servqEl('input', {class: 'item-critical', type: 'checkbox', checked: !!item.critical, 'aria-label': servqText('critical')})]),
+    servqEl('td', {}, [servqEl('input', {class: 'item-rules', size: '16', value: (item.rules || []).join(', '), 'aria-label': servqText('rules'), placeholder: servqText('rules_hint')})]),
+    servqEl('td', {class: 'actions'}, servqOrderButtons(function () { return row; }))
+  ]);
+  return row;
+}
+
+function servqSectionBlock(section) {
+  var block;
+  var body = servqEl('tbody', {}, (section.items || []).map(servqItemRow));
+  var head = servqEl('tr', {}, ['item_id', 'item_name', 'weight', 'scale', 'critical', 'rules', ''].map(function (key) {
+    return servqEl('th', {text: key ? servqText(key) : ''});
+  }));
+  block = servqEl('fieldset', {class: 'card-section'}, [
+    servqEl('legend', {}, [servqEl('input', {class: 'section-name', size: '24', value: section.name || '', 'aria-label': servqText('section_name'), required: 'required'})]
+      .concat(servqOrderButtons(function () { return block; }))),
+    servqEl('div', {class: 'table-scroll'}, [servqEl('table', {class: 'plain'}, [servqEl('thead', {}, [head]), body])]),
+    servqEl('button', {type: 'button', class: 'secondary add-item', text: '+ ' + servqText('add_item'), onclick: function () {
+      body.appendChild(servqItemRow({scale: 'five_point', weight: 10}));
+      body.lastElementChild.querySelector('.item-id').focus();
+    }})
+  ]);
+  return block;
+}
+
+function servqCardFromForm(editor) {
+  var split = function (text) { return text.split(/[,，、;\s]+/).map(function (r) { return r.trim(); }).filter(Boolean); };
+  return {
+    name: editor.querySelector('#card-name').value.trim(),
+    sections: Array.from(editor.querySelectorAll('.card-section')).map(function (block) {
+      return {
+        name: block.querySelector('.section-name').value.trim(),
+        items: Array.from(block.querySelectorAll('.card-item')).map(function (row) {
+          return {
+            id: row.querySelector('.item-id').value.trim(),
+            name: row.querySelector('.item-name').value.trim(),
+            weight: Number(row.querySelector('.item-weight').value),
+            scale: row.querySelector('.item-scale').value,
+            critical: row.querySelector('.item-critical').checked,
+            rules: split(row.querySelector('.item-rules').value)
+          };
+        })
+      };
+    })
+  };
+}
+
+function servqScorecardEditor(editor) {
+  var card = JSON.parse(document.getElementById(editor.dataset.source).textContent);
+  var sections = servqEl('div', {class: 'card-sections'}, card.sections.map(servqSectionBlock));
+  var total = servqEl('span', {id: 'card-total'});
+  var recount = function () {
+    var sum = 0;
+    editor.querySelectorAll('.item-weight').forEach(function (input) { sum += Number(input.value) || 0; });
+    total.textContent = servqText('total_weight') + ': ' + sum;
+  };
+  editor.appendChild(servqEl('p', {}, [servqEl('label', {text: servqText('card_name') + ' '}, [servqEl('input', {id: 'card-name', size: '30', value: card.name, required: 'required'})])]));
+  editor.appendChild(sections);
+  editor.appendChild(servqEl('p', {}, [
+    servqEl('button', {type: 'button', class: 'secondary', id: 'add-section', text: '+ ' + servqText('add_section'), onclick: function () {
+      sections.appendChild(servqSectionBlock({name: '', items: [{scale: 'five_point', weight: 10}]}));
+    }}), document.createTextNode(' '), total]));
+  editor.appendChild(servqEl('p', {class: 'field-error', role: 'alert'}));
+  editor.appendChild(servqEl('p', {}, [servqEl('button', {type: 'button', id: 'save-card-form', text: servqText('save'), onclick: function () {
+    servqSaveFrom(editor, 'PUT', editor.dataset.url, servqCardFromForm(editor), location.pathname);
+  }})]));
+  editor.addEventListener('input', recount);
+  editor.addEventListener('click', function () { setTimeout(recount, 0); });
+  recount();
+}
+
+// --- the business calendar -------------------------------------------------------------------
+
+function servqIsoDate(date) {
+  var pad = function (n) { return (n < 10 ? '0' : '') + n; };
+  return date.getFullYear() + '-' + pad(date.getMonth() + 1) + '-' + pad(date.getDate());
+}
+
+function servqCalendarEditor(editor) {
+  var spec = JSON.parse(document.getElementById(editor.dataset.source).textContent);
+  var schedules = JSON.parse(document.getElementById(editor.dataset.schedules).textContent);
+  var holidays = new Set(spec.holidays || []);
+  var workdays = new Set(spec.workdays || []);
+  var lang = document.documentElement.lang;
+  var weekdayName = function (index) {
+    // 2024-01-01 was a Monday
+    return new Intl.DateTimeFormat(lang, {weekday: 'short'}).format(new Date(2024, 0, 1 + index));
+  };
+  var spans = function (text) { return text.split(/[,，;\s]+/).map(function (s) { return s.trim(); }).filter(Boolean); };
+  var weekRows = spec.week.map(function (day, index) {
+    return servqEl('tr', {'data-day': String(index)}, [
+      servqEl('td', {text: weekdayName(index)}),
+      servqEl('td', {}, [servqEl('input', {class: 'cal-hours', size: '28', value: day.join(', '), placeholder: servqText('closed'), 'aria-label': weekdayName(index)})])
+    ]);
+  });
+  var today = new Date();
+  var shown = new Date(today.getFullYear(), today.getMonth(), 1);
+  var grid = servqEl('div', {class: 'month-grid', id: 'cal-grid'});
+  var title = servqEl('strong', {id: 'cal-month'});
+  var counts = servqEl('p', {class: 'muted', id: 'cal-counts'});
+  var openOn = function (date) {
+    var day = (date.getDay() + 6) % 7;
+    return spans(weekRows[day].querySelector('.cal-hours').value).length > 0;
+  };
+  var draw = function () {
+    title.textContent = new Intl.DateTimeFormat(lang, {year: 'numeric', month: 'long'}).format(shown);
+    grid.textContent = '';
+    for (var i = 0; i < 7; i++) { grid.appendChild(servqEl('span', {class: 'dow', text: weekdayName(i)})); }
+    var first = (shown.getDay() + 6) % 7;
+    for (var b = 0; b < first; b++) { grid.appendChild(servqEl('span', {class: 'blank'})); }
+    var days = new Date(shown.getFullYear(), shown.getMonth() + 1, 0).getDate();
+    for (var d = 1; d <= days; d++) {
+      var date = new Date(shown.getFullYear(), shown.getMonth(), d);
+      var iso = servqIsoDate(date);
+      var state = holidays.has(iso) ? 'holiday' : workdays.has(iso) ? 'workday' : openOn(date) ? 'open' : 'closed';
+      grid.appendChild(servqEl('button', {type: 'button', class: 'day ' + state, 'data-date': iso, 'aria-pressed': String(state === 'holiday' || state === 'workday'),
+        title: servqText('day_' + state), text: String(d), onclick: function (event) {
+          var key = event.currentTarget.dataset.date;
+          // a click cycles: as the week says → holiday → make-up workday → as the week says
+          if (holidays.has(key)) { holidays.delete(key); workdays.add(key); }
+          else if (workdays.has(key)) { workdays.delete(key); }
+          else { holidays.add(key); }
+          draw();
+        }}));
+    }
+    counts.textContent = servqText('counts').replace('{h}', holidays.size).replace('{w}', workdays.size);
+  };
+  var year = servqEl('select', {id: 'cal-year', 'aria-label': servqText('import_year')}, Object.keys(schedules).map(function (y) {
+    var option = servqEl('option', {value: y, text: y});
+    option.selected = Number(y) === today.getFullYear();
+    return option;
+  }));
+  editor.appendChild(servqEl('p', {}, [servqEl('label', {text: servqText('time_zone') + ' '}, [servqEl('input', {id: 'cal-zone', size: '20', value: spec.time_zone, required: 'required'})])]));
+  editor.appendChild(servqEl('h3', {text: servqText('week')}));
+  editor.appendChild(servqEl('p', {class: 'muted', text: servqText('week_hint')}));
+  editor.appendChild(servqEl('table', {class: 'plain', id: 'cal-week'}, [servqEl('tbody', {}, weekRows)]));
+  editor.appendChild(servqEl('p', {}, [servqEl('label', {text: servqText('duty') + ' '}, [servqEl('input', {id: 'cal-duty', size: '28', value: (spec.duty || []).join(', '), placeholder: servqText('none')})])]));
+  editor.appendChild(servqEl('h3', {text: servqText('days')}));
+  editor.appendChild(servqEl('p', {class: 'muted', text: servqText('days_hint')}));
+  editor.appendChild(servqEl('p', {class: 'month-nav'}, [
+    servqEl('button', {type: 'button', class: 'secondary small', id: 'cal-previous', 'aria-label': servqText('previous_month'), text: '‹', onclick: function () { shown = new Date(shown.getFullYear(), shown.getMonth() - 1, 1); draw(); }}),
+    document.createTextNode(' '), title, document.createTextNode(' '),
+    servqEl('button', {type: 'button', class: 'secondary small', id: 'cal-next', 'aria-label': servqText('next_month'), text: '›', onclick: function () { shown = new Date(shown.getFullYear(), shown.getMonth() + 1, 1); draw(); }})]));
+  editor.appendChild(grid);
+  editor.appendChild(servqEl('p', {class: 'legend'}, ['open', 'closed', 'holiday', 'workday'].map(function (state) {
+    return servqEl('span', {class: 'day ' + state, text: servqText('day_' + state)});
+  })));
+  editor.appendChild(counts);
+  editor.appendChild(servqEl('p', {}, [servqEl('label', {text: servqText('import') + ' '}, [year]), document.createTextNode(' '),
+    servqEl('button', {type: 'button', class: 'secondary', id: 'cal-import', text: servqText('import_button'), onclick: function () {
+      var chosen = schedules[year.value];
+      chosen.holidays.forEach(function (d) { holidays.add(d); workdays.delete(d); });
+      chosen.workdays.forEach(function (d) { workdays.add(d); holidays.delete(d); });
+      shown = new Date(Number(year.value), 0, 1);
+      draw();
+    }})]));
+  editor.appendChild(servqEl('p', {class: 'field-error', role: 'alert'}));
+  editor.appendChild(servqEl('p', {}, [servqEl('button', {type: 'button', id: 'save-calendar-form', text: servqText('save'), onclick: function () {
+    var body = {calendar: {
+      time_zone: editor.querySelector('#cal-zone').value.trim(),
+      week: weekRows.map(function (row) { return spans(row.querySelector('.cal-hours').value); }),
+      holidays: Array.from(holidays).sort(),
+      workdays: Array.from(workdays).sort(),
+      duty: spans(editor.querySelector('#cal-duty').value)
+    }};
+    servqSaveFrom(editor, 'PUT', editor.dataset.url, body, location.pathname);
+  }})]));
+  editor.addEventListener('input', function (event) { if (event.target.classList.contains('cal-hours')) { draw(); } });
+  draw();
+}
+
+document.querySelectorAll('[data-editor="scorecard"]').forEach(servqScorecardEditor);
+document.querySelectorAll('[data-editor="calendar"]').forEach(servqCalendarEditor);
