@@ -25,7 +25,7 @@ if ! python3 -c 'import duckdb, mpmath, statsmodels, schemathesis' 2>/dev/null; 
   python3 -m pip install -q -r tests/reference/requirements.txt 2>/dev/null \
     || python3 -m pip install -q --break-system-packages -r tests/reference/requirements.txt
 fi
-if [ ! -d web/node_modules/playwright-core ] || [ ! -d web/node_modules/echarts ]; then
+if [ ! -d web/node_modules/playwright-core ] || [ ! -d web/node_modules/echarts ] || [ ! -d web/node_modules/axe-core ]; then
   echo "installing the pinned npm packages of web/ (npm ci)" >&2
   (cd web && npm ci --no-audit --no-fund --silent)
 fi
