@@ -350,6 +350,7 @@ pub(crate) struct Ranking {
 /// least one agent once there are five) flagged.
 fn ranking(
     groups: &[KpiGroup],
+    names: &crate::pages::AgentNames,
     sort: &str,
     descending: bool,
     link: impl Fn(&str, &str) -> String,
@@ -411,7 +412,9 @@ fn ranking(
             .iter()
             .enumerate()
             .map(|(index, (group, _))| RankingRow {
-                agent: group.key[0].clone().unwrap_or_else(|| "—".to_owned()),
+                agent: group.key[0]
+                    .as_deref()
+                    .map_or_else(|| "—".to_owned(), |agent| names.label(agent)),
                 values: RANKING
                     .iter()
                     .map(|name| show(name, metric_number(group, name)))
@@ -618,17 +621,37 @@ pub(crate) async fn dashboard(
     } else {
         None
     };
-    let groups = kpi(from_ms, to_ms, vec![GroupField::Dimension(view.by)])
-        .await?
-        .iter()
-        .map(|group| {
-            (
-                group.key[0].clone().unwrap_or_else(|| "—".to_owned()),
-                TILES
-                    .iter()
-                    .map(|name| show(name, metric_number(group, name)))
-                    .collect(),
-            )
+    let names = crate::pages::AgentNames::load(&state).await?;
+    let mut groups: Vec<(Option<String>, Vec<String>)> =
+        kpi(from_ms, to_ms, vec![GroupField::Dimension(view.by)])
+            .await?
+            .iter()
+            .map(|group| {
+                (
+                    group.key[0].clone(),
+                    TILES
+                        .iter()
+                        .map(|name| show(name, metric_number(group, name)))
+                        .collect(),
+                )
+            })
+            .collect();
+    // 一组, 二组 … 十组 and Team 2 before Team 10; the row without a value last
+    groups.sort_by(|a, b| match (&a.0, &b.0) {
+        (Some(a), Some(b)) => crate::pages::natural_key(a).cmp(&crate::pages::natural_key(b)),
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, _) => std::cmp::Ordering::Greater,
+        (_, None) => std::cmp::Ordering::Less,
+    });
+    let groups: Vec<(String, Vec<String>)> = groups
+        .into_iter()
+        .map(|(key, values)| {
+            let label = match key {
+                None => t(locale, &format!("dashboard.none_{}", view.by.name())),
+                Some(agent) if view.by == Dimension::Agent => names.label(&agent),
+                Some(value) => value,
+            };
+            (label, values)
         })
         .collect();
     let group_exports = exports(&view, view.by.name());
@@ -650,6 +673,7 @@ pub(crate) async fn dashboard(
         .await?;
         Some(ranking(
             &agents,
+            &names,
             sort,
             descending,
             |name, dir| view.link(&[("sort", name.to_owned()), ("dir", dir.to_owned())]),
@@ -752,6 +776,7 @@ mod tests {
     use servq_kpi::ContactCounters;
 
     use super::*;
+    use crate::pages::AgentNames;
 
     fn agent(id: &str, within: i64) -> KpiGroup {
         KpiGroup {
@@ -788,7 +813,14 @@ mod tests {
             key: vec![None],
             ..agent("", 0)
         });
-        let table = ranking(&groups, "service_level", true, link, no_exports());
+        let table = ranking(
+            &groups,
+            &AgentNames::default(),
+            "service_level",
+            true,
+            link,
+            no_exports(),
+        );
         let agents: Vec<&str> = table.rows.iter().map(|row| row.agent.as_str()).collect();
         let best_first: Vec<String> = (0..12).rev().map(|i| format!("a{i:02}")).collect();
         assert_eq!(agents, best_first, "best (a11) first, no agentless row");
@@ -809,7 +841,14 @@ mod tests {
             (sorted.arrow, sorted.href.as_str()),
             (" ▼", "/?sort=service_level&dir=asc")
         );
-        let ascending = ranking(&groups, "offered", false, link, no_exports());
+        let ascending = ranking(
+            &groups,
+            &AgentNames::default(),
+            "offered",
+            false,
+            link,
+            no_exports(),
+        );
         assert!(
             ascending
                 .columns
@@ -817,10 +856,17 @@ mod tests {
                 .all(|column| column.href.ends_with("dir=desc"))
         );
         assert!(
-            ranking(&groups[..4], "service_level", true, link, no_exports())
-                .rows
-                .iter()
-                .all(|row| !row.bottom)
+            ranking(
+                &groups[..4],
+                &AgentNames::default(),
+                "service_level",
+                true,
+                link,
+                no_exports()
+            )
+            .rows
+            .iter()
+            .all(|row| !row.bottom)
         );
     }
 

@@ -288,7 +288,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/", get(dashboard::dashboard))
         .route("/contacts", get(drill::contacts_page))
-        .route("/contacts/{id}", get(transcript::transcript_page))
+        .route("/contacts/{id}", get(transcript::contact_page))
         .route("/import", get(imports::import_page))
         .route("/audit", get(pages::audit_page))
         .route("/admin/users", get(admin_pages::users_page))

@@ -130,6 +130,7 @@ pub(crate) struct ReadResult {
 /// `POST /api/v1/notifications/read` `{"ids":[…]}`: mark read (all when no ids).
 #[utoipa::path(post, path = "/api/v1/notifications/read", tag = "session", request_body = ReadBody,
     responses((status = 200, body = ReadResult),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),

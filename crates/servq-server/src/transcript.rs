@@ -117,8 +117,11 @@ pub(crate) async fn transcript_api(
     Ok(Json(TranscriptBody::from(&transcript)))
 }
 
-/// `/contacts/{id}`: the transcript, hits listed first and marked on their turns.
-pub(crate) async fn transcript_page(
+/// `/contacts/{id}`: one contact as a person needs it — when, who, which queue and channel,
+/// waits and durations, whether it was resolved the first time (with links to the repeat and
+/// to the contact it repeats), the customer's survey answers, its evaluations (with the Evaluate
+/// button for inspectors) and the transcript with its automated-QA hits.
+pub(crate) async fn contact_page(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
     id: Result<Path<String>, PathRejection>,
@@ -128,22 +131,175 @@ pub(crate) async fn transcript_page(
     };
     let Path(id) = id?;
     let locale = user.locale;
+    // the agent check of the transcript is the contact's too
     let transcript = visible_transcript(&state, &user, &id).await?;
-    let page = TranscriptPage {
+    let detail = state
+        .store
+        .contact_detail(&id)
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(locale))?;
+    let (_, zone) = state.centre_zone().await?;
+    let names = crate::pages::AgentNames::load(&state).await?;
+    let contact = &detail.contact;
+    let seconds = |ms: i64| format!("{:.0}", ms as f64 / 1000.0);
+    let yes_no = |flag: bool| t(locale, if flag { "contacts.yes" } else { "contacts.no" });
+    let facts = vec![
+        (
+            t(locale, "contacts.offered_at"),
+            crate::desk_pages::local_time(&zone, Some(contact.offered_ms)),
+        ),
+        (t(locale, "contacts.channel"), contact.channel.clone()),
+        (
+            t(locale, "contacts.direction"),
+            t(locale, &format!("contacts.direction_{}", contact.direction)),
+        ),
+        (t(locale, "contacts.queue"), contact.queue.clone()),
+        (
+            t(locale, "contacts.agent"),
+            if contact.agent_id.is_empty() {
+                "—".to_owned()
+            } else {
+                names.label(&contact.agent_id)
+            },
+        ),
+        (
+            t(locale, "dimension.team"),
+            if contact.team.is_empty() {
+                "—".to_owned()
+            } else {
+                contact.team.clone()
+            },
+        ),
+        (
+            t(locale, "contacts.customer"),
+            contact
+                .customer_id
+                .clone()
+                .unwrap_or_else(|| "—".to_owned()),
+        ),
+        (t(locale, "contacts.category"), contact.category.clone()),
+        (
+            t(locale, "contacts.status"),
+            t(
+                locale,
+                if contact.answered {
+                    "contacts.answered"
+                } else {
+                    "contacts.abandoned"
+                },
+            ),
+        ),
+        (t(locale, "contacts.wait"), seconds(contact.wait_ms)),
+        (t(locale, "contacts.talk"), seconds(contact.talk_ms)),
+        (t(locale, "contacts.hold"), seconds(contact.hold_ms)),
+        (t(locale, "contacts.wrap"), seconds(contact.wrap_ms)),
+        (
+            t(locale, "contacts.transferred"),
+            yes_no(contact.transferred),
+        ),
+        (
+            t(locale, "contacts.resolved"),
+            contact.resolved.map_or("—".to_owned(), yes_no),
+        ),
+    ];
+    let surveys = state
+        .store
+        .survey_responses_of_contact(&id)
+        .await
+        .map_err(Problem::internal)?
+        .iter()
+        .map(|response| SurveyLine {
+            at: crate::desk_pages::local_time(&zone, Some(response.responded_ms)),
+            csat: crate::surveys::csat_words(locale, response.answers.csat),
+            nps: response
+                .answers
+                .nps
+                .map_or("—".to_owned(), |n| n.to_string()),
+            ces: response
+                .answers
+                .ces
+                .map_or("—".to_owned(), |n| n.to_string()),
+            comment: response.answers.comment.clone(),
+        })
+        .collect();
+    let evaluations = state
+        .store
+        .evaluations_of_contact(&id)
+        .await
+        .map_err(Problem::internal)?;
+    let inspector = user.user.role.allows(Permission::EvaluateQuality);
+    let page = ContactPage {
         i18n: Text::new(locale),
-        title: t(locale, "transcript.title").replace("{id}", &id),
+        title: t(locale, "contact.title").replace("{id}", &id),
         header: signed_in_header(&user),
+        path: crate::query_params::path_segment(&id),
+        facts,
+        repeated_by: detail
+            .repeated_by
+            .as_ref()
+            .map(|c| (crate::query_params::path_segment(c), c.clone())),
+        repeats: detail
+            .repeats
+            .as_ref()
+            .map(|c| (crate::query_params::path_segment(c), c.clone())),
+        surveys,
+        evaluations: evaluations
+            .iter()
+            .map(|evaluation| EvaluationLine {
+                path: crate::query_params::path_segment(&evaluation.evaluation_id),
+                score: evaluation
+                    .score
+                    .score
+                    .map_or("—".to_owned(), |s| format!("{s:.2}")),
+                status: evaluation.status.name(),
+                inspector: evaluation.inspector.clone(),
+                at: crate::desk_pages::local_time(&zone, Some(evaluation.created_ms)),
+            })
+            .collect(),
+        // one evaluation per contact on the default scorecard: the button until it exists
+        evaluate: inspector
+            && contact.answered
+            && !evaluations.iter().any(|e| e.scorecard_id == "default"),
         transcript: transcript.map(|transcript| transcript_html(locale, &transcript)),
     };
     Ok(render(&page)?.into_response())
 }
 
+struct SurveyLine {
+    at: String,
+    csat: String,
+    nps: String,
+    ces: String,
+    comment: String,
+}
+
+struct EvaluationLine {
+    path: String,
+    score: String,
+    status: &'static str,
+    inspector: String,
+    at: String,
+}
+
 #[derive(askama::Template)]
-#[template(path = "transcript.html")]
-struct TranscriptPage {
+#[template(path = "contact.html")]
+struct ContactPage {
     i18n: Text,
     title: String,
     header: String,
+    /// The contact as a path segment.
+    path: String,
+    /// (label, value) in reading order.
+    facts: Vec<(String, String)>,
+    /// (path segment, id) of the customer's repeat of this issue within the FCR window.
+    repeated_by: Option<(String, String)>,
+    /// (path segment, id) of the earlier contact this one repeats.
+    repeats: Option<(String, String)>,
+    surveys: Vec<SurveyLine>,
+    evaluations: Vec<EvaluationLine>,
+    /// Show the Evaluate button.
+    evaluate: bool,
     transcript: Option<String>,
 }
 

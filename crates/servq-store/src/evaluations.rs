@@ -390,6 +390,20 @@ impl Store {
         .transpose()
     }
 
+    /// The evaluations of one contact (one per scorecard), the newest first.
+    pub async fn evaluations_of_contact(&self, contact_id: &str) -> Result<Vec<Evaluation>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {EVALUATION_COLUMNS} FROM evaluations WHERE contact_id = $1 \
+             ORDER BY created_at DESC"
+        )))
+        .bind(contact_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(evaluation_of)
+        .collect()
+    }
+
     /// Every scoring of an evaluation, the first first.
     pub async fn evaluation_revisions(
         &self,

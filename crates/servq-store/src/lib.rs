@@ -40,7 +40,7 @@ use sqlx::{
 
 pub use agents::AgentRecord;
 pub use calibrations::Calibration;
-pub use contacts::{ContactListQuery, ContactPage, ContactRow};
+pub use contacts::{ContactDetail, ContactListQuery, ContactPage, ContactRow};
 pub use cubes::DEFAULT_CENTRE_ZONE;
 pub use evaluations::{
     Evaluation, EvaluationCreated, EvaluationRevision, EvaluationScore, EvaluationStatus,

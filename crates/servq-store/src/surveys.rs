@@ -516,6 +516,23 @@ impl Store {
         rows.iter().map(response_of).collect()
     }
 
+    /// The survey answers about one contact, the newest first.
+    pub async fn survey_responses_of_contact(
+        &self,
+        contact_id: &str,
+    ) -> Result<Vec<StoredResponse>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RESPONSE_COLUMNS} FROM survey_responses WHERE contact_id = $1 \
+             ORDER BY responded_at DESC"
+        )))
+        .bind(contact_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(response_of)
+        .collect()
+    }
+
     /// One response.
     pub async fn survey_response(&self, response_id: &str) -> Result<Option<StoredResponse>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -4,6 +4,7 @@
 
 mod access;
 mod admin;
+mod contact;
 mod desk;
 mod imports;
 mod notifications;

@@ -1,0 +1,103 @@
+//! The contact page: facts, the repeat that broke first-contact resolution, survey answers,
+//! evaluations and the Evaluate button, within the user's rights.
+
+use crate::support::*;
+
+/// Contacts of one customer on one issue, a day apart (the second repeats the first).
+async fn import_repeat(store: &Store) {
+    let rows = [
+        (
+            "r1",
+            "a1",
+            "2026-11-02T09:00:00Z",
+            "2026-11-02T09:00:10Z",
+            "2026-11-02T09:05:00Z",
+        ),
+        (
+            "r2",
+            "a2",
+            "2026-11-03T09:00:00Z",
+            "2026-11-03T09:00:20Z",
+            "2026-11-03T09:06:00Z",
+        ),
+    ];
+    let mut import = store.begin_contact_import().await.unwrap();
+    for (line, (id, agent, offered, answered, ended)) in rows.into_iter().enumerate() {
+        let record = ContactRecord {
+            contact_id: id,
+            channel: "phone",
+            direction: "inbound",
+            queue: "card",
+            customer_id: "C-77",
+            agent_id: agent,
+            offered_at: offered,
+            answered_at: answered,
+            ended_at: ended,
+            talk_seconds: "280",
+            hold_seconds: "15",
+            wrap_seconds: "30",
+            transferred: "",
+            category: "bill_query",
+            resolved: "",
+        };
+        let contact = Contact::parse(&record, &jiff::tz::TimeZone::UTC).unwrap();
+        import.push(line as u64 + 2, contact).await.unwrap();
+    }
+    import.commit("contacts.csv").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_contact_page_shows_its_facts_its_repeat_and_what_to_do_next() {
+    for app in TestApp::on_both_databases().await {
+        import_repeat(&app.store).await;
+        app.store
+            .upsert_agents(&[servq_store::AgentRecord {
+                agent_id: "a1".into(),
+                name: "李娜".into(),
+                team: "一组".into(),
+            }])
+            .await
+            .unwrap();
+        let inspector = app.sign_in_as(Role::QaInspector).await;
+        let (status, page) = inspector.get_text("/contacts/r1").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page.contains("李娜 (a1)"), "the agent by name: {page}");
+        assert!(page.contains("C-77"));
+        // the repeat the next day broke first-contact resolution: linked both ways
+        assert!(page.contains("id=\"repeated-by\""), "{page}");
+        assert!(page.contains("href=\"/contacts/r2\""), "{page}");
+        let (_, second) = inspector.get_text("/contacts/r2").await;
+        assert!(second.contains("id=\"repeats\""), "{second}");
+        assert!(second.contains("href=\"/contacts/r1\""));
+        // not evaluated yet: the button; once evaluated, the evaluation instead
+        assert!(page.contains("id=\"evaluate\""));
+        let answers = json!({"greeting": 1, "polite": 4, "tone": 5, "closing": 1, "answer": 4, "reminders": 2});
+        let (status, evaluation) = inspector
+            .post_json(
+                "/api/v1/evaluations",
+                &json!({"contact_id": "r1", "answers": answers}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (_, page) = inspector.get_text("/contacts/r1").await;
+        assert!(!page.contains("id=\"evaluate\""), "{page}");
+        assert!(
+            page.contains(&format!(
+                "/qa/evaluations/{}",
+                evaluation["id"].as_str().unwrap()
+            )),
+            "{page}"
+        );
+        // agent a1 sees their own contact, not a2's; an unknown contact is a 404 page
+        let agent = app.sign_in_as(Role::Agent).await;
+        assert_eq!(agent.get_text("/contacts/r1").await.0, StatusCode::OK);
+        assert_eq!(
+            agent.get_text("/contacts/r2").await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            inspector.get_text("/contacts/nope").await.0,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
