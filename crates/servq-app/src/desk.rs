@@ -1075,3 +1075,179 @@ pub async fn transfer(
         .ok_or(ChangeRefused::NotFound)?;
     Ok(())
 }
+
+/// Settings key of the centre's name (text), shown at the top of the pages customers open
+/// without signing in; without it they show the app's name.
+pub const CENTRE_NAME_KEY: &str = "centre.name";
+
+/// The longest centre name, in characters.
+pub const MAX_CENTRE_NAME_CHARS: usize = 80;
+
+/// The centre's name as customers see it, if one is set.
+pub async fn centre_name(store: &Store) -> anyhow::Result<Option<String>> {
+    Ok(store
+        .text_setting(CENTRE_NAME_KEY)
+        .await?
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty()))
+}
+
+/// Sets the centre's name (empty: none, the pages show the app's name): at most
+/// [`MAX_CENTRE_NAME_CHARS`] characters, no control characters; audited.
+pub async fn set_centre_name(
+    store: &Store,
+    name: &str,
+    actor: &Actor,
+) -> Result<(), SettingsRefused> {
+    let name = name.trim();
+    if name.chars().count() > MAX_CENTRE_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(SettingsRefused::Invalid(vec![(
+            "centre_name",
+            format!(
+                "the centre's name has at most {MAX_CENTRE_NAME_CHARS} characters and no control \
+                 characters"
+            ),
+        )]));
+    }
+    store
+        .set_text_setting(CENTRE_NAME_KEY, name, actor, now_ms())
+        .await?;
+    Ok(())
+}
+
+/// The longest public summary of a ticket, in characters.
+pub const MAX_PUBLIC_SUMMARY_CHARS: usize = 200;
+
+/// Opens a ticket as [`open_ticket`] does, with the summary the customer's status page shows
+/// instead of the subject (the subject may hold the desk's shorthand; an empty summary: the page
+/// says "your request" with the ticket type). Runs of white space become one space; a summary
+/// longer than [`MAX_PUBLIC_SUMMARY_CHARS`] is refused with the request's other problems,
+/// before anything is stored.
+pub async fn open_ticket_with_summary(
+    store: &Store,
+    request: &TicketRequest,
+    public_summary: &str,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<(String, String), OpenRefused> {
+    let summary = public_summary
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if summary.chars().count() > MAX_PUBLIC_SUMMARY_CHARS {
+        let setup = DeskSetup::load(store).await?;
+        let mut problems = setup.check(request).err().unwrap_or_default();
+        problems.push((
+            "public_summary",
+            format!("public_summary has at most {MAX_PUBLIC_SUMMARY_CHARS} characters"),
+        ));
+        return Err(OpenRefused::Invalid(problems));
+    }
+    let (ticket_id, token) = open_ticket(store, request, actor, now).await?;
+    if !summary.is_empty() {
+        store
+            .set_ticket_public_summary(&ticket_id, &summary)
+            .await
+            .map_err(anyhow::Error::from)?;
+    }
+    Ok((ticket_id, token))
+}
+
+/// The longest reply a customer sends from the status page, in characters.
+pub const MAX_CUSTOMER_REPLY_CHARS: usize = 2_000;
+
+/// Replies the status page takes within an hour, per ticket and per client address.
+pub const CUSTOMER_REPLIES_PER_HOUR: i64 = 5;
+
+/// The name a reply from the status page is recorded under in the ticket's history.
+pub const CUSTOMER_ACTOR: &str = "customer";
+
+const REPLY_WINDOW_MS: i64 = 60 * 60 * 1000;
+
+/// Why a customer's reply from the status page was not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerReplyRefused {
+    /// No text.
+    Empty,
+    /// Longer than [`MAX_CUSTOMER_REPLY_CHARS`].
+    TooLong,
+    /// The ticket is closed: it takes no more replies.
+    Closed,
+    /// [`CUSTOMER_REPLIES_PER_HOUR`] replies to the ticket, or from the client's address, within
+    /// the last hour.
+    TooMany,
+    /// No such ticket.
+    NotFound,
+    /// The ticket changed while the reply was stored; sending it again works.
+    Conflict,
+    /// The database or the desk's settings failed (a server error).
+    Failed(String),
+}
+
+fn reply_failed(error: servq_store::StoreError) -> CustomerReplyRefused {
+    CustomerReplyRefused::Failed(error.to_string())
+}
+
+/// A customer's reply from the status page, sent from `client` at `now`: recorded as the ticket
+/// action `customer_reply` by [`CUSTOMER_ACTOR`] with the text as its note (so the clocks
+/// restart and a resolved ticket reopens, see [`act`]). At most [`MAX_CUSTOMER_REPLY_CHARS`]
+/// characters; a closed ticket takes none; at most [`CUSTOMER_REPLIES_PER_HOUR`] within an hour
+/// per ticket and per client address (counted in the database, so every server shares them;
+/// the address is kept for an hour, only as its SHA-256).
+pub async fn customer_reply(
+    store: &Store,
+    ticket_id: &str,
+    client: std::net::IpAddr,
+    text: &str,
+    now: Timestamp,
+) -> Result<(), CustomerReplyRefused> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(CustomerReplyRefused::Empty);
+    }
+    if text.chars().count() > MAX_CUSTOMER_REPLY_CHARS {
+        return Err(CustomerReplyRefused::TooLong);
+    }
+    let ticket = store
+        .ticket(ticket_id)
+        .await
+        .map_err(reply_failed)?
+        .ok_or(CustomerReplyRefused::NotFound)?;
+    if ticket.status == TicketStatus::Closed {
+        return Err(CustomerReplyRefused::Closed);
+    }
+    let client = users::token_hash(&client.to_string());
+    let since = ms(now) - REPLY_WINDOW_MS;
+    let (to_ticket, from_client) = store
+        .public_reply_counts(ticket_id, &client, since)
+        .await
+        .map_err(reply_failed)?;
+    if to_ticket >= CUSTOMER_REPLIES_PER_HOUR || from_client >= CUSTOMER_REPLIES_PER_HOUR {
+        return Err(CustomerReplyRefused::TooMany);
+    }
+    let actor = Actor {
+        user_id: None,
+        name: CUSTOMER_ACTOR.to_owned(),
+    };
+    act(
+        store,
+        ticket_id,
+        TicketAction::CustomerReply,
+        text,
+        &actor,
+        now,
+    )
+    .await
+    .map_err(|refused| match refused {
+        ChangeRefused::NotFound => CustomerReplyRefused::NotFound,
+        ChangeRefused::Conflict => CustomerReplyRefused::Conflict,
+        // closed meanwhile: the only status that takes no customer reply
+        ChangeRefused::Invalid(_) | ChangeRefused::Rule(_) => CustomerReplyRefused::Closed,
+        ChangeRefused::Failed(detail) => CustomerReplyRefused::Failed(detail),
+    })?;
+    store
+        .record_public_reply(ticket_id, &client, ms(now), since)
+        .await
+        .map_err(reply_failed)?;
+    Ok(())
+}

@@ -7,7 +7,7 @@ use axum::{
         Query, State,
         rejection::{JsonRejection, QueryRejection},
     },
-    http::{HeaderMap, header},
+    http::HeaderMap,
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
@@ -20,6 +20,8 @@ use servq_store::KpiQuery;
 use crate::{
     AppState, Problem,
     auth::{Credential, CurrentUser},
+    exports,
+    i18n::t,
     query_params,
 };
 
@@ -75,6 +77,8 @@ pub(crate) struct KpiParams {
     metrics: Option<String>,
     /// json, csv or xlsx.
     format: Option<String>,
+    /// `1`: CSV/XLSX headings are the stable keys and a CSV is exactly `servq kpi --format csv`.
+    keys: Option<String>,
 }
 
 /// `GET /api/v1/kpi`.
@@ -97,6 +101,7 @@ pub(crate) struct KpiReport {
         ("filter" = Option<String>, Query, description = "dimension=value pairs, comma-separated"),
         ("metrics" = Option<String>, Query, description = "Metric names, comma-separated (default all)"),
         ("format" = Option<String>, Query, description = "json (default), csv or xlsx (a download with the same columns as `servq kpi`)"),
+        ("keys" = Option<String>, Query, description = "1: CSV/XLSX headings are the stable keys and a CSV is exactly `servq kpi --format csv` (no BOM); otherwise headings are in the user's language"),
     ),
     responses((status = 200, content(
             (KpiReport = "application/json"),
@@ -137,35 +142,36 @@ pub(crate) async fn kpi(
         metrics: &metrics,
         groups: &groups,
     };
-    let download = |content_type: &'static str, extension: &str, bytes: Vec<u8>| {
-        (
-            [
-                (header::CONTENT_TYPE, content_type.to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"kpi.{extension}\""),
-                ),
-            ],
+    // for people, in their language; with keys=1, for scripts
+    let people = (!exports::wants_keys(params.keys.as_deref())).then_some(locale);
+    let download = |content_type: &str, extension: &str, bytes: Vec<u8>| {
+        let localized =
+            people.map(|locale| format!("{}.{extension}", t(locale, "export.file_kpi")));
+        exports::download(
+            content_type,
+            &format!("kpi.{extension}"),
+            localized.as_deref(),
             bytes,
         )
-            .into_response()
     };
     match params.format.as_deref().map(str::trim) {
         None | Some("") | Some("json") => {}
         Some("csv") => {
-            let mut bytes = Vec::new();
-            report
-                .write(ReportFormat::Csv, &mut bytes)
-                .map_err(Problem::internal)?;
-            return Ok(download("text/csv; charset=utf-8", "csv", bytes));
+            let bytes = match people {
+                Some(locale) => exports::kpi_csv(&report, locale).map_err(Problem::internal)?,
+                None => {
+                    let mut bytes = Vec::new();
+                    report
+                        .write(ReportFormat::Csv, &mut bytes)
+                        .map_err(Problem::internal)?;
+                    bytes
+                }
+            };
+            return Ok(download(exports::CSV_TYPE, "csv", bytes));
         }
         Some("xlsx") => {
-            let bytes = report.xlsx().map_err(Problem::internal)?;
-            return Ok(download(
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "xlsx",
-                bytes,
-            ));
+            let bytes = exports::kpi_xlsx(&report, people).map_err(Problem::internal)?;
+            return Ok(download(exports::XLSX_TYPE, "xlsx", bytes));
         }
         Some(other) => {
             return Err(bad(

@@ -85,6 +85,11 @@ pub(crate) struct NewTicketBody {
     /// Team it is routed to; empty: the routing picks.
     #[serde(default)]
     team: String,
+    /// What the customer's status page shows instead of the subject (which may hold the desk's
+    /// shorthand); empty (the default): "your request" with the ticket type.
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    public_summary: String,
 }
 
 fn consult() -> String {
@@ -141,17 +146,24 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<CreatedTicket>), Problem> {
     user.require(Permission::HandleTickets)?;
     user.check_csrf_header(&headers)?;
-    let Json(body) = body?;
+    let Json(mut body) = body?;
+    let public_summary = std::mem::take(&mut body.public_summary);
     let request = TicketRequest::from(body);
-    let (id, token) = open_ticket(&state.store, &request, &user.actor(), Timestamp::now())
-        .await
-        .map_err(|refused| match refused {
-            OpenRefused::Invalid(_) => {
-                Problem::bad_request(user.locale, "bad_ticket", refused.to_string())
-            }
-            // a store failure is the server's fault: logged, a 500
-            OpenRefused::Failed(error) => Problem::internal(format!("{error:#}")),
-        })?;
+    let (id, token) = open_ticket_with_summary(
+        &state.store,
+        &request,
+        &public_summary,
+        &user.actor(),
+        Timestamp::now(),
+    )
+    .await
+    .map_err(|refused| match refused {
+        OpenRefused::Invalid(_) => {
+            Problem::bad_request(user.locale, "bad_ticket", refused.to_string())
+        }
+        // a store failure is the server's fault: logged, a 500
+        OpenRefused::Failed(error) => Problem::internal(format!("{error:#}")),
+    })?;
     crate::notifications::notify_now(&state).await;
     Ok((
         StatusCode::CREATED,
@@ -619,34 +631,132 @@ async fn ticket_detail(
     }))
 }
 
+/// `GET /t/{token}?sent=1`: after a reply was taken (the language is `lang`, as on the
+/// survey page).
+#[derive(Deserialize)]
+pub(crate) struct SentParam {
+    sent: Option<String>,
+}
+
 /// `GET /t/{token}`: the customer's status page — no sign-in, the token (≥ 128 bits) is the
-/// key: the stage, the next step, the expected time and the public history.
+/// key: the centre's name, the public summary (never the desk's subject), the status, the
+/// stage, the next step, the expected time, a reply form (not on a closed ticket) and the public
+/// history.
 pub(crate) async fn status_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     token: Result<Path<String>, PathRejection>,
     lang: Result<Query<crate::surveys::LangParam>, QueryRejection>,
+    sent: Result<Query<SentParam>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let locale = crate::surveys::survey_locale(&headers, lang.as_ref().ok().and_then(|q| q.lang()));
-    let ticket = match token {
-        Ok(Path(token)) => state
-            .store
-            .ticket_by_token(&auth::token_hash(&token))
-            .await
-            .map_err(Problem::internal)?
-            .map(|ticket| (token, ticket)),
-        Err(_) => None,
+    let Some((token, ticket)) = ticket_of_token(&state, token).await? else {
+        return unknown_status_page(&state, locale).await;
     };
-    let Some((token, ticket)) = ticket else {
-        let page = TicketStatusPage {
-            i18n: Text::new(locale),
-            languages: Locale::ALL,
-            title: t(locale, "desk.unknown_title"),
-            path: "/t/".to_owned(),
-            ticket: None,
-        };
-        return Ok((StatusCode::NOT_FOUND, render(&page)?).into_response());
+    let notice = sent
+        .ok()
+        .and_then(|Query(sent)| sent.sent)
+        .filter(|sent| !sent.is_empty())
+        .map(|_| Notice {
+            key: "desk.reply_thanks",
+            error: false,
+        });
+    status_response(
+        &state,
+        locale,
+        &token,
+        ticket,
+        StatusCode::OK,
+        notice,
+        String::new(),
+    )
+    .await
+}
+
+/// The ticket a status-page token opens, with the token.
+async fn ticket_of_token(
+    state: &AppState,
+    token: Result<Path<String>, PathRejection>,
+) -> Result<Option<(String, servq_store::Ticket)>, Problem> {
+    let Ok(Path(token)) = token else {
+        return Ok(None);
     };
+    Ok(state
+        .store
+        .ticket_by_token(&auth::token_hash(&token))
+        .await
+        .map_err(Problem::internal)?
+        .map(|ticket| (token, ticket)))
+}
+
+/// The name at the top of the customer's pages: the centre's (setting `centre.name`), else the
+/// app's.
+async fn centre_title(state: &AppState, locale: Locale) -> Result<String, Problem> {
+    Ok(centre_name(&state.store)
+        .await
+        .map_err(Problem::internal)?
+        .unwrap_or_else(|| t(locale, "app.name")))
+}
+
+/// A page of a ticket's status is never cached.
+fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// The page of a token that opens no ticket (404).
+async fn unknown_status_page(state: &AppState, locale: Locale) -> Result<Response, Problem> {
+    let page = TicketStatusPage {
+        i18n: Text::new(locale),
+        languages: Locale::ALL,
+        title: t(locale, "desk.unknown_title"),
+        path: "/t/".to_owned(),
+        centre: centre_title(state, locale).await?,
+        ticket: None,
+        notice: None,
+        reply: String::new(),
+        max_reply_chars: MAX_CUSTOMER_REPLY_CHARS,
+    };
+    Ok(no_store(
+        (StatusCode::NOT_FOUND, render(&page)?).into_response(),
+    ))
+}
+
+/// The status page of `ticket` answered with `status`: a notice above it, and the reply being
+/// written (kept when it was refused).
+async fn status_response(
+    state: &AppState,
+    locale: Locale,
+    token: &str,
+    ticket: servq_store::Ticket,
+    status: StatusCode,
+    notice: Option<Notice>,
+    reply: String,
+) -> Result<Response, Problem> {
+    let view = status_view(state, locale, ticket).await?;
+    let page = TicketStatusPage {
+        i18n: Text::new(locale),
+        languages: Locale::ALL,
+        title: t(locale, "desk.status_title"),
+        path: format!("/t/{}", crate::query_params::path_segment(token)),
+        centre: centre_title(state, locale).await?,
+        ticket: Some(view),
+        notice,
+        reply,
+        max_reply_chars: MAX_CUSTOMER_REPLY_CHARS,
+    };
+    Ok(no_store((status, render(&page)?).into_response()))
+}
+
+/// What the customer sees of `ticket`.
+async fn status_view(
+    state: &AppState,
+    locale: Locale,
+    ticket: servq_store::Ticket,
+) -> Result<TicketStatusView, Problem> {
     let clocks = state
         .store
         .ticket_clocks(&ticket.ticket_id)
@@ -676,7 +786,8 @@ pub(crate) async fn status_page(
         .await
         .map_err(Problem::internal)?
         .iter()
-        .filter(|e| e.public || e.kind == "created")
+        // the customer's replies are listed too, by name only (never their text)
+        .filter(|e| e.public || e.kind == "created" || e.kind == "customer_reply")
         .map(|event| {
             let key = match event.kind.as_str() {
                 "stage" => format!("desk.stage_{}", event.detail),
@@ -685,7 +796,14 @@ pub(crate) async fn status_page(
             (when(event.at_ms), key)
         })
         .collect();
-    let status = TicketStatusView {
+    // the desk's subject may hold its shorthand: the customer sees the public summary, or
+    // "your request" with the type
+    let summary = match ticket.public_summary.trim() {
+        "" => t(locale, "desk.summary_default")
+            .replace("{type}", &type_label(locale, ticket.ticket_type.name())),
+        summary => summary.to_owned(),
+    };
+    Ok(TicketStatusView {
         next_step: match (&next, ticket.status) {
             (_, TicketStatus::Resolved | TicketStatus::Closed) => t(locale, "desk.done"),
             (Some(next), _) => stage_name(next),
@@ -694,30 +812,19 @@ pub(crate) async fn status_page(
         stage_name: stage_name(&ticket.stage),
         expected,
         history,
+        summary,
+        can_reply: ticket.status != TicketStatus::Closed,
         ticket_id: ticket.ticket_id,
-        subject: ticket.subject,
         status: ticket.status,
         stage: ticket.stage,
-    };
-    let page = TicketStatusPage {
-        i18n: Text::new(locale),
-        languages: Locale::ALL,
-        title: t(locale, "desk.status_title"),
-        path: format!("/t/{}", crate::query_params::path_segment(&token)),
-        ticket: Some(status),
-    };
-    let mut response = render(&page)?.into_response();
-    response.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    Ok(response)
+    })
 }
 
 /// What the customer sees of a ticket.
 struct TicketStatusView {
     ticket_id: String,
-    subject: String,
+    /// The public summary, else "your request" with the type: never the desk's subject.
+    summary: String,
     status: TicketStatus,
     stage: String,
     stage_name: String,
@@ -725,6 +832,20 @@ struct TicketStatusView {
     expected: Option<String>,
     /// (local time, catalogue key) of each public event.
     history: Vec<(String, String)>,
+    /// Whether the customer can reply (every status but closed).
+    can_reply: bool,
+}
+
+/// A notice above the status page: the text of `key`, an error or a confirmation.
+struct Notice {
+    key: &'static str,
+    error: bool,
+}
+
+impl Notice {
+    fn error(key: &'static str) -> Notice {
+        Notice { key, error: true }
+    }
 }
 
 #[derive(askama::Template)]
@@ -734,7 +855,13 @@ struct TicketStatusPage {
     languages: [Locale; 3],
     title: String,
     path: String,
+    /// The centre's name, at the top.
+    centre: String,
     ticket: Option<TicketStatusView>,
+    notice: Option<Notice>,
+    /// The reply being written: kept when it was refused.
+    reply: String,
+    max_reply_chars: usize,
 }
 
 #[derive(Deserialize)]
@@ -1424,4 +1551,180 @@ pub(crate) async fn put_categories(
     Ok(Json(CategoryTree::of(
         update.categories.as_deref().unwrap_or_default(),
     )))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The customer's reply from the status page, and the status page's address
+
+/// `POST /t/{token}/reply` form.
+#[derive(Deserialize)]
+pub(crate) struct StatusReplyForm {
+    /// The reply.
+    #[serde(default)]
+    text: String,
+    /// A honeypot: hidden from people, who leave it empty; bots fill every field.
+    #[serde(default)]
+    website: String,
+}
+
+/// `POST /t/{token}/reply` (form fields `text` and the honeypot `website`): the customer's
+/// reply, stored as the ticket action `customer_reply` by `customer` with the text as its note
+/// (the clocks restart, a resolved ticket reopens), then 303 back to the page with a thank-you.
+/// The page has no session and so no CSRF token: the token is the key; a post whose `Origin`
+/// names another host is refused (403), as is a filled honeypot (400); at most 5 replies an
+/// hour per ticket and per client address (429). A closed ticket takes none (409); an empty or
+/// too long reply comes back with why (422) and the text kept.
+pub(crate) async fn status_reply(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    token: Result<Path<String>, PathRejection>,
+    lang: Result<Query<crate::surveys::LangParam>, QueryRejection>,
+    form: Result<axum::Form<StatusReplyForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, Problem> {
+    let lang = lang.ok();
+    let lang = lang.as_ref().and_then(|q| q.lang());
+    let locale = crate::surveys::survey_locale(&headers, lang);
+    // the language the page was asked in, kept on the way back
+    let asked = lang.and_then(Locale::parse);
+    let Some((token, ticket)) = ticket_of_token(&state, token).await? else {
+        return unknown_status_page(&state, locale).await;
+    };
+    if !same_origin(&state, &headers) {
+        return status_response(
+            &state,
+            locale,
+            &token,
+            ticket,
+            StatusCode::FORBIDDEN,
+            Some(Notice::error("desk.reply_refused")),
+            String::new(),
+        )
+        .await;
+    }
+    let form = match form {
+        Ok(axum::Form(form)) if form.website.is_empty() => form,
+        // unreadable, or the honeypot was filled
+        _ => {
+            return status_response(
+                &state,
+                locale,
+                &token,
+                ticket,
+                StatusCode::BAD_REQUEST,
+                Some(Notice::error("desk.reply_refused")),
+                String::new(),
+            )
+            .await;
+        }
+    };
+    let ticket_id = ticket.ticket_id.clone();
+    let sent = customer_reply(
+        &state.store,
+        &ticket_id,
+        peer.ip(),
+        &form.text,
+        Timestamp::now(),
+    )
+    .await;
+    let (status, key) = match sent {
+        Ok(()) => {
+            let path = format!("/t/{}", crate::query_params::path_segment(&token));
+            let to = match asked {
+                Some(asked) => format!("{path}?lang={}&sent=1", asked.tag()),
+                None => format!("{path}?sent=1"),
+            };
+            return Ok(no_store(axum::response::Redirect::to(&to).into_response()));
+        }
+        Err(CustomerReplyRefused::Empty) => (StatusCode::UNPROCESSABLE_ENTITY, "desk.reply_empty"),
+        Err(CustomerReplyRefused::TooLong) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "desk.reply_too_long")
+        }
+        Err(CustomerReplyRefused::Closed) => (StatusCode::CONFLICT, "desk.reply_closed"),
+        Err(CustomerReplyRefused::TooMany) => (StatusCode::TOO_MANY_REQUESTS, "desk.reply_busy"),
+        Err(CustomerReplyRefused::Conflict) => (StatusCode::CONFLICT, "desk.reply_again"),
+        Err(CustomerReplyRefused::NotFound) => return unknown_status_page(&state, locale).await,
+        Err(CustomerReplyRefused::Failed(detail)) => return Err(Problem::internal(detail)),
+    };
+    // the page as it stands now: a ticket closed or changed meanwhile shows so
+    let ticket = state
+        .store
+        .ticket(&ticket_id)
+        .await
+        .map_err(Problem::internal)?
+        .unwrap_or(ticket);
+    status_response(
+        &state,
+        locale,
+        &token,
+        ticket,
+        status,
+        Some(Notice::error(key)),
+        form.text,
+    )
+    .await
+}
+
+/// The host (and port) of an address: `https://Example.com:8443/x` → `example.com:8443`.
+fn authority(address: &str) -> String {
+    let address = address.trim();
+    let rest = address.split_once("://").map_or(address, |(_, rest)| rest);
+    rest.split(['/', '?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// Whether a form post may come from a page of this server, whatever the browser's SameSite
+/// rules: yes without an `Origin` header, or with `null` (the public pages send no referrer,
+/// and browsers then say `null`); else its host must be the request's `Host` or that of the
+/// configured public URL.
+fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if origin.trim().eq_ignore_ascii_case("null") {
+        return true;
+    }
+    let origin = authority(origin);
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .map(|host| host.trim().to_ascii_lowercase());
+    host.is_some_and(|host| host == origin)
+        || state
+            .public_url
+            .as_deref()
+            .is_some_and(|public| authority(public) == origin)
+}
+
+/// The base of the addresses customers open (`https://service.example.com`): the configured
+/// public URL, else this request's host, as for survey links.
+pub(crate) fn public_base(state: &AppState, headers: &HeaderMap) -> String {
+    let base = state.public_url.clone().unwrap_or_else(|| {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|host| host.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = if state.secure_cookies {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{host}")
+    });
+    base.trim_end_matches('/').to_owned()
+}
+
+/// The absolute address of the status page of `token`, shown once to the desk to give to the
+/// customer.
+pub(crate) fn status_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
+    format!(
+        "{}/t/{}",
+        public_base(state, headers),
+        crate::query_params::path_segment(token)
+    )
 }

@@ -159,6 +159,7 @@ pub(crate) struct TicketParams {
 /// `/tickets/{id}`.
 pub(crate) async fn ticket_page(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     user: Option<CurrentUser>,
     id: Result<Path<String>, PathRejection>,
     params: Result<Query<TicketParams>, QueryRejection>,
@@ -283,6 +284,11 @@ pub(crate) async fn ticket_page(
             .as_deref()
             .filter(|token| !token.is_empty())
             .map(path_segment),
+        status_url: params
+            .token
+            .as_deref()
+            .filter(|token| !token.is_empty())
+            .map(|token| crate::desk::status_url(&state, &headers, token)),
         kind: type_label(locale, ticket.ticket_type.name()),
         stage_name: stage_label(locale, &workflows, ticket.ticket_type.name(), &ticket.stage),
         category_name,
@@ -374,6 +380,9 @@ struct TicketPage<'a> {
     path: String,
     /// The status page's token, shown once after the ticket was opened.
     status_token: Option<String>,
+    /// The status page's absolute address (the public URL, else this request's host), shown
+    /// with the token.
+    status_url: Option<String>,
     kind: String,
     stage_name: String,
     category_name: String,

@@ -5,7 +5,6 @@
 use axum::{
     Json,
     extract::{Query, State, rejection::QueryRejection},
-    http::header,
     response::{IntoResponse, Redirect, Response},
 };
 use jiff::{Timestamp, tz::TimeZone};
@@ -17,6 +16,7 @@ use crate::{
     AppState, Problem,
     auth::CurrentUser,
     dashboard::{DashboardQuery, View},
+    exports::{self, Style, XCell},
     i18n::{Locale, t},
     pages::{Text, render, signed_in_header},
     query_params::{self, query_string},
@@ -190,44 +190,94 @@ pub(crate) struct ContactList {
     rows: Vec<ContactItem>,
 }
 
-fn csv_bytes(rows: &[ContactRow], zone: &TimeZone) -> Result<Vec<u8>, Problem> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(COLUMNS).map_err(Problem::internal)?;
+/// The catalogue keys of the headings of [`COLUMNS`] in a download for people.
+pub(crate) const HEADINGS: [&str; 17] = [
+    "contacts.contact_id",
+    "contacts.offered_at",
+    "contacts.channel",
+    "contacts.direction",
+    "contacts.queue",
+    "contacts.customer",
+    "contacts.agent",
+    "dimension.team",
+    "contacts.category",
+    "subset.answered",
+    "contacts.wait",
+    "contacts.talk",
+    "contacts.hold",
+    "contacts.wrap",
+    "contacts.transferred",
+    "contacts.resolved",
+    "export.subsets",
+];
+
+/// The header row of a download: in `locale`'s words for people, the stable keys for scripts.
+fn headings(locale: Option<Locale>) -> Vec<String> {
+    match locale {
+        Some(locale) => HEADINGS.iter().map(|key| t(locale, key)).collect(),
+        None => COLUMNS.iter().map(|name| (*name).to_owned()).collect(),
+    }
+}
+
+/// The contacts as CSV. For people (`locale`): the UTF-8 BOM, headings in their language and
+/// formula-looking text neutralized ([`exports::neutralized`]). For scripts (`None`, `keys=1`):
+/// the stable keys and the values as they are, the same bytes as before.
+fn csv_bytes(
+    rows: &[ContactRow],
+    zone: &TimeZone,
+    locale: Option<Locale>,
+) -> Result<Vec<u8>, Problem> {
+    let start = if locale.is_some() {
+        exports::BOM.to_vec()
+    } else {
+        Vec::new()
+    };
+    let mut writer = csv::Writer::from_writer(start);
+    writer
+        .write_record(headings(locale))
+        .map_err(Problem::internal)?;
     for row in rows {
-        writer
-            .write_record(cells(row, zone).iter().map(Cell::text))
-            .map_err(Problem::internal)?;
+        let values = cells(row, zone).map(|cell| match (&cell, locale) {
+            (Cell::Text(_) | Cell::MaybeText(_), Some(_)) => {
+                exports::neutralized(&cell.text()).into_owned()
+            }
+            _ => cell.text(),
+        });
+        writer.write_record(values).map_err(Problem::internal)?;
     }
     writer.into_inner().map_err(Problem::internal)
 }
 
-fn xlsx_bytes(rows: &[ContactRow], zone: &TimeZone) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+/// The contacts as an XLSX workbook (sheet `contacts`): headings as [`csv_bytes`]; the offer
+/// time an Excel date and time in the centre's zone, seconds in `0.0`, flags TRUE/FALSE, text
+/// as text.
+fn xlsx_bytes(
+    rows: &[ContactRow],
+    zone: &TimeZone,
+    locale: Option<Locale>,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet_with_constant_memory()?;
-    sheet.set_name("contacts")?;
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    for (column, name) in COLUMNS.iter().enumerate() {
-        sheet.write_string_with_format(0, column as u16, *name, &bold)?;
-    }
-    for (index, row) in rows.iter().enumerate() {
-        for (column, cell) in cells(row, zone).iter().enumerate() {
-            let (at, column) = (index as u32 + 1, column as u16);
-            match cell {
-                Cell::Number(number) => {
-                    sheet.write_number(at, column, *number)?;
-                }
-                Cell::Flag(flag) => {
-                    sheet.write_boolean(at, column, *flag)?;
-                }
-                Cell::MaybeFlag(Some(flag)) => {
-                    sheet.write_boolean(at, column, *flag)?;
-                }
-                other => {
-                    sheet.write_string(at, column, other.text())?;
-                }
+    let worksheet = workbook.add_worksheet_with_constant_memory()?;
+    worksheet.set_name("contacts")?;
+    let mut sheet = exports::Sheet::new(worksheet, &headings(locale))?;
+    for row in rows {
+        let values = cells(row, zone);
+        sheet.row(values.iter().enumerate().map(|(column, cell)| {
+            if COLUMNS[column] == "offered_at"
+                && let Some(at) = exports::excel_datetime(row.offered_ms, zone)
+            {
+                return XCell::DateTime(at, Style::DateTime);
             }
-        }
+            match cell {
+                Cell::Text(text) | Cell::MaybeText(Some(text)) => XCell::Text(text.as_str().into()),
+                Cell::MaybeText(None) | Cell::MaybeFlag(None) => XCell::Empty,
+                Cell::Number(number) => XCell::Number(*number, Style::Decimal),
+                Cell::Flag(flag) | Cell::MaybeFlag(Some(flag)) => XCell::Flag(*flag),
+                Cell::Names(names) => XCell::Text(names.join(" ").into()),
+            }
+        }))?;
     }
+    sheet.finish()?;
     workbook.save_to_buffer()
 }
 
@@ -247,6 +297,9 @@ pub(crate) struct ContactsParams {
     limit: Option<usize>,
     /// json (default), csv or xlsx.
     format: Option<String>,
+    /// `1`: a CSV or XLSX download has the stable column keys as headings, and a CSV is written
+    /// for scripts as before (no BOM, values as they are).
+    keys: Option<String>,
 }
 
 /// `GET /api/v1/contacts`: the contacts of a period, filters and subset, newest first, within
@@ -260,6 +313,7 @@ pub(crate) struct ContactsParams {
         ("offset" = Option<usize>, Query, description = "Matching contacts to skip"),
         ("limit" = Option<usize>, Query, description = "Most contacts to return, 1 to 1000 (default 100)"),
         ("format" = Option<String>, Query, description = "json (default), csv or xlsx (every matching contact, at most 100 000)"),
+        ("keys" = Option<String>, Query, description = "1: CSV/XLSX headings are the stable column keys and a CSV has no BOM and its values as they are (for scripts); otherwise headings are in the user's language"),
     ),
     responses((status = 200, content(
             (ContactList = "application/json"),
@@ -315,25 +369,23 @@ pub(crate) async fn contacts_api(
         .await
         .map_err(Problem::internal)?;
     if let Some(extension) = export {
+        // for people, in their language; with keys=1, for scripts
+        let people = (!exports::wants_keys(params.keys.as_deref())).then_some(locale);
         let (content_type, bytes) = if extension == "csv" {
-            ("text/csv; charset=utf-8", csv_bytes(&page.rows, &zone)?)
+            (exports::CSV_TYPE, csv_bytes(&page.rows, &zone, people)?)
         } else {
             (
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                xlsx_bytes(&page.rows, &zone).map_err(Problem::internal)?,
+                exports::XLSX_TYPE,
+                xlsx_bytes(&page.rows, &zone, people).map_err(Problem::internal)?,
             )
         };
-        return Ok((
-            [
-                (header::CONTENT_TYPE, content_type.to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"contacts.{extension}\""),
-                ),
-            ],
+        let localized = people.map(|locale| format!("{}.{extension}", t(locale, "contacts.title")));
+        return Ok(exports::download(
+            content_type,
+            &format!("contacts.{extension}"),
+            localized.as_deref(),
             bytes,
-        )
-            .into_response());
+        ));
     }
     Ok(Json(ContactList {
         subset: subset.name().to_owned(),

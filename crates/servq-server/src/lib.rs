@@ -12,6 +12,7 @@ pub mod desk;
 mod desk_pages;
 mod drill;
 mod evaluations;
+mod exports;
 mod imports;
 mod notifications;
 mod observe;
@@ -305,6 +306,7 @@ pub fn router(state: AppState) -> Router {
             get(surveys::survey_page).post(surveys::submit_survey),
         )
         .route("/t/{token}", get(desk::status_page))
+        .route("/t/{token}/reply", post(desk::status_reply))
         .route("/surveys", get(surveys::surveys_page))
         .route("/tickets", get(desk_pages::tickets_page))
         .route("/desk/setup", get(desk_pages::setup_page))

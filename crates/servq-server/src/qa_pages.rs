@@ -51,10 +51,16 @@ struct QaIndexPage {
 }
 
 struct InspectorPart {
-    /// The sampling form's default period.
+    /// The sampling form's period (the last one used, else the last seven days).
     from: String,
     to: String,
+    /// The last per-agent number used, else 3.
+    per_agent: u32,
     strategies: Vec<&'static str>,
+    /// The strategy last used (kept selected).
+    strategy: String,
+    /// What the last sampling did, said after it.
+    sampled: Option<String>,
     queue: Vec<QueueRow>,
 }
 
@@ -98,11 +104,25 @@ struct CoachingRow {
     example: String,
 }
 
+/// What `/qa` was opened with after a sampling: its result and the choices to keep.
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct QaQuery {
+    queued: Option<u64>,
+    candidates: Option<u64>,
+    strategy: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    per_agent: Option<u32>,
+}
+
 /// `/qa`.
 pub(crate) async fn qa_page_handler(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
+    query: Result<axum::extract::Query<QaQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
+    // a hand-edited address with bad values opens the page as usual
+    let query = query.map(|q| q.0).unwrap_or_default();
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
@@ -119,9 +139,30 @@ pub(crate) async fn qa_page_handler(
             .evaluation_queue(200)
             .await
             .map_err(Problem::internal)?;
+        let date = |text: &Option<String>| {
+            text.as_deref()
+                .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+        };
+        let strategy = query
+            .strategy
+            .as_deref()
+            .filter(|s| STRATEGIES.contains(s))
+            .unwrap_or("random")
+            .to_owned();
         Some(InspectorPart {
-            from: from.to_string(),
-            to: to.to_string(),
+            from: date(&query.from).unwrap_or(from).to_string(),
+            to: date(&query.to).unwrap_or(to).to_string(),
+            per_agent: query
+                .per_agent
+                .filter(|n| (1..=100).contains(n))
+                .unwrap_or(3),
+            sampled: query.queued.map(|queued| {
+                t(locale, "qa.sampled")
+                    .replace("{queued}", &queued.to_string())
+                    .replace("{candidates}", &query.candidates.unwrap_or(0).to_string())
+                    .replace("{strategy}", &t(locale, &format!("qa.strategy_{strategy}")))
+            }),
+            strategy,
             strategies: STRATEGIES.to_vec(),
             queue: queue
                 .iter()

@@ -11,7 +11,7 @@ use axum::{
         Path, Query, State,
         rejection::{JsonRejection, PathRejection, QueryRejection},
     },
-    http::{HeaderMap, header},
+    http::HeaderMap,
     response::{IntoResponse, Redirect, Response},
 };
 use jiff::civil::{Date, Weekday};
@@ -28,6 +28,7 @@ use servq_app::surveys::STANDARD_TEMPLATE;
 use crate::{
     AppState, Problem,
     auth::CurrentUser,
+    exports::{self, Style, XCell},
     i18n::{Locale, t},
     now_ms,
     pages::{Text, render, signed_in_header},
@@ -589,36 +590,43 @@ impl WeeklyReport {
         }
     }
 
+    /// The report as an XLSX workbook in the user's language: a summary sheet, one sheet per
+    /// taxonomy's Pareto and the agents' lines, each a table with a bold, frozen, filterable
+    /// header; shares in `0.0%`, counts in `#,##0`, the week's Monday an Excel date.
     fn xlsx(&self, locale: Locale) -> anyhow::Result<Vec<u8>> {
         let label = |key: &str| t(locale, key);
         let mut workbook = rust_xlsxwriter::Workbook::new();
         let bold = rust_xlsxwriter::Format::new().set_bold();
-        let percent = rust_xlsxwriter::Format::new().set_num_format("0.00%");
+        let count = rust_xlsxwriter::Format::new().set_num_format("#,##0");
+        let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
         let summary = workbook.add_worksheet();
         summary.set_name("summary")?;
-        let lines = [
-            (label("reviews.week"), self.start.to_string()),
-            (label("reviews.unsatisfied"), self.unsatisfied.to_string()),
-            (label("reviews.coded"), self.coded.to_string()),
-            (label("reviews.agent_calls"), self.agent.calls.to_string()),
-            (label("reviews.agent_items"), self.agent.items.to_string()),
-            (label("reviews.other_calls"), self.other.calls.to_string()),
-            (label("reviews.other_items"), self.other.items.to_string()),
-            (label("reviews.both"), self.both.to_string()),
+        summary.write_string_with_format(0, 0, label("reviews.week"), &bold)?;
+        match exports::excel_date(self.start) {
+            Some(monday) => summary.write_datetime_with_format(0, 1, monday, &date)?,
+            None => summary.write_string(0, 1, self.start.to_string())?,
+        };
+        let counts = [
+            (label("reviews.unsatisfied"), self.unsatisfied),
+            (label("reviews.coded"), self.coded),
+            (label("reviews.agent_calls"), self.agent.calls),
+            (label("reviews.agent_items"), self.agent.items),
+            (label("reviews.other_calls"), self.other.calls),
+            (label("reviews.other_items"), self.other.items),
+            (label("reviews.both"), self.both),
         ];
-        for (row, (name, value)) in lines.iter().enumerate() {
-            summary.write_string_with_format(row as u32, 0, name, &bold)?;
-            match value.parse::<f64>() {
-                Ok(number) => summary.write_number(row as u32, 1, number)?,
-                Err(_) => summary.write_string(row as u32, 1, value)?,
-            };
+        for (index, (name, value)) in counts.iter().enumerate() {
+            let row = index as u32 + 1;
+            summary.write_string_with_format(row, 0, name.as_str(), &bold)?;
+            summary.write_number_with_format(row, 1, *value as f64, &count)?;
         }
+        summary.autofit();
         for (sheet_name, group) in [
             ("agent_reasons", &self.agent),
             ("other_reasons", &self.other),
         ] {
-            let sheet = workbook.add_worksheet();
-            sheet.set_name(sheet_name)?;
+            let worksheet = workbook.add_worksheet();
+            worksheet.set_name(sheet_name)?;
             let header = [
                 label("reviews.reason"),
                 label("reviews.calls"),
@@ -626,20 +634,20 @@ impl WeeklyReport {
                 label("reviews.cumulative_calls"),
                 label("reviews.cumulative_share"),
             ];
-            for (column, name) in header.iter().enumerate() {
-                sheet.write_string_with_format(0, column as u16, name, &bold)?;
+            let mut sheet = exports::Sheet::new(worksheet, &header)?;
+            for row in &group.pareto {
+                sheet.row([
+                    XCell::Text(self.name(&row.name).into()),
+                    XCell::Number(row.cases as f64, Style::Count),
+                    XCell::Number(row.share, Style::Percent),
+                    XCell::Number(row.cumulative_cases as f64, Style::Count),
+                    XCell::Number(row.cumulative_share, Style::Percent),
+                ])?;
             }
-            for (index, row) in group.pareto.iter().enumerate() {
-                let r = index as u32 + 1;
-                sheet.write_string(r, 0, self.name(&row.name))?;
-                sheet.write_number(r, 1, row.cases as f64)?;
-                sheet.write_number_with_format(r, 2, row.share, &percent)?;
-                sheet.write_number(r, 3, row.cumulative_cases as f64)?;
-                sheet.write_number_with_format(r, 4, row.cumulative_share, &percent)?;
-            }
+            sheet.finish()?;
         }
-        let sheet = workbook.add_worksheet();
-        sheet.set_name("agents")?;
+        let worksheet = workbook.add_worksheet();
+        worksheet.set_name("agents")?;
         let header = [
             label("dimension.agent"),
             label("dimension.team"),
@@ -648,18 +656,18 @@ impl WeeklyReport {
             label("reviews.agent_calls"),
             label("reviews.top_reason"),
         ];
-        for (column, name) in header.iter().enumerate() {
-            sheet.write_string_with_format(0, column as u16, name, &bold)?;
+        let mut sheet = exports::Sheet::new(worksheet, &header)?;
+        for (agent, line) in &self.agents {
+            sheet.row([
+                XCell::Text(agent.as_str().into()),
+                XCell::Text(line.team.as_str().into()),
+                XCell::Number(line.unsatisfied as f64, Style::Count),
+                XCell::Number(line.coded as f64, Style::Count),
+                XCell::Number(line.agent_caused as f64, Style::Count),
+                XCell::Text(self.top_reason(line).unwrap_or_default().into()),
+            ])?;
         }
-        for (index, (agent, line)) in self.agents.iter().enumerate() {
-            let r = index as u32 + 1;
-            sheet.write_string(r, 0, agent)?;
-            sheet.write_string(r, 1, &line.team)?;
-            sheet.write_number(r, 2, line.unsatisfied as f64)?;
-            sheet.write_number(r, 3, line.coded as f64)?;
-            sheet.write_number(r, 4, line.agent_caused as f64)?;
-            sheet.write_string(r, 5, self.top_reason(line).unwrap_or_default())?;
-        }
+        sheet.finish()?;
         Ok(workbook.save_to_buffer()?)
     }
 }
@@ -772,21 +780,17 @@ pub(crate) async fn report(
         None | Some("") | Some("json") => Ok(Json(report.body()).into_response()),
         Some("xlsx") => {
             let bytes = report.xlsx(user.locale).map_err(Problem::internal)?;
-            Ok((
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                            .to_owned(),
-                    ),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"review-{}.xlsx\"", report.start),
-                    ),
-                ],
+            let localized = format!(
+                "{} {}.xlsx",
+                t(user.locale, "reviews.report_title"),
+                report.start
+            );
+            Ok(exports::download(
+                exports::XLSX_TYPE,
+                &format!("review-{}.xlsx", report.start),
+                Some(&localized),
                 bytes,
-            )
-                .into_response())
+            ))
         }
         Some(other) => Err(Problem::bad_request(
             user.locale,

@@ -129,6 +129,8 @@ pub struct Ticket {
     pub first_response_ms: Option<i64>,
     /// Resolved.
     pub resolved_ms: Option<i64>,
+    /// What the customer's status page shows instead of the subject; empty: a neutral text.
+    pub public_summary: String,
 }
 
 /// What one escalation pass did.
@@ -142,7 +144,7 @@ pub struct EscalationPass {
 
 const TICKET_COLUMNS: &str = "ticket_id, ticket_type, category, priority, subject, customer_id, \
      segment, channel, team, assignee, stage, status, created_at, first_response_at, resolved_at, \
-     description";
+     description, public_summary";
 
 fn ticket_of(row: &AnyRow) -> Result<Ticket> {
     Ok(Ticket {
@@ -162,6 +164,7 @@ fn ticket_of(row: &AnyRow) -> Result<Ticket> {
         first_response_ms: row.try_get(13)?,
         resolved_ms: row.try_get(14)?,
         description: row.try_get(15)?,
+        public_summary: row.try_get(16)?,
     })
 }
 
@@ -1466,5 +1469,70 @@ impl Store {
         .await?;
         row.map(|row| Ok((attachment_of(&row)?, row.try_get::<Vec<u8>, _>(7)?)))
             .transpose()
+    }
+}
+
+impl Store {
+    /// Sets the summary the customer's status page shows instead of the subject (empty: a
+    /// neutral text). `false` if no such ticket.
+    pub async fn set_ticket_public_summary(&self, ticket_id: &str, summary: &str) -> Result<bool> {
+        let updated = sqlx::query("UPDATE tickets SET public_summary = $1 WHERE ticket_id = $2")
+            .bind(summary)
+            .bind(ticket_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(updated == 1)
+    }
+
+    /// Replies sent from the status page at or after `since_ms`: (to the ticket, from the
+    /// client, whatever the ticket). `client` is the hash the replies were recorded with.
+    pub async fn public_reply_counts(
+        &self,
+        ticket_id: &str,
+        client: &str,
+        since_ms: i64,
+    ) -> Result<(i64, i64)> {
+        let for_ticket: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM ticket_public_replies WHERE ticket_id = $1 AND at >= $2",
+        )
+        .bind(ticket_id)
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        let from_client: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM ticket_public_replies WHERE client = $1 AND at >= $2",
+        )
+        .bind(client)
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((for_ticket, from_client))
+    }
+
+    /// Counts a reply sent from the status page (for its hourly limits) and forgets those sent
+    /// before `forget_before_ms`: nothing older than the limits need is kept.
+    pub async fn record_public_reply(
+        &self,
+        ticket_id: &str,
+        client: &str,
+        at_ms: i64,
+        forget_before_ms: i64,
+    ) -> Result<()> {
+        let mut transaction = self.begin_write().await?;
+        sqlx::query("DELETE FROM ticket_public_replies WHERE at < $1")
+            .bind(forget_before_ms)
+            .execute(&mut *transaction)
+            .await?;
+        sqlx::query(
+            "INSERT INTO ticket_public_replies (ticket_id, client, at) VALUES ($1, $2, $3)",
+        )
+        .bind(ticket_id)
+        .bind(client)
+        .bind(at_ms)
+        .execute(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        Ok(())
     }
 }

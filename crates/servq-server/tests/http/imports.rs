@@ -118,7 +118,12 @@ async fn imports_from_the_web_report_row_errors_and_commit_clean_files() {
             xlsx.bytes().await.unwrap().starts_with(b"PK"),
             "an XLSX (zip) file"
         );
-        assert!(csv.starts_with("contact_id,offered_at,"), "{csv}");
+        // for people: the BOM, then headings in their language (docs/web.md#exports)
+        assert!(
+            csv.trim_start_matches('\u{feff}')
+                .starts_with("Contact,Offered at,"),
+            "{csv}"
+        );
         let page = client
             .get(format!(
                 "{base}/contacts?from=2026-11-02&to=2026-11-02&metric=abandon_rate&subset=abandoned"
