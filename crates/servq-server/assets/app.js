@@ -84,3 +84,26 @@ function servqCopy(id, said) {
   });
   if (best) { best.setAttribute('aria-current', 'page'); }
 })();
+// Bulk assign or close of the ticket rows picked: one request each, then the list again.
+function servqBulk(form) {
+  var picked = Array.from(document.querySelectorAll('#tickets .pick:checked')).map(function (c) { return c.value; });
+  if (!picked.length) { servqSay(form.dataset.none, 'error'); return; }
+  var action = form.action.value;
+  var failed = null;
+  picked.reduce(function (done, id) {
+    return done.then(function () {
+      if (failed) { return null; }
+      var url = '/api/v1/tickets/' + encodeURIComponent(id);
+      var request = action === 'close'
+        ? servqRequest('POST', url + '/actions', {action: 'close', note: ''})
+        : servqRequest('POST', url + '/transfer', {team: form.team.value, assignee: form.assignee.value});
+      return request.then(function (p) { if (!p[0]) { failed = [id, p[1]]; } });
+    });
+  }, Promise.resolve()).then(function () {
+    if (failed) {
+      servqSay(failed[0] + ': ' + (failed[1].message || failed[1].detail || failed[1].title || ''), 'error');
+    } else {
+      location.reload();
+    }
+  });
+}

@@ -176,9 +176,77 @@ pub(crate) async fn create(
 
 #[derive(Deserialize)]
 pub(crate) struct ListParams {
-    status: Option<String>,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    pub(crate) status: Option<String>,
+    /// `true`: only open and waiting tickets.
+    pub(crate) open: Option<bool>,
+    /// An agent id, `me` (the user's own) or `none` (unassigned).
+    pub(crate) assignee: Option<String>,
+    pub(crate) team: Option<String>,
+    #[serde(rename = "type")]
+    pub(crate) ticket_type: Option<String>,
+    pub(crate) priority: Option<String>,
+    /// newest (default), due or priority.
+    pub(crate) sort: Option<String>,
+    pub(crate) limit: Option<i64>,
+    pub(crate) offset: Option<i64>,
+}
+
+impl ListParams {
+    /// The store's query; a value that names nothing is a 400 naming the parameter.
+    pub(crate) fn query(
+        &self,
+        user: &CurrentUser,
+        default_limit: i64,
+    ) -> Result<servq_store::TicketListQuery, Problem> {
+        let given = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let bad = |name: &str, value: &str| {
+            Problem::bad_request(
+                user.locale,
+                "bad_filter",
+                format!("{name} '{value}' is not one of the listed values"),
+            )
+            .with_message(user.locale, "bad_filter", &[("value", value)])
+        };
+        let status = match given(&self.status) {
+            None => None,
+            Some(name) => Some(TicketStatus::parse(&name).ok_or_else(|| bad("status", &name))?),
+        };
+        let priority = match given(&self.priority) {
+            None => None,
+            Some(name) => {
+                Some(servq_desk::Priority::parse(&name).ok_or_else(|| bad("priority", &name))?)
+            }
+        };
+        let sort = match given(&self.sort) {
+            None => servq_store::TicketSort::default(),
+            Some(name) => {
+                servq_store::TicketSort::parse(&name).ok_or_else(|| bad("sort", &name))?
+            }
+        };
+        let assignee = match given(&self.assignee).as_deref() {
+            None => None,
+            Some("me") => Some(user.user.agent_id.clone().unwrap_or_default()),
+            Some("none") => Some(String::new()),
+            Some(agent) => Some(agent.to_owned()),
+        };
+        Ok(servq_store::TicketListQuery {
+            status,
+            open_only: self.open.unwrap_or(false),
+            assignee,
+            team: given(&self.team).unwrap_or_default(),
+            ticket_type: given(&self.ticket_type).unwrap_or_default(),
+            priority,
+            sort,
+            offset: self.offset.unwrap_or(0).max(0),
+            limit: self.limit.unwrap_or(default_limit).clamp(1, 500),
+        })
+    }
 }
 
 /// A ticket.
@@ -236,11 +304,19 @@ impl From<&servq_store::Ticket> for TicketBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct TicketList {
     tickets: Vec<TicketBody>,
+    /// Tickets matching the filters in all (for paging with offset).
+    total: i64,
 }
 
-/// `GET /api/v1/tickets?status=&limit=&offset=`: newest first.
+/// `GET /api/v1/tickets?status=&open=&assignee=&team=&type=&priority=&sort=&limit=&offset=`.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "desk",
     params(("status" = Option<String>, Query, description = "open, waiting_customer, resolved or closed"),
+        ("open" = Option<bool>, Query, description = "true: only open and waiting tickets"),
+        ("assignee" = Option<String>, Query, description = "An agent id, `me` or `none` (unassigned)"),
+        ("team" = Option<String>, Query, description = "A team"),
+        ("type" = Option<String>, Query, description = "A ticket type"),
+        ("priority" = Option<String>, Query, description = "low, normal, high or urgent"),
+        ("sort" = Option<String>, Query, description = "newest (default), due (soonest SLA deadline first) or priority"),
         ("limit" = Option<i64>, Query, description = "1 to 500, default 50"),
         ("offset" = Option<i64>, Query, description = "default 0")),
     responses((status = 200, body = TicketList),
@@ -254,22 +330,19 @@ pub(crate) async fn list(
 ) -> Result<Json<TicketList>, Problem> {
     user.require(Permission::HandleTickets)?;
     let Query(params) = params?;
-    let status = params
-        .status
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let tickets = state
+    let query = params.query(&user, 50)?;
+    let page = state
         .store
-        .tickets(
-            status,
-            params.limit.unwrap_or(50).clamp(1, 500),
-            params.offset.unwrap_or(0).max(0),
-        )
+        .ticket_list(&query)
         .await
         .map_err(Problem::internal)?;
     Ok(Json(TicketList {
-        tickets: tickets.iter().map(TicketBody::from).collect(),
+        tickets: page
+            .tickets
+            .iter()
+            .map(|listed| TicketBody::from(&listed.ticket))
+            .collect(),
+        total: page.total,
     }))
 }
 

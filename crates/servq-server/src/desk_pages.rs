@@ -26,11 +26,6 @@ use crate::{
     query_params::path_segment,
 };
 
-#[derive(Deserialize)]
-pub(crate) struct ListParams {
-    status: Option<String>,
-}
-
 /// A time as the desk's pages show it: minutes in `zone`, "—" when there is none.
 pub(crate) fn local_time(zone: &jiff::tz::TimeZone, ms: Option<i64>) -> String {
     ms.and_then(|ms| Timestamp::from_millisecond(ms).ok())
@@ -45,7 +40,7 @@ pub(crate) fn local_time(zone: &jiff::tz::TimeZone, ms: Option<i64>) -> String {
 pub(crate) async fn tickets_page(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
-    params: Result<Query<ListParams>, QueryRejection>,
+    params: Result<Query<crate::desk::ListParams>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
@@ -53,21 +48,181 @@ pub(crate) async fn tickets_page(
     user.require(Permission::HandleTickets)?;
     let Query(params) = params?;
     let locale = user.locale;
-    let status = params
-        .status
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| TicketStatus::parse(s).is_some());
+    let (query, problem) = match params.query(&user, PAGE_SIZE) {
+        Ok(query) => (query, None),
+        Err(problem) => (
+            servq_store::TicketListQuery {
+                open_only: true,
+                limit: PAGE_SIZE,
+                ..servq_store::TicketListQuery::default()
+            },
+            Some(problem.message_or_detail()),
+        ),
+    };
+    // the desk's default view: work in hand, the soonest deadline first
+    let fresh = params.status.is_none()
+        && params.open.is_none()
+        && params.assignee.is_none()
+        && params.sort.is_none();
+    let query = if fresh {
+        servq_store::TicketListQuery {
+            open_only: true,
+            sort: servq_store::TicketSort::DueFirst,
+            ..query
+        }
+    } else {
+        query
+    };
     let (_, zone) = state.centre_zone().await?;
     let workflows = workflows(&state.store).await.map_err(Problem::internal)?;
     let tree = servq_app::desk::categories(&state.store)
         .await
         .map_err(Problem::internal)?;
-    let tickets = state
+    let found = state
         .store
-        .tickets(status, 200, 0)
+        .ticket_list(&query)
         .await
         .map_err(Problem::internal)?;
+    let names = crate::pages::AgentNames::load(&state).await?;
+    let teams = state
+        .store
+        .dimension_values(servq_store::Dimension::Team)
+        .await
+        .map_err(Problem::internal)?;
+    let now = crate::now_ms();
+    let own = user.user.agent_id.clone();
+    // links keep every filter but the ones they change
+    let current = |changes: &[(&'static str, Option<String>)]| {
+        let mut pairs: Vec<(&'static str, String)> = vec![];
+        let keep = |name: &str, value: &Option<String>| {
+            if changes.iter().any(|(changed, _)| *changed == name) {
+                None
+            } else {
+                value.clone().filter(|v| !v.is_empty())
+            }
+        };
+        for (name, value) in [
+            ("status", keep("status", &params.status)),
+            ("open", keep("open", &params.open.map(|o| o.to_string()))),
+            ("assignee", keep("assignee", &params.assignee)),
+            ("team", keep("team", &params.team)),
+            ("type", keep("type", &params.ticket_type)),
+            ("priority", keep("priority", &params.priority)),
+            ("sort", keep("sort", &params.sort)),
+        ] {
+            if let Some(value) = value {
+                pairs.push((name, value));
+            }
+        }
+        for (name, value) in changes {
+            if let Some(value) = value {
+                pairs.push((name, value.clone()));
+            }
+        }
+        format!("/tickets?{}", crate::query_params::query_string(&pairs))
+    };
+    let views = [
+        (
+            "work",
+            vec![
+                ("open", Some("true".to_owned())),
+                ("assignee", None),
+                ("status", None),
+                ("sort", Some("due".to_owned())),
+            ],
+        ),
+        (
+            "mine",
+            vec![
+                ("assignee", Some("me".to_owned())),
+                ("open", Some("true".to_owned())),
+                ("status", None),
+                ("sort", Some("due".to_owned())),
+            ],
+        ),
+        (
+            "unassigned",
+            vec![
+                ("assignee", Some("none".to_owned())),
+                ("open", Some("true".to_owned())),
+                ("status", None),
+            ],
+        ),
+        (
+            "all",
+            vec![
+                ("open", None),
+                ("assignee", None),
+                ("status", None),
+                ("sort", Some("newest".to_owned())),
+            ],
+        ),
+    ];
+    let current_view = match (query.open_only, query.assignee.as_deref(), query.status) {
+        (true, None, None) => "work",
+        (true, Some(agent), None) if own.as_deref() == Some(agent) => "mine",
+        (true, Some(""), None) => "unassigned",
+        (false, None, None) => "all",
+        _ => "",
+    };
+    let view_links = views
+        .iter()
+        .filter(|(name, _)| *name != "mine" || own.is_some())
+        .map(|(name, changes)| {
+            let mut changes = changes.clone();
+            changes.push(("offset", None));
+            (*name, current(&changes), *name == current_view)
+        })
+        .collect();
+    let pages = ((found.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let page_number = query.offset / PAGE_SIZE + 1;
+    let page_link = |n: i64| current(&[("offset", Some(((n - 1) * PAGE_SIZE).to_string()))]);
+    let lines = found
+        .tickets
+        .iter()
+        .map(|listed| {
+            let ticket = &listed.ticket;
+            let (due, urgency) = match listed.next_due_ms {
+                Some(due) => {
+                    let left = due - now;
+                    (
+                        local_time(&zone, Some(due)),
+                        if left < 0 {
+                            "overdue"
+                        } else if left < 3_600_000 {
+                            "soon"
+                        } else {
+                            "ok"
+                        },
+                    )
+                }
+                None => (
+                    "—".to_owned(),
+                    if listed.breached { "overdue" } else { "none" },
+                ),
+            };
+            TicketLine {
+                id: ticket.ticket_id.clone(),
+                href: path_segment(&ticket.ticket_id),
+                status: ticket.status,
+                kind: type_label(locale, ticket.ticket_type.name()),
+                subject: ticket.subject.clone(),
+                customer: ticket.customer_id.clone(),
+                priority: ticket.priority,
+                stage: stage_label(locale, &workflows, ticket.ticket_type.name(), &ticket.stage),
+                created: local_time(&zone, Some(ticket.created_ms)),
+                assignee: if ticket.assignee.is_empty() {
+                    "—".to_owned()
+                } else {
+                    names.label(&ticket.assignee)
+                },
+                team: ticket.team.clone(),
+                due,
+                urgency,
+                breached: listed.breached,
+            }
+        })
+        .collect();
     let page = TicketsPage {
         i18n: Text::new(locale),
         title: t(locale, "tickets.title"),
@@ -92,31 +247,36 @@ pub(crate) async fn tickets_page(
             .collect(),
         priorities: Priority::ALL,
         default_priority: TicketRequest::DEFAULT_PRIORITY,
-        status_links: std::iter::once(("", "dashboard.any".to_owned()))
-            .chain(
-                TicketStatus::ALL
-                    .iter()
-                    .map(|s| (s.name(), format!("desk.status_{s}"))),
-            )
-            .map(|(value, key)| (value, key, status.unwrap_or("") == value))
-            .collect(),
-        tickets: tickets
+        view_links,
+        statuses: TicketStatus::ALL.iter().map(|s| s.name()).collect(),
+        teams,
+        sorts: servq_store::TicketSort::ALL
             .iter()
-            .map(|ticket| TicketLine {
-                id: ticket.ticket_id.clone(),
-                href: path_segment(&ticket.ticket_id),
-                status: ticket.status,
-                kind: type_label(locale, ticket.ticket_type.name()),
-                subject: ticket.subject.clone(),
-                customer: ticket.customer_id.clone(),
-                priority: ticket.priority,
-                stage: stage_label(locale, &workflows, ticket.ticket_type.name(), &ticket.stage),
-                created: local_time(&zone, Some(ticket.created_ms)),
-            })
+            .map(|s| s.name())
             .collect(),
+        filters: TicketFilters {
+            status: query.status.map_or("", TicketStatus::name),
+            team: query.team.clone(),
+            ticket_type: query.ticket_type.clone(),
+            priority: query.priority.map_or("", Priority::name),
+            sort: query.sort.name(),
+            assignee: params.assignee.clone().unwrap_or_default(),
+            open: query.open_only,
+        },
+        problem,
+        total: crate::pages::thousands(found.total),
+        page_number,
+        pages,
+        previous: (page_number > 1).then(|| page_link(page_number - 1)),
+        next: (page_number < pages).then(|| page_link(page_number + 1)),
+        bulk: user.user.role.allows(Permission::ViewAllKpis),
+        tickets: lines,
     };
     Ok(render(&page)?.into_response())
 }
+
+/// Tickets on one page of `/tickets`.
+const PAGE_SIZE: i64 = 50;
 
 /// A ticket in the list.
 struct TicketLine {
@@ -129,6 +289,25 @@ struct TicketLine {
     priority: Priority,
     stage: String,
     created: String,
+    /// "name (id)", or "—".
+    assignee: String,
+    team: String,
+    /// The soonest SLA deadline of its running clocks, local time.
+    due: String,
+    /// overdue, soon (within the hour), ok or none: the deadline's colour.
+    urgency: &'static str,
+    breached: bool,
+}
+
+/// The list's filters as chosen, to refill the form.
+struct TicketFilters {
+    status: &'static str,
+    team: String,
+    ticket_type: String,
+    priority: &'static str,
+    sort: &'static str,
+    assignee: String,
+    open: bool,
 }
 
 #[derive(askama::Template)]
@@ -146,8 +325,22 @@ struct TicketsPage<'a> {
     priorities: [Priority; 4],
     /// Selected in the form: the API's default.
     default_priority: Priority,
-    /// (status, catalogue key, current)
-    status_links: Vec<(&'static str, String, bool)>,
+    /// The quick views (work in hand, mine, unassigned, all): (name, link, current).
+    view_links: Vec<(&'static str, String, bool)>,
+    statuses: Vec<&'static str>,
+    teams: Vec<String>,
+    sorts: Vec<&'static str>,
+    filters: TicketFilters,
+    /// A filter that could not be read, in the user's language.
+    problem: Option<String>,
+    /// Matching tickets, formatted.
+    total: String,
+    page_number: i64,
+    pages: i64,
+    previous: Option<String>,
+    next: Option<String>,
+    /// Bulk assign and close (supervisors and above).
+    bulk: bool,
     tickets: Vec<TicketLine>,
 }
 

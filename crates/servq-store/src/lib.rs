@@ -60,8 +60,9 @@ pub use surveys::{
     Invitation, NewInvitation, NewResponse, ResponseRefused, StoredResponse, StoredSurveyTemplate,
 };
 pub use tickets::{
-    Attachment, ClockRow, CustomerContact, DeskTable, EscalationPass, NewTicket, OutboxMessage,
-    PickAgent, ReturnVisit, Ticket, TicketChange, TicketEvent, TicketGroup,
+    Attachment, ClockRow, CustomerContact, DeskTable, EscalationPass, ListedTicket, NewTicket,
+    OutboxMessage, PickAgent, ReturnVisit, Ticket, TicketChange, TicketEvent, TicketGroup,
+    TicketListPage, TicketListQuery, TicketSort,
 };
 pub use transcripts::{CoachingItem, StoredHit, StoredTranscript, TranscriptImport};
 pub use user_notifications::{

@@ -545,23 +545,70 @@ impl Store {
         .transpose()
     }
 
-    /// Tickets, newest first; `status` filters.
-    pub async fn tickets(
-        &self,
-        status: Option<&str>,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Vec<Ticket>> {
+    /// One page of tickets matching `query`, with the soonest due time of each ticket's running
+    /// SLA clocks, and how many match in all.
+    pub async fn ticket_list(&self, query: &TicketListQuery) -> Result<TicketListPage> {
+        let order = match query.sort {
+            TicketSort::Newest => "t.created_at DESC, t.ticket_id DESC",
+            // tickets without a running clock after every due one
+            TicketSort::DueFirst => {
+                "CASE WHEN d.due IS NULL THEN 1 ELSE 0 END, d.due, t.created_at DESC, t.ticket_id"
+            }
+            TicketSort::Priority => {
+                "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 \
+                 ELSE 3 END, t.created_at DESC, t.ticket_id"
+            }
+        };
+        const FILTERS: &str = "($1 = '' OR t.status = $1) \
+             AND ($2 = 0 OR t.status IN ('open', 'waiting_customer')) \
+             AND ($3 = '*' OR t.assignee = $3) AND ($4 = '' OR t.team = $4) \
+             AND ($5 = '' OR t.ticket_type = $5) AND ($6 = '' OR t.priority = $6)";
+        let columns: String = TICKET_COLUMNS
+            .split(',')
+            .map(|c| format!("t.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {TICKET_COLUMNS} FROM tickets WHERE ($1 = '' OR status = $1) \
-             ORDER BY created_at DESC, ticket_id DESC LIMIT $2 OFFSET $3"
+            "SELECT {columns}, d.due, CAST(COALESCE(d.breached, 0) AS BIGINT) AS breached \
+             FROM tickets t LEFT JOIN (SELECT ticket_id, MIN(CASE WHEN state = 'running' \
+               THEN due_at END) AS due, MAX(breached) AS breached FROM sla_clocks \
+               GROUP BY ticket_id) d ON d.ticket_id = t.ticket_id \
+             WHERE {FILTERS} ORDER BY {order} LIMIT $7 OFFSET $8"
         )))
-        .bind(status.unwrap_or(""))
-        .bind(limit)
-        .bind(offset)
+        .bind(query.status.map_or("", TicketStatus::name))
+        .bind(i64::from(query.open_only))
+        .bind(query.assignee.as_deref().unwrap_or("*"))
+        .bind(query.team.as_str())
+        .bind(query.ticket_type.as_str())
+        .bind(query.priority.map_or("", Priority::name))
+        .bind(query.limit)
+        .bind(query.offset)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(ticket_of).collect()
+        let tickets = rows
+            .iter()
+            .map(|row| {
+                Ok(ListedTicket {
+                    ticket: ticket_of(row)?,
+                    next_due_ms: row.try_get("due")?,
+                    breached: row.try_get::<i64, _>("breached")? != 0,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM tickets t WHERE {FILTERS} AND $7 = $7 AND $8 = $8"
+        )))
+        .bind(query.status.map_or("", TicketStatus::name))
+        .bind(i64::from(query.open_only))
+        .bind(query.assignee.as_deref().unwrap_or("*"))
+        .bind(query.team.as_str())
+        .bind(query.ticket_type.as_str())
+        .bind(query.priority.map_or("", Priority::name))
+        .bind(0_i64)
+        .bind(0_i64)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(TicketListPage { tickets, total })
     }
 
     /// The ticket types stored tickets have.
@@ -765,6 +812,84 @@ pub struct TicketChange<'a> {
     /// Why, for the desk only: kept as a second, internal event (`stage_reason`) — a skipped
     /// stage's reason must not reach the customer's status page with the stage.
     pub internal_reason: Option<&'a str>,
+}
+
+/// How a ticket list is sorted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TicketSort {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// The soonest SLA deadline first (tickets without a running clock last).
+    DueFirst,
+    /// Urgent first, then high, normal, low.
+    Priority,
+}
+
+impl TicketSort {
+    /// Every order, as the list offers them.
+    pub const ALL: [TicketSort; 3] = [
+        TicketSort::Newest,
+        TicketSort::DueFirst,
+        TicketSort::Priority,
+    ];
+
+    /// The name in URLs.
+    pub fn name(self) -> &'static str {
+        match self {
+            TicketSort::Newest => "newest",
+            TicketSort::DueFirst => "due",
+            TicketSort::Priority => "priority",
+        }
+    }
+
+    /// The order called `name`.
+    pub fn parse(name: &str) -> Option<TicketSort> {
+        TicketSort::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// Which tickets to list.
+#[derive(Debug, Clone, Default)]
+pub struct TicketListQuery {
+    /// Only this status.
+    pub status: Option<TicketStatus>,
+    /// Only open or waiting ones (the desk's work).
+    pub open_only: bool,
+    /// Only this assignee's (an agent id; empty for unassigned ones).
+    pub assignee: Option<String>,
+    /// Only this team's; empty for all.
+    pub team: String,
+    /// Only this type; empty for all.
+    pub ticket_type: String,
+    /// Only this priority.
+    pub priority: Option<Priority>,
+    /// The order.
+    pub sort: TicketSort,
+    /// Skip this many.
+    pub offset: i64,
+    /// At most this many.
+    pub limit: i64,
+}
+
+/// A ticket in a list: with its soonest SLA deadline and whether a clock breached.
+#[derive(Debug, Clone)]
+pub struct ListedTicket {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// The soonest due time of its running clocks, UTC ms.
+    pub next_due_ms: Option<i64>,
+    /// A clock of it breached.
+    pub breached: bool,
+}
+
+/// A page of tickets and the number matching in all.
+#[derive(Debug, Clone)]
+pub struct TicketListPage {
+    /// The page.
+    pub tickets: Vec<ListedTicket>,
+    /// Matching tickets.
+    pub total: i64,
 }
 
 /// A history entry of a ticket.

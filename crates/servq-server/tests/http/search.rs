@@ -83,3 +83,95 @@ async fn search_finds_tickets_by_subject_words_contacts_by_customer_and_agents_b
         assert!(!page.contains("value=\"<script>"), "{page}");
     }
 }
+
+#[tokio::test]
+async fn the_ticket_list_filters_sorts_pages_and_shows_my_tickets() {
+    for app in TestApp::on_both_databases().await {
+        app.store
+            .upsert_agents(&[servq_store::AgentRecord {
+                agent_id: "a1".into(),
+                name: "李娜".into(),
+                team: "north".into(),
+            }])
+            .await
+            .unwrap();
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        let mut ids = Vec::new();
+        for (subject, priority) in [
+            ("low one", "low"),
+            ("urgent one", "urgent"),
+            ("high one", "high"),
+        ] {
+            let (status, ticket) = supervisor
+                .post_json(
+                    "/api/v1/tickets",
+                    &json!({"ticket_type": "consult", "category": "bill_query", "priority": priority,
+                            "customer_id": "C-1", "subject": subject}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{ticket}");
+            ids.push(ticket["id"].as_str().unwrap().to_owned());
+        }
+        let (status, _) = supervisor
+            .post_json(
+                &format!("/api/v1/tickets/{}/transfer", ids[0]),
+                &json!({"team": "north", "assignee": "a1"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let subjects = |list: &Value| -> Vec<String> {
+            list["tickets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["subject"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let (_, mine) = supervisor.get_json("/api/v1/tickets?assignee=a1").await;
+        assert_eq!(
+            (subjects(&mine), mine["total"].clone()),
+            (vec!["low one".to_owned()], json!(1))
+        );
+        let (_, by_priority) = supervisor
+            .get_json("/api/v1/tickets?sort=priority&assignee=none&open=true")
+            .await;
+        assert_eq!(
+            subjects(&by_priority),
+            ["urgent one", "high one"],
+            "{by_priority}"
+        );
+        let (_, paged) = supervisor
+            .get_json("/api/v1/tickets?limit=1&offset=1")
+            .await;
+        assert_eq!(
+            (
+                paged["tickets"].as_array().unwrap().len(),
+                paged["total"].clone()
+            ),
+            (1, json!(3))
+        );
+        let (status, bad) = supervisor.get_json("/api/v1/tickets?priority=soon").await;
+        assert_eq!(
+            (status, bad["code"].clone()),
+            (StatusCode::BAD_REQUEST, json!("bad_filter"))
+        );
+        // the agent a1's "my tickets" view; the list shows the assignee by name and the deadline
+        let agent = app.sign_in_as(Role::Agent).await;
+        let (status, page) = agent.get_text("/tickets?assignee=me&open=true").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains("id=\"view-mine\" aria-current=\"page\""),
+            "{page}"
+        );
+        assert!(
+            page.contains("low one") && !page.contains("urgent one"),
+            "{page}"
+        );
+        assert!(page.contains("李娜 (a1)"), "{page}");
+        assert!(page.contains("data-urgency=\"ok\""), "{page}");
+        // a bad filter on the page is said on the page
+        let (status, page) = agent.get_text("/tickets?priority=soon").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("id=\"filter-problem\""), "{page}");
+    }
+}
