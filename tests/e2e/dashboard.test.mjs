@@ -287,6 +287,12 @@ test('two inspectors calibrate blind, then see each deviation from the mean', as
   assert.match(await supervisor.textContent('#reference-score'), /96\.25$/);
   await inspector.goto(url);
   assert.equal((await inspector.$$('#calibration tr')).length, 3, 'the first inspector sees the result too');
+  // item by item: tone is where they differ (3 against 5: half agree with the mean's reading)
+  const tone = await inspector.$$eval('#item-agreement tbody tr', (rows) => rows.map((r) => Array.from(r.cells).map((c) => c.textContent)).find((cells) => cells[0].includes('tone')));
+  assert.deepEqual(tone.slice(-1), ['50%']);
+  // the session is listed on the QA page
+  await inspector.goto(`${base}/qa`);
+  assert.ok(await inspector.$(`#calibrations a[href="${new URL(url).pathname}"]`));
   await first.close();
   await second.close();
 });

@@ -11,7 +11,7 @@ pub mod rules;
 pub mod sampling;
 pub mod scorecard;
 
-pub use calibration::{Deviation, Reference, deviations};
+pub use calibration::{Deviation, ItemAgreement, Reference, deviations, item_agreement};
 pub use fold::Folder;
 pub use rules::{
     DEFAULT_RULES, Hit, HitKind, RuleError, RuleSet, Scanner, Speaker, Transcript, Turn, TurnRef,

@@ -57,6 +57,8 @@ struct InspectorPart {
     /// The last per-agent number used, else 3.
     per_agent: u32,
     strategies: Vec<&'static str>,
+    /// Recent calibration sessions: (path, contact, opened by, opened at, scored, closed).
+    calibrations: Vec<(String, String, String, String, i64, bool)>,
     /// The strategy last used (kept selected).
     strategy: String,
     /// What the last sampling did, said after it.
@@ -149,7 +151,25 @@ pub(crate) async fn qa_page_handler(
             .filter(|s| STRATEGIES.contains(s))
             .unwrap_or("random")
             .to_owned();
+        let calibrations = state
+            .store
+            .calibrations(20)
+            .await
+            .map_err(Problem::internal)?
+            .into_iter()
+            .map(|c| {
+                (
+                    path_segment(&c.calibration_id),
+                    c.contact_id,
+                    c.created_by,
+                    crate::desk_pages::local_time(&zone, Some(c.created_ms)),
+                    c.scored,
+                    c.closed_ms.is_some(),
+                )
+            })
+            .collect();
         Some(InspectorPart {
+            calibrations,
             from: date(&query.from).unwrap_or(from).to_string(),
             to: date(&query.to).unwrap_or(to).to_string(),
             per_agent: query
@@ -705,6 +725,19 @@ struct ClosedCalibration {
     reference: String,
     reference_score: String,
     rows: Vec<DeviationRow>,
+    /// The inspectors, in the order of the item table's columns.
+    inspectors: Vec<String>,
+    /// Item by item: each inspector's answer and the share agreeing with the reference.
+    items: Vec<AgreementRow>,
+}
+
+struct AgreementRow {
+    item: String,
+    answers: Vec<String>,
+    reference: String,
+    agreement: String,
+    /// Fewer than two in three agree: a reading the team must settle.
+    low: bool,
 }
 
 struct DeviationRow {
@@ -776,7 +809,64 @@ pub(crate) async fn calibration_page(
             (Some(open), None)
         }
         Some((reference, reference_score, rows)) => {
+            let stored = state
+                .store
+                .scorecard(
+                    &calibration.scorecard_id,
+                    Some(calibration.scorecard_version),
+                )
+                .await
+                .map_err(Problem::internal)?
+                .ok_or_else(|| Problem::internal("scorecard version missing"))?;
+            let card: servq_qa::Scorecard =
+                serde_json::from_str(&stored.definition).map_err(Problem::internal)?;
+            let sheets: Vec<(String, Vec<(String, servq_qa::Answer)>)> = calibration
+                .scores
+                .iter()
+                .map(|(inspector, answers, _)| {
+                    let answers = answers_of(answers)
+                        .into_iter()
+                        .filter_map(|(item, value)| {
+                            let answer = match value {
+                                serde_json::Value::Number(level) => servq_qa::Answer::Level(
+                                    level.as_u64().and_then(|l| u8::try_from(l).ok())?,
+                                ),
+                                _ => servq_qa::Answer::NotApplicable,
+                            };
+                            Some((item, answer))
+                        })
+                        .collect();
+                    (inspector.clone(), answers)
+                })
+                .collect();
+            let how = if reference == "mean" {
+                servq_qa::Reference::Mean
+            } else {
+                servq_qa::Reference::Inspector(reference.to_owned())
+            };
+            let answer_text = |answer: Option<servq_qa::Answer>| match answer {
+                Some(servq_qa::Answer::Level(level)) => level.to_string(),
+                Some(servq_qa::Answer::NotApplicable) => t(locale, "qa.na"),
+                None => "—".to_owned(),
+            };
+            let items = servq_qa::item_agreement(&card, &sheets, &how)
+                .into_iter()
+                .map(|row| AgreementRow {
+                    item: card
+                        .items()
+                        .find(|item| item.id == row.item_id)
+                        .map_or(row.item_id.clone(), |item| item.name.clone()),
+                    answers: row.answers.iter().map(|a| answer_text(*a)).collect(),
+                    reference: answer_text(row.reference),
+                    agreement: row
+                        .agreement
+                        .map_or("—".to_owned(), |share| format!("{:.0}%", share * 100.0)),
+                    low: row.agreement.is_some_and(|share| share < 2.0 / 3.0),
+                })
+                .collect();
             let closed = ClosedCalibration {
+                inspectors: sheets.iter().map(|(name, _)| name.clone()).collect(),
+                items,
                 reference: if reference == "mean" {
                     t(locale, "qa.mean")
                 } else {

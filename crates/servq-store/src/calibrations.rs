@@ -24,7 +24,50 @@ pub struct Calibration {
     pub scores: Vec<(String, String, Option<f64>)>,
 }
 
+/// A calibration session as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalibrationSummary {
+    /// Random id.
+    pub calibration_id: String,
+    /// The interaction scored.
+    pub contact_id: String,
+    /// Who opened it.
+    pub created_by: String,
+    /// Opened, UTC ms.
+    pub created_ms: i64,
+    /// Closed, UTC ms; `None` while open.
+    pub closed_ms: Option<i64>,
+    /// How many inspectors have scored.
+    pub scored: i64,
+}
+
 impl Store {
+    /// The newest calibration sessions first.
+    pub async fn calibrations(&self, limit: i64) -> Result<Vec<CalibrationSummary>> {
+        sqlx::query(
+            "SELECT c.calibration_id, c.contact_id, c.created_by, c.created_at, c.closed_at, \
+             CAST(COUNT(s.inspector) AS BIGINT) FROM calibrations c \
+             LEFT JOIN calibration_scores s ON s.calibration_id = c.calibration_id \
+             GROUP BY c.calibration_id, c.contact_id, c.created_by, c.created_at, c.closed_at \
+             ORDER BY c.created_at DESC, c.calibration_id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(CalibrationSummary {
+                calibration_id: row.try_get(0)?,
+                contact_id: row.try_get(1)?,
+                created_by: row.try_get(2)?,
+                created_ms: row.try_get(3)?,
+                closed_ms: row.try_get(4)?,
+                scored: row.try_get(5)?,
+            })
+        })
+        .collect()
+    }
+
     /// Opens a calibration session; audited.
     pub async fn create_calibration(
         &self,

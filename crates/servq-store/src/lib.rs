@@ -39,7 +39,7 @@ use sqlx::{
 };
 
 pub use agents::AgentRecord;
-pub use calibrations::Calibration;
+pub use calibrations::{Calibration, CalibrationSummary};
 pub use contacts::{ContactDetail, ContactListQuery, ContactPage, ContactRow};
 pub use cubes::DEFAULT_CENTRE_ZONE;
 pub use evaluations::{
