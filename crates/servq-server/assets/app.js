@@ -5,8 +5,20 @@
 function servqCsrf() { return document.getElementById('csrf').dataset.csrf; }
 function servqSay(text, kind) {
   var m = document.getElementById('message');
-  m.textContent = text;
-  m.className = kind;
+  if (m) {
+    m.textContent = text;
+    m.className = kind;
+  }
+  if (kind === 'ok') { servqToast(text); }
+}
+// A short-lived note in the corner ("saved"), read out by screen readers.
+function servqToast(text) {
+  var toast = document.createElement('div');
+  toast.className = 'toast ok';
+  toast.setAttribute('role', 'status');
+  toast.textContent = text;
+  document.body.appendChild(toast);
+  setTimeout(function () { toast.remove(); }, 3000);
 }
 function servqProblem(problem) {
   servqSay(problem.message || problem.detail || problem.title || '', 'error');

@@ -18,7 +18,7 @@ use crate::{
     auth::CurrentUser,
     i18n::{Locale, t},
     pages::{Text, render, signed_in_header},
-    query_params::{self, add_days, query_string, today},
+    query_params::{self, add_days, given, query_string, today},
 };
 
 /// Headline tiles of the dashboard, in order.
@@ -125,13 +125,7 @@ impl View {
         zone: &TimeZone,
         query: &DashboardQuery,
     ) -> Result<View, Problem> {
-        let given = |value: &Option<String>| {
-            value
-                .as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
+
         let yesterday = add_days(today(zone), -1);
         let to = match given(&query.to) {
             Some(text) => query_params::parse_date(locale, &text)?,

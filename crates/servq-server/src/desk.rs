@@ -25,6 +25,7 @@ use crate::{
     i18n::{Locale, t},
     now_ms,
     pages::{Text, render},
+    query_params::given,
 };
 
 /// A stage's name for people: the workflow's own name in the locale, else the catalogue's.
@@ -198,13 +199,7 @@ impl ListParams {
         user: &CurrentUser,
         default_limit: i64,
     ) -> Result<servq_store::TicketListQuery, Problem> {
-        let given = |value: &Option<String>| {
-            value
-                .as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
+
         let bad = |name: &str, value: &str| {
             Problem::bad_request(
                 user.locale,

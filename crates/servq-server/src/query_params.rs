@@ -38,6 +38,15 @@ pub(crate) fn day_start_ms(
         .as_millisecond())
 }
 
+/// A parameter as given: trimmed, and `None` when absent or blank (an empty form field).
+pub(crate) fn given(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
 /// The half-open UTC range `[from, to + 1 day)` of optional first and last days; an empty
 /// parameter is an absent one.
 pub(crate) fn day_range_ms(

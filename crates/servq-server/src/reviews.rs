@@ -32,7 +32,7 @@ use crate::{
     i18n::{Locale, t},
     now_ms,
     pages::{Text, render, signed_in_header},
-    query_params::{self, add_days, path_segment, today},
+    query_params::{self, add_days, given, path_segment, today},
     surveys::csat_words,
 };
 
@@ -155,13 +155,7 @@ async fn task_query(
     params: &ListParams,
     default_limit: i64,
 ) -> Result<ReviewTaskQuery, Problem> {
-    let given = |value: &Option<String>| {
-        value
-            .as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
+
     let status = match given(&params.status) {
         None => None,
         Some(name) => Some(ReviewStatus::parse(&name).ok_or_else(|| {
