@@ -65,15 +65,36 @@ pub enum TextEncoding {
     Utf8,
     /// GBK / GB18030 (Chinese Excel's "CSV" default); GB18030 is a superset of GBK.
     Gb18030,
+    /// Decided from the file: UTF-8 when its first 64 KiB are UTF-8 (or it starts with a
+    /// UTF-8 byte-order mark), GB18030 otherwise.
+    Auto,
 }
 
+/// How much of a file [`TextEncoding::Auto`] looks at.
+const SNIFF_BYTES: usize = 64 * 1024;
+
 impl TextEncoding {
-    /// Parses `utf-8`, `utf8`, `gbk`, `gb2312`, `gb18030` (case-insensitive).
+    /// Parses `utf-8`, `utf8`, `gbk`, `gb2312`, `gb18030`, `auto` (case-insensitive).
     pub fn parse(text: &str) -> Option<TextEncoding> {
         match text.trim().to_ascii_lowercase().as_str() {
             "utf-8" | "utf8" => Some(TextEncoding::Utf8),
             "gbk" | "gb2312" | "gb18030" | "cp936" => Some(TextEncoding::Gb18030),
+            "auto" => Some(TextEncoding::Auto),
             _ => None,
+        }
+    }
+
+    /// The encoding of a file that starts with `sample`: UTF-8 when the sample is UTF-8 (a
+    /// character cut by the sample's end counts), GB18030 otherwise; a known encoding as is.
+    pub fn decide(self, sample: &[u8]) -> TextEncoding {
+        match self {
+            TextEncoding::Auto => match std::str::from_utf8(sample) {
+                Ok(_) => TextEncoding::Utf8,
+                // an incomplete character at the very end of the sample is not an error
+                Err(error) if error.error_len().is_none() => TextEncoding::Utf8,
+                Err(_) => TextEncoding::Gb18030,
+            },
+            known => known,
         }
     }
 }
@@ -307,10 +328,21 @@ impl TableReader {
                 rows_read: 0,
             });
         }
-        let file = File::open(path).map_err(io_error)?;
+        let mut file = File::open(path).map_err(io_error)?;
         let total_units = file.metadata().map(|meta| meta.len()).unwrap_or(0);
-        let encoding = match options.encoding {
-            TextEncoding::Utf8 => None,
+        let encoding = if options.encoding == TextEncoding::Auto {
+            let mut sample = Vec::with_capacity(SNIFF_BYTES);
+            (&mut file)
+                .take(SNIFF_BYTES as u64)
+                .read_to_end(&mut sample)
+                .map_err(io_error)?;
+            std::io::Seek::rewind(&mut file).map_err(io_error)?;
+            options.encoding.decide(&sample)
+        } else {
+            options.encoding
+        };
+        let encoding = match encoding {
+            TextEncoding::Utf8 | TextEncoding::Auto => None,
             TextEncoding::Gb18030 => Some(encoding_rs::GB18030),
         };
         let decoded: Box<dyn Read> = Box::new(
@@ -550,6 +582,39 @@ mod tests {
             reader.columns.display_name(STATE_COLUMNS, "start_at"),
             "start_at ('begin')"
         );
+    }
+
+    #[test]
+    fn auto_tells_gbk_from_utf8() {
+        let gbk = encoding_rs::GBK
+            .encode("agent_id,name\nA1,张三\n")
+            .0
+            .into_owned();
+        assert_eq!(TextEncoding::Auto.decide(&gbk), TextEncoding::Gb18030);
+        let utf8 = "agent_id,name\nA1,张三\n".as_bytes();
+        assert_eq!(TextEncoding::Auto.decide(utf8), TextEncoding::Utf8);
+        // a sample that ends inside 张 is still UTF-8
+        assert_eq!(
+            TextEncoding::Auto.decide(&utf8[..utf8.len() - 5]),
+            TextEncoding::Utf8
+        );
+        assert_eq!(TextEncoding::Gb18030.decide(utf8), TextEncoding::Gb18030);
+        // the reader decodes a GBK file opened as auto
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("auto.csv");
+        std::fs::write(&path, &gbk).unwrap();
+        let columns: &[&str] = &["agent_id", "name"];
+        let options = OpenOptions {
+            columns,
+            required: &["agent_id"],
+            map: ColumnMap::default(),
+            encoding: TextEncoding::Auto,
+            sheet: None,
+        };
+        let mut reader = TableReader::open(&path, &options).unwrap();
+        let mut row = Vec::new();
+        reader.next_row(&mut row).unwrap();
+        assert!(row.iter().any(|cell| cell == "张三"), "{row:?}");
     }
 
     #[test]

@@ -125,7 +125,6 @@ impl View {
         zone: &TimeZone,
         query: &DashboardQuery,
     ) -> Result<View, Problem> {
-
         let yesterday = add_days(today(zone), -1);
         let to = match given(&query.to) {
             Some(text) => query_params::parse_date(locale, &text)?,

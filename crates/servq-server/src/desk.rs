@@ -199,7 +199,6 @@ impl ListParams {
         user: &CurrentUser,
         default_limit: i64,
     ) -> Result<servq_store::TicketListQuery, Problem> {
-
         let bad = |name: &str, value: &str| {
             Problem::bad_request(
                 user.locale,

@@ -292,7 +292,7 @@ pub(crate) async fn start_import(
     let encoding = TextEncoding::parse(&encoding_name).ok_or_else(|| {
         bad(
             "unknown_encoding",
-            format!("encoding '{encoding_name}' is not one of utf-8, gbk, gb18030"),
+            format!("encoding '{encoding_name}' is not one of auto, utf-8, gbk, gb18030"),
         )
     })?;
     let map = match (fields.map.as_deref(), kind.columns()) {
@@ -301,6 +301,16 @@ pub(crate) async fn start_import(
         }
         _ => ColumnMap::default(),
     };
+    // the mapping a centre's export system needs is the same every time: kept per kind and
+    // offered on the next visit (an empty one clears it)
+    if kind.columns().is_some() {
+        let map_text = fields.map.as_deref().unwrap_or("").trim().to_owned();
+        state
+            .store
+            .set_text_setting(&map_setting(kind), &map_text, &user.actor(), now_ms())
+            .await
+            .map_err(Problem::internal)?;
+    }
     let (_, zone) = state.centre_zone().await?;
     let job_id = auth::new_token()[..32].to_owned();
     let actor = user.actor();
@@ -546,7 +556,12 @@ function render(job){
 }
 function poll(id){
   fetch('/api/v1/imports/'+encodeURIComponent(id),{credentials:'same-origin'}).then(function(r){return r.json()}).then(function(job){
-    render(job);if(!job.finished){setTimeout(function(){poll(id)},300)}else{document.getElementById('upload').disabled=false}})
+    render(job);if(!job.finished){setTimeout(function(){poll(id)},300)}else{document.getElementById('upload').disabled=false;refresh()}})
+}
+function refresh(){
+  fetch('/import',{credentials:'same-origin'}).then(function(r){return r.text()}).then(function(html){
+    var fresh=new DOMParser().parseFromString(html,'text/html').getElementById('imports');
+    if(fresh){document.getElementById('imports').replaceWith(fresh)}})
 }
 form.addEventListener('submit',function(e){
   e.preventDefault();
@@ -564,8 +579,57 @@ form.addEventListener('submit',function(e){
   say(s['import.uploading']);
   xhr.send(new FormData(form));
 });
+var maps=JSON.parse(document.getElementById('import-maps').textContent);
+var kind=document.getElementById('import-kind'),map=document.getElementById('import-map');
+function offer(){map.value=maps[kind.value]||'';document.getElementById('import-template').href='/import/template/'+encodeURIComponent(kind.value)}
+kind.addEventListener('change',offer);offer();
 var job=new URLSearchParams(location.search).get('job');if(job){poll(job)}
 })();"#;
+
+/// The setting holding the last column mapping used for `kind`.
+fn map_setting(kind: FileKind) -> String {
+    format!("import.map.{}", kind.name())
+}
+
+/// `GET /import/template/{kind}`: a CSV with the kind's columns as the header (UTF-8 with a BOM,
+/// so Excel opens it), to fill in; transcripts get one example JSON line.
+pub(crate) async fn template(
+    user: Option<CurrentUser>,
+    kind: Result<Path<String>, PathRejection>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::ImportData)?;
+    let Path(kind) = kind?;
+    let kind = FileKind::ALL
+        .into_iter()
+        .find(|k| k.name() == kind)
+        .ok_or_else(|| Problem::not_found(user.locale))?;
+    let (name, content_type, body) = match kind.columns() {
+        Some((columns, _)) => (
+            format!("{}.csv", kind.name()),
+            "text/csv; charset=utf-8",
+            format!("\u{feff}{}\r\n", columns.join(",")),
+        ),
+        None => (
+            format!("{}.jsonl", kind.name()),
+            "application/x-ndjson; charset=utf-8",
+            "{\"contact_id\":\"C0001\",\"turns\":[{\"speaker\":\"agent\",\"start\":0.0,\"end\":3.2,\"text\":\"您好，请问有什么可以帮您？\"},{\"speaker\":\"customer\",\"start\":3.5,\"end\":6.0,\"text\":\"我的账单有问题。\"}]}\n".to_owned(),
+        ),
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
 
 /// `/import`: the upload form, the progress of the current import (`?job=ID`, read by the
 /// page's script) and the recent imports.
@@ -584,6 +648,18 @@ pub(crate) async fn import_page(
         .collect();
     // JSON inside <script>: a "</" in a translation must not end the element
     let strings = crate::pages::script_json(&Value::Object(strings));
+    let mut maps = serde_json::Map::new();
+    for kind in FileKind::ALL {
+        if let Some(map) = state
+            .store
+            .text_setting(&map_setting(kind))
+            .await
+            .map_err(Problem::internal)?
+        {
+            maps.insert(kind.name().to_owned(), Value::String(map));
+        }
+    }
+    let (_, zone) = state.centre_zone().await?;
     let jobs = state
         .store
         .import_jobs(20)
@@ -596,7 +672,14 @@ pub(crate) async fn import_page(
         csrf: user.csrf_token(),
         kinds: FileKind::ALL.map(FileKind::name),
         strings,
-        jobs,
+        maps: crate::pages::script_json(&serde_json::Value::Object(maps)),
+        jobs: jobs
+            .into_iter()
+            .map(|job| {
+                let started = crate::desk_pages::local_time(&zone, Some(job.started_ms));
+                (job, started)
+            })
+            .collect(),
     };
     Ok(render(&page)?.into_response())
 }
@@ -610,7 +693,10 @@ struct ImportPage<'a> {
     csrf: &'a str,
     kinds: [&'static str; 6],
     strings: String,
-    jobs: Vec<ImportJob>,
+    /// The last column mapping per kind, for the map field (JSON island).
+    maps: String,
+    /// (job, started in the centre's zone).
+    jobs: Vec<(ImportJob, String)>,
 }
 
 #[cfg(test)]

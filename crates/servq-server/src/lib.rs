@@ -291,6 +291,7 @@ pub fn router(state: AppState) -> Router {
         .route("/contacts", get(drill::contacts_page))
         .route("/contacts/{id}", get(transcript::contact_page))
         .route("/import", get(imports::import_page))
+        .route("/import/template/{kind}", get(imports::template))
         .route("/audit", get(pages::audit_page))
         .route("/admin/users", get(admin_pages::users_page))
         .route("/account", get(admin_pages::account_page))

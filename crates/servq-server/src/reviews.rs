@@ -155,7 +155,6 @@ async fn task_query(
     params: &ListParams,
     default_limit: i64,
 ) -> Result<ReviewTaskQuery, Problem> {
-
     let status = match given(&params.status) {
         None => None,
         Some(name) => Some(ReviewStatus::parse(&name).ok_or_else(|| {

@@ -362,3 +362,60 @@ async fn tickets_from_another_help_desk_are_imported_from_the_web() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn the_import_page_offers_templates_detects_gbk_and_remembers_the_mapping() {
+    for app in TestApp::on_both_databases().await {
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        // an empty template per kind: a BOM and the columns
+        let template = supervisor
+            .client
+            .get(format!("{}/import/template/agents", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(template.status(), StatusCode::OK);
+        let bytes = template.bytes().await.unwrap();
+        assert_eq!(&bytes[..], "\u{feff}agent_id,name,team\r\n".as_bytes());
+        assert_eq!(
+            supervisor.get_text("/import/template/planets").await.0,
+            StatusCode::NOT_FOUND
+        );
+        // a roster saved by Chinese Excel (GBK) with its own column names, encoding "auto"
+        let (gbk, _, _) = encoding_rs::GBK.encode("工号,姓名,班组\r\nA1,张三,一组\r\n");
+        let form = reqwest::multipart::Form::new()
+            .text("kind", "agents")
+            .text("encoding", "auto")
+            .text("map", "agent_id=工号,name=姓名,team=班组")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(gbk.into_owned()).file_name("花名册.csv"),
+            );
+        let started: Value = supervisor
+            .client
+            .post(format!("{}/api/v1/imports", app.base))
+            .header("x-csrf-token", &supervisor.csrf)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let job = finished_import(
+            &supervisor.client,
+            &app.base,
+            started["id"].as_str().unwrap(),
+        )
+        .await;
+        assert_eq!(job["status"], "imported", "{job}");
+        let agents = app.store.agents().await.unwrap();
+        assert_eq!(
+            (agents[0].name.as_str(), agents[0].team.as_str()),
+            ("张三", "一组")
+        );
+        // the mapping is offered for the next roster
+        let (_, page) = supervisor.get_text("/import").await;
+        assert!(page.contains("agent_id=工号,name=姓名,team=班组"), "{page}");
+    }
+}
