@@ -5,7 +5,6 @@
 
 use anyhow::{Context, Result};
 use jiff::tz::TimeZone;
-use servq_kpi::KpiSettings;
 use servq_store::Store;
 
 /// Flags shared by every subcommand.
@@ -143,24 +142,35 @@ pub async fn show(config: &Config) -> Result<std::process::ExitCode> {
 }
 
 pub async fn set_centre_zone(config: &Config, zone: &str) -> Result<std::process::ExitCode> {
-    let parsed = servq_core::parse_zone(zone)?;
-    let name = parsed.iana_name().unwrap_or(zone.trim()).to_owned();
     let store = config.open_store().await?;
-    store
-        .set_centre_zone(&name)
-        .await
-        .context("rebuilding daily summaries")?;
-    eprintln!("centre time zone set to {name}; daily summaries rebuilt.");
+    let saved = save(
+        &store,
+        &servq_app::centre::CentreUpdate {
+            time_zone: Some(zone.to_owned()),
+            ..Default::default()
+        },
+    )
+    .await;
     store.close().await;
+    let saved = saved?;
+    eprintln!(
+        "centre time zone set to {}; daily summaries rebuilt.",
+        saved.time_zone
+    );
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-fn to_ms(value: f64, unit_ms: f64, flag: &str) -> Result<i64> {
-    anyhow::ensure!(
-        value.is_finite() && value >= 0.0,
-        "{flag} must be a number of 0 or more, got {value}"
-    );
-    Ok((value * unit_ms).round() as i64)
+/// Saves through the one checked path the web page uses (every problem named, audited).
+async fn save(
+    store: &servq_store::Store,
+    update: &servq_app::centre::CentreUpdate,
+) -> Result<servq_app::centre::CentreSettings> {
+    servq_app::centre::save(store, update, &servq_app::cli_actor())
+        .await
+        .map_err(|refused| match refused {
+            servq_app::centre::CentreRefused::Failed(error) => error,
+            invalid => anyhow::anyhow!("{invalid}"),
+        })
 }
 
 pub async fn set_kpi(
@@ -170,27 +180,19 @@ pub async fn set_kpi(
     fcr_window_hours: Option<f64>,
 ) -> Result<std::process::ExitCode> {
     let store = config.open_store().await?;
-    let current = store.kpi_settings().await?;
-    let settings = KpiSettings {
-        short_abandon_ms: match short_abandon_seconds {
-            Some(value) => to_ms(value, 1000.0, "--short-abandon-seconds")?,
-            None => current.short_abandon_ms,
+    let saved = save(
+        &store,
+        &servq_app::centre::CentreUpdate {
+            short_abandon_seconds,
+            service_level_seconds,
+            fcr_window_hours,
+            ..Default::default()
         },
-        service_level_ms: match service_level_seconds {
-            Some(value) => to_ms(value, 1000.0, "--service-level-seconds")?,
-            None => current.service_level_ms,
-        },
-        fcr_window_ms: match fcr_window_hours {
-            Some(value) => to_ms(value, 3_600_000.0, "--fcr-window-hours")?,
-            None => current.fcr_window_ms,
-        },
-    };
-    store
-        .set_kpi_settings(&settings)
-        .await
-        .context("rebuilding rollups with the new thresholds")?;
-    eprintln!("KPI thresholds stored; rollups rebuilt.");
+    )
+    .await;
     store.close().await;
+    saved?;
+    eprintln!("KPI thresholds stored; rollups rebuilt.");
     show(config).await
 }
 

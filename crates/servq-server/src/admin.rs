@@ -450,3 +450,90 @@ pub(crate) async fn revoke_token(
         Err(Problem::not_found(user.locale))
     }
 }
+
+/// `GET/PUT /api/v1/settings`: the centre's settings.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub(crate) struct CentreSettingsBody {
+    /// Shown at the top of the customers' pages; empty for none (at most 80 characters).
+    name: Option<String>,
+    /// IANA zone, e.g. Asia/Shanghai: days are cut at its midnights.
+    time_zone: Option<String>,
+    /// 0 to 600.
+    short_abandon_seconds: Option<f64>,
+    /// 1 to 3 600.
+    service_level_seconds: Option<f64>,
+    /// 1 to 720.
+    fcr_window_hours: Option<f64>,
+}
+
+impl From<servq_app::centre::CentreSettings> for CentreSettingsBody {
+    fn from(settings: servq_app::centre::CentreSettings) -> CentreSettingsBody {
+        CentreSettingsBody {
+            name: Some(settings.name),
+            time_zone: Some(settings.time_zone),
+            short_abandon_seconds: Some(settings.short_abandon_seconds),
+            service_level_seconds: Some(settings.service_level_seconds),
+            fcr_window_hours: Some(settings.fcr_window_hours),
+        }
+    }
+}
+
+/// `GET /api/v1/settings` (administrators).
+#[utoipa::path(get, path = "/api/v1/settings", tag = "users",
+    responses((status = 200, body = CentreSettingsBody),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn centre_settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<CentreSettingsBody>, Problem> {
+    user.require(Permission::ManageSettings)?;
+    let settings = servq_app::centre::settings(&state.store)
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(settings.into()))
+}
+
+/// `PUT /api/v1/settings` (administrators): the fields given change (all checked first, every
+/// problem named: 400 bad_settings); a new zone rebuilds the day summaries, new thresholds the
+/// rollups; audited.
+#[utoipa::path(put, path = "/api/v1/settings", tag = "users", request_body = CentreSettingsBody,
+    responses((status = 200, body = CentreSettingsBody),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn save_centre_settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    body: Result<Json<CentreSettingsBody>, JsonRejection>,
+) -> Result<Json<CentreSettingsBody>, Problem> {
+    user.require(Permission::ManageSettings)?;
+    user.check_csrf_header(&headers)?;
+    let Json(body) = body?;
+    let update = servq_app::centre::CentreUpdate {
+        name: body.name,
+        time_zone: body.time_zone,
+        short_abandon_seconds: body.short_abandon_seconds,
+        service_level_seconds: body.service_level_seconds,
+        fcr_window_hours: body.fcr_window_hours,
+    };
+    match servq_app::centre::save(&state.store, &update, &user.actor()).await {
+        Ok(saved) => Ok(Json(saved.into())),
+        Err(servq_app::centre::CentreRefused::Failed(error)) => {
+            Err(Problem::internal(format!("{error:#}")))
+        }
+        Err(refused) => {
+            let detail = refused.to_string();
+            Err(
+                Problem::bad_request(user.locale, "bad_settings", detail.clone()).with_message(
+                    user.locale,
+                    "bad_settings",
+                    &[("detail", &detail)],
+                ),
+            )
+        }
+    }
+}

@@ -164,3 +164,36 @@ pub(crate) async fn account_page(
     };
     Ok(render(&page)?.into_response())
 }
+
+/// `/admin/settings` (`admin_settings.html`).
+#[derive(askama::Template)]
+#[template(path = "admin_settings.html")]
+struct SettingsPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    settings: servq_app::centre::CentreSettings,
+}
+
+/// `/admin/settings`: the centre's name, time zone and KPI thresholds.
+pub(crate) async fn settings_page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::ManageSettings)?;
+    let locale = user.locale;
+    let page = SettingsPage {
+        i18n: Text::new(locale),
+        title: t(locale, "settings.title"),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
+        settings: servq_app::centre::settings(&state.store)
+            .await
+            .map_err(Problem::internal)?,
+    };
+    Ok(render(&page)?.into_response())
+}

@@ -294,6 +294,7 @@ pub fn router(state: AppState) -> Router {
         .route("/import/template/{kind}", get(imports::template))
         .route("/audit", get(pages::audit_page))
         .route("/admin/users", get(admin_pages::users_page))
+        .route("/admin/settings", get(admin_pages::settings_page))
         .route("/account", get(admin_pages::account_page))
         .route("/notifications", get(notifications::page))
         .route("/search", get(search::page))
@@ -360,6 +361,10 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             axum::routing::patch(admin::change_user),
         ),
         ("/api/v1/me/password", post(admin::change_password)),
+        (
+            "/api/v1/settings",
+            get(admin::centre_settings).put(admin::save_centre_settings),
+        ),
         ("/api/v1/notifications", get(notifications::list)),
         ("/api/v1/search", get(search::api)),
         ("/api/v1/notifications/read", post(notifications::mark_read)),

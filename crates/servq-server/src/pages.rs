@@ -184,7 +184,7 @@ struct Header<'a> {
 }
 
 /// The pages in the header, each with the permission that opens it.
-const NAV_LINKS: [(Permission, &str, &str, &str); 7] = [
+const NAV_LINKS: [(Permission, &str, &str, &str); 8] = [
     (Permission::ViewOwnKpis, "/qa", "nav.qa", "nav-qa"),
     (
         Permission::ViewOwnKpis,
@@ -210,6 +210,12 @@ const NAV_LINKS: [(Permission, &str, &str, &str); 7] = [
         "/admin/users",
         "nav.users",
         "nav-users",
+    ),
+    (
+        Permission::ManageSettings,
+        "/admin/settings",
+        "nav.settings",
+        "nav-settings",
     ),
     (
         Permission::ViewOwnKpis,

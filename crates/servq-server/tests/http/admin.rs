@@ -340,3 +340,74 @@ async fn errors_on_pages_are_localized_pages_and_the_api_keeps_problem_documents
     assert!(html.contains("您无权访问此内容"), "{html}");
     assert!(html.contains("data-status=\"403\""), "{html}");
 }
+
+#[tokio::test]
+async fn centre_settings_are_checked_saved_audited_and_shown() {
+    for app in TestApp::on_both_databases().await {
+        let admin = app.sign_in_as(Role::Admin).await;
+        let (status, current) = admin.get_json("/api/v1/settings").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(current["service_level_seconds"], 20.0, "{current}");
+        // every problem at once, nothing stored
+        let (status, refused) = admin
+            .put_json(
+                "/api/v1/settings",
+                &json!({"time_zone": "Mars/Olympus", "service_level_seconds": 0, "fcr_window_hours": 24}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let detail = refused["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("time_zone") && detail.contains("service_level_seconds"),
+            "{detail}"
+        );
+        let (_, unchanged) = admin.get_json("/api/v1/settings").await;
+        assert_eq!(unchanged["fcr_window_hours"], 168.0);
+        let (status, saved) = admin
+            .put_json(
+                "/api/v1/settings",
+                &json!({"name": "招商信用卡中心", "time_zone": "Asia/Hong_Kong", "service_level_seconds": 15}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(
+            (
+                saved["name"].clone(),
+                saved["time_zone"].clone(),
+                saved["service_level_seconds"].clone()
+            ),
+            (
+                json!("招商信用卡中心"),
+                json!("Asia/Hong_Kong"),
+                json!(15.0)
+            )
+        );
+        assert_eq!(
+            app.store.kpi_settings().await.unwrap().service_level_ms,
+            15_000
+        );
+        let (_, audit) = admin.get_json("/api/v1/audit?limit=20").await;
+        let settings: Vec<&str> = audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["entity"] == "setting")
+            .map(|e| e["entity_id"].as_str().unwrap())
+            .collect();
+        assert!(
+            settings.contains(&"kpi") && settings.contains(&"time_zone"),
+            "{settings:?}"
+        );
+        let (status, page) = admin.get_text("/admin/settings").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("value=\"Asia/Hong_Kong\""), "{page}");
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        assert_eq!(
+            supervisor
+                .put_json("/api/v1/settings", &json!({"name": "x"}))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+    }
+}
