@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod notifications;
 pub mod outbox;
 pub mod report;
+pub mod roster;
 pub mod staffing;
 pub mod surveys;
 pub mod users;

@@ -537,3 +537,93 @@ pub(crate) async fn save_centre_settings(
         }
     }
 }
+
+/// One agent of the roster.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub(crate) struct AgentBody {
+    agent_id: String,
+    name: String,
+    team: String,
+}
+
+/// `GET /api/v1/agents`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Roster {
+    agents: Vec<AgentBody>,
+}
+
+/// `GET /api/v1/agents`: the roster, by id.
+#[utoipa::path(get, path = "/api/v1/agents", tag = "users",
+    responses((status = 200, body = Roster),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn roster(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Roster>, Problem> {
+    user.require(Permission::ViewAllKpis)?;
+    let agents = state.store.agents().await.map_err(Problem::internal)?;
+    Ok(Json(Roster {
+        agents: agents
+            .into_iter()
+            .map(|a| AgentBody {
+                agent_id: a.agent_id,
+                name: a.name,
+                team: a.team,
+            })
+            .collect(),
+    }))
+}
+
+/// `PUT /api/v1/agents/{id}` body.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct AgentChange {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    team: String,
+}
+
+/// `PUT /api/v1/agents/{id}` (ImportData): add or change one agent (name and team); audited.
+#[utoipa::path(put, path = "/api/v1/agents/{id}", tag = "users", request_body = AgentChange,
+    params(("id" = String, Path, description = "The agent's id")),
+    responses((status = 200, body = AgentBody),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn save_agent(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<AgentChange>, JsonRejection>,
+) -> Result<Json<AgentBody>, Problem> {
+    user.require(Permission::ImportData)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id?;
+    let Json(body) = body?;
+    match servq_app::roster::save_agent(&state.store, &id, &body.name, &body.team, &user.actor())
+        .await
+    {
+        Ok(agent) => Ok(Json(AgentBody {
+            agent_id: agent.agent_id,
+            name: agent.name,
+            team: agent.team,
+        })),
+        Err(servq_app::roster::RosterRefused::Failed(error)) => {
+            Err(Problem::internal(format!("{error:#}")))
+        }
+        Err(refused) => {
+            let detail = refused.to_string();
+            Err(
+                Problem::bad_request(user.locale, "bad_agent", detail.clone()).with_message(
+                    user.locale,
+                    "bad_agent",
+                    &[("detail", &detail)],
+                ),
+            )
+        }
+    }
+}

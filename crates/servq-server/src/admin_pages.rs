@@ -197,3 +197,55 @@ pub(crate) async fn settings_page(
     };
     Ok(render(&page)?.into_response())
 }
+
+/// `/admin/roster` (`admin_roster.html`).
+#[derive(askama::Template)]
+#[template(path = "admin_roster.html")]
+struct RosterPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    /// (path segment, agent) by team in counting order, then id.
+    agents: Vec<(String, servq_store::AgentRecord)>,
+    teams: Vec<String>,
+}
+
+/// `/admin/roster`: every agent with name and team, edited in place, and a new one added.
+pub(crate) async fn roster_page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::ImportData)?;
+    let locale = user.locale;
+    let mut agents = state.store.agents().await.map_err(Problem::internal)?;
+    agents.sort_by(|a, b| {
+        crate::pages::natural_key(&a.team)
+            .cmp(&crate::pages::natural_key(&b.team))
+            .then_with(|| {
+                crate::pages::natural_key(&a.agent_id).cmp(&crate::pages::natural_key(&b.agent_id))
+            })
+    });
+    let mut teams: Vec<String> = agents
+        .iter()
+        .map(|a| a.team.clone())
+        .filter(|t| !t.is_empty())
+        .collect();
+    teams.sort_by_key(|team| crate::pages::natural_key(team));
+    teams.dedup();
+    let page = RosterPage {
+        i18n: Text::new(locale),
+        title: t(locale, "roster.title"),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
+        agents: agents
+            .into_iter()
+            .map(|agent| (path_segment(&agent.agent_id), agent))
+            .collect(),
+        teams,
+    };
+    Ok(render(&page)?.into_response())
+}

@@ -295,6 +295,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(pages::audit_page))
         .route("/admin/users", get(admin_pages::users_page))
         .route("/admin/settings", get(admin_pages::settings_page))
+        .route("/admin/roster", get(admin_pages::roster_page))
         .route("/account", get(admin_pages::account_page))
         .route("/notifications", get(notifications::page))
         .route("/search", get(search::page))
@@ -361,6 +362,8 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             axum::routing::patch(admin::change_user),
         ),
         ("/api/v1/me/password", post(admin::change_password)),
+        ("/api/v1/agents", get(admin::roster)),
+        ("/api/v1/agents/{id}", put(admin::save_agent)),
         (
             "/api/v1/settings",
             get(admin::centre_settings).put(admin::save_centre_settings),

@@ -411,3 +411,47 @@ async fn centre_settings_are_checked_saved_audited_and_shown() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_roster_is_edited_one_agent_at_a_time() {
+    for app in TestApp::on_both_databases().await {
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        let (status, saved) = supervisor
+            .put_json(
+                "/api/v1/agents/A7",
+                &json!({"name": " 王芳 ", "team": "二组"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(
+            saved,
+            json!({"agent_id": "A7", "name": "王芳", "team": "二组"})
+        );
+        let (status, refused) = supervisor
+            .put_json(
+                "/api/v1/agents/A8",
+                &json!({"name": "x".repeat(65), "team": "一组"}),
+            )
+            .await;
+        assert_eq!(
+            (status, refused["code"].clone()),
+            (StatusCode::BAD_REQUEST, json!("bad_agent"))
+        );
+        let (_, roster) = supervisor.get_json("/api/v1/agents").await;
+        assert_eq!(roster["agents"].as_array().unwrap().len(), 1, "{roster}");
+        let (status, page) = supervisor.get_text("/admin/roster").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains("data-agent=\"A7\"") && page.contains("value=\"王芳\""),
+            "{page}"
+        );
+        let agent = app.sign_in_as(Role::Agent).await;
+        assert_eq!(
+            agent
+                .put_json("/api/v1/agents/A7", &json!({"name": "me"}))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+    }
+}
