@@ -34,7 +34,7 @@ const staff = [
   ['tickets', '/tickets'], ['ticket', `/tickets/${ids.ticket}`], ['desk_setup', '/desk/setup'],
   ['qa', '/qa'], ['qa_evaluate', `/qa/evaluate/${ids.contact}`], ['qa_evaluation', `/qa/evaluations/${ids.evaluation}`], ['qa_setup', '/qa/setup'],
   ['surveys', '/surveys'], ['surveys_setup', '/surveys/setup'], ['reviews', '/reviews'], ['review', `/reviews/${ids.review}`], ['reviews_report', '/reviews/report'],
-  ['import', '/import'], ['audit', '/audit'], ['users', '/admin/users'], ['account', '/account'], ['notifications', '/notifications'], ['not_found', '/no/such/page'],
+  ['import', '/import'], ['audit', '/audit'], ['users', '/admin/users'], ['roster', '/admin/roster'], ['settings', '/admin/settings'], ['account', '/account'], ['notifications', '/notifications'], ['not_found', '/no/such/page'],
 ];
 for (const width of [1366, 390]) {
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width, height: width > 500 ? 900 : 844 } });

@@ -323,6 +323,8 @@ test('a supervisor opens a complaint, works it through its stages and return vis
   await signIn(page, 'sup');
   await page.click('#nav-tickets');
   await page.waitForURL(`${base}/tickets`);
+  // the form waits folded above the list
+  if (!(await page.$eval('#new-ticket-panel', (panel) => panel.open))) { await page.click('#new-ticket-panel summary'); }
   await page.selectOption('#t-type', 'complaint');
   await page.fill('#t-category', 'bill_query');
   await page.selectOption('#t-priority', 'high');

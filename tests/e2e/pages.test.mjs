@@ -54,7 +54,8 @@ after(async () => {
 const staffPages = () => [
   '/', `/contacts?from=${day(-7)}&to=${day(-1)}`, `/contacts/${ids.contact}`, '/tickets', `/tickets/${ids.ticket}`,
   '/desk/setup', '/qa', `/qa/evaluations/${ids.evaluation}`, '/qa/setup', '/surveys', '/surveys/setup', '/reviews',
-  `/reviews/${ids.review}`, '/reviews/report', '/import', '/audit', '/admin/users', '/account', '/notifications',
+  `/reviews/${ids.review}`, '/reviews/report', '/import', '/audit', '/admin/users', '/admin/roster', '/admin/settings',
+  '/account', '/notifications',
   '/search?q=C-1x', '/no/such/page',
 ];
 
