@@ -170,6 +170,18 @@ impl View {
         })
     }
 
+    /// The agent filter as an id: a person may type the agent's name (or part of it).
+    pub(crate) fn with_agent_names(mut self, names: &crate::pages::AgentNames) -> View {
+        for (dimension, value) in &mut self.chosen {
+            if *dimension == Dimension::Agent
+                && let Some(id) = names.resolve(value)
+            {
+                *value = id;
+            }
+        }
+        self
+    }
+
     /// Days in the period.
     fn days(&self) -> i64 {
         i64::from((self.to - self.from).get_days()) + 1
@@ -553,7 +565,8 @@ pub(crate) async fn dashboard(
     let Query(query) = query?;
     let locale = user.locale;
     let (_, zone) = state.centre_zone().await?;
-    let view = View::parse(locale, &zone, &query)?;
+    let names = crate::pages::AgentNames::load(&state).await?;
+    let view = View::parse(locale, &zone, &query)?.with_agent_names(&names);
     let all = user.user.role.allows(Permission::ViewAllKpis);
     let mut filters = view.filters();
     user.restrict_filters(&mut filters)?;
@@ -614,7 +627,6 @@ pub(crate) async fn dashboard(
     } else {
         None
     };
-    let names = crate::pages::AgentNames::load(&state).await?;
     let mut groups: Vec<(Option<String>, Vec<String>)> =
         kpi(from_ms, to_ms, vec![GroupField::Dimension(view.by)])
             .await?

@@ -423,7 +423,8 @@ pub(crate) async fn contacts_page(
     let Query(query) = query?;
     let locale = user.locale;
     let (_, zone) = state.centre_zone().await?;
-    let view = View::parse(locale, &zone, &query.view)?;
+    let names = crate::pages::AgentNames::load(&state).await?;
+    let view = View::parse(locale, &zone, &query.view)?.with_agent_names(&names);
     let subset = parse_subset(locale, query.subset.as_deref())?;
     let page_number: usize = query
         .page

@@ -149,6 +149,34 @@ impl AgentNames {
         })
     }
 
+    /// The agent id a person typed: an id as it is, else the one agent whose name is the text
+    /// or contains it (`None` when no agent or several match).
+    pub(crate) fn resolve(&self, text: &str) -> Option<String> {
+        let text = text.trim();
+        if self.names.contains_key(text) {
+            return Some(text.to_owned());
+        }
+        let exact: Vec<&String> = self
+            .names
+            .iter()
+            .filter(|(_, name)| name.as_str() == text)
+            .map(|(id, _)| id)
+            .collect();
+        let found: Vec<&String> = if exact.is_empty() {
+            self.names
+                .iter()
+                .filter(|(_, name)| name.contains(text))
+                .map(|(id, _)| id)
+                .collect()
+        } else {
+            exact
+        };
+        match found.as_slice() {
+            [one] => Some((*one).clone()),
+            _ => None,
+        }
+    }
+
     /// "name (id)", or the id alone for an agent without a name on the roster.
     pub(crate) fn label(&self, agent_id: &str) -> String {
         match self.names.get(agent_id) {
@@ -692,6 +720,23 @@ pub(crate) async fn html_errors(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_agent_is_found_by_id_name_or_part_of_the_name() {
+        let names = super::AgentNames {
+            names: [("A1", "李娜"), ("A2", "李娜娜"), ("A3", "王芳")]
+                .into_iter()
+                .map(|(id, name)| (id.to_owned(), name.to_owned()))
+                .collect(),
+        };
+        assert_eq!(names.resolve("A3").as_deref(), Some("A3"));
+        assert_eq!(names.resolve(" 王芳 ").as_deref(), Some("A3"));
+        assert_eq!(names.resolve("芳").as_deref(), Some("A3"));
+        // the exact name wins over a longer one containing it
+        assert_eq!(names.resolve("李娜").as_deref(), Some("A1"));
+        assert_eq!(names.resolve("李").as_deref(), None, "two match");
+        assert_eq!(names.resolve("赵").as_deref(), None);
+    }
+
     #[test]
     fn teams_sort_as_people_count() {
         let mut teams = vec![

@@ -205,3 +205,34 @@ async fn transcripts_with_their_hits_for_those_who_may_see_them() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_agent_filter_takes_a_name() {
+    let db = TestDatabase::sqlite();
+    let store = Store::open(&db.url).await.unwrap();
+    store.set_centre_zone("UTC").await.unwrap();
+    import_two_agents(&store).await;
+    store
+        .upsert_agents(&[servq_store::AgentRecord {
+            agent_id: "a2".into(),
+            name: "王芳".into(),
+            team: "二组".into(),
+        }])
+        .await
+        .unwrap();
+    add_user(&store, Role::Supervisor).await;
+    let base = start(store).await;
+    let (supervisor, _) = sign_in(&base, "supervisor").await;
+    // a2 was offered two contacts that day; typed by name, the filter finds them
+    let drill = supervisor
+        .get(format!(
+            "{base}/contacts?from=2026-11-02&to=2026-11-02&agent=%E7%8E%8B%E8%8A%B3&subset=all"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(drill.contains("data-total=\"2\""), "{drill}");
+}
