@@ -21,6 +21,8 @@ pub struct CentreSettings {
     pub service_level_seconds: f64,
     /// A repeat on the same issue within this many hours breaks first-contact resolution.
     pub fcr_window_hours: f64,
+    /// Supervisors with supervised teams see the KPIs and contacts of those teams only.
+    pub supervisors_see_own_teams: bool,
 }
 
 /// A change; `None` leaves a setting as it is.
@@ -36,6 +38,16 @@ pub struct CentreUpdate {
     pub service_level_seconds: Option<f64>,
     /// Hours, 1 to 720 (30 days).
     pub fcr_window_hours: Option<f64>,
+    /// Supervisors see only their teams.
+    pub supervisors_see_own_teams: Option<bool>,
+}
+
+/// Settings key of the supervisors' scope (`own_teams` or `all`).
+pub const SUPERVISOR_SCOPE_KEY: &str = "access.supervisor_scope";
+
+/// Whether supervisors with supervised teams see only those teams.
+pub async fn supervisors_see_own_teams(store: &Store) -> anyhow::Result<bool> {
+    Ok(store.text_setting(SUPERVISOR_SCOPE_KEY).await?.as_deref() == Some("own_teams"))
 }
 
 /// Why a change was refused: every problem, with the setting it concerns.
@@ -58,6 +70,7 @@ pub async fn settings(store: &Store) -> anyhow::Result<CentreSettings> {
         short_abandon_seconds: kpi.short_abandon_ms as f64 / 1000.0,
         service_level_seconds: kpi.service_level_ms as f64 / 1000.0,
         fcr_window_hours: kpi.fcr_window_ms as f64 / 3_600_000.0,
+        supervisors_see_own_teams: supervisors_see_own_teams(store).await?,
     })
 }
 
@@ -156,6 +169,19 @@ pub async fn save(
     {
         store
             .set_text_setting(desk::CENTRE_NAME_KEY, name.trim(), actor, now_ms())
+            .await
+            .map_err(anyhow::Error::from)?;
+    }
+    if let Some(own) = update.supervisors_see_own_teams
+        && own != before.supervisors_see_own_teams
+    {
+        store
+            .set_text_setting(
+                SUPERVISOR_SCOPE_KEY,
+                if own { "own_teams" } else { "all" },
+                actor,
+                now_ms(),
+            )
             .await
             .map_err(anyhow::Error::from)?;
     }

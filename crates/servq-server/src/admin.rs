@@ -464,6 +464,8 @@ pub(crate) struct CentreSettingsBody {
     service_level_seconds: Option<f64>,
     /// 1 to 720.
     fcr_window_hours: Option<f64>,
+    /// Supervisors with supervised teams see only those teams' KPIs and contacts.
+    supervisors_see_own_teams: Option<bool>,
 }
 
 impl From<servq_app::centre::CentreSettings> for CentreSettingsBody {
@@ -474,6 +476,7 @@ impl From<servq_app::centre::CentreSettings> for CentreSettingsBody {
             short_abandon_seconds: Some(settings.short_abandon_seconds),
             service_level_seconds: Some(settings.service_level_seconds),
             fcr_window_hours: Some(settings.fcr_window_hours),
+            supervisors_see_own_teams: Some(settings.supervisors_see_own_teams),
         }
     }
 }
@@ -519,6 +522,7 @@ pub(crate) async fn save_centre_settings(
         short_abandon_seconds: body.short_abandon_seconds,
         service_level_seconds: body.service_level_seconds,
         fcr_window_hours: body.fcr_window_hours,
+        supervisors_see_own_teams: body.supervisors_see_own_teams,
     };
     match servq_app::centre::save(&state.store, &update, &user.actor()).await {
         Ok(saved) => Ok(Json(saved.into())),

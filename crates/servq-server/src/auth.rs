@@ -73,6 +73,9 @@ pub struct CurrentUser {
     pub credential: Credential,
     /// The UI language: the user's choice, else the browser's.
     pub locale: Locale,
+    /// The teams a supervisor is limited to, when the centre scopes supervisors to their teams
+    /// and the user has teams; `None`: no team limit.
+    pub scope_teams: Option<Vec<String>>,
 }
 
 impl CurrentUser {
@@ -91,6 +94,24 @@ impl CurrentUser {
         &self,
         filters: &mut Vec<(servq_store::Dimension, Vec<String>)>,
     ) -> Result<(), Problem> {
+        if let Some(teams) = &self.scope_teams {
+            // a team filter stays only where it is one of theirs; otherwise their teams
+            let chosen: Vec<String> = filters
+                .iter()
+                .filter(|(dimension, _)| *dimension == servq_store::Dimension::Team)
+                .flat_map(|(_, values)| values.iter().filter(|v| teams.contains(v)).cloned())
+                .collect();
+            filters.retain(|(dimension, _)| *dimension != servq_store::Dimension::Team);
+            filters.push((
+                servq_store::Dimension::Team,
+                if chosen.is_empty() {
+                    teams.clone()
+                } else {
+                    chosen
+                },
+            ));
+            return Ok(());
+        }
         if self.user.role.allows(Permission::ViewAllKpis) {
             return Ok(());
         }
@@ -176,13 +197,29 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<CurrentU
     } else {
         None
     };
-    Ok(found.map(|(user, credential)| {
-        let locale = Locale::parse(&user.locale).unwrap_or(browser);
-        CurrentUser {
-            user,
-            credential,
-            locale,
-        }
+    let Some((user, credential)) = found else {
+        return Ok(None);
+    };
+    let scope_teams = if user.role == servq_core::Role::Supervisor
+        && servq_app::centre::supervisors_see_own_teams(&state.store)
+            .await
+            .map_err(Problem::internal)?
+    {
+        let teams = state
+            .store
+            .teams_of_user(&user.user_id)
+            .await
+            .map_err(Problem::internal)?;
+        (!teams.is_empty()).then_some(teams)
+    } else {
+        None
+    };
+    let locale = Locale::parse(&user.locale).unwrap_or(browser);
+    Ok(Some(CurrentUser {
+        user,
+        credential,
+        locale,
+        scope_teams,
     }))
 }
 

@@ -459,6 +459,16 @@ impl Store {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    /// The teams one user supervises, sorted.
+    pub async fn teams_of_user(&self, user_id: &str) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT team FROM user_teams WHERE user_id = $1 ORDER BY team")
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     /// The teams each user supervises: (user id, team), by user then team.
     pub async fn user_teams(&self) -> Result<Vec<(String, String)>> {
         Ok(

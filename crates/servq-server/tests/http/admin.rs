@@ -455,3 +455,55 @@ async fn the_roster_is_edited_one_agent_at_a_time() {
         );
     }
 }
+
+#[tokio::test]
+async fn supervisors_can_be_limited_to_the_teams_they_supervise() {
+    for app in TestApp::on_both_databases().await {
+        import_two_agents(&app.store).await;
+        app.store
+            .upsert_agents(&[
+                servq_store::AgentRecord {
+                    agent_id: "a1".into(),
+                    name: "Li".into(),
+                    team: "north".into(),
+                },
+                servq_store::AgentRecord {
+                    agent_id: "a2".into(),
+                    name: "Wang".into(),
+                    team: "south".into(),
+                },
+            ])
+            .await
+            .unwrap();
+        let admin = app.sign_in_as(Role::Admin).await;
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        let offered = |kpi: &Value| kpi["rows"][0]["offered"].as_i64().unwrap();
+        let (_, all) = supervisor.get_json("/api/v1/kpi?metrics=offered").await;
+        assert_eq!(offered(&all), 3, "{all}");
+        // the supervisor supervises north; the centre limits supervisors to their teams
+        admin
+            .patch_json("/api/v1/users/supervisor", &json!({"teams": ["north"]}))
+            .await;
+        let (_, still) = supervisor.get_json("/api/v1/kpi?metrics=offered").await;
+        assert_eq!(offered(&still), 3, "the setting is off: everything");
+        let (status, _) = admin
+            .put_json(
+                "/api/v1/settings",
+                &json!({"supervisors_see_own_teams": true}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, north) = supervisor.get_json("/api/v1/kpi?metrics=offered").await;
+        assert_eq!(offered(&north), 1, "{north}");
+        // asking for another team gives their own instead, never the other's
+        let (_, asked) = supervisor
+            .get_json("/api/v1/kpi?metrics=offered&filter=team%3Dsouth")
+            .await;
+        assert_eq!(offered(&asked), 1, "{asked}");
+        let (_, contacts) = supervisor.get_json("/api/v1/contacts?subset=all").await;
+        assert_eq!(contacts["total"], 1, "{contacts}");
+        // administrators are not limited
+        let (_, everything) = admin.get_json("/api/v1/kpi?metrics=offered").await;
+        assert_eq!(offered(&everything), 3);
+    }
+}
