@@ -69,6 +69,23 @@ pub(crate) async fn current_scorecard(
         .transpose()
 }
 
+/// A scorecard version an evaluation or a calibration was scored on (it must exist: the store
+/// keeps every version).
+pub(crate) async fn scorecard_version(
+    state: &AppState,
+    scorecard_id: &str,
+    version: i64,
+) -> Result<(StoredScorecard, Scorecard), Problem> {
+    let stored = state
+        .store
+        .scorecard(scorecard_id, Some(version))
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::internal("scorecard version missing"))?;
+    let card = serde_json::from_str(&stored.definition).map_err(Problem::internal)?;
+    Ok((stored, card))
+}
+
 /// `GET /api/v1/scorecards/{id}`.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ScorecardBody {
@@ -508,21 +525,13 @@ async fn step(
         }
         EvaluationStatus::Rereviewed => {
             user.require(Permission::EvaluateQuality)?;
-            let (stored, card) = current_scorecard(&state, &evaluation.scorecard_id)
-                .await?
-                .ok_or_else(|| Problem::not_found(locale))?;
             // re-scored on the version it was first scored on
-            let card = if stored.version == evaluation.scorecard_version {
-                card
-            } else {
-                let original = state
-                    .store
-                    .scorecard(&evaluation.scorecard_id, Some(evaluation.scorecard_version))
-                    .await
-                    .map_err(Problem::internal)?
-                    .ok_or_else(|| Problem::internal("scorecard version missing"))?;
-                serde_json::from_str(&original.definition).map_err(Problem::internal)?
-            };
+            let (_, card) = scorecard_version(
+                &state,
+                &evaluation.scorecard_id,
+                evaluation.scorecard_version,
+            )
+            .await?;
             let reason = required_reason(&user, body.reason, "a re-review")?;
             // the re-review starts from the current answers and comments
             let mut answers = match serde_json::from_str::<Value>(&evaluation.score.answers) {
@@ -1043,16 +1052,12 @@ pub(crate) async fn score_calibration(
     let Path(id) = id?;
     let Json(request) = request?;
     let calibration = load_calibration(&state, &user, &id).await?;
-    let stored = state
-        .store
-        .scorecard(
-            &calibration.scorecard_id,
-            Some(calibration.scorecard_version),
-        )
-        .await
-        .map_err(Problem::internal)?
-        .ok_or_else(|| Problem::internal("scorecard version missing"))?;
-    let card: Scorecard = serde_json::from_str(&stored.definition).map_err(Problem::internal)?;
+    let (_, card) = scorecard_version(
+        &state,
+        &calibration.scorecard_id,
+        calibration.scorecard_version,
+    )
+    .await?;
     let (score, _) = scored(&user, &card, &request.answers, None)?;
     let added = state
         .store

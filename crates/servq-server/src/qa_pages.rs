@@ -570,14 +570,12 @@ pub(crate) async fn evaluation_page(
     let axum::extract::Query(query) = query?;
     let locale = user.locale;
     let evaluation = crate::evaluations::visible(&state, &user, &id).await?;
-    let stored = state
-        .store
-        .scorecard(&evaluation.scorecard_id, Some(evaluation.scorecard_version))
-        .await
-        .map_err(Problem::internal)?
-        .ok_or_else(|| Problem::internal("scorecard version missing"))?;
-    let card: servq_qa::Scorecard =
-        serde_json::from_str(&stored.definition).map_err(Problem::internal)?;
+    let (stored, card) = crate::evaluations::scorecard_version(
+        &state,
+        &evaluation.scorecard_id,
+        evaluation.scorecard_version,
+    )
+    .await?;
     let revisions = state
         .store
         .evaluation_revisions(&evaluation.evaluation_id)
@@ -777,17 +775,12 @@ pub(crate) async fn calibration_page(
             let form = if names.contains(&user.user.username.as_str()) {
                 None
             } else {
-                let stored = state
-                    .store
-                    .scorecard(
-                        &calibration.scorecard_id,
-                        Some(calibration.scorecard_version),
-                    )
-                    .await
-                    .map_err(Problem::internal)?
-                    .ok_or_else(|| Problem::internal("scorecard version missing"))?;
-                let card: servq_qa::Scorecard =
-                    serde_json::from_str(&stored.definition).map_err(Problem::internal)?;
+                let (_, card) = crate::evaluations::scorecard_version(
+                    &state,
+                    &calibration.scorecard_id,
+                    calibration.scorecard_version,
+                )
+                .await?;
                 Some(scorecard_form(
                     &card,
                     Preset::Suggested(&[]),
@@ -809,17 +802,12 @@ pub(crate) async fn calibration_page(
             (Some(open), None)
         }
         Some((reference, reference_score, rows)) => {
-            let stored = state
-                .store
-                .scorecard(
-                    &calibration.scorecard_id,
-                    Some(calibration.scorecard_version),
-                )
-                .await
-                .map_err(Problem::internal)?
-                .ok_or_else(|| Problem::internal("scorecard version missing"))?;
-            let card: servq_qa::Scorecard =
-                serde_json::from_str(&stored.definition).map_err(Problem::internal)?;
+            let (_, card) = crate::evaluations::scorecard_version(
+                &state,
+                &calibration.scorecard_id,
+                calibration.scorecard_version,
+            )
+            .await?;
             let sheets: Vec<(String, Vec<(String, servq_qa::Answer)>)> = calibration
                 .scores
                 .iter()
