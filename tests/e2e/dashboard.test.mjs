@@ -509,6 +509,9 @@ test('an administrator disables a user: their open session is refused at the nex
   await admin.click('#nav-users');
   await admin.waitForURL(`${base}/admin/users`);
   await admin.click('#users tr[data-user="agent1"] button.disable-user');
+  // a dialog of the page asks first
+  await admin.waitForSelector('dialog.confirm[open]');
+  await admin.click('#confirm-yes');
   await admin.waitForSelector('#users tr[data-user="agent1"][data-disabled="true"]');
 
   // the agent's next click: signed out, back at the sign-in page

@@ -119,3 +119,35 @@ function servqBulk(form) {
     }
   });
 }
+// Asks before a destructive step in a dialog of the page (the texts come from the button's
+// data-confirm, data-yes and data-no); resolves to true when confirmed.
+function servqConfirm(button) {
+  return new Promise(function (resolve) {
+    var dialog = document.createElement('dialog');
+    dialog.className = 'confirm';
+    var text = document.createElement('p');
+    text.textContent = button.dataset.confirm;
+    var actions = document.createElement('p');
+    actions.className = 'actions';
+    var no = document.createElement('button');
+    no.type = 'button';
+    no.className = 'secondary';
+    no.textContent = button.dataset.no;
+    var yes = document.createElement('button');
+    yes.type = 'button';
+    yes.className = 'danger';
+    yes.id = 'confirm-yes';
+    yes.textContent = button.dataset.yes;
+    actions.appendChild(no);
+    actions.appendChild(yes);
+    dialog.appendChild(text);
+    dialog.appendChild(actions);
+    document.body.appendChild(dialog);
+    var done = function (answer) { dialog.close(); dialog.remove(); resolve(answer); };
+    no.addEventListener('click', function () { done(false); });
+    yes.addEventListener('click', function () { done(true); });
+    dialog.addEventListener('cancel', function () { done(false); });
+    dialog.showModal();
+    no.focus();
+  });
+}
