@@ -39,7 +39,8 @@ pub struct ImportArgs {
     /// A file of servq_name=their_name lines (`#` comments allowed); --map pairs win over it.
     #[arg(long)]
     map_file: Option<PathBuf>,
-    /// Text encoding of a CSV file: utf-8 (BOM allowed) or gbk/gb18030.
+    /// Text encoding of a CSV file: utf-8 (BOM allowed), gbk/gb18030, or auto (UTF-8 when the
+    /// first 64 KiB are UTF-8, GB18030 otherwise).
     #[arg(long, default_value = "utf-8")]
     encoding: String,
     /// Sheet of an XLSX file (default: the first).
@@ -84,7 +85,7 @@ pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
     }
     let encoding = TextEncoding::parse(&args.encoding).with_context(|| {
         format!(
-            "--encoding '{}' is not one of utf-8, gbk, gb18030",
+            "--encoding '{}' is not one of utf-8, gbk, gb18030, auto",
             args.encoding
         )
     })?;
