@@ -305,6 +305,9 @@ series:[{name:d.names.offered,type:'bar',data:d.offered,itemStyle:{color:'#a8c5e
 {name:d.names.answer_rate,type:'line',yAxisIndex:1,data:d.answer_rate}]});\
 window.servqTrend=c;window.addEventListener('resize',function(){c.resize()});})();";
 
+/// The measures the trend chart draws, in its table view's column order.
+pub(crate) const TREND_NAMES: [&str; 3] = ["offered", "service_level", "answer_rate"];
+
 /// The trend chart's data: the periods with offered contacts, service level and answer rate,
 /// as JSON safe inside a script element.
 fn trend_data(locale: Locale, periods: &[KpiGroup]) -> String {
@@ -695,6 +698,19 @@ pub(crate) async fn dashboard(
         group_exports,
         trend_title_key: format!("dashboard.trend_{}", view.grain.name()),
         trend_data: trend_data(locale, &periods),
+        // the chart's text alternative: the same numbers as a table
+        trend_rows: periods
+            .iter()
+            .map(|group| {
+                (
+                    group.key[0].clone().unwrap_or_default(),
+                    TREND_NAMES
+                        .iter()
+                        .map(|name| show(name, metric_number(group, name)))
+                        .collect(),
+                )
+            })
+            .collect(),
         trend_exports: exports(&view, view.grain.name()),
         ranking,
     });
@@ -720,6 +736,8 @@ pub(crate) struct DashboardContent {
     group_exports: Exports,
     trend_title_key: String,
     trend_data: String,
+    /// The chart's periods with its measures, formatted, for the table view.
+    trend_rows: Vec<(String, Vec<String>)>,
     trend_exports: Exports,
     ranking: Option<Ranking>,
 }
