@@ -32,7 +32,10 @@ async fn the_dashboard_follows_its_form_and_links_tiles_to_their_contacts() {
     assert!(html.contains("Trend by hour"), "{html}");
     // the chart's text alternative: its numbers as a table
     assert!(html.contains("id=\"trend-table\""), "{html}");
-    assert!(html.contains("<summary>Show as a table</summary>"), "{html}");
+    assert!(
+        html.contains("<summary>Show as a table</summary>"),
+        "{html}"
+    );
     assert!(html.contains("href=\"/contacts?from=2026-11-02&#38;to=2026-11-02&#38;queue=card&#38;metric=service_level&#38;subset=missed_service_level\""), "{html}");
     assert!(html.contains("/api/v1/kpi?by=agent&#38;from=2026-11-02&#38;to=2026-11-02&#38;filter=queue%3Dcard&#38;format=xlsx"), "{html}");
     // the tile's drill-down lists the one contact that waited more than 20 s
