@@ -1768,8 +1768,8 @@ fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
             .is_some_and(|public| authority(public) == origin)
 }
 
-/// The base of the addresses customers open (`https://service.example.com`): the configured
-/// public URL, else this request's host, as for survey links.
+/// The base of the addresses customers open (`https://service.example.com`, status pages and
+/// survey links): the configured public URL, else this request's host.
 pub(crate) fn public_base(state: &AppState, headers: &HeaderMap) -> String {
     let base = state.public_url.clone().unwrap_or_else(|| {
         let host = headers

@@ -775,22 +775,6 @@ pub(crate) async fn put_rules(
     Ok(Json(SurveyRules::from_rules(&rules)))
 }
 
-/// The base of survey links: the configured public URL, else this request's host.
-fn public_url(state: &AppState, headers: &HeaderMap) -> String {
-    state.public_url.clone().unwrap_or_else(|| {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("localhost");
-        let scheme = if state.secure_cookies {
-            "https"
-        } else {
-            "http"
-        };
-        format!("{scheme}://{host}")
-    })
-}
-
 /// An invitation created by a dispatch.
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct DispatchedInvitation {
@@ -835,9 +819,13 @@ pub(crate) async fn dispatch(
 ) -> Result<Json<DispatchResult>, Problem> {
     user.require(Permission::ManageSurveys)?;
     user.check_csrf_header(&headers)?;
-    let created = dispatch_due(&state.store, now_ms(), &public_url(&state, &headers))
-        .await
-        .map_err(Problem::internal)?;
+    let created = dispatch_due(
+        &state.store,
+        now_ms(),
+        &crate::desk::public_base(&state, &headers),
+    )
+    .await
+    .map_err(Problem::internal)?;
     Ok(Json(DispatchResult {
         created: created.len(),
         invitations: created.iter().map(DispatchedInvitation::from).collect(),
