@@ -297,23 +297,36 @@ test('two inspectors calibrate blind, then see each deviation from the mean', as
   await second.close();
 });
 
-test('a supervisor edits the automated-QA rules; a bad rule set is refused with its line', async () => {
+test('a supervisor edits the automated-QA rules in a form; a bad rule is marked beside its field; the TOML view says the line', async () => {
   const context = await browser.newContext({ locale: 'en-US' });
   const page = await context.newPage();
   await signIn(page, 'sup');
   await page.goto(`${base}/qa`);
   await page.click('#qa-setup-link');
   await page.waitForURL(`${base}/qa/setup`);
+  // the advanced TOML view: a syntax error is named with its line
+  await page.click('#rules-advanced summary');
   const shipped = await page.inputValue('#rules-text');
   await page.fill('#rules-text', `${shipped}\n[[forbidden]]\nname = "broken"\nphrases = [`);
   await page.click('#save-rules');
   await page.waitForSelector('#message.error');
   assert.match(await page.textContent('#message'), /line \d+/);
-  await page.fill('#rules-text', `${shipped}\n[[forbidden]]\nname = "blame"\nspeaker = "agent"\nphrases = ["不关我的事"]\n`);
-  await page.click('#save-rules');
-  await page.waitForSelector('#message.ok');
+  // the form: a new forbidden rule without phrases is refused beside its phrase box
+  await page.click('#qa-add-forbidden');
+  const rule = page.locator('#qa-forbidden .qa-forbidden-rule').last();
+  await rule.locator('.qa-name').fill('blame');
+  await page.click('#save-rules-form');
+  await page.waitForSelector('#rules-editor .field-msg');
+  assert.equal(await rule.locator('.qa-phrases').getAttribute('aria-invalid'), 'true');
+  // in the user's language (an earlier test left it at zh-TW)
+  assert.match(await rule.locator('.field-msg').first().textContent(), /至少需要一|at least one/i);
+  await rule.locator('.qa-phrases').fill('不关我的事\n这不归我管');
+  await page.click('#save-rules-form');
+  await page.waitForLoadState('load');
+  await page.waitForSelector('#rules-editor .qa-forbidden-rule');
   const stored = run(['qa', 'rules']);
   assert.match(stored, /name = "blame"/);
+  assert.match(stored, /这不归我管/);
   await context.close();
 });
 
@@ -395,25 +408,43 @@ test('a supervisor adds a category and is shown every problem of a bad workflow 
   await page.click('#desk-setup-link');
   await page.waitForURL(`${base}/desk/setup`);
   assert.match(await page.textContent('h1'), /工单设置/);
-  const tree = JSON.parse(await page.inputValue('#categories-json'));
-  const consult = tree.find((node) => node.id === 'consult');
-  assert.ok(consult, 'the default tree has the consult group');
-  consult.children.push({ id: 'ecny_wallet', name_zh_cn: '数字人民币钱包', name_zh_tw: '數位人民幣錢包', name_en: 'e-CNY wallet' });
-  await page.fill('#categories-json', JSON.stringify(tree, null, 2));
-  await page.click('#save-categories');
-  await page.waitForSelector('#message.ok');
+  // the category tree in its form: a child under 咨询 with its three names
+  await page.waitForSelector('#categories-editor .category-node');
+  const consult = page.locator('#categories-editor [data-field="categories.0"]');
+  await consult.locator(':scope > .add-child').click();
+  const child = consult.locator(':scope > .category-children > .category-node').last();
+  await child.locator('.cat-id').fill('ecny_wallet');
+  await child.locator('.cat-name_zh_cn').fill('数字人民币钱包');
+  await child.locator('.cat-name_zh_tw').fill('數位人民幣錢包');
+  await child.locator('.cat-name_en').fill('e-CNY wallet');
+  await page.click('#save-categories-form');
+  await page.waitForLoadState('load');
+  await page.waitForSelector('#categories-editor .category-node');
+  assert.ok(JSON.parse(await page.inputValue('#categories-json'))[0].children.some((c) => c.id === 'ecny_wallet'));
 
-  const flows = JSON.parse(await page.inputValue('#workflows-json'));
-  flows.find((flow) => flow.ticket_type === 'after_sales').stages[1].limit_minutes = 0;
-  flows.push({ ticket_type: 'installation', stages: [{ id: 'booking', limit_minutes: 60 }] });
-  await page.fill('#workflows-json', JSON.stringify(flows));
-  await page.click('#save-workflows');
-  await page.waitForSelector('#message.error');
-  const problem = await page.textContent('#message');
-  assert.match(problem, /after_sales: stage 'diagnosis': limit_minutes must be 1 to 525600/);
-  assert.match(problem, /installation: stage 'booking'/, 'the second problem is named too');
-  // not JSON at all: said in the page, nothing sent
+  // workflows in their form: every problem is said beside its own field, in Chinese
+  await page.waitForSelector('#workflow-list .workflow');
+  const afterSales = page.locator('#workflow-list .workflow').first();
+  assert.equal(await afterSales.locator('.wf-type').inputValue(), 'after_sales');
+  await afterSales.locator('tr.wf-stage').nth(1).locator('.stage-limit').fill('0');
+  await page.click('#add-workflow');
+  const added = page.locator('#workflow-list .workflow').last();
+  await added.locator('.wf-type').fill('installation');
+  if (await added.locator('tr.wf-stage').count() === 0) { await added.locator('.add-stage').click(); }
+  await added.locator('tr.wf-stage').first().locator('.stage-id').fill('booking');
+  await added.locator('tr.wf-stage').first().locator('.stage-limit').fill('60');
+  await page.click('#save-workflows-form');
+  await page.waitForSelector('#workflows-editor .field-msg');
+  const limit = page.locator('#workflows-editor [data-field="workflows.0.stages.1.limit_minutes"]');
+  assert.equal(await limit.getAttribute('aria-invalid'), 'true');
+  assert.match(await page.locator('#workflows-editor .field-msg').first().textContent(), /应在 1 到 525600 之间/);
+  const lastIndex = (await page.locator('#workflow-list .workflow').count()) - 1;
+  const name = page.locator(`#workflows-editor [data-field="workflows.${lastIndex}.stages.0.names.zh-CN"]`);
+  assert.equal(await name.getAttribute('aria-invalid'), 'true', 'the second problem is marked too');
+  assert.match(await page.textContent('#message'), /处需要修改/);
+  // the advanced view: not JSON at all is said in the page, nothing sent
   await page.evaluate(() => { const m = document.getElementById('message'); m.className = ''; m.textContent = ''; });
+  await page.click('#routing-advanced summary');
   await page.fill('#routing-json', '{"rules": [');
   await page.click('#save-routing');
   await page.waitForSelector('#message.error');

@@ -7,6 +7,7 @@
 
 use jiff::Timestamp;
 use serde::Deserialize;
+use servq_core::{SettingProblem, SettingReason};
 use servq_desk::{
     BusinessCalendar, CalendarSpec, ClockEvent, ClockOp, Priority, SlaClock, SlaMetric, SlaPolicy,
     StageMove, TicketAction, TicketStatus, TicketType, Workflow, default_workflows, transition,
@@ -186,9 +187,10 @@ pub struct DeskSettingsUpdate {
 /// Why desk settings were not stored.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsRefused {
-    /// What is wrong, as (part, reason): every problem of every part.
-    #[error("{}", .0.iter().map(|(part, reason)| format!("{part}: {reason}")).collect::<Vec<_>>().join("; "))]
-    Invalid(Vec<(&'static str, String)>),
+    /// What is wrong: every problem of every part, each at its path in the body
+    /// (`policy.rules.0.name`).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<SettingProblem>),
     /// The store failed (a server error, not the request's fault).
     #[error(transparent)]
     Failed(#[from] anyhow::Error),
@@ -200,44 +202,48 @@ impl From<servq_store::StoreError> for SettingsRefused {
     }
 }
 
-/// Every problem of a settings change, as (part, reason): the calendar must build, the policy
-/// and routing pass their checks (`servq-desk`), the workflows too and keep every ticket type
-/// that stored tickets have, and the category tree must be well formed.
+/// Every problem of a settings change, each at its path in the body (`calendar.week.2`,
+/// `workflows.0.stages.1.limit_minutes`): the calendar must build, the policy and routing pass
+/// their checks (`servq-desk`), the workflows too and keep every ticket type that stored
+/// tickets have, and the category tree must be well formed.
 pub async fn settings_problems(
     store: &Store,
     update: &DeskSettingsUpdate,
-) -> Result<Vec<(&'static str, String)>, SettingsRefused> {
-    let mut problems: Vec<(&'static str, String)> = Vec::new();
-    if let Some(spec) = &update.calendar
-        && let Err(error) = BusinessCalendar::new(spec)
-    {
-        problems.push(("calendar", error.to_string()));
+) -> Result<Vec<SettingProblem>, SettingsRefused> {
+    let under = |part: &'static str| move |problem: SettingProblem| problem.under(part);
+    let mut problems: Vec<SettingProblem> = Vec::new();
+    if let Some(spec) = &update.calendar {
+        problems.extend(spec.problems().into_iter().map(under("calendar")));
     }
     if let Some(policy) = &update.policy {
-        problems.extend(policy.problems().into_iter().map(|p| ("policy", p)));
+        problems.extend(policy.problems().into_iter().map(under("policy")));
     }
     if let Some(routing) = &update.routing {
-        problems.extend(routing.problems().into_iter().map(|p| ("routing", p)));
+        problems.extend(routing.problems().into_iter().map(under("routing")));
     }
     if let Some(workflows) = &update.workflows {
         problems.extend(
             servq_desk::check_workflows(workflows)
                 .into_iter()
-                .map(|p| ("workflows", p)),
+                .map(under("workflows")),
         );
         for ticket_type in store.ticket_types().await? {
             if find_workflow(workflows, &ticket_type).is_none() {
-                problems.push((
+                problems.push(SettingProblem::new(
                     "workflows",
-                    format!("ticket type '{ticket_type}' has tickets: keep its workflow"),
+                    SettingReason::Other(format!(
+                        "ticket type '{ticket_type}' has tickets: keep its workflow"
+                    )),
                 ));
             }
         }
     }
-    if let Some(tree) = &update.categories
-        && let Err(error) = servq_desk::check_categories(tree)
-    {
-        problems.push(("categories", error.to_string()));
+    if let Some(tree) = &update.categories {
+        problems.extend(
+            servq_desk::check_categories(tree)
+                .into_iter()
+                .map(under("categories")),
+        );
     }
     Ok(problems)
 }
@@ -1101,12 +1107,12 @@ pub async fn set_centre_name(
 ) -> Result<(), SettingsRefused> {
     let name = name.trim();
     if name.chars().count() > MAX_CENTRE_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(SettingsRefused::Invalid(vec![(
+        return Err(SettingsRefused::Invalid(vec![SettingProblem::new(
             "centre_name",
-            format!(
+            SettingReason::Other(format!(
                 "the centre's name has at most {MAX_CENTRE_NAME_CHARS} characters and no control \
                  characters"
-            ),
+            )),
         )]));
     }
     store

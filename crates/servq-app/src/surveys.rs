@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
-use servq_core::{DispatchRule, SendVia, SurveyTemplate, choose_invitations};
+use servq_core::{
+    DispatchRule, SendVia, SettingProblem, SettingReason, SurveyTemplate, choose_invitations,
+};
 use servq_store::{Actor, NewInvitation, Store, StoredSurveyTemplate};
 
 use crate::{
@@ -215,13 +217,17 @@ fn parse_minute(text: &str) -> Option<u16> {
 }
 
 /// Parses the rules a user sent: JSON rules with `quiet_hours` as "22:00-08:00" or null.
-pub fn parse_rules(body: &Value) -> Result<Vec<DispatchRule>, String> {
+pub fn parse_rules(body: &Value) -> Result<Vec<DispatchRule>, Vec<SettingProblem>> {
     let Some(items) = body.get("rules").and_then(Value::as_array) else {
-        return Err("the body needs \"rules\": [ … ]".to_owned());
+        return Err(vec![SettingProblem::new(
+            "rules",
+            SettingReason::Other("the body needs \"rules\": [ … ]".to_owned()),
+        )]);
     };
     let mut rules = Vec::with_capacity(items.len());
+    let mut problems = Vec::new();
     for (index, item) in items.iter().enumerate() {
-        let at = |reason: String| format!("rules[{index}]: {reason}");
+        let at = format!("rules.{index}");
         let mut item = item.clone();
         let quiet = match item.get("quiet_hours") {
             None | Some(Value::Null) => None,
@@ -230,38 +236,61 @@ pub fn parse_rules(body: &Value) -> Result<Vec<DispatchRule>, String> {
                 let parsed = text
                     .split_once('-')
                     .and_then(|(start, end)| Some((parse_minute(start)?, parse_minute(end)?)));
-                Some(
-                    parsed.ok_or_else(|| {
-                        at(format!("quiet_hours '{text}' is not like 22:00-08:00"))
-                    })?,
-                )
+                if parsed.is_none() {
+                    problems.push(SettingProblem::new(
+                        format!("{at}.quiet_hours"),
+                        SettingReason::WrappingSpan(text.clone()),
+                    ));
+                }
+                parsed
             }
-            Some(_) => return Err(at("quiet_hours must be like \"22:00-08:00\" or null".into())),
+            Some(other) => {
+                problems.push(SettingProblem::new(
+                    format!("{at}.quiet_hours"),
+                    SettingReason::WrappingSpan(other.to_string()),
+                ));
+                None
+            }
         };
         if let Some(object) = item.as_object_mut() {
             object.remove("quiet_hours");
         }
-        let mut rule: DispatchRule =
-            serde_json::from_value(item).map_err(|error| at(error.to_string()))?;
+        let mut rule: DispatchRule = match serde_json::from_value(item) {
+            Ok(rule) => rule,
+            Err(error) => {
+                problems.push(SettingProblem::new(
+                    at,
+                    SettingReason::Other(error.to_string()),
+                ));
+                continue;
+            }
+        };
         rule.quiet_hours = quiet;
-        rule.check().map_err(|error| at(error.to_string()))?;
+        problems.extend(rule.problems().into_iter().map(|p| p.under(&at)));
         if rules
             .iter()
             .any(|other: &DispatchRule| other.rule_id == rule.rule_id)
         {
-            return Err(at(format!("rule_id '{}' appears twice", rule.rule_id)));
+            problems.push(SettingProblem::new(
+                format!("{at}.rule_id"),
+                SettingReason::Duplicate(rule.rule_id.clone()),
+            ));
         }
         rules.push(rule);
     }
-    Ok(rules)
+    if problems.is_empty() {
+        Ok(rules)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Why dispatch rules were not stored.
 #[derive(Debug, thiserror::Error)]
 pub enum RulesRefused {
-    /// The rules are not usable (the reason names the rule).
-    #[error("{0}")]
-    Invalid(String),
+    /// The rules are not usable: every problem, each at its path (`rules.1.sample_percent`).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<SettingProblem>),
     /// The store failed.
     #[error(transparent)]
     Failed(#[from] anyhow::Error),
@@ -275,13 +304,17 @@ pub async fn save_rules(
     actor: &Actor,
 ) -> Result<Vec<DispatchRule>, RulesRefused> {
     let rules = parse_rules(body).map_err(RulesRefused::Invalid)?;
-    for rule in &rules {
+    let mut missing = Vec::new();
+    for (index, rule) in rules.iter().enumerate() {
         if template(store, &rule.template_id, None).await?.is_none() {
-            return Err(RulesRefused::Invalid(format!(
-                "rule '{}': no survey template '{}'",
-                rule.rule_id, rule.template_id
-            )));
+            missing.push(SettingProblem::new(
+                format!("rules.{index}.template_id"),
+                SettingReason::Unknown(rule.template_id.clone()),
+            ));
         }
+    }
+    if !missing.is_empty() {
+        return Err(RulesRefused::Invalid(missing));
     }
     store
         .set_survey_rules(&rules, actor, now_ms())

@@ -78,8 +78,8 @@ pub async fn run(config: &Config, command: SurveysCommand) -> Result<ExitCode> {
             let rules = servq_app::surveys::save_rules(&store, &value, &servq_app::cli_actor())
                 .await
                 .map_err(|refused| match refused {
-                    servq_app::surveys::RulesRefused::Invalid(detail) => {
-                        anyhow::anyhow!("{}: {detail}", path.display())
+                    refused @ servq_app::surveys::RulesRefused::Invalid(_) => {
+                        anyhow::anyhow!("{}: {refused}", path.display())
                     }
                     servq_app::surveys::RulesRefused::Failed(error) => error,
                 })?;

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::{SettingProblem, SettingReason};
+
 /// How an invitation's link reaches the customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -71,26 +73,6 @@ pub struct DispatchRule {
     pub active: bool,
 }
 
-/// Why a dispatch rule is not usable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RuleError {
-    /// Sampling above 100 %.
-    #[error("sample_percent must be from 0 to 100")]
-    SamplePercent,
-    /// A quiet-hours minute past the day.
-    #[error("quiet hours must be minutes from 0 to 1439 (00:00–23:59)")]
-    QuietHours,
-    /// A link that expires at once.
-    #[error("expiry_hours must be at least 1")]
-    Expiry,
-    /// Empty id or template.
-    #[error("rule_id and template_id are required")]
-    Missing,
-    /// A language servq has no texts for.
-    #[error("locale must be en, zh-CN or zh-TW")]
-    Locale,
-}
-
 /// A closed contact that may be surveyed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SurveyCandidate {
@@ -114,27 +96,47 @@ const MINUTE_MS: i64 = 60_000;
 const DAY_MS: i64 = 24 * 60 * MINUTE_MS;
 
 impl DispatchRule {
-    /// Checks the values a user typed.
-    pub fn check(&self) -> Result<(), RuleError> {
-        if self.rule_id.trim().is_empty() || self.template_id.trim().is_empty() {
-            return Err(RuleError::Missing);
+    /// Every problem of the values a user typed, each at its field (`sample_percent`).
+    pub fn problems(&self) -> Vec<SettingProblem> {
+        let mut problems = Vec::new();
+        for (field, value) in [
+            ("rule_id", &self.rule_id),
+            ("template_id", &self.template_id),
+        ] {
+            if value.trim().is_empty() {
+                problems.push(SettingProblem::new(field, SettingReason::Required));
+            }
         }
         if self.sample_percent > 100 {
-            return Err(RuleError::SamplePercent);
+            problems.push(SettingProblem::new(
+                "sample_percent",
+                SettingReason::Range {
+                    min: "0".into(),
+                    max: "100".into(),
+                },
+            ));
         }
-        if self
-            .quiet_hours
-            .is_some_and(|(start, end)| start >= 1440 || end >= 1440)
+        if let Some((start, end)) = self.quiet_hours
+            && (start >= 1440 || end >= 1440)
         {
-            return Err(RuleError::QuietHours);
+            problems.push(SettingProblem::new(
+                "quiet_hours",
+                SettingReason::WrappingSpan(format!("{start}-{end}")),
+            ));
         }
         if self.expiry_hours == 0 {
-            return Err(RuleError::Expiry);
+            problems.push(SettingProblem::new(
+                "expiry_hours",
+                SettingReason::AtLeast("1".into()),
+            ));
         }
         if !["en", "zh-CN", "zh-TW"].contains(&self.locale.as_str()) {
-            return Err(RuleError::Locale);
+            problems.push(SettingProblem::new(
+                "locale",
+                SettingReason::Unknown(self.locale.clone()),
+            ));
         }
-        Ok(())
+        problems
     }
 
     /// Whether the rule applies to the contact's channel and category.
@@ -303,17 +305,19 @@ mod tests {
                 sample_percent: 101,
                 ..rule()
             }
-            .check(),
-            Err(RuleError::SamplePercent)
+            .problems()[0]
+                .field,
+            "sample_percent"
         );
         assert_eq!(
             DispatchRule {
                 quiet_hours: Some((0, 1440)),
                 ..rule()
             }
-            .check(),
-            Err(RuleError::QuietHours)
+            .problems()[0]
+                .field,
+            "quiet_hours"
         );
-        assert_eq!(rule().check(), Ok(()));
+        assert_eq!(rule().problems(), Vec::new());
     }
 }

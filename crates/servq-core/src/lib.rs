@@ -8,6 +8,7 @@ mod contact;
 mod dispatch;
 mod error;
 mod ids;
+mod setting;
 mod survey;
 mod time;
 mod values;
@@ -15,9 +16,10 @@ mod values;
 pub use access::{PERMISSIONS, Permission, Role, UnknownRole};
 pub use agent_state::{AgentStateInterval, AgentStateKind, AgentStateRecord, MAX_STATE_SECONDS};
 pub use contact::{Channel, Contact, ContactRecord, Direction};
-pub use dispatch::{DispatchRule, RuleError, SendVia, SurveyCandidate, choose_invitations};
+pub use dispatch::{DispatchRule, SendVia, SurveyCandidate, choose_invitations};
 pub use error::{FieldError, ParseError};
 pub use ids::{AgentId, ContactId, CustomerId, Label};
+pub use setting::{SettingProblem, SettingReason, is_identifier};
 pub use survey::{
     Csat, CsatScale, MAX_COMMENT_CHARS, QualityDimension, Question, QuestionKind, SURVEY_COLUMNS,
     SURVEY_REQUIRED, Stage, SurveyAnswers, SurveyRecord, SurveyTemplate, TemplateError,

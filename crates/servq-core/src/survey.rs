@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::{SettingProblem, SettingReason};
+
 use jiff::tz::TimeZone;
 
 use crate::error::{FieldError, ParseError, keep_error};
@@ -237,15 +239,9 @@ pub enum TemplateError {
     /// Not valid template JSON.
     #[error("not a survey template: {0}")]
     Json(String),
-    /// No questions.
-    #[error("a template needs at least one question")]
-    Empty,
-    /// Empty name.
-    #[error("a template needs a name")]
-    NoName,
-    /// The same answer field twice.
-    #[error("the question '{0}' appears twice")]
-    Repeated(&'static str),
+    /// A field that is not usable.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<SettingProblem>),
 }
 
 /// A survey template (one version of it).
@@ -311,11 +307,23 @@ impl SurveyTemplate {
     }
 
     fn check(&self) -> Result<(), TemplateError> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(TemplateError::Invalid(problems))
+        }
+    }
+
+    /// Every problem of the template, each at its field (`name`, `questions.3.kind`): a name,
+    /// at least one question, each answer field asked once.
+    pub fn problems(&self) -> Vec<SettingProblem> {
+        let mut problems = Vec::new();
         if self.name.trim().is_empty() {
-            return Err(TemplateError::NoName);
+            problems.push(SettingProblem::new("name", SettingReason::Required));
         }
         if self.questions.is_empty() {
-            return Err(TemplateError::Empty);
+            problems.push(SettingProblem::new("questions", SettingReason::Empty));
         }
         for (index, question) in self.questions.iter().enumerate() {
             let field = question.kind.field();
@@ -323,10 +331,13 @@ impl SurveyTemplate {
                 .iter()
                 .any(|earlier| earlier.kind.field() == field)
             {
-                return Err(TemplateError::Repeated(field));
+                problems.push(SettingProblem::new(
+                    format!("questions.{index}.kind"),
+                    SettingReason::Duplicate(field.to_owned()),
+                ));
             }
         }
-        Ok(())
+        problems
     }
 
     /// The default template: CSAT on the three-level scale (required), the four stage ratings,
@@ -687,7 +698,10 @@ mod tests {
         let json = r#"{"name":"x","questions":[{"kind":"nps"},{"kind":"nps","required":true}]}"#;
         assert_eq!(
             SurveyTemplate::from_json(json),
-            Err(TemplateError::Repeated("nps"))
+            Err(TemplateError::Invalid(vec![SettingProblem::new(
+                "questions.1.kind",
+                SettingReason::Duplicate("nps".to_owned())
+            )]))
         );
         let only_nps = SurveyTemplate::from_json(
             r#"{"name":"NPS","questions":[{"kind":"nps","required":true}]}"#,

@@ -11,6 +11,7 @@ use jiff::{
     tz::TimeZone,
 };
 use serde::{Deserialize, Serialize};
+use servq_core::{SettingProblem, SettingReason};
 
 /// Minutes after local midnight, `[start, end)`; `end` may be 1440 (midnight).
 pub type Span = (u16, u16);
@@ -58,6 +59,41 @@ impl CalendarSpec {
             workdays: Vec::new(),
             duty: Vec::new(),
         }
+    }
+}
+
+impl CalendarSpec {
+    /// Every reason the calendar cannot be used, each at its path (`week.2` for Wednesday's
+    /// hours, `duty`, `time_zone`), by the same parsing [`BusinessCalendar::new`] does.
+    pub fn problems(&self) -> Vec<SettingProblem> {
+        let mut problems = Vec::new();
+        if TimeZone::get(&self.time_zone).is_err() {
+            problems.push(SettingProblem::new(
+                "time_zone",
+                SettingReason::Unknown(self.time_zone.clone()),
+            ));
+        }
+        let spans = |field: String, texts: &[String], problems: &mut Vec<SettingProblem>| {
+            for text in texts {
+                if parse_span(text).is_err() {
+                    problems.push(SettingProblem::new(
+                        field.clone(),
+                        SettingReason::TimeSpan(text.clone()),
+                    ));
+                }
+            }
+        };
+        for (day, texts) in self.week.iter().enumerate() {
+            spans(format!("week.{day}"), texts, &mut problems);
+        }
+        spans("duty".to_owned(), &self.duty, &mut problems);
+        if problems.is_empty() && self.week.iter().all(Vec::is_empty) {
+            problems.push(SettingProblem::new(
+                "week",
+                SettingReason::Other(CalendarError::NeverOpen.to_string()),
+            ));
+        }
+        problems
     }
 }
 

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
+use servq_core::{SettingProblem, SettingReason};
 
 use crate::ticket::DEFAULT_CATEGORIES;
 
@@ -24,23 +25,6 @@ pub struct Category {
     pub children: Vec<Category>,
 }
 
-/// Why a category tree is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CategoryError {
-    /// Two nodes share an id.
-    #[error("the category id '{0}' is used twice")]
-    Repeated(String),
-    /// An id that is empty or has characters other than letters, digits, _ and -.
-    #[error("category id '{0}' must be 1 to 64 letters, digits, _ or -")]
-    BadId(String),
-    /// A missing name.
-    #[error("category '{0}' needs a name in every language")]
-    NoName(String),
-    /// Deeper than three levels.
-    #[error("category '{0}' is deeper than three levels")]
-    TooDeep(String),
-}
-
 impl Category {
     /// The name in a UI language (`zh-CN`, `zh-TW`, else English).
     pub fn name(&self, locale: &str) -> &str {
@@ -52,14 +36,23 @@ impl Category {
     }
 }
 
-/// Checks a tree: ids unique and well-formed, names in every language, at most three levels.
-pub fn check_categories(tree: &[Category]) -> Result<(), CategoryError> {
+/// Every problem of a tree, each at its path (`0.children.3.name_en`): ids of 1 to 64
+/// letters, digits, `_` or `-`, unique across the tree; a name in every language; at most three
+/// levels.
+pub fn check_categories(tree: &[Category]) -> Vec<SettingProblem> {
     fn walk<'a>(
         nodes: &'a [Category],
+        path: &str,
         depth: usize,
         seen: &mut HashSet<&'a str>,
-    ) -> Result<(), CategoryError> {
-        for node in nodes {
+        problems: &mut Vec<SettingProblem>,
+    ) {
+        for (index, node) in nodes.iter().enumerate() {
+            let at = if path.is_empty() {
+                index.to_string()
+            } else {
+                format!("{path}.children.{index}")
+            };
             let id = node.id.as_str();
             if id.is_empty()
                 || id.len() > 64
@@ -67,25 +60,45 @@ pub fn check_categories(tree: &[Category]) -> Result<(), CategoryError> {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {
-                return Err(CategoryError::BadId(node.id.clone()));
+                problems.push(SettingProblem::new(
+                    format!("{at}.id"),
+                    SettingReason::Identifier {
+                        value: node.id.clone(),
+                        max: 64,
+                        loose: true,
+                    },
+                ));
+            } else if !seen.insert(id) {
+                problems.push(SettingProblem::new(
+                    format!("{at}.id"),
+                    SettingReason::Duplicate(node.id.clone()),
+                ));
             }
-            if !seen.insert(id) {
-                return Err(CategoryError::Repeated(node.id.clone()));
-            }
-            if [&node.name_zh_cn, &node.name_zh_tw, &node.name_en]
-                .iter()
-                .any(|name| name.trim().is_empty())
-            {
-                return Err(CategoryError::NoName(node.id.clone()));
+            for (field, name) in [
+                ("name_zh_cn", &node.name_zh_cn),
+                ("name_zh_tw", &node.name_zh_tw),
+                ("name_en", &node.name_en),
+            ] {
+                if name.trim().is_empty() {
+                    problems.push(SettingProblem::new(
+                        format!("{at}.{field}"),
+                        SettingReason::Required,
+                    ));
+                }
             }
             if depth >= 3 && !node.children.is_empty() {
-                return Err(CategoryError::TooDeep(node.id.clone()));
+                problems.push(SettingProblem::new(
+                    format!("{at}.children"),
+                    SettingReason::TooDeep(3),
+                ));
+            } else {
+                walk(&node.children, &at, depth + 1, seen, problems);
             }
-            walk(&node.children, depth + 1, seen)?;
         }
-        Ok(())
     }
-    walk(tree, 1, &mut HashSet::new())
+    let mut problems = Vec::new();
+    walk(tree, "", 1, &mut HashSet::new(), &mut problems);
+    problems
 }
 
 /// Every category of a tree with its depth (0 for groups at the top), in tree order.
@@ -218,7 +231,7 @@ mod tests {
     #[test]
     fn the_default_tree_is_valid_and_has_the_18_consult_categories() {
         let tree = default_categories();
-        assert_eq!(check_categories(&tree), Ok(()));
+        assert_eq!(check_categories(&tree), Vec::new());
         assert_eq!(tree[0].children.len(), 18);
         assert_eq!(tree[0].children[17].name("en"), "Consult – other");
         assert!(contains_category(&tree, "billing"));
@@ -228,14 +241,29 @@ mod tests {
         let copy = repeated[0].children[0].clone();
         repeated[1].children.push(copy);
         assert_eq!(
-            check_categories(&repeated),
-            Err(CategoryError::Repeated("account_opening".into()))
+            check_categories(&repeated)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["1.children.5.id: 'account_opening' appears twice"]
         );
         let mut nameless = tree;
         nameless[2].children[0].name_en = " ".into();
-        assert_eq!(
-            check_categories(&nameless),
-            Err(CategoryError::NoName("billing".into()))
-        );
+        nameless[0].children[1]
+            .children
+            .push(node("deep", "深", "深", "Deep", Vec::new()));
+        nameless[0].children[1].children[0].children.push(node(
+            "deeper",
+            "更深",
+            "更深",
+            "Deeper",
+            Vec::new(),
+        ));
+        let problems = check_categories(&nameless);
+        assert_eq!(problems[0].field, "0.children.1.children.0.children");
+        assert_eq!(problems[0].reason, SettingReason::TooDeep(3));
+        assert_eq!(problems[1].field, "2.children.0.name_en");
+        assert_eq!(problems[1].reason, SettingReason::Required);
+        assert_eq!(problems.len(), 2);
     }
 }

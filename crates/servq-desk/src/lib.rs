@@ -36,9 +36,7 @@ pub use calendar::{
     BusinessCalendar, CHINA_SCHEDULE_YEARS, CalendarError, CalendarSpec, Span, china_2025,
     china_2026, china_schedule,
 };
-pub use categories::{
-    Category, CategoryError, check_categories, contains_category, default_categories, flatten,
-};
+pub use categories::{Category, check_categories, contains_category, default_categories, flatten};
 pub use kpi::{
     AGED_BACKLOG_MS, TicketCounters, complaint_rate, complaints_in_24h_rate,
     first_response_seconds, resolution_seconds, sla_attainment, ticket_resolution_rate,

@@ -4,6 +4,7 @@
 //! `warn_at_percent` of its target and again when it breaches.
 
 use serde::{Deserialize, Serialize};
+use servq_core::{SettingProblem, SettingReason};
 
 use crate::sla::SlaMetric;
 
@@ -115,22 +116,29 @@ impl SlaPolicy {
             .find(|rule| rule.applies(priority, category, segment))
     }
 
-    /// Every reason the policy cannot be used: it needs a rule, every rule a name and targets
-    /// of at least a minute, and `warn_at_percent` from 1 to 99 (100 would never warn).
-    pub fn problems(&self) -> Vec<String> {
+    /// Every reason the policy cannot be used, each at its path (`rules.0.name`): it needs a
+    /// rule, every rule a name and targets of at least a minute, and `warn_at_percent` from 1 to
+    /// 99 (100 would never warn).
+    pub fn problems(&self) -> Vec<SettingProblem> {
         let mut problems = Vec::new();
         if self.rules.is_empty() {
-            problems.push("an SLA policy needs at least one rule".to_owned());
+            problems.push(SettingProblem::new("rules", SettingReason::Empty));
         }
         if !(1..=99).contains(&self.warn_at_percent) {
-            problems.push(format!(
-                "warn_at_percent must be 1 to 99, not {}",
-                self.warn_at_percent
+            problems.push(SettingProblem::new(
+                "warn_at_percent",
+                SettingReason::Range {
+                    min: "1".into(),
+                    max: "99".into(),
+                },
             ));
         }
         for (index, rule) in self.rules.iter().enumerate() {
             if rule.name.trim().is_empty() {
-                problems.push(format!("rules[{index}]: a rule needs a name"));
+                problems.push(SettingProblem::new(
+                    format!("rules.{index}.name"),
+                    SettingReason::Required,
+                ));
             }
             for (field, minutes) in [
                 ("first_response_minutes", rule.first_response_minutes),
@@ -138,7 +146,10 @@ impl SlaPolicy {
                 ("resolution_minutes", rule.resolution_minutes),
             ] {
                 if minutes == 0 {
-                    problems.push(format!("rules[{index}]: {field} must be at least 1"));
+                    problems.push(SettingProblem::new(
+                        format!("rules.{index}.{field}"),
+                        SettingReason::AtLeast("1".into()),
+                    ));
                 }
             }
         }
@@ -195,15 +206,22 @@ mod tests {
                 ..SlaPolicy::standard()
             };
             assert_eq!(
-                policy.problems(),
-                [format!("warn_at_percent must be 1 to 99, not {bad}")]
+                policy
+                    .problems()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>(),
+                ["warn_at_percent: must be from 1 to 99"]
             );
         }
         let empty = SlaPolicy {
             rules: Vec::new(),
             warn_at_percent: 80,
         };
-        assert_eq!(empty.problems(), ["an SLA policy needs at least one rule"]);
+        assert_eq!(
+            empty.problems(),
+            [SettingProblem::new("rules", SettingReason::Empty)]
+        );
     }
 
     #[test]

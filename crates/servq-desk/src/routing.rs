@@ -4,6 +4,7 @@
 //! the fewest open tickets (least-loaded, ties by id).
 
 use serde::{Deserialize, Serialize};
+use servq_core::{SettingProblem, SettingReason};
 
 /// One routing rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,12 +52,14 @@ fn listed(list: &[String], value: &str) -> bool {
 
 impl Routing {
     /// Every reason the routing cannot be used: each rule needs a team.
-    pub fn problems(&self) -> Vec<String> {
+    pub fn problems(&self) -> Vec<SettingProblem> {
         self.rules
             .iter()
             .enumerate()
             .filter(|(_, rule)| rule.team.trim().is_empty())
-            .map(|(index, _)| format!("rules[{index}]: every routing rule needs a team"))
+            .map(|(index, _)| {
+                SettingProblem::new(format!("rules.{index}.team"), SettingReason::Required)
+            })
             .collect()
     }
 

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use servq_core::{SettingProblem, SettingReason, is_identifier};
+
 use crate::sla::SlaMetric;
 
 /// The ticket type of complaints: a complaint closes only after its return visit, and the
@@ -285,51 +287,65 @@ pub const STAGE_NAME_LOCALES: [&str; 3] = ["zh-CN", "zh-TW", "en"];
 /// The longest stage limit accepted: a year of business minutes.
 pub const MAX_STAGE_MINUTES: u32 = 525_600;
 
-fn is_identifier(text: &str, max: usize) -> bool {
-    !text.is_empty()
-        && text.len() <= max
-        && text
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
-/// Every problem of a set of workflows (empty when it can be used): at least one workflow,
-/// ticket types and stage ids of lower-case letters, digits and `_`, unique; at least one
-/// stage each; limits from 1 minute to [`MAX_STAGE_MINUTES`]; names in zh-CN, zh-TW and en for
-/// stages the catalogue does not name.
-pub fn check_workflows(workflows: &[Workflow]) -> Vec<String> {
+/// Every problem of a set of workflows (empty when it can be used), each at its path
+/// (`1.stages.0.limit_minutes`): at least one workflow, ticket types and stage ids of lower-case
+/// letters, digits and `_`, unique; at least one stage each; limits from 1 minute to
+/// [`MAX_STAGE_MINUTES`]; names in zh-CN, zh-TW and en for stages the catalogue does not name.
+pub fn check_workflows(workflows: &[Workflow]) -> Vec<SettingProblem> {
     let mut problems = Vec::new();
     if workflows.is_empty() {
-        problems.push("at least one workflow is needed".to_owned());
+        problems.push(SettingProblem::new("", SettingReason::Empty));
     }
     let mut types = std::collections::BTreeSet::new();
-    for workflow in workflows {
+    for (w, workflow) in workflows.iter().enumerate() {
         let kind = &workflow.ticket_type;
         if !is_identifier(kind, 32) {
-            problems.push(format!(
-                "ticket type '{kind}': use 1 to 32 lower-case letters, digits or _"
+            problems.push(SettingProblem::new(
+                format!("{w}.ticket_type"),
+                SettingReason::Identifier {
+                    value: kind.clone(),
+                    max: 32,
+                    loose: false,
+                },
+            ));
+        } else if !types.insert(kind.as_str()) {
+            problems.push(SettingProblem::new(
+                format!("{w}.ticket_type"),
+                SettingReason::Duplicate(kind.clone()),
             ));
         }
-        if !types.insert(kind.as_str()) {
-            problems.push(format!("ticket type '{kind}' appears twice"));
-        }
         if workflow.stages.is_empty() {
-            problems.push(format!("{kind}: a workflow needs at least one stage"));
+            problems.push(SettingProblem::new(
+                format!("{w}.stages"),
+                SettingReason::Empty,
+            ));
         }
         let mut ids = std::collections::BTreeSet::new();
-        for stage in &workflow.stages {
+        for (s, stage) in workflow.stages.iter().enumerate() {
             let id = &stage.id;
+            let at = format!("{w}.stages.{s}");
             if !is_identifier(id, 40) {
-                problems.push(format!(
-                    "{kind}: stage '{id}': use 1 to 40 lower-case letters, digits or _"
+                problems.push(SettingProblem::new(
+                    format!("{at}.id"),
+                    SettingReason::Identifier {
+                        value: id.clone(),
+                        max: 40,
+                        loose: false,
+                    },
+                ));
+            } else if !ids.insert(id.as_str()) {
+                problems.push(SettingProblem::new(
+                    format!("{at}.id"),
+                    SettingReason::Duplicate(id.clone()),
                 ));
             }
-            if !ids.insert(id.as_str()) {
-                problems.push(format!("{kind}: stage '{id}' appears twice"));
-            }
             if !(1..=MAX_STAGE_MINUTES).contains(&stage.limit_minutes) {
-                problems.push(format!(
-                    "{kind}: stage '{id}': limit_minutes must be 1 to {MAX_STAGE_MINUTES}"
+                problems.push(SettingProblem::new(
+                    format!("{at}.limit_minutes"),
+                    SettingReason::Range {
+                        min: "1".into(),
+                        max: MAX_STAGE_MINUTES.to_string(),
+                    },
                 ));
             }
             if !CATALOGUE_STAGES.contains(&id.as_str()) {
@@ -339,7 +355,10 @@ pub fn check_workflows(workflows: &[Workflow]) -> Vec<String> {
                         .get(locale)
                         .is_none_or(|name| name.trim().is_empty())
                     {
-                        problems.push(format!("{kind}: stage '{id}' needs a name in {locale}"));
+                        problems.push(SettingProblem::new(
+                            format!("{at}.names.{locale}"),
+                            SettingReason::Required,
+                        ));
                     }
                 }
             }
@@ -573,19 +592,22 @@ mod tests {
             stages: Vec::new(),
         });
         assert_eq!(
-            check_workflows(&bad),
+            check_workflows(&bad)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             vec![
-                "after_sales: stage 'diagnosis': limit_minutes must be 1 to 525600",
-                "complaint: stage 'reception' appears twice",
-                "consult: stage 'callback' needs a name in zh-CN",
-                "consult: stage 'callback' needs a name in zh-TW",
-                "ticket type 'Repair': use 1 to 32 lower-case letters, digits or _",
-                "Repair: a workflow needs at least one stage",
+                "0.stages.1.limit_minutes: must be from 1 to 525600",
+                "1.stages.4.id: 'reception' appears twice",
+                "2.stages.2.names.zh-CN: is required",
+                "2.stages.2.names.zh-TW: is required",
+                "3.ticket_type: 'Repair': use 1 to 32 lower-case letters, digits or _",
+                "3.stages: needs at least one entry",
             ]
         );
         assert_eq!(
             check_workflows(&[]),
-            vec!["at least one workflow is needed"]
+            vec![SettingProblem::new("", SettingReason::Empty)]
         );
     }
 }

@@ -6,6 +6,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::{Deserialize, Serialize};
+use servq_core::{SettingProblem, SettingReason};
 
 use crate::fold::{Folder, original_span};
 
@@ -179,10 +180,127 @@ impl RuleSet {
         Ok(toml::from_str(text)?)
     }
 
+    /// Every reason the rule set cannot be used, each at its path (`forbidden.0.phrases`,
+    /// `required.1.within_first_seconds`, `over_talk.max_agent_share`): every rule a name,
+    /// forbidden rules no empty phrase, required rules a phrase and exactly one of
+    /// `within_first_seconds` and `within_last_seconds` (not negative), thresholds in range.
+    pub fn problems(&self) -> Vec<SettingProblem> {
+        let mut problems = Vec::new();
+        let named = |field: String, name: &str, problems: &mut Vec<SettingProblem>| {
+            if name.trim().is_empty() {
+                problems.push(SettingProblem::new(
+                    format!("{field}.name"),
+                    SettingReason::Required,
+                ));
+            }
+        };
+        for (index, rule) in self.forbidden.iter().enumerate() {
+            named(format!("forbidden.{index}"), &rule.name, &mut problems);
+            if rule.phrases.is_empty() || rule.phrases.iter().any(|p| p.trim().is_empty()) {
+                problems.push(SettingProblem::new(
+                    format!("forbidden.{index}.phrases"),
+                    SettingReason::Empty,
+                ));
+            }
+        }
+        for (index, rule) in self.required.iter().enumerate() {
+            let at = format!("required.{index}");
+            named(at.clone(), &rule.name, &mut problems);
+            if rule.phrases.iter().all(|p| p.trim().is_empty()) {
+                problems.push(SettingProblem::new(
+                    format!("{at}.phrases"),
+                    SettingReason::Empty,
+                ));
+            }
+            match (rule.within_first_seconds, rule.within_last_seconds) {
+                (Some(_), Some(_)) | (None, None) => problems.push(SettingProblem::new(
+                    format!("{at}.within_first_seconds"),
+                    SettingReason::Other(
+                        "give exactly one of within_first_seconds and within_last_seconds"
+                            .to_owned(),
+                    ),
+                )),
+                (Some(seconds), None) | (None, Some(seconds))
+                    if !(seconds.is_finite() && seconds >= 0.0) =>
+                {
+                    let field = if rule.within_first_seconds.is_some() {
+                        "within_first_seconds"
+                    } else {
+                        "within_last_seconds"
+                    };
+                    problems.push(SettingProblem::new(
+                        format!("{at}.{field}"),
+                        SettingReason::Range {
+                            min: "0".into(),
+                            max: "86400".into(),
+                        },
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let seconds = |field: &str, value: f64, problems: &mut Vec<SettingProblem>| {
+            if !(value.is_finite() && value >= 0.0) {
+                problems.push(SettingProblem::new(
+                    field,
+                    SettingReason::Range {
+                        min: "0".into(),
+                        max: "86400".into(),
+                    },
+                ));
+            }
+        };
+        if let Some(rule) = &self.interruption {
+            named("interruption".to_owned(), &rule.name, &mut problems);
+            seconds(
+                "interruption.min_overlap_seconds",
+                rule.min_overlap_seconds,
+                &mut problems,
+            );
+        }
+        if let Some(rule) = &self.silence {
+            named("silence".to_owned(), &rule.name, &mut problems);
+            seconds("silence.min_seconds", rule.min_seconds, &mut problems);
+        }
+        if let Some(rule) = &self.over_talk {
+            named("over_talk".to_owned(), &rule.name, &mut problems);
+            if !(0.0..=1.0).contains(&rule.max_agent_share) {
+                problems.push(SettingProblem::new(
+                    "over_talk.max_agent_share",
+                    SettingReason::Range {
+                        min: "0".into(),
+                        max: "1".into(),
+                    },
+                ));
+            }
+        }
+        problems
+    }
+
+    /// The TOML text of the rule set (how it is stored and shown in the advanced view).
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
+        toml::to_string(self)
+    }
+
     /// The default rules.
     pub fn default_rules() -> RuleSet {
         RuleSet::parse(DEFAULT_RULES).expect("the shipped rules parse")
     }
+}
+
+/// The name of the rule a problem path (`required.1.phrases`) points into.
+fn rule_at<'a>(rules: &'a RuleSet, field: &str) -> Option<&'a str> {
+    let mut parts = field.split('.');
+    let kind = parts.next()?;
+    let index = || -> Option<usize> { field.split('.').nth(1)?.parse().ok() };
+    Some(match kind {
+        "forbidden" => &rules.forbidden.get(index()?)?.name,
+        "required" => &rules.required.get(index()?)?.name,
+        "interruption" => &rules.interruption.as_ref()?.name,
+        "silence" => &rules.silence.as_ref()?.name,
+        "over_talk" => &rules.over_talk.as_ref()?.name,
+        _ => return None,
+    })
 }
 
 /// What a hit is.
@@ -250,44 +368,28 @@ pub struct Scanner {
 impl Scanner {
     /// Compiles `rules` (checks them, folds every phrase, builds one automaton).
     pub fn new(rules: RuleSet) -> Result<Scanner, RuleError> {
-        let invalid = |rule: &str, reason: &str| RuleError::Invalid {
-            rule: rule.to_owned(),
-            reason: reason.to_owned(),
-        };
+        if let Some(problem) = rules.problems().into_iter().next() {
+            // named by the rule, as a person wrote it in the TOML
+            let rule = rule_at(&rules, &problem.field).unwrap_or(&problem.field);
+            return Err(RuleError::Invalid {
+                rule: rule.to_owned(),
+                reason: problem.reason.to_string(),
+            });
+        }
         let folder = Folder::new();
         let mut patterns = Vec::new();
         let mut owners = Vec::new();
         for (index, rule) in rules.forbidden.iter().enumerate() {
             for phrase in &rule.phrases {
-                if phrase.trim().is_empty() {
-                    return Err(invalid(&rule.name, "an empty phrase"));
-                }
                 patterns.push(folder.fold(phrase.trim()));
                 owners.push(PatternOwner::Forbidden(index));
             }
         }
         for (index, rule) in rules.required.iter().enumerate() {
-            if rule.phrases.iter().all(|p| p.trim().is_empty()) {
-                return Err(invalid(&rule.name, "no phrases"));
-            }
-            if rule.within_first_seconds.is_some() == rule.within_last_seconds.is_some() {
-                return Err(invalid(
-                    &rule.name,
-                    "give exactly one of within_first_seconds and within_last_seconds",
-                ));
-            }
             for phrase in rule.phrases.iter().filter(|p| !p.trim().is_empty()) {
                 patterns.push(folder.fold(phrase.trim()));
                 owners.push(PatternOwner::Required(index));
             }
-        }
-        if let Some(rule) = &rules.over_talk
-            && !(0.0..=1.0).contains(&rule.max_agent_share)
-        {
-            return Err(invalid(
-                &rule.name,
-                "max_agent_share must be between 0 and 1",
-            ));
         }
         let automaton = if patterns.is_empty() {
             None

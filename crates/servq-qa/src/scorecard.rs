@@ -6,6 +6,7 @@
 //! 50 % zeroes the whole evaluation. Definitions in `docs/qa.md`.
 
 use serde::{Deserialize, Serialize};
+use servq_core::{SettingProblem, SettingReason};
 
 /// How an item is rated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,21 +112,9 @@ pub enum ScoreError {
         /// Highest level.
         high: u8,
     },
-    /// A weight that is not a positive number.
-    #[error("item '{0}' needs a positive weight")]
-    BadWeight(String),
-    /// Two items share an id.
-    #[error("item id '{0}' is used twice")]
-    DuplicateItem(String),
-    /// An item without an id (answers could not name it).
-    #[error("item '{0}' needs an id")]
-    BlankItemId(String),
-    /// An item without a name.
-    #[error("item '{0}' needs a name")]
-    BlankItemName(String),
-    /// A section without a name (its 1-based position).
-    #[error("section {0} needs a name")]
-    BlankSectionName(usize),
+    /// A definition that cannot be scored: its first problem.
+    #[error("{0}")]
+    Invalid(SettingProblem),
 }
 
 /// A scored evaluation.
@@ -140,27 +129,61 @@ pub struct Score {
 }
 
 impl Scorecard {
-    /// Checks weights and ids.
-    pub fn validate(&self) -> Result<(), ScoreError> {
-        if let Some(position) = self.sections.iter().position(|s| s.name.trim().is_empty()) {
-            return Err(ScoreError::BlankSectionName(position + 1));
+    /// Every reason the definition cannot be used, each at its path (`sections.1.items.0.weight`):
+    /// a name, at least one item, sections with names, items with an id (unique) and a name and
+    /// a positive weight.
+    pub fn problems(&self) -> Vec<SettingProblem> {
+        let mut problems = Vec::new();
+        if self.name.trim().is_empty() {
+            problems.push(SettingProblem::new("name", SettingReason::Required));
+        }
+        if self.items().next().is_none() {
+            problems.push(SettingProblem::new("sections", SettingReason::Empty));
         }
         let mut seen = std::collections::HashSet::new();
-        for item in self.items() {
-            if item.id.trim().is_empty() {
-                return Err(ScoreError::BlankItemId(item.name.clone()));
+        for (s, section) in self.sections.iter().enumerate() {
+            if section.name.trim().is_empty() {
+                problems.push(SettingProblem::new(
+                    format!("sections.{s}.name"),
+                    SettingReason::Required,
+                ));
             }
-            if item.name.trim().is_empty() {
-                return Err(ScoreError::BlankItemName(item.id.clone()));
-            }
-            if !(item.weight.is_finite() && item.weight > 0.0) {
-                return Err(ScoreError::BadWeight(item.id.clone()));
-            }
-            if !seen.insert(item.id.as_str()) {
-                return Err(ScoreError::DuplicateItem(item.id.clone()));
+            for (i, item) in section.items.iter().enumerate() {
+                let at = format!("sections.{s}.items.{i}");
+                if item.id.trim().is_empty() {
+                    problems.push(SettingProblem::new(
+                        format!("{at}.id"),
+                        SettingReason::Required,
+                    ));
+                } else if !seen.insert(item.id.as_str()) {
+                    problems.push(SettingProblem::new(
+                        format!("{at}.id"),
+                        SettingReason::Duplicate(item.id.clone()),
+                    ));
+                }
+                if item.name.trim().is_empty() {
+                    problems.push(SettingProblem::new(
+                        format!("{at}.name"),
+                        SettingReason::Required,
+                    ));
+                }
+                if !(item.weight.is_finite() && item.weight > 0.0) {
+                    problems.push(SettingProblem::new(
+                        format!("{at}.weight"),
+                        SettingReason::Positive,
+                    ));
+                }
             }
         }
-        Ok(())
+        problems
+    }
+
+    /// Checks the definition: its first problem ([`Scorecard::problems`]) refuses it.
+    pub fn validate(&self) -> Result<(), ScoreError> {
+        match self.problems().into_iter().next() {
+            Some(problem) => Err(ScoreError::Invalid(problem)),
+            None => Ok(()),
+        }
     }
 
     /// Every item, section by section.
@@ -400,18 +423,35 @@ mod tests {
 
     #[test]
     fn blank_ids_and_names_are_refused() {
+        let field = |card: &Scorecard| match card.validate() {
+            Err(ScoreError::Invalid(problem)) => problem.field,
+            other => panic!("{other:?}"),
+        };
         let mut card = Scorecard::default_scorecard();
         card.sections[1].items[0].id = "  ".into();
-        assert!(matches!(card.validate(), Err(ScoreError::BlankItemId(_))));
+        assert_eq!(field(&card), "sections.1.items.0.id");
         let mut card = Scorecard::default_scorecard();
         card.sections[0].items[1].name = String::new();
-        assert_eq!(
-            card.validate(),
-            Err(ScoreError::BlankItemName("polite".into()))
-        );
+        assert_eq!(field(&card), "sections.0.items.1.name");
         let mut card = Scorecard::default_scorecard();
         card.sections[1].name = " ".into();
-        assert_eq!(card.validate(), Err(ScoreError::BlankSectionName(2)));
+        assert_eq!(field(&card), "sections.1.name");
+        let mut card = Scorecard::default_scorecard();
+        card.sections[1].items[0].id = card.sections[0].items[0].id.clone();
+        card.sections[0].items[0].weight = 0.0;
+        assert_eq!(
+            card.problems()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            [
+                "sections.0.items.0.weight: must be greater than 0".to_owned(),
+                format!(
+                    "sections.1.items.0.id: '{}' appears twice",
+                    card.sections[0].items[0].id
+                )
+            ]
+        );
         assert_eq!(Scorecard::default_scorecard().validate(), Ok(()));
     }
 

@@ -22,14 +22,46 @@ function servqEl(tag, attributes, children) {
   return el;
 }
 
+// Says each problem of a refused save beside its field. The API answers `errors`:
+// [{field, message}], `field` a dotted path into the body as sent (`policy.rules.0.team`); an
+// editor marks its inputs with the same path in `data-field` (set while it builds the body, so
+// rows moved up or down are numbered as sent). A path with no input of its own is said beside
+// the nearest marked part above it (`policy.rules.0`), else in the editor's summary line.
+function servqFieldErrors(editor, problem) {
+  editor.querySelectorAll('.field-msg').forEach(function (old) { old.remove(); });
+  editor.querySelectorAll('[aria-invalid]').forEach(function (input) { input.removeAttribute('aria-invalid'); });
+  var unplaced = [];
+  (problem.errors || []).forEach(function (error) {
+    var path = error.field.split('.');
+    var target = null;
+    while (path.length && !target) {
+      target = editor.querySelector('[data-field="' + path.join('.').replace(/"/g, '') + '"]');
+      path.pop();
+    }
+    if (!target) { unplaced.push(error.message); return; }
+    target.setAttribute('aria-invalid', 'true');
+    var note = servqEl('span', {class: 'field-msg', role: 'alert', text: error.message});
+    var id = 'field-msg-' + Math.random().toString(36).slice(2);
+    note.id = id;
+    target.setAttribute('aria-describedby', id);
+    target.insertAdjacentElement('afterend', note);
+  });
+  var summary = editor.querySelector('.field-error');
+  if (summary) {
+    summary.textContent = unplaced.length ? unplaced.join(' ') : ((problem.errors || []).length ? '' : (problem.message || problem.detail || problem.title || ''));
+  }
+  var first = editor.querySelector('[aria-invalid="true"]');
+  if (first && first.focus) { first.focus(); }
+}
+
+// Saves `body`; on success goes to `next` (or says "saved"), on refusal marks the fields.
 function servqSaveFrom(editor, method, url, body, next) {
-  var error = editor.querySelector('.field-error');
-  error.textContent = '';
   servqRequest(method, url, body).then(function (p) {
     if (p[0]) {
+      servqFieldErrors(editor, {});
       if (next) { location.href = next; } else { servqSay(document.getElementById('message').dataset.saved, 'ok'); }
     } else {
-      error.textContent = p[1].message || p[1].detail || p[1].title || '';
+      servqFieldErrors(editor, p[1]);
       servqProblem(p[1]);
     }
   });

@@ -15,6 +15,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use servq_core::Permission;
+use servq_core::{SettingProblem, SettingReason};
 use servq_desk::{TicketAction, TicketStatus, Workflow};
 
 use servq_app::desk::*;
@@ -1261,15 +1262,20 @@ pub(crate) async fn set_config(
     let Json(body) = body?;
     // each part is read on its own so that a malformed part is named
     let mut update = DeskSettingsUpdate::default();
-    let mut problems: Vec<(&'static str, String)> = Vec::new();
+    let mut problems: Vec<SettingProblem> = Vec::new();
     fn part<T: serde::de::DeserializeOwned>(
         value: Option<Value>,
         name: &'static str,
-        problems: &mut Vec<(&'static str, String)>,
+        problems: &mut Vec<SettingProblem>,
     ) -> Option<T> {
         // an omitted part and a null one are both None here
         serde_json::from_value(value?)
-            .map_err(|error| problems.push((name, error.to_string())))
+            .map_err(|error| {
+                problems.push(SettingProblem::new(
+                    name,
+                    SettingReason::Other(error.to_string()),
+                ))
+            })
             .ok()
     }
     update.calendar = part(body.calendar, "calendar", &mut problems);
@@ -1289,8 +1295,8 @@ pub(crate) async fn set_config(
 /// problem, a store failure a logged 500.
 fn settings_refused(user: &CurrentUser, refused: SettingsRefused) -> Problem {
     match refused {
-        SettingsRefused::Invalid(_) => {
-            Problem::bad_request(user.locale, "bad_desk_config", refused.to_string())
+        SettingsRefused::Invalid(problems) => {
+            Problem::invalid_fields(user.locale, "bad_desk_config", &problems)
         }
         SettingsRefused::Failed(error) => Problem::internal(format!("{error:#}")),
     }

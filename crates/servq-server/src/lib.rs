@@ -89,6 +89,21 @@ pub struct Problem {
     message: Option<String>,
     /// The language the title and message are in, when known (an HTML error page follows it).
     locale: Option<Locale>,
+    /// Each refused field of a submitted setting, with what a person reads beside it.
+    errors: Vec<FieldMessage>,
+}
+
+/// One refused field in a problem document: where (a dotted path into the body as sent,
+/// `policy.rules.0.name`), the stable reason code and the sentence in the user's language.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct FieldMessage {
+    /// Dotted path into the request body.
+    field: String,
+    /// `required`, `duplicate`, `identifier`, `identifier_loose`, `range`, `at_least`, `positive`, `too_deep`,
+    /// `empty`, `time_span`, `wrapping_span`, `unknown` or `other`.
+    code: &'static str,
+    /// In the user's language.
+    message: String,
 }
 
 impl Problem {
@@ -102,6 +117,43 @@ impl Problem {
         self.message = Some(text);
         self.locale = Some(locale);
         self
+    }
+
+    /// 400 for a setting with refused fields: `detail` lists them in English, `errors` each with
+    /// its path and the catalogue's sentence (`field.{code}`) in `locale`, which the form editors
+    /// show beside the field.
+    pub fn invalid_fields(
+        locale: Locale,
+        code: &'static str,
+        problems: &[servq_core::SettingProblem],
+    ) -> Problem {
+        let detail = problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        let errors = problems
+            .iter()
+            .map(|problem| {
+                let mut message = t(locale, &format!("field.{}", problem.reason.code()));
+                for (name, value) in problem.reason.values() {
+                    message = message.replace(&format!("{{{name}}}"), &value);
+                }
+                FieldMessage {
+                    field: problem.field.clone(),
+                    code: problem.reason.code(),
+                    message,
+                }
+            })
+            .collect();
+        let count = problems.len().to_string();
+        let mut problem = Problem::bad_request(locale, code, detail).with_message(
+            locale,
+            "invalid_fields",
+            &[("count", &count)],
+        );
+        problem.errors = errors;
+        problem
     }
 
     /// What a page shows a person: the localized message, else the detail, else the title.
@@ -120,6 +172,7 @@ impl Problem {
             title: t(locale, "login.title"),
             detail: None,
             message: None,
+            errors: Vec::new(),
             locale: Some(locale),
         }
     }
@@ -132,6 +185,7 @@ impl Problem {
             title: t(locale, "error.forbidden"),
             detail: None,
             message: None,
+            errors: Vec::new(),
             locale: Some(locale),
         }
     }
@@ -144,6 +198,7 @@ impl Problem {
             title: t(locale, "error.csrf"),
             detail: None,
             message: None,
+            errors: Vec::new(),
             locale: Some(locale),
         }
     }
@@ -156,6 +211,7 @@ impl Problem {
             title: t(locale, "error.bad_request"),
             detail: Some(detail),
             message: None,
+            errors: Vec::new(),
             locale: Some(locale),
         }
     }
@@ -168,6 +224,7 @@ impl Problem {
             title: "invalid request".to_owned(),
             detail: Some(detail),
             message: None,
+            errors: Vec::new(),
             locale: None,
         }
     }
@@ -180,6 +237,7 @@ impl Problem {
             title: t(locale, "error.not_found"),
             detail: None,
             message: None,
+            errors: Vec::new(),
             locale: Some(locale),
         }
     }
@@ -192,6 +250,7 @@ impl Problem {
             title: "too large".to_owned(),
             detail: Some(detail),
             message: None,
+            errors: Vec::new(),
             locale: None,
         }
     }
@@ -204,6 +263,7 @@ impl Problem {
             title: "conflict".to_owned(),
             detail: Some(detail),
             message: None,
+            errors: Vec::new(),
             locale: None,
         }
     }
@@ -217,6 +277,7 @@ impl Problem {
             title: "internal error".to_owned(),
             detail: None,
             message: None,
+            errors: Vec::new(),
             locale: None,
         }
     }
@@ -259,6 +320,9 @@ pub(crate) struct ProblemDocument {
     /// The same for a person, in the user's language, where the catalogue has it.
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<String>,
+    /// Each refused field of a submitted setting (form editors show them beside the field).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldMessage>,
 }
 
 impl IntoResponse for Problem {
@@ -270,6 +334,7 @@ impl IntoResponse for Problem {
             title: self.title,
             detail: self.detail,
             message: self.message,
+            errors: self.errors,
         };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(locale) = self.locale {

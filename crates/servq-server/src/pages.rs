@@ -71,6 +71,13 @@ pub(crate) fn catalogue_island(locale: Locale, prefix: &str) -> String {
 /// The form editors of the set-up pages (`assets/editors.js`).
 pub(crate) const EDITORS_SCRIPT: &str = include_str!("../assets/editors.js");
 
+/// The desk's set-up editors: categories, workflows, SLA policy, routing
+/// (`assets/desk_editors.js`).
+pub(crate) const DESK_EDITORS_SCRIPT: &str = include_str!("../assets/desk_editors.js");
+
+/// The QA rule set and survey set-up editors (`assets/setup_editors.js`).
+pub(crate) const SETUP_EDITORS_SCRIPT: &str = include_str!("../assets/setup_editors.js");
+
 /// A count with thousands separators (`1,079`), as zh-CN, zh-TW and en all write them.
 pub(crate) fn thousands(value: i64) -> String {
     let digits = value.unsigned_abs().to_string();

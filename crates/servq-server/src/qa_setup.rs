@@ -13,7 +13,7 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use servq_core::Permission;
+use servq_core::{Permission, SettingProblem, SettingReason};
 use servq_qa::{RuleSet, Scanner, Scorecard};
 use utoipa::ToSchema;
 
@@ -33,6 +33,24 @@ pub(crate) struct QaRulesBody {
     version: Option<i64>,
     /// TOML (docs/qa.md).
     rules: String,
+    /// The same rules as JSON (what the form editor edits).
+    #[schema(value_type = Object)]
+    rule_set: Value,
+}
+
+impl QaRulesBody {
+    fn of(version: Option<i64>, rules: String) -> QaRulesBody {
+        // stored rules always parsed when they were saved; an unreadable one shows as null
+        let rule_set = RuleSet::parse(&rules)
+            .ok()
+            .and_then(|set| serde_json::to_value(set).ok())
+            .unwrap_or(Value::Null);
+        QaRulesBody {
+            version,
+            rules,
+            rule_set,
+        }
+    }
 }
 
 /// `GET /api/v1/qa/rules`: the rule set imported transcripts are scanned with.
@@ -46,10 +64,7 @@ pub(crate) async fn rules(
 ) -> Result<Json<QaRulesBody>, Problem> {
     user.require(Permission::EvaluateQuality)?;
     let (version, text) = current_rules(&state).await?;
-    Ok(Json(QaRulesBody {
-        version,
-        rules: text,
-    }))
+    Ok(Json(QaRulesBody::of(version, text)))
 }
 
 async fn current_rules(state: &AppState) -> Result<(Option<i64>, String), Problem> {
@@ -61,15 +76,23 @@ async fn current_rules(state: &AppState) -> Result<(Option<i64>, String), Proble
     )
 }
 
-/// `PUT /api/v1/qa/rules` body: a new version of the rule set.
+/// `PUT /api/v1/qa/rules` body: a new version of the rule set, as TOML or as JSON (one of the
+/// two).
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct QaRulesUpdate {
     /// TOML (docs/qa.md).
-    rules: String,
+    #[serde(default)]
+    rules: Option<String>,
+    /// The rules as JSON, as `GET` answers `rule_set` (the form editor sends this); stored as
+    /// TOML.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    rule_set: Option<Value>,
 }
 
-/// `PUT /api/v1/qa/rules` `{"rules": "TOML"}`: checks the rule set (syntax with its line, every
-/// rule usable) and stores it as a new version.
+/// `PUT /api/v1/qa/rules` `{"rules": "TOML"}` or `{"rule_set": {...}}`: checks the rule set
+/// (syntax with its line, every rule usable; a refused field of `rule_set` is named under
+/// `errors`) and stores it as a new version.
 #[utoipa::path(put, path = "/api/v1/qa/rules", tag = "qa",
     request_body = QaRulesUpdate,
     responses((status = 200, body = QaRulesBody),
@@ -88,17 +111,42 @@ pub(crate) async fn save_rules(
     user.check_csrf_header(&headers)?;
     let Json(body) = body?;
     let bad = |detail: String| Problem::bad_request(user.locale, "bad_rules", detail);
-    let rules = RuleSet::parse(&body.rules).map_err(|error| bad(error.to_string()))?;
+    let (rules, text) = match (body.rules, body.rule_set) {
+        (Some(text), None) => (
+            RuleSet::parse(&text).map_err(|error| bad(error.to_string()))?,
+            text,
+        ),
+        (None, Some(value)) => {
+            let rules: RuleSet = serde_json::from_value(value).map_err(|error| {
+                Problem::invalid_fields(
+                    user.locale,
+                    "bad_rules",
+                    &[SettingProblem::new(
+                        "rule_set",
+                        SettingReason::Other(error.to_string()),
+                    )],
+                )
+            })?;
+            let problems: Vec<SettingProblem> = rules
+                .problems()
+                .into_iter()
+                .map(|problem| problem.under("rule_set"))
+                .collect();
+            if !problems.is_empty() {
+                return Err(Problem::invalid_fields(user.locale, "bad_rules", &problems));
+            }
+            let text = rules.to_toml().map_err(Problem::internal)?;
+            (rules, text)
+        }
+        _ => return Err(bad("send either rules (TOML) or rule_set (JSON)".to_owned())),
+    };
     Scanner::new(rules).map_err(|error| bad(error.to_string()))?;
     let version = state
         .store
-        .save_qa_rules(&body.rules, &user.actor(), now_ms())
+        .save_qa_rules(&text, &user.actor(), now_ms())
         .await
         .map_err(Problem::internal)?;
-    Ok(Json(QaRulesBody {
-        version: Some(version),
-        rules: body.rules,
-    }))
+    Ok(Json(QaRulesBody::of(Some(version), text)))
 }
 
 /// `PUT /api/v1/scorecards/{id}` body: a scorecard as `GET` answers it; a `scorecard_id` or
@@ -160,12 +208,14 @@ pub(crate) async fn save_scorecard(
         "sections": body.sections,
     }))
     .map_err(|error| bad(format!("not a scorecard: {error}")))?;
-    if card.name.trim().is_empty() || card.items().next().is_none() {
-        return Err(bad(
-            "a scorecard needs a name and at least one item".to_owned()
+    let problems = card.problems();
+    if !problems.is_empty() {
+        return Err(Problem::invalid_fields(
+            user.locale,
+            "bad_scorecard",
+            &problems,
         ));
     }
-    card.validate().map_err(|error| bad(error.to_string()))?;
     let definition = serde_json::to_string(&card).map_err(Problem::internal)?;
     let version = state
         .store
@@ -206,6 +256,7 @@ pub(crate) async fn setup_page(
             Some(version) => version_text(version),
             None => t(locale, "qa_setup.shipped_rules"),
         },
+        rule_set_island: crate::pages::script_json(&QaRulesBody::of(None, rules.clone()).rule_set),
         rules,
         card_version: version_text(stored.version),
         card_text: serde_json::to_string_pretty(&card_json).map_err(Problem::internal)?,
@@ -224,6 +275,8 @@ struct QaSetupPage<'a> {
     csrf: &'a str,
     rules_version: String,
     rules: String,
+    /// The rule set as JSON for the form editor.
+    rule_set_island: String,
     card_version: String,
     card_text: String,
     /// The scorecard for the form editor.

@@ -1267,9 +1267,8 @@ pub(crate) async fn setup_page(
         .survey_rules()
         .await
         .map_err(Problem::internal)?;
-    let rules_json =
-        serde_json::to_string_pretty(&json!({"rules": servq_app::surveys::rules_json(&rules)}))
-            .map_err(Problem::internal)?;
+    let rules_value = json!({"rules": servq_app::surveys::rules_json(&rules)});
+    let rules_json = serde_json::to_string_pretty(&rules_value).map_err(Problem::internal)?;
     let reasons = state
         .store
         .review_reasons()
@@ -1309,9 +1308,14 @@ pub(crate) async fn setup_page(
         header: signed_in_header(&user),
         csrf: user.csrf_token(),
         template_id: STANDARD_TEMPLATE,
+        template_island: crate::pages::script_json(
+            &serde_json::to_value(&template).map_err(Problem::internal)?,
+        ),
         template_json,
+        rules_island: crate::pages::script_json(&rules_value),
         rules_json,
         reasons: rows,
+        editor_strings: crate::pages::catalogue_island(locale, "editor."),
     };
     Ok(render(&page)?.into_response())
 }
@@ -1347,6 +1351,12 @@ struct SurveysSetupPage<'a> {
     /// The standard template's id, in its save URL.
     template_id: &'static str,
     template_json: String,
+    /// The template for the form editor.
+    template_island: String,
     rules_json: String,
+    /// The dispatch rules for the form editor.
+    rules_island: String,
     reasons: Vec<ReasonRow>,
+    /// The editors' texts.
+    editor_strings: String,
 }

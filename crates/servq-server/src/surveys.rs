@@ -20,7 +20,9 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use servq_core::{Csat, CsatScale, DispatchRule, Permission, QuestionKind, Stage, SurveyTemplate};
+use servq_core::{
+    Csat, CsatScale, DispatchRule, Permission, QuestionKind, Stage, SurveyTemplate, TemplateError,
+};
 use servq_kpi::{StageView, SurveyCounters, ces, csat, csat_mean, nps, survey_response_rate};
 use servq_stats::{Interval, mean_interval, nps_interval, wilson_interval};
 use servq_store::{GroupField, KpiQuery, NewResponse, ResponseRefused};
@@ -609,8 +611,12 @@ pub(crate) async fn save_template(
             "the id must have 1 to 64 characters",
         ));
     }
-    let parsed = SurveyTemplate::from_json(&body.to_string())
-        .map_err(|error| bad(&user, "bad_template", error.to_string()))?;
+    let parsed = SurveyTemplate::from_json(&body.to_string()).map_err(|error| match error {
+        TemplateError::Invalid(problems) => {
+            Problem::invalid_fields(user.locale, "bad_template", &problems)
+        }
+        error => bad(&user, "bad_template", error.to_string()),
+    })?;
     let version = state
         .store
         .save_survey_template(id, &parsed.name, &parsed.to_json(), &user.actor(), now_ms())
@@ -769,7 +775,9 @@ pub(crate) async fn put_rules(
     let rules = save_rules(&state.store, &body, &user.actor())
         .await
         .map_err(|refused| match refused {
-            RulesRefused::Invalid(detail) => bad(&user, "bad_rule", detail),
+            RulesRefused::Invalid(problems) => {
+                Problem::invalid_fields(user.locale, "bad_rule", &problems)
+            }
             RulesRefused::Failed(error) => Problem::internal(format!("{error:#}")),
         })?;
     Ok(Json(SurveyRules::from_rules(&rules)))

@@ -232,7 +232,7 @@ async fn survey_measures_match_an_independent_computation_and_feed_driver_analys
         let refused = servq(&db, &["surveys", "rules", "--set", rules.to_str().unwrap()]);
         assert!(!refused.status.success());
         assert!(
-            stderr(&refused).contains("rules[0]: expiry_hours must be at least 1"),
+            stderr(&refused).contains("rules.0.expiry_hours: must be at least 1"),
             "{}",
             stderr(&refused)
         );

@@ -306,9 +306,12 @@ async fn tickets_are_routed_assigned_in_turn_or_by_load_and_transferred_with_the
             problem["detail"]
                 .as_str()
                 .unwrap()
-                .starts_with("calendar: "),
+                .starts_with("calendar.week.0: "),
             "{problem}"
         );
+        // Monday's hours are marked for the form editor
+        assert_eq!(problem["errors"][0]["field"], "calendar.week.0");
+        assert_eq!(problem["errors"][0]["code"], "time_span");
         let routing = json!({"rules": [
             {"categories": ["credit_limit"], "team": "billing"},
             {"team": "care"}], "assignment": "round_robin"});
@@ -603,9 +606,9 @@ async fn a_centre_adds_a_ticket_type_with_its_own_stages_and_names() {
             .unwrap()
             .to_owned();
         for reason in [
-            "workflows: installation: stage 'on_site' needs a name in zh-CN",
-            "installation: stage 'on_site' appears twice",
-            "installation: stage 'on_site': limit_minutes must be 1 to 525600",
+            "workflows.0.stages.1.names.zh-CN: is required",
+            "workflows.0.stages.2.id: 'on_site' appears twice",
+            "workflows.0.stages.2.limit_minutes: must be from 1 to 525600",
             "ticket type 'consult' has tickets: keep its workflow",
         ] {
             assert!(detail.contains(reason), "{reason} missing from {detail}");
@@ -797,11 +800,11 @@ async fn an_sla_policy_is_checked_once_and_warns_at_80_percent_unless_told_other
         assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
         let detail = problem["detail"].as_str().unwrap();
         assert!(
-            detail.contains("policy: warn_at_percent must be 1 to 99, not 100"),
+            detail.contains("policy.warn_at_percent: must be from 1 to 99"),
             "{detail}"
         );
         assert!(
-            detail.contains("policy: rules[0]: first_response_minutes must be at least 1"),
+            detail.contains("policy.rules.0.first_response_minutes: must be at least 1"),
             "every problem is named: {detail}"
         );
         policy["rules"][0]["first_response_minutes"] = json!(15);

@@ -749,7 +749,11 @@ async fn rule_sets_and_scorecards_are_edited_checked_and_versioned() {
             problem["detail"]
                 .as_str()
                 .unwrap()
-                .contains("positive weight"),
+                .contains("sections.0.items.0.weight: must be greater than 0"),
+            "{problem}"
+        );
+        assert_eq!(
+            problem["errors"][0]["field"], "sections.0.items.0.weight",
             "{problem}"
         );
         let mut edited = card.clone();

@@ -72,7 +72,17 @@ async fn surveys_go_out_once_are_answered_once_and_unsatisfied_ones_are_reviewed
         let problem: Value = refused.json().await.unwrap();
         assert_eq!(
             problem["detail"],
-            "rules[0]: quiet_hours '25:00-08:00' is not like 22:00-08:00"
+            "rules.0.quiet_hours: '25:00-08:00': use HH:MM-HH:MM (it may pass midnight, like 22:00-08:00)"
+        );
+        // the field is named for the form editor, with the sentence in the user's language
+        assert_eq!(problem["errors"][0]["field"], "rules.0.quiet_hours");
+        assert_eq!(problem["errors"][0]["code"], "wrapping_span");
+        assert!(
+            problem["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("25:00-08:00"),
+            "{problem}"
         );
         let saved = supervisor
             .put(format!("{base}/api/v1/survey-rules"))
