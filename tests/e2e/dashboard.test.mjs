@@ -183,12 +183,18 @@ test('an agent disputes in a form; the re-review starts from the original answer
   await agent.click('#evaluations tr[data-status="submitted"] a.dispute');
   await agent.waitForURL(/\/qa\/evaluations\//);
   const evaluationUrl = agent.url().replace(/#.*$/, '');
+  // the agent singles out the tone item with its own reason
+  await agent.check('#answers tr[data-item="tone"] .dispute-item');
+  await agent.fill('#answers tr[data-item="tone"] .dispute-item-reason-input', '客户先骂人，我语气平稳');
   await agent.fill('#dispute-text', '客户情绪激动，我一直保持礼貌');
   await agent.click('#dispute');
   await agent.waitForSelector('#evaluation-status[data-status="disputed"]');
 
   await inspector.goto(evaluationUrl);
   assert.match(await inspector.textContent('#dispute-reason'), /客户情绪激动/);
+  // the inspector sees which item is disputed and why
+  assert.match(await inspector.textContent('#answers tr.disputed[data-item="tone"]'), /被申诉[\s\S]*客户先骂人/);
+  assert.equal(await inspector.locator('#answers tr.disputed').count(), 1);
   // the form starts from the original answers and comment, not from defaults
   assert.equal(await inspector.inputValue('#item-tone'), '1');
   assert.equal(await inspector.inputValue('#item-reminders'), 'na');

@@ -199,6 +199,9 @@ pub(crate) struct EvaluationBody {
     answers: Value,
     comments: String,
     dispute_reason: String,
+    /// The items the agent singled out in the dispute, each with its own reason (empty: the
+    /// dispute is about the evaluation as a whole).
+    dispute_items: Vec<DisputedItem>,
     created_at: String,
     updated_at: String,
     /// Every scoring, the first first (only when one evaluation is read).
@@ -268,6 +271,7 @@ impl From<&Evaluation> for EvaluationBody {
                 .unwrap_or(Value::Null),
             comments: evaluation.score.comments.clone(),
             dispute_reason: evaluation.dispute_reason.clone(),
+            dispute_items: disputed_items(evaluation),
             created_at: crate::rfc3339(evaluation.created_ms),
             updated_at: crate::rfc3339(evaluation.updated_ms),
             revisions: None,
@@ -451,6 +455,28 @@ pub(crate) struct DisputeBody {
     /// Why the agent disagrees; a missing or blank reason is refused (400 reason_required).
     #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     reason: Option<String>,
+    /// The items disputed, each with its own reason (optional); an id that is not an item of
+    /// the scorecard version is refused (400 unknown_item).
+    #[serde(default)]
+    items: Vec<DisputedItem>,
+}
+
+/// One item an agent disputes.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub(crate) struct DisputedItem {
+    /// The scorecard item.
+    pub(crate) item_id: String,
+    /// Why this item (may be empty: the overall reason covers it).
+    #[serde(default)]
+    pub(crate) reason: String,
+}
+
+/// The most characters of one item's dispute reason.
+const MAX_ITEM_REASON_CHARS: usize = 500;
+
+/// The items an evaluation's dispute singled out (none when the stored JSON is unreadable).
+pub(crate) fn disputed_items(evaluation: &Evaluation) -> Vec<DisputedItem> {
+    serde_json::from_str(&evaluation.dispute_items).unwrap_or_default()
 }
 
 /// A re-review. It starts from the evaluation's current answers: items not given keep their
@@ -473,6 +499,7 @@ pub(crate) struct RereviewBody {
 #[derive(Default)]
 struct StepInput {
     reason: Option<String>,
+    dispute_items: Vec<DisputedItem>,
     answers: Map<String, Value>,
     comments: Option<String>,
 }
@@ -521,7 +548,39 @@ async fn step(
         ),
         EvaluationStatus::Disputed => {
             let reason = required_reason(&user, body.reason, "a dispute")?;
-            (&[EvaluationStatus::Submitted], None, Some(reason))
+            let (_, card) = scorecard_version(
+                &state,
+                &evaluation.scorecard_id,
+                evaluation.scorecard_version,
+            )
+            .await?;
+            let mut items: Vec<DisputedItem> = Vec::new();
+            for item in body.dispute_items {
+                let item_id = item.item_id.trim().to_owned();
+                if !card.items().any(|known| known.id == item_id) {
+                    return Err(Problem::bad_request(
+                        locale,
+                        "unknown_item",
+                        format!("'{item_id}' is not an item of the scorecard"),
+                    )
+                    .with_message(
+                        locale,
+                        "unknown_item",
+                        &[("item", &item_id)],
+                    ));
+                }
+                let reason: String = item
+                    .reason
+                    .trim()
+                    .chars()
+                    .take(MAX_ITEM_REASON_CHARS)
+                    .collect();
+                // the same item twice: the later reason wins
+                items.retain(|earlier| earlier.item_id != item_id);
+                items.push(DisputedItem { item_id, reason });
+            }
+            let items = serde_json::to_string(&items).map_err(Problem::internal)?;
+            (&[EvaluationStatus::Submitted], None, Some((reason, items)))
         }
         EvaluationStatus::Rereviewed => {
             user.require(Permission::EvaluateQuality)?;
@@ -555,7 +614,8 @@ async fn step(
                 from,
                 to,
                 rescore: rescore.as_ref().map(|(score, _)| score),
-                dispute_reason: reason.as_deref(),
+                dispute_reason: reason.as_ref().map(|(reason, _)| reason.as_str()),
+                dispute_items: reason.as_ref().map(|(_, items)| items.as_str()),
                 rescore_reason: rescore.as_ref().map(|(_, reason)| reason.as_str()),
             },
             &user.actor(),
@@ -614,7 +674,8 @@ pub(crate) async fn acknowledge(
     .await
 }
 
-/// `POST /api/v1/evaluations/{id}/dispute` `{"reason":…}` (the evaluated agent).
+/// `POST /api/v1/evaluations/{id}/dispute` `{"reason":…, "items": [{"item_id", "reason"}]}`
+/// (the evaluated agent; `items` optional).
 #[utoipa::path(post, path = "/api/v1/evaluations/{id}/dispute", tag = "qa",
     params(("id" = String, Path, description = "Evaluation id")), request_body = DisputeBody,
     responses((status = 200, body = EvaluationBody),
@@ -634,6 +695,7 @@ pub(crate) async fn dispute(
 ) -> Result<Json<EvaluationBody>, Problem> {
     let body = body.map(|Json(body)| StepInput {
         reason: body.reason,
+        dispute_items: body.items,
         ..StepInput::default()
     });
     step(
@@ -671,6 +733,7 @@ pub(crate) async fn rereview(
         reason: body.reason,
         answers: body.answers,
         comments: body.comments,
+        ..StepInput::default()
     });
     step(
         state,

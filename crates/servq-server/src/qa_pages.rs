@@ -508,10 +508,13 @@ struct EvaluationPage {
 
 struct AnswerRow {
     section: String,
+    item_id: String,
     item: String,
     answer: String,
     /// The answer is below half of its scale.
     low: bool,
+    /// The agent disputes this item (with the reason given for it, maybe empty).
+    disputed: Option<String>,
 }
 
 struct RevisionRow {
@@ -584,6 +587,7 @@ pub(crate) async fn evaluation_page(
     let (_, zone) = state.centre_zone().await?;
     let names = crate::pages::AgentNames::load(&state).await?;
     let current = answers_of(&evaluation.score.answers);
+    let disputed = crate::evaluations::disputed_items(&evaluation);
     let item_name = |item_id: &str| {
         card.items()
             .find(|item| item.id == item_id)
@@ -597,9 +601,14 @@ pub(crate) async fn evaluation_page(
                 let (answer, low) = answer_text(locale, item, current.get(&item.id));
                 AnswerRow {
                     section: section.name.clone(),
+                    item_id: item.id.clone(),
                     item: item.name.clone(),
                     answer,
                     low,
+                    disputed: disputed
+                        .iter()
+                        .find(|d| d.item_id == item.id)
+                        .map(|d| d.reason.clone()),
                 }
             })
         })

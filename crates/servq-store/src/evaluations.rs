@@ -94,6 +94,8 @@ pub struct EvaluationStep<'a> {
     pub rescore: Option<&'a EvaluationScore>,
     /// The agent's reason (a dispute).
     pub dispute_reason: Option<&'a str>,
+    /// The items the agent disputes, JSON `[{"item_id", "reason"}]` (a dispute).
+    pub dispute_items: Option<&'a str>,
     /// The inspector's reason for a new score (a re-review), kept with the revision.
     pub rescore_reason: Option<&'a str>,
 }
@@ -143,6 +145,8 @@ pub struct Evaluation {
     pub score: EvaluationScore,
     /// The agent's reason, when disputed.
     pub dispute_reason: String,
+    /// The items disputed, JSON `[{"item_id", "reason"}]` (`[]`: none singled out).
+    pub dispute_items: String,
     /// Created, UTC ms.
     pub created_ms: i64,
     /// Last change, UTC ms.
@@ -151,7 +155,7 @@ pub struct Evaluation {
 
 const EVALUATION_COLUMNS: &str = "evaluation_id, contact_id, agent_id, scorecard_id, \
      scorecard_version, inspector, status, answers, comments, score_micro, failed_critical, \
-     dispute_reason, created_at, updated_at";
+     dispute_reason, dispute_items, created_at, updated_at";
 
 /// The scoring columns (`answers`, `comments`, `score_micro`, `failed_critical`) of a row.
 fn score_of(row: &AnyRow) -> Result<EvaluationScore> {
@@ -185,6 +189,7 @@ fn evaluation_of(row: &AnyRow) -> Result<Evaluation> {
         })?,
         score: score_of(row)?,
         dispute_reason: row.try_get("dispute_reason")?,
+        dispute_items: row.try_get("dispute_items")?,
         created_ms: row.try_get("created_at")?,
         updated_ms: row.try_get("updated_at")?,
     })
@@ -323,7 +328,7 @@ impl Store {
         let mut transaction = self.begin_write().await?;
         let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO evaluations ({EVALUATION_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8, $9, $10, '', $11, $11) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8, $9, $10, '', '[]', $11, $11) \
              ON CONFLICT (contact_id, scorecard_id) DO NOTHING"
         )))
         .bind(evaluation_id)
@@ -471,6 +476,7 @@ impl Store {
             to,
             rescore,
             dispute_reason,
+            dispute_items,
             rescore_reason,
         } = *step;
         let mut transaction = self.begin_write().await?;
@@ -493,11 +499,15 @@ impl Store {
             .execute(&mut *transaction)
             .await?;
         if let Some(reason) = dispute_reason {
-            sqlx::query("UPDATE evaluations SET dispute_reason = $1 WHERE evaluation_id = $2")
-                .bind(reason)
-                .bind(evaluation_id)
-                .execute(&mut *transaction)
-                .await?;
+            sqlx::query(
+                "UPDATE evaluations SET dispute_reason = $1, dispute_items = $2 \
+                 WHERE evaluation_id = $3",
+            )
+            .bind(reason)
+            .bind(dispute_items.unwrap_or("[]"))
+            .bind(evaluation_id)
+            .execute(&mut *transaction)
+            .await?;
         }
         if let Some(score) = rescore {
             sqlx::query(

@@ -133,11 +133,25 @@ async fn evaluations_go_from_inspector_to_agent_through_dispute_and_rereview() {
         .await
         .unwrap();
         assert_eq!(no_reason["code"], "reason_required");
+        // a disputed item must be an item of the scorecard
+        let unknown: Value = post(
+            format!("/api/v1/evaluations/{id}/dispute"),
+            &agent_csrf,
+            &agent,
+            json!({"reason": "x", "items": [{"item_id": "smile", "reason": "y"}]}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(unknown["code"], "unknown_item", "{unknown}");
         let disputed: Value = post(
             format!("/api/v1/evaluations/{id}/dispute"),
             &agent_csrf,
             &agent,
-            json!({"reason": "客户先挂断，结束语来不及说"}),
+            json!({"reason": "客户先挂断，结束语来不及说",
+                "items": [{"item_id": "closing", "reason": "客户先挂断"}]}),
         )
         .await
         .unwrap()
@@ -145,6 +159,12 @@ async fn evaluations_go_from_inspector_to_agent_through_dispute_and_rereview() {
         .await
         .unwrap();
         assert_eq!(disputed["status"], "disputed");
+        // the disputed item is kept with its own reason
+        assert_eq!(
+            disputed["dispute_items"],
+            json!([{"item_id": "closing", "reason": "客户先挂断"}]),
+            "{disputed}"
+        );
         let self_review = post(
             format!("/api/v1/evaluations/{id}/rereview"),
             &agent_csrf,
