@@ -37,7 +37,8 @@ TIME = {
 
 
 def load(con, table, files):
-    union = " UNION ALL ".join(
+    # files may differ in optional columns (recording_url): matched by name
+    union = " UNION ALL BY NAME ".join(
         f"SELECT * FROM read_csv('{f}', header=true, all_varchar=true)" for f in files
     )
     con.execute(f"CREATE TABLE {table} AS {union}")

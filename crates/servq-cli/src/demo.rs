@@ -73,7 +73,7 @@ const HOURLY_PROFILE: [f64; 14] = [
 
 /// One generated contact, kept as the text a source system would export.
 struct Generated {
-    fields: [String; 15],
+    fields: [String; servq_import::CONTACT_COLUMNS.len()],
 }
 
 /// One agent's simulated day.
@@ -253,7 +253,7 @@ impl Generator {
                 .min_by_key(|day| day.free_at);
             let id = format!("C{:010}", self.next_contact);
             self.next_contact += 1;
-            let mut fields: [String; 15] = Default::default();
+            let mut fields: [String; servq_import::CONTACT_COLUMNS.len()] = Default::default();
             fields[0] = id;
             fields[1] = channel.to_owned();
             fields[2] = "inbound".to_owned();
@@ -416,6 +416,8 @@ pub async fn run(config: &Config, args: DemoArgs) -> Result<ExitCode> {
                 transferred: &f[12],
                 category: &f[13],
                 resolved: &f[14],
+                // the demo has no recordings to link to
+                recording_url: &f[15],
             };
             let contact = Contact::parse(&record, &config.zone).map_err(|errors| {
                 anyhow::anyhow!("generated contact {} is invalid: {errors:?}", f[0])

@@ -91,6 +91,7 @@ pub struct ContactRecord<'a> {
     pub transferred: &'a str,
     pub category: &'a str,
     pub resolved: &'a str,
+    pub recording_url: &'a str,
 }
 
 /// A valid contact. Times are consistent: offered ≤ answered ≤ ended, and an abandoned contact
@@ -127,6 +128,8 @@ pub struct Contact {
     pub category: Option<Label>,
     /// Agent-marked resolution, when given.
     pub resolved: Option<bool>,
+    /// Where the call recording is (an `http(s)` address), when the source gives one.
+    pub recording_url: Option<String>,
 }
 
 impl Contact {
@@ -219,6 +222,15 @@ impl Contact {
             "resolved",
             parse_optional_bool(record.resolved),
         );
+        let recording_url = optional(record.recording_url)
+            .then(|| {
+                keep_error(
+                    &mut errors,
+                    "recording_url",
+                    parse_recording_url(record.recording_url),
+                )
+            })
+            .flatten();
 
         // A failed optional value leaves `Some(None)`; the error is already recorded.
         let (Some(id), Some(channel), Some(direction), Some(offered_at)) =
@@ -285,8 +297,37 @@ impl Contact {
             transferred,
             category,
             resolved,
+            recording_url,
         })
     }
+}
+
+/// The longest recording address accepted.
+pub const MAX_RECORDING_URL_CHARS: usize = 2048;
+
+/// A recording's address: `http://` or `https://`, at most [`MAX_RECORDING_URL_CHARS`]
+/// characters, no spaces or control characters (a `javascript:` or `file:` link is refused,
+/// since pages link to it).
+pub fn parse_recording_url(text: &str) -> Result<String, ParseError> {
+    let text = text.trim();
+    let len = text.chars().count();
+    if len > MAX_RECORDING_URL_CHARS {
+        return Err(ParseError::TooLong {
+            len,
+            max: MAX_RECORDING_URL_CHARS,
+        });
+    }
+    let lower = text.to_ascii_lowercase();
+    let web = lower.starts_with("https://") || lower.starts_with("http://");
+    if !web
+        || text.len() <= "http://".len()
+        || text.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(ParseError::BadUrl {
+            value: text.chars().take(80).collect(),
+        });
+    }
+    Ok(text.to_owned())
 }
 
 #[cfg(test)]
@@ -310,7 +351,40 @@ mod tests {
             transferred: "0",
             category: "balance",
             resolved: "",
+            recording_url: "",
         }
+    }
+
+    #[test]
+    fn a_recording_is_a_web_address() {
+        let with = |url| {
+            Contact::parse(
+                &ContactRecord {
+                    recording_url: url,
+                    ..record()
+                },
+                &TimeZone::UTC,
+            )
+        };
+        assert_eq!(
+            with(" https://rec.example.cn/2026/c1.mp3 ")
+                .unwrap()
+                .recording_url
+                .as_deref(),
+            Some("https://rec.example.cn/2026/c1.mp3")
+        );
+        assert_eq!(with("").unwrap().recording_url, None);
+        for bad in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "https://a b.cn/x.mp3",
+            "http://",
+        ] {
+            let errors = with(bad).unwrap_err();
+            assert_eq!(errors[0].column, "recording_url", "{bad}");
+        }
+        let long = format!("https://x.cn/{}", "a".repeat(3000));
+        assert!(with(&long).is_err());
     }
 
     fn utc() -> TimeZone {

@@ -49,6 +49,12 @@ pub enum ParseError {
         /// The text given.
         value: String,
     },
+    /// The value is not a web address.
+    #[error("'{value}' is not a web address (use http://… or https://…)")]
+    BadUrl {
+        /// The text given (its start).
+        value: String,
+    },
     /// The value is not a yes/no word.
     #[error("'{value}' is not a yes/no value (use 1/0, true/false, yes/no)")]
     BadBool {

@@ -39,6 +39,7 @@ pub const CONTACT_COLUMNS: &[&str] = &[
     "transferred",
     "category",
     "resolved",
+    "recording_url",
 ];
 /// Columns a contacts file must have (the others default to empty).
 pub const CONTACT_REQUIRED: &[&str] = &[

@@ -282,6 +282,7 @@ fn contact_record<'r>(columns: &ColumnIndex, row: &'r [String]) -> ContactRecord
         transferred: get(12),
         category: get(13),
         resolved: get(14),
+        recording_url: get(15),
     }
 }
 

@@ -243,6 +243,10 @@ pub(crate) async fn contact_page(
             .repeats
             .as_ref()
             .map(|c| (crate::query_params::path_segment(c), c.clone())),
+        recording: (!detail.recording_url.is_empty()).then(|| Recording {
+            playable: browser_playable(&detail.recording_url),
+            url: detail.recording_url.clone(),
+        }),
         surveys,
         evaluations: evaluations
             .iter()
@@ -282,6 +286,28 @@ struct EvaluationLine {
     at: String,
 }
 
+/// A contact's call recording on its page.
+struct Recording {
+    /// The address (http or https, checked at import).
+    url: String,
+    /// Whether the page's audio element can play it (by its file type).
+    playable: bool,
+}
+
+/// Whether browsers play a recording in an `<audio>` element, judged by the file extension of
+/// its path (MP3, WAV, Ogg/Opus, AAC/M4A, WebM, FLAC); other files are offered as a link.
+fn browser_playable(url: &str) -> bool {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let extension = path
+        .rsplit_once('.')
+        .map(|(_, extension)| extension.to_ascii_lowercase())
+        .unwrap_or_default();
+    matches!(
+        extension.as_str(),
+        "mp3" | "wav" | "ogg" | "oga" | "opus" | "m4a" | "aac" | "webm" | "flac"
+    )
+}
+
 #[derive(askama::Template)]
 #[template(path = "contact.html")]
 struct ContactPage {
@@ -296,6 +322,8 @@ struct ContactPage {
     repeated_by: Option<(String, String)>,
     /// (path segment, id) of the earlier contact this one repeats.
     repeats: Option<(String, String)>,
+    /// The call recording, when the import gave one.
+    recording: Option<Recording>,
     surveys: Vec<SurveyLine>,
     evaluations: Vec<EvaluationLine>,
     /// Show the Evaluate button.

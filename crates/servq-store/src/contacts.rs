@@ -142,6 +142,8 @@ pub struct ContactDetail {
     pub repeated_by: Option<String>,
     /// The customer's earlier contact on the same issue this one repeats.
     pub repeats: Option<String>,
+    /// Where its call recording is (empty: none).
+    pub recording_url: String,
 }
 
 impl Store {
@@ -189,10 +191,16 @@ impl Store {
             }
             None => None,
         };
+        let recording_url: String =
+            sqlx::query_scalar("SELECT recording_url FROM contacts WHERE contact_id = $1")
+                .bind(contact_id)
+                .fetch_one(&mut *connection)
+                .await?;
         Ok(Some(ContactDetail {
             contact,
             repeated_by,
             repeats,
+            recording_url,
         }))
     }
 

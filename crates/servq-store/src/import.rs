@@ -67,7 +67,7 @@ impl StagedRow for Contact {
          agent_id TEXT NOT NULL, offered_at BIGINT NOT NULL, utc_offset_secs BIGINT NOT NULL, \
          answered_at BIGINT, ended_at BIGINT, wait_ms BIGINT NOT NULL, talk_ms BIGINT NOT NULL, \
          hold_ms BIGINT NOT NULL, wrap_ms BIGINT NOT NULL, transferred BIGINT NOT NULL, \
-         category TEXT NOT NULL, resolved BIGINT)";
+         category TEXT NOT NULL, resolved BIGINT, recording_url TEXT NOT NULL)";
     const COLUMNS: &'static [&'static str] = &[
         "line",
         "contact_id",
@@ -87,6 +87,7 @@ impl StagedRow for Contact {
         "transferred",
         "category",
         "resolved",
+        "recording_url",
     ];
 
     fn bind<'a>(
@@ -113,6 +114,7 @@ impl StagedRow for Contact {
             .bind(i64::from(c.transferred))
             .bind(c.category.as_ref().map_or("", |q| q.as_str()))
             .bind(c.resolved.map(i64::from))
+            .bind(c.recording_url.as_deref().unwrap_or(""))
     }
 }
 
@@ -268,7 +270,8 @@ impl ContactImport {
              AND c.ended_at IS NOT DISTINCT FROM import_contacts.ended_at \
              AND c.talk_ms = import_contacts.talk_ms AND c.hold_ms = import_contacts.hold_ms \
              AND c.wrap_ms = import_contacts.wrap_ms AND c.transferred = import_contacts.transferred \
-             AND c.category = import_contacts.category AND c.resolved IS NOT DISTINCT FROM import_contacts.resolved)",
+             AND c.category = import_contacts.category AND c.resolved IS NOT DISTINCT FROM import_contacts.resolved \
+             AND c.recording_url = import_contacts.recording_url)",
         )
         .await? as i64;
         let updated = scalar(
@@ -313,17 +316,17 @@ impl ContactImport {
                 connection,
                 "INSERT INTO contacts (contact_id, channel, direction, queue, customer_id, agent_id, offered_at, \
                  utc_offset_secs, answered_at, ended_at, wait_ms, talk_ms, hold_ms, wrap_ms, transferred, category, \
-                 resolved, next_same_issue_at) \
+                 resolved, recording_url, next_same_issue_at) \
                  SELECT contact_id, channel, direction, queue, customer_id, agent_id, offered_at, \
                  utc_offset_secs, answered_at, ended_at, wait_ms, talk_ms, hold_ms, wrap_ms, transferred, category, \
-                 resolved, CAST(NULL AS BIGINT) FROM import_contacts WHERE true \
+                 resolved, recording_url, CAST(NULL AS BIGINT) FROM import_contacts WHERE true \
                  ON CONFLICT (contact_id) DO UPDATE SET channel = excluded.channel, direction = excluded.direction, \
                  queue = excluded.queue, customer_id = excluded.customer_id, agent_id = excluded.agent_id, \
                  offered_at = excluded.offered_at, utc_offset_secs = excluded.utc_offset_secs, \
                  answered_at = excluded.answered_at, ended_at = excluded.ended_at, wait_ms = excluded.wait_ms, \
                  talk_ms = excluded.talk_ms, hold_ms = excluded.hold_ms, wrap_ms = excluded.wrap_ms, \
                  transferred = excluded.transferred, category = excluded.category, resolved = excluded.resolved, \
-                 next_same_issue_at = NULL",
+                 recording_url = excluded.recording_url, next_same_issue_at = NULL",
             )
             .await?;
             execute(

@@ -39,6 +39,12 @@ async fn import_repeat(store: &Store) {
             transferred: "",
             category: "bill_query",
             resolved: "",
+            // a playable file for the first, a page of the recorder for the second
+            recording_url: if id == "r1" {
+                "https://rec.example.cn/2026/11/r1.mp3?sig=a&b=1"
+            } else {
+                "https://recorder.example.cn/play?id=r2"
+            },
         };
         let contact = Contact::parse(&record, &jiff::tz::TimeZone::UTC).unwrap();
         import.push(line as u64 + 2, contact).await.unwrap();
@@ -68,6 +74,17 @@ async fn a_contact_page_shows_its_facts_its_repeat_and_what_to_do_next() {
         assert!(page.contains("href=\"/contacts/r2\""), "{page}");
         let (_, second) = inspector.get_text("/contacts/r2").await;
         assert!(second.contains("id=\"repeats\""), "{second}");
+        // the recording: played in the page when the browser can, else linked
+        assert!(
+            page.contains("<audio controls preload=\"none\" src=\"https://rec.example.cn/2026/11/r1.mp3?sig=a&#38;b=1\""),
+            "{page}"
+        );
+        assert!(page.contains("id=\"recording-link\""));
+        assert!(!second.contains("<audio"), "{second}");
+        assert!(
+            second.contains("href=\"https://recorder.example.cn/play?id=r2\""),
+            "{second}"
+        );
         assert!(second.contains("href=\"/contacts/r1\""));
         // not evaluated yet: the button; once evaluated, the evaluation instead
         assert!(page.contains("id=\"evaluate\""));

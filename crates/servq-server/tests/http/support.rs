@@ -275,6 +275,7 @@ pub async fn import_two_agents(store: &Store) {
             transferred: "",
             category: "",
             resolved: "",
+            recording_url: "",
         };
         let contact = Contact::parse(&record, &jiff::tz::TimeZone::UTC).unwrap();
         import.push(line as u64 + 2, contact).await.unwrap();

@@ -33,6 +33,7 @@ async fn import_recent_contacts(store: &Store) -> jiff::Timestamp {
             transferred: "",
             category: "billing",
             resolved: "",
+            recording_url: "",
         };
         let contact = Contact::parse(&record, &jiff::tz::TimeZone::UTC).unwrap();
         import.push(line as u64 + 2, contact).await.unwrap();

@@ -61,6 +61,7 @@ fn generated() -> Vec<Contact> {
                 transferred: if answered && next(6) == 0 { "1" } else { "0" },
                 category: ["balance", "card_lost"][next(2) as usize],
                 resolved: "",
+                recording_url: "",
             };
             Contact::parse(&record, &TimeZone::UTC).unwrap()
         })

@@ -62,6 +62,7 @@ impl Row {
             transferred: self.transferred,
             category: self.category,
             resolved: "",
+            recording_url: "",
         };
         Contact::parse(&record, &TimeZone::UTC).unwrap()
     }
