@@ -240,10 +240,15 @@ pub(crate) async fn tickets_page(
                 )
             })
             .collect(),
-        categories: servq_desk::flatten(&tree)
+        categories: category_groups(&tree, locale.tag()),
+        channels: servq_core::Channel::ALL
             .iter()
-            .filter(|(_, node)| node.children.is_empty())
-            .map(|(_, node)| (node.id.clone(), node.name(locale.tag()).to_owned()))
+            .map(|channel| {
+                (
+                    channel.as_str(),
+                    t(locale, &format!("channel.{}", channel.as_str())),
+                )
+            })
             .collect(),
         priorities: Priority::ALL,
         default_priority: TicketRequest::DEFAULT_PRIORITY,
@@ -310,6 +315,54 @@ struct TicketFilters {
     open: bool,
 }
 
+/// A top-level group of the category tree with the categories a ticket can take under it
+/// (its leaves, named by their path below the group: "维修 › 上门").
+pub(crate) struct CategoryGroup {
+    pub(crate) name: String,
+    /// (id, name)
+    pub(crate) options: Vec<(String, String)>,
+}
+
+/// The tree as the category picker shows it: each top-level node a group of its leaves (a
+/// top-level leaf is a group of itself), names in `locale`, never ids.
+pub(crate) fn category_groups(tree: &[servq_desk::Category], locale: &str) -> Vec<CategoryGroup> {
+    fn leaves(
+        node: &servq_desk::Category,
+        prefix: &str,
+        locale: &str,
+        out: &mut Vec<(String, String)>,
+    ) {
+        let name = if prefix.is_empty() {
+            node.name(locale).to_owned()
+        } else {
+            format!("{prefix} › {}", node.name(locale))
+        };
+        if node.children.is_empty() {
+            out.push((node.id.clone(), name));
+        } else {
+            for child in &node.children {
+                leaves(child, &name, locale, out);
+            }
+        }
+    }
+    tree.iter()
+        .map(|group| {
+            let mut options = Vec::new();
+            if group.children.is_empty() {
+                options.push((group.id.clone(), group.name(locale).to_owned()));
+            } else {
+                for child in &group.children {
+                    leaves(child, "", locale, &mut options);
+                }
+            }
+            CategoryGroup {
+                name: group.name(locale).to_owned(),
+                options,
+            }
+        })
+        .collect()
+}
+
 #[derive(askama::Template)]
 #[template(path = "tickets.html")]
 struct TicketsPage<'a> {
@@ -320,8 +373,10 @@ struct TicketsPage<'a> {
     can_set_up: bool,
     /// (type, name, selected)
     types: Vec<(String, String, bool)>,
-    /// (id, name) of the leaf categories
-    categories: Vec<(String, String)>,
+    /// The categories a ticket can take, under their top-level groups.
+    categories: Vec<CategoryGroup>,
+    /// (value, name) of the channels.
+    channels: Vec<(&'static str, String)>,
     priorities: [Priority; 4],
     /// Selected in the form: the API's default.
     default_priority: Priority,
