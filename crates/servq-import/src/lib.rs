@@ -252,8 +252,75 @@ impl ColumnIndex {
 
 enum Source {
     /// A CSV reader, its record buffer and the number of header fields.
-    Csv(Box<csv::Reader<Box<dyn Read>>>, csv::StringRecord, usize),
+    Csv(
+        Box<csv::Reader<LineTracking>>,
+        csv::StringRecord,
+        usize,
+        std::sync::Arc<std::sync::Mutex<LineStarts>>,
+    ),
     Sheet(std::vec::IntoIter<(u64, Vec<String>)>),
+}
+
+/// Where the lines of the text handed to the CSV reader start, so that a record's line is its
+/// line in the file whatever the line endings: `\n`, `\r\n` (Excel) and a lone `\r` each end
+/// one line, blank lines included (the csv crate's own count misses CRLF and blank lines). The
+/// reader asks in byte order, so only the starts not yet passed are kept.
+#[derive(Default)]
+struct LineStarts {
+    /// Starts of lines after the last position asked about.
+    pending: std::collections::VecDeque<u64>,
+    /// Line starts at or before the last position asked about.
+    passed: u64,
+    /// Bytes seen so far.
+    seen: u64,
+    /// Where a `\r` ended the last chunk (a line break unless a `\n` follows).
+    open_cr: Option<u64>,
+}
+
+impl LineStarts {
+    fn scan(&mut self, chunk: &[u8]) {
+        let base = self.seen;
+        if let Some(cr) = self.open_cr.take()
+            && chunk.first() != Some(&b'\n')
+        {
+            self.pending.push_back(cr + 1);
+        }
+        for at in memchr::memchr2_iter(b'\n', b'\r', chunk) {
+            if chunk[at] == b'\n' {
+                self.pending.push_back(base + at as u64 + 1);
+            } else if at + 1 == chunk.len() {
+                self.open_cr = Some(base + at as u64);
+            } else if chunk[at + 1] != b'\n' {
+                self.pending.push_back(base + at as u64 + 1);
+            }
+        }
+        self.seen += chunk.len() as u64;
+    }
+
+    /// The 1-based line of the byte at `offset` (asked in increasing order).
+    fn line_at(&mut self, offset: u64) -> u64 {
+        while self.pending.front().is_some_and(|start| *start <= offset) {
+            self.pending.pop_front();
+            self.passed += 1;
+        }
+        self.passed + 1
+    }
+}
+
+/// A reader that notes line starts as the text goes by.
+struct LineTracking {
+    inner: Box<dyn Read>,
+    starts: std::sync::Arc<std::sync::Mutex<LineStarts>>,
+}
+
+impl Read for LineTracking {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        if let Ok(mut starts) = self.starts.lock() {
+            starts.scan(&buffer[..read]);
+        }
+        Ok(read)
+    }
 }
 
 /// An open table: the header is matched, rows are read on demand.
@@ -353,13 +420,17 @@ impl TableReader {
                 .strip_bom(true)
                 .build(BufReader::with_capacity(1 << 20, file)),
         );
+        let starts = std::sync::Arc::new(std::sync::Mutex::new(LineStarts::default()));
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .buffer_capacity(1 << 20)
-            .from_reader(decoded);
+            .from_reader(LineTracking {
+                inner: decoded,
+                starts: starts.clone(),
+            });
         let header: Vec<String> = reader
             .headers()
-            .map_err(|error| csv_error(&display, error))?
+            .map_err(|error| csv_error(&display, error, &starts))?
             .iter()
             .map(str::to_owned)
             .collect();
@@ -372,7 +443,12 @@ impl TableReader {
         )?;
         Ok(TableReader {
             path: display,
-            source: Source::Csv(Box::new(reader), csv::StringRecord::new(), header.len()),
+            source: Source::Csv(
+                Box::new(reader),
+                csv::StringRecord::new(),
+                header.len(),
+                starts,
+            ),
             columns,
             total_units,
             rows_read: 0,
@@ -388,7 +464,7 @@ impl TableReader {
     /// or rows for spreadsheets.
     pub fn progress(&self) -> (u64, u64) {
         match &self.source {
-            Source::Csv(reader, _, _) => (
+            Source::Csv(reader, _, _, _) => (
                 reader.position().byte().min(self.total_units),
                 self.total_units,
             ),
@@ -401,7 +477,7 @@ impl TableReader {
     /// values would land in the wrong columns. (Spreadsheet rows may end early: empty cells.)
     pub fn shape_error(&self, row: &[String]) -> Option<String> {
         match &self.source {
-            Source::Csv(_, _, fields) if row.len() != *fields => Some(format!(
+            Source::Csv(_, _, fields, _) if row.len() != *fields => Some(format!(
                 "has {} fields but the header has {fields} (an unclosed quote, or a comma inside an unquoted value?)",
                 row.len()
             )),
@@ -414,14 +490,19 @@ impl TableReader {
     pub fn next_row(&mut self, row: &mut Vec<String>) -> Result<Option<u64>, ReadError> {
         loop {
             let line = match &mut self.source {
-                Source::Csv(reader, record, _) => {
+                Source::Csv(reader, record, _, starts) => {
                     let more = reader
                         .read_record(record)
-                        .map_err(|error| csv_error(&self.path, error))?;
+                        .map_err(|error| csv_error(&self.path, error, starts))?;
                     if !more {
                         return Ok(None);
                     }
-                    let line = record.position().map_or(0, |position| position.line());
+                    // The record's last line is where its terminator is (the reader stands
+                    // just past it); its first is that less the line breaks inside its values.
+                    // (The record's own start position would count blank lines before it.)
+                    let end = reader.position().byte();
+                    let inside: u64 = record.iter().map(line_breaks).sum();
+                    let line = line_of(starts, end.saturating_sub(1)).saturating_sub(inside);
                     row.clear();
                     row.extend(record.iter().map(str::to_owned));
                     line
@@ -442,8 +523,23 @@ impl TableReader {
     }
 }
 
-fn csv_error(path: &str, error: csv::Error) -> ReadError {
-    let line = error.position().map_or(0, |position| position.line());
+/// Line breaks in a value (`\n`, `\r\n` or a lone `\r`, each one).
+fn line_breaks(value: &str) -> u64 {
+    let bytes = value.as_bytes();
+    memchr::memchr2_iter(b'\n', b'\r', bytes)
+        .filter(|at| bytes[*at] == b'\n' || bytes.get(at + 1) != Some(&b'\n'))
+        .count() as u64
+}
+
+/// The file line of the byte at `offset` of the decoded text.
+fn line_of(starts: &std::sync::Mutex<LineStarts>, offset: u64) -> u64 {
+    starts.lock().map_or(0, |mut starts| starts.line_at(offset))
+}
+
+fn csv_error(path: &str, error: csv::Error, starts: &std::sync::Mutex<LineStarts>) -> ReadError {
+    let line = error
+        .position()
+        .map_or(0, |position| line_of(starts, position.byte()));
     let reason = match error.kind() {
         csv::ErrorKind::Utf8 { .. } => {
             "is not valid UTF-8 (for a file saved by Chinese Excel, try --encoding gbk)".to_owned()
@@ -583,6 +679,33 @@ mod tests {
             reader.columns.display_name(STATE_COLUMNS, "start_at"),
             "start_at ('begin')"
         );
+    }
+
+    #[test]
+    fn line_numbers_are_the_lines_of_the_file_whatever_its_line_endings() {
+        // the same table with LF, CRLF (what Excel writes), mixed and old-Mac CR endings, a
+        // quoted value over two lines and a blank row: each row is on the same file line
+        let lf =
+            "agent_id,state,start_at,end_at\na1,talk,t1,t2\n\"a\n2\",hold,t3,t4\n\na3,idle,t5,t6\n";
+        let expected = vec![2, 3, 6];
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            ("lf", lf.to_owned()),
+            ("crlf", lf.replace('\n', "\r\n")),
+            ("mixed", lf.replacen('\n', "\r\n", 2)),
+            ("cr", lf.replace('\n', "\r")),
+        ] {
+            let path = dir.path().join(format!("{name}.csv"));
+            std::fs::write(&path, &text).unwrap();
+            let mut reader =
+                TableReader::open(&path, &options(ColumnMap::default(), TextEncoding::Utf8))
+                    .unwrap();
+            let lines: Vec<u64> = read_all(&mut reader)
+                .iter()
+                .map(|(line, _)| *line)
+                .collect();
+            assert_eq!(lines, expected, "{name}");
+        }
     }
 
     #[test]

@@ -441,6 +441,20 @@ impl Job {
             .await
         {
             tracing::error!("import {}: outcome not recorded: {error}", self.job_id);
+            // the job must still end, or its page waits forever: failed, saying why
+            let reason = format!("the outcome could not be recorded: {error}");
+            if let Err(error) = self
+                .store
+                .finish_import_job(
+                    &self.job_id,
+                    &ImportEnd::Failed(&reason),
+                    &self.actor,
+                    now_ms(),
+                )
+                .await
+            {
+                tracing::error!("import {}: not even ended as failed: {error}", self.job_id);
+            }
         }
         self.board.remove(&self.job_id);
         if matches!(end, ImportEnd::Imported(_)) {

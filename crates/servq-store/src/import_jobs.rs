@@ -254,23 +254,23 @@ impl Store {
             return Ok(());
         }
         if let ImportEnd::Rejected { errors, .. } = end {
-            for chunk in errors.chunks(500) {
-                crate::sql::insert_batch(
-                    &mut transaction,
-                    "INSERT INTO import_job_errors (job_id, seq, line, column_name, reason)",
-                    5,
-                    &chunk.iter().enumerate().collect::<Vec<_>>(),
-                    |query, (seq, error)| {
-                        query
-                            .bind(job_id)
-                            .bind(*seq as i64)
-                            .bind(error.line as i64)
-                            .bind(error.column.as_str())
-                            .bind(error.reason.as_str())
-                    },
-                )
-                .await?;
-            }
+            // numbered across the whole list, not per insert batch: (job_id, seq) is the key
+            let numbered: Vec<(usize, &ImportRowError)> = errors.iter().enumerate().collect();
+            crate::sql::insert_batch(
+                &mut transaction,
+                "INSERT INTO import_job_errors (job_id, seq, line, column_name, reason)",
+                5,
+                &numbered,
+                |query, (seq, error)| {
+                    query
+                        .bind(job_id)
+                        .bind(*seq as i64)
+                        .bind(error.line as i64)
+                        .bind(error.column.as_str())
+                        .bind(error.reason.as_str())
+                },
+            )
+            .await?;
         }
         if let ImportEnd::Imported(summary) = end {
             users::audit(

@@ -233,6 +233,34 @@ async fn import_jobs_record_progress_outcome_and_errors_once() {
             (3, 5, Some(1_200))
         );
         assert_eq!(job.errors, errors[..2].to_vec());
+        // more errors than one insert batch holds: every one is kept, in order, and the job ends
+        store
+            .create_import_job("j3", &actor, "contacts", "many.csv", 1_500)
+            .await
+            .unwrap();
+        let many: Vec<ImportRowError> = (0..1_200)
+            .map(|i| ImportRowError {
+                line: i + 2,
+                column: "channel".into(),
+                reason: format!("bad {i}"),
+            })
+            .collect();
+        store
+            .finish_import_job(
+                "j3",
+                &ImportEnd::Rejected {
+                    bad_rows: 1_200,
+                    error_count: 1_200,
+                    errors: &many,
+                },
+                &actor,
+                1_600,
+            )
+            .await
+            .unwrap();
+        let job = store.import_job("j3", 2_000).await.unwrap().unwrap();
+        assert_eq!(job.status, ImportStatus::Rejected);
+        assert_eq!(job.errors, many);
         store
             .create_import_job("j2", &actor, "agents", "roster.xlsx", 2_000)
             .await
@@ -250,7 +278,7 @@ async fn import_jobs_record_progress_outcome_and_errors_once() {
         let jobs = store.import_jobs(10).await.unwrap();
         assert_eq!(
             jobs.iter().map(|j| j.job_id.as_str()).collect::<Vec<_>>(),
-            ["j2", "j1"]
+            ["j2", "j3", "j1"]
         );
         assert_eq!(jobs[0].summary, summary);
         let audit = store.audit_log(10, None).await.unwrap();
