@@ -17,7 +17,7 @@ pub use access::{PERMISSIONS, Permission, Role, UnknownRole};
 pub use agent_state::{AgentStateInterval, AgentStateKind, AgentStateRecord, MAX_STATE_SECONDS};
 pub use contact::{Channel, Contact, ContactRecord, Direction};
 pub use dispatch::{DispatchRule, SendVia, SurveyCandidate, choose_invitations};
-pub use error::{FieldError, ParseError};
+pub use error::{FieldError, ParseError, QUOTED_CHARS, shown};
 pub use ids::{AgentId, ContactId, CustomerId, Label};
 pub use setting::{SettingProblem, SettingReason, is_identifier};
 pub use survey::{

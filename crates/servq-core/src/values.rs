@@ -16,33 +16,54 @@ pub fn parse_duration_ms(text: &str) -> Result<Millis, ParseError> {
     if text.is_empty() {
         return Ok(0);
     }
-    if text.contains(':') {
+    // a sign anywhere is a negative (or odd) duration: "-00:05" or "-0" must not pass as 5 s
+    // or 0 because −0.0 is not below zero
+    if text.starts_with('-') {
+        return Err(ParseError::NegativeDuration {
+            value: text.to_owned(),
+        });
+    }
+    let seconds = if text.contains(':') {
         let mut total: f64 = 0.0;
         let parts: Vec<&str> = text.split(':').collect();
         if parts.len() > 3 {
             return Err(bad());
         }
         for (index, part) in parts.iter().enumerate() {
+            if part.starts_with(['+', '-']) {
+                return Err(bad());
+            }
             let value: f64 = part.parse().map_err(|_| bad())?;
             let is_last = index + 1 == parts.len();
-            if value < 0.0 || (!is_last && value.fract() != 0.0) || (index > 0 && value >= 60.0) {
+            if !value.is_finite()
+                || value < 0.0
+                || (!is_last && value.fract() != 0.0)
+                || (index > 0 && value >= 60.0)
+            {
                 return Err(bad());
             }
             total = total * 60.0 + value;
         }
-        return Ok((total * 1000.0).round() as Millis);
-    }
-    let seconds: f64 = text.parse().map_err(|_| bad())?;
-    if !seconds.is_finite() {
-        return Err(bad());
-    }
-    if seconds < 0.0 {
-        return Err(ParseError::NegativeDuration {
+        total
+    } else {
+        let seconds: f64 = text.parse().map_err(|_| bad())?;
+        if !seconds.is_finite() {
+            return Err(bad());
+        }
+        seconds
+    };
+    if seconds > MAX_DURATION_SECONDS as f64 {
+        return Err(ParseError::DurationTooLong {
             value: text.to_owned(),
+            max_days: MAX_DURATION_SECONDS / 86_400,
         });
     }
     Ok((seconds * 1000.0).round() as Millis)
 }
+
+/// The longest duration a contact or state may have: 7 days (a longer one is a typo or an
+/// overflow that would distort AHT and overflow sums).
+pub const MAX_DURATION_SECONDS: i64 = 7 * 86_400;
 
 /// Parses a yes/no value; empty means "not given".
 pub fn parse_optional_bool(text: &str) -> Result<Option<bool>, ParseError> {
@@ -90,6 +111,26 @@ mod tests {
             parse_duration_ms("NaN"),
             Err(ParseError::BadDuration { .. })
         ));
+        // negative zero forms were stored as +5 s and 0
+        for negative in ["-00:05", "-0", "-0.0", "-1:00:00"] {
+            assert!(
+                matches!(
+                    parse_duration_ms(negative),
+                    Err(ParseError::NegativeDuration { .. })
+                ),
+                "{negative}"
+            );
+        }
+        assert!(matches!(
+            parse_duration_ms("00:+5"),
+            Err(ParseError::BadDuration { .. })
+        ));
+        // 1e18 s saturated to i64::MAX and turned AHT negative: refused, as is anything over
+        // 7 days
+        for huge in ["1e18", "604801", "168:00:01", "inf"] {
+            assert!(parse_duration_ms(huge).is_err(), "{huge}");
+        }
+        assert_eq!(parse_duration_ms("604800"), Ok(604_800_000));
     }
 
     #[test]

@@ -261,6 +261,12 @@ enum Source {
     Sheet(std::vec::IntoIter<(u64, Vec<String>)>),
 }
 
+/// The longest line a CSV file may have, in bytes: a longer one stops the import (memory stays
+/// flat whatever the file holds).
+pub const MAX_LINE_BYTES: u64 = 16 * 1024 * 1024;
+/// The longest value a cell may hold, in bytes (a longer one is a row error).
+pub const MAX_FIELD_BYTES: usize = 256 * 1024;
+
 /// Where the lines of the text handed to the CSV reader start, so that a record's line is its
 /// line in the file whatever the line endings: `\n`, `\r\n` (Excel) and a lone `\r` each end
 /// one line, blank lines included (the csv crate's own count misses CRLF and blank lines). The
@@ -275,26 +281,35 @@ struct LineStarts {
     seen: u64,
     /// Where a `\r` ended the last chunk (a line break unless a `\n` follows).
     open_cr: Option<u64>,
+    /// Where the current line started.
+    line_start: u64,
 }
 
 impl LineStarts {
-    fn scan(&mut self, chunk: &[u8]) {
+    /// Notes the line starts in the next `chunk`; false when a line has grown past
+    /// [`MAX_LINE_BYTES`].
+    fn scan(&mut self, chunk: &[u8]) -> bool {
         let base = self.seen;
         if let Some(cr) = self.open_cr.take()
             && chunk.first() != Some(&b'\n')
         {
             self.pending.push_back(cr + 1);
+            self.line_start = cr + 1;
         }
         for at in memchr::memchr2_iter(b'\n', b'\r', chunk) {
+            let next = base + at as u64 + 1;
             if chunk[at] == b'\n' {
-                self.pending.push_back(base + at as u64 + 1);
+                self.pending.push_back(next);
+                self.line_start = next;
             } else if at + 1 == chunk.len() {
                 self.open_cr = Some(base + at as u64);
             } else if chunk[at + 1] != b'\n' {
-                self.pending.push_back(base + at as u64 + 1);
+                self.pending.push_back(next);
+                self.line_start = next;
             }
         }
         self.seen += chunk.len() as u64;
+        self.seen - self.line_start <= MAX_LINE_BYTES
     }
 
     /// The 1-based line of the byte at `offset` (asked in increasing order).
@@ -316,8 +331,17 @@ struct LineTracking {
 impl Read for LineTracking {
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
         let read = self.inner.read(buffer)?;
-        if let Ok(mut starts) = self.starts.lock() {
-            starts.scan(&buffer[..read]);
+        if let Ok(mut starts) = self.starts.lock()
+            && !starts.scan(&buffer[..read])
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "a line is longer than {} MiB: not a table servq reads (a binary file, or a \
+                     missing line break?)",
+                    MAX_LINE_BYTES / (1024 * 1024)
+                ),
+            ));
         }
         Ok(read)
     }
@@ -476,6 +500,21 @@ impl TableReader {
     /// differs from the header's usually hides an unclosed quote or a stray separator, and its
     /// values would land in the wrong columns. (Spreadsheet rows may end early: empty cells.)
     pub fn shape_error(&self, row: &[String]) -> Option<String> {
+        // a NUL is refused on every database (PostgreSQL cannot store it in text)
+        if let Some(position) = row.iter().position(|cell| cell.contains('\0')) {
+            return Some(format!(
+                "value {} holds a NUL character (a binary file, or a damaged export?)",
+                position + 1
+            ));
+        }
+        if let Some(cell) = row.iter().find(|cell| cell.len() > MAX_FIELD_BYTES) {
+            return Some(format!(
+                "a value of {} bytes is longer than the {} KiB a cell may hold ('{}')",
+                cell.len(),
+                MAX_FIELD_BYTES / 1024,
+                servq_core::shown(cell)
+            ));
+        }
         match &self.source {
             Source::Csv(_, _, fields, _) if row.len() != *fields => Some(format!(
                 "has {} fields but the header has {fields} (an unclosed quote, or a comma inside an unquoted value?)",
@@ -706,6 +745,39 @@ mod tests {
                 .collect();
             assert_eq!(lines, expected, "{name}");
         }
+    }
+
+    #[test]
+    fn nul_bytes_huge_cells_and_endless_lines_are_refused_with_short_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let open = |name: &str, text: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            TableReader::open(&path, &options(ColumnMap::default(), TextEncoding::Utf8)).unwrap()
+        };
+        let mut row = Vec::new();
+        // a NUL inside a value: a row error (PostgreSQL could not store it)
+        let mut reader = open(
+            "nul.csv",
+            b"agent_id,state,start_at,end_at\na\x001,talk,t1,t2\n",
+        );
+        assert_eq!(reader.next_row(&mut row).unwrap(), Some(2));
+        assert!(reader.shape_error(&row).unwrap().contains("NUL"));
+        // a 300 KiB cell: a row error that quotes 80 characters, not the cell
+        let big = format!(
+            "agent_id,state,start_at,end_at\n{},talk,t1,t2\n",
+            "x".repeat(300 * 1024)
+        );
+        let mut reader = open("big.csv", big.as_bytes());
+        reader.next_row(&mut row).unwrap();
+        let problem = reader.shape_error(&row).unwrap();
+        assert!(problem.len() < 300, "{problem}");
+        // a line over the limit stops the file with a reason, without reading it whole
+        let mut endless = b"agent_id,state,start_at,end_at\n".to_vec();
+        endless.resize(endless.len() + MAX_LINE_BYTES as usize + 10, b'y');
+        let mut reader = open("endless.csv", &endless);
+        let error = reader.next_row(&mut row).unwrap_err().to_string();
+        assert!(error.contains("longer than 16 MiB"), "{error}");
     }
 
     #[test]
