@@ -205,7 +205,11 @@ impl Report<'_> {
                 let mut writer = csv::Writer::from_writer(&mut out);
                 writer.write_record(self.header())?;
                 for group in self.groups {
-                    let keys = group.key.iter().map(|key| key.clone().unwrap_or_default());
+                    // group values are text from imported files: never a formula in a sheet
+                    let keys = group
+                        .key
+                        .iter()
+                        .map(|key| neutralized(key.as_deref().unwrap_or_default()).into_owned());
                     let values = self.values(group).map(|value| match value {
                         MetricValue::Count(count) => count.to_string(),
                         MetricValue::Number(Some(number)) => number.to_string(),
@@ -287,5 +291,24 @@ impl Report<'_> {
             }
         }
         Ok(workbook.save_to_buffer()?)
+    }
+}
+
+/// What a spreadsheet reads as the start of a formula (or of a DDE call).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a spreadsheet would take `text` for a formula.
+pub fn looks_like_formula(text: &str) -> bool {
+    text.starts_with(FORMULA_STARTS)
+}
+
+/// `text` as a CSV text cell: a leading `'` before what looks like a formula, so that a
+/// spreadsheet shows it instead of running it (OWASP's CSV injection advice). Every CSV servq
+/// writes passes its text cells through this; numbers are written as numbers.
+pub fn neutralized(text: &str) -> std::borrow::Cow<'_, str> {
+    if looks_like_formula(text) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }

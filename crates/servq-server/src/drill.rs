@@ -237,10 +237,10 @@ fn csv_bytes(
         .write_record(headings(locale))
         .map_err(Problem::internal)?;
     for row in rows {
-        let values = cells(row, zone).map(|cell| match (&cell, locale) {
-            (Cell::Text(_) | Cell::MaybeText(_), Some(_)) => {
-                exports::neutralized(&cell.text()).into_owned()
-            }
+        // text cells never run as formulas, for people (headings in their words) and scripts
+        // (keys) alike: the file may be opened in a spreadsheet either way
+        let values = cells(row, zone).map(|cell| match &cell {
+            Cell::Text(_) | Cell::MaybeText(_) => exports::neutralized(&cell.text()).into_owned(),
             _ => cell.text(),
         });
         writer.write_record(values).map_err(Problem::internal)?;

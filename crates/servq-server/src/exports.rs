@@ -34,9 +34,6 @@ pub(crate) const XLSX_TYPE: &str =
 /// The UTF-8 byte order mark a CSV for people starts with.
 pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// What a spreadsheet reads as the start of a formula (or of a DDE call).
-const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-
 /// Rows whose contents decide the column widths (the first screens; a long export stays fast).
 const WIDTH_ROWS: u32 = 1000;
 
@@ -49,20 +46,7 @@ pub(crate) fn wants_keys(keys: Option<&str>) -> bool {
     )
 }
 
-/// Whether a spreadsheet would take `text` for a formula.
-pub(crate) fn looks_like_formula(text: &str) -> bool {
-    text.starts_with(FORMULA_STARTS)
-}
-
-/// `text` as a CSV cell for people: a leading `'` before what looks like a formula, so that a
-/// spreadsheet shows it instead of running it (OWASP's CSV injection advice).
-pub(crate) fn neutralized(text: &str) -> Cow<'_, str> {
-    if looks_like_formula(text) {
-        Cow::Owned(format!("'{text}"))
-    } else {
-        Cow::Borrowed(text)
-    }
-}
+pub(crate) use servq_app::report::{looks_like_formula, neutralized};
 
 /// A file download: `file_name` is the ASCII name every client understands; `localized`, when
 /// given, is offered as well (`filename*=UTF-8''…`, RFC 5987 / RFC 6266).

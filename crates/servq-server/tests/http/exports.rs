@@ -1,5 +1,5 @@
 //! Downloads a manager can send (docs/web.md#exports): CSV with the UTF-8 BOM and headings in
-//! the user's language, `keys=1` byte for byte as before, formula-looking text neutralized;
+//! the user's language, `keys=1` with the stable keys, formula-looking text neutralized in every CSV;
 //! XLSX with headings in the user's language, text never a formula, rates as numbers in percent.
 
 use std::io::Cursor;
@@ -124,10 +124,12 @@ async fn csv_downloads_open_in_a_spreadsheet_and_keys_keep_the_old_bytes() {
             rows.contains(&vec![format!("'{HOSTILE_QUEUE}"), "1".to_owned()]),
             "{rows:?}"
         );
+        // keys=1 (what `servq kpi --format csv` writes): the keys are for scripts, but the file
+        // may still be opened in a spreadsheet, so formula-looking text is neutralized too
         let (_, bytes) = download(&supervisor, &format!("{by_queue}&keys=1")).await;
         let rows = records(&bytes);
         assert!(
-            rows.contains(&vec![HOSTILE_QUEUE.to_owned(), "1".to_owned()]),
+            rows.contains(&vec![format!("'{HOSTILE_QUEUE}"), "1".to_owned()]),
             "{rows:?}"
         );
 
@@ -153,7 +155,7 @@ async fn csv_downloads_open_in_a_spreadsheet_and_keys_keep_the_old_bytes() {
         assert_eq!(c4[4], format!("'{HOSTILE_QUEUE}"));
         assert_eq!(c4[5], format!("'{HOSTILE_CUSTOMER}"));
         assert_eq!(c4[10], "5", "seconds stay plain numbers");
-        // keys=1: no BOM, the stable keys, the values as they are
+        // keys=1: no BOM, the stable keys, text still neutralized
         let (disposition, bytes) = download(&supervisor, &format!("{contacts}&keys=1")).await;
         assert_eq!(disposition, "attachment; filename=\"contacts.csv\"");
         let text = String::from_utf8(bytes).unwrap();
@@ -166,7 +168,7 @@ async fn csv_downloads_open_in_a_spreadsheet_and_keys_keep_the_old_bytes() {
             "{text}"
         );
         assert!(
-            text.contains("\"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",@SUM(1+1),a1,"),
+            text.contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",'@SUM(1+1),a1,"),
             "{text}"
         );
     }
