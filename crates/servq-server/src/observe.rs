@@ -28,7 +28,7 @@ fn handle() -> &'static PrometheusHandle {
 pub(crate) async fn track(request: Request, next: Next) -> Response {
     let _ = handle();
     let started = Instant::now();
-    let method = request.method().to_string();
+    let method = method_label(request.method()).to_owned();
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -45,6 +45,22 @@ pub(crate) async fn track(request: Request, next: Next) -> Response {
     metrics::histogram!("servq_http_request_duration_seconds", &labels).record(seconds);
     tracing::info!(target: "servq::http", %method, %route, %status, ms = seconds * 1000.0, "request");
     response
+}
+
+/// A method as a metrics label: the standard ones by name, anything else `other` (a client
+/// may send any token as a method; each must not become a new series).
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 /// `GET /metrics`.
