@@ -38,6 +38,54 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
+/// What a sign-in attempt came to.
+#[derive(Debug)]
+pub enum SignIn {
+    /// Too many attempts under this name and address in the window: nothing was checked.
+    Throttled,
+    /// Wrong name or password, or a disabled user (never said which).
+    Refused,
+    /// The user, whose earlier failures are forgotten.
+    Accepted(Box<servq_store::UserRecord>),
+}
+
+/// A hash to check passwords of unknown users against, so that a refusal takes as long
+/// whether the name exists or not (no user enumeration by timing).
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("servq: no such user").unwrap_or_default());
+
+/// Checks a sign-in: reserves one of [`MAX_FAILURES`] checks per name and address in
+/// [`THROTTLE_WINDOW_MS`] before the (slow) password check, so parallel guesses cannot all be
+/// checked; checks the password even for an unknown or disabled user.
+pub async fn sign_in(
+    store: &Store,
+    username: &str,
+    password: &str,
+    address: &str,
+) -> Result<SignIn, StoreError> {
+    let username = username.trim();
+    let key = format!("{}|{address}", username.to_lowercase());
+    let now = now_ms();
+    if !store
+        .reserve_login_attempt(&key, now, now - THROTTLE_WINDOW_MS, MAX_FAILURES)
+        .await?
+    {
+        return Ok(SignIn::Throttled);
+    }
+    let user = store.user_by_username(username).await?;
+    let hash = user
+        .as_ref()
+        .map_or(DUMMY_HASH.as_str(), |user| user.password_hash.as_str());
+    let matches = verify_password(password, hash);
+    match user {
+        Some(user) if matches && !user.disabled => {
+            store.clear_login_failures(&key).await?;
+            Ok(SignIn::Accepted(Box::new(user)))
+        }
+        _ => Ok(SignIn::Refused),
+    }
+}
+
 /// A random 256-bit token, hex.
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];

@@ -244,6 +244,49 @@ impl OptionalFromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// The host (and port) of an address or origin, lower-case.
+pub(crate) fn authority(address: &str) -> String {
+    let address = address.trim();
+    let rest = address.split_once("://").map_or(address, |(_, rest)| rest);
+    rest.split(['/', '?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// Whether a form post comes from a page of this server, whatever the browser's SameSite rules:
+/// a browser's `Sec-Fetch-Site` must say `same-origin` (or `none`: typed by the user); an
+/// `Origin` must be the request's `Host` or that of the configured public URL. `null` origins
+/// pass only when `allow_null` (the public pages send no referrer, and browsers then say
+/// `null`). A request with neither header (a script) passes.
+pub(crate) fn same_origin(state: &AppState, headers: &HeaderMap, allow_null: bool) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        let site = site.to_str().unwrap_or_default();
+        if !matches!(site, "same-origin" | "none") {
+            return false;
+        }
+    }
+    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if origin.trim().eq_ignore_ascii_case("null") {
+        return allow_null;
+    }
+    let origin = authority(origin);
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .map(|host| host.trim().to_ascii_lowercase());
+    host.is_some_and(|host| host == origin)
+        || state
+            .public_url
+            .as_deref()
+            .is_some_and(|public| authority(public) == origin)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1663,7 +1663,7 @@ pub(crate) async fn status_reply(
     let Some((token, ticket)) = ticket_of_token(&state, token).await? else {
         return unknown_status_page(&state, locale).await;
     };
-    if !same_origin(&state, &headers) {
+    if !crate::auth::same_origin(&state, &headers, true) {
         return status_response(
             &state,
             locale,
@@ -1736,42 +1736,6 @@ pub(crate) async fn status_reply(
         form.text,
     )
     .await
-}
-
-/// The host (and port) of an address: `https://Example.com:8443/x` → `example.com:8443`.
-fn authority(address: &str) -> String {
-    let address = address.trim();
-    let rest = address.split_once("://").map_or(address, |(_, rest)| rest);
-    rest.split(['/', '?', '#'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase()
-}
-
-/// Whether a form post may come from a page of this server, whatever the browser's SameSite
-/// rules: yes without an `Origin` header, or with `null` (the public pages send no referrer,
-/// and browsers then say `null`); else its host must be the request's `Host` or that of the
-/// configured public URL.
-fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
-        return true;
-    };
-    let Ok(origin) = origin.to_str() else {
-        return false;
-    };
-    if origin.trim().eq_ignore_ascii_case("null") {
-        return true;
-    }
-    let origin = authority(origin);
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|host| host.to_str().ok())
-        .map(|host| host.trim().to_ascii_lowercase());
-    host.is_some_and(|host| host == origin)
-        || state
-            .public_url
-            .as_deref()
-            .is_some_and(|public| authority(public) == origin)
 }
 
 /// The base of the addresses customers open (`https://service.example.com`, status pages and

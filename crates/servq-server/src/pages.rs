@@ -324,45 +324,33 @@ pub(crate) async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Problem> {
     let locale = auth::browser_locale(&headers);
-    let username = form.username.trim();
-    let key = format!("{}|{}", username.to_lowercase(), peer.ip());
-    let now = now_ms();
-    let failures = state
-        .store
-        .login_failures_since(&key, now - auth::THROTTLE_WINDOW_MS)
-        .await
-        .map_err(Problem::internal)?;
-    if failures >= auth::MAX_FAILURES {
-        return Ok((
-            StatusCode::TOO_MANY_REQUESTS,
-            login_page(locale, Some("login.throttled")),
-        )
-            .into_response());
+    // a sign-in posted from another site would sign this browser in as someone else
+    if !auth::same_origin(&state, &headers, false) {
+        return Err(Problem::forbidden(locale));
     }
-    let user = state
-        .store
-        .user_by_username(username)
-        .await
-        .map_err(Problem::internal)?;
-    let Some(user) =
-        user.filter(|u| !u.disabled && auth::verify_password(&form.password, &u.password_hash))
-    else {
-        state
-            .store
-            .record_login_failure(&key, now)
+    let now = now_ms();
+    let address = peer.ip().to_string();
+    let user =
+        match servq_app::users::sign_in(&state.store, &form.username, &form.password, &address)
             .await
-            .map_err(Problem::internal)?;
-        return Ok((
-            StatusCode::UNAUTHORIZED,
-            login_page(locale, Some("login.failed")),
-        )
-            .into_response());
-    };
-    state
-        .store
-        .clear_login_failures(&key)
-        .await
-        .map_err(Problem::internal)?;
+            .map_err(Problem::internal)?
+        {
+            servq_app::users::SignIn::Throttled => {
+                return Ok((
+                    StatusCode::TOO_MANY_REQUESTS,
+                    login_page(locale, Some("login.throttled")),
+                )
+                    .into_response());
+            }
+            servq_app::users::SignIn::Refused => {
+                return Ok((
+                    StatusCode::UNAUTHORIZED,
+                    login_page(locale, Some("login.failed")),
+                )
+                    .into_response());
+            }
+            servq_app::users::SignIn::Accepted(user) => user,
+        };
     let token = auth::new_token();
     let csrf = auth::new_token();
     state

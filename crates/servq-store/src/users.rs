@@ -5,7 +5,7 @@
 use servq_core::Role;
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 
 /// A stored user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -604,6 +604,45 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Reserves one password check under `key`: true (and counted, as a failure until
+    /// [`Store::clear_login_failures`] forgets it) when fewer than `max` were made since
+    /// `since_ms`, false otherwise. Counting and recording are one step, so parallel attempts
+    /// cannot all slip under the limit (SQLite: an immediate transaction; PostgreSQL: a lock on
+    /// the key for the transaction).
+    pub async fn reserve_login_attempt(
+        &self,
+        key: &str,
+        now_ms: i64,
+        since_ms: i64,
+        max: i64,
+    ) -> Result<bool> {
+        let mut transaction = self.begin_write().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind(key)
+                .execute(&mut *transaction)
+                .await?;
+        }
+        let made: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM login_failures WHERE throttle_key = $1 AND at >= $2",
+        )
+        .bind(key)
+        .bind(since_ms)
+        .fetch_one(&mut *transaction)
+        .await?;
+        if made >= max {
+            transaction.commit().await?;
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)")
+            .bind(key)
+            .bind(now_ms)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(true)
     }
 
     /// Failed sign-ins under `key` since `since_ms`.

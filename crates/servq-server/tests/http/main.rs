@@ -12,6 +12,7 @@ mod notifications;
 mod qa;
 mod reports;
 mod search;
+mod sign_in;
 mod status_page;
 mod support;
 mod surveys;
