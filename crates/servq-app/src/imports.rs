@@ -144,6 +144,7 @@ pub async fn import_file(
         map: file.table.map,
         encoding: file.table.encoding,
         sheet: file.table.sheet,
+        limits: servq_import::SheetLimits::from_env(),
     };
     let reader = TableReader::open_named(file.path, file.name, &options)?;
     match file.kind {

@@ -178,6 +178,7 @@ fn open_table(
         map: ColumnMap::default(),
         encoding,
         sheet: sheet.map(str::to_owned),
+        limits: servq_import::SheetLimits::from_env(),
     };
     Ok(TableReader::open(file, &options)?)
 }

@@ -370,6 +370,8 @@ pub struct OpenOptions<'a> {
     pub encoding: TextEncoding,
     /// Sheet name of XLSX files (first sheet when `None`).
     pub sheet: Option<String>,
+    /// How much a spreadsheet may hold.
+    pub limits: SheetLimits,
 }
 
 fn is_spreadsheet(path: &Path) -> bool {
@@ -401,7 +403,7 @@ impl TableReader {
             source,
         };
         if is_spreadsheet(path) {
-            let rows = read_sheet(path, options.sheet.as_deref())?;
+            let rows = read_sheet(path, &display, options.sheet.as_deref(), options.limits)?;
             let mut rows = rows.into_iter();
             let header = rows.next().map(|(_, header)| header).unwrap_or_default();
             let columns = ColumnIndex::new(
@@ -594,34 +596,165 @@ fn csv_error(path: &str, error: csv::Error, starts: &std::sync::Mutex<LineStarts
 
 /// Reads a whole sheet as text cells with 1-based row numbers. Date cells become naive local
 /// `YYYY-MM-DD HH:MM:SS.fff` text and duration cells become seconds, so the same parsers apply.
-fn read_sheet(path: &Path, sheet: Option<&str>) -> Result<Vec<(u64, Vec<String>)>, ReadError> {
-    let display = path.display().to_string();
-    let fail = |reason: String| ReadError::Spreadsheet {
-        path: display.clone(),
-        reason,
+/// The most a workbook may unpack to, all its parts together, in bytes (`SERVQ_MAX_UNPACKED_MB`
+/// sets it in MiB): a 4 MB file may declare gigabytes of XML (a decompression bomb).
+pub const MAX_UNPACKED_BYTES: u64 = 1 << 30;
+/// The most cells a sheet may hold (`SERVQ_MAX_SHEET_CELLS` sets it): 1 048 576 rows of 30
+/// columns.
+pub const MAX_SHEET_CELLS: u64 = 1_048_576 * 30;
+
+/// How much a spreadsheet may hold before it is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SheetLimits {
+    /// All parts of the workbook unpacked, bytes.
+    pub max_unpacked_bytes: u64,
+    /// Cells of the sheet read.
+    pub max_cells: u64,
+}
+
+impl Default for SheetLimits {
+    fn default() -> Self {
+        SheetLimits {
+            max_unpacked_bytes: MAX_UNPACKED_BYTES,
+            max_cells: MAX_SHEET_CELLS,
+        }
+    }
+}
+
+impl SheetLimits {
+    /// The defaults, each replaced by its environment variable when set
+    /// (`SERVQ_MAX_UNPACKED_MB`, `SERVQ_MAX_SHEET_CELLS`).
+    pub fn from_env() -> SheetLimits {
+        let limit = |variable: &str, default: u64, unit: u64| {
+            std::env::var(variable)
+                .ok()
+                .and_then(|value| value.trim().parse::<u64>().ok())
+                .map_or(default, |value| value.saturating_mul(unit))
+        };
+        SheetLimits {
+            max_unpacked_bytes: limit("SERVQ_MAX_UNPACKED_MB", MAX_UNPACKED_BYTES, 1024 * 1024),
+            max_cells: limit("SERVQ_MAX_SHEET_CELLS", MAX_SHEET_CELLS, 1),
+        }
+    }
+}
+
+/// Refuses a workbook whose parts unpack to more than [`MAX_UNPACKED_BYTES`] (as its own
+/// directory declares them) before anything is unpacked. Formats that are not ZIP (`.xls`) pass.
+fn check_unpacked_size(
+    path: &Path,
+    max: u64,
+    fail: &dyn Fn(String) -> ReadError,
+) -> Result<(), ReadError> {
+    let Ok(file) = File::open(path) else {
+        return Ok(());
     };
+    let Ok(mut archive) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return Ok(());
+    };
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|error| fail(format!("not a readable workbook: {error}")))?;
+        total = total.saturating_add(entry.size());
+    }
+    if total > max {
+        return Err(fail(format!(
+            "the workbook unpacks to {} MiB, more than the {} MiB allowed (save the sheet as CSV, \
+             or raise SERVQ_MAX_UNPACKED_MB)",
+            total / (1024 * 1024),
+            max / (1024 * 1024)
+        )));
+    }
+    Ok(())
+}
+
+fn read_sheet(
+    path: &Path,
+    display: &str,
+    sheet: Option<&str>,
+    limits: SheetLimits,
+) -> Result<Vec<(u64, Vec<String>)>, ReadError> {
+    // messages name the file as the user gave it, never the server's temporary path
+    let fail = |reason: String| ReadError::Spreadsheet {
+        path: display.to_owned(),
+        reason: reason.replace(&path.display().to_string(), display),
+    };
+    check_unpacked_size(path, limits.max_unpacked_bytes, &fail)?;
+    let max_cells = limits.max_cells;
+    let pick = |names: Vec<String>| -> Result<String, ReadError> {
+        match sheet {
+            Some(name) => names
+                .iter()
+                .find(|candidate| candidate.as_str() == name)
+                .cloned()
+                .ok_or_else(|| {
+                    fail(format!(
+                        "no sheet named '{name}'; sheets: {}",
+                        names.join(", ")
+                    ))
+                }),
+            None => names
+                .first()
+                .cloned()
+                .ok_or_else(|| fail("the workbook has no sheets".to_owned())),
+        }
+    };
+    let too_many = || {
+        fail(format!(
+            "the sheet has more than {max_cells} cells (save it as CSV, or raise \
+             SERVQ_MAX_SHEET_CELLS)"
+        ))
+    };
+    let is_xlsx = matches!(
+        path.extension()
+            .and_then(|ext| ext.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("xlsx" | "xlsm")
+    );
+    if is_xlsx {
+        // streamed cell by cell: memory follows the cells the sheet has, not the range it
+        // declares, and stops at the cell limit
+        let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(path)
+            .map_err(|error: calamine::XlsxError| fail(error.to_string()))?;
+        let name = pick(workbook.sheet_names())?;
+        let mut cells = workbook
+            .worksheet_cells_reader(&name)
+            .map_err(|error| fail(error.to_string()))?;
+        let mut rows: Vec<(u64, Vec<String>)> = Vec::new();
+        let mut count: u64 = 0;
+        while let Some(cell) = cells.next_cell().map_err(|error| fail(error.to_string()))? {
+            count += 1;
+            if count > max_cells {
+                return Err(too_many());
+            }
+            let (row, column) = cell.get_position();
+            let line = u64::from(row) + 1;
+            if rows.last().is_none_or(|(last, _)| *last != line) {
+                rows.push((line, Vec::new()));
+            }
+            let Some((_, values)) = rows.last_mut() else {
+                continue;
+            };
+            let column = column as usize;
+            if values.len() <= column {
+                values.resize(column + 1, String::new());
+            }
+            values[column] = cell_text(&Data::from(cell.get_value().clone()));
+        }
+        return Ok(rows);
+    }
     let mut workbook =
         calamine::open_workbook_auto(path).map_err(|error| fail(error.to_string()))?;
-    let names = workbook.sheet_names();
-    let name = match sheet {
-        Some(name) => names
-            .iter()
-            .find(|candidate| candidate.as_str() == name)
-            .cloned()
-            .ok_or_else(|| {
-                fail(format!(
-                    "no sheet named '{name}'; sheets: {}",
-                    names.join(", ")
-                ))
-            })?,
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| fail("the workbook has no sheets".to_owned()))?,
-    };
+    let name = pick(workbook.sheet_names())?;
     let range = workbook
         .worksheet_range(&name)
         .map_err(|error| fail(error.to_string()))?;
+    let (height, width) = range.get_size();
+    if (height as u64).saturating_mul(width as u64) > max_cells {
+        return Err(too_many());
+    }
     let (first_row, first_column) = range.start().unwrap_or((0, 0));
     Ok(range
         .rows()
@@ -667,6 +800,7 @@ mod tests {
             map,
             encoding,
             sheet: None,
+            limits: SheetLimits::default(),
         }
     }
 
@@ -806,6 +940,7 @@ mod tests {
             map: ColumnMap::default(),
             encoding: TextEncoding::Auto,
             sheet: None,
+            limits: SheetLimits::default(),
         };
         let mut reader = TableReader::open(&path, &options).unwrap();
         let mut row = Vec::new();
@@ -916,5 +1051,59 @@ mod tests {
                 ]
             )]
         );
+    }
+
+    /// A workbook of `rows` rows of the state columns, every cell the same long text (it
+    /// compresses to almost nothing, as a decompression bomb does).
+    fn compressible_workbook(path: &Path, rows: u32) {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet_with_constant_memory().unwrap();
+        for (column, name) in STATE_COLUMNS.iter().enumerate() {
+            sheet.write_string(0, column as u16, *name).unwrap();
+        }
+        let text = "x".repeat(200);
+        for row in 1..=rows {
+            for column in 0..4u16 {
+                sheet.write_string(row, column, &text).unwrap();
+            }
+        }
+        workbook.save(path).unwrap();
+    }
+
+    #[test]
+    fn a_workbook_that_unpacks_too_large_or_has_too_many_cells_is_refused_by_its_given_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("upload-7f3a.xlsx");
+        // 20 000 rows × 4 cells of 200 characters: ~17 MiB of XML in a file of a few hundred KiB
+        compressible_workbook(&path, 20_000);
+        assert!(std::fs::metadata(&path).unwrap().len() < 2 * 1024 * 1024);
+        let open = |limits: SheetLimits| {
+            TableReader::open_named(
+                &path,
+                "calls.xlsx",
+                &OpenOptions {
+                    limits,
+                    ..options(ColumnMap::default(), TextEncoding::Utf8)
+                },
+            )
+        };
+        let mut limits = SheetLimits {
+            max_unpacked_bytes: 4 * 1024 * 1024,
+            max_cells: MAX_SHEET_CELLS,
+        };
+        let error = open(limits).err().unwrap().to_string();
+        assert!(error.contains("more than the 4 MiB allowed"), "{error}");
+        assert!(
+            error.starts_with("calls.xlsx"),
+            "the name given, not the temporary path: {error}"
+        );
+        assert!(!error.contains("upload-7f3a"), "{error}");
+        limits.max_unpacked_bytes = 64 * 1024 * 1024;
+        limits.max_cells = 1000;
+        let error = open(limits).err().unwrap().to_string();
+        assert!(error.contains("more than 1000 cells"), "{error}");
+        limits.max_cells = 100_000;
+        let mut reader = open(limits).unwrap();
+        assert_eq!(read_all(&mut reader).len(), 20_000);
     }
 }
