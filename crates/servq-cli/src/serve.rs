@@ -19,8 +19,39 @@ pub struct ServeArgs {
     /// http://ADDR.
     #[arg(long, env = "SERVQ_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Where uploads wait while they are imported (`uploads/` below it); default: the folder of
+    /// the SQLite file, or the working directory with PostgreSQL.
+    #[arg(long, env = "SERVQ_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
+    /// A reverse proxy (address or CIDR, e.g. 10.0.0.0/8; repeat or separate with commas) whose
+    /// X-Forwarded-For names the client for rate limits and the audit log; never read otherwise.
+    #[arg(long = "trusted-proxy", env = "SERVQ_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    trusted_proxies: Vec<ipnet::IpNet>,
     #[command(flatten)]
     outbox: OutboxArgs,
+}
+
+/// A proxy as an address (`10.0.0.5`, one host) or a network (`10.0.0.0/8`).
+fn parse_proxy(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("'{text}' is not an address or CIDR network (like 10.0.0.0/8)"))
+}
+
+/// The data directory when none is given: beside the SQLite file, else the working directory.
+fn default_data_dir(database_url: &str) -> std::path::PathBuf {
+    database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or(rest))
+        .and_then(|file| {
+            std::path::Path::new(file)
+                .parent()
+                .map(std::path::Path::to_path_buf)
+        })
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .unwrap_or_else(|| std::path::PathBuf::from("."))
 }
 
 /// Where escalation e-mails and webhooks go (`servq serve`, `servq desk send-outbox`).
@@ -98,12 +129,17 @@ impl OutboxArgs {
 pub async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
     let store = config.open_store().await?;
     let outbox = args.outbox.config()?;
+    let data_dir = args
+        .data_dir
+        .unwrap_or_else(|| default_data_dir(&config.database_url));
     servq_server::serve(
         store,
         args.addr,
         args.secure_cookies,
         args.public_url,
         outbox,
+        data_dir,
+        args.trusted_proxies,
     )
     .await?;
     Ok(ExitCode::SUCCESS)

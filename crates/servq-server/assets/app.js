@@ -1,4 +1,5 @@
-// The script of servq's signed-in pages (inlined by app_layout.html): sends JSON, or a form's
+// The script of servq's pages (served as /assets/app.js, loaded by layout.html at the end of the
+// body; what the buttons and forms do is wired up in actions.js): sends JSON, or a form's
 // files, to the API with the session's CSRF token, then reloads, moves on or says "saved"; a
 // refusal is said in the user's language (the problem's `message`, else its `detail`) in the
 // page's status line.

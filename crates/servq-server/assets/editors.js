@@ -16,6 +16,9 @@ function servqEl(tag, attributes, children) {
     else if (name === 'checked') { el.checked = attributes[name]; }
     else if (name === 'value') { el.value = attributes[name]; }
     else if (name.indexOf('on') === 0) { el.addEventListener(name.slice(2), attributes[name]); }
+    // The Content-Security-Policy (style-src without 'unsafe-inline') drops style attributes,
+    // set as an attribute from script too, but not styles set through the CSSOM.
+    else if (name === 'style') { el.style.cssText = attributes[name]; }
     else { el.setAttribute(name, attributes[name]); }
   });
   (children || []).forEach(function (child) { el.appendChild(child); });

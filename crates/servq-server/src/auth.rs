@@ -287,6 +287,33 @@ pub(crate) fn same_origin(state: &AppState, headers: &HeaderMap, allow_null: boo
             .is_some_and(|public| authority(public) == origin)
 }
 
+/// The client's address for rate limits and the audit log: the socket's peer, unless the peer
+/// is one of the trusted proxies — then the right-most address of `X-Forwarded-For` that is
+/// not itself a trusted proxy (what the nearest untrusted hop said). The header is never read
+/// from anyone else: a client could write any address into it.
+pub(crate) fn client_ip(
+    proxies: &[ipnet::IpNet],
+    peer: std::net::SocketAddr,
+    headers: &HeaderMap,
+) -> std::net::IpAddr {
+    let trusted = |ip: &std::net::IpAddr| proxies.iter().any(|net| net.contains(ip));
+    let peer = peer.ip();
+    if !trusted(&peer) {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|hop| hop.trim().parse::<std::net::IpAddr>().ok())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted(ip))
+        .unwrap_or(peer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,5 +340,25 @@ mod tests {
         assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("xyz"));
         assert!(session_cookie("t", true).contains("HttpOnly; SameSite=Strict"));
         assert!(session_cookie("t", true).ends_with("; Secure"));
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let proxies: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 203.0.113.7, 10.1.2.3".parse().unwrap(),
+        );
+        let from = |peer: &str| client_ip(&proxies, peer.parse().unwrap(), &headers).to_string();
+        // through the proxy: the nearest hop it did not add itself (not the spoofable first)
+        assert_eq!(from("10.0.0.5:443"), "203.0.113.7");
+        // straight from a client: the header is its own writing and is ignored
+        assert_eq!(from("198.51.100.9:5000"), "198.51.100.9");
+        // no proxies configured: never read
+        assert_eq!(
+            client_ip(&[], "10.0.0.5:443".parse().unwrap(), &headers).to_string(),
+            "10.0.0.5"
+        );
     }
 }

@@ -294,17 +294,6 @@ fn exports(view: &View, by: &str) -> Exports {
     }
 }
 
-/// Draws the trend chart from the JSON in `#trend-data`: offered contacts per period (bars) with
-/// service level and answer rate (lines), by ECharts.
-pub(crate) const TREND_SCRIPT: &str = "(function(){var d=JSON.parse(document.getElementById('trend-data').textContent);\
-var c=echarts.init(document.getElementById('trend'));\
-c.setOption({tooltip:{trigger:'axis'},legend:{},xAxis:{type:'category',data:d.periods},\
-yAxis:[{type:'value',name:d.names.offered},{type:'value',min:0,max:1,axisLabel:{formatter:function(v){return Math.round(v*100)+'%'}}}],\
-series:[{name:d.names.offered,type:'bar',data:d.offered,itemStyle:{color:'#a8c5e8'}},\
-{name:d.names.service_level,type:'line',yAxisIndex:1,data:d.service_level},\
-{name:d.names.answer_rate,type:'line',yAxisIndex:1,data:d.answer_rate}]});\
-window.servqTrend=c;window.addEventListener('resize',function(){c.resize()});})();";
-
 /// The measures the trend chart draws, in its table view's column order.
 pub(crate) const TREND_NAMES: [&str; 3] = ["offered", "service_level", "answer_rate"];
 

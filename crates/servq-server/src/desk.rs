@@ -1695,7 +1695,7 @@ pub(crate) async fn status_reply(
     let sent = customer_reply(
         &state.store,
         &ticket_id,
-        peer.ip(),
+        crate::auth::client_ip(&state.trusted_proxies, peer, &headers),
         &form.text,
         Timestamp::now(),
     )

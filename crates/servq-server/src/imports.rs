@@ -234,7 +234,10 @@ pub(crate) async fn start_import(
     let locale = user.locale;
     let bad = |code: &'static str, detail: String| Problem::bad_request(locale, code, detail);
     let mut multipart = multipart?;
-    let folder = tempfile::tempdir().map_err(Problem::internal)?;
+    // the upload waits in the data directory under its job's id: a server that stops during
+    // the import leaves a folder the next one can tell is orphaned, and removes it
+    let job_id = auth::new_token()[..32].to_owned();
+    let folder = UploadFolder::create(&state, &job_id).map_err(Problem::internal)?;
     let mut fields = ImportUpload::default();
     let read_error = |error: axum::extract::multipart::MultipartError| {
         let status = error.status();
@@ -251,9 +254,7 @@ pub(crate) async fn start_import(
                 return Err(bad("file_required", "send one file per import".to_owned()));
             }
             let file_name = clean_file_name(field.file_name().unwrap_or(""), "upload.csv");
-            let path = folder
-                .path()
-                .join(format!("upload.{}", extension(&file_name)));
+            let path = folder.0.join(format!("upload.{}", extension(&file_name)));
             let mut file = tokio::fs::File::create(&path)
                 .await
                 .map_err(Problem::internal)?;
@@ -312,11 +313,17 @@ pub(crate) async fn start_import(
             .map_err(Problem::internal)?;
     }
     let (_, zone) = state.centre_zone().await?;
-    let job_id = auth::new_token()[..32].to_owned();
     let actor = user.actor();
     state
         .store
-        .create_import_job(&job_id, &actor, kind.name(), &file_name, now_ms())
+        .create_owned_import_job(
+            &job_id,
+            &actor,
+            kind.name(),
+            &file_name,
+            &state.instance,
+            now_ms(),
+        )
         .await
         .map_err(Problem::internal)?;
     let job = Job {
@@ -348,6 +355,96 @@ pub(crate) async fn start_import(
         }),
     )
         .into_response())
+}
+
+/// The folder an upload waits in (`DATA_DIR/uploads/JOB_ID`), removed when dropped.
+struct UploadFolder(std::path::PathBuf);
+
+impl UploadFolder {
+    fn create(state: &AppState, job_id: &str) -> std::io::Result<UploadFolder> {
+        let path = uploads_dir(state).join(job_id);
+        std::fs::create_dir_all(&path)?;
+        Ok(UploadFolder(path))
+    }
+}
+
+impl Drop for UploadFolder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn uploads_dir(state: &AppState) -> std::path::PathBuf {
+    state.data_dir.join("uploads")
+}
+
+/// How often a server says its imports are alive.
+const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
+/// After how long without a heartbeat an import is taken as orphaned.
+const ORPHANED_AFTER_MS: i64 = 90_000;
+/// An upload folder without a running import is removed once it is this old (a folder younger
+/// may belong to an upload still arriving).
+const STRAY_UPLOAD_MS: u128 = 15 * 60 * 1000;
+
+/// Keeps this server's imports alive and ends those of servers that stopped: every
+/// [`HEARTBEAT_EVERY`] the running imports owned by this process beat; running imports whose
+/// owner has not beaten for [`ORPHANED_AFTER_MS`] end as failed ("the server stopped during
+/// the import"); upload folders of imports no longer running are removed. First at start.
+pub(crate) fn keep_imports(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            let now = now_ms();
+            if let Err(error) = state.store.beat_import_jobs(&state.instance, now).await {
+                tracing::warn!("import heartbeat: {error}");
+            }
+            match state
+                .store
+                .fail_orphaned_imports(now - ORPHANED_AFTER_MS, now)
+                .await
+            {
+                Ok(orphans) => {
+                    for job in orphans {
+                        tracing::warn!("import {job}: its server stopped; ended as failed");
+                    }
+                }
+                Err(error) => tracing::warn!("orphaned imports: {error}"),
+            }
+            remove_stray_uploads(&state).await;
+            tokio::time::sleep(HEARTBEAT_EVERY).await;
+        }
+    });
+}
+
+/// Removes upload folders whose import is not running (ended, orphaned or never recorded) and
+/// which are old enough not to be an upload still arriving.
+async fn remove_stray_uploads(state: &AppState) {
+    let Ok(entries) = std::fs::read_dir(uploads_dir(state)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Some(job_id) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        let old = entry
+            .metadata()
+            .and_then(|meta| meta.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age.as_millis() > STRAY_UPLOAD_MS);
+        let running = state.store.import_running(&job_id).await.unwrap_or(true);
+        if !running
+            && (old
+                || state
+                    .store
+                    .import_job(&job_id, 0)
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some())
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// One upload being imported.
@@ -545,60 +642,6 @@ const SCRIPT_STRINGS: &[&str] = &[
     "import.upload_failed",
     "import.more_errors",
 ];
-
-pub(crate) const SCRIPT: &str = r#"(function(){
-var s=JSON.parse(document.getElementById('import-strings').textContent);
-var form=document.getElementById('import-form');
-var up=document.getElementById('upload-progress'),work=document.getElementById('import-progress');
-var message=document.getElementById('import-message'),errors=document.getElementById('import-errors');
-function fill(text,values){return text.replace(/\{(\w+)\}/g,function(_,k){return values[k]===undefined?'':String(values[k])})}
-function say(text,cls){message.textContent=text;message.className=cls||''}
-function render(job){
-  document.getElementById('import-status').dataset.status=job.status;
-  if(job.total>0){work.max=job.total;work.value=job.done}
-  if(job.status==='imported'){work.max=1;work.value=1;say(fill(s['import.imported'],job.summary),'better')}
-  else if(job.status==='rejected'){say(fill(s['import.rejected'],job),'error')}
-  else if(job.status==='failed'){say(s['import.status_failed']+': '+job.message,'error')}
-  else{say(s['import.status_'+job.status]+' '+job.rows_read)}
-  errors.replaceChildren();
-  (job.errors||[]).forEach(function(e){
-    var tr=document.createElement('tr');
-    [job.file_name,e.line,e.column,e.reason].forEach(function(v){var td=document.createElement('td');td.textContent=v;tr.appendChild(td)});
-    errors.appendChild(tr)});
-  errors.parentElement.hidden=!(job.errors&&job.errors.length);
-  if(job.error_count>(job.errors||[]).length){var p=document.createElement('tr');var td=document.createElement('td');td.colSpan=4;td.textContent=fill(s['import.more_errors'],{n:job.error_count-job.errors.length});p.appendChild(td);errors.appendChild(p)}
-}
-function poll(id){
-  fetch('/api/v1/imports/'+encodeURIComponent(id),{credentials:'same-origin'}).then(function(r){return r.json()}).then(function(job){
-    render(job);if(!job.finished){setTimeout(function(){poll(id)},300)}else{document.getElementById('upload').disabled=false;refresh()}})
-}
-function refresh(){
-  fetch('/import',{credentials:'same-origin'}).then(function(r){return r.text()}).then(function(html){
-    var fresh=new DOMParser().parseFromString(html,'text/html').getElementById('imports');
-    if(fresh){document.getElementById('imports').replaceWith(fresh)}})
-}
-form.addEventListener('submit',function(e){
-  e.preventDefault();
-  var xhr=new XMLHttpRequest();
-  xhr.open('POST','/api/v1/imports');
-  xhr.setRequestHeader('X-CSRF-Token',form.dataset.csrf);
-  xhr.upload.onprogress=function(ev){if(ev.lengthComputable){up.max=ev.total;up.value=ev.loaded}};
-  xhr.onload=function(){
-    var body={};try{body=JSON.parse(xhr.responseText)}catch(_){}
-    if(xhr.status===202){up.max=1;up.value=1;history.replaceState(null,'','/import?job='+encodeURIComponent(body.id));poll(body.id)}
-    else{document.getElementById('upload').disabled=false;say(s['import.upload_failed']+': '+(body.message||body.detail||body.title||xhr.status),'error')}
-  };
-  xhr.onerror=function(){document.getElementById('upload').disabled=false;say(s['import.upload_failed'],'error')};
-  document.getElementById('upload').disabled=true;errors.replaceChildren();work.value=0;up.value=0;
-  say(s['import.uploading']);
-  xhr.send(new FormData(form));
-});
-var maps=JSON.parse(document.getElementById('import-maps').textContent);
-var kind=document.getElementById('import-kind'),map=document.getElementById('import-map');
-function offer(){map.value=maps[kind.value]||'';document.getElementById('import-template').href='/import/template/'+encodeURIComponent(kind.value)}
-kind.addEventListener('change',offer);offer();
-var job=new URLSearchParams(location.search).get('job');if(job){poll(job)}
-})();"#;
 
 /// The setting holding the last column mapping used for `kind`.
 fn map_setting(kind: FileKind) -> String {

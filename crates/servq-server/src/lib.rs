@@ -53,6 +53,12 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Progress of the imports this process runs (see [`imports`]).
     imports: imports::ProgressBoard,
+    /// This server process, as the owner of the imports it runs (random per start).
+    pub instance: String,
+    /// Where uploads wait while they are imported (`uploads/` below it).
+    pub data_dir: std::path::PathBuf,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none: the socket's peer is).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Request counts of the public survey page.
     survey_limiter: surveys::RateLimiter,
 }
@@ -73,6 +79,9 @@ impl AppState {
             public_url: None,
             imports: imports::ProgressBoard::default(),
             survey_limiter: surveys::RateLimiter::default(),
+            instance: auth::new_token()[..16].to_owned(),
+            data_dir: std::env::temp_dir().join("servq"),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -348,6 +357,51 @@ impl IntoResponse for Problem {
     }
 }
 
+/// What every page may load: its own scripts, styles and images only (no inline code, so an
+/// injected `<script>` or `onclick` would not run), recordings from anywhere on the web, never
+/// framed, forms only to this server.
+pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self'; img-src 'self' data:; media-src 'self' http: https:; \
+     frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// The API documentation page (Swagger UI) starts itself with inline script and styles.
+const API_DOCS_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; \
+     form-action 'self'; base-uri 'none'";
+
+/// Security headers on every answer: the Content-Security-Policy, no content sniffing, no
+/// referrer to other sites, and HSTS when cookies are marked secure (served over HTTPS).
+async fn security_headers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::http::{HeaderValue, header};
+    let docs = request.uri().path().starts_with("/api/docs");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    // a handler that set its own (stricter) value keeps it
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(if docs {
+            API_DOCS_POLICY
+        } else {
+            CONTENT_SECURITY_POLICY
+        }));
+    headers
+        .entry(header::X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
+    headers
+        .entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("same-origin"));
+    if state.secure_cookies {
+        headers
+            .entry(header::STRICT_TRANSPORT_SECURITY)
+            .or_insert(HeaderValue::from_static("max-age=31536000"));
+    }
+    response
+}
+
 /// Every route.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -390,6 +444,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_router())
         .route("/metrics", get(observe::metrics))
         .route(pages::ECHARTS_PATH, get(pages::echarts))
+        .route("/assets/{name}", get(pages::asset))
         // the UI loads the document from the URL it serves it at
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/api/docs")
@@ -397,6 +452,10 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(pages::html_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(axum::middleware::from_fn(observe::track))
         .with_state(state)
 }
@@ -571,6 +630,8 @@ pub async fn serve(
     secure_cookies: bool,
     public_url: Option<String>,
     outbox: outbox::OutboxConfig,
+    data_dir: std::path::PathBuf,
+    trusted_proxies: Vec<ipnet::IpNet>,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
@@ -595,6 +656,9 @@ pub async fn serve(
     });
     let mut state = AppState::new(store, secure_cookies);
     state.public_url = public_url;
+    state.data_dir = data_dir;
+    state.trusted_proxies = trusted_proxies;
+    imports::keep_imports(state.clone());
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

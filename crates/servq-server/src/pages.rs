@@ -21,12 +21,6 @@ use crate::{
     now_ms,
 };
 
-pub(crate) const STYLE: &str = include_str!("../assets/app.css");
-
-/// The script of signed-in pages (`assets/app.js`): one place for sending to the API and saying
-/// the answer.
-pub(crate) const SCRIPT: &str = include_str!("../assets/app.js");
-
 /// The catalogue in one language, as templates use it: `{{ i18n.t("login.title") }}`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Text {
@@ -67,16 +61,6 @@ pub(crate) fn catalogue_island(locale: Locale, prefix: &str) -> String {
         .collect();
     script_json(&serde_json::Value::Object(entries))
 }
-
-/// The form editors of the set-up pages (`assets/editors.js`).
-pub(crate) const EDITORS_SCRIPT: &str = include_str!("../assets/editors.js");
-
-/// The desk's set-up editors: categories, workflows, SLA policy, routing
-/// (`assets/desk_editors.js`).
-pub(crate) const DESK_EDITORS_SCRIPT: &str = include_str!("../assets/desk_editors.js");
-
-/// The QA rule set and survey set-up editors (`assets/setup_editors.js`).
-pub(crate) const SETUP_EDITORS_SCRIPT: &str = include_str!("../assets/setup_editors.js");
 
 /// A count with thousands separators (`1,079`), as zh-CN, zh-TW and en all write them.
 pub(crate) fn thousands(value: i64) -> String {
@@ -329,7 +313,7 @@ pub(crate) async fn login(
         return Err(Problem::forbidden(locale));
     }
     let now = now_ms();
-    let address = peer.ip().to_string();
+    let address = auth::client_ip(&state.trusted_proxies, peer, &headers).to_string();
     let user =
         match servq_app::users::sign_in(&state.store, &form.username, &form.password, &address)
             .await
@@ -376,7 +360,7 @@ pub(crate) async fn login(
             "sign_in",
             "session",
             &user.user_id,
-            &format!("{{\"address\":\"{}\"}}", peer.ip()),
+            &format!("{{\"address\":\"{address}\"}}"),
         )
         .await
         .map_err(Problem::internal)?;
@@ -549,6 +533,84 @@ pub(crate) async fn setup(
 /// ECharts, pinned in web/package.json and embedded; the version in the path lets browsers
 /// cache it for good.
 pub(crate) const ECHARTS_PATH: &str = "/assets/echarts-6.1.0.min.js";
+
+/// The page assets served at `/assets/{name}`: (name, content, content type). Pages load them
+/// as files (no inline script or style: the Content-Security-Policy allows only `'self'`).
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "app.css",
+        include_str!("../assets/app.css"),
+        "text/css; charset=utf-8",
+    ),
+    (
+        "public.css",
+        include_str!("../assets/public.css"),
+        "text/css; charset=utf-8",
+    ),
+    (
+        "app.js",
+        include_str!("../assets/app.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "actions.js",
+        include_str!("../assets/actions.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "editors.js",
+        include_str!("../assets/editors.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "desk_editors.js",
+        include_str!("../assets/desk_editors.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "setup_editors.js",
+        include_str!("../assets/setup_editors.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "trend.js",
+        include_str!("../assets/trend.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "import.js",
+        include_str!("../assets/import.js"),
+        "text/javascript; charset=utf-8",
+    ),
+];
+
+/// `GET /assets/{name}`: a page asset, revalidated on each use by its ETag (a new version of
+/// servq changes the content and so the tag; an unchanged one answers 304 with no body).
+pub(crate) async fn asset(
+    axum::extract::Path(name): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, Problem> {
+    let Some((_, content, content_type)) = ASSETS.iter().find(|(known, _, _)| *known == name)
+    else {
+        return Err(Problem::not_found(auth::browser_locale(&headers)));
+    };
+    let tag = format!(
+        "\"{}\"",
+        &hex::encode(<sha2::Sha256 as sha2::Digest>::digest(content.as_bytes()))[..16]
+    );
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.split(',').any(|t| t.trim() == tag));
+    let caching = [
+        (header::CACHE_CONTROL, "no-cache".to_owned()),
+        (header::ETAG, tag),
+    ];
+    if fresh {
+        return Ok((StatusCode::NOT_MODIFIED, caching).into_response());
+    }
+    Ok((caching, [(header::CONTENT_TYPE, *content_type)], *content).into_response())
+}
 
 pub(crate) async fn echarts() -> Response {
     (

@@ -100,35 +100,6 @@ pub(crate) fn survey_locale(headers: &HeaderMap, lang: Option<&str>) -> Locale {
     })
 }
 
-pub(crate) const SURVEY_STYLE: &str = "body{font-family:system-ui,'PingFang SC','PingFang TC','Microsoft YaHei',sans-serif;margin:0;background:#f5f6f8;color:#1d2330;font-size:17px;line-height:1.5}\
-main{max-width:36rem;margin:0 auto;padding:1rem}h1{font-size:1.35rem}\
-nav.lang{text-align:right;font-size:.9rem}nav.lang a{margin-left:.6rem;color:#1f5fbf}\
-fieldset{border:0;background:#fff;border-radius:10px;margin:0 0 1rem;padding:.8rem 1rem}\
-legend{font-weight:600;padding:0;margin-bottom:.4rem;float:left;width:100%}\
-.choices{clear:both;display:flex;flex-wrap:wrap;gap:.4rem}\
-.choices label{display:inline-flex;align-items:center;justify-content:center;flex:1 0 2.75rem;box-sizing:border-box;min-width:2.75rem;min-height:2.75rem;padding:0 .4rem;border:1px solid #b8c0cc;border-radius:8px;background:#fff;cursor:pointer}\
-.choices input{position:absolute;opacity:0;width:1px;height:1px}\
-.choices input:checked+span{font-weight:700}.choices label:has(input:checked){background:#1f5fbf;color:#fff;border-color:#1f5fbf}\
-.choices input:focus-visible+span{outline:3px solid #f5a623;outline-offset:3px}\
-.hint{clear:both;font-size:.85rem;color:#5a6372;display:flex;justify-content:space-between}\
-textarea{width:100%;box-sizing:border-box;min-height:6rem;font:inherit;border:1px solid #b8c0cc;border-radius:8px;padding:.5rem}\
-button{width:100%;min-height:3rem;font-size:1.05rem;border:0;border-radius:10px;background:#1f5fbf;color:#fff}\
-.errors{background:#fdecea;color:#8a1c12;border-radius:8px;padding:.6rem 1rem}.required{color:#b3261e}\
-.trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}\
-main{overflow-wrap:anywhere}\
-.top{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem 1rem;margin:0 0 .25rem}.top nav.lang{margin-left:auto}\
-.brand{margin:0;font-weight:700;font-size:1.1rem;color:#1f5fbf}\
-.card{background:#fff;border-radius:10px;margin:0 0 1rem;padding:.9rem 1rem;box-shadow:0 1px 2px rgba(29,35,48,.08)}\
-.card h2{font-size:1.1rem;margin:0 0 .6rem}.summary{font-size:1.15rem;font-weight:600;margin:0 0 .2rem}\
-.muted{color:#5a6372;font-size:.9rem;margin:0 0 .8rem}\
-dl.facts{display:grid;grid-template-columns:minmax(5.5rem,max-content) minmax(0,1fr);gap:.4rem .9rem;margin:0}\
-dl.facts dt{color:#5a6372}dl.facts dd{margin:0;font-weight:600}\
-ol.history{list-style:none;margin:0;padding:0}ol.history li{padding:.45rem 0;border-top:1px solid #e3e6eb}\
-ol.history li:first-child{border-top:0;padding-top:0}ol.history time{display:block;font-size:.85rem;color:#5a6372}\
-label.field{display:block;font-weight:600;margin:0 0 .4rem}.card .hint{margin:.3rem 0 .8rem}\
-.notice{border-radius:8px;padding:.6rem 1rem;margin:0 0 1rem}.notice.ok{background:#e6f4ea;color:#1e5e2e}\
-textarea:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid #f5a623;outline-offset:2px}";
-
 /// A page telling the customer why the link cannot be used, or thanking for the answers.
 #[derive(askama::Template)]
 #[template(path = "survey_notice.html")]
@@ -392,7 +363,7 @@ pub(crate) async fn survey_page(
         path, invitation, ..
     } = match open_link(
         &state,
-        peer.ip(),
+        crate::auth::client_ip(&state.trusted_proxies, peer, &headers),
         locale,
         token,
         ("page", PAGE_REQUESTS_PER_WINDOW),
@@ -428,7 +399,7 @@ pub(crate) async fn submit_survey(
         invitation,
     } = match open_link(
         &state,
-        peer.ip(),
+        crate::auth::client_ip(&state.trusted_proxies, peer, &headers),
         locale,
         token,
         ("answer", ANSWERS_PER_WINDOW),

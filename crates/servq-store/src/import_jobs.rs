@@ -160,9 +160,25 @@ impl Store {
         file_name: &str,
         now_ms: i64,
     ) -> Result<()> {
+        self.create_owned_import_job(job_id, actor, kind, file_name, "", now_ms)
+            .await
+    }
+
+    /// Records a new import run by the server process `owner` (its heartbeats keep it alive;
+    /// see [`Store::beat_import_jobs`]).
+    pub async fn create_owned_import_job(
+        &self,
+        job_id: &str,
+        actor: &Actor,
+        kind: &str,
+        file_name: &str,
+        owner: &str,
+        now_ms: i64,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO import_jobs (job_id, user_id, username, kind, file_name, status, \
-             started_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'reading', $6, $6)",
+             started_at, updated_at, owner, heartbeat_at) \
+             VALUES ($1, $2, $3, $4, $5, 'reading', $6, $6, $7, $6)",
         )
         .bind(job_id)
         .bind(actor.user_id.clone())
@@ -170,9 +186,63 @@ impl Store {
         .bind(kind)
         .bind(file_name)
         .bind(now_ms)
+        .bind(owner)
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// The running imports of `owner` say they are alive.
+    pub async fn beat_import_jobs(&self, owner: &str, now_ms: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE import_jobs SET heartbeat_at = $1 \
+             WHERE owner = $2 AND status IN ('reading', 'merging')",
+        )
+        .bind(now_ms)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Ends as failed every running import with an owner whose last heartbeat is older than
+    /// `stale_before_ms` (its server stopped during the import); their ids.
+    pub async fn fail_orphaned_imports(
+        &self,
+        stale_before_ms: i64,
+        now_ms: i64,
+    ) -> Result<Vec<String>> {
+        let mut transaction = self.begin_write().await?;
+        let orphans: Vec<String> = sqlx::query_scalar(
+            "SELECT job_id FROM import_jobs WHERE status IN ('reading', 'merging') \
+             AND owner <> '' AND heartbeat_at < $1",
+        )
+        .bind(stale_before_ms)
+        .fetch_all(&mut *transaction)
+        .await?;
+        for job_id in &orphans {
+            sqlx::query(
+                "UPDATE import_jobs SET status = 'failed', finished_at = $1, updated_at = $1, \
+                 message = 'the server stopped during the import; nothing of it was stored' \
+                 WHERE job_id = $2 AND status IN ('reading', 'merging')",
+            )
+            .bind(now_ms)
+            .bind(job_id.as_str())
+            .execute(&mut *transaction)
+            .await?;
+        }
+        transaction.commit().await?;
+        Ok(orphans)
+    }
+
+    /// Whether the import `job_id` is still running.
+    pub async fn import_running(&self, job_id: &str) -> Result<bool> {
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM import_jobs WHERE job_id = $1")
+                .bind(job_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(matches!(status.as_deref(), Some("reading" | "merging")))
     }
 
     /// Records progress (a running import only; an ended one is left as it ended).

@@ -586,3 +586,89 @@ async fn schemathesis_finds_no_server_errors_or_schema_violations() {
     );
     assert!(text.contains("passed"), "{text}");
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_assets_are_files() {
+    let db = TestDatabase::sqlite();
+    let store = Store::open(&db.url).await.unwrap();
+    let base = start(store).await;
+    let anonymous = client();
+    for path in ["/login", "/api/v1/me", "/no/such/page", "/assets/app.js"] {
+        let response = anonymous.get(format!("{base}{path}")).send().await.unwrap();
+        let headers = response.headers();
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self';",
+            "style-src 'self';",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+            "base-uri 'none'",
+        ] {
+            assert!(policy.contains(directive), "{path}: {policy}");
+        }
+        assert!(!policy.contains("unsafe"), "{path}: {policy}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        // served over plain HTTP here (no --secure-cookies): no HSTS
+        assert!(!headers.contains_key("strict-transport-security"), "{path}");
+    }
+    // the sign-in page runs no inline code: its script and style are files
+    let login = anonymous
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!login.contains("<style"), "{login}");
+    assert!(!login.contains(" onclick="), "{login}");
+    // an asset revalidates by its tag
+    let script = anonymous
+        .get(format!("{base}/assets/app.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(script.status(), StatusCode::OK);
+    let tag = script.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(script.text().await.unwrap().contains("servqSend"));
+    let again = anonymous
+        .get(format!("{base}/assets/app.js"))
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let missing = anonymous
+        .get(format!("{base}/assets/secret.txt"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    // behind HTTPS (--secure-cookies) browsers are told to stay on HTTPS
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let db = TestDatabase::sqlite();
+    let app = servq_server::router(servq_server::AppState::new(
+        Store::open(&db.url).await.unwrap(),
+        true,
+    ));
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let secure = anonymous
+        .get(format!("http://{addr}/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        secure.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+}

@@ -137,7 +137,7 @@ async fn the_status_page_shows_the_centre_and_the_public_summary_never_the_subje
             desk_page.contains(&format!(
                 "<a href=\"/t/{token}\"><code id=\"status-url\">{}/t/{token}</code></a>",
                 app.base
-            )) && desk_page.contains("servqCopy('status-url', this.dataset.said)"),
+            )) && desk_page.contains("data-action=\"copy\" data-target=\"status-url\""),
             "{desk_page}"
         );
         let (_, desk_page) = supervisor.get_text(&format!("/tickets/{id}")).await;

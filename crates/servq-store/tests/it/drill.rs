@@ -360,3 +360,45 @@ async fn cached_reports_follow_every_change_of_the_data() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_import_whose_server_stopped_beating_ends_as_failed() {
+    on_both_databases(|store| async move {
+        let actor = Actor {
+            user_id: None,
+            name: "sup".into(),
+        };
+        // two servers, each running an import; the second is killed at 1 000 and beats no more
+        store
+            .create_owned_import_job("alive", &actor, "contacts", "a.csv", "server-a", 1_000)
+            .await
+            .unwrap();
+        store
+            .create_owned_import_job("killed", &actor, "contacts", "b.csv", "server-b", 1_000)
+            .await
+            .unwrap();
+        store.beat_import_jobs("server-a", 100_000).await.unwrap();
+        // 90 s without a beat: orphaned
+        let orphans = store
+            .fail_orphaned_imports(100_000 - 90_000, 100_000)
+            .await
+            .unwrap();
+        assert_eq!(orphans, ["killed"]);
+        let killed = store.import_job("killed", 0).await.unwrap().unwrap();
+        assert_eq!(killed.status, ImportStatus::Failed);
+        assert!(
+            killed.message.contains("server stopped"),
+            "{}",
+            killed.message
+        );
+        assert!(store.import_running("alive").await.unwrap());
+        assert!(!store.import_running("killed").await.unwrap());
+        // an ended import is never touched again
+        let again = store
+            .fail_orphaned_imports(1_000_000, 1_000_000)
+            .await
+            .unwrap();
+        assert_eq!(again, ["alive"]);
+    })
+    .await;
+}

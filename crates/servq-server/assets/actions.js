@@ -1,0 +1,278 @@
+// What the buttons, links and forms of servq's pages do (served as /assets/actions.js).
+//
+// The pages are sent with a Content-Security-Policy whose script-src has no 'unsafe-inline', so
+// a template may carry no onclick/onsubmit/onchange attribute and no inline script: the browser
+// would refuse to run them. Instead an element names what it does and this file's three
+// listeners on the document (click, submit, change) run it. Delegation also covers rows added
+// after the page loaded, and keeps every handler in one place.
+//
+// layout.html loads this file in <head>, before the body is parsed: the listeners sit on the
+// document, which exists by then, so a form is never submitted natively (a GET to the page
+// itself, with e.g. the passwords in the URL) in the moment between its being shown and the
+// page's scripts at the end of the body having run. Nothing here touches the body at load; the
+// helpers of app.js (servqSend, servqRequest, …) are only called once the user acts.
+//
+// The vocabulary:
+//   data-action="NAME" on a button or link: run NAME on click (servqClickActions);
+//   data-action="NAME" on a form: run NAME on submit, which never navigates (servqSubmitActions);
+//   data-change-action="NAME" on a control: run NAME when it changes (servqChangeActions).
+// Their parameters:
+//   data-url      the API URL (or its prefix, where the action appends an id);
+//   data-method   the HTTP method of "send"/"request" (default POST) and "json-save" (default PUT);
+//   data-body     a JSON object sent as is ("send", "request"; default {});
+//   data-values   a JSON object of key → CSS selector: each key is added to the body with the
+//                 value of the field the selector finds (a checkbox gives true/false); looked up
+//                 inside the closest `data-scope` ancestor when given (a table row), else inside
+//                 the form being submitted, else in the page;
+//   data-next     where to go once saved: absent → stay and say "saved"; "reload"; "here" (this
+//                 page's path, without its query); anything else is a URL;
+//   data-confirm, data-yes, data-no   ask first in a dialog (servqConfirm) with these texts;
+//   data-source   the id of the textarea "json-save" reads; data-key wraps its value as {key: …};
+//   data-target, data-said   "copy": the id of the element whose text is copied, the note said;
+//   data-contact  "calibrate", "score": the contact id as a JSON string;
+//   data-targets  "check-all": a CSS selector of the checkboxes set like this one.
+// Values that askama puts into these attributes are HTML-escaped by it; the browser unescapes
+// them, so data-url holds the URL exactly and JSON.parse reads data-body/data-contact.
+
+// A data-* attribute holding JSON; `fallback` when absent or empty.
+function servqDataJson(el, name, fallback) {
+  var text = el.dataset[name];
+  return text === undefined || text === '' ? fallback : JSON.parse(text);
+}
+
+// servqSend's `next` from data-next (see above).
+function servqNext(el) {
+  var next = el.dataset.next;
+  if (next === undefined || next === '') { return undefined; }
+  if (next === 'reload') { return true; }
+  if (next === 'here') { return location.pathname; }
+  return next;
+}
+
+// The body of "send"/"request": data-body plus the fields named by data-values.
+function servqBody(el) {
+  var body = servqDataJson(el, 'body', {});
+  var values = servqDataJson(el, 'values', {});
+  var root = el.dataset.scope ? el.closest(el.dataset.scope) : el.tagName === 'FORM' ? el : document;
+  Object.keys(values).forEach(function (key) {
+    var field = root.querySelector(values[key]);
+    body[key] = field.type === 'checkbox' ? field.checked : field.value;
+  });
+  return body;
+}
+
+// Runs `run` at once, or once the user said yes when the element asks first (data-confirm).
+function servqConfirmed(el, run) {
+  if (!el.dataset.confirm) { run(); return; }
+  servqConfirm(el).then(function (yes) { if (yes) { run(); } });
+}
+
+// The generic save: data-method data-url, the body of servqBody, then data-next.
+function servqSendFrom(el) {
+  servqConfirmed(el, function () {
+    servqSend(el.dataset.method || 'POST', el.dataset.url, servqBody(el), servqNext(el));
+  });
+}
+
+// The reason field of a dispute-item checkbox (qa_evaluation.html): same data-item as its value.
+function servqDisputeReason(box) {
+  return document.querySelector('.dispute-item-reason-input[data-item="' + CSS.escape(box.value) + '"]');
+}
+
+// Click actions: function (element, event). The event's default (a link's navigation) goes on
+// unless the action prevents it.
+var servqClickActions = {
+  // A save through the API (servqSendFrom); "saved", a reload or the next page.
+  send: servqSendFrom,
+  // The request only, nothing said; a link goes on to its page (a notification marked read).
+  request: function (el) {
+    servqRequest(el.dataset.method || 'POST', el.dataset.url, servqBody(el));
+  },
+  // The "advanced" JSON box of a set-up page: parsed (an error is said), optionally wrapped
+  // under data-key, then saved. Unwrapped, a falsy value is not sent, as before.
+  'json-save': function (el) {
+    var value = servqJson(el.dataset.source);
+    var key = el.dataset.key;
+    if (key ? value === null : !value) { return; }
+    var body = value;
+    if (key) { body = {}; body[key] = value; }
+    servqSend(el.dataset.method || 'PUT', el.dataset.url, body);
+  },
+  copy: function (el) { servqCopy(el.dataset.target, el.dataset.said); },
+  // Back in the history; a page opened on its own (nothing to go back to) follows the href.
+  back: function (el, event) {
+    if (history.length > 1) {
+      event.preventDefault();
+      history.back();
+    }
+  },
+  calibrate: function (el) { servqCalibrate(JSON.parse(el.dataset.contact)); },
+  // A user's row on /admin/users: role, agent id and the teams list (any of , ， 、 ; between).
+  'save-user': function (el) {
+    var r = el.closest('tr');
+    servqSend('PATCH', el.dataset.url, {
+      role: r.querySelector('.role').value,
+      agent_id: r.querySelector('.agent-id').value,
+      teams: r.querySelector('.teams').value.split(/[,，、;]/).map(function (t) { return t.trim(); }).filter(Boolean)
+    }, true);
+  },
+  // A review reason's row on /surveys/setup: saved under the id typed in the row.
+  'save-reason': function (el) {
+    var r = el.closest('tr');
+    var v = function (n) { return r.querySelector('[name=' + n + ']'); };
+    servqSend('PUT', el.dataset.url + encodeURIComponent(v('id').value.trim()), {
+      group: v('group').value,
+      name_zh_cn: v('name_zh_cn').value,
+      name_zh_tw: v('name_zh_tw').value,
+      name_en: v('name_en').value,
+      position: Number(v('position').value || 0),
+      active: v('active').checked
+    });
+  },
+  // The reasons ticked and the note of a review task.
+  'save-review': function (el) {
+    servqSend('PUT', el.dataset.url, {
+      reasons: Array.prototype.map.call(document.querySelectorAll('#coding input[name=reason]:checked'), function (i) { return i.value; }),
+      note: document.getElementById('note').value
+    }, servqNext(el));
+  }
+};
+
+// Submit actions: function (form). The native submit is always prevented first.
+var servqSubmitActions = {
+  send: servqSendFrom,
+  // A form whose buttons act on their own (the review task's coding): submitting does nothing.
+  none: function () {},
+  'change-password': function (f) {
+    if (f.new_password.value !== f.repeat.value) { servqSay(f.dataset.mismatch, 'error'); return; }
+    servqSend('POST', f.dataset.url, {current_password: f.current_password.value, new_password: f.new_password.value})
+      .then(function (ok) { if (ok) { f.reset(); } });
+  },
+  // A new API token, shown once; an admin's form has a user field (blank: one's own token).
+  'create-token': function (f) {
+    var body = {name: f.name.value, expires_in_days: Number(f.days.value), read_only: f.read_only.checked};
+    if (f.username) { body.username = f.username.value || null; }
+    servqRequest('POST', f.dataset.url, body).then(function (p) {
+      if (!p[0]) { servqProblem(p[1]); return; }
+      document.getElementById('new-token-value').textContent = p[1].token;
+      document.getElementById('new-token').hidden = false;
+      f.reset();
+    });
+  },
+  // A roster agent, saved under the id typed (data-url is the prefix).
+  'add-agent': function (f) {
+    servqSend('PUT', f.dataset.url + encodeURIComponent(f.agent_id.value.trim()), {name: f.name.value, team: f.team.value}, true);
+  },
+  'save-settings': function (f) {
+    servqSend('PUT', f.dataset.url, {
+      name: f.name.value,
+      time_zone: f.time_zone.value,
+      short_abandon_seconds: Number(f.short_abandon_seconds.value),
+      service_level_seconds: Number(f.service_level_seconds.value),
+      fcr_window_hours: Number(f.fcr_window_hours.value),
+      supervisors_see_own_teams: f.own_teams.checked
+    });
+  },
+  'create-user': function (f) {
+    servqSend('POST', f.dataset.url, {
+      username: f.username.value,
+      password: f.password.value,
+      role: f.role.value,
+      agent_id: f.agent_id.value || null
+    }, true);
+  },
+  // One's notification settings: the address, and per kind in-app and e-mail.
+  'notify-settings': function (f) {
+    var kinds = Array.from(f.querySelectorAll('tr[data-kind]')).map(function (r) {
+      return {kind: r.dataset.kind, in_app: r.querySelector('.in-app').checked, email: r.querySelector('.by-email').checked};
+    });
+    servqSend('PUT', f.dataset.url, {email: f.email.value, kinds: kinds});
+  },
+  // Draws a QA sample, then shows /qa with the result and the form's choices in the query.
+  sample: function (f) {
+    servqRequest('POST', f.dataset.url, {from: f.from.value, to: f.to.value, per_agent: Number(f.per_agent.value), strategy: f.strategy.value})
+      .then(function (p) {
+        if (!p[0]) { servqProblem(p[1]); return; }
+        location.href = '/qa?' + new URLSearchParams({queued: p[1].queued, candidates: p[1].candidates, strategy: f.strategy.value, from: f.from.value, to: f.to.value, per_agent: f.per_agent.value});
+      });
+  },
+  // A scorecard (qa_macros.html): each item's level ("na" kept as text), the comments and
+  // re-review reason where the page has them (also fields outside the form, by form=), the
+  // contact of a new evaluation; then data-next, or a reload.
+  score: function (f) {
+    var answers = {};
+    f.querySelectorAll('select[data-item]').forEach(function (s) { answers[s.dataset.item] = s.value === 'na' ? 'na' : Number(s.value); });
+    var body = {answers: answers, comments: f.comments ? f.comments.value : '', reason: f.reason ? f.reason.value : undefined};
+    if (f.dataset.contact) { body.contact_id = JSON.parse(f.dataset.contact); }
+    servqPost(f.dataset.url, body, f.dataset.next || null);
+  },
+  // A dispute of an evaluation: the reason, and each item ticked with its own reason.
+  dispute: function (f) {
+    servqPost(f.dataset.url, {
+      reason: f.reason.value,
+      items: Array.from(document.querySelectorAll('.dispute-item:checked')).map(function (box) {
+        return {item_id: box.value, reason: servqDisputeReason(box).value};
+      })
+    });
+  },
+  // A ticket note: internal unless "public" is ticked.
+  'add-note': function (f) {
+    servqSend('POST', f.dataset.url, {text: f.text.value, internal: !f.public.checked}, location.pathname);
+  },
+  attach: function (f) { servqAttach(f); },
+  'create-ticket': function (f) {
+    servqCreate({
+      ticket_type: f.ticket_type.value,
+      category: f.category.value,
+      priority: f.priority.value,
+      subject: f.subject.value,
+      public_summary: f.public_summary.value,
+      description: f.description.value,
+      customer_id: f.customer_id.value,
+      segment: f.segment.value,
+      channel: f.channel.value
+    });
+  },
+  bulk: function (f) { servqBulk(f); }
+};
+
+// Change actions: function (control).
+var servqChangeActions = {
+  // The header's language choice takes effect at once.
+  submit: function (el) { el.form.submit(); },
+  // A "select all" box sets every box of data-targets like itself.
+  'check-all': function (el) {
+    document.querySelectorAll(el.dataset.targets).forEach(function (c) { c.checked = el.checked; });
+  },
+  // Ticking an item to dispute shows its reason field and moves there; unticking hides it.
+  'dispute-item': function (box) {
+    var input = servqDisputeReason(box);
+    input.hidden = !box.checked;
+    if (box.checked) { input.focus(); }
+  }
+};
+
+document.addEventListener('click', function (event) {
+  // a form's data-action is its submit action, not a click one
+  var el = event.target.closest ? event.target.closest('[data-action]:not(form)') : null;
+  if (!el) { return; }
+  var action = servqClickActions[el.dataset.action];
+  if (action) { action(el, event); }
+});
+
+document.addEventListener('submit', function (event) {
+  var form = event.target;
+  var name = form.dataset ? form.dataset.action : undefined;
+  if (!name) { return; }
+  // as the inline handlers did first: these forms save through the API, never navigate
+  event.preventDefault();
+  var action = servqSubmitActions[name];
+  if (action) { action(form, event); }
+});
+
+document.addEventListener('change', function (event) {
+  var el = event.target.closest ? event.target.closest('[data-change-action]') : null;
+  if (!el) { return; }
+  var action = servqChangeActions[el.dataset.changeAction];
+  if (action) { action(el, event); }
+});

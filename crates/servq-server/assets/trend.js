@@ -1,0 +1,5 @@
+// The dashboard's trend chart (served as /assets/trend.js, after echarts and #trend-data).
+// The tooltip is drawn on the canvas (renderMode 'richText'): ECharts' HTML tooltip writes its
+// markers and layout as style attributes through innerHTML, which the Content-Security-Policy
+// (style-src without 'unsafe-inline') refuses, leaving them unstyled and reporting violations.
+(function(){var d=JSON.parse(document.getElementById('trend-data').textContent);var c=echarts.init(document.getElementById('trend'));c.setOption({tooltip:{trigger:'axis',renderMode:'richText'},legend:{},xAxis:{type:'category',data:d.periods},yAxis:[{type:'value',name:d.names.offered},{type:'value',min:0,max:1,axisLabel:{formatter:function(v){return Math.round(v*100)+'%'}}}],series:[{name:d.names.offered,type:'bar',data:d.offered,itemStyle:{color:'#a8c5e8'}},{name:d.names.service_level,type:'line',yAxisIndex:1,data:d.service_level},{name:d.names.answer_rate,type:'line',yAxisIndex:1,data:d.answer_rate}]});window.servqTrend=c;window.addEventListener('resize',function(){c.resize()});})();
