@@ -521,6 +521,22 @@ pub(crate) async fn ticket_page(
         .customer_history(&ticket.customer_id, 20)
         .await
         .map_err(Problem::internal)?;
+    // serving the customer needs their history (contacts and tickets, never evaluations, QA
+    // scores or performance figures); each look at it is audited
+    if !contacts.is_empty() || tickets.len() > 1 {
+        state
+            .store
+            .audit(
+                &user.actor(),
+                crate::now_ms(),
+                "view_customer_history",
+                "customer",
+                &ticket.customer_id,
+                &serde_json::json!({"ticket": ticket.ticket_id}).to_string(),
+            )
+            .await
+            .map_err(Problem::internal)?;
+    }
     let page = TicketPage {
         i18n: Text::new(locale),
         title: t(locale, "tickets.ticket"),

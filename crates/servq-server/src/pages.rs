@@ -634,7 +634,18 @@ const AUDIT_PAGE_ROWS: i64 = 100;
 /// An audit entry with its time in the centre's zone.
 struct AuditRow {
     at: String,
+    /// The action and the kind of thing in the user's words (the stored word when the
+    /// catalogue has none).
+    action_label: String,
+    entity_label: String,
     entry: servq_store::AuditEntry,
+}
+
+/// The catalogue's word for `section.{key}`, else `key` as stored.
+fn word_or_key(locale: Locale, section: &str, key: &str) -> String {
+    let full = format!("{section}.{key}");
+    let text = t(locale, &full);
+    if text == full { key.to_owned() } else { text }
 }
 
 impl std::ops::Deref for AuditRow {
@@ -685,6 +696,8 @@ pub(crate) async fn audit_page(
                         .to_string()
                 })
                 .unwrap_or_default(),
+            action_label: word_or_key(locale, "audit_action", &entry.action),
+            entity_label: word_or_key(locale, "audit_entity", &entry.entity),
             entry,
         })
         .collect();

@@ -105,6 +105,42 @@ async fn a_contact_page_shows_its_facts_its_repeat_and_what_to_do_next() {
             )),
             "{page}"
         );
+        // a ticket of the same customer shows their history to whoever serves them: contacts,
+        // never an evaluation or QA score; each look is audited
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        let (status, ticket) = supervisor
+            .post_json(
+                "/api/v1/tickets",
+                &json!({"ticket_type": "consult", "category": "bill_query", "priority": "normal",
+                    "subject": "账单疑问", "customer_id": "C-77", "channel": "phone"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{ticket}");
+        let ticket_id = ticket["id"].as_str().unwrap();
+        let (_, ticket_page) = supervisor.get_text(&format!("/tickets/{ticket_id}")).await;
+        assert!(
+            ticket_page.contains("id=\"customer-contacts\""),
+            "{ticket_page}"
+        );
+        assert!(
+            ticket_page.contains("href=\"/contacts/r1\""),
+            "{ticket_page}"
+        );
+        let score = format!("{:.2}", evaluation["score"].as_f64().unwrap());
+        assert!(
+            !ticket_page.contains(&score),
+            "no QA score beside the history: {score}"
+        );
+        assert!(!ticket_page.contains("/qa/evaluations/"), "{ticket_page}");
+        let audit = app.store.audit_log(20, None).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|entry| entry.action == "view_customer_history"
+                    && entry.entity_id == "C-77"
+                    && entry.username == "supervisor"),
+            "{audit:?}"
+        );
         // agent a1 sees their own contact, not a2's; an unknown contact is a 404 page
         let agent = app.sign_in_as(Role::Agent).await;
         assert_eq!(agent.get_text("/contacts/r1").await.0, StatusCode::OK);
