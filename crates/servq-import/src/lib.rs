@@ -403,7 +403,17 @@ impl TableReader {
             source,
         };
         if is_spreadsheet(path) {
-            let rows = read_sheet(path, &display, options.sheet.as_deref(), options.limits)?;
+            // a parser bug on a hostile workbook must be a refusal, not a crashed import
+            let rows = std::panic::catch_unwind(|| {
+                read_sheet(path, &display, options.sheet.as_deref(), options.limits)
+            })
+            .unwrap_or_else(|_| {
+                Err(ReadError::Spreadsheet {
+                    path: display.clone(),
+                    reason: "the workbook could not be read (damaged, or not a spreadsheet)"
+                        .to_owned(),
+                })
+            })?;
             let mut rows = rows.into_iter();
             let header = rows.next().map(|(_, header)| header).unwrap_or_default();
             let columns = ColumnIndex::new(

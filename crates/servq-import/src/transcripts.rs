@@ -5,7 +5,7 @@
 
 use std::{
     collections::HashMap,
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Read},
     path::Path,
 };
 
@@ -63,8 +63,29 @@ pub async fn import_transcripts(
     };
     loop {
         line.clear();
-        if reader.read_line(&mut line).map_err(io_error)? == 0 {
+        // a line is read up to the limit, never whole whatever its size
+        let limit = crate::MAX_LINE_BYTES + 1;
+        if (&mut reader)
+            .take(limit)
+            .read_line(&mut line)
+            .map_err(io_error)?
+            == 0
+        {
             break;
+        }
+        if line.len() as u64 >= limit && !line.ends_with('\n') {
+            return Err(ReadError::Io {
+                path: name.to_owned(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "line {} is longer than {} MiB",
+                        number + 1,
+                        crate::MAX_LINE_BYTES / (1024 * 1024)
+                    ),
+                ),
+            }
+            .into());
         }
         number += 1;
         if line.trim().is_empty() {
