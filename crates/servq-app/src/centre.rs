@@ -23,6 +23,8 @@ pub struct CentreSettings {
     pub fcr_window_hours: f64,
     /// Supervisors with supervised teams see the KPIs and contacts of those teams only.
     pub supervisors_see_own_teams: bool,
+    /// The roles that must sign in with a second factor (TOTP).
+    pub two_factor_roles: Vec<servq_core::Role>,
 }
 
 /// A change; `None` leaves a setting as it is.
@@ -40,6 +42,8 @@ pub struct CentreUpdate {
     pub fcr_window_hours: Option<f64>,
     /// Supervisors see only their teams.
     pub supervisors_see_own_teams: Option<bool>,
+    /// Role names that must use two-factor sign-in.
+    pub two_factor_roles: Option<Vec<String>>,
 }
 
 /// Settings key of the supervisors' scope (`own_teams` or `all`).
@@ -71,6 +75,13 @@ pub async fn settings(store: &Store) -> anyhow::Result<CentreSettings> {
         service_level_seconds: kpi.service_level_ms as f64 / 1000.0,
         fcr_window_hours: kpi.fcr_window_ms as f64 / 3_600_000.0,
         supervisors_see_own_teams: supervisors_see_own_teams(store).await?,
+        two_factor_roles: store
+            .text_setting(crate::users::TWO_FACTOR_ROLES_KEY)
+            .await?
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|name| name.trim().parse::<servq_core::Role>().ok())
+            .collect(),
     })
 }
 
@@ -160,10 +171,40 @@ pub async fn save(
             ));
         }
     }
+    let two_factor_roles = match &update.two_factor_roles {
+        None => None,
+        Some(names) => {
+            let mut roles = Vec::new();
+            for name in names {
+                match name.trim().parse::<servq_core::Role>() {
+                    Ok(role) if !roles.contains(&role) => roles.push(role),
+                    Ok(_) => {}
+                    Err(_) => {
+                        problems.push(("two_factor_roles", format!("'{name}' is not a role")))
+                    }
+                }
+            }
+            Some(roles)
+        }
+    };
     if !problems.is_empty() {
         return Err(CentreRefused::Invalid(problems));
     }
     let before = settings(store).await?;
+    if let Some(roles) = &two_factor_roles
+        && *roles != before.two_factor_roles
+    {
+        let names: Vec<&str> = roles.iter().map(|role| role.name()).collect();
+        store
+            .set_text_setting(
+                crate::users::TWO_FACTOR_ROLES_KEY,
+                &names.join(","),
+                actor,
+                now_ms(),
+            )
+            .await
+            .map_err(anyhow::Error::from)?;
+    }
     if let Some(name) = &update.name
         && name.trim() != before.name
     {

@@ -47,6 +47,8 @@ pub enum SignIn {
     Refused,
     /// The user, whose earlier failures are forgotten.
     Accepted(Box<servq_store::UserRecord>),
+    /// The password is right and the user has two-factor sign-in: a code must follow.
+    NeedsCode(Box<servq_store::UserRecord>),
 }
 
 /// A hash to check passwords of unknown users against, so that a refusal takes as long
@@ -80,10 +82,124 @@ pub async fn sign_in(
     match user {
         Some(user) if matches && !user.disabled => {
             store.clear_login_failures(&key).await?;
+            if store.two_factor(&user.user_id).await?.enabled {
+                return Ok(SignIn::NeedsCode(Box::new(user)));
+            }
             Ok(SignIn::Accepted(Box::new(user)))
         }
         _ => Ok(SignIn::Refused),
     }
+}
+
+/// How many recovery codes a user gets when turning two-factor sign-in on.
+pub const RECOVERY_CODES: usize = 10;
+
+/// The settings key of the roles that must use two-factor sign-in (comma-separated names).
+pub const TWO_FACTOR_ROLES_KEY: &str = "two_factor_roles";
+
+/// Starts two-factor enrolment for `user`: a new random secret; answers it in Base32 and as
+/// the `otpauth://` address authenticator apps read from a QR code. `None` when two-factor is
+/// already on (turn it off first).
+pub async fn start_two_factor(
+    store: &Store,
+    user: &servq_store::UserRecord,
+    issuer: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    let mut secret = [0u8; 20];
+    rand::rng().fill_bytes(&mut secret);
+    let secret = servq_core::base32_encode(&secret);
+    if !store.start_two_factor(&user.user_id, &secret).await? {
+        return Ok(None);
+    }
+    let label = |text: &str| {
+        text.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    let address = format!(
+        "otpauth://totp/{}:{}?secret={secret}&issuer={}&algorithm=SHA1&digits=6&period=30",
+        label(issuer),
+        label(&user.username),
+        label(issuer)
+    );
+    Ok(Some((secret, address)))
+}
+
+/// Whether `code` is a right second factor for `user_id` now: a TOTP code of the current step
+/// (±1) not used before, or an unused recovery code (used up by this).
+pub async fn check_second_factor(
+    store: &Store,
+    user_id: &str,
+    code: &str,
+) -> Result<bool, StoreError> {
+    let state = store.two_factor(user_id).await?;
+    let Some(secret) = servq_core::base32_decode(&state.secret).filter(|s| !s.is_empty()) else {
+        return Ok(false);
+    };
+    let now = now_ms();
+    let seconds = u64::try_from(now / 1000).unwrap_or_default();
+    if let Some(step) = servq_core::verify_totp(&secret, code, seconds) {
+        return store.use_totp_step(user_id, step as i64).await;
+    }
+    let normalized: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if normalized.len() == 10 {
+        return store
+            .use_recovery_code(user_id, &token_hash(&normalized), now)
+            .await;
+    }
+    Ok(false)
+}
+
+/// Turns two-factor on once the user shows a right code from their app; answers the recovery
+/// codes (shown once; stored only as digests). `None` for a wrong code.
+pub async fn confirm_two_factor(
+    store: &Store,
+    user: &servq_store::UserRecord,
+    code: &str,
+    actor: &Actor,
+) -> Result<Option<Vec<String>>, StoreError> {
+    let state = store.two_factor(&user.user_id).await?;
+    if state.enabled || state.secret.is_empty() {
+        return Ok(None);
+    }
+    if !check_second_factor(store, &user.user_id, code).await? {
+        return Ok(None);
+    }
+    let codes: Vec<String> = (0..RECOVERY_CODES)
+        .map(|_| {
+            let mut bytes = [0u8; 5];
+            rand::rng().fill_bytes(&mut bytes);
+            let text = hex::encode(bytes);
+            format!("{}-{}", &text[..5], &text[5..])
+        })
+        .collect();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|code| token_hash(&code.replace('-', "")))
+        .collect();
+    store
+        .enable_two_factor(&user.user_id, &hashes, actor, now_ms())
+        .await?;
+    Ok(Some(codes))
+}
+
+/// Whether the centre requires two-factor sign-in of `role` (settings: `two_factor_roles`).
+pub async fn two_factor_required(store: &Store, role: Role) -> Result<bool, StoreError> {
+    let roles = store
+        .text_setting(TWO_FACTOR_ROLES_KEY)
+        .await?
+        .unwrap_or_default();
+    Ok(roles.split(',').any(|name| name.trim() == role.name()))
 }
 
 /// A random 256-bit token, hex.

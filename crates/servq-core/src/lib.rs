@@ -11,6 +11,7 @@ mod ids;
 mod setting;
 mod survey;
 mod time;
+mod totp;
 mod values;
 
 pub use access::{PERMISSIONS, Permission, Role, UnknownRole};
@@ -25,4 +26,7 @@ pub use survey::{
     SURVEY_REQUIRED, Stage, SurveyAnswers, SurveyRecord, SurveyTemplate, TemplateError,
 };
 pub use time::{ZonedTime, parse_timestamp, parse_zone};
+pub use totp::{
+    TOTP_DIGITS, TOTP_STEP_SECONDS, base32_decode, base32_encode, hotp, totp, verify_totp,
+};
 pub use values::{Millis, parse_bool, parse_duration_ms, parse_optional_bool};

@@ -82,6 +82,17 @@ function servqDisputeReason(box) {
 // Click actions: function (element, event). The event's default (a link's navigation) goes on
 // unless the action prevents it.
 var servqClickActions = {
+  // Starts two-factor enrolment: the QR code and the secret to type in by hand.
+  'two-factor-start': function (el) {
+    servqRequest('POST', el.dataset.url, {}).then(function (p) {
+      if (!p[0]) { servqProblem(p[1]); return; }
+      document.getElementById('two-factor-qr').src = p[1].qr;
+      document.getElementById('two-factor-secret').textContent = p[1].secret;
+      document.getElementById('two-factor-setup').hidden = false;
+      el.hidden = true;
+      document.getElementById('two-factor-code').focus();
+    });
+  },
   // A save through the API (servqSendFrom); "saved", a reload or the next page.
   send: servqSendFrom,
   // The request only, nothing said; a link goes on to its page (a notification marked read).
@@ -170,8 +181,29 @@ var servqSubmitActions = {
       short_abandon_seconds: Number(f.short_abandon_seconds.value),
       service_level_seconds: Number(f.service_level_seconds.value),
       fcr_window_hours: Number(f.fcr_window_hours.value),
-      supervisors_see_own_teams: f.own_teams.checked
+      supervisors_see_own_teams: f.own_teams.checked,
+      two_factor_roles: Array.from(f.querySelectorAll('.two-factor-role:checked')).map(function (box) { return box.value; })
     });
+  },
+  // Two-factor sign-in: the code from the app turns it on, and the recovery codes are shown
+  // once; a code turns it off.
+  'two-factor-confirm': function (f) {
+    servqRequest('POST', f.dataset.url, {code: f.code.value}).then(function (p) {
+      if (!p[0]) { servqProblem(p[1]); return; }
+      var list = document.getElementById('two-factor-code-list');
+      p[1].recovery_codes.forEach(function (code) {
+        var item = document.createElement('li');
+        var text = document.createElement('code');
+        text.textContent = code;
+        item.appendChild(text);
+        list.appendChild(item);
+      });
+      document.getElementById('two-factor-setup').hidden = true;
+      document.getElementById('two-factor-codes').hidden = false;
+    });
+  },
+  'two-factor-off': function (f) {
+    servqSend('DELETE', f.dataset.url, {code: f.code.value}, true);
   },
   'create-user': function (f) {
     servqSend('POST', f.dataset.url, {

@@ -240,6 +240,155 @@ pub(crate) async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Two-factor enrolment started: what the user's authenticator app needs.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TwoFactorStart {
+    /// The secret in Base32, to type in by hand.
+    secret: String,
+    /// The `otpauth://` address the QR code holds.
+    otpauth: String,
+    /// The QR code as an SVG data URL, for an `<img>`.
+    qr: String,
+}
+
+/// A code from the user's authenticator app (or, to turn it off, a recovery code).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct TwoFactorCode {
+    code: String,
+}
+
+/// Two-factor sign-in turned on.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TwoFactorOn {
+    /// Ten one-time recovery codes, shown this once (only their digests are stored).
+    recovery_codes: Vec<String>,
+}
+
+/// `POST /api/v1/me/two-factor`: starts two-factor enrolment (a new secret, not yet asked at
+/// sign-in): answers the secret, its `otpauth://` address and a QR code. 409 when it is on.
+#[utoipa::path(post, path = "/api/v1/me/two-factor", tag = "session",
+    responses((status = 200, body = TwoFactorStart),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn start_two_factor(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+) -> Result<Json<TwoFactorStart>, Problem> {
+    user.check_csrf_header(&headers)?;
+    let Credential::Session { .. } = &user.credential else {
+        return Err(Problem::forbidden(user.locale));
+    };
+    let issuer = state
+        .store
+        .text_setting(servq_app::desk::CENTRE_NAME_KEY)
+        .await
+        .map_err(Problem::internal)?
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| "servq".to_owned());
+    let Some((secret, otpauth)) = users::start_two_factor(&state.store, &user.user, &issuer)
+        .await
+        .map_err(Problem::internal)?
+    else {
+        return Err(Problem::conflict(
+            "two_factor_on",
+            "two-factor sign-in is on; turn it off first".to_owned(),
+        )
+        .with_message(user.locale, "two_factor_on", &[]));
+    };
+    let svg = qrcode::QrCode::new(otpauth.as_bytes())
+        .map_err(Problem::internal)?
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(220, 220)
+        .build();
+    use base64::Engine as _;
+    let qr = format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(svg)
+    );
+    Ok(Json(TwoFactorStart {
+        secret,
+        otpauth,
+        qr,
+    }))
+}
+
+/// `POST /api/v1/me/two-factor/confirm` `{"code"}`: a code from the app turns two-factor
+/// sign-in on; answers the recovery codes once. 400 `code_wrong`.
+#[utoipa::path(post, path = "/api/v1/me/two-factor/confirm", tag = "session",
+    request_body = TwoFactorCode,
+    responses((status = 200, body = TwoFactorOn),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn confirm_two_factor(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    body: Result<Json<TwoFactorCode>, JsonRejection>,
+) -> Result<Json<TwoFactorOn>, Problem> {
+    user.check_csrf_header(&headers)?;
+    let Json(body) = body?;
+    match users::confirm_two_factor(&state.store, &user.user, &body.code, &user.actor())
+        .await
+        .map_err(Problem::internal)?
+    {
+        Some(recovery_codes) => Ok(Json(TwoFactorOn { recovery_codes })),
+        None => Err(code_wrong(&user)),
+    }
+}
+
+fn code_wrong(user: &CurrentUser) -> Problem {
+    Problem::bad_request(
+        user.locale,
+        "code_wrong",
+        "the code is not right".to_owned(),
+    )
+    .with_message(user.locale, "code_wrong", &[])
+}
+
+/// `DELETE /api/v1/me/two-factor` `{"code"}`: a current code (or a recovery code) turns
+/// two-factor sign-in off. 400 `code_wrong`.
+#[utoipa::path(delete, path = "/api/v1/me/two-factor", tag = "session",
+    request_body = TwoFactorCode,
+    responses((status = 204),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn stop_two_factor(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    body: Result<Json<TwoFactorCode>, JsonRejection>,
+) -> Result<StatusCode, Problem> {
+    user.check_csrf_header(&headers)?;
+    let Json(body) = body?;
+    let on = state
+        .store
+        .two_factor(&user.user.user_id)
+        .await
+        .map_err(Problem::internal)?
+        .enabled;
+    if !on
+        || !users::check_second_factor(&state.store, &user.user.user_id, &body.code)
+            .await
+            .map_err(Problem::internal)?
+    {
+        return Err(code_wrong(&user));
+    }
+    state
+        .store
+        .disable_two_factor(&user.user.user_id, &user.actor(), crate::now_ms())
+        .await
+        .map_err(Problem::internal)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `POST /api/v1/tokens` body.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct NewToken {
@@ -466,6 +615,9 @@ pub(crate) struct CentreSettingsBody {
     fcr_window_hours: Option<f64>,
     /// Supervisors with supervised teams see only those teams' KPIs and contacts.
     supervisors_see_own_teams: Option<bool>,
+    /// Roles that must sign in with a second factor (admin, supervisor, qa_inspector, agent,
+    /// analyst, desk_clerk): their users enrol on /account before anything else.
+    two_factor_roles: Option<Vec<String>>,
 }
 
 impl From<servq_app::centre::CentreSettings> for CentreSettingsBody {
@@ -477,6 +629,13 @@ impl From<servq_app::centre::CentreSettings> for CentreSettingsBody {
             service_level_seconds: Some(settings.service_level_seconds),
             fcr_window_hours: Some(settings.fcr_window_hours),
             supervisors_see_own_teams: Some(settings.supervisors_see_own_teams),
+            two_factor_roles: Some(
+                settings
+                    .two_factor_roles
+                    .iter()
+                    .map(|role| role.name().to_owned())
+                    .collect(),
+            ),
         }
     }
 }
@@ -523,6 +682,7 @@ pub(crate) async fn save_centre_settings(
         service_level_seconds: body.service_level_seconds,
         fcr_window_hours: body.fcr_window_hours,
         supervisors_see_own_teams: body.supervisors_see_own_teams,
+        two_factor_roles: body.two_factor_roles,
     };
     match servq_app::centre::save(&state.store, &update, &user.actor()).await {
         Ok(saved) => Ok(Json(saved.into())),

@@ -85,6 +85,10 @@ pub(crate) async fn users_page(
 struct AccountPage {
     i18n: Text,
     title: String,
+    /// Two-factor sign-in is on.
+    two_factor: bool,
+    /// The centre requires it of this user's role.
+    two_factor_required: bool,
     header: String,
     csrf: String,
     username: String,
@@ -148,9 +152,20 @@ pub(crate) async fn account_page(
     } else {
         Vec::new()
     };
+    let two_factor = state
+        .store
+        .two_factor(&user.user.user_id)
+        .await
+        .map_err(Problem::internal)?
+        .enabled;
+    let two_factor_required = servq_app::users::two_factor_required(&state.store, user.user.role)
+        .await
+        .map_err(Problem::internal)?;
     let page = AccountPage {
         i18n: Text::new(locale),
         title: t(locale, "account.title"),
+        two_factor,
+        two_factor_required,
         header: signed_in_header(&user),
         csrf: user.csrf_token().to_owned(),
         username: user.user.username.clone(),
@@ -174,6 +189,8 @@ struct SettingsPage {
     header: String,
     csrf: String,
     settings: servq_app::centre::CentreSettings,
+    /// Every role, with whether it must use two-factor sign-in.
+    roles: Vec<(&'static str, bool)>,
 }
 
 /// `/admin/settings`: the centre's name, time zone and KPI thresholds.
@@ -191,6 +208,15 @@ pub(crate) async fn settings_page(
         title: t(locale, "settings.title"),
         header: signed_in_header(&user),
         csrf: user.csrf_token().to_owned(),
+        roles: {
+            let settings = servq_app::centre::settings(&state.store)
+                .await
+                .map_err(Problem::internal)?;
+            servq_core::Role::ALL
+                .iter()
+                .map(|role| (role.name(), settings.two_factor_roles.contains(role)))
+                .collect()
+        },
         settings: servq_app::centre::settings(&state.store)
             .await
             .map_err(Problem::internal)?,

@@ -227,9 +227,10 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        authenticate(parts, state)
+        let user = authenticate(parts, state)
             .await?
-            .ok_or_else(|| Problem::unauthorized(browser_locale(&parts.headers)))
+            .ok_or_else(|| Problem::unauthorized(browser_locale(&parts.headers)))?;
+        second_factor_in_place(parts, state, user).await
     }
 }
 
@@ -240,8 +241,53 @@ impl OptionalFromRequestParts<AppState> for CurrentUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, Problem> {
-        authenticate(parts, state).await
+        match authenticate(parts, state).await? {
+            Some(user) => Ok(Some(second_factor_in_place(parts, state, user).await?)),
+            None => Ok(None),
+        }
     }
+}
+
+/// Where a user who must enrol in two-factor sign-in may still go: their account page (to
+/// enrol), what it calls, the language switch and signing out.
+const ENROLMENT_PATHS: [&str; 6] = [
+    "/account",
+    "/api/v1/me",
+    "/api/v1/me/two-factor",
+    "/api/v1/me/two-factor/confirm",
+    "/language",
+    "/logout",
+];
+
+/// The user, unless the centre requires a second factor of their role and they signed in
+/// without one set up: then only [`ENROLMENT_PATHS`] answer (403 `two_factor_required`
+/// elsewhere, saying to enrol on the account page).
+async fn second_factor_in_place(
+    parts: &Parts,
+    state: &AppState,
+    user: CurrentUser,
+) -> Result<CurrentUser, Problem> {
+    if !matches!(user.credential, Credential::Session { .. })
+        || ENROLMENT_PATHS.contains(&parts.uri.path())
+    {
+        return Ok(user);
+    }
+    let required = servq_app::users::two_factor_required(&state.store, user.user.role)
+        .await
+        .map_err(Problem::internal)?;
+    if required
+        && !state
+            .store
+            .two_factor(&user.user.user_id)
+            .await
+            .map_err(Problem::internal)?
+            .enabled
+    {
+        return Err(Problem::forbidden(user.locale)
+            .with_code("two_factor_required")
+            .with_message(user.locale, "two_factor_required", &[]));
+    }
+    Ok(user)
 }
 
 /// The host (and port) of an address or origin, lower-case.

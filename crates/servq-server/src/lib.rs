@@ -165,6 +165,12 @@ impl Problem {
         problem
     }
 
+    /// The same problem under another stable code.
+    pub(crate) fn with_code(mut self, code: &'static str) -> Problem {
+        self.code = code;
+        self
+    }
+
     /// What a page shows a person: the localized message, else the detail, else the title.
     pub(crate) fn message_or_detail(&self) -> String {
         self.message
@@ -438,6 +444,7 @@ pub fn router(state: AppState) -> Router {
         .route("/reviews/report", get(reviews::report_page))
         .route("/reviews/{id}", get(reviews::review_page))
         .route("/login", get(pages::login_form).post(pages::login))
+        .route("/login/code", post(pages::login_code))
         .route("/logout", post(pages::logout))
         .route("/setup", get(pages::setup_form).post(pages::setup))
         .route("/language", post(pages::language))
@@ -486,6 +493,14 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             axum::routing::patch(admin::change_user),
         ),
         ("/api/v1/me/password", post(admin::change_password)),
+        (
+            "/api/v1/me/two-factor",
+            post(admin::start_two_factor).delete(admin::stop_two_factor),
+        ),
+        (
+            "/api/v1/me/two-factor/confirm",
+            post(admin::confirm_two_factor),
+        ),
         ("/api/v1/agents", get(admin::roster)),
         ("/api/v1/agents/{id}", put(admin::save_agent)),
         (

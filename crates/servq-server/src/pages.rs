@@ -275,16 +275,29 @@ struct LoginPage<'a> {
     i18n: Text,
     title: String,
     error: Option<&'a str>,
+    /// The second step: the two-factor code.
+    code: bool,
 }
 
 fn login_page(locale: Locale, error: Option<&str>) -> Html<String> {
+    login_step(locale, error, false)
+}
+
+/// The sign-in page: name and password, or (`code`) the second factor's code.
+fn login_step(locale: Locale, error: Option<&str>, code: bool) -> Html<String> {
     let login = LoginPage {
         i18n: Text::new(locale),
         title: t(locale, "login.title"),
         error,
+        code,
     };
     render(&login).unwrap_or_else(|_| Html(String::new()))
 }
+
+/// The cookie holding a sign-in challenge (a password accepted, the code awaited).
+const CHALLENGE_COOKIE: &str = "servq_challenge";
+/// How long a challenge waits for its code.
+const CHALLENGE_MS: i64 = 5 * 60 * 1000;
 
 pub(crate) async fn login_form(headers: HeaderMap, Query(query): Query<LangQuery>) -> Html<String> {
     let locale = query
@@ -314,27 +327,152 @@ pub(crate) async fn login(
     }
     let now = now_ms();
     let address = auth::client_ip(&state.trusted_proxies, peer, &headers).to_string();
-    let user =
-        match servq_app::users::sign_in(&state.store, &form.username, &form.password, &address)
-            .await
-            .map_err(Problem::internal)?
-        {
-            servq_app::users::SignIn::Throttled => {
-                return Ok((
-                    StatusCode::TOO_MANY_REQUESTS,
-                    login_page(locale, Some("login.throttled")),
+    let user = match servq_app::users::sign_in(
+        &state.store,
+        &form.username,
+        &form.password,
+        &address,
+    )
+    .await
+    .map_err(Problem::internal)?
+    {
+        servq_app::users::SignIn::Throttled => {
+            return Ok((
+                StatusCode::TOO_MANY_REQUESTS,
+                login_page(locale, Some("login.throttled")),
+            )
+                .into_response());
+        }
+        servq_app::users::SignIn::Refused => {
+            return Ok((
+                StatusCode::UNAUTHORIZED,
+                login_page(locale, Some("login.failed")),
+            )
+                .into_response());
+        }
+        servq_app::users::SignIn::Accepted(user) => user,
+        servq_app::users::SignIn::NeedsCode(user) => {
+            // the password was right: the code answers a challenge bound to this browser
+            let token = auth::new_token();
+            state
+                .store
+                .create_login_challenge(
+                    &auth::token_hash(&token),
+                    &user.user_id,
+                    now + CHALLENGE_MS,
+                )
+                .await
+                .map_err(Problem::internal)?;
+            let secure = if state.secure_cookies { "; Secure" } else { "" };
+            return Ok((
+                    [(
+                        header::SET_COOKIE,
+                        format!(
+                            "{CHALLENGE_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=300{secure}"
+                        ),
+                    )],
+                    login_step(locale, None, true),
                 )
                     .into_response());
-            }
-            servq_app::users::SignIn::Refused => {
-                return Ok((
-                    StatusCode::UNAUTHORIZED,
-                    login_page(locale, Some("login.failed")),
-                )
-                    .into_response());
-            }
-            servq_app::users::SignIn::Accepted(user) => user,
-        };
+        }
+    };
+    start_session(&state, &user, &address, now).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CodeForm {
+    code: String,
+}
+
+/// `POST /login/code`: the second factor (a code from the user's app, or a recovery code)
+/// answering the challenge the password left; then signed in as after a password alone.
+pub(crate) async fn login_code(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, Problem> {
+    let locale = auth::browser_locale(&headers);
+    if !auth::same_origin(&state, &headers, false) {
+        return Err(Problem::forbidden(locale));
+    }
+    let now = now_ms();
+    let Some(token) = auth::cookie(&headers, CHALLENGE_COOKIE) else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let hash = auth::token_hash(&token);
+    let Some(user_id) = state
+        .store
+        .login_challenge(&hash, now)
+        .await
+        .map_err(Problem::internal)?
+    else {
+        return Ok((
+            StatusCode::UNAUTHORIZED,
+            login_page(locale, Some("login.code_expired")),
+        )
+            .into_response());
+    };
+    // codes are throttled like passwords: 5 tries per user and address in the window
+    let address = auth::client_ip(&state.trusted_proxies, peer, &headers).to_string();
+    let key = format!("code|{user_id}|{address}");
+    if !state
+        .store
+        .reserve_login_attempt(
+            &key,
+            now,
+            now - auth::THROTTLE_WINDOW_MS,
+            auth::MAX_FAILURES,
+        )
+        .await
+        .map_err(Problem::internal)?
+    {
+        return Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            login_step(locale, Some("login.throttled"), true),
+        )
+            .into_response());
+    }
+    if !servq_app::users::check_second_factor(&state.store, &user_id, &form.code)
+        .await
+        .map_err(Problem::internal)?
+    {
+        return Ok((
+            StatusCode::UNAUTHORIZED,
+            login_step(locale, Some("login.code_wrong"), true),
+        )
+            .into_response());
+    }
+    state
+        .store
+        .clear_login_failures(&key)
+        .await
+        .map_err(Problem::internal)?;
+    state
+        .store
+        .end_login_challenge(&hash, now)
+        .await
+        .map_err(Problem::internal)?;
+    let Some(user) = state
+        .store
+        .users()
+        .await
+        .map_err(Problem::internal)?
+        .into_iter()
+        .find(|user| user.user_id == user_id && !user.disabled)
+    else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    start_session(&state, &user, &address, now).await
+}
+
+/// A new session for `user` (signed in from `address`), audited; to the dashboard.
+async fn start_session(
+    state: &AppState,
+    user: &servq_store::UserRecord,
+    address: &str,
+    now: i64,
+) -> Result<Response, Problem> {
     let token = auth::new_token();
     let csrf = auth::new_token();
     state

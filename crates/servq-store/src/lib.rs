@@ -70,7 +70,8 @@ pub use user_notifications::{
     StoredNotification,
 };
 pub use users::{
-    Actor, ApiTokenRecord, AuditEntry, NewApiToken, NewUser, UserChange, UserRecord, token_id_of,
+    Actor, ApiTokenRecord, AuditEntry, NewApiToken, NewUser, TwoFactor, UserChange, UserRecord,
+    token_id_of,
 };
 
 /// Everything that can go wrong in the store.

@@ -748,3 +748,187 @@ pub(crate) async fn delete_expired_sessions(
         .await?
         .rows_affected())
 }
+
+/// A user's two-factor state.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TwoFactor {
+    /// Base32 secret (empty: never started).
+    pub secret: String,
+    /// Whether sign-in asks for a code.
+    pub enabled: bool,
+    /// The last TOTP step accepted (a code is never accepted twice).
+    pub last_step: i64,
+}
+
+impl Store {
+    /// The two-factor state of a user (default for an unknown one).
+    pub async fn two_factor(&self, user_id: &str) -> Result<TwoFactor> {
+        let row = sqlx::query(
+            "SELECT totp_secret, totp_enabled, totp_last_step FROM users WHERE user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(row) => TwoFactor {
+                secret: row.try_get(0)?,
+                enabled: row.try_get::<i64, _>(1)? != 0,
+                last_step: row.try_get(2)?,
+            },
+            None => TwoFactor::default(),
+        })
+    }
+
+    /// Starts enrolment: a new secret, not yet asked for at sign-in (an enabled user keeps
+    /// theirs: they disable first).
+    pub async fn start_two_factor(&self, user_id: &str, secret: &str) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE users SET totp_secret = $1, totp_last_step = 0 \
+             WHERE user_id = $2 AND totp_enabled = 0",
+        )
+        .bind(secret)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Turns two-factor on with these recovery codes (digests), replacing older ones. Audited.
+    pub async fn enable_two_factor(
+        &self,
+        user_id: &str,
+        recovery_hashes: &[String],
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<()> {
+        let mut transaction = self.begin_write().await?;
+        sqlx::query("UPDATE users SET totp_enabled = 1 WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *transaction)
+            .await?;
+        sqlx::query("DELETE FROM user_recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *transaction)
+            .await?;
+        for hash in recovery_hashes {
+            sqlx::query("INSERT INTO user_recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind(user_id)
+                .bind(hash.as_str())
+                .execute(&mut *transaction)
+                .await?;
+        }
+        audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "two_factor_on",
+            "user",
+            user_id,
+            "{}",
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Turns two-factor off and forgets the secret and recovery codes. Audited.
+    pub async fn disable_two_factor(
+        &self,
+        user_id: &str,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<()> {
+        let mut transaction = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE users SET totp_enabled = 0, totp_secret = '', totp_last_step = 0 \
+             WHERE user_id = $1",
+        )
+        .bind(user_id)
+        .execute(&mut *transaction)
+        .await?;
+        sqlx::query("DELETE FROM user_recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *transaction)
+            .await?;
+        audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "two_factor_off",
+            "user",
+            user_id,
+            "{}",
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Records `step` as used: true once per step and only forward (no replay).
+    pub async fn use_totp_step(&self, user_id: &str, step: i64) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE users SET totp_last_step = $1 WHERE user_id = $2 AND totp_last_step < $1",
+        )
+        .bind(step)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Uses up a recovery code (by digest): true once.
+    pub async fn use_recovery_code(&self, user_id: &str, hash: &str, now_ms: i64) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE user_recovery_codes SET used_at = $1 \
+             WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+        )
+        .bind(now_ms)
+        .bind(user_id)
+        .bind(hash)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Leaves a sign-in challenge for `user_id` (the token's digest) until `expires_ms`.
+    pub async fn create_login_challenge(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        expires_ms: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO login_challenges (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(expires_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The user a live challenge is for.
+    pub async fn login_challenge(&self, token_hash: &str, now_ms: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT user_id FROM login_challenges WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Ends a challenge (answered, or expired ones of the past).
+    pub async fn end_login_challenge(&self, token_hash: &str, now_ms: i64) -> Result<()> {
+        sqlx::query("DELETE FROM login_challenges WHERE token_hash = $1 OR expires_at <= $2")
+            .bind(token_hash)
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
