@@ -234,7 +234,7 @@ async fn imports_from_the_web_report_row_errors_and_commit_clean_files() {
             .await
             .unwrap();
         assert!(
-            audit.contains("<td>import</td>") && audit.contains("supervisor"),
+            audit.contains("<td title=\"import\">Imported</td>") && audit.contains("supervisor"),
             "{audit}"
         );
     }
