@@ -154,6 +154,26 @@ pub struct StagedImport<T> {
     rows: i64,
 }
 
+/// The advisory lock every import merge takes on PostgreSQL (any number: the same everywhere).
+const MERGE_LOCK: i64 = 0x5e7_0_1_0;
+
+/// Merges run one at a time: two imports into the same rollup buckets would otherwise both
+/// insert a bucket row and one would fail on its key (found by the soak: concurrent web imports
+/// on PostgreSQL). Files are read and staged in parallel; only the merge waits. SQLite's write
+/// transactions are serial already.
+async fn serialize_merges(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: crate::Backend,
+) -> Result<()> {
+    if backend == crate::Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(MERGE_LOCK)
+            .execute(&mut **transaction)
+            .await?;
+    }
+    Ok(())
+}
+
 /// An open contact import.
 pub type ContactImport = StagedImport<Contact>;
 /// An open agent-state import, keyed by (agent_id, start_at).
@@ -257,6 +277,7 @@ impl ContactImport {
     /// Call `duplicates` first and commit only a file without them.
     pub async fn commit(mut self, source: &str) -> Result<ImportSummary> {
         self.flush().await?;
+        serialize_merges(&mut self.transaction, self.store.backend()).await?;
         let connection: &mut sqlx::AnyConnection = &mut self.transaction;
         let unchanged = execute(
             connection,
@@ -423,6 +444,7 @@ impl StateImport {
     /// Merges the staged intervals, recomputes the state rollup buckets they touch, and commits.
     pub async fn commit(mut self, source: &str) -> Result<ImportSummary> {
         self.flush().await?;
+        serialize_merges(&mut self.transaction, self.store.backend()).await?;
         let connection: &mut sqlx::AnyConnection = &mut self.transaction;
         let unchanged = execute(
             connection,

@@ -103,3 +103,50 @@ pub fn state(agent: &str, kind: &str, start: &str, end: &str) -> AgentStateInter
     )
     .unwrap()
 }
+
+/// Found by the soak (bench/soak.py): two imports into the same 15-minute bucket at once on
+/// PostgreSQL — one failed on the rollup's key. Merges now wait for each other.
+#[tokio::test]
+async fn concurrent_imports_into_the_same_buckets_both_commit() {
+    on_both_databases(|store| async move {
+        let rows = |prefix: &'static str| -> Vec<Row> {
+            ["1", "2", "3", "4"]
+                .iter()
+                .map(|n| Row {
+                    id: Box::leak(format!("{prefix}{n}").into_boxed_str()),
+                    ..BASE
+                })
+                .collect()
+        };
+        let stage = |prefix: &'static str| {
+            let store = store.clone();
+            async move {
+                let mut staged = store.begin_contact_import().await.unwrap();
+                for (index, row) in rows(prefix).iter().enumerate() {
+                    staged.push(index as u64 + 2, row.contact()).await.unwrap();
+                }
+                staged
+            }
+        };
+        let (first, second) = if store.backend() == servq_store::Backend::Postgres {
+            // the bucket exists already; then two files are staged and merged at the same moment
+            import(&store, &rows("w")).await;
+            for round in ["p", "q", "r"] {
+                let a = stage(Box::leak(format!("{round}a").into_boxed_str())).await;
+                let b = stage(Box::leak(format!("{round}b").into_boxed_str())).await;
+                let (a, b) = tokio::join!(tokio::spawn(a.commit("a")), tokio::spawn(b.commit("b")));
+                a.unwrap().unwrap();
+                b.unwrap().unwrap();
+            }
+            let (first, second) = (stage("x").await, stage("y").await);
+            let (first, second) = tokio::join!(first.commit("first"), second.commit("second"));
+            (first.unwrap(), second.unwrap())
+        } else {
+            // SQLite: a second write transaction waits for the first
+            let first = stage("x").await.commit("first").await.unwrap();
+            (first, stage("y").await.commit("second").await.unwrap())
+        };
+        assert_eq!((first.inserted, second.inserted), (4, 4));
+    })
+    .await;
+}
