@@ -10,7 +10,9 @@ reports, as one JSON object and a short table:
     the killed server while it was down (must be 0);
   - p50/p99 latency per kind of request;
   - RSS of each server over time (first, middle, last quarter means: no growth);
-  - counts: tickets created (HTTP 201) against tickets in the database; every import job ended.
+  - counts: tickets created (HTTP 201) against tickets in the database (equal, but for creates
+    the killed server committed and could not answer); every import job ended (imports running
+    on the killed server end as failed: "the server stopped during the import").
 
 Usage: python3 bench/soak.py --servq target/release/servq [--seconds 1800] [--workers 8]
 (PostgreSQL from scripts/pg-start.sh; a fresh database `servq_soak` is created). Standard
@@ -267,7 +269,9 @@ def main():
         "imports": outcomes,
     }
     print(json.dumps(report, indent=2))
-    return 0 if not errors and stored == created_tickets else 1
+    # a create the killed server committed but could not answer is stored without a 201
+    counts_hold = created_tickets <= stored <= created_tickets + refused_while_down
+    return 0 if not errors and counts_hold else 1
 
 
 if __name__ == "__main__":

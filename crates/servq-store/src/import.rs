@@ -155,7 +155,7 @@ pub struct StagedImport<T> {
 }
 
 /// The advisory lock every import merge takes on PostgreSQL (any number: the same everywhere).
-const MERGE_LOCK: i64 = 0x5e7_0_1_0;
+const MERGE_LOCK: i64 = 0x005e_7010;
 
 /// Merges run one at a time: two imports into the same rollup buckets would otherwise both
 /// insert a bucket row and one would fail on its key (found by the soak: concurrent web imports
