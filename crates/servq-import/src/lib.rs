@@ -19,7 +19,9 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 mod pipeline;
 mod transcripts;
 
-pub use pipeline::{ImportKind, Outcome, Phase, PipelineError, Progress, Rejection, import_table};
+pub use pipeline::{
+    ImportKind, Outcome, Phase, PipelineError, Progress, Rejection, contact_record, import_table,
+};
 pub use transcripts::{centre_rules, import_transcripts};
 
 /// Canonical columns of a contacts file, in documented order.

@@ -264,7 +264,9 @@ impl Staging for StateImport {
     }
 }
 
-fn contact_record<'r>(columns: &ColumnIndex, row: &'r [String]) -> ContactRecord<'r> {
+/// A row of a contacts table as the contact parser reads it (columns in [`crate::CONTACT_COLUMNS`]
+/// order).
+pub fn contact_record<'r>(columns: &ColumnIndex, row: &'r [String]) -> ContactRecord<'r> {
     let get = |index| columns.get(row, index);
     ContactRecord {
         contact_id: get(0),

@@ -4,7 +4,7 @@
 //! limits (16 MiB lines, 256 KiB cells, unpacked-size and cell caps), tested in the library.
 
 use proptest::prelude::*;
-use servq_core::{Contact, ContactRecord};
+use servq_core::Contact;
 use servq_import::{
     CONTACT_COLUMNS, CONTACT_REQUIRED, ColumnMap, OpenOptions, SheetLimits, TableReader,
     TextEncoding,
@@ -39,25 +39,7 @@ fn read_everything(bytes: &[u8], name: &str, encoding: TextEncoding) -> bool {
                 if reader.shape_error(&row).is_some() {
                     continue;
                 }
-                let get = |column: usize| reader.columns.get(&row, column);
-                let record = ContactRecord {
-                    contact_id: get(0),
-                    channel: get(1),
-                    direction: get(2),
-                    queue: get(3),
-                    customer_id: get(4),
-                    agent_id: get(5),
-                    offered_at: get(6),
-                    answered_at: get(7),
-                    ended_at: get(8),
-                    talk_seconds: get(9),
-                    hold_seconds: get(10),
-                    wrap_seconds: get(11),
-                    transferred: get(12),
-                    category: get(13),
-                    resolved: get(14),
-                    recording_url: get(15),
-                };
+                let record = servq_import::contact_record(&reader.columns, &row);
                 let _ = Contact::parse(&record, &zone);
             }
         }
