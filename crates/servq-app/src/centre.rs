@@ -75,13 +75,7 @@ pub async fn settings(store: &Store) -> anyhow::Result<CentreSettings> {
         service_level_seconds: kpi.service_level_ms as f64 / 1000.0,
         fcr_window_hours: kpi.fcr_window_ms as f64 / 3_600_000.0,
         supervisors_see_own_teams: supervisors_see_own_teams(store).await?,
-        two_factor_roles: store
-            .text_setting(crate::users::TWO_FACTOR_ROLES_KEY)
-            .await?
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(|name| name.trim().parse::<servq_core::Role>().ok())
-            .collect(),
+        two_factor_roles: crate::users::two_factor_roles(store).await?,
     })
 }
 

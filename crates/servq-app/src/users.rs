@@ -193,13 +193,20 @@ pub async fn confirm_two_factor(
     Ok(Some(codes))
 }
 
-/// Whether the centre requires two-factor sign-in of `role` (settings: `two_factor_roles`).
-pub async fn two_factor_required(store: &Store, role: Role) -> Result<bool, StoreError> {
-    let roles = store
+/// The roles the centre requires two-factor sign-in of (settings: `two_factor_roles`).
+pub async fn two_factor_roles(store: &Store) -> Result<Vec<Role>, StoreError> {
+    Ok(store
         .text_setting(TWO_FACTOR_ROLES_KEY)
         .await?
-        .unwrap_or_default();
-    Ok(roles.split(',').any(|name| name.trim() == role.name()))
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|name| name.trim().parse::<Role>().ok())
+        .collect())
+}
+
+/// Whether the centre requires two-factor sign-in of `role`.
+pub async fn two_factor_required(store: &Store, role: Role) -> Result<bool, StoreError> {
+    Ok(two_factor_roles(store).await?.contains(&role))
 }
 
 /// A random 256-bit token, hex.

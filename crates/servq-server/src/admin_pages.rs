@@ -203,23 +203,19 @@ pub(crate) async fn settings_page(
     };
     user.require(Permission::ManageSettings)?;
     let locale = user.locale;
+    let settings = servq_app::centre::settings(&state.store)
+        .await
+        .map_err(Problem::internal)?;
     let page = SettingsPage {
         i18n: Text::new(locale),
         title: t(locale, "settings.title"),
         header: signed_in_header(&user),
         csrf: user.csrf_token().to_owned(),
-        roles: {
-            let settings = servq_app::centre::settings(&state.store)
-                .await
-                .map_err(Problem::internal)?;
-            servq_core::Role::ALL
-                .iter()
-                .map(|role| (role.name(), settings.two_factor_roles.contains(role)))
-                .collect()
-        },
-        settings: servq_app::centre::settings(&state.store)
-            .await
-            .map_err(Problem::internal)?,
+        roles: servq_core::Role::ALL
+            .iter()
+            .map(|role| (role.name(), settings.two_factor_roles.contains(role)))
+            .collect(),
+        settings,
     };
     Ok(render(&page)?.into_response())
 }

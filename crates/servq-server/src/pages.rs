@@ -455,11 +455,10 @@ pub(crate) async fn login_code(
         .map_err(Problem::internal)?;
     let Some(user) = state
         .store
-        .users()
+        .user_by_id(&user_id)
         .await
         .map_err(Problem::internal)?
-        .into_iter()
-        .find(|user| user.user_id == user_id && !user.disabled)
+        .filter(|user| !user.disabled)
     else {
         return Ok(Redirect::to("/login").into_response());
     };
