@@ -61,7 +61,7 @@ impl FileKind {
                 "agent-state intervals, keyed by (agent_id, start_at)"
             }
             FileKind::Table(ImportKind::Agents) => {
-                "the agent roster (agent_id, name, team), keyed by agent_id"
+                "the agent roster (agent_id, name, team, queues `;`-separated), keyed by agent_id"
             }
             FileKind::Table(ImportKind::SurveyResults) => {
                 "survey results from another system, keyed by response_id"

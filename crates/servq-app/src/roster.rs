@@ -19,20 +19,32 @@ pub enum RosterRefused {
     Failed(#[from] anyhow::Error),
 }
 
-/// Adds or changes one agent of the roster (the id is the key); audited.
+/// Adds or changes one agent of the roster (the id is the key); audited. `queues` replaces the
+/// agent's queues (read by the roster file's rule, [`servq_core::parse_queue_list`]); `None`
+/// keeps them.
 pub async fn save_agent(
     store: &Store,
     agent_id: &str,
     name: &str,
     team: &str,
+    queues: Option<&[String]>,
     actor: &Actor,
 ) -> Result<AgentRecord, RosterRefused> {
+    let mut problems = Vec::new();
+    let queues = match queues.map(|queues| servq_core::parse_queue_list(&queues.join(";"))) {
+        None => None,
+        Some(Ok(queues)) => Some(queues.into_iter().map(|q| q.into_string()).collect()),
+        Some(Err(error)) => {
+            problems.push(("queues", error.to_string()));
+            None
+        }
+    };
     let agent = AgentRecord {
         agent_id: agent_id.trim().to_owned(),
         name: name.trim().to_owned(),
         team: team.trim().to_owned(),
+        queues,
     };
-    let mut problems = Vec::new();
     for (field, value, required) in [
         ("agent_id", &agent.agent_id, true),
         ("name", &agent.name, false),
@@ -62,9 +74,17 @@ pub async fn save_agent(
             "update",
             "agent",
             &agent.agent_id,
-            &serde_json::json!({"name": agent.name, "team": agent.team}).to_string(),
+            &serde_json::json!({"name": agent.name, "team": agent.team, "queues": agent.queues})
+                .to_string(),
         )
         .await
         .map_err(anyhow::Error::from)?;
-    Ok(agent)
+    // the answer shows what is stored, queues included when they were kept
+    let stored = store
+        .agents()
+        .await
+        .map_err(anyhow::Error::from)?
+        .into_iter()
+        .find(|stored| stored.agent_id == agent.agent_id);
+    Ok(stored.unwrap_or(agent))
 }

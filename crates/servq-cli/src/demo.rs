@@ -142,6 +142,8 @@ impl Generator {
                 agent_id: format!("A{:03}", index + 1),
                 name,
                 team: TEAMS[index % TEAMS.len()].to_owned(),
+                // each simulated agent answers one queue, which the roster says
+                queues: Some(vec![QUEUES[queue].name.to_owned()]),
             });
             agent_queue.push(queue);
         }
@@ -364,7 +366,8 @@ pub async fn run(config: &Config, args: DemoArgs) -> Result<ExitCode> {
         states_out.write_record(servq_import::STATE_COLUMNS)?;
         agents_out.write_record(servq_import::AGENT_COLUMNS)?;
         for agent in &generator.agents {
-            agents_out.write_record([&agent.agent_id, &agent.name, &agent.team])?;
+            let queues = agent.queues.clone().unwrap_or_default().join(";");
+            agents_out.write_record([&agent.agent_id, &agent.name, &agent.team, &queues])?;
         }
         let mut n_contacts = 0usize;
         for day in days {
@@ -463,9 +466,84 @@ pub async fn run(config: &Config, args: DemoArgs) -> Result<ExitCode> {
         first.checked_add(Span::new().days(i64::from(args.days.max(1)) - 1))?,
         started.elapsed().as_secs_f64()
     );
-    eprintln!("try: servq kpi --by queue   or   servq kpi --by team,week --format json");
+    let users = demo_users(&store, &generator.agents).await?;
     store.close().await;
+    let last = first.checked_add(Span::new().days(i64::from(args.days.max(1)) - 1))?;
+    eprintln!("{}", next_steps(&users, first, last));
     Ok(ExitCode::SUCCESS)
+}
+
+/// One demo user per role, with a fresh random password each run (a user that exists from an
+/// earlier run gets the new password): the people a newcomer signs in as. Demo only.
+async fn demo_users(
+    store: &servq_store::Store,
+    agents: &[AgentRecord],
+) -> Result<Vec<(servq_core::Role, String, String)>> {
+    use servq_app::users::{self, UserRefused, UserRequest, UserUpdate};
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let actor = servq_app::cli_actor();
+    let mut rng = rand::rng();
+    let mut created = Vec::new();
+    for role in servq_core::Role::ALL {
+        let username = format!("demo-{}", role.name().replace('_', "-"));
+        let password: String = (0..14)
+            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+            .collect();
+        let agent_id = (role == servq_core::Role::Agent)
+            .then(|| agents.first().map(|agent| agent.agent_id.clone()))
+            .flatten();
+        let request = UserRequest {
+            username: username.clone(),
+            password: password.clone(),
+            role: role.name().to_owned(),
+            agent_id: agent_id.clone(),
+        };
+        let update = UserUpdate {
+            role: Some(role.name().to_owned()),
+            password: Some(password.clone()),
+            disabled: Some(false),
+            agent_id: agent_id.clone(),
+            // the supervisor runs the first agent's team
+            teams: (role == servq_core::Role::Supervisor)
+                .then(|| agents.first().map(|agent| vec![agent.team.clone()]))
+                .flatten(),
+        };
+        match users::create_user(store, &request, &actor).await {
+            Ok(_) | Err(UserRefused::UsernameTaken(_)) => {}
+            Err(other) => return Err(anyhow::anyhow!("creating {username}: {other}")),
+        }
+        users::update_user(store, &username, &update, &actor)
+            .await
+            .map_err(|error| anyhow::anyhow!("setting up {username}: {error}"))?;
+        created.push((role, username, password));
+    }
+    Ok(created)
+}
+
+/// What to try after the demo: the web app with the demo users, the driver analysis, the
+/// staffing plan.
+fn next_steps(users: &[(servq_core::Role, String, String)], first: Date, last: Date) -> String {
+    let width = users
+        .iter()
+        .map(|(_, name, _)| name.len())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::from(
+        "\nnext:\n  1. the web app: servq serve, then open http://127.0.0.1:8080 and sign in as\n",
+    );
+    for (role, username, password) in users {
+        text.push_str(&format!(
+            "       {username:width$}  password {password}   ({role})\n"
+        ));
+    }
+    text.push_str(&format!(
+        "     (demo users only: these passwords are printed once; change or disable them with servq user)\n\
+         \x20 2. what drives satisfaction: servq drivers --from-store --from {first} --to {last} --target csat_mean\n\
+         \x20 3. staff tomorrow from the forecast: servq staffing --from-store --date {tomorrow} --target-sl 0.8 --max-occupancy 0.85\n\
+         \x20 and the KPIs: servq kpi --by queue   or   servq kpi --by team,week --format json",
+        tomorrow = last.tomorrow().unwrap_or(last),
+    ));
+    text
 }
 
 /// An answered contact with a customer, which may get a survey response.

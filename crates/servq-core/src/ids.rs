@@ -70,6 +70,23 @@ text_newtype!(
     MAX_LABEL_CHARS
 );
 
+/// The queues (skill groups) of a roster entry: labels separated by `;` (or the full-width `；`
+/// a Chinese keyboard types), blanks skipped, repeats dropped, order kept — the first queue is
+/// the one that takes the remainder when agent time is split across queues.
+pub fn parse_queue_list(text: &str) -> Result<Vec<Label>, ParseError> {
+    let mut queues: Vec<Label> = Vec::new();
+    for part in text
+        .split([';', '；'])
+        .filter(|part| !part.trim().is_empty())
+    {
+        let queue = Label::parse(part)?;
+        if !queues.contains(&queue) {
+            queues.push(queue);
+        }
+    }
+    Ok(queues)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +101,13 @@ mod tests {
             Err(ParseError::TooLong { len: 129, max: 128 })
         );
         assert_eq!(Label::parse("信用卡").unwrap().to_string(), "信用卡");
+        let queues: Vec<String> = parse_queue_list(" 信用卡 ；loans;;信用卡; ")
+            .unwrap()
+            .into_iter()
+            .map(Label::into_string)
+            .collect();
+        assert_eq!(queues, ["信用卡", "loans"]);
+        assert!(parse_queue_list("").unwrap().is_empty());
+        assert!(parse_queue_list(&"x".repeat(201)).is_err());
     }
 }

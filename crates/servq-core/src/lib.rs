@@ -19,7 +19,7 @@ pub use agent_state::{AgentStateInterval, AgentStateKind, AgentStateRecord, MAX_
 pub use contact::{Channel, Contact, ContactRecord, Direction};
 pub use dispatch::{DispatchRule, SendVia, SurveyCandidate, choose_invitations};
 pub use error::{FieldError, ParseError, QUOTED_CHARS, shown};
-pub use ids::{AgentId, ContactId, CustomerId, Label};
+pub use ids::{AgentId, ContactId, CustomerId, Label, parse_queue_list};
 pub use setting::{SettingProblem, SettingReason, is_identifier};
 pub use survey::{
     Csat, CsatScale, MAX_COMMENT_CHARS, QualityDimension, Question, QuestionKind, SURVEY_COLUMNS,

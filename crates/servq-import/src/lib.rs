@@ -56,7 +56,8 @@ pub const STATE_COLUMNS: &[&str] = &["agent_id", "state", "start_at", "end_at"];
 /// Columns an agent-states file must have.
 pub const STATE_REQUIRED: &[&str] = STATE_COLUMNS;
 /// Canonical columns of an agents (roster) file.
-pub const AGENT_COLUMNS: &[&str] = &["agent_id", "name", "team"];
+/// `queues` lists the agent's queues separated by `;`.
+pub const AGENT_COLUMNS: &[&str] = &["agent_id", "name", "team", "queues"];
 /// Columns an agents file must have.
 pub const AGENT_REQUIRED: &[&str] = &["agent_id"];
 
@@ -233,6 +234,11 @@ impl ColumnIndex {
             });
         }
         Ok(ColumnIndex { positions, display })
+    }
+
+    /// Whether the file has canonical column number `column`.
+    pub fn has(&self, column: usize) -> bool {
+        self.positions[column].is_some()
     }
 
     /// The text of canonical column number `column` in `row` (empty when absent).

@@ -25,7 +25,7 @@ pub enum ImportKind {
     Contacts,
     /// Agent-state intervals, keyed by (agent_id, start_at).
     AgentStates,
-    /// The agent roster (agent_id, name, team), keyed by agent_id.
+    /// The agent roster (agent_id, name, team, queues), keyed by agent_id.
     Agents,
     /// Survey results from another system, keyed by response_id; each must name a stored
     /// contact.
@@ -411,11 +411,21 @@ async fn import_agents(
                 .map_err(|error| field_errors.push(FieldError::new("team", error)))
                 .unwrap_or_default()
         };
+        // without the column, the stored queues stay as they are
+        let queues = if reader.columns.has(3) {
+            servq_core::parse_queue_list(reader.columns.get(&row, 3))
+                .map(|queues| Some(queues.into_iter().map(Label::into_string).collect()))
+                .map_err(|error| field_errors.push(FieldError::new("queues", error)))
+                .unwrap_or_default()
+        } else {
+            None
+        };
         match agent_id {
             Some(agent_id) if field_errors.is_empty() => agents.push(AgentRecord {
                 agent_id: agent_id.into_string(),
                 name,
                 team,
+                queues,
             }),
             _ => errors.row(line, &reader.columns, names, &field_errors),
         }

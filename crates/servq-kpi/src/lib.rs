@@ -7,6 +7,7 @@
 //! counters it returns.
 
 mod counters;
+mod grouping;
 mod metrics;
 mod subset;
 mod survey;
@@ -15,10 +16,12 @@ pub use counters::{
     BUCKET_MS, ContactCounters, ContactFacts, QaCounters, StateCounters, bucket_start,
     split_into_buckets,
 };
+pub use grouping::{Dimension, Exclusion, Scope};
 pub use metrics::{
-    METRICS, Metric, MetricValue, SURVEY_METRICS, Unit, abandon_rate, aht_seconds, answer_rate,
-    asa_seconds, avg_acw_seconds, avg_hold_seconds, avg_talk_seconds, avg_wait_seconds, fcr_rate,
-    metric, occupancy, qa_score, resolution_rate, service_level, transfer_rate, utilization,
+    Better, METRICS, Metric, MetricValue, SURVEY_METRICS, Unit, abandon_rate, aht_seconds,
+    answer_rate, asa_seconds, avg_acw_seconds, avg_hold_seconds, avg_talk_seconds,
+    avg_wait_seconds, fcr_rate, meaningful, metric, occupancy, qa_score, resolution_rate,
+    service_level, transfer_rate, utilization,
 };
 pub use subset::{ContactSubset, counters_of};
 pub use survey::{

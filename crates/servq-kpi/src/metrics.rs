@@ -3,6 +3,7 @@
 //! undefined (`None`, printed as null), never zero.
 
 use crate::counters::{ContactCounters, QaCounters, StateCounters};
+use crate::grouping::{Dimension, Exclusion, Scope};
 use crate::survey::{FeedbackCounters, ces, csat, csat_mean, nps, survey_response_rate};
 
 fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
@@ -121,6 +122,17 @@ pub enum Unit {
     Rating,
 }
 
+/// Which way a measure improves: colours changes and targets, orders rankings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    /// A rise is an improvement.
+    Higher,
+    /// A fall is an improvement.
+    Lower,
+    /// Neither (volumes, and measures with a healthy band such as occupancy).
+    Neither,
+}
+
 /// One named output column.
 #[derive(Debug, Clone, Copy)]
 pub struct Metric {
@@ -128,6 +140,10 @@ pub struct Metric {
     pub name: &'static str,
     /// What the number means.
     pub unit: Unit,
+    /// Which way it improves.
+    pub better: Better,
+    /// The groupings where it means something.
+    pub scope: Scope,
     /// Computes the value from the group's contact, agent-state and feedback (QA, survey)
     /// counters; agent-state counters are `None` when the grouping or filter involves queue,
     /// channel, category or direction, which states do not have.
@@ -135,37 +151,45 @@ pub struct Metric {
 }
 
 macro_rules! count {
-    ($name:literal, $field:ident) => {
+    ($name:literal, $field:ident, $better:ident, $scope:ident) => {
         Metric {
             name: $name,
             unit: Unit::Count,
+            better: Better::$better,
+            scope: Scope::$scope,
             compute: |c, _, _| MetricValue::Count(c.$field),
         }
     };
 }
 macro_rules! contact_kpi {
-    ($name:literal, $unit:ident, $function:ident) => {
+    ($name:literal, $unit:ident, $function:ident, $better:ident, $scope:ident) => {
         Metric {
             name: $name,
             unit: Unit::$unit,
+            better: Better::$better,
+            scope: Scope::$scope,
             compute: |c, _, _| MetricValue::Number($function(c)),
         }
     };
 }
 macro_rules! survey_kpi {
-    ($name:literal, $unit:ident, $function:ident) => {
+    ($name:literal, $unit:ident, $function:ident, $better:ident) => {
         Metric {
             name: $name,
             unit: Unit::$unit,
+            better: Better::$better,
+            scope: Scope::Everywhere,
             compute: |_, _, f| MetricValue::Number($function(&f.survey)),
         }
     };
 }
 macro_rules! survey_count {
-    ($name:literal, $field:ident) => {
+    ($name:literal, $field:ident, $better:ident) => {
         Metric {
             name: $name,
             unit: Unit::Count,
+            better: Better::$better,
+            scope: Scope::Everywhere,
             compute: |_, _, f| MetricValue::Count(f.survey.$field),
         }
     };
@@ -175,9 +199,40 @@ macro_rules! state_kpi {
         Metric {
             name: $name,
             unit: Unit::Ratio,
+            // a healthy band (about 75–85 %), not "more is better": too high burns agents out
+            better: Better::Neither,
+            scope: Scope::AgentStates,
             compute: |_, s, _| MetricValue::Number(s.and_then($function)),
         }
     };
+}
+
+impl Metric {
+    /// Why this measure means nothing when grouped or filtered by `dimensions`, if it does not.
+    pub fn exclusion(&self, dimensions: &[Dimension]) -> Option<Exclusion> {
+        self.scope.exclusion(dimensions)
+    }
+}
+
+/// The metrics of `metrics` that mean something for `dimensions`, and why each other one is
+/// left out (each reason once, in order).
+pub fn meaningful<'a>(
+    metrics: impl IntoIterator<Item = &'a Metric>,
+    dimensions: &[Dimension],
+) -> (Vec<&'a Metric>, Vec<Exclusion>) {
+    let mut kept = Vec::new();
+    let mut reasons = Vec::new();
+    for metric in metrics {
+        match metric.exclusion(dimensions) {
+            None => kept.push(metric),
+            Some(reason) => {
+                if !reasons.contains(&reason) {
+                    reasons.push(reason);
+                }
+            }
+        }
+    }
+    (kept, reasons)
 }
 
 /// The metric named `name`, if any.
@@ -202,49 +257,96 @@ pub const SURVEY_METRICS: &[&str] = &[
 
 /// Every KPI output column, in output order.
 pub const METRICS: &[Metric] = &[
-    count!("offered", offered),
-    count!("answered", answered),
-    count!("abandoned", abandoned),
-    count!("short_abandoned", short_abandoned),
-    count!("answered_within_sl", answered_within_sl),
-    contact_kpi!("answer_rate", Ratio, answer_rate),
-    contact_kpi!("service_level", Ratio, service_level),
-    contact_kpi!("abandon_rate", Ratio, abandon_rate),
-    contact_kpi!("asa_seconds", Seconds, asa_seconds),
-    contact_kpi!("avg_wait_seconds", Seconds, avg_wait_seconds),
-    contact_kpi!("avg_talk_seconds", Seconds, avg_talk_seconds),
-    contact_kpi!("avg_hold_seconds", Seconds, avg_hold_seconds),
-    contact_kpi!("avg_acw_seconds", Seconds, avg_acw_seconds),
-    contact_kpi!("aht_seconds", Seconds, aht_seconds),
-    count!("transferred", transferred),
-    contact_kpi!("transfer_rate", Ratio, transfer_rate),
-    count!("fcr_eligible", fcr_eligible),
-    count!("fcr_resolved", fcr_resolved),
-    contact_kpi!("fcr_rate", Ratio, fcr_rate),
-    contact_kpi!("resolution_rate", Ratio, resolution_rate),
+    count!("offered", offered, Neither, OfferedContacts),
+    // per agent this is what the agent handled
+    count!("answered", answered, Neither, Everywhere),
+    count!("abandoned", abandoned, Lower, OfferedContacts),
+    count!("short_abandoned", short_abandoned, Neither, OfferedContacts),
+    count!(
+        "answered_within_sl",
+        answered_within_sl,
+        Higher,
+        OfferedContacts
+    ),
+    contact_kpi!("answer_rate", Ratio, answer_rate, Higher, OfferedContacts),
+    contact_kpi!(
+        "service_level",
+        Ratio,
+        service_level,
+        Higher,
+        OfferedContacts
+    ),
+    contact_kpi!("abandon_rate", Ratio, abandon_rate, Lower, OfferedContacts),
+    contact_kpi!("asa_seconds", Seconds, asa_seconds, Lower, OfferedContacts),
+    contact_kpi!(
+        "avg_wait_seconds",
+        Seconds,
+        avg_wait_seconds,
+        Lower,
+        OfferedContacts
+    ),
+    contact_kpi!(
+        "avg_talk_seconds",
+        Seconds,
+        avg_talk_seconds,
+        Neither,
+        Everywhere
+    ),
+    contact_kpi!(
+        "avg_hold_seconds",
+        Seconds,
+        avg_hold_seconds,
+        Lower,
+        Everywhere
+    ),
+    contact_kpi!(
+        "avg_acw_seconds",
+        Seconds,
+        avg_acw_seconds,
+        Lower,
+        Everywhere
+    ),
+    contact_kpi!("aht_seconds", Seconds, aht_seconds, Lower, Everywhere),
+    count!("transferred", transferred, Lower, Everywhere),
+    contact_kpi!("transfer_rate", Ratio, transfer_rate, Lower, Everywhere),
+    count!("fcr_eligible", fcr_eligible, Neither, Everywhere),
+    count!("fcr_resolved", fcr_resolved, Higher, Everywhere),
+    contact_kpi!("fcr_rate", Ratio, fcr_rate, Higher, Everywhere),
+    contact_kpi!(
+        "resolution_rate",
+        Ratio,
+        resolution_rate,
+        Higher,
+        Everywhere
+    ),
     state_kpi!("occupancy", occupancy),
     state_kpi!("utilization", utilization),
     Metric {
         name: "qa_evaluations",
         unit: Unit::Count,
+        better: Better::Neither,
+        scope: Scope::Everywhere,
         compute: |_, _, f| MetricValue::Count(f.qa.evaluated),
     },
     Metric {
         name: "qa_score",
         unit: Unit::Score,
+        better: Better::Higher,
+        scope: Scope::Everywhere,
         compute: |_, _, f| MetricValue::Number(qa_score(&f.qa)),
     },
-    survey_count!("survey_invitations", invited),
-    survey_count!("survey_responses", responses),
-    survey_kpi!("survey_response_rate", Ratio, survey_response_rate),
-    survey_count!("csat_answers", csat_answers),
-    survey_count!("csat_unsatisfied", csat_unsatisfied),
-    survey_kpi!("csat", Ratio, csat),
-    survey_kpi!("csat_mean", Rating, csat_mean),
-    survey_count!("nps_answers", nps_answers),
-    survey_kpi!("nps", Score, nps),
-    survey_count!("ces_answers", ces_answers),
-    survey_kpi!("ces", Rating, ces),
+    survey_count!("survey_invitations", invited, Neither),
+    survey_count!("survey_responses", responses, Neither),
+    survey_kpi!("survey_response_rate", Ratio, survey_response_rate, Higher),
+    survey_count!("csat_answers", csat_answers, Neither),
+    survey_count!("csat_unsatisfied", csat_unsatisfied, Lower),
+    survey_kpi!("csat", Ratio, csat, Higher),
+    survey_kpi!("csat_mean", Rating, csat_mean, Higher),
+    survey_count!("nps_answers", nps_answers, Neither),
+    survey_kpi!("nps", Score, nps, Higher),
+    survey_count!("ces_answers", ces_answers, Neither),
+    // the 1–7 agreement scale: higher means less effort
+    survey_kpi!("ces", Rating, ces, Higher),
 ];
 
 #[cfg(test)]
@@ -353,6 +455,36 @@ mod tests {
                 MetricValue::Number(value) => assert_eq!(value, None, "{}", metric.name),
             }
         }
+    }
+
+    #[test]
+    fn per_agent_tables_leave_out_queue_measures_and_say_why() {
+        let (kept, reasons) = meaningful(METRICS, &[Dimension::Agent]);
+        let names: Vec<&str> = kept.iter().map(|m| m.name).collect();
+        for agent_measure in [
+            "answered",
+            "aht_seconds",
+            "avg_hold_seconds",
+            "avg_acw_seconds",
+            "transfer_rate",
+            "fcr_rate",
+            "qa_score",
+            "csat",
+            "occupancy",
+        ] {
+            assert!(names.contains(&agent_measure), "{agent_measure}");
+        }
+        for queue_measure in ["offered", "answer_rate", "service_level", "asa_seconds"] {
+            assert!(!names.contains(&queue_measure), "{queue_measure}");
+        }
+        assert_eq!(
+            reasons,
+            vec![Exclusion::OnlyAnsweredHaveAgent(Dimension::Agent)]
+        );
+        let (kept, reasons) = meaningful(METRICS, &[Dimension::Channel]);
+        assert!(!kept.iter().any(|m| m.name == "occupancy"));
+        assert_eq!(reasons, vec![Exclusion::StatesLack(Dimension::Channel)]);
+        assert_eq!(meaningful(METRICS, &[]).0.len(), METRICS.len());
     }
 
     #[test]

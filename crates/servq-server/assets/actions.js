@@ -21,7 +21,8 @@
 //   data-method   the HTTP method of "send"/"request" (default POST) and "json-save" (default PUT);
 //   data-body     a JSON object sent as is ("send", "request"; default {});
 //   data-values   a JSON object of key → CSS selector: each key is added to the body with the
-//                 value of the field the selector finds (a checkbox gives true/false); looked up
+//                 value of the field the selector finds (a checkbox gives true/false, a field
+//                 marked data-list an array of its `;`-separated items); looked up
 //                 inside the closest `data-scope` ancestor when given (a table row), else inside
 //                 the form being submitted, else in the page;
 //   data-next     where to go once saved: absent → stay and say "saved"; "reload"; "here" (this
@@ -56,9 +57,16 @@ function servqBody(el) {
   var root = el.dataset.scope ? el.closest(el.dataset.scope) : el.tagName === 'FORM' ? el : document;
   Object.keys(values).forEach(function (key) {
     var field = root.querySelector(values[key]);
-    body[key] = field.type === 'checkbox' ? field.checked : field.value;
+    body[key] = field.type === 'checkbox' ? field.checked : servqFieldValue(field);
   });
   return body;
+}
+
+// A field's value; a field marked data-list gives its items separated by `;` (or the
+// full-width `；`), as the roster file writes them — the server trims and checks each.
+function servqFieldValue(field) {
+  if (field.dataset.list === undefined) { return field.value; }
+  return field.value.split(/[;；]/).filter(function (item) { return item.trim() !== ''; });
 }
 
 // Runs `run` at once, or once the user said yes when the element asks first (data-confirm).
@@ -172,7 +180,7 @@ var servqSubmitActions = {
   },
   // A roster agent, saved under the id typed (data-url is the prefix).
   'add-agent': function (f) {
-    servqSend('PUT', f.dataset.url + encodeURIComponent(f.agent_id.value.trim()), {name: f.name.value, team: f.team.value}, true);
+    servqSend('PUT', f.dataset.url + encodeURIComponent(f.agent_id.value.trim()), {name: f.name.value, team: f.team.value, queues: servqFieldValue(f.queues)}, true);
   },
   'save-settings': function (f) {
     servqSend('PUT', f.dataset.url, {

@@ -708,6 +708,20 @@ pub(crate) struct AgentBody {
     agent_id: String,
     name: String,
     team: String,
+    /// The queues (skill groups) the agent serves, in order; agent-state time is split evenly
+    /// across them for occupancy per queue.
+    queues: Vec<String>,
+}
+
+impl From<servq_store::AgentRecord> for AgentBody {
+    fn from(agent: servq_store::AgentRecord) -> Self {
+        AgentBody {
+            agent_id: agent.agent_id,
+            name: agent.name,
+            team: agent.team,
+            queues: agent.queues.unwrap_or_default(),
+        }
+    }
 }
 
 /// `GET /api/v1/agents`.
@@ -728,14 +742,7 @@ pub(crate) async fn roster(
     user.require(Permission::ViewAllKpis)?;
     let agents = state.store.agents().await.map_err(Problem::internal)?;
     Ok(Json(Roster {
-        agents: agents
-            .into_iter()
-            .map(|a| AgentBody {
-                agent_id: a.agent_id,
-                name: a.name,
-                team: a.team,
-            })
-            .collect(),
+        agents: agents.into_iter().map(AgentBody::from).collect(),
     }))
 }
 
@@ -746,9 +753,13 @@ pub(crate) struct AgentChange {
     name: String,
     #[serde(default)]
     team: String,
+    /// The queues the agent serves, replacing the stored list; absent: kept as they are.
+    #[serde(default)]
+    queues: Option<Vec<String>>,
 }
 
-/// `PUT /api/v1/agents/{id}` (ImportData): add or change one agent (name and team); audited.
+/// `PUT /api/v1/agents/{id}` (ImportData): add or change one agent (name, team, queues);
+/// audited.
 #[utoipa::path(put, path = "/api/v1/agents/{id}", tag = "users", request_body = AgentChange,
     params(("id" = String, Path, description = "The agent's id")),
     responses((status = 200, body = AgentBody),
@@ -768,14 +779,17 @@ pub(crate) async fn save_agent(
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
     let Json(body) = body?;
-    match servq_app::roster::save_agent(&state.store, &id, &body.name, &body.team, &user.actor())
-        .await
+    match servq_app::roster::save_agent(
+        &state.store,
+        &id,
+        &body.name,
+        &body.team,
+        body.queues.as_deref(),
+        &user.actor(),
+    )
+    .await
     {
-        Ok(agent) => Ok(Json(AgentBody {
-            agent_id: agent.agent_id,
-            name: agent.name,
-            team: agent.team,
-        })),
+        Ok(agent) => Ok(Json(AgentBody::from(agent))),
         Err(servq_app::roster::RosterRefused::Failed(error)) => {
             Err(Problem::internal(format!("{error:#}")))
         }

@@ -9,6 +9,7 @@ use sqlx::Row;
 
 use std::sync::Arc;
 
+use crate::kpi_query::DimensionColumns;
 use crate::{Dimension, Result, Store, cache::Cached, settings};
 
 /// Which contacts to list.

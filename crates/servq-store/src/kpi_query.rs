@@ -18,37 +18,21 @@ use crate::{
     cubes::{self, Source},
 };
 
-/// A non-time grouping dimension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dimension {
-    /// Queue or skill group.
-    Queue,
-    /// Agent id.
-    Agent,
-    /// Team from the agent roster.
-    Team,
-    /// Contact channel.
-    Channel,
-    /// Business category.
-    Category,
-    /// Inbound or outbound.
-    Direction,
+pub use servq_kpi::Dimension;
+
+/// Where each dimension lives in the rollups and the raw tables; column expressions come from
+/// this closed list, never from user text.
+pub(crate) trait DimensionColumns {
+    /// The rollup and cube column holding this dimension (team is derived from the agent).
+    fn rollup_column(self) -> &'static str;
+    /// The expression on contact rollups and `contacts` aliased `r`, the roster `a`.
+    fn contact_column(self) -> &'static str;
+    /// The same dimension on agent-state rollups (`r`), through the roster (`a`) and the
+    /// agent's queues (`q`, see [`AGENT_QUEUE_SHARES`]); `None` for what states do not have.
+    fn state_column(self) -> Option<&'static str>;
 }
 
-impl Dimension {
-    /// The name used in `--by`, filters and as the output key.
-    pub fn name(self) -> &'static str {
-        match self {
-            Dimension::Queue => "queue",
-            Dimension::Agent => "agent",
-            Dimension::Team => "team",
-            Dimension::Channel => "channel",
-            Dimension::Category => "category",
-            Dimension::Direction => "direction",
-        }
-    }
-
-    /// The rollup and cube column holding this dimension (team is derived from the agent).
+impl DimensionColumns for Dimension {
     fn rollup_column(self) -> &'static str {
         match self {
             Dimension::Queue => "queue",
@@ -59,7 +43,7 @@ impl Dimension {
         }
     }
 
-    pub(crate) fn contact_column(self) -> &'static str {
+    fn contact_column(self) -> &'static str {
         match self {
             Dimension::Queue => "r.queue",
             Dimension::Agent => "r.agent_id",
@@ -70,14 +54,31 @@ impl Dimension {
         }
     }
 
-    /// The same dimension on agent-state rollups, where only agent and team exist.
     fn state_column(self) -> Option<&'static str> {
         match self {
+            Dimension::Queue => Some("COALESCE(q.queue, '')"),
             Dimension::Agent => Some("r.agent_id"),
             Dimension::Team => Some("COALESCE(a.team, '')"),
             _ => None,
         }
     }
+}
+
+/// Each (agent, queue) of the roster with the queue's position in the agent's list and the
+/// number of queues the agent serves: the weights that attribute agent-state time to queues.
+const AGENT_QUEUE_SHARES: &str = " LEFT JOIN (SELECT aq.agent_id, aq.queue, aq.position, n.queues \
+     FROM agent_queues aq JOIN (SELECT agent_id, COUNT(*) AS queues FROM agent_queues \
+     GROUP BY agent_id) n ON n.agent_id = aq.agent_id) q ON q.agent_id = r.agent_id";
+
+/// The agent's share of state counter `column` for queue `q`: the time split evenly across
+/// the agent's queues in whole milliseconds, the remainder going to the first queue listed,
+/// so the queues' shares add up to the agent's time exactly. An agent with no queues keeps
+/// all of it (under "no queue"). (`docs/kpi.md#occupancy-per-queue`)
+fn queue_share(column: &str) -> String {
+    format!(
+        "r.{column} / COALESCE(q.queues, 1) + CASE WHEN COALESCE(q.position, 0) = 0 \
+         THEN r.{column} % COALESCE(q.queues, 1) ELSE 0 END"
+    )
 }
 
 /// A time grouping, applied in the query's time zone.
@@ -297,6 +298,7 @@ fn grouped_sql(
     time_column: &str,
     sums: &[&str],
     column: impl Fn(Dimension) -> &'static str,
+    split_by_queue: bool,
 ) -> GroupedSql {
     let has_time = query
         .group_by
@@ -313,18 +315,23 @@ fn grouped_sql(
         }
     }
     let mut select: Vec<String> = keys.iter().map(|key| key.to_string()).collect();
-    select.extend(
-        sums.iter()
-            .map(|sum| format!("CAST(SUM(r.{sum}) AS BIGINT)")),
-    );
+    select.extend(sums.iter().map(|sum| {
+        if split_by_queue {
+            format!("CAST(SUM({}) AS BIGINT)", queue_share(sum))
+        } else {
+            format!("CAST(SUM(r.{sum}) AS BIGINT)")
+        }
+    }));
     let uses_team = query
         .dimensions()
         .any(|dimension| dimension == Dimension::Team);
-    let join = if uses_team {
-        " LEFT JOIN agents a ON a.agent_id = r.agent_id"
-    } else {
-        ""
-    };
+    let mut join = String::new();
+    if uses_team {
+        join.push_str(" LEFT JOIN agents a ON a.agent_id = r.agent_id");
+    }
+    if split_by_queue {
+        join.push_str(AGENT_QUEUE_SHARES);
+    }
     let mut conditions = vec![format!("{time_key} >= $1"), format!("{time_key} < $2")];
     let binds = filter_conditions(&query.filters, column, &mut conditions);
     let mut sql = format!(
@@ -387,9 +394,7 @@ impl Store {
             .group_by
             .iter()
             .any(|field| matches!(field, GroupField::Time(_)));
-        let states_apply = query
-            .dimensions()
-            .all(|dimension| dimension.state_column().is_some());
+        let states_apply = query.dimensions().all(Dimension::has_agent_states);
         let mut labels: HashMap<i64, String> = HashMap::new();
         let mut groups: BTreeMap<Vec<Option<String>>, (ContactCounters, Option<StateCounters>)> =
             BTreeMap::new();
@@ -424,6 +429,11 @@ impl Store {
         let sums_at = usize::from(has_time) + n_dimensions;
 
         let needed: Vec<&str> = query.dimensions().map(Dimension::rollup_column).collect();
+        // states reach queues through the roster at 15-minute resolution, so that a queue's
+        // share is the same whatever the period (no day cube holds it)
+        let states_by_queue = query
+            .dimensions()
+            .any(|dimension| dimension == Dimension::Queue);
         let day_cubes = self.day_cubes_apply(query).await?;
         let source_of = |source: Source, fine: &'static str| {
             day_cubes
@@ -440,6 +450,7 @@ impl Store {
             contact_time,
             CONTACT_SUMS,
             Dimension::contact_column,
+            false,
         );
         let mut rows = contact_sql.bind(from, to).fetch(&self.pool);
         while let Some(row) = rows.try_next().await? {
@@ -454,9 +465,14 @@ impl Store {
         drop(rows);
 
         if states_apply {
-            let state_sql = grouped_sql(query, state_table, state_time, STATE_SUMS, |dimension| {
-                dimension.state_column().expect("checked by states_apply")
-            });
+            let state_sql = grouped_sql(
+                query,
+                state_table,
+                state_time,
+                STATE_SUMS,
+                |dimension| dimension.state_column().unwrap_or("''"),
+                states_by_queue,
+            );
             let mut rows = state_sql.bind(from, to).fetch(&self.pool);
             while let Some(row) = rows.try_next().await? {
                 let key = key_of(&row)?;

@@ -153,6 +153,7 @@ impl Store {
             .await?
             .into_iter()
             .map(|(agent_id, name, team)| AgentRecord {
+                queues: None,
                 agent_id,
                 name,
                 team,

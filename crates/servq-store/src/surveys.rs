@@ -10,6 +10,7 @@ use servq_core::{
 };
 use sqlx::{Row, any::AnyRow};
 
+use crate::kpi_query::DimensionColumns;
 use crate::{Actor, ImportRowError, ImportSummary, Result, Store, StoreError, users};
 
 /// A stored template version.

@@ -463,11 +463,13 @@ async fn supervisors_can_be_limited_to_the_teams_they_supervise() {
         app.store
             .upsert_agents(&[
                 servq_store::AgentRecord {
+                    queues: None,
                     agent_id: "a1".into(),
                     name: "Li".into(),
                     team: "north".into(),
                 },
                 servq_store::AgentRecord {
+                    queues: None,
                     agent_id: "a2".into(),
                     name: "Wang".into(),
                     team: "south".into(),

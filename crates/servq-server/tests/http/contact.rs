@@ -58,6 +58,7 @@ async fn a_contact_page_shows_its_facts_its_repeat_and_what_to_do_next() {
         import_repeat(&app.store).await;
         app.store
             .upsert_agents(&[servq_store::AgentRecord {
+                queues: None,
                 agent_id: "a1".into(),
                 name: "李娜".into(),
                 team: "一组".into(),

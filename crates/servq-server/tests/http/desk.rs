@@ -281,6 +281,7 @@ async fn tickets_are_routed_assigned_in_turn_or_by_load_and_transferred_with_the
         ]
         .iter()
         .map(|(id, team)| servq_store::AgentRecord {
+            queues: None,
             agent_id: (*id).into(),
             name: String::new(),
             team: (*team).into(),
@@ -517,6 +518,7 @@ async fn simultaneous_tickets_take_turns() {
         let roster: Vec<servq_store::AgentRecord> = ["a1", "a2", "a3"]
             .iter()
             .map(|id| servq_store::AgentRecord {
+                queues: None,
                 agent_id: (*id).into(),
                 name: String::new(),
                 team: "care".into(),

@@ -9,6 +9,7 @@ async fn evaluations_disputes_and_assignments_notify_the_people_concerned() {
         import_two_agents(&app.store).await;
         app.store
             .upsert_agents(&[servq_store::AgentRecord {
+                queues: None,
                 agent_id: "a1".into(),
                 name: "Li".into(),
                 team: "north".into(),

@@ -220,6 +220,7 @@ async fn the_agent_filter_takes_a_name() {
     import_two_agents(&store).await;
     store
         .upsert_agents(&[servq_store::AgentRecord {
+            queues: None,
             agent_id: "a2".into(),
             name: "王芳".into(),
             team: "二组".into(),

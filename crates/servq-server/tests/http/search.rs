@@ -9,6 +9,7 @@ async fn search_finds_tickets_by_subject_words_contacts_by_customer_and_agents_b
         import_two_agents(&app.store).await;
         app.store
             .upsert_agents(&[servq_store::AgentRecord {
+                queues: None,
                 agent_id: "a2".into(),
                 name: "王小明".into(),
                 team: "south".into(),
@@ -89,6 +90,7 @@ async fn the_ticket_list_filters_sorts_pages_and_shows_my_tickets() {
     for app in TestApp::on_both_databases().await {
         app.store
             .upsert_agents(&[servq_store::AgentRecord {
+                queues: None,
                 agent_id: "a1".into(),
                 name: "李娜".into(),
                 team: "north".into(),

@@ -79,16 +79,19 @@ async fn every_subset_lists_exactly_the_contacts_its_counter_counts() {
         store
             .upsert_agents(&[
                 AgentRecord {
+                    queues: None,
                     agent_id: "a1".into(),
                     name: String::new(),
                     team: "north".into(),
                 },
                 AgentRecord {
+                    queues: None,
                     agent_id: "a2".into(),
                     name: String::new(),
                     team: "north".into(),
                 },
                 AgentRecord {
+                    queues: None,
                     agent_id: "a3".into(),
                     name: String::new(),
                     team: "south".into(),
@@ -318,6 +321,7 @@ async fn cached_reports_follow_every_change_of_the_data() {
         assert_eq!(offered(store.kpi(&by_team).await.unwrap()), [(None, 2)]);
         store
             .upsert_agents(&[AgentRecord {
+                queues: None,
                 agent_id: "a1".into(),
                 name: String::new(),
                 team: "north".into(),
