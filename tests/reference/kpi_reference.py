@@ -6,6 +6,11 @@ definitions, without servq's rollups, counters or repeat links: FCR is an EXISTS
 contacts rather than a maintained "next contact" column, agent states are split at 15-minute
 boundaries by SQL rather than by Rust. The test suite compares servq's JSON with this output.
 
+Agent-state time reaches queues through the roster's `queues` column (`;`-separated), by the
+rule of docs/kpi.md#occupancy-per-queue: each agent's time of each state in each 15-minute
+interval is split evenly across the agent's queues in whole milliseconds, the first queue
+listed taking the remainder; an agent without queues keeps its time under no queue.
+
 Timestamps in the files must be naive local times (the demo writes them so); days are the naive
 dates. Usage:
   kpi_reference.py --contacts A.csv [--contacts B.csv] [--states S.csv] [--agents G.csv] --by queue,day
@@ -97,6 +102,17 @@ def main():
         load(con, "g", [args.agents])
     else:
         con.execute("CREATE TABLE g (agent_id VARCHAR, name VARCHAR, team VARCHAR)")
+    # (agent, queue, position, number of queues), read here in Python from the roster text
+    con.execute("CREATE TABLE aq (agent_id VARCHAR, queue VARCHAR, position BIGINT, n BIGINT)")
+    has_queues = any(d[0] == "queues" for d in con.execute("SELECT * FROM g LIMIT 0").description)
+    if has_queues:
+        for agent_id, queues in con.execute("SELECT agent_id, queues FROM g").fetchall():
+            listed = []
+            for queue in (queues or "").replace("；", ";").split(";"):
+                if queue.strip() and queue.strip() not in listed:
+                    listed.append(queue.strip())
+            for position, queue in enumerate(listed):
+                con.execute("INSERT INTO aq VALUES (?, ?, ?, ?)", [agent_id.strip(), queue, position, len(listed)])
 
     keys = []
     for b in by:
@@ -130,23 +146,34 @@ def main():
     names = [d[0] for d in con.description]
 
     states = {}
-    state_dims_only = all(b in ("agent", "team") or b in TIME for b in by)
+    state_dims_only = all(b in ("agent", "team", "queue") or b in TIME for b in by)
     if args.states and state_dims_only:
         load(con, "raw_states", args.states)
         # Split each interval at 15-minute boundaries so time grouping attributes each piece to
-        # the period it falls in.
+        # the period it falls in; whole milliseconds per (interval, agent, state).
         con.execute(
             """
-            CREATE TABLE s AS
+            CREATE TABLE s0 AS
             WITH iv AS (
                 SELECT agent_id, lower(state) AS state,
                        CAST(start_at AS TIMESTAMP) AS a, CAST(end_at AS TIMESTAMP) AS b
                 FROM raw_states)
             SELECT iv.agent_id, iv.state, slot AS offered_at,
-                   (epoch_ms(least(iv.b, slot + INTERVAL 15 MINUTE)) - epoch_ms(greatest(iv.a, slot))) / 1000.0 AS secs
+                   epoch_ms(least(iv.b, slot + INTERVAL 15 MINUTE)) - epoch_ms(greatest(iv.a, slot)) AS ms
             FROM iv, LATERAL (SELECT unnest(generate_series(time_bucket(INTERVAL 15 MINUTE, iv.a),
                                                             iv.b, INTERVAL 15 MINUTE)) AS slot) t
             WHERE slot < iv.b AND slot + INTERVAL 15 MINUTE > iv.a
+            """
+        )
+        con.execute(
+            """
+            CREATE TABLE s AS
+            WITH per_slot AS (
+                SELECT agent_id, state, offered_at, sum(ms) AS ms FROM s0 GROUP BY ALL)
+            SELECT p.agent_id, p.state, p.offered_at, coalesce(aq.queue, '') AS queue,
+                   p.ms // coalesce(aq.n, 1)
+                   + CASE WHEN coalesce(aq.position, 0) = 0 THEN p.ms % coalesce(aq.n, 1) ELSE 0 END AS ms
+            FROM per_slot p LEFT JOIN aq ON aq.agent_id = p.agent_id
             """
         )
         skeys = []
@@ -155,15 +182,17 @@ def main():
                 skeys.append(TIME[b].replace("c.", "s."))
             elif b == "agent":
                 skeys.append("s.agent_id")
+            elif b == "queue":
+                skeys.append("s.queue")
             else:
                 skeys.append("coalesce(g.team, '')")
         sel = ", ".join(f"{k} AS k{i}" for i, k in enumerate(skeys))
         sgroup = ("GROUP BY " + ", ".join(f"k{i}" for i in range(len(skeys)))) if skeys else ""
         for r in con.execute(
             f"""SELECT {sel + ',' if skeys else ''}
-                sum(secs) FILTER (WHERE state IN ('talk', 'hold', 'wrap')) AS handling,
-                sum(secs) FILTER (WHERE state = 'available') AS available,
-                sum(secs) AS logged
+                sum(ms) FILTER (WHERE state IN ('talk', 'hold', 'wrap')) AS handling,
+                sum(ms) FILTER (WHERE state = 'available') AS available,
+                sum(ms) AS logged
                 FROM s LEFT JOIN g ON g.agent_id = s.agent_id {sgroup}"""
         ).fetchall():
             states[tuple(r[: len(skeys)])] = r[len(skeys):]

@@ -7,8 +7,10 @@ use serde::{
     Serialize, Serializer,
     ser::{SerializeMap, SerializeSeq},
 };
-use servq_kpi::{METRICS, Metric, MetricValue, Unit};
-use servq_store::{Dimension, GroupField, KpiGroup};
+use servq_kpi::{Dimension, Exclusion, METRICS, Metric, MetricValue, Unit};
+use servq_store::{GroupField, KpiGroup};
+
+use crate::i18n::{Locale, t};
 
 /// Why the grouping, filters or metrics of a report request cannot be read. The messages name
 /// the parameter (`by`, `filter`, `metrics`); the CLI prefixes its `--`.
@@ -107,6 +109,101 @@ pub fn parse_metrics<'a>(
         .collect()
 }
 
+/// The headline KPIs a terminal table shows unless metrics are named.
+const TABLE_METRICS: &[&str] = &[
+    "offered",
+    "answer_rate",
+    "service_level",
+    "abandon_rate",
+    "asa_seconds",
+    "aht_seconds",
+    "transfer_rate",
+    "fcr_rate",
+    "occupancy",
+];
+
+/// The dimensions a report groups or filters by, for [`Metric::exclusion`].
+pub fn dimensions_of(
+    group_by: &[GroupField],
+    filters: &[(Dimension, Vec<String>)],
+) -> Vec<Dimension> {
+    let mut dimensions: Vec<Dimension> = group_by
+        .iter()
+        .filter_map(|field| match field {
+            GroupField::Dimension(dimension) => Some(*dimension),
+            GroupField::Time(_) => None,
+        })
+        .chain(filters.iter().map(|(dimension, _)| *dimension))
+        .collect();
+    dimensions.dedup();
+    dimensions
+}
+
+/// What a report shows when no metrics are named: JSON every metric (a contract scripts rely
+/// on); a table the headline KPIs (for an agent or a team, the measures that belong to an
+/// agent); CSV and XLSX every metric. Tables, CSV and XLSX leave out the measures that mean
+/// nothing for the grouping ([`servq_kpi::meaningful`]); named metrics are always shown.
+pub fn default_metrics(
+    format: ReportFormat,
+    xlsx: bool,
+    dimensions: &[Dimension],
+) -> Vec<&'static Metric> {
+    let listed: Vec<&'static Metric> = match format {
+        ReportFormat::Json if !xlsx => return METRICS.iter().collect(),
+        ReportFormat::Table if dimensions.iter().any(|d| d.only_answered()) => {
+            servq_kpi::AGENT_MEASURES
+                .iter()
+                .filter_map(|name| servq_kpi::metric(name))
+                .collect()
+        }
+        ReportFormat::Table => TABLE_METRICS
+            .iter()
+            .filter_map(|name| servq_kpi::metric(name))
+            .collect(),
+        _ => METRICS.iter().collect(),
+    };
+    servq_kpi::meaningful(listed, dimensions).0
+}
+
+/// The notes under a table: for each reason a measure means nothing for this grouping, which
+/// of the report's metrics it concerns (named ones shown anyway, "-" in every row) or which
+/// were left out; in `locale`'s words, metric names as `name` gives them.
+pub fn exclusion_notes(
+    locale: Locale,
+    shown: &[&'static Metric],
+    dimensions: &[Dimension],
+    name: impl Fn(&Metric) -> String,
+) -> Vec<String> {
+    let candidates: Vec<&'static Metric> = METRICS
+        .iter()
+        .filter(|metric| {
+            shown.iter().any(|s| s.name == metric.name)
+                || TABLE_METRICS.contains(&metric.name)
+                || servq_kpi::AGENT_MEASURES.contains(&metric.name)
+        })
+        .collect();
+    let mut notes: Vec<(Exclusion, Vec<String>)> = Vec::new();
+    for metric in candidates {
+        if let Some(reason) = metric.exclusion(dimensions) {
+            match notes.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, names)) => names.push(name(metric)),
+                None => notes.push((reason, vec![name(metric)])),
+            }
+        }
+    }
+    notes
+        .into_iter()
+        .map(|(reason, names)| {
+            // lower case inside an English sentence; Chinese has no case
+            let dimension =
+                t(locale, &format!("dimension.{}", reason.dimension().name())).to_lowercase();
+            t(locale, &format!("excluded.{}", reason.code()))
+                .replace("{dimension}", &dimension)
+                .replace("{metrics}", &names.join(", "))
+        })
+        .collect()
+}
+
 /// Text formats of a report (XLSX is [`Report::xlsx`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
@@ -126,6 +223,8 @@ pub struct Report<'a> {
     pub metrics: &'a [&'static Metric],
     /// The groups.
     pub groups: &'a [KpiGroup],
+    /// Notes printed under a text table (why measures are left out); not in CSV or JSON.
+    pub notes: &'a [String],
 }
 
 impl Serialize for Report<'_> {
@@ -246,6 +345,9 @@ impl Report<'_> {
                     table.add_row(keys.chain(values).collect::<Vec<_>>());
                 }
                 writeln!(out, "{table}")?;
+                for note in self.notes {
+                    writeln!(out, "* {note}")?;
+                }
             }
         }
         out.flush()?;

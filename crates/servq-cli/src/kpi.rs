@@ -8,6 +8,7 @@ use jiff::{Span, civil::Date, tz::TimeZone};
 use servq_kpi::{METRICS, Metric};
 use servq_store::{Dimension, GroupField, KpiQuery};
 
+use servq_app::i18n::Locale;
 use servq_app::report::{self, Report, ReportFormat};
 
 use crate::{config::Config, output_path};
@@ -53,8 +54,9 @@ pub struct KpiArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    /// Metrics to show, comma-separated, or `all`. Default: all, except for the table, which
-    /// shows the headline KPIs so that it fits a terminal.
+    /// Metrics to show, comma-separated, or `all`. Default: JSON every metric; CSV and XLSX every
+    /// metric that means something for the grouping; the table the headline KPIs (per agent or
+    /// team: the measures that belong to an agent). A note says what was left out and why.
     #[arg(long, value_delimiter = ',')]
     metrics: Vec<String>,
     /// Write to this file instead of standard output.
@@ -66,35 +68,22 @@ fn parse_group_by(names: &[String]) -> Result<Vec<GroupField>> {
     report::parse_group_by(names.iter().map(String::as_str)).map_err(|e| anyhow!("--{e}"))
 }
 
-/// The headline KPIs a terminal table shows unless `--metrics` says otherwise.
-const TABLE_METRICS: &[&str] = &[
-    "offered",
-    "answer_rate",
-    "service_level",
-    "abandon_rate",
-    "asa_seconds",
-    "aht_seconds",
-    "transfer_rate",
-    "fcr_rate",
-    "occupancy",
-];
-
-fn parse_metrics(names: &[String], format: Format) -> Result<Vec<&'static Metric>> {
+/// The metrics named by `--metrics` (`all`: every one), or `None` when none are named.
+fn parse_metrics(names: &[String]) -> Result<Option<Vec<&'static Metric>>> {
     let names: Vec<&str> = names
         .iter()
         .map(|name| name.trim())
         .filter(|name| !name.is_empty())
         .collect();
-    if names.is_empty() || names == ["all"] {
-        return Ok(match format {
-            Format::Table if names.is_empty() => TABLE_METRICS
-                .iter()
-                .filter_map(|name| servq_kpi::metric(name))
-                .collect(),
-            _ => METRICS.iter().collect(),
-        });
+    if names.is_empty() {
+        return Ok(None);
     }
-    report::parse_metrics(names).map_err(|e| anyhow!("--{e}"))
+    if names == ["all"] {
+        return Ok(Some(METRICS.iter().collect()));
+    }
+    report::parse_metrics(names)
+        .map(Some)
+        .map_err(|e| anyhow!("--{e}"))
 }
 
 pub(crate) fn parse_filters(filters: &[String]) -> Result<Vec<(Dimension, Vec<String>)>> {
@@ -117,8 +106,16 @@ pub(crate) fn day_start_ms(text: &str, zone: &TimeZone, flag: &str, add_days: i6
 
 pub async fn run(config: &Config, args: KpiArgs) -> Result<ExitCode> {
     let group_by = parse_group_by(&args.by)?;
-    let metrics = parse_metrics(&args.metrics, args.format)?;
+    let named = parse_metrics(&args.metrics)?;
     let filters = parse_filters(&args.filter)?;
+    let dimensions = report::dimensions_of(&group_by, &filters);
+    let metrics = named.clone().unwrap_or_else(|| {
+        report::default_metrics(args.format.text(), args.format == Format::Xlsx, &dimensions)
+    });
+    let notes = match args.format {
+        Format::Json => Vec::new(),
+        _ => report::exclusion_notes(Locale::En, &metrics, &dimensions, |m| m.name.to_owned()),
+    };
     let zone = config.zone.clone();
     let from_ms = args
         .from
@@ -145,11 +142,26 @@ pub async fn run(config: &Config, args: KpiArgs) -> Result<ExitCode> {
         filters,
     };
     let groups = store.kpi(&query).await?;
+    let table_notes = if args.format == Format::Table {
+        notes.clone()
+    } else {
+        Vec::new()
+    };
     let report = Report {
         group_by: &group_by,
         metrics: &metrics,
         groups: &groups,
+        notes: &table_notes,
     };
+    if args.format != Format::Table && !notes.is_empty() {
+        // a CSV or a workbook has no place for notes: say it where a person sees it
+        for note in &notes {
+            eprintln!("{note}");
+        }
+        if named.is_none() {
+            eprintln!("{}", servq_app::i18n::t(Locale::En, "excluded.cli_hint"));
+        }
+    }
     match (args.format, output_path(&args.output)) {
         (Format::Xlsx, Some(path)) => std::fs::write(path, report.xlsx()?)
             .with_context(|| format!("writing {}", path.display()))?,

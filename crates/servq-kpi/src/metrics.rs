@@ -255,6 +255,21 @@ pub const SURVEY_METRICS: &[&str] = &[
     "ces",
 ];
 
+/// The measures that belong to an agent, in the order per-agent views show them: what the agent
+/// handled and how (handling time, hold, after-call work, transfers, first-contact resolution),
+/// how it was judged (QA score, CSAT) and the agent's occupancy.
+pub const AGENT_MEASURES: &[&str] = &[
+    "answered",
+    "aht_seconds",
+    "avg_hold_seconds",
+    "avg_acw_seconds",
+    "transfer_rate",
+    "fcr_rate",
+    "qa_score",
+    "csat",
+    "occupancy",
+];
+
 /// Every KPI output column, in output order.
 pub const METRICS: &[Metric] = &[
     count!("offered", offered, Neither, OfferedContacts),
@@ -441,6 +456,10 @@ mod tests {
 
     #[test]
     fn survey_metrics_are_metrics() {
+        for name in AGENT_MEASURES {
+            let metric = metric(name).unwrap();
+            assert_eq!(metric.exclusion(&[Dimension::Agent]), None, "{name}");
+        }
         for name in SURVEY_METRICS {
             assert!(metric(name).is_some(), "{name}");
         }

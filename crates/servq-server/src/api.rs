@@ -99,7 +99,7 @@ pub(crate) struct KpiReport {
         ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD in the centre's zone"),
         ("to" = Option<String>, Query, description = "Last day, inclusive"),
         ("filter" = Option<String>, Query, description = "dimension=value pairs, comma-separated"),
-        ("metrics" = Option<String>, Query, description = "Metric names, comma-separated (default all)"),
+        ("metrics" = Option<String>, Query, description = "Metric names, comma-separated, or all. Default: JSON every metric; CSV and XLSX the metrics that mean something for the grouping (not answer rate per agent, not occupancy per channel)"),
         ("format" = Option<String>, Query, description = "json (default), csv or xlsx (a download with the same columns as `servq kpi`)"),
         ("keys" = Option<String>, Query, description = "1: CSV/XLSX headings are the stable keys and a CSV is exactly `servq kpi --format csv` (no BOM); otherwise headings are in the user's language"),
     ),
@@ -121,8 +121,20 @@ pub(crate) async fn kpi(
     let group_by =
         report::parse_group_by(params.by.iter().flat_map(|b| b.split(','))).map_err(request)?;
     let filters = query_params::filters(locale, params.filter.as_deref())?;
+    let format = params.format.as_deref().map(str::trim).unwrap_or_default();
+    let dimensions = report::dimensions_of(&group_by, &filters);
     let metrics: Vec<&servq_kpi::Metric> = match params.metrics.as_deref() {
-        None | Some("") | Some("all") => METRICS.iter().collect(),
+        // a download leaves out what means nothing for the grouping, as `servq kpi` does
+        None | Some("") => report::default_metrics(
+            if format == "csv" {
+                ReportFormat::Csv
+            } else {
+                ReportFormat::Json
+            },
+            format == "xlsx",
+            &dimensions,
+        ),
+        Some("all") => METRICS.iter().collect(),
         Some(names) => report::parse_metrics(names.split(',')).map_err(request)?,
     };
     let (zone_name, zone) = state.centre_zone().await?;
@@ -141,6 +153,7 @@ pub(crate) async fn kpi(
         group_by: &group_by,
         metrics: &metrics,
         groups: &groups,
+        notes: &[],
     };
     // for people, in their language; with keys=1, for scripts
     let people = (!exports::wants_keys(params.keys.as_deref())).then_some(locale);

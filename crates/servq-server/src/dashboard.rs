@@ -10,7 +10,7 @@ use axum::{
 use jiff::{civil::Date, tz::TimeZone};
 use serde::Deserialize;
 use servq_core::Permission;
-use servq_kpi::{ContactSubset, MetricValue, Unit};
+use servq_kpi::{Better, ContactSubset, MetricValue, Unit};
 use servq_store::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
 
 use crate::{
@@ -36,28 +36,34 @@ pub(crate) const TILES: &[&str] = &[
     "nps",
 ];
 
-/// Metrics where a smaller value is better (the ranking's bottom is then the largest, and a rise
-/// is shown as a worsening).
-const LOWER_IS_BETTER: &[&str] = &[
-    "asa_seconds",
-    "abandon_rate",
-    "aht_seconds",
-    "transfer_rate",
-];
+/// Which way metric `name` improves.
+fn better(name: &str) -> Better {
+    servq_kpi::metric(name).map_or(Better::Neither, |metric| metric.better)
+}
 
-/// Metrics whose rise or fall is neither good nor bad (volumes).
-const NEUTRAL: &[&str] = &["offered"];
+/// The headline measures for a view grouped or filtered by `dimensions`: per agent or team the
+/// measures that belong to an agent, otherwise [`TILES`]; either way only those that mean
+/// something there (occupancy has no channel).
+pub(crate) fn headline(dimensions: &[Dimension]) -> Vec<&'static str> {
+    let listed = if dimensions.iter().any(|d| d.only_answered()) {
+        servq_kpi::AGENT_MEASURES
+    } else {
+        TILES
+    };
+    servq_kpi::meaningful(
+        listed.iter().filter_map(|name| servq_kpi::metric(name)),
+        dimensions,
+    )
+    .0
+    .into_iter()
+    .map(|metric| metric.name)
+    .collect()
+}
 
-/// Columns of the agent ranking.
-const RANKING: &[&str] = &[
-    "offered",
-    "answer_rate",
-    "service_level",
-    "asa_seconds",
-    "aht_seconds",
-    "fcr_rate",
-    "occupancy",
-];
+/// Whether `name` is a measure the dashboard shows as a tile or column.
+pub(crate) fn is_headline(name: &str) -> bool {
+    TILES.contains(&name) || servq_kpi::AGENT_MEASURES.contains(&name)
+}
 
 /// Groupings the table offers.
 const GROUPINGS: &[Dimension] = &[
@@ -271,12 +277,12 @@ fn change(name: &str, now: Option<f64>, before: Option<f64>) -> Option<(String, 
         Some(Unit::Rating) => format!("{delta:+.2}"),
         _ => format!("{delta:+.1}"),
     };
-    let judgement = if NEUTRAL.contains(&name) || delta == 0.0 {
-        "neutral"
-    } else if (delta < 0.0) == LOWER_IS_BETTER.contains(&name) {
-        "better"
-    } else {
-        "worse"
+    let judgement = match better(name) {
+        Better::Neither => "neutral",
+        _ if delta == 0.0 => "neutral",
+        Better::Lower if delta < 0.0 => "better",
+        Better::Higher if delta > 0.0 => "better",
+        _ => "worse",
     };
     Some((text, judgement))
 }
@@ -373,20 +379,21 @@ fn ranking(
         .collect();
     worst.sort_by(|a, b| {
         let order = a.1.total_cmp(&b.1);
-        if LOWER_IS_BETTER.contains(&sort) {
+        if better(sort) == Better::Lower {
             order.reverse()
         } else {
             order
         }
     });
-    let flagged = if worst.len() >= 5 {
+    // a measure with no better direction (volumes, occupancy) has no bottom to flag
+    let flagged = if worst.len() >= 5 && better(sort) != Better::Neither {
         (worst.len() / 10).max(1)
     } else {
         0
     };
     let bottom: Vec<usize> = worst.iter().take(flagged).map(|(i, _)| *i).collect();
     Ranking {
-        columns: RANKING
+        columns: servq_kpi::AGENT_MEASURES
             .iter()
             .map(|name| RankingColumn {
                 name,
@@ -412,7 +419,7 @@ fn ranking(
                 agent: group.key[0]
                     .as_deref()
                     .map_or_else(|| "—".to_owned(), |agent| names.label(agent)),
-                values: RANKING
+                values: servq_kpi::AGENT_MEASURES
                     .iter()
                     .map(|name| show(name, metric_number(group, name)))
                     .collect(),
@@ -581,8 +588,18 @@ pub(crate) async fn dashboard(
     let sort = query
         .sort
         .as_deref()
-        .filter(|name| RANKING.contains(name))
-        .unwrap_or("service_level");
+        .filter(|name| servq_kpi::AGENT_MEASURES.contains(name))
+        .unwrap_or("fcr_rate");
+    // what the view is filtered by, after the user's restriction (an agent sees their own)
+    let filter_dimensions: Vec<Dimension> = filters.iter().map(|(d, _)| *d).collect();
+    let tiles_shown = headline(&filter_dimensions);
+    let mut group_dimensions = filter_dimensions.clone();
+    group_dimensions.push(view.by);
+    let columns = headline(&group_dimensions);
+    let group_notes =
+        servq_app::report::exclusion_notes(locale, &[], &group_dimensions, |metric| {
+            t(locale, &format!("kpi.{}", metric.name))
+        });
     let descending = query.dir.as_deref() != Some("asc");
     let mut page = DashboardPage {
         i18n: Text::new(locale),
@@ -593,13 +610,12 @@ pub(crate) async fn dashboard(
             .replace("{from}", &view.from.to_string())
             .replace("{to}", &view.to.to_string())
             .replace("{days}", &view.days().to_string()),
-        tiles: TILES,
         content: None,
     };
     let Some(now) = current.first() else {
         return Ok(render(&page)?.into_response());
     };
-    let tiles = TILES
+    let tiles = tiles_shown
         .iter()
         .map(|name| {
             let value = metric_number(now, name);
@@ -626,7 +642,7 @@ pub(crate) async fn dashboard(
             .map(|group| {
                 (
                     group.key[0].clone(),
-                    TILES
+                    columns
                         .iter()
                         .map(|name| show(name, metric_number(group, name)))
                         .collect(),
@@ -683,7 +699,9 @@ pub(crate) async fn dashboard(
         tiles,
         desk_tiles,
         by: view.by.name(),
+        columns,
         groups,
+        group_notes,
         group_exports,
         trend_title_key: format!("dashboard.trend_{}", view.grain.name()),
         trend_data: trend_data(locale, &periods),
@@ -721,7 +739,11 @@ pub(crate) struct DashboardContent {
     tiles: Vec<Tile>,
     desk_tiles: Option<Vec<(&'static str, String)>>,
     by: &'static str,
+    /// The grouping table's measures.
+    columns: Vec<&'static str>,
     groups: Vec<(String, Vec<String>)>,
+    /// Why measures are missing from the grouping table.
+    group_notes: Vec<String>,
     group_exports: Exports,
     trend_title_key: String,
     trend_data: String,
@@ -739,7 +761,6 @@ struct DashboardPage {
     header: String,
     form: FilterForm,
     period: String,
-    tiles: &'static [&'static str],
     content: Option<DashboardContent>,
 }
 
@@ -796,7 +817,8 @@ mod tests {
             contacts: ContactCounters {
                 offered: 100,
                 answered: 100,
-                answered_within_sl: within,
+                fcr_eligible: 100,
+                fcr_resolved: within,
                 ..ContactCounters::default()
             },
             states: None,
@@ -828,7 +850,7 @@ mod tests {
         let table = ranking(
             &groups,
             &AgentNames::default(),
-            "service_level",
+            "fcr_rate",
             true,
             link,
             no_exports(),
@@ -836,7 +858,7 @@ mod tests {
         let agents: Vec<&str> = table.rows.iter().map(|row| row.agent.as_str()).collect();
         let best_first: Vec<String> = (0..12).rev().map(|i| format!("a{i:02}")).collect();
         assert_eq!(agents, best_first, "best (a11) first, no agentless row");
-        // 12 agents → one flagged: the lowest service level, a00
+        // 12 agents → one flagged: the lowest FCR, a00
         let flagged: Vec<&str> = table
             .rows
             .iter()
@@ -847,16 +869,16 @@ mod tests {
         let sorted = table
             .columns
             .iter()
-            .find(|column| column.name == "service_level")
+            .find(|column| column.name == "fcr_rate")
             .unwrap();
         assert_eq!(
             (sorted.arrow, sorted.href.as_str()),
-            (" ▼", "/?sort=service_level&dir=asc")
+            (" ▼", "/?sort=fcr_rate&dir=asc")
         );
         let ascending = ranking(
             &groups,
             &AgentNames::default(),
-            "offered",
+            "answered",
             false,
             link,
             no_exports(),
@@ -871,7 +893,7 @@ mod tests {
             ranking(
                 &groups[..4],
                 &AgentNames::default(),
-                "service_level",
+                "fcr_rate",
                 true,
                 link,
                 no_exports()
@@ -883,9 +905,33 @@ mod tests {
     }
 
     #[test]
+    fn a_measure_without_a_better_direction_flags_nobody() {
+        let groups: Vec<KpiGroup> = (0..12)
+            .map(|i| agent(&format!("a{i:02}"), 50 + i))
+            .collect();
+        let table = ranking(
+            &groups,
+            &AgentNames::default(),
+            "answered",
+            true,
+            link,
+            no_exports(),
+        );
+        assert!(table.rows.iter().all(|row| !row.bottom));
+    }
+
+    #[test]
+    fn per_agent_views_show_the_agent_measures() {
+        assert_eq!(headline(&[Dimension::Agent]), servq_kpi::AGENT_MEASURES);
+        assert!(headline(&[Dimension::Queue]).contains(&"answer_rate"));
+        assert!(!headline(&[Dimension::Team]).contains(&"answer_rate"));
+        assert!(!headline(&[Dimension::Channel]).contains(&"occupancy"));
+    }
+
+    #[test]
     fn changes_are_judged_by_the_metric_direction() {
         assert_eq!(
-            change("service_level", Some(0.8), Some(0.75)),
+            change("fcr_rate", Some(0.8), Some(0.75)),
             Some(("+5.0 pt".to_owned(), "better"))
         );
         assert_eq!(

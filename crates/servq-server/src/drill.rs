@@ -449,7 +449,7 @@ pub(crate) async fn contacts_page(
     let metric = query
         .metric
         .as_deref()
-        .filter(|name| crate::dashboard::TILES.contains(name));
+        .filter(|name| crate::dashboard::is_headline(name));
     let link = |subset: ContactSubset, page_number: usize| {
         let mut pairs = view.base_params();
         if let Some(metric) = metric {

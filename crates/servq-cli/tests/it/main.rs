@@ -155,6 +155,24 @@ fn data_set() -> DataSet {
     );
     let edge = dir.path().join("edge.csv");
     std::fs::write(&edge, EDGE_CASES).unwrap();
+    // One agent serving three queues (the full-width separator and a repeat as people type
+    // them) and one serving none, so the even split, its remainders and "no queue" are tested.
+    let agents = dir.path().join("agents.csv");
+    let roster = std::fs::read_to_string(&agents).unwrap();
+    let roster: Vec<String> = roster
+        .lines()
+        .map(|line| {
+            let (fields, _queues) = line.rsplit_once(',').unwrap();
+            if line.starts_with("A001,") {
+                format!("{fields},card；loan;edge;loan")
+            } else if line.starts_with("A002,") {
+                format!("{fields},")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    std::fs::write(&agents, roster.join("\n") + "\n").unwrap();
     DataSet {
         contacts: dir.path().join("contacts.csv"),
         states: dir.path().join("agent_states.csv"),
@@ -188,6 +206,8 @@ async fn kpis_match_an_independent_duckdb_computation() {
             "channel,category",
             "direction,month",
             "agent,hour",
+            "queue,agent",
+            "team,queue,hour",
         ] {
             let ours = kpi_json(&db, by);
             let theirs = reference(
@@ -197,6 +217,14 @@ async fn kpis_match_an_independent_duckdb_computation() {
                 &data.agents,
             );
             assert_same_kpis(&ours, &theirs, &format!("{:?} --by '{by}'", db.backend));
+            if by == "queue" {
+                // the split is exercised, not skipped: every simulated queue has occupancy
+                for row in ours["rows"].as_array().unwrap() {
+                    if ["card", "loan", "general"].contains(&row["queue"].as_str().unwrap_or("")) {
+                        assert!(row["occupancy"].as_f64().is_some(), "{row}");
+                    }
+                }
+            }
         }
         // The boundary cases, by hand: e01 and e03 are short abandons (4 s, 4.999 s), e02 (5 s)
         // is not; e04 (20 s) meets the service level, e05 (20.001 s) does not; e06 has a repeat

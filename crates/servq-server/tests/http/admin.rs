@@ -425,7 +425,35 @@ async fn the_roster_is_edited_one_agent_at_a_time() {
         assert_eq!(status, StatusCode::OK, "{saved}");
         assert_eq!(
             saved,
-            json!({"agent_id": "A7", "name": "王芳", "team": "二组"})
+            json!({"agent_id": "A7", "name": "王芳", "team": "二组", "queues": []})
+        );
+        // queues as people type them: the full-width separator, a repeat, blanks
+        let (status, saved) = supervisor
+            .put_json(
+                "/api/v1/agents/A7",
+                &json!({"name": "王芳", "team": "二组", "queues": [" 信用卡 ", "贷款；信用卡", ""]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(saved["queues"], json!(["信用卡", "贷款"]));
+        // without queues the stored ones stay
+        let (_, saved) = supervisor
+            .put_json(
+                "/api/v1/agents/A7",
+                &json!({"name": "王芳", "team": "一组"}),
+            )
+            .await;
+        assert_eq!(
+            (saved["team"].clone(), saved["queues"].clone()),
+            (json!("一组"), json!(["信用卡", "贷款"]))
+        );
+        let (status, refused) = supervisor
+            .put_json("/api/v1/agents/A7", &json!({"queues": ["q".repeat(201)]}))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+        assert!(
+            refused["detail"].as_str().unwrap().contains("queues"),
+            "{refused}"
         );
         let (status, refused) = supervisor
             .put_json(
@@ -442,7 +470,9 @@ async fn the_roster_is_edited_one_agent_at_a_time() {
         let (status, page) = supervisor.get_text("/admin/roster").await;
         assert_eq!(status, StatusCode::OK);
         assert!(
-            page.contains("data-agent=\"A7\"") && page.contains("value=\"王芳\""),
+            page.contains("data-agent=\"A7\"")
+                && page.contains("value=\"王芳\"")
+                && page.contains("value=\"信用卡;贷款\""),
             "{page}"
         );
         let agent = app.sign_in_as(Role::Agent).await;

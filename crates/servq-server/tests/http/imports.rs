@@ -376,7 +376,10 @@ async fn the_import_page_offers_templates_detects_gbk_and_remembers_the_mapping(
             .unwrap();
         assert_eq!(template.status(), StatusCode::OK);
         let bytes = template.bytes().await.unwrap();
-        assert_eq!(&bytes[..], "\u{feff}agent_id,name,team\r\n".as_bytes());
+        assert_eq!(
+            &bytes[..],
+            "\u{feff}agent_id,name,team,queues\r\n".as_bytes()
+        );
         assert_eq!(
             supervisor.get_text("/import/template/planets").await.0,
             StatusCode::NOT_FOUND
