@@ -14,7 +14,8 @@ pub mod scorecard;
 pub use calibration::{Deviation, ItemAgreement, Reference, deviations, item_agreement};
 pub use fold::Folder;
 pub use rules::{
-    DEFAULT_RULES, Hit, HitKind, RuleError, RuleSet, Scanner, Speaker, Transcript, Turn, TurnRef,
+    DEFAULT_MIN_CALL_SECONDS, DEFAULT_RULES, Hit, HitKind, RuleError, RuleSet, Scanner, Speaker,
+    Transcript, Turn, TurnRef,
 };
 pub use sampling::{
     COMPLAINT_WORDS, Candidate, NEW_AGENT_DAYS, Strategy, is_complaint_category, is_new_agent,

@@ -64,7 +64,8 @@ var SERVQ_QA_CHECKS = [
   {key: 'silence', id: 'qa-silence', field: 'min_seconds', label: 'qa_min_silence',
     fallback: {name: 'long_silence', min_seconds: 10}},
   {key: 'over_talk', id: 'qa-over-talk', field: 'max_agent_share', label: 'qa_max_share', percent: true,
-    fallback: {name: 'over_talk', max_agent_share: 0.75}}
+    extra: {field: 'min_call_seconds', label: 'qa_min_call'},
+    fallback: {name: 'over_talk', max_agent_share: 0.75, min_call_seconds: 45}}
 ];
 
 function servqQaRuleHead(rule, block) {
@@ -121,11 +122,20 @@ function servqQaCheckBlock(check, rule) {
   var toggle = servqEl('input', {type: 'checkbox', class: 'qa-on', id: check.id + '-on', checked: !!rule});
   var name = servqEl('input', {class: 'qa-name', size: '18', value: current.name || check.key, required: 'required'});
   var amount = servqSetupNumberInput('qa-value', value, check.percent ? {max: '100', step: 'any'} : {step: 'any'});
-  var sync = function () { name.disabled = !toggle.checked; amount.disabled = !toggle.checked; };
+  // a second threshold (over-talk: the shortest conversation judged)
+  var extra = check.extra && servqSetupNumberInput('qa-extra',
+    typeof current[check.extra.field] === 'number' ? current[check.extra.field] : check.fallback[check.extra.field], {step: 'any'});
+  var fields = [servqSetupLabel(servqText('qa_rule_name'), name), servqSetupLabel(servqText(check.label), amount)];
+  if (extra) { fields.push(servqSetupLabel(servqText(check.extra.label), extra)); }
+  var sync = function () {
+    name.disabled = !toggle.checked;
+    amount.disabled = !toggle.checked;
+    if (extra) { extra.disabled = !toggle.checked; }
+  };
   var block = servqEl('fieldset', {class: 'card-section qa-check', id: check.id}, [
     servqEl('legend', {}, [servqEl('label', {}, [toggle, document.createTextNode(servqText('qa_' + check.key))])]),
     servqEl('p', {class: 'muted', text: servqText('qa_' + check.key + '_hint')}),
-    servqEl('p', {}, [servqSetupLabel(servqText('qa_rule_name'), name), servqSetupLabel(servqText(check.label), amount)])
+    servqEl('p', {}, fields)
   ]);
   toggle.addEventListener('change', sync);
   sync();
@@ -174,6 +184,9 @@ function servqQaRulesBody(editor) {
     var value = servqSetupNumber(amount);
     var rule = {name: name.value.trim()};
     rule[check.field] = check.percent && value !== null ? value / 100 : value;
+    if (check.extra) {
+      rule[check.extra.field] = servqSetupNumber(servqSetupMark(block.querySelector('.qa-extra'), path + '.' + check.extra.field));
+    }
     set[check.key] = rule;
   });
   return {rule_set: set};
