@@ -55,5 +55,15 @@ for (const width of [1366, 390]) {
   }
   await context.close();
 }
+// the public survey page a customer opens on a phone, a small phone and a tablet (whole page)
+const [invitation] = servq.run(['surveys', 'dispatch', '--public-url', base, '--now', `${day(-1)}T20:00:00+08:00`])
+  .trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+for (const width of [320, 390, 768]) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width, height: 844 } });
+  const page = await context.newPage();
+  await page.goto(invitation.link);
+  await page.screenshot({ path: join(out, `survey-${width}.png`), fullPage: true });
+  await context.close();
+}
 await servq.stop();
 console.log(`screenshots in ${out}`);

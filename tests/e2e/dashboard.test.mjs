@@ -105,9 +105,12 @@ test('an agent sees only their own contacts and no ranking', async () => {
   const page = await context.newPage();
   await signIn(page, 'agent1');
   assert.equal(await page.textContent('h1'), 'KPI 仪表盘');
-  const cli = JSON.parse(run(['kpi', '--from', day(-7), '--to', day(-1), '--filter', 'agent=A001', '--metrics', 'offered', '--format', 'json']));
-  const shown = Number(await page.getAttribute('[data-metric="offered"] .value', 'data-value'));
-  assert.equal(shown, cli.rows[0].offered);
+  const cli = JSON.parse(run(['kpi', '--from', day(-7), '--to', day(-1), '--filter', 'agent=A001', '--metrics', 'answered', '--format', 'json']));
+  const shown = Number(await page.getAttribute('[data-metric="answered"] .value', 'data-value'));
+  assert.equal(shown, cli.rows[0].answered);
+  // the agent's own measures: an answer rate of their own contacts would always be 100 %
+  assert.equal(await page.$('[data-metric="answer_rate"]'), null);
+  assert.ok(await page.$('[data-metric="aht_seconds"]'));
   assert.equal(await page.$('#agents'), null);
   await context.close();
 });
@@ -327,12 +330,36 @@ test('a supervisor edits the automated-QA rules in a form; a bad rule is marked 
   // in the user's language (an earlier test left it at zh-TW)
   assert.match(await rule.locator('.field-msg').first().textContent(), /至少需要一|at least one/i);
   await rule.locator('.qa-phrases').fill('不关我的事\n这不归我管');
+  // over-talk is judged from a shorter call on
+  await page.locator('#qa-over-talk .qa-extra').fill('30');
   await page.click('#save-rules-form');
   await page.waitForLoadState('load');
   await page.waitForSelector('#rules-editor .qa-forbidden-rule');
   const stored = run(['qa', 'rules']);
   assert.match(stored, /name = "blame"/);
   assert.match(stored, /这不归我管/);
+  assert.match(stored, /min_call_seconds = 30/);
+  await context.close();
+});
+
+test('a supervisor gives an agent two queues on the roster page; occupancy is split between them', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.goto(`${base}/admin/roster`);
+  const row = page.locator('tr[data-agent="A001"]');
+  const before = JSON.parse(run(['kpi', '--by', 'agent,queue', '--filter', 'agent=A001', '--metrics', 'occupancy', '--format', 'json'])).rows;
+  assert.equal(before.filter((r) => r.occupancy !== null).length, 1, JSON.stringify(before));
+  // typed as people do: a full-width separator
+  await row.locator('.agent-queues').fill('card；loan');
+  await row.locator('.save-agent').click();
+  await page.waitForSelector('#message:not(:empty)');
+  const roster = await page.evaluate(async () => (await (await fetch('/api/v1/agents')).json()).agents);
+  assert.deepEqual(roster.find((a) => a.agent_id === 'A001').queues, ['card', 'loan']);
+  // the agent's time now counts half for each queue: same occupancy, both queues
+  const after = JSON.parse(run(['kpi', '--by', 'agent,queue', '--filter', 'agent=A001', '--metrics', 'occupancy', '--format', 'json'])).rows
+    .filter((r) => r.occupancy !== null);
+  assert.deepEqual(after.map((r) => r.queue).sort(), ['card', 'loan']);
   await context.close();
 });
 

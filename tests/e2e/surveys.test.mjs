@@ -119,3 +119,38 @@ test('a customer answers on a phone in zh-TW, it is counted and reviewed; a used
   assert.match(await inspector.textContent('[data-metric="csat"] div.value'), /^\d+\.\d% \[\d+\.\d%, \d+\.\d%\]$/);
   await desk.close();
 });
+
+test('scales of any length lay out evenly at 320, 390 and 768 px', async () => {
+  // (links live 72 hours: one sent two evenings ago is still open)
+  const [invitation] = dispatchAt(-2);
+  assert.ok(invitation, 'an invitation to look at');
+  for (const width of [320, 390, 768]) {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto(invitation.link);
+    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(widths[0] <= widths[1], `${width} px: the page is ${widths[0]} px wide`);
+    const scales = await page.evaluate(() => [...document.querySelectorAll('.choices')].map((choices) => {
+      const boxes = [...choices.querySelectorAll('label')].map((label) => label.getBoundingClientRect());
+      const tops = [...new Set(boxes.map((box) => Math.round(box.top)))];
+      return {
+        id: choices.closest('fieldset').id,
+        count: boxes.length,
+        perRow: tops.map((top) => boxes.filter((box) => Math.round(box.top) === top).length),
+        widths: boxes.map((box) => box.width),
+        heights: boxes.map((box) => box.height),
+      };
+    }));
+    assert.ok(scales.some((scale) => scale.count === 7), `the 1–7 effort scale is on the page: ${JSON.stringify(scales)}`);
+    for (const scale of scales) {
+      const where = `${width} px, ${scale.id}: rows of ${scale.perRow.join('+')}`;
+      // rows as even as the count allows (no lone "7" on a row of its own), equal cells
+      assert.ok(Math.max(...scale.perRow) - Math.min(...scale.perRow) <= 1, where);
+      assert.ok(Math.max(...scale.widths) - Math.min(...scale.widths) < 1, `${where}: widths ${scale.widths}`);
+      // a scale of up to seven fits one row even at 320 px; every cell stays easy to tap
+      if (scale.count <= 7) { assert.equal(scale.perRow.length, 1, where); }
+      assert.ok(Math.min(...scale.widths) >= 24 && Math.min(...scale.heights) >= 44, `${where}: ${scale.widths}`);
+    }
+    await context.close();
+  }
+});
