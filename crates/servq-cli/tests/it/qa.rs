@@ -114,7 +114,7 @@ async fn transcripts_import_all_or_nothing_with_their_hits() {
                 {"speaker": "agent", "start": 6.5, "end": 9.0, "text": "這肯定不是我們的原因。再見"}]}),
             json!({"contact_id": "t2", "turns": [
                 {"speaker": "agent", "start": 0.0, "end": 2.0, "text": "您好"},
-                {"speaker": "agent", "start": 30.0, "end": 32.0, "text": "再见"}]}),
+                {"speaker": "agent", "start": 60.0, "end": 62.0, "text": "再见"}]}),
         ];
         let mut text: String = good.iter().map(|l| format!("{l}\n")).collect();
         text.push_str("not json\n");
@@ -165,7 +165,8 @@ async fn transcripts_import_all_or_nothing_with_their_hits() {
             hits,
             [("forbidden_phrase", Some(2), "這肯定不是我們的原因")]
         );
-        // t2: greeting and closing said; a 28-second silence, and only the agent speaks
+        // t2: greeting and closing said; a 58-second silence, and only the agent speaks in a call
+        // long enough for over-talk to be judged (45 s)
         let t2 = store.transcript("t2").await.unwrap().unwrap();
         let kinds: Vec<&str> = t2.hits.iter().map(|h| h.kind.as_str()).collect();
         assert_eq!(kinds, ["silence", "over_talk"]);
