@@ -1,8 +1,12 @@
 //! `servq demo`: a realistic generated data set. Contacts arrive with a time-of-day and weekday
 //! profile, wait in one of three queues for the first free agent on shift, abandon when their
-//! patience runs out, and repeat (same customer, same category) at a realistic rate, so waits,
-//! abandons, service level, FCR and occupancy come out of the simulation rather than being drawn
-//! independently. The same generator writes CSV files for benchmarks and reference checks.
+//! patience runs out (and often call back), and call again on the same issue when it was not
+//! resolved, so waits, abandons, service level, FCR and occupancy come out of the simulation
+//! rather than being drawn independently. Days differ as real days do — understaffed days, outage
+//! days whose problems cannot be solved on the first call, a holiday peak — and customers'
+//! satisfaction depends on their issue being resolved first time and on their wait, so that the
+//! daily data tell the study's story (docs/stats.md#the-demo): first-contact resolution drives
+//! satisfaction. The same generator writes CSV files for benchmarks and reference checks.
 
 use std::{path::PathBuf, process::ExitCode, time::Instant};
 
@@ -71,9 +75,73 @@ const HOURLY_PROFILE: [f64; 14] = [
     0.6, 1.0, 1.3, 1.2, 0.8, 0.9, 1.2, 1.1, 1.0, 0.8, 0.7, 0.6, 0.5, 0.3,
 ];
 
-/// One generated contact, kept as the text a source system would export.
+/// One generated contact, kept as the text a source system would export, with what the
+/// simulation knows about it beyond the export.
 struct Generated {
     fields: [String; servq_import::CONTACT_COLUMNS.len()],
+    /// Answered and its issue resolved then (no call back on it).
+    resolved_first_time: bool,
+    /// Index of the simulated day.
+    day: usize,
+    /// A second try after giving up waiting: the customer did not get through the first time.
+    after_giving_up: bool,
+}
+
+/// How a simulated day differs from an ordinary one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DayKind {
+    Ordinary,
+    /// Three agents in ten off sick: long waits, abandons.
+    Understaffed,
+    /// A system outage: 20 % more calls and most issues cannot be solved on the first call, so
+    /// customers call again in the following days.
+    Outage,
+    /// Half as many calls again (a holiday's eve), the usual staff.
+    HolidayPeak,
+}
+
+impl DayKind {
+    /// The kind of day `index` of a run: a fixed four-week pattern (four understaffed days, three
+    /// outages, a two-day holiday peak), so every 28-day window holds the same story.
+    fn of(index: usize) -> DayKind {
+        match index % 28 {
+            2 | 9 | 12 | 22 => DayKind::Understaffed,
+            5 | 19 | 25 => DayKind::Outage,
+            15 | 16 => DayKind::HolidayPeak,
+            _ => DayKind::Ordinary,
+        }
+    }
+
+    fn volume(self) -> f64 {
+        match self {
+            DayKind::Outage => 1.2,
+            DayKind::HolidayPeak => 1.5,
+            _ => 1.0,
+        }
+    }
+
+    /// Chance that an answered contact's issue is not resolved on that call: an outage's
+    /// problems cannot be; on other days it varies with what the day brings (a new product, a
+    /// policy change), `draw` being uniform in [0, 1).
+    fn unresolved(self, draw: f64) -> f64 {
+        match self {
+            DayKind::Outage => 0.45,
+            _ => 0.06 + 0.1 * draw,
+        }
+    }
+}
+
+/// The share of a day's offered contacts that are first calls (the rest call back).
+const FIRST_CALL_SHARE: f64 = 0.85;
+
+/// A customer calling again: when (local ms), to which queue, who, about what.
+struct CallBack {
+    at: i64,
+    queue: usize,
+    customer: String,
+    category: &'static str,
+    /// Calls again after giving up waiting (not after an unresolved issue).
+    after_giving_up: bool,
 }
 
 /// One agent's simulated day.
@@ -112,8 +180,11 @@ struct Generator {
     agents: Vec<AgentRecord>,
     agent_queue: Vec<usize>,
     next_contact: u64,
-    recent_issues: Vec<(String, usize, &'static str)>,
+    /// Customers who will call again, in no order.
+    call_backs: Vec<CallBack>,
     daily_contacts: u32,
+    /// Days simulated so far.
+    day_index: usize,
 }
 
 impl Generator {
@@ -152,8 +223,9 @@ impl Generator {
             agents,
             agent_queue,
             next_contact: 1,
-            recent_issues: Vec::new(),
+            call_backs: Vec::new(),
             daily_contacts: args.daily_contacts,
+            day_index: 0,
         }
     }
 
@@ -164,17 +236,31 @@ impl Generator {
             .to_zoned(jiff::tz::TimeZone::UTC)?
             .timestamp()
             .as_millisecond();
-        Ok(self.simulate_day(day_ms, date.weekday().to_monday_one_offset()))
+        let index = self.day_index;
+        self.day_index += 1;
+        Ok(self.simulate_day(day_ms, date.weekday().to_monday_one_offset(), index))
     }
 
-    fn simulate_day(&mut self, day_ms: i64, weekday: i8) -> (Vec<Generated>, Vec<[String; 4]>) {
+    fn simulate_day(
+        &mut self,
+        day_ms: i64,
+        weekday: i8,
+        index: usize,
+    ) -> (Vec<Generated>, Vec<[String; 4]>) {
+        let kind = DayKind::of(index);
         let rng = &mut self.rng;
+        let unresolved_today = kind.unresolved(rng.random());
         let weekend = weekday >= 6;
+        // first calls; call-backs (after an unresolved issue or giving up) bring the day's
+        // offered contacts to about --daily-contacts
         let volume = f64::from(self.daily_contacts)
+            * FIRST_CALL_SHARE
             * if weekend { 0.7 } else { 1.0 }
-            * (0.85 + 0.3 * rng.random::<f64>());
+            * kind.volume()
+            * (0.9 + 0.2 * rng.random::<f64>());
         let total_weight: f64 = HOURLY_PROFILE.iter().sum();
-        let mut arrivals: Vec<(i64, usize)> = Vec::with_capacity(volume as usize + 16);
+        let mut arrivals: Vec<(i64, usize, Option<(String, &'static str, bool)>)> =
+            Vec::with_capacity(volume as usize + 16);
         for (hour, weight) in HOURLY_PROFILE.iter().enumerate() {
             let expected = volume * weight / total_weight;
             let count = (expected + rng.random::<f64>()).floor() as usize;
@@ -189,9 +275,29 @@ impl Generator {
                         draw < cumulative
                     })
                     .unwrap_or(QUEUES.len() - 1);
-                arrivals.push((at, queue));
+                arrivals.push((at, queue, None));
             }
         }
+        // customers calling again today; those due overnight call when the centre opens
+        let (opens, closes) = (day_ms + 8 * 3_600_000, day_ms + 22 * 3_600_000);
+        let mut later = Vec::with_capacity(self.call_backs.len());
+        for call in std::mem::take(&mut self.call_backs) {
+            if call.at >= closes {
+                later.push(call);
+            } else {
+                let at = if call.at < opens {
+                    opens + rng.random_range(0..7_200_000)
+                } else {
+                    call.at
+                };
+                arrivals.push((
+                    at,
+                    call.queue,
+                    Some((call.customer, call.category, call.after_giving_up)),
+                ));
+            }
+        }
+        self.call_backs = later;
         arrivals.sort_unstable();
 
         let mut days: Vec<AgentDay> = self
@@ -199,6 +305,7 @@ impl Generator {
             .iter()
             .enumerate()
             .filter(|(index, _)| !(weekend && index % 3 == 0))
+            .filter(|(index, _)| !(kind == DayKind::Understaffed && index % 10 < 3))
             .map(|(index, agent)| {
                 let (start_hour, end_hour) = if index % 2 == 0 {
                     (8.0, 16.5)
@@ -219,7 +326,7 @@ impl Generator {
             .collect();
 
         let mut contacts = Vec::with_capacity(arrivals.len());
-        for (offered, queue) in arrivals {
+        for (offered, queue, caller) in arrivals {
             let channel_draw: f64 = rng.random();
             let (channel, patience_mean, talk_median) = if channel_draw < 0.75 {
                 ("phone", 75_000.0, 170_000.0)
@@ -228,22 +335,20 @@ impl Generator {
             } else {
                 ("email", 3_600_000.0, 150_000.0)
             };
-            let (customer, category) = if !self.recent_issues.is_empty()
-                && rng.random::<f64>() < 0.13
-            {
-                let pick = rng.random_range(0..self.recent_issues.len());
-                let (customer, _, category) = &self.recent_issues[pick];
-                (customer.clone(), *category)
+            let (customer, category, after_giving_up) = if let Some(caller) = caller {
+                caller
             } else if rng.random::<f64>() < 0.04 {
                 (
                     String::new(),
                     QUEUES[queue].categories[rng.random_range(0..QUEUES[queue].categories.len())],
+                    false,
                 )
             } else {
                 let categories = QUEUES[queue].categories;
                 (
                     format!("U{:07}", rng.random_range(0..2_000_000)),
                     categories[rng.random_range(0..categories.len())],
+                    false,
                 )
             };
             let patience = exponential(rng, patience_mean) as i64 + 1_000;
@@ -264,6 +369,7 @@ impl Generator {
             fields[6] = local_text(offered);
             fields[13] = category.to_owned();
             let answer_at = candidate.as_ref().map(|day| day.free_at.max(offered));
+            let mut resolved_first_time = false;
             match (candidate, answer_at) {
                 (Some(agent), Some(answered)) if answered - offered <= patience => {
                     let talk = log_normal(rng, talk_median, 0.6) as i64 / 1000 * 1000 + 5_000;
@@ -290,30 +396,50 @@ impl Generator {
                     fields[10] = seconds_text(hold);
                     fields[11] = seconds_text(wrap);
                     fields[12] = if rng.random::<f64>() < 0.06 { "1" } else { "0" }.to_owned();
-                    let resolved_draw: f64 = rng.random();
-                    fields[14] = if resolved_draw < 0.78 {
-                        "true"
-                    } else if resolved_draw < 0.9 {
-                        "false"
-                    } else {
-                        ""
+                    let unresolved = rng.random::<f64>() < unresolved_today;
+                    resolved_first_time = !unresolved;
+                    // the agent's own mark mostly agrees with what happened; some leave it blank
+                    fields[14] = match (unresolved, rng.random::<f64>() < 0.1) {
+                        (_, true) => "",
+                        (true, false) => "false",
+                        (false, false) => "true",
                     }
                     .to_owned();
-                    if !customer.is_empty() {
-                        if self.recent_issues.len() < 4_000 {
-                            self.recent_issues.push((customer, queue, category));
-                        } else {
-                            let slot = rng.random_range(0..self.recent_issues.len());
-                            self.recent_issues[slot] = (customer, queue, category);
-                        }
+                    if unresolved && !customer.is_empty() {
+                        // calls again about it, most within a day, all within the FCR week
+                        let delay = (exponential(rng, 18.0 * 3_600_000.0) as i64)
+                            .clamp(600_000, 5 * 86_400_000);
+                        self.call_backs.push(CallBack {
+                            at: ended + delay,
+                            queue,
+                            customer,
+                            category,
+                            after_giving_up: false,
+                        });
                     }
                 }
                 _ => {
-                    fields[8] = local_text(offered + patience.min(3_600_000));
+                    let gave_up = offered + patience.min(3_600_000);
+                    fields[8] = local_text(gave_up);
                     fields[12] = "0".to_owned();
+                    // some of those who gave up try again within two hours
+                    if !customer.is_empty() && rng.random::<f64>() < 0.3 {
+                        self.call_backs.push(CallBack {
+                            at: gave_up + rng.random_range(300_000..7_200_000),
+                            queue,
+                            customer,
+                            category,
+                            after_giving_up: true,
+                        });
+                    }
                 }
             }
-            contacts.push(Generated { fields });
+            contacts.push(Generated {
+                fields,
+                resolved_first_time,
+                day: index,
+                after_giving_up,
+            });
         }
         let mut states = Vec::new();
         for mut day in days {
@@ -430,8 +556,15 @@ pub async fn run(config: &Config, args: DemoArgs) -> Result<ExitCode> {
                     contact_id: f[0].clone(),
                     agent_id: f[5].clone(),
                     ended: f[8].clone(),
-                    wait_ms: contact.wait_ms(),
-                    resolved: f[14] != "false",
+                    resolved: generated.resolved_first_time,
+                    day: generated.day,
+                    after_giving_up: generated.after_giving_up,
+                    // an e-mail's wait is read as a reply time, not felt as a queue
+                    felt_wait_ms: if f[1] == "email" {
+                        0
+                    } else {
+                        contact.wait_ms()
+                    },
                 });
             }
             contact_import.push(line, contact).await?;
@@ -548,10 +681,15 @@ fn next_steps(users: &[(servq_core::Role, String, String)], first: Date, last: D
 
 /// An answered contact with a customer, which may get a survey response.
 struct RatedContact {
+    /// Index of the simulated day.
+    day: usize,
+    /// The customer gave up waiting before and called again.
+    after_giving_up: bool,
+    /// The wait the customer felt (phone and chat queues).
+    felt_wait_ms: i64,
     contact_id: String,
     agent_id: String,
     ended: String,
-    wait_ms: i64,
     resolved: bool,
 }
 
@@ -562,6 +700,15 @@ const COMPLAINTS: &[&str] = &[
     "解释不清楚",
     "转了好几次",
 ];
+
+/// How much each second of waiting lowers the chance of "satisfied" (capped at 0.3).
+const WAIT_COST_PER_SECOND: f64 = 0.002;
+
+/// How much having given up waiting before (a call that did not get through) lowers it.
+const GAVE_UP_COST: f64 = 0.3;
+
+/// The day-to-day spread of satisfaction that no KPI explains (a share of "satisfied").
+const MOOD_SD: f64 = 0.035;
 
 /// Survey responses for 30 % of the answered contacts with a customer: satisfaction falls with
 /// unresolved issues and long waits and varies by agent, so driver analysis on CSAT finds the
@@ -585,21 +732,36 @@ async fn demo_surveys(
             )
         })
         .collect();
+    // what the day was like beyond the centre's measures (news, weather, a bank-wide issue):
+    // what no KPI explains, so the daily model explains part of satisfaction, not all of it
+    let days = rated
+        .iter()
+        .map(|contact| contact.day + 1)
+        .max()
+        .unwrap_or(0);
+    let mood: Vec<f64> = (0..days)
+        .map(|_| {
+            let (u1, u2) = (1.0 - rng.random::<f64>(), rng.random::<f64>());
+            MOOD_SD * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        })
+        .collect();
     let mut records = Vec::new();
     let mut last_ended = String::new();
     for (index, contact) in rated.iter().enumerate() {
         if rng.random::<f64>() >= 0.3 {
             continue;
         }
-        let mut satisfied = 0.86 + skill.get(contact.agent_id.as_str()).copied().unwrap_or(0.0);
+        let mut satisfied =
+            0.86 + skill.get(contact.agent_id.as_str()).copied().unwrap_or(0.0) + mood[contact.day];
+        // not resolved the first time: the strongest cause of dissatisfaction (the study's
+        // finding); a long wait adds to it
         if !contact.resolved {
-            satisfied -= 0.3;
+            satisfied -= 0.45;
         }
-        if contact.wait_ms > 60_000 {
-            satisfied -= 0.1;
-        }
-        if contact.wait_ms > 180_000 {
-            satisfied -= 0.15;
+        // every second of waiting costs a little; not getting through the first time, more
+        satisfied -= (contact.felt_wait_ms as f64 / 1000.0 * WAIT_COST_PER_SECOND).min(0.3);
+        if contact.after_giving_up {
+            satisfied -= GAVE_UP_COST;
         }
         let draw: f64 = rng.random();
         let csat = if draw < satisfied {

@@ -528,11 +528,11 @@ fn correlation_table(matrix: &CorrelationMatrix) -> String {
     format!("{table}\n* p < 0.05, ** p < 0.01 (two-sided)")
 }
 
-/// The KPIs `servq drivers --from-store` offers as predictors by default.
+/// The KPIs `servq drivers --from-store` offers as predictors by default. Not the abandon rate:
+/// over the same counted contacts it is exactly 1 − answer rate, a pair that says nothing.
 const DEFAULT_KPI_PREDICTORS: &[&str] = &[
     "answer_rate",
     "service_level",
-    "abandon_rate",
     "asa_seconds",
     "aht_seconds",
     "transfer_rate",
