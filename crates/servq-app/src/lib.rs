@@ -14,6 +14,7 @@
 //! - [`jobs`]: the background loops and scheduled jobs `servq serve` starts.
 //! - [`i18n`]: the text catalogue (zh-CN, zh-TW, en) for pages and for what the app writes.
 
+pub mod analysis;
 pub mod centre;
 pub mod desk;
 pub mod desk_import;

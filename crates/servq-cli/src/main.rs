@@ -201,6 +201,4 @@ pub(crate) fn output_path(output: &Option<PathBuf>) -> Option<&PathBuf> {
 }
 
 /// A float as JSON, or null where it is not finite (an unstable queue's ASA, an exact fit's t).
-pub(crate) fn json_number(value: f64) -> serde_json::Value {
-    serde_json::Number::from_f64(value).map_or(serde_json::Value::Null, serde_json::Value::Number)
-}
+pub(crate) use servq_app::analysis::json_number;

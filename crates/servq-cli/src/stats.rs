@@ -5,13 +5,12 @@
 use std::{io::Write, path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result, bail, ensure};
-use serde_json::{Map, Value, json};
-use servq_import::{ColumnMap, OpenOptions, TableReader, TextEncoding};
-use servq_kpi::{METRICS, MetricValue, Unit};
-use servq_stats::{
-    Column, CorrelationMatrix, DriverAnalysis, DriverOptions, Language, Method, OlsFit, Step,
+use serde_json::{Value, json};
+use servq_app::analysis::{
+    self, DriversRequest, RowGrain, correlation_json, drivers_json, fit_json,
 };
-use servq_store::{GroupField, KpiQuery, TimeGrain};
+use servq_import::{ColumnMap, OpenOptions, TableReader, TextEncoding};
+use servq_stats::{Column, CorrelationMatrix, DriverOptions, Language, Method, OlsFit};
 
 use crate::{config::Config, json_number as number, kpi};
 
@@ -153,6 +152,9 @@ pub struct DriverArgs {
     /// Language of the text output (JSON carries both).
     #[arg(long, value_enum, default_value = "en")]
     lang: Lang,
+    /// With --from-store: one row per day or per ISO week.
+    #[arg(long, default_value = "day")]
+    rows: String,
 }
 
 /// Reads named numeric columns; empty, `NA`, `null` and `-` cells are missing values (NaN);
@@ -280,51 +282,6 @@ fn parse_number(text: &str) -> Option<f64> {
         None => text.parse::<f64>().ok()?,
     };
     value.is_finite().then_some(value)
-}
-
-/// The JSON contract of a fit (docs/cli.md, `servq stats ols`).
-fn fit_json(fit: &OlsFit) -> Value {
-    let coefficients: Vec<Value> = fit
-        .coefficients
-        .iter()
-        .map(|c| {
-            json!({
-                "name": c.name,
-                "estimate": number(c.estimate),
-                "std_error": number(c.std_error),
-                "t": number(c.t),
-                "p": number(c.p),
-                "ci_low": number(c.ci_low),
-                "ci_high": number(c.ci_high),
-            })
-        })
-        .collect();
-    let predictors = &fit.coefficients[usize::from(fit.intercept)..];
-    let named = |values: &[f64]| -> Value {
-        if values.is_empty() {
-            return Value::Null;
-        }
-        let mut map = Map::new();
-        for (c, v) in predictors.iter().zip(values) {
-            map.insert(c.name.clone(), number(*v));
-        }
-        Value::Object(map)
-    };
-    json!({
-        "n": fit.n,
-        "df_residual": fit.df_residual,
-        "coefficients": coefficients,
-        "r_squared": number(fit.r_squared),
-        "adj_r_squared": number(fit.adj_r_squared),
-        "f_statistic": number(fit.f_statistic),
-        "f_p_value": number(fit.f_p_value),
-        "residual_std_error": number(fit.residual_std_error),
-        "df_model": fit.df_model,
-        "intercept": fit.intercept,
-        "vif": named(&fit.vif),
-        "standardized": named(&fit.standardized),
-        "condition_number": number(fit.condition_number),
-    })
 }
 
 fn fit_table(fit: &OlsFit) -> String {
@@ -488,24 +445,6 @@ pub async fn run_stats(command: StatsCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn correlation_json(matrix: &CorrelationMatrix, method: Method) -> Value {
-    let grid = |values: &Vec<Vec<f64>>| -> Value {
-        Value::Array(
-            values
-                .iter()
-                .map(|row| Value::Array(row.iter().map(|v| number(*v)).collect()))
-                .collect(),
-        )
-    };
-    json!({
-        "method": match method { Method::Pearson => "pearson", Method::Spearman => "spearman" },
-        "columns": matrix.names,
-        "r": grid(&matrix.r),
-        "p": grid(&matrix.p),
-        "n": matrix.n,
-    })
-}
-
 fn correlation_table(matrix: &CorrelationMatrix) -> String {
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
@@ -528,25 +467,13 @@ fn correlation_table(matrix: &CorrelationMatrix) -> String {
     format!("{table}\n* p < 0.05, ** p < 0.01 (two-sided)")
 }
 
-/// The KPIs `servq drivers --from-store` offers as predictors by default. Not the abandon rate:
-/// over the same counted contacts it is exactly 1 − answer rate, a pair that says nothing.
-const DEFAULT_KPI_PREDICTORS: &[&str] = &[
-    "answer_rate",
-    "service_level",
-    "asa_seconds",
-    "aht_seconds",
-    "transfer_rate",
-    "fcr_rate",
-    "occupancy",
-];
-
 pub async fn run_drivers(config: &Config, args: DriverArgs) -> Result<ExitCode> {
     let options = DriverOptions {
         alpha: args.alpha,
         collinearity: args.collinearity,
         max_vif: args.max_vif,
     };
-    let (names, columns, source) = match (&args.csv, args.from_store) {
+    let (source, analysis) = match (&args.csv, args.from_store) {
         (Some(path), false) => {
             ensure!(
                 args.from.is_none() && args.to.is_none() && args.filter.is_empty(),
@@ -559,23 +486,26 @@ pub async fn run_drivers(config: &Config, args: DriverArgs) -> Result<ExitCode> 
             let mut names = vec![args.target.clone()];
             names.extend(args.predictors.iter().cloned());
             let columns = read_columns(path, &args.encoding, args.sheet.as_deref(), &names)?;
-            (names, columns, json!({"file": path}))
+            let table = analysis::KpiTable {
+                rows: Vec::new(),
+                names,
+                columns,
+            };
+            (
+                json!({"file": path}),
+                analysis::drivers_of(&table, options)?,
+            )
         }
-        (None, true) => daily_kpis(config, &args).await?,
+        (None, true) => {
+            let request = drivers_request(&args, options)?;
+            let store = config.open_store().await?;
+            let result = analysis::drivers_from_store(&store, &config.zone, &request).await;
+            store.close().await;
+            let (_, analysis, value) = result?;
+            (value["source"].clone(), analysis)
+        }
         _ => bail!("give either --csv FILE or --from-store"),
     };
-    let analysis = servq_stats::drivers(
-        Column {
-            name: &names[0],
-            values: &columns[0],
-        },
-        &names[1..]
-            .iter()
-            .zip(&columns[1..])
-            .map(|(name, values)| Column { name, values })
-            .collect::<Vec<_>>(),
-        options,
-    )?;
     let mut out = std::io::stdout().lock();
     match args.format {
         DriverFormat::Json => {
@@ -613,140 +543,22 @@ pub async fn run_drivers(config: &Config, args: DriverArgs) -> Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-fn step_json(step: &Step) -> Value {
-    let mut value = match step {
-        Step::Start {
-            target,
-            predictors,
-            n,
-        } => {
-            json!({"kind": "start", "target": target, "predictors": predictors, "n": n})
-        }
-        Step::CollinearPair {
-            a,
-            b,
-            r,
-            f_without_a,
-            f_without_b,
-            removed,
-        } => json!({
-            "kind": "collinear_pair", "a": a, "b": b, "r": number(*r),
-            "f_without_a": number(*f_without_a), "f_without_b": number(*f_without_b), "removed": removed,
-        }),
-        Step::HighVif {
-            candidates,
-            removed,
-        } => json!({
-            "kind": "high_vif",
-            "candidates": candidates.iter().map(|(name, vif, f)| json!({"name": name, "vif": number(*vif), "f_without": number(*f)})).collect::<Vec<_>>(),
-            "removed": removed,
-        }),
-        Step::Insignificant { name, p, alpha } => {
-            json!({"kind": "insignificant", "name": name, "p": number(*p), "alpha": alpha})
-        }
-        Step::Final {
-            kept,
-            r_squared,
-            f_statistic,
-            f_p_value,
-        } => json!({
-            "kind": "final", "kept": kept, "r_squared": number(*r_squared),
-            "f_statistic": number(*f_statistic), "f_p_value": number(*f_p_value),
-        }),
+/// The store analysis `args` ask for.
+fn drivers_request(args: &DriverArgs, options: DriverOptions) -> Result<DriversRequest> {
+    let date = |text: Option<&str>, flag: &str| -> Result<jiff::civil::Date> {
+        let text = text.with_context(|| format!("--from-store needs {flag} YYYY-MM-DD"))?;
+        text.trim()
+            .parse()
+            .with_context(|| format!("{flag} '{text}' is not a date like 2026-11-02"))
     };
-    value["text"] = json!({"en": step.describe(Language::En), "zh": step.describe(Language::Zh)});
-    value
-}
-
-fn drivers_json(analysis: &DriverAnalysis) -> Value {
-    json!({
-        "steps": analysis.steps.iter().map(step_json).collect::<Vec<_>>(),
-        "equation": analysis.equation,
-        "model": fit_json(&analysis.fit),
-        "relative_weights": analysis.relative_weights.iter().map(|w| json!({
-            "name": w.name, "weight": number(w.weight), "share": number(w.share),
-        })).collect::<Vec<_>>(),
+    Ok(DriversRequest {
+        from: date(args.from.as_deref(), "--from")?,
+        to: date(args.to.as_deref(), "--to")?,
+        target: args.target.clone(),
+        predictors: args.predictors.clone(),
+        filters: kpi::parse_filters(&args.filter)?,
+        options,
+        grain: RowGrain::parse(&args.rows)
+            .with_context(|| format!("--rows '{}' is not day or week", args.rows))?,
     })
-}
-
-/// One row per day of the KPIs named by --target and --predictors, from the rollups.
-async fn daily_kpis(
-    config: &Config,
-    args: &DriverArgs,
-) -> Result<(Vec<String>, Vec<Vec<f64>>, Value)> {
-    let zone = config.zone.clone();
-    let from = args
-        .from
-        .as_deref()
-        .context("--from-store needs --from YYYY-MM-DD")?;
-    let to = args
-        .to
-        .as_deref()
-        .context("--from-store needs --to YYYY-MM-DD")?;
-    let from_ms = kpi::day_start_ms(from, &zone, "--from", 0)?;
-    let to_ms = kpi::day_start_ms(to, &zone, "--to", 1)?;
-    ensure!(from_ms < to_ms, "--from must not be after --to");
-    let predictors: Vec<String> = if args.predictors.is_empty() {
-        DEFAULT_KPI_PREDICTORS
-            .iter()
-            .filter(|name| **name != args.target)
-            .map(|name| name.to_string())
-            .collect()
-    } else {
-        args.predictors.clone()
-    };
-    let mut names = vec![args.target.clone()];
-    names.extend(predictors);
-    let metrics = names
-        .iter()
-        .map(|name| {
-            servq_kpi::metric(name)
-                .filter(|metric| metric.unit != Unit::Count)
-                .with_context(|| {
-                    let known: Vec<&str> = METRICS
-                        .iter()
-                        .filter(|m| m.unit != Unit::Count)
-                        .map(|m| m.name)
-                        .collect();
-                    format!(
-                        "'{name}' is not a KPI the store has daily values of; one of {}",
-                        known.join(", ")
-                    )
-                })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let store = config.open_store().await?;
-    let groups = store
-        .kpi(&KpiQuery {
-            group_by: vec![GroupField::Time(TimeGrain::Day)],
-            from_ms: Some(from_ms),
-            to_ms: Some(to_ms),
-            zone,
-            filters: kpi::parse_filters(&args.filter)?,
-        })
-        .await?;
-    store.close().await;
-    let mut columns = vec![Vec::with_capacity(groups.len()); names.len()];
-    for group in &groups {
-        for (column, metric) in columns.iter_mut().zip(&metrics) {
-            column.push(
-                match (metric.compute)(&group.contacts, group.states.as_ref(), &group.feedback) {
-                    MetricValue::Number(Some(value)) => value,
-                    MetricValue::Count(count) => count as f64,
-                    MetricValue::Number(None) => f64::NAN,
-                },
-            );
-        }
-    }
-    ensure!(
-        groups.len() >= 3,
-        "the store has {} day(s) with contacts between {from} and {to}; driver analysis needs more days than predictors",
-        groups.len()
-    );
-    let days: Vec<&str> = groups.iter().filter_map(|g| g.key[0].as_deref()).collect();
-    Ok((
-        names,
-        columns,
-        json!({"store": "daily KPIs", "from": from, "to": to, "days": days.len()}),
-    ))
 }

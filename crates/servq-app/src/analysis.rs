@@ -1,0 +1,412 @@
+//! Driver analysis on the store's daily (or weekly) KPIs: one code path for `servq drivers
+//! --from-store`, `GET /api/v1/analysis/drivers` and the `/analysis/drivers` page, and the JSON
+//! contract they share (docs/cli.md#servq-drivers).
+
+use jiff::{Span, civil::Date, tz::TimeZone};
+use serde_json::{Map, Value, json};
+use servq_kpi::{Dimension, METRICS, Metric, MetricValue, Unit};
+use servq_stats::{
+    Column, CorrelationMatrix, DriverAnalysis, DriverOptions, Language, Method, OlsFit, StatsError,
+    Step,
+};
+use servq_store::{GroupField, KpiQuery, Store, TimeGrain};
+
+/// A finite number as JSON, NaN and infinities as null.
+pub fn json_number(value: f64) -> Value {
+    serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
+}
+
+/// The KPIs offered as candidate drivers by default. Not the abandon rate: over the same counted
+/// contacts it is exactly 1 − answer rate, a pair that says nothing.
+pub const DEFAULT_PREDICTORS: &[&str] = &[
+    "answer_rate",
+    "service_level",
+    "asa_seconds",
+    "aht_seconds",
+    "transfer_rate",
+    "fcr_rate",
+    "occupancy",
+];
+
+/// Targets the page offers first (any KPI with daily values may be a target).
+pub const SUGGESTED_TARGETS: &[&str] = &["csat_mean", "csat", "nps", "ces", "fcr_rate", "qa_score"];
+
+/// One row per day or per ISO week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RowGrain {
+    /// A row per day (the study's way).
+    #[default]
+    Day,
+    /// A row per ISO week.
+    Week,
+}
+
+impl RowGrain {
+    /// Parses `day` or `week`.
+    pub fn parse(text: &str) -> Option<RowGrain> {
+        match text.trim() {
+            "" | "day" => Some(RowGrain::Day),
+            "week" => Some(RowGrain::Week),
+            _ => None,
+        }
+    }
+
+    /// `day` or `week`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RowGrain::Day => "day",
+            RowGrain::Week => "week",
+        }
+    }
+}
+
+/// What to analyse.
+#[derive(Debug, Clone)]
+pub struct DriversRequest {
+    /// First day.
+    pub from: Date,
+    /// Last day, inclusive.
+    pub to: Date,
+    /// The KPI to explain.
+    pub target: String,
+    /// Candidate drivers; empty: [`DEFAULT_PREDICTORS`] without the target.
+    pub predictors: Vec<String>,
+    /// Only rows of these dimension values.
+    pub filters: Vec<(Dimension, Vec<String>)>,
+    /// Significance, collinearity and VIF thresholds.
+    pub options: DriverOptions,
+    /// Rows per day or per week.
+    pub grain: RowGrain,
+}
+
+/// Why an analysis cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// A request that cannot be answered as asked (a stable `code` and a message).
+    #[error("{message}")]
+    Refused {
+        /// Stable code for the API's problem document.
+        code: &'static str,
+        /// What is wrong, in English.
+        message: String,
+    },
+    /// The statistics cannot be computed (too few rows, nothing significant …).
+    #[error(transparent)]
+    Stats(#[from] StatsError),
+    /// The store failed.
+    #[error(transparent)]
+    Failed(#[from] servq_store::StoreError),
+}
+
+impl AnalysisError {
+    fn refused(code: &'static str, message: impl Into<String>) -> Self {
+        AnalysisError::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The stable code of a refusal or a statistics problem (`nothing_significant`,
+    /// `not_enough_rows`, …); `None` for a store failure.
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            AnalysisError::Refused { code, .. } => Some(code),
+            AnalysisError::Stats(StatsError::NothingSignificant { .. }) => {
+                Some("nothing_significant")
+            }
+            AnalysisError::Stats(StatsError::NotEnoughObservations { .. }) => {
+                Some("not_enough_rows")
+            }
+            AnalysisError::Stats(_) => Some("bad_analysis"),
+            AnalysisError::Failed(_) => None,
+        }
+    }
+}
+
+/// The columns of an analysis: names (target first), values per row, row labels.
+#[derive(Debug, Clone)]
+pub struct KpiTable {
+    /// Target, then predictors.
+    pub names: Vec<String>,
+    /// One column per name; NaN where a KPI is undefined that day.
+    pub columns: Vec<Vec<f64>>,
+    /// The day (or week's Monday) of each row.
+    pub rows: Vec<String>,
+}
+
+/// The KPIs with values per row (every ratio and mean; counts are not drivers).
+pub fn analysable(name: &str) -> Option<&'static Metric> {
+    servq_kpi::metric(name).filter(|metric| metric.unit != Unit::Count)
+}
+
+/// The start of `day` in `zone`, UTC ms.
+fn day_start_ms(zone: &TimeZone, day: Date) -> Result<i64, AnalysisError> {
+    day.to_zoned(zone.clone())
+        .map(|start| start.timestamp().as_millisecond())
+        .map_err(|_| AnalysisError::refused("bad_date", format!("{day} has no start in the zone")))
+}
+
+/// The table of `request`'s KPIs per day (or week) from the store.
+pub async fn kpi_table(
+    store: &Store,
+    zone: &TimeZone,
+    request: &DriversRequest,
+) -> Result<KpiTable, AnalysisError> {
+    if request.from > request.to {
+        return Err(AnalysisError::refused(
+            "bad_date",
+            "--from must not be after --to",
+        ));
+    }
+    let predictors: Vec<String> = if request.predictors.is_empty() {
+        DEFAULT_PREDICTORS
+            .iter()
+            .filter(|name| **name != request.target)
+            .map(|name| name.to_string())
+            .collect()
+    } else {
+        request.predictors.clone()
+    };
+    let mut names = vec![request.target.clone()];
+    names.extend(predictors);
+    let metrics = names
+        .iter()
+        .map(|name| {
+            analysable(name).ok_or_else(|| {
+                let known: Vec<&str> = METRICS
+                    .iter()
+                    .filter(|m| m.unit != Unit::Count)
+                    .map(|m| m.name)
+                    .collect();
+                AnalysisError::refused(
+                    "unknown_metric",
+                    format!(
+                        "'{name}' is not a KPI the store has daily values of; one of {}",
+                        known.join(", ")
+                    ),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let end = request
+        .to
+        .checked_add(Span::new().days(1))
+        .map_err(|_| AnalysisError::refused("bad_date", "--to is out of range"))?;
+    let grain = match request.grain {
+        RowGrain::Day => TimeGrain::Day,
+        RowGrain::Week => TimeGrain::Week,
+    };
+    let groups = store
+        .kpi(&KpiQuery {
+            group_by: vec![GroupField::Time(grain)],
+            from_ms: Some(day_start_ms(zone, request.from)?),
+            to_ms: Some(day_start_ms(zone, end)?),
+            zone: zone.clone(),
+            filters: request.filters.clone(),
+        })
+        .await?;
+    let mut columns = vec![Vec::with_capacity(groups.len()); names.len()];
+    for group in &groups {
+        for (column, metric) in columns.iter_mut().zip(&metrics) {
+            column.push(
+                match (metric.compute)(&group.contacts, group.states.as_ref(), &group.feedback) {
+                    MetricValue::Number(Some(value)) => value,
+                    MetricValue::Count(count) => count as f64,
+                    MetricValue::Number(None) => f64::NAN,
+                },
+            );
+        }
+    }
+    if groups.len() < 3 {
+        return Err(AnalysisError::refused(
+            "not_enough_rows",
+            format!(
+                "the store has {} {}(s) with contacts between {} and {}; driver analysis needs more rows than predictors",
+                groups.len(),
+                request.grain.name(),
+                request.from,
+                request.to
+            ),
+        ));
+    }
+    Ok(KpiTable {
+        names,
+        columns,
+        rows: groups
+            .iter()
+            .map(|group| group.key[0].clone().unwrap_or_default())
+            .collect(),
+    })
+}
+
+/// `servq drivers --from-store … --format json`, exactly: the analysis of `request`'s table.
+pub async fn drivers_from_store(
+    store: &Store,
+    zone: &TimeZone,
+    request: &DriversRequest,
+) -> Result<(KpiTable, DriverAnalysis, Value), AnalysisError> {
+    let table = kpi_table(store, zone, request).await?;
+    let analysis = drivers_of(&table, request.options)?;
+    let mut value = drivers_json(&analysis);
+    let mut source = json!({"store": "daily KPIs", "from": request.from.to_string(),
+        "to": request.to.to_string(), "days": table.rows.len()});
+    if request.grain == RowGrain::Week {
+        source["store"] = json!("weekly KPIs");
+        source["weeks"] = json!(table.rows.len());
+    }
+    value["source"] = source;
+    Ok((table, analysis, value))
+}
+
+/// The driver procedure on a table (target first).
+pub fn drivers_of(table: &KpiTable, options: DriverOptions) -> Result<DriverAnalysis, StatsError> {
+    servq_stats::drivers(
+        Column {
+            name: &table.names[0],
+            values: &table.columns[0],
+        },
+        &table.names[1..]
+            .iter()
+            .zip(&table.columns[1..])
+            .map(|(name, values)| Column { name, values })
+            .collect::<Vec<_>>(),
+        options,
+    )
+}
+
+/// The correlation matrix of a table's columns.
+pub fn correlation_of(table: &KpiTable, method: Method) -> Result<CorrelationMatrix, StatsError> {
+    servq_stats::correlation(
+        &table
+            .names
+            .iter()
+            .zip(&table.columns)
+            .map(|(name, values)| Column { name, values })
+            .collect::<Vec<_>>(),
+        method,
+    )
+}
+
+/// The JSON contract of a fit (docs/cli.md, `servq stats ols`).
+pub fn fit_json(fit: &OlsFit) -> Value {
+    let number = json_number;
+    let coefficients: Vec<Value> = fit
+        .coefficients
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "estimate": number(c.estimate),
+                "std_error": number(c.std_error),
+                "t": number(c.t),
+                "p": number(c.p),
+                "ci_low": number(c.ci_low),
+                "ci_high": number(c.ci_high),
+            })
+        })
+        .collect();
+    let predictors = &fit.coefficients[usize::from(fit.intercept)..];
+    let named = |values: &[f64]| -> Value {
+        if values.is_empty() {
+            return Value::Null;
+        }
+        let mut map = Map::new();
+        for (c, v) in predictors.iter().zip(values) {
+            map.insert(c.name.clone(), number(*v));
+        }
+        Value::Object(map)
+    };
+    json!({
+        "n": fit.n,
+        "df_residual": fit.df_residual,
+        "coefficients": coefficients,
+        "r_squared": number(fit.r_squared),
+        "adj_r_squared": number(fit.adj_r_squared),
+        "f_statistic": number(fit.f_statistic),
+        "f_p_value": number(fit.f_p_value),
+        "residual_std_error": number(fit.residual_std_error),
+        "df_model": fit.df_model,
+        "intercept": fit.intercept,
+        "vif": named(&fit.vif),
+        "standardized": named(&fit.standardized),
+        "condition_number": number(fit.condition_number),
+    })
+}
+
+/// One step of the procedure as JSON, with its text in both languages.
+pub fn step_json(step: &Step) -> Value {
+    let number = json_number;
+    let mut value = match step {
+        Step::Start {
+            target,
+            predictors,
+            n,
+        } => {
+            json!({"kind": "start", "target": target, "predictors": predictors, "n": n})
+        }
+        Step::CollinearPair {
+            a,
+            b,
+            r,
+            f_without_a,
+            f_without_b,
+            removed,
+        } => json!({
+            "kind": "collinear_pair", "a": a, "b": b, "r": number(*r),
+            "f_without_a": number(*f_without_a), "f_without_b": number(*f_without_b), "removed": removed,
+        }),
+        Step::HighVif {
+            candidates,
+            removed,
+        } => json!({
+            "kind": "high_vif",
+            "candidates": candidates.iter().map(|(name, vif, f)| json!({"name": name, "vif": number(*vif), "f_without": number(*f)})).collect::<Vec<_>>(),
+            "removed": removed,
+        }),
+        Step::Insignificant { name, p, alpha } => {
+            json!({"kind": "insignificant", "name": name, "p": number(*p), "alpha": alpha})
+        }
+        Step::Final {
+            kept,
+            r_squared,
+            f_statistic,
+            f_p_value,
+        } => json!({
+            "kind": "final", "kept": kept, "r_squared": number(*r_squared),
+            "f_statistic": number(*f_statistic), "f_p_value": number(*f_p_value),
+        }),
+    };
+    value["text"] = json!({"en": step.describe(Language::En), "zh": step.describe(Language::Zh)});
+    value
+}
+
+/// The JSON contract of `servq drivers` (without `source`).
+pub fn drivers_json(analysis: &DriverAnalysis) -> Value {
+    json!({
+        "steps": analysis.steps.iter().map(step_json).collect::<Vec<_>>(),
+        "equation": analysis.equation,
+        "model": fit_json(&analysis.fit),
+        "relative_weights": analysis.relative_weights.iter().map(|w| json!({
+            "name": w.name, "weight": json_number(w.weight), "share": json_number(w.share),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The JSON contract of `servq stats corr`.
+pub fn correlation_json(matrix: &CorrelationMatrix, method: Method) -> Value {
+    let grid = |values: &Vec<Vec<f64>>| -> Value {
+        Value::Array(
+            values
+                .iter()
+                .map(|row| Value::Array(row.iter().map(|v| json_number(*v)).collect()))
+                .collect(),
+        )
+    };
+    json!({
+        "method": match method { Method::Pearson => "pearson", Method::Spearman => "spearman" },
+        "columns": matrix.names,
+        "r": grid(&matrix.r),
+        "p": grid(&matrix.p),
+        "n": matrix.n,
+    })
+}
