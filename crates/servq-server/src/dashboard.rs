@@ -432,9 +432,20 @@ fn ranking(
 
 /// An option of a select.
 pub(crate) struct SelectOption {
-    value: String,
-    text: String,
-    selected: bool,
+    pub(crate) value: String,
+    pub(crate) text: String,
+    pub(crate) selected: bool,
+}
+
+impl SelectOption {
+    /// An option showing `text` for `value`.
+    pub(crate) fn new(value: &str, text: String, selected: bool) -> SelectOption {
+        SelectOption {
+            value: value.to_owned(),
+            text,
+            selected,
+        }
+    }
 }
 
 fn options(choices: Vec<(String, String)>, selected: &str) -> Vec<SelectOption> {

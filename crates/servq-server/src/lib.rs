@@ -5,6 +5,7 @@
 
 mod admin;
 mod admin_pages;
+mod analysis;
 mod api;
 pub mod auth;
 mod dashboard;
@@ -421,6 +422,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users", get(admin_pages::users_page))
         .route("/admin/settings", get(admin_pages::settings_page))
         .route("/admin/roster", get(admin_pages::roster_page))
+        .route("/analysis/drivers", get(analysis::drivers_page))
         .route("/account", get(admin_pages::account_page))
         .route("/notifications", get(notifications::page))
         .route("/search", get(search::page))
@@ -502,6 +504,11 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             post(admin::confirm_two_factor),
         ),
         ("/api/v1/agents", get(admin::roster)),
+        ("/api/v1/analysis/drivers", get(analysis::drivers_api)),
+        (
+            "/api/v1/analysis/correlation",
+            get(analysis::correlation_api),
+        ),
         ("/api/v1/agents/{id}", put(admin::save_agent)),
         (
             "/api/v1/settings",

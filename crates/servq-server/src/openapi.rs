@@ -44,6 +44,8 @@ impl Modify for Security {
         crate::admin::stop_two_factor,
         crate::admin::centre_settings,
         crate::admin::roster,
+        crate::analysis::drivers_api,
+        crate::analysis::correlation_api,
         crate::admin::save_agent,
         crate::admin::save_centre_settings,
         crate::notifications::list,

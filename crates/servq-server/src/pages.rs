@@ -203,8 +203,14 @@ struct Header<'a> {
 }
 
 /// The pages in the header, each with the permission that opens it.
-const NAV_LINKS: [(Permission, &str, &str, &str); 8] = [
+const NAV_LINKS: [(Permission, &str, &str, &str); 9] = [
     (Permission::ViewOwnKpis, "/qa", "nav.qa", "nav-qa"),
+    (
+        Permission::RunAnalysis,
+        "/analysis/drivers",
+        "nav.analysis",
+        "nav-analysis",
+    ),
     (
         Permission::ViewOwnKpis,
         "/surveys",
@@ -674,6 +680,11 @@ pub(crate) const ECHARTS_PATH: &str = "/assets/echarts-6.1.0.min.js";
 /// The page assets served at `/assets/{name}`: (name, content, content type). Pages load them
 /// as files (no inline script or style: the Content-Security-Policy allows only `'self'`).
 const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "analysis.js",
+        include_str!("../assets/analysis.js"),
+        "text/javascript; charset=utf-8",
+    ),
     (
         "app.css",
         include_str!("../assets/app.css"),

@@ -9,6 +9,7 @@ use std::{
 };
 
 mod admin;
+mod analysis;
 mod desk;
 mod jobs;
 mod qa;

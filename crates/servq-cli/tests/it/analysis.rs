@@ -1,0 +1,202 @@
+//! The API says exactly what the command line says: `GET /api/v1/analysis/drivers` against
+//! `servq drivers --from-store … --format json`, on a real `servq serve`, on both databases.
+
+use std::{
+    io::Write,
+    process::{Child, Command, Stdio},
+};
+
+use serde_json::Value;
+use servq_store::testing::TestDatabase;
+
+use super::{servq, servq_ok};
+
+/// Runs `servq` with `input` on standard input.
+fn servq_with_input(db: &TestDatabase, args: &[&str], input: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_servq"))
+        .args(args)
+        .env("SERVQ_DATABASE_URL", &db.url)
+        .env("SERVQ_TZ", "Asia/Shanghai")
+        .env_remove("SERVQ_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running servq");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "servq {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A user of `role` with an API token; the token's secret.
+fn token(db: &TestDatabase, name: &str, role: &str, agent: Option<&str>) -> String {
+    let mut args = vec!["user", "add", name, "--role", role];
+    if let Some(agent) = agent {
+        args.extend(["--agent-id", agent]);
+    }
+    servq_with_input(db, &args, "a long enough password\n");
+    servq_with_input(
+        db,
+        &["token", "create", "--user", name, "--name", "test"],
+        "",
+    )
+    .trim()
+    .to_owned()
+}
+
+/// `servq serve` on a free port, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve(db: &TestDatabase) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_servq"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("SERVQ_DATABASE_URL", &db.url)
+        .env_remove("SERVQ_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting servq serve");
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..200 {
+        if reqwest::get(format!("{}/login", server.base)).await.is_ok() {
+            return server;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("servq serve did not start");
+}
+
+async fn api(server: &Server, token: &str, path: &str) -> (reqwest::StatusCode, Value) {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_drivers_api_answers_exactly_what_the_command_line_does() {
+    for db in TestDatabase::both().await {
+        servq_ok(
+            &db,
+            &[
+                "demo",
+                "--days",
+                "21",
+                "--daily-contacts",
+                "400",
+                "--agents",
+                "12",
+                "--end",
+                "2026-11-10",
+            ],
+        );
+        // the server reads the centre's zone; the command line SERVQ_TZ: make them one
+        servq_ok(&db, &["config", "set-centre-zone", "Asia/Shanghai"]);
+        let analyst = token(&db, "analyst", "analyst", None);
+        let agent = token(&db, "agent1", "agent", Some("A001"));
+        let server = serve(&db).await;
+        for (query, args) in [
+            (
+                "from=2026-10-21&to=2026-11-10&target=csat_mean",
+                vec!["--target", "csat_mean"],
+            ),
+            (
+                "from=2026-10-21&to=2026-11-10&target=service_level&predictors=asa_seconds,aht_seconds,occupancy&filter=queue%3Dcard&alpha=0.2",
+                vec![
+                    "--target",
+                    "service_level",
+                    "--predictors",
+                    "asa_seconds,aht_seconds,occupancy",
+                    "--filter",
+                    "queue=card",
+                    "--alpha",
+                    "0.2",
+                ],
+            ),
+        ] {
+            let mut cli_args = vec![
+                "drivers",
+                "--from-store",
+                "--from",
+                "2026-10-21",
+                "--to",
+                "2026-11-10",
+                "--format",
+                "json",
+            ];
+            cli_args.extend(args);
+            let cli = servq(&db, &cli_args);
+            let (status, from_api) = api(
+                &server,
+                &analyst,
+                &format!("/api/v1/analysis/drivers?{query}"),
+            )
+            .await;
+            if cli.status.success() {
+                let from_cli: Value = serde_json::from_slice(&cli.stdout).unwrap();
+                assert_eq!(status, reqwest::StatusCode::OK, "{from_api}");
+                assert_eq!(from_api, from_cli, "{:?} {query}", db.backend);
+            } else {
+                // the same refusal: nothing significant over these days
+                assert_eq!(
+                    status,
+                    reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+                    "{from_api}"
+                );
+                let said = String::from_utf8_lossy(&cli.stderr);
+                assert!(
+                    said.contains(from_api["detail"].as_str().unwrap()),
+                    "{said} vs {from_api}"
+                );
+            }
+        }
+        let (status, _) = api(
+            &server,
+            &agent,
+            "/api/v1/analysis/drivers?from=2026-10-21&to=2026-11-10&target=csat_mean",
+        )
+        .await;
+        assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
+        let (status, matrix) = api(
+            &server,
+            &analyst,
+            "/api/v1/analysis/correlation?from=2026-10-21&to=2026-11-10&metrics=csat_mean,fcr_rate,asa_seconds",
+        )
+        .await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{matrix}");
+        assert_eq!(matrix["n"][0][0], 21);
+        assert_eq!(matrix["columns"][1], "fcr_rate");
+    }
+}

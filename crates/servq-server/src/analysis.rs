@@ -1,0 +1,682 @@
+//! Driver analysis in the web app (RunAnalysis): `/analysis/drivers` (a form, the result in
+//! words, tables and charts, an XLSX of data and results) and its API
+//! `GET /api/v1/analysis/drivers` (exactly `servq drivers --from-store … --format json`) and
+//! `GET /api/v1/analysis/correlation`. The use case is `servq_app::analysis`.
+
+use axum::{
+    extract::{Query, State, rejection::QueryRejection},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use servq_app::analysis::{
+    self, AnalysisError, DEFAULT_PREDICTORS, DriversRequest, KpiTable, RowGrain, SUGGESTED_TARGETS,
+};
+use servq_core::Permission;
+use servq_kpi::{Better, METRICS, Unit};
+use servq_stats::{DriverAnalysis, DriverOptions, Language, Method};
+use servq_store::Dimension;
+
+use crate::{
+    AppState, Problem,
+    auth::CurrentUser,
+    dashboard::SelectOption,
+    i18n::{Locale, t},
+    pages::{Text, render, signed_in_header},
+    query_params::{self, add_days, given, today},
+};
+
+/// The form and the API's parameters (the page sends the same names).
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+pub(crate) struct DriverParams {
+    /// First day, YYYY-MM-DD (default: 28 days ending yesterday).
+    from: Option<String>,
+    /// Last day, inclusive.
+    to: Option<String>,
+    /// The KPI to explain (default csat_mean).
+    target: Option<String>,
+    /// Candidate drivers, comma-separated (default: answer rate, service level, ASA, AHT,
+    /// transfer rate, FCR, occupancy).
+    predictors: Option<String>,
+    /// `dimension=value` pairs, comma-separated (queue, team, channel …).
+    filter: Option<String>,
+    /// Predictors stay while p ≤ alpha (default 0.1).
+    alpha: Option<f64>,
+    /// A pair with |r| at least this is collinear (default 0.9).
+    collinearity: Option<f64>,
+    /// A predictor with VIF at least this is collinear (default 10).
+    max_vif: Option<f64>,
+    /// `day` (default) or `week`: one row per day or per ISO week.
+    rows: Option<String>,
+    /// `json` (default) or `xlsx` (the data and the results).
+    format: Option<String>,
+    /// Page form: one checkbox per candidate (repeated `p` parameters).
+    #[serde(default)]
+    #[param(ignore)]
+    p: Vec<String>,
+    /// Page form: filter selects.
+    #[param(ignore)]
+    queue: Option<String>,
+    #[param(ignore)]
+    team: Option<String>,
+    #[param(ignore)]
+    channel: Option<String>,
+}
+
+/// Days analysed when the form gives none: four weeks, as in the study.
+const DEFAULT_DAYS: i64 = 28;
+
+impl DriverParams {
+    /// The request these parameters describe, defaults applied.
+    fn request(
+        &self,
+        locale: Locale,
+        zone: &jiff::tz::TimeZone,
+    ) -> Result<DriversRequest, Problem> {
+        let to = match given(&self.to) {
+            Some(text) => query_params::parse_date(locale, &text)?,
+            None => add_days(today(zone), -1),
+        };
+        let from = match given(&self.from) {
+            Some(text) => query_params::parse_date(locale, &text)?,
+            None => add_days(to, 1 - DEFAULT_DAYS),
+        };
+        let mut predictors: Vec<String> = self
+            .predictors
+            .iter()
+            .flat_map(|list| list.split(','))
+            .chain(self.p.iter().map(String::as_str))
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect();
+        predictors.dedup();
+        let mut filters = query_params::filters(locale, self.filter.as_deref())?;
+        for (dimension, value) in [
+            (Dimension::Queue, &self.queue),
+            (Dimension::Team, &self.team),
+            (Dimension::Channel, &self.channel),
+        ] {
+            if let Some(value) = given(value) {
+                filters.push((dimension, vec![value]));
+            }
+        }
+        let grain = RowGrain::parse(self.rows.as_deref().unwrap_or("")).ok_or_else(|| {
+            Problem::bad_request(
+                locale,
+                "bad_rows",
+                format!(
+                    "rows '{}' is not day or week",
+                    self.rows.as_deref().unwrap_or("")
+                ),
+            )
+        })?;
+        let defaults = DriverOptions::default();
+        Ok(DriversRequest {
+            from,
+            to,
+            target: given(&self.target).unwrap_or_else(|| "csat_mean".to_owned()),
+            predictors,
+            filters,
+            options: DriverOptions {
+                alpha: self.alpha.unwrap_or(defaults.alpha),
+                collinearity: self.collinearity.unwrap_or(defaults.collinearity),
+                max_vif: self.max_vif.unwrap_or(defaults.max_vif),
+            },
+            grain,
+        })
+    }
+}
+
+/// An analysis refusal as a problem document: 400 for a request that cannot be answered, 422
+/// when the statistics cannot be made (too few rows, nothing significant), 500 for the store.
+fn analysis_problem(locale: Locale, error: AnalysisError) -> Problem {
+    match error.code() {
+        None => Problem::internal(error),
+        Some(code @ ("nothing_significant" | "not_enough_rows" | "bad_analysis")) => {
+            Problem::rejected(StatusCode::UNPROCESSABLE_ENTITY, error.to_string())
+                .with_code(code)
+                .with_message(locale, &format!("analysis_{code}"), &[])
+        }
+        Some(code) => Problem::bad_request(locale, code, error.to_string()),
+    }
+}
+
+/// `GET /api/v1/analysis/drivers` (RunAnalysis): the driver procedure on the store's daily (or
+/// weekly) KPIs — exactly the JSON of `servq drivers --from-store … --format json` — or, with
+/// `format=xlsx`, a workbook of the data and the results.
+#[utoipa::path(get, path = "/api/v1/analysis/drivers", tag = "analysis", params(DriverParams),
+    responses((status = 200, description = "The analysis: steps, equation, model, relative_weights, source", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn drivers_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    params: Result<Query<DriverParams>, QueryRejection>,
+) -> Result<Response, Problem> {
+    user.require(Permission::RunAnalysis)?;
+    let Query(params) = params?;
+    let locale = user.locale;
+    let (_, zone) = state.centre_zone().await?;
+    let request = params.request(locale, &zone)?;
+    let (table, analysis, value) = analysis::drivers_from_store(&state.store, &zone, &request)
+        .await
+        .map_err(|error| analysis_problem(locale, error))?;
+    match params.format.as_deref().map(str::trim) {
+        None | Some("") | Some("json") => Ok(axum::Json(value).into_response()),
+        Some("xlsx") => {
+            let bytes = workbook(locale, &table, &analysis).map_err(Problem::internal)?;
+            Ok(crate::exports::download(
+                crate::exports::XLSX_TYPE,
+                "drivers.xlsx",
+                Some(&format!("{}.xlsx", t(locale, "analysis.file"))),
+                bytes,
+            ))
+        }
+        Some(other) => Err(Problem::bad_request(
+            locale,
+            "unknown_format",
+            format!("format '{other}' is not json or xlsx"),
+        )),
+    }
+}
+
+/// `GET /api/v1/analysis/correlation` parameters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub(crate) struct CorrelationParams {
+    /// First day, YYYY-MM-DD.
+    from: Option<String>,
+    /// Last day, inclusive.
+    to: Option<String>,
+    /// KPIs, comma-separated (at least two).
+    metrics: String,
+    /// `dimension=value` pairs, comma-separated.
+    filter: Option<String>,
+    /// `pearson` (default) or `spearman`.
+    method: Option<String>,
+    /// `day` (default) or `week`.
+    rows: Option<String>,
+}
+
+/// `GET /api/v1/analysis/correlation` (RunAnalysis): the correlation matrix of daily (or
+/// weekly) KPIs, the JSON of `servq stats corr`.
+#[utoipa::path(get, path = "/api/v1/analysis/correlation", tag = "analysis", params(CorrelationParams),
+    responses((status = 200, description = "method, columns, r, p, n", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn correlation_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    params: Result<Query<CorrelationParams>, QueryRejection>,
+) -> Result<axum::Json<Value>, Problem> {
+    user.require(Permission::RunAnalysis)?;
+    let Query(params) = params?;
+    let locale = user.locale;
+    let (_, zone) = state.centre_zone().await?;
+    let mut names = params
+        .metrics
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned);
+    let target = names.next().unwrap_or_default();
+    let others: Vec<String> = names.collect();
+    if others.is_empty() {
+        return Err(Problem::bad_request(
+            locale,
+            "bad_metrics",
+            "metrics needs at least two KPIs".to_owned(),
+        ));
+    }
+    let method = match params.method.as_deref().map(str::trim) {
+        None | Some("") | Some("pearson") => Method::Pearson,
+        Some("spearman") => Method::Spearman,
+        Some(other) => {
+            return Err(Problem::bad_request(
+                locale,
+                "bad_method",
+                format!("method '{other}' is not pearson or spearman"),
+            ));
+        }
+    };
+    let request = DriverParams {
+        from: params.from,
+        to: params.to,
+        target: Some(target),
+        predictors: Some(others.join(",")),
+        filter: params.filter,
+        rows: params.rows,
+        ..DriverParams::default()
+    }
+    .request(locale, &zone)?;
+    let table = analysis::kpi_table(&state.store, &zone, &request)
+        .await
+        .map_err(|error| analysis_problem(locale, error))?;
+    let matrix = analysis::correlation_of(&table, method)
+        .map_err(|error| analysis_problem(locale, AnalysisError::Stats(error)))?;
+    Ok(axum::Json(analysis::correlation_json(&matrix, method)))
+}
+
+/// The data and the results as a workbook: the rows, the coefficients, the steps.
+fn workbook(
+    locale: Locale,
+    table: &KpiTable,
+    analysis: &DriverAnalysis,
+) -> anyhow::Result<Vec<u8>> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let data = book.add_worksheet();
+    data.set_name(t(locale, "analysis.sheet_data"))?;
+    data.write_string_with_format(0, 0, t(locale, "analysis.row"), &bold)?;
+    for (column, name) in table.names.iter().enumerate() {
+        data.write_string_with_format(0, column as u16 + 1, metric_label(locale, name), &bold)?;
+    }
+    for (row, label) in table.rows.iter().enumerate() {
+        data.write_string(row as u32 + 1, 0, label)?;
+        for (column, values) in table.columns.iter().enumerate() {
+            if values[row].is_finite() {
+                data.write_number(row as u32 + 1, column as u16 + 1, values[row])?;
+            }
+        }
+    }
+    let model = book.add_worksheet();
+    model.set_name(t(locale, "analysis.sheet_model"))?;
+    let headings = [
+        "name",
+        "estimate",
+        "std_error",
+        "t",
+        "p",
+        "ci_low",
+        "ci_high",
+    ];
+    for (column, heading) in headings.iter().enumerate() {
+        model.write_string_with_format(
+            0,
+            column as u16,
+            t(locale, &format!("analysis.col_{heading}")),
+            &bold,
+        )?;
+    }
+    for (row, c) in analysis.fit.coefficients.iter().enumerate() {
+        let row = row as u32 + 1;
+        model.write_string(row, 0, metric_label(locale, &c.name))?;
+        for (column, value) in [c.estimate, c.std_error, c.t, c.p, c.ci_low, c.ci_high]
+            .into_iter()
+            .enumerate()
+        {
+            if value.is_finite() {
+                model.write_number(row, column as u16 + 1, value)?;
+            }
+        }
+    }
+    let fit = &analysis.fit;
+    let last = analysis.fit.coefficients.len() as u32 + 2;
+    for (offset, (key, value)) in [
+        ("r_squared", fit.r_squared),
+        ("adj_r_squared", fit.adj_r_squared),
+        ("f_statistic", fit.f_statistic),
+        ("f_p_value", fit.f_p_value),
+        ("n", fit.n as f64),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        model.write_string(
+            last + offset as u32,
+            0,
+            t(locale, &format!("analysis.{key}")),
+        )?;
+        model.write_number(last + offset as u32, 1, value)?;
+    }
+    let steps = book.add_worksheet();
+    steps.set_name(t(locale, "analysis.sheet_steps"))?;
+    for (row, step) in analysis.steps.iter().enumerate() {
+        steps.write_number(row as u32, 0, row as f64 + 1.0)?;
+        steps.write_string(row as u32, 1, step.describe(step_language(locale)))?;
+    }
+    Ok(book.save_to_buffer()?)
+}
+
+/// The step log's language for `locale` (the statistics crate writes English and Chinese).
+fn step_language(locale: Locale) -> Language {
+    match locale {
+        Locale::En => Language::En,
+        Locale::ZhCn | Locale::ZhTw => Language::Zh,
+    }
+}
+
+/// A KPI's name in `locale` (`kpi.{name}`), or the name itself for "(intercept)".
+fn metric_label(locale: Locale, name: &str) -> String {
+    if servq_kpi::metric(name).is_some() {
+        t(locale, &format!("kpi.{name}"))
+    } else {
+        t(locale, "analysis.intercept")
+    }
+}
+
+/// A coefficient row of the page.
+pub(crate) struct CoefficientRow {
+    name: String,
+    key: String,
+    estimate: String,
+    interval: String,
+    p: String,
+    significant: bool,
+    standardized: String,
+    vif: String,
+}
+
+/// What the page shows once analysed.
+pub(crate) struct DriverResult {
+    /// The finding in a sentence.
+    headline: String,
+    equation: String,
+    r_squared: String,
+    adj_r_squared: String,
+    f: String,
+    n: usize,
+    coefficients: Vec<CoefficientRow>,
+    steps: Vec<String>,
+    /// Chart data (relative weights, residuals, correlations, quadrant) as a JSON island.
+    charts: String,
+    xlsx: String,
+}
+
+/// One candidate checkbox.
+pub(crate) struct Candidate {
+    name: &'static str,
+    checked: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "analysis_drivers.html")]
+struct DriversPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    from: String,
+    to: String,
+    targets: Vec<SelectOption>,
+    candidates: Vec<Candidate>,
+    filters: Vec<(&'static str, Vec<SelectOption>)>,
+    rows: Vec<SelectOption>,
+    alpha: f64,
+    collinearity: f64,
+    max_vif: f64,
+    result: Option<DriverResult>,
+    /// Why there is no result (nothing significant, too few days …), with what to try.
+    problem: Option<String>,
+}
+
+/// `/analysis/drivers` (RunAnalysis): the form, and the analysis of what it asks.
+pub(crate) async fn drivers_page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    params: Result<Query<DriverParams>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::RunAnalysis)?;
+    let Query(params) = params?;
+    let locale = user.locale;
+    let (_, zone) = state.centre_zone().await?;
+    let request = params.request(locale, &zone)?;
+    let chosen: Vec<String> = if request.predictors.is_empty() {
+        DEFAULT_PREDICTORS
+            .iter()
+            .map(|name| name.to_string())
+            .collect()
+    } else {
+        request.predictors.clone()
+    };
+    let option =
+        |value: &str, text: String, selected: bool| SelectOption::new(value, text, selected);
+    let mut targets: Vec<&str> = SUGGESTED_TARGETS.to_vec();
+    targets.extend(
+        METRICS
+            .iter()
+            .filter(|m| m.unit != Unit::Count && !SUGGESTED_TARGETS.contains(&m.name))
+            .map(|m| m.name),
+    );
+    let mut filters = Vec::new();
+    for (dimension, current) in [
+        (Dimension::Queue, &params.queue),
+        (Dimension::Team, &params.team),
+        (Dimension::Channel, &params.channel),
+    ] {
+        let current = given(current).unwrap_or_default();
+        let mut choices = vec![option("", t(locale, "dashboard.any"), current.is_empty())];
+        for value in state
+            .store
+            .dimension_values(dimension)
+            .await
+            .map_err(Problem::internal)?
+        {
+            choices.push(option(&value, value.clone(), value == current));
+        }
+        filters.push((dimension.name(), choices));
+    }
+    let (result, problem) = match analysis::drivers_from_store(&state.store, &zone, &request).await
+    {
+        Ok((table, analysis, _)) => (Some(result_view(locale, &request, &table, &analysis)), None),
+        Err(AnalysisError::Failed(error)) => return Err(Problem::internal(error)),
+        Err(error) => (
+            None,
+            Some(analysis_problem(locale, error).message_or_detail()),
+        ),
+    };
+    let page = DriversPage {
+        i18n: Text::new(locale),
+        title: t(locale, "analysis.title"),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
+        from: request.from.to_string(),
+        to: request.to.to_string(),
+        targets: targets
+            .into_iter()
+            .map(|name| {
+                option(
+                    name,
+                    t(locale, &format!("kpi.{name}")),
+                    name == request.target,
+                )
+            })
+            .collect(),
+        candidates: METRICS
+            .iter()
+            .filter(|m| m.unit != Unit::Count)
+            .map(|m| Candidate {
+                name: m.name,
+                checked: chosen.iter().any(|c| c == m.name),
+            })
+            .collect(),
+        filters,
+        rows: ["day", "week"]
+            .into_iter()
+            .map(|name| {
+                option(
+                    name,
+                    t(locale, &format!("analysis.rows_{name}")),
+                    name == request.grain.name(),
+                )
+            })
+            .collect(),
+        alpha: request.options.alpha,
+        collinearity: request.options.collinearity,
+        max_vif: request.options.max_vif,
+        result,
+        problem,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// The page's view of an analysis.
+fn result_view(
+    locale: Locale,
+    request: &DriversRequest,
+    table: &KpiTable,
+    analysis: &DriverAnalysis,
+) -> DriverResult {
+    let fit = &analysis.fit;
+    let label = |name: &str| metric_label(locale, name);
+    let predictors = &fit.coefficients[usize::from(fit.intercept)..];
+    let coefficients = fit
+        .coefficients
+        .iter()
+        .map(|c| {
+            let index = predictors.iter().position(|p| p.name == c.name);
+            CoefficientRow {
+                name: label(&c.name),
+                key: c.name.clone(),
+                estimate: format!("{:.4}", c.estimate),
+                interval: format!("[{:.4}, {:.4}]", c.ci_low, c.ci_high),
+                p: if c.p < 0.0001 {
+                    "< 0.0001".to_owned()
+                } else {
+                    format!("{:.4}", c.p)
+                },
+                significant: c.p <= request.options.alpha,
+                standardized: index
+                    .and_then(|i| fit.standardized.get(i))
+                    .map_or(String::new(), |b| format!("{b:.3}")),
+                vif: index
+                    .and_then(|i| fit.vif.get(i))
+                    .map_or(String::new(), |v| format!("{v:.2}")),
+            }
+        })
+        .collect();
+    // the strongest driver by relative weight, said in a sentence
+    let top = analysis
+        .relative_weights
+        .iter()
+        .max_by(|a, b| a.share.total_cmp(&b.share));
+    let headline = match top {
+        Some(weight) => t(locale, "analysis.headline")
+            .replace("{target}", &label(&table.names[0]))
+            .replace("{driver}", &label(&weight.name))
+            .replace("{share}", &format!("{:.0}", weight.share * 100.0))
+            .replace("{r2}", &format!("{:.0}", fit.r_squared * 100.0)),
+        None => String::new(),
+    };
+    // residuals against fitted values, over the rows the model used
+    let column = |name: &str| table.names.iter().position(|n| n == name);
+    let mut residuals = Vec::new();
+    for row in 0..table.rows.len() {
+        let y = table.columns[0][row];
+        let mut fitted = if fit.intercept {
+            fit.coefficients[0].estimate
+        } else {
+            0.0
+        };
+        let mut complete = y.is_finite();
+        for c in predictors {
+            match column(&c.name).map(|i| table.columns[i][row]) {
+                Some(x) if x.is_finite() => fitted += c.estimate * x,
+                _ => complete = false,
+            }
+        }
+        if complete {
+            residuals.push(json!([fitted, y - fitted, table.rows[row]]));
+        }
+    }
+    let correlation = analysis::correlation_of(table, Method::Pearson).ok();
+    // importance × performance: importance = |r| with the target; performance = how the last
+    // seven rows compare with the period (in standard deviations, oriented so that up is better)
+    let quadrant: Vec<Value> = table.names[1..]
+        .iter()
+        .enumerate()
+        .filter_map(|(offset, name)| {
+            let r = correlation.as_ref()?.r[0][offset + 1];
+            let values: Vec<f64> = table.columns[offset + 1]
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .collect();
+            if values.len() < 8 || !r.is_finite() {
+                return None;
+            }
+            let mean = values.iter().sum::<f64>() / values.len() as f64;
+            let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>()
+                / (values.len() - 1) as f64)
+                .sqrt();
+            let recent = values[values.len() - 7..].iter().sum::<f64>() / 7.0;
+            let direction = match servq_kpi::metric(name).map(|m| m.better) {
+                Some(Better::Lower) => -1.0,
+                _ => 1.0,
+            };
+            let performance = if sd > 0.0 {
+                direction * (recent - mean) / sd
+            } else {
+                0.0
+            };
+            Some(json!({"name": label(name), "importance": r.abs(), "performance": performance}))
+        })
+        .collect();
+    let charts = json!({
+        "weights": analysis.relative_weights.iter().map(|w| json!({"name": label(&w.name), "share": w.share})).collect::<Vec<_>>(),
+        "residuals": residuals,
+        "correlation": correlation.as_ref().map(|m| json!({
+            "names": m.names.iter().map(|n| label(n)).collect::<Vec<_>>(),
+            "r": m.r.iter().map(|row| row.iter().map(|v| analysis::json_number(*v)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        })),
+        "quadrant": quadrant,
+        "text": {
+            "weights": t(locale, "analysis.chart_weights"),
+            "residuals": t(locale, "analysis.chart_residuals"),
+            "fitted": t(locale, "analysis.fitted"),
+            "residual": t(locale, "analysis.residual"),
+            "correlation": t(locale, "analysis.chart_correlation"),
+            "quadrant": t(locale, "analysis.chart_quadrant"),
+            "importance": t(locale, "analysis.importance"),
+            "performance": t(locale, "analysis.performance"),
+        },
+    });
+    let mut pairs: Vec<(&str, String)> = vec![
+        ("from", request.from.to_string()),
+        ("to", request.to.to_string()),
+        ("target", request.target.clone()),
+        ("rows", request.grain.name().to_owned()),
+        ("format", "xlsx".to_owned()),
+    ];
+    if !table.names[1..].is_empty() {
+        pairs.push(("predictors", table.names[1..].join(",")));
+    }
+    let filter: Vec<String> = request
+        .filters
+        .iter()
+        .flat_map(|(d, values)| values.iter().map(move |v| format!("{}={v}", d.name())))
+        .collect();
+    if !filter.is_empty() {
+        pairs.push(("filter", filter.join(",")));
+    }
+    DriverResult {
+        headline,
+        equation: analysis.equation.clone(),
+        r_squared: format!("{:.3}", fit.r_squared),
+        adj_r_squared: format!("{:.3}", fit.adj_r_squared),
+        f: format!(
+            "F({:.0}, {:.0}) = {:.2}, p = {:.2e}",
+            fit.df_model, fit.df_residual, fit.f_statistic, fit.f_p_value
+        ),
+        n: fit.n,
+        coefficients,
+        steps: analysis
+            .steps
+            .iter()
+            .map(|s| s.describe(step_language(locale)))
+            .collect(),
+        charts: crate::pages::script_json(&charts),
+        xlsx: format!(
+            "/api/v1/analysis/drivers?{}",
+            query_params::query_string(&pairs)
+        ),
+    }
+}
