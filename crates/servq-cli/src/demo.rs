@@ -134,6 +134,9 @@ impl DayKind {
 /// The share of a day's offered contacts that are first calls (the rest call back).
 const FIRST_CALL_SHARE: f64 = 0.85;
 
+/// Who calls again: the customer, the category, and whether after giving up waiting.
+type Caller = (String, &'static str, bool);
+
 /// A customer calling again: when (local ms), to which queue, who, about what.
 struct CallBack {
     at: i64,
@@ -259,7 +262,7 @@ impl Generator {
             * kind.volume()
             * (0.9 + 0.2 * rng.random::<f64>());
         let total_weight: f64 = HOURLY_PROFILE.iter().sum();
-        let mut arrivals: Vec<(i64, usize, Option<(String, &'static str, bool)>)> =
+        let mut arrivals: Vec<(i64, usize, Option<Caller>)> =
             Vec::with_capacity(volume as usize + 16);
         for (hour, weight) in HOURLY_PROFILE.iter().enumerate() {
             let expected = volume * weight / total_weight;

@@ -23,7 +23,7 @@
       label: {show: true, position: 'right', formatter: function (p) { return percent(p.value); }}}]
   });
   chart('quadrant-chart', {
-    grid: {left: 8, right: 24, top: 24, bottom: 8, containLabel: true},
+    grid: {left: 8, right: 24, top: 32, bottom: 28, containLabel: true},
     tooltip: {formatter: function (p) { return p.data[2]; }},
     xAxis: {type: 'value', name: d.text.performance, nameLocation: 'middle', nameGap: 24},
     yAxis: {type: 'value', name: d.text.importance, min: 0, max: 1},
@@ -34,7 +34,7 @@
         data: [{xAxis: 0}, {yAxis: d.quadrant.reduce(function (s, q) { return s + q.importance; }, 0) / Math.max(d.quadrant.length, 1)}]}}]
   });
   chart('residuals-chart', {
-    grid: {left: 8, right: 24, top: 24, bottom: 8, containLabel: true},
+    grid: {left: 8, right: 24, top: 32, bottom: 28, containLabel: true},
     tooltip: {formatter: function (p) { return p.data[2] + ': ' + p.data[1].toFixed(3); }},
     xAxis: {type: 'value', scale: true, name: d.text.fitted, nameLocation: 'middle', nameGap: 24},
     yAxis: {type: 'value', name: d.text.residual},

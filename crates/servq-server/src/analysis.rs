@@ -4,7 +4,7 @@
 //! `GET /api/v1/analysis/correlation`. The use case is `servq_app::analysis`.
 
 use axum::{
-    extract::{Query, State, rejection::QueryRejection},
+    extract::{Query, RawQuery, State, rejection::QueryRejection},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -51,8 +51,8 @@ pub(crate) struct DriverParams {
     rows: Option<String>,
     /// `json` (default) or `xlsx` (the data and the results).
     format: Option<String>,
-    /// Page form: one checkbox per candidate (repeated `p` parameters).
-    #[serde(default)]
+    /// Page form: the candidates ticked (repeated `p` parameters, gathered by the page).
+    #[serde(skip)]
     #[param(ignore)]
     p: Vec<String>,
     /// Page form: filter selects.
@@ -360,6 +360,25 @@ fn metric_label(locale: Locale, name: &str) -> String {
     }
 }
 
+/// `text` with every KPI key (`fcr_rate`) replaced by its name in `locale`, longest keys first
+/// so that `csat_mean` is not read as `csat`: the step log and the equation in words.
+fn in_words(locale: Locale, text: &str) -> String {
+    let mut keys: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
+    keys.sort_by_key(|key| std::cmp::Reverse(key.len()));
+    // two passes through placeholders, so a name never matches inside an inserted one
+    let mut out = text.to_owned();
+    for (index, key) in keys.iter().enumerate() {
+        out = out.replace(key, &format!("\u{1}{index}\u{2}"));
+    }
+    for (index, key) in keys.iter().enumerate() {
+        out = out.replace(
+            &format!("\u{1}{index}\u{2}"),
+            &t(locale, &format!("kpi.{key}")),
+        );
+    }
+    out
+}
+
 /// A coefficient row of the page.
 pub(crate) struct CoefficientRow {
     name: String,
@@ -376,6 +395,8 @@ pub(crate) struct CoefficientRow {
 pub(crate) struct DriverResult {
     /// The finding in a sentence.
     headline: String,
+    /// The equation with KPI names, and with the keys scripts use.
+    equation_words: String,
     equation: String,
     r_squared: String,
     adj_r_squared: String,
@@ -419,14 +440,21 @@ struct DriversPage {
 pub(crate) async fn drivers_page(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
-    params: Result<Query<DriverParams>, QueryRejection>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
     user.require(Permission::RunAnalysis)?;
-    let Query(params) = params?;
     let locale = user.locale;
+    // a checkbox per candidate sends `p` once per tick, which a struct cannot hold: gather them
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|error| Problem::bad_request(locale, "bad_query", error.to_string()))?;
+    let (ticked, rest): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(key, _)| key == "p");
+    let rest = serde_urlencoded::to_string(&rest).map_err(Problem::internal)?;
+    let mut params: DriverParams = serde_urlencoded::from_str(&rest)
+        .map_err(|error| Problem::bad_request(locale, "bad_query", error.to_string()))?;
+    params.p = ticked.into_iter().map(|(_, value)| value).collect();
     let (_, zone) = state.centre_zone().await?;
     let request = params.request(locale, &zone)?;
     let chosen: Vec<String> = if request.predictors.is_empty() {
@@ -659,6 +687,7 @@ fn result_view(
     }
     DriverResult {
         headline,
+        equation_words: in_words(locale, &analysis.equation),
         equation: analysis.equation.clone(),
         r_squared: format!("{:.3}", fit.r_squared),
         adj_r_squared: format!("{:.3}", fit.adj_r_squared),

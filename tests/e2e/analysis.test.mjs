@@ -1,0 +1,72 @@
+// Browser tests of the analysis pages: an analyst runs the driver analysis on the demo (its
+// pinned 28 days tell the study's story) and sees first-contact resolution in the result and
+// the chart; an agent is refused. Debian's chromium driven by playwright-core.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServq } from './support.mjs';
+
+let servq, base, browser, signIn;
+
+before(async () => {
+  servq = await startServq({
+    demo: ['--end', '2026-12-01'],
+    users: [['analyst1', 'analyst'], ['agent1', 'agent', 'A001']],
+  });
+  ({ base, browser, signIn } = servq);
+});
+
+after(async () => {
+  await servq?.stop();
+});
+
+test('an analyst finds what drives satisfaction: FCR in the result and the chart, an XLSX of it', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, 'analyst1');
+  await page.click('#nav-analysis');
+  await page.waitForURL(/\/analysis\/drivers/);
+  // the demo's four weeks, CSAT mean (the default target), the default candidates
+  await page.fill('#f-from', '2026-11-04');
+  await page.fill('#f-to', '2026-12-01');
+  await page.selectOption('#f-target', 'csat_mean');
+  await page.click('#analyse');
+  await page.waitForSelector('#result, #no-result, h1');
+  assert.equal(await page.$('#no-result'), null, `${page.url()}: ${await page.textContent('main')}`);
+  assert.ok(await page.$('#coefficients tr[data-name="fcr_rate"].significant'), `FCR is kept and significant: ${await page.textContent('#result')}`);
+  assert.match(await page.textContent('#headline'), /首呼解决率/);
+  const r2 = Number(await page.textContent('#r-squared'));
+  assert.ok(r2 >= 0.4 && r2 <= 0.75, `R² ${r2}`);
+  // the step log says, in Chinese, which collinear measure went and why
+  assert.match(await page.textContent('#steps'), /高度相关/);
+  // the charts drew: FCR among the relative weights
+  await page.waitForSelector('#weights-chart canvas');
+  const weights = await page.evaluate(() => window.servqDriverCharts['weights-chart'].getOption().yAxis[0].data);
+  assert.ok(weights.includes('首呼解决率'), JSON.stringify(weights));
+  for (const id of ['quadrant-chart', 'residuals-chart', 'correlation-chart']) {
+    assert.ok(await page.$(`#${id} canvas`), id);
+  }
+  const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(widths[0] <= widths[1], `${widths[0]} px on ${widths[1]}`);
+  // the export is a workbook
+  const xlsx = await page.evaluate(async () => {
+    const response = await fetch(document.getElementById('drivers-xlsx').href);
+    return [response.status, response.headers.get('content-type')];
+  });
+  assert.deepEqual(xlsx, [200, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']);
+  // a target nothing explains over a few days: a friendly answer with what to try
+  await page.goto(`${base}/analysis/drivers?from=2026-11-04&to=2026-12-01&target=ces&p=transfer_rate&p=aht_seconds`);
+  assert.match(await page.textContent('#no-result'), /可以试试/);
+  await context.close();
+});
+
+test('an agent may not run analyses', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'agent1');
+  assert.equal(await page.$('#nav-analysis'), null);
+  const response = await page.goto(`${base}/analysis/drivers`);
+  assert.equal(response.status(), 403);
+  const api = await page.evaluate(async () => (await fetch('/api/v1/analysis/drivers?target=csat_mean')).status);
+  assert.equal(api, 403);
+  await context.close();
+});
