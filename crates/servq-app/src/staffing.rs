@@ -1,13 +1,20 @@
 //! The interval history a staffing forecast starts from: inbound contacts per 15- or 30-minute
 //! interval of the centre's days, read from the store's rollups, as `servq-wfm` wants them
-//! (`servq staffing --from-store`; the staffing page later).
+//! (`servq staffing --from-store`), and the staffing reports built on it: one interval, or every
+//! interval of forecast days — one code path for `servq staffing`, the planning API and the
+//! staffing page.
 
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, ensure};
 use jiff::{Span, civil::Date, tz::TimeZone};
+use serde_json::{Map, Value, json};
 use servq_store::{Dimension, GroupField, KpiQuery, Store, TimeGrain};
-use servq_wfm::forecast::{self, DayHistory};
+use servq_wfm::{
+    Model, Patience, Performance, Staffing, StaffingPolicy, Target, Workload, evaluate,
+    forecast::{self, DayHistory},
+    required_staff, staff_with_shrinkage,
+};
 
 /// What to read: the days to forecast, how far back, the interval width and the contacts.
 #[derive(Debug, Clone)]
@@ -174,4 +181,338 @@ pub async fn interval_history(store: &Store, request: &HistoryRequest) -> Result
         target_days,
         actuals,
     })
+}
+
+/// The queueing model, when not implied by the options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelName {
+    /// Lost calls, no queue.
+    ErlangB,
+    /// Callers wait indefinitely.
+    ErlangC,
+    /// Callers hang up after an exponential patience.
+    ErlangA,
+}
+
+impl ModelName {
+    /// Parses `erlang_a`, `erlang_b`, `erlang_c`.
+    pub fn parse(text: &str) -> Option<ModelName> {
+        match text.trim() {
+            "erlang_a" => Some(ModelName::ErlangA),
+            "erlang_b" => Some(ModelName::ErlangB),
+            "erlang_c" => Some(ModelName::ErlangC),
+            _ => None,
+        }
+    }
+}
+
+/// What to staff for, as `servq staffing` and `GET /api/v1/planning/*` take it. Messages name
+/// an option through `flag` (`target_sl` → `--target-sl` on the command line).
+#[derive(Debug, Clone)]
+pub struct StaffingSpec {
+    /// Target service level (fraction answered within `target_time`).
+    pub target_sl: Option<f64>,
+    /// Service-level threshold, seconds.
+    pub target_time: f64,
+    /// Target ASA at most, seconds.
+    pub target_asa: Option<f64>,
+    /// Target answer rate at least.
+    pub target_answer_rate: Option<f64>,
+    /// Target abandon rate at most.
+    pub target_abandon_rate: Option<f64>,
+    /// Target blocking at most (Erlang B).
+    pub target_blocking: Option<f64>,
+    /// Occupancy cap.
+    pub max_occupancy: Option<f64>,
+    /// Share of paid time off the phones.
+    pub shrinkage: f64,
+    /// Mean caller patience, seconds: Erlang A.
+    pub patience: Option<f64>,
+    /// The model, when given.
+    pub model: Option<ModelName>,
+    /// What-if: evaluate the given agents instead of searching.
+    pub evaluate: bool,
+}
+
+/// How an option is named in messages: `--target-sl` on the command line, `target_sl` in the
+/// API.
+pub type FlagName = fn(&str) -> String;
+
+impl StaffingSpec {
+    /// The queueing model these options select.
+    pub fn model(&self, flag: FlagName) -> Result<Model> {
+        let patience = self
+            .patience
+            .map(Patience::seconds)
+            .transpose()
+            .with_context(|| flag("patience"))?;
+        Ok(match (self.model, patience) {
+            (Some(ModelName::ErlangA) | None, Some(patience)) => Model::ErlangA(patience),
+            (Some(ModelName::ErlangA), None) => {
+                anyhow::bail!(
+                    "{} erlang_a needs {} SECONDS",
+                    flag("model"),
+                    flag("patience")
+                )
+            }
+            (Some(ModelName::ErlangB), None) => Model::ErlangB,
+            (Some(ModelName::ErlangC), None) => Model::ErlangC,
+            (Some(other), Some(_)) => {
+                anyhow::bail!(
+                    "{} only applies to erlang_a, not {other:?}",
+                    flag("patience")
+                )
+            }
+            (None, None) if self.target_blocking.is_some() => Model::ErlangB,
+            (None, None) => Model::ErlangC,
+        })
+    }
+
+    /// The targets, cap and shrinkage these options set.
+    pub fn policy(&self, flag: FlagName) -> Result<StaffingPolicy> {
+        let mut targets = Vec::new();
+        if let Some(fraction) = self.target_sl {
+            targets.push(
+                Target::service_level(fraction, self.target_time)
+                    .with_context(|| flag("target_sl"))?,
+            );
+        }
+        if let Some(seconds) = self.target_asa {
+            targets.push(Target::max_asa(seconds).with_context(|| flag("target_asa"))?);
+        }
+        if let Some(fraction) = self.target_answer_rate {
+            targets.push(
+                Target::min_answer_rate(fraction).with_context(|| flag("target_answer_rate"))?,
+            );
+        }
+        if let Some(fraction) = self.target_abandon_rate {
+            targets.push(
+                Target::max_abandon_rate(fraction).with_context(|| flag("target_abandon_rate"))?,
+            );
+        }
+        if let Some(fraction) = self.target_blocking {
+            targets.push(Target::max_blocking(fraction).with_context(|| flag("target_blocking"))?);
+        }
+        if targets.is_empty() && !self.evaluate {
+            anyhow::bail!(
+                "give a target ({} with {}, {}, {}, {} or {}), or {} {} N",
+                flag("target_sl"),
+                flag("target_time"),
+                flag("target_asa"),
+                flag("target_answer_rate"),
+                flag("target_abandon_rate"),
+                flag("target_blocking"),
+                flag("evaluate"),
+                flag("agents")
+            );
+        }
+        Ok(StaffingPolicy::new(
+            targets,
+            self.max_occupancy,
+            self.shrinkage,
+            self.target_time,
+        )?)
+    }
+}
+
+/// A finite number as JSON, else null.
+fn number(value: f64) -> Value {
+    crate::analysis::json_number(value)
+}
+
+/// Searches the staffing, or with `agents` evaluates it.
+pub fn staff_interval(
+    workload: &Workload,
+    model: &Model,
+    policy: &StaffingPolicy,
+    agents: Option<u32>,
+) -> Result<Staffing> {
+    Ok(match agents {
+        Some(agents) => Staffing {
+            agents,
+            staff_with_shrinkage: staff_with_shrinkage(agents, policy.shrinkage()),
+            performance: evaluate(workload, model, agents, policy.service_level_seconds())?,
+        },
+        None => required_staff(workload, model, policy)?,
+    })
+}
+
+/// The contract keys of one interval, in documented order (docs/cli.md, `servq staffing`).
+pub fn interval_json(model: &Model, staffing: &Staffing) -> Map<String, Value> {
+    let p: &Performance = &staffing.performance;
+    let mut object = Map::new();
+    object.insert("model".into(), json!(model.name()));
+    object.insert("traffic_erlangs".into(), number(p.traffic_erlangs));
+    object.insert("agents".into(), json!(staffing.agents));
+    object.insert(
+        "staff_with_shrinkage".into(),
+        json!(staffing.staff_with_shrinkage),
+    );
+    object.insert("probability_wait".into(), number(p.probability_wait));
+    object.insert("service_level".into(), number(p.service_level));
+    object.insert("asa_seconds".into(), number(p.asa_seconds));
+    object.insert("occupancy".into(), number(p.occupancy));
+    object.insert(
+        "abandon_probability".into(),
+        p.abandon_probability.map_or(Value::Null, number),
+    );
+    object.insert("answer_rate".into(), number(p.answer_rate));
+    object.insert(
+        "blocking_probability".into(),
+        p.blocking_probability.map_or(Value::Null, number),
+    );
+    object.insert("stable".into(), json!(p.stable));
+    object
+}
+
+/// `servq staffing --calls … --format json`: one interval staffed (or, with `agents`, evaluated).
+pub fn interval_report(
+    workload: &Workload,
+    model: &Model,
+    policy: &StaffingPolicy,
+    agents: Option<u32>,
+) -> Result<Value> {
+    let staffing = staff_interval(workload, model, policy, agents)?;
+    let mut object = interval_json(model, &staffing);
+    object.insert(
+        "service_level_seconds".into(),
+        number(policy.service_level_seconds()),
+    );
+    object.insert("shrinkage".into(), number(policy.shrinkage()));
+    Ok(Value::Object(object))
+}
+
+/// The interval length of a grain, seconds.
+pub fn grain_seconds(grain: TimeGrain) -> Option<f64> {
+    match grain {
+        TimeGrain::Interval15 => Some(900.0),
+        TimeGrain::Interval30 => Some(1800.0),
+        _ => None,
+    }
+}
+
+/// `HH:MM` of interval `slot`.
+pub fn slot_label(slot: usize, interval: f64) -> String {
+    let minutes = (slot as f64 * interval / 60.0) as usize;
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// The agents of a what-if: the same number every interval, or a number per interval slot
+/// (slots not given have none).
+#[derive(Debug, Clone)]
+pub enum WhatIf {
+    /// Search the staffing for the targets.
+    Search,
+    /// The same agents every interval.
+    Every(u32),
+    /// Agents by interval slot.
+    BySlot(BTreeMap<usize, u32>),
+}
+
+/// `servq staffing --from-store --date …`: forecasts `request`'s days from the store's
+/// history and staffs (or evaluates) every interval.
+pub async fn day_report(
+    store: &Store,
+    request: &HistoryRequest,
+    model: &Model,
+    policy: &StaffingPolicy,
+    what_if: &WhatIf,
+) -> Result<Value> {
+    let interval =
+        grain_seconds(request.grain).context("a staffing day has 15- or 30-minute intervals")?;
+    let slots = (86_400.0 / interval) as usize;
+    let StoreHistory {
+        zone_name,
+        history,
+        target_days,
+        actuals,
+    } = interval_history(store, request).await?;
+    let holdout = (history.len() >= forecast::MIN_HISTORY_DAYS + 7)
+        .then(|| forecast::holdout(&history, 7))
+        .transpose()?;
+    let predictions = forecast::forecast(&history, &target_days)?;
+
+    let mut intervals = Vec::new();
+    let (mut total_calls, mut agent_slots, mut staff_slots, mut answered_within) =
+        (0.0, 0_u64, 0_u64, 0.0);
+    for ((predicted, actual), day) in predictions.iter().zip(&actuals).zip(&target_days) {
+        let day_date = day_date(*day)?.to_string();
+        for slot in 0..slots {
+            let calls = predicted.offered[slot];
+            let aht = predicted.aht_seconds[slot];
+            let start = slot_label(slot, interval);
+            let agents = match what_if {
+                WhatIf::Search => None,
+                WhatIf::Every(agents) => Some(*agents),
+                WhatIf::BySlot(by_slot) => Some(by_slot.get(&slot).copied().unwrap_or(0)),
+            };
+            let mut object = Map::new();
+            object.insert("date".into(), json!(day_date));
+            object.insert("start".into(), json!(start));
+            object.insert("calls".into(), number(calls));
+            object.insert("aht_seconds".into(), number(aht));
+            if calls > 0.0 && aht > 0.0 {
+                let workload = Workload::new(calls, interval, aht)?;
+                let staffing = staff_interval(&workload, model, policy, agents)
+                    .with_context(|| format!("interval {start}"))?;
+                total_calls += calls;
+                agent_slots += u64::from(staffing.agents);
+                staff_slots += u64::from(staffing.staff_with_shrinkage);
+                answered_within += calls * staffing.performance.service_level;
+                let mut values = interval_json(model, &staffing);
+                values.shift_remove("model");
+                object.extend(values);
+            } else {
+                let agents = agents.unwrap_or(0);
+                object.insert("traffic_erlangs".into(), json!(0.0));
+                object.insert("agents".into(), json!(agents));
+                object.insert(
+                    "staff_with_shrinkage".into(),
+                    json!(staff_with_shrinkage(agents, policy.shrinkage())),
+                );
+                agent_slots += u64::from(agents);
+                staff_slots += u64::from(staff_with_shrinkage(agents, policy.shrinkage()));
+            }
+            if let Some(actual) = actual {
+                object.insert("actual_calls".into(), number(actual.offered[slot]));
+            }
+            intervals.push(Value::Object(object));
+        }
+    }
+    let known_actuals: Vec<f64> = actuals
+        .iter()
+        .flatten()
+        .map(|day| day.offered.iter().sum())
+        .collect();
+    let hours = interval / 3600.0;
+    let history_from = day_date(history[0].day)?;
+    Ok(json!({
+        "date": request.date.to_string(),
+        "days": request.days,
+        "time_zone": zone_name,
+        "model": model.name(),
+        "interval_seconds": interval,
+        "service_level_seconds": policy.service_level_seconds(),
+        "shrinkage": policy.shrinkage(),
+        "history": {
+            "from": history_from.to_string(),
+            "days": history.len(),
+        },
+        "holdout": holdout.map(|error| json!({
+            "days": error.days,
+            "intervals": error.intervals,
+            "mape_percent": error.mape,
+            "wape_percent": error.wape,
+            "daily_wape_percent": error.daily_wape,
+            "seasonal_naive_wape_percent": error.naive_wape,
+        })),
+        "totals": {
+            "calls": total_calls,
+            "actual_calls": (!known_actuals.is_empty()).then(|| known_actuals.iter().sum::<f64>()),
+            "agent_hours": agent_slots as f64 * hours,
+            "staff_hours": staff_slots as f64 * hours,
+            "service_level": (total_calls > 0.0).then(|| answered_within / total_calls),
+        },
+        "intervals": intervals,
+    }))
 }

@@ -6,15 +6,12 @@ use std::{collections::BTreeMap, io::Write, path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result, bail, ensure};
 use jiff::civil::Date;
-use serde_json::{Map, Value, json};
-use servq_app::staffing::{HistoryRequest, StoreHistory, day_date, interval_history};
+use serde_json::Value;
+use servq_app::staffing::{self, HistoryRequest, StaffingSpec, WhatIf};
 use servq_store::TimeGrain;
-use servq_wfm::{
-    Model, Patience, Performance, Staffing, StaffingPolicy, Target, Workload, evaluate, forecast,
-    required_staff, staff_with_shrinkage,
-};
+use servq_wfm::{Model, StaffingPolicy, Workload};
 
-use crate::{config::Config, json_number as number};
+use crate::config::Config;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -113,60 +110,36 @@ pub struct StaffingArgs {
 }
 
 impl StaffingArgs {
-    fn model(&self) -> Result<Model> {
-        let patience = self
-            .patience
-            .map(Patience::seconds)
-            .transpose()
-            .context("--patience")?;
-        Ok(match (self.model, patience) {
-            (Some(ModelName::ErlangA) | None, Some(patience)) => Model::ErlangA(patience),
-            (Some(ModelName::ErlangA), None) => bail!("--model erlang_a needs --patience SECONDS"),
-            (Some(ModelName::ErlangB), None) => Model::ErlangB,
-            (Some(ModelName::ErlangC), None) => Model::ErlangC,
-            (Some(other), Some(_)) => {
-                bail!("--patience only applies to erlang_a, not {other:?}")
-            }
-            (None, None) if self.target_blocking.is_some() => Model::ErlangB,
-            (None, None) => Model::ErlangC,
-        })
-    }
-
-    fn policy(&self) -> Result<StaffingPolicy> {
-        let mut targets = Vec::new();
-        if let Some(fraction) = self.target_sl {
-            targets.push(Target::service_level(fraction, self.target_time).context("--target-sl")?);
+    fn spec(&self) -> StaffingSpec {
+        StaffingSpec {
+            target_sl: self.target_sl,
+            target_time: self.target_time,
+            target_asa: self.target_asa,
+            target_answer_rate: self.target_answer_rate,
+            target_abandon_rate: self.target_abandon_rate,
+            target_blocking: self.target_blocking,
+            max_occupancy: self.max_occupancy,
+            shrinkage: self.shrinkage,
+            patience: self.patience,
+            model: self.model.map(|name| match name {
+                ModelName::ErlangA => staffing::ModelName::ErlangA,
+                ModelName::ErlangB => staffing::ModelName::ErlangB,
+                ModelName::ErlangC => staffing::ModelName::ErlangC,
+            }),
+            evaluate: self.evaluate,
         }
-        if let Some(seconds) = self.target_asa {
-            targets.push(Target::max_asa(seconds).context("--target-asa")?);
-        }
-        if let Some(fraction) = self.target_answer_rate {
-            targets.push(Target::min_answer_rate(fraction).context("--target-answer-rate")?);
-        }
-        if let Some(fraction) = self.target_abandon_rate {
-            targets.push(Target::max_abandon_rate(fraction).context("--target-abandon-rate")?);
-        }
-        if let Some(fraction) = self.target_blocking {
-            targets.push(Target::max_blocking(fraction).context("--target-blocking")?);
-        }
-        if targets.is_empty() && !self.evaluate {
-            bail!(
-                "give a target (--target-sl with --target-time, --target-asa, --target-answer-rate, \
-                 --target-abandon-rate or --target-blocking), or --evaluate --agents N"
-            );
-        }
-        Ok(StaffingPolicy::new(
-            targets,
-            self.max_occupancy,
-            self.shrinkage,
-            self.target_time,
-        )?)
     }
 }
 
+/// An option as the command line spells it: `target_sl` → `--target-sl`.
+fn flag(name: &str) -> String {
+    format!("--{}", name.replace('_', "-"))
+}
+
 pub async fn run(config: &Config, args: StaffingArgs) -> Result<ExitCode> {
-    let model = args.model()?;
-    let policy = args.policy()?;
+    let spec = args.spec();
+    let model = spec.model(flag)?;
+    let policy = spec.policy(flag)?;
     if args.evaluate {
         ensure!(
             args.agents.is_some() || (args.from_store && args.agents_file.is_some()),
@@ -196,19 +169,12 @@ pub async fn run(config: &Config, args: StaffingArgs) -> Result<ExitCode> {
             .aht
             .context("--aht is required (or use --from-store)")?;
         let workload = Workload::new(calls, args.interval, aht)?;
-        let staffing = staff_interval(
+        staffing::interval_report(
             &workload,
             &model,
             &policy,
             args.evaluate.then(|| args.agents.unwrap_or(0)),
-        )?;
-        let mut object = interval_json(&model, &staffing);
-        object.insert(
-            "service_level_seconds".into(),
-            number(policy.service_level_seconds()),
-        );
-        object.insert("shrinkage".into(), number(policy.shrinkage()));
-        Value::Object(object)
+        )?
     };
     // written, not println!'d, so that `servq staffing … | head` ends quietly
     let mut out = std::io::stdout().lock();
@@ -220,51 +186,6 @@ pub async fn run(config: &Config, args: StaffingArgs) -> Result<ExitCode> {
         Format::Table => print_table(&report, &mut out)?,
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Searches the staffing, or with `agents` evaluates it.
-fn staff_interval(
-    workload: &Workload,
-    model: &Model,
-    policy: &StaffingPolicy,
-    agents: Option<u32>,
-) -> Result<Staffing> {
-    Ok(match agents {
-        Some(agents) => Staffing {
-            agents,
-            staff_with_shrinkage: staff_with_shrinkage(agents, policy.shrinkage()),
-            performance: evaluate(workload, model, agents, policy.service_level_seconds())?,
-        },
-        None => required_staff(workload, model, policy)?,
-    })
-}
-
-/// The contract keys of one interval, in documented order (docs/cli.md, `servq staffing`).
-fn interval_json(model: &Model, staffing: &Staffing) -> Map<String, Value> {
-    let p: &Performance = &staffing.performance;
-    let mut object = Map::new();
-    object.insert("model".into(), json!(model.name()));
-    object.insert("traffic_erlangs".into(), number(p.traffic_erlangs));
-    object.insert("agents".into(), json!(staffing.agents));
-    object.insert(
-        "staff_with_shrinkage".into(),
-        json!(staffing.staff_with_shrinkage),
-    );
-    object.insert("probability_wait".into(), number(p.probability_wait));
-    object.insert("service_level".into(), number(p.service_level));
-    object.insert("asa_seconds".into(), number(p.asa_seconds));
-    object.insert("occupancy".into(), number(p.occupancy));
-    object.insert(
-        "abandon_probability".into(),
-        p.abandon_probability.map_or(Value::Null, number),
-    );
-    object.insert("answer_rate".into(), number(p.answer_rate));
-    object.insert(
-        "blocking_probability".into(),
-        p.blocking_probability.map_or(Value::Null, number),
-    );
-    object.insert("stable".into(), json!(p.stable));
-    object
 }
 
 /// Forecasts `--date` from the store's history and staffs every interval of it.
@@ -303,112 +224,15 @@ async fn day_report(
     request
         .check()
         .map_err(|error| anyhow::anyhow!("--{error}"))?;
-    let slots = (86_400.0 / args.interval) as usize;
-    let agents_by_slot = match &args.agents_file {
-        Some(path) => Some(read_agents_file(path, args.interval)?),
-        None => None,
+    let what_if = match &args.agents_file {
+        Some(path) => WhatIf::BySlot(read_agents_file(path, args.interval)?),
+        None if args.evaluate => WhatIf::Every(args.agents.unwrap_or(0)),
+        None => WhatIf::Search,
     };
     let store = config.open_store().await?;
-    let read = interval_history(&store, &request).await;
+    let report = staffing::day_report(&store, &request, model, policy, &what_if).await;
     store.close().await;
-    let StoreHistory {
-        zone_name,
-        history,
-        target_days,
-        actuals,
-    } = read?;
-    let holdout = (history.len() >= forecast::MIN_HISTORY_DAYS + 7)
-        .then(|| forecast::holdout(&history, 7))
-        .transpose()?;
-    let predictions = forecast::forecast(&history, &target_days)?;
-
-    let mut intervals = Vec::new();
-    let (mut total_calls, mut agent_slots, mut staff_slots, mut answered_within) =
-        (0.0, 0_u64, 0_u64, 0.0);
-    for ((predicted, actual), day) in predictions.iter().zip(&actuals).zip(&target_days) {
-        let day_date = day_date(*day)?.to_string();
-        for slot in 0..slots {
-            let calls = predicted.offered[slot];
-            let aht = predicted.aht_seconds[slot];
-            let start = slot_label(slot, args.interval);
-            let agents = match &agents_by_slot {
-                Some(by_slot) => Some(by_slot.get(&slot).copied().unwrap_or(0)),
-                None => args.evaluate.then(|| args.agents.unwrap_or(0)),
-            };
-            let mut object = Map::new();
-            object.insert("date".into(), json!(day_date));
-            object.insert("start".into(), json!(start));
-            object.insert("calls".into(), number(calls));
-            object.insert("aht_seconds".into(), number(aht));
-            if calls > 0.0 && aht > 0.0 {
-                let workload = Workload::new(calls, args.interval, aht)?;
-                let staffing = staff_interval(&workload, model, policy, agents)
-                    .with_context(|| format!("interval {start}"))?;
-                total_calls += calls;
-                agent_slots += u64::from(staffing.agents);
-                staff_slots += u64::from(staffing.staff_with_shrinkage);
-                answered_within += calls * staffing.performance.service_level;
-                let mut values = interval_json(model, &staffing);
-                values.shift_remove("model");
-                object.extend(values);
-            } else {
-                let agents = agents.unwrap_or(0);
-                object.insert("traffic_erlangs".into(), json!(0.0));
-                object.insert("agents".into(), json!(agents));
-                object.insert(
-                    "staff_with_shrinkage".into(),
-                    json!(staff_with_shrinkage(agents, policy.shrinkage())),
-                );
-                agent_slots += u64::from(agents);
-                staff_slots += u64::from(staff_with_shrinkage(agents, policy.shrinkage()));
-            }
-            if let Some(actual) = actual {
-                object.insert("actual_calls".into(), number(actual.offered[slot]));
-            }
-            intervals.push(Value::Object(object));
-        }
-    }
-    let known_actuals: Vec<f64> = actuals
-        .iter()
-        .flatten()
-        .map(|day| day.offered.iter().sum())
-        .collect();
-    let hours = args.interval / 3600.0;
-    let history_from = day_date(history[0].day)?;
-    Ok(json!({
-        "date": date.to_string(),
-        "days": args.days,
-        "time_zone": zone_name,
-        "model": model.name(),
-        "interval_seconds": args.interval,
-        "service_level_seconds": policy.service_level_seconds(),
-        "shrinkage": policy.shrinkage(),
-        "history": {
-            "from": history_from.to_string(),
-            "days": history.len(),
-        },
-        "holdout": holdout.map(|error| json!({
-            "days": error.days,
-            "intervals": error.intervals,
-            "mape_percent": error.mape,
-            "wape_percent": error.wape,
-            "daily_wape_percent": error.daily_wape,
-            "seasonal_naive_wape_percent": error.naive_wape,
-        })),
-        "totals": {
-            "calls": total_calls,
-            "actual_calls": (!known_actuals.is_empty()).then(|| known_actuals.iter().sum::<f64>()),
-            "agent_hours": agent_slots as f64 * hours,
-            "staff_hours": staff_slots as f64 * hours,
-            "service_level": (total_calls > 0.0).then(|| answered_within / total_calls),
-        },
-        "intervals": intervals,
-    }))
-}
-
-fn slot_label(slot: usize, interval: f64) -> String {
-    let minutes = (slot as f64 * interval / 60.0) as usize;
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    report
 }
 
 /// Reads `interval,agents` rows (interval as HH:MM on the interval grid) into agents by slot.
