@@ -516,3 +516,40 @@ pub async fn day_report(
         "intervals": intervals,
     }))
 }
+
+/// Mean caller patience measured from the store by the censored estimate: the total waiting
+/// time of all callers (answered or not, short abandons left out) divided by the number of
+/// abandons, over the weeks of history before `request.date`, for its queues and channels.
+/// `None` when nobody abandoned (patience cannot be told from the data).
+pub async fn measured_patience(store: &Store, request: &HistoryRequest) -> Result<Option<f64>> {
+    let zone_name = store.centre_zone().await?;
+    let zone =
+        TimeZone::get(&zone_name).with_context(|| format!("centre time zone {zone_name}"))?;
+    let start = |date: Date| -> Result<i64> {
+        Ok(date.to_zoned(zone.clone())?.timestamp().as_millisecond())
+    };
+    let from = request
+        .date
+        .checked_sub(Span::new().days(7 * i64::from(request.history_weeks)))?;
+    let mut filters = vec![(Dimension::Direction, vec!["inbound".to_owned()])];
+    if !request.queues.is_empty() {
+        filters.push((Dimension::Queue, request.queues.clone()));
+    }
+    if !request.channels.is_empty() {
+        filters.push((Dimension::Channel, request.channels.clone()));
+    }
+    let groups = store
+        .kpi(&KpiQuery {
+            group_by: Vec::new(),
+            from_ms: Some(start(from)?),
+            to_ms: Some(start(request.date)?),
+            zone,
+            filters,
+        })
+        .await?;
+    Ok(groups.first().and_then(|group| {
+        let c = &group.contacts;
+        let abandons = c.abandoned - c.short_abandoned;
+        (abandons > 0).then(|| c.wait_counted_ms as f64 / 1000.0 / abandons as f64)
+    }))
+}

@@ -19,6 +19,7 @@ mod notifications;
 mod observe;
 mod openapi;
 mod pages;
+mod planning;
 mod qa_pages;
 mod qa_setup;
 mod query_params;
@@ -423,6 +424,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/settings", get(admin_pages::settings_page))
         .route("/admin/roster", get(admin_pages::roster_page))
         .route("/analysis/drivers", get(analysis::drivers_page))
+        .route("/planning/staffing", get(planning::staffing_page))
         .route("/account", get(admin_pages::account_page))
         .route("/notifications", get(notifications::page))
         .route("/search", get(search::page))
@@ -505,6 +507,12 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         ("/api/v1/agents", get(admin::roster)),
         ("/api/v1/analysis/drivers", get(analysis::drivers_api)),
+        ("/api/v1/planning/staffing", get(planning::interval_api)),
+        ("/api/v1/planning/day", get(planning::day_api)),
+        (
+            "/api/v1/planning/day/evaluate",
+            post(planning::evaluate_api),
+        ),
         (
             "/api/v1/analysis/correlation",
             get(analysis::correlation_api),

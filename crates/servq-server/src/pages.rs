@@ -203,13 +203,19 @@ struct Header<'a> {
 }
 
 /// The pages in the header, each with the permission that opens it.
-const NAV_LINKS: [(Permission, &str, &str, &str); 9] = [
+const NAV_LINKS: [(Permission, &str, &str, &str); 10] = [
     (Permission::ViewOwnKpis, "/qa", "nav.qa", "nav-qa"),
     (
         Permission::RunAnalysis,
         "/analysis/drivers",
         "nav.analysis",
         "nav-analysis",
+    ),
+    (
+        Permission::PlanStaffing,
+        "/planning/staffing",
+        "nav.planning",
+        "nav-planning",
     ),
     (
         Permission::ViewOwnKpis,
@@ -680,6 +686,11 @@ pub(crate) const ECHARTS_PATH: &str = "/assets/echarts-6.1.0.min.js";
 /// The page assets served at `/assets/{name}`: (name, content, content type). Pages load them
 /// as files (no inline script or style: the Content-Security-Policy allows only `'self'`).
 const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "planning.js",
+        include_str!("../assets/planning.js"),
+        "text/javascript; charset=utf-8",
+    ),
     (
         "analysis.js",
         include_str!("../assets/analysis.js"),

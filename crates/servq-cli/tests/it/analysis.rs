@@ -106,7 +106,7 @@ async fn api(server: &Server, token: &str, path: &str) -> (reqwest::StatusCode, 
 }
 
 #[tokio::test]
-async fn the_drivers_api_answers_exactly_what_the_command_line_does() {
+async fn the_analysis_and_planning_apis_answer_exactly_what_the_command_line_does() {
     for db in TestDatabase::both().await {
         servq_ok(
             &db,
@@ -198,5 +198,97 @@ async fn the_drivers_api_answers_exactly_what_the_command_line_does() {
         assert_eq!(status, reqwest::StatusCode::OK, "{matrix}");
         assert_eq!(matrix["n"][0][0], 21);
         assert_eq!(matrix["columns"][1], "fcr_rate");
+
+        // staffing: one interval (search and what-if) and a forecast day, the same JSON
+        let supervisor = token(&db, "sup", "supervisor", None);
+        for (query, args) in [
+            (
+                "calls=100&interval=1800&aht=180&target_sl=0.8&target_time=20&shrinkage=0.3&max_occupancy=0.85",
+                vec![
+                    "--calls",
+                    "100",
+                    "--interval",
+                    "1800",
+                    "--aht",
+                    "180",
+                    "--target-sl",
+                    "0.8",
+                    "--target-time",
+                    "20",
+                    "--shrinkage",
+                    "0.3",
+                    "--max-occupancy",
+                    "0.85",
+                ],
+            ),
+            (
+                "calls=100&aht=180&target_sl=0.8&patience=120&agents=9",
+                vec![
+                    "--calls",
+                    "100",
+                    "--aht",
+                    "180",
+                    "--target-sl",
+                    "0.8",
+                    "--patience",
+                    "120",
+                    "--evaluate",
+                    "--agents",
+                    "9",
+                ],
+            ),
+        ] {
+            let mut cli_args = vec!["staffing", "--format", "json"];
+            cli_args.extend(args);
+            let from_cli: Value = serde_json::from_slice(&servq_ok(&db, &cli_args).stdout).unwrap();
+            let (status, from_api) = api(
+                &server,
+                &supervisor,
+                &format!("/api/v1/planning/staffing?{query}"),
+            )
+            .await;
+            assert_eq!(status, reqwest::StatusCode::OK, "{from_api}");
+            assert_eq!(from_api, from_cli, "{:?} {query}", db.backend);
+        }
+        let day_cli: Value = serde_json::from_slice(
+            &servq_ok(
+                &db,
+                &[
+                    "staffing",
+                    "--from-store",
+                    "--date",
+                    "2026-11-11",
+                    "--queue",
+                    "card",
+                    "--target-sl",
+                    "0.8",
+                    "--max-occupancy",
+                    "0.85",
+                    "--shrinkage",
+                    "0.3",
+                    "--history-weeks",
+                    "3",
+                    "--format",
+                    "json",
+                ],
+            )
+            .stdout,
+        )
+        .unwrap();
+        let (status, day_api) = api(
+            &server,
+            &supervisor,
+            "/api/v1/planning/day?date=2026-11-11&queue=card&target_sl=0.8&max_occupancy=0.85&shrinkage=0.3&history_weeks=3",
+        )
+        .await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{day_api}");
+        assert_eq!(day_api, day_cli, "{:?} planning day", db.backend);
+        let (status, _) = api(
+            &server,
+            &agent,
+            "/api/v1/planning/staffing?calls=100&aht=180&target_sl=0.8",
+        )
+        .await;
+        assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
     }
 }
