@@ -10,7 +10,7 @@ let servq, base, browser, signIn;
 before(async () => {
   servq = await startServq({
     demo: ['--end', '2026-12-01'],
-    users: [['analyst1', 'analyst'], ['agent1', 'agent', 'A001']],
+    users: [['analyst1', 'analyst'], ['agent1', 'agent', 'A001'], ['sup', 'supervisor']],
   });
   ({ base, browser, signIn } = servq);
 });
@@ -59,7 +59,41 @@ test('an analyst finds what drives satisfaction: FCR in the result and the chart
   await context.close();
 });
 
-test('an agent may not run analyses', async () => {
+test('a supervisor plans the next day for one queue and changes an interval in the what-if', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.click('#nav-planning');
+  await page.waitForURL(/\/planning\/staffing/);
+  await page.fill('#f-date', '2026-12-02');
+  await page.selectOption('#f-queue', 'card');
+  await page.selectOption('#f-model', 'erlang_a');
+  await page.click('#plan');
+  await page.waitForSelector('#plan-summary');
+  assert.match(await page.textContent('#patience'), /\d+ 秒/);
+  await page.waitForSelector('#plan-chart canvas');
+  // the interval at 10:00: fewer agents than needed lowers its predicted service level
+  const row = page.locator('#plan-rows tr[data-start="10:00"]');
+  const needed = Number(await row.locator('.plan-agents').inputValue());
+  assert.ok(needed > 2, `needed ${needed}`);
+  const before = parseFloat(await row.locator('.plan-sl').textContent());
+  await row.locator('.plan-agents').fill(String(needed - 2));
+  await page.click('#recalculate');
+  await page.waitForFunction(() => document.getElementById('what-if-total').textContent !== '');
+  const after = parseFloat(await row.locator('.plan-sl').textContent());
+  assert.ok(after < before, `${after} < ${before}`);
+  // the requirement downloads as a workbook; the calculator answers one interval
+  const xlsx = await page.evaluate(async () => (await fetch(document.getElementById('plan-xlsx').href)).headers.get('content-type'));
+  assert.equal(xlsx, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  await page.click('#calculate');
+  await page.waitForFunction(() => document.getElementById('calculator-result').textContent !== '');
+  assert.match(await page.textContent('#calculator-result'), /需要 \d+ 名坐席/);
+  const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(widths[0] <= widths[1], `${widths[0]} px on ${widths[1]}`);
+  await context.close();
+});
+
+test('an agent may neither analyse nor plan', async () => {
   const context = await browser.newContext({ locale: 'zh-CN' });
   const page = await context.newPage();
   await signIn(page, 'agent1');
@@ -68,5 +102,8 @@ test('an agent may not run analyses', async () => {
   assert.equal(response.status(), 403);
   const api = await page.evaluate(async () => (await fetch('/api/v1/analysis/drivers?target=csat_mean')).status);
   assert.equal(api, 403);
+  assert.equal((await page.goto(`${base}/planning/staffing`)).status(), 403);
+  const plan = await page.evaluate(async () => (await fetch('/api/v1/planning/staffing?calls=10&aht=100&target_sl=0.8')).status);
+  assert.equal(plan, 403);
   await context.close();
 });

@@ -50,6 +50,9 @@ test('a supervisor sees the dashboard, the chart and the CLI\'s numbers, in any 
   await page.waitForSelector('#trend canvas');
   const series = await page.evaluate(() => window.servqTrend.getOption().series.map((s) => s.data.length));
   assert.deepEqual(series, [21, 21, 21]);
+  // and the quality trend: CSAT, QA score and NPS over the same days
+  const quality = await page.evaluate(() => window.servqQualityTrend.getOption().series.map((s) => s.data.length));
+  assert.deepEqual(quality, [21, 21, 21]);
   assert.ok(await page.isVisible('#agents tr.bottom'));
   // drill down from the service-level tile: the contacts that missed it, as many as the CLI counts
   await page.click('[data-metric="service_level"]');
@@ -112,6 +115,10 @@ test('an agent sees only their own contacts and no ranking', async () => {
   assert.equal(await page.$('[data-metric="answer_rate"]'), null);
   assert.ok(await page.$('[data-metric="aht_seconds"]'));
   assert.equal(await page.$('#agents'), null);
+  // their own satisfaction and QA trend
+  await page.waitForSelector('#quality-trend canvas');
+  const names = await page.evaluate(() => window.servqQualityTrend.getOption().series.map((s) => s.name));
+  assert.ok(names.includes('质检得分'), JSON.stringify(names));
   await context.close();
 });
 

@@ -303,6 +303,10 @@ fn exports(view: &View, by: &str) -> Exports {
 /// The measures the trend chart draws, in its table view's column order.
 pub(crate) const TREND_NAMES: [&str; 3] = ["offered", "service_level", "answer_rate"];
 
+/// The measures the quality trend draws: what customers said and what QA scored (an agent sees
+/// their own).
+pub(crate) const QUALITY_TREND_NAMES: [&str; 3] = ["csat", "nps", "qa_score"];
+
 /// The trend chart's data: the periods with offered contacts, service level and answer rate,
 /// as JSON safe inside a script element.
 fn trend_data(locale: Locale, periods: &[KpiGroup]) -> String {
@@ -318,10 +322,16 @@ fn trend_data(locale: Locale, periods: &[KpiGroup]) -> String {
         "offered": series("offered"),
         "service_level": series("service_level"),
         "answer_rate": series("answer_rate"),
+        "csat": series("csat"),
+        "nps": series("nps"),
+        "qa_score": series("qa_score"),
         "names": {
             "offered": t(locale, "kpi.offered"),
             "service_level": t(locale, "kpi.service_level"),
             "answer_rate": t(locale, "kpi.answer_rate"),
+            "csat": t(locale, "kpi.csat"),
+            "nps": t(locale, "kpi.nps"),
+            "qa_score": t(locale, "kpi.qa_score"),
         },
     });
     // `</` cannot appear inside the JSON script element
@@ -729,6 +739,18 @@ pub(crate) async fn dashboard(
                 )
             })
             .collect(),
+        quality_rows: periods
+            .iter()
+            .map(|group| {
+                (
+                    group.key[0].clone().unwrap_or_default(),
+                    QUALITY_TREND_NAMES
+                        .iter()
+                        .map(|name| show(name, metric_number(group, name)))
+                        .collect(),
+                )
+            })
+            .collect(),
         trend_exports: exports(&view, view.grain.name()),
         ranking,
     });
@@ -760,6 +782,8 @@ pub(crate) struct DashboardContent {
     trend_data: String,
     /// The chart's periods with its measures, formatted, for the table view.
     trend_rows: Vec<(String, Vec<String>)>,
+    /// The quality trend's periods with CSAT, NPS and QA score, for its table view.
+    quality_rows: Vec<(String, Vec<String>)>,
     trend_exports: Exports,
     ranking: Option<Ranking>,
 }
