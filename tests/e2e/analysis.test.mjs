@@ -59,6 +59,23 @@ test('an analyst finds what drives satisfaction: FCR in the result and the chart
   await context.close();
 });
 
+test('the vital few unsatisfied reasons and the frequency × impact matrix', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, 'analyst1');
+  await page.goto(`${base}/analysis/pareto?source=review_reasons&from=2026-11-25&to=2026-12-01`);
+  assert.match(await page.textContent('#vital-few'), /关键少数：.+/);
+  await page.waitForSelector('#pareto-chart canvas');
+  await page.waitForSelector('#matrix-chart canvas');
+  assert.ok((await page.$$('#pareto-rows tr.vital')).length > 0);
+  assert.ok((await page.$$('#matrix-rows tbody tr')).length > 3);
+  // every source is a tab away
+  await page.click('a[data-source="complaints"]');
+  await page.waitForURL(/source=complaints/);
+  assert.ok(await page.$('#no-cases, #vital-few'));
+  await context.close();
+});
+
 test('a supervisor plans the next day for one queue and changes an interval in the what-if', async () => {
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 } });
   const page = await context.newPage();

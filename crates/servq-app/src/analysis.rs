@@ -410,3 +410,111 @@ pub fn correlation_json(matrix: &CorrelationMatrix, method: Method) -> Value {
         "n": matrix.n,
     })
 }
+
+/// What a Pareto of problems covers.
+#[derive(Debug, Clone)]
+pub struct ParetoRequest {
+    /// Which problems.
+    pub source: servq_store::ProblemSource,
+    /// First day.
+    pub from: Date,
+    /// Last day, inclusive.
+    pub to: Date,
+    /// The vital few stay within this cumulative share of the cases (default 0.8).
+    pub cutoff: f64,
+    /// Where the matrix splits high from low.
+    pub split: servq_stats::MatrixSplit,
+}
+
+/// `GET /api/v1/analysis/pareto`: the Pareto of `request`'s problems (cases may show several, so
+/// the cumulative share counts distinct cases covered), the vital few within the cutoff, and the
+/// frequency × impact matrix with each problem's consequence.
+pub async fn pareto_report(
+    store: &Store,
+    zone: &TimeZone,
+    request: &ParetoRequest,
+) -> Result<Value, AnalysisError> {
+    if request.from > request.to {
+        return Err(AnalysisError::refused(
+            "bad_date",
+            "from must not be after to",
+        ));
+    }
+    if !(request.cutoff > 0.0 && request.cutoff <= 1.0) {
+        return Err(AnalysisError::refused(
+            "bad_cutoff",
+            format!("cutoff must be in (0, 1], not {}", request.cutoff),
+        ));
+    }
+    let from_ms = day_start_ms(zone, request.from)?;
+    let end = request
+        .to
+        .checked_add(Span::new().days(1))
+        .map_err(|_| AnalysisError::refused("bad_date", "to is out of range"))?;
+    let to_ms = day_start_ms(zone, end)?;
+    let settings = store.kpi_settings().await?;
+    let cases = store
+        .problem_cases(request.source, from_ms, to_ms, settings.fcr_window_ms)
+        .await?;
+    let centre = store
+        .kpi(&KpiQuery {
+            group_by: Vec::new(),
+            from_ms: Some(from_ms),
+            to_ms: Some(to_ms),
+            zone: zone.clone(),
+            filters: Vec::new(),
+        })
+        .await?;
+    let centre_csat = centre
+        .first()
+        .and_then(|group| servq_kpi::csat_mean(&group.feedback.survey));
+    let problems: Vec<Vec<&str>> = cases
+        .iter()
+        .map(|case| case.problems.iter().map(String::as_str).collect())
+        .collect();
+    let rows = servq_stats::coverage_pareto(&problems);
+    // the vital few: the most frequent problems until the cumulative share reaches the cutoff
+    // (the one that crosses it included)
+    let mut vital = Vec::new();
+    for row in &rows {
+        vital.push(row.name.clone());
+        if row.cumulative_share >= request.cutoff {
+            break;
+        }
+    }
+    let facts: Vec<servq_stats::ProblemCaseFacts> = cases
+        .iter()
+        .map(|case| servq_stats::ProblemCaseFacts {
+            problems: &case.problems,
+            customer: case.customer.as_deref(),
+            csat: case.csat,
+            repeated: case.repeated,
+        })
+        .collect();
+    let matrix = servq_stats::frequency_impact(&facts, centre_csat, request.split);
+    Ok(json!({
+        "source": request.source.name(),
+        "from": request.from.to_string(),
+        "to": request.to.to_string(),
+        "cases": cases.len(),
+        "cutoff": request.cutoff,
+        "pareto": rows.iter().map(|row| json!({
+            "name": row.name,
+            "cases": row.cases,
+            "share": json_number(row.share),
+            "cumulative_cases": row.cumulative_cases,
+            "cumulative_share": json_number(row.cumulative_share),
+            "vital": vital.contains(&row.name),
+        })).collect::<Vec<_>>(),
+        "vital_few": vital,
+        "centre_csat_mean": centre_csat.map(json_number),
+        "matrix": matrix.iter().map(|item| json!({
+            "name": item.name,
+            "frequency": item.frequency,
+            "impact": item.impact,
+            "csat_gap": item.csat_gap.map(json_number),
+            "repeat_rate": item.repeat_rate.map(json_number),
+            "quadrant": item.quadrant.name(),
+        })).collect::<Vec<_>>(),
+    }))
+}

@@ -709,3 +709,286 @@ fn result_view(
         ),
     }
 }
+
+/// `GET /api/v1/analysis/pareto` and `/analysis/pareto` parameters.
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+pub(crate) struct ParetoParams {
+    /// review_reasons (default), qa_hits, ticket_categories or complaints.
+    source: Option<String>,
+    /// First day, YYYY-MM-DD (default: 28 days ending yesterday).
+    from: Option<String>,
+    /// Last day, inclusive.
+    to: Option<String>,
+    /// The vital few stay within this cumulative share of the cases (default 0.8).
+    cutoff: Option<f64>,
+    /// Split the matrix at these cases instead of the median frequency.
+    frequency_at: Option<f64>,
+    /// Split the matrix at these distinct customers instead of the median impact.
+    impact_at: Option<f64>,
+}
+
+impl ParetoParams {
+    fn request(
+        &self,
+        locale: Locale,
+        zone: &jiff::tz::TimeZone,
+    ) -> Result<analysis::ParetoRequest, Problem> {
+        let to = match given(&self.to) {
+            Some(text) => query_params::parse_date(locale, &text)?,
+            None => add_days(today(zone), -1),
+        };
+        let from = match given(&self.from) {
+            Some(text) => query_params::parse_date(locale, &text)?,
+            None => add_days(to, 1 - DEFAULT_DAYS),
+        };
+        let source_name = given(&self.source).unwrap_or_else(|| "review_reasons".to_owned());
+        let source = servq_store::ProblemSource::parse(&source_name).ok_or_else(|| {
+            Problem::bad_request(
+                locale,
+                "bad_source",
+                format!(
+                    "source '{source_name}' is not review_reasons, qa_hits, ticket_categories or complaints"
+                ),
+            )
+        })?;
+        let split = match (self.frequency_at, self.impact_at) {
+            (None, None) => servq_stats::MatrixSplit::Medians,
+            (Some(frequency), Some(impact)) => servq_stats::MatrixSplit::At { frequency, impact },
+            _ => {
+                return Err(Problem::bad_request(
+                    locale,
+                    "bad_split",
+                    "give both frequency_at and impact_at, or neither (medians)".to_owned(),
+                ));
+            }
+        };
+        Ok(analysis::ParetoRequest {
+            source,
+            from,
+            to,
+            cutoff: self.cutoff.unwrap_or(0.8),
+            split,
+        })
+    }
+}
+
+/// `GET /api/v1/analysis/pareto` (RunAnalysis): the Pareto of unsatisfied-review reasons, QA rule
+/// hits, ticket categories or complaint categories over a period, the vital few, and the
+/// frequency × impact matrix (cases × distinct customers, with the CSAT gap and repeat-contact
+/// rate as consequence).
+#[utoipa::path(get, path = "/api/v1/analysis/pareto", tag = "analysis", params(ParetoParams),
+    responses((status = 200, description = "source, from, to, cases, cutoff, pareto, vital_few, centre_csat_mean, matrix", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn pareto_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    params: Result<Query<ParetoParams>, QueryRejection>,
+) -> Result<axum::Json<Value>, Problem> {
+    user.require(Permission::RunAnalysis)?;
+    let Query(params) = params?;
+    let locale = user.locale;
+    let (_, zone) = state.centre_zone().await?;
+    let request = params.request(locale, &zone)?;
+    analysis::pareto_report(&state.store, &zone, &request)
+        .await
+        .map(axum::Json)
+        .map_err(|error| analysis_problem(locale, error))
+}
+
+/// Names of problems in the user's language: review reasons and ticket categories by their
+/// stored names, QA rules as named in the rule set.
+async fn problem_names(
+    state: &AppState,
+    locale: Locale,
+    source: servq_store::ProblemSource,
+) -> Result<std::collections::HashMap<String, String>, Problem> {
+    use servq_store::ProblemSource;
+    let mut names = std::collections::HashMap::new();
+    match source {
+        ProblemSource::ReviewReasons => {
+            for reason in state
+                .store
+                .review_reasons()
+                .await
+                .map_err(Problem::internal)?
+            {
+                names.insert(
+                    reason.reason_id.clone(),
+                    reason.name(locale.tag()).to_owned(),
+                );
+            }
+        }
+        ProblemSource::TicketCategories | ProblemSource::Complaints => {
+            fn walk(
+                nodes: &[servq_desk::Category],
+                locale: &str,
+                names: &mut std::collections::HashMap<String, String>,
+            ) {
+                for node in nodes {
+                    names.insert(node.id.clone(), node.name(locale).to_owned());
+                    walk(&node.children, locale, names);
+                }
+            }
+            let tree = servq_app::desk::categories(&state.store)
+                .await
+                .map_err(|error| Problem::internal(format!("{error:#}")))?;
+            walk(&tree, locale.tag(), &mut names);
+        }
+        ProblemSource::QaHits => {}
+    }
+    Ok(names)
+}
+
+/// One row of the page's Pareto table.
+pub(crate) struct ParetoRowView {
+    name: String,
+    cases: usize,
+    share: String,
+    cumulative: String,
+    vital: bool,
+}
+
+/// One problem of the page's matrix table.
+pub(crate) struct MatrixRowView {
+    name: String,
+    frequency: String,
+    impact: String,
+    csat_gap: String,
+    repeat_rate: String,
+    quadrant: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "analysis_pareto.html")]
+struct ParetoPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    from: String,
+    to: String,
+    /// (source, label, link, current).
+    sources: Vec<(&'static str, String, String, bool)>,
+    source: &'static str,
+    cases: usize,
+    rows: Vec<ParetoRowView>,
+    vital: String,
+    matrix: Vec<MatrixRowView>,
+    chart: String,
+}
+
+/// `/analysis/pareto` (RunAnalysis): the Pareto and the matrix of one source of problems.
+pub(crate) async fn pareto_page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    params: Result<Query<ParetoParams>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::RunAnalysis)?;
+    let Query(params) = params?;
+    let locale = user.locale;
+    let (_, zone) = state.centre_zone().await?;
+    let request = params.request(locale, &zone)?;
+    let report = analysis::pareto_report(&state.store, &zone, &request)
+        .await
+        .map_err(|error| analysis_problem(locale, error))?;
+    let names = problem_names(&state, locale, request.source).await?;
+    let label = |key: &Value| -> String {
+        let key = key.as_str().unwrap_or_default();
+        names.get(key).cloned().unwrap_or_else(|| key.to_owned())
+    };
+    let percent = |v: &Value| {
+        v.as_f64()
+            .map_or("—".to_owned(), |v| format!("{:.1}%", v * 100.0))
+    };
+    let empty = Vec::new();
+    let pareto = report["pareto"].as_array().unwrap_or(&empty);
+    let matrix = report["matrix"].as_array().unwrap_or(&empty);
+    let chart = json!({
+        "names": pareto.iter().map(|row| label(&row["name"])).collect::<Vec<_>>(),
+        "cases": pareto.iter().map(|row| row["cases"].clone()).collect::<Vec<_>>(),
+        "cumulative": pareto.iter().map(|row| row["cumulative_share"].clone()).collect::<Vec<_>>(),
+        "cutoff": request.cutoff,
+        "matrix": matrix.iter().map(|item| json!([item["frequency"], item["impact"], label(&item["name"]), item["csat_gap"]])).collect::<Vec<_>>(),
+        "text": {
+            "cases": t(locale, "pareto.cases"),
+            "cumulative": t(locale, "pareto.cumulative"),
+            "frequency": t(locale, "pareto.frequency"),
+            "impact": t(locale, "pareto.impact"),
+            "csat_gap": t(locale, "pareto.csat_gap"),
+        },
+    });
+    let link = |source: servq_store::ProblemSource| {
+        format!(
+            "/analysis/pareto?{}",
+            query_params::query_string(&[
+                ("source", source.name().to_owned()),
+                ("from", request.from.to_string()),
+                ("to", request.to.to_string()),
+            ])
+        )
+    };
+    let page = ParetoPage {
+        i18n: Text::new(locale),
+        title: t(locale, "pareto.title"),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
+        from: request.from.to_string(),
+        to: request.to.to_string(),
+        sources: servq_store::ProblemSource::ALL
+            .into_iter()
+            .map(|source| {
+                (
+                    source.name(),
+                    t(locale, &format!("pareto.source_{}", source.name())),
+                    link(source),
+                    source == request.source,
+                )
+            })
+            .collect(),
+        source: request.source.name(),
+        cases: report["cases"].as_u64().unwrap_or(0) as usize,
+        rows: pareto
+            .iter()
+            .map(|row| ParetoRowView {
+                name: label(&row["name"]),
+                cases: row["cases"].as_u64().unwrap_or(0) as usize,
+                share: percent(&row["share"]),
+                cumulative: percent(&row["cumulative_share"]),
+                vital: row["vital"].as_bool().unwrap_or(false),
+            })
+            .collect(),
+        vital: report["vital_few"]
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .map(&label)
+            .collect::<Vec<_>>()
+            .join("、"),
+        matrix: matrix
+            .iter()
+            .map(|item| MatrixRowView {
+                name: label(&item["name"]),
+                frequency: format!("{}", item["frequency"].as_f64().unwrap_or(0.0)),
+                impact: format!("{}", item["impact"].as_f64().unwrap_or(0.0)),
+                csat_gap: item["csat_gap"]
+                    .as_f64()
+                    .map_or("—".to_owned(), |g| format!("{g:+.2}")),
+                repeat_rate: percent(&item["repeat_rate"]),
+                quadrant: t(
+                    locale,
+                    &format!(
+                        "pareto.quadrant_{}",
+                        item["quadrant"].as_str().unwrap_or("watch")
+                    ),
+                ),
+            })
+            .collect(),
+        chart: crate::pages::script_json(&chart),
+    };
+    Ok(render(&page)?.into_response())
+}

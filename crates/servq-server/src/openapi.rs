@@ -46,6 +46,7 @@ impl Modify for Security {
         crate::admin::roster,
         crate::analysis::drivers_api,
         crate::analysis::correlation_api,
+        crate::analysis::pareto_api,
         crate::planning::interval_api,
         crate::planning::day_api,
         crate::planning::evaluate_api,

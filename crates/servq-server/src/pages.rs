@@ -687,6 +687,11 @@ pub(crate) const ECHARTS_PATH: &str = "/assets/echarts-6.1.0.min.js";
 /// as files (no inline script or style: the Content-Security-Policy allows only `'self'`).
 const ASSETS: &[(&str, &str, &str)] = &[
     (
+        "pareto.js",
+        include_str!("../assets/pareto.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "planning.js",
         include_str!("../assets/planning.js"),
         "text/javascript; charset=utf-8",

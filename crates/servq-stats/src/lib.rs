@@ -30,7 +30,8 @@ pub use drivers::{DriverAnalysis, DriverOptions, Language, Step, drivers};
 pub use intervals::{Interval, mean_interval, nps_interval, wilson_interval};
 pub use ols::{Coefficient, Column, OlsFit, f_statistic_from_r_squared, ols};
 pub use pareto::{
-    CoverageRow, ParetoRow, Quadrant, QuadrantItem, coverage_pareto, pareto, quadrant,
+    CoverageRow, MatrixItem, MatrixSplit, ParetoRow, ProblemCaseFacts, Quadrant, QuadrantItem,
+    coverage_pareto, frequency_impact, pareto, quadrant,
 };
 pub use weights::{RelativeWeight, relative_weights};
 

@@ -239,3 +239,221 @@ mod tests {
         cases
     }
 }
+
+/// One case of a problem register (a coded unsatisfied call, a QA hit, a ticket): the problems it
+/// shows, the customer it touched, and what followed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProblemCaseFacts<'a> {
+    /// Its problem categories.
+    pub problems: &'a [String],
+    /// The customer, when known.
+    pub customer: Option<&'a str>,
+    /// The CSAT (1–5) given, when surveyed.
+    pub csat: Option<i64>,
+    /// Whether the customer came back on the same issue, when known.
+    pub repeated: Option<bool>,
+}
+
+/// Where the matrix splits high from low.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MatrixSplit {
+    /// At the medians of frequency and impact over the problems (an item on a median is high).
+    Medians,
+    /// At set thresholds: cases, distinct customers.
+    At {
+        /// Cases from which a problem is frequent.
+        frequency: f64,
+        /// Distinct customers from which its impact is wide.
+        impact: f64,
+    },
+}
+
+/// A problem placed in the frequency × impact matrix (`docs/stats.md#frequency-impact`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatrixItem {
+    /// The problem category.
+    pub name: String,
+    /// Frequency: the cases showing it.
+    pub frequency: f64,
+    /// Impact: the breadth of customer impact, distinct customers touched (cases without a known
+    /// customer count as one customer each).
+    pub impact: f64,
+    /// Consequence: the mean CSAT (1–5) of its surveyed cases minus the centre's, when any.
+    pub csat_gap: Option<f64>,
+    /// Consequence: the share of its cases whose customer came back on the same issue.
+    pub repeat_rate: Option<f64>,
+    /// Its quadrant.
+    pub quadrant: Quadrant,
+}
+
+/// The frequency × impact matrix of the improvement toolkit, defined once: per problem category,
+/// frequency = cases in the period, impact = distinct customers affected, with the consequence
+/// (CSAT gap against `centre_csat`, repeat-contact rate) beside it; quadrants split by `split`.
+/// Problems come most frequent first (ties by name).
+pub fn frequency_impact(
+    cases: &[ProblemCaseFacts],
+    centre_csat: Option<f64>,
+    split: MatrixSplit,
+) -> Vec<MatrixItem> {
+    use std::collections::{BTreeMap, BTreeSet};
+    #[derive(Default)]
+    struct Tally<'a> {
+        cases: usize,
+        customers: BTreeSet<&'a str>,
+        unknown_customers: usize,
+        csat_sum: i64,
+        csat_count: usize,
+        repeated: usize,
+        repeat_known: usize,
+    }
+    let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
+    for case in cases {
+        let mut seen = BTreeSet::new();
+        for problem in case.problems {
+            if !seen.insert(problem.as_str()) {
+                continue;
+            }
+            let tally = tallies.entry(problem.as_str()).or_default();
+            tally.cases += 1;
+            match case.customer {
+                Some(customer) => {
+                    tally.customers.insert(customer);
+                }
+                None => tally.unknown_customers += 1,
+            }
+            if let Some(csat) = case.csat {
+                tally.csat_sum += csat;
+                tally.csat_count += 1;
+            }
+            if let Some(repeated) = case.repeated {
+                tally.repeat_known += 1;
+                tally.repeated += usize::from(repeated);
+            }
+        }
+    }
+    let mut items: Vec<MatrixItem> = tallies
+        .into_iter()
+        .map(|(name, tally)| MatrixItem {
+            name: name.to_owned(),
+            frequency: tally.cases as f64,
+            impact: (tally.customers.len() + tally.unknown_customers) as f64,
+            csat_gap: (tally.csat_count > 0)
+                .then(|| tally.csat_sum as f64 / tally.csat_count as f64)
+                .zip(centre_csat)
+                .map(|(mean, centre)| mean - centre),
+            repeat_rate: (tally.repeat_known > 0)
+                .then(|| tally.repeated as f64 / tally.repeat_known as f64),
+            quadrant: Quadrant::Watch,
+        })
+        .collect();
+    let median = |mut values: Vec<f64>| -> f64 {
+        values.sort_by(f64::total_cmp);
+        match values.len() {
+            0 => 0.0,
+            n if n % 2 == 1 => values[n / 2],
+            n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+        }
+    };
+    let (frequency_split, impact_split) = match split {
+        MatrixSplit::Medians => (
+            median(items.iter().map(|i| i.frequency).collect()),
+            median(items.iter().map(|i| i.impact).collect()),
+        ),
+        MatrixSplit::At { frequency, impact } => (frequency, impact),
+    };
+    for item in &mut items {
+        item.quadrant = match (
+            item.frequency >= frequency_split,
+            item.impact >= impact_split,
+        ) {
+            (true, true) => Quadrant::ActFirst,
+            (true, false) => Quadrant::FrequentMinor,
+            (false, true) => Quadrant::RareSevere,
+            (false, false) => Quadrant::Watch,
+        };
+    }
+    items.sort_by(|a, b| {
+        b.frequency
+            .total_cmp(&a.frequency)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    items
+}
+
+#[cfg(test)]
+mod matrix_tests {
+    use super::*;
+
+    /// By hand: "wait" in 3 cases of 2 customers (one twice), CSAT 1 and 3 against a centre of
+    /// 4 → gap −2, one of two known repeats; "tone" in 1 case of an unknown customer; "fee" in 2
+    /// cases of 2 customers. Medians: frequency 2, impact 2.
+    #[test]
+    fn frequency_is_cases_impact_is_distinct_customers() {
+        let (wait, tone, fee) = (
+            vec!["wait".to_owned()],
+            vec!["tone".to_owned(), "tone".to_owned()],
+            vec!["fee".to_owned(), "wait".to_owned()],
+        );
+        let cases = [
+            ProblemCaseFacts {
+                problems: &wait,
+                customer: Some("a"),
+                csat: Some(1),
+                repeated: Some(true),
+            },
+            ProblemCaseFacts {
+                problems: &wait,
+                customer: Some("a"),
+                csat: None,
+                repeated: None,
+            },
+            ProblemCaseFacts {
+                problems: &fee,
+                customer: Some("b"),
+                csat: Some(3),
+                repeated: Some(false),
+            },
+            ProblemCaseFacts {
+                problems: &tone,
+                customer: None,
+                csat: None,
+                repeated: None,
+            },
+            ProblemCaseFacts {
+                problems: &fee[..1],
+                customer: Some("c"),
+                csat: None,
+                repeated: None,
+            },
+        ];
+        let items = frequency_impact(&cases, Some(4.0), MatrixSplit::Medians);
+        let by_name = |name: &str| items.iter().find(|i| i.name == name).unwrap();
+        let wait = by_name("wait");
+        assert_eq!((wait.frequency, wait.impact), (3.0, 2.0));
+        assert_eq!(wait.csat_gap, Some(-2.0));
+        assert_eq!(wait.repeat_rate, Some(0.5));
+        assert_eq!(wait.quadrant, Quadrant::ActFirst);
+        let tone = by_name("tone");
+        assert_eq!(
+            (tone.frequency, tone.impact),
+            (1.0, 1.0),
+            "a repeat within a case counts once"
+        );
+        assert_eq!(tone.quadrant, Quadrant::Watch);
+        assert_eq!(by_name("fee").impact, 2.0);
+        assert_eq!(items[0].name, "wait", "most frequent first");
+        let fixed = frequency_impact(
+            &cases,
+            None,
+            MatrixSplit::At {
+                frequency: 3.0,
+                impact: 1.0,
+            },
+        );
+        assert_eq!(
+            fixed.iter().find(|i| i.name == "fee").unwrap().quadrant,
+            Quadrant::RareSevere
+        );
+        assert_eq!(fixed[0].csat_gap, None);
+    }
+}

@@ -16,6 +16,7 @@ mod import;
 mod import_jobs;
 mod jobs;
 mod kpi_query;
+mod problems;
 mod reviews;
 mod rollup;
 mod schema;
@@ -50,6 +51,7 @@ pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, State
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
 pub use jobs::{JobRun, JobRunStatus, SignInPurge};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
+pub use problems::{ProblemCase, ProblemSource};
 pub use reviews::{
     CodingRefused, ReasonGroup, ReviewReason, ReviewStatus, ReviewTask, ReviewTaskPage,
     ReviewTaskQuery,

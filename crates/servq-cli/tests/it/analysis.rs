@@ -199,6 +199,32 @@ async fn the_analysis_and_planning_apis_answer_exactly_what_the_command_line_doe
         assert_eq!(matrix["n"][0][0], 21);
         assert_eq!(matrix["columns"][1], "fcr_rate");
 
+        // the Pareto of the week's coded unsatisfied reasons and its matrix
+        let (status, pareto) = api(
+            &server,
+            &analyst,
+            "/api/v1/analysis/pareto?source=review_reasons&from=2026-11-04&to=2026-11-10",
+        )
+        .await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{pareto}");
+        let rows = pareto["pareto"].as_array().unwrap();
+        assert!(rows.len() > 3, "{pareto}");
+        let last = rows.last().unwrap();
+        assert_eq!(last["cumulative_share"].as_f64(), Some(1.0));
+        let vital = pareto["vital_few"].as_array().unwrap();
+        assert!(!vital.is_empty() && vital.len() < rows.len(), "{pareto}");
+        for item in pareto["matrix"].as_array().unwrap() {
+            let (frequency, impact) = (
+                item["frequency"].as_f64().unwrap(),
+                item["impact"].as_f64().unwrap(),
+            );
+            assert!(impact <= frequency && impact >= 1.0, "{item}");
+            // unsatisfied answers are below the centre's CSAT
+            assert!(item["csat_gap"].as_f64().unwrap() < 0.0, "{item}");
+        }
+        let (status, _) = api(&server, &analyst, "/api/v1/analysis/pareto?source=planets").await;
+        assert_eq!(status, reqwest::StatusCode::BAD_REQUEST);
+
         // staffing: one interval (search and what-if) and a forecast day, the same JSON
         let supervisor = token(&db, "sup", "supervisor", None);
         for (query, args) in [
