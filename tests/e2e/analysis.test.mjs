@@ -59,6 +59,39 @@ test('an analyst finds what drives satisfaction: FCR in the result and the chart
   await context.close();
 });
 
+test('an analyst uploads an Excel-made CSV of their own and sees what drives it; a bad cell is named', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, 'analyst1');
+  await page.goto(`${base}/analysis/drivers`);
+  // 40 days as Excel saves them: a BOM, CRLF, percentages; satisfaction follows FCR
+  let csv = '\ufeff日期,csat,fcr,asa\r\n';
+  for (let i = 0; i < 40; i++) {
+    const fcr = 0.7 + ((i * 37) % 23) / 100;
+    const asa = 10 + ((i * 13) % 17);
+    const csat = 3 + 1.5 * fcr - 0.002 * asa + (((i * 7) % 5) - 2) / 100;
+    csv += `2026-10-${String((i % 28) + 1).padStart(2, '0')},${csat.toFixed(3)},${(fcr * 100).toFixed(1)}%,${asa}\r\n`;
+  }
+  await page.click('#drivers-upload summary');
+  await page.setInputFiles('#u-file', { name: '满意度.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.fill('#u-target', 'csat');
+  await page.fill('#u-predictors', 'fcr，asa');
+  await page.click('#upload-analyse');
+  await page.waitForSelector('#result, #no-result');
+  assert.ok(await page.$('#coefficients tr[data-name="fcr"].significant'), await page.textContent('main'));
+  assert.equal(await page.$('#drivers-xlsx'), null, 'no export of the user\'s own file');
+  // a cell that is not a number: named with its line
+  await page.goto(`${base}/analysis/drivers`);
+  await page.click('#drivers-upload summary');
+  await page.setInputFiles('#u-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('csat,fcr\n4.5,0.8\n4.1,=HYPERLINK("x")\n') });
+  await page.fill('#u-target', 'csat');
+  await page.fill('#u-predictors', 'fcr');
+  await page.click('#upload-analyse');
+  await page.waitForSelector('#no-result');
+  assert.match(await page.textContent('#no-result'), /:3: fcr: '=HYPERLINK\("x"\)' is not a number/);
+  await context.close();
+});
+
 test('the vital few unsatisfied reasons and the frequency × impact matrix', async () => {
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 } });
   const page = await context.newPage();

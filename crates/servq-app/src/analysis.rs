@@ -2,8 +2,10 @@
 //! --from-store`, `GET /api/v1/analysis/drivers` and the `/analysis/drivers` page, and the JSON
 //! contract they share (docs/cli.md#servq-drivers).
 
+use anyhow::{Context, bail};
 use jiff::{Span, civil::Date, tz::TimeZone};
 use serde_json::{Map, Value, json};
+use servq_import::{ColumnMap, OpenOptions, TableReader, TextEncoding};
 use servq_kpi::{Dimension, METRICS, Metric, MetricValue, Unit};
 use servq_stats::{
     Column, CorrelationMatrix, DriverAnalysis, DriverOptions, Language, Method, OlsFit, StatsError,
@@ -517,4 +519,88 @@ pub async fn pareto_report(
             "quadrant": item.quadrant.name(),
         })).collect::<Vec<_>>(),
     }))
+}
+
+/// Opens a CSV or spreadsheet requiring the named columns (matched case-insensitively, in
+/// `names` order for `reader.columns.get`).
+pub fn open_table(
+    file: &std::path::Path,
+    encoding: &str,
+    sheet: Option<&str>,
+    names: &[String],
+) -> anyhow::Result<TableReader> {
+    let encoding = TextEncoding::parse(encoding)
+        .with_context(|| format!("--encoding '{encoding}' is not one of utf-8, gbk, gb18030"))?;
+    let lowered: Vec<String> = names
+        .iter()
+        .map(|name| name.trim().to_lowercase())
+        .collect();
+    let canonical: Vec<&str> = lowered.iter().map(String::as_str).collect();
+    let options = OpenOptions {
+        columns: &canonical,
+        required: &canonical,
+        map: ColumnMap::default(),
+        encoding,
+        sheet: sheet.map(str::to_owned),
+        limits: servq_import::SheetLimits::from_env(),
+    };
+    Ok(TableReader::open(file, &options)?)
+}
+
+/// Reads named numeric columns of a CSV or spreadsheet (the CLI's `--csv`, the drivers page's
+/// upload); empty, `NA`, `null` and `-` cells are missing values (NaN); `85%` reads as 0.85.
+/// Every unreadable cell is reported as `file:line: column: reason` (at most about 100).
+pub fn read_columns(
+    file: &std::path::Path,
+    encoding: &str,
+    sheet: Option<&str>,
+    names: &[String],
+) -> anyhow::Result<Vec<Vec<f64>>> {
+    let mut reader = open_table(file, encoding, sheet, names)?;
+    let mut columns = vec![Vec::new(); names.len()];
+    let mut row = Vec::new();
+    let mut errors = Vec::new();
+    while let Some(line) = reader.next_row(&mut row)? {
+        if let Some(problem) = reader.shape_error(&row) {
+            errors.push(format!("{}:{line}: {problem}", reader.path()));
+            continue;
+        }
+        for (index, name) in names.iter().enumerate() {
+            let text = reader.columns.get(&row, index).trim();
+            match parse_number(text) {
+                Some(value) => columns[index].push(value),
+                None => {
+                    errors.push(format!(
+                        "{}:{line}: {name}: '{text}' is not a number",
+                        reader.path()
+                    ));
+                    columns[index].push(f64::NAN);
+                }
+            }
+        }
+        if errors.len() > 100 {
+            break;
+        }
+    }
+    if !errors.is_empty() {
+        bail!("{}", errors.join("\n"));
+    }
+    Ok(columns)
+}
+
+/// A cell as a number: blank, `NA`, `N/A`, `null`, `NaN` and `-` are missing (NaN); `85%` is 0.85.
+pub fn parse_number(text: &str) -> Option<f64> {
+    if text.is_empty()
+        || matches!(
+            text.to_ascii_lowercase().as_str(),
+            "na" | "n/a" | "null" | "nan" | "-"
+        )
+    {
+        return Some(f64::NAN);
+    }
+    let value = match text.strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f64>().ok()? / 100.0,
+        None => text.parse::<f64>().ok()?,
+    };
+    value.is_finite().then_some(value)
 }

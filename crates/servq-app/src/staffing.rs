@@ -49,6 +49,18 @@ pub enum HistoryRequestError {
 }
 
 impl HistoryRequest {
+    /// The contacts the history counts: inbound, of the request's queues and channels.
+    pub fn filters(&self) -> Vec<(Dimension, Vec<String>)> {
+        let mut filters = vec![(Dimension::Direction, vec!["inbound".to_owned()])];
+        if !self.queues.is_empty() {
+            filters.push((Dimension::Queue, self.queues.clone()));
+        }
+        if !self.channels.is_empty() {
+            filters.push((Dimension::Channel, self.channels.clone()));
+        }
+        filters
+    }
+
     /// Whether the request can be read: 1 to [`MAX_FORECAST_DAYS`] days, at least a week of
     /// history.
     pub fn check(&self) -> Result<(), HistoryRequestError> {
@@ -113,13 +125,7 @@ pub async fn interval_history(store: &Store, request: &HistoryRequest) -> Result
         .context("the date is out of range")?;
     let start_ms =
         |day: Date| -> Result<i64> { Ok(day.to_zoned(zone.clone())?.timestamp().as_millisecond()) };
-    let mut filters = vec![(Dimension::Direction, vec!["inbound".to_owned()])];
-    if !request.queues.is_empty() {
-        filters.push((Dimension::Queue, request.queues.clone()));
-    }
-    if !request.channels.is_empty() {
-        filters.push((Dimension::Channel, request.channels.clone()));
-    }
+    let filters = request.filters();
     let groups = store
         .kpi(&KpiQuery {
             group_by: vec![GroupField::Time(request.grain)],
@@ -391,6 +397,20 @@ pub fn grain_seconds(grain: TimeGrain) -> Option<f64> {
     }
 }
 
+/// The columns of a staffing day's requirement, in the order tables and workbooks show them.
+pub const REQUIREMENT_COLUMNS: [&str; 10] = [
+    "date",
+    "start",
+    "calls",
+    "aht_seconds",
+    "agents",
+    "staff_with_shrinkage",
+    "service_level",
+    "asa_seconds",
+    "occupancy",
+    "abandon_probability",
+];
+
 /// `HH:MM` of interval `slot`.
 pub fn slot_label(slot: usize, interval: f64) -> String {
     let minutes = (slot as f64 * interval / 60.0) as usize;
@@ -409,6 +429,94 @@ pub enum WhatIf {
     BySlot(BTreeMap<usize, u32>),
 }
 
+/// A forecast of `request`'s days: the history it learnt from, its error on the last week of
+/// that history (when long enough), what it expects and what came where the store knows.
+struct Forecast {
+    zone_name: String,
+    history: Vec<DayHistory>,
+    target_days: Vec<i64>,
+    actuals: Vec<Option<DayHistory>>,
+    holdout: Option<forecast::HoldoutError>,
+    predictions: Vec<forecast::DayForecast>,
+}
+
+async fn forecast_days(store: &Store, request: &HistoryRequest) -> Result<Forecast> {
+    let StoreHistory {
+        zone_name,
+        history,
+        target_days,
+        actuals,
+    } = interval_history(store, request).await?;
+    let holdout = (history.len() >= forecast::MIN_HISTORY_DAYS + 7)
+        .then(|| forecast::holdout(&history, 7))
+        .transpose()?;
+    let predictions = forecast::forecast(&history, &target_days)?;
+    Ok(Forecast {
+        zone_name,
+        history,
+        target_days,
+        actuals,
+        holdout,
+        predictions,
+    })
+}
+
+/// The holdout error as JSON (the keys of `servq staffing`'s `holdout`).
+fn holdout_json(holdout: Option<&forecast::HoldoutError>) -> Value {
+    holdout.map_or(Value::Null, |error| {
+        json!({
+            "days": error.days,
+            "intervals": error.intervals,
+            "mape_percent": error.mape,
+            "wape_percent": error.wape,
+            "daily_wape_percent": error.daily_wape,
+            "seasonal_naive_wape_percent": error.naive_wape,
+        })
+    })
+}
+
+/// `GET /api/v1/planning/forecast`: the expected contacts and handling time per interval of
+/// `request`'s days, with what actually came where the store has it, the history it learnt from
+/// and its holdout error — the forecast `servq staffing --from-store` staffs, without staffing.
+pub async fn forecast_report(store: &Store, request: &HistoryRequest) -> Result<Value> {
+    let interval =
+        grain_seconds(request.grain).context("a forecast has 15- or 30-minute intervals")?;
+    let slots = (86_400.0 / interval) as usize;
+    let forecast = forecast_days(store, request).await?;
+    let mut intervals = Vec::new();
+    for ((predicted, actual), day) in forecast
+        .predictions
+        .iter()
+        .zip(&forecast.actuals)
+        .zip(&forecast.target_days)
+    {
+        let date = day_date(*day)?.to_string();
+        for slot in 0..slots {
+            let mut object = Map::new();
+            object.insert("date".into(), json!(date));
+            object.insert("start".into(), json!(slot_label(slot, interval)));
+            object.insert("calls".into(), number(predicted.offered[slot]));
+            object.insert("aht_seconds".into(), number(predicted.aht_seconds[slot]));
+            if let Some(actual) = actual {
+                object.insert("actual_calls".into(), number(actual.offered[slot]));
+            }
+            intervals.push(Value::Object(object));
+        }
+    }
+    Ok(json!({
+        "date": request.date.to_string(),
+        "days": request.days,
+        "time_zone": forecast.zone_name,
+        "interval_seconds": interval,
+        "history": {
+            "from": day_date(forecast.history[0].day)?.to_string(),
+            "days": forecast.history.len(),
+        },
+        "holdout": holdout_json(forecast.holdout.as_ref()),
+        "intervals": intervals,
+    }))
+}
+
 /// `servq staffing --from-store --date …`: forecasts `request`'s days from the store's
 /// history and staffs (or evaluates) every interval.
 pub async fn day_report(
@@ -421,16 +529,14 @@ pub async fn day_report(
     let interval =
         grain_seconds(request.grain).context("a staffing day has 15- or 30-minute intervals")?;
     let slots = (86_400.0 / interval) as usize;
-    let StoreHistory {
+    let Forecast {
         zone_name,
         history,
         target_days,
         actuals,
-    } = interval_history(store, request).await?;
-    let holdout = (history.len() >= forecast::MIN_HISTORY_DAYS + 7)
-        .then(|| forecast::holdout(&history, 7))
-        .transpose()?;
-    let predictions = forecast::forecast(&history, &target_days)?;
+        holdout,
+        predictions,
+    } = forecast_days(store, request).await?;
 
     let mut intervals = Vec::new();
     let (mut total_calls, mut agent_slots, mut staff_slots, mut answered_within) =
@@ -498,14 +604,7 @@ pub async fn day_report(
             "from": history_from.to_string(),
             "days": history.len(),
         },
-        "holdout": holdout.map(|error| json!({
-            "days": error.days,
-            "intervals": error.intervals,
-            "mape_percent": error.mape,
-            "wape_percent": error.wape,
-            "daily_wape_percent": error.daily_wape,
-            "seasonal_naive_wape_percent": error.naive_wape,
-        })),
+        "holdout": holdout_json(holdout.as_ref()),
         "totals": {
             "calls": total_calls,
             "actual_calls": (!known_actuals.is_empty()).then(|| known_actuals.iter().sum::<f64>()),
@@ -531,13 +630,7 @@ pub async fn measured_patience(store: &Store, request: &HistoryRequest) -> Resul
     let from = request
         .date
         .checked_sub(Span::new().days(7 * i64::from(request.history_weeks)))?;
-    let mut filters = vec![(Dimension::Direction, vec!["inbound".to_owned()])];
-    if !request.queues.is_empty() {
-        filters.push((Dimension::Queue, request.queues.clone()));
-    }
-    if !request.channels.is_empty() {
-        filters.push((Dimension::Channel, request.channels.clone()));
-    }
+    let filters = request.filters();
     let groups = store
         .kpi(&KpiQuery {
             group_by: Vec::new(),

@@ -298,22 +298,11 @@ fn print_table(report: &Value, out: &mut impl Write) -> std::io::Result<()> {
         }
         Some(intervals) => {
             let multi_day = report["days"].as_u64().unwrap_or(1) > 1;
-            let columns: Vec<&str> = [
-                "date",
-                "start",
-                "calls",
-                "aht_seconds",
-                "agents",
-                "staff_with_shrinkage",
-                "service_level",
-                "asa_seconds",
-                "occupancy",
-                "abandon_probability",
-                "actual_calls",
-            ]
-            .into_iter()
-            .filter(|column| multi_day || *column != "date")
-            .collect();
+            let columns: Vec<&str> = staffing::REQUIREMENT_COLUMNS
+                .into_iter()
+                .chain(["actual_calls"])
+                .filter(|column| multi_day || *column != "date")
+                .collect();
             table.set_header(&columns);
             for interval in intervals.iter().filter(|row| {
                 row["calls"].as_f64().unwrap_or(0.0) > 0.0

@@ -7,9 +7,9 @@ use std::{io::Write, path::PathBuf, process::ExitCode};
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::{Value, json};
 use servq_app::analysis::{
-    self, DriversRequest, RowGrain, correlation_json, drivers_json, fit_json,
+    self, DriversRequest, RowGrain, correlation_json, drivers_json, fit_json, open_table,
+    parse_number, read_columns,
 };
-use servq_import::{ColumnMap, OpenOptions, TableReader, TextEncoding};
 use servq_stats::{Column, CorrelationMatrix, DriverOptions, Language, Method, OlsFit};
 
 use crate::{config::Config, json_number as number, kpi};
@@ -157,72 +157,6 @@ pub struct DriverArgs {
     rows: String,
 }
 
-/// Reads named numeric columns; empty, `NA`, `null` and `-` cells are missing values (NaN);
-/// `85%` reads as 0.85. Every unreadable cell is reported as `file:line: column: reason`.
-/// Opens a CSV or spreadsheet requiring the named columns (matched case-insensitively, in
-/// `names` order for `reader.columns.get`).
-fn open_table(
-    file: &std::path::Path,
-    encoding: &str,
-    sheet: Option<&str>,
-    names: &[String],
-) -> Result<TableReader> {
-    let encoding = TextEncoding::parse(encoding)
-        .with_context(|| format!("--encoding '{encoding}' is not one of utf-8, gbk, gb18030"))?;
-    let lowered: Vec<String> = names
-        .iter()
-        .map(|name| name.trim().to_lowercase())
-        .collect();
-    let canonical: Vec<&str> = lowered.iter().map(String::as_str).collect();
-    let options = OpenOptions {
-        columns: &canonical,
-        required: &canonical,
-        map: ColumnMap::default(),
-        encoding,
-        sheet: sheet.map(str::to_owned),
-        limits: servq_import::SheetLimits::from_env(),
-    };
-    Ok(TableReader::open(file, &options)?)
-}
-
-fn read_columns(
-    file: &std::path::Path,
-    encoding: &str,
-    sheet: Option<&str>,
-    names: &[String],
-) -> Result<Vec<Vec<f64>>> {
-    let mut reader = open_table(file, encoding, sheet, names)?;
-    let mut columns = vec![Vec::new(); names.len()];
-    let mut row = Vec::new();
-    let mut errors = Vec::new();
-    while let Some(line) = reader.next_row(&mut row)? {
-        if let Some(problem) = reader.shape_error(&row) {
-            errors.push(format!("{}:{line}: {problem}", reader.path()));
-            continue;
-        }
-        for (index, name) in names.iter().enumerate() {
-            let text = reader.columns.get(&row, index).trim();
-            match parse_number(text) {
-                Some(value) => columns[index].push(value),
-                None => {
-                    errors.push(format!(
-                        "{}:{line}: {name}: '{text}' is not a number",
-                        reader.path()
-                    ));
-                    columns[index].push(f64::NAN);
-                }
-            }
-        }
-        if errors.len() > 100 {
-            break;
-        }
-    }
-    if !errors.is_empty() {
-        bail!("{}", errors.join("\n"));
-    }
-    Ok(columns)
-}
-
 /// (category, count or summed weight) per distinct value of `column`; empty categories are
 /// left out.
 fn read_categories(
@@ -266,22 +200,6 @@ fn read_categories(
         bail!("{}", errors.join("\n"));
     }
     Ok(totals.into_iter().collect())
-}
-
-fn parse_number(text: &str) -> Option<f64> {
-    if text.is_empty()
-        || matches!(
-            text.to_ascii_lowercase().as_str(),
-            "na" | "n/a" | "null" | "nan" | "-"
-        )
-    {
-        return Some(f64::NAN);
-    }
-    let value = match text.strip_suffix('%') {
-        Some(percent) => percent.trim().parse::<f64>().ok()? / 100.0,
-        None => text.parse::<f64>().ok()?,
-    };
-    value.is_finite().then_some(value)
 }
 
 fn fit_table(fit: &OlsFit) -> String {

@@ -8,8 +8,8 @@
   var charts = {};
   var bars = echarts.init(document.getElementById('pareto-chart'));
   bars.setOption({
-    tooltip: {trigger: 'axis', renderMode: 'richText'}, legend: {},
-    grid: {left: 8, right: 8, top: 40, bottom: 8, containLabel: true},
+    tooltip: {trigger: 'axis', renderMode: 'richText'}, legend: {top: 0, right: 0},
+    grid: {left: 8, right: 8, top: 40, bottom: 16, containLabel: true},
     xAxis: {type: 'category', data: d.names, axisLabel: {interval: 0, rotate: d.names.length > 6 ? 30 : 0}},
     yAxis: [{type: 'value', name: d.text.cases}, {type: 'value', min: 0, max: 1, axisLabel: {formatter: percent}}],
     series: [

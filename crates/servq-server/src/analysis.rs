@@ -4,7 +4,9 @@
 //! `GET /api/v1/analysis/correlation`. The use case is `servq_app::analysis`.
 
 use axum::{
-    extract::{Query, RawQuery, State, rejection::QueryRejection},
+    extract::{
+        Multipart, Query, RawQuery, State, multipart::MultipartRejection, rejection::QueryRejection,
+    },
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -406,7 +408,8 @@ pub(crate) struct DriverResult {
     steps: Vec<String>,
     /// Chart data (relative weights, residuals, correlations, quadrant) as a JSON island.
     charts: String,
-    xlsx: String,
+    /// The XLSX export (store analyses; an uploaded file's data is the user's own).
+    xlsx: Option<String>,
 }
 
 /// One candidate checkbox.
@@ -457,6 +460,42 @@ pub(crate) async fn drivers_page(
     params.p = ticked.into_iter().map(|(_, value)| value).collect();
     let (_, zone) = state.centre_zone().await?;
     let request = params.request(locale, &zone)?;
+    let (result, problem) = match analysis::drivers_from_store(&state.store, &zone, &request).await
+    {
+        Ok((table, analysis, _)) => {
+            let xlsx = xlsx_link(&request, &table);
+            (
+                Some(result_view(
+                    locale,
+                    request.options.alpha,
+                    &table,
+                    &analysis,
+                    Some(xlsx),
+                )),
+                None,
+            )
+        }
+        Err(AnalysisError::Failed(error)) => return Err(Problem::internal(error)),
+        Err(error) => (
+            None,
+            Some(analysis_problem(locale, error).message_or_detail()),
+        ),
+    };
+    let page = drivers_page_of(&state, &user, &request, &params, result, problem).await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// The drivers page around a result (or why there is none): the form as `request` and the
+/// filter selects of `params` left it.
+async fn drivers_page_of(
+    state: &AppState,
+    user: &CurrentUser,
+    request: &DriversRequest,
+    params: &DriverParams,
+    result: Option<DriverResult>,
+    problem: Option<String>,
+) -> Result<DriversPage, Problem> {
+    let locale = user.locale;
     let chosen: Vec<String> = if request.predictors.is_empty() {
         DEFAULT_PREDICTORS
             .iter()
@@ -492,19 +531,10 @@ pub(crate) async fn drivers_page(
         }
         filters.push((dimension.name(), choices));
     }
-    let (result, problem) = match analysis::drivers_from_store(&state.store, &zone, &request).await
-    {
-        Ok((table, analysis, _)) => (Some(result_view(locale, &request, &table, &analysis)), None),
-        Err(AnalysisError::Failed(error)) => return Err(Problem::internal(error)),
-        Err(error) => (
-            None,
-            Some(analysis_problem(locale, error).message_or_detail()),
-        ),
-    };
-    let page = DriversPage {
+    Ok(DriversPage {
         i18n: Text::new(locale),
         title: t(locale, "analysis.title"),
-        header: signed_in_header(&user),
+        header: signed_in_header(user),
         csrf: user.csrf_token().to_owned(),
         from: request.from.to_string(),
         to: request.to.to_string(),
@@ -542,16 +572,138 @@ pub(crate) async fn drivers_page(
         max_vif: request.options.max_vif,
         result,
         problem,
+    })
+}
+
+/// Largest upload the drivers page reads: a few years of daily rows fit many times over.
+const MAX_ANALYSIS_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
+
+/// `POST /analysis/drivers/file` (RunAnalysis, the page's form, CSRF token as a field): the driver
+/// procedure on the columns of an uploaded CSV or spreadsheet — `servq drivers --csv`, in the
+/// browser. Every unreadable cell is listed with its line.
+pub(crate) async fn drivers_file(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
     };
+    user.require(Permission::RunAnalysis)?;
+    let locale = user.locale;
+    let mut multipart = multipart?;
+    let folder = tempfile::tempdir().map_err(Problem::internal)?;
+    let (mut csrf, mut target, mut predictors, mut encoding, mut sheet) =
+        (None, String::new(), String::new(), "auto".to_owned(), None);
+    let mut path = None;
+    let mut size = 0usize;
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|error| Problem::rejected(error.status(), error.body_text()))?
+    {
+        match field.name().unwrap_or("") {
+            "file" => {
+                let name = field.file_name().unwrap_or("upload.csv").to_lowercase();
+                let extension = if name.ends_with(".xlsx") {
+                    "xlsx"
+                } else if name.ends_with(".xls") {
+                    "xls"
+                } else {
+                    "csv"
+                };
+                let file = folder.path().join(format!("upload.{extension}"));
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|error| Problem::rejected(error.status(), error.body_text()))?
+                {
+                    size += chunk.len();
+                    if size > MAX_ANALYSIS_UPLOAD_BYTES {
+                        return Err(Problem::too_large(format!(
+                            "analysis files are limited to {MAX_ANALYSIS_UPLOAD_BYTES} bytes"
+                        )));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                std::fs::write(&file, bytes).map_err(Problem::internal)?;
+                path = Some(file);
+            }
+            other => {
+                let other = other.to_owned();
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|error| Problem::rejected(error.status(), error.body_text()))?;
+                match other.as_str() {
+                    "csrf" => csrf = Some(text),
+                    "target" => target = text.trim().to_owned(),
+                    "predictors" => predictors = text,
+                    "encoding" => encoding = text,
+                    "sheet" => sheet = Some(text).filter(|s| !s.trim().is_empty()),
+                    _ => {}
+                }
+            }
+        }
+    }
+    user.check_csrf(csrf.as_deref())?;
+    let names: Vec<String> = std::iter::once(target.clone())
+        .chain(
+            predictors
+                .split([',', '，', ';', '；', '\n'])
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(str::to_owned),
+        )
+        .collect();
+    let (_, zone) = state.centre_zone().await?;
+    let params = DriverParams::default();
+    let request = params.request(locale, &zone)?;
+    let outcome = match (&path, target.is_empty() || names.len() < 2) {
+        (None, _) => Err(t(locale, "analysis.upload_missing")),
+        (_, true) => Err(t(locale, "analysis.upload_columns")),
+        (Some(path), false) => analysis::read_columns(path, &encoding, sheet.as_deref(), &names)
+            .map_err(|error| format!("{error:#}"))
+            .and_then(|columns| {
+                let table = KpiTable {
+                    rows: (0..columns[0].len())
+                        .map(|row| (row + 2).to_string())
+                        .collect(),
+                    names: names.clone(),
+                    columns,
+                };
+                analysis::drivers_of(&table, request.options)
+                    .map(|analysis| (table, analysis))
+                    .map_err(|error| {
+                        analysis_problem(locale, AnalysisError::Stats(error)).message_or_detail()
+                    })
+            }),
+    };
+    let (result, problem) = match outcome {
+        Ok((table, analysis)) => (
+            Some(result_view(
+                locale,
+                request.options.alpha,
+                &table,
+                &analysis,
+                None,
+            )),
+            None,
+        ),
+        Err(problem) => (None, Some(problem)),
+    };
+    let page = drivers_page_of(&state, &user, &request, &params, result, problem).await?;
     Ok(render(&page)?.into_response())
 }
 
 /// The page's view of an analysis.
 fn result_view(
     locale: Locale,
-    request: &DriversRequest,
+    alpha: f64,
     table: &KpiTable,
     analysis: &DriverAnalysis,
+    xlsx: Option<String>,
 ) -> DriverResult {
     let fit = &analysis.fit;
     let label = |name: &str| metric_label(locale, name);
@@ -571,7 +723,7 @@ fn result_view(
                 } else {
                     format!("{:.4}", c.p)
                 },
-                significant: c.p <= request.options.alpha,
+                significant: c.p <= alpha,
                 standardized: index
                     .and_then(|i| fit.standardized.get(i))
                     .map_or(String::new(), |b| format!("{b:.3}")),
@@ -667,6 +819,30 @@ fn result_view(
             "performance": t(locale, "analysis.performance"),
         },
     });
+    DriverResult {
+        headline,
+        equation_words: in_words(locale, &analysis.equation),
+        equation: analysis.equation.clone(),
+        r_squared: format!("{:.3}", fit.r_squared),
+        adj_r_squared: format!("{:.3}", fit.adj_r_squared),
+        f: format!(
+            "F({:.0}, {:.0}) = {:.2}, p = {:.2e}",
+            fit.df_model, fit.df_residual, fit.f_statistic, fit.f_p_value
+        ),
+        n: fit.n,
+        coefficients,
+        steps: analysis
+            .steps
+            .iter()
+            .map(|s| in_words(locale, &s.describe(step_language(locale))))
+            .collect(),
+        charts: crate::pages::script_json(&charts),
+        xlsx,
+    }
+}
+
+/// The XLSX export of a store analysis: the API with the request's parameters.
+fn xlsx_link(request: &DriversRequest, table: &KpiTable) -> String {
     let mut pairs: Vec<(&str, String)> = vec![
         ("from", request.from.to_string()),
         ("to", request.to.to_string()),
@@ -685,29 +861,10 @@ fn result_view(
     if !filter.is_empty() {
         pairs.push(("filter", filter.join(",")));
     }
-    DriverResult {
-        headline,
-        equation_words: in_words(locale, &analysis.equation),
-        equation: analysis.equation.clone(),
-        r_squared: format!("{:.3}", fit.r_squared),
-        adj_r_squared: format!("{:.3}", fit.adj_r_squared),
-        f: format!(
-            "F({:.0}, {:.0}) = {:.2}, p = {:.2e}",
-            fit.df_model, fit.df_residual, fit.f_statistic, fit.f_p_value
-        ),
-        n: fit.n,
-        coefficients,
-        steps: analysis
-            .steps
-            .iter()
-            .map(|s| s.describe(step_language(locale)))
-            .collect(),
-        charts: crate::pages::script_json(&charts),
-        xlsx: format!(
-            "/api/v1/analysis/drivers?{}",
-            query_params::query_string(&pairs)
-        ),
-    }
+    format!(
+        "/api/v1/analysis/drivers?{}",
+        query_params::query_string(&pairs)
+    )
 }
 
 /// `GET /api/v1/analysis/pareto` and `/analysis/pareto` parameters.

@@ -424,6 +424,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/settings", get(admin_pages::settings_page))
         .route("/admin/roster", get(admin_pages::roster_page))
         .route("/analysis/drivers", get(analysis::drivers_page))
+        .route("/analysis/drivers/file", post(analysis::drivers_file))
         .route("/analysis/pareto", get(analysis::pareto_page))
         .route("/planning/staffing", get(planning::staffing_page))
         .route("/account", get(admin_pages::account_page))
@@ -511,6 +512,7 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/analysis/pareto", get(analysis::pareto_api)),
         ("/api/v1/planning/staffing", get(planning::interval_api)),
         ("/api/v1/planning/day", get(planning::day_api)),
+        ("/api/v1/planning/forecast", get(planning::forecast_api)),
         (
             "/api/v1/planning/day/evaluate",
             post(planning::evaluate_api),

@@ -49,6 +49,7 @@ impl Modify for Security {
         crate::analysis::pareto_api,
         crate::planning::interval_api,
         crate::planning::day_api,
+        crate::planning::forecast_api,
         crate::planning::evaluate_api,
         crate::admin::save_agent,
         crate::admin::save_centre_settings,

@@ -268,6 +268,30 @@ pub(crate) async fn day_api(
     }
 }
 
+/// `GET /api/v1/planning/forecast` (PlanStaffing): the forecast of a day (or `days`) per
+/// interval — expected contacts and handling time, the actual where known, the history it learnt
+/// from and its holdout error.
+#[utoipa::path(get, path = "/api/v1/planning/forecast", tag = "planning", params(DayParams),
+    responses((status = 200, description = "date, days, time_zone, interval_seconds, history, holdout, intervals [{date, start, calls, aht_seconds, actual_calls?}]", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn forecast_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    params: Result<Query<DayParams>, QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::PlanStaffing)?;
+    let Query(params) = params?;
+    let locale = user.locale;
+    let (_, zone) = state.centre_zone().await?;
+    let request = params.history(locale, &zone)?;
+    staffing::forecast_report(&state.store, &request)
+        .await
+        .map(Json)
+        .map_err(|e| staffing_problem(locale, e))
+}
+
 /// `POST /api/v1/planning/day/evaluate` body: the day and targets as in `GET /api/v1/planning/day`,
 /// and the agents per interval.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -336,18 +360,7 @@ fn requirement_workbook(locale: Locale, report: &Value) -> anyhow::Result<Vec<u8
     sheet.set_name(t(locale, "planning.file"))?;
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let percent = rust_xlsxwriter::Format::new().set_num_format("0.0%");
-    let columns = [
-        "date",
-        "start",
-        "calls",
-        "aht_seconds",
-        "agents",
-        "staff_with_shrinkage",
-        "service_level",
-        "asa_seconds",
-        "occupancy",
-        "abandon_probability",
-    ];
+    let columns = staffing::REQUIREMENT_COLUMNS;
     for (index, column) in columns.iter().enumerate() {
         sheet.write_string_with_format(
             0,

@@ -309,6 +309,24 @@ async fn the_analysis_and_planning_apis_answer_exactly_what_the_command_line_doe
         .await;
         assert_eq!(status, reqwest::StatusCode::OK, "{day_api}");
         assert_eq!(day_api, day_cli, "{:?} planning day", db.backend);
+        // the forecast alone is the one the day's staffing uses
+        let (status, forecast) = api(
+            &server,
+            &supervisor,
+            "/api/v1/planning/forecast?date=2026-11-11&queue=card&history_weeks=3",
+        )
+        .await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{forecast}");
+        let calls = |report: &Value| -> Vec<Value> {
+            report["intervals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["calls"].clone())
+                .collect()
+        };
+        assert_eq!(calls(&forecast), calls(&day_api));
+        assert_eq!(forecast["holdout"], day_api["holdout"]);
         let (status, _) = api(
             &server,
             &agent,
