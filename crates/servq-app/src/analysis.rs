@@ -475,15 +475,15 @@ pub async fn pareto_report(
         .map(|case| case.problems.iter().map(String::as_str).collect())
         .collect();
     let rows = servq_stats::coverage_pareto(&problems);
-    // the vital few: the most frequent problems until the cumulative share reaches the cutoff
-    // (the one that crosses it included)
-    let mut vital = Vec::new();
-    for row in &rows {
-        vital.push(row.name.clone());
-        if row.cumulative_share >= request.cutoff {
-            break;
-        }
-    }
+    // the vital few, as every Pareto of servq counts them (docs/stats.md#pareto-and-quadrant)
+    let vital: Vec<String> = rows
+        .iter()
+        .take(servq_stats::vital_few_count(
+            rows.iter().map(|row| row.cumulative_share),
+            request.cutoff,
+        ))
+        .map(|row| row.name.clone())
+        .collect();
     let facts: Vec<servq_stats::ProblemCaseFacts> = cases
         .iter()
         .map(|case| servq_stats::ProblemCaseFacts {

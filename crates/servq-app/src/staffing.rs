@@ -33,6 +33,9 @@ pub struct HistoryRequest {
     pub channels: Vec<String>,
 }
 
+/// The longest history a forecast learns from, in weeks (ten years).
+pub const MAX_HISTORY_WEEKS: u32 = 520;
+
 /// The longest forecast, in days.
 pub const MAX_FORECAST_DAYS: u32 = 62;
 
@@ -43,9 +46,9 @@ pub enum HistoryRequestError {
     /// A forecast of no days or of more than [`MAX_FORECAST_DAYS`].
     #[error("days must be 1 to {MAX_FORECAST_DAYS}, not {0}")]
     Days(u32),
-    /// No weeks of history.
-    #[error("history-weeks must be at least 1")]
-    HistoryWeeks,
+    /// No weeks of history, or more than [`MAX_HISTORY_WEEKS`].
+    #[error("history-weeks must be 1 to {MAX_HISTORY_WEEKS}, not {0}")]
+    HistoryWeeks(u32),
 }
 
 impl HistoryRequest {
@@ -61,14 +64,14 @@ impl HistoryRequest {
         filters
     }
 
-    /// Whether the request can be read: 1 to [`MAX_FORECAST_DAYS`] days, at least a week of
-    /// history.
+    /// Whether the request can be read: 1 to [`MAX_FORECAST_DAYS`] days, 1 to
+    /// [`MAX_HISTORY_WEEKS`] weeks of history.
     pub fn check(&self) -> Result<(), HistoryRequestError> {
         if !(1..=MAX_FORECAST_DAYS).contains(&self.days) {
             return Err(HistoryRequestError::Days(self.days));
         }
-        if self.history_weeks < 1 {
-            return Err(HistoryRequestError::HistoryWeeks);
+        if !(1..=MAX_HISTORY_WEEKS).contains(&self.history_weeks) {
+            return Err(HistoryRequestError::HistoryWeeks(self.history_weeks));
         }
         Ok(())
     }
@@ -627,6 +630,7 @@ pub async fn measured_patience(store: &Store, request: &HistoryRequest) -> Resul
     let start = |date: Date| -> Result<i64> {
         Ok(date.to_zoned(zone.clone())?.timestamp().as_millisecond())
     };
+    request.check()?;
     let from = request
         .date
         .checked_sub(Span::new().days(7 * i64::from(request.history_weeks)))?;
@@ -645,4 +649,32 @@ pub async fn measured_patience(store: &Store, request: &HistoryRequest) -> Resul
         let abandons = c.abandoned - c.short_abandoned;
         (abandons > 0).then(|| c.wait_counted_ms as f64 / 1000.0 / abandons as f64)
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by schemathesis: `history_weeks=2147483648` made a span out of jiff's range (a
+    /// panic); a request past ten years of history is refused instead.
+    #[test]
+    fn history_is_bounded() {
+        let request = |history_weeks| HistoryRequest {
+            date: Date::constant(2026, 12, 2),
+            days: 1,
+            history_weeks,
+            grain: TimeGrain::Interval30,
+            queues: Vec::new(),
+            channels: Vec::new(),
+        };
+        assert_eq!(
+            request(2_147_483_647).check(),
+            Err(HistoryRequestError::HistoryWeeks(2_147_483_647))
+        );
+        assert_eq!(
+            request(0).check(),
+            Err(HistoryRequestError::HistoryWeeks(0))
+        );
+        assert_eq!(request(MAX_HISTORY_WEEKS).check(), Ok(()));
+    }
 }

@@ -870,7 +870,7 @@ fn xlsx_link(request: &DriversRequest, table: &KpiTable) -> String {
 /// `GET /api/v1/analysis/pareto` and `/analysis/pareto` parameters.
 #[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
 pub(crate) struct ParetoParams {
-    /// review_reasons (default), qa_hits, ticket_categories or complaints.
+    /// review_reasons (default), agent_reasons, other_reasons, qa_hits, ticket_categories or complaints.
     source: Option<String>,
     /// First day, YYYY-MM-DD (default: 28 days ending yesterday).
     from: Option<String>,
@@ -904,7 +904,7 @@ impl ParetoParams {
                 locale,
                 "bad_source",
                 format!(
-                    "source '{source_name}' is not review_reasons, qa_hits, ticket_categories or complaints"
+                    "source '{source_name}' is not review_reasons, agent_reasons, other_reasons, qa_hits, ticket_categories or complaints"
                 ),
             )
         })?;
@@ -964,7 +964,9 @@ async fn problem_names(
     use servq_store::ProblemSource;
     let mut names = std::collections::HashMap::new();
     match source {
-        ProblemSource::ReviewReasons => {
+        ProblemSource::ReviewReasons
+        | ProblemSource::AgentReasons
+        | ProblemSource::OtherReasons => {
             for reason in state
                 .store
                 .review_reasons()

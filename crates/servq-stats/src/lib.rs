@@ -31,7 +31,7 @@ pub use intervals::{Interval, mean_interval, nps_interval, wilson_interval};
 pub use ols::{Coefficient, Column, OlsFit, f_statistic_from_r_squared, ols};
 pub use pareto::{
     CoverageRow, MatrixItem, MatrixSplit, ParetoRow, ProblemCaseFacts, Quadrant, QuadrantItem,
-    coverage_pareto, frequency_impact, pareto, quadrant,
+    coverage_pareto, frequency_impact, pareto, quadrant, vital_few_count,
 };
 pub use weights::{RelativeWeight, relative_weights};
 

@@ -16,6 +16,21 @@ pub struct ParetoRow {
     pub vital_few: bool,
 }
 
+/// How many of the largest categories are the vital few, given their cumulative shares in
+/// order: the longest run whose cumulative share is at most `cutoff` (a hair of tolerance: four
+/// categories of exactly 20 % are within 80 %), and at least one when there is any.
+pub fn vital_few_count(cumulative_shares: impl IntoIterator<Item = f64>, cutoff: f64) -> usize {
+    let mut count = 0;
+    for (index, share) in cumulative_shares.into_iter().enumerate() {
+        if index == 0 || share <= cutoff + 1e-12 {
+            count += 1;
+        } else {
+            break;
+        }
+    }
+    count
+}
+
 /// Sorts categories by count (largest first, ties by name) and marks the vital few: the longest
 /// run of largest categories whose cumulative share is at most `cutoff` (0.8 for the 80/20
 /// rule), and at least one.
@@ -25,23 +40,19 @@ pub fn pareto(items: &[(String, f64)], cutoff: f64) -> Vec<ParetoRow> {
     let total: f64 = sorted.iter().map(|(_, c)| c).sum();
     let mut cumulative = 0.0;
     let mut rows = Vec::with_capacity(sorted.len());
-    for (index, (name, count)) in sorted.into_iter().enumerate() {
+    for (name, count) in sorted {
         cumulative += count;
-        let cumulative_share = cumulative / total;
         rows.push(ParetoRow {
             name: name.clone(),
             count: *count,
             share: count / total,
-            cumulative_share,
-            // a hair of tolerance: 4 categories of exactly 20 % each are within 80 %
-            vital_few: index == 0 || cumulative_share <= cutoff + 1e-12,
+            cumulative_share: cumulative / total,
+            vital_few: false,
         });
     }
-    // once one category falls outside, the rest do too
-    let mut inside = true;
-    for row in &mut rows {
-        inside &= row.vital_few;
-        row.vital_few = inside;
+    let vital = vital_few_count(rows.iter().map(|row| row.cumulative_share), cutoff);
+    for row in &mut rows[..vital] {
+        row.vital_few = true;
     }
     rows
 }

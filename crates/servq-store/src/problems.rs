@@ -13,6 +13,10 @@ use crate::{Result, Store};
 pub enum ProblemSource {
     /// Reasons coded on unsatisfied survey answers (by when the answer came).
     ReviewReasons,
+    /// Only the agent-caused reasons (tone, wording, interrupting …).
+    AgentReasons,
+    /// Only the other reasons (process, system, policy, the customer's situation …).
+    OtherReasons,
     /// Automated-QA rule hits (by when the contact was offered).
     QaHits,
     /// Ticket categories (by when the ticket was created).
@@ -23,17 +27,22 @@ pub enum ProblemSource {
 
 impl ProblemSource {
     /// Every source, in the page's order.
-    pub const ALL: [ProblemSource; 4] = [
+    pub const ALL: [ProblemSource; 6] = [
         ProblemSource::ReviewReasons,
+        ProblemSource::AgentReasons,
+        ProblemSource::OtherReasons,
         ProblemSource::QaHits,
         ProblemSource::TicketCategories,
         ProblemSource::Complaints,
     ];
 
-    /// The stable name (`review_reasons`, `qa_hits`, `ticket_categories`, `complaints`).
+    /// The stable name (`review_reasons`, `agent_reasons`, `other_reasons`, `qa_hits`,
+    /// `ticket_categories`, `complaints`).
     pub fn name(self) -> &'static str {
         match self {
             ProblemSource::ReviewReasons => "review_reasons",
+            ProblemSource::AgentReasons => "agent_reasons",
+            ProblemSource::OtherReasons => "other_reasons",
             ProblemSource::QaHits => "qa_hits",
             ProblemSource::TicketCategories => "ticket_categories",
             ProblemSource::Complaints => "complaints",
@@ -72,11 +81,15 @@ impl Store {
     ) -> Result<Vec<ProblemCase>> {
         // (case key, problem, customer, csat, repeated: 1/0/NULL); rows of one case are adjacent
         let sql = match source {
-            ProblemSource::ReviewReasons => {
+            ProblemSource::ReviewReasons
+            | ProblemSource::AgentReasons
+            | ProblemSource::OtherReasons => {
                 "SELECT t.response_id, tr.reason_id, c.customer_id, r.csat, \
                    CASE WHEN c.customer_id IS NULL THEN NULL \
                         WHEN c.next_same_issue_at IS NOT NULL AND c.next_same_issue_at - c.offered_at <= $3 THEN 1 ELSE 0 END \
                  FROM review_tasks t JOIN review_task_reasons tr ON tr.response_id = t.response_id \
+                 JOIN review_reasons rr ON rr.reason_id = tr.reason_id \
+                   AND ($4 = '' OR rr.reason_group = $4) \
                  JOIN survey_responses r ON r.response_id = t.response_id \
                  LEFT JOIN contacts c ON c.contact_id = t.contact_id \
                  WHERE t.status = 'coded' AND r.responded_at >= $1 AND r.responded_at < $2 \
@@ -102,11 +115,21 @@ impl Store {
         };
         // contacts' sources take the FCR window as $3, tickets whether only complaints count
         let third = match source {
-            ProblemSource::ReviewReasons | ProblemSource::QaHits => fcr_window_ms,
             ProblemSource::TicketCategories => 0,
             ProblemSource::Complaints => 1,
+            _ => fcr_window_ms,
         };
-        let query = sqlx::query(sql).bind(from_ms).bind(to_ms).bind(third);
+        let mut query = sqlx::query(sql).bind(from_ms).bind(to_ms).bind(third);
+        // the review sources say which group of reasons counts ('' = both)
+        let group = match source {
+            ProblemSource::ReviewReasons => Some(""),
+            ProblemSource::AgentReasons => Some("agent"),
+            ProblemSource::OtherReasons => Some("other"),
+            _ => None,
+        };
+        if let Some(group) = group {
+            query = query.bind(group);
+        }
         let mut cases: Vec<ProblemCase> = Vec::new();
         let mut last_key: Option<String> = None;
         let mut rows = query.fetch(&self.pool);

@@ -222,6 +222,46 @@ async fn the_analysis_and_planning_apis_answer_exactly_what_the_command_line_doe
             // unsatisfied answers are below the centre's CSAT
             assert!(item["csat_gap"].as_f64().unwrap() < 0.0, "{item}");
         }
+        // the study's split: agent-caused reasons and the others, each its own Pareto
+        let names = |report: &Value| -> Vec<String> {
+            report["pareto"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let (_, agent_side) = api(
+            &server,
+            &analyst,
+            "/api/v1/analysis/pareto?source=agent_reasons&from=2026-11-04&to=2026-11-10",
+        )
+        .await;
+        let (_, other_side) = api(
+            &server,
+            &analyst,
+            "/api/v1/analysis/pareto?source=other_reasons&from=2026-11-04&to=2026-11-10",
+        )
+        .await;
+        let (agent_names, other_names, all_names) =
+            (names(&agent_side), names(&other_side), names(&pareto));
+        assert!(
+            !agent_names.is_empty() && !other_names.is_empty(),
+            "{agent_side} {other_side}"
+        );
+        assert!(
+            agent_names
+                .iter()
+                .all(|n| all_names.contains(n) && !other_names.contains(n))
+        );
+        assert!(
+            agent_names.contains(&"flat_tone".to_owned()),
+            "{agent_names:?}"
+        );
+        assert!(
+            other_names.contains(&"process_system".to_owned()),
+            "{other_names:?}"
+        );
         let (status, _) = api(&server, &analyst, "/api/v1/analysis/pareto?source=planets").await;
         assert_eq!(status, reqwest::StatusCode::BAD_REQUEST);
 
