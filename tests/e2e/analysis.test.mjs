@@ -140,6 +140,13 @@ test('a supervisor plans the next day for one queue and changes an interval in t
   assert.match(await page.textContent('#calculator-result'), /需要 \d+ 名坐席/);
   const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
   assert.ok(widths[0] <= widths[1], `${widths[0]} px on ${widths[1]}`);
+  // an abandon-rate target as well: the plan needs at least as many agent hours
+  const hours = (text) => Number(text.match(/需要 ([\d.]+) 坐席小时/)[1]);
+  const withoutTarget = hours(await page.textContent('#plan-summary'));
+  await page.fill('#f-abandon', '1');
+  await page.click('#plan');
+  await page.waitForURL(/abandon=1/);
+  assert.ok(hours(await page.textContent('#plan-summary')) >= withoutTarget);
   await context.close();
 });
 

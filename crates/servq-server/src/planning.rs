@@ -408,6 +408,10 @@ pub(crate) struct PlanForm {
     target_time: Option<f64>,
     /// Occupancy cap in percent.
     occupancy: Option<f64>,
+    /// Target ASA at most, seconds (optional).
+    asa: Option<String>,
+    /// Target abandon rate at most, percent (optional; Erlang A).
+    abandon: Option<String>,
     /// Shrinkage in percent.
     shrinkage: Option<f64>,
     /// `erlang_c` or `erlang_a` (patience measured from the data).
@@ -444,6 +448,8 @@ struct PlanPage {
     target_time: f64,
     occupancy: f64,
     shrinkage: f64,
+    asa: String,
+    abandon: String,
     /// The measured patience, shown beside Erlang A.
     patience: Option<String>,
     summary: Option<String>,
@@ -481,6 +487,21 @@ pub(crate) async fn staffing_page(
     let occupancy = form.occupancy.unwrap_or(85.0);
     let shrinkage = form.shrinkage.unwrap_or(30.0);
     let erlang_a = form.model.as_deref() == Some("erlang_a");
+    let optional_number = |text: &Option<String>, name: &str| -> Result<Option<f64>, Problem> {
+        given(text)
+            .map(|text| {
+                text.parse::<f64>().map_err(|_| {
+                    Problem::bad_request(
+                        locale,
+                        "bad_staffing",
+                        format!("{name} '{text}' is not a number"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let target_asa = optional_number(&form.asa, "asa")?;
+    let target_abandon = optional_number(&form.abandon, "abandon")?.map(|percent| percent / 100.0);
     let day_params = DayParams {
         date: Some(date.to_string()),
         interval: Some(interval),
@@ -497,6 +518,8 @@ pub(crate) async fn staffing_page(
         target_time: Some(target_time),
         max_occupancy: Some(occupancy / 100.0),
         shrinkage: Some(shrinkage / 100.0),
+        target_asa,
+        target_abandon_rate: target_abandon,
         patience: if erlang_a { patience } else { None },
         model: Some(
             if erlang_a && patience.is_some() {
@@ -562,6 +585,8 @@ pub(crate) async fn staffing_page(
         target_time,
         occupancy,
         shrinkage,
+        asa: given(&form.asa).unwrap_or_default(),
+        abandon: given(&form.abandon).unwrap_or_default(),
         patience: patience
             .map(|p| t(locale, "planning.patience").replace("{seconds}", &format!("{p:.0}"))),
         summary: None,
@@ -645,6 +670,8 @@ pub(crate) async fn staffing_page(
         "target_time": target_time,
         "max_occupancy": occupancy / 100.0,
         "shrinkage": shrinkage / 100.0,
+        "target_asa": target_asa,
+        "target_abandon_rate": target_abandon,
         "patience": targets.patience,
         "model": targets.model,
     });
@@ -681,6 +708,12 @@ pub(crate) async fn staffing_page(
     }
     if let Some(patience) = targets.patience {
         pairs.push(("patience", patience.to_string()));
+    }
+    if let Some(asa) = target_asa {
+        pairs.push(("target_asa", asa.to_string()));
+    }
+    if let Some(abandon) = target_abandon {
+        pairs.push(("target_abandon_rate", abandon.to_string()));
     }
     page.xlsx = format!(
         "/api/v1/planning/day?{}",
