@@ -56,6 +56,8 @@ const staffPages = () => [
   '/desk/setup', '/qa', `/qa/evaluations/${ids.evaluation}`, '/qa/setup', '/surveys', '/surveys/setup', '/reviews',
   `/reviews/${ids.review}`, '/reviews/report', '/import', '/audit', '/admin/users', '/admin/roster', '/admin/settings',
   '/account', '/notifications',
+  `/analysis/drivers?from=${day(-14)}&to=${day(-1)}`, `/analysis/pareto?from=${day(-7)}&to=${day(-1)}`,
+  `/planning/staffing?date=${day(1)}`,
   '/search?q=C-1x', '/no/such/page',
 ];
 

@@ -279,7 +279,7 @@ function servqWorkflowBlock(flow) {
   };
   type.addEventListener('input', refresh);
   refresh();
-  var stages = servqEl('div', {class: 'table-scroll wf-stages'}, [
+  var stages = servqEl('div', {class: 'table-scroll wf-stages', tabindex: '0'}, [
     servqEl('table', {class: 'plain', 'aria-label': servqText('desk_stages')}, [servqEl('thead', {}, [head]), body])]);
   block = servqEl('fieldset', {class: 'card-section workflow'}, [
     servqEl('legend', {style: 'flex-wrap:wrap'}, [servqDeskField('desk_ticket_type', type), typeName]

@@ -118,7 +118,7 @@ function servqSectionBlock(section) {
   block = servqEl('fieldset', {class: 'card-section'}, [
     servqEl('legend', {}, [servqEl('input', {class: 'section-name', size: '24', value: section.name || '', 'aria-label': servqText('section_name'), required: 'required'})]
       .concat(servqOrderButtons(function () { return block; }))),
-    servqEl('div', {class: 'table-scroll'}, [servqEl('table', {class: 'plain'}, [servqEl('thead', {}, [head]), body])]),
+    servqEl('div', {class: 'table-scroll', tabindex: '0'}, [servqEl('table', {class: 'plain'}, [servqEl('thead', {}, [head]), body])]),
     servqEl('button', {type: 'button', class: 'secondary add-item', text: '+ ' + servqText('add_item'), onclick: function () {
       body.appendChild(servqItemRow({scale: 'five_point', weight: 10}));
       body.lastElementChild.querySelector('.item-id').focus();

@@ -346,7 +346,7 @@ function servqSurveyTemplateEditor(editor) {
   editor.appendChild(servqEl('p', {}, [servqSetupLabel(servqText('survey_template_name'),
     servqEl('input', {id: 'survey-name', size: '30', value: template.name || '', required: 'required'}))]));
   editor.appendChild(servqEl('p', {class: 'muted', text: servqText('survey_questions_hint')}));
-  editor.appendChild(servqEl('div', {class: 'table-scroll', id: 'survey-questions-table'}, [
+  editor.appendChild(servqEl('div', {class: 'table-scroll', id: 'survey-questions-table', tabindex: '0'}, [
     servqEl('table', {class: 'plain'}, [servqEl('thead', {}, [head]), body])]));
   editor.appendChild(servqEl('p', {}, [servqSetupLabel(servqText('survey_new_question'), picker),
     servqEl('button', {type: 'button', class: 'secondary', id: 'survey-add-question', text: '+ ' + servqText('survey_add_question'), onclick: function () {
