@@ -39,6 +39,9 @@ pub enum Lang {
     En,
     /// 简体中文.
     Zh,
+    /// 繁體中文.
+    #[value(name = "zh-tw")]
+    ZhTw,
 }
 
 /// Where the data of a statistics command comes from.
@@ -435,6 +438,7 @@ pub async fn run_drivers(config: &Config, args: DriverArgs) -> Result<ExitCode> 
             let language = match args.lang {
                 Lang::En => Language::En,
                 Lang::Zh => Language::Zh,
+                Lang::ZhTw => Language::ZhTw,
             };
             for (index, step) in analysis.steps.iter().enumerate() {
                 writeln!(out, "{}. {}", index + 1, step.describe(language))?;
@@ -445,6 +449,7 @@ pub async fn run_drivers(config: &Config, args: DriverArgs) -> Result<ExitCode> 
             let heading = match language {
                 Language::En => "Relative importance (Johnson's relative weights, share of R²):",
                 Language::Zh => "相对重要性（Johnson 相对权重，占 R² 的比例）：",
+                Language::ZhTw => "相對重要性（Johnson 相對權重，占 R² 的比例）：",
             };
             writeln!(out, "{heading}")?;
             for weight in &analysis.relative_weights {

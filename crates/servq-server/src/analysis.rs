@@ -345,11 +345,13 @@ fn workbook(
     Ok(book.save_to_buffer()?)
 }
 
-/// The step log's language for `locale` (the statistics crate writes English and Chinese).
+/// The step log's language for `locale` (the statistics crate writes English and both Chinese
+/// scripts).
 fn step_language(locale: Locale) -> Language {
     match locale {
         Locale::En => Language::En,
-        Locale::ZhCn | Locale::ZhTw => Language::Zh,
+        Locale::ZhCn => Language::Zh,
+        Locale::ZhTw => Language::ZhTw,
     }
 }
 

@@ -34,6 +34,8 @@ pub enum Language {
     En,
     /// Simplified Chinese.
     Zh,
+    /// Traditional Chinese.
+    ZhTw,
 }
 
 /// One step of the procedure.
@@ -122,6 +124,18 @@ impl Step {
                 predictors.len()
             ),
             (
+                Step::Start {
+                    target,
+                    predictors,
+                    n,
+                },
+                Language::ZhTw,
+            ) => format!(
+                "開始：以 {target} 為因變數，自變數 {}（共 {} 個，完整觀測 {n} 個）。",
+                predictors.join("、"),
+                predictors.len()
+            ),
+            (
                 Step::CollinearPair {
                     a,
                     b,
@@ -152,6 +166,21 @@ impl Step {
                 )
             }
             (
+                Step::CollinearPair {
+                    a,
+                    b,
+                    r,
+                    f_without_a,
+                    f_without_b,
+                    removed,
+                },
+                Language::ZhTw,
+            ) => {
+                format!(
+                    "{a} 與 {b} 高度相關（r = {r:.4}）。去掉 {a} 後模型 F = {f_without_a:.4}，去掉 {b} 後 F = {f_without_b:.4}：移除 {removed}，保留顯著性更高的模型。"
+                )
+            }
+            (
                 Step::HighVif {
                     candidates,
                     removed,
@@ -167,6 +196,9 @@ impl Step {
                         Language::Zh => {
                             format!("{name}（VIF {}，去掉后 F = {f:.4}）", vif_text(*vif))
                         }
+                        Language::ZhTw => {
+                            format!("{name}（VIF {}，去掉後 F = {f:.4}）", vif_text(*vif))
+                        }
                     })
                     .collect();
                 match language {
@@ -178,6 +210,10 @@ impl Step {
                         "存在多重共线性：{}。移除 {removed}，保留显著性更高的模型。",
                         list.join("；")
                     ),
+                    Language::ZhTw => format!(
+                        "存在多重共線性：{}。移除 {removed}，保留顯著性更高的模型。",
+                        list.join("；")
+                    ),
                 }
             }
             (Step::Insignificant { name, p, alpha }, Language::En) => {
@@ -185,6 +221,9 @@ impl Step {
             }
             (Step::Insignificant { name, p, alpha }, Language::Zh) => {
                 format!("{name} 不显著（p = {p:.4} > {alpha}）：移除。")
+            }
+            (Step::Insignificant { name, p, alpha }, Language::ZhTw) => {
+                format!("{name} 不顯著（p = {p:.4} > {alpha}）：移除。")
             }
             (
                 Step::Final {
@@ -208,6 +247,18 @@ impl Step {
                 Language::Zh,
             ) => format!(
                 "最终模型：{}（R² = {r_squared:.4}，F = {f_statistic:.4}，p = {f_p_value:.3e}），各自变量均显著。",
+                kept.join("、")
+            ),
+            (
+                Step::Final {
+                    kept,
+                    r_squared,
+                    f_statistic,
+                    f_p_value,
+                },
+                Language::ZhTw,
+            ) => format!(
+                "最終模型：{}（R² = {r_squared:.4}，F = {f_statistic:.4}，p = {f_p_value:.3e}），各自變數均顯著。",
                 kept.join("、")
             ),
         }

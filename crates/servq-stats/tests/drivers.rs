@@ -120,6 +120,15 @@ fn collinear_and_insignificant_predictors_are_removed_with_reasons() {
     for step in &analysis.steps {
         assert!(!step.describe(Language::En).is_empty());
         assert!(step.describe(Language::Zh).chars().any(|c| c > '\u{4e00}'));
+        // traditional Chinese says the same in its own script: no simplified-only characters
+        let traditional = step.describe(Language::ZhTw);
+        assert!(traditional.chars().any(|c| c > '\u{4e00}'));
+        assert!(
+            !traditional
+                .chars()
+                .any(|c| "开为变个观测与关后显线终".contains(c)),
+            "{traditional}"
+        );
     }
     assert!(
         analysis.equation.starts_with("csat = "),
