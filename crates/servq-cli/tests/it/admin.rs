@@ -15,7 +15,7 @@ use crate::{servq, servq_ok, stderr};
 const PASSWORD: &str = "a long password";
 
 /// `servq ARGS` with `input` on standard input.
-fn servq_input(db: &TestDatabase, args: &[&str], input: &str) -> Output {
+pub(crate) fn servq_input(db: &TestDatabase, args: &[&str], input: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_servq"))
         .args(args)
         .env("SERVQ_DATABASE_URL", &db.url)
@@ -35,7 +35,7 @@ fn servq_input(db: &TestDatabase, args: &[&str], input: &str) -> Output {
     child.wait_with_output().expect("waiting for servq")
 }
 
-fn servq_input_ok(db: &TestDatabase, args: &[&str], input: &str) -> Output {
+pub(crate) fn servq_input_ok(db: &TestDatabase, args: &[&str], input: &str) -> Output {
     let output = servq_input(db, args, input);
     assert!(
         output.status.success(),

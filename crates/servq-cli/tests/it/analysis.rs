@@ -1,42 +1,12 @@
 //! The API says exactly what the command line says: `GET /api/v1/analysis/drivers` against
 //! `servq drivers --from-store … --format json`, on a real `servq serve`, on both databases.
 
-use std::{
-    io::Write,
-    process::{Child, Command, Stdio},
-};
+use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 use servq_store::testing::TestDatabase;
 
-use super::{servq, servq_ok};
-
-/// Runs `servq` with `input` on standard input.
-fn servq_with_input(db: &TestDatabase, args: &[&str], input: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_servq"))
-        .args(args)
-        .env("SERVQ_DATABASE_URL", &db.url)
-        .env("SERVQ_TZ", "Asia/Shanghai")
-        .env_remove("SERVQ_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running servq");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "servq {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
+use super::{admin::servq_input_ok, servq, servq_ok};
 
 /// A user of `role` with an API token; the token's secret.
 fn token(db: &TestDatabase, name: &str, role: &str, agent: Option<&str>) -> String {
@@ -44,14 +14,13 @@ fn token(db: &TestDatabase, name: &str, role: &str, agent: Option<&str>) -> Stri
     if let Some(agent) = agent {
         args.extend(["--agent-id", agent]);
     }
-    servq_with_input(db, &args, "a long enough password\n");
-    servq_with_input(
+    servq_input_ok(db, &args, "a long enough password\n");
+    let created = servq_input_ok(
         db,
         &["token", "create", "--user", name, "--name", "test"],
         "",
-    )
-    .trim()
-    .to_owned()
+    );
+    String::from_utf8(created.stdout).unwrap().trim().to_owned()
 }
 
 /// `servq serve` on a free port, killed when dropped.
