@@ -148,18 +148,33 @@ fn day_start_ms(zone: &TimeZone, day: Date) -> Result<i64, AnalysisError> {
         .map_err(|_| AnalysisError::refused("bad_date", format!("{day} has no start in the zone")))
 }
 
+/// The UTC ms range `[from, to + 1 day)` of whole days in `zone`; messages name the bounds with
+/// `prefix` (`--` as the command line spells them, none for the API).
+fn period_ms(
+    zone: &TimeZone,
+    from: Date,
+    to: Date,
+    prefix: &str,
+) -> Result<(i64, i64), AnalysisError> {
+    if from > to {
+        return Err(AnalysisError::refused(
+            "bad_date",
+            format!("{prefix}from must not be after {prefix}to"),
+        ));
+    }
+    let end = to
+        .checked_add(Span::new().days(1))
+        .map_err(|_| AnalysisError::refused("bad_date", format!("{prefix}to is out of range")))?;
+    Ok((day_start_ms(zone, from)?, day_start_ms(zone, end)?))
+}
+
 /// The table of `request`'s KPIs per day (or week) from the store.
 pub async fn kpi_table(
     store: &Store,
     zone: &TimeZone,
     request: &DriversRequest,
 ) -> Result<KpiTable, AnalysisError> {
-    if request.from > request.to {
-        return Err(AnalysisError::refused(
-            "bad_date",
-            "--from must not be after --to",
-        ));
-    }
+    let (from_ms, to_ms) = period_ms(zone, request.from, request.to, "--")?;
     let predictors: Vec<String> = if request.predictors.is_empty() {
         DEFAULT_PREDICTORS
             .iter()
@@ -190,10 +205,6 @@ pub async fn kpi_table(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let end = request
-        .to
-        .checked_add(Span::new().days(1))
-        .map_err(|_| AnalysisError::refused("bad_date", "--to is out of range"))?;
     let grain = match request.grain {
         RowGrain::Day => TimeGrain::Day,
         RowGrain::Week => TimeGrain::Week,
@@ -201,8 +212,8 @@ pub async fn kpi_table(
     let groups = store
         .kpi(&KpiQuery {
             group_by: vec![GroupField::Time(grain)],
-            from_ms: Some(day_start_ms(zone, request.from)?),
-            to_ms: Some(day_start_ms(zone, end)?),
+            from_ms: Some(from_ms),
+            to_ms: Some(to_ms),
             zone: zone.clone(),
             filters: request.filters.clone(),
         })
@@ -436,24 +447,13 @@ pub async fn pareto_report(
     zone: &TimeZone,
     request: &ParetoRequest,
 ) -> Result<Value, AnalysisError> {
-    if request.from > request.to {
-        return Err(AnalysisError::refused(
-            "bad_date",
-            "from must not be after to",
-        ));
-    }
+    let (from_ms, to_ms) = period_ms(zone, request.from, request.to, "")?;
     if !(request.cutoff > 0.0 && request.cutoff <= 1.0) {
         return Err(AnalysisError::refused(
             "bad_cutoff",
             format!("cutoff must be in (0, 1], not {}", request.cutoff),
         ));
     }
-    let from_ms = day_start_ms(zone, request.from)?;
-    let end = request
-        .to
-        .checked_add(Span::new().days(1))
-        .map_err(|_| AnalysisError::refused("bad_date", "to is out of range"))?;
-    let to_ms = day_start_ms(zone, end)?;
     let settings = store.kpi_settings().await?;
     let cases = store
         .problem_cases(request.source, from_ms, to_ms, settings.fcr_window_ms)

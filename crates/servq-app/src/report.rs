@@ -148,21 +148,11 @@ pub fn default_metrics(
     xlsx: bool,
     dimensions: &[Dimension],
 ) -> Vec<&'static Metric> {
-    let listed: Vec<&'static Metric> = match format {
-        ReportFormat::Json if !xlsx => return METRICS.iter().collect(),
-        ReportFormat::Table if dimensions.iter().any(|d| d.only_answered()) => {
-            servq_kpi::AGENT_MEASURES
-                .iter()
-                .filter_map(|name| servq_kpi::metric(name))
-                .collect()
-        }
-        ReportFormat::Table => TABLE_METRICS
-            .iter()
-            .filter_map(|name| servq_kpi::metric(name))
-            .collect(),
-        _ => METRICS.iter().collect(),
-    };
-    servq_kpi::meaningful(listed, dimensions).0
+    match format {
+        ReportFormat::Json if !xlsx => METRICS.iter().collect(),
+        ReportFormat::Table => servq_kpi::headline(TABLE_METRICS, dimensions),
+        _ => servq_kpi::meaningful(METRICS, dimensions).0,
+    }
 }
 
 /// The notes under a table: for each reason a measure means nothing for this grouping, which

@@ -79,7 +79,10 @@ pub async fn save_agent(
         )
         .await
         .map_err(anyhow::Error::from)?;
-    // the answer shows what is stored, queues included when they were kept
+    if agent.queues.is_some() {
+        return Ok(agent);
+    }
+    // the queues were kept: the answer shows the stored ones
     let stored = store
         .agents()
         .await

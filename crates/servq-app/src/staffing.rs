@@ -64,6 +64,13 @@ impl HistoryRequest {
         filters
     }
 
+    /// The first day of history the forecast learns from: `history_weeks` before `date`.
+    pub fn first_history_day(&self) -> Result<Date> {
+        self.date
+            .checked_sub(Span::new().days(i64::from(self.history_weeks) * 7))
+            .context("the date is out of range")
+    }
+
     /// Whether the request can be read: 1 to [`MAX_FORECAST_DAYS`] days, 1 to
     /// [`MAX_HISTORY_WEEKS`] weeks of history.
     pub fn check(&self) -> Result<(), HistoryRequestError> {
@@ -75,6 +82,19 @@ impl HistoryRequest {
         }
         Ok(())
     }
+}
+
+/// The centre's zone, by name and parsed.
+async fn centre_zone(store: &Store) -> Result<(String, TimeZone)> {
+    let zone_name = store.centre_zone().await?;
+    let zone =
+        TimeZone::get(&zone_name).with_context(|| format!("centre time zone {zone_name}"))?;
+    Ok((zone_name, zone))
+}
+
+/// The start of `day` in `zone`, UTC ms.
+fn day_start_ms(zone: &TimeZone, day: Date) -> Result<i64> {
+    Ok(day.to_zoned(zone.clone())?.timestamp().as_millisecond())
 }
 
 /// The history read, in days since 1970-01-01 of the centre's calendar.
@@ -116,24 +136,18 @@ pub async fn interval_history(store: &Store, request: &HistoryRequest) -> Result
     };
     request.check()?;
     let slots = (86_400 / interval_seconds) as usize;
-    let zone_name = store.centre_zone().await?;
-    let zone =
-        TimeZone::get(&zone_name).with_context(|| format!("centre time zone {zone_name}"))?;
+    let (zone_name, zone) = centre_zone(store).await?;
     let date = request.date;
-    let first_day = date
-        .checked_sub(Span::new().days(i64::from(request.history_weeks) * 7))
-        .context("the date is out of range")?;
+    let first_day = request.first_history_day()?;
     let day_after = date
         .checked_add(Span::new().days(i64::from(request.days)))
         .context("the date is out of range")?;
-    let start_ms =
-        |day: Date| -> Result<i64> { Ok(day.to_zoned(zone.clone())?.timestamp().as_millisecond()) };
     let filters = request.filters();
     let groups = store
         .kpi(&KpiQuery {
             group_by: vec![GroupField::Time(request.grain)],
-            from_ms: Some(start_ms(first_day)?),
-            to_ms: Some(start_ms(day_after)?),
+            from_ms: Some(day_start_ms(&zone, first_day)?),
+            to_ms: Some(day_start_ms(&zone, day_after)?),
             zone: zone.clone(),
             filters,
         })
@@ -624,22 +638,15 @@ pub async fn day_report(
 /// abandons, over the weeks of history before `request.date`, for its queues and channels.
 /// `None` when nobody abandoned (patience cannot be told from the data).
 pub async fn measured_patience(store: &Store, request: &HistoryRequest) -> Result<Option<f64>> {
-    let zone_name = store.centre_zone().await?;
-    let zone =
-        TimeZone::get(&zone_name).with_context(|| format!("centre time zone {zone_name}"))?;
-    let start = |date: Date| -> Result<i64> {
-        Ok(date.to_zoned(zone.clone())?.timestamp().as_millisecond())
-    };
+    let (_, zone) = centre_zone(store).await?;
     request.check()?;
-    let from = request
-        .date
-        .checked_sub(Span::new().days(7 * i64::from(request.history_weeks)))?;
+    let from = request.first_history_day()?;
     let filters = request.filters();
     let groups = store
         .kpi(&KpiQuery {
             group_by: Vec::new(),
-            from_ms: Some(start(from)?),
-            to_ms: Some(start(request.date)?),
+            from_ms: Some(day_start_ms(&zone, from)?),
+            to_ms: Some(day_start_ms(&zone, request.date)?),
             zone,
             filters,
         })

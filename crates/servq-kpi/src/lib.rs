@@ -20,7 +20,7 @@ pub use grouping::{Dimension, Exclusion, Scope};
 pub use metrics::{
     AGENT_MEASURES, Better, METRICS, Metric, MetricValue, SURVEY_METRICS, Unit, abandon_rate,
     aht_seconds, answer_rate, asa_seconds, avg_acw_seconds, avg_hold_seconds, avg_talk_seconds,
-    avg_wait_seconds, fcr_rate, meaningful, metric, occupancy, qa_score, resolution_rate,
+    avg_wait_seconds, fcr_rate, headline, meaningful, metric, occupancy, qa_score, resolution_rate,
     service_level, transfer_rate, utilization,
 };
 pub use subset::{ContactSubset, counters_of};

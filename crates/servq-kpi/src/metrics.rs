@@ -270,6 +270,18 @@ pub const AGENT_MEASURES: &[&str] = &[
     "occupancy",
 ];
 
+/// The headline measures of a view grouped or filtered by `dimensions`: per agent or team
+/// [`AGENT_MEASURES`] (a queue's measures would not vary), otherwise `listed`; either way only
+/// those that mean something there ([`meaningful`]). Tables and dashboards share this rule.
+pub fn headline(listed: &[&str], dimensions: &[Dimension]) -> Vec<&'static Metric> {
+    let listed = if dimensions.iter().any(|d| d.only_answered()) {
+        AGENT_MEASURES
+    } else {
+        listed
+    };
+    meaningful(listed.iter().filter_map(|name| metric(name)), dimensions).0
+}
+
 /// Every KPI output column, in output order.
 pub const METRICS: &[Metric] = &[
     count!("offered", offered, Neither, OfferedContacts),
@@ -494,6 +506,15 @@ mod tests {
         assert!(!kept.iter().any(|m| m.name == "occupancy"));
         assert_eq!(reasons, vec![Exclusion::StatesLack(Dimension::Channel)]);
         assert_eq!(meaningful(METRICS, &[]).0.len(), METRICS.len());
+        let names = |metrics: Vec<&Metric>| metrics.iter().map(|m| m.name).collect::<Vec<_>>();
+        assert_eq!(
+            names(headline(&["offered"], &[Dimension::Team])),
+            AGENT_MEASURES
+        );
+        assert_eq!(
+            names(headline(&["offered", "occupancy"], &[Dimension::Channel])),
+            ["offered"]
+        );
     }
 
     #[test]

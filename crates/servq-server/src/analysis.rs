@@ -26,7 +26,7 @@ use crate::{
     dashboard::SelectOption,
     i18n::{Locale, t},
     pages::{Text, render, signed_in_header},
-    query_params::{self, add_days, given, today},
+    query_params::{self, given},
 };
 
 /// The form and the API's parameters (the page sends the same names).
@@ -76,14 +76,8 @@ impl DriverParams {
         locale: Locale,
         zone: &jiff::tz::TimeZone,
     ) -> Result<DriversRequest, Problem> {
-        let to = match given(&self.to) {
-            Some(text) => query_params::parse_date(locale, &text)?,
-            None => add_days(today(zone), -1),
-        };
-        let from = match given(&self.from) {
-            Some(text) => query_params::parse_date(locale, &text)?,
-            None => add_days(to, 1 - DEFAULT_DAYS),
-        };
+        let (from, to) =
+            query_params::whole_days(locale, zone, &self.from, &self.to, DEFAULT_DAYS)?;
         let mut predictors: Vec<String> = self
             .predictors
             .iter()
@@ -364,22 +358,29 @@ fn metric_label(locale: Locale, name: &str) -> String {
     }
 }
 
-/// `text` with every KPI key (`fcr_rate`) replaced by its name in `locale`, longest keys first
-/// so that `csat_mean` is not read as `csat`: the step log and the equation in words.
+/// `text` with every KPI key (`fcr_rate`) that stands as a whole word replaced by its name in
+/// `locale`: the step log and the equation in words. An uploaded file's own column names
+/// (`my_csat_x`) stay as they are.
 fn in_words(locale: Locale, text: &str) -> String {
-    let mut keys: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
-    keys.sort_by_key(|key| std::cmp::Reverse(key.len()));
-    // two passes through placeholders, so a name never matches inside an inserted one
-    let mut out = text.to_owned();
-    for (index, key) in keys.iter().enumerate() {
-        out = out.replace(key, &format!("\u{1}{index}\u{2}"));
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        match servq_kpi::metric(word) {
+            Some(metric) => out.push_str(&t(locale, &format!("kpi.{}", metric.name))),
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if is_word(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
     }
-    for (index, key) in keys.iter().enumerate() {
-        out = out.replace(
-            &format!("\u{1}{index}\u{2}"),
-            &t(locale, &format!("kpi.{key}")),
-        );
-    }
+    flush(&mut word, &mut out);
     out
 }
 
@@ -522,15 +523,8 @@ async fn drivers_page_of(
         (Dimension::Channel, &params.channel),
     ] {
         let current = given(current).unwrap_or_default();
-        let mut choices = vec![option("", t(locale, "dashboard.any"), current.is_empty())];
-        for value in state
-            .store
-            .dimension_values(dimension)
-            .await
-            .map_err(Problem::internal)?
-        {
-            choices.push(option(&value, value.clone(), value == current));
-        }
+        let choices =
+            crate::dashboard::dimension_select(state, locale, dimension, &current).await?;
         filters.push((dimension.name(), choices));
     }
     Ok(DriversPage {
@@ -892,14 +886,8 @@ impl ParetoParams {
         locale: Locale,
         zone: &jiff::tz::TimeZone,
     ) -> Result<analysis::ParetoRequest, Problem> {
-        let to = match given(&self.to) {
-            Some(text) => query_params::parse_date(locale, &text)?,
-            None => add_days(today(zone), -1),
-        };
-        let from = match given(&self.from) {
-            Some(text) => query_params::parse_date(locale, &text)?,
-            None => add_days(to, 1 - DEFAULT_DAYS),
-        };
+        let (from, to) =
+            query_params::whole_days(locale, zone, &self.from, &self.to, DEFAULT_DAYS)?;
         let source_name = given(&self.source).unwrap_or_else(|| "review_reasons".to_owned());
         let source = servq_store::ProblemSource::parse(&source_name).ok_or_else(|| {
             Problem::bad_request(
@@ -1152,4 +1140,25 @@ pub(crate) async fn pareto_page(
         chart: crate::pages::script_json(&chart),
     };
     Ok(render(&page)?.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kpi_keys_become_names_only_as_whole_words() {
+        assert_eq!(
+            in_words(
+                Locale::En,
+                "csat_mean = 4.4 + 0.8·fcr_rate; my_csat_x, csat"
+            ),
+            format!(
+                "{} = 4.4 + 0.8·{}; my_csat_x, {}",
+                t(Locale::En, "kpi.csat_mean"),
+                t(Locale::En, "kpi.fcr_rate"),
+                t(Locale::En, "kpi.csat")
+            )
+        );
+    }
 }

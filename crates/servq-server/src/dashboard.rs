@@ -18,7 +18,7 @@ use crate::{
     auth::CurrentUser,
     i18n::{Locale, t},
     pages::{Text, render, signed_in_header},
-    query_params::{self, add_days, given, query_string, today},
+    query_params::{self, given, query_string},
 };
 
 /// Headline tiles of the dashboard, in order.
@@ -45,19 +45,10 @@ fn better(name: &str) -> Better {
 /// measures that belong to an agent, otherwise [`TILES`]; either way only those that mean
 /// something there (occupancy has no channel).
 pub(crate) fn headline(dimensions: &[Dimension]) -> Vec<&'static str> {
-    let listed = if dimensions.iter().any(|d| d.only_answered()) {
-        servq_kpi::AGENT_MEASURES
-    } else {
-        TILES
-    };
-    servq_kpi::meaningful(
-        listed.iter().filter_map(|name| servq_kpi::metric(name)),
-        dimensions,
-    )
-    .0
-    .into_iter()
-    .map(|metric| metric.name)
-    .collect()
+    servq_kpi::headline(TILES, dimensions)
+        .into_iter()
+        .map(|metric| metric.name)
+        .collect()
 }
 
 /// Whether `name` is a measure the dashboard shows as a tile or column.
@@ -131,15 +122,8 @@ impl View {
         zone: &TimeZone,
         query: &DashboardQuery,
     ) -> Result<View, Problem> {
-        let yesterday = add_days(today(zone), -1);
-        let to = match given(&query.to) {
-            Some(text) => query_params::parse_date(locale, &text)?,
-            None => yesterday,
-        };
-        let from = match given(&query.from) {
-            Some(text) => query_params::parse_date(locale, &text)?,
-            None => add_days(to, 1 - DEFAULT_DAYS),
-        };
+        let (from, to) =
+            query_params::whole_days(locale, zone, &query.from, &query.to, DEFAULT_DAYS)?;
         if from > to {
             return Err(Problem::bad_request(
                 locale,
@@ -469,6 +453,30 @@ fn options(choices: Vec<(String, String)>, selected: &str) -> Vec<SelectOption> 
         .collect()
 }
 
+/// The select of a dimension's known values (queues, teams, channels), "any" first; a chosen
+/// value the data no longer has stays listed, so the form shows what it filters by.
+pub(crate) async fn dimension_select(
+    state: &AppState,
+    locale: Locale,
+    dimension: Dimension,
+    current: &str,
+) -> Result<Vec<SelectOption>, Problem> {
+    let mut choices = vec![(String::new(), t(locale, "dashboard.any"))];
+    choices.extend(
+        state
+            .store
+            .dimension_values(dimension)
+            .await
+            .map_err(Problem::internal)?
+            .into_iter()
+            .map(|v| (v.clone(), v)),
+    );
+    if !current.is_empty() && !choices.iter().any(|(v, _)| v == current) {
+        choices.push((current.to_owned(), current.to_owned()));
+    }
+    Ok(options(choices, current))
+}
+
 /// A filter control: a select of the known values, or a text input.
 pub(crate) struct FilterControl {
     name: &'static str,
@@ -525,20 +533,7 @@ async fn form(
             .map_or("", |(_, v)| v.as_str());
         let choices = match dimension {
             Dimension::Queue | Dimension::Team | Dimension::Channel => {
-                let mut choices = vec![(String::new(), t(locale, "dashboard.any"))];
-                choices.extend(
-                    state
-                        .store
-                        .dimension_values(*dimension)
-                        .await
-                        .map_err(Problem::internal)?
-                        .into_iter()
-                        .map(|v| (v.clone(), v)),
-                );
-                if !current.is_empty() && !choices.iter().any(|(v, _)| v == current) {
-                    choices.push((current.to_owned(), current.to_owned()));
-                }
-                Some(options(choices, current))
+                Some(dimension_select(state, locale, *dimension, current).await?)
             }
             _ => None,
         };
@@ -844,7 +839,10 @@ mod tests {
     use servq_kpi::ContactCounters;
 
     use super::*;
-    use crate::pages::AgentNames;
+    use crate::{
+        pages::AgentNames,
+        query_params::{add_days, today},
+    };
 
     fn agent(id: &str, within: i64) -> KpiGroup {
         KpiGroup {

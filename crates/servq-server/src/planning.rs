@@ -215,21 +215,18 @@ impl DayParams {
 async fn day(
     state: &AppState,
     locale: Locale,
-    day: &DayParams,
+    request: &HistoryRequest,
     targets: &Targets,
     what_if: &WhatIf,
-) -> Result<(HistoryRequest, Value), Problem> {
-    let (_, zone) = state.centre_zone().await?;
-    let request = day.history(locale, &zone)?;
+) -> Result<Value, Problem> {
     let spec = targets.spec(locale, !matches!(what_if, WhatIf::Search))?;
     let model = spec.model(param).map_err(|e| staffing_problem(locale, e))?;
     let policy = spec
         .policy(param)
         .map_err(|e| staffing_problem(locale, e))?;
-    let report = staffing::day_report(&state.store, &request, &model, &policy, what_if)
+    staffing::day_report(&state.store, request, &model, &policy, what_if)
         .await
-        .map_err(|e| staffing_problem(locale, e))?;
-    Ok((request, report))
+        .map_err(|e| staffing_problem(locale, e))
 }
 
 /// `GET /api/v1/planning/day` (PlanStaffing): forecast a day (or `days`) from the store's history
@@ -251,7 +248,9 @@ pub(crate) async fn day_api(
     let Query(targets) = targets?;
     let locale = user.locale;
     let what_if = params.agents.map_or(WhatIf::Search, WhatIf::Every);
-    let (_, report) = day(&state, locale, &params, &targets, &what_if).await?;
+    let (_, zone) = state.centre_zone().await?;
+    let request = params.history(locale, &zone)?;
+    let report = day(&state, locale, &request, &targets, &what_if).await?;
     match params.format.as_deref().map(str::trim) {
         None | Some("") | Some("json") => Ok(Json(report).into_response()),
         Some("xlsx") => Ok(crate::exports::download(
@@ -342,10 +341,12 @@ pub(crate) async fn evaluate_api(
             })?;
         by_slot.insert((slot / interval) as usize, *agents);
     }
-    let (_, report) = day(
+    let (_, zone) = state.centre_zone().await?;
+    let request = body.day.history(locale, &zone)?;
+    let report = day(
         &state,
         locale,
-        &body.day,
+        &request,
         &body.targets,
         &WhatIf::BySlot(by_slot),
     )
@@ -533,27 +534,13 @@ pub(crate) async fn staffing_page(
     };
     let option =
         |value: &str, text: String, selected: bool| SelectOption::new(value, text, selected);
-    let list = |dimension: Dimension, current: &Option<String>| {
+    let select = |dimension: Dimension, current: &Option<String>| {
         let current = given(current).unwrap_or_default();
-        let store = state.store.clone();
-        async move {
-            let mut choices = vec![SelectOption::new(
-                "",
-                t(locale, "dashboard.any"),
-                current.is_empty(),
-            )];
-            for value in store
-                .dimension_values(dimension)
-                .await
-                .map_err(Problem::internal)?
-            {
-                choices.push(SelectOption::new(&value, value.clone(), value == current));
-            }
-            Ok::<_, Problem>(choices)
-        }
+        let state = &state;
+        async move { crate::dashboard::dimension_select(state, locale, dimension, &current).await }
     };
-    let queues = list(Dimension::Queue, &form.queue).await?;
-    let channels = list(Dimension::Channel, &form.channel).await?;
+    let queues = select(Dimension::Queue, &form.queue).await?;
+    let channels = select(Dimension::Channel, &form.channel).await?;
     let mut page = PlanPage {
         i18n: Text::new(locale),
         title: t(locale, "planning.title"),
@@ -600,8 +587,8 @@ pub(crate) async fn staffing_page(
             &json!({"result": t(locale, "planning.calculator_result")}),
         ),
     };
-    let report = match day(&state, locale, &day_params, &targets, &WhatIf::Search).await {
-        Ok((_, report)) => report,
+    let report = match day(&state, locale, &history, &targets, &WhatIf::Search).await {
+        Ok(report) => report,
         Err(problem) => {
             page.problem = Some(problem.message_or_detail());
             return Ok(render(&page)?.into_response());

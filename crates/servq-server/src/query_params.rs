@@ -38,6 +38,26 @@ pub(crate) fn day_start_ms(
         .as_millisecond())
 }
 
+/// The first and last day a page's form asks for; without them the `default_days` whole days
+/// ending yesterday in `zone`.
+pub(crate) fn whole_days(
+    locale: Locale,
+    zone: &TimeZone,
+    from: &Option<String>,
+    to: &Option<String>,
+    default_days: i64,
+) -> Result<(Date, Date), Problem> {
+    let to = match given(to) {
+        Some(text) => parse_date(locale, &text)?,
+        None => add_days(today(zone), -1),
+    };
+    let from = match given(from) {
+        Some(text) => parse_date(locale, &text)?,
+        None => add_days(to, 1 - default_days),
+    };
+    Ok((from, to))
+}
+
 /// A parameter as given: trimmed, and `None` when absent or blank (an empty form field).
 pub(crate) fn given(value: &Option<String>) -> Option<String> {
     value
