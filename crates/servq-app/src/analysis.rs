@@ -143,8 +143,7 @@ pub fn analysable(name: &str) -> Option<&'static Metric> {
 
 /// The start of `day` in `zone`, UTC ms.
 fn day_start_ms(zone: &TimeZone, day: Date) -> Result<i64, AnalysisError> {
-    day.to_zoned(zone.clone())
-        .map(|start| start.timestamp().as_millisecond())
+    crate::day_start_ms(zone, day)
         .map_err(|_| AnalysisError::refused("bad_date", format!("{day} has no start in the zone")))
 }
 

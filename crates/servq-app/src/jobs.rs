@@ -66,16 +66,20 @@ pub enum Job {
     SignInPurge,
     /// New evaluations, disputes, assignments and SLA escalations become notifications.
     Notify,
+    /// Yesterday's KPIs against their targets: misses days running and values beyond the
+    /// control limits open alert episodes.
+    KpiAlerts,
 }
 
 impl Job {
     /// Every job, in the order `servq jobs list` shows them.
-    pub const ALL: [Job; 5] = [
+    pub const ALL: [Job; 6] = [
         Job::Escalation,
         Job::SurveyDispatch,
         Job::OutboxDelivery,
         Job::Notify,
         Job::SignInPurge,
+        Job::KpiAlerts,
     ];
 
     /// The job's name (`servq jobs run NAME`, `job_runs.job`).
@@ -86,6 +90,7 @@ impl Job {
             Job::OutboxDelivery => "outbox-delivery",
             Job::SignInPurge => "sign-in-purge",
             Job::Notify => "notify",
+            Job::KpiAlerts => "kpi-alerts",
         }
     }
 
@@ -101,6 +106,9 @@ impl Job {
             Job::Notify => {
                 "turns new evaluations, disputes, assignments and SLA escalations into notifications"
             }
+            Job::KpiAlerts => {
+                "judges yesterday's KPIs against their targets and control limits; alerts once per episode"
+            }
         }
     }
 
@@ -113,6 +121,12 @@ impl Job {
             Job::SignInPurge => Schedule::Cron {
                 pattern: "30 3 * * *",
                 catch_up: DEFAULT_CATCH_UP,
+            },
+            // after midnight, when yesterday is closed; imports of yesterday that land later
+            // are judged with the next day's run (the miss run and the baseline include them)
+            Job::KpiAlerts => Schedule::Cron {
+                pattern: "20 0 * * *",
+                catch_up: 1,
             },
         }
     }
@@ -166,6 +180,18 @@ pub async fn run_once(context: &JobContext, job: Job, now: Timestamp) -> Result<
         Job::Notify => {
             let recorded = crate::notifications::pass(store, now.as_millisecond()).await?;
             format!("{recorded} notifications")
+        }
+        Job::KpiAlerts => {
+            let (_, zone) = crate::centre_zone(store).await?;
+            let yesterday = now
+                .to_zoned(zone)
+                .date()
+                .checked_sub(jiff::Span::new().days(1))?;
+            let pass = crate::targets::alert_pass(store, yesterday).await?;
+            format!(
+                "{yesterday}: {} raised, {} continued, {} ended",
+                pass.raised, pass.continued, pass.ended
+            )
         }
         Job::SignInPurge => {
             let now_ms = now.as_millisecond();

@@ -27,6 +27,7 @@ pub mod report;
 pub mod roster;
 pub mod staffing;
 pub mod surveys;
+pub mod targets;
 pub mod users;
 
 use servq_store::Actor;
@@ -34,6 +35,22 @@ use servq_store::Actor;
 /// Milliseconds since the epoch, now.
 pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
+}
+
+/// The centre's zone, by name and parsed.
+pub async fn centre_zone(
+    store: &servq_store::Store,
+) -> anyhow::Result<(String, jiff::tz::TimeZone)> {
+    use anyhow::Context;
+    let zone_name = store.centre_zone().await?;
+    let zone = jiff::tz::TimeZone::get(&zone_name)
+        .with_context(|| format!("centre time zone {zone_name}"))?;
+    Ok((zone_name, zone))
+}
+
+/// The start of `day` in `zone` (its local midnight), UTC ms.
+pub fn day_start_ms(zone: &jiff::tz::TimeZone, day: jiff::civil::Date) -> anyhow::Result<i64> {
+    Ok(day.to_zoned(zone.clone())?.timestamp().as_millisecond())
 }
 
 /// An instant (UTC epoch ms) as RFC 3339 in UTC, as the API and messages write times.

@@ -30,17 +30,20 @@ pub enum NotificationKind {
     SlaWarning,
     /// A ticket's SLA clock passed its deadline.
     SlaBreach,
+    /// A KPI missed its target days running or moved beyond its control limits.
+    KpiAlert,
 }
 
 impl NotificationKind {
     /// Every kind, in the order the preferences show them.
-    pub const ALL: [NotificationKind; 6] = [
+    pub const ALL: [NotificationKind; 7] = [
         NotificationKind::EvaluationNew,
         NotificationKind::EvaluationDisputed,
         NotificationKind::EvaluationRereviewed,
         NotificationKind::TicketAssigned,
         NotificationKind::SlaWarning,
         NotificationKind::SlaBreach,
+        NotificationKind::KpiAlert,
     ];
 
     /// The stored name.
@@ -52,6 +55,7 @@ impl NotificationKind {
             NotificationKind::TicketAssigned => "ticket_assigned",
             NotificationKind::SlaWarning => "sla_warning",
             NotificationKind::SlaBreach => "sla_breach",
+            NotificationKind::KpiAlert => "kpi_alert",
         }
     }
 
@@ -67,6 +71,7 @@ impl NotificationKind {
             NotificationKind::EvaluationNew
             | NotificationKind::EvaluationDisputed
             | NotificationKind::EvaluationRereviewed => format!("/qa/evaluations/{segment}"),
+            NotificationKind::KpiAlert => "/targets".to_owned(),
             _ => format!("/tickets/{segment}"),
         }
     }
@@ -78,7 +83,12 @@ pub fn text(locale: Locale, kind: &str, detail: &str) -> String {
     if let Ok(serde_json::Value::Object(values)) = serde_json::from_str(detail) {
         for (name, value) in values {
             let value = match (name.as_str(), value.as_str()) {
+                ("metric", Some(metric)) if kind == "kpi_alert" => {
+                    t(locale, &format!("kpi.{metric}"))
+                }
                 ("metric", Some(metric)) => t(locale, &format!("tickets.sla_{metric}")),
+                ("rule", Some(rule)) => t(locale, &format!("targets.rule_{rule}")),
+                ("scope", Some(scope)) => t(locale, &format!("targets.scope_{scope}")),
                 (_, Some(text)) => text.to_owned(),
                 _ => value.to_string(),
             };
@@ -253,6 +263,48 @@ async fn recipients<'a>(
                             && u.agent_id.as_deref() == Some(ticket.assignee.as_str()))
                 })
                 .map(|user| (user, kind, values.clone()))
+                .collect()
+        }
+        NotificationSource::KpiAlert => {
+            let Some(alert) = store.alert(event.id).await? else {
+                return Ok(Vec::new());
+            };
+            let values = json!({
+                "metric": alert.metric,
+                "scope": alert.scope.name(),
+                "value": if alert.scope_value.is_empty() { "" } else { alert.scope_value.as_str() },
+                "rule": alert.rule,
+                "day": alert.last_day,
+            });
+            // the team concerned: a team's own, or an agent's roster team
+            let team = match alert.scope {
+                servq_kpi::TargetScope::Team => Some(alert.scope_value.clone()),
+                servq_kpi::TargetScope::Agent => store
+                    .agents()
+                    .await?
+                    .into_iter()
+                    .find(|a| a.agent_id == alert.scope_value)
+                    .map(|a| a.team)
+                    .filter(|team| !team.is_empty()),
+                _ => None,
+            };
+            let supervises = |user: &UserRecord| {
+                let theirs: Vec<&str> = teams
+                    .iter()
+                    .filter(|(id, _)| *id == user.user_id)
+                    .map(|(_, team)| team.as_str())
+                    .collect();
+                theirs.is_empty() || team.as_deref().is_some_and(|team| theirs.contains(&team))
+            };
+            users
+                .iter()
+                .filter(|u| {
+                    u.role == Role::Admin
+                        || (u.role == Role::Supervisor && supervises(u))
+                        || (alert.scope == servq_kpi::TargetScope::Agent
+                            && u.agent_id.as_deref() == Some(alert.scope_value.as_str()))
+                })
+                .map(|user| (user, NotificationKind::KpiAlert, values.clone()))
                 .collect()
         }
     })

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, ensure};
-use jiff::{Span, civil::Date, tz::TimeZone};
+use jiff::{Span, civil::Date};
 use serde_json::{Map, Value, json};
 use servq_store::{Dimension, GroupField, KpiQuery, Store, TimeGrain};
 use servq_wfm::{
@@ -84,18 +84,7 @@ impl HistoryRequest {
     }
 }
 
-/// The centre's zone, by name and parsed.
-async fn centre_zone(store: &Store) -> Result<(String, TimeZone)> {
-    let zone_name = store.centre_zone().await?;
-    let zone =
-        TimeZone::get(&zone_name).with_context(|| format!("centre time zone {zone_name}"))?;
-    Ok((zone_name, zone))
-}
-
-/// The start of `day` in `zone`, UTC ms.
-fn day_start_ms(zone: &TimeZone, day: Date) -> Result<i64> {
-    Ok(day.to_zoned(zone.clone())?.timestamp().as_millisecond())
-}
+use crate::{centre_zone, day_start_ms};
 
 /// The history read, in days since 1970-01-01 of the centre's calendar.
 #[derive(Debug, Clone)]

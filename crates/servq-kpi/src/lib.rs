@@ -11,6 +11,7 @@ mod grouping;
 mod metrics;
 mod subset;
 mod survey;
+mod targets;
 
 pub use counters::{
     BUCKET_MS, ContactCounters, ContactFacts, QaCounters, StateCounters, bucket_start,
@@ -28,6 +29,7 @@ pub use survey::{
     FeedbackCounters, StageSums, StageView, SurveyCounters, ces, csat, csat_mean, nps,
     survey_response_rate,
 };
+pub use targets::{Target, TargetDirection, TargetScope, TargetSpec, TargetStatus};
 
 /// The thresholds that KPI definitions depend on. One set is stored per database and rollups are
 /// computed with it; changing it rebuilds the rollups.

@@ -15,6 +15,7 @@
 //! - [`wilson_interval`], [`mean_interval`], [`nps_interval`]: confidence intervals of survey
 //!   measures.
 
+mod control;
 mod corr;
 pub mod distribution;
 mod drivers;
@@ -25,6 +26,7 @@ mod pareto;
 mod subsets;
 mod weights;
 
+pub use control::{D2_FOR_TWO, XmrLimits, xmr_limits};
 pub use corr::{CorrelationMatrix, Method, correlation};
 pub use drivers::{DriverAnalysis, DriverOptions, Language, Step, drivers};
 pub use intervals::{Interval, mean_interval, nps_interval, wilson_interval};

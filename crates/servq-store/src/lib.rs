@@ -24,6 +24,7 @@ mod search;
 mod settings;
 mod sql;
 mod surveys;
+mod targets;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod ticket_cube;
@@ -61,6 +62,7 @@ pub use search::{ContactHit, SearchHits, SearchQuery, TicketHit};
 pub use surveys::{
     Invitation, NewInvitation, NewResponse, ResponseRefused, StoredResponse, StoredSurveyTemplate,
 };
+pub use targets::{KpiAlert, NewTarget, StoredModel, StoredTarget};
 pub use tickets::{
     Attachment, ClockRow, CustomerContact, DeskTable, EscalationPass, ListedTicket, NewTicket,
     OutboxMessage, PickAgent, ReturnVisit, Ticket, TicketChange, TicketEvent, TicketGroup,

@@ -17,14 +17,17 @@ pub enum NotificationSource {
     TicketEvent,
     /// `notifications` rows the escalation pass writes.
     Escalation,
+    /// `kpi_alerts` episodes the trend-alert job opens.
+    KpiAlert,
 }
 
 impl NotificationSource {
     /// Every source, in cursor order.
-    pub const ALL: [NotificationSource; 3] = [
+    pub const ALL: [NotificationSource; 4] = [
         NotificationSource::Audit,
         NotificationSource::TicketEvent,
         NotificationSource::Escalation,
+        NotificationSource::KpiAlert,
     ];
 
     /// The stored name.
@@ -33,6 +36,7 @@ impl NotificationSource {
             NotificationSource::Audit => "audit",
             NotificationSource::TicketEvent => "ticket_event",
             NotificationSource::Escalation => "escalation",
+            NotificationSource::KpiAlert => "kpi_alert",
         }
     }
 
@@ -50,6 +54,9 @@ impl NotificationSource {
             }
             NotificationSource::Escalation => {
                 "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM notifications WHERE created_at < $1"
+            }
+            NotificationSource::KpiAlert => {
+                "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM kpi_alerts WHERE created_at < $1"
             }
         }
     }
@@ -180,6 +187,9 @@ impl Store {
              AND kind IN ('created', 'transfer') ORDER BY id LIMIT $2",
             "SELECT id, level, ticket_id, metric, created_at FROM notifications WHERE id > $1 \
              AND level <> '' ORDER BY id LIMIT $2",
+            "SELECT CAST(id AS BIGINT) AS id, rule, CAST(id AS TEXT) AS subject, metric, created_at \
+             FROM kpi_alerts \
+             WHERE id > $1 ORDER BY id LIMIT $2",
         ];
         let mut events = Vec::new();
         for ((source, sql), cursor) in NotificationSource::ALL
