@@ -610,3 +610,36 @@ test('an administrator disables a user: their open session is refused at the nex
   await agentContext.close();
   await adminContext.close();
 });
+
+test('a supervisor sets a queue target in percent; the queue\'s tile shows it and is coloured by it', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.click('#targets-link');
+  await page.waitForURL(`${base}/targets`);
+  assert.equal(await page.textContent('h1'), 'KPI 目标');
+  // a warning edge on the better side is refused, with the reason in the user's language
+  await page.selectOption('#target-metric', 'service_level');
+  await page.selectOption('#target-scope', 'queue');
+  await page.fill('#target-scope-value', 'card');
+  await page.fill('#target-value', '99');
+  await page.fill('#target-warn', '99.5');
+  await page.fill('#target-from', day(-21));
+  await page.click('#save-target');
+  await page.waitForSelector('#message.error');
+  assert.equal(await page.locator('#targets').count(), 0);
+  // 99 % is far above what the demo reaches: the tile is missed
+  await page.fill('#target-warn', '95');
+  await page.click('#save-target');
+  await page.waitForSelector('#targets');
+  assert.match(await page.textContent('#targets'), /队列 · card.*99\.0%.*95\.0%/s);
+  const stored = JSON.parse(run(['targets', 'list', '--on', day(-1), '--format', 'json'])).targets
+    .find((t) => t.metric === 'service_level' && t.scope_value === 'card');
+  assert.equal(stored.target, 0.99);
+  assert.equal(stored.warn_at, 0.95);
+  await page.goto(`${base}/?from=${day(-7)}&to=${day(-1)}&queue=card`);
+  const tile = page.locator('[data-metric="service_level"]');
+  assert.match(await tile.getAttribute('class'), /target-missed/);
+  assert.match(await tile.textContent(), /目标: 99\.0% · 未达标/);
+  await context.close();
+});

@@ -236,6 +236,21 @@ pub fn target_json(target: &StoredTarget) -> Value {
     })
 }
 
+/// An alert episode as JSON (`servq targets alerts --format json`, the API).
+pub fn alert_json(alert: &KpiAlert) -> Value {
+    json!({
+        "id": alert.id,
+        "metric": alert.metric,
+        "scope": alert.scope.name(),
+        "scope_value": alert.scope_value,
+        "rule": alert.rule,
+        "first_day": alert.first_day,
+        "last_day": alert.last_day,
+        "ended_day": alert.ended_day,
+        "detail": serde_json::from_str::<Value>(&alert.detail).unwrap_or(Value::Null),
+    })
+}
+
 /// The number of days running a miss must last before it alerts.
 pub async fn alert_days(store: &Store) -> Result<i64> {
     Ok(store

@@ -603,10 +603,38 @@ pub async fn run(config: &Config, args: DemoArgs) -> Result<ExitCode> {
         started.elapsed().as_secs_f64()
     );
     let users = demo_users(&store, &generator.agents).await?;
+    demo_targets(&store, first).await?;
     store.close().await;
     let last = first.checked_add(Span::new().days(i64::from(args.days.max(1)) - 1))?;
     eprintln!("{}", next_steps(&users, first, last));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The centre's targets from the standard's usual figures (service level 80/20, CSAT 85 %, FCR
+/// 75 %, AHT 5 min), in effect from the demo's first day, so the dashboard colours its tiles
+/// and the nightly alert job has something to judge.
+async fn demo_targets(store: &servq_store::Store, first: jiff::civil::Date) -> Result<()> {
+    let targets = [
+        ("service_level", 0.8, Some(0.75)),
+        ("abandon_rate", 0.05, Some(0.08)),
+        ("csat", 0.85, Some(0.8)),
+        ("fcr_rate", 0.75, Some(0.7)),
+        ("aht_seconds", 300.0, Some(330.0)),
+    ];
+    for (metric, target, warn_at) in targets {
+        let request = servq_app::targets::TargetRequest {
+            metric: metric.to_owned(),
+            scope: "centre".to_owned(),
+            target: Some(target),
+            warn_at,
+            effective_from: first.to_string(),
+            ..Default::default()
+        };
+        servq_app::targets::set(store, &request, &servq_app::cli_actor())
+            .await
+            .map_err(|error| anyhow::anyhow!("demo target {metric}: {error}"))?;
+    }
+    Ok(())
 }
 
 /// One demo user per role, with a fresh random password each run (a user that exists from an

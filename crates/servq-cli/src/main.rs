@@ -13,6 +13,7 @@ mod serve;
 mod staffing;
 mod stats;
 mod surveys;
+mod targets;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -67,6 +68,11 @@ enum Command {
     Jobs {
         #[command(subcommand)]
         command: jobs::JobsCommand,
+    },
+    /// KPI targets per metric and scope (centre, queue, team, agent) and their trend alerts.
+    Targets {
+        #[command(subcommand)]
+        command: targets::TargetsCommand,
     },
     /// Run the web app and REST API.
     Serve(serve::ServeArgs),
@@ -165,6 +171,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Surveys { command } => surveys::run(&config, command).await,
         Command::Desk { command } => desk::run(&config, command).await,
         Command::Jobs { command } => jobs::run(&config, command).await,
+        Command::Targets { command } => targets::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,
         Command::User { command } => admin::user(&config, command).await,
         Command::Token { command } => admin::token(&config, command).await,

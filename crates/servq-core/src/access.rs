@@ -102,6 +102,8 @@ pub enum Permission {
     HandleTickets,
     /// Change the business calendar, the SLA policy and the routing rules.
     ManageDesk,
+    /// Set KPI targets and the trend-alert rule.
+    ManageTargets,
 }
 
 use Role::{Admin, Agent, Analyst, QaInspector, Supervisor};
@@ -137,6 +139,7 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
         &[Agent, Supervisor, QaInspector, Admin],
     ),
     (Permission::ManageDesk, &[Supervisor, Admin]),
+    (Permission::ManageTargets, &[Supervisor, Admin]),
 ];
 
 #[cfg(test)]

@@ -178,6 +178,22 @@ var servqSubmitActions = {
       f.reset();
     });
   },
+  // A KPI target (/targets): rates are typed in percent (data-ratios lists those metrics) and
+  // sent as the fractions `servq kpi` writes; an empty warning edge is no band.
+  'save-target': function (f) {
+    var scale = f.dataset.ratios.split(',').indexOf(f.metric.value) >= 0 ? 100 : 1;
+    var number = function (text) { return text === '' ? null : Number(text) / scale; };
+    servqSend('PUT', f.dataset.url, {
+      metric: f.metric.value,
+      scope: f.scope.value,
+      scope_value: f.scope_value.value,
+      direction: f.direction.value || null,
+      target: number(f.target.value),
+      warn_at: number(f.warn_at.value),
+      effective_from: f.effective_from.value || null
+    }, true);
+  },
+  'alert-days': function (f) { servqSend('PUT', f.dataset.url, {days: Number(f.days.value)}, true); },
   // A roster agent, saved under the id typed (data-url is the prefix).
   'add-agent': function (f) {
     servqSend('PUT', f.dataset.url + encodeURIComponent(f.agent_id.value.trim()), {name: f.name.value, team: f.team.value, queues: servqFieldValue(f.queues)}, true);

@@ -626,17 +626,26 @@ pub(crate) async fn dashboard(
             .replace("{from}", &view.from.to_string())
             .replace("{to}", &view.to.to_string())
             .replace("{days}", &view.days().to_string()),
+        show_targets_link: all,
         content: None,
     };
     let Some(now) = current.first() else {
         return Ok(render(&page)?.into_response());
     };
+    let targets = servq_app::targets::in_effect(&state.store, view.to)
+        .await
+        .map_err(Problem::internal)?;
     let tiles = tiles_shown
         .iter()
         .map(|name| {
             let value = metric_number(now, name);
             let before = previous.first().and_then(|g| metric_number(g, name));
+            let target = servq_app::targets::for_view(&targets, name, &filters).map(|target| {
+                let status = value.map_or("", |v| target.status(v).name());
+                (show(name, Some(target.value)), status)
+            });
             Tile {
+                target,
                 name,
                 href: tile_link(&view, name, all),
                 raw: value.map_or(String::new(), |v| v.to_string()),
@@ -760,6 +769,9 @@ pub(crate) struct Tile {
     shown: String,
     before: String,
     change: Option<(String, &'static str)>,
+    /// The target in effect on the period's last day for this view, shown, and how the value
+    /// stands against it (`met`, `warning`, `missed`; empty without a value).
+    target: Option<(String, &'static str)>,
 }
 
 /// What the dashboard shows when the period has contacts.
@@ -791,6 +803,8 @@ struct DashboardPage {
     header: String,
     form: FilterForm,
     period: String,
+    /// Whether the period line links to the targets page (those who may see it).
+    show_targets_link: bool,
     content: Option<DashboardContent>,
 }
 

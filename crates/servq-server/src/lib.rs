@@ -26,6 +26,7 @@ mod query_params;
 mod reviews;
 mod search;
 mod surveys;
+mod targets;
 mod transcript;
 
 use std::net::SocketAddr;
@@ -427,6 +428,7 @@ pub fn router(state: AppState) -> Router {
         .route("/analysis/drivers/file", post(analysis::drivers_file))
         .route("/analysis/pareto", get(analysis::pareto_page))
         .route("/planning/staffing", get(planning::staffing_page))
+        .route("/targets", get(targets::page))
         .route("/account", get(admin_pages::account_page))
         .route("/notifications", get(notifications::page))
         .route("/search", get(search::page))
@@ -522,6 +524,9 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             get(analysis::correlation_api),
         ),
         ("/api/v1/agents/{id}", put(admin::save_agent)),
+        ("/api/v1/targets", get(targets::list).put(targets::set)),
+        ("/api/v1/targets/alerts", get(targets::alerts)),
+        ("/api/v1/targets/alert-days", put(targets::set_alert_days)),
         (
             "/api/v1/settings",
             get(admin::centre_settings).put(admin::save_centre_settings),

@@ -16,3 +16,4 @@ mod sign_in;
 mod status_page;
 mod support;
 mod surveys;
+mod targets;
