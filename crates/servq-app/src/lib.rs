@@ -18,6 +18,7 @@ pub mod analysis;
 pub mod centre;
 pub mod desk;
 pub mod desk_import;
+pub mod evaluation;
 pub mod i18n;
 pub mod imports;
 pub mod jobs;

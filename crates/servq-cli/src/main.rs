@@ -5,6 +5,7 @@ mod admin;
 mod config;
 mod demo;
 mod desk;
+mod evaluation;
 mod import;
 mod jobs;
 mod kpi;
@@ -69,6 +70,9 @@ enum Command {
         #[command(subcommand)]
         command: jobs::JobsCommand,
     },
+    /// Grade a period with the evaluation model (five dimensions, composite, grade) per agent,
+    /// team or queue; `servq evaluation model` shows or sets the model.
+    Evaluation(evaluation::EvaluationArgs),
     /// KPI targets per metric and scope (centre, queue, team, agent) and their trend alerts.
     Targets {
         #[command(subcommand)]
@@ -171,6 +175,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Surveys { command } => surveys::run(&config, command).await,
         Command::Desk { command } => desk::run(&config, command).await,
         Command::Jobs { command } => jobs::run(&config, command).await,
+        Command::Evaluation(args) => evaluation::run(&config, args).await,
         Command::Targets { command } => targets::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,
         Command::User { command } => admin::user(&config, command).await,

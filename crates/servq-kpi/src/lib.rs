@@ -7,6 +7,7 @@
 //! counters it returns.
 
 mod counters;
+mod evaluation;
 mod grouping;
 mod metrics;
 mod subset;
@@ -16,6 +17,10 @@ mod targets;
 pub use counters::{
     BUCKET_MS, ContactCounters, ContactFacts, QaCounters, StateCounters, bucket_start,
     split_into_buckets,
+};
+pub use evaluation::{
+    DimensionScore, EvaluationModel, GradeCut, MeasureScore, ModelDimension, ModelMeasure,
+    ModelScore, Perspective, STANDARD_DIMENSIONS, measure_score,
 };
 pub use grouping::{Dimension, Exclusion, Scope};
 pub use metrics::{

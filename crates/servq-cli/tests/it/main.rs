@@ -11,6 +11,7 @@ use std::{
 mod admin;
 mod analysis;
 mod desk;
+mod evaluation;
 mod jobs;
 mod qa;
 mod staffing;
