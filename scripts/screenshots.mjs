@@ -37,6 +37,7 @@ const staff = [
   ['analysis_drivers', `/analysis/drivers?from=${day(-14)}&to=${day(-1)}`], ['analysis_pareto', `/analysis/pareto?from=${day(-7)}&to=${day(-1)}`],
   ['planning_staffing', `/planning/staffing?date=${day(1)}`],
   ['targets', '/targets'],
+  ['performance', '/performance'],
   ['import', '/import'], ['audit', '/audit'], ['users', '/admin/users'], ['roster', '/admin/roster'], ['settings', '/admin/settings'], ['account', '/account'], ['notifications', '/notifications'], ['not_found', '/no/such/page'],
 ];
 for (const width of [1366, 390]) {

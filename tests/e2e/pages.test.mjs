@@ -59,6 +59,7 @@ const staffPages = () => [
   `/analysis/drivers?from=${day(-14)}&to=${day(-1)}`, `/analysis/pareto?from=${day(-7)}&to=${day(-1)}`,
   `/planning/staffing?date=${day(1)}`,
   '/targets',
+  '/performance',
   '/search?q=C-1x', '/no/such/page',
 ];
 

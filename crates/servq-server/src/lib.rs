@@ -19,6 +19,7 @@ mod notifications;
 mod observe;
 mod openapi;
 mod pages;
+mod performance;
 mod planning;
 mod qa_pages;
 mod qa_setup;
@@ -429,6 +430,7 @@ pub fn router(state: AppState) -> Router {
         .route("/analysis/pareto", get(analysis::pareto_page))
         .route("/planning/staffing", get(planning::staffing_page))
         .route("/targets", get(targets::page))
+        .route("/performance", get(performance::page))
         .route("/account", get(admin_pages::account_page))
         .route("/notifications", get(notifications::page))
         .route("/search", get(search::page))
@@ -525,6 +527,11 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         ("/api/v1/agents/{id}", put(admin::save_agent)),
         ("/api/v1/targets", get(targets::list).put(targets::set)),
+        ("/api/v1/evaluation", get(performance::evaluation_api)),
+        (
+            "/api/v1/evaluation/model",
+            get(performance::model_api).put(performance::save_model_api),
+        ),
         ("/api/v1/targets/alerts", get(targets::alerts)),
         ("/api/v1/targets/alert-days", put(targets::set_alert_days)),
         (

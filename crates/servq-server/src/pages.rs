@@ -203,8 +203,14 @@ struct Header<'a> {
 }
 
 /// The pages in the header, each with the permission that opens it.
-const NAV_LINKS: [(Permission, &str, &str, &str); 10] = [
+const NAV_LINKS: [(Permission, &str, &str, &str); 11] = [
     (Permission::ViewOwnKpis, "/qa", "nav.qa", "nav-qa"),
+    (
+        Permission::ViewOwnKpis,
+        "/performance",
+        "nav.performance",
+        "nav-performance",
+    ),
     (
         Permission::RunAnalysis,
         "/analysis/drivers",

@@ -116,12 +116,7 @@ async fn every_route_for_every_role_follows_the_permission_matrix() {
             ("GET", "/qa/setup", None, Some(Permission::ManageQuality)),
             ("GET", "/desk/setup", None, Some(Permission::ManageDesk)),
             ("GET", "/targets", None, Some(Permission::ViewAllKpis)),
-            (
-                "PUT",
-                "/api/v1/targets/alert-days",
-                Some(json!({"days": 4})),
-                Some(Permission::ManageTargets),
-            ),
+            ("GET", "/performance", None, Some(Permission::ViewOwnKpis)),
             (
                 "GET",
                 "/api/v1/tickets",

@@ -9,6 +9,7 @@ mod desk;
 mod exports;
 mod imports;
 mod notifications;
+mod performance;
 mod qa;
 mod reports;
 mod search;

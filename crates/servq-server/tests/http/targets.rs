@@ -62,7 +62,7 @@ async fn targets_are_set_checked_read_and_colour_the_dashboard() {
         // the centre has no service-level target: no colour without a filter
         let (_, html) = supervisor.get_text("/?from=2026-11-02&to=2026-11-02").await;
         assert!(!html.contains("target-missed"), "{html}");
-        // the agent sees their own target: AHT 290 + 30 s wrap against 280 s → missed
+        // the agent sees their own target: AHT 290 s against 280 s → missed
         let agent = app.sign_in_as(Role::Agent).await;
         let (_, html) = agent.get_text("/?from=2026-11-02&to=2026-11-02").await;
         assert!(html.contains("Target: 280.0 · missed"), "{html}");

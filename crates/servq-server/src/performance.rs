@@ -1,0 +1,552 @@
+//! Evaluation over HTTP: `GET /api/v1/evaluation` (the `servq evaluation --format json`
+//! contract), `GET/PUT /api/v1/evaluation/model`, and the `/performance` page — team and agent
+//! scorecards for a month (dimension scores, composite, grade, rank in team and centre) and one
+//! agent's card with how each score was computed, the balanced-scorecard view by perspective and
+//! the last six months. An agent sees only their own card.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{Query, State, rejection::QueryRejection},
+    http::HeaderMap,
+    response::{IntoResponse, Redirect, Response},
+};
+use jiff::{Span, civil::Date};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use servq_app::evaluation::{
+    self as app, EVALUATION_GROUPINGS, Evaluation, EvaluationError, EvaluationRequest,
+    evaluation_json,
+};
+use servq_app::i18n::{Locale, t};
+use servq_core::Permission;
+use servq_kpi::{Dimension, EvaluationModel, Perspective};
+
+use crate::{
+    AppState, Problem,
+    auth::CurrentUser,
+    dashboard::show,
+    pages::{AgentNames, Text, natural_key, render, signed_in_header},
+    query_params,
+};
+
+/// `GET /api/v1/evaluation` parameters.
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct EvaluationParams {
+    /// First day, YYYY-MM-DD in the centre's zone.
+    from: String,
+    /// Last day, inclusive; the model in effect on it grades the period.
+    to: String,
+    /// agent, team or queue; absent: one row for everything.
+    by: Option<String>,
+    /// dimension=value pairs, comma-separated (as `/api/v1/kpi`).
+    filter: Option<String>,
+}
+
+fn refused(locale: Locale, error: EvaluationError) -> Problem {
+    match error {
+        EvaluationError::Refused(problems) => {
+            Problem::invalid_fields(locale, "bad_evaluation", &problems)
+        }
+        EvaluationError::Failed(error) => Problem::internal(format!("{error:#}")),
+    }
+}
+
+/// Grades `from`–`to` by `by` within what `user` may see.
+async fn graded(
+    state: &AppState,
+    user: &CurrentUser,
+    from: Date,
+    to: Date,
+    by: Option<Dimension>,
+    mut filters: Vec<(Dimension, Vec<String>)>,
+) -> Result<Evaluation, Problem> {
+    user.restrict_filters(&mut filters)?;
+    let (_, zone) = state.centre_zone().await?;
+    let request = EvaluationRequest {
+        from,
+        to,
+        by,
+        filters,
+    };
+    app::evaluate(&state.store, &zone, &request)
+        .await
+        .map_err(|error| refused(user.locale, error))
+}
+
+fn parse_by(locale: Locale, by: Option<&str>) -> Result<Option<Dimension>, Problem> {
+    match by.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(name) => EVALUATION_GROUPINGS
+            .into_iter()
+            .find(|d| d.name() == name)
+            .map(Some)
+            .ok_or_else(|| {
+                Problem::bad_request(
+                    locale,
+                    "bad_grouping",
+                    format!("by '{name}': grade by agent, team or queue"),
+                )
+            }),
+    }
+}
+
+/// `GET /api/v1/evaluation`: exactly `servq evaluation --format json` (agents: their own).
+#[utoipa::path(get, path = "/api/v1/evaluation", tag = "performance", params(EvaluationParams),
+    responses((status = 200, description = "model {name, version}, rows [{<group key>, dimensions {<id>: {score, measures {<metric>: {value, score}}}}, composite, grade}]", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn evaluation_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    params: Result<Query<EvaluationParams>, QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ViewOwnKpis)?;
+    let Query(params) = params?;
+    let locale = user.locale;
+    let from = query_params::parse_date(locale, &params.from)?;
+    let to = query_params::parse_date(locale, &params.to)?;
+    let by = parse_by(locale, params.by.as_deref())?;
+    let filters = query_params::filters(locale, params.filter.as_deref())?;
+    let evaluation = graded(&state, &user, from, to, by, filters).await?;
+    Ok(Json(evaluation_json(&evaluation)))
+}
+
+/// `GET /api/v1/evaluation/model`: the latest version (0: the built-in standard).
+#[utoipa::path(get, path = "/api/v1/evaluation/model", tag = "performance",
+    responses((status = 200, description = "version, model (the model file)", body = Object),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn model_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ViewOwnKpis)?;
+    let latest = app::latest(&state.store).await.map_err(Problem::internal)?;
+    Ok(Json(
+        json!({"version": latest.version, "model": latest.model}),
+    ))
+}
+
+/// `PUT /api/v1/evaluation/model`: the body is a model file; stored as the next version.
+#[utoipa::path(put, path = "/api/v1/evaluation/model", tag = "performance",
+    request_body(content = Object, description = "The model file (docs/evaluation.md)"),
+    responses((status = 200, description = "version", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn save_model_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ManageTargets)?;
+    user.check_csrf_header(&headers)?;
+    let text = String::from_utf8_lossy(&body);
+    let version = app::save(&state.store, &text, &user.actor())
+        .await
+        .map_err(|error| refused(user.locale, error))?;
+    Ok(Json(json!({ "version": version })))
+}
+
+/// `/performance` parameters.
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct PerformanceQuery {
+    /// YYYY-MM; default the month before when today is in a month's first week, else this one.
+    month: Option<String>,
+    /// The agent whose card is shown (others than agents).
+    agent: Option<String>,
+    /// Only this team's agents.
+    team: Option<String>,
+}
+
+/// One row of a scorecard table.
+pub(crate) struct CardRow {
+    label: String,
+    link: Option<String>,
+    team: String,
+    scores: Vec<String>,
+    composite: String,
+    grade: String,
+    rank_team: String,
+    rank_centre: String,
+}
+
+/// One measure of a card: how its score came about.
+pub(crate) struct MeasureLine {
+    name: String,
+    value: String,
+    zero_at: String,
+    full_at: String,
+    weight: String,
+    score: String,
+}
+
+/// One dimension of a card.
+pub(crate) struct DimensionLine {
+    name: String,
+    weight: String,
+    score: String,
+    measures: Vec<MeasureLine>,
+}
+
+/// One agent's card.
+pub(crate) struct Card {
+    label: String,
+    composite: String,
+    grade: String,
+    dimensions: Vec<DimensionLine>,
+    /// (perspective, score)
+    perspectives: Vec<(String, String)>,
+    /// (month, composite, grade), oldest first.
+    trend: Vec<(String, String, String)>,
+    /// (what, how many) behind the measures.
+    samples: Vec<(String, String)>,
+}
+
+/// `/performance`.
+#[derive(Template)]
+#[template(path = "performance.html")]
+pub(crate) struct PerformancePage {
+    i18n: Text,
+    title: String,
+    header: String,
+    month: String,
+    model: String,
+    /// Dimension names, in the model's order.
+    dimensions: Vec<String>,
+    teams: Vec<CardRow>,
+    agents: Vec<CardRow>,
+    team_options: Vec<(String, bool)>,
+    card: Option<Card>,
+    all: bool,
+}
+
+fn score(value: Option<f64>) -> String {
+    value.map_or("—".to_owned(), |v| format!("{v:.1}"))
+}
+
+fn month_range(month: &str) -> Option<(Date, Date)> {
+    let first: Date = format!("{month}-01").parse().ok()?;
+    let last = first.last_of_month();
+    Some((first, last))
+}
+
+fn dimension_name(model: &EvaluationModel, index: usize, locale: Locale) -> String {
+    let dimension = &model.dimensions[index];
+    dimension
+        .names
+        .get(locale.tag())
+        .cloned()
+        .unwrap_or_else(|| {
+            let key = format!("performance.dimension_{}", dimension.id);
+            let text = t(locale, &key);
+            if text == key {
+                dimension.id.clone()
+            } else {
+                text
+            }
+        })
+}
+
+/// Ranks of `rows` by composite (1 = best; equal composites share a rank; no composite, none).
+fn ranks(composites: &[Option<f64>]) -> Vec<Option<usize>> {
+    composites
+        .iter()
+        .map(|mine| mine.map(|mine| 1 + composites.iter().flatten().filter(|c| **c > mine).count()))
+        .collect()
+}
+
+/// `GET /performance`.
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    query: Result<Query<PerformanceQuery>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::ViewOwnKpis)?;
+    let Query(query) = query?;
+    let locale = user.locale;
+    let (_, zone) = state.centre_zone().await?;
+    let today = query_params::today(&zone);
+    let default_month = if today.day() <= 7 {
+        query_params::add_days(today.first_of_month(), -1)
+    } else {
+        today
+    };
+    let month = query
+        .month
+        .clone()
+        .filter(|m| month_range(m).is_some())
+        .unwrap_or_else(|| default_month.strftime("%Y-%m").to_string());
+    let (from, to) = month_range(&month).ok_or_else(|| {
+        Problem::bad_request(locale, "bad_date", format!("'{month}' is not a month"))
+    })?;
+    let all = user.user.role.allows(Permission::ViewAllKpis);
+    let names = AgentNames::load(&state).await?;
+    let roster = state.store.agents().await.map_err(Problem::internal)?;
+    let team_of: HashMap<String, String> = roster
+        .iter()
+        .map(|a| (a.agent_id.clone(), a.team.clone()))
+        .collect();
+    let team_filter: Vec<(Dimension, Vec<String>)> = query
+        .team
+        .iter()
+        .filter(|t| !t.is_empty())
+        .map(|team| (Dimension::Team, vec![team.clone()]))
+        .collect();
+    let by_agent = graded(&state, &user, from, to, Some(Dimension::Agent), Vec::new()).await?;
+    let model = by_agent.model.model.clone();
+    let dimensions: Vec<String> = (0..model.dimensions.len())
+        .map(|i| dimension_name(&model, i, locale))
+        .collect();
+    let mut teams = Vec::new();
+    let mut agents = Vec::new();
+    let mut team_options = Vec::new();
+    if all {
+        let by_team = graded(&state, &user, from, to, Some(Dimension::Team), Vec::new()).await?;
+        let composites: Vec<Option<f64>> =
+            by_team.groups.iter().map(|g| g.score.composite).collect();
+        let centre_ranks = ranks(&composites);
+        for (group, rank) in by_team.groups.iter().zip(centre_ranks) {
+            let Some(team) = &group.key else { continue };
+            team_options.push((team.clone(), query.team.as_deref() == Some(team.as_str())));
+            teams.push(CardRow {
+                label: team.clone(),
+                link: Some(format!(
+                    "/performance?month={month}&team={}",
+                    servq_app::path_segment(team)
+                )),
+                team: String::new(),
+                scores: group
+                    .score
+                    .dimensions
+                    .iter()
+                    .map(|d| score(d.score))
+                    .collect(),
+                composite: score(group.score.composite),
+                grade: group.score.grade.clone().unwrap_or_default(),
+                rank_team: String::new(),
+                rank_centre: rank.map_or(String::new(), |r| r.to_string()),
+            });
+        }
+        teams.sort_by_key(|row| natural_key(&row.label));
+        team_options.sort_by_key(|(team, _)| natural_key(team));
+        // agents: ranked in the centre and in their team
+        let graded_agents: Vec<_> = by_agent.groups.iter().filter(|g| g.key.is_some()).collect();
+        let composites: Vec<Option<f64>> =
+            graded_agents.iter().map(|g| g.score.composite).collect();
+        let centre_ranks = ranks(&composites);
+        for (index, group) in graded_agents.iter().enumerate() {
+            let agent = group.key.clone().unwrap_or_default();
+            let team = team_of.get(&agent).cloned().unwrap_or_default();
+            if team_filter
+                .iter()
+                .any(|(_, values)| !values.contains(&team))
+            {
+                continue;
+            }
+            let mates: Vec<Option<f64>> = graded_agents
+                .iter()
+                .filter(|g| {
+                    team_of
+                        .get(g.key.as_deref().unwrap_or_default())
+                        .is_some_and(|theirs| *theirs == team)
+                })
+                .map(|g| g.score.composite)
+                .collect();
+            // an agent without a team has no team to rank in
+            let rank_team = group
+                .score
+                .composite
+                .filter(|_| !team.is_empty())
+                .map(|mine| 1 + mates.iter().flatten().filter(|c| **c > mine).count());
+            agents.push((
+                group.score.composite,
+                CardRow {
+                    label: names.label(&agent),
+                    link: Some(format!(
+                        "/performance?month={month}&agent={}#card",
+                        servq_app::path_segment(&agent)
+                    )),
+                    team,
+                    scores: group
+                        .score
+                        .dimensions
+                        .iter()
+                        .map(|d| score(d.score))
+                        .collect(),
+                    composite: score(group.score.composite),
+                    grade: group.score.grade.clone().unwrap_or_default(),
+                    rank_team: rank_team.map_or(String::new(), |r| r.to_string()),
+                    rank_centre: centre_ranks[index].map_or(String::new(), |r| r.to_string()),
+                },
+            ));
+        }
+        agents.sort_by(|a, b| b.0.unwrap_or(-1.0).total_cmp(&a.0.unwrap_or(-1.0)));
+    }
+    let agents: Vec<CardRow> = agents.into_iter().map(|(_, row)| row).collect();
+    // the card: an agent's own, or the one asked for
+    let card_agent = match (&user.user.agent_id, all) {
+        (Some(own), false) => Some(own.clone()),
+        _ => query.agent.clone().filter(|a| !a.is_empty()),
+    };
+    let card = match card_agent {
+        Some(agent) => Some(card(&state, &user, &agent, &month, &names).await?),
+        None => None,
+    };
+    let page = PerformancePage {
+        i18n: Text::new(locale),
+        title: t(locale, "performance.title"),
+        header: signed_in_header(&user),
+        model: t(locale, "performance.model")
+            .replace("{name}", &model.name)
+            .replace("{version}", &by_agent.model.version.to_string()),
+        month,
+        dimensions,
+        teams,
+        agents,
+        team_options,
+        card,
+        all,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// One agent's card for `month`, with the five months before it.
+async fn card(
+    state: &AppState,
+    user: &CurrentUser,
+    agent: &str,
+    month: &str,
+    names: &AgentNames,
+) -> Result<Card, Problem> {
+    let locale = user.locale;
+    let (from, to) = month_range(month).unwrap_or_default();
+    let filter = vec![(Dimension::Agent, vec![agent.to_owned()])];
+    let graded_month = graded(state, user, from, to, None, filter.clone()).await?;
+    let model = &graded_month.model.model;
+    let none = servq_kpi::ModelScore {
+        dimensions: Vec::new(),
+        composite: None,
+        grade: None,
+    };
+    let scored = graded_month.groups.first().map_or(&none, |g| &g.score);
+    let dimensions = model
+        .dimensions
+        .iter()
+        .enumerate()
+        .map(|(i, dimension)| {
+            let scored_dimension = scored.dimensions.get(i);
+            DimensionLine {
+                name: dimension_name(model, i, locale),
+                weight: dimension.weight.to_string(),
+                score: score(scored_dimension.and_then(|d| d.score)),
+                measures: dimension
+                    .measures
+                    .iter()
+                    .enumerate()
+                    .map(|(m, measure)| {
+                        let line = scored_dimension.and_then(|d| d.measures.get(m));
+                        MeasureLine {
+                            name: t(locale, &format!("kpi.{}", measure.metric)),
+                            value: show(&measure.metric, line.and_then(|l| l.value)),
+                            zero_at: show(&measure.metric, Some(measure.zero_at)),
+                            full_at: show(&measure.metric, Some(measure.full_at)),
+                            weight: measure.weight.to_string(),
+                            score: score(line.and_then(|l| l.score)),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    // the balanced scorecard: each perspective's weighted mean of its measures' scores
+    let perspectives = Perspective::ALL
+        .iter()
+        .filter_map(|perspective| {
+            let (mut sum, mut weights) = (0.0, 0.0);
+            let mut any = false;
+            for (i, dimension) in model.dimensions.iter().enumerate() {
+                for (m, measure) in dimension.measures.iter().enumerate() {
+                    if measure.perspective != Some(*perspective) {
+                        continue;
+                    }
+                    any = true;
+                    if let Some(s) = scored
+                        .dimensions
+                        .get(i)
+                        .and_then(|d| d.measures.get(m))
+                        .and_then(|l| l.score)
+                    {
+                        sum += measure.weight * s;
+                        weights += measure.weight;
+                    }
+                }
+            }
+            any.then(|| {
+                (
+                    t(
+                        locale,
+                        &format!("performance.perspective_{}", perspective.name()),
+                    ),
+                    score((weights > 0.0).then(|| sum / weights)),
+                )
+            })
+        })
+        .collect();
+    let mut trend = Vec::new();
+    for back in (0..6).rev() {
+        let first = from.checked_sub(Span::new().months(back)).unwrap_or(from);
+        let last = first.last_of_month();
+        let graded = graded(state, user, first, last, None, filter.clone()).await?;
+        let scored = graded.groups.first().map(|g| &g.score);
+        trend.push((
+            first.strftime("%Y-%m").to_string(),
+            score(scored.and_then(|s| s.composite)),
+            scored.and_then(|s| s.grade.clone()).unwrap_or_default(),
+        ));
+    }
+    // n behind the measures: handled contacts, QA evaluations, CSAT answers
+    let (_, zone) = state.centre_zone().await?;
+    let counts = state
+        .store
+        .kpi(&servq_store::KpiQuery {
+            group_by: Vec::new(),
+            from_ms: Some(query_params::day_start_ms(locale, &zone, from, 0)?),
+            to_ms: Some(query_params::day_start_ms(locale, &zone, to, 1)?),
+            zone,
+            filters: filter,
+        })
+        .await
+        .map_err(Problem::internal)?;
+    let samples = ["answered", "qa_evaluations", "csat_answers"]
+        .iter()
+        .map(|name| {
+            let n = counts
+                .first()
+                .and_then(|g| crate::dashboard::metric_number(g, name));
+            (
+                t(locale, &format!("kpi.{name}")),
+                show(name, n.or(Some(0.0))),
+            )
+        })
+        .collect();
+    Ok(Card {
+        label: names.label(agent),
+        composite: score(scored.composite),
+        grade: scored.grade.clone().unwrap_or_else(|| "—".to_owned()),
+        dimensions,
+        perspectives,
+        trend,
+        samples,
+    })
+}

@@ -1,0 +1,103 @@
+//! Evaluation over HTTP on both databases: the API grades as the command line does, agents get
+//! their own row and card only, a model is saved as a new version or refused field by field, and
+//! the performance page shows team and agent scorecards to a supervisor.
+
+use crate::support::*;
+
+#[tokio::test]
+async fn scorecards_for_supervisors_own_cards_for_agents_and_model_versions() {
+    for app in TestApp::on_both_databases().await {
+        app.store.set_centre_zone("UTC").await.unwrap();
+        import_two_agents(&app.store).await;
+        let agent = |id: &str, name: &str| servq_store::AgentRecord {
+            agent_id: id.into(),
+            name: name.into(),
+            team: "north".into(),
+            queues: None,
+        };
+        app.store
+            .upsert_agents(&[agent("a1", "Li"), agent("a2", "Wang")])
+            .await
+            .unwrap();
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        let (status, graded) = supervisor
+            .get_json("/api/v1/evaluation?from=2026-11-02&to=2026-11-02&by=agent")
+            .await;
+        assert_eq!(status, StatusCode::OK, "{graded}");
+        assert_eq!(graded["model"]["version"], 0);
+        let agents: Vec<&str> = graded["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["agent"].as_str())
+            .collect();
+        assert_eq!(agents, ["a1", "a2"], "{graded}");
+        // a1: one call of 290 s without wrap → process: acw (180→30) 100, aht (600→240) 86.1…
+        let a1 = &graded["rows"][0];
+        let aht = a1["dimensions"]["process"]["measures"]["aht_seconds"]["score"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            (aht - 100.0 * (290.0 - 600.0) / (240.0 - 600.0)).abs() < 1e-9,
+            "{a1}"
+        );
+        assert!(a1["dimensions"]["response_speed"]["measures"]["service_level"]["value"].is_null());
+
+        let agent = app.sign_in_as(Role::Agent).await;
+        let (_, mine) = agent
+            .get_json("/api/v1/evaluation?from=2026-11-02&to=2026-11-02&by=agent")
+            .await;
+        let rows = mine["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{mine}");
+        assert_eq!(rows[0]["agent"], "a1");
+        let (status, _) = agent
+            .get_json("/api/v1/evaluation?from=2026-11-02&to=2026-11-02&by=channel")
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+
+        let (_, model) = supervisor.get_json("/api/v1/evaluation/model").await;
+        let mut model = model["model"].clone();
+        model["effective_from"] = json!("2026-11-01");
+        model["dimensions"][0]["weight"] = json!(-1);
+        let (status, problem) = supervisor
+            .put_json("/api/v1/evaluation/model", &model)
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "dimensions.0.weight");
+        model["dimensions"][0]["weight"] = json!(10);
+        let (status, saved) = supervisor
+            .put_json("/api/v1/evaluation/model", &model)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(saved["version"], 1);
+        let (status, _) = agent.put_json("/api/v1/evaluation/model", &model).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        let (status, page) = supervisor.get_text("/performance?month=2026-11").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains("id=\"team-cards\"") && page.contains("id=\"agent-cards\""),
+            "{page}"
+        );
+        assert!(page.contains("(version 1)"), "{page}");
+        // both agents of team north: a2 (99.1) first, a1 second in team and centre
+        let a1_row = page.split("agent=a1#card").nth(1).unwrap();
+        let a1_row = &a1_row[..a1_row.find("</tr>").unwrap()];
+        assert!(
+            a1_row.contains("<td class=\"num\">2</td><td class=\"num\">2</td>"),
+            "{a1_row}"
+        );
+        assert!(
+            page.contains("href=\"/performance?month=2026-11&#38;team=north\">north</a>"),
+            "{page}"
+        );
+        let (_, page) = supervisor
+            .get_text("/performance?month=2026-11&agent=a2")
+            .await;
+        assert!(page.contains("Scorecard of Wang (a2)"), "{page}");
+        let (_, page) = agent.get_text("/performance?month=2026-11&agent=a2").await;
+        assert!(!page.contains("id=\"agent-cards\""), "{page}");
+        assert!(page.contains("Scorecard of Li (a1)"), "{page}");
+        assert!(!page.contains("Wang"), "{page}");
+    }
+}
