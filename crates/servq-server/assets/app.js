@@ -82,7 +82,14 @@ function servqCopy(id, said) {
   fetch('/api/v1/notifications?unread=true&limit=0', {credentials: 'same-origin'})
     .then(function (r) { return r.ok ? r.json() : null; })
     .then(function (list) {
-      if (list && list.unread > 0) { count.textContent = list.unread > 99 ? '99+' : String(list.unread); count.hidden = false; }
+      if (list && list.unread > 0) {
+        var shown = list.unread > 99 ? '99+' : String(list.unread);
+        count.textContent = shown;
+        count.hidden = false;
+        // the name read out holds the number shown ("Notifications, 3 unread")
+        var bell = document.getElementById('bell');
+        bell.setAttribute('aria-label', bell.title + ', ' + bell.dataset.unread.replace('{n}', shown));
+      }
     });
 })();
 // The header marks the page the user is on (the longest link that starts the path).
