@@ -38,6 +38,7 @@ const staff = [
   ['planning_staffing', `/planning/staffing?date=${day(1)}`],
   ['targets', '/targets'],
   ['performance', '/performance'],
+  ['performance_ratings', '/performance/ratings'],
   ['import', '/import'], ['audit', '/audit'], ['users', '/admin/users'], ['roster', '/admin/roster'], ['settings', '/admin/settings'], ['account', '/account'], ['notifications', '/notifications'], ['not_found', '/no/such/page'],
 ];
 for (const width of [1366, 390]) {

@@ -644,3 +644,41 @@ test('a supervisor sets a queue target in percent; the queue\'s tile shows it an
   assert.match(await tile.textContent(), /目标: 99\.0% · 未达标/);
   await context.close();
 });
+
+test('a supervisor sees team and agent scorecards; an agent sees only their own card and may not rate themselves as a peer', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.click('#nav-performance');
+  await page.waitForURL(/\/performance/);
+  assert.equal(await page.textContent('h1'), '绩效考评');
+  assert.ok(await page.locator('#team-cards tbody tr').count() >= 1);
+  const agents = page.locator('#agent-cards tbody tr');
+  assert.ok(await agents.count() >= 2);
+  // the card of the best agent: how each score came about
+  await agents.first().locator('a').click();
+  await page.waitForSelector('#card');
+  assert.match(await page.textContent('#card-measures'), /零分值|满分值|首次解决率|平均处理时长/);
+  await context.close();
+
+  const mine = await browser.newContext({ locale: 'zh-CN' });
+  const agentPage = await mine.newPage();
+  await signIn(agentPage, 'agent1');
+  await agentPage.goto(`${base}/performance`);
+  assert.equal(await agentPage.locator('#agent-cards').count(), 0);
+  assert.match(await agentPage.textContent('#card-title'), /A001/);
+  await agentPage.click('#ratings-link');
+  await agentPage.waitForSelector('#rating-form');
+  await agentPage.selectOption('#rating-agent', 'A001');
+  await agentPage.selectOption('#rating-source', 'peer');
+  await agentPage.selectOption('#rating-professionalism', '4');
+  await agentPage.click('#save-rating');
+  await agentPage.waitForSelector('#message.error');
+  assert.match(await agentPage.textContent("#message"), /不能以同事或主管身份评价自己/);
+  assert.equal(await agentPage.locator('#ratings tbody tr').count(), 0);
+  await agentPage.selectOption('#rating-source', 'self');
+  await agentPage.click('#save-rating');
+  await agentPage.waitForSelector('#ratings tbody tr');
+  assert.match(await agentPage.textContent('#ratings'), /自评/);
+  await mine.close();
+});

@@ -60,6 +60,7 @@ const staffPages = () => [
   `/planning/staffing?date=${day(1)}`,
   '/targets',
   '/performance',
+  '/performance/ratings',
   '/search?q=C-1x', '/no/such/page',
 ];
 

@@ -27,11 +27,12 @@ pub enum FileKind {
 
 impl FileKind {
     /// Every kind, in the order the import page and `servq import --help` offer them.
-    pub const ALL: [FileKind; 6] = [
+    pub const ALL: [FileKind; 7] = [
         FileKind::Table(ImportKind::Contacts),
         FileKind::Table(ImportKind::AgentStates),
         FileKind::Table(ImportKind::Agents),
         FileKind::Table(ImportKind::SurveyResults),
+        FileKind::Table(ImportKind::Ratings),
         FileKind::Tickets,
         FileKind::Transcripts,
     ];
@@ -65,6 +66,9 @@ impl FileKind {
             }
             FileKind::Table(ImportKind::SurveyResults) => {
                 "survey results from another system, keyed by response_id"
+            }
+            FileKind::Table(ImportKind::Ratings) => {
+                "360° ratings of agents (supervisor, peer, self; 1–5 per dimension), keyed by rating_id"
             }
             FileKind::Tickets => {
                 "tickets from another help desk with their history, keyed by ticket_id"

@@ -24,6 +24,7 @@ pub mod imports;
 pub mod jobs;
 pub mod notifications;
 pub mod outbox;
+pub mod ratings;
 pub mod report;
 pub mod roster;
 pub mod staffing;

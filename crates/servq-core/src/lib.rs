@@ -8,6 +8,7 @@ mod contact;
 mod dispatch;
 mod error;
 mod ids;
+mod rating;
 mod setting;
 mod survey;
 mod time;
@@ -20,6 +21,10 @@ pub use contact::{Channel, Contact, ContactRecord, Direction};
 pub use dispatch::{DispatchRule, SendVia, SurveyCandidate, choose_invitations};
 pub use error::{FieldError, ParseError, QUOTED_CHARS, shown};
 pub use ids::{AgentId, ContactId, CustomerId, Label, parse_queue_list};
+pub use rating::{
+    MAX_RATING_COMMENT_CHARS, RATING_COLUMNS, RATING_DIMENSIONS, RATING_REQUIRED, RaterFacts,
+    RaterRefusal, RatingRecord, RatingSource, check_rater,
+};
 pub use setting::{SettingProblem, SettingReason, is_identifier};
 pub use survey::{
     Csat, CsatScale, MAX_COMMENT_CHARS, QualityDimension, Question, QuestionKind, SURVEY_COLUMNS,

@@ -6,7 +6,7 @@
 use jiff::tz::TimeZone;
 use servq_core::{
     AgentId, AgentStateInterval, AgentStateRecord, Contact, ContactRecord, FieldError, Label,
-    SURVEY_COLUMNS, SURVEY_REQUIRED, SurveyRecord,
+    RATING_COLUMNS, RATING_REQUIRED, RatingRecord, SURVEY_COLUMNS, SURVEY_REQUIRED, SurveyRecord,
 };
 use servq_store::{
     AgentRecord, ContactImport, DuplicateKey, ImportRowError, ImportSummary, StateImport, Store,
@@ -30,15 +30,19 @@ pub enum ImportKind {
     /// Survey results from another system, keyed by response_id; each must name a stored
     /// contact.
     SurveyResults,
+    /// 360° ratings of agents, keyed by rating_id; each must name a roster agent and a rater
+    /// who may give it.
+    Ratings,
 }
 
 impl ImportKind {
     /// Every kind, in the order the import page offers them.
-    pub const ALL: [ImportKind; 4] = [
+    pub const ALL: [ImportKind; 5] = [
         ImportKind::Contacts,
         ImportKind::AgentStates,
         ImportKind::Agents,
         ImportKind::SurveyResults,
+        ImportKind::Ratings,
     ];
 
     /// The name in the API and the import log.
@@ -48,6 +52,7 @@ impl ImportKind {
             ImportKind::AgentStates => "agent_states",
             ImportKind::Agents => "agents",
             ImportKind::SurveyResults => "survey_results",
+            ImportKind::Ratings => "ratings",
         }
     }
 
@@ -64,6 +69,7 @@ impl ImportKind {
             ImportKind::AgentStates => STATE_COLUMNS,
             ImportKind::Agents => AGENT_COLUMNS,
             ImportKind::SurveyResults => SURVEY_COLUMNS,
+            ImportKind::Ratings => RATING_COLUMNS,
         }
     }
 
@@ -74,6 +80,7 @@ impl ImportKind {
             ImportKind::AgentStates => STATE_REQUIRED,
             ImportKind::Agents => AGENT_REQUIRED,
             ImportKind::SurveyResults => SURVEY_REQUIRED,
+            ImportKind::Ratings => RATING_REQUIRED,
         }
     }
 }
@@ -330,6 +337,7 @@ pub async fn import_table(
         ImportKind::SurveyResults => {
             import_survey_results(store, reader, zone, errors, progress).await
         }
+        ImportKind::Ratings => import_ratings(store, reader, errors, progress).await,
     }
 }
 
@@ -489,6 +497,67 @@ async fn import_survey_results(
     // one pass reports every error
     match store
         .import_survey_responses(&records, reader.path(), now_ms, clean)
+        .await?
+    {
+        Ok(summary) if clean => Ok(Outcome::Imported(summary)),
+        Ok(_) => Ok(Outcome::Rejected(errors.rejection)),
+        Err(row_errors) => {
+            for error in row_errors {
+                errors.rejection.bad_rows += 1;
+                let column = reader.columns.display_name(names, &error.column);
+                errors.push(error.line, column, error.reason);
+            }
+            errors.rejection.errors.sort_by_key(|error| error.line);
+            Ok(Outcome::Rejected(errors.rejection))
+        }
+    }
+}
+
+/// 360° ratings: every row parsed, then checked by the store against the roster and the users
+/// (who may rate whom) and written in one transaction; a bad file writes nothing.
+async fn import_ratings(
+    store: &Store,
+    mut reader: TableReader,
+    mut errors: Errors,
+    mut progress: impl FnMut(Progress),
+) -> Result<Outcome, PipelineError> {
+    let names = RATING_COLUMNS;
+    let mut records = Vec::new();
+    let mut row = Vec::new();
+    let mut rows: u64 = 0;
+    while let Some(line) = reader.next_row(&mut row)? {
+        rows += 1;
+        if let Some(now) = Progress::every_few_rows(&reader, rows) {
+            progress(now);
+        }
+        if let Some(reason) = reader.shape_error(&row) {
+            errors.row(
+                line,
+                &reader.columns,
+                names,
+                &[FieldError::rule("row", reason)],
+            );
+            continue;
+        }
+        let columns = &reader.columns;
+        let parsed = RatingRecord::parse(|name| {
+            names
+                .iter()
+                .position(|column| *column == name)
+                .map(|index| columns.get(&row, index))
+        });
+        match parsed {
+            Ok(record) => records.push((line, record)),
+            Err(field_errors) => errors.row(line, columns, names, &field_errors),
+        }
+    }
+    let clean = errors.rejection.error_count == 0;
+    if clean {
+        progress(Progress::merging(&reader, rows));
+    }
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    match store
+        .import_ratings(&records, reader.path(), now_ms, clean)
         .await?
     {
         Ok(summary) if clean => Ok(Outcome::Imported(summary)),

@@ -376,6 +376,13 @@ impl EvaluationModel {
                         measure("service_level", 2.0, 0.5, 0.9, Process),
                         measure("asa_seconds", 1.0, 120.0, 10.0, Process),
                         measure("avg_hold_seconds", 1.0, 90.0, 10.0, Process),
+                        measure(
+                            "rating_supervisor_response_speed",
+                            1.0,
+                            1.0,
+                            5.0,
+                            LearningGrowth,
+                        ),
                     ],
                 ),
                 dimension(
@@ -386,6 +393,13 @@ impl EvaluationModel {
                         measure("fcr_rate", 3.0, 0.5, 0.9, Process),
                         measure("resolution_rate", 1.0, 0.6, 0.95, Process),
                         measure("transfer_rate", 1.0, 0.3, 0.02, Process),
+                        measure(
+                            "rating_supervisor_problem_solving",
+                            1.0,
+                            1.0,
+                            5.0,
+                            LearningGrowth,
+                        ),
                     ],
                 ),
                 dimension(
@@ -396,7 +410,17 @@ impl EvaluationModel {
                         "人員專業性與服務態度",
                         "Professionalism and attitude",
                     ],
-                    vec![measure("qa_score", 1.0, 60.0, 95.0, LearningGrowth)],
+                    vec![
+                        measure("qa_score", 2.0, 60.0, 95.0, LearningGrowth),
+                        measure(
+                            "rating_supervisor_professionalism",
+                            1.0,
+                            1.0,
+                            5.0,
+                            LearningGrowth,
+                        ),
+                        measure("rating_peer_professionalism", 1.0, 1.0, 5.0, LearningGrowth),
+                    ],
                 ),
                 dimension(
                     "process",
@@ -409,6 +433,7 @@ impl EvaluationModel {
                     vec![
                         measure("avg_acw_seconds", 1.0, 180.0, 30.0, Process),
                         measure("aht_seconds", 1.0, 600.0, 240.0, Process),
+                        measure("rating_supervisor_process", 1.0, 1.0, 5.0, LearningGrowth),
                     ],
                 ),
                 dimension(

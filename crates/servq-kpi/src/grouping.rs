@@ -67,6 +67,9 @@ pub enum Scope {
     OfferedContacts,
     /// Computed from agent-state time: impossible per channel, category or direction.
     AgentStates,
+    /// Computed from 360° ratings of agents: only per agent or team (a rating has no queue,
+    /// channel, category or direction).
+    AgentRatings,
 }
 
 /// Why a measure is left out of a grouping's table.
@@ -76,6 +79,8 @@ pub enum Exclusion {
     OnlyAnsweredHaveAgent(Dimension),
     /// Agent states do not have this dimension: the measure cannot be computed.
     StatesLack(Dimension),
+    /// Ratings of agents do not have this dimension: the measure cannot be computed.
+    RatingsLack(Dimension),
 }
 
 impl Exclusion {
@@ -84,15 +89,16 @@ impl Exclusion {
         match self {
             Exclusion::OnlyAnsweredHaveAgent(_) => "only_answered_have_agent",
             Exclusion::StatesLack(_) => "states_lack",
+            Exclusion::RatingsLack(_) => "ratings_lack",
         }
     }
 
     /// The dimension that excludes the measure.
     pub fn dimension(self) -> Dimension {
         match self {
-            Exclusion::OnlyAnsweredHaveAgent(dimension) | Exclusion::StatesLack(dimension) => {
-                dimension
-            }
+            Exclusion::OnlyAnsweredHaveAgent(dimension)
+            | Exclusion::StatesLack(dimension)
+            | Exclusion::RatingsLack(dimension) => dimension,
         }
     }
 }
@@ -108,6 +114,9 @@ impl Scope {
                 .then_some(Exclusion::OnlyAnsweredHaveAgent(dimension)),
             Scope::AgentStates => {
                 (!dimension.has_agent_states()).then_some(Exclusion::StatesLack(dimension))
+            }
+            Scope::AgentRatings => {
+                (!dimension.only_answered()).then_some(Exclusion::RatingsLack(dimension))
             }
         })
     }

@@ -10,6 +10,7 @@ mod counters;
 mod evaluation;
 mod grouping;
 mod metrics;
+mod ratings;
 mod subset;
 mod survey;
 mod targets;
@@ -29,6 +30,7 @@ pub use metrics::{
     avg_wait_seconds, fcr_rate, headline, meaningful, metric, occupancy, qa_score, resolution_rate,
     service_level, transfer_rate, utilization,
 };
+pub use ratings::{RATING_SOURCES, RatingCounters, rating_dimension_mean, rating_mean};
 pub use subset::{ContactSubset, counters_of};
 pub use survey::{
     FeedbackCounters, StageSums, StageView, SurveyCounters, ces, csat, csat_mean, nps,

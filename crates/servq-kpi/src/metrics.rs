@@ -4,6 +4,7 @@
 
 use crate::counters::{ContactCounters, QaCounters, StateCounters};
 use crate::grouping::{Dimension, Exclusion, Scope};
+use crate::ratings::{rating_dimension_mean, rating_mean};
 use crate::survey::{FeedbackCounters, ces, csat, csat_mean, nps, survey_response_rate};
 
 fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
@@ -207,6 +208,29 @@ macro_rules! state_kpi {
     };
 }
 
+macro_rules! rating_kpi {
+    ($name:literal, $source:literal) => {
+        Metric {
+            name: $name,
+            unit: Unit::Rating,
+            better: Better::Higher,
+            scope: Scope::AgentRatings,
+            compute: |_, _, f| MetricValue::Number(rating_mean(&f.ratings, $source)),
+        }
+    };
+    ($name:literal, $source:literal, $dimension:literal) => {
+        Metric {
+            name: $name,
+            unit: Unit::Rating,
+            better: Better::Higher,
+            scope: Scope::AgentRatings,
+            compute: |_, _, f| {
+                MetricValue::Number(rating_dimension_mean(&f.ratings, $source, $dimension))
+            },
+        }
+    };
+}
+
 impl Metric {
     /// Why this measure means nothing when grouped or filtered by `dimensions`, if it does not.
     pub fn exclusion(&self, dimensions: &[Dimension]) -> Option<Exclusion> {
@@ -374,6 +398,25 @@ pub const METRICS: &[Metric] = &[
     survey_count!("ces_answers", ces_answers, Neither),
     // the 1–7 agreement scale: higher means less effort
     survey_kpi!("ces", Rating, ces, Higher),
+    // 360° ratings (1–5): the mean of all dimension answers of a source, then per dimension
+    rating_kpi!("rating_supervisor", 0),
+    rating_kpi!("rating_peer", 1),
+    rating_kpi!("rating_self", 2),
+    rating_kpi!("rating_supervisor_response_speed", 0, 0),
+    rating_kpi!("rating_supervisor_problem_solving", 0, 1),
+    rating_kpi!("rating_supervisor_professionalism", 0, 2),
+    rating_kpi!("rating_supervisor_process", 0, 3),
+    rating_kpi!("rating_supervisor_satisfaction", 0, 4),
+    rating_kpi!("rating_peer_response_speed", 1, 0),
+    rating_kpi!("rating_peer_problem_solving", 1, 1),
+    rating_kpi!("rating_peer_professionalism", 1, 2),
+    rating_kpi!("rating_peer_process", 1, 3),
+    rating_kpi!("rating_peer_satisfaction", 1, 4),
+    rating_kpi!("rating_self_response_speed", 2, 0),
+    rating_kpi!("rating_self_problem_solving", 2, 1),
+    rating_kpi!("rating_self_professionalism", 2, 2),
+    rating_kpi!("rating_self_process", 2, 3),
+    rating_kpi!("rating_self_satisfaction", 2, 4),
 ];
 
 #[cfg(test)]
@@ -502,9 +545,24 @@ mod tests {
             reasons,
             vec![Exclusion::OnlyAnsweredHaveAgent(Dimension::Agent)]
         );
+        assert!(names.contains(&"rating_peer_process"));
         let (kept, reasons) = meaningful(METRICS, &[Dimension::Channel]);
         assert!(!kept.iter().any(|m| m.name == "occupancy"));
-        assert_eq!(reasons, vec![Exclusion::StatesLack(Dimension::Channel)]);
+        assert!(!kept.iter().any(|m| m.name == "rating_supervisor"));
+        assert_eq!(
+            reasons,
+            vec![
+                Exclusion::StatesLack(Dimension::Channel),
+                Exclusion::RatingsLack(Dimension::Channel)
+            ]
+        );
+        // a rating has no queue either (states reach queues through the roster; ratings do not)
+        assert_eq!(
+            metric("rating_self")
+                .unwrap()
+                .exclusion(&[Dimension::Queue]),
+            Some(Exclusion::RatingsLack(Dimension::Queue))
+        );
         assert_eq!(meaningful(METRICS, &[]).0.len(), METRICS.len());
         let names = |metrics: Vec<&Metric>| metrics.iter().map(|m| m.name).collect::<Vec<_>>();
         assert_eq!(
@@ -515,6 +573,30 @@ mod tests {
             names(headline(&["offered", "occupancy"], &[Dimension::Channel])),
             ["offered"]
         );
+    }
+
+    #[test]
+    fn rating_means_are_taken_last() {
+        let mut ratings = crate::RatingCounters::default();
+        // two peer ratings: (4, 5, -, -, -) and (2, -, -, -, 3)
+        ratings.add_source(1, [(1, 4), (1, 5), (0, 0), (0, 0), (0, 0)]);
+        ratings.add_source(1, [(1, 2), (0, 0), (0, 0), (0, 0), (1, 3)]);
+        let feedback = FeedbackCounters {
+            ratings,
+            ..FeedbackCounters::default()
+        };
+        let value = |name: &str| match (metric(name).unwrap().compute)(
+            &ContactCounters::default(),
+            None,
+            &feedback,
+        ) {
+            MetricValue::Number(value) => value,
+            MetricValue::Count(_) => unreachable!("{name} is a mean"),
+        };
+        assert_eq!(value("rating_peer"), Some((4.0 + 5.0 + 2.0 + 3.0) / 4.0));
+        assert_eq!(value("rating_peer_response_speed"), Some(3.0));
+        assert_eq!(value("rating_peer_process"), None);
+        assert_eq!(value("rating_self"), None);
     }
 
     #[test]

@@ -149,13 +149,16 @@ impl SurveyCounters {
     }
 }
 
-/// What customers and inspectors said about a group's contacts: QA evaluations and surveys.
+/// What customers, inspectors and colleagues said: QA evaluations and surveys of a group's
+/// contacts, and the 360° ratings of its agents.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FeedbackCounters {
     /// QA evaluation sums.
     pub qa: QaCounters,
     /// Survey sums.
     pub survey: SurveyCounters,
+    /// 360° rating sums (per agent or team only).
+    pub ratings: crate::RatingCounters,
 }
 
 impl FeedbackCounters {
@@ -163,6 +166,7 @@ impl FeedbackCounters {
     pub fn merge(&mut self, other: &FeedbackCounters) {
         self.qa.merge(&other.qa);
         self.survey.merge(&other.survey);
+        self.ratings.merge(&other.ratings);
     }
 }
 

@@ -193,6 +193,13 @@ var servqSubmitActions = {
       effective_from: f.effective_from.value || null
     }, true);
   },
+  // A 360° rating (/performance/ratings): each dimension's select gives 1–5 or nothing.
+  rate: function (f) {
+    var body = {agent_id: f.agent_id.value, source: f.source.value, period_start: f.period_start.value,
+      period_end: f.period_end.value, comment: f.comment.value};
+    f.querySelectorAll('select[data-score]').forEach(function (s) { body[s.name] = s.value === '' ? null : Number(s.value); });
+    servqSend('POST', f.dataset.url, body, true);
+  },
   'alert-days': function (f) { servqSend('PUT', f.dataset.url, {days: Number(f.days.value)}, true); },
   // A roster agent, saved under the id typed (data-url is the prefix).
   'add-agent': function (f) {

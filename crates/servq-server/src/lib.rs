@@ -431,6 +431,7 @@ pub fn router(state: AppState) -> Router {
         .route("/planning/staffing", get(planning::staffing_page))
         .route("/targets", get(targets::page))
         .route("/performance", get(performance::page))
+        .route("/performance/ratings", get(performance::ratings_page))
         .route("/account", get(admin_pages::account_page))
         .route("/notifications", get(notifications::page))
         .route("/search", get(search::page))
@@ -528,6 +529,10 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/agents/{id}", put(admin::save_agent)),
         ("/api/v1/targets", get(targets::list).put(targets::set)),
         ("/api/v1/evaluation", get(performance::evaluation_api)),
+        (
+            "/api/v1/ratings",
+            get(performance::ratings_api).post(performance::rate_api),
+        ),
         (
             "/api/v1/evaluation/model",
             get(performance::model_api).put(performance::save_model_api),

@@ -53,6 +53,8 @@ impl Modify for Security {
         crate::planning::evaluate_api,
         crate::targets::list,
         crate::performance::evaluation_api,
+        crate::performance::rate_api,
+        crate::performance::ratings_api,
         crate::performance::model_api,
         crate::performance::save_model_api,
         crate::targets::set,

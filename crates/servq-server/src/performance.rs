@@ -550,3 +550,262 @@ async fn card(
         samples,
     })
 }
+
+/// A rating given in the form (`POST /api/v1/ratings`): the columns of a ratings file, the
+/// rater being the person signed in.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct RatingBody {
+    /// The agent rated.
+    agent_id: String,
+    /// supervisor, peer or self.
+    source: String,
+    /// YYYY-MM-DD.
+    period_start: String,
+    /// YYYY-MM-DD; the rating counts on this day.
+    period_end: String,
+    /// 1–5 each; absent or null where not answered (at least one is needed).
+    #[serde(default)]
+    response_speed: Option<i64>,
+    #[serde(default)]
+    problem_solving: Option<i64>,
+    #[serde(default)]
+    professionalism: Option<i64>,
+    #[serde(default)]
+    process: Option<i64>,
+    #[serde(default)]
+    satisfaction: Option<i64>,
+    #[serde(default)]
+    comment: String,
+}
+
+/// `POST /api/v1/ratings`: rates an agent for a period as supervisor, peer or self. Nobody
+/// rates themselves except as self; a peer is an agent of the same team; a supervisor rating
+/// does not come from an agent (400 bad_rating, naming the field).
+#[utoipa::path(post, path = "/api/v1/ratings", tag = "performance", request_body = RatingBody,
+    responses((status = 200, description = "rating_id", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn rate_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    body: Result<Json<RatingBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ViewOwnKpis)?;
+    user.check_csrf_header(&headers)?;
+    let Json(body) = body?;
+    let form = servq_app::ratings::RatingForm {
+        agent_id: body.agent_id,
+        source: body.source,
+        period_start: body.period_start,
+        period_end: body.period_end,
+        scores: [
+            body.response_speed,
+            body.problem_solving,
+            body.professionalism,
+            body.process,
+            body.satisfaction,
+        ],
+        comment: body.comment,
+    };
+    match servq_app::ratings::rate(&state.store, &form, &user.actor()).await {
+        Ok(rating_id) => Ok(Json(json!({ "rating_id": rating_id }))),
+        Err(servq_app::ratings::RatingError::Refused(problems)) => Err(Problem::invalid_fields(
+            user.locale,
+            "bad_rating",
+            &problems,
+        )),
+        // the rater is the person signed in: what they may give depends on the source chosen
+        Err(servq_app::ratings::RatingError::Rater(refusal)) => Err(Problem::bad_request(
+            user.locale,
+            "bad_rating",
+            refusal.to_string(),
+        )
+        .with_message(user.locale, &format!("rating_{}", refusal.code()), &[])),
+        Err(servq_app::ratings::RatingError::Failed(error)) => {
+            Err(Problem::internal(format!("{error:#}")))
+        }
+    }
+}
+
+/// `GET /api/v1/ratings` parameters.
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct RatingsParams {
+    /// Ratings whose period ends on or after this day (YYYY-MM-DD).
+    from: String,
+    /// … and on or before this day.
+    to: String,
+    /// Only this agent's.
+    agent: Option<String>,
+}
+
+fn rating_json(stored: &servq_store::StoredRating) -> Value {
+    let record = &stored.record;
+    let mut row = json!({
+        "rating_id": record.rating_id,
+        "agent_id": record.agent_id,
+        "rater": record.rater,
+        "source": record.source.name(),
+        "period_start": record.period_start.to_string(),
+        "period_end": record.period_end.to_string(),
+        "comment": record.comment,
+        "created_by": stored.created_by,
+        "created_at": servq_app::rfc3339(stored.created_ms),
+    });
+    for (dimension, score) in servq_core::RATING_DIMENSIONS.iter().zip(record.scores) {
+        row[*dimension] = json!(score);
+    }
+    row
+}
+
+/// `GET /api/v1/ratings`: the ratings whose period ends in `from`–`to`, newest first.
+#[utoipa::path(get, path = "/api/v1/ratings", tag = "performance", params(RatingsParams),
+    responses((status = 200, description = "ratings: [{rating_id, agent_id, rater, source, period_start, period_end, response_speed, problem_solving, professionalism, process, satisfaction, comment, created_by, created_at}]", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn ratings_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    params: Result<Query<RatingsParams>, QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ViewAllKpis)?;
+    let Query(params) = params?;
+    let from = query_params::parse_date(user.locale, &params.from)?;
+    let to = query_params::parse_date(user.locale, &params.to)?;
+    let ratings = state
+        .store
+        .ratings(params.agent.as_deref(), &from.to_string(), &to.to_string())
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(json!({
+        "ratings": ratings.iter().map(rating_json).collect::<Vec<_>>(),
+    })))
+}
+
+/// One rating as the page lists it.
+pub(crate) struct RatingLine {
+    agent: String,
+    rater: String,
+    source: String,
+    period: String,
+    scores: Vec<String>,
+    comment: String,
+}
+
+/// `/performance/ratings`.
+#[derive(Template)]
+#[template(path = "ratings.html")]
+pub(crate) struct RatingsPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    month: String,
+    period_start: String,
+    period_end: String,
+    /// (agent id, label) of the roster.
+    agents: Vec<(String, String)>,
+    /// (source, label, chosen)
+    sources: Vec<(&'static str, String, bool)>,
+    /// (dimension id, name)
+    dimensions: Vec<(&'static str, String)>,
+    ratings: Vec<RatingLine>,
+    all: bool,
+}
+
+/// `GET /performance/ratings?month=YYYY-MM`: the 360° form and the month's ratings (all of them
+/// for those who see every KPI; those one gave, otherwise).
+pub(crate) async fn ratings_page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    query: Result<Query<PerformanceQuery>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::ViewOwnKpis)?;
+    let Query(query) = query?;
+    let locale = user.locale;
+    let (_, zone) = state.centre_zone().await?;
+    let today = query_params::today(&zone);
+    let month = query
+        .month
+        .clone()
+        .filter(|m| month_range(m).is_some())
+        .unwrap_or_else(|| today.strftime("%Y-%m").to_string());
+    let (from, to) = month_range(&month).unwrap_or((today, today));
+    let names = AgentNames::load(&state).await?;
+    let mut roster: Vec<(String, String)> = state
+        .store
+        .agents()
+        .await
+        .map_err(Problem::internal)?
+        .into_iter()
+        .map(|agent| (agent.agent_id.clone(), names.label(&agent.agent_id)))
+        .collect();
+    roster.sort_by_key(|(id, _)| natural_key(id));
+    let all = user.user.role.allows(Permission::ViewAllKpis);
+    let default_source = if user.user.agent_id.is_some() {
+        "self"
+    } else {
+        "supervisor"
+    };
+    let ratings = state
+        .store
+        .ratings(None, &from.to_string(), &to.to_string())
+        .await
+        .map_err(Problem::internal)?
+        .into_iter()
+        .filter(|stored| all || stored.created_by == user.user.username)
+        .map(|stored| {
+            let record = stored.record;
+            RatingLine {
+                agent: names.label(&record.agent_id),
+                rater: record.rater,
+                source: t(
+                    locale,
+                    &format!("performance.source_{}", record.source.name()),
+                ),
+                period: format!("{} – {}", record.period_start, record.period_end),
+                scores: record
+                    .scores
+                    .iter()
+                    .map(|s| s.map_or("—".to_owned(), |s| s.to_string()))
+                    .collect(),
+                comment: record.comment,
+            }
+        })
+        .collect();
+    let page = RatingsPage {
+        i18n: Text::new(locale),
+        title: t(locale, "performance.ratings_title"),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
+        period_start: from.to_string(),
+        period_end: to.to_string(),
+        month,
+        agents: roster,
+        sources: servq_core::RatingSource::ALL
+            .iter()
+            .map(|s| {
+                (
+                    s.name(),
+                    t(locale, &format!("performance.source_{}", s.name())),
+                    s.name() == default_source,
+                )
+            })
+            .collect(),
+        dimensions: servq_core::RATING_DIMENSIONS
+            .iter()
+            .map(|d| (*d, t(locale, &format!("performance.dimension_{d}"))))
+            .collect(),
+        ratings,
+        all,
+    };
+    Ok(render(&page)?.into_response())
+}

@@ -9,7 +9,9 @@ use std::{
 
 use futures::TryStreamExt;
 use jiff::{Timestamp, tz::TimeZone};
-use servq_kpi::{ContactCounters, FeedbackCounters, QaCounters, StateCounters, SurveyCounters};
+use servq_kpi::{
+    ContactCounters, FeedbackCounters, QaCounters, RatingCounters, StateCounters, SurveyCounters,
+};
 use sqlx::Row;
 
 use crate::{
@@ -563,6 +565,80 @@ impl Store {
                 .or_default()
                 .survey
                 .merge(&SurveyCounters::from_array(values));
+        }
+        // ratings belong to agents: they exist per agent or team (and overall), nowhere else
+        if query
+            .dimensions()
+            .all(|dimension| matches!(dimension, Dimension::Agent | Dimension::Team))
+        {
+            for (key, ratings) in self.rating_sums(query, (from, to), key_of).await? {
+                sums.entry(key).or_default().ratings.merge(&ratings);
+            }
+        }
+        Ok(sums)
+    }
+
+    /// 360° rating sums per group, each rating counted on its period's last day, with its
+    /// agent's roster team.
+    async fn rating_sums(
+        &self,
+        query: &KpiQuery,
+        (from, to): (i64, i64),
+        key_of: &mut impl FnMut(&sqlx::any::AnyRow) -> Result<Vec<Option<String>>>,
+    ) -> Result<HashMap<Vec<Option<String>>, RatingCounters>> {
+        let mut keys: Vec<&str> = Vec::new();
+        if query
+            .group_by
+            .iter()
+            .any(|field| matches!(field, GroupField::Time(_)))
+        {
+            keys.push("r.counted_at");
+        }
+        for field in &query.group_by {
+            if let GroupField::Dimension(dimension) = field {
+                keys.push(dimension.contact_column());
+            }
+        }
+        let mut conditions = vec![
+            "r.counted_at >= $1".to_owned(),
+            "r.counted_at < $2".to_owned(),
+        ];
+        let binds = filter_conditions(&query.filters, Dimension::contact_column, &mut conditions);
+        let mut select: Vec<String> = keys.iter().map(|key| key.to_string()).collect();
+        select.push("r.source".to_owned());
+        for column in servq_core::RATING_DIMENSIONS {
+            select.push(format!("CAST(COUNT(r.{column}) AS BIGINT)"));
+            select.push(format!("CAST(SUM(r.{column}) AS BIGINT)"));
+        }
+        let mut group: Vec<&str> = keys.clone();
+        group.push("r.source");
+        let sql = format!(
+            "SELECT {} FROM ratings r LEFT JOIN agents a ON a.agent_id = r.agent_id WHERE {} \
+             GROUP BY {}",
+            select.join(", "),
+            conditions.join(" AND "),
+            group.join(", ")
+        );
+        let statement = binds.into_iter().fold(
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from).bind(to),
+            |statement, value| statement.bind(value),
+        );
+        let mut sums: HashMap<Vec<Option<String>>, RatingCounters> = HashMap::new();
+        let at = keys.len();
+        let mut rows = statement.fetch(&self.pool);
+        while let Some(row) = rows.try_next().await? {
+            let key = key_of(&row)?;
+            let source: String = row.try_get(at)?;
+            let Some(index) = servq_kpi::RATING_SOURCES.iter().position(|s| *s == source) else {
+                return Err(crate::StoreError::CorruptValue {
+                    column: "ratings.source",
+                    value: source,
+                });
+            };
+            let values: [i64; 10] = sums_of(&row, at + 1)?;
+            let pairs: [(i64, i64); 5] =
+                std::array::from_fn(|d| (values[2 * d], values[2 * d + 1]));
+            sums.entry(key).or_default().add_source(index, pairs);
         }
         Ok(sums)
     }

@@ -17,6 +17,7 @@ mod import_jobs;
 mod jobs;
 mod kpi_query;
 mod problems;
+mod ratings;
 mod reviews;
 mod rollup;
 mod schema;
@@ -53,6 +54,7 @@ pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
 pub use jobs::{JobRun, JobRunStatus, SignInPurge};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
 pub use problems::{ProblemCase, ProblemSource};
+pub use ratings::{PEERS_SHARE_TEAM_KEY, StoredRating};
 pub use reviews::{
     CodingRefused, ReasonGroup, ReviewReason, ReviewStatus, ReviewTask, ReviewTaskPage,
     ReviewTaskQuery,

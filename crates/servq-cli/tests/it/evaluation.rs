@@ -225,3 +225,142 @@ async fn evaluation_equals_an_independent_reference_and_versions_grade_by_the_la
         );
     }
 }
+
+/// 360° ratings by file: who may rate whom is checked row by row (every refusal named by line,
+/// column and reason, nothing written), and the means per source and dimension reach `servq kpi`
+/// per agent — and nowhere a rating has no meaning (per queue).
+#[tokio::test]
+async fn ratings_import_checks_raters_and_feed_the_rating_metrics() {
+    let data = data_set();
+    let dir = tempfile::tempdir().unwrap();
+    let header = "rating_id,agent_id,rater,source,period_start,period_end,response_speed,problem_solving,professionalism,process,satisfaction,comment\n";
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "{header}b1,A001,A001,peer,2026-11-01,2026-11-10,3,,,,,\n\
+             b2,A001,A002,peer,2026-11-01,2026-11-10,3,,,,,\n\
+             b3,A001,sup,supervisor,2026-11-01,2026-11-10,4,,,6,,\n\
+             b4,A999,sup,supervisor,2026-11-01,2026-11-10,4,,,,,\n\
+             b5,A002,li,supervisor,2026-11-01,2026-11-10,4,,,,,\n"
+        ),
+    )
+    .unwrap();
+    let good = dir.path().join("ratings.csv");
+    std::fs::write(
+        &good,
+        format!(
+            "{header}r1,A001,sup,Supervisor,2026-11-01,2026-11-10,4,5,4,,3,=HYPERLINK(\"x\")\n\
+             r2,A001,A005,peer,2026-11-01,2026-11-10,3,,,,,\n\
+             r3,A001,li,self,2026-11-01,2026-11-10,5,5,5,5,5,\n"
+        ),
+    )
+    .unwrap();
+    for db in TestDatabase::both().await {
+        import_data_set(&db, &data);
+        super::admin::servq_input_ok(
+            &db,
+            &["user", "add", "sup", "--role", "supervisor"],
+            "a long enough password\n",
+        );
+        super::admin::servq_input_ok(
+            &db,
+            &["user", "add", "li", "--role", "agent", "--agent-id", "A001"],
+            "a long enough password\n",
+        );
+        let refused = servq(&db, &["import", "ratings", bad.to_str().unwrap()]);
+        assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+        let report = stderr(&refused);
+        let file = bad.to_str().unwrap();
+        for expected in [
+            format!("{file}:2: rater: A001: nobody rates themselves except as self"),
+            format!("{file}:3: rater: A002: a peer must be an agent of the same team"),
+            format!("{file}:4: process: '6' is not a whole number from 1 to 5"),
+            format!("{file}:5: agent_id: no agent 'A999' in the roster"),
+            format!("{file}:6: rater: li: a supervisor rating must come from a supervisor"),
+        ] {
+            assert!(report.contains(&expected), "{expected}\n{report}");
+        }
+        servq_ok(&db, &["import", "ratings", good.to_str().unwrap()]);
+        // again: nothing changes
+        let again = servq_ok(&db, &["import", "ratings", good.to_str().unwrap()]);
+        assert!(
+            stderr(&again).contains("3 unchanged")
+                || String::from_utf8_lossy(&again.stdout).contains("3 unchanged"),
+            "{}{}",
+            stderr(&again),
+            String::from_utf8_lossy(&again.stdout)
+        );
+        let kpi: Value = serde_json::from_slice(
+            &servq_ok(
+                &db,
+                &[
+                    "kpi",
+                    "--by",
+                    "agent",
+                    "--from",
+                    "2026-11-10",
+                    "--to",
+                    "2026-11-10",
+                    "--filter",
+                    "agent=A001",
+                    "--format",
+                    "json",
+                ],
+            )
+            .stdout,
+        )
+        .unwrap();
+        let row = &kpi["rows"][0];
+        assert_eq!(row["rating_supervisor"], 4.0, "{row}");
+        assert_eq!(row["rating_supervisor_satisfaction"], 3.0, "{row}");
+        assert_eq!(row["rating_peer"], 3.0, "{row}");
+        assert_eq!(row["rating_self"], 5.0, "{row}");
+        assert!(row["rating_peer_process"].is_null(), "{row}");
+        // counted on the period's last day only
+        let before: Value = serde_json::from_slice(
+            &servq_ok(
+                &db,
+                &[
+                    "kpi",
+                    "--from",
+                    "2026-11-09",
+                    "--to",
+                    "2026-11-09",
+                    "--filter",
+                    "agent=A001",
+                    "--format",
+                    "json",
+                ],
+            )
+            .stdout,
+        )
+        .unwrap();
+        assert!(before["rows"][0]["rating_self"].is_null());
+        let per_queue: Value = serde_json::from_slice(
+            &servq_ok(
+                &db,
+                &[
+                    "kpi",
+                    "--by",
+                    "queue",
+                    "--from",
+                    "2026-11-10",
+                    "--to",
+                    "2026-11-10",
+                    "--format",
+                    "json",
+                ],
+            )
+            .stdout,
+        )
+        .unwrap();
+        assert!(
+            per_queue["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["rating_self"].is_null())
+        );
+    }
+}

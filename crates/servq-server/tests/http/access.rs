@@ -119,6 +119,12 @@ async fn every_route_for_every_role_follows_the_permission_matrix() {
             ("GET", "/performance", None, Some(Permission::ViewOwnKpis)),
             (
                 "GET",
+                "/performance/ratings",
+                None,
+                Some(Permission::ViewOwnKpis),
+            ),
+            (
+                "GET",
                 "/api/v1/tickets",
                 None,
                 Some(Permission::HandleTickets),

@@ -101,3 +101,87 @@ async fn scorecards_for_supervisors_own_cards_for_agents_and_model_versions() {
         assert!(!page.contains("Wang"), "{page}");
     }
 }
+
+#[tokio::test]
+async fn the_rating_form_follows_who_may_rate_whom() {
+    for app in TestApp::on_both_databases().await {
+        app.store.set_centre_zone("UTC").await.unwrap();
+        import_two_agents(&app.store).await;
+        let agent = |id: &str, team: &str| servq_store::AgentRecord {
+            agent_id: id.into(),
+            name: String::new(),
+            team: team.into(),
+            queues: None,
+        };
+        app.store
+            .upsert_agents(&[
+                agent("a1", "north"),
+                agent("a2", "north"),
+                agent("a3", "south"),
+            ])
+            .await
+            .unwrap();
+        let me = app.sign_in_as(Role::Agent).await; // agent a1
+        let rating = |agent: &str, source: &str| {
+            json!({"agent_id": agent, "source": source, "period_start": "2026-11-01",
+                   "period_end": "2026-11-02", "professionalism": 4, "comment": "<script>x</script>"})
+        };
+        let (status, problem) = me.post_json("/api/v1/ratings", &rating("a1", "peer")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+        assert_eq!(problem["code"], "bad_rating");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("nobody rates themselves"),
+            "{problem}"
+        );
+        let (status, _) = me.post_json("/api/v1/ratings", &rating("a3", "peer")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, _) = me
+            .post_json("/api/v1/ratings", &rating("a2", "supervisor"))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, saved) = me.post_json("/api/v1/ratings", &rating("a1", "self")).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        let (status, _) = me.post_json("/api/v1/ratings", &rating("a2", "peer")).await;
+        assert_eq!(status, StatusCode::OK);
+        let mut no_scores = rating("a2", "peer");
+        no_scores["professionalism"] = json!(null);
+        let (status, problem) = me.post_json("/api/v1/ratings", &no_scores).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        let (status, _) = supervisor
+            .post_json("/api/v1/ratings", &rating("a1", "supervisor"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, listed) = supervisor
+            .get_json("/api/v1/ratings?from=2026-11-01&to=2026-11-30")
+            .await;
+        assert_eq!(listed["ratings"].as_array().unwrap().len(), 3, "{listed}");
+        let (status, _) = me
+            .get_json("/api/v1/ratings?from=2026-11-01&to=2026-11-30")
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        // the means reach the KPIs of the period's last day, per agent
+        let (_, kpi) = supervisor
+            .get_json("/api/v1/kpi?by=agent&from=2026-11-02&to=2026-11-02&metrics=rating_self,rating_supervisor_professionalism")
+            .await;
+        let a1 = kpi["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["agent"] == "a1")
+            .unwrap();
+        assert_eq!(a1["rating_self"], 4.0, "{kpi}");
+        assert_eq!(a1["rating_supervisor_professionalism"], 4.0, "{kpi}");
+        let (_, page) = supervisor
+            .get_text("/performance/ratings?month=2026-11")
+            .await;
+        assert!(
+            page.contains("&#60;script&#62;x") && !page.contains("<script>x"),
+            "{page}"
+        );
+    }
+}
