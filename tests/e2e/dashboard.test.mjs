@@ -659,6 +659,16 @@ test('a supervisor sees team and agent scorecards; an agent sees only their own 
   await agents.first().locator('a').click();
   await page.waitForSelector('#card');
   assert.match(await page.textContent('#card-measures'), /零分值|满分值|首次解决率|平均处理时长/);
+  // the supervisor records a coaching session on the card; it is listed with its follow-up
+  await page.click('#coaching-form-box summary');
+  await page.fill('#coach-topic', '结束语与确认解决');
+  await page.selectOption('#coach-metric', 'fcr_rate');
+  await page.fill('#coach-follow-up', day(14));
+  await page.fill('#coach-actions', '每通电话结束前确认问题已解决');
+  await page.click('#save-session');
+  await page.waitForSelector('#sessions tbody tr');
+  assert.match(await page.textContent('#sessions'), /结束语与确认解决.*每通电话结束前确认问题已解决/s);
+  assert.match(await page.textContent('#sessions'), /跟进日期后显示/);
   await context.close();
 
   const mine = await browser.newContext({ locale: 'zh-CN' });

@@ -16,6 +16,7 @@
 
 pub mod analysis;
 pub mod centre;
+pub mod coaching;
 pub mod desk;
 pub mod desk_import;
 pub mod evaluation;

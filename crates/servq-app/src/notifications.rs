@@ -32,11 +32,13 @@ pub enum NotificationKind {
     SlaBreach,
     /// A KPI missed its target days running or moved beyond its control limits.
     KpiAlert,
+    /// A coaching session with me was recorded.
+    CoachingSession,
 }
 
 impl NotificationKind {
     /// Every kind, in the order the preferences show them.
-    pub const ALL: [NotificationKind; 7] = [
+    pub const ALL: [NotificationKind; 8] = [
         NotificationKind::EvaluationNew,
         NotificationKind::EvaluationDisputed,
         NotificationKind::EvaluationRereviewed,
@@ -44,6 +46,7 @@ impl NotificationKind {
         NotificationKind::SlaWarning,
         NotificationKind::SlaBreach,
         NotificationKind::KpiAlert,
+        NotificationKind::CoachingSession,
     ];
 
     /// The stored name.
@@ -56,6 +59,7 @@ impl NotificationKind {
             NotificationKind::SlaWarning => "sla_warning",
             NotificationKind::SlaBreach => "sla_breach",
             NotificationKind::KpiAlert => "kpi_alert",
+            NotificationKind::CoachingSession => "coaching_session",
         }
     }
 
@@ -72,6 +76,8 @@ impl NotificationKind {
             | NotificationKind::EvaluationDisputed
             | NotificationKind::EvaluationRereviewed => format!("/qa/evaluations/{segment}"),
             NotificationKind::KpiAlert => "/targets".to_owned(),
+            // an agent sees their own card, where the sessions are
+            NotificationKind::CoachingSession => "/performance#coaching".to_owned(),
             _ => format!("/tickets/{segment}"),
         }
     }
@@ -186,6 +192,23 @@ async fn recipients<'a>(
             .collect::<Vec<_>>()
     };
     Ok(match event.source {
+        NotificationSource::Audit if event.what == "coaching" => {
+            let Some(session) = (match event.subject_id.parse::<i64>() {
+                Ok(id) => store.coaching_session(id).await?,
+                Err(_) => None,
+            }) else {
+                return Ok(Vec::new());
+            };
+            let values = json!({
+                "coach": session.coach,
+                "topic": session.topic,
+                "follow_up": session.follow_up,
+            });
+            agents_users(&session.agent_id)
+                .into_iter()
+                .map(|user| (user, NotificationKind::CoachingSession, values.clone()))
+                .collect()
+        }
         NotificationSource::Audit => {
             let Some(evaluation) = store.evaluation(&event.subject_id).await? else {
                 return Ok(Vec::new());

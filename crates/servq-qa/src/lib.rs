@@ -6,12 +6,14 @@
 //! This crate does no IO: callers hand it rule text, transcripts and answers.
 
 pub mod calibration;
+pub mod coaching;
 pub mod fold;
 pub mod rules;
 pub mod sampling;
 pub mod scorecard;
 
 pub use calibration::{Deviation, ItemAgreement, Reference, deviations, item_agreement};
+pub use coaching::{CoachingProblem, CoachingRules, ItemMean, ProblemShare, bottom, classify};
 pub use fold::Folder;
 pub use rules::{
     DEFAULT_MIN_CALL_SECONDS, DEFAULT_RULES, Hit, HitKind, RuleError, RuleSet, Scanner, Speaker,

@@ -200,6 +200,19 @@ var servqSubmitActions = {
     f.querySelectorAll('select[data-score]').forEach(function (s) { body[s.name] = s.value === '' ? null : Number(s.value); });
     servqSend('POST', f.dataset.url, body, true);
   },
+  // A coaching session on an agent's card (/performance): the problems ticked go with it.
+  coach: function (f) {
+    servqSend('POST', f.dataset.url, {
+      agent_id: f.dataset.agent,
+      topic: f.topic.value,
+      problems: Array.from(f.querySelectorAll('.coach-problem:checked')).map(function (box) { return box.value; }),
+      metric: f.metric.value || null,
+      session_date: f.session_date.value || null,
+      follow_up: f.follow_up.value,
+      notes: f.notes.value,
+      actions: f.actions.value
+    }, true);
+  },
   'alert-days': function (f) { servqSend('PUT', f.dataset.url, {days: Number(f.days.value)}, true); },
   // A roster agent, saved under the id typed (data-url is the prefix).
   'add-agent': function (f) {

@@ -1223,6 +1223,58 @@ pub(crate) struct CoachingParams {
     to: Option<String>,
 }
 
+/// The problems and flags of the coaching rules over `from`–`to`; an agent gets the problems
+/// they failed and the flags about themselves.
+pub(crate) async fn coaching_suggestions(
+    state: &AppState,
+    user: &CurrentUser,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+) -> Result<
+    (
+        Vec<servq_app::coaching::NamedProblem>,
+        Vec<servq_app::coaching::Flag>,
+    ),
+    Problem,
+> {
+    let (_, zone) = state.centre_zone().await?;
+    let rules = servq_qa::CoachingRules::default();
+    let mut problems = servq_app::coaching::problems(&state.store, &zone, from, to, &rules)
+        .await
+        .map_err(Problem::internal)?;
+    let mut flagged = servq_app::coaching::flags(&state.store, &zone, from, to, &rules)
+        .await
+        .map_err(Problem::internal)?;
+    if !user.user.role.allows(Permission::ViewAllKpis) {
+        let own = user.user.agent_id.clone().unwrap_or_default();
+        problems.retain(|p| p.share.agents.contains(&own));
+        for problem in &mut problems {
+            problem.share.agents.retain(|a| *a == own);
+        }
+        flagged.retain(|f| f.agent_id == own);
+    }
+    Ok((problems, flagged))
+}
+
+/// The coaching period: the days given, or the 30 days up to yesterday.
+pub(crate) async fn coaching_period(
+    state: &AppState,
+    user: &CurrentUser,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(jiff::civil::Date, jiff::civil::Date), Problem> {
+    let (_, zone) = state.centre_zone().await?;
+    let yesterday = crate::query_params::add_days(crate::query_params::today(&zone), -1);
+    let day = |text: Option<&str>, default| match text.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(text) => crate::query_params::parse_date(user.locale, text),
+        None => Ok(default),
+    };
+    Ok((
+        day(from, crate::query_params::add_days(yesterday, -29))?,
+        day(to, yesterday)?,
+    ))
+}
+
 /// The coaching list: automated-QA hits per agent and rule over a period (default the last 30
 /// days), most frequent first; agents see their own.
 pub(crate) async fn coaching_items(
@@ -1233,17 +1285,12 @@ pub(crate) async fn coaching_items(
 ) -> Result<Vec<servq_store::CoachingItem>, Problem> {
     user.require(Permission::ViewOwnKpis)?;
     let (_, zone) = state.centre_zone().await?;
-    let yesterday = crate::query_params::add_days(crate::query_params::today(&zone), -1);
-    let default_from = crate::query_params::add_days(yesterday, -29).to_string();
-    let default_to = yesterday.to_string();
+    let (from, to) = coaching_period(state, user, from, to).await?;
     let (from_ms, to_ms) = crate::query_params::day_range_ms(
         user.locale,
         &zone,
-        Some(
-            from.filter(|f| !f.trim().is_empty())
-                .unwrap_or(&default_from),
-        ),
-        Some(to.filter(|t| !t.trim().is_empty()).unwrap_or(&default_to)),
+        Some(&from.to_string()),
+        Some(&to.to_string()),
     )?;
     let own = (!user.user.role.allows(Permission::ViewAllKpis))
         .then(|| user.user.agent_id.clone().unwrap_or_default());
@@ -1270,10 +1317,44 @@ pub(crate) struct CoachingItem {
     example_contact: String,
 }
 
+/// A problem many agents share (group training) or few (one-to-one coaching).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CoachingProblemBody {
+    /// `item` (a scorecard item failed: the agent's mean below 60 % of its maximum) or `rule`
+    /// (an automated-QA rule that hit one of the agent's contacts).
+    kind: &'static str,
+    /// The item id or rule name.
+    id: String,
+    /// The item's name, or the rule's.
+    name: String,
+    /// The agents who failed it.
+    agents: Vec<String>,
+    /// Their share of the agents with an evaluation or a scanned transcript in the period.
+    share: f64,
+    /// `group_training` (a share of at least 30 %) or `one_to_one`.
+    suggestion: &'static str,
+}
+
+/// An agent to coach on a measure.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CoachingFlagBody {
+    agent_id: String,
+    /// A measure of the evaluation model, or `composite`.
+    metric: String,
+    value: f64,
+    /// The centre's value (the cut, for the composite).
+    reference: f64,
+}
+
 /// `GET /api/v1/qa/coaching`.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CoachingBody {
     items: Vec<CoachingItem>,
+    /// Common and individual problems, most shared first (agents: those they failed).
+    problems: Vec<CoachingProblemBody>,
+    /// Agents in the bottom 10 % of a measure (where their sample tells them from the centre)
+    /// or below a composite of 60 (agents: their own).
+    flagged: Vec<CoachingFlagBody>,
 }
 
 /// `GET /api/v1/qa/coaching?from=&to=`.
@@ -1290,7 +1371,34 @@ pub(crate) async fn coaching(
 ) -> Result<Json<CoachingBody>, Problem> {
     let Query(params) = params?;
     let items = coaching_items(&state, &user, params.from.as_deref(), params.to.as_deref()).await?;
+    let (from, to) =
+        coaching_period(&state, &user, params.from.as_deref(), params.to.as_deref()).await?;
+    let (problems, flagged) = coaching_suggestions(&state, &user, from, to).await?;
     Ok(Json(CoachingBody {
+        problems: problems
+            .into_iter()
+            .map(|problem| CoachingProblemBody {
+                kind: problem.share.problem.kind(),
+                id: problem.share.problem.id().to_owned(),
+                name: problem.name,
+                agents: problem.share.agents,
+                share: problem.share.share,
+                suggestion: if problem.share.common {
+                    "group_training"
+                } else {
+                    "one_to_one"
+                },
+            })
+            .collect(),
+        flagged: flagged
+            .into_iter()
+            .map(|flag| CoachingFlagBody {
+                agent_id: flag.agent_id,
+                metric: flag.metric,
+                value: flag.value,
+                reference: flag.reference,
+            })
+            .collect(),
         items: items
             .into_iter()
             .map(|item| CoachingItem {

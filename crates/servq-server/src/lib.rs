@@ -530,6 +530,10 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/targets", get(targets::list).put(targets::set)),
         ("/api/v1/evaluation", get(performance::evaluation_api)),
         (
+            "/api/v1/coaching/sessions",
+            get(performance::sessions_api).post(performance::record_session_api),
+        ),
+        (
             "/api/v1/ratings",
             get(performance::ratings_api).post(performance::rate_api),
         ),

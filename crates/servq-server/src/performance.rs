@@ -208,6 +208,18 @@ pub(crate) struct Card {
     trend: Vec<(String, String, String)>,
     /// (what, how many) behind the measures.
     samples: Vec<(String, String)>,
+    /// The agent's id (the coaching form's).
+    agent_id: String,
+    /// Coaching sessions, newest first.
+    sessions: Vec<SessionLine>,
+    /// Whether the viewer may record a session.
+    can_coach: bool,
+    /// (value, label) of the problems the agent failed this month (`item:ID`, `rule:NAME`).
+    failed: Vec<(String, String)>,
+    /// (metric, label) of the model's measures.
+    measures: Vec<(String, String)>,
+    /// Today, the session form's default.
+    today: String,
 }
 
 /// `/performance`.
@@ -226,6 +238,30 @@ pub(crate) struct PerformancePage {
     team_options: Vec<(String, bool)>,
     card: Option<Card>,
     all: bool,
+    coaching: Option<CoachingView>,
+}
+
+/// The coaching suggestions of the month (those who see every KPI).
+pub(crate) struct CoachingView {
+    /// (problem, kind label, share shown, agents)
+    group_training: Vec<(String, String, String, usize)>,
+    /// (agent label, link, problems)
+    one_to_one: Vec<(String, String, String)>,
+    /// (agent label, link, measure, value, reference)
+    flagged: Vec<(String, String, String, String, String)>,
+}
+
+/// One recorded coaching session on a card.
+pub(crate) struct SessionLine {
+    date: String,
+    coach: String,
+    topic: String,
+    problems: String,
+    actions: String,
+    follow_up: String,
+    measure: String,
+    /// Before → after, once the follow-up date has passed.
+    change: Option<(String, String)>,
 }
 
 fn score(value: Option<f64>) -> String {
@@ -394,13 +430,91 @@ pub(crate) async fn page(
         agents.sort_by(|a, b| b.0.unwrap_or(-1.0).total_cmp(&a.0.unwrap_or(-1.0)));
     }
     let agents: Vec<CardRow> = agents.into_iter().map(|(_, row)| row).collect();
+    let link = |agent: &str| {
+        format!(
+            "/performance?month={month}&agent={}#card",
+            servq_app::path_segment(agent)
+        )
+    };
+    let (problems, flagged) =
+        crate::evaluations::coaching_suggestions(&state, &user, from, to).await?;
+    let coaching = all.then(|| {
+        let percent = |share: f64| format!("{:.0}%", share * 100.0);
+        let kind = |problem: &servq_qa::CoachingProblem| {
+            t(locale, &format!("performance.problem_{}", problem.kind()))
+        };
+        let mut one_to_one: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for problem in problems.iter().filter(|p| !p.share.common) {
+            for agent in &problem.share.agents {
+                one_to_one
+                    .entry(agent.clone())
+                    .or_default()
+                    .push(problem.name.clone());
+            }
+        }
+        CoachingView {
+            group_training: problems
+                .iter()
+                .filter(|p| p.share.common)
+                .map(|p| {
+                    (
+                        p.name.clone(),
+                        kind(&p.share.problem),
+                        percent(p.share.share),
+                        p.share.agents.len(),
+                    )
+                })
+                .collect(),
+            one_to_one: one_to_one
+                .into_iter()
+                .map(|(agent, problems)| (names.label(&agent), link(&agent), problems.join("、")))
+                .collect(),
+            flagged: flagged
+                .iter()
+                .map(|flag| {
+                    let (measure, value, reference) = if flag.metric == "composite" {
+                        (
+                            t(locale, "performance.composite"),
+                            score(Some(flag.value)),
+                            score(Some(flag.reference)),
+                        )
+                    } else {
+                        (
+                            t(locale, &format!("kpi.{}", flag.metric)),
+                            show(&flag.metric, Some(flag.value)),
+                            show(&flag.metric, Some(flag.reference)),
+                        )
+                    };
+                    (
+                        names.label(&flag.agent_id),
+                        link(&flag.agent_id),
+                        measure,
+                        value,
+                        reference,
+                    )
+                })
+                .collect(),
+        }
+    });
     // the card: an agent's own, or the one asked for
     let card_agent = match (&user.user.agent_id, all) {
         (Some(own), false) => Some(own.clone()),
         _ => query.agent.clone().filter(|a| !a.is_empty()),
     };
     let card = match card_agent {
-        Some(agent) => Some(card(&state, &user, &agent, &month, &names).await?),
+        Some(agent) => {
+            let failed: Vec<(String, String)> = problems
+                .iter()
+                .filter(|p| p.share.agents.contains(&agent))
+                .map(|p| {
+                    (
+                        format!("{}:{}", p.share.problem.kind(), p.share.problem.id()),
+                        p.name.clone(),
+                    )
+                })
+                .collect();
+            Some(card(&state, &user, &agent, &month, &names, failed).await?)
+        }
         None => None,
     };
     let page = PerformancePage {
@@ -417,6 +531,7 @@ pub(crate) async fn page(
         team_options,
         card,
         all,
+        coaching,
     };
     Ok(render(&page)?.into_response())
 }
@@ -428,6 +543,7 @@ async fn card(
     agent: &str,
     month: &str,
     names: &AgentNames,
+    failed: Vec<(String, String)>,
 ) -> Result<Card, Problem> {
     let locale = user.locale;
     let (from, to) = month_range(month).unwrap_or_default();
@@ -540,7 +656,58 @@ async fn card(
             )
         })
         .collect();
+    let (_, zone) = state.centre_zone().await?;
+    let today = query_params::today(&zone);
+    let mut sessions = Vec::new();
+    for session in state
+        .store
+        .coaching_sessions(Some(agent))
+        .await
+        .map_err(Problem::internal)?
+    {
+        let change = servq_app::coaching::before_after(&state.store, &zone, &session, today)
+            .await
+            .map_err(Problem::internal)?;
+        let shown = |value: Option<f64>| {
+            if session.metric.is_empty() {
+                score(value)
+            } else {
+                show(&session.metric, value)
+            }
+        };
+        sessions.push(SessionLine {
+            date: session.session_date.clone(),
+            coach: session.coach.clone(),
+            topic: session.topic.clone(),
+            problems: session.problems.join("、"),
+            actions: session.actions.clone(),
+            follow_up: session.follow_up.clone(),
+            measure: if session.metric.is_empty() {
+                t(locale, "performance.composite")
+            } else {
+                t(locale, &format!("kpi.{}", session.metric))
+            },
+            change: change.map(|(before, after)| (shown(before), shown(after))),
+        });
+    }
+    let mut measures: Vec<(String, String)> = Vec::new();
+    for dimension in &model.dimensions {
+        for measure in &dimension.measures {
+            if !measures.iter().any(|(m, _)| *m == measure.metric) {
+                measures.push((
+                    measure.metric.clone(),
+                    t(locale, &format!("kpi.{}", measure.metric)),
+                ));
+            }
+        }
+    }
     Ok(Card {
+        agent_id: agent.to_owned(),
+        sessions,
+        can_coach: user.user.role.allows(Permission::EvaluateQuality),
+        failed,
+        measures,
+        today: today.to_string(),
         label: names.label(agent),
         composite: score(scored.composite),
         grade: scored.grade.clone().unwrap_or_else(|| "—".to_owned()),
@@ -808,4 +975,124 @@ pub(crate) async fn ratings_page(
         all,
     };
     Ok(render(&page)?.into_response())
+}
+
+/// A coaching session (`POST /api/v1/coaching/sessions`).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct SessionBody {
+    /// The agent coached.
+    agent_id: String,
+    /// What it is about.
+    topic: String,
+    /// The problems discussed: `item:ID` or `rule:NAME`.
+    #[serde(default)]
+    problems: Vec<String>,
+    /// A `servq kpi` metric to follow; absent: the composite.
+    #[serde(default)]
+    metric: Option<String>,
+    /// YYYY-MM-DD; absent: today.
+    #[serde(default)]
+    session_date: Option<String>,
+    /// YYYY-MM-DD, after the session.
+    follow_up: String,
+    #[serde(default)]
+    notes: String,
+    /// Agreed actions.
+    #[serde(default)]
+    actions: String,
+}
+
+/// `POST /api/v1/coaching/sessions`: records a session; the agent is told (in the app and, when
+/// they chose it, by e-mail through the outbox).
+#[utoipa::path(post, path = "/api/v1/coaching/sessions", tag = "performance", request_body = SessionBody,
+    responses((status = 200, description = "id", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn record_session_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    body: Result<Json<SessionBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::EvaluateQuality)?;
+    user.check_csrf_header(&headers)?;
+    let Json(body) = body?;
+    let (_, zone) = state.centre_zone().await?;
+    let form = servq_app::coaching::SessionForm {
+        agent_id: body.agent_id,
+        topic: body.topic,
+        problems: body.problems,
+        metric: body.metric.unwrap_or_default(),
+        session_date: body.session_date.unwrap_or_default(),
+        follow_up: body.follow_up,
+        notes: body.notes,
+        actions: body.actions,
+    };
+    let id = servq_app::coaching::record(&state.store, &zone, &form, &user.actor())
+        .await
+        .map_err(|error| refused(user.locale, error))?;
+    // tell the agent now rather than at the next pass
+    if let Err(error) = servq_app::notifications::pass(&state.store, servq_app::now_ms()).await {
+        tracing::error!("notification pass after a coaching session failed: {error:#}");
+    }
+    Ok(Json(json!({ "id": id })))
+}
+
+/// `GET /api/v1/coaching/sessions` parameters.
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct SessionsParams {
+    /// Only this agent's sessions (agents always get their own).
+    agent: Option<String>,
+}
+
+/// `GET /api/v1/coaching/sessions`: sessions newest first, each with its measure before (the 30
+/// days up to the session) and after (the session to the follow-up) once the follow-up passed.
+#[utoipa::path(get, path = "/api/v1/coaching/sessions", tag = "performance", params(SessionsParams),
+    responses((status = 200, description = "sessions: [{id, agent_id, coach, topic, problems, metric, session_date, follow_up, notes, actions, before, after}]", body = Object),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn sessions_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    params: Result<Query<SessionsParams>, QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ViewOwnKpis)?;
+    let Query(params) = params?;
+    let agent = if user.user.role.allows(Permission::ViewAllKpis) {
+        params.agent.filter(|a| !a.is_empty())
+    } else {
+        Some(user.user.agent_id.clone().unwrap_or_default())
+    };
+    let (_, zone) = state.centre_zone().await?;
+    let today = query_params::today(&zone);
+    let mut rows = Vec::new();
+    for session in state
+        .store
+        .coaching_sessions(agent.as_deref())
+        .await
+        .map_err(Problem::internal)?
+    {
+        let change = servq_app::coaching::before_after(&state.store, &zone, &session, today)
+            .await
+            .map_err(Problem::internal)?;
+        rows.push(json!({
+            "id": session.id,
+            "agent_id": session.agent_id,
+            "coach": session.coach,
+            "topic": session.topic,
+            "problems": session.problems,
+            "metric": if session.metric.is_empty() { "composite" } else { session.metric.as_str() },
+            "session_date": session.session_date,
+            "follow_up": session.follow_up,
+            "notes": session.notes,
+            "actions": session.actions,
+            "before": change.and_then(|c| c.0),
+            "after": change.and_then(|c| c.1),
+        }));
+    }
+    Ok(Json(json!({ "sessions": rows })))
 }

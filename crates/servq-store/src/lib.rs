@@ -9,6 +9,7 @@
 mod agents;
 mod cache;
 mod calibrations;
+mod coaching;
 mod contacts;
 mod cubes;
 mod evaluations;
@@ -43,6 +44,7 @@ use sqlx::{
 
 pub use agents::AgentRecord;
 pub use calibrations::{Calibration, CalibrationSummary};
+pub use coaching::{CoachingSession, EvaluationAnswers};
 pub use contacts::{ContactDetail, ContactListQuery, ContactPage, ContactRow};
 pub use cubes::DEFAULT_CENTRE_ZONE;
 pub use evaluations::{

@@ -185,3 +185,99 @@ async fn the_rating_form_follows_who_may_rate_whom() {
         );
     }
 }
+
+#[tokio::test]
+async fn shared_problems_suggest_group_training_and_coaching_sessions_are_followed_up() {
+    for app in TestApp::on_both_databases().await {
+        app.store.set_centre_zone("UTC").await.unwrap();
+        import_two_agents(&app.store).await;
+        let agent = |id: &str| servq_store::AgentRecord {
+            agent_id: id.into(),
+            name: String::new(),
+            team: "north".into(),
+            queues: None,
+        };
+        app.store
+            .upsert_agents(&[agent("a1"), agent("a2")])
+            .await
+            .unwrap();
+        let inspector = app.sign_in_as(Role::QaInspector).await;
+        // a1 misses the closing (binary: 0 of 1); a2 meets every item
+        for (contact, closing) in [("c1", 0), ("c2", 1)] {
+            let answers = json!({"greeting": 1, "polite": 5, "tone": 5, "closing": closing,
+                                 "answer": 5, "reminders": 3});
+            let (status, body) = inspector
+                .post_json(
+                    "/api/v1/evaluations",
+                    &json!({"contact_id": contact, "answers": answers}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        let (status, coaching) = supervisor
+            .get_json("/api/v1/qa/coaching?from=2026-11-02&to=2026-11-02")
+            .await;
+        assert_eq!(status, StatusCode::OK, "{coaching}");
+        let problems = coaching["problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 1, "{coaching}");
+        assert_eq!(problems[0]["kind"], "item");
+        assert_eq!(problems[0]["id"], "closing");
+        assert_eq!(problems[0]["agents"], json!(["a1"]));
+        // one of the two evaluated agents: 50 % ≥ 30 % → shared
+        assert_eq!(problems[0]["share"], 0.5);
+        assert_eq!(problems[0]["suggestion"], "group_training");
+        assert!(coaching["flagged"].is_array());
+        let (_, page) = supervisor.get_text("/performance?month=2026-11").await;
+        assert!(page.contains("id=\"group-training\""), "{page}");
+
+        let me = app.sign_in_as(Role::Agent).await; // a1
+        let (_, mine) = me
+            .get_json("/api/v1/qa/coaching?from=2026-11-02&to=2026-11-02")
+            .await;
+        assert_eq!(mine["problems"][0]["agents"], json!(["a1"]), "{mine}");
+
+        let session = |follow_up: &str| {
+            json!({"agent_id": "a1", "topic": "结束语", "problems": ["item:closing"],
+                   "session_date": "2026-11-02", "follow_up": follow_up, "actions": "每通电话确认结束语"})
+        };
+        let (status, problem) = supervisor
+            .post_json("/api/v1/coaching/sessions", &session("2026-11-01"))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "follow_up");
+        let (status, _) = me
+            .post_json("/api/v1/coaching/sessions", &session("2026-11-03"))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, saved) = supervisor
+            .post_json("/api/v1/coaching/sessions", &session("2026-11-03"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        // the agent is told
+        let (_, told) = me.get_json("/api/v1/notifications").await;
+        let kinds: Vec<&str> = told["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["kind"].as_str().unwrap())
+            .collect();
+        assert!(kinds.contains(&"coaching_session"), "{told}");
+        // the follow-up has passed: the composite after (2–3 Nov) is there, before it no data
+        let (_, sessions) = me.get_json("/api/v1/coaching/sessions?agent=a2").await;
+        let sessions = sessions["sessions"].as_array().unwrap();
+        assert_eq!(sessions.len(), 1);
+        assert_eq!(sessions[0]["agent_id"], "a1");
+        assert!(sessions[0]["before"].is_null());
+        assert!(sessions[0]["after"].as_f64().is_some(), "{sessions:?}");
+        let (_, card) = me.get_text("/performance?month=2026-11").await;
+        assert!(
+            card.contains("id=\"sessions\"") && card.contains("每通电话确认结束语"),
+            "{card}"
+        );
+        assert!(
+            !card.contains("id=\"coaching-form\""),
+            "an agent does not record sessions"
+        );
+    }
+}
