@@ -229,6 +229,7 @@ pub(crate) struct PerformancePage {
     i18n: Text,
     title: String,
     header: String,
+    csrf: String,
     month: String,
     model: String,
     /// Dimension names, in the model's order.
@@ -521,8 +522,16 @@ pub(crate) async fn page(
         i18n: Text::new(locale),
         title: t(locale, "performance.title"),
         header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
         model: t(locale, "performance.model")
-            .replace("{name}", &model.name)
+            .replace(
+                "{name}",
+                &if by_agent.model.version == 0 {
+                    t(locale, "performance.standard_model")
+                } else {
+                    model.name.clone()
+                },
+            )
             .replace("{version}", &by_agent.model.version.to_string()),
         month,
         dimensions,
