@@ -39,6 +39,7 @@ const staff = [
   ['targets', '/targets'],
   ['performance', '/performance'],
   ['performance_ratings', '/performance/ratings'],
+  ['performance_model', '/performance/model'],
   ['import', '/import'], ['audit', '/audit'], ['users', '/admin/users'], ['roster', '/admin/roster'], ['settings', '/admin/settings'], ['account', '/account'], ['notifications', '/notifications'], ['not_found', '/no/such/page'],
 ];
 for (const width of [1366, 390]) {

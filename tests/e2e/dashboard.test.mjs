@@ -692,3 +692,28 @@ test('a supervisor sees team and agent scorecards; an agent sees only their own 
   assert.match(await agentPage.textContent('#ratings'), /自评/);
   await mine.close();
 });
+
+test('a supervisor edits the evaluation model in a form: a bad weight is marked beside its field, a good save is a new version', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.goto(`${base}/performance`);
+  await page.click('#model-link');
+  await page.waitForSelector('.model-dimension');
+  assert.equal(await page.locator('.model-dimension').count(), 5);
+  const weight = page.locator('.model-dimension').first().locator('.measure-weight').first();
+  await weight.fill('0');
+  await page.click('#save-model');
+  await page.waitForSelector('[aria-invalid="true"]');
+  assert.equal(await weight.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#model-versions').count(), 0);
+  await weight.fill('3');
+  await page.fill('#model-name', '2027 考评模型');
+  await page.click('#save-model');
+  await page.waitForSelector('#model-versions tbody tr');
+  assert.match(await page.textContent('#model-versions'), /1.*2027 考评模型/s);
+  const saved = JSON.parse(run(['evaluation', 'model']));
+  assert.equal(saved.version, 1);
+  assert.equal(saved.model.dimensions[0].measures[0].weight, 3);
+  await context.close();
+});

@@ -61,6 +61,7 @@ const staffPages = () => [
   '/targets',
   '/performance',
   '/performance/ratings',
+  '/performance/model',
   '/search?q=C-1x', '/no/such/page',
 ];
 

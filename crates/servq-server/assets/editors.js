@@ -273,5 +273,142 @@ function servqCalendarEditor(editor) {
   draw();
 }
 
+
+// --- the evaluation model --------------------------------------------------------------------
+// Dimensions of weighted measures (a metric scored 0 at one anchor and 100 at the other), the
+// grades by composite; saved as a new version through PUT /api/v1/evaluation/model. The metric
+// list comes from the page (`#model-metrics`: [{name, label}]).
+
+var SERVQ_PERSPECTIVES = ['', 'customer', 'process', 'learning_growth', 'financial'];
+
+function servqMeasureRow(measure, metrics) {
+  var row;
+  var metric = servqEl('select', {class: 'measure-metric', 'aria-label': servqText('model_metric')},
+    metrics.map(function (m) {
+      var option = servqEl('option', {value: m.name, text: m.label});
+      option.selected = m.name === measure.metric;
+      return option;
+    }));
+  var perspective = servqEl('select', {class: 'measure-perspective', 'aria-label': servqText('model_perspective')},
+    SERVQ_PERSPECTIVES.map(function (name) {
+      var option = servqEl('option', {value: name, text: name ? servqText('perspective_' + name) : '—'});
+      option.selected = (measure.perspective || '') === name;
+      return option;
+    }));
+  var number = function (cls, value, label) {
+    return servqEl('input', {class: cls, type: 'number', step: 'any', value: value === undefined ? '' : value, 'aria-label': servqText(label), style: 'width:6rem'});
+  };
+  row = servqEl('tr', {class: 'model-measure'}, [
+    servqEl('td', {}, [metric]),
+    servqEl('td', {}, [number('measure-weight', measure.weight === undefined ? 1 : measure.weight, 'weight')]),
+    servqEl('td', {}, [number('measure-zero', measure.zero_at, 'model_zero_at')]),
+    servqEl('td', {}, [number('measure-full', measure.full_at, 'model_full_at')]),
+    servqEl('td', {}, [perspective]),
+    servqEl('td', {class: 'actions'}, servqOrderButtons(function () { return row; }))
+  ]);
+  return row;
+}
+
+function servqDimensionBlock(dimension, metrics) {
+  var block;
+  var body = servqEl('tbody', {}, (dimension.measures || []).map(function (m) { return servqMeasureRow(m, metrics); }));
+  var head = servqEl('tr', {}, ['model_metric', 'weight', 'model_zero_at', 'model_full_at', 'model_perspective', ''].map(function (key) {
+    return servqEl('th', {class: 'name', text: key ? servqText(key) : ''});
+  }));
+  var names = dimension.names || {};
+  var nameInput = function (lang) {
+    return servqEl('label', {text: lang + ' '}, [servqEl('input', {class: 'dimension-name', 'data-lang': lang, size: '18', value: names[lang] || ''})]);
+  };
+  block = servqEl('fieldset', {class: 'model-dimension'}, [
+    servqEl('legend', {}, [
+      servqEl('input', {class: 'dimension-id', size: '18', value: dimension.id || '', 'aria-label': servqText('model_dimension_id'), required: 'required'}),
+      document.createTextNode(' ' + servqText('weight') + ' '),
+      servqEl('input', {class: 'dimension-weight', type: 'number', step: 'any', value: dimension.weight === undefined ? 10 : dimension.weight, 'aria-label': servqText('weight'), style: 'width:5rem'})
+    ].concat(servqOrderButtons(function () { return block; }))),
+    servqEl('p', {}, [nameInput('zh-CN'), document.createTextNode(' '), nameInput('zh-TW'), document.createTextNode(' '), nameInput('en')]),
+    servqEl('div', {class: 'table-scroll full', tabindex: '0'}, [servqEl('table', {class: 'plain'}, [servqEl('thead', {}, [head]), body])]),
+    servqEl('button', {type: 'button', class: 'secondary add-measure', text: '+ ' + servqText('model_add_measure'), onclick: function () {
+      body.appendChild(servqMeasureRow({weight: 1}, metrics));
+    }})
+  ]);
+  return block;
+}
+
+function servqGradeRow(grade) {
+  var row;
+  row = servqEl('tr', {class: 'model-grade'}, [
+    servqEl('td', {}, [servqEl('input', {class: 'grade-name', size: '8', value: grade.grade || '', 'aria-label': servqText('model_grade')})]),
+    servqEl('td', {}, [servqEl('input', {class: 'grade-min', type: 'number', step: 'any', min: '0', max: '100', value: grade.min === undefined ? '' : grade.min, 'aria-label': servqText('model_grade_min'), style: 'width:6rem'})]),
+    servqEl('td', {class: 'actions'}, servqOrderButtons(function () { return row; }))
+  ]);
+  return row;
+}
+
+// The model as sent, marking each input with its path for servqFieldErrors.
+function servqModelFromForm(editor) {
+  var mark = function (el, path) { el.setAttribute('data-field', path); return el; };
+  var number = function (el, path) { mark(el, path); return el.value === '' ? NaN : Number(el.value); };
+  return {
+    name: mark(editor.querySelector('#model-name'), 'name').value.trim(),
+    effective_from: mark(editor.querySelector('#model-from'), 'effective_from').value,
+    dimensions: Array.from(editor.querySelectorAll('.model-dimension')).map(function (block, d) {
+      var names = {};
+      block.querySelectorAll('.dimension-name').forEach(function (input) {
+        if (input.value.trim()) { names[input.dataset.lang] = input.value.trim(); }
+      });
+      mark(block.querySelector('legend'), 'dimensions.' + d);
+      return {
+        id: mark(block.querySelector('.dimension-id'), 'dimensions.' + d + '.id').value.trim(),
+        weight: number(block.querySelector('.dimension-weight'), 'dimensions.' + d + '.weight'),
+        names: names,
+        measures: Array.from(block.querySelectorAll('.model-measure')).map(function (row, m) {
+          var at = 'dimensions.' + d + '.measures.' + m + '.';
+          var measure = {
+            metric: mark(row.querySelector('.measure-metric'), at + 'metric').value,
+            weight: number(row.querySelector('.measure-weight'), at + 'weight'),
+            zero_at: number(row.querySelector('.measure-zero'), at + 'zero_at'),
+            full_at: number(row.querySelector('.measure-full'), at + 'full_at')
+          };
+          var perspective = row.querySelector('.measure-perspective').value;
+          if (perspective) { measure.perspective = perspective; }
+          return measure;
+        })
+      };
+    }),
+    grades: Array.from(editor.querySelectorAll('.model-grade')).map(function (row, g) {
+      mark(row.querySelector('.grade-name'), 'grades.' + g + '.grade');
+      return {grade: row.querySelector('.grade-name').value.trim(), min: number(row.querySelector('.grade-min'), 'grades.' + g + '.min')};
+    })
+  };
+}
+
+function servqModelEditor(editor) {
+  var model = JSON.parse(document.getElementById(editor.dataset.source).textContent);
+  var metrics = JSON.parse(document.getElementById('model-metrics').textContent);
+  var dimensions = servqEl('div', {class: 'model-dimensions'}, model.dimensions.map(function (d) { return servqDimensionBlock(d, metrics); }));
+  var grades = servqEl('tbody', {}, model.grades.map(servqGradeRow));
+  editor.appendChild(servqEl('p', {}, [
+    servqEl('label', {text: servqText('model_name') + ' '}, [servqEl('input', {id: 'model-name', size: '30', value: model.name, required: 'required'})]),
+    document.createTextNode(' '),
+    servqEl('label', {text: servqText('model_effective_from') + ' '}, [servqEl('input', {id: 'model-from', type: 'date', value: editor.dataset.today, required: 'required'})])
+  ]));
+  editor.appendChild(dimensions);
+  editor.appendChild(servqEl('p', {}, [servqEl('button', {type: 'button', class: 'secondary', id: 'add-dimension', text: '+ ' + servqText('model_add_dimension'), onclick: function () {
+    dimensions.appendChild(servqDimensionBlock({id: '', weight: 10, measures: [{weight: 1}]}, metrics));
+  }})]));
+  editor.appendChild(servqEl('h3', {text: servqText('model_grades')}));
+  editor.appendChild(servqEl('div', {class: 'table-scroll full', tabindex: '0'}, [servqEl('table', {class: 'plain', id: 'model-grades', 'data-field': 'grades'}, [
+    servqEl('thead', {}, [servqEl('tr', {}, ['model_grade', 'model_grade_min', ''].map(function (key) { return servqEl('th', {text: key ? servqText(key) : ''}); }))]),
+    grades])]));
+  editor.appendChild(servqEl('p', {}, [servqEl('button', {type: 'button', class: 'secondary', id: 'add-grade', text: '+ ' + servqText('model_add_grade'), onclick: function () {
+    grades.appendChild(servqGradeRow({}));
+  }})]));
+  editor.appendChild(servqEl('p', {class: 'field-error', role: 'alert'}));
+  editor.appendChild(servqEl('p', {}, [servqEl('button', {type: 'button', id: 'save-model', text: servqText('save'), onclick: function () {
+    servqSaveFrom(editor, 'PUT', editor.dataset.url, servqModelFromForm(editor), editor.dataset.next);
+  }})]));
+}
+
 document.querySelectorAll('[data-editor="scorecard"]').forEach(servqScorecardEditor);
+document.querySelectorAll('[data-editor="model"]').forEach(servqModelEditor);
 document.querySelectorAll('[data-editor="calendar"]').forEach(servqCalendarEditor);

@@ -432,6 +432,7 @@ pub fn router(state: AppState) -> Router {
         .route("/targets", get(targets::page))
         .route("/performance", get(performance::page))
         .route("/performance/ratings", get(performance::ratings_page))
+        .route("/performance/model", get(performance::model_page))
         .route("/account", get(admin_pages::account_page))
         .route("/notifications", get(notifications::page))
         .route("/search", get(search::page))

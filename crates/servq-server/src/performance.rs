@@ -240,6 +240,7 @@ pub(crate) struct PerformancePage {
     card: Option<Card>,
     all: bool,
     coaching: Option<CoachingView>,
+    can_edit_model: bool,
 }
 
 /// The coaching suggestions of the month (those who see every KPI).
@@ -541,6 +542,7 @@ pub(crate) async fn page(
         card,
         all,
         coaching,
+        can_edit_model: user.user.role.allows(Permission::ManageTargets),
     };
     Ok(render(&page)?.into_response())
 }
@@ -1104,4 +1106,66 @@ pub(crate) async fn sessions_api(
         }));
     }
     Ok(Json(json!({ "sessions": rows })))
+}
+
+/// `/performance/model`.
+#[derive(Template)]
+#[template(path = "evaluation_model.html")]
+pub(crate) struct ModelPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    today: String,
+    /// The latest model as the editor starts from it.
+    model_json: String,
+    /// [{name, label}] of every metric.
+    metrics_json: String,
+    editor_strings: String,
+    /// (version, name, effective from, saved by), newest first.
+    versions: Vec<(i64, String, String, String)>,
+    /// Said when only the built-in model exists.
+    current: String,
+}
+
+/// `GET /performance/model`: the model in a form editor (those who set targets and the model).
+pub(crate) async fn model_page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::ManageTargets)?;
+    let locale = user.locale;
+    let (_, zone) = state.centre_zone().await?;
+    let latest = app::latest(&state.store).await.map_err(Problem::internal)?;
+    let metrics: Vec<Value> = servq_kpi::METRICS
+        .iter()
+        .map(|m| json!({"name": m.name, "label": format!("{} · {}", t(locale, &format!("kpi.{}", m.name)), m.name)}))
+        .collect();
+    let mut versions: Vec<(i64, String, String, String)> = state
+        .store
+        .evaluation_models()
+        .await
+        .map_err(Problem::internal)?
+        .into_iter()
+        .map(|v| (v.version, v.name, v.effective_from, v.created_by))
+        .collect();
+    versions.reverse();
+    let page = ModelPage {
+        i18n: Text::new(locale),
+        title: t(locale, "performance.model_title"),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
+        today: query_params::today(&zone).to_string(),
+        model_json: crate::pages::script_json(&json!(latest.model)),
+        metrics_json: crate::pages::script_json(&Value::Array(metrics)),
+        editor_strings: crate::pages::catalogue_island(locale, "editor."),
+        versions,
+        current: t(locale, "performance.model")
+            .replace("{name}", &t(locale, "performance.standard_model"))
+            .replace("{version}", "0"),
+    };
+    Ok(render(&page)?.into_response())
 }

@@ -119,6 +119,12 @@ async fn every_route_for_every_role_follows_the_permission_matrix() {
             ("GET", "/performance", None, Some(Permission::ViewOwnKpis)),
             (
                 "GET",
+                "/performance/model",
+                None,
+                Some(Permission::ManageTargets),
+            ),
+            (
+                "GET",
                 "/performance/ratings",
                 None,
                 Some(Permission::ViewOwnKpis),
