@@ -45,6 +45,22 @@ impl TicketCounters {
         "aged_backlog",
     ];
 
+    /// Adds another group's counters (backlogs too: a sum of groups' backlogs is the backlog
+    /// of their union).
+    pub fn merge(&mut self, other: &TicketCounters) {
+        self.created += other.created;
+        self.resolved += other.resolved;
+        self.responded += other.responded;
+        self.first_response_ms += other.first_response_ms;
+        self.resolution_ms += other.resolution_ms;
+        self.complaints += other.complaints;
+        self.complaints_in_24h += other.complaints_in_24h;
+        self.sla_met += other.sla_met;
+        self.sla_breached += other.sla_breached;
+        self.backlog += other.backlog;
+        self.aged_backlog += other.aged_backlog;
+    }
+
     /// Counters from an array in [`TicketCounters::FIELDS`] order.
     pub fn from_array(v: [i64; 11]) -> TicketCounters {
         TicketCounters {

@@ -70,6 +70,9 @@ pub enum Scope {
     /// Computed from 360° ratings of agents: only per agent or team (a rating has no queue,
     /// channel, category or direction).
     AgentRatings,
+    /// Computed from tickets: per agent (the assignee), team, category or channel; a ticket has
+    /// no queue or direction.
+    Tickets,
 }
 
 /// Why a measure is left out of a grouping's table.
@@ -81,6 +84,8 @@ pub enum Exclusion {
     StatesLack(Dimension),
     /// Ratings of agents do not have this dimension: the measure cannot be computed.
     RatingsLack(Dimension),
+    /// Tickets do not have this dimension: the measure cannot be computed.
+    TicketsLack(Dimension),
 }
 
 impl Exclusion {
@@ -90,6 +95,7 @@ impl Exclusion {
             Exclusion::OnlyAnsweredHaveAgent(_) => "only_answered_have_agent",
             Exclusion::StatesLack(_) => "states_lack",
             Exclusion::RatingsLack(_) => "ratings_lack",
+            Exclusion::TicketsLack(_) => "tickets_lack",
         }
     }
 
@@ -98,7 +104,8 @@ impl Exclusion {
         match self {
             Exclusion::OnlyAnsweredHaveAgent(dimension)
             | Exclusion::StatesLack(dimension)
-            | Exclusion::RatingsLack(dimension) => dimension,
+            | Exclusion::RatingsLack(dimension)
+            | Exclusion::TicketsLack(dimension) => dimension,
         }
     }
 }
@@ -118,6 +125,8 @@ impl Scope {
             Scope::AgentRatings => {
                 (!dimension.only_answered()).then_some(Exclusion::RatingsLack(dimension))
             }
+            Scope::Tickets => matches!(dimension, Dimension::Queue | Dimension::Direction)
+                .then_some(Exclusion::TicketsLack(dimension)),
         })
     }
 }

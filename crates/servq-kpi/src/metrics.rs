@@ -231,6 +231,18 @@ macro_rules! rating_kpi {
     };
 }
 
+macro_rules! ticket_kpi {
+    ($name:literal, $unit:ident, $function:path, $better:ident) => {
+        Metric {
+            name: $name,
+            unit: Unit::$unit,
+            better: Better::$better,
+            scope: Scope::Tickets,
+            compute: |_, _, f| MetricValue::Number($function(&f.tickets)),
+        }
+    };
+}
+
 impl Metric {
     /// Why this measure means nothing when grouped or filtered by `dimensions`, if it does not.
     pub fn exclusion(&self, dimensions: &[Dimension]) -> Option<Exclusion> {
@@ -398,6 +410,54 @@ pub const METRICS: &[Metric] = &[
     survey_count!("ces_answers", ces_answers, Neither),
     // the 1–7 agreement scale: higher means less effort
     survey_kpi!("ces", Rating, ces, Higher),
+    // tickets created in the period (servq-desk's formulas, docs/desk.md#ticket-kpis)
+    Metric {
+        name: "tickets_created",
+        unit: Unit::Count,
+        better: Better::Neither,
+        scope: Scope::Tickets,
+        compute: |_, _, f| MetricValue::Count(f.tickets.created),
+    },
+    ticket_kpi!(
+        "first_response_seconds",
+        Seconds,
+        servq_desk::first_response_seconds,
+        Lower
+    ),
+    ticket_kpi!(
+        "ticket_resolution_seconds",
+        Seconds,
+        servq_desk::resolution_seconds,
+        Lower
+    ),
+    ticket_kpi!(
+        "ticket_resolution_rate",
+        Ratio,
+        servq_desk::ticket_resolution_rate,
+        Higher
+    ),
+    ticket_kpi!("sla_attainment", Ratio, servq_desk::sla_attainment, Higher),
+    Metric {
+        name: "complaints",
+        unit: Unit::Count,
+        better: Better::Lower,
+        scope: Scope::Tickets,
+        compute: |_, _, f| MetricValue::Count(f.tickets.complaints),
+    },
+    ticket_kpi!(
+        "complaints_in_24h_rate",
+        Ratio,
+        servq_desk::complaints_in_24h_rate,
+        Higher
+    ),
+    // complaints per contact offered to the group (per agent or team: handled)
+    Metric {
+        name: "complaint_rate",
+        unit: Unit::Ratio,
+        better: Better::Lower,
+        scope: Scope::Tickets,
+        compute: |c, _, f| MetricValue::Number(servq_desk::complaint_rate(&f.tickets, c.offered)),
+    },
     // 360° ratings (1–5): the mean of all dimension answers of a source, then per dimension
     rating_kpi!("rating_supervisor", 0),
     rating_kpi!("rating_peer", 1),

@@ -150,7 +150,7 @@ impl SurveyCounters {
 }
 
 /// What customers, inspectors and colleagues said: QA evaluations and surveys of a group's
-/// contacts, and the 360° ratings of its agents.
+/// contacts, the 360° ratings of its agents, and the group's tickets.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FeedbackCounters {
     /// QA evaluation sums.
@@ -159,6 +159,9 @@ pub struct FeedbackCounters {
     pub survey: SurveyCounters,
     /// 360° rating sums (per agent or team only).
     pub ratings: crate::RatingCounters,
+    /// Sums of the tickets created in the period (per agent as assignee, team, category,
+    /// channel or overall; one of those at a time).
+    pub tickets: servq_desk::TicketCounters,
 }
 
 impl FeedbackCounters {
@@ -167,6 +170,7 @@ impl FeedbackCounters {
         self.qa.merge(&other.qa);
         self.survey.merge(&other.survey);
         self.ratings.merge(&other.ratings);
+        self.tickets.merge(&other.tickets);
     }
 }
 

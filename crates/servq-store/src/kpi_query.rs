@@ -492,6 +492,19 @@ impl Store {
             }
         }
         let mut feedback = self.feedback_sums(query, from, to, &mut key_of).await?;
+        // a team, agent, category or channel with tickets or ratings but no contacts in the
+        // period still has its row (a desk that imports no contacts has ticket measures)
+        for key in feedback.keys() {
+            if !groups.contains_key(key) {
+                groups.insert(
+                    key.clone(),
+                    (
+                        ContactCounters::default(),
+                        states_apply.then(StateCounters::default),
+                    ),
+                );
+            }
+        }
         // Ungrouped queries over an empty range yield one row of zeros from SUM, kept as-is.
         Ok(groups
             .into_iter()
@@ -574,6 +587,100 @@ impl Store {
             for (key, ratings) in self.rating_sums(query, (from, to), key_of).await? {
                 sums.entry(key).or_default().ratings.merge(&ratings);
             }
+        }
+        for (key, tickets) in self.ticket_sums(query, (from, to), key_of).await? {
+            sums.entry(key).or_default().tickets.merge(&tickets);
+        }
+        Ok(sums)
+    }
+
+    /// Ticket counters per group, from the ticket day cube (tickets counted on their creation
+    /// day; backlogs, a period-end notion, are left out). The cube keeps one dimension at a
+    /// time — the assignee (agent), team, category or channel — and whole days: a query that
+    /// groups or filters by two of them, by another dimension, or by less than a day gets none.
+    async fn ticket_sums(
+        &self,
+        query: &KpiQuery,
+        (from, to): (i64, i64),
+        key_of: &mut impl FnMut(&sqlx::any::AnyRow) -> Result<Vec<Option<String>>>,
+    ) -> Result<HashMap<Vec<Option<String>>, servq_desk::TicketCounters>> {
+        let mut dimensions: Vec<Dimension> = query.dimensions().collect();
+        dimensions.sort();
+        dimensions.dedup();
+        let cube_dim = match dimensions.as_slice() {
+            [] => "",
+            [Dimension::Agent] => "assignee",
+            [Dimension::Team] => "team",
+            [Dimension::Category] => "category",
+            [Dimension::Channel] => "channel",
+            _ => return Ok(HashMap::new()),
+        };
+        if !self.day_cubes_apply(query).await? {
+            return Ok(HashMap::new());
+        }
+        self.refresh_ticket_cube().await?;
+        let mut keys: Vec<&str> = Vec::new();
+        if query
+            .group_by
+            .iter()
+            .any(|field| matches!(field, GroupField::Time(_)))
+        {
+            keys.push("day_start");
+        }
+        if query
+            .group_by
+            .iter()
+            .any(|field| matches!(field, GroupField::Dimension(_)))
+        {
+            keys.push("key");
+        }
+        let mut select: Vec<String> = keys.iter().map(|key| key.to_string()).collect();
+        select.extend(
+            crate::ticket_cube::CREATED_SUMS
+                .iter()
+                .map(|(name, _)| format!("CAST(SUM({name}) AS BIGINT)")),
+        );
+        let mut conditions = vec![
+            "day_start >= $1".to_owned(),
+            "day_start < $2".to_owned(),
+            "dim = $3".to_owned(),
+        ];
+        let mut values: Vec<String> = Vec::new();
+        for (_, wanted) in &query.filters {
+            let first = 4 + values.len();
+            let marks: Vec<String> = (first..first + wanted.len())
+                .map(|n| format!("${n}"))
+                .collect();
+            conditions.push(format!("key IN ({})", marks.join(", ")));
+            values.extend(wanted.iter().cloned());
+        }
+        let mut sql = format!(
+            "SELECT {} FROM ticket_day_cube WHERE {}",
+            select.join(", "),
+            conditions.join(" AND ")
+        );
+        if !keys.is_empty() {
+            sql.push_str(" GROUP BY ");
+            sql.push_str(&keys.join(", "));
+        }
+        let statement = values.into_iter().fold(
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(from)
+                .bind(to)
+                .bind(cube_dim),
+            |statement, value| statement.bind(value),
+        );
+        let mut sums: HashMap<Vec<Option<String>>, servq_desk::TicketCounters> = HashMap::new();
+        let at = keys.len();
+        let mut rows = statement.fetch(&self.pool);
+        while let Some(row) = rows.try_next().await? {
+            let key = key_of(&row)?;
+            let created: [i64; 9] = sums_of(&row, at)?;
+            let mut all = [0; 11];
+            all[..9].copy_from_slice(&created);
+            sums.entry(key)
+                .or_default()
+                .merge(&servq_desk::TicketCounters::from_array(all));
         }
         Ok(sums)
     }

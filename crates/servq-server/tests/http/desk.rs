@@ -252,6 +252,28 @@ async fn a_complaint_goes_through_its_workflow_with_clocks_a_status_page_and_a_r
         assert_eq!(total["sla_attainment"], 1.0);
         assert_eq!(total["resolution_rate"], 1.0);
         assert_eq!(kpi["rows"][0]["key"], "billing");
+        // the same ticket measures in the KPI table, per category (a desk without contacts)
+        let table: Value = analyst
+            .get(format!(
+                "{base}/api/v1/kpi?by=category&from={today}&to={today}&metrics=tickets_created,complaints,complaints_in_24h_rate,sla_attainment,ticket_resolution_rate,first_response_seconds,occupancy"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let billing = &table["rows"][0];
+        assert_eq!(billing["category"], "billing", "{table}");
+        assert_eq!(billing["tickets_created"], 1, "{table}");
+        assert_eq!(billing["complaints"], 1);
+        assert_eq!(billing["complaints_in_24h_rate"], 1.0);
+        assert_eq!(billing["sla_attainment"], 1.0);
+        assert_eq!(billing["ticket_resolution_rate"], 1.0);
+        assert_eq!(
+            billing["first_response_seconds"], kpi["total"]["first_response_seconds"],
+            "{table} {kpi}"
+        );
         // and on the dashboard, for those who see every KPI
         let dashboard = analyst
             .get(format!("{base}/?from={today}&to={today}"))
