@@ -421,3 +421,22 @@ pub async fn before_after(
     let after = value(start, follow).await?;
     Ok(Some((before, after)))
 }
+
+/// A session with its measure before and after (once the follow-up date has passed).
+pub type FollowedSession = (CoachingSession, Option<(Option<f64>, Option<f64>)>);
+
+/// The coaching sessions of `agent` (everyone's when `None`), newest first, each with its
+/// measure before and after as of `today`.
+pub async fn sessions(
+    store: &Store,
+    zone: &TimeZone,
+    agent: Option<&str>,
+    today: Date,
+) -> Result<Vec<FollowedSession>> {
+    let mut followed = Vec::new();
+    for session in store.coaching_sessions(agent).await? {
+        let change = before_after(store, zone, &session, today).await?;
+        followed.push((session, change));
+    }
+    Ok(followed)
+}

@@ -445,6 +445,72 @@ async fn import_agents(
     Ok(Outcome::Imported(store.upsert_agents(&agents).await?))
 }
 
+/// Reads every row of a file whose rows the store checks as a whole (survey results, ratings):
+/// each row parsed by `parse` with a lookup of its values by canonical column name, bad rows
+/// recorded in `errors`; the parsed records with their lines, and the number of rows.
+fn parse_rows<R>(
+    reader: &mut TableReader,
+    names: &'static [&'static str],
+    errors: &mut Errors,
+    progress: &mut impl FnMut(Progress),
+    parse: impl for<'r> Fn(&dyn Fn(&str) -> Option<&'r str>) -> Result<R, Vec<FieldError>>,
+) -> Result<(Vec<(u64, R)>, u64), PipelineError> {
+    let mut records = Vec::new();
+    let mut row = Vec::new();
+    let mut rows: u64 = 0;
+    while let Some(line) = reader.next_row(&mut row)? {
+        rows += 1;
+        if let Some(now) = Progress::every_few_rows(reader, rows) {
+            progress(now);
+        }
+        if let Some(reason) = reader.shape_error(&row) {
+            errors.row(
+                line,
+                &reader.columns,
+                names,
+                &[FieldError::rule("row", reason)],
+            );
+            continue;
+        }
+        let columns = &reader.columns;
+        let lookup = |name: &str| {
+            names
+                .iter()
+                .position(|column| *column == name)
+                .map(|index| columns.get(&row, index))
+        };
+        match parse(&lookup) {
+            Ok(record) => records.push((line, record)),
+            Err(field_errors) => errors.row(line, columns, names, &field_errors),
+        }
+    }
+    Ok((records, rows))
+}
+
+/// The outcome of a file the store checked: its summary when the file was clean and the store
+/// found nothing, else every error (the store's after the parser's, by line).
+fn checked_outcome(
+    reader: &TableReader,
+    names: &'static [&'static str],
+    mut errors: Errors,
+    clean: bool,
+    checked: Result<ImportSummary, Vec<ImportRowError>>,
+) -> Outcome {
+    match checked {
+        Ok(summary) if clean => Outcome::Imported(summary),
+        Ok(_) => Outcome::Rejected(errors.rejection),
+        Err(row_errors) => {
+            for error in row_errors {
+                errors.rejection.bad_rows += 1;
+                let column = reader.columns.display_name(names, &error.column);
+                errors.push(error.line, column, error.reason);
+            }
+            errors.rejection.errors.sort_by_key(|error| error.line);
+            Outcome::Rejected(errors.rejection)
+        }
+    }
+}
+
 /// Survey results: every row parsed (file order), then checked against the stored contacts and
 /// written in one transaction by the store, which reports rows naming unknown contacts or
 /// another agent.
@@ -456,38 +522,9 @@ async fn import_survey_results(
     mut progress: impl FnMut(Progress),
 ) -> Result<Outcome, PipelineError> {
     let names = SURVEY_COLUMNS;
-    let mut records = Vec::new();
-    let mut row = Vec::new();
-    let mut rows: u64 = 0;
-    while let Some(line) = reader.next_row(&mut row)? {
-        rows += 1;
-        if let Some(now) = Progress::every_few_rows(&reader, rows) {
-            progress(now);
-        }
-        if let Some(reason) = reader.shape_error(&row) {
-            errors.row(
-                line,
-                &reader.columns,
-                names,
-                &[FieldError::rule("row", reason)],
-            );
-            continue;
-        }
-        let columns = &reader.columns;
-        let parsed = SurveyRecord::parse(
-            |name| {
-                names
-                    .iter()
-                    .position(|column| *column == name)
-                    .map(|index| columns.get(&row, index))
-            },
-            zone,
-        );
-        match parsed {
-            Ok(record) => records.push((line, record)),
-            Err(field_errors) => errors.row(line, columns, names, &field_errors),
-        }
-    }
+    let (records, rows) = parse_rows(&mut reader, names, &mut errors, &mut progress, |field| {
+        SurveyRecord::parse(field, zone)
+    })?;
     let clean = errors.rejection.error_count == 0;
     if clean {
         progress(Progress::merging(&reader, rows));
@@ -495,22 +532,10 @@ async fn import_survey_results(
     let now_ms = jiff::Timestamp::now().as_millisecond();
     // rows that parsed are checked against the stored contacts even in a bad file, so that
     // one pass reports every error
-    match store
+    let checked = store
         .import_survey_responses(&records, reader.path(), now_ms, clean)
-        .await?
-    {
-        Ok(summary) if clean => Ok(Outcome::Imported(summary)),
-        Ok(_) => Ok(Outcome::Rejected(errors.rejection)),
-        Err(row_errors) => {
-            for error in row_errors {
-                errors.rejection.bad_rows += 1;
-                let column = reader.columns.display_name(names, &error.column);
-                errors.push(error.line, column, error.reason);
-            }
-            errors.rejection.errors.sort_by_key(|error| error.line);
-            Ok(Outcome::Rejected(errors.rejection))
-        }
-    }
+        .await?;
+    Ok(checked_outcome(&reader, names, errors, clean, checked))
 }
 
 /// 360° ratings: every row parsed, then checked by the store against the roster and the users
@@ -522,54 +547,16 @@ async fn import_ratings(
     mut progress: impl FnMut(Progress),
 ) -> Result<Outcome, PipelineError> {
     let names = RATING_COLUMNS;
-    let mut records = Vec::new();
-    let mut row = Vec::new();
-    let mut rows: u64 = 0;
-    while let Some(line) = reader.next_row(&mut row)? {
-        rows += 1;
-        if let Some(now) = Progress::every_few_rows(&reader, rows) {
-            progress(now);
-        }
-        if let Some(reason) = reader.shape_error(&row) {
-            errors.row(
-                line,
-                &reader.columns,
-                names,
-                &[FieldError::rule("row", reason)],
-            );
-            continue;
-        }
-        let columns = &reader.columns;
-        let parsed = RatingRecord::parse(|name| {
-            names
-                .iter()
-                .position(|column| *column == name)
-                .map(|index| columns.get(&row, index))
-        });
-        match parsed {
-            Ok(record) => records.push((line, record)),
-            Err(field_errors) => errors.row(line, columns, names, &field_errors),
-        }
-    }
+    let (records, rows) = parse_rows(&mut reader, names, &mut errors, &mut progress, |field| {
+        RatingRecord::parse(field)
+    })?;
     let clean = errors.rejection.error_count == 0;
     if clean {
         progress(Progress::merging(&reader, rows));
     }
     let now_ms = jiff::Timestamp::now().as_millisecond();
-    match store
+    let checked = store
         .import_ratings(&records, reader.path(), now_ms, clean)
-        .await?
-    {
-        Ok(summary) if clean => Ok(Outcome::Imported(summary)),
-        Ok(_) => Ok(Outcome::Rejected(errors.rejection)),
-        Err(row_errors) => {
-            for error in row_errors {
-                errors.rejection.bad_rows += 1;
-                let column = reader.columns.display_name(names, &error.column);
-                errors.push(error.line, column, error.reason);
-            }
-            errors.rejection.errors.sort_by_key(|error| error.line);
-            Ok(Outcome::Rejected(errors.rejection))
-        }
-    }
+        .await?;
+    Ok(checked_outcome(&reader, names, errors, clean, checked))
 }

@@ -670,15 +670,10 @@ async fn card(
     let (_, zone) = state.centre_zone().await?;
     let today = query_params::today(&zone);
     let mut sessions = Vec::new();
-    for session in state
-        .store
-        .coaching_sessions(Some(agent))
+    for (session, change) in servq_app::coaching::sessions(&state.store, &zone, Some(agent), today)
         .await
         .map_err(Problem::internal)?
     {
-        let change = servq_app::coaching::before_after(&state.store, &zone, &session, today)
-            .await
-            .map_err(Problem::internal)?;
         let shown = |value: Option<f64>| {
             if session.metric.is_empty() {
                 score(value)
@@ -1081,15 +1076,11 @@ pub(crate) async fn sessions_api(
     let (_, zone) = state.centre_zone().await?;
     let today = query_params::today(&zone);
     let mut rows = Vec::new();
-    for session in state
-        .store
-        .coaching_sessions(agent.as_deref())
-        .await
-        .map_err(Problem::internal)?
-    {
-        let change = servq_app::coaching::before_after(&state.store, &zone, &session, today)
+    for (session, change) in
+        servq_app::coaching::sessions(&state.store, &zone, agent.as_deref(), today)
             .await
-            .map_err(Problem::internal)?;
+            .map_err(Problem::internal)?
+    {
         rows.push(json!({
             "id": session.id,
             "agent_id": session.agent_id,

@@ -513,3 +513,30 @@ impl StateImport {
         Ok(summary)
     }
 }
+
+/// Ends an import the store checked row by row (survey results, ratings): audits it as the
+/// `import` actor under `entity` with its counts, marks the reports stale, and commits.
+pub(crate) async fn commit_checked_import(
+    mut transaction: sqlx::Transaction<'static, sqlx::Any>,
+    entity: &str,
+    source: &str,
+    summary: &ImportSummary,
+    now_ms: i64,
+) -> Result<()> {
+    crate::users::audit(
+        &mut transaction,
+        &crate::Actor {
+            user_id: None,
+            name: "import".to_owned(),
+        },
+        now_ms,
+        "import",
+        entity,
+        source,
+        &serde_json::json!({"inserted": summary.inserted, "updated": summary.updated}).to_string(),
+    )
+    .await?;
+    crate::cache::bump_data_version(&mut transaction).await?;
+    transaction.commit().await?;
+    Ok(())
+}

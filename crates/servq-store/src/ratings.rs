@@ -245,22 +245,8 @@ impl Store {
         if !commit {
             return Ok(Ok(summary));
         }
-        users::audit(
-            &mut transaction,
-            &Actor {
-                user_id: None,
-                name: "import".to_owned(),
-            },
-            now_ms,
-            "import",
-            "ratings",
-            source,
-            &serde_json::json!({"inserted": summary.inserted, "updated": summary.updated})
-                .to_string(),
-        )
-        .await?;
-        crate::cache::bump_data_version(&mut transaction).await?;
-        transaction.commit().await?;
+        crate::import::commit_checked_import(transaction, "ratings", source, &summary, now_ms)
+            .await?;
         Ok(Ok(summary))
     }
 

@@ -662,22 +662,14 @@ impl Store {
         if !commit {
             return Ok(Ok(summary));
         }
-        users::audit(
-            &mut transaction,
-            &Actor {
-                user_id: None,
-                name: "import".to_owned(),
-            },
-            now_ms,
-            "import",
+        crate::import::commit_checked_import(
+            transaction,
             "survey_responses",
             source,
-            &serde_json::json!({"inserted": summary.inserted, "updated": summary.updated})
-                .to_string(),
+            &summary,
+            now_ms,
         )
         .await?;
-        crate::cache::bump_data_version(&mut transaction).await?;
-        transaction.commit().await?;
         Ok(Ok(summary))
     }
 }
