@@ -178,6 +178,17 @@ pub async fn pass(store: &Store, now_ms: i64) -> Result<u64> {
         .await?)
 }
 
+/// Whether the supervisor `user` looks after `team`: every supervisor without supervised teams
+/// does; one with teams only for those (and for no team when `team` is `None`).
+fn supervises(teams: &[(String, String)], user: &UserRecord, team: Option<&str>) -> bool {
+    let theirs: Vec<&str> = teams
+        .iter()
+        .filter(|(id, _)| *id == user.user_id)
+        .map(|(_, team)| team.as_str())
+        .collect();
+    theirs.is_empty() || team.is_some_and(|team| theirs.contains(&team))
+}
+
 /// Who is told about `event`, of what kind, with which values.
 async fn recipients<'a>(
     store: &Store,
@@ -270,18 +281,10 @@ async fn recipients<'a>(
             });
             // supervisors: all of them, or only those supervising the ticket's team when they
             // have teams; and the assignee
-            let supervises = |user: &UserRecord| {
-                let theirs: Vec<&str> = teams
-                    .iter()
-                    .filter(|(id, _)| *id == user.user_id)
-                    .map(|(_, team)| team.as_str())
-                    .collect();
-                theirs.is_empty() || theirs.contains(&ticket.team.as_str())
-            };
             users
                 .iter()
                 .filter(|u| {
-                    (u.role == Role::Supervisor && supervises(u))
+                    (u.role == Role::Supervisor && supervises(teams, u, Some(&ticket.team)))
                         || (!ticket.assignee.is_empty()
                             && u.agent_id.as_deref() == Some(ticket.assignee.as_str()))
                 })
@@ -295,7 +298,7 @@ async fn recipients<'a>(
             let values = json!({
                 "metric": alert.metric,
                 "scope": alert.scope.name(),
-                "value": if alert.scope_value.is_empty() { "" } else { alert.scope_value.as_str() },
+                "value": alert.scope_value,
                 "rule": alert.rule,
                 "day": alert.last_day,
             });
@@ -311,19 +314,11 @@ async fn recipients<'a>(
                     .filter(|team| !team.is_empty()),
                 _ => None,
             };
-            let supervises = |user: &UserRecord| {
-                let theirs: Vec<&str> = teams
-                    .iter()
-                    .filter(|(id, _)| *id == user.user_id)
-                    .map(|(_, team)| team.as_str())
-                    .collect();
-                theirs.is_empty() || team.as_deref().is_some_and(|team| theirs.contains(&team))
-            };
             users
                 .iter()
                 .filter(|u| {
                     u.role == Role::Admin
-                        || (u.role == Role::Supervisor && supervises(u))
+                        || (u.role == Role::Supervisor && supervises(teams, u, team.as_deref()))
                         || (alert.scope == servq_kpi::TargetScope::Agent
                             && u.agent_id.as_deref() == Some(alert.scope_value.as_str()))
                 })

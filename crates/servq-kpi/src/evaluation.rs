@@ -383,6 +383,8 @@ impl EvaluationModel {
                             5.0,
                             LearningGrowth,
                         ),
+                        // tickets: business seconds to the first response, 1 h → 5 min
+                        measure("first_response_seconds", 1.0, 3600.0, 300.0, Process),
                     ],
                 ),
                 dimension(
@@ -434,6 +436,8 @@ impl EvaluationModel {
                         measure("avg_acw_seconds", 1.0, 180.0, 30.0, Process),
                         measure("aht_seconds", 1.0, 600.0, 240.0, Process),
                         measure("rating_supervisor_process", 1.0, 1.0, 5.0, LearningGrowth),
+                        measure("sla_attainment", 1.0, 0.6, 0.95, Process),
+                        measure("complaints_in_24h_rate", 1.0, 0.5, 1.0, Customer),
                     ],
                 ),
                 dimension(
