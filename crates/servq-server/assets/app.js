@@ -22,7 +22,10 @@ function servqToast(text) {
   setTimeout(function () { toast.remove(); }, 3000);
 }
 function servqProblem(problem) {
-  servqSay(problem.message || problem.detail || problem.title || '', 'error');
+  // a refused form: each field's reason after the summary, for forms that do not mark fields
+  var reasons = (problem.errors || []).map(function (e) { return e.message; }).filter(Boolean);
+  var text = problem.message || problem.detail || problem.title || '';
+  servqSay(reasons.length ? text + ' ' + reasons.join('；') : text, 'error');
 }
 // Resolves to [ok, body]; a 204 has an empty body, a non-JSON answer becomes a problem.
 function servqRequest(method, url, body) {

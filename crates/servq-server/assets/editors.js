@@ -390,7 +390,7 @@ function servqModelEditor(editor) {
   editor.appendChild(servqEl('p', {}, [
     servqEl('label', {text: servqText('model_name') + ' '}, [servqEl('input', {id: 'model-name', size: '30', value: model.name, required: 'required'})]),
     document.createTextNode(' '),
-    servqEl('label', {text: servqText('model_effective_from') + ' '}, [servqEl('input', {id: 'model-from', type: 'date', value: editor.dataset.today, required: 'required'})])
+    servqEl('label', {text: servqText('model_effective_from') + ' '}, [servqEl('input', {id: 'model-from', type: 'date', value: editor.dataset.today, min: editor.dataset.today, required: 'required'})])
   ]));
   editor.appendChild(dimensions);
   editor.appendChild(servqEl('p', {}, [servqEl('button', {type: 'button', class: 'secondary', id: 'add-dimension', text: '+ ' + servqText('model_add_dimension'), onclick: function () {
@@ -405,7 +405,14 @@ function servqModelEditor(editor) {
   }})]));
   editor.appendChild(servqEl('p', {class: 'field-error', role: 'alert'}));
   editor.appendChild(servqEl('p', {}, [servqEl('button', {type: 'button', id: 'save-model', text: servqText('save'), onclick: function () {
-    servqSaveFrom(editor, 'PUT', editor.dataset.url, servqModelFromForm(editor), editor.dataset.next);
+    var model = servqModelFromForm(editor);
+    // an empty number box would reach the server as null: say so beside it instead
+    var empty = Array.from(editor.querySelectorAll('input[type=number][data-field]')).filter(function (input) { return input.value === ''; });
+    if (empty.length) {
+      servqFieldErrors(editor, {errors: empty.map(function (input) { return {field: input.dataset.field, message: servqText('model_required')}; })});
+      return;
+    }
+    servqSaveFrom(editor, 'PUT', editor.dataset.url, model, editor.dataset.next);
   }})]));
 }
 

@@ -259,6 +259,7 @@ pub(crate) struct SessionLine {
     coach: String,
     topic: String,
     problems: String,
+    notes: String,
     actions: String,
     follow_up: String,
     measure: String,
@@ -268,6 +269,21 @@ pub(crate) struct SessionLine {
 
 fn score(value: Option<f64>) -> String {
     value.map_or("—".to_owned(), |v| format!("{v:.1}"))
+}
+
+/// The month asked for, or by default the current one — the previous one during a month's
+/// first week, when the new month has too few days to judge (the performance and the ratings
+/// pages open on the same month).
+fn chosen_month(asked: Option<&str>, today: Date) -> String {
+    let default = if today.day() <= 7 {
+        query_params::add_days(today.first_of_month(), -1)
+    } else {
+        today
+    };
+    asked
+        .filter(|m| month_range(m).is_some())
+        .map(str::to_owned)
+        .unwrap_or_else(|| default.strftime("%Y-%m").to_string())
 }
 
 fn month_range(month: &str) -> Option<(Date, Date)> {
@@ -315,16 +331,7 @@ pub(crate) async fn page(
     let locale = user.locale;
     let (_, zone) = state.centre_zone().await?;
     let today = query_params::today(&zone);
-    let default_month = if today.day() <= 7 {
-        query_params::add_days(today.first_of_month(), -1)
-    } else {
-        today
-    };
-    let month = query
-        .month
-        .clone()
-        .filter(|m| month_range(m).is_some())
-        .unwrap_or_else(|| default_month.strftime("%Y-%m").to_string());
+    let month = chosen_month(query.month.as_deref(), today);
     let (from, to) = month_range(&month).ok_or_else(|| {
         Problem::bad_request(locale, "bad_date", format!("'{month}' is not a month"))
     })?;
@@ -686,6 +693,7 @@ async fn card(
             coach: session.coach.clone(),
             topic: session.topic.clone(),
             problems: session.problems.join("、"),
+            notes: session.notes.clone(),
             actions: session.actions.clone(),
             follow_up: session.follow_up.clone(),
             measure: if session.metric.is_empty() {
@@ -699,7 +707,10 @@ async fn card(
     let mut measures: Vec<(String, String)> = Vec::new();
     for dimension in &model.dimensions {
         for measure in &dimension.measures {
-            if !measures.iter().any(|(m, _)| *m == measure.metric) {
+            // an agent's service level never has a value: nothing to follow
+            let per_agent = servq_kpi::metric(&measure.metric)
+                .is_some_and(|m| m.exclusion(&[servq_kpi::Dimension::Agent]).is_none());
+            if per_agent && !measures.iter().any(|(m, _)| *m == measure.metric) {
                 measures.push((
                     measure.metric.clone(),
                     t(locale, &format!("kpi.{}", measure.metric)),
@@ -906,28 +917,37 @@ pub(crate) async fn ratings_page(
     let locale = user.locale;
     let (_, zone) = state.centre_zone().await?;
     let today = query_params::today(&zone);
-    let month = query
-        .month
-        .clone()
-        .filter(|m| month_range(m).is_some())
-        .unwrap_or_else(|| today.strftime("%Y-%m").to_string());
+    let month = chosen_month(query.month.as_deref(), today);
     let (from, to) = month_range(&month).unwrap_or((today, today));
     let names = AgentNames::load(&state).await?;
-    let mut roster: Vec<(String, String)> = state
-        .store
-        .agents()
-        .await
-        .map_err(Problem::internal)?
-        .into_iter()
+    let agents = state.store.agents().await.map_err(Problem::internal)?;
+    // what the person may give (the rule is servq_core::check_rater; the store applies it):
+    // an agent rates themselves and their team's agents; anyone else gives supervisor ratings
+    let own = user.user.agent_id.clone();
+    let own_team = own
+        .as_deref()
+        .and_then(|own| agents.iter().find(|a| a.agent_id == own))
+        .map(|a| a.team.clone())
+        .unwrap_or_default();
+    let mut roster: Vec<(String, String)> = agents
+        .iter()
+        .filter(|agent| match &own {
+            None => true,
+            Some(own) => agent.agent_id == *own || (!own_team.is_empty() && agent.team == own_team),
+        })
         .map(|agent| (agent.agent_id.clone(), names.label(&agent.agent_id)))
         .collect();
     roster.sort_by_key(|(id, _)| natural_key(id));
     let all = user.user.role.allows(Permission::ViewAllKpis);
-    let default_source = if user.user.agent_id.is_some() {
-        "self"
+    let offered: &[servq_core::RatingSource] = if own.is_some() {
+        &[
+            servq_core::RatingSource::SelfRating,
+            servq_core::RatingSource::Peer,
+        ]
     } else {
-        "supervisor"
+        &[servq_core::RatingSource::Supervisor]
     };
+    let default_source = offered[0].name();
     let ratings = state
         .store
         .ratings(None, &from.to_string(), &to.to_string())
@@ -963,7 +983,7 @@ pub(crate) async fn ratings_page(
         period_end: to.to_string(),
         month,
         agents: roster,
-        sources: servq_core::RatingSource::ALL
+        sources: offered
             .iter()
             .map(|s| {
                 (
