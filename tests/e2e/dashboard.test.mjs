@@ -627,6 +627,8 @@ test('a supervisor sets a queue target in percent; the queue\'s tile shows it an
   await page.fill('#target-from', day(-21));
   await page.click('#save-target');
   await page.waitForSelector('#message.error');
+  // the reason in the user's language, not the English text for scripts
+  assert.match(await page.textContent('#message'), /预警线应低于目标值/);
   // the demo's centre targets are listed; the refused queue target is not
   assert.doesNotMatch(await page.textContent('#targets'), /队列 · card/);
   // 99 % is far above what the demo reaches: the tile is missed

@@ -330,7 +330,11 @@ pub async fn record(
     {
         problems.push(SettingProblem::new(
             "follow_up",
-            SettingReason::Other("the follow-up comes after the session".to_owned()),
+            SettingReason::Coded {
+                code: "follow_up_after_session",
+                values: Vec::new(),
+                english: "the follow-up comes after the session".to_owned(),
+            },
         ));
     }
     for (field, text, max) in [

@@ -44,6 +44,16 @@ pub enum SettingReason {
     Unknown(String),
     /// Anything else: the English reason (the page shows it as is).
     Other(String),
+    /// A reason with its own catalogue sentence (`field.{code}`) and values, and its English
+    /// text for scripts.
+    Coded {
+        /// The catalogue key's last part.
+        code: &'static str,
+        /// The values the sentence names.
+        values: Vec<(&'static str, String)>,
+        /// The English reason.
+        english: String,
+    },
 }
 
 /// One refused field.
@@ -92,6 +102,7 @@ impl SettingReason {
             SettingReason::WrappingSpan(_) => "wrapping_span",
             SettingReason::Unknown(_) => "unknown",
             SettingReason::Other(_) => "other",
+            SettingReason::Coded { code, .. } => code,
         }
     }
 
@@ -104,6 +115,7 @@ impl SettingReason {
             | SettingReason::WrappingSpan(value)
             | SettingReason::Unknown(value)
             | SettingReason::Other(value) => vec![("value", value.clone())],
+            SettingReason::Coded { values, .. } => values.clone(),
             SettingReason::Identifier { value, max, .. } => {
                 vec![("value", value.clone()), ("max", max.to_string())]
             }
@@ -149,6 +161,7 @@ impl fmt::Display for SettingReason {
             ),
             SettingReason::Unknown(value) => write!(f, "'{value}' is not known"),
             SettingReason::Other(reason) => write!(f, "{reason}"),
+            SettingReason::Coded { english, .. } => write!(f, "{english}"),
         }
     }
 }

@@ -237,10 +237,14 @@ impl EvaluationModel {
                 } else if measure.zero_at == measure.full_at {
                     problems.push(SettingProblem::new(
                         at("full_at"),
-                        SettingReason::Other(format!(
-                            "full_at equals zero_at ({}): the anchors must differ",
-                            measure.zero_at
-                        )),
+                        SettingReason::Coded {
+                            code: "anchors_equal",
+                            values: Vec::new(),
+                            english: format!(
+                                "full_at equals zero_at ({}): the anchors must differ",
+                                measure.zero_at
+                            ),
+                        },
                     ));
                 }
             }
@@ -279,9 +283,11 @@ impl EvaluationModel {
         if !self.grades.iter().any(|grade| grade.min <= 0.0) {
             problems.push(SettingProblem::new(
                 "grades",
-                SettingReason::Other(
-                    "the grades must cover 0: give one grade with min 0".to_owned(),
-                ),
+                SettingReason::Coded {
+                    code: "grades_cover_zero",
+                    values: Vec::new(),
+                    english: "the grades must cover 0: give one grade with min 0".to_owned(),
+                },
             ));
         }
         problems

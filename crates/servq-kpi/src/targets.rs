@@ -177,21 +177,25 @@ impl TargetSpec {
         if found.unit == Unit::Count {
             problems.push(SettingProblem::new(
                 "metric",
-                SettingReason::Other(format!(
-                    "{} is a count that grows with the period; set a target on a rate or a mean",
-                    found.name
-                )),
+                SettingReason::Coded {
+                    code: "target_count",
+                    values: vec![("metric", found.name.to_owned())],
+                    english: format!(
+                        "{} is a count that grows with the period; set a target on a rate or a mean",
+                        found.name
+                    ),
+                },
             ));
         }
         if let Some(dimension) = self.scope.dimension() {
             if found.exclusion(&[dimension]).is_some() {
                 problems.push(SettingProblem::new(
                     "scope",
-                    SettingReason::Other(format!(
-                        "{} means nothing per {}",
-                        found.name,
-                        dimension.name()
-                    )),
+                    SettingReason::Coded {
+                        code: "target_scope",
+                        values: vec![("metric", found.name.to_owned())],
+                        english: format!("{} means nothing per {}", found.name, dimension.name()),
+                    },
                 ));
             }
             if self.scope_value.trim().is_empty() {
@@ -202,10 +206,14 @@ impl TargetSpec {
         if direction.is_none() {
             problems.push(SettingProblem::new(
                 "direction",
-                SettingReason::Other(format!(
-                    "{} is not better higher or lower; say which (higher or lower)",
-                    found.name
-                )),
+                SettingReason::Coded {
+                    code: "target_direction",
+                    values: Vec::new(),
+                    english: format!(
+                        "{} is not better higher or lower; say which (higher or lower)",
+                        found.name
+                    ),
+                },
             ));
         }
         let (low, high) = bounds(found.unit);
@@ -223,16 +231,20 @@ impl TargetSpec {
             } else if let Some(direction) = direction
                 && direction.better_by(warn_at, self.value) >= 0.0
             {
+                let (side, code) = match direction {
+                    TargetDirection::AtLeast => ("below", "warn_below_target"),
+                    TargetDirection::AtMost => ("above", "warn_above_target"),
+                };
                 problems.push(SettingProblem::new(
                     "warn_at",
-                    SettingReason::Other(format!(
-                        "the warning band lies on the worse side of the target ({} than {})",
-                        match direction {
-                            TargetDirection::AtLeast => "below",
-                            TargetDirection::AtMost => "above",
-                        },
-                        self.value
-                    )),
+                    SettingReason::Coded {
+                        code,
+                        values: Vec::new(),
+                        english: format!(
+                            "the warning band lies on the worse side of the target ({side} {})",
+                            self.value
+                        ),
+                    },
                 ));
             }
         }
