@@ -292,7 +292,7 @@ pub async fn record(
     zone: &TimeZone,
     form: &SessionForm,
     actor: &Actor,
-) -> Result<i64, crate::evaluation::EvaluationError> {
+) -> Result<i64, crate::SettingError> {
     let mut problems = Vec::new();
     let agents = store.agents().await?;
     if !agents.iter().any(|a| a.agent_id == form.agent_id.trim()) {
@@ -350,10 +350,10 @@ pub async fn record(
         }
     }
     let (Some(session_date), Some(follow_up)) = (session_date, follow_up) else {
-        return Err(crate::evaluation::EvaluationError::Refused(problems));
+        return Err(crate::SettingError::Refused(problems));
     };
     if !problems.is_empty() {
-        return Err(crate::evaluation::EvaluationError::Refused(problems));
+        return Err(crate::SettingError::Refused(problems));
     }
     let session = CoachingSession {
         id: 0,

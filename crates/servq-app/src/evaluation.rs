@@ -11,7 +11,7 @@ use servq_core::{SettingProblem, SettingReason};
 use servq_kpi::{Dimension, EvaluationModel, MetricValue, ModelScore};
 use servq_store::{Actor, GroupField, KpiGroup, KpiQuery, Store};
 
-use crate::{day_start_ms, now_ms};
+use crate::{SettingError, day_start_ms, now_ms};
 
 /// A model and its version number (0: the built-in standard model).
 #[derive(Debug, Clone, PartialEq)]
@@ -20,23 +20,6 @@ pub struct ModelVersion {
     pub version: i64,
     /// The model.
     pub model: EvaluationModel,
-}
-
-/// Why a model was not saved or a period not graded.
-#[derive(Debug, thiserror::Error)]
-pub enum EvaluationError {
-    /// The request or model is wrong: every problem with its field.
-    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    Refused(Vec<SettingProblem>),
-    /// The store failed, or a stored model no longer reads.
-    #[error(transparent)]
-    Failed(#[from] anyhow::Error),
-}
-
-impl From<servq_store::StoreError> for EvaluationError {
-    fn from(error: servq_store::StoreError) -> Self {
-        EvaluationError::Failed(error.into())
-    }
 }
 
 /// Every saved version, oldest first.
@@ -87,9 +70,9 @@ pub async fn latest(store: &Store) -> Result<ModelVersion> {
 }
 
 /// Checks a model file (JSON) and stores it as the next version; returns its number.
-pub async fn save(store: &Store, text: &str, actor: &Actor) -> Result<i64, EvaluationError> {
+pub async fn save(store: &Store, text: &str, actor: &Actor) -> Result<i64, SettingError> {
     let model: EvaluationModel = serde_json::from_str(text).map_err(|error| {
-        EvaluationError::Refused(vec![SettingProblem::new(
+        SettingError::Refused(vec![SettingProblem::new(
             "",
             SettingReason::Other(format!(
                 "not a model file (line {}, column {}): {error}",
@@ -100,7 +83,7 @@ pub async fn save(store: &Store, text: &str, actor: &Actor) -> Result<i64, Evalu
     })?;
     let problems = model.problems();
     if !problems.is_empty() {
-        return Err(EvaluationError::Refused(problems));
+        return Err(SettingError::Refused(problems));
     }
     let body = serde_json::to_string(&model).map_err(anyhow::Error::from)?;
     Ok(store
@@ -163,9 +146,9 @@ pub async fn evaluate(
     store: &Store,
     zone: &TimeZone,
     request: &EvaluationRequest,
-) -> Result<Evaluation, EvaluationError> {
+) -> Result<Evaluation, SettingError> {
     if request.from > request.to {
-        return Err(EvaluationError::Refused(vec![SettingProblem::new(
+        return Err(SettingError::Refused(vec![SettingProblem::new(
             "from",
             SettingReason::Other("from must not be after to".to_owned()),
         )]));
@@ -173,7 +156,7 @@ pub async fn evaluate(
     if let Some(by) = request.by
         && !EVALUATION_GROUPINGS.contains(&by)
     {
-        return Err(EvaluationError::Refused(vec![SettingProblem::new(
+        return Err(SettingError::Refused(vec![SettingProblem::new(
             "by",
             SettingReason::Unknown(by.name().to_owned()),
         )]));

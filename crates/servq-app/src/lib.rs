@@ -40,6 +40,24 @@ pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
+/// Why a setting or request was not accepted (a target, the evaluation model, a coaching
+/// session, a period to grade): every problem with its field, or a failure of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingError {
+    /// The request is wrong: every problem with its field.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Refused(Vec<servq_core::SettingProblem>),
+    /// The store failed, or a stored value no longer reads.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+impl From<servq_store::StoreError> for SettingError {
+    fn from(error: servq_store::StoreError) -> Self {
+        SettingError::Failed(error.into())
+    }
+}
+
 /// The centre's zone, by name and parsed.
 pub async fn centre_zone(
     store: &servq_store::Store,

@@ -16,7 +16,7 @@ use servq_store::{
     Actor, GroupField, KpiAlert, KpiQuery, NewTarget, Store, StoredTarget, TimeGrain,
 };
 
-use crate::{centre_zone, day_start_ms, now_ms};
+use crate::{SettingError, centre_zone, day_start_ms, now_ms};
 
 /// A target as a person or a script states it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,23 +37,6 @@ pub struct TargetRequest {
     pub effective_from: String,
 }
 
-/// Why a target was not stored.
-#[derive(Debug, thiserror::Error)]
-pub enum TargetError {
-    /// The request is wrong: every problem with its field.
-    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    Refused(Vec<SettingProblem>),
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] anyhow::Error),
-}
-
-impl From<servq_store::StoreError> for TargetError {
-    fn from(error: servq_store::StoreError) -> Self {
-        TargetError::Store(error.into())
-    }
-}
-
 /// Settings key of the number of days running a miss must last before it alerts.
 pub const ALERT_DAYS_KEY: &str = "targets.alert_days";
 /// The default of [`ALERT_DAYS_KEY`].
@@ -68,7 +51,7 @@ pub async fn set(
     store: &Store,
     request: &TargetRequest,
     actor: &Actor,
-) -> Result<StoredTarget, TargetError> {
+) -> Result<StoredTarget, SettingError> {
     let mut problems = Vec::new();
     let scope = TargetScope::parse(&request.scope);
     if scope.is_none() {
@@ -105,7 +88,7 @@ pub async fn set(
         },
     };
     let Some(scope) = scope else {
-        return Err(TargetError::Refused(problems));
+        return Err(SettingError::Refused(problems));
     };
     let spec = TargetSpec {
         metric: request.metric.clone(),
@@ -132,7 +115,7 @@ pub async fn set(
         problems.push(SettingProblem::new("target", SettingReason::Required));
     }
     if !problems.is_empty() {
-        return Err(TargetError::Refused(problems));
+        return Err(SettingError::Refused(problems));
     }
     let metric = servq_kpi::metric(request.metric.trim())
         .map(|m| m.name)
@@ -262,9 +245,9 @@ pub async fn alert_days(store: &Store) -> Result<i64> {
 }
 
 /// Changes [`alert_days`] (1 to 31), audited.
-pub async fn set_alert_days(store: &Store, days: i64, actor: &Actor) -> Result<(), TargetError> {
+pub async fn set_alert_days(store: &Store, days: i64, actor: &Actor) -> Result<(), SettingError> {
     if !(1..=31).contains(&days) {
-        return Err(TargetError::Refused(vec![SettingProblem::new(
+        return Err(SettingError::Refused(vec![SettingProblem::new(
             "alert_days",
             SettingReason::Range {
                 min: "1".to_owned(),

@@ -7,9 +7,8 @@ use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
-use servq_app::evaluation::{
-    self, EVALUATION_GROUPINGS, EvaluationError, EvaluationRequest, evaluation_json,
-};
+use servq_app::SettingError;
+use servq_app::evaluation::{self, EVALUATION_GROUPINGS, EvaluationRequest, evaluation_json};
 
 use crate::config::Config;
 
@@ -77,11 +76,11 @@ async fn run_with(
                     println!("{}", json!({"version": version}));
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(EvaluationError::Refused(problems)) => {
+                Err(SettingError::Refused(problems)) => {
                     eprintln!("{}: the model was not saved", path.display());
                     Ok(refused(problems))
                 }
-                Err(EvaluationError::Failed(error)) => Err(error),
+                Err(SettingError::Failed(error)) => Err(error),
             };
         }
         if versions {
@@ -132,8 +131,8 @@ async fn run_with(
     };
     let graded = match evaluation::evaluate(store, &config.zone, &request).await {
         Ok(graded) => graded,
-        Err(EvaluationError::Refused(problems)) => return Ok(refused(problems)),
-        Err(EvaluationError::Failed(error)) => return Err(error),
+        Err(SettingError::Refused(problems)) => return Ok(refused(problems)),
+        Err(SettingError::Failed(error)) => return Err(error),
     };
     if args.format == "json" {
         println!("{}", serde_json::to_string(&evaluation_json(&graded))?);

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use serde_json::json;
-use servq_app::targets::{self, TargetError, TargetRequest};
+use servq_app::SettingError;
+use servq_app::targets::{self, TargetRequest};
 
 use crate::config::Config;
 
@@ -142,7 +143,7 @@ async fn run_with(store: &servq_store::Store, command: TargetsCommand) -> Result
                     println!("{}", serde_json::to_string(&targets::target_json(&stored))?);
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(TargetError::Refused(problems)) => {
+                Err(SettingError::Refused(problems)) => {
                     for problem in problems {
                         let flag = match problem.field.as_str() {
                             "scope_value" => "--value".to_owned(),
@@ -153,7 +154,7 @@ async fn run_with(store: &servq_store::Store, command: TargetsCommand) -> Result
                     }
                     Ok(ExitCode::FAILURE)
                 }
-                Err(TargetError::Store(error)) => Err(error),
+                Err(SettingError::Failed(error)) => Err(error),
             }
         }
         TargetsCommand::Alerts { days, format } => {
@@ -187,13 +188,13 @@ async fn run_with(store: &servq_store::Store, command: TargetsCommand) -> Result
         TargetsCommand::AlertDays { days } => {
             match targets::set_alert_days(store, days, &servq_app::cli_actor()).await {
                 Ok(()) => Ok(ExitCode::SUCCESS),
-                Err(TargetError::Refused(problems)) => {
+                Err(SettingError::Refused(problems)) => {
                     for problem in problems {
                         eprintln!("error: {problem}");
                     }
                     Ok(ExitCode::FAILURE)
                 }
-                Err(TargetError::Store(error)) => Err(error),
+                Err(SettingError::Failed(error)) => Err(error),
             }
         }
     }

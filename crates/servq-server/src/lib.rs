@@ -132,6 +132,21 @@ impl Problem {
         self
     }
 
+    /// A use case's refusal of a setting as 400 `code` with its fields (see
+    /// [`Problem::invalid_fields`]), or a store failure as a logged 500.
+    pub fn refused_setting(
+        locale: Locale,
+        code: &'static str,
+        error: servq_app::SettingError,
+    ) -> Problem {
+        match error {
+            servq_app::SettingError::Refused(problems) => {
+                Problem::invalid_fields(locale, code, &problems)
+            }
+            servq_app::SettingError::Failed(error) => Problem::internal(format!("{error:#}")),
+        }
+    }
+
     /// 400 for a setting with refused fields: `detail` lists them in English, `errors` each with
     /// its path and the catalogue's sentence (`field.{code}`) in `locale`, which the form editors
     /// show beside the field.

@@ -18,8 +18,7 @@ use jiff::{Span, civil::Date};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use servq_app::evaluation::{
-    self as app, EVALUATION_GROUPINGS, Evaluation, EvaluationError, EvaluationRequest,
-    evaluation_json,
+    self as app, EVALUATION_GROUPINGS, Evaluation, EvaluationRequest, evaluation_json,
 };
 use servq_app::i18n::{Locale, t};
 use servq_core::Permission;
@@ -47,15 +46,6 @@ pub(crate) struct EvaluationParams {
     filter: Option<String>,
 }
 
-fn refused(locale: Locale, error: EvaluationError) -> Problem {
-    match error {
-        EvaluationError::Refused(problems) => {
-            Problem::invalid_fields(locale, "bad_evaluation", &problems)
-        }
-        EvaluationError::Failed(error) => Problem::internal(format!("{error:#}")),
-    }
-}
-
 /// Grades `from`–`to` by `by` within what `user` may see.
 async fn graded(
     state: &AppState,
@@ -75,7 +65,7 @@ async fn graded(
     };
     app::evaluate(&state.store, &zone, &request)
         .await
-        .map_err(|error| refused(user.locale, error))
+        .map_err(|error| Problem::refused_setting(user.locale, "bad_evaluation", error))
 }
 
 fn parse_by(locale: Locale, by: Option<&str>) -> Result<Option<Dimension>, Problem> {
@@ -151,7 +141,7 @@ pub(crate) async fn save_model_api(
     let text = String::from_utf8_lossy(&body);
     let version = app::save(&state.store, &text, &user.actor())
         .await
-        .map_err(|error| refused(user.locale, error))?;
+        .map_err(|error| Problem::refused_setting(user.locale, "bad_evaluation", error))?;
     Ok(Json(json!({ "version": version })))
 }
 
@@ -1059,7 +1049,7 @@ pub(crate) async fn record_session_api(
     };
     let id = servq_app::coaching::record(&state.store, &zone, &form, &user.actor())
         .await
-        .map_err(|error| refused(user.locale, error))?;
+        .map_err(|error| Problem::refused_setting(user.locale, "bad_evaluation", error))?;
     // tell the agent now rather than at the next pass
     if let Err(error) = servq_app::notifications::pass(&state.store, servq_app::now_ms()).await {
         tracing::error!("notification pass after a coaching session failed: {error:#}");

@@ -12,7 +12,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 use servq_app::i18n::{Locale, t};
-use servq_app::targets::{self as app, TargetError, TargetRequest};
+use servq_app::targets::{self as app, TargetRequest};
 use servq_core::Permission;
 use servq_kpi::{METRICS, TargetScope, Unit};
 
@@ -108,13 +108,6 @@ pub(crate) async fn list(
     })))
 }
 
-fn refused(locale: Locale, error: TargetError) -> Problem {
-    match error {
-        TargetError::Refused(problems) => Problem::invalid_fields(locale, "bad_target", &problems),
-        TargetError::Store(error) => Problem::internal(format!("{error:#}")),
-    }
-}
-
 /// `PUT /api/v1/targets`: stores a target version (replacing one of the same metric, scope and
 /// day); `target: null` ends the target. Refused with every problem named (400 bad_target).
 #[utoipa::path(put, path = "/api/v1/targets", tag = "targets", request_body = TargetBody,
@@ -144,7 +137,7 @@ pub(crate) async fn set(
     };
     let stored = app::set(&state.store, &request, &user.actor())
         .await
-        .map_err(|error| refused(user.locale, error))?;
+        .map_err(|error| Problem::refused_setting(user.locale, "bad_target", error))?;
     Ok(Json(app::target_json(&stored)))
 }
 
@@ -194,7 +187,7 @@ pub(crate) async fn set_alert_days(
     let Json(body) = body?;
     app::set_alert_days(&state.store, body.days, &user.actor())
         .await
-        .map_err(|error| refused(user.locale, error))?;
+        .map_err(|error| Problem::refused_setting(user.locale, "bad_target", error))?;
     Ok(Json(json!({ "alert_days": body.days })))
 }
 
