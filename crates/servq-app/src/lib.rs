@@ -23,6 +23,7 @@ pub mod evaluation;
 pub mod i18n;
 pub mod imports;
 pub mod jobs;
+pub mod monthly_report;
 pub mod notifications;
 pub mod outbox;
 pub mod ratings;

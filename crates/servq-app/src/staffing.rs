@@ -467,6 +467,27 @@ async fn forecast_days(store: &Store, request: &HistoryRequest) -> Result<Foreca
     })
 }
 
+/// Contacts per day of `request`'s days as forecast from the history before them, and what
+/// actually came (`None` for a day the store has no data of): the monthly report's forecast
+/// against actual.
+pub async fn daily_forecast(
+    store: &Store,
+    request: &HistoryRequest,
+) -> Result<(Vec<f64>, Vec<Option<f64>>)> {
+    let forecast = forecast_days(store, request).await?;
+    let predicted = forecast
+        .predictions
+        .iter()
+        .map(|day| day.offered.iter().sum())
+        .collect();
+    let actual = forecast
+        .actuals
+        .iter()
+        .map(|day| day.as_ref().map(|day| day.offered.iter().sum()))
+        .collect();
+    Ok((predicted, actual))
+}
+
 /// The holdout error as JSON (the keys of `servq staffing`'s `holdout`).
 fn holdout_json(holdout: Option<&forecast::HoldoutError>) -> Value {
     holdout.map_or(Value::Null, |error| {

@@ -23,6 +23,69 @@ pub const STANDARD_TEMPLATE: &str = "standard";
 /// surveyed: a year of imported history must not send a year of surveys).
 const DISPATCH_LOOKBACK_MS: i64 = 24 * 3_600_000;
 
+/// The confidence of every survey interval servq shows.
+pub const CONFIDENCE: f64 = 0.95;
+
+fn estimate(
+    value: Option<f64>,
+    interval: Option<servq_stats::Interval>,
+    n: i64,
+) -> servq_report::Estimate {
+    servq_report::Estimate {
+        value,
+        lower: interval.map(|i| i.lower),
+        upper: interval.map(|i| i.upper),
+        n,
+    }
+}
+
+/// A group's survey measures with their 95 % intervals: Wilson for the response rate and CSAT
+/// (top-2 box), Student's t for the CSAT and CES means, the NPS interval of its promoter and
+/// detractor shares (`docs/stats.md#confidence-intervals`). The survey pages, the API and the
+/// monthly report all take their intervals from here.
+pub fn estimates(s: &servq_kpi::SurveyCounters) -> servq_report::SurveySummary {
+    use servq_stats::{mean_interval, nps_interval, wilson_interval};
+    servq_report::SurveySummary {
+        invitations: s.invited,
+        responses: s.responses,
+        response_rate: estimate(
+            servq_kpi::survey_response_rate(s),
+            wilson_interval(s.invited_responded, s.invited, CONFIDENCE),
+            s.invited,
+        ),
+        csat: estimate(
+            servq_kpi::csat(s),
+            wilson_interval(s.csat_top2, s.csat_answers, CONFIDENCE),
+            s.csat_answers,
+        ),
+        csat_mean: estimate(
+            servq_kpi::csat_mean(s),
+            mean_interval(
+                s.csat_answers,
+                s.csat_sum as f64,
+                s.csat_sum_squares as f64,
+                CONFIDENCE,
+            ),
+            s.csat_answers,
+        ),
+        nps: estimate(
+            servq_kpi::nps(s),
+            nps_interval(s.nps_promoters, s.nps_detractors, s.nps_answers, CONFIDENCE),
+            s.nps_answers,
+        ),
+        ces: estimate(
+            servq_kpi::ces(s),
+            mean_interval(
+                s.ces_answers,
+                s.ces_sum as f64,
+                s.ces_sum_squares as f64,
+                CONFIDENCE,
+            ),
+            s.ces_answers,
+        ),
+    }
+}
+
 /// The newest version of a template and its definition; the standard one is created on first
 /// use.
 pub async fn template(

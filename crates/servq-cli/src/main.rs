@@ -10,6 +10,7 @@ mod import;
 mod jobs;
 mod kpi;
 mod qa;
+mod report;
 mod serve;
 mod staffing;
 mod stats;
@@ -77,6 +78,11 @@ enum Command {
     Targets {
         #[command(subcommand)]
         command: targets::TargetsCommand,
+    },
+    /// The monthly quality report: make one (PDF, XLSX or HTML), list or re-render the archive.
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
     },
     /// Run the web app and REST API.
     Serve(serve::ServeArgs),
@@ -177,6 +183,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Jobs { command } => jobs::run(&config, command).await,
         Command::Evaluation(args) => evaluation::run(&config, args).await,
         Command::Targets { command } => targets::run(&config, command).await,
+        Command::Report { command } => report::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,
         Command::User { command } => admin::user(&config, command).await,
         Command::Token { command } => admin::token(&config, command).await,

@@ -8,6 +8,7 @@
 
 mod counters;
 mod evaluation;
+mod format;
 mod grouping;
 mod metrics;
 mod ratings;
@@ -23,6 +24,7 @@ pub use evaluation::{
     DimensionScore, EvaluationModel, GradeCut, MeasureScore, ModelDimension, ModelMeasure,
     ModelScore, Perspective, STANDARD_DIMENSIONS, measure_score,
 };
+pub use format::{Judgement, change, show};
 pub use grouping::{Dimension, Exclusion, Scope};
 pub use metrics::{
     AGENT_MEASURES, Better, METRICS, Metric, MetricValue, SURVEY_METRICS, Unit, abandon_rate,

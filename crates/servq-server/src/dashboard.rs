@@ -10,7 +10,7 @@ use axum::{
 use jiff::{civil::Date, tz::TimeZone};
 use serde::Deserialize;
 use servq_core::Permission;
-use servq_kpi::{Better, ContactSubset, MetricValue, Unit};
+use servq_kpi::{Better, ContactSubset, MetricValue};
 use servq_store::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
 
 use crate::{
@@ -236,40 +236,8 @@ pub(crate) fn metric_number(group: &KpiGroup, name: &str) -> Option<f64> {
     }
 }
 
-/// A metric's value as shown: ratios in percent, counts whole, seconds to a tenth.
-pub(crate) fn show(name: &str, value: Option<f64>) -> String {
-    let Some(value) = value else {
-        return "—".to_owned();
-    };
-    match servq_kpi::metric(name).map(|m| m.unit) {
-        Some(Unit::Ratio) => format!("{:.1}%", value * 100.0),
-        Some(Unit::Count) => format!("{value:.0}"),
-        Some(Unit::Rating) => format!("{value:.2}"),
-        _ => format!("{value:.1}"),
-    }
-}
-
-/// The change from `before` to `now` in the metric's unit (percentage points for ratios), and
-/// whether it is `better`, `worse` or `neutral` (volumes are neither).
-fn change(name: &str, now: Option<f64>, before: Option<f64>) -> Option<(String, &'static str)> {
-    let (now, before) = (now?, before?);
-    let delta = now - before;
-    let text = match servq_kpi::metric(name).map(|m| m.unit) {
-        Some(Unit::Ratio) => format!("{:+.1} pt", delta * 100.0),
-        Some(Unit::Count) => format!("{delta:+.0}"),
-        Some(Unit::Seconds) => format!("{delta:+.1} s"),
-        Some(Unit::Rating) => format!("{delta:+.2}"),
-        _ => format!("{delta:+.1}"),
-    };
-    let judgement = match better(name) {
-        Better::Neither => "neutral",
-        _ if delta == 0.0 => "neutral",
-        Better::Lower if delta < 0.0 => "better",
-        Better::Higher if delta > 0.0 => "better",
-        _ => "worse",
-    };
-    Some((text, judgement))
-}
+/// `value` of metric `name` as people read it (see [`servq_kpi::show`]).
+pub(crate) use servq_kpi::show;
 
 /// The CSV and XLSX exports of a table.
 pub(crate) struct Exports {
@@ -651,7 +619,8 @@ pub(crate) async fn dashboard(
                 raw: value.map_or(String::new(), |v| v.to_string()),
                 shown: show(name, value),
                 before: show(name, before),
-                change: change(name, value, before),
+                change: servq_kpi::change(name, value, before)
+                    .map(|(text, judgement)| (text, judgement.name())),
             }
         })
         .collect();
@@ -973,23 +942,6 @@ mod tests {
         assert!(headline(&[Dimension::Queue]).contains(&"answer_rate"));
         assert!(!headline(&[Dimension::Team]).contains(&"answer_rate"));
         assert!(!headline(&[Dimension::Channel]).contains(&"occupancy"));
-    }
-
-    #[test]
-    fn changes_are_judged_by_the_metric_direction() {
-        assert_eq!(
-            change("fcr_rate", Some(0.8), Some(0.75)),
-            Some(("+5.0 pt".to_owned(), "better"))
-        );
-        assert_eq!(
-            change("asa_seconds", Some(12.0), Some(10.0)),
-            Some(("+2.0 s".to_owned(), "worse"))
-        );
-        assert_eq!(change("offered", Some(10.0), None), None);
-        assert_eq!(
-            change("offered", Some(10.0), Some(4.0)),
-            Some(("+6".to_owned(), "neutral"))
-        );
     }
 
     #[test]

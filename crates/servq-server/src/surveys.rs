@@ -23,8 +23,8 @@ use serde_json::Value;
 use servq_core::{
     Csat, CsatScale, DispatchRule, Permission, QuestionKind, Stage, SurveyTemplate, TemplateError,
 };
-use servq_kpi::{StageView, SurveyCounters, ces, csat, csat_mean, nps, survey_response_rate};
-use servq_stats::{Interval, mean_interval, nps_interval, wilson_interval};
+use servq_kpi::{StageView, SurveyCounters};
+use servq_stats::mean_interval;
 use servq_store::{GroupField, KpiQuery, NewResponse, ResponseRefused};
 
 use servq_app::surveys::*;
@@ -39,7 +39,7 @@ use crate::{
 };
 
 /// Confidence of the intervals the report shows.
-const CONFIDENCE: f64 = 0.95;
+use servq_app::surveys::CONFIDENCE;
 
 /// Survey-page requests allowed per address and window; more get 429.
 const PAGE_REQUESTS_PER_WINDOW: u32 = 60;
@@ -952,13 +952,13 @@ pub(crate) struct Estimate {
     upper: Option<f64>,
 }
 
-impl Estimate {
-    fn new(value: Option<f64>, interval: Option<Interval>, n: i64) -> Self {
+impl From<servq_report::Estimate> for Estimate {
+    fn from(estimate: servq_report::Estimate) -> Self {
         Estimate {
-            n,
-            value,
-            lower: interval.map(|i| i.lower),
-            upper: interval.map(|i| i.upper),
+            n: estimate.n,
+            value: estimate.value,
+            lower: estimate.lower,
+            upper: estimate.upper,
         }
     }
 }
@@ -981,46 +981,17 @@ pub(crate) struct SurveyGroup {
 
 impl SurveyGroup {
     fn new(key: Option<&str>, s: &SurveyCounters) -> Self {
+        let estimates = servq_app::surveys::estimates(s);
         SurveyGroup {
             key: key.map(str::to_owned),
-            invitations: s.invited,
-            responses: s.responses,
+            invitations: estimates.invitations,
+            responses: estimates.responses,
             unsatisfied: s.csat_unsatisfied,
-            response_rate: Estimate::new(
-                survey_response_rate(s),
-                wilson_interval(s.invited_responded, s.invited, CONFIDENCE),
-                s.invited,
-            ),
-            csat: Estimate::new(
-                csat(s),
-                wilson_interval(s.csat_top2, s.csat_answers, CONFIDENCE),
-                s.csat_answers,
-            ),
-            csat_mean: Estimate::new(
-                csat_mean(s),
-                mean_interval(
-                    s.csat_answers,
-                    s.csat_sum as f64,
-                    s.csat_sum_squares as f64,
-                    CONFIDENCE,
-                ),
-                s.csat_answers,
-            ),
-            nps: Estimate::new(
-                nps(s),
-                nps_interval(s.nps_promoters, s.nps_detractors, s.nps_answers, CONFIDENCE),
-                s.nps_answers,
-            ),
-            ces: Estimate::new(
-                ces(s),
-                mean_interval(
-                    s.ces_answers,
-                    s.ces_sum as f64,
-                    s.ces_sum_squares as f64,
-                    CONFIDENCE,
-                ),
-                s.ces_answers,
-            ),
+            response_rate: estimates.response_rate.into(),
+            csat: estimates.csat.into(),
+            csat_mean: estimates.csat_mean.into(),
+            nps: estimates.nps.into(),
+            ces: estimates.ces.into(),
         }
     }
 }

@@ -14,6 +14,7 @@
 //!   [`coverage_pareto`] when one case can have several reasons.
 //! - [`wilson_interval`], [`mean_interval`], [`nps_interval`]: confidence intervals of survey
 //!   measures.
+//! - [`welch_t_test`]: whether two samples (two months' daily values) differ beyond chance.
 
 mod control;
 mod corr;
@@ -25,6 +26,7 @@ mod ols;
 mod pareto;
 mod subsets;
 mod weights;
+mod welch;
 
 pub use control::{D2_FOR_TWO, XmrLimits, xmr_limits};
 pub use corr::{CorrelationMatrix, Method, correlation};
@@ -36,6 +38,7 @@ pub use pareto::{
     coverage_pareto, frequency_impact, pareto, quadrant, vital_few_count,
 };
 pub use weights::{RelativeWeight, relative_weights};
+pub use welch::{TwoSampleTest, welch_t_test};
 
 /// Why a statistic cannot be computed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
