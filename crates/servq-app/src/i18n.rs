@@ -5,11 +5,12 @@
 use std::{collections::HashMap, sync::OnceLock};
 
 /// A UI language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Locale {
     /// English.
     En,
-    /// Simplified Chinese.
+    /// Simplified Chinese (the default where nothing says otherwise).
+    #[default]
     ZhCn,
     /// Traditional Chinese.
     ZhTw,

@@ -69,17 +69,20 @@ pub enum Job {
     /// Yesterday's KPIs against their targets: misses days running and values beyond the
     /// control limits open alert episodes.
     KpiAlerts,
+    /// On the 1st, the previous month's quality report, stored and mailed.
+    MonthlyReport,
 }
 
 impl Job {
     /// Every job, in the order `servq jobs list` shows them.
-    pub const ALL: [Job; 6] = [
+    pub const ALL: [Job; 7] = [
         Job::Escalation,
         Job::SurveyDispatch,
         Job::OutboxDelivery,
         Job::Notify,
         Job::SignInPurge,
         Job::KpiAlerts,
+        Job::MonthlyReport,
     ];
 
     /// The job's name (`servq jobs run NAME`, `job_runs.job`).
@@ -91,6 +94,7 @@ impl Job {
             Job::SignInPurge => "sign-in-purge",
             Job::Notify => "notify",
             Job::KpiAlerts => "kpi-alerts",
+            Job::MonthlyReport => "monthly-report",
         }
     }
 
@@ -109,6 +113,9 @@ impl Job {
             Job::KpiAlerts => {
                 "judges yesterday's KPIs against their targets and control limits; alerts once per episode"
             }
+            Job::MonthlyReport => {
+                "makes the previous month's quality report on the 1st, once, and mails it (PDF)"
+            }
         }
     }
 
@@ -126,6 +133,11 @@ impl Job {
             // are judged with the next day's run (the miss run and the baseline include them)
             Job::KpiAlerts => Schedule::Cron {
                 pattern: "20 0 * * *",
+                catch_up: 1,
+            },
+            // early on the 1st, after the night's imports and the alert pass
+            Job::MonthlyReport => Schedule::Cron {
+                pattern: "0 6 1 * *",
                 catch_up: 1,
             },
         }
@@ -192,6 +204,11 @@ pub async fn run_once(context: &JobContext, job: Job, now: Timestamp) -> Result<
                 "{yesterday}: {} raised, {} continued, {} ended",
                 pass.raised, pass.continued, pass.ended
             )
+        }
+        Job::MonthlyReport => {
+            let (_, zone) = crate::centre_zone(store).await?;
+            let today = now.to_zoned(zone).date();
+            crate::monthly_report::scheduled(store, today, &context.public_url).await?
         }
         Job::SignInPurge => {
             let now_ms = now.as_millisecond();

@@ -19,7 +19,7 @@ use servq_store::{Actor, GroupField, KpiGroup, KpiQuery, ReportOrigin, Store, Ti
 
 use crate::evaluation::{EvaluationRequest, evaluate};
 use crate::i18n::{Locale, t};
-use crate::{centre_zone, day_start_ms, now_ms, rfc3339};
+use crate::{centre_zone, day_start_ms, now_ms};
 
 /// The report kind stored in `reports.kind`.
 pub const KIND: &str = "monthly";
@@ -363,6 +363,22 @@ pub async fn snapshot(store: &Store, month: Month) -> Result<MonthlyReport> {
     )
     .await
     .map_err(|error| anyhow!("{error}"))?;
+    let reason_names: BTreeMap<String, BTreeMap<String, String>> = store
+        .review_reasons()
+        .await?
+        .into_iter()
+        .map(|r| {
+            let names = [
+                ("zh-CN", r.name_zh_cn),
+                ("zh-TW", r.name_zh_tw),
+                ("en", r.name_en),
+            ]
+            .into_iter()
+            .map(|(language, name)| (language.to_owned(), name))
+            .collect();
+            (r.reason_id, names)
+        })
+        .collect();
     let pareto = ParetoSummary {
         cases: pareto["cases"].as_u64().unwrap_or(0) as usize,
         rows: pareto["pareto"]
@@ -371,6 +387,10 @@ pub async fn snapshot(store: &Store, month: Month) -> Result<MonthlyReport> {
             .flatten()
             .map(|row| ParetoLine {
                 name: row["name"].as_str().unwrap_or_default().to_owned(),
+                names: reason_names
+                    .get(row["name"].as_str().unwrap_or_default())
+                    .cloned()
+                    .unwrap_or_default(),
                 cases: row["cases"].as_u64().unwrap_or(0) as usize,
                 share: row["share"].as_f64().unwrap_or(0.0),
                 cumulative_share: row["cumulative_share"].as_f64().unwrap_or(0.0),
@@ -385,7 +405,10 @@ pub async fn snapshot(store: &Store, month: Month) -> Result<MonthlyReport> {
         month: month.name(),
         previous_month: previous.name(),
         time_zone: zone_name,
-        generated_at: rfc3339(now_ms()),
+        generated_at: jiff::Timestamp::now()
+            .to_zoned(zone.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string(),
         model: ModelRef {
             name: model.model.name.clone(),
             version: model.version,
@@ -440,20 +463,116 @@ async fn forecast(store: &Store, month: Month) -> Result<Option<ForecastSummary>
     }
 }
 
+/// The outbox recipient of the monthly report: the report recipients (or, without any, the
+/// escalation recipients); the e-mail carries the PDF.
+pub const RECIPIENT: &str = "report";
+
 /// Reads `month`, stores the snapshot and returns its id; `None` when `origin` is scheduled and
-/// the month's scheduled report exists already.
+/// the month's scheduled report exists already. With `announce_at` (the public URL) the report
+/// is announced by e-mail (PDF attached) and webhook through the outbox.
 pub async fn generate(
     store: &Store,
     month: Month,
     origin: ReportOrigin,
     actor: &Actor,
+    announce_at: Option<&str>,
 ) -> Result<Option<(i64, MonthlyReport)>> {
     let report = snapshot(store, month).await?;
     let text = serde_json::to_string(&report)?;
+    let month_name = report.month.clone();
+    let body = |id: i64| {
+        serde_json::json!({
+            "event": "monthly_report",
+            "report_id": id,
+            "month": month_name,
+            "url": announce_at.map(|base| format!("{}/reports/{id}", base.trim_end_matches('/'))),
+        })
+        .to_string()
+    };
+    let mail = announce_at.map(|_| servq_store::ReportMail {
+        recipient: RECIPIENT,
+        // the e-mail's subject is written in the report language when it is sent
+        subject: format!("servq monthly quality report {}", report.month),
+        body: &body,
+    });
     let id = store
-        .save_report(KIND, &report.month, origin, &text, actor, now_ms())
+        .save_report(
+            KIND,
+            &report.month,
+            origin,
+            &text,
+            actor,
+            now_ms(),
+            mail.as_ref(),
+        )
         .await?;
     Ok(id.map(|id| (id, report)))
+}
+
+/// An announced report's e-mail.
+#[derive(Debug, Clone)]
+pub struct ReportEmail {
+    /// The subject (the report's title).
+    pub subject: String,
+    /// The text: the headline measures against the month before, and the link.
+    pub text: String,
+    /// The attachment's file name.
+    pub file_name: String,
+    /// The PDF.
+    pub pdf: Vec<u8>,
+}
+
+/// The e-mail of an announced report (outbox body from [`generate`]) in `locale`.
+pub async fn mail(store: &Store, body: &str, locale: Locale) -> Result<ReportEmail> {
+    let body: serde_json::Value = serde_json::from_str(body).context("the report message")?;
+    let id = body["report_id"]
+        .as_i64()
+        .context("the report message names no report")?;
+    let (_, report) = stored(store, id)
+        .await?
+        .with_context(|| format!("report {id} is gone"))?;
+    let pdf = render(&report, RenderFormat::Pdf, locale)?;
+    let subject = t(locale, "report.title").replace("{month}", &report.month);
+    let mut text = format!("{subject}\n\n");
+    for measure in report.headline.iter().chain(&report.tickets) {
+        if measure.value.is_none() {
+            continue;
+        }
+        text.push_str(&format!(
+            "{}: {} ({} {})\n",
+            t(locale, &format!("kpi.{}", measure.metric)),
+            servq_kpi::show(&measure.metric, measure.value),
+            report.previous_month,
+            servq_kpi::show(&measure.metric, measure.previous),
+        ));
+    }
+    if let Some(url) = body["url"].as_str() {
+        text.push_str(&format!("\n{url}\n"));
+    }
+    Ok(ReportEmail {
+        subject,
+        text,
+        file_name: file_name(&report, RenderFormat::Pdf),
+        pdf,
+    })
+}
+
+/// The scheduled run on the 1st: the previous month's report, made once across servers and
+/// announced; what it did, in a line.
+pub async fn scheduled(store: &Store, today: Date, public_url: &str) -> Result<String> {
+    let month = Month::of(today).previous();
+    let made = generate(
+        store,
+        month,
+        ReportOrigin::Scheduled,
+        &crate::system_actor(),
+        Some(public_url),
+    )
+    .await?;
+    Ok(match made {
+        Some((id, _)) => format!("{}: report {id} made and announced", month.name()),
+        None => format!("{}: the scheduled report exists already", month.name()),
+    })
 }
 
 /// A stored report's snapshot.

@@ -57,6 +57,10 @@ pub struct OutboxConfig {
     pub email_from: String,
     /// Recipients of escalation e-mails.
     pub email_to: Vec<String>,
+    /// Recipients of the monthly quality report; empty: [`OutboxConfig::email_to`].
+    pub report_to: Vec<String>,
+    /// The language the mailed report is written in.
+    pub report_language: crate::i18n::Locale,
     /// Webhook URL; no webhooks are sent without one.
     pub webhook_url: Option<String>,
     /// Secret of the webhook signature.
@@ -104,21 +108,40 @@ fn smtp(config: &OutboxConfig) -> anyhow::Result<Option<AsyncSmtpTransport<Tokio
 }
 
 async fn send_email(
+    store: &Store,
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     config: &OutboxConfig,
     message: &OutboxMessage,
 ) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        !config.email_to.is_empty(),
-        "no escalation e-mail recipients configured"
-    );
-    let mut builder = Message::builder()
-        .from(config.email_from.parse()?)
-        .subject(message.subject.clone());
-    for to in &config.email_to {
+    let report = message.recipient == crate::monthly_report::RECIPIENT;
+    let recipients = if report && !config.report_to.is_empty() {
+        &config.report_to
+    } else {
+        &config.email_to
+    };
+    anyhow::ensure!(!recipients.is_empty(), "no e-mail recipients configured");
+    let mut builder = Message::builder().from(config.email_from.parse()?);
+    for to in recipients {
         builder = builder.to(to.parse()?);
     }
-    let email = builder.body(format!("{}\n\n{}\n", message.subject, message.body))?;
+    let email = if report {
+        // the report is rendered when it is sent (from its stored snapshot), so the outbox
+        // keeps a small row and a retry sends the same file
+        let mail =
+            crate::monthly_report::mail(store, &message.body, config.report_language).await?;
+        builder.subject(mail.subject).multipart(
+            lettre::message::MultiPart::mixed()
+                .singlepart(lettre::message::SinglePart::plain(mail.text))
+                .singlepart(
+                    lettre::message::Attachment::new(mail.file_name)
+                        .body(mail.pdf, "application/pdf".parse()?),
+                ),
+        )?
+    } else {
+        builder
+            .subject(message.subject.clone())
+            .body(format!("{}\n\n{}\n", message.subject, message.body))?
+    };
     transport.send(email).await?;
     Ok(())
 }
@@ -179,7 +202,7 @@ pub async fn deliver_due(
         }
         for message in &claimed {
             let outcome = match (message.channel.as_str(), &transport) {
-                ("email", Some(transport)) => send_email(transport, config, message).await,
+                ("email", Some(transport)) => send_email(store, transport, config, message).await,
                 ("webhook", _) => send_webhook(&client, config, message, now_ms).await,
                 (channel, _) => Err(anyhow::anyhow!("no sender for channel {channel}")),
             };

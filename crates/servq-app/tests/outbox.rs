@@ -147,6 +147,7 @@ async fn escalations_are_mailed_and_posted_once_with_retries() {
             email_to: vec!["duty@example.com".into()],
             webhook_url: Some(webhook_url),
             webhook_secret: "s3cret".into(),
+            ..OutboxConfig::default()
         };
         let now = "2026-11-02T10:32:00Z"
             .parse::<jiff::Timestamp>()

@@ -69,6 +69,14 @@ fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut temporary = tempfile::NamedTempFile::new_in(directory)
         .with_context(|| format!("cannot write in {}", directory.display()))?;
     std::io::Write::write_all(&mut temporary, bytes)?;
+    // a report is for others to read: not the temporary file's owner-only mode
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temporary
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     temporary
         .persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
@@ -107,6 +115,7 @@ async fn run_with(store: &servq_store::Store, command: ReportCommand) -> Result<
                     &text,
                     &servq_app::cli_actor(),
                     servq_app::now_ms(),
+                    None,
                 )
                 .await?
                 .context("the report was not stored")?;

@@ -82,6 +82,13 @@ pub struct OutboxArgs {
     /// Recipients of escalation e-mails, comma-separated.
     #[arg(long, env = "SERVQ_ESCALATION_EMAIL", value_delimiter = ',')]
     escalation_email: Vec<String>,
+    /// Recipients of the monthly quality report (PDF attached), comma-separated; none: the
+    /// escalation recipients.
+    #[arg(long, env = "SERVQ_REPORT_EMAIL", value_delimiter = ',')]
+    report_email: Vec<String>,
+    /// Language of the mailed monthly report: zh-CN, zh-TW or en.
+    #[arg(long, env = "SERVQ_REPORT_LANG", default_value = "zh-CN")]
+    report_lang: String,
     /// URL escalation webhooks are POSTed to (none: webhooks wait in the outbox).
     #[arg(long, env = "SERVQ_WEBHOOK_URL")]
     webhook_url: Option<String>,
@@ -120,6 +127,20 @@ impl OutboxArgs {
                 .map(|a| a.trim().to_owned())
                 .filter(|a| !a.is_empty())
                 .collect(),
+            report_to: self
+                .report_email
+                .iter()
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty())
+                .collect(),
+            report_language: servq_app::i18n::Locale::parse(&self.report_lang).ok_or_else(
+                || {
+                    anyhow::anyhow!(
+                        "--report-lang '{}' is not zh-CN, zh-TW or en",
+                        self.report_lang
+                    )
+                },
+            )?,
             webhook_url: self.webhook_url.clone(),
             webhook_secret: self.webhook_secret.clone(),
         })

@@ -220,8 +220,11 @@ pub struct ParetoSummary {
 /// A reason of the Pareto.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParetoLine {
-    /// The reason.
+    /// The reason's id.
     pub name: String,
+    /// Its name per language (`zh-CN`, `zh-TW`, `en`), where the reason list has one.
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
     /// Cases showing it.
     pub cases: usize,
     /// Its share of the cases.

@@ -173,16 +173,27 @@ pub fn view(report: &MonthlyReport, labels: &Labels<'_>) -> ReportView {
     let model = if report.model.version == 0 {
         labels.t("performance.standard_model")
     } else {
-        report.model.name.clone()
+        fill(
+            "model_version",
+            &[
+                ("model", report.model.name.clone()),
+                ("version", report.model.version.to_string()),
+            ],
+        )
     };
+    // "2026-12-01T06:00:03+08:00" reads as "2026-12-01 06:00"
+    let generated = report
+        .generated_at
+        .get(..16)
+        .unwrap_or(&report.generated_at)
+        .replace('T', " ");
     let subtitle = fill(
         "subtitle",
         &[
             ("month", report.month.clone()),
             ("zone", report.time_zone.clone()),
-            ("generated", report.generated_at.clone()),
+            ("generated", generated),
             ("model", model),
-            ("version", report.model.version.to_string()),
         ],
     );
     let headings = [
@@ -205,7 +216,14 @@ pub fn view(report: &MonthlyReport, labels: &Labels<'_>) -> ReportView {
                         ("metric", labels.metric(&finding.metric)),
                         ("before", show(&finding.metric, Some(finding.previous))),
                         ("now", show(&finding.metric, Some(finding.value))),
-                        ("p", format!("{:.3}", finding.p_value)),
+                        (
+                            "p",
+                            if finding.p_value < 0.001 {
+                                "< 0.001".to_owned()
+                            } else {
+                                format!("= {:.3}", finding.p_value)
+                            },
+                        ),
                     ],
                 )
             })
@@ -371,7 +389,11 @@ pub fn view(report: &MonthlyReport, labels: &Labels<'_>) -> ReportView {
             .iter()
             .map(|row| {
                 vec![
-                    row.name.clone(),
+                    row.names
+                        .get(labels.language)
+                        .filter(|n| !n.is_empty())
+                        .unwrap_or(&row.name)
+                        .clone(),
                     row.cases.to_string(),
                     percent(row.share),
                     percent(row.cumulative_share),

@@ -361,7 +361,12 @@ fn write(
     header(sheet, 0, &view.pareto.header, &formats.bold)?;
     for (index, line) in report.pareto.rows.iter().enumerate() {
         let row = index as u32 + 1;
-        sheet.write_string(row, 0, &line.name)?;
+        let name = line
+            .names
+            .get(labels.language)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&line.name);
+        sheet.write_string(row, 0, name)?;
         sheet.write_number(row, 1, line.cases as f64)?;
         sheet.write_number_with_format(row, 2, line.share, &formats.percent)?;
         sheet.write_number_with_format(row, 3, line.cumulative_share, &formats.percent)?;

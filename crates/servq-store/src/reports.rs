@@ -31,6 +31,16 @@ impl ReportOrigin {
     }
 }
 
+/// The outbox messages announcing a new report.
+pub struct ReportMail<'a> {
+    /// The outbox recipient name the sender maps to addresses.
+    pub recipient: &'a str,
+    /// The subject.
+    pub subject: String,
+    /// The body (JSON), given the new report's id.
+    pub body: &'a (dyn Fn(i64) -> String + Sync),
+}
+
 /// A stored report without its snapshot (the archive list).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredReport {
@@ -64,7 +74,9 @@ fn stored(row: &sqlx::any::AnyRow) -> Result<StoredReport> {
 
 impl Store {
     /// Stores a report with its snapshot and audits it; its id, or `None` when it is scheduled
-    /// and the period's scheduled report exists already (another server made it).
+    /// and the period's scheduled report exists already (another server made it). With `mail`,
+    /// an e-mail to the report's recipients and a webhook wait in the outbox, written in the
+    /// same transaction (so a report is announced exactly when it is stored).
     pub async fn save_report(
         &self,
         kind: &str,
@@ -73,6 +85,7 @@ impl Store {
         snapshot: &str,
         actor: &Actor,
         now_ms: i64,
+        mail: Option<&ReportMail<'_>>,
     ) -> Result<Option<i64>> {
         let mut transaction = self.begin_write().await?;
         let id: Option<i64> = sqlx::query_scalar(
@@ -90,6 +103,22 @@ impl Store {
         let Some(id) = id else {
             return Ok(None);
         };
+        if let Some(mail) = mail {
+            let body = (mail.body)(id);
+            for (channel, recipient) in [("email", mail.recipient), ("webhook", mail.recipient)] {
+                sqlx::query(
+                    "INSERT INTO outbox (channel, recipient, subject, body, created_at, \
+                     send_after, attempts, last_error) VALUES ($1, $2, $3, $4, $5, $5, 0, '')",
+                )
+                .bind(channel)
+                .bind(recipient)
+                .bind(mail.subject.as_str())
+                .bind(body.as_str())
+                .bind(now_ms)
+                .execute(&mut *transaction)
+                .await?;
+            }
+        }
         audit(
             &mut transaction,
             actor,
