@@ -719,3 +719,59 @@ test('a supervisor edits the evaluation model in a form: a bad weight is marked 
   assert.equal(saved.model.dimensions[0].measures[0].weight, 3);
   await context.close();
 });
+
+test('a supervisor makes last month\'s quality report: archived, opened with the month\'s KPIs, downloaded as PDF and XLSX; an agent may not', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.goto(`${base}/performance`);
+  await page.click('#reports-link');
+  await page.waitForURL(/\/reports$/);
+  assert.equal(await page.textContent('h1'), '月度质量报告');
+  const month = await page.inputValue('#report-month');
+  assert.match(month, /^\d{4}-\d{2}$/);
+  await page.click('#make-report');
+  // (the schedule may make the month's report too: the server starts after the 1st)
+  await page.waitForSelector('#reports tbody tr:has-text("手动")');
+  const row = page.locator('#reports tbody tr', { hasText: '手动' }).first();
+  assert.match(await row.textContent(), new RegExp(`${month}.*手动.*sup`, 's'));
+  const id = await row.getAttribute('data-id');
+
+  // the report as a page: Chinese headings, the month's offered contacts as `servq kpi` counts them
+  await row.locator('a').first().click();
+  await page.waitForURL(new RegExp(`/reports/${id}$`));
+  assert.match(await page.textContent('h1'), new RegExp(`${month} 月度服务质量报告`));
+  const [year, monthNumber] = month.split('-').map(Number);
+  const last = new Date(Date.UTC(year, monthNumber, 0)).getUTCDate();
+  const kpi = JSON.parse(run(['kpi', '--from', `${month}-01`, '--to', `${month}-${String(last).padStart(2, '0')}`, '--format', 'json']));
+  const offeredRow = page.locator('tr', { hasText: '进线量' }).first();
+  assert.equal((await offeredRow.locator('td').nth(1).textContent()).trim(), String(kpi.rows[0].offered));
+  assert.ok(await page.locator('svg[role="img"]').count() >= 2);
+
+  // the files, rendered from the stored snapshot (fetched from the archive page: the report
+  // page itself may connect nowhere)
+  await page.goto(`${base}/reports`);
+  const files = await page.evaluate(async (id) => {
+    const pdf = await fetch(`/api/v1/reports/${id}/pdf`);
+    const head = new TextDecoder().decode((await pdf.arrayBuffer()).slice(0, 5));
+    const xlsx = await fetch(`/api/v1/reports/${id}/xlsx`);
+    const zip = new Uint8Array(await xlsx.arrayBuffer()).slice(0, 2);
+    const snapshot = await (await fetch(`/api/v1/reports/${id}`)).json();
+    return { type: pdf.headers.get('content-type'), disposition: pdf.headers.get('content-disposition'), head, zip: String.fromCharCode(...zip), month: snapshot.month };
+  }, id);
+  assert.equal(files.type, 'application/pdf');
+  assert.match(files.disposition, new RegExp(`servq-quality-${month}\\.pdf`));
+  assert.equal(files.head, '%PDF-');
+  assert.equal(files.zip, 'PK');
+  assert.equal(files.month, month);
+  await context.close();
+
+  const mine = await browser.newContext({ locale: 'zh-CN' });
+  const agentPage = await mine.newPage();
+  await signIn(agentPage, 'agent1');
+  const refused = await agentPage.goto(`${base}/reports`);
+  assert.equal(refused.status(), 403);
+  const file = await agentPage.evaluate(async (id) => (await fetch(`/api/v1/reports/${id}/pdf`)).status, id);
+  assert.equal(file, 403);
+  await mine.close();
+});

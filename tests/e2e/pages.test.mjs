@@ -62,6 +62,7 @@ const staffPages = () => [
   '/performance',
   '/performance/ratings',
   '/performance/model',
+  '/reports',
   '/search?q=C-1x', '/no/such/page',
 ];
 

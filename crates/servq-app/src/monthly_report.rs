@@ -561,6 +561,25 @@ pub async fn mail(store: &Store, body: &str, locale: Locale) -> Result<ReportEma
 /// announced; what it did, in a line.
 pub async fn scheduled(store: &Store, today: Date, public_url: &str) -> Result<String> {
     let month = Month::of(today).previous();
+    // a centre that had nothing that month (a new install) gets no empty report in the mail
+    let (_, zone) = centre_zone(store).await?;
+    let activity = kpi(store, &zone, month.first, month.last(), Vec::new()).await?;
+    let quiet = activity.first().is_none_or(|group| {
+        [
+            "offered",
+            "tickets_created",
+            "survey_responses",
+            "qa_evaluations",
+        ]
+        .iter()
+        .all(|metric| value_of(group, metric).unwrap_or(0.0) == 0.0)
+    });
+    if quiet {
+        return Ok(format!(
+            "{}: nothing happened that month; no report",
+            month.name()
+        ));
+    }
     let made = generate(
         store,
         month,

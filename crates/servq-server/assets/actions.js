@@ -213,6 +213,11 @@ var servqSubmitActions = {
       actions: f.actions.value
     }, true);
   },
+  // Makes a month's report (it takes a moment: said first), then shows the archive with it.
+  'make-report': function (f) {
+    servqSay(f.dataset.working, 'ok');
+    servqSend('POST', f.dataset.url, {month: f.month.value}, true);
+  },
   'alert-days': function (f) { servqSend('PUT', f.dataset.url, {days: Number(f.days.value)}, true); },
   // A roster agent, saved under the id typed (data-url is the prefix).
   'add-agent': function (f) {

@@ -24,6 +24,7 @@ mod planning;
 mod qa_pages;
 mod qa_setup;
 mod query_params;
+mod reports;
 mod reviews;
 mod search;
 mod surveys;
@@ -445,6 +446,8 @@ pub fn router(state: AppState) -> Router {
         .route("/analysis/pareto", get(analysis::pareto_page))
         .route("/planning/staffing", get(planning::staffing_page))
         .route("/targets", get(targets::page))
+        .route("/reports", get(reports::page))
+        .route("/reports/{id}", get(reports::view))
         .route("/performance", get(performance::page))
         .route("/performance/ratings", get(performance::ratings_page))
         .route("/performance/model", get(performance::model_page))
@@ -558,6 +561,9 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             get(performance::model_api).put(performance::save_model_api),
         ),
         ("/api/v1/targets/alerts", get(targets::alerts)),
+        ("/api/v1/reports", get(reports::list).post(reports::make)),
+        ("/api/v1/reports/{id}", get(reports::snapshot)),
+        ("/api/v1/reports/{id}/{format}", get(reports::file)),
         ("/api/v1/targets/alert-days", put(targets::set_alert_days)),
         (
             "/api/v1/settings",
