@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what servq's build and tests need on a fresh Debian machine: PostgreSQL (tests run on
 # it as well as SQLite), Debian's chromium (browser tests), the Python references (DuckDB, mpmath,
-# statsmodels) and schemathesis, the pinned npm packages of web/ (ECharts, playwright-core), a
-# Chinese font (screenshots),
+# statsmodels, openpyxl) and schemathesis, poppler-utils (PDF checks), the pinned npm packages of
+# web/ (ECharts, playwright-core), a static Chinese font (screenshots, PDF reports),
 # cargo-nextest.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
@@ -12,16 +12,19 @@ missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-# Chinese glyphs for the browser tests' screenshots (and later PDF reports): a static font
-fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei)
+# Chinese glyphs for the screenshots and the PDF report: a static font (typst shows variable
+# CJK fonts as boxes; servq looks for this file unless SERVQ_REPORT_FONT names another)
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+# pdftotext, pdffonts and pdftoppm check the PDF report in the tests
+command -v pdftotext >/dev/null || missing+=(poppler-utils)
 command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (apt)" >&2
   sudo_if_needed apt-get update -qq
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-if ! python3 -c 'import duckdb, mpmath, statsmodels, schemathesis' 2>/dev/null; then
-  echo "installing the DuckDB, mpmath, statsmodels references and schemathesis (pip)" >&2
+if ! python3 -c 'import duckdb, mpmath, statsmodels, schemathesis, openpyxl' 2>/dev/null; then
+  echo "installing the DuckDB, mpmath, statsmodels, openpyxl references and schemathesis (pip)" >&2
   python3 -m pip install -q -r tests/reference/requirements.txt 2>/dev/null \
     || python3 -m pip install -q --break-system-packages -r tests/reference/requirements.txt
 fi

@@ -14,6 +14,7 @@ mod desk;
 mod evaluation;
 mod jobs;
 mod qa;
+mod report;
 mod staffing;
 mod stats;
 mod surveys;

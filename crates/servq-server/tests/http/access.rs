@@ -116,6 +116,13 @@ async fn every_route_for_every_role_follows_the_permission_matrix() {
             ("GET", "/qa/setup", None, Some(Permission::ManageQuality)),
             ("GET", "/desk/setup", None, Some(Permission::ManageDesk)),
             ("GET", "/targets", None, Some(Permission::ViewAllKpis)),
+            ("GET", "/reports", None, Some(Permission::ViewAllKpis)),
+            (
+                "GET",
+                "/api/v1/reports",
+                None,
+                Some(Permission::ViewAllKpis),
+            ),
             ("GET", "/performance", None, Some(Permission::ViewOwnKpis)),
             (
                 "GET",
