@@ -26,7 +26,9 @@ const ids = await setup.evaluate(async ({ from, to }) => {
   const evaluation = await post('/api/v1/evaluations', { contact_id: a001.contact_id, answers: { greeting: 1, polite: 4, tone: 2, closing: 1, answer: 5, reminders: 'na' }, comments: '语气偏平淡，结束语完整' });
   const ticket = await post('/api/v1/tickets', { ticket_type: 'complaint', category: 'bill_query', priority: 'high', subject: '账单重复扣费', customer_id: 'C-1001', description: '客户称 11 月账单重复扣款两次，要求退款。' });
   const reviews = await (await fetch('/api/v1/reviews?limit=1')).json();
-  return { evaluation: evaluation.id, contact: a001.contact_id, ticket: ticket.id, review: reviews.tasks[0]?.response_id };
+  const lastMonth = from.slice(0, 7);
+  const report = await post('/api/v1/reports', { month: lastMonth });
+  return { evaluation: evaluation.id, contact: a001.contact_id, ticket: ticket.id, review: reviews.tasks[0]?.response_id, report: report.id };
 }, { from: day(-7), to: day(-1) });
 
 const staff = [
@@ -40,6 +42,7 @@ const staff = [
   ['performance', '/performance'],
   ['performance_ratings', '/performance/ratings'],
   ['performance_model', '/performance/model'],
+  ['reports', '/reports'], ['report', `/reports/${ids.report}`],
   ['import', '/import'], ['audit', '/audit'], ['users', '/admin/users'], ['roster', '/admin/roster'], ['settings', '/admin/settings'], ['account', '/account'], ['notifications', '/notifications'], ['not_found', '/no/such/page'],
 ];
 for (const width of [1366, 390]) {

@@ -734,7 +734,7 @@ test('a supervisor makes last month\'s quality report: archived, opened with the
   // (the schedule may make the month's report too: the server starts after the 1st)
   await page.waitForSelector('#reports tbody tr:has-text("手动")');
   const row = page.locator('#reports tbody tr', { hasText: '手动' }).first();
-  assert.match(await row.textContent(), new RegExp(`${month}.*手动.*sup`, 's'));
+  assert.match(await row.textContent(), new RegExp(`${month}.*PDF.*手动.*sup`, "s"));
   const id = await row.getAttribute('data-id');
 
   // the report as a page: Chinese headings, the month's offered contacts as `servq kpi` counts them

@@ -692,6 +692,16 @@ pub fn fonts() -> Result<&'static Fonts> {
 
 /// Renders `report` as `format` for a reader of `locale`.
 pub fn render(report: &MonthlyReport, format: RenderFormat, locale: Locale) -> Result<Vec<u8>> {
+    render_with(report, format, locale, None)
+}
+
+/// [`render`], the HTML headed by a `back` link (the page inside the web app).
+pub fn render_with(
+    report: &MonthlyReport,
+    format: RenderFormat,
+    locale: Locale,
+    back: Option<(&str, &str)>,
+) -> Result<Vec<u8>> {
     let text = |key: &str| t(locale, key);
     let labels = Labels {
         language: locale.tag(),
@@ -699,7 +709,7 @@ pub fn render(report: &MonthlyReport, format: RenderFormat, locale: Locale) -> R
     };
     let view = servq_report::view(report, &labels);
     Ok(match format {
-        RenderFormat::Html => servq_report::html(&view)?.into_bytes(),
+        RenderFormat::Html => servq_report::html(&view, back)?.into_bytes(),
         RenderFormat::Pdf => servq_report::pdf(&view, fonts()?)?,
         RenderFormat::Xlsx => servq_report::xlsx(report, &view, &labels)?,
     })

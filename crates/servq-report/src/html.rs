@@ -10,11 +10,13 @@ use crate::view::ReportView;
 #[template(path = "monthly.html")]
 struct Page<'a> {
     view: &'a ReportView,
+    back: Option<(&'a str, &'a str)>,
 }
 
-/// The HTML page of `view`.
-pub fn html(view: &ReportView) -> Result<String, ReportError> {
-    Page { view }
+/// The HTML page of `view`; `back` (a link and its text) heads the page where it is shown inside
+/// the web app (the file people keep or mail has none).
+pub fn html(view: &ReportView, back: Option<(&str, &str)>) -> Result<String, ReportError> {
+    Page { view, back }
         .render()
         .map_err(|e| ReportError::Render(e.to_string()))
 }

@@ -169,7 +169,9 @@ fn rendered(
     locale: Locale,
     download: bool,
 ) -> Result<Response, Problem> {
-    let bytes = app::render(report, format, locale).map_err(Problem::internal)?;
+    let back = t(locale, "reports.archive");
+    let back = (!download).then_some(("/reports", back.as_str()));
+    let bytes = app::render_with(report, format, locale, back).map_err(Problem::internal)?;
     let disposition = if download {
         format!(
             "attachment; filename=\"{}\"",
