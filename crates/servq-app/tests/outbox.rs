@@ -3,6 +3,8 @@
 //! attempt (retried after the back-off), each message sent once; on SQLite and PostgreSQL.
 #![allow(missing_docs)]
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
 use axum::{Router, body::Bytes, http::HeaderMap, http::StatusCode, routing::post};
@@ -11,55 +13,7 @@ use servq_app::{
     outbox::{MAX_ATTEMPTS, OutboxConfig, SmtpTls, deliver_due, webhook_signature},
 };
 use servq_store::{Actor, Store, testing::TestDatabase};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-/// A minimal SMTP server: accepts every message and keeps its DATA.
-async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mails = Arc::new(Mutex::new(Vec::new()));
-    let kept = mails.clone();
-    tokio::spawn(async move {
-        loop {
-            let (socket, _) = listener.accept().await.unwrap();
-            let kept = kept.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
-                let mut data: Option<String> = None;
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if let Some(body) = data.as_mut() {
-                        if line == "." {
-                            kept.lock().unwrap().push(std::mem::take(body));
-                            data = None;
-                            write.write_all(b"250 OK queued\r\n").await.unwrap();
-                        } else {
-                            body.push_str(&line);
-                            body.push('\n');
-                        }
-                        continue;
-                    }
-                    let verb = line.split_whitespace().next().unwrap_or("").to_uppercase();
-                    let reply: &[u8] = match verb.as_str() {
-                        "EHLO" | "HELO" => b"250-sink\r\n250 8BITMIME\r\n",
-                        "DATA" => {
-                            data = Some(String::new());
-                            b"354 go ahead\r\n"
-                        }
-                        "QUIT" => {
-                            write.write_all(b"221 bye\r\n").await.unwrap();
-                            break;
-                        }
-                        _ => b"250 OK\r\n",
-                    };
-                    write.write_all(reply).await.unwrap();
-                }
-            });
-        }
-    });
-    (port, mails)
-}
+use support::smtp_sink;
 
 /// A webhook receiver: refuses the first call, then checks signatures and keeps the bodies.
 async fn webhook_receiver(secret: &'static str) -> (String, Arc<Mutex<Vec<(bool, String)>>>) {

@@ -4,47 +4,13 @@
 //! supervisor, in the app and through the outbox, and ends when the value recovers.
 #![allow(missing_docs)]
 
-use jiff::{civil::Date, tz::TimeZone};
-use servq_app::targets::{TargetRequest, alert_pass, set};
-use servq_core::{Contact, ContactRecord, Role};
-use servq_store::{Actor, NewUser, Store, testing::TestDatabase};
+mod support;
 
-/// One day of ten contacts on queue `card`, `within` of them answered within 20 s.
-fn day_contacts(day: Date, within: usize) -> Vec<Contact> {
-    (0..10)
-        .map(|n| {
-            let wait = if n < within { 5 } else { 60 };
-            let offered = format!("{day}T10:{n:02}:00Z");
-            let answered = format!("{day}T10:{n:02}:{wait:02}Z");
-            let answered = if wait == 60 {
-                format!("{day}T10:{:02}:00Z", n + 1)
-            } else {
-                answered
-            };
-            let ended = format!("{day}T11:{n:02}:00Z");
-            let id = format!("{day}-{n}");
-            let record = ContactRecord {
-                contact_id: &id,
-                channel: "phone",
-                direction: "inbound",
-                queue: "card",
-                customer_id: "",
-                agent_id: "a1",
-                offered_at: &offered,
-                answered_at: &answered,
-                ended_at: &ended,
-                talk_seconds: "100",
-                hold_seconds: "",
-                wrap_seconds: "10",
-                transferred: "0",
-                category: "",
-                resolved: "",
-                recording_url: "",
-            };
-            Contact::parse(&record, &TimeZone::UTC).unwrap()
-        })
-        .collect()
-}
+use jiff::civil::Date;
+use servq_app::targets::{TargetRequest, alert_pass, set};
+use servq_core::Role;
+use servq_store::{Actor, NewUser, Store, testing::TestDatabase};
+use support::day_contacts;
 
 #[tokio::test]
 async fn misses_and_out_of_control_days_alert_once_per_episode() {
