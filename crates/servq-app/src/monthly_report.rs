@@ -193,6 +193,10 @@ fn finding(
 
 /// Reads `month` from the store into a snapshot (nothing is written).
 pub async fn snapshot(store: &Store, month: Month) -> Result<MonthlyReport> {
+    // the phases' times at debug level (SERVQ_LOG=servq_app=debug): where a slow report goes
+    let started = std::time::Instant::now();
+    let phase =
+        |name: &str| tracing::debug!("monthly report: {name} after {:?}", started.elapsed());
     let (zone_name, zone) = centre_zone(store).await?;
     let previous = month.previous();
     let (from, to) = (month.first, month.last());
@@ -210,8 +214,20 @@ pub async fn snapshot(store: &Store, month: Month) -> Result<MonthlyReport> {
         .iter()
         .filter_map(|g| Some((g.key.first()?.clone()?, g)))
         .collect();
+    phase("KPIs of both months and their days");
+    let days_with = |days: &[Date]| {
+        days.iter()
+            .filter(|day| {
+                by_day
+                    .get(&day.to_string())
+                    .is_some_and(|g| g.contacts.offered > 0)
+            })
+            .count()
+    };
     let month_days = month.days();
     let previous_days = previous.days();
+    let (days_with_data, previous_days_with_data) =
+        (days_with(&month_days), days_with(&previous_days));
     let targets = crate::targets::in_effect(store, to).await?;
     let measure = |metric: &str| {
         let value = this.first().and_then(|g| value_of(g, metric));
@@ -258,6 +274,7 @@ pub async fn snapshot(store: &Store, month: Month) -> Result<MonthlyReport> {
     };
     let by_team = evaluate(store, &zone, &graded(Dimension::Team)).await?;
     let by_agent = evaluate(store, &zone, &graded(Dimension::Agent)).await?;
+    phase("grades");
     let model = &by_team.model.model;
     let grades: Vec<String> = {
         let mut cuts = model.grades.clone();
@@ -314,7 +331,7 @@ pub async fn snapshot(store: &Store, month: Month) -> Result<MonthlyReport> {
             })
         })
         .collect();
-    teams.sort_by(|a, b| a.team.cmp(&b.team));
+    teams.sort_by_key(|team| servq_core::natural_key(&team.team));
     let best_agents: Vec<AgentScore> = agents.iter().take(LISTED_AGENTS).cloned().collect();
     // the bottom list never repeats someone of the best list (a small centre)
     let bottom_agents: Vec<AgentScore> = agents
@@ -328,6 +345,7 @@ pub async fn snapshot(store: &Store, month: Month) -> Result<MonthlyReport> {
     let problems =
         crate::coaching::problems(store, &zone, from, to, &servq_qa::CoachingRules::default())
             .await?;
+    phase("QA problems");
     let qa = QaSummary {
         evaluations: this
             .first()
@@ -363,6 +381,7 @@ pub async fn snapshot(store: &Store, month: Month) -> Result<MonthlyReport> {
     )
     .await
     .map_err(|error| anyhow!("{error}"))?;
+    phase("Pareto");
     let reason_names: BTreeMap<String, BTreeMap<String, String>> = store
         .review_reasons()
         .await?
@@ -399,6 +418,7 @@ pub async fn snapshot(store: &Store, month: Month) -> Result<MonthlyReport> {
             .collect(),
     };
     let forecast = forecast(store, month).await?;
+    phase("forecast");
     let model = by_team.model;
     Ok(MonthlyReport {
         schema: servq_report::SCHEMA,
@@ -413,6 +433,8 @@ pub async fn snapshot(store: &Store, month: Month) -> Result<MonthlyReport> {
             name: model.model.name.clone(),
             version: model.version,
         },
+        days_with_data,
+        previous_days_with_data,
         headline,
         tickets,
         findings,
@@ -692,15 +714,15 @@ pub fn fonts() -> Result<&'static Fonts> {
 
 /// Renders `report` as `format` for a reader of `locale`.
 pub fn render(report: &MonthlyReport, format: RenderFormat, locale: Locale) -> Result<Vec<u8>> {
-    render_with(report, format, locale, None)
+    render_with(report, format, locale, &[])
 }
 
-/// [`render`], the HTML headed by a `back` link (the page inside the web app).
+/// [`render`], the HTML headed by `links` (address, text: the page inside the web app).
 pub fn render_with(
     report: &MonthlyReport,
     format: RenderFormat,
     locale: Locale,
-    back: Option<(&str, &str)>,
+    links: &[(&str, &str)],
 ) -> Result<Vec<u8>> {
     let text = |key: &str| t(locale, key);
     let labels = Labels {
@@ -709,7 +731,7 @@ pub fn render_with(
     };
     let view = servq_report::view(report, &labels);
     Ok(match format {
-        RenderFormat::Html => servq_report::html(&view, back)?.into_bytes(),
+        RenderFormat::Html => servq_report::html(&view, links)?.into_bytes(),
         RenderFormat::Pdf => servq_report::pdf(&view, fonts()?)?,
         RenderFormat::Xlsx => servq_report::xlsx(report, &view, &labels)?,
     })

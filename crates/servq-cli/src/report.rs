@@ -130,6 +130,16 @@ async fn run_with(store: &servq_store::Store, command: ReportCommand) -> Result<
         }
         ReportCommand::List { format } => {
             let reports = store.reports().await?;
+            let (_, zone) = servq_app::centre_zone(store).await?;
+            let local = |ms: i64| {
+                jiff::Timestamp::from_millisecond(ms)
+                    .map(|at| {
+                        at.to_zoned(zone.clone())
+                            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                            .to_string()
+                    })
+                    .unwrap_or_default()
+            };
             if format == "json" {
                 let rows: Vec<_> = reports
                     .iter()
@@ -140,7 +150,7 @@ async fn run_with(store: &servq_store::Store, command: ReportCommand) -> Result<
                             "period": r.period,
                             "origin": r.origin.name(),
                             "created_by": r.created_by,
-                            "created_at": servq_app::rfc3339(r.created_at),
+                            "created_at": local(r.created_at),
                         })
                     })
                     .collect();
@@ -156,7 +166,7 @@ async fn run_with(store: &servq_store::Store, command: ReportCommand) -> Result<
                         r.period.clone(),
                         r.origin.name().to_owned(),
                         r.created_by.clone(),
-                        servq_app::rfc3339(r.created_at),
+                        local(r.created_at),
                     ]);
                 }
                 println!("{table}");

@@ -8,6 +8,7 @@ mod contact;
 mod dispatch;
 mod error;
 mod ids;
+mod natural;
 mod rating;
 mod setting;
 mod survey;
@@ -21,6 +22,7 @@ pub use contact::{Channel, Contact, ContactRecord, Direction};
 pub use dispatch::{DispatchRule, SendVia, SurveyCandidate, choose_invitations};
 pub use error::{FieldError, ParseError, QUOTED_CHARS, shown};
 pub use ids::{AgentId, ContactId, CustomerId, Label, parse_queue_list};
+pub use natural::natural_key;
 pub use rating::{
     MAX_RATING_COMMENT_CHARS, RATING_COLUMNS, RATING_DIMENSIONS, RATING_REQUIRED, RaterFacts,
     RaterRefusal, RatingRecord, RatingSource, check_rater,

@@ -37,7 +37,7 @@ pub struct Chart {
     pub bar_colour: String,
     /// Lines; each is one or more runs of connected points (a day without a value breaks it).
     pub lines: Vec<Line>,
-    /// A dashed horizontal line (the target), with its label.
+    /// A dashed horizontal line (the target), with its label (also in the legend).
     pub target: Option<Tick>,
     /// What each colour means.
     pub legend: Vec<(String, String)>,
@@ -136,7 +136,8 @@ pub fn chart(
         });
         tick += step;
     }
-    let every = x_count.div_ceil(8).max(1);
+    // at most 16 labels: every day of a short list, every other day of a month
+    let every = x_count.div_ceil(16).max(1);
     let x_labels = (0..x_count)
         .filter(|i| i % every == 0)
         .map(|i| Tick {

@@ -10,13 +10,13 @@ use crate::view::ReportView;
 #[template(path = "monthly.html")]
 struct Page<'a> {
     view: &'a ReportView,
-    back: Option<(&'a str, &'a str)>,
+    links: &'a [(&'a str, &'a str)],
 }
 
-/// The HTML page of `view`; `back` (a link and its text) heads the page where it is shown inside
-/// the web app (the file people keep or mail has none).
-pub fn html(view: &ReportView, back: Option<(&str, &str)>) -> Result<String, ReportError> {
-    Page { view, back }
+/// The HTML page of `view`; `links` (address and text: back to the archive, the downloads) head
+/// the page where it is shown inside the web app (the file people keep or mail has none).
+pub fn html(view: &ReportView, links: &[(&str, &str)]) -> Result<String, ReportError> {
+    Page { view, links }
         .render()
         .map_err(|e| ReportError::Render(e.to_string()))
 }

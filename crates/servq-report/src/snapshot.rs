@@ -24,6 +24,12 @@ pub struct MonthlyReport {
     pub generated_at: String,
     /// The evaluation model that graded the month.
     pub model: ModelRef,
+    /// Days of the month with contacts (a month the data starts or ends in is partial).
+    #[serde(default)]
+    pub days_with_data: usize,
+    /// Days of the month before with contacts.
+    #[serde(default)]
+    pub previous_days_with_data: usize,
     /// Headline service measures: this month, the month before, the centre target.
     pub headline: Vec<Measure>,
     /// Ticket and complaint measures, the same way.

@@ -70,6 +70,12 @@ pub struct ReportView {
     pub headings: std::collections::BTreeMap<&'static str, String>,
     /// Headline measure table header.
     pub measure_header: Vec<String>,
+    /// A warning when either month has days without data (a partial comparison).
+    pub coverage_note: Option<String>,
+    /// Why the ticket table is empty, when it is.
+    pub tickets_note: Option<String>,
+    /// What "—" means in the team table and how the composite copes.
+    pub teams_note: String,
     /// Headline measures.
     pub headline: Vec<MeasureRow>,
     /// Ticket measures.
@@ -106,12 +112,39 @@ pub struct ReportView {
     pub forecast_chart: Option<Chart>,
     /// "No data" text for empty tables.
     pub empty: String,
+    /// The legend entry of a chart's dashed target line.
+    pub target_legend: String,
+}
+
+/// The change in the reader's words: `servq_kpi::change` writes percentage points and seconds
+/// as "pt" and "s"; a count also gets its relative change.
+fn change_text(measure: &Measure, labels: &Labels<'_>) -> (String, Judgement) {
+    let name = &measure.metric;
+    let Some((text, judgement)) = change(name, measure.value, measure.previous) else {
+        return ("—".to_owned(), Judgement::Neutral);
+    };
+    let text = if let Some(number) = text.strip_suffix(" pt") {
+        format!("{number}{}", labels.t("report.unit_points"))
+    } else if let Some(number) = text.strip_suffix(" s") {
+        format!("{number}{}", labels.t("report.unit_seconds"))
+    } else {
+        text
+    };
+    let relative = match (measure.value, measure.previous) {
+        (Some(now), Some(before))
+            if before > 0.0
+                && servq_kpi::metric(name).is_some_and(|m| m.unit == servq_kpi::Unit::Count) =>
+        {
+            format!(" ({:+.1}%)", (now - before) / before * 100.0)
+        }
+        _ => String::new(),
+    };
+    (format!("{text}{relative}"), judgement)
 }
 
 fn measure_row(measure: &Measure, labels: &Labels<'_>) -> MeasureRow {
     let name = &measure.metric;
-    let (change_text, judgement) = change(name, measure.value, measure.previous)
-        .unwrap_or_else(|| ("—".to_owned(), Judgement::Neutral));
+    let (change_text, judgement) = change_text(measure, labels);
     let (target, status, status_class) = match &measure.target {
         Some(target) => (
             show(name, Some(target.value)),
@@ -135,8 +168,12 @@ fn measure_row(measure: &Measure, labels: &Labels<'_>) -> MeasureRow {
     }
 }
 
+/// A score to one decimal, rounded down: 79.95 reads 79.9, so it never looks like it reached a
+/// grade's cut (80) that it missed.
 fn score(value: Option<f64>) -> String {
-    value.map_or("—".to_owned(), |v| format!("{v:.1}"))
+    value.map_or("—".to_owned(), |v| {
+        format!("{:.1}", (v * 10.0).floor() / 10.0)
+    })
 }
 
 fn percent(value: f64) -> String {
@@ -161,6 +198,9 @@ fn estimate_row(labels: &Labels<'_>, metric: &str, estimate: &Estimate) -> Vec<S
         estimate.n.to_string(),
     ]
 }
+
+/// The Pareto chart shows at most this many reasons (the table lists all).
+const PARETO_BARS: usize = 20;
 
 /// Lays out `report` for `labels`' reader.
 pub fn view(report: &MonthlyReport, labels: &Labels<'_>) -> ReportView {
@@ -252,7 +292,7 @@ pub fn view(report: &MonthlyReport, labels: &Labels<'_>) -> ReportView {
                 )
             })
     };
-    let mut charts = Vec::new();
+    let mut charts: Vec<Chart> = Vec::new();
     for metric in ["offered", "service_level", "csat", "aht_seconds"] {
         let values = series(metric);
         if values.iter().all(Option::is_none) {
@@ -329,14 +369,18 @@ pub fn view(report: &MonthlyReport, labels: &Labels<'_>) -> ReportView {
             .collect(),
     };
     let qa = &report.qa;
-    let qa_line = fill(
-        "qa_line",
-        &[
-            ("evaluations", qa.evaluations.to_string()),
-            ("score", show("qa_score", qa.mean_score)),
-            ("previous", show("qa_score", qa.previous_mean_score)),
-        ],
-    );
+    let qa_line = if qa.evaluations == 0 {
+        t("qa_none")
+    } else {
+        fill(
+            "qa_line",
+            &[
+                ("evaluations", qa.evaluations.to_string()),
+                ("score", show("qa_score", qa.mean_score)),
+                ("previous", show("qa_score", qa.previous_mean_score)),
+            ],
+        )
+    };
     let qa_problems = Table {
         header: vec![
             t("problem"),
@@ -374,9 +418,16 @@ pub fn view(report: &MonthlyReport, labels: &Labels<'_>) -> ReportView {
             estimate_row(labels, "ces", &s.ces),
         ],
     };
-    let pareto_line = fill("pareto_line", &[("cases", report.pareto.cases.to_string())]);
+    let pareto_line = fill(
+        "pareto_line",
+        &[
+            ("cases", report.pareto.cases.to_string()),
+            ("bars", PARETO_BARS.to_string()),
+        ],
+    );
     let pareto = Table {
         header: vec![
+            "#".to_owned(),
             t("reason"),
             t("cases"),
             t("share"),
@@ -387,8 +438,10 @@ pub fn view(report: &MonthlyReport, labels: &Labels<'_>) -> ReportView {
             .pareto
             .rows
             .iter()
-            .map(|row| {
+            .enumerate()
+            .map(|(rank, row)| {
                 vec![
+                    (rank + 1).to_string(),
                     row.names
                         .get(labels.language)
                         .filter(|n| !n.is_empty())
@@ -406,7 +459,7 @@ pub fn view(report: &MonthlyReport, labels: &Labels<'_>) -> ReportView {
             })
             .collect(),
     };
-    let pareto_rows: Vec<_> = report.pareto.rows.iter().take(12).collect();
+    let pareto_rows: Vec<_> = report.pareto.rows.iter().take(PARETO_BARS).collect();
     let pareto_chart = (!pareto_rows.is_empty()).then(|| {
         let shares: Vec<Option<f64>> = pareto_rows.iter().map(|r| Some(r.share)).collect();
         let cumulative: Vec<Option<f64>> = pareto_rows
@@ -497,6 +550,29 @@ pub fn view(report: &MonthlyReport, labels: &Labels<'_>) -> ReportView {
             .iter()
             .map(|m| measure_row(m, labels))
             .collect(),
+        coverage_note: {
+            let days = report.daily.days.len();
+            let partial = |with: usize| with > 0 && with < days.saturating_sub(3);
+            (partial(report.days_with_data)
+                || partial(report.previous_days_with_data)
+                || (report.previous_days_with_data == 0 && report.days_with_data > 0))
+                .then(|| {
+                    fill(
+                        "coverage_note",
+                        &[
+                            ("days", report.days_with_data.to_string()),
+                            ("previous_days", report.previous_days_with_data.to_string()),
+                        ],
+                    )
+                })
+        },
+        tickets_note: report
+            .tickets
+            .iter()
+            .find(|m| m.metric == "tickets_created")
+            .is_none_or(|m| m.value.unwrap_or(0.0) == 0.0)
+            .then(|| t("tickets_none")),
+        teams_note: t("teams_note"),
         findings,
         findings_note: t("findings_note"),
         charts,
@@ -513,5 +589,6 @@ pub fn view(report: &MonthlyReport, labels: &Labels<'_>) -> ReportView {
         forecast_line,
         forecast_chart,
         empty: t("empty"),
+        target_legend: t("target"),
     }
 }

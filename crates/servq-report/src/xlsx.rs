@@ -154,6 +154,9 @@ fn write(
     }
     sheet.set_column_width(0, 28)?;
     sheet.set_column_width(1, 24)?;
+    for column in 2..6 {
+        sheet.set_column_width(column, 16)?;
+    }
 
     // daily values with charts
     let daily_name = sheet_name(&t("sheet_daily"));
@@ -366,32 +369,34 @@ fn write(
             .get(labels.language)
             .filter(|n| !n.is_empty())
             .unwrap_or(&line.name);
-        sheet.write_string(row, 0, name)?;
-        sheet.write_number(row, 1, line.cases as f64)?;
-        sheet.write_number_with_format(row, 2, line.share, &formats.percent)?;
-        sheet.write_number_with_format(row, 3, line.cumulative_share, &formats.percent)?;
-        sheet.write_boolean(row, 4, line.vital)?;
+        sheet.write_number(row, 0, (index + 1) as f64)?;
+        sheet.write_string(row, 1, name)?;
+        sheet.write_number(row, 2, line.cases as f64)?;
+        sheet.write_number_with_format(row, 3, line.share, &formats.percent)?;
+        sheet.write_number_with_format(row, 4, line.cumulative_share, &formats.percent)?;
+        sheet.write_boolean(row, 5, line.vital)?;
     }
     if !report.pareto.rows.is_empty() {
         let last = report.pareto.rows.len() as u32;
         let mut chart = Chart::new(ChartType::Column);
         chart
             .add_series()
-            .set_categories((pareto_name.as_str(), 1, 0, last, 0))
-            .set_values((pareto_name.as_str(), 1, 1, last, 1))
-            .set_name((pareto_name.as_str(), 0, 1));
+            .set_categories((pareto_name.as_str(), 1, 1, last, 1))
+            .set_values((pareto_name.as_str(), 1, 2, last, 2))
+            .set_name((pareto_name.as_str(), 0, 2));
         let mut cumulative = Chart::new(ChartType::Line);
         cumulative
             .add_series()
-            .set_categories((pareto_name.as_str(), 1, 0, last, 0))
-            .set_values((pareto_name.as_str(), 1, 3, last, 3))
-            .set_name((pareto_name.as_str(), 0, 3))
+            .set_categories((pareto_name.as_str(), 1, 1, last, 1))
+            .set_values((pareto_name.as_str(), 1, 4, last, 4))
+            .set_name((pareto_name.as_str(), 0, 4))
             .set_secondary_axis(true);
         chart.combine(&cumulative);
         chart.title().set_name(&view.headings["pareto"]);
-        sheet.insert_chart(1, 6, &chart)?;
+        sheet.insert_chart(1, 7, &chart)?;
     }
-    sheet.set_column_width(0, 24)?;
+    sheet.set_column_width(0, 4)?;
+    sheet.set_column_width(1, 24)?;
 
     // forecast against actual
     if let Some(forecast) = &report.forecast {

@@ -163,20 +163,31 @@ pub(crate) async fn snapshot(
 const REPORT_POLICY: &str =
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'";
 
-fn rendered(
-    report: &servq_report::MonthlyReport,
+async fn rendered(
+    id: i64,
+    report: servq_report::MonthlyReport,
     format: RenderFormat,
     locale: Locale,
     download: bool,
 ) -> Result<Response, Problem> {
-    let back = t(locale, "reports.archive");
-    let back = (!download).then_some(("/reports", back.as_str()));
-    let bytes = app::render_with(report, format, locale, back).map_err(Problem::internal)?;
+    let file_name = app::file_name(&report, format);
+    // setting a PDF takes a good part of a second of CPU: not on the request threads
+    let bytes = tokio::task::spawn_blocking(move || {
+        let back = format!("← {}", t(locale, "reports.archive"));
+        let pdf = format!("/api/v1/reports/{id}/pdf");
+        let xlsx = format!("/api/v1/reports/{id}/xlsx");
+        let links = [
+            ("/reports", back.as_str()),
+            (pdf.as_str(), "PDF"),
+            (xlsx.as_str(), "XLSX"),
+        ];
+        app::render_with(&report, format, locale, if download { &[] } else { &links })
+    })
+    .await
+    .map_err(Problem::internal)?
+    .map_err(Problem::internal)?;
     let disposition = if download {
-        format!(
-            "attachment; filename=\"{}\"",
-            app::file_name(report, format)
-        )
+        format!("attachment; filename=\"{file_name}\"")
     } else {
         "inline".to_owned()
     };
@@ -216,7 +227,7 @@ pub(crate) async fn file(
         .and_then(Locale::parse)
         .unwrap_or(user.locale);
     let (_, report) = stored(&state, &user, Ok(Path(id))).await?;
-    rendered(&report, format, locale, true)
+    rendered(id, report, format, locale, true).await
 }
 
 /// `GET /reports/{id}`: the report as a page in the user's language.
@@ -228,13 +239,15 @@ pub(crate) async fn view(
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let (_, report) = stored(&state, &user, id).await?;
-    rendered(&report, RenderFormat::Html, user.locale, false)
+    let (row, report) = stored(&state, &user, id).await?;
+    rendered(row.id, report, RenderFormat::Html, user.locale, false).await
 }
 
 /// A stored report in the archive list.
 pub(crate) struct ReportRow {
     id: i64,
+    /// The newest report of its month.
+    latest: bool,
     period: String,
     origin: String,
     created_by: String,
@@ -268,6 +281,7 @@ pub(crate) async fn page(
     let locale = user.locale;
     let (_, zone) = state.centre_zone().await?;
     let today = crate::query_params::today(&zone);
+    let mut seen = std::collections::HashSet::new();
     let rows = state
         .store
         .reports()
@@ -275,6 +289,8 @@ pub(crate) async fn page(
         .map_err(Problem::internal)?
         .into_iter()
         .map(|report| ReportRow {
+            // the list is newest first within a month
+            latest: seen.insert(report.period.clone()),
             id: report.id,
             period: report.period,
             origin: t(locale, &format!("reports.origin_{}", report.origin.name())),
