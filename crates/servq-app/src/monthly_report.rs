@@ -178,7 +178,9 @@ fn finding(
     }
     let test = servq_stats::welch_t_test(&before, &now)?;
     let delta = value - previous;
-    if !(test.p < SIGNIFICANCE) || test.difference.signum() != delta.signum() || delta == 0.0 {
+    // a NaN p (no spread) is not significant either
+    let significant = test.p < SIGNIFICANCE;
+    if !significant || test.difference.signum() != delta.signum() || delta == 0.0 {
         return None;
     }
     let judgement = Judgement::of(metric, delta);
@@ -519,10 +521,12 @@ pub async fn generate(
     });
     let id = store
         .save_report(
-            KIND,
-            &report.month,
-            origin,
-            &text,
+            &servq_store::NewReport {
+                kind: KIND,
+                period: &report.month,
+                origin,
+                snapshot: &text,
+            },
             actor,
             now_ms(),
             mail.as_ref(),

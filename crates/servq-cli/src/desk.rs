@@ -12,6 +12,8 @@ use servq_app::{
 
 use crate::config::Config;
 
+// parsed once per run: the outbox flags of one command make it large, which costs nothing here
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, clap::Subcommand)]
 pub enum DeskCommand {
     /// Fire the SLA escalations due now (or as of --now): each breach and warning once, however

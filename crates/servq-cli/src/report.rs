@@ -109,10 +109,12 @@ async fn run_with(store: &servq_store::Store, command: ReportCommand) -> Result<
             let text = serde_json::to_string(&report)?;
             let id = store
                 .save_report(
-                    monthly_report::KIND,
-                    &report.month,
-                    servq_store::ReportOrigin::Manual,
-                    &text,
+                    &servq_store::NewReport {
+                        kind: monthly_report::KIND,
+                        period: &report.month,
+                        origin: servq_store::ReportOrigin::Manual,
+                        snapshot: &text,
+                    },
                     &servq_app::cli_actor(),
                     servq_app::now_ms(),
                     None,

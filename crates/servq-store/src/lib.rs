@@ -58,7 +58,7 @@ pub use jobs::{JobRun, JobRunStatus, SignInPurge};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
 pub use problems::{ProblemCase, ProblemSource};
 pub use ratings::{PEERS_SHARE_TEAM_KEY, StoredRating};
-pub use reports::{ReportMail, ReportOrigin, StoredReport};
+pub use reports::{NewReport, ReportMail, ReportOrigin, StoredReport};
 pub use reviews::{
     CodingRefused, ReasonGroup, ReviewReason, ReviewStatus, ReviewTask, ReviewTaskPage,
     ReviewTaskQuery,

@@ -31,6 +31,19 @@ impl ReportOrigin {
     }
 }
 
+/// A report to store.
+#[derive(Debug, Clone, Copy)]
+pub struct NewReport<'a> {
+    /// `monthly`.
+    pub kind: &'a str,
+    /// The period, `YYYY-MM`.
+    pub period: &'a str,
+    /// Manual or scheduled.
+    pub origin: ReportOrigin,
+    /// The data snapshot (JSON).
+    pub snapshot: &'a str,
+}
+
 /// The outbox messages announcing a new report.
 pub struct ReportMail<'a> {
     /// The outbox recipient name the sender maps to addresses.
@@ -79,14 +92,17 @@ impl Store {
     /// same transaction (so a report is announced exactly when it is stored).
     pub async fn save_report(
         &self,
-        kind: &str,
-        period: &str,
-        origin: ReportOrigin,
-        snapshot: &str,
+        report: &NewReport<'_>,
         actor: &Actor,
         now_ms: i64,
         mail: Option<&ReportMail<'_>>,
     ) -> Result<Option<i64>> {
+        let NewReport {
+            kind,
+            period,
+            origin,
+            snapshot,
+        } = *report;
         let mut transaction = self.begin_write().await?;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO reports (kind, period, origin, created_by, created_at, snapshot) \
