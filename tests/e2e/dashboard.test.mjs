@@ -775,3 +775,45 @@ test('a supervisor makes last month\'s quality report: archived, opened with the
   assert.equal(file, 403);
   await mine.close();
 });
+
+test('a supervisor sets a goal on a KPI in a form and sees its progress; an agent sees only the goals set on them', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.goto(`${base}/targets`);
+  await page.click('#goals-link');
+  await page.waitForURL(/\/goals$/);
+  assert.equal(await page.textContent('h1'), '改进目标');
+  // a wrong-way target is refused in words
+  await page.fill('#goal-name', '满意度冲刺');
+  await page.selectOption('#goal-metric', 'csat');
+  await page.fill('#goal-target', '1');
+  await page.click('#save-goal');
+  await page.waitForSelector('#message.error');
+  assert.match(await page.textContent('#message'), /较差一侧/);
+  await page.fill('#goal-target', '99');
+  await page.click('#save-goal');
+  await page.waitForSelector('#goals tbody tr');
+  const row = page.locator('#goals tbody tr', { hasText: '满意度冲刺' });
+  assert.match(await row.textContent(), /满意度冲刺.*99\.0%/s);
+  assert.match(await row.getAttribute('data-status'), /^(on_track|at_risk|off_track|met)$/);
+  // a goal for agent A001
+  await page.fill('#goal-name', 'A001 首呼解决');
+  await page.selectOption('#goal-metric', 'fcr_rate');
+  await page.selectOption('#goal-scope', 'agent');
+  await page.fill('#goal-scope-value', 'A001');
+  await page.fill('#goal-target', '99');
+  await page.click('#save-goal');
+  await page.waitForSelector('#goals tbody tr:has-text("A001 首呼解决")');
+  await context.close();
+
+  const mine = await browser.newContext({ locale: 'zh-CN' });
+  const agentPage = await mine.newPage();
+  await signIn(agentPage, 'agent1');
+  await agentPage.goto(`${base}/goals`);
+  const rows = agentPage.locator('#goals tbody tr');
+  assert.equal(await rows.count(), 1);
+  assert.match(await rows.first().textContent(), /A001 首呼解决/);
+  assert.equal(await agentPage.locator('#goal-form').count(), 0);
+  await mine.close();
+});

@@ -63,6 +63,7 @@ const staffPages = () => [
   '/performance/ratings',
   '/performance/model',
   '/reports',
+  '/goals',
   '/search?q=C-1x', '/no/such/page',
 ];
 

@@ -20,6 +20,7 @@ pub mod coaching;
 pub mod desk;
 pub mod desk_import;
 pub mod evaluation;
+pub mod goals;
 pub mod i18n;
 pub mod imports;
 pub mod jobs;

@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod desk;
 mod evaluation;
+mod goals;
 mod import;
 mod jobs;
 mod kpi;
@@ -78,6 +79,11 @@ enum Command {
     Targets {
         #[command(subcommand)]
         command: targets::TargetsCommand,
+    },
+    /// SMART goals bound to a KPI: set one, or see how each stands (progress, status, signal).
+    Goals {
+        #[command(subcommand)]
+        command: goals::GoalsCommand,
     },
     /// The monthly quality report: make one (PDF, XLSX or HTML), list or re-render the archive.
     Report {
@@ -183,6 +189,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Jobs { command } => jobs::run(&config, command).await,
         Command::Evaluation(args) => evaluation::run(&config, args).await,
         Command::Targets { command } => targets::run(&config, command).await,
+        Command::Goals { command } => goals::run(&config, command).await,
         Command::Report { command } => report::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,
         Command::User { command } => admin::user(&config, command).await,

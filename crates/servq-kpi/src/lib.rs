@@ -9,6 +9,7 @@
 mod counters;
 mod evaluation;
 mod format;
+pub mod goals;
 mod grouping;
 mod metrics;
 mod ratings;
@@ -25,6 +26,7 @@ pub use evaluation::{
     ModelScore, Perspective, STANDARD_DIMENSIONS, measure_score,
 };
 pub use format::{Judgement, change, show};
+pub use goals::GoalStatus;
 pub use grouping::{Dimension, Exclusion, Scope};
 pub use metrics::{
     AGENT_MEASURES, Better, METRICS, Metric, MetricValue, SURVEY_METRICS, Unit, abandon_rate,

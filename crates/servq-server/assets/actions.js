@@ -193,6 +193,22 @@ var servqSubmitActions = {
       effective_from: f.effective_from.value || null
     }, true);
   },
+  // A goal (/goals): ratios are typed in percent; the scope becomes the filter.
+  'save-goal': function (f) {
+    var scale = f.dataset.ratios.split(',').indexOf(f.metric.value) >= 0 ? 100 : 1;
+    var filter = {};
+    if (f.scope.value) { filter[f.scope.value] = f.scope_value.value; }
+    servqSend('POST', f.dataset.url, {
+      name: f.name.value,
+      metric: f.metric.value,
+      filter: filter,
+      target: f.target.value === '' ? null : Number(f.target.value) / scale,
+      relative: f.relative.value === '' ? null : Number(f.relative.value) / 100,
+      deadline: f.deadline.value,
+      baseline_from: f.baseline_from.value,
+      baseline_to: f.baseline_to.value
+    }, true);
+  },
   // A 360° rating (/performance/ratings): each dimension's select gives 1–5 or nothing.
   rate: function (f) {
     var body = {agent_id: f.agent_id.value, source: f.source.value, period_start: f.period_start.value,

@@ -14,6 +14,7 @@ mod desk_pages;
 mod drill;
 mod evaluations;
 mod exports;
+mod goals;
 mod imports;
 mod notifications;
 mod observe;
@@ -447,6 +448,7 @@ pub fn router(state: AppState) -> Router {
         .route("/planning/staffing", get(planning::staffing_page))
         .route("/targets", get(targets::page))
         .route("/reports", get(reports::page))
+        .route("/goals", get(goals::page))
         .route("/reports/{id}", get(reports::view))
         .route("/performance", get(performance::page))
         .route("/performance/ratings", get(performance::ratings_page))
@@ -562,6 +564,7 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         ("/api/v1/targets/alerts", get(targets::alerts)),
         ("/api/v1/reports", get(reports::list).post(reports::make)),
+        ("/api/v1/goals", get(goals::list).post(goals::add)),
         ("/api/v1/reports/{id}", get(reports::snapshot)),
         ("/api/v1/reports/{id}/{format}", get(reports::file)),
         ("/api/v1/targets/alert-days", put(targets::set_alert_days)),

@@ -62,6 +62,8 @@ impl Modify for Security {
         crate::targets::set,
         crate::targets::alerts,
         crate::targets::set_alert_days,
+        crate::goals::list,
+        crate::goals::add,
         crate::reports::list,
         crate::reports::make,
         crate::reports::snapshot,

@@ -45,6 +45,40 @@ pub fn xmr_limits(values: &[f64]) -> Option<XmrLimits> {
     })
 }
 
+/// A baseline needs this many points before its limits judge anything.
+pub const MIN_SIGNAL_BASELINE: usize = 6;
+/// This many points in a row on one side of the centre line are a shift (Western Electric rule 4
+/// as the improvement literature uses it).
+pub const SHIFT_RUN: usize = 8;
+
+/// Whether `later` values show a real change against the XmR limits of `baseline` (both in time
+/// order): a point beyond the limits, or [`SHIFT_RUN`] points in a row on one side of the centre
+/// line. `None` when the baseline has fewer than [`MIN_SIGNAL_BASELINE`] values (no limits).
+pub fn xmr_signal(baseline: &[f64], later: &[f64]) -> Option<bool> {
+    if baseline.len() < MIN_SIGNAL_BASELINE {
+        return None;
+    }
+    let limits = xmr_limits(baseline)?;
+    if later.iter().any(|value| limits.outside(*value)) {
+        return Some(true);
+    }
+    let mut run = 0;
+    let mut side = std::cmp::Ordering::Equal;
+    for value in later {
+        let here = value.total_cmp(&limits.centre);
+        if here != std::cmp::Ordering::Equal && here == side {
+            run += 1;
+        } else {
+            side = here;
+            run = usize::from(here != std::cmp::Ordering::Equal);
+        }
+        if run >= SHIFT_RUN {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +99,23 @@ mod tests {
         assert!(limits.outside(5.3));
         assert_eq!(xmr_limits(&[1.0]), None);
         assert_eq!(xmr_limits(&[1.0, f64::NAN]), None);
+    }
+
+    /// Baseline 10, 12, 11, 15, 12, 12 → X̄ = 12, MR̄ = (2+1+4+3+0)/5 = 2, limits 12 ± 5.319…:
+    /// 17.4 is beyond; 13, 13, … eight times is a shift; seven times is not; five baseline
+    /// points give no limits.
+    #[test]
+    fn hand_worked_signals() {
+        let baseline = [10.0, 12.0, 11.0, 15.0, 12.0, 12.0];
+        let limits = xmr_limits(&baseline).unwrap();
+        assert!((limits.upper - (12.0 + 6.0 / 1.128)).abs() < 1e-12);
+        assert_eq!(xmr_signal(&baseline, &[12.5, 17.4]), Some(true));
+        assert_eq!(xmr_signal(&baseline, &[13.0; 8]), Some(true));
+        assert_eq!(xmr_signal(&baseline, &[13.0; 7]), Some(false));
+        assert_eq!(
+            xmr_signal(&baseline, &[13.0, 11.0, 13.0, 11.0, 13.0, 11.0, 13.0, 11.0]),
+            Some(false)
+        );
+        assert_eq!(xmr_signal(&baseline[..5], &[30.0]), None);
     }
 }

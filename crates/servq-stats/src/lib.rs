@@ -28,7 +28,7 @@ mod subsets;
 mod weights;
 mod welch;
 
-pub use control::{D2_FOR_TWO, XmrLimits, xmr_limits};
+pub use control::{D2_FOR_TWO, MIN_SIGNAL_BASELINE, SHIFT_RUN, XmrLimits, xmr_limits, xmr_signal};
 pub use corr::{CorrelationMatrix, Method, correlation};
 pub use drivers::{DriverAnalysis, DriverOptions, Language, Step, drivers};
 pub use intervals::{Interval, mean_interval, nps_interval, wilson_interval};

@@ -13,6 +13,7 @@ mod coaching;
 mod contacts;
 mod cubes;
 mod evaluations;
+mod goals;
 mod import;
 mod import_jobs;
 mod jobs;
@@ -52,6 +53,7 @@ pub use evaluations::{
     Evaluation, EvaluationCreated, EvaluationRevision, EvaluationScore, EvaluationStatus,
     EvaluationStep, NewEvaluation, QueueItem, SamplingCandidate, StoredScorecard,
 };
+pub use goals::Goal;
 pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, StateImport};
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
 pub use jobs::{JobRun, JobRunStatus, SignInPurge};

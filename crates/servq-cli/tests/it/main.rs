@@ -12,6 +12,7 @@ mod admin;
 mod analysis;
 mod desk;
 mod evaluation;
+mod goals;
 mod jobs;
 mod qa;
 mod report;

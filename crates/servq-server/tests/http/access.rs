@@ -117,6 +117,8 @@ async fn every_route_for_every_role_follows_the_permission_matrix() {
             ("GET", "/desk/setup", None, Some(Permission::ManageDesk)),
             ("GET", "/targets", None, Some(Permission::ViewAllKpis)),
             ("GET", "/reports", None, Some(Permission::ViewAllKpis)),
+            ("GET", "/goals", None, Some(Permission::ViewOwnKpis)),
+            ("GET", "/api/v1/goals", None, Some(Permission::ViewOwnKpis)),
             (
                 "GET",
                 "/api/v1/reports",
