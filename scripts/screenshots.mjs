@@ -16,7 +16,8 @@ const { base, browser, signIn } = servq;
 // some work in flight, so the pages have something to show
 const setup = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
 await signIn(setup, 'admin');
-const ids = await setup.evaluate(async ({ from, to }) => {
+const ids = await setup.evaluate(async ({ from, to, days }) => {
+  const day7 = (offset) => days[String(offset)];
   const me = await (await fetch('/api/v1/me')).json();
   const post = async (url, body) => (await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify(body) })).json();
   await fetch('/api/v1/me/locale', { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify({ locale: 'zh-CN' }) });
@@ -28,8 +29,10 @@ const ids = await setup.evaluate(async ({ from, to }) => {
   const reviews = await (await fetch('/api/v1/reviews?limit=1')).json();
   const lastMonth = from.slice(0, 7);
   const report = await post('/api/v1/reports', { month: lastMonth });
+  await post('/api/v1/goals', { name: '满意度提升到 90%', metric: 'csat', target: 0.9, deadline: '2027-03-01', baseline_from: day7(-14), baseline_to: day7(-8) });
+  await post('/api/v1/goals', { name: '一组处理时长降 10%', metric: 'aht_seconds', relative: -0.1, filter: { team: '一组' }, deadline: '2027-02-01', baseline_from: day7(-14), baseline_to: day7(-8) });
   return { evaluation: evaluation.id, contact: a001.contact_id, ticket: ticket.id, review: reviews.tasks[0]?.response_id, report: report.id };
-}, { from: day(-7), to: day(-1) });
+}, { from: day(-7), to: day(-1), days: { '-14': day(-14), '-8': day(-8) } });
 
 const staff = [
   ['dashboard', '/'], ['contacts', `/contacts?from=${day(-7)}&to=${day(-1)}`], ['contact', `/contacts/${ids.contact}`],
