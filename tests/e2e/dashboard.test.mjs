@@ -817,3 +817,19 @@ test('a supervisor sets a goal on a KPI in a form and sees its progress; an agen
   assert.equal(await agentPage.locator('#goal-form').count(), 0);
   await mine.close();
 });
+
+test('a supervisor opens this morning\'s briefing from the dashboard: yesterday\'s measures as servq kpi counts them', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.click('#briefing-link');
+  await page.waitForURL(new RegExp(`/briefing/${day(0)}$`));
+  assert.equal(await page.textContent('h1'), `每日简报 ${day(0)}`);
+  const kpi = JSON.parse(run(['kpi', '--from', day(-1), '--to', day(-1), '--format', 'json'])).rows[0];
+  const offered = page.locator('#briefing-kpis tr', { hasText: '进线量' });
+  assert.equal((await offered.locator('td').nth(1).textContent()).trim(), String(kpi.offered));
+  await page.click('#previous-day');
+  await page.waitForURL(new RegExp(`/briefing/${day(-1)}$`));
+  assert.equal(await page.locator('#next-day').count(), 1);
+  await context.close();
+});

@@ -71,11 +71,13 @@ pub enum Job {
     KpiAlerts,
     /// On the 1st, the previous month's quality report, stored and mailed.
     MonthlyReport,
+    /// Each morning, yesterday's key KPIs, a good case, overdue tasks and problems, mailed.
+    DailyBriefing,
 }
 
 impl Job {
     /// Every job, in the order `servq jobs list` shows them.
-    pub const ALL: [Job; 7] = [
+    pub const ALL: [Job; 8] = [
         Job::Escalation,
         Job::SurveyDispatch,
         Job::OutboxDelivery,
@@ -83,6 +85,7 @@ impl Job {
         Job::SignInPurge,
         Job::KpiAlerts,
         Job::MonthlyReport,
+        Job::DailyBriefing,
     ];
 
     /// The job's name (`servq jobs run NAME`, `job_runs.job`).
@@ -95,6 +98,7 @@ impl Job {
             Job::Notify => "notify",
             Job::KpiAlerts => "kpi-alerts",
             Job::MonthlyReport => "monthly-report",
+            Job::DailyBriefing => "daily-briefing",
         }
     }
 
@@ -115,6 +119,9 @@ impl Job {
             }
             Job::MonthlyReport => {
                 "makes the previous month's quality report on the 1st, once, and mails it (PDF)"
+            }
+            Job::DailyBriefing => {
+                "mails the morning briefing: yesterday's key KPIs, a good case, overdue tasks, problems"
             }
         }
     }
@@ -139,6 +146,11 @@ impl Job {
             Job::MonthlyReport => Schedule::Cron {
                 pattern: "0 6 1 * *",
                 catch_up: 1,
+            },
+            // before the morning meeting; two missed mornings (a weekend's outage) catch up
+            Job::DailyBriefing => Schedule::Cron {
+                pattern: "30 8 * * *",
+                catch_up: 2,
             },
         }
     }
@@ -209,6 +221,17 @@ pub async fn run_once(context: &JobContext, job: Job, now: Timestamp) -> Result<
             let (_, zone) = crate::centre_zone(store).await?;
             let today = now.to_zoned(zone).date();
             crate::monthly_report::scheduled(store, today, &context.public_url).await?
+        }
+        Job::DailyBriefing => {
+            let (_, zone) = crate::centre_zone(store).await?;
+            let today = now.to_zoned(zone).date();
+            crate::briefing::scheduled(
+                store,
+                today,
+                &context.public_url,
+                context.outbox.report_language,
+            )
+            .await?
         }
         Job::SignInPurge => {
             let now_ms = now.as_millisecond();
@@ -322,7 +345,7 @@ pub async fn run_due(context: &JobContext, job: Job, now: Timestamp) -> Result<V
         }
     }
     for period in run {
-        if let Some(outcome) = run_period(context, job, &period, now).await? {
+        if let Some(outcome) = run_period(context, job, &period).await? {
             outcomes.push(outcome);
         }
     }
@@ -334,7 +357,6 @@ pub async fn run_period(
     context: &JobContext,
     job: Job,
     period: &Period,
-    now: Timestamp,
 ) -> Result<Option<PeriodOutcome>> {
     let store = &context.store;
     let at = period.at.timestamp().as_millisecond();
@@ -344,7 +366,9 @@ pub async fn run_period(
     {
         return Ok(None);
     }
-    let (status, detail) = match run_once(context, job, now).await {
+    // a period runs as of its own due time, so a missed morning caught up later reports its
+    // own day, not today
+    let (status, detail) = match run_once(context, job, period.at.timestamp()).await {
         Ok(detail) => (JobRunStatus::Done, detail),
         Err(error) => (JobRunStatus::Failed, format!("{error:#}")),
     };

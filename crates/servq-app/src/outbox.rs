@@ -57,9 +57,10 @@ pub struct OutboxConfig {
     pub email_from: String,
     /// Recipients of escalation e-mails.
     pub email_to: Vec<String>,
-    /// Recipients of the monthly quality report; empty: [`OutboxConfig::email_to`].
+    /// Recipients of the monthly quality report and the daily briefing; empty:
+    /// [`OutboxConfig::email_to`].
     pub report_to: Vec<String>,
-    /// The language the mailed report is written in.
+    /// The language the mailed report and briefing are written in.
     pub report_language: crate::i18n::Locale,
     /// Webhook URL; no webhooks are sent without one.
     pub webhook_url: Option<String>,
@@ -114,7 +115,9 @@ async fn send_email(
     message: &OutboxMessage,
 ) -> anyhow::Result<()> {
     let report = message.recipient == crate::monthly_report::RECIPIENT;
-    let recipients = if report && !config.report_to.is_empty() {
+    // the report and the morning briefing go to the managers' list when one is configured
+    let managers = report || message.recipient == crate::briefing::RECIPIENT;
+    let recipients = if managers && !config.report_to.is_empty() {
         &config.report_to
     } else {
         &config.email_to

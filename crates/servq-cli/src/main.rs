@@ -2,6 +2,7 @@
 //! parses its flags into domain types at the edge and calls the store and the pure crates.
 
 mod admin;
+mod briefing;
 mod config;
 mod demo;
 mod desk;
@@ -80,6 +81,9 @@ enum Command {
         #[command(subcommand)]
         command: targets::TargetsCommand,
     },
+    /// The morning briefing: yesterday's key KPIs against the day before and the targets, a good
+    /// case, overdue tasks and problems.
+    Briefing(briefing::BriefingArgs),
     /// SMART goals bound to a KPI: set one, or see how each stands (progress, status, signal).
     Goals {
         #[command(subcommand)]
@@ -189,6 +193,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Jobs { command } => jobs::run(&config, command).await,
         Command::Evaluation(args) => evaluation::run(&config, args).await,
         Command::Targets { command } => targets::run(&config, command).await,
+        Command::Briefing(args) => briefing::run(&config, args).await,
         Command::Goals { command } => goals::run(&config, command).await,
         Command::Report { command } => report::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,

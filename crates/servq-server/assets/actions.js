@@ -103,6 +103,8 @@ var servqClickActions = {
   },
   // A save through the API (servqSendFrom); "saved", a reload or the next page.
   send: servqSendFrom,
+  // The browser's print dialog (the briefing is made to be printed).
+  print: function () { window.print(); },
   // The request only, nothing said; a link goes on to its page (a notification marked read).
   request: function (el) {
     servqRequest(el.dataset.method || 'POST', el.dataset.url, servqBody(el));

@@ -8,6 +8,7 @@ mod admin_pages;
 mod analysis;
 mod api;
 pub mod auth;
+mod briefing;
 mod dashboard;
 pub mod desk;
 mod desk_pages;
@@ -449,6 +450,8 @@ pub fn router(state: AppState) -> Router {
         .route("/targets", get(targets::page))
         .route("/reports", get(reports::page))
         .route("/goals", get(goals::page))
+        .route("/briefing", get(briefing::today_page))
+        .route("/briefing/{date}", get(briefing::page))
         .route("/reports/{id}", get(reports::view))
         .route("/performance", get(performance::page))
         .route("/performance/ratings", get(performance::ratings_page))
@@ -565,6 +568,7 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/targets/alerts", get(targets::alerts)),
         ("/api/v1/reports", get(reports::list).post(reports::make)),
         ("/api/v1/goals", get(goals::list).post(goals::add)),
+        ("/api/v1/briefing", get(briefing::api)),
         ("/api/v1/reports/{id}", get(reports::snapshot)),
         ("/api/v1/reports/{id}/{format}", get(reports::file)),
         ("/api/v1/targets/alert-days", put(targets::set_alert_days)),

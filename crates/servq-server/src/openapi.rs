@@ -62,6 +62,7 @@ impl Modify for Security {
         crate::targets::set,
         crate::targets::alerts,
         crate::targets::set_alert_days,
+        crate::briefing::api,
         crate::goals::list,
         crate::goals::add,
         crate::reports::list,

@@ -7,6 +7,7 @@
 //! reader never sees a half-imported file and dashboards never rescan raw contacts.
 
 mod agents;
+mod briefing;
 mod cache;
 mod calibrations;
 mod coaching;
@@ -45,6 +46,7 @@ use sqlx::{
 };
 
 pub use agents::AgentRecord;
+pub use briefing::{PraiseComment, TopEvaluation};
 pub use calibrations::{Calibration, CalibrationSummary};
 pub use coaching::{CoachingSession, EvaluationAnswers};
 pub use contacts::{ContactDetail, ContactListQuery, ContactPage, ContactRow};

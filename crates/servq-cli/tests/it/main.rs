@@ -10,6 +10,7 @@ use std::{
 
 mod admin;
 mod analysis;
+mod briefing;
 mod desk;
 mod evaluation;
 mod goals;

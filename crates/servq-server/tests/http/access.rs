@@ -118,6 +118,12 @@ async fn every_route_for_every_role_follows_the_permission_matrix() {
             ("GET", "/targets", None, Some(Permission::ViewAllKpis)),
             ("GET", "/reports", None, Some(Permission::ViewAllKpis)),
             ("GET", "/goals", None, Some(Permission::ViewOwnKpis)),
+            (
+                "GET",
+                "/api/v1/briefing",
+                None,
+                Some(Permission::ViewAllKpis),
+            ),
             ("GET", "/api/v1/goals", None, Some(Permission::ViewOwnKpis)),
             (
                 "GET",
