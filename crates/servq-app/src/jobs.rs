@@ -345,7 +345,7 @@ pub async fn run_due(context: &JobContext, job: Job, now: Timestamp) -> Result<V
         }
     }
     for period in run {
-        if let Some(outcome) = run_period(context, job, &period).await? {
+        if let Some(outcome) = run_period(context, job, &period, now).await? {
             outcomes.push(outcome);
         }
     }
@@ -357,6 +357,7 @@ pub async fn run_period(
     context: &JobContext,
     job: Job,
     period: &Period,
+    now: Timestamp,
 ) -> Result<Option<PeriodOutcome>> {
     let store = &context.store;
     let at = period.at.timestamp().as_millisecond();
@@ -366,9 +367,13 @@ pub async fn run_period(
     {
         return Ok(None);
     }
-    // a period runs as of its own due time, so a missed morning caught up later reports its
-    // own day, not today
-    let (status, detail) = match run_once(context, job, period.at.timestamp()).await {
+    // a job about a day runs as of its period's due time, so a missed morning caught up later
+    // reports its own day, not today; the purge removes what has expired by now
+    let as_of = match job {
+        Job::SignInPurge => now,
+        _ => period.at.timestamp(),
+    };
+    let (status, detail) = match run_once(context, job, as_of).await {
         Ok(detail) => (JobRunStatus::Done, detail),
         Err(error) => (JobRunStatus::Failed, format!("{error:#}")),
     };

@@ -96,7 +96,7 @@ async fn run_job(
                     .forget_job_run(job.name(), &period.key)
                     .await?;
             }
-            match jobs::run_period(context, job, &period).await? {
+            match jobs::run_period(context, job, &period, now).await? {
                 Some(outcome) => vec![outcome],
                 None => bail!(
                     "{} {} has run (or was skipped) already; --again runs it again",
