@@ -833,3 +833,32 @@ test('a supervisor opens this morning\'s briefing from the dashboard: yesterday\
   assert.equal(await page.locator('#next-day').count(), 1);
   await context.close();
 });
+
+test('a supervisor accepts a suggested problem from the review Pareto and moves it to analysis; an agent may not see the register', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.click('#problems-link');
+  await page.waitForURL(/\/problems$/);
+  assert.equal(await page.textContent('h1'), '问题登记');
+  const suggestion = page.locator('#suggestions li.suggestion').first();
+  const title = (await suggestion.locator('strong').textContent()).trim();
+  assert.match(title, /客户不满意|质检共性问题|工单激增|持续异常/);
+  await suggestion.locator('button.accept-suggestion').click();
+  await page.waitForSelector('#problems tbody tr');
+  const row = page.locator('#problems tbody tr', { hasText: title });
+  assert.equal(await row.getAttribute('data-status'), 'open');
+  assert.equal(await page.locator('#suggestions li.suggestion', { hasText: title }).count(), 0);
+  await row.locator('button.move-problem[data-to="analysing"]').click();
+  await page.waitForSelector(`#problems tbody tr[data-status="analysing"]`);
+  // the morning briefing lists it
+  await page.goto(`${base}/briefing/${day(0)}`);
+  assert.match(await page.textContent('#briefing-problems'), new RegExp(title.replace(/[()（）]/g, '.')));
+  await context.close();
+
+  const mine = await browser.newContext({ locale: 'zh-CN' });
+  const agentPage = await mine.newPage();
+  await signIn(agentPage, 'agent1');
+  assert.equal((await agentPage.goto(`${base}/problems`)).status(), 403);
+  await mine.close();
+});

@@ -64,6 +64,7 @@ const staffPages = () => [
   '/performance/model',
   '/reports',
   '/goals',
+  '/problems',
   `/briefing/${day(0)}`,
   '/search?q=C-1x', '/no/such/page',
 ];

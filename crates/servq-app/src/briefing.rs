@@ -68,7 +68,13 @@ pub struct Briefing {
     pub kpis: Vec<BriefingKpi>,
     /// One good case, if the day had one.
     pub good_case: Option<GoodCase>,
+    /// The open problems of the register, most recently worked on first (at most
+    /// [`TOP_PROBLEMS`]).
+    pub problems: Vec<servq_store::Problem>,
 }
+
+/// How many open problems a briefing lists.
+pub const TOP_PROBLEMS: usize = 5;
 
 /// The measures the centre chose (or [`DEFAULT_METRICS`]).
 pub async fn metrics(store: &Store) -> Result<Vec<String>> {
@@ -172,16 +178,23 @@ pub async fn briefing(store: &Store, date: Date) -> Result<Briefing> {
                 why: praise.comment,
             }),
     };
+    let problems = store
+        .problems()
+        .await?
+        .into_iter()
+        .filter(|p| p.status.is_open())
+        .take(TOP_PROBLEMS)
+        .collect();
     Ok(Briefing {
         date,
         kpis,
         good_case,
+        problems,
     })
 }
 
-/// The briefing as its JSON contract (`servq briefing --format json`). Overdue tasks and
-/// problems come from the action plans and the problem register; until those exist in servq
-/// the lists are empty.
+/// The briefing as its JSON contract (`servq briefing --format json`). Overdue tasks come from
+/// the action plans; until those exist in servq the list is empty.
 pub fn briefing_json(briefing: &Briefing) -> Value {
     let kpis: serde_json::Map<String, Value> = briefing
         .kpis
@@ -209,7 +222,9 @@ pub fn briefing_json(briefing: &Briefing) -> Value {
             "kind": c.kind, "id": c.id, "agent_id": c.agent_id, "why": c.why,
         })),
         "overdue_tasks": [],
-        "problems": [],
+        "problems": briefing.problems.iter().map(|p| json!({
+            "id": p.id, "title": p.title, "status": p.status.name(),
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -235,6 +250,19 @@ pub fn briefing_text(briefing: &Briefing, locale: Locale, url: &str) -> String {
             t(locale, "briefing.day_before"),
             servq_kpi::show(&kpi.metric, kpi.previous),
         ));
+    }
+    if !briefing.problems.is_empty() {
+        text.push_str(&format!("\n{}:\n", t(locale, "briefing.problems")));
+        for problem in &briefing.problems {
+            text.push_str(&format!(
+                "- {} ({})\n",
+                problem.title,
+                t(
+                    locale,
+                    &format!("problems.status_{}", problem.status.name())
+                )
+            ));
+        }
     }
     if let Some(case) = &briefing.good_case {
         text.push_str(&format!(

@@ -28,6 +28,7 @@ pub mod jobs;
 pub mod monthly_report;
 pub mod notifications;
 pub mod outbox;
+pub mod problems;
 pub mod ratings;
 pub mod report;
 pub mod roster;

@@ -11,6 +11,7 @@ mod goals;
 mod import;
 mod jobs;
 mod kpi;
+mod problems;
 mod qa;
 mod report;
 mod serve;
@@ -84,6 +85,11 @@ enum Command {
     /// The morning briefing: yesterday's key KPIs against the day before and the targets, a good
     /// case, overdue tasks and problems.
     Briefing(briefing::BriefingArgs),
+    /// The problem register: suggestions to accept or dismiss, problems and their life cycle.
+    Problems {
+        #[command(subcommand)]
+        command: problems::ProblemsCommand,
+    },
     /// SMART goals bound to a KPI: set one, or see how each stands (progress, status, signal).
     Goals {
         #[command(subcommand)]
@@ -194,6 +200,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Evaluation(args) => evaluation::run(&config, args).await,
         Command::Targets { command } => targets::run(&config, command).await,
         Command::Briefing(args) => briefing::run(&config, args).await,
+        Command::Problems { command } => problems::run(&config, command).await,
         Command::Goals { command } => goals::run(&config, command).await,
         Command::Report { command } => report::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,

@@ -9,6 +9,7 @@ mod dispatch;
 mod error;
 mod ids;
 mod natural;
+mod problem;
 mod rating;
 mod setting;
 mod survey;
@@ -23,6 +24,7 @@ pub use dispatch::{DispatchRule, SendVia, SurveyCandidate, choose_invitations};
 pub use error::{FieldError, ParseError, QUOTED_CHARS, shown};
 pub use ids::{AgentId, ContactId, CustomerId, Label, parse_queue_list};
 pub use natural::natural_key;
+pub use problem::{ProblemClass, ProblemStatus};
 pub use rating::{
     MAX_RATING_COMMENT_CHARS, RATING_COLUMNS, RATING_DIMENSIONS, RATING_REQUIRED, RaterFacts,
     RaterRefusal, RatingRecord, RatingSource, check_rater,

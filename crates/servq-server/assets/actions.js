@@ -195,6 +195,11 @@ var servqSubmitActions = {
       effective_from: f.effective_from.value || null
     }, true);
   },
+  // A problem recorded by hand (/problems).
+  'save-problem': function (f) {
+    var field = f.elements;
+    servqSend('POST', f.dataset.url, {title: field.title.value, class: field['class'].value, owner: field.owner.value, description: field.description.value}, true);
+  },
   // A goal (/goals): ratios are typed in percent; the scope becomes the filter.
   'save-goal': function (f) {
     var scale = f.dataset.ratios.split(',').indexOf(f.metric.value) >= 0 ? 100 : 1;

@@ -86,6 +86,8 @@ pub(crate) struct BriefingPage {
     good_case: Option<(String, String, String, String)>,
     previous_day: String,
     next_day: Option<String>,
+    /// (id, title, status text, status code)
+    problems: Vec<(i64, String, String, &'static str)>,
 }
 
 /// `GET /briefing`: today's.
@@ -155,6 +157,18 @@ pub(crate) async fn page(
         intro: t(locale, "briefing.intro").replace("{day}", &add_days(date, -1).to_string()),
         rows,
         good_case,
+        problems: briefing
+            .problems
+            .iter()
+            .map(|p| {
+                (
+                    p.id,
+                    p.title.clone(),
+                    t(locale, &format!("problems.status_{}", p.status.name())),
+                    p.status.name(),
+                )
+            })
+            .collect(),
         previous_day: add_days(date, -1).to_string(),
         next_day: (date < today(&zone)).then(|| add_days(date, 1).to_string()),
     };

@@ -23,6 +23,7 @@ mod openapi;
 mod pages;
 mod performance;
 mod planning;
+mod problem_register;
 mod qa_pages;
 mod qa_setup;
 mod query_params;
@@ -450,6 +451,7 @@ pub fn router(state: AppState) -> Router {
         .route("/targets", get(targets::page))
         .route("/reports", get(reports::page))
         .route("/goals", get(goals::page))
+        .route("/problems", get(problem_register::page))
         .route("/briefing", get(briefing::today_page))
         .route("/briefing/{date}", get(briefing::page))
         .route("/reports/{id}", get(reports::view))
@@ -569,6 +571,23 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/reports", get(reports::list).post(reports::make)),
         ("/api/v1/goals", get(goals::list).post(goals::add)),
         ("/api/v1/briefing", get(briefing::api)),
+        (
+            "/api/v1/problems",
+            get(problem_register::list).post(problem_register::add),
+        ),
+        ("/api/v1/problems/{id}", put(problem_register::move_to)),
+        (
+            "/api/v1/problems/suggestions",
+            get(problem_register::suggestions),
+        ),
+        (
+            "/api/v1/problems/suggestions/accept",
+            post(problem_register::accept),
+        ),
+        (
+            "/api/v1/problems/suggestions/dismiss",
+            post(problem_register::dismiss),
+        ),
         ("/api/v1/reports/{id}", get(reports::snapshot)),
         ("/api/v1/reports/{id}/{format}", get(reports::file)),
         ("/api/v1/targets/alert-days", put(targets::set_alert_days)),

@@ -19,6 +19,7 @@ mod import;
 mod import_jobs;
 mod jobs;
 mod kpi_query;
+mod problem_register;
 mod problems;
 mod ratings;
 mod reports;
@@ -60,6 +61,7 @@ pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, State
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
 pub use jobs::{JobRun, JobRunStatus, SignInPurge};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
+pub use problem_register::Problem;
 pub use problems::{ProblemCase, ProblemSource};
 pub use ratings::{PEERS_SHARE_TEAM_KEY, StoredRating};
 pub use reports::{NewReport, ReportMail, ReportOrigin, StoredReport};

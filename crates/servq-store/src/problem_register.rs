@@ -1,0 +1,210 @@
+//! The problem register: problems found (by hand or accepted from a suggestion), where each
+//! stands in its life cycle, and the suggestions a manager dismissed.
+
+use servq_core::{ProblemClass, ProblemStatus};
+use sqlx::Row;
+
+use crate::{Actor, Result, Store, StoreError, users::audit};
+
+/// A problem in the register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Row id (0 for a new one).
+    pub id: i64,
+    /// Its class.
+    pub class: ProblemClass,
+    /// A short title.
+    pub title: String,
+    /// What is wrong, with the evidence in words.
+    pub description: String,
+    /// Where it came from: `manual`, or the suggestion's kind (`review_reason`, `qa`,
+    /// `ticket_category`, `kpi_alert`).
+    pub source: String,
+    /// The suggestion it was accepted from (e.g. `kpi_alert:12`); empty for a manual one.
+    pub source_key: String,
+    /// Where it stands.
+    pub status: ProblemStatus,
+    /// Who owns it (a username); empty: nobody yet.
+    pub owner: String,
+    /// Who recorded it.
+    pub created_by: String,
+    /// When, epoch ms.
+    pub created_at: i64,
+    /// Last change, epoch ms.
+    pub updated_at: i64,
+}
+
+fn problem_of(row: &sqlx::any::AnyRow) -> Result<Problem> {
+    let class: String = row.try_get("class")?;
+    let status: String = row.try_get("status")?;
+    Ok(Problem {
+        id: row.try_get("id")?,
+        class: ProblemClass::parse(&class).ok_or(StoreError::CorruptValue {
+            column: "class",
+            value: class,
+        })?,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        source: row.try_get("source")?,
+        source_key: row.try_get("source_key")?,
+        status: ProblemStatus::parse(&status).ok_or(StoreError::CorruptValue {
+            column: "status",
+            value: status,
+        })?,
+        owner: row.try_get("owner")?,
+        created_by: row.try_get("created_by")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+const COLUMNS: &str = "CAST(id AS BIGINT) AS id, class, title, description, source, source_key, \
+                       status, owner, created_by, created_at, updated_at";
+
+impl Store {
+    /// Records a problem (status open) and audits it; its id. A suggestion accepted twice (two
+    /// managers at once) is recorded once: the second gets the first one's id.
+    pub async fn add_problem(&self, problem: &Problem, actor: &Actor, now_ms: i64) -> Result<i64> {
+        let mut transaction = self.begin_write().await?;
+        if !problem.source_key.is_empty() {
+            let existing: Option<i64> =
+                sqlx::query_scalar("SELECT CAST(id AS BIGINT) FROM problems WHERE source_key = $1")
+                    .bind(problem.source_key.as_str())
+                    .fetch_optional(&mut *transaction)
+                    .await?;
+            if let Some(id) = existing {
+                return Ok(id);
+            }
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO problems (class, title, description, source, source_key, status, owner, \
+             created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $8) \
+             RETURNING CAST(id AS BIGINT)",
+        )
+        .bind(problem.class.name())
+        .bind(problem.title.as_str())
+        .bind(problem.description.as_str())
+        .bind(problem.source.as_str())
+        .bind(problem.source_key.as_str())
+        .bind(problem.owner.as_str())
+        .bind(actor.name.as_str())
+        .bind(now_ms)
+        .fetch_one(&mut *transaction)
+        .await?;
+        audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "create",
+            "problem",
+            &id.to_string(),
+            &serde_json::json!({"class": problem.class.name(), "title": problem.title,
+                "source": problem.source_key})
+            .to_string(),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(id)
+    }
+
+    /// Every problem, open ones first (by status order), newest first within.
+    pub async fn problems(&self) -> Result<Vec<Problem>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM problems ORDER BY updated_at DESC, id DESC"
+        )))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(problem_of)
+        .collect()
+    }
+
+    /// One problem.
+    pub async fn problem(&self, id: i64) -> Result<Option<Problem>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM problems WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(problem_of)
+        .transpose()
+    }
+
+    /// Moves a problem from `from` to `to` (and sets its owner); audited. `false` when it was no
+    /// longer at `from` (someone moved it meanwhile).
+    pub async fn move_problem(
+        &self,
+        id: i64,
+        from: ProblemStatus,
+        to: ProblemStatus,
+        owner: &str,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let mut transaction = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE problems SET status = $1, owner = $2, updated_at = $3 WHERE id = $4 AND status = $5",
+        )
+        .bind(to.name())
+        .bind(owner)
+        .bind(now_ms)
+        .bind(id)
+        .bind(from.name())
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "update",
+            "problem",
+            &id.to_string(),
+            &serde_json::json!({"from": from.name(), "to": to.name(), "owner": owner}).to_string(),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    /// Dismisses a suggestion so it is not offered again; audited.
+    pub async fn dismiss_suggestion(&self, key: &str, actor: &Actor, now_ms: i64) -> Result<()> {
+        let mut transaction = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO problem_dismissals (source_key, dismissed_by, dismissed_at) \
+             VALUES ($1, $2, $3) ON CONFLICT (source_key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(actor.name.as_str())
+        .bind(now_ms)
+        .execute(&mut *transaction)
+        .await?;
+        audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "dismiss",
+            "problem_suggestion",
+            key,
+            "{}",
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// The suggestion keys already accepted or dismissed.
+    pub async fn handled_suggestions(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT source_key FROM problems WHERE source_key <> '' \
+             UNION SELECT source_key FROM problem_dismissals",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
