@@ -862,3 +862,35 @@ test('a supervisor accepts a suggested problem from the review Pareto and moves 
   assert.equal((await agentPage.goto(`${base}/problems`)).status(), 403);
   await mine.close();
 });
+
+test('a supervisor gives a task under a problem to a colleague; the owner sees it overdue, is told, and marks it done', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.goto(`${base}/problems`);
+  await page.evaluate(async () => {
+    const me = await (await fetch('/api/v1/me')).json();
+    await fetch('/api/v1/problems', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify({ class: 'problem_solving', title: '知识库检索不到答案' }) });
+  });
+  await page.goto(`${base}/tasks`);
+  await page.fill('#task-title', '整理常见问题答案');
+  await page.selectOption('#task-parent', { label: '问题 · 知识库检索不到答案' });
+  await page.fill('#task-owner', 'qa1');
+  await page.fill('#task-due', day(-1));
+  await page.click('#save-task');
+  await page.waitForSelector('#tasks tbody tr:has-text("整理常见问题答案")');
+  await context.close();
+
+  const owner = await browser.newContext({ locale: 'zh-CN' });
+  const ownerPage = await owner.newPage();
+  await signIn(ownerPage, 'qa1');
+  await ownerPage.goto(`${base}/tasks`);
+  const row = ownerPage.locator('#tasks tbody tr', { hasText: '整理常见问题答案' });
+  assert.match(await row.textContent(), /逾期/);
+  await ownerPage.goto(`${base}/notifications`);
+  assert.match(await ownerPage.textContent('main'), /你有新的改进任务：整理常见问题答案/);
+  await ownerPage.goto(`${base}/tasks`);
+  await ownerPage.locator('#tasks tbody tr', { hasText: '整理常见问题答案' }).locator('button.finish-task').click();
+  await ownerPage.waitForSelector('#tasks tbody tr[data-status="done"]');
+  await owner.close();
+});

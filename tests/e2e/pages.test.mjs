@@ -65,6 +65,7 @@ const staffPages = () => [
   '/reports',
   '/goals',
   '/problems',
+  '/tasks',
   `/briefing/${day(0)}`,
   '/search?q=C-1x', '/no/such/page',
 ];

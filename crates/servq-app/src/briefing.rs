@@ -71,6 +71,8 @@ pub struct Briefing {
     /// The open problems of the register, most recently worked on first (at most
     /// [`TOP_PROBLEMS`]).
     pub problems: Vec<servq_store::Problem>,
+    /// Open tasks past their due date.
+    pub overdue_tasks: Vec<servq_store::Task>,
 }
 
 /// How many open problems a briefing lists.
@@ -185,16 +187,17 @@ pub async fn briefing(store: &Store, date: Date) -> Result<Briefing> {
         .filter(|p| p.status.is_open())
         .take(TOP_PROBLEMS)
         .collect();
+    let overdue_tasks = crate::tasks::overdue(store, date).await?;
     Ok(Briefing {
         date,
         kpis,
         good_case,
         problems,
+        overdue_tasks,
     })
 }
 
-/// The briefing as its JSON contract (`servq briefing --format json`). Overdue tasks come from
-/// the action plans; until those exist in servq the list is empty.
+/// The briefing as its JSON contract (`servq briefing --format json`).
 pub fn briefing_json(briefing: &Briefing) -> Value {
     let kpis: serde_json::Map<String, Value> = briefing
         .kpis
@@ -221,7 +224,9 @@ pub fn briefing_json(briefing: &Briefing) -> Value {
         "good_case": briefing.good_case.as_ref().map(|c| json!({
             "kind": c.kind, "id": c.id, "agent_id": c.agent_id, "why": c.why,
         })),
-        "overdue_tasks": [],
+        "overdue_tasks": briefing.overdue_tasks.iter().map(|task| json!({
+            "id": task.id, "title": task.title, "owner": task.owner, "due": task.due,
+        })).collect::<Vec<_>>(),
         "problems": briefing.problems.iter().map(|p| json!({
             "id": p.id, "title": p.title, "status": p.status.name(),
         })).collect::<Vec<_>>(),
@@ -250,6 +255,15 @@ pub fn briefing_text(briefing: &Briefing, locale: Locale, url: &str) -> String {
             t(locale, "briefing.day_before"),
             servq_kpi::show(&kpi.metric, kpi.previous),
         ));
+    }
+    if !briefing.overdue_tasks.is_empty() {
+        text.push_str(&format!("\n{}:\n", t(locale, "briefing.overdue")));
+        for task in &briefing.overdue_tasks {
+            text.push_str(&format!(
+                "- {} ({}, {})\n",
+                task.title, task.owner, task.due
+            ));
+        }
     }
     if !briefing.problems.is_empty() {
         text.push_str(&format!("\n{}:\n", t(locale, "briefing.problems")));
@@ -284,6 +298,10 @@ pub async fn scheduled(
     locale: Locale,
 ) -> Result<String> {
     let briefing = briefing(store, today).await?;
+    // each morning a task is overdue its owner hears of it again
+    store
+        .remind_overdue_tasks(&today.to_string(), &crate::system_actor(), now_ms())
+        .await?;
     let url = format!("{}/briefing/{today}", public_url.trim_end_matches('/'));
     let subject = t(locale, "briefing.title").replace("{date}", &today.to_string());
     store

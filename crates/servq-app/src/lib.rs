@@ -35,6 +35,7 @@ pub mod roster;
 pub mod staffing;
 pub mod surveys;
 pub mod targets;
+pub mod tasks;
 pub mod users;
 
 use servq_store::Actor;

@@ -34,11 +34,15 @@ pub enum NotificationKind {
     KpiAlert,
     /// A coaching session with me was recorded.
     CoachingSession,
+    /// An action-plan task was given to me.
+    TaskAssigned,
+    /// A task of mine is past its due date (each morning until it is done).
+    TaskOverdue,
 }
 
 impl NotificationKind {
     /// Every kind, in the order the preferences show them.
-    pub const ALL: [NotificationKind; 8] = [
+    pub const ALL: [NotificationKind; 10] = [
         NotificationKind::EvaluationNew,
         NotificationKind::EvaluationDisputed,
         NotificationKind::EvaluationRereviewed,
@@ -47,6 +51,8 @@ impl NotificationKind {
         NotificationKind::SlaBreach,
         NotificationKind::KpiAlert,
         NotificationKind::CoachingSession,
+        NotificationKind::TaskAssigned,
+        NotificationKind::TaskOverdue,
     ];
 
     /// The stored name.
@@ -60,6 +66,8 @@ impl NotificationKind {
             NotificationKind::SlaBreach => "sla_breach",
             NotificationKind::KpiAlert => "kpi_alert",
             NotificationKind::CoachingSession => "coaching_session",
+            NotificationKind::TaskAssigned => "task_assigned",
+            NotificationKind::TaskOverdue => "task_overdue",
         }
     }
 
@@ -78,6 +86,9 @@ impl NotificationKind {
             NotificationKind::KpiAlert => "/targets".to_owned(),
             // an agent sees their own card, where the sessions are
             NotificationKind::CoachingSession => "/performance#coaching".to_owned(),
+            NotificationKind::TaskAssigned | NotificationKind::TaskOverdue => {
+                format!("/tasks#task-{segment}")
+            }
             _ => format!("/tickets/{segment}"),
         }
     }
@@ -218,6 +229,25 @@ async fn recipients<'a>(
             agents_users(&session.agent_id)
                 .into_iter()
                 .map(|user| (user, NotificationKind::CoachingSession, values.clone()))
+                .collect()
+        }
+        NotificationSource::Audit if event.what == "assign" || event.what == "overdue" => {
+            let Some(task) = (match event.subject_id.parse::<i64>() {
+                Ok(id) => store.task(id).await?,
+                Err(_) => None,
+            }) else {
+                return Ok(Vec::new());
+            };
+            let kind = if event.what == "assign" {
+                NotificationKind::TaskAssigned
+            } else {
+                NotificationKind::TaskOverdue
+            };
+            let values = json!({"title": task.title, "due": task.due});
+            users
+                .iter()
+                .filter(|u| u.username == task.owner)
+                .map(|user| (user, kind, values.clone()))
                 .collect()
         }
         NotificationSource::Audit => {

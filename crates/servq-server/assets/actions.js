@@ -195,6 +195,14 @@ var servqSubmitActions = {
       effective_from: f.effective_from.value || null
     }, true);
   },
+  // A task under a problem or a goal (/tasks): the parent select says which.
+  'save-task': function (f) {
+    var field = f.elements;
+    var parent = field.parent.value.split(':');
+    var body = {title: field.task_title.value, owner: field.owner.value, due: field.due.value};
+    body[parent[0] === 'goal' ? 'goal_id' : 'problem_id'] = Number(parent[1]);
+    servqSend('POST', f.dataset.url, body, true);
+  },
   // A problem recorded by hand (/problems).
   'save-problem': function (f) {
     var field = f.elements;

@@ -88,6 +88,8 @@ pub(crate) struct BriefingPage {
     next_day: Option<String>,
     /// (id, title, status text, status code)
     problems: Vec<(i64, String, String, &'static str)>,
+    /// (id, title, owner, due)
+    overdue_tasks: Vec<(i64, String, String, String)>,
 }
 
 /// `GET /briefing`: today's.
@@ -166,6 +168,18 @@ pub(crate) async fn page(
                     p.title.clone(),
                     t(locale, &format!("problems.status_{}", p.status.name())),
                     p.status.name(),
+                )
+            })
+            .collect(),
+        overdue_tasks: briefing
+            .overdue_tasks
+            .iter()
+            .map(|task| {
+                (
+                    task.id,
+                    task.title.clone(),
+                    task.owner.clone(),
+                    task.due.clone(),
                 )
             })
             .collect(),

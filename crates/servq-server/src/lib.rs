@@ -32,6 +32,7 @@ mod reviews;
 mod search;
 mod surveys;
 mod targets;
+mod tasks;
 mod transcript;
 
 use std::net::SocketAddr;
@@ -452,6 +453,7 @@ pub fn router(state: AppState) -> Router {
         .route("/reports", get(reports::page))
         .route("/goals", get(goals::page))
         .route("/problems", get(problem_register::page))
+        .route("/tasks", get(tasks::page))
         .route("/briefing", get(briefing::today_page))
         .route("/briefing/{date}", get(briefing::page))
         .route("/reports/{id}", get(reports::view))
@@ -576,6 +578,8 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             get(problem_register::list).post(problem_register::add),
         ),
         ("/api/v1/problems/{id}", put(problem_register::move_to)),
+        ("/api/v1/tasks", get(tasks::list).post(tasks::add)),
+        ("/api/v1/tasks/{id}", put(tasks::finish)),
         (
             "/api/v1/problems/suggestions",
             get(problem_register::suggestions),

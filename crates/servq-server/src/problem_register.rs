@@ -204,6 +204,7 @@ pub(crate) async fn accept(
 /// `POST /api/v1/problems/suggestions/dismiss`: never offers the suggestion again; 204.
 #[utoipa::path(post, path = "/api/v1/problems/suggestions/dismiss", tag = "problems", request_body = SuggestionBody,
     responses((status = 204, description = "Dismissed"),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),

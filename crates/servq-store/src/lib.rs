@@ -31,6 +31,7 @@ mod settings;
 mod sql;
 mod surveys;
 mod targets;
+mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod ticket_cube;
@@ -75,6 +76,7 @@ pub use surveys::{
     Invitation, NewInvitation, NewResponse, ResponseRefused, StoredResponse, StoredSurveyTemplate,
 };
 pub use targets::{KpiAlert, NewTarget, StoredModel, StoredTarget};
+pub use tasks::{Task, TaskStatus};
 pub use tickets::{
     Attachment, ClockRow, CustomerContact, DeskTable, EscalationPass, ListedTicket, NewTicket,
     OutboxMessage, PickAgent, ReturnVisit, Ticket, TicketChange, TicketEvent, TicketGroup,

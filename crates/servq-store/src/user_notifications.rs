@@ -182,7 +182,8 @@ impl Store {
         let queries = [
             "SELECT id, action, entity_id, '' AS metric, at FROM audit_log WHERE id > $1 \
              AND ((entity = 'evaluation' AND action IN ('create', 'disputed', 'rereviewed')) \
-               OR (entity = 'coaching_session' AND action = 'coaching')) \
+               OR (entity = 'coaching_session' AND action = 'coaching') \
+               OR (entity = 'task' AND action IN ('assign', 'overdue'))) \
              ORDER BY id LIMIT $2",
             "SELECT id, kind, ticket_id, '' AS metric, at FROM ticket_events WHERE id > $1 \
              AND kind IN ('created', 'transfer') ORDER BY id LIMIT $2",
