@@ -30,8 +30,9 @@ async fn evaluations_disputes_and_assignments_notify_the_people_concerned() {
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{settings}");
-        // every kind: evaluations (3), tickets and SLA (3), KPI alerts, coaching sessions
-        assert_eq!(settings["kinds"].as_array().unwrap().len(), 8);
+        // every kind: evaluations (3), tickets and SLA (3), KPI alerts, coaching sessions, tasks
+        // given and overdue
+        assert_eq!(settings["kinds"].as_array().unwrap().len(), 10);
         let (status, bad) = agent
             .put_json(
                 "/api/v1/me/notifications",
