@@ -29,9 +29,16 @@ const ids = await setup.evaluate(async ({ from, to, days }) => {
   const reviews = await (await fetch('/api/v1/reviews?limit=1')).json();
   const lastMonth = from.slice(0, 7);
   const report = await post('/api/v1/reports', { month: lastMonth });
+  const problem = await post('/api/v1/problems', { class: 'process_design', title: '客户重复描述问题', description: '近一周 12 通投诉提到“又要从头说一遍”', owner: 'admin' });
+  await fetch(`/api/v1/problems/${problem.id}/analysis`, { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify({
+    whys: [{ why: '客户为什么要重复描述问题？', because: '坐席没有查看工单历史' }, { why: '为什么没有查看？', because: '系统没有关联客户历史' }, { why: '为什么没有关联？', because: '没有客户画像标签' }],
+    root: 2,
+    causes: [{ category: 'people', cause: '新员工不熟悉历史查询', likelihood: 'likely' }, { category: 'process', cause: '交接不记录上次处理', likelihood: 'possible' }, { category: 'technology', cause: '客户历史不在弹屏上', likelihood: 'confirmed' }, { category: 'resources', cause: '高峰时段人手不足', likelihood: 'possible' }],
+  }) });
+  await post('/api/v1/tasks', { title: '弹屏显示最近 5 次来电', owner: 'admin', due: day7(-8), problem_id: problem.id });
   await post('/api/v1/goals', { name: '满意度提升到 90%', metric: 'csat', target: 0.9, deadline: '2027-03-01', baseline_from: day7(-14), baseline_to: day7(-8) });
   await post('/api/v1/goals', { name: '一组处理时长降 10%', metric: 'aht_seconds', relative: -0.1, filter: { team: '一组' }, deadline: '2027-02-01', baseline_from: day7(-14), baseline_to: day7(-8) });
-  return { evaluation: evaluation.id, contact: a001.contact_id, ticket: ticket.id, review: reviews.tasks[0]?.response_id, report: report.id };
+  return { problem: problem.id, evaluation: evaluation.id, contact: a001.contact_id, ticket: ticket.id, review: reviews.tasks[0]?.response_id, report: report.id };
 }, { from: day(-7), to: day(-1), days: { '-14': day(-14), '-8': day(-8) } });
 
 const staff = [
@@ -45,7 +52,7 @@ const staff = [
   ['performance', '/performance'],
   ['performance_ratings', '/performance/ratings'],
   ['performance_model', '/performance/model'],
-  ['problems', '/problems'], ['tasks', '/tasks'], ['goals', '/goals'], ['briefing', `/briefing/${day(0)}`], ['reports', '/reports'], ['report', `/reports/${ids.report}`],
+  ['problems', '/problems'], ['problem', `/problems/${ids.problem}`], ['tasks', '/tasks'], ['goals', '/goals'], ['briefing', `/briefing/${day(0)}`], ['reports', '/reports'], ['report', `/reports/${ids.report}`],
   ['import', '/import'], ['audit', '/audit'], ['users', '/admin/users'], ['roster', '/admin/roster'], ['settings', '/admin/settings'], ['account', '/account'], ['notifications', '/notifications'], ['not_found', '/no/such/page'],
 ];
 for (const width of [1366, 390]) {

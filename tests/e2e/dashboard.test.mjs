@@ -894,3 +894,42 @@ test('a supervisor gives a task under a problem to a colleague; the owner sees i
   await ownerPage.waitForSelector('#tasks tbody tr[data-status="done"]');
   await owner.close();
 });
+
+test('a supervisor records a 5-Why chain and a fishbone for a problem: the root is marked, the fishbone drawn with the cause', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.goto(`${base}/problems`);
+  const id = await page.evaluate(async () => {
+    const me = await (await fetch('/api/v1/me')).json();
+    const made = await (await fetch('/api/v1/problems', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify({ class: 'process_design', title: '客户重复描述问题' }) })).json();
+    return made.id;
+  });
+  await page.goto(`${base}/problems/${id}`);
+  const rows = page.locator('tr.why-row');
+  await rows.nth(0).locator('.why').fill('客户为什么要重复描述问题？');
+  await rows.nth(0).locator('.because').fill('坐席没有查看工单历史');
+  await rows.nth(1).locator('.why').fill('为什么没有查看工单历史？');
+  await rows.nth(1).locator('.because').fill('系统没有关联客户历史');
+  await rows.nth(1).locator('.root').check();
+  const cause = page.locator('tr.cause-row').first();
+  await cause.locator('.category').selectOption('technology');
+  await cause.locator('.cause').fill('客户历史不在来电弹屏上');
+  await cause.locator('.likelihood').selectOption('confirmed');
+  await page.click('#save-analysis');
+  await page.waitForSelector('#root-cause');
+  assert.match(await page.textContent('#root-cause'), /系统没有关联客户历史/);
+  assert.match(await page.textContent('#fishbone'), /技术.*客户历史不在来电弹屏上/s);
+  const saved = await page.evaluate(async (id) => (await fetch(`/api/v1/problems/${id}/analysis`)).json(), id);
+  assert.equal(saved.whys.length, 2);
+  assert.equal(saved.root, 1);
+  assert.equal(saved.causes[0].likelihood, 'confirmed');
+  // a cause without text on a made-up branch is refused by name
+  const refused = await page.evaluate(async (id) => {
+    const me = await (await fetch('/api/v1/me')).json();
+    const answer = await fetch(`/api/v1/problems/${id}/analysis`, { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify({ causes: [{ category: 'weather', cause: '', likelihood: 'likely' }] }) });
+    return [answer.status, (await answer.json()).errors.map((e) => e.field)];
+  }, id);
+  assert.deepEqual(refused, [400, ['causes.0.category', 'causes.0.cause']]);
+  await context.close();
+});

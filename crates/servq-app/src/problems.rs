@@ -387,6 +387,38 @@ pub async fn move_to(
     Ok(store.problem(id).await?.unwrap_or(problem))
 }
 
+/// A problem's root-cause analysis (empty, with the default fishbone branches, when none).
+pub async fn analysis(store: &Store, id: i64) -> Result<servq_core::RootCauseAnalysis> {
+    Ok(match store.problem_analysis(id).await? {
+        Some(text) => serde_json::from_str(&text)?,
+        None => servq_core::RootCauseAnalysis::default(),
+    })
+}
+
+/// Replaces problem `id`'s root-cause analysis; refused with every problem named.
+pub async fn save_analysis(
+    store: &Store,
+    id: i64,
+    analysis: &servq_core::RootCauseAnalysis,
+    actor: &Actor,
+) -> Result<(), SettingError> {
+    if store.problem(id).await?.is_none() {
+        return Err(SettingError::Refused(vec![SettingProblem::new(
+            "id",
+            SettingReason::Unknown(id.to_string()),
+        )]));
+    }
+    let problems = analysis.problems();
+    if !problems.is_empty() {
+        return Err(SettingError::Refused(problems));
+    }
+    let text = serde_json::to_string(analysis).map_err(anyhow::Error::from)?;
+    store
+        .save_problem_analysis(id, &text, actor, now_ms())
+        .await?;
+    Ok(())
+}
+
 /// A problem as JSON (the API and `servq problems list --format json`).
 pub fn problem_json(problem: &Problem) -> Value {
     json!({

@@ -24,7 +24,10 @@ pub use dispatch::{DispatchRule, SendVia, SurveyCandidate, choose_invitations};
 pub use error::{FieldError, ParseError, QUOTED_CHARS, shown};
 pub use ids::{AgentId, ContactId, CustomerId, Label, parse_queue_list};
 pub use natural::natural_key;
-pub use problem::{ProblemClass, ProblemStatus};
+pub use problem::{
+    FISHBONE_CATEGORIES, FishboneCause, Likelihood, ProblemClass, ProblemStatus, RootCauseAnalysis,
+    WhyStep,
+};
 pub use rating::{
     MAX_RATING_COMMENT_CHARS, RATING_COLUMNS, RATING_DIMENSIONS, RATING_REQUIRED, RaterFacts,
     RaterRefusal, RatingRecord, RatingSource, check_rater,

@@ -110,6 +110,151 @@ impl ProblemStatus {
     }
 }
 
+/// The fishbone's default categories (the toolkit's four branches).
+pub const FISHBONE_CATEGORIES: [&str; 4] = ["people", "process", "technology", "resources"];
+
+/// How sure the team is that a fishbone cause is behind the problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Likelihood {
+    /// Could be.
+    Possible,
+    /// Probably is.
+    Likely,
+    /// Shown by evidence.
+    Confirmed,
+}
+
+/// One step of a 5-Why chain.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WhyStep {
+    /// The question.
+    pub why: String,
+    /// The answer (the next step asks why of it).
+    pub because: String,
+}
+
+/// A cause on the fishbone.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FishboneCause {
+    /// The branch (one of the analysis' categories).
+    pub category: String,
+    /// The cause.
+    pub cause: String,
+    /// How sure.
+    pub likelihood: Likelihood,
+    /// What shows it.
+    #[serde(default)]
+    pub evidence: String,
+}
+
+/// A problem's root-cause analysis: a 5-Why chain with its root marked, and a fishbone.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RootCauseAnalysis {
+    /// The chain, in order.
+    #[serde(default)]
+    pub whys: Vec<WhyStep>,
+    /// The step (index into `whys`) whose answer is the root cause.
+    #[serde(default)]
+    pub root: Option<usize>,
+    /// The fishbone's branches (editable; default people, process, technology, resources).
+    #[serde(default = "default_categories")]
+    pub categories: Vec<String>,
+    /// The causes on it.
+    #[serde(default)]
+    pub causes: Vec<FishboneCause>,
+}
+
+fn default_categories() -> Vec<String> {
+    FISHBONE_CATEGORIES.iter().map(|c| c.to_string()).collect()
+}
+
+impl Default for RootCauseAnalysis {
+    fn default() -> Self {
+        RootCauseAnalysis {
+            whys: Vec::new(),
+            root: None,
+            categories: default_categories(),
+            causes: Vec::new(),
+        }
+    }
+}
+
+/// The longest chain or cause list an analysis holds.
+pub const MAX_ANALYSIS_ROWS: usize = 30;
+
+impl RootCauseAnalysis {
+    /// Every problem, with the field it concerns (`whys.2.because`, `causes.0.category`).
+    pub fn problems(&self) -> Vec<crate::SettingProblem> {
+        use crate::{SettingProblem, SettingReason};
+        let mut problems = Vec::new();
+        if self.whys.len() > MAX_ANALYSIS_ROWS || self.causes.len() > MAX_ANALYSIS_ROWS {
+            problems.push(SettingProblem::new(
+                "whys",
+                SettingReason::Range {
+                    min: "0".into(),
+                    max: MAX_ANALYSIS_ROWS.to_string(),
+                },
+            ));
+        }
+        for (index, step) in self.whys.iter().enumerate() {
+            if step.why.trim().is_empty() {
+                problems.push(SettingProblem::new(
+                    format!("whys.{index}.why"),
+                    SettingReason::Required,
+                ));
+            }
+            if step.because.trim().is_empty() {
+                problems.push(SettingProblem::new(
+                    format!("whys.{index}.because"),
+                    SettingReason::Required,
+                ));
+            }
+        }
+        if let Some(root) = self.root
+            && root >= self.whys.len()
+        {
+            problems.push(SettingProblem::new(
+                "root",
+                SettingReason::Unknown(root.to_string()),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (index, category) in self.categories.iter().enumerate() {
+            if category.trim().is_empty() {
+                problems.push(SettingProblem::new(
+                    format!("categories.{index}"),
+                    SettingReason::Required,
+                ));
+            } else if !seen.insert(category.trim()) {
+                problems.push(SettingProblem::new(
+                    format!("categories.{index}"),
+                    SettingReason::Other(format!("'{}' is listed twice", category.trim())),
+                ));
+            }
+        }
+        for (index, cause) in self.causes.iter().enumerate() {
+            if !self
+                .categories
+                .iter()
+                .any(|c| c.trim() == cause.category.trim())
+            {
+                problems.push(SettingProblem::new(
+                    format!("causes.{index}.category"),
+                    SettingReason::Unknown(cause.category.clone()),
+                ));
+            }
+            if cause.cause.trim().is_empty() {
+                problems.push(SettingProblem::new(
+                    format!("causes.{index}.cause"),
+                    SettingReason::Required,
+                ));
+            }
+        }
+        problems
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +279,25 @@ mod tests {
         for class in ProblemClass::ALL {
             assert_eq!(ProblemClass::parse(class.name()), Some(class));
         }
+    }
+
+    #[test]
+    fn an_analysis_names_each_problem() {
+        let analysis: RootCauseAnalysis = serde_json::from_str(
+            r#"{"whys": [{"why": "客户为何重复描述", "because": ""}], "root": 3,
+                "causes": [{"category": "weather", "cause": "", "likelihood": "likely"}]}"#,
+        )
+        .unwrap();
+        let fields: Vec<String> = analysis.problems().into_iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "whys.0.because",
+                "root",
+                "causes.0.category",
+                "causes.0.cause"
+            ]
+        );
+        assert_eq!(RootCauseAnalysis::default().categories, FISHBONE_CATEGORIES);
     }
 }

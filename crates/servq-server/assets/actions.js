@@ -103,6 +103,11 @@ var servqClickActions = {
   },
   // A save through the API (servqSendFrom); "saved", a reload or the next page.
   send: servqSendFrom,
+  // The fishbone as an SVG file: the link gets the drawing as a data URL just before it follows.
+  'download-svg': function (el) {
+    var svg = document.getElementById(el.dataset.source);
+    el.href = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg.outerHTML);
+  },
   // The browser's print dialog (the briefing is made to be printed).
   print: function () { window.print(); },
   // The request only, nothing said; a link goes on to its page (a notification marked read).
@@ -202,6 +207,27 @@ var servqSubmitActions = {
     var body = {title: field.task_title.value, owner: field.owner.value, due: field.due.value};
     body[parent[0] === 'goal' ? 'goal_id' : 'problem_id'] = Number(parent[1]);
     servqSend('POST', f.dataset.url, body, true);
+  },
+  // A problem's 5-Why chain and fishbone (/problems/{id}): empty rows are left out.
+  'save-analysis': function (f) {
+    var whys = [];
+    var root = null;
+    f.querySelectorAll('tr.why-row').forEach(function (row) {
+      var why = row.querySelector('.why').value.trim();
+      var because = row.querySelector('.because').value.trim();
+      if (!why && !because) { return; }
+      if (row.querySelector('.root').checked) { root = whys.length; }
+      whys.push({why: why, because: because});
+    });
+    var causes = [];
+    f.querySelectorAll('tr.cause-row').forEach(function (row) {
+      var cause = row.querySelector('.cause').value.trim();
+      if (!cause) { return; }
+      causes.push({category: row.querySelector('.category').value, cause: cause,
+        likelihood: row.querySelector('.likelihood').value, evidence: row.querySelector('.evidence').value.trim()});
+    });
+    var categories = document.getElementById('analysis-categories').value.split(',');
+    servqSend('PUT', f.dataset.url, {whys: whys, root: root, categories: categories, causes: causes}, true);
   },
   // A problem recorded by hand (/problems).
   'save-problem': function (f) {

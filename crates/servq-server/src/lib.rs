@@ -453,6 +453,7 @@ pub fn router(state: AppState) -> Router {
         .route("/reports", get(reports::page))
         .route("/goals", get(goals::page))
         .route("/problems", get(problem_register::page))
+        .route("/problems/{id}", get(problem_register::detail))
         .route("/tasks", get(tasks::page))
         .route("/briefing", get(briefing::today_page))
         .route("/briefing/{date}", get(briefing::page))
@@ -578,6 +579,10 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             get(problem_register::list).post(problem_register::add),
         ),
         ("/api/v1/problems/{id}", put(problem_register::move_to)),
+        (
+            "/api/v1/problems/{id}/analysis",
+            get(problem_register::analysis).put(problem_register::save_analysis),
+        ),
         ("/api/v1/tasks", get(tasks::list).post(tasks::add)),
         ("/api/v1/tasks/{id}", put(tasks::finish)),
         (

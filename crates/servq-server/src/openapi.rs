@@ -69,6 +69,8 @@ impl Modify for Security {
         crate::problem_register::suggestions,
         crate::problem_register::accept,
         crate::problem_register::dismiss,
+        crate::problem_register::analysis,
+        crate::problem_register::save_analysis,
         crate::tasks::list,
         crate::tasks::add,
         crate::tasks::finish,

@@ -330,3 +330,275 @@ pub(crate) async fn page(
     };
     Ok(render(&page)?.into_response())
 }
+
+/// `PUT /api/v1/problems/{id}/analysis` and the answer of `GET`: the root-cause analysis.
+#[utoipa::path(get, path = "/api/v1/problems/{id}/analysis", tag = "problems",
+    params(("id" = i64, Path, description = "Problem id")),
+    responses((status = 200, description = "{whys: [{why, because}], root, categories, causes: [{category, cause, likelihood, evidence}]}", body = Object),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn analysis(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<servq_core::RootCauseAnalysis>, Problem> {
+    user.require(Permission::ViewAllKpis)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    if state
+        .store
+        .problem(id)
+        .await
+        .map_err(Problem::internal)?
+        .is_none()
+    {
+        return Err(Problem::not_found(user.locale));
+    }
+    Ok(Json(
+        app::analysis(&state.store, id)
+            .await
+            .map_err(Problem::internal)?,
+    ))
+}
+
+/// `PUT /api/v1/problems/{id}/analysis`: replaces the 5-Why chain and the fishbone.
+#[utoipa::path(put, path = "/api/v1/problems/{id}/analysis", tag = "problems",
+    params(("id" = i64, Path, description = "Problem id")),
+    request_body(content = Object, description = "{whys: [{why, because}], root: index|null, categories: [..], causes: [{category, cause, likelihood: possible|likely|confirmed, evidence}]}"),
+    responses((status = 200, description = "The saved analysis", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn save_analysis(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<servq_core::RootCauseAnalysis>, JsonRejection>,
+) -> Result<Json<servq_core::RootCauseAnalysis>, Problem> {
+    user.require(Permission::ManageTargets)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let Json(body) = body?;
+    if state
+        .store
+        .problem(id)
+        .await
+        .map_err(Problem::internal)?
+        .is_none()
+    {
+        return Err(Problem::not_found(user.locale));
+    }
+    app::save_analysis(&state.store, id, &body, &user.actor())
+        .await
+        .map_err(|e| Problem::refused_setting(user.locale, "bad_analysis", e))?;
+    Ok(Json(body))
+}
+
+/// A fishbone drawn as SVG coordinates: the spine, a branch per category (alternately above and
+/// below), each cause a label along its branch.
+pub(crate) struct Fishbone {
+    width: i64,
+    height: i64,
+    spine_y: i64,
+    head_x: i64,
+    head: String,
+    branches: Vec<Branch>,
+}
+
+/// One branch of the fishbone: a line from the spine, its label, its causes.
+pub(crate) struct Branch {
+    x1: i64,
+    y1: i64,
+    x2: i64,
+    y2: i64,
+    label_x: i64,
+    label_y: i64,
+    category: String,
+    causes: Vec<CauseLabel>,
+}
+
+/// A cause's text on its branch.
+pub(crate) struct CauseLabel {
+    x: i64,
+    y: i64,
+    text: String,
+    confirmed: bool,
+}
+
+fn fishbone(
+    title: &str,
+    analysis: &servq_core::RootCauseAnalysis,
+    label: impl Fn(&str) -> String,
+) -> Fishbone {
+    let (width, height, spine_y, head_x) = (860, 340, 170, 700);
+    let count = analysis.categories.len().max(1) as i64;
+    let pairs = (count + 1) / 2;
+    let spacing = (head_x - 80) / pairs.max(1);
+    let branches = analysis
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(index, category)| {
+            let index = index as i64;
+            let x = 80 + spacing * (index / 2) + spacing / 2 + 40;
+            let up = index % 2 == 0;
+            let end_y = if up { 40 } else { height - 40 };
+            let end_x = x - 70;
+            let causes: Vec<CauseLabel> = analysis
+                .causes
+                .iter()
+                .filter(|c| c.category.trim() == category.trim())
+                .enumerate()
+                .map(|(k, cause)| {
+                    let step = (k as i64 + 1) * 22;
+                    let y = if up { end_y + step } else { end_y - step };
+                    // along the branch: x moves right as y nears the spine
+                    let along = (70 * step) / (spine_y - 40).max(1);
+                    CauseLabel {
+                        x: end_x + along + 6,
+                        y: y + 4,
+                        text: cause.cause.clone(),
+                        confirmed: cause.likelihood == servq_core::Likelihood::Confirmed,
+                    }
+                })
+                .collect();
+            Branch {
+                x1: x,
+                y1: spine_y,
+                x2: end_x,
+                y2: end_y,
+                label_x: end_x,
+                label_y: if up { end_y - 8 } else { end_y + 16 },
+                category: label(category),
+                causes,
+            }
+        })
+        .collect();
+    Fishbone {
+        width,
+        height,
+        spine_y,
+        head_x,
+        head: title.to_owned(),
+        branches,
+    }
+}
+
+/// `/problems/{id}`: one problem with its 5-Why chain and fishbone.
+#[derive(Template)]
+#[template(path = "problem.html")]
+pub(crate) struct ProblemPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    can_edit: bool,
+    id: i64,
+    status: String,
+    class: String,
+    description: String,
+    /// Five rows at least: (why, because, is root)
+    whys: Vec<(String, String, bool)>,
+    categories: Vec<(String, String)>,
+    /// (category, cause, likelihood, evidence), with blank rows to fill
+    causes: Vec<(String, String, String, String)>,
+    likelihoods: Vec<(&'static str, String)>,
+    fishbone: Fishbone,
+    root_text: String,
+}
+
+/// `GET /problems/{id}`.
+pub(crate) async fn detail(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::ViewAllKpis)?;
+    let locale = user.locale;
+    let Path(id) = id.map_err(|_| Problem::not_found(locale))?;
+    let problem = state
+        .store
+        .problem(id)
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(locale))?;
+    let analysis = app::analysis(&state.store, id)
+        .await
+        .map_err(Problem::internal)?;
+    let category_label = |name: &str| {
+        let key = format!("problems.branch_{name}");
+        let text = t(locale, &key);
+        if text == key { name.to_owned() } else { text }
+    };
+    let mut whys: Vec<(String, String, bool)> = analysis
+        .whys
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.why.clone(), w.because.clone(), analysis.root == Some(i)))
+        .collect();
+    while whys.len() < 5 {
+        whys.push((String::new(), String::new(), false));
+    }
+    let mut causes: Vec<(String, String, String, String)> = analysis
+        .causes
+        .iter()
+        .map(|c| {
+            (
+                c.category.clone(),
+                c.cause.clone(),
+                serde_json::to_value(c.likelihood)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                c.evidence.clone(),
+            )
+        })
+        .collect();
+    for _ in 0..3 {
+        causes.push((
+            analysis.categories.first().cloned().unwrap_or_default(),
+            String::new(),
+            "possible".into(),
+            String::new(),
+        ));
+    }
+    let root_text = analysis
+        .root
+        .and_then(|r| analysis.whys.get(r))
+        .map_or(String::new(), |w| w.because.clone());
+    let page = ProblemPage {
+        i18n: Text::new(locale),
+        title: problem.title.clone(),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
+        can_edit: user.user.role.allows(Permission::ManageTargets),
+        id,
+        status: t(
+            locale,
+            &format!("problems.status_{}", problem.status.name()),
+        ),
+        class: t(locale, &format!("problems.class_{}", problem.class.name())),
+        description: problem.description.clone(),
+        whys,
+        categories: analysis
+            .categories
+            .iter()
+            .map(|c| (c.clone(), category_label(c)))
+            .collect(),
+        causes,
+        likelihoods: ["possible", "likely", "confirmed"]
+            .into_iter()
+            .map(|l| (l, t(locale, &format!("problems.likelihood_{l}"))))
+            .collect(),
+        fishbone: fishbone(&problem.title, &analysis, category_label),
+        root_text,
+    };
+    Ok(render(&page)?.into_response())
+}

@@ -208,3 +208,57 @@ impl Store {
         .await?)
     }
 }
+
+impl Store {
+    /// A problem's root-cause analysis (JSON of `servq_core::RootCauseAnalysis`), if recorded.
+    pub async fn problem_analysis(&self, problem_id: i64) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT analysis FROM problem_analyses WHERE problem_id = $1")
+                .bind(problem_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Replaces a problem's root-cause analysis; audited.
+    pub async fn save_problem_analysis(
+        &self,
+        problem_id: i64,
+        analysis: &str,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<()> {
+        let mut transaction = self.begin_write().await?;
+        sqlx::query("DELETE FROM problem_analyses WHERE problem_id = $1")
+            .bind(problem_id)
+            .execute(&mut *transaction)
+            .await?;
+        sqlx::query(
+            "INSERT INTO problem_analyses (problem_id, analysis, updated_by, updated_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(problem_id)
+        .bind(analysis)
+        .bind(actor.name.as_str())
+        .bind(now_ms)
+        .execute(&mut *transaction)
+        .await?;
+        sqlx::query("UPDATE problems SET updated_at = $1 WHERE id = $2")
+            .bind(now_ms)
+            .bind(problem_id)
+            .execute(&mut *transaction)
+            .await?;
+        audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "analyse",
+            "problem",
+            &problem_id.to_string(),
+            analysis,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+}
