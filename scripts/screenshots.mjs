@@ -52,7 +52,7 @@ const staff = [
   ['performance', '/performance'],
   ['performance_ratings', '/performance/ratings'],
   ['performance_model', '/performance/model'],
-  ['problems', '/problems'], ['problem', `/problems/${ids.problem}`], ['tasks', '/tasks'], ['goals', '/goals'], ['briefing', `/briefing/${day(0)}`], ['reports', '/reports'], ['report', `/reports/${ids.report}`],
+  ['problems', '/problems'], ['problem', `/problems/${ids.problem}`], ['tasks', '/tasks'], ['goals', '/goals'], ['briefing', `/briefing/${day(0)}`], ['review', `/review/${day(0)}`], ['reports', '/reports'], ['report', `/reports/${ids.report}`],
   ['import', '/import'], ['audit', '/audit'], ['users', '/admin/users'], ['roster', '/admin/roster'], ['settings', '/admin/settings'], ['account', '/account'], ['notifications', '/notifications'], ['not_found', '/no/such/page'],
 ];
 for (const width of [1366, 390]) {

@@ -67,6 +67,7 @@ const staffPages = () => [
   '/problems',
   '/tasks',
   `/briefing/${day(0)}`,
+  `/review/${day(0)}`,
   '/search?q=C-1x', '/no/such/page',
 ];
 

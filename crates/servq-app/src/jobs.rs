@@ -73,11 +73,13 @@ pub enum Job {
     MonthlyReport,
     /// Each morning, yesterday's key KPIs, a good case, overdue tasks and problems, mailed.
     DailyBriefing,
+    /// Each Monday, the indicators that missed their targets the week before, mailed.
+    WeeklyReview,
 }
 
 impl Job {
     /// Every job, in the order `servq jobs list` shows them.
-    pub const ALL: [Job; 8] = [
+    pub const ALL: [Job; 9] = [
         Job::Escalation,
         Job::SurveyDispatch,
         Job::OutboxDelivery,
@@ -86,6 +88,7 @@ impl Job {
         Job::KpiAlerts,
         Job::MonthlyReport,
         Job::DailyBriefing,
+        Job::WeeklyReview,
     ];
 
     /// The job's name (`servq jobs run NAME`, `job_runs.job`).
@@ -99,6 +102,7 @@ impl Job {
             Job::KpiAlerts => "kpi-alerts",
             Job::MonthlyReport => "monthly-report",
             Job::DailyBriefing => "daily-briefing",
+            Job::WeeklyReview => "weekly-review",
         }
     }
 
@@ -122,6 +126,9 @@ impl Job {
             }
             Job::DailyBriefing => {
                 "mails the morning briefing: yesterday's key KPIs, a good case, overdue tasks, problems"
+            }
+            Job::WeeklyReview => {
+                "mails Monday's review of the indicators that missed their targets"
             }
         }
     }
@@ -151,6 +158,11 @@ impl Job {
             Job::DailyBriefing => Schedule::Cron {
                 pattern: "30 8 * * *",
                 catch_up: 2,
+            },
+            // after the Monday briefing
+            Job::WeeklyReview => Schedule::Cron {
+                pattern: "0 9 * * 1",
+                catch_up: 1,
             },
         }
     }
@@ -221,6 +233,17 @@ pub async fn run_once(context: &JobContext, job: Job, now: Timestamp) -> Result<
             let (_, zone) = crate::centre_zone(store).await?;
             let today = now.to_zoned(zone).date();
             crate::monthly_report::scheduled(store, today, &context.public_url).await?
+        }
+        Job::WeeklyReview => {
+            let (_, zone) = crate::centre_zone(store).await?;
+            let today = now.to_zoned(zone).date();
+            crate::review::scheduled(
+                store,
+                today,
+                &context.public_url,
+                context.outbox.report_language,
+            )
+            .await?
         }
         Job::DailyBriefing => {
             let (_, zone) = crate::centre_zone(store).await?;

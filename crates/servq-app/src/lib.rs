@@ -31,6 +31,7 @@ pub mod outbox;
 pub mod problems;
 pub mod ratings;
 pub mod report;
+pub mod review;
 pub mod roster;
 pub mod staffing;
 pub mod surveys;

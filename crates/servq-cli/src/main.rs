@@ -14,6 +14,7 @@ mod kpi;
 mod problems;
 mod qa;
 mod report;
+mod review;
 mod serve;
 mod staffing;
 mod stats;
@@ -90,6 +91,8 @@ enum Command {
         #[command(subcommand)]
         command: problems::ProblemsCommand,
     },
+    /// The weekly review: the indicators that missed their targets the week before.
+    Review(review::ReviewArgs),
     /// SMART goals bound to a KPI: set one, or see how each stands (progress, status, signal).
     Goals {
         #[command(subcommand)]
@@ -201,6 +204,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Targets { command } => targets::run(&config, command).await,
         Command::Briefing(args) => briefing::run(&config, args).await,
         Command::Problems { command } => problems::run(&config, command).await,
+        Command::Review(args) => review::run(&config, args).await,
         Command::Goals { command } => goals::run(&config, command).await,
         Command::Report { command } => report::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,

@@ -28,6 +28,7 @@ mod qa_pages;
 mod qa_setup;
 mod query_params;
 mod reports;
+mod review;
 mod reviews;
 mod search;
 mod surveys;
@@ -457,6 +458,8 @@ pub fn router(state: AppState) -> Router {
         .route("/tasks", get(tasks::page))
         .route("/briefing", get(briefing::today_page))
         .route("/briefing/{date}", get(briefing::page))
+        .route("/review", get(review::this_week))
+        .route("/review/{date}", get(review::page))
         .route("/reports/{id}", get(reports::view))
         .route("/performance", get(performance::page))
         .route("/performance/ratings", get(performance::ratings_page))
@@ -574,6 +577,7 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/reports", get(reports::list).post(reports::make)),
         ("/api/v1/goals", get(goals::list).post(goals::add)),
         ("/api/v1/briefing", get(briefing::api)),
+        ("/api/v1/review", get(review::api)),
         (
             "/api/v1/problems",
             get(problem_register::list).post(problem_register::add),

@@ -63,6 +63,7 @@ impl Modify for Security {
         crate::targets::alerts,
         crate::targets::set_alert_days,
         crate::briefing::api,
+        crate::review::api,
         crate::problem_register::list,
         crate::problem_register::add,
         crate::problem_register::move_to,

@@ -124,6 +124,7 @@ async fn every_route_for_every_role_follows_the_permission_matrix() {
                 None,
                 Some(Permission::ViewAllKpis),
             ),
+            ("GET", "/api/v1/review", None, Some(Permission::ViewAllKpis)),
             ("GET", "/api/v1/goals", None, Some(Permission::ViewOwnKpis)),
             (
                 "GET",
