@@ -74,27 +74,3 @@ impl Store {
         .transpose()
     }
 }
-
-impl Store {
-    /// Puts one e-mail in the outbox for the recipient list `recipient` (the sender maps the
-    /// name to addresses).
-    pub async fn queue_email(
-        &self,
-        recipient: &str,
-        subject: &str,
-        body: &str,
-        now_ms: i64,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO outbox (channel, recipient, subject, body, created_at, send_after, \
-             attempts, last_error) VALUES ('email', $1, $2, $3, $4, $4, 0, '')",
-        )
-        .bind(recipient)
-        .bind(subject)
-        .bind(body)
-        .bind(now_ms)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-}

@@ -19,6 +19,7 @@ mod import;
 mod import_jobs;
 mod jobs;
 mod kpi_query;
+mod outbox;
 mod problem_register;
 mod problems;
 mod ratings;

@@ -122,16 +122,17 @@ impl Store {
         if let Some(mail) = mail {
             let body = (mail.body)(id);
             for (channel, recipient) in [("email", mail.recipient), ("webhook", mail.recipient)] {
-                sqlx::query(
-                    "INSERT INTO outbox (channel, recipient, subject, body, created_at, \
-                     send_after, attempts, last_error) VALUES ($1, $2, $3, $4, $5, $5, 0, '')",
+                crate::outbox::enqueue(
+                    &mut transaction,
+                    crate::outbox::Outgoing {
+                        channel,
+                        recipient,
+                        subject: &mail.subject,
+                        body: &body,
+                        created_ms: now_ms,
+                        send_after_ms: now_ms,
+                    },
                 )
-                .bind(channel)
-                .bind(recipient)
-                .bind(mail.subject.as_str())
-                .bind(body.as_str())
-                .bind(now_ms)
-                .execute(&mut *transaction)
                 .await?;
             }
         }

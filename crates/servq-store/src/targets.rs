@@ -327,15 +327,17 @@ impl Store {
         })
         .to_string();
         for channel in ["email", "webhook"] {
-            sqlx::query(
-                "INSERT INTO outbox (channel, recipient, subject, body, created_at, send_after, \
-                 attempts, last_error) VALUES ($1, 'supervisors', $2, $3, $4, $4, 0, '')",
+            crate::outbox::enqueue(
+                &mut transaction,
+                crate::outbox::Outgoing {
+                    channel,
+                    recipient: "supervisors",
+                    subject: &subject,
+                    body: &body,
+                    created_ms: now_ms,
+                    send_after_ms: now_ms,
+                },
             )
-            .bind(channel)
-            .bind(subject.as_str())
-            .bind(body.as_str())
-            .bind(now_ms)
-            .execute(&mut *transaction)
             .await?;
         }
         transaction.commit().await?;

@@ -721,22 +721,21 @@ impl Store {
                 .bind(metric.name())
                 .execute(&mut *transaction)
                 .await?;
+                let body = serde_json::json!({"ticket_id": ticket_id, "metric": metric,
+                    "level": level, "at": now_ms})
+                .to_string();
                 for channel in ["email", "webhook"] {
-                    sqlx::query(
-                        "INSERT INTO outbox (channel, recipient, subject, body, created_at, \
-                         send_after, attempts, last_error) \
-                         VALUES ($1, 'supervisors', $2, $3, $4, $5, 0, '')",
+                    crate::outbox::enqueue(
+                        &mut transaction,
+                        crate::outbox::Outgoing {
+                            channel,
+                            recipient: "supervisors",
+                            subject: &text,
+                            body: &body,
+                            created_ms: now_ms,
+                            send_after_ms: notify,
+                        },
                     )
-                    .bind(channel)
-                    .bind(text.as_str())
-                    .bind(
-                        serde_json::json!({"ticket_id": ticket_id, "metric": metric,
-                            "level": level, "at": now_ms})
-                        .to_string(),
-                    )
-                    .bind(now_ms)
-                    .bind(notify)
-                    .execute(&mut *transaction)
                     .await?;
                 }
             }

@@ -247,15 +247,17 @@ impl Store {
             .rows_affected();
         }
         for email in emails {
-            sqlx::query(
-                "INSERT INTO outbox (channel, recipient, subject, body, created_at, send_after, \
-                 attempts, last_error) VALUES ('email', $1, $2, $3, $4, $4, 0, '')",
+            crate::outbox::enqueue(
+                &mut transaction,
+                crate::outbox::Outgoing {
+                    channel: "email",
+                    recipient: &email.recipient,
+                    subject: &email.subject,
+                    body: &email.body,
+                    created_ms: now_ms,
+                    send_after_ms: now_ms,
+                },
             )
-            .bind(email.recipient.as_str())
-            .bind(email.subject.as_str())
-            .bind(email.body.as_str())
-            .bind(now_ms)
-            .execute(&mut *transaction)
             .await?;
         }
         for (source, cursor) in NotificationSource::ALL.into_iter().zip(cursors) {
