@@ -66,20 +66,12 @@ impl Store {
     /// managers at once) is recorded once: the second gets the first one's id.
     pub async fn add_problem(&self, problem: &Problem, actor: &Actor, now_ms: i64) -> Result<i64> {
         let mut transaction = self.begin_write().await?;
-        if !problem.source_key.is_empty() {
-            let existing: Option<i64> =
-                sqlx::query_scalar("SELECT CAST(id AS BIGINT) FROM problems WHERE source_key = $1")
-                    .bind(problem.source_key.as_str())
-                    .fetch_optional(&mut *transaction)
-                    .await?;
-            if let Some(id) = existing {
-                return Ok(id);
-            }
-        }
-        let id: i64 = sqlx::query_scalar(
+        // the unique index on source_key makes a second accept of one suggestion a no-op, even
+        // in a transaction that began before the first one committed
+        let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO problems (class, title, description, source, source_key, status, owner, \
              created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $8) \
-             RETURNING CAST(id AS BIGINT)",
+             ON CONFLICT DO NOTHING RETURNING CAST(id AS BIGINT)",
         )
         .bind(problem.class.name())
         .bind(problem.title.as_str())
@@ -89,8 +81,17 @@ impl Store {
         .bind(problem.owner.as_str())
         .bind(actor.name.as_str())
         .bind(now_ms)
-        .fetch_one(&mut *transaction)
+        .fetch_optional(&mut *transaction)
         .await?;
+        let Some(id) = id else {
+            transaction.commit().await?;
+            let existing: i64 =
+                sqlx::query_scalar("SELECT CAST(id AS BIGINT) FROM problems WHERE source_key = $1")
+                    .bind(problem.source_key.as_str())
+                    .fetch_one(&self.pool)
+                    .await?;
+            return Ok(existing);
+        };
         audit(
             &mut transaction,
             actor,
