@@ -59,7 +59,7 @@ fn value_of(group: &KpiGroup, metric: &str) -> Option<f64> {
 }
 
 /// The goal's scope as `servq kpi` filters.
-fn filters_of(goal: &Goal) -> Vec<(Dimension, Vec<String>)> {
+pub(crate) fn filters_of(goal: &Goal) -> Vec<(Dimension, Vec<String>)> {
     goal.scope
         .dimension()
         .map(|d| (d, vec![goal.scope_value.clone()]))
@@ -88,7 +88,7 @@ async fn kpi(
         .await?)
 }
 
-async fn value_over(
+pub(crate) async fn value_over(
     store: &Store,
     metric: &str,
     from: Date,

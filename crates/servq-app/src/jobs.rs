@@ -75,11 +75,15 @@ pub enum Job {
     DailyBriefing,
     /// Each Monday, the indicators that missed their targets the week before, mailed.
     WeeklyReview,
+    /// On the 1st, the month before's one-to-one coaching plan, mailed.
+    CoachingPlan,
+    /// Each morning, the effectiveness checks due: closed problems whose goal slipped reopen.
+    EffectivenessChecks,
 }
 
 impl Job {
     /// Every job, in the order `servq jobs list` shows them.
-    pub const ALL: [Job; 9] = [
+    pub const ALL: [Job; 11] = [
         Job::Escalation,
         Job::SurveyDispatch,
         Job::OutboxDelivery,
@@ -89,6 +93,8 @@ impl Job {
         Job::MonthlyReport,
         Job::DailyBriefing,
         Job::WeeklyReview,
+        Job::CoachingPlan,
+        Job::EffectivenessChecks,
     ];
 
     /// The job's name (`servq jobs run NAME`, `job_runs.job`).
@@ -103,6 +109,8 @@ impl Job {
             Job::MonthlyReport => "monthly-report",
             Job::DailyBriefing => "daily-briefing",
             Job::WeeklyReview => "weekly-review",
+            Job::CoachingPlan => "coaching-plan",
+            Job::EffectivenessChecks => "effectiveness-checks",
         }
     }
 
@@ -129,6 +137,12 @@ impl Job {
             }
             Job::WeeklyReview => {
                 "mails Monday's review of the indicators that missed their targets"
+            }
+            Job::CoachingPlan => {
+                "mails the month before's one-to-one coaching plan on the 1st: low performers, topics"
+            }
+            Job::EffectivenessChecks => {
+                "re-measures closed problems' goals at +30/60/90 days; reopens those that slipped"
             }
         }
     }
@@ -164,6 +178,16 @@ impl Job {
                 pattern: "0 9 * * 1",
                 catch_up: 1,
             },
+            // after the monthly report, before the supervisors plan their month
+            Job::CoachingPlan => Schedule::Cron {
+                pattern: "30 7 1 * *",
+                catch_up: 1,
+            },
+            // checks left pending are picked up by the next run, so one catch-up is enough
+            Job::EffectivenessChecks => Schedule::Cron {
+                pattern: "0 7 * * *",
+                catch_up: 1,
+            },
         }
     }
 
@@ -171,6 +195,131 @@ impl Job {
     pub fn parse(name: &str) -> Option<Job> {
         Job::ALL.into_iter().find(|job| job.name() == name.trim())
     }
+}
+
+/// The setting that holds the schedules changed from their defaults: a JSON object of job name
+/// → cron pattern.
+pub const SCHEDULES_SETTING: &str = "job_schedules";
+
+/// A job's schedule as it stands: its default and, for a scheduled job, the pattern in effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSchedule {
+    /// The job.
+    pub job: Job,
+    /// Its built-in schedule.
+    pub default: Schedule,
+    /// A scheduled job's pattern in effect (the one set, else the default); `None` for a loop.
+    pub pattern: Option<String>,
+    /// Whether the pattern was changed from the default.
+    pub changed: bool,
+}
+
+impl JobSchedule {
+    /// The schedule in words, as `servq jobs list` writes it.
+    pub fn describe(&self) -> String {
+        match (&self.default, &self.pattern) {
+            (Schedule::Cron { catch_up, .. }, Some(pattern)) => format!(
+                "cron '{pattern}' (centre's zone{}), catch up {catch_up}",
+                if self.changed { ", changed" } else { "" }
+            ),
+            (schedule, _) => schedule.to_string(),
+        }
+    }
+}
+
+async fn changed_patterns(store: &Store) -> Result<std::collections::BTreeMap<String, String>> {
+    Ok(match store.text_setting(SCHEDULES_SETTING).await? {
+        Some(text) => serde_json::from_str(&text)
+            .with_context(|| format!("setting {SCHEDULES_SETTING} is not a JSON object"))?,
+        None => Default::default(),
+    })
+}
+
+/// Every job's schedule as it stands.
+pub async fn schedules(store: &Store) -> Result<Vec<JobSchedule>> {
+    let changed = changed_patterns(store).await?;
+    Ok(Job::ALL
+        .into_iter()
+        .map(|job| {
+            let default = job.schedule();
+            let (pattern, changed) = match default {
+                Schedule::Every(_) => (None, false),
+                Schedule::Cron { pattern, .. } => match changed.get(job.name()) {
+                    Some(set) if set != pattern => (Some(set.clone()), true),
+                    _ => (Some(pattern.to_owned()), false),
+                },
+            };
+            JobSchedule {
+                job,
+                default,
+                pattern,
+                changed,
+            }
+        })
+        .collect())
+}
+
+/// Sets scheduled job `job`'s cron pattern (minute hour day-of-month month day-of-week, in the
+/// centre's zone); `None` puts the default back. Refused for a loop or a pattern croner cannot
+/// read. Periods already run stay recorded; the next period of the new pattern runs next.
+pub async fn set_schedule(
+    store: &Store,
+    job: Job,
+    pattern: Option<&str>,
+    actor: &servq_store::Actor,
+) -> Result<JobSchedule, crate::SettingError> {
+    use servq_core::{SettingProblem, SettingReason};
+    let Schedule::Cron { .. } = job.schedule() else {
+        return Err(crate::SettingError::Refused(vec![SettingProblem::new(
+            "job",
+            SettingReason::Coded {
+                code: "job_is_loop",
+                values: vec![("job", job.name().to_owned())],
+                english: format!(
+                    "{} runs every few seconds; only scheduled jobs have a pattern",
+                    job.name()
+                ),
+            },
+        )]));
+    };
+    let mut changed = changed_patterns(store).await?;
+    match pattern.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(pattern) => {
+            // five fields: croner would also read a seconds field, which the scheduler's
+            // 30-second tick cannot honour
+            let readable = pattern.split_whitespace().count() == 5;
+            if let Some(error) = Cron::from_str(pattern)
+                .err()
+                .map(|e| e.to_string())
+                .or_else(|| (!readable).then(|| "five fields are needed".to_owned()))
+            {
+                return Err(crate::SettingError::Refused(vec![SettingProblem::new(
+                    "pattern",
+                    SettingReason::Coded {
+                        code: "cron_pattern",
+                        values: vec![("value", pattern.to_owned())],
+                        english: format!(
+                            "'{pattern}' is not a cron pattern of five fields (minute hour \
+                             day-of-month month day-of-week, e.g. 30 8 * * 1-5): {error}"
+                        ),
+                    },
+                )]));
+            }
+            changed.insert(job.name().to_owned(), pattern.to_owned());
+        }
+        None => {
+            changed.remove(job.name());
+        }
+    }
+    let text = serde_json::to_string(&changed).map_err(anyhow::Error::from)?;
+    store
+        .set_text_setting(SCHEDULES_SETTING, &text, actor, now_ms())
+        .await?;
+    Ok(schedules(store)
+        .await?
+        .into_iter()
+        .find(|s| s.job == job)
+        .ok_or_else(|| anyhow::anyhow!("job {} vanished", job.name()))?)
 }
 
 /// What jobs need besides the store.
@@ -244,6 +393,26 @@ pub async fn run_once(context: &JobContext, job: Job, now: Timestamp) -> Result<
                 context.outbox.report_language,
             )
             .await?
+        }
+        Job::CoachingPlan => {
+            let (_, zone) = crate::centre_zone(store).await?;
+            let today = now.to_zoned(zone).date();
+            crate::coaching_plan::scheduled(
+                store,
+                today,
+                &context.public_url,
+                context.outbox.report_language,
+            )
+            .await?
+        }
+        Job::EffectivenessChecks => {
+            let (_, zone) = crate::centre_zone(store).await?;
+            let today = now.to_zoned(zone).date();
+            let pass = crate::effectiveness::run_due(store, today).await?;
+            format!(
+                "{today}: {} held, {} slipped (reopened), {} without data",
+                pass.held, pass.slipped, pass.no_data
+            )
         }
         Job::DailyBriefing => {
             let (_, zone) = crate::centre_zone(store).await?;
@@ -350,13 +519,19 @@ pub fn due_periods(
 
 /// Runs the due periods of a scheduled job at `now` that no server has claimed.
 pub async fn run_due(context: &JobContext, job: Job, now: Timestamp) -> Result<Vec<PeriodOutcome>> {
-    let Schedule::Cron { pattern, catch_up } = job.schedule() else {
+    let Schedule::Cron { catch_up, .. } = job.schedule() else {
         bail!("{} is a loop, not a scheduled job", job.name());
     };
     let store = &context.store;
+    let pattern = schedules(store)
+        .await?
+        .into_iter()
+        .find(|s| s.job == job)
+        .and_then(|s| s.pattern)
+        .with_context(|| format!("{} has no pattern", job.name()))?;
     let zone = TimeZone::get(&store.centre_zone().await?)?;
     let latest = store.latest_job_period_ms(job.name()).await?;
-    let (skip, run) = due_periods(pattern, &zone, latest, now, catch_up)?;
+    let (skip, run) = due_periods(&pattern, &zone, latest, now, catch_up)?;
     let mut outcomes = Vec::new();
     for period in skip {
         let at = period.at.timestamp().as_millisecond();

@@ -38,11 +38,16 @@ pub enum NotificationKind {
     TaskAssigned,
     /// A task of mine is past its due date (each morning until it is done).
     TaskOverdue,
+    /// Someone commented on a task of mine.
+    TaskComment,
+    /// A problem I own (or recorded, when it has no owner) was reopened — by hand or because an
+    /// effectiveness check found its goal's target no longer met.
+    ProblemReopened,
 }
 
 impl NotificationKind {
     /// Every kind, in the order the preferences show them.
-    pub const ALL: [NotificationKind; 10] = [
+    pub const ALL: [NotificationKind; 12] = [
         NotificationKind::EvaluationNew,
         NotificationKind::EvaluationDisputed,
         NotificationKind::EvaluationRereviewed,
@@ -53,6 +58,8 @@ impl NotificationKind {
         NotificationKind::CoachingSession,
         NotificationKind::TaskAssigned,
         NotificationKind::TaskOverdue,
+        NotificationKind::TaskComment,
+        NotificationKind::ProblemReopened,
     ];
 
     /// The stored name.
@@ -68,6 +75,8 @@ impl NotificationKind {
             NotificationKind::CoachingSession => "coaching_session",
             NotificationKind::TaskAssigned => "task_assigned",
             NotificationKind::TaskOverdue => "task_overdue",
+            NotificationKind::TaskComment => "task_comment",
+            NotificationKind::ProblemReopened => "problem_reopened",
         }
     }
 
@@ -86,9 +95,10 @@ impl NotificationKind {
             NotificationKind::KpiAlert => "/targets".to_owned(),
             // an agent sees their own card, where the sessions are
             NotificationKind::CoachingSession => "/performance#coaching".to_owned(),
-            NotificationKind::TaskAssigned | NotificationKind::TaskOverdue => {
-                format!("/tasks#task-{segment}")
-            }
+            NotificationKind::TaskAssigned
+            | NotificationKind::TaskOverdue
+            | NotificationKind::TaskComment => format!("/tasks#task-{segment}"),
+            NotificationKind::ProblemReopened => format!("/problems/{segment}"),
             _ => format!("/tickets/{segment}"),
         }
     }
@@ -231,22 +241,47 @@ async fn recipients<'a>(
                 .map(|user| (user, NotificationKind::CoachingSession, values.clone()))
                 .collect()
         }
-        NotificationSource::Audit if event.what == "assign" || event.what == "overdue" => {
+        NotificationSource::Audit if event.what == "reopen" => {
+            let Some(problem) = (match event.subject_id.parse::<i64>() {
+                Ok(id) => store.problem(id).await?,
+                Err(_) => None,
+            }) else {
+                return Ok(Vec::new());
+            };
+            let told = if problem.owner.is_empty() {
+                &problem.created_by
+            } else {
+                &problem.owner
+            };
+            let values = json!({"title": problem.title});
+            users
+                .iter()
+                .filter(|u| u.username == *told && u.username != event.metric)
+                .map(|user| (user, NotificationKind::ProblemReopened, values.clone()))
+                .collect()
+        }
+        NotificationSource::Audit
+            if event.what == "assign" || event.what == "overdue" || event.what == "comment" =>
+        {
             let Some(task) = (match event.subject_id.parse::<i64>() {
                 Ok(id) => store.task(id).await?,
                 Err(_) => None,
             }) else {
                 return Ok(Vec::new());
             };
-            let kind = if event.what == "assign" {
-                NotificationKind::TaskAssigned
-            } else {
-                NotificationKind::TaskOverdue
+            let kind = match event.what.as_str() {
+                "assign" => NotificationKind::TaskAssigned,
+                "overdue" => NotificationKind::TaskOverdue,
+                _ => NotificationKind::TaskComment,
             };
-            let values = json!({"title": task.title, "due": task.due});
+            let values = json!({"title": task.title, "due": task.due, "author": event.metric});
             users
                 .iter()
-                .filter(|u| u.username == task.owner)
+                // a comment tells the owner unless they wrote it
+                .filter(|u| {
+                    u.username == task.owner
+                        && (kind != NotificationKind::TaskComment || u.username != event.metric)
+                })
                 .map(|user| (user, kind, values.clone()))
                 .collect()
         }

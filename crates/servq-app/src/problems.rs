@@ -10,7 +10,8 @@ use anyhow::{Result, anyhow};
 use jiff::{Span, civil::Date};
 use serde_json::{Value, json};
 use servq_core::{ProblemClass, ProblemStatus, SettingProblem, SettingReason};
-use servq_store::{Actor, Problem, ProblemSource, Store};
+use servq_kpi::Dimension;
+use servq_store::{Actor, Evidence, EvidenceKind, Problem, ProblemSource, Store};
 
 use crate::i18n::{Locale, t};
 use crate::{SettingError, centre_zone, day_start_ms, now_ms};
@@ -289,6 +290,7 @@ pub async fn add(
         source_key: String::new(),
         status: ProblemStatus::Open,
         owner: request.owner.trim().to_owned(),
+        goal_id: None,
         created_by: actor.name.clone(),
         created_at: 0,
         updated_at: 0,
@@ -323,6 +325,7 @@ pub async fn accept(
         source_key: suggestion.key,
         status: ProblemStatus::Open,
         owner: String::new(),
+        goal_id: None,
         created_by: actor.name.clone(),
         created_at: 0,
         updated_at: 0,
@@ -335,13 +338,26 @@ pub async fn dismiss(store: &Store, key: &str, actor: &Actor) -> Result<()> {
     Ok(store.dismiss_suggestion(key, actor, now_ms()).await?)
 }
 
-/// Moves problem `id` to `status` (one of the moves its life cycle allows) and sets its owner
-/// (`None` keeps it).
-pub async fn move_to(
+/// What to change on a problem: its status (one of the moves its life cycle allows), its owner
+/// and the goal that measures its fix (`None` keeps each; goal `Some(0)` removes the goal).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProblemChange {
+    /// The status to move to; `None` keeps it.
+    pub status: Option<String>,
+    /// The owner; `None` keeps it.
+    pub owner: Option<String>,
+    /// The goal; `None` keeps it, `Some(0)` removes it.
+    pub goal_id: Option<i64>,
+}
+
+/// Changes problem `id` on `today` (the centre's day). Closing a problem that names a goal
+/// schedules its effectiveness checks from `today` (`crate::effectiveness`); reopening it
+/// cancels those still pending.
+pub async fn change(
     store: &Store,
     id: i64,
-    status: &str,
-    owner: Option<&str>,
+    change: &ProblemChange,
+    today: Date,
     actor: &Actor,
 ) -> Result<Problem, SettingError> {
     let problem = store.problem(id).await?.ok_or_else(|| {
@@ -350,13 +366,30 @@ pub async fn move_to(
             SettingReason::Unknown(id.to_string()),
         )])
     })?;
-    let Some(to) = ProblemStatus::parse(status) else {
-        return Err(SettingError::Refused(vec![SettingProblem::new(
-            "status",
-            SettingReason::Unknown(status.to_owned()),
-        )]));
+    let to = match change.status.as_deref() {
+        None => problem.status,
+        Some(status) => ProblemStatus::parse(status).ok_or_else(|| {
+            SettingError::Refused(vec![SettingProblem::new(
+                "status",
+                SettingReason::Unknown(status.to_owned()),
+            )])
+        })?,
     };
-    let owner = owner.map_or(problem.owner.clone(), |o| o.trim().to_owned());
+    let owner = change
+        .owner
+        .as_deref()
+        .map_or(problem.owner.clone(), |o| o.trim().to_owned());
+    let goal_id = match change.goal_id {
+        None => problem.goal_id,
+        Some(0) => None,
+        Some(goal) if store.goals().await?.iter().any(|g| g.id == goal) => Some(goal),
+        Some(goal) => {
+            return Err(SettingError::Refused(vec![SettingProblem::new(
+                "goal_id",
+                SettingReason::Unknown(goal.to_string()),
+            )]));
+        }
+    };
     if to != problem.status && !problem.status.next().contains(&to) {
         let allowed: Vec<&str> = problem.status.next().iter().map(|s| s.name()).collect();
         return Err(SettingError::Refused(vec![SettingProblem::new(
@@ -375,8 +408,23 @@ pub async fn move_to(
             },
         )]));
     }
+    let checks = match goal_id {
+        Some(goal) if to == ProblemStatus::Closed && problem.status != ProblemStatus::Closed => {
+            crate::effectiveness::on_closing(store, goal, today).await?
+        }
+        _ => Vec::new(),
+    };
     if !store
-        .move_problem(id, problem.status, to, &owner, actor, now_ms())
+        .move_problem(
+            id,
+            problem.status,
+            to,
+            &owner,
+            goal_id,
+            &checks,
+            actor,
+            now_ms(),
+        )
         .await?
     {
         return Err(SettingError::Refused(vec![SettingProblem::new(
@@ -385,6 +433,135 @@ pub async fn move_to(
         )]));
     }
     Ok(store.problem(id).await?.unwrap_or(problem))
+}
+
+/// Moves problem `id` to `status` and sets its owner (`None` keeps it): [`change`] without a
+/// goal change.
+pub async fn move_to(
+    store: &Store,
+    id: i64,
+    status: &str,
+    owner: Option<&str>,
+    actor: &Actor,
+) -> Result<Problem, SettingError> {
+    let request = ProblemChange {
+        status: Some(status.to_owned()),
+        owner: owner.map(str::to_owned),
+        goal_id: None,
+    };
+    let (_, zone) = centre_zone(store).await?;
+    let today = jiff::Timestamp::now().to_zoned(zone).date();
+    change(store, id, &request, today, actor).await
+}
+
+/// Links evidence to problem `id`: a contact, ticket, review task or evaluation that exists, or
+/// a KPI series (`metric` or `metric|queue=…`, `…|team=…`, `…|agent=…`). Refused with the
+/// field named; linking the same evidence twice is not an error.
+pub async fn link_evidence(
+    store: &Store,
+    id: i64,
+    kind: &str,
+    reference: &str,
+    note: &str,
+    actor: &Actor,
+) -> Result<(), SettingError> {
+    let refuse = |field: &'static str, reason: SettingReason| {
+        SettingError::Refused(vec![SettingProblem::new(field, reason)])
+    };
+    if store.problem(id).await?.is_none() {
+        return Err(refuse("id", SettingReason::Unknown(id.to_string())));
+    }
+    let kind = EvidenceKind::parse(kind)
+        .ok_or_else(|| refuse("kind", SettingReason::Unknown(kind.to_owned())))?;
+    let reference = reference.trim();
+    if reference.is_empty() {
+        return Err(refuse("reference", SettingReason::Required));
+    }
+    let exists = match kind {
+        EvidenceKind::Contact => store.contact_detail(reference).await?.is_some(),
+        EvidenceKind::Ticket => store.ticket(reference).await?.is_some(),
+        EvidenceKind::ReviewTask => store.review_task(reference).await?.is_some(),
+        EvidenceKind::Evaluation => store.evaluation(reference).await?.is_some(),
+        EvidenceKind::Kpi => kpi_series(reference).is_some(),
+    };
+    if !exists {
+        return Err(refuse(
+            "reference",
+            SettingReason::Unknown(reference.to_owned()),
+        ));
+    }
+    let evidence = Evidence {
+        id: 0,
+        problem_id: id,
+        kind,
+        reference: reference.to_owned(),
+        note: note.trim().to_owned(),
+        added_by: actor.name.clone(),
+        added_at: 0,
+    };
+    store
+        .add_problem_evidence(&evidence, actor, now_ms())
+        .await?;
+    Ok(())
+}
+
+/// A KPI series reference (`metric` or `metric|queue=…`) as its metric and scope filter; `None`
+/// when the metric is unknown or the scope is not queue, team or agent.
+pub fn kpi_series(reference: &str) -> Option<(&'static str, Option<(Dimension, String)>)> {
+    let (metric, scope) = match reference.split_once('|') {
+        Some((metric, scope)) => (metric.trim(), Some(scope)),
+        None => (reference.trim(), None),
+    };
+    let metric = servq_kpi::metric(metric)?.name;
+    let scope = match scope {
+        None => None,
+        Some(scope) => {
+            let (dimension, value) = scope.split_once('=')?;
+            let dimension = match dimension.trim() {
+                "queue" => Dimension::Queue,
+                "team" => Dimension::Team,
+                "agent" => Dimension::Agent,
+                _ => return None,
+            };
+            let value = value.trim();
+            if value.is_empty() {
+                return None;
+            }
+            Some((dimension, value.to_owned()))
+        }
+    };
+    Some((metric, scope))
+}
+
+/// Where a piece of evidence is shown in the web app.
+pub fn evidence_link(evidence: &Evidence) -> String {
+    let segment = crate::path_segment(&evidence.reference);
+    match evidence.kind {
+        EvidenceKind::Contact => format!("/contacts/{segment}"),
+        EvidenceKind::Ticket => format!("/tickets/{segment}"),
+        EvidenceKind::ReviewTask => format!("/reviews/{segment}"),
+        EvidenceKind::Evaluation => format!("/qa/evaluations/{segment}"),
+        // the dashboard over the series' scope, where the metric's tile and trend are
+        EvidenceKind::Kpi => match kpi_series(&evidence.reference) {
+            Some((_, Some((dimension, value)))) => {
+                format!("/?{}={}", dimension.name(), crate::path_segment(&value))
+            }
+            _ => "/".to_owned(),
+        },
+    }
+}
+
+/// A piece of evidence as JSON.
+pub fn evidence_json(evidence: &Evidence) -> Value {
+    json!({
+        "id": evidence.id,
+        "kind": evidence.kind.name(),
+        "reference": evidence.reference,
+        "note": evidence.note,
+        "link": evidence_link(evidence),
+        "added_by": evidence.added_by,
+        "added_at": crate::rfc3339(evidence.added_at),
+    })
 }
 
 /// A problem's root-cause analysis (empty, with the default fishbone branches, when none).
@@ -431,10 +608,110 @@ pub fn problem_json(problem: &Problem) -> Value {
         "status": problem.status.name(),
         "next": problem.status.next().iter().map(|s| s.name()).collect::<Vec<_>>(),
         "owner": problem.owner,
+        "goal_id": problem.goal_id,
         "created_by": problem.created_by,
         "created_at": crate::rfc3339(problem.created_at),
         "updated_at": crate::rfc3339(problem.updated_at),
     })
+}
+
+/// Problem `id` with everything about it — root-cause analysis, evidence, effectiveness checks
+/// and tasks (the API's `GET /api/v1/problems/{id}` and `servq problems show`); `None` when
+/// there is no such problem.
+pub async fn detail_json(store: &Store, id: i64, today: Date) -> Result<Option<Value>> {
+    let Some(problem) = store.problem(id).await? else {
+        return Ok(None);
+    };
+    let mut out = problem_json(&problem);
+    out["analysis"] = serde_json::to_value(analysis(store, id).await?)?;
+    out["evidence"] = store
+        .problem_evidence(id)
+        .await?
+        .iter()
+        .map(evidence_json)
+        .collect();
+    out["checks"] = store
+        .effectiveness_checks(id)
+        .await?
+        .iter()
+        .map(crate::effectiveness::check_json)
+        .collect();
+    out["tasks"] = store
+        .tasks()
+        .await?
+        .iter()
+        .filter(|t| t.problem_id == Some(id))
+        .map(|t| crate::tasks::task_json(t, today))
+        .collect();
+    Ok(Some(out))
+}
+
+/// The days the matrix on a problem's page covers: the 30 days ending yesterday.
+pub const MATRIX_DAYS: i64 = 30;
+
+/// The Pareto item a problem came from, when its suggestion names one: a review reason, an
+/// automated-QA rule or a ticket category (manual problems, QA items and KPI alerts have none).
+pub fn matrix_item(problem: &Problem) -> Option<(ProblemSource, String)> {
+    let key = problem.source_key.as_str();
+    if let Some(id) = key.strip_prefix("review_reason:") {
+        return Some((ProblemSource::ReviewReasons, id.to_owned()));
+    }
+    if let Some(rule) = key.strip_prefix("qa:rule:") {
+        return Some((ProblemSource::QaHits, rule.to_owned()));
+    }
+    // ticket_category:{category}:{day}: the category may hold a colon, the day does not
+    let (category, _) = key.strip_prefix("ticket_category:")?.rsplit_once(':')?;
+    Some((ProblemSource::TicketCategories, category.to_owned()))
+}
+
+/// Where a problem stands on the frequency × impact matrix of the analysis (the
+/// `analysis::pareto_report` of its source over [`MATRIX_DAYS`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatrixPosition {
+    /// The Pareto source.
+    pub source: ProblemSource,
+    /// The problem's item in it.
+    pub item: String,
+    /// The period.
+    pub from: Date,
+    /// The period's last day.
+    pub to: Date,
+    /// The report's `matrix` items (name, frequency, impact, csat_gap, repeat_rate, quadrant).
+    pub matrix: Vec<Value>,
+}
+
+/// The matrix for `problem` on `today`; `None` when it has no Pareto item.
+pub async fn matrix_position(
+    store: &Store,
+    problem: &Problem,
+    today: Date,
+) -> Result<Option<MatrixPosition>> {
+    let Some((source, item)) = matrix_item(problem) else {
+        return Ok(None);
+    };
+    let (_, zone) = centre_zone(store).await?;
+    let to = today.yesterday()?;
+    let from = to.checked_sub(Span::new().days(MATRIX_DAYS - 1))?;
+    let report = crate::analysis::pareto_report(
+        store,
+        &zone,
+        &crate::analysis::ParetoRequest {
+            source,
+            from,
+            to,
+            cutoff: 0.8,
+            split: servq_stats::MatrixSplit::Medians,
+        },
+    )
+    .await
+    .map_err(|e| anyhow!("{e}"))?;
+    Ok(Some(MatrixPosition {
+        source,
+        item,
+        from,
+        to,
+        matrix: report["matrix"].as_array().cloned().unwrap_or_default(),
+    }))
 }
 
 /// A suggestion as JSON.

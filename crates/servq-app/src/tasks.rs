@@ -6,7 +6,7 @@ use anyhow::Result;
 use jiff::civil::Date;
 use serde_json::{Value, json};
 use servq_core::{SettingProblem, SettingReason};
-use servq_store::{Actor, Store, Task, TaskStatus};
+use servq_store::{Actor, Store, Task, TaskComment, TaskStatus};
 
 use crate::{SettingError, now_ms};
 
@@ -101,6 +101,57 @@ pub async fn finish(
             SettingReason::Unknown(id.to_string()),
         )])
     })
+}
+
+/// The longest comment kept, in characters.
+pub const MAX_COMMENT_CHARS: usize = 4000;
+
+/// Comments on task `id`; the comment's id. The owner is told unless they wrote it. Refused
+/// when empty, longer than [`MAX_COMMENT_CHARS`] or the task is unknown; who may comment (the
+/// owner or a manager) is the caller's check.
+pub async fn comment(
+    store: &Store,
+    id: i64,
+    body: &str,
+    actor: &Actor,
+) -> Result<i64, SettingError> {
+    let body = body.trim();
+    let refuse = |field: &'static str, reason: SettingReason| {
+        SettingError::Refused(vec![SettingProblem::new(field, reason)])
+    };
+    if store.task(id).await?.is_none() {
+        return Err(refuse("id", SettingReason::Unknown(id.to_string())));
+    }
+    if body.is_empty() {
+        return Err(refuse("body", SettingReason::Required));
+    }
+    if body.chars().count() > MAX_COMMENT_CHARS {
+        return Err(refuse(
+            "body",
+            SettingReason::Coded {
+                code: "too_long",
+                values: vec![("max", MAX_COMMENT_CHARS.to_string())],
+                english: format!("a comment is at most {MAX_COMMENT_CHARS} characters"),
+            },
+        ));
+    }
+    Ok(store.add_task_comment(id, body, actor, now_ms()).await?)
+}
+
+/// A task's comments as JSON.
+pub fn comments_json(comments: &[TaskComment], task_id: i64) -> Value {
+    comments
+        .iter()
+        .filter(|c| c.task_id == task_id)
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "author": c.author,
+                "body": c.body,
+                "created_at": crate::rfc3339(c.created_at),
+            })
+        })
+        .collect()
 }
 
 /// The open tasks due before `today`, by due date.

@@ -39,10 +39,48 @@ pub enum JobsCommand {
         #[command(flatten)]
         outbox: Box<crate::serve::OutboxArgs>,
     },
+    /// Change when a scheduled job runs: a cron pattern (minute hour day-of-month month
+    /// day-of-week) in the centre's zone, e.g. `0 8 * * 1-5`; --default puts the built-in one
+    /// back. Every server picks the change up within a minute.
+    Schedule {
+        /// The job's name (see `servq jobs list`).
+        name: String,
+        /// The new pattern.
+        #[arg(required_unless_present = "default")]
+        pattern: Option<String>,
+        /// Put the built-in pattern back.
+        #[arg(long, conflicts_with = "pattern")]
+        default: bool,
+    },
 }
 
 pub async fn run(config: &Config, command: JobsCommand) -> Result<ExitCode> {
     match command {
+        JobsCommand::Schedule { name, pattern, .. } => {
+            let Some(job) = Job::parse(&name) else {
+                bail!(
+                    "no job '{name}' (jobs: {})",
+                    Job::ALL.map(Job::name).join(", ")
+                );
+            };
+            let store = config.open_store().await?;
+            let result =
+                jobs::set_schedule(&store, job, pattern.as_deref(), &servq_app::cli_actor()).await;
+            store.close().await;
+            match result {
+                Ok(schedule) => {
+                    println!("{}: {}", job.name(), schedule.describe());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(servq_app::SettingError::Refused(problems)) => {
+                    for problem in problems {
+                        eprintln!("error: {}: {}", problem.field, problem.reason);
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(servq_app::SettingError::Failed(error)) => Err(error),
+            }
+        }
         JobsCommand::List { format } => list(config, &format).await,
         JobsCommand::Run {
             name,
@@ -140,21 +178,24 @@ async fn list(config: &Config, format: &str) -> Result<ExitCode> {
     }
     let store = config.open_store().await?;
     let mut rows = Vec::new();
-    for job in Job::ALL {
-        let runs = match job.schedule() {
-            Schedule::Cron { .. } => store.job_runs(job.name(), 5).await?,
+    for schedule in jobs::schedules(&store).await? {
+        let runs = match schedule.default {
+            Schedule::Cron { .. } => store.job_runs(schedule.job.name(), 5).await?,
             Schedule::Every(_) => Vec::new(),
         };
-        rows.push((job, runs));
+        rows.push((schedule, runs));
     }
     store.close().await;
     if format == "json" {
         let jobs: Vec<_> = rows
             .iter()
-            .map(|(job, runs)| {
+            .map(|(schedule, runs)| {
+                let job = schedule.job;
                 json!({
                     "name": job.name(),
-                    "schedule": job.schedule().to_string(),
+                    "schedule": schedule.describe(),
+                    "pattern": schedule.pattern,
+                    "changed": schedule.changed,
                     "about": job.about(),
                     "runs": runs.iter().map(|run| json!({
                         "period": run.period,
@@ -175,14 +216,15 @@ async fn list(config: &Config, format: &str) -> Result<ExitCode> {
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
     table.set_header(["job", "schedule", "what it does", "last period"]);
-    for (job, runs) in &rows {
+    for (schedule, runs) in &rows {
+        let job = schedule.job;
         let last = runs.first().map_or_else(
             || "-".to_owned(),
             |run| format!("{} {} {}", run.period, run.status.name(), run.detail),
         );
         table.add_row([
             job.name().to_owned(),
-            job.schedule().to_string(),
+            schedule.describe(),
             job.about().to_owned(),
             last,
         ]);

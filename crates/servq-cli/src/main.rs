@@ -3,6 +3,7 @@
 
 mod admin;
 mod briefing;
+mod coaching_plan;
 mod config;
 mod demo;
 mod desk;
@@ -20,6 +21,7 @@ mod staffing;
 mod stats;
 mod surveys;
 mod targets;
+mod tasks;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -93,6 +95,13 @@ enum Command {
     },
     /// The weekly review: the indicators that missed their targets the week before.
     Review(review::ReviewArgs),
+    /// Action-plan tasks under problems and goals: list, add, finish, comment.
+    Tasks {
+        #[command(subcommand)]
+        command: tasks::TasksCommand,
+    },
+    /// A month's one-to-one coaching plan: low performers with suggested topics.
+    CoachingPlan(coaching_plan::CoachingPlanArgs),
     /// SMART goals bound to a KPI: set one, or see how each stands (progress, status, signal).
     Goals {
         #[command(subcommand)]
@@ -205,6 +214,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Briefing(args) => briefing::run(&config, args).await,
         Command::Problems { command } => problems::run(&config, command).await,
         Command::Review(args) => review::run(&config, args).await,
+        Command::Tasks { command } => tasks::run(&config, command).await,
+        Command::CoachingPlan(args) => coaching_plan::run(&config, args).await,
         Command::Goals { command } => goals::run(&config, command).await,
         Command::Report { command } => report::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,

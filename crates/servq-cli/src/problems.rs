@@ -35,13 +35,33 @@ pub enum ProblemsCommand {
         #[arg(long, default_value = "")]
         owner: String,
     },
-    /// Move problem ID to STATUS (analysing, acting, verifying, closed, reopened).
+    /// Move problem ID to STATUS (analysing, acting, verifying, closed, reopened). Closing a
+    /// problem with a goal schedules its effectiveness checks at +30/60/90 days.
     Move {
         id: i64,
         status: String,
         /// A new owner.
         #[arg(long)]
         owner: Option<String>,
+        /// The goal that measures the fix (0 removes it).
+        #[arg(long)]
+        goal: Option<i64>,
+    },
+    /// Problem ID with its root-cause analysis, evidence, effectiveness checks and tasks (JSON).
+    Show { id: i64 },
+    /// Link evidence to problem ID: a contact, ticket, review_task or evaluation by its id, or
+    /// a kpi series (`csat`, `fcr_rate|queue=billing`).
+    Link {
+        id: i64,
+        /// contact, ticket, review_task, evaluation or kpi.
+        #[arg(long)]
+        kind: String,
+        /// The id, or for kpi the series.
+        #[arg(long = "ref")]
+        reference: String,
+        /// Why it matters.
+        #[arg(long, default_value = "")]
+        note: String,
     },
 }
 
@@ -112,10 +132,42 @@ async fn run_with(store: &servq_store::Store, command: ProblemsCommand) -> Resul
                     .map(|id| id.to_string()),
             )
         }
-        ProblemsCommand::Move { id, status, owner } => refused(
-            problems::move_to(store, id, &status, owner.as_deref(), &actor)
+        ProblemsCommand::Move {
+            id,
+            status,
+            owner,
+            goal,
+        } => {
+            let change = problems::ProblemChange {
+                status: Some(status),
+                owner,
+                goal_id: goal,
+            };
+            refused(
+                problems::change(store, id, &change, today, &actor)
+                    .await
+                    .map(|p| problems::problem_json(&p).to_string()),
+            )
+        }
+        ProblemsCommand::Show { id } => match problems::detail_json(store, id, today).await? {
+            Some(detail) => {
+                println!("{detail}");
+                Ok(ExitCode::SUCCESS)
+            }
+            None => {
+                eprintln!("error: id: no problem {id}");
+                Ok(ExitCode::FAILURE)
+            }
+        },
+        ProblemsCommand::Link {
+            id,
+            kind,
+            reference,
+            note,
+        } => refused(
+            problems::link_evidence(store, id, &kind, &reference, &note, &actor)
                 .await
-                .map(|p| problems::problem_json(&p).to_string()),
+                .map(|()| "linked".to_owned()),
         ),
     }
 }

@@ -80,8 +80,42 @@ pub fn status(
     })
 }
 
+/// Whether a closed problem's fix held: its goal's KPI `current` is still at or beyond the
+/// `target`, in the goal's direction — towards the target from the baseline, or the metric's own
+/// direction (`higher_is_better`) when the baseline had no value. `None` without a value.
+pub fn fix_held(
+    baseline: Option<f64>,
+    target: f64,
+    higher_is_better: bool,
+    current: Option<f64>,
+) -> Option<bool> {
+    let current = current?;
+    let higher = match baseline {
+        Some(baseline) if baseline != target => target > baseline,
+        _ => higher_is_better,
+    };
+    Some(if higher {
+        current >= target
+    } else {
+        current <= target
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_fix_holds_while_the_target_is_met_in_the_goals_direction() {
+        // CSAT 0.82 -> 0.88: 0.88 holds, 0.879 slipped
+        assert_eq!(fix_held(Some(0.82), 0.88, true, Some(0.88)), Some(true));
+        assert_eq!(fix_held(Some(0.82), 0.88, true, Some(0.879)), Some(false));
+        // complaints 100 -> 70 (lower): 70 holds, 71 slipped, whatever the metric says
+        assert_eq!(fix_held(Some(100.0), 70.0, true, Some(70.0)), Some(true));
+        assert_eq!(fix_held(Some(100.0), 70.0, true, Some(71.0)), Some(false));
+        // no baseline: the metric's direction decides
+        assert_eq!(fix_held(None, 15.0, false, Some(14.0)), Some(true));
+        assert_eq!(fix_held(None, 15.0, false, Some(16.0)), Some(false));
+        assert_eq!(fix_held(Some(0.8), 0.9, true, None), None);
+    }
     use super::*;
 
     fn day(text: &str) -> Date {

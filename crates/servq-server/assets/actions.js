@@ -229,6 +229,24 @@ var servqSubmitActions = {
     var categories = document.getElementById('analysis-categories').value.split(',');
     servqSend('PUT', f.dataset.url, {whys: whys, root: root, categories: categories, causes: causes}, true);
   },
+  // The goal that measures a problem's fix (/problems/{id}); 0 removes it.
+  'problem-goal': function (f) {
+    servqSend('PUT', f.dataset.url, {goal_id: Number(f.elements.goal_id.value)}, true);
+  },
+  // Evidence linked to a problem (/problems/{id}).
+  'link-evidence': function (f) {
+    var field = f.elements;
+    servqSend('POST', f.dataset.url, {kind: field.kind.value, reference: field.reference.value, note: field.note.value}, true);
+  },
+  // A comment on a task (/tasks).
+  'task-comment': function (f) {
+    servqSend('POST', f.dataset.url, {body: f.elements.body.value}, true);
+  },
+  // A scheduled job's cron pattern (/admin/settings); empty puts the default back.
+  'job-schedule': function (f) {
+    var pattern = f.elements.pattern.value.trim();
+    servqSend('PUT', f.dataset.url, {pattern: pattern === '' ? null : pattern}, true);
+  },
   // A problem recorded by hand (/problems).
   'save-problem': function (f) {
     var field = f.elements;

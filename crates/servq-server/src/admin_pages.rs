@@ -191,6 +191,8 @@ struct SettingsPage {
     settings: servq_app::centre::CentreSettings,
     /// Every role, with whether it must use two-factor sign-in.
     roles: Vec<(&'static str, bool)>,
+    /// The scheduled jobs: (name, label, pattern in effect, default pattern, changed, last run)
+    schedules: Vec<(&'static str, String, String, &'static str, bool, String)>,
 }
 
 /// `/admin/settings`: the centre's name, time zone and KPI thresholds.
@@ -206,9 +208,41 @@ pub(crate) async fn settings_page(
     let settings = servq_app::centre::settings(&state.store)
         .await
         .map_err(Problem::internal)?;
+    let mut schedules = Vec::new();
+    for schedule in servq_app::jobs::schedules(&state.store)
+        .await
+        .map_err(Problem::internal)?
+    {
+        let servq_app::jobs::Schedule::Cron { pattern, .. } = schedule.default else {
+            continue;
+        };
+        let name = schedule.job.name();
+        let last = state
+            .store
+            .job_runs(name, 1)
+            .await
+            .map_err(Problem::internal)?
+            .first()
+            .map_or("—".to_owned(), |run| {
+                format!(
+                    "{} · {}",
+                    run.period,
+                    t(locale, &format!("jobs.status_{}", run.status.name()))
+                )
+            });
+        schedules.push((
+            name,
+            t(locale, &format!("jobs.name_{}", name.replace('-', "_"))),
+            schedule.pattern.clone().unwrap_or_default(),
+            pattern,
+            schedule.changed,
+            last,
+        ));
+    }
     let page = SettingsPage {
         i18n: Text::new(locale),
         title: t(locale, "settings.title"),
+        schedules,
         header: signed_in_header(&user),
         csrf: user.csrf_token().to_owned(),
         roles: servq_core::Role::ALL

@@ -946,7 +946,7 @@ pub(crate) async fn pareto_api(
 
 /// Names of problems in the user's language: review reasons and ticket categories by their
 /// stored names, QA rules as named in the rule set.
-async fn problem_names(
+pub(crate) async fn problem_names(
     state: &AppState,
     locale: Locale,
     source: servq_store::ProblemSource,

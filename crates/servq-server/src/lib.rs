@@ -9,6 +9,7 @@ mod analysis;
 mod api;
 pub mod auth;
 mod briefing;
+mod coaching_plan;
 mod dashboard;
 pub mod desk;
 mod desk_pages;
@@ -17,6 +18,7 @@ mod evaluations;
 mod exports;
 mod goals;
 mod imports;
+mod job_schedules;
 mod notifications;
 mod observe;
 mod openapi;
@@ -42,7 +44,7 @@ use axum::{
     Json, Router,
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::{MethodRouter, get, post},
+    routing::{MethodRouter, delete, get, post},
 };
 use servq_store::Store;
 
@@ -456,6 +458,8 @@ pub fn router(state: AppState) -> Router {
         .route("/problems", get(problem_register::page))
         .route("/problems/{id}", get(problem_register::detail))
         .route("/tasks", get(tasks::page))
+        .route("/coaching-plan", get(coaching_plan::last_month_page))
+        .route("/coaching-plan/{month}", get(coaching_plan::page))
         .route("/briefing", get(briefing::today_page))
         .route("/briefing/{date}", get(briefing::page))
         .route("/review", get(review::this_week))
@@ -578,17 +582,35 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/goals", get(goals::list).post(goals::add)),
         ("/api/v1/briefing", get(briefing::api)),
         ("/api/v1/review", get(review::api)),
+        ("/api/v1/coaching-plan", get(coaching_plan::api)),
+        ("/api/v1/jobs", get(job_schedules::list)),
+        (
+            "/api/v1/jobs/{name}/schedule",
+            put(job_schedules::set_schedule),
+        ),
         (
             "/api/v1/problems",
             get(problem_register::list).post(problem_register::add),
         ),
-        ("/api/v1/problems/{id}", put(problem_register::move_to)),
+        (
+            "/api/v1/problems/{id}",
+            get(problem_register::one).put(problem_register::move_to),
+        ),
+        (
+            "/api/v1/problems/{id}/evidence",
+            post(problem_register::link_evidence),
+        ),
+        (
+            "/api/v1/problems/{id}/evidence/{evidence_id}",
+            delete(problem_register::unlink_evidence),
+        ),
         (
             "/api/v1/problems/{id}/analysis",
             get(problem_register::analysis).put(problem_register::save_analysis),
         ),
         ("/api/v1/tasks", get(tasks::list).post(tasks::add)),
         ("/api/v1/tasks/{id}", put(tasks::finish)),
+        ("/api/v1/tasks/{id}/comments", post(tasks::comment)),
         (
             "/api/v1/problems/suggestions",
             get(problem_register::suggestions),

@@ -41,11 +41,29 @@ pub(crate) struct ProblemBody {
 /// `PUT /api/v1/problems/{id}`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(crate) struct MoveBody {
-    /// The status to move to (one of the problem's `next`).
-    status: String,
+    /// The status to move to (one of the problem's `next`); absent keeps it.
+    #[serde(default)]
+    status: Option<String>,
     /// The owner; absent keeps it.
     #[serde(default)]
     owner: Option<String>,
+    /// The goal whose KPI measures the fix (checked 30/60/90 days after closing); 0 removes it,
+    /// absent keeps it.
+    #[serde(default)]
+    goal_id: Option<i64>,
+}
+
+/// `POST /api/v1/problems/{id}/evidence`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct EvidenceBody {
+    /// contact, ticket, review_task, evaluation or kpi.
+    kind: String,
+    /// The contact/ticket/response/evaluation id, or for kpi the series (`csat`,
+    /// `fcr_rate|queue=billing`).
+    reference: String,
+    /// Why it matters.
+    #[serde(default)]
+    note: String,
 }
 
 /// `POST /api/v1/problems/suggestions/accept` and `…/dismiss`.
@@ -110,7 +128,8 @@ async fn created(state: &AppState, id: i64) -> Result<Response, Problem> {
     Ok((StatusCode::CREATED, Json(app::problem_json(&problem))).into_response())
 }
 
-/// `PUT /api/v1/problems/{id}`: moves a problem along its life cycle; 200 with it.
+/// `PUT /api/v1/problems/{id}`: moves a problem along its life cycle, sets its owner or its goal
+/// (closing a problem with a goal schedules its effectiveness checks); 200 with it.
 #[utoipa::path(put, path = "/api/v1/problems/{id}", tag = "problems", request_body = MoveBody,
     params(("id" = i64, Path, description = "Problem id")),
     responses((status = 200, description = "The problem", body = Object),
@@ -140,16 +159,119 @@ pub(crate) async fn move_to(
     {
         return Err(Problem::not_found(user.locale));
     }
-    let problem = app::move_to(
+    let change = app::ProblemChange {
+        status: body.status,
+        owner: body.owner,
+        goal_id: body.goal_id,
+    };
+    let (_, zone) = state.centre_zone().await?;
+    let problem = app::change(&state.store, id, &change, today(&zone), &user.actor())
+        .await
+        .map_err(|e| Problem::refused_setting(user.locale, "bad_move", e))?;
+    Ok(Json(app::problem_json(&problem)))
+}
+
+/// `GET /api/v1/problems/{id}`: the problem with its analysis, evidence, effectiveness checks
+/// and tasks.
+#[utoipa::path(get, path = "/api/v1/problems/{id}", tag = "problems",
+    params(("id" = i64, Path, description = "Problem id")),
+    responses((status = 200, description = "{id, class, title, …, goal_id, analysis, evidence: [{id, kind, reference, note, link, added_by, added_at}], checks: [{id, goal_id, closed_on, after_days, due, status, value, target, checked_at}], tasks: [...]}", body = Object),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn one(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ViewAllKpis)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let (_, zone) = state.centre_zone().await?;
+    app::detail_json(&state.store, id, today(&zone))
+        .await
+        .map_err(Problem::internal)?
+        .map(Json)
+        .ok_or_else(|| Problem::not_found(user.locale))
+}
+
+/// `POST /api/v1/problems/{id}/evidence`: links a contact, ticket, review task, evaluation or
+/// KPI series; 201 with the problem's evidence.
+#[utoipa::path(post, path = "/api/v1/problems/{id}/evidence", tag = "problems", request_body = EvidenceBody,
+    params(("id" = i64, Path, description = "Problem id")),
+    responses((status = 201, description = "evidence: [{id, kind, reference, note, link, added_by, added_at}]", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn link_evidence(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<EvidenceBody>, JsonRejection>,
+) -> Result<Response, Problem> {
+    user.require(Permission::ManageTargets)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let Json(body) = body?;
+    existing(&state, &user, id).await?;
+    app::link_evidence(
         &state.store,
         id,
-        &body.status,
-        body.owner.as_deref(),
+        &body.kind,
+        &body.reference,
+        &body.note,
         &user.actor(),
     )
     .await
-    .map_err(|e| Problem::refused_setting(user.locale, "bad_move", e))?;
-    Ok(Json(app::problem_json(&problem)))
+    .map_err(|e| Problem::refused_setting(user.locale, "bad_evidence", e))?;
+    Ok((StatusCode::CREATED, Json(evidence_list(&state, id).await?)).into_response())
+}
+
+/// `DELETE /api/v1/problems/{id}/evidence/{evidence_id}`: unlinks a piece of evidence; 204.
+#[utoipa::path(delete, path = "/api/v1/problems/{id}/evidence/{evidence_id}", tag = "problems",
+    params(("id" = i64, Path, description = "Problem id"), ("evidence_id" = i64, Path, description = "Evidence id")),
+    responses((status = 204, description = "Unlinked"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn unlink_evidence(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+) -> Result<StatusCode, Problem> {
+    user.require(Permission::ManageTargets)?;
+    user.check_csrf_header(&headers)?;
+    let Path((id, evidence_id)) = ids.map_err(|_| Problem::not_found(user.locale))?;
+    if state
+        .store
+        .remove_problem_evidence(id, evidence_id, &user.actor(), servq_app::now_ms())
+        .await
+        .map_err(Problem::internal)?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Problem::not_found(user.locale))
+    }
+}
+
+async fn existing(state: &AppState, user: &CurrentUser, id: i64) -> Result<(), Problem> {
+    match state.store.problem(id).await.map_err(Problem::internal)? {
+        Some(_) => Ok(()),
+        None => Err(Problem::not_found(user.locale)),
+    }
+}
+
+async fn evidence_list(state: &AppState, id: i64) -> Result<Value, Problem> {
+    let evidence = state
+        .store
+        .problem_evidence(id)
+        .await
+        .map_err(Problem::internal)?;
+    Ok(json!({ "evidence": evidence.iter().map(app::evidence_json).collect::<Vec<_>>() }))
 }
 
 /// `GET /api/v1/problems/suggestions`: today's suggestions not yet accepted or dismissed.
@@ -509,6 +631,159 @@ pub(crate) struct ProblemPage {
     likelihoods: Vec<(&'static str, String)>,
     fishbone: Fishbone,
     root_text: String,
+    /// (status code, label, request body)
+    moves: Vec<(String, String, String)>,
+    /// (id, name, chosen)
+    goals: Vec<(i64, String, bool)>,
+    checks: Vec<CheckRow>,
+    evidence: Vec<EvidenceRow>,
+    evidence_kinds: Vec<(&'static str, String)>,
+    tasks: Vec<TaskRow>,
+    matrix: Option<MatrixChart>,
+}
+
+/// An effectiveness check on the page.
+pub(crate) struct CheckRow {
+    after_days: i64,
+    due: String,
+    status_code: &'static str,
+    status: String,
+    value: String,
+    target: String,
+}
+
+/// A piece of evidence on the page.
+pub(crate) struct EvidenceRow {
+    id: i64,
+    kind: String,
+    reference: String,
+    link: String,
+    note: String,
+    added_by: String,
+}
+
+/// A task of the problem on the page.
+pub(crate) struct TaskRow {
+    id: i64,
+    title: String,
+    owner: String,
+    due: String,
+    status: String,
+    overdue: bool,
+}
+
+/// The frequency × impact matrix drawn as SVG: each item a point linking to the Pareto page,
+/// this problem's item marked; dashed lines at the medians split the quadrants.
+pub(crate) struct MatrixChart {
+    width: i64,
+    height: i64,
+    left: i64,
+    bottom: i64,
+    split_x: i64,
+    split_y: i64,
+    points: Vec<MatrixDot>,
+    link: String,
+    period: String,
+    quadrant: String,
+}
+
+/// One item of the matrix.
+pub(crate) struct MatrixDot {
+    x: i64,
+    y: i64,
+    name: String,
+    this: bool,
+    title: String,
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+fn matrix_chart(
+    position: &app::MatrixPosition,
+    label: impl Fn(&str) -> String,
+    locale: servq_app::i18n::Locale,
+) -> MatrixChart {
+    let (width, height, left, top, right, bottom) =
+        (560_i64, 300_i64, 56_i64, 16_i64, 24_i64, 260_i64);
+    let number = |item: &Value, key: &str| item[key].as_f64().unwrap_or(0.0);
+    let max_x = position
+        .matrix
+        .iter()
+        .map(|i| number(i, "frequency"))
+        .fold(1.0_f64, f64::max);
+    let max_y = position
+        .matrix
+        .iter()
+        .map(|i| number(i, "impact"))
+        .fold(1.0_f64, f64::max);
+    let x_of = |v: f64| left + ((v / max_x) * (width - left - right) as f64).round() as i64;
+    let y_of = |v: f64| bottom - ((v / max_y) * (bottom - top) as f64).round() as i64;
+    let mut xs: Vec<f64> = position
+        .matrix
+        .iter()
+        .map(|i| number(i, "frequency"))
+        .collect();
+    let mut ys: Vec<f64> = position
+        .matrix
+        .iter()
+        .map(|i| number(i, "impact"))
+        .collect();
+    let mut quadrant = String::new();
+    let points = position
+        .matrix
+        .iter()
+        .map(|item| {
+            let id = item["name"].as_str().unwrap_or_default();
+            let this = id == position.item;
+            let name = label(id);
+            let frequency = number(item, "frequency");
+            let impact = number(item, "impact");
+            if this {
+                quadrant = t(
+                    locale,
+                    &format!(
+                        "pareto.quadrant_{}",
+                        item["quadrant"].as_str().unwrap_or("watch")
+                    ),
+                );
+            }
+            MatrixDot {
+                x: x_of(frequency),
+                y: y_of(impact),
+                title: format!(
+                    "{name}: {} {frequency} · {} {impact}",
+                    t(locale, "pareto.frequency"),
+                    t(locale, "pareto.impact")
+                ),
+                name,
+                this,
+            }
+        })
+        .collect();
+    MatrixChart {
+        width,
+        height,
+        left,
+        bottom,
+        split_x: x_of(median(&mut xs)),
+        split_y: y_of(median(&mut ys)),
+        points,
+        link: format!(
+            "/analysis/pareto?source={}&from={}&to={}",
+            position.source.name(),
+            position.from,
+            position.to
+        ),
+        period: format!("{} – {}", position.from, position.to),
+        quadrant,
+    }
 }
 
 /// `GET /problems/{id}`.
@@ -573,6 +848,77 @@ pub(crate) async fn detail(
         .root
         .and_then(|r| analysis.whys.get(r))
         .map_or(String::new(), |w| w.because.clone());
+    let (_, zone) = state.centre_zone().await?;
+    let day = today(&zone);
+    let goals = state.store.goals().await.map_err(Problem::internal)?;
+    let checks = state
+        .store
+        .effectiveness_checks(id)
+        .await
+        .map_err(Problem::internal)?
+        .into_iter()
+        .map(|check| {
+            let metric = goals
+                .iter()
+                .find(|g| g.id == check.goal_id)
+                .map_or("", |g| g.metric.as_str());
+            CheckRow {
+                after_days: check.after_days,
+                due: check.due.clone(),
+                status_code: check.status.name(),
+                status: t(locale, &format!("problems.check_{}", check.status.name())),
+                value: check
+                    .value
+                    .map_or("—".to_owned(), |v| servq_kpi::show(metric, Some(v))),
+                target: servq_kpi::show(metric, Some(check.target)),
+            }
+        })
+        .collect();
+    let evidence = state
+        .store
+        .problem_evidence(id)
+        .await
+        .map_err(Problem::internal)?
+        .into_iter()
+        .map(|e| EvidenceRow {
+            id: e.id,
+            kind: t(locale, &format!("problems.link_kind_{}", e.kind.name())),
+            link: app::evidence_link(&e),
+            reference: e.reference,
+            note: e.note,
+            added_by: e.added_by,
+        })
+        .collect();
+    let tasks = state
+        .store
+        .tasks()
+        .await
+        .map_err(Problem::internal)?
+        .into_iter()
+        .filter(|task| task.problem_id == Some(id))
+        .map(|task| TaskRow {
+            id: task.id,
+            overdue: task.status == servq_store::TaskStatus::Open && task.due < day.to_string(),
+            status: t(locale, &format!("tasks.status_{}", task.status.name())),
+            title: task.title,
+            owner: task.owner,
+            due: task.due,
+        })
+        .collect();
+    let matrix = match app::matrix_position(&state.store, &problem, day)
+        .await
+        .map_err(Problem::internal)?
+    {
+        Some(position) => {
+            let names = crate::analysis::problem_names(&state, locale, position.source).await?;
+            Some(matrix_chart(
+                &position,
+                |id| names.get(id).cloned().unwrap_or_else(|| id.to_owned()),
+                locale,
+            ))
+        }
+        None => None,
+    };
     let page = ProblemPage {
         i18n: Text::new(locale),
         title: problem.title.clone(),
@@ -599,6 +945,35 @@ pub(crate) async fn detail(
             .collect(),
         fishbone: fishbone(&problem.title, &analysis, category_label),
         root_text,
+        moves: problem
+            .status
+            .next()
+            .iter()
+            .map(|s| {
+                (
+                    s.name().to_owned(),
+                    t(locale, &format!("problems.move_{}", s.name())),
+                    json!({ "status": s.name() }).to_string(),
+                )
+            })
+            .collect(),
+        goals: goals
+            .iter()
+            .map(|g| (g.id, g.name.clone(), problem.goal_id == Some(g.id)))
+            .collect(),
+        checks,
+        evidence,
+        evidence_kinds: servq_store::EvidenceKind::ALL
+            .iter()
+            .map(|k| {
+                (
+                    k.name(),
+                    t(locale, &format!("problems.link_kind_{}", k.name())),
+                )
+            })
+            .collect(),
+        tasks,
+        matrix,
     };
     Ok(render(&page)?.into_response())
 }

@@ -50,6 +50,20 @@ pub(crate) struct FinishBody {
     evidence: String,
 }
 
+/// `POST /api/v1/tasks/{id}/comments`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct CommentBody {
+    /// The comment (at most 4000 characters).
+    body: String,
+}
+
+/// `/tasks?problem=ID`: the form's parent chosen.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct TasksQuery {
+    problem: Option<String>,
+    goal: Option<String>,
+}
+
 /// The tasks `user` may see: all for managers, else their own.
 fn visible(user: &CurrentUser, tasks: Vec<Task>) -> Vec<Task> {
     if user.user.role.allows(Permission::ManageTargets) {
@@ -74,9 +88,65 @@ pub(crate) async fn list(
     let (_, zone) = state.centre_zone().await?;
     let day = today(&zone);
     let tasks = visible(&user, state.store.tasks().await.map_err(Problem::internal)?);
-    Ok(Json(
-        json!({ "tasks": tasks.iter().map(|t| app::task_json(t, day)).collect::<Vec<_>>() }),
-    ))
+    let comments = state
+        .store
+        .task_comments(None)
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(json!({ "tasks": tasks.iter().map(|t| {
+        let mut task = app::task_json(t, day);
+        task["comments"] = app::comments_json(&comments, t.id);
+        task
+    }).collect::<Vec<_>>() })))
+}
+
+/// `POST /api/v1/tasks/{id}/comments`: the owner or a manager comments; the owner is told
+/// (unless they wrote it). 201 with the task's comments.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/comments", tag = "problems", request_body = CommentBody,
+    params(("id" = i64, Path, description = "Task id")),
+    responses((status = 201, description = "comments: [{id, author, body, created_at}]", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn comment(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<CommentBody>, JsonRejection>,
+) -> Result<Response, Problem> {
+    user.require(Permission::ViewOwnKpis)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let Json(body) = body?;
+    let task = state
+        .store
+        .task(id)
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(user.locale))?;
+    if task.owner != user.user.username {
+        user.require(Permission::ManageTargets)?;
+    }
+    app::comment(&state.store, id, &body.body, &user.actor())
+        .await
+        .map_err(|e| Problem::refused_setting(user.locale, "bad_comment", e))?;
+    servq_app::notifications::pass(&state.store, servq_app::now_ms())
+        .await
+        .map_err(Problem::internal)?;
+    let comments = state
+        .store
+        .task_comments(Some(id))
+        .await
+        .map_err(Problem::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "comments": app::comments_json(&comments, id) })),
+    )
+        .into_response())
 }
 
 /// `POST /api/v1/tasks`: sets a task; its owner is told. 201 with it.
@@ -178,6 +248,10 @@ pub(crate) struct TaskRow {
     status_code: &'static str,
     parent: String,
     can_finish: bool,
+    evidence: String,
+    /// (author, when, text)
+    comments: Vec<(String, String, String)>,
+    can_comment: bool,
 }
 
 /// `/tasks`.
@@ -195,13 +269,17 @@ pub(crate) struct TasksPage {
     goals: Vec<(i64, String)>,
     users: Vec<String>,
     due: String,
+    /// The form's parent, `problem:ID` or `goal:ID`, from the query.
+    chosen: String,
 }
 
 /// `GET /tasks`.
 pub(crate) async fn page(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
+    query: Result<axum::extract::Query<TasksQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
+    let query = query.map(|q| q.0).unwrap_or_default();
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
@@ -226,6 +304,7 @@ pub(crate) async fn page(
         .map(|g| (g.id, g.name))
         .collect();
     let can_edit = user.user.role.allows(Permission::ManageTargets);
+    let comments = store.task_comments(None).await.map_err(Problem::internal)?;
     let rows = visible(&user, store.tasks().await.map_err(Problem::internal)?)
         .into_iter()
         .map(|task| {
@@ -248,7 +327,21 @@ pub(crate) async fn page(
                 ),
                 _ => String::new(),
             };
+            let own = task.owner == user.user.username;
             TaskRow {
+                comments: comments
+                    .iter()
+                    .filter(|c| c.task_id == task.id)
+                    .map(|c| {
+                        (
+                            c.author.clone(),
+                            crate::desk_pages::local_time(&zone, Some(c.created_at)),
+                            c.body.clone(),
+                        )
+                    })
+                    .collect(),
+                can_comment: can_edit || own,
+                evidence: task.evidence.clone(),
                 id: task.id,
                 overdue: task.status == TaskStatus::Open && task.due < day.to_string(),
                 status: t(locale, &format!("tasks.status_{}", task.status.name())),
@@ -284,6 +377,11 @@ pub(crate) async fn page(
         goals,
         users,
         due: crate::query_params::add_days(day, 14).to_string(),
+        chosen: match (&query.problem, &query.goal) {
+            (Some(id), _) => format!("problem:{}", id.trim()),
+            (_, Some(id)) => format!("goal:{}", id.trim()),
+            _ => String::new(),
+        },
     };
     Ok(render(&page)?.into_response())
 }

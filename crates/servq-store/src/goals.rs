@@ -37,7 +37,7 @@ pub struct Goal {
     pub created_by: String,
 }
 
-fn number(row: &sqlx::any::AnyRow, column: &'static str) -> Result<Option<f64>> {
+pub(crate) fn number(row: &sqlx::any::AnyRow, column: &'static str) -> Result<Option<f64>> {
     let text: Option<String> = row.try_get(column)?;
     text.map(|text| {
         text.parse::<f64>().map_err(|_| StoreError::CorruptValue {

@@ -17,6 +17,7 @@ mod evaluations;
 mod goals;
 mod import;
 mod import_jobs;
+mod improvement;
 mod jobs;
 mod kpi_query;
 mod outbox;
@@ -61,6 +62,7 @@ pub use evaluations::{
 pub use goals::Goal;
 pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, StateImport};
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
+pub use improvement::{CheckStatus, EffectivenessCheck, Evidence, EvidenceKind, NewCheck};
 pub use jobs::{JobRun, JobRunStatus, SignInPurge};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
 pub use problem_register::Problem;
@@ -77,7 +79,7 @@ pub use surveys::{
     Invitation, NewInvitation, NewResponse, ResponseRefused, StoredResponse, StoredSurveyTemplate,
 };
 pub use targets::{KpiAlert, NewTarget, StoredModel, StoredTarget};
-pub use tasks::{Task, TaskStatus};
+pub use tasks::{Task, TaskComment, TaskStatus};
 pub use tickets::{
     Attachment, ClockRow, CustomerContact, DeskTable, EscalationPass, ListedTicket, NewTicket,
     OutboxMessage, PickAgent, ReturnVisit, Ticket, TicketChange, TicketEvent, TicketGroup,

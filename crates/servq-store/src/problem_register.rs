@@ -4,7 +4,7 @@
 use servq_core::{ProblemClass, ProblemStatus};
 use sqlx::Row;
 
-use crate::{Actor, Result, Store, StoreError, users::audit};
+use crate::{Actor, NewCheck, Result, Store, StoreError, users::audit};
 
 /// A problem in the register.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +26,8 @@ pub struct Problem {
     pub status: ProblemStatus,
     /// Who owns it (a username); empty: nobody yet.
     pub owner: String,
+    /// The goal whose KPI measures the fix (checked 30/60/90 days after closing), if any.
+    pub goal_id: Option<i64>,
     /// Who recorded it.
     pub created_by: String,
     /// When, epoch ms.
@@ -52,6 +54,7 @@ fn problem_of(row: &sqlx::any::AnyRow) -> Result<Problem> {
             value: status,
         })?,
         owner: row.try_get("owner")?,
+        goal_id: row.try_get("goal_id")?,
         created_by: row.try_get("created_by")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -59,7 +62,7 @@ fn problem_of(row: &sqlx::any::AnyRow) -> Result<Problem> {
 }
 
 const COLUMNS: &str = "CAST(id AS BIGINT) AS id, class, title, description, source, source_key, \
-                       status, owner, created_by, created_at, updated_at";
+                       status, owner, goal_id, created_by, created_at, updated_at";
 
 impl Store {
     /// Records a problem (status open) and audits it; its id. A suggestion accepted twice (two
@@ -70,7 +73,8 @@ impl Store {
         // in a transaction that began before the first one committed
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO problems (class, title, description, source, source_key, status, owner, \
-             created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $8) \
+             goal_id, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $9) \
              ON CONFLICT DO NOTHING RETURNING CAST(id AS BIGINT)",
         )
         .bind(problem.class.name())
@@ -79,6 +83,7 @@ impl Store {
         .bind(problem.source.as_str())
         .bind(problem.source_key.as_str())
         .bind(problem.owner.as_str())
+        .bind(problem.goal_id)
         .bind(actor.name.as_str())
         .bind(now_ms)
         .fetch_optional(&mut *transaction)
@@ -133,23 +138,30 @@ impl Store {
         .transpose()
     }
 
-    /// Moves a problem from `from` to `to` (and sets its owner); audited. `false` when it was no
-    /// longer at `from` (someone moved it meanwhile).
+    /// Moves a problem from `from` to `to`, sets its owner and goal, and in the same
+    /// transaction schedules `checks` (when it is closed) or cancels the pending checks (when
+    /// it leaves `closed`); audited. `false` when it was no longer at `from` (someone moved it
+    /// meanwhile).
+    #[allow(clippy::too_many_arguments)]
     pub async fn move_problem(
         &self,
         id: i64,
         from: ProblemStatus,
         to: ProblemStatus,
         owner: &str,
+        goal_id: Option<i64>,
+        checks: &[NewCheck],
         actor: &Actor,
         now_ms: i64,
     ) -> Result<bool> {
         let mut transaction = self.begin_write().await?;
         let changed = sqlx::query(
-            "UPDATE problems SET status = $1, owner = $2, updated_at = $3 WHERE id = $4 AND status = $5",
+            "UPDATE problems SET status = $1, owner = $2, goal_id = $3, updated_at = $4 \
+             WHERE id = $5 AND status = $6",
         )
         .bind(to.name())
         .bind(owner)
+        .bind(goal_id)
         .bind(now_ms)
         .bind(id)
         .bind(from.name())
@@ -159,14 +171,26 @@ impl Store {
         if changed == 0 {
             return Ok(false);
         }
+        if from == ProblemStatus::Closed && to != ProblemStatus::Closed {
+            crate::improvement::cancel_pending_checks(&mut transaction, id).await?;
+        }
+        for check in checks {
+            crate::improvement::insert_check(&mut transaction, id, check).await?;
+        }
         audit(
             &mut transaction,
             actor,
             now_ms,
-            "update",
+            if to == ProblemStatus::Reopened {
+                "reopen"
+            } else {
+                "update"
+            },
             "problem",
             &id.to_string(),
-            &serde_json::json!({"from": from.name(), "to": to.name(), "owner": owner}).to_string(),
+            &serde_json::json!({"from": from.name(), "to": to.name(), "owner": owner,
+                "goal_id": goal_id, "checks": checks.len()})
+            .to_string(),
         )
         .await?;
         transaction.commit().await?;

@@ -203,3 +203,92 @@ impl Store {
         Ok(overdue.len())
     }
 }
+
+/// A comment on a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskComment {
+    /// Row id.
+    pub id: i64,
+    /// The task.
+    pub task_id: i64,
+    /// Who wrote it (a username).
+    pub author: String,
+    /// What they wrote.
+    pub body: String,
+    /// When, epoch ms.
+    pub created_at: i64,
+}
+
+impl Store {
+    /// The comments on task `task_id` (on every task when `None`), oldest first.
+    pub async fn task_comments(&self, task_id: Option<i64>) -> Result<Vec<TaskComment>> {
+        let rows = match task_id {
+            Some(id) => {
+                sqlx::query(
+                    "SELECT CAST(id AS BIGINT) AS id, task_id, author, body, created_at \
+                     FROM task_comments WHERE task_id = $1 ORDER BY id",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "SELECT CAST(id AS BIGINT) AS id, task_id, author, body, created_at \
+                     FROM task_comments ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter()
+            .map(|row| {
+                Ok(TaskComment {
+                    id: row.try_get("id")?,
+                    task_id: row.try_get("task_id")?,
+                    author: row.try_get("author")?,
+                    body: row.try_get("body")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds a comment to a task; the audit entry (`comment`) tells the task's owner. Its id.
+    pub async fn add_task_comment(
+        &self,
+        task_id: i64,
+        body: &str,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<i64> {
+        let mut transaction = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO task_comments (task_id, author, body, created_at) \
+             VALUES ($1, $2, $3, $4) RETURNING CAST(id AS BIGINT)",
+        )
+        .bind(task_id)
+        .bind(actor.name.as_str())
+        .bind(body)
+        .bind(now_ms)
+        .fetch_one(&mut *transaction)
+        .await?;
+        sqlx::query("UPDATE tasks SET updated_at = $1 WHERE id = $2")
+            .bind(now_ms)
+            .bind(task_id)
+            .execute(&mut *transaction)
+            .await?;
+        audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "comment",
+            "task",
+            &task_id.to_string(),
+            &serde_json::json!({"author": actor.name, "comment": id}).to_string(),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(id)
+    }
+}

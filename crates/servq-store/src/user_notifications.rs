@@ -74,7 +74,7 @@ pub struct SourceEvent {
     pub what: String,
     /// The evaluation or ticket.
     pub subject_id: String,
-    /// The escalation's clock (`first_response`, …); empty otherwise.
+    /// The escalation's clock (`first_response`, …); for an audit entry who acted.
     pub metric: String,
     /// When, UTC ms.
     pub at_ms: i64,
@@ -180,10 +180,11 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<SourceEvent>> {
         let queries = [
-            "SELECT id, action, entity_id, '' AS metric, at FROM audit_log WHERE id > $1 \
+            "SELECT id, action, entity_id, username AS metric, at FROM audit_log WHERE id > $1 \
              AND ((entity = 'evaluation' AND action IN ('create', 'disputed', 'rereviewed')) \
                OR (entity = 'coaching_session' AND action = 'coaching') \
-               OR (entity = 'task' AND action IN ('assign', 'overdue'))) \
+               OR (entity = 'task' AND action IN ('assign', 'overdue', 'comment')) \
+               OR (entity = 'problem' AND action = 'reopen')) \
              ORDER BY id LIMIT $2",
             "SELECT id, kind, ticket_id, '' AS metric, at FROM ticket_events WHERE id > $1 \
              AND kind IN ('created', 'transfer') ORDER BY id LIMIT $2",
