@@ -14,6 +14,7 @@ mod briefing;
 mod desk;
 mod evaluation;
 mod goals;
+mod improvement;
 mod jobs;
 mod qa;
 mod report;

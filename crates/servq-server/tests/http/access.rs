@@ -125,6 +125,37 @@ async fn every_route_for_every_role_follows_the_permission_matrix() {
                 Some(Permission::ViewAllKpis),
             ),
             ("GET", "/api/v1/review", None, Some(Permission::ViewAllKpis)),
+            ("GET", "/coaching-plan", None, Some(Permission::ViewAllKpis)),
+            (
+                "GET",
+                "/coaching-plan/2026-11",
+                None,
+                Some(Permission::ViewAllKpis),
+            ),
+            (
+                "GET",
+                "/api/v1/coaching-plan?month=2026-11",
+                None,
+                Some(Permission::ViewAllKpis),
+            ),
+            (
+                "GET",
+                "/api/v1/jobs",
+                None,
+                Some(Permission::ManageSettings),
+            ),
+            (
+                "GET",
+                "/admin/settings",
+                None,
+                Some(Permission::ManageSettings),
+            ),
+            (
+                "GET",
+                "/tasks?problem=1",
+                None,
+                Some(Permission::ViewOwnKpis),
+            ),
             ("GET", "/api/v1/goals", None, Some(Permission::ViewOwnKpis)),
             (
                 "GET",

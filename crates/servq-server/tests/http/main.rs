@@ -8,6 +8,7 @@ mod contact;
 mod desk;
 mod exports;
 mod imports;
+mod improvement;
 mod notifications;
 mod performance;
 mod qa;
