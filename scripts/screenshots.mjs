@@ -36,9 +36,16 @@ const ids = await setup.evaluate(async ({ from, to, days }) => {
     causes: [{ category: 'people', cause: '新员工不熟悉历史查询', likelihood: 'likely' }, { category: 'process', cause: '交接不记录上次处理', likelihood: 'possible' }, { category: 'technology', cause: '客户历史不在弹屏上', likelihood: 'confirmed' }, { category: 'resources', cause: '高峰时段人手不足', likelihood: 'possible' }],
   }) });
   await post('/api/v1/tasks', { title: '弹屏显示最近 5 次来电', owner: 'admin', due: day7(-8), problem_id: problem.id });
-  await post('/api/v1/goals', { name: '满意度提升到 90%', metric: 'csat', target: 0.9, deadline: '2027-03-01', baseline_from: day7(-14), baseline_to: day7(-8) });
+  // a problem accepted from the Pareto, with its goal, evidence and matrix
+  const suggestions = await (await fetch('/api/v1/problems/suggestions')).json();
+  const reason = suggestions.suggestions.find((s) => s.kind === 'review_reason') ?? suggestions.suggestions[0];
+  const pareto = await post('/api/v1/problems/suggestions/accept', { key: reason.key });
+  await post(`/api/v1/problems/${pareto.id}/evidence`, { kind: 'contact', reference: a001.contact_id, note: '典型录音：语气平淡' });
+  await post(`/api/v1/problems/${pareto.id}/evidence`, { kind: 'kpi', reference: 'csat', note: '满意度连续两周下滑' });
+  const goal = await post('/api/v1/goals', { name: '满意度提升到 90%', metric: 'csat', target: 0.9, deadline: '2027-03-01', baseline_from: day7(-14), baseline_to: day7(-8) });
+  await fetch(`/api/v1/problems/${pareto.id}`, { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify({ goal_id: goal.id }) });
   await post('/api/v1/goals', { name: '一组处理时长降 10%', metric: 'aht_seconds', relative: -0.1, filter: { team: '一组' }, deadline: '2027-02-01', baseline_from: day7(-14), baseline_to: day7(-8) });
-  return { problem: problem.id, evaluation: evaluation.id, contact: a001.contact_id, ticket: ticket.id, review: reviews.tasks[0]?.response_id, report: report.id };
+  return { problem: problem.id, pareto: pareto.id, evaluation: evaluation.id, contact: a001.contact_id, ticket: ticket.id, review: reviews.tasks[0]?.response_id, report: report.id };
 }, { from: day(-7), to: day(-1), days: { '-14': day(-14), '-8': day(-8) } });
 
 const staff = [
@@ -52,7 +59,7 @@ const staff = [
   ['performance', '/performance'],
   ['performance_ratings', '/performance/ratings'],
   ['performance_model', '/performance/model'],
-  ['problems', '/problems'], ['problem', `/problems/${ids.problem}`], ['tasks', '/tasks'], ['goals', '/goals'], ['briefing', `/briefing/${day(0)}`], ['review', `/review/${day(0)}`], ['reports', '/reports'], ['report', `/reports/${ids.report}`],
+  ['problems', '/problems'], ['problem', `/problems/${ids.problem}`], ['problem_pareto', `/problems/${ids.pareto}`], ['tasks', '/tasks'], ['coaching_plan', '/coaching-plan'], ['goals', '/goals'], ['briefing', `/briefing/${day(0)}`], ['review', `/review/${day(0)}`], ['reports', '/reports'], ['report', `/reports/${ids.report}`],
   ['import', '/import'], ['audit', '/audit'], ['users', '/admin/users'], ['roster', '/admin/roster'], ['settings', '/admin/settings'], ['account', '/account'], ['notifications', '/notifications'], ['not_found', '/no/such/page'],
 ];
 for (const width of [1366, 390]) {

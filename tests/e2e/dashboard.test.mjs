@@ -933,3 +933,103 @@ test('a supervisor records a 5-Why chain and a fishbone for a problem: the root 
   assert.deepEqual(refused, [400, ['causes.0.category', 'causes.0.cause']]);
   await context.close();
 });
+
+test('the whole loop: a supervisor accepts a Pareto problem, analyses it, binds a goal, links evidence, sets a task and closes it; the owner is reminded and comments', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  // a goal to measure the fix
+  await page.goto(`${base}/goals`);
+  await page.fill('#goal-name', '不满意回访率下降');
+  await page.selectOption('#goal-metric', 'csat');
+  await page.fill('#goal-target', '98');
+  await page.click('#save-goal');
+  await page.waitForSelector('#goals tbody tr:has-text("不满意回访率下降")');
+
+  // a vital few reason of the unsatisfied-review Pareto, accepted
+  await page.goto(`${base}/problems`);
+  const suggestion = page.locator('#suggestions li.suggestion', { hasText: '客户不满意' }).last();
+  const title = (await suggestion.locator('strong').textContent()).trim();
+  await suggestion.locator('button.accept-suggestion').click();
+  await page.waitForSelector(`#problems tbody tr:has-text("${title}")`);
+  await page.locator('#problems tbody tr', { hasText: title }).locator('a').first().click();
+  await page.waitForURL(/\/problems\/\d+$/);
+  const id = page.url().split('/').pop();
+  // its place on the frequency × impact matrix, clickable through to the Pareto
+  assert.equal(await page.locator('#problem-matrix a.matrix-dot.this').count(), 1);
+  assert.match(await page.getAttribute('#matrix-link', 'href'), /^\/analysis\/pareto\?source=review_reasons/);
+  assert.ok((await page.textContent('#matrix-quadrant')).trim().length > 0);
+
+  // 5-Why and fishbone
+  const whys = page.locator('tr.why-row');
+  await whys.nth(0).locator('.why').fill('客户为什么不满意？');
+  await whys.nth(0).locator('.because').fill('坐席语气平淡');
+  await whys.nth(1).locator('.why').fill('为什么语气平淡？');
+  await whys.nth(1).locator('.because').fill('没有共情话术的训练');
+  await whys.nth(1).locator('.root').check();
+  const cause = page.locator('tr.cause-row').first();
+  await cause.locator('.category').selectOption('people');
+  await cause.locator('.cause').fill('新人未受共情训练');
+  await page.click('#save-analysis');
+  await page.waitForSelector('#root-cause');
+
+  // the goal, then evidence: a bad reference is refused beside its field, a KPI series links
+  await page.selectOption('#problem-goal', { label: '不满意回访率下降' });
+  await page.click('#save-goal-link');
+  await page.waitForFunction(() => document.querySelector('#problem-goal')?.selectedOptions[0]?.text === '不满意回访率下降');
+  await page.selectOption('#evidence-kind', 'ticket');
+  await page.fill('#evidence-reference', 'T-NOPE');
+  await page.click('#link-evidence');
+  await page.waitForSelector('#message.error');
+  assert.match(await page.textContent('#message'), /T-NOPE/);
+  await page.selectOption('#evidence-kind', 'kpi');
+  await page.fill('#evidence-reference', 'csat');
+  await page.fill('#evidence-note', '满意度连续两周下滑');
+  await page.click('#link-evidence');
+  await page.waitForSelector('#evidence tbody tr');
+  assert.match(await page.textContent('#evidence'), /指标序列.*csat.*满意度连续两周下滑/s);
+
+  // a task for the QA inspector, due yesterday, from the problem page
+  await page.click('#add-problem-task');
+  await page.waitForURL(/\/tasks\?problem=/);
+  assert.equal(await page.inputValue('#task-parent'), `problem:${id}`);
+  await page.fill('#task-title', '组织共情话术训练');
+  await page.fill('#task-owner', 'qa1');
+  await page.fill('#task-due', day(-1));
+  await page.click('#save-task');
+  await page.waitForSelector('#tasks tbody tr:has-text("组织共情话术训练")');
+
+  // the morning job reminds the owner of the overdue task
+  run(['jobs', 'run', 'daily-briefing', '--period', `${day(0)}T08:30`, '--again']);
+  const owner = await browser.newContext({ locale: 'zh-CN' });
+  const ownerPage = await owner.newPage();
+  await signIn(ownerPage, 'qa1');
+  await ownerPage.goto(`${base}/tasks`);
+  const taskRow = ownerPage.locator('#tasks tbody tr', { hasText: '组织共情话术训练' });
+  assert.match(await taskRow.textContent(), /逾期/);
+  const comments = ownerPage.locator('tr.task-comments').filter({ has: ownerPage.locator('form.comment-form') }).last();
+  await comments.locator('summary').click();
+  await comments.locator('input[name="body"]').fill('训练已排在周五');
+  await comments.locator('button[type="submit"]').click();
+  await ownerPage.waitForSelector('p.comment:has-text("训练已排在周五")');
+  await ownerPage.goto(`${base}/notifications`);
+  const told = await ownerPage.textContent('main');
+  assert.match(told, /你有新的改进任务：组织共情话术训练/);
+  assert.match(told, /任务已逾期：组织共情话术训练/);
+  await ownerPage.goto(`${base}/tasks`);
+  await ownerPage.locator('#tasks tbody tr', { hasText: '组织共情话术训练' }).locator('button.finish-task').click();
+  await ownerPage.waitForSelector('#tasks tbody tr[data-status="done"]:has-text("组织共情话术训练")');
+  await owner.close();
+
+  // the problem closes: its goal is re-checked at +30/60/90 days
+  await page.goto(`${base}/problems/${id}`);
+  assert.match(await page.textContent('#problem-tasks'), /组织共情话术训练.*已完成/s);
+  for (const [step, then] of [['analysing', 'acting'], ['acting', 'verifying'], ['verifying', 'closed'], ['closed', 'reopened']]) {
+    await page.click(`#problem-moves button[data-move="${step}"]`);
+    await page.waitForSelector(`#problem-moves button[data-move="${then}"]`);
+  }
+  const checks = page.locator('#checks tbody tr');
+  assert.equal(await checks.count(), 3);
+  assert.match(await checks.first().textContent(), new RegExp(`\\+30.*${day(30)}.*待复查`, 's'));
+  await context.close();
+});

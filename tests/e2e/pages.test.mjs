@@ -66,6 +66,7 @@ const staffPages = () => [
   '/goals',
   '/problems',
   '/tasks',
+  '/coaching-plan',
   `/briefing/${day(0)}`,
   `/review/${day(0)}`,
   '/search?q=C-1x', '/no/such/page',
