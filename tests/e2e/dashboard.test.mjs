@@ -970,8 +970,12 @@ test('the whole loop: a supervisor accepts a Pareto problem, analyses it, binds 
   const cause = page.locator('tr.cause-row').first();
   await cause.locator('.category').selectOption('people');
   await cause.locator('.cause').fill('新人未受共情训练');
+  // a fifth branch typed in words beside the four defaults
+  await page.fill('#analysis-categories', '人员、流程、技术、资源、环境');
   await page.click('#save-analysis');
   await page.waitForSelector('#root-cause');
+  assert.match(await page.textContent('#fishbone'), /环境/);
+  assert.equal(await page.locator('tr.cause-row').first().locator('.category option', { hasText: '环境' }).count(), 1);
 
   // the goal, then evidence: a bad reference is refused beside its field, a KPI series links
   await page.selectOption('#problem-goal', { label: '不满意回访率下降' });
@@ -1017,8 +1021,11 @@ test('the whole loop: a supervisor accepts a Pareto problem, analyses it, binds 
   assert.match(told, /你有新的改进任务：组织共情话术训练/);
   assert.match(told, /任务已逾期：组织共情话术训练/);
   await ownerPage.goto(`${base}/tasks`);
-  await ownerPage.locator('#tasks tbody tr', { hasText: '组织共情话术训练' }).locator('button.finish-task').click();
+  const open = ownerPage.locator('#tasks tbody tr', { hasText: '组织共情话术训练' });
+  await open.locator('input.task-evidence').fill('12 名新人已完成训练');
+  await open.locator('button.finish-task').click();
   await ownerPage.waitForSelector('#tasks tbody tr[data-status="done"]:has-text("组织共情话术训练")');
+  assert.match(await ownerPage.textContent('#tasks'), /12 名新人已完成训练/);
   await owner.close();
 
   // the problem closes: its goal is re-checked at +30/60/90 days

@@ -226,7 +226,17 @@ var servqSubmitActions = {
       causes.push({category: row.querySelector('.category').value, cause: cause,
         likelihood: row.querySelector('.likelihood').value, evidence: row.querySelector('.evidence').value.trim()});
     });
-    var categories = document.getElementById('analysis-categories').value.split(',');
+    // the branches as typed (labels or new names, separated by commas or 、), a known label
+    // saved as its stored name
+    var branches = document.getElementById('analysis-categories');
+    var names = {};
+    branches.dataset.names.split('|').forEach(function (pair) {
+      var at = pair.lastIndexOf('=');
+      if (at > 0) { names[pair.slice(0, at)] = pair.slice(at + 1); }
+    });
+    var categories = branches.value.split(/[,，、]/).map(function (b) { return b.trim(); })
+      .filter(function (b) { return b !== ''; })
+      .map(function (b) { return names[b] || b; });
     servqSend('PUT', f.dataset.url, {whys: whys, root: root, categories: categories, causes: causes}, true);
   },
   // The goal that measures a problem's fix (/problems/{id}); 0 removes it.
