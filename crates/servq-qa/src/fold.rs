@@ -7,6 +7,17 @@ const CJK_FIRST: u32 = 0x3400;
 /// The last code point of those blocks.
 const CJK_LAST: u32 = 0x9FFF;
 
+/// Variant characters written for one another in simplified text, folded to the standard form
+/// (`帐户` and `账户` are the same account); the traditional→simplified table maps neither.
+const VARIANTS: &[(char, char)] = &[
+    ('帐', '账'),
+    ('喫', '吃'),
+    ('祇', '只'),
+    ('綫', '线'),
+    ('纔', '才'),
+    ('佈', '布'),
+];
+
 /// Folds characters; build once (the table takes a few milliseconds) and share.
 #[derive(Debug, Clone)]
 pub struct Folder {
@@ -24,7 +35,7 @@ impl Folder {
     /// Builds the traditional→simplified table from `fast2s`'s dictionary, keeping only
     /// one-character conversions (phrase-level ones would shift positions).
     pub fn new() -> Folder {
-        let cjk = (CJK_FIRST..=CJK_LAST)
+        let mut cjk: Vec<char> = (CJK_FIRST..=CJK_LAST)
             .map(|code| {
                 let c = char::from_u32(code).unwrap_or('\u{FFFD}');
                 let simplified = fast2s::convert(c.encode_utf8(&mut [0; 4]));
@@ -35,6 +46,15 @@ impl Folder {
                 }
             })
             .collect();
+        for (variant, standard) in VARIANTS {
+            cjk[(*variant as u32 - CJK_FIRST) as usize] = *standard;
+        }
+        // a traditional form of a variant folds to the standard one too (帳 → 帐 → 账)
+        for c in cjk.iter_mut() {
+            if let Some((_, standard)) = VARIANTS.iter().find(|(variant, _)| variant == c) {
+                *c = *standard;
+            }
+        }
         Folder { cjk }
     }
 
@@ -108,6 +128,8 @@ mod tests {
         assert_eq!(folder.fold("I Don't Know"), "i don't know");
         // simplified text is its own folded form
         assert_eq!(folder.fold("你自己看吧"), "你自己看吧");
+        // variants and their traditional forms fold to the standard character
+        assert_eq!(folder.fold("帐户帳單账单"), "账户账单账单");
     }
 
     #[test]

@@ -1,0 +1,23 @@
+//! The knowledge base's rules, without IO (`docs/kb.md`):
+//! - [`article`]: an article as a person writes it (level, audience, status, tags) and its
+//!   checks; the JSONL and Markdown-with-front-matter files `servq kb import` reads;
+//! - [`tokens`]: the search tokens of a text — Chinese words (jieba, with the centre's own
+//!   terms) and every single CJK character, English words stemmed, digits — after folding
+//!   traditional to simplified, variants (帐 → 账), full width and case;
+//! - [`rank`]: an article's term counts as stored, BM25 with a title boost computed in Rust (so
+//!   SQLite and PostgreSQL, which only find candidates, rank alike) and snippets with the
+//!   matched words marked;
+//! - [`render`]: Markdown to safe HTML (CJK-friendly emphasis, sanitized) and line diffs
+//!   between versions.
+
+pub mod article;
+pub mod rank;
+pub mod render;
+pub mod tokens;
+
+pub use article::{
+    ArticleInput, ArticleLevel, ArticleStatus, Audience, ImportError, parse_jsonl, parse_markdown,
+};
+pub use rank::{DocTerms, Hit, Ranker, snippet};
+pub use render::{DiffLine, diff, markdown_html};
+pub use tokens::{Token, TokenKind, Tokenizer};
