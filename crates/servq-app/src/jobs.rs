@@ -297,7 +297,7 @@ pub async fn set_schedule(
                     "pattern",
                     SettingReason::Coded {
                         code: "cron_pattern",
-                        values: vec![("value", pattern.to_owned())],
+                        values: vec![("value", pattern.to_owned()), ("error", error.clone())],
                         english: format!(
                             "'{pattern}' is not a cron pattern of five fields (minute hour \
                              day-of-month month day-of-week, e.g. 30 8 * * 1-5): {error}"

@@ -27,6 +27,7 @@ pub mod goals;
 pub mod i18n;
 pub mod imports;
 pub mod jobs;
+pub mod kb;
 pub mod monthly_report;
 pub mod notifications;
 pub mod outbox;

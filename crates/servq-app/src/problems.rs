@@ -256,8 +256,23 @@ pub struct ProblemRequest {
     pub owner: String,
 }
 
-fn check(request: &ProblemRequest) -> Result<ProblemClass, SettingError> {
-    let mut problems = Vec::new();
+/// A refusal when `owner` is neither empty nor a servq user.
+async fn unknown_owner(store: &Store, owner: &str) -> Result<Option<SettingProblem>> {
+    let owner = owner.trim();
+    if owner.is_empty() || store.users().await?.iter().any(|u| u.username == owner) {
+        return Ok(None);
+    }
+    Ok(Some(SettingProblem::new(
+        "owner",
+        SettingReason::Unknown(owner.to_owned()),
+    )))
+}
+
+async fn check(store: &Store, request: &ProblemRequest) -> Result<ProblemClass, SettingError> {
+    let mut problems: Vec<SettingProblem> = unknown_owner(store, &request.owner)
+        .await?
+        .into_iter()
+        .collect();
     let class = ProblemClass::parse(&request.class);
     if class.is_none() {
         problems.push(SettingProblem::new(
@@ -280,7 +295,7 @@ pub async fn add(
     request: &ProblemRequest,
     actor: &Actor,
 ) -> Result<i64, SettingError> {
-    let class = check(request)?;
+    let class = check(store, request).await?;
     let problem = Problem {
         id: 0,
         class,
@@ -379,6 +394,11 @@ pub async fn change(
         .owner
         .as_deref()
         .map_or(problem.owner.clone(), |o| o.trim().to_owned());
+    if change.owner.is_some()
+        && let Some(refused) = unknown_owner(store, &owner).await?
+    {
+        return Err(SettingError::Refused(vec![refused]));
+    }
     let goal_id = match change.goal_id {
         None => problem.goal_id,
         Some(0) => None,

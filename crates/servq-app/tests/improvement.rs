@@ -193,6 +193,44 @@ async fn a_closed_problem_is_rechecked_and_reopens_when_its_goal_slips() {
             "{told:?}"
         );
 
+        // closed again the day it was reopened: a fresh set of checks from that day, even when
+        // a set from an earlier close on the same day was cancelled
+        for step in [
+            "analysing",
+            "acting",
+            "verifying",
+            "closed",
+            "reopened",
+            "analysing",
+            "acting",
+            "verifying",
+            "closed",
+        ] {
+            let change = ProblemChange {
+                status: Some(step.into()),
+                ..Default::default()
+            };
+            problems::change(&store, id, &change, day("2026-11-30"), &actor)
+                .await
+                .unwrap();
+        }
+        let again_checks: Vec<_> = store
+            .effectiveness_checks(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.closed_on == "2026-11-30")
+            .map(|c| (c.after_days, c.status))
+            .collect();
+        assert_eq!(
+            again_checks,
+            [
+                (30, CheckStatus::Pending),
+                (60, CheckStatus::Pending),
+                (90, CheckStatus::Pending)
+            ]
+        );
+
         // the problem's JSON carries its checks and goal
         let detail = problems::detail_json(&store, id, day("2026-11-30"))
             .await

@@ -8,7 +8,7 @@ use servq_app::i18n::Locale;
 use servq_app::problems::{self, ProblemRequest};
 use servq_core::{ProblemClass, ProblemStatus};
 use servq_kpi::TargetScope;
-use servq_store::{Actor, KpiAlert, Store, testing::TestDatabase};
+use servq_store::{Actor, KpiAlert, NewUser, Store, testing::TestDatabase};
 
 #[tokio::test]
 async fn suggestions_become_problems_once_and_problems_move_along_their_life_cycle() {
@@ -19,6 +19,23 @@ async fn suggestions_become_problems_once_and_problems_move_along_their_life_cyc
             user_id: None,
             name: "sup".into(),
         };
+        // owners are servq users
+        for name in ["sup", "lead"] {
+            store
+                .create_user(
+                    &NewUser {
+                        user_id: format!("u-{name}"),
+                        username: name.into(),
+                        password_hash: "x".into(),
+                        role: servq_core::Role::Supervisor,
+                        agent_id: None,
+                    },
+                    &actor,
+                    1,
+                )
+                .await
+                .unwrap();
+        }
         let alert = |metric: &str, scope_value: &str| KpiAlert {
             id: 0,
             metric: metric.into(),
@@ -104,6 +121,23 @@ async fn suggestions_become_problems_once_and_problems_move_along_their_life_cyc
         )
         .await
         .unwrap();
+
+        // an owner who is not a user is refused by field
+        let refused = problems::add(
+            &store,
+            &ProblemRequest {
+                class: "attitude".into(),
+                title: "x".into(),
+                owner: "张三".into(),
+                ..Default::default()
+            },
+            &actor,
+        )
+        .await;
+        assert!(
+            matches!(&refused, Err(servq_app::SettingError::Refused(p)) if p[0].field == "owner"),
+            "{refused:?}"
+        );
 
         // the life cycle: no closing before verifying; verifying may go back to acting
         let id = ids[0];

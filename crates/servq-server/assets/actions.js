@@ -241,7 +241,7 @@ var servqSubmitActions = {
   },
   // The goal that measures a problem's fix (/problems/{id}); 0 removes it.
   'problem-goal': function (f) {
-    servqSend('PUT', f.dataset.url, {goal_id: Number(f.elements.goal_id.value)}, true);
+    servqSend('PUT', f.dataset.url, {goal_id: Number(f.elements.goal_id.value), owner: f.elements.owner.value}, true);
   },
   // Evidence linked to a problem (/problems/{id}).
   'link-evidence': function (f) {

@@ -22,11 +22,35 @@ function servqToast(text) {
   setTimeout(function () { toast.remove(); }, 3000);
 }
 function servqProblem(problem) {
-  // a refused form: each field's reason after the summary, for forms that do not mark fields
-  var reasons = (problem.errors || []).map(function (e) { return e.message; }).filter(Boolean);
+  // a refused form: each field's reason after the summary; a plain form's input named like the
+  // refused field (the form last submitted, else the page) is marked too
+  var errors = problem.errors || [];
+  var reasons = errors.map(function (e) { return e.message; }).filter(Boolean);
   var text = problem.message || problem.detail || problem.title || '';
+  var scope = servqLastForm && document.contains(servqLastForm) ? servqLastForm : document;
+  errors.forEach(function (e) {
+    var field = e.field && scope.querySelector('[name="' + CSS.escape(e.field) + '"]');
+    if (field) {
+      field.setAttribute('aria-invalid', 'true');
+      field.addEventListener('input', function () { field.removeAttribute('aria-invalid'); }, {once: true});
+    }
+  });
   servqSay(reasons.length ? text + ' ' + reasons.join('；') : text, 'error');
 }
+// The form whose submit action ran last (servqProblem marks its fields).
+var servqLastForm = null;
+document.addEventListener('submit', function (event) { servqLastForm = event.target; }, true);
+// A save that reloads the page says "saved" once the page is back.
+var SERVQ_SAVED_KEY = 'servq-saved';
+document.addEventListener('DOMContentLoaded', function () {
+  try {
+    if (sessionStorage.getItem(SERVQ_SAVED_KEY)) {
+      sessionStorage.removeItem(SERVQ_SAVED_KEY);
+      var message = document.getElementById('message');
+      if (message && message.dataset.saved) { servqToast(message.dataset.saved); }
+    }
+  } catch (e) { /* storage refused: no note */ }
+});
 // Resolves to [ok, body]; a 204 has an empty body, a non-JSON answer becomes a problem.
 function servqRequest(method, url, body) {
   var headers = {'X-CSRF-Token': servqCsrf()};
@@ -47,7 +71,10 @@ function servqSend(method, url, body, next) {
   return servqRequest(method, url, body).then(function (p) {
     if (!p[0]) { servqProblem(p[1]); return null; }
     if (typeof next === 'string') { location.href = next; }
-    else if (next === true) { location.reload(); }
+    else if (next === true) {
+      try { sessionStorage.setItem(SERVQ_SAVED_KEY, '1'); } catch (e) { /* no note then */ }
+      location.reload();
+    }
     else { servqSay(document.getElementById('message').dataset.saved, 'ok'); }
     return p[1];
   });

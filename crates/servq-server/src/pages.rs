@@ -163,13 +163,20 @@ struct Header<'a> {
 }
 
 /// The pages in the header, each with the permission that opens it.
-const NAV_LINKS: [(Permission, &str, &str, &str); 11] = [
+const NAV_LINKS: [(Permission, &str, &str, &str); 12] = [
     (Permission::ViewOwnKpis, "/qa", "nav.qa", "nav-qa"),
     (
         Permission::ViewOwnKpis,
         "/performance",
         "nav.performance",
         "nav-performance",
+    ),
+    // the improvement loop: problems, with goals, tasks and the coaching plan linked from there
+    (
+        Permission::ViewAllKpis,
+        "/problems",
+        "nav.improvement",
+        "nav-improvement",
     ),
     (
         Permission::RunAnalysis,

@@ -640,6 +640,8 @@ pub(crate) struct ProblemPage {
     evidence_kinds: Vec<(&'static str, String)>,
     tasks: Vec<TaskRow>,
     matrix: Option<MatrixChart>,
+    owner: String,
+    users: Vec<String>,
 }
 
 /// An effectiveness check on the page.
@@ -974,6 +976,16 @@ pub(crate) async fn detail(
             .collect(),
         tasks,
         matrix,
+        owner: problem.owner.clone(),
+        users: state
+            .store
+            .users()
+            .await
+            .map_err(Problem::internal)?
+            .into_iter()
+            .filter(|u| !u.disabled)
+            .map(|u| u.username)
+            .collect(),
     };
     Ok(render(&page)?.into_response())
 }

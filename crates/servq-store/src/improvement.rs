@@ -189,7 +189,8 @@ fn evidence_of(row: &sqlx::any::AnyRow) -> Result<Evidence> {
     })
 }
 
-/// Schedules one check (once: closing the same problem twice on one day schedules nothing new).
+/// Schedules one check. Closing the problem again on a day it was closed before starts that
+/// day's check afresh (the earlier one was cancelled when it was reopened).
 pub(crate) async fn insert_check(
     connection: &mut AnyConnection,
     problem_id: i64,
@@ -198,7 +199,9 @@ pub(crate) async fn insert_check(
     sqlx::query(
         "INSERT INTO effectiveness_checks (problem_id, goal_id, closed_on, after_days, due, \
          status, value, target, checked_at) VALUES ($1, $2, $3, $4, $5, 'pending', NULL, $6, NULL) \
-         ON CONFLICT (problem_id, closed_on, after_days) DO NOTHING",
+         ON CONFLICT (problem_id, closed_on, after_days) DO UPDATE SET goal_id = excluded.goal_id, \
+         due = excluded.due, status = 'pending', value = NULL, target = excluded.target, \
+         checked_at = NULL",
     )
     .bind(problem_id)
     .bind(check.goal_id)

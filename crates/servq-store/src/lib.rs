@@ -19,6 +19,7 @@ mod import;
 mod import_jobs;
 mod improvement;
 mod jobs;
+mod kb;
 mod kpi_query;
 mod outbox;
 mod problem_register;
@@ -64,6 +65,7 @@ pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, State
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
 pub use improvement::{CheckStatus, EffectivenessCheck, Evidence, EvidenceKind, NewCheck};
 pub use jobs::{JobRun, JobRunStatus, SignInPurge};
+pub use kb::{ArticleVersion, ArticleWrite, KbSaveSummary, StoredArticle};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
 pub use problem_register::Problem;
 pub use problems::{ProblemCase, ProblemSource};
