@@ -24,8 +24,11 @@ pub const MAX_LIMIT: usize = 100;
 /// Characters in a snippet.
 pub const SNIPPET_CHARS: usize = 90;
 
+/// A tokenizer with the terms it was built with.
+type CachedTokenizer = (Vec<String>, Arc<Tokenizer>);
+
 /// The tokenizer of the centre's terms, built again when the terms change.
-static TOKENIZER: OnceLock<Mutex<Option<(Vec<String>, Arc<Tokenizer>)>>> = OnceLock::new();
+static TOKENIZER: OnceLock<Mutex<Option<CachedTokenizer>>> = OnceLock::new();
 
 /// The tokenizer with the centre's dictionary terms.
 pub async fn tokenizer(store: &Store) -> Result<Arc<Tokenizer>> {

@@ -11,6 +11,7 @@ mod evaluation;
 mod goals;
 mod import;
 mod jobs;
+mod kb;
 mod kpi;
 mod problems;
 mod qa;
@@ -102,6 +103,12 @@ enum Command {
     },
     /// A month's one-to-one coaching plan: low performers with suggested topics.
     CoachingPlan(coaching_plan::CoachingPlanArgs),
+    /// The knowledge base: import articles, search them, show one, the searches that found
+    /// nothing.
+    Kb {
+        #[command(subcommand)]
+        command: kb::KbCommand,
+    },
     /// SMART goals bound to a KPI: set one, or see how each stands (progress, status, signal).
     Goals {
         #[command(subcommand)]
@@ -216,6 +223,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Review(args) => review::run(&config, args).await,
         Command::Tasks { command } => tasks::run(&config, command).await,
         Command::CoachingPlan(args) => coaching_plan::run(&config, args).await,
+        Command::Kb { command } => kb::run(&config, command).await,
         Command::Goals { command } => goals::run(&config, command).await,
         Command::Report { command } => report::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,

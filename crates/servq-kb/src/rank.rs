@@ -215,7 +215,7 @@ pub fn snippet(tokenizer: &Tokenizer, body: &str, query: &[Token], width: usize)
     let mut marked = vec![false; chars.len()];
     let words: Vec<Vec<char>> = query
         .iter()
-        .filter(|t| t.kind == TokenKind::Word && t.text.chars().any(|c| !c.is_ascii()))
+        .filter(|t| t.kind == TokenKind::Word && !t.text.is_ascii())
         .map(|t| t.text.chars().collect())
         .collect();
     let stems: BTreeSet<&str> = query
@@ -282,10 +282,10 @@ pub fn snippet(tokenizer: &Tokenizer, body: &str, query: &[Token], width: usize)
         }
     }
     let mut start = best.0;
-    if best.1 > 0 {
-        if let Some(first) = marked[start..].iter().position(|m| *m) {
-            start = (start + first).saturating_sub(12);
-        }
+    if best.1 > 0
+        && let Some(first) = marked[start..].iter().position(|m| *m)
+    {
+        start = (start + first).saturating_sub(12);
     }
     // a window that would run past the end moves back to fill its width
     let start = start.min(chars.len().saturating_sub(width));

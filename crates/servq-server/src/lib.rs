@@ -19,6 +19,7 @@ mod exports;
 mod goals;
 mod imports;
 mod job_schedules;
+mod kb;
 mod notifications;
 mod observe;
 mod openapi;
@@ -584,6 +585,7 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/review", get(review::api)),
         ("/api/v1/coaching-plan", get(coaching_plan::api)),
         ("/api/v1/jobs", get(job_schedules::list)),
+        ("/api/v1/kb/search", get(kb::search)),
         (
             "/api/v1/jobs/{name}/schedule",
             put(job_schedules::set_schedule),

@@ -67,6 +67,7 @@ impl Modify for Security {
         crate::coaching_plan::api,
         crate::job_schedules::list,
         crate::job_schedules::set_schedule,
+        crate::kb::search,
         crate::problem_register::list,
         crate::problem_register::add,
         crate::problem_register::move_to,

@@ -16,6 +16,7 @@ mod evaluation;
 mod goals;
 mod improvement;
 mod jobs;
+mod kb;
 mod qa;
 mod report;
 mod staffing;

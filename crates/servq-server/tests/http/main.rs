@@ -9,6 +9,7 @@ mod desk;
 mod exports;
 mod imports;
 mod improvement;
+mod kb;
 mod notifications;
 mod performance;
 mod qa;
