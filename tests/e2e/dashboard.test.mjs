@@ -634,7 +634,8 @@ test('a supervisor sets a queue target in percent; the queue\'s tile shows it an
   // 99 % is far above what the demo reaches: the tile is missed
   await page.fill('#target-warn', '95');
   await page.click('#save-target');
-  await page.waitForSelector('#targets');
+  // the page reloads with the new target
+  await page.waitForSelector('#targets tr:has-text("队列 · card")');
   assert.match(await page.textContent('#targets'), /队列 · card.*99\.0%.*95\.0%/s);
   const stored = JSON.parse(run(['targets', 'list', '--on', day(-1), '--format', 'json'])).targets
     .find((t) => t.metric === 'service_level' && t.scope_value === 'card');
