@@ -11,7 +11,8 @@ const servq = await startServq({
   demo: ['--days', '14', '--daily-contacts', '300', '--agents', '12'],
   users: [['admin', 'admin'], ['agent1', 'agent', 'A001']],
 });
-const { base, browser, signIn } = servq;
+const { base, browser, signIn, run } = servq;
+run(['kb', 'import', join(root, 'tests', 'kb', 'articles.jsonl')]);
 
 // some work in flight, so the pages have something to show
 const setup = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
@@ -59,7 +60,7 @@ const staff = [
   ['performance', '/performance'],
   ['performance_ratings', '/performance/ratings'],
   ['performance_model', '/performance/model'],
-  ['problems', '/problems'], ['problem', `/problems/${ids.problem}`], ['problem_pareto', `/problems/${ids.pareto}`], ['tasks', '/tasks'], ['coaching_plan', '/coaching-plan'], ['goals', '/goals'], ['briefing', `/briefing/${day(0)}`], ['review', `/review/${day(0)}`], ['reports', '/reports'], ['report', `/reports/${ids.report}`],
+  ['problems', '/problems'], ['problem', `/problems/${ids.problem}`], ['problem_pareto', `/problems/${ids.pareto}`], ['tasks', '/tasks'], ['coaching_plan', '/coaching-plan'], ['kb', `/kb?q=${encodeURIComponent('信用卡掛失')}`], ['kb_article', '/kb/kb-004'], ['kb_edit', '/kb/kb-004/edit'], ['goals', '/goals'], ['briefing', `/briefing/${day(0)}`], ['review', `/review/${day(0)}`], ['reports', '/reports'], ['report', `/reports/${ids.report}`],
   ['import', '/import'], ['audit', '/audit'], ['users', '/admin/users'], ['roster', '/admin/roster'], ['settings', '/admin/settings'], ['account', '/account'], ['notifications', '/notifications'], ['not_found', '/no/such/page'],
 ];
 for (const width of [1366, 390]) {

@@ -1041,3 +1041,47 @@ test('the whole loop: a supervisor accepts a Pareto problem, analyses it, binds 
   assert.match(await checks.first().textContent(), new RegExp(`\\+30.*${day(30)}.*待复查`, 's'));
   await context.close();
 });
+
+test('the knowledge base: an agent finds an article with a traditional-script query as they type; an editor changes it, sees the diff and restores the old version', async () => {
+  run(['kb', 'import', join(root, 'tests', 'kb', 'articles.jsonl')]);
+  const mine = await browser.newContext({ locale: 'zh-CN' });
+  const agentPage = await mine.newPage();
+  await signIn(agentPage, 'agent1');
+  await agentPage.click('#nav-kb');
+  await agentPage.waitForURL(/\/kb$/);
+  await agentPage.fill('#kb-q', '信用卡掛失');
+  await agentPage.waitForSelector('#kb-results li a');
+  const first = agentPage.locator('#kb-results li').first();
+  assert.match(await first.locator('a').textContent(), /挂失/);
+  assert.ok(await first.locator('mark').count() > 0, 'the matches are marked');
+  await first.locator('a').click();
+  await agentPage.waitForURL(/\/kb\/kb-004$/);
+  assert.ok((await agentPage.textContent('#kb-body')).length > 20);
+  assert.equal(await agentPage.locator('#edit-article').count(), 0, 'agents do not edit');
+  await mine.close();
+
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.goto(`${base}/kb/kb-004`);
+  const before = await page.textContent('#kb-body');
+  await page.click('#edit-article');
+  await page.waitForURL(/\/kb\/kb-004\/edit$/);
+  const body = await page.inputValue('#article-body');
+  await page.fill('#article-body', `${body}\n\n**新增：**补卡工本费调整为 10 元。`);
+  await page.fill('#article-note', '补卡费用更新');
+  await page.click('#save-article');
+  await page.waitForURL(/\/kb\/kb-004$/);
+  assert.match(await page.textContent('#kb-body'), /补卡工本费调整为 10 元/);
+  assert.equal(await page.locator('#kb-body strong', { hasText: '新增：' }).count(), 1, 'CJK emphasis is bold');
+  assert.equal(await page.locator('#kb-versions tbody tr').count(), 2);
+  await page.locator('#kb-versions tr[data-version="1"] a.compare').click();
+  await page.waitForSelector('#kb-diff');
+  assert.match(await page.locator('#kb-diff .added').allTextContents().then((t) => t.join('\n')), /补卡工本费调整为 10 元/);
+  await page.locator('#kb-versions tr[data-version="1"] button.restore').click();
+  await page.waitForSelector('dialog.confirm[open]');
+  await page.click('#confirm-yes');
+  await page.waitForSelector('#kb-versions tr[data-version="3"]');
+  assert.equal(await page.textContent('#kb-body'), before);
+  await context.close();
+});

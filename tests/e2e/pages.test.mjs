@@ -32,6 +32,7 @@ before(async () => {
     users: [['admin', 'admin']],
   });
   ({ base, browser, signIn } = servq);
+  servq.run(['kb', 'import', join(root, 'tests', 'kb', 'articles.jsonl')]);
   const page = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
   await signIn(page, 'admin');
   ids = await page.evaluate(async ({ from, to }) => {
@@ -67,6 +68,7 @@ const staffPages = () => [
   '/problems',
   '/tasks',
   '/coaching-plan',
+  '/kb', '/kb?q=%E4%BF%A1%E7%94%A8%E5%8D%A1%E6%8E%9B%E5%A4%B1', '/kb/new', '/kb/kb-004', '/kb/kb-004/edit',
   `/briefing/${day(0)}`,
   `/review/${day(0)}`,
   '/search?q=C-1x', '/no/such/page',

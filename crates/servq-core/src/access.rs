@@ -104,6 +104,8 @@ pub enum Permission {
     ManageDesk,
     /// Set KPI targets and the trend-alert rule.
     ManageTargets,
+    /// Write, change, restore and publish knowledge-base articles.
+    EditKnowledge,
 }
 
 use Role::{Admin, Agent, Analyst, QaInspector, Supervisor};
@@ -140,6 +142,7 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
     ),
     (Permission::ManageDesk, &[Supervisor, Admin]),
     (Permission::ManageTargets, &[Supervisor, Admin]),
+    (Permission::EditKnowledge, &[Supervisor, QaInspector, Admin]),
 ];
 
 #[cfg(test)]

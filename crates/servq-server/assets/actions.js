@@ -257,6 +257,17 @@ var servqSubmitActions = {
     var pattern = f.elements.pattern.value.trim();
     servqSend('PUT', f.dataset.url, {pattern: pattern === '' ? null : pattern}, true);
   },
+  // A knowledge-base article (/kb/new, /kb/{id}/edit): a new version, then the article.
+  'save-article': function (f) {
+    var field = f.elements;
+    var id = field.id.value.trim();
+    servqSend('PUT', f.dataset.url + encodeURIComponent(id), {
+      title: field.title.value, body: field.body.value, level: field.level.value,
+      language: field.language.value, audience: field.audience.value, status: field.status.value,
+      tags: servqFieldValue(field.tags), category: field.category.value, owner: field.owner.value,
+      review_date: field.review_date.value, note: field.note.value
+    }, '/kb/' + encodeURIComponent(id));
+  },
   // A problem recorded by hand (/problems).
   'save-problem': function (f) {
     var field = f.elements;

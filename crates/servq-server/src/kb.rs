@@ -1,17 +1,31 @@
 //! The knowledge base over HTTP: `GET /api/v1/kb/search?q=` (the same results as
-//! `servq kb search`, logged for the content-gap list). The rules live in `servq_app::kb`;
-//! every staff member may search (ViewOwnKpis).
+//! `servq kb search`, logged for the content-gap list), `GET/PUT /api/v1/kb/articles/{id}`,
+//! `…/diff`, `…/restore`, and the pages `/kb` (search as you type, articles by level),
+//! `/kb/{id}` (the article, its versions and their diff), `/kb/new`, `/kb/{id}/edit`. The rules
+//! live in `servq_app::kb`; every staff member reads and searches published articles, editors
+//! (EditKnowledge) write, restore and publish.
 
+use askama::Template;
 use axum::{
     Json,
-    extract::{Query, State, rejection::QueryRejection},
+    extract::{
+        Path, Query, State,
+        rejection::{JsonRejection, PathRejection, QueryRejection},
+    },
+    http::HeaderMap,
+    response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
+use servq_app::i18n::t;
 use servq_app::kb as app;
 use servq_core::Permission;
 
-use crate::{AppState, Problem, auth::CurrentUser};
+use crate::{
+    AppState, Problem,
+    auth::CurrentUser,
+    pages::{Text, render, signed_in_header},
+};
 
 /// `GET /api/v1/kb/search` parameters.
 #[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
@@ -41,4 +55,540 @@ pub(crate) async fn search(
         .await
         .map_err(Problem::internal)?;
     Ok(Json(app::search_json(&params.q, &results)))
+}
+
+/// `PUT /api/v1/kb/articles/{id}`: an article as the editor sends it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct ArticleBody {
+    /// The title.
+    title: String,
+    /// The body, Markdown.
+    body: String,
+    /// basic, advanced or expert.
+    level: String,
+    /// Tags.
+    #[serde(default)]
+    tags: Vec<String>,
+    /// Its category.
+    #[serde(default)]
+    category: String,
+    /// internal or public.
+    #[serde(default)]
+    audience: String,
+    /// zh-CN, zh-TW or en.
+    language: String,
+    /// Who looks after it (a username).
+    #[serde(default)]
+    owner: String,
+    /// Next review day, YYYY-MM-DD.
+    #[serde(default)]
+    review_date: String,
+    /// draft, in_review or published.
+    status: String,
+    /// What changed (kept with the version).
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /api/v1/kb/articles/{id}/restore`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct RestoreBody {
+    /// The version to bring back (as a new version).
+    version: i64,
+}
+
+/// `GET /api/v1/kb/articles/{id}/diff` parameters.
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct DiffParams {
+    /// The older version.
+    from: i64,
+    /// The newer version.
+    to: i64,
+}
+
+/// An article `user` may read: published ones for everyone, every status for editors.
+async fn readable(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<servq_store::StoredArticle, Problem> {
+    let article = state
+        .store
+        .kb_article(id)
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(user.locale))?;
+    if article.status != servq_kb::ArticleStatus::Published
+        && !user.user.role.allows(Permission::EditKnowledge)
+    {
+        return Err(Problem::not_found(user.locale));
+    }
+    Ok(article)
+}
+
+/// `GET /api/v1/kb/articles/{id}`: the article with its versions (newest first).
+#[utoipa::path(get, path = "/api/v1/kb/articles/{id}", tag = "kb",
+    params(("id" = String, Path, description = "Article id")),
+    responses((status = 200, description = "{id, title, body, html, level, tags, category, audience, language, owner, review_date, status, version, updated_by, updated_at, versions: [{version, author, note, status, created_at}]}", body = Object),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn article(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ViewOwnKpis)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let article = readable(&state, &user, &id).await?;
+    let mut out = app::article_json(&article);
+    out["html"] = json!(servq_kb::markdown_html(&article.input.body));
+    out["versions"] = versions(&state, &id)
+        .await?
+        .iter()
+        .map(|v| {
+            json!({"version": v.version, "author": v.author, "note": v.note,
+                "status": v.status.name(), "created_at": servq_app::rfc3339(v.created_at)})
+        })
+        .collect();
+    Ok(Json(out))
+}
+
+async fn versions(state: &AppState, id: &str) -> Result<Vec<servq_store::ArticleVersion>, Problem> {
+    state.store.kb_versions(id).await.map_err(Problem::internal)
+}
+
+/// `PUT /api/v1/kb/articles/{id}`: creates the article or saves a new version of it.
+#[utoipa::path(put, path = "/api/v1/kb/articles/{id}", tag = "kb", request_body = ArticleBody,
+    params(("id" = String, Path, description = "Article id (1–64 letters, digits, -, _, .)")),
+    responses((status = 200, description = "{id, version}", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn save(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<ArticleBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::EditKnowledge)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let Json(body) = body?;
+    let input = servq_kb::ArticleInput::new(
+        &id,
+        &body.title,
+        &body.body,
+        &body.level,
+        &body.tags,
+        &body.language,
+        &body.category,
+        &body.audience,
+        &body.owner,
+    );
+    let version = app::save(
+        &state.store,
+        input,
+        &body.status,
+        &body.review_date,
+        &body.note,
+        &user.actor(),
+    )
+    .await
+    .map_err(|e| Problem::refused_setting(user.locale, "bad_article", e))?;
+    Ok(Json(json!({"id": id, "version": version})))
+}
+
+/// `POST /api/v1/kb/articles/{id}/restore`: brings an old version back as a new version.
+#[utoipa::path(post, path = "/api/v1/kb/articles/{id}/restore", tag = "kb", request_body = RestoreBody,
+    params(("id" = String, Path, description = "Article id")),
+    responses((status = 200, description = "{id, version}", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn restore(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<RestoreBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::EditKnowledge)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let Json(body) = body?;
+    let version = app::restore(&state.store, &id, body.version, &user.actor())
+        .await
+        .map_err(|e| Problem::refused_setting(user.locale, "bad_restore", e))?;
+    Ok(Json(json!({"id": id, "version": version})))
+}
+
+/// The line diff of two versions' bodies (and titles, as the first line).
+fn version_diff(
+    all: &[servq_store::ArticleVersion],
+    from: i64,
+    to: i64,
+) -> Option<Vec<servq_kb::DiffLine>> {
+    let text = |v: &servq_store::ArticleVersion| format!("# {}\n\n{}", v.input.title, v.input.body);
+    let old = all.iter().find(|v| v.version == from)?;
+    let new = all.iter().find(|v| v.version == to)?;
+    Some(servq_kb::diff(&text(old), &text(new)))
+}
+
+/// `GET /api/v1/kb/articles/{id}/diff?from=&to=`: the line diff between two versions.
+#[utoipa::path(get, path = "/api/v1/kb/articles/{id}/diff", tag = "kb", params(("id" = String, Path, description = "Article id"), DiffParams),
+    responses((status = 200, description = "{id, from, to, lines: [{tag: '+'|'-'|' ', text}]}", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn diff(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<Path<String>, PathRejection>,
+    params: Result<Query<DiffParams>, QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::EditKnowledge)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let Query(params) = params?;
+    let all = versions(&state, &id).await?;
+    let lines = version_diff(&all, params.from, params.to)
+        .ok_or_else(|| Problem::not_found(user.locale))?;
+    Ok(Json(json!({
+        "id": id, "from": params.from, "to": params.to,
+        "lines": lines.iter().map(|l| json!({"tag": l.tag.to_string(), "text": l.text})).collect::<Vec<_>>(),
+    })))
+}
+
+/// `/kb` query: a search, a level.
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct KbQuery {
+    q: Option<String>,
+    level: Option<String>,
+}
+
+/// An article in a list.
+pub(crate) struct ArticleRow {
+    id: String,
+    title: String,
+    level: String,
+    language: String,
+    status_code: &'static str,
+    status: String,
+    updated: String,
+    snippet: String,
+}
+
+/// `/kb`.
+#[derive(Template)]
+#[template(path = "kb.html")]
+pub(crate) struct KbPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    query: String,
+    level: String,
+    levels: Vec<(&'static str, String)>,
+    results: Option<Vec<ArticleRow>>,
+    articles: Vec<ArticleRow>,
+    can_edit: bool,
+    /// (query, times)
+    gaps: Vec<(String, i64)>,
+}
+
+/// `GET /kb`: search (typed or sent), and the articles by level.
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    query: Result<Query<KbQuery>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::ViewOwnKpis)?;
+    let Query(query) = query?;
+    let locale = user.locale;
+    let (_, zone) = state.centre_zone().await?;
+    let can_edit = user.user.role.allows(Permission::EditKnowledge);
+    let text = query.q.clone().unwrap_or_default();
+    let level = query.level.clone().unwrap_or_default();
+    let row = |a: &servq_store::StoredArticle, snippet: String| ArticleRow {
+        id: a.input.id.clone(),
+        title: a.input.title.clone(),
+        level: t(locale, &format!("kb.level_{}", a.input.level.name())),
+        language: a.input.language.clone(),
+        status_code: a.status.name(),
+        status: t(locale, &format!("kb.status_{}", a.status.name())),
+        updated: crate::desk_pages::local_time(&zone, Some(a.updated_at)),
+        snippet,
+    };
+    let results = if text.trim().is_empty() {
+        None
+    } else {
+        let found = app::search(&state.store, &text, 20, false, true)
+            .await
+            .map_err(Problem::internal)?;
+        let mut rows = Vec::new();
+        for hit in found {
+            if let Some(article) = state
+                .store
+                .kb_article(&hit.id)
+                .await
+                .map_err(Problem::internal)?
+            {
+                rows.push(row(&article, hit.snippet));
+            }
+        }
+        Some(rows)
+    };
+    let articles = state
+        .store
+        .kb_articles()
+        .await
+        .map_err(Problem::internal)?
+        .iter()
+        .filter(|a| can_edit || a.status == servq_kb::ArticleStatus::Published)
+        .filter(|a| level.is_empty() || a.input.level.name() == level)
+        .map(|a| row(a, String::new()))
+        .collect();
+    let gaps = if can_edit {
+        state
+            .store
+            .kb_content_gaps(servq_app::now_ms() - 30 * 86_400_000, 10)
+            .await
+            .map_err(Problem::internal)?
+            .into_iter()
+            .map(|(q, times, _)| (q, times))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = KbPage {
+        i18n: Text::new(locale),
+        title: t(locale, "kb.title"),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
+        query: text,
+        level,
+        levels: servq_kb::ArticleLevel::ALL
+            .iter()
+            .map(|l| (l.name(), t(locale, &format!("kb.level_{}", l.name()))))
+            .collect(),
+        results,
+        articles,
+        can_edit,
+        gaps,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// `/kb/{id}` query: versions to compare.
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct ArticleQuery {
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+/// `/kb/{id}`.
+#[derive(Template)]
+#[template(path = "kb_article.html")]
+pub(crate) struct ArticlePage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    id: String,
+    html: String,
+    meta: Vec<(String, String)>,
+    tags: Vec<String>,
+    can_edit: bool,
+    /// (version, author, note, when, status)
+    versions: Vec<(i64, String, String, String, String)>,
+    current: i64,
+    /// (from, to, lines as (tag, text))
+    diff: Option<(i64, i64, Vec<(char, String)>)>,
+}
+
+/// `GET /kb/{id}`: the article, its versions and (with ?from=&to=) their diff.
+pub(crate) async fn article_page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    id: Result<Path<String>, PathRejection>,
+    query: Result<Query<ArticleQuery>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::ViewOwnKpis)?;
+    let locale = user.locale;
+    let Path(id) = id.map_err(|_| Problem::not_found(locale))?;
+    let Query(query) = query?;
+    let article = readable(&state, &user, &id).await?;
+    let (_, zone) = state.centre_zone().await?;
+    let can_edit = user.user.role.allows(Permission::EditKnowledge);
+    let all = if can_edit {
+        versions(&state, &id).await?
+    } else {
+        Vec::new()
+    };
+    let diff = match (query.from, query.to) {
+        (Some(from), Some(to)) if can_edit => version_diff(&all, from, to).map(|lines| {
+            (
+                from,
+                to,
+                lines.into_iter().map(|l| (l.tag, l.text)).collect(),
+            )
+        }),
+        _ => None,
+    };
+    let input = &article.input;
+    let page = ArticlePage {
+        i18n: Text::new(locale),
+        title: input.title.clone(),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
+        id: input.id.clone(),
+        html: servq_kb::markdown_html(&input.body),
+        meta: vec![
+            (
+                t(locale, "kb.level"),
+                t(locale, &format!("kb.level_{}", input.level.name())),
+            ),
+            (t(locale, "kb.category"), input.category.clone()),
+            (
+                t(locale, "kb.audience"),
+                t(locale, &format!("kb.audience_{}", input.audience.name())),
+            ),
+            (t(locale, "kb.language"), input.language.clone()),
+            (
+                t(locale, "kb.status"),
+                t(locale, &format!("kb.status_{}", article.status.name())),
+            ),
+            (t(locale, "kb.version"), article.version.to_string()),
+            (t(locale, "kb.owner"), input.owner.clone()),
+            (
+                t(locale, "kb.updated"),
+                crate::desk_pages::local_time(&zone, Some(article.updated_at)),
+            ),
+        ],
+        tags: input.tags.clone(),
+        can_edit,
+        versions: all
+            .iter()
+            .map(|v| {
+                (
+                    v.version,
+                    v.author.clone(),
+                    v.note.clone(),
+                    crate::desk_pages::local_time(&zone, Some(v.created_at)),
+                    t(locale, &format!("kb.status_{}", v.status.name())),
+                )
+            })
+            .collect(),
+        current: article.version,
+        diff,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// `/kb/new` and `/kb/{id}/edit`.
+#[derive(Template)]
+#[template(path = "kb_edit.html")]
+pub(crate) struct EditPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    is_new: bool,
+    id: String,
+    article_title: String,
+    body: String,
+    level: String,
+    tags: String,
+    category: String,
+    audience: String,
+    language: String,
+    owner: String,
+    review_date: String,
+    status: String,
+    levels: Vec<(&'static str, String)>,
+    audiences: Vec<(&'static str, String)>,
+    statuses: Vec<(&'static str, String)>,
+    languages: [&'static str; 3],
+}
+
+fn edit_page(user: &CurrentUser, article: Option<&servq_store::StoredArticle>) -> EditPage {
+    let locale = user.locale;
+    let input = article.map(|a| &a.input);
+    EditPage {
+        i18n: Text::new(locale),
+        title: t(
+            locale,
+            if article.is_some() {
+                "kb.edit"
+            } else {
+                "kb.new"
+            },
+        ),
+        header: signed_in_header(user),
+        csrf: user.csrf_token().to_owned(),
+        is_new: article.is_none(),
+        id: input.map_or(String::new(), |i| i.id.clone()),
+        article_title: input.map_or(String::new(), |i| i.title.clone()),
+        body: input.map_or(String::new(), |i| i.body.clone()),
+        level: input.map_or("basic", |i| i.level.name()).to_owned(),
+        tags: input.map_or(String::new(), |i| i.tags.join("; ")),
+        category: input.map_or(String::new(), |i| i.category.clone()),
+        audience: input.map_or("internal", |i| i.audience.name()).to_owned(),
+        language: input
+            .map_or(locale.tag(), |i| i.language.as_str())
+            .to_owned(),
+        owner: input.map_or(user.user.username.clone(), |i| i.owner.clone()),
+        review_date: article.map_or(String::new(), |a| a.review_date.clone()),
+        status: article.map_or("draft", |a| a.status.name()).to_owned(),
+        levels: servq_kb::ArticleLevel::ALL
+            .iter()
+            .map(|l| (l.name(), t(locale, &format!("kb.level_{}", l.name()))))
+            .collect(),
+        audiences: servq_kb::Audience::ALL
+            .iter()
+            .map(|a| (a.name(), t(locale, &format!("kb.audience_{}", a.name()))))
+            .collect(),
+        statuses: servq_kb::ArticleStatus::ALL
+            .iter()
+            .map(|s| (s.name(), t(locale, &format!("kb.status_{}", s.name()))))
+            .collect(),
+        languages: servq_kb::article::LANGUAGES,
+    }
+}
+
+/// `GET /kb/new`.
+pub(crate) async fn new_page(user: Option<CurrentUser>) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::EditKnowledge)?;
+    Ok(render(&edit_page(&user, None))?.into_response())
+}
+
+/// `GET /kb/{id}/edit`.
+pub(crate) async fn edit(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::EditKnowledge)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let article = readable(&state, &user, &id).await?;
+    Ok(render(&edit_page(&user, Some(&article)))?.into_response())
 }

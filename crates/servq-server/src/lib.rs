@@ -459,6 +459,10 @@ pub fn router(state: AppState) -> Router {
         .route("/problems", get(problem_register::page))
         .route("/problems/{id}", get(problem_register::detail))
         .route("/tasks", get(tasks::page))
+        .route("/kb", get(kb::page))
+        .route("/kb/new", get(kb::new_page))
+        .route("/kb/{id}", get(kb::article_page))
+        .route("/kb/{id}/edit", get(kb::edit))
         .route("/coaching-plan", get(coaching_plan::last_month_page))
         .route("/coaching-plan/{month}", get(coaching_plan::page))
         .route("/briefing", get(briefing::today_page))
@@ -586,6 +590,9 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/coaching-plan", get(coaching_plan::api)),
         ("/api/v1/jobs", get(job_schedules::list)),
         ("/api/v1/kb/search", get(kb::search)),
+        ("/api/v1/kb/articles/{id}", get(kb::article).put(kb::save)),
+        ("/api/v1/kb/articles/{id}/diff", get(kb::diff)),
+        ("/api/v1/kb/articles/{id}/restore", post(kb::restore)),
         (
             "/api/v1/jobs/{name}/schedule",
             put(job_schedules::set_schedule),

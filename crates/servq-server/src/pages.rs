@@ -163,8 +163,9 @@ struct Header<'a> {
 }
 
 /// The pages in the header, each with the permission that opens it.
-const NAV_LINKS: [(Permission, &str, &str, &str); 12] = [
+const NAV_LINKS: [(Permission, &str, &str, &str); 13] = [
     (Permission::ViewOwnKpis, "/qa", "nav.qa", "nav-qa"),
+    (Permission::ViewOwnKpis, "/kb", "nav.kb", "nav-kb"),
     (
         Permission::ViewOwnKpis,
         "/performance",
@@ -659,6 +660,11 @@ pub(crate) const ECHARTS_PATH: &str = "/assets/echarts-6.1.0.min.js";
 /// The page assets served at `/assets/{name}`: (name, content, content type). Pages load them
 /// as files (no inline script or style: the Content-Security-Policy allows only `'self'`).
 const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "kb.js",
+        include_str!("../assets/kb.js"),
+        "text/javascript; charset=utf-8",
+    ),
     (
         "pareto.js",
         include_str!("../assets/pareto.js"),

@@ -1,0 +1,44 @@
+// The knowledge base's search as you type (/kb; served as /assets/kb.js): after a short pause
+// the query goes to /api/v1/kb/search and the list is redrawn — titles as text, snippets as the
+// server's HTML (matches in <mark>, the rest escaped there). Stale answers are dropped.
+(function () {
+  var input = document.getElementById('kb-q');
+  var list = document.getElementById('kb-results');
+  if (!input || !list) { return; }
+  var timer = null;
+  var asked = 0;
+  function draw(results) {
+    list.textContent = '';
+    if (!results.length) {
+      var none = document.createElement('li');
+      none.className = 'empty';
+      none.textContent = input.dataset.empty;
+      list.appendChild(none);
+      return;
+    }
+    results.forEach(function (r) {
+      var item = document.createElement('li');
+      var link = document.createElement('a');
+      link.href = '/kb/' + encodeURIComponent(r.id);
+      link.textContent = r.title;
+      var snippet = document.createElement('span');
+      snippet.className = 'snippet';
+      snippet.innerHTML = r.snippet;
+      item.appendChild(link);
+      item.appendChild(document.createElement('br'));
+      item.appendChild(snippet);
+      list.appendChild(item);
+    });
+  }
+  input.addEventListener('input', function () {
+    clearTimeout(timer);
+    var query = input.value.trim();
+    timer = setTimeout(function () {
+      if (!query) { list.textContent = ''; return; }
+      var mine = ++asked;
+      fetch('/api/v1/kb/search?limit=10&q=' + encodeURIComponent(query), {credentials: 'same-origin'})
+        .then(function (r) { return r.json(); })
+        .then(function (answer) { if (mine === asked && answer.results) { draw(answer.results); } });
+    }, 150);
+  });
+})();
