@@ -412,8 +412,15 @@ pub(crate) struct ArticlePage {
     /// (version, author, note, when, status)
     versions: Vec<(i64, String, String, String, String)>,
     current: i64,
-    /// (from, to, lines as (tag, text))
-    diff: Option<(i64, i64, Vec<(char, String)>)>,
+    diff: Option<VersionDiff>,
+}
+
+/// Two versions compared on the article page.
+pub(crate) struct VersionDiff {
+    from: i64,
+    to: i64,
+    /// (tag, text): `+` added, `-` removed, ` ` the same
+    lines: Vec<(char, String)>,
 }
 
 /// `GET /kb/{id}`: the article, its versions and (with ?from=&to=) their diff.
