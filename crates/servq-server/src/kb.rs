@@ -446,13 +446,13 @@ pub(crate) async fn article_page(
         Vec::new()
     };
     let diff = match (query.from, query.to) {
-        (Some(from), Some(to)) if can_edit => version_diff(&all, from, to).map(|lines| {
-            (
+        (Some(from), Some(to)) if can_edit => {
+            version_diff(&all, from, to).map(|lines| VersionDiff {
                 from,
                 to,
-                lines.into_iter().map(|l| (l.tag, l.text)).collect(),
-            )
-        }),
+                lines: lines.into_iter().map(|l| (l.tag, l.text)).collect(),
+            })
+        }
         _ => None,
     };
     let input = &article.input;
