@@ -1047,6 +1047,17 @@ test('the knowledge base: an agent finds an article with a traditional-script qu
   const mine = await browser.newContext({ locale: 'zh-CN' });
   const agentPage = await mine.newPage();
   await signIn(agentPage, 'agent1');
+  // from a ticket: the panel suggests from its category and subject; a traditional query finds
+  // the simplified article
+  const ticket = await agentPage.evaluate(async () => {
+    const me = await (await fetch('/api/v1/me')).json();
+    return (await fetch('/api/v1/tickets', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify({ ticket_type: 'complaint', category: 'bill_query', priority: 'high', subject: '客户询问账单分期手续费', customer_id: 'C-9' }) })).json();
+  });
+  await agentPage.goto(`${base}/tickets/${ticket.id}`);
+  await agentPage.waitForSelector('#kb-panel #kb-results li a');
+  assert.match(await agentPage.locator('#kb-panel #kb-results li a').first().textContent(), /分期/);
+  await agentPage.fill('#kb-panel #kb-q', '信用卡掛失');
+  await agentPage.waitForFunction(() => /挂失/.test(document.querySelector('#kb-panel #kb-results li a')?.textContent ?? ''));
   await agentPage.click('#nav-kb');
   await agentPage.waitForURL(/\/kb$/);
   await agentPage.fill('#kb-q', '信用卡掛失');

@@ -1,4 +1,5 @@
-// The knowledge base's search as you type (/kb; served as /assets/kb.js): after a short pause
+// The knowledge base's search as you type (/kb and the KB panel of /tickets/{id}; served as
+// /assets/kb.js): after a short pause
 // the query goes to /api/v1/kb/search and the list is redrawn — titles as text, snippets as the
 // server's HTML (matches in <mark>, the rest escaped there). Stale answers are dropped.
 (function () {
@@ -30,15 +31,18 @@
       list.appendChild(item);
     });
   }
+  function search() {
+    var query = input.value.trim();
+    if (!query) { list.textContent = ''; return; }
+    var mine = ++asked;
+    fetch('/api/v1/kb/search?limit=' + (input.dataset.limit || 10) + '&q=' + encodeURIComponent(query), {credentials: 'same-origin'})
+      .then(function (r) { return r.json(); })
+      .then(function (answer) { if (mine === asked && answer.results) { draw(answer.results); } });
+  }
   input.addEventListener('input', function () {
     clearTimeout(timer);
-    var query = input.value.trim();
-    timer = setTimeout(function () {
-      if (!query) { list.textContent = ''; return; }
-      var mine = ++asked;
-      fetch('/api/v1/kb/search?limit=10&q=' + encodeURIComponent(query), {credentials: 'same-origin'})
-        .then(function (r) { return r.json(); })
-        .then(function (answer) { if (mine === asked && answer.results) { draw(answer.results); } });
-    }, 150);
+    timer = setTimeout(search, 150);
   });
+  // a panel filled in advance (the ticket's category and subject) suggests at once
+  if (input.value.trim() && !list.children.length) { search(); }
 })();
