@@ -599,3 +599,154 @@ pub(crate) async fn edit(
     let article = readable(&state, &user, &id).await?;
     Ok(render(&edit_page(&user, Some(&article)))?.into_response())
 }
+
+/// `/help` query: a search and the language.
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct HelpQuery {
+    q: Option<String>,
+    lang: Option<String>,
+}
+
+/// An article on the public help page.
+pub(crate) struct HelpRow {
+    id: String,
+    title: String,
+    snippet: String,
+}
+
+/// `/help`: public articles, searchable without signing in.
+#[derive(Template)]
+#[template(path = "help.html")]
+pub(crate) struct HelpPage {
+    i18n: Text,
+    languages: [servq_app::i18n::Locale; 3],
+    title: String,
+    path: String,
+    centre: String,
+    query: String,
+    lang: String,
+    results: Option<Vec<HelpRow>>,
+    articles: Vec<HelpRow>,
+}
+
+/// Queries longer than this are cut before searching (a help page is open to anyone).
+const PUBLIC_QUERY_CHARS: usize = 100;
+
+/// `GET /help`: the centre's public articles (published, audience public) in the reader's
+/// language first, and a search over them.
+pub(crate) async fn help(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<HelpQuery>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let query = query.map(|q| q.0).unwrap_or_default();
+    let locale = crate::surveys::survey_locale(&headers, query.lang.as_deref());
+    let text: String = query
+        .q
+        .unwrap_or_default()
+        .chars()
+        .take(PUBLIC_QUERY_CHARS)
+        .collect();
+    let results = if text.trim().is_empty() {
+        None
+    } else {
+        let found = app::search(&state.store, &text, 20, true, true)
+            .await
+            .map_err(Problem::internal)?;
+        Some(
+            found
+                .into_iter()
+                .map(|r| HelpRow {
+                    id: r.id,
+                    title: r.title,
+                    snippet: r.snippet,
+                })
+                .collect(),
+        )
+    };
+    let mut public: Vec<servq_store::StoredArticle> = state
+        .store
+        .kb_articles()
+        .await
+        .map_err(Problem::internal)?
+        .into_iter()
+        .filter(|a| {
+            a.status == servq_kb::ArticleStatus::Published
+                && a.input.audience == servq_kb::Audience::Public
+        })
+        .collect();
+    // the reader's language first
+    public.sort_by_key(|a| (a.input.language != locale.tag(), a.input.title.clone()));
+    let centre = servq_app::centre::settings(&state.store)
+        .await
+        .map_err(Problem::internal)?
+        .name;
+    let page = HelpPage {
+        i18n: Text::new(locale),
+        languages: servq_app::i18n::Locale::ALL,
+        title: t(locale, "kb.help_title"),
+        path: "/help".to_owned(),
+        centre,
+        query: text,
+        lang: locale.tag().to_owned(),
+        results,
+        articles: public
+            .into_iter()
+            .map(|a| HelpRow {
+                id: a.input.id,
+                title: a.input.title,
+                snippet: String::new(),
+            })
+            .collect(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// `/help/{id}`.
+#[derive(Template)]
+#[template(path = "help_article.html")]
+pub(crate) struct HelpArticlePage {
+    i18n: Text,
+    languages: [servq_app::i18n::Locale; 3],
+    title: String,
+    path: String,
+    centre: String,
+    lang: String,
+    html: String,
+}
+
+/// `GET /help/{id}`: a public, published article; any other is not found.
+pub(crate) async fn help_article(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    query: Result<Query<HelpQuery>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let query = query.map(|q| q.0).unwrap_or_default();
+    let locale = crate::surveys::survey_locale(&headers, query.lang.as_deref());
+    let Path(id) = id.map_err(|_| Problem::not_found(locale))?;
+    let article = state
+        .store
+        .kb_article(&id)
+        .await
+        .map_err(Problem::internal)?
+        .filter(|a| {
+            a.status == servq_kb::ArticleStatus::Published
+                && a.input.audience == servq_kb::Audience::Public
+        })
+        .ok_or_else(|| Problem::not_found(locale))?;
+    let centre = servq_app::centre::settings(&state.store)
+        .await
+        .map_err(Problem::internal)?
+        .name;
+    let page = HelpArticlePage {
+        i18n: Text::new(locale),
+        languages: servq_app::i18n::Locale::ALL,
+        title: article.input.title.clone(),
+        path: format!("/help/{}", servq_app::path_segment(&id)),
+        centre,
+        lang: locale.tag().to_owned(),
+        html: servq_kb::markdown_html(&article.input.body),
+    };
+    Ok(render(&page)?.into_response())
+}

@@ -460,6 +460,8 @@ pub fn router(state: AppState) -> Router {
         .route("/problems/{id}", get(problem_register::detail))
         .route("/tasks", get(tasks::page))
         .route("/kb", get(kb::page))
+        .route("/help", get(kb::help))
+        .route("/help/{id}", get(kb::help_article))
         .route("/kb/new", get(kb::new_page))
         .route("/kb/{id}", get(kb::article_page))
         .route("/kb/{id}/edit", get(kb::edit))

@@ -54,3 +54,61 @@ async fn the_api_searches_like_the_command_line_and_logs_gaps() {
         assert_eq!(gaps[0].0, "zzzqqq");
     }
 }
+
+#[tokio::test]
+async fn the_help_page_shows_public_articles_to_anyone_and_nothing_else() {
+    for app in TestApp::on_both_databases().await {
+        let articles = format!(
+            "{}/../../tests/kb/articles.jsonl",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        servq_app::kb::import(
+            &app.store,
+            std::path::Path::new(&articles),
+            &Actor {
+                user_id: None,
+                name: "test".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let anyone = client();
+        let page = anyone
+            .get(format!("{}/help?lang=zh-TW", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("/help/kb-004"), "a public article is listed");
+        assert!(!html.contains("/help/kb-002\""), "an internal one is not");
+        assert!(html.contains("lang=\"zh-TW\""), "{html}");
+        // a traditional query finds the simplified public article
+        let found = anyone
+            .get(format!(
+                "{}/help?q={}",
+                app.base,
+                servq_app::path_segment("信用卡掛失")
+            ))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(found.contains("id=\"help-results\""), "{found}");
+        assert!(found.contains("<mark>"), "{found}");
+        let internal = anyone
+            .get(format!("{}/help/kb-002", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(internal.status(), StatusCode::NOT_FOUND);
+        let public = anyone
+            .get(format!("{}/help/kb-004", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(public.status(), StatusCode::OK);
+    }
+}
