@@ -11,7 +11,8 @@ use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use servq_core::{SettingProblem, SettingReason};
 use servq_kb::{
-    ArticleInput, ArticleStatus, Audience, DocTerms, ImportError, Ranker, Tokenizer, snippet,
+    ArticleInput, ArticleStatus, Audience, Candidate, DocTerms, ImportError, Ranker, Tokenizer,
+    snippet,
 };
 use servq_store::{Actor, ArticleWrite, KbSaveSummary, Store};
 
@@ -285,23 +286,35 @@ pub async fn search(
 ) -> Result<Vec<SearchResult>> {
     let tokenizer = tokenizer(store).await?;
     let tokens = tokenizer.tokens(query);
-    let distinct: Vec<String> = Ranker::query_terms(&tokens)
-        .into_iter()
-        .map(|(text, _)| text)
+    let terms = Ranker::query_terms(&tokens);
+    // candidates come from the query's words; its single characters only find articles when
+    // the words find none (or there are none) — a character such as 卡 is in most articles,
+    // and reading them all would cost more than it ranks (the characters still score)
+    let words: Vec<String> = terms
+        .iter()
+        .filter(|(_, weight)| *weight >= 1.0)
+        .map(|(text, _)| text.clone())
         .collect();
-    let candidates: Vec<(String, DocTerms)> = store
-        .kb_candidates(&distinct)
-        .await?
+    let mut found = if words.is_empty() {
+        Vec::new()
+    } else {
+        store.kb_candidates(&words).await?
+    };
+    if found.is_empty() {
+        let all: Vec<String> = terms.iter().map(|(text, _)| text.clone()).collect();
+        found = store.kb_candidates(&all).await?;
+    }
+    let candidates: Vec<Candidate> = found
         .into_iter()
-        .filter(|(_, _, audience)| !public_only || *audience == Audience::Public)
-        .map(|(id, terms, _)| (id, DocTerms::decode(&terms)))
+        .filter(|(_, _, _, audience)| !public_only || *audience == Audience::Public)
+        .map(|(id, encoded, length, _)| Candidate::of_encoded(id, &encoded, length as f64, &terms))
         .collect();
     let (documents, average_length) = store.kb_collection().await?;
     let ranker = Ranker {
         documents: documents.max(0) as usize,
         average_length,
     };
-    let hits = ranker.rank(&tokens, &candidates);
+    let hits = ranker.rank_candidates(&terms, &candidates);
     let mut results = Vec::new();
     for hit in hits.into_iter().take(limit.clamp(1, MAX_LIMIT)) {
         let Some(article) = store.kb_article(&hit.id).await? else {

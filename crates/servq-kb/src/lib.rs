@@ -18,6 +18,6 @@ pub mod tokens;
 pub use article::{
     ArticleInput, ArticleLevel, ArticleStatus, Audience, ImportError, parse_jsonl, parse_markdown,
 };
-pub use rank::{DocTerms, Hit, Ranker, snippet};
+pub use rank::{Candidate, DocTerms, Hit, Ranker, snippet};
 pub use render::{DiffLine, diff, markdown_html};
 pub use tokens::{Token, TokenKind, Tokenizer};

@@ -3,7 +3,7 @@
 //! The databases only find the candidates (articles with any query token); the score is this
 //! module's, so both engines rank alike.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::tokens::{Token, TokenKind, Tokenizer};
 
@@ -116,16 +116,25 @@ impl Ranker {
             .collect()
     }
 
-    /// Scores `candidates` (id, terms) for `query`, best first (ties by id); `df` counts the
-    /// articles holding each token (the candidates are every article with any query token, so
-    /// counting them is exact).
+    /// Scores `candidates` (id, terms) for `query`, best first (ties by id).
     pub fn rank(&self, query: &[Token], candidates: &[(String, DocTerms)]) -> Vec<Hit> {
         let terms = Ranker::query_terms(query);
-        let mut df: HashMap<&str, usize> = HashMap::new();
-        for (_, doc) in candidates {
-            for (term, _) in &terms {
-                if doc.counts.contains_key(term) {
-                    *df.entry(term.as_str()).or_default() += 1;
+        let candidates: Vec<Candidate> = candidates
+            .iter()
+            .map(|(id, doc)| Candidate::of_terms(id, doc, &terms))
+            .collect();
+        self.rank_candidates(&terms, &candidates)
+    }
+
+    /// Scores `candidates` for the weighted query `terms` ([`Ranker::query_terms`]), best first
+    /// (ties by id). Document frequencies are counted over the candidates (every article holding
+    /// a query word, or a query character when no word matched).
+    pub fn rank_candidates(&self, terms: &[(String, f64)], candidates: &[Candidate]) -> Vec<Hit> {
+        let mut df = vec![0usize; terms.len()];
+        for candidate in candidates {
+            for (slot, count) in df.iter_mut().zip(&candidate.counts) {
+                if count.is_some() {
+                    *slot += 1;
                 }
             }
         }
@@ -137,23 +146,24 @@ impl Ranker {
         };
         let mut hits: Vec<Hit> = candidates
             .iter()
-            .map(|(id, doc)| {
-                let length = doc.length();
+            .map(|candidate| {
                 let score = terms
                     .iter()
-                    .filter_map(|(term, weight)| {
-                        let (title, body) = doc.counts.get(term)?;
-                        let tf = f64::from(*title) * TITLE_WEIGHT + f64::from(*body);
-                        let df = *df.get(term.as_str())? as f64;
+                    .zip(&candidate.counts)
+                    .zip(&df)
+                    .filter_map(|(((_, weight), count), df)| {
+                        let (title, body) = (*count)?;
+                        let tf = f64::from(title) * TITLE_WEIGHT + f64::from(body);
+                        let df = *df as f64;
                         let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
                         Some(
                             weight * idf * tf * (K1 + 1.0)
-                                / (tf + K1 * (1.0 - B + B * length / average)),
+                                / (tf + K1 * (1.0 - B + B * candidate.length / average)),
                         )
                     })
                     .sum();
                 Hit {
-                    id: id.clone(),
+                    id: candidate.id.clone(),
                     score,
                 }
             })
@@ -161,6 +171,58 @@ impl Ranker {
             .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
         hits
+    }
+}
+
+/// A candidate as ranking needs it: the counts of each query term (in the order of
+/// [`Ranker::query_terms`]) and the article's weighted length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The article.
+    pub id: String,
+    /// (title, body) counts of each query term, `None` where the article lacks it.
+    pub counts: Vec<Option<(u32, u32)>>,
+    /// The weighted length ([`DocTerms::length`]).
+    pub length: f64,
+}
+
+impl Candidate {
+    /// From an article's decoded terms.
+    pub fn of_terms(id: &str, doc: &DocTerms, terms: &[(String, f64)]) -> Candidate {
+        Candidate {
+            id: id.to_owned(),
+            counts: terms
+                .iter()
+                .map(|(t, _)| doc.counts.get(t).copied())
+                .collect(),
+            length: doc.length(),
+        }
+    }
+
+    /// From an article's stored terms ([`DocTerms::encode`]) and length, reading only the query
+    /// terms' entries (a search touches many articles; decoding each whole would dominate).
+    pub fn of_encoded(
+        id: String,
+        encoded: &str,
+        length: f64,
+        terms: &[(String, f64)],
+    ) -> Candidate {
+        let counts = terms
+            .iter()
+            .map(|(term, _)| {
+                let key = format!("{term}:");
+                encoded.match_indices(&key).find_map(|(at, _)| {
+                    if at > 0 && encoded.as_bytes()[at - 1] != b' ' {
+                        return None;
+                    }
+                    let rest = &encoded[at + key.len()..];
+                    let entry = rest.split(' ').next()?;
+                    let (title, body) = entry.split_once(':')?;
+                    Some((title.parse().ok()?, body.parse().ok()?))
+                })
+            })
+            .collect();
+        Candidate { id, counts, length }
     }
 }
 
@@ -326,6 +388,15 @@ mod tests {
         let tokenizer = Tokenizer::new(&[]);
         let doc = DocTerms::of(&tokenizer, "信用卡挂失", "卡丢了先挂失。", &["card".into()]);
         assert_eq!(DocTerms::decode(&doc.encode()), doc);
+        // reading only some terms from the stored form gives the same counts
+        let terms = vec![
+            ("挂失".to_owned(), 1.0),
+            ("失".to_owned(), 0.25),
+            ("无".to_owned(), 1.0),
+        ];
+        let partial = Candidate::of_encoded("a".into(), &doc.encode(), doc.length(), &terms);
+        assert_eq!(partial, Candidate::of_terms("a", &doc, &terms));
+        assert_eq!(partial.counts, [Some((1, 1)), Some((1, 1)), None]);
         assert_eq!(doc.counts["挂失"], (1, 1));
         assert_eq!(doc.counts["card"], (0, 1));
     }

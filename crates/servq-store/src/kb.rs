@@ -316,18 +316,18 @@ impl Store {
         .collect()
     }
 
-    /// The published articles holding any of `tokens`: (id, terms, audience).
+    /// The published articles holding any of `tokens`: (id, terms, weighted length, audience).
     pub async fn kb_candidates(
         &self,
         tokens: &[String],
-    ) -> Result<Vec<(String, String, Audience)>> {
+    ) -> Result<Vec<(String, String, i64, Audience)>> {
         let tokens: Vec<&String> = tokens.iter().filter(|t| !t.is_empty()).collect();
         if tokens.is_empty() {
             return Ok(Vec::new());
         }
         let (sql, query) = match self.backend {
             Backend::Sqlite => (
-                "SELECT a.id, a.terms, a.audience FROM kb_search s \
+                "SELECT a.id, a.terms, a.length, a.audience FROM kb_search s \
                  JOIN kb_articles a ON a.id = s.article_id WHERE kb_search MATCH $1",
                 tokens
                     .iter()
@@ -336,7 +336,7 @@ impl Store {
                     .join(" OR "),
             ),
             Backend::Postgres => (
-                "SELECT a.id, a.terms, a.audience FROM kb_search s \
+                "SELECT a.id, a.terms, a.length, a.audience FROM kb_search s \
                  JOIN kb_articles a ON a.id = s.article_id \
                  WHERE s.tokens @@ CAST($1 AS tsquery)",
                 tokens
@@ -356,6 +356,7 @@ impl Store {
                 Ok((
                     row.try_get("id")?,
                     row.try_get("terms")?,
+                    row.try_get("length")?,
                     Audience::parse(&audience).ok_or(corrupt("audience", audience))?,
                 ))
             })
