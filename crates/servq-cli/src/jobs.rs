@@ -67,19 +67,9 @@ pub async fn run(config: &Config, command: JobsCommand) -> Result<ExitCode> {
             let result =
                 jobs::set_schedule(&store, job, pattern.as_deref(), &servq_app::cli_actor()).await;
             store.close().await;
-            match result {
-                Ok(schedule) => {
-                    println!("{}: {}", job.name(), schedule.describe());
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(servq_app::SettingError::Refused(problems)) => {
-                    for problem in problems {
-                        eprintln!("error: {}: {}", problem.field, problem.reason);
-                    }
-                    Ok(ExitCode::FAILURE)
-                }
-                Err(servq_app::SettingError::Failed(error)) => Err(error),
-            }
+            crate::refused(
+                result.map(|schedule| format!("{}: {}", job.name(), schedule.describe())),
+            )
         }
         JobsCommand::List { format } => list(config, &format).await,
         JobsCommand::Run {

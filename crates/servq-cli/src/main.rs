@@ -263,3 +263,23 @@ pub(crate) fn output_path(output: &Option<PathBuf>) -> Option<&PathBuf> {
 
 /// A float as JSON, or null where it is not finite (an unstable queue's ASA, an exact fit's t).
 pub(crate) use servq_app::analysis::json_number;
+
+/// Prints a use case's answer line and succeeds, or each refused field on standard error and
+/// fails (exit 1); a store failure is an error.
+pub(crate) fn refused(
+    result: std::result::Result<String, servq_app::SettingError>,
+) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(line) => {
+            println!("{line}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(servq_app::SettingError::Refused(problems)) => {
+            for problem in problems {
+                eprintln!("error: {}: {}", problem.field, problem.reason);
+            }
+            Ok(ExitCode::FAILURE)
+        }
+        Err(servq_app::SettingError::Failed(error)) => Err(error),
+    }
+}

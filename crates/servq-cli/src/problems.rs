@@ -4,11 +4,11 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use servq_app::SettingError;
 use servq_app::i18n::Locale;
 use servq_app::problems::{self, ProblemRequest};
 
 use crate::config::Config;
+use crate::refused;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ProblemsCommand {
@@ -70,22 +70,6 @@ pub async fn run(config: &Config, command: ProblemsCommand) -> Result<ExitCode> 
     let result = run_with(&store, command).await;
     store.close().await;
     result
-}
-
-fn refused(result: Result<String, SettingError>) -> Result<ExitCode> {
-    match result {
-        Ok(line) => {
-            println!("{line}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(SettingError::Refused(problems)) => {
-            for problem in problems {
-                eprintln!("error: {}: {}", problem.field, problem.reason);
-            }
-            Ok(ExitCode::FAILURE)
-        }
-        Err(SettingError::Failed(error)) => Err(error),
-    }
 }
 
 async fn run_with(store: &servq_store::Store, command: ProblemsCommand) -> Result<ExitCode> {

@@ -4,10 +4,10 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use servq_app::SettingError;
 use servq_app::tasks::{self, TaskRequest};
 
 use crate::config::Config;
+use crate::refused;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TasksCommand {
@@ -57,22 +57,6 @@ pub async fn run(config: &Config, command: TasksCommand) -> Result<ExitCode> {
     let result = run_with(&store, command).await;
     store.close().await;
     result
-}
-
-fn refused(result: Result<String, SettingError>) -> Result<ExitCode> {
-    match result {
-        Ok(line) => {
-            println!("{line}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(SettingError::Refused(problems)) => {
-            for problem in problems {
-                eprintln!("error: {}: {}", problem.field, problem.reason);
-            }
-            Ok(ExitCode::FAILURE)
-        }
-        Err(SettingError::Failed(error)) => Err(error),
-    }
 }
 
 async fn run_with(store: &servq_store::Store, command: TasksCommand) -> Result<ExitCode> {
