@@ -322,6 +322,32 @@ pub async fn set_schedule(
         .ok_or_else(|| anyhow::anyhow!("job {} vanished", job.name()))?)
 }
 
+/// A job's schedule and its last periods as JSON (`servq jobs list --format json`,
+/// `GET /api/v1/jobs`).
+pub fn job_json(schedule: &JobSchedule, runs: &[servq_store::JobRun]) -> serde_json::Value {
+    let (default_pattern, catch_up, every) = match schedule.default {
+        Schedule::Cron { pattern, catch_up } => (Some(pattern), Some(catch_up), None),
+        Schedule::Every(seconds) => (None, None, Some(seconds)),
+    };
+    serde_json::json!({
+        "name": schedule.job.name(),
+        "about": schedule.job.about(),
+        "schedule": schedule.describe(),
+        "pattern": schedule.pattern,
+        "default_pattern": default_pattern,
+        "changed": schedule.changed,
+        "catch_up": catch_up,
+        "every_seconds": every,
+        "runs": runs.iter().map(|run| serde_json::json!({
+            "period": run.period,
+            "status": run.status.name(),
+            "started_at": crate::rfc3339(run.started_ms),
+            "finished_at": run.finished_ms.map(crate::rfc3339),
+            "detail": run.detail,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// What jobs need besides the store.
 #[derive(Debug, Clone)]
 pub struct JobContext {

@@ -266,9 +266,7 @@ pub async fn restore(
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchResult {
     /// The article.
-    pub id: String,
-    /// Its title.
-    pub title: String,
+    pub article: servq_store::StoredArticle,
     /// Its score (BM25 with the title boost).
     pub score: f64,
     /// HTML: the passage with the matched words in `<mark>`, the rest escaped.
@@ -322,8 +320,7 @@ pub async fn search(
         };
         results.push(SearchResult {
             snippet: snippet(&tokenizer, &article.input.body, &tokens, SNIPPET_CHARS),
-            id: hit.id,
-            title: article.input.title,
+            article,
             score: hit.score,
         });
     }
@@ -340,8 +337,8 @@ pub fn search_json(query: &str, results: &[SearchResult]) -> Value {
     json!({
         "query": query,
         "results": results.iter().map(|r| json!({
-            "id": r.id,
-            "title": r.title,
+            "id": r.article.input.id,
+            "title": r.article.input.title,
             "score": crate::analysis::json_number(r.score),
             "snippet": r.snippet,
         })).collect::<Vec<_>>(),

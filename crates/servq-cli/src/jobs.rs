@@ -179,23 +179,7 @@ async fn list(config: &Config, format: &str) -> Result<ExitCode> {
     if format == "json" {
         let jobs: Vec<_> = rows
             .iter()
-            .map(|(schedule, runs)| {
-                let job = schedule.job;
-                json!({
-                    "name": job.name(),
-                    "schedule": schedule.describe(),
-                    "pattern": schedule.pattern,
-                    "changed": schedule.changed,
-                    "about": job.about(),
-                    "runs": runs.iter().map(|run| json!({
-                        "period": run.period,
-                        "status": run.status.name(),
-                        "started_at": servq_app::rfc3339(run.started_ms),
-                        "finished_at": run.finished_ms.map(servq_app::rfc3339),
-                        "detail": run.detail,
-                    })).collect::<Vec<_>>(),
-                })
-            })
+            .map(|(schedule, runs)| jobs::job_json(schedule, runs))
             .collect();
         println!(
             "{}",

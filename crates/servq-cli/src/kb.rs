@@ -75,7 +75,10 @@ async fn run_with(store: &servq_store::Store, command: KbCommand) -> Result<Exit
                 println!("{}", kb::search_json(&query, &results));
             } else {
                 for result in &results {
-                    println!("{:>8.3}  {}  {}", result.score, result.id, result.title);
+                    println!(
+                        "{:>8.3}  {}  {}",
+                        result.score, result.article.input.id, result.article.input.title
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -33,27 +33,7 @@ async fn job_json(state: &AppState, schedule: &JobSchedule) -> Result<Value, Pro
             .map_err(Problem::internal)?,
         Schedule::Every(_) => Vec::new(),
     };
-    let (default_pattern, catch_up, every) = match schedule.default {
-        Schedule::Cron { pattern, catch_up } => (Some(pattern), Some(catch_up), None),
-        Schedule::Every(seconds) => (None, None, Some(seconds)),
-    };
-    Ok(json!({
-        "name": schedule.job.name(),
-        "about": schedule.job.about(),
-        "schedule": schedule.describe(),
-        "pattern": schedule.pattern,
-        "default_pattern": default_pattern,
-        "changed": schedule.changed,
-        "catch_up": catch_up,
-        "every_seconds": every,
-        "runs": runs.iter().map(|run| json!({
-            "period": run.period,
-            "status": run.status.name(),
-            "started_at": servq_app::rfc3339(run.started_ms),
-            "finished_at": run.finished_ms.map(servq_app::rfc3339),
-            "detail": run.detail,
-        })).collect::<Vec<_>>(),
-    }))
+    Ok(jobs::job_json(schedule, &runs))
 }
 
 /// `GET /api/v1/jobs`: every job with its schedule in effect and its last periods.

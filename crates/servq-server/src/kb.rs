@@ -335,18 +335,12 @@ pub(crate) async fn page(
         let found = app::search(&state.store, &text, 20, false, true)
             .await
             .map_err(Problem::internal)?;
-        let mut rows = Vec::new();
-        for hit in found {
-            if let Some(article) = state
-                .store
-                .kb_article(&hit.id)
-                .await
-                .map_err(Problem::internal)?
-            {
-                rows.push(row(&article, hit.snippet));
-            }
-        }
-        Some(rows)
+        Some(
+            found
+                .into_iter()
+                .map(|hit| row(&hit.article, hit.snippet))
+                .collect(),
+        )
     };
     let articles = state
         .store
@@ -657,8 +651,8 @@ pub(crate) async fn help(
             found
                 .into_iter()
                 .map(|r| HelpRow {
-                    id: r.id,
-                    title: r.title,
+                    id: r.article.input.id,
+                    title: r.article.input.title,
                     snippet: r.snippet,
                 })
                 .collect(),

@@ -3,23 +3,28 @@
 
 use crate::support::*;
 
+/// The search-quality set of `tests/kb`, imported.
+async fn import_set(store: &Store) {
+    let articles = format!(
+        "{}/../../tests/kb/articles.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    servq_app::kb::import(
+        store,
+        std::path::Path::new(&articles),
+        &Actor {
+            user_id: None,
+            name: "test".into(),
+        },
+    )
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn the_api_searches_like_the_command_line_and_logs_gaps() {
     for app in TestApp::on_both_databases().await {
-        let articles = format!(
-            "{}/../../tests/kb/articles.jsonl",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        servq_app::kb::import(
-            &app.store,
-            std::path::Path::new(&articles),
-            &Actor {
-                user_id: None,
-                name: "test".into(),
-            },
-        )
-        .await
-        .unwrap();
+        import_set(&app.store).await;
         let agent = app.sign_in_as(Role::Agent).await;
         for query in ["信用卡掛失", "refund", "帐单 分期"] {
             let (status, found) = agent
@@ -58,20 +63,7 @@ async fn the_api_searches_like_the_command_line_and_logs_gaps() {
 #[tokio::test]
 async fn the_help_page_shows_public_articles_to_anyone_and_nothing_else() {
     for app in TestApp::on_both_databases().await {
-        let articles = format!(
-            "{}/../../tests/kb/articles.jsonl",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        servq_app::kb::import(
-            &app.store,
-            std::path::Path::new(&articles),
-            &Actor {
-                user_id: None,
-                name: "test".into(),
-            },
-        )
-        .await
-        .unwrap();
+        import_set(&app.store).await;
         let anyone = client();
         let page = anyone
             .get(format!("{}/help?lang=zh-TW", app.base))
