@@ -25,6 +25,8 @@ pub struct CentreSettings {
     pub supervisors_see_own_teams: bool,
     /// The roles that must sign in with a second factor (TOTP).
     pub two_factor_roles: Vec<servq_core::Role>,
+    /// Knowledge-base changes need an approver before agents see them.
+    pub kb_approval_required: bool,
 }
 
 /// A change; `None` leaves a setting as it is.
@@ -44,6 +46,8 @@ pub struct CentreUpdate {
     pub supervisors_see_own_teams: Option<bool>,
     /// Role names that must use two-factor sign-in.
     pub two_factor_roles: Option<Vec<String>>,
+    /// Knowledge-base changes need an approver.
+    pub kb_approval_required: Option<bool>,
 }
 
 /// Settings key of the supervisors' scope (`own_teams` or `all`).
@@ -76,6 +80,7 @@ pub async fn settings(store: &Store) -> anyhow::Result<CentreSettings> {
         fcr_window_hours: kpi.fcr_window_ms as f64 / 3_600_000.0,
         supervisors_see_own_teams: supervisors_see_own_teams(store).await?,
         two_factor_roles: crate::users::two_factor_roles(store).await?,
+        kb_approval_required: crate::kb::approval_required(store).await?,
     })
 }
 
@@ -214,6 +219,19 @@ pub async fn save(
             .set_text_setting(
                 SUPERVISOR_SCOPE_KEY,
                 if own { "own_teams" } else { "all" },
+                actor,
+                now_ms(),
+            )
+            .await
+            .map_err(anyhow::Error::from)?;
+    }
+    if let Some(required) = update.kb_approval_required
+        && required != before.kb_approval_required
+    {
+        store
+            .set_text_setting(
+                crate::kb::APPROVAL_KEY,
+                if required { "required" } else { "off" },
                 actor,
                 now_ms(),
             )

@@ -69,6 +69,7 @@ pub fn write_of(
         status,
         review_date: review_date.to_owned(),
         note: note.to_owned(),
+        approves: None,
     }
 }
 
@@ -157,8 +158,79 @@ pub async fn import(
     Ok(store.kb_save(&writes, actor, now_ms()).await?)
 }
 
-/// Saves one article from a form as a new version (`status` draft, in_review or published);
-/// its version number. Refused with every field named.
+/// Every article (as it is live) in the import's JSON-lines format: (how many, the text).
+pub async fn export(store: &Store) -> Result<(usize, String)> {
+    let articles: Vec<ArticleInput> = store
+        .kb_articles()
+        .await?
+        .into_iter()
+        .map(|article| article.input)
+        .collect();
+    Ok((articles.len(), servq_kb::write_jsonl(&articles)))
+}
+
+/// Settings key of the approval option (`required` or `off`).
+pub const APPROVAL_KEY: &str = "kb.approval";
+
+/// Whether a change to an article needs an approver (`PublishKnowledge`) before agents see it.
+pub async fn approval_required(store: &Store) -> Result<bool> {
+    Ok(store.text_setting(APPROVAL_KEY).await?.as_deref() == Some("required"))
+}
+
+/// What a save did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Saved {
+    /// The version written.
+    pub version: i64,
+    /// It awaits an approver; the published text stays live until then.
+    pub awaiting_approval: bool,
+}
+
+fn refused(field: &'static str, code: &'static str, english: &str) -> SettingError {
+    SettingError::Refused(vec![SettingProblem::new(
+        field,
+        SettingReason::Coded {
+            code,
+            values: Vec::new(),
+            english: english.to_owned(),
+        },
+    )])
+}
+
+/// Stores `write`: live, or — with approval on, a published article and a change that is not
+/// itself published — as a version awaiting approval.
+async fn store_write(
+    store: &Store,
+    write: ArticleWrite,
+    approval: bool,
+    actor: &Actor,
+) -> Result<Saved, SettingError> {
+    let id = write.input.id.clone();
+    let current = store.kb_article(&id).await?;
+    if approval
+        && write.status != ArticleStatus::Published
+        && current
+            .as_ref()
+            .is_some_and(|a| a.status == ArticleStatus::Published)
+        && let Some(version) = store.kb_propose(&write, actor, now_ms()).await?
+    {
+        return Ok(Saved {
+            version,
+            awaiting_approval: true,
+        });
+    }
+    store.kb_save(&[write], actor, now_ms()).await?;
+    let article = store.kb_article(&id).await?;
+    Ok(Saved {
+        version: article.as_ref().map_or(0, |a| a.version),
+        awaiting_approval: article.is_some_and(|a| a.status == ArticleStatus::InReview),
+    })
+}
+
+/// Saves one article from a form as a new version (`status` draft, in_review or published).
+/// With approval on, only an approver (`can_publish`) may publish, and a change to a published
+/// article waits for approval while the published text stays live. Refused with every field
+/// named.
 #[allow(clippy::too_many_arguments)]
 pub async fn save(
     store: &Store,
@@ -167,14 +239,29 @@ pub async fn save(
     review_date: &str,
     note: &str,
     actor: &Actor,
-) -> Result<i64, SettingError> {
+    can_publish: bool,
+) -> Result<Saved, SettingError> {
     let mut problems: Vec<SettingProblem> = Vec::new();
+    let approval = approval_required(store).await?;
     let status_parsed = ArticleStatus::parse(status);
-    if status_parsed.is_none() {
-        problems.push(SettingProblem::new(
+    match status_parsed {
+        None => problems.push(SettingProblem::new(
             "status",
             SettingReason::Unknown(status.to_owned()),
-        ));
+        )),
+        Some(ArticleStatus::Published) if approval && !can_publish => {
+            problems.push(SettingProblem::new(
+                "status",
+                SettingReason::Coded {
+                    code: "kb_needs_approval",
+                    values: Vec::new(),
+                    english: "publishing needs an approver (a supervisor or an admin): save it \
+                              for review"
+                        .to_owned(),
+                },
+            ))
+        }
+        Some(_) => {}
     }
     let review_date = review_date.trim();
     if !review_date.is_empty() && review_date.parse::<jiff::civil::Date>().is_err() {
@@ -200,34 +287,20 @@ pub async fn save(
         return Err(SettingError::Refused(problems));
     }
     let tokenizer = tokenizer(store).await?;
-    let id = input.id.clone();
-    store
-        .kb_save(
-            &[write_of(
-                &tokenizer,
-                input,
-                status,
-                review_date,
-                note.trim(),
-            )],
-            actor,
-            now_ms(),
-        )
-        .await?;
-    Ok(store
-        .kb_article(&id)
-        .await?
-        .map_or(0, |article| article.version))
+    let write = write_of(&tokenizer, input, status, review_date, note.trim());
+    store_write(store, write, approval, actor).await
 }
 
 /// Restores version `version` of article `id` as a new version (its text and fields, the
-/// current status kept); the new version number.
+/// current status kept; with approval on and no `can_publish`, a published article's restore
+/// awaits approval).
 pub async fn restore(
     store: &Store,
     id: &str,
     version: i64,
     actor: &Actor,
-) -> Result<i64, SettingError> {
+    can_publish: bool,
+) -> Result<Saved, SettingError> {
     let refuse = |field: &'static str, value: String| {
         SettingError::Refused(vec![SettingProblem::new(
             field,
@@ -245,21 +318,238 @@ pub async fn restore(
     else {
         return Err(refuse("version", version.to_string()));
     };
+    let approval = approval_required(store).await?;
+    let status = if approval && !can_publish && current.status == ArticleStatus::Published {
+        ArticleStatus::InReview
+    } else {
+        current.status
+    };
     let tokenizer = tokenizer(store).await?;
+    let write = write_of(
+        &tokenizer,
+        old.input,
+        status,
+        &current.review_date,
+        &format!("restored version {version}"),
+    );
+    store_write(store, write, approval, actor).await
+}
+
+/// Publishes what awaits approval on article `id` (the change awaiting it, or the article
+/// itself when it is in review or a draft); the version published.
+pub async fn approve(store: &Store, id: &str, actor: &Actor) -> Result<i64, SettingError> {
+    let Some(current) = store.kb_article(id).await? else {
+        return Err(SettingError::Refused(vec![SettingProblem::new(
+            "id",
+            SettingReason::Unknown(id.to_owned()),
+        )]));
+    };
+    let version = if current.pending_version > 0 {
+        current.pending_version
+    } else if current.status != ArticleStatus::Published {
+        current.version
+    } else {
+        return Err(refused(
+            "version",
+            "kb_nothing_to_approve",
+            "nothing awaits approval",
+        ));
+    };
+    let Some(approved) = store
+        .kb_versions(id)
+        .await?
+        .into_iter()
+        .find(|v| v.version == version)
+    else {
+        return Err(refused(
+            "version",
+            "kb_nothing_to_approve",
+            "nothing awaits approval",
+        ));
+    };
+    let tokenizer = tokenizer(store).await?;
+    let mut write = write_of(
+        &tokenizer,
+        approved.input,
+        ArticleStatus::Published,
+        &current.review_date,
+        "approved",
+    );
+    write.approves = Some(version);
+    store.kb_save(&[write], actor, now_ms()).await?;
+    Ok(version)
+}
+
+/// Sends back what awaits approval on article `id` with a note: a change awaiting approval is
+/// dropped (its version stays in the history), an article in review goes back to draft.
+pub async fn send_back(
+    store: &Store,
+    id: &str,
+    note: &str,
+    actor: &Actor,
+) -> Result<(), SettingError> {
+    let Some(current) = store.kb_article(id).await? else {
+        return Err(SettingError::Refused(vec![SettingProblem::new(
+            "id",
+            SettingReason::Unknown(id.to_owned()),
+        )]));
+    };
+    if current.pending_version > 0 {
+        store
+            .kb_reject_pending(id, note.trim(), actor, now_ms())
+            .await?;
+        return Ok(());
+    }
+    if current.status != ArticleStatus::InReview {
+        return Err(refused(
+            "version",
+            "kb_nothing_to_approve",
+            "nothing awaits approval",
+        ));
+    }
+    let tokenizer = tokenizer(store).await?;
+    let write = write_of(
+        &tokenizer,
+        current.input,
+        ArticleStatus::Draft,
+        &current.review_date,
+        &format!("sent back: {}", note.trim()),
+    );
+    store.kb_save(&[write], actor, now_ms()).await?;
+    Ok(())
+}
+
+/// Records that the agent used published article `article_id` (its current version) on ticket
+/// `ticket_id`.
+pub async fn link_ticket(
+    store: &Store,
+    ticket_id: &str,
+    article_id: &str,
+    actor: &Actor,
+) -> Result<i64, SettingError> {
+    if store.ticket(ticket_id).await?.is_none() {
+        return Err(SettingError::Refused(vec![SettingProblem::new(
+            "ticket",
+            SettingReason::Unknown(ticket_id.to_owned()),
+        )]));
+    }
+    let Some(article) = store
+        .kb_article(article_id)
+        .await?
+        .filter(|a| a.status == ArticleStatus::Published)
+    else {
+        return Err(SettingError::Refused(vec![SettingProblem::new(
+            "article",
+            SettingReason::Unknown(article_id.to_owned()),
+        )]));
+    };
     store
-        .kb_save(
-            &[write_of(
-                &tokenizer,
-                old.input,
-                current.status,
-                &current.review_date,
-                &format!("restored version {version}"),
-            )],
-            actor,
-            now_ms(),
-        )
+        .kb_link_ticket(ticket_id, article_id, article.version, actor, now_ms())
         .await?;
-    Ok(store.kb_article(id).await?.map_or(0, |a| a.version))
+    Ok(article.version)
+}
+
+/// Flags version `version` of article `id` (its current one when None) for review.
+pub async fn flag(
+    store: &Store,
+    id: &str,
+    version: Option<i64>,
+    note: &str,
+    actor: &Actor,
+) -> Result<i64, SettingError> {
+    let version = match version {
+        Some(version) => version,
+        None => store.kb_article(id).await?.map_or(0, |a| a.version),
+    };
+    if note.trim().is_empty() {
+        return Err(SettingError::Refused(vec![SettingProblem::new(
+            "note",
+            SettingReason::Required,
+        )]));
+    }
+    if !store
+        .kb_flag(id, version, note.trim(), actor, now_ms())
+        .await?
+    {
+        return Err(SettingError::Refused(vec![SettingProblem::new(
+            "version",
+            SettingReason::Unknown(format!("{id} v{version}")),
+        )]));
+    }
+    Ok(version)
+}
+
+/// The longest dictionary term, in characters.
+pub const MAX_TERM_CHARS: usize = 20;
+
+/// Adds and removes the centre's dictionary terms (each 2 to 20 characters, no spaces); the
+/// terms afterwards. When they changed, every article is cut again.
+pub async fn change_terms(
+    store: &Store,
+    add: &[String],
+    remove: &[String],
+    actor: &Actor,
+) -> Result<Vec<String>, SettingError> {
+    let mut problems = Vec::new();
+    let add: Vec<String> = add
+        .iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
+    for (index, term) in add.iter().enumerate() {
+        let chars = term.chars().count();
+        if !(2..=MAX_TERM_CHARS).contains(&chars) || term.chars().any(char::is_whitespace) {
+            problems.push(SettingProblem::new(
+                format!("add.{index}"),
+                SettingReason::Coded {
+                    code: "kb_term",
+                    values: vec![("value", term.clone()), ("max", MAX_TERM_CHARS.to_string())],
+                    english: format!(
+                        "'{term}': a term is 2 to {MAX_TERM_CHARS} characters without spaces"
+                    ),
+                },
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(SettingError::Refused(problems));
+    }
+    let before = store.kb_terms().await?;
+    if !add.is_empty() {
+        store.kb_add_terms(&add, actor, now_ms()).await?;
+    }
+    let remove: Vec<String> = remove.iter().map(|t| t.trim().to_owned()).collect();
+    if !remove.is_empty() {
+        store.kb_remove_terms(&remove, actor, now_ms()).await?;
+    }
+    let after = store.kb_terms().await?;
+    if after != before {
+        // queries are cut with the new dictionary at once, so the articles must be too
+        reindex(store).await?;
+    }
+    Ok(after)
+}
+
+/// Cuts every article again with the current dictionary; how many. No version is written.
+pub async fn reindex(store: &Store) -> Result<usize> {
+    let tokenizer = tokenizer(store).await?;
+    let articles = store.kb_articles().await?;
+    let indexed: Vec<servq_store::ArticleTerms> = articles
+        .iter()
+        .map(|article| {
+            let input = &article.input;
+            let terms = DocTerms::of(&tokenizer, &input.title, &input.body, &input.tags);
+            servq_store::ArticleTerms {
+                id: input.id.clone(),
+                terms: terms.encode(),
+                index_text: terms.index_text(),
+                length: terms.length() as i64,
+                searchable: article.status == ArticleStatus::Published,
+            }
+        })
+        .collect();
+    store.kb_set_terms(&indexed).await?;
+    Ok(indexed.len())
 }
 
 /// An article found.

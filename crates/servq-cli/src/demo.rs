@@ -909,7 +909,14 @@ async fn demo_surveys(
             reasons.push(pick(&mut rng, OTHER).to_owned());
         }
         store
-            .code_review_task(&task.response.response_id, &reasons, "", &inspector, now)
+            .code_review_task(
+                &task.response.response_id,
+                &reasons,
+                "",
+                None,
+                &inspector,
+                now,
+            )
             .await?
             .map_err(|refused| anyhow::anyhow!("demo review refused: {refused:?}"))?;
     }

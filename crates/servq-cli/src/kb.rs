@@ -9,6 +9,7 @@ use anyhow::{Result, bail};
 use servq_app::kb::{self, ImportFailure};
 
 use crate::config::Config;
+use crate::refused;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum KbCommand {
@@ -31,6 +32,41 @@ pub enum KbCommand {
     Gaps {
         #[arg(long, default_value_t = 30)]
         days: i64,
+    },
+    /// Every article as JSON lines (the import's format: `servq kb import` reads it back).
+    Export {
+        /// The file to write (default: standard output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Publish what awaits approval on an article; prints the version published.
+    Approve { id: String },
+    /// Send back what awaits approval on an article, with a note.
+    SendBack {
+        id: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Flag an article version for review (the current one unless --version).
+    Flag {
+        id: String,
+        #[arg(long)]
+        version: Option<i64>,
+        #[arg(long)]
+        note: String,
+    },
+    /// Require approval before changes are published (on), or not (off).
+    Approval {
+        #[arg(value_parser = ["on", "off"])]
+        setting: String,
+    },
+    /// The centre's dictionary terms; --add and --remove change them (every article is cut
+    /// again).
+    Terms {
+        #[arg(long)]
+        add: Vec<String>,
+        #[arg(long)]
+        remove: Vec<String>,
     },
 }
 
@@ -101,6 +137,48 @@ async fn run_with(store: &servq_store::Store, command: KbCommand) -> Result<Exit
             println!("{out}");
             Ok(ExitCode::SUCCESS)
         }
+        KbCommand::Export { output } => {
+            let (count, text) = kb::export(store).await?;
+            match crate::output_path(&output) {
+                Some(path) => {
+                    std::fs::write(path, text)?;
+                    eprintln!("{count} articles written to {}", path.display());
+                }
+                None => print!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        KbCommand::Approve { id } => refused(
+            kb::approve(store, &id, &servq_app::cli_actor())
+                .await
+                .map(|version| format!("{id} v{version} published")),
+        ),
+        KbCommand::SendBack { id, note } => refused(
+            kb::send_back(store, &id, &note, &servq_app::cli_actor())
+                .await
+                .map(|()| format!("{id} sent back")),
+        ),
+        KbCommand::Flag { id, version, note } => refused(
+            kb::flag(store, &id, version, &note, &servq_app::cli_actor())
+                .await
+                .map(|version| format!("{id} v{version} flagged")),
+        ),
+        KbCommand::Approval { setting } => {
+            let update = servq_app::centre::CentreUpdate {
+                kb_approval_required: Some(setting == "on"),
+                ..Default::default()
+            };
+            servq_app::centre::save(store, &update, &servq_app::cli_actor())
+                .await
+                .map_err(|refused| anyhow::anyhow!("{refused}"))?;
+            println!("approval {setting}");
+            Ok(ExitCode::SUCCESS)
+        }
+        KbCommand::Terms { add, remove } => refused(
+            kb::change_terms(store, &add, &remove, &servq_app::cli_actor())
+                .await
+                .map(|terms| terms.join("\n")),
+        ),
         KbCommand::Gaps { days } => {
             let since = servq_app::now_ms() - days.max(1) * 86_400_000;
             for (query, times, last) in store.kb_content_gaps(since, 100).await? {

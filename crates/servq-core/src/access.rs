@@ -106,6 +106,8 @@ pub enum Permission {
     ManageTargets,
     /// Write, change, restore and publish knowledge-base articles.
     EditKnowledge,
+    /// Approve knowledge-base changes when the centre requires approval.
+    PublishKnowledge,
 }
 
 use Role::{Admin, Agent, Analyst, QaInspector, Supervisor};
@@ -143,6 +145,7 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
     (Permission::ManageDesk, &[Supervisor, Admin]),
     (Permission::ManageTargets, &[Supervisor, Admin]),
     (Permission::EditKnowledge, &[Supervisor, QaInspector, Admin]),
+    (Permission::PublishKnowledge, &[Supervisor, Admin]),
 ];
 
 #[cfg(test)]

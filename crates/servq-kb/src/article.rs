@@ -152,7 +152,7 @@ pub struct ImportError {
     pub reason: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 struct JsonArticle {
     id: String,
@@ -419,6 +419,31 @@ pub fn parse_markdown(
     }
 }
 
+/// Articles as the JSON lines `parse_jsonl` reads (one a line, every field written): what
+/// `servq kb export` writes, so an export imports back unchanged.
+pub fn write_jsonl(articles: &[ArticleInput]) -> String {
+    let mut out = String::new();
+    for article in articles {
+        let json = JsonArticle {
+            id: article.id.clone(),
+            title: article.title.clone(),
+            body: article.body.clone(),
+            level: article.level.name().to_owned(),
+            tags: article.tags.clone(),
+            language: article.language.clone(),
+            category: Some(article.category.clone()),
+            audience: Some(article.audience.name().to_owned()),
+            owner: Some(article.owner.clone()),
+        };
+        // a struct of strings always serializes
+        if let Ok(line) = serde_json::to_string(&json) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,5 +486,19 @@ mod tests {
         assert_eq!(article.body, "**先**挂失，再补卡。\n");
         let errors = parse_markdown("x.md", "x", "no front matter").unwrap_err();
         assert_eq!(errors[0].field, "front_matter");
+    }
+
+    #[test]
+    fn an_export_reads_back_the_same_articles() {
+        let text = concat!(
+            r#"{"id": "a1", "title": "挂失 \"紧急\"", "body": "第一行\n\n**注意**", "level": "expert", "tags": ["卡", "挂失"], "language": "zh-CN", "category": "card", "audience": "public", "owner": "kb"}"#,
+            "\n",
+            r#"{"id": "a2", "title": "Fees", "body": "x", "level": "basic", "language": "en"}"#,
+            "\n"
+        );
+        let articles = parse_jsonl("in.jsonl", text).unwrap();
+        let exported = write_jsonl(&articles);
+        assert_eq!(exported.lines().count(), 2);
+        assert_eq!(parse_jsonl("out.jsonl", &exported).unwrap(), articles);
     }
 }

@@ -17,6 +17,7 @@ pub mod tokens;
 
 pub use article::{
     ArticleInput, ArticleLevel, ArticleStatus, Audience, ImportError, parse_jsonl, parse_markdown,
+    write_jsonl,
 };
 pub use rank::{Candidate, DocTerms, Hit, Ranker, snippet};
 pub use render::{DiffLine, diff, markdown_html};

@@ -156,10 +156,14 @@ var servqClickActions = {
     });
   },
   // The reasons ticked and the note of a review task.
+  // A "wrong information" coding may name the article version the agent followed.
   'save-review': function (el) {
+    var article = document.getElementById('article-id').value.trim();
+    var version = document.getElementById('article-version').value;
     servqSend('PUT', el.dataset.url, {
       reasons: Array.prototype.map.call(document.querySelectorAll('#coding input[name=reason]:checked'), function (i) { return i.value; }),
-      note: document.getElementById('note').value
+      note: document.getElementById('note').value,
+      article: article ? {id: article, version: version ? Number(version) : null} : null
     }, servqNext(el));
   }
 };
@@ -327,6 +331,7 @@ var servqSubmitActions = {
       service_level_seconds: Number(f.service_level_seconds.value),
       fcr_window_hours: Number(f.fcr_window_hours.value),
       supervisors_see_own_teams: f.own_teams.checked,
+      kb_approval_required: f.kb_approval.checked,
       two_factor_roles: Array.from(f.querySelectorAll('.two-factor-role:checked')).map(function (box) { return box.value; })
     });
   },

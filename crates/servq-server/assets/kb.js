@@ -26,6 +26,19 @@
       snippet.className = 'snippet';
       snippet.innerHTML = r.snippet;
       item.appendChild(link);
+      // on a ticket: "used this" records the article (and the version read) on the ticket
+      if (list.dataset.linkUrl) {
+        var used = document.createElement('button');
+        used.type = 'button';
+        used.className = 'secondary use-article';
+        used.textContent = list.dataset.linkLabel;
+        used.dataset.action = 'send';
+        used.dataset.method = 'PUT';
+        used.dataset.url = list.dataset.linkUrl + encodeURIComponent(r.id);
+        used.dataset.next = 'reload';
+        item.appendChild(document.createTextNode(' '));
+        item.appendChild(used);
+      }
       item.appendChild(document.createElement('br'));
       item.appendChild(snippet);
       list.appendChild(item);

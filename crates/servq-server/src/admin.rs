@@ -618,6 +618,9 @@ pub(crate) struct CentreSettingsBody {
     /// Roles that must sign in with a second factor (admin, supervisor, qa_inspector, agent,
     /// analyst, desk_clerk): their users enrol on /account before anything else.
     two_factor_roles: Option<Vec<String>>,
+    /// Knowledge-base changes need an approver (a supervisor or an admin) before agents see
+    /// them; editors save them for review.
+    kb_approval_required: Option<bool>,
 }
 
 impl From<servq_app::centre::CentreSettings> for CentreSettingsBody {
@@ -636,6 +639,7 @@ impl From<servq_app::centre::CentreSettings> for CentreSettingsBody {
                     .map(|role| role.name().to_owned())
                     .collect(),
             ),
+            kb_approval_required: Some(settings.kb_approval_required),
         }
     }
 }
@@ -683,6 +687,7 @@ pub(crate) async fn save_centre_settings(
         fcr_window_hours: body.fcr_window_hours,
         supervisors_see_own_teams: body.supervisors_see_own_teams,
         two_factor_roles: body.two_factor_roles,
+        kb_approval_required: body.kb_approval_required,
     };
     match servq_app::centre::save(&state.store, &update, &user.actor()).await {
         Ok(saved) => Ok(Json(saved.into())),

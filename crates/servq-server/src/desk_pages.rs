@@ -537,7 +537,16 @@ pub(crate) async fn ticket_page(
             .await
             .map_err(Problem::internal)?;
     }
+    let used_articles = state
+        .store
+        .kb_ticket_articles(&ticket.ticket_id)
+        .await
+        .map_err(Problem::internal)?
+        .into_iter()
+        .map(|used| (path_segment(&used.article_id), used.title, used.version))
+        .collect();
     let page = TicketPage {
+        used_articles,
         i18n: Text::new(locale),
         title: t(locale, "tickets.ticket"),
         header: signed_in_header(&user),
@@ -664,6 +673,8 @@ struct TicketPage<'a> {
     events: Vec<EventLine>,
     other_tickets: Vec<OtherTicket>,
     contacts: Vec<ContactLine>,
+    /// Articles used on this ticket: (id as a path segment, title, version).
+    used_articles: Vec<(String, String, i64)>,
 }
 
 /// The parts of the desk set-up edited on `/desk/setup`: (id, the `PUT` that stores it, the key

@@ -190,17 +190,18 @@ pub(crate) async fn save(
         &body.audience,
         &body.owner,
     );
-    let version = app::save(
+    let saved = app::save(
         &state.store,
         input,
         &body.status,
         &body.review_date,
         &body.note,
         &user.actor(),
+        user.user.role.allows(Permission::PublishKnowledge),
     )
     .await
     .map_err(|e| Problem::refused_setting(user.locale, "bad_article", e))?;
-    Ok(Json(json!({"id": id, "version": version})))
+    Ok(Json(saved_json(&id, saved)))
 }
 
 /// `POST /api/v1/kb/articles/{id}/restore`: brings an old version back as a new version.
@@ -223,10 +224,270 @@ pub(crate) async fn restore(
     user.check_csrf_header(&headers)?;
     let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
     let Json(body) = body?;
-    let version = app::restore(&state.store, &id, body.version, &user.actor())
+    let saved = app::restore(
+        &state.store,
+        &id,
+        body.version,
+        &user.actor(),
+        user.user.role.allows(Permission::PublishKnowledge),
+    )
+    .await
+    .map_err(|e| Problem::refused_setting(user.locale, "bad_restore", e))?;
+    Ok(Json(saved_json(&id, saved)))
+}
+
+/// A save's answer: `{id, version, awaiting_approval}`.
+fn saved_json(id: &str, saved: app::Saved) -> Value {
+    json!({"id": id, "version": saved.version, "awaiting_approval": saved.awaiting_approval})
+}
+
+/// `POST /api/v1/kb/articles/{id}/approve`: publishes what awaits approval (approvers).
+#[utoipa::path(post, path = "/api/v1/kb/articles/{id}/approve", tag = "kb",
+    params(("id" = String, Path, description = "Article id")),
+    responses((status = 200, description = "{id, version}: the version now published", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn approve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::PublishKnowledge)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let version = app::approve(&state.store, &id, &user.actor())
         .await
-        .map_err(|e| Problem::refused_setting(user.locale, "bad_restore", e))?;
+        .map_err(|e| Problem::refused_setting(user.locale, "bad_approval", e))?;
     Ok(Json(json!({"id": id, "version": version})))
+}
+
+/// A note sent with an action.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct NoteBody {
+    /// Why (shown in the history).
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /api/v1/kb/articles/{id}/send-back` `{"note"}`: turns down what awaits approval.
+#[utoipa::path(post, path = "/api/v1/kb/articles/{id}/send-back", tag = "kb", request_body = NoteBody,
+    params(("id" = String, Path, description = "Article id")),
+    responses((status = 200, description = "{id}", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn send_back(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<NoteBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::PublishKnowledge)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let Json(body) = body?;
+    app::send_back(&state.store, &id, &body.note, &user.actor())
+        .await
+        .map_err(|e| Problem::refused_setting(user.locale, "bad_approval", e))?;
+    Ok(Json(json!({"id": id})))
+}
+
+/// `POST /api/v1/kb/articles/{id}/flags` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct FlagBody {
+    /// The version involved (the current one when left out).
+    #[serde(default)]
+    version: Option<i64>,
+    /// What is wrong.
+    note: String,
+}
+
+/// `POST /api/v1/kb/articles/{id}/flags` `{"version"?, "note"}`: flags an article version for
+/// review (anyone who reads articles). Open until a later version is published or an editor
+/// resolves it.
+#[utoipa::path(post, path = "/api/v1/kb/articles/{id}/flags", tag = "kb", request_body = FlagBody,
+    params(("id" = String, Path, description = "Article id")),
+    responses((status = 200, description = "{id, version}", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn flag(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<FlagBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ViewOwnKpis)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let Json(body) = body?;
+    let version = app::flag(&state.store, &id, body.version, &body.note, &user.actor())
+        .await
+        .map_err(|e| Problem::refused_setting(user.locale, "bad_flag", e))?;
+    Ok(Json(json!({"id": id, "version": version})))
+}
+
+/// `POST /api/v1/kb/articles/{id}/flags/{flag}/resolve`: an editor settles a flag.
+#[utoipa::path(post, path = "/api/v1/kb/articles/{id}/flags/{flag}/resolve", tag = "kb",
+    params(("id" = String, Path, description = "Article id"), ("flag" = i64, Path, description = "Flag id")),
+    responses((status = 200, description = "{id, flag}", body = Object),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn resolve_flag(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    path: Result<Path<(String, i64)>, PathRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::EditKnowledge)?;
+    user.check_csrf_header(&headers)?;
+    let Path((id, flag)) = path.map_err(|_| Problem::not_found(user.locale))?;
+    if !state
+        .store
+        .kb_resolve_flag(&id, flag, &user.actor(), servq_app::now_ms())
+        .await
+        .map_err(Problem::internal)?
+    {
+        return Err(Problem::not_found(user.locale));
+    }
+    Ok(Json(json!({"id": id, "flag": flag})))
+}
+
+/// `GET /api/v1/kb/export`: every article as JSON lines, the format `servq kb import` reads.
+#[utoipa::path(get, path = "/api/v1/kb/export", tag = "kb",
+    responses((status = 200, description = "One article a line: {id, title, body, level, tags, language, category, audience, owner}", content_type = "application/x-ndjson", body = String),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Response, Problem> {
+    user.require(Permission::EditKnowledge)?;
+    let (_, text) = app::export(&state.store).await.map_err(Problem::internal)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/x-ndjson; charset=utf-8",
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"kb-articles.jsonl\"",
+            ),
+        ],
+        text,
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/kb/terms`: the centre's own dictionary terms.
+#[utoipa::path(get, path = "/api/v1/kb/terms", tag = "kb",
+    responses((status = 200, description = "{terms: [...]}", body = Object),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn terms(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::EditKnowledge)?;
+    let terms = state.store.kb_terms().await.map_err(Problem::internal)?;
+    Ok(Json(json!({ "terms": terms })))
+}
+
+/// `PUT /api/v1/kb/terms` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct TermsBody {
+    /// Terms to add (2–20 characters, no spaces).
+    #[serde(default)]
+    add: Vec<String>,
+    /// Terms to remove.
+    #[serde(default)]
+    remove: Vec<String>,
+}
+
+/// `PUT /api/v1/kb/terms` `{"add": [...], "remove": [...]}`: changes the dictionary; every
+/// article is cut again when it changed.
+#[utoipa::path(put, path = "/api/v1/kb/terms", tag = "kb", request_body = TermsBody,
+    responses((status = 200, description = "{terms: [...]}", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn change_terms(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    body: Result<Json<TermsBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::EditKnowledge)?;
+    user.check_csrf_header(&headers)?;
+    let Json(body) = body?;
+    let terms = app::change_terms(&state.store, &body.add, &body.remove, &user.actor())
+        .await
+        .map_err(|e| Problem::refused_setting(user.locale, "bad_terms", e))?;
+    Ok(Json(json!({ "terms": terms })))
+}
+
+/// `PUT /api/v1/tickets/{id}/articles/{article}`: the agent used this article on the ticket
+/// (its current version is recorded).
+#[utoipa::path(put, path = "/api/v1/tickets/{id}/articles/{article}", tag = "kb",
+    params(("id" = String, Path, description = "Ticket id"), ("article" = String, Path, description = "Article id")),
+    responses((status = 200, description = "{ticket, article, version}", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn link_ticket(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::HandleTickets)?;
+    user.check_csrf_header(&headers)?;
+    let Path((ticket, article)) = path.map_err(|_| Problem::not_found(user.locale))?;
+    let version = app::link_ticket(&state.store, &ticket, &article, &user.actor())
+        .await
+        .map_err(|e| Problem::refused_setting(user.locale, "bad_link", e))?;
+    Ok(Json(
+        json!({"ticket": ticket, "article": article, "version": version}),
+    ))
+}
+
+/// `DELETE /api/v1/tickets/{id}/articles/{article}`: removes the used-article link.
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}/articles/{article}", tag = "kb",
+    params(("id" = String, Path, description = "Ticket id"), ("article" = String, Path, description = "Article id")),
+    responses((status = 204, description = "Removed"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn unlink_ticket(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<axum::http::StatusCode, Problem> {
+    user.require(Permission::HandleTickets)?;
+    user.check_csrf_header(&headers)?;
+    let Path((ticket, article)) = path.map_err(|_| Problem::not_found(user.locale))?;
+    if !state
+        .store
+        .kb_unlink_ticket(&ticket, &article, &user.actor(), servq_app::now_ms())
+        .await
+        .map_err(Problem::internal)?
+    {
+        return Err(Problem::not_found(user.locale));
+    }
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 /// The line diff of two versions' bodies (and titles, as the first line).
@@ -301,6 +562,12 @@ pub(crate) struct KbPage {
     can_edit: bool,
     /// (query, times)
     gaps: Vec<(String, i64)>,
+    /// Articles awaiting approval: (id, title, version awaiting).
+    awaiting: Vec<(String, String, i64)>,
+    /// Open flags: (article id, title, version, note).
+    flagged: Vec<(String, String, i64, String)>,
+    /// The centre's dictionary terms, each with the body that removes it.
+    terms: Vec<(String, String)>,
 }
 
 /// `GET /kb`: search (typed or sent), and the articles by level.
@@ -364,7 +631,57 @@ pub(crate) async fn page(
     } else {
         Vec::new()
     };
+    let (awaiting, flagged, terms) = if can_edit {
+        let awaiting = state
+            .store
+            .kb_awaiting_approval()
+            .await
+            .map_err(Problem::internal)?
+            .into_iter()
+            .map(|a| {
+                let version = if a.pending_version > 0 {
+                    a.pending_version
+                } else {
+                    a.version
+                };
+                (a.input.id, a.input.title, version)
+            })
+            .collect();
+        let mut flagged = Vec::new();
+        for flag in state
+            .store
+            .kb_open_flags()
+            .await
+            .map_err(Problem::internal)?
+        {
+            let title = state
+                .store
+                .kb_article(&flag.article_id)
+                .await
+                .map_err(Problem::internal)?
+                .map(|a| a.input.title)
+                .unwrap_or_default();
+            flagged.push((flag.article_id, title, flag.version, flag.note));
+        }
+        let terms = state
+            .store
+            .kb_terms()
+            .await
+            .map_err(Problem::internal)?
+            .into_iter()
+            .map(|term| {
+                let body = json!({ "remove": [term] }).to_string();
+                (term, body)
+            })
+            .collect();
+        (awaiting, flagged, terms)
+    } else {
+        (Vec::new(), Vec::new(), Vec::new())
+    };
     let page = KbPage {
+        awaiting,
+        flagged,
+        terms,
         i18n: Text::new(locale),
         title: t(locale, "kb.title"),
         header: signed_in_header(&user),
@@ -407,6 +724,15 @@ pub(crate) struct ArticlePage {
     versions: Vec<(i64, String, String, String, String)>,
     current: i64,
     diff: Option<VersionDiff>,
+    /// A change awaiting approval: (version, author, note).
+    pending: Option<(i64, String, String)>,
+    /// The article itself is in review (never published, or sent for approval).
+    in_review: bool,
+    can_publish: bool,
+    /// Open flags: (id, version, note, who, when).
+    flags: Vec<(i64, i64, String, String, String)>,
+    /// How many tickets used it.
+    uses: i64,
 }
 
 /// Two versions compared on the article page.
@@ -495,6 +821,33 @@ pub(crate) async fn article_page(
             .collect(),
         current: article.version,
         diff,
+        pending: all
+            .iter()
+            .find(|v| v.version == article.pending_version)
+            .map(|v| (v.version, v.author.clone(), v.note.clone())),
+        in_review: article.status == servq_kb::ArticleStatus::InReview,
+        can_publish: user.user.role.allows(Permission::PublishKnowledge),
+        flags: state
+            .store
+            .kb_flags(&id, true)
+            .await
+            .map_err(Problem::internal)?
+            .into_iter()
+            .map(|f| {
+                (
+                    f.id,
+                    f.version,
+                    f.note,
+                    f.flagged_by,
+                    crate::desk_pages::local_time(&zone, Some(f.flagged_at)),
+                )
+            })
+            .collect(),
+        uses: state
+            .store
+            .kb_article_uses(&id)
+            .await
+            .map_err(Problem::internal)?,
     };
     Ok(render(&page)?.into_response())
 }

@@ -595,6 +595,19 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/kb/articles/{id}", get(kb::article).put(kb::save)),
         ("/api/v1/kb/articles/{id}/diff", get(kb::diff)),
         ("/api/v1/kb/articles/{id}/restore", post(kb::restore)),
+        ("/api/v1/kb/articles/{id}/approve", post(kb::approve)),
+        ("/api/v1/kb/articles/{id}/send-back", post(kb::send_back)),
+        ("/api/v1/kb/articles/{id}/flags", post(kb::flag)),
+        (
+            "/api/v1/kb/articles/{id}/flags/{flag}/resolve",
+            post(kb::resolve_flag),
+        ),
+        ("/api/v1/kb/terms", get(kb::terms).put(kb::change_terms)),
+        ("/api/v1/kb/export", get(kb::export)),
+        (
+            "/api/v1/tickets/{id}/articles/{article}",
+            axum::routing::put(kb::link_ticket).delete(kb::unlink_ticket),
+        ),
         (
             "/api/v1/jobs/{name}/schedule",
             put(job_schedules::set_schedule),

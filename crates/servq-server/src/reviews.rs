@@ -250,6 +250,20 @@ pub(crate) struct CodingBody {
     /// The inspector's note (default empty).
     #[serde(default)]
     note: String,
+    /// With the reason `wrong_information`: the knowledge-base article version the agent
+    /// followed; that version is flagged for review.
+    #[serde(default)]
+    article: Option<ArticlePointer>,
+}
+
+/// A knowledge-base article version.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct ArticlePointer {
+    /// The article's id.
+    id: String,
+    /// The version (the current one when left out).
+    #[serde(default)]
+    version: Option<i64>,
 }
 
 /// `PUT /api/v1/reviews/{id}` `{"reasons": [...], "note": …}`: codes (or recodes) a task.
@@ -274,12 +288,30 @@ pub(crate) async fn code(
     user.check_csrf_header(&headers)?;
     let Path(id) = id?;
     let Json(coding) = body?;
+    let article = match &coding.article {
+        None => None,
+        Some(pointer) => {
+            let version = match pointer.version {
+                Some(version) => version,
+                None => state
+                    .store
+                    .kb_article(pointer.id.trim())
+                    .await
+                    .map_err(Problem::internal)?
+                    .map_or(0, |article| article.version),
+            };
+            Some((pointer.id.trim().to_owned(), version))
+        }
+    };
     let outcome = state
         .store
         .code_review_task(
             &id,
             &coding.reasons,
             coding.note.trim(),
+            article
+                .as_ref()
+                .map(|(id, version)| (id.as_str(), *version)),
             &user.actor(),
             now_ms(),
         )
@@ -300,6 +332,20 @@ pub(crate) async fn code(
                 user.locale,
                 "unknown_reason",
                 format!("'{reason}' is not an active reason"),
+            ));
+        }
+        Err(CodingRefused::UnknownArticle(article)) => {
+            return Err(Problem::bad_request(
+                user.locale,
+                "unknown_article",
+                format!("{}: {article}", t(user.locale, "reviews.unknown_article")),
+            ));
+        }
+        Err(CodingRefused::ArticleWithoutWrongInformation) => {
+            return Err(Problem::bad_request(
+                user.locale,
+                "article_without_wrong_information",
+                t(user.locale, "reviews.article_without_wrong_information"),
             ));
         }
     }
@@ -1060,7 +1106,20 @@ pub(crate) async fn review_page(
         .await
         .map_err(Problem::internal)?
         .map(|transcript| crate::transcript::transcript_html(locale, &transcript));
+    let flag = state
+        .store
+        .kb_review_task_flag(&task.response.response_id)
+        .await
+        .map_err(Problem::internal)?;
     let page = ReviewTaskPage {
+        article_id: flag
+            .as_ref()
+            .map(|f| f.article_id.clone())
+            .unwrap_or_default(),
+        article_version: flag
+            .as_ref()
+            .map(|f| f.version.to_string())
+            .unwrap_or_default(),
         i18n: Text::new(locale),
         title: t(locale, "reviews.task_title"),
         header: signed_in_header(&user),
@@ -1117,6 +1176,9 @@ struct ReviewTaskPage<'a> {
     response_href: String,
     /// The rendered transcript, if the contact has one.
     transcript: Option<String>,
+    /// The article version this task flagged ('' for none).
+    article_id: String,
+    article_version: String,
 }
 
 fn pareto_rows(report: &WeeklyReport, group: &GroupReport) -> Vec<ParetoRow> {

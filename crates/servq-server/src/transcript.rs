@@ -230,6 +230,7 @@ pub(crate) async fn contact_page(
         .map_err(Problem::internal)?;
     let inspector = user.user.role.allows(Permission::EvaluateQuality);
     let page = ContactPage {
+        kb_query: contact.category.clone(),
         i18n: Text::new(locale),
         title: t(locale, "contact.title").replace("{id}", &id),
         header: signed_in_header(&user),
@@ -329,6 +330,8 @@ struct ContactPage {
     /// Show the Evaluate button.
     evaluate: bool,
     transcript: Option<String>,
+    /// What the KB panel searches first (the contact's category).
+    kb_query: String,
 }
 
 struct HitRow<'a> {

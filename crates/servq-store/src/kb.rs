@@ -26,6 +26,8 @@ pub struct StoredArticle {
     pub updated_by: String,
     /// When, epoch ms.
     pub updated_at: i64,
+    /// A later version awaiting approval (0 for none); the article stays as it is until then.
+    pub pending_version: i64,
 }
 
 /// A saved version.
@@ -62,7 +64,96 @@ pub struct ArticleWrite {
     pub length: i64,
     /// The version's note.
     pub note: String,
+    /// Publishes this already saved version (an approval) instead of saving a new one.
+    pub approves: Option<i64>,
 }
+
+/// An article's search terms cut again (a changed dictionary).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleTerms {
+    /// The article.
+    pub id: String,
+    /// Its search terms (`DocTerms::encode`).
+    pub terms: String,
+    /// The distinct tokens for the index (space-separated).
+    pub index_text: String,
+    /// Its weighted length.
+    pub length: i64,
+    /// Whether it is published (found by search).
+    pub searchable: bool,
+}
+
+/// An article a ticket's agent used, and the version they read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketArticle {
+    /// The ticket.
+    pub ticket_id: String,
+    /// The article.
+    pub article_id: String,
+    /// Its title now ('' when the article is gone).
+    pub title: String,
+    /// The version read.
+    pub version: i64,
+    /// Who linked it.
+    pub linked_by: String,
+    /// When, epoch ms.
+    pub linked_at: i64,
+}
+
+/// Where a flag on an article came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagSource {
+    /// A review task coded "wrong information" (`source_id` is the survey response).
+    ReviewTask,
+    /// Raised by hand.
+    Manual,
+}
+
+impl FlagSource {
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FlagSource::ReviewTask => "review_task",
+            FlagSource::Manual => "manual",
+        }
+    }
+
+    /// The source named `name`.
+    pub fn parse(name: &str) -> Option<FlagSource> {
+        [FlagSource::ReviewTask, FlagSource::Manual]
+            .into_iter()
+            .find(|source| source.name() == name)
+    }
+}
+
+/// A flag raised on an article version: it needs checking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleFlag {
+    /// Increasing id.
+    pub id: i64,
+    /// The article.
+    pub article_id: String,
+    /// The version involved.
+    pub version: i64,
+    /// Where it came from.
+    pub source: FlagSource,
+    /// The review task's response id, or ''.
+    pub source_id: String,
+    /// What is wrong.
+    pub note: String,
+    /// Who raised it.
+    pub flagged_by: String,
+    /// When, epoch ms.
+    pub flagged_at: i64,
+    /// Who resolved it ('' while open).
+    pub resolved_by: String,
+    /// When it was resolved (None while open).
+    pub resolved_at: Option<i64>,
+}
+
+/// The review reason that says the agent told the customer something wrong; coding a review
+/// with it may point at the article version involved, which flags that article.
+pub const WRONG_INFORMATION_REASON: &str = "wrong_information";
 
 /// What a save did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -76,7 +167,8 @@ pub struct KbSaveSummary {
 }
 
 const COLUMNS: &str = "id, title, body, level, tags, category, audience, language, owner, \
-                       review_date, status, version, terms, length, updated_by, updated_at";
+                       review_date, status, version, terms, length, updated_by, updated_at, \
+                       pending_version";
 
 fn corrupt(column: &'static str, value: String) -> StoreError {
     StoreError::CorruptValue { column, value }
@@ -115,7 +207,82 @@ fn article_of(row: &sqlx::any::AnyRow) -> Result<StoredArticle> {
         length: row.try_get("length")?,
         updated_by: row.try_get("updated_by")?,
         updated_at: row.try_get("updated_at")?,
+        pending_version: row.try_get("pending_version")?,
     })
+}
+
+const FLAG_COLUMNS: &str = "id, article_id, version, source, source_id, note, flagged_by, \
+                            flagged_at, resolved_by, resolved_at";
+
+fn flag_of(row: &sqlx::any::AnyRow) -> Result<ArticleFlag> {
+    let source: String = row.try_get("source")?;
+    Ok(ArticleFlag {
+        id: row.try_get("id")?,
+        article_id: row.try_get("article_id")?,
+        version: row.try_get("version")?,
+        source: FlagSource::parse(&source).ok_or_else(|| corrupt("source", source.clone()))?,
+        source_id: row.try_get("source_id")?,
+        note: row.try_get("note")?,
+        flagged_by: row.try_get("flagged_by")?,
+        flagged_at: row.try_get("flagged_at")?,
+        resolved_by: row.try_get("resolved_by")?,
+        resolved_at: row.try_get("resolved_at")?,
+    })
+}
+
+/// Inserts a flag inside `transaction`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_flag(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    article_id: &str,
+    version: i64,
+    source: FlagSource,
+    source_id: &str,
+    note: &str,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO kb_flags (article_id, version, source, source_id, note, flagged_by, \
+         flagged_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(article_id)
+    .bind(version)
+    .bind(source.name())
+    .bind(source_id)
+    .bind(note)
+    .bind(actor.name.as_str())
+    .bind(now_ms)
+    .execute(&mut **transaction)
+    .await?;
+    audit(
+        transaction,
+        actor,
+        now_ms,
+        "flag",
+        "kb_article",
+        article_id,
+        &serde_json::json!({"version": version, "source": source.name(), "source_id": source_id,
+            "note": note})
+        .to_string(),
+    )
+    .await
+}
+
+/// Whether version `version` of article `id` was saved (inside `transaction`).
+pub(crate) async fn version_exists(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    version: i64,
+) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT version FROM kb_versions WHERE article_id = $1 AND version = $2",
+    )
+    .bind(id)
+    .bind(version)
+    .fetch_optional(&mut **transaction)
+    .await?;
+    Ok(found.is_some())
 }
 
 /// A token as a tsvector / tsquery lexeme: quoted, quotes and backslashes escaped.
@@ -128,7 +295,69 @@ fn fts_string(token: &str) -> String {
     format!("\"{}\"", token.replace('"', "\"\""))
 }
 
+/// Replaces article `id`'s entry in the candidate index (`tokens` None: not found by search).
+async fn index(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    id: &str,
+    tokens: Option<&str>,
+) -> Result<()> {
+    sqlx::query("DELETE FROM kb_search WHERE article_id = $1")
+        .bind(id)
+        .execute(&mut **transaction)
+        .await?;
+    let Some(tokens) = tokens else {
+        return Ok(());
+    };
+    match backend {
+        Backend::Sqlite => {
+            sqlx::query("INSERT INTO kb_search (article_id, tokens) VALUES ($1, $2)")
+                .bind(id)
+                .bind(tokens)
+                .execute(&mut **transaction)
+                .await?;
+        }
+        Backend::Postgres => {
+            let lexemes: Vec<String> = tokens
+                .split(' ')
+                .filter(|t| !t.is_empty())
+                .map(lexeme)
+                .collect();
+            sqlx::query(
+                "INSERT INTO kb_search (article_id, tokens) VALUES ($1, CAST($2 AS tsvector))",
+            )
+            .bind(id)
+            .bind(lexemes.join(" "))
+            .execute(&mut **transaction)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 impl Store {
+    /// Stores articles' terms cut again (no new version), in one transaction.
+    pub async fn kb_set_terms(&self, articles: &[ArticleTerms]) -> Result<()> {
+        let mut transaction = self.begin_write().await?;
+        for article in articles {
+            sqlx::query("UPDATE kb_articles SET terms = $1, length = $2 WHERE id = $3")
+                .bind(article.terms.as_str())
+                .bind(article.length)
+                .bind(article.id.as_str())
+                .execute(&mut *transaction)
+                .await?;
+            index(
+                &mut transaction,
+                self.backend,
+                &article.id,
+                article.searchable.then_some(article.index_text.as_str()),
+            )
+            .await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
     /// Saves articles in one transaction (all or none): a new one is version 1, a changed one
     /// gets the next version; one the same as stored (fields and status) gets none. Each version
     /// is audited.
@@ -151,8 +380,13 @@ impl Store {
             .as_ref()
             .map(article_of)
             .transpose()?;
-            let version = match &existing {
-                Some(stored)
+            let pending = existing.as_ref().map_or(0, |stored| stored.pending_version);
+            let version = match (&existing, write.approves) {
+                (_, Some(approved)) => {
+                    summary.changed += 1;
+                    approved
+                }
+                (Some(stored), None)
                     if stored.input == *input
                         && stored.status == write.status
                         && stored.review_date == write.review_date =>
@@ -160,15 +394,25 @@ impl Store {
                     summary.unchanged += 1;
                     continue;
                 }
-                Some(stored) => {
-                    summary.changed += 1;
-                    stored.version + 1
-                }
-                None => {
-                    summary.created += 1;
-                    1
+                (existing, None) => {
+                    if existing.is_some() {
+                        summary.changed += 1;
+                    } else {
+                        summary.created += 1;
+                    }
+                    // versions awaiting approval took numbers too
+                    let last: i64 = sqlx::query_scalar(
+                        "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM kb_versions \
+                         WHERE article_id = $1",
+                    )
+                    .bind(input.id.as_str())
+                    .fetch_one(&mut *transaction)
+                    .await?;
+                    last + 1
                 }
             };
+            // an approval settles the change awaiting it; another save leaves it waiting
+            let pending = if write.approves.is_some() { 0 } else { pending };
             let tags = serde_json::to_string(&input.tags).unwrap_or_else(|_| "[]".to_owned());
             sqlx::query("DELETE FROM kb_articles WHERE id = $1")
                 .bind(input.id.as_str())
@@ -177,8 +421,8 @@ impl Store {
             sqlx::query(
                 "INSERT INTO kb_articles (id, title, body, level, tags, category, audience, \
                  language, owner, review_date, status, version, terms, length, updated_by, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-                 $15, $16)",
+                 updated_at, pending_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+                 $11, $12, $13, $14, $15, $16, $17)",
             )
             .bind(input.id.as_str())
             .bind(input.title.as_str())
@@ -196,65 +440,73 @@ impl Store {
             .bind(write.length)
             .bind(actor.name.as_str())
             .bind(now_ms)
+            .bind(pending)
             .execute(&mut *transaction)
             .await?;
-            sqlx::query(
-                "INSERT INTO kb_versions (article_id, version, title, body, level, tags, \
-                 category, audience, language, owner, status, author, note, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            )
-            .bind(input.id.as_str())
-            .bind(version)
-            .bind(input.title.as_str())
-            .bind(input.body.as_str())
-            .bind(input.level.name())
-            .bind(tags.as_str())
-            .bind(input.category.as_str())
-            .bind(input.audience.name())
-            .bind(input.language.as_str())
-            .bind(input.owner.as_str())
-            .bind(write.status.name())
-            .bind(actor.name.as_str())
-            .bind(write.note.as_str())
-            .bind(now_ms)
-            .execute(&mut *transaction)
-            .await?;
-            sqlx::query("DELETE FROM kb_search WHERE article_id = $1")
+            if write.approves.is_some() {
+                sqlx::query(
+                    "UPDATE kb_versions SET status = $1 WHERE article_id = $2 AND version = $3",
+                )
+                .bind(write.status.name())
                 .bind(input.id.as_str())
+                .bind(version)
                 .execute(&mut *transaction)
                 .await?;
-            // only published articles are found
-            if write.status == ArticleStatus::Published {
-                match self.backend {
-                    Backend::Sqlite => {
-                        sqlx::query("INSERT INTO kb_search (article_id, tokens) VALUES ($1, $2)")
-                            .bind(input.id.as_str())
-                            .bind(write.index_text.as_str())
-                            .execute(&mut *transaction)
-                            .await?;
-                    }
-                    Backend::Postgres => {
-                        let lexemes: Vec<String> = write
-                            .index_text
-                            .split(' ')
-                            .filter(|t| !t.is_empty())
-                            .map(lexeme)
-                            .collect();
-                        sqlx::query(
-                            "INSERT INTO kb_search (article_id, tokens) VALUES ($1, CAST($2 AS tsvector))",
-                        )
-                        .bind(input.id.as_str())
-                        .bind(lexemes.join(" "))
-                        .execute(&mut *transaction)
-                        .await?;
-                    }
-                }
+            } else {
+                sqlx::query(
+                    "INSERT INTO kb_versions (article_id, version, title, body, level, tags, \
+                 category, audience, language, owner, status, author, note, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                )
+                .bind(input.id.as_str())
+                .bind(version)
+                .bind(input.title.as_str())
+                .bind(input.body.as_str())
+                .bind(input.level.name())
+                .bind(tags.as_str())
+                .bind(input.category.as_str())
+                .bind(input.audience.name())
+                .bind(input.language.as_str())
+                .bind(input.owner.as_str())
+                .bind(write.status.name())
+                .bind(actor.name.as_str())
+                .bind(write.note.as_str())
+                .bind(now_ms)
+                .execute(&mut *transaction)
+                .await?;
             }
+            if write.status == ArticleStatus::Published {
+                // a published later version settles the flags raised on earlier ones
+                sqlx::query(
+                    "UPDATE kb_flags SET resolved_by = $1, resolved_at = $2 \
+                     WHERE article_id = $3 AND version < $4 AND resolved_at IS NULL",
+                )
+                .bind(actor.name.as_str())
+                .bind(now_ms)
+                .bind(input.id.as_str())
+                .bind(version)
+                .execute(&mut *transaction)
+                .await?;
+            }
+            // only published articles are found
+            index(
+                &mut transaction,
+                self.backend,
+                &input.id,
+                (write.status == ArticleStatus::Published).then_some(write.index_text.as_str()),
+            )
+            .await?;
             audit(
                 &mut transaction,
                 actor,
                 now_ms,
-                if version == 1 { "create" } else { "update" },
+                if write.approves.is_some() {
+                    "approve"
+                } else if version == 1 {
+                    "create"
+                } else {
+                    "update"
+                },
                 "kb_article",
                 &input.id,
                 &serde_json::json!({"version": version, "status": write.status.name(),
@@ -456,5 +708,368 @@ impl Store {
         .await?;
         transaction.commit().await?;
         Ok(added)
+    }
+
+    /// Saves `write` as a version awaiting approval; the article stays as it is. The new
+    /// version's number, or None when the article does not exist.
+    pub async fn kb_propose(
+        &self,
+        write: &ArticleWrite,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<Option<i64>> {
+        let input = &write.input;
+        let mut transaction = self.begin_write().await?;
+        let last: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(MAX(version) AS BIGINT) FROM kb_versions WHERE article_id = $1",
+        )
+        .bind(input.id.as_str())
+        .fetch_one(&mut *transaction)
+        .await?;
+        let Some(last) = last else {
+            return Ok(None);
+        };
+        let version = last + 1;
+        let tags = serde_json::to_string(&input.tags).unwrap_or_else(|_| "[]".to_owned());
+        sqlx::query(
+            "INSERT INTO kb_versions (article_id, version, title, body, level, tags, \
+             category, audience, language, owner, status, author, note, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(input.id.as_str())
+        .bind(version)
+        .bind(input.title.as_str())
+        .bind(input.body.as_str())
+        .bind(input.level.name())
+        .bind(tags.as_str())
+        .bind(input.category.as_str())
+        .bind(input.audience.name())
+        .bind(input.language.as_str())
+        .bind(input.owner.as_str())
+        .bind(write.status.name())
+        .bind(actor.name.as_str())
+        .bind(write.note.as_str())
+        .bind(now_ms)
+        .execute(&mut *transaction)
+        .await?;
+        sqlx::query("UPDATE kb_articles SET pending_version = $1 WHERE id = $2")
+            .bind(version)
+            .bind(input.id.as_str())
+            .execute(&mut *transaction)
+            .await?;
+        audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "propose",
+            "kb_article",
+            &input.id,
+            &serde_json::json!({"version": version, "status": write.status.name(),
+                "note": write.note})
+            .to_string(),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(Some(version))
+    }
+
+    /// Turns down the change awaiting approval (its version stays in the history); whether
+    /// there was one.
+    pub async fn kb_reject_pending(
+        &self,
+        id: &str,
+        note: &str,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let mut transaction = self.begin_write().await?;
+        let pending: Option<i64> =
+            sqlx::query_scalar("SELECT pending_version FROM kb_articles WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *transaction)
+                .await?;
+        let Some(version) = pending.filter(|v| *v > 0) else {
+            return Ok(false);
+        };
+        sqlx::query("UPDATE kb_articles SET pending_version = 0 WHERE id = $1")
+            .bind(id)
+            .execute(&mut *transaction)
+            .await?;
+        sqlx::query(
+            "UPDATE kb_versions SET status = 'draft' WHERE article_id = $1 AND version = $2",
+        )
+        .bind(id)
+        .bind(version)
+        .execute(&mut *transaction)
+        .await?;
+        audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "reject",
+            "kb_article",
+            id,
+            &serde_json::json!({"version": version, "note": note}).to_string(),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    /// Articles waiting for an approver: in review, or with a change awaiting approval.
+    pub async fn kb_awaiting_approval(&self) -> Result<Vec<StoredArticle>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM kb_articles WHERE status = 'in_review' OR pending_version > 0 \
+             ORDER BY updated_at DESC"
+        )))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(article_of)
+        .collect()
+    }
+
+    /// Records that a ticket's agent used `article_id` at `version` (again: the newer version
+    /// read); audited on the ticket.
+    pub async fn kb_link_ticket(
+        &self,
+        ticket_id: &str,
+        article_id: &str,
+        version: i64,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<()> {
+        let mut transaction = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO kb_ticket_links (ticket_id, article_id, version, linked_by, linked_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ticket_id, article_id) DO UPDATE SET \
+             version = excluded.version, linked_by = excluded.linked_by, \
+             linked_at = excluded.linked_at",
+        )
+        .bind(ticket_id)
+        .bind(article_id)
+        .bind(version)
+        .bind(actor.name.as_str())
+        .bind(now_ms)
+        .execute(&mut *transaction)
+        .await?;
+        audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "link_article",
+            "ticket",
+            ticket_id,
+            &serde_json::json!({"article": article_id, "version": version}).to_string(),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a used-article link; whether there was one.
+    pub async fn kb_unlink_ticket(
+        &self,
+        ticket_id: &str,
+        article_id: &str,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let mut transaction = self.begin_write().await?;
+        let removed =
+            sqlx::query("DELETE FROM kb_ticket_links WHERE ticket_id = $1 AND article_id = $2")
+                .bind(ticket_id)
+                .bind(article_id)
+                .execute(&mut *transaction)
+                .await?
+                .rows_affected();
+        if removed > 0 {
+            audit(
+                &mut transaction,
+                actor,
+                now_ms,
+                "unlink_article",
+                "ticket",
+                ticket_id,
+                &serde_json::json!({"article": article_id}).to_string(),
+            )
+            .await?;
+        }
+        transaction.commit().await?;
+        Ok(removed > 0)
+    }
+
+    /// The articles used on a ticket, first linked first.
+    pub async fn kb_ticket_articles(&self, ticket_id: &str) -> Result<Vec<TicketArticle>> {
+        sqlx::query(
+            "SELECT l.ticket_id, l.article_id, COALESCE(a.title, '') AS title, l.version, \
+             l.linked_by, l.linked_at FROM kb_ticket_links l \
+             LEFT JOIN kb_articles a ON a.id = l.article_id WHERE l.ticket_id = $1 \
+             ORDER BY l.linked_at, l.article_id",
+        )
+        .bind(ticket_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(TicketArticle {
+                ticket_id: row.try_get("ticket_id")?,
+                article_id: row.try_get("article_id")?,
+                title: row.try_get("title")?,
+                version: row.try_get("version")?,
+                linked_by: row.try_get("linked_by")?,
+                linked_at: row.try_get("linked_at")?,
+            })
+        })
+        .collect()
+    }
+
+    /// How many tickets used `article_id`.
+    pub async fn kb_article_uses(&self, article_id: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM kb_ticket_links WHERE article_id = $1",
+        )
+        .bind(article_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Flags version `version` of `article_id` for review by hand; false when there is no such
+    /// version.
+    pub async fn kb_flag(
+        &self,
+        article_id: &str,
+        version: i64,
+        note: &str,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let mut transaction = self.begin_write().await?;
+        if !version_exists(&mut transaction, article_id, version).await? {
+            return Ok(false);
+        }
+        insert_flag(
+            &mut transaction,
+            article_id,
+            version,
+            FlagSource::Manual,
+            "",
+            note,
+            actor,
+            now_ms,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    /// Resolves an open flag; false when there is no open flag `id` on `article_id`.
+    pub async fn kb_resolve_flag(
+        &self,
+        article_id: &str,
+        id: i64,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let mut transaction = self.begin_write().await?;
+        let resolved = sqlx::query(
+            "UPDATE kb_flags SET resolved_by = $1, resolved_at = $2 \
+             WHERE id = $3 AND article_id = $4 AND resolved_at IS NULL",
+        )
+        .bind(actor.name.as_str())
+        .bind(now_ms)
+        .bind(id)
+        .bind(article_id)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+        if resolved > 0 {
+            audit(
+                &mut transaction,
+                actor,
+                now_ms,
+                "resolve_flag",
+                "kb_article",
+                article_id,
+                &serde_json::json!({"flag": id}).to_string(),
+            )
+            .await?;
+        }
+        transaction.commit().await?;
+        Ok(resolved > 0)
+    }
+
+    /// An article's flags, newest first (`open_only`: those not resolved).
+    pub async fn kb_flags(&self, article_id: &str, open_only: bool) -> Result<Vec<ArticleFlag>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {FLAG_COLUMNS} FROM kb_flags WHERE article_id = $1{} ORDER BY id DESC",
+            if open_only {
+                " AND resolved_at IS NULL"
+            } else {
+                ""
+            }
+        )))
+        .bind(article_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(flag_of)
+        .collect()
+    }
+
+    /// Every open flag, oldest first.
+    pub async fn kb_open_flags(&self) -> Result<Vec<ArticleFlag>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {FLAG_COLUMNS} FROM kb_flags WHERE resolved_at IS NULL ORDER BY id"
+        )))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(flag_of)
+        .collect()
+    }
+
+    /// Removes dictionary terms; how many there were. Audited.
+    pub async fn kb_remove_terms(
+        &self,
+        terms: &[String],
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<usize> {
+        let mut transaction = self.begin_write().await?;
+        let mut removed = 0;
+        for term in terms {
+            removed += sqlx::query("DELETE FROM kb_terms WHERE term = $1")
+                .bind(term.as_str())
+                .execute(&mut *transaction)
+                .await?
+                .rows_affected() as usize;
+        }
+        audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "remove",
+            "kb_terms",
+            "",
+            &serde_json::json!({"terms": terms}).to_string(),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(removed)
+    }
+
+    /// The open flag a review task raised, if any.
+    pub async fn kb_review_task_flag(&self, response_id: &str) -> Result<Option<ArticleFlag>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {FLAG_COLUMNS} FROM kb_flags WHERE source = 'review_task' AND source_id = $1 \
+             AND resolved_at IS NULL"
+        )))
+        .bind(response_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(flag_of)
+        .transpose()
     }
 }

@@ -65,7 +65,10 @@ pub use import::{ContactImport, DuplicateKey, ImportSummary, StagedImport, State
 pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
 pub use improvement::{CheckStatus, EffectivenessCheck, Evidence, EvidenceKind, NewCheck};
 pub use jobs::{JobRun, JobRunStatus, SignInPurge};
-pub use kb::{ArticleVersion, ArticleWrite, KbSaveSummary, StoredArticle};
+pub use kb::{
+    ArticleFlag, ArticleTerms, ArticleVersion, ArticleWrite, FlagSource, KbSaveSummary,
+    StoredArticle, TicketArticle, WRONG_INFORMATION_REASON,
+};
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
 pub use problem_register::Problem;
 pub use problems::{ProblemCase, ProblemSource};

@@ -153,6 +153,10 @@ pub enum CodingRefused {
     UnknownReason(String),
     /// No reason chosen.
     NoReason,
+    /// The article version pointed at was never saved.
+    UnknownArticle(String),
+    /// An article is pointed at but the coding does not say "wrong information".
+    ArticleWithoutWrongInformation,
 }
 
 fn reason_of(row: &AnyRow) -> Result<ReviewReason> {
@@ -356,19 +360,36 @@ impl Store {
     }
 
     /// Codes a task with one or more active reasons and a note (recoding replaces the reasons);
-    /// audited.
+    /// audited. Coded "wrong information", it may point at the article version involved
+    /// (`article`: id and version), which flags that version for review (recoding replaces the
+    /// task's open flag).
     pub async fn code_review_task(
         &self,
         response_id: &str,
         reason_ids: &[String],
         note: &str,
+        article: Option<(&str, i64)>,
         actor: &Actor,
         now_ms: i64,
     ) -> Result<std::result::Result<(), CodingRefused>> {
         if reason_ids.is_empty() {
             return Ok(Err(CodingRefused::NoReason));
         }
+        if article.is_some()
+            && !reason_ids
+                .iter()
+                .any(|reason| reason == crate::kb::WRONG_INFORMATION_REASON)
+        {
+            return Ok(Err(CodingRefused::ArticleWithoutWrongInformation));
+        }
         let mut transaction = self.begin_write().await?;
+        if let Some((id, version)) = article
+            && !crate::kb::version_exists(&mut transaction, id, version).await?
+        {
+            return Ok(Err(CodingRefused::UnknownArticle(format!(
+                "{id} v{version}"
+            ))));
+        }
         for reason_id in reason_ids {
             let active: Option<i64> =
                 sqlx::query_scalar("SELECT active FROM review_reasons WHERE reason_id = $1")
@@ -405,6 +426,26 @@ impl Store {
                 .bind(reason_id.as_str())
                 .execute(&mut *transaction)
                 .await?;
+        }
+        sqlx::query(
+            "DELETE FROM kb_flags WHERE source = 'review_task' AND source_id = $1 \
+             AND resolved_at IS NULL",
+        )
+        .bind(response_id)
+        .execute(&mut *transaction)
+        .await?;
+        if let Some((id, version)) = article {
+            crate::kb::insert_flag(
+                &mut transaction,
+                id,
+                version,
+                crate::kb::FlagSource::ReviewTask,
+                response_id,
+                note,
+                actor,
+                now_ms,
+            )
+            .await?;
         }
         users::audit(
             &mut transaction,

@@ -36,6 +36,18 @@ async fn the_search_set_is_answered_alike_on_both_databases() {
         let shown: Value =
             serde_json::from_slice(&servq_ok(&db, &["kb", "show", "kb-001"]).stdout).unwrap();
         assert_eq!(shown["versions"].as_array().unwrap().len(), 1);
+        // an export imports back as the same articles: nothing changes
+        let dir = tempfile::tempdir().unwrap();
+        let exported = dir.path().join("export.jsonl");
+        servq_ok(
+            &db,
+            &["kb", "export", "--output", exported.to_str().unwrap()],
+        );
+        let back = servq_ok(&db, &["kb", "import", exported.to_str().unwrap()]);
+        assert_eq!(
+            String::from_utf8_lossy(&back.stdout).trim(),
+            "0 created, 0 changed, 44 unchanged"
+        );
 
         let mut ranking = Vec::new();
         let mut right = 0;

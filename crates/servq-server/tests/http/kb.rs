@@ -104,3 +104,290 @@ async fn the_help_page_shows_public_articles_to_anyone_and_nothing_else() {
         assert_eq!(public.status(), StatusCode::OK);
     }
 }
+
+/// The answer's status and JSON, as a session sends it.
+async fn put(session: &Session, path: &str, body: Value) -> (StatusCode, Value) {
+    session.put_json(path, &body).await
+}
+
+/// An article body for `PUT /api/v1/kb/articles/{id}`.
+fn article(title: &str, body: &str, status: &str) -> Value {
+    json!({"title": title, "body": body, "level": "basic", "tags": ["卡"], "language": "zh-CN",
+        "category": "card", "audience": "internal", "owner": "kb-team", "status": status,
+        "review_date": "", "note": "test"})
+}
+
+#[tokio::test]
+async fn with_approval_on_a_change_waits_while_the_published_text_stays_found() {
+    for app in TestApp::on_both_databases().await {
+        let admin = app.sign_in_as(Role::Admin).await;
+        let inspector = app.sign_in_as(Role::QaInspector).await;
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        let path = "/api/v1/kb/articles/lost-card";
+        let (status, saved) = put(
+            &inspector,
+            path,
+            article("信用卡挂失", "拨打热线挂失，新卡七天寄到。", "published"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(saved["awaiting_approval"], false, "approval is off");
+        let (status, _) = admin
+            .put_json("/api/v1/settings", &json!({"kb_approval_required": true}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        // an editor who is no approver may not publish …
+        let (status, refused) = put(
+            &inspector,
+            path,
+            article("信用卡挂失", "新卡五天寄到。", "published"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+        assert_eq!(refused["errors"][0]["field"], "status", "{refused}");
+        // … but submits for review: version 2 waits, version 1 stays live and found
+        let (status, saved) = put(
+            &inspector,
+            path,
+            article("信用卡挂失", "新卡五天寄到。", "in_review"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(saved["version"], 2);
+        assert_eq!(saved["awaiting_approval"], true);
+        let live = app.store.kb_article("lost-card").await.unwrap().unwrap();
+        assert_eq!(live.version, 1);
+        assert_eq!(live.pending_version, 2);
+        assert!(live.input.body.contains("七天"));
+        let (_, found) = inspector.get_json("/api/v1/kb/search?q=挂失").await;
+        assert_eq!(found["results"][0]["id"], "lost-card", "{found}");
+        // only an approver approves; the approved version is the one published
+        let (status, _) = inspector
+            .post_json("/api/v1/kb/articles/lost-card/approve", &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, approved) = supervisor
+            .post_json("/api/v1/kb/articles/lost-card/approve", &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{approved}");
+        assert_eq!(approved["version"], 2);
+        let live = app.store.kb_article("lost-card").await.unwrap().unwrap();
+        assert_eq!((live.version, live.pending_version), (2, 0));
+        assert!(live.input.body.contains("五天"));
+        let (_, found) = inspector.get_json("/api/v1/kb/search?q=五天").await;
+        assert_eq!(found["results"][0]["id"], "lost-card", "{found}");
+        // nothing awaits now
+        let (status, _) = supervisor
+            .post_json("/api/v1/kb/articles/lost-card/approve", &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        // a change sent back is dropped from the article, kept in the history
+        put(
+            &inspector,
+            path,
+            article("信用卡挂失", "错字版本", "in_review"),
+        )
+        .await;
+        let (status, _) = supervisor
+            .post_json(
+                "/api/v1/kb/articles/lost-card/send-back",
+                &json!({"note": "wrong"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let live = app.store.kb_article("lost-card").await.unwrap().unwrap();
+        assert_eq!((live.version, live.pending_version), (2, 0));
+        let versions = app.store.kb_versions("lost-card").await.unwrap();
+        assert_eq!(versions.len(), 3);
+        assert_eq!(versions[0].status, servq_kb::ArticleStatus::Draft);
+        // the approver's own change goes live at once
+        let (_, saved) = put(
+            &supervisor,
+            path,
+            article("信用卡挂失", "新卡三天寄到。", "published"),
+        )
+        .await;
+        assert_eq!(saved["version"], 4, "numbers go on after the dropped one");
+        assert_eq!(saved["awaiting_approval"], false);
+    }
+}
+
+#[tokio::test]
+async fn wrong_information_flags_the_article_version_and_a_later_version_settles_it() {
+    for app in TestApp::on_both_databases().await {
+        import_two_agents(&app.store).await;
+        let inspector = app.sign_in_as(Role::QaInspector).await;
+        let agent = app.sign_in_as(Role::Agent).await;
+        put(
+            &inspector,
+            "/api/v1/kb/articles/fees",
+            article("年费标准", "金卡年费 200 元。", "published"),
+        )
+        .await;
+        // an unsatisfied answer opens a review task
+        let pairs = [
+            ("response_id", "r1"),
+            ("contact_id", "c1"),
+            ("responded_at", "2026-11-03T10:00:00Z"),
+            ("csat", "1"),
+        ];
+        let record = servq_core::SurveyRecord::parse(
+            |name| pairs.iter().find(|(key, _)| *key == name).map(|(_, v)| *v),
+            &jiff::tz::TimeZone::UTC,
+        )
+        .unwrap();
+        app.store
+            .import_survey_responses(&[(2, record)], "answers.csv", 1, true)
+            .await
+            .unwrap()
+            .unwrap();
+        // pointing at an article without the reason is refused; an unknown version too
+        let (status, refused) = inspector
+            .put_json(
+                "/api/v1/reviews/r1",
+                &json!({"reasons": ["flat_tone"], "article": {"id": "fees"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(refused["code"], "article_without_wrong_information");
+        let (status, refused) = inspector
+            .put_json(
+                "/api/v1/reviews/r1",
+                &json!({"reasons": ["wrong_information"], "article": {"id": "fees", "version": 9}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(refused["code"], "unknown_article");
+        let (status, coded) = inspector
+            .put_json(
+                "/api/v1/reviews/r1",
+                &json!({"reasons": ["wrong_information"], "note": "年费已改为 300 元",
+                    "article": {"id": "fees"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{coded}");
+        // recoding keeps one flag
+        inspector
+            .put_json(
+                "/api/v1/reviews/r1",
+                &json!({"reasons": ["wrong_information"], "note": "年费已改为 300 元",
+                    "article": {"id": "fees", "version": 1}}),
+            )
+            .await;
+        let flags = app.store.kb_flags("fees", true).await.unwrap();
+        assert_eq!(flags.len(), 1, "{flags:?}");
+        assert_eq!(flags[0].version, 1);
+        assert_eq!(flags[0].source, servq_store::FlagSource::ReviewTask);
+        assert_eq!(flags[0].source_id, "r1");
+        // the editors see it on the article and on /kb
+        let (_, html) = inspector.get_text("/kb/fees").await;
+        assert!(html.contains("id=\"kb-flags\""), "{html}");
+        assert!(html.contains("年费已改为 300 元"));
+        let (_, list) = inspector.get_text("/kb").await;
+        assert!(list.contains("id=\"kb-flagged\""));
+        // an agent reports another problem by hand
+        let (status, _) = agent
+            .post_json(
+                "/api/v1/kb/articles/fees/flags",
+                &json!({"note": "电话号码过时"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(app.store.kb_flags("fees", true).await.unwrap().len(), 2);
+        // publishing a corrected version settles both
+        put(
+            &inspector,
+            "/api/v1/kb/articles/fees",
+            article("年费标准", "金卡年费 300 元。", "published"),
+        )
+        .await;
+        assert!(app.store.kb_flags("fees", true).await.unwrap().is_empty());
+        assert_eq!(app.store.kb_flags("fees", false).await.unwrap().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn an_agent_records_the_article_used_on_a_ticket_with_the_version_read() {
+    for app in TestApp::on_both_databases().await {
+        let agent = app.sign_in_as(Role::Agent).await;
+        let editor = app.sign_in_as(Role::Supervisor).await;
+        put(
+            &editor,
+            "/api/v1/kb/articles/refund",
+            article("退款时效", "三个工作日内退回。", "published"),
+        )
+        .await;
+        put(
+            &editor,
+            "/api/v1/kb/articles/draft-one",
+            article("草稿", "未发布", "draft"),
+        )
+        .await;
+        let (status, created) = agent
+            .post_json(
+                "/api/v1/tickets",
+                &json!({"ticket_type": "consult", "category": "bill_query", "priority": "normal",
+                    "subject": "退款多久到账", "customer_id": "u1", "channel": "phone"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let ticket = created["id"].as_str().unwrap();
+        let link = format!("/api/v1/tickets/{ticket}/articles/refund");
+        let (status, linked) = agent.put_json(&link, &json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{linked}");
+        assert_eq!(linked["version"], 1);
+        // a draft cannot be used, nor a ticket that does not exist
+        let (status, _) = agent
+            .put_json(
+                &format!("/api/v1/tickets/{ticket}/articles/draft-one"),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, _) = agent
+            .put_json("/api/v1/tickets/T-nope/articles/refund", &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (_, html) = agent.get_text(&format!("/tickets/{ticket}")).await;
+        assert!(html.contains("id=\"used-articles\""), "{html}");
+        assert!(html.contains("退款时效"));
+        assert_eq!(app.store.kb_article_uses("refund").await.unwrap(), 1);
+        let (status, _) = agent.delete(&link).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(app.store.kb_article_uses("refund").await.unwrap(), 0);
+    }
+}
+
+#[tokio::test]
+async fn new_dictionary_terms_cut_the_articles_again() {
+    for app in TestApp::on_both_databases().await {
+        let editor = app.sign_in_as(Role::QaInspector).await;
+        put(
+            &editor,
+            "/api/v1/kb/articles/plus",
+            article("星享卡权益", "星享卡可在机场贵宾厅使用。", "published"),
+        )
+        .await;
+        let before = app.store.kb_article("plus").await.unwrap().unwrap().terms;
+        let (status, refused) = editor
+            .put_json("/api/v1/kb/terms", &json!({"add": ["x", "两 个"]}))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(refused["errors"].as_array().unwrap().len(), 2, "{refused}");
+        let (status, terms) = editor
+            .put_json("/api/v1/kb/terms", &json!({"add": ["星享卡"]}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{terms}");
+        assert_eq!(terms["terms"], json!(["星享卡"]));
+        let after = app.store.kb_article("plus").await.unwrap().unwrap();
+        assert_ne!(after.terms, before, "the article was cut again");
+        assert!(after.terms.contains("星享卡:"), "{}", after.terms);
+        assert_eq!(after.version, 1, "no new version");
+        let (_, found) = editor.get_json("/api/v1/kb/search?q=星享卡").await;
+        assert_eq!(found["results"][0]["id"], "plus");
+        let (_, terms) = editor
+            .put_json("/api/v1/kb/terms", &json!({"remove": ["星享卡"]}))
+            .await;
+        assert_eq!(terms["terms"], json!([]));
+    }
+}

@@ -408,7 +408,7 @@ async fn reviews_are_coded_with_several_reasons_from_editable_lists() {
             let inspector = inspector.clone();
             async move {
                 store
-                    .code_review_task(id, &reasons, "listened", &inspector, 5)
+                    .code_review_task(id, &reasons, "listened", None, &inspector, 5)
                     .await
                     .unwrap()
             }
