@@ -65,6 +65,33 @@ pub async fn problems(
         .await?
         .into_iter()
         .collect();
+    let (names, means) = item_means(store, from_ms, to_ms).await?;
+    let mut hits: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for item in store.coaching_list(None, from_ms, to_ms).await? {
+        hits.entry(item.agent_id).or_default().insert(item.rule);
+    }
+    Ok(servq_qa::classify(rules, &evidenced, &means, &hits)
+        .into_iter()
+        .map(|share| NamedProblem {
+            name: match &share.problem {
+                CoachingProblem::Item(id) => names.get(id).cloned().unwrap_or_else(|| id.clone()),
+                CoachingProblem::Rule(rule) => rule.clone(),
+            },
+            share,
+        })
+        .collect())
+}
+
+/// Item names (id → name on its scorecard) and each agent's mean score fraction per QA item,
+/// over the evaluations of contacts offered in `[from_ms, to_ms)`.
+pub type ItemMeans = (
+    BTreeMap<String, String>,
+    BTreeMap<String, BTreeMap<String, ItemMean>>,
+);
+
+/// Each agent's mean fraction per scorecard item over the evaluations of the contacts offered
+/// in `[from_ms, to_ms)` (N/A answers and unknown scorecards leave out), with the items' names.
+pub async fn item_means(store: &Store, from_ms: i64, to_ms: i64) -> Result<ItemMeans> {
     let mut cards: BTreeMap<(String, i64), Option<Scorecard>> = BTreeMap::new();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     let mut means: BTreeMap<String, BTreeMap<String, ItemMean>> = BTreeMap::new();
@@ -97,20 +124,7 @@ pub async fn problems(
             }
         }
     }
-    let mut hits: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for item in store.coaching_list(None, from_ms, to_ms).await? {
-        hits.entry(item.agent_id).or_default().insert(item.rule);
-    }
-    Ok(servq_qa::classify(rules, &evidenced, &means, &hits)
-        .into_iter()
-        .map(|share| NamedProblem {
-            name: match &share.problem {
-                CoachingProblem::Item(id) => names.get(id).cloned().unwrap_or_else(|| id.clone()),
-                CoachingProblem::Rule(rule) => rule.clone(),
-            },
-            share,
-        })
-        .collect())
+    Ok((names, means))
 }
 
 fn range_ms(zone: &TimeZone, from: Date, to: Date) -> Result<(i64, i64)> {

@@ -40,6 +40,7 @@ pub mod staffing;
 pub mod surveys;
 pub mod targets;
 pub mod tasks;
+pub mod training;
 pub mod users;
 
 use servq_store::Actor;

@@ -108,6 +108,8 @@ pub enum Permission {
     EditKnowledge,
     /// Approve knowledge-base changes when the centre requires approval.
     PublishKnowledge,
+    /// Build courses and their exams, assign them, grade short answers, see the results.
+    ManageTraining,
 }
 
 use Role::{Admin, Agent, Analyst, QaInspector, Supervisor};
@@ -146,6 +148,10 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
     (Permission::ManageTargets, &[Supervisor, Admin]),
     (Permission::EditKnowledge, &[Supervisor, QaInspector, Admin]),
     (Permission::PublishKnowledge, &[Supervisor, Admin]),
+    (
+        Permission::ManageTraining,
+        &[Supervisor, QaInspector, Admin],
+    ),
 ];
 
 #[cfg(test)]

@@ -170,6 +170,17 @@ struct JsonArticle {
     owner: Option<String>,
 }
 
+/// Why `id` cannot name an article, a case or a course (1–64 letters, digits, `-`, `_`, `.`:
+/// it goes into URLs and file names as it is).
+pub fn id_problem(id: &str) -> Option<String> {
+    let fits = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    (!fits).then(|| format!("'{id}' is not 1–64 letters, digits, '-', '_' or '.'"))
+}
+
 /// The problems of an article's fields: (field, reason).
 #[allow(clippy::too_many_arguments)]
 fn checked(
@@ -185,16 +196,8 @@ fn checked(
 ) -> Result<ArticleInput, Vec<(&'static str, String)>> {
     let mut problems = Vec::new();
     let id = id.trim();
-    if id.is_empty()
-        || id.len() > 64
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    {
-        problems.push((
-            "id",
-            format!("'{id}' is not 1–64 letters, digits, '-', '_' or '.'"),
-        ));
+    if let Some(problem) = id_problem(id) {
+        problems.push(("id", problem));
     }
     let title = title.trim();
     if title.is_empty() {

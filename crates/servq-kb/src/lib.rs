@@ -8,16 +8,21 @@
 //!   SQLite and PostgreSQL, which only find candidates, rank alike) and snippets with the
 //!   matched words marked;
 //! - [`render`]: Markdown to safe HTML (CJK-friendly emphasis, sanitized) and line diffs
-//!   between versions.
+//!   between versions;
+//! - [`case`]: the case library's dialogue trees, walks through them, and masking customer
+//!   data in turns taken from transcripts;
+//! - [`training`]: courses' exams — questions, answers, grading, the pass mark.
 
 pub mod article;
+pub mod case;
 pub mod rank;
 pub mod render;
 pub mod tokens;
+pub mod training;
 
 pub use article::{
-    ArticleInput, ArticleLevel, ArticleStatus, Audience, ImportError, parse_jsonl, parse_markdown,
-    write_jsonl,
+    ArticleInput, ArticleLevel, ArticleStatus, Audience, ImportError, id_problem, parse_jsonl,
+    parse_markdown, write_jsonl,
 };
 pub use rank::{Candidate, DocTerms, Hit, Ranker, snippet};
 pub use render::{DiffLine, diff, markdown_html};

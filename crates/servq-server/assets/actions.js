@@ -272,6 +272,30 @@ var servqSubmitActions = {
       review_date: field.review_date.value, note: field.note.value
     }, '/kb/' + encodeURIComponent(id));
   },
+  // An exam attempt (/training/{id}/exam): one answer per question — option numbers for a
+  // choice, true/false, text — then the attempt's page.
+  'submit-exam': function (f) {
+    servqConfirmed(f, function () {
+      var answers = Array.prototype.map.call(f.querySelectorAll('fieldset.question'), function (q) {
+        var kind = q.dataset.kind;
+        var name = 'q' + q.dataset.index;
+        if (kind === 'short') { return f.elements[name].value; }
+        var chosen = Array.prototype.filter.call(q.querySelectorAll('input'), function (i) { return i.checked; });
+        if (kind === 'true_false') { return chosen.length ? chosen[0].value === 'true' : null; }
+        return chosen.length ? chosen.map(function (i) { return Number(i.value); }) : null;
+      });
+      servqRequest('POST', f.dataset.url, {answers: answers}).then(function (p) {
+        if (!p[0]) { servqProblem(p[1]); return; }
+        location.href = '/training/attempts/' + encodeURIComponent(p[1].id);
+      });
+    });
+  },
+  // A trainer's points for the short answers of an attempt.
+  'grade-attempt': function (f) {
+    var points = {};
+    f.querySelectorAll('.grade-points').forEach(function (i) { points[i.dataset.index] = Number(i.value); });
+    servqSend('POST', f.dataset.url, {points: points}, true);
+  },
   // A problem recorded by hand (/problems).
   'save-problem': function (f) {
     var field = f.elements;

@@ -37,6 +37,7 @@ mod search;
 mod surveys;
 mod targets;
 mod tasks;
+mod training;
 mod transcript;
 
 use std::net::SocketAddr;
@@ -463,6 +464,17 @@ pub fn router(state: AppState) -> Router {
         .route("/help", get(kb::help))
         .route("/help/{id}", get(kb::help_article))
         .route("/kb/new", get(kb::new_page))
+        .route("/kb/cases", get(training::cases_page))
+        .route("/kb/cases/new", get(training::new_case_page))
+        .route("/kb/cases/{id}", get(training::case_page))
+        .route("/kb/cases/{id}/edit", get(training::edit_case))
+        .route("/kb/cases/{id}/walk", get(training::walk_page))
+        .route("/training", get(training::training_page))
+        .route("/training/new", get(training::new_course_page))
+        .route("/training/attempts/{id}", get(training::attempt_page))
+        .route("/training/{id}", get(training::course_page))
+        .route("/training/{id}/edit", get(training::edit_course))
+        .route("/training/{id}/exam", get(training::exam_page))
         .route("/kb/{id}", get(kb::article_page))
         .route("/kb/{id}/edit", get(kb::edit))
         .route("/coaching-plan", get(coaching_plan::last_month_page))
@@ -604,6 +616,21 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         ("/api/v1/kb/terms", get(kb::terms).put(kb::change_terms)),
         ("/api/v1/kb/export", get(kb::export)),
+        ("/api/v1/kb/cases", get(training::cases)),
+        (
+            "/api/v1/kb/cases/{id}",
+            get(training::case).put(training::save_case),
+        ),
+        ("/api/v1/kb/cases/{id}/walks", post(training::walk)),
+        ("/api/v1/courses", get(training::courses)),
+        (
+            "/api/v1/courses/{id}",
+            get(training::course).put(training::save_course),
+        ),
+        ("/api/v1/courses/{id}/assignments", post(training::assign)),
+        ("/api/v1/courses/{id}/attempts", post(training::attempt)),
+        ("/api/v1/courses/{id}/feedback", post(training::feedback)),
+        ("/api/v1/attempts/{id}/grade", post(training::grade)),
         (
             "/api/v1/tickets/{id}/articles/{article}",
             axum::routing::put(kb::link_ticket).delete(kb::unlink_ticket),

@@ -661,6 +661,16 @@ pub(crate) const ECHARTS_PATH: &str = "/assets/echarts-6.1.0.min.js";
 /// as files (no inline script or style: the Content-Security-Policy allows only `'self'`).
 const ASSETS: &[(&str, &str, &str)] = &[
     (
+        "cases.js",
+        include_str!("../assets/cases.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "training.js",
+        include_str!("../assets/training.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "kb.js",
         include_str!("../assets/kb.js"),
         "text/javascript; charset=utf-8",

@@ -231,6 +231,7 @@ pub(crate) async fn contact_page(
     let inspector = user.user.role.allows(Permission::EvaluateQuality);
     let page = ContactPage {
         kb_query: contact.category.clone(),
+        make_case: user.user.role.allows(Permission::EditKnowledge),
         i18n: Text::new(locale),
         title: t(locale, "contact.title").replace("{id}", &id),
         header: signed_in_header(&user),
@@ -332,6 +333,8 @@ struct ContactPage {
     transcript: Option<String>,
     /// What the KB panel searches first (the contact's category).
     kb_query: String,
+    /// Offer to make a case from the transcript (editors).
+    make_case: bool,
 }
 
 struct HitRow<'a> {

@@ -39,6 +39,7 @@ mod tasks;
 pub mod testing;
 mod ticket_cube;
 mod tickets;
+mod training;
 mod transcripts;
 mod user_notifications;
 mod users;
@@ -89,6 +90,10 @@ pub use tickets::{
     Attachment, ClockRow, CustomerContact, DeskTable, EscalationPass, ListedTicket, NewTicket,
     OutboxMessage, PickAgent, ReturnVisit, Ticket, TicketChange, TicketEvent, TicketGroup,
     TicketListPage, TicketListQuery, TicketSort,
+};
+pub use training::{
+    Assignment, Attempt, AttemptStatus, CaseWalk, CourseFeedback, CourseItem, StoredCase,
+    StoredCourse,
 };
 pub use transcripts::{CoachingItem, StoredHit, StoredTranscript, TranscriptImport};
 pub use user_notifications::{

@@ -20,3 +20,4 @@ mod status_page;
 mod support;
 mod surveys;
 mod targets;
+mod training;
