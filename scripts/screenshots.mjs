@@ -3,7 +3,7 @@
 // `cargo build` (SERVQ_BIN picks another binary). Look at them before a UI change lands.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, startServq, day } from '../tests/e2e/support.mjs';
+import { root, startServq, day, seedTraining } from '../tests/e2e/support.mjs';
 
 const out = join(root, 'docs', 'screenshots');
 mkdirSync(out, { recursive: true });
@@ -48,6 +48,7 @@ const ids = await setup.evaluate(async ({ from, to, days }) => {
   await post('/api/v1/goals', { name: '一组处理时长降 10%', metric: 'aht_seconds', relative: -0.1, filter: { team: '一组' }, deadline: '2027-02-01', baseline_from: day7(-14), baseline_to: day7(-8) });
   return { problem: problem.id, pareto: pareto.id, evaluation: evaluation.id, contact: a001.contact_id, ticket: ticket.id, review: reviews.tasks[0]?.response_id, report: report.id };
 }, { from: day(-7), to: day(-1), days: { '-14': day(-14), '-8': day(-8) } });
+const training = await seedTraining(setup);
 
 const staff = [
   ['dashboard', '/'], ['contacts', `/contacts?from=${day(-7)}&to=${day(-1)}`], ['contact', `/contacts/${ids.contact}`],
@@ -60,7 +61,7 @@ const staff = [
   ['performance', '/performance'],
   ['performance_ratings', '/performance/ratings'],
   ['performance_model', '/performance/model'],
-  ['problems', '/problems'], ['problem', `/problems/${ids.problem}`], ['problem_pareto', `/problems/${ids.pareto}`], ['tasks', '/tasks'], ['coaching_plan', '/coaching-plan'], ['kb', `/kb?q=${encodeURIComponent('信用卡掛失')}`], ['kb_article', '/kb/kb-004'], ['kb_edit', '/kb/kb-004/edit'], ['goals', '/goals'], ['briefing', `/briefing/${day(0)}`], ['review', `/review/${day(0)}`], ['reports', '/reports'], ['report', `/reports/${ids.report}`],
+  ['problems', '/problems'], ['problem', `/problems/${ids.problem}`], ['problem_pareto', `/problems/${ids.pareto}`], ['tasks', '/tasks'], ['coaching_plan', '/coaching-plan'], ['kb', `/kb?q=${encodeURIComponent('信用卡掛失')}`], ['kb_article', '/kb/kb-004'], ['kb_edit', '/kb/kb-004/edit'], ['cases', '/kb/cases'], ['case', `/kb/cases/${training.case}`], ['case_edit', `/kb/cases/${training.case}/edit`], ['case_walk', `/kb/cases/${training.case}/walk`], ['training', '/training'], ['course', `/training/${training.course}`], ['course_edit', `/training/${training.course}/edit`], ['exam', `/training/${training.course}/exam`], ['attempt', `/training/attempts/${training.attempt}`], ['goals', '/goals'], ['briefing', `/briefing/${day(0)}`], ['review', `/review/${day(0)}`], ['reports', '/reports'], ['report', `/reports/${ids.report}`],
   ['import', '/import'], ['audit', '/audit'], ['users', '/admin/users'], ['roster', '/admin/roster'], ['settings', '/admin/settings'], ['account', '/account'], ['notifications', '/notifications'], ['not_found', '/no/such/page'],
 ];
 for (const width of [1366, 390]) {

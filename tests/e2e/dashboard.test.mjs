@@ -1056,6 +1056,11 @@ test('the knowledge base: an agent finds an article with a traditional-script qu
   await agentPage.goto(`${base}/tickets/${ticket.id}`);
   await agentPage.waitForSelector('#kb-panel #kb-results li a');
   assert.match(await agentPage.locator('#kb-panel #kb-results li a').first().textContent(), /分期/);
+  // "used this" records the article on the ticket
+  const suggested = await agentPage.locator('#kb-panel #kb-results li a').first().textContent();
+  await agentPage.locator('#kb-panel #kb-results li button.use-article').first().click();
+  await agentPage.waitForSelector('#used-articles li');
+  assert.equal(await agentPage.locator('#used-articles li a').first().textContent(), suggested);
   await agentPage.fill('#kb-panel #kb-q', '信用卡掛失');
   await agentPage.waitForFunction(() => /挂失/.test(document.querySelector('#kb-panel #kb-results li a')?.textContent ?? ''));
   await agentPage.click('#nav-kb');
@@ -1095,4 +1100,102 @@ test('the knowledge base: an agent finds an article with a traditional-script qu
   await page.waitForSelector('#kb-versions tr[data-version="3"]');
   assert.equal(await page.textContent('#kb-body'), before);
   await context.close();
+});
+
+test('the case library and training: an editor builds a case tree, a trainee walks it and takes the exam, a supervisor grades it and the certificate is there', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'qa1');
+  // the tree editor: a request, a follow-up question with its resolution, a closing
+  await page.goto(`${base}/kb/cases/new`);
+  await page.fill('#case-id', 'e2e-lost-card');
+  await page.fill('#case-title', '信用卡丢失');
+  const node = (id) => page.locator(`#case-editor li[data-node="${id}"]`);
+  await node(1).locator('textarea').nth(0).fill('我的信用卡丢了');
+  await node(1).locator('textarea').nth(1).fill('请您别着急，我先帮您核实身份。');
+  await node(1).locator('input[list]').fill('你怎么这么不小心');
+  await node(1).locator('button.add-child').click();
+  await node(2).locator('textarea').nth(0).fill('新卡多久能寄到？');
+  await node(2).locator('textarea').nth(1).fill('新卡会在 7 个工作日内寄到。');
+  await node(2).locator('input[list]').fill('我不知道');
+  await node(2).locator('button.add-child').click();
+  await node(3).locator('select.node-kind').selectOption('resolution');
+  await node(3).locator('textarea').nth(1).fill('已为您挂失并补卡，请留意短信。');
+  await node(1).locator('button.add-child').click();
+  await node(4).locator('select.node-kind').selectOption('closing');
+  await node(4).locator('textarea').nth(1).fill('感谢您的来电，再见。');
+  // a forbidden phrase in the recommended wording is refused at its node
+  await node(4).locator('textarea').nth(1).fill('你自己看吧，再见。');
+  await page.click('#save-case');
+  await page.waitForSelector('#case-editor li[data-node="4"] textarea[aria-invalid="true"]');
+  assert.match(await page.textContent('#message'), /禁用语“你自己看吧”/);
+  await node(4).locator('textarea').nth(1).fill('感谢您的来电，再见。');
+  await page.click('#save-case');
+  await page.waitForURL(/\/kb\/cases\/e2e-lost-card$/);
+  assert.equal(await page.locator('#case-tree li').count(), 4);
+  // a course on it, made through the API as the course editor sends it
+  await page.evaluate(async () => {
+    const me = await (await fetch('/api/v1/me')).json();
+    const send = (method, url, body) => fetch(url, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify(body) });
+    await send('PUT', '/api/v1/courses/e2e-course', { title: '挂失业务培训', description: '挂失流程与话术', items: [{ kind: 'case', id: 'e2e-lost-card' }], pass_mark: 60, max_attempts: 2, qa_items: [],
+      questions: [
+        { kind: 'single', prompt: '新卡几天寄到？', options: ['3 天', '7 个工作日'], answer: [1], points: 2 },
+        { kind: 'multiple', prompt: '哪些是规范用语？', options: ['您好', '我不知道', '请稍等'], answer: [0, 2], points: 2 },
+        { kind: 'true_false', prompt: '可以念出完整卡号', answer: [0], points: 1 },
+        { kind: 'short', prompt: '客户着急时第一句怎么说？', model_answer: '先安抚情绪', points: 5 },
+      ] });
+    await send('POST', '/api/v1/courses/e2e-course/assignments', { users: ['agent1'], reason: '新员工' });
+  });
+  await page.goto(`${base}/training/e2e-course/edit`);
+  assert.equal(await page.locator('#question-editor li').count(), 4, 'the course editor shows the questions');
+
+  const trainee = await browser.newContext({ locale: 'zh-CN' });
+  const agent = await trainee.newPage();
+  await signIn(agent, 'agent1');
+  await agent.goto(`${base}/training`);
+  await agent.click('#my-courses a');
+  await agent.waitForURL(/\/training\/e2e-course$/);
+  // study: walk the case — right at the request, wrong at the question
+  await agent.click('#course-items a');
+  await agent.waitForURL(/\/kb\/cases\/e2e-lost-card\/walk$/);
+  await agent.click('.walk-step[data-node="1"] button.walk-say[data-right="yes"]');
+  await agent.click('.walk-step[data-node="1"] button.walk-branch[data-node="2"]');
+  await agent.click('.walk-step[data-node="2"] button.walk-say[data-right="no"]');
+  assert.match(await agent.textContent('.walk-step[data-node="2"] .walk-verdict'), /应避免.*7 个工作日/);
+  await agent.click('.walk-step[data-node="2"] button.walk-branch[data-node="3"]');
+  await agent.click('#finish-walk');
+  await agent.waitForSelector('#walk-done');
+  assert.match(await agent.textContent('#walk-done'), /选错 1 处/);
+  // the exam
+  await agent.goto(`${base}/training/e2e-course/exam`);
+  await agent.check('fieldset[data-index="0"] input[value="1"]');
+  await agent.check('fieldset[data-index="1"] input[value="0"]');
+  await agent.check('fieldset[data-index="1"] input[value="2"]');
+  await agent.check('fieldset[data-index="2"] input[value="false"]');
+  await agent.fill('fieldset[data-index="3"] textarea', '先安抚客户：请您别着急。');
+  await agent.click('#submit-exam');
+  await agent.waitForSelector('dialog.confirm[open]');
+  await agent.click('#confirm-yes');
+  await agent.waitForURL(/\/training\/attempts\/\d+$/);
+  assert.equal(await agent.getAttribute('#attempt-result', 'data-status'), 'awaiting_grading');
+  const attemptUrl = agent.url();
+
+  // the supervisor grades the short answer; the trainee's certificate is there
+  const supervisor = await browser.newContext({ locale: 'zh-CN' });
+  const sup = await supervisor.newPage();
+  await signIn(sup, 'sup');
+  await sup.goto(`${base}/training`);
+  await sup.click('#awaiting-grading a');
+  await sup.fill('.grade-points[data-index="3"]', '4');
+  await sup.click('#grade');
+  await sup.waitForSelector('#attempt-result[data-status="passed"]');
+  await agent.goto(attemptUrl);
+  assert.match(await agent.textContent('#certificate'), /agent1.*挂失业务培训/s);
+  assert.match(await agent.textContent('#attempt-result'), /9 \/ 10/);
+  // the editor sees how the case was walked
+  await page.goto(`${base}/kb/cases/e2e-lost-card`);
+  assert.match(await page.textContent('#case-tree li[data-node="2"] .node-stats'), /经过 1 次 · 选错 1 次/);
+  await context.close();
+  await trainee.close();
+  await supervisor.close();
 });

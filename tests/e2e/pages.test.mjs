@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { root, day, startServq } from './support.mjs';
+import { root, day, startServq, seedTraining } from './support.mjs';
 
 const require = createRequire(join(root, 'web', 'package.json'));
 const axePath = require.resolve('axe-core/axe.min.js');
@@ -46,6 +46,7 @@ before(async () => {
     const reviews = await (await fetch('/api/v1/reviews?limit=1')).json();
     return { contact, evaluation: evaluation.id, ticket: ticket.id, review: reviews.tasks[0].response_id };
   }, { from: day(-7), to: day(-1) });
+  ids.training = await seedTraining(page);
 });
 
 after(async () => {
@@ -69,6 +70,10 @@ const staffPages = () => [
   '/tasks',
   '/coaching-plan',
   '/kb', '/kb?q=%E4%BF%A1%E7%94%A8%E5%8D%A1%E6%8E%9B%E5%A4%B1', '/kb/new', '/kb/kb-004', '/kb/kb-004/edit',
+  '/kb/cases', '/kb/cases/new', `/kb/cases/${ids.training.case}`, `/kb/cases/${ids.training.case}/edit`,
+  `/kb/cases/${ids.training.case}/walk`, '/training', '/training/new', `/training/${ids.training.course}`,
+  `/training/${ids.training.course}/edit`, `/training/${ids.training.course}/exam`,
+  `/training/attempts/${ids.training.attempt}`,
   `/briefing/${day(0)}`,
   `/review/${day(0)}`,
   '/search?q=C-1x', '/no/such/page',

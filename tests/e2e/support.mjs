@@ -54,3 +54,31 @@ export async function startServq({ demo, users }) {
   };
   return { dir, run, base, browser, signIn, stop };
 }
+
+/// A case and a course with an exam through the API, as the signed-in `page` (an editor and
+/// trainer), and one attempt waiting for grading: the ids, for the page walks and screenshots.
+export async function seedTraining(page) {
+  return page.evaluate(async () => {
+    const me = await (await fetch('/api/v1/me')).json();
+    const send = async (method, url, body) => (await fetch(url, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify(body) })).json();
+    await send('PUT', '/api/v1/kb/cases/lost-card', { title: '信用卡丢失挂失', category: 'lost_card', kind: 'standard', summary: '先安抚、核身，再挂失补卡',
+      nodes: [
+        { id: 1, parent: null, kind: 'request', customer: '我的信用卡丢了，怎么办？', agent: '请您别着急，我先帮您核实身份，马上为您挂失。', avoid: '你怎么这么不小心' },
+        { id: 2, parent: 1, kind: 'question', customer: '新卡多久能寄到？', agent: '新卡会在 7 个工作日内寄到您的账单地址。', avoid: '我不知道' },
+        { id: 3, parent: 2, kind: 'resolution', customer: '', agent: '已为您挂失并补卡，寄出后会有短信通知。', avoid: '' },
+        { id: 4, parent: 1, kind: 'question', customer: '挂失前被盗刷了怎么办？', agent: '我为您登记争议交易，3 个工作日内回电告知进度。', avoid: '这种事不关我的事' },
+        { id: 5, parent: 4, kind: 'closing', customer: '', agent: '感谢您的来电，祝您生活愉快，再见。', avoid: '' },
+      ] });
+    await send('PUT', '/api/v1/courses/lost-card-course', { title: '挂失业务培训', description: '挂失流程、补卡时效与安抚话术', pass_mark: 60, max_attempts: 3, qa_items: ['tone'],
+      items: [{ kind: 'article', id: 'kb-004' }, { kind: 'case', id: 'lost-card' }],
+      questions: [
+        { kind: 'single', prompt: '新卡几天寄到？', options: ['3 天', '7 个工作日', '30 天'], answer: [1], points: 2 },
+        { kind: 'multiple', prompt: '哪些是规范用语？', options: ['您好', '我不知道', '请稍等'], answer: [0, 2], points: 2 },
+        { kind: 'true_false', prompt: '可以向客户念出完整卡号', answer: [0], points: 1 },
+        { kind: 'short', prompt: '客户着急时第一句怎么说？', model_answer: '先安抚情绪，再说明处理步骤', points: 5 },
+      ] });
+    await send('POST', '/api/v1/courses/lost-card-course/assignments', { users: [me.username], reason: '共性问题：语气平淡' });
+    const attempt = await send('POST', '/api/v1/courses/lost-card-course/attempts', { answers: [[1], [0, 2], false, '请您别着急，我马上帮您处理。'] });
+    return { case: 'lost-card', course: 'lost-card-course', attempt: attempt.id };
+  });
+}

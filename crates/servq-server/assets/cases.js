@@ -34,7 +34,8 @@
       childrenOf(nodes, id).forEach(function (c) { out = out.concat(descendants(c.id)); });
       return out;
     };
-    var field = function (label, value, rows, onInput, list) {
+    // named as the node's place in the tree sent (`nodes.2.agent`), so a refusal marks it
+    var field = function (name, label, value, rows, onInput, list) {
       var wrap = el('label', 'node-field');
       wrap.appendChild(document.createTextNode(label));
       var input;
@@ -47,6 +48,7 @@
         input.rows = rows;
         input.cols = 60;
       }
+      input.name = name;
       input.value = value || '';
       input.addEventListener('input', function () { onInput(input.value); });
       wrap.appendChild(el('br'));
@@ -85,6 +87,7 @@
             parent.appendChild(o);
           });
           parent.value = n.parent;
+          parent.name = 'nodes.' + nodes.indexOf(n) + '.parent';
           parent.addEventListener('change', function () { n.parent = Number(parent.value); draw(); });
           parentLabel.appendChild(parent);
           head.appendChild(parentLabel);
@@ -122,9 +125,11 @@
           });
         }
         item.appendChild(head);
-        item.appendChild(field(editor.dataset.customer, n.customer, 2, function (v) { n.customer = v; }));
-        item.appendChild(field(editor.dataset.agent, n.agent, 2, function (v) { n.agent = v; }));
-        item.appendChild(field(editor.dataset.avoid, n.avoid, 1, function (v) { n.avoid = v; }, 'forbidden-phrases'));
+        var at = 'nodes.' + nodes.indexOf(n) + '.';
+        kind.name = at + 'kind';
+        item.appendChild(field(at + 'customer', editor.dataset.customer, n.customer, 2, function (v) { n.customer = v; }));
+        item.appendChild(field(at + 'agent', editor.dataset.agent, n.agent, 2, function (v) { n.agent = v; }));
+        item.appendChild(field(at + 'avoid', editor.dataset.avoid, n.avoid, 1, function (v) { n.avoid = v; }, 'forbidden-phrases'));
         item.dataset.position = position;
         editor.appendChild(item);
       });
