@@ -356,6 +356,7 @@ pub(crate) struct GradeBody {
         (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn grade(
