@@ -295,6 +295,40 @@ fn fts_string(token: &str) -> String {
     format!("\"{}\"", token.replace('"', "\"\""))
 }
 
+/// Writes version `version` of `write`'s article (its fields, status, author and note).
+async fn insert_version(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    write: &ArticleWrite,
+    version: i64,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<()> {
+    let input = &write.input;
+    let tags = serde_json::to_string(&input.tags).unwrap_or_else(|_| "[]".to_owned());
+    sqlx::query(
+        "INSERT INTO kb_versions (article_id, version, title, body, level, tags, category, \
+         audience, language, owner, status, author, note, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(input.id.as_str())
+    .bind(version)
+    .bind(input.title.as_str())
+    .bind(input.body.as_str())
+    .bind(input.level.name())
+    .bind(tags.as_str())
+    .bind(input.category.as_str())
+    .bind(input.audience.name())
+    .bind(input.language.as_str())
+    .bind(input.owner.as_str())
+    .bind(write.status.name())
+    .bind(actor.name.as_str())
+    .bind(write.note.as_str())
+    .bind(now_ms)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
 /// Replaces article `id`'s entry in the candidate index (`tokens` None: not found by search).
 async fn index(
     transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -453,27 +487,7 @@ impl Store {
                 .execute(&mut *transaction)
                 .await?;
             } else {
-                sqlx::query(
-                    "INSERT INTO kb_versions (article_id, version, title, body, level, tags, \
-                 category, audience, language, owner, status, author, note, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                )
-                .bind(input.id.as_str())
-                .bind(version)
-                .bind(input.title.as_str())
-                .bind(input.body.as_str())
-                .bind(input.level.name())
-                .bind(tags.as_str())
-                .bind(input.category.as_str())
-                .bind(input.audience.name())
-                .bind(input.language.as_str())
-                .bind(input.owner.as_str())
-                .bind(write.status.name())
-                .bind(actor.name.as_str())
-                .bind(write.note.as_str())
-                .bind(now_ms)
-                .execute(&mut *transaction)
-                .await?;
+                insert_version(&mut transaction, write, version, actor, now_ms).await?;
             }
             if write.status == ArticleStatus::Published {
                 // a published later version settles the flags raised on earlier ones
@@ -730,28 +744,7 @@ impl Store {
             return Ok(None);
         };
         let version = last + 1;
-        let tags = serde_json::to_string(&input.tags).unwrap_or_else(|_| "[]".to_owned());
-        sqlx::query(
-            "INSERT INTO kb_versions (article_id, version, title, body, level, tags, \
-             category, audience, language, owner, status, author, note, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
-        .bind(input.id.as_str())
-        .bind(version)
-        .bind(input.title.as_str())
-        .bind(input.body.as_str())
-        .bind(input.level.name())
-        .bind(tags.as_str())
-        .bind(input.category.as_str())
-        .bind(input.audience.name())
-        .bind(input.language.as_str())
-        .bind(input.owner.as_str())
-        .bind(write.status.name())
-        .bind(actor.name.as_str())
-        .bind(write.note.as_str())
-        .bind(now_ms)
-        .execute(&mut *transaction)
-        .await?;
+        insert_version(&mut transaction, write, version, actor, now_ms).await?;
         sqlx::query("UPDATE kb_articles SET pending_version = $1 WHERE id = $2")
             .bind(version)
             .bind(input.id.as_str())
