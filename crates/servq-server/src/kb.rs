@@ -609,11 +609,8 @@ pub(crate) async fn page(
                 .collect(),
         )
     };
-    let articles = state
-        .store
-        .kb_articles()
-        .await
-        .map_err(Problem::internal)?
+    let stored = state.store.kb_articles().await.map_err(Problem::internal)?;
+    let articles = stored
         .iter()
         .filter(|a| can_edit || a.status == servq_kb::ArticleStatus::Published)
         .filter(|a| level.is_empty() || a.input.level.name() == level)
@@ -647,22 +644,22 @@ pub(crate) async fn page(
                 (a.input.id, a.input.title, version)
             })
             .collect();
-        let mut flagged = Vec::new();
-        for flag in state
+        // titles from the articles already read for the list
+        let flagged = state
             .store
             .kb_open_flags()
             .await
             .map_err(Problem::internal)?
-        {
-            let title = state
-                .store
-                .kb_article(&flag.article_id)
-                .await
-                .map_err(Problem::internal)?
-                .map(|a| a.input.title)
-                .unwrap_or_default();
-            flagged.push((flag.article_id, title, flag.version, flag.note));
-        }
+            .into_iter()
+            .map(|flag| {
+                let title = stored
+                    .iter()
+                    .find(|a| a.input.id == flag.article_id)
+                    .map(|a| a.input.title.clone())
+                    .unwrap_or_default();
+                (flag.article_id, title, flag.version, flag.note)
+            })
+            .collect();
         let terms = state
             .store
             .kb_terms()
