@@ -10,10 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use servq_core::{SettingProblem, SettingReason};
-use servq_kb::{
-    ArticleInput, ArticleStatus, Audience, Candidate, DocTerms, ImportError, Ranker, Tokenizer,
-    snippet,
-};
+use servq_kb::{ArticleInput, ArticleStatus, DocTerms, ImportError, Ranker, Tokenizer, snippet};
 use servq_store::{Actor, ArticleWrite, KbSaveSummary, Store};
 
 use crate::{SettingError, now_ms};
@@ -63,7 +60,6 @@ pub fn write_of(
     let terms = DocTerms::of(tokenizer, &input.title, &input.body, &input.tags);
     ArticleWrite {
         terms: terms.encode(),
-        index_text: terms.index_text(),
         length: terms.length() as i64,
         input,
         status,
@@ -542,9 +538,7 @@ pub async fn reindex(store: &Store) -> Result<usize> {
             servq_store::ArticleTerms {
                 id: input.id.clone(),
                 terms: terms.encode(),
-                index_text: terms.index_text(),
                 length: terms.length() as i64,
-                searchable: article.status == ArticleStatus::Published,
             }
         })
         .collect();
@@ -575,28 +569,16 @@ pub async fn search(
     let tokenizer = tokenizer(store).await?;
     let tokens = tokenizer.tokens(query);
     let terms = Ranker::query_terms(&tokens);
-    // candidates come from the query's words; its single characters only find articles when
-    // the words find none (or there are none) — a character such as 卡 is in most articles,
-    // and reading them all would cost more than it ranks (the characters still score)
-    let words: Vec<String> = terms
+    let tokens_wanted: Vec<String> = terms.iter().map(|(text, _)| text.clone()).collect();
+    let lists = store.kb_postings(&tokens_wanted).await?;
+    let blocks: Vec<(usize, &[u8])> = lists
         .iter()
-        .filter(|(_, weight)| *weight >= 1.0)
-        .map(|(text, _)| text.clone())
+        .filter_map(|(token, bytes)| {
+            let at = tokens_wanted.iter().position(|wanted| wanted == token)?;
+            Some((at, bytes.as_slice()))
+        })
         .collect();
-    let mut found = if words.is_empty() {
-        Vec::new()
-    } else {
-        store.kb_candidates(&words).await?
-    };
-    if found.is_empty() {
-        let all: Vec<String> = terms.iter().map(|(text, _)| text.clone()).collect();
-        found = store.kb_candidates(&all).await?;
-    }
-    let candidates: Vec<Candidate> = found
-        .into_iter()
-        .filter(|(_, _, _, audience)| !public_only || *audience == Audience::Public)
-        .map(|(id, encoded, length, _)| Candidate::of_encoded(id, &encoded, length as f64, &terms))
-        .collect();
+    let candidates = servq_kb::postings::candidates(&terms, &blocks, public_only);
     let (documents, average_length) = store.kb_collection().await?;
     let ranker = Ranker {
         documents: documents.max(0) as usize,

@@ -7,6 +7,8 @@
 //! - [`rank`]: an article's term counts as stored, BM25 with a title boost computed in Rust (so
 //!   SQLite and PostgreSQL, which only find candidates, rank alike) and snippets with the
 //!   matched words marked;
+//! - [`postings`]: the search index as stored — each token's articles with their counts,
+//!   lengths and audience, in blocks — and the candidates a query's lists give;
 //! - [`render`]: Markdown to safe HTML (CJK-friendly emphasis, sanitized) and line diffs
 //!   between versions;
 //! - [`case`]: the case library's dialogue trees, walks through them, and masking customer
@@ -15,6 +17,7 @@
 
 pub mod article;
 pub mod case;
+pub mod postings;
 pub mod rank;
 pub mod render;
 pub mod tokens;

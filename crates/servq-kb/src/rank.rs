@@ -73,11 +73,6 @@ impl DocTerms {
             .collect();
         DocTerms { counts }
     }
-
-    /// The distinct tokens, for the search index.
-    pub fn index_text(&self) -> String {
-        self.counts.keys().cloned().collect::<Vec<_>>().join(" ")
-    }
 }
 
 /// A scored article.
@@ -197,32 +192,6 @@ impl Candidate {
                 .collect(),
             length: doc.length(),
         }
-    }
-
-    /// From an article's stored terms ([`DocTerms::encode`]) and length, reading only the query
-    /// terms' entries (a search touches many articles; decoding each whole would dominate).
-    pub fn of_encoded(
-        id: String,
-        encoded: &str,
-        length: f64,
-        terms: &[(String, f64)],
-    ) -> Candidate {
-        let counts = terms
-            .iter()
-            .map(|(term, _)| {
-                let key = format!("{term}:");
-                encoded.match_indices(&key).find_map(|(at, _)| {
-                    if at > 0 && encoded.as_bytes()[at - 1] != b' ' {
-                        return None;
-                    }
-                    let rest = &encoded[at + key.len()..];
-                    let entry = rest.split(' ').next()?;
-                    let (title, body) = entry.split_once(':')?;
-                    Some((title.parse().ok()?, body.parse().ok()?))
-                })
-            })
-            .collect();
-        Candidate { id, counts, length }
     }
 }
 
@@ -388,15 +357,13 @@ mod tests {
         let tokenizer = Tokenizer::new(&[]);
         let doc = DocTerms::of(&tokenizer, "信用卡挂失", "卡丢了先挂失。", &["card".into()]);
         assert_eq!(DocTerms::decode(&doc.encode()), doc);
-        // reading only some terms from the stored form gives the same counts
         let terms = vec![
             ("挂失".to_owned(), 1.0),
             ("失".to_owned(), 0.25),
             ("无".to_owned(), 1.0),
         ];
-        let partial = Candidate::of_encoded("a".into(), &doc.encode(), doc.length(), &terms);
-        assert_eq!(partial, Candidate::of_terms("a", &doc, &terms));
-        assert_eq!(partial.counts, [Some((1, 1)), Some((1, 1)), None]);
+        let candidate = Candidate::of_terms("a", &doc, &terms);
+        assert_eq!(candidate.counts, [Some((1, 1)), Some((1, 1)), None]);
         assert_eq!(doc.counts["挂失"], (1, 1));
         assert_eq!(doc.counts["card"], (0, 1));
     }

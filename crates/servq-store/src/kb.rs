@@ -1,11 +1,13 @@
 //! The knowledge base's tables: articles (current state and search terms), their versions, the
-//! candidate index (FTS5 on SQLite, tsvector + GIN on PostgreSQL, over tokens servq-kb cut),
-//! the search log and the centre's own dictionary terms.
+//! search index (each token's articles in blocks, `servq_kb::postings`, kept in step with the
+//! articles in the same transaction), the search log and the centre's own dictionary terms.
 
-use servq_kb::{ArticleInput, ArticleLevel, ArticleStatus, Audience};
+use std::collections::{BTreeMap, BTreeSet};
+
+use servq_kb::{ArticleInput, ArticleLevel, ArticleStatus, Audience, DocTerms, postings};
 use sqlx::Row;
 
-use crate::{Actor, Backend, Result, Store, StoreError, users::audit};
+use crate::{Actor, Result, Store, StoreError, users::audit};
 
 /// An article as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,8 +60,6 @@ pub struct ArticleWrite {
     pub review_date: String,
     /// Its search terms (`DocTerms::encode`).
     pub terms: String,
-    /// The distinct tokens for the index (space-separated).
-    pub index_text: String,
     /// Its weighted length.
     pub length: i64,
     /// The version's note.
@@ -75,12 +75,8 @@ pub struct ArticleTerms {
     pub id: String,
     /// Its search terms (`DocTerms::encode`).
     pub terms: String,
-    /// The distinct tokens for the index (space-separated).
-    pub index_text: String,
     /// Its weighted length.
     pub length: i64,
-    /// Whether it is published (found by search).
-    pub searchable: bool,
 }
 
 /// An article a ticket's agent used, and the version they read.
@@ -174,9 +170,13 @@ fn corrupt(column: &'static str, value: String) -> StoreError {
     StoreError::CorruptValue { column, value }
 }
 
+fn audience_of(row: &sqlx::any::AnyRow) -> Result<Audience> {
+    let audience: String = row.try_get("audience")?;
+    Audience::parse(&audience).ok_or(corrupt("audience", audience))
+}
+
 fn input_of(row: &sqlx::any::AnyRow, id_column: &str) -> Result<ArticleInput> {
     let level: String = row.try_get("level")?;
-    let audience: String = row.try_get("audience")?;
     let tags: String = row.try_get("tags")?;
     Ok(ArticleInput {
         id: row.try_get(id_column)?,
@@ -185,8 +185,7 @@ fn input_of(row: &sqlx::any::AnyRow, id_column: &str) -> Result<ArticleInput> {
         level: ArticleLevel::parse(&level).ok_or_else(|| corrupt("level", level.clone()))?,
         tags: serde_json::from_str(&tags).map_err(|_| corrupt("tags", tags.clone()))?,
         category: row.try_get("category")?,
-        audience: Audience::parse(&audience)
-            .ok_or_else(|| corrupt("audience", audience.clone()))?,
+        audience: audience_of(row)?,
         language: row.try_get("language")?,
         owner: row.try_get("owner")?,
     })
@@ -285,16 +284,6 @@ pub(crate) async fn version_exists(
     Ok(found.is_some())
 }
 
-/// A token as a tsvector / tsquery lexeme: quoted, quotes and backslashes escaped.
-fn lexeme(token: &str) -> String {
-    format!("'{}'", token.replace('\\', "\\\\").replace('\'', "''"))
-}
-
-/// A token as an FTS5 string: double-quoted, quotes doubled.
-fn fts_string(token: &str) -> String {
-    format!("\"{}\"", token.replace('"', "\"\""))
-}
-
 /// Writes version `version` of `write`'s article (its fields, status, author and note).
 async fn insert_version(
     transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -329,65 +318,167 @@ async fn insert_version(
     Ok(())
 }
 
-/// Replaces article `id`'s entry in the candidate index (`tokens` None: not found by search).
-async fn index(
-    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
-    backend: Backend,
-    id: &str,
-    tokens: Option<&str>,
-) -> Result<()> {
-    sqlx::query("DELETE FROM kb_search WHERE article_id = $1")
-        .bind(id)
-        .execute(&mut **transaction)
-        .await?;
-    let Some(tokens) = tokens else {
-        return Ok(());
-    };
-    match backend {
-        Backend::Sqlite => {
-            sqlx::query("INSERT INTO kb_search (article_id, tokens) VALUES ($1, $2)")
-                .bind(id)
-                .bind(tokens)
-                .execute(&mut **transaction)
-                .await?;
+/// Changes to the search index made by one write transaction, applied at its end
+/// ([`IndexUpdate::apply`]): every block of a token an article held before or holds now is read
+/// once, the rewritten articles' entries dropped from it and their new ones appended.
+#[derive(Debug, Default)]
+struct IndexUpdate {
+    /// The articles written (their old entries go).
+    rewritten: BTreeSet<String>,
+    /// (token, block) of every entry they had before.
+    touched: BTreeSet<(String, i64)>,
+    /// Their entries now, by article (the last write of an article wins): terms, public.
+    found: BTreeMap<String, (DocTerms, bool)>,
+}
+
+impl IndexUpdate {
+    /// Article `id` was written: it held `old_terms` (its stored terms; '' for a new one) and
+    /// now is found by `new` (its terms and whether it is public) or not at all (`None`:
+    /// not published).
+    fn article(&mut self, id: &str, old_terms: &str, new: Option<(&str, bool)>) {
+        let block = postings::block_of(id);
+        for token in DocTerms::decode(old_terms).counts.into_keys() {
+            self.touched.insert((token, block));
         }
-        Backend::Postgres => {
-            let lexemes: Vec<String> = tokens
-                .split(' ')
-                .filter(|t| !t.is_empty())
-                .map(lexeme)
-                .collect();
-            sqlx::query(
-                "INSERT INTO kb_search (article_id, tokens) VALUES ($1, CAST($2 AS tsvector))",
-            )
-            .bind(id)
-            .bind(lexemes.join(" "))
-            .execute(&mut **transaction)
-            .await?;
+        self.rewritten.insert(id.to_owned());
+        match new {
+            Some((terms, public)) => {
+                self.found
+                    .insert(id.to_owned(), (DocTerms::decode(terms), public));
+            }
+            None => {
+                self.found.remove(id);
+            }
         }
     }
-    Ok(())
+
+    /// Rewrites the touched blocks.
+    async fn apply(self, transaction: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {
+        // the new entries by token, then block
+        let mut added: BTreeMap<&str, BTreeMap<i64, Vec<u8>>> = BTreeMap::new();
+        for (id, (terms, public)) in &self.found {
+            let block = postings::block_of(id);
+            for (token, posting) in postings::postings_of(id, terms, *public) {
+                postings::encode_into(
+                    &posting,
+                    added.entry(token).or_default().entry(block).or_default(),
+                );
+            }
+        }
+        let mut blocks: BTreeMap<&str, BTreeSet<i64>> = BTreeMap::new();
+        for (token, block) in &self.touched {
+            blocks.entry(token.as_str()).or_default().insert(*block);
+        }
+        for (token, by_block) in &added {
+            blocks.entry(token).or_default().extend(by_block.keys());
+        }
+        for (token, wanted) in blocks {
+            let stored: BTreeMap<i64, Vec<u8>> =
+                sqlx::query("SELECT block, entries FROM kb_postings WHERE term = $1")
+                    .bind(token)
+                    .fetch_all(&mut **transaction)
+                    .await?
+                    .iter()
+                    .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+                    .collect::<Result<_>>()?;
+            for block in wanted {
+                let mut entries = Vec::new();
+                for posting in stored
+                    .get(&block)
+                    .map(|bytes| postings::decode(bytes))
+                    .into_iter()
+                    .flatten()
+                    .filter(|posting| !self.rewritten.contains(posting.article))
+                {
+                    postings::encode_into(&posting, &mut entries);
+                }
+                if let Some(new) = added.get(token).and_then(|by_block| by_block.get(&block)) {
+                    entries.extend_from_slice(new);
+                }
+                if entries.is_empty() {
+                    if stored.contains_key(&block) {
+                        sqlx::query("DELETE FROM kb_postings WHERE term = $1 AND block = $2")
+                            .bind(token)
+                            .bind(block)
+                            .execute(&mut **transaction)
+                            .await?;
+                    }
+                } else if stored.get(&block) != Some(&entries) {
+                    sqlx::query(
+                        "INSERT INTO kb_postings (term, block, entries) VALUES ($1, $2, $3) \
+                         ON CONFLICT (term, block) DO UPDATE SET entries = excluded.entries",
+                    )
+                    .bind(token)
+                    .bind(block)
+                    .bind(entries)
+                    .execute(&mut **transaction)
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Store {
-    /// Stores articles' terms cut again (no new version), in one transaction.
+    /// Stores articles' terms cut again (no new version), in one transaction, and re-indexes
+    /// them.
     pub async fn kb_set_terms(&self, articles: &[ArticleTerms]) -> Result<()> {
         let mut transaction = self.begin_write().await?;
+        let mut update = IndexUpdate::default();
         for article in articles {
+            let Some(row) =
+                sqlx::query("SELECT terms, status, audience FROM kb_articles WHERE id = $1")
+                    .bind(article.id.as_str())
+                    .fetch_optional(&mut *transaction)
+                    .await?
+            else {
+                continue;
+            };
+            let old_terms: String = row.try_get("terms")?;
+            let status = status_of(&row)?;
+            let audience = audience_of(&row)?;
             sqlx::query("UPDATE kb_articles SET terms = $1, length = $2 WHERE id = $3")
                 .bind(article.terms.as_str())
                 .bind(article.length)
                 .bind(article.id.as_str())
                 .execute(&mut *transaction)
                 .await?;
-            index(
-                &mut transaction,
-                self.backend,
+            update.article(
                 &article.id,
-                article.searchable.then_some(article.index_text.as_str()),
-            )
-            .await?;
+                &old_terms,
+                (status == ArticleStatus::Published)
+                    .then_some((article.terms.as_str(), audience == Audience::Public)),
+            );
         }
+        update.apply(&mut transaction).await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Builds the search index from the articles' stored terms when it is empty and some
+    /// article is published (a store from before the index, or one whose index was lost).
+    pub(crate) async fn kb_fill_index(&self) -> Result<()> {
+        let indexed = sqlx::query("SELECT term FROM kb_postings LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        if indexed.is_some() {
+            return Ok(());
+        }
+        let mut transaction = self.begin_write().await?;
+        let rows = sqlx::query(
+            "SELECT id, terms, audience FROM kb_articles WHERE status = 'published' ORDER BY id",
+        )
+        .fetch_all(&mut *transaction)
+        .await?;
+        let mut update = IndexUpdate::default();
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            let terms: String = row.try_get("terms")?;
+            let public = audience_of(row)? == Audience::Public;
+            update.article(&id, "", Some((&terms, public)));
+        }
+        update.apply(&mut transaction).await?;
         transaction.commit().await?;
         Ok(())
     }
@@ -403,6 +494,7 @@ impl Store {
     ) -> Result<KbSaveSummary> {
         let mut summary = KbSaveSummary::default();
         let mut transaction = self.begin_write().await?;
+        let mut update = IndexUpdate::default();
         for write in writes {
             let input = &write.input;
             let existing = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -503,13 +595,12 @@ impl Store {
                 .await?;
             }
             // only published articles are found
-            index(
-                &mut transaction,
-                self.backend,
+            update.article(
                 &input.id,
-                (write.status == ArticleStatus::Published).then_some(write.index_text.as_str()),
-            )
-            .await?;
+                existing.as_ref().map_or("", |stored| stored.terms.as_str()),
+                (write.status == ArticleStatus::Published)
+                    .then_some((write.terms.as_str(), input.audience == Audience::Public)),
+            );
             audit(
                 &mut transaction,
                 actor,
@@ -529,6 +620,7 @@ impl Store {
             )
             .await?;
         }
+        update.apply(&mut transaction).await?;
         transaction.commit().await?;
         Ok(summary)
     }
@@ -582,51 +674,25 @@ impl Store {
         .collect()
     }
 
-    /// The published articles holding any of `tokens`: (id, terms, weighted length, audience).
-    pub async fn kb_candidates(
-        &self,
-        tokens: &[String],
-    ) -> Result<Vec<(String, String, i64, Audience)>> {
-        let tokens: Vec<&String> = tokens.iter().filter(|t| !t.is_empty()).collect();
-        if tokens.is_empty() {
-            return Ok(Vec::new());
+    /// The search index's blocks of `tokens`: (token, block bytes, `servq_kb::postings`).
+    pub async fn kb_postings(&self, tokens: &[String]) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut found = Vec::new();
+        // a pasted paragraph has many tokens; binds are limited
+        for chunk in tokens.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT term, entries FROM kb_postings WHERE term IN ({})",
+                placeholders.join(", ")
+            );
+            let mut select = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for token in chunk {
+                select = select.bind(token.as_str());
+            }
+            for row in select.fetch_all(&self.pool).await? {
+                found.push((row.try_get(0)?, row.try_get(1)?));
+            }
         }
-        let (sql, query) = match self.backend {
-            Backend::Sqlite => (
-                "SELECT a.id, a.terms, a.length, a.audience FROM kb_search s \
-                 JOIN kb_articles a ON a.id = s.article_id WHERE kb_search MATCH $1",
-                tokens
-                    .iter()
-                    .map(|t| fts_string(t))
-                    .collect::<Vec<_>>()
-                    .join(" OR "),
-            ),
-            Backend::Postgres => (
-                "SELECT a.id, a.terms, a.length, a.audience FROM kb_search s \
-                 JOIN kb_articles a ON a.id = s.article_id \
-                 WHERE s.tokens @@ CAST($1 AS tsquery)",
-                tokens
-                    .iter()
-                    .map(|t| lexeme(t))
-                    .collect::<Vec<_>>()
-                    .join(" | "),
-            ),
-        };
-        sqlx::query(sql)
-            .bind(query)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| {
-                let audience: String = row.try_get("audience")?;
-                Ok((
-                    row.try_get("id")?,
-                    row.try_get("terms")?,
-                    row.try_get("length")?,
-                    Audience::parse(&audience).ok_or(corrupt("audience", audience))?,
-                ))
-            })
-            .collect()
+        Ok(found)
     }
 
     /// How many articles are published and their mean weighted length (BM25's collection).

@@ -203,11 +203,14 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
-        Ok(Store {
+        let store = Store {
             pool,
             backend,
             cache: Default::default(),
-        })
+        };
+        // a store from before the search index (migration 0038) gets it from its articles
+        store.kb_fill_index().await?;
+        Ok(store)
     }
 
     /// A write transaction. SQLite: the write lock is taken at the start (BEGIN IMMEDIATE). A

@@ -4,6 +4,7 @@
 #![allow(missing_docs)] // test helpers, not a public API
 mod drill;
 mod imports;
+mod kb;
 mod queries;
 mod schema;
 mod surveys;

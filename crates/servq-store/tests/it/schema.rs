@@ -7,17 +7,7 @@ use std::collections::BTreeSet;
 use servq_store::{Store, testing::TestDatabase};
 
 /// Tables or indexes that exist on one engine only, by design: (name, why).
-const ENGINE_SPECIFIC: &[(&str, &str)] = &[
-    (
-        "kb_search",
-        "the knowledge base's candidate index: FTS5 on SQLite, tsvector + GIN on PostgreSQL",
-    ),
-    ("kb_search_config", "FTS5's shadow table (SQLite)"),
-    ("kb_search_content", "FTS5's shadow table (SQLite)"),
-    ("kb_search_data", "FTS5's shadow table (SQLite)"),
-    ("kb_search_docsize", "FTS5's shadow table (SQLite)"),
-    ("kb_search_idx", "FTS5's shadow table (SQLite)"),
-];
+const ENGINE_SPECIFIC: &[(&str, &str)] = &[];
 
 #[tokio::test]
 async fn sqlite_and_postgres_migrations_define_the_same_schema() {
