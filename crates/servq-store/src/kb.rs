@@ -320,7 +320,8 @@ async fn insert_version(
 
 /// Changes to the search index made by one write transaction, applied at its end
 /// ([`IndexUpdate::apply`]): every block of a token an article held before or holds now is read
-/// once, the rewritten articles' entries dropped from it and their new ones appended.
+/// once, the rewritten articles' entries dropped from it and their new ones appended; the
+/// collection's counts move by the differences.
 #[derive(Debug, Default)]
 struct IndexUpdate {
     /// The articles written (their old entries go).
@@ -329,22 +330,38 @@ struct IndexUpdate {
     touched: BTreeSet<(String, i64)>,
     /// Their entries now, by article (the last write of an article wins): terms, public.
     found: BTreeMap<String, (DocTerms, bool)>,
+    /// Published articles gained (negative: lost).
+    documents: i64,
+    /// Their weighted length gained.
+    total_length: i64,
+}
+
+/// An article as the search index sees it: its stored terms and weighted length.
+#[derive(Debug, Clone, Copy)]
+struct Indexed<'a> {
+    terms: &'a str,
+    length: i64,
 }
 
 impl IndexUpdate {
-    /// Article `id` was written: it held `old_terms` (its stored terms; '' for a new one) and
-    /// now is found by `new` (its terms and whether it is public) or not at all (`None`:
-    /// not published).
-    fn article(&mut self, id: &str, old_terms: &str, new: Option<(&str, bool)>) {
+    /// Article `id` was written: it was found as `old` (`None`: new, or not published) and now
+    /// is found as `new`, public or not (`None`: not published).
+    fn article(&mut self, id: &str, old: Option<Indexed<'_>>, new: Option<(Indexed<'_>, bool)>) {
         let block = postings::block_of(id);
-        for token in DocTerms::decode(old_terms).counts.into_keys() {
-            self.touched.insert((token, block));
+        if let Some(old) = old {
+            for token in DocTerms::decode(old.terms).counts.into_keys() {
+                self.touched.insert((token, block));
+            }
+            self.documents -= 1;
+            self.total_length -= old.length;
         }
         self.rewritten.insert(id.to_owned());
         match new {
-            Some((terms, public)) => {
+            Some((new, public)) => {
+                self.documents += 1;
+                self.total_length += new.length;
                 self.found
-                    .insert(id.to_owned(), (DocTerms::decode(terms), public));
+                    .insert(id.to_owned(), (DocTerms::decode(new.terms), public));
             }
             None => {
                 self.found.remove(id);
@@ -416,6 +433,16 @@ impl IndexUpdate {
                 }
             }
         }
+        if self.documents != 0 || self.total_length != 0 {
+            sqlx::query(
+                "UPDATE kb_collection SET documents = documents + $1, \
+                 total_length = total_length + $2 WHERE id = 1",
+            )
+            .bind(self.documents)
+            .bind(self.total_length)
+            .execute(&mut **transaction)
+            .await?;
+        }
         Ok(())
     }
 }
@@ -427,16 +454,18 @@ impl Store {
         let mut transaction = self.begin_write().await?;
         let mut update = IndexUpdate::default();
         for article in articles {
-            let Some(row) =
-                sqlx::query("SELECT terms, status, audience FROM kb_articles WHERE id = $1")
-                    .bind(article.id.as_str())
-                    .fetch_optional(&mut *transaction)
-                    .await?
+            let Some(row) = sqlx::query(
+                "SELECT terms, length, status, audience FROM kb_articles WHERE id = $1",
+            )
+            .bind(article.id.as_str())
+            .fetch_optional(&mut *transaction)
+            .await?
             else {
                 continue;
             };
             let old_terms: String = row.try_get("terms")?;
-            let status = status_of(&row)?;
+            let old_length: i64 = row.try_get("length")?;
+            let published = status_of(&row)? == ArticleStatus::Published;
             let audience = audience_of(&row)?;
             sqlx::query("UPDATE kb_articles SET terms = $1, length = $2 WHERE id = $3")
                 .bind(article.terms.as_str())
@@ -446,9 +475,17 @@ impl Store {
                 .await?;
             update.article(
                 &article.id,
-                &old_terms,
-                (status == ArticleStatus::Published)
-                    .then_some((article.terms.as_str(), audience == Audience::Public)),
+                published.then_some(Indexed {
+                    terms: &old_terms,
+                    length: old_length,
+                }),
+                published.then_some((
+                    Indexed {
+                        terms: &article.terms,
+                        length: article.length,
+                    },
+                    audience == Audience::Public,
+                )),
             );
         }
         update.apply(&mut transaction).await?;
@@ -462,12 +499,21 @@ impl Store {
         let indexed = sqlx::query("SELECT term FROM kb_postings LIMIT 1")
             .fetch_optional(&self.pool)
             .await?;
-        if indexed.is_some() {
+        let published =
+            sqlx::query("SELECT id FROM kb_articles WHERE status = 'published' LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        if indexed.is_some() || published.is_none() {
             return Ok(());
         }
         let mut transaction = self.begin_write().await?;
+        // counted again from the articles below
+        sqlx::query("UPDATE kb_collection SET documents = 0, total_length = 0 WHERE id = 1")
+            .execute(&mut *transaction)
+            .await?;
         let rows = sqlx::query(
-            "SELECT id, terms, audience FROM kb_articles WHERE status = 'published' ORDER BY id",
+            "SELECT id, terms, length, audience FROM kb_articles WHERE status = 'published' \
+             ORDER BY id",
         )
         .fetch_all(&mut *transaction)
         .await?;
@@ -475,8 +521,19 @@ impl Store {
         for row in &rows {
             let id: String = row.try_get("id")?;
             let terms: String = row.try_get("terms")?;
+            let length: i64 = row.try_get("length")?;
             let public = audience_of(row)? == Audience::Public;
-            update.article(&id, "", Some((&terms, public)));
+            update.article(
+                &id,
+                None,
+                Some((
+                    Indexed {
+                        terms: &terms,
+                        length,
+                    },
+                    public,
+                )),
+            );
         }
         update.apply(&mut transaction).await?;
         transaction.commit().await?;
@@ -597,9 +654,20 @@ impl Store {
             // only published articles are found
             update.article(
                 &input.id,
-                existing.as_ref().map_or("", |stored| stored.terms.as_str()),
-                (write.status == ArticleStatus::Published)
-                    .then_some((write.terms.as_str(), input.audience == Audience::Public)),
+                existing
+                    .as_ref()
+                    .filter(|stored| stored.status == ArticleStatus::Published)
+                    .map(|stored| Indexed {
+                        terms: &stored.terms,
+                        length: stored.length,
+                    }),
+                (write.status == ArticleStatus::Published).then_some((
+                    Indexed {
+                        terms: &write.terms,
+                        length: write.length,
+                    },
+                    input.audience == Audience::Public,
+                )),
             );
             audit(
                 &mut transaction,
@@ -697,14 +765,13 @@ impl Store {
 
     /// How many articles are published and their mean weighted length (BM25's collection).
     pub async fn kb_collection(&self) -> Result<(i64, f64)> {
-        let row = sqlx::query(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n, CAST(COALESCE(SUM(length), 0) AS BIGINT) AS total \
-             FROM kb_articles WHERE status = 'published'",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        let n: i64 = row.try_get("n")?;
-        let total: i64 = row.try_get("total")?;
+        let row = sqlx::query("SELECT documents, total_length FROM kb_collection WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        let (n, total): (i64, i64) = match row {
+            Some(row) => (row.try_get(0)?, row.try_get(1)?),
+            None => (0, 0),
+        };
         Ok((n, if n > 0 { total as f64 / n as f64 } else { 0.0 }))
     }
 

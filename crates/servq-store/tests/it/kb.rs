@@ -99,6 +99,12 @@ async fn the_search_index_follows_saves_status_audience_and_recuts() {
             ),
         ])
         .await;
+        let length = |title: &str, body: &str| DocTerms::of(&tokenizer, title, body, &[]).length();
+        let (a1, c1) = (
+            length("挂失", "卡丢了请挂失。"),
+            length("积分", "挂失后积分保留。"),
+        );
+        assert_eq!(store.kb_collection().await.unwrap(), (2, (a1 + c1) / 2.0));
         // drafts are not found; counts and audience as written
         assert_eq!(
             listed(&store, "挂失").await,
@@ -194,6 +200,7 @@ async fn the_search_index_follows_saves_status_audience_and_recuts() {
             listed(&store, "积分保留").await,
             [entry("C", 0, 1, true)].into()
         );
+        let collection = store.kb_collection().await.unwrap();
         let before: Vec<_> = {
             let mut all = Vec::new();
             for token in ["挂失", "补办", "积分", "积分保留", "卡"] {
@@ -216,6 +223,7 @@ async fn the_search_index_follows_saves_status_audience_and_recuts() {
             after.push(listed(&store, token).await);
         }
         assert_eq!(after, before);
+        assert_eq!(store.kb_collection().await.unwrap(), collection);
         store.close().await;
     }
 }
