@@ -532,6 +532,36 @@ pub(crate) async fn diff(
 pub(crate) struct KbQuery {
     q: Option<String>,
     level: Option<String>,
+    /// Articles skipped in the list (its pages).
+    offset: Option<i64>,
+}
+
+/// Articles on one page of a list.
+const LIST_PAGE: i64 = 50;
+
+/// An article as a list shows it.
+fn summary_of(article: &servq_store::StoredArticle) -> servq_store::ArticleSummary {
+    servq_store::ArticleSummary {
+        id: article.input.id.clone(),
+        title: article.input.title.clone(),
+        level: article.input.level,
+        language: article.input.language.clone(),
+        status: article.status,
+        audience: article.input.audience,
+        updated_at: article.updated_at,
+    }
+}
+
+/// The pager of a list: (page number, pages, previous page's offset, next page's offset).
+fn pager(total: i64, offset: i64) -> (i64, i64, Option<i64>, Option<i64>) {
+    let pages = ((total + LIST_PAGE - 1) / LIST_PAGE).max(1);
+    let page = offset / LIST_PAGE + 1;
+    (
+        page,
+        pages,
+        (page > 1).then(|| (page - 2) * LIST_PAGE),
+        (page < pages).then(|| page * LIST_PAGE),
+    )
 }
 
 /// An article in a list.
@@ -559,6 +589,12 @@ pub(crate) struct KbPage {
     levels: Vec<(&'static str, String)>,
     results: Option<Vec<ArticleRow>>,
     articles: Vec<ArticleRow>,
+    /// Articles in the list, all pages (digits grouped).
+    total: String,
+    page_number: i64,
+    pages: i64,
+    previous: Option<String>,
+    next: Option<String>,
     can_edit: bool,
     /// (query, times)
     gaps: Vec<(String, i64)>,
@@ -586,11 +622,11 @@ pub(crate) async fn page(
     let can_edit = user.user.role.allows(Permission::EditKnowledge);
     let text = query.q.clone().unwrap_or_default();
     let level = query.level.clone().unwrap_or_default();
-    let row = |a: &servq_store::StoredArticle, snippet: String| ArticleRow {
-        id: a.input.id.clone(),
-        title: a.input.title.clone(),
-        level: t(locale, &format!("kb.level_{}", a.input.level.name())),
-        language: a.input.language.clone(),
+    let row = |a: &servq_store::ArticleSummary, snippet: String| ArticleRow {
+        id: a.id.clone(),
+        title: a.title.clone(),
+        level: t(locale, &format!("kb.level_{}", a.level.name())),
+        language: a.language.clone(),
         status_code: a.status.name(),
         status: t(locale, &format!("kb.status_{}", a.status.name())),
         updated: crate::desk_pages::local_time(&zone, Some(a.updated_at)),
@@ -605,17 +641,33 @@ pub(crate) async fn page(
         Some(
             found
                 .into_iter()
-                .map(|hit| row(&hit.article, hit.snippet))
+                .map(|hit| row(&summary_of(&hit.article), hit.snippet))
                 .collect(),
         )
     };
-    let stored = state.store.kb_articles().await.map_err(Problem::internal)?;
-    let articles = stored
-        .iter()
-        .filter(|a| can_edit || a.status == servq_kb::ArticleStatus::Published)
-        .filter(|a| level.is_empty() || a.input.level.name() == level)
-        .map(|a| row(a, String::new()))
-        .collect();
+    let offset = query.offset.unwrap_or(0).max(0);
+    let level_filter = servq_kb::ArticleLevel::parse(&level);
+    let (listed, total) = state
+        .store
+        .kb_article_page(&servq_store::ArticleListQuery {
+            published_only: !can_edit,
+            public_only: false,
+            level: level_filter,
+            language_first: None,
+            limit: LIST_PAGE,
+            offset,
+        })
+        .await
+        .map_err(Problem::internal)?;
+    let articles = listed.iter().map(|a| row(a, String::new())).collect();
+    let (page_number, pages, previous, next) = pager(total, offset);
+    let list_link = |offset: i64| {
+        let mut link = format!("/kb?offset={offset}");
+        if let Some(level) = level_filter {
+            link.push_str(&format!("&level={}", level.name()));
+        }
+        link
+    };
     let gaps = if can_edit {
         state
             .store
@@ -644,19 +696,21 @@ pub(crate) async fn page(
                 (a.input.id, a.input.title, version)
             })
             .collect();
-        // titles from the articles already read for the list
-        let flagged = state
+        let flags = state
             .store
             .kb_open_flags()
             .await
-            .map_err(Problem::internal)?
+            .map_err(Problem::internal)?;
+        let ids: Vec<String> = flags.iter().map(|flag| flag.article_id.clone()).collect();
+        let titles = state
+            .store
+            .kb_titles(&ids)
+            .await
+            .map_err(Problem::internal)?;
+        let flagged = flags
             .into_iter()
             .map(|flag| {
-                let title = stored
-                    .iter()
-                    .find(|a| a.input.id == flag.article_id)
-                    .map(|a| a.input.title.clone())
-                    .unwrap_or_default();
+                let title = titles.get(&flag.article_id).cloned().unwrap_or_default();
                 (flag.article_id, title, flag.version, flag.note)
             })
             .collect();
@@ -691,6 +745,11 @@ pub(crate) async fn page(
             .collect(),
         results,
         articles,
+        total: crate::pages::thousands(total),
+        page_number,
+        pages,
+        previous: previous.map(list_link),
+        next: next.map(list_link),
         can_edit,
         gaps,
     };
@@ -949,6 +1008,8 @@ pub(crate) async fn edit(
 pub(crate) struct HelpQuery {
     q: Option<String>,
     lang: Option<String>,
+    /// Articles skipped in the list (its pages).
+    offset: Option<i64>,
 }
 
 /// An article on the public help page.
@@ -971,6 +1032,10 @@ pub(crate) struct HelpPage {
     lang: String,
     results: Option<Vec<HelpRow>>,
     articles: Vec<HelpRow>,
+    page_number: i64,
+    pages: i64,
+    previous: Option<String>,
+    next: Option<String>,
 }
 
 /// Queries longer than this are cut before searching (a help page is open to anyone).
@@ -1008,19 +1073,22 @@ pub(crate) async fn help(
                 .collect(),
         )
     };
-    let mut public: Vec<servq_store::StoredArticle> = state
+    let offset = query.offset.unwrap_or(0).max(0);
+    let (public, total) = state
         .store
-        .kb_articles()
-        .await
-        .map_err(Problem::internal)?
-        .into_iter()
-        .filter(|a| {
-            a.status == servq_kb::ArticleStatus::Published
-                && a.input.audience == servq_kb::Audience::Public
+        .kb_article_page(&servq_store::ArticleListQuery {
+            published_only: true,
+            public_only: true,
+            level: None,
+            // the reader's language first
+            language_first: Some(locale.tag()),
+            limit: LIST_PAGE,
+            offset,
         })
-        .collect();
-    // the reader's language first
-    public.sort_by_key(|a| (a.input.language != locale.tag(), a.input.title.clone()));
+        .await
+        .map_err(Problem::internal)?;
+    let (page_number, pages, previous, next) = pager(total, offset);
+    let list_link = |offset: i64| format!("/help?lang={}&offset={offset}", locale.tag());
     let centre = servq_app::centre::settings(&state.store)
         .await
         .map_err(Problem::internal)?
@@ -1037,11 +1105,15 @@ pub(crate) async fn help(
         articles: public
             .into_iter()
             .map(|a| HelpRow {
-                id: a.input.id,
-                title: a.input.title,
+                id: a.id,
+                title: a.title,
                 snippet: String::new(),
             })
             .collect(),
+        page_number,
+        pages,
+        previous: previous.map(list_link),
+        next: next.map(list_link),
     };
     Ok(render(&page)?.into_response())
 }

@@ -79,6 +79,42 @@ pub struct ArticleTerms {
     pub length: i64,
 }
 
+/// Which articles a list shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ArticleListQuery<'a> {
+    /// Published ones only (readers who do not edit).
+    pub published_only: bool,
+    /// Public ones only (the help page).
+    pub public_only: bool,
+    /// One level only.
+    pub level: Option<ArticleLevel>,
+    /// Sorted by title with this language first (the help page); by id when `None`.
+    pub language_first: Option<&'a str>,
+    /// At most this many.
+    pub limit: i64,
+    /// After skipping this many.
+    pub offset: i64,
+}
+
+/// An article in a list (no body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleSummary {
+    /// The article.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its level.
+    pub level: ArticleLevel,
+    /// Its language.
+    pub language: String,
+    /// Where it stands.
+    pub status: ArticleStatus,
+    /// Who may read it.
+    pub audience: Audience,
+    /// Last saved, epoch ms.
+    pub updated_at: i64,
+}
+
 /// An article a ticket's agent used, and the version they read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketArticle {
@@ -716,6 +752,77 @@ impl Store {
         .iter()
         .map(article_of)
         .collect()
+    }
+
+    /// A page of the article list, without bodies (a knowledge base may hold tens of
+    /// thousands): the page's articles and how many match in all.
+    pub async fn kb_article_page(
+        &self,
+        query: &ArticleListQuery<'_>,
+    ) -> Result<(Vec<ArticleSummary>, i64)> {
+        let filter = "WHERE ($1 = 0 OR status = 'published') AND ($2 = 0 OR audience = 'public') \
+                      AND ($3 = '' OR level = $3)";
+        let level = query.level.map_or("", ArticleLevel::name);
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM kb_articles {filter}"
+        )))
+        .bind(i64::from(query.published_only))
+        .bind(i64::from(query.public_only))
+        .bind(level)
+        .fetch_one(&self.pool)
+        .await?;
+        let order = if query.language_first.is_some() {
+            "CASE WHEN language = $6 THEN 0 ELSE 1 END, title, id"
+        } else {
+            "id"
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id, title, level, language, status, audience, updated_at FROM kb_articles \
+             {filter} ORDER BY {order} LIMIT $4 OFFSET $5"
+        )))
+        .bind(i64::from(query.published_only))
+        .bind(i64::from(query.public_only))
+        .bind(level)
+        .bind(query.limit)
+        .bind(query.offset);
+        let rows = match query.language_first {
+            Some(language) => rows.bind(language),
+            None => rows,
+        }
+        .fetch_all(&self.pool)
+        .await?;
+        let articles = rows
+            .iter()
+            .map(|row| {
+                let level: String = row.try_get("level")?;
+                Ok(ArticleSummary {
+                    id: row.try_get("id")?,
+                    title: row.try_get("title")?,
+                    level: ArticleLevel::parse(&level).ok_or(corrupt("level", level))?,
+                    language: row.try_get("language")?,
+                    status: status_of(row)?,
+                    audience: audience_of(row)?,
+                    updated_at: row.try_get("updated_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((articles, total))
+    }
+
+    /// The titles of articles `ids` (those that exist).
+    pub async fn kb_titles(&self, ids: &[String]) -> Result<BTreeMap<String, String>> {
+        let mut titles = BTreeMap::new();
+        for id in ids.iter().collect::<BTreeSet<_>>() {
+            if let Some(title) =
+                sqlx::query_scalar::<_, String>("SELECT title FROM kb_articles WHERE id = $1")
+                    .bind(id.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?
+            {
+                titles.insert(id.clone(), title);
+            }
+        }
+        Ok(titles)
     }
 
     /// An article's versions, newest first.

@@ -67,8 +67,8 @@ pub use import_jobs::{ImportEnd, ImportJob, ImportRowError, ImportStatus};
 pub use improvement::{CheckStatus, EffectivenessCheck, Evidence, EvidenceKind, NewCheck};
 pub use jobs::{JobRun, JobRunStatus, SignInPurge};
 pub use kb::{
-    ArticleFlag, ArticleTerms, ArticleVersion, ArticleWrite, FlagSource, KbSaveSummary,
-    StoredArticle, TicketArticle, WRONG_INFORMATION_REASON,
+    ArticleFlag, ArticleListQuery, ArticleSummary, ArticleTerms, ArticleVersion, ArticleWrite,
+    FlagSource, KbSaveSummary, StoredArticle, TicketArticle, WRONG_INFORMATION_REASON,
 };
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
 pub use problem_register::Problem;

@@ -391,3 +391,97 @@ async fn new_dictionary_terms_cut_the_articles_again() {
         assert_eq!(terms["terms"], json!([]));
     }
 }
+
+#[tokio::test]
+async fn the_article_lists_come_in_pages_without_reading_every_article() {
+    use servq_kb::{ArticleInput, ArticleLevel, ArticleStatus, Audience, Tokenizer};
+    for app in TestApp::on_both_databases().await {
+        let tokenizer = Tokenizer::new(&[]);
+        // 120 articles: 100 published (every third public, every fourth expert, every fifth in
+        // traditional Chinese), 20 drafts
+        let writes: Vec<_> = (0..120)
+            .map(|n| {
+                let input = ArticleInput {
+                    id: format!("kb-{n:03}"),
+                    title: format!("文章 {n:03}"),
+                    body: "正文".into(),
+                    level: if n % 4 == 0 {
+                        ArticleLevel::Expert
+                    } else {
+                        ArticleLevel::Basic
+                    },
+                    tags: Vec::new(),
+                    language: if n % 5 == 0 { "zh-TW" } else { "zh-CN" }.into(),
+                    category: String::new(),
+                    audience: if n % 3 == 0 {
+                        Audience::Public
+                    } else {
+                        Audience::Internal
+                    },
+                    owner: String::new(),
+                };
+                let status = if n < 100 {
+                    ArticleStatus::Published
+                } else {
+                    ArticleStatus::Draft
+                };
+                servq_app::kb::write_of(&tokenizer, input, status, "", "")
+            })
+            .collect();
+        let actor = Actor {
+            user_id: None,
+            name: "test".into(),
+        };
+        app.store.kb_save(&writes, &actor, 1).await.unwrap();
+        let rows = |html: &str| html.matches("<tr data-status=").count();
+        let editor = app.sign_in_as(Role::Supervisor).await;
+        let (status, first) = editor.get_text("/kb").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(first.contains("id=\"kb-total\">120<"), "{first}");
+        assert_eq!(rows(&first), 50);
+        assert!(
+            first.contains("href=\"/kb?offset=50\" id=\"page-next\""),
+            "{first}"
+        );
+        assert!(!first.contains("id=\"page-previous\""));
+        let (_, last) = editor.get_text("/kb?offset=100").await;
+        assert_eq!(rows(&last), 20);
+        assert!(last.contains("kb-119") && !last.contains("id=\"page-next\""));
+        assert!(last.contains("href=\"/kb?offset=50\" id=\"page-previous\""));
+        // a level's pages keep the level
+        let (_, expert) = editor.get_text("/kb?level=expert").await;
+        assert!(expert.contains("id=\"kb-total\">30<"), "{expert}");
+        assert_eq!(rows(&expert), 30);
+        assert!(!expert.contains("id=\"pager\""), "one page needs no pager");
+        // a reader who does not edit sees the published ones only
+        let agent = app.sign_in_as(Role::Agent).await;
+        let (_, published) = agent.get_text("/kb?offset=50").await;
+        assert!(published.contains("id=\"kb-total\">100<"), "{published}");
+        assert_eq!(rows(&published), 50);
+        assert!(!published.contains("kb-100") && !published.contains("id=\"page-next\""));
+        // the help page: public and published (34 of them), the reader's language first
+        let anyone = client();
+        let help = anyone
+            .get(format!("{}/help?lang=zh-TW", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let listed: Vec<&str> = help
+            .split("href=\"/help/")
+            .skip(1)
+            .filter_map(|rest| rest.split('?').next())
+            .collect();
+        // published public: multiples of 3 below 100; zh-TW ones (multiples of 15) first
+        assert_eq!(listed.len(), 34, "{help}");
+        assert_eq!(
+            listed[..7],
+            [
+                "kb-000", "kb-015", "kb-030", "kb-045", "kb-060", "kb-075", "kb-090"
+            ]
+        );
+        assert!(!help.contains("id=\"pager\""));
+    }
+}
