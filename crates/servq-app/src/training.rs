@@ -746,6 +746,69 @@ pub async fn my_courses(
     Ok(out)
 }
 
+/// The case list as JSON (`GET /api/v1/kb/cases`, `servq training cases`).
+pub fn cases_json(cases: &[StoredCase]) -> serde_json::Value {
+    serde_json::json!({"cases": cases.iter().map(|c| serde_json::json!({
+        "id": c.id, "title": c.title, "category": c.category, "kind": c.kind.name(),
+        "summary": c.summary, "nodes": c.nodes.len(),
+    })).collect::<Vec<_>>()})
+}
+
+/// A case with its walks and path statistics (`GET /api/v1/kb/cases/{id}`,
+/// `servq training case`).
+pub async fn case_report_json(store: &Store, case: &StoredCase) -> Result<serde_json::Value> {
+    let walks = store.kb_case_walks(&case.id).await?;
+    let (stats, count) = path_stats(&walks);
+    let mut out = case_json(case);
+    out["walks"] = serde_json::json!(count);
+    out["stats"] = stats
+        .iter()
+        .map(|(node, s)| {
+            serde_json::json!({"node": node, "visits": s.visits, "missed": s.missed,
+                "ended": s.ended})
+        })
+        .collect();
+    Ok(out)
+}
+
+/// A course as its trainers see it: the course with answers, its assignments, attempts,
+/// feedback and the effect on its QA items (`GET /api/v1/courses/{id}` for a trainer,
+/// `servq training course`).
+pub async fn course_report_json(store: &Store, course: &StoredCourse) -> Result<serde_json::Value> {
+    let mut out = course_json(course, true);
+    out["assignments"] = store
+        .course_assignments(Some(&course.id), None)
+        .await?
+        .iter()
+        .map(|a| {
+            serde_json::json!({"username": a.username, "due_date": a.due_date,
+                "reason": a.reason, "assigned_by": a.assigned_by,
+                "completed_at": a.completed_at.map(crate::rfc3339)})
+        })
+        .collect();
+    out["attempts"] = store
+        .exam_attempts(&course.id, None)
+        .await?
+        .iter()
+        .map(attempt_json)
+        .collect();
+    out["feedback"] = store
+        .course_feedback(&course.id)
+        .await?
+        .iter()
+        .map(|f| serde_json::json!({"username": f.username, "rating": f.rating, "comment": f.comment}))
+        .collect();
+    out["effect"] = effect(store, course)
+        .await?
+        .iter()
+        .map(|e| {
+            serde_json::json!({"item": e.item, "name": e.name, "before": e.before,
+                "after": e.after, "trainees": e.trainees})
+        })
+        .collect();
+    Ok(out)
+}
+
 /// A case as JSON (the API and the walk page).
 pub fn case_json(case: &StoredCase) -> serde_json::Value {
     serde_json::json!({

@@ -23,6 +23,7 @@ mod stats;
 mod surveys;
 mod targets;
 mod tasks;
+mod training;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -108,6 +109,11 @@ enum Command {
     Kb {
         #[command(subcommand)]
         command: kb::KbCommand,
+    },
+    /// The case library and courses: list, show, save from JSON, assign.
+    Training {
+        #[command(subcommand)]
+        command: training::TrainingCommand,
     },
     /// SMART goals bound to a KPI: set one, or see how each stands (progress, status, signal).
     Goals {
@@ -224,6 +230,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tasks { command } => tasks::run(&config, command).await,
         Command::CoachingPlan(args) => coaching_plan::run(&config, args).await,
         Command::Kb { command } => kb::run(&config, command).await,
+        Command::Training { command } => training::run(&config, command).await,
         Command::Goals { command } => goals::run(&config, command).await,
         Command::Report { command } => report::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,

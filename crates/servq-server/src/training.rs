@@ -63,10 +63,7 @@ pub(crate) async fn cases(
 ) -> Result<Json<Value>, Problem> {
     user.require(Permission::ViewOwnKpis)?;
     let cases = state.store.kb_cases().await.map_err(Problem::internal)?;
-    Ok(Json(json!({"cases": cases.iter().map(|c| json!({
-        "id": c.id, "title": c.title, "category": c.category, "kind": c.kind.name(),
-        "summary": c.summary, "nodes": c.nodes.len(),
-    })).collect::<Vec<_>>()})))
+    Ok(Json(app::cases_json(&cases)))
 }
 
 /// `GET /api/v1/kb/cases/{id}`: a case with its tree and the path statistics.
@@ -83,19 +80,10 @@ pub(crate) async fn case(
     user.require(Permission::ViewOwnKpis)?;
     let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
     let case = case_of(&state, &user, &id).await?;
-    let walks = state
-        .store
-        .kb_case_walks(&id)
+    let report = app::case_report_json(&state.store, &case)
         .await
         .map_err(Problem::internal)?;
-    let (stats, count) = app::path_stats(&walks);
-    let mut out = app::case_json(&case);
-    out["walks"] = json!(count);
-    out["stats"] = stats
-        .iter()
-        .map(|(node, s)| json!({"node": node, "visits": s.visits, "missed": s.missed, "ended": s.ended}))
-        .collect();
-    Ok(Json(out))
+    Ok(Json(report))
 }
 
 /// `PUT /api/v1/kb/cases/{id}`: creates or replaces a case (the whole tree).
@@ -192,41 +180,13 @@ pub(crate) async fn course(
     let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
     let course = course_of(&state, &user, &id).await?;
     let trainer = user.user.role.allows(Permission::ManageTraining);
-    let mut out = app::course_json(&course, trainer);
-    if trainer {
-        let store = &state.store;
-        out["assignments"] = store
-            .course_assignments(Some(&id), None)
+    let out = if trainer {
+        app::course_report_json(&state.store, &course)
             .await
             .map_err(Problem::internal)?
-            .iter()
-            .map(|a| json!({"username": a.username, "due_date": a.due_date, "reason": a.reason,
-                "assigned_by": a.assigned_by, "completed_at": a.completed_at.map(servq_app::rfc3339)}))
-            .collect();
-        out["attempts"] = store
-            .exam_attempts(&id, None)
-            .await
-            .map_err(Problem::internal)?
-            .iter()
-            .map(app::attempt_json)
-            .collect();
-        out["feedback"] = store
-            .course_feedback(&id)
-            .await
-            .map_err(Problem::internal)?
-            .iter()
-            .map(|f| json!({"username": f.username, "rating": f.rating, "comment": f.comment}))
-            .collect();
-        out["effect"] = app::effect(store, &course)
-            .await
-            .map_err(Problem::internal)?
-            .iter()
-            .map(|e| {
-                json!({"item": e.item, "name": e.name, "before": e.before, "after": e.after,
-                "trainees": e.trainees})
-            })
-            .collect();
-    }
+    } else {
+        app::course_json(&course, false)
+    };
     Ok(Json(out))
 }
 

@@ -22,6 +22,7 @@ mod report;
 mod staffing;
 mod stats;
 mod surveys;
+mod training;
 
 use serde_json::Value;
 use servq_store::testing::TestDatabase;
