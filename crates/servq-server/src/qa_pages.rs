@@ -460,7 +460,7 @@ pub(crate) async fn evaluate_page(
         form,
         transcript: transcript
             .as_ref()
-            .map(|transcript| crate::transcript::transcript_html(locale, transcript)),
+            .map(|transcript| crate::transcript::transcript_html(locale, transcript, None)),
     };
     Ok(render(&page)?.into_response())
 }
@@ -696,7 +696,7 @@ pub(crate) async fn evaluation_page(
         rereview,
         transcript: transcript
             .as_ref()
-            .map(|transcript| crate::transcript::transcript_html(locale, transcript)),
+            .map(|transcript| crate::transcript::transcript_html(locale, transcript, None)),
     };
     Ok(render(&page)?.into_response())
 }

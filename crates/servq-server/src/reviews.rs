@@ -1105,7 +1105,7 @@ pub(crate) async fn review_page(
         .transcript(&task.response.contact_id)
         .await
         .map_err(Problem::internal)?
-        .map(|transcript| crate::transcript::transcript_html(locale, &transcript));
+        .map(|transcript| crate::transcript::transcript_html(locale, &transcript, None));
     let flag = state
         .store
         .kb_review_task_flag(&task.response.response_id)

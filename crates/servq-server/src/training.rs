@@ -11,8 +11,8 @@ use askama::Template;
 use axum::{
     Json,
     extract::{
-        Path, Query, State,
-        rejection::{JsonRejection, PathRejection, QueryRejection},
+        Path, RawQuery, State,
+        rejection::{JsonRejection, PathRejection},
     },
     http::HeaderMap,
     response::{IntoResponse, Redirect, Response},
@@ -542,13 +542,35 @@ pub(crate) async fn walk_page(
     Ok(render(&page)?.into_response())
 }
 
-/// `/kb/cases/new` query: a draft from a transcript.
-#[derive(Debug, Deserialize, Default)]
+/// `/kb/cases/new` query: a draft from a transcript — `contact`, and the turns to use (numbers
+/// from 1, `turns=2&turns=5` as the contact page's checkboxes send them, or `turns=2,5`; all
+/// when none).
+#[derive(Debug, Default)]
 pub(crate) struct DraftQuery {
     /// The contact whose transcript the draft comes from.
     contact: Option<String>,
-    /// Turn numbers (from 1), comma-separated; all when absent.
-    turns: Option<String>,
+    /// Turn numbers (from 1).
+    turns: Vec<usize>,
+}
+
+impl DraftQuery {
+    fn parse(raw: Option<&str>) -> DraftQuery {
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
+        let mut query = DraftQuery::default();
+        for (key, value) in pairs {
+            match key.as_str() {
+                "contact" => query.contact = Some(value),
+                "turns" => query.turns.extend(
+                    value
+                        .split(',')
+                        .filter_map(|n| n.trim().parse::<usize>().ok()),
+                ),
+                _ => {}
+            }
+        }
+        query
+    }
 }
 
 /// `/kb/cases/new` and `/kb/cases/{id}/edit`.
@@ -619,23 +641,16 @@ async fn edit_case_page(
 pub(crate) async fn new_case_page(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
-    query: Result<Query<DraftQuery>, QueryRejection>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
     user.require(Permission::EditKnowledge)?;
-    let Query(query) = query?;
+    let query = DraftQuery::parse(raw.as_deref());
     let draft = match query.contact.as_deref().map(str::trim) {
         Some(contact) if !contact.is_empty() => {
-            let turns: Vec<usize> = query
-                .turns
-                .as_deref()
-                .unwrap_or("")
-                .split(',')
-                .filter_map(|n| n.trim().parse().ok())
-                .collect();
-            let nodes = app::draft_from_transcript(&state.store, contact, &turns)
+            let nodes = app::draft_from_transcript(&state.store, contact, &query.turns)
                 .await
                 .map_err(Problem::internal)?
                 .ok_or_else(|| Problem::not_found(user.locale))?;

@@ -229,9 +229,11 @@ pub(crate) async fn contact_page(
         .await
         .map_err(Problem::internal)?;
     let inspector = user.user.role.allows(Permission::EvaluateQuality);
+    let make_case = user.user.role.allows(Permission::EditKnowledge);
     let page = ContactPage {
         kb_query: contact.category.clone(),
-        make_case: user.user.role.allows(Permission::EditKnowledge),
+        make_case,
+        contact_id: id.clone(),
         i18n: Text::new(locale),
         title: t(locale, "contact.title").replace("{id}", &id),
         header: signed_in_header(&user),
@@ -267,7 +269,9 @@ pub(crate) async fn contact_page(
         evaluate: inspector
             && contact.answered
             && !evaluations.iter().any(|e| e.scorecard_id == "default"),
-        transcript: transcript.map(|transcript| transcript_html(locale, &transcript)),
+        transcript: transcript.map(|transcript| {
+            transcript_html(locale, &transcript, make_case.then_some(MAKE_CASE_FORM))
+        }),
     };
     Ok(render(&page)?.into_response())
 }
@@ -335,6 +339,8 @@ struct ContactPage {
     kb_query: String,
     /// Offer to make a case from the transcript (editors).
     make_case: bool,
+    /// The contact's id as stored (the case draft form sends it).
+    contact_id: String,
 }
 
 struct HitRow<'a> {
@@ -360,12 +366,18 @@ struct TranscriptPart<'a> {
     i18n: Text,
     hits: Vec<HitRow<'a>>,
     turns: Vec<TurnRow>,
+    /// The form whose turn checkboxes these are (choosing turns for a case), if any.
+    pick_form: Option<&'static str>,
 }
+
+/// The form on the contact page that drafts a case from the turns ticked.
+pub(crate) const MAKE_CASE_FORM: &str = "make-case-form";
 
 /// The hits (each linking to its turn) and the turns (hit ones marked) of a transcript.
 pub(crate) fn transcript_html(
     locale: crate::i18n::Locale,
     transcript: &StoredTranscript,
+    pick_form: Option<&'static str>,
 ) -> String {
     let turns = turns_of(transcript)
         .into_iter()
@@ -396,6 +408,7 @@ pub(crate) fn transcript_html(
             })
             .collect(),
         turns,
+        pick_form,
     };
     askama::Template::render(&part).unwrap_or_default()
 }

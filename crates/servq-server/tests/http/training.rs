@@ -213,3 +213,77 @@ async fn an_exam_is_graded_at_once_then_by_a_supervisor_and_certified() {
         assert_eq!(report["effect"][0]["trainees"], 0, "no evaluations yet");
     }
 }
+
+#[tokio::test]
+async fn a_case_is_drafted_from_the_turns_ticked_on_the_contact_page() {
+    for app in TestApp::on_both_databases().await {
+        import_two_agents(&app.store).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("calls.jsonl");
+        let transcript = json!({"contact_id": "c1", "turns": [
+            {"speaker": "agent", "start": 0.0, "end": 2.0, "text": "您好，请讲"},
+            {"speaker": "customer", "start": 2.0, "end": 6.0,
+                "text": "我的卡 6222 0211 0012 3456 丢了"},
+            {"speaker": "agent", "start": 6.0, "end": 9.0, "text": "天气不错"},
+            {"speaker": "customer", "start": 9.0, "end": 12.0, "text": "要补卡吗"},
+            {"speaker": "agent", "start": 12.0, "end": 15.0, "text": "已挂失，补卡五天寄到"}]});
+        std::fs::write(&file, format!("{transcript}\n")).unwrap();
+        let outcome = servq_app::imports::import_file(
+            &app.store,
+            servq_app::imports::FileImport {
+                kind: servq_app::imports::FileKind::Transcripts,
+                path: &file,
+                name: "calls.jsonl",
+                table: Default::default(),
+                zone: &jiff::tz::TimeZone::UTC,
+                max_errors: 10,
+                actor: &Actor {
+                    user_id: None,
+                    name: "test".into(),
+                },
+                rules: None,
+            },
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert!(
+            matches!(outcome, servq_import::Outcome::Imported(_)),
+            "{outcome:?}"
+        );
+        let editor = app.sign_in_as(Role::Supervisor).await;
+        let (status, contact) = editor.get_text("/contacts/c1").await;
+        assert_eq!(status, StatusCode::OK);
+        // one checkbox per turn, belonging to the draft form, numbered from 1
+        assert_eq!(
+            contact.matches("type=\"checkbox\" name=\"turns\"").count(),
+            5
+        );
+        assert!(
+            contact.contains("value=\"5\" form=\"make-case-form\""),
+            "{contact}"
+        );
+        assert!(
+            contact.contains("<form id=\"make-case-form\" method=\"get\" action=\"/kb/cases/new\"")
+        );
+        // an agent sees the transcript without the picker
+        let agent = app.sign_in_as(Role::Agent).await;
+        let (_, seen) = agent.get_text("/contacts/c1").await;
+        assert!(!seen.contains("name=\"turns\""));
+        // the turns ticked, as the browser sends them: the greeting, the loss, the resolution
+        let (status, draft) = editor
+            .get_text("/kb/cases/new?contact=c1&turns=1&turns=2&turns=5")
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(draft.contains("已挂失，补卡五天寄到"), "{draft}");
+        assert!(!draft.contains("天气不错") && !draft.contains("要补卡吗"));
+        // the card number masked, its last four kept
+        assert!(
+            !draft.contains("6222 0211") && draft.contains("3456"),
+            "{draft}"
+        );
+        // none ticked: the whole conversation
+        let (_, whole) = editor.get_text("/kb/cases/new?contact=c1").await;
+        assert!(whole.contains("天气不错") && whole.contains("要补卡吗"));
+    }
+}
