@@ -1,7 +1,8 @@
 //! Who is told what: a pass turns new events into notifications for people — a new or
 //! re-reviewed evaluation for the agent, a dispute for the inspector who scored it, a ticket
 //! created for or transferred to me, SLA warnings and breaches for the ticket's assignee and the
-//! supervisors (those with supervised teams only for tickets of their teams) — in the app and,
+//! supervisors (those with supervised teams only for tickets of their teams), a course assigned
+//! to me — in the app and,
 //! when the user chose it and gave an address, by e-mail through the outbox. The pass runs in
 //! the jobs loop and right after the API actions that notify; it is safe to run anywhere at
 //! once (the store records each (user, event) once).
@@ -43,11 +44,13 @@ pub enum NotificationKind {
     /// A problem I own (or recorded, when it has no owner) was reopened — by hand or because an
     /// effectiveness check found its goal's target no longer met.
     ProblemReopened,
+    /// A course was assigned to me.
+    CourseAssigned,
 }
 
 impl NotificationKind {
     /// Every kind, in the order the preferences show them.
-    pub const ALL: [NotificationKind; 12] = [
+    pub const ALL: [NotificationKind; 13] = [
         NotificationKind::EvaluationNew,
         NotificationKind::EvaluationDisputed,
         NotificationKind::EvaluationRereviewed,
@@ -60,6 +63,7 @@ impl NotificationKind {
         NotificationKind::TaskOverdue,
         NotificationKind::TaskComment,
         NotificationKind::ProblemReopened,
+        NotificationKind::CourseAssigned,
     ];
 
     /// The stored name.
@@ -77,6 +81,7 @@ impl NotificationKind {
             NotificationKind::TaskOverdue => "task_overdue",
             NotificationKind::TaskComment => "task_comment",
             NotificationKind::ProblemReopened => "problem_reopened",
+            NotificationKind::CourseAssigned => "course_assigned",
         }
     }
 
@@ -99,6 +104,7 @@ impl NotificationKind {
             | NotificationKind::TaskOverdue
             | NotificationKind::TaskComment => format!("/tasks#task-{segment}"),
             NotificationKind::ProblemReopened => format!("/problems/{segment}"),
+            NotificationKind::CourseAssigned => format!("/training/{segment}"),
             _ => format!("/tickets/{segment}"),
         }
     }
@@ -239,6 +245,34 @@ async fn recipients<'a>(
             agents_users(&session.agent_id)
                 .into_iter()
                 .map(|user| (user, NotificationKind::CoachingSession, values.clone()))
+                .collect()
+        }
+        NotificationSource::Audit if event.what == "course_assign" => {
+            let Some(course) = store.course(&event.subject_id).await? else {
+                return Ok(Vec::new());
+            };
+            // the assignments this action made (a repeated assignment adds none, tells nobody)
+            let assigned = store
+                .course_assignments(Some(&course.id), None)
+                .await?
+                .into_iter()
+                .filter(|a| a.assigned_at == event.at_ms)
+                .collect::<Vec<_>>();
+            users
+                .iter()
+                .filter_map(|user| {
+                    let assignment = assigned.iter().find(|a| a.username == user.username)?;
+                    let due = if assignment.due_date.is_empty() {
+                        "—".to_owned()
+                    } else {
+                        assignment.due_date.clone()
+                    };
+                    Some((
+                        user,
+                        NotificationKind::CourseAssigned,
+                        json!({"title": course.title, "due": due}),
+                    ))
+                })
                 .collect()
         }
         NotificationSource::Audit if event.what == "reopen" => {

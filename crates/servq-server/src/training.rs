@@ -265,6 +265,8 @@ pub(crate) async fn assign(
     )
     .await
     .map_err(|e| Problem::refused_setting(user.locale, "bad_assignment", e))?;
+    // the trainees hear of it at once, not at the jobs loop's next pass
+    crate::notifications::notify_now(&state).await;
     Ok(Json(json!({"id": id, "added": added})))
 }
 

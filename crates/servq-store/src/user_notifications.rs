@@ -180,11 +180,14 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<SourceEvent>> {
         let queries = [
-            "SELECT id, action, entity_id, username AS metric, at FROM audit_log WHERE id > $1 \
+            // a course's assignment is `course_assign` (a task's is `assign`)
+            "SELECT id, CASE WHEN entity = 'course' THEN 'course_assign' ELSE action END, \
+             entity_id, username AS metric, at FROM audit_log WHERE id > $1 \
              AND ((entity = 'evaluation' AND action IN ('create', 'disputed', 'rereviewed')) \
                OR (entity = 'coaching_session' AND action = 'coaching') \
                OR (entity = 'task' AND action IN ('assign', 'overdue', 'comment')) \
-               OR (entity = 'problem' AND action = 'reopen')) \
+               OR (entity = 'problem' AND action = 'reopen') \
+               OR (entity = 'course' AND action = 'assign')) \
              ORDER BY id LIMIT $2",
             "SELECT id, kind, ticket_id, '' AS metric, at FROM ticket_events WHERE id > $1 \
              AND kind IN ('created', 'transfer') ORDER BY id LIMIT $2",

@@ -136,6 +136,34 @@ async fn an_exam_is_graded_at_once_then_by_a_supervisor_and_certified() {
             .await;
         assert_eq!(status, StatusCode::OK, "{assigned}");
         assert_eq!(assigned["added"], 1);
+        // the trainee is told, with the course and the due day, and the link opens the course
+        let told = |notes: &Value| -> Vec<Value> {
+            notes["notifications"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["kind"] == "course_assigned")
+                .cloned()
+                .collect()
+        };
+        let (_, notes) = agent.get_json("/api/v1/notifications").await;
+        let course_notes = told(&notes);
+        assert_eq!(course_notes.len(), 1, "{notes}");
+        let note = course_notes[0].to_string();
+        assert!(
+            note.contains("2026-12-31") && note.contains("/training/lost-card"),
+            "{note}"
+        );
+        // assigning again adds nobody and tells nobody again
+        let (_, again) = editor
+            .post_json(
+                "/api/v1/courses/lost-card/assignments",
+                &json!({"users": ["agent"], "due_date": "2026-12-31"}),
+            )
+            .await;
+        assert_eq!(again["added"], 0);
+        let (_, notes) = agent.get_json("/api/v1/notifications").await;
+        assert_eq!(told(&notes).len(), 1, "{notes}");
         // the trainee does not get the answers
         let (_, course) = agent.get_json("/api/v1/courses/lost-card").await;
         assert!(course["questions"][0].get("answer").is_none(), "{course}");
