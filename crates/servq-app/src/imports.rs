@@ -27,12 +27,13 @@ pub enum FileKind {
 
 impl FileKind {
     /// Every kind, in the order the import page and `servq import --help` offer them.
-    pub const ALL: [FileKind; 7] = [
+    pub const ALL: [FileKind; 8] = [
         FileKind::Table(ImportKind::Contacts),
         FileKind::Table(ImportKind::AgentStates),
         FileKind::Table(ImportKind::Agents),
         FileKind::Table(ImportKind::SurveyResults),
         FileKind::Table(ImportKind::Ratings),
+        FileKind::Table(ImportKind::Customers),
         FileKind::Tickets,
         FileKind::Transcripts,
     ];
@@ -69,6 +70,10 @@ impl FileKind {
             }
             FileKind::Table(ImportKind::Ratings) => {
                 "360° ratings of agents (supervisor, peer, self; 1–5 per dimension), keyed by rating_id"
+            }
+            FileKind::Table(ImportKind::Customers) => {
+                "customer profiles (name, phone, email, language, segment, tags `;`-separated, \
+                 since, closed_at; other columns kept as attributes), keyed by customer_id"
             }
             FileKind::Tickets => {
                 "tickets from another help desk with their history, keyed by ticket_id"

@@ -19,6 +19,7 @@ pub mod briefing;
 pub mod centre;
 pub mod coaching;
 pub mod coaching_plan;
+pub mod customers;
 pub mod desk;
 pub mod desk_import;
 pub mod effectiveness;
@@ -82,6 +83,18 @@ pub async fn centre_zone(
 /// The start of `day` in `zone` (its local midnight), UTC ms.
 pub fn day_start_ms(zone: &jiff::tz::TimeZone, day: jiff::civil::Date) -> anyhow::Result<i64> {
     Ok(day.to_zoned(zone.clone())?.timestamp().as_millisecond())
+}
+
+/// An instant (UTC epoch ms) as RFC 3339 with `zone`'s offset, `2026-11-02T09:00:05+08:00` (a
+/// contact's time in the centre's zone).
+pub fn rfc3339_in(ms: i64, zone: &jiff::tz::TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned(zone.clone())
+                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 /// An instant (UTC epoch ms) as RFC 3339 in UTC, as the API and messages write times.

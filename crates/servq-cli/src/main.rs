@@ -5,6 +5,7 @@ mod admin;
 mod briefing;
 mod coaching_plan;
 mod config;
+mod customers;
 mod demo;
 mod desk;
 mod evaluation;
@@ -109,6 +110,11 @@ enum Command {
     Kb {
         #[command(subcommand)]
         command: kb::KbCommand,
+    },
+    /// Customers: a customer's profile, timeline and measures.
+    Customers {
+        #[command(subcommand)]
+        command: customers::CustomersCommand,
     },
     /// The case library and courses: list, show, save from JSON, assign.
     Training {
@@ -231,6 +237,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::CoachingPlan(args) => coaching_plan::run(&config, args).await,
         Command::Kb { command } => kb::run(&config, command).await,
         Command::Training { command } => training::run(&config, command).await,
+        Command::Customers { command } => customers::run(&config, command).await,
         Command::Goals { command } => goals::run(&config, command).await,
         Command::Report { command } => report::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,

@@ -5,6 +5,7 @@
 mod access;
 mod agent_state;
 mod contact;
+mod customer;
 mod dispatch;
 mod error;
 mod ids;
@@ -20,6 +21,10 @@ mod values;
 pub use access::{PERMISSIONS, Permission, Role, UnknownRole};
 pub use agent_state::{AgentStateInterval, AgentStateKind, AgentStateRecord, MAX_STATE_SECONDS};
 pub use contact::{Channel, Contact, ContactRecord, Direction};
+pub use customer::{
+    CUSTOMER_COLUMNS, CUSTOMER_LANGUAGES, CUSTOMER_REQUIRED, CustomerRecord, mask_email,
+    mask_phone, parse_day, parse_language, parse_tags, repeat_contact_rate,
+};
 pub use dispatch::{DispatchRule, SendVia, SurveyCandidate, choose_invitations};
 pub use error::{FieldError, ParseError, QUOTED_CHARS, shown};
 pub use ids::{AgentId, ContactId, CustomerId, Label, parse_queue_list};

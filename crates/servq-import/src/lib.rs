@@ -189,6 +189,8 @@ impl ColumnMap {
 pub struct ColumnIndex {
     positions: Vec<Option<usize>>,
     display: Vec<String>,
+    /// The file's other columns: (position, header as written).
+    others: Vec<(usize, String)>,
 }
 
 impl ColumnIndex {
@@ -233,7 +235,34 @@ impl ColumnIndex {
                 found: header.join(", "),
             });
         }
-        Ok(ColumnIndex { positions, display })
+        let others = header
+            .iter()
+            .enumerate()
+            .filter(|(position, name)| {
+                !positions.contains(&Some(*position))
+                    && !name.trim().trim_start_matches('\u{feff}').is_empty()
+            })
+            .map(|(position, name)| {
+                (
+                    position,
+                    name.trim().trim_start_matches('\u{feff}').to_owned(),
+                )
+            })
+            .collect();
+        Ok(ColumnIndex {
+            positions,
+            display,
+            others,
+        })
+    }
+
+    /// The file's columns that are none of the kind's, with their text in `row`: (header as
+    /// written, value). A customer file keeps them as the centre's own attributes.
+    pub fn others<'r>(&'r self, row: &'r [String]) -> Vec<(&'r str, &'r str)> {
+        self.others
+            .iter()
+            .map(|(position, name)| (name.as_str(), row.get(*position).map_or("", String::as_str)))
+            .collect()
     }
 
     /// Whether the file has canonical column number `column`.

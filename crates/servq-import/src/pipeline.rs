@@ -5,8 +5,9 @@
 
 use jiff::tz::TimeZone;
 use servq_core::{
-    AgentId, AgentStateInterval, AgentStateRecord, Contact, ContactRecord, FieldError, Label,
-    RATING_COLUMNS, RATING_REQUIRED, RatingRecord, SURVEY_COLUMNS, SURVEY_REQUIRED, SurveyRecord,
+    AgentId, AgentStateInterval, AgentStateRecord, CUSTOMER_COLUMNS, CUSTOMER_REQUIRED, Contact,
+    ContactRecord, CustomerRecord, FieldError, Label, RATING_COLUMNS, RATING_REQUIRED,
+    RatingRecord, SURVEY_COLUMNS, SURVEY_REQUIRED, SurveyRecord,
 };
 use servq_store::{
     AgentRecord, ContactImport, DuplicateKey, ImportRowError, ImportSummary, StateImport, Store,
@@ -33,16 +34,19 @@ pub enum ImportKind {
     /// 360° ratings of agents, keyed by rating_id; each must name a roster agent and a rater
     /// who may give it.
     Ratings,
+    /// Customer profiles, keyed by customer_id; other columns kept as the centre's attributes.
+    Customers,
 }
 
 impl ImportKind {
     /// Every kind, in the order the import page offers them.
-    pub const ALL: [ImportKind; 5] = [
+    pub const ALL: [ImportKind; 6] = [
         ImportKind::Contacts,
         ImportKind::AgentStates,
         ImportKind::Agents,
         ImportKind::SurveyResults,
         ImportKind::Ratings,
+        ImportKind::Customers,
     ];
 
     /// The name in the API and the import log.
@@ -53,6 +57,7 @@ impl ImportKind {
             ImportKind::Agents => "agents",
             ImportKind::SurveyResults => "survey_results",
             ImportKind::Ratings => "ratings",
+            ImportKind::Customers => "customers",
         }
     }
 
@@ -70,6 +75,7 @@ impl ImportKind {
             ImportKind::Agents => AGENT_COLUMNS,
             ImportKind::SurveyResults => SURVEY_COLUMNS,
             ImportKind::Ratings => RATING_COLUMNS,
+            ImportKind::Customers => CUSTOMER_COLUMNS,
         }
     }
 
@@ -81,6 +87,7 @@ impl ImportKind {
             ImportKind::Agents => AGENT_REQUIRED,
             ImportKind::SurveyResults => SURVEY_REQUIRED,
             ImportKind::Ratings => RATING_REQUIRED,
+            ImportKind::Customers => CUSTOMER_REQUIRED,
         }
     }
 }
@@ -338,6 +345,7 @@ pub async fn import_table(
             import_survey_results(store, reader, zone, errors, progress).await
         }
         ImportKind::Ratings => import_ratings(store, reader, errors, progress).await,
+        ImportKind::Customers => import_customers(store, reader, errors, progress).await,
     }
 }
 
@@ -445,15 +453,19 @@ async fn import_agents(
     Ok(Outcome::Imported(store.upsert_agents(&agents).await?))
 }
 
-/// Reads every row of a file whose rows the store checks as a whole (survey results, ratings):
-/// each row parsed by `parse` with a lookup of its values by canonical column name, bad rows
-/// recorded in `errors`; the parsed records with their lines, and the number of rows.
+/// Reads every row of a file whose rows the store checks as a whole (survey results, ratings,
+/// customers): each row parsed by `parse` with a lookup of its values by canonical column name
+/// and the file's other columns as (header, value), bad rows recorded in `errors`; the parsed
+/// records with their lines, and the number of rows.
 fn parse_rows<R>(
     reader: &mut TableReader,
     names: &'static [&'static str],
     errors: &mut Errors,
     progress: &mut impl FnMut(Progress),
-    parse: impl for<'r> Fn(&dyn Fn(&str) -> Option<&'r str>) -> Result<R, Vec<FieldError>>,
+    parse: impl for<'r> Fn(
+        &dyn Fn(&str) -> Option<&'r str>,
+        &[(&'r str, &'r str)],
+    ) -> Result<R, Vec<FieldError>>,
 ) -> Result<(Vec<(u64, R)>, u64), PipelineError> {
     let mut records = Vec::new();
     let mut row = Vec::new();
@@ -479,7 +491,7 @@ fn parse_rows<R>(
                 .position(|column| *column == name)
                 .map(|index| columns.get(&row, index))
         };
-        match parse(&lookup) {
+        match parse(&lookup, &columns.others(&row)) {
             Ok(record) => records.push((line, record)),
             Err(field_errors) => errors.row(line, columns, names, &field_errors),
         }
@@ -522,9 +534,13 @@ async fn import_survey_results(
     mut progress: impl FnMut(Progress),
 ) -> Result<Outcome, PipelineError> {
     let names = SURVEY_COLUMNS;
-    let (records, rows) = parse_rows(&mut reader, names, &mut errors, &mut progress, |field| {
-        SurveyRecord::parse(field, zone)
-    })?;
+    let (records, rows) = parse_rows(
+        &mut reader,
+        names,
+        &mut errors,
+        &mut progress,
+        |field, _| SurveyRecord::parse(field, zone),
+    )?;
     let clean = errors.rejection.error_count == 0;
     if clean {
         progress(Progress::merging(&reader, rows));
@@ -540,6 +556,31 @@ async fn import_survey_results(
 
 /// 360° ratings: every row parsed, then checked by the store against the roster and the users
 /// (who may rate whom) and written in one transaction; a bad file writes nothing.
+async fn import_customers(
+    store: &Store,
+    mut reader: TableReader,
+    mut errors: Errors,
+    mut progress: impl FnMut(Progress),
+) -> Result<Outcome, PipelineError> {
+    let names = CUSTOMER_COLUMNS;
+    let (records, rows) = parse_rows(
+        &mut reader,
+        names,
+        &mut errors,
+        &mut progress,
+        |field, others| CustomerRecord::parse(field, others),
+    )?;
+    let clean = errors.rejection.error_count == 0;
+    if clean {
+        progress(Progress::merging(&reader, rows));
+    }
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let checked = store
+        .import_customers(&records, reader.path(), now_ms, clean)
+        .await?;
+    Ok(checked_outcome(&reader, names, errors, clean, checked))
+}
+
 async fn import_ratings(
     store: &Store,
     mut reader: TableReader,
@@ -547,9 +588,13 @@ async fn import_ratings(
     mut progress: impl FnMut(Progress),
 ) -> Result<Outcome, PipelineError> {
     let names = RATING_COLUMNS;
-    let (records, rows) = parse_rows(&mut reader, names, &mut errors, &mut progress, |field| {
-        RatingRecord::parse(field)
-    })?;
+    let (records, rows) = parse_rows(
+        &mut reader,
+        names,
+        &mut errors,
+        &mut progress,
+        |field, _| RatingRecord::parse(field),
+    )?;
     let clean = errors.rejection.error_count == 0;
     if clean {
         progress(Progress::merging(&reader, rows));

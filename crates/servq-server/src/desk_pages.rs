@@ -515,28 +515,15 @@ pub(crate) async fn ticket_page(
             detail: event.detail,
         })
         .collect();
-    // the customer's history
-    let (contacts, tickets) = state
-        .store
-        .customer_history(&ticket.customer_id, 20)
-        .await
-        .map_err(Problem::internal)?;
-    // serving the customer needs their history (contacts and tickets, never evaluations, QA
-    // scores or performance figures); each look at it is audited
-    if !contacts.is_empty() || tickets.len() > 1 {
-        state
-            .store
-            .audit(
-                &user.actor(),
-                crate::now_ms(),
-                "view_customer_history",
-                "customer",
-                &ticket.customer_id,
-                &serde_json::json!({"ticket": ticket.ticket_id}).to_string(),
-            )
-            .await
-            .map_err(Problem::internal)?;
-    }
+    // serving the customer needs their history (never evaluations, QA scores or performance
+    // figures); each look at it is audited
+    let customer = crate::customers::card(
+        &state,
+        &user,
+        &ticket.customer_id,
+        serde_json::json!({"ticket": ticket.ticket_id}),
+    )
+    .await?;
     let used_articles = state
         .store
         .kb_ticket_articles(&ticket.ticket_id)
@@ -579,29 +566,8 @@ pub(crate) async fn ticket_page(
         outcomes: servq_desk::ReturnVisitOutcome::ALL,
         attachments,
         events,
-        other_tickets: tickets
-            .iter()
-            .filter(|other| other.ticket_id != ticket.ticket_id)
-            .map(|other| OtherTicket {
-                id: other.ticket_id.clone(),
-                href: path_segment(&other.ticket_id),
-                created: local_time(&zone, Some(other.created_ms)),
-                subject: other.subject.clone(),
-                status: other.status,
-            })
-            .collect(),
-        contacts: contacts
-            .iter()
-            .map(|contact| ContactLine {
-                id: contact.contact_id.clone(),
-                href: path_segment(&contact.contact_id),
-                at: local_time(&zone, Some(contact.offered_ms)),
-                channel: contact.channel.clone(),
-                queue: contact.queue.clone(),
-                category: contact.category.clone(),
-                agent: contact.agent_id.clone(),
-            })
-            .collect(),
+        customer,
+        customer_href: path_segment(&ticket.customer_id),
         ticket,
     };
     Ok(render(&page)?.into_response())
@@ -621,24 +587,6 @@ struct EventLine {
     actor: String,
     kind: String,
     detail: String,
-}
-
-struct OtherTicket {
-    id: String,
-    href: String,
-    created: String,
-    subject: String,
-    status: TicketStatus,
-}
-
-struct ContactLine {
-    id: String,
-    href: String,
-    at: String,
-    channel: String,
-    queue: String,
-    category: String,
-    agent: String,
 }
 
 #[derive(askama::Template)]
@@ -671,8 +619,10 @@ struct TicketPage<'a> {
     outcomes: [servq_desk::ReturnVisitOutcome; 3],
     attachments: Vec<servq_store::Attachment>,
     events: Vec<EventLine>,
-    other_tickets: Vec<OtherTicket>,
-    contacts: Vec<ContactLine>,
+    /// The customer card (serving staff only).
+    customer: Option<crate::customers::CustomerCard>,
+    /// The customer's id as a path segment.
+    customer_href: String,
     /// Articles used on this ticket: (id as a path segment, title, version).
     used_articles: Vec<(String, String, i64)>,
 }

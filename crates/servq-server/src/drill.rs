@@ -7,7 +7,7 @@ use axum::{
     extract::{Query, State, rejection::QueryRejection},
     response::{IntoResponse, Redirect, Response},
 };
-use jiff::{Timestamp, tz::TimeZone};
+use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use servq_kpi::ContactSubset;
 use servq_store::{ContactListQuery, ContactRow};
@@ -47,13 +47,7 @@ fn parse_subset(locale: Locale, name: Option<&str>) -> Result<ContactSubset, Pro
 
 /// A contact's time in the centre's zone, `2026-11-02T09:00:05+08:00`.
 fn zoned(ms: i64, zone: &TimeZone) -> String {
-    Timestamp::from_millisecond(ms)
-        .map(|t| {
-            t.to_zoned(zone.clone())
-                .strftime("%Y-%m-%dT%H:%M:%S%:z")
-                .to_string()
-        })
-        .unwrap_or_default()
+    servq_app::rfc3339_in(ms, zone)
 }
 
 fn seconds(ms: i64) -> f64 {

@@ -748,7 +748,7 @@ struct ImportPage<'a> {
     title: String,
     header: String,
     csrf: &'a str,
-    kinds: [&'static str; 7],
+    kinds: [&'static str; FileKind::ALL.len()],
     strings: String,
     /// The last column mapping per kind, for the map field (JSON island).
     maps: String,

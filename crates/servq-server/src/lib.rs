@@ -10,6 +10,7 @@ mod api;
 pub mod auth;
 mod briefing;
 mod coaching_plan;
+mod customers;
 mod dashboard;
 pub mod desk;
 mod desk_pages;
@@ -444,6 +445,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(dashboard::dashboard))
         .route("/contacts", get(drill::contacts_page))
         .route("/contacts/{id}", get(transcript::contact_page))
+        .route("/customers/{id}", get(customers::customer_page))
         .route("/import", get(imports::import_page))
         .route("/import/template/{kind}", get(imports::template))
         .route("/audit", get(pages::audit_page))
@@ -690,6 +692,7 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         ("/api/v1/audit", get(api::audit)),
         ("/api/v1/contacts", get(drill::contacts_api)),
+        ("/api/v1/customers/{id}", get(customers::customer_api)),
         (
             "/api/v1/contacts/{id}/transcript",
             get(transcript::transcript_api),

@@ -123,6 +123,7 @@ impl Modify for Security {
         crate::api::audit,
         crate::drill::contacts_api,
         crate::transcript::transcript_api,
+        crate::customers::customer_api,
         crate::evaluations::scorecard,
         crate::evaluations::sample,
         crate::evaluations::queue,

@@ -230,9 +230,22 @@ pub(crate) async fn contact_page(
         .map_err(Problem::internal)?;
     let inspector = user.user.role.allows(Permission::EvaluateQuality);
     let make_case = user.user.role.allows(Permission::EditKnowledge);
+    let customer = match &contact.customer_id {
+        Some(customer_id) => {
+            crate::customers::card(
+                &state,
+                &user,
+                customer_id,
+                serde_json::json!({"contact": id}),
+            )
+            .await?
+        }
+        None => None,
+    };
     let page = ContactPage {
         kb_query: contact.category.clone(),
         make_case,
+        customer,
         contact_id: id.clone(),
         i18n: Text::new(locale),
         title: t(locale, "contact.title").replace("{id}", &id),
@@ -341,6 +354,8 @@ struct ContactPage {
     make_case: bool,
     /// The contact's id as stored (the case draft form sends it).
     contact_id: String,
+    /// The customer card (serving staff only).
+    customer: Option<crate::customers::CustomerCard>,
 }
 
 struct HitRow<'a> {

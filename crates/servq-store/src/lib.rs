@@ -13,6 +13,7 @@ mod calibrations;
 mod coaching;
 mod contacts;
 mod cubes;
+mod customers;
 mod evaluations;
 mod goals;
 mod import;
@@ -57,6 +58,10 @@ pub use calibrations::{Calibration, CalibrationSummary};
 pub use coaching::{CoachingSession, EvaluationAnswers};
 pub use contacts::{ContactDetail, ContactListQuery, ContactPage, ContactRow};
 pub use cubes::DEFAULT_CENTRE_ZONE;
+pub use customers::{
+    CustomerContactLine, CustomerHistory, CustomerSurveyLine, CustomerTicketLine,
+    CustomerVisitLine, StoredCustomer,
+};
 pub use evaluations::{
     Evaluation, EvaluationCreated, EvaluationRevision, EvaluationScore, EvaluationStatus,
     EvaluationStep, NewEvaluation, QueueItem, SamplingCandidate, StoredScorecard,
@@ -87,9 +92,9 @@ pub use surveys::{
 pub use targets::{KpiAlert, NewTarget, StoredModel, StoredTarget};
 pub use tasks::{Task, TaskComment, TaskStatus};
 pub use tickets::{
-    Attachment, ClockRow, CustomerContact, DeskTable, EscalationPass, ListedTicket, NewTicket,
-    OutboxMessage, PickAgent, ReturnVisit, Ticket, TicketChange, TicketEvent, TicketGroup,
-    TicketListPage, TicketListQuery, TicketSort,
+    Attachment, ClockRow, DeskTable, EscalationPass, ListedTicket, NewTicket, OutboxMessage,
+    PickAgent, ReturnVisit, Ticket, TicketChange, TicketEvent, TicketGroup, TicketListPage,
+    TicketListQuery, TicketSort,
 };
 pub use training::{
     Assignment, Attempt, AttemptStatus, CaseWalk, CourseFeedback, CourseItem, StoredCase,

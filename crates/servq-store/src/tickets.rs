@@ -1213,65 +1213,6 @@ impl Store {
     }
 }
 
-/// A contact of a customer, for the ticket page's history.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CustomerContact {
-    /// Contact id.
-    pub contact_id: String,
-    /// Offered, UTC ms.
-    pub offered_ms: i64,
-    /// Channel.
-    pub channel: String,
-    /// Queue.
-    pub queue: String,
-    /// Category.
-    pub category: String,
-    /// Agent, empty if unanswered.
-    pub agent_id: String,
-}
-
-impl Store {
-    /// A customer's latest contacts and tickets (the full history on a ticket's page).
-    pub async fn customer_history(
-        &self,
-        customer_id: &str,
-        limit: i64,
-    ) -> Result<(Vec<CustomerContact>, Vec<Ticket>)> {
-        let contacts = sqlx::query(
-            "SELECT contact_id, offered_at, channel, queue, category, agent_id FROM contacts \
-             WHERE customer_id = $1 ORDER BY offered_at DESC LIMIT $2",
-        )
-        .bind(customer_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok(CustomerContact {
-                contact_id: row.try_get(0)?,
-                offered_ms: row.try_get(1)?,
-                channel: row.try_get(2)?,
-                queue: row.try_get(3)?,
-                category: row.try_get(4)?,
-                agent_id: row.try_get(5)?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        let tickets = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {TICKET_COLUMNS} FROM tickets WHERE customer_id = $1 \
-             ORDER BY created_at DESC LIMIT $2"
-        )))
-        .bind(customer_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(ticket_of)
-        .collect::<Result<Vec<_>>>()?;
-        Ok((contacts, tickets))
-    }
-}
-
 impl Store {
     /// A team's agents (the roster) with their open tickets.
     pub async fn team_load(&self, team: &str) -> Result<Vec<(String, i64)>> {

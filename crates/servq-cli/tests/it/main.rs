@@ -11,6 +11,7 @@ use std::{
 mod admin;
 mod analysis;
 mod briefing;
+mod customers;
 mod desk;
 mod evaluation;
 mod goals;

@@ -120,7 +120,11 @@ async fn a_contact_page_shows_its_facts_its_repeat_and_what_to_do_next() {
         let ticket_id = ticket["id"].as_str().unwrap();
         let (_, ticket_page) = supervisor.get_text(&format!("/tickets/{ticket_id}")).await;
         assert!(
-            ticket_page.contains("id=\"customer-contacts\""),
+            ticket_page.contains("id=\"customer-card\""),
+            "{ticket_page}"
+        );
+        assert!(
+            ticket_page.contains("href=\"/customers/C-77\""),
             "{ticket_page}"
         );
         assert!(

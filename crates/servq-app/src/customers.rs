@@ -1,0 +1,264 @@
+//! Customers (docs/customers.md): one customer's profile and history as one timeline — contacts,
+//! tickets, survey answers, return visits, newest first — with the measures the customer page
+//! and `servq customers show` give, and who sees the personal fields whole.
+
+use anyhow::Result;
+use serde_json::{Value, json};
+use servq_store::{CustomerHistory, Store, StoredCustomer};
+
+/// What happened with a customer, as the timeline lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineEntry {
+    /// `contact`, `ticket`, `survey` or `return_visit` (the contract's kinds).
+    pub kind: &'static str,
+    /// The contact, ticket or response id (a return visit: its ticket).
+    pub id: String,
+    /// When, UTC ms.
+    pub at_ms: i64,
+    /// The page it opens.
+    pub link: String,
+    /// A ticket of the complaint type.
+    pub complaint: bool,
+    /// What to show beside it (plain text): channel · queue · category · agent; a ticket's
+    /// subject and status; a survey's CSAT/NPS and comment; a visit's outcome.
+    pub summary: String,
+}
+
+/// The customer page's figures, over everything stored (never capped by a limit).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomerMeasures {
+    /// Contacts.
+    pub contacts: usize,
+    /// Tickets (complaints included).
+    pub tickets: usize,
+    /// Tickets of the complaint type.
+    pub complaints: usize,
+    /// Tickets not yet resolved or closed.
+    pub open_tickets: usize,
+    /// Mean CSAT (1–5) of the survey answers with one.
+    pub csat_mean: Option<f64>,
+    /// Answered contacts followed by another within the FCR window, over answered contacts.
+    pub repeat_contact_rate: Option<f64>,
+}
+
+/// A customer as the page and the command line show them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerView {
+    /// The id.
+    pub customer_id: String,
+    /// The profile, when one was imported or saved (history may name a customer without one).
+    pub profile: Option<StoredCustomer>,
+    /// Newest first; capped by the caller's limit.
+    pub timeline: Vec<TimelineEntry>,
+    /// Over all of the history.
+    pub measures: CustomerMeasures,
+}
+
+/// The history as one list, newest first (ties: kind, then id).
+pub fn timeline(history: &CustomerHistory) -> Vec<TimelineEntry> {
+    let mut entries = Vec::new();
+    for contact in &history.contacts {
+        let parts: Vec<&str> = [
+            contact.channel.as_str(),
+            contact.queue.as_str(),
+            contact.category.as_str(),
+            contact.agent_id.as_str(),
+        ]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect();
+        entries.push(TimelineEntry {
+            kind: "contact",
+            id: contact.contact_id.clone(),
+            at_ms: contact.offered_ms,
+            link: format!("/contacts/{}", crate::path_segment(&contact.contact_id)),
+            complaint: false,
+            summary: parts.join(" · "),
+        });
+    }
+    for ticket in &history.tickets {
+        entries.push(TimelineEntry {
+            kind: "ticket",
+            id: ticket.ticket_id.clone(),
+            at_ms: ticket.created_ms,
+            link: format!("/tickets/{}", crate::path_segment(&ticket.ticket_id)),
+            complaint: ticket.ticket_type == servq_desk::COMPLAINT,
+            summary: ticket.subject.clone(),
+        });
+    }
+    for survey in &history.surveys {
+        let mut parts = Vec::new();
+        if let Some(csat) = survey.csat {
+            parts.push(format!("CSAT {csat}"));
+        }
+        if let Some(nps) = survey.nps {
+            parts.push(format!("NPS {nps}"));
+        }
+        if !survey.comment.is_empty() {
+            parts.push(survey.comment.clone());
+        }
+        entries.push(TimelineEntry {
+            kind: "survey",
+            id: survey.response_id.clone(),
+            at_ms: survey.responded_ms,
+            link: format!("/contacts/{}", crate::path_segment(&survey.contact_id)),
+            complaint: false,
+            summary: parts.join(" · "),
+        });
+    }
+    for visit in &history.visits {
+        entries.push(TimelineEntry {
+            kind: "return_visit",
+            id: visit.ticket_id.clone(),
+            at_ms: visit.visited_ms,
+            link: format!("/tickets/{}", crate::path_segment(&visit.ticket_id)),
+            complaint: true,
+            summary: visit.outcome.clone(),
+        });
+    }
+    entries.sort_by(|a, b| {
+        b.at_ms
+            .cmp(&a.at_ms)
+            .then_with(|| a.kind.cmp(b.kind))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    entries
+}
+
+/// Customer `customer_id`'s profile, timeline (at most `limit` entries; `None`: all) and
+/// measures; `None` when nothing at all is stored about them.
+pub async fn view(
+    store: &Store,
+    customer_id: &str,
+    limit: Option<usize>,
+) -> Result<Option<CustomerView>> {
+    let customer_id = customer_id.trim();
+    let profile = store.customer(customer_id).await?;
+    let history = store.customer_history(customer_id, None).await?;
+    if profile.is_none()
+        && history.contacts.is_empty()
+        && history.tickets.is_empty()
+        && history.surveys.is_empty()
+    {
+        return Ok(None);
+    }
+    let settings = store.kpi_settings().await?;
+    let times: Vec<(i64, bool)> = history
+        .contacts
+        .iter()
+        .map(|c| (c.offered_ms, c.answered))
+        .collect();
+    let csat: Vec<i64> = history.surveys.iter().filter_map(|s| s.csat).collect();
+    let measures = CustomerMeasures {
+        contacts: history.contacts.len(),
+        tickets: history.tickets.len(),
+        complaints: history
+            .tickets
+            .iter()
+            .filter(|t| t.ticket_type == servq_desk::COMPLAINT)
+            .count(),
+        open_tickets: history
+            .tickets
+            .iter()
+            .filter(|t| t.status == "open" || t.status == "waiting_customer")
+            .count(),
+        csat_mean: (!csat.is_empty()).then(|| csat.iter().sum::<i64>() as f64 / csat.len() as f64),
+        repeat_contact_rate: servq_core::repeat_contact_rate(&times, settings.fcr_window_ms),
+    };
+    let mut timeline = timeline(&history);
+    if let Some(limit) = limit {
+        timeline.truncate(limit);
+    }
+    Ok(Some(CustomerView {
+        customer_id: customer_id.to_owned(),
+        profile,
+        timeline,
+        measures,
+    }))
+}
+
+/// Whether `agent_id` serves customer `customer_id` now — assigned one of their open tickets,
+/// or handled one of their contacts in the last 30 days — and so sees their phone and e-mail
+/// whole (docs/customers.md#access).
+pub async fn serves(store: &Store, agent_id: &str, customer_id: &str, now_ms: i64) -> Result<bool> {
+    const RECENT_MS: i64 = 30 * 86_400_000;
+    let history = store.customer_history(customer_id, Some(200)).await?;
+    Ok(history
+        .tickets
+        .iter()
+        .any(|t| t.assignee == agent_id && (t.status == "open" || t.status == "waiting_customer"))
+        || history
+            .contacts
+            .iter()
+            .any(|c| c.agent_id == agent_id && now_ms - c.offered_ms <= RECENT_MS))
+}
+
+/// The profile's phone and e-mail as a reader sees them: whole for `whole`, else masked.
+pub fn personal_fields(profile: &StoredCustomer, whole: bool) -> (String, String) {
+    let record = &profile.record;
+    if whole {
+        (record.phone.clone(), record.email.clone())
+    } else {
+        (
+            servq_core::mask_phone(&record.phone),
+            servq_core::mask_email(&record.email),
+        )
+    }
+}
+
+/// A customer as the `servq customers show --format json` contract and `GET
+/// /api/v1/customers/{id}` write it; times in the centre's zone. Phone and e-mail whole only
+/// when `whole`.
+pub fn view_json(view: &CustomerView, zone: &jiff::tz::TimeZone, whole: bool) -> Value {
+    let profile = view.profile.as_ref();
+    let day = |d: Option<jiff::civil::Date>| d.map(|d| d.to_string());
+    let (phone, email) = profile.map_or((String::new(), String::new()), |p| {
+        personal_fields(p, whole)
+    });
+    let m = &view.measures;
+    json!({
+        "customer_id": view.customer_id,
+        "name": profile.map_or("", |p| p.record.name.as_str()),
+        "phone": phone,
+        "email": email,
+        "language": profile.map_or("", |p| p.record.language.as_str()),
+        "segment": profile.map_or("", |p| p.record.segment.as_str()),
+        "tags": profile.map_or(Vec::new(), |p| p.record.tags.clone()),
+        "since": profile.and_then(|p| day(p.record.since)),
+        "closed_at": profile.and_then(|p| day(p.record.closed_at)),
+        "attributes": profile.map_or(json!({}), |p| json!(p.record.attributes)),
+        "timeline": view.timeline.iter().map(|entry| json!({
+            "kind": entry.kind,
+            "id": entry.id,
+            "at": crate::rfc3339_in(entry.at_ms, zone),
+            "complaint": entry.complaint,
+            "summary": entry.summary,
+        })).collect::<Vec<_>>(),
+        "measures": {
+            "contacts": m.contacts,
+            "tickets": m.tickets,
+            "complaints": m.complaints,
+            "open_tickets": m.open_tickets,
+            "csat_mean": m.csat_mean.map(crate::analysis::json_number),
+            "repeat_contact_rate": m.repeat_contact_rate.map(crate::analysis::json_number),
+        },
+    })
+}
+
+/// Whether a reader sees a customer's phone and e-mail whole: desk managers (supervisors,
+/// administrators) always; anyone else only while serving the customer ([`serves`]).
+pub async fn sees_personal_fields(
+    store: &Store,
+    role: servq_core::Role,
+    agent_id: Option<&str>,
+    customer_id: &str,
+    now_ms: i64,
+) -> Result<bool> {
+    if role.allows(servq_core::Permission::ManageDesk) {
+        return Ok(true);
+    }
+    match agent_id {
+        Some(agent) => serves(store, agent, customer_id, now_ms).await,
+        None => Ok(false),
+    }
+}

@@ -1,0 +1,96 @@
+//! `servq customers`: one customer's profile, timeline and measures (docs/customers.md). The
+//! command line reads the store directly, as its owner: personal fields whole, the look audited.
+
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use servq_app::customers as app;
+
+use crate::config::Config;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CustomersCommand {
+    /// A customer's profile, every contact, ticket, survey answer and return visit (newest
+    /// first) and the measures.
+    Show {
+        id: String,
+        /// At most this many timeline entries (default: all).
+        #[arg(long)]
+        limit: Option<usize>,
+        /// text or json.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
+}
+
+pub async fn run(config: &Config, command: CustomersCommand) -> Result<ExitCode> {
+    let store = config.open_store().await?;
+    let result = run_with(&store, command).await;
+    store.close().await;
+    result
+}
+
+async fn run_with(store: &servq_store::Store, command: CustomersCommand) -> Result<ExitCode> {
+    match command {
+        CustomersCommand::Show { id, limit, format } => {
+            let Some(view) = app::view(store, &id, limit).await? else {
+                bail!("no customer {id}: no profile, contact, ticket or survey answer names it");
+            };
+            store
+                .audit(
+                    &servq_app::cli_actor(),
+                    servq_app::now_ms(),
+                    "view_customer",
+                    "customer",
+                    &view.customer_id,
+                    "{\"personal_fields\":true}",
+                )
+                .await?;
+            let (_, zone) = servq_app::centre_zone(store).await?;
+            let json = app::view_json(&view, &zone, true);
+            if format == "json" {
+                println!("{}", serde_json::to_string_pretty(&json)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("customer {}", view.customer_id);
+            for key in [
+                "name",
+                "phone",
+                "email",
+                "language",
+                "segment",
+                "since",
+                "closed_at",
+            ] {
+                if let Some(value) = json[key].as_str().filter(|v| !v.is_empty()) {
+                    println!("  {key}: {value}");
+                }
+            }
+            if let Some(tags) = json["tags"].as_array().filter(|t| !t.is_empty()) {
+                let tags: Vec<&str> = tags.iter().filter_map(|t| t.as_str()).collect();
+                println!("  tags: {}", tags.join("; "));
+            }
+            let m = &view.measures;
+            println!(
+                "  contacts {}, tickets {} ({} complaints, {} open), CSAT mean {}, repeat-contact rate {}",
+                m.contacts,
+                m.tickets,
+                m.complaints,
+                m.open_tickets,
+                m.csat_mean.map_or("—".to_owned(), |v| format!("{v:.2}")),
+                m.repeat_contact_rate
+                    .map_or("—".to_owned(), |v| format!("{:.1}%", v * 100.0)),
+            );
+            for entry in json["timeline"].as_array().into_iter().flatten() {
+                println!(
+                    "{}  {:<12} {}  {}",
+                    entry["at"].as_str().unwrap_or(""),
+                    entry["kind"].as_str().unwrap_or(""),
+                    entry["id"].as_str().unwrap_or(""),
+                    entry["summary"].as_str().unwrap_or("")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

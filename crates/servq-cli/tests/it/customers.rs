@@ -1,0 +1,152 @@
+//! `servq import customers` and `servq customers show` on both databases: a profile file as
+//! people make them (BOM, CRLF, an extra column, hostile text), refused whole with every bad
+//! field named, idempotent; the timeline holds every contact, ticket and survey answer of the
+//! customer after their imports, newest first, in the centre's offset; the measures count them.
+
+use serde_json::Value;
+
+use crate::*;
+
+#[tokio::test]
+async fn a_customers_timeline_holds_everything_imported_about_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let bad = write(
+        "bad.csv",
+        "customer_id,email,language,since,closed_at\nC1,not-an-address,fr,2026-12-01,2026-11-01\n",
+    );
+    let customers = write(
+        "customers.csv",
+        "\u{feff}customer_id,name,phone,email,language,segment,tags,since,会员等级\r\n\
+         C1,=HYPERLINK(\"http://x\"),13800138000,Li@Example.com,zh-TW,VIP,老客户；投诉过,2019-03-01,金卡\r\n\
+         C2,王五,,,,,,,\r\n",
+    );
+    // C1: three contacts (one unanswered, one repeat within the 7-day window), C2 one
+    let contacts = write(
+        "contacts.csv",
+        "contact_id,channel,queue,customer_id,agent_id,offered_at,answered_at,ended_at,category\n\
+         K1,voice,card,C1,A1,2026-11-02 09:00:00,2026-11-02 09:00:10,2026-11-02 09:05:00,loss\n\
+         K2,voice,card,C1,A1,2026-11-04 10:00:00,2026-11-04 10:00:05,2026-11-04 10:03:00,bill\n\
+         K3,voice,card,C1,,2026-11-20 11:00:00,,2026-11-20 11:01:00,bill\n\
+         K4,voice,card,C2,A2,2026-11-03 09:00:00,2026-11-03 09:00:05,2026-11-03 09:02:00,bill\n\
+         K5,voice,card,C9,A2,2026-11-06 09:00:00,2026-11-06 09:00:05,2026-11-06 09:02:00,bill\n",
+    );
+    let tickets = write(
+        "tickets.csv",
+        "ticket_id,ticket_type,category,priority,subject,customer_id,created_at\n\
+         T1,complaint,billing,high,多扣了年费,C1,2026-11-05 08:30:00\n\
+         T2,consult,bill_query,normal,账单日,C2,2026-11-05 09:00:00\n",
+    );
+    let surveys = write(
+        "results.csv",
+        "response_id,contact_id,responded_at,csat\nR1,K1,2026-11-02 09:10:00,2\nR2,K2,2026-11-04 10:10:00,4\nR3,K4,2026-11-03 09:10:00,5\n",
+    );
+    for db in TestDatabase::both().await {
+        let refused = servq(&db, &["import", "customers", &bad]);
+        assert_eq!(refused.status.code(), Some(1));
+        let report = stderr(&refused);
+        for expected in [
+            format!("{bad}:2: email:"),
+            format!("{bad}:2: language:"),
+            format!("{bad}:2: closed_at: the customer left before joining"),
+        ] {
+            assert!(report.contains(&expected), "{expected}\n{report}");
+        }
+        let nothing = servq(&db, &["customers", "show", "C1"]);
+        assert!(!nothing.status.success(), "nothing was stored");
+        let imported = servq_ok(&db, &["import", "customers", &customers]);
+        assert!(
+            stderr(&imported).contains("2 new, 0 updated, 0 unchanged"),
+            "{}",
+            stderr(&imported)
+        );
+        let again = servq_ok(&db, &["import", "customers", &customers]);
+        assert!(
+            stderr(&again).contains("0 new, 0 updated, 2 unchanged"),
+            "{}",
+            stderr(&again)
+        );
+        servq_ok(&db, &["import", "contacts", &contacts]);
+        servq_ok(&db, &["import", "tickets", &tickets]);
+        servq_ok(&db, &["import", "survey-results", &surveys]);
+        let shown: Value = serde_json::from_slice(
+            &servq_ok(&db, &["customers", "show", "C1", "--format", "json"]).stdout,
+        )
+        .unwrap();
+        assert_eq!(shown["customer_id"], "C1");
+        assert_eq!(shown["name"], "=HYPERLINK(\"http://x\")");
+        assert_eq!(shown["email"], "li@example.com");
+        assert_eq!(shown["segment"], "VIP");
+        assert_eq!(shown["tags"], serde_json::json!(["老客户", "投诉过"]));
+        assert_eq!(shown["attributes"]["会员等级"], "金卡");
+        let timeline: Vec<(String, String, String)> = shown["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["kind"].as_str().unwrap().to_owned(),
+                    e["id"].as_str().unwrap().to_owned(),
+                    e["at"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let expected = [
+            ("contact", "K3", "2026-11-20T11:00:00+08:00"),
+            ("ticket", "T1", "2026-11-05T08:30:00+08:00"),
+            ("survey", "R2", "2026-11-04T10:10:00+08:00"),
+            ("contact", "K2", "2026-11-04T10:00:00+08:00"),
+            ("survey", "R1", "2026-11-02T09:10:00+08:00"),
+            ("contact", "K1", "2026-11-02T09:00:00+08:00"),
+        ]
+        .map(|(k, i, a)| (k.to_owned(), i.to_owned(), a.to_owned()));
+        assert_eq!(timeline, expected);
+        let m = &shown["measures"];
+        assert_eq!(m["contacts"], 3);
+        assert_eq!(m["tickets"], 1);
+        assert_eq!(m["complaints"], 1);
+        assert_eq!(m["csat_mean"], 3.0);
+        // K1 answered, repeated by K2 two days later (7-day window); K2 answered, next contact
+        // 16 days later; K3 unanswered: 1 of 2
+        assert_eq!(m["repeat_contact_rate"], 0.5);
+        let capped: Value = serde_json::from_slice(
+            &servq_ok(
+                &db,
+                &[
+                    "customers",
+                    "show",
+                    "C1",
+                    "--format",
+                    "json",
+                    "--limit",
+                    "2",
+                ],
+            )
+            .stdout,
+        )
+        .unwrap();
+        assert_eq!(capped["timeline"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            capped["measures"], shown["measures"],
+            "measures count everything"
+        );
+        // a customer known only from a contact still shows; an unknown one is refused
+        let only_history: Value = serde_json::from_slice(
+            &servq_ok(&db, &["customers", "show", "C9", "--format", "json"]).stdout,
+        )
+        .unwrap();
+        assert_eq!(only_history["name"], "");
+        assert_eq!(only_history["timeline"].as_array().unwrap().len(), 1);
+        let unknown = servq(&db, &["customers", "show", "nobody"]);
+        assert!(!unknown.status.success());
+        assert!(
+            stderr(&unknown).contains("no customer nobody"),
+            "{}",
+            stderr(&unknown)
+        );
+    }
+}

@@ -1,0 +1,275 @@
+//! Customers over HTTP (docs/customers.md): `/customers/{id}` — the profile, the measures and
+//! the whole timeline — `GET /api/v1/customers/{id}`, and the customer card on the ticket and
+//! contact pages (the last interactions). Anyone who serves customers (HandleTickets) sees a
+//! customer's service history, never other agents' evaluations or scores; phone and e-mail are
+//! masked unless the reader serves the customer or manages the desk; every look is audited.
+
+use askama::Template;
+use axum::{
+    Json,
+    extract::{
+        Path, Query, State,
+        rejection::{PathRejection, QueryRejection},
+    },
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use serde_json::Value;
+use servq_app::customers::{self as app, CustomerView};
+use servq_core::Permission;
+
+use crate::{
+    AppState, Problem,
+    auth::CurrentUser,
+    desk_pages::local_time,
+    i18n::t,
+    pages::{Text, render, signed_in_header},
+};
+
+/// Interactions on the customer card.
+const CARD_ENTRIES: usize = 5;
+
+/// Timeline entries on the customer page.
+const PAGE_ENTRIES: usize = 500;
+
+/// One line of a timeline as a page shows it.
+pub(crate) struct TimelineRow {
+    pub(crate) kind: &'static str,
+    pub(crate) id: String,
+    pub(crate) link: String,
+    pub(crate) at: String,
+    pub(crate) summary: String,
+    pub(crate) complaint: bool,
+}
+
+/// The customer card on the ticket and contact pages.
+pub(crate) struct CustomerCard {
+    pub(crate) id: String,
+    pub(crate) href: String,
+    pub(crate) name: String,
+    pub(crate) segment: String,
+    pub(crate) tags: Vec<String>,
+    pub(crate) complaints: usize,
+    pub(crate) open_tickets: usize,
+    pub(crate) rows: Vec<TimelineRow>,
+}
+
+fn rows(view: &CustomerView, zone: &jiff::tz::TimeZone) -> Vec<TimelineRow> {
+    view.timeline
+        .iter()
+        .map(|entry| TimelineRow {
+            kind: entry.kind,
+            id: entry.id.clone(),
+            link: entry.link.clone(),
+            at: local_time(zone, Some(entry.at_ms)),
+            summary: entry.summary.clone(),
+            complaint: entry.complaint,
+        })
+        .collect()
+}
+
+/// Records that `user` looked at the customer's history (where: `context`).
+async fn audit_view(
+    state: &AppState,
+    user: &CurrentUser,
+    action: &str,
+    customer_id: &str,
+    context: Value,
+) -> Result<(), Problem> {
+    state
+        .store
+        .audit(
+            &user.actor(),
+            crate::now_ms(),
+            action,
+            "customer",
+            customer_id,
+            &context.to_string(),
+        )
+        .await
+        .map_err(Problem::internal)
+}
+
+/// The card of customer `customer_id` for a page about one of their tickets or contacts
+/// (`context`, audited); `None` when the reader may not serve customers or nothing is known.
+pub(crate) async fn card(
+    state: &AppState,
+    user: &CurrentUser,
+    customer_id: &str,
+    context: Value,
+) -> Result<Option<CustomerCard>, Problem> {
+    if customer_id.trim().is_empty() || !user.user.role.allows(Permission::HandleTickets) {
+        return Ok(None);
+    }
+    let Some(view) = app::view(&state.store, customer_id, Some(CARD_ENTRIES))
+        .await
+        .map_err(Problem::internal)?
+    else {
+        return Ok(None);
+    };
+    audit_view(state, user, "view_customer_history", customer_id, context).await?;
+    let (_, zone) = state.centre_zone().await?;
+    let profile = view.profile.as_ref().map(|p| &p.record);
+    Ok(Some(CustomerCard {
+        id: view.customer_id.clone(),
+        href: servq_app::path_segment(&view.customer_id),
+        name: profile.map_or(String::new(), |p| p.name.clone()),
+        segment: profile.map_or(String::new(), |p| p.segment.clone()),
+        tags: profile.map_or(Vec::new(), |p| p.tags.clone()),
+        complaints: view.measures.complaints,
+        open_tickets: view.measures.open_tickets,
+        rows: rows(&view, &zone),
+    }))
+}
+
+/// The view of customer `id` for `user` (HandleTickets), audited; 404 when nothing is known.
+async fn readable(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    limit: Option<usize>,
+) -> Result<(CustomerView, bool), Problem> {
+    user.require(Permission::HandleTickets)?;
+    let view = app::view(&state.store, id, limit)
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(user.locale))?;
+    let whole = app::sees_personal_fields(
+        &state.store,
+        user.user.role,
+        user.user.agent_id.as_deref(),
+        &view.customer_id,
+        crate::now_ms(),
+    )
+    .await
+    .map_err(Problem::internal)?;
+    audit_view(
+        state,
+        user,
+        "view_customer",
+        &view.customer_id,
+        serde_json::json!({"personal_fields": whole}),
+    )
+    .await?;
+    Ok((view, whole))
+}
+
+/// `GET /api/v1/customers/{id}` query.
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+pub(crate) struct CustomerQuery {
+    /// At most this many timeline entries (newest first); all when absent.
+    limit: Option<usize>,
+}
+
+/// `GET /api/v1/customers/{id}`: a customer's profile, timeline and measures.
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "desk",
+    params(("id" = String, Path, description = "The customer's id"), CustomerQuery),
+    responses((status = 200, description = "{customer_id, name, phone, email (masked unless the reader serves the customer or manages the desk), language, segment, tags, since, closed_at, attributes, timeline: [{kind: contact|ticket|survey|return_visit, id, at (RFC 3339, centre's offset), complaint, summary}] newest first, measures: {contacts, tickets, complaints, open_tickets, csat_mean, repeat_contact_rate}}", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn customer_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<Path<String>, PathRejection>,
+    query: Result<Query<CustomerQuery>, QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let Query(query) = query?;
+    let (view, whole) = readable(&state, &user, &id, query.limit).await?;
+    let (_, zone) = state.centre_zone().await?;
+    Ok(Json(app::view_json(&view, &zone, whole)))
+}
+
+/// `/customers/{id}`.
+#[derive(Template)]
+#[template(path = "customer.html")]
+pub(crate) struct CustomerPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    /// (label, value) of the profile; empty without a profile.
+    facts: Vec<(String, String)>,
+    has_profile: bool,
+    masked: bool,
+    tags: Vec<String>,
+    /// (label, value) of the measures.
+    measures: Vec<(String, String)>,
+    rows: Vec<TimelineRow>,
+    capped: bool,
+}
+
+/// `GET /customers/{id}`: the profile, the measures and the timeline.
+pub(crate) async fn customer_page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let (view, whole) = readable(&state, &user, &id, Some(PAGE_ENTRIES)).await?;
+    let locale = user.locale;
+    let (_, zone) = state.centre_zone().await?;
+    let mut facts = Vec::new();
+    if let Some(profile) = &view.profile {
+        let record = &profile.record;
+        let (phone, email) = app::personal_fields(profile, whole);
+        let day = |d: Option<jiff::civil::Date>| d.map_or(String::new(), |d| d.to_string());
+        for (key, value) in [
+            ("customer.name", record.name.clone()),
+            ("customer.phone", phone),
+            ("customer.email", email),
+            ("customer.language", record.language.clone()),
+            ("customer.segment", record.segment.clone()),
+            ("customer.since", day(record.since)),
+            ("customer.closed_at", day(record.closed_at)),
+        ] {
+            if !value.is_empty() {
+                facts.push((t(locale, key), value));
+            }
+        }
+        for (name, value) in &record.attributes {
+            facts.push((name.clone(), value.clone()));
+        }
+    }
+    let m = &view.measures;
+    let percent = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{:.1}%", v * 100.0));
+    let measures = vec![
+        (t(locale, "customer.contacts"), m.contacts.to_string()),
+        (t(locale, "customer.tickets"), m.tickets.to_string()),
+        (t(locale, "customer.complaints"), m.complaints.to_string()),
+        (
+            t(locale, "customer.open_tickets"),
+            m.open_tickets.to_string(),
+        ),
+        (
+            t(locale, "customer.csat_mean"),
+            m.csat_mean.map_or("—".to_owned(), |v| format!("{v:.2}")),
+        ),
+        (
+            t(locale, "customer.repeat_contact_rate"),
+            percent(m.repeat_contact_rate),
+        ),
+    ];
+    let page = CustomerPage {
+        i18n: Text::new(locale),
+        title: t(locale, "customer.title").replace("{id}", &view.customer_id),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
+        has_profile: view.profile.is_some(),
+        masked: !whole && view.profile.is_some(),
+        tags: view
+            .profile
+            .as_ref()
+            .map_or(Vec::new(), |p| p.record.tags.clone()),
+        facts,
+        measures,
+        capped: view.timeline.len() >= PAGE_ENTRIES,
+        rows: rows(&view, &zone),
+    };
+    Ok(render(&page)?.into_response())
+}
