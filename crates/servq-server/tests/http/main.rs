@@ -5,6 +5,7 @@
 mod access;
 mod admin;
 mod contact;
+mod customers;
 mod desk;
 mod exports;
 mod imports;
