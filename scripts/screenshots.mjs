@@ -26,7 +26,16 @@ const ids = await setup.evaluate(async ({ from, to, days }) => {
   const queue = await (await fetch('/api/v1/qa/queue')).json();
   const a001 = queue.items.find((item) => item.agent_id === 'A001') ?? queue.items[0];
   const evaluation = await post('/api/v1/evaluations', { contact_id: a001.contact_id, answers: { greeting: 1, polite: 4, tone: 2, closing: 1, answer: 5, reminders: 'na' }, comments: '语气偏平淡，结束语完整' });
-  const ticket = await post('/api/v1/tickets', { ticket_type: 'complaint', category: 'bill_query', priority: 'high', subject: '账单重复扣费', customer_id: 'C-1001', description: '客户称 11 月账单重复扣款两次，要求退款。' });
+  // the customer who called most in the week gets a profile and the complaint ticket
+  const listed = await (await fetch(`/api/v1/contacts?from=${from}&to=${to}&limit=1000`)).json();
+  const calls = {};
+  for (const row of listed.rows) if (row.customer_id) calls[row.customer_id] = (calls[row.customer_id] ?? 0) + 1;
+  const customer = Object.entries(calls).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'C-1001';
+  const profile = new FormData();
+  profile.append('kind', 'customers');
+  profile.append('file', new Blob([`customer_id,name,phone,email,language,segment,tags,since,会员等级\n${customer},李雷,13800138000,li.lei@example.com,zh-CN,VIP,老客户;近期投诉,2019-03-01,金卡\n`], { type: 'text/csv' }), 'customers.csv');
+  await fetch('/api/v1/imports', { method: 'POST', headers: { 'X-CSRF-Token': me.csrf_token }, body: profile });
+  const ticket = await post('/api/v1/tickets', { ticket_type: 'complaint', category: 'bill_query', priority: 'high', subject: '账单重复扣费', customer_id: customer, description: '客户称 11 月账单重复扣款两次，要求退款。' });
   const reviews = await (await fetch('/api/v1/reviews?limit=1')).json();
   const lastMonth = from.slice(0, 7);
   const report = await post('/api/v1/reports', { month: lastMonth });
@@ -46,13 +55,13 @@ const ids = await setup.evaluate(async ({ from, to, days }) => {
   const goal = await post('/api/v1/goals', { name: '满意度提升到 90%', metric: 'csat', target: 0.9, deadline: '2027-03-01', baseline_from: day7(-14), baseline_to: day7(-8) });
   await fetch(`/api/v1/problems/${pareto.id}`, { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify({ goal_id: goal.id }) });
   await post('/api/v1/goals', { name: '一组处理时长降 10%', metric: 'aht_seconds', relative: -0.1, filter: { team: '一组' }, deadline: '2027-02-01', baseline_from: day7(-14), baseline_to: day7(-8) });
-  return { problem: problem.id, pareto: pareto.id, evaluation: evaluation.id, contact: a001.contact_id, ticket: ticket.id, review: reviews.tasks[0]?.response_id, report: report.id };
+  return { problem: problem.id, pareto: pareto.id, evaluation: evaluation.id, contact: a001.contact_id, ticket: ticket.id, review: reviews.tasks[0]?.response_id, report: report.id, customer };
 }, { from: day(-7), to: day(-1), days: { '-14': day(-14), '-8': day(-8) } });
 const training = await seedTraining(setup);
 
 const staff = [
   ['dashboard', '/'], ['contacts', `/contacts?from=${day(-7)}&to=${day(-1)}`], ['contact', `/contacts/${ids.contact}`],
-  ['tickets', '/tickets'], ['ticket', `/tickets/${ids.ticket}`], ['desk_setup', '/desk/setup'],
+  ['tickets', '/tickets'], ['ticket', `/tickets/${ids.ticket}`], ['customer', `/customers/${encodeURIComponent(ids.customer)}`], ['desk_setup', '/desk/setup'],
   ['qa', '/qa'], ['qa_evaluate', `/qa/evaluate/${ids.contact}`], ['qa_evaluation', `/qa/evaluations/${ids.evaluation}`], ['qa_setup', '/qa/setup'],
   ['surveys', '/surveys'], ['surveys_setup', '/surveys/setup'], ['reviews', '/reviews'], ['review', `/reviews/${ids.review}`], ['reviews_report', '/reviews/report'],
   ['analysis_drivers', `/analysis/drivers?from=${day(-14)}&to=${day(-1)}`], ['analysis_pareto', `/analysis/pareto?from=${day(-7)}&to=${day(-1)}`],

@@ -257,15 +257,24 @@ pub(crate) async fn customer_page(
     ];
     let page = CustomerPage {
         i18n: Text::new(locale),
-        title: t(locale, "customer.title").replace("{id}", &view.customer_id),
+        title: match view.profile.as_ref().map(|p| p.record.name.as_str()) {
+            Some(name) if !name.is_empty() => format!(
+                "{} · {name}",
+                t(locale, "customer.title").replace("{id}", &view.customer_id)
+            ),
+            _ => t(locale, "customer.title").replace("{id}", &view.customer_id),
+        },
         header: signed_in_header(&user),
         csrf: user.csrf_token().to_owned(),
         has_profile: view.profile.is_some(),
         masked: !whole && view.profile.is_some(),
-        tags: view
-            .profile
-            .as_ref()
-            .map_or(Vec::new(), |p| p.record.tags.clone()),
+        // the segment first, then the tags
+        tags: view.profile.as_ref().map_or(Vec::new(), |p| {
+            std::iter::once(p.record.segment.clone())
+                .filter(|s| !s.is_empty())
+                .chain(p.record.tags.iter().cloned())
+                .collect()
+        }),
         facts,
         measures,
         capped: view.timeline.len() >= PAGE_ENTRIES,
