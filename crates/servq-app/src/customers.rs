@@ -262,3 +262,93 @@ pub async fn sees_personal_fields(
         None => Ok(false),
     }
 }
+
+/// A profile as a form or `PUT /api/v1/customers/{id}` sends it (every field optional; the
+/// checks are the import's).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct CustomerRequest {
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Phone.
+    #[serde(default)]
+    pub phone: String,
+    /// E-mail.
+    #[serde(default)]
+    pub email: String,
+    /// zh-CN, zh-TW, en or ''.
+    #[serde(default)]
+    pub language: String,
+    /// Segment.
+    #[serde(default)]
+    pub segment: String,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Customer since, YYYY-MM-DD or ''.
+    #[serde(default)]
+    pub since: String,
+    /// Left on, YYYY-MM-DD or ''.
+    #[serde(default)]
+    pub closed_at: String,
+    /// The centre's own fields; absent: those stored are kept.
+    #[serde(default)]
+    pub attributes: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// Saves customer `customer_id`'s profile, refused with every problem at its field (the same
+/// checks as a file's row); audited.
+pub async fn save(
+    store: &Store,
+    customer_id: &str,
+    request: CustomerRequest,
+    actor: &servq_store::Actor,
+) -> Result<(), crate::SettingError> {
+    let tags = request.tags.join(";");
+    let fields = [
+        ("customer_id", customer_id),
+        ("name", request.name.as_str()),
+        ("phone", request.phone.as_str()),
+        ("email", request.email.as_str()),
+        ("language", request.language.as_str()),
+        ("segment", request.segment.as_str()),
+        ("tags", tags.as_str()),
+        ("since", request.since.as_str()),
+        ("closed_at", request.closed_at.as_str()),
+    ];
+    let attributes = match request.attributes {
+        Some(attributes) => attributes,
+        None => store
+            .customer(customer_id.trim())
+            .await?
+            .map(|stored| stored.record.attributes)
+            .unwrap_or_default(),
+    };
+    let extras: Vec<(&str, &str)> = attributes
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    let record = servq_core::CustomerRecord::parse(
+        |name| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| *v),
+        &extras,
+    )
+    .map_err(|errors| {
+        crate::SettingError::Refused(
+            errors
+                .into_iter()
+                .map(|e| {
+                    servq_core::SettingProblem::new(
+                        if e.column == "customer_id" {
+                            "id"
+                        } else {
+                            e.column
+                        },
+                        servq_core::SettingReason::Other(e.reason),
+                    )
+                })
+                .collect(),
+        )
+    })?;
+    store.save_customer(&record, actor, crate::now_ms()).await?;
+    Ok(())
+}

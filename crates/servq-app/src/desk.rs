@@ -593,6 +593,26 @@ pub async fn open_ticket(
     now: Timestamp,
 ) -> Result<(String, String), OpenRefused> {
     let setup = DeskSetup::load(store).await?;
+    // a ticket takes its customer's segment when none is given (docs/customers.md); the SLA
+    // rule and the routing then see it
+    let with_segment;
+    let request = match request.segment.trim() {
+        "" => match store
+            .customer(request.customer_id.trim())
+            .await
+            .map_err(anyhow::Error::from)?
+        {
+            Some(customer) if !customer.record.segment.is_empty() => {
+                with_segment = TicketRequest {
+                    segment: customer.record.segment,
+                    ..request.clone()
+                };
+                &with_segment
+            }
+            _ => request,
+        },
+        _ => request,
+    };
     let checked = setup.check(request).map_err(OpenRefused::Invalid)?;
     let team = setup.team_for(request);
     let day = now

@@ -9,7 +9,7 @@ use axum::{
     Json,
     extract::{
         Path, Query, State,
-        rejection::{PathRejection, QueryRejection},
+        rejection::{JsonRejection, PathRejection, QueryRejection},
     },
     response::{IntoResponse, Redirect, Response},
 };
@@ -182,6 +182,31 @@ pub(crate) async fn customer_api(
     Ok(Json(app::view_json(&view, &zone, whole)))
 }
 
+/// `PUT /api/v1/customers/{id}`: creates or replaces a customer's profile (ManageDesk).
+#[utoipa::path(put, path = "/api/v1/customers/{id}", tag = "desk",
+    params(("id" = String, Path, description = "The customer's id")),
+    request_body(content = Object, description = "{name, phone, email, language: zh-CN|zh-TW|en|'', segment, tags: [..], since: YYYY-MM-DD|'', closed_at: YYYY-MM-DD|'', attributes?: {name: value} (absent: kept)}; the import's checks"),
+    responses((status = 200, description = "{id}", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn save_customer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<app::CustomerRequest>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ManageDesk)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let Json(body) = body?;
+    app::save(&state.store, &id, body, &user.actor())
+        .await
+        .map_err(|e| Problem::refused_setting(user.locale, "bad_customer", e))?;
+    Ok(Json(serde_json::json!({"id": id.trim()})))
+}
+
 /// `/customers/{id}`.
 #[derive(Template)]
 #[template(path = "customer.html")]
@@ -199,6 +224,22 @@ pub(crate) struct CustomerPage {
     measures: Vec<(String, String)>,
     rows: Vec<TimelineRow>,
     capped: bool,
+    /// The profile form (desk managers): the API URL and the fields as stored.
+    edit: Option<EditForm>,
+}
+
+/// The profile form's values.
+pub(crate) struct EditForm {
+    url: String,
+    name: String,
+    phone: String,
+    email: String,
+    language: String,
+    segment: String,
+    tags: String,
+    since: String,
+    closed_at: String,
+    languages: [&'static str; 3],
 }
 
 /// `GET /customers/{id}`: the profile, the measures and the timeline.
@@ -279,6 +320,29 @@ pub(crate) async fn customer_page(
         measures,
         capped: view.timeline.len() >= PAGE_ENTRIES,
         rows: rows(&view, &zone),
+        edit: user.user.role.allows(Permission::ManageDesk).then(|| {
+            let record = view
+                .profile
+                .as_ref()
+                .map(|p| p.record.clone())
+                .unwrap_or_default();
+            let day = |d: Option<jiff::civil::Date>| d.map_or(String::new(), |d| d.to_string());
+            EditForm {
+                url: format!(
+                    "/api/v1/customers/{}",
+                    servq_app::path_segment(&view.customer_id)
+                ),
+                name: record.name,
+                phone: record.phone,
+                email: record.email,
+                language: record.language,
+                segment: record.segment,
+                tags: record.tags.join("; "),
+                since: day(record.since),
+                closed_at: day(record.closed_at),
+                languages: servq_core::CUSTOMER_LANGUAGES,
+            }
+        }),
     };
     Ok(render(&page)?.into_response())
 }

@@ -692,7 +692,10 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         ("/api/v1/audit", get(api::audit)),
         ("/api/v1/contacts", get(drill::contacts_api)),
-        ("/api/v1/customers/{id}", get(customers::customer_api)),
+        (
+            "/api/v1/customers/{id}",
+            get(customers::customer_api).put(customers::save_customer),
+        ),
         (
             "/api/v1/contacts/{id}/transcript",
             get(transcript::transcript_api),

@@ -124,6 +124,7 @@ impl Modify for Security {
         crate::drill::contacts_api,
         crate::transcript::transcript_api,
         crate::customers::customer_api,
+        crate::customers::save_customer,
         crate::evaluations::scorecard,
         crate::evaluations::sample,
         crate::evaluations::queue,

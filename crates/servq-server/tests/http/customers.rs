@@ -130,6 +130,57 @@ async fn a_customer_is_shown_to_those_who_serve_with_personal_fields_masked_by_r
                 "{expected:?} in {looks:?}"
             );
         }
+        // desk managers save a profile through the form's API, refused at the bad fields
+        let (status, refused) = supervisor
+            .put_json(
+                "/api/v1/customers/C1",
+                &json!({"email": "not an address", "language": "fr", "tags": ["老客户"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+        let fields: Vec<&str> = refused["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["email", "language"], "{refused}");
+        let (status, _) = supervisor
+            .put_json(
+                "/api/v1/customers/C1",
+                &json!({"name": "李雷", "phone": "13800138000", "segment": "VIP",
+                    "tags": ["老客户", "投诉过"], "since": "2019-03-01"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, saved) = supervisor.get_json("/api/v1/customers/C1").await;
+        assert_eq!(saved["name"], "李雷");
+        assert_eq!(saved["tags"], json!(["老客户", "投诉过"]));
+        assert_eq!(saved["since"], "2019-03-01");
+        assert_eq!(saved["email"], "", "a field left out is cleared");
+        let (_, page) = supervisor.get_text("/customers/C1").await;
+        assert!(page.contains("id=\"edit-customer\""));
+        // a ticket takes the customer's segment unless it names one
+        for (body_segment, expected) in [(None, "VIP"), (Some("普通"), "普通")] {
+            let mut body = json!({"ticket_type": "consult", "category": "bill_query",
+                "priority": "normal", "subject": "账单", "customer_id": "C1", "channel": "phone"});
+            if let Some(segment) = body_segment {
+                body["segment"] = json!(segment);
+            }
+            let (status, opened) = supervisor.post_json("/api/v1/tickets", &body).await;
+            assert_eq!(status, StatusCode::CREATED, "{opened}");
+            let (_, ticket) = supervisor
+                .get_json(&format!("/api/v1/tickets/{}", opened["id"].as_str().unwrap()))
+                .await;
+            assert_eq!(ticket["segment"], expected, "{ticket}");
+        }
+        // an agent may not
+        let (status, _) = agent
+            .put_json("/api/v1/customers/C1", &json!({"name": "x"}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (_, page) = agent.get_text("/customers/C1").await;
+        assert!(!page.contains("id=\"edit-customer\""));
         // the contact page carries the customer card
         let (_, contact) = agent.get_text("/contacts/k1").await;
         assert!(contact.contains("id=\"customer-card\""), "{contact}");
