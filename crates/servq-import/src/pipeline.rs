@@ -342,10 +342,45 @@ pub async fn import_table(
         }
         ImportKind::Agents => import_agents(store, reader, errors, progress).await,
         ImportKind::SurveyResults => {
-            import_survey_results(store, reader, zone, errors, progress).await
+            // checked against the stored contacts: unknown contacts, another agent
+            import_checked(
+                reader,
+                SURVEY_COLUMNS,
+                errors,
+                progress,
+                |field, _| SurveyRecord::parse(field, zone),
+                async |rows, path, now, commit| {
+                    store.import_survey_responses(rows, path, now, commit).await
+                },
+            )
+            .await
         }
-        ImportKind::Ratings => import_ratings(store, reader, errors, progress).await,
-        ImportKind::Customers => import_customers(store, reader, errors, progress).await,
+        // checked against the roster and the users: who may rate whom
+        ImportKind::Ratings => {
+            import_checked(
+                reader,
+                RATING_COLUMNS,
+                errors,
+                progress,
+                |field, _| RatingRecord::parse(field),
+                async |rows, path, now, commit| store.import_ratings(rows, path, now, commit).await,
+            )
+            .await
+        }
+        // a repeated customer_id; the file's other columns are the centre's attributes
+        ImportKind::Customers => {
+            import_checked(
+                reader,
+                CUSTOMER_COLUMNS,
+                errors,
+                progress,
+                |field, others| CustomerRecord::parse(field, others),
+                async |rows, path, now, commit| {
+                    store.import_customers(rows, path, now, commit).await
+                },
+            )
+            .await
+        }
     }
 }
 
@@ -523,85 +558,31 @@ fn checked_outcome(
     }
 }
 
-/// Survey results: every row parsed (file order), then checked against the stored contacts and
-/// written in one transaction by the store, which reports rows naming unknown contacts or
-/// another agent.
-async fn import_survey_results(
-    store: &Store,
+/// A file whose rows the store checks as a whole: every row parsed (file order, bad ones
+/// recorded), then `check` — the store's — sees the parsed rows even in a bad file, so that one
+/// pass reports every error, and writes them in one transaction only when the file is clean.
+async fn import_checked<R>(
     mut reader: TableReader,
-    zone: &TimeZone,
+    names: &'static [&'static str],
     mut errors: Errors,
     mut progress: impl FnMut(Progress),
+    parse: impl for<'r> Fn(
+        &dyn Fn(&str) -> Option<&'r str>,
+        &[(&'r str, &'r str)],
+    ) -> Result<R, Vec<FieldError>>,
+    check: impl AsyncFnOnce(
+        &[(u64, R)],
+        &str,
+        i64,
+        bool,
+    ) -> Result<Result<ImportSummary, Vec<ImportRowError>>, StoreError>,
 ) -> Result<Outcome, PipelineError> {
-    let names = SURVEY_COLUMNS;
-    let (records, rows) = parse_rows(
-        &mut reader,
-        names,
-        &mut errors,
-        &mut progress,
-        |field, _| SurveyRecord::parse(field, zone),
-    )?;
+    let (records, rows) = parse_rows(&mut reader, names, &mut errors, &mut progress, parse)?;
     let clean = errors.rejection.error_count == 0;
     if clean {
         progress(Progress::merging(&reader, rows));
     }
     let now_ms = jiff::Timestamp::now().as_millisecond();
-    // rows that parsed are checked against the stored contacts even in a bad file, so that
-    // one pass reports every error
-    let checked = store
-        .import_survey_responses(&records, reader.path(), now_ms, clean)
-        .await?;
-    Ok(checked_outcome(&reader, names, errors, clean, checked))
-}
-
-/// 360° ratings: every row parsed, then checked by the store against the roster and the users
-/// (who may rate whom) and written in one transaction; a bad file writes nothing.
-async fn import_customers(
-    store: &Store,
-    mut reader: TableReader,
-    mut errors: Errors,
-    mut progress: impl FnMut(Progress),
-) -> Result<Outcome, PipelineError> {
-    let names = CUSTOMER_COLUMNS;
-    let (records, rows) = parse_rows(
-        &mut reader,
-        names,
-        &mut errors,
-        &mut progress,
-        |field, others| CustomerRecord::parse(field, others),
-    )?;
-    let clean = errors.rejection.error_count == 0;
-    if clean {
-        progress(Progress::merging(&reader, rows));
-    }
-    let now_ms = jiff::Timestamp::now().as_millisecond();
-    let checked = store
-        .import_customers(&records, reader.path(), now_ms, clean)
-        .await?;
-    Ok(checked_outcome(&reader, names, errors, clean, checked))
-}
-
-async fn import_ratings(
-    store: &Store,
-    mut reader: TableReader,
-    mut errors: Errors,
-    mut progress: impl FnMut(Progress),
-) -> Result<Outcome, PipelineError> {
-    let names = RATING_COLUMNS;
-    let (records, rows) = parse_rows(
-        &mut reader,
-        names,
-        &mut errors,
-        &mut progress,
-        |field, _| RatingRecord::parse(field),
-    )?;
-    let clean = errors.rejection.error_count == 0;
-    if clean {
-        progress(Progress::merging(&reader, rows));
-    }
-    let now_ms = jiff::Timestamp::now().as_millisecond();
-    let checked = store
-        .import_ratings(&records, reader.path(), now_ms, clean)
-        .await?;
+    let checked = check(&records, reader.path(), now_ms, clean).await?;
     Ok(checked_outcome(&reader, names, errors, clean, checked))
 }

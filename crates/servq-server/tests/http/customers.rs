@@ -170,7 +170,10 @@ async fn a_customer_is_shown_to_those_who_serve_with_personal_fields_masked_by_r
             let (status, opened) = supervisor.post_json("/api/v1/tickets", &body).await;
             assert_eq!(status, StatusCode::CREATED, "{opened}");
             let (_, ticket) = supervisor
-                .get_json(&format!("/api/v1/tickets/{}", opened["id"].as_str().unwrap()))
+                .get_json(&format!(
+                    "/api/v1/tickets/{}",
+                    opened["id"].as_str().unwrap()
+                ))
                 .await;
             assert_eq!(ticket["segment"], expected, "{ticket}");
         }
