@@ -78,9 +78,20 @@ pub(crate) struct AgentFound {
     team: String,
 }
 
+/// A customer found.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct CustomerFound {
+    customer_id: String,
+    /// '' without a profile.
+    name: String,
+    segment: String,
+}
+
 /// `GET /api/v1/search`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct SearchResult {
+    /// Those who serve customers only: by id, phone, e-mail or name.
+    customers: Vec<CustomerFound>,
     contacts: Vec<ContactFound>,
     tickets: Vec<TicketFound>,
     agents: Vec<AgentFound>,
@@ -102,6 +113,15 @@ pub(crate) async fn api(
     let Query(params) = params?;
     let hits = run(&state, &user, params.q.as_deref().unwrap_or("")).await?;
     Ok(Json(SearchResult {
+        customers: hits
+            .customers
+            .into_iter()
+            .map(|c| CustomerFound {
+                customer_id: c.customer_id,
+                name: c.name,
+                segment: c.segment,
+            })
+            .collect(),
         contacts: hits
             .contacts
             .into_iter()
@@ -145,6 +165,8 @@ struct SearchPage {
     header: String,
     csrf: String,
     query: String,
+    /// (path segment, id, name, segment)
+    customers: Vec<(String, String, String, String)>,
     contacts: Vec<(String, String, String, String, String)>,
     tickets: Vec<(String, String, String, &'static str, String)>,
     agents: Vec<(String, String, String, String)>,
@@ -203,12 +225,32 @@ pub(crate) async fn page(
             )
         })
         .collect();
+    let customers: Vec<_> = hits
+        .customers
+        .iter()
+        .map(|c| {
+            (
+                path_segment(&c.customer_id),
+                c.customer_id.clone(),
+                c.name.clone(),
+                c.segment.clone(),
+            )
+        })
+        .collect();
     // one hit alone: go straight to it
-    match (contacts.as_slice(), tickets.as_slice(), agents.as_slice()) {
-        ([(href, ..)], [], []) => {
+    match (
+        customers.as_slice(),
+        contacts.as_slice(),
+        tickets.as_slice(),
+        agents.as_slice(),
+    ) {
+        ([(href, ..)], [], [], []) => {
+            return Ok(Redirect::to(&format!("/customers/{href}")).into_response());
+        }
+        ([], [(href, ..)], [], []) => {
             return Ok(Redirect::to(&format!("/contacts/{href}")).into_response());
         }
-        ([], [(href, ..)], []) => {
+        ([], [], [(href, ..)], []) => {
             return Ok(Redirect::to(&format!("/tickets/{href}")).into_response());
         }
         _ => {}
@@ -219,6 +261,7 @@ pub(crate) async fn page(
         header: signed_in_header(&user),
         csrf: user.csrf_token().to_owned(),
         query,
+        customers,
         contacts,
         tickets,
         agents,

@@ -85,7 +85,7 @@ pub use reviews::{
     ReviewTaskQuery,
 };
 pub use schema::{ColumnSchema, TableSchema};
-pub use search::{ContactHit, SearchHits, SearchQuery, TicketHit};
+pub use search::{ContactHit, CustomerHit, SearchHits, SearchQuery, TicketHit};
 pub use surveys::{
     Invitation, NewInvitation, NewResponse, ResponseRefused, StoredResponse, StoredSurveyTemplate,
 };

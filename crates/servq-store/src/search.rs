@@ -1,5 +1,6 @@
-//! The global search: a contact by its id or its customer's id, a ticket by id, customer or
-//! words of its subject, an agent by id or name — each list short, newest first.
+//! The global search: a customer by id, phone, e-mail or name, a contact by its id or its
+//! customer's id, a ticket by id, customer or words of its subject, an agent by id or name —
+//! each list short, newest first.
 
 use servq_desk::TicketStatus;
 use sqlx::Row;
@@ -36,9 +37,23 @@ pub struct TicketHit {
     pub customer_id: String,
 }
 
+/// A customer found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerHit {
+    /// The customer.
+    pub customer_id: String,
+    /// Their name ('' without a profile).
+    pub name: String,
+    /// Their segment.
+    pub segment: String,
+}
+
 /// What a search found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchHits {
+    /// Customers with this id, phone or e-mail, or a name containing the text (those who work
+    /// tickets only).
+    pub customers: Vec<CustomerHit>,
     /// Contacts with this id or of this customer.
     pub contacts: Vec<ContactHit>,
     /// Tickets with this id, of this customer, or with every word in the subject.
@@ -54,7 +69,7 @@ pub struct SearchQuery<'a> {
     pub text: &'a str,
     /// Only this agent's contacts (an agent searching); `None` for all.
     pub agent: Option<&'a str>,
-    /// Whether tickets are searched (the user works tickets).
+    /// Whether tickets and customers are searched (the user serves customers).
     pub tickets: bool,
     /// At most this many of each.
     pub limit: i64,
@@ -139,6 +154,40 @@ impl Store {
         } else {
             Vec::new()
         };
+        let mut customers = Vec::new();
+        if query.tickets {
+            customers = sqlx::query_as::<_, (String, String, String)>(
+                "SELECT customer_id, name, segment FROM customers WHERE customer_id = $1 \
+                 OR phone = $1 OR email = $4 OR LOWER(name) LIKE $2 ESCAPE '\\' \
+                 ORDER BY customer_id LIMIT $3",
+            )
+            .bind(text)
+            .bind(contains_pattern(text))
+            .bind(query.limit)
+            .bind(text.to_lowercase())
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|(customer_id, name, segment)| CustomerHit {
+                customer_id,
+                name,
+                segment,
+            })
+            .collect();
+            // a customer known from their history only
+            let in_history = contacts.iter().any(|c| c.customer_id == text)
+                || tickets.iter().any(|t| t.customer_id == text);
+            if in_history && !customers.iter().any(|c| c.customer_id == text) {
+                customers.insert(
+                    0,
+                    CustomerHit {
+                        customer_id: text.to_owned(),
+                        name: String::new(),
+                        segment: String::new(),
+                    },
+                );
+            }
+        }
         let agents = if query.agent.is_some() {
             Vec::new()
         } else {
@@ -161,6 +210,7 @@ impl Store {
             .collect()
         };
         Ok(SearchHits {
+            customers,
             contacts,
             tickets,
             agents,

@@ -184,6 +184,34 @@ async fn a_customer_is_shown_to_those_who_serve_with_personal_fields_masked_by_r
         assert_eq!(status, StatusCode::FORBIDDEN);
         let (_, page) = agent.get_text("/customers/C1").await;
         assert!(!page.contains("id=\"edit-customer\""));
+        // the header's search finds customers by phone, e-mail or name, for those who serve them
+        let (_, found) = agent.get_json("/api/v1/search?q=13900139000").await;
+        assert_eq!(found["customers"][0]["customer_id"], "C2", "{found}");
+        let (_, found) = agent.get_json("/api/v1/search?q=WANG@example.com").await;
+        assert_eq!(found["customers"][0]["customer_id"], "C2", "{found}");
+        let (_, found) = analyst.get_json("/api/v1/search?q=13900139000").await;
+        assert_eq!(found["customers"], json!([]), "{found}");
+        // one customer alone opens their page
+        let by_name = agent
+            .client
+            .get(format!(
+                "{}/search?q={}",
+                app.base,
+                servq_app::path_segment("李雷")
+            ))
+            .send()
+            .await
+            .unwrap();
+        let location = by_name
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
+        assert_eq!(
+            location.as_deref(),
+            Some("/customers/C1"),
+            "{:?}",
+            by_name.status()
+        );
         // the contact page carries the customer card
         let (_, contact) = agent.get_text("/contacts/k1").await;
         assert!(contact.contains("id=\"customer-card\""), "{contact}");
