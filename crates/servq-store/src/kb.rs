@@ -426,14 +426,24 @@ impl IndexUpdate {
             blocks.entry(token).or_default().extend(by_block.keys());
         }
         for (token, wanted) in blocks {
-            let stored: BTreeMap<i64, Vec<u8>> =
-                sqlx::query("SELECT block, entries FROM kb_postings WHERE term = $1")
-                    .bind(token)
-                    .fetch_all(&mut **transaction)
-                    .await?
-                    .iter()
-                    .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-                    .collect::<Result<_>>()?;
+            // only the blocks rewritten: one save touches one block of a token whose other
+            // blocks may hold tens of thousands of entries
+            let placeholders: Vec<String> =
+                (2..wanted.len() + 2).map(|n| format!("${n}")).collect();
+            let mut select = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT block, entries FROM kb_postings WHERE term = $1 AND block IN ({})",
+                placeholders.join(", ")
+            )))
+            .bind(token);
+            for block in &wanted {
+                select = select.bind(*block);
+            }
+            let stored: BTreeMap<i64, Vec<u8>> = select
+                .fetch_all(&mut **transaction)
+                .await?
+                .iter()
+                .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+                .collect::<Result<_>>()?;
             for block in wanted {
                 let mut entries = Vec::new();
                 for posting in stored
