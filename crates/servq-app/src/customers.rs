@@ -52,6 +52,22 @@ pub struct CustomerView {
     pub timeline: Vec<TimelineEntry>,
     /// Over all of the history.
     pub measures: CustomerMeasures,
+    /// Whether the reader sees phone and e-mail whole ([`sees_personal_fields`]).
+    pub personal_fields_whole: bool,
+}
+
+/// Who reads a customer.
+#[derive(Debug, Clone, Copy)]
+pub enum Reader<'a> {
+    /// The store's owner (the command line): everything whole.
+    Owner,
+    /// A signed-in user with this role and agent id.
+    User {
+        /// Their role.
+        role: servq_core::Role,
+        /// Their agent id, if they are an agent.
+        agent_id: Option<&'a str>,
+    },
 }
 
 /// The history as one list, newest first (ties: kind, then id).
@@ -126,11 +142,13 @@ pub fn timeline(history: &CustomerHistory) -> Vec<TimelineEntry> {
 }
 
 /// Customer `customer_id`'s profile, timeline (at most `limit` entries; `None`: all) and
-/// measures; `None` when nothing at all is stored about them.
+/// measures as `reader` sees them at `now_ms`; `None` when nothing at all is stored about them.
 pub async fn view(
     store: &Store,
     customer_id: &str,
     limit: Option<usize>,
+    reader: Reader<'_>,
+    now_ms: i64,
 ) -> Result<Option<CustomerView>> {
     let customer_id = customer_id.trim();
     let profile = store.customer(customer_id).await?;
@@ -160,11 +178,12 @@ pub async fn view(
         open_tickets: history
             .tickets
             .iter()
-            .filter(|t| t.status == "open" || t.status == "waiting_customer")
+            .filter(|t| t.status.is_unresolved())
             .count(),
         csat_mean: (!csat.is_empty()).then(|| csat.iter().sum::<i64>() as f64 / csat.len() as f64),
         repeat_contact_rate: servq_core::repeat_contact_rate(&times, settings.fcr_window_ms),
     };
+    let personal_fields_whole = sees_personal_fields(reader, &history, now_ms);
     let mut timeline = timeline(&history);
     if let Some(limit) = limit {
         timeline.truncate(limit);
@@ -174,23 +193,22 @@ pub async fn view(
         profile,
         timeline,
         measures,
+        personal_fields_whole,
     }))
 }
 
-/// Whether `agent_id` serves customer `customer_id` now — assigned one of their open tickets,
-/// or handled one of their contacts in the last 30 days — and so sees their phone and e-mail
-/// whole (docs/customers.md#access).
-pub async fn serves(store: &Store, agent_id: &str, customer_id: &str, now_ms: i64) -> Result<bool> {
+/// Whether `agent_id` serves the customer of `history` now — assigned one of their unresolved
+/// tickets, or handled one of their contacts in the last 30 days (docs/customers.md#access).
+pub fn serves(history: &CustomerHistory, agent_id: &str, now_ms: i64) -> bool {
     const RECENT_MS: i64 = 30 * 86_400_000;
-    let history = store.customer_history(customer_id, Some(200)).await?;
-    Ok(history
+    history
         .tickets
         .iter()
-        .any(|t| t.assignee == agent_id && (t.status == "open" || t.status == "waiting_customer"))
+        .any(|t| t.assignee == agent_id && t.status.is_unresolved())
         || history
             .contacts
             .iter()
-            .any(|c| c.agent_id == agent_id && now_ms - c.offered_ms <= RECENT_MS))
+            .any(|c| c.agent_id == agent_id && now_ms - c.offered_ms <= RECENT_MS)
 }
 
 /// The profile's phone and e-mail as a reader sees them: whole for `whole`, else masked.
@@ -207,13 +225,13 @@ pub fn personal_fields(profile: &StoredCustomer, whole: bool) -> (String, String
 }
 
 /// A customer as the `servq customers show --format json` contract and `GET
-/// /api/v1/customers/{id}` write it; times in the centre's zone. Phone and e-mail whole only
-/// when `whole`.
-pub fn view_json(view: &CustomerView, zone: &jiff::tz::TimeZone, whole: bool) -> Value {
+/// /api/v1/customers/{id}` write it; times in the centre's zone; phone and e-mail as the
+/// reader of `view` sees them.
+pub fn view_json(view: &CustomerView, zone: &jiff::tz::TimeZone) -> Value {
     let profile = view.profile.as_ref();
     let day = |d: Option<jiff::civil::Date>| d.map(|d| d.to_string());
     let (phone, email) = profile.map_or((String::new(), String::new()), |p| {
-        personal_fields(p, whole)
+        personal_fields(p, view.personal_fields_whole)
     });
     let m = &view.measures;
     json!({
@@ -245,21 +263,18 @@ pub fn view_json(view: &CustomerView, zone: &jiff::tz::TimeZone, whole: bool) ->
     })
 }
 
-/// Whether a reader sees a customer's phone and e-mail whole: desk managers (supervisors,
-/// administrators) always; anyone else only while serving the customer ([`serves`]).
-pub async fn sees_personal_fields(
-    store: &Store,
-    role: servq_core::Role,
-    agent_id: Option<&str>,
-    customer_id: &str,
-    now_ms: i64,
-) -> Result<bool> {
-    if role.allows(servq_core::Permission::ManageDesk) {
-        return Ok(true);
-    }
-    match agent_id {
-        Some(agent) => serves(store, agent, customer_id, now_ms).await,
-        None => Ok(false),
+/// Whether `reader` sees the phone and e-mail of the customer of `history` whole: the store's
+/// owner and desk managers (supervisors, administrators) always; anyone else only while serving
+/// the customer ([`serves`]).
+pub fn sees_personal_fields(reader: Reader<'_>, history: &CustomerHistory, now_ms: i64) -> bool {
+    match reader {
+        Reader::Owner => true,
+        Reader::User { role, .. } if role.allows(servq_core::Permission::ManageDesk) => true,
+        Reader::User {
+            agent_id: Some(agent),
+            ..
+        } => serves(history, agent, now_ms),
+        Reader::User { agent_id: None, .. } => false,
     }
 }
 

@@ -33,7 +33,9 @@ pub async fn run(config: &Config, command: CustomersCommand) -> Result<ExitCode>
 async fn run_with(store: &servq_store::Store, command: CustomersCommand) -> Result<ExitCode> {
     match command {
         CustomersCommand::Show { id, limit, format } => {
-            let Some(view) = app::view(store, &id, limit).await? else {
+            let Some(view) =
+                app::view(store, &id, limit, app::Reader::Owner, servq_app::now_ms()).await?
+            else {
                 bail!("no customer {id}: no profile, contact, ticket or survey answer names it");
             };
             store
@@ -47,7 +49,7 @@ async fn run_with(store: &servq_store::Store, command: CustomersCommand) -> Resu
                 )
                 .await?;
             let (_, zone) = servq_app::centre_zone(store).await?;
-            let json = app::view_json(&view, &zone, true);
+            let json = app::view_json(&view, &zone);
             if format == "json" {
                 println!("{}", serde_json::to_string_pretty(&json)?);
                 return Ok(ExitCode::SUCCESS);

@@ -128,6 +128,11 @@ impl TicketStatus {
     pub fn parse(name: &str) -> Option<TicketStatus> {
         TicketStatus::ALL.into_iter().find(|s| s.name() == name)
     }
+
+    /// Not yet resolved: open, or waiting on the customer.
+    pub fn is_unresolved(self) -> bool {
+        matches!(self, TicketStatus::Open | TicketStatus::WaitingCustomer)
+    }
 }
 
 /// Something that happens to a ticket.

@@ -101,9 +101,15 @@ pub(crate) async fn card(
     if customer_id.trim().is_empty() || !user.user.role.allows(Permission::HandleTickets) {
         return Ok(None);
     }
-    let Some(view) = app::view(&state.store, customer_id, Some(CARD_ENTRIES))
-        .await
-        .map_err(Problem::internal)?
+    let Some(view) = app::view(
+        &state.store,
+        customer_id,
+        Some(CARD_ENTRIES),
+        reader(user),
+        crate::now_ms(),
+    )
+    .await
+    .map_err(Problem::internal)?
     else {
         return Ok(None);
     };
@@ -122,36 +128,35 @@ pub(crate) async fn card(
     }))
 }
 
+/// `user` as a reader of customers.
+fn reader(user: &CurrentUser) -> app::Reader<'_> {
+    app::Reader::User {
+        role: user.user.role,
+        agent_id: user.user.agent_id.as_deref(),
+    }
+}
+
 /// The view of customer `id` for `user` (HandleTickets), audited; 404 when nothing is known.
 async fn readable(
     state: &AppState,
     user: &CurrentUser,
     id: &str,
     limit: Option<usize>,
-) -> Result<(CustomerView, bool), Problem> {
+) -> Result<CustomerView, Problem> {
     user.require(Permission::HandleTickets)?;
-    let view = app::view(&state.store, id, limit)
+    let view = app::view(&state.store, id, limit, reader(user), crate::now_ms())
         .await
         .map_err(Problem::internal)?
         .ok_or_else(|| Problem::not_found(user.locale))?;
-    let whole = app::sees_personal_fields(
-        &state.store,
-        user.user.role,
-        user.user.agent_id.as_deref(),
-        &view.customer_id,
-        crate::now_ms(),
-    )
-    .await
-    .map_err(Problem::internal)?;
     audit_view(
         state,
         user,
         "view_customer",
         &view.customer_id,
-        serde_json::json!({"personal_fields": whole}),
+        serde_json::json!({"personal_fields": view.personal_fields_whole}),
     )
     .await?;
-    Ok((view, whole))
+    Ok(view)
 }
 
 /// `GET /api/v1/customers/{id}` query.
@@ -177,9 +182,9 @@ pub(crate) async fn customer_api(
 ) -> Result<Json<Value>, Problem> {
     let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
     let Query(query) = query?;
-    let (view, whole) = readable(&state, &user, &id, query.limit).await?;
+    let view = readable(&state, &user, &id, query.limit).await?;
     let (_, zone) = state.centre_zone().await?;
-    Ok(Json(app::view_json(&view, &zone, whole)))
+    Ok(Json(app::view_json(&view, &zone)))
 }
 
 /// `PUT /api/v1/customers/{id}`: creates or replaces a customer's profile (ManageDesk).
@@ -252,7 +257,8 @@ pub(crate) async fn customer_page(
         return Ok(Redirect::to("/login").into_response());
     };
     let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
-    let (view, whole) = readable(&state, &user, &id, Some(PAGE_ENTRIES)).await?;
+    let view = readable(&state, &user, &id, Some(PAGE_ENTRIES)).await?;
+    let whole = view.personal_fields_whole;
     let locale = user.locale;
     let (_, zone) = state.centre_zone().await?;
     let mut facts = Vec::new();

@@ -841,12 +841,7 @@ async fn status_view(
         .iter()
         .find(|c| c.metric == servq_desk::SlaMetric::Resolution)
         .and_then(|c| c.due_ms)
-        .filter(|_| {
-            matches!(
-                ticket.status,
-                TicketStatus::Open | TicketStatus::WaitingCustomer
-            )
-        })
+        .filter(|_| ticket.status.is_unresolved())
         .map(when);
     let history = state
         .store

@@ -2,8 +2,6 @@
 //! their contacts, tickets, survey answers and return visits — for the customer page, the
 //! customer card and `servq customers show`.
 
-use std::collections::HashMap;
-
 use servq_core::CustomerRecord;
 use sqlx::Row;
 
@@ -52,8 +50,8 @@ pub struct CustomerTicketLine {
     pub ticket_type: String,
     /// Its subject.
     pub subject: String,
-    /// Its status name.
-    pub status: String,
+    /// Where it stands.
+    pub status: servq_desk::TicketStatus,
     /// Its assignee.
     pub assignee: String,
 }
@@ -178,18 +176,9 @@ impl Store {
         commit: bool,
     ) -> Result<std::result::Result<ImportSummary, Vec<ImportRowError>>> {
         let mut errors = Vec::new();
-        let mut first_line: HashMap<&str, u64> = HashMap::new();
+        let mut first_lines = crate::import::FirstLines::default();
         for (line, record) in rows {
-            if let Some(first) = first_line.insert(record.customer_id.as_str(), *line) {
-                errors.push(ImportRowError {
-                    line: *line,
-                    column: "customer_id".to_owned(),
-                    reason: format!(
-                        "'{}' appears again (first on line {first})",
-                        servq_core::shown(&record.customer_id)
-                    ),
-                });
-            }
+            errors.extend(first_lines.repeat(&record.customer_id, *line, "customer_id"));
         }
         if !errors.is_empty() {
             return Ok(Err(errors));
@@ -310,7 +299,12 @@ impl Store {
                 created_ms: row.try_get(1)?,
                 ticket_type: row.try_get(2)?,
                 subject: row.try_get(3)?,
-                status: row.try_get(4)?,
+                status: crate::tickets::parsed(
+                    row,
+                    "tickets.status",
+                    4,
+                    servq_desk::TicketStatus::parse,
+                )?,
                 assignee: row.try_get(5)?,
             })
         })
@@ -366,19 +360,5 @@ impl Store {
             surveys,
             visits,
         })
-    }
-
-    /// Every contact of a customer as (offered ms, answered), for the repeat-contact rate.
-    pub async fn customer_contact_times(&self, customer_id: &str) -> Result<Vec<(i64, bool)>> {
-        sqlx::query("SELECT offered_at, answered_at FROM contacts WHERE customer_id = $1")
-            .bind(customer_id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| {
-                let answered: Option<i64> = row.try_get(1)?;
-                Ok((row.try_get(0)?, answered.is_some()))
-            })
-            .collect()
     }
 }

@@ -60,6 +60,31 @@ mod staged {
 }
 use staged::StagedRow;
 
+/// The first line of each key a file holds, to report a repeated key (survey results, ratings,
+/// customers).
+#[derive(Debug, Default)]
+pub(crate) struct FirstLines<'a>(std::collections::HashMap<&'a str, u64>);
+
+impl<'a> FirstLines<'a> {
+    /// The error of `key` at `line` in `column` when an earlier line had it.
+    pub(crate) fn repeat(
+        &mut self,
+        key: &'a str,
+        line: u64,
+        column: &str,
+    ) -> Option<crate::ImportRowError> {
+        let first = self.0.insert(key, line)?;
+        Some(crate::ImportRowError {
+            line,
+            column: column.to_owned(),
+            reason: format!(
+                "'{}' appears again (first on line {first})",
+                servq_core::shown(key)
+            ),
+        })
+    }
+}
+
 impl StagedRow for Contact {
     const TABLE: &'static str = "import_contacts";
     const CREATE: &'static str = "CREATE TEMP TABLE import_contacts (line BIGINT NOT NULL, contact_id TEXT NOT NULL, \

@@ -176,18 +176,11 @@ impl Store {
         let directory = Directory::load(&mut transaction).await?;
         let share_team = peers_share_team(&mut transaction).await?;
         let mut errors = Vec::new();
-        let mut first_line: HashMap<&str, u64> = HashMap::new();
+        let mut first_lines = crate::import::FirstLines::default();
         let mut summary = ImportSummary::default();
         for (line, record) in rows {
-            if let Some(first) = first_line.insert(record.rating_id.as_str(), *line) {
-                errors.push(ImportRowError {
-                    line: *line,
-                    column: "rating_id".to_owned(),
-                    reason: format!(
-                        "'{}' appears again (first on line {first})",
-                        record.rating_id
-                    ),
-                });
+            if let Some(repeat) = first_lines.repeat(&record.rating_id, *line, "rating_id") {
+                errors.push(repeat);
                 continue;
             }
             if !directory.teams.contains_key(&record.agent_id) {

@@ -561,17 +561,13 @@ impl Store {
     ) -> Result<std::result::Result<ImportSummary, Vec<ImportRowError>>> {
         let mut transaction = self.begin_write().await?;
         let mut errors = Vec::new();
-        let mut first_line: HashMap<&str, u64> = HashMap::new();
+        let mut first_lines = crate::import::FirstLines::default();
         let mut agents: HashMap<String, Option<String>> = HashMap::new();
         let mut summary = ImportSummary::default();
         for (line, record) in rows {
             let response_id = record.response_id.as_str();
-            if let Some(first) = first_line.insert(response_id, *line) {
-                errors.push(ImportRowError {
-                    line: *line,
-                    column: "response_id".to_owned(),
-                    reason: format!("'{response_id}' appears again (first on line {first})"),
-                });
+            if let Some(repeat) = first_lines.repeat(response_id, *line, "response_id") {
+                errors.push(repeat);
                 continue;
             }
             let contact_id = record.contact_id.as_str();
