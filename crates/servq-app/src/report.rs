@@ -8,7 +8,7 @@ use serde::{
     ser::{SerializeMap, SerializeSeq},
 };
 use servq_kpi::{Dimension, Exclusion, METRICS, Metric, MetricValue, Unit};
-use servq_store::{GroupField, KpiGroup};
+use servq_store::{GroupField, KpiGroup, KpiQuery, Store};
 
 use crate::i18n::{Locale, t};
 
@@ -107,6 +107,44 @@ pub fn parse_metrics<'a>(
                 .ok_or_else(|| RequestError::UnknownMetric(name.trim().to_owned()))
         })
         .collect()
+}
+
+/// The groups of `query` with what `metrics` need: the rollup sums, and the customer measures
+/// (read from the customers themselves, so only when one is shown or the query is by segment).
+pub async fn kpi_groups(
+    store: &Store,
+    query: &KpiQuery,
+    metrics: &[&Metric],
+) -> servq_store::Result<Vec<KpiGroup>> {
+    let mut groups = store.kpi(query).await?;
+    let by_segment = dimensions_of(&query.group_by, &query.filters).contains(&Dimension::Segment);
+    if !by_segment
+        && !metrics
+            .iter()
+            .any(|metric| metric.scope == servq_kpi::Scope::Customers)
+    {
+        return Ok(groups);
+    }
+    let mut customers = store.customer_sums(query).await?;
+    for group in &mut groups {
+        if let Some(counters) = customers.remove(&group.key) {
+            group.feedback.customers = counters;
+        }
+    }
+    // a segment or period with customers but no contacts in the rollups still has its row
+    for (key, counters) in customers {
+        groups.push(KpiGroup {
+            key,
+            contacts: Default::default(),
+            states: None,
+            feedback: servq_kpi::FeedbackCounters {
+                customers: counters,
+                ..Default::default()
+            },
+        });
+    }
+    groups.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(groups)
 }
 
 /// The headline KPIs a terminal table shows unless metrics are named.

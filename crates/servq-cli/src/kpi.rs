@@ -39,7 +39,8 @@ impl Format {
 #[derive(Debug, clap::Args)]
 pub struct KpiArgs {
     /// Group by these, comma-separated: queue, agent, team, channel, category, direction,
-    /// interval15, interval30, hour, day, week, month (at most one time grain).
+    /// segment (the customer's current one: customer measures only), interval15, interval30,
+    /// hour, day, week, month (at most one time grain).
     #[arg(long, value_delimiter = ',')]
     by: Vec<String>,
     /// First day to include (YYYY-MM-DD, in the report's zone).
@@ -141,7 +142,7 @@ pub async fn run(config: &Config, args: KpiArgs) -> Result<ExitCode> {
         zone,
         filters,
     };
-    let groups = store.kpi(&query).await?;
+    let groups = report::kpi_groups(&store, &query, &metrics).await?;
     let table_notes = if args.format == Format::Table {
         notes.clone()
     } else {

@@ -290,6 +290,13 @@ pub fn mask_email(email: &str) -> String {
     }
 }
 
+/// Whether a contact offered at `at_ms` is repeated: the customer's next contact (any category,
+/// strictly later) came within `window_ms`, the window's edge included. The one rule for the
+/// customer page and `repeat_contact_rate` in KPI tables.
+pub fn repeated_within(at_ms: i64, next_ms: Option<i64>, window_ms: i64) -> bool {
+    next_ms.is_some_and(|next| next > at_ms && next - at_ms <= window_ms)
+}
+
 /// The repeat-contact rate of contacts (offered time in ms, answered), any order: the answered
 /// contacts followed by another contact of the same customer (any category, answered or not)
 /// within `window_ms` after them, over the answered contacts; `None` without answered ones.
@@ -304,11 +311,11 @@ pub fn repeat_contact_rate(contacts: &[(i64, bool)], window_ms: i64) -> Option<f
         }
         answered += 1;
         // sorted: the first later contact is the nearest one
-        if offered[index + 1..]
+        let next = offered[index + 1..]
             .iter()
-            .find(|(next, _)| *next > *at)
-            .is_some_and(|(next, _)| *next - *at <= window_ms)
-        {
+            .map(|(next, _)| *next)
+            .find(|next| *next > *at);
+        if repeated_within(*at, next, window_ms) {
             repeated += 1;
         }
     }

@@ -23,7 +23,7 @@ pub use agent_state::{AgentStateInterval, AgentStateKind, AgentStateRecord, MAX_
 pub use contact::{Channel, Contact, ContactRecord, Direction};
 pub use customer::{
     CUSTOMER_COLUMNS, CUSTOMER_LANGUAGES, CUSTOMER_REQUIRED, CustomerRecord, mask_email,
-    mask_phone, parse_day, parse_language, parse_tags, repeat_contact_rate,
+    mask_phone, parse_day, parse_language, parse_tags, repeat_contact_rate, repeated_within,
 };
 pub use dispatch::{DispatchRule, SendVia, SurveyCandidate, choose_invitations};
 pub use error::{FieldError, ParseError, QUOTED_CHARS, shown};

@@ -18,17 +18,21 @@ pub enum Dimension {
     Category,
     /// Inbound or outbound.
     Direction,
+    /// The customer's **current** segment (e.g. VIP) from the customer profiles: customer
+    /// measures only (`docs/kpi.md#customer-measures`).
+    Segment,
 }
 
 impl Dimension {
     /// Every dimension, in the order forms list them.
-    pub const ALL: [Dimension; 6] = [
+    pub const ALL: [Dimension; 7] = [
         Dimension::Queue,
         Dimension::Agent,
         Dimension::Team,
         Dimension::Channel,
         Dimension::Category,
         Dimension::Direction,
+        Dimension::Segment,
     ];
 
     /// The name used in `--by`, filters and as the output key.
@@ -40,6 +44,7 @@ impl Dimension {
             Dimension::Channel => "channel",
             Dimension::Category => "category",
             Dimension::Direction => "direction",
+            Dimension::Segment => "segment",
         }
     }
 
@@ -73,6 +78,9 @@ pub enum Scope {
     /// Computed from tickets: per agent (the assignee), team, category or channel; a ticket has
     /// no queue or direction.
     Tickets,
+    /// Computed from customers (churn, repeat contacts in any category, customers who
+    /// complained): for the centre and per customer segment only.
+    Customers,
 }
 
 /// Why a measure is left out of a grouping's table.
@@ -86,6 +94,10 @@ pub enum Exclusion {
     RatingsLack(Dimension),
     /// Tickets do not have this dimension: the measure cannot be computed.
     TicketsLack(Dimension),
+    /// Customer measures exist for the centre and per segment only.
+    CustomersLack(Dimension),
+    /// Contacts, states, ratings and tickets are not summed by the customer's segment.
+    NotPerSegment,
 }
 
 impl Exclusion {
@@ -96,6 +108,8 @@ impl Exclusion {
             Exclusion::StatesLack(_) => "states_lack",
             Exclusion::RatingsLack(_) => "ratings_lack",
             Exclusion::TicketsLack(_) => "tickets_lack",
+            Exclusion::CustomersLack(_) => "customers_lack",
+            Exclusion::NotPerSegment => "not_per_segment",
         }
     }
 
@@ -105,7 +119,9 @@ impl Exclusion {
             Exclusion::OnlyAnsweredHaveAgent(dimension)
             | Exclusion::StatesLack(dimension)
             | Exclusion::RatingsLack(dimension)
-            | Exclusion::TicketsLack(dimension) => dimension,
+            | Exclusion::TicketsLack(dimension)
+            | Exclusion::CustomersLack(dimension) => dimension,
+            Exclusion::NotPerSegment => Dimension::Segment,
         }
     }
 }
@@ -115,6 +131,10 @@ impl Scope {
     /// `None` when it is meaningful.
     pub fn exclusion(self, dimensions: &[Dimension]) -> Option<Exclusion> {
         dimensions.iter().find_map(|&dimension| match self {
+            Scope::Customers => {
+                (dimension != Dimension::Segment).then_some(Exclusion::CustomersLack(dimension))
+            }
+            _ if dimension == Dimension::Segment => Some(Exclusion::NotPerSegment),
             Scope::Everywhere => None,
             Scope::OfferedContacts => dimension
                 .only_answered()
@@ -148,7 +168,23 @@ mod tests {
         );
         assert_eq!(Scope::AgentStates.exclusion(&[Dimension::Queue]), None);
         for dimension in Dimension::ALL {
-            assert_eq!(Scope::Everywhere.exclusion(&[dimension]), None);
+            if dimension != Dimension::Segment {
+                assert_eq!(Scope::Everywhere.exclusion(&[dimension]), None);
+            }
         }
+    }
+
+    #[test]
+    fn customer_measures_exist_per_segment_and_nothing_else_does() {
+        assert_eq!(Scope::Customers.exclusion(&[Dimension::Segment]), None);
+        assert_eq!(Scope::Customers.exclusion(&[]), None);
+        assert_eq!(
+            Scope::Customers.exclusion(&[Dimension::Segment, Dimension::Queue]),
+            Some(Exclusion::CustomersLack(Dimension::Queue))
+        );
+        assert_eq!(
+            Scope::Everywhere.exclusion(&[Dimension::Segment]),
+            Some(Exclusion::NotPerSegment)
+        );
     }
 }

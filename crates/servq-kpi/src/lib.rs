@@ -7,6 +7,7 @@
 //! counters it returns.
 
 mod counters;
+mod customers;
 mod evaluation;
 mod format;
 pub mod goals;
@@ -21,6 +22,9 @@ pub use counters::{
     BUCKET_MS, ContactCounters, ContactFacts, QaCounters, StateCounters, bucket_start,
     split_into_buckets,
 };
+pub use customers::{
+    ActiveCustomers, CustomerCounters, active_at, churn_rate, repeat_contact_rate,
+};
 pub use evaluation::{
     DimensionScore, EvaluationModel, GradeCut, MeasureScore, ModelDimension, ModelMeasure,
     ModelScore, Perspective, STANDARD_DIMENSIONS, measure_score,
@@ -29,10 +33,10 @@ pub use format::{Judgement, change, show};
 pub use goals::GoalStatus;
 pub use grouping::{Dimension, Exclusion, Scope};
 pub use metrics::{
-    AGENT_MEASURES, Better, METRICS, Metric, MetricValue, SURVEY_METRICS, Unit, abandon_rate,
-    aht_seconds, answer_rate, asa_seconds, avg_acw_seconds, avg_hold_seconds, avg_talk_seconds,
-    avg_wait_seconds, fcr_rate, headline, meaningful, metric, occupancy, qa_score, resolution_rate,
-    service_level, transfer_rate, utilization,
+    AGENT_MEASURES, Better, CUSTOMER_MEASURES, METRICS, Metric, MetricValue, SURVEY_METRICS, Unit,
+    abandon_rate, aht_seconds, answer_rate, asa_seconds, avg_acw_seconds, avg_hold_seconds,
+    avg_talk_seconds, avg_wait_seconds, fcr_rate, headline, meaningful, metric, occupancy,
+    qa_score, resolution_rate, service_level, transfer_rate, utilization,
 };
 pub use ratings::{RATING_SOURCES, RatingCounters, rating_dimension_mean, rating_mean};
 pub use subset::{ContactSubset, counters_of};

@@ -306,11 +306,23 @@ pub const AGENT_MEASURES: &[&str] = &[
     "occupancy",
 ];
 
+/// The customer measures, in the order a table by segment shows them.
+pub const CUSTOMER_MEASURES: &[&str] = &[
+    "customers_active",
+    "customers_churned",
+    "churn_rate",
+    "repeat_contact_rate",
+    "complaint_customers",
+];
+
 /// The headline measures of a view grouped or filtered by `dimensions`: per agent or team
-/// [`AGENT_MEASURES`] (a queue's measures would not vary), otherwise `listed`; either way only
-/// those that mean something there ([`meaningful`]). Tables and dashboards share this rule.
+/// [`AGENT_MEASURES`] (a queue's measures would not vary), per segment [`CUSTOMER_MEASURES`]
+/// (nothing else is kept per segment), otherwise `listed`; either way only those that mean
+/// something there ([`meaningful`]). Tables and dashboards share this rule.
 pub fn headline(listed: &[&str], dimensions: &[Dimension]) -> Vec<&'static Metric> {
-    let listed = if dimensions.iter().any(|d| d.only_answered()) {
+    let listed = if dimensions.contains(&Dimension::Segment) {
+        CUSTOMER_MEASURES
+    } else if dimensions.iter().any(|d| d.only_answered()) {
         AGENT_MEASURES
     } else {
         listed
@@ -458,6 +470,42 @@ pub const METRICS: &[Metric] = &[
         scope: Scope::Tickets,
         compute: |c, _, f| MetricValue::Number(servq_desk::complaint_rate(&f.tickets, c.offered)),
     },
+    // customers (docs/kpi.md#customer-measures): per centre and per current segment
+    Metric {
+        name: "customers_active",
+        unit: Unit::Count,
+        better: Better::Neither,
+        scope: Scope::Customers,
+        compute: |_, _, f| MetricValue::Count(f.customers.active_at_start),
+    },
+    Metric {
+        name: "customers_churned",
+        unit: Unit::Count,
+        better: Better::Lower,
+        scope: Scope::Customers,
+        compute: |_, _, f| MetricValue::Count(f.customers.churned),
+    },
+    Metric {
+        name: "churn_rate",
+        unit: Unit::Ratio,
+        better: Better::Lower,
+        scope: Scope::Customers,
+        compute: |_, _, f| MetricValue::Number(crate::churn_rate(&f.customers)),
+    },
+    Metric {
+        name: "repeat_contact_rate",
+        unit: Unit::Ratio,
+        better: Better::Lower,
+        scope: Scope::Customers,
+        compute: |_, _, f| MetricValue::Number(crate::repeat_contact_rate(&f.customers)),
+    },
+    Metric {
+        name: "complaint_customers",
+        unit: Unit::Count,
+        better: Better::Lower,
+        scope: Scope::Customers,
+        compute: |_, _, f| MetricValue::Count(f.customers.complaint_customers),
+    },
     // 360° ratings (1–5): the mean of all dimension answers of a source, then per dimension
     rating_kpi!("rating_supervisor", 0),
     rating_kpi!("rating_peer", 1),
@@ -581,6 +629,22 @@ mod tests {
     }
 
     #[test]
+    fn a_table_by_segment_heads_with_the_customer_measures() {
+        for name in CUSTOMER_MEASURES {
+            assert_eq!(
+                metric(name).map(|m| m.scope),
+                Some(Scope::Customers),
+                "{name}"
+            );
+        }
+        let names: Vec<&str> = headline(&["offered"], &[Dimension::Segment])
+            .iter()
+            .map(|m| m.name)
+            .collect();
+        assert_eq!(names, CUSTOMER_MEASURES);
+    }
+
+    #[test]
     fn undefined_ratios_are_none() {
         let c = ContactCounters::default();
         for metric in METRICS {
@@ -603,7 +667,10 @@ mod tests {
         }
         assert_eq!(
             reasons,
-            vec![Exclusion::OnlyAnsweredHaveAgent(Dimension::Agent)]
+            vec![
+                Exclusion::OnlyAnsweredHaveAgent(Dimension::Agent),
+                Exclusion::CustomersLack(Dimension::Agent)
+            ]
         );
         assert!(names.contains(&"rating_peer_process"));
         let (kept, reasons) = meaningful(METRICS, &[Dimension::Channel]);
@@ -613,6 +680,7 @@ mod tests {
             reasons,
             vec![
                 Exclusion::StatesLack(Dimension::Channel),
+                Exclusion::CustomersLack(Dimension::Channel),
                 Exclusion::RatingsLack(Dimension::Channel)
             ]
         );

@@ -162,6 +162,8 @@ pub struct FeedbackCounters {
     /// Sums of the tickets created in the period (per agent as assignee, team, category,
     /// channel or overall; one of those at a time).
     pub tickets: servq_desk::TicketCounters,
+    /// Customer counts (centre or segment only; see `customers`).
+    pub customers: crate::CustomerCounters,
 }
 
 impl FeedbackCounters {
@@ -171,6 +173,7 @@ impl FeedbackCounters {
         self.survey.merge(&other.survey);
         self.ratings.merge(&other.ratings);
         self.tickets.merge(&other.tickets);
+        self.customers.merge(&other.customers);
     }
 }
 

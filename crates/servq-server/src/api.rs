@@ -148,7 +148,9 @@ pub(crate) async fn kpi(
         filters,
     };
     user.restrict_filters(&mut query.filters)?;
-    let groups = state.store.kpi(&query).await.map_err(Problem::internal)?;
+    let groups = report::kpi_groups(&state.store, &query, &metrics)
+        .await
+        .map_err(Problem::internal)?;
     let report = Report {
         group_by: &group_by,
         metrics: &metrics,

@@ -146,7 +146,7 @@ impl View {
                     Dimension::Channel => &query.channel,
                     Dimension::Category => &query.category,
                     Dimension::Agent => &query.agent,
-                    Dimension::Direction => return None,
+                    Dimension::Direction | Dimension::Segment => return None,
                 };
                 given(value).map(|v| (*dimension, v))
             })

@@ -42,6 +42,8 @@ impl DimensionColumns for Dimension {
             Dimension::Channel => "channel",
             Dimension::Category => "category",
             Dimension::Direction => "direction",
+            // no rollup holds it: customer measures read the customers themselves
+            Dimension::Segment => "segment",
         }
     }
 
@@ -53,6 +55,10 @@ impl DimensionColumns for Dimension {
             Dimension::Channel => "r.channel",
             Dimension::Category => "r.category",
             Dimension::Direction => "r.direction",
+            // the customer's current segment (raw contacts only)
+            Dimension::Segment => {
+                "COALESCE((SELECT k.segment FROM customers k WHERE k.customer_id = r.customer_id), '')"
+            }
         }
     }
 
@@ -159,7 +165,7 @@ pub enum GroupField {
 
 impl GroupField {
     /// Every accepted name, for help and error messages.
-    pub const NAMES: &'static str = "queue, agent, team, channel, category, direction, interval15, interval30, hour, day, week, month";
+    pub const NAMES: &'static str = "queue, agent, team, channel, category, direction, segment, interval15, interval30, hour, day, week, month";
 
     /// Parses a `--by` element.
     pub fn parse(text: &str) -> Option<GroupField> {
@@ -172,6 +178,7 @@ impl GroupField {
             "channel" => GroupField::Dimension(Channel),
             "category" => GroupField::Dimension(Category),
             "direction" => GroupField::Dimension(Direction),
+            "segment" => GroupField::Dimension(Segment),
             "interval15" => GroupField::Time(Interval15),
             "interval30" => GroupField::Time(Interval30),
             "hour" => GroupField::Time(Hour),
@@ -392,6 +399,14 @@ impl Store {
     }
 
     async fn kpi_uncached(&self, query: &KpiQuery) -> Result<Vec<KpiGroup>> {
+        if query
+            .dimensions()
+            .any(|dimension| dimension == Dimension::Segment)
+        {
+            // contacts, states, ratings and tickets are not summed by the customer's segment
+            // (Exclusion::NotPerSegment): customer measures come from `customer_sums`
+            return Ok(Vec::new());
+        }
         let has_time = query
             .group_by
             .iter()
@@ -825,6 +840,9 @@ impl Store {
             Dimension::Direction => "SELECT DISTINCT direction FROM contact_day_queue ORDER BY 1",
             Dimension::Team => "SELECT DISTINCT team FROM agents WHERE team <> '' ORDER BY 1",
             Dimension::Agent => "SELECT agent_id FROM agents ORDER BY 1",
+            Dimension::Segment => {
+                "SELECT DISTINCT segment FROM customers WHERE segment <> '' ORDER BY 1"
+            }
             Dimension::Category => return Ok(Vec::new()),
         };
         let version = self.data_version().await?;

@@ -13,6 +13,7 @@ mod calibrations;
 mod coaching;
 mod contacts;
 mod cubes;
+mod customer_measures;
 mod customers;
 mod evaluations;
 mod goals;

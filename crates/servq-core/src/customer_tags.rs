@@ -1,0 +1,304 @@
+//! Rule tags of customers (`docs/customers.md#rule-tags`): tags the centre does not type but
+//! computes — `frequent` (≥ 3 contacts in 7 days), `complained_90d`, `unsatisfied_last_survey`,
+//! `vip` — from rules it can edit. Evaluated every day and when a customer's history changes;
+//! a tag holds while its condition does.
+
+use serde::{Deserialize, Serialize};
+
+use crate::customer::MAX_TAG_CHARS;
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// What makes a rule's tag hold for a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TagCondition {
+    /// At least `contacts` contacts (any channel or category, answered or not) in the last
+    /// `days` days.
+    Frequent {
+        /// How many contacts.
+        contacts: u32,
+        /// Within how many days.
+        days: u32,
+    },
+    /// A complaint ticket opened in the last `days` days.
+    ComplainedWithin {
+        /// How many days back.
+        days: u32,
+    },
+    /// The customer's latest CSAT answer was at most `csat_at_most` (1–5).
+    UnsatisfiedLastSurvey {
+        /// The highest unsatisfied score.
+        csat_at_most: u8,
+    },
+    /// The profile's segment is `segment`.
+    Segment {
+        /// The segment's name, as in the profile.
+        segment: String,
+    },
+}
+
+impl TagCondition {
+    /// The kind's name, as the JSON writes it and the catalogue keys it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TagCondition::Frequent { .. } => "frequent",
+            TagCondition::ComplainedWithin { .. } => "complained_within",
+            TagCondition::UnsatisfiedLastSurvey { .. } => "unsatisfied_last_survey",
+            TagCondition::Segment { .. } => "segment",
+        }
+    }
+}
+
+/// One rule: the tag it gives and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagRule {
+    /// The tag given (shown beside the typed tags, marked as computed).
+    pub tag: String,
+    /// When it holds.
+    pub condition: TagCondition,
+    /// A rule switched off gives its tag to nobody.
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+/// The rules a centre starts with.
+pub fn default_tag_rules() -> Vec<TagRule> {
+    let rule = |tag: &str, condition| TagRule {
+        tag: tag.to_owned(),
+        condition,
+        enabled: true,
+    };
+    vec![
+        rule(
+            "frequent",
+            TagCondition::Frequent {
+                contacts: 3,
+                days: 7,
+            },
+        ),
+        rule("complained_90d", TagCondition::ComplainedWithin { days: 90 }),
+        rule(
+            "unsatisfied_last_survey",
+            TagCondition::UnsatisfiedLastSurvey { csat_at_most: 2 },
+        ),
+        rule(
+            "vip",
+            TagCondition::Segment {
+                segment: "VIP".to_owned(),
+            },
+        ),
+    ]
+}
+
+/// Why a rule set cannot be saved: the rule (0-based), the field and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagRuleProblem {
+    /// Which rule.
+    pub index: usize,
+    /// Which field: `tag`, `contacts`, `days`, `csat_at_most` or `segment`.
+    pub field: &'static str,
+    /// Why, in English (pages say it from the catalogue by `field`).
+    pub reason: String,
+}
+
+/// Most rules a centre keeps.
+pub const MAX_TAG_RULES: usize = 30;
+/// Longest look-back of a rule, in days (ten years).
+pub const MAX_RULE_DAYS: u32 = 3650;
+
+/// Checks a rule set: tags non-empty, at most [`MAX_TAG_CHARS`] characters, without `;`, each
+/// once; counts, days and scores in range; a segment named.
+pub fn check_tag_rules(rules: &[TagRule]) -> Result<(), Vec<TagRuleProblem>> {
+    let mut problems = Vec::new();
+    let mut problem = |index, field, reason: String| {
+        problems.push(TagRuleProblem {
+            index,
+            field,
+            reason,
+        })
+    };
+    if rules.len() > MAX_TAG_RULES {
+        problem(
+            MAX_TAG_RULES,
+            "tag",
+            format!("at most {MAX_TAG_RULES} rules"),
+        );
+    }
+    for (index, rule) in rules.iter().enumerate() {
+        let tag = rule.tag.trim();
+        if tag.is_empty() {
+            problem(index, "tag", "a rule needs a tag".to_owned());
+        } else if tag.chars().count() > MAX_TAG_CHARS {
+            problem(
+                index,
+                "tag",
+                format!("longer than {MAX_TAG_CHARS} characters"),
+            );
+        } else if tag.contains([';', '；']) {
+            problem(index, "tag", "a tag cannot hold ';'".to_owned());
+        } else if rules[..index].iter().any(|other| other.tag.trim() == tag) {
+            problem(index, "tag", format!("'{}' is given by another rule", crate::shown(tag)));
+        }
+        let days_ok = |days: u32| (1..=MAX_RULE_DAYS).contains(&days);
+        match &rule.condition {
+            TagCondition::Frequent { contacts, days } => {
+                if !(2..=1000).contains(contacts) {
+                    problem(index, "contacts", "between 2 and 1000".to_owned());
+                }
+                if !days_ok(*days) {
+                    problem(index, "days", format!("between 1 and {MAX_RULE_DAYS}"));
+                }
+            }
+            TagCondition::ComplainedWithin { days } => {
+                if !days_ok(*days) {
+                    problem(index, "days", format!("between 1 and {MAX_RULE_DAYS}"));
+                }
+            }
+            TagCondition::UnsatisfiedLastSurvey { csat_at_most } => {
+                if !(1..=4).contains(csat_at_most) {
+                    problem(index, "csat_at_most", "between 1 and 4".to_owned());
+                }
+            }
+            TagCondition::Segment { segment } => {
+                if segment.trim().is_empty() {
+                    problem(index, "segment", "name the segment".to_owned());
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// What the rules look at of one customer, as of a moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TagFacts {
+    /// Offered times of the customer's recent contacts (any order), UTC ms.
+    pub contacts_ms: Vec<i64>,
+    /// When their latest complaint ticket was opened.
+    pub last_complaint_ms: Option<i64>,
+    /// Their latest CSAT answer (1–5).
+    pub last_csat: Option<i64>,
+    /// The profile's segment ('' without a profile).
+    pub segment: String,
+}
+
+/// How far back the rules look, in ms: what the store must read for `contacts_ms` and
+/// `last_complaint_ms`.
+pub fn look_back_ms(rules: &[TagRule]) -> (i64, i64) {
+    let mut contacts = 0;
+    let mut complaints = 0;
+    for rule in rules.iter().filter(|rule| rule.enabled) {
+        match rule.condition {
+            TagCondition::Frequent { days, .. } => contacts = contacts.max(i64::from(days) * DAY_MS),
+            TagCondition::ComplainedWithin { days } => {
+                complaints = complaints.max(i64::from(days) * DAY_MS)
+            }
+            _ => {}
+        }
+    }
+    (contacts, complaints)
+}
+
+/// The tags `rules` give a customer with `facts` at `now_ms`, in rule order. A window is the
+/// last `days` × 24 h up to now, its start included.
+pub fn rule_tags(rules: &[TagRule], facts: &TagFacts, now_ms: i64) -> Vec<String> {
+    rules
+        .iter()
+        .filter(|rule| rule.enabled)
+        .filter(|rule| match &rule.condition {
+            TagCondition::Frequent { contacts, days } => {
+                let since = now_ms - i64::from(*days) * DAY_MS;
+                let within = facts
+                    .contacts_ms
+                    .iter()
+                    .filter(|at| (since..=now_ms).contains(*at))
+                    .count();
+                within >= *contacts as usize
+            }
+            TagCondition::ComplainedWithin { days } => facts
+                .last_complaint_ms
+                .is_some_and(|at| at >= now_ms - i64::from(*days) * DAY_MS && at <= now_ms),
+            TagCondition::UnsatisfiedLastSurvey { csat_at_most } => facts
+                .last_csat
+                .is_some_and(|csat| csat <= i64::from(*csat_at_most)),
+            TagCondition::Segment { segment } => {
+                !facts.segment.is_empty() && facts.segment.trim() == segment.trim()
+            }
+        })
+        .map(|rule| rule.tag.trim().to_owned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000_000;
+
+    #[test]
+    fn the_default_rules_tag_by_their_written_conditions() {
+        let rules = default_tag_rules();
+        assert!(check_tag_rules(&rules).is_ok());
+        // three contacts in 7 days (the oldest exactly 7 days ago), a complaint 90 days ago,
+        // last CSAT 2, segment VIP
+        let facts = TagFacts {
+            contacts_ms: vec![NOW - 7 * DAY_MS, NOW - DAY_MS, NOW - 60_000],
+            last_complaint_ms: Some(NOW - 90 * DAY_MS),
+            last_csat: Some(2),
+            segment: "VIP".to_owned(),
+        };
+        assert_eq!(
+            rule_tags(&rules, &facts, NOW),
+            ["frequent", "complained_90d", "unsatisfied_last_survey", "vip"]
+        );
+        // a millisecond later each window has moved past its oldest event
+        let facts = TagFacts {
+            contacts_ms: vec![NOW - 7 * DAY_MS - 1, NOW - DAY_MS, NOW - 60_000],
+            last_complaint_ms: Some(NOW - 90 * DAY_MS - 1),
+            last_csat: Some(3),
+            segment: "vip-2".to_owned(),
+        };
+        assert!(rule_tags(&rules, &facts, NOW).is_empty());
+        assert!(rule_tags(&rules, &TagFacts::default(), NOW).is_empty());
+    }
+
+    #[test]
+    fn a_disabled_rule_gives_nothing_and_bad_rules_are_named() {
+        let mut rules = default_tag_rules();
+        rules[3].enabled = false;
+        let vip = TagFacts {
+            segment: "VIP".to_owned(),
+            ..TagFacts::default()
+        };
+        assert!(rule_tags(&rules, &vip, NOW).is_empty());
+        rules.push(TagRule {
+            tag: "frequent".to_owned(),
+            condition: TagCondition::Frequent {
+                contacts: 1,
+                days: 0,
+            },
+            enabled: true,
+        });
+        let problems = check_tag_rules(&rules).unwrap_err();
+        let fields: Vec<(usize, &str)> = problems.iter().map(|p| (p.index, p.field)).collect();
+        assert_eq!(fields, [(4, "tag"), (4, "contacts"), (4, "days")]);
+    }
+
+    #[test]
+    fn rules_read_from_the_json_the_settings_keep() {
+        let text = r#"[{"tag":"常客","condition":{"kind":"frequent","contacts":5,"days":30}}]"#;
+        let rules: Vec<TagRule> = serde_json::from_str(text).unwrap();
+        assert_eq!(rules[0].condition.kind(), "frequent");
+        assert!(rules[0].enabled);
+        assert_eq!(look_back_ms(&rules), (30 * DAY_MS, 0));
+    }
+}
