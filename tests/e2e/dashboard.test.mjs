@@ -547,6 +547,29 @@ test('a supervisor edits the scorecard and the business calendar in forms, witho
   assert.ok(config.calendar.holidays.includes('2026-02-17'));
   assert.ok(config.calendar.workdays.includes('2026-02-28'));
   assert.deepEqual(config.calendar.week[5], ['09:00-12:00']);
+
+  // customer tag rules in their form: a kind switch shows its own fields; a bad number is said
+  // beside it in Chinese; a new rule saved
+  await page.waitForSelector('#tag_rules-editor .tag-rule');
+  assert.equal(await page.locator('#tag_rules-editor .tag-rule').count(), 4);
+  const unhappy = page.locator('#tag_rules-editor .tag-rule').nth(2);
+  await unhappy.locator('.rule-csat_at_most').fill('7');
+  await page.click('#add-tag-rule');
+  const added = page.locator('#tag_rules-editor .tag-rule').last();
+  await added.locator('.rule-tag').fill('金卡客户');
+  await added.locator('.rule-kind').selectOption('segment');
+  assert.equal(await added.locator('.rule-contacts').count(), 0, 'a segment rule asks for no count');
+  await added.locator('.rule-segment').fill('金卡');
+  await page.click('#save-tag-rules-form');
+  await page.waitForSelector('#tag_rules-editor .field-msg');
+  assert.equal(await page.locator('#tag_rules-editor [data-field="rules.2.condition.csat_at_most"]').getAttribute('aria-invalid'), 'true');
+  assert.match(await page.locator('#tag_rules-editor .field-msg').first().textContent(), /应在 1 到 4 之间/);
+  await unhappy.locator('.rule-csat_at_most').fill('2');
+  await page.click('#save-tag-rules-form');
+  await page.waitForLoadState('load');
+  await page.waitForSelector('#tag_rules-editor .tag-rule');
+  const saved = await page.evaluate(async () => (await fetch('/api/v1/customer-tag-rules')).json());
+  assert.deepEqual(saved.rules[4], { tag: '金卡客户', condition: { kind: 'segment', segment: '金卡' }, enabled: true });
   await context.close();
 });
 

@@ -54,6 +54,112 @@ pub struct CustomerView {
     pub measures: CustomerMeasures,
     /// Whether the reader sees phone and e-mail whole ([`sees_personal_fields`]).
     pub personal_fields_whole: bool,
+    /// The tags the tag rules give them now ([`refresh_rule_tags`]).
+    pub rule_tags: Vec<String>,
+}
+
+impl CustomerView {
+    /// The typed tags.
+    pub fn typed_tags(&self) -> &[String] {
+        self.profile
+            .as_ref()
+            .map_or(&[], |p| p.record.tags.as_slice())
+    }
+
+    /// The rule tags not also typed, shown after the typed ones.
+    pub fn computed_tags(&self) -> Vec<String> {
+        let typed = self.typed_tags();
+        self.rule_tags
+            .iter()
+            .filter(|tag| !typed.contains(tag))
+            .cloned()
+            .collect()
+    }
+
+    /// Every tag: typed, then computed.
+    pub fn all_tags(&self) -> Vec<String> {
+        let mut tags = self.typed_tags().to_vec();
+        tags.extend(self.computed_tags());
+        tags
+    }
+}
+
+/// The setting that holds the centre's tag rules (JSON list of `servq_core::TagRule`); absent:
+/// [`servq_core::default_tag_rules`].
+pub const TAG_RULES_SETTING: &str = "customer_tag_rules";
+
+/// The centre's tag rules.
+pub async fn tag_rules(store: &Store) -> Result<Vec<servq_core::TagRule>> {
+    Ok(match store.text_setting(TAG_RULES_SETTING).await? {
+        Some(text) => serde_json::from_str(&text).map_err(|error| {
+            anyhow::anyhow!("setting {TAG_RULES_SETTING} no longer reads: {error}")
+        })?,
+        None => servq_core::default_tag_rules(),
+    })
+}
+
+/// Saves the tag rules (refused with every problem at `rules.{n}.{field}`), audited, and gives
+/// everyone their tags under them at once; gives how many customers' tags changed.
+pub async fn save_tag_rules(
+    store: &Store,
+    rules: Vec<servq_core::TagRule>,
+    actor: &servq_store::Actor,
+) -> Result<usize, crate::SettingError> {
+    let rules: Vec<servq_core::TagRule> = rules
+        .into_iter()
+        .map(|rule| servq_core::TagRule {
+            tag: rule.tag.trim().to_owned(),
+            ..rule
+        })
+        .collect();
+    servq_core::check_tag_rules(&rules).map_err(|problems| {
+        crate::SettingError::Refused(problems.into_iter().map(|p| p.under("rules")).collect())
+    })?;
+    let text = serde_json::to_string(&rules).map_err(anyhow::Error::from)?;
+    store
+        .set_text_setting(TAG_RULES_SETTING, &text, actor, crate::now_ms())
+        .await?;
+    Ok(refresh_rule_tags(store, None, crate::now_ms()).await?)
+}
+
+/// After one customer's history changed (a ticket opened, a survey answered, the profile
+/// saved): their rule tags now. A failure is logged, not raised — what changed is stored, and
+/// the daily `customer-tags` job gives the tags again.
+pub async fn history_changed(store: &Store, customer_id: &str, now_ms: i64) {
+    let customer_id = customer_id.trim();
+    if customer_id.is_empty() {
+        return;
+    }
+    if let Err(error) = refresh_rule_tags(store, Some(customer_id), now_ms).await {
+        tracing::warn!("rule tags of customer {customer_id} not refreshed: {error:#}");
+    }
+}
+
+/// Gives everyone (`scope` `None`: the daily job, after an import, after the rules change) or
+/// one customer (their history changed) the tags the rules give at `now_ms`; a tag whose
+/// condition no longer holds is taken away. Gives how many customers' tags changed.
+pub async fn refresh_rule_tags(store: &Store, scope: Option<&str>, now_ms: i64) -> Result<usize> {
+    let rules = tag_rules(store).await?;
+    let (contacts_ms, complaints_ms) = servq_core::look_back_ms(&rules);
+    let enabled = |kind: &str| {
+        rules
+            .iter()
+            .any(|rule| rule.enabled && rule.condition.kind() == kind)
+    };
+    let look_back = servq_store::TagLookBack {
+        contacts_ms,
+        complaints_ms,
+        surveys: enabled("unsatisfied_last_survey"),
+        segments: enabled("segment"),
+    };
+    let facts = store.customer_tag_facts(now_ms, look_back, scope).await?;
+    let mut tags: Vec<(String, String)> = Vec::new();
+    for (customer, facts) in &facts {
+        for tag in servq_core::rule_tags(&rules, facts, now_ms) {
+            tags.push((customer.clone(), tag));
+        }
+    }
+    Ok(store.replace_customer_rule_tags(scope, &tags).await?)
 }
 
 /// Who reads a customer.
@@ -184,6 +290,7 @@ pub async fn view(
         repeat_contact_rate: servq_core::repeat_contact_rate(&times, settings.fcr_window_ms),
     };
     let personal_fields_whole = sees_personal_fields(reader, &history, now_ms);
+    let rule_tags = store.customer_rule_tags(customer_id).await?;
     let mut timeline = timeline(&history);
     if let Some(limit) = limit {
         timeline.truncate(limit);
@@ -194,6 +301,7 @@ pub async fn view(
         timeline,
         measures,
         personal_fields_whole,
+        rule_tags,
     }))
 }
 
@@ -241,7 +349,8 @@ pub fn view_json(view: &CustomerView, zone: &jiff::tz::TimeZone) -> Value {
         "email": email,
         "language": profile.map_or("", |p| p.record.language.as_str()),
         "segment": profile.map_or("", |p| p.record.segment.as_str()),
-        "tags": profile.map_or(Vec::new(), |p| p.record.tags.clone()),
+        "tags": view.all_tags(),
+        "rule_tags": view.rule_tags,
         "since": profile.and_then(|p| day(p.record.since)),
         "closed_at": profile.and_then(|p| day(p.record.closed_at)),
         "attributes": profile.map_or(json!({}), |p| json!(p.record.attributes)),
@@ -365,5 +474,7 @@ pub async fn save(
         )
     })?;
     store.save_customer(&record, actor, crate::now_ms()).await?;
+    // a segment rule may give or take a tag
+    history_changed(store, &record.customer_id, crate::now_ms()).await;
     Ok(())
 }

@@ -639,7 +639,10 @@ pub async fn open_ticket(
             .create_ticket(&ticket, actor, ms(now), Some(&pick))
             .await
         {
-            Ok(_) => return Ok((ticket_id, token)),
+            Ok(_) => {
+                crate::customers::history_changed(store, &request.customer_id, ms(now)).await;
+                return Ok((ticket_id, token));
+            }
             Err(error) => {
                 let taken = store
                     .ticket(&ticket_id)

@@ -47,6 +47,17 @@ impl FileKind {
         }
     }
 
+    /// Whether the kind holds what customer tag rules look at (contacts, complaints, survey
+    /// answers, segments).
+    pub fn feeds_rule_tags(self) -> bool {
+        matches!(
+            self,
+            FileKind::Table(
+                ImportKind::Contacts | ImportKind::SurveyResults | ImportKind::Customers
+            ) | FileKind::Tickets
+        )
+    }
+
     /// A kind by name (`agent-states` is read as `agent_states`).
     pub fn parse(name: &str) -> Option<FileKind> {
         let name = name.trim().replace('-', "_");
@@ -156,7 +167,7 @@ pub async fn import_file(
         limits: servq_import::SheetLimits::from_env(),
     };
     let reader = TableReader::open_named(file.path, file.name, &options)?;
-    match file.kind {
+    let outcome = match file.kind {
         FileKind::Table(kind) => Ok(servq_import::import_table(
             store,
             reader,
@@ -177,7 +188,12 @@ pub async fn import_file(
             )
             .await
         }
+    }?;
+    // what the tag rules look at may have changed for many customers: everyone's, once
+    if matches!(outcome, Outcome::Imported(_)) && file.kind.feeds_rule_tags() {
+        crate::customers::refresh_rule_tags(store, None, crate::now_ms()).await?;
     }
+    Ok(outcome)
 }
 
 #[cfg(test)]

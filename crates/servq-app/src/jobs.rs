@@ -79,11 +79,13 @@ pub enum Job {
     CoachingPlan,
     /// Each morning, the effectiveness checks due: closed problems whose goal slipped reopen.
     EffectivenessChecks,
+    /// Each night, every customer's rule tags as of now (windows move with the days).
+    CustomerTags,
 }
 
 impl Job {
     /// Every job, in the order `servq jobs list` shows them.
-    pub const ALL: [Job; 11] = [
+    pub const ALL: [Job; 12] = [
         Job::Escalation,
         Job::SurveyDispatch,
         Job::OutboxDelivery,
@@ -95,6 +97,7 @@ impl Job {
         Job::WeeklyReview,
         Job::CoachingPlan,
         Job::EffectivenessChecks,
+        Job::CustomerTags,
     ];
 
     /// The job's name (`servq jobs run NAME`, `job_runs.job`).
@@ -111,6 +114,7 @@ impl Job {
             Job::WeeklyReview => "weekly-review",
             Job::CoachingPlan => "coaching-plan",
             Job::EffectivenessChecks => "effectiveness-checks",
+            Job::CustomerTags => "customer-tags",
         }
     }
 
@@ -140,6 +144,9 @@ impl Job {
             }
             Job::CoachingPlan => {
                 "mails the month before's one-to-one coaching plan on the 1st: low performers, topics"
+            }
+            Job::CustomerTags => {
+                "gives every customer the tags the tag rules give now (frequent, complained_90d, …)"
             }
             Job::EffectivenessChecks => {
                 "re-measures closed problems' goals at +30/60/90 days; reopens those that slipped"
@@ -186,6 +193,11 @@ impl Job {
             // checks left pending are picked up by the next run, so one catch-up is enough
             Job::EffectivenessChecks => Schedule::Cron {
                 pattern: "0 7 * * *",
+                catch_up: 1,
+            },
+            // after midnight, before the morning's work: "7 days" and "90 days" move on
+            Job::CustomerTags => Schedule::Cron {
+                pattern: "40 0 * * *",
                 catch_up: 1,
             },
         }
@@ -430,6 +442,11 @@ pub async fn run_once(context: &JobContext, job: Job, now: Timestamp) -> Result<
                 context.outbox.report_language,
             )
             .await?
+        }
+        Job::CustomerTags => {
+            let changed =
+                crate::customers::refresh_rule_tags(store, None, now.as_millisecond()).await?;
+            format!("{changed} customers' tags changed")
         }
         Job::EffectivenessChecks => {
             let (_, zone) = crate::centre_zone(store).await?;

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use servq_app::customers as app;
 
 use crate::config::Config;
@@ -21,6 +21,17 @@ pub enum CustomersCommand {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
+    /// The tag rules (JSON `{"rules": [...]}`, as `set-tag-rules` takes them).
+    TagRules,
+    /// Replaces the tag rules from a JSON file (`{"rules": [...]}` or the list) and gives every
+    /// customer their tags under them; refused with every problem named.
+    SetTagRules {
+        /// The JSON file.
+        file: std::path::PathBuf,
+    },
+    /// Gives every customer the tags the rules give now (what the nightly `customer-tags` job
+    /// does).
+    RefreshTags,
 }
 
 pub async fn run(config: &Config, command: CustomersCommand) -> Result<ExitCode> {
@@ -32,6 +43,41 @@ pub async fn run(config: &Config, command: CustomersCommand) -> Result<ExitCode>
 
 async fn run_with(store: &servq_store::Store, command: CustomersCommand) -> Result<ExitCode> {
     match command {
+        CustomersCommand::TagRules => {
+            let rules = app::tag_rules(store).await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "rules": rules }))?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        CustomersCommand::SetTagRules { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", file.display()))?;
+            let list = value.get("rules").cloned().unwrap_or(value);
+            let rules: Vec<servq_core::TagRule> = serde_json::from_value(list)
+                .with_context(|| format!("{}: not a list of tag rules", file.display()))?;
+            match app::save_tag_rules(store, rules, &servq_app::cli_actor()).await {
+                Ok(changed) => {
+                    eprintln!("tag rules saved; {changed} customers' tags changed");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(servq_app::SettingError::Refused(problems)) => {
+                    for problem in problems {
+                        eprintln!("{}: {problem}", file.display());
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(servq_app::SettingError::Failed(error)) => Err(error),
+            }
+        }
+        CustomersCommand::RefreshTags => {
+            let changed = app::refresh_rule_tags(store, None, servq_app::now_ms()).await?;
+            eprintln!("{changed} customers' tags changed");
+            Ok(ExitCode::SUCCESS)
+        }
         CustomersCommand::Show { id, limit, format } => {
             let Some(view) =
                 app::view(store, &id, limit, app::Reader::Owner, servq_app::now_ms()).await?

@@ -32,7 +32,7 @@ pub const CUSTOMER_LANGUAGES: [&str; 3] = ["zh-CN", "zh-TW", "en"];
 /// The longest name, segment and attribute value kept.
 const MAX_NAME_CHARS: usize = 100;
 const MAX_SEGMENT_CHARS: usize = 64;
-const MAX_TAG_CHARS: usize = 32;
+pub(crate) const MAX_TAG_CHARS: usize = 32;
 const MAX_TAGS: usize = 30;
 const MAX_ATTRIBUTES: usize = 50;
 const MAX_ATTRIBUTE_CHARS: usize = 500;

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::customer::MAX_TAG_CHARS;
+use crate::{SettingProblem, SettingReason, customer::MAX_TAG_CHARS};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -81,7 +81,10 @@ pub fn default_tag_rules() -> Vec<TagRule> {
                 days: 7,
             },
         ),
-        rule("complained_90d", TagCondition::ComplainedWithin { days: 90 }),
+        rule(
+            "complained_90d",
+            TagCondition::ComplainedWithin { days: 90 },
+        ),
         rule(
             "unsatisfied_last_survey",
             TagCondition::UnsatisfiedLastSurvey { csat_at_most: 2 },
@@ -95,78 +98,62 @@ pub fn default_tag_rules() -> Vec<TagRule> {
     ]
 }
 
-/// Why a rule set cannot be saved: the rule (0-based), the field and the reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TagRuleProblem {
-    /// Which rule.
-    pub index: usize,
-    /// Which field: `tag`, `contacts`, `days`, `csat_at_most` or `segment`.
-    pub field: &'static str,
-    /// Why, in English (pages say it from the catalogue by `field`).
-    pub reason: String,
-}
-
 /// Most rules a centre keeps.
 pub const MAX_TAG_RULES: usize = 30;
 /// Longest look-back of a rule, in days (ten years).
 pub const MAX_RULE_DAYS: u32 = 3650;
 
 /// Checks a rule set: tags non-empty, at most [`MAX_TAG_CHARS`] characters, without `;`, each
-/// once; counts, days and scores in range; a segment named.
-pub fn check_tag_rules(rules: &[TagRule]) -> Result<(), Vec<TagRuleProblem>> {
+/// once; counts, days and scores in range; a segment named. Problems are at `{rule}.{field}`.
+pub fn check_tag_rules(rules: &[TagRule]) -> Result<(), Vec<SettingProblem>> {
     let mut problems = Vec::new();
-    let mut problem = |index, field, reason: String| {
-        problems.push(TagRuleProblem {
-            index,
-            field,
-            reason,
-        })
+    let mut problem = |index: usize, field: &str, reason| {
+        problems.push(SettingProblem::new(format!("{index}.{field}"), reason))
+    };
+    let range = |min: u32, max: u32| SettingReason::Range {
+        min: min.to_string(),
+        max: max.to_string(),
     };
     if rules.len() > MAX_TAG_RULES {
-        problem(
-            MAX_TAG_RULES,
-            "tag",
-            format!("at most {MAX_TAG_RULES} rules"),
-        );
+        problem(MAX_TAG_RULES, "tag", range(0, MAX_TAG_RULES as u32));
     }
     for (index, rule) in rules.iter().enumerate() {
         let tag = rule.tag.trim();
         if tag.is_empty() {
-            problem(index, "tag", "a rule needs a tag".to_owned());
-        } else if tag.chars().count() > MAX_TAG_CHARS {
+            problem(index, "tag", SettingReason::Required);
+        } else if tag.chars().count() > MAX_TAG_CHARS || tag.contains([';', '；']) {
             problem(
                 index,
                 "tag",
-                format!("longer than {MAX_TAG_CHARS} characters"),
+                SettingReason::Other(format!(
+                    "a tag is at most {MAX_TAG_CHARS} characters, without ';'"
+                )),
             );
-        } else if tag.contains([';', '；']) {
-            problem(index, "tag", "a tag cannot hold ';'".to_owned());
         } else if rules[..index].iter().any(|other| other.tag.trim() == tag) {
-            problem(index, "tag", format!("'{}' is given by another rule", crate::shown(tag)));
+            problem(index, "tag", SettingReason::Duplicate(tag.to_owned()));
         }
-        let days_ok = |days: u32| (1..=MAX_RULE_DAYS).contains(&days);
         match &rule.condition {
             TagCondition::Frequent { contacts, days } => {
                 if !(2..=1000).contains(contacts) {
-                    problem(index, "contacts", "between 2 and 1000".to_owned());
+                    problem(index, "condition.contacts", range(2, 1000));
                 }
-                if !days_ok(*days) {
-                    problem(index, "days", format!("between 1 and {MAX_RULE_DAYS}"));
+                if !(1..=MAX_RULE_DAYS).contains(days) {
+                    problem(index, "condition.days", range(1, MAX_RULE_DAYS));
                 }
             }
             TagCondition::ComplainedWithin { days } => {
-                if !days_ok(*days) {
-                    problem(index, "days", format!("between 1 and {MAX_RULE_DAYS}"));
+                if !(1..=MAX_RULE_DAYS).contains(days) {
+                    problem(index, "condition.days", range(1, MAX_RULE_DAYS));
                 }
             }
             TagCondition::UnsatisfiedLastSurvey { csat_at_most } => {
                 if !(1..=4).contains(csat_at_most) {
-                    problem(index, "csat_at_most", "between 1 and 4".to_owned());
+                    problem(index, "condition.csat_at_most", range(1, 4));
                 }
             }
             TagCondition::Segment { segment } => {
                 if segment.trim().is_empty() {
-                    problem(index, "segment", "name the segment".to_owned());
+                    problem(index, "condition.segment", SettingReason::Required);
                 }
             }
         }
@@ -198,7 +185,9 @@ pub fn look_back_ms(rules: &[TagRule]) -> (i64, i64) {
     let mut complaints = 0;
     for rule in rules.iter().filter(|rule| rule.enabled) {
         match rule.condition {
-            TagCondition::Frequent { days, .. } => contacts = contacts.max(i64::from(days) * DAY_MS),
+            TagCondition::Frequent { days, .. } => {
+                contacts = contacts.max(i64::from(days) * DAY_MS)
+            }
             TagCondition::ComplainedWithin { days } => {
                 complaints = complaints.max(i64::from(days) * DAY_MS)
             }
@@ -258,7 +247,12 @@ mod tests {
         };
         assert_eq!(
             rule_tags(&rules, &facts, NOW),
-            ["frequent", "complained_90d", "unsatisfied_last_survey", "vip"]
+            [
+                "frequent",
+                "complained_90d",
+                "unsatisfied_last_survey",
+                "vip"
+            ]
         );
         // a millisecond later each window has moved past its oldest event
         let facts = TagFacts {
@@ -289,8 +283,11 @@ mod tests {
             enabled: true,
         });
         let problems = check_tag_rules(&rules).unwrap_err();
-        let fields: Vec<(usize, &str)> = problems.iter().map(|p| (p.index, p.field)).collect();
-        assert_eq!(fields, [(4, "tag"), (4, "contacts"), (4, "days")]);
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["4.tag", "4.condition.contacts", "4.condition.days"]
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod access;
 mod agent_state;
 mod contact;
 mod customer;
+mod customer_tags;
 mod dispatch;
 mod error;
 mod ids;
@@ -24,6 +25,10 @@ pub use contact::{Channel, Contact, ContactRecord, Direction};
 pub use customer::{
     CUSTOMER_COLUMNS, CUSTOMER_LANGUAGES, CUSTOMER_REQUIRED, CustomerRecord, mask_email,
     mask_phone, parse_day, parse_language, parse_tags, repeat_contact_rate, repeated_within,
+};
+pub use customer_tags::{
+    MAX_RULE_DAYS, MAX_TAG_RULES, TagCondition, TagFacts, TagRule, check_tag_rules,
+    default_tag_rules, look_back_ms, rule_tags,
 };
 pub use dispatch::{DispatchRule, SendVia, SurveyCandidate, choose_invitations};
 pub use error::{FieldError, ParseError, QUOTED_CHARS, shown};

@@ -473,7 +473,87 @@ function servqRoutingEditor(editor) {
   servqDeskKeepMarked(editor, body);
 }
 
+// --- the customer tag rules ------------------------------------------------------------------
+
+var SERVQ_TAG_KINDS = ['frequent', 'complained_within', 'unsatisfied_last_survey', 'segment'];
+// what each kind asks for, with its default
+var SERVQ_TAG_PARAMS = {
+  frequent: [['contacts', 3], ['days', 7]],
+  complained_within: [['days', 90]],
+  unsatisfied_last_survey: [['csat_at_most', 2]],
+  segment: [['segment', 'VIP']]
+};
+
+function servqTagRule(rule) {
+  var block;
+  var condition = rule.condition || {kind: 'frequent', contacts: 3, days: 7};
+  var tag = servqEl('input', {class: 'rule-tag', size: '18', maxlength: '32', value: rule.tag || '', required: 'required'});
+  var enabled = servqEl('input', {type: 'checkbox', class: 'rule-enabled', checked: rule.enabled !== false});
+  var kind = servqEl('select', {class: 'rule-kind'}, SERVQ_TAG_KINDS.map(function (name) {
+    var option = servqEl('option', {value: name, text: servqText('desk_tag_kind_' + name)});
+    option.selected = condition.kind === name;
+    return option;
+  }));
+  var params = servqEl('span', {class: 'rule-params'});
+  var inputs = {};
+  var draw = function (values) {
+    params.textContent = '';
+    inputs = {};
+    SERVQ_TAG_PARAMS[kind.value].forEach(function (pair) {
+      var name = pair[0];
+      var value = values[name] === undefined ? pair[1] : values[name];
+      var input = name === 'segment'
+        ? servqEl('input', {class: 'rule-' + name, size: '14', value: String(value), required: 'required'})
+        : servqEl('input', {class: 'rule-' + name, type: 'number', min: '1', step: '1', style: 'width:6rem', value: String(value), required: 'required'});
+      inputs[name] = input;
+      params.appendChild(servqDeskField('desk_tag_' + name, input, 'margin-right:1rem'));
+    });
+  };
+  kind.addEventListener('change', function () { draw({}); });
+  draw(condition);
+  block = servqEl('fieldset', {class: 'card-section tag-rule'}, [
+    servqEl('legend', {style: 'flex-wrap:wrap'}, [servqEl('span', {class: 'rule-number'}),
+      servqDeskField('desk_tag', tag)].concat(servqOrderButtons(function () { return block; }))),
+    servqEl('p', {}, [servqEl('label', {style: 'margin-right:1rem'}, [enabled, document.createTextNode(' ' + servqText('desk_tag_enabled'))]),
+      servqDeskField('desk_tag_kind', kind, 'margin-right:1rem'), params])
+  ]);
+  block.servqParts = {tag: tag, enabled: enabled, kind: kind, inputs: function () { return inputs; }};
+  return block;
+}
+
+function servqTagRulesEditor(editor) {
+  var island = JSON.parse(document.getElementById(editor.dataset.source).textContent);
+  var rules = servqEl('div', {class: 'tag-rules', id: 'tag-rules'}, (Array.isArray(island) ? island : island.rules || []).map(servqTagRule));
+  var body = function () {
+    var blocks = servqDeskChildren(rules, 'tag-rule');
+    servqDeskNumber(blocks);
+    return {rules: blocks.map(function (block, index) {
+      var path = 'rules.' + index;
+      var parts = block.servqParts;
+      var mark = function (el, field) { el.setAttribute('data-field', path + '.' + field); return el; };
+      block.setAttribute('data-field', path);
+      var condition = {kind: mark(parts.kind, 'condition.kind').value};
+      var inputs = parts.inputs();
+      Object.keys(inputs).forEach(function (name) {
+        var input = mark(inputs[name], 'condition.' + name);
+        condition[name] = name === 'segment' ? input.value.trim() : (input.value.trim() === '' ? null : Number(input.value));
+      });
+      return {tag: mark(parts.tag, 'tag').value.trim(), enabled: parts.enabled.checked, condition: condition};
+    })};
+  };
+  editor.appendChild(servqDeskHint('desk_tag_hint'));
+  editor.appendChild(rules);
+  editor.appendChild(servqEl('p', {}, [servqEl('button', {type: 'button', class: 'secondary', id: 'add-tag-rule', text: servqText('desk_add_rule'), onclick: function () {
+    var block = servqTagRule({tag: '', condition: {kind: 'frequent', contacts: 3, days: 7}});
+    rules.appendChild(block);
+    block.servqParts.tag.focus();
+  }})]));
+  servqDeskSaveButton(editor, 'save-tag-rules-form', body);
+  servqDeskKeepMarked(editor, body);
+}
+
 document.querySelectorAll('[data-editor="categories"]').forEach(servqCategoriesEditor);
 document.querySelectorAll('[data-editor="workflows"]').forEach(servqWorkflowsEditor);
 document.querySelectorAll('[data-editor="policy"]').forEach(servqPolicyEditor);
 document.querySelectorAll('[data-editor="routing"]').forEach(servqRoutingEditor);
+document.querySelectorAll('[data-editor="tag_rules"]').forEach(servqTagRulesEditor);

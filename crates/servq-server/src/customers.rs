@@ -49,6 +49,8 @@ pub(crate) struct CustomerCard {
     pub(crate) name: String,
     pub(crate) segment: String,
     pub(crate) tags: Vec<String>,
+    /// Tags the tag rules give (shown apart: nobody typed them).
+    pub(crate) computed_tags: Vec<String>,
     pub(crate) complaints: usize,
     pub(crate) open_tickets: usize,
     pub(crate) rows: Vec<TimelineRow>,
@@ -121,7 +123,8 @@ pub(crate) async fn card(
         href: servq_app::path_segment(&view.customer_id),
         name: profile.map_or(String::new(), |p| p.name.clone()),
         segment: profile.map_or(String::new(), |p| p.segment.clone()),
-        tags: profile.map_or(Vec::new(), |p| p.tags.clone()),
+        tags: view.typed_tags().to_vec(),
+        computed_tags: view.computed_tags(),
         complaints: view.measures.complaints,
         open_tickets: view.measures.open_tickets,
         rows: rows(&view, &zone),
@@ -212,6 +215,56 @@ pub(crate) async fn save_customer(
     Ok(Json(serde_json::json!({"id": id.trim()})))
 }
 
+/// `{"rules": [...]}`: the tag rules as `PUT /api/v1/customer-tag-rules` takes them.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct TagRulesBody {
+    rules: Vec<servq_core::TagRule>,
+}
+
+/// `GET /api/v1/customer-tag-rules`: the centre's tag rules (ManageDesk).
+#[utoipa::path(get, path = "/api/v1/customer-tag-rules", tag = "desk",
+    responses((status = 200, description = "{rules: [{tag, enabled, condition: {kind: frequent, contacts, days} | {kind: complained_within, days} | {kind: unsatisfied_last_survey, csat_at_most} | {kind: segment, segment}}]}", body = Object),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn tag_rules_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ManageDesk)?;
+    let rules = app::tag_rules(&state.store)
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(serde_json::json!({ "rules": rules })))
+}
+
+/// `PUT /api/v1/customer-tag-rules`: replaces the tag rules (ManageDesk, audited) and gives
+/// every customer their tags under them at once.
+#[utoipa::path(put, path = "/api/v1/customer-tag-rules", tag = "desk",
+    request_body(content = Object, description = "{rules: [...]} as GET gives them; problems at rules.{n}.tag or rules.{n}.condition.{field}"),
+    responses((status = 200, description = "{rules, changed: customers whose tags changed}", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn save_tag_rules(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    body: Result<Json<TagRulesBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ManageDesk)?;
+    let Json(body) = body?;
+    let changed = app::save_tag_rules(&state.store, body.rules, &user.actor())
+        .await
+        .map_err(|e| Problem::refused_setting(user.locale, "bad_tag_rules", e))?;
+    let rules = app::tag_rules(&state.store)
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(
+        serde_json::json!({ "rules": rules, "changed": changed }),
+    ))
+}
+
 /// `/customers/{id}`.
 #[derive(Template)]
 #[template(path = "customer.html")]
@@ -225,6 +278,7 @@ pub(crate) struct CustomerPage {
     has_profile: bool,
     masked: bool,
     tags: Vec<String>,
+    computed_tags: Vec<String>,
     /// (label, value) of the measures.
     measures: Vec<(String, String)>,
     rows: Vec<TimelineRow>,
@@ -322,6 +376,7 @@ pub(crate) async fn customer_page(
                 .chain(p.record.tags.iter().cloned())
                 .collect()
         }),
+        computed_tags: view.computed_tags(),
         facts,
         measures,
         capped: view.timeline.len() >= PAGE_ENTRIES,

@@ -629,12 +629,13 @@ struct TicketPage<'a> {
 
 /// The parts of the desk set-up edited on `/desk/setup`: (id, the `PUT` that stores it, the key
 /// of its body). Categories have their own route; the others go to `/api/v1/desk/config`.
-const SETUP_PARTS: [(&str, &str, &str); 5] = [
+const SETUP_PARTS: [(&str, &str, &str); 6] = [
     ("categories", "/api/v1/desk/categories", "categories"),
     ("workflows", "/api/v1/desk/config", "workflows"),
     ("policy", "/api/v1/desk/config", "policy"),
     ("routing", "/api/v1/desk/config", "routing"),
     ("calendar", "/api/v1/desk/config", "calendar"),
+    ("tag_rules", "/api/v1/customer-tag-rules", "rules"),
 ];
 
 /// A stored setting as JSON: indented for its edit box, and as a script island for its form
@@ -668,6 +669,7 @@ pub(crate) async fn setup_page(
         setting_json(servq_app::desk::sla_policy(store).await)?,
         setting_json(servq_app::desk::routing(store).await)?,
         setting_json(servq_app::desk::calendar_spec(store).await)?,
+        setting_json(servq_app::customers::tag_rules(store).await)?,
     ];
     // the national schedules the calendar editor imports: {"2026": {"holidays", "workdays"}}
     let schedules: serde_json::Map<String, serde_json::Value> = servq_desk::CHINA_SCHEDULE_YEARS

@@ -697,6 +697,10 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             get(customers::customer_api).put(customers::save_customer),
         ),
         (
+            "/api/v1/customer-tag-rules",
+            get(customers::tag_rules_api).put(customers::save_tag_rules),
+        ),
+        (
             "/api/v1/contacts/{id}/transcript",
             get(transcript::transcript_api),
         ),

@@ -125,6 +125,8 @@ impl Modify for Security {
         crate::transcript::transcript_api,
         crate::customers::customer_api,
         crate::customers::save_customer,
+        crate::customers::tag_rules_api,
+        crate::customers::save_tag_rules,
         crate::evaluations::scorecard,
         crate::evaluations::sample,
         crate::evaluations::queue,

@@ -450,7 +450,10 @@ pub(crate) async fn submit_survey(
         .await
         .map_err(Problem::internal)?;
     match stored {
-        Ok(()) => Ok(survey_notice(locale, StatusCode::OK, "thanks", &path)),
+        Ok(()) => {
+            servq_app::customers::history_changed(&state.store, &invitation.customer_id, now).await;
+            Ok(survey_notice(locale, StatusCode::OK, "thanks", &path))
+        }
         Err(ResponseRefused::AlreadyAnswered) => {
             Ok(survey_notice(locale, StatusCode::GONE, "answered", &path))
         }

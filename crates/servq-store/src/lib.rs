@@ -14,6 +14,7 @@ mod coaching;
 mod contacts;
 mod cubes;
 mod customer_measures;
+mod customer_tags;
 mod customers;
 mod evaluations;
 mod goals;
@@ -59,6 +60,7 @@ pub use calibrations::{Calibration, CalibrationSummary};
 pub use coaching::{CoachingSession, EvaluationAnswers};
 pub use contacts::{ContactDetail, ContactListQuery, ContactPage, ContactRow};
 pub use cubes::DEFAULT_CENTRE_ZONE;
+pub use customer_tags::TagLookBack;
 pub use customers::{
     CustomerContactLine, CustomerHistory, CustomerSurveyLine, CustomerTicketLine,
     CustomerVisitLine, StoredCustomer,

@@ -326,3 +326,147 @@ async fn segment_measures_match_an_independent_duckdb_computation() {
         assert!(text.contains("not summed by customer segment"), "{text}");
     }
 }
+
+/// Rule tags on both databases: given as the history arrives (a third contact in 7 days makes
+/// `frequent`, a complaint `complained_90d`, a CSAT of 1 `unsatisfied_last_survey`, the VIP
+/// segment `vip`), taken away when the condition stops (a later CSAT of 5; the nightly job eight
+/// days on, when the contacts have left the window), and under edited rules; bad rules refused
+/// with every field named.
+#[tokio::test]
+async fn rule_tags_follow_the_history_and_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let zone = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+    let now = jiff::Timestamp::now();
+    // naive Shanghai time `hours` before now
+    let ago = |hours: i64| {
+        (now - jiff::SignedDuration::from_hours(hours))
+            .to_zoned(zone.clone())
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
+    let contact = |id: &str, customer: &str, hours: i64| {
+        format!(
+            "{id},voice,card,{customer},A1,{},{},{},bill\n",
+            ago(hours),
+            ago(hours),
+            ago(hours)
+        )
+    };
+    let header =
+        "contact_id,channel,queue,customer_id,agent_id,offered_at,answered_at,ended_at,category\n";
+    let customers = write("customers.csv", "customer_id,segment\nC1,VIP\nC2,普通\n");
+    let two = write(
+        "two.csv",
+        &format!(
+            "{header}{}{}",
+            contact("K1", "C2", 100),
+            contact("K2", "C2", 50)
+        ),
+    );
+    let third = write("third.csv", &format!("{header}{}", contact("K3", "C2", 2)));
+    let tickets = write(
+        "tickets.csv",
+        &format!(
+            "ticket_id,ticket_type,category,priority,subject,customer_id,created_at\nT1,complaint,billing,high,多扣费,C2,{}\n",
+            ago(24 * 30)
+        ),
+    );
+    let unhappy = write(
+        "unhappy.csv",
+        &format!(
+            "response_id,contact_id,responded_at,csat\nR1,K1,{},1\n",
+            ago(90)
+        ),
+    );
+    let happy = write(
+        "happy.csv",
+        &format!(
+            "response_id,contact_id,responded_at,csat\nR2,K3,{},5\n",
+            ago(1)
+        ),
+    );
+    let bad_rules = write(
+        "bad.json",
+        r#"{"rules": [{"tag": "常客", "condition": {"kind": "frequent", "contacts": 5, "days": 0}},
+                      {"tag": "常客", "condition": {"kind": "segment", "segment": " "}}]}"#,
+    );
+    let rules = write(
+        "rules.json",
+        r#"[{"tag": "常客", "condition": {"kind": "frequent", "contacts": 4, "days": 7}},
+            {"tag": "vip", "condition": {"kind": "segment", "segment": "VIP"}}]"#,
+    );
+    let tags_of = |db: &TestDatabase, id: &str| -> (Vec<String>, Vec<String>) {
+        let shown: Value = serde_json::from_slice(
+            &servq_ok(db, &["customers", "show", id, "--format", "json"]).stdout,
+        )
+        .unwrap();
+        let list = |key: &str| -> Vec<String> {
+            shown[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap().to_owned())
+                .collect()
+        };
+        (list("tags"), list("rule_tags"))
+    };
+    for db in TestDatabase::both().await {
+        servq_ok(&db, &["import", "customers", &customers]);
+        assert_eq!(tags_of(&db, "C1").1, ["vip"]);
+        servq_ok(&db, &["import", "contacts", &two]);
+        assert!(
+            tags_of(&db, "C2").1.is_empty(),
+            "two contacts are not frequent"
+        );
+        servq_ok(&db, &["import", "contacts", &third]);
+        assert_eq!(tags_of(&db, "C2").1, ["frequent"]);
+        servq_ok(&db, &["import", "tickets", &tickets]);
+        servq_ok(&db, &["import", "survey-results", &unhappy]);
+        assert_eq!(
+            tags_of(&db, "C2").1,
+            ["complained_90d", "frequent", "unsatisfied_last_survey"]
+        );
+        // the latest answer counts
+        servq_ok(&db, &["import", "survey-results", &happy]);
+        let (tags, rule_tags) = tags_of(&db, "C2");
+        assert_eq!(rule_tags, ["complained_90d", "frequent"]);
+        assert_eq!(tags, rule_tags, "no typed tags: the rule tags are the tags");
+        // eight days on, the nightly job: the contacts left the 7-day window
+        let later = (now + jiff::SignedDuration::from_hours(24 * 8)).to_string();
+        let job = std::process::Command::new(env!("CARGO_BIN_EXE_servq"))
+            .args(["jobs", "run", "customer-tags"])
+            .env("SERVQ_DATABASE_URL", &db.url)
+            .env("SERVQ_JOBS_CLOCK", &later)
+            .env_remove("SERVQ_LOG")
+            .output()
+            .unwrap();
+        assert!(job.status.success(), "{}", stderr(&job));
+        assert_eq!(tags_of(&db, "C2").1, ["complained_90d"]);
+        // bad rules: every problem at its field, nothing changed
+        let refused = servq(&db, &["customers", "set-tag-rules", &bad_rules]);
+        assert_eq!(refused.status.code(), Some(1));
+        let report = stderr(&refused);
+        for field in [
+            "rules.0.condition.days",
+            "rules.1.tag",
+            "rules.1.condition.segment",
+        ] {
+            assert!(report.contains(field), "{field}\n{report}");
+        }
+        assert_eq!(tags_of(&db, "C1").1, ["vip"]);
+        // edited rules apply to everyone at once: C2 has 3 contacts now (4 needed), complaints
+        // no longer tag
+        servq_ok(&db, &["import", "contacts", &third]);
+        servq_ok(&db, &["customers", "set-tag-rules", &rules]);
+        assert!(tags_of(&db, "C2").1.is_empty());
+        let listed: Value =
+            serde_json::from_slice(&servq_ok(&db, &["customers", "tag-rules"]).stdout).unwrap();
+        assert_eq!(listed["rules"][0]["tag"], "常客");
+        assert_eq!(listed["rules"][0]["condition"]["contacts"], 4);
+    }
+}

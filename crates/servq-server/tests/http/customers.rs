@@ -155,7 +155,9 @@ async fn a_customer_is_shown_to_those_who_serve_with_personal_fields_masked_by_r
         assert_eq!(status, StatusCode::OK);
         let (_, saved) = supervisor.get_json("/api/v1/customers/C1").await;
         assert_eq!(saved["name"], "李雷");
-        assert_eq!(saved["tags"], json!(["老客户", "投诉过"]));
+        // the typed tags, then what the rules give (the default rule tags the VIP segment)
+        assert_eq!(saved["tags"], json!(["老客户", "投诉过", "vip"]));
+        assert_eq!(saved["rule_tags"], json!(["vip"]));
         assert_eq!(saved["since"], "2019-03-01");
         assert_eq!(saved["email"], "", "a field left out is cleared");
         let (_, page) = supervisor.get_text("/customers/C1").await;
@@ -216,5 +218,74 @@ async fn a_customer_is_shown_to_those_who_serve_with_personal_fields_masked_by_r
         let (_, contact) = agent.get_text("/contacts/k1").await;
         assert!(contact.contains("id=\"customer-card\""), "{contact}");
         assert!(contact.contains("href=\"/customers/C1\""));
+    }
+}
+
+/// The tag rules over the API on both databases: desk managers read and replace them (refused
+/// at `rules.{n}.…`, nothing stored then), a change tags everyone at once and shows on the
+/// customer page as a computed tag; agents may not touch them; the desk set-up page offers them.
+#[tokio::test]
+async fn tag_rules_are_edited_by_desk_managers_and_tag_everyone_at_once() {
+    for app in TestApp::on_both_databases().await {
+        seed(&app.store).await;
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        let (status, rules) = supervisor.get_json("/api/v1/customer-tag-rules").await;
+        assert_eq!(status, StatusCode::OK, "{rules}");
+        let tags: Vec<&str> = rules["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["tag"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                "frequent",
+                "complained_90d",
+                "unsatisfied_last_survey",
+                "vip"
+            ]
+        );
+        let (status, refused) = supervisor
+            .put_json(
+                "/api/v1/customer-tag-rules",
+                &json!({"rules": [{"tag": "", "condition": {"kind": "unsatisfied_last_survey", "csat_at_most": 9}}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+        let fields: Vec<&str> = refused["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["rules.0.tag", "rules.0.condition.csat_at_most"]);
+        let (status, saved) = supervisor
+            .put_json(
+                "/api/v1/customer-tag-rules",
+                &json!({"rules": [
+                    {"tag": "贵宾", "condition": {"kind": "segment", "segment": "VIP"}},
+                    {"tag": "off", "enabled": false, "condition": {"kind": "complained_within", "days": 90}}
+                ]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(saved["changed"], 2, "C1 and C2 are VIP");
+        let (_, c1) = supervisor.get_json("/api/v1/customers/C1").await;
+        assert_eq!(c1["rule_tags"], json!(["贵宾"]));
+        let (_, page) = supervisor.get_text("/customers/C1").await;
+        assert!(page.contains("pill tag computed"), "{page}");
+        let (_, setup) = supervisor.get_text("/desk/setup").await;
+        assert!(setup.contains("data-editor=\"tag_rules\""), "{setup}");
+        let agent = app.sign_in_as(Role::Agent).await;
+        let (status, _) = agent.get_json("/api/v1/customer-tag-rules").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let audit = app.store.audit_log(50, None).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.entity_id == "customer_tag_rules" && e.username == "supervisor"),
+            "the change is audited"
+        );
     }
 }
