@@ -56,6 +56,8 @@ pub struct CustomerView {
     pub personal_fields_whole: bool,
     /// The tags the tag rules give them now ([`refresh_rule_tags`]).
     pub rule_tags: Vec<String>,
+    /// Ids merged into this customer ([`merge`]).
+    pub merged_ids: Vec<String>,
 }
 
 impl CustomerView {
@@ -82,6 +84,72 @@ impl CustomerView {
         tags.extend(self.computed_tags());
         tags
     }
+}
+
+/// Merges the customers `duplicates` into `keep` (docs/customers.md#merging): their contacts,
+/// tickets and survey invitations move to `keep` with FCR re-linked, the profiles become one
+/// ([`servq_core::CustomerRecord::merged`]), each merge is recorded and audited. Refused, with
+/// nothing changed, when an id is empty, unknown, repeated or the kept one.
+pub async fn merge(
+    store: &Store,
+    keep: &str,
+    duplicates: &[String],
+    actor: &servq_store::Actor,
+) -> Result<servq_store::MergeSummary, crate::SettingError> {
+    use servq_core::{SettingProblem, SettingReason};
+    let keep = keep.trim();
+    let duplicates: Vec<String> = duplicates.iter().map(|d| d.trim().to_owned()).collect();
+    let mut problems = Vec::new();
+    let known = |profile: &Option<StoredCustomer>, history: &CustomerHistory| {
+        profile.is_some() || !history.is_empty()
+    };
+    let kept_profile = store.customer(keep).await?;
+    if keep.is_empty() {
+        problems.push(SettingProblem::new("id", SettingReason::Required));
+    } else if !known(&kept_profile, &store.customer_history(keep, Some(1)).await?) {
+        problems.push(SettingProblem::new(
+            "id",
+            SettingReason::Unknown(keep.to_owned()),
+        ));
+    }
+    if duplicates.is_empty() {
+        problems.push(SettingProblem::new("duplicates", SettingReason::Empty));
+    }
+    let mut profiles = Vec::new();
+    for (index, duplicate) in duplicates.iter().enumerate() {
+        let field = format!("duplicates.{index}");
+        if duplicate.is_empty() {
+            problems.push(SettingProblem::new(field, SettingReason::Required));
+        } else if duplicate == keep || duplicates[..index].contains(duplicate) {
+            problems.push(SettingProblem::new(
+                field,
+                SettingReason::Duplicate(duplicate.clone()),
+            ));
+        } else {
+            let profile = store.customer(duplicate).await?;
+            if !known(&profile, &store.customer_history(duplicate, Some(1)).await?) {
+                problems.push(SettingProblem::new(
+                    field,
+                    SettingReason::Unknown(duplicate.clone()),
+                ));
+            }
+            profiles.extend(profile.map(|p| p.record));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(crate::SettingError::Refused(problems));
+    }
+    let merged = servq_core::CustomerRecord::merged(
+        keep,
+        kept_profile.as_ref().map(|p| &p.record),
+        &profiles.iter().collect::<Vec<_>>(),
+    );
+    let now = crate::now_ms();
+    let summary = store
+        .merge_customers(keep, &duplicates, merged.as_ref(), actor, now)
+        .await?;
+    history_changed(store, keep, now).await;
+    Ok(summary)
 }
 
 /// The setting that holds the centre's tag rules (JSON list of `servq_core::TagRule`); absent:
@@ -256,16 +324,19 @@ pub async fn view(
     reader: Reader<'_>,
     now_ms: i64,
 ) -> Result<Option<CustomerView>> {
-    let customer_id = customer_id.trim();
-    let profile = store.customer(customer_id).await?;
-    let history = store.customer_history(customer_id, None).await?;
-    if profile.is_none()
-        && history.contacts.is_empty()
-        && history.tickets.is_empty()
-        && history.surveys.is_empty()
-    {
-        return Ok(None);
+    let mut customer_id = customer_id.trim().to_owned();
+    let mut profile = store.customer(&customer_id).await?;
+    let mut history = store.customer_history(&customer_id, None).await?;
+    if profile.is_none() && history.is_empty() {
+        // a merged id leads to the customer it was merged into
+        let Some(kept) = store.customer_merged_into(&customer_id).await? else {
+            return Ok(None);
+        };
+        profile = store.customer(&kept).await?;
+        history = store.customer_history(&kept, None).await?;
+        customer_id = kept;
     }
+    let customer_id = customer_id.as_str();
     let settings = store.kpi_settings().await?;
     let times: Vec<(i64, bool)> = history
         .contacts
@@ -291,6 +362,7 @@ pub async fn view(
     };
     let personal_fields_whole = sees_personal_fields(reader, &history, now_ms);
     let rule_tags = store.customer_rule_tags(customer_id).await?;
+    let merged_ids = store.customers_merged_into(customer_id).await?;
     let mut timeline = timeline(&history);
     if let Some(limit) = limit {
         timeline.truncate(limit);
@@ -302,6 +374,7 @@ pub async fn view(
         measures,
         personal_fields_whole,
         rule_tags,
+        merged_ids,
     }))
 }
 
@@ -351,6 +424,7 @@ pub fn view_json(view: &CustomerView, zone: &jiff::tz::TimeZone) -> Value {
         "segment": profile.map_or("", |p| p.record.segment.as_str()),
         "tags": view.all_tags(),
         "rule_tags": view.rule_tags,
+        "merged_ids": view.merged_ids,
         "since": profile.and_then(|p| day(p.record.since)),
         "closed_at": profile.and_then(|p| day(p.record.closed_at)),
         "attributes": profile.map_or(json!({}), |p| json!(p.record.attributes)),

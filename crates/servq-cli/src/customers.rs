@@ -21,6 +21,15 @@ pub enum CustomersCommand {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
+    /// Merges duplicates into one customer: their contacts, tickets and survey invitations move
+    /// to KEEP (FCR re-linked), the profiles become one, the old ids lead to KEEP.
+    Merge {
+        /// The id kept.
+        keep: String,
+        /// The ids merged into it.
+        #[arg(required = true)]
+        duplicates: Vec<String>,
+    },
     /// The tag rules (JSON `{"rules": [...]}`, as `set-tag-rules` takes them).
     TagRules,
     /// Replaces the tag rules from a JSON file (`{"rules": [...]}` or the list) and gives every
@@ -43,6 +52,28 @@ pub async fn run(config: &Config, command: CustomersCommand) -> Result<ExitCode>
 
 async fn run_with(store: &servq_store::Store, command: CustomersCommand) -> Result<ExitCode> {
     match command {
+        CustomersCommand::Merge { keep, duplicates } => {
+            match app::merge(store, &keep, &duplicates, &servq_app::cli_actor()).await {
+                Ok(moved) => {
+                    eprintln!(
+                        "merged {} into {}: {} contacts, {} tickets, {} survey invitations moved",
+                        duplicates.join(", "),
+                        keep.trim(),
+                        moved.contacts,
+                        moved.tickets,
+                        moved.invitations
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(servq_app::SettingError::Refused(problems)) => {
+                    for problem in problems {
+                        eprintln!("error: {problem}");
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(servq_app::SettingError::Failed(error)) => Err(error),
+            }
+        }
         CustomersCommand::TagRules => {
             let rules = app::tag_rules(store).await?;
             println!(

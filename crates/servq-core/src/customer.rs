@@ -290,6 +290,60 @@ pub fn mask_email(email: &str) -> String {
     }
 }
 
+impl CustomerRecord {
+    /// The profile of `keep_id` after duplicates are merged into it: the kept profile's fields
+    /// win, an empty one is filled from the duplicates in the order given; tags and attributes
+    /// are united (the kept one's value wins a shared attribute); `since` is the earliest; the
+    /// customer has left only if every profile says so, on the latest day. `None` when no one
+    /// has a profile.
+    pub fn merged(
+        keep_id: &str,
+        keep: Option<&CustomerRecord>,
+        duplicates: &[&CustomerRecord],
+    ) -> Option<CustomerRecord> {
+        let all: Vec<&CustomerRecord> =
+            keep.into_iter().chain(duplicates.iter().copied()).collect();
+        let mut merged = CustomerRecord {
+            customer_id: keep_id.to_owned(),
+            ..(*all.first()?).clone()
+        };
+        for other in all.iter().skip(1) {
+            for (field, value) in [
+                (&mut merged.name, &other.name),
+                (&mut merged.phone, &other.phone),
+                (&mut merged.email, &other.email),
+                (&mut merged.language, &other.language),
+                (&mut merged.segment, &other.segment),
+            ] {
+                if field.is_empty() {
+                    field.clone_from(value);
+                }
+            }
+            for tag in &other.tags {
+                if !merged.tags.contains(tag) && merged.tags.len() < MAX_TAGS {
+                    merged.tags.push(tag.clone());
+                }
+            }
+            for (name, value) in &other.attributes {
+                if merged.attributes.len() < MAX_ATTRIBUTES || merged.attributes.contains_key(name)
+                {
+                    merged
+                        .attributes
+                        .entry(name.clone())
+                        .or_insert_with(|| value.clone());
+                }
+            }
+        }
+        merged.since = all.iter().filter_map(|p| p.since).min();
+        merged.closed_at = if all.iter().all(|p| p.closed_at.is_some()) {
+            all.iter().filter_map(|p| p.closed_at).max()
+        } else {
+            None
+        };
+        Some(merged)
+    }
+}
+
 /// Whether a contact offered at `at_ms` is repeated: the customer's next contact (any category,
 /// strictly later) came within `window_ms`, the window's edge included. The one rule for the
 /// customer page and `repeat_contact_rate` in KPI tables.
@@ -334,6 +388,53 @@ mod tests {
             |name| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| *v),
             extras,
         )
+    }
+
+    #[test]
+    fn merged_profiles_keep_the_kept_fields_and_fill_the_gaps() {
+        let keep = CustomerRecord {
+            customer_id: "C1".into(),
+            name: "李雷".into(),
+            tags: vec!["老客户".into()],
+            since: Some(jiff::civil::date(2020, 1, 1)),
+            closed_at: Some(jiff::civil::date(2026, 1, 1)),
+            attributes: [("等级".to_owned(), "金卡".to_owned())].into(),
+            ..CustomerRecord::default()
+        };
+        let duplicate = CustomerRecord {
+            customer_id: "C9".into(),
+            name: "Li Lei".into(),
+            phone: "13800138000".into(),
+            segment: "VIP".into(),
+            tags: vec!["投诉过".into(), "老客户".into()],
+            since: Some(jiff::civil::date(2018, 5, 1)),
+            closed_at: None,
+            attributes: [
+                ("等级".to_owned(), "银卡".to_owned()),
+                ("城市".to_owned(), "上海".to_owned()),
+            ]
+            .into(),
+            ..CustomerRecord::default()
+        };
+        let merged = CustomerRecord::merged("C1", Some(&keep), &[&duplicate]).unwrap();
+        assert_eq!(merged.customer_id, "C1");
+        assert_eq!(
+            (merged.name.as_str(), merged.phone.as_str()),
+            ("李雷", "13800138000")
+        );
+        assert_eq!(merged.segment, "VIP");
+        assert_eq!(merged.tags, ["老客户", "投诉过"]);
+        assert_eq!(merged.attributes["等级"], "金卡");
+        assert_eq!(merged.attributes["城市"], "上海");
+        assert_eq!(merged.since, Some(jiff::civil::date(2018, 5, 1)));
+        assert_eq!(merged.closed_at, None, "the duplicate is still a customer");
+        // the kept id had no profile: the duplicate's, under the kept id
+        let adopted = CustomerRecord::merged("C1", None, &[&duplicate]).unwrap();
+        assert_eq!(
+            (adopted.customer_id.as_str(), adopted.name.as_str()),
+            ("C1", "Li Lei")
+        );
+        assert_eq!(CustomerRecord::merged("C1", None, &[]), None);
     }
 
     #[test]

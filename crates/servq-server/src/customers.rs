@@ -215,6 +215,41 @@ pub(crate) async fn save_customer(
     Ok(Json(serde_json::json!({"id": id.trim()})))
 }
 
+/// `{"duplicates": [...]}`: the ids merged into the one in the path.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct MergeBody {
+    #[serde(default)]
+    duplicates: Vec<String>,
+}
+
+/// `POST /api/v1/customers/{id}/merge`: merges duplicates into customer `id` (ManageDesk).
+#[utoipa::path(post, path = "/api/v1/customers/{id}/merge", tag = "desk",
+    params(("id" = String, Path, description = "The customer kept")),
+    request_body(content = Object, description = "{duplicates: [customer ids]}: their contacts, tickets and survey invitations move to the kept id (FCR re-linked), the profiles become one (the kept one's fields win), the old ids lead to the kept one; problems at id or duplicates.{n}"),
+    responses((status = 200, description = "{customer_id, contacts, tickets, invitations}: what moved", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn merge_customers(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<MergeBody>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ManageDesk)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    let Json(body) = body?;
+    let moved = app::merge(&state.store, &id, &body.duplicates, &user.actor())
+        .await
+        .map_err(|e| Problem::refused_setting(user.locale, "bad_merge", e))?;
+    Ok(Json(
+        serde_json::json!({"customer_id": id.trim(), "contacts": moved.contacts,
+        "tickets": moved.tickets, "invitations": moved.invitations}),
+    ))
+}
+
 /// `{"rules": [...]}`: the tag rules as `PUT /api/v1/customer-tag-rules` takes them.
 #[derive(Debug, serde::Deserialize)]
 pub(crate) struct TagRulesBody {
@@ -279,6 +314,8 @@ pub(crate) struct CustomerPage {
     masked: bool,
     tags: Vec<String>,
     computed_tags: Vec<String>,
+    /// Ids merged into this customer.
+    merged_ids: Vec<String>,
     /// (label, value) of the measures.
     measures: Vec<(String, String)>,
     rows: Vec<TimelineRow>,
@@ -290,6 +327,8 @@ pub(crate) struct CustomerPage {
 /// The profile form's values.
 pub(crate) struct EditForm {
     url: String,
+    /// Where duplicates are merged into this customer.
+    merge_url: String,
     name: String,
     phone: String,
     email: String,
@@ -312,6 +351,14 @@ pub(crate) async fn customer_page(
     };
     let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
     let view = readable(&state, &user, &id, Some(PAGE_ENTRIES)).await?;
+    if view.customer_id != id.trim() {
+        // a merged id: the customer it was merged into
+        return Ok(Redirect::to(&format!(
+            "/customers/{}",
+            servq_app::path_segment(&view.customer_id)
+        ))
+        .into_response());
+    }
     let whole = view.personal_fields_whole;
     let locale = user.locale;
     let (_, zone) = state.centre_zone().await?;
@@ -377,6 +424,7 @@ pub(crate) async fn customer_page(
                 .collect()
         }),
         computed_tags: view.computed_tags(),
+        merged_ids: view.merged_ids.clone(),
         facts,
         measures,
         capped: view.timeline.len() >= PAGE_ENTRIES,
@@ -391,6 +439,10 @@ pub(crate) async fn customer_page(
             EditForm {
                 url: format!(
                     "/api/v1/customers/{}",
+                    servq_app::path_segment(&view.customer_id)
+                ),
+                merge_url: format!(
+                    "/api/v1/customers/{}/merge",
                     servq_app::path_segment(&view.customer_id)
                 ),
                 name: record.name,

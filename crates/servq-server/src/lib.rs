@@ -697,6 +697,10 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             get(customers::customer_api).put(customers::save_customer),
         ),
         (
+            "/api/v1/customers/{id}/merge",
+            post(customers::merge_customers),
+        ),
+        (
             "/api/v1/customer-tag-rules",
             get(customers::tag_rules_api).put(customers::save_tag_rules),
         ),

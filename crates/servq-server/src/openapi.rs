@@ -125,6 +125,7 @@ impl Modify for Security {
         crate::transcript::transcript_api,
         crate::customers::customer_api,
         crate::customers::save_customer,
+        crate::customers::merge_customers,
         crate::customers::tag_rules_api,
         crate::customers::save_tag_rules,
         crate::evaluations::scorecard,

@@ -99,6 +99,13 @@ pub struct CustomerHistory {
     pub visits: Vec<CustomerVisitLine>,
 }
 
+impl CustomerHistory {
+    /// Nothing stored names the customer (a return visit is of one of their tickets).
+    pub fn is_empty(&self) -> bool {
+        self.contacts.is_empty() && self.tickets.is_empty() && self.surveys.is_empty()
+    }
+}
+
 fn customer_of(row: &sqlx::any::AnyRow) -> Result<StoredCustomer> {
     let corrupt = |column: &'static str, value: String| StoreError::CorruptValue { column, value };
     let tags: String = row.try_get("tags")?;
@@ -360,5 +367,158 @@ impl Store {
             surveys,
             visits,
         })
+    }
+}
+
+/// What moved when duplicates were merged into one customer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MergeSummary {
+    /// Contacts now carrying the kept id.
+    pub contacts: u64,
+    /// Tickets now carrying it.
+    pub tickets: u64,
+    /// Survey invitations now carrying it.
+    pub invitations: u64,
+}
+
+impl Store {
+    /// Merges `duplicates` into `keep` in one transaction: their contacts, tickets and survey
+    /// invitations take the kept id (repeat-contact links, rollups and day cubes follow, so FCR
+    /// sees one customer), their profiles and rule tags go, `profile` (the merged profile,
+    /// `None`: none) becomes the kept one's, each merge is recorded with the profile it had
+    /// (a look-up of a merged id leads to the kept one) and audited.
+    pub async fn merge_customers(
+        &self,
+        keep: &str,
+        duplicates: &[String],
+        profile: Option<&CustomerRecord>,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<MergeSummary> {
+        let mut transaction = self.begin_write().await?;
+        let connection: &mut sqlx::AnyConnection = &mut transaction;
+        let mut summary = MergeSummary::default();
+        crate::rollup::create_affected_tables(connection).await?;
+        for duplicate in duplicates {
+            let old = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE customer_id = $1"
+            )))
+            .bind(duplicate.as_str())
+            .fetch_optional(&mut *connection)
+            .await?
+            .as_ref()
+            .map(customer_of)
+            .transpose()?;
+            let moved = |sql: &'static str| sqlx::query(sql).bind(keep).bind(duplicate.as_str());
+            let contacts = moved("UPDATE contacts SET customer_id = $1 WHERE customer_id = $2")
+                .execute(&mut *connection)
+                .await?
+                .rows_affected();
+            let tickets = moved("UPDATE tickets SET customer_id = $1 WHERE customer_id = $2")
+                .execute(&mut *connection)
+                .await?
+                .rows_affected();
+            let invitations =
+                moved("UPDATE survey_invitations SET customer_id = $1 WHERE customer_id = $2")
+                    .execute(&mut *connection)
+                    .await?
+                    .rows_affected();
+            // a merge of a merge: the older one leads to the kept id too
+            moved("UPDATE customer_merges SET into_id = $1 WHERE into_id = $2")
+                .execute(&mut *connection)
+                .await?;
+            for sql in [
+                "DELETE FROM customers WHERE customer_id = $1",
+                "DELETE FROM customer_rule_tags WHERE customer_id = $1",
+            ] {
+                sqlx::query(sql)
+                    .bind(duplicate.as_str())
+                    .execute(&mut *connection)
+                    .await?;
+            }
+            let old_profile = old.map_or(serde_json::json!({}), |old| {
+                let r = &old.record;
+                serde_json::json!({"name": r.name, "phone": r.phone, "email": r.email,
+                    "language": r.language, "segment": r.segment, "tags": r.tags,
+                    "since": r.since.map(|d| d.to_string()),
+                    "closed_at": r.closed_at.map(|d| d.to_string()),
+                    "attributes": r.attributes})
+            });
+            let detail = serde_json::json!({"profile": old_profile, "contacts": contacts,
+                "tickets": tickets, "invitations": invitations});
+            sqlx::query(
+                "INSERT INTO customer_merges (merged_id, into_id, merged_at, merged_by, detail) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (merged_id) DO UPDATE SET \
+                 into_id = excluded.into_id, merged_at = excluded.merged_at, \
+                 merged_by = excluded.merged_by, detail = excluded.detail",
+            )
+            .bind(duplicate.as_str())
+            .bind(keep)
+            .bind(now_ms)
+            .bind(actor.name.as_str())
+            .bind(detail.to_string())
+            .execute(&mut *connection)
+            .await?;
+            summary.contacts += contacts;
+            summary.tickets += tickets;
+            summary.invitations += invitations;
+        }
+        // the kept customer's repeat chains now hold the merged contacts: re-link them and
+        // recompute the buckets whose links changed, as an import does
+        crate::sql::execute(connection, "DROP TABLE IF EXISTS affected_issues").await?;
+        sqlx::query(
+            "CREATE TEMP TABLE affected_issues AS SELECT DISTINCT customer_id, category \
+             FROM contacts WHERE customer_id = $1",
+        )
+        .bind(keep)
+        .execute(&mut *connection)
+        .await?;
+        crate::rollup::relink_repeat_contacts(
+            connection,
+            crate::rollup::RelinkScope::AffectedIssues,
+        )
+        .await?;
+        let settings = crate::settings::kpi_settings(connection).await?;
+        crate::rollup::recompute_contact_buckets(connection, &settings).await?;
+        crate::cubes::refresh(connection, crate::cubes::Source::Contacts).await?;
+        crate::rollup::drop_affected_tables(connection).await?;
+        if let Some(profile) = profile {
+            write_customer(&mut transaction, profile, &actor.name, now_ms).await?;
+        }
+        audit(
+            &mut transaction,
+            actor,
+            now_ms,
+            "merge",
+            "customer",
+            keep,
+            &serde_json::json!({"duplicates": duplicates, "contacts": summary.contacts,
+                "tickets": summary.tickets, "invitations": summary.invitations})
+            .to_string(),
+        )
+        .await?;
+        crate::cache::bump_data_version(&mut transaction).await?;
+        transaction.commit().await?;
+        Ok(summary)
+    }
+
+    /// The customer a merged id was merged into, if it was.
+    pub async fn customer_merged_into(&self, customer_id: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT into_id FROM customer_merges WHERE merged_id = $1")
+                .bind(customer_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// The ids merged into `customer_id`, oldest merge first.
+    pub async fn customers_merged_into(&self, customer_id: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT merged_id FROM customer_merges WHERE into_id = $1 ORDER BY merged_at, merged_id",
+        )
+        .bind(customer_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 }

@@ -63,7 +63,7 @@ pub use cubes::DEFAULT_CENTRE_ZONE;
 pub use customer_tags::TagLookBack;
 pub use customers::{
     CustomerContactLine, CustomerHistory, CustomerSurveyLine, CustomerTicketLine,
-    CustomerVisitLine, StoredCustomer,
+    CustomerVisitLine, MergeSummary, StoredCustomer,
 };
 pub use evaluations::{
     Evaluation, EvaluationCreated, EvaluationRevision, EvaluationScore, EvaluationStatus,

@@ -470,3 +470,109 @@ async fn rule_tags_follow_the_history_and_the_rules() {
         assert_eq!(listed["rules"][0]["condition"]["contacts"], 4);
     }
 }
+
+/// Merging duplicates on both databases keeps the history: the duplicate's contacts, ticket and
+/// survey answer appear in the kept customer's timeline, FCR is re-linked across them (a repeat
+/// that was two customers is now one: fcr_resolved falls by one, the eligible count stays),
+/// the profiles become one, the old id leads to the kept one; bad merges are refused whole.
+#[tokio::test]
+async fn merging_duplicates_keeps_their_history_and_relinks_fcr() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let customers = write(
+        "customers.csv",
+        "customer_id,name,phone,segment,tags\nC1,李雷,,VIP,老客户\nC9,Li Lei,13800138000,,投诉过\n",
+    );
+    // the same caller under two ids, about the same thing two days apart
+    let contacts = write(
+        "contacts.csv",
+        "contact_id,channel,queue,customer_id,agent_id,offered_at,answered_at,ended_at,category\n\
+         K1,voice,card,C1,A1,2026-11-02 09:00:00,2026-11-02 09:00:10,2026-11-02 09:05:00,bill\n\
+         K2,voice,card,C9,A2,2026-11-04 09:00:00,2026-11-04 09:00:10,2026-11-04 09:05:00,bill\n",
+    );
+    let tickets = write(
+        "tickets.csv",
+        "ticket_id,ticket_type,category,priority,subject,customer_id,created_at\nT9,complaint,billing,high,多扣费,C9,2026-11-04 10:00:00\n",
+    );
+    let results = write(
+        "results.csv",
+        "response_id,contact_id,responded_at,csat\nR2,K2,2026-11-04 10:10:00,2\n",
+    );
+    let fcr = |db: &TestDatabase| -> (i64, i64) {
+        let json: Value = serde_json::from_slice(
+            &servq_ok(
+                db,
+                &[
+                    "kpi",
+                    "--metrics",
+                    "fcr_eligible,fcr_resolved",
+                    "--format",
+                    "json",
+                ],
+            )
+            .stdout,
+        )
+        .unwrap();
+        (
+            json["rows"][0]["fcr_eligible"].as_i64().unwrap(),
+            json["rows"][0]["fcr_resolved"].as_i64().unwrap(),
+        )
+    };
+    for db in TestDatabase::both().await {
+        servq_ok(&db, &["import", "customers", &customers]);
+        servq_ok(&db, &["import", "contacts", &contacts]);
+        servq_ok(&db, &["import", "tickets", &tickets]);
+        servq_ok(&db, &["import", "survey-results", &results]);
+        assert_eq!(
+            fcr(&db),
+            (2, 2),
+            "two customers, each resolved at first contact"
+        );
+        for (args, expected) in [
+            (vec!["C1", "C1"], "duplicates.0"),
+            (vec!["C1", "nobody"], "duplicates.0"),
+            (vec!["ghost", "C9"], "id"),
+        ] {
+            let mut command = vec!["customers", "merge"];
+            command.extend(args);
+            let refused = servq(&db, &command);
+            assert_eq!(refused.status.code(), Some(1));
+            assert!(stderr(&refused).contains(expected), "{}", stderr(&refused));
+        }
+        assert_eq!(fcr(&db), (2, 2), "a refused merge changes nothing");
+        let merged = servq_ok(&db, &["customers", "merge", "C1", "C9"]);
+        assert!(
+            stderr(&merged).contains("1 contacts, 1 tickets, 0 survey invitations moved"),
+            "{}",
+            stderr(&merged)
+        );
+        assert_eq!(fcr(&db), (2, 1), "K1 is now repeated by K2 two days later");
+        let shown: Value = serde_json::from_slice(
+            &servq_ok(&db, &["customers", "show", "C1", "--format", "json"]).stdout,
+        )
+        .unwrap();
+        let ids: Vec<&str> = shown["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["R2", "T9", "K2", "K1"]);
+        assert_eq!(shown["name"], "李雷", "the kept profile's name wins");
+        assert_eq!(shown["phone"], "13800138000", "an empty field is filled");
+        assert_eq!(shown["segment"], "VIP");
+        assert_eq!(shown["merged_ids"], serde_json::json!(["C9"]));
+        assert!(shown["tags"].as_array().unwrap().contains(&"投诉过".into()));
+        assert_eq!(shown["measures"]["complaints"], 1);
+        // the old id leads to the kept customer
+        let old: Value = serde_json::from_slice(
+            &servq_ok(&db, &["customers", "show", "C9", "--format", "json"]).stdout,
+        )
+        .unwrap();
+        assert_eq!(old["customer_id"], "C1");
+    }
+}

@@ -289,3 +289,56 @@ async fn tag_rules_are_edited_by_desk_managers_and_tag_everyone_at_once() {
         );
     }
 }
+
+/// Merging over the API on both databases: desk managers only, refused at its field, and the
+/// merged id's page leads to the kept customer, whose page names it.
+#[tokio::test]
+async fn desk_managers_merge_duplicates_and_the_old_page_leads_to_the_kept_one() {
+    for app in TestApp::on_both_databases().await {
+        seed(&app.store).await;
+        let agent = app.sign_in_as(Role::Agent).await;
+        let (status, _) = agent
+            .post_json("/api/v1/customers/C1/merge", &json!({"duplicates": ["C2"]}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        let (status, refused) = supervisor
+            .post_json(
+                "/api/v1/customers/C1/merge",
+                &json!({"duplicates": ["C2", "nobody"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+        assert_eq!(refused["errors"][0]["field"], "duplicates.1");
+        let (status, moved) = supervisor
+            .post_json("/api/v1/customers/C1/merge", &json!({"duplicates": ["C2"]}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{moved}");
+        assert_eq!(moved["contacts"], 1);
+        let old = supervisor
+            .client
+            .get(format!("{}/customers/C2", supervisor.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(old.status(), StatusCode::SEE_OTHER);
+        assert_eq!(old.headers()["location"], "/customers/C1");
+        let (_, page) = supervisor.get_text("/customers/C1").await;
+        assert!(page.contains("id=\"merged-ids\""), "{page}");
+        assert!(page.contains("id=\"merge-customers\""));
+        let (_, c1) = supervisor.get_json("/api/v1/customers/C1").await;
+        let ids: Vec<&str> = c1["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 2, "both contacts: {ids:?}");
+        let audit = app.store.audit_log(50, None).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "merge" && e.entity_id == "C1")
+        );
+    }
+}
