@@ -61,7 +61,7 @@ const training = await seedTraining(setup);
 
 const staff = [
   ['dashboard', '/'], ['contacts', `/contacts?from=${day(-7)}&to=${day(-1)}`], ['contact', `/contacts/${ids.contact}`],
-  ['tickets', '/tickets'], ['ticket', `/tickets/${ids.ticket}`], ['customer', `/customers/${encodeURIComponent(ids.customer)}`], ['desk_setup', '/desk/setup'],
+  ['tickets', '/tickets'], ['ticket', `/tickets/${ids.ticket}`], ['customer', `/customers/${encodeURIComponent(ids.customer)}`], ['customers_at_risk', '/customers-at-risk'], ['desk_setup', '/desk/setup'],
   ['qa', '/qa'], ['qa_evaluate', `/qa/evaluate/${ids.contact}`], ['qa_evaluation', `/qa/evaluations/${ids.evaluation}`], ['qa_setup', '/qa/setup'],
   ['surveys', '/surveys'], ['surveys_setup', '/surveys/setup'], ['reviews', '/reviews'], ['review', `/reviews/${ids.review}`], ['reviews_report', '/reviews/report'],
   ['analysis_drivers', `/analysis/drivers?from=${day(-14)}&to=${day(-1)}`], ['analysis_pareto', `/analysis/pareto?from=${day(-7)}&to=${day(-1)}`],

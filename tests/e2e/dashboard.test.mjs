@@ -573,6 +573,25 @@ test('a supervisor edits the scorecard and the business calendar in forms, witho
   await context.close();
 });
 
+test('a supervisor finds a customer at rising risk and schedules a return visit, which opens its ticket', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.goto(`${base}/tickets`);
+  await page.selectOption('#language', 'zh-CN');
+  await page.waitForSelector('html[lang="zh-CN"]');
+  await page.goto(`${base}/tickets`);
+  await page.click('#at-risk-link');
+  await page.waitForURL(`${base}/customers-at-risk`);
+  assert.match(await page.textContent('#at-risk-rule'), /投诉 × 3/);
+  const first = page.locator('#at-risk tbody tr').first();
+  const customer = await first.getAttribute('data-customer');
+  await first.locator('.return-visit').click();
+  await page.waitForURL(/\/tickets\/T/);
+  assert.match(await page.textContent('main'), new RegExp(`客户回访：${customer}`));
+  await context.close();
+});
+
 test('the API docs page loads the OpenAPI document and lists its operations', async () => {
   const context = await browser.newContext({ locale: 'zh-CN' });
   const page = await context.newPage();

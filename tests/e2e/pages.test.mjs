@@ -54,7 +54,7 @@ after(async () => {
 });
 
 const staffPages = () => [
-  '/', `/contacts?from=${day(-7)}&to=${day(-1)}`, `/contacts/${ids.contact}`, '/tickets', `/tickets/${ids.ticket}`, '/customers/C-1',
+  '/', `/contacts?from=${day(-7)}&to=${day(-1)}`, `/contacts/${ids.contact}`, '/tickets', `/tickets/${ids.ticket}`, '/customers/C-1', '/customers-at-risk',
   '/desk/setup', '/qa', `/qa/evaluations/${ids.evaluation}`, '/qa/setup', '/surveys', '/surveys/setup', '/reviews',
   `/reviews/${ids.review}`, '/reviews/report', '/import', '/audit', '/admin/users', '/admin/roster', '/admin/settings',
   '/account', '/notifications',

@@ -552,3 +552,145 @@ pub async fn save(
     history_changed(store, &record.customer_id, crate::now_ms()).await;
     Ok(())
 }
+
+/// A customer whose risk is rising ([`at_risk`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AtRisk {
+    /// The id.
+    pub customer_id: String,
+    /// Name from the profile ('' without one).
+    pub name: String,
+    /// Segment from the profile.
+    pub segment: String,
+    /// The signs of the last period.
+    pub now: servq_core::RiskCounts,
+    /// The signs of the period before.
+    pub before: servq_core::RiskCounts,
+    /// Their latest contact, UTC ms.
+    pub last_contact_ms: Option<i64>,
+}
+
+/// The customers at risk at `now_ms` (`docs/customers.md#at-risk`): those scoring at least
+/// [`servq_core::RISK_MIN_SCORE`] over the last [`servq_core::RISK_PERIOD_DAYS`] days and more
+/// than over the days before, still customers (no `closed_at`); highest score first, at most
+/// `limit`.
+pub async fn at_risk(store: &Store, now_ms: i64, limit: usize) -> Result<Vec<AtRisk>> {
+    let period = servq_core::RISK_PERIOD_DAYS * 24 * 3600 * 1000;
+    let window = store.kpi_settings().await?.fcr_window_ms;
+    let events = store.customer_risk_events(now_ms - 2 * period).await?;
+    let mut rising: Vec<AtRisk> = events
+        .into_iter()
+        .filter_map(|(customer_id, events)| {
+            let now = servq_core::risk_counts(&events, (now_ms - period, now_ms + 1), window);
+            let before =
+                servq_core::risk_counts(&events, (now_ms - 2 * period, now_ms - period), window);
+            (now.score() >= servq_core::RISK_MIN_SCORE && now.score() > before.score()).then(|| {
+                AtRisk {
+                    customer_id,
+                    name: String::new(),
+                    segment: String::new(),
+                    now,
+                    before,
+                    last_contact_ms: events.contacts.iter().map(|(at, _)| *at).max(),
+                }
+            })
+        })
+        .collect();
+    rising.sort_by(|a, b| {
+        b.now
+            .score()
+            .cmp(&a.now.score())
+            .then_with(|| a.customer_id.cmp(&b.customer_id))
+    });
+    let mut listed = Vec::new();
+    for mut customer in rising {
+        if listed.len() >= limit {
+            break;
+        }
+        if let Some(profile) = store.customer(&customer.customer_id).await? {
+            if profile.record.closed_at.is_some() {
+                continue;
+            }
+            customer.name = profile.record.name;
+            customer.segment = profile.record.segment;
+        }
+        listed.push(customer);
+    }
+    Ok(listed)
+}
+
+/// The at-risk list as `GET /api/v1/customers/at-risk` and `servq customers at-risk --format
+/// json` write it, with the weights.
+pub fn at_risk_json(list: &[AtRisk], zone: &jiff::tz::TimeZone) -> Value {
+    let counts = |c: &servq_core::RiskCounts| {
+        json!({"complaints": c.complaints, "unsatisfied": c.unsatisfied, "repeats": c.repeats,
+            "score": c.score()})
+    };
+    json!({
+        "weights": {
+            "complaints": servq_core::RISK_WEIGHTS.complaints,
+            "unsatisfied": servq_core::RISK_WEIGHTS.unsatisfied,
+            "repeats": servq_core::RISK_WEIGHTS.repeats,
+        },
+        "period_days": servq_core::RISK_PERIOD_DAYS,
+        "min_score": servq_core::RISK_MIN_SCORE,
+        "customers": list.iter().map(|c| json!({
+            "customer_id": c.customer_id,
+            "name": c.name,
+            "segment": c.segment,
+            "now": counts(&c.now),
+            "before": counts(&c.before),
+            "last_contact_at": c.last_contact_ms.map(|ms| crate::rfc3339_in(ms, zone)),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Opens the follow-up of an at-risk customer: a high-priority consult ticket "return visit"
+/// for the customer, in the category of their latest complaint (else latest ticket, else the
+/// first of the tree), routed as any ticket; its id.
+pub async fn schedule_return_visit(
+    store: &Store,
+    customer_id: &str,
+    actor: &servq_store::Actor,
+    locale: crate::i18n::Locale,
+) -> Result<String, crate::desk::OpenRefused> {
+    let customer_id = customer_id.trim();
+    let history = store
+        .customer_history(customer_id, Some(50))
+        .await
+        .map_err(anyhow::Error::from)?;
+    let category = match history
+        .tickets
+        .iter()
+        .find(|t| t.ticket_type == servq_desk::COMPLAINT)
+        .or(history.tickets.first())
+    {
+        Some(ticket) => store
+            .ticket(&ticket.ticket_id)
+            .await
+            .map_err(anyhow::Error::from)?
+            .map(|t| t.category)
+            .unwrap_or_default(),
+        None => crate::desk::categories(store)
+            .await?
+            .first()
+            .map(|c| c.id.clone())
+            .unwrap_or_default(),
+    };
+    let request = crate::desk::TicketRequest {
+        ticket_type: crate::desk::TicketRequest::DEFAULT_TYPE.to_owned(),
+        category,
+        priority: "high".to_owned(),
+        subject: crate::i18n::t(locale, "customer.return_visit_subject")
+            .replace("{id}", customer_id),
+        description: crate::i18n::t(locale, "customer.return_visit_description"),
+        customer_id: customer_id.to_owned(),
+        segment: String::new(),
+        channel: "phone".to_owned(),
+        contact_id: None,
+        team: String::new(),
+    };
+    let (ticket_id, _) =
+        crate::desk::open_ticket(store, &request, actor, jiff::Timestamp::now()).await?;
+    Ok(ticket_id)
+}

@@ -30,6 +30,21 @@ pub enum CustomersCommand {
         #[arg(required = true)]
         duplicates: Vec<String>,
     },
+    /// Customers whose risk is rising (complaints, unsatisfied answers, repeat contacts,
+    /// weighted), highest first.
+    AtRisk {
+        /// At most this many.
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+        /// text or json.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
+    /// Opens the return-visit follow-up ticket of a customer; prints its id.
+    ReturnVisit {
+        /// The customer.
+        id: String,
+    },
     /// The tag rules (JSON `{"rules": [...]}`, as `set-tag-rules` takes them).
     TagRules,
     /// Replaces the tag rules from a JSON file (`{"rules": [...]}` or the list) and gives every
@@ -73,6 +88,58 @@ async fn run_with(store: &servq_store::Store, command: CustomersCommand) -> Resu
                 }
                 Err(servq_app::SettingError::Failed(error)) => Err(error),
             }
+        }
+        CustomersCommand::AtRisk { limit, format } => {
+            let list = app::at_risk(store, servq_app::now_ms(), limit).await?;
+            let (_, zone) = servq_app::centre_zone(store).await?;
+            if format == "json" {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&app::at_risk_json(&list, &zone))?
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let w = servq_core::RISK_WEIGHTS;
+            println!(
+                "score = complaints × {} + unsatisfied × {} + repeats × {}, last {} days (≥ {} and rising)",
+                w.complaints,
+                w.unsatisfied,
+                w.repeats,
+                servq_core::RISK_PERIOD_DAYS,
+                servq_core::RISK_MIN_SCORE
+            );
+            for c in &list {
+                println!(
+                    "{:<14} {:>3} (before {:>3})  complaints {} · unsatisfied {} · repeats {}  {} {}",
+                    c.customer_id,
+                    c.now.score(),
+                    c.before.score(),
+                    c.now.complaints,
+                    c.now.unsatisfied,
+                    c.now.repeats,
+                    c.segment,
+                    c.name
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CustomersCommand::ReturnVisit { id } => {
+            if app::view(store, &id, Some(1), app::Reader::Owner, servq_app::now_ms())
+                .await?
+                .is_none()
+            {
+                bail!("no customer {id}");
+            }
+            let ticket = app::schedule_return_visit(
+                store,
+                &id,
+                &servq_app::cli_actor(),
+                servq_app::i18n::Locale::ZhCn,
+            )
+            .await
+            .map_err(|refused| anyhow::anyhow!("{refused}"))?;
+            println!("{ticket}");
+            Ok(ExitCode::SUCCESS)
         }
         CustomersCommand::TagRules => {
             let rules = app::tag_rules(store).await?;

@@ -299,3 +299,119 @@ mod tests {
         assert_eq!(look_back_ms(&rules), (30 * DAY_MS, 0));
     }
 }
+
+/// How much each sign of an unhappy customer weighs in the at-risk score (`docs/customers.md#at-risk`):
+/// a complaint ticket, a survey answer with CSAT ≤ 2, a contact repeated within the FCR window.
+pub const RISK_WEIGHTS: RiskCounts = RiskCounts {
+    complaints: 3,
+    unsatisfied: 2,
+    repeats: 1,
+};
+
+/// Days of one at-risk period: the score of the last 30 days against the 30 before.
+pub const RISK_PERIOD_DAYS: i64 = 30;
+
+/// A customer at risk scores at least this now, and more than in the period before.
+pub const RISK_MIN_SCORE: i64 = 3;
+
+/// The signs counted for one customer in one period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RiskCounts {
+    /// Complaint tickets opened.
+    pub complaints: i64,
+    /// Survey answers with CSAT ≤ 2.
+    pub unsatisfied: i64,
+    /// Answered contacts followed by another within the FCR window.
+    pub repeats: i64,
+}
+
+impl RiskCounts {
+    /// The weighted sum ([`RISK_WEIGHTS`]).
+    pub fn score(&self) -> i64 {
+        self.complaints * RISK_WEIGHTS.complaints
+            + self.unsatisfied * RISK_WEIGHTS.unsatisfied
+            + self.repeats * RISK_WEIGHTS.repeats
+    }
+}
+
+/// One customer's signs, as stored: complaint times, unsatisfied answer times, contacts
+/// (offered, answered) in any order, UTC ms.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RiskEvents {
+    /// When their complaint tickets were opened.
+    pub complaints_ms: Vec<i64>,
+    /// When they answered a survey with CSAT ≤ 2.
+    pub unsatisfied_ms: Vec<i64>,
+    /// Their contacts: offered time and whether answered.
+    pub contacts: Vec<(i64, bool)>,
+}
+
+/// The signs in `[from_ms, to_ms)`; a contact counts as repeated when answered in the period and
+/// followed by their next contact within `window_ms` ([`crate::repeated_within`]).
+pub fn risk_counts(
+    events: &RiskEvents,
+    (from_ms, to_ms): (i64, i64),
+    window_ms: i64,
+) -> RiskCounts {
+    let within = |at: &&i64| (from_ms..to_ms).contains(*at);
+    let mut contacts = events.contacts.clone();
+    contacts.sort_unstable();
+    let repeats = contacts
+        .iter()
+        .enumerate()
+        .filter(|(_, (at, answered))| *answered && (from_ms..to_ms).contains(at))
+        .filter(|(index, (at, _))| {
+            let next = contacts[index + 1..]
+                .iter()
+                .map(|(n, _)| *n)
+                .find(|n| n > at);
+            crate::repeated_within(*at, next, window_ms)
+        })
+        .count() as i64;
+    RiskCounts {
+        complaints: events.complaints_ms.iter().filter(within).count() as i64,
+        unsatisfied: events.unsatisfied_ms.iter().filter(within).count() as i64,
+        repeats,
+    }
+}
+
+#[cfg(test)]
+mod risk_tests {
+    use super::*;
+
+    #[test]
+    fn the_score_weighs_each_sign_and_counts_only_its_period() {
+        let day = DAY_MS;
+        let now = 100 * day;
+        let events = RiskEvents {
+            complaints_ms: vec![now - day, now - 40 * day],
+            unsatisfied_ms: vec![now - 2 * day],
+            // a repeat inside the period (2 days apart), one whose next came 8 days later, one
+            // unanswered followed at once
+            contacts: vec![
+                (now - 10 * day, true),
+                (now - 8 * day, true),
+                (now, true),
+                (now - 50 * day, false),
+                (now - 50 * day + 1, true),
+            ],
+        };
+        let period = (now - 30 * day, now);
+        let counts = risk_counts(&events, period, 7 * day);
+        assert_eq!(
+            counts,
+            RiskCounts {
+                complaints: 1,
+                unsatisfied: 1,
+                repeats: 1
+            }
+        );
+        assert_eq!(counts.score(), 3 + 2 + 1);
+        let before = risk_counts(&events, (now - 60 * day, now - 30 * day), 7 * day);
+        assert_eq!(before.complaints, 1);
+        assert_eq!(
+            before.repeats, 0,
+            "the unanswered contact is no repeat of its own"
+        );
+    }
+}

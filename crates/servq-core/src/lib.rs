@@ -27,8 +27,9 @@ pub use customer::{
     mask_phone, parse_day, parse_language, parse_tags, repeat_contact_rate, repeated_within,
 };
 pub use customer_tags::{
-    MAX_RULE_DAYS, MAX_TAG_RULES, TagCondition, TagFacts, TagRule, check_tag_rules,
-    default_tag_rules, look_back_ms, rule_tags,
+    MAX_RULE_DAYS, MAX_TAG_RULES, RISK_MIN_SCORE, RISK_PERIOD_DAYS, RISK_WEIGHTS, RiskCounts,
+    RiskEvents, TagCondition, TagFacts, TagRule, check_tag_rules, default_tag_rules, look_back_ms,
+    risk_counts, rule_tags,
 };
 pub use dispatch::{DispatchRule, SendVia, SurveyCandidate, choose_invitations};
 pub use error::{FieldError, ParseError, QUOTED_CHARS, shown};

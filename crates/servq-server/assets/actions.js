@@ -26,7 +26,8 @@
 //                 inside the closest `data-scope` ancestor when given (a table row), else inside
 //                 the form being submitted, else in the page;
 //   data-next     where to go once saved: absent → stay and say "saved"; "reload"; "here" (this
-//                 page's path, without its query); anything else is a URL;
+//                 page's path, without its query); "answer" ("send": the `url` of the JSON
+//                 answer); anything else is a URL;
 //   data-confirm, data-yes, data-no   ask first in a dialog (servqConfirm) with these texts;
 //   data-source   the id of the textarea "json-save" reads; data-key wraps its value as {key: …};
 //   data-target, data-said   "copy": the id of the element whose text is copied, the note said;
@@ -78,6 +79,13 @@ function servqConfirmed(el, run) {
 // The generic save: data-method data-url, the body of servqBody, then data-next.
 function servqSendFrom(el) {
   servqConfirmed(el, function () {
+    if (el.dataset.next === 'answer') {
+      // go where the answer says (`url`), e.g. the ticket just opened
+      servqSend(el.dataset.method || 'POST', el.dataset.url, servqBody(el), undefined).then(function (answer) {
+        if (answer && answer.url) { location.href = answer.url; }
+      });
+      return;
+    }
     servqSend(el.dataset.method || 'POST', el.dataset.url, servqBody(el), servqNext(el));
   });
 }

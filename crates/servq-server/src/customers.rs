@@ -215,6 +215,134 @@ pub(crate) async fn save_customer(
     Ok(Json(serde_json::json!({"id": id.trim()})))
 }
 
+/// Most customers the at-risk list shows.
+const AT_RISK_LIMIT: usize = 200;
+
+/// `GET /api/v1/at-risk-customers`: customers whose risk is rising (HandleTickets).
+#[utoipa::path(get, path = "/api/v1/at-risk-customers", tag = "desk",
+    responses((status = 200, description = "{weights: {complaints, unsatisfied, repeats}, period_days, min_score, customers: [{customer_id, name, segment, now: {complaints, unsatisfied, repeats, score}, before: {…}, last_contact_at}]}: score ≥ min_score over the last period and above the period before, highest first (at most 200)", body = Object),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn at_risk_api(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::HandleTickets)?;
+    let list = app::at_risk(&state.store, crate::now_ms(), AT_RISK_LIMIT)
+        .await
+        .map_err(Problem::internal)?;
+    let (_, zone) = state.centre_zone().await?;
+    Ok(Json(app::at_risk_json(&list, &zone)))
+}
+
+/// `POST /api/v1/customers/{id}/return-visit`: opens the follow-up ticket of a return visit.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/return-visit", tag = "desk",
+    params(("id" = String, Path, description = "The customer")),
+    responses((status = 201, description = "{ticket_id, url}: a high-priority consult ticket for the customer, in the category of their latest complaint, routed as any", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn return_visit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<(axum::http::StatusCode, Json<Value>), Problem> {
+    user.require(Permission::HandleTickets)?;
+    let Path(id) = id.map_err(|_| Problem::not_found(user.locale))?;
+    // the customer must be known (and the look is audited like any)
+    let view = readable(&state, &user, &id, Some(1)).await?;
+    let ticket_id =
+        app::schedule_return_visit(&state.store, &view.customer_id, &user.actor(), user.locale)
+            .await
+            .map_err(|refused| match refused {
+                servq_app::desk::OpenRefused::Invalid(_) => {
+                    Problem::bad_request(user.locale, "bad_ticket", refused.to_string())
+                }
+                servq_app::desk::OpenRefused::Failed(error) => {
+                    Problem::internal(format!("{error:#}"))
+                }
+            })?;
+    crate::notifications::notify_now(&state).await;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(serde_json::json!({"ticket_id": ticket_id,
+            "url": format!("/tickets/{}", servq_app::path_segment(&ticket_id))})),
+    ))
+}
+
+/// One row of the at-risk page.
+pub(crate) struct AtRiskRow {
+    id: String,
+    href: String,
+    name: String,
+    segment: String,
+    score: i64,
+    before: i64,
+    complaints: i64,
+    unsatisfied: i64,
+    repeats: i64,
+    last_contact: String,
+}
+
+/// `/customers-at-risk`.
+#[derive(Template)]
+#[template(path = "customers_at_risk.html")]
+pub(crate) struct AtRiskPage {
+    i18n: Text,
+    title: String,
+    header: String,
+    csrf: String,
+    /// The rule in words, with the weights.
+    rule: String,
+    rows: Vec<AtRiskRow>,
+}
+
+/// `/customers-at-risk`: customers whose risk is rising, each with a return-visit button.
+pub(crate) async fn at_risk_page(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+) -> Result<Response, Problem> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.require(Permission::HandleTickets)?;
+    let list = app::at_risk(&state.store, crate::now_ms(), AT_RISK_LIMIT)
+        .await
+        .map_err(Problem::internal)?;
+    let (_, zone) = state.centre_zone().await?;
+    let locale = user.locale;
+    let weights = servq_core::RISK_WEIGHTS;
+    let page = AtRiskPage {
+        i18n: Text::new(locale),
+        title: t(locale, "customer.at_risk_title"),
+        header: signed_in_header(&user),
+        csrf: user.csrf_token().to_owned(),
+        rule: t(locale, "customer.at_risk_rule")
+            .replace("{complaints}", &weights.complaints.to_string())
+            .replace("{unsatisfied}", &weights.unsatisfied.to_string())
+            .replace("{repeats}", &weights.repeats.to_string())
+            .replace("{days}", &servq_core::RISK_PERIOD_DAYS.to_string())
+            .replace("{min}", &servq_core::RISK_MIN_SCORE.to_string()),
+        rows: list
+            .iter()
+            .map(|c| AtRiskRow {
+                id: c.customer_id.clone(),
+                href: servq_app::path_segment(&c.customer_id),
+                name: c.name.clone(),
+                segment: c.segment.clone(),
+                score: c.now.score(),
+                before: c.before.score(),
+                complaints: c.now.complaints,
+                unsatisfied: c.now.unsatisfied,
+                repeats: c.now.repeats,
+                last_contact: local_time(&zone, c.last_contact_ms),
+            })
+            .collect(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
 /// `{"duplicates": [...]}`: the ids merged into the one in the path.
 #[derive(Debug, serde::Deserialize)]
 pub(crate) struct MergeBody {

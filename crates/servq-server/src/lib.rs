@@ -446,6 +446,7 @@ pub fn router(state: AppState) -> Router {
         .route("/contacts", get(drill::contacts_page))
         .route("/contacts/{id}", get(transcript::contact_page))
         .route("/customers/{id}", get(customers::customer_page))
+        .route("/customers-at-risk", get(customers::at_risk_page))
         .route("/import", get(imports::import_page))
         .route("/import/template/{kind}", get(imports::template))
         .route("/audit", get(pages::audit_page))
@@ -700,6 +701,11 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/api/v1/customers/{id}/merge",
             post(customers::merge_customers),
         ),
+        (
+            "/api/v1/customers/{id}/return-visit",
+            post(customers::return_visit),
+        ),
+        ("/api/v1/at-risk-customers", get(customers::at_risk_api)),
         (
             "/api/v1/customer-tag-rules",
             get(customers::tag_rules_api).put(customers::save_tag_rules),

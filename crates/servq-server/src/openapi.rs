@@ -126,6 +126,8 @@ impl Modify for Security {
         crate::customers::customer_api,
         crate::customers::save_customer,
         crate::customers::merge_customers,
+        crate::customers::at_risk_api,
+        crate::customers::return_visit,
         crate::customers::tag_rules_api,
         crate::customers::save_tag_rules,
         crate::evaluations::scorecard,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use futures::TryStreamExt;
-use servq_core::TagFacts;
+use servq_core::{RiskEvents, TagFacts};
 use sqlx::Row;
 
 use crate::{Result, Store, sql::insert_batch};
@@ -187,6 +187,64 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(changed.len())
+    }
+
+    /// Every customer's at-risk signs from `from_ms` on: complaint tickets, survey answers with
+    /// CSAT ≤ 2 (of their contacts or invitations), contacts.
+    pub async fn customer_risk_events(&self, from_ms: i64) -> Result<HashMap<String, RiskEvents>> {
+        let mut events: HashMap<String, RiskEvents> = HashMap::new();
+        let mut rows = sqlx::query(
+            "SELECT customer_id, created_at FROM tickets WHERE ticket_type = 'complaint' \
+             AND customer_id <> '' AND created_at >= $1",
+        )
+        .bind(from_ms)
+        .fetch(&self.pool);
+        while let Some(row) = rows.try_next().await? {
+            let id: String = row.try_get(0)?;
+            events
+                .entry(id)
+                .or_default()
+                .complaints_ms
+                .push(row.try_get(1)?);
+        }
+        drop(rows);
+        let mut rows = sqlx::query(
+            "SELECT c.customer_id, r.responded_at FROM survey_responses r \
+             JOIN contacts c ON c.contact_id = r.contact_id \
+             WHERE r.csat <= 2 AND r.responded_at >= $1 AND c.customer_id IS NOT NULL AND c.customer_id <> '' \
+             UNION ALL SELECT i.customer_id, r.responded_at FROM survey_responses r \
+             JOIN survey_invitations i ON i.invitation_id = r.invitation_id \
+             WHERE r.csat <= 2 AND r.responded_at >= $1 AND i.customer_id <> '' \
+             AND NOT EXISTS (SELECT 1 FROM contacts c2 WHERE c2.contact_id = r.contact_id \
+                             AND c2.customer_id = i.customer_id)",
+        )
+        .bind(from_ms)
+        .fetch(&self.pool);
+        while let Some(row) = rows.try_next().await? {
+            let id: String = row.try_get(0)?;
+            events
+                .entry(id)
+                .or_default()
+                .unsatisfied_ms
+                .push(row.try_get(1)?);
+        }
+        drop(rows);
+        let mut rows = sqlx::query(
+            "SELECT customer_id, offered_at, CASE WHEN answered_at IS NULL THEN 0 ELSE 1 END \
+             FROM contacts WHERE offered_at >= $1 AND customer_id IS NOT NULL AND customer_id <> ''",
+        )
+        .bind(from_ms)
+        .fetch(&self.pool);
+        while let Some(row) = rows.try_next().await? {
+            let id: String = row.try_get(0)?;
+            let answered: i64 = row.try_get(2)?;
+            events
+                .entry(id)
+                .or_default()
+                .contacts
+                .push((row.try_get(1)?, answered != 0));
+        }
+        Ok(events)
     }
 
     /// The rule tags of one customer, by name.

@@ -342,3 +342,68 @@ async fn desk_managers_merge_duplicates_and_the_old_page_leads_to_the_kept_one()
         );
     }
 }
+
+/// The at-risk list on both databases: a customer with a complaint this month (score 3, none
+/// the month before) is listed with the weights; the return-visit action opens a high-priority
+/// ticket for them in the complaint's category, which their timeline shows; a customer who left
+/// is not listed.
+#[tokio::test]
+async fn rising_risk_lists_the_customer_and_a_return_visit_opens_their_follow_up() {
+    for app in TestApp::on_both_databases().await {
+        seed(&app.store).await;
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        for customer in ["C1", "C2"] {
+            let (status, opened) = supervisor
+                .post_json(
+                    "/api/v1/tickets",
+                    &json!({"ticket_type": "complaint", "category": "billing", "priority": "high",
+                        "subject": "扣款两次", "customer_id": customer, "channel": "phone"}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{opened}");
+        }
+        // C2 left the centre: not at risk of leaving any more
+        let (status, _) = supervisor
+            .put_json(
+                "/api/v1/customers/C2",
+                &json!({"segment": "VIP", "since": "2020-01-01", "closed_at": "2026-01-01"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let agent = app.sign_in_as(Role::Agent).await;
+        let (status, list) = agent.get_json("/api/v1/at-risk-customers").await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        assert_eq!(list["weights"]["complaints"], 3);
+        let customers = list["customers"].as_array().unwrap();
+        assert_eq!(customers.len(), 1, "{list}");
+        assert_eq!(customers[0]["customer_id"], "C1");
+        assert_eq!(customers[0]["now"]["score"], 3);
+        assert_eq!(customers[0]["before"]["score"], 0);
+        let (_, page) = agent.get_text("/customers-at-risk").await;
+        assert!(page.contains("data-customer=\"C1\""), "{page}");
+        let (status, visit) = agent
+            .post_json("/api/v1/customers/C1/return-visit", &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{visit}");
+        let ticket_id = visit["ticket_id"].as_str().unwrap();
+        assert_eq!(visit["url"], format!("/tickets/{ticket_id}"));
+        let ticket = app.store.ticket(ticket_id).await.unwrap().unwrap();
+        assert_eq!(
+            (ticket.customer_id.as_str(), ticket.category.as_str()),
+            ("C1", "billing")
+        );
+        assert_eq!(ticket.priority.name(), "high");
+        let (_, c1) = agent.get_json("/api/v1/customers/C1").await;
+        assert!(
+            c1["timeline"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["id"] == ticket_id),
+            "{c1}"
+        );
+        let analyst = app.sign_in_as(Role::Analyst).await;
+        let (status, _) = analyst.get_json("/api/v1/at-risk-customers").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+}
