@@ -6,7 +6,11 @@ use std::collections::HashMap;
 
 use futures::TryStreamExt;
 use servq_core::{RiskEvents, TagFacts};
-use sqlx::Row;
+use sqlx::{
+    Any, Row,
+    any::{AnyArguments, AnyRow},
+    query::Query,
+};
 
 use crate::{Result, Store, sql::insert_batch};
 
@@ -31,7 +35,36 @@ fn scoped(column: &str, scope: Option<&str>, n: usize) -> String {
     }
 }
 
+/// A query with its values bound, then the scope's customer id when one is in scope.
+fn bound<'q>(sql: String, values: &[i64], scope: Option<&'q str>) -> Query<'q, Any, AnyArguments> {
+    let query = values
+        .iter()
+        .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |query, value| {
+            query.bind(*value)
+        });
+    match scope {
+        Some(id) => query.bind(id),
+        None => query,
+    }
+}
+
 impl Store {
+    /// Runs `query` (the customer id in its first column) and hands each row to `each` with that
+    /// customer's entry of `into`.
+    async fn per_customer<'q, T: Default>(
+        &self,
+        query: Query<'q, Any, AnyArguments>,
+        into: &mut HashMap<String, T>,
+        mut each: impl FnMut(&mut T, &AnyRow) -> Result<()>,
+    ) -> Result<()> {
+        let mut rows = query.fetch(&self.pool);
+        while let Some(row) = rows.try_next().await? {
+            let id: String = row.try_get(0)?;
+            each(into.entry(id).or_default(), &row)?;
+        }
+        Ok(())
+    }
+
     /// The facts the tag rules look at, per customer with any (`scope`: only that customer), as
     /// of `now_ms`.
     pub async fn customer_tag_facts(
@@ -47,21 +80,12 @@ impl Store {
                  AND offered_at <= $2 AND customer_id IS NOT NULL AND customer_id <> ''{}",
                 scoped("customer_id", scope, 3)
             );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(now_ms - look_back.contacts_ms)
-                .bind(now_ms);
-            if let Some(id) = scope {
-                query = query.bind(id);
-            }
-            let mut rows = query.fetch(&self.pool);
-            while let Some(row) = rows.try_next().await? {
-                let id: String = row.try_get(0)?;
-                facts
-                    .entry(id)
-                    .or_default()
-                    .contacts_ms
-                    .push(row.try_get(1)?);
-            }
+            let query = bound(sql, &[now_ms - look_back.contacts_ms, now_ms], scope);
+            self.per_customer(query, &mut facts, |facts, row| {
+                facts.contacts_ms.push(row.try_get(1)?);
+                Ok(())
+            })
+            .await?;
         }
         if look_back.complaints_ms > 0 {
             let sql = format!(
@@ -70,21 +94,16 @@ impl Store {
                  GROUP BY customer_id",
                 scoped("customer_id", scope, 3)
             );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(now_ms - look_back.complaints_ms)
-                .bind(now_ms);
-            if let Some(id) = scope {
-                query = query.bind(id);
-            }
-            let mut rows = query.fetch(&self.pool);
-            while let Some(row) = rows.try_next().await? {
-                let id: String = row.try_get(0)?;
-                facts.entry(id).or_default().last_complaint_ms = row.try_get(1)?;
-            }
+            let query = bound(sql, &[now_ms - look_back.complaints_ms, now_ms], scope);
+            self.per_customer(query, &mut facts, |facts, row| {
+                facts.last_complaint_ms = row.try_get(1)?;
+                Ok(())
+            })
+            .await?;
         }
         if look_back.surveys {
             // an answer is the customer's when it rates their contact or answers an invitation
-            // sent to them (as on the customer page)
+            // sent to them (as on the customer page); the latest counts (ties: the larger id)
             let sql = format!(
                 "SELECT c.customer_id, r.responded_at, r.response_id, r.csat FROM survey_responses r \
                  JOIN contacts c ON c.contact_id = r.contact_id \
@@ -95,27 +114,21 @@ impl Store {
                 scoped("c.customer_id", scope, 1),
                 scoped("i.customer_id", scope, 1)
             );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            if let Some(id) = scope {
-                query = query.bind(id);
-            }
-            let mut latest: HashMap<String, (i64, String, i64)> = HashMap::new();
-            let mut rows = query.fetch(&self.pool);
-            while let Some(row) = rows.try_next().await? {
-                let id: String = row.try_get(0)?;
+            let mut latest: HashMap<String, Option<(i64, String, i64)>> = HashMap::new();
+            self.per_customer(bound(sql, &[], scope), &mut latest, |kept, row| {
                 let answer: (i64, String, i64) =
                     (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
-                match latest.get_mut(&id) {
-                    Some(kept) if (kept.0, &kept.1) >= (answer.0, &answer.1) => {}
-                    Some(kept) => *kept = answer,
-                    None => {
-                        latest.insert(id, answer);
-                    }
+                if kept
+                    .as_ref()
+                    .is_none_or(|kept| (kept.0, &kept.1) < (answer.0, &answer.1))
+                {
+                    *kept = Some(answer);
                 }
-            }
-            drop(rows);
-            for (id, (_, _, csat)) in latest {
-                facts.entry(id).or_default().last_csat = Some(csat);
+                Ok(())
+            })
+            .await?;
+            for (id, answer) in latest {
+                facts.entry(id).or_default().last_csat = answer.map(|(_, _, csat)| csat);
             }
         }
         if look_back.segments {
@@ -123,15 +136,11 @@ impl Store {
                 "SELECT customer_id, segment FROM customers WHERE segment <> ''{}",
                 scoped("customer_id", scope, 1)
             );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            if let Some(id) = scope {
-                query = query.bind(id);
-            }
-            let mut rows = query.fetch(&self.pool);
-            while let Some(row) = rows.try_next().await? {
-                let id: String = row.try_get(0)?;
-                facts.entry(id).or_default().segment = row.try_get(1)?;
-            }
+            self.per_customer(bound(sql, &[], scope), &mut facts, |facts, row| {
+                facts.segment = row.try_get(1)?;
+                Ok(())
+            })
+            .await?;
         }
         Ok(facts)
     }
@@ -148,11 +157,7 @@ impl Store {
             "SELECT customer_id, tag FROM customer_rule_tags WHERE true{}",
             scoped("customer_id", scope, 1)
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        if let Some(id) = scope {
-            query = query.bind(id);
-        }
-        let before: std::collections::BTreeSet<(String, String)> = query
+        let before: std::collections::BTreeSet<(String, String)> = bound(sql, &[], scope)
             .fetch_all(&mut *tx)
             .await?
             .iter()
@@ -171,11 +176,7 @@ impl Store {
             "DELETE FROM customer_rule_tags WHERE true{}",
             scoped("customer_id", scope, 1)
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        if let Some(id) = scope {
-            query = query.bind(id);
-        }
-        query.execute(&mut *tx).await?;
+        bound(sql, &[], scope).execute(&mut *tx).await?;
         let rows: Vec<&(String, String)> = after.iter().collect();
         insert_batch(
             &mut tx,
@@ -193,57 +194,48 @@ impl Store {
     /// CSAT ≤ 2 (of their contacts or invitations), contacts.
     pub async fn customer_risk_events(&self, from_ms: i64) -> Result<HashMap<String, RiskEvents>> {
         let mut events: HashMap<String, RiskEvents> = HashMap::new();
-        let mut rows = sqlx::query(
-            "SELECT customer_id, created_at FROM tickets WHERE ticket_type = 'complaint' \
-             AND customer_id <> '' AND created_at >= $1",
+        let complaints = "SELECT customer_id, created_at FROM tickets WHERE ticket_type = 'complaint' \
+             AND customer_id <> '' AND created_at >= $1";
+        self.per_customer(
+            bound(complaints.into(), &[from_ms], None),
+            &mut events,
+            |e, row| {
+                e.complaints_ms.push(row.try_get(1)?);
+                Ok(())
+            },
         )
-        .bind(from_ms)
-        .fetch(&self.pool);
-        while let Some(row) = rows.try_next().await? {
-            let id: String = row.try_get(0)?;
-            events
-                .entry(id)
-                .or_default()
-                .complaints_ms
-                .push(row.try_get(1)?);
-        }
-        drop(rows);
-        let mut rows = sqlx::query(
-            "SELECT c.customer_id, r.responded_at FROM survey_responses r \
+        .await?;
+        // answers rating their contacts, and those to invitations sent to them about another
+        // contact (each answer once)
+        let unsatisfied = "SELECT c.customer_id, r.responded_at FROM survey_responses r \
              JOIN contacts c ON c.contact_id = r.contact_id \
              WHERE r.csat <= 2 AND r.responded_at >= $1 AND c.customer_id IS NOT NULL AND c.customer_id <> '' \
              UNION ALL SELECT i.customer_id, r.responded_at FROM survey_responses r \
              JOIN survey_invitations i ON i.invitation_id = r.invitation_id \
              WHERE r.csat <= 2 AND r.responded_at >= $1 AND i.customer_id <> '' \
              AND NOT EXISTS (SELECT 1 FROM contacts c2 WHERE c2.contact_id = r.contact_id \
-                             AND c2.customer_id = i.customer_id)",
+                             AND c2.customer_id = i.customer_id)";
+        self.per_customer(
+            bound(unsatisfied.into(), &[from_ms], None),
+            &mut events,
+            |e, row| {
+                e.unsatisfied_ms.push(row.try_get(1)?);
+                Ok(())
+            },
         )
-        .bind(from_ms)
-        .fetch(&self.pool);
-        while let Some(row) = rows.try_next().await? {
-            let id: String = row.try_get(0)?;
-            events
-                .entry(id)
-                .or_default()
-                .unsatisfied_ms
-                .push(row.try_get(1)?);
-        }
-        drop(rows);
-        let mut rows = sqlx::query(
-            "SELECT customer_id, offered_at, CASE WHEN answered_at IS NULL THEN 0 ELSE 1 END \
-             FROM contacts WHERE offered_at >= $1 AND customer_id IS NOT NULL AND customer_id <> ''",
+        .await?;
+        let contacts = "SELECT customer_id, offered_at, CASE WHEN answered_at IS NULL THEN 0 ELSE 1 END \
+             FROM contacts WHERE offered_at >= $1 AND customer_id IS NOT NULL AND customer_id <> ''";
+        self.per_customer(
+            bound(contacts.into(), &[from_ms], None),
+            &mut events,
+            |e, row| {
+                let answered: i64 = row.try_get(2)?;
+                e.contacts.push((row.try_get(1)?, answered != 0));
+                Ok(())
+            },
         )
-        .bind(from_ms)
-        .fetch(&self.pool);
-        while let Some(row) = rows.try_next().await? {
-            let id: String = row.try_get(0)?;
-            let answered: i64 = row.try_get(2)?;
-            events
-                .entry(id)
-                .or_default()
-                .contacts
-                .push((row.try_get(1)?, answered != 0));
-        }
+        .await?;
         Ok(events)
     }
 
