@@ -103,7 +103,7 @@ pub const MAX_TAG_RULES: usize = 30;
 /// Longest look-back of a rule, in days (ten years).
 pub const MAX_RULE_DAYS: u32 = 3650;
 
-/// Checks a rule set: tags non-empty, at most [`MAX_TAG_CHARS`] characters, without `;`, each
+/// Checks a rule set: tags non-empty, at most 32 characters, without `;`, each
 /// once; counts, days and scores in range; a segment named. Problems are at `{rule}.{field}`.
 pub fn check_tag_rules(rules: &[TagRule]) -> Result<(), Vec<SettingProblem>> {
     let mut problems = Vec::new();

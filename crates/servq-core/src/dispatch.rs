@@ -86,6 +86,10 @@ pub struct SurveyCandidate {
     pub category: String,
     /// When it closed (ended + wrap-up), UTC ms.
     pub closed_ms: i64,
+    /// The customer has a complaint ticket not yet resolved: they are not surveyed (asking how
+    /// satisfied they are while their complaint is open only angers them; the complaint's own
+    /// return visit asks).
+    pub open_complaint: bool,
 }
 
 fn default_locale() -> String {
@@ -203,7 +207,12 @@ pub fn choose_invitations(
             .or_else(|| last_invited.get(&candidate.customer_id))
             .copied();
         let repeat = last.is_some_and(|at| now_ms - at < i64::from(rule.no_repeat_days) * DAY_MS);
-        if due && !rule.is_quiet(local_minute) && rule.samples(&candidate.contact_id) && !repeat {
+        if due
+            && !candidate.open_complaint
+            && !rule.is_quiet(local_minute)
+            && rule.samples(&candidate.contact_id)
+            && !repeat
+        {
             chosen_now.insert(&candidate.customer_id, now_ms);
             chosen.push((index, rule_index));
         }
@@ -239,7 +248,21 @@ mod tests {
             channel: channel.into(),
             category: "billing".into(),
             closed_ms,
+            open_complaint: false,
         }
+    }
+
+    #[test]
+    fn a_customer_with_an_open_complaint_is_not_surveyed() {
+        let now = 100 * DAY_MS;
+        let complaining = SurveyCandidate {
+            open_complaint: true,
+            ..candidate("c1", "u1", "voice", now - DAY_MS)
+        };
+        let calm = candidate("c2", "u2", "voice", now - DAY_MS);
+        let candidates = [complaining, calm];
+        let chosen = choose_invitations(&[rule()], &candidates, &HashMap::new(), now, 12 * 60);
+        assert_eq!(chosen, [(1, 0)]);
     }
 
     #[test]

@@ -322,7 +322,10 @@ impl Store {
         to_ms: i64,
     ) -> Result<Vec<SurveyCandidate>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT contact_id, customer_id, channel, category, {CLOSED_AT} AS closed_at \
+            "SELECT contact_id, customer_id, channel, category, {CLOSED_AT} AS closed_at, \
+             CASE WHEN EXISTS (SELECT 1 FROM tickets t WHERE t.customer_id = c.customer_id \
+               AND t.ticket_type = 'complaint' AND t.status IN ($4, $5)) \
+             THEN 1 ELSE 0 END AS open_complaint \
              FROM contacts c WHERE offered_at >= $1 AND offered_at <= $2 \
              AND answered_at IS NOT NULL AND customer_id IS NOT NULL AND customer_id <> '' \
              AND {CLOSED_AT} >= $3 AND {CLOSED_AT} <= $2 \
@@ -333,6 +336,8 @@ impl Store {
         .bind(from_ms - MAX_CONTACT_MS)
         .bind(to_ms)
         .bind(from_ms)
+        .bind(servq_desk::TicketStatus::Open.name())
+        .bind(servq_desk::TicketStatus::WaitingCustomer.name())
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -343,6 +348,7 @@ impl Store {
                     channel: row.try_get(2)?,
                     category: row.try_get(3)?,
                     closed_ms: row.try_get(4)?,
+                    open_complaint: row.try_get::<i64, _>(5)? != 0,
                 })
             })
             .collect()

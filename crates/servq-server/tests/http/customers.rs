@@ -407,3 +407,49 @@ async fn rising_risk_lists_the_customer_and_a_return_visit_opens_their_follow_up
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
 }
+
+/// Survey dispatch on both databases leaves out a customer whose complaint is open (C1), and
+/// surveys the other (C2) as usual.
+#[tokio::test]
+async fn a_customer_with_an_open_complaint_is_not_surveyed() {
+    for app in TestApp::on_both_databases().await {
+        seed(&app.store).await;
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        let (status, opened) = supervisor
+            .post_json(
+                "/api/v1/tickets",
+                &json!({"ticket_type": "complaint", "category": "billing", "priority": "high",
+                    "subject": "扣款两次", "customer_id": "C1", "channel": "phone"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{opened}");
+        let rule = servq_core::DispatchRule {
+            rule_id: "after-call".into(),
+            template_id: "standard".into(),
+            channels: Vec::new(),
+            categories: Vec::new(),
+            delay_minutes: 0,
+            sample_percent: 100,
+            quiet_hours: None,
+            no_repeat_days: 7,
+            expiry_hours: 72,
+            send_via: servq_core::SendVia::Sms,
+            locale: "zh-CN".into(),
+            active: true,
+        };
+        let actor = Actor {
+            user_id: None,
+            name: "test".into(),
+        };
+        app.store
+            .set_survey_rules(&[rule], &actor, 0)
+            .await
+            .unwrap();
+        let now = jiff::Timestamp::now().as_millisecond();
+        let sent = servq_app::surveys::dispatch_due(&app.store, now, "https://example.invalid")
+            .await
+            .unwrap();
+        let customers: Vec<&str> = sent.iter().map(|d| d.customer_id.as_str()).collect();
+        assert_eq!(customers, ["C2"]);
+    }
+}
