@@ -81,7 +81,19 @@ async fn a_customers_timeline_holds_everything_imported_about_them() {
         assert_eq!(shown["name"], "=HYPERLINK(\"http://x\")");
         assert_eq!(shown["email"], "li@example.com");
         assert_eq!(shown["segment"], "VIP");
-        assert_eq!(shown["tags"], serde_json::json!(["老客户", "投诉过"]));
+        // the typed tags first, then what the rules give (the VIP segment's tag)
+        let tags = shown["tags"].as_array().unwrap();
+        assert_eq!(
+            tags[..2],
+            [serde_json::json!("老客户"), serde_json::json!("投诉过")]
+        );
+        assert!(
+            shown["rule_tags"]
+                .as_array()
+                .unwrap()
+                .contains(&"vip".into())
+        );
+        assert_eq!(tags.len(), 2 + shown["rule_tags"].as_array().unwrap().len());
         assert_eq!(shown["attributes"]["会员等级"], "金卡");
         let timeline: Vec<(String, String, String)> = shown["timeline"]
             .as_array()

@@ -166,7 +166,11 @@ async fn problems_tasks_and_schedules_over_the_api() {
         assert_eq!(job["changed"], true);
         assert_eq!(job["default_pattern"], "0 9 * * 1");
         let (_, jobs) = admin.get_json("/api/v1/jobs").await;
-        assert_eq!(jobs["jobs"].as_array().unwrap().len(), 11, "{jobs}");
+        assert_eq!(
+            jobs["jobs"].as_array().unwrap().len(),
+            servq_app::jobs::Job::ALL.len(),
+            "{jobs}"
+        );
         let (_, page) = admin.get_text("/admin/settings").await;
         assert!(
             page.contains("value=\"0 10 * * 1\""),
