@@ -444,6 +444,8 @@ pub(crate) struct CustomerPage {
     computed_tags: Vec<String>,
     /// Ids merged into this customer.
     merged_ids: Vec<String>,
+    /// The id as a path segment.
+    href: String,
     /// (label, value) of the measures.
     measures: Vec<(String, String)>,
     rows: Vec<TimelineRow>,
@@ -553,6 +555,7 @@ pub(crate) async fn customer_page(
         }),
         computed_tags: view.computed_tags(),
         merged_ids: view.merged_ids.clone(),
+        href: servq_app::path_segment(&view.customer_id),
         facts,
         measures,
         capped: view.timeline.len() >= PAGE_ENTRIES,

@@ -381,6 +381,12 @@ async fn rising_risk_lists_the_customer_and_a_return_visit_opens_their_follow_up
         assert_eq!(customers[0]["before"]["score"], 0);
         let (_, page) = agent.get_text("/customers-at-risk").await;
         assert!(page.contains("data-customer=\"C1\""), "{page}");
+        // the customer's own page offers the same action
+        let (_, page) = agent.get_text("/customers/C1").await;
+        assert!(
+            page.contains("data-url=\"/api/v1/customers/C1/return-visit\""),
+            "{page}"
+        );
         let (status, visit) = agent
             .post_json("/api/v1/customers/C1/return-visit", &json!({}))
             .await;
