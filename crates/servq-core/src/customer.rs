@@ -351,27 +351,37 @@ pub fn repeated_within(at_ms: i64, next_ms: Option<i64>, window_ms: i64) -> bool
     next_ms.is_some_and(|next| next > at_ms && next - at_ms <= window_ms)
 }
 
+/// Each answered contact of one customer with whether it was repeated ([`repeated_within`]):
+/// `sorted` holds their contacts (offered time in ms, answered) in offered order; the next
+/// contact is the first strictly later one, answered or not. The one walk behind the customer
+/// page's rate, the KPI by segment and the at-risk score.
+pub fn answered_repeats(
+    sorted: &[(i64, bool)],
+    window_ms: i64,
+) -> impl Iterator<Item = (i64, bool)> + '_ {
+    sorted
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, answered))| *answered)
+        .map(move |(index, (at, _))| {
+            let next = sorted[index + 1..]
+                .iter()
+                .map(|(next, _)| *next)
+                .find(|next| next > at);
+            (*at, repeated_within(*at, next, window_ms))
+        })
+}
+
 /// The repeat-contact rate of contacts (offered time in ms, answered), any order: the answered
 /// contacts followed by another contact of the same customer (any category, answered or not)
 /// within `window_ms` after them, over the answered contacts; `None` without answered ones.
 pub fn repeat_contact_rate(contacts: &[(i64, bool)], window_ms: i64) -> Option<f64> {
     let mut offered: Vec<(i64, bool)> = contacts.to_vec();
-    offered.sort_by_key(|(at, _)| *at);
-    let mut answered = 0u64;
-    let mut repeated = 0u64;
-    for (index, (at, was_answered)) in offered.iter().enumerate() {
-        if !was_answered {
-            continue;
-        }
+    offered.sort_unstable();
+    let (mut answered, mut repeated) = (0u64, 0u64);
+    for (_, was_repeated) in answered_repeats(&offered, window_ms) {
         answered += 1;
-        // sorted: the first later contact is the nearest one
-        let next = offered[index + 1..]
-            .iter()
-            .map(|(next, _)| *next)
-            .find(|next| *next > *at);
-        if repeated_within(*at, next, window_ms) {
-            repeated += 1;
-        }
+        repeated += u64::from(was_repeated);
     }
     (answered > 0).then(|| repeated as f64 / answered as f64)
 }

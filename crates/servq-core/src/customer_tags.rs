@@ -356,17 +356,8 @@ pub fn risk_counts(
     let within = |at: &&i64| (from_ms..to_ms).contains(*at);
     let mut contacts = events.contacts.clone();
     contacts.sort_unstable();
-    let repeats = contacts
-        .iter()
-        .enumerate()
-        .filter(|(_, (at, answered))| *answered && (from_ms..to_ms).contains(at))
-        .filter(|(index, (at, _))| {
-            let next = contacts[index + 1..]
-                .iter()
-                .map(|(n, _)| *n)
-                .find(|n| n > at);
-            crate::repeated_within(*at, next, window_ms)
-        })
+    let repeats = crate::answered_repeats(&contacts, window_ms)
+        .filter(|(at, repeated)| *repeated && (from_ms..to_ms).contains(at))
         .count() as i64;
     RiskCounts {
         complaints: events.complaints_ms.iter().filter(within).count() as i64,

@@ -23,8 +23,9 @@ pub use access::{PERMISSIONS, Permission, Role, UnknownRole};
 pub use agent_state::{AgentStateInterval, AgentStateKind, AgentStateRecord, MAX_STATE_SECONDS};
 pub use contact::{Channel, Contact, ContactRecord, Direction};
 pub use customer::{
-    CUSTOMER_COLUMNS, CUSTOMER_LANGUAGES, CUSTOMER_REQUIRED, CustomerRecord, mask_email,
-    mask_phone, parse_day, parse_language, parse_tags, repeat_contact_rate, repeated_within,
+    CUSTOMER_COLUMNS, CUSTOMER_LANGUAGES, CUSTOMER_REQUIRED, CustomerRecord, answered_repeats,
+    mask_email, mask_phone, parse_day, parse_language, parse_tags, repeat_contact_rate,
+    repeated_within,
 };
 pub use customer_tags::{
     MAX_RULE_DAYS, MAX_TAG_RULES, RISK_MIN_SCORE, RISK_PERIOD_DAYS, RISK_WEIGHTS, RiskCounts,

@@ -255,14 +255,7 @@ pub(crate) async fn return_visit(
     let ticket_id =
         app::schedule_return_visit(&state.store, &view.customer_id, &user.actor(), user.locale)
             .await
-            .map_err(|refused| match refused {
-                servq_app::desk::OpenRefused::Invalid(_) => {
-                    Problem::bad_request(user.locale, "bad_ticket", refused.to_string())
-                }
-                servq_app::desk::OpenRefused::Failed(error) => {
-                    Problem::internal(format!("{error:#}"))
-                }
-            })?;
+            .map_err(|refused| crate::desk::open_refused(user.locale, refused))?;
     crate::notifications::notify_now(&state).await;
     Ok((
         axum::http::StatusCode::CREATED,

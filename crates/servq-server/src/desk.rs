@@ -159,13 +159,7 @@ pub(crate) async fn create(
         Timestamp::now(),
     )
     .await
-    .map_err(|refused| match refused {
-        OpenRefused::Invalid(_) => {
-            Problem::bad_request(user.locale, "bad_ticket", refused.to_string())
-        }
-        // a store failure is the server's fault: logged, a 500
-        OpenRefused::Failed(error) => Problem::internal(format!("{error:#}")),
-    })?;
+    .map_err(|refused| open_refused(user.locale, refused))?;
     crate::notifications::notify_now(&state).await;
     Ok((
         StatusCode::CREATED,
@@ -356,6 +350,15 @@ pub(crate) async fn one(
     user.require(Permission::HandleTickets)?;
     let Path(id) = id?;
     ticket_detail(&state, &user, &id).await
+}
+
+/// A ticket that could not be opened: 400 `bad_ticket` naming the problems, or a store failure
+/// as a logged 500 (the server's fault).
+pub(crate) fn open_refused(locale: servq_app::i18n::Locale, refused: OpenRefused) -> Problem {
+    match refused {
+        OpenRefused::Invalid(_) => Problem::bad_request(locale, "bad_ticket", refused.to_string()),
+        OpenRefused::Failed(error) => Problem::internal(format!("{error:#}")),
+    }
 }
 
 fn refused(user: &CurrentUser, refused: ChangeRefused) -> Problem {

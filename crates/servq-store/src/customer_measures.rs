@@ -219,20 +219,22 @@ impl Store {
         }
         drop(rows);
         contacts.sort_unstable();
-        for (index, &(customer, offered, answered, segment)) in contacts.iter().enumerate() {
-            let segment = &segments[segment as usize];
-            if !answered || offered >= to || !keys.wanted(segment) {
+        let mut times: Vec<(i64, bool)> = Vec::new();
+        // one customer's contacts at a time, in offered order (a customer has one segment)
+        for customer in contacts.chunk_by(|a, b| a.0 == b.0) {
+            let segment = &segments[customer[0].3 as usize];
+            if !keys.wanted(segment) {
                 continue;
             }
-            let next = contacts[index + 1..]
-                .iter()
-                .take_while(|(other, ..)| *other == customer)
-                .map(|(_, at, ..)| *at)
-                .find(|at| *at > offered);
-            let counters = sums.entry(keys.key(offered, segment)).or_default();
-            counters.repeat_eligible += 1;
-            if servq_core::repeated_within(offered, next, window_ms) {
-                counters.repeat_followed += 1;
+            times.clear();
+            times.extend(customer.iter().map(|&(_, at, answered, _)| (at, answered)));
+            for (offered, repeated) in servq_core::answered_repeats(&times, window_ms) {
+                if offered >= to {
+                    continue;
+                }
+                let counters = sums.entry(keys.key(offered, segment)).or_default();
+                counters.repeat_eligible += 1;
+                counters.repeat_followed += i64::from(repeated);
             }
         }
         Ok(())
