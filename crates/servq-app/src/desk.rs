@@ -850,6 +850,15 @@ pub async fn act(
     } else {
         format!("{}: {}", action.name(), note.trim())
     };
+    // an answer on a ticket the customer wrote by e-mail reaches them by e-mail
+    let email = match action {
+        TicketAction::Reply | TicketAction::Resolve if !note.trim().is_empty() => {
+            crate::email::reply_email(store, ticket_id, &ticket.customer_id, note)
+                .await
+                .map_err(|error| ChangeRefused::Failed(format!("{error:#}")))?
+        }
+        _ => None,
+    };
     let applied = store
         .apply_ticket_change(
             &TicketChange {
@@ -873,6 +882,7 @@ pub async fn act(
                 event: (action.name(), &detail),
                 public: !matches!(action, TicketAction::CustomerReply),
                 internal_reason: None,
+                email: email.as_ref(),
             },
             actor,
             now.as_millisecond(),
@@ -993,6 +1003,7 @@ pub async fn move_stage(
                 event: ("stage", &target.id),
                 public: true,
                 internal_reason: why.as_deref(),
+                email: None,
             },
             actor,
             now.as_millisecond(),
@@ -1279,4 +1290,62 @@ pub async fn customer_reply(
         .await
         .map_err(reply_failed)?;
     Ok(())
+}
+
+/// Largest attachment accepted.
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// The type of a file from its first bytes (never from its name or the browser's claim).
+pub fn sniff_content_type(data: &[u8]) -> &'static str {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+        (b"\xff\xd8\xff", "image/jpeg"),
+        (b"GIF87a", "image/gif"),
+        (b"GIF89a", "image/gif"),
+        (b"%PDF-", "application/pdf"),
+        (b"PK\x03\x04", "application/zip"),
+    ];
+    SIGNATURES
+        .iter()
+        .find(|(magic, _)| data.starts_with(magic))
+        .map(|(_, kind)| *kind)
+        .unwrap_or_else(|| {
+            if !data.contains(&0) && std::str::from_utf8(data).is_ok() {
+                "text/plain"
+            } else {
+                "application/octet-stream"
+            }
+        })
+}
+
+/// An uploaded file's name without any folder part or control characters, at most 200
+/// characters; `default` when nothing is left.
+pub fn clean_file_name(name: &str, default: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
+        default.to_owned()
+    } else {
+        cleaned
+    }
+}
+
+/// The stored record of file `data` named `file_name`, attached by `by` at `now_ms`: a fresh
+/// id, the type sniffed from its bytes, its size and SHA-256.
+pub fn attachment(
+    file_name: String,
+    data: &[u8],
+    by: &str,
+    now_ms: i64,
+) -> servq_store::Attachment {
+    use sha2::Digest;
+    servq_store::Attachment {
+        attachment_id: users::new_token()[..24].to_owned(),
+        file_name,
+        content_type: sniff_content_type(data).to_owned(),
+        size_bytes: data.len() as i64,
+        sha256: hex::encode(sha2::Sha256::digest(data)),
+        uploaded_by: by.to_owned(),
+        uploaded_ms: now_ms,
+    }
 }

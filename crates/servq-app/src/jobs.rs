@@ -81,11 +81,13 @@ pub enum Job {
     EffectivenessChecks,
     /// Each night, every customer's rule tags as of now (windows move with the days).
     CustomerTags,
+    /// New mail in the configured IMAP mailboxes becomes tickets or joins them.
+    EmailPoll,
 }
 
 impl Job {
     /// Every job, in the order `servq jobs list` shows them.
-    pub const ALL: [Job; 12] = [
+    pub const ALL: [Job; 13] = [
         Job::Escalation,
         Job::SurveyDispatch,
         Job::OutboxDelivery,
@@ -98,6 +100,7 @@ impl Job {
         Job::CoachingPlan,
         Job::EffectivenessChecks,
         Job::CustomerTags,
+        Job::EmailPoll,
     ];
 
     /// The job's name (`servq jobs run NAME`, `job_runs.job`).
@@ -115,6 +118,7 @@ impl Job {
             Job::CoachingPlan => "coaching-plan",
             Job::EffectivenessChecks => "effectiveness-checks",
             Job::CustomerTags => "customer-tags",
+            Job::EmailPoll => "email-poll",
         }
     }
 
@@ -148,6 +152,9 @@ impl Job {
             Job::CustomerTags => {
                 "gives every customer the tags the tag rules give now (frequent, complained_90d, …)"
             }
+            Job::EmailPoll => {
+                "reads new mail in the IMAP mailboxes (--imap): new tickets, replies threaded"
+            }
             Job::EffectivenessChecks => {
                 "re-measures closed problems' goals at +30/60/90 days; reopens those that slipped"
             }
@@ -158,7 +165,7 @@ impl Job {
     pub fn schedule(self) -> Schedule {
         match self {
             Job::Escalation | Job::SurveyDispatch => Schedule::Every(60),
-            Job::OutboxDelivery => Schedule::Every(30),
+            Job::OutboxDelivery | Job::EmailPoll => Schedule::Every(30),
             Job::Notify => Schedule::Every(15),
             Job::SignInPurge => Schedule::Cron {
                 pattern: "30 3 * * *",
@@ -442,6 +449,12 @@ pub async fn run_once(context: &JobContext, job: Job, now: Timestamp) -> Result<
                 context.outbox.report_language,
             )
             .await?
+        }
+        Job::EmailPoll => {
+            let (pass, failed) =
+                crate::email::poll_all(store, &context.outbox, &context.public_url, now).await;
+            anyhow::ensure!(failed == 0, "{failed} mailboxes failed ({pass})");
+            pass.to_string()
         }
         Job::CustomerTags => {
             let changed =

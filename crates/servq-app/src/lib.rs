@@ -23,6 +23,7 @@ pub mod customers;
 pub mod desk;
 pub mod desk_import;
 pub mod effectiveness;
+pub mod email;
 pub mod evaluation;
 pub mod goals;
 pub mod i18n;

@@ -66,6 +66,8 @@ pub struct OutboxConfig {
     pub webhook_url: Option<String>,
     /// Secret of the webhook signature.
     pub webhook_secret: String,
+    /// The IMAP mailboxes customers write to (`docs/email.md`); each polled every minute.
+    pub mailboxes: Vec<crate::email::Mailbox>,
 }
 
 /// What one sending pass did.
@@ -114,6 +116,9 @@ async fn send_email(
     config: &OutboxConfig,
     message: &OutboxMessage,
 ) -> anyhow::Result<()> {
+    if message.recipient.contains('@') {
+        return send_to_address(transport, config, message).await;
+    }
     let report = message.recipient == crate::monthly_report::RECIPIENT;
     // the report and the morning briefing go to the managers' list when one is configured
     let managers = report || message.recipient == crate::briefing::RECIPIENT;
@@ -145,6 +150,79 @@ async fn send_email(
             .subject(message.subject.clone())
             .body(format!("{}\n\n{}\n", message.subject, message.body))?
     };
+    transport.send(email).await?;
+    Ok(())
+}
+
+/// The threading headers a customer e-mail carries in the outbox (`crate::email`).
+#[derive(Debug, Default, serde::Deserialize)]
+struct MailHeaders {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    message_id: String,
+    #[serde(default)]
+    in_reply_to: Option<String>,
+    #[serde(default)]
+    references: Vec<String>,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    auto_submitted: bool,
+}
+
+/// A message for one address (a user's notification, a reply or acknowledgement to a
+/// customer), with its own sender and threading headers when it has them.
+async fn send_to_address(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    config: &OutboxConfig,
+    message: &OutboxMessage,
+) -> anyhow::Result<()> {
+    use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+    let headers: MailHeaders = if message.headers.is_empty() {
+        MailHeaders::default()
+    } else {
+        serde_json::from_str(&message.headers)?
+    };
+    let from = if headers.from.is_empty() {
+        config.email_from.clone()
+    } else {
+        headers.from.clone()
+    };
+    let mut builder = Message::builder()
+        .from(from.parse()?)
+        .to(message.recipient.parse()?)
+        .subject(message.subject.clone());
+    if !headers.message_id.is_empty() {
+        builder = builder.message_id(Some(format!("<{}>", headers.message_id)));
+    }
+    if let Some(answered) = &headers.in_reply_to {
+        builder = builder.in_reply_to(format!("<{answered}>"));
+    }
+    if !headers.references.is_empty() {
+        let references: Vec<String> = headers
+            .references
+            .iter()
+            .map(|id| format!("<{id}>"))
+            .collect();
+        builder = builder.references(references.join(" "));
+    }
+    if headers.auto_submitted {
+        // RFC 3834: other systems do not answer this mail automatically
+        builder = builder.raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-replied".to_owned(),
+        ));
+    }
+    if !headers.language.is_empty() {
+        builder = builder.raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Content-Language"),
+            headers.language.clone(),
+        ));
+    }
+    let email = builder
+        .header(ContentType::TEXT_PLAIN)
+        .body(message.body.clone())?;
     transport.send(email).await?;
     Ok(())
 }

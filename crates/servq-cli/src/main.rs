@@ -8,6 +8,7 @@ mod config;
 mod customers;
 mod demo;
 mod desk;
+mod email;
 mod evaluation;
 mod goals;
 mod import;
@@ -115,6 +116,11 @@ enum Command {
     Customers {
         #[command(subcommand)]
         command: customers::CustomersCommand,
+    },
+    /// E-mail tickets: import a raw message, or read the IMAP mailboxes once.
+    Email {
+        #[command(subcommand)]
+        command: email::EmailCommand,
     },
     /// The case library and courses: list, show, save from JSON, assign.
     Training {
@@ -238,6 +244,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Kb { command } => kb::run(&config, command).await,
         Command::Training { command } => training::run(&config, command).await,
         Command::Customers { command } => customers::run(&config, command).await,
+        Command::Email { command } => email::run(&config, command).await,
         Command::Goals { command } => goals::run(&config, command).await,
         Command::Report { command } => report::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,

@@ -100,6 +100,16 @@ pub struct OutboxArgs {
         hide_env_values = true
     )]
     webhook_secret: String,
+    /// An IMAP mailbox customers write to, polled every 30 s:
+    /// imaps://USER:PASSWORD@HOST[:PORT]/FOLDER?team=TEAM[&category=C][&address=A] (user and
+    /// password percent-encoded); repeat, or separate with commas in SERVQ_IMAP (docs/email.md).
+    #[arg(
+        long = "imap",
+        env = "SERVQ_IMAP",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    imap: Vec<String>,
 }
 
 impl OutboxArgs {
@@ -143,6 +153,15 @@ impl OutboxArgs {
             )?,
             webhook_url: self.webhook_url.clone(),
             webhook_secret: self.webhook_secret.clone(),
+            mailboxes: self
+                .imap
+                .iter()
+                .filter(|url| !url.trim().is_empty())
+                .map(|url| {
+                    servq_app::email::Mailbox::parse(url)
+                        .map_err(|e| anyhow::anyhow!("--imap: {e}"))
+                })
+                .collect::<Result<_>>()?,
         })
     }
 }

@@ -1300,31 +1300,7 @@ fn settings_refused(user: &CurrentUser, refused: SettingsRefused) -> Problem {
     }
 }
 
-/// Largest attachment accepted.
-pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
-
-/// The type of a file from its first bytes (never from its name or the browser's claim).
-pub fn sniff_content_type(data: &[u8]) -> &'static str {
-    const SIGNATURES: &[(&[u8], &str)] = &[
-        (b"\x89PNG\r\n\x1a\n", "image/png"),
-        (b"\xff\xd8\xff", "image/jpeg"),
-        (b"GIF87a", "image/gif"),
-        (b"GIF89a", "image/gif"),
-        (b"%PDF-", "application/pdf"),
-        (b"PK\x03\x04", "application/zip"),
-    ];
-    SIGNATURES
-        .iter()
-        .find(|(magic, _)| data.starts_with(magic))
-        .map(|(_, kind)| *kind)
-        .unwrap_or_else(|| {
-            if !data.contains(&0) && std::str::from_utf8(data).is_ok() {
-                "text/plain"
-            } else {
-                "application/octet-stream"
-            }
-        })
-}
+pub use servq_app::desk::{MAX_ATTACHMENT_BYTES, sniff_content_type};
 
 /// `POST /api/v1/tickets/{id}/attachments` form (only documents the multipart body).
 #[derive(Serialize, utoipa::ToSchema)]
@@ -1409,7 +1385,7 @@ pub(crate) async fn attach(
         if field.name() != Some("file") {
             continue;
         }
-        let name = crate::imports::clean_file_name(field.file_name().unwrap_or(""), "attachment");
+        let name = servq_app::desk::clean_file_name(field.file_name().unwrap_or(""), "attachment");
         let mut data = Vec::new();
         while let Some(chunk) = field.chunk().await.map_err(read_error)? {
             if data.len() + chunk.len() > MAX_ATTACHMENT_BYTES {
@@ -1433,16 +1409,7 @@ pub(crate) async fn attach(
             "the file is empty".to_owned(),
         ));
     }
-    use sha2::Digest;
-    let attachment = servq_store::Attachment {
-        attachment_id: auth::new_token()[..24].to_owned(),
-        file_name,
-        content_type: sniff_content_type(&data).to_owned(),
-        size_bytes: data.len() as i64,
-        sha256: hex::encode(sha2::Sha256::digest(&data)),
-        uploaded_by: user.user.username.clone(),
-        uploaded_ms: now_ms(),
-    };
+    let attachment = servq_app::desk::attachment(file_name, &data, &user.user.username, now_ms());
     let added = state
         .store
         .add_attachment(&id, &attachment, &data, &user.actor())

@@ -159,19 +159,6 @@ pub(crate) struct ImportJobs {
     imports: Vec<ImportJobBody>,
 }
 
-/// The last path component of an uploaded file's name, without control characters.
-/// An uploaded file's name without any folder part or control characters, at most 200
-/// characters; `default` when nothing is left.
-pub(crate) fn clean_file_name(name: &str, default: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
-    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
-        default.to_owned()
-    } else {
-        cleaned
-    }
-}
-
 /// The extension the reader recognises the format by (`csv` unless a spreadsheet's).
 fn extension(file_name: &str) -> &'static str {
     let lower = file_name.to_ascii_lowercase();
@@ -253,7 +240,8 @@ pub(crate) async fn start_import(
             if fields.file.is_some() {
                 return Err(bad("file_required", "send one file per import".to_owned()));
             }
-            let file_name = clean_file_name(field.file_name().unwrap_or(""), "upload.csv");
+            let file_name =
+                servq_app::desk::clean_file_name(field.file_name().unwrap_or(""), "upload.csv");
             let path = folder.0.join(format!("upload.{}", extension(&file_name)));
             let mut file = tokio::fs::File::create(&path)
                 .await
@@ -764,11 +752,17 @@ mod tests {
     #[test]
     fn uploaded_names_are_cleaned_and_keep_their_format() {
         assert_eq!(
-            clean_file_name("C:\\Users\\li\\话务.xlsx", "upload.csv"),
+            servq_app::desk::clean_file_name("C:\\Users\\li\\话务.xlsx", "upload.csv"),
             "话务.xlsx"
         );
-        assert_eq!(clean_file_name("../../etc/passwd", "upload.csv"), "passwd");
-        assert_eq!(clean_file_name("", "upload.csv"), "upload.csv");
+        assert_eq!(
+            servq_app::desk::clean_file_name("../../etc/passwd", "upload.csv"),
+            "passwd"
+        );
+        assert_eq!(
+            servq_app::desk::clean_file_name("", "upload.csv"),
+            "upload.csv"
+        );
         assert_eq!(extension("话务.XLSX"), "xlsx");
         assert_eq!(extension("calls.csv"), "csv");
         assert_eq!(extension("calls"), "csv");

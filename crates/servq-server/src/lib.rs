@@ -15,6 +15,7 @@ mod dashboard;
 pub mod desk;
 mod desk_pages;
 mod drill;
+mod email;
 mod evaluations;
 mod exports;
 mod goals;
@@ -76,6 +77,10 @@ pub struct AppState {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Request counts of the public survey page.
     survey_limiter: surveys::RateLimiter,
+    /// The sender of mail to customers when they wrote to no address of ours.
+    pub email_from: String,
+    /// The centre's own addresses: mail from them is never imported (loop protection).
+    pub own_addresses: Vec<String>,
 }
 
 impl AppState {
@@ -97,6 +102,8 @@ impl AppState {
             instance: auth::new_token()[..16].to_owned(),
             data_dir: std::env::temp_dir().join("servq"),
             trusted_proxies: Vec::new(),
+            email_from: String::new(),
+            own_addresses: Vec::new(),
         }
     }
 }
@@ -784,6 +791,12 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             get(desk::download),
         ),
         ("/api/v1/tickets/{id}/return-visit", put(desk::visit)),
+        (
+            "/api/v1/inbound/email",
+            post(email::inbound).layer(axum::extract::DefaultBodyLimit::max(
+                email::MAX_MESSAGE_BYTES,
+            )),
+        ),
         ("/api/v1/survey-templates", get(surveys::templates)),
         ("/api/v1/survey-templates/{id}", put(surveys::save_template)),
         (
@@ -858,12 +871,14 @@ pub async fn serve(
     let links = public_url
         .clone()
         .unwrap_or_else(|| format!("http://{local}"));
+    let mut state = AppState::new(store.clone(), secure_cookies);
+    state.email_from = outbox.email_from.clone();
+    state.own_addresses = servq_app::email::own_addresses(&outbox);
     jobs::start(jobs::JobContext {
-        store: store.clone(),
+        store,
         public_url: links,
         outbox,
     });
-    let mut state = AppState::new(store, secure_cookies);
     state.public_url = public_url;
     state.data_dir = data_dir;
     state.trusted_proxies = trusted_proxies;

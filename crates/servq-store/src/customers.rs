@@ -221,6 +221,18 @@ impl Store {
         Ok(Ok(summary))
     }
 
+    /// The customer whose profile has e-mail address `email` (compared lower-cased; the oldest
+    /// profile when several share it).
+    pub async fn customer_id_by_email(&self, email: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT customer_id FROM customers WHERE email = $1 ORDER BY updated_at, customer_id \
+             LIMIT 1",
+        )
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// Saves one customer's profile (a form or the API); audited.
     pub async fn save_customer(
         &self,

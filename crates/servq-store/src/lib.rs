@@ -16,6 +16,7 @@ mod cubes;
 mod customer_measures;
 mod customer_tags;
 mod customers;
+mod emails;
 mod evaluations;
 mod goals;
 mod import;
@@ -65,6 +66,7 @@ pub use customers::{
     CustomerContactLine, CustomerHistory, CustomerSurveyLine, CustomerTicketLine,
     CustomerVisitLine, MergeSummary, StoredCustomer,
 };
+pub use emails::{EmailOutcome, InboundClaim, OutgoingEmail, TicketEmail};
 pub use evaluations::{
     Evaluation, EvaluationCreated, EvaluationRevision, EvaluationScore, EvaluationStatus,
     EvaluationStep, NewEvaluation, QueueItem, SamplingCandidate, StoredScorecard,

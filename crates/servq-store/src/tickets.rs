@@ -811,6 +811,9 @@ pub struct TicketChange<'a> {
     /// Why, for the desk only: kept as a second, internal event (`stage_reason`) — a skipped
     /// stage's reason must not reach the customer's status page with the stage.
     pub internal_reason: Option<&'a str>,
+    /// An e-mail to the customer carrying the change (a reply on an e-mail ticket): queued in
+    /// the same transaction, so it is sent exactly when the reply is recorded.
+    pub email: Option<&'a crate::OutgoingEmail>,
 }
 
 /// How a ticket list is sorted.
@@ -984,6 +987,9 @@ impl Store {
             .bind(reason)
             .execute(&mut *transaction)
             .await?;
+        }
+        if let Some(email) = change.email {
+            crate::emails::queue_outgoing(&mut transaction, email, now_ms).await?;
         }
         crate::cache::bump_data_version(&mut transaction).await?;
         transaction.commit().await?;
@@ -1327,6 +1333,8 @@ pub struct OutboxMessage {
     pub body: String,
     /// Attempts so far, this one included.
     pub attempts: i64,
+    /// A customer e-mail's threading headers (JSON), else empty.
+    pub headers: String,
 }
 
 impl Store {
@@ -1352,7 +1360,7 @@ impl Store {
         let placeholders: Vec<String> =
             (0..channels.len()).map(|i| format!("${}", i + 4)).collect();
         let sql = format!(
-            "SELECT id, channel, recipient, subject, body, attempts FROM outbox \
+            "SELECT id, channel, recipient, subject, body, attempts, headers FROM outbox \
              WHERE sent_at IS NULL AND send_after <= $1 AND attempts < $2 \
                AND channel IN ({}) ORDER BY send_after, id LIMIT $3{lock}",
             placeholders.join(", ")
@@ -1377,6 +1385,7 @@ impl Store {
                 subject: row.try_get(3)?,
                 body: row.try_get(4)?,
                 attempts: row.try_get::<i64, _>(5)? + 1,
+                headers: row.try_get(6)?,
             };
             sqlx::query("UPDATE outbox SET attempts = $1, send_after = $2 WHERE id = $3")
                 .bind(message.attempts)

@@ -207,6 +207,7 @@ async fn the_ticket_cube_answers_what_the_tickets_say() {
                         event: ("status", "resolved"),
                         public: true,
                         internal_reason: None,
+                        email: None,
                     };
                     assert!(
                         store
@@ -229,6 +230,7 @@ async fn the_ticket_cube_answers_what_the_tickets_say() {
                         event: ("status", "closed"),
                         public: true,
                         internal_reason: None,
+                        email: None,
                     };
                     assert!(
                         store
