@@ -18,6 +18,8 @@ command -v python3 >/dev/null || missing+=(python3 python3-pip)
 # pdftotext, pdffonts and pdftoppm check the PDF report in the tests
 command -v pdftotext >/dev/null || missing+=(poppler-utils)
 command -v npm >/dev/null || missing+=(nodejs npm)
+# a real IMAP server for the e-mail channel's tests (started by scripts/imap-start.sh, local only)
+command -v dovecot >/dev/null || missing+=(dovecot-imapd)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (apt)" >&2
   sudo_if_needed apt-get update -qq
