@@ -3,7 +3,10 @@
 // SERVQ_BIN pointing at the built `servq`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { root, day, startServq } from './support.mjs';
 
@@ -590,6 +593,107 @@ test('a supervisor finds a customer at rising risk and schedules a return visit,
   await page.waitForURL(/\/tickets\/T/);
   assert.match(await page.textContent('main'), new RegExp(`客户回访：${customer}`));
   await context.close();
+});
+
+// A minimal SMTP server keeping each message's recipients and data, as the customer's mailbox.
+function smtpSink() {
+  const mails = [];
+  const server = net.createServer((socket) => {
+    let data = null;
+    let rcpt = [];
+    let buffer = '';
+    socket.write('220 sink ESMTP\r\n');
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('latin1');
+      let at;
+      while ((at = buffer.indexOf('\r\n')) >= 0) {
+        const line = buffer.slice(0, at);
+        buffer = buffer.slice(at + 2);
+        if (data !== null) {
+          if (line === '.') { mails.push({ rcpt, data: Buffer.from(data, 'latin1').toString('utf8') }); data = null; rcpt = []; socket.write('250 OK\r\n'); } else { data += line + '\n'; }
+          continue;
+        }
+        const verb = line.split(' ')[0].toUpperCase();
+        if (verb === 'EHLO' || verb === 'HELO') { socket.write('250-sink\r\n250 8BITMIME\r\n'); } else if (verb === 'RCPT') { rcpt.push(line); socket.write('250 OK\r\n'); } else if (verb === 'DATA') { data = ''; socket.write('354 go ahead\r\n'); } else if (verb === 'QUIT') { socket.end('221 bye\r\n'); } else { socket.write('250 OK\r\n'); }
+      }
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: server.address().port, mails, close: () => server.close() })));
+}
+
+// The text of a mail's single part (base64 or quoted-printable, as lettre writes UTF-8).
+function mailText(data) {
+  const [head, ...rest] = data.split('\n\n');
+  const body = rest.join('\n\n');
+  if (/Content-Transfer-Encoding: base64/i.test(head)) { return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8'); }
+  if (/Content-Transfer-Encoding: quoted-printable/i.test(head)) {
+    const bytes = body.replace(/=\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    return Buffer.from(bytes, 'latin1').toString('utf8');
+  }
+  return body;
+}
+
+test('an agent answers an e-mail ticket with a canned reply, warned of a forbidden phrase; the customer receives it threaded', async () => {
+  // the customer, known with an earlier complaint
+  const profiles = join(servq.dir, 'mail-customer.csv');
+  writeFileSync(profiles, 'customer_id,name,email,language\nC-MAIL,李女士,li.mail@example.cn,zh-CN\n');
+  run(['import', 'customers', profiles]);
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, 'sup');
+  await page.evaluate(async () => {
+    const me = await (await fetch('/api/v1/me')).json();
+    await fetch('/api/v1/tickets', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify({ ticket_type: 'complaint', category: 'bill_query', priority: 'high', subject: '上月账单重复扣费投诉', customer_id: 'C-MAIL' }) });
+  });
+  await context.close();
+  // her e-mail arrives (as a mail service pipes it in)
+  const raw = 'From: =?UTF-8?B?5p2O5aWz5aOr?= <li.mail@example.cn>\r\nTo: service@centre.test\r\nSubject: 账单又有问题\r\n'
+    + 'Message-ID: <first-mail@example.cn>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n这个月的账单又多扣了 30 元，请尽快处理。\r\n';
+  const received = JSON.parse(run(['email', 'receive', '-', '--email-from', 'Centre <service@centre.test>'], raw));
+  assert.equal(received.outcome, 'opened');
+  const ticket = received.ticket_id;
+
+  const agent = await (await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 } })).newPage();
+  await signIn(agent, 'agent1');
+  await agent.goto(`${base}/tickets/${ticket}`);
+  // the customer card shows the earlier complaint; the composer says where the answer goes
+  assert.match(await agent.textContent('#customer-card'), /上月账单重复扣费投诉/);
+  assert.match(await agent.textContent('#reply-by-email'), /li\.mail@example\.cn/);
+  assert.match(await agent.textContent('#emails'), /客户来信/);
+  // a canned reply goes in filled with her name and the ticket id
+  await agent.selectOption('#canned-select', 'received');
+  const canned = await agent.inputValue('#note');
+  assert.match(canned, new RegExp(`^李女士您好，您的问题我们已受理（工单号 ${ticket}）`));
+  // a forbidden phrase added is warned, and sending asks first
+  await agent.fill('#note', `${canned}\n这种事不关我的事，你自己看吧。`);
+  await agent.waitForSelector('#reply-warnings:not([hidden])');
+  assert.match(await agent.textContent('#forbidden-phrases'), /你自己看吧/);
+  await agent.click('#action-reply');
+  await agent.waitForSelector('dialog.confirm');
+  await agent.screenshot({ path: join(root, 'docs', 'screenshots', 'ticket-email-reply-1366.png'), fullPage: false });
+  await agent.click('dialog.confirm button.secondary');
+  // rephrased, the warning goes and the reply is sent
+  await agent.fill('#note', `${canned}\n多扣的 30 元已为您退回，请查收。`);
+  await agent.waitForSelector('#reply-warnings', { state: 'hidden' });
+  await agent.click('#action-reply');
+  await agent.waitForSelector('#history li:has-text("多扣的 30 元已为您退回")');
+  // the outbox sends it: the customer receives it, answering her mail
+  const sink = await smtpSink();
+  // (not `run`: a synchronous child would stop this process's SMTP sink from answering)
+  const { stdout } = await promisify(execFile)(process.env.SERVQ_BIN ?? join(root, 'target', 'debug', 'servq'),
+    ['desk', 'send-outbox', '--smtp-host', '127.0.0.1', '--smtp-port', String(sink.port), '--smtp-tls', 'none', '--email-from', 'Centre <service@centre.test>'],
+    { env: { ...process.env, SERVQ_DATABASE_URL: `sqlite://${join(servq.dir, 'e2e.db')}`, SERVQ_TZ: 'Asia/Shanghai' } });
+  const sent = JSON.parse(stdout);
+  assert.ok(sent.sent >= 2, JSON.stringify(sent));
+  const toHer = sink.mails.filter((mail) => mail.rcpt.some((line) => line.includes('li.mail@example.cn')));
+  const reply = toHer.find((mail) => !/Auto-Submitted/i.test(mail.data));
+  assert.ok(reply, `${toHer.length} mails to her`);
+  assert.match(reply.data, /In-Reply-To: <first-mail@example\.cn>/);
+  const text = mailText(reply.data);
+  assert.match(text, /多扣的 30 元已为您退回/);
+  assert.doesNotMatch(text, /你自己看吧/);
+  sink.close();
+  await agent.context().close();
 });
 
 test('the API docs page loads the OpenAPI document and lists its operations', async () => {

@@ -35,6 +35,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod problems;
 pub mod ratings;
+pub mod replies;
 pub mod report;
 pub mod review;
 pub mod roster;

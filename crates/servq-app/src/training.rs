@@ -88,6 +88,37 @@ pub async fn forbidden_phrases(store: &Store) -> Result<Vec<String>> {
     Ok(phrases)
 }
 
+/// The centre's forbidden phrases, folded as the transcript scanner folds them (simplified and
+/// traditional, full- and half-width alike), to find them in what an agent writes.
+pub struct ForbiddenPhrases {
+    folder: servq_qa::Folder,
+    phrases: Vec<(String, String)>,
+}
+
+impl ForbiddenPhrases {
+    /// The centre's phrases as they stand.
+    pub async fn load(store: &Store) -> Result<ForbiddenPhrases> {
+        let folder = servq_qa::Folder::new();
+        let phrases = forbidden_phrases(store)
+            .await?
+            .into_iter()
+            .map(|phrase| (folder.fold(&phrase), phrase))
+            .filter(|(folded, _)| !folded.is_empty())
+            .collect();
+        Ok(ForbiddenPhrases { folder, phrases })
+    }
+
+    /// The phrases `text` holds, as the rule set writes them.
+    pub fn found_in(&self, text: &str) -> Vec<&str> {
+        let folded = self.folder.fold(text);
+        self.phrases
+            .iter()
+            .filter(|(phrase, _)| folded.contains(phrase.as_str()))
+            .map(|(_, original)| original.as_str())
+            .collect()
+    }
+}
+
 /// Saves case `id` (the whole tree), refused with every problem at its field: the tree's shape
 /// (`servq_kb::case::tree_problems`) and recommended wording that holds a forbidden phrase.
 pub async fn save_case(
@@ -135,23 +166,14 @@ pub async fn save_case(
                 .map(|(field, reason)| problem(field, reason)),
         );
     }
-    let folder = servq_qa::Folder::new();
-    let forbidden: Vec<(String, String)> = forbidden_phrases(store)
-        .await?
-        .into_iter()
-        .map(|phrase| (folder.fold(&phrase), phrase))
-        .collect();
+    let forbidden = ForbiddenPhrases::load(store).await?;
     for (index, node) in nodes.iter().enumerate() {
-        let wording = folder.fold(&node.agent);
-        if let Some((_, phrase)) = forbidden
-            .iter()
-            .find(|(folded, _)| !folded.is_empty() && wording.contains(folded.as_str()))
-        {
+        if let Some(phrase) = forbidden.found_in(&node.agent).first() {
             problems.push(SettingProblem::new(
                 format!("nodes.{index}.agent"),
                 SettingReason::Coded {
                     code: "case_forbidden",
-                    values: vec![("value", phrase.clone())],
+                    values: vec![("value", (*phrase).to_owned())],
                     english: format!("holds the forbidden phrase '{phrase}'"),
                 },
             ));

@@ -47,6 +47,13 @@ pub enum DeskCommand {
         #[arg(long)]
         set: Option<PathBuf>,
     },
+    /// Print the canned replies (JSON `{"replies": [...]}`), or store them from a file (that
+    /// object or the bare list; checked first: every problem is listed).
+    CannedReplies {
+        /// The replies to store.
+        #[arg(long)]
+        set: Option<PathBuf>,
+    },
     /// Print the workflows of the ticket types (JSON), or store them from a file (checked
     /// first: every problem is listed).
     Workflows {
@@ -98,6 +105,23 @@ pub async fn run(config: &Config, command: DeskCommand) -> Result<ExitCode> {
             )
             .await?;
             eprintln!("routing stored; new tickets use it");
+        }
+        DeskCommand::CannedReplies { set: None } => {
+            let replies = servq_app::replies::canned_replies(&store).await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "replies": replies }))?
+            );
+        }
+        DeskCommand::CannedReplies { set: Some(path) } => {
+            let value: serde_json::Value = read_json(&path, "JSON")?;
+            let list = value.get("replies").cloned().unwrap_or(value);
+            let replies: Vec<servq_desk::CannedReply> = serde_json::from_value(list)
+                .with_context(|| format!("{}: not a list of canned replies", path.display()))?;
+            let saved =
+                servq_app::replies::save_canned_replies(&store, replies, &cli_actor()).await;
+            store.close().await;
+            return crate::refused(saved.map(|()| "canned replies stored".to_owned()));
         }
         DeskCommand::Workflows { set: None } => {
             let workflows = desk::workflows(&store).await?;

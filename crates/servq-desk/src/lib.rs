@@ -4,6 +4,7 @@
 //! Definitions in `docs/desk.md`.
 
 mod calendar;
+mod canned;
 mod categories;
 mod kpi;
 mod policy;
@@ -35,6 +36,10 @@ display_by_name!(
 pub use calendar::{
     BusinessCalendar, CHINA_SCHEDULE_YEARS, CalendarError, CalendarSpec, Span, china_2025,
     china_2026, china_schedule,
+};
+pub use canned::{
+    CannedReply, MAX_BODY_CHARS as MAX_CANNED_BODY_CHARS, PLACEHOLDERS, ReplyValues,
+    check_canned_replies, default_canned_replies, render as render_canned, suits as canned_suits,
 };
 pub use categories::{Category, check_categories, contains_category, default_categories, flatten};
 pub use kpi::{

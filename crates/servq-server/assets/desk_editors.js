@@ -552,8 +552,70 @@ function servqTagRulesEditor(editor) {
   servqDeskKeepMarked(editor, body);
 }
 
+// --- canned replies -------------------------------------------------------------------------
+
+var SERVQ_REPLY_LANGUAGES = ['zh-CN', 'zh-TW', 'en'];
+
+function servqCannedReply(reply) {
+  var block;
+  var id = servqEl('input', {class: 'reply-id', size: '14', maxlength: '40', value: reply.id || '', required: 'required'});
+  var title = servqEl('input', {class: 'reply-title', size: '20', value: reply.title || '', required: 'required'});
+  var language = servqEl('select', {class: 'reply-language'}, SERVQ_REPLY_LANGUAGES.map(function (tag) {
+    var option = servqEl('option', {value: tag, text: tag});
+    option.selected = (reply.language || document.documentElement.lang) === tag;
+    return option;
+  }));
+  var known = servqDeskCategories.some(function (entry) { return entry.id === reply.category; });
+  var category = servqEl('select', {class: 'reply-category'}, [servqEl('option', {value: '', text: servqText('desk_reply_any_category')})]
+    .concat(servqDeskCategories.map(function (entry) {
+      var option = servqEl('option', {value: entry.id, text: '\u00a0'.repeat(entry.depth * 2) + entry.name});
+      option.selected = entry.id === reply.category;
+      return option;
+    }))
+    .concat(reply.category && !known ? [servqEl('option', {value: reply.category, text: reply.category, selected: 'selected'})] : []));
+  var body = servqEl('textarea', {class: 'reply-body', rows: '3', cols: '80', text: reply.body || '', required: 'required'});
+  block = servqEl('fieldset', {class: 'card-section canned-reply'}, [
+    servqEl('legend', {style: 'flex-wrap:wrap'}, [servqEl('span', {class: 'rule-number'}),
+      servqDeskField('desk_reply_title', title, 'margin-right:1rem')].concat(servqOrderButtons(function () { return block; }))),
+    servqEl('p', {}, [servqDeskField('desk_reply_id', id, 'margin-right:1rem'),
+      servqDeskField('desk_reply_language', language, 'margin-right:1rem'),
+      servqDeskField('desk_reply_category', category)]),
+    servqEl('p', {}, [servqDeskField('desk_reply_body', body)])
+  ]);
+  block.servqParts = {id: id, title: title, language: language, category: category, body: body};
+  return block;
+}
+
+function servqCannedRepliesEditor(editor) {
+  var island = JSON.parse(document.getElementById(editor.dataset.source).textContent);
+  var list = servqEl('div', {class: 'canned-replies', id: 'canned-replies'}, (Array.isArray(island) ? island : island.replies || []).map(servqCannedReply));
+  var body = function () {
+    var blocks = servqDeskChildren(list, 'canned-reply');
+    servqDeskNumber(blocks);
+    return {replies: blocks.map(function (block, index) {
+      var path = 'replies.' + index;
+      var parts = block.servqParts;
+      var mark = function (el, field) { el.setAttribute('data-field', path + '.' + field); return el; };
+      block.setAttribute('data-field', path);
+      return {id: mark(parts.id, 'id').value.trim(), title: mark(parts.title, 'title').value.trim(),
+        language: mark(parts.language, 'language').value, category: mark(parts.category, 'category').value,
+        body: mark(parts.body, 'body').value.trim()};
+    })};
+  };
+  editor.appendChild(servqDeskHint('desk_reply_hint'));
+  editor.appendChild(list);
+  editor.appendChild(servqEl('p', {}, [servqEl('button', {type: 'button', class: 'secondary', id: 'add-canned-reply', text: servqText('desk_add_reply'), onclick: function () {
+    var block = servqCannedReply({});
+    list.appendChild(block);
+    block.servqParts.title.focus();
+  }})]));
+  servqDeskSaveButton(editor, 'save-canned-replies-form', body);
+  servqDeskKeepMarked(editor, body);
+}
+
 document.querySelectorAll('[data-editor="categories"]').forEach(servqCategoriesEditor);
 document.querySelectorAll('[data-editor="workflows"]').forEach(servqWorkflowsEditor);
 document.querySelectorAll('[data-editor="policy"]').forEach(servqPolicyEditor);
 document.querySelectorAll('[data-editor="routing"]').forEach(servqRoutingEditor);
 document.querySelectorAll('[data-editor="tag_rules"]').forEach(servqTagRulesEditor);
+document.querySelectorAll('[data-editor="canned_replies"]').forEach(servqCannedRepliesEditor);

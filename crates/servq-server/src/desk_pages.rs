@@ -532,7 +532,36 @@ pub(crate) async fn ticket_page(
         .into_iter()
         .map(|used| (path_segment(&used.article_id), used.title, used.version))
         .collect();
+    // the composer: the canned replies filled in for this ticket, and where an answer goes by
+    // e-mail (the address of the customer's latest message)
+    let (_, canned) = servq_app::replies::for_ticket(&state.store, &ticket)
+        .await
+        .map_err(Problem::internal)?;
+    let thread = state
+        .store
+        .ticket_emails(&ticket.ticket_id)
+        .await
+        .map_err(Problem::internal)?;
+    let email_to = thread
+        .iter()
+        .rev()
+        .find(|email| email.inbound && email.ticket_id.is_some())
+        .map(|email| email.from_address.clone());
+    let emails = thread
+        .into_iter()
+        .map(|email| EmailLine {
+            at: local_time(&zone, Some(email.at_ms)),
+            inbound: email.inbound,
+            from: email.from_address,
+            to: email.to_address,
+            subject: email.subject,
+            outcome: email.outcome.name(),
+        })
+        .collect();
     let page = TicketPage {
+        canned,
+        email_to,
+        emails,
         used_articles,
         i18n: Text::new(locale),
         title: t(locale, "tickets.ticket"),
@@ -582,6 +611,16 @@ struct ClockLine {
     breached: bool,
 }
 
+/// One e-mail of the ticket, as the page lists it.
+struct EmailLine {
+    at: String,
+    inbound: bool,
+    from: String,
+    to: String,
+    subject: String,
+    outcome: &'static str,
+}
+
 struct EventLine {
     at: String,
     actor: String,
@@ -625,17 +664,24 @@ struct TicketPage<'a> {
     customer_href: String,
     /// Articles used on this ticket: (id as a path segment, title, version).
     used_articles: Vec<(String, String, i64)>,
+    /// The canned replies for this ticket, filled in.
+    canned: Vec<servq_app::replies::FilledReply>,
+    /// Where a reply is mailed (the customer wrote by e-mail).
+    email_to: Option<String>,
+    /// The ticket's e-mails, oldest first.
+    emails: Vec<EmailLine>,
 }
 
 /// The parts of the desk set-up edited on `/desk/setup`: (id, the `PUT` that stores it, the key
 /// of its body). Categories have their own route; the others go to `/api/v1/desk/config`.
-const SETUP_PARTS: [(&str, &str, &str); 6] = [
+const SETUP_PARTS: [(&str, &str, &str); 7] = [
     ("categories", "/api/v1/desk/categories", "categories"),
     ("workflows", "/api/v1/desk/config", "workflows"),
     ("policy", "/api/v1/desk/config", "policy"),
     ("routing", "/api/v1/desk/config", "routing"),
     ("calendar", "/api/v1/desk/config", "calendar"),
     ("tag_rules", "/api/v1/customer-tag-rules", "rules"),
+    ("canned_replies", "/api/v1/canned-replies", "replies"),
 ];
 
 /// A stored setting as JSON: indented for its edit box, and as a script island for its form
@@ -670,6 +716,7 @@ pub(crate) async fn setup_page(
         setting_json(servq_app::desk::routing(store).await)?,
         setting_json(servq_app::desk::calendar_spec(store).await)?,
         setting_json(servq_app::customers::tag_rules(store).await)?,
+        setting_json(servq_app::replies::canned_replies(store).await)?,
     ];
     // the national schedules the calendar editor imports: {"2026": {"holidays", "workdays"}}
     let schedules: serde_json::Map<String, serde_json::Value> = servq_desk::CHINA_SCHEDULE_YEARS

@@ -32,6 +32,7 @@ mod problem_register;
 mod qa_pages;
 mod qa_setup;
 mod query_params;
+mod replies;
 mod reports;
 mod review;
 mod reviews;
@@ -791,6 +792,15 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             get(desk::download),
         ),
         ("/api/v1/tickets/{id}/return-visit", put(desk::visit)),
+        (
+            "/api/v1/canned-replies",
+            get(replies::list).put(replies::save),
+        ),
+        (
+            "/api/v1/tickets/{id}/canned-replies",
+            get(replies::for_ticket),
+        ),
+        ("/api/v1/reply-check", post(replies::check)),
         (
             "/api/v1/inbound/email",
             post(email::inbound).layer(axum::extract::DefaultBodyLimit::max(

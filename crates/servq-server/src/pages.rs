@@ -676,6 +676,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "composer.js",
+        include_str!("../assets/composer.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "pareto.js",
         include_str!("../assets/pareto.js"),
         "text/javascript; charset=utf-8",
