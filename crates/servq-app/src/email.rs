@@ -378,6 +378,13 @@ pub struct Inbox {
     pub from_address: String,
 }
 
+/// The desk refuses the ticket the mailbox's settings make (an unknown team or category): the
+/// message stays unclaimed until they are fixed. Found with `downcast_ref` on [`receive`]'s
+/// error.
+#[derive(Debug, thiserror::Error)]
+#[error("the mailbox's ticket settings are refused: {0}")]
+pub struct SettingsRefused(pub String);
+
 /// What became of one inbound message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Received {
@@ -608,14 +615,13 @@ async fn import(
     let (ticket_id, token) = desk::open_ticket(store, &request, &actor, now)
         .await
         .map_err(|refused| match refused {
-            OpenRefused::Invalid(problems) => anyhow::anyhow!(
-                "the mailbox's ticket settings are refused: {}",
+            OpenRefused::Invalid(problems) => anyhow::Error::new(SettingsRefused(
                 problems
                     .into_iter()
                     .map(|(_, reason)| reason)
                     .collect::<Vec<_>>()
-                    .join("; ")
-            ),
+                    .join("; "),
+            )),
             OpenRefused::Failed(error) => error,
         })?;
     attach(store, &ticket_id, inbound, &actor, now_ms).await?;

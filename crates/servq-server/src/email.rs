@@ -40,7 +40,8 @@ pub(crate) struct InboundAnswer {
 
 /// `POST /api/v1/inbound/email`: one raw message (RFC 5322, `message/rfc822`) opens a ticket,
 /// joins the ticket it answers, or is recorded and ignored as automatic mail; the same message
-/// twice is a `duplicate`. Needs a user (an API token) who handles tickets.
+/// twice is a `duplicate`. Needs a user (an API token) who handles tickets. A `team` or
+/// `category` the desk does not know is a 400 (the message is not kept: send it again).
 #[utoipa::path(post, path = "/api/v1/inbound/email", tag = "desk",
     params(InboundParams),
     request_body(content = Vec<u8>, content_type = "message/rfc822"),
@@ -76,7 +77,14 @@ pub(crate) async fn inbound(
     };
     let received = email::receive(&state.store, &body, &inbox, jiff::Timestamp::now())
         .await
-        .map_err(Problem::internal)?;
+        .map_err(
+            |error| match error.downcast_ref::<email::SettingsRefused>() {
+                Some(refused) => {
+                    Problem::bad_request(user.locale, "bad_inbound", refused.to_string())
+                }
+                None => Problem::internal(format!("{error:#}")),
+            },
+        )?;
     if matches!(received, Received::Opened(_) | Received::Threaded(_)) {
         crate::notifications::notify_now(&state).await;
     }

@@ -7,6 +7,7 @@ mod admin;
 mod contact;
 mod customers;
 mod desk;
+mod email;
 mod exports;
 mod imports;
 mod improvement;
