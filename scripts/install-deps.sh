@@ -2,7 +2,8 @@
 # Installs what servq's build and tests need on a fresh Debian machine: PostgreSQL (tests run on
 # it as well as SQLite), Debian's chromium (browser tests), the Python references (DuckDB, mpmath,
 # statsmodels, openpyxl) and schemathesis, poppler-utils (PDF checks), the pinned npm packages of
-# web/ (ECharts, playwright-core), a static Chinese font (screenshots, PDF reports),
+# web/ (ECharts, playwright-core), a static Chinese font (screenshots, PDF reports), Dovecot (a
+# local IMAP server for the e-mail tests),
 # cargo-nextest.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
