@@ -83,11 +83,13 @@ pub enum Job {
     CustomerTags,
     /// New mail in the configured IMAP mailboxes becomes tickets or joins them.
     EmailPoll,
+    /// Each night, personal data past the centre's retention periods is removed.
+    DataRetention,
 }
 
 impl Job {
     /// Every job, in the order `servq jobs list` shows them.
-    pub const ALL: [Job; 13] = [
+    pub const ALL: [Job; 14] = [
         Job::Escalation,
         Job::SurveyDispatch,
         Job::OutboxDelivery,
@@ -101,6 +103,7 @@ impl Job {
         Job::EffectivenessChecks,
         Job::CustomerTags,
         Job::EmailPoll,
+        Job::DataRetention,
     ];
 
     /// The job's name (`servq jobs run NAME`, `job_runs.job`).
@@ -119,6 +122,7 @@ impl Job {
             Job::EffectivenessChecks => "effectiveness-checks",
             Job::CustomerTags => "customer-tags",
             Job::EmailPoll => "email-poll",
+            Job::DataRetention => "data-retention",
         }
     }
 
@@ -151,6 +155,9 @@ impl Job {
             }
             Job::CustomerTags => {
                 "gives every customer the tags the tag rules give now (frequent, complained_90d, …)"
+            }
+            Job::DataRetention => {
+                "removes personal data past the retention periods (pseudonyms keep the counts)"
             }
             Job::EmailPoll => {
                 "reads new mail in the IMAP mailboxes (--imap): new tickets, replies threaded"
@@ -203,6 +210,10 @@ impl Job {
                 catch_up: 1,
             },
             // after midnight, before the morning's work: "7 days" and "90 days" move on
+            Job::DataRetention => Schedule::Cron {
+                pattern: "50 2 * * *",
+                catch_up: 1,
+            },
             Job::CustomerTags => Schedule::Cron {
                 pattern: "40 0 * * *",
                 catch_up: 1,
@@ -449,6 +460,13 @@ pub async fn run_once(context: &JobContext, job: Job, now: Timestamp) -> Result<
                 context.outbox.report_language,
             )
             .await?
+        }
+        Job::DataRetention => {
+            let erased = crate::privacy::run_retention(store, now.as_millisecond()).await?;
+            format!(
+                "{} contacts pseudonymised, {} transcripts without words, {} profiles emptied",
+                erased.contacts, erased.transcripts, erased.profiles
+            )
         }
         Job::EmailPoll => {
             let (pass, failed) =

@@ -33,6 +33,7 @@ pub mod kb;
 pub mod monthly_report;
 pub mod notifications;
 pub mod outbox;
+pub mod privacy;
 pub mod problems;
 pub mod ratings;
 pub mod replies;

@@ -56,6 +56,34 @@ pub enum CustomersCommand {
     /// Gives every customer the tags the rules give now (what the nightly `customer-tags` job
     /// does).
     RefreshTags,
+    /// Everything stored about a customer (their access request; audited): JSON, or a readable
+    /// HTML page with --format html; to a file with --output.
+    Export {
+        /// The customer id.
+        id: String,
+        /// json or html.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Erase a customer on their request (audited; cannot be undone): profile, contact details,
+    /// transcript words, ticket texts and attachments go; a pseudonym keeps the counts.
+    Erase {
+        /// The customer id.
+        id: String,
+        /// Confirms the erasure.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Print the retention periods (JSON), or store them from a file
+    /// (`{"contacts_days", "transcripts_days", "closed_profiles_days"}`, null keeps).
+    Retention {
+        /// The periods to store.
+        #[arg(long)]
+        set: Option<std::path::PathBuf>,
+    },
 }
 
 pub async fn run(config: &Config, command: CustomersCommand) -> Result<ExitCode> {
@@ -170,6 +198,62 @@ async fn run_with(store: &servq_store::Store, command: CustomersCommand) -> Resu
                 }
                 Err(servq_app::SettingError::Failed(error)) => Err(error),
             }
+        }
+        CustomersCommand::Export { id, format, output } => {
+            let html = match format.as_str() {
+                "json" => false,
+                "html" => true,
+                other => anyhow::bail!("--format '{other}' is not json or html"),
+            };
+            let Some(exported) =
+                servq_app::privacy::export(store, &id, &servq_app::cli_actor()).await?
+            else {
+                eprintln!("no customer '{id}'");
+                return Ok(ExitCode::FAILURE);
+            };
+            let text = if html {
+                servq_app::privacy::export_html(&exported, servq_app::i18n::Locale::default())
+            } else {
+                serde_json::to_string_pretty(&exported)?
+            };
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => println!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CustomersCommand::Erase { id, yes } => {
+            anyhow::ensure!(yes, "erasing '{id}' cannot be undone: add --yes to confirm");
+            match servq_app::privacy::erase(store, &id, &servq_app::cli_actor()).await? {
+                Some(erased) => {
+                    println!("{}", serde_json::to_string(&erased)?);
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    eprintln!("no customer '{id}'");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        CustomersCommand::Retention { set: None } => {
+            let retention = servq_app::privacy::retention(store).await?;
+            println!("{}", serde_json::to_string_pretty(&retention)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        CustomersCommand::Retention { set: Some(path) } => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let retention: servq_app::privacy::Retention = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not retention periods", path.display()))?;
+            crate::refused(
+                servq_app::privacy::save_retention(store, retention, &servq_app::cli_actor())
+                    .await
+                    .map(|()| {
+                        "retention periods stored; the data-retention job applies them nightly"
+                            .to_owned()
+                    }),
+            )
         }
         CustomersCommand::RefreshTags => {
             let changed = app::refresh_rule_tags(store, None, servq_app::now_ms()).await?;

@@ -11,6 +11,7 @@ use axum::{
         Path, Query, State,
         rejection::{JsonRejection, PathRejection, QueryRejection},
     },
+    http::header,
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -445,6 +446,8 @@ pub(crate) struct CustomerPage {
     capped: bool,
     /// The profile form (desk managers): the API URL and the fields as stored.
     edit: Option<EditForm>,
+    /// The customer's data requests (export, erasure) are offered (ManageSettings).
+    privacy: bool,
 }
 
 /// The profile form's values.
@@ -553,6 +556,7 @@ pub(crate) async fn customer_page(
         measures,
         capped: view.timeline.len() >= PAGE_ENTRIES,
         rows: rows(&view, &zone),
+        privacy: user.user.role.allows(Permission::ManageSettings),
         edit: user.user.role.allows(Permission::ManageDesk).then(|| {
             let record = view
                 .profile
@@ -582,4 +586,142 @@ pub(crate) async fn customer_page(
         }),
     };
     Ok(render(&page)?.into_response())
+}
+
+/// `?format=json|html` of an export.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub(crate) struct ExportParams {
+    /// json (default) or html (a readable page).
+    format: Option<String>,
+}
+
+/// `GET /api/v1/customers/{id}/export`: everything stored about the customer — their access
+/// request under the PIPL (ManageSettings, audited) — as JSON or a readable HTML page.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/export", tag = "desk",
+    params(("id" = String, Path, description = "Customer id"), ExportParams),
+    responses((status = 200, description = "{customer_id, exported_at, profile, contacts (with transcripts), tickets (with history, e-mails, attachments' names), survey_answers, return_visits}; or the same as a page", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn export_customer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<Path<String>, PathRejection>,
+    params: Result<Query<ExportParams>, QueryRejection>,
+) -> Result<Response, Problem> {
+    user.require(Permission::ManageSettings)?;
+    let Path(id) = id?;
+    let Query(params) = params?;
+    let html = match params.format.as_deref().unwrap_or("json") {
+        "json" => false,
+        "html" => true,
+        other => {
+            return Err(Problem::bad_request(
+                user.locale,
+                "bad_format",
+                format!("format '{other}' is not json or html"),
+            ));
+        }
+    };
+    let exported = servq_app::privacy::export(&state.store, &id, &user.actor())
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(user.locale))?;
+    let file = format!(
+        "customer-{}",
+        servq_app::desk::clean_file_name(&id, "customer")
+    );
+    Ok(if html {
+        (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}.html\"", file.replace('"', "")),
+                ),
+            ],
+            servq_app::privacy::export_html(&exported, user.locale),
+        )
+            .into_response()
+    } else {
+        (
+            [(
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}.json\"", file.replace('"', "")),
+            )],
+            Json(exported),
+        )
+            .into_response()
+    })
+}
+
+/// `POST /api/v1/customers/{id}/erase`: erases the customer on their request
+/// (ManageSettings, audited): profile, contact details, transcript words, ticket texts and
+/// attachments go; contacts, tickets and survey answers keep a pseudonym, so counts and KPIs stay.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/erase", tag = "desk",
+    params(("id" = String, Path, description = "Customer id")),
+    responses((status = 200, description = "{profiles, contacts, transcripts, tickets, survey_rows, attachments}: what was erased", body = Object),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn erase_customer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: axum::http::HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ManageSettings)?;
+    user.check_csrf_header(&headers)?;
+    let Path(id) = id?;
+    let erased = servq_app::privacy::erase(&state.store, &id, &user.actor())
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(user.locale))?;
+    Ok(Json(
+        serde_json::to_value(erased).map_err(Problem::internal)?,
+    ))
+}
+
+/// `GET /api/v1/privacy/retention`: how long personal data is kept (ManageSettings).
+#[utoipa::path(get, path = "/api/v1/privacy/retention", tag = "desk",
+    responses((status = 200, description = "{contacts_days, transcripts_days, closed_profiles_days}: days, null keeps", body = Object),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn retention(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ManageSettings)?;
+    let retention = servq_app::privacy::retention(&state.store)
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(
+        serde_json::to_value(retention).map_err(Problem::internal)?,
+    ))
+}
+
+/// `PUT /api/v1/privacy/retention`: sets the retention periods (ManageSettings, audited; at
+/// least 30 days each, null keeps); the nightly `data-retention` job applies them.
+#[utoipa::path(put, path = "/api/v1/privacy/retention", tag = "desk",
+    request_body(content = Object, description = "{contacts_days, transcripts_days, closed_profiles_days}"),
+    responses((status = 200, description = "the periods saved", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn save_retention(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: axum::http::HeaderMap,
+    body: Result<Json<servq_app::privacy::Retention>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::ManageSettings)?;
+    user.check_csrf_header(&headers)?;
+    let Json(body) = body?;
+    servq_app::privacy::save_retention(&state.store, body, &user.actor())
+        .await
+        .map_err(|e| Problem::refused_setting(user.locale, "bad_retention", e))?;
+    Ok(Json(serde_json::to_value(body).map_err(Problem::internal)?))
 }

@@ -710,6 +710,18 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             post(customers::merge_customers),
         ),
         (
+            "/api/v1/customers/{id}/export",
+            get(customers::export_customer),
+        ),
+        (
+            "/api/v1/customers/{id}/erase",
+            post(customers::erase_customer),
+        ),
+        (
+            "/api/v1/privacy/retention",
+            get(customers::retention).put(customers::save_retention),
+        ),
+        (
             "/api/v1/customers/{id}/return-visit",
             post(customers::return_visit),
         ),

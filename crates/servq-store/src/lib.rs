@@ -26,6 +26,7 @@ mod jobs;
 mod kb;
 mod kpi_query;
 mod outbox;
+mod privacy;
 mod problem_register;
 mod problems;
 mod ratings;
@@ -81,6 +82,7 @@ pub use kb::{
     FlagSource, KbSaveSummary, StoredArticle, TicketArticle, WRONG_INFORMATION_REASON,
 };
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
+pub use privacy::Erased;
 pub use problem_register::Problem;
 pub use problems::{ProblemCase, ProblemSource};
 pub use ratings::{PEERS_SHARE_TEAM_KEY, StoredRating};

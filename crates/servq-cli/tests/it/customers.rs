@@ -588,3 +588,257 @@ async fn merging_duplicates_keeps_their_history_and_relinks_fcr() {
         assert_eq!(old["customer_id"], "C1");
     }
 }
+
+/// A customer's data requests and the retention pass, on both databases: the export holds their
+/// profile, contacts with transcript words, tickets and survey comments (JSON and an escaped HTML
+/// page); the erasure removes all of it while every KPI stays equal (the repeat link survives
+/// under the pseudonym); the retention job removes old words and ids and changes no KPI either.
+#[tokio::test]
+async fn erasure_and_retention_remove_personal_data_and_keep_every_kpi() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let customers = write(
+        "customers.csv",
+        "customer_id,name,phone,email,closed_at\nC1,<b>李四</b>,13800138000,li@example.cn,\n\
+         C2,王五,13900139000,wang@example.cn,2026-01-10\n",
+    );
+    // C1 calls twice about the bill within the FCR window (a repeat), C2 once
+    let contacts = write(
+        "contacts.csv",
+        "contact_id,channel,queue,customer_id,agent_id,offered_at,answered_at,ended_at,category\n\
+         K1,voice,card,C1,A1,2026-11-02 09:00:00,2026-11-02 09:00:10,2026-11-02 09:05:00,bill\n\
+         K2,voice,card,C1,A1,2026-11-04 10:00:00,2026-11-04 10:00:05,2026-11-04 10:03:00,bill\n\
+         K3,voice,card,C2,A2,2026-11-03 09:00:00,2026-11-03 09:00:05,2026-11-03 09:02:00,bill\n",
+    );
+    let transcripts = write(
+        "transcripts.jsonl",
+        &format!(
+            "{}\n{}\n",
+            serde_json::json!({"contact_id": "K1", "turns": [
+                {"speaker": "customer", "start": 0.0, "end": 3.0, "text": "我的卡号是 6222 0000 1111 2222"},
+                {"speaker": "agent", "start": 3.5, "end": 6.0, "text": "您好，已为您核实"}]}),
+            serde_json::json!({"contact_id": "K3", "turns": [
+                {"speaker": "customer", "start": 0.0, "end": 2.0, "text": "王五查账单"}]})
+        ),
+    );
+    let tickets = write(
+        "tickets.csv",
+        "ticket_id,ticket_type,category,priority,subject,description,customer_id,created_at\n\
+         T1,complaint,bill_query,high,李四投诉年费,客户手机 13800138000,C1,2026-11-05 08:30:00\n",
+    );
+    let surveys = write(
+        "results.csv",
+        "response_id,contact_id,responded_at,csat,comment\nR1,K1,2026-11-02 09:10:00,2,李四说太慢\n",
+    );
+    for db in TestDatabase::both().await {
+        for (kind, file) in [
+            ("customers", &customers),
+            ("contacts", &contacts),
+            ("transcripts", &transcripts),
+            ("tickets", &tickets),
+            ("survey_results", &surveys),
+        ] {
+            servq_ok(&db, &["import", kind, file]);
+        }
+        let kpis = |db: &TestDatabase| -> Value {
+            let out = servq_ok(
+                db,
+                &[
+                    "kpi",
+                    "--by",
+                    "queue",
+                    "--from",
+                    "2026-11-01",
+                    "--to",
+                    "2026-11-30",
+                    "--format",
+                    "json",
+                ],
+            );
+            serde_json::from_slice(&out.stdout).unwrap()
+        };
+        let before = kpis(&db);
+        assert_eq!(
+            before["rows"][0]["fcr_rate"],
+            serde_json::json!(2.0 / 3.0),
+            "{before}"
+        );
+
+        // the access request: everything, as JSON and as a page
+        let exported: Value =
+            serde_json::from_slice(&servq_ok(&db, &["customers", "export", "C1"]).stdout).unwrap();
+        assert_eq!(exported["profile"]["phone"], "13800138000");
+        assert_eq!(exported["contacts"].as_array().unwrap().len(), 2);
+        let k1 = exported["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["contact_id"] == "K1")
+            .unwrap();
+        assert_eq!(
+            k1["transcript"][0]["text"],
+            "我的卡号是 6222 0000 1111 2222"
+        );
+        assert_eq!(
+            exported["tickets"][0]["description"],
+            "客户手机 13800138000"
+        );
+        assert_eq!(exported["survey_answers"][0]["comment"], "李四说太慢");
+        let page = dir.path().join("c1.html");
+        servq_ok(
+            &db,
+            &[
+                "customers",
+                "export",
+                "C1",
+                "--format",
+                "html",
+                "--output",
+                page.to_str().unwrap(),
+            ],
+        );
+        let page = std::fs::read_to_string(&page).unwrap();
+        assert!(
+            page.contains("&lt;b&gt;李四&lt;/b&gt;") && !page.contains("<b>李四"),
+            "escaped"
+        );
+        assert!(page.contains("6222 0000 1111 2222"));
+
+        // the erasure: asked twice, then nothing about C1 is left, and every KPI is the same
+        assert!(
+            !servq(&db, &["customers", "erase", "C1"]).status.success(),
+            "needs --yes"
+        );
+        let erased: Value =
+            serde_json::from_slice(&servq_ok(&db, &["customers", "erase", "C1", "--yes"]).stdout)
+                .unwrap();
+        assert_eq!(
+            erased,
+            serde_json::json!({"profiles": 1, "contacts": 2, "transcripts": 1, "tickets": 1,
+                "survey_rows": 1, "attachments": 0})
+        );
+        assert_eq!(kpis(&db), before, "counts and KPIs stay after an erasure");
+        // rebuilt from the contacts as they now are (same thresholds), FCR is still 2/3: the
+        // pseudonym keeps the repeat link
+        servq_ok(&db, &["config", "set-kpi", "--fcr-window-hours", "168"]);
+        assert_eq!(kpis(&db), before, "and after the rollups are rebuilt");
+        assert!(!servq(&db, &["customers", "show", "C1"]).status.success());
+        assert!(!servq(&db, &["customers", "export", "C1"]).status.success());
+        let store = servq_store::Store::open(&db.url).await.unwrap();
+        let turns = |contact: &str| {
+            let store = store.clone();
+            let contact = contact.to_owned();
+            async move {
+                let stored = store.transcript(&contact).await.unwrap().unwrap();
+                serde_json::from_str::<Vec<Value>>(&stored.turns_json).unwrap()
+            }
+        };
+        let k1 = turns("K1").await;
+        assert!(k1.iter().all(|turn| turn["text"] == ""), "{k1:?}");
+        assert_eq!(k1.len(), 2, "timing and speakers stay");
+        assert_eq!(k1[1]["end"], 6.0);
+        let t1 = store.ticket("T1").await.unwrap().unwrap();
+        assert!(t1.customer_id.starts_with("anon-"));
+        assert!(t1.description.is_empty());
+        let anon = &t1.customer_id;
+        let history = store.customer_history(anon, None).await.unwrap();
+        assert_eq!(
+            history.contacts.len(),
+            2,
+            "the contacts share the pseudonym"
+        );
+        assert!(history.surveys.iter().all(|s| s.comment.is_empty()));
+        let audit = store.audit_log(20, None).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "erase" && e.entity_id == "C1")
+        );
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "export" && e.entity_id == "C1")
+        );
+
+        // retention: periods below 30 days are refused; with 30 days the nightly job removes
+        // C2's id and words (older than that at its clock) and empties the closed profile
+        let periods = write("short.json", r#"{"contacts_days": 7}"#);
+        let refused = servq(&db, &["customers", "retention", "--set", &periods]);
+        assert_eq!(refused.status.code(), Some(1));
+        assert!(
+            stderr(&refused).contains("contacts_days"),
+            "{}",
+            stderr(&refused)
+        );
+        let periods = write(
+            "periods.json",
+            r#"{"contacts_days": 30, "transcripts_days": 30, "closed_profiles_days": 300}"#,
+        );
+        servq_ok(&db, &["customers", "retention", "--set", &periods]);
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_servq"))
+            .args([
+                "jobs",
+                "run",
+                "data-retention",
+                "--period",
+                "2027-01-10T02:50",
+            ])
+            .env("SERVQ_DATABASE_URL", &db.url)
+            .env("SERVQ_JOBS_CLOCK", "2027-01-10T00:00:00Z")
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let line = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            line.contains(
+                "1 contacts pseudonymised, 1 transcripts without words, 1 profiles emptied"
+            ),
+            "{line}"
+        );
+        assert_eq!(kpis(&db), before, "counts and KPIs stay after retention");
+        let c2 = store.customer("C2").await.unwrap().unwrap();
+        assert_eq!(
+            (c2.record.name.as_str(), c2.record.phone.as_str()),
+            ("", "")
+        );
+        assert!(
+            store
+                .customer_history("C2", None)
+                .await
+                .unwrap()
+                .contacts
+                .is_empty()
+        );
+        assert_eq!(turns("K3").await[0]["text"], "");
+        // a second run changes nothing
+        let again = std::process::Command::new(env!("CARGO_BIN_EXE_servq"))
+            .args([
+                "jobs",
+                "run",
+                "data-retention",
+                "--period",
+                "2027-01-10T02:50",
+                "--again",
+            ])
+            .env("SERVQ_DATABASE_URL", &db.url)
+            .env("SERVQ_JOBS_CLOCK", "2027-01-10T00:00:00Z")
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&again.stdout).contains(
+                "0 contacts pseudonymised, 0 transcripts without words, 0 profiles emptied"
+            ),
+            "{}",
+            String::from_utf8_lossy(&again.stdout)
+        );
+        store.close().await;
+    }
+}
