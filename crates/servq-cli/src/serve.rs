@@ -101,8 +101,9 @@ pub struct OutboxArgs {
     )]
     webhook_secret: String,
     /// An IMAP mailbox customers write to, polled every 30 s:
-    /// imaps://USER:PASSWORD@HOST[:PORT]/FOLDER?team=TEAM[&category=C][&address=A] (user and
-    /// password percent-encoded); repeat, or separate with commas in SERVQ_IMAP (docs/email.md).
+    /// `imaps://USER:PASSWORD@HOST:PORT/FOLDER?team=TEAM&category=C&address=A` (port, folder,
+    /// category and address optional; user and password percent-encoded); repeat, or separate
+    /// with commas in SERVQ_IMAP (docs/email.md).
     #[arg(
         long = "imap",
         env = "SERVQ_IMAP",

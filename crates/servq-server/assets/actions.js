@@ -404,7 +404,8 @@ var servqSubmitActions = {
   },
   // Draws a QA sample, then shows /qa with the result and the form's choices in the query.
   sample: function (f) {
-    servqRequest('POST', f.dataset.url, {from: f.from.value, to: f.to.value, per_agent: Number(f.per_agent.value), strategy: f.strategy.value})
+    servqRequest('POST', f.dataset.url, {from: f.from.value, to: f.to.value, per_agent: Number(f.per_agent.value), strategy: f.strategy.value,
+      customer_tag: f.customer_tag && f.customer_tag.value.trim() ? f.customer_tag.value.trim() : null})
       .then(function (p) {
         if (!p[0]) { servqProblem(p[1]); return; }
         location.href = '/qa?' + new URLSearchParams({queued: p[1].queued, candidates: p[1].candidates, strategy: f.strategy.value, from: f.from.value, to: f.to.value, per_agent: f.per_agent.value});

@@ -764,6 +764,10 @@ pub(crate) struct SampleBody {
     /// 投訴 or complaint).
     #[serde(default)]
     complaint_categories: Vec<String>,
+    /// A plan by tag: only contacts of customers carrying this tag — typed, computed by the tag
+    /// rules (e.g. `frequent`, `complained_90d`) or as their segment (e.g. `VIP`).
+    #[serde(default)]
+    customer_tag: Option<String>,
 }
 
 /// A sampling plan's result.
@@ -824,7 +828,15 @@ pub(crate) async fn sample(
     };
     let candidates: Vec<servq_qa::Candidate> = state
         .store
-        .sampling_candidates(from_ms, to_ms)
+        .sampling_candidates(
+            from_ms,
+            to_ms,
+            request
+                .customer_tag
+                .as_deref()
+                .map(str::trim)
+                .filter(|tag| !tag.is_empty()),
+        )
         .await
         .map_err(Problem::internal)?
         .into_iter()
@@ -845,11 +857,15 @@ pub(crate) async fn sample(
             .map(|c| (c.contact_id.clone(), c.agent_id.clone()))
             .collect();
     let plan = format!(
-        "{} {}/agent {}..{} seed {seed}",
+        "{} {}/agent {}..{} seed {seed}{}",
         strategy.name(),
         request.per_agent,
         request.from.trim(),
-        request.to.trim()
+        request.to.trim(),
+        match request.customer_tag.as_deref().map(str::trim) {
+            Some(tag) if !tag.is_empty() => format!(" tag {tag}"),
+            _ => String::new(),
+        }
     );
     let queued = state
         .store

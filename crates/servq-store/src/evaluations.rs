@@ -623,13 +623,35 @@ pub struct SamplingCandidate {
 }
 
 impl Store {
-    /// Answered contacts offered in `[from_ms, to_ms)`, neither evaluated nor queued yet.
+    /// Answered contacts offered in `[from_ms, to_ms)`, neither evaluated nor queued yet; with
+    /// `customer_tag`, only those of customers carrying that tag (typed, computed or as their
+    /// segment).
     pub async fn sampling_candidates(
         &self,
         from_ms: i64,
         to_ms: i64,
+        customer_tag: Option<&str>,
     ) -> Result<Vec<SamplingCandidate>> {
-        sqlx::query(
+        // a plan by tag: contacts of customers who carry it — typed (the JSON list holds it
+        // quoted), computed by the tag rules, or as their segment
+        let by_tag = if customer_tag.is_some() {
+            " AND r.customer_id IN (SELECT customer_id FROM customer_rule_tags WHERE tag = $3 \
+               UNION SELECT customer_id FROM customers WHERE segment = $3 \
+               OR tags LIKE $4 ESCAPE '\\')"
+        } else {
+            ""
+        };
+        let tag = customer_tag.unwrap_or("");
+        let quoted = serde_json::to_string(tag).unwrap_or_default();
+        let pattern = format!(
+            "%{}%",
+            quoted
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let sql = format!(
+            "{}{by_tag}",
             "SELECT r.contact_id, r.agent_id, r.talk_ms + r.hold_ms + r.wrap_ms, \
              CAST(COALESCE(h.n, 0) AS BIGINT), CAST(COALESCE(d.first_day, r.offered_at) AS BIGINT), \
              CAST(CASE WHEN EXISTS (SELECT 1 FROM survey_responses s \
@@ -643,25 +665,32 @@ impl Store {
              WHERE r.offered_at >= $1 AND r.offered_at < $2 AND r.answered_at IS NOT NULL \
                AND r.agent_id <> '' \
                AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.contact_id = r.contact_id) \
-               AND NOT EXISTS (SELECT 1 FROM qa_queue q WHERE q.contact_id = r.contact_id)",
-        )
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok(SamplingCandidate {
-                contact_id: row.try_get(0)?,
-                agent_id: row.try_get(1)?,
-                handle_ms: row.try_get(2)?,
-                rule_hits: row.try_get(3)?,
-                agent_first_day_ms: row.try_get(4)?,
-                unsatisfied: row.try_get::<i64, _>(5)? != 0,
-                category: row.try_get(6)?,
+               AND NOT EXISTS (SELECT 1 FROM qa_queue q WHERE q.contact_id = r.contact_id)"
+        );
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(from_ms)
+            .bind(to_ms);
+        let query = if customer_tag.is_some() {
+            query.bind(tag).bind(pattern)
+        } else {
+            query
+        };
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(SamplingCandidate {
+                    contact_id: row.try_get(0)?,
+                    agent_id: row.try_get(1)?,
+                    handle_ms: row.try_get(2)?,
+                    rule_hits: row.try_get(3)?,
+                    agent_first_day_ms: row.try_get(4)?,
+                    unsatisfied: row.try_get::<i64, _>(5)? != 0,
+                    category: row.try_get(6)?,
+                })
             })
-        })
-        .collect()
+            .collect()
     }
 
     /// Queues picked contacts (ones already queued are left as they are); audited as one plan.

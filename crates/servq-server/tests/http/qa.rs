@@ -821,3 +821,123 @@ async fn rule_sets_and_scorecards_are_edited_checked_and_versioned() {
         assert!(setup.contains("不关我的事") && setup.contains("empathy"));
     }
 }
+
+/// A sampling plan by customer tag takes only the contacts of customers carrying it: as their
+/// segment, as a typed tag, or computed by the tag rules; a tag with LIKE's wildcards matches
+/// only itself.
+#[tokio::test]
+async fn a_sampling_plan_by_tag_takes_only_those_customers_contacts() {
+    for db in TestDatabase::both().await {
+        let store = Store::open(&db.url).await.unwrap();
+        store.set_centre_zone("UTC").await.unwrap();
+        let contacts = [
+            ("k1", "V1", "2026-11-02T09:00:00Z"),
+            ("k2", "T1", "2026-11-02T09:10:00Z"),
+            ("k3", "F1", "2026-11-02T09:20:00Z"),
+            ("k4", "F1", "2026-11-02T09:30:00Z"),
+            ("k5", "F1", "2026-11-02T09:40:00Z"),
+            ("k6", "N1", "2026-11-02T09:50:00Z"),
+        ];
+        let mut import = store.begin_contact_import().await.unwrap();
+        for (line, (id, customer, offered)) in contacts.into_iter().enumerate() {
+            let answered = offered.replace(":00Z", ":05Z");
+            let ended = offered.replace("T09", "T10");
+            let record = ContactRecord {
+                contact_id: id,
+                channel: "phone",
+                direction: "inbound",
+                queue: "card",
+                customer_id: customer,
+                agent_id: "a1",
+                offered_at: offered,
+                answered_at: &answered,
+                ended_at: &ended,
+                talk_seconds: "",
+                hold_seconds: "",
+                wrap_seconds: "",
+                transferred: "",
+                category: "bill",
+                resolved: "",
+                recording_url: "",
+            };
+            let contact = Contact::parse(&record, &jiff::tz::TimeZone::UTC).unwrap();
+            import.push(line as u64 + 2, contact).await.unwrap();
+        }
+        import.commit("contacts.csv").await.unwrap();
+        let actor = servq_store::Actor {
+            user_id: None,
+            name: "test".into(),
+        };
+        for (id, segment, tags) in [("V1", "VIP", vec![]), ("T1", "", vec!["老客户".to_owned()])]
+        {
+            let record = servq_core::CustomerRecord {
+                customer_id: id.into(),
+                segment: segment.into(),
+                tags,
+                ..Default::default()
+            };
+            store.save_customer(&record, &actor, 1).await.unwrap();
+        }
+        // F1's three contacts within a week make the default rule tag it `frequent`
+        let now: jiff::Timestamp = "2026-11-03T00:00:00Z".parse().unwrap();
+        servq_app::customers::refresh_rule_tags(&store, None, now.as_millisecond())
+            .await
+            .unwrap();
+        add_user(&store, Role::QaInspector).await;
+        let base = start(store).await;
+        let (inspector, csrf) = sign_in(&base, "qa_inspector").await;
+        let candidates = |tag: &'static str| {
+            let inspector = inspector.clone();
+            let csrf = csrf.clone();
+            let base = base.clone();
+            async move {
+                let plan: Value = inspector
+                    .post(format!("{base}/api/v1/qa/sample"))
+                    .header("x-csrf-token", csrf)
+                    .json(
+                        &json!({"from": "2026-11-02", "to": "2026-11-02", "per_agent": 10,
+                        "strategy": "random", "seed": 1, "customer_tag": tag}),
+                    )
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                (
+                    plan["candidates"].as_u64().unwrap(),
+                    plan["queued"].as_u64().unwrap(),
+                )
+            }
+        };
+        assert_eq!(candidates("no_such_tag").await, (0, 0));
+        assert_eq!(
+            candidates("%").await,
+            (0, 0),
+            "wildcards match only themselves"
+        );
+        assert_eq!(candidates("VIP").await, (1, 1), "the segment");
+        assert_eq!(candidates("老客户").await, (1, 1), "a typed tag");
+        assert_eq!(candidates("frequent").await, (3, 3), "a computed tag");
+        let queue: Value = inspector
+            .get(format!("{base}/api/v1/qa/queue"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut ids: Vec<&str> = queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["contact_id"].as_str().unwrap())
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(
+            ids,
+            ["k1", "k2", "k3", "k4", "k5"],
+            "k6's customer has no tag"
+        );
+    }
+}
