@@ -38,13 +38,15 @@ pub(crate) struct InboundAnswer {
     reason: Option<String>,
 }
 
-/// `POST /api/v1/inbound/email`: one raw message (RFC 5322, `message/rfc822`) opens a ticket,
+/// `POST /api/v1/inbound/email`: one raw message (RFC 5322, sent as `message/rfc822` or
+/// `application/octet-stream`) opens a ticket,
 /// joins the ticket it answers, or is recorded and ignored as automatic mail; the same message
 /// twice is a `duplicate`. Needs a user (an API token) who handles tickets. A `team` or
 /// `category` the desk does not know is a 400 (the message is not kept: send it again).
 #[utoipa::path(post, path = "/api/v1/inbound/email", tag = "desk",
     params(InboundParams),
-    request_body(content = Vec<u8>, content_type = "message/rfc822"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+        description = "The raw message (RFC 5322), as received; sent as message/rfc822 or application/octet-stream"),
     responses((status = 200, body = InboundAnswer),
         (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),

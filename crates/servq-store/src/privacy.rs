@@ -296,7 +296,7 @@ mod tests {
     fn transcripts_keep_their_shape_without_words() {
         assert_eq!(
             super::wordless(r#"[{"speaker":"agent","start":0,"end":2.5,"text":"您好"}]"#),
-            r#"[{"end":2.5,"speaker":"agent","start":0,"text":""}]"#
+            r#"[{"speaker":"agent","start":0,"end":2.5,"text":""}]"#
         );
         assert_eq!(super::wordless("not json"), "[]");
     }
