@@ -208,15 +208,20 @@ pub async fn kpi_table(
         RowGrain::Day => TimeGrain::Day,
         RowGrain::Week => TimeGrain::Week,
     };
-    let groups = store
-        .kpi(&KpiQuery {
+    // the customer measures (churn, repeat contacts, complaint customers) come with the rollup
+    // sums when named, so "does low FCR precede churn?" can be asked
+    let groups = crate::report::kpi_groups(
+        store,
+        &KpiQuery {
             group_by: vec![GroupField::Time(grain)],
             from_ms: Some(from_ms),
             to_ms: Some(to_ms),
             zone: zone.clone(),
             filters: request.filters.clone(),
-        })
-        .await?;
+        },
+        &metrics,
+    )
+    .await?;
     let mut columns = vec![Vec::with_capacity(groups.len()); names.len()];
     for group in &groups {
         for (column, metric) in columns.iter_mut().zip(&metrics) {

@@ -842,3 +842,92 @@ async fn erasure_and_retention_remove_personal_data_and_keep_every_kpi() {
         store.close().await;
     }
 }
+
+/// The driver analysis reads the customer measures too ("does low FCR precede churn?"): its
+/// daily table holds `repeat_contact_rate` and `churn_rate` as `servq kpi --by day` gives them,
+/// not empty values.
+#[tokio::test]
+async fn the_driver_table_carries_the_customer_measures() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    // four days; each day two customers call, one of them again the next day; one leaves a day
+    let mut contacts = String::from(
+        "contact_id,channel,queue,customer_id,agent_id,offered_at,answered_at,ended_at,category\n",
+    );
+    let mut customers = String::from("customer_id,since,closed_at\n");
+    for day in 2..=5 {
+        for (n, customer) in [format!("D{day}"), format!("D{}", day + 1)]
+            .iter()
+            .enumerate()
+        {
+            contacts.push_str(&format!(
+                "K{day}{n},voice,card,{customer},A1,2026-11-0{day} 09:0{n}:00,2026-11-0{day} 09:0{n}:05,2026-11-0{day} 09:0{n}:50,bill\n"
+            ));
+        }
+        customers.push_str(&format!("D{day},2026-01-01,2026-11-0{}\n", day + 1));
+    }
+    customers.push_str("D6,2026-01-01,\n");
+    let contacts = write("contacts.csv", &contacts);
+    let customers = write("customers.csv", &customers);
+    for db in TestDatabase::both().await {
+        servq_ok(&db, &["import", "customers", &customers]);
+        servq_ok(&db, &["import", "contacts", &contacts]);
+        let out = servq_ok(
+            &db,
+            &[
+                "kpi",
+                "--by",
+                "day",
+                "--from",
+                "2026-11-02",
+                "--to",
+                "2026-11-05",
+                "--metrics",
+                "repeat_contact_rate,churn_rate,fcr_rate",
+                "--format",
+                "json",
+            ],
+        );
+        let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let store = servq_store::Store::open(&db.url).await.unwrap();
+        let request = servq_app::analysis::DriversRequest {
+            from: "2026-11-02".parse().unwrap(),
+            to: "2026-11-05".parse().unwrap(),
+            target: "churn_rate".into(),
+            predictors: vec!["repeat_contact_rate".into(), "fcr_rate".into()],
+            filters: Vec::new(),
+            options: Default::default(),
+            grain: Default::default(),
+        };
+        let zone = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+        let table = servq_app::analysis::kpi_table(&store, &zone, &request)
+            .await
+            .map_err(|e| format!("{e:?}"))
+            .unwrap();
+        assert_eq!(
+            table.names,
+            ["churn_rate", "repeat_contact_rate", "fcr_rate"]
+        );
+        let rows = cli["rows"].as_array().unwrap();
+        assert_eq!(table.rows.len(), rows.len());
+        for (column, name) in table.columns.iter().zip(&table.names) {
+            for (value, row) in column.iter().zip(rows) {
+                let expected = row[name.as_str()].as_f64().expect("a value every day");
+                assert!(
+                    (value - expected).abs() < 1e-12,
+                    "{name}: {value} vs {expected}"
+                );
+            }
+        }
+        assert!(
+            table.columns[0].iter().any(|churn| *churn > 0.0),
+            "{:?}",
+            table.columns[0]
+        );
+        store.close().await;
+    }
+}
