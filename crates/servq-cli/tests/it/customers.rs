@@ -779,24 +779,29 @@ async fn erasure_and_retention_remove_personal_data_and_keep_every_kpi() {
             r#"{"contacts_days": 30, "transcripts_days": 30, "closed_profiles_days": 300}"#,
         );
         servq_ok(&db, &["customers", "retention", "--set", &periods]);
-        let run = std::process::Command::new(env!("CARGO_BIN_EXE_servq"))
-            .args([
-                "jobs",
-                "run",
-                "data-retention",
-                "--period",
-                "2027-01-10T02:50",
-            ])
-            .env("SERVQ_DATABASE_URL", &db.url)
-            .env("SERVQ_JOBS_CLOCK", "2027-01-10T00:00:00Z")
-            .output()
-            .unwrap();
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
-        let line = String::from_utf8_lossy(&run.stdout);
+        // the nightly job's period at a clock past every retention period; the line it prints
+        let retention_job = |again: &[&str]| {
+            let run = std::process::Command::new(env!("CARGO_BIN_EXE_servq"))
+                .args([
+                    "jobs",
+                    "run",
+                    "data-retention",
+                    "--period",
+                    "2027-01-10T02:50",
+                ])
+                .args(again)
+                .env("SERVQ_DATABASE_URL", &db.url)
+                .env("SERVQ_JOBS_CLOCK", "2027-01-10T00:00:00Z")
+                .output()
+                .unwrap();
+            assert!(
+                run.status.success(),
+                "{}",
+                String::from_utf8_lossy(&run.stderr)
+            );
+            String::from_utf8_lossy(&run.stdout).into_owned()
+        };
+        let line = retention_job(&[]);
         assert!(
             line.contains(
                 "1 contacts pseudonymised, 1 transcripts without words, 1 profiles emptied"
@@ -819,25 +824,12 @@ async fn erasure_and_retention_remove_personal_data_and_keep_every_kpi() {
         );
         assert_eq!(turns("K3").await[0]["text"], "");
         // a second run changes nothing
-        let again = std::process::Command::new(env!("CARGO_BIN_EXE_servq"))
-            .args([
-                "jobs",
-                "run",
-                "data-retention",
-                "--period",
-                "2027-01-10T02:50",
-                "--again",
-            ])
-            .env("SERVQ_DATABASE_URL", &db.url)
-            .env("SERVQ_JOBS_CLOCK", "2027-01-10T00:00:00Z")
-            .output()
-            .unwrap();
+        let again = retention_job(&["--again"]);
         assert!(
-            String::from_utf8_lossy(&again.stdout).contains(
+            again.contains(
                 "0 contacts pseudonymised, 0 transcripts without words, 0 profiles emptied"
             ),
-            "{}",
-            String::from_utf8_lossy(&again.stdout)
+            "{again}"
         );
         store.close().await;
     }
