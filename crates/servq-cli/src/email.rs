@@ -24,25 +24,15 @@ pub enum EmailCommand {
         /// The category of a new ticket (default: consult).
         #[arg(long, default_value = "")]
         category: String,
-        /// Where the acknowledgement's status link points.
-        #[arg(
-            long,
-            env = "SERVQ_PUBLIC_URL",
-            default_value = "http://127.0.0.1:8080"
-        )]
-        public_url: String,
+        #[command(flatten)]
+        public: crate::serve::PublicUrl,
         #[command(flatten)]
         outbox: Box<crate::serve::OutboxArgs>,
     },
     /// Read every mailbox given with --imap once. Prints one JSON line per mailbox.
     Poll {
-        /// Where the acknowledgement's status link points.
-        #[arg(
-            long,
-            env = "SERVQ_PUBLIC_URL",
-            default_value = "http://127.0.0.1:8080"
-        )]
-        public_url: String,
+        #[command(flatten)]
+        public: crate::serve::PublicUrl,
         #[command(flatten)]
         outbox: Box<crate::serve::OutboxArgs>,
     },
@@ -54,7 +44,7 @@ pub async fn run(config: &Config, command: EmailCommand) -> Result<ExitCode> {
             file,
             team,
             category,
-            public_url,
+            public,
             outbox,
         } => {
             let raw = if file.as_os_str() == "-" {
@@ -70,7 +60,7 @@ pub async fn run(config: &Config, command: EmailCommand) -> Result<ExitCode> {
                 team,
                 category,
                 own_addresses: email::own_addresses(&outbox),
-                public_url,
+                public_url: public.public_url,
                 from_address: outbox.email_from.clone(),
             };
             let store = config.open_store().await?;
@@ -80,7 +70,7 @@ pub async fn run(config: &Config, command: EmailCommand) -> Result<ExitCode> {
             println!("{}", received_json(&received));
             Ok(ExitCode::SUCCESS)
         }
-        EmailCommand::Poll { public_url, outbox } => {
+        EmailCommand::Poll { public, outbox } => {
             let outbox = outbox.config()?;
             anyhow::ensure!(
                 !outbox.mailboxes.is_empty(),
@@ -89,7 +79,7 @@ pub async fn run(config: &Config, command: EmailCommand) -> Result<ExitCode> {
             let store = config.open_store().await?;
             let mut failed = false;
             for mailbox in &outbox.mailboxes {
-                let inbox = email::inbox_of(mailbox, &outbox, &public_url);
+                let inbox = email::inbox_of(mailbox, &outbox, &public.public_url);
                 match email::poll(&store, mailbox, &inbox, servq_app::jobs::clock()).await {
                     Ok(pass) => println!(
                         "{}",

@@ -29,13 +29,8 @@ pub enum JobsCommand {
         /// Run --period again even if it ran (or was skipped) before.
         #[arg(long)]
         again: bool,
-        /// Where survey links point (survey-dispatch).
-        #[arg(
-            long,
-            env = "SERVQ_PUBLIC_URL",
-            default_value = "http://127.0.0.1:8080"
-        )]
-        public_url: String,
+        #[command(flatten)]
+        public: crate::serve::PublicUrl,
         #[command(flatten)]
         outbox: Box<crate::serve::OutboxArgs>,
     },
@@ -76,7 +71,7 @@ pub async fn run(config: &Config, command: JobsCommand) -> Result<ExitCode> {
             name,
             period,
             again,
-            public_url,
+            public,
             outbox,
         } => {
             let Some(job) = Job::parse(&name) else {
@@ -87,7 +82,7 @@ pub async fn run(config: &Config, command: JobsCommand) -> Result<ExitCode> {
             };
             let context = JobContext {
                 store: config.open_store().await?,
-                public_url,
+                public_url: public.public_url,
                 outbox: outbox.config()?,
             };
             let result = run_job(&context, job, period.as_deref(), again).await;

@@ -54,6 +54,20 @@ fn default_data_dir(database_url: &str) -> std::path::PathBuf {
         .unwrap_or_else(|| std::path::PathBuf::from("."))
 }
 
+/// The address customers reach servq at, for the links in what the command line sends or
+/// makes (survey links, ticket status pages) where no server answers a request.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PublicUrl {
+    /// Where customers open the links (survey pages, ticket status pages), e.g.
+    /// `https://service.example.com`.
+    #[arg(
+        long,
+        env = "SERVQ_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_url: String,
+}
+
 /// Where escalation e-mails and webhooks go (`servq serve`, `servq desk send-outbox`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct OutboxArgs {

@@ -13,13 +13,8 @@ pub enum SurveysCommand {
     /// Create the invitations due now under the stored rules; prints one JSON object per
     /// invitation (id, contact_id, customer_id, send_via, link, message).
     Dispatch {
-        /// Where customers open the links, e.g. `https://survey.example.com`.
-        #[arg(
-            long,
-            env = "SERVQ_PUBLIC_URL",
-            default_value = "http://127.0.0.1:8080"
-        )]
-        public_url: String,
+        #[command(flatten)]
+        public: crate::serve::PublicUrl,
         /// Dispatch as of this moment (RFC 3339) instead of now: the delay, quiet hours and
         /// expiry are counted from it.
         #[arg(long)]
@@ -37,7 +32,7 @@ pub enum SurveysCommand {
 pub async fn run(config: &Config, command: SurveysCommand) -> Result<ExitCode> {
     let store = config.open_store().await?;
     match command {
-        SurveysCommand::Dispatch { public_url, now } => {
+        SurveysCommand::Dispatch { public, now } => {
             let now_ms = match now {
                 Some(text) => {
                     servq_core::parse_timestamp(&text, &config.zone)
@@ -46,7 +41,8 @@ pub async fn run(config: &Config, command: SurveysCommand) -> Result<ExitCode> {
                 }
                 None => servq_app::now_ms(),
             };
-            let created = servq_app::surveys::dispatch_due(&store, now_ms, &public_url).await?;
+            let created =
+                servq_app::surveys::dispatch_due(&store, now_ms, &public.public_url).await?;
             let mut out = std::io::stdout().lock();
             for invitation in &created {
                 writeln!(
