@@ -494,6 +494,17 @@ pub struct CustomerRequest {
     pub attributes: Option<std::collections::BTreeMap<String, String>>,
 }
 
+/// The language to write to customer `customer_id` in (mail, canned replies): their
+/// profile's, else the centre's default (zh-CN). A customer first known by e-mail has the
+/// language of that message on their profile.
+pub async fn locale_of(store: &Store, customer_id: &str) -> Result<crate::i18n::Locale> {
+    Ok(store
+        .customer(customer_id)
+        .await?
+        .and_then(|customer| crate::i18n::Locale::parse(&customer.record.language))
+        .unwrap_or_default())
+}
+
 /// Saves customer `customer_id`'s profile, refused with every problem at its field (the same
 /// checks as a file's row); audited.
 pub async fn save(

@@ -13,7 +13,7 @@
 use jiff::Timestamp;
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
 use servq_desk::TicketStatus;
-use servq_store::{EmailOutcome, InboundClaim, OutgoingEmail, Store};
+use servq_store::{EmailOutcome, InboundClaim, OutgoingEmail, Store, TicketEmail};
 
 use crate::{
     desk::{self, OpenRefused, TicketRequest},
@@ -385,6 +385,17 @@ pub struct Inbox {
 #[error("the mailbox's ticket settings are refused: {0}")]
 pub struct SettingsRefused(pub String);
 
+impl Inbox {
+    /// Whether `address` is one of the centre's own (never an empty one).
+    pub fn is_own(&self, address: &str) -> bool {
+        !address.is_empty()
+            && self
+                .own_addresses
+                .iter()
+                .any(|own| own.eq_ignore_ascii_case(address))
+    }
+}
+
 /// What became of one inbound message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Received {
@@ -406,6 +417,14 @@ impl Received {
             Received::Threaded(_) => "threaded",
             Received::Ignored(_) => "ignored",
             Received::Duplicate => "duplicate",
+        }
+    }
+
+    /// Why it was ignored (`auto_submitted`, `bounce`, …).
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            Received::Ignored(why) => Some(why.name()),
+            _ => None,
         }
     }
 
@@ -448,16 +467,6 @@ async fn customer_for(store: &Store, inbound: &Inbound, now_ms: i64) -> anyhow::
             .await?;
     }
     Ok(customer_id)
-}
-
-/// The customer's language for mail: their profile's, else the message's, else the centre's
-/// default (zh-CN).
-async fn customer_locale(store: &Store, customer_id: &str) -> anyhow::Result<Locale> {
-    Ok(store
-        .customer(customer_id)
-        .await?
-        .and_then(|customer| Locale::parse(&customer.record.language))
-        .unwrap_or_default())
 }
 
 /// A Message-ID for a mail the centre sends from `from` about `ticket_id`.
@@ -512,14 +521,18 @@ pub async fn receive(
     }
     match import(store, &inbound, inbox, now).await {
         Ok(received) => {
-            let (outcome, reason) = match &received {
-                Received::Opened(_) => (EmailOutcome::Opened, ""),
-                Received::Threaded(_) => (EmailOutcome::Threaded, ""),
-                Received::Ignored(why) => (EmailOutcome::Ignored, why.name()),
-                Received::Duplicate => (EmailOutcome::Ignored, "duplicate"),
+            let outcome = match &received {
+                Received::Opened(_) => EmailOutcome::Opened,
+                Received::Threaded(_) => EmailOutcome::Threaded,
+                Received::Ignored(_) | Received::Duplicate => EmailOutcome::Ignored,
             };
             store
-                .finish_email(&inbound.message_id, outcome, reason, received.ticket_id())
+                .finish_email(
+                    &inbound.message_id,
+                    outcome,
+                    received.reason().unwrap_or(""),
+                    received.ticket_id(),
+                )
                 .await?;
             Ok(received)
         }
@@ -541,11 +554,7 @@ async fn import(
     if let Some(why) = inbound.automatic {
         return Ok(Received::Ignored(why));
     }
-    if inbox
-        .own_addresses
-        .iter()
-        .any(|own| own.eq_ignore_ascii_case(&inbound.from_address))
-    {
+    if inbox.is_own(&inbound.from_address) {
         return Ok(Received::Ignored(Ignored::OwnAddress));
     }
     let now_ms = now.as_millisecond();
@@ -693,7 +702,7 @@ async fn acknowledge(
         );
         return Ok(());
     }
-    let locale = customer_locale(store, customer_id).await?;
+    let locale = crate::customers::locale_of(store, customer_id).await?;
     let from = reply_from(&inbound.to_address, inbox);
     let link = format!("{}/t/{token}", inbox.public_url.trim_end_matches('/'));
     let subject = format!(
@@ -731,16 +740,19 @@ async fn acknowledge(
 /// The address the centre answers from: the one the customer wrote to when it is ours (a
 /// mailbox address), else the configured sender.
 fn reply_from(written_to: &str, inbox: &Inbox) -> String {
-    if !written_to.is_empty()
-        && inbox
-            .own_addresses
-            .iter()
-            .any(|own| own.eq_ignore_ascii_case(written_to))
-    {
+    if inbox.is_own(written_to) {
         written_to.to_owned()
     } else {
         inbox.from_address.clone()
     }
+}
+
+/// The customer's latest message imported onto a ticket (`thread` oldest first): a reply goes
+/// to its sender and answers it; `None` when the customer never wrote by e-mail.
+pub fn answered_message(thread: &[TicketEmail]) -> Option<&TicketEmail> {
+    thread.iter().rev().find(|email| {
+        email.inbound && matches!(email.outcome, EmailOutcome::Opened | EmailOutcome::Threaded)
+    })
 }
 
 /// The e-mail that carries an agent's public reply `text` on ticket `ticket_id` to the customer,
@@ -754,9 +766,7 @@ pub async fn reply_email(
     text: &str,
 ) -> anyhow::Result<Option<OutgoingEmail>> {
     let thread = store.ticket_emails(ticket_id).await?;
-    let Some(latest) = thread.iter().rev().find(|email| {
-        email.inbound && matches!(email.outcome, EmailOutcome::Opened | EmailOutcome::Threaded)
-    }) else {
+    let Some(latest) = answered_message(&thread) else {
         return Ok(None);
     };
     let first_subject = thread
@@ -764,7 +774,7 @@ pub async fn reply_email(
         .find(|email| email.inbound)
         .map(|email| bare_subject(&email.subject))
         .unwrap_or_default();
-    let locale = customer_locale(store, customer_id).await?;
+    let locale = crate::customers::locale_of(store, customer_id).await?;
     // the customer wrote to one of our addresses: answer from it (it was the outbox sender's
     // domain otherwise, filled in when sent)
     let from = latest.to_address.clone();

@@ -63,15 +63,6 @@ pub struct FilledReply {
     pub text: String,
 }
 
-/// The ticket's customer's language for replies: their profile's, else the centre's default.
-pub async fn ticket_locale(store: &Store, ticket: &Ticket) -> Result<Locale> {
-    Ok(store
-        .customer(&ticket.customer_id)
-        .await?
-        .and_then(|customer| Locale::parse(&customer.record.language))
-        .unwrap_or_default())
-}
-
 /// The values a ticket fills a template with: the customer's name, the id, and when the
 /// next answer is due (the earliest running clock, in the centre's zone).
 pub async fn reply_values(store: &Store, ticket: &Ticket, zone: &TimeZone) -> Result<ReplyValues> {
@@ -108,7 +99,7 @@ pub async fn reply_values(store: &Store, ticket: &Ticket, zone: &TimeZone) -> Re
 /// The canned replies that suit `ticket` (its category), in its customer's language, filled in.
 /// A reply without a name reads "Hello," and "您好，" rather than leaving a gap.
 pub async fn for_ticket(store: &Store, ticket: &Ticket) -> Result<(Locale, Vec<FilledReply>)> {
-    let locale = ticket_locale(store, ticket).await?;
+    let locale = crate::customers::locale_of(store, &ticket.customer_id).await?;
     let (_, zone) = crate::centre_zone(store).await?;
     let values = reply_values(store, ticket, &zone).await?;
     let tree = crate::desk::categories(store).await?;

@@ -111,9 +111,6 @@ pub fn received_json(received: &Received) -> serde_json::Value {
     json!({
         "outcome": received.name(),
         "ticket_id": received.ticket_id(),
-        "reason": match received {
-            Received::Ignored(why) => Some(why.name()),
-            _ => None,
-        },
+        "reason": received.reason(),
     })
 }

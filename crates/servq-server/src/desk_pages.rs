@@ -542,11 +542,8 @@ pub(crate) async fn ticket_page(
         .ticket_emails(&ticket.ticket_id)
         .await
         .map_err(Problem::internal)?;
-    let email_to = thread
-        .iter()
-        .rev()
-        .find(|email| email.inbound && email.ticket_id.is_some())
-        .map(|email| email.from_address.clone());
+    let email_to =
+        servq_app::email::answered_message(&thread).map(|email| email.from_address.clone());
     let emails = thread
         .into_iter()
         .map(|email| EmailLine {

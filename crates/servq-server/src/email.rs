@@ -95,10 +95,7 @@ pub(crate) async fn inbound(
         Json(InboundAnswer {
             outcome: received.name().to_owned(),
             ticket_id: received.ticket_id().map(str::to_owned),
-            reason: match received {
-                Received::Ignored(why) => Some(why.name().to_owned()),
-                _ => None,
-            },
+            reason: received.reason().map(str::to_owned),
         }),
     ))
 }
