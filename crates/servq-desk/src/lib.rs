@@ -7,6 +7,7 @@ mod calendar;
 mod canned;
 mod categories;
 mod kpi;
+pub mod ledger;
 mod policy;
 mod routing;
 mod sla;

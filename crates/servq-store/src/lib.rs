@@ -25,6 +25,7 @@ mod improvement;
 mod jobs;
 mod kb;
 mod kpi_query;
+mod ledgers;
 mod outbox;
 mod privacy;
 mod problem_register;
@@ -82,6 +83,10 @@ pub use kb::{
     FlagSource, KbSaveSummary, StoredArticle, TicketArticle, WRONG_INFORMATION_REASON,
 };
 pub use kpi_query::{Dimension, GroupField, KpiGroup, KpiQuery, TimeGrain};
+pub use ledgers::{
+    EntryWrite, FileRole, ItemCondition, LedgerCounts, LedgerFile, LendingItem, MedicineStock,
+    PurgeCount, Reconciliation, StoredEntry,
+};
 pub use privacy::Erased;
 pub use problem_register::Problem;
 pub use problems::{ProblemCase, ProblemSource};
