@@ -7,6 +7,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use jiff::tz::TimeZone;
+use servq_desk::ledger::LedgerKind;
 use servq_import::{
     ColumnMap, ImportKind, OpenOptions, Outcome, Progress, TableReader, TextEncoding,
 };
@@ -23,11 +24,13 @@ pub enum FileKind {
     Tickets,
     /// Transcripts (JSONL, one contact per line).
     Transcripts,
+    /// A front-desk ledger kept on paper or in a spreadsheet (`docs/import.md#ledger`).
+    Ledger(LedgerKind),
 }
 
 impl FileKind {
     /// Every kind, in the order the import page and `servq import --help` offer them.
-    pub const ALL: [FileKind; 8] = [
+    pub const ALL: [FileKind; 13] = [
         FileKind::Table(ImportKind::Contacts),
         FileKind::Table(ImportKind::AgentStates),
         FileKind::Table(ImportKind::Agents),
@@ -36,6 +39,11 @@ impl FileKind {
         FileKind::Table(ImportKind::Customers),
         FileKind::Tickets,
         FileKind::Transcripts,
+        FileKind::Ledger(LedgerKind::Lending),
+        FileKind::Ledger(LedgerKind::LostFound),
+        FileKind::Ledger(LedgerKind::Medicine),
+        FileKind::Ledger(LedgerKind::Membership),
+        FileKind::Ledger(LedgerKind::PaidServices),
     ];
 
     /// The name in the API, the CLI and the import log.
@@ -44,6 +52,11 @@ impl FileKind {
             FileKind::Table(kind) => kind.name(),
             FileKind::Tickets => "tickets",
             FileKind::Transcripts => "transcripts",
+            FileKind::Ledger(LedgerKind::Lending) => "ledger_lending",
+            FileKind::Ledger(LedgerKind::LostFound) => "ledger_lost_found",
+            FileKind::Ledger(LedgerKind::Medicine) => "ledger_medicine",
+            FileKind::Ledger(LedgerKind::Membership) => "ledger_membership",
+            FileKind::Ledger(LedgerKind::PaidServices) => "ledger_paid_services",
         }
     }
 
@@ -90,6 +103,21 @@ impl FileKind {
                 "tickets from another help desk with their history, keyed by ticket_id"
             }
             FileKind::Transcripts => "transcripts (JSONL), scanned by the automated-QA rules",
+            FileKind::Ledger(LedgerKind::Lending) => {
+                "the lending ledger (umbrellas, strollers; deposits in yuan), keyed by entry_id"
+            }
+            FileKind::Ledger(LedgerKind::LostFound) => {
+                "the lost-and-found ledger (found items, claims, hand-overs), keyed by entry_id"
+            }
+            FileKind::Ledger(LedgerKind::Medicine) => {
+                "the emergency medicine log (internal / external use), keyed by entry_id"
+            }
+            FileKind::Ledger(LedgerKind::Membership) => {
+                "membership / points card requests (new, lost, reissue), keyed by entry_id"
+            }
+            FileKind::Ledger(LedgerKind::PaidServices) => {
+                "paid services (gift wrapping, fax, copying), keyed by entry_id"
+            }
         }
     }
 
@@ -99,6 +127,7 @@ impl FileKind {
             FileKind::Table(kind) => Some((kind.columns(), kind.required())),
             FileKind::Tickets => Some((desk_import::TICKET_COLUMNS, desk_import::TICKET_REQUIRED)),
             FileKind::Transcripts => None,
+            FileKind::Ledger(ledger) => Some(crate::ledgers::ledger_columns(ledger)),
         }
     }
 }
@@ -177,6 +206,18 @@ pub async fn import_file(
             progress,
         )
         .await?),
+        FileKind::Ledger(ledger) => {
+            crate::ledgers::import_ledger_table(
+                store,
+                reader,
+                ledger,
+                file.zone,
+                file.max_errors,
+                file.actor,
+                progress,
+            )
+            .await
+        }
         _ => {
             desk_import::import_ticket_table(
                 store,

@@ -85,11 +85,13 @@ pub enum Job {
     EmailPoll,
     /// Each night, personal data past the centre's retention periods is removed.
     DataRetention,
+    /// Each night, desk ledger entries past their ledger's retention are anonymised.
+    LedgerPurge,
 }
 
 impl Job {
     /// Every job, in the order `servq jobs list` shows them.
-    pub const ALL: [Job; 14] = [
+    pub const ALL: [Job; 15] = [
         Job::Escalation,
         Job::SurveyDispatch,
         Job::OutboxDelivery,
@@ -104,6 +106,7 @@ impl Job {
         Job::CustomerTags,
         Job::EmailPoll,
         Job::DataRetention,
+        Job::LedgerPurge,
     ];
 
     /// The job's name (`servq jobs run NAME`, `job_runs.job`).
@@ -123,6 +126,7 @@ impl Job {
             Job::CustomerTags => "customer-tags",
             Job::EmailPoll => "email-poll",
             Job::DataRetention => "data-retention",
+            Job::LedgerPurge => "ledger-purge",
         }
     }
 
@@ -158,6 +162,9 @@ impl Job {
             }
             Job::DataRetention => {
                 "removes personal data past the retention periods (pseudonyms keep the counts)"
+            }
+            Job::LedgerPurge => {
+                "anonymises desk ledger entries past their ledger's retention (counts stay)"
             }
             Job::EmailPoll => {
                 "reads new mail in the IMAP mailboxes (--imap): new tickets, replies threaded"
@@ -212,6 +219,11 @@ impl Job {
             // after midnight, before the morning's work: "7 days" and "90 days" move on
             Job::DataRetention => Schedule::Cron {
                 pattern: "50 2 * * *",
+                catch_up: 1,
+            },
+            // the purge is idempotent and measured from the day: one catch-up does it all
+            Job::LedgerPurge => Schedule::Cron {
+                pattern: "55 2 * * *",
                 catch_up: 1,
             },
             Job::CustomerTags => Schedule::Cron {
@@ -467,6 +479,10 @@ pub async fn run_once(context: &JobContext, job: Job, now: Timestamp) -> Result<
                 "{} contacts pseudonymised, {} transcripts without words, {} profiles emptied",
                 erased.contacts, erased.transcripts, erased.profiles
             )
+        }
+        Job::LedgerPurge => {
+            let (_, zone) = crate::centre_zone(store).await?;
+            crate::ledgers::purge_job(store, now.to_zoned(zone).date()).await?
         }
         Job::EmailPoll => {
             let (pass, failed) =

@@ -30,6 +30,7 @@ pub mod i18n;
 pub mod imports;
 pub mod jobs;
 pub mod kb;
+pub mod ledgers;
 pub mod monthly_report;
 pub mod notifications;
 pub mod outbox;

@@ -7,30 +7,62 @@ use std::{io::IsTerminal, path::PathBuf, process::ExitCode, time::Instant};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use servq_app::imports::{FileImport, FileKind, TableOptions, import_file};
+use servq_desk::ledger::LedgerKind;
 use servq_import::{ColumnMap, Outcome, Phase, TextEncoding};
 
 use crate::config::Config;
 
+/// What the command line names: a kind of file, or `ledger` with `--ledger`.
+#[derive(Debug, Clone, Copy)]
+enum KindArg {
+    /// A kind by its own name (`ledger_lending` included).
+    Kind(FileKind),
+    /// `ledger`: which one comes from `--ledger`.
+    Ledger,
+}
+
 /// The kinds of file, with their help texts, for clap.
-fn file_kind_parser() -> impl clap::builder::TypedValueParser<Value = FileKind> {
+fn file_kind_parser() -> impl clap::builder::TypedValueParser<Value = KindArg> {
     use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-    PossibleValuesParser::new(FileKind::ALL.map(|kind| {
-        let value = PossibleValue::new(kind.name()).help(kind.about());
-        // the command line has always written agent-states and survey-results
-        if kind.name().contains('_') {
-            value.alias(kind.name().replace('_', "-"))
-        } else {
-            value
-        }
-    }))
-    .try_map(|name| FileKind::parse(&name).ok_or_else(|| format!("no file kind '{name}'")))
+    let kinds = FileKind::ALL
+        .into_iter()
+        .filter(|kind| !matches!(kind, FileKind::Ledger(_)))
+        .map(|kind| {
+            let value = PossibleValue::new(kind.name()).help(kind.about());
+            // the command line has always written agent-states and survey-results
+            if kind.name().contains('_') {
+                value.alias(kind.name().replace('_', "-"))
+            } else {
+                value
+            }
+        });
+    let ledger = PossibleValue::new("ledger").help(
+        "a front-desk ledger (--ledger lending|lost_found|medicine|membership|paid_services), \
+         keyed by entry_id",
+    );
+    PossibleValuesParser::new(kinds.chain([ledger])).try_map(|name| match name.as_str() {
+        "ledger" => Ok(KindArg::Ledger),
+        _ => FileKind::parse(&name)
+            .map(KindArg::Kind)
+            .ok_or_else(|| format!("no file kind '{name}'")),
+    })
+}
+
+/// The ledgers, for `--ledger`.
+fn ledger_parser() -> impl clap::builder::TypedValueParser<Value = LedgerKind> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(LedgerKind::ALL.map(LedgerKind::name))
+        .try_map(|name| LedgerKind::parse(&name).ok_or_else(|| format!("no ledger '{name}'")))
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
     /// What the file holds.
     #[arg(value_parser = file_kind_parser())]
-    kind: FileKind,
+    kind: KindArg,
+    /// Which ledger a `ledger` file is.
+    #[arg(long, value_parser = ledger_parser())]
+    ledger: Option<LedgerKind>,
     /// CSV or XLSX file.
     file: PathBuf,
     /// Column mapping for other systems' exports: servq_name=their_name,...
@@ -72,8 +104,16 @@ fn progress_bar(label: &str) -> ProgressBar {
 }
 
 pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
+    let kind = match (args.kind, args.ledger) {
+        (KindArg::Kind(kind), None) => kind,
+        (KindArg::Ledger, Some(ledger)) => FileKind::Ledger(ledger),
+        (KindArg::Ledger, None) => anyhow::bail!(
+            "say which ledger the file is: --ledger lending|lost_found|medicine|membership|paid_services"
+        ),
+        (KindArg::Kind(_), Some(_)) => anyhow::bail!("--ledger goes with `servq import ledger`"),
+    };
     let mut map = ColumnMap::default();
-    if let Some((columns, _)) = args.kind.columns() {
+    if let Some((columns, _)) = kind.columns() {
         if let Some(map_file) = &args.map_file {
             let text = std::fs::read_to_string(map_file)
                 .with_context(|| format!("reading mapping file {}", map_file.display()))?;
@@ -124,7 +164,7 @@ pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
     let outcome = import_file(
         &store,
         FileImport {
-            kind: args.kind,
+            kind,
             path: &args.file,
             name: &path,
             table: TableOptions {

@@ -15,6 +15,7 @@ mod import;
 mod jobs;
 mod kb;
 mod kpi;
+mod ledger;
 mod problems;
 mod qa;
 mod report;
@@ -99,6 +100,11 @@ enum Command {
     },
     /// The weekly review: the indicators that missed their targets the week before.
     Review(review::ReviewArgs),
+    /// The front-desk ledgers: retention purge, summary, deposit reconciliation, entries.
+    Ledger {
+        #[command(subcommand)]
+        command: ledger::LedgerCommand,
+    },
     /// Action-plan tasks under problems and goals: list, add, finish, comment.
     Tasks {
         #[command(subcommand)]
@@ -240,6 +246,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Problems { command } => problems::run(&config, command).await,
         Command::Review(args) => review::run(&config, args).await,
         Command::Tasks { command } => tasks::run(&config, command).await,
+        Command::Ledger { command } => ledger::run(&config, command).await,
         Command::CoachingPlan(args) => coaching_plan::run(&config, args).await,
         Command::Kb { command } => kb::run(&config, command).await,
         Command::Training { command } => training::run(&config, command).await,

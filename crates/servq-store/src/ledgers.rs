@@ -556,6 +556,17 @@ impl Store {
         .collect()
     }
 
+    /// How many entries of `ledger` have an id starting with `stem` (the day's numbering).
+    pub async fn ledger_ids_starting(&self, ledger: LedgerKind, stem: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM ledger_entries WHERE ledger = $1 AND entry_id LIKE $2",
+        )
+        .bind(ledger.name())
+        .bind(format!("{stem}%"))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// An image of an entry.
     pub async fn ledger_file(
         &self,
