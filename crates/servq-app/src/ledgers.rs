@@ -793,7 +793,17 @@ pub async fn claim_found(
     }
     personal.claimant_description = problems.required("description", &request.description);
     if !personal.claimant_description.is_empty()
-        && !claim_matches(&facts.hidden_features, &personal.claimant_description)
+        && !claim_matches(
+            &facts.hidden_features,
+            &[
+                facts.category.as_str(),
+                &facts.colour,
+                &facts.brand,
+                &facts.description,
+            ]
+            .join(" "),
+            &personal.claimant_description,
+        )
     {
         problems.0.push(SettingProblem::new(
             "description",

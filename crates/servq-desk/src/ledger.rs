@@ -726,27 +726,33 @@ impl FoundFacts {
     }
 }
 
-/// Whether a claimant's description names one of the recorded hidden features: a feature
-/// matches when, with spaces and punctuation removed and letters lower-cased, either text
-/// contains the other, or at least half of the feature's character pairs (bigrams) occur in
-/// the description; a feature written as a list counts part by part. No features recorded →
-/// no claim matches (the desk records them when it registers the item).
-pub fn claim_matches(features: &[String], description: &str) -> bool {
+/// Whether a claimant's description names one of the recorded hidden features, not counting
+/// what the desk may have revealed (`public`: the category, colour, brand and description
+/// shown). Texts are compared with spaces and punctuation removed and letters lower-cased: a
+/// feature matches when the description contains it, or when they share at least three
+/// character pairs (bigrams) — or half of the feature's pairs — that the public text does not
+/// hold. A feature written as a list counts part by part. No features recorded → no claim
+/// matches (the desk records them when it registers the item).
+pub fn claim_matches(features: &[String], public: &str, description: &str) -> bool {
     let said = fold(description);
     if said.chars().count() < 2 {
         return false;
     }
-    let said_pairs = bigrams(&said);
+    let revealed = bigrams(&fold(public));
+    let said_pairs: BTreeSet<(char, char)> =
+        bigrams(&said).difference(&revealed).copied().collect();
     let matches = |feature: &str| {
         let feature = fold(feature);
-        if feature.is_empty() {
+        if feature.chars().count() < 2 {
             return false;
         }
-        if said.contains(&feature) || (feature.chars().count() >= 2 && feature.contains(&said)) {
+        if said.contains(&feature) && !fold(public).contains(&feature) {
             return true;
         }
-        let pairs = bigrams(&feature);
-        !pairs.is_empty() && pairs.intersection(&said_pairs).count() * 2 >= pairs.len()
+        let pairs: BTreeSet<(char, char)> =
+            bigrams(&feature).difference(&revealed).copied().collect();
+        let shared = pairs.intersection(&said_pairs).count();
+        !pairs.is_empty() && (shared >= 3 || shared * 2 >= pairs.len())
     };
     // a feature written as a list ("蓝色钥匙扣，埃菲尔铁塔") counts part by part
     features
@@ -1216,13 +1222,24 @@ mod tests {
             "内有一张红色公交卡".to_owned(),
             "背面贴有小熊贴纸".to_owned(),
         ];
-        assert!(claim_matches(&features, "里面有张红色的公交卡"));
-        assert!(claim_matches(&features, "背面有小熊贴纸"));
-        assert!(!claim_matches(&features, "黑色的钱包"));
-        assert!(!claim_matches(&features, "卡"));
-        assert!(!claim_matches(&[], "黑色的钱包"));
+        let public = "wallet 黑色 黑色男士钱包";
+        assert!(claim_matches(&features, public, "里面有张红色的公交卡"));
+        assert!(claim_matches(&features, public, "背面有小熊贴纸"));
+        assert!(!claim_matches(&features, public, "黑色的钱包"));
+        assert!(!claim_matches(&features, public, "黑色男士钱包"));
+        assert!(!claim_matches(&features, public, "卡"));
+        assert!(!claim_matches(&[], public, "黑色的钱包"));
+        let family = vec!["夹层里有一张全家福照片".to_owned()];
+        assert!(claim_matches(&family, public, "黑色的钱包，夹层有张全家福"));
+        // what the desk showed does not count, even when it was also written as a feature
+        assert!(!claim_matches(
+            &["黑色男士钱包".into()],
+            public,
+            "黑色男士钱包"
+        ));
         assert!(claim_matches(
             &["Blue keyring, Eiffel tower".into()],
+            "keys",
             "a blue keyring"
         ));
     }
