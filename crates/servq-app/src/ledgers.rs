@@ -1606,15 +1606,15 @@ pub async fn import_ledger_table(
     }))
 }
 
-/// An entry as the API and pages show it: facts, personal data (masked phone unless `whole`),
-/// and what the desk needs to see at a glance.
+/// An entry as the API and the CLI show it: facts, personal data (masked phone unless
+/// `whole`), times in RFC 3339 with the centre's offset.
 pub fn entry_json(stored: &StoredEntry, zone: &TimeZone, now_ms: i64, whole: bool) -> Value {
     let time = |ms: Option<i64>| -> Value {
         ms.and_then(|ms| Timestamp::from_millisecond(ms).ok())
             .map(|at| {
                 json!(
                     at.to_zoned(zone.clone())
-                        .strftime("%Y-%m-%d %H:%M")
+                        .strftime("%Y-%m-%dT%H:%M:%S%:z")
                         .to_string()
                 )
             })

@@ -32,7 +32,7 @@ pub enum UserCommand {
         /// Sign-in name.
         #[arg(value_name = "NAME")]
         username: String,
-        /// agent, supervisor, qa_inspector, analyst or admin.
+        /// desk_staff, agent, supervisor, qa_inspector, analyst or admin.
         #[arg(long)]
         role: String,
         /// For an agent: the agent id whose records they see.
@@ -63,7 +63,7 @@ pub enum UserCommand {
         /// Sign-in name.
         #[arg(value_name = "NAME")]
         username: String,
-        /// agent, supervisor, qa_inspector, analyst or admin.
+        /// desk_staff, agent, supervisor, qa_inspector, analyst or admin.
         role: String,
         /// The agent id whose records they see: needed to make an agent of a user without one.
         #[arg(long)]

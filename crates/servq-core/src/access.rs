@@ -16,11 +16,15 @@ pub enum Role {
     Analyst,
     /// Everything, including users, settings and the audit log.
     Admin,
+    /// Works the front desk: the service ledgers (lending, lost and found, medicine, cards,
+    /// paid services) and nothing else.
+    DeskStaff,
 }
 
 impl Role {
     /// Every role, least to most privileged.
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
+        Role::DeskStaff,
         Role::Agent,
         Role::Supervisor,
         Role::QaInspector,
@@ -36,6 +40,7 @@ impl Role {
             Role::QaInspector => "qa_inspector",
             Role::Analyst => "analyst",
             Role::Admin => "admin",
+            Role::DeskStaff => "desk_staff",
         }
     }
 
@@ -56,7 +61,7 @@ impl fmt::Display for Role {
 
 /// A role name that is not one of [`Role::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a role (agent, supervisor, qa_inspector, analyst, admin)")]
+#[error("'{0}' is not a role (desk_staff, agent, supervisor, qa_inspector, analyst, admin)")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {
@@ -110,9 +115,18 @@ pub enum Permission {
     PublishKnowledge,
     /// Build courses and their exams, assign them, grade short answers, see the results.
     ManageTraining,
+    /// Keep the front-desk ledgers: lend and take back, register and hand over found items,
+    /// card requests, paid services, receipts, the day's desk summary.
+    UseLedgers,
+    /// The emergency medicine log (who was given what): kept apart from the other ledgers.
+    RecordMedicine,
+    /// The ledgers' counts (summary and reconciliation) without the entries.
+    ViewLedgerSummary,
+    /// Lendable items, the medicine kit, retention rules and the purge.
+    ManageLedgers,
 }
 
-use Role::{Admin, Agent, Analyst, QaInspector, Supervisor};
+use Role::{Admin, Agent, Analyst, DeskStaff, QaInspector, Supervisor};
 
 /// The permission matrix: for each permission, the roles that have it.
 pub const PERMISSIONS: &[(Permission, &[Role])] = &[
@@ -152,6 +166,13 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
         Permission::ManageTraining,
         &[Supervisor, QaInspector, Admin],
     ),
+    (Permission::UseLedgers, &[DeskStaff, Supervisor, Admin]),
+    (Permission::RecordMedicine, &[DeskStaff, Supervisor, Admin]),
+    (
+        Permission::ViewLedgerSummary,
+        &[DeskStaff, Supervisor, Analyst, Admin],
+    ),
+    (Permission::ManageLedgers, &[Supervisor, Admin]),
 ];
 
 #[cfg(test)]
@@ -162,8 +183,25 @@ mod tests {
     fn names_round_trip_and_agents_see_only_their_own() {
         for role in Role::ALL {
             assert_eq!(role.name().parse::<Role>(), Ok(role));
-            assert!(role.allows(Permission::ViewOwnKpis));
+            assert_eq!(
+                role.allows(Permission::ViewOwnKpis),
+                role != Role::DeskStaff
+            );
         }
+        // desk staff see the ledgers and nothing else
+        let desk: Vec<Permission> = PERMISSIONS
+            .iter()
+            .filter(|(_, roles)| roles.contains(&Role::DeskStaff))
+            .map(|(permission, _)| *permission)
+            .collect();
+        assert_eq!(
+            desk,
+            [
+                Permission::UseLedgers,
+                Permission::RecordMedicine,
+                Permission::ViewLedgerSummary
+            ]
+        );
         assert!(!Role::Agent.allows(Permission::ViewAllKpis));
         assert!(Role::Admin.allows(Permission::ViewAuditLog));
         // PRODUCT.md: the analyst "imports data, KPI reports, driver analysis, staffing"
@@ -171,7 +209,7 @@ mod tests {
         assert!(!Role::QaInspector.allows(Permission::ImportData));
         assert_eq!(
             "boss".parse::<Role>().unwrap_err().to_string(),
-            "'boss' is not a role (agent, supervisor, qa_inspector, analyst, admin)"
+            "'boss' is not a role (desk_staff, agent, supervisor, qa_inspector, analyst, admin)"
         );
     }
 }

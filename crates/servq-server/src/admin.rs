@@ -103,7 +103,7 @@ pub(crate) struct NewUserBody {
     /// At least 10 characters.
     #[schema(min_length = 10)]
     password: String,
-    #[schema(pattern = "^(agent|supervisor|qa_inspector|analyst|admin)$")]
+    #[schema(pattern = "^(desk_staff|agent|supervisor|qa_inspector|analyst|admin)$")]
     role: String,
     /// Required for the agent role.
     agent_id: Option<String>,
@@ -152,7 +152,7 @@ pub(crate) async fn create_user(
 /// `PATCH /api/v1/users/{username}` body: only the fields given change.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct UserPatchBody {
-    #[schema(pattern = "^(agent|supervisor|qa_inspector|analyst|admin)$")]
+    #[schema(pattern = "^(desk_staff|agent|supervisor|qa_inspector|analyst|admin)$")]
     role: Option<String>,
     /// A new password (at least 10 characters): the user's sessions end.
     password: Option<String>,

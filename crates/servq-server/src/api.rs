@@ -29,7 +29,7 @@ use crate::{
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct Me {
     username: String,
-    /// agent, supervisor, qa_inspector, analyst or admin.
+    /// desk_staff, agent, supervisor, qa_inspector, analyst or admin.
     role: String,
     /// en, zh-CN or zh-TW.
     locale: String,

@@ -545,6 +545,12 @@ pub(crate) async fn dashboard(
     let Some(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
+    // desk staff see the ledgers and nothing else: their home is the desk
+    if !user.user.role.allows(Permission::ViewOwnKpis)
+        && user.user.role.allows(Permission::ViewLedgerSummary)
+    {
+        return Ok(Redirect::to("/ledgers").into_response());
+    }
     let Query(query) = query?;
     let locale = user.locale;
     let (_, zone) = state.centre_zone().await?;

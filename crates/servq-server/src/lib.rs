@@ -22,6 +22,7 @@ mod goals;
 mod imports;
 mod job_schedules;
 mod kb;
+mod ledgers;
 mod notifications;
 mod observe;
 mod openapi;
@@ -471,6 +472,13 @@ pub fn router(state: AppState) -> Router {
         .route("/problems", get(problem_register::page))
         .route("/problems/{id}", get(problem_register::detail))
         .route("/tasks", get(tasks::page))
+        .route("/ledgers", get(ledgers::home))
+        .route("/ledgers/settings", get(ledgers::settings_page))
+        .route("/ledgers/{ledger}", get(ledgers::book))
+        .route("/ledgers/{ledger}/{id}", get(ledgers::entry_page))
+        .route("/ledgers/{ledger}/{id}/receipt", get(ledgers::receipt))
+        .route("/ledgers/{ledger}/{id}/signature", get(ledgers::signature))
+        .route("/ledgers/{ledger}/{id}/photo", get(ledgers::photo))
         .route("/kb", get(kb::page))
         .route("/help", get(kb::help))
         .route("/help/{id}", get(kb::help_article))
@@ -673,6 +681,56 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/tasks", get(tasks::list).post(tasks::add)),
         ("/api/v1/tasks/{id}", put(tasks::finish)),
         ("/api/v1/tasks/{id}/comments", post(tasks::comment)),
+        ("/api/v1/ledger-entries/{ledger}", get(ledgers::entries)),
+        ("/api/v1/ledger-entries/{ledger}/{id}", get(ledgers::entry)),
+        ("/api/v1/ledgers/summary", get(ledgers::summary)),
+        (
+            "/api/v1/ledgers/reconciliation",
+            get(ledgers::reconciliation),
+        ),
+        (
+            "/api/v1/ledgers/retention",
+            get(ledgers::retention).put(ledgers::save_retention),
+        ),
+        ("/api/v1/ledgers/purge", post(ledgers::purge)),
+        ("/api/v1/ledgers/items", get(ledgers::items)),
+        ("/api/v1/ledgers/items/{code}", put(ledgers::save_item)),
+        ("/api/v1/ledgers/medicine-stock", get(ledgers::stock)),
+        (
+            "/api/v1/ledgers/medicine-stock/{medicine}",
+            put(ledgers::save_stock),
+        ),
+        ("/api/v1/ledgers/lending", post(ledgers::lend)),
+        (
+            "/api/v1/ledgers/lending/{id}/return",
+            post(ledgers::return_loan),
+        ),
+        (
+            "/api/v1/ledgers/lost-found",
+            post(ledgers::register_found).layer(axum::extract::DefaultBodyLimit::max(
+                ledgers::MAX_LEDGER_BODY_BYTES,
+            )),
+        ),
+        (
+            "/api/v1/ledgers/lost-found/{id}/claim",
+            post(ledgers::claim_found).layer(axum::extract::DefaultBodyLimit::max(
+                ledgers::MAX_LEDGER_BODY_BYTES,
+            )),
+        ),
+        (
+            "/api/v1/ledgers/lost-found/{id}/dispose",
+            post(ledgers::dispose_found),
+        ),
+        ("/api/v1/ledgers/medicine", post(ledgers::record_medicine)),
+        ("/api/v1/ledgers/membership", post(ledgers::request_card)),
+        (
+            "/api/v1/ledgers/membership/{id}/step",
+            post(ledgers::card_step),
+        ),
+        (
+            "/api/v1/ledgers/paid-services",
+            post(ledgers::record_service),
+        ),
         (
             "/api/v1/problems/suggestions",
             get(problem_register::suggestions),

@@ -163,7 +163,7 @@ struct Header<'a> {
 }
 
 /// The pages in the header, each with the permission that opens it.
-const NAV_LINKS: [(Permission, &str, &str, &str); 13] = [
+const NAV_LINKS: [(Permission, &str, &str, &str); 14] = [
     (Permission::ViewOwnKpis, "/qa", "nav.qa", "nav-qa"),
     (Permission::ViewOwnKpis, "/kb", "nav.kb", "nav-kb"),
     (
@@ -202,6 +202,12 @@ const NAV_LINKS: [(Permission, &str, &str, &str); 13] = [
         "/tickets",
         "nav.tickets",
         "nav-tickets",
+    ),
+    (
+        Permission::ViewLedgerSummary,
+        "/ledgers",
+        "nav.ledgers",
+        "nav-ledgers",
     ),
     (
         Permission::ImportData,
@@ -678,6 +684,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
     (
         "composer.js",
         include_str!("../assets/composer.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "ledgers.js",
+        include_str!("../assets/ledgers.js"),
         "text/javascript; charset=utf-8",
     ),
     (

@@ -1,0 +1,174 @@
+// The desk ledgers' forms (served as /assets/ledgers.js; docs/ledgers.md): a form marked
+// data-action="ledger" is sent as JSON to its data-url — checkboxes as true/false, a textarea
+// marked data-lines as a list of its non-empty lines, number inputs as numbers, a photo input
+// as a JPEG data URL (large phone photos scaled down first), a signature pad as a PNG data URL —
+// and on success the page goes to data-next with {id} replaced by the new entry's id (or reloads).
+// Signature pads are canvases of class signature-pad drawn with a finger, pen or mouse.
+
+// The longest side of a photo kept, in pixels: enough to recognise a wallet, small to store.
+var SERVQ_PHOTO_SIDE = 1280;
+
+// A photo file as a JPEG data URL no larger than SERVQ_PHOTO_SIDE on its longest side.
+function servqPhotoData(file) {
+  return new Promise(function (resolve, reject) {
+    var reader = new FileReader();
+    reader.onerror = function () { reject(reader.error); };
+    reader.onload = function () {
+      var img = new Image();
+      img.onerror = function () { reject(new Error('not an image')); };
+      img.onload = function () {
+        var scale = Math.min(1, SERVQ_PHOTO_SIDE / Math.max(img.width, img.height));
+        var canvas = document.createElement('canvas');
+        canvas.width = Math.round(img.width * scale);
+        canvas.height = Math.round(img.height * scale);
+        canvas.getContext('2d').drawImage(img, 0, 0, canvas.width, canvas.height);
+        resolve(canvas.toDataURL('image/jpeg', 0.85));
+      };
+      img.src = reader.result;
+    };
+    reader.readAsDataURL(file);
+  });
+}
+
+// The JSON body of a ledger form.
+function servqLedgerBody(form) {
+  var body = {};
+  var waits = [];
+  Array.prototype.forEach.call(form.elements, function (field) {
+    if (!field.name || field.disabled) { return; }
+    if (field.type === 'checkbox') { body[field.name] = field.checked; return; }
+    if (field.type === 'radio') { if (field.checked) { body[field.name] = field.value; } return; }
+    if (field.type === 'file') {
+      if (field.files.length) {
+        waits.push(servqPhotoData(field.files[0]).then(function (data) { body[field.name] = data; }));
+      }
+      return;
+    }
+    if (field.dataset.lines !== undefined) {
+      body[field.name] = field.value.split(/\r?\n/).map(function (line) { return line.trim(); })
+        .filter(function (line) { return line !== ''; });
+      return;
+    }
+    if (field.type === 'number') { body[field.name] = field.value === '' ? null : Number(field.value); return; }
+    body[field.name] = field.value;
+  });
+  form.querySelectorAll('canvas.signature-pad').forEach(function (pad) {
+    body[pad.dataset.name] = pad.dataset.signed === '1' ? pad.toDataURL('image/png') : '';
+  });
+  return Promise.all(waits).then(function () { return body; });
+}
+
+servqSubmitActions.ledger = function (form) {
+  servqLastForm = form;
+  var button = form.querySelector('button[type=submit]');
+  if (button) { button.disabled = true; }
+  servqLedgerBody(form).then(function (body) {
+    return servqRequest(form.dataset.method || 'POST', form.dataset.url, body);
+  }).then(function (p) {
+    if (button) { button.disabled = false; }
+    if (!p[0]) { servqProblem(p[1]); return; }
+    var next = form.dataset.next;
+    if (next) {
+      location.href = next.replace('{id}', encodeURIComponent(p[1].entry_id || ''));
+    } else {
+      try { sessionStorage.setItem(SERVQ_SAVED_KEY, '1'); } catch (e) { /* no note then */ }
+      location.reload();
+    }
+  }, function (error) {
+    if (button) { button.disabled = false; }
+    servqSay(error.message, 'error');
+  });
+};
+
+// Clears the signature pad named by data-target.
+servqClickActions['signature-clear'] = function (el) {
+  var pad = document.getElementById(el.dataset.target);
+  pad.getContext('2d').clearRect(0, 0, pad.width, pad.height);
+  pad.dataset.signed = '';
+};
+
+// Drawing on a signature pad: pointer events cover finger, pen and mouse alike.
+(function () {
+  var drawing = null;
+  function point(pad, event) {
+    var box = pad.getBoundingClientRect();
+    return [(event.clientX - box.left) * pad.width / box.width,
+      (event.clientY - box.top) * pad.height / box.height];
+  }
+  document.addEventListener('pointerdown', function (event) {
+    var pad = event.target.closest ? event.target.closest('canvas.signature-pad') : null;
+    if (!pad) { return; }
+    event.preventDefault();
+    pad.setPointerCapture(event.pointerId);
+    var context = pad.getContext('2d');
+    context.lineWidth = 3;
+    context.lineCap = 'round';
+    context.lineJoin = 'round';
+    context.strokeStyle = '#111';
+    var at = point(pad, event);
+    context.beginPath();
+    context.moveTo(at[0], at[1]);
+    drawing = pad;
+  });
+  document.addEventListener('pointermove', function (event) {
+    if (!drawing) { return; }
+    var at = point(drawing, event);
+    var context = drawing.getContext('2d');
+    context.lineTo(at[0], at[1]);
+    context.stroke();
+    drawing.dataset.signed = '1';
+  });
+  ['pointerup', 'pointercancel'].forEach(function (name) {
+    document.addEventListener(name, function () { drawing = null; });
+  });
+}());
+
+// A lendable item (/ledgers/settings): its code is the URL's last part.
+servqSubmitActions['ledger-item'] = function (f) {
+  servqSend('PUT', '/api/v1/ledgers/items/' + encodeURIComponent(f.querySelector('#item-code').value.trim()),
+    {item_type: f.item_type.value, condition: f.condition.value, note: f.note.value}, true);
+};
+
+// A medicine of the kit (/ledgers/settings).
+servqSubmitActions['ledger-stock'] = function (f) {
+  servqSend('PUT', '/api/v1/ledgers/medicine-stock/' + encodeURIComponent(f.querySelector('#stock-medicine').value.trim()),
+    {quantity: Number(f.quantity.value), min_quantity: Number(f.min_quantity.value || 0), expires_on: f.expires_on.value}, true);
+};
+
+// Each ledger's retention (/ledgers/settings): fields named LEDGER.retention_days / .legal_basis.
+servqSubmitActions['ledger-retention'] = function (f) {
+  var rules = {};
+  f.querySelectorAll('fieldset[data-ledger]').forEach(function (set) {
+    var name = set.dataset.ledger;
+    rules[name] = {
+      retention_days: Number(set.querySelector('[name="' + name + '.retention_days"]').value),
+      legal_basis: set.querySelector('[name="' + name + '.legal_basis"]').value
+    };
+  });
+  servqSend('PUT', f.dataset.url, rules, true);
+};
+
+// The purge's answer in the table under the form.
+function servqShowPurge(report) {
+  Object.keys(report.ledgers).forEach(function (name) {
+    var row = document.querySelector('#purge-result tr[data-ledger="' + CSS.escape(name) + '"]');
+    if (!row) { return; }
+    row.querySelector('.days').textContent = report.ledgers[name].retention_days;
+    row.querySelector('.purged').textContent = report.ledgers[name].purged;
+    row.querySelector('.kept').textContent = report.ledgers[name].kept;
+  });
+  document.getElementById('purge-result-box').hidden = false;
+}
+
+function servqPurge(form, dryRun) {
+  var body = {as_of: form.as_of.value || null, dry_run: dryRun};
+  servqRequest('POST', form.dataset.url, body).then(function (p) {
+    if (!p[0]) { servqProblem(p[1]); return; }
+    servqShowPurge(p[1]);
+  });
+}
+
+servqClickActions['ledger-purge-preview'] = function (el) { servqPurge(el.form, true); };
+servqSubmitActions['ledger-purge'] = function (f) {
+  servqConfirmed(f, function () { servqPurge(f, false); });
+};
