@@ -3,7 +3,8 @@
 // marked data-lines as a list of its non-empty lines, number inputs as numbers, a photo input
 // as a JPEG data URL (large phone photos scaled down first), a signature pad as a PNG data URL —
 // and on success the page goes to data-next with {id} replaced by the new entry's id (or reloads).
-// Signature pads are canvases of class signature-pad drawn with a finger, pen or mouse.
+// Signature pads are canvases of class signature-pad drawn with a finger, pen or mouse. Needs
+// editors.js (servqFieldErrors) loaded before it.
 
 // The longest side of a photo kept, in pixels: enough to recognise a wallet, small to store.
 var SERVQ_PHOTO_SIDE = 1280;
@@ -58,6 +59,20 @@ function servqLedgerBody(form) {
   return Promise.all(waits).then(function () { return body; });
 }
 
+// A refusal shown where a person at the counter looks: each reason right under its field
+// (servqFieldErrors of editors.js, the fields marked by their names), the first one brought into
+// view, the summary in the status line as everywhere.
+function servqLedgerProblem(form, problem) {
+  Array.prototype.forEach.call(form.elements, function (field) {
+    if (field.name && !field.dataset.field) { field.dataset.field = field.name; }
+  });
+  form.querySelectorAll('canvas.signature-pad').forEach(function (pad) { pad.dataset.field = pad.dataset.name; });
+  servqFieldErrors(form, problem);
+  servqProblem(problem);
+  var first = form.querySelector('[aria-invalid="true"]');
+  if (first) { first.scrollIntoView({block: 'center'}); }
+}
+
 servqSubmitActions.ledger = function (form) {
   servqLastForm = form;
   var button = form.querySelector('button[type=submit]');
@@ -66,7 +81,7 @@ servqSubmitActions.ledger = function (form) {
     return servqRequest(form.dataset.method || 'POST', form.dataset.url, body);
   }).then(function (p) {
     if (button) { button.disabled = false; }
-    if (!p[0]) { servqProblem(p[1]); return; }
+    if (!p[0]) { servqLedgerProblem(form, p[1]); return; }
     var next = form.dataset.next;
     if (next) {
       location.href = next.replace('{id}', encodeURIComponent(p[1].entry_id || ''));

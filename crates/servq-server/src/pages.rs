@@ -160,6 +160,8 @@ struct Header<'a> {
     csrf: &'a str,
     username: &'a str,
     role_key: String,
+    /// Whether the dashboard, the search and the bell are theirs (desk staff have none of them).
+    kpis: bool,
 }
 
 /// The pages in the header, each with the permission that opens it.
@@ -252,6 +254,7 @@ pub(crate) fn signed_in_header(user: &CurrentUser) -> String {
         csrf: user.csrf_token(),
         username: &user.user.username,
         role_key: format!("role.{}", user.user.role.name()),
+        kpis: user.user.role.allows(Permission::ViewOwnKpis),
     };
     askama::Template::render(&header).unwrap_or_default()
 }
