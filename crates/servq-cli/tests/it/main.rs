@@ -18,6 +18,7 @@ mod goals;
 mod improvement;
 mod jobs;
 mod kb;
+mod ledgers;
 mod qa;
 mod report;
 mod staffing;
