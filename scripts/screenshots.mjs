@@ -71,6 +71,7 @@ const staff = [
   ['performance_ratings', '/performance/ratings'],
   ['performance_model', '/performance/model'],
   ['problems', '/problems'], ['problem', `/problems/${ids.problem}`], ['problem_pareto', `/problems/${ids.pareto}`], ['tasks', '/tasks'], ['coaching_plan', '/coaching-plan'], ['kb', `/kb?q=${encodeURIComponent('信用卡掛失')}`], ['kb_article', '/kb/kb-004'], ['kb_edit', '/kb/kb-004/edit'], ['cases', '/kb/cases'], ['case', `/kb/cases/${training.case}`], ['case_edit', `/kb/cases/${training.case}/edit`], ['case_walk', `/kb/cases/${training.case}/walk`], ['training', '/training'], ['course', `/training/${training.course}`], ['course_edit', `/training/${training.course}/edit`], ['exam', `/training/${training.course}/exam`], ['attempt', `/training/attempts/${training.attempt}`], ['goals', '/goals'], ['briefing', `/briefing/${day(0)}`], ['review', `/review/${day(0)}`], ['reports', '/reports'], ['report', `/reports/${ids.report}`],
+  ['ledgers', '/ledgers'], ['ledger_lending', '/ledgers/lending'], ['ledger_lost_found', '/ledgers/lost-found'], ['ledger_medicine', '/ledgers/medicine'], ['ledger_membership', '/ledgers/membership'], ['ledger_paid_services', '/ledgers/paid-services'], ['ledger_settings', '/ledgers/settings'],
   ['import', '/import'], ['audit', '/audit'], ['users', '/admin/users'], ['roster', '/admin/roster'], ['settings', '/admin/settings'], ['account', '/account'], ['notifications', '/notifications'], ['not_found', '/no/such/page'],
 ];
 for (const width of [1366, 390]) {

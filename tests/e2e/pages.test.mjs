@@ -44,7 +44,9 @@ before(async () => {
     const evaluation = await post('/api/v1/evaluations', { contact_id: contact, answers: { greeting: 1, polite: 4, tone: 3, closing: 1, answer: 5, reminders: 'na' } });
     const ticket = await post('/api/v1/tickets', { ticket_type: 'complaint', category: 'bill_query', priority: 'high', subject: '重复扣费', customer_id: 'C-1' });
     const reviews = await (await fetch('/api/v1/reviews?limit=1')).json();
-    return { contact, evaluation: evaluation.id, ticket: ticket.id, review: reviews.tasks[0].response_id };
+    const loan = await post('/api/v1/ledgers/lending', { item_code: 'U-01', item_type: 'umbrella', customer_name: '王先生', phone: '13800138000', deposit_yuan: '50', deposit_method: 'cash' });
+    const found = await post('/api/v1/ledgers/lost-found', { category: 'wallet', description: '黑色钱包', hidden_features: ['夹层有全家福'], found_place: '美食广场' });
+    return { contact, evaluation: evaluation.id, ticket: ticket.id, review: reviews.tasks[0].response_id, loan: loan.entry_id, found: found.entry_id };
   }, { from: day(-7), to: day(-1) });
   ids.training = await seedTraining(page);
 });
@@ -76,6 +78,9 @@ const staffPages = () => [
   `/training/attempts/${ids.training.attempt}`,
   `/briefing/${day(0)}`,
   `/review/${day(0)}`,
+  '/ledgers', '/ledgers/lending', `/ledgers/lending/${ids.loan}`, `/ledgers/lending/${ids.loan}/receipt`,
+  '/ledgers/lost-found', `/ledgers/lost-found/${ids.found}`, '/ledgers/medicine', '/ledgers/membership',
+  '/ledgers/paid-services', '/ledgers/settings',
   '/search?q=C-1x', '/no/such/page',
 ];
 

@@ -30,10 +30,6 @@ pub const RETENTION_SETTING: &str = "ledgers.retention";
 /// The shortest retention accepted, in days.
 pub const MIN_RETENTION_DAYS: u32 = 30;
 
-/// The legal basis written when the centre has not set its own.
-pub const DEFAULT_LEGAL_BASIS: &str =
-    "Service-desk rulebook: desk ledgers are kept for one year, then disposed of";
-
 /// The largest signature or photo kept, in bytes.
 pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
 
@@ -43,7 +39,8 @@ pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
 pub struct RetentionRule {
     /// Days after an entry closes (in the centre's zone) before its personal data goes.
     pub retention_days: u32,
-    /// The legal basis for keeping it that long (shown on the settings page and in the audit).
+    /// The legal basis for keeping it that long (shown on the settings page); empty: the
+    /// service-desk rulebook's "ledgers are kept for one year".
     #[serde(default)]
     pub legal_basis: String,
 }
@@ -52,7 +49,7 @@ impl Default for RetentionRule {
     fn default() -> Self {
         RetentionRule {
             retention_days: DEFAULT_RETENTION_DAYS,
-            legal_basis: DEFAULT_LEGAL_BASIS.to_owned(),
+            legal_basis: String::new(),
         }
     }
 }

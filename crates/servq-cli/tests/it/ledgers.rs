@@ -225,6 +225,9 @@ async fn ledger_files_are_imported_all_or_nothing_and_purged_once() {
         let second = job("2026-02-08T19:05:00Z");
         assert!(!second.contains("anonymised"), "{second}");
         let next_night = job("2026-02-09T19:00:00Z");
-        assert!(next_night.contains("0 ledger entries anonymised"), "{next_night}");
+        assert!(
+            next_night.contains("0 ledger entries anonymised"),
+            "{next_night}"
+        );
     }
 }

@@ -12,6 +12,7 @@ mod exports;
 mod imports;
 mod improvement;
 mod kb;
+mod ledgers;
 mod notifications;
 mod performance;
 mod qa;
