@@ -140,6 +140,18 @@ test('an umbrella lent for a 50-yuan deposit comes back damaged: 30 yuan kept, r
 
 test('a found wallet is handed over only to the owner, who signs on the screen', async () => {
   const { context, page } = await deskPhone();
+  // the owner came by first and reported the wallet lost
+  await page.tap('#desk-lost-reports');
+  await page.waitForURL(`${base}/ledgers/lost-reports`);
+  await page.selectOption('#report-category', 'wallet');
+  await page.fill('#report-colour', '黑色');
+  await page.fill('#report-description', '男士钱包，黑色皮的');
+  await page.fill('#report-place', '三楼美食广场');
+  await page.fill('#report-name', '钱先生');
+  await page.fill('#report-phone', '13900139000');
+  await page.tap('#report-submit');
+  await page.waitForURL(/\/ledgers\/lost-reports\/LR\d{8}-001$/);
+  const report = page.url().match(/(LR\d{8}-001)/)[1];
   await page.goto(`${base}/ledgers/lost-found`);
   await fitsThePhone(page);
   await page.selectOption('#found-category', 'wallet');
@@ -161,6 +173,8 @@ test('a found wallet is handed over only to the owner, who signs on the screen',
   const facts = await page.textContent('#entry-facts');
   assert.doesNotMatch(facts, /全家福/);
   assert.match(facts, /已登记 2 条/);
+  // the lost report is suggested, with the reporter to call
+  assert.match(await page.textContent('#entry-matches'), /钱先生 · 139\*\*\*\*9000/);
   await fitsThePhone(page);
 
   // someone who only repeats what is on the notice board: refused
@@ -213,6 +227,13 @@ test('a found wallet is handed over only to the owner, who signs on the screen',
     return [r.status, (await r.json()).code];
   }, id);
   assert.deepEqual(again, [409, 'ledger_entry_changed']);
+  // the report is closed: he got it back from this desk
+  await page.goto(`${base}/ledgers/lost-reports/${report}`);
+  await page.fill('#close-found', id);
+  await page.tap('#close-submit');
+  await page.waitForURL(`${base}/ledgers/lost_reports/${report}`);
+  assert.equal(await page.getAttribute('#entry-status', 'data-status'), 'recovered');
+  assert.match(await page.textContent('#entry-facts'), new RegExp(id));
   await context.close();
 });
 

@@ -30,7 +30,7 @@ pub enum FileKind {
 
 impl FileKind {
     /// Every kind, in the order the import page and `servq import --help` offer them.
-    pub const ALL: [FileKind; 13] = [
+    pub const ALL: [FileKind; 14] = [
         FileKind::Table(ImportKind::Contacts),
         FileKind::Table(ImportKind::AgentStates),
         FileKind::Table(ImportKind::Agents),
@@ -44,6 +44,7 @@ impl FileKind {
         FileKind::Ledger(LedgerKind::Medicine),
         FileKind::Ledger(LedgerKind::Membership),
         FileKind::Ledger(LedgerKind::PaidServices),
+        FileKind::Ledger(LedgerKind::LostReports),
     ];
 
     /// The name in the API, the CLI and the import log.
@@ -57,6 +58,7 @@ impl FileKind {
             FileKind::Ledger(LedgerKind::Medicine) => "ledger_medicine",
             FileKind::Ledger(LedgerKind::Membership) => "ledger_membership",
             FileKind::Ledger(LedgerKind::PaidServices) => "ledger_paid_services",
+            FileKind::Ledger(LedgerKind::LostReports) => "ledger_lost_reports",
         }
     }
 
@@ -117,6 +119,9 @@ impl FileKind {
             }
             FileKind::Ledger(LedgerKind::PaidServices) => {
                 "paid services (gift wrapping, fax, copying), keyed by entry_id"
+            }
+            FileKind::Ledger(LedgerKind::LostReports) => {
+                "customers' lost reports, matched against found items, keyed by entry_id"
             }
         }
     }

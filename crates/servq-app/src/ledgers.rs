@@ -14,7 +14,8 @@ use servq_desk::ledger::{
     CardFacts, CardPersonal, CardRequest, DEFAULT_RETENTION_DAYS, DepositMethod, DepositTotals,
     Entry, EntryStatus, FOUND_CATEGORIES, Fen, FoundFacts, FoundPersonal, ItemType, LedgerKind,
     LoanFacts, LoanPersonal, MedicineFacts, MedicinePersonal, MedicineUse, PaidService,
-    ReturnCondition, ServiceFacts, ServicePersonal, claim_matches, id_last4_problem, yuan_at,
+    ReportFacts, ReportOutcome, ReportPersonal, ReturnCondition, ServiceFacts, ServicePersonal,
+    claim_matches, id_last4_problem, yuan_at,
 };
 use servq_import::{Outcome, Progress, Rejection, TableReader};
 use servq_store::{
@@ -385,6 +386,7 @@ async fn new_entry_id(
         LedgerKind::Medicine => "MD",
         LedgerKind::Membership => "MB",
         LedgerKind::PaidServices => "PS",
+        LedgerKind::LostReports => "LR",
     };
     let day = Timestamp::from_millisecond(now_ms)?
         .to_zoned(zone.clone())
@@ -580,6 +582,7 @@ pub async fn lend(
             refunded: None,
             withheld_reason: String::new(),
             staff: actor.name.clone(),
+            reminded_at: Vec::new(),
         },
         Some(personal),
     );
@@ -1256,6 +1259,28 @@ pub fn ledger_columns(ledger: LedgerKind) -> (&'static [&'static str], &'static 
                 "phone",
             ],
         ),
+        LedgerKind::LostReports => (
+            &[
+                "entry_id",
+                "reported_at",
+                "category",
+                "description",
+                "lost_place",
+                "lost_at",
+                "reporter_name",
+                "phone",
+                "closed_at",
+                "outcome",
+            ],
+            &[
+                "entry_id",
+                "reported_at",
+                "category",
+                "description",
+                "reporter_name",
+                "phone",
+            ],
+        ),
         LedgerKind::PaidServices => (
             &[
                 "entry_id",
@@ -1407,6 +1432,7 @@ fn entry_of_row(cells: &mut Cells<'_>, ledger: LedgerKind) -> Entry {
                     refunded: cells.yuan("deposit_refunded_yuan"),
                     withheld_reason: String::new(),
                     staff: cells.text("staff", false),
+                    reminded_at: Vec::new(),
                 },
                 Some(personal),
             )
@@ -1481,6 +1507,34 @@ fn entry_of_row(cells: &mut Cells<'_>, ledger: LedgerKind) -> Entry {
                     customer_name: cells.text("customer_name", true),
                     phone: cells.text("phone", true),
                     card_no: cells.text("card_no", false),
+                }),
+            )
+        }
+        LedgerKind::LostReports => {
+            let category = cells.get("category").to_lowercase();
+            let outcome = match cells.get("outcome") {
+                text if text.is_empty() => None,
+                _ => cells.named("outcome", ReportOutcome::NAMES, ReportOutcome::parse),
+            };
+            let reported_at = cells.required_time("reported_at");
+            Entry::LostReports(
+                ReportFacts {
+                    category,
+                    colour: String::new(),
+                    brand: String::new(),
+                    description: cells.text("description", true),
+                    lost_place: cells.text("lost_place", false),
+                    lost_at: cells.time("lost_at").unwrap_or(reported_at),
+                    reported_at,
+                    closed_at: cells.time("closed_at"),
+                    outcome,
+                    found_entry: String::new(),
+                    staff: String::new(),
+                },
+                Some(ReportPersonal {
+                    reporter_name: cells.text("reporter_name", true),
+                    phone: cells.text("phone", true),
+                    note: String::new(),
                 }),
             )
         }
@@ -1687,6 +1741,20 @@ pub fn entry_json(stored: &StoredEntry, zone: &TimeZone, now_ms: i64, whole: boo
             "phone": personal.as_ref().map(|p| phone(&p.phone)),
             "card_no": personal.as_ref().map(|p| p.card_no.clone()),
         }),
+        Entry::LostReports(facts, personal) => json!({
+            "category": facts.category,
+            "colour": facts.colour,
+            "brand": facts.brand,
+            "description": facts.description,
+            "lost_place": facts.lost_place,
+            "lost_at": time(Some(facts.lost_at)),
+            "outcome": facts.outcome.map(ReportOutcome::name),
+            "found_entry": facts.found_entry,
+            "staff": facts.staff,
+            "reporter_name": personal.as_ref().map(|p| p.reporter_name.clone()),
+            "phone": personal.as_ref().map(|p| phone(&p.phone)),
+            "note": personal.as_ref().map(|p| p.note.clone()),
+        }),
         Entry::PaidServices(facts, personal) => json!({
             "service": facts.service.name(),
             "amount_yuan": facts.amount.yuan(),
@@ -1715,4 +1783,216 @@ pub async fn purge_job(store: &Store, as_of: Date) -> Result<String> {
         .filter_map(|v| v["purged"].as_i64())
         .sum();
     Ok(format!("{purged} ledger entries anonymised"))
+}
+
+/// `POST /api/v1/ledgers/lost-reports`: a customer reports something lost.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct LostReportRequest {
+    /// One of the found-item categories.
+    pub category: String,
+    /// Colour.
+    #[serde(default)]
+    pub colour: String,
+    /// Brand.
+    #[serde(default)]
+    pub brand: String,
+    /// What it looks like.
+    pub description: String,
+    /// Where it may have been lost.
+    #[serde(default)]
+    pub lost_place: String,
+    /// About when (local time); empty: now.
+    #[serde(default)]
+    pub lost_at: Option<String>,
+    /// Who reports it.
+    pub reporter_name: String,
+    /// Their phone, to call when it turns up.
+    pub phone: String,
+    /// Anything else.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Takes a lost report. Its id.
+pub async fn report_lost(
+    store: &Store,
+    request: &LostReportRequest,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<String, ActionError> {
+    let (_, zone) = crate::centre_zone(store).await?;
+    let mut problems = Problems::default();
+    let lost_at = problems.time("lost_at", request.lost_at.as_deref(), &zone, now_ms);
+    let entry = Entry::LostReports(
+        ReportFacts {
+            category: request.category.trim().to_owned(),
+            colour: problems.optional("colour", &request.colour),
+            brand: problems.optional("brand", &request.brand),
+            description: problems.optional("description", &request.description),
+            lost_place: problems.optional("lost_place", &request.lost_place),
+            lost_at: lost_at.min(now_ms),
+            reported_at: now_ms,
+            closed_at: None,
+            outcome: None,
+            found_entry: String::new(),
+            staff: actor.name.clone(),
+        },
+        Some(ReportPersonal {
+            reporter_name: problems.required("reporter_name", &request.reporter_name),
+            phone: problems.required("phone", &request.phone),
+            note: problems.optional("note", &request.note),
+        }),
+    );
+    problems.check(&entry)?;
+    add_entry(store, &entry, "report", &[], None, actor, now_ms).await
+}
+
+/// `POST /api/v1/ledgers/lost-reports/{id}/close`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct CloseReport {
+    /// `recovered` (they got it back) or `withdrawn`.
+    pub outcome: String,
+    /// The found item it was (its entry id), when the desk had it.
+    #[serde(default)]
+    pub found_entry: String,
+}
+
+/// Ends a lost report.
+pub async fn close_report(
+    store: &Store,
+    entry_id: &str,
+    request: &CloseReport,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Entry, ActionError> {
+    let report = stored(store, LedgerKind::LostReports, entry_id).await?;
+    let Entry::LostReports(mut facts, personal) = report.entry else {
+        return Err(ActionError::NotFound);
+    };
+    if facts.outcome.is_some() {
+        return Err(ActionError::Conflict(facts.status()));
+    }
+    let mut problems = Problems::default();
+    facts.outcome = problems.named("outcome", &request.outcome, ReportOutcome::parse);
+    facts.closed_at = Some(now_ms.max(facts.reported_at));
+    let found_entry = request.found_entry.trim();
+    if !found_entry.is_empty() {
+        if store
+            .ledger_entry(LedgerKind::LostFound, found_entry)
+            .await?
+            .is_none()
+        {
+            problems.0.push(SettingProblem::new(
+                "found_entry",
+                SettingReason::Unknown(found_entry.to_owned()),
+            ));
+        }
+        facts.found_entry = found_entry.to_owned();
+    }
+    let entry = Entry::LostReports(facts, personal);
+    problems.check(&entry)?;
+    let write = change(entry_id, &entry, EntryStatus::Reported, "close");
+    change_entry(store, write, actor, now_ms).await?;
+    Ok(entry)
+}
+
+/// Records that the desk reminded the borrower of an overdue loan (a call, a message).
+pub async fn remind_loan(
+    store: &Store,
+    entry_id: &str,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Entry, ActionError> {
+    let loan = stored(store, LedgerKind::Lending, entry_id).await?;
+    let Entry::Lending(mut facts, personal) = loan.entry else {
+        return Err(ActionError::NotFound);
+    };
+    if facts.returned_at.is_some() {
+        return Err(ActionError::Conflict(facts.status()));
+    }
+    facts.reminded_at.push(now_ms);
+    let entry = Entry::Lending(facts, personal);
+    let write = change(entry_id, &entry, EntryStatus::Lent, "remind");
+    change_entry(store, write, actor, now_ms).await?;
+    Ok(entry)
+}
+
+/// A suggested match between a found item and a lost report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Suggestion {
+    /// The found item.
+    pub found_entry: String,
+    /// The lost report.
+    pub report_entry: String,
+    /// 0–100.
+    pub score: u32,
+}
+
+/// The words of a text for matching: the knowledge base's tokens (jieba words with the centre's
+/// terms, every CJK character, English stems), folded.
+fn words_of(tokenizer: &servq_kb::Tokenizer, text: &str) -> std::collections::BTreeSet<String> {
+    tokenizer
+        .tokens(text)
+        .into_iter()
+        .map(|token| token.text)
+        .collect()
+}
+
+/// Every suggested match between the stored found items and the open lost reports, best
+/// first (at least [`servq_desk::ledger::MATCH_THRESHOLD`]).
+pub async fn suggestions(store: &Store) -> Result<Vec<Suggestion>> {
+    let found = store
+        .ledger_entries(LedgerKind::LostFound, true, 0, 10_000)
+        .await?;
+    let reports = store
+        .ledger_entries(LedgerKind::LostReports, true, 0, 10_000)
+        .await?;
+    if found.is_empty() || reports.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tokenizer = crate::kb::tokenizer(store).await?;
+    let item_words: Vec<_> = found
+        .iter()
+        .filter_map(|item| match &item.entry {
+            Entry::LostFound(facts, _) => Some((
+                item.entry_id.clone(),
+                facts,
+                words_of(
+                    &tokenizer,
+                    &format!("{} {} {}", facts.colour, facts.brand, facts.description),
+                ),
+                words_of(&tokenizer, &facts.found_place),
+            )),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    for report in &reports {
+        let Entry::LostReports(facts, _) = &report.entry else {
+            continue;
+        };
+        let said = words_of(
+            &tokenizer,
+            &format!("{} {} {}", facts.colour, facts.brand, facts.description),
+        );
+        let place = words_of(&tokenizer, &facts.lost_place);
+        for (id, item, words, item_place) in &item_words {
+            if let Some(score) =
+                servq_desk::ledger::match_score(item, words, item_place, facts, &said, &place)
+                && score >= servq_desk::ledger::MATCH_THRESHOLD
+            {
+                out.push(Suggestion {
+                    found_entry: id.clone(),
+                    report_entry: report.entry_id.clone(),
+                    score,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then(a.report_entry.cmp(&b.report_entry))
+    });
+    Ok(out)
 }

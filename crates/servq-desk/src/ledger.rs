@@ -45,16 +45,19 @@ pub enum LedgerKind {
     Membership,
     /// Gift wrapping, fax, copying and the like, paid at the desk.
     PaidServices,
+    /// Customers' reports of things they lost, matched against the found items.
+    LostReports,
 }
 
 impl LedgerKind {
     /// Every ledger, in the order pages and reports list them.
-    pub const ALL: [LedgerKind; 5] = [
+    pub const ALL: [LedgerKind; 6] = [
         LedgerKind::Lending,
         LedgerKind::LostFound,
         LedgerKind::Medicine,
         LedgerKind::Membership,
         LedgerKind::PaidServices,
+        LedgerKind::LostReports,
     ];
 
     /// The stored name, used by the API, the CLI and files.
@@ -65,6 +68,7 @@ impl LedgerKind {
             LedgerKind::Medicine => "medicine",
             LedgerKind::Membership => "membership",
             LedgerKind::PaidServices => "paid_services",
+            LedgerKind::LostReports => "lost_reports",
         }
     }
 
@@ -83,6 +87,7 @@ impl LedgerKind {
             LedgerKind::Medicine => MedicineUse::NAMES,
             LedgerKind::Membership => CardRequest::NAMES,
             LedgerKind::PaidServices => PaidService::NAMES,
+            LedgerKind::LostReports => FOUND_CATEGORIES,
         }
     }
 
@@ -95,6 +100,7 @@ impl LedgerKind {
             LedgerKind::Medicine => &[Used],
             LedgerKind::Membership => &[Requested, Ready, Done],
             LedgerKind::PaidServices => &[Served],
+            LedgerKind::LostReports => &[Reported, Recovered, Withdrawn],
         }
     }
 }
@@ -133,11 +139,17 @@ pub enum EntryStatus {
     Done,
     /// A paid service rendered.
     Served,
+    /// A lost report still looking for its item.
+    Reported,
+    /// The reporter got the item back.
+    Recovered,
+    /// The reporter withdrew the report (found elsewhere, gave up).
+    Withdrawn,
 }
 
 impl EntryStatus {
     /// Every status.
-    pub const ALL: [EntryStatus; 12] = [
+    pub const ALL: [EntryStatus; 15] = [
         EntryStatus::Lent,
         EntryStatus::Returned,
         EntryStatus::Damaged,
@@ -150,6 +162,9 @@ impl EntryStatus {
         EntryStatus::Ready,
         EntryStatus::Done,
         EntryStatus::Served,
+        EntryStatus::Reported,
+        EntryStatus::Recovered,
+        EntryStatus::Withdrawn,
     ];
 
     /// The stored name.
@@ -167,6 +182,9 @@ impl EntryStatus {
             EntryStatus::Ready => "ready",
             EntryStatus::Done => "done",
             EntryStatus::Served => "served",
+            EntryStatus::Reported => "reported",
+            EntryStatus::Recovered => "recovered",
+            EntryStatus::Withdrawn => "withdrawn",
         }
     }
 
@@ -181,7 +199,11 @@ impl EntryStatus {
     pub fn is_open(self) -> bool {
         matches!(
             self,
-            EntryStatus::Lent | EntryStatus::Stored | EntryStatus::Requested | EntryStatus::Ready
+            EntryStatus::Lent
+                | EntryStatus::Stored
+                | EntryStatus::Requested
+                | EntryStatus::Ready
+                | EntryStatus::Reported
         )
     }
 }
@@ -496,6 +518,9 @@ pub struct LoanFacts {
     /// The member of staff who lent it.
     #[serde(default)]
     pub staff: String,
+    /// When the desk reminded the borrower of an overdue item (epoch ms), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reminded_at: Vec<i64>,
 }
 
 /// A borrower's personal data.
@@ -908,6 +933,144 @@ pub struct ServicePersonal {
     pub invoice_title: String,
 }
 
+named_enum!(
+    /// How a lost report ended.
+    ReportOutcome {
+        /// The reporter got the item back.
+        Recovered = "recovered",
+        /// The reporter withdrew it.
+        Withdrawn = "withdrawn",
+    }
+);
+
+/// The facts of a lost report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportFacts {
+    /// One of [`FOUND_CATEGORIES`].
+    pub category: String,
+    /// Colour.
+    #[serde(default)]
+    pub colour: String,
+    /// Brand.
+    #[serde(default)]
+    pub brand: String,
+    /// What it looks like.
+    pub description: String,
+    /// Where it may have been lost.
+    #[serde(default)]
+    pub lost_place: String,
+    /// About when it was lost (epoch ms).
+    pub lost_at: i64,
+    /// When it was reported.
+    pub reported_at: i64,
+    /// When the report ended.
+    pub closed_at: Option<i64>,
+    /// How it ended.
+    pub outcome: Option<ReportOutcome>,
+    /// The found item it turned out to be.
+    #[serde(default)]
+    pub found_entry: String,
+    /// Member of staff who took it.
+    #[serde(default)]
+    pub staff: String,
+}
+
+/// Who reported the loss.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportPersonal {
+    /// Name.
+    pub reporter_name: String,
+    /// Phone (to call when it turns up).
+    pub phone: String,
+    /// Anything else they said.
+    #[serde(default)]
+    pub note: String,
+}
+
+impl ReportFacts {
+    /// Where the report stands.
+    pub fn status(&self) -> EntryStatus {
+        match self.outcome {
+            None => EntryStatus::Reported,
+            Some(ReportOutcome::Recovered) => EntryStatus::Recovered,
+            Some(ReportOutcome::Withdrawn) => EntryStatus::Withdrawn,
+        }
+    }
+
+    /// Every problem.
+    pub fn problems(&self) -> Vec<SettingProblem> {
+        let mut problems = Vec::new();
+        if !FOUND_CATEGORIES.contains(&self.category.as_str()) {
+            problems.push(SettingProblem::new(
+                "category",
+                SettingReason::Unknown(self.category.clone()),
+            ));
+        }
+        if self.description.trim().is_empty() {
+            problems.push(SettingProblem::new("description", SettingReason::Required));
+        }
+        if self.lost_at > self.reported_at {
+            problems.push(coded(
+                "lost_at",
+                "ledger_lost_after_report",
+                Vec::new(),
+                "is after the loss was reported",
+            ));
+        }
+        if self.closed_at.is_some() != self.outcome.is_some() {
+            problems.push(coded(
+                "closed_at",
+                "ledger_report_outcome",
+                Vec::new(),
+                "a closed report needs its outcome (recovered, withdrawn) and the time",
+            ));
+        }
+        problems
+    }
+}
+
+/// The longest a found item is looked for after a loss: items found later are not suggested.
+pub const MATCH_WINDOW_MS: i64 = 60 * 86_400_000;
+
+/// The lowest score (0–100) a suggested match has.
+pub const MATCH_THRESHOLD: u32 = 50;
+
+/// How well a found item answers a lost report, 0–100, or `None` when it cannot be the one
+/// (another category, or found more than a day before the loss or [`MATCH_WINDOW_MS`] after).
+/// The category gives 40, the same colour 15, the place 15 × the share of the report's place
+/// words found in the item's, the description 30 × the Jaccard overlap of their words — the
+/// words come from the caller (the knowledge base's tokenizer: jieba words and every CJK
+/// character, folded), so the rule stays free of a dictionary.
+pub fn match_score(
+    found: &FoundFacts,
+    found_words: &BTreeSet<String>,
+    found_place: &BTreeSet<String>,
+    report: &ReportFacts,
+    report_words: &BTreeSet<String>,
+    report_place: &BTreeSet<String>,
+) -> Option<u32> {
+    if found.category != report.category
+        || found.found_at < report.lost_at - 86_400_000
+        || found.found_at > report.lost_at + MATCH_WINDOW_MS
+    {
+        return None;
+    }
+    let mut score = 40.0;
+    if !found.colour.trim().is_empty() && fold(&found.colour) == fold(&report.colour) {
+        score += 15.0;
+    }
+    if !report_place.is_empty() {
+        let shared = report_place.intersection(found_place).count() as f64;
+        score += 15.0 * shared / report_place.len() as f64;
+    }
+    let union = found_words.union(report_words).count();
+    if union > 0 {
+        let shared = found_words.intersection(report_words).count() as f64;
+        score += 30.0 * shared / union as f64;
+    }
+    Some(score.round() as u32)
+}
+
 /// One entry of any ledger: its facts and, until retention removes it, its personal data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
@@ -921,6 +1084,8 @@ pub enum Entry {
     Membership(CardFacts, Option<CardPersonal>),
     /// A paid service.
     PaidServices(ServiceFacts, Option<ServicePersonal>),
+    /// A lost report.
+    LostReports(ReportFacts, Option<ReportPersonal>),
 }
 
 impl Entry {
@@ -932,6 +1097,7 @@ impl Entry {
             Entry::Medicine(..) => LedgerKind::Medicine,
             Entry::Membership(..) => LedgerKind::Membership,
             Entry::PaidServices(..) => LedgerKind::PaidServices,
+            Entry::LostReports(..) => LedgerKind::LostReports,
         }
     }
 
@@ -943,6 +1109,7 @@ impl Entry {
             Entry::Medicine(facts, _) => facts.use_.name(),
             Entry::Membership(facts, _) => facts.request.name(),
             Entry::PaidServices(facts, _) => facts.service.name(),
+            Entry::LostReports(facts, _) => &facts.category,
         }
     }
 
@@ -954,6 +1121,7 @@ impl Entry {
             Entry::Medicine(..) => EntryStatus::Used,
             Entry::Membership(facts, _) => facts.status(),
             Entry::PaidServices(..) => EntryStatus::Served,
+            Entry::LostReports(facts, _) => facts.status(),
         }
     }
 
@@ -965,6 +1133,7 @@ impl Entry {
             Entry::Medicine(facts, _) => facts.used_at,
             Entry::Membership(facts, _) => facts.requested_at,
             Entry::PaidServices(facts, _) => facts.served_at,
+            Entry::LostReports(facts, _) => facts.reported_at,
         }
     }
 
@@ -976,6 +1145,7 @@ impl Entry {
             Entry::Medicine(facts, _) => Some(facts.used_at),
             Entry::Membership(facts, _) => facts.done_at,
             Entry::PaidServices(facts, _) => Some(facts.served_at),
+            Entry::LostReports(facts, _) => facts.closed_at,
         }
     }
 
@@ -1004,6 +1174,7 @@ impl Entry {
             Entry::Medicine(_, p) => p.is_some(),
             Entry::Membership(_, p) => p.is_some(),
             Entry::PaidServices(_, p) => p.is_some(),
+            Entry::LostReports(_, p) => p.is_some(),
         }
     }
 
@@ -1015,6 +1186,7 @@ impl Entry {
             Entry::Medicine(facts, _) => facts.problems(),
             Entry::Membership(facts, _) => facts.problems(),
             Entry::PaidServices(..) => Vec::new(),
+            Entry::LostReports(facts, _) => facts.problems(),
         }
     }
 
@@ -1026,6 +1198,7 @@ impl Entry {
             Entry::Medicine(f, _) => serde_json::to_string(f),
             Entry::Membership(f, _) => serde_json::to_string(f),
             Entry::PaidServices(f, _) => serde_json::to_string(f),
+            Entry::LostReports(f, _) => serde_json::to_string(f),
         };
         value.unwrap_or_default()
     }
@@ -1038,6 +1211,7 @@ impl Entry {
             Entry::Medicine(_, p) => p.as_ref().map(serde_json::to_string),
             Entry::Membership(_, p) => p.as_ref().map(serde_json::to_string),
             Entry::PaidServices(_, p) => p.as_ref().map(serde_json::to_string),
+            Entry::LostReports(_, p) => p.as_ref().map(serde_json::to_string),
         };
         value.map(Result::unwrap_or_default)
     }
@@ -1069,6 +1243,9 @@ impl Entry {
             LedgerKind::PaidServices => {
                 Entry::PaidServices(serde_json::from_str(facts)?, personal_of(personal)?)
             }
+            LedgerKind::LostReports => {
+                Entry::LostReports(serde_json::from_str(facts)?, personal_of(personal)?)
+            }
         })
     }
 
@@ -1080,6 +1257,7 @@ impl Entry {
             Entry::Medicine(f, _) => Entry::Medicine(f, None),
             Entry::Membership(f, _) => Entry::Membership(f, None),
             Entry::PaidServices(f, _) => Entry::PaidServices(f, None),
+            Entry::LostReports(f, _) => Entry::LostReports(f, None),
         }
     }
 }
@@ -1170,6 +1348,7 @@ mod tests {
             refunded: None,
             withheld_reason: String::new(),
             staff: String::new(),
+            reminded_at: Vec::new(),
         }
     }
 
@@ -1294,5 +1473,81 @@ mod tests {
         }
         assert_eq!(LedgerKind::parse("lost-found"), Some(LedgerKind::LostFound));
         assert_eq!(PaidService::parse("Gift-Wrap"), Some(PaidService::GiftWrap));
+    }
+}
+
+#[cfg(test)]
+mod match_tests {
+    use super::*;
+
+    fn words(list: &[&str]) -> BTreeSet<String> {
+        list.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_found_item_answers_a_report_of_its_category_colour_place_and_words() {
+        let found = FoundFacts {
+            category: "wallet".into(),
+            colour: "黑色".into(),
+            brand: String::new(),
+            description: "黑色男士钱包".into(),
+            hidden_features: Vec::new(),
+            found_place: "美食广场".into(),
+            found_at: 10 * 86_400_000,
+            storage_location: String::new(),
+            claimed_at: None,
+            disposed_at: None,
+            disposal: String::new(),
+            staff: String::new(),
+        };
+        let report = ReportFacts {
+            category: "wallet".into(),
+            colour: "黑".into(),
+            brand: String::new(),
+            description: "男士钱包 黑色".into(),
+            lost_place: "三楼美食广场".into(),
+            lost_at: 9 * 86_400_000,
+            reported_at: 9 * 86_400_000,
+            closed_at: None,
+            outcome: None,
+            found_entry: String::new(),
+            staff: String::new(),
+        };
+        let item_words = words(&["黑色", "男士", "钱包"]);
+        let said = words(&["男士", "钱包", "黑色"]);
+        let place = words(&["美食", "广场"]);
+        let said_place = words(&["三楼", "美食", "广场"]);
+        // category 40, colour differs (黑 vs 黑色), place 2 of 3 words, description all shared
+        assert_eq!(
+            match_score(&found, &item_words, &place, &report, &said, &said_place),
+            Some(80)
+        );
+        let other = ReportFacts {
+            category: "phone".into(),
+            ..report.clone()
+        };
+        assert_eq!(
+            match_score(&found, &item_words, &place, &other, &said, &said_place),
+            None
+        );
+        // found two days before it was lost: not it
+        let later = ReportFacts {
+            lost_at: 12 * 86_400_000,
+            reported_at: 12 * 86_400_000,
+            ..report.clone()
+        };
+        assert_eq!(
+            match_score(&found, &item_words, &place, &later, &said, &said_place),
+            None
+        );
+        assert_eq!(
+            ReportFacts {
+                outcome: Some(ReportOutcome::Recovered),
+                ..report
+            }
+            .problems()[0]
+                .field,
+            "closed_at"
+        );
     }
 }

@@ -15,8 +15,9 @@ use serde_json::{Value, json};
 use servq_app::i18n::Locale;
 use servq_app::i18n::t;
 use servq_app::ledgers::{
-    self as app, ActionError, CardRequestBody, CardStep, ClaimRequest, DisposeRequest,
-    FoundRequest, LendRequest, MedicineRequest, RetentionRules, ReturnRequest, ServiceRequest,
+    self as app, ActionError, CardRequestBody, CardStep, ClaimRequest, CloseReport, DisposeRequest,
+    FoundRequest, LendRequest, LostReportRequest, MedicineRequest, RetentionRules, ReturnRequest,
+    ServiceRequest,
 };
 use servq_core::Permission;
 use servq_desk::ledger::{
@@ -89,6 +90,7 @@ fn page_path(ledger: LedgerKind) -> &'static str {
         LedgerKind::Medicine => "/ledgers/medicine",
         LedgerKind::Membership => "/ledgers/membership",
         LedgerKind::PaidServices => "/ledgers/paid-services",
+        LedgerKind::LostReports => "/ledgers/lost-reports",
     }
 }
 
@@ -213,6 +215,10 @@ ledger_post!(
     request_card, "/api/v1/ledgers/membership", CardRequestBody, Permission::UseLedgers, LedgerKind::Membership, app::request_card
 );
 ledger_post!(
+    /// `POST /api/v1/ledgers/lost-reports`: a customer reports something lost.
+    report_lost, "/api/v1/ledgers/lost-reports", LostReportRequest, Permission::UseLedgers, LedgerKind::LostReports, app::report_lost
+);
+ledger_post!(
     /// `POST /api/v1/ledgers/paid-services`: a paid service.
     record_service, "/api/v1/ledgers/paid-services", ServiceRequest, Permission::UseLedgers, LedgerKind::PaidServices, app::record_service
 );
@@ -273,9 +279,111 @@ ledger_step!(
     dispose_found, "/api/v1/ledgers/lost-found/{id}/dispose", DisposeRequest, app::dispose_found
 );
 ledger_step!(
+    /// `POST /api/v1/ledgers/lost-reports/{id}/close`: the reporter got it back (from the found
+    /// item named) or withdrew the report.
+    close_report, "/api/v1/ledgers/lost-reports/{id}/close", CloseReport, app::close_report
+);
+ledger_step!(
     /// `POST /api/v1/ledgers/membership/{id}/step`: a card request ready, then handed over.
     card_step, "/api/v1/ledgers/membership/{id}/step", CardStep, app::card_step
 );
+
+/// `POST /api/v1/ledgers/lending/{id}/remind`: the desk reminded the borrower (a call, a
+/// message); the loan keeps when.
+#[utoipa::path(post, path = "/api/v1/ledgers/lending/{id}/remind", tag = "ledgers",
+    params(("id" = String, Path, description = "Entry id")),
+    responses((status = 200, description = "The loan", body = Object),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn remind_loan(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::UseLedgers)?;
+    user.check_csrf_header(&headers)?;
+    let now = servq_app::now_ms();
+    let entry = app::remind_loan(&state.store, &id, &user.actor(), now)
+        .await
+        .map_err(|e| action_problem(user.locale, e))?;
+    let (_, zone) = state.centre_zone().await?;
+    let stored = StoredEntry {
+        entry_id: id,
+        entry,
+        anonymised_at: None,
+        created_by: String::new(),
+        updated_at: now,
+    };
+    Ok(Json(app::entry_json(&stored, &zone, now, true)))
+}
+
+/// `GET /api/v1/ledgers/matches`: found items that may be what an open lost report is about.
+#[utoipa::path(get, path = "/api/v1/ledgers/matches", tag = "ledgers",
+    responses((status = 200, description = "matches: [{found_entry, report_entry, score}], best first", body = Object),
+        (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json")))]
+pub(crate) async fn matches(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, Problem> {
+    user.require(Permission::UseLedgers)?;
+    let found = app::suggestions(&state.store)
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(json!({ "matches": found })))
+}
+
+/// A suggested match as the pages show it: (link, what, who, score) of the other side.
+pub(crate) struct MatchRow {
+    link: String,
+    what: String,
+    who: String,
+    score: u32,
+}
+
+/// The suggestions that touch `entry_id` (a found item or a lost report), the other side shown.
+async fn matches_of(
+    state: &AppState,
+    locale: Locale,
+    zone: &TimeZone,
+    ledger: LedgerKind,
+    entry_id: &str,
+) -> Result<Vec<MatchRow>, Problem> {
+    let now = servq_app::now_ms();
+    let mut rows = Vec::new();
+    for suggestion in app::suggestions(&state.store)
+        .await
+        .map_err(Problem::internal)?
+    {
+        let (other_ledger, other) = match ledger {
+            LedgerKind::LostFound if suggestion.found_entry == entry_id => {
+                (LedgerKind::LostReports, suggestion.report_entry)
+            }
+            LedgerKind::LostReports if suggestion.report_entry == entry_id => {
+                (LedgerKind::LostFound, suggestion.found_entry)
+            }
+            _ => continue,
+        };
+        if let Some(stored) = state
+            .store
+            .ledger_entry(other_ledger, &other)
+            .await
+            .map_err(Problem::internal)?
+        {
+            let row = entry_row(locale, zone, now, &stored);
+            rows.push(MatchRow {
+                link: row.link,
+                what: format!("{} {}", row.kind, row.what),
+                who: row.who,
+                score: suggestion.score,
+            });
+        }
+    }
+    Ok(rows)
+}
 
 /// `GET /api/v1/ledgers/summary` and the CLI's `--from`/`--to`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -632,6 +740,17 @@ pub(crate) struct EntryRow {
     anonymised: bool,
 }
 
+/// The catalogue prefix of a ledger's types (`ledger.item_umbrella`, `ledger.category_wallet` …).
+fn type_prefix(ledger: LedgerKind) -> &'static str {
+    match ledger {
+        LedgerKind::Lending => "item",
+        LedgerKind::LostFound | LedgerKind::LostReports => "category",
+        LedgerKind::Medicine => "use",
+        LedgerKind::Membership => "request",
+        LedgerKind::PaidServices => "service",
+    }
+}
+
 fn label(locale: Locale, prefix: &str, name: &str) -> String {
     t(locale, &format!("ledger.{prefix}_{name}"))
 }
@@ -640,13 +759,7 @@ fn entry_row(locale: Locale, zone: &TimeZone, now: i64, stored: &StoredEntry) ->
     let entry = &stored.entry;
     let ledger = entry.ledger();
     let status = entry.status();
-    let type_prefix = match ledger {
-        LedgerKind::Lending => "item",
-        LedgerKind::LostFound => "category",
-        LedgerKind::Medicine => "use",
-        LedgerKind::Membership => "request",
-        LedgerKind::PaidServices => "service",
-    };
+    let type_prefix = type_prefix(ledger);
     let person = |name: &str, phone: &str| {
         let phone = mask_phone(phone);
         match (name.is_empty(), phone.is_empty()) {
@@ -704,6 +817,25 @@ fn entry_row(locale: Locale, zone: &TimeZone, now: i64, stored: &StoredEntry) ->
                 .as_ref()
                 .map(|p| p.card_no.clone())
                 .unwrap_or_default(),
+            String::new(),
+            String::new(),
+            false,
+        ),
+        Entry::LostReports(facts, personal) => (
+            personal
+                .as_ref()
+                .map(|p| person(&p.reporter_name, &p.phone))
+                .unwrap_or_default(),
+            [
+                facts.colour.as_str(),
+                &facts.brand,
+                &facts.description,
+                &facts.lost_place,
+            ]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · "),
             String::new(),
             String::new(),
             false,
@@ -823,6 +955,9 @@ pub(crate) async fn home(
     let cards = open(LedgerKind::Membership)
         .await
         .map_err(Problem::internal)?;
+    let reports = open(LedgerKind::LostReports)
+        .await
+        .map_err(Problem::internal)?;
     let overdue: Vec<EntryRow> = loans
         .iter()
         .map(|loan| entry_row(locale, &zone, now, loan))
@@ -893,6 +1028,7 @@ pub(crate) async fn home(
         for (ledger, id, count) in [
             (LedgerKind::Lending, "desk-lending", loans.len()),
             (LedgerKind::LostFound, "desk-lost-found", stored.len()),
+            (LedgerKind::LostReports, "desk-lost-reports", reports.len()),
             (LedgerKind::Medicine, "desk-medicine", 0),
             (LedgerKind::Membership, "desk-membership", cards.len()),
             (LedgerKind::PaidServices, "desk-paid-services", 0),
@@ -936,13 +1072,7 @@ pub(crate) async fn home(
                     })
                     .unwrap_or_default()
             };
-            let type_prefix = match ledger {
-                LedgerKind::Lending => "item",
-                LedgerKind::LostFound => "category",
-                LedgerKind::Medicine => "use",
-                LedgerKind::Membership => "request",
-                LedgerKind::PaidServices => "service",
-            };
+            let type_prefix = type_prefix(ledger);
             DaySection {
                 ledger: label(locale, "ledger", ledger.name()),
                 entries: part["entries"].as_i64().unwrap_or(0),
@@ -1004,6 +1134,8 @@ pub(crate) struct BookPage {
     warnings: Vec<String>,
     now_local: String,
     default_deposit: String,
+    /// Lost and found: suggested matches (found item, report, score).
+    suggestions: Vec<(EntryRow, EntryRow, u32)>,
 }
 
 /// The kinds of ID a desk asks for.
@@ -1091,6 +1223,26 @@ pub(crate) async fn book(
     } else {
         (Vec::new(), Vec::new())
     };
+    let mut suggestions = Vec::new();
+    if matches!(ledger, LedgerKind::LostFound | LedgerKind::LostReports) {
+        for suggestion in app::suggestions(store).await.map_err(Problem::internal)? {
+            let found = store
+                .ledger_entry(LedgerKind::LostFound, &suggestion.found_entry)
+                .await
+                .map_err(Problem::internal)?;
+            let report = store
+                .ledger_entry(LedgerKind::LostReports, &suggestion.report_entry)
+                .await
+                .map_err(Problem::internal)?;
+            if let (Some(found), Some(report)) = (found, report) {
+                suggestions.push((
+                    entry_row(locale, &zone, now, &found),
+                    entry_row(locale, &zone, now, &report),
+                    suggestion.score,
+                ));
+            }
+        }
+    }
     let now_local = Timestamp::from_millisecond(now)
         .map(|at| {
             at.to_zoned(zone.clone())
@@ -1120,6 +1272,7 @@ pub(crate) async fn book(
         warnings,
         now_local,
         default_deposit: "50.00".to_owned(),
+        suggestions,
     };
     Ok(render(&page)?.into_response())
 }
@@ -1145,6 +1298,8 @@ pub(crate) struct EntryPage {
     conditions: Vec<(String, String)>,
     id_types: Vec<(String, String)>,
     deposit: String,
+    /// Found item ↔ lost report suggestions touching this entry.
+    matches: Vec<MatchRow>,
 }
 
 /// `GET /ledgers/{ledger}/{id}`.
@@ -1166,7 +1321,8 @@ pub(crate) async fn entry_page(
     let facts = entry_facts(locale, &zone, &stored);
     let status = stored.entry.status();
     let actions: Vec<&'static str> = match (ledger, status) {
-        (LedgerKind::Lending, EntryStatus::Lent) => vec!["return"],
+        (LedgerKind::Lending, EntryStatus::Lent) => vec!["return", "remind"],
+        (LedgerKind::LostReports, EntryStatus::Reported) => vec!["close"],
         (LedgerKind::LostFound, EntryStatus::Stored) => vec!["claim", "dispose"],
         (LedgerKind::Membership, EntryStatus::Requested) => vec!["ready", "done"],
         (LedgerKind::Membership, EntryStatus::Ready) => vec!["done"],
@@ -1189,6 +1345,11 @@ pub(crate) async fn entry_page(
         Entry::Lending(facts, _) => facts.deposit.yuan(),
         _ => String::new(),
     };
+    let matches = if status.is_open() {
+        matches_of(&state, locale, &zone, ledger, &id).await?
+    } else {
+        Vec::new()
+    };
     let page = EntryPage {
         i18n: Text::new(locale),
         title: format!("{} {}", label(locale, "ledger", ledger.name()), id),
@@ -1205,6 +1366,7 @@ pub(crate) async fn entry_page(
         conditions: options(locale, "condition", ReturnCondition::NAMES),
         id_types: options(locale, "id", ID_TYPES),
         deposit,
+        matches,
     };
     Ok(render(&page)?.into_response())
 }
@@ -1268,6 +1430,14 @@ fn entry_facts(locale: Locale, zone: &TimeZone, stored: &StoredEntry) -> Vec<(St
                 push("withheld", format!("¥{}", totals.withheld.yuan()));
                 push("reason", f.withheld_reason.clone());
             }
+            if let Some(last) = f.reminded_at.last() {
+                push(
+                    "reminded",
+                    t(locale, "ledger.reminded")
+                        .replace("{count}", &f.reminded_at.len().to_string())
+                        .replace("{at}", &at(Some(*last))),
+                );
+            }
             push("staff", f.staff.clone());
         }
         Entry::LostFound(f, p) => {
@@ -1320,6 +1490,26 @@ fn entry_facts(locale: Locale, zone: &TimeZone, stored: &StoredEntry) -> Vec<(St
             }
             push("ready_at", at(f.ready_at));
             push("done_at", at(f.done_at));
+            push("staff", f.staff.clone());
+        }
+        Entry::LostReports(f, p) => {
+            push("category", label(locale, "category", &f.category));
+            push("colour", f.colour.clone());
+            push("brand", f.brand.clone());
+            push("description", f.description.clone());
+            push("lost_place", f.lost_place.clone());
+            push("lost_at", at(Some(f.lost_at)));
+            push("reported_at", at(Some(f.reported_at)));
+            if let Some(p) = p {
+                push("reporter", p.reporter_name.clone());
+                push("phone", p.phone.clone());
+                push("note", p.note.clone());
+            }
+            push("closed_at", at(f.closed_at));
+            if let Some(outcome) = f.outcome {
+                push("outcome", label(locale, "outcome", outcome.name()));
+            }
+            push("found_entry", f.found_entry.clone());
             push("staff", f.staff.clone());
         }
         Entry::PaidServices(f, p) => {

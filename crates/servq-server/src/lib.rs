@@ -731,6 +731,16 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/api/v1/ledgers/paid-services",
             post(ledgers::record_service),
         ),
+        ("/api/v1/ledgers/lost-reports", post(ledgers::report_lost)),
+        (
+            "/api/v1/ledgers/lost-reports/{id}/close",
+            post(ledgers::close_report),
+        ),
+        (
+            "/api/v1/ledgers/lending/{id}/remind",
+            post(ledgers::remind_loan),
+        ),
+        ("/api/v1/ledgers/matches", get(ledgers::matches)),
         (
             "/api/v1/problems/suggestions",
             get(problem_register::suggestions),

@@ -132,6 +132,7 @@ async fn ledger_files_are_imported_all_or_nothing_and_purged_once() {
                     "medicine": {"entries": 0, "by_type": {}, "by_status": {}},
                     "membership": {"entries": 0, "by_type": {}, "by_status": {}},
                     "paid_services": {"entries": 0, "by_type": {}, "by_status": {}},
+                    "lost_reports": {"entries": 0, "by_type": {}, "by_status": {}},
                 },
                 "deposits": {"taken_yuan": 200.0, "refunded_yuan": 70.0, "withheld_yuan": 30.0},
             })

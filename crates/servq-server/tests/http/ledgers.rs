@@ -55,7 +55,10 @@ async fn the_desk_works_through_the_api() {
         let (status, refused) = desk.post_json(&path, &json!({"condition": "lost"})).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(refused["errors"][0]["field"], "reason");
-        assert_eq!(refused["errors"][0]["message"], "50.00 yuan is kept: say why");
+        assert_eq!(
+            refused["errors"][0]["message"],
+            "50.00 yuan is kept: say why"
+        );
         let (status, back) = desk
             .post_json(
                 &path,
