@@ -710,16 +710,7 @@ impl FoundFacts {
 
     /// Every problem.
     pub fn problems(&self) -> Vec<SettingProblem> {
-        let mut problems = Vec::new();
-        if !FOUND_CATEGORIES.contains(&self.category.as_str()) {
-            problems.push(SettingProblem::new(
-                "category",
-                SettingReason::Unknown(self.category.clone()),
-            ));
-        }
-        if self.description.trim().is_empty() {
-            problems.push(SettingProblem::new("description", SettingReason::Required));
-        }
+        let mut problems = item_problems(&self.category, &self.description);
         if self.found_place.trim().is_empty() {
             problems.push(SettingProblem::new("found_place", SettingReason::Required));
         }
@@ -749,6 +740,22 @@ impl FoundFacts {
         }
         problems
     }
+}
+
+/// The problems of an item's category (one of [`FOUND_CATEGORIES`]) and description (needed),
+/// alike for found items and lost reports.
+fn item_problems(category: &str, description: &str) -> Vec<SettingProblem> {
+    let mut problems = Vec::new();
+    if !FOUND_CATEGORIES.contains(&category) {
+        problems.push(SettingProblem::new(
+            "category",
+            SettingReason::Unknown(category.to_owned()),
+        ));
+    }
+    if description.trim().is_empty() {
+        problems.push(SettingProblem::new("description", SettingReason::Required));
+    }
+    problems
 }
 
 /// Whether a claimant's description names one of the recorded hidden features, not counting
@@ -999,16 +1006,7 @@ impl ReportFacts {
 
     /// Every problem.
     pub fn problems(&self) -> Vec<SettingProblem> {
-        let mut problems = Vec::new();
-        if !FOUND_CATEGORIES.contains(&self.category.as_str()) {
-            problems.push(SettingProblem::new(
-                "category",
-                SettingReason::Unknown(self.category.clone()),
-            ));
-        }
-        if self.description.trim().is_empty() {
-            problems.push(SettingProblem::new("description", SettingReason::Required));
-        }
+        let mut problems = item_problems(&self.category, &self.description);
         if self.lost_at > self.reported_at {
             problems.push(coded(
                 "lost_at",
