@@ -67,11 +67,29 @@ function servqLedgerProblem(form, problem) {
     if (field.name && !field.dataset.field) { field.dataset.field = field.name; }
   });
   form.querySelectorAll('canvas.signature-pad').forEach(function (pad) { pad.dataset.field = pad.dataset.name; });
+  // the summary goes at the top of the form, where the clerk is looking (the page's status line
+  // at the bottom of a phone would cover the button)
+  var summary = form.querySelector('.field-error');
+  if (!summary) {
+    summary = document.createElement('p');
+    summary.className = 'field-error';
+    summary.setAttribute('role', 'alert');
+    form.insertBefore(summary, form.firstChild);
+  }
   servqFieldErrors(form, problem);
-  servqProblem(problem);
-  var first = form.querySelector('[aria-invalid="true"]');
-  if (first) { first.scrollIntoView({block: 'center'}); }
+  if (!summary.textContent) { summary.textContent = problem.message || problem.detail || problem.title || ''; }
+  var first = form.querySelector('[aria-invalid="true"]') || summary;
+  first.scrollIntoView({block: 'center'});
 }
+
+// Typing in a refused field takes its message away: what stays red is what is still wrong.
+document.addEventListener('input', function (event) {
+  var field = event.target;
+  if (!field.closest || !field.closest('form[data-action="ledger"]') || !field.dataset.field) { return; }
+  field.removeAttribute('aria-invalid');
+  var holder = field.closest('label, fieldset, .signature') || field.parentNode;
+  holder.querySelectorAll('.field-msg').forEach(function (note) { note.remove(); });
+});
 
 servqSubmitActions.ledger = function (form) {
   servqLastForm = form;

@@ -108,6 +108,7 @@ pub(crate) struct EntriesQuery {
 #[utoipa::path(get, path = "/api/v1/ledger-entries/{ledger}", tag = "ledgers",
     params(("ledger" = String, Path, description = "lending, lost_found, medicine, membership, paid_services"), EntriesQuery),
     responses((status = 200, description = "entries: [{entry_id, ledger, type, status, opened_at, closed_at, anonymised, …the ledger's fields}]", body = Object),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 404, body = crate::ProblemDocument, content_type = "application/problem+json")))]
@@ -513,6 +514,7 @@ pub(crate) struct PurgeBody {
 /// `POST /api/v1/ledgers/purge`: anonymises the entries past retention (or previews it).
 #[utoipa::path(post, path = "/api/v1/ledgers/purge", tag = "ledgers", request_body = PurgeBody,
     responses((status = 200, description = "{as_of, dry_run, ledgers: {<ledger>: {retention_days, purged, kept}}}", body = app::PurgeReport),
+        (status = 400, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, body = crate::ProblemDocument, content_type = "application/problem+json"),
         (status = 415, body = crate::ProblemDocument, content_type = "application/problem+json"),
@@ -1288,6 +1290,8 @@ pub(crate) struct EntryPage {
     ledger: &'static str,
     back: &'static str,
     back_label: String,
+    /// What the entry is about, short: the type and the item or description.
+    heading: String,
     row: EntryRow,
     /// (label, value) of everything recorded.
     facts: Vec<(String, String)>,
@@ -1356,6 +1360,7 @@ pub(crate) async fn entry_page(
         header: signed_in_header(&user),
         csrf: user.csrf_token().to_owned(),
         ledger: ledger.name(),
+        heading: heading_of(locale, &stored),
         back: page_path(ledger),
         back_label: label(locale, "ledger", ledger.name()),
         row,
@@ -1369,6 +1374,25 @@ pub(crate) async fn entry_page(
         matches,
     };
     Ok(render(&page)?.into_response())
+}
+
+/// An entry's heading: its type and what it is (the item's code, the description, the
+/// medicine), short enough for a phone.
+fn heading_of(locale: Locale, stored: &StoredEntry) -> String {
+    let entry = &stored.entry;
+    let what = match entry {
+        Entry::Lending(f, _) => f.item_code.clone(),
+        Entry::LostFound(f, _) => f.description.clone(),
+        Entry::LostReports(f, _) => f.description.clone(),
+        Entry::Medicine(f, _) => format!("{} × {}", f.medicine, f.quantity),
+        Entry::Membership(_, _) | Entry::PaidServices(_, _) => String::new(),
+    };
+    format!(
+        "{} {what}",
+        label(locale, type_prefix(entry.ledger()), entry.kind())
+    )
+    .trim()
+    .to_owned()
 }
 
 /// An ID as the desk recorded it: its kind (when known) and its last four characters.
@@ -1441,13 +1465,14 @@ fn entry_facts(locale: Locale, zone: &TimeZone, stored: &StoredEntry) -> Vec<(St
             push("staff", f.staff.clone());
         }
         Entry::LostFound(f, p) => {
+            // where to fetch it from comes first
+            push("storage", f.storage_location.clone());
             push("category", label(locale, "category", &f.category));
             push("colour", f.colour.clone());
             push("brand", f.brand.clone());
             push("description", f.description.clone());
             push("found_place", f.found_place.clone());
             push("found_at", at(Some(f.found_at)));
-            push("storage", f.storage_location.clone());
             push(
                 "hidden_features",
                 t(locale, "ledger.hidden_count")
@@ -1542,6 +1567,7 @@ pub(crate) struct ReceiptPage {
     number: String,
     lines: Vec<(String, String)>,
     signature: Option<String>,
+    sign_here: bool,
     note: String,
     printed: String,
     back: String,
@@ -1575,16 +1601,34 @@ pub(crate) async fn receipt(
     if stored.anonymised_at.is_some() {
         return Err(Problem::not_found(locale));
     }
-    let mut lines = entry_facts(locale, &zone, &stored);
-    // a receipt goes home with the customer: their phone masked
+    // a receipt goes home with the customer: their phone masked, and nothing that would help
+    // the next claimant (the hidden features, what the owner said) or names a third person
+    let kept_back: Vec<String> = [
+        "hidden_features",
+        "claimant_description",
+        "finder",
+        "storage",
+    ]
+    .iter()
+    .map(|key| t(locale, &format!("ledger.field_{key}")))
+    .collect();
     let phone_label = t(locale, "ledger.field_phone");
-    for (name, value) in &mut lines {
-        if *name == phone_label {
-            *value = mask_phone(value);
-        }
-    }
+    let lines: Vec<(String, String)> = entry_facts(locale, &zone, &stored)
+        .into_iter()
+        .filter(|(name, _)| !kept_back.contains(name))
+        .map(|(name, value)| {
+            let value = if name == phone_label {
+                mask_phone(&value)
+            } else {
+                value
+            };
+            (name, value)
+        })
+        .collect();
     let signature =
         (ledger == LedgerKind::LostFound).then(|| format!("/ledgers/lost_found/{id}/signature"));
+    // a loan's receipts are signed on paper: the deposit terms, then what was kept
+    let sign_here = ledger == LedgerKind::Lending;
     let centre = servq_app::desk::centre_name(&state.store)
         .await
         .map_err(Problem::internal)?
@@ -1596,6 +1640,7 @@ pub(crate) async fn receipt(
         number: id.clone(),
         lines,
         signature,
+        sign_here,
         note: t(locale, note_key),
         printed: local_time(&zone, Some(servq_app::now_ms())),
         back: format!("{}/{}", page_path(ledger), id),
