@@ -342,8 +342,7 @@ test('a supervisor edits the automated-QA rules in a form; a bad rule is marked 
   await rule.locator('.qa-phrases').fill('不关我的事\n这不归我管');
   // over-talk is judged from a shorter call on
   await page.locator('#qa-over-talk .qa-extra').fill('30');
-  await page.click('#save-rules-form');
-  await page.waitForLoadState('load');
+  await Promise.all([page.waitForEvent('load'), page.click('#save-rules-form')]);
   await page.waitForSelector('#rules-editor .qa-forbidden-rule');
   const stored = run(['qa', 'rules']);
   assert.match(stored, /name = "blame"/);
@@ -463,8 +462,7 @@ test('a supervisor adds a category and is shown every problem of a bad workflow 
   await child.locator('.cat-name_zh_cn').fill('数字人民币钱包');
   await child.locator('.cat-name_zh_tw').fill('數位人民幣錢包');
   await child.locator('.cat-name_en').fill('e-CNY wallet');
-  await page.click('#save-categories-form');
-  await page.waitForLoadState('load');
+  await Promise.all([page.waitForEvent('load'), page.click('#save-categories-form')]);
   await page.waitForSelector('#categories-editor .category-node');
   assert.ok(JSON.parse(await page.inputValue('#categories-json'))[0].children.some((c) => c.id === 'ecny_wallet'));
 
@@ -519,8 +517,7 @@ test('a supervisor edits the scorecard and the business calendar in forms, witho
   await row.locator('.item-id').fill('empathy');
   await row.locator('.item-weight').fill('5');
   await row.locator('.item-scale').selectOption('three_point');
-  await page.click('#save-card-form');
-  await page.waitForLoadState('load');
+  await Promise.all([page.waitForEvent('load'), page.click('#save-card-form')]);
   await page.waitForSelector('#card-editor .card-section');
   const card = await page.evaluate(async () => (await fetch('/api/v1/scorecards/default')).json());
   const empathy = card.sections.flatMap((section) => section.items).find((item) => item.id === 'empathy');
@@ -542,8 +539,7 @@ test('a supervisor edits the scorecard and the business calendar in forms, witho
   await page.click('#save-calendar-form');
   await page.waitForSelector('#calendar-editor .field-error:not(:empty)');
   await page.fill('#cal-week tr[data-day="5"] .cal-hours', '09:00-12:00');
-  await page.click('#save-calendar-form');
-  await page.waitForLoadState('load');
+  await Promise.all([page.waitForEvent('load'), page.click('#save-calendar-form')]);
   await page.waitForSelector('#calendar-editor #cal-grid');
   const config = await page.evaluate(async () => (await fetch('/api/v1/desk/config')).json());
   assert.ok(config.calendar.holidays.includes('2026-03-02'));
@@ -568,8 +564,8 @@ test('a supervisor edits the scorecard and the business calendar in forms, witho
   assert.equal(await page.locator('#tag_rules-editor [data-field="rules.2.condition.csat_at_most"]').getAttribute('aria-invalid'), 'true');
   assert.match(await page.locator('#tag_rules-editor .field-msg').first().textContent(), /应在 1 到 4 之间/);
   await unhappy.locator('.rule-csat_at_most').fill('2');
-  await page.click('#save-tag-rules-form');
-  await page.waitForLoadState('load');
+  // the save reloads the page: wait for that load, not the current page's (already loaded)
+  await Promise.all([page.waitForEvent('load'), page.click('#save-tag-rules-form')]);
   await page.waitForSelector('#tag_rules-editor .tag-rule');
   const saved = await page.evaluate(async () => (await fetch('/api/v1/customer-tag-rules')).json());
   assert.deepEqual(saved.rules[4], { tag: '金卡客户', condition: { kind: 'segment', segment: '金卡' }, enabled: true });
