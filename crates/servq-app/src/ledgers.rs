@@ -157,6 +157,11 @@ pub fn yuan_number(fen: Fen) -> Value {
     json!(fen.0 as f64 / 100.0)
 }
 
+/// A yuan number of the summary's or the reconciliation's JSON as text with two decimals.
+pub fn yuan_text(value: &Value) -> String {
+    format!("{:.2}", value.as_f64().unwrap_or_default())
+}
+
 /// `servq ledger summary` / `GET /api/v1/ledgers/summary`: entries whose first time stamp falls
 /// on `from`..=`to` (centre's zone) by type and status, and their deposit movements.
 pub async fn summary(store: &Store, from: Date, to: Date) -> Result<Value> {
@@ -1939,8 +1944,9 @@ fn words_of(tokenizer: &servq_kb::Tokenizer, text: &str) -> std::collections::BT
 }
 
 /// Every suggested match between the stored found items and the open lost reports, best
-/// first (at least [`servq_desk::ledger::MATCH_THRESHOLD`]).
-pub async fn suggestions(store: &Store) -> Result<Vec<Suggestion>> {
+/// first (at least [`servq_desk::ledger::MATCH_THRESHOLD`]): the found item, the report and the
+/// score, as read for the comparison (pages show both sides without reading them again).
+pub async fn suggested_pairs(store: &Store) -> Result<Vec<(StoredEntry, StoredEntry, u32)>> {
     let found = store
         .ledger_entries(LedgerKind::LostFound, true, 0, 10_000)
         .await?;
@@ -1955,7 +1961,7 @@ pub async fn suggestions(store: &Store) -> Result<Vec<Suggestion>> {
         .iter()
         .filter_map(|item| match &item.entry {
             Entry::LostFound(facts, _) => Some((
-                item.entry_id.clone(),
+                item,
                 facts,
                 words_of(
                     &tokenizer,
@@ -1976,23 +1982,28 @@ pub async fn suggestions(store: &Store) -> Result<Vec<Suggestion>> {
             &format!("{} {} {}", facts.colour, facts.brand, facts.description),
         );
         let place = words_of(&tokenizer, &facts.lost_place);
-        for (id, item, words, item_place) in &item_words {
+        for (item, item_facts, words, item_place) in &item_words {
             if let Some(score) =
-                servq_desk::ledger::match_score(item, words, item_place, facts, &said, &place)
+                servq_desk::ledger::match_score(item_facts, words, item_place, facts, &said, &place)
                 && score >= servq_desk::ledger::MATCH_THRESHOLD
             {
-                out.push(Suggestion {
-                    found_entry: id.clone(),
-                    report_entry: report.entry_id.clone(),
-                    score,
-                });
+                out.push(((*item).clone(), report.clone(), score));
             }
         }
     }
-    out.sort_by(|a, b| {
-        b.score
-            .cmp(&a.score)
-            .then(a.report_entry.cmp(&b.report_entry))
-    });
+    out.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.entry_id.cmp(&b.1.entry_id)));
     Ok(out)
+}
+
+/// [`suggested_pairs`] by entry id, for the API.
+pub async fn suggestions(store: &Store) -> Result<Vec<Suggestion>> {
+    Ok(suggested_pairs(store)
+        .await?
+        .into_iter()
+        .map(|(found, report, score)| Suggestion {
+            found_entry: found.entry_id,
+            report_entry: report.entry_id,
+            score,
+        })
+        .collect())
 }

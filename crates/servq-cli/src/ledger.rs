@@ -5,7 +5,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result};
 use jiff::civil::Date;
-use servq_app::ledgers;
+use servq_app::ledgers::{self, yuan_text as yuan};
 use servq_desk::ledger::LedgerKind;
 
 use crate::config::Config;
@@ -67,11 +67,6 @@ pub enum LedgerCommand {
         #[arg(long, default_value_t = 30)]
         days: i64,
     },
-}
-
-/// A yuan amount of the JSON (a number) with two decimals.
-fn yuan(value: &serde_json::Value) -> String {
-    format!("{:.2}", value.as_f64().unwrap_or_default())
 }
 
 fn check_format(format: &str) -> Result<()> {

@@ -470,6 +470,13 @@ impl DepositTotals {
         slot.0 += amount.0;
     }
 
+    /// Adds another loan's totals.
+    pub fn merge(&mut self, other: DepositTotals) {
+        self.taken.0 += other.taken.0;
+        self.refunded.0 += other.refunded.0;
+        self.withheld.0 += other.withheld.0;
+    }
+
     /// The movements that take `self` (what the ledger holds for a loan) to `wanted`: one per
     /// movement that differs, with the difference (negative for a correction downwards).
     pub fn movements_to(self, wanted: DepositTotals) -> Vec<(DepositMovement, Fen)> {

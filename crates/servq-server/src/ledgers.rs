@@ -355,33 +355,22 @@ async fn matches_of(
 ) -> Result<Vec<MatchRow>, Problem> {
     let now = servq_app::now_ms();
     let mut rows = Vec::new();
-    for suggestion in app::suggestions(&state.store)
+    for (found, report, score) in app::suggested_pairs(&state.store)
         .await
         .map_err(Problem::internal)?
     {
-        let (other_ledger, other) = match ledger {
-            LedgerKind::LostFound if suggestion.found_entry == entry_id => {
-                (LedgerKind::LostReports, suggestion.report_entry)
-            }
-            LedgerKind::LostReports if suggestion.report_entry == entry_id => {
-                (LedgerKind::LostFound, suggestion.found_entry)
-            }
+        let other = match ledger {
+            LedgerKind::LostFound if found.entry_id == entry_id => report,
+            LedgerKind::LostReports if report.entry_id == entry_id => found,
             _ => continue,
         };
-        if let Some(stored) = state
-            .store
-            .ledger_entry(other_ledger, &other)
-            .await
-            .map_err(Problem::internal)?
-        {
-            let row = entry_row(locale, zone, now, &stored);
-            rows.push(MatchRow {
-                link: row.link,
-                what: format!("{} {}", row.kind, row.what),
-                who: row.who,
-                score: suggestion.score,
-            });
-        }
+        let row = entry_row(locale, zone, now, &other);
+        rows.push(MatchRow {
+            link: row.link,
+            what: format!("{} {}", row.kind, row.what),
+            who: row.who,
+            score,
+        });
     }
     Ok(rows)
 }
@@ -971,7 +960,7 @@ pub(crate) async fn home(
     } else {
         0
     };
-    let yuan = |value: &Value| format!("{:.2}", value.as_f64().unwrap_or_default());
+    let yuan = app::yuan_text;
     let balanced = reconciliation["balanced"] == Value::Bool(true);
     let tiles = vec![
         Tile {
@@ -1227,22 +1216,15 @@ pub(crate) async fn book(
     };
     let mut suggestions = Vec::new();
     if matches!(ledger, LedgerKind::LostFound | LedgerKind::LostReports) {
-        for suggestion in app::suggestions(store).await.map_err(Problem::internal)? {
-            let found = store
-                .ledger_entry(LedgerKind::LostFound, &suggestion.found_entry)
-                .await
-                .map_err(Problem::internal)?;
-            let report = store
-                .ledger_entry(LedgerKind::LostReports, &suggestion.report_entry)
-                .await
-                .map_err(Problem::internal)?;
-            if let (Some(found), Some(report)) = (found, report) {
-                suggestions.push((
-                    entry_row(locale, &zone, now, &found),
-                    entry_row(locale, &zone, now, &report),
-                    suggestion.score,
-                ));
-            }
+        for (found, report, score) in app::suggested_pairs(store)
+            .await
+            .map_err(Problem::internal)?
+        {
+            suggestions.push((
+                entry_row(locale, &zone, now, &found),
+                entry_row(locale, &zone, now, &report),
+                score,
+            ));
         }
     }
     let now_local = Timestamp::from_millisecond(now)

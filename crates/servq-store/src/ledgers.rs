@@ -640,14 +640,7 @@ impl Store {
         .await?;
         let mut reconciliation = Reconciliation::default();
         for totals in held.values() {
-            for movement in DepositMovement::ALL {
-                let amount = match movement {
-                    DepositMovement::Taken => totals.taken,
-                    DepositMovement::Refunded => totals.refunded,
-                    DepositMovement::Withheld => totals.withheld,
-                };
-                reconciliation.totals.add(movement, amount);
-            }
+            reconciliation.totals.merge(*totals);
         }
         for row in &loans {
             let loan = entry_of(row)?;
