@@ -87,11 +87,14 @@ pub enum Job {
     DataRetention,
     /// Each night, desk ledger entries past their ledger's retention are anonymised.
     LedgerPurge,
+    /// Each morning, the owners of risks due for review and of drills coming (30 days ahead),
+    /// today or overdue are told.
+    RiskReminders,
 }
 
 impl Job {
     /// Every job, in the order `servq jobs list` shows them.
-    pub const ALL: [Job; 15] = [
+    pub const ALL: [Job; 16] = [
         Job::Escalation,
         Job::SurveyDispatch,
         Job::OutboxDelivery,
@@ -107,6 +110,7 @@ impl Job {
         Job::EmailPoll,
         Job::DataRetention,
         Job::LedgerPurge,
+        Job::RiskReminders,
     ];
 
     /// The job's name (`servq jobs run NAME`, `job_runs.job`).
@@ -127,6 +131,7 @@ impl Job {
             Job::EmailPoll => "email-poll",
             Job::DataRetention => "data-retention",
             Job::LedgerPurge => "ledger-purge",
+            Job::RiskReminders => "risk-reminders",
         }
     }
 
@@ -165,6 +170,9 @@ impl Job {
             }
             Job::LedgerPurge => {
                 "anonymises desk ledger entries past their ledger's retention (counts stay)"
+            }
+            Job::RiskReminders => {
+                "tells owners of risk reviews (7 days ahead) and drills (30 days ahead) due, today, overdue"
             }
             Job::EmailPoll => {
                 "reads new mail in the IMAP mailboxes (--imap): new tickets, replies threaded"
@@ -224,6 +232,10 @@ impl Job {
             // the purge is idempotent and measured from the day: one catch-up does it all
             Job::LedgerPurge => Schedule::Cron {
                 pattern: "55 2 * * *",
+                catch_up: 1,
+            },
+            Job::RiskReminders => Schedule::Cron {
+                pattern: "0 8 * * *",
                 catch_up: 1,
             },
             Job::CustomerTags => Schedule::Cron {
@@ -483,6 +495,13 @@ pub async fn run_once(context: &JobContext, job: Job, now: Timestamp) -> Result<
         Job::LedgerPurge => {
             let (_, zone) = crate::centre_zone(store).await?;
             crate::ledgers::purge_job(store, now.to_zoned(zone).date()).await?
+        }
+        Job::RiskReminders => {
+            let (_, zone) = crate::centre_zone(store).await?;
+            let left = crate::risks::remind(store, now.to_zoned(zone).date()).await?;
+            // the owners hear of it now, not at the next notification pass
+            crate::notifications::pass(store, now_ms()).await?;
+            format!("{left} reminders")
         }
         Job::EmailPoll => {
             let (pass, failed) =

@@ -40,6 +40,7 @@ pub mod ratings;
 pub mod replies;
 pub mod report;
 pub mod review;
+pub mod risks;
 pub mod roster;
 pub mod staffing;
 pub mod surveys;

@@ -46,11 +46,15 @@ pub enum NotificationKind {
     ProblemReopened,
     /// A course was assigned to me.
     CourseAssigned,
+    /// A drill of a plan I own is 30 days away, today, or overdue (weekly).
+    DrillReminder,
+    /// A risk I own is due for review in 7 days, today, or overdue (weekly).
+    RiskReview,
 }
 
 impl NotificationKind {
     /// Every kind, in the order the preferences show them.
-    pub const ALL: [NotificationKind; 13] = [
+    pub const ALL: [NotificationKind; 15] = [
         NotificationKind::EvaluationNew,
         NotificationKind::EvaluationDisputed,
         NotificationKind::EvaluationRereviewed,
@@ -64,6 +68,8 @@ impl NotificationKind {
         NotificationKind::TaskComment,
         NotificationKind::ProblemReopened,
         NotificationKind::CourseAssigned,
+        NotificationKind::DrillReminder,
+        NotificationKind::RiskReview,
     ];
 
     /// The stored name.
@@ -82,6 +88,8 @@ impl NotificationKind {
             NotificationKind::TaskComment => "task_comment",
             NotificationKind::ProblemReopened => "problem_reopened",
             NotificationKind::CourseAssigned => "course_assigned",
+            NotificationKind::DrillReminder => "drill_reminder",
+            NotificationKind::RiskReview => "risk_review",
         }
     }
 
@@ -105,6 +113,8 @@ impl NotificationKind {
             | NotificationKind::TaskComment => format!("/tasks#task-{segment}"),
             NotificationKind::ProblemReopened => format!("/problems/{segment}"),
             NotificationKind::CourseAssigned => format!("/training/{segment}"),
+            NotificationKind::DrillReminder => format!("/risks/drills/{segment}"),
+            NotificationKind::RiskReview => format!("/risks/{segment}"),
             _ => format!("/tickets/{segment}"),
         }
     }
@@ -122,6 +132,7 @@ pub fn text(locale: Locale, kind: &str, detail: &str) -> String {
                 ("metric", Some(metric)) => t(locale, &format!("tickets.sla_{metric}")),
                 ("rule", Some(rule)) => t(locale, &format!("targets.rule_{rule}")),
                 ("scope", Some(scope)) => t(locale, &format!("targets.scope_{scope}")),
+                ("when", Some(when)) => t(locale, &format!("risks.reminder_{when}")),
                 (_, Some(text)) => text.to_owned(),
                 _ => value.to_string(),
             };
@@ -292,6 +303,45 @@ async fn recipients<'a>(
                 .iter()
                 .filter(|u| u.username == *told && u.username != event.metric)
                 .map(|user| (user, NotificationKind::ProblemReopened, values.clone()))
+                .collect()
+        }
+        NotificationSource::Audit if event.what.starts_with("drill_") => {
+            let Some(drill) = (match event.subject_id.parse::<i64>() {
+                Ok(id) => store.drill(id).await?,
+                Err(_) => None,
+            }) else {
+                return Ok(Vec::new());
+            };
+            let Some(plan) = store.plan(drill.plan_id).await? else {
+                return Ok(Vec::new());
+            };
+            let values = json!({
+                "plan": plan.title,
+                "day": drill.scheduled_on,
+                "when": event.what.trim_start_matches("drill_"),
+            });
+            users
+                .iter()
+                .filter(|u| u.username == plan.owner)
+                .map(|user| (user, NotificationKind::DrillReminder, values.clone()))
+                .collect()
+        }
+        NotificationSource::Audit if event.what.starts_with("review_") => {
+            let Some(risk) = (match event.subject_id.parse::<i64>() {
+                Ok(id) => store.risk(id).await?,
+                Err(_) => None,
+            }) else {
+                return Ok(Vec::new());
+            };
+            let values = json!({
+                "title": risk.title,
+                "day": risk.review_on,
+                "when": event.what.trim_start_matches("review_"),
+            });
+            users
+                .iter()
+                .filter(|u| u.username == risk.owner)
+                .map(|user| (user, NotificationKind::RiskReview, values.clone()))
                 .collect()
         }
         NotificationSource::Audit

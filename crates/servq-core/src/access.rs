@@ -124,6 +124,10 @@ pub enum Permission {
     ViewLedgerSummary,
     /// Lendable items, the medicine kit, retention rules and the purge.
     ManageLedgers,
+    /// Read the risk register, the emergency plans and their drills.
+    ViewRisks,
+    /// Record and review risks, write emergency plans, schedule and record drills.
+    ManageRisks,
 }
 
 use Role::{Admin, Agent, Analyst, DeskStaff, QaInspector, Supervisor};
@@ -173,6 +177,11 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
         &[DeskStaff, Supervisor, Analyst, Admin],
     ),
     (Permission::ManageLedgers, &[Supervisor, Admin]),
+    (
+        Permission::ViewRisks,
+        &[Supervisor, QaInspector, Analyst, Admin],
+    ),
+    (Permission::ManageRisks, &[Supervisor, Admin]),
 ];
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod ids;
 mod natural;
 mod problem;
 mod rating;
+mod risk_register;
 mod setting;
 mod survey;
 mod time;
@@ -43,6 +44,11 @@ pub use problem::{
 pub use rating::{
     MAX_RATING_COMMENT_CHARS, RATING_COLUMNS, RATING_DIMENSIONS, RATING_REQUIRED, RaterFacts,
     RaterRefusal, RatingRecord, RatingSource, check_rater,
+};
+pub use risk_register::{
+    DRILL_AHEAD_DAYS, DrillStatus, HeatMap, MAX_RATING, MAX_RECOVERY_HOURS, MAX_STEP_MINUTES,
+    OVERDUE_EVERY_DAYS, PlanPhase, PlanStep, REVIEW_AHEAD_DAYS, Reminder, RiskCategory, RiskLevel,
+    RiskStatus, RiskTreatment, check_plan, rating, reminder, risk_score, time_to_recovery,
 };
 pub use setting::{SettingProblem, SettingReason, is_identifier};
 pub use survey::{

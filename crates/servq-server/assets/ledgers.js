@@ -1,8 +1,12 @@
-// The desk ledgers' forms (served as /assets/ledgers.js; docs/ledgers.md): a form marked
-// data-action="ledger" is sent as JSON to its data-url — checkboxes as true/false, a textarea
-// marked data-lines as a list of its non-empty lines, number inputs as numbers, a photo input
-// as a JPEG data URL (large phone photos scaled down first), a signature pad as a PNG data URL —
-// and on success the page goes to data-next with {id} replaced by the new entry's id (or reloads).
+// The desk ledgers' and the risk register's forms (served as /assets/ledgers.js; docs/ledgers.md,
+// docs/risks.md): a form marked data-action="ledger" (or "json-form") is sent as JSON to its
+// data-url — checkboxes as true/false (those marked data-each as the list of the checked ones'
+// values), a textarea marked data-lines as a list of its non-empty lines, number inputs and fields
+// marked data-number as numbers, a photo input as a JPEG data URL (large phone photos scaled down
+// first), a signature pad as a PNG data URL, a container marked data-rows="NAME" as a list of one
+// object per .form-row child (its fields named by data-key), a container marked
+// data-items="NAME" as the list of its [data-item] fields' values — and on success the page goes to
+// data-next with {id} replaced by the new entry's id (or reloads).
 // Signature pads are canvases of class signature-pad drawn with a finger, pen or mouse. Needs
 // editors.js (servqFieldErrors) loaded before it.
 
@@ -37,8 +41,13 @@ function servqLedgerBody(form) {
   var waits = [];
   Array.prototype.forEach.call(form.elements, function (field) {
     if (!field.name || field.disabled) { return; }
+    if (field.type === 'checkbox' && field.dataset.each !== undefined) {
+      body[field.name] = body[field.name] || [];
+      if (field.checked) { body[field.name].push(servqFormValue(field)); }
+      return;
+    }
     if (field.type === 'checkbox') { body[field.name] = field.checked; return; }
-    if (field.type === 'radio') { if (field.checked) { body[field.name] = field.value; } return; }
+    if (field.type === 'radio') { if (field.checked) { body[field.name] = servqFormValue(field); } return; }
     if (field.type === 'file') {
       if (field.files.length) {
         waits.push(servqPhotoData(field.files[0]).then(function (data) { body[field.name] = data; }));
@@ -50,13 +59,41 @@ function servqLedgerBody(form) {
         .filter(function (line) { return line !== ''; });
       return;
     }
-    if (field.type === 'number') { body[field.name] = field.value === '' ? null : Number(field.value); return; }
-    body[field.name] = field.value;
+    body[field.name] = servqFormValue(field);
+  });
+  form.querySelectorAll('[data-items]').forEach(function (list) {
+    var name = list.dataset.items;
+    body[name] = [];
+    list.querySelectorAll('[data-item]').forEach(function (field, index) {
+      field.dataset.field = name + '.' + index;
+      body[name].push(servqFormValue(field));
+    });
+  });
+  form.querySelectorAll('[data-rows]').forEach(function (rows) {
+    var name = rows.dataset.rows;
+    body[name] = [];
+    rows.querySelectorAll('.form-row').forEach(function (row, index) {
+      var item = {};
+      row.querySelectorAll('[data-key]').forEach(function (field) {
+        // where a refusal of this row's field is shown (e.g. steps.2.role)
+        field.dataset.field = name + '.' + index + '.' + field.dataset.key;
+        item[field.dataset.key] = servqFormValue(field);
+      });
+      body[name].push(item);
+    });
   });
   form.querySelectorAll('canvas.signature-pad').forEach(function (pad) {
     body[pad.dataset.name] = pad.dataset.signed === '1' ? pad.toDataURL('image/png') : '';
   });
   return Promise.all(waits).then(function () { return body; });
+}
+
+// A field's value: a number (null when empty) for number inputs and fields marked data-number.
+function servqFormValue(field) {
+  if (field.type === 'number' || field.dataset.number !== undefined) {
+    return field.value === '' ? null : Number(field.value);
+  }
+  return field.value;
 }
 
 // A refusal shown where a person at the counter looks: each reason right under its field
@@ -85,7 +122,7 @@ function servqLedgerProblem(form, problem) {
 // Typing in a refused field takes its message away: what stays red is what is still wrong.
 document.addEventListener('input', function (event) {
   var field = event.target;
-  if (!field.closest || !field.closest('form[data-action="ledger"]') || !field.dataset.field) { return; }
+  if (!field.closest || !field.closest('form[data-action="ledger"], form[data-action="json-form"]') || !field.dataset.field) { return; }
   field.removeAttribute('aria-invalid');
   var holder = field.closest('label, fieldset, .signature') || field.parentNode;
   holder.querySelectorAll('.field-msg').forEach(function (note) { note.remove(); });
@@ -102,7 +139,7 @@ servqSubmitActions.ledger = function (form) {
     if (!p[0]) { servqLedgerProblem(form, p[1]); return; }
     var next = form.dataset.next;
     if (next) {
-      location.href = next.replace('{id}', encodeURIComponent(p[1].entry_id || ''));
+      location.href = next.replace('{id}', encodeURIComponent(p[1].entry_id || p[1].id || ''));
     } else {
       try { sessionStorage.setItem(SERVQ_SAVED_KEY, '1'); } catch (e) { /* no note then */ }
       location.reload();
@@ -111,6 +148,28 @@ servqSubmitActions.ledger = function (form) {
     if (button) { button.disabled = false; }
     servqSay(error.message, 'error');
   });
+};
+
+servqSubmitActions['json-form'] = servqSubmitActions.ledger;
+
+// A row more in the list data-target names: a copy of its last .form-row, emptied.
+servqClickActions['add-row'] = function (el) {
+  var rows = document.getElementById(el.dataset.target);
+  var all = rows.querySelectorAll('.form-row');
+  var last = all[all.length - 1];
+  var copy = last.cloneNode(true);
+  copy.querySelectorAll('input, textarea').forEach(function (field) { field.value = ''; field.removeAttribute('aria-invalid'); });
+  copy.querySelectorAll('.field-msg').forEach(function (note) { note.remove(); });
+  last.insertAdjacentElement('afterend', copy);
+  var first = copy.querySelector('input, select, textarea');
+  if (first) { first.focus(); }
+};
+
+// Takes a row out of its list (the last one stays, emptied).
+servqClickActions['remove-row'] = function (el) {
+  var row = el.closest('.form-row');
+  if (row.parentNode.querySelectorAll('.form-row').length > 1) { row.remove(); return; }
+  row.querySelectorAll('input, textarea').forEach(function (field) { field.value = ''; });
 };
 
 // Clears the signature pad named by data-target.

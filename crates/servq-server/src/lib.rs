@@ -40,6 +40,7 @@ mod reviews;
 mod search;
 mod surveys;
 mod targets;
+mod risks;
 mod tasks;
 mod training;
 mod transcript;
@@ -472,6 +473,11 @@ pub fn router(state: AppState) -> Router {
         .route("/problems", get(problem_register::page))
         .route("/problems/{id}", get(problem_register::detail))
         .route("/tasks", get(tasks::page))
+        .route("/risks", get(risks::page))
+        .route("/risks/{id}", get(risks::risk_page))
+        .route("/risks/plans/new", get(risks::new_plan_page))
+        .route("/risks/plans/{id}", get(risks::plan_page))
+        .route("/risks/drills/{id}", get(risks::drill_page))
         .route("/ledgers", get(ledgers::home))
         .route("/ledgers/settings", get(ledgers::settings_page))
         .route("/ledgers/{ledger}", get(ledgers::book))
@@ -741,6 +747,31 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             post(ledgers::remind_loan),
         ),
         ("/api/v1/ledgers/matches", get(ledgers::matches)),
+        ("/api/v1/risks", get(risks::list).post(risks::add)),
+        ("/api/v1/risks/{id}", get(risks::show).put(risks::change)),
+        ("/api/v1/risks/{id}/reviews", post(risks::review)),
+        (
+            "/api/v1/emergency-plans",
+            get(risks::plans).post(risks::add_plan),
+        ),
+        (
+            "/api/v1/emergency-plans/{id}",
+            get(risks::show_plan).put(risks::change_plan),
+        ),
+        (
+            "/api/v1/emergency-plans/{id}/drills",
+            post(risks::schedule),
+        ),
+        ("/api/v1/drills", get(risks::drills)),
+        (
+            "/api/v1/drills/{id}",
+            get(risks::show_drill).put(risks::record),
+        ),
+        ("/api/v1/drills/{id}/cancel", post(risks::cancel)),
+        (
+            "/api/v1/drills/{id}/findings/{finding}/problem",
+            post(risks::finding_problem),
+        ),
         (
             "/api/v1/problems/suggestions",
             get(problem_register::suggestions),

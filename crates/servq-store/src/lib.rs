@@ -33,6 +33,7 @@ mod problems;
 mod ratings;
 mod reports;
 mod reviews;
+mod risks;
 mod rollup;
 mod schema;
 mod search;
@@ -96,6 +97,7 @@ pub use reviews::{
     CodingRefused, ReasonGroup, ReviewReason, ReviewStatus, ReviewTask, ReviewTaskPage,
     ReviewTaskQuery,
 };
+pub use risks::{DrillFinding, DrillRun, Drill, EmergencyPlan, Risk, RiskReminder, RiskReview};
 pub use schema::{ColumnSchema, TableSchema};
 pub use search::{ContactHit, CustomerHit, SearchHits, SearchQuery, TicketHit};
 pub use surveys::{

@@ -69,48 +69,22 @@ impl Store {
     /// managers at once) is recorded once: the second gets the first one's id.
     pub async fn add_problem(&self, problem: &Problem, actor: &Actor, now_ms: i64) -> Result<i64> {
         let mut transaction = self.begin_write().await?;
-        // the unique index on source_key makes a second accept of one suggestion a no-op, even
-        // in a transaction that began before the first one committed
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO problems (class, title, description, source, source_key, status, owner, \
-             goal_id, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $9) \
-             ON CONFLICT DO NOTHING RETURNING CAST(id AS BIGINT)",
-        )
-        .bind(problem.class.name())
-        .bind(problem.title.as_str())
-        .bind(problem.description.as_str())
-        .bind(problem.source.as_str())
-        .bind(problem.source_key.as_str())
-        .bind(problem.owner.as_str())
-        .bind(problem.goal_id)
-        .bind(actor.name.as_str())
-        .bind(now_ms)
-        .fetch_optional(&mut *transaction)
-        .await?;
-        let Some(id) = id else {
-            transaction.commit().await?;
-            let existing: i64 =
-                sqlx::query_scalar("SELECT CAST(id AS BIGINT) FROM problems WHERE source_key = $1")
-                    .bind(problem.source_key.as_str())
-                    .fetch_one(&self.pool)
-                    .await?;
-            return Ok(existing);
-        };
-        audit(
-            &mut transaction,
-            actor,
-            now_ms,
-            "create",
-            "problem",
-            &id.to_string(),
-            &serde_json::json!({"class": problem.class.name(), "title": problem.title,
-                "source": problem.source_key})
-            .to_string(),
-        )
-        .await?;
+        let id = insert_problem(&mut transaction, problem, actor, now_ms).await?;
         transaction.commit().await?;
-        Ok(id)
+        match id {
+            Some(id) => Ok(id),
+            None => self.problem_with_source(&problem.source_key).await,
+        }
+    }
+
+    /// The id of the problem recorded from `source_key`.
+    pub(crate) async fn problem_with_source(&self, source_key: &str) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT CAST(id AS BIGINT) FROM problems WHERE source_key = $1")
+                .bind(source_key)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Every problem, open ones first (by status order), newest first within.
@@ -286,4 +260,48 @@ impl Store {
         transaction.commit().await?;
         Ok(())
     }
+}
+
+/// Records `problem` (status open) inside `connection`'s transaction and audits it; its id, or
+/// `None` when a problem from the same `source_key` exists (the unique index on source_key makes
+/// a second accept of one suggestion a no-op, even in a transaction that began before the first
+/// one committed).
+pub(crate) async fn insert_problem(
+    connection: &mut sqlx::AnyConnection,
+    problem: &Problem,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<Option<i64>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO problems (class, title, description, source, source_key, status, owner, \
+         goal_id, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $9) \
+         ON CONFLICT DO NOTHING RETURNING CAST(id AS BIGINT)",
+    )
+    .bind(problem.class.name())
+    .bind(problem.title.as_str())
+    .bind(problem.description.as_str())
+    .bind(problem.source.as_str())
+    .bind(problem.source_key.as_str())
+    .bind(problem.owner.as_str())
+    .bind(problem.goal_id)
+    .bind(actor.name.as_str())
+    .bind(now_ms)
+    .fetch_optional(&mut *connection)
+    .await?;
+    if let Some(id) = id {
+        audit(
+            connection,
+            actor,
+            now_ms,
+            "create",
+            "problem",
+            &id.to_string(),
+            &serde_json::json!({"class": problem.class.name(), "title": problem.title,
+                "source": problem.source_key})
+            .to_string(),
+        )
+        .await?;
+    }
+    Ok(id)
 }

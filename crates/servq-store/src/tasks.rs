@@ -86,31 +86,7 @@ impl Store {
     /// Stores a task; the audit entry (`assign`) tells its owner. Its id.
     pub async fn add_task(&self, task: &Task, actor: &Actor, now_ms: i64) -> Result<i64> {
         let mut transaction = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO tasks (problem_id, goal_id, title, owner, due, status, evidence, \
-             created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'open', '', $6, $7, $7) \
-             RETURNING CAST(id AS BIGINT)",
-        )
-        .bind(task.problem_id)
-        .bind(task.goal_id)
-        .bind(task.title.as_str())
-        .bind(task.owner.as_str())
-        .bind(task.due.as_str())
-        .bind(actor.name.as_str())
-        .bind(now_ms)
-        .fetch_one(&mut *transaction)
-        .await?;
-        audit(
-            &mut transaction,
-            actor,
-            now_ms,
-            "assign",
-            "task",
-            &id.to_string(),
-            &serde_json::json!({"title": task.title, "owner": task.owner, "due": task.due})
-                .to_string(),
-        )
-        .await?;
+        let id = insert_task(&mut transaction, task, actor, now_ms).await?;
         transaction.commit().await?;
         Ok(id)
     }
@@ -202,6 +178,41 @@ impl Store {
         transaction.commit().await?;
         Ok(overdue.len())
     }
+}
+
+/// Stores `task` inside `connection`'s transaction; the audit entry (`assign`) tells its owner.
+/// Its id.
+pub(crate) async fn insert_task(
+    connection: &mut sqlx::AnyConnection,
+    task: &Task,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO tasks (problem_id, goal_id, title, owner, due, status, evidence, \
+         created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'open', '', $6, $7, $7) \
+         RETURNING CAST(id AS BIGINT)",
+    )
+    .bind(task.problem_id)
+    .bind(task.goal_id)
+    .bind(task.title.as_str())
+    .bind(task.owner.as_str())
+    .bind(task.due.as_str())
+    .bind(actor.name.as_str())
+    .bind(now_ms)
+    .fetch_one(&mut *connection)
+    .await?;
+    audit(
+        connection,
+        actor,
+        now_ms,
+        "assign",
+        "task",
+        &id.to_string(),
+        &serde_json::json!({"title": task.title, "owner": task.owner, "due": task.due}).to_string(),
+    )
+    .await?;
+    Ok(id)
 }
 
 /// A comment on a task.

@@ -187,7 +187,9 @@ impl Store {
                OR (entity = 'coaching_session' AND action = 'coaching') \
                OR (entity = 'task' AND action IN ('assign', 'overdue', 'comment')) \
                OR (entity = 'problem' AND action = 'reopen') \
-               OR (entity = 'course' AND action = 'assign')) \
+               OR (entity = 'course' AND action = 'assign') \
+               OR (entity = 'drill' AND action IN ('drill_ahead', 'drill_today', 'drill_overdue')) \
+               OR (entity = 'risk' AND action IN ('review_ahead', 'review_today', 'review_overdue'))) \
              ORDER BY id LIMIT $2",
             "SELECT id, kind, ticket_id, '' AS metric, at FROM ticket_events WHERE id > $1 \
              AND kind IN ('created', 'transfer') ORDER BY id LIMIT $2",
