@@ -20,6 +20,7 @@ mod problems;
 mod qa;
 mod report;
 mod review;
+mod risk;
 mod serve;
 mod staffing;
 mod stats;
@@ -100,6 +101,11 @@ enum Command {
     },
     /// The weekly review: the indicators that missed their targets the week before.
     Review(review::ReviewArgs),
+    /// The risk register (likelihood × impact, heat map, reviews), emergency plans and drills.
+    Risk {
+        #[command(subcommand)]
+        command: risk::RiskCommand,
+    },
     /// The front-desk ledgers: retention purge, summary, deposit reconciliation, entries.
     Ledger {
         #[command(subcommand)]
@@ -244,6 +250,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Targets { command } => targets::run(&config, command).await,
         Command::Briefing(args) => briefing::run(&config, args).await,
         Command::Problems { command } => problems::run(&config, command).await,
+        Command::Risk { command } => risk::run(&config, command).await,
         Command::Review(args) => review::run(&config, args).await,
         Command::Tasks { command } => tasks::run(&config, command).await,
         Command::Ledger { command } => ledger::run(&config, command).await,

@@ -636,7 +636,6 @@ pub(crate) struct HeatCell {
 /// A drill on the pages.
 pub(crate) struct DrillRow {
     id: i64,
-    plan_id: i64,
     plan: String,
     day: String,
     status_code: &'static str,
@@ -648,7 +647,6 @@ pub(crate) struct DrillRow {
 fn drill_row(locale: Locale, drill: &Drill, plans: &[EmergencyPlan], findings: usize, day: Date) -> DrillRow {
     DrillRow {
         id: drill.id,
-        plan_id: drill.plan_id,
         plan: plans
             .iter()
             .find(|p| p.id == drill.plan_id)
@@ -677,7 +675,6 @@ pub(crate) struct PlanRow {
     title: String,
     owner: String,
     steps: usize,
-    risks: usize,
     next_drill: String,
 }
 
@@ -768,7 +765,6 @@ pub(crate) async fn page(
             title: plan.title.clone(),
             owner: plan.owner.clone(),
             steps: plan.steps.len(),
-            risks: plan.risk_ids.len(),
             next_drill: drills
                 .iter()
                 .find(|d| d.plan_id == plan.id && d.status == DrillStatus::Planned)
