@@ -243,6 +243,24 @@ async fn every_route_for_every_role_follows_the_permission_matrix() {
                 Some(json!({"dry_run": true})),
                 Some(Permission::ManageLedgers),
             ),
+            ("GET", "/risks", None, Some(Permission::ViewRisks)),
+            ("GET", "/api/v1/risks", None, Some(Permission::ViewRisks)),
+            ("GET", "/api/v1/drills", None, Some(Permission::ViewRisks)),
+            (
+                "POST",
+                "/api/v1/risks",
+                Some(json!({"title": "Carrier line down", "category": "network_outage",
+                    "likelihood": 3, "impact": 4, "owner": "admin", "treatment": "mitigate",
+                    "review_on": "2027-06-01"})),
+                Some(Permission::ManageRisks),
+            ),
+            (
+                "POST",
+                "/api/v1/emergency-plans",
+                Some(json!({"title": "Line down", "owner": "admin", "steps": [
+                    {"phase": "response", "role": "duty supervisor", "action": "switch lines"}]})),
+                Some(Permission::ManageRisks),
+            ),
         ];
         for role in Role::ALL {
             let (client, csrf) = sign_in(&base, role.name()).await;

@@ -17,6 +17,7 @@ mod notifications;
 mod performance;
 mod qa;
 mod reports;
+mod risks;
 mod search;
 mod sign_in;
 mod status_page;

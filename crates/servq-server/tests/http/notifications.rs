@@ -31,8 +31,9 @@ async fn evaluations_disputes_and_assignments_notify_the_people_concerned() {
             .await;
         assert_eq!(status, StatusCode::OK, "{settings}");
         // every kind: evaluations (3), tickets and SLA (3), KPI alerts, coaching sessions, tasks
-        // given, overdue and commented on, problems reopened, courses assigned
-        assert_eq!(settings["kinds"].as_array().unwrap().len(), 13);
+        // given, overdue and commented on, problems reopened, courses assigned, drills coming
+        // and risk reviews due
+        assert_eq!(settings["kinds"].as_array().unwrap().len(), 15);
         let (status, bad) = agent
             .put_json(
                 "/api/v1/me/notifications",
