@@ -3,7 +3,7 @@
 // `cargo build` (SERVQ_BIN picks another binary). Look at them before a UI change lands.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, startServq, day, seedTraining } from '../tests/e2e/support.mjs';
+import { root, startServq, day, seedTraining, seedRisks } from '../tests/e2e/support.mjs';
 
 const out = join(root, 'docs', 'screenshots');
 mkdirSync(out, { recursive: true });
@@ -58,6 +58,7 @@ const ids = await setup.evaluate(async ({ from, to, days }) => {
   return { problem: problem.id, pareto: pareto.id, evaluation: evaluation.id, contact: a001.contact_id, ticket: ticket.id, review: reviews.tasks[0]?.response_id, report: report.id, customer };
 }, { from: day(-7), to: day(-1), days: { '-14': day(-14), '-8': day(-8) } });
 const training = await seedTraining(setup);
+const risks = await seedRisks(setup, 'admin');
 
 const staff = [
   ['dashboard', '/'], ['contacts', `/contacts?from=${day(-7)}&to=${day(-1)}`], ['contact', `/contacts/${ids.contact}`],
@@ -72,6 +73,7 @@ const staff = [
   ['performance_model', '/performance/model'],
   ['problems', '/problems'], ['problem', `/problems/${ids.problem}`], ['problem_pareto', `/problems/${ids.pareto}`], ['tasks', '/tasks'], ['coaching_plan', '/coaching-plan'], ['kb', `/kb?q=${encodeURIComponent('信用卡掛失')}`], ['kb_article', '/kb/kb-004'], ['kb_edit', '/kb/kb-004/edit'], ['cases', '/kb/cases'], ['case', `/kb/cases/${training.case}`], ['case_edit', `/kb/cases/${training.case}/edit`], ['case_walk', `/kb/cases/${training.case}/walk`], ['training', '/training'], ['course', `/training/${training.course}`], ['course_edit', `/training/${training.course}/edit`], ['exam', `/training/${training.course}/exam`], ['attempt', `/training/attempts/${training.attempt}`], ['goals', '/goals'], ['briefing', `/briefing/${day(0)}`], ['review', `/review/${day(0)}`], ['reports', '/reports'], ['report', `/reports/${ids.report}`],
   ['ledgers', '/ledgers'], ['ledger_lending', '/ledgers/lending'], ['ledger_lost_found', '/ledgers/lost-found'], ['ledger_medicine', '/ledgers/medicine'], ['ledger_membership', '/ledgers/membership'], ['ledger_paid_services', '/ledgers/paid-services'], ['ledger_settings', '/ledgers/settings'],
+  ['risks', '/risks'], ['risk', `/risks/${risks.risk}`], ['risk_plan', `/risks/plans/${risks.plan}`], ['risk_plan_new', '/risks/plans/new'], ['risk_drill', `/risks/drills/${risks.drill}`], ['risk_drill_record', `/risks/drills/${risks.planned}`],
   ['import', '/import'], ['audit', '/audit'], ['users', '/admin/users'], ['roster', '/admin/roster'], ['settings', '/admin/settings'], ['account', '/account'], ['notifications', '/notifications'], ['not_found', '/no/such/page'],
 ];
 for (const width of [1366, 390]) {

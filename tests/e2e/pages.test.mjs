@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { root, day, startServq, seedTraining } from './support.mjs';
+import { root, day, startServq, seedTraining, seedRisks } from './support.mjs';
 
 const require = createRequire(join(root, 'web', 'package.json'));
 const axePath = require.resolve('axe-core/axe.min.js');
@@ -49,6 +49,7 @@ before(async () => {
     return { contact, evaluation: evaluation.id, ticket: ticket.id, review: reviews.tasks[0].response_id, loan: loan.entry_id, found: found.entry_id };
   }, { from: day(-7), to: day(-1) });
   ids.training = await seedTraining(page);
+  ids.risks = await seedRisks(page, 'admin');
 });
 
 after(async () => {
@@ -81,6 +82,8 @@ const staffPages = () => [
   '/ledgers', '/ledgers/lending', `/ledgers/lending/${ids.loan}`, `/ledgers/lending/${ids.loan}/receipt`,
   '/ledgers/lost-found', `/ledgers/lost-found/${ids.found}`, '/ledgers/medicine', '/ledgers/membership',
   '/ledgers/paid-services', '/ledgers/settings',
+  '/risks', `/risks/${ids.risks.risk}`, '/risks/plans/new', `/risks/plans/${ids.risks.plan}`,
+  `/risks/drills/${ids.risks.drill}`, `/risks/drills/${ids.risks.planned}`,
   '/search?q=C-1x', '/no/such/page',
 ];
 

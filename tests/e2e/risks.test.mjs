@@ -135,8 +135,8 @@ test('on a phone: a plan by the cycle, a drill recorded, a finding made a proble
   await Promise.all([page.waitForEvent('load'), page.tap('#drill-record')]);
   assert.equal(await page.getAttribute('#drill-status', 'data-status'), 'done');
   // warning + response + recovery = 10 + 45 + 200 minutes, within 48 h
-  assert.match(await page.textContent('#drill-recovery'), /用时 255 分钟（预案时限 2880 分钟）/);
-  assert.equal(await page.locator('#drill-steps tr.overdue').count(), 1, 'the response step ran over its 30 minutes');
+  assert.match(await page.textContent('#drill-recovery'), /用时 4 小时 15 分钟（预案要求 48 小时内恢复）/);
+  assert.equal(await page.locator('#drill-steps li.over').count(), 1, 'the response step ran over its 30 minutes');
   await fits(page, 390);
   await Promise.all([page.waitForURL(/\/problems\/\d+$/), page.tap('#drill-findings .to-problem')]);
   const problemId = Number(page.url().split('/').pop());
@@ -152,7 +152,9 @@ test('on a phone: a plan by the cycle, a drill recorded, a finding made a proble
 
 test('an analyst reads the register without forms; an agent cannot open it', async () => {
   const analyst = await signedIn('ana', desktop);
-  await analyst.page.goto(`${base}/risks`);
+  // found from the improvement loop's page, beside goals and tasks
+  await analyst.page.goto(`${base}/problems`);
+  await Promise.all([analyst.page.waitForURL(`${base}/risks`), analyst.page.click('#risks-link')]);
   assert.ok(await analyst.page.$('#heat-map'));
   assert.equal(await analyst.page.$('#risk-form'), null);
   assert.equal(await analyst.page.$('#new-plan'), null);

@@ -82,3 +82,37 @@ export async function seedTraining(page) {
     return { case: 'lost-card', course: 'lost-card-course', attempt: attempt.id };
   });
 }
+
+/// A risk register with something in it, signed in as `owner` (a supervisor or admin): the work
+/// plan's four risks, a plan for the carrier line going down with its steps, a drill run with a
+/// finding and one planned; their ids.
+export async function seedRisks(page, owner) {
+  return page.evaluate(async ({ owner, days }) => {
+    const me = await (await fetch('/api/v1/me')).json();
+    const send = async (method, url, body) => (await fetch(url, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify(body) })).json();
+    const risk = (title, category, likelihood, impact, controls, review) => send('POST', '/api/v1/risks', { title, category, likelihood, impact, owner, treatment: 'mitigate', controls, review_on: review });
+    const line = await risk('运营商主线路中断', 'network_outage', 3, 5, '双运营商接入；备用线路每月切换测试', days.soon);
+    await risk('坐席系统（CRM）宕机', 'technical_failure', 2, 4, '每日备份；厂商 7×24 支持', days.later);
+    await risk('客户信息泄露', 'information_security', 2, 5, '权限最小化；导出审批；通话录音脱敏', days.later);
+    await risk('节假日人手不足', 'staff_capability', 4, 3, '提前排班；跨组支援', days.past);
+    const plan = await send('POST', '/api/v1/emergency-plans', {
+      title: '主线路中断应急预案', owner, scenario: '运营商主线路中断，客户来电无法接入',
+      trigger: '接通率 15 分钟内低于 50%，或运营商通知故障；由值班主管宣布启动',
+      steps: [
+        { phase: 'warning', role: '监控值班', action: '发现接通率异常，5 分钟内报告值班主管', target_minutes: 5 },
+        { phase: 'response', role: '值班主管', action: '切换备用线路，启用 IVR 故障公告', target_minutes: 30 },
+        { phase: 'response', role: '班组长', action: '安排坐席外呼回访未接通客户', target_minutes: 60 },
+        { phase: 'recovery', role: 'IT 值班', action: '联系运营商恢复主线路并验证', target_minutes: 240 },
+        { phase: 'review', role: '中心经理', action: '一周内复盘，更新预案与联系人' },
+      ],
+      contacts: ['张伟 值班主管 13800000001', '李娜 IT 值班 13800000002', '运营商故障热线 10000'],
+      risk_ids: [line.id],
+    });
+    const ran = await send('POST', `/api/v1/emergency-plans/${plan.id}/drills`, { scheduled_on: days.today });
+    await send('PUT', `/api/v1/drills/${ran.id}`, { ran_on: days.today, participants: ['张伟', '李娜', '王芳', '赵强'],
+      step_minutes: [4, 45, 50, 180, 30], notes: '备用线路切换比预期慢，IVR 公告按时上线',
+      findings: [{ finding: '备用线路切换用了 45 分钟，超出 30 分钟时限：切换步骤需写成操作卡', owner, due_on: days.soon }] });
+    const planned = await send('POST', `/api/v1/emergency-plans/${plan.id}/drills`, { scheduled_on: days.soon });
+    return { risk: line.id, plan: plan.id, drill: ran.id, planned: planned.id };
+  }, { owner, days: { today: day(0), soon: day(20), later: day(60), past: day(-3) } });
+}

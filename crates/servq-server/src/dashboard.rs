@@ -601,6 +601,7 @@ pub(crate) async fn dashboard(
             .replace("{to}", &view.to.to_string())
             .replace("{days}", &view.days().to_string()),
         show_targets_link: all,
+        show_risks_link: user.user.role.allows(Permission::ViewRisks),
         content: None,
     };
     let Some(now) = current.first() else {
@@ -780,6 +781,8 @@ struct DashboardPage {
     period: String,
     /// Whether the period line links to the targets page (those who may see it).
     show_targets_link: bool,
+    /// Whether the risk register is theirs to open.
+    show_risks_link: bool,
     content: Option<DashboardContent>,
 }
 

@@ -165,7 +165,7 @@ struct Header<'a> {
 }
 
 /// The pages in the header, each with the permission that opens it.
-const NAV_LINKS: [(Permission, &str, &str, &str); 15] = [
+const NAV_LINKS: [(Permission, &str, &str, &str); 14] = [
     (Permission::ViewOwnKpis, "/qa", "nav.qa", "nav-qa"),
     (Permission::ViewOwnKpis, "/kb", "nav.kb", "nav-kb"),
     (
@@ -205,7 +205,6 @@ const NAV_LINKS: [(Permission, &str, &str, &str); 15] = [
         "nav.tickets",
         "nav-tickets",
     ),
-    (Permission::ViewRisks, "/risks", "nav.risks", "nav-risks"),
     (
         Permission::ViewLedgerSummary,
         "/ledgers",

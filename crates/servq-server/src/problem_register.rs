@@ -382,6 +382,8 @@ pub(crate) struct ProblemsPage {
     suggestions: Vec<SuggestionRow>,
     rows: Vec<ProblemRow>,
     classes: Vec<(&'static str, String)>,
+    /// Whether the risk register is theirs to open (linked beside goals and tasks).
+    can_see_risks: bool,
 }
 
 /// `GET /problems`.
@@ -438,6 +440,7 @@ pub(crate) async fn page(
         })
         .collect();
     let page = ProblemsPage {
+        can_see_risks: user.user.role.allows(Permission::ViewRisks),
         i18n: Text::new(locale),
         title: t(locale, "problems.title"),
         header: signed_in_header(&user),

@@ -1126,6 +1126,16 @@ pub(crate) struct DrillStep {
     over: bool,
 }
 
+/// `minutes` in words: "4 小时 15 分钟", "45 分钟".
+fn duration_text(locale: Locale, minutes: u32) -> String {
+    if minutes < 60 {
+        return t(locale, "risks.duration_m").replace("{m}", &minutes.to_string());
+    }
+    t(locale, "risks.duration_hm")
+        .replace("{h}", &(minutes / 60).to_string())
+        .replace("{m}", &(minutes % 60).to_string())
+}
+
 /// A finding on the drill page: (id, text, owner, due, problem id).
 pub(crate) type FindingRow = (i64, String, String, String, Option<i64>);
 
@@ -1150,8 +1160,9 @@ pub(crate) struct DrillPage {
     steps: Vec<DrillStep>,
     participants: Vec<String>,
     notes: String,
-    /// Minutes to recovery and the plan's target, once run and timed.
-    recovery: Option<(u32, u32)>,
+    /// Once run and timed: the sentence of the time to recovery against the plan's target, and
+    /// whether it took longer.
+    recovery: Option<(String, bool)>,
     findings: Vec<FindingRow>,
     users: Vec<String>,
     due: String,
@@ -1185,7 +1196,14 @@ pub(crate) async fn drill_page(
     };
     let recovery = time_to_recovery(&drill.steps, &drill.step_minutes)
         .filter(|_| drill.status == DrillStatus::Done)
-        .map(|minutes| (minutes, plan.recovery_hours * 60));
+        .map(|minutes| {
+            (
+                t(locale, "risks.recovery_result")
+                    .replace("{taken}", &duration_text(locale, minutes))
+                    .replace("{hours}", &plan.recovery_hours.to_string()),
+                minutes > plan.recovery_hours * 60,
+            )
+        });
     let page = DrillPage {
         i18n: Text::new(locale),
         title: format!("{} · {}", t(locale, "risks.drill"), plan.title),
