@@ -194,8 +194,12 @@ pub async fn save_risk(
         Some(status) => checks.named("status", status, RiskStatus::parse),
         None => Some(RiskStatus::Open),
     };
-    let (category, treatment, status) =
-        checks.done(category.zip(treatment).zip(status).map(|((c, t), s)| (c, t, s)))?;
+    let (category, treatment, status) = checks.done(
+        category
+            .zip(treatment)
+            .zip(status)
+            .map(|((c, t), s)| (c, t, s)),
+    )?;
     let risk = Risk {
         id: id.unwrap_or(0),
         title,
@@ -532,7 +536,9 @@ pub async fn record_drill(
         .enumerate()
         // a row left wholly empty on the form is no finding
         .filter(|(_, f)| {
-            !(f.finding.trim().is_empty() && f.owner.trim().is_empty() && f.due_on.trim().is_empty())
+            !(f.finding.trim().is_empty()
+                && f.owner.trim().is_empty()
+                && f.due_on.trim().is_empty())
         })
         .map(|(index, finding)| DrillFinding {
             id: 0,
@@ -609,7 +615,10 @@ pub async fn finding_to_problem(
         .map_or_else(String::new, |p| p.title);
     let description = t(locale, "risks.finding_problem_text")
         .replace("{plan}", &plan_title)
-        .replace("{day}", drill.ran_on.as_deref().unwrap_or(&drill.scheduled_on))
+        .replace(
+            "{day}",
+            drill.ran_on.as_deref().unwrap_or(&drill.scheduled_on),
+        )
         .replace("{finding}", &finding.finding);
     let title: String = finding.finding.chars().take(MAX_TITLE_CHARS).collect();
     let problem = Problem {
@@ -715,11 +724,7 @@ pub fn risk_json(risk: &Risk, today: Date) -> Value {
 
 /// Whether an open risk's review day has come.
 pub fn review_due(risk: &Risk, today: Date) -> bool {
-    risk.status == RiskStatus::Open
-        && risk
-            .review_on
-            .parse::<Date>()
-            .is_ok_and(|day| day <= today)
+    risk.status == RiskStatus::Open && risk.review_on.parse::<Date>().is_ok_and(|day| day <= today)
 }
 
 /// The heat map of the open risks.

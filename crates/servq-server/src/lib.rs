@@ -37,10 +37,10 @@ mod replies;
 mod reports;
 mod review;
 mod reviews;
+mod risks;
 mod search;
 mod surveys;
 mod targets;
-mod risks;
 mod tasks;
 mod training;
 mod transcript;
@@ -758,10 +758,7 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/api/v1/emergency-plans/{id}",
             get(risks::show_plan).put(risks::change_plan),
         ),
-        (
-            "/api/v1/emergency-plans/{id}/drills",
-            post(risks::schedule),
-        ),
+        ("/api/v1/emergency-plans/{id}/drills", post(risks::schedule)),
         ("/api/v1/drills", get(risks::drills)),
         (
             "/api/v1/drills/{id}",

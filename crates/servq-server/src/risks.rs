@@ -35,17 +35,18 @@ fn risk_problem(locale: Locale, error: RiskError) -> Problem {
     match error {
         RiskError::Refused(problems) => Problem::invalid_fields(locale, "bad_risk", &problems),
         RiskError::NotFound => Problem::not_found(locale),
-        RiskError::NotPlanned(status) => {
-            Problem::conflict("drill_not_planned", format!("the drill is {} now", status.name()))
-                .with_message(
-                    locale,
-                    "drill_not_planned",
-                    &[(
-                        "status",
-                        &t(locale, &format!("risks.drill_{}", status.name())),
-                    )],
-                )
-        }
+        RiskError::NotPlanned(status) => Problem::conflict(
+            "drill_not_planned",
+            format!("the drill is {} now", status.name()),
+        )
+        .with_message(
+            locale,
+            "drill_not_planned",
+            &[(
+                "status",
+                &t(locale, &format!("risks.drill_{}", status.name())),
+            )],
+        ),
         RiskError::Failed(error) => Problem::internal(format!("{error:#}")),
     }
 }
@@ -384,7 +385,10 @@ pub(crate) async fn drills(
     let store = &state.store;
     let drills = store.drills(None).await.map_err(Problem::internal)?;
     let plans = store.plans().await.map_err(Problem::internal)?;
-    let findings = store.drill_findings(None).await.map_err(Problem::internal)?;
+    let findings = store
+        .drill_findings(None)
+        .await
+        .map_err(Problem::internal)?;
     Ok(Json(json!({"drills": drills.iter().map(|d| {
         app::drill_json(d, plans.iter().find(|p| p.id == d.plan_id), &findings, day)
     }).collect::<Vec<_>>()})))
@@ -477,10 +481,15 @@ pub(crate) async fn finding_problem(
 ) -> Result<Response, Problem> {
     may_change(&user, &headers)?;
     let Path((drill_id, finding_id)) = ids.map_err(|_| Problem::not_found(user.locale))?;
-    let (problem_id, task_id) =
-        app::finding_to_problem(&state.store, drill_id, finding_id, user.locale, &user.actor())
-            .await
-            .map_err(|e| risk_problem(user.locale, e))?;
+    let (problem_id, task_id) = app::finding_to_problem(
+        &state.store,
+        drill_id,
+        finding_id,
+        user.locale,
+        &user.actor(),
+    )
+    .await
+    .map_err(|e| risk_problem(user.locale, e))?;
     // the owner hears of the task now
     servq_app::notifications::pass(&state.store, servq_app::now_ms())
         .await
@@ -553,7 +562,12 @@ pub(crate) struct RiskChoices {
 
 async fn risk_choices(state: &AppState, locale: Locale) -> Result<RiskChoices, Problem> {
     Ok(RiskChoices {
-        categories: choices(locale, RiskCategory::ALL, RiskCategory::name, "risks.category_"),
+        categories: choices(
+            locale,
+            RiskCategory::ALL,
+            RiskCategory::name,
+            "risks.category_",
+        ),
         treatments: choices(
             locale,
             RiskTreatment::ALL,
@@ -644,14 +658,23 @@ pub(crate) struct DrillRow {
     findings: usize,
 }
 
-fn drill_row(locale: Locale, drill: &Drill, plans: &[EmergencyPlan], findings: usize, day: Date) -> DrillRow {
+fn drill_row(
+    locale: Locale,
+    drill: &Drill,
+    plans: &[EmergencyPlan],
+    findings: usize,
+    day: Date,
+) -> DrillRow {
     DrillRow {
         id: drill.id,
         plan: plans
             .iter()
             .find(|p| p.id == drill.plan_id)
             .map_or_else(String::new, |p| p.title.clone()),
-        day: drill.ran_on.clone().unwrap_or_else(|| drill.scheduled_on.clone()),
+        day: drill
+            .ran_on
+            .clone()
+            .unwrap_or_else(|| drill.scheduled_on.clone()),
         status_code: drill.status.name(),
         status: t(locale, &format!("risks.drill_{}", drill.status.name())),
         overdue: app::drill_overdue(drill, day),
@@ -734,11 +757,7 @@ pub(crate) async fn page(
                     selected: query.likelihood == Some(likelihood) && query.impact == Some(impact),
                 })
                 .collect();
-            (
-                impact,
-                t(locale, &format!("risks.impact_{impact}")),
-                cells,
-            )
+            (impact, t(locale, &format!("risks.impact_{impact}")), cells)
         })
         .collect();
     let status = query.status.clone().unwrap_or_else(|| "open".to_owned());
@@ -757,7 +776,10 @@ pub(crate) async fn page(
         .collect();
     let plans = store.plans().await.map_err(Problem::internal)?;
     let drills = store.drills(None).await.map_err(Problem::internal)?;
-    let findings = store.drill_findings(None).await.map_err(Problem::internal)?;
+    let findings = store
+        .drill_findings(None)
+        .await
+        .map_err(Problem::internal)?;
     let plan_rows = plans
         .iter()
         .map(|plan| PlanRow {
@@ -926,6 +948,9 @@ pub(crate) async fn risk_page(
     Ok(render(&page)?.into_response())
 }
 
+/// A step of the plan as shown: (number, role, action, target minutes or empty).
+type StepView = (usize, String, String, String);
+
 /// A step of the plan form: (phase, role, action, target minutes or empty).
 type StepForm = (String, String, String, String);
 
@@ -944,8 +969,8 @@ pub(crate) struct PlanPage {
     scenario: String,
     trigger: String,
     recovery_hours: u32,
-    /// (phase text, [(number, role, action, target)]), in the cycle's order.
-    phases: Vec<(String, Vec<(usize, String, String, String)>)>,
+    /// (phase text, its steps), in the cycle's order.
+    phases: Vec<(String, Vec<StepView>)>,
     contacts: Vec<String>,
     /// (id, title, level code, linked).
     risks: Vec<(i64, String, &'static str, bool)>,
@@ -1000,9 +1025,9 @@ pub(crate) async fn plan_page(
     user: Option<CurrentUser>,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<Response, Problem> {
-    let id = id.map(|Path(id)| id).map_err(|_| {
-        Problem::not_found(user.as_ref().map_or(Locale::ZhCn, |u| u.locale))
-    })?;
+    let id = id
+        .map(|Path(id)| id)
+        .map_err(|_| Problem::not_found(user.as_ref().map_or(Locale::ZhCn, |u| u.locale)))?;
     plan_page_for(state, user, Some(id)).await
 }
 
@@ -1031,7 +1056,10 @@ async fn plan_page_for(
         Some(id) => store.drills(Some(id)).await.map_err(Problem::internal)?,
         None => Vec::new(),
     };
-    let findings = store.drill_findings(None).await.map_err(Problem::internal)?;
+    let findings = store
+        .drill_findings(None)
+        .await
+        .map_err(Problem::internal)?;
     let risks = store.risks().await.map_err(Problem::internal)?;
     let linked = plan.as_ref().map_or(&[][..], |p| &p.risk_ids[..]);
     let mut number = 0;
@@ -1073,8 +1101,12 @@ async fn plan_page_for(
         owner: plan
             .as_ref()
             .map_or_else(|| user.user.username.clone(), |p| p.owner.clone()),
-        scenario: plan.as_ref().map_or_else(String::new, |p| p.scenario.clone()),
-        trigger: plan.as_ref().map_or_else(String::new, |p| p.trigger.clone()),
+        scenario: plan
+            .as_ref()
+            .map_or_else(String::new, |p| p.scenario.clone()),
+        trigger: plan
+            .as_ref()
+            .map_or_else(String::new, |p| p.trigger.clone()),
         recovery_hours: plan.as_ref().map_or(
             u32::try_from(app::DEFAULT_RECOVERY_HOURS).unwrap_or(48),
             |p| p.recovery_hours,
@@ -1229,7 +1261,9 @@ pub(crate) async fn drill_page(
                     phase: t(locale, &format!("risks.phase_{}", step.phase)),
                     role: step.role.clone(),
                     action: step.action.clone(),
-                    target: step.target_minutes.map_or_else(String::new, |m| m.to_string()),
+                    target: step
+                        .target_minutes
+                        .map_or_else(String::new, |m| m.to_string()),
                     actual: actual.map_or_else(String::new, |m| m.to_string()),
                     over: matches!((actual, step.target_minutes), (Some(a), Some(t)) if a > t),
                 }

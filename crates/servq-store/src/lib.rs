@@ -97,7 +97,7 @@ pub use reviews::{
     CodingRefused, ReasonGroup, ReviewReason, ReviewStatus, ReviewTask, ReviewTaskPage,
     ReviewTaskQuery,
 };
-pub use risks::{DrillFinding, DrillRun, Drill, EmergencyPlan, Risk, RiskReminder, RiskReview};
+pub use risks::{Drill, DrillFinding, DrillRun, EmergencyPlan, Risk, RiskReminder, RiskReview};
 pub use schema::{ColumnSchema, TableSchema};
 pub use search::{ContactHit, CustomerHit, SearchHits, SearchQuery, TicketHit};
 pub use surveys::{

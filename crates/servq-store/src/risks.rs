@@ -385,7 +385,12 @@ impl Store {
 
     /// Records a review of risk `review.risk_id`: its rating and next review date become the
     /// risk's; audited. `false` when there is no such risk.
-    pub async fn review_risk(&self, review: &RiskReview, actor: &Actor, now_ms: i64) -> Result<bool> {
+    pub async fn review_risk(
+        &self,
+        review: &RiskReview,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<bool> {
         let mut transaction = self.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE risks SET likelihood = $1, impact = $2, review_on = $3, updated_at = $4 \

@@ -249,9 +249,11 @@ async fn every_route_for_every_role_follows_the_permission_matrix() {
             (
                 "POST",
                 "/api/v1/risks",
-                Some(json!({"title": "Carrier line down", "category": "network_outage",
+                Some(
+                    json!({"title": "Carrier line down", "category": "network_outage",
                     "likelihood": 3, "impact": 4, "owner": "admin", "treatment": "mitigate",
-                    "review_on": "2027-06-01"})),
+                    "review_on": "2027-06-01"}),
+                ),
                 Some(Permission::ManageRisks),
             ),
             (

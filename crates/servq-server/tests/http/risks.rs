@@ -15,7 +15,9 @@ fn today() -> Date {
 }
 
 fn days(day: Date, n: i64) -> String {
-    day.checked_add(jiff::Span::new().days(n)).unwrap().to_string()
+    day.checked_add(jiff::Span::new().days(n))
+        .unwrap()
+        .to_string()
 }
 
 #[tokio::test]
@@ -60,7 +62,10 @@ async fn risks_plans_and_drills_work_through_the_api() {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{risk}");
-        assert_eq!((risk["score"].clone(), risk["level"].clone()), (json!(10), json!("high")));
+        assert_eq!(
+            (risk["score"].clone(), risk["level"].clone()),
+            (json!(10), json!("high"))
+        );
         let risk_id = risk["id"].as_i64().unwrap();
         // analysts read, do not write
         let (status, _) = analyst
@@ -183,17 +188,29 @@ async fn risks_plans_and_drills_work_through_the_api() {
         let (status, again) = sup.put_json(&path, &record).await;
         assert_eq!(status, StatusCode::CONFLICT, "{again}");
         assert_eq!(again["code"], "drill_not_planned");
-        let (status, _) = sup
-            .post_json(&format!("{path}/cancel"), &json!({}))
-            .await;
+        let (status, _) = sup.post_json(&format!("{path}/cancel"), &json!({})).await;
         assert_eq!(status, StatusCode::CONFLICT);
         // a finding becomes one problem with one task, however often it is asked
         let finding_id = done["findings"][0]["id"].as_i64().unwrap();
         let to_problem = format!("{path}/findings/{finding_id}/problem");
-        let (status, first) = sup.post_json(&to_problem, &json!({})).await;
+        // two managers at once, then once more
+        let empty = json!({});
+        let ((status, first), (_, second)) = tokio::join!(
+            sup.post_json(&to_problem, &empty),
+            sup.post_json(&to_problem, &empty)
+        );
         assert_eq!(status, StatusCode::CREATED, "{first}");
-        let (_, second) = sup.post_json(&to_problem, &json!({})).await;
         assert_eq!(first, second);
+        let (_, third) = sup.post_json(&to_problem, &json!({})).await;
+        assert_eq!(first, third);
+        let problems = app.store.problems().await.unwrap();
+        assert_eq!(
+            problems
+                .iter()
+                .filter(|p| p.source_key == format!("drill_finding:{finding_id}"))
+                .count(),
+            1
+        );
         let (_, problem) = sup
             .get_json(&format!("/api/v1/problems/{}", first["problem_id"]))
             .await;
@@ -214,6 +231,9 @@ async fn risks_plans_and_drills_work_through_the_api() {
         assert_eq!(status, StatusCode::NOT_FOUND);
         // the drill listed with its finding linked
         let (_, listed) = analyst.get_json("/api/v1/drills").await;
-        assert_eq!(listed["drills"][0]["findings"][0]["problem_id"], first["problem_id"]);
+        assert_eq!(
+            listed["drills"][0]["findings"][0]["problem_id"],
+            first["problem_id"]
+        );
     }
 }
