@@ -135,7 +135,7 @@ test('on a phone: a plan by the cycle, a drill recorded, a finding made a proble
   await Promise.all([page.waitForEvent('load'), page.tap('#drill-record')]);
   assert.equal(await page.getAttribute('#drill-status', 'data-status'), 'done');
   // warning + response + recovery = 10 + 45 + 200 minutes, within 48 h
-  assert.match(await page.textContent('#drill-recovery'), /用时 4 小时 15 分钟（预案要求 48 小时内恢复）/);
+  assert.match(await page.textContent('#drill-recovery'), /用时合计 4 小时 15 分钟，达标（预案要求 48 小时内恢复）/);
   assert.equal(await page.locator('#drill-steps li.over').count(), 1, 'the response step ran over its 30 minutes');
   await fits(page, 390);
   await Promise.all([page.waitForURL(/\/problems\/\d+$/), page.tap('#drill-findings .to-problem')]);

@@ -87,14 +87,23 @@ named! {
 }
 
 impl RiskLevel {
+    /// The lowest and highest score of the band (the products 1–25 can reach).
+    pub fn bounds(self) -> (u8, u8) {
+        match self {
+            RiskLevel::Low => (1, 4),
+            RiskLevel::Medium => (5, 9),
+            RiskLevel::High => (10, 16),
+            RiskLevel::Extreme => (20, 25),
+        }
+    }
+
     /// The band of `score` (likelihood × impact, 1–25).
     pub fn of(score: u8) -> RiskLevel {
-        match score {
-            0..=4 => RiskLevel::Low,
-            5..=9 => RiskLevel::Medium,
-            10..=16 => RiskLevel::High,
-            _ => RiskLevel::Extreme,
-        }
+        RiskLevel::ALL
+            .iter()
+            .copied()
+            .find(|level| score <= level.bounds().1)
+            .unwrap_or(RiskLevel::Extreme)
     }
 }
 

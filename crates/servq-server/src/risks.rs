@@ -690,6 +690,8 @@ pub(crate) struct RisksQuery {
     status: Option<String>,
     likelihood: Option<u8>,
     impact: Option<u8>,
+    /// Only risks whose review day has come.
+    due: Option<String>,
 }
 
 /// A plan in the list.
@@ -698,6 +700,7 @@ pub(crate) struct PlanRow {
     title: String,
     owner: String,
     steps: usize,
+    last_drill: String,
     next_drill: String,
 }
 
@@ -722,6 +725,8 @@ pub(crate) struct RisksPage {
     level: String,
     status: String,
     levels: Vec<Choice>,
+    /// (level, its word, its scores "1–4").
+    legend: Vec<(String, String, String)>,
     plans: Vec<PlanRow>,
     drills: Vec<DrillRow>,
     reviews_due: usize,
@@ -772,6 +777,7 @@ pub(crate) async fn page(
         })
         .filter(|r| query.likelihood.is_none_or(|l| r.likelihood == l))
         .filter(|r| query.impact.is_none_or(|i| r.impact == i))
+        .filter(|r| query.due.is_none() || app::review_due(r, day))
         .map(|r| risk_row(locale, r, day))
         .collect();
     let plans = store.plans().await.map_err(Problem::internal)?;
@@ -787,6 +793,12 @@ pub(crate) async fn page(
             title: plan.title.clone(),
             owner: plan.owner.clone(),
             steps: plan.steps.len(),
+            last_drill: drills
+                .iter()
+                .rev()
+                .filter(|d| d.plan_id == plan.id && d.status == DrillStatus::Done)
+                .find_map(|d| d.ran_on.clone())
+                .unwrap_or_else(|| "—".to_owned()),
             next_drill: drills
                 .iter()
                 .find(|d| d.plan_id == plan.id && d.status == DrillStatus::Planned)
@@ -824,6 +836,7 @@ pub(crate) async fn page(
             || query.impact.is_some()
             || !category.is_empty()
             || !level.is_empty()
+            || query.due.is_some()
             || status != "open",
         reviews_due: risks.iter().filter(|r| app::review_due(r, day)).count(),
         rows,
@@ -831,6 +844,17 @@ pub(crate) async fn page(
         level,
         status,
         levels: choices(locale, RiskLevel::ALL, RiskLevel::name, "risks.level_"),
+        legend: RiskLevel::ALL
+            .iter()
+            .map(|level| {
+                let (low, high) = level.bounds();
+                (
+                    level.name().to_owned(),
+                    t(locale, &format!("risks.level_{}", level.name())),
+                    format!("{low}–{high}"),
+                )
+            })
+            .collect(),
         plans: plan_rows,
         drills: drill_rows,
         form: RiskForm {
@@ -971,7 +995,12 @@ pub(crate) struct PlanPage {
     recovery_hours: u32,
     /// (phase text, its steps), in the cycle's order.
     phases: Vec<(String, Vec<StepView>)>,
-    contacts: Vec<String>,
+    /// Who to call, each line in parts: (text, whether it is a phone number to dial).
+    contacts: Vec<Vec<(String, bool)>>,
+    /// The same lines as written, for the editor.
+    contact_lines: Vec<String>,
+    /// When it was last changed (centre's zone).
+    revised: String,
     /// (id, title, level code, linked).
     risks: Vec<(i64, String, &'static str, bool)>,
     drills: Vec<DrillRow>,
@@ -1049,7 +1078,8 @@ async fn plan_page_for(
         Some(id) => Some(one_plan(&state, locale, id).await?),
         None => None,
     };
-    let day = centre_today(&state).await?;
+    let (_, zone) = state.centre_zone().await?;
+    let day = today(&zone);
     let store = &state.store;
     let all_plans = store.plans().await.map_err(Problem::internal)?;
     let drills = match id {
@@ -1112,7 +1142,13 @@ async fn plan_page_for(
             |p| p.recovery_hours,
         ),
         phases,
-        contacts: plan.as_ref().map_or_else(Vec::new, |p| p.contacts.clone()),
+        contacts: plan.as_ref().map_or_else(Vec::new, |p| {
+            p.contacts.iter().map(|line| dialable(line)).collect()
+        }),
+        contact_lines: plan.as_ref().map_or_else(Vec::new, |p| p.contacts.clone()),
+        revised: plan.as_ref().map_or_else(String::new, |p| {
+            crate::desk_pages::local_time(&zone, Some(p.updated_at))
+        }),
         risks: risks
             .iter()
             .filter(|r| r.status == RiskStatus::Open || linked.contains(&r.id))
@@ -1158,6 +1194,65 @@ pub(crate) struct DrillStep {
     over: bool,
 }
 
+/// A contact line in parts, the phone numbers (runs of at least five digits, `+` and `-`) apart
+/// so a phone can dial them.
+fn dialable(line: &str) -> Vec<(String, bool)> {
+    let mut parts: Vec<(String, bool)> = Vec::new();
+    for word in line.split_inclusive(char::is_whitespace) {
+        let number = word.trim();
+        let phone = number.chars().filter(char::is_ascii_digit).count() >= 5
+            && number
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '+' || c == '-');
+        if phone {
+            parts.push((number.to_owned(), true));
+            let rest = &word[number.len()..];
+            if !rest.is_empty() {
+                parts.push((rest.to_owned(), false));
+            }
+        } else {
+            match parts.last_mut() {
+                Some((text, false)) => text.push_str(word),
+                _ => parts.push((word.to_owned(), false)),
+            }
+        }
+    }
+    parts
+}
+
+/// The findings with the status of the problem each became.
+async fn finding_rows(
+    state: &AppState,
+    locale: Locale,
+    findings: Vec<servq_store::DrillFinding>,
+) -> Result<Vec<FindingRow>, Problem> {
+    let mut rows = Vec::new();
+    for finding in findings {
+        let problem = match finding.problem_id {
+            Some(id) => state
+                .store
+                .problem(id)
+                .await
+                .map_err(Problem::internal)?
+                .map(|p| {
+                    (
+                        id,
+                        t(locale, &format!("problems.status_{}", p.status.name())),
+                    )
+                }),
+            None => None,
+        };
+        rows.push((
+            finding.id,
+            finding.finding,
+            finding.owner,
+            finding.due_on,
+            problem,
+        ));
+    }
+    Ok(rows)
+}
+
 /// `minutes` in words: "4 小时 15 分钟", "45 分钟".
 fn duration_text(locale: Locale, minutes: u32) -> String {
     if minutes < 60 {
@@ -1168,8 +1263,8 @@ fn duration_text(locale: Locale, minutes: u32) -> String {
         .replace("{m}", &(minutes % 60).to_string())
 }
 
-/// A finding on the drill page: (id, text, owner, due, problem id).
-pub(crate) type FindingRow = (i64, String, String, String, Option<i64>);
+/// A finding on the drill page: (id, text, owner, due, the problem it became and its status).
+pub(crate) type FindingRow = (i64, String, String, String, Option<(i64, String)>);
 
 /// `/risks/drills/{id}`.
 #[derive(Template)]
@@ -1229,16 +1324,33 @@ pub(crate) async fn drill_page(
     let recovery = time_to_recovery(&drill.steps, &drill.step_minutes)
         .filter(|_| drill.status == DrillStatus::Done)
         .map(|minutes| {
+            let over = minutes > plan.recovery_hours * 60;
             (
                 t(locale, "risks.recovery_result")
                     .replace("{taken}", &duration_text(locale, minutes))
-                    .replace("{hours}", &plan.recovery_hours.to_string()),
-                minutes > plan.recovery_hours * 60,
+                    .replace("{hours}", &plan.recovery_hours.to_string())
+                    .replace(
+                        "{verdict}",
+                        &t(
+                            locale,
+                            if over {
+                                "risks.recovery_missed"
+                            } else {
+                                "risks.recovery_met"
+                            },
+                        ),
+                    ),
+                over,
             )
         });
     let page = DrillPage {
         i18n: Text::new(locale),
-        title: format!("{} · {}", t(locale, "risks.drill"), plan.title),
+        title: t(locale, "risks.drill_title")
+            .replace("{plan}", &plan.title)
+            .replace(
+                "{day}",
+                drill.ran_on.as_deref().unwrap_or(&drill.scheduled_on),
+            ),
         header: signed_in_header(&user),
         csrf: user.csrf_token().to_owned(),
         can_edit: user.user.role.allows(Permission::ManageRisks),
@@ -1272,12 +1384,35 @@ pub(crate) async fn drill_page(
         participants: drill.participants.clone(),
         notes: drill.notes.clone(),
         recovery,
-        findings: findings
-            .into_iter()
-            .map(|f| (f.id, f.finding, f.owner, f.due_on, f.problem_id))
-            .collect(),
+        findings: finding_rows(&state, locale, findings).await?,
         users: usernames(&state).await?,
         due: add_days(day, 30).to_string(),
     };
     Ok(render(&page)?.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dialable;
+
+    #[test]
+    fn phone_numbers_in_contact_lines_can_be_dialled() {
+        assert_eq!(
+            dialable("张伟 值班主管 138-0000-0001"),
+            [
+                ("张伟 值班主管 ".to_owned(), false),
+                ("138-0000-0001".to_owned(), true)
+            ]
+        );
+        assert_eq!(
+            dialable("运营商热线 10000 （24 小时）"),
+            [
+                ("运营商热线 ".to_owned(), false),
+                ("10000".to_owned(), true),
+                (" （24 小时）".to_owned(), false)
+            ]
+        );
+        // too short to be a phone number, or mixed with letters
+        assert_eq!(dialable("B1 1234"), [("B1 1234".to_owned(), false)]);
+    }
 }
