@@ -830,7 +830,9 @@ pub(crate) async fn page(
         csrf: user.csrf_token().to_owned(),
         can_edit: user.user.role.allows(Permission::ManageRisks),
         heat,
-        likelihood_words: scale(locale, "likelihood"),
+        likelihood_words: (1..=MAX_RATING)
+            .map(|v| (v.to_string(), t(locale, &format!("risks.likelihood_{v}"))))
+            .collect(),
         total: risks.len(),
         filtered: query.likelihood.is_some()
             || query.impact.is_some()
