@@ -61,6 +61,12 @@ fn path_id(locale: Locale, id: Result<Path<i64>, PathRejection>) -> Result<i64, 
         .map_err(|_| Problem::not_found(locale))
 }
 
+/// The thing a store read found, 404 when there is none, a logged 500 when the store failed.
+fn found<T>(locale: Locale, read: servq_store::Result<Option<T>>) -> Result<T, Problem> {
+    read.map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(locale))
+}
+
 /// A write's checks: ManageRisks and the CSRF header.
 fn may_change(user: &CurrentUser, headers: &HeaderMap) -> Result<(), Problem> {
     user.require(Permission::ManageRisks)?;
@@ -109,12 +115,7 @@ pub(crate) async fn add(
 }
 
 async fn one_risk(state: &AppState, locale: Locale, id: i64) -> Result<Risk, Problem> {
-    state
-        .store
-        .risk(id)
-        .await
-        .map_err(Problem::internal)?
-        .ok_or_else(|| Problem::not_found(locale))
+    found(locale, state.store.risk(id).await)
 }
 
 /// `GET /api/v1/risks/{id}`: one risk with its reviews.
@@ -223,12 +224,7 @@ pub(crate) async fn plans(
 }
 
 async fn one_plan(state: &AppState, locale: Locale, id: i64) -> Result<EmergencyPlan, Problem> {
-    state
-        .store
-        .plan(id)
-        .await
-        .map_err(Problem::internal)?
-        .ok_or_else(|| Problem::not_found(locale))
+    found(locale, state.store.plan(id).await)
 }
 
 /// `POST /api/v1/emergency-plans`: writes a plan. 201 with it.
@@ -363,12 +359,7 @@ async fn drill_out(state: &AppState, locale: Locale, id: i64, day: Date) -> Resu
 }
 
 async fn one_drill(state: &AppState, locale: Locale, id: i64) -> Result<Drill, Problem> {
-    state
-        .store
-        .drill(id)
-        .await
-        .map_err(Problem::internal)?
-        .ok_or_else(|| Problem::not_found(locale))
+    found(locale, state.store.drill(id).await)
 }
 
 /// `GET /api/v1/drills`: every drill, by date.

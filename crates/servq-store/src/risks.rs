@@ -287,6 +287,36 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 }
 
 impl Store {
+    /// The rows of `sql` (with `$1` bound to `id` when given), each read by `parse`.
+    async fn select<T>(
+        &self,
+        sql: String,
+        id: Option<i64>,
+        parse: fn(&sqlx::any::AnyRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let query = match id {
+            Some(id) => query.bind(id),
+            None => query,
+        };
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(parse)
+            .collect()
+    }
+
+    /// The one row of `sql` with `$1` bound to `id`, if any.
+    async fn select_one<T>(
+        &self,
+        sql: String,
+        id: i64,
+        parse: fn(&sqlx::any::AnyRow) -> Result<T>,
+    ) -> Result<Option<T>> {
+        Ok(self.select(sql, Some(id), parse).await?.pop())
+    }
+
     /// Records a new risk (`id` 0) or changes one; audited. Its id; `None` when the risk to
     /// change does not exist.
     pub async fn save_risk(&self, risk: &Risk, actor: &Actor, now_ms: i64) -> Result<Option<i64>> {
@@ -360,27 +390,24 @@ impl Store {
 
     /// Every risk, highest score first.
     pub async fn risks(&self) -> Result<Vec<Risk>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {RISK_COLUMNS} FROM risks ORDER BY likelihood * impact DESC, impact DESC, id"
-        )))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(risk_of)
-        .collect()
+        self.select(
+            format!(
+                "SELECT {RISK_COLUMNS} FROM risks ORDER BY likelihood * impact DESC, impact DESC, id"
+            ),
+            None,
+            risk_of,
+        )
+        .await
     }
 
     /// One risk.
     pub async fn risk(&self, id: i64) -> Result<Option<Risk>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {RISK_COLUMNS} FROM risks WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(risk_of)
-        .transpose()
+        self.select_one(
+            format!("SELECT {RISK_COLUMNS} FROM risks WHERE id = $1"),
+            id,
+            risk_of,
+        )
+        .await
     }
 
     /// Records a review of risk `review.risk_id`: its rating and next review date become the
@@ -535,27 +562,22 @@ impl Store {
 
     /// Every plan, by title.
     pub async fn plans(&self) -> Result<Vec<EmergencyPlan>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {PLAN_COLUMNS} FROM emergency_plans ORDER BY title, id"
-        )))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(plan_of)
-        .collect()
+        self.select(
+            format!("SELECT {PLAN_COLUMNS} FROM emergency_plans ORDER BY title, id"),
+            None,
+            plan_of,
+        )
+        .await
     }
 
     /// One plan.
     pub async fn plan(&self, id: i64) -> Result<Option<EmergencyPlan>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {PLAN_COLUMNS} FROM emergency_plans WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(plan_of)
-        .transpose()
+        self.select_one(
+            format!("SELECT {PLAN_COLUMNS} FROM emergency_plans WHERE id = $1"),
+            id,
+            plan_of,
+        )
+        .await
     }
 
     /// Schedules a drill of plan `plan_id` on `day`; audited. Its id.
@@ -595,29 +617,25 @@ impl Store {
 
     /// The drills (of one plan, or all), by date.
     pub async fn drills(&self, plan_id: Option<i64>) -> Result<Vec<Drill>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {DRILL_COLUMNS} FROM drills WHERE ($1 = 0 OR plan_id = $1) \
-             ORDER BY scheduled_on, id"
-        )))
-        .bind(plan_id.unwrap_or(0))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(drill_of)
-        .collect()
+        self.select(
+            format!(
+                "SELECT {DRILL_COLUMNS} FROM drills WHERE ($1 = 0 OR plan_id = $1) \
+                 ORDER BY scheduled_on, id"
+            ),
+            Some(plan_id.unwrap_or(0)),
+            drill_of,
+        )
+        .await
     }
 
     /// One drill.
     pub async fn drill(&self, id: i64) -> Result<Option<Drill>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {DRILL_COLUMNS} FROM drills WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(drill_of)
-        .transpose()
+        self.select_one(
+            format!("SELECT {DRILL_COLUMNS} FROM drills WHERE id = $1"),
+            id,
+            drill_of,
+        )
+        .await
     }
 
     /// Records how planned drill `id` ran, with its findings; audited. `false` when it is not
@@ -708,16 +726,15 @@ impl Store {
 
     /// The findings of drill `drill_id` (or of every drill), in order.
     pub async fn drill_findings(&self, drill_id: Option<i64>) -> Result<Vec<DrillFinding>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {FINDING_COLUMNS} FROM drill_findings WHERE ($1 = 0 OR drill_id = $1) \
-             ORDER BY drill_id, position"
-        )))
-        .bind(drill_id.unwrap_or(0))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(finding_of)
-        .collect()
+        self.select(
+            format!(
+                "SELECT {FINDING_COLUMNS} FROM drill_findings WHERE ($1 = 0 OR drill_id = $1) \
+                 ORDER BY drill_id, position"
+            ),
+            Some(drill_id.unwrap_or(0)),
+            finding_of,
+        )
+        .await
     }
 
     /// Makes finding `finding_id` a problem of the improvement register with a task for the
