@@ -694,9 +694,30 @@ pub async fn run_period(
     }))
 }
 
+/// When the scheduler of this server last woke (epoch ms): `/readyz` calls the jobs loop alive
+/// while it is recent.
+#[derive(Debug, Clone, Default)]
+pub struct Heartbeat(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl Heartbeat {
+    /// The scheduler woke at `now_ms`.
+    pub fn beat(&self, now_ms: i64) {
+        self.0.store(now_ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the scheduler woke within three of its ticks before `now_ms`.
+    pub fn alive(&self, now_ms: i64) -> bool {
+        let tick_ms = i64::try_from(SCHEDULER_TICK.as_millis()).unwrap_or(i64::MAX);
+        now_ms - self.0.load(std::sync::atomic::Ordering::Relaxed) <= 3 * tick_ms
+    }
+}
+
 /// Starts every job on this server: each loop on its own interval, and one scheduler for the
-/// scheduled jobs. Returns at once; the tasks run until the process ends.
-pub fn start(context: JobContext) {
+/// scheduled jobs. Returns at once with the scheduler's heartbeat; the tasks run until the
+/// process ends.
+pub fn start(context: JobContext) -> Heartbeat {
+    let heartbeat = Heartbeat::default();
+    heartbeat.beat(now_ms());
     for job in Job::ALL {
         match job.schedule() {
             Schedule::Every(seconds) => {
@@ -721,10 +742,12 @@ pub fn start(context: JobContext) {
             Schedule::Cron { .. } => {}
         }
     }
+    let beating = heartbeat.clone();
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(SCHEDULER_TICK);
         loop {
             ticks.tick().await;
+            beating.beat(now_ms());
             for job in Job::ALL {
                 if !matches!(job.schedule(), Schedule::Cron { .. }) {
                     continue;
@@ -753,6 +776,7 @@ pub fn start(context: JobContext) {
             }
         }
     });
+    heartbeat
 }
 
 #[cfg(test)]

@@ -41,6 +41,15 @@ use crate::config::Config;
 struct Cli {
     #[command(flatten)]
     config: config::ConfigArgs,
+    /// Log lines on standard error as `text` or `json` (one object per line: timestamp, level,
+    /// target, fields — for `serve`: request_id, user, method, route, status, ms — and the
+    /// request's span).
+    #[arg(long, global = true, env = "SERVQ_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// What to log: a level (`error`, `warn`, `info`, `debug`) or a filter such as
+    /// `info,sqlx=warn` (default `warn,sqlx=error`; `info` logs every request of `serve`).
+    #[arg(long, global = true, env = "SERVQ_LOG")]
+    log_level: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -194,15 +203,35 @@ enum ConfigAction {
     },
 }
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// For people: one line each, fields as `name=value`.
+    Text,
+    /// For log collectors: one JSON object per line.
+    Json,
+}
+
+/// The default of `--log-level`.
+const DEFAULT_LOG_FILTER: &str = "warn,sqlx=error";
+
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SERVQ_LOG")
-                .unwrap_or_else(|_| "warn,sqlx=error".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let filter = cli.log_level.as_deref().unwrap_or(DEFAULT_LOG_FILTER);
+    let filter = match tracing_subscriber::EnvFilter::try_new(filter) {
+        Ok(filter) => filter,
+        Err(error) => {
+            eprintln!("error: --log-level: '{filter}' is not a level or filter ({error})");
+            return ExitCode::FAILURE;
+        }
+    };
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -230,6 +230,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         let user = authenticate(parts, state)
             .await?
             .ok_or_else(|| Problem::unauthorized(browser_locale(&parts.headers)))?;
+        note_user(parts, &user);
         second_factor_in_place(parts, state, user).await
     }
 }
@@ -242,9 +243,19 @@ impl OptionalFromRequestParts<AppState> for CurrentUser {
         state: &AppState,
     ) -> Result<Option<Self>, Problem> {
         match authenticate(parts, state).await? {
-            Some(user) => Ok(Some(second_factor_in_place(parts, state, user).await?)),
+            Some(user) => {
+                note_user(parts, &user);
+                Ok(Some(second_factor_in_place(parts, state, user).await?))
+            }
             None => Ok(None),
         }
+    }
+}
+
+/// Tells the request's log line who it acted as.
+fn note_user(parts: &Parts, user: &CurrentUser) {
+    if let Some(slot) = parts.extensions.get::<crate::observe::RequestUser>() {
+        slot.set(&user.user.username);
     }
 }
 

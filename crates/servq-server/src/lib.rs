@@ -84,6 +84,8 @@ pub struct AppState {
     pub email_from: String,
     /// The centre's own addresses: mail from them is never imported (loop protection).
     pub own_addresses: Vec<String>,
+    /// The jobs loop's heartbeat, once started (`/readyz` checks it).
+    pub jobs: Option<servq_app::jobs::Heartbeat>,
 }
 
 impl AppState {
@@ -107,6 +109,7 @@ impl AppState {
             trusted_proxies: Vec::new(),
             email_from: String::new(),
             own_addresses: Vec::new(),
+            jobs: None,
         }
     }
 }
@@ -452,6 +455,7 @@ async fn security_headers(
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/", get(dashboard::dashboard))
         .route("/contacts", get(drill::contacts_page))
         .route("/contacts/{id}", get(transcript::contact_page))
@@ -962,6 +966,60 @@ pub(crate) async fn healthz(
     }
 }
 
+/// `GET /readyz`: whether this server should get traffic.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Readiness {
+    /// `ready` when every check is `ok`, else `not_ready`.
+    status: String,
+    /// `ok` or `unreachable`.
+    database: String,
+    /// `ok`, `N pending` (the store is older than this build) or `unknown`.
+    migrations: String,
+    /// `ok`, `stalled` (the scheduler has not woken for three ticks) or `not_started`.
+    jobs: String,
+}
+
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
+    responses((status = 200, description = "Ready", body = Readiness),
+        (status = 503, description = "Not ready: the failing check says why", body = Readiness)))]
+pub(crate) async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Response {
+    let database = match state.store.user_count().await {
+        Ok(_) => "ok",
+        Err(error) => {
+            tracing::error!("readiness: database: {error}");
+            "unreachable"
+        }
+    };
+    let migrations = match state.store.pending_migrations().await {
+        Ok(0) => "ok".to_owned(),
+        Ok(pending) => format!("{pending} pending"),
+        Err(error) => {
+            tracing::error!("readiness: migrations: {error}");
+            "unknown".to_owned()
+        }
+    };
+    let jobs = match &state.jobs {
+        Some(heartbeat) if heartbeat.alive(now_ms()) => "ok",
+        Some(_) => "stalled",
+        None => "not_started",
+    };
+    let ready = database == "ok" && migrations == "ok" && jobs == "ok";
+    let body = Readiness {
+        status: if ready { "ready" } else { "not_ready" }.to_owned(),
+        database: database.to_owned(),
+        migrations,
+        jobs: jobs.to_owned(),
+    };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
 /// Serves until the process is stopped. With no user in the database, prints a one-time
 /// set-up link (valid one hour) for creating the administrator in the browser.
 pub async fn serve(
@@ -992,11 +1050,11 @@ pub async fn serve(
     let mut state = AppState::new(store.clone(), secure_cookies);
     state.email_from = outbox.email_from.clone();
     state.own_addresses = servq_app::email::own_addresses(&outbox);
-    jobs::start(jobs::JobContext {
+    state.jobs = Some(jobs::start(jobs::JobContext {
         store,
         public_url: links,
         outbox,
-    });
+    }));
     state.public_url = public_url;
     state.data_dir = data_dir;
     state.trusted_proxies = trusted_proxies;
@@ -1078,6 +1136,7 @@ mod openapi_completeness {
         let app = router(AppState::new(store.clone(), false));
         let mut paths: Vec<&str> = api_routes().into_iter().map(|(path, _)| path).collect();
         paths.push("/healthz");
+        paths.push("/readyz");
         let mut routed = BTreeSet::new();
         for path in paths {
             for method in METHODS {

@@ -1,6 +1,14 @@
-//! `/metrics` (Prometheus text format) and one structured log line per request.
+//! `/metrics` (Prometheus text format) and one structured log line per request: its request id
+//! (the client's `X-Request-Id` when it sends a sane one, else a new one; echoed in the answer
+//! and carried by every log line written while the request runs), the user (once signed in),
+//! method, route template, status and milliseconds.
 
-use std::{sync::OnceLock, time::Instant};
+use std::{
+    sync::{Arc, OnceLock},
+    time::Instant,
+};
+
+use tracing::Instrument;
 
 use axum::{
     extract::{MatchedPath, Request},
@@ -23,17 +31,56 @@ fn handle() -> &'static PrometheusHandle {
     })
 }
 
+/// The request header naming a request (a load balancer's or the client's id).
+const REQUEST_ID: &str = "x-request-id";
+
+/// Who a request acted as: the authentication fills it in, the request's log line reads it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RequestUser(Arc<OnceLock<String>>);
+
+impl RequestUser {
+    /// The request acted as `username`.
+    pub(crate) fn set(&self, username: &str) {
+        let _ = self.0.set(username.to_owned());
+    }
+}
+
+/// The client's request id when it is 1–64 letters, digits, `-`, `_` or `.`; else a new one.
+fn request_id(request: &Request) -> String {
+    request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| {
+            (1..=64).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        })
+        .map_or_else(
+            || servq_app::users::new_token()[..16].to_owned(),
+            str::to_owned,
+        )
+}
+
 /// Counts and times every request by route template (not by raw path, so ids do not explode
 /// the label set) and logs it.
-pub(crate) async fn track(request: Request, next: Next) -> Response {
+pub(crate) async fn track(mut request: Request, next: Next) -> Response {
     let _ = handle();
     let started = Instant::now();
+    let id = request_id(&request);
+    let user = RequestUser::default();
+    request.extensions_mut().insert(user.clone());
     let method = method_label(request.method()).to_owned();
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
-    let response = next.run(request).await;
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut response = next.run(request).instrument(span).await;
+    if let Ok(value) = axum::http::HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
     let status = response.status().as_u16().to_string();
     let seconds = started.elapsed().as_secs_f64();
     let labels = [
@@ -43,7 +90,9 @@ pub(crate) async fn track(request: Request, next: Next) -> Response {
     ];
     metrics::counter!("servq_http_requests_total", &labels).increment(1);
     metrics::histogram!("servq_http_request_duration_seconds", &labels).record(seconds);
-    tracing::info!(target: "servq::http", %method, %route, %status, ms = seconds * 1000.0, "request");
+    let user = user.0.get().map_or("", String::as_str);
+    tracing::info!(target: "servq::http", request_id = %id, %user, %method, %route, %status,
+        ms = seconds * 1000.0, "request");
     response
 }
 

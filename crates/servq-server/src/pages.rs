@@ -909,7 +909,10 @@ pub(crate) async fn html_errors(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let path = request.uri().path();
-    let page_route = !(path.starts_with("/api/") || path == "/metrics" || path == "/healthz");
+    let page_route = !(path.starts_with("/api/")
+        || path == "/metrics"
+        || path == "/healthz"
+        || path == "/readyz");
     let browser = crate::auth::browser_locale(request.headers());
     let response = next.run(request).await;
     let problem = response

@@ -218,10 +218,7 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        match backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
-        }
+        migrator(backend).run(&pool).await?;
         let store = Store {
             pool,
             backend,
@@ -237,6 +234,20 @@ impl Store {
     /// else (a sign-in, an import's progress) committed meanwhile: it fails at once with "database
     /// is locked" instead of waiting — a rare failed save under load, or a whole import failing
     /// at its end. Other writers wait instead (busy timeout).
+    /// How many of this build's migrations the database has not applied (0 once `open` ran
+    /// them; more when another server of an older build opened a store a newer one upgraded,
+    /// or the table was changed by hand).
+    pub async fn pending_migrations(&self) -> Result<usize> {
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(migrator(self.backend)
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version))
+            .count())
+    }
+
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
@@ -279,5 +290,13 @@ impl Store {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM agent_states")
             .fetch_one(&self.pool)
             .await?)
+    }
+}
+
+/// The migrations of `backend` built into this binary.
+fn migrator(backend: Backend) -> sqlx::migrate::Migrator {
+    match backend {
+        Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
     }
 }

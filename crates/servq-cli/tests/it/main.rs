@@ -19,6 +19,7 @@ mod improvement;
 mod jobs;
 mod kb;
 mod ledgers;
+mod logs;
 mod qa;
 mod report;
 mod staffing;

@@ -16,6 +16,7 @@ mod ledgers;
 mod notifications;
 mod performance;
 mod qa;
+mod readiness;
 mod reports;
 mod risks;
 mod search;

@@ -26,9 +26,15 @@ pub struct TestApp {
 impl TestApp {
     /// Serves the app over `store` on a free port.
     pub async fn spawn(store: Store) -> TestApp {
+        TestApp::spawn_with(AppState::new(store, false)).await
+    }
+
+    /// A server with this state (a jobs heartbeat, say).
+    pub async fn spawn_with(state: AppState) -> TestApp {
+        let store = state.store.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = router(AppState::new(store.clone(), false));
+        let app = router(state);
         tokio::spawn(async move {
             axum::serve(
                 listener,

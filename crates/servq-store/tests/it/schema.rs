@@ -63,3 +63,23 @@ async fn sqlite_and_postgres_migrations_define_the_same_schema() {
     }
     assert!(differences.is_empty(), "{}", differences.join("\n"));
 }
+
+#[tokio::test]
+async fn a_store_missing_a_migration_of_this_build_says_so() {
+    sqlx::any::install_default_drivers();
+    for database in TestDatabase::both().await {
+        let store = Store::open(&database.url).await.unwrap();
+        assert_eq!(store.pending_migrations().await.unwrap(), 0);
+        // as if an older build had opened it: the newest migration not recorded
+        let pool = sqlx::AnyPool::connect(&database.url).await.unwrap();
+        sqlx::query(
+            "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        assert_eq!(store.pending_migrations().await.unwrap(), 1);
+        store.close().await;
+    }
+}
