@@ -3,7 +3,7 @@
 # it as well as SQLite), Debian's chromium (browser tests), the Python references (DuckDB, mpmath,
 # statsmodels, openpyxl) and schemathesis, poppler-utils (PDF checks), the pinned npm packages of
 # web/ (ECharts, playwright-core), a static Chinese font (screenshots, PDF reports), Dovecot (a
-# local IMAP server for the e-mail tests),
+# local IMAP server for the e-mail tests), systemd-analyze (the shipped unit's check),
 # cargo-nextest.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
@@ -21,6 +21,8 @@ command -v pdftotext >/dev/null || missing+=(poppler-utils)
 command -v npm >/dev/null || missing+=(nodejs npm)
 # a real IMAP server for the e-mail channel's tests (started by scripts/imap-start.sh, local only)
 command -v dovecot >/dev/null || missing+=(dovecot-imapd)
+# systemd-analyze checks the shipped unit (deploy/servq.service)
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (apt)" >&2
   sudo_if_needed apt-get update -qq

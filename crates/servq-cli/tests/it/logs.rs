@@ -14,6 +14,44 @@ use servq_store::testing::TestDatabase;
 use crate::admin::servq_input_ok;
 use crate::{servq, servq_ok, stderr};
 
+/// A free port on 127.0.0.1.
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `command` (a `servq serve`) with its standard error read on a thread; returns once it
+/// says it is listening: the process, the lines still to come, the lines so far.
+pub(crate) fn serve_until_listening(
+    mut command: Command,
+) -> (std::process::Child, mpsc::Receiver<String>, Vec<String>) {
+    let mut server = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting servq serve");
+    let (lines, received) = mpsc::channel::<String>();
+    let reader = BufReader::new(server.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for line in reader.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.contains("listening")) {
+        match received.recv_timeout(Duration::from_secs(30)) {
+            Ok(line) => seen.push(line),
+            Err(error) => panic!("servq serve did not start ({error}): {seen:?}"),
+        }
+    }
+    (server, received, seen)
+}
+
 #[tokio::test]
 async fn serve_logs_each_request_as_json_with_its_request_id_and_user() {
     let db = TestDatabase::sqlite();
@@ -32,12 +70,9 @@ async fn serve_logs_each_request_as_json_with_its_request_id_and_user() {
     .unwrap()
     .trim()
     .to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_servq"))
+    let port = free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_servq"));
+    command
         .args([
             "--log-format",
             "json",
@@ -48,25 +83,8 @@ async fn serve_logs_each_request_as_json_with_its_request_id_and_user() {
         ])
         .arg(format!("127.0.0.1:{port}"))
         .env("SERVQ_DATABASE_URL", &db.url)
-        .env_remove("SERVQ_LOG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting servq serve");
-    // standard error read on a thread: (the plain "listening" line, the JSON lines)
-    let (lines, received) = mpsc::channel::<String>();
-    let reader = BufReader::new(server.stderr.take().unwrap());
-    std::thread::spawn(move || {
-        for line in reader.lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut seen = Vec::new();
-    while !seen.iter().any(|l: &String| l.contains("listening")) {
-        seen.push(received.recv_timeout(Duration::from_secs(30)).unwrap());
-    }
+        .env_remove("SERVQ_LOG");
+    let (mut server, received, mut seen) = serve_until_listening(command);
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let me = http

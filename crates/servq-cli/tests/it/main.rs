@@ -12,6 +12,7 @@ mod admin;
 mod analysis;
 mod briefing;
 mod customers;
+mod deploy;
 mod desk;
 mod evaluation;
 mod goals;
