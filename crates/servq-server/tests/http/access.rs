@@ -675,7 +675,19 @@ async fn schemathesis_finds_no_server_errors_or_schema_violations() {
     let store = Store::open(&db.url).await.unwrap();
     import_two_agents(&store).await;
     add_user(&store, Role::Admin).await;
-    let base = start(store).await;
+    // as `servq serve` runs it: a jobs loop whose heartbeat beats (so /readyz answers ready; a
+    // 503 would be a server error to schemathesis)
+    let heartbeat = servq_app::jobs::Heartbeat::default();
+    let beating = heartbeat.clone();
+    tokio::spawn(async move {
+        loop {
+            beating.beat(servq_app::now_ms());
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        }
+    });
+    let mut state = servq_server::AppState::new(store, false);
+    state.jobs = Some(heartbeat);
+    let base = TestApp::spawn_with(state).await.base;
     let (client, csrf) = sign_in(&base, "admin").await;
     let token: Value = client
         .post(format!("{base}/api/v1/tokens"))
