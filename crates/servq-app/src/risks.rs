@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use servq_core::{
     DRILL_AHEAD_DAYS, DrillStatus, HeatMap, MAX_STEP_MINUTES, PlanPhase, PlanStep, ProblemClass,
-    ProblemStatus, REVIEW_AHEAD_DAYS, RiskCategory, RiskLevel, RiskStatus, RiskTreatment,
-    SettingProblem, SettingReason, check_plan, rating, reminder, risk_score, time_to_recovery,
+    ProblemStatus, REVIEW_AHEAD_DAYS, RiskCategory, RiskStatus, RiskTreatment, SettingProblem,
+    SettingReason, check_plan, rating, reminder, time_to_recovery,
 };
 use servq_store::{
     Actor, Drill, DrillFinding, DrillRun, EmergencyPlan, Problem, Risk, RiskReminder, RiskReview,
@@ -134,7 +134,8 @@ impl Checks {
     }
 }
 
-async fn usernames(store: &Store) -> Result<Vec<String>> {
+/// The users who may own a risk, a plan or a finding (the enabled ones), by name.
+pub async fn usernames(store: &Store) -> Result<Vec<String>> {
     Ok(store
         .users()
         .await?
@@ -701,7 +702,6 @@ pub async fn remind(store: &Store, today: Date) -> Result<usize> {
 
 /// A risk as the API and `servq risk list` write it.
 pub fn risk_json(risk: &Risk, today: Date) -> Value {
-    let score = risk_score(risk.likelihood, risk.impact);
     json!({
         "id": risk.id,
         "title": risk.title,
@@ -709,8 +709,8 @@ pub fn risk_json(risk: &Risk, today: Date) -> Value {
         "description": risk.description,
         "likelihood": risk.likelihood,
         "impact": risk.impact,
-        "score": score,
-        "level": RiskLevel::of(score).name(),
+        "score": risk.score(),
+        "level": risk.level().name(),
         "owner": risk.owner,
         "treatment": risk.treatment.name(),
         "controls": risk.controls,

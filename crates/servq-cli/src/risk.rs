@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use servq_app::risks::{self as app, ReviewRequest, RiskError, RiskRequest};
-use servq_core::{MAX_RATING, RiskLevel, risk_score};
+use servq_core::MAX_RATING;
 
 use crate::config::Config;
 
@@ -106,10 +106,10 @@ async fn run_with(store: &servq_store::Store, command: RiskCommand) -> Result<Ex
                 "text" => {
                     println!("score level    review_on  owner        title");
                     for risk in &risks {
-                        let score = risk_score(risk.likelihood, risk.impact);
                         println!(
-                            "{score:>5} {:<8} {} {:<12} {}{}",
-                            RiskLevel::of(score).name(),
+                            "{:>5} {:<8} {} {:<12} {}{}",
+                            risk.score(),
+                            risk.level().name(),
                             risk.review_on,
                             risk.owner,
                             risk.title,

@@ -514,14 +514,20 @@ fn choices<T: Copy>(
         .collect()
 }
 
-/// The 1–5 scales with their words.
-fn scale(locale: Locale, of: &str) -> Vec<Choice> {
+/// The words of a 1–5 scale (`likelihood` or `impact`): (value, word).
+fn scale_words(locale: Locale, of: &str) -> Vec<Choice> {
     (1..=MAX_RATING)
-        .map(|v| {
-            (
-                v.to_string(),
-                format!("{v} · {}", t(locale, &format!("risks.{of}_{v}"))),
-            )
+        .map(|v| (v.to_string(), t(locale, &format!("risks.{of}_{v}"))))
+        .collect()
+}
+
+/// The 1–5 scales as a select offers them: (value, "value · word").
+fn scale(locale: Locale, of: &str) -> Vec<Choice> {
+    scale_words(locale, of)
+        .into_iter()
+        .map(|(value, word)| {
+            let text = format!("{value} · {word}");
+            (value, text)
         })
         .collect()
 }
@@ -573,15 +579,9 @@ async fn risk_choices(state: &AppState, locale: Locale) -> Result<RiskChoices, P
 }
 
 async fn usernames(state: &AppState) -> Result<Vec<String>, Problem> {
-    Ok(state
-        .store
-        .users()
+    app::usernames(&state.store)
         .await
-        .map_err(Problem::internal)?
-        .into_iter()
-        .filter(|u| !u.disabled)
-        .map(|u| u.username)
-        .collect())
+        .map_err(Problem::internal)
 }
 
 /// A risk on the pages.
@@ -605,8 +605,8 @@ pub(crate) struct RiskRow {
 }
 
 fn risk_row(locale: Locale, risk: &Risk, day: Date) -> RiskRow {
-    let score = risk_score(risk.likelihood, risk.impact);
-    let level = RiskLevel::of(score).name();
+    let score = risk.score();
+    let level = risk.level().name();
     RiskRow {
         id: risk.id,
         title: risk.title.clone(),
@@ -649,19 +649,10 @@ pub(crate) struct DrillRow {
     findings: usize,
 }
 
-fn drill_row(
-    locale: Locale,
-    drill: &Drill,
-    plans: &[EmergencyPlan],
-    findings: usize,
-    day: Date,
-) -> DrillRow {
+fn drill_row(locale: Locale, drill: &Drill, plan: &str, findings: usize, day: Date) -> DrillRow {
     DrillRow {
         id: drill.id,
-        plan: plans
-            .iter()
-            .find(|p| p.id == drill.plan_id)
-            .map_or_else(String::new, |p| p.title.clone()),
+        plan: plan.to_owned(),
         day: drill
             .ran_on
             .clone()
@@ -763,9 +754,7 @@ pub(crate) async fn page(
         .iter()
         .filter(|r| status.is_empty() || r.status.name() == status)
         .filter(|r| category.is_empty() || r.category.name() == category)
-        .filter(|r| {
-            level.is_empty() || RiskLevel::of(risk_score(r.likelihood, r.impact)).name() == level
-        })
+        .filter(|r| level.is_empty() || r.level().name() == level)
         .filter(|r| query.likelihood.is_none_or(|l| r.likelihood == l))
         .filter(|r| query.impact.is_none_or(|i| r.impact == i))
         .filter(|r| query.due.is_none() || app::review_due(r, day))
@@ -805,10 +794,14 @@ pub(crate) async fn page(
                 || d.ran_on.as_deref().unwrap_or(&d.scheduled_on) >= year_ago.as_str()
         })
         .map(|d| {
+            let plan = plans
+                .iter()
+                .find(|p| p.id == d.plan_id)
+                .map_or("", |p| p.title.as_str());
             drill_row(
                 locale,
                 d,
-                &plans,
+                plan,
                 findings.iter().filter(|f| f.drill_id == d.id).count(),
                 day,
             )
@@ -821,9 +814,7 @@ pub(crate) async fn page(
         csrf: user.csrf_token().to_owned(),
         can_edit: user.user.role.allows(Permission::ManageRisks),
         heat,
-        likelihood_words: (1..=MAX_RATING)
-            .map(|v| (v.to_string(), t(locale, &format!("risks.likelihood_{v}"))))
-            .collect(),
+        likelihood_words: scale_words(locale, "likelihood"),
         total: risks.len(),
         filtered: query.likelihood.is_some()
             || query.impact.is_some()
@@ -1074,7 +1065,6 @@ async fn plan_page_for(
     let (_, zone) = state.centre_zone().await?;
     let day = today(&zone);
     let store = &state.store;
-    let all_plans = store.plans().await.map_err(Problem::internal)?;
     let drills = match id {
         Some(id) => store.drills(Some(id)).await.map_err(Problem::internal)?,
         None => Vec::new(),
@@ -1149,7 +1139,7 @@ async fn plan_page_for(
                 (
                     r.id,
                     r.title.clone(),
-                    RiskLevel::of(risk_score(r.likelihood, r.impact)).name(),
+                    r.level().name(),
                     linked.contains(&r.id),
                 )
             })
@@ -1161,7 +1151,7 @@ async fn plan_page_for(
                 drill_row(
                     locale,
                     d,
-                    &all_plans,
+                    plan.as_ref().map_or("", |p| p.title.as_str()),
                     findings.iter().filter(|f| f.drill_id == d.id).count(),
                     day,
                 )

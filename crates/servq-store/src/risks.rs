@@ -3,7 +3,9 @@
 //! the notification pass turns into notifications for the owners. A drill's findings can become
 //! problems of the improvement register (with a task for the finding's owner) in one transaction.
 
-use servq_core::{DrillStatus, PlanStep, RiskCategory, RiskStatus, RiskTreatment};
+use servq_core::{
+    DrillStatus, PlanStep, RiskCategory, RiskLevel, RiskStatus, RiskTreatment, risk_score,
+};
 use sqlx::Row;
 
 use crate::{
@@ -42,6 +44,18 @@ pub struct Risk {
     pub created_at: i64,
     /// Last change, epoch ms.
     pub updated_at: i64,
+}
+
+impl Risk {
+    /// Likelihood × impact.
+    pub fn score(&self) -> u8 {
+        risk_score(self.likelihood, self.impact)
+    }
+
+    /// The band of its score.
+    pub fn level(&self) -> RiskLevel {
+        RiskLevel::of(self.score())
+    }
 }
 
 /// One review of a risk.
