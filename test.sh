@@ -4,17 +4,25 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh
-# A clean clone gains nothing from incremental caches; they would only take disk.
-if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
+# CI has little disk (a clean build once filled it): no incremental caches, which a clean clone
+# never reuses, and no line tables in the test binaries (a third of their size; a panic still
+# names its file and line).
+if [ "${CI:-}" = "true" ]; then
+    export CARGO_INCREMENTAL=0
+    export CARGO_PROFILE_DEV_DEBUG=false
+fi
 SERVQ_TEST_PG_URL="$(scripts/pg-start.sh)"
 export SERVQ_TEST_PG_URL
 echo "PostgreSQL for tests: $SERVQ_TEST_PG_URL" >&2
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+if [ "${CI:-}" = "true" ]; then scripts/target-prune.sh; fi
 cargo test --workspace --doc --locked --quiet
 # Browser tests (playwright-core + Debian chromium) against the built binary.
 cargo build --locked --quiet -p servq-cli
 SERVQ_BIN="$PWD/target/debug/servq" node --test tests/e2e/
+# the disk left before the largest step (CI once ran out in it)
+if [ "${CI:-}" = "true" ]; then du -sh target >&2; df -h . >&2; fi
 # Last, so that its summary line closes the run.
 cargo nextest run --workspace --locked --no-fail-fast

@@ -90,11 +90,14 @@ pub enum Job {
     /// Each morning, the owners of risks due for review and of drills coming (30 days ahead),
     /// today or overdue are told.
     RiskReminders,
+    /// Each night, a backup of the store into the backup folder, and old backups deleted by the
+    /// retention (keep N daily, M weekly).
+    Backup,
 }
 
 impl Job {
     /// Every job, in the order `servq jobs list` shows them.
-    pub const ALL: [Job; 16] = [
+    pub const ALL: [Job; 17] = [
         Job::Escalation,
         Job::SurveyDispatch,
         Job::OutboxDelivery,
@@ -111,6 +114,7 @@ impl Job {
         Job::DataRetention,
         Job::LedgerPurge,
         Job::RiskReminders,
+        Job::Backup,
     ];
 
     /// The job's name (`servq jobs run NAME`, `job_runs.job`).
@@ -132,6 +136,7 @@ impl Job {
             Job::DataRetention => "data-retention",
             Job::LedgerPurge => "ledger-purge",
             Job::RiskReminders => "risk-reminders",
+            Job::Backup => "backup",
         }
     }
 
@@ -173,6 +178,9 @@ impl Job {
             }
             Job::RiskReminders => {
                 "tells owners of risk reviews (7 days ahead) and drills (30 days ahead) due, today, overdue"
+            }
+            Job::Backup => {
+                "backs the store up into --backup-dir and deletes backups past the retention"
             }
             Job::EmailPoll => {
                 "reads new mail in the IMAP mailboxes (--imap): new tickets, replies threaded"
@@ -236,6 +244,11 @@ impl Job {
             },
             Job::RiskReminders => Schedule::Cron {
                 pattern: "0 8 * * *",
+                catch_up: 1,
+            },
+            // after the night's purges, before the morning's jobs
+            Job::Backup => Schedule::Cron {
+                pattern: "15 3 * * *",
                 catch_up: 1,
             },
             Job::CustomerTags => Schedule::Cron {
@@ -411,6 +424,8 @@ pub struct JobContext {
     pub public_url: String,
     /// SMTP and webhook settings of the outbox.
     pub outbox: outbox::OutboxConfig,
+    /// Where the nightly backup goes (none: the job does nothing).
+    pub backup: Option<crate::backup::BackupPlan>,
 }
 
 /// Now: the real time, or the instant in `SERVQ_JOBS_CLOCK` (tests).
@@ -502,6 +517,10 @@ pub async fn run_once(context: &JobContext, job: Job, now: Timestamp) -> Result<
             // the owners hear of it now, not at the next notification pass
             crate::notifications::pass(store, now_ms()).await?;
             format!("{left} reminders")
+        }
+        Job::Backup => {
+            let (_, zone) = crate::centre_zone(store).await?;
+            crate::backup::scheduled(store, context.backup.as_ref(), now.to_zoned(zone).date()).await?
         }
         Job::EmailPoll => {
             let (pass, failed) =

@@ -15,6 +15,7 @@
 //! - [`i18n`]: the text catalogue (zh-CN, zh-TW, en) for pages and for what the app writes.
 
 pub mod analysis;
+pub mod backup;
 pub mod briefing;
 pub mod centre;
 pub mod coaching;

@@ -109,9 +109,19 @@ impl Config {
 
     /// Opens the configured store.
     pub async fn open_store(&self) -> Result<Store> {
-        Store::open(&self.database_url)
+        let store = Store::open(&self.database_url)
             .await
-            .with_context(|| format!("opening database {}", redact(&self.database_url)))
+            .with_context(|| format!("opening database {}", redact(&self.database_url)))?;
+        // a half-loaded store would serve and report half the data
+        if let Some((backup_id, file)) = store.restore_in_progress().await? {
+            store.close().await;
+            anyhow::bail!(
+                "database {} is being restored from backup {backup_id} ({file}) and the load is not finished: \
+                 run `servq restore {file} --db URL --resume` (or `servq store copy ... --resume`) first",
+                redact(&self.database_url)
+            );
+        }
+        Ok(store)
     }
 }
 

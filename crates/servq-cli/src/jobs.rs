@@ -33,6 +33,8 @@ pub enum JobsCommand {
         public: crate::serve::PublicUrl,
         #[command(flatten)]
         outbox: Box<crate::serve::OutboxArgs>,
+        #[command(flatten)]
+        backup: crate::backup::BackupPlanArgs,
     },
     /// Change when a scheduled job runs: a cron pattern (minute hour day-of-month month
     /// day-of-week) in the centre's zone, e.g. `0 8 * * 1-5`; --default puts the built-in one
@@ -73,6 +75,7 @@ pub async fn run(config: &Config, command: JobsCommand) -> Result<ExitCode> {
             again,
             public,
             outbox,
+            backup,
         } => {
             let Some(job) = Job::parse(&name) else {
                 bail!(
@@ -81,6 +84,7 @@ pub async fn run(config: &Config, command: JobsCommand) -> Result<ExitCode> {
                 );
             };
             let context = JobContext {
+                backup: backup.plan(),
                 store: config.open_store().await?,
                 public_url: public.public_url,
                 outbox: outbox.config()?,

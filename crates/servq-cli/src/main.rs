@@ -2,6 +2,7 @@
 //! parses its flags into domain types at the edge and calls the store and the pure crates.
 
 mod admin;
+mod backup;
 mod briefing;
 mod coaching_plan;
 mod config;
@@ -170,6 +171,16 @@ enum Command {
         #[command(subcommand)]
         command: admin::TokenCommand,
     },
+    /// Back the store up into one file (a consistent snapshot, also while servers run), or
+    /// check a backup (`servq backup verify FILE`).
+    Backup(backup::BackupArgs),
+    /// Load a backup into a new, empty store (--db); `--resume` continues an interrupted load.
+    Restore(backup::RestoreArgs),
+    /// Move a store to another database: `servq store copy --from URL --to URL`.
+    Store {
+        #[command(subcommand)]
+        command: backup::StoreCommand,
+    },
     /// Generate a realistic demo data set (40 agents, 3 queues, 28 days) into the database.
     Demo(demo::DemoArgs),
     /// Show or change configuration and stored KPI thresholds.
@@ -291,6 +302,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Goals { command } => goals::run(&config, command).await,
         Command::Report { command } => report::run(&config, command).await,
         Command::Serve(args) => serve::serve(&config, args).await,
+        Command::Backup(args) => backup::backup(&config, args).await,
+        Command::Restore(args) => backup::restore(&config, args).await,
+        Command::Store { command } => backup::store(command).await,
         Command::User { command } => admin::user(&config, command).await,
         Command::Token { command } => admin::token(&config, command).await,
         Command::Stats { command } => stats::run_stats(command).await,

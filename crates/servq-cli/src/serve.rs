@@ -29,6 +29,8 @@ pub struct ServeArgs {
     trusted_proxies: Vec<ipnet::IpNet>,
     #[command(flatten)]
     outbox: OutboxArgs,
+    #[command(flatten)]
+    backup: crate::backup::BackupPlanArgs,
 }
 
 /// A proxy as an address (`10.0.0.5`, one host) or a network (`10.0.0.0/8`).
@@ -195,6 +197,7 @@ pub async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
         outbox,
         data_dir,
         args.trusted_proxies,
+        args.backup.plan(),
     )
     .await?;
     Ok(ExitCode::SUCCESS)

@@ -4,6 +4,7 @@
 
 mod access;
 mod agent_state;
+mod backup_retention;
 mod contact;
 mod customer;
 mod customer_tags;
@@ -21,6 +22,7 @@ mod totp;
 mod values;
 
 pub use access::{PERMISSIONS, Permission, Role, UnknownRole};
+pub use backup_retention::backups_to_keep;
 pub use agent_state::{AgentStateInterval, AgentStateKind, AgentStateRecord, MAX_STATE_SECONDS};
 pub use contact::{Channel, Contact, ContactRecord, Direction};
 pub use customer::{

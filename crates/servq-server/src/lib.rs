@@ -1030,6 +1030,7 @@ pub async fn serve(
     outbox: outbox::OutboxConfig,
     data_dir: std::path::PathBuf,
     trusted_proxies: Vec<ipnet::IpNet>,
+    backup: Option<servq_app::backup::BackupPlan>,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
@@ -1051,6 +1052,7 @@ pub async fn serve(
     state.email_from = outbox.email_from.clone();
     state.own_addresses = servq_app::email::own_addresses(&outbox);
     state.jobs = Some(jobs::start(jobs::JobContext {
+        backup,
         store,
         public_url: links,
         outbox,

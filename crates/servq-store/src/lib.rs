@@ -7,6 +7,7 @@
 //! reader never sees a half-imported file and dashboards never rescan raw contacts.
 
 mod agents;
+mod backup;
 mod briefing;
 mod cache;
 mod calibrations;
@@ -59,6 +60,10 @@ use sqlx::{
 };
 
 pub use agents::AgentRecord;
+pub use backup::{
+    CellValue, CopiedTable, RestoreProgress, RestoreRefused, RestoreTarget, SEEDED_BY_MIGRATIONS,
+    Snapshot, newest_schema_version,
+};
 pub use briefing::{PraiseComment, TopEvaluation};
 pub use calibrations::{Calibration, CalibrationSummary};
 pub use coaching::{CoachingSession, EvaluationAnswers};
@@ -181,8 +186,20 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating an SQLite file on first use) and migrates the database at `url`.
+    /// Opens (creating an SQLite file on first use) and migrates the database at `url`. A store
+    /// that a restore is still loading (`servq restore`, `servq store copy`) opens too; callers
+    /// that serve it check [`Store::restore_in_progress`].
     pub async fn open(url: &str) -> Result<Store> {
+        let store = Store::connect(url).await?;
+        migrator(store.backend).run(&store.pool).await?;
+        // a store from before the search index (migration 0038) gets it from its articles
+        store.kb_fill_index().await?;
+        Ok(store)
+    }
+
+    /// Connects to the database at `url` (creating an SQLite file on first use) without
+    /// migrating it.
+    async fn connect(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -218,15 +235,11 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        migrator(backend).run(&pool).await?;
-        let store = Store {
+        Ok(Store {
             pool,
             backend,
             cache: Default::default(),
-        };
-        // a store from before the search index (migration 0038) gets it from its articles
-        store.kb_fill_index().await?;
-        Ok(store)
+        })
     }
 
     /// A write transaction. SQLite: the write lock is taken at the start (BEGIN IMMEDIATE). A

@@ -2,6 +2,7 @@
 //! PostgreSQL database created on the server named by `SERVQ_TEST_PG_URL` (`./test.sh` starts one).
 
 #![allow(missing_docs)] // test helpers, not a public API
+mod backup;
 mod drill;
 mod imports;
 mod kb;

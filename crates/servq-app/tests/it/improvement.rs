@@ -4,7 +4,7 @@
 //! evidence links are checked; task comments tell the owner; a job's schedule can be changed.
 #![allow(missing_docs)]
 
-mod support;
+use crate::support;
 
 use jiff::civil::Date;
 use servq_app::goals::{self, GoalRequest};
@@ -378,6 +378,7 @@ async fn evidence_comments_and_schedules() {
         assert!(set.changed);
         assert_eq!(set.pattern.as_deref(), Some("0 7 * * 1-5"));
         let context = jobs::JobContext {
+            backup: None,
             store: store.clone(),
             public_url: "https://servq.example.com".into(),
             outbox: servq_app::outbox::OutboxConfig::default(),

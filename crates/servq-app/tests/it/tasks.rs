@@ -87,6 +87,7 @@ async fn tasks_tell_their_owner_and_overdue_ones_are_reminded_and_briefed() {
 
         // the morning after the due date: reminded and briefed
         let context = JobContext {
+            backup: None,
             store: store.clone(),
             public_url: "https://servq.example.com".into(),
             outbox: OutboxConfig::default(),

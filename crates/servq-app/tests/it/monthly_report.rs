@@ -6,7 +6,7 @@
 //! over SMTP with the PDF attached.
 #![allow(missing_docs)]
 
-mod support;
+use crate::support;
 
 use jiff::civil::Date;
 use servq_app::jobs::{Job, JobContext, run_once};
@@ -42,6 +42,7 @@ async fn the_scheduled_report_is_made_once_told_significantly_and_mailed_with_it
 
         let (smtp_port, mails) = smtp_sink().await;
         let context = JobContext {
+            backup: None,
             store: store.clone(),
             public_url: "https://servq.example.com".into(),
             outbox: OutboxConfig {

@@ -4,7 +4,7 @@
 //! its own day. On SQLite and PostgreSQL.
 #![allow(missing_docs)]
 
-mod support;
+use crate::support;
 
 use jiff::civil::Date;
 use servq_app::jobs::{Job, JobContext, PeriodOutcome, run_due};
@@ -29,6 +29,7 @@ async fn each_morning_is_briefed_once_across_servers_and_missed_mornings_catch_u
         }
         import.commit("test").await.unwrap();
         let server = |store: Store| JobContext {
+            backup: None,
             store,
             public_url: "https://servq.example.com".into(),
             outbox: OutboxConfig::default(),
@@ -146,6 +147,7 @@ async fn the_weekly_review_lists_the_targets_missed_the_week_before_and_mails_it
         assert_eq!((missed[0].days_missed, missed[0].days_with_value), (7, 7));
 
         let context = JobContext {
+            backup: None,
             store: store.clone(),
             public_url: "https://servq.example.com".into(),
             outbox: OutboxConfig::default(),

@@ -4,7 +4,7 @@
 //! supervisor, in the app and through the outbox, and ends when the value recovers.
 #![allow(missing_docs)]
 
-mod support;
+use crate::support;
 
 use jiff::civil::Date;
 use servq_app::targets::{TargetRequest, alert_pass, set};

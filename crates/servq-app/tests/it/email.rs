@@ -6,7 +6,7 @@
 //! the sink with the right threading headers; an answer to a closed ticket opens a follow-up.
 #![allow(missing_docs)]
 
-mod support;
+use crate::support;
 
 use std::{path::PathBuf, process::Command};
 
@@ -164,6 +164,7 @@ async fn mail_becomes_tickets_and_replies_go_back_threaded() {
             ..OutboxConfig::default()
         };
         let context = JobContext {
+            backup: None,
             store: store.clone(),
             public_url: "https://service.centre.test".into(),
             outbox: outbox.clone(),
@@ -442,6 +443,7 @@ async fn mail_becomes_tickets_and_replies_go_back_threaded() {
         }
         let second_store = Store::open(&db.url).await.unwrap();
         let second = JobContext {
+            backup: None,
             store: second_store.clone(),
             ..context.clone()
         };

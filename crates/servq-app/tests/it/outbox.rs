@@ -3,7 +3,7 @@
 //! attempt (retried after the back-off), each message sent once; on SQLite and PostgreSQL.
 #![allow(missing_docs)]
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 
