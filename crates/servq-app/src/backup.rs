@@ -19,11 +19,11 @@ use std::{
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
-use sha2::{Digest, Sha256};
 use servq_store::{
     CellValue, ColumnSchema, CopiedTable, RestoreRefused, RestoreTarget, Snapshot, Store,
     StoreError,
 };
+use sha2::{Digest, Sha256};
 
 /// The `format` every backup's header names.
 pub const FORMAT: &str = "servq-backup";
@@ -276,10 +276,12 @@ async fn write_backup(
         format: FORMAT.to_owned(),
         format_version: FORMAT_VERSION,
         backup_id: new_backup_id(),
-        created_at: jiff::Timestamp::now().round(jiff::Unit::Second).map_or_else(
-            |_| jiff::Timestamp::now().to_string(),
-            |now| now.to_string(),
-        ),
+        created_at: jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .map_or_else(
+                |_| jiff::Timestamp::now().to_string(),
+                |now| now.to_string(),
+            ),
         engine: match store.backend() {
             servq_store::Backend::Sqlite => "sqlite",
             servq_store::Backend::Postgres => "postgres",
@@ -304,7 +306,10 @@ async fn write_backup(
     let mut entries = serde_json::Map::new();
     for table in &tables {
         let entry = write_table(&mut snapshot, table, &mut writer, partial, progress).await?;
-        entries.insert(table.name.clone(), serde_json::to_value(entry).unwrap_or_default());
+        entries.insert(
+            table.name.clone(),
+            serde_json::to_value(entry).unwrap_or_default(),
+        );
     }
     drop(snapshot);
     let manifest = Manifest {
@@ -316,7 +321,10 @@ async fn write_backup(
     let line = serde_json::json!({ "manifest": manifest });
     let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
     bytes.push(b'\n');
-    writer.encoder.write_all(&bytes).map_err(io_error(partial))?;
+    writer
+        .encoder
+        .write_all(&bytes)
+        .map_err(io_error(partial))?;
     let file = writer
         .encoder
         .finish()
@@ -470,7 +478,9 @@ impl BackupReader {
             return Ok(None);
         }
         let Some(line) = self.raw_line()? else {
-            return Err(self.damaged("the file ends before its manifest: it is incomplete or cut off"));
+            return Err(
+                self.damaged("the file ends before its manifest: it is incomplete or cut off")
+            );
         };
         if line.first() == Some(&b'[') {
             self.checksum.update(&line);
@@ -492,7 +502,12 @@ impl BackupReader {
                 return Err(self.damaged("the manifest describes another backup than the header"));
             }
             let mut rest = Vec::new();
-            if self.lines.read_until(b'\n', &mut rest).map_err(|e| self.damaged(&e.to_string()))? > 0 {
+            if self
+                .lines
+                .read_until(b'\n', &mut rest)
+                .map_err(|e| self.damaged(&e.to_string()))?
+                > 0
+            {
                 return Err(self.damaged("there is data after the manifest"));
             }
             self.manifest = Some(manifest);
@@ -571,7 +586,9 @@ pub fn verify(path: &Path) -> Result<Contents> {
             }
             Item::End { table: name, entry } => {
                 let Some((table, digest)) = current.take().filter(|(t, _)| t.name == name) else {
-                    return Err(reader.damaged(&format!("the end of table {name}, which did not start")));
+                    return Err(
+                        reader.damaged(&format!("the end of table {name}, which did not start"))
+                    );
                 };
                 if digest.entry() != entry {
                     return Err(reader.damaged(&format!(
@@ -600,7 +617,9 @@ pub fn verify(path: &Path) -> Result<Contents> {
     }
     for (name, entry) in &ends {
         if manifest.table(name).as_ref() != Some(entry) {
-            return Err(reader.damaged(&format!("table {name}: the manifest's count or digest differs")));
+            return Err(reader.damaged(&format!(
+                "table {name}: the manifest's count or digest differs"
+            )));
         }
     }
     Ok(Contents { manifest, tables })
@@ -660,7 +679,8 @@ async fn load(
 ) -> Result<(bool, u64)> {
     let live = target.store().schema().await?;
     for table in &contents.tables {
-        let names = |columns: &[ColumnSchema]| columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+        let names =
+            |columns: &[ColumnSchema]| columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
         match live.get(&table.name) {
             Some(schema) if names(&schema.columns) == names(&table.columns) => {}
             _ => {
@@ -690,7 +710,12 @@ async fn load(
     while let Some(item) = reader.next()? {
         match item {
             Item::Table(table) => {
-                let skip = progress_now.loaded.get(&table.name).copied().unwrap_or(0).max(0) as u64;
+                let skip = progress_now
+                    .loaded
+                    .get(&table.name)
+                    .copied()
+                    .unwrap_or(0)
+                    .max(0) as u64;
                 current = Some((table, 0, skip));
             }
             Item::Row(line) => {
@@ -702,12 +727,15 @@ async fn load(
                     continue;
                 }
                 batch_bytes += line.len();
-                batch.push(parse_row(&line, &table.columns).map_err(|reason| reader.damaged(&reason))?);
+                batch.push(
+                    parse_row(&line, &table.columns).map_err(|reason| reader.damaged(&reason))?,
+                );
                 if batch.len() >= BATCH_ROWS || batch_bytes >= BATCH_BYTES {
                     target.load(table, &batch).await?;
                     loaded_rows += batch.len() as u64;
                     batch.clear();
                     batch_bytes = 0;
+                    tracing::info!(table = %table.name, rows = *seen, "restore batch committed");
                     let total = contents.manifest.table(&table.name).map_or(0, |e| e.rows);
                     progress(&table.name, *seen, total);
                 }
@@ -729,7 +757,8 @@ async fn load(
             }
         }
     }
-    let differences = compare_with_manifest(target.store(), &contents.tables, &contents.manifest).await?;
+    let differences =
+        compare_with_manifest(target.store(), &contents.tables, &contents.manifest).await?;
     if !differences.is_empty() {
         return Err(BackupError::Mismatch(differences.join("; ")));
     }
@@ -758,9 +787,15 @@ pub async fn compare_with_manifest(
         if expected.as_ref() != Some(&digest.entry()) {
             let expected_rows = expected.map_or(0, |e| e.rows);
             differences.push(if expected_rows == digest.rows {
-                format!("{}: the same {} rows count but their contents differ", table.name, digest.rows)
+                format!(
+                    "{}: the same {} rows count but their contents differ",
+                    table.name, digest.rows
+                )
             } else {
-                format!("{}: {} rows where the backup has {expected_rows}", table.name, digest.rows)
+                format!(
+                    "{}: {} rows where the backup has {expected_rows}",
+                    table.name, digest.rows
+                )
             });
         }
     }
@@ -842,7 +877,11 @@ fn scheduled_day(name: &str) -> Option<jiff::civil::Date> {
 /// The scheduled backup of `today` into the plan's folder, then the retention: scheduled backups
 /// (files named `servq-YYYY-MM-DD.servq-backup`) that neither the daily nor the weekly count
 /// keeps are deleted; other files in the folder are left alone.
-pub async fn scheduled(store: &Store, plan: Option<&BackupPlan>, today: jiff::civil::Date) -> anyhow::Result<String> {
+pub async fn scheduled(
+    store: &Store,
+    plan: Option<&BackupPlan>,
+    today: jiff::civil::Date,
+) -> anyhow::Result<String> {
     let Some(plan) = plan else {
         return Ok("no backup folder set (servq serve --backup-dir): nothing done".to_owned());
     };
@@ -919,11 +958,15 @@ pub async fn copy(
     request: &CopyRequest,
     mut progress: impl FnMut(CopyStep<'_>),
 ) -> Result<(Store, CopyReport)> {
-    let interrupted = if request.resume {
-        servq_store::RestoreTarget::mark(&request.to).await?
-    } else {
-        None
-    };
+    let interrupted = servq_store::RestoreTarget::mark(&request.to).await?;
+    if let (Some((_, backup_file)), false) = (&interrupted, request.resume) {
+        // before a new backup is taken: it would be another backup than the one half-loaded
+        return Err(BackupError::Refused(refused_text(
+            &RestoreRefused::Interrupted {
+                backup_file: backup_file.clone(),
+            },
+        )));
+    }
     let backup_file = match (&interrupted, &request.from_backup, &request.from) {
         (Some((_, file)), _, _) => PathBuf::from(file),
         (None, Some(file), _) => file.clone(),
@@ -943,9 +986,14 @@ pub async fn copy(
             ));
         }
     };
-    let (target, summary) = restore(&backup_file, &request.to, request.resume, |table, done, all| {
-        progress(CopyStep::Load(table, done, all));
-    })
+    let (target, summary) = restore(
+        &backup_file,
+        &request.to,
+        request.resume,
+        |table, done, all| {
+            progress(CopyStep::Load(table, done, all));
+        },
+    )
     .await?;
     progress(CopyStep::Verify);
     let mut report = CopyReport {
@@ -956,7 +1004,8 @@ pub async fn copy(
     };
     if let Some(from) = &request.from {
         let source = Store::open(from).await?;
-        let checked = compare_source(&source, &target, &backup_file, &report.restore.manifest).await;
+        let checked =
+            compare_source(&source, &target, &backup_file, &report.restore.manifest).await;
         source.close().await;
         let days = checked?;
         report.source_unchanged = Some(true);
@@ -965,7 +1014,12 @@ pub async fn copy(
     Ok((target, report))
 }
 
-async fn compare_source(source: &Store, target: &Store, backup_file: &Path, manifest: &Manifest) -> Result<usize> {
+async fn compare_source(
+    source: &Store,
+    target: &Store,
+    backup_file: &Path,
+    manifest: &Manifest,
+) -> Result<usize> {
     let contents = verify(backup_file)?;
     let changed = compare_with_manifest(source, &contents.tables, manifest).await?;
     if !changed.is_empty() {
@@ -974,8 +1028,12 @@ async fn compare_source(source: &Store, target: &Store, backup_file: &Path, mani
             changed.join("; ")
         )));
     }
-    let (_, source_zone) = crate::centre_zone(source).await.map_err(|e| BackupError::Mismatch(e.to_string()))?;
-    let (_, target_zone) = crate::centre_zone(target).await.map_err(|e| BackupError::Mismatch(e.to_string()))?;
+    let (_, source_zone) = crate::centre_zone(source)
+        .await
+        .map_err(|e| BackupError::Mismatch(e.to_string()))?;
+    let (_, target_zone) = crate::centre_zone(target)
+        .await
+        .map_err(|e| BackupError::Mismatch(e.to_string()))?;
     let before = kpi_fingerprint(source, &source_zone).await?;
     let after = kpi_fingerprint(target, &target_zone).await?;
     if before != after {

@@ -520,7 +520,8 @@ pub async fn run_once(context: &JobContext, job: Job, now: Timestamp) -> Result<
         }
         Job::Backup => {
             let (_, zone) = crate::centre_zone(store).await?;
-            crate::backup::scheduled(store, context.backup.as_ref(), now.to_zoned(zone).date()).await?
+            crate::backup::scheduled(store, context.backup.as_ref(), now.to_zoned(zone).date())
+                .await?
         }
         Job::EmailPoll => {
             let (pass, failed) =

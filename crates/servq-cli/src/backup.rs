@@ -127,7 +127,11 @@ fn print_manifest(manifest: &backup::Manifest, format: ListFormat, headline: &st
             let mut table = comfy_table::Table::new();
             table.load_preset(comfy_table::presets::NOTHING);
             table.set_header(["table", "rows"]);
-            for (name, entry) in manifest.tables.keys().filter_map(|n| manifest.table(n).map(|e| (n, e))) {
+            for (name, entry) in manifest
+                .tables
+                .keys()
+                .filter_map(|n| manifest.table(n).map(|e| (n, e)))
+            {
                 if entry.rows > 0 {
                     table.add_row([name.clone(), entry.rows.to_string()]);
                 }
@@ -148,7 +152,11 @@ pub async fn backup(config: &Config, args: BackupArgs) -> Result<ExitCode> {
     match (args.command, args.output) {
         (Some(BackupCommand::Verify { file, format }), _) => {
             let contents = backup::verify(&file)?;
-            print_manifest(&contents.manifest, format, &format!("{}: whole and readable", file.display()))?;
+            print_manifest(
+                &contents.manifest,
+                format,
+                &format!("{}: whole and readable", file.display()),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         (None, Some(output)) => {
@@ -174,9 +182,14 @@ pub async fn backup(config: &Config, args: BackupArgs) -> Result<ExitCode> {
 
 pub async fn restore(config: &Config, args: RestoreArgs) -> Result<ExitCode> {
     let bar = spinner();
-    let restored = backup::restore(&args.file, &config.database_url, args.resume, |table, done, all| {
-        bar.set_message(format!("{table}: {done}/{all} rows"));
-    })
+    let restored = backup::restore(
+        &args.file,
+        &config.database_url,
+        args.resume,
+        |table, done, all| {
+            bar.set_message(format!("{table}: {done}/{all} rows"));
+        },
+    )
     .await;
     bar.finish_and_clear();
     let (store, summary) = restored?;
@@ -189,7 +202,10 @@ pub async fn restore(config: &Config, args: RestoreArgs) -> Result<ExitCode> {
             summary.manifest.header.backup_id,
             redact(&config.database_url),
             if summary.resumed {
-                format!(" (resumed: {} rows loaded by this run)", summary.loaded_rows)
+                format!(
+                    " (resumed: {} rows loaded by this run)",
+                    summary.loaded_rows
+                )
             } else {
                 String::new()
             }
@@ -221,7 +237,9 @@ pub async fn store(command: StoreCommand) -> Result<ExitCode> {
     let bar = spinner();
     let copied = backup::copy(&request, |step| match step {
         CopyStep::Backup(table, rows) => bar.set_message(format!("backup: {table}: {rows} rows")),
-        CopyStep::Load(table, done, all) => bar.set_message(format!("load: {table}: {done}/{all} rows")),
+        CopyStep::Load(table, done, all) => {
+            bar.set_message(format!("load: {table}: {done}/{all} rows"))
+        }
         CopyStep::Verify => bar.set_message("comparing the two stores"),
     })
     .await;

@@ -189,16 +189,15 @@ pub async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
     let data_dir = args
         .data_dir
         .unwrap_or_else(|| default_data_dir(&config.database_url));
-    servq_server::serve(
-        store,
-        args.addr,
-        args.secure_cookies,
-        args.public_url,
+    let options = servq_server::ServeOptions {
+        addr: args.addr,
+        secure_cookies: args.secure_cookies,
+        public_url: args.public_url,
         outbox,
         data_dir,
-        args.trusted_proxies,
-        args.backup.plan(),
-    )
-    .await?;
+        trusted_proxies: args.trusted_proxies,
+        backup: args.backup.plan(),
+    };
+    servq_server::serve(store, options).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -35,7 +35,11 @@ mod tests {
     fn keeps_the_last_days_and_the_newest_of_each_recent_week() {
         // every day from Monday 2026-11-02 to Friday 2026-12-04 (ISO weeks 45 to 49)
         let days: Vec<Date> = (0..33)
-            .map(|n| date(2026, 11, 2).checked_add(jiff::Span::new().days(n)).unwrap())
+            .map(|n| {
+                date(2026, 11, 2)
+                    .checked_add(jiff::Span::new().days(n))
+                    .unwrap()
+            })
             .collect();
         let keep = backups_to_keep(&days, 7, 4);
         let expected: BTreeSet<Date> = [
@@ -59,10 +63,17 @@ mod tests {
     #[test]
     fn a_gap_in_the_backups_keeps_older_ones() {
         // a server that was down: only three backups in the last weeks
-        let days = [date(2026, 10, 1), date(2026, 11, 20), date(2026, 12, 4), date(2026, 12, 4)];
+        let days = [
+            date(2026, 10, 1),
+            date(2026, 11, 20),
+            date(2026, 12, 4),
+            date(2026, 12, 4),
+        ];
         assert_eq!(
             backups_to_keep(&days, 2, 0),
-            [date(2026, 11, 20), date(2026, 12, 4)].into_iter().collect()
+            [date(2026, 11, 20), date(2026, 12, 4)]
+                .into_iter()
+                .collect()
         );
         assert_eq!(backups_to_keep(&days, 0, 3), days.iter().copied().collect());
         assert!(backups_to_keep(&days, 0, 0).is_empty());

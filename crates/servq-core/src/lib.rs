@@ -22,8 +22,8 @@ mod totp;
 mod values;
 
 pub use access::{PERMISSIONS, Permission, Role, UnknownRole};
-pub use backup_retention::backups_to_keep;
 pub use agent_state::{AgentStateInterval, AgentStateKind, AgentStateRecord, MAX_STATE_SECONDS};
+pub use backup_retention::backups_to_keep;
 pub use contact::{Channel, Contact, ContactRecord, Direction};
 pub use customer::{
     CUSTOMER_COLUMNS, CUSTOMER_LANGUAGES, CUSTOMER_REQUIRED, CustomerRecord, answered_repeats,

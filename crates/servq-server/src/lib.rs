@@ -1020,18 +1020,37 @@ pub(crate) async fn readyz(
     (status, Json(body)).into_response()
 }
 
+/// How `servq serve` runs: everything but the store.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Address to listen on.
+    pub addr: SocketAddr,
+    /// Mark cookies Secure (behind HTTPS).
+    pub secure_cookies: bool,
+    /// The address customers reach servq at (survey links, status pages).
+    pub public_url: Option<String>,
+    /// SMTP, webhooks and mail settings.
+    pub outbox: outbox::OutboxConfig,
+    /// Where uploads wait while they are imported.
+    pub data_dir: std::path::PathBuf,
+    /// Reverse proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The nightly backup's folder and retention, if any.
+    pub backup: Option<servq_app::backup::BackupPlan>,
+}
+
 /// Serves until the process is stopped. With no user in the database, prints a one-time
 /// set-up link (valid one hour) for creating the administrator in the browser.
-pub async fn serve(
-    store: Store,
-    addr: SocketAddr,
-    secure_cookies: bool,
-    public_url: Option<String>,
-    outbox: outbox::OutboxConfig,
-    data_dir: std::path::PathBuf,
-    trusted_proxies: Vec<ipnet::IpNet>,
-    backup: Option<servq_app::backup::BackupPlan>,
-) -> anyhow::Result<()> {
+pub async fn serve(store: Store, options: ServeOptions) -> anyhow::Result<()> {
+    let ServeOptions {
+        addr,
+        secure_cookies,
+        public_url,
+        outbox,
+        data_dir,
+        trusted_proxies,
+        backup,
+    } = options;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     if store.user_count().await? == 0 {

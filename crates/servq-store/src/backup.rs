@@ -166,11 +166,16 @@ impl Snapshot {
 
     /// servq's tables in an order a restore can load them in (a table after those its foreign
     /// keys name), with their columns.
-    pub async fn tables(&mut self, schema: &BTreeMap<String, crate::TableSchema>) -> Result<Vec<CopiedTable>> {
+    pub async fn tables(
+        &mut self,
+        schema: &BTreeMap<String, crate::TableSchema>,
+    ) -> Result<Vec<CopiedTable>> {
         let mut parents: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for table in schema.keys() {
             let sql = match self.backend {
-                Backend::Sqlite => "SELECT DISTINCT \"table\" AS parent FROM pragma_foreign_key_list($1)",
+                Backend::Sqlite => {
+                    "SELECT DISTINCT \"table\" AS parent FROM pragma_foreign_key_list($1)"
+                }
                 Backend::Postgres => {
                     "SELECT DISTINCT c.confrelid::regclass::TEXT AS parent FROM pg_constraint c \
                      WHERE c.contype = 'f' \
@@ -196,7 +201,10 @@ impl Snapshot {
             let ready: Vec<String> = parents
                 .iter()
                 .filter(|(name, of)| {
-                    !placed.contains(*name) && of.iter().all(|parent| placed.contains(parent) || !parents.contains_key(parent))
+                    !placed.contains(*name)
+                        && of
+                            .iter()
+                            .all(|parent| placed.contains(parent) || !parents.contains_key(parent))
                 })
                 .map(|(name, _)| name.clone())
                 .collect();
@@ -266,7 +274,13 @@ impl Snapshot {
         while let Some(row) = rows.try_next().await? {
             values.clear();
             for (index, column) in table.columns.iter().enumerate() {
-                values.push(read_cell(&row, index, &column.kind, &table.name, &column.name)?);
+                values.push(read_cell(
+                    &row,
+                    index,
+                    &column.kind,
+                    &table.name,
+                    &column.name,
+                )?);
             }
             if let Err(error) = each(&values) {
                 return Ok(Err(error));
@@ -279,25 +293,41 @@ impl Snapshot {
     pub async fn row_counts(&mut self, tables: &[CopiedTable]) -> Result<BTreeMap<String, i64>> {
         let mut counts = BTreeMap::new();
         for table in tables {
-            counts.insert(table.name.clone(), count_rows(&mut self.tx, &table.name).await?);
+            counts.insert(
+                table.name.clone(),
+                count_rows(&mut self.tx, &table.name).await?,
+            );
         }
         Ok(counts)
     }
 }
 
 async fn count_rows(connection: &mut AnyConnection, table: &str) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {}", quoted(table))))
-            .fetch_one(connection)
-            .await?,
-    )
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM {}",
+        quoted(table)
+    )))
+    .fetch_one(connection)
+    .await?)
 }
 
-fn read_cell(row: &sqlx::any::AnyRow, index: usize, kind: &str, table: &str, column: &str) -> Result<CellValue> {
+fn read_cell(
+    row: &sqlx::any::AnyRow,
+    index: usize,
+    kind: &str,
+    table: &str,
+    column: &str,
+) -> Result<CellValue> {
     let value = match kind {
-        "integer" => row.try_get::<Option<i64>, _>(index)?.map(CellValue::Integer),
-        "text" => row.try_get::<Option<String>, _>(index)?.map(CellValue::Text),
-        "bytes" => row.try_get::<Option<Vec<u8>>, _>(index)?.map(CellValue::Bytes),
+        "integer" => row
+            .try_get::<Option<i64>, _>(index)?
+            .map(CellValue::Integer),
+        "text" => row
+            .try_get::<Option<String>, _>(index)?
+            .map(CellValue::Text),
+        "bytes" => row
+            .try_get::<Option<Vec<u8>>, _>(index)?
+            .map(CellValue::Bytes),
         "real" => row.try_get::<Option<f64>, _>(index)?.map(CellValue::Real),
         other => {
             return Err(StoreError::CorruptValue {
@@ -312,7 +342,10 @@ fn read_cell(row: &sqlx::any::AnyRow, index: usize, kind: &str, table: &str, col
 impl RestoreTarget {
     /// Opens the store at `url` for a restore of a backup at `backup_schema`: a new database is
     /// migrated up to that version and no further; an existing one must be at it already.
-    pub async fn open(url: &str, backup_schema: i64) -> Result<std::result::Result<RestoreTarget, RestoreRefused>> {
+    pub async fn open(
+        url: &str,
+        backup_schema: i64,
+    ) -> Result<std::result::Result<RestoreTarget, RestoreRefused>> {
         let known = newest_schema_version();
         if backup_schema > known {
             return Ok(Err(RestoreRefused::NewerSchema {
@@ -328,8 +361,10 @@ impl RestoreTarget {
         .await
         {
             Ok(version) => version,
-            // a new database has no migration table yet
-            Err(_) => None,
+            // a new database has no migration table yet (the engine refuses the query); a lost
+            // connection is an error
+            Err(sqlx::Error::Database(_)) => None,
+            Err(other) => return Err(other.into()),
         };
         if let Some(applied) = applied
             && applied != backup_schema
@@ -359,7 +394,12 @@ impl RestoreTarget {
     /// Reads without migrating; a database servq never opened has none.
     pub async fn mark(url: &str) -> Result<Option<(String, String)>> {
         let store = Store::connect(url).await?;
-        let mark = store.restore_in_progress().await.unwrap_or(None);
+        let mark = match store.restore_in_progress().await {
+            Ok(mark) => mark,
+            // a database servq never opened has no such table
+            Err(StoreError::Database(sqlx::Error::Database(_))) => None,
+            Err(other) => return Err(other),
+        };
         store.close().await;
         Ok(mark)
     }
@@ -379,7 +419,8 @@ impl RestoreTarget {
             .fetch_optional(&mut *tx)
             .await?;
         if let Some(row) = marked {
-            let (id, file): (String, String) = (row.try_get("backup_id")?, row.try_get("backup_file")?);
+            let (id, file): (String, String) =
+                (row.try_get("backup_id")?, row.try_get("backup_file")?);
             if id != backup_id {
                 return Ok(Err(RestoreRefused::OtherBackup {
                     backup_id: id,
@@ -416,16 +457,21 @@ impl RestoreTarget {
             }
         }
         for table in SEEDED_BY_MIGRATIONS {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", quoted(table))))
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("INSERT INTO store_restore (backup_id, backup_file, started_at) VALUES ($1, $2, $3)")
-            .bind(backup_id)
-            .bind(backup_file)
-            .bind(now_ms)
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {}",
+                quoted(table)
+            )))
             .execute(&mut *tx)
             .await?;
+        }
+        sqlx::query(
+            "INSERT INTO store_restore (backup_id, backup_file, started_at) VALUES ($1, $2, $3)",
+        )
+        .bind(backup_id)
+        .bind(backup_file)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(Ok(RestoreProgress {
             resumed: false,
@@ -444,7 +490,11 @@ impl RestoreTarget {
         let columns: Vec<String> = table.columns.iter().map(|c| quoted(&c.name)).collect();
         let mut tx = self.store.begin_write().await?;
         for chunk in rows.chunks(per_statement) {
-            let mut sql = format!("INSERT INTO {} ({}) VALUES ", quoted(&table.name), columns.join(", "));
+            let mut sql = format!(
+                "INSERT INTO {} ({}) VALUES ",
+                quoted(&table.name),
+                columns.join(", ")
+            );
             let mut parameter = 0;
             for (index, _) in chunk.iter().enumerate() {
                 if index > 0 {
@@ -492,12 +542,14 @@ impl RestoreTarget {
         match store.backend {
             Backend::Sqlite => {
                 for (table, seq) in sequences {
-                    let updated = sqlx::query("UPDATE sqlite_sequence SET seq = MAX(seq, $1) WHERE name = $2")
-                        .bind(*seq)
-                        .bind(table.as_str())
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
+                    let updated = sqlx::query(
+                        "UPDATE sqlite_sequence SET seq = MAX(seq, $1) WHERE name = $2",
+                    )
+                    .bind(*seq)
+                    .bind(table.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
                     let autoincrement: i64 = sqlx::query_scalar(
                         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1 AND sql LIKE '%AUTOINCREMENT%'",
                     )
@@ -540,7 +592,9 @@ impl RestoreTarget {
                 }
             }
         }
-        sqlx::query("DELETE FROM store_restore").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM store_restore")
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         self.store.close().await;
         Store::open(&self.url).await

@@ -3,6 +3,7 @@
 //! per file: each links the whole stack, and nine of them filled CI's disk.
 #![allow(missing_docs)]
 
+mod backup;
 mod briefing;
 mod email;
 mod improvement;

@@ -9,7 +9,7 @@ use servq_store::testing::TestDatabase;
 use super::{admin::servq_input_ok, servq, servq_ok};
 
 /// A user of `role` with an API token; the token's secret.
-fn token(db: &TestDatabase, name: &str, role: &str, agent: Option<&str>) -> String {
+pub(crate) fn token(db: &TestDatabase, name: &str, role: &str, agent: Option<&str>) -> String {
     let mut args = vec!["user", "add", name, "--role", role];
     if let Some(agent) = agent {
         args.extend(["--agent-id", agent]);
@@ -24,9 +24,9 @@ fn token(db: &TestDatabase, name: &str, role: &str, agent: Option<&str>) -> Stri
 }
 
 /// `servq serve` on a free port, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Drop for Server {
@@ -36,7 +36,7 @@ impl Drop for Server {
     }
 }
 
-async fn serve(db: &TestDatabase) -> Server {
+pub(crate) async fn serve(db: &TestDatabase) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

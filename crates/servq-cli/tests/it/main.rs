@@ -21,6 +21,7 @@ mod jobs;
 mod kb;
 mod ledgers;
 mod logs;
+mod operations;
 mod qa;
 mod report;
 mod staffing;

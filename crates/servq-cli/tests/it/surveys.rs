@@ -13,7 +13,7 @@ use crate::{python_reference, servq, servq_ok, stderr};
 /// Survey results for every third answered contact with a customer of a demo data set, in both
 /// number and word form: CSAT low when the customer waited over 5 s, so that daily CSAT falls
 /// with the daily speed of answer.
-fn survey_results(contacts: &Path) -> String {
+pub(crate) fn survey_results(contacts: &Path) -> String {
     let mut reader = csv::Reader::from_path(contacts).unwrap();
     let headers = reader.headers().unwrap().clone();
     let column = |name: &str| headers.iter().position(|h| h == name).unwrap();

@@ -99,7 +99,10 @@ async fn copy_rows(from: &Store, to: &TestDatabase) -> Store {
     let version = snapshot.schema_version().await.unwrap();
     let tables = snapshot.tables(&schema).await.unwrap();
     let sequences = snapshot.id_sequences().await.unwrap();
-    let target = RestoreTarget::open(&to.url, version).await.unwrap().unwrap();
+    let target = RestoreTarget::open(&to.url, version)
+        .await
+        .unwrap()
+        .unwrap();
     let progress = target
         .begin(&tables, "test-backup", "/tmp/test.servq-backup", false, 1)
         .await
@@ -118,27 +121,43 @@ async fn copy_rows(from: &Store, to: &TestDatabase) -> Store {
             .unwrap();
         target.load(table, &rows).await.unwrap();
     }
-    assert!(target.store().restore_in_progress().await.unwrap().is_some());
+    assert!(
+        target
+            .store()
+            .restore_in_progress()
+            .await
+            .unwrap()
+            .is_some()
+    );
     target.finish(&sequences).await.unwrap()
 }
 
 #[tokio::test]
 async fn rows_and_id_counters_cross_between_the_engines() {
-    let [lite, pg] = <[TestDatabase; 2]>::try_from(TestDatabase::both().await).ok().unwrap();
+    let [lite, pg] = <[TestDatabase; 2]>::try_from(TestDatabase::both().await)
+        .ok()
+        .unwrap();
     let source = Store::open(&lite.url).await.unwrap();
     for name in ["ada", "bo", "cy"] {
-        source.create_user(&user(name), &system(), 1_000).await.unwrap();
+        source
+            .create_user(&user(name), &system(), 1_000)
+            .await
+            .unwrap();
     }
     let before = all_rows(&source).await;
     let copy = copy_rows(&source, &pg).await;
     assert_eq!(all_rows(&copy).await, before);
     assert_eq!(copy.restore_in_progress().await.unwrap(), None);
     // the audit log's id counter moved with the rows: a new entry does not collide
-    copy.create_user(&user("dee"), &system(), 2_000).await.unwrap();
+    copy.create_user(&user("dee"), &system(), 2_000)
+        .await
+        .unwrap();
     let back_db = TestDatabase::sqlite();
     let back = copy_rows(&copy, &back_db).await;
     assert_eq!(all_rows(&back).await, all_rows(&copy).await);
-    back.create_user(&user("eve"), &system(), 3_000).await.unwrap();
+    back.create_user(&user("eve"), &system(), 3_000)
+        .await
+        .unwrap();
     for store in [source, copy, back] {
         store.close().await;
     }
@@ -148,7 +167,10 @@ async fn rows_and_id_counters_cross_between_the_engines() {
 async fn a_restore_refuses_a_newer_schema_a_used_store_and_another_load() {
     for db in TestDatabase::both().await {
         let newest = newest_schema_version();
-        let refused = RestoreTarget::open(&db.url, newest + 1).await.unwrap().unwrap_err();
+        let refused = RestoreTarget::open(&db.url, newest + 1)
+            .await
+            .unwrap()
+            .unwrap_err();
         assert_eq!(
             refused,
             RestoreRefused::NewerSchema {
@@ -157,7 +179,10 @@ async fn a_restore_refuses_a_newer_schema_a_used_store_and_another_load() {
             }
         );
         let store = Store::open(&db.url).await.unwrap();
-        let refused = RestoreTarget::open(&db.url, newest - 1).await.unwrap().unwrap_err();
+        let refused = RestoreTarget::open(&db.url, newest - 1)
+            .await
+            .unwrap()
+            .unwrap_err();
         assert_eq!(
             refused,
             RestoreRefused::SchemaMismatch {
@@ -166,21 +191,43 @@ async fn a_restore_refuses_a_newer_schema_a_used_store_and_another_load() {
             }
         );
         let schema = store.schema().await.unwrap();
-        let tables = store.snapshot().await.unwrap().tables(&schema).await.unwrap();
+        let tables = store
+            .snapshot()
+            .await
+            .unwrap()
+            .tables(&schema)
+            .await
+            .unwrap();
         let target = RestoreTarget::open(&db.url, newest).await.unwrap().unwrap();
-        target.begin(&tables, "one", "/b/one", false, 1).await.unwrap().unwrap();
+        target
+            .begin(&tables, "one", "/b/one", false, 1)
+            .await
+            .unwrap()
+            .unwrap();
         // the same backup again: only with resume; rows already there are counted
         assert_eq!(
-            target.begin(&tables, "one", "/b/one", false, 2).await.unwrap().unwrap_err(),
+            target
+                .begin(&tables, "one", "/b/one", false, 2)
+                .await
+                .unwrap()
+                .unwrap_err(),
             RestoreRefused::Interrupted {
                 backup_file: "/b/one".to_owned()
             }
         );
-        let resumed = target.begin(&tables, "one", "/b/one", true, 2).await.unwrap().unwrap();
+        let resumed = target
+            .begin(&tables, "one", "/b/one", true, 2)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(resumed.resumed);
         assert_eq!(resumed.loaded["users"], 0);
         assert_eq!(
-            target.begin(&tables, "two", "/b/two", true, 3).await.unwrap().unwrap_err(),
+            target
+                .begin(&tables, "two", "/b/two", true, 3)
+                .await
+                .unwrap()
+                .unwrap_err(),
             RestoreRefused::OtherBackup {
                 backup_id: "one".to_owned(),
                 backup_file: "/b/one".to_owned()
@@ -194,9 +241,19 @@ async fn a_restore_refuses_a_newer_schema_a_used_store_and_another_load() {
         // a store with data is not a restore target
         let used = TestDatabase::sqlite();
         let used_store = Store::open(&used.url).await.unwrap();
-        used_store.create_user(&user("ada"), &system(), 1).await.unwrap();
-        let target = RestoreTarget::open(&used.url, newest).await.unwrap().unwrap();
-        let refused = target.begin(&tables, "x", "/b/x", false, 1).await.unwrap().unwrap_err();
+        used_store
+            .create_user(&user("ada"), &system(), 1)
+            .await
+            .unwrap();
+        let target = RestoreTarget::open(&used.url, newest)
+            .await
+            .unwrap()
+            .unwrap();
+        let refused = target
+            .begin(&tables, "x", "/b/x", false, 1)
+            .await
+            .unwrap()
+            .unwrap_err();
         assert!(
             matches!(refused, RestoreRefused::NotEmpty { ref table, rows } if (table == "audit_log" || table == "users") && rows >= 1),
             "{refused:?}"
