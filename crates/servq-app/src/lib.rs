@@ -49,6 +49,7 @@ pub mod targets;
 pub mod tasks;
 pub mod training;
 pub mod users;
+pub mod watch;
 
 use servq_store::Actor;
 

@@ -19,6 +19,8 @@ enum KindArg {
     Kind(FileKind),
     /// `ledger`: which one comes from `--ledger`.
     Ledger,
+    /// `watch`: the path is a folder, the kind comes from `--kind`.
+    Watch,
 }
 
 /// The kinds of file, with their help texts, for clap.
@@ -40,8 +42,13 @@ fn file_kind_parser() -> impl clap::builder::TypedValueParser<Value = KindArg> {
         "a front-desk ledger (--ledger lending|lost_found|medicine|membership|paid_services), \
          keyed by entry_id",
     );
-    PossibleValuesParser::new(kinds.chain([ledger])).try_map(|name| match name.as_str() {
+    let watch = PossibleValue::new("watch").help(
+        "watch a folder (the path): each file dropped there is imported once as --kind and moved \
+         to done/ or failed/ with its error report",
+    );
+    PossibleValuesParser::new(kinds.chain([ledger, watch])).try_map(|name| match name.as_str() {
         "ledger" => Ok(KindArg::Ledger),
+        "watch" => Ok(KindArg::Watch),
         _ => FileKind::parse(&name)
             .map(KindArg::Kind)
             .ok_or_else(|| format!("no file kind '{name}'")),
@@ -63,8 +70,21 @@ pub struct ImportArgs {
     /// Which ledger a `ledger` file is.
     #[arg(long, value_parser = ledger_parser())]
     ledger: Option<LedgerKind>,
-    /// CSV or XLSX file.
+    /// CSV or XLSX file (with `watch`: the folder).
     file: PathBuf,
+    /// `watch`: what the folder's files hold (a kind as above, e.g. contacts).
+    #[arg(long = "kind", value_parser = file_kind_parser())]
+    kind_flag: Option<KindArg>,
+    /// `watch`: one pass over the folder, then exit (for cron or a systemd timer).
+    #[arg(long)]
+    once: bool,
+    /// `watch`: seconds between passes.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    interval: u64,
+    /// `watch`: a file is taken once it has not changed for this many seconds (an export still
+    /// being written waits).
+    #[arg(long, default_value_t = 10)]
+    settle: u64,
     /// Column mapping for other systems' exports: servq_name=their_name,...
     #[arg(long)]
     map: Option<String>,
@@ -105,6 +125,13 @@ fn progress_bar(label: &str) -> ProgressBar {
 
 pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
     let kind = match (args.kind, args.ledger) {
+        (KindArg::Watch, ledger) => match (args.kind_option(), ledger) {
+            (Some(KindArg::Kind(kind)), None) => kind,
+            (Some(KindArg::Ledger), Some(ledger)) => FileKind::Ledger(ledger),
+            _ => anyhow::bail!(
+                "say what the folder's files hold: --kind contacts (or another kind; --kind ledger --ledger NAME)"
+            ),
+        },
         (KindArg::Kind(kind), None) => kind,
         (KindArg::Ledger, Some(ledger)) => FileKind::Ledger(ledger),
         (KindArg::Ledger, None) => anyhow::bail!(
@@ -137,6 +164,19 @@ pub async fn run(config: &Config, args: ImportArgs) -> Result<ExitCode> {
         }
         None => None,
     };
+    if matches!(args.kind, KindArg::Watch) {
+        return watch(
+            config,
+            &args,
+            kind,
+            TableOptions {
+                map,
+                encoding,
+                sheet: args.sheet.clone(),
+            },
+        )
+        .await;
+    }
     let path = args.file.display().to_string();
     let store = config.open_store().await?;
     let started = Instant::now();
@@ -217,4 +257,63 @@ fn report(path: &str, outcome: Outcome, started: Instant) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+impl ImportArgs {
+    /// `--kind` of `watch` (`servq import watch DIR --kind contacts`).
+    fn kind_option(&self) -> Option<KindArg> {
+        self.kind_flag
+    }
+}
+
+/// `servq import watch DIR --kind KIND`: passes over the folder until stopped (or one with
+/// `--once`); one JSON line per file taken on standard output.
+async fn watch(
+    config: &Config,
+    args: &ImportArgs,
+    kind: FileKind,
+    table: TableOptions,
+) -> Result<ExitCode> {
+    let dir = &args.file;
+    anyhow::ensure!(dir.is_dir(), "{} is not a folder", dir.display());
+    let options = servq_app::watch::WatchOptions {
+        kind,
+        table,
+        zone: config.zone.clone(),
+        settle: std::time::Duration::from_secs(args.settle),
+    };
+    let store = config.open_store().await?;
+    eprintln!(
+        "watching {} for {} files (done/ and failed/ beside them){}",
+        dir.display(),
+        kind.name(),
+        if args.once { ", one pass" } else { "" }
+    );
+    let mut failed = false;
+    loop {
+        match servq_app::watch::pass(&store, dir, &options).await {
+            Ok(taken) => {
+                for file in &taken {
+                    failed |= file.outcome == "rejected" || file.outcome == "unreadable";
+                    println!("{}", serde_json::to_string(file)?);
+                }
+            }
+            // the database or the folder failed: said, and tried again at the next pass
+            Err(error) if !args.once => eprintln!("error: {error:#}"),
+            Err(error) => {
+                store.close().await;
+                return Err(error);
+            }
+        }
+        if args.once {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(args.interval)).await;
+    }
+    store.close().await;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

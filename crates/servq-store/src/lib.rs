@@ -51,6 +51,7 @@ mod training;
 mod transcripts;
 mod user_notifications;
 mod users;
+mod watched_files;
 
 use std::str::FromStr;
 
@@ -128,6 +129,7 @@ pub use users::{
     Actor, ApiTokenRecord, AuditEntry, NewApiToken, NewUser, TwoFactor, UserChange, UserRecord,
     token_id_of,
 };
+pub use watched_files::{WatchOutcome, WatchedFile};
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

@@ -534,3 +534,81 @@ async fn a_backup_taken_while_the_server_imports_and_opens_tickets_is_one_instan
         "the restored KPIs are neither the store's before the import nor after it"
     );
 }
+
+#[tokio::test]
+async fn a_watched_folder_imports_each_nightly_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    demo_files(&data, "3", "200", "2026-11-10", "3");
+    let contacts = std::fs::read_to_string(data.join("contacts.csv")).unwrap();
+    for db in TestDatabase::both().await {
+        let inbox = tempfile::tempdir().unwrap();
+        let folder = inbox.path();
+        // the night's export, a file with bad rows, one still being written, one not settled
+        std::fs::write(folder.join("话务 2026-11-10.csv"), &contacts).unwrap();
+        let bad = "contact_id,channel,queue,agent_id,offered_at,answered_at,ended_at,talk_seconds\n\
+                   b1,phone,card,a1,yesterday,,2026-11-02 09:06:00,\n\
+                   b2,phone,card,a1,2026-11-02 09:00:00,,2026-11-02 08:06:00,\n";
+        std::fs::write(folder.join("bad.csv"), bad).unwrap();
+        std::fs::write(folder.join("next.csv.part"), "half").unwrap();
+        let watch = |settle: &str| {
+            servq(
+                &db,
+                &[
+                    "import",
+                    "watch",
+                    folder.to_str().unwrap(),
+                    "--kind",
+                    "contacts",
+                    "--once",
+                    "--settle",
+                    settle,
+                ],
+            )
+        };
+        // nothing has settled for an hour: nothing is taken
+        let output = watch("3600");
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(output.stdout.is_empty());
+        let output = watch("0");
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "a refused file: {}",
+            stderr(&output)
+        );
+        let lines: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let outcome = |file: &str| lines.iter().find(|l| l["file"] == file).unwrap().clone();
+        let bad = outcome("bad.csv");
+        assert_eq!(bad["outcome"], "rejected", "{bad}");
+        let report = std::fs::read_to_string(bad["report"].as_str().unwrap()).unwrap();
+        assert!(report.starts_with("file,line,column,reason\n"), "{report}");
+        assert!(report.contains("bad.csv,2,"), "{report}");
+        assert!(report.contains("bad.csv,3,"), "{report}");
+        assert!(folder.join("failed/bad.csv").exists());
+        let good = outcome("话务 2026-11-10.csv");
+        assert_eq!(good["outcome"], "imported", "{good}");
+        assert_eq!(
+            good["rows"].as_i64().unwrap() as usize,
+            contacts.lines().count() - 1
+        );
+        assert!(folder.join("done/话务 2026-11-10.csv").exists());
+        assert!(
+            folder.join("next.csv.part").exists(),
+            "a file being written is left alone"
+        );
+        let kpis_once = kpis(&db);
+        // the exporter drops the same file again: moved, not imported twice
+        std::fs::write(folder.join("话务 2026-11-10.csv"), &contacts).unwrap();
+        let output = watch("0");
+        assert!(output.status.success(), "{}", stderr(&output));
+        let again: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(again["outcome"], "already_imported", "{again}");
+        assert!(folder.join("done/话务 2026-11-10.csv.2").exists());
+        assert_eq!(kpis(&db), kpis_once);
+    }
+}
