@@ -803,6 +803,25 @@ pub fn start(context: JobContext) -> Heartbeat {
 mod tests {
     use super::*;
 
+    /// The settings page names each scheduled job from the catalogue; a missing entry showed
+    /// its key (`jobs.name_risk_reminders`) to administrators.
+    #[test]
+    fn every_scheduled_job_has_a_name_in_every_language() {
+        for job in Job::ALL {
+            if let Schedule::Every(_) = job.schedule() {
+                continue;
+            }
+            let key = format!("jobs.name_{}", job.name().replace('-', "_"));
+            for locale in crate::i18n::Locale::ALL {
+                assert!(
+                    crate::i18n::keys(locale).contains(&key),
+                    "{key} is missing in {}",
+                    locale.tag()
+                );
+            }
+        }
+    }
+
     fn shanghai() -> TimeZone {
         TimeZone::get("Asia/Shanghai").unwrap()
     }

@@ -193,6 +193,8 @@ struct SettingsPage {
     roles: Vec<(&'static str, bool)>,
     /// The scheduled jobs: (name, label, pattern in effect, default pattern, changed, last run)
     schedules: Vec<(&'static str, String, String, &'static str, bool, String)>,
+    /// The nightly backup in words (its folder and retention, or how to turn it on).
+    nightly_backup: String,
 }
 
 /// `/admin/settings`: the centre's name, time zone and KPI thresholds.
@@ -239,10 +241,18 @@ pub(crate) async fn settings_page(
             last,
         ));
     }
+    let nightly_backup = match &state.backup_plan {
+        Some(plan) => t(locale, "settings.backup_nightly_on")
+            .replace("{dir}", &plan.dir.display().to_string())
+            .replace("{daily}", &plan.keep_daily.to_string())
+            .replace("{weekly}", &plan.keep_weekly.to_string()),
+        None => t(locale, "settings.backup_nightly_off"),
+    };
     let page = SettingsPage {
         i18n: Text::new(locale),
         title: t(locale, "settings.title"),
         schedules,
+        nightly_backup,
         header: signed_in_header(&user),
         csrf: user.csrf_token().to_owned(),
         roles: servq_core::Role::ALL

@@ -5,6 +5,7 @@
 
 mod admin;
 mod admin_pages;
+mod backups;
 mod analysis;
 mod api;
 pub mod auth;
@@ -78,6 +79,8 @@ pub struct AppState {
     pub data_dir: std::path::PathBuf,
     /// Reverse proxies whose `X-Forwarded-For` names the client (none: the socket's peer is).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The nightly backup's folder and retention (shown on the settings page).
+    pub backup_plan: Option<servq_app::backup::BackupPlan>,
     /// Request counts of the public survey page.
     survey_limiter: surveys::RateLimiter,
     /// The sender of mail to customers when they wrote to no address of ours.
@@ -106,6 +109,7 @@ impl AppState {
             survey_limiter: surveys::RateLimiter::default(),
             instance: auth::new_token()[..16].to_owned(),
             data_dir: std::env::temp_dir().join("servq"),
+            backup_plan: None,
             trusted_proxies: Vec::new(),
             email_from: String::new(),
             own_addresses: Vec::new(),
@@ -632,6 +636,7 @@ pub(crate) fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/review", get(review::api)),
         ("/api/v1/coaching-plan", get(coaching_plan::api)),
         ("/api/v1/jobs", get(job_schedules::list)),
+        ("/api/v1/backup", get(backups::download)),
         ("/api/v1/kb/search", get(kb::search)),
         ("/api/v1/kb/articles/{id}", get(kb::article).put(kb::save)),
         ("/api/v1/kb/articles/{id}/diff", get(kb::diff)),
@@ -1070,6 +1075,7 @@ pub async fn serve(store: Store, options: ServeOptions) -> anyhow::Result<()> {
     let mut state = AppState::new(store.clone(), secure_cookies);
     state.email_from = outbox.email_from.clone();
     state.own_addresses = servq_app::email::own_addresses(&outbox);
+    state.backup_plan = backup.clone();
     state.jobs = Some(jobs::start(jobs::JobContext {
         backup,
         store,

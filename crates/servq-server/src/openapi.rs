@@ -66,6 +66,7 @@ impl Modify for Security {
         crate::review::api,
         crate::coaching_plan::api,
         crate::job_schedules::list,
+        crate::backups::download,
         crate::job_schedules::set_schedule,
         crate::kb::search,
         crate::kb::article,

@@ -158,6 +158,14 @@ async fn filled_store(db: &TestDatabase, dir: &Path) {
         )
         .await;
         assert_eq!(status, 201, "{ticket}");
+        if n == 0 {
+            // a binary attachment: every byte value must survive both engines
+            let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+            let path = format!("/api/v1/tickets/{}/attachments", ticket["id"].as_str().unwrap());
+            let (status, attached) =
+                post_multipart(&server.base, &admin, &path, &[], "截图.png", &bytes).await;
+            assert_eq!(status, 201, "{attached}");
+        }
     }
     // an answered contact (one with an agent) is what an inspector evaluates
     let contact: String = {
@@ -202,6 +210,7 @@ async fn a_store_moves_sqlite_to_postgresql_and_back_row_for_row() {
     let file = dir.path().join("first.servq-backup");
     let manifest = backup_manifest(&lite, &file);
     for table in [
+        "ticket_attachments",
         "contacts",
         "tickets",
         "ticket_events",
@@ -386,30 +395,51 @@ async fn a_copy_killed_mid_load_resumes_and_verifies() {
     assert_eq!(kpis(&pg), kpis(&lite));
 }
 
-/// A multipart upload of `file` as an import of `kind`.
-async fn upload(base: &str, token: &str, kind: &str, file: &Path) -> Value {
+/// A multipart/form-data POST: text fields, then the file part `file` named `file_name`.
+async fn post_multipart(
+    base: &str,
+    token: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+    file_name: &str,
+    bytes: &[u8],
+) -> (u16, Value) {
     let boundary = "servq-test-boundary-7d1f";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"contacts.csv\"\r\n\
-         Content-Type: text/csv\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend(std::fs::read(file).unwrap());
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .into_bytes(),
+        );
+    }
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes(),
+    );
+    body.extend(bytes);
     body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
     let response = reqwest::Client::new()
-        .post(format!("{base}/api/v1/imports"))
+        .post(format!("{base}{path}"))
         .bearer_auth(token)
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
         .body(body)
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status().as_u16(), 202);
-    response.json().await.unwrap()
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A contacts file uploaded as a web import; the job's answer.
+async fn upload(base: &str, token: &str, kind: &str, file: &Path) -> Value {
+    let bytes = std::fs::read(file).unwrap();
+    let (status, job) =
+        post_multipart(base, token, "/api/v1/imports", &[("kind", kind)], "contacts.csv", &bytes).await;
+    assert_eq!(status, 202, "{job}");
+    job
 }
 
 #[tokio::test]

@@ -539,3 +539,43 @@ async fn supervisors_can_be_limited_to_the_teams_they_supervise() {
         assert_eq!(offered(&everything), 3);
     }
 }
+
+/// An administrator downloads a backup from the settings page: a whole, verifiable file of the
+/// store, audited; the settings page says how to turn on the nightly backup; other roles are
+/// refused.
+#[tokio::test]
+async fn an_administrator_downloads_a_backup_of_the_store() {
+    for app in TestApp::on_both_databases().await {
+        let admin = app.sign_in_as(Role::Admin).await;
+        let (_, page) = admin.get_text("/admin/settings").await;
+        assert!(page.contains("id=\"backup-download\""), "{page}");
+        assert!(page.contains("--backup-dir"), "{page}");
+        assert!(!page.contains("jobs.name_"), "a job without its name: {page}");
+        let response = admin
+            .client
+            .get(format!("{}/api/v1/backup", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "application/zstd");
+        let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+        assert!(disposition.starts_with("attachment; filename=\"servq-"), "{disposition}");
+        let bytes = response.bytes().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("download.servq-backup");
+        std::fs::write(&file, &bytes).unwrap();
+        let contents = servq_app::backup::verify(&file).unwrap();
+        assert_eq!(contents.manifest.table("users").unwrap().rows, 1);
+        let audit = app.store.audit_log(20, None).await.unwrap();
+        assert!(
+            audit.iter().any(|entry| entry.action == "backup_downloaded"
+                && entry.entity_id == contents.manifest.header.backup_id
+                && entry.username == "admin"),
+            "{audit:?}"
+        );
+        let supervisor = app.sign_in_as(Role::Supervisor).await;
+        let (status, _) = supervisor.get_json("/api/v1/backup").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+}
