@@ -42,6 +42,7 @@ def timed(command, env=None, quiet=True):
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         sys.exit(f"{' '.join(map(str, command))} failed:\n{result.stderr[-3000:]}")
+    print(f"{elapsed:8.1f} s  {' '.join(map(str, command))[:160]}", file=sys.stderr, flush=True)
     return elapsed, result.stdout
 
 
@@ -108,6 +109,9 @@ def main():
         timed([servq, "demo", "--days", "1", "--daily-contacts", str(daily), "--agents", str(agents),
                "--end", "2026-12-01", "--seed", "99", "--csv-out", str(day)],
               env={"SERVQ_DATABASE_URL": f"sqlite://{work}/scratch.db"})
+        # the demo numbers its contacts from 1: the next day's must not collide with the year's
+        text = (day / "contacts.csv").read_text().splitlines()
+        (day / "contacts.csv").write_text("\n".join([text[0]] + ["D" + line for line in text[1:]]) + "\n")
     day_rows = sum(1 for _ in open(day / "contacts.csv")) - 1
     elapsed, _ = timed([servq, "import", "contacts", str(day / "contacts.csv")], env=env)
     report["import_one_day_rows"] = day_rows

@@ -27,11 +27,17 @@ pub(crate) async fn download(
     let folder = state.data_dir.join("backups");
     std::fs::create_dir_all(&folder).map_err(Problem::internal)?;
     let id: [u8; 8] = rand::random();
-    let path = folder.join(format!("download-{}.{}", hex::encode(id), servq_app::backup::EXTENSION));
+    let path = folder.join(format!(
+        "download-{}.{}",
+        hex::encode(id),
+        servq_app::backup::EXTENSION
+    ));
     let summary = servq_app::backup::backup(&state.store, &path, |_, _| {})
         .await
         .map_err(Problem::internal)?;
-    let mut file = tokio::fs::File::open(&path).await.map_err(Problem::internal)?;
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(Problem::internal)?;
     // the open file is read to its end; its name goes now, so a dropped download leaves nothing
     std::fs::remove_file(&path).map_err(Problem::internal)?;
     state
@@ -42,7 +48,11 @@ pub(crate) async fn download(
             "backup_downloaded",
             "store",
             &summary.manifest.header.backup_id,
-            &format!("{} rows, {} bytes", summary.manifest.total_rows(), summary.bytes),
+            &format!(
+                "{} rows, {} bytes",
+                summary.manifest.total_rows(),
+                summary.bytes
+            ),
         )
         .await
         .map_err(Problem::internal)?;
@@ -51,7 +61,9 @@ pub(crate) async fn download(
         .map_err(Problem::internal)?;
     let name = format!(
         "servq-{}.{}",
-        jiff::Timestamp::now().to_zoned(zone).strftime("%Y-%m-%d-%H%M"),
+        jiff::Timestamp::now()
+            .to_zoned(zone)
+            .strftime("%Y-%m-%d-%H%M"),
         servq_app::backup::EXTENSION
     );
     let chunks = futures::stream::unfold(Some(file), |file| async move {
@@ -68,7 +80,10 @@ pub(crate) async fn download(
     });
     let mut response = Body::from_stream(chunks).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zstd"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zstd"),
+    );
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(summary.bytes));
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);

@@ -5,10 +5,10 @@
 
 mod admin;
 mod admin_pages;
-mod backups;
 mod analysis;
 mod api;
 pub mod auth;
+mod backups;
 mod briefing;
 mod coaching_plan;
 mod customers;

@@ -485,8 +485,14 @@ impl RestoreTarget {
             return Ok(());
         }
         let width = table.columns.len().max(1);
-        // both engines allow 32 766 parameters and more per statement
-        let per_statement = (30_000 / width).clamp(1, 500);
+        // sqlx's SQLite driver looks each `$N` up by name, so a statement's binding costs the
+        // square of its parameters (30 000 took 99 % of a restore's time); PostgreSQL binds by
+        // position and gains from fewer, larger statements (up to 65 535 parameters)
+        let parameters = match self.store.backend {
+            Backend::Sqlite => 500,
+            Backend::Postgres => 30_000,
+        };
+        let per_statement = (parameters / width).clamp(1, 500);
         let columns: Vec<String> = table.columns.iter().map(|c| quoted(&c.name)).collect();
         let mut tx = self.store.begin_write().await?;
         for chunk in rows.chunks(per_statement) {

@@ -161,7 +161,10 @@ async fn filled_store(db: &TestDatabase, dir: &Path) {
         if n == 0 {
             // a binary attachment: every byte value must survive both engines
             let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
-            let path = format!("/api/v1/tickets/{}/attachments", ticket["id"].as_str().unwrap());
+            let path = format!(
+                "/api/v1/tickets/{}/attachments",
+                ticket["id"].as_str().unwrap()
+            );
             let (status, attached) =
                 post_multipart(&server.base, &admin, &path, &[], "截图.png", &bytes).await;
             assert_eq!(status, 201, "{attached}");
@@ -408,8 +411,10 @@ async fn post_multipart(
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .into_bytes(),
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .into_bytes(),
         );
     }
     body.extend(
@@ -424,7 +429,10 @@ async fn post_multipart(
     let response = reqwest::Client::new()
         .post(format!("{base}{path}"))
         .bearer_auth(token)
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .body(body)
         .send()
         .await
@@ -436,8 +444,15 @@ async fn post_multipart(
 /// A contacts file uploaded as a web import; the job's answer.
 async fn upload(base: &str, token: &str, kind: &str, file: &Path) -> Value {
     let bytes = std::fs::read(file).unwrap();
-    let (status, job) =
-        post_multipart(base, token, "/api/v1/imports", &[("kind", kind)], "contacts.csv", &bytes).await;
+    let (status, job) = post_multipart(
+        base,
+        token,
+        "/api/v1/imports",
+        &[("kind", kind)],
+        "contacts.csv",
+        &bytes,
+    )
+    .await;
     assert_eq!(status, 202, "{job}");
     job
 }

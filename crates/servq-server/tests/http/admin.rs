@@ -550,7 +550,10 @@ async fn an_administrator_downloads_a_backup_of_the_store() {
         let (_, page) = admin.get_text("/admin/settings").await;
         assert!(page.contains("id=\"backup-download\""), "{page}");
         assert!(page.contains("--backup-dir"), "{page}");
-        assert!(!page.contains("jobs.name_"), "a job without its name: {page}");
+        assert!(
+            !page.contains("jobs.name_"),
+            "a job without its name: {page}"
+        );
         let response = admin
             .client
             .get(format!("{}/api/v1/backup", app.base))
@@ -559,8 +562,14 @@ async fn an_administrator_downloads_a_backup_of_the_store() {
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()["content-type"], "application/zstd");
-        let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
-        assert!(disposition.starts_with("attachment; filename=\"servq-"), "{disposition}");
+        let disposition = response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            disposition.starts_with("attachment; filename=\"servq-"),
+            "{disposition}"
+        );
         let bytes = response.bytes().await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("download.servq-backup");
