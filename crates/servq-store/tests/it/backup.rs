@@ -3,13 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use servq_core::Role;
 use servq_store::{
-    Actor, CellValue, NewUser, RestoreRefused, RestoreTarget, SEEDED_BY_MIGRATIONS, Store,
-    newest_schema_version, testing::TestDatabase,
+    Actor, CellValue, CopiedTable, RestoreRefused, RestoreTarget, SEEDED_BY_MIGRATIONS, Snapshot,
+    Store, newest_schema_version, testing::TestDatabase,
 };
 
-use crate::on_both_databases;
+use crate::{on_both_databases, users::admin};
 
 fn system() -> Actor {
     Actor {
@@ -18,14 +17,18 @@ fn system() -> Actor {
     }
 }
 
-fn user(name: &str) -> NewUser {
-    NewUser {
-        user_id: format!("id-{name}"),
-        username: name.to_owned(),
-        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
-        role: Role::Admin,
-        agent_id: None,
-    }
+/// Every row of `table` as the snapshot reads it.
+async fn rows_of(snapshot: &mut Snapshot, table: &CopiedTable) -> Vec<Vec<CellValue>> {
+    let mut rows = Vec::new();
+    snapshot
+        .for_each_row(table, |values| {
+            rows.push(values.to_vec());
+            Ok::<(), ()>(())
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    rows
 }
 
 async fn all_rows(store: &Store) -> BTreeMap<String, Vec<Vec<CellValue>>> {
@@ -34,15 +37,7 @@ async fn all_rows(store: &Store) -> BTreeMap<String, Vec<Vec<CellValue>>> {
     let tables = snapshot.tables(&schema).await.unwrap();
     let mut rows = BTreeMap::new();
     for table in &tables {
-        let mut read: Vec<Vec<CellValue>> = Vec::new();
-        snapshot
-            .for_each_row(table, |values| {
-                read.push(values.to_vec());
-                Ok::<(), ()>(())
-            })
-            .await
-            .unwrap()
-            .unwrap();
+        let mut read = rows_of(&mut snapshot, table).await;
         read.sort_by_key(|row| format!("{row:?}"));
         rows.insert(table.name.clone(), read);
     }
@@ -77,7 +72,7 @@ async fn a_snapshot_sees_the_store_as_it_was_when_it_began() {
         assert!(position("import_jobs") < position("import_job_errors"));
         assert!(!tables.iter().any(|t| t.name == "store_restore"));
         store
-            .create_user(&user("later"), &system(), 1_000)
+            .create_user(&admin("later"), &system(), 1_000)
             .await
             .unwrap();
         let counts = snapshot.row_counts(&tables).await.unwrap();
@@ -110,16 +105,10 @@ async fn copy_rows(from: &Store, to: &TestDatabase) -> Store {
         .unwrap();
     assert!(!progress.resumed);
     for table in &tables {
-        let mut rows: Vec<Vec<CellValue>> = Vec::new();
-        snapshot
-            .for_each_row(table, |values| {
-                rows.push(values.to_vec());
-                Ok::<(), ()>(())
-            })
+        target
+            .load(table, &rows_of(&mut snapshot, table).await)
             .await
-            .unwrap()
             .unwrap();
-        target.load(table, &rows).await.unwrap();
     }
     assert!(
         target
@@ -140,7 +129,7 @@ async fn rows_and_id_counters_cross_between_the_engines() {
     let source = Store::open(&lite.url).await.unwrap();
     for name in ["ada", "bo", "cy"] {
         source
-            .create_user(&user(name), &system(), 1_000)
+            .create_user(&admin(name), &system(), 1_000)
             .await
             .unwrap();
     }
@@ -149,13 +138,13 @@ async fn rows_and_id_counters_cross_between_the_engines() {
     assert_eq!(all_rows(&copy).await, before);
     assert_eq!(copy.restore_in_progress().await.unwrap(), None);
     // the audit log's id counter moved with the rows: a new entry does not collide
-    copy.create_user(&user("dee"), &system(), 2_000)
+    copy.create_user(&admin("dee"), &system(), 2_000)
         .await
         .unwrap();
     let back_db = TestDatabase::sqlite();
     let back = copy_rows(&copy, &back_db).await;
     assert_eq!(all_rows(&back).await, all_rows(&copy).await);
-    back.create_user(&user("eve"), &system(), 3_000)
+    back.create_user(&admin("eve"), &system(), 3_000)
         .await
         .unwrap();
     for store in [source, copy, back] {
@@ -242,7 +231,7 @@ async fn a_restore_refuses_a_newer_schema_a_used_store_and_another_load() {
         let used = TestDatabase::sqlite();
         let used_store = Store::open(&used.url).await.unwrap();
         used_store
-            .create_user(&user("ada"), &system(), 1)
+            .create_user(&admin("ada"), &system(), 1)
             .await
             .unwrap();
         let target = RestoreTarget::open(&used.url, newest)

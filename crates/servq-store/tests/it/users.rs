@@ -15,7 +15,8 @@ fn token(hash: &'static str, expires_ms: Option<i64>, read_only: bool) -> NewApi
     }
 }
 
-fn admin(name: &str) -> NewUser {
+/// An administrator called `name` (id `id-{name}`), for the tests of this crate.
+pub(crate) fn admin(name: &str) -> NewUser {
     NewUser {
         user_id: format!("id-{name}"),
         username: name.to_owned(),
