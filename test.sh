@@ -19,10 +19,13 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 if [ "${CI:-}" = "true" ]; then scripts/target-prune.sh; fi
 cargo test --workspace --doc --locked --quiet
-# Browser tests (playwright-core + Debian chromium) against the built binary.
-cargo build --locked --quiet -p servq-cli
+# Browser tests (playwright-core + Debian chromium) against the built binary. It comes from the
+# test build (the same artifacts nextest runs below): a separate `cargo build -p servq-cli`
+# resolves features without the dev-dependencies and built a second copy of every servq crate
+# (about 0.7 GB of CI's disk).
+cargo test --workspace --no-run --locked --quiet
 SERVQ_BIN="$PWD/target/debug/servq" node --test tests/e2e/
-# the disk left before the largest step (CI once ran out in it)
+# the disk at its peak: every test binary is built (CI once ran out of disk)
 if [ "${CI:-}" = "true" ]; then du -sh target >&2; df -h . >&2; fi
 # Last, so that its summary line closes the run.
 cargo nextest run --workspace --locked --no-fail-fast
