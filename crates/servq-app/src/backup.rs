@@ -634,6 +634,9 @@ pub struct RestoreSummary {
     pub resumed: bool,
     /// Rows this run loaded (on a resume, those the interrupted run had not).
     pub loaded_rows: u64,
+    /// The backup's tables with their columns (a store copy compares its source with them).
+    #[serde(skip)]
+    pub tables: Vec<CopiedTable>,
 }
 
 /// Loads the backup at `path` into the store at `url`: verifies the file, refuses a store that
@@ -660,6 +663,7 @@ pub async fn restore(
                     manifest: contents.manifest,
                     resumed,
                     loaded_rows,
+                    tables: contents.tables,
                 },
             ))
         }
@@ -1004,8 +1008,13 @@ pub async fn copy(
     };
     if let Some(from) = &request.from {
         let source = Store::open(from).await?;
-        let checked =
-            compare_source(&source, &target, &backup_file, &report.restore.manifest).await;
+        let checked = compare_source(
+            &source,
+            &target,
+            &report.restore.tables,
+            &report.restore.manifest,
+        )
+        .await;
         source.close().await;
         let days = checked?;
         report.source_unchanged = Some(true);
@@ -1017,11 +1026,10 @@ pub async fn copy(
 async fn compare_source(
     source: &Store,
     target: &Store,
-    backup_file: &Path,
+    tables: &[CopiedTable],
     manifest: &Manifest,
 ) -> Result<usize> {
-    let contents = verify(backup_file)?;
-    let changed = compare_with_manifest(source, &contents.tables, manifest).await?;
+    let changed = compare_with_manifest(source, tables, manifest).await?;
     if !changed.is_empty() {
         return Err(BackupError::Mismatch(format!(
             "the source changed after the backup was taken ({}): stop every servq on it and copy again into a new database",

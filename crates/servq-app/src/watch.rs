@@ -118,6 +118,13 @@ fn is_database(error: &anyhow::Error) -> bool {
         .any(|cause| cause.downcast_ref::<StoreError>().is_some())
 }
 
+/// The SHA-256 of a file, read in a stream: a night's export can be gigabytes.
+fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
 /// One pass over `dir`: every settled file imported once and moved.
 pub async fn pass(store: &Store, dir: &Path, options: &WatchOptions) -> Result<Vec<TakenFile>> {
     let mut taken = Vec::new();
@@ -126,10 +133,7 @@ pub async fn pass(store: &Store, dir: &Path, options: &WatchOptions) -> Result<V
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let content =
-            std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        let sha256 = hex::encode(Sha256::digest(&content));
-        drop(content);
+        let sha256 = file_sha256(&path).with_context(|| format!("reading {}", path.display()))?;
         if let Some(earlier) = store.watched_file(&name, &sha256).await?
             && earlier.outcome == WatchOutcome::Imported
         {

@@ -153,15 +153,16 @@ impl Store {
     }
 }
 
+/// The latest migration applied to a store (NULL before the first).
+const LATEST_MIGRATION: &str = "SELECT MAX(version) FROM _sqlx_migrations WHERE success";
+
 impl Snapshot {
     /// The latest migration applied to the snapshot's store.
     pub async fn schema_version(&mut self) -> Result<i64> {
-        Ok(sqlx::query_scalar::<_, Option<i64>>(
-            "SELECT MAX(version) FROM _sqlx_migrations WHERE success",
-        )
-        .fetch_one(&mut *self.tx)
-        .await?
-        .unwrap_or(0))
+        Ok(sqlx::query_scalar::<_, Option<i64>>(LATEST_MIGRATION)
+            .fetch_one(&mut *self.tx)
+            .await?
+            .unwrap_or(0))
     }
 
     /// servq's tables in an order a restore can load them in (a table after those its foreign
@@ -354,11 +355,9 @@ impl RestoreTarget {
             }));
         }
         let store = Store::connect(url).await?;
-        let applied: Option<i64> = match sqlx::query_scalar::<_, Option<i64>>(
-            "SELECT MAX(version) FROM _sqlx_migrations WHERE success",
-        )
-        .fetch_one(&store.pool)
-        .await
+        let applied: Option<i64> = match sqlx::query_scalar::<_, Option<i64>>(LATEST_MIGRATION)
+            .fetch_one(&store.pool)
+            .await
         {
             Ok(version) => version,
             // a new database has no migration table yet (the engine refuses the query); a lost
