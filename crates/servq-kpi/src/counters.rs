@@ -235,6 +235,21 @@ impl ContactCounters {
         *self = Self::from_array(sums);
     }
 
+    /// Takes away another set of counters that were added before (a contact's old version
+    /// leaving its rollup row: imports keep rollups by adding and subtracting, never re-reading).
+    pub fn subtract(&mut self, other: &ContactCounters) {
+        let mut sums = self.to_array();
+        for (sum, value) in sums.iter_mut().zip(other.to_array()) {
+            *sum -= value;
+        }
+        *self = Self::from_array(sums);
+    }
+
+    /// Whether every counter is zero (a change that changes nothing; a rollup row of no contacts).
+    pub fn is_zero(&self) -> bool {
+        self.to_array() == [0; 15]
+    }
+
     /// Offered contacts that count in rate denominators: offered − short abandons.
     pub fn counted(&self) -> i64 {
         self.offered - self.short_abandoned

@@ -66,6 +66,23 @@ proptest! {
     }
 
     #[test]
+    fn subtracting_a_part_leaves_the_rest(contacts in proptest::collection::vec(facts(), 0..60), cut in 0usize..60) {
+        let settings = KpiSettings::default();
+        let cut = cut.min(contacts.len());
+        let (mut whole, mut part, mut rest) =
+            (ContactCounters::default(), ContactCounters::default(), ContactCounters::default());
+        for (index, contact) in contacts.iter().enumerate() {
+            whole.add(contact, &settings);
+            if index < cut { part.add(contact, &settings) } else { rest.add(contact, &settings) }
+        }
+        whole.subtract(&part);
+        prop_assert_eq!(whole, rest);
+        part.subtract(&part.clone());
+        prop_assert!(part.is_zero());
+        prop_assert_eq!(rest.is_zero(), cut == contacts.len());
+    }
+
+    #[test]
     fn ratios_stay_between_zero_and_one(contacts in proptest::collection::vec(facts(), 1..40)) {
         let settings = KpiSettings::default();
         let mut counters = ContactCounters::default();

@@ -476,7 +476,7 @@ impl Store {
             summary.invitations += invitations;
         }
         // the kept customer's repeat chains now hold the merged contacts: re-link them and
-        // recompute the buckets whose links changed, as an import does
+        // change the buckets whose links changed, as an import does
         crate::sql::execute(connection, "DROP TABLE IF EXISTS affected_issues").await?;
         sqlx::query(
             "CREATE TEMP TABLE affected_issues AS SELECT DISTINCT customer_id, category \
@@ -490,8 +490,11 @@ impl Store {
             crate::rollup::RelinkScope::AffectedIssues,
         )
         .await?;
+        // the contacts keep their facts (a customer either way): only moved links change counters
         let settings = crate::settings::kpi_settings(connection).await?;
-        crate::rollup::recompute_contact_buckets(connection, &settings).await?;
+        let mut deltas = crate::rollup::ContactDeltas::new(&settings);
+        deltas.relinked(connection, None).await?;
+        deltas.finish(connection).await?;
         crate::cubes::refresh(connection, crate::cubes::Source::Contacts).await?;
         crate::rollup::drop_affected_tables(connection).await?;
         if let Some(profile) = profile {

@@ -5,7 +5,6 @@
 //! so does a killed process: the transaction never committed.
 
 use servq_core::{AgentStateInterval, Contact};
-use servq_kpi::split_into_buckets;
 use sqlx::{Any, Row, Transaction, any::AnyArguments, query::Query};
 
 use crate::{
@@ -177,6 +176,37 @@ pub struct StagedImport<T> {
     transaction: Transaction<'static, Any>,
     buffer: Vec<(u64, T)>,
     rows: i64,
+    /// When the import began and how long its staging inserts took (the phase log).
+    began: std::time::Instant,
+    staging: std::time::Duration,
+}
+
+/// Logs how long each phase of an import's merge took (`SERVQ_LOG=servq_store=debug`): the
+/// profile that says where an import's time goes.
+pub(crate) struct Phases {
+    kind: &'static str,
+    last: std::time::Instant,
+}
+
+impl Phases {
+    pub(crate) fn start(kind: &'static str) -> Self {
+        Self {
+            kind,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    /// Ends the phase called `phase`.
+    pub(crate) fn done(&mut self, phase: &str) {
+        let now = std::time::Instant::now();
+        tracing::debug!(
+            import = self.kind,
+            phase,
+            ms = (now - self.last).as_secs_f64() * 1e3,
+            "import phase"
+        );
+        self.last = now;
+    }
 }
 
 /// The advisory lock every import merge takes on PostgreSQL (any number: the same everywhere).
@@ -186,7 +216,7 @@ const MERGE_LOCK: i64 = 0x005e_7010;
 /// insert a bucket row and one would fail on its key (found by the soak: concurrent web imports
 /// on PostgreSQL). Files are read and staged in parallel; only the merge waits. SQLite's write
 /// transactions are serial already.
-async fn serialize_merges(
+pub(crate) async fn serialize_merges(
     transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
     backend: crate::Backend,
 ) -> Result<()> {
@@ -219,6 +249,8 @@ impl Store {
             transaction,
             buffer: Vec::with_capacity(BATCH_ROWS),
             rows: 0,
+            began: std::time::Instant::now(),
+            staging: std::time::Duration::ZERO,
         })
     }
 
@@ -245,6 +277,7 @@ impl<T: StagedRow> StagedImport<T> {
     }
 
     async fn flush(&mut self) -> Result<()> {
+        let started = std::time::Instant::now();
         let rows = std::mem::take(&mut self.buffer);
         insert_batch(
             &mut self.transaction,
@@ -256,7 +289,19 @@ impl<T: StagedRow> StagedImport<T> {
         .await?;
         self.buffer = rows;
         self.buffer.clear();
+        self.staging += started.elapsed();
         Ok(())
+    }
+
+    /// Logs the reading and staging phases (see [`Phases`]).
+    fn log_staging(&self) {
+        tracing::debug!(
+            import = T::TABLE,
+            rows = self.rows,
+            read_and_parse_ms = (self.began.elapsed() - self.staging).as_secs_f64() * 1e3,
+            staging_inserts_ms = self.staging.as_secs_f64() * 1e3,
+            "import staged"
+        );
     }
 }
 
@@ -302,6 +347,8 @@ impl ContactImport {
     /// Call `duplicates` first and commit only a file without them.
     pub async fn commit(mut self, source: &str) -> Result<ImportSummary> {
         self.flush().await?;
+        self.log_staging();
+        let mut phases = Phases::start("contacts");
         serialize_merges(&mut self.transaction, self.store.backend()).await?;
         let connection: &mut sqlx::AnyConnection = &mut self.transaction;
         let unchanged = execute(
@@ -326,24 +373,32 @@ impl ContactImport {
         )
         .await?;
         let changed = scalar(connection, "SELECT COUNT(*) FROM import_contacts").await?;
+        phases.done("drop unchanged rows");
         if changed > 0 {
             rollup::create_affected_tables(connection).await?;
-            // The stored versions of updated rows leave their buckets and repeat chains.
-            execute(
-                connection,
-                "INSERT INTO affected_buckets (bucket) SELECT DISTINCT (c.offered_at / 900000) * 900000 \
-                 FROM contacts c JOIN import_contacts s ON s.contact_id = c.contact_id WHERE true ON CONFLICT DO NOTHING",
-            )
-            .await?;
+            let settings = crate::settings::kpi_settings(connection).await?;
+            let mut deltas = rollup::ContactDeltas::new(&settings);
             let first_import = scalar(
                 connection,
                 "SELECT COUNT(*) FROM (SELECT 1 FROM contacts LIMIT 1) t",
             )
             .await?
                 == 0;
+            let staged_contacts =
+                "contacts c WHERE c.contact_id IN (SELECT contact_id FROM import_contacts) AND";
             let relink_scope = if first_import {
                 rollup::RelinkScope::All
             } else {
+                // The stored versions of updated rows leave the rollup, with their links.
+                let stored: Vec<i64> = sqlx::query_scalar(
+                    "SELECT DISTINCT (c.offered_at / 900000) * 900000 FROM contacts c \
+                     JOIN import_contacts s ON s.contact_id = c.contact_id ORDER BY 1",
+                )
+                .fetch_all(&mut *connection)
+                .await?;
+                deltas
+                    .read_ranges(connection, staged_contacts, &stored, rollup::Change::Out)
+                    .await?;
                 // Issues (customer × category) whose repeat chains change: those of the stored
                 // versions of updated rows and those of the new rows, in one set operation.
                 execute(
@@ -358,6 +413,7 @@ impl ContactImport {
                     .await?;
                 rollup::RelinkScope::AffectedIssues
             };
+            phases.done("stored versions out");
             execute(
                 connection,
                 "INSERT INTO contacts (contact_id, channel, direction, queue, customer_id, agent_id, offered_at, \
@@ -375,16 +431,29 @@ impl ContactImport {
                  recording_url = excluded.recording_url, next_same_issue_at = NULL",
             )
             .await?;
-            execute(
-                connection,
-                "INSERT INTO affected_buckets (bucket) SELECT DISTINCT (offered_at / 900000) * 900000 \
-                 FROM import_contacts WHERE true ON CONFLICT DO NOTHING",
-            )
-            .await?;
+            phases.done("upsert contacts");
             rollup::relink_repeat_contacts(connection, relink_scope).await?;
-            let settings = crate::settings::kpi_settings(connection).await?;
-            rollup::recompute_contact_buckets(connection, &settings).await?;
+            // contacts the file did not hold whose next same-issue contact moved
+            deltas.relinked(connection, Some("import_contacts")).await?;
+            phases.done("relink repeat contacts");
+            // the new versions come in, with their links
+            let new: Vec<i64> = sqlx::query_scalar(
+                "SELECT DISTINCT (offered_at / 900000) * 900000 FROM import_contacts ORDER BY 1",
+            )
+            .fetch_all(&mut *connection)
+            .await?;
+            let new_contacts = if first_import {
+                "contacts c WHERE"
+            } else {
+                staged_contacts
+            };
+            deltas
+                .read_ranges(connection, new_contacts, &new, rollup::Change::In)
+                .await?;
+            deltas.finish(connection).await?;
+            phases.done("rollup changes");
             cubes::refresh(connection, Source::Contacts).await?;
+            phases.done("day cubes");
             rollup::drop_affected_tables(connection).await?;
         }
         execute(connection, "DROP TABLE import_contacts").await?;
@@ -397,7 +466,9 @@ impl ContactImport {
         record_run(connection, "contacts", source, &summary).await?;
         crate::cache::bump_data_version(&mut self.transaction).await?;
         self.transaction.commit().await?;
+        phases.done("commit");
         self.store.checkpoint().await?;
+        phases.done("checkpoint");
         Ok(summary)
     }
 }
@@ -469,6 +540,7 @@ impl StateImport {
     /// Merges the staged intervals, recomputes the state rollup buckets they touch, and commits.
     pub async fn commit(mut self, source: &str) -> Result<ImportSummary> {
         self.flush().await?;
+        self.log_staging();
         serialize_merges(&mut self.transaction, self.store.backend()).await?;
         let connection: &mut sqlx::AnyConnection = &mut self.transaction;
         let unchanged = execute(
@@ -497,10 +569,11 @@ impl StateImport {
             ] {
                 let intervals: Vec<(i64, i64)> =
                     sqlx::query_as(sql).fetch_all(&mut *connection).await?;
-                buckets.extend(intervals.iter().flat_map(|&(start, end)| {
-                    // A zero-length interval still names the bucket it sits in.
-                    split_into_buckets(start, end.max(start + 1)).map(|(bucket, _)| bucket)
-                }));
+                buckets.extend(
+                    intervals
+                        .iter()
+                        .flat_map(|&(start, end)| rollup::interval_buckets(start, end)),
+                );
             }
             buckets.sort_unstable();
             buckets.dedup();

@@ -70,6 +70,7 @@ pub use calibrations::{Calibration, CalibrationSummary};
 pub use coaching::{CoachingSession, EvaluationAnswers};
 pub use contacts::{ContactDetail, ContactListQuery, ContactPage, ContactRow};
 pub use cubes::DEFAULT_CENTRE_ZONE;
+pub use rollup::RebuildSummary;
 pub use customer_tags::TagLookBack;
 pub use customers::{
     CustomerContactLine, CustomerHistory, CustomerSurveyLine, CustomerTicketLine,

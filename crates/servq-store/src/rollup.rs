@@ -1,25 +1,32 @@
-//! Rollup maintenance. Imports record which 15-minute buckets and which (customer, category)
-//! issues they touched in temporary tables; this module re-links repeat contacts for those issues
-//! and recomputes exactly those buckets from the raw rows, using `servq-kpi` for every definition
-//! so that the SQL here only moves data.
+//! Rollup maintenance. An import changes the 15-minute contact rollup by what it changes and
+//! no more: the stored versions of updated contacts and the old links of re-linked ones are
+//! subtracted, the new versions and new links added (`ContactDeltas`), so a day's file into a
+//! store of years reads its own rows and the few contacts whose repeat link moved, never whole
+//! buckets. The counters are those of `servq-kpi` (additive, property-tested), so the SQL here
+//! only moves data. The full recompute stays as the repair (`Store::rebuild_rollups`), and a
+//! property test keeps the two equal.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use futures::TryStreamExt;
 use servq_core::{AgentStateKind, MAX_STATE_SECONDS};
 use servq_kpi::{
     BUCKET_MS, ContactCounters, ContactFacts, KpiSettings, StateCounters, split_into_buckets,
 };
-use sqlx::{AnyConnection, Row};
+use sqlx::{Any, AnyConnection, Row, any::AnyArguments, query::Query};
 
 use crate::{
     Result,
-    sql::{execute, insert_batch},
+    sql::{execute, insert_batch, insert_batch_then},
 };
 
-/// Longest span of buckets recomputed by one query: one day keeps the in-memory aggregate small
+/// Longest span of buckets read by one query: one day keeps the in-memory aggregate small
 /// however large the import.
 const MAX_RANGE_BUCKETS: i64 = 96;
+
+/// Rollup keys held in memory before they are written: bounds an import's memory whatever its
+/// size (writing early is safe because changes add up).
+const HELD_KEYS: usize = 50_000;
 
 pub(crate) async fn create_affected_tables(connection: &mut AnyConnection) -> Result<()> {
     drop_affected_tables(connection).await?;
@@ -34,6 +41,7 @@ pub(crate) async fn create_affected_tables(connection: &mut AnyConnection) -> Re
 pub(crate) async fn drop_affected_tables(connection: &mut AnyConnection) -> Result<()> {
     execute(connection, "DROP TABLE IF EXISTS affected_buckets").await?;
     execute(connection, "DROP TABLE IF EXISTS affected_issues").await?;
+    execute(connection, "DROP TABLE IF EXISTS relinked").await?;
     Ok(())
 }
 
@@ -43,13 +51,14 @@ pub(crate) enum RelinkScope {
     /// Those of the issues listed in the temporary table `affected_issues`.
     AffectedIssues,
     /// Every contact with a customer: after a first import into an empty table, where listing
-    /// the affected issues would only cost a pass over every row.
+    /// the affected issues would only cost a pass over every row, and in a rebuild.
     All,
 }
 
-/// Recomputes `next_same_issue_at` for the contacts in `scope` and marks the buckets of contacts
-/// whose link changed. Order within an issue is (offered_at, contact_id), so of two contacts
-/// offered in the same millisecond the one with the larger id is the later.
+/// Recomputes `next_same_issue_at` for the contacts in `scope`, leaving the contacts whose link
+/// moved in the temporary table `relinked (contact_id, old_next, next_at)` for
+/// [`ContactDeltas::relinked`]. Order within an issue is (offered_at, contact_id), so of two
+/// contacts offered in the same millisecond the one with the larger id is the later.
 pub(crate) async fn relink_repeat_contacts(
     connection: &mut AnyConnection,
     scope: RelinkScope,
@@ -62,8 +71,8 @@ pub(crate) async fn relink_repeat_contacts(
         RelinkScope::All => "contacts c WHERE c.customer_id IS NOT NULL",
     };
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "CREATE TEMP TABLE relinked AS SELECT contact_id, offered_at, next_at FROM ( \
-         SELECT c.contact_id, c.offered_at, c.next_same_issue_at AS old_next, \
+        "CREATE TEMP TABLE relinked AS SELECT contact_id, old_next, next_at FROM ( \
+         SELECT c.contact_id, c.next_same_issue_at AS old_next, \
          LEAD(c.offered_at) OVER (PARTITION BY c.customer_id, c.category ORDER BY c.offered_at, c.contact_id) AS next_at \
          FROM {contacts}) w WHERE w.next_at IS DISTINCT FROM w.old_next"
     )))
@@ -71,16 +80,9 @@ pub(crate) async fn relink_repeat_contacts(
     .await?;
     execute(
         connection,
-        "INSERT INTO affected_buckets (bucket) SELECT DISTINCT (offered_at / 900000) * 900000 FROM relinked \
-         WHERE true ON CONFLICT DO NOTHING",
-    )
-    .await?;
-    execute(
-        connection,
         "UPDATE contacts SET next_same_issue_at = r.next_at FROM relinked r WHERE contacts.contact_id = r.contact_id",
     )
     .await?;
-    execute(connection, "DROP TABLE relinked").await?;
     Ok(())
 }
 
@@ -111,7 +113,209 @@ pub(crate) async fn affected_buckets(connection: &mut AnyConnection) -> Result<V
 
 type ContactRollupKey = (i64, String, String, String, String, String);
 
-/// Recomputes `contact_rollup` for every affected bucket from the raw contacts.
+/// What a contact's rollup contribution is computed from, for `contacts c`, with the next
+/// same-issue contact's offered time taken from `link`; read by [`contact_row`].
+fn fact_columns(link: &str) -> String {
+    format!(
+        "c.offered_at, c.queue, c.agent_id, c.channel, c.category, c.direction, c.answered_at, c.wait_ms, \
+         c.talk_ms, c.hold_ms, c.wrap_ms, c.transferred, c.customer_id, {link}, c.resolved"
+    )
+}
+
+/// A row of [`fact_columns`]: its rollup key and facts.
+fn contact_row(row: &sqlx::any::AnyRow) -> Result<(ContactRollupKey, ContactFacts)> {
+    let offered_ms: i64 = row.try_get(0)?;
+    let facts = ContactFacts {
+        offered_ms,
+        answered: row.try_get::<Option<i64>, _>(6)?.is_some(),
+        wait_ms: row.try_get(7)?,
+        talk_ms: row.try_get(8)?,
+        hold_ms: row.try_get(9)?,
+        wrap_ms: row.try_get(10)?,
+        transferred: row.try_get::<i64, _>(11)? != 0,
+        has_customer: row.try_get::<Option<String>, _>(12)?.is_some(),
+        next_same_issue_offered_ms: row.try_get(13)?,
+        resolved: row.try_get::<Option<i64>, _>(14)?.map(|flag| flag != 0),
+    };
+    let key = (
+        servq_kpi::bucket_start(offered_ms),
+        row.try_get(1)?,
+        row.try_get(2)?,
+        row.try_get(3)?,
+        row.try_get(4)?,
+        row.try_get(5)?,
+    );
+    Ok((key, facts))
+}
+
+/// Whether rows read come into the rollup or leave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// A new version or a new link: its counters are added.
+    In,
+    /// A stored version or an old link: its counters are subtracted.
+    Out,
+}
+
+/// Changes to `contact_rollup` summed in memory per key and added to the stored rows in batches.
+pub(crate) struct ContactDeltas<'s> {
+    settings: &'s KpiSettings,
+    held: HashMap<ContactRollupKey, ContactCounters>,
+    /// Buckets whose counters changed: their days' cubes are re-summed.
+    changed: BTreeSet<i64>,
+}
+
+impl<'s> ContactDeltas<'s> {
+    pub(crate) fn new(settings: &'s KpiSettings) -> Self {
+        Self {
+            settings,
+            held: HashMap::new(),
+            changed: BTreeSet::new(),
+        }
+    }
+
+    /// Reads the contacts `query` selects ([`fact_columns`]) as coming in or going out.
+    async fn read(
+        &mut self,
+        connection: &mut AnyConnection,
+        query: Query<'_, Any, AnyArguments>,
+        change: Change,
+    ) -> Result<()> {
+        let mut rows = query.fetch(&mut *connection);
+        while let Some(row) = rows.try_next().await? {
+            let (key, facts) = contact_row(&row)?;
+            let mut one = ContactCounters::default();
+            one.add(&facts, self.settings);
+            let sums = self.held.entry(key).or_default();
+            match change {
+                Change::In => sums.merge(&one),
+                Change::Out => sums.subtract(&one),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads, for each range of `buckets`, the contacts of `contacts_where` (a `FROM … WHERE`
+    /// clause over `contacts c`; the range is ANDed to it) offered in that range, writing the
+    /// changes held whenever they grow large.
+    pub(crate) async fn read_ranges(
+        &mut self,
+        connection: &mut AnyConnection,
+        contacts_where: &str,
+        buckets: &[i64],
+        change: Change,
+    ) -> Result<()> {
+        let sql = format!(
+            "SELECT {} FROM {contacts_where} c.offered_at >= $1 AND c.offered_at < $2",
+            fact_columns("c.next_same_issue_at")
+        );
+        for (low, high) in bucket_ranges(buckets) {
+            let query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(low)
+                .bind(high);
+            self.read(connection, query, change).await?;
+            if self.held.len() >= HELD_KEYS {
+                self.write(connection).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The contacts [`relink_repeat_contacts`] moved, other than those in `except` (a table of
+    /// `contact_id`s whose versions are counted otherwise): their facts are unchanged, so the old
+    /// link goes out and the new one comes in.
+    pub(crate) async fn relinked(
+        &mut self,
+        connection: &mut AnyConnection,
+        except: Option<&str>,
+    ) -> Result<()> {
+        let outside = except.map_or(String::new(), |table| {
+            format!(" WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE s.contact_id = r.contact_id)")
+        });
+        for (link, change) in [("r.old_next", Change::Out), ("r.next_at", Change::In)] {
+            let sql = format!(
+                "SELECT {} FROM relinked r JOIN contacts c ON c.contact_id = r.contact_id{outside}",
+                fact_columns(link)
+            );
+            self.read(connection, sqlx::query(sqlx::AssertSqlSafe(sql)), change)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Adds the held changes to the stored rows (a change of nothing is skipped).
+    async fn write(&mut self, connection: &mut AnyConnection) -> Result<()> {
+        let rows: Vec<(ContactRollupKey, ContactCounters)> = self
+            .held
+            .drain()
+            .filter(|(_, sums)| !sums.is_zero())
+            .collect();
+        self.changed.extend(rows.iter().map(|((bucket, ..), _)| *bucket));
+        let added: Vec<String> = ContactCounters::FIELDS
+            .iter()
+            .map(|field| format!("{field} = contact_rollup.{field} + excluded.{field}"))
+            .collect();
+        insert_batch_then(
+            connection,
+            &format!(
+                "INSERT INTO contact_rollup (bucket, queue, agent_id, channel, category, direction, {})",
+                ContactCounters::FIELDS.join(", ")
+            ),
+            &format!(
+                " ON CONFLICT (bucket, queue, agent_id, channel, category, direction) DO UPDATE SET {}",
+                added.join(", ")
+            ),
+            6 + ContactCounters::FIELDS.len(),
+            &rows,
+            bind_contact_rollup_row,
+        )
+        .await
+    }
+
+    /// Writes what is held, removes rollup rows no contact is left in, and lists the buckets
+    /// that changed in `affected_buckets` (for the day cubes).
+    pub(crate) async fn finish(mut self, connection: &mut AnyConnection) -> Result<()> {
+        self.write(connection).await?;
+        let buckets: Vec<i64> = std::mem::take(&mut self.changed).into_iter().collect();
+        insert_batch_then(
+            connection,
+            "INSERT INTO affected_buckets (bucket)",
+            " ON CONFLICT DO NOTHING",
+            1,
+            &buckets,
+            |query, bucket| query.bind(*bucket),
+        )
+        .await?;
+        execute(
+            connection,
+            "DELETE FROM contact_rollup WHERE offered = 0 AND bucket IN (SELECT bucket FROM affected_buckets)",
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+fn bind_contact_rollup_row<'q>(
+    query: Query<'q, Any, AnyArguments>,
+    ((bucket, queue, agent, channel, category, direction), counters): &'q (
+        ContactRollupKey,
+        ContactCounters,
+    ),
+) -> Query<'q, Any, AnyArguments> {
+    let query = query
+        .bind(*bucket)
+        .bind(queue.as_str())
+        .bind(agent.as_str())
+        .bind(channel.as_str())
+        .bind(category.as_str())
+        .bind(direction.as_str());
+    counters
+        .to_array()
+        .into_iter()
+        .fold(query, |query, value| query.bind(value))
+}
+
+/// Recomputes `contact_rollup` for every affected bucket from the raw contacts (the repair path).
 pub(crate) async fn recompute_contact_buckets(
     connection: &mut AnyConnection,
     settings: &KpiSettings,
@@ -125,36 +329,16 @@ pub(crate) async fn recompute_contact_buckets(
     for (low, high) in bucket_ranges(&buckets) {
         let mut groups: HashMap<ContactRollupKey, ContactCounters> = HashMap::new();
         {
-            let mut rows = sqlx::query(
-                "SELECT offered_at, queue, agent_id, channel, category, direction, answered_at, wait_ms, \
-                 talk_ms, hold_ms, wrap_ms, transferred, customer_id, next_same_issue_at, resolved \
-                 FROM contacts WHERE offered_at >= $1 AND offered_at < $2",
-            )
-            .bind(low)
-            .bind(high)
-            .fetch(&mut *connection);
+            let sql = format!(
+                "SELECT {} FROM contacts c WHERE c.offered_at >= $1 AND c.offered_at < $2",
+                fact_columns("c.next_same_issue_at")
+            );
+            let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(low)
+                .bind(high)
+                .fetch(&mut *connection);
             while let Some(row) = rows.try_next().await? {
-                let offered_ms: i64 = row.try_get(0)?;
-                let facts = ContactFacts {
-                    offered_ms,
-                    answered: row.try_get::<Option<i64>, _>(6)?.is_some(),
-                    wait_ms: row.try_get(7)?,
-                    talk_ms: row.try_get(8)?,
-                    hold_ms: row.try_get(9)?,
-                    wrap_ms: row.try_get(10)?,
-                    transferred: row.try_get::<i64, _>(11)? != 0,
-                    has_customer: row.try_get::<Option<String>, _>(12)?.is_some(),
-                    next_same_issue_offered_ms: row.try_get(13)?,
-                    resolved: row.try_get::<Option<i64>, _>(14)?.map(|flag| flag != 0),
-                };
-                let key = (
-                    servq_kpi::bucket_start(offered_ms),
-                    row.try_get(1)?,
-                    row.try_get(2)?,
-                    row.try_get(3)?,
-                    row.try_get(4)?,
-                    row.try_get(5)?,
-                );
+                let (key, facts) = contact_row(&row)?;
                 groups.entry(key).or_default().add(&facts, settings);
             }
         }
@@ -167,16 +351,7 @@ pub(crate) async fn recompute_contact_buckets(
             ),
             6 + ContactCounters::FIELDS.len(),
             &rows,
-            |query, ((bucket, queue, agent, channel, category, direction), counters)| {
-                let query = query
-                    .bind(*bucket)
-                    .bind(queue.as_str())
-                    .bind(agent.as_str())
-                    .bind(channel.as_str())
-                    .bind(category.as_str())
-                    .bind(direction.as_str());
-                counters.to_array().into_iter().fold(query, |query, value| query.bind(value))
-            },
+            bind_contact_rollup_row,
         )
         .await?;
     }
@@ -262,7 +437,75 @@ pub(crate) async fn rebuild_contact_rollup(
     .await?;
     execute(connection, "DELETE FROM contact_rollup").await?;
     recompute_contact_buckets(connection, settings).await?;
-    crate::cubes::refresh(connection, crate::cubes::Source::Contacts).await?;
+    crate::cubes::rebuild(connection, crate::cubes::Source::Contacts).await?;
+    drop_affected_tables(connection).await
+}
+
+/// What a rebuild of the rollups found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct RebuildSummary {
+    /// Contacts whose next same-issue link was wrong.
+    pub links_fixed: i64,
+    /// Rows of the 15-minute contact rollup after the rebuild.
+    pub contact_rollup_rows: i64,
+    /// Rows of the 15-minute agent-state rollup after the rebuild.
+    pub state_rollup_rows: i64,
+}
+
+impl crate::Store {
+    /// Recomputes every repeat link, both 15-minute rollups and every day cube from the raw rows,
+    /// in one transaction (`servq admin rebuild-rollups`): the repair for rollups believed wrong
+    /// (imports keep them by their changes; a property test keeps both ways equal).
+    pub async fn rebuild_rollups(&self) -> Result<RebuildSummary> {
+        let mut transaction = self.begin_write().await?;
+        crate::import::serialize_merges(&mut transaction, self.backend()).await?;
+        let connection: &mut AnyConnection = &mut transaction;
+        relink_repeat_contacts(connection, RelinkScope::All).await?;
+        let links_fixed = crate::sql::scalar(connection, "SELECT COUNT(*) FROM relinked").await?;
+        let settings = crate::settings::kpi_settings(connection).await?;
+        rebuild_contact_rollup(connection, &settings).await?;
+        rebuild_state_rollup(connection).await?;
+        let summary = RebuildSummary {
+            links_fixed,
+            contact_rollup_rows: crate::sql::scalar(connection, "SELECT COUNT(*) FROM contact_rollup")
+                .await?,
+            state_rollup_rows: crate::sql::scalar(connection, "SELECT COUNT(*) FROM state_rollup")
+                .await?,
+        };
+        crate::cache::bump_data_version(&mut transaction).await?;
+        transaction.commit().await?;
+        Ok(summary)
+    }
+}
+
+/// Buckets an agent-state interval covers (a zero-length one still names the bucket it sits in).
+pub(crate) fn interval_buckets(start: i64, end: i64) -> impl Iterator<Item = i64> {
+    split_into_buckets(start, end.max(start + 1)).map(|(bucket, _)| bucket)
+}
+
+/// Recomputes the whole state rollup and its day cube from the raw intervals.
+pub(crate) async fn rebuild_state_rollup(connection: &mut AnyConnection) -> Result<()> {
+    create_affected_tables(connection).await?;
+    let mut buckets = BTreeSet::new();
+    {
+        let mut rows = sqlx::query_as::<_, (i64, i64)>("SELECT start_at, end_at FROM agent_states")
+            .fetch(&mut *connection);
+        while let Some((start, end)) = rows.try_next().await? {
+            buckets.extend(interval_buckets(start, end));
+        }
+    }
+    let buckets: Vec<i64> = buckets.into_iter().collect();
+    insert_batch(
+        connection,
+        "INSERT INTO affected_buckets (bucket)",
+        1,
+        &buckets,
+        |query, bucket| query.bind(*bucket),
+    )
+    .await?;
+    execute(connection, "DELETE FROM state_rollup").await?;
+    recompute_state_buckets(connection).await?;
+    crate::cubes::rebuild(connection, crate::cubes::Source::States).await?;
     drop_affected_tables(connection).await
 }
 

@@ -68,9 +68,25 @@ pub(crate) async fn insert_batch<'a, T>(
         &'a T,
     ) -> Query<'a, Any, sqlx::any::AnyArguments>,
 ) -> Result<()> {
+    insert_batch_then(connection, prefix, "", columns, rows, bind).await
+}
+
+/// [`insert_batch`] with `suffix` after the values (an `ON CONFLICT …` clause).
+pub(crate) async fn insert_batch_then<'a, T>(
+    connection: &mut sqlx::AnyConnection,
+    prefix: &str,
+    suffix: &str,
+    columns: usize,
+    rows: &'a [T],
+    bind: impl Fn(
+        Query<'a, Any, sqlx::any::AnyArguments>,
+        &'a T,
+    ) -> Query<'a, Any, sqlx::any::AnyArguments>,
+) -> Result<()> {
     let numbered = connection.backend_name() != "SQLite";
     for chunk in rows.chunks(BATCH_ROWS) {
-        let sql = insert_values_sql(prefix, columns, chunk.len(), numbered);
+        let mut sql = insert_values_sql(prefix, columns, chunk.len(), numbered);
+        sql.push_str(suffix);
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in chunk {
             query = bind(query, row);

@@ -31,7 +31,8 @@ async fn rows_of(snapshot: &mut Snapshot, table: &CopiedTable) -> Vec<Vec<CellVa
     rows
 }
 
-async fn all_rows(store: &Store) -> BTreeMap<String, Vec<Vec<CellValue>>> {
+/// Every table's rows, sorted.
+pub async fn all_rows(store: &Store) -> BTreeMap<String, Vec<Vec<CellValue>>> {
     let schema = store.schema().await.unwrap();
     let mut snapshot = store.snapshot().await.unwrap();
     let tables = snapshot.tables(&schema).await.unwrap();

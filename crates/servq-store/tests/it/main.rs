@@ -7,6 +7,7 @@ mod drill;
 mod imports;
 mod kb;
 mod queries;
+mod rollups;
 mod schema;
 mod surveys;
 mod tickets;
