@@ -1,5 +1,6 @@
 //! `servq user` and `servq token`: users and API tokens from the command line, through the same
-//! checks as the web app's administration (`servq_app::users`), audited as `cli`.
+//! checks as the web app's administration (`servq_app::users`), audited as `cli`; `servq admin`:
+//! repairs.
 
 use std::{collections::HashMap, io::BufRead, process::ExitCode};
 
@@ -22,6 +23,29 @@ pub enum ListFormat {
     Table,
     /// One JSON document (a contract).
     Json,
+}
+
+// `servq admin …`
+#[derive(Debug, clap::Subcommand)]
+pub enum AdminCommand {
+    /// Recompute every repeat-contact link, the 15-minute rollups and the day cubes from the raw
+    /// contacts and agent states, in one transaction (imports keep them by their changes; this
+    /// is the repair). Prints what it found as JSON.
+    RebuildRollups,
+}
+
+pub async fn admin(config: &Config, command: AdminCommand) -> Result<ExitCode> {
+    match command {
+        AdminCommand::RebuildRollups => {
+            let store = config.open_store().await?;
+            let started = std::time::Instant::now();
+            let summary = store.rebuild_rollups().await?;
+            let mut out = serde_json::to_value(summary)?;
+            out["seconds"] = json!((started.elapsed().as_secs_f64() * 100.0).round() / 100.0);
+            println!("{out}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 // `servq user …`

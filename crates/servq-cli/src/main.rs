@@ -176,6 +176,11 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Load a backup into a new, empty store (--db); `--resume` continues an interrupted load.
     Restore(backup::RestoreArgs),
+    /// Repairs: `servq admin rebuild-rollups` recomputes the rollups from the raw rows.
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
     /// Move a store to another database: `servq store copy --from URL --to URL`.
     Store {
         #[command(subcommand)]
@@ -305,6 +310,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup(args) => backup::backup(&config, args).await,
         Command::Restore(args) => backup::restore(&config, args).await,
         Command::Store { command } => backup::store(command).await,
+        Command::Admin { command } => admin::admin(&config, command).await,
         Command::User { command } => admin::user(&config, command).await,
         Command::Token { command } => admin::token(&config, command).await,
         Command::Stats { command } => stats::run_stats(command).await,

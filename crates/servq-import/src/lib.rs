@@ -361,7 +361,7 @@ impl LineStarts {
 
 /// A reader that notes line starts as the text goes by.
 struct LineTracking {
-    inner: Box<dyn Read>,
+    inner: Box<dyn Read + Send>,
     starts: std::sync::Arc<std::sync::Mutex<LineStarts>>,
 }
 
@@ -486,7 +486,7 @@ impl TableReader {
             TextEncoding::Utf8 | TextEncoding::Auto => None,
             TextEncoding::Gb18030 => Some(encoding_rs::GB18030),
         };
-        let decoded: Box<dyn Read> = Box::new(
+        let decoded: Box<dyn Read + Send> = Box::new(
             DecodeReaderBytesBuilder::new()
                 .encoding(encoding)
                 .bom_sniffing(true)

@@ -328,16 +328,28 @@ pub async fn import_table(
     match kind {
         ImportKind::Contacts => {
             let pending = store.begin_contact_import().await?;
-            stage_and_commit(reader, kind, pending, errors, progress, |index, row| {
-                Contact::parse(&contact_record(index, row), zone)
-            })
+            let zone = zone.clone();
+            stage_and_commit(
+                reader,
+                kind,
+                pending,
+                errors,
+                progress,
+                move |index, row| Contact::parse(&contact_record(index, row), &zone),
+            )
             .await
         }
         ImportKind::AgentStates => {
             let pending = store.begin_state_import().await?;
-            stage_and_commit(reader, kind, pending, errors, progress, |index, row| {
-                AgentStateInterval::parse(&state_record(index, row), zone)
-            })
+            let zone = zone.clone();
+            stage_and_commit(
+                reader,
+                kind,
+                pending,
+                errors,
+                progress,
+                move |index, row| AgentStateInterval::parse(&state_record(index, row), &zone),
+            )
             .await
         }
         ImportKind::Agents => import_agents(store, reader, errors, progress).await,
@@ -384,38 +396,53 @@ pub async fn import_table(
     }
 }
 
+/// Rows handed from the reading thread to the stager at a time.
+const READ_BATCH_ROWS: usize = 2048;
+
+/// Rows read and parsed (or refused, with their field errors), and how far the file is read.
+struct ReadBatch<T> {
+    rows: Vec<(u64, Result<T, Vec<FieldError>>)>,
+    progress: Option<Progress>,
+}
+
 /// Reads every row, staging good ones even in a bad file (so repeated keys are found in the same
-/// pass as the other errors); a bad file's staging transaction is dropped, writing nothing.
+/// pass as the other errors); a bad file's staging transaction is dropped, writing nothing. The
+/// file is read and parsed on a thread of its own, a few batches ahead of the stager, so that
+/// parsing and the database's inserts overlap; rows keep their order and line numbers.
 async fn stage_and_commit<S: Staging>(
-    mut reader: TableReader,
+    reader: TableReader,
     kind: ImportKind,
     mut pending: S,
     mut errors: Errors,
     mut progress: impl FnMut(Progress),
-    parse: impl Fn(&ColumnIndex, &[String]) -> Result<S::Item, Vec<FieldError>>,
-) -> Result<Outcome, PipelineError> {
+    parse: impl Fn(&ColumnIndex, &[String]) -> Result<S::Item, Vec<FieldError>> + Send + 'static,
+) -> Result<Outcome, PipelineError>
+where
+    S::Item: Send + 'static,
+{
     let names = kind.columns();
-    let mut row = Vec::new();
-    let mut rows: u64 = 0;
-    while let Some(line) = reader.next_row(&mut row)? {
-        rows += 1;
-        if let Some(reason) = reader.shape_error(&row) {
-            errors.row(
-                line,
-                &reader.columns,
-                names,
-                &[FieldError::rule("row", reason)],
-            );
-        } else {
-            match parse(&reader.columns, &row) {
+    let columns = reader.columns.clone();
+    let (sender, mut batches) = tokio::sync::mpsc::channel(4);
+    let reading = tokio::task::spawn_blocking(move || read_rows(reader, parse, sender));
+    while let Some(batch) = batches.recv().await {
+        let ReadBatch {
+            rows,
+            progress: now,
+        } = batch;
+        for (line, parsed) in rows {
+            match parsed {
                 Ok(item) => pending.push(line, item).await?,
-                Err(field_errors) => errors.row(line, &reader.columns, names, &field_errors),
+                Err(field_errors) => errors.row(line, &columns, names, &field_errors),
             }
         }
-        if let Some(now) = Progress::every_few_rows(&reader, rows) {
+        if let Some(now) = now {
             progress(now);
         }
     }
+    let (reader, rows) = match reading.await {
+        Ok(read) => read?,
+        Err(failed) => std::panic::resume_unwind(failed.into_panic()),
+    };
     let (duplicates, total) = pending.duplicates(errors.limit).await?;
     errors.duplicates(
         &reader.columns.display_name(names, S::KEY_COLUMN),
@@ -427,6 +454,47 @@ async fn stage_and_commit<S: Staging>(
     }
     progress(Progress::merging(&reader, rows));
     Ok(Outcome::Imported(pending.commit(reader.path()).await?))
+}
+
+/// The reading thread of [`stage_and_commit`]: gives the reader back with the rows it read. Stops
+/// early when the stager has stopped (its end of the channel is gone).
+fn read_rows<T>(
+    mut reader: TableReader,
+    parse: impl Fn(&ColumnIndex, &[String]) -> Result<T, Vec<FieldError>>,
+    sender: tokio::sync::mpsc::Sender<ReadBatch<T>>,
+) -> Result<(TableReader, u64), ReadError> {
+    let mut row = Vec::new();
+    let mut rows: u64 = 0;
+    let mut batch = ReadBatch {
+        rows: Vec::with_capacity(READ_BATCH_ROWS),
+        progress: None,
+    };
+    while let Some(line) = reader.next_row(&mut row)? {
+        rows += 1;
+        let parsed = match reader.shape_error(&row) {
+            Some(reason) => Err(vec![FieldError::rule("row", reason)]),
+            None => parse(&reader.columns, &row),
+        };
+        batch.rows.push((line, parsed));
+        if let Some(now) = Progress::every_few_rows(&reader, rows) {
+            batch.progress = Some(now);
+        }
+        if batch.rows.len() >= READ_BATCH_ROWS {
+            let full = std::mem::replace(
+                &mut batch,
+                ReadBatch {
+                    rows: Vec::with_capacity(READ_BATCH_ROWS),
+                    progress: None,
+                },
+            );
+            if sender.blocking_send(full).is_err() {
+                return Ok((reader, rows));
+            }
+        }
+    }
+    // the stager may have stopped; then nobody needs the last rows
+    let _ = sender.blocking_send(batch);
+    Ok((reader, rows))
 }
 
 async fn import_agents(

@@ -355,6 +355,10 @@ fn grouped_sql(
     GroupedSql { sql, binds }
 }
 
+/// Evaluations or survey answers few enough to walk them and look their contacts up by id
+/// (about 20 ms on SQLite) rather than walk the period's contacts.
+const SMALL_SOURCE_ROWS: i64 = 20_000;
+
 impl Store {
     /// Whether day cubes can answer `query` exactly: a day, week or month grain (or none), in the
     /// centre's zone, over whole local days.
@@ -765,6 +769,17 @@ impl Store {
         Ok(sums)
     }
 
+    /// Whether `source` (a table or a sub-select) holds fewer than `limit` rows; reads at most
+    /// `limit` of them.
+    async fn fewer_rows_than(&self, source: &str, limit: i64) -> Result<bool> {
+        let counted: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {source} s LIMIT {limit}) t"
+        )))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(counted < limit)
+    }
+
     /// Sums `aggregates` over the rows of `source` (a sub-select with a `contact_id`, aliased
     /// `s`) whose contact was offered in `[from, to)` and passes the filters, grouped like the
     /// query by the contact's dimensions.
@@ -789,10 +804,18 @@ impl Store {
                 keys.push(dimension.contact_column());
             }
         }
-        let mut conditions = vec![
-            "r.offered_at >= $1".to_owned(),
-            "r.offered_at < $2".to_owned(),
-        ];
+        // SQLite has no statistics: it walks the period's contacts by their offered_at index and
+        // probes the evaluations or answers for each (0.3 s for a year of a million contacts
+        // with no evaluation at all). When the source is small, `+` hides that index, so the
+        // source is walked and its contacts found by id.
+        let offered_at = if self.backend() == crate::Backend::Sqlite
+            && self.fewer_rows_than(source, SMALL_SOURCE_ROWS).await?
+        {
+            "+r.offered_at"
+        } else {
+            "r.offered_at"
+        };
+        let mut conditions = vec![format!("{offered_at} >= $1"), format!("{offered_at} < $2")];
         let binds = filter_conditions(&query.filters, Dimension::contact_column, &mut conditions);
         let mut select: Vec<String> = keys.iter().map(|key| key.to_string()).collect();
         select.extend(

@@ -70,7 +70,6 @@ pub use calibrations::{Calibration, CalibrationSummary};
 pub use coaching::{CoachingSession, EvaluationAnswers};
 pub use contacts::{ContactDetail, ContactListQuery, ContactPage, ContactRow};
 pub use cubes::DEFAULT_CENTRE_ZONE;
-pub use rollup::RebuildSummary;
 pub use customer_tags::TagLookBack;
 pub use customers::{
     CustomerContactLine, CustomerHistory, CustomerSurveyLine, CustomerTicketLine,
@@ -105,6 +104,7 @@ pub use reviews::{
     ReviewTaskQuery,
 };
 pub use risks::{Drill, DrillFinding, DrillRun, EmergencyPlan, Risk, RiskReminder, RiskReview};
+pub use rollup::RebuildSummary;
 pub use schema::{ColumnSchema, TableSchema};
 pub use search::{ContactHit, CustomerHit, SearchHits, SearchQuery, TicketHit};
 pub use surveys::{

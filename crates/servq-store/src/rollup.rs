@@ -250,7 +250,8 @@ impl<'s> ContactDeltas<'s> {
             .drain()
             .filter(|(_, sums)| !sums.is_zero())
             .collect();
-        self.changed.extend(rows.iter().map(|((bucket, ..), _)| *bucket));
+        self.changed
+            .extend(rows.iter().map(|((bucket, ..), _)| *bucket));
         let added: Vec<String> = ContactCounters::FIELDS
             .iter()
             .map(|field| format!("{field} = contact_rollup.{field} + excluded.{field}"))
@@ -467,8 +468,11 @@ impl crate::Store {
         rebuild_state_rollup(connection).await?;
         let summary = RebuildSummary {
             links_fixed,
-            contact_rollup_rows: crate::sql::scalar(connection, "SELECT COUNT(*) FROM contact_rollup")
-                .await?,
+            contact_rollup_rows: crate::sql::scalar(
+                connection,
+                "SELECT COUNT(*) FROM contact_rollup",
+            )
+            .await?,
             state_rollup_rows: crate::sql::scalar(connection, "SELECT COUNT(*) FROM state_rollup")
                 .await?,
         };

@@ -78,7 +78,11 @@ impl Generated {
                 String::new()
             },
             hold_seconds: "",
-            wrap_seconds: if self.answered_after.is_some() { "20" } else { "" },
+            wrap_seconds: if self.answered_after.is_some() {
+                "20"
+            } else {
+                ""
+            },
             transferred: if self.transferred { "1" } else { "0" },
             category: &text("k", self.category),
             resolved: match self.resolved {
@@ -188,10 +192,7 @@ async fn import_states(store: &Store, rows: &[(u8, u32, u16, u8)]) {
 /// The derived tables and every contact's repeat link, as stored.
 async fn derived(store: &Store) -> BTreeMap<String, Vec<Vec<CellValue>>> {
     let mut rows = all_rows(store).await;
-    let links: Vec<Vec<CellValue>> = rows["contacts"]
-        .iter()
-        .map(|row| row.clone())
-        .collect();
+    let links: Vec<Vec<CellValue>> = rows["contacts"].clone();
     rows.retain(|table, _| DERIVED.contains(&table.as_str()));
     rows.insert("contacts (with their links)".to_owned(), links);
     rows
@@ -218,7 +219,13 @@ async fn run_steps(url: &str, steps: Vec<Step>) {
                     name: "test".to_owned(),
                 };
                 store
-                    .merge_customers(&format!("u{keep}"), &[format!("u{merged}")], None, &actor, 0)
+                    .merge_customers(
+                        &format!("u{keep}"),
+                        &[format!("u{merged}")],
+                        None,
+                        &actor,
+                        0,
+                    )
                     .await
                     .unwrap();
             }
