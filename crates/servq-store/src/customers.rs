@@ -492,7 +492,7 @@ impl Store {
         .await?;
         // the contacts keep their facts (a customer either way): only moved links change counters
         let settings = crate::settings::kpi_settings(connection).await?;
-        let mut deltas = crate::rollup::ContactDeltas::new(&settings);
+        let mut deltas = crate::rollup::ContactDeltas::new(settings);
         deltas.relinked(connection, None).await?;
         deltas.finish(connection).await?;
         crate::cubes::refresh(connection, crate::cubes::Source::Contacts).await?;

@@ -55,6 +55,11 @@ mod staged {
             line: u64,
             row: &'a Self,
         ) -> Query<'a, Any, AnyArguments>;
+        /// Whether rows are counted into the rollup as they are staged when the store holds
+        /// none of their kind yet (a first import: no stored version, no link to read back).
+        const COUNTED_WHILE_STAGED: bool = false;
+        /// Counts a staged row into the rollup changes (see `COUNTED_WHILE_STAGED`).
+        fn count_in(_deltas: &mut crate::rollup::ContactDeltas, _row: &Self) {}
     }
 }
 use staged::StagedRow;
@@ -124,9 +129,9 @@ impl StagedRow for Contact {
             .bind(c.id.as_str())
             .bind(c.channel.as_str())
             .bind(c.direction.as_str())
-            .bind(c.queue.as_ref().map_or("", |q| q.as_str()))
+            .bind(queue_text(c))
             .bind(c.customer_id.as_ref().map(|id| id.as_str()))
-            .bind(c.agent_id.as_ref().map_or("", |id| id.as_str()))
+            .bind(agent_text(c))
             .bind(c.offered_at.utc_ms)
             .bind(i64::from(c.offered_at.offset_secs))
             .bind(c.answered_at.map(|t| t.utc_ms))
@@ -136,10 +141,39 @@ impl StagedRow for Contact {
             .bind(c.hold_ms)
             .bind(c.wrap_ms)
             .bind(i64::from(c.transferred))
-            .bind(c.category.as_ref().map_or("", |q| q.as_str()))
+            .bind(category_text(c))
             .bind(c.resolved.map(i64::from))
             .bind(c.recording_url.as_deref().unwrap_or(""))
     }
+
+    const COUNTED_WHILE_STAGED: bool = true;
+
+    /// In with no next same-issue contact yet: the re-link after the merge moves the links.
+    fn count_in(deltas: &mut crate::rollup::ContactDeltas, c: &Self) {
+        let key = (
+            servq_kpi::bucket_start(c.offered_at.utc_ms),
+            queue_text(c).to_owned(),
+            agent_text(c).to_owned(),
+            c.channel.as_str().to_owned(),
+            category_text(c).to_owned(),
+            c.direction.as_str().to_owned(),
+        );
+        let facts = servq_kpi::ContactFacts::of(c, None);
+        deltas.count(key, &facts, crate::rollup::Change::In);
+    }
+}
+
+/// A contact's queue, agent and category as stored ("" for none).
+fn queue_text(c: &Contact) -> &str {
+    c.queue.as_ref().map_or("", |q| q.as_str())
+}
+
+fn agent_text(c: &Contact) -> &str {
+    c.agent_id.as_ref().map_or("", |id| id.as_str())
+}
+
+fn category_text(c: &Contact) -> &str {
+    c.category.as_ref().map_or("", |q| q.as_str())
 }
 
 impl StagedRow for AgentStateInterval {
@@ -179,6 +213,9 @@ pub struct StagedImport<T> {
     /// When the import began and how long its staging inserts took (the phase log).
     began: std::time::Instant,
     staging: std::time::Duration,
+    /// Rollup changes counted while staging, on a first import into SQLite (whose write lock,
+    /// taken at the transaction's start, keeps the store empty until the commit).
+    counted: Option<rollup::ContactDeltas>,
 }
 
 /// Logs how long each phase of an import's merge took (`SERVQ_LOG=servq_store=debug`): the
@@ -244,6 +281,20 @@ impl Store {
         .execute(&mut *transaction)
         .await?;
         execute(&mut transaction, T::CREATE).await?;
+        let counted = if T::COUNTED_WHILE_STAGED
+            && self.backend() == crate::Backend::Sqlite
+            && scalar(
+                &mut transaction,
+                "SELECT COUNT(*) FROM (SELECT 1 FROM contacts LIMIT 1) t",
+            )
+            .await?
+                == 0
+        {
+            let settings = crate::settings::kpi_settings(&mut transaction).await?;
+            Some(rollup::ContactDeltas::new(settings))
+        } else {
+            None
+        };
         Ok(StagedImport {
             store: self.clone(),
             transaction,
@@ -251,6 +302,7 @@ impl Store {
             rows: 0,
             began: std::time::Instant::now(),
             staging: std::time::Duration::ZERO,
+            counted,
         })
     }
 
@@ -279,6 +331,12 @@ impl<T: StagedRow> StagedImport<T> {
     async fn flush(&mut self) -> Result<()> {
         let started = std::time::Instant::now();
         let rows = std::mem::take(&mut self.buffer);
+        if let Some(counted) = &mut self.counted {
+            for (_, row) in &rows {
+                T::count_in(counted, row);
+            }
+            counted.write_if_many(&mut self.transaction).await?;
+        }
         insert_batch(
             &mut self.transaction,
             &format!("INSERT INTO {} ({})", T::TABLE, T::COLUMNS.join(", ")),
@@ -376,14 +434,21 @@ impl ContactImport {
         phases.done("drop unchanged rows");
         if changed > 0 {
             rollup::create_affected_tables(connection).await?;
-            let settings = crate::settings::kpi_settings(connection).await?;
-            let mut deltas = rollup::ContactDeltas::new(&settings);
             let first_import = scalar(
                 connection,
                 "SELECT COUNT(*) FROM (SELECT 1 FROM contacts LIMIT 1) t",
             )
             .await?
                 == 0;
+            // counted while staged only into an empty store; anything else would count twice
+            let counted = self.counted.take().filter(|_| first_import);
+            let counted_while_staged = counted.is_some();
+            let mut deltas = match counted {
+                Some(counted) => counted,
+                None => {
+                    rollup::ContactDeltas::new(crate::settings::kpi_settings(connection).await?)
+                }
+            };
             let staged_contacts =
                 "contacts c WHERE c.contact_id IN (SELECT contact_id FROM import_contacts) AND";
             let relink_scope = if first_import {
@@ -433,23 +498,30 @@ impl ContactImport {
             .await?;
             phases.done("upsert contacts");
             rollup::relink_repeat_contacts(connection, relink_scope).await?;
-            // contacts the file did not hold whose next same-issue contact moved
-            deltas.relinked(connection, Some("import_contacts")).await?;
+            if counted_while_staged {
+                // the file's contacts came in without links: theirs move now
+                deltas.relinked(connection, None).await?;
+            } else if !first_import {
+                // contacts the file did not hold whose next same-issue contact moved
+                deltas.relinked(connection, Some("import_contacts")).await?;
+            }
             phases.done("relink repeat contacts");
-            // the new versions come in, with their links
-            let new: Vec<i64> = sqlx::query_scalar(
-                "SELECT DISTINCT (offered_at / 900000) * 900000 FROM import_contacts ORDER BY 1",
-            )
-            .fetch_all(&mut *connection)
-            .await?;
-            let new_contacts = if first_import {
-                "contacts c WHERE"
-            } else {
-                staged_contacts
-            };
-            deltas
-                .read_ranges(connection, new_contacts, &new, rollup::Change::In)
+            if !counted_while_staged {
+                // the new versions come in, with their links
+                let new: Vec<i64> = sqlx::query_scalar(
+                    "SELECT DISTINCT (offered_at / 900000) * 900000 FROM import_contacts ORDER BY 1",
+                )
+                .fetch_all(&mut *connection)
                 .await?;
+                let new_contacts = if first_import {
+                    "contacts c WHERE"
+                } else {
+                    staged_contacts
+                };
+                deltas
+                    .read_ranges(connection, new_contacts, &new, rollup::Change::In)
+                    .await?;
+            }
             deltas.finish(connection).await?;
             phases.done("rollup changes");
             cubes::refresh(connection, Source::Contacts).await?;

@@ -111,7 +111,8 @@ pub(crate) async fn affected_buckets(connection: &mut AnyConnection) -> Result<V
     )
 }
 
-type ContactRollupKey = (i64, String, String, String, String, String);
+/// A contact rollup row's key: bucket, queue, agent, channel, category, direction.
+pub(crate) type ContactRollupKey = (i64, String, String, String, String, String);
 
 /// What a contact's rollup contribution is computed from, for `contacts c`, with the next
 /// same-issue contact's offered time taken from `link`; read by [`contact_row`].
@@ -121,6 +122,9 @@ fn fact_columns(link: &str) -> String {
          c.talk_ms, c.hold_ms, c.wrap_ms, c.transferred, c.customer_id, {link}, c.resolved"
     )
 }
+
+/// How many columns [`fact_columns`] selects.
+const FACT_COLUMNS: usize = 15;
 
 /// A row of [`fact_columns`]: its rollup key and facts.
 fn contact_row(row: &sqlx::any::AnyRow) -> Result<(ContactRollupKey, ContactFacts)> {
@@ -158,15 +162,15 @@ pub(crate) enum Change {
 }
 
 /// Changes to `contact_rollup` summed in memory per key and added to the stored rows in batches.
-pub(crate) struct ContactDeltas<'s> {
-    settings: &'s KpiSettings,
+pub struct ContactDeltas {
+    settings: KpiSettings,
     held: HashMap<ContactRollupKey, ContactCounters>,
     /// Buckets whose counters changed: their days' cubes are re-summed.
     changed: BTreeSet<i64>,
 }
 
-impl<'s> ContactDeltas<'s> {
-    pub(crate) fn new(settings: &'s KpiSettings) -> Self {
+impl ContactDeltas {
+    pub(crate) fn new(settings: KpiSettings) -> Self {
         Self {
             settings,
             held: HashMap::new(),
@@ -184,13 +188,26 @@ impl<'s> ContactDeltas<'s> {
         let mut rows = query.fetch(&mut *connection);
         while let Some(row) = rows.try_next().await? {
             let (key, facts) = contact_row(&row)?;
-            let mut one = ContactCounters::default();
-            one.add(&facts, self.settings);
-            let sums = self.held.entry(key).or_default();
-            match change {
-                Change::In => sums.merge(&one),
-                Change::Out => sums.subtract(&one),
-            }
+            self.count(key, &facts, change);
+        }
+        Ok(())
+    }
+
+    /// Counts one contact (its rollup key and facts) as coming in or going out.
+    pub(crate) fn count(&mut self, key: ContactRollupKey, facts: &ContactFacts, change: Change) {
+        let mut one = ContactCounters::default();
+        one.add(facts, &self.settings);
+        let sums = self.held.entry(key).or_default();
+        match change {
+            Change::In => sums.merge(&one),
+            Change::Out => sums.subtract(&one),
+        }
+    }
+
+    /// Writes the changes held once they are many (they add up, so writing early is safe).
+    pub(crate) async fn write_if_many(&mut self, connection: &mut AnyConnection) -> Result<()> {
+        if self.held.len() >= HELD_KEYS {
+            self.write(connection).await?;
         }
         Ok(())
     }
@@ -214,16 +231,14 @@ impl<'s> ContactDeltas<'s> {
                 .bind(low)
                 .bind(high);
             self.read(connection, query, change).await?;
-            if self.held.len() >= HELD_KEYS {
-                self.write(connection).await?;
-            }
+            self.write_if_many(connection).await?;
         }
         Ok(())
     }
 
     /// The contacts [`relink_repeat_contacts`] moved, other than those in `except` (a table of
     /// `contact_id`s whose versions are counted otherwise): their facts are unchanged, so the old
-    /// link goes out and the new one comes in.
+    /// link goes out and the new one comes in (one read: most moves change no counter).
     pub(crate) async fn relinked(
         &mut self,
         connection: &mut AnyConnection,
@@ -232,24 +247,32 @@ impl<'s> ContactDeltas<'s> {
         let outside = except.map_or(String::new(), |table| {
             format!(" WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE s.contact_id = r.contact_id)")
         });
-        for (link, change) in [("r.old_next", Change::Out), ("r.next_at", Change::In)] {
-            let sql = format!(
-                "SELECT {} FROM relinked r JOIN contacts c ON c.contact_id = r.contact_id{outside}",
-                fact_columns(link)
-            );
-            self.read(connection, sqlx::query(sqlx::AssertSqlSafe(sql)), change)
-                .await?;
+        let sql = format!(
+            "SELECT {}, r.next_at FROM relinked r JOIN contacts c ON c.contact_id = r.contact_id{outside}",
+            fact_columns("r.old_next")
+        );
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *connection);
+        while let Some(row) = rows.try_next().await? {
+            let (key, old) = contact_row(&row)?;
+            let new = ContactFacts {
+                next_same_issue_offered_ms: row.try_get(FACT_COLUMNS)?,
+                ..old
+            };
+            self.count(key.clone(), &old, Change::Out);
+            self.count(key, &new, Change::In);
         }
         Ok(())
     }
 
     /// Adds the held changes to the stored rows (a change of nothing is skipped).
     async fn write(&mut self, connection: &mut AnyConnection) -> Result<()> {
-        let rows: Vec<(ContactRollupKey, ContactCounters)> = self
+        let mut rows: Vec<(ContactRollupKey, ContactCounters)> = self
             .held
             .drain()
             .filter(|(_, sums)| !sums.is_zero())
             .collect();
+        // in key order: the rollup's index is then written page by page, not all over
+        rows.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
         self.changed
             .extend(rows.iter().map(|((bucket, ..), _)| *bucket));
         let added: Vec<String> = ContactCounters::FIELDS
