@@ -76,6 +76,19 @@ impl ContactFacts {
     }
 }
 
+/// Whether a same-issue contact offered at `next_ms` makes the contact offered at `offered_ms` a
+/// repeat (not resolved at first contact): the FCR window rule.
+pub fn repeats_within_window(offered_ms: i64, next_ms: i64, settings: &KpiSettings) -> bool {
+    next_ms - offered_ms <= settings.fcr_window_ms
+}
+
+/// The same rule as SQL over the columns `offered` and `next` (NULL when there is no next), for
+/// stores that must pick out the contacts whose FCR a moved link can change; a test keeps it equal
+/// to [`repeats_within_window`].
+pub fn repeats_within_window_sql(offered: &str, next: &str, settings: &KpiSettings) -> String {
+    format!("({next} - {offered} <= {})", settings.fcr_window_ms)
+}
+
 /// Sums over contacts. Field names are the rollup columns.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ContactCounters {
@@ -209,7 +222,7 @@ impl ContactCounters {
                 self.fcr_eligible += 1;
                 let repeated = facts
                     .next_same_issue_offered_ms
-                    .is_some_and(|next| next - facts.offered_ms <= settings.fcr_window_ms);
+                    .is_some_and(|next| repeats_within_window(facts.offered_ms, next, settings));
                 self.fcr_resolved += i64::from(!repeated);
             }
             if let Some(resolved) = facts.resolved {

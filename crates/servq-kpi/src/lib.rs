@@ -20,7 +20,7 @@ mod targets;
 
 pub use counters::{
     BUCKET_MS, ContactCounters, ContactFacts, QaCounters, StateCounters, bucket_start,
-    split_into_buckets,
+    repeats_within_window, repeats_within_window_sql, split_into_buckets,
 };
 pub use customers::{
     ActiveCustomers, CustomerCounters, active_at, churn_rate, repeat_contact_rate,

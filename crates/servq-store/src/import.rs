@@ -649,14 +649,7 @@ impl StateImport {
             }
             buckets.sort_unstable();
             buckets.dedup();
-            insert_batch(
-                connection,
-                "INSERT INTO affected_buckets (bucket)",
-                1,
-                &buckets,
-                |query, bucket| query.bind(*bucket),
-            )
-            .await?;
+            rollup::mark_buckets(connection, &buckets).await?;
             execute(
                 connection,
                 "INSERT INTO agent_states (agent_id, start_at, end_at, state, utc_offset_secs) \

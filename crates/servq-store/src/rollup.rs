@@ -56,7 +56,7 @@ pub(crate) enum RelinkScope {
 }
 
 /// Recomputes `next_same_issue_at` for the contacts in `scope`, leaving the contacts whose link
-/// moved in the temporary table `relinked (contact_id, old_next, next_at)` for
+/// moved in the temporary table `relinked (contact_id, offered_at, old_next, next_at)` for
 /// [`ContactDeltas::relinked`]. Order within an issue is (offered_at, contact_id), so of two
 /// contacts offered in the same millisecond the one with the larger id is the later.
 pub(crate) async fn relink_repeat_contacts(
@@ -71,8 +71,8 @@ pub(crate) async fn relink_repeat_contacts(
         RelinkScope::All => "contacts c WHERE c.customer_id IS NOT NULL",
     };
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "CREATE TEMP TABLE relinked AS SELECT contact_id, old_next, next_at FROM ( \
-         SELECT c.contact_id, c.next_same_issue_at AS old_next, \
+        "CREATE TEMP TABLE relinked AS SELECT contact_id, offered_at, old_next, next_at FROM ( \
+         SELECT c.contact_id, c.offered_at, c.next_same_issue_at AS old_next, \
          LEAD(c.offered_at) OVER (PARTITION BY c.customer_id, c.category ORDER BY c.offered_at, c.contact_id) AS next_at \
          FROM {contacts}) w WHERE w.next_at IS DISTINCT FROM w.old_next"
     )))
@@ -103,6 +103,19 @@ fn bucket_ranges(sorted_buckets: &[i64]) -> Vec<(i64, i64)> {
     ranges
 }
 
+/// Adds `buckets` to the temporary table `affected_buckets`.
+pub(crate) async fn mark_buckets(connection: &mut AnyConnection, buckets: &[i64]) -> Result<()> {
+    insert_batch_then(
+        connection,
+        "INSERT INTO affected_buckets (bucket)",
+        " ON CONFLICT DO NOTHING",
+        1,
+        buckets,
+        |query, bucket| query.bind(*bucket),
+    )
+    .await
+}
+
 pub(crate) async fn affected_buckets(connection: &mut AnyConnection) -> Result<Vec<i64>> {
     Ok(
         sqlx::query_scalar("SELECT bucket FROM affected_buckets ORDER BY bucket")
@@ -122,6 +135,9 @@ fn fact_columns(link: &str) -> String {
          c.talk_ms, c.hold_ms, c.wrap_ms, c.transferred, c.customer_id, {link}, c.resolved"
     )
 }
+
+/// Moved links read at a time.
+const RELINKED_PAGE: usize = 50_000;
 
 /// How many columns [`fact_columns`] selects.
 const FACT_COLUMNS: usize = 15;
@@ -245,23 +261,51 @@ impl ContactDeltas {
         except: Option<&str>,
     ) -> Result<()> {
         let outside = except.map_or(String::new(), |table| {
-            format!(" WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE s.contact_id = r.contact_id)")
+            format!(" AND NOT EXISTS (SELECT 1 FROM {table} s WHERE s.contact_id = r.contact_id)")
         });
+        // A link counts only within the FCR window: one that moves between two places beyond it
+        // (or from none to beyond it) changes no counter, and most moves are such.
+        let within =
+            |next: &str| servq_kpi::repeats_within_window_sql("r.offered_at", next, &self.settings);
+        let matters = format!(" AND ({} OR {})", within("r.old_next"), within("r.next_at"));
+        // A first import of years moves millions of links: read them a page at a time (by
+        // offered_at, contact_id), writing the changes between pages, so memory stays bounded.
+        execute(
+            connection,
+            "CREATE INDEX relinked_in_order ON relinked (offered_at, contact_id)",
+        )
+        .await?;
         let sql = format!(
-            "SELECT {}, r.next_at FROM relinked r JOIN contacts c ON c.contact_id = r.contact_id{outside}",
+            "SELECT {}, r.next_at, r.contact_id FROM relinked r JOIN contacts c ON c.contact_id = r.contact_id \
+             WHERE (r.offered_at > $1 OR (r.offered_at = $1 AND r.contact_id > $2)){matters}{outside} \
+             ORDER BY r.offered_at, r.contact_id LIMIT {RELINKED_PAGE}",
             fact_columns("r.old_next")
         );
-        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *connection);
-        while let Some(row) = rows.try_next().await? {
-            let (key, old) = contact_row(&row)?;
-            let new = ContactFacts {
-                next_same_issue_offered_ms: row.try_get(FACT_COLUMNS)?,
-                ..old
-            };
-            self.count(key.clone(), &old, Change::Out);
-            self.count(key, &new, Change::In);
+        let mut after: (i64, String) = (i64::MIN, String::new());
+        loop {
+            let mut read = 0;
+            {
+                let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(after.0)
+                    .bind(after.1.clone())
+                    .fetch(&mut *connection);
+                while let Some(row) = rows.try_next().await? {
+                    let (key, old) = contact_row(&row)?;
+                    let new = ContactFacts {
+                        next_same_issue_offered_ms: row.try_get(FACT_COLUMNS)?,
+                        ..old
+                    };
+                    after = (old.offered_ms, row.try_get(FACT_COLUMNS + 1)?);
+                    self.count(key.clone(), &old, Change::Out);
+                    self.count(key, &new, Change::In);
+                    read += 1;
+                }
+            }
+            self.write_if_many(connection).await?;
+            if read < RELINKED_PAGE {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     /// Adds the held changes to the stored rows (a change of nothing is skipped).
@@ -301,15 +345,7 @@ impl ContactDeltas {
     pub(crate) async fn finish(mut self, connection: &mut AnyConnection) -> Result<()> {
         self.write(connection).await?;
         let buckets: Vec<i64> = std::mem::take(&mut self.changed).into_iter().collect();
-        insert_batch_then(
-            connection,
-            "INSERT INTO affected_buckets (bucket)",
-            " ON CONFLICT DO NOTHING",
-            1,
-            &buckets,
-            |query, bucket| query.bind(*bucket),
-        )
-        .await?;
+        mark_buckets(connection, &buckets).await?;
         execute(
             connection,
             "DELETE FROM contact_rollup WHERE offered = 0 AND bucket IN (SELECT bucket FROM affected_buckets)",
@@ -522,14 +558,7 @@ pub(crate) async fn rebuild_state_rollup(connection: &mut AnyConnection) -> Resu
         }
     }
     let buckets: Vec<i64> = buckets.into_iter().collect();
-    insert_batch(
-        connection,
-        "INSERT INTO affected_buckets (bucket)",
-        1,
-        &buckets,
-        |query, bucket| query.bind(*bucket),
-    )
-    .await?;
+    mark_buckets(connection, &buckets).await?;
     execute(connection, "DELETE FROM state_rollup").await?;
     recompute_state_buckets(connection).await?;
     crate::cubes::rebuild(connection, crate::cubes::Source::States).await?;

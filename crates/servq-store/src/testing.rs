@@ -100,3 +100,13 @@ fn unique() -> u64 {
     );
     hasher.finish()
 }
+
+impl crate::Store {
+    /// The first column of the first row of `sql` (tests of SQL the store generates).
+    pub async fn scalar_for_test(&self, sql: &str) -> Option<i64> {
+        sqlx::query_scalar::<_, Option<i64>>(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&self.pool)
+            .await
+            .expect("the test's statement runs")
+    }
+}

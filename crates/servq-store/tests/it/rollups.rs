@@ -276,3 +276,34 @@ fn rollups_kept_by_imports_equal_the_rebuild_sqlite() {
 fn rollups_kept_by_imports_equal_the_rebuild_postgres() {
     run_cases(true, 12);
 }
+
+/// The store picks the moved links that matter with the FCR window rule written as SQL; on both
+/// engines it must answer as the rule itself does, at the window's edge too.
+#[tokio::test]
+async fn the_window_rule_in_sql_answers_as_the_rule() {
+    crate::on_both_databases(|store| async move {
+        let settings = servq_kpi::KpiSettings::default();
+        let window = settings.fcr_window_ms;
+        let offered = 1_793_491_200_000_i64;
+        let sql = servq_kpi::repeats_within_window_sql("o", "n", &settings);
+        for next in [
+            None,
+            Some(offered),
+            Some(offered + window - 1),
+            Some(offered + window),
+            Some(offered + window + 1),
+            Some(offered + 30 * window),
+        ] {
+            let answered: Option<i64> = store
+                .scalar_for_test(&format!(
+                    "SELECT CASE WHEN {sql} THEN 1 ELSE 0 END FROM (SELECT CAST({offered} AS BIGINT) AS o, \
+                     CAST({} AS BIGINT) AS n) t",
+                    next.map_or("NULL".to_owned(), |n| n.to_string())
+                ))
+                .await;
+            let rule = next.is_some_and(|n| servq_kpi::repeats_within_window(offered, n, &settings));
+            assert_eq!(answered == Some(1), rule, "next {next:?} on {:?}", store.backend());
+        }
+    })
+    .await;
+}
