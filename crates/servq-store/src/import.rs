@@ -283,12 +283,7 @@ impl Store {
         execute(&mut transaction, T::CREATE).await?;
         let counted = if T::COUNTED_WHILE_STAGED
             && self.backend() == crate::Backend::Sqlite
-            && scalar(
-                &mut transaction,
-                "SELECT COUNT(*) FROM (SELECT 1 FROM contacts LIMIT 1) t",
-            )
-            .await?
-                == 0
+            && holds_no_contacts(&mut transaction).await?
         {
             let settings = crate::settings::kpi_settings(&mut transaction).await?;
             Some(rollup::ContactDeltas::new(settings))
@@ -434,15 +429,11 @@ impl ContactImport {
         phases.done("drop unchanged rows");
         if changed > 0 {
             rollup::create_affected_tables(connection).await?;
-            let first_import = scalar(
-                connection,
-                "SELECT COUNT(*) FROM (SELECT 1 FROM contacts LIMIT 1) t",
-            )
-            .await?
-                == 0;
-            // counted while staged only into an empty store; anything else would count twice
-            let counted = self.counted.take().filter(|_| first_import);
+            // Rows were counted while staged only when the store was empty as the transaction
+            // began; SQLite's write lock, held since, keeps it so.
+            let counted = self.counted.take();
             let counted_while_staged = counted.is_some();
+            let first_import = counted_while_staged || holds_no_contacts(connection).await?;
             let mut deltas = match counted {
                 Some(counted) => counted,
                 None => {
@@ -543,6 +534,16 @@ impl ContactImport {
         phases.done("checkpoint");
         Ok(summary)
     }
+}
+
+/// Whether the store holds no contact yet (a first import).
+async fn holds_no_contacts(connection: &mut sqlx::AnyConnection) -> Result<bool> {
+    Ok(scalar(
+        connection,
+        "SELECT COUNT(*) FROM (SELECT 1 FROM contacts LIMIT 1) t",
+    )
+    .await?
+        == 0)
 }
 
 async fn record_run(
