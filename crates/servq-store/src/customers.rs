@@ -475,12 +475,12 @@ impl Store {
             summary.tickets += tickets;
             summary.invitations += invitations;
         }
-        // the kept customer's repeat chains now hold the merged contacts: re-link them and
+        // the kept customer's repeat chains now hold the merged contacts: re-link them whole and
         // change the buckets whose links changed, as an import does
         crate::sql::execute(connection, "DROP TABLE IF EXISTS affected_issues").await?;
         sqlx::query(
-            "CREATE TEMP TABLE affected_issues AS SELECT DISTINCT customer_id, category \
-             FROM contacts WHERE customer_id = $1",
+            "CREATE TEMP TABLE affected_issues AS SELECT customer_id, category, MIN(offered_at) AS from_at \
+             FROM contacts WHERE customer_id = $1 GROUP BY customer_id, category",
         )
         .bind(keep)
         .execute(&mut *connection)

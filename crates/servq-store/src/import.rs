@@ -455,14 +455,17 @@ impl ContactImport {
                 deltas
                     .read_ranges(connection, staged_contacts, &stored, rollup::Change::Out)
                     .await?;
-                // Issues (customer × category) whose repeat chains change: those of the stored
-                // versions of updated rows and those of the new rows, in one set operation.
+                // Issues (customer × category) whose repeat chains change, from the earliest
+                // time they change: those of the stored versions of updated rows and those of
+                // the new rows, in one set operation.
                 execute(
                     connection,
                     "CREATE TEMP TABLE affected_issues AS \
-                     SELECT c.customer_id, c.category FROM contacts c JOIN import_contacts s ON s.contact_id = c.contact_id \
-                     WHERE c.customer_id IS NOT NULL \
-                     UNION SELECT customer_id, category FROM import_contacts WHERE customer_id IS NOT NULL",
+                     SELECT customer_id, category, MIN(offered_at) AS from_at FROM ( \
+                     SELECT c.customer_id, c.category, c.offered_at FROM contacts c \
+                     JOIN import_contacts s ON s.contact_id = c.contact_id WHERE c.customer_id IS NOT NULL \
+                     UNION ALL SELECT customer_id, category, offered_at FROM import_contacts \
+                     WHERE customer_id IS NOT NULL) t GROUP BY customer_id, category",
                 )
                 .await?;
                 execute(connection, "CREATE INDEX affected_issues_by_key ON affected_issues (customer_id, category)")

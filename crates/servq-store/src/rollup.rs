@@ -48,7 +48,10 @@ pub(crate) async fn drop_affected_tables(connection: &mut AnyConnection) -> Resu
 /// Which contacts' repeat links to recompute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RelinkScope {
-    /// Those of the issues listed in the temporary table `affected_issues`.
+    /// Those of the issues listed in the temporary table
+    /// `affected_issues (customer_id, category, from_at)` from `from_at` on: the earliest time a
+    /// contact of the issue came in, left or moved to. Before it only the last contact's link can
+    /// change, so a day's file re-links its day and one contact per issue, not chains of years.
     AffectedIssues,
     /// Every contact with a customer: after a first import into an empty table, where listing
     /// the affected issues would only cost a pass over every row, and in a rebuild.
@@ -66,7 +69,8 @@ pub(crate) async fn relink_repeat_contacts(
     execute(connection, "DROP TABLE IF EXISTS relinked").await?;
     let contacts = match scope {
         RelinkScope::AffectedIssues => {
-            "contacts c JOIN affected_issues k ON k.customer_id = c.customer_id AND k.category = c.category"
+            "contacts c JOIN affected_issues k ON k.customer_id = c.customer_id AND k.category = c.category \
+             AND c.offered_at >= k.from_at"
         }
         RelinkScope::All => "contacts c WHERE c.customer_id IS NOT NULL",
     };
@@ -78,6 +82,25 @@ pub(crate) async fn relink_repeat_contacts(
     )))
     .execute(&mut *connection)
     .await?;
+    if scope == RelinkScope::AffectedIssues {
+        // The last contact before `from_at` (the larger id of a tie) now links to the first
+        // from it on; the contacts before it keep their links, as nothing before `from_at` moved.
+        execute(
+            connection,
+            "INSERT INTO relinked (contact_id, offered_at, old_next, next_at) \
+             SELECT contact_id, offered_at, old_next, next_at FROM ( \
+             SELECT p.contact_id, p.offered_at, p.next_same_issue_at AS old_next, \
+             (SELECT MIN(n.offered_at) FROM contacts n WHERE n.customer_id = k.customer_id \
+              AND n.category = k.category AND n.offered_at >= k.from_at) AS next_at \
+             FROM affected_issues k JOIN contacts p ON p.customer_id = k.customer_id AND p.category = k.category \
+             AND p.offered_at = (SELECT MAX(q.offered_at) FROM contacts q WHERE q.customer_id = k.customer_id \
+              AND q.category = k.category AND q.offered_at < k.from_at) \
+             WHERE NOT EXISTS (SELECT 1 FROM contacts t WHERE t.customer_id = p.customer_id \
+              AND t.category = p.category AND t.offered_at = p.offered_at AND t.contact_id > p.contact_id)) w \
+             WHERE w.next_at IS DISTINCT FROM w.old_next",
+        )
+        .await?;
+    }
     execute(
         connection,
         "UPDATE contacts SET next_same_issue_at = r.next_at FROM relinked r WHERE contacts.contact_id = r.contact_id",

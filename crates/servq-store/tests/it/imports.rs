@@ -191,6 +191,45 @@ async fn a_later_import_can_make_an_earlier_contact_a_repeat() {
     .await;
 }
 
+/// A later file re-links only from its own earliest contact on, and the one contact before it:
+/// of two offered in the same millisecond that is the one with the larger id, while the other
+/// keeps its link to it.
+#[tokio::test]
+async fn a_later_contact_links_the_last_of_two_offered_together() {
+    on_both_databases(|store| async move {
+        let together = |id| Row {
+            id,
+            customer: "u9",
+            ..BASE
+        };
+        import(&store, &[together("b"), together("a")]).await;
+        assert_eq!(
+            (
+                totals(&store).await.fcr_eligible,
+                totals(&store).await.fcr_resolved
+            ),
+            (2, 1)
+        );
+        import(
+            &store,
+            &[Row {
+                id: "c",
+                customer: "u9",
+                offered: "2026-11-03T09:00:00Z",
+                answered: "2026-11-03T09:00:10Z",
+                ended: "2026-11-03T09:05:00Z",
+                ..BASE
+            }],
+        )
+        .await;
+        let kept = totals(&store).await;
+        assert_eq!((kept.fcr_eligible, kept.fcr_resolved), (3, 1));
+        assert_eq!(store.rebuild_rollups().await.unwrap().links_fixed, 0);
+        assert_eq!(totals(&store).await, kept);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn duplicate_ids_are_reported_and_a_dropped_import_leaves_nothing() {
     on_both_databases(|store| async move {

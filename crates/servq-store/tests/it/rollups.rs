@@ -99,7 +99,13 @@ impl Generated {
 fn generated() -> impl Strategy<Value = Generated> {
     (
         (0..14_u8, proptest::option::weighted(0.8, 0..4_u8), 0..2_u8),
-        (0..2_u8, 0..2_u8, 0..12 * 1440_u32),
+        (
+            0..2_u8,
+            0..2_u8,
+            // a third at 10:00 of every third day: contacts of one issue offered in the same
+            // minute, whose order is their ids'
+            prop_oneof![2 => 0..12 * 1440_u32, 1 => (0..4_u32).prop_map(|day| day * 3 * 1440 + 600)],
+        ),
         (
             proptest::option::weighted(0.8, 0..40_u16),
             0..90_u16,
