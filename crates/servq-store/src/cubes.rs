@@ -1,15 +1,21 @@
 //! Day cubes: the 15-minute rollups summed per day of the centre's time zone over fewer
 //! dimensions. A year of 15-minute rows per agent, channel and category is millions of rows; the
-//! same year per day and queue is a few thousand, which is what keeps dashboards instant. Cubes
-//! are refreshed from the 15-minute rollups (never from raw rows) for exactly the days an import
-//! touched, in the import's transaction.
+//! same year per day and queue is a few thousand, which is what keeps dashboards instant. An
+//! import changes them in its transaction by the changes it made to the 15-minute rollup
+//! ([`ContactCubeChanges`]), or re-sums from the rollup (never from raw rows) exactly the days it
+//! touched when those changes are too many to hold or it is the first.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use jiff::{Timestamp, tz::TimeZone};
+use servq_kpi::ContactCounters;
 use sqlx::AnyConnection;
 
-use crate::{Result, StoreError, sql::insert_batch};
+use crate::{
+    Result, StoreError,
+    rollup::ContactRollupKey,
+    sql::{insert_batch, insert_batch_then},
+};
 
 /// Which rollup a cube sums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,6 +216,152 @@ pub(crate) async fn refresh(connection: &mut AnyConnection, source: Source) -> R
         .execute(&mut *connection)
         .await?;
     Ok(())
+}
+
+/// The columns of a contact rollup key after its bucket, in the key's order.
+const CONTACT_KEY_COLUMNS: [&str; 5] = ["queue", "agent_id", "channel", "category", "direction"];
+
+/// Cube keys held in memory before the changes give way to re-summing the touched days: about
+/// a month of a large centre's `contact_day`, so a day's file is summed from its changes while
+/// a file of months stays bounded in memory.
+const HELD_CUBE_KEYS: usize = 100_000;
+
+/// Changes to the contact day cubes, summed in memory from the changes written to the 15-minute
+/// rollup (counters add up, so a cube row changes by the sum of its rollup rows' changes): a
+/// day's file changes a few thousand cube rows instead of re-summing whole days from the rollup.
+/// Beyond [`HELD_CUBE_KEYS`] keys, and for a first import, the touched days are re-summed.
+pub(crate) struct ContactCubeChanges {
+    zone: TimeZone,
+    day_of_bucket: HashMap<i64, i64>,
+    /// `contact_day` changes by (period, queue, agent, channel, category, direction); `None`
+    /// once re-summing was chosen.
+    held: Option<HashMap<ContactRollupKey, ContactCounters>>,
+}
+
+impl ContactCubeChanges {
+    /// Changes kept as they come, cut into days of `zone`.
+    pub(crate) fn kept(zone: TimeZone) -> Self {
+        Self {
+            zone,
+            day_of_bucket: HashMap::new(),
+            held: Some(HashMap::new()),
+        }
+    }
+
+    /// No changes kept: the touched days are re-summed (a first import touches every day).
+    pub(crate) fn resummed() -> Self {
+        Self {
+            zone: TimeZone::UTC,
+            day_of_bucket: HashMap::new(),
+            held: None,
+        }
+    }
+
+    /// Adds a change written to the rollup row `key`.
+    pub(crate) fn add(&mut self, key: &ContactRollupKey, change: &ContactCounters) {
+        if self.held.is_none() {
+            return;
+        }
+        let (bucket, queue, agent, channel, category, direction) = key;
+        let period = match self.day_of_bucket.get(bucket) {
+            Some(&period) => period,
+            None => match days_of(&[*bucket], &self.zone).first() {
+                Some(&(start, _)) => {
+                    self.day_of_bucket.insert(*bucket, start);
+                    start
+                }
+                None => {
+                    // a bucket outside the zone's calendar: the refresh skips it as it always did
+                    self.held = None;
+                    return;
+                }
+            },
+        };
+        let Some(held) = &mut self.held else {
+            return;
+        };
+        held.entry((
+            period,
+            queue.clone(),
+            agent.clone(),
+            channel.clone(),
+            category.clone(),
+            direction.clone(),
+        ))
+        .or_default()
+        .merge(change);
+        if held.len() > HELD_CUBE_KEYS {
+            self.held = None;
+        }
+    }
+
+    /// Writes the changes into every contact cube (rows left with nothing offered are removed),
+    /// or re-sums the days of `affected_buckets` when the changes were not kept.
+    pub(crate) async fn apply(self, connection: &mut AnyConnection) -> Result<()> {
+        let Some(held) = self.held else {
+            return refresh(connection, Source::Contacts).await;
+        };
+        let periods: BTreeSet<i64> = held.keys().map(|(period, ..)| *period).collect();
+        for cube in CUBES.iter().filter(|cube| cube.source == Source::Contacts) {
+            let positions: Vec<usize> = cube
+                .columns
+                .iter()
+                .map(|column| {
+                    CONTACT_KEY_COLUMNS
+                        .iter()
+                        .position(|key_column| key_column == column)
+                        .unwrap_or_else(|| panic!("cube column {column} is not a rollup key"))
+                })
+                .collect();
+            let mut rows: HashMap<(i64, Vec<&str>), ContactCounters> = HashMap::new();
+            for ((period, queue, agent, channel, category, direction), change) in &held {
+                let values = [queue, agent, channel, category, direction];
+                let key = positions.iter().map(|&at| values[at].as_str()).collect();
+                rows.entry((*period, key)).or_default().merge(change);
+            }
+            let mut rows: Vec<((i64, Vec<&str>), ContactCounters)> = rows
+                .into_iter()
+                .filter(|(_, change)| !change.is_zero())
+                .collect();
+            rows.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+            let added: Vec<String> = ContactCounters::FIELDS
+                .iter()
+                .map(|field| format!("{field} = {}.{field} + excluded.{field}", cube.table))
+                .collect();
+            let key = format!("period, {}", cube.columns.join(", "));
+            insert_batch_then(
+                connection,
+                &format!(
+                    "INSERT INTO {} ({key}, {})",
+                    cube.table,
+                    ContactCounters::FIELDS.join(", ")
+                ),
+                &format!(" ON CONFLICT ({key}) DO UPDATE SET {}", added.join(", ")),
+                1 + cube.columns.len() + ContactCounters::FIELDS.len(),
+                &rows,
+                |query, ((period, values), change)| {
+                    let query = values
+                        .iter()
+                        .fold(query.bind(*period), |query, value| query.bind(*value));
+                    change
+                        .to_array()
+                        .into_iter()
+                        .fold(query, |query, value| query.bind(value))
+                },
+            )
+            .await?;
+            for period in &periods {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM {} WHERE period = $1 AND offered = 0",
+                    cube.table
+                )))
+                .bind(*period)
+                .execute(&mut *connection)
+                .await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Rebuilds every cube of `source` from scratch, as needed when the centre zone changes.

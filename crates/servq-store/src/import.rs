@@ -440,6 +440,9 @@ impl ContactImport {
                     rollup::ContactDeltas::new(crate::settings::kpi_settings(connection).await?)
                 }
             };
+            if !first_import {
+                deltas.keep_day_cube_changes(cubes::centre_zone(connection).await?);
+            }
             let staged_contacts =
                 "contacts c WHERE c.contact_id IN (SELECT contact_id FROM import_contacts) AND";
             let relink_scope = if first_import {
@@ -516,9 +519,9 @@ impl ContactImport {
                     .read_ranges(connection, new_contacts, &new, rollup::Change::In)
                     .await?;
             }
-            deltas.finish(connection).await?;
+            let cube_changes = deltas.finish(connection).await?;
             phases.done("rollup changes");
-            cubes::refresh(connection, Source::Contacts).await?;
+            cube_changes.apply(connection).await?;
             phases.done("day cubes");
             rollup::drop_affected_tables(connection).await?;
         }

@@ -17,6 +17,7 @@ use sqlx::{Any, AnyConnection, Row, any::AnyArguments, query::Query};
 
 use crate::{
     Result,
+    cubes::ContactCubeChanges,
     sql::{execute, insert_batch, insert_batch_then},
 };
 
@@ -68,9 +69,11 @@ pub(crate) async fn relink_repeat_contacts(
 ) -> Result<()> {
     execute(connection, "DROP TABLE IF EXISTS relinked").await?;
     let contacts = match scope {
+        // SQLite's CROSS JOIN keeps the few issues the outer loop; with a plain join it walks the
+        // whole issue index in the window's order instead
         RelinkScope::AffectedIssues => {
-            "contacts c JOIN affected_issues k ON k.customer_id = c.customer_id AND k.category = c.category \
-             AND c.offered_at >= k.from_at"
+            "affected_issues k CROSS JOIN contacts c WHERE k.customer_id = c.customer_id \
+             AND k.category = c.category AND c.offered_at >= k.from_at"
         }
         RelinkScope::All => "contacts c WHERE c.customer_id IS NOT NULL",
     };
@@ -204,8 +207,10 @@ pub(crate) enum Change {
 pub struct ContactDeltas {
     settings: KpiSettings,
     held: HashMap<ContactRollupKey, ContactCounters>,
-    /// Buckets whose counters changed: their days' cubes are re-summed.
+    /// Buckets whose counters changed: their days' cubes are re-summed unless `cubes` kept
+    /// the changes.
     changed: BTreeSet<i64>,
+    cubes: ContactCubeChanges,
 }
 
 impl ContactDeltas {
@@ -214,7 +219,14 @@ impl ContactDeltas {
             settings,
             held: HashMap::new(),
             changed: BTreeSet::new(),
+            cubes: ContactCubeChanges::resummed(),
         }
+    }
+
+    /// Keeps the changes for the day cubes of `zone` too, so that they change by the same
+    /// amounts instead of being re-summed (not for a first import: it touches every day).
+    pub(crate) fn keep_day_cube_changes(&mut self, zone: jiff::tz::TimeZone) {
+        self.cubes = ContactCubeChanges::kept(zone);
     }
 
     /// Reads the contacts `query` selects ([`fact_columns`]) as coming in or going out.
@@ -342,6 +354,9 @@ impl ContactDeltas {
         rows.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
         self.changed
             .extend(rows.iter().map(|((bucket, ..), _)| *bucket));
+        for (key, change) in &rows {
+            self.cubes.add(key, change);
+        }
         let added: Vec<String> = ContactCounters::FIELDS
             .iter()
             .map(|field| format!("{field} = contact_rollup.{field} + excluded.{field}"))
@@ -364,8 +379,11 @@ impl ContactDeltas {
     }
 
     /// Writes what is held, removes rollup rows no contact is left in, and lists the buckets
-    /// that changed in `affected_buckets` (for the day cubes).
-    pub(crate) async fn finish(mut self, connection: &mut AnyConnection) -> Result<()> {
+    /// that changed in `affected_buckets`; gives the day cubes' changes to apply.
+    pub(crate) async fn finish(
+        mut self,
+        connection: &mut AnyConnection,
+    ) -> Result<ContactCubeChanges> {
         self.write(connection).await?;
         let buckets: Vec<i64> = std::mem::take(&mut self.changed).into_iter().collect();
         mark_buckets(connection, &buckets).await?;
@@ -374,7 +392,7 @@ impl ContactDeltas {
             "DELETE FROM contact_rollup WHERE offered = 0 AND bucket IN (SELECT bucket FROM affected_buckets)",
         )
         .await?;
-        Ok(())
+        Ok(self.cubes)
     }
 }
 
