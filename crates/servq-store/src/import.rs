@@ -446,7 +446,9 @@ impl ContactImport {
             let staged_contacts =
                 "contacts c WHERE c.contact_id IN (SELECT contact_id FROM import_contacts) AND";
             let relink_scope = if first_import {
-                rollup::RelinkScope::All
+                // the file's contacts are linked among themselves and stored with their links
+                rollup::link_staged_contacts(connection).await?;
+                None
             } else {
                 // The stored versions of updated rows leave the rollup, with their links.
                 let stored: Vec<i64> = sqlx::query_scalar(
@@ -473,28 +475,39 @@ impl ContactImport {
                 .await?;
                 execute(connection, "CREATE INDEX affected_issues_by_key ON affected_issues (customer_id, category)")
                     .await?;
-                rollup::RelinkScope::AffectedIssues
+                Some(rollup::RelinkScope::AffectedIssues)
             };
             phases.done("stored versions out");
-            execute(
-                connection,
+            let (link, linked) = if first_import {
+                (
+                    "r.next_at",
+                    "LEFT JOIN relinked r ON r.contact_id = s.contact_id",
+                )
+            } else {
+                ("CAST(NULL AS BIGINT)", "")
+            };
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO contacts (contact_id, channel, direction, queue, customer_id, agent_id, offered_at, \
                  utc_offset_secs, answered_at, ended_at, wait_ms, talk_ms, hold_ms, wrap_ms, transferred, category, \
                  resolved, recording_url, next_same_issue_at) \
-                 SELECT contact_id, channel, direction, queue, customer_id, agent_id, offered_at, \
-                 utc_offset_secs, answered_at, ended_at, wait_ms, talk_ms, hold_ms, wrap_ms, transferred, category, \
-                 resolved, recording_url, CAST(NULL AS BIGINT) FROM import_contacts WHERE true \
+                 SELECT s.contact_id, s.channel, s.direction, s.queue, s.customer_id, s.agent_id, s.offered_at, \
+                 s.utc_offset_secs, s.answered_at, s.ended_at, s.wait_ms, s.talk_ms, s.hold_ms, s.wrap_ms, s.transferred, \
+                 s.category, s.resolved, s.recording_url, {link} FROM import_contacts s {linked} WHERE true \
                  ON CONFLICT (contact_id) DO UPDATE SET channel = excluded.channel, direction = excluded.direction, \
                  queue = excluded.queue, customer_id = excluded.customer_id, agent_id = excluded.agent_id, \
                  offered_at = excluded.offered_at, utc_offset_secs = excluded.utc_offset_secs, \
                  answered_at = excluded.answered_at, ended_at = excluded.ended_at, wait_ms = excluded.wait_ms, \
                  talk_ms = excluded.talk_ms, hold_ms = excluded.hold_ms, wrap_ms = excluded.wrap_ms, \
                  transferred = excluded.transferred, category = excluded.category, resolved = excluded.resolved, \
-                 recording_url = excluded.recording_url, next_same_issue_at = NULL",
-            )
+                 recording_url = excluded.recording_url, next_same_issue_at = excluded.next_same_issue_at"
+            )))
+            .execute(&mut *connection)
             .await?;
             phases.done("upsert contacts");
-            rollup::relink_repeat_contacts(connection, relink_scope).await?;
+            if let Some(scope) = relink_scope {
+                rollup::relink_repeat_contacts(connection, scope).await?;
+                phases.done("relink repeat contacts");
+            }
             if counted_while_staged {
                 // the file's contacts came in without links: theirs move now
                 deltas.relinked(connection, None).await?;
@@ -502,7 +515,7 @@ impl ContactImport {
                 // contacts the file did not hold whose next same-issue contact moved
                 deltas.relinked(connection, Some("import_contacts")).await?;
             }
-            phases.done("relink repeat contacts");
+            phases.done("moved links counted");
             if !counted_while_staged {
                 // the new versions come in, with their links
                 let new: Vec<i64> = sqlx::query_scalar(

@@ -54,9 +54,30 @@ pub(crate) enum RelinkScope {
     /// contact of the issue came in, left or moved to. Before it only the last contact's link can
     /// change, so a day's file re-links its day and one contact per issue, not chains of years.
     AffectedIssues,
-    /// Every contact with a customer: after a first import into an empty table, where listing
-    /// the affected issues would only cost a pass over every row, and in a rebuild.
+    /// Every contact with a customer: a rebuild.
     All,
+}
+
+/// Links a first import's staged contacts among themselves (the store holds no other), leaving
+/// those with a next same-issue contact in `relinked` (old link none) with an index by id, so
+/// that the upsert stores each contact with its link: no pass over the stored contacts and no
+/// update of millions of rows after it. Same order as [`relink_repeat_contacts`].
+pub(crate) async fn link_staged_contacts(connection: &mut AnyConnection) -> Result<()> {
+    execute(connection, "DROP TABLE IF EXISTS relinked").await?;
+    execute(
+        connection,
+        "CREATE TEMP TABLE relinked AS SELECT contact_id, offered_at, CAST(NULL AS BIGINT) AS old_next, next_at \
+         FROM (SELECT contact_id, offered_at, LEAD(offered_at) OVER \
+         (PARTITION BY customer_id, category ORDER BY offered_at, contact_id) AS next_at \
+         FROM import_contacts WHERE customer_id IS NOT NULL) w WHERE next_at IS NOT NULL",
+    )
+    .await?;
+    execute(
+        connection,
+        "CREATE INDEX relinked_by_contact ON relinked (contact_id)",
+    )
+    .await?;
+    Ok(())
 }
 
 /// Recomputes `next_same_issue_at` for the contacts in `scope`, leaving the contacts whose link
