@@ -492,10 +492,10 @@ impl Store {
         .await?;
         // the contacts keep their facts (a customer either way): only moved links change counters
         let settings = crate::settings::kpi_settings(connection).await?;
-        let zone = crate::cubes::centre_zone(connection).await?;
-        let mut deltas = crate::rollup::ContactDeltas::new(settings, zone);
+        let mut deltas = crate::rollup::ContactDeltas::new(settings);
+        deltas.keep_day_cube_changes(crate::cubes::centre_zone(connection).await?);
         deltas.relinked(connection, None).await?;
-        deltas.finish(connection).await?.finish(connection).await?;
+        deltas.finish(connection).await?.apply(connection).await?;
         crate::rollup::drop_affected_tables(connection).await?;
         if let Some(profile) = profile {
             write_customer(&mut transaction, profile, &actor.name, now_ms).await?;

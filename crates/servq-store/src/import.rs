@@ -286,8 +286,7 @@ impl Store {
             && holds_no_contacts(&mut transaction).await?
         {
             let settings = crate::settings::kpi_settings(&mut transaction).await?;
-            let zone = cubes::centre_zone(&mut transaction).await?;
-            Some(rollup::ContactDeltas::new(settings, zone))
+            Some(rollup::ContactDeltas::new(settings))
         } else {
             None
         };
@@ -437,11 +436,13 @@ impl ContactImport {
             let first_import = counted_while_staged || holds_no_contacts(connection).await?;
             let mut deltas = match counted {
                 Some(counted) => counted,
-                None => rollup::ContactDeltas::new(
-                    crate::settings::kpi_settings(connection).await?,
-                    cubes::centre_zone(connection).await?,
-                ),
+                None => {
+                    rollup::ContactDeltas::new(crate::settings::kpi_settings(connection).await?)
+                }
             };
+            if !first_import {
+                deltas.keep_day_cube_changes(cubes::centre_zone(connection).await?);
+            }
             let staged_contacts =
                 "contacts c WHERE c.contact_id IN (SELECT contact_id FROM import_contacts) AND";
             let relink_scope = if first_import {
@@ -537,7 +538,7 @@ impl ContactImport {
             }
             let cube_changes = deltas.finish(connection).await?;
             phases.done("rollup changes");
-            cube_changes.finish(connection).await?;
+            cube_changes.apply(connection).await?;
             phases.done("day cubes");
             rollup::drop_affected_tables(connection).await?;
         }

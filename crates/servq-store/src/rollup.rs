@@ -228,21 +228,26 @@ pub(crate) enum Change {
 pub struct ContactDeltas {
     settings: KpiSettings,
     held: HashMap<ContactRollupKey, ContactCounters>,
-    /// Buckets whose counters changed: their rows left empty are removed at the end.
+    /// Buckets whose counters changed: their days' cubes are re-summed unless `cubes` kept
+    /// the changes.
     changed: BTreeSet<i64>,
-    /// The same changes for the day cubes.
     cubes: ContactCubeChanges,
 }
 
 impl ContactDeltas {
-    /// Changes counted with `settings`, their day cubes cut in the centre's `zone`.
-    pub(crate) fn new(settings: KpiSettings, zone: jiff::tz::TimeZone) -> Self {
+    pub(crate) fn new(settings: KpiSettings) -> Self {
         Self {
             settings,
             held: HashMap::new(),
             changed: BTreeSet::new(),
-            cubes: ContactCubeChanges::new(zone),
+            cubes: ContactCubeChanges::resummed(),
         }
+    }
+
+    /// Keeps the changes for the day cubes of `zone` too, so that they change by the same
+    /// amounts instead of being re-summed (not for a first import: it touches every day).
+    pub(crate) fn keep_day_cube_changes(&mut self, zone: jiff::tz::TimeZone) {
+        self.cubes = ContactCubeChanges::kept(zone);
     }
 
     /// Reads the contacts `query` selects ([`fact_columns`]) as coming in or going out.
@@ -391,12 +396,11 @@ impl ContactDeltas {
             &rows,
             bind_contact_rollup_row,
         )
-        .await?;
-        self.cubes.write_if_many(connection).await
+        .await
     }
 
     /// Writes what is held, removes rollup rows no contact is left in, and lists the buckets
-    /// that changed in `affected_buckets`; gives the day cubes' changes to finish.
+    /// that changed in `affected_buckets`; gives the day cubes' changes to apply.
     pub(crate) async fn finish(
         mut self,
         connection: &mut AnyConnection,
