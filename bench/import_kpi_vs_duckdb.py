@@ -259,7 +259,7 @@ def main():
         print(f"  re-import of the unchanged file {r['again_s']:.2f} s: {r['import_s'] / r['again_s']:.1f}x faster "
               f"than the first import")
         print(f"  a day's file ({r['day_rows']:,} contacts) into the loaded store: {r['day_s']:.2f} s")
-        for title, profile in (("first import", r["profile"]), ("the day's file", r["day_profile"])):
+        for title, profile in (("first import", r["profile"]), ("day's file", r["day_profile"])):
             print(f"  phases of the {title}: " + ", ".join(f"{name} {seconds:.2f}" for name, seconds in profile))
     print()
     print(f"{'dashboard query (servq kpi, whole process)':44} {'median ms':>10} {'p95 ms':>8}")
