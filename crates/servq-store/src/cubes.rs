@@ -13,8 +13,8 @@ use sqlx::AnyConnection;
 
 use crate::{
     Result, StoreError,
-    rollup::ContactRollupKey,
-    sql::{insert_batch, insert_batch_then},
+    rollup::{ContactRollupKey, add_contact_counters},
+    sql::insert_batch,
 };
 
 /// Which rollup a cube sums.
@@ -261,9 +261,9 @@ impl ContactCubeChanges {
 
     /// Adds a change written to the rollup row `key`.
     pub(crate) fn add(&mut self, key: &ContactRollupKey, change: &ContactCounters) {
-        if self.held.is_none() {
+        let Some(held) = &mut self.held else {
             return;
-        }
+        };
         let (bucket, queue, agent, channel, category, direction) = key;
         let period = match self.day_of_bucket.get(bucket) {
             Some(&period) => period,
@@ -278,9 +278,6 @@ impl ContactCubeChanges {
                     return;
                 }
             },
-        };
-        let Some(held) = &mut self.held else {
-            return;
         };
         held.entry((
             period,
@@ -325,29 +322,18 @@ impl ContactCubeChanges {
                 .filter(|(_, change)| !change.is_zero())
                 .collect();
             rows.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
-            let added: Vec<String> = ContactCounters::FIELDS
-                .iter()
-                .map(|field| format!("{field} = {}.{field} + excluded.{field}", cube.table))
+            let key: Vec<&str> = std::iter::once("period")
+                .chain(cube.columns.iter().copied())
                 .collect();
-            let key = format!("period, {}", cube.columns.join(", "));
-            insert_batch_then(
+            add_contact_counters(
                 connection,
-                &format!(
-                    "INSERT INTO {} ({key}, {})",
-                    cube.table,
-                    ContactCounters::FIELDS.join(", ")
-                ),
-                &format!(" ON CONFLICT ({key}) DO UPDATE SET {}", added.join(", ")),
-                1 + cube.columns.len() + ContactCounters::FIELDS.len(),
+                cube.table,
+                &key,
                 &rows,
-                |query, ((period, values), change)| {
-                    let query = values
+                |query, (period, values)| {
+                    values
                         .iter()
-                        .fold(query.bind(*period), |query, value| query.bind(*value));
-                    change
-                        .to_array()
-                        .into_iter()
-                        .fold(query, |query, value| query.bind(value))
+                        .fold(query.bind(*period), |query, value| query.bind(*value))
                 },
             )
             .await?;

@@ -380,23 +380,12 @@ impl ContactDeltas {
         for (key, change) in &rows {
             self.cubes.add(key, change);
         }
-        let added: Vec<String> = ContactCounters::FIELDS
-            .iter()
-            .map(|field| format!("{field} = contact_rollup.{field} + excluded.{field}"))
-            .collect();
-        insert_batch_then(
+        add_contact_counters(
             connection,
-            &format!(
-                "INSERT INTO contact_rollup (bucket, queue, agent_id, channel, category, direction, {})",
-                ContactCounters::FIELDS.join(", ")
-            ),
-            &format!(
-                " ON CONFLICT (bucket, queue, agent_id, channel, category, direction) DO UPDATE SET {}",
-                added.join(", ")
-            ),
-            6 + ContactCounters::FIELDS.len(),
+            "contact_rollup",
+            &CONTACT_ROLLUP_KEY,
             &rows,
-            bind_contact_rollup_row,
+            bind_contact_rollup_key,
         )
         .await
     }
@@ -419,24 +408,73 @@ impl ContactDeltas {
     }
 }
 
-fn bind_contact_rollup_row<'q>(
+/// The key columns of `contact_rollup`, in [`ContactRollupKey`]'s order.
+const CONTACT_ROLLUP_KEY: [&str; 6] = [
+    "bucket",
+    "queue",
+    "agent_id",
+    "channel",
+    "category",
+    "direction",
+];
+
+fn bind_contact_rollup_key<'q>(
     query: Query<'q, Any, AnyArguments>,
-    ((bucket, queue, agent, channel, category, direction), counters): &'q (
-        ContactRollupKey,
-        ContactCounters,
-    ),
+    (bucket, queue, agent, channel, category, direction): &'q ContactRollupKey,
 ) -> Query<'q, Any, AnyArguments> {
-    let query = query
+    query
         .bind(*bucket)
         .bind(queue.as_str())
         .bind(agent.as_str())
         .bind(channel.as_str())
         .bind(category.as_str())
-        .bind(direction.as_str());
+        .bind(direction.as_str())
+}
+
+fn bind_contact_rollup_row<'q>(
+    query: Query<'q, Any, AnyArguments>,
+    (key, counters): &'q (ContactRollupKey, ContactCounters),
+) -> Query<'q, Any, AnyArguments> {
+    bind_counters(bind_contact_rollup_key(query, key), counters)
+}
+
+fn bind_counters<'q>(
+    query: Query<'q, Any, AnyArguments>,
+    counters: &ContactCounters,
+) -> Query<'q, Any, AnyArguments> {
     counters
         .to_array()
         .into_iter()
         .fold(query, |query, value| query.bind(value))
+}
+
+/// Adds each row's counters to the row of `table` with the same key (`key_columns`, bound by
+/// `bind_key`), creating the rows not there yet: how the 15-minute rollup and the day cubes take
+/// an import's changes.
+pub(crate) async fn add_contact_counters<'a, K>(
+    connection: &mut AnyConnection,
+    table: &str,
+    key_columns: &[&str],
+    rows: &'a [(K, ContactCounters)],
+    bind_key: impl Fn(Query<'a, Any, AnyArguments>, &'a K) -> Query<'a, Any, AnyArguments>,
+) -> Result<()> {
+    let added: Vec<String> = ContactCounters::FIELDS
+        .iter()
+        .map(|field| format!("{field} = {table}.{field} + excluded.{field}"))
+        .collect();
+    let key = key_columns.join(", ");
+    insert_batch_then(
+        connection,
+        &format!(
+            "INSERT INTO {table} ({key}, {})",
+            ContactCounters::FIELDS.join(", ")
+        ),
+        &format!(" ON CONFLICT ({key}) DO UPDATE SET {}", added.join(", ")),
+        key_columns.len() + ContactCounters::FIELDS.len(),
+        rows,
+        |query, (key, counters)| bind_counters(bind_key(query, key), counters),
+    )
+    .await
 }
 
 /// Recomputes `contact_rollup` for every affected bucket from the raw contacts (the repair path).
