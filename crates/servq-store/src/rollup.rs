@@ -79,6 +79,7 @@ pub(crate) async fn link_staged_contacts(connection: &mut AnyConnection) -> Resu
         "CREATE INDEX relinked_by_contact ON relinked (contact_id, next_at)",
     )
     .await?;
+    crate::sql::analyze(connection, "relinked").await?;
     Ok(())
 }
 
@@ -127,6 +128,7 @@ pub(crate) async fn relink_repeat_contacts(
         )
         .await?;
     }
+    crate::sql::analyze(connection, "relinked").await?;
     execute(
         connection,
         "UPDATE contacts SET next_same_issue_at = r.next_at FROM relinked r WHERE contacts.contact_id = r.contact_id",
