@@ -14,7 +14,7 @@ use sqlx::AnyConnection;
 use crate::{
     Result, StoreError,
     rollup::{ContactRollupKey, add_contact_counters},
-    sql::insert_batch,
+    sql::{Value, insert_batch},
 };
 
 /// Which rollup a cube sums.
@@ -330,10 +330,9 @@ impl ContactCubeChanges {
                 cube.table,
                 &key,
                 &rows,
-                |query, (period, values)| {
-                    values
-                        .iter()
-                        .fold(query.bind(*period), |query, value| query.bind(*value))
+                |(period, key), values| {
+                    values.push(Value::Int(Some(*period)));
+                    values.extend(key.iter().map(|text| Value::Text(Some(*text))));
                 },
             )
             .await?;

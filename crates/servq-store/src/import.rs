@@ -11,7 +11,7 @@ use crate::{
     Result, Store,
     cubes::{self, Source},
     rollup,
-    sql::{BATCH_ROWS, execute, insert_batch, scalar},
+    sql::{ARRAY_ROWS, Value, execute, insert_values, scalar},
 };
 
 /// What one committed import did.
@@ -39,12 +39,7 @@ pub struct DuplicateKey {
 }
 
 mod staged {
-    /// A value of a staged row.
-    #[derive(Debug, Clone, Copy)]
-    pub enum Value<'a> {
-        Int(Option<i64>),
-        Text(Option<&'a str>),
-    }
+    use crate::sql::Value;
 
     /// The SQL type of a staging column.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,14 +59,6 @@ mod staged {
                 Self::NullableText => "TEXT",
             }
         }
-
-        /// The PostgreSQL array type a batch of the column is sent as.
-        pub fn array(self) -> &'static str {
-            match self {
-                Self::Int | Self::NullableInt => "bigint[]",
-                Self::Text | Self::NullableText => "text[]",
-            }
-        }
     }
 
     /// A row type that can be staged for import: its temporary table and its values.
@@ -89,7 +76,7 @@ mod staged {
         fn count_in(_deltas: &mut crate::rollup::ContactDeltas, _row: &Self) {}
     }
 }
-use staged::{ColumnType, StagedRow, Value};
+use staged::{ColumnType, StagedRow};
 
 /// The first line of each key a file holds, to report a repeated key (survey results, ratings,
 /// customers).
@@ -281,99 +268,24 @@ pub type ContactImport = StagedImport<Contact>;
 /// An open agent-state import, keyed by (agent_id, start_at).
 pub type StateImport = StagedImport<AgentStateInterval>;
 
-/// Inserts rows into their staging table. PostgreSQL takes each column of a batch as one array
-/// (`unnest`): a handful of parameters instead of one per value, 2–3× faster than a multi-row
-/// `VALUES` (sqlx's `Any` driver, which the store speaks, has no `COPY`). SQLite has no arrays;
-/// its `VALUES` with anonymous parameters is cheap.
+/// Inserts rows into their staging table, `line` first.
 async fn stage_rows<T: StagedRow>(
     connection: &mut sqlx::AnyConnection,
     rows: &[(u64, T)],
 ) -> Result<()> {
     let names: Vec<&str> = T::COLUMNS.iter().map(|(name, _)| *name).collect();
-    let insert = format!("INSERT INTO {} (line, {})", T::TABLE, names.join(", "));
-    let mut values = Vec::with_capacity(T::COLUMNS.len());
-    if connection.backend_name() == "SQLite" {
-        return insert_batch(
-            connection,
-            &insert,
-            T::COLUMNS.len() + 1,
-            rows,
-            |query, (line, row)| {
-                values.clear();
-                row.values(&mut values);
-                values
-                    .iter()
-                    .fold(query.bind(*line as i64), |query, value| match *value {
-                        Value::Int(v) => query.bind(v),
-                        Value::Text(v) => query.bind(v),
-                    })
-            },
-        )
-        .await;
-    }
-    let casts: Vec<String> = std::iter::once("$1::bigint[]".to_owned())
-        .chain(
-            T::COLUMNS
-                .iter()
-                .enumerate()
-                .map(|(i, (_, column_type))| format!("${}::{}", i + 2, column_type.array())),
-        )
-        .collect();
-    let sql = format!("{insert} SELECT * FROM unnest({})", casts.join(", "));
-    for chunk in rows.chunks(staging_batch_rows(crate::Backend::Postgres)) {
-        let mut arrays = vec![String::from("{"); T::COLUMNS.len() + 1];
-        for (n, (line, row)) in chunk.iter().enumerate() {
-            let separator = if n == 0 { "" } else { "," };
-            values.clear();
-            row.values(&mut values);
-            arrays[0].push_str(separator);
-            arrays[0].push_str(&line.to_string());
-            for (array, value) in arrays[1..].iter_mut().zip(&values) {
-                array.push_str(separator);
-                push_array_element(array, *value);
-            }
-        }
-        let query = arrays.into_iter().fold(
-            sqlx::query(sqlx::AssertSqlSafe(sql.clone())),
-            |query, mut array| {
-                array.push('}');
-                query.bind(array)
-            },
-        );
-        query.execute(&mut *connection).await?;
-    }
-    Ok(())
-}
-
-/// Rows staged by one statement of [`stage_rows`].
-fn staging_batch_rows(backend: crate::Backend) -> usize {
-    match backend {
-        crate::Backend::Sqlite => BATCH_ROWS,
-        crate::Backend::Postgres => 10_000,
-    }
-}
-
-/// Appends `value` as an element of a PostgreSQL array literal: NULL bare, numbers as they are,
-/// text double-quoted with `"` and `\` escaped (so any text, commas and braces included, comes
-/// back as it was).
-fn push_array_element(array: &mut String, value: Value<'_>) {
-    use std::fmt::Write;
-    match value {
-        Value::Int(None) | Value::Text(None) => array.push_str("NULL"),
-        Value::Int(Some(number)) => {
-            let _ = write!(array, "{number}");
-        }
-        Value::Text(Some(text)) => {
-            array.push('"');
-            for ch in text.chars() {
-                if ch == '"' || ch == '\\' {
-                    array.push('\\');
-                }
-                array.push(ch);
-            }
-            array.push('"');
-        }
-    }
+    insert_values(
+        connection,
+        &format!("INSERT INTO {} (line, {})", T::TABLE, names.join(", ")),
+        "",
+        T::COLUMNS.len() + 1,
+        rows,
+        |(line, row), values| {
+            values.push(Value::Int(Some(*line as i64)));
+            row.values(values);
+        },
+    )
+    .await
 }
 
 impl Store {
@@ -413,7 +325,7 @@ impl Store {
         Ok(StagedImport {
             store: self.clone(),
             transaction,
-            buffer: Vec::with_capacity(staging_batch_rows(self.backend())),
+            buffer: Vec::with_capacity(ARRAY_ROWS),
             rows: 0,
             began: std::time::Instant::now(),
             staging: std::time::Duration::ZERO,
@@ -437,7 +349,7 @@ impl<T: StagedRow> StagedImport<T> {
     pub async fn push(&mut self, line: u64, row: T) -> Result<()> {
         self.buffer.push((line, row));
         self.rows += 1;
-        if self.buffer.len() >= staging_batch_rows(self.store.backend()) {
+        if self.buffer.len() >= ARRAY_ROWS {
             self.flush().await?;
         }
         Ok(())

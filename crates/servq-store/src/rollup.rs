@@ -18,7 +18,7 @@ use sqlx::{Any, AnyConnection, Row, any::AnyArguments, query::Query};
 use crate::{
     Result,
     cubes::ContactCubeChanges,
-    sql::{execute, insert_batch, insert_batch_then},
+    sql::{Value, execute, insert_batch, insert_batch_then, insert_values},
 };
 
 /// Longest span of buckets read by one query: one day keeps the in-memory aggregate small
@@ -387,7 +387,7 @@ impl ContactDeltas {
             "contact_rollup",
             &CONTACT_ROLLUP_KEY,
             &rows,
-            bind_contact_rollup_key,
+            contact_rollup_key_values,
         )
         .await
     }
@@ -420,34 +420,18 @@ const CONTACT_ROLLUP_KEY: [&str; 6] = [
     "direction",
 ];
 
-fn bind_contact_rollup_key<'q>(
-    query: Query<'q, Any, AnyArguments>,
-    (bucket, queue, agent, channel, category, direction): &'q ContactRollupKey,
-) -> Query<'q, Any, AnyArguments> {
-    query
-        .bind(*bucket)
-        .bind(queue.as_str())
-        .bind(agent.as_str())
-        .bind(channel.as_str())
-        .bind(category.as_str())
-        .bind(direction.as_str())
+fn contact_rollup_key_values<'a>(
+    (bucket, queue, agent, channel, category, direction): &'a ContactRollupKey,
+    values: &mut Vec<Value<'a>>,
+) {
+    values.push(Value::Int(Some(*bucket)));
+    values.extend(
+        [queue, agent, channel, category, direction].map(|text| Value::Text(Some(text.as_str()))),
+    );
 }
 
-fn bind_contact_rollup_row<'q>(
-    query: Query<'q, Any, AnyArguments>,
-    (key, counters): &'q (ContactRollupKey, ContactCounters),
-) -> Query<'q, Any, AnyArguments> {
-    bind_counters(bind_contact_rollup_key(query, key), counters)
-}
-
-fn bind_counters<'q>(
-    query: Query<'q, Any, AnyArguments>,
-    counters: &ContactCounters,
-) -> Query<'q, Any, AnyArguments> {
-    counters
-        .to_array()
-        .into_iter()
-        .fold(query, |query, value| query.bind(value))
+fn counter_values(counters: &ContactCounters, values: &mut Vec<Value<'_>>) {
+    values.extend(counters.to_array().map(|value| Value::Int(Some(value))));
 }
 
 /// Adds each row's counters to the row of `table` with the same key (`key_columns`, bound by
@@ -458,14 +442,14 @@ pub(crate) async fn add_contact_counters<'a, K>(
     table: &str,
     key_columns: &[&str],
     rows: &'a [(K, ContactCounters)],
-    bind_key: impl Fn(Query<'a, Any, AnyArguments>, &'a K) -> Query<'a, Any, AnyArguments>,
+    key_values: impl Fn(&'a K, &mut Vec<Value<'a>>),
 ) -> Result<()> {
     let added: Vec<String> = ContactCounters::FIELDS
         .iter()
         .map(|field| format!("{field} = {table}.{field} + excluded.{field}"))
         .collect();
     let key = key_columns.join(", ");
-    insert_batch_then(
+    insert_values(
         connection,
         &format!(
             "INSERT INTO {table} ({key}, {})",
@@ -474,7 +458,10 @@ pub(crate) async fn add_contact_counters<'a, K>(
         &format!(" ON CONFLICT ({key}) DO UPDATE SET {}", added.join(", ")),
         key_columns.len() + ContactCounters::FIELDS.len(),
         rows,
-        |query, (key, counters)| bind_counters(bind_key(query, key), counters),
+        |(key, counters), values| {
+            key_values(key, values);
+            counter_values(counters, values);
+        },
     )
     .await
 }
@@ -507,15 +494,20 @@ pub(crate) async fn recompute_contact_buckets(
             }
         }
         let rows: Vec<(ContactRollupKey, ContactCounters)> = groups.into_iter().collect();
-        insert_batch(
+        insert_values(
             connection,
             &format!(
-                "INSERT INTO contact_rollup (bucket, queue, agent_id, channel, category, direction, {})",
+                "INSERT INTO contact_rollup ({}, {})",
+                CONTACT_ROLLUP_KEY.join(", "),
                 ContactCounters::FIELDS.join(", ")
             ),
-            6 + ContactCounters::FIELDS.len(),
+            "",
+            CONTACT_ROLLUP_KEY.len() + ContactCounters::FIELDS.len(),
             &rows,
-            bind_contact_rollup_row,
+            |(key, counters), values| {
+                contact_rollup_key_values(key, values);
+                counter_values(counters, values);
+            },
         )
         .await?;
     }

@@ -96,6 +96,102 @@ pub(crate) async fn insert_batch_then<'a, T>(
     Ok(())
 }
 
+/// A value of a row written by [`insert_values`].
+#[derive(Debug, Clone, Copy)]
+pub enum Value<'a> {
+    Int(Option<i64>),
+    Text(Option<&'a str>),
+}
+
+/// Rows PostgreSQL takes in one statement of [`insert_values`].
+pub(crate) const ARRAY_ROWS: usize = 10_000;
+
+/// Inserts `rows` — `prefix` is `INSERT INTO t (columns…)`, `suffix` an `ON CONFLICT …` clause
+/// or empty — each given by `values` as its values in column order (a column holds one kind of
+/// value). PostgreSQL takes each column of up to [`ARRAY_ROWS`] rows as one array (`unnest`):
+/// a handful of parameters instead of one per value, for the bulk writes of imports (sqlx's
+/// `Any` driver, which the store speaks, has no `COPY`). SQLite has no arrays; it takes
+/// [`insert_batch_then`]'s `VALUES` with anonymous parameters, which is cheap there.
+pub(crate) async fn insert_values<'a, T>(
+    connection: &mut sqlx::AnyConnection,
+    prefix: &str,
+    suffix: &str,
+    columns: usize,
+    rows: &'a [T],
+    mut values: impl FnMut(&'a T, &mut Vec<Value<'a>>),
+) -> Result<()> {
+    let mut row_values = Vec::with_capacity(columns);
+    if connection.backend_name() == "SQLite" {
+        return insert_batch_then(connection, prefix, suffix, columns, rows, |query, row| {
+            row_values.clear();
+            values(row, &mut row_values);
+            row_values.iter().fold(query, |query, value| match *value {
+                Value::Int(v) => query.bind(v),
+                Value::Text(v) => query.bind(v),
+            })
+        })
+        .await;
+    }
+    for chunk in rows.chunks(ARRAY_ROWS) {
+        let mut arrays = vec![String::from("{"); columns];
+        let mut types = vec!["text[]"; columns];
+        for (n, row) in chunk.iter().enumerate() {
+            row_values.clear();
+            values(row, &mut row_values);
+            for ((array, array_type), value) in arrays.iter_mut().zip(&mut types).zip(&row_values) {
+                if n > 0 {
+                    array.push(',');
+                }
+                if let Value::Int(_) = value {
+                    *array_type = "bigint[]";
+                }
+                push_array_element(array, *value);
+            }
+        }
+        let casts: Vec<String> = types
+            .iter()
+            .enumerate()
+            .map(|(at, array_type)| format!("${}::{array_type}", at + 1))
+            .collect();
+        let sql = format!(
+            "{prefix} SELECT * FROM unnest({}){suffix}",
+            casts.join(", ")
+        );
+        let query =
+            arrays
+                .into_iter()
+                .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |query, mut array| {
+                    array.push('}');
+                    query.bind(array)
+                });
+        query.execute(&mut *connection).await?;
+    }
+    Ok(())
+}
+
+/// Appends `value` as an element of a PostgreSQL array literal: NULL bare, numbers as they are,
+/// text double-quoted with `"` and `\` escaped (so any text, commas and braces included, comes
+/// back as it was).
+fn push_array_element(array: &mut String, value: Value<'_>) {
+    use std::fmt::Write;
+    match value {
+        Value::Int(None) | Value::Text(None) => array.push_str("NULL"),
+        Value::Int(Some(number)) => {
+            let _ = write!(array, "{number}");
+        }
+        Value::Text(Some(text)) => {
+            array.push('"');
+            for ch in text.chars() {
+                if ch == '"' || ch == '\\' {
+                    array.push('\\');
+                }
+                array.push(ch);
+            }
+            array.push('"');
+        }
+    }
+}
+
 /// Runs one fixed statement, giving the number of rows it changed.
 pub(crate) async fn execute(
     connection: &mut sqlx::AnyConnection,
