@@ -517,6 +517,12 @@ impl ContactImport {
             } else {
                 ("CAST(NULL AS BIGINT)", "")
             };
+            // A first import into SQLite fills the empty table: its indexes are built after.
+            let set_aside = if first_import && self.store.backend() == crate::Backend::Sqlite {
+                crate::sql::set_aside_indexes(connection, "contacts").await?
+            } else {
+                Vec::new()
+            };
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO contacts (contact_id, channel, direction, queue, customer_id, agent_id, offered_at, \
                  utc_offset_secs, answered_at, ended_at, wait_ms, talk_ms, hold_ms, wrap_ms, transferred, category, \
@@ -534,6 +540,7 @@ impl ContactImport {
             )))
             .execute(&mut *connection)
             .await?;
+            crate::sql::restore_indexes(connection, set_aside).await?;
             phases.done("upsert contacts");
             if let Some(scope) = relink_scope {
                 rollup::relink_repeat_contacts(connection, scope).await?;
