@@ -383,17 +383,17 @@ impl<T: StagedRow> StagedImport<T> {
     }
 }
 
+/// The staged contacts by id: for the duplicate check and the merge's joins.
+const CREATE_STAGED_CONTACTS_INDEX: &str =
+    "CREATE INDEX import_contacts_by_id ON import_contacts (contact_id)";
+
 impl ContactImport {
     /// Finishes staging and lists contact ids that occur more than once in the file (at most
     /// `limit` of them) with the total count. Call before `commit`; a file with duplicates should
     /// be dropped, not committed.
     pub async fn duplicates(&mut self, limit: usize) -> Result<(Vec<DuplicateKey>, u64)> {
         self.flush().await?;
-        execute(
-            &mut self.transaction,
-            "CREATE INDEX import_contacts_by_id ON import_contacts (contact_id)",
-        )
-        .await?;
+        execute(&mut self.transaction, CREATE_STAGED_CONTACTS_INDEX).await?;
         let first_lines = "SELECT contact_id, MIN(line) AS first_line FROM import_contacts \
                            GROUP BY contact_id HAVING COUNT(*) > 1";
         let total: i64 = sqlx::query_scalar(
@@ -430,9 +430,21 @@ impl ContactImport {
         serialize_merges(&mut self.transaction, self.store.backend()).await?;
         let connection: &mut sqlx::AnyConnection = &mut self.transaction;
         crate::sql::analyze(connection, "import_contacts").await?;
-        let unchanged = execute(
-            connection,
-            "DELETE FROM import_contacts WHERE EXISTS (SELECT 1 FROM contacts c \
+        // Rows were counted while staged only when the store was empty and stays so
+        // (`stays_first_import`).
+        let counted = self.counted.take();
+        let counted_while_staged = counted.is_some();
+        let first_import = counted_while_staged || holds_no_contacts(connection).await?;
+        // Nothing is stored yet on a first import, so no row is unchanged. Otherwise the staged
+        // rows' index goes while the unchanged rows are deleted and comes back over those left
+        // (a re-import deletes millions of rows; the index would be kept for each).
+        let unchanged = if first_import {
+            0
+        } else {
+            execute(connection, "DROP INDEX IF EXISTS import_contacts_by_id").await?;
+            let unchanged = execute(
+                connection,
+                "DELETE FROM import_contacts WHERE EXISTS (SELECT 1 FROM contacts c \
              WHERE c.contact_id = import_contacts.contact_id \
              AND c.channel = import_contacts.channel AND c.direction = import_contacts.direction \
              AND c.queue = import_contacts.queue AND c.customer_id IS NOT DISTINCT FROM import_contacts.customer_id \
@@ -444,22 +456,24 @@ impl ContactImport {
              AND c.wrap_ms = import_contacts.wrap_ms AND c.transferred = import_contacts.transferred \
              AND c.category = import_contacts.category AND c.resolved IS NOT DISTINCT FROM import_contacts.resolved \
              AND c.recording_url = import_contacts.recording_url)",
-        )
-        .await? as i64;
-        let updated = scalar(
-            connection,
-            "SELECT COUNT(*) FROM import_contacts s JOIN contacts c ON c.contact_id = s.contact_id",
-        )
-        .await?;
+            )
+            .await? as i64;
+            execute(connection, CREATE_STAGED_CONTACTS_INDEX).await?;
+            unchanged
+        };
+        let updated = if first_import {
+            0
+        } else {
+            scalar(
+                connection,
+                "SELECT COUNT(*) FROM import_contacts s JOIN contacts c ON c.contact_id = s.contact_id",
+            )
+            .await?
+        };
         let changed = scalar(connection, "SELECT COUNT(*) FROM import_contacts").await?;
         phases.done("drop unchanged rows");
         if changed > 0 {
             rollup::create_affected_tables(connection).await?;
-            // Rows were counted while staged only when the store was empty and stays so
-            // (`stays_first_import`).
-            let counted = self.counted.take();
-            let counted_while_staged = counted.is_some();
-            let first_import = counted_while_staged || holds_no_contacts(connection).await?;
             let mut deltas = match counted {
                 Some(counted) => counted,
                 None => {
