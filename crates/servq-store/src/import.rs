@@ -248,7 +248,8 @@ const MERGE_LOCK: i64 = 0x005e_7010;
 
 /// Merges run one at a time: two imports into the same rollup buckets would otherwise both
 /// insert a bucket row and one would fail on its key (found by the soak: concurrent web imports
-/// on PostgreSQL). Files are read and staged in parallel; only the merge waits. SQLite's write
+/// on PostgreSQL). Files are read and staged in parallel; only the merge waits — except a first
+/// import, which takes the lock as it begins (`stays_first_import`). SQLite's write
 /// transactions are serial already.
 pub(crate) async fn serialize_merges(
     transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
