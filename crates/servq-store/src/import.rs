@@ -486,10 +486,9 @@ impl ContactImport {
             }
             let staged_contacts =
                 "contacts c WHERE c.contact_id IN (SELECT contact_id FROM import_contacts) AND";
-            let relink_scope = if first_import {
+            if first_import {
                 // the file's contacts are linked among themselves and stored with their links
                 rollup::link_staged_contacts(connection).await?;
-                None
             } else {
                 // The stored versions of updated rows leave the rollup, with their links.
                 let stored: Vec<i64> = sqlx::query_scalar(
@@ -517,8 +516,7 @@ impl ContactImport {
                 execute(connection, "CREATE INDEX affected_issues_by_key ON affected_issues (customer_id, category)")
                     .await?;
                 crate::sql::analyze(connection, "affected_issues").await?;
-                Some(rollup::RelinkScope::AffectedIssues)
-            };
+            }
             phases.done(if first_import {
                 "link staged contacts"
             } else {
@@ -557,8 +555,9 @@ impl ContactImport {
             .await?;
             crate::sql::restore_indexes(connection, set_aside).await?;
             phases.done("upsert contacts");
-            if let Some(scope) = relink_scope {
-                rollup::relink_repeat_contacts(connection, scope).await?;
+            if !first_import {
+                rollup::relink_repeat_contacts(connection, rollup::RelinkScope::AffectedIssues)
+                    .await?;
                 phases.done("relink repeat contacts");
             }
             if counted_while_staged {

@@ -430,13 +430,9 @@ fn contact_rollup_key_values<'a>(
     );
 }
 
-fn counter_values(counters: &ContactCounters, values: &mut Vec<Value<'_>>) {
-    values.extend(counters.to_array().map(|value| Value::Int(Some(value))));
-}
-
-/// Adds each row's counters to the row of `table` with the same key (`key_columns`, bound by
-/// `bind_key`), creating the rows not there yet: how the 15-minute rollup and the day cubes take
-/// an import's changes.
+/// Adds each row's counters to the row of `table` with the same key (`key_columns`, whose
+/// values `key_values` gives), creating the rows not there yet: how the 15-minute rollup and the
+/// day cubes take an import's changes.
 pub(crate) async fn add_contact_counters<'a, K>(
     connection: &mut AnyConnection,
     table: &str,
@@ -448,19 +444,44 @@ pub(crate) async fn add_contact_counters<'a, K>(
         .iter()
         .map(|field| format!("{field} = {table}.{field} + excluded.{field}"))
         .collect();
-    let key = key_columns.join(", ");
+    let on_conflict = format!(
+        " ON CONFLICT ({}) DO UPDATE SET {}",
+        key_columns.join(", "),
+        added.join(", ")
+    );
+    insert_contact_counters(
+        connection,
+        table,
+        key_columns,
+        &on_conflict,
+        rows,
+        key_values,
+    )
+    .await
+}
+
+/// Inserts rows of key and counters into `table` (`suffix` an `ON CONFLICT` clause or empty).
+async fn insert_contact_counters<'a, K>(
+    connection: &mut AnyConnection,
+    table: &str,
+    key_columns: &[&str],
+    suffix: &str,
+    rows: &'a [(K, ContactCounters)],
+    key_values: impl Fn(&'a K, &mut Vec<Value<'a>>),
+) -> Result<()> {
     insert_values(
         connection,
         &format!(
-            "INSERT INTO {table} ({key}, {})",
+            "INSERT INTO {table} ({}, {})",
+            key_columns.join(", "),
             ContactCounters::FIELDS.join(", ")
         ),
-        &format!(" ON CONFLICT ({key}) DO UPDATE SET {}", added.join(", ")),
+        suffix,
         key_columns.len() + ContactCounters::FIELDS.len(),
         rows,
         |(key, counters), values| {
             key_values(key, values);
-            counter_values(counters, values);
+            values.extend(counters.to_array().map(|value| Value::Int(Some(value))));
         },
     )
     .await
@@ -494,20 +515,13 @@ pub(crate) async fn recompute_contact_buckets(
             }
         }
         let rows: Vec<(ContactRollupKey, ContactCounters)> = groups.into_iter().collect();
-        insert_values(
+        insert_contact_counters(
             connection,
-            &format!(
-                "INSERT INTO contact_rollup ({}, {})",
-                CONTACT_ROLLUP_KEY.join(", "),
-                ContactCounters::FIELDS.join(", ")
-            ),
+            "contact_rollup",
+            &CONTACT_ROLLUP_KEY,
             "",
-            CONTACT_ROLLUP_KEY.len() + ContactCounters::FIELDS.len(),
             &rows,
-            |(key, counters), values| {
-                contact_rollup_key_values(key, values);
-                counter_values(counters, values);
-            },
+            contact_rollup_key_values,
         )
         .await?;
     }
